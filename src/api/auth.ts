@@ -1,0 +1,62 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { OperationError, type Language } from '../errors.js';
+import type { Store } from '../store/store.js';
+import type { Caller } from '../store/tokens.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: Caller;
+    language: Language;
+  }
+}
+
+const unauthorized = () =>
+  new OperationError(
+    'unauthorized',
+    { en: 'A valid API token is required.', fr: "Un jeton d'API valide est nécessaire." },
+    { en: 'Send "Authorization: Bearer <token>". Ask your provider for a token.', fr: 'Envoyez « Authorization: Bearer <jeton> ». Demandez un jeton à votre hébergeur.' },
+    undefined,
+    401,
+  );
+
+/** Reads the bearer token and the caller's language on every request; routes then call requireCaller/requireAdmin. */
+export function installAuth(app: FastifyInstance, opts: { store: Store; defaultLanguage: Language }): void {
+  app.decorateRequest('caller', undefined);
+  app.decorateRequest('language', 'en');
+  app.addHook('onRequest', async (req) => {
+    const header = req.headers.authorization;
+    req.language = pickLanguage(req.headers['accept-language'], opts.defaultLanguage);
+    if (!header) return;
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    const caller = m ? await opts.store.tokens.verify(m[1]) : undefined;
+    if (!caller) throw unauthorized();
+    req.caller = caller;
+    if (caller.tenantId && !req.headers['accept-language']) {
+      const tenant = await opts.store.tenants.get(caller.tenantId);
+      if (tenant) req.language = tenant.language;
+    }
+  });
+}
+
+function pickLanguage(header: string | undefined, fallback: Language): Language {
+  if (!header) return fallback;
+  for (const part of header.split(',')) {
+    const tag = part.trim().slice(0, 2).toLowerCase();
+    if (tag === 'fr' || tag === 'en') return tag;
+  }
+  return fallback;
+}
+
+export function requireCaller(req: FastifyRequest): Caller {
+  if (!req.caller) throw unauthorized();
+  return req.caller;
+}
+
+/** Admin-only endpoints answer 404 to clients: they do not learn what exists. */
+export function requireAdmin(req: FastifyRequest): Caller {
+  const caller = requireCaller(req);
+  if (caller.kind !== 'admin') {
+    throw new OperationError('not_found', { en: 'Not found.', fr: 'Introuvable.' }, { en: 'Check the address.', fr: "Vérifiez l'adresse." }, undefined, 404);
+  }
+  return caller;
+}

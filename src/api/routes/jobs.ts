@@ -1,0 +1,123 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { requireCaller } from '../auth.js';
+import type { ApiContext } from '../context.js';
+import { parseBody } from '../errors.js';
+import { TERMINAL, type Job } from '../../store/jobs.js';
+import type { Language } from '../../errors.js';
+
+const submitBody = z
+  .object({
+    playbook: z.string().min(1),
+    inputs: z.record(z.string(), z.unknown()).default({}),
+    dryRun: z.boolean().default(false),
+    idempotencyKey: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+
+/** The job as the API shows it: the error in the caller's language, admin detail for admins. */
+export function presentJob(job: Job, language: Language, admin: boolean) {
+  const error = job.error && {
+    code: job.error.code,
+    message: language === 'fr' && job.error.fr ? job.error.fr.message : job.error.message,
+    hint: language === 'fr' && job.error.fr ? job.error.fr.hint : job.error.hint,
+    ...(admin && job.error.detail ? { detail: job.error.detail } : {}),
+  };
+  return {
+    id: job.id,
+    playbook: job.playbook,
+    status: job.status,
+    dryRun: job.dryRun,
+    tenantId: job.tenantId,
+    inputs: job.inputs,
+    resource: job.resource,
+    target: job.target,
+    plan: job.plan,
+    result: job.result,
+    error,
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+  };
+}
+
+/** Jobs and playbooks: submit, follow, read results. */
+export async function jobRoutes(app: FastifyInstance, { engine, store }: ApiContext): Promise<void> {
+  app.get('/v1/playbooks', { config: { doc: { summary: 'Operations the caller may run', tag: 'jobs' } } }, async (req) => {
+    const caller = requireCaller(req);
+    return {
+      playbooks: engine.visiblePlaybooks(caller).map((p) => ({
+        name: p.name,
+        title: p.title[req.language],
+        description: p.description[req.language],
+        inputs: Object.fromEntries(
+          Object.entries(p.inputs).map(([k, v]) => [k, { ...v, description: v.description?.[req.language] }]),
+        ),
+      })),
+    };
+  });
+
+  app.post('/v1/jobs', { config: { doc: { summary: 'Run an operation (202 with the job)', tag: 'jobs', body: submitBody } } }, async (req, reply) => {
+    const caller = requireCaller(req);
+    const body = parseBody(submitBody, req.body);
+    const { job, created } = await engine.submit(caller, body, req.language);
+    return reply.status(created ? 202 : 200).send({ job: presentJob(job, req.language, caller.kind === 'admin') });
+  });
+
+  app.get('/v1/jobs', { config: { doc: { summary: 'Recent jobs (a client sees its own)', tag: 'jobs' } } }, async (req) => {
+    const caller = requireCaller(req);
+    const q = parseBody(z.object({ status: z.string().optional(), playbook: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }), req.query, 'query');
+    const jobs = await store.jobs.list({ ...q, tenantId: caller.kind === 'client' ? caller.tenantId! : undefined });
+    return { jobs: jobs.map((j) => presentJob(j, req.language, caller.kind === 'admin')) };
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/jobs/:id', { config: { doc: { summary: 'One job; a secret result is shown once', tag: 'jobs' } } }, async (req) => {
+    const caller = requireCaller(req);
+    const job = await engine.job(caller, req.params.id);
+    const shown = presentJob(job, req.language, caller.kind === 'admin');
+    if (TERMINAL.includes(job.status) && job.secretResult) {
+      const secret = await engine.takeSecretResult(job);
+      if (secret) return { job: { ...shown, result: { ...shown.result, ...secret }, secretShownOnce: true } };
+    }
+    return { job: shown, steps: caller.kind === 'admin' ? await store.jobs.steps(job.id) : undefined };
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/jobs/:id/events', { config: { doc: { summary: 'Live progress (server-sent events)', tag: 'jobs' } } }, async (req, reply) => {
+    const caller = requireCaller(req);
+    const job = await engine.job(caller, req.params.id);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    let last = Number(req.headers['last-event-id'] ?? 0) || 0;
+    let closed = false;
+    let pending: Promise<void> = Promise.resolve();
+    const flush = async () => {
+      for (const e of await store.jobs.events(job.id, last)) {
+        last = e.id;
+        res.write(`id: ${e.id}\nevent: ${e.kind}\ndata: ${JSON.stringify({ at: e.at, message: e.message, data: e.data })}\n\n`);
+      }
+      const now = await store.jobs.get(job.id);
+      if (now && TERMINAL.includes(now.status)) {
+        res.write(`event: end\ndata: ${JSON.stringify({ status: now.status })}\n\n`);
+        close();
+      }
+    };
+    const onEvent = (id: string) => {
+      if (id === job.id && !closed) pending = pending.then(flush);
+    };
+    // Jobs run by another daemon emit no local event: look at the store now and then too.
+    const poll = setInterval(() => onEvent(job.id), 1000);
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(keepAlive);
+      clearInterval(poll);
+      engine.events.off('event', onEvent);
+      res.end();
+    };
+    engine.events.on('event', onEvent);
+    req.raw.on('close', close);
+    pending = pending.then(flush);
+  });
+}

@@ -1,0 +1,25 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '../log.js';
+import { installAuth } from './auth.js';
+import type { ApiContext } from './context.js';
+import { installErrorHandler } from './errors.js';
+import { installOpenApi } from './openapi.js';
+import { adminRoutes } from './routes/admin.js';
+import { jobRoutes } from './routes/jobs.js';
+
+/** A route plugin: one concern, registered with the daemon's parts. */
+export type RoutePlugin = (app: FastifyInstance, ctx: ApiContext) => Promise<void>;
+
+/** Route plugins served by the API. A new concern adds its plugin here. */
+export const routePlugins: RoutePlugin[] = [jobRoutes, adminRoutes];
+
+/** Builds the HTTP API. It does not listen: the daemon (or a test) decides where. */
+export async function buildApi(ctx: ApiContext, logger: Logger, version: string): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 1 << 20, forceCloseConnections: true }) as unknown as FastifyInstance;
+  installErrorHandler(app);
+  installAuth(app, { store: ctx.store, defaultLanguage: ctx.config.language });
+  installOpenApi(app, version);
+  app.get('/healthz', { config: { doc: { summary: 'Liveness', tag: 'health', auth: 'none' } } }, async () => ({ status: 'ok' }));
+  for (const plugin of routePlugins) await plugin(app, ctx);
+  return app;
+}

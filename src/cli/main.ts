@@ -1,0 +1,21 @@
+import { Command, Option } from 'commander';
+import { defaultConfigFile } from '../config/load.js';
+import { serveCommand } from './serve.js';
+import { jobCommands } from './jobs.js';
+import { adminCommands } from './admin.js';
+
+/** Command modules; a new concern adds its register function here. */
+const commands = [serveCommand, jobCommands, adminCommands];
+
+const program = new Command('serein')
+  .description('Safe one-click hosting operations: certificates, vhosts, databases.')
+  .showHelpAfterError()
+  .addOption(new Option('-c, --config <file>', 'configuration file').default(defaultConfigFile, 'config.example.yaml'));
+for (const register of commands) register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.stderr.write(`serein: ${(err as Error).message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,177 @@
+import { z } from 'zod';
+
+const name = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'a lower-case name: letters, digits and dashes, starting with a letter');
+const port = z.number().int().min(1).max(65535);
+const sha256Fingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "an SSH host key fingerprint as 'ssh-keygen -lf' prints it, e.g. SHA256:abc...");
+
+/** Where operations run. One name per machine or container. */
+export const targetSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('local') }).strict(),
+  z
+    .object({
+      type: z.literal('ssh'),
+      host: z.string().min(1),
+      port: port.default(22),
+      username: z.string().min(1).default('root'),
+      privateKeyPath: z.string().min(1),
+      hostKeySha256: sha256Fingerprint,
+      maxConcurrency: z.number().int().min(1).max(64).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('docker'),
+      socketPath: z.string().min(1),
+      container: z.string().min(1),
+      maxConcurrency: z.number().int().min(1).max(64).optional(),
+    })
+    .strict(),
+]);
+
+/** An nginx instance that serein may change, and how to test and reload it. */
+export const webserverSchema = z
+  .object({
+    target: name,
+    vhostDir: z.string().startsWith('/', 'an absolute path'),
+    nginx: z.array(z.string()).min(1).default(['nginx']).describe('argv that runs nginx; -t or -s reload are appended'),
+    reload: z.array(z.string()).min(1).optional().describe('argv that reloads nginx; default: nginx argv + -s reload'),
+    webRoot: z.string().startsWith('/', 'an absolute path').describe('folder under which site folders are created'),
+    logDir: z.string().startsWith('/', 'an absolute path'),
+    certDir: z.string().startsWith('/', 'an absolute path'),
+    challengeRoot: z.string().startsWith('/', 'an absolute path').describe('served at /.well-known/acme-challenge/ for every name'),
+    httpPort: port.default(80),
+    httpsPort: port.default(443),
+    listen: z.array(z.string()).min(1).default(['0.0.0.0', '[::]']).describe('addresses nginx listens on'),
+    publicAddresses: z.array(z.ipv4().or(z.ipv6())).default([]).describe('the addresses DNS must point to'),
+    probeAddress: z.string().default('127.0.0.1').describe('address serein uses to probe the vhost'),
+    template: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a file name in the playbooks templates folder')
+      .default('vhost.conf.tmpl')
+      .describe('vhost template, in <playbooks>/templates/'),
+    siteOwner: z.string().optional().describe("'user' or 'user:group' owning new site folders; default: left as created"),
+    batchWindowMs: z.number().int().min(0).max(5000).default(100).describe('changes arriving within this window are tested and reloaded together'),
+    probeTimeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('how long a reloaded vhost has to answer its probe'),
+  })
+  .strict();
+
+/** A database server serein creates databases on. */
+export const databaseServerSchema = z
+  .object({
+    engine: z.enum(['mariadb', 'postgres']),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: port.optional(),
+    user: z.string().min(1),
+    password: z.string().optional(),
+    passwordFile: z.string().optional(),
+    via: z.enum(['driver', 'client']).default('driver').describe('driver connection, or the server client on the target'),
+    target: name.optional(),
+    allowedHosts: z.array(z.string()).default(['localhost', '127.0.0.1']).describe('MariaDB hosts the new user may connect from'),
+    client: z.array(z.string()).min(1).optional().describe("argv of the server's client on the target (via: client); default mariadb or psql"),
+    adminDatabase: z.string().optional().describe('PostgreSQL database the admin connects to (default postgres)'),
+    maxPerTenant: z.number().int().min(0).optional().describe('most databases one tenant may have on this server'),
+  })
+  .strict();
+
+/** One certificate authority, tried in the order listed. */
+export const caSchema = z
+  .object({
+    name,
+    directoryUrl: z.url(),
+    caBundle: z.string().optional().describe('PEM file trusted for this CA (private CAs, tests)'),
+    eab: z.object({ kid: z.string().min(1), hmacKey: z.string().min(1) }).strict().optional(),
+    profile: z.string().optional(),
+    caaIdentities: z
+      .array(z.string().min(1))
+      .optional()
+      .describe('domains this CA accepts in CAA "issue" records; default: the directory meta caaIdentities'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    server: z
+      .object({ host: z.string().default('127.0.0.1'), port: port.or(z.literal(0)).default(8080) })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8080 }),
+    store: z
+      .discriminatedUnion('driver', [
+        z.object({ driver: z.literal('sqlite'), path: z.string().min(1) }).strict(),
+        z.object({ driver: z.literal('postgres'), url: z.string().min(1) }).strict(),
+      ])
+      .default({ driver: 'sqlite', path: 'var/serein.db' }),
+    stateDir: z.string().default('var').describe('admin token file, account keys'),
+    log: z
+      .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
+      .strict()
+      .default({ level: 'info' }),
+    language: z.enum(['en', 'fr']).default('en'),
+    playbooks: z.string().default('playbooks'),
+    workers: z
+      .object({
+        concurrency: z.number().int().min(1).max(256).default(8),
+        perTarget: z.number().int().min(1).max(64).default(4),
+      })
+      .strict()
+      .default({ concurrency: 8, perTarget: 4 }),
+    targets: z.record(name, targetSchema).default({ local: { type: 'local' } }),
+    webservers: z.record(name, webserverSchema).default({}),
+    databases: z.record(name, databaseServerSchema).default({}),
+    acme: z
+      .object({
+        email: z.email().optional(),
+        cas: z.array(caSchema).default([]),
+        keyType: z.enum(['ecdsa-p256', 'rsa-2048', 'rsa-4096']).default('ecdsa-p256'),
+        concurrency: z.number().int().min(1).max(64).default(8),
+        failureBudget: z
+          .object({ failures: z.number().int().min(1).default(5), windowMinutes: z.number().int().min(1).default(60) })
+          .strict()
+          .default({ failures: 5, windowMinutes: 60 })
+          .describe("failed validations allowed per name and CA in the window (Let's Encrypt: 5 per hour)"),
+        orderTimeoutSeconds: z.number().int().min(5).max(3600).default(180).describe('longest wait for one order'),
+      })
+      .strict()
+      .default({ cas: [], keyType: 'ecdsa-p256', concurrency: 8, failureBudget: { failures: 5, windowMinutes: 60 }, orderTimeoutSeconds: 180 }),
+    dns: z
+      .object({
+        resolvers: z.array(z.string()).default([]).describe('recursive resolvers (ip or ip:port); empty: the system ones'),
+        authoritative: z
+          .array(z.string())
+          .default([])
+          .describe('servers (ip or ip:port) asked as authoritative when NS lookups give none (split horizon, test labs)'),
+        timeoutMs: z.number().int().min(100).max(30000).default(2500),
+        propagationTimeoutSeconds: z.number().int().min(5).max(3600).default(180).describe('longest wait for a TXT record to reach every nameserver'),
+        extraSuffixes: z
+          .array(z.string().regex(/^[a-z0-9.-]+$/))
+          .default([])
+          .describe('suffixes accepted as public suffixes besides the PSL (e.g. "test" for a lab); default none'),
+        cloudflare: z.object({ apiToken: z.string().min(1), baseUrl: z.url().optional() }).strict().optional(),
+      })
+      .strict()
+      .default({ resolvers: [], authoritative: [], timeoutMs: 2500, propagationTimeoutSeconds: 180, extraSuffixes: [] }),
+    renewal: z
+      .object({
+        schedule: z.string().default('17 */6 * * *'),
+        enabled: z.boolean().default(true),
+        jitterMinutes: z.number().int().min(0).max(1440).default(60).describe('random delay added to computed renewal times'),
+        retryMinutes: z
+          .array(z.number().int().min(1))
+          .min(1)
+          .default([1, 10, 100, 1440])
+          .describe('wait after the 1st, 2nd, 3rd... failed renewal; the last value repeats'),
+        ariPollHours: z.number().min(1).max(48).default(12).describe('how often renewalInfo is asked again'),
+      })
+      .strict()
+      .default({ schedule: '17 */6 * * *', enabled: true, jitterMinutes: 60, retryMinutes: [1, 10, 100, 1440], ariPollHours: 12 }),
+    alerts: z
+      .object({ webhooks: z.array(z.url()).default([]) })
+      .strict()
+      .default({ webhooks: [] }),
+  })
+  .strict();
+
+export type Config = z.output<typeof configSchema>;
+export type TargetConfig = z.output<typeof targetSchema>;
+export type WebserverConfig = z.output<typeof webserverSchema>;
+export type DatabaseServerConfig = z.output<typeof databaseServerSchema>;
+export type CaConfig = z.output<typeof caSchema>;

@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { builtinActions } from './actions/index.js';
+import { buildApi } from './api/server.js';
+import type { Config } from './config/schema.js';
+import { Engine } from './engine/engine.js';
+import { createLogger, type Logger } from './log.js';
+import { SealBox } from './secrets.js';
+import { Store } from './store/store.js';
+import { TargetPool } from './targets/index.js';
+
+export const version = '0.1.0';
+
+/** Work that runs beside the API for the daemon's life (renewals, expiry watch). */
+export interface BackgroundService { start(): void; stop(): Promise<void> }
+export type BackgroundFactory = (engine: Engine) => BackgroundService;
+
+/** Background services started with every daemon. A new one adds its factory here. */
+export const backgroundServices: BackgroundFactory[] = [];
+
+export interface Daemon {
+  config: Config;
+  store: Store;
+  engine: Engine;
+  api: FastifyInstance;
+  /** Where the API listens, e.g. http://127.0.0.1:8080. */
+  url: string;
+  /** Set on the first start only: the admin token, to show once. */
+  firstAdminToken?: string;
+  stop(): Promise<void>;
+}
+
+/** The key that seals shown-once secrets; 0600, created on first start. */
+function sealKey(stateDir: string): Buffer {
+  const file = join(stateDir, 'seal.key');
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32), { mode: 0o600, flag: 'wx' });
+  return readFileSync(file);
+}
+
+/** Starts the whole daemon: store (migrated), engine, background services, API. */
+export async function startDaemon(config: Config, opts: { logger?: Logger; listen?: boolean } = {}): Promise<Daemon> {
+  const logger = opts.logger ?? createLogger(config.log.level);
+  const store = await Store.open(config.store);
+  const targets = new TargetPool(config.targets);
+  let engine: Engine;
+  try {
+    engine = new Engine({ config, store, logger, targets, actions: builtinActions, seal: new SealBox(sealKey(config.stateDir)) });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  let firstAdminToken: string | undefined;
+  if ((await store.tokens.countAdmins()) === 0) firstAdminToken = (await store.tokens.create('admin', null, 'first admin')).token;
+  const api = await buildApi({ config, store, engine }, logger, version);
+  engine.start();
+  const background = backgroundServices.map((f) => f(engine));
+  for (const b of background) b.start();
+  let url = '';
+  if (opts.listen !== false) {
+    url = await api.listen({ host: config.server.host, port: config.server.port });
+  }
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await Promise.allSettled([api.close(), ...background.map((b) => b.stop()), engine.stop(1000)]);
+      await targets.closeAll();
+      await store.close();
+    })());
+  return { config, store, engine, api, url, firstAdminToken, stop };
+}

@@ -1,0 +1,67 @@
+import type { z } from 'zod';
+import type { Config } from '../config/schema.js';
+import type { Language } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { SecretMasker } from '../secrets.js';
+import type { Store } from '../store/store.js';
+import type { Target } from '../targets/target.js';
+
+/** What the engine lends every action: the daemon's parts, never its internals. */
+export interface Services {
+  readonly config: Config;
+  readonly store: Store;
+  target(name: string): Target;
+  readonly logger: Logger;
+  /** Tells admins about something they must act on (webhook + admin feed). */
+  alert(a: { kind: string; tenantId: string | null; subject: string; message: string; detail?: unknown }): Promise<void>;
+  /** Per-daemon singletons that actions share (an ACME client, a lock table...), created on first use. */
+  shared<T>(key: string, create: () => T): T;
+}
+
+/** One line of a dry-run plan: what would change, secrets already masked. */
+export interface PlanItem {
+  kind: 'file' | 'program' | 'statement' | 'request' | 'record' | 'note';
+  target?: string;
+  summary: string;
+  /** Unified diff for files. */
+  diff?: string;
+  argv?: string[];
+  statement?: string;
+}
+
+export interface ActionContext {
+  readonly jobId: string;
+  readonly tenantId: string | null;
+  readonly language: Language;
+  readonly services: Services;
+  readonly secrets: SecretMasker;
+  readonly signal: AbortSignal;
+  /** Job log line; secrets are masked before it is stored or streamed. */
+  log(message: string, data?: Record<string, unknown>): void;
+  /**
+   * Saves what undoing this step needs, BEFORE the change is made. If the daemon dies
+   * mid-step, compensate() receives it after restart; without it, nothing had changed.
+   */
+  checkpoint(data: unknown): Promise<void>;
+}
+
+/**
+ * A typed, reusable unit of change (write a file, run a program, reload nginx...).
+ * Playbooks compose actions; a new operation needs at most one new action.
+ */
+export interface Action<P = any> {
+  readonly name: string;
+  /** Validated when the playbook loads (values containing templates are checked after rendering). */
+  readonly params: z.ZodType<P>;
+  /** What run() would do, with diffs, argv and statements; changes nothing. */
+  plan(ctx: ActionContext, params: P): Promise<PlanItem[]>;
+  /** Does it. The returned values are visible to later steps as steps.<id>.<key>. */
+  run(ctx: ActionContext, params: P): Promise<Record<string, unknown> | void>;
+  /** Undoes run() from its checkpoint (undefined when it never got that far). Must be idempotent. */
+  compensate?(ctx: ActionContext, params: P, checkpoint: unknown): Promise<void>;
+}
+
+/** Declares an action with its parameter types inferred from the schema. */
+export function defineAction<S extends z.ZodType>(a: Omit<Action<z.output<S>>, 'params'> & { params: S }): Action<z.output<S>> {
+  return a as Action<z.output<S>>;
+}

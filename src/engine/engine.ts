@@ -1,0 +1,189 @@
+import { EventEmitter } from 'node:events';
+import { Alerter } from '../alerts.js';
+import type { Config } from '../config/schema.js';
+import { OperationError, type Language } from '../errors.js';
+import type { Logger } from '../log.js';
+import { SecretMasker, type SealBox } from '../secrets.js';
+import type { Job } from '../store/jobs.js';
+import type { Store } from '../store/store.js';
+import type { Caller } from '../store/tokens.js';
+import type { Target } from '../targets/target.js';
+import type { Action, Services } from './action.js';
+import { validateInputs, type InputWorld } from './inputs.js';
+import { loadPlaybooks, type Playbook } from './playbook.js';
+import { JobRunner } from './runner.js';
+import { render } from './template.js';
+import { Worker } from './worker.js';
+
+export interface EngineOptions {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  targets: { get(name: string): Target; closeAll(): Promise<void> };
+  actions: Action[];
+  seal: SealBox;
+}
+
+export interface SubmitRequest { playbook: string; inputs?: Record<string, unknown>; dryRun?: boolean; idempotencyKey?: string }
+
+export const notFound = (what: { en: string; fr: string }) =>
+  new OperationError(
+    'not_found',
+    { en: `${what.en} was not found.`, fr: `${what.fr} est introuvable.` },
+    { en: 'Check the name or id; you can only see what your account owns.', fr: "Vérifiez le nom ou l'identifiant ; vous ne voyez que ce qui appartient à votre compte." },
+    undefined,
+    404,
+  );
+
+/**
+ * The operations engine: turns a request into a validated, durable job and runs it.
+ * It knows nothing about certificates, nginx or databases: that is in playbooks and actions.
+ */
+export class Engine {
+  readonly playbooks: Map<string, Playbook>;
+  readonly actions: Map<string, Action>;
+  readonly services: Services;
+  /** Emits the job id whenever that job has a new event, for live streams. */
+  readonly events = new EventEmitter().setMaxListeners(0);
+  private readonly worker: Worker;
+  private readonly runner: JobRunner;
+  private readonly shared = new Map<string, unknown>();
+
+  constructor(private readonly o: EngineOptions) {
+    this.actions = new Map(o.actions.map((a) => [a.name, a]));
+    this.playbooks = loadPlaybooks(o.config.playbooks, this.actions);
+    const alerter = new Alerter(o.store.alerts, o.config.alerts.webhooks, o.logger);
+    this.services = {
+      config: o.config,
+      store: o.store,
+      logger: o.logger,
+      target: (name) => o.targets.get(name),
+      alert: (a) => alerter.raise(a),
+      shared: <T>(key: string, create: () => T): T => {
+        if (!this.shared.has(key)) this.shared.set(key, create());
+        return this.shared.get(key) as T;
+      },
+    };
+    this.runner = new JobRunner({ services: this.services, actions: this.actions, seal: o.seal, onEvent: (id) => this.events.emit('event', id) });
+    const targetLimit = (name: string) => {
+      const t = o.config.targets[name];
+      return (t && 'maxConcurrency' in t && t.maxConcurrency) || o.config.workers.perTarget;
+    };
+    this.worker = new Worker({
+      jobs: o.store.jobs,
+      logger: o.logger,
+      concurrency: o.config.workers.concurrency,
+      perTarget: targetLimit,
+      soleOwner: o.store.dialect === 'sqlite',
+      run: (job, signal) => this.execute(job, signal),
+      recover: (job) => this.execute(job, undefined),
+    });
+  }
+
+  start(): void {
+    this.worker.start();
+  }
+
+  async stop(graceMs = 1000): Promise<void> {
+    await this.worker.stop(graceMs);
+  }
+
+  /** The playbooks this caller may run. */
+  visiblePlaybooks(caller: Caller): Playbook[] {
+    return [...this.playbooks.values()].filter((p) => p.allowed.includes(caller.kind));
+  }
+
+  private world(): InputWorld {
+    const c = this.o.config;
+    return { targets: Object.keys(c.targets), webservers: Object.keys(c.webservers), databaseServers: Object.keys(c.databases) };
+  }
+
+  /** Validates, checks ownership, and queues a job. Nothing runs before every check passed. */
+  async submit(caller: Caller, req: SubmitRequest, language: Language): Promise<{ job: Job; created: boolean }> {
+    const pb = this.playbooks.get(req.playbook);
+    if (!pb || !pb.allowed.includes(caller.kind)) throw notFound({ en: `Operation "${req.playbook}"`, fr: `L'opération « ${req.playbook} »` });
+    const idempotencyKey = req.idempotencyKey ? `${caller.tenantId ?? 'admin'}:${req.idempotencyKey}` : null;
+    if (idempotencyKey) {
+      const existing = await this.o.store.jobs.byIdempotencyKey(idempotencyKey);
+      if (existing) return { job: existing, created: false };
+    }
+    const inputs = validateInputs(pb.inputs, req.inputs ?? {}, this.world());
+    if (caller.kind === 'client') await this.checkOwnership(caller, pb, inputs);
+    const scope = { inputs, tenant: caller.tenantId ?? 'admin' };
+    const resource = pb.resource ? String(render(pb.resource, scope)) : null;
+    const target = pb.target ? String(render(pb.target, scope)) : null;
+    const masker = new SecretMasker();
+    const result = await this.o.store.jobs.create({
+      playbook: pb.name,
+      inputs,
+      dryRun: !!req.dryRun,
+      tenantId: caller.tenantId,
+      tokenId: caller.tokenId,
+      idempotencyKey,
+      resource: req.dryRun ? null : resource,
+      target,
+      language,
+    });
+    if (result.created) {
+      await this.o.store.audit.append({
+        tokenId: caller.tokenId,
+        tenantId: caller.tenantId,
+        action: `job.submit:${pb.name}`,
+        subject: resource,
+        inputs: masker.maskData(inputs),
+        plan: undefined,
+        result: 'queued',
+        detail: { jobId: result.job.id, dryRun: !!req.dryRun },
+      });
+      this.worker.wake();
+    }
+    return result;
+  }
+
+  private async checkOwnership(caller: Caller, pb: Playbook, inputs: Record<string, unknown>): Promise<void> {
+    for (const [field, spec] of Object.entries(pb.inputs)) {
+      if (!spec.owned || inputs[field] === undefined) continue;
+      const values = Array.isArray(inputs[field]) ? (inputs[field] as string[]) : [String(inputs[field])];
+      for (const value of values) {
+        const owner =
+          spec.type === 'domain' || spec.type === 'domains'
+            ? await this.o.store.tenants.domainOwner(value)
+            : (await this.o.store.tenants.getResource(spec.type === 'target' || spec.type === 'webserver' || spec.type === 'database-server' ? 'server' : spec.type, value))?.tenantId;
+        if (owner !== caller.tenantId) throw notFound({ en: `"${value}"`, fr: `« ${value} »` });
+      }
+    }
+  }
+
+  /** A job as this caller may see it: another tenant's job does not exist for them. */
+  async job(caller: Caller, id: string): Promise<Job> {
+    const job = await this.o.store.jobs.get(id);
+    if (!job || (caller.kind === 'client' && job.tenantId !== caller.tenantId)) throw notFound({ en: `Job ${id}`, fr: `La tâche ${id}` });
+    return job;
+  }
+
+  /** The secret part of a finished job's result, handed over once then erased. */
+  async takeSecretResult(job: Job): Promise<Record<string, unknown> | undefined> {
+    const sealed = await this.o.store.jobs.takeSecretResult(job.id);
+    return sealed ? JSON.parse(this.o.seal.open(sealed)) : undefined;
+  }
+
+  /** Runs a claimed job, or, without a signal, compensates one interrupted by a daemon stop; then audits the outcome. */
+  private async execute(job: Job, signal: AbortSignal | undefined): Promise<void> {
+    const pb = this.playbooks.get(job.playbook);
+    if (signal && pb) await this.runner.run(job, pb, signal);
+    else await this.runner.recover(job, pb);
+    const finished = await this.o.store.jobs.get(job.id);
+    if (finished && !job.dryRun) {
+      await this.o.store.audit.append({
+        tokenId: job.tokenId,
+        tenantId: job.tenantId,
+        action: `job.finish:${job.playbook}`,
+        subject: job.resource,
+        inputs: new SecretMasker().maskData(job.inputs),
+        plan: (await this.o.store.jobs.steps(job.id)).map((s) => ({ step: s.name, action: s.action, status: s.status })),
+        result: finished.status,
+        detail: { jobId: job.id, error: finished.error ?? undefined, startedAt: finished.startedAt, finishedAt: finished.finishedAt },
+      });
+    }
+  }
+}

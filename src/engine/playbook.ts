@@ -1,0 +1,91 @@
+import { readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { z } from 'zod';
+import { loadYamlFile, YamlFileError } from '../yaml-file.js';
+import type { Action } from './action.js';
+import { inputSpecSchema } from './inputs.js';
+
+const localized = z.object({ en: z.string().min(1), fr: z.string().min(1) }).strict();
+
+const stepSchema = z
+  .object({
+    id: z.string().regex(/^[a-z][a-z0-9_]*$/, 'a step id: lower-case letters, digits and underscores'),
+    action: z.string().min(1),
+    title: localized.optional(),
+    /** Skip the step when this template renders to false, '' or nothing. */
+    when: z.string().optional(),
+    with: z.record(z.string(), z.unknown()).default({}),
+    /** false: nothing to undo. Otherwise an action run to undo this step instead of the action's own. */
+    compensate: z
+      .union([z.literal(false), z.object({ action: z.string().min(1), with: z.record(z.string(), z.unknown()).default({}) }).strict()])
+      .optional(),
+  })
+  .strict();
+
+/** The file format of a playbook: one operation, declared, never coded. */
+export const playbookFileSchema = z
+  .object({
+    $schema: z.string().optional(),
+    name: z.string().regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/, 'a dotted name like vhost.create'),
+    title: localized,
+    description: localized,
+    allowed: z.array(z.enum(['admin', 'client'])).min(1),
+    inputs: z.record(z.string().regex(/^[a-z][a-zA-Z0-9]*$/, 'an input name in camelCase'), inputSpecSchema).default({}),
+    /** Lock key: one job at a time per resource (a vhost, a database, a domain). */
+    resource: z.string().optional(),
+    /** The target this job changes, for the per-target concurrency limit. */
+    target: z.string().optional(),
+    preflight: z.array(stepSchema).default([]),
+    steps: z.array(stepSchema).min(1),
+    verify: z.array(stepSchema).default([]),
+    /** What the caller gets back. Values that are secrets are shown once, then erased. */
+    result: z.record(z.string(), z.string()).default({}),
+  })
+  .strict();
+
+export type Playbook = z.output<typeof playbookFileSchema> & { file: string; dir: string };
+export type PlaybookStep = z.output<typeof stepSchema>;
+export type Phase = 'preflight' | 'steps' | 'verify';
+
+/** Loads every playbook in a folder, checking each step names a known action with known parameters. */
+export function loadPlaybooks(dir: string, actions: Map<string, Action>): Map<string, Playbook> {
+  const out = new Map<string, Playbook>();
+  for (const entry of readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort()) {
+    const file = join(dir, entry);
+    const pb = loadYamlFile(file, playbookFileSchema);
+    const problems: YamlFileError['problems'] = [];
+    const expected = basename(entry).replace(/\.ya?ml$/, '');
+    if (pb.name !== expected) problems.push({ line: 1, column: 1, key: 'name', message: `must be "${expected}", like the file name` });
+    const ids = new Set<string>();
+    for (const phase of ['preflight', 'steps', 'verify'] as const) {
+      pb[phase].forEach((step, i) => {
+        const key = `${phase}.${i}`;
+        if (ids.has(step.id)) problems.push({ line: 0, column: 0, key: `${key}.id`, message: `step id "${step.id}" is used twice` });
+        ids.add(step.id);
+        for (const [name, params] of [[step.action, step.with], ...(step.compensate ? [[step.compensate.action, step.compensate.with]] : [])] as [string, Record<string, unknown>][]) {
+          const action = actions.get(name);
+          if (!action) {
+            problems.push({ line: 0, column: 0, key: `${key}.action`, message: `unknown action "${name}"; known: ${[...actions.keys()].sort().join(', ')}` });
+            continue;
+          }
+          const shape = (action.params as unknown as { shape?: Record<string, unknown> }).shape;
+          for (const k of Object.keys(params)) {
+            if (shape && !(k in shape)) problems.push({ line: 0, column: 0, key: `${key}.with.${k}`, message: `"${name}" has no parameter "${k}"; it takes: ${Object.keys(shape).join(', ')}` });
+          }
+        }
+      });
+    }
+    if (problems.length) throw new YamlFileError(file, problems);
+    out.set(pb.name, { ...pb, file, dir });
+  }
+  return out;
+}
+
+/** JSON Schema for playbook files, so editors complete and check them. */
+export function playbookJsonSchema(actionNames: string[]): unknown {
+  const schema = z.toJSONSchema(playbookFileSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, any>;
+  schema.title = 'serein playbook';
+  const stepProps = schema.properties?.steps?.items?.properties;
+  if (stepProps?.action) stepProps.action = { type: 'string', enum: actionNames.sort() };
+  return schema;
+}

@@ -1,0 +1,54 @@
+/** Text in each language serein speaks. Clients read their own; admins read English. */
+export interface Localized { en: string; fr: string }
+export type Language = keyof Localized;
+
+/**
+ * A failure explained: what went wrong for a non-specialist, how to fix it, and the
+ * technical detail that only admins see. Thrown by validation, actions and targets.
+ */
+export class OperationError extends Error {
+  constructor(
+    readonly code: string,
+    readonly userMessage: Localized,
+    readonly hint: Localized,
+    readonly detail?: string,
+    readonly status = 422,
+  ) {
+    super(detail ? `${userMessage.en} (${detail})` : userMessage.en);
+    this.name = 'OperationError';
+  }
+
+  /** The shape stored with a job and sent by the API: `{code, message, hint, detail?}`. */
+  toJSON(language: Language = 'en', admin = true): ErrorBody {
+    return {
+      code: this.code,
+      message: this.userMessage[language],
+      hint: this.hint[language],
+      ...(admin && this.detail ? { detail: this.detail } : {}),
+    };
+  }
+}
+
+export interface ErrorBody { code: string; message: string; hint: string; detail?: string }
+
+/** Same text in both languages, for technical strings that need no translation. */
+export const both = (text: string): Localized => ({ en: text, fr: text });
+
+/** Turns anything thrown into an OperationError; unknown errors keep their text as admin detail only. */
+export function toOperationError(err: unknown): OperationError {
+  if (err instanceof OperationError) return err;
+  const anyErr = err as { message?: string; hint?: string; code?: string } | undefined;
+  if (err instanceof Error && typeof anyErr?.hint === 'string') {
+    return new OperationError(anyErr.code ?? 'failed', both(err.message), both(anyErr.hint), err.message);
+  }
+  return new OperationError(
+    'internal',
+    { en: 'The operation failed on our side.', fr: "L'opération a échoué de notre côté." },
+    {
+      en: 'Nothing was left half-done. Try again in a few minutes; if it fails again, your provider has the details.',
+      fr: "Rien n'a été laissé à moitié fait. Réessayez dans quelques minutes ; si cela échoue encore, votre hébergeur a les détails.",
+    },
+    err instanceof Error ? err.message : String(err),
+    500,
+  );
+}

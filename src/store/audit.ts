@@ -1,0 +1,67 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  tokenId: string | null;
+  tenantId: string | null;
+  action: string;
+  subject: string | null;
+  inputs: unknown;
+  plan: unknown;
+  result: string;
+  detail: unknown;
+}
+
+export interface AuditFilter { tenantId?: string; action?: string; subject?: string; result?: string; since?: string; until?: string; afterId?: number; limit?: number }
+
+/**
+ * The append-only trail: triggers in the database refuse UPDATE and DELETE, and nothing
+ * is ever cut. Callers mask secrets before appending.
+ */
+export class AuditStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async append(e: Omit<AuditEntry, 'id' | 'at'>): Promise<void> {
+    await this.db
+      .insertInto('audit')
+      .values({
+        at: new Date().toISOString(),
+        token_id: e.tokenId,
+        tenant_id: e.tenantId,
+        action: e.action,
+        subject: e.subject,
+        inputs: e.inputs === undefined ? null : JSON.stringify(e.inputs),
+        plan: e.plan === undefined ? null : JSON.stringify(e.plan),
+        result: e.result,
+        detail: e.detail === undefined ? null : JSON.stringify(e.detail),
+      })
+      .execute();
+  }
+
+  async list(f: AuditFilter = {}): Promise<AuditEntry[]> {
+    let q = this.db.selectFrom('audit').selectAll();
+    if (f.tenantId) q = q.where('tenant_id', '=', f.tenantId);
+    if (f.action) q = q.where('action', '=', f.action);
+    if (f.subject) q = q.where('subject', '=', f.subject);
+    if (f.result) q = q.where('result', '=', f.result);
+    if (f.since) q = q.where('at', '>=', f.since);
+    if (f.until) q = q.where('at', '<', f.until);
+    if (f.afterId) q = q.where('id', '>', f.afterId);
+    const rows = await q.orderBy('id').limit(f.limit ?? 500).execute();
+    const parse = (s: string | null) => (s == null ? null : JSON.parse(s));
+    return rows.map((r) => ({
+      id: Number(r.id),
+      at: r.at,
+      tokenId: r.token_id,
+      tenantId: r.tenant_id,
+      action: r.action,
+      subject: r.subject,
+      inputs: parse(r.inputs),
+      plan: parse(r.plan),
+      result: r.result,
+      detail: parse(r.detail),
+    }));
+  }
+}

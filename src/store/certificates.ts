@@ -1,0 +1,304 @@
+import { randomUUID } from 'node:crypto';
+import type { Generated, Kysely } from 'kysely';
+
+/** The tables of migration 0002-certificates, typed here so the shared schema file stays small. */
+export interface CertificateTables {
+  certificates: {
+    id: string;
+    tenant_id: string | null;
+    webserver: string | null;
+    name: string;
+    domains: string;
+    challenge: string;
+    key_type: string;
+    ca: string;
+    ca_directory: string;
+    serial: string;
+    ari_cert_id: string;
+    not_before: string;
+    not_after: string;
+    cert_pem: string;
+    key_pem: string;
+    status: string;
+    replaces_id: string | null;
+    created_at: string;
+    activated_at: string | null;
+    renew_after: string | null;
+    ari_window_start: string | null;
+    ari_window_end: string | null;
+    ari_checked_at: string | null;
+    renewal_failures: Generated<number>;
+    next_attempt_at: string | null;
+    last_error: string | null;
+  };
+  acme_accounts: { directory_url: string; key_thumbprint: string; ca: string; account_url: string; created_at: string };
+  acme_validation_failures: { id: Generated<number>; ca: string; name: string; at: string; detail: string | null };
+}
+
+/**
+ * pending: issued, not yet served; active: the one served for (webserver, name);
+ * replaced: an older one, kept as history; abandoned: issued but never served (rolled back).
+ */
+export type CertificateStatus = 'pending' | 'active' | 'replaced' | 'abandoned';
+
+/** A certificate as serein remembers it. `keyPem` is the only secret in it: never log or return it. */
+export interface CertificateRecord {
+  id: string;
+  tenantId: string | null;
+  webserver: string | null;
+  /** The first name of the certificate: the folder it is installed in. */
+  name: string;
+  domains: string[];
+  challenge: 'http-01' | 'dns-01';
+  keyType: string;
+  ca: string;
+  caDirectory: string;
+  serial: string;
+  /** RFC 9773 certificate identifier, for renewalInfo and `replaces`. */
+  ariCertId: string;
+  notBefore: string;
+  notAfter: string;
+  certPem: string;
+  keyPem: string;
+  status: CertificateStatus;
+  replacesId: string | null;
+  createdAt: string;
+  activatedAt: string | null;
+  renewAfter: string | null;
+  ariWindow: { start: string; end: string } | null;
+  ariCheckedAt: string | null;
+  renewalFailures: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+}
+
+/** What the API shows: everything but the key and the PEM bodies. */
+export type CertificateSummary = Omit<CertificateRecord, 'keyPem' | 'certPem'>;
+
+type Row = CertificateTables['certificates'] & { renewal_failures: number };
+
+function toRecord(r: Row): CertificateRecord {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    webserver: r.webserver,
+    name: r.name,
+    domains: JSON.parse(r.domains),
+    challenge: r.challenge as CertificateRecord['challenge'],
+    keyType: r.key_type,
+    ca: r.ca,
+    caDirectory: r.ca_directory,
+    serial: r.serial,
+    ariCertId: r.ari_cert_id,
+    notBefore: r.not_before,
+    notAfter: r.not_after,
+    certPem: r.cert_pem,
+    keyPem: r.key_pem,
+    status: r.status as CertificateStatus,
+    replacesId: r.replaces_id,
+    createdAt: r.created_at,
+    activatedAt: r.activated_at,
+    renewAfter: r.renew_after,
+    ariWindow: r.ari_window_start && r.ari_window_end ? { start: r.ari_window_start, end: r.ari_window_end } : null,
+    ariCheckedAt: r.ari_checked_at,
+    renewalFailures: Number(r.renewal_failures),
+    nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error,
+  };
+}
+
+/** Strips the secret and the bulky parts, for lists and the API. */
+export function summarize(c: CertificateRecord): CertificateSummary {
+  const { keyPem: _k, certPem: _c, ...rest } = c;
+  return rest;
+}
+
+/**
+ * Certificates, their keys and their history, ACME accounts, and the failed
+ * validations that the per-name failure budget counts. Nothing is deleted: a renewed
+ * certificate becomes `replaced`, so the history of a name can always be read back.
+ */
+export class CertificateStore {
+  private readonly db: Kysely<CertificateTables>;
+
+  constructor(db: Kysely<any>) {
+    this.db = db as Kysely<CertificateTables>;
+  }
+
+  /** Saves a freshly issued certificate as pending: it becomes active only once served. */
+  async addPending(c: {
+    tenantId: string | null;
+    webserver: string | null;
+    name: string;
+    domains: string[];
+    challenge: CertificateRecord['challenge'];
+    keyType: string;
+    ca: string;
+    caDirectory: string;
+    serial: string;
+    ariCertId: string;
+    notBefore: string;
+    notAfter: string;
+    certPem: string;
+    keyPem: string;
+    replacesId?: string | null;
+  }): Promise<CertificateRecord> {
+    const id = randomUUID();
+    await this.db
+      .insertInto('certificates')
+      .values({
+        id,
+        tenant_id: c.tenantId,
+        webserver: c.webserver,
+        name: c.name,
+        domains: JSON.stringify(c.domains),
+        challenge: c.challenge,
+        key_type: c.keyType,
+        ca: c.ca,
+        ca_directory: c.caDirectory,
+        serial: c.serial,
+        ari_cert_id: c.ariCertId,
+        not_before: c.notBefore,
+        not_after: c.notAfter,
+        cert_pem: c.certPem,
+        key_pem: c.keyPem,
+        status: 'pending',
+        replaces_id: c.replacesId ?? null,
+        created_at: new Date().toISOString(),
+        activated_at: null,
+        renew_after: null,
+        ari_window_start: null,
+        ari_window_end: null,
+        ari_checked_at: null,
+        next_attempt_at: null,
+        last_error: null,
+      })
+      .execute();
+    return (await this.get(id))!;
+  }
+
+  async get(id: string): Promise<CertificateRecord | undefined> {
+    const row = await this.db.selectFrom('certificates').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toRecord(row as Row);
+  }
+
+  /** The certificate currently served for this name on this web server. */
+  async active(webserver: string | null, name: string): Promise<CertificateRecord | undefined> {
+    let q = this.db.selectFrom('certificates').selectAll().where('name', '=', name).where('status', '=', 'active');
+    q = webserver === null ? q.where('webserver', 'is', null) : q.where('webserver', '=', webserver);
+    const row = await q.orderBy('created_at', 'desc').executeTakeFirst();
+    return row && toRecord(row as Row);
+  }
+
+  /**
+   * Makes a pending certificate the served one: the previous active one for the same
+   * (webserver, name) becomes history. `renewAfter` is when renewal becomes due.
+   */
+  async activate(id: string, renewAfter: Date): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('certificates').select(['name', 'webserver']).where('id', '=', id).executeTakeFirstOrThrow();
+      let q = trx.updateTable('certificates').set({ status: 'replaced' }).where('name', '=', row.name).where('status', '=', 'active').where('id', '!=', id);
+      q = row.webserver === null ? q.where('webserver', 'is', null) : q.where('webserver', '=', row.webserver);
+      await q.execute();
+      await trx
+        .updateTable('certificates')
+        .set({ status: 'active', activated_at: new Date().toISOString(), renew_after: renewAfter.toISOString(), renewal_failures: 0, next_attempt_at: null, last_error: null })
+        .where('id', '=', id)
+        .execute();
+    });
+  }
+
+  /** Marks a pending certificate as never served (its job was rolled back). */
+  async abandon(id: string): Promise<void> {
+    await this.db.updateTable('certificates').set({ status: 'abandoned' }).where('id', '=', id).where('status', '=', 'pending').execute();
+  }
+
+  /** Lists certificates, newest first; `status` 'current' means active ones only. */
+  async list(f: { tenantId?: string; status?: CertificateStatus; name?: string; limit?: number } = {}): Promise<CertificateRecord[]> {
+    let q = this.db.selectFrom('certificates').selectAll();
+    if (f.tenantId) q = q.where('tenant_id', '=', f.tenantId);
+    if (f.status) q = q.where('status', '=', f.status);
+    if (f.name) q = q.where('name', '=', f.name);
+    const rows = await q.orderBy('created_at', 'desc').limit(f.limit ?? 1000).execute();
+    return rows.map((r) => toRecord(r as Row));
+  }
+
+  /** Active certificates whose renewal time has come and whose retry delay (if any) has passed. */
+  async due(now: Date): Promise<CertificateRecord[]> {
+    const at = now.toISOString();
+    const rows = await this.db
+      .selectFrom('certificates')
+      .selectAll()
+      .where('status', '=', 'active')
+      .where('renew_after', '<=', at)
+      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', at)]))
+      .orderBy('renew_after')
+      .execute();
+    return rows.map((r) => toRecord(r as Row));
+  }
+
+  /** Records what the CA's renewalInfo said, and the renewal time chosen from it. */
+  async setRenewalInfo(id: string, info: { window: { start: string; end: string } | null; renewAfter: Date; checkedAt: Date }): Promise<void> {
+    await this.db
+      .updateTable('certificates')
+      .set({
+        ari_window_start: info.window?.start ?? null,
+        ari_window_end: info.window?.end ?? null,
+        ari_checked_at: info.checkedAt.toISOString(),
+        renew_after: info.renewAfter.toISOString(),
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Counts a failed renewal and when to try again. */
+  async renewalFailed(id: string, error: string, nextAttemptAt: Date): Promise<number> {
+    const row = await this.db.selectFrom('certificates').select('renewal_failures').where('id', '=', id).executeTakeFirstOrThrow();
+    const failures = Number(row.renewal_failures) + 1;
+    await this.db
+      .updateTable('certificates')
+      .set({ renewal_failures: failures, last_error: error.slice(0, 2000), next_attempt_at: nextAttemptAt.toISOString() })
+      .where('id', '=', id)
+      .execute();
+    return failures;
+  }
+
+  // --- ACME accounts -------------------------------------------------------------------
+
+  async account(directoryUrl: string, keyThumbprint: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('acme_accounts')
+      .select('account_url')
+      .where('directory_url', '=', directoryUrl)
+      .where('key_thumbprint', '=', keyThumbprint)
+      .executeTakeFirst();
+    return row?.account_url;
+  }
+
+  async saveAccount(a: { directoryUrl: string; keyThumbprint: string; ca: string; accountUrl: string }): Promise<void> {
+    await this.db
+      .insertInto('acme_accounts')
+      .values({ directory_url: a.directoryUrl, key_thumbprint: a.keyThumbprint, ca: a.ca, account_url: a.accountUrl, created_at: new Date().toISOString() })
+      .onConflict((oc) => oc.columns(['directory_url', 'key_thumbprint']).doUpdateSet({ account_url: a.accountUrl, ca: a.ca }))
+      .execute();
+  }
+
+  // --- failed-validation budget ----------------------------------------------------------
+
+  async addValidationFailure(ca: string, name: string, detail: string): Promise<void> {
+    await this.db.insertInto('acme_validation_failures').values({ ca, name, at: new Date().toISOString(), detail: detail.slice(0, 1000) }).execute();
+  }
+
+  /** Times of this name's failed validations at this CA since `since`, oldest first. */
+  async validationFailures(ca: string, name: string, since: Date): Promise<Date[]> {
+    const rows = await this.db
+      .selectFrom('acme_validation_failures')
+      .select('at')
+      .where('ca', '=', ca)
+      .where('name', '=', name)
+      .where('at', '>=', since.toISOString())
+      .orderBy('at')
+      .execute();
+    return rows.map((r) => new Date(r.at));
+  }
+}

@@ -1,0 +1,296 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { Dialect } from './db.js';
+import type { Database } from './schema.js';
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'needs-attention';
+export const TERMINAL: readonly JobStatus[] = ['succeeded', 'failed', 'needs-attention'];
+
+export interface Job {
+  id: string;
+  playbook: string;
+  inputs: Record<string, unknown>;
+  dryRun: boolean;
+  status: JobStatus;
+  tenantId: string | null;
+  tokenId: string | null;
+  idempotencyKey: string | null;
+  resource: string | null;
+  target: string | null;
+  language: 'en' | 'fr';
+  plan: unknown;
+  result: Record<string, unknown> | null;
+  /** Encrypted secret part of the result, erased once shown. */
+  secretResult: string | null;
+  error: { code: string; message: string; hint: string; detail?: string; fr?: { message: string; hint: string } } | null;
+  owner: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface StepRecord {
+  idx: number;
+  name: string;
+  action: string;
+  status: 'running' | 'done' | 'skipped' | 'failed' | 'compensated' | 'compensation-failed';
+  checkpoint: unknown;
+  output: unknown;
+  error: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface JobEvent { id: number; jobId: string; at: string; kind: string; message: string; data: unknown }
+
+const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
+const parse = (s: string | null) => (s == null ? null : JSON.parse(s));
+const now = () => new Date().toISOString();
+
+function toJob(r: Database['jobs']): Job {
+  return {
+    id: r.id,
+    playbook: r.playbook,
+    inputs: JSON.parse(r.inputs),
+    dryRun: !!r.dry_run,
+    status: r.status as JobStatus,
+    tenantId: r.tenant_id,
+    tokenId: r.token_id,
+    idempotencyKey: r.idempotency_key,
+    resource: r.resource,
+    target: r.target,
+    language: r.language as Job['language'],
+    plan: parse(r.plan),
+    result: parse(r.result),
+    secretResult: r.secret_result,
+    error: parse(r.error),
+    owner: r.owner,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+/**
+ * Durable jobs: every state change is written before the engine moves on, so a daemon
+ * killed at any moment leaves enough behind for the next one to finish the job.
+ */
+export class JobStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect,
+  ) {}
+
+  /** Creates a queued job, or returns the existing one when the idempotency key was seen. */
+  async create(j: {
+    playbook: string;
+    inputs: Record<string, unknown>;
+    dryRun: boolean;
+    tenantId: string | null;
+    tokenId: string | null;
+    idempotencyKey?: string | null;
+    resource: string | null;
+    target: string | null;
+    language: 'en' | 'fr';
+  }): Promise<{ job: Job; created: boolean }> {
+    if (j.idempotencyKey) {
+      const existing = await this.byIdempotencyKey(j.idempotencyKey);
+      if (existing) return { job: existing, created: false };
+    }
+    const id = randomUUID();
+    try {
+      await this.db
+        .insertInto('jobs')
+        .values({
+          id,
+          playbook: j.playbook,
+          inputs: JSON.stringify(j.inputs),
+          dry_run: j.dryRun ? 1 : 0,
+          status: 'queued',
+          tenant_id: j.tenantId,
+          token_id: j.tokenId,
+          idempotency_key: j.idempotencyKey ?? null,
+          resource: j.resource,
+          target: j.target,
+          language: j.language,
+          plan: null,
+          result: null,
+          secret_result: null,
+          error: null,
+          owner: null,
+          lease_until: null,
+          created_at: now(),
+          started_at: null,
+          finished_at: null,
+        })
+        .execute();
+    } catch (err) {
+      // Two requests with one key at the same moment: the loser returns the winner's job.
+      const existing = j.idempotencyKey ? await this.byIdempotencyKey(j.idempotencyKey) : undefined;
+      if (existing) return { job: existing, created: false };
+      throw err;
+    }
+    return { job: (await this.get(id))!, created: true };
+  }
+
+  async byIdempotencyKey(key: string): Promise<Job | undefined> {
+    const row = await this.db.selectFrom('jobs').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+    return row && toJob(row);
+  }
+
+  async get(id: string): Promise<Job | undefined> {
+    const row = await this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toJob(row);
+  }
+
+  async list(f: { tenantId?: string; status?: string; playbook?: string; limit?: number } = {}): Promise<Job[]> {
+    let q = this.db.selectFrom('jobs').selectAll();
+    if (f.tenantId) q = q.where('tenant_id', '=', f.tenantId);
+    if (f.status) q = q.where('status', '=', f.status);
+    if (f.playbook) q = q.where('playbook', '=', f.playbook);
+    return (await q.orderBy('created_at', 'desc').limit(f.limit ?? 100).execute()).map(toJob);
+  }
+
+  /**
+   * Atomically takes up to `max` queued jobs for this daemon, respecting one running job
+   * per resource and `perTarget` running jobs per target, across every daemon sharing
+   * the database. PostgreSQL serialises claims with a transaction-scoped advisory lock;
+   * SQLite has a single writer already.
+   */
+  async claim(owner: string, max: number, perTarget: (target: string) => number, leaseMs: number): Promise<Job[]> {
+    if (max <= 0) return [];
+    return this.db.transaction().execute(async (trx) => {
+      if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312001)`.execute(trx);
+      const running = await trx.selectFrom('jobs').select(['resource', 'target']).where('status', '=', 'running').execute();
+      const busy = new Set(running.map((r) => r.resource).filter(Boolean));
+      const perTargetCount = new Map<string, number>();
+      for (const r of running) if (r.target) perTargetCount.set(r.target, (perTargetCount.get(r.target) ?? 0) + 1);
+      const queued = await trx.selectFrom('jobs').selectAll().where('status', '=', 'queued').orderBy('created_at').limit(200).execute();
+      const picked: string[] = [];
+      for (const j of queued) {
+        if (picked.length >= max) break;
+        if (j.resource && busy.has(j.resource)) continue;
+        if (j.target && (perTargetCount.get(j.target) ?? 0) >= perTarget(j.target)) continue;
+        picked.push(j.id);
+        if (j.resource) busy.add(j.resource);
+        if (j.target) perTargetCount.set(j.target, (perTargetCount.get(j.target) ?? 0) + 1);
+      }
+      if (picked.length === 0) return [];
+      const startedAt = now();
+      await trx
+        .updateTable('jobs')
+        .set({ status: 'running', owner, lease_until: new Date(Date.now() + leaseMs).toISOString(), started_at: startedAt })
+        .where('id', 'in', picked)
+        .where('status', '=', 'queued')
+        .execute();
+      const rows = await trx.selectFrom('jobs').selectAll().where('id', 'in', picked).where('owner', '=', owner).execute();
+      return rows.map(toJob);
+    });
+  }
+
+  /**
+   * Takes over running jobs whose daemon stopped renewing its lease (it died), so they
+   * can be compensated. `everyOtherOwner` is for SQLite, where only one daemon runs.
+   */
+  async claimOrphans(owner: string, leaseMs: number, everyOtherOwner: boolean): Promise<Job[]> {
+    return this.db.transaction().execute(async (trx) => {
+      if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312001)`.execute(trx);
+      let q = trx.selectFrom('jobs').select('id').where('status', '=', 'running').where('owner', '!=', owner);
+      if (!everyOtherOwner) q = q.where('lease_until', '<', now());
+      const ids = (await q.execute()).map((r) => r.id);
+      if (ids.length === 0) return [];
+      await trx.updateTable('jobs').set({ owner, lease_until: new Date(Date.now() + leaseMs).toISOString() }).where('id', 'in', ids).execute();
+      return (await trx.selectFrom('jobs').selectAll().where('id', 'in', ids).execute()).map(toJob);
+    });
+  }
+
+  /** Keeps this daemon's claim on its running jobs alive. */
+  async renewLeases(owner: string, ids: string[], leaseMs: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('jobs')
+      .set({ lease_until: new Date(Date.now() + leaseMs).toISOString() })
+      .where('owner', '=', owner)
+      .where('id', 'in', ids)
+      .execute();
+  }
+
+  async setPlan(id: string, plan: unknown): Promise<void> {
+    await this.db.updateTable('jobs').set({ plan: json(plan) }).where('id', '=', id).execute();
+  }
+
+  async finish(id: string, status: JobStatus, f: { result?: unknown; secretResult?: string | null; error?: unknown }): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({ status, result: json(f.result), secret_result: f.secretResult ?? null, error: json(f.error), finished_at: now(), lease_until: null })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Erases the secret part of a result once it has been shown: it is never shown twice. */
+  async takeSecretResult(id: string): Promise<string | null> {
+    const row = await this.db.selectFrom('jobs').select('secret_result').where('id', '=', id).executeTakeFirst();
+    if (!row?.secret_result) return null;
+    const res = await this.db
+      .updateTable('jobs')
+      .set({ secret_result: null })
+      .where('id', '=', id)
+      .where('secret_result', '=', row.secret_result)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0 ? row.secret_result : null;
+  }
+
+  async steps(jobId: string): Promise<StepRecord[]> {
+    const rows = await this.db.selectFrom('job_steps').selectAll().where('job_id', '=', jobId).orderBy('idx').execute();
+    return rows.map((r) => ({
+      idx: r.idx,
+      name: r.name,
+      action: r.action,
+      status: r.status as StepRecord['status'],
+      checkpoint: parse(r.checkpoint),
+      output: parse(r.output),
+      error: r.error,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+    }));
+  }
+
+  async startStep(jobId: string, idx: number, name: string, action: string): Promise<void> {
+    await this.db
+      .insertInto('job_steps')
+      .values({ job_id: jobId, idx, name, action, status: 'running', checkpoint: null, output: null, error: null, started_at: now(), finished_at: null })
+      .onConflict((oc) => oc.columns(['job_id', 'idx']).doUpdateSet({ status: 'running', started_at: now() }))
+      .execute();
+  }
+
+  async checkpointStep(jobId: string, idx: number, checkpoint: unknown): Promise<void> {
+    await this.db.updateTable('job_steps').set({ checkpoint: json(checkpoint) }).where('job_id', '=', jobId).where('idx', '=', idx).execute();
+  }
+
+  async endStep(jobId: string, idx: number, status: StepRecord['status'], f: { output?: unknown; error?: string } = {}): Promise<void> {
+    await this.db
+      .updateTable('job_steps')
+      .set({ status, output: json(f.output), error: f.error ?? null, finished_at: now() })
+      .where('job_id', '=', jobId)
+      .where('idx', '=', idx)
+      .execute();
+  }
+
+  async setStepStatus(jobId: string, idx: number, status: StepRecord['status'], error?: string): Promise<void> {
+    await this.db
+      .updateTable('job_steps')
+      .set({ status, ...(error ? { error } : {}) })
+      .where('job_id', '=', jobId)
+      .where('idx', '=', idx)
+      .execute();
+  }
+
+  async addEvent(jobId: string, kind: string, message: string, data?: unknown): Promise<void> {
+    await this.db.insertInto('job_events').values({ job_id: jobId, at: now(), kind, message, data: json(data) }).execute();
+  }
+
+  async events(jobId: string, afterId = 0): Promise<JobEvent[]> {
+    const rows = await this.db.selectFrom('job_events').selectAll().where('job_id', '=', jobId).where('id', '>', afterId).orderBy('id').execute();
+    return rows.map((r) => ({ id: Number(r.id), jobId: r.job_id, at: r.at, kind: r.kind, message: r.message, data: parse(r.data) }));
+  }
+}

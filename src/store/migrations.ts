@@ -1,0 +1,188 @@
+import { sql, type Kysely, type Migration } from 'kysely';
+
+/** Schema history. Append new migrations; never edit a released one. */
+export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
+  const serial = dialect === 'sqlite' ? 'integer' : 'bigserial';
+  const appendOnly = async (db: Kysely<any>, table: string) => {
+    if (dialect === 'sqlite') {
+      for (const op of ['UPDATE', 'DELETE']) {
+        await sql
+          .raw(
+            `CREATE TRIGGER ${table}_no_${op.toLowerCase()} BEFORE ${op} ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END`,
+          )
+          .execute(db);
+      }
+    } else {
+      await sql
+        .raw(
+          `CREATE OR REPLACE FUNCTION serein_append_only() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$ LANGUAGE plpgsql`,
+        )
+        .execute(db);
+      await sql.raw(`CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION serein_append_only()`).execute(db);
+    }
+  };
+  return {
+    '0001-initial': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('tenants')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('language', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('resources')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+          .addColumn('data', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('resources_pk', ['kind', 'name'])
+          .execute();
+        await db.schema
+          .createTable('tokens')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('hash', 'text', (c) => c.notNull().unique())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('tenant_id', 'text', (c) => c.references('tenants.id'))
+          .addColumn('label', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('revoked_at', 'text')
+          .execute();
+        await db.schema
+          .createTable('jobs')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('playbook', 'text', (c) => c.notNull())
+          .addColumn('inputs', 'text', (c) => c.notNull())
+          .addColumn('dry_run', 'integer', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('tenant_id', 'text')
+          .addColumn('token_id', 'text')
+          .addColumn('idempotency_key', 'text', (c) => c.unique())
+          .addColumn('resource', 'text')
+          .addColumn('target', 'text')
+          .addColumn('plan', 'text')
+          .addColumn('result', 'text')
+          .addColumn('secret_result', 'text')
+          .addColumn('error', 'text')
+          .addColumn('language', 'text', (c) => c.notNull())
+          .addColumn('owner', 'text')
+          .addColumn('lease_until', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('started_at', 'text')
+          .addColumn('finished_at', 'text')
+          .execute();
+        await db.schema.createIndex('jobs_status').on('jobs').columns(['status', 'created_at']).execute();
+        await db.schema
+          .createTable('job_steps')
+          .addColumn('job_id', 'text', (c) => c.notNull().references('jobs.id'))
+          .addColumn('idx', 'integer', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('checkpoint', 'text')
+          .addColumn('output', 'text')
+          .addColumn('error', 'text')
+          .addColumn('started_at', 'text')
+          .addColumn('finished_at', 'text')
+          .addPrimaryKeyConstraint('job_steps_pk', ['job_id', 'idx'])
+          .execute();
+        await db.schema
+          .createTable('job_events')
+          .addColumn('id', serial, (c) => (dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+          .addColumn('job_id', 'text', (c) => c.notNull())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('message', 'text', (c) => c.notNull())
+          .addColumn('data', 'text')
+          .execute();
+        await db.schema.createIndex('job_events_job').on('job_events').columns(['job_id', 'id']).execute();
+        await db.schema
+          .createTable('audit')
+          .addColumn('id', serial, (c) => (dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('token_id', 'text')
+          .addColumn('tenant_id', 'text')
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('subject', 'text')
+          .addColumn('inputs', 'text')
+          .addColumn('plan', 'text')
+          .addColumn('result', 'text', (c) => c.notNull())
+          .addColumn('detail', 'text')
+          .execute();
+        await appendOnly(db, 'audit');
+        await db.schema
+          .createTable('alerts')
+          .addColumn('id', serial, (c) => (dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('tenant_id', 'text')
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('message', 'text', (c) => c.notNull())
+          .addColumn('detail', 'text')
+          .execute();
+        await db.schema
+          .createTable('kv')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
+    '0002-certificates': {
+      async up(db: Kysely<any>) {
+        // Every certificate serein issued, with its key and renewal state; history is kept (status replaced).
+        await db.schema
+          .createTable('certificates')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('tenant_id', 'text')
+          .addColumn('webserver', 'text')
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('domains', 'text', (c) => c.notNull())
+          .addColumn('challenge', 'text', (c) => c.notNull())
+          .addColumn('key_type', 'text', (c) => c.notNull())
+          .addColumn('ca', 'text', (c) => c.notNull())
+          .addColumn('ca_directory', 'text', (c) => c.notNull())
+          .addColumn('serial', 'text', (c) => c.notNull())
+          .addColumn('ari_cert_id', 'text', (c) => c.notNull())
+          .addColumn('not_before', 'text', (c) => c.notNull())
+          .addColumn('not_after', 'text', (c) => c.notNull())
+          .addColumn('cert_pem', 'text', (c) => c.notNull())
+          .addColumn('key_pem', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('replaces_id', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('activated_at', 'text')
+          .addColumn('renew_after', 'text')
+          .addColumn('ari_window_start', 'text')
+          .addColumn('ari_window_end', 'text')
+          .addColumn('ari_checked_at', 'text')
+          .addColumn('renewal_failures', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_attempt_at', 'text')
+          .addColumn('last_error', 'text')
+          .execute();
+        await db.schema.createIndex('certificates_status').on('certificates').columns(['status', 'renew_after']).execute();
+        await db.schema.createIndex('certificates_name').on('certificates').columns(['name', 'webserver']).execute();
+        await db.schema
+          .createTable('acme_accounts')
+          .addColumn('directory_url', 'text', (c) => c.notNull())
+          .addColumn('key_thumbprint', 'text', (c) => c.notNull())
+          .addColumn('ca', 'text', (c) => c.notNull())
+          .addColumn('account_url', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('acme_accounts_pk', ['directory_url', 'key_thumbprint'])
+          .execute();
+        await db.schema
+          .createTable('acme_validation_failures')
+          .addColumn('id', serial, (c) => (dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+          .addColumn('ca', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('detail', 'text')
+          .execute();
+        await db.schema.createIndex('acme_validation_failures_name').on('acme_validation_failures').columns(['name', 'ca', 'at']).execute();
+      },
+    },
+  };
+}

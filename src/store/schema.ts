@@ -1,0 +1,68 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table shapes shared by SQLite and PostgreSQL. Times are ISO-8601 text and JSON is text
+ * so that both back ends store exactly the same thing.
+ */
+export interface Database {
+  tenants: { id: string; name: string; language: string; created_at: string };
+  resources: { kind: string; name: string; tenant_id: string; data: string; created_at: string };
+  tokens: {
+    id: string;
+    hash: string;
+    kind: 'admin' | 'client';
+    tenant_id: string | null;
+    label: string;
+    created_at: string;
+    revoked_at: string | null;
+  };
+  jobs: {
+    id: string;
+    playbook: string;
+    inputs: string;
+    dry_run: number;
+    status: string;
+    tenant_id: string | null;
+    token_id: string | null;
+    idempotency_key: string | null;
+    resource: string | null;
+    target: string | null;
+    plan: string | null;
+    result: string | null;
+    secret_result: string | null;
+    error: string | null;
+    language: string;
+    owner: string | null;
+    lease_until: string | null;
+    created_at: string;
+    started_at: string | null;
+    finished_at: string | null;
+  };
+  job_steps: {
+    job_id: string;
+    idx: number;
+    name: string;
+    action: string;
+    status: string;
+    checkpoint: string | null;
+    output: string | null;
+    error: string | null;
+    started_at: string | null;
+    finished_at: string | null;
+  };
+  job_events: { id: Generated<number>; job_id: string; at: string; kind: string; message: string; data: string | null };
+  audit: {
+    id: Generated<number>;
+    at: string;
+    token_id: string | null;
+    tenant_id: string | null;
+    action: string;
+    subject: string | null;
+    inputs: string | null;
+    plan: string | null;
+    result: string;
+    detail: string | null;
+  };
+  alerts: { id: Generated<number>; at: string; kind: string; tenant_id: string | null; subject: string; message: string; detail: string | null };
+  kv: { key: string; value: string; updated_at: string };
+}

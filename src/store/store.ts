@@ -1,0 +1,44 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '../config/schema.js';
+import { AlertStore } from './alerts.js';
+import { AuditStore } from './audit.js';
+import { CertificateStore } from './certificates.js';
+import { openDatabase, type Dialect } from './db.js';
+import { JobStore } from './jobs.js';
+import type { Database } from './schema.js';
+import { TenantStore } from './tenants.js';
+import { TokenStore } from './tokens.js';
+
+/**
+ * Everything serein remembers, behind one object. SQLite for one daemon, PostgreSQL
+ * for several sharing the work; callers never see the difference.
+ */
+export class Store {
+  readonly tenants: TenantStore;
+  readonly tokens: TokenStore;
+  readonly jobs: JobStore;
+  readonly audit: AuditStore;
+  readonly alerts: AlertStore;
+  readonly certificates: CertificateStore;
+
+  private constructor(
+    readonly db: Kysely<Database>,
+    readonly dialect: Dialect,
+  ) {
+    this.tenants = new TenantStore(db);
+    this.tokens = new TokenStore(db);
+    this.jobs = new JobStore(db, dialect);
+    this.audit = new AuditStore(db);
+    this.alerts = new AlertStore(db);
+    this.certificates = new CertificateStore(db);
+  }
+
+  static async open(config: Config['store']): Promise<Store> {
+    const { db, dialect } = await openDatabase(config);
+    return new Store(db, dialect);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}

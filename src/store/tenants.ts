@@ -1,0 +1,85 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+export interface Tenant { id: string; name: string; language: 'en' | 'fr'; createdAt: string }
+export interface Resource { kind: string; name: string; tenantId: string; data: Record<string, unknown>; createdAt: string }
+
+/** Tenants and what each owns: domains, servers, vhosts, databases, certificates. */
+export class TenantStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(t: { id: string; name: string; language: 'en' | 'fr' }): Promise<Tenant> {
+    const createdAt = new Date().toISOString();
+    await this.db.insertInto('tenants').values({ ...t, created_at: createdAt }).execute();
+    return { ...t, createdAt };
+  }
+
+  async get(id: string): Promise<Tenant | undefined> {
+    const row = await this.db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && { id: row.id, name: row.name, language: row.language as Tenant['language'], createdAt: row.created_at };
+  }
+
+  async list(): Promise<Tenant[]> {
+    const rows = await this.db.selectFrom('tenants').selectAll().orderBy('id').execute();
+    return rows.map((r) => ({ id: r.id, name: r.name, language: r.language as Tenant['language'], createdAt: r.created_at }));
+  }
+
+  /** Records a resource; a second owner for the same kind and name is refused by the key. */
+  async addResource(r: { kind: string; name: string; tenantId: string; data?: Record<string, unknown> }): Promise<Resource> {
+    const createdAt = new Date().toISOString();
+    await this.db
+      .insertInto('resources')
+      .values({ kind: r.kind, name: r.name, tenant_id: r.tenantId, data: JSON.stringify(r.data ?? {}), created_at: createdAt })
+      .execute();
+    return { kind: r.kind, name: r.name, tenantId: r.tenantId, data: r.data ?? {}, createdAt };
+  }
+
+  /** Creates or replaces a resource of this tenant (used when an operation re-runs). */
+  async putResource(r: { kind: string; name: string; tenantId: string; data?: Record<string, unknown> }): Promise<void> {
+    const data = JSON.stringify(r.data ?? {});
+    await this.db
+      .insertInto('resources')
+      .values({ kind: r.kind, name: r.name, tenant_id: r.tenantId, data, created_at: new Date().toISOString() })
+      .onConflict((oc) => oc.columns(['kind', 'name']).doUpdateSet({ data, tenant_id: r.tenantId }))
+      .execute();
+  }
+
+  async getResource(kind: string, name: string): Promise<Resource | undefined> {
+    const row = await this.db.selectFrom('resources').selectAll().where('kind', '=', kind).where('name', '=', name).executeTakeFirst();
+    return row && toResource(row);
+  }
+
+  async listResources(filter: { tenantId?: string; kind?: string } = {}): Promise<Resource[]> {
+    let q = this.db.selectFrom('resources').selectAll();
+    if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
+    if (filter.kind) q = q.where('kind', '=', filter.kind);
+    return (await q.orderBy('kind').orderBy('name').execute()).map(toResource);
+  }
+
+  async removeResource(kind: string, name: string): Promise<boolean> {
+    const res = await this.db.deleteFrom('resources').where('kind', '=', kind).where('name', '=', name).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  /**
+   * The tenant that owns a host name: the owner of the name itself or of the closest
+   * registered parent domain (shop.example.com belongs to whoever owns example.com).
+   */
+  async domainOwner(host: string): Promise<string | undefined> {
+    const labels = host.toLowerCase().replace(/^\*\./, '').split('.');
+    const candidates = labels.map((_, i) => labels.slice(i).join('.')).filter((d) => d.includes('.'));
+    if (candidates.length === 0) return undefined;
+    const rows = await this.db
+      .selectFrom('resources')
+      .select(['name', 'tenant_id'])
+      .where('kind', '=', 'domain')
+      .where('name', 'in', candidates)
+      .execute();
+    rows.sort((a, b) => b.name.length - a.name.length);
+    return rows[0]?.tenant_id;
+  }
+}
+
+function toResource(row: Database['resources']): Resource {
+  return { kind: row.kind, name: row.name, tenantId: row.tenant_id, data: JSON.parse(row.data), createdAt: row.created_at };
+}

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { hashToken, randomSecret } from '../secrets.js';
+import type { Database } from './schema.js';
+
+/** Who is calling: an admin, or a client acting for exactly one tenant. */
+export interface Caller { tokenId: string; kind: 'admin' | 'client'; tenantId: string | null; label: string }
+
+/** API tokens: random, shown once, kept only as a SHA-256 hash. */
+export class TokenStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Creates a token and returns its clear value: the only time anyone sees it. */
+  async create(kind: 'admin' | 'client', tenantId: string | null, label: string): Promise<{ id: string; token: string }> {
+    const id = randomUUID();
+    const token = `srn_${kind === 'admin' ? 'a' : 'c'}_${randomSecret(32)}`;
+    await this.db
+      .insertInto('tokens')
+      .values({ id, hash: hashToken(token), kind, tenant_id: tenantId, label, created_at: new Date().toISOString(), revoked_at: null })
+      .execute();
+    return { id, token };
+  }
+
+  async verify(token: string): Promise<Caller | undefined> {
+    const row = await this.db
+      .selectFrom('tokens')
+      .selectAll()
+      .where('hash', '=', hashToken(token))
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return row && { tokenId: row.id, kind: row.kind, tenantId: row.tenant_id, label: row.label };
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    const res = await this.db
+      .updateTable('tokens')
+      .set({ revoked_at: new Date().toISOString() })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  async list(): Promise<{ id: string; kind: string; tenantId: string | null; label: string; createdAt: string; revokedAt: string | null }[]> {
+    const rows = await this.db.selectFrom('tokens').selectAll().orderBy('created_at').execute();
+    return rows.map((r) => ({ id: r.id, kind: r.kind, tenantId: r.tenant_id, label: r.label, createdAt: r.created_at, revokedAt: r.revoked_at }));
+  }
+
+  async countAdmins(): Promise<number> {
+    const row = await this.db
+      .selectFrom('tokens')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('kind', '=', 'admin')
+      .where('revoked_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+}

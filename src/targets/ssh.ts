@@ -1,0 +1,398 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { NodeSSH } from 'node-ssh';
+import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
+import type { TargetConfig } from '../config/schema.js';
+import {
+  KILL_GRACE_MS,
+  KILL_SCRIPT,
+  OutputBuffer,
+  PID_PRELUDE,
+  PidLineStripper,
+  Semaphore,
+  TIMEOUT_CODE,
+  checkArgv,
+  checkEnv,
+  checkOwner,
+  checkPath,
+  checkTimeout,
+  mkdirViaRun,
+  modeString,
+  removeViaRun,
+  runOrThrow,
+  signalExitCode,
+  tempPathFor,
+} from './common.js';
+import { TargetError, type RunOptions, type RunResult, type Target, type WriteOptions } from './target.js';
+
+export type SshTargetConfig = Extract<TargetConfig, { type: 'ssh' }>;
+
+/**
+ * Quotes one argv element for a POSIX shell: the whole string inside single quotes, each
+ * `'` written as `'\''` (close quote, escaped quote, reopen). Inside single quotes a POSIX
+ * shell gives no character a meaning (no `$`, backquote, backslash, glob or newline
+ * handling) and the result has no unquoted blank, so it is always exactly one literal word.
+ * SSH carries only a command string: this is the one place serein builds shell syntax.
+ */
+export function shellQuote(arg: string): string {
+  if (arg.includes('\0')) throw new TypeError('an argv element cannot contain a NUL byte');
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The command string sent over SSH: exported variables, the pid line used to kill the
+ * program on timeout, then `exec` of the quoted argv. Names are checked identifiers and
+ * every value is quoted. Needs a POSIX login shell for the user (sh, bash, dash, ksh, zsh).
+ */
+export function sshCommand(argv: readonly string[], env?: Record<string, string>): string {
+  checkArgv(argv);
+  checkEnv(env);
+  const vars = Object.entries(env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)}`);
+  const exportPart = vars.length > 0 ? `export ${vars.join(' ')}; ` : '';
+  return `${exportPart}${PID_PRELUDE}; exec ${argv.map(shellQuote).join(' ')}`;
+}
+
+/** The fingerprint of a raw SSH public key blob, exactly as `ssh-keygen -lf` prints it. */
+export function hostKeyFingerprint(keyBlob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** The key type named at the start of a key blob (e.g. ssh-ed25519), for error messages. */
+function keyType(keyBlob: Buffer): string {
+  try {
+    const len = keyBlob.readUInt32BE(0);
+    return keyBlob.subarray(4, 4 + len).toString('latin1');
+  } catch {
+    return 'unknown';
+  }
+}
+
+interface Connection {
+  ssh: NodeSSH;
+  client: Client;
+  sftp?: Promise<SFTPWrapper>;
+}
+
+interface RawResult {
+  code: number;
+  stdout: OutputBuffer;
+  stderr: OutputBuffer;
+}
+
+/** SFTP status code for a missing file (SSH_FX_NO_SUCH_FILE). */
+const SFTP_NO_SUCH_FILE = 2;
+
+/**
+ * A machine reached over SSH with a key. The host key is pinned by its SHA256 fingerprint
+ * (an unknown or changed key is refused before anything runs). One connection is opened on
+ * first use and reused, and reopened when it drops. Files move over SFTP, the temporary
+ * file is renamed into place with the atomic posix-rename extension.
+ */
+export class SshTarget implements Target {
+  private conn?: Promise<Connection>;
+  private readonly slots: Semaphore;
+
+  constructor(
+    readonly name: string,
+    private readonly config: SshTargetConfig,
+  ) {
+    // OpenSSH allows 10 sessions per connection (MaxSessions): one is kept for SFTP, one for kills.
+    this.slots = new Semaphore(config.maxConcurrency ?? 8);
+  }
+
+  private get where(): string {
+    return `${this.config.username}@${this.config.host}:${this.config.port}`;
+  }
+
+  async run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
+    const command = sshCommand(argv, opts.env);
+    const timeoutMs = checkTimeout(opts.timeoutMs);
+    const r = await this.slots.use(() => this.exec(command, opts.stdin, timeoutMs));
+    return { code: r.code, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+  }
+
+  async writeFile(path: string, content: string | Buffer, opts: WriteOptions = {}): Promise<void> {
+    checkPath(path);
+    const mode = opts.mode ?? 0o644;
+    modeString(mode);
+    checkOwner(opts.owner);
+    const data = typeof content === 'string' ? Buffer.from(content) : content;
+    const tmp = tempPathFor(path);
+    const sftp = await this.sftp();
+    let created = false;
+    try {
+      const handle = await call<Buffer>((cb) => sftp.open(tmp, 'wx', { mode }, cb));
+      created = true;
+      try {
+        if (data.length > 0) await call((cb) => sftp.write(handle, data, 0, data.length, 0, cb));
+        await call((cb) => sftp.fchmod(handle, mode, cb)); // the server's umask applied to open()
+        await fsync(sftp, handle);
+      } finally {
+        await call((cb) => sftp.close(handle, cb)).catch(() => undefined);
+      }
+      if (opts.owner) {
+        await runOrThrow(this, ['chown', '--', opts.owner, tmp], `chown ${opts.owner} ${path}`, 'check that the user and group exist on the target and that the SSH user may change owners');
+      }
+      await this.rename(sftp, tmp, path);
+    } catch (err) {
+      if (created) await call((cb) => sftp.unlink(tmp, cb)).catch(() => undefined);
+      throw sftpError(this.name, `cannot write ${path}`, err);
+    }
+  }
+
+  async readFile(path: string): Promise<Buffer | undefined> {
+    checkPath(path);
+    const sftp = await this.sftp();
+    try {
+      return await call<Buffer>((cb) => sftp.readFile(path, cb));
+    } catch (err) {
+      if ((err as { code?: unknown }).code === SFTP_NO_SUCH_FILE) return undefined;
+      throw sftpError(this.name, `cannot read ${path}`, err);
+    }
+  }
+
+  async remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
+    await removeViaRun(this, path, opts.recursive, 'check the path and the permissions of its folder');
+  }
+
+  async mkdir(path: string, opts: WriteOptions = {}): Promise<void> {
+    await mkdirViaRun(this, path, opts, 'check the path and that the SSH user may write there');
+  }
+
+  async close(): Promise<void> {
+    const pending = this.conn;
+    this.conn = undefined;
+    const c = await pending?.catch(() => undefined);
+    c?.ssh.dispose();
+  }
+
+  /** The shared connection, opened on first use and again after it dropped. */
+  private connection(): Promise<Connection> {
+    if (!this.conn) {
+      const p = this.open();
+      this.conn = p;
+      p.then(
+        (c) => {
+          const forget = (): void => {
+            if (this.conn === p) this.conn = undefined;
+          };
+          c.client.on('close', forget);
+          c.client.on('end', forget);
+        },
+        () => {
+          if (this.conn === p) this.conn = undefined;
+        },
+      );
+    }
+    return this.conn;
+  }
+
+  private async open(): Promise<Connection> {
+    const { host, port, username, privateKeyPath, hostKeySha256 } = this.config;
+    let privateKey: string;
+    try {
+      privateKey = await readFile(privateKeyPath, 'utf8');
+    } catch (err) {
+      throw new TargetError(
+        `${this.name}: cannot read the SSH private key ${privateKeyPath}: ${(err as Error).message}`,
+        'check targets.<name>.privateKeyPath and that serein may read the file',
+        'ssh_key_unreadable',
+      );
+    }
+    let seen: { fingerprint: string; type: string } | undefined;
+    const ssh = new NodeSSH();
+    try {
+      await ssh.connect({
+        host,
+        port,
+        username,
+        privateKey,
+        readyTimeout: 20_000,
+        keepaliveInterval: 15_000,
+        keepaliveCountMax: 3,
+        hostVerifier: (key: Buffer) => {
+          seen = { fingerprint: hostKeyFingerprint(key), type: keyType(key) };
+          return seen.fingerprint === hostKeySha256;
+        },
+      });
+    } catch (err) {
+      ssh.dispose();
+      if (seen && seen.fingerprint !== hostKeySha256) {
+        throw new TargetError(
+          `${this.name}: refused ${host}:${port}: its host key is ${seen.type} ${seen.fingerprint}, expected ${hostKeySha256}`,
+          `if the server's key really changed, check it on a trusted path with \`ssh-keyscan -p ${port} ${host} | ssh-keygen -lf -\` ` +
+            `(use the ${seen.type.replace(/^ssh-/, '').toUpperCase()} line) and set targets.${this.name}.hostKeySha256 to it; otherwise someone may be intercepting the connection`,
+          'ssh_host_key_mismatch',
+        );
+      }
+      const message = (err as Error).message;
+      const hint = /authentication/i.test(message)
+        ? `add the public key of ${privateKeyPath} to ~${username}/.ssh/authorized_keys on ${host}`
+        : `check that sshd runs on ${host} port ${port} and is reachable from here`;
+      throw new TargetError(`${this.name}: cannot connect to ${this.where}: ${message}`, hint, 'ssh_connect_failed');
+    }
+    const client = ssh.connection;
+    if (!client) throw new TargetError(`${this.name}: the SSH connection to ${this.where} closed at once`, 'retry; check the server logs', 'ssh_connect_failed');
+    // Without a listener a late socket error would crash the daemon; the 'close' that follows drops the connection.
+    client.on('error', () => undefined);
+    return { ssh, client };
+  }
+
+  private async sftp(): Promise<SFTPWrapper> {
+    const c = await this.connection();
+    if (!c.sftp) {
+      const p = new Promise<SFTPWrapper>((resolve, reject) => {
+        c.client.sftp((err, sftp) => (err ? reject(err) : resolve(sftp)));
+      });
+      c.sftp = p;
+      p.then(
+        (s) => s.on('close', () => c.sftp === p && (c.sftp = undefined)),
+        () => c.sftp === p && (c.sftp = undefined),
+      );
+    }
+    try {
+      return await c.sftp;
+    } catch (err) {
+      throw new TargetError(`${this.name}: cannot start SFTP on ${this.where}: ${(err as Error).message}`, 'enable the sftp Subsystem in sshd_config', 'ssh_sftp_failed');
+    }
+  }
+
+  /** rename(2) semantics (replaces the target atomically); plain SFTP rename refuses to replace. */
+  private async rename(sftp: SFTPWrapper, from: string, to: string): Promise<void> {
+    try {
+      await call((cb) => sftp.ext_openssh_rename(from, to, cb));
+    } catch (err) {
+      if (!/not supported/i.test((err as Error).message)) throw err;
+      await runOrThrow(this, ['mv', '-f', '-T', '--', from, to], `mv ${posix.basename(from)} ${to}`, 'check the permissions of the folder');
+    }
+  }
+
+  /** Opens a channel, retrying once on a fresh connection when the shared one turns out to be dead. */
+  private async channel(command: string): Promise<{ client: Client; ch: ClientChannel }> {
+    for (let attempt = 0; ; attempt++) {
+      const c = await this.connection();
+      try {
+        const ch = await new Promise<ClientChannel>((resolve, reject) => {
+          try {
+            c.client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch)));
+          } catch (err) {
+            reject(err);
+          }
+        });
+        return { client: c.client, ch };
+      } catch (err) {
+        const dead = !c.ssh.isConnected() || c.ssh.connection !== c.client;
+        if (dead && attempt === 0) {
+          if (this.conn) {
+            const stale = this.conn;
+            this.conn = undefined;
+            void stale.then((s) => s.ssh.dispose(), () => undefined);
+          }
+          continue;
+        }
+        throw new TargetError(`${this.name}: cannot start a program on ${this.where}: ${(err as Error).message}`, 'lower maxConcurrency for this target or raise MaxSessions in sshd_config', 'ssh_channel_failed');
+      }
+    }
+  }
+
+  /** Runs one command string with exact output, stdin and a timeout that kills the program's process group. */
+  private async exec(command: string, stdin: string | Buffer | undefined, timeoutMs: number): Promise<RawResult> {
+    const { client, ch } = await this.channel(command);
+    return new Promise<RawResult>((resolve, reject) => {
+      const stdout = new OutputBuffer();
+      const stderr = new OutputBuffer();
+      let pid: number | undefined;
+      let exit: { code: number } | undefined;
+      let timedOut = false;
+      let settled = false;
+      let grace: NodeJS.Timeout | undefined;
+      const strip = new PidLineStripper((b) => stderr.push(b), (p) => (pid = p));
+
+      const settle = (): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        clearTimeout(grace);
+        strip.end();
+        if (timedOut) resolve({ code: TIMEOUT_CODE, stdout, stderr });
+        else if (exit) resolve({ code: exit.code, stdout, stderr });
+        else reject(new TargetError(`${this.name}: the connection to ${this.where} closed before the program finished`, 'the program may or may not have run; check the target and retry', 'ssh_connection_lost'));
+      };
+
+      ch.on('data', (d: Buffer) => stdout.push(d));
+      ch.stderr.on('data', (d: Buffer) => strip.push(d));
+      ch.on('exit', (code: number | null, signal?: string) => {
+        exit = { code: typeof code === 'number' ? code : signalExitCode(signal) };
+      });
+      ch.on('close', settle);
+      ch.on('error', () => undefined); // followed by 'close'
+      ch.end(stdin);
+
+      const timer = setTimeout(() => {
+        if (!exit) timedOut = true; // exited but a child holds its output open: keep the real code
+        void this.kill(client, pid).finally(() => {
+          grace = setTimeout(() => {
+            ch.close();
+            settle();
+          }, KILL_GRACE_MS);
+        });
+      }, timeoutMs);
+    });
+  }
+
+  /** Kills the timed-out program's process group over its own channel (sshd ignores signal requests for root). */
+  private async kill(client: Client, pid: number | undefined): Promise<void> {
+    if (pid === undefined) return;
+    const cmd = `set -- ${shellQuote(String(pid))}; ${KILL_SCRIPT}`;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, KILL_GRACE_MS);
+      try {
+        client.exec(cmd, (err, ch) => {
+          if (err) return resolve();
+          ch.on('close', () => {
+            clearTimeout(t);
+            resolve();
+          });
+          ch.on('error', () => undefined);
+          ch.resume();
+          ch.stderr.resume();
+          ch.end();
+        });
+      } catch {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+  }
+}
+
+/** Promise form of an ssh2 callback API. */
+function call<T = void>(fn: (cb: (err: Error | undefined | null, value?: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    try {
+      fn((err, value) => (err ? reject(err) : resolve(value as T)));
+    } catch (err) {
+      reject(err);
+    }
+  });
+}
+
+/** Flushes the file to disk when the server offers fsync@openssh.com; a rename alone does not. */
+async function fsync(sftp: SFTPWrapper, handle: Buffer): Promise<void> {
+  try {
+    await call((cb) => sftp.ext_openssh_fsync(handle, cb));
+  } catch (err) {
+    if (!/not supported/i.test((err as Error).message)) throw err;
+  }
+}
+
+function sftpError(target: string, what: string, err: unknown): Error {
+  if (err instanceof TargetError) return err;
+  const code = (err as { code?: unknown }).code;
+  const hint =
+    code === SFTP_NO_SUCH_FILE ? 'create the folder first (mkdir)'
+    : code === 3 ? 'the SSH user lacks the permission; check the owner and mode of the folder'
+    : 'see the error message';
+  return new TargetError(`${target}: ${what}: ${(err as Error).message}`, hint, 'ssh_file_failed');
+}

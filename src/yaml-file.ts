@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import type { z } from 'zod';
+
+/** A problem in a YAML file, located so an admin can fix it without guessing. */
+export class YamlFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: { line: number; column: number; key: string; message: string }[],
+  ) {
+    super(problems.map((p) => `${file}:${p.line}:${p.column}: ${p.key || '(top level)'}: ${p.message}`).join('\n'));
+    this.name = 'YamlFileError';
+  }
+}
+
+/**
+ * Reads a YAML file and validates it with a zod schema. Errors name the file, the line
+ * and the key, because "invalid config" alone sends people back to the docs.
+ */
+export function loadYamlFile<S extends z.ZodType>(file: string, schema: S): z.output<S> {
+  return parseYaml(readFileSync(file, 'utf8'), file, schema);
+}
+
+/** Same as loadYamlFile, for text already in memory (tests, embedded defaults). */
+export function parseYaml<S extends z.ZodType>(text: string, file: string, schema: S): z.output<S> {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new YamlFileError(
+      file,
+      doc.errors.map((e) => {
+        const pos = lines.linePos(e.pos[0]);
+        return { line: pos.line, column: pos.col, key: '', message: `not valid YAML: ${e.message.split('\n')[0]}` };
+      }),
+    );
+  }
+  const result = schema.safeParse(doc.toJS() ?? {});
+  if (result.success) return result.data;
+  throw new YamlFileError(
+    file,
+    result.error.issues.map((issue) => {
+      // Point at the deepest node that exists: a missing key is reported at its parent.
+      let path = issue.path as (string | number)[];
+      let node: unknown = doc.getIn(path, true);
+      while (!isNode(node) && path.length > 0) {
+        path = path.slice(0, -1);
+        node = path.length ? doc.getIn(path, true) : doc.contents;
+      }
+      const offset = isNode(node) && node.range ? node.range[0] : 0;
+      const pos = lines.linePos(offset);
+      return { line: pos.line, column: pos.col, key: issue.path.join('.'), message: issue.message };
+    }),
+  );
+}
