@@ -2,6 +2,7 @@ import type { Action } from '../engine/action.js';
 import { fileWrite } from './file.js';
 import { programRun } from './program.js';
 import { resourceForget, resourceRecord } from './resource.js';
+import { secretGenerate } from './secret.js';
 
 /** Every action playbooks may use. A new operation adds at most one module here. */
-export const builtinActions: Action[] = [fileWrite, programRun, resourceRecord, resourceForget];
+export const builtinActions: Action[] = [fileWrite, programRun, resourceRecord, resourceForget, secretGenerate];

@@ -92,12 +92,14 @@ export async function jobRoutes(app: FastifyInstance, { engine, store }: ApiCont
     let closed = false;
     let pending: Promise<void> = Promise.resolve();
     const flush = async () => {
+      if (closed) return;
       for (const e of await store.jobs.events(job.id, last)) {
+        if (closed) return;
         last = e.id;
         res.write(`id: ${e.id}\nevent: ${e.kind}\ndata: ${JSON.stringify({ at: e.at, message: e.message, data: e.data })}\n\n`);
       }
       const now = await store.jobs.get(job.id);
-      if (now && TERMINAL.includes(now.status)) {
+      if (now && TERMINAL.includes(now.status) && !closed) {
         res.write(`event: end\ndata: ${JSON.stringify({ status: now.status })}\n\n`);
         close();
       }

@@ -1,0 +1,129 @@
+import { Resolver } from 'node:dns/promises';
+import { isIP } from 'node:net';
+
+/**
+ * How one DNS question ended. `nodata`: the name exists but has no record of that type;
+ * `nxdomain`: the name does not exist; `error`: no usable answer (timeout, SERVFAIL,
+ * refused, not implemented), which is not the same as "no record".
+ */
+export type LookupStatus = 'ok' | 'nodata' | 'nxdomain' | 'error';
+
+/** An answer with its status, so callers never confuse "none" with "could not ask". */
+export interface Lookup<T> { status: LookupStatus; records: T[]; code?: string }
+
+export interface CaaRecord { critical: number; tag: string; value: string }
+export interface SoaRecord { nsname: string; hostmaster: string; serial: number }
+
+const STATUS: Record<string, LookupStatus> = { ENODATA: 'nodata', ENOTFOUND: 'nxdomain' };
+
+/** Normalises "ip", "ip:port", "[v6]:port" and bare IPv6 into what node's Resolver accepts. */
+export function serverAddress(s: string): string {
+  if (isIP(s) === 6) return `[${s}]:53`;
+  if (isIP(s) === 4) return `${s}:53`;
+  return s;
+}
+
+/**
+ * DNS questions asked to the configured resolvers (or to chosen servers, such as a
+ * zone's authoritative nameservers). Every lookup reports whether the answer is
+ * "nothing there" or "could not tell", which the diagnosis must tell apart.
+ */
+export class DnsClient {
+  private readonly resolver: Resolver;
+
+  constructor(
+    readonly servers: string[],
+    private readonly timeoutMs = 2500,
+  ) {
+    this.resolver = new Resolver({ timeout: timeoutMs, tries: 2 });
+    if (servers.length) this.resolver.setServers(servers.map(serverAddress));
+  }
+
+  /** A client asking these servers instead (e.g. one authoritative nameserver). */
+  at(servers: string[]): DnsClient {
+    return new DnsClient(servers, this.timeoutMs);
+  }
+
+  private async ask<T>(fn: () => Promise<T[]>): Promise<Lookup<T>> {
+    try {
+      const records = await fn();
+      return { status: records.length ? 'ok' : 'nodata', records };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+      return { status: STATUS[code] ?? 'error', records: [], code };
+    }
+  }
+
+  a(name: string): Promise<Lookup<string>> {
+    return this.ask(() => this.resolver.resolve4(name));
+  }
+
+  aaaa(name: string): Promise<Lookup<string>> {
+    return this.ask(() => this.resolver.resolve6(name));
+  }
+
+  cname(name: string): Promise<Lookup<string>> {
+    return this.ask(() => this.resolver.resolveCname(name));
+  }
+
+  ns(name: string): Promise<Lookup<string>> {
+    return this.ask(() => this.resolver.resolveNs(name));
+  }
+
+  /** TXT values, each record's strings joined as the CA reads them. */
+  txt(name: string): Promise<Lookup<string>> {
+    return this.ask(async () => (await this.resolver.resolveTxt(name)).map((chunks) => chunks.join('')));
+  }
+
+  soa(name: string): Promise<Lookup<SoaRecord>> {
+    return this.ask(async () => {
+      const r = await this.resolver.resolveSoa(name);
+      return [{ nsname: r.nsname, hostmaster: r.hostmaster, serial: r.serial }];
+    });
+  }
+
+  /** CAA records as {critical flags, tag, value}; node reports the tag as a property name. */
+  caa(name: string): Promise<Lookup<CaaRecord>> {
+    return this.ask(async () =>
+      (await this.resolver.resolveCaa(name)).map((r) => {
+        const { critical, ...rest } = r as unknown as Record<string, unknown> & { critical: number };
+        const [tag, value] = Object.entries(rest)[0] ?? ['', ''];
+        return { critical: Number(critical) || 0, tag: tag.toLowerCase(), value: String(value) };
+      }),
+    );
+  }
+
+  /** A and AAAA together. */
+  async addresses(name: string): Promise<{ a: Lookup<string>; aaaa: Lookup<string> }> {
+    const [a, aaaa] = await Promise.all([this.a(name), this.aaaa(name)]);
+    return { a, aaaa };
+  }
+}
+
+/**
+ * The servers that hold the zone of `name` for real: the NS of the closest enclosing
+ * zone, resolved to addresses. When the resolvers give no NS answer (split horizon, a
+ * test DNS), the configured `dns.authoritative` servers are used, then the resolvers.
+ */
+export async function authoritativeServers(
+  dns: DnsClient,
+  name: string,
+  fallback: string[],
+): Promise<{ zone: string | null; servers: { name: string; address: string }[]; fromNs: boolean }> {
+  const labels = name.replace(/^\*\./, '').split('.');
+  for (let i = 0; i < labels.length - 1; i++) {
+    const zone = labels.slice(i).join('.');
+    const ns = await dns.ns(zone);
+    if (ns.status !== 'ok') continue;
+    const servers: { name: string; address: string }[] = [];
+    await Promise.all(
+      ns.records.map(async (host) => {
+        const { a, aaaa } = await dns.addresses(host);
+        for (const address of [...a.records, ...aaaa.records]) servers.push({ name: host, address });
+      }),
+    );
+    if (servers.length) return { zone, servers: servers.sort((x, y) => x.address.localeCompare(y.address)), fromNs: true };
+  }
+  const list = fallback.length ? fallback : dns.servers;
+  return { zone: null, servers: list.map((s) => ({ name: s, address: s })), fromNs: false };
+}

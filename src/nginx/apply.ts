@@ -1,0 +1,394 @@
+import { posix } from 'node:path';
+import type { WebserverConfig } from '../config/schema.js';
+import type { Services } from '../engine/action.js';
+import { OperationError, toOperationError } from '../errors.js';
+import type { Target } from '../targets/target.js';
+import { nginxReload, nginxTest } from './commands.js';
+import { nginxLock } from './lock.js';
+import { nginxRejected } from './messages.js';
+import { httpProbe, waitForProbe, type NginxProbe } from './probe.js';
+
+/** One file of a change: new content, or null to remove it. */
+export interface NginxFileChange { path: string; content: string | null; mode?: number }
+
+/** What a file held before a change (null: it did not exist): enough to put it back. */
+export interface PreviousFile { path: string; content: string | null; mode?: number }
+
+export interface SafeApplyOptions {
+  /**
+   * Receives the previous version of every file BEFORE anything is written. Actions
+   * pass ctx.checkpoint here, so a daemon that dies mid-change can put them back.
+   */
+  onPrevious?(previous: PreviousFile[]): Promise<void>;
+  /** Progress lines for the job log. */
+  log?(message: string): void;
+}
+
+/** How a change went live. */
+export interface SafeApplyResult {
+  /** The versions replaced: pass them back to safeApplyNginx to undo the change. */
+  previous: PreviousFile[];
+  /** How many changes shared the nginx -t and reload that published this one. */
+  batchSize: number;
+}
+
+/** Suffix of the copy of a file's previous version (outside an `*.conf` include glob). */
+export const BACKUP_SUFFIX = '.serein-bak';
+/** Suffix of a file nginx refused, kept for diagnosis (outside an `*.conf` include glob). */
+export const REJECTED_SUFFIX = '.rejected';
+
+interface Entry {
+  files: NginxFileChange[];
+  probes: NginxProbe[];
+  opts: SafeApplyOptions;
+  previous: PreviousFile[];
+  resolve(r: SafeApplyResult): void;
+  reject(e: unknown): void;
+}
+
+/** Counters per webserver, for tests and metrics: how often nginx was tested and reloaded. */
+export interface NginxApplyStats { changes: number; tests: number; reloads: number; batches: number; largestBatch: number; fallbacks: number }
+
+const isPrivate = (mode: number | undefined) => mode !== undefined && (mode & 0o077) === 0;
+
+/**
+ * Serialises and batches the changes of one nginx. Changes that arrive within the
+ * webserver's batch window (or while a batch is running) are written together, tested
+ * with one `nginx -t` and published with one reload; each is then confirmed by its own
+ * probes. If the combined test fails, the changes are retried one by one, so one bad
+ * change never fails the others.
+ */
+class NginxApplier {
+  private pending: Entry[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private draining = false;
+  readonly stats: NginxApplyStats = { changes: 0, tests: 0, reloads: 0, batches: 0, largestBatch: 0, fallbacks: 0 };
+
+  constructor(
+    private readonly services: Services,
+    private readonly name: string,
+    private readonly ws: WebserverConfig,
+  ) {}
+
+  private get target(): Target {
+    return this.services.target(this.ws.target);
+  }
+
+  submit(e: Entry): void {
+    this.stats.changes++;
+    this.pending.push(e);
+    if (!this.draining && !this.timer) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.drain();
+      }, this.ws.batchWindowMs);
+    }
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      await nginxLock(this.services, this.name).run(async () => {
+        while (this.pending.length) {
+          const batch = this.takeBatch();
+          try {
+            await this.process(batch);
+          } catch (err) {
+            // Never leave a caller waiting: anything unexpected fails the batch's open entries.
+            for (const e of batch) e.reject(err);
+          }
+        }
+      });
+    } finally {
+      this.draining = false;
+      if (this.pending.length && !this.timer) void this.drain();
+    }
+  }
+
+  /** Takes the pending changes that touch distinct files; a second change to a file waits for the next batch. */
+  private takeBatch(): Entry[] {
+    const taken: Entry[] = [];
+    const rest: Entry[] = [];
+    const paths = new Set<string>();
+    for (const e of this.pending) {
+      if (e.files.some((f) => paths.has(f.path))) rest.push(e);
+      else {
+        e.files.forEach((f) => paths.add(f.path));
+        taken.push(e);
+      }
+    }
+    this.pending = rest;
+    return taken;
+  }
+
+  private log(entries: Entry[], message: string): void {
+    for (const e of entries) e.opts.log?.(message);
+    this.services.logger.info({ webserver: this.name }, message);
+  }
+
+  private async process(batch: Entry[]): Promise<void> {
+    this.stats.batches++;
+    this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
+    const ready: Entry[] = [];
+    for (const e of batch) {
+      try {
+        e.previous = await Promise.all(
+          e.files.map(async (f) => ({ path: f.path, mode: f.mode, content: (await this.target.readFile(f.path))?.toString('utf8') ?? null })),
+        );
+        await e.opts.onPrevious?.(e.previous);
+        ready.push(e);
+      } catch (err) {
+        e.reject(err);
+      }
+    }
+    if (ready.length) await this.commit(ready);
+  }
+
+  private async write(e: Entry): Promise<void> {
+    for (const p of e.previous) {
+      if (p.content !== null) await this.target.writeFile(p.path + BACKUP_SUFFIX, p.content, { mode: p.mode ?? 0o644 });
+    }
+    for (const f of e.files) {
+      if (f.content === null) await this.target.remove(f.path);
+      else {
+        await this.target.mkdir(posix.dirname(f.path));
+        await this.target.writeFile(f.path, f.content, { mode: f.mode ?? 0o644 });
+      }
+    }
+  }
+
+  private async restore(e: Entry): Promise<void> {
+    for (const p of e.previous) {
+      if (p.content === null) await this.target.remove(p.path);
+      else await this.target.writeFile(p.path, p.content, { mode: p.mode ?? 0o644 });
+    }
+  }
+
+  /** Restores, and if even that fails, tells the admins: the configuration is then not what serein believes. */
+  private async restoreOrAlert(entries: Entry[], why: string): Promise<boolean> {
+    let ok = true;
+    for (const e of entries) {
+      try {
+        await this.restore(e);
+      } catch (err) {
+        ok = false;
+        await this.services.alert({
+          kind: 'nginx-restore-failed',
+          tenantId: null,
+          subject: `webserver:${this.name}`,
+          message: `Could not put back the previous configuration of ${e.files.map((f) => f.path).join(', ')} on ${this.name} after ${why}. Check it by hand.`,
+          detail: { error: toOperationError(err).detail ?? String(err) },
+        });
+      }
+    }
+    return ok;
+  }
+
+  private async keepRejected(e: Entry): Promise<string[]> {
+    const kept: string[] = [];
+    for (const f of e.files) {
+      if (f.content === null || isPrivate(f.mode)) continue; // never leave extra copies of keys around
+      try {
+        await this.target.writeFile(f.path + REJECTED_SUFFIX, f.content, { mode: 0o600 });
+        kept.push(f.path + REJECTED_SUFFIX);
+      } catch {
+        /* diagnosis only */
+      }
+    }
+    return kept;
+  }
+
+  private async test() {
+    this.stats.tests++;
+    return nginxTest(this.target, this.ws);
+  }
+
+  private async reload() {
+    this.stats.reloads++;
+    return nginxReload(this.target, this.ws);
+  }
+
+  private async probeAll(e: Entry): Promise<{ ok: boolean; failure?: string; host?: string }> {
+    const defaults = { address: this.ws.probeAddress, httpPort: this.ws.httpPort, httpsPort: this.ws.httpsPort };
+    const results = await Promise.all(e.probes.map((p) => waitForProbe(p, defaults, this.ws.probeTimeoutMs).then((r) => ({ ...r, host: p.host }))));
+    const bad = results.find((r) => !r.ok);
+    return bad ? { ok: false, failure: `${bad.url}: got ${bad.seen}`, host: bad.host } : { ok: true };
+  }
+
+  /** nginx still answers at all (any HTTP status) after a reload: the other sites are still served. */
+  private async alive(): Promise<boolean> {
+    const deadline = Date.now() + Math.min(this.ws.probeTimeoutMs, 5000);
+    let delay = 10;
+    for (;;) {
+      const a = await httpProbe({ address: this.ws.probeAddress, port: this.ws.httpPort, host: 'serein-liveness.invalid', timeoutMs: 2000 });
+      if (a.status !== undefined) return true;
+      if (Date.now() + delay > deadline) return false;
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 250);
+    }
+  }
+
+  private async commit(entries: Entry[]): Promise<void> {
+    const written: Entry[] = [];
+    for (const e of entries) {
+      try {
+        await this.write(e);
+        written.push(e);
+      } catch (err) {
+        await this.restoreOrAlert([e], 'a failed write');
+        e.reject(writeFailed(err));
+      }
+    }
+    if (!written.length) return;
+
+    const test = await this.test();
+    if (!test.ok) {
+      if (written.length === 1) {
+        const e = written[0];
+        const kept = await this.keepRejected(e);
+        await this.restoreOrAlert([e], 'nginx -t failed');
+        this.log([e], `nginx -t refused the change; previous files restored`);
+        e.reject(nginxRejected(test.output, kept));
+        return;
+      }
+      this.stats.fallbacks++;
+      this.log(written, `nginx -t refused ${written.length} changes tested together; trying them one by one`);
+      await this.restoreOrAlert(written, 'a combined nginx -t failure');
+      for (const e of written) await this.commit([e]);
+      return;
+    }
+
+    const reload = await this.reload();
+    if (!reload.ok) {
+      await this.restoreOrAlert(written, 'a failed reload');
+      if ((await this.test()).ok) await this.reload();
+      for (const e of written) {
+        e.reject(
+          new OperationError(
+            'nginx_reload_failed',
+            { en: 'The web server could not reload its configuration; the change was undone.', fr: "Le serveur web n'a pas pu recharger sa configuration ; la modification a été annulée." },
+            { en: 'Try again in a few minutes. Your provider has the details.', fr: 'Réessayez dans quelques minutes. Votre hébergeur a les détails.' },
+            `reload of ${this.name} failed: ${reload.output}`,
+          ),
+        );
+      }
+      return;
+    }
+    this.log(written, written.length > 1 ? `nginx tested and reloaded once for ${written.length} changes` : 'nginx tested and reloaded');
+
+    const results = await Promise.all(written.map((e) => this.probeAll(e)));
+    if (!(await this.alive())) {
+      await this.restoreOrAlert(written, 'nginx stopped answering');
+      if ((await this.test()).ok) await this.reload();
+      await this.services.alert({
+        kind: 'nginx-down',
+        tenantId: null,
+        subject: `webserver:${this.name}`,
+        message: `nginx on ${this.name} stopped answering on ${this.ws.probeAddress}:${this.ws.httpPort} after a reload; the changes were undone. Check that it is running.`,
+      });
+      for (const e of written) {
+        e.reject(
+          new OperationError(
+            'nginx_down',
+            { en: 'The web server stopped answering after the change, so the change was undone.', fr: 'Le serveur web a cessé de répondre après la modification ; celle-ci a donc été annulée.' },
+            { en: 'Your provider has been alerted. Try again later.', fr: 'Votre hébergeur a été alerté. Réessayez plus tard.' },
+            `no answer from ${this.ws.probeAddress}:${this.ws.httpPort} after reload`,
+          ),
+        );
+      }
+      return;
+    }
+
+    const failed = written.filter((_, i) => !results[i].ok);
+    if (failed.length) {
+      await this.restoreOrAlert(failed, 'a failed probe');
+      const again = await this.test();
+      if (again.ok) await this.reload();
+      for (const e of failed) {
+        const r = results[written.indexOf(e)];
+        this.log([e], `probe failed (${r.failure}); previous files restored`);
+        e.reject(probeFailed(r.host ?? '?', r.failure ?? ''));
+      }
+    }
+    for (const e of written) {
+      if (failed.includes(e)) continue;
+      for (const f of e.files) await this.target.remove(f.path + REJECTED_SUFFIX).catch(() => undefined);
+      e.resolve({ previous: e.previous, batchSize: written.length });
+    }
+  }
+}
+
+function writeFailed(err: unknown): OperationError {
+  const e = toOperationError(err);
+  return new OperationError(
+    'nginx_write_failed',
+    { en: 'The site configuration could not be written on the web server; nothing was changed.', fr: "La configuration du site n'a pas pu être écrite sur le serveur web ; rien n'a été modifié." },
+    { en: 'Try again in a few minutes. Your provider has the details.', fr: 'Réessayez dans quelques minutes. Votre hébergeur a les détails.' },
+    e.detail ?? e.message,
+  );
+}
+
+function probeFailed(host: string, failure: string): OperationError {
+  return new OperationError(
+    'vhost_probe_failed',
+    {
+      en: `The web server accepted the configuration, but ${host} did not answer as expected afterwards, so the change was undone.`,
+      fr: `Le serveur web a accepté la configuration, mais ${host} n'a pas répondu comme prévu ensuite ; la modification a donc été annulée.`,
+    },
+    {
+      en: 'Another site on this server may already use this name. Try again; if it fails again, your provider has the details.',
+      fr: 'Un autre site de ce serveur utilise peut-être déjà ce nom. Réessayez ; si cela échoue encore, votre hébergeur a les détails.',
+    },
+    `probe ${failure}`,
+  );
+}
+
+function applier(services: Services, webserver: string): NginxApplier {
+  const ws = services.config.webservers[webserver];
+  if (!ws) {
+    throw new OperationError(
+      'unknown_webserver',
+      { en: `The web server "${webserver}" is not configured.`, fr: `Le serveur web « ${webserver} » n'est pas configuré.` },
+      { en: `Use one of: ${Object.keys(services.config.webservers).join(', ') || '(none)'}.`, fr: `Utilisez l'un de : ${Object.keys(services.config.webservers).join(', ') || '(aucun)'}.` },
+      undefined,
+      400,
+    );
+  }
+  return services.shared(`nginx-applier:${webserver}`, () => new NginxApplier(services, webserver, ws));
+}
+
+/** Test and reload counters of one webserver since the daemon started. */
+export function nginxApplyStats(services: Services, webserver: string): NginxApplyStats {
+  return applier(services, webserver).stats;
+}
+
+/**
+ * Changes files of one nginx safely, the only way serein changes an nginx: under the
+ * webserver's lock, the previous version of each file is kept (`<path>.serein-bak`,
+ * and handed to `onPrevious` before any write), the new files are written, `nginx -t`
+ * must pass, nginx reloads gracefully, and each probe must pass. On any failure the
+ * previous files are put back (a refused file is kept as `<path>.rejected`) and the
+ * error says, in plain words, what nginx complained about; the running nginx keeps
+ * serving the other sites. Concurrent calls are batched (see NginxApplier).
+ *
+ * Resolves once this change is live and its own probes passed.
+ */
+export function safeApplyNginx(
+  services: Services,
+  webserverName: string,
+  files: NginxFileChange[],
+  probes: NginxProbe[],
+  opts: SafeApplyOptions = {},
+): Promise<SafeApplyResult> {
+  return new Promise<SafeApplyResult>((resolve, reject) => {
+    const a = applier(services, webserverName);
+    if (files.length === 0) throw new TypeError('safeApplyNginx: no file to change');
+    const seen = new Set<string>();
+    for (const f of files) {
+      if (!f.path.startsWith('/') || f.path.split('/').includes('..') || /[\0\n]/.test(f.path)) throw new TypeError(`safeApplyNginx: bad path ${JSON.stringify(f.path)}`);
+      if (seen.has(f.path)) throw new TypeError(`safeApplyNginx: ${f.path} given twice`);
+      seen.add(f.path);
+    }
+    a.submit({ files, probes, opts, previous: [], resolve, reject });
+  });
+}

@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import type { Config, WebserverConfig } from '../config/schema.js';
+import type { Services } from '../engine/action.js';
+import { OperationError } from '../errors.js';
+import type { NginxFileChange } from './apply.js';
+import type { NginxProbe } from './probe.js';
+import { renderTemplate, TemplateError, type TemplateVars } from './template.js';
+
+/** Resource kind under which vhosts are recorded (name: the primary name). */
+export const VHOST_KIND = 'vhost';
+
+/**
+ * What serein remembers about a vhost (the resource record's data): enough to render
+ * its configuration again, e.g. with TLS once a certificate is installed.
+ */
+export interface VhostData {
+  primary: string;
+  aliases: string[];
+  webserver: string;
+  /** Document root; absent when the vhost proxies to `upstream`. */
+  root?: string;
+  upstream?: string;
+  /** HTTPS server block enabled (a certificate is installed under certDir/<primary>/). */
+  tls: boolean;
+  file: string;
+  accessLog: string;
+  errorLog: string;
+}
+
+/** A vhost configuration ready for safeApplyNginx: the file, the probes that confirm it, the record to keep. */
+export interface RenderedVhost {
+  webserver: string;
+  file: NginxFileChange;
+  probes: NginxProbe[];
+  /** The record to store once safeApplyNginx succeeded (tls already set as rendered). */
+  data: VhostData;
+}
+
+/** Path answered by nginx itself in every vhost with the probe token of the current config. */
+export const PROBE_PATH = '/.well-known/serein-probe';
+
+/** The vhost's configuration file: one per primary name, matched by the `*.conf` include. */
+export function vhostFilePath(ws: WebserverConfig, primary: string): string {
+  return posix.join(ws.vhostDir, `${primary}.conf`);
+}
+
+/** Where the certificate engineer installs a vhost's certificate, and where the TLS block reads it. */
+export function certPaths(ws: WebserverConfig, primary: string): { dir: string; fullchain: string; privkey: string } {
+  const dir = posix.join(ws.certDir, primary);
+  return { dir, fullchain: posix.join(dir, 'fullchain.pem'), privkey: posix.join(dir, 'privkey.pem') };
+}
+
+/** Default document root of a new vhost. */
+export function defaultRoot(ws: WebserverConfig, primary: string): string {
+  return posix.join(ws.webRoot, primary);
+}
+
+/** The record of a new vhost before it is rendered. */
+export function newVhostData(ws: WebserverConfig, webserver: string, v: { primary: string; aliases: string[]; root?: string; upstream?: string; tls?: boolean }): VhostData {
+  return {
+    primary: v.primary,
+    aliases: v.aliases,
+    webserver,
+    ...(v.upstream ? { upstream: v.upstream } : { root: v.root ?? defaultRoot(ws, v.primary) }),
+    tls: v.tls ?? false,
+    file: vhostFilePath(ws, v.primary),
+    accessLog: posix.join(ws.logDir, `${v.primary}.access.log`),
+    errorLog: posix.join(ws.logDir, `${v.primary}.error.log`),
+  };
+}
+
+/** The values a vhost template can use; each is checked again when inserted. */
+export function vhostVariables(ws: WebserverConfig, d: VhostData, o: { tls: boolean; probeToken: string; tenant: string }): TemplateVars {
+  const cert = certPaths(ws, d.primary);
+  return {
+    primary: d.primary,
+    aliases: d.aliases,
+    names: [d.primary, ...d.aliases],
+    tenant: o.tenant,
+    root: d.root,
+    upstream: d.upstream,
+    proxy: !!d.upstream,
+    tls: o.tls,
+    listen: ws.listen,
+    httpPort: ws.httpPort,
+    httpsPort: ws.httpsPort,
+    httpsPortSuffix: ws.httpsPort === 443 ? '' : `:${ws.httpsPort}`,
+    accessLog: d.accessLog,
+    errorLog: d.errorLog,
+    challengeRoot: ws.challengeRoot,
+    certificate: cert.fullchain,
+    certificateKey: cert.privkey,
+    probePath: PROBE_PATH,
+    probeToken: o.probeToken,
+  };
+}
+
+/** Reads the webserver's vhost template from `<playbooks>/templates/`, where admins adapt it. */
+export function loadVhostTemplate(config: Config, ws: WebserverConfig): { file: string; text: string } {
+  const file = join(config.playbooks, 'templates', ws.template);
+  try {
+    return { file, text: readFileSync(file, 'utf8') };
+  } catch (err) {
+    throw new TemplateError(file, 0, `cannot read the template: ${(err as Error).message}`).toOperationError();
+  }
+}
+
+/** A fresh token per rendering: the probe then proves that this very configuration answers. */
+export const newProbeToken = () => `serein-probe-${randomBytes(8).toString('hex')}`;
+
+/** The probes that confirm a rendered vhost: every name over HTTP, and the primary over HTTPS with TLS. */
+export function vhostProbes(d: VhostData, token: string, tls: boolean): NginxProbe[] {
+  const probes: NginxProbe[] = [d.primary, ...d.aliases].map((host) => ({ host, path: PROBE_PATH, expectBody: token }));
+  if (tls) probes.push({ host: d.primary, scheme: 'https', path: PROBE_PATH, expectBody: token });
+  return probes;
+}
+
+/**
+ * Renders a vhost's configuration from its record: template errors become a clear
+ * OperationError before anything is written.
+ */
+export function renderVhost(services: Services, d: VhostData, o: { tls?: boolean; tenant: string }): RenderedVhost {
+  const ws = services.config.webservers[d.webserver];
+  if (!ws) {
+    throw new OperationError(
+      'unknown_webserver',
+      { en: `The web server "${d.webserver}" is not configured any more.`, fr: `Le serveur web « ${d.webserver} » n'est plus configuré.` },
+      { en: 'Your provider must restore its configuration.', fr: 'Votre hébergeur doit rétablir sa configuration.' },
+    );
+  }
+  const tls = o.tls ?? d.tls;
+  const { file, text } = loadVhostTemplate(services.config, ws);
+  const probeToken = newProbeToken();
+  let content: string;
+  try {
+    content = renderTemplate(text, vhostVariables(ws, d, { tls, probeToken, tenant: o.tenant }), file);
+  } catch (err) {
+    if (err instanceof TemplateError) throw err.toOperationError();
+    throw err;
+  }
+  const data: VhostData = { ...d, tls, file: d.file || vhostFilePath(ws, d.primary) };
+  return { webserver: d.webserver, file: { path: data.file, content, mode: 0o644 }, probes: vhostProbes(data, probeToken, tls), data };
+}
+
+/**
+ * For the certificate operations: the vhost re-rendered WITH its HTTPS server block
+ * (certificate at `<certDir>/<primary>/fullchain.pem`, key at `privkey.pem`, listening on
+ * httpsPort; HTTP then redirects to HTTPS except /.well-known/acme-challenge/).
+ *
+ * Usage: `const r = await renderVhostWithTls(services, 'shop.example.com');`
+ * then `await safeApplyNginx(services, r.webserver, [certFile, keyFile, r.file], r.probes)`
+ * and, once it resolved, `store.tenants.putResource({ kind: VHOST_KIND, name: r.data.primary, tenantId, data: r.data })`.
+ * Returns undefined when no vhost of that name is recorded.
+ */
+export async function renderVhostWithTls(services: Services, vhost: string | VhostData, tls = true): Promise<RenderedVhost | undefined> {
+  let data: VhostData;
+  let tenant = 'admin';
+  if (typeof vhost === 'string') {
+    const rec = await services.store.tenants.getResource(VHOST_KIND, vhost);
+    if (!rec) return undefined;
+    data = rec.data as unknown as VhostData;
+    tenant = rec.tenantId;
+  } else {
+    data = vhost;
+    const rec = await services.store.tenants.getResource(VHOST_KIND, vhost.primary);
+    if (rec) tenant = rec.tenantId;
+  }
+  return renderVhost(services, data, { tls, tenant });
+}

@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pino from 'pino';
+import { configSchema, type Config } from '../../src/config/schema.js';
+import { startDaemon, type Daemon } from '../../src/daemon.js';
+import type { Store } from '../../src/store/store.js';
+
+export interface TestDaemon {
+  url: string;
+  adminToken: string;
+  config: Config;
+  store: Store;
+  daemon: Daemon;
+  api(method: string, path: string, o?: { body?: unknown; token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
+  /** Submits a job and waits for its terminal state; returns the job as the API shows it (secrets included, once). */
+  runJob(playbook: string, inputs: Record<string, unknown>, o?: { token?: string; dryRun?: boolean; idempotencyKey?: string }): Promise<any>;
+  waitJob(id: string, token?: string): Promise<any>;
+  /** Creates a tenant with a client token and the given resources. */
+  tenant(id: string, o?: { language?: 'en' | 'fr'; domains?: string[]; servers?: string[] }): Promise<{ token: string }>;
+  stop(): Promise<void>;
+}
+
+const TERMINAL = ['succeeded', 'failed', 'needs-attention'];
+
+function merge(a: any, b: any): any {
+  if (!b || typeof b !== 'object' || Array.isArray(b)) return b === undefined ? a : b;
+  const out = { ...(a ?? {}) };
+  for (const [k, v] of Object.entries(b)) out[k] = merge(out[k], v);
+  return out;
+}
+
+/** A real daemon in this process, on a free port, with its own temporary store and state. */
+export async function startTestDaemon(o: { config?: Record<string, unknown>; playbooksDir?: string; logLevel?: string } = {}): Promise<TestDaemon> {
+  const dir = mkdtempSync(join(tmpdir(), 'serein-test-'));
+  const config = configSchema.parse(
+    merge(
+      {
+        server: { host: '127.0.0.1', port: 0 },
+        store: { driver: 'sqlite', path: join(dir, 'serein.db') },
+        stateDir: join(dir, 'state'),
+        playbooks: o.playbooksDir ?? resolve(import.meta.dirname, '../../playbooks'),
+        log: { level: 'silent' },
+      },
+      o.config,
+    ),
+  );
+  const daemon = await startDaemon(config, { logger: pino({ level: o.logLevel ?? 'silent' }) });
+  const adminToken = daemon.firstAdminToken ?? (await daemon.store.tokens.create('admin', null, 'test')).token;
+  const api: TestDaemon['api'] = async (method, path, opt = {}) => {
+    const token = opt.token === undefined ? adminToken : opt.token;
+    const res = await fetch(daemon.url + path, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(opt.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...opt.headers,
+      },
+      body: opt.body === undefined ? undefined : JSON.stringify(opt.body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+  const waitJob = async (id: string, token?: string) => {
+    for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
+      const res = await api('GET', `/v1/jobs/${id}`, { token });
+      if (res.status !== 200) throw new Error(`GET job ${id}: ${res.status} ${JSON.stringify(res.body)}`);
+      if (TERMINAL.includes(res.body.job.status)) return res.body.job;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  };
+  return {
+    url: daemon.url,
+    adminToken,
+    config,
+    store: daemon.store,
+    daemon,
+    api,
+    waitJob,
+    async runJob(playbook, inputs, opt = {}) {
+      const res = await api('POST', '/v1/jobs', { token: opt.token, body: { playbook, inputs, dryRun: opt.dryRun, idempotencyKey: opt.idempotencyKey } });
+      if (res.status !== 202 && res.status !== 200) throw Object.assign(new Error(`POST /v1/jobs: ${res.status} ${JSON.stringify(res.body)}`), { response: res });
+      return waitJob(res.body.job.id, opt.token);
+    },
+    async tenant(id, opt = {}) {
+      const t = await api('POST', '/v1/tenants', { body: { id, name: `Tenant ${id}`, language: opt.language ?? 'en' } });
+      if (t.status !== 201) throw new Error(`tenant ${id}: ${JSON.stringify(t.body)}`);
+      for (const d of opt.domains ?? []) await api('POST', `/v1/tenants/${id}/resources`, { body: { kind: 'domain', name: d } });
+      for (const s of opt.servers ?? []) await api('POST', `/v1/tenants/${id}/resources`, { body: { kind: 'server', name: s } });
+      const tok = await api('POST', '/v1/tokens', { body: { kind: 'client', tenantId: id } });
+      return { token: tok.body.token };
+    },
+    async stop() {
+      await daemon.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
