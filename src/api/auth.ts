@@ -25,26 +25,27 @@ export function installAuth(app: FastifyInstance, opts: { store: Store; defaultL
   app.decorateRequest('language', 'en');
   app.addHook('onRequest', async (req) => {
     const header = req.headers.authorization;
-    req.language = pickLanguage(req.headers['accept-language'], opts.defaultLanguage);
+    const asked = pickLanguage(req.headers['accept-language']);
+    req.language = asked ?? opts.defaultLanguage;
     if (!header) return;
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     const caller = m ? await opts.store.tokens.verify(m[1]) : undefined;
     if (!caller) throw unauthorized();
     req.caller = caller;
-    if (caller.tenantId && !req.headers['accept-language']) {
+    if (caller.tenantId && !asked) {
       const tenant = await opts.store.tenants.get(caller.tenantId);
       if (tenant) req.language = tenant.language;
     }
   });
 }
 
-function pickLanguage(header: string | undefined, fallback: Language): Language {
-  if (!header) return fallback;
-  for (const part of header.split(',')) {
+/** The first language of Accept-Language that serein speaks; undefined when none is named. */
+function pickLanguage(header: string | undefined): Language | undefined {
+  for (const part of header?.split(',') ?? []) {
     const tag = part.trim().slice(0, 2).toLowerCase();
     if (tag === 'fr' || tag === 'en') return tag;
   }
-  return fallback;
+  return undefined;
 }
 
 export function requireCaller(req: FastifyRequest): Caller {

@@ -223,8 +223,8 @@ export class DockerTarget implements Target {
         let graceTimer: NodeJS.Timeout | undefined;
         await Promise.race([finished, new Promise((resolve) => (graceTimer = setTimeout(resolve, KILL_GRACE_MS)))]);
         clearTimeout(graceTimer);
-        stream.destroy();
       }
+      stream.destroy(); // the hijacked socket is not reused
       strip.end();
       if (timedOut) return { code: TIMEOUT_CODE, stdout, stderr };
       return { code: await this.exitCode(exec), stdout, stderr };
@@ -256,7 +256,7 @@ export class DockerTarget implements Target {
     if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES') {
       return new TargetError(`${this.name}: ${what}: cannot reach the container engine at ${socketPath}: ${detail}`, 'check that the Docker or Podman API service runs and that serein may open its socket', 'docker_unreachable');
     }
-    if (e.statusCode === 404) return new TargetError(`${this.name}: ${what}: no container named ${container}: ${detail}`, 'check targets.<name>.container (docker ps / podman ps)', 'docker_no_container');
+    if (e.statusCode === 404) return new TargetError(`${this.name}: ${what}: no container named ${container}: ${detail}`, `check targets.${this.name}.container (docker ps / podman ps)`, 'docker_no_container');
     if (e.statusCode === 409) return new TargetError(`${this.name}: ${what}: container ${container} is not running: ${detail}`, 'start the container', 'docker_not_running');
     return new TargetError(`${this.name}: ${what}: ${detail}`, 'check the container engine', 'docker_api_failed');
   }

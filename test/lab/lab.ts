@@ -127,6 +127,7 @@ fi
 for p in $cpids; do
   grep -qs 'libpod-' "/proc/$p/cgroup" && kill -KILL "$p" 2>/dev/null
 done
+pgino=$(stat -c %i "$dir/postgres/data" 2>/dev/null)
 self=$$
 list() {
   local f p
@@ -147,6 +148,13 @@ if [ -n "$pids" ]; then
     sleep 0.1
   done
   [ -n "$alive" ] && kill -KILL $alive 2>/dev/null
+fi
+# a postgres killed hard leaves its SysV segment (key = inode of the data folder, nattch 0)
+if [ -n "$pgino" ]; then
+  key=$(printf '0x%08x' $(( pgino & 0xffffffff )))
+  ipcs -m 2>/dev/null | while read -r k id _ _ _ nattch _; do
+    [ "$k" = "$key" ] && [ "$nattch" = 0 ] && ipcrm -m "$id" 2>/dev/null
+  done
 fi
 mps=""
 while read -r _ _ _ _ mp _; do case "$mp" in "$dir"/*) mps="$mp $mps" ;; esac; done < /proc/self/mountinfo
@@ -975,6 +983,8 @@ LogLevel INFO
 # the machine does not allow raising ulimits
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 netns = "host"
+# do not copy the host's proxy variables into containers (everything here is loopback)
+http_proxy = false
 
 [engine]
 runtime = "runc"
@@ -1114,6 +1124,22 @@ runroot = "${base}/run"
     }
   }
 
+  /** A postgres that had to be SIGKILLed leaves its SysV segment behind (key = inode of the data folder). */
+  private removeOrphanPostgresShm(): void {
+    let ino: number;
+    try {
+      ino = fs.statSync(path.join(this.dir, 'postgres', 'data')).ino;
+    } catch {
+      return;
+    }
+    const key = `0x${(ino % 2 ** 32).toString(16).padStart(8, '0')}`;
+    const r = spawnSync('ipcs', ['-m'], { encoding: 'utf8' });
+    for (const line of (r.stdout ?? '').split('\n')) {
+      const f = line.trim().split(/\s+/);
+      if (f[0] === key && f[5] === '0' && f[1]) spawnSync('ipcrm', ['-m', f[1]], { stdio: 'ignore' });
+    }
+  }
+
   // --- stop -------------------------------------------------------------------------------
 
   stop(): Promise<void> {
@@ -1132,6 +1158,7 @@ runroot = "${base}/run"
     // strays: exec-session conmons, `podman container cleanup` children, anything else mentioning the folder
     await killPids(pidsReferencing(this.dir), 2000);
     this.removeContainerCgroups();
+    this.removeOrphanPostgresShm();
     const mounts = fs
       .readFileSync('/proc/self/mountinfo', 'utf8')
       .split('\n')

@@ -1,0 +1,453 @@
+import type { Localized } from '../errors.js';
+import type { Explanation } from './check.js';
+
+/**
+ * Every sentence the diagnosis speaks, in English and French, written for someone who
+ * does not know what DNS is: what was found, why it matters, and the exact fix with
+ * the real names and addresses in it.
+ */
+
+const L = (en: string, fr: string): Localized => ({ en, fr });
+
+type Family = 'ipv4' | 'ipv6';
+const rec = (f: Family) => (f === 'ipv6' ? 'AAAA' : 'A');
+const fam = (f: Family): Localized => (f === 'ipv6' ? L('IPv6', 'IPv6') : L('IPv4', 'IPv4'));
+const list = (xs: string[], lang: 'en' | 'fr') => {
+  if (xs.length <= 1) return xs.join('');
+  const last = xs[xs.length - 1];
+  return `${xs.slice(0, -1).join(', ')} ${lang === 'en' ? 'or' : 'ou'} ${last}`;
+};
+const and = (xs: string[], lang: 'en' | 'fr') => {
+  if (xs.length <= 1) return xs.join('');
+  return `${xs.slice(0, -1).join(', ')} ${lang === 'en' ? 'and' : 'et'} ${xs[xs.length - 1]}`;
+};
+
+/** "in 38 minutes" / "dans 38 minutes", rounded up to the minute. */
+function inTime(ms: number): Localized {
+  const minutes = Math.max(1, Math.ceil(ms / 60_000));
+  if (minutes < 120) return L(`in ${minutes} minute${minutes > 1 ? 's' : ''}`, `dans ${minutes} minute${minutes > 1 ? 's' : ''}`);
+  const hours = Math.ceil(minutes / 60);
+  return L(`in about ${hours} hours`, `dans environ ${hours} heures`);
+}
+
+const hhmm = (d: Date) => `${d.toISOString().slice(11, 16)} UTC`;
+
+// --- names ---------------------------------------------------------------------------------
+
+export const syntax = {
+  ok: (name: string): Explanation => ({
+    title: L('Name', 'Nom'),
+    message: L(`${name} is a valid domain name.`, `${name} est un nom de domaine valide.`),
+  }),
+  invalid: (name: string, why: Localized, fix: Localized): Explanation => ({
+    title: L('Name', 'Nom'),
+    message: L(`${why.en} A certificate can only be issued for a valid public domain name.`, `${why.fr} Un certificat ne peut être émis que pour un nom de domaine public valide.`),
+    fix,
+  }),
+  reservedLabel: (name: string, label: string): Explanation => ({
+    title: L('Name', 'Nom'),
+    message: L(
+      `"${name}" has a part, "${label}", with two dashes in 3rd and 4th position. That form is reserved for encoded international names (xn--...), and certificate authorities refuse it.`,
+      `« ${name} » a une partie, « ${label} », avec deux tirets en 3e et 4e position. Cette forme est réservée aux noms internationaux encodés (xn--...) et les autorités de certification la refusent.`,
+    ),
+    fix: L('Use a name without "--" in that position, or type the international name in its normal letters (e.g. bücher.example).', "Utilisez un nom sans « -- » à cette position, ou tapez le nom international avec ses lettres normales (ex. bücher.exemple)."),
+  }),
+  notPublic: (name: string, suffix: string): Explanation => ({
+    title: L('Domain extension', 'Extension du domaine'),
+    message: L(
+      `${name} ends in ".${suffix}", which is not a domain extension that exists on the Internet. No public certificate authority can issue a certificate for it.`,
+      `${name} se termine par « .${suffix} », qui n'est pas une extension de domaine existant sur Internet. Aucune autorité de certification publique ne peut émettre de certificat pour ce nom.`,
+    ),
+    fix: L('Use a domain you registered with a registrar, such as shop.example.com.', 'Utilisez un domaine enregistré auprès d’un registraire, par exemple boutique.exemple.fr.'),
+  }),
+  bareSuffix: (name: string): Explanation => ({
+    title: L('Domain extension', 'Extension du domaine'),
+    message: L(
+      `${name} is a domain extension itself (like .com or .co.uk), not a domain someone owns. Certificates are issued for names under it.`,
+      `${name} est lui-même une extension de domaine (comme .com ou .co.uk), pas un domaine appartenant à quelqu'un. Les certificats sont émis pour des noms en dessous.`,
+    ),
+    fix: L(`Use your own domain, e.g. example.${name}.`, `Utilisez votre propre domaine, par ex. exemple.${name}.`),
+  }),
+  publicOk: (name: string, registered: string): Explanation => ({
+    title: L('Domain extension', 'Extension du domaine'),
+    message: L(`${name} belongs to the domain ${registered}.`, `${name} appartient au domaine ${registered}.`),
+  }),
+};
+
+export const wildcard = {
+  needsDns: (name: string): Explanation => ({
+    title: L('Wildcard name', 'Nom générique'),
+    message: L(
+      `${name} is a wildcard name (it covers every name under ${name.slice(2)}). Certificate authorities only allow wildcard names to be proved through the DNS (dns-01), not through the web site (http-01).`,
+      `${name} est un nom générique (il couvre tous les noms sous ${name.slice(2)}). Les autorités de certification ne permettent de prouver un nom générique que par le DNS (dns-01), pas par le site web (http-01).`,
+    ),
+    fix: L(
+      `Choose the dns-01 method for this certificate, or list the exact names you need (e.g. www.${name.slice(2)}) instead of ${name}.`,
+      `Choisissez la méthode dns-01 pour ce certificat, ou indiquez les noms exacts dont vous avez besoin (ex. www.${name.slice(2)}) au lieu de ${name}.`,
+    ),
+  }),
+};
+
+// --- domain exists -------------------------------------------------------------------------
+
+export const exists = {
+  ok: (name: string, registered: string): Explanation => ({
+    title: L('Domain registration', 'Enregistrement du domaine'),
+    message: L(`The domain ${registered} exists in the DNS.`, `Le domaine ${registered} existe dans le DNS.`),
+  }),
+  nxdomain: (name: string, registered: string): Explanation => ({
+    title: L('Domain registration', 'Enregistrement du domaine'),
+    message: L(
+      `The domain ${registered} does not exist in the DNS: it is not registered, has expired, or its nameservers are not set at the registrar. Nothing under it, including ${name}, can get a certificate.`,
+      `Le domaine ${registered} n'existe pas dans le DNS : il n'est pas enregistré, a expiré, ou ses serveurs de noms ne sont pas déclarés chez le registraire. Rien en dessous, y compris ${name}, ne peut obtenir de certificat.`,
+    ),
+    fix: L(
+      `Check at your registrar that ${registered} is registered, paid, and that its nameservers are set. Then wait a few minutes and try again.`,
+      `Vérifiez chez votre registraire que ${registered} est enregistré, payé, et que ses serveurs de noms sont déclarés. Attendez quelques minutes puis réessayez.`,
+    ),
+  }),
+  lookupFailed: (name: string, registered: string, code: string): Explanation => ({
+    title: L('Domain registration', 'Enregistrement du domaine'),
+    message: L(
+      `The DNS did not answer for ${registered} (${code}). The certificate authority would meet the same silence and refuse.`,
+      `Le DNS n'a pas répondu pour ${registered} (${code}). L'autorité de certification rencontrerait le même silence et refuserait.`,
+    ),
+    fix: L(
+      `Check that the nameservers of ${registered} are up and answer (your DNS host's status page, or "dig SOA ${registered}"). Try again once they answer.`,
+      `Vérifiez que les serveurs de noms de ${registered} fonctionnent et répondent (page d'état de votre hébergeur DNS, ou « dig SOA ${registered} »). Réessayez quand ils répondent.`,
+    ),
+  }),
+};
+
+// --- CAA ---------------------------------------------------------------------------------------
+
+const caaRecordFor = (ids: string[], wild: boolean) => ids.map((id) => `0 ${wild ? 'issuewild' : 'issue'} "${id}"`).join(', ');
+
+export const caa = {
+  none: (name: string): Explanation => ({
+    title: L('Allowed certificate authorities (CAA)', 'Autorités de certification permises (CAA)'),
+    message: L(`${name} has no CAA record, so any certificate authority may issue for it.`, `${name} n'a pas d'enregistrement CAA : toute autorité de certification peut émettre pour ce nom.`),
+  }),
+  allows: (name: string, holder: string, cas: string[]): Explanation => ({
+    title: L('Allowed certificate authorities (CAA)', 'Autorités de certification permises (CAA)'),
+    message: L(`The CAA records at ${holder} allow ${and(cas, 'en')} to issue for ${name}.`, `Les enregistrements CAA de ${holder} autorisent ${and(cas, 'fr')} à émettre pour ${name}.`),
+  }),
+  forbids: (name: string, holder: string, found: string[], caIds: string[], wild: boolean): Explanation => ({
+    title: L('Allowed certificate authorities (CAA)', 'Autorités de certification permises (CAA)'),
+    message: L(
+      `The domain has CAA records (at ${holder}) saying that only ${found.length ? and(found, 'en') : 'nobody'} may issue ${wild ? 'wildcard ' : ''}certificates for ${name}. Our certificate authority (${list(caIds, 'en')}) is not in that list, so it must refuse.`,
+      `Le domaine a des enregistrements CAA (sur ${holder}) qui disent que seul${found.length ? ` ${and(found, 'fr')}` : ' personne'} peut émettre des certificats${wild ? ' génériques' : ''} pour ${name}. Notre autorité de certification (${list(caIds, 'fr')}) n'en fait pas partie : elle doit refuser.`,
+    ),
+    fix: L(
+      `Add this CAA record at ${holder}: ${caaRecordFor(caIds.slice(0, 1), wild)}. Keep the existing ones if you also use ${found.length ? and(found, 'en') : 'another authority'}, or delete them.`,
+      `Ajoutez cet enregistrement CAA sur ${holder} : ${caaRecordFor(caIds.slice(0, 1), wild)}. Gardez les existants si vous utilisez aussi ${found.length ? and(found, 'fr') : 'une autre autorité'}, ou supprimez-les.`,
+    ),
+  }),
+  methodExcluded: (name: string, holder: string, method: string, allowed: string[]): Explanation => ({
+    title: L('Allowed certificate authorities (CAA)', 'Autorités de certification permises (CAA)'),
+    message: L(
+      `The CAA record at ${holder} allows our certificate authority only with the ${and(allowed, 'en')} method, not ${method}.`,
+      `L'enregistrement CAA de ${holder} n'autorise notre autorité de certification qu'avec la méthode ${and(allowed, 'fr')}, pas ${method}.`,
+    ),
+    fix: L(
+      `Use the ${allowed[0]} method, or add ${method} to "validationmethods=" in that CAA record.`,
+      `Utilisez la méthode ${allowed[0]}, ou ajoutez ${method} à « validationmethods= » dans cet enregistrement CAA.`,
+    ),
+  }),
+  accountBound: (name: string, holder: string): Explanation => ({
+    title: L('Allowed certificate authorities (CAA)', 'Autorités de certification permises (CAA)'),
+    message: L(
+      `The CAA record at ${holder} allows our certificate authority only for another account ("accounturi="), not the one this service uses.`,
+      `L'enregistrement CAA de ${holder} n'autorise notre autorité de certification que pour un autre compte (« accounturi= »), pas celui qu'utilise ce service.`,
+    ),
+    fix: L('Remove the "accounturi=" part of that CAA record, or ask your provider for the account address to put in it.', "Retirez la partie « accounturi= » de cet enregistrement CAA, ou demandez à votre hébergeur l'adresse du compte à y mettre."),
+  }),
+  criticalUnknown: (name: string, holder: string, tag: string): Explanation => ({
+    title: L('Allowed certificate authorities (CAA)', 'Autorités de certification permises (CAA)'),
+    message: L(
+      `The domain has a CAA record at ${holder} with a property "${tag}" marked critical that certificate authorities do not know. The rules say they must then refuse to issue.`,
+      `Le domaine a un enregistrement CAA sur ${holder} avec une propriété « ${tag} » marquée critique que les autorités de certification ne connaissent pas. Les règles les obligent alors à refuser.`,
+    ),
+    fix: L(`Delete that CAA record (tag "${tag}"), or set its flag to 0.`, `Supprimez cet enregistrement CAA (propriété « ${tag} »), ou mettez son drapeau à 0.`),
+  }),
+  someExcluded: (name: string, allowed: string[], excluded: string[]): Explanation => ({
+    title: L('Allowed certificate authorities (CAA)', 'Autorités de certification permises (CAA)'),
+    message: L(
+      `The CAA records of ${name} allow ${and(allowed, 'en')} but not ${and(excluded, 'en')}: only the allowed ones will be asked.`,
+      `Les enregistrements CAA de ${name} autorisent ${and(allowed, 'fr')} mais pas ${and(excluded, 'fr')} : seules les autorités permises seront sollicitées.`,
+    ),
+  }),
+  unknownIdentity: (name: string, holder: string, cas: string[]): Explanation => ({
+    title: L('Allowed certificate authorities (CAA)', 'Autorités de certification permises (CAA)'),
+    message: L(
+      `${holder} has CAA records, and serein does not know which name ${and(cas, 'en')} uses in them, so it cannot tell whether they allow it.`,
+      `${holder} a des enregistrements CAA, et serein ne sait pas quel nom ${and(cas, 'fr')} y utilise : il ne peut pas dire s'ils l'autorisent.`,
+    ),
+    fix: L('Your provider can set "caaIdentities" for that certificate authority in the configuration.', "Votre hébergeur peut renseigner « caaIdentities » pour cette autorité dans la configuration."),
+  }),
+  lookupFailed: (name: string, at: string, code: string): Explanation => ({
+    title: L('Allowed certificate authorities (CAA)', 'Autorités de certification permises (CAA)'),
+    message: L(
+      `The DNS did not answer the CAA question for ${at} (${code}). Certificate authorities refuse to issue when they cannot read CAA records.`,
+      `Le DNS n'a pas répondu à la question CAA pour ${at} (${code}). Les autorités de certification refusent d'émettre quand elles ne peuvent pas lire les enregistrements CAA.`,
+    ),
+    fix: L(
+      `Your DNS host must answer CAA questions (even with "no record"). Ask them, or move the DNS to a host that supports CAA.`,
+      `Votre hébergeur DNS doit répondre aux questions CAA (même par « aucun enregistrement »). Demandez-le-lui, ou déplacez le DNS chez un hébergeur qui les gère.`,
+    ),
+  }),
+};
+
+// --- addresses ---------------------------------------------------------------------------------
+
+const pointTo = (targets: string[], f: Family): Localized => {
+  const same = targets;
+  if (same.length === 0) {
+    return f === 'ipv6'
+      ? L('Delete that AAAA record: this server has no IPv6 address.', "Supprimez cet enregistrement AAAA : ce serveur n'a pas d'adresse IPv6.")
+      : L('Delete that A record.', 'Supprimez cet enregistrement A.');
+  }
+  return L(`Delete that ${rec(f)} record, or point it to ${list(same, 'en')}.`, `Supprimez cet enregistrement ${rec(f)}, ou faites-le pointer vers ${list(same, 'fr')}.`);
+};
+
+export const addresses = {
+  ok: (name: string, a: string[], aaaa: string[]): Explanation => ({
+    title: L('Addresses', 'Adresses'),
+    message: L(
+      `${name} points to ${and([...a, ...aaaa], 'en')}.`,
+      `${name} pointe vers ${and([...a, ...aaaa], 'fr')}.`,
+    ),
+  }),
+  none: (name: string, v4: string[], v6: string[]): Explanation => ({
+    title: L('Addresses', 'Adresses'),
+    message: L(
+      `${name} has no address at all (no A record and no AAAA record): browsers and the certificate authority cannot find your site.`,
+      `${name} n'a aucune adresse (ni enregistrement A ni AAAA) : ni les navigateurs ni l'autorité de certification ne peuvent trouver votre site.`,
+    ),
+    fix: v4.length || v6.length
+      ? L(
+          `In your DNS, create ${v4.length ? `an A record for ${name} pointing to ${v4[0]}` : ''}${v4.length && v6.length ? ' and ' : ''}${v6.length ? `an AAAA record for ${name} pointing to ${v6[0]}` : ''}.`,
+          `Dans votre DNS, créez ${v4.length ? `un enregistrement A pour ${name} pointant vers ${v4[0]}` : ''}${v4.length && v6.length ? ' et ' : ''}${v6.length ? `un enregistrement AAAA pour ${name} pointant vers ${v6[0]}` : ''}.`,
+        )
+      : L(`In your DNS, create an A record for ${name} pointing to this server's address.`, `Dans votre DNS, créez un enregistrement A pour ${name} pointant vers l'adresse de ce serveur.`),
+  }),
+  lookupFailed: (name: string, code: string): Explanation => ({
+    title: L('Addresses', 'Adresses'),
+    message: L(`The DNS did not answer when asked the addresses of ${name} (${code}).`, `Le DNS n'a pas répondu à la demande des adresses de ${name} (${code}).`),
+    fix: L('Check that your DNS host is up, then try again.', 'Vérifiez que votre hébergeur DNS fonctionne, puis réessayez.'),
+  }),
+  reserved: (name: string, ip: string, f: Family, what: Localized, targets: string[]): Explanation => ({
+    title: L(`${fam(f).en} address ${ip}`, `Adresse ${fam(f).fr} ${ip}`),
+    message: L(
+      `Your domain ${name} has an ${fam(f).en} address, ${ip}, which is ${what.en}: nobody on the Internet, including the certificate authority, can reach it.`,
+      `Votre domaine ${name} a une adresse ${fam(f).fr}, ${ip}, qui est ${what.fr} : personne sur Internet, y compris l'autorité de certification, ne peut l'atteindre.`,
+    ),
+    fix: pointTo(targets, f),
+  }),
+  notTarget: (name: string, ip: string, f: Family, targets: string[]): Explanation => ({
+    title: L(`${fam(f).en} address ${ip}`, `Adresse ${fam(f).fr} ${ip}`),
+    message: L(
+      `Your domain ${name} has an ${fam(f).en} address, ${ip}, that is not this server. The certificate authority may knock at that address${f === 'ipv6' ? ' (it tries IPv6 first)' : ''} and will not find the proof there.`,
+      `Votre domaine ${name} a une adresse ${fam(f).fr}, ${ip}, qui n'est pas ce serveur. L'autorité de certification peut frapper à cette adresse${f === 'ipv6' ? ' (elle essaie IPv6 en premier)' : ''} et n'y trouvera pas la preuve.`,
+    ),
+    fix: pointTo(targets, f),
+  }),
+  isTarget: (name: string, ip: string, f: Family): Explanation => ({
+    title: L(`${fam(f).en} address ${ip}`, `Adresse ${fam(f).fr} ${ip}`),
+    message: L(`${ip} is an address of this server.`, `${ip} est une adresse de ce serveur.`),
+  }),
+  targetUnknown: (name: string): Explanation => ({
+    title: L('Server addresses', 'Adresses du serveur'),
+    message: L(
+      `serein does not know this server's public addresses, so it cannot check that ${name} points here.`,
+      `serein ne connaît pas les adresses publiques de ce serveur : il ne peut pas vérifier que ${name} pointe ici.`,
+    ),
+    fix: L('Your provider can list them in "publicAddresses" for this web server.', 'Votre hébergeur peut les indiquer dans « publicAddresses » pour ce serveur web.'),
+  }),
+  notNeededForDns: (name: string, ip: string, f: Family, targets: string[]): Explanation => ({
+    title: L(`${fam(f).en} address ${ip}`, `Adresse ${fam(f).fr} ${ip}`),
+    message: L(
+      `Your domain ${name} has an ${fam(f).en} address, ${ip}, that is not this server. The certificate can still be issued through the DNS, but visitors going to ${ip} will not see it.`,
+      `Votre domaine ${name} a une adresse ${fam(f).fr}, ${ip}, qui n'est pas ce serveur. Le certificat peut tout de même être émis par le DNS, mais les visiteurs envoyés vers ${ip} ne le verront pas.`,
+    ),
+    fix: pointTo(targets, f),
+  }),
+  cloudflareProxy: (name: string, ip: string): Explanation => ({
+    title: L('Cloudflare proxy', 'Proxy Cloudflare'),
+    message: L(
+      `${name} points to ${ip}, one of Cloudflare's proxies (the "orange cloud"). The certificate authority will talk to Cloudflare, which must pass /.well-known/acme-challenge/ through to this server unchanged.`,
+      `${name} pointe vers ${ip}, un des proxys de Cloudflare (le « nuage orange »). L'autorité de certification parlera à Cloudflare, qui doit transmettre /.well-known/acme-challenge/ à ce serveur sans le modifier.`,
+    ),
+    fix: L(
+      'If the check below fails, set the record to "DNS only" (grey cloud) in Cloudflare, or use the dns-01 method.',
+      'Si le test ci-dessous échoue, passez l’enregistrement en « DNS uniquement » (nuage gris) dans Cloudflare, ou utilisez la méthode dns-01.',
+    ),
+  }),
+};
+
+// --- HTTP token ----------------------------------------------------------------------------
+
+/** Why fetching the test file over one address failed. */
+export type HttpFailure =
+  | { kind: 'timeout'; seconds: number }
+  | { kind: 'refused' }
+  | { kind: 'unreachable'; code: string }
+  | { kind: 'status'; status: number }
+  | { kind: 'body'; status: number; server?: string }
+  | { kind: 'blocked'; status: number }
+  | { kind: 'redirects'; count: number }
+  | { kind: 'redirect-port'; location: string }
+  | { kind: 'redirect-scheme'; location: string }
+  | { kind: 'http-on-https'; location: string }
+  | { kind: 'error'; code: string };
+
+function httpWhy(f: HttpFailure): Localized {
+  switch (f.kind) {
+    case 'timeout':
+      return L(`nothing answered within ${f.seconds} seconds`, `rien n'a répondu en ${f.seconds} secondes`);
+    case 'refused':
+      return L('the connection was refused: no web server listens there', "la connexion a été refusée : aucun serveur web n'écoute là");
+    case 'unreachable':
+      return L(`that address cannot be reached from here (${f.code})`, `cette adresse est injoignable d'ici (${f.code})`);
+    case 'status':
+      return L(`the server answered "${f.status}" instead of the file`, `le serveur a répondu « ${f.status} » au lieu du fichier`);
+    case 'body':
+      return L(
+        `a web server answered (status ${f.status}${f.server ? `, "${f.server}"` : ''}) but sent something other than the file we placed: it is not the server that holds your site`,
+        `un serveur web a répondu (statut ${f.status}${f.server ? `, « ${f.server} »` : ''}) mais a envoyé autre chose que le fichier déposé : ce n'est pas le serveur de votre site`,
+      );
+    case 'blocked':
+      return L(
+        `a protection page (anti-bot cookie test or firewall) answered instead of the file; the certificate authority cannot get past it`,
+        `une page de protection (test de cookie anti-robot ou pare-feu) a répondu à la place du fichier ; l'autorité de certification ne peut pas la franchir`,
+      );
+    case 'redirects':
+      return L(`the request was redirected ${f.count} times, more than the 10 the certificate authority follows`, `la demande a été redirigée ${f.count} fois, plus que les 10 que suit l'autorité de certification`);
+    case 'redirect-port':
+      return L(`it was redirected to ${f.location}, a port the certificate authority does not follow (only 80 and 443)`, `elle a été redirigée vers ${f.location}, un port que l'autorité de certification ne suit pas (seulement 80 et 443)`);
+    case 'redirect-scheme':
+      return L(`it was redirected to ${f.location}, which is not an http or https address`, `elle a été redirigée vers ${f.location}, qui n'est pas une adresse http ou https`);
+    case 'http-on-https':
+      return L(`it was redirected to ${f.location}, but that port speaks plain HTTP, not HTTPS`, `elle a été redirigée vers ${f.location}, mais ce port parle HTTP simple, pas HTTPS`);
+    case 'error':
+      return L(`the request failed (${f.code})`, `la demande a échoué (${f.code})`);
+  }
+}
+
+export const http = {
+  ok: (name: string, ip: string, f: Family): Explanation => ({
+    title: L(`Web check over ${fam(f).en} (${ip})`, `Test web en ${fam(f).fr} (${ip})`),
+    message: L(`A test file placed on this server came back unchanged from ${ip}.`, `Un fichier de test déposé sur ce serveur est revenu intact depuis ${ip}.`),
+  }),
+  failed: (name: string, ip: string, f: Family, why: HttpFailure, isTarget: boolean, challengeRoot: string): Explanation => ({
+    title: L(`Web check over ${fam(f).en} (${ip})`, `Test web en ${fam(f).fr} (${ip})`),
+    message: L(
+      `The certificate authority will fetch a proof file from http://${name}/.well-known/acme-challenge/ over ${fam(f).en} at ${ip}. We placed such a file and fetched it the same way: ${httpWhy(why).en}.`,
+      `L'autorité de certification ira chercher un fichier de preuve sur http://${name}/.well-known/acme-challenge/ en ${fam(f).fr} à ${ip}. Nous avons déposé un tel fichier et l'avons demandé de la même façon : ${httpWhy(why).fr}.`,
+    ),
+    fix: isTarget
+      ? L(
+          `Make sure the web server answers for ${name} on ${ip}, port 80, and serves /.well-known/acme-challenge/ from ${challengeRoot} without password, redirect to another port, or firewall page.`,
+          `Vérifiez que le serveur web répond pour ${name} sur ${ip}, port 80, et sert /.well-known/acme-challenge/ depuis ${challengeRoot} sans mot de passe, redirection vers un autre port, ni page de pare-feu.`,
+        )
+      : L(
+          `${ip} is not this server: fix the ${rec(f)} record of ${name} as explained above, then try again.`,
+          `${ip} n'est pas ce serveur : corrigez l'enregistrement ${rec(f)} de ${name} comme expliqué plus haut, puis réessayez.`,
+        ),
+  }),
+  inconsistent: (name: string, outcomes: string[]): Explanation => ({
+    title: L('Addresses agree', 'Cohérence des adresses'),
+    message: L(
+      `The addresses of ${name} do not answer the same way (${outcomes.join('; ')}). The certificate authority may pick any of them.`,
+      `Les adresses de ${name} ne répondent pas de la même façon (${outcomes.join(' ; ')}). L'autorité de certification peut choisir n'importe laquelle.`,
+    ),
+    fix: L('Make every address of the name point to the same web site, or remove the ones that do not.', 'Faites pointer toutes les adresses du nom vers le même site, ou supprimez celles qui ne le font pas.'),
+  }),
+};
+
+// --- dns-01 ----------------------------------------------------------------------------------
+
+export const dns01 = {
+  txtOk: (name: string, at: string): Explanation => ({
+    title: L('DNS proof record', 'Enregistrement DNS de preuve'),
+    message: L(`${at} can be looked up; the proof record for ${name} will be written there.`, `${at} peut être consulté ; l'enregistrement de preuve de ${name} y sera écrit.`),
+  }),
+  txtDelegated: (name: string, from: string, to: string): Explanation => ({
+    title: L('DNS proof record', 'Enregistrement DNS de preuve'),
+    message: L(`${from} is delegated (CNAME) to ${to}; the proof record for ${name} will be written there.`, `${from} est délégué (CNAME) vers ${to} ; l'enregistrement de preuve de ${name} y sera écrit.`),
+  }),
+  txtFailed: (name: string, at: string, code: string): Explanation => ({
+    title: L('DNS proof record', 'Enregistrement DNS de preuve'),
+    message: L(
+      `The DNS did not answer for ${at} (${code}); the certificate authority would not be able to read the proof record either.`,
+      `Le DNS n'a pas répondu pour ${at} (${code}) ; l'autorité de certification ne pourrait pas non plus lire l'enregistrement de preuve.`,
+    ),
+    fix: L('Check that the nameservers of your domain are up and answer, then try again.', 'Vérifiez que les serveurs de noms de votre domaine fonctionnent et répondent, puis réessayez.'),
+  }),
+  doubled: (name: string, wrong: string, right: string): Explanation => ({
+    title: L('Misplaced DNS record', 'Enregistrement DNS mal placé'),
+    message: L(
+      `There is a record at ${wrong}: the domain name was typed twice. DNS panels add the domain themselves, so "${right}" typed in full became ${wrong}.`,
+      `Il existe un enregistrement sur ${wrong} : le nom du domaine a été tapé deux fois. Les interfaces DNS ajoutent le domaine elles-mêmes, donc « ${right} » tapé en entier est devenu ${wrong}.`,
+    ),
+    fix: L(`Delete the record at ${wrong}. When you create a record by hand, type only the part before the domain.`, `Supprimez l'enregistrement sur ${wrong}. Quand vous créez un enregistrement à la main, tapez seulement la partie avant le domaine.`),
+  }),
+  zoneOk: (name: string, zone: string): Explanation => ({
+    title: L('DNS access', 'Accès au DNS'),
+    message: L(`serein can write DNS records in the zone ${zone} (Cloudflare).`, `serein peut écrire des enregistrements DNS dans la zone ${zone} (Cloudflare).`),
+  }),
+  noProvider: (name: string): Explanation => ({
+    title: L('DNS access', 'Accès au DNS'),
+    message: L(
+      `The dns-01 method needs serein to write a record in the DNS of ${name}, and no DNS provider is configured.`,
+      `La méthode dns-01 demande que serein écrive un enregistrement dans le DNS de ${name}, et aucun fournisseur DNS n'est configuré.`,
+    ),
+    fix: L('Use the http-01 method, or ask your provider to connect your DNS (Cloudflare).', 'Utilisez la méthode http-01, ou demandez à votre hébergeur de connecter votre DNS (Cloudflare).'),
+  }),
+  zoneMissing: (name: string, why: string): Explanation => ({
+    title: L('DNS access', 'Accès au DNS'),
+    message: L(
+      `serein cannot write in the DNS of ${name}: the Cloudflare account it uses has no zone for it, or its API token is not allowed to edit it (${why}).`,
+      `serein ne peut pas écrire dans le DNS de ${name} : le compte Cloudflare qu'il utilise n'a pas de zone pour ce nom, ou son jeton d'API n'a pas le droit de la modifier (${why}).`,
+    ),
+    fix: L(
+      'Give the API token the "Zone / DNS / Edit" permission on that zone (Cloudflare dashboard → My Profile → API Tokens), or use the http-01 method.',
+      'Donnez au jeton d’API la permission « Zone / DNS / Modifier » sur cette zone (tableau de bord Cloudflare → Mon profil → Jetons d’API), ou utilisez la méthode http-01.',
+    ),
+  }),
+  nameserversOk: (name: string, servers: string[]): Explanation => ({
+    title: L('Nameservers', 'Serveurs de noms'),
+    message: L(`Every nameserver of ${name} answers (${servers.join(', ')}).`, `Tous les serveurs de noms de ${name} répondent (${servers.join(', ')}).`),
+  }),
+  nameserversDown: (name: string, down: string[]): Explanation => ({
+    title: L('Nameservers', 'Serveurs de noms'),
+    message: L(
+      `Some nameservers of ${name} do not answer (${down.join(', ')}). The certificate authority may ask one of them and not see the proof record.`,
+      `Certains serveurs de noms de ${name} ne répondent pas (${down.join(', ')}). L'autorité de certification peut interroger l'un d'eux et ne pas voir l'enregistrement de preuve.`,
+    ),
+    fix: L('Fix or remove the nameservers that do not answer (at your registrar and in the zone), then try again.', 'Réparez ou retirez les serveurs de noms qui ne répondent pas (chez le registraire et dans la zone), puis réessayez.'),
+  }),
+};
+
+// --- failure budget ----------------------------------------------------------------------------
+
+export const budget = {
+  ok: (name: string, used: number, max: number): Explanation => ({
+    title: L('Attempts left', 'Tentatives restantes'),
+    message: L(
+      `${name} has ${max - used} of ${max} validation attempts left this hour at the certificate authority.`,
+      `${name} a encore ${max - used} tentatives de validation sur ${max} cette heure auprès de l'autorité de certification.`,
+    ),
+  }),
+  exceeded: (name: string, ca: string, used: number, windowMinutes: number, retryAt: Date, now: Date): Explanation => ({
+    title: L('Attempts left', 'Tentatives restantes'),
+    message: L(
+      `${name} failed validation ${used} times in the last ${windowMinutes} minutes at ${ca}. One more failure would get it blocked by the certificate authority, so serein will not ask again before ${hhmm(retryAt)} (${inTime(retryAt.getTime() - now.getTime()).en}).`,
+      `${name} a échoué ${used} fois à la validation ces ${windowMinutes} dernières minutes auprès de ${ca}. Un échec de plus le ferait bloquer par l'autorité de certification : serein ne redemandera pas avant ${hhmm(retryAt)} (${inTime(retryAt.getTime() - now.getTime()).fr}).`,
+    ),
+    fix: L(
+      `Fix the problems listed above, then try again after ${hhmm(retryAt)}.`,
+      `Corrigez les problèmes indiqués ci-dessus, puis réessayez après ${hhmm(retryAt)}.`,
+    ),
+  }),
+};

@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
+
+const fixtures = resolve(import.meta.dirname, 'fixtures/playbooks');
+
+describe('callers: admins and clients', () => {
+  let d: TestDaemon;
+  let dir: string;
+  let alice: string;
+  let bob: string;
+  beforeAll(async () => {
+    d = await startTestDaemon({ playbooksDir: fixtures });
+    dir = mkdtempSync(join(tmpdir(), 'serein-api-'));
+    alice = (await d.tenant('alice', { servers: ['local'], domains: ['alice.example.com'] })).token;
+    bob = (await d.tenant('bob', { language: 'fr', domains: ['bob.example.com'] })).token;
+  });
+  afterAll(async () => {
+    await d.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers /healthz without a token and everything else only with one', async () => {
+    expect((await d.api('GET', '/healthz', { token: null })).status).toBe(200);
+    const res = await d.api('GET', '/v1/jobs', { token: null });
+    expect(res.status).toBe(401);
+    expect(res.body.error).toMatchObject({ code: 'unauthorized' });
+    expect(res.body.error.hint).toContain('Bearer');
+    expect((await d.api('GET', '/v1/jobs', { token: 'srn_a_forged' })).status).toBe(401);
+  });
+
+  it('a client lists only client playbooks and cannot run an admin one', async () => {
+    const list = await d.api('GET', '/v1/playbooks', { token: alice });
+    expect(list.body.playbooks.map((p: any) => p.name)).toEqual(['sample.write']);
+    const run = await d.api('POST', '/v1/jobs', { token: alice, body: { playbook: 'sample.admin' } });
+    expect(run.status).toBe(404);
+    const missing = await d.api('POST', '/v1/jobs', { token: alice, body: { playbook: 'does.not-exist' } });
+    expect(run.body.error.code).toBe(missing.body.error.code);
+  });
+
+  it('a client runs on its own server, and another tenant cannot see the job', async () => {
+    const job = await d.runJob('sample.write', { server: 'local', dir, name: 'alice', message: 'hi' }, { token: alice });
+    expect(job.status).toBe('succeeded');
+    const asBob = await d.api('GET', `/v1/jobs/${job.id}`, { token: bob });
+    const nothing = await d.api('GET', '/v1/jobs/00000000-0000-0000-0000-000000000000', { token: bob });
+    expect(asBob.status).toBe(404);
+    expect(asBob.body.error.code).toBe(nothing.body.error.code);
+    expect((await d.api('GET', '/v1/jobs', { token: bob })).body.jobs).toEqual([]);
+    expect((await d.api('GET', `/v1/jobs/${job.id}/events`, { token: bob })).status).toBe(404);
+    expect((await d.api('GET', '/v1/jobs', { token: alice })).body.jobs.map((j: any) => j.id)).toContain(job.id);
+  });
+
+  it('a client cannot run on a server it does not own, in its own language', async () => {
+    const res = await d.api('POST', '/v1/jobs', { token: bob, body: { playbook: 'sample.write', inputs: { server: 'local', dir, name: 'bob', message: 'x' } } });
+    expect(res.status).toBe(404);
+    expect(res.body.error.message).toMatch(/introuvable/);
+    expect(res.body.error.detail).toBeUndefined();
+  });
+
+  it('clients cannot reach admin endpoints', async () => {
+    for (const [method, path] of [['GET', '/v1/audit'], ['GET', '/v1/tenants'], ['GET', '/v1/alerts'], ['POST', '/v1/tokens']] as const) {
+      expect((await d.api(method, path, { token: alice, body: method === 'POST' ? {} : undefined })).status).toBe(404);
+    }
+    const resources = await d.api('GET', '/v1/resources', { token: alice });
+    expect(resources.body.resources.every((r: any) => r.tenantId === 'alice')).toBe(true);
+  });
+
+  it('a domain belongs to one tenant, subdomains included', async () => {
+    const res = await d.api('POST', '/v1/tenants/bob/resources', { body: { kind: 'domain', name: 'shop.alice.example.com' } });
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toContain('another tenant');
+  });
+
+  it('revoked tokens stop working; tokens are stored hashed', async () => {
+    const created = await d.api('POST', '/v1/tokens', { body: { kind: 'client', tenantId: 'alice', label: 'temp' } });
+    expect(created.status).toBe(201);
+    expect((await d.api('GET', '/v1/playbooks', { token: created.body.token })).status).toBe(200);
+    const rows = await d.store.db.selectFrom('tokens').selectAll().execute();
+    expect(JSON.stringify(rows)).not.toContain(created.body.token);
+    expect((await d.api('DELETE', `/v1/tokens/${created.body.id}`)).status).toBe(204);
+    expect((await d.api('GET', '/v1/playbooks', { token: created.body.token })).status).toBe(401);
+  });
+
+  it('publishes an OpenAPI document and one error shape', async () => {
+    const doc = (await d.api('GET', '/openapi.json', { token: null })).body;
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/jobs', '/v1/jobs/{id}', '/v1/audit', '/v1/tokens']));
+    const bad = await d.api('POST', '/v1/jobs', { body: { playbook: 42 } });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.error).sort()).toEqual(['code', 'hint', 'message']);
+    const lost = await d.api('GET', '/nowhere');
+    expect(lost.status).toBe(404);
+    expect(lost.body.error.code).toBe('not_found');
+  });
+});

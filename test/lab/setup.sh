@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test lab needs (test/lab/lab.ts). Idempotent: quiet and
+# near-instant when everything is present. Runs as root (no sudo). Run by `npm test` (pretest).
+set -euo pipefail
+
+missing=()
+need() { # need <package> <binary or glob>...
+  local pkg=$1 f found
+  shift
+  for f in "$@"; do
+    found=
+    for g in $f; do [ -x "$g" ] && found=1 && break; done
+    if [ -z "$found" ] && ! command -v "$f" >/dev/null 2>&1; then
+      missing+=("$pkg")
+      return
+    fi
+  done
+}
+
+need pebble /usr/bin/pebble /usr/bin/pebble-challtestsrv
+need nginx /usr/sbin/nginx
+need openssh-server /usr/sbin/sshd /usr/bin/ssh-keygen
+need mariadb-server /usr/sbin/mariadbd /usr/bin/mariadb-install-db
+need mariadb-client /usr/bin/mariadb
+need postgresql '/usr/lib/postgresql/*/bin/initdb'
+need postgresql-client /usr/bin/psql
+need podman /usr/bin/podman /usr/bin/conmon
+need runc /usr/sbin/runc
+need busybox-static /usr/bin/busybox
+need chromium /usr/bin/chromium
+need openssl /usr/bin/openssl
+need tar /usr/bin/tar
+need util-linux /usr/bin/ipcs
+
+# the postgres system user (created by postgresql-common)
+if ! getent passwd postgres >/dev/null 2>&1; then missing+=(postgresql); fi
+# busybox-static, not the dynamic busybox: the lab's container image is just /usr/bin/busybox
+if [ -x /usr/bin/busybox ] && ! dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed'; then
+  missing+=(busybox-static)
+fi
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+  echo "test/lab/setup.sh: missing packages (${missing[*]}); run this script as root" >&2
+  exit 1
+fi
+
+# de-duplicate
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+echo "test/lab/setup.sh: installing ${missing[*]}" >&2
+
+# Installing must not start system services (mariadb, postgresql, nginx, ssh would otherwise start
+# on their default ports): a policy-rc.d that denies every start, removed afterwards if we made it.
+created_policy=
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\n# temporary, from serein test/lab/setup.sh\nexit 101\n' >/usr/sbin/policy-rc.d
+  chmod 755 /usr/sbin/policy-rc.d
+  created_policy=1
+fi
+cleanup() { if [ -n "$created_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi; }
+trap cleanup EXIT
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+# runc explicitly: podman's "crun | runc" dependency picks crun, which fails on these kernels' cgroups
+apt-get install -y -qq --no-install-recommends runc "${missing[@]}" >/dev/null
+
+# Should a service have started anyway (no policy-rc.d honoured, e.g. systemd), stop it.
+for svc in nginx ssh mariadb postgresql; do
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    systemctl disable --now "$svc" >/dev/null 2>&1 || true
+  fi
+done
+echo "test/lab/setup.sh: done" >&2
