@@ -23,7 +23,10 @@ export async function openDatabase(store: Config['store']): Promise<{ db: Kysely
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     dialect = 'sqlite';
   } else {
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: store.url, max: 10 }) }) });
+    const pool = new pg.Pool({ connectionString: store.url, max: 10 });
+    // An idle connection cut by a server restart must not crash the daemon: the pool reconnects on next use.
+    pool.on('error', () => {});
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     dialect = 'postgres';
   }
   const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };

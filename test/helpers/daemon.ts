@@ -37,7 +37,7 @@ export async function startTestDaemon(o: { config?: Record<string, unknown>; pla
     merge(
       {
         server: { host: '127.0.0.1', port: 0 },
-        store: { driver: 'sqlite', path: join(dir, 'serein.db') },
+        store: o.config?.store ? undefined : { driver: 'sqlite', path: join(dir, 'serein.db') },
         stateDir: join(dir, 'state'),
         playbooks: o.playbooksDir ?? resolve(import.meta.dirname, '../../playbooks'),
         log: { level: 'silent' },

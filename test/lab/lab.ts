@@ -1149,14 +1149,22 @@ runroot = "${base}/run"
 
   private async doStop(): Promise<void> {
     this.stopping = true;
+    const t0 = performance.now();
+    const debug = (what: string) => {
+      if (process.env.SEREIN_LAB_DEBUG) process.stderr.write(`[lab] stop: ${what} at ${Math.round(performance.now() - t0)} ms\n`);
+    };
     // in-flight starts notice `stopping` (or their process dying) and fail fast
     await this.podmanCleanup();
+    debug('containers removed');
     const stopAll = () => Promise.all([...this.procs].map((p) => p.stop()));
     await stopAll();
     await Promise.allSettled([...this.starting.values()]);
     await stopAll();
+    debug('processes stopped');
     // strays: exec-session conmons, `podman container cleanup` children, anything else mentioning the folder
-    await killPids(pidsReferencing(this.dir), 2000);
+    const strays = pidsReferencing(this.dir);
+    await killPids(strays, 250); // mostly exec-session conmons, which ignore SIGTERM
+    debug(`${strays.length} strays killed`);
     this.removeContainerCgroups();
     this.removeOrphanPostgresShm();
     const mounts = fs
@@ -1167,6 +1175,7 @@ runroot = "${base}/run"
       .reverse();
     for (const m of mounts) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
     await fsp.rm(this.dir, { recursive: true, force: true, maxRetries: 3 });
+    debug('folder removed');
     liveLabs.delete(this);
     this.watchdog?.stdin?.end(); // the watchdog sees EOF, finds no folder and exits
   }

@@ -1,0 +1,123 @@
+import Cloudflare from 'cloudflare';
+
+/** A DNS record as serein needs it, whatever the provider returns around it. */
+export interface DnsRecord {
+  id: string;
+  type: string;
+  /** Fully qualified, no final dot. */
+  name: string;
+  /** For CAA: `flags tag "value"`. */
+  content: string;
+  ttl?: number;
+  proxied?: boolean;
+}
+
+export interface Zone { id: string; name: string }
+
+/** A record to write: CAA content is `flags tag "value"` and is sent as structured data. */
+export interface NewRecord { type: 'A' | 'AAAA' | 'TXT' | 'CAA'; name: string; content: string; ttl?: number }
+
+/** Parses `0 issue "letsencrypt.org"`. */
+export function parseCaaContent(content: string): { flags: number; tag: string; value: string } {
+  const m = /^\s*(\d+)\s+([A-Za-z0-9]+)\s+"?(.*?)"?\s*$/.exec(content);
+  if (!m) throw new Error(`not a CAA record: ${content}`);
+  return { flags: Number(m[1]), tag: m[2].toLowerCase(), value: m[3] };
+}
+
+/** A short reason from an SDK error, without headers or tokens. */
+export function cloudflareReason(err: unknown): string {
+  if (err instanceof Cloudflare.APIError) {
+    const first = err.errors?.[0] as { code?: number; message?: string } | undefined;
+    return `HTTP ${err.status ?? '?'}${first ? `: ${first.code ?? ''} ${first.message ?? ''}`.trimEnd() : ''}`;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Cloudflare DNS through the official SDK: finding the zone of a name, and the record
+ * changes dns-01 and dns.fix need. `baseUrl` points it at any server speaking the v4 API.
+ */
+export class CloudflareDns {
+  private readonly client: Cloudflare;
+  private readonly zones = new Map<string, Promise<Zone | null>>();
+
+  constructor(opts: { apiToken: string; baseUrl?: string }) {
+    this.client = new Cloudflare({ apiToken: opts.apiToken, ...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}), maxRetries: 2, timeout: 15_000 });
+  }
+
+  /** The closest zone holding `name` in this account, or null when the token sees none. */
+  async findZone(name: string): Promise<Zone | null> {
+    const labels = name.replace(/^\*\./, '').replace(/\.$/, '').toLowerCase().split('.');
+    for (let i = 0; i < labels.length - 1; i++) {
+      const candidate = labels.slice(i).join('.');
+      let found = this.zones.get(candidate);
+      if (!found) {
+        found = (async () => {
+          for await (const z of this.client.zones.list({ name: candidate })) {
+            if (z.name.toLowerCase() === candidate) return { id: z.id, name: z.name.toLowerCase() };
+          }
+          return null;
+        })();
+        this.zones.set(candidate, found);
+        found.catch(() => this.zones.delete(candidate));
+      }
+      const zone = await found;
+      if (zone) return zone;
+    }
+    return null;
+  }
+
+  /** Records of a zone, optionally of one type and one exact name. Follows every page. */
+  async records(zoneId: string, f: { type?: string; name?: string } = {}): Promise<DnsRecord[]> {
+    const out: DnsRecord[] = [];
+    const query: Record<string, unknown> = { zone_id: zoneId, per_page: 100 };
+    if (f.type) query.type = f.type;
+    if (f.name) query.name = { exact: f.name };
+    for await (const r of this.client.dns.records.list(query as unknown as Cloudflare.DNS.RecordListParams)) {
+      out.push(toRecord(r as unknown as Record<string, unknown>));
+    }
+    return out;
+  }
+
+  async create(zoneId: string, r: NewRecord): Promise<DnsRecord> {
+    const body: Record<string, unknown> = { zone_id: zoneId, type: r.type, name: r.name, ttl: r.ttl ?? 60 };
+    if (r.type === 'CAA') body.data = parseCaaContent(r.content);
+    else body.content = r.content;
+    if (r.type === 'A' || r.type === 'AAAA') body.proxied = false;
+    const created = await this.client.dns.records.create(body as unknown as Cloudflare.DNS.RecordCreateParams);
+    return toRecord(created as unknown as Record<string, unknown>);
+  }
+
+  /** Replaces a record's content, keeping its type and name. */
+  async update(zoneId: string, id: string, r: NewRecord & { proxied?: boolean }): Promise<DnsRecord> {
+    const body: Record<string, unknown> = { zone_id: zoneId, type: r.type, name: r.name, ttl: r.ttl ?? 60 };
+    if (r.type === 'CAA') body.data = parseCaaContent(r.content);
+    else body.content = r.content;
+    if (r.proxied !== undefined) body.proxied = r.proxied;
+    const updated = await this.client.dns.records.update(id, body as unknown as Cloudflare.DNS.RecordUpdateParams);
+    return toRecord(updated as unknown as Record<string, unknown>);
+  }
+
+  /** Deletes a record; one already gone is not an error. */
+  async delete(zoneId: string, id: string): Promise<void> {
+    try {
+      await this.client.dns.records.delete(id, { zone_id: zoneId });
+    } catch (err) {
+      if (err instanceof Cloudflare.APIError && err.status === 404) return;
+      throw err;
+    }
+  }
+}
+
+function toRecord(r: Record<string, unknown>): DnsRecord {
+  const data = r.data as { flags?: number; tag?: string; value?: string } | undefined;
+  const content = r.type === 'CAA' && data?.tag ? `${data.flags ?? 0} ${data.tag} "${data.value ?? ''}"` : String(r.content ?? '');
+  return {
+    id: String(r.id),
+    type: String(r.type),
+    name: String(r.name).replace(/\.$/, '').toLowerCase(),
+    content,
+    ...(typeof r.ttl === 'number' ? { ttl: r.ttl } : {}),
+    ...(typeof r.proxied === 'boolean' ? { proxied: r.proxied } : {}),
+  };
+}
