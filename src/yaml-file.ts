@@ -18,11 +18,14 @@ export class YamlFileError extends Error {
  * and the key, because "invalid config" alone sends people back to the docs.
  */
 export function loadYamlFile<S extends z.ZodType>(file: string, schema: S): z.output<S> {
-  return parseYaml(readFileSync(file, 'utf8'), file, schema);
+  return parseYaml(readFileSync(file, 'utf8'), file, schema).data;
 }
 
-/** Same as loadYamlFile, for text already in memory (tests, embedded defaults). */
-export function parseYaml<S extends z.ZodType>(text: string, file: string, schema: S): z.output<S> {
+/** Where a key path stands in the file, for errors found after schema validation. */
+export type Locator = (path: (string | number)[]) => { line: number; column: number };
+
+/** Parses and validates YAML text; also returns a locator for later, semantic checks. */
+export function parseYaml<S extends z.ZodType>(text: string, file: string, schema: S): { data: z.output<S>; locate: Locator } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -34,21 +37,21 @@ export function parseYaml<S extends z.ZodType>(text: string, file: string, schem
       }),
     );
   }
+  // Points at the deepest node that exists: a missing key is reported at its parent.
+  const locate: Locator = (full) => {
+    let path = full;
+    let node: unknown = doc.getIn(path, true);
+    while (!isNode(node) && path.length > 0) {
+      path = path.slice(0, -1);
+      node = path.length ? doc.getIn(path, true) : doc.contents;
+    }
+    const pos = lines.linePos(isNode(node) && node.range ? node.range[0] : 0);
+    return { line: pos.line, column: pos.col };
+  };
   const result = schema.safeParse(doc.toJS() ?? {});
-  if (result.success) return result.data;
+  if (result.success) return { data: result.data, locate };
   throw new YamlFileError(
     file,
-    result.error.issues.map((issue) => {
-      // Point at the deepest node that exists: a missing key is reported at its parent.
-      let path = issue.path as (string | number)[];
-      let node: unknown = doc.getIn(path, true);
-      while (!isNode(node) && path.length > 0) {
-        path = path.slice(0, -1);
-        node = path.length ? doc.getIn(path, true) : doc.contents;
-      }
-      const offset = isNode(node) && node.range ? node.range[0] : 0;
-      const pos = lines.linePos(offset);
-      return { line: pos.line, column: pos.col, key: issue.path.join('.'), message: issue.message };
-    }),
+    result.error.issues.map((issue) => ({ ...locate(issue.path as (string | number)[]), key: issue.path.join('.'), message: issue.message })),
   );
 }

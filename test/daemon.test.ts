@@ -58,7 +58,7 @@ describe('the serein daemon as a process', () => {
     const first = serein(['serve', '--config', file]);
     const token = await until('the admin token', async () => /admin token: (srn_a_\S+)/.exec(first.output())?.[1]);
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const submitted = await (await fetch(`${url}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ playbook: 'sample.slow', inputs: { dir: work } }) })).json();
+    const submitted = (await (await fetch(`${url}/v1/jobs`, { method: "POST", headers, body: JSON.stringify({ playbook: "sample.slow", inputs: { dir: work } }) })).json()) as any;
     await until('the job to reach its waiting step', async () => existsSync(join(work, 'count.txt')));
     first.kill('SIGKILL');
     await first.exited;
@@ -66,7 +66,7 @@ describe('the serein daemon as a process', () => {
     expect(existsSync(join(work, 'created.txt'))).toBe(true);
     const second = serein(['serve', '--config', file]);
     const job = await until('the job to end', async () => {
-      const res = await (await fetch(`${url}/v1/jobs/${submitted.job.id}`, { headers })).json();
+      const res = (await (await fetch(`${url}/v1/jobs/${submitted.job.id}`, { headers })).json()) as any;
       return ['failed', 'needs-attention', 'succeeded'].includes(res.job.status) ? res.job : undefined;
     });
     second.kill('SIGTERM');

@@ -3,9 +3,10 @@ import { defaultConfigFile } from '../config/load.js';
 import { serveCommand } from './serve.js';
 import { jobCommands } from './jobs.js';
 import { adminCommands } from './admin.js';
+import { playbookCommands } from './playbooks.js';
 
 /** Command modules; a new concern adds its register function here. */
-const commands = [serveCommand, jobCommands, adminCommands];
+const commands = [serveCommand, jobCommands, adminCommands, playbookCommands];
 
 const program = new Command('serein')
   .description('Safe one-click hosting operations: certificates, vhosts, databases.')

@@ -442,8 +442,8 @@ export const budget = {
   exceeded: (name: string, ca: string, used: number, windowMinutes: number, retryAt: Date, now: Date): Explanation => ({
     title: L('Attempts left', 'Tentatives restantes'),
     message: L(
-      `${name} failed validation ${used} times in the last ${windowMinutes} minutes at ${ca}. One more failure would get it blocked by the certificate authority, so serein will not ask again before ${hhmm(retryAt)} (${inTime(retryAt.getTime() - now.getTime()).en}).`,
-      `${name} a échoué ${used} fois à la validation ces ${windowMinutes} dernières minutes auprès de ${ca}. Un échec de plus le ferait bloquer par l'autorité de certification : serein ne redemandera pas avant ${hhmm(retryAt)} (${inTime(retryAt.getTime() - now.getTime()).fr}).`,
+      `${name} failed validation ${used} times in the last ${windowMinutes} minutes at ${ca}, which is as many as the certificate authority tolerates: it would refuse, and keep refusing longer. serein will not ask again before ${hhmm(retryAt)} (${inTime(retryAt.getTime() - now.getTime()).en}).`,
+      `${name} a échoué ${used} fois à la validation ces ${windowMinutes} dernières minutes auprès de ${ca}, soit autant que ce que l'autorité de certification tolère : elle refuserait, et plus longtemps encore. serein ne redemandera pas avant ${hhmm(retryAt)} (${inTime(retryAt.getTime() - now.getTime()).fr}).`,
     ),
     fix: L(
       `Fix the problems listed above, then try again after ${hhmm(retryAt)}.`,

@@ -1,7 +1,7 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import { loadYamlFile, YamlFileError } from '../yaml-file.js';
+import { parseYaml, YamlFileError } from '../yaml-file.js';
 import type { Action } from './action.js';
 import { inputSpecSchema } from './inputs.js';
 
@@ -52,25 +52,27 @@ export function loadPlaybooks(dir: string, actions: Map<string, Action>): Map<st
   const out = new Map<string, Playbook>();
   for (const entry of readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort()) {
     const file = join(dir, entry);
-    const pb = loadYamlFile(file, playbookFileSchema);
+    const { data: pb, locate } = parseYaml(readFileSync(file, 'utf8'), file, playbookFileSchema);
     const problems: YamlFileError['problems'] = [];
+    const problem = (path: (string | number)[], message: string) => problems.push({ ...locate(path), key: path.join('.'), message });
     const expected = basename(entry).replace(/\.ya?ml$/, '');
-    if (pb.name !== expected) problems.push({ line: 1, column: 1, key: 'name', message: `must be "${expected}", like the file name` });
+    if (pb.name !== expected) problem(['name'], `must be "${expected}", like the file name`);
     const ids = new Set<string>();
     for (const phase of ['preflight', 'steps', 'verify'] as const) {
       pb[phase].forEach((step, i) => {
-        const key = `${phase}.${i}`;
-        if (ids.has(step.id)) problems.push({ line: 0, column: 0, key: `${key}.id`, message: `step id "${step.id}" is used twice` });
+        if (ids.has(step.id)) problem([phase, i, 'id'], `step id "${step.id}" is used twice`);
         ids.add(step.id);
-        for (const [name, params] of [[step.action, step.with], ...(step.compensate ? [[step.compensate.action, step.compensate.with]] : [])] as [string, Record<string, unknown>][]) {
+        const uses: [(string | number)[], string, Record<string, unknown>][] = [[[phase, i], step.action, step.with]];
+        if (step.compensate) uses.push([[phase, i, 'compensate'], step.compensate.action, step.compensate.with]);
+        for (const [at, name, params] of uses) {
           const action = actions.get(name);
           if (!action) {
-            problems.push({ line: 0, column: 0, key: `${key}.action`, message: `unknown action "${name}"; known: ${[...actions.keys()].sort().join(', ')}` });
+            problem([...at, 'action'], `unknown action "${name}"; known: ${[...actions.keys()].sort().join(', ')}`);
             continue;
           }
           const shape = (action.params as unknown as { shape?: Record<string, unknown> }).shape;
           for (const k of Object.keys(params)) {
-            if (shape && !(k in shape)) problems.push({ line: 0, column: 0, key: `${key}.with.${k}`, message: `"${name}" has no parameter "${k}"; it takes: ${Object.keys(shape).join(', ')}` });
+            if (shape && !(k in shape)) problem([...at, 'with', k], `"${name}" has no parameter "${k}"; it takes: ${Object.keys(shape).join(', ')}`);
           }
         }
       });
@@ -85,7 +87,14 @@ export function loadPlaybooks(dir: string, actions: Map<string, Action>): Map<st
 export function playbookJsonSchema(actionNames: string[]): unknown {
   const schema = z.toJSONSchema(playbookFileSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, any>;
   schema.title = 'serein playbook';
-  const stepProps = schema.properties?.steps?.items?.properties;
-  if (stepProps?.action) stepProps.action = { type: 'string', enum: actionNames.sort() };
+  const known = { type: 'string', enum: [...actionNames].sort() };
+  // Every step and compensation names an action: offer the known ones wherever they appear.
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    const props = (node as { properties?: Record<string, unknown> }).properties;
+    if (props?.action && props.with) props.action = known;
+    Object.values(node).forEach(visit);
+  };
+  visit(schema);
   return schema;
 }

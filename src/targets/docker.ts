@@ -24,6 +24,7 @@ import {
 } from './common.js';
 import { TargetError, type RunOptions, type RunResult, type Target, type WriteOptions } from './target.js';
 
+/** The docker entry of targetSchema. */
 export type DockerTargetConfig = Extract<TargetConfig, { type: 'docker' }>;
 
 /** Largest file readFile returns; a bigger one is refused rather than cut. */

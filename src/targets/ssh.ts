@@ -26,6 +26,7 @@ import {
 } from './common.js';
 import { TargetError, type RunOptions, type RunResult, type Target, type WriteOptions } from './target.js';
 
+/** The ssh entry of targetSchema (defaults applied). */
 export type SshTargetConfig = Extract<TargetConfig, { type: 'ssh' }>;
 
 /**

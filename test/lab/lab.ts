@@ -499,6 +499,8 @@ class LabImpl implements Lab {
   private stopPromise: Promise<void> | null = null;
   private watchdog: ChildProcess | null = null;
   private podmanCtx: PodmanCtx | null = null;
+  /** ids of the containers podmanCleanup() removed (their cgroups are removed after) */
+  private podmanIds: string[] = [];
 
   private constructor(readonly dir: string) {}
 
@@ -1101,8 +1103,6 @@ runroot = "${base}/run"
     }
     this.podmanIds = ids;
   }
-
-  private podmanIds: string[] = [];
 
   private removeContainerCgroups(): void {
     if (this.podmanIds.length === 0) return;
