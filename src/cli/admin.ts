@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { Store } from '../store/store.js';
+import { giveResource } from '../tenancy.js';
 import { configOf } from './config.js';
 
 /** Opens the configured store directly: token and tenant commands work even when no admin token is left. */
@@ -67,8 +68,9 @@ export function adminCommands(program: Command): void {
     .description('give a tenant a domain, server or other resource (kind: domain, server, vhost, database)')
     .action(async (id: string, kind: string, name: string, _o, cmd: Command) => {
       await withStore(cmd, async (store) => {
-        await store.tenants.addResource({ kind, name: name.toLowerCase(), tenantId: id });
-        process.stdout.write(`${kind} ${name} now belongs to ${id}\n`);
+        const r = await giveResource(store, id, { kind, name });
+        await store.audit.append({ tokenId: null, tenantId: id, action: 'resource.add', subject: `${r.kind}:${r.name}`, inputs: { kind, name, via: 'cli' }, plan: undefined, result: 'succeeded', detail: undefined });
+        process.stdout.write(`${r.kind} ${r.name} now belongs to ${id}\n`);
       });
     });
   tenant

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { OperationError } from '../../errors.js';
-import { parseDomain } from '../../engine/inputs.js';
+import { conflict, giveResource } from '../../tenancy.js';
 import { notFound } from '../../engine/engine.js';
 import { requireAdmin, requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
@@ -39,9 +38,6 @@ const auditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
 });
 
-const conflict = (what: string) =>
-  new OperationError('conflict', { en: `${what} already exists.`, fr: `${what} existe déjà.` }, { en: 'Use another name, or remove the existing one first.', fr: "Utilisez un autre nom, ou supprimez d'abord l'existant." }, undefined, 409);
-
 /** Tenants, what they own, tokens, the audit trail and the admin feed. */
 export async function adminRoutes(app: FastifyInstance, { store }: ApiContext): Promise<void> {
   app.post('/v1/tenants', { config: { doc: { summary: 'Register a tenant', tag: 'admin', body: tenantBody, auth: 'admin' } } }, async (req, reply) => {
@@ -61,17 +57,8 @@ export async function adminRoutes(app: FastifyInstance, { store }: ApiContext): 
   app.post<{ Params: { id: string } }>('/v1/tenants/:id/resources', { config: { doc: { summary: 'Give a tenant a domain, server or resource', tag: 'admin', body: resourceBody, auth: 'admin' } } }, async (req, reply) => {
     const caller = requireAdmin(req);
     const body = parseBody(resourceBody, req.body);
-    if (!(await store.tenants.get(req.params.id))) throw notFound({ en: `Tenant ${req.params.id}`, fr: `Le client ${req.params.id}` });
-    const name = body.kind === 'domain' ? parseDomain(body.name, false) : body.name;
-    if (body.kind === 'domain') {
-      const owner = await store.tenants.domainOwner(name);
-      if (owner && owner !== req.params.id) {
-        throw new OperationError('conflict', both409(name), { en: 'A domain, and every name under it, belongs to one tenant only.', fr: 'Un domaine, et tous les noms en dessous, appartiennent à un seul client.' }, `owned by ${owner}`, 409);
-      }
-    }
-    if (await store.tenants.getResource(body.kind, name)) throw conflict(`${body.kind} ${name}`);
-    const resource = await store.tenants.addResource({ kind: body.kind, name, tenantId: req.params.id, data: body.data });
-    await store.audit.append({ tokenId: caller.tokenId, tenantId: req.params.id, action: 'resource.add', subject: `${body.kind}:${name}`, inputs: body, plan: undefined, result: 'succeeded', detail: undefined });
+    const resource = await giveResource(store, req.params.id, body);
+    await store.audit.append({ tokenId: caller.tokenId, tenantId: req.params.id, action: 'resource.add', subject: `${resource.kind}:${resource.name}`, inputs: body, plan: undefined, result: 'succeeded', detail: undefined });
     return reply.status(201).send({ resource });
   });
 
@@ -122,8 +109,4 @@ export async function adminRoutes(app: FastifyInstance, { store }: ApiContext): 
     const q = parseBody(z.object({ kind: z.string().optional(), afterId: z.coerce.number().int().optional() }), req.query, 'query');
     return { alerts: await store.alerts.list(q) };
   });
-}
-
-function both409(name: string) {
-  return { en: `The domain ${name} already belongs to another tenant.`, fr: `Le domaine ${name} appartient déjà à un autre client.` };
 }
