@@ -10,6 +10,7 @@ import { createLogger, type Logger } from './log.js';
 import { SealBox } from './secrets.js';
 import { Store } from './store/store.js';
 import { TargetPool } from './targets/index.js';
+import { strugglingClientWatch } from './watch/struggling.js';
 
 export const version = '0.1.0';
 
@@ -18,7 +19,7 @@ export interface BackgroundService { start(): void; stop(): Promise<void> }
 export type BackgroundFactory = (engine: Engine) => BackgroundService;
 
 /** Background services started with every daemon. A new one adds its factory here. */
-export const backgroundServices: BackgroundFactory[] = [];
+export const backgroundServices: BackgroundFactory[] = [strugglingClientWatch];
 
 export interface Daemon {
   config: Config;

@@ -95,3 +95,31 @@ describe('callers: admins and clients', () => {
     expect(lost.body.error.code).toBe('not_found');
   });
 });
+
+describe('clients in difficulty', () => {
+  it('are handed to an admin with the diagnosis after three failures in an hour, once', async () => {
+    const d = await startTestDaemon({ playbooksDir: fixtures });
+    const dir = mkdtempSync(join(tmpdir(), 'serein-struggle-'));
+    try {
+      const { token } = await d.tenant('carol', { servers: ['local'] });
+      for (let i = 0; i < 4; i++) {
+        const job = await d.runJob('sample.write', { server: 'local', dir, name: `f${i}`, message: 'x', fail: true }, { token });
+        expect(job.status).toBe('failed');
+      }
+      const alerts = await (async () => {
+        for (let delay = 5; ; delay *= 2) {
+          const list = (await d.api('GET', '/v1/alerts?kind=struggling-client')).body.alerts;
+          if (list.length || delay > 2000) return list;
+          await new Promise((r) => setTimeout(r, delay));
+        }
+      })();
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0].tenantId).toBe('carol');
+      expect(alerts[0].message).toContain('3 failed operations');
+      expect(alerts[0].detail.failures[0].code).toBe('program_failed');
+    } finally {
+      await d.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

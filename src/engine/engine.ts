@@ -43,7 +43,7 @@ export class Engine {
   readonly playbooks: Map<string, Playbook>;
   readonly actions: Map<string, Action>;
   readonly services: Services;
-  /** Emits the job id whenever that job has a new event, for live streams. */
+  /** 'event' (job id) whenever a job has a new event, for live streams; 'finished' (job) when one ends. */
   readonly events = new EventEmitter().setMaxListeners(0);
   private readonly worker: Worker;
   private readonly runner: JobRunner;
@@ -173,6 +173,7 @@ export class Engine {
     if (signal && pb) await this.runner.run(job, pb, signal);
     else await this.runner.recover(job, pb);
     const finished = await this.o.store.jobs.get(job.id);
+    if (finished) this.events.emit('finished', finished);
     if (finished && !job.dryRun) {
       await this.o.store.audit.append({
         tokenId: job.tokenId,
