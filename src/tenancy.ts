@@ -7,10 +7,16 @@ import type { Resource } from './store/tenants.js';
 /**
  * Gives a tenant a domain, server or other resource, refusing what would let two
  * tenants share a name: a domain and every name under it belong to one tenant only.
+ * Servers are the exception: many tenants are given the same one.
  * The API and the CLI both go through here.
  */
 export async function giveResource(store: Store, tenantId: string, r: { kind: string; name: string; data?: Record<string, unknown> }): Promise<Resource> {
   if (!(await store.tenants.get(tenantId))) throw notFound({ en: `Tenant ${tenantId}`, fr: `Le client ${tenantId}` });
+  if (r.kind === 'server') {
+    // Servers are shared: giving one to a tenant lets them run operations on it.
+    if (!(await store.tenants.grantServer(tenantId, r.name))) throw conflict(`server ${r.name} for ${tenantId}`);
+    return { kind: 'server', name: r.name, tenantId, data: {}, createdAt: new Date().toISOString() };
+  }
   const name = r.kind === 'domain' ? parseDomain(r.name, false) : r.name;
   if (r.kind === 'domain') {
     const owner = await store.tenants.domainOwner(name);

@@ -59,6 +59,17 @@ describe('callers: admins and clients', () => {
     expect(res.body.error.detail).toBeUndefined();
   });
 
+  it('a server is shared: several tenants may be given it, and it can be taken back', async () => {
+    expect((await d.api('POST', '/v1/tenants/bob/resources', { body: { kind: 'server', name: 'local' } })).status).toBe(201);
+    const job = await d.runJob('sample.write', { server: 'local', dir, name: 'bob', message: 'shared' }, { token: bob });
+    expect(job.status).toBe('succeeded');
+    expect((await d.api('DELETE', '/v1/tenants/bob/resources/server/local')).status).toBe(204);
+    const res = await d.api('POST', '/v1/jobs', { token: bob, body: { playbook: 'sample.write', inputs: { server: 'local', dir, name: 'bob2', message: 'x' } } });
+    expect(res.status).toBe(404);
+    const again = await d.runJob('sample.write', { server: 'local', dir, name: 'alice2', message: 'still mine' }, { token: alice });
+    expect(again.status).toBe('succeeded');
+  });
+
   it('clients cannot reach admin endpoints', async () => {
     for (const [method, path] of [['GET', '/v1/audit'], ['GET', '/v1/tenants'], ['GET', '/v1/alerts'], ['POST', '/v1/tokens']] as const) {
       expect((await d.api(method, path, { token: alice, body: method === 'POST' ? {} : undefined })).status).toBe(404);

@@ -145,13 +145,17 @@ export class Engine {
       if (!spec.owned || inputs[field] === undefined) continue;
       const values = Array.isArray(inputs[field]) ? (inputs[field] as string[]) : [String(inputs[field])];
       for (const value of values) {
-        const owner =
-          spec.type === 'domain' || spec.type === 'domains'
-            ? await this.o.store.tenants.domainOwner(value)
-            : (await this.o.store.tenants.getResource(spec.type === 'target' || spec.type === 'webserver' || spec.type === 'database-server' ? 'server' : spec.type, value))?.tenantId;
-        if (owner !== caller.tenantId) throw notFound({ en: `"${value}"`, fr: `« ${value} »` });
+        if (!(await this.owns(caller.tenantId!, spec.type, value))) throw notFound({ en: `"${value}"`, fr: `« ${value} »` });
       }
     }
+  }
+
+  /** Whether a tenant may name this value: its own domains (and names under them), the servers it was given. */
+  async owns(tenantId: string, type: string, value: string): Promise<boolean> {
+    const tenants = this.o.store.tenants;
+    if (type === 'domain' || type === 'domains') return (await tenants.domainOwner(value)) === tenantId;
+    if (type === 'target' || type === 'webserver' || type === 'database-server') return tenants.mayUseServer(tenantId, value);
+    return (await tenants.getResource(type, value))?.tenantId === tenantId;
   }
 
   /** A job as this caller may see it: another tenant's job does not exist for them. */

@@ -41,7 +41,7 @@ export interface CertificateTables {
  */
 export type CertificateStatus = 'pending' | 'active' | 'replaced' | 'abandoned';
 
-/** A certificate as serein remembers it. `keyPem` is the only secret in it: never log or return it. */
+/** A certificate as serein remembers it. `keyPem` is the only secret in it, sealed (src/acme/keys.ts): never log or return it. */
 export interface CertificateRecord {
   id: string;
   tenantId: string | null;
@@ -208,6 +208,11 @@ export class CertificateStore {
     });
   }
 
+  /** Puts a certificate back in a state (used when an activation is undone). */
+  async setStatus(id: string, status: CertificateStatus): Promise<void> {
+    await this.db.updateTable('certificates').set({ status }).where('id', '=', id).execute();
+  }
+
   /** Marks a pending certificate as never served (its job was rolled back). */
   async abandon(id: string): Promise<void> {
     await this.db.updateTable('certificates').set({ status: 'abandoned' }).where('id', '=', id).where('status', '=', 'pending').execute();
@@ -249,6 +254,35 @@ export class CertificateStore {
       })
       .where('id', '=', id)
       .execute();
+  }
+
+  /**
+   * Takes a due certificate for renewal until `until`, atomically: false when another
+   * daemon sharing the database already took it.
+   */
+  async claimRenewal(id: string, now: Date, until: Date): Promise<boolean> {
+    const at = now.toISOString();
+    const res = await this.db
+      .updateTable('certificates')
+      .set({ next_attempt_at: until.toISOString() })
+      .where('id', '=', id)
+      .where('status', '=', 'active')
+      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', at)]))
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
+  }
+
+  /** The earliest moment a failed renewal will be tried again, to wake up for it. */
+  async nextRetry(): Promise<Date | undefined> {
+    const row = await this.db
+      .selectFrom('certificates')
+      .select('next_attempt_at')
+      .where('status', '=', 'active')
+      .where('renewal_failures', '>', 0)
+      .where('next_attempt_at', 'is not', null)
+      .orderBy('next_attempt_at')
+      .executeTakeFirst();
+    return row?.next_attempt_at ? new Date(row.next_attempt_at) : undefined;
   }
 
   /** Counts a failed renewal and when to try again. */

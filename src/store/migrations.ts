@@ -41,6 +41,13 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
           .addPrimaryKeyConstraint('resources_pk', ['kind', 'name'])
           .execute();
         await db.schema
+          .createTable('server_grants')
+          .addColumn('server', 'text', (c) => c.notNull())
+          .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id'))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('server_grants_pk', ['server', 'tenant_id'])
+          .execute();
+        await db.schema
           .createTable('tokens')
           .addColumn('id', 'text', (c) => c.primaryKey())
           .addColumn('hash', 'text', (c) => c.notNull().unique())

@@ -6,6 +6,7 @@ import type { Generated } from 'kysely';
  */
 export interface Database {
   tenants: { id: string; name: string; language: string; created_at: string };
+  server_grants: { server: string; tenant_id: string; created_at: string };
   resources: { kind: string; name: string; tenant_id: string; data: string; created_at: string };
   tokens: {
     id: string;

@@ -61,6 +61,29 @@ export class TenantStore {
     return Number(res.numDeletedRows) > 0;
   }
 
+  /** Lets a tenant run operations on a server; many tenants share one server. */
+  async grantServer(tenantId: string, server: string): Promise<boolean> {
+    if (await this.mayUseServer(tenantId, server)) return false;
+    await this.db.insertInto('server_grants').values({ server, tenant_id: tenantId, created_at: new Date().toISOString() }).execute();
+    return true;
+  }
+
+  async revokeServer(tenantId: string, server: string): Promise<boolean> {
+    const res = await this.db.deleteFrom('server_grants').where('server', '=', server).where('tenant_id', '=', tenantId).executeTakeFirst();
+    return Number(res.numDeletedRows) > 0;
+  }
+
+  async mayUseServer(tenantId: string, server: string): Promise<boolean> {
+    return !!(await this.db.selectFrom('server_grants').select('server').where('server', '=', server).where('tenant_id', '=', tenantId).executeTakeFirst());
+  }
+
+  async servers(tenantId?: string): Promise<Resource[]> {
+    let q = this.db.selectFrom('server_grants').selectAll();
+    if (tenantId) q = q.where('tenant_id', '=', tenantId);
+    const rows = await q.orderBy('server').execute();
+    return rows.map((r) => ({ kind: 'server', name: r.server, tenantId: r.tenant_id, data: {}, createdAt: r.created_at }));
+  }
+
   /**
    * The tenant that owns a host name: the owner of the name itself or of the closest
    * registered parent domain (shop.example.com belongs to whoever owns example.com).

@@ -64,9 +64,11 @@ export async function adminRoutes(app: FastifyInstance, { store }: ApiContext): 
 
   app.delete<{ Params: { id: string; kind: string; name: string } }>('/v1/tenants/:id/resources/:kind/:name', { config: { doc: { summary: 'Take a resource away from a tenant (changes nothing on servers)', tag: 'admin', auth: 'admin' } } }, async (req, reply) => {
     const caller = requireAdmin(req);
-    const r = await store.tenants.getResource(req.params.kind, req.params.name);
-    if (!r || r.tenantId !== req.params.id) throw notFound({ en: `${req.params.kind} ${req.params.name}`, fr: `${req.params.kind} ${req.params.name}` });
-    await store.tenants.removeResource(r.kind, r.name);
+    const { id, kind, name } = req.params;
+    const r = kind === 'server' ? (await store.tenants.servers(id)).find((s) => s.name === name) : await store.tenants.getResource(kind, name);
+    if (!r || r.tenantId !== id) throw notFound({ en: `${kind} ${name}`, fr: `${kind} ${name}` });
+    if (kind === 'server') await store.tenants.revokeServer(id, name);
+    else await store.tenants.removeResource(kind, name);
     await store.audit.append({ tokenId: caller.tokenId, tenantId: r.tenantId, action: 'resource.remove', subject: `${r.kind}:${r.name}`, inputs: undefined, plan: undefined, result: 'succeeded', detail: undefined });
     return reply.status(204).send();
   });
@@ -74,7 +76,10 @@ export async function adminRoutes(app: FastifyInstance, { store }: ApiContext): 
   app.get('/v1/resources', { config: { doc: { summary: "What the caller's tenant owns (admins: everything)", tag: 'jobs' } } }, async (req) => {
     const caller = requireCaller(req);
     const q = parseBody(z.object({ kind: z.string().optional(), tenantId: z.string().optional() }), req.query, 'query');
-    return { resources: await store.tenants.listResources({ kind: q.kind, tenantId: caller.kind === 'client' ? caller.tenantId! : q.tenantId }) };
+    const tenantId = caller.kind === 'client' ? caller.tenantId! : q.tenantId;
+    const owned = q.kind === 'server' ? [] : await store.tenants.listResources({ kind: q.kind, tenantId });
+    const servers = !q.kind || q.kind === 'server' ? await store.tenants.servers(tenantId) : [];
+    return { resources: [...owned, ...servers] };
   });
 
   app.post('/v1/tokens', { config: { doc: { summary: 'Create a token (shown once)', tag: 'admin', body: tokenBody, auth: 'admin' } } }, async (req, reply) => {
