@@ -193,8 +193,13 @@ export const databaseCreate = defineAction({
     const out = { database: r.spec.database, user: r.spec.user, server: p.server, engine: cfg.engine, host: cfg.host, port: cfg.port ?? (cfg.engine === 'mariadb' ? 3306 : 5432) };
     return withSession(ctx, p.server, async (s) => {
       const v = await readVersion(ctx, p.server, s);
-      const found = await existing(s, r.spec).catch((err) => {
-        throw statementFailed(ctx, p.server, err);
+      const found = await existing(s, r.spec).catch((err: Error) => {
+        throw new OperationError(
+          'database_check_failed',
+          { en: `The database server "${p.server}" could not be checked for existing names; nothing was changed.`, fr: `Le serveur de bases de données « ${p.server} » n'a pas pu être interrogé sur les noms existants ; rien n'a été modifié.` },
+          { en: 'Your provider has the details (the admin account may lack a privilege).', fr: "Votre hébergeur a les détails (le compte d'administration manque peut-être d'un droit)." },
+          ctx.secrets.mask(err.message),
+        );
       });
       if (r.record) {
         if (!found.database || !found.user) {

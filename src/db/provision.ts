@@ -17,6 +17,7 @@ export interface DbSpec {
   hosts: string[];
 }
 
+/** The server's product and version, which decide the SQL. */
 export interface ServerVersion { flavor: 'mariadb' | 'mysql' | 'postgres'; major: number; minor: number; text: string }
 
 /** One change of a creation, with the statement that undoes it (none when undoing another change covers it). */
@@ -24,6 +25,7 @@ export interface Change { id: string; summary: string; sql: string; undo?: strin
 
 /** Generated passwords use letters and digits only: they are inlined in CREATE USER and need no escaping anywhere. */
 export const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+/** Length of generated passwords (at least 24 is required; 32 gives about 186 bits). */
 export const PASSWORD_LENGTH = 32;
 
 /** A fresh password (32 characters, about 186 bits). The caller registers it as a secret at once. */

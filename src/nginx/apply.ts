@@ -3,10 +3,10 @@ import type { WebserverConfig } from '../config/schema.js';
 import type { Services } from '../engine/action.js';
 import { OperationError, toOperationError } from '../errors.js';
 import type { Target } from '../targets/target.js';
-import { nginxReload, nginxTest } from './commands.js';
+import { acceptingWorkers, nginxReload, nginxTest, waitOldWorkersStopped } from './commands.js';
 import { nginxLock } from './lock.js';
 import { nginxRejected } from './messages.js';
-import { httpProbe, waitForProbe, type NginxProbe } from './probe.js';
+import { tcpAccepts, waitForProbe, type NginxProbe } from './probe.js';
 
 /** One file of a change: new content, or null to remove it. */
 export interface NginxFileChange { path: string; content: string | null; mode?: number }
@@ -14,6 +14,7 @@ export interface NginxFileChange { path: string; content: string | null; mode?: 
 /** What a file held before a change (null: it did not exist): enough to put it back. */
 export interface PreviousFile { path: string; content: string | null; mode?: number }
 
+/** Hooks of one safeApplyNginx call: checkpointing and progress for the calling job. */
 export interface SafeApplyOptions {
   /**
    * Receives the previous version of every file BEFORE anything is written. Actions
@@ -49,7 +50,11 @@ interface Entry {
 /** Counters per webserver, for tests and metrics: how often nginx was tested and reloaded. */
 export interface NginxApplyStats { changes: number; tests: number; reloads: number; batches: number; largestBatch: number; fallbacks: number }
 
-const isPrivate = (mode: number | undefined) => mode !== undefined && (mode & 0o077) === 0;
+/** A private key, whatever mode the caller asked for: never written readable by others, never copied for diagnosis. */
+const PRIVATE_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
+const isPrivate = (f: { mode?: number; content: string | null }) => (f.mode !== undefined && (f.mode & 0o077) === 0) || (f.content !== null && PRIVATE_PEM.test(f.content));
+/** The mode a file is written with: the caller's, else 0600 for private keys and 0644 for the rest. */
+const modeOf = (f: { mode?: number; content: string | null }) => f.mode ?? (isPrivate(f) ? 0o600 : 0o644);
 
 /**
  * Serialises and batches the changes of one nginx. Changes that arrive within the
@@ -146,13 +151,13 @@ class NginxApplier {
 
   private async write(e: Entry): Promise<void> {
     for (const p of e.previous) {
-      if (p.content !== null) await this.target.writeFile(p.path + BACKUP_SUFFIX, p.content, { mode: p.mode ?? 0o644 });
+      if (p.content !== null) await this.target.writeFile(p.path + BACKUP_SUFFIX, p.content, { mode: isPrivate(p) ? 0o600 : modeOf(p) });
     }
     for (const f of e.files) {
       if (f.content === null) await this.target.remove(f.path);
       else {
         await this.target.mkdir(posix.dirname(f.path));
-        await this.target.writeFile(f.path, f.content, { mode: f.mode ?? 0o644 });
+        await this.target.writeFile(f.path, f.content, { mode: modeOf(f) });
       }
     }
   }
@@ -160,7 +165,7 @@ class NginxApplier {
   private async restore(e: Entry): Promise<void> {
     for (const p of e.previous) {
       if (p.content === null) await this.target.remove(p.path);
-      else await this.target.writeFile(p.path, p.content, { mode: p.mode ?? 0o644 });
+      else await this.target.writeFile(p.path, p.content, { mode: modeOf(p) });
     }
   }
 
@@ -187,7 +192,7 @@ class NginxApplier {
   private async keepRejected(e: Entry): Promise<string[]> {
     const kept: string[] = [];
     for (const f of e.files) {
-      if (f.content === null || isPrivate(f.mode)) continue; // never leave extra copies of keys around
+      if (f.content === null || isPrivate(f)) continue; // never leave extra copies of keys around
       try {
         await this.target.writeFile(f.path + REJECTED_SUFFIX, f.content, { mode: 0o600 });
         kept.push(f.path + REJECTED_SUFFIX);
@@ -203,9 +208,15 @@ class NginxApplier {
     return nginxTest(this.target, this.ws);
   }
 
+  /** Reloads, then (with a pidFile) waits until only workers with the new configuration accept connections. */
   private async reload() {
     this.stats.reloads++;
-    return nginxReload(this.target, this.ws);
+    const old = await acceptingWorkers(this.target, this.ws);
+    const r = await nginxReload(this.target, this.ws);
+    if (r.ok && old.length && !(await waitOldWorkersStopped(this.target, old, this.ws.probeTimeoutMs))) {
+      this.services.logger.warn({ webserver: this.name, workers: old }, 'old nginx workers still accept connections after the reload');
+    }
+    return r;
   }
 
   private async probeAll(e: Entry): Promise<{ ok: boolean; failure?: string; host?: string }> {
@@ -215,13 +226,12 @@ class NginxApplier {
     return bad ? { ok: false, failure: `${bad.url}: got ${bad.seen}`, host: bad.host } : { ok: true };
   }
 
-  /** nginx still answers at all (any HTTP status) after a reload: the other sites are still served. */
+  /** nginx still accepts connections after a reload: the other sites are still served. */
   private async alive(): Promise<boolean> {
     const deadline = Date.now() + Math.min(this.ws.probeTimeoutMs, 5000);
     let delay = 10;
     for (;;) {
-      const a = await httpProbe({ address: this.ws.probeAddress, port: this.ws.httpPort, host: 'serein-liveness.invalid', timeoutMs: 2000 });
-      if (a.status !== undefined) return true;
+      if (await tcpAccepts(this.ws.probeAddress, this.ws.httpPort)) return true;
       if (Date.now() + delay > deadline) return false;
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 250);

@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { isIPv6 } from 'node:net';
+import * as net from 'node:net';
 
 /**
  * What a change must make nginx answer, checked from outside after the reload: the
@@ -35,7 +35,7 @@ export function httpProbe(o: { address: string; port: number; host: string; path
     const req = mod.request(
       {
         hostname,
-        family: isIPv6(hostname) ? 6 : undefined,
+        family: net.isIPv6(hostname) ? 6 : undefined,
         port: o.port,
         path: o.path ?? '/',
         method: 'GET',
@@ -57,6 +57,25 @@ export function httpProbe(o: { address: string; port: number; host: string; path
     req.setTimeout(o.timeoutMs ?? 2000, () => req.destroy(new Error('no answer in time')));
     req.on('error', (e) => resolve({ error: e.message }));
     req.end();
+  });
+}
+
+/**
+ * Whether something accepts TCP connections on address:port: nginx is still up, even if
+ * its default server answers unknown names by closing the connection (return 444).
+ */
+export function tcpAccepts(address: string, port: number, timeoutMs = 2000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const host = address.replace(/^\[|\]$/g, '');
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
   });
 }
 
@@ -85,7 +104,7 @@ export async function waitForProbe(
   const scheme = p.scheme ?? 'http';
   const address = p.address ?? defaults.address;
   const port = p.port ?? (scheme === 'https' ? defaults.httpsPort : defaults.httpPort);
-  const url = `${scheme}://${isIPv6(address.replace(/^\[|\]$/g, '')) ? `[${address.replace(/^\[|\]$/g, '')}]` : address}:${port}${p.path ?? '/'} (Host: ${p.host})`;
+  const url = `${scheme}://${net.isIPv6(address.replace(/^\[|\]$/g, '')) ? `[${address.replace(/^\[|\]$/g, '')}]` : address}:${port}${p.path ?? '/'} (Host: ${p.host})`;
   const deadline = Date.now() + timeoutMs;
   let delay = 10;
   let last = { ok: false, seen: 'not tried' };

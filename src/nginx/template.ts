@@ -16,7 +16,9 @@ import { OperationError } from '../errors.js';
  * and turn a request value into configuration. Unknown names are errors, not empty text.
  */
 
+/** What a template variable may hold: words, numbers, flags and lists of words. */
 export type TemplateValue = string | number | boolean | string[] | undefined | null;
+/** The variables a template is rendered with. */
 export type TemplateVars = Record<string, TemplateValue>;
 
 /** Characters that could change the meaning of an nginx configuration when inserted. */

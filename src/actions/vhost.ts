@@ -1,0 +1,373 @@
+import { posix } from 'node:path';
+import { getDomain } from 'tldts';
+import { z } from 'zod';
+import type { WebserverConfig } from '../config/schema.js';
+import type { ActionContext, PlanItem } from '../engine/action.js';
+import { defineAction } from '../engine/action.js';
+import { parseDomain } from '../engine/inputs.js';
+import { unifiedDiff } from '../diff.js';
+import { OperationError } from '../errors.js';
+import { safeApplyNginx, type PreviousFile } from '../nginx/apply.js';
+import { PROBE_PATH, defaultRoot, newVhostData, renderVhost, vhostFilePath, VHOST_KIND, type VhostData } from '../nginx/site.js';
+import { unsafeNginxValue } from '../nginx/template.js';
+import type { Target } from '../targets/target.js';
+
+const createParams = z.object({
+  webserver: z.string().min(1),
+  domain: z.string().min(1),
+  /** Absent: a www. alias for a registered domain (example.com), none for a subdomain. */
+  aliases: z.array(z.string()).optional(),
+  root: z.string().optional(),
+  upstream: z.string().optional(),
+});
+type CreateParams = z.output<typeof createParams>;
+
+const notYours = (name: string) =>
+  new OperationError(
+    'domain_not_owned',
+    { en: `"${name}" is not one of your account's domains.`, fr: `« ${name} » ne fait pas partie des domaines de votre compte.` },
+    { en: 'Use a name under a domain registered to your account, or ask your provider to add the domain.', fr: 'Utilisez un nom sous un domaine enregistré pour votre compte, ou demandez à votre hébergeur d’ajouter le domaine.' },
+    undefined,
+    403,
+  );
+
+const nameTaken = (name: string, detail: string) =>
+  new OperationError(
+    'vhost_name_taken',
+    { en: `The name "${name}" is already used by another site on this server.`, fr: `Le nom « ${name} » est déjà utilisé par un autre site sur ce serveur.` },
+    { en: 'Choose another name, or remove it from the other site first. Nothing was changed.', fr: "Choisissez un autre nom, ou retirez-le d'abord de l'autre site. Rien n'a été modifié." },
+    detail,
+    409,
+  );
+
+const badPath = (field: string, value: string, why: { en: string; fr: string }, hint: { en: string; fr: string }) =>
+  new OperationError('invalid_input', { en: `${field} "${value}" ${why.en}`, fr: `${field} « ${value} » ${why.fr}` }, hint, undefined, 400);
+
+/** The webserver config, or a clear error. */
+function webserver(ctx: ActionContext, name: string): WebserverConfig {
+  const ws = ctx.services.config.webservers[name];
+  if (!ws) {
+    const known = Object.keys(ctx.services.config.webservers);
+    throw new OperationError(
+      'unknown_webserver',
+      { en: `The web server "${name}" is not configured.`, fr: `Le serveur web « ${name} » n'est pas configuré.` },
+      { en: `Use one of: ${known.join(', ') || '(none)'}.`, fr: `Utilisez l'un de : ${known.join(', ') || '(aucun)'}.` },
+      undefined,
+      400,
+    );
+  }
+  return ws;
+}
+
+const inside = (path: string, dir: string) => path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+
+/** Resolves symbolic links on the target, in one run; `-m` accepts paths that do not exist yet. */
+async function realPaths(target: Target, paths: string[]): Promise<string[]> {
+  const r = await target.run(['realpath', '-m', '--', ...paths], { timeoutMs: 15_000 });
+  const lines = r.stdout.split('\n').filter(Boolean);
+  if (r.code !== 0 || lines.length !== paths.length) throw new Error(`realpath ${paths.join(' ')}: ${r.stderr.trim() || r.stdout.trim()}`);
+  return lines;
+}
+
+/** A folder serein will create or remove must not be, or pass through, a symbolic link below the web root. */
+async function checkNoSymlink(target: Target, ws: WebserverConfig, path: string): Promise<void> {
+  const [real, realBase] = await realPaths(target, [path, ws.webRoot]);
+  if (real !== realBase + path.slice(ws.webRoot.replace(/\/+$/, '').length)) {
+    throw badPath(
+      'The folder',
+      path,
+      { en: 'is, or goes through, a symbolic link, which serein does not follow.', fr: 'est, ou traverse, un lien symbolique, ce que serein ne suit pas.' },
+      { en: 'Use a real folder under the web root.', fr: 'Utilisez un vrai dossier sous la racine web.' },
+    );
+  }
+}
+
+interface Validated { ws: WebserverConfig; primary: string; aliases: string[]; root?: string; upstream?: string; tenant: string; existing?: { tenantId: string; data: VhostData } }
+
+/**
+ * Everything checked before anything changes: names (IDN, syntax), ownership (every name
+ * belongs to the tenant, none under another tenant's domain), names not used by any
+ * other site, root inside the web root and free of symbolic links, no unmanaged file.
+ */
+async function validate(ctx: ActionContext, p: CreateParams): Promise<Validated> {
+  const ws = webserver(ctx, p.webserver);
+  const tenants = ctx.services.store.tenants;
+  const primary = parseDomain(p.domain, false);
+  const registered = getDomain(primary) === primary;
+  const aliases = [...new Set((p.aliases ?? (registered ? [`www.${primary}`] : [])).map((a) => parseDomain(a, false)))].filter((a) => a !== primary);
+  const names = [primary, ...aliases];
+
+  let tenant: string;
+  if (ctx.tenantId) {
+    tenant = ctx.tenantId;
+    for (const n of names) if ((await tenants.domainOwner(n)) !== tenant) throw notYours(n);
+  } else {
+    const owner = await tenants.domainOwner(primary);
+    if (!owner) {
+      throw new OperationError(
+        'domain_unregistered',
+        { en: `"${primary}" does not belong to any tenant yet.`, fr: `« ${primary} » n'appartient encore à aucun client.` },
+        { en: 'Register the domain to its tenant first (POST /v1/tenants/<id>/resources, kind domain).', fr: "Enregistrez d'abord le domaine pour son client (POST /v1/tenants/<id>/resources, kind domain)." },
+        undefined,
+        400,
+      );
+    }
+    tenant = owner;
+    for (const n of aliases) {
+      const o = await tenants.domainOwner(n);
+      if (o !== owner) throw nameTaken(n, o ? `owned by tenant ${o}, the site by ${owner}` : `not registered to tenant ${owner}`);
+    }
+  }
+
+  let existing: Validated['existing'];
+  for (const r of await tenants.listResources({ kind: VHOST_KIND })) {
+    const d = r.data as unknown as VhostData;
+    if (r.name === primary) {
+      if (r.tenantId !== tenant) throw nameTaken(primary, `vhost recorded for tenant ${r.tenantId}`);
+      if (d.webserver !== p.webserver) throw nameTaken(primary, `vhost already on webserver ${d.webserver}`);
+      existing = { tenantId: r.tenantId, data: d };
+      continue;
+    }
+    const clash = [d.primary, ...(d.aliases ?? [])].find((n) => names.includes(n));
+    if (clash) throw nameTaken(clash, `used by vhost ${r.name} of tenant ${r.tenantId}`);
+  }
+
+  if (p.root && p.upstream) {
+    throw new OperationError(
+      'invalid_input',
+      { en: 'A site either serves a folder (root) or forwards to an application (upstream), not both.', fr: 'Un site sert soit un dossier (root), soit transfère vers une application (upstream), pas les deux.' },
+      { en: 'Give only one of root and upstream.', fr: "Indiquez seulement l'un de root et upstream." },
+      undefined,
+      400,
+    );
+  }
+  let root: string | undefined;
+  let upstream: string | undefined;
+  if (p.upstream) {
+    let url: URL | undefined;
+    try {
+      url = new URL(p.upstream);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || unsafeNginxValue(p.upstream)) {
+      throw badPath('The address', p.upstream, { en: 'is not an http(s) address serein can forward to.', fr: "n'est pas une adresse http(s) vers laquelle serein peut transférer." }, { en: 'Use an address like http://127.0.0.1:3000.', fr: 'Utilisez une adresse comme http://127.0.0.1:3000.' });
+    }
+    upstream = p.upstream;
+  } else {
+    root = posix.normalize(p.root ?? defaultRoot(ws, primary)).replace(/\/+$/, '');
+    const mine = defaultRoot(ws, primary);
+    const allowed = ctx.tenantId ? mine : ws.webRoot.replace(/\/+$/, '');
+    if (!root.startsWith('/') || (p.root ?? '').split('/').includes('..') || !inside(root, allowed) || root === ws.webRoot.replace(/\/+$/, '') || unsafeNginxValue(root)) {
+      throw badPath(
+        'The folder',
+        p.root ?? root,
+        { en: `is not allowed as the site's folder.`, fr: "n'est pas permis comme dossier du site." },
+        { en: `Use ${mine} or a folder inside it.`, fr: `Utilisez ${mine} ou un dossier à l'intérieur.` },
+      );
+    }
+    await checkNoSymlink(ctx.services.target(ws.target), ws, root);
+  }
+
+  if (!existing && (await ctx.services.target(ws.target).readFile(vhostFilePath(ws, primary))) !== undefined) {
+    throw nameTaken(primary, `${vhostFilePath(ws, primary)} exists but serein has no record of it`);
+  }
+  return { ws, primary, aliases, root, upstream, tenant, existing };
+}
+
+/** Preflight of vhost.create: validates the request; changes nothing. */
+export const vhostCheck = defineAction({
+  name: 'vhost.check',
+  params: createParams,
+  async plan() {
+    return [];
+  },
+  async run(ctx, p) {
+    const v = await validate(ctx, p);
+    return { primary: v.primary, aliases: v.aliases, names: [v.primary, ...v.aliases], root: v.root, upstream: v.upstream, tenant: v.tenant, update: !!v.existing };
+  },
+});
+
+interface ApplyCheckpoint {
+  webserver: string;
+  primary: string;
+  createdRoot?: string;
+  previous?: PreviousFile[];
+  record?: { before: { tenantId: string; data: VhostData } | null };
+}
+
+const placeholder = (primary: string) =>
+  `<!doctype html>\n<meta charset="utf-8">\n<title>${primary}</title>\n<p>${primary} is ready. Upload your site here.</p>\n`;
+
+/**
+ * Creates (or updates) a vhost: site folder, configuration rendered from the admin's
+ * template, published through safeApplyNginx (test, reload, probe, rollback), then recorded.
+ */
+export const vhostApply = defineAction({
+  name: 'vhost.apply',
+  params: createParams,
+  async plan(ctx, p) {
+    const v = await validate(ctx, p);
+    const data = newVhostData(v.ws, p.webserver, { primary: v.primary, aliases: v.aliases, root: v.root, upstream: v.upstream, tls: v.existing?.data.tls ?? false });
+    const rendered = renderVhost(ctx.services, data, { tenant: v.tenant });
+    const before = (await ctx.services.target(v.ws.target).readFile(data.file))?.toString('utf8');
+    const items: PlanItem[] = [];
+    if (v.root) items.push({ kind: 'file', target: v.ws.target, summary: `site folder ${v.root} (created if missing)` });
+    items.push(
+      { kind: 'file', target: v.ws.target, summary: `write ${data.file}`, diff: unifiedDiff(data.file, before, rendered.file.content ?? undefined) },
+      { kind: 'program', target: v.ws.target, summary: 'test the whole nginx configuration', argv: [...v.ws.nginx, '-t'] },
+      { kind: 'program', target: v.ws.target, summary: 'reload nginx gracefully', argv: v.ws.reload ?? [...v.ws.nginx, '-s', 'reload'] },
+      ...rendered.probes.map((pr) => ({ kind: 'request' as const, summary: `probe ${pr.scheme ?? 'http'}://${pr.host}${pr.path ?? '/'}` })),
+      { kind: 'record', summary: `record vhost ${v.primary} for ${v.tenant}` },
+    );
+    return items;
+  },
+  async run(ctx, p) {
+    const v = await validate(ctx, p);
+    const target = ctx.services.target(v.ws.target);
+    const cp: ApplyCheckpoint = { webserver: p.webserver, primary: v.primary };
+    await target.mkdir(v.ws.logDir, { mode: 0o755 });
+    if (v.root && (await target.run(['test', '-e', v.root], { timeoutMs: 15_000 })).code !== 0) {
+      cp.createdRoot = v.root;
+      await ctx.checkpoint(cp);
+      await target.mkdir(v.root, { mode: 0o755, owner: v.ws.siteOwner });
+      await target.writeFile(posix.join(v.root, 'index.html'), placeholder(v.primary), { mode: 0o644, owner: v.ws.siteOwner });
+      ctx.log(`created ${v.root}`);
+    }
+    const data = newVhostData(v.ws, p.webserver, { primary: v.primary, aliases: v.aliases, root: v.root, upstream: v.upstream, tls: v.existing?.data.tls ?? false });
+    const rendered = renderVhost(ctx.services, data, { tenant: v.tenant });
+    const applied = await safeApplyNginx(ctx.services, p.webserver, [rendered.file], rendered.probes, {
+      onPrevious: async (previous) => {
+        cp.previous = previous;
+        await ctx.checkpoint(cp);
+      },
+      log: (m) => ctx.log(m),
+    });
+    ctx.log(`${v.primary} answers on ${p.webserver}`);
+    cp.record = { before: v.existing ?? null };
+    await ctx.checkpoint(cp);
+    await ctx.services.store.tenants.putResource({ kind: VHOST_KIND, name: v.primary, tenantId: v.tenant, data: rendered.data as unknown as Record<string, unknown> });
+    return {
+      primary: v.primary,
+      aliases: v.aliases,
+      names: [v.primary, ...v.aliases],
+      root: v.root,
+      upstream: v.upstream,
+      file: data.file,
+      url: `http://${v.primary}/`,
+      updated: !!v.existing,
+      batchSize: applied.batchSize,
+    };
+  },
+  async compensate(ctx, _p, checkpoint) {
+    const cp = checkpoint as ApplyCheckpoint | undefined;
+    if (!cp) return;
+    const tenants = ctx.services.store.tenants;
+    if (cp.record) {
+      if (cp.record.before) await tenants.putResource({ kind: VHOST_KIND, name: cp.primary, tenantId: cp.record.before.tenantId, data: cp.record.before.data as unknown as Record<string, unknown> });
+      else await tenants.removeResource(VHOST_KIND, cp.primary);
+    }
+    if (cp.previous) await restoreFiles(ctx, cp.webserver, cp.previous);
+    if (cp.createdRoot) {
+      const target = ctx.services.target(webserver(ctx, cp.webserver).target);
+      await target.remove(posix.join(cp.createdRoot, 'index.html'));
+      await target.run(['rmdir', '--', cp.createdRoot], { timeoutMs: 15_000 }); // only if nothing else was put there
+    }
+  },
+});
+
+/** Puts files back through safeApplyNginx, unless they already are as they were (safeApplyNginx restored them itself). */
+async function restoreFiles(ctx: ActionContext, webserverName: string, previous: PreviousFile[]): Promise<void> {
+  const target = ctx.services.target(webserver(ctx, webserverName).target);
+  let same = true;
+  for (const f of previous) if (((await target.readFile(f.path))?.toString('utf8') ?? null) !== f.content) same = false;
+  if (same) return;
+  await safeApplyNginx(ctx.services, webserverName, previous.map((f) => ({ path: f.path, content: f.content, mode: f.mode })), [], { log: (m) => ctx.log(m) });
+}
+
+const removeParams = z.object({ domain: z.string().min(1), removeFiles: z.boolean().default(false) });
+
+interface RemoveCheckpoint { webserver: string; record: { tenantId: string; data: VhostData }; previous?: PreviousFile[]; forgotten?: boolean }
+
+/** The recorded vhost of this caller, or "not found" (another tenant's vhost does not exist for a client). */
+async function ownVhost(ctx: ActionContext, domain: string): Promise<{ tenantId: string; data: VhostData }> {
+  const name = parseDomain(domain, false);
+  const rec = await ctx.services.store.tenants.getResource(VHOST_KIND, name);
+  if (!rec || (ctx.tenantId && rec.tenantId !== ctx.tenantId)) {
+    throw new OperationError(
+      'not_found',
+      { en: `There is no site "${name}" in your account.`, fr: `Il n'y a pas de site « ${name} » dans votre compte.` },
+      { en: 'Check the name; it is the main name the site was created with.', fr: 'Vérifiez le nom ; c’est le nom principal donné à la création du site.' },
+      undefined,
+      404,
+    );
+  }
+  return { tenantId: rec.tenantId, data: rec.data as unknown as VhostData };
+}
+
+/**
+ * Removes a vhost: its configuration goes (through safeApplyNginx, so nginx is tested,
+ * reloaded and probed until the name no longer answers), then its record. Site files
+ * are kept unless removeFiles is true.
+ */
+export const vhostRemove = defineAction({
+  name: 'vhost.remove',
+  params: removeParams,
+  async plan(ctx, p) {
+    const { data } = await ownVhost(ctx, p.domain);
+    const ws = webserver(ctx, data.webserver);
+    const before = (await ctx.services.target(ws.target).readFile(data.file))?.toString('utf8');
+    return [
+      { kind: 'file', target: ws.target, summary: `remove ${data.file}`, diff: unifiedDiff(data.file, before, undefined) },
+      { kind: 'program', target: ws.target, summary: 'test and reload nginx', argv: [...ws.nginx, '-t'] },
+      { kind: 'record', summary: `forget vhost ${data.primary}` },
+      { kind: 'note', summary: p.removeFiles && data.root ? `delete the site files in ${data.root}` : `keep the site files${data.root ? ` in ${data.root}` : ''}` },
+    ];
+  },
+  async run(ctx, p) {
+    const record = await ownVhost(ctx, p.domain);
+    const { data } = record;
+    const ws = webserver(ctx, data.webserver);
+    const target = ctx.services.target(ws.target);
+    const cp: RemoveCheckpoint = { webserver: data.webserver, record };
+    await ctx.checkpoint(cp);
+    const current = (await target.readFile(data.file))?.toString('utf8');
+    // The live config's probe token: once it no longer answers for any name, the vhost is gone.
+    const token = current && /serein-probe-[0-9a-f]{16}/.exec(current)?.[0];
+    const probes = token ? [data.primary, ...data.aliases].map((host) => ({ host, path: PROBE_PATH, absentBody: token })) : [];
+    await safeApplyNginx(ctx.services, data.webserver, [{ path: data.file || vhostFilePath(ws, data.primary), content: null }], probes, {
+      onPrevious: async (previous) => {
+        cp.previous = previous;
+        await ctx.checkpoint(cp);
+      },
+      log: (m) => ctx.log(m),
+    });
+    cp.forgotten = true;
+    await ctx.checkpoint(cp);
+    await ctx.services.store.tenants.removeResource(VHOST_KIND, data.primary);
+    let filesRemoved = false;
+    if (p.removeFiles && data.root) {
+      const webRoot = ws.webRoot.replace(/\/+$/, '');
+      if (inside(data.root, webRoot) && data.root !== webRoot) {
+        await checkNoSymlink(target, ws, data.root);
+        await target.remove(data.root, { recursive: true });
+        filesRemoved = true;
+        ctx.log(`deleted ${data.root}`);
+      } else {
+        ctx.log(`kept ${data.root}: it is not inside the web root ${webRoot}`);
+      }
+    }
+    return { primary: data.primary, removed: true, filesRemoved, root: data.root };
+  },
+  async compensate(ctx, _p, checkpoint) {
+    const cp = checkpoint as RemoveCheckpoint | undefined;
+    if (!cp) return;
+    if (cp.forgotten) {
+      await ctx.services.store.tenants.putResource({ kind: VHOST_KIND, name: cp.record.data.primary, tenantId: cp.record.tenantId, data: cp.record.data as unknown as Record<string, unknown> });
+    }
+    if (cp.previous) await restoreFiles(ctx, cp.webserver, cp.previous);
+  },
+});
+
+/** The vhost actions, for src/actions/index.ts. */
+export const vhostActions = [vhostCheck, vhostApply, vhostRemove];
