@@ -11,6 +11,7 @@ import { SealBox } from './secrets.js';
 import { Store } from './store/store.js';
 import { TargetPool } from './targets/index.js';
 import { strugglingClientWatch } from './watch/struggling.js';
+import { certificateMaintenance } from './acme/maintain.js';
 
 export const version = '0.1.0';
 
@@ -19,7 +20,7 @@ export interface BackgroundService { start(): void; stop(): Promise<void> }
 export type BackgroundFactory = (engine: Engine) => BackgroundService;
 
 /** Background services started with every daemon. A new one adds its factory here. */
-export const backgroundServices: BackgroundFactory[] = [strugglingClientWatch];
+export const backgroundServices: BackgroundFactory[] = [strugglingClientWatch, certificateMaintenance];
 
 export interface Daemon {
   config: Config;

@@ -4,9 +4,10 @@ import { serveCommand } from './serve.js';
 import { jobCommands } from './jobs.js';
 import { adminCommands } from './admin.js';
 import { playbookCommands } from './playbooks.js';
+import { doctorCommand } from './doctor.js';
 
 /** Command modules; a new concern adds its register function here. */
-const commands = [serveCommand, jobCommands, adminCommands, playbookCommands];
+const commands = [serveCommand, jobCommands, adminCommands, playbookCommands, doctorCommand];
 
 const program = new Command('serein')
   .description('Safe one-click hosting operations: certificates, vhosts, databases.')

@@ -52,6 +52,11 @@ export const webserverSchema = z
     siteOwner: z.string().optional().describe("'user' or 'user:group' owning new site folders; default: left as created"),
     batchWindowMs: z.number().int().min(0).max(5000).default(100).describe('changes arriving within this window are tested and reloaded together'),
     probeTimeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('how long a reloaded vhost has to answer its probe'),
+    pidFile: z
+      .string()
+      .startsWith('/', 'an absolute path')
+      .optional()
+      .describe("nginx master's pid file: after a reload, serein waits until the old workers stopped accepting, so nobody is served the old configuration once a job is done"),
   })
   .strict();
 

@@ -53,20 +53,25 @@ function blockList(cidrs: string[]): BlockList {
   return list;
 }
 
-const reservedLists = RESERVED.map((range) => ({ range, list: blockList([range.cidr]) }));
-const cloudflare = blockList(CLOUDFLARE);
+// One list per range, tested only for its own family: node's BlockList would match an
+// IPv4 address against ::ffff:0:0/96 (as IPv4-mapped).
+const reservedLists = RESERVED.map((range) => ({ range, family: isIP(range.cidr.split('/')[0]) === 6 ? 'ipv6' : 'ipv4', list: blockList([range.cidr]) }));
+const cloudflareV4 = blockList(CLOUDFLARE.filter((c) => isIP(c.split('/')[0]) === 4));
+const cloudflareV6 = blockList(CLOUDFLARE.filter((c) => isIP(c.split('/')[0]) === 6));
 
 const family = (ip: string) => (isIP(ip) === 6 ? 'ipv6' : 'ipv4');
 
 /** The special-purpose range an address falls in, described for people, or undefined for a public address. */
 export function reservedRange(ip: string): { cidr: string; what: Localized } | undefined {
   if (!isIP(ip)) return undefined;
-  return reservedLists.find(({ list }) => list.check(ip, family(ip)))?.range;
+  const f = family(ip);
+  return reservedLists.find((r) => r.family === f && r.list.check(ip, f))?.range;
 }
 
 /** Whether an address is one of Cloudflare's proxies (an "orange cloud" record). */
 export function isCloudflareProxy(ip: string): boolean {
-  return isIP(ip) > 0 && cloudflare.check(ip, family(ip));
+  const f = family(ip);
+  return isIP(ip) > 0 && (f === 'ipv4' ? cloudflareV4 : cloudflareV6).check(ip, f);
 }
 
 /** Canonical text of an address, so 2001:DB8:0::1 and 2001:db8::1 compare equal. */

@@ -37,6 +37,7 @@ export interface Check {
   repair?: Repair;
 }
 
+/** Stable identifiers of the checks, for machines (the JSON output, tests, dashboards). */
 export type CheckId =
   | 'syntax'
   | 'public-suffix'

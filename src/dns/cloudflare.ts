@@ -12,6 +12,7 @@ export interface DnsRecord {
   proxied?: boolean;
 }
 
+/** A Cloudflare zone: its id for the API, its name for people. */
 export interface Zone { id: string; name: string }
 
 /** A record to write: CAA content is `flags tag "value"` and is sent as structured data. */

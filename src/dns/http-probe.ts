@@ -9,6 +9,7 @@ export type ProbeResult =
   | { ok: true; status: number; server?: string; hops: number }
   | { ok: false; failure: HttpFailure; status?: number; server?: string; hops: number };
 
+/** One fetch of the token, as the CA would do it over one address. */
 export interface ProbeRequest {
   /** The name, sent as Host (and SNI after a redirect to https). */
   name: string;

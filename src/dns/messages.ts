@@ -34,6 +34,7 @@ const hhmm = (d: Date) => `${d.toISOString().slice(11, 16)} UTC`;
 
 // --- names ---------------------------------------------------------------------------------
 
+/** Name syntax and the public suffix list. */
 export const syntax = {
   ok: (name: string): Explanation => ({
     title: L('Name', 'Nom'),
@@ -74,6 +75,7 @@ export const syntax = {
   }),
 };
 
+/** Wildcard names and the method they need. */
 export const wildcard = {
   needsDns: (name: string): Explanation => ({
     title: L('Wildcard name', 'Nom générique'),
@@ -90,6 +92,7 @@ export const wildcard = {
 
 // --- domain exists -------------------------------------------------------------------------
 
+/** Whether the registered domain exists in the DNS. */
 export const exists = {
   ok: (name: string, registered: string): Explanation => ({
     title: L('Domain registration', 'Enregistrement du domaine'),
@@ -123,6 +126,7 @@ export const exists = {
 
 const caaRecordFor = (ids: string[], wild: boolean) => ids.map((id) => `0 ${wild ? 'issuewild' : 'issue'} "${id}"`).join(', ');
 
+/** CAA: which certificate authorities the domain allows. */
 export const caa = {
   none: (name: string): Explanation => ({
     title: L('Allowed certificate authorities (CAA)', 'Autorités de certification permises (CAA)'),
@@ -210,6 +214,7 @@ const pointTo = (targets: string[], f: Family): Localized => {
   return L(`Delete that ${rec(f)} record, or point it to ${list(same, 'en')}.`, `Supprimez cet enregistrement ${rec(f)}, ou faites-le pointer vers ${list(same, 'fr')}.`);
 };
 
+/** A and AAAA records: present, reachable, and this server's. */
 export const addresses = {
   ok: (name: string, a: string[], aaaa: string[]): Explanation => ({
     title: L('Addresses', 'Adresses'),
@@ -334,6 +339,7 @@ function httpWhy(f: HttpFailure): Localized {
   }
 }
 
+/** The token fetched over each address, as the CA will. */
 export const http = {
   ok: (name: string, ip: string, f: Family): Explanation => ({
     title: L(`Web check over ${fam(f).en} (${ip})`, `Test web en ${fam(f).fr} (${ip})`),
@@ -367,6 +373,7 @@ export const http = {
 
 // --- dns-01 ----------------------------------------------------------------------------------
 
+/** The dns-01 method: the proof record, DNS access, nameservers. */
 export const dns01 = {
   txtOk: (name: string, at: string): Explanation => ({
     title: L('DNS proof record', 'Enregistrement DNS de preuve'),
@@ -431,6 +438,7 @@ export const dns01 = {
 
 // --- failure budget ----------------------------------------------------------------------------
 
+/** The failed-validation budget at the CA. */
 export const budget = {
   ok: (name: string, used: number, max: number): Explanation => ({
     title: L('Attempts left', 'Tentatives restantes'),

@@ -11,7 +11,9 @@ export type LookupStatus = 'ok' | 'nodata' | 'nxdomain' | 'error';
 /** An answer with its status, so callers never confuse "none" with "could not ask". */
 export interface Lookup<T> { status: LookupStatus; records: T[]; code?: string }
 
+/** One CAA record: flags (128 = critical), tag, value. */
 export interface CaaRecord { critical: number; tag: string; value: string }
+/** The parts of an SOA record the checks read. */
 export interface SoaRecord { nsname: string; hostmaster: string; serial: number }
 
 const STATUS: Record<string, LookupStatus> = { ENODATA: 'nodata', ENOTFOUND: 'nxdomain' };

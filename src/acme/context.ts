@@ -1,0 +1,28 @@
+import type { Services } from '../engine/action.js';
+import { CloudflareDns } from '../dns/cloudflare.js';
+import { DnsClient } from '../dns/resolver.js';
+import { AcmeAccounts } from './account.js';
+import { Pool } from './pool.js';
+
+/** The per-daemon parts certificate operations share: accounts, the order pool, DNS access. */
+export interface CertificateContext {
+  accounts: AcmeAccounts;
+  /** At most `acme.concurrency` orders at once, whatever the number of jobs. */
+  pool: Pool;
+  dns: DnsClient;
+  /** null when no Cloudflare token is configured. */
+  cloudflare: CloudflareDns | null;
+}
+
+/** Builds (once per daemon, through services.shared) what certificate operations need. */
+export function certificateContext(services: Services): CertificateContext {
+  return services.shared('certificates:context', () => {
+    const c = services.config;
+    return {
+      accounts: new AcmeAccounts(c, services.store.certificates, services.logger),
+      pool: new Pool(c.acme.concurrency),
+      dns: new DnsClient(c.dns.resolvers, c.dns.timeoutMs),
+      cloudflare: c.dns.cloudflare ? new CloudflareDns({ apiToken: c.dns.cloudflare.apiToken, baseUrl: c.dns.cloudflare.baseUrl }) : null,
+    };
+  });
+}

@@ -1,0 +1,154 @@
+import * as tls from 'node:tls';
+import { isIP } from 'node:net';
+import type { WebserverConfig } from '../config/schema.js';
+import type { Services } from '../engine/action.js';
+import { OperationError } from '../errors.js';
+import { safeApplyNginx, type NginxFileChange, type PreviousFile } from '../nginx/apply.js';
+import { certPaths, renderVhostWithTls, VHOST_KIND, type VhostData } from '../nginx/site.js';
+import { wait } from './pool.js';
+
+/** What the TLS port handed out for a name. */
+export interface ServedCertificate { serial?: string; fingerprint256?: string; subjectAltName?: string; error?: string }
+
+/** Opens a TLS connection with SNI `servername` and reads the certificate presented; never throws. */
+export function servedCertificate(o: { address: string; port: number; servername: string; timeoutMs?: number }): Promise<ServedCertificate> {
+  return new Promise((resolve) => {
+    const host = o.address.replace(/^\[|\]$/g, '');
+    const socket = tls.connect({ host, port: o.port, servername: isIP(o.servername) ? undefined : o.servername, rejectUnauthorized: false });
+    const timer = setTimeout(() => done({ error: 'no TLS answer in time' }), o.timeoutMs ?? 3000);
+    const done = (r: ServedCertificate) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(r);
+    };
+    socket.once('secureConnect', () => {
+      const c = socket.getPeerCertificate();
+      done(c && c.serialNumber ? { serial: c.serialNumber.toLowerCase(), fingerprint256: c.fingerprint256, subjectAltName: c.subjectaltname } : { error: 'no certificate presented' });
+    });
+    socket.once('error', (e) => done({ error: e.message }));
+  });
+}
+
+/** Leading zeros aside, two hex serials are the same number. */
+const sameSerial = (a: string, b: string) => a.replace(/^0+/, '').toLowerCase() === b.replace(/^0+/, '').toLowerCase();
+
+/** A name to put in SNI for each certificate name (a wildcard gets a label in front). */
+const sniName = (name: string) => (name.startsWith('*.') ? `serein-probe.${name.slice(2)}` : name);
+
+/**
+ * The proof that counts: a TLS handshake to the vhost, for each name, presents the new
+ * certificate. Polls with short backoff while old nginx workers finish.
+ */
+export async function verifyServed(ws: WebserverConfig, names: string[], serial: string, timeoutMs = ws.probeTimeoutMs): Promise<{ ok: boolean; seen: Record<string, string> }> {
+  const deadline = Date.now() + timeoutMs;
+  const seen: Record<string, string> = {};
+  const results = await Promise.all(
+    names.map(async (name) => {
+      let delay = 10;
+      for (;;) {
+        const got = await servedCertificate({ address: ws.probeAddress, port: ws.httpsPort, servername: sniName(name), timeoutMs: Math.max(500, Math.min(3000, deadline - Date.now())) });
+        seen[name] = got.serial ? `serial ${got.serial}` : (got.error ?? 'nothing');
+        if (got.serial && sameSerial(got.serial, serial)) return true;
+        if (Date.now() + delay > deadline) return false;
+        await wait(delay);
+        delay = Math.min(delay * 2, 250);
+      }
+    }),
+  );
+  return { ok: results.every(Boolean), seen };
+}
+
+/** The site a certificate goes to: the vhost recorded under its first name (or one of its names). */
+export async function findVhost(services: Services, domains: string[]): Promise<VhostData | undefined> {
+  for (const d of domains) {
+    const rec = await services.store.tenants.getResource(VHOST_KIND, d.replace(/^\*\./, ''));
+    if (rec) return rec.data as unknown as VhostData;
+  }
+  return undefined;
+}
+
+/** What to install where: the certificate, its key, and the site that serves it. */
+export interface InstallRequest {
+  webserver: string;
+  /** The vhost (its primary name) whose TLS block serves the certificate. */
+  vhost: VhostData;
+  domains: string[];
+  fullChainPem: string;
+  keyPem: string;
+  serial: string;
+  /** Receives the files being replaced, BEFORE any write (ctx.checkpoint). */
+  onPrevious?(previous: PreviousFile[]): Promise<void>;
+  log?(message: string): void;
+}
+
+/** The names of the vhost that the certificate covers: those the handshake must prove. */
+function coveredNames(vhost: VhostData, domains: string[]): string[] {
+  const covers = (n: string) => domains.some((d) => d === n || (d.startsWith('*.') && n.endsWith(d.slice(1)) && n.split('.').length === d.split('.').length));
+  const names = [vhost.primary, ...vhost.aliases].filter(covers);
+  return names.length ? names : [vhost.primary];
+}
+
+/**
+ * Installs a certificate on nginx the safe way: key (0600) and full chain written under
+ * `<certDir>/<primary>/`, the vhost re-rendered with its HTTPS block, `nginx -t`, reload,
+ * probes; then a TLS handshake per name must present the new certificate, otherwise
+ * everything is put back as it was and served before.
+ */
+export async function installCertificate(services: Services, req: InstallRequest): Promise<{ previous: PreviousFile[]; vhost: VhostData; names: string[] }> {
+  const ws = services.config.webservers[req.webserver];
+  if (!ws) throw new OperationError('unknown_webserver', { en: `The web server "${req.webserver}" is not configured.`, fr: `Le serveur web « ${req.webserver} » n'est pas configuré.` }, { en: 'Check the web server name.', fr: 'Vérifiez le nom du serveur web.' }, undefined, 400);
+  const rendered = await renderVhostWithTls(services, req.vhost, true);
+  if (!rendered) throw noVhost(req.vhost.primary);
+  const paths = certPaths(ws, req.vhost.primary);
+  const files: NginxFileChange[] = [
+    { path: paths.privkey, content: req.keyPem, mode: 0o600 },
+    { path: paths.fullchain, content: req.fullChainPem, mode: 0o644 },
+    rendered.file,
+  ];
+  await services.target(ws.target).mkdir(paths.dir, { mode: 0o700 });
+  const applied = await safeApplyNginx(services, req.webserver, files, rendered.probes, { onPrevious: req.onPrevious, log: req.log });
+  const names = coveredNames(req.vhost, req.domains);
+  const served = await verifyServed(ws, names, req.serial);
+  if (!served.ok) {
+    req.log?.('the new certificate is not the one served; putting back the previous files');
+    await restoreFiles(services, req.webserver, applied.previous);
+    throw new OperationError(
+      'certificate_not_served',
+      {
+        en: 'The certificate was issued, but the web server kept presenting another one, so the change was undone and your site is served as before.',
+        fr: "Le certificat a été émis, mais le serveur web continuait d'en présenter un autre ; la modification a donc été annulée et votre site est servi comme avant.",
+      },
+      { en: 'Your provider has the details. Try again later.', fr: 'Votre hébergeur a les détails. Réessayez plus tard.' },
+      `TLS handshake on ${ws.probeAddress}:${ws.httpsPort} expected serial ${req.serial}, saw ${JSON.stringify(served.seen)}`,
+    );
+  }
+  return { previous: applied.previous, vhost: rendered.data, names };
+}
+
+/** Records that the vhost now has its HTTPS block, keeping its owner. Call once the certificate is served. */
+export async function recordVhost(services: Services, data: VhostData): Promise<void> {
+  const rec = await services.store.tenants.getResource(VHOST_KIND, data.primary);
+  await services.store.tenants.putResource({ kind: VHOST_KIND, name: data.primary, tenantId: rec?.tenantId ?? 'admin', data: data as unknown as Record<string, unknown> });
+}
+
+/** Puts back files as they were before an install (their previous content, or removes new ones), through safeApplyNginx. */
+export async function restoreFiles(services: Services, webserver: string, previous: PreviousFile[]): Promise<void> {
+  if (!previous.length) return;
+  await safeApplyNginx(
+    services,
+    webserver,
+    previous.map((p) => ({ path: p.path, content: p.content, mode: p.mode })),
+    [],
+  );
+}
+
+/** The error for a certificate asked for a site serein does not manage. */
+export function noVhost(name: string): OperationError {
+  return new OperationError(
+    'no_site',
+    { en: `There is no site named ${name} on this server to install the certificate on.`, fr: `Il n'y a pas de site nommé ${name} sur ce serveur pour y installer le certificat.` },
+    { en: `Create the site ${name} first (operation "Create a website"), then ask for the certificate again.`, fr: `Créez d'abord le site ${name} (opération « Créer un site web »), puis redemandez le certificat.` },
+    undefined,
+    404,
+  );
+}

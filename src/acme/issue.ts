@@ -1,0 +1,171 @@
+import { X509Certificate } from 'node:crypto';
+import acme from 'acme-client';
+import type { Config } from '../config/schema.js';
+import type { CertificateStore } from '../store/certificates.js';
+import type { AcmeAccounts, ReadyCa } from './account.js';
+import { ariCertId, firstPem } from './ari.js';
+import { recordValidationFailure } from './budget.js';
+import { AcmeProblem, type Authorization, type Order } from './client.js';
+import { certificateError, isClientFault, ValidationFailed } from './errors.js';
+import { keyAuthorization, newEcdsaKeyPem, newRsaKeyPem } from './jws.js';
+import type { Pool } from './pool.js';
+import type { ChallengeSolver, ProofItem } from './solvers.js';
+
+/** ECDSA P-256 by default; RSA when an old client needs it. */
+export type KeyType = Config['acme']['keyType'];
+
+/** One certificate to get: its names, key type, how to prove control, and which CAs may issue it. */
+export interface IssueRequest {
+  /** ASCII names, already checked by the preflight; the first one is the certificate's name. */
+  domains: string[];
+  keyType: KeyType;
+  solver: ChallengeSolver;
+  /** CAs to try, in order (the preflight's allowed list); default: every configured CA. */
+  cas?: string[];
+  /** RFC 9773: the certificate this one replaces, sent to the CA that issued it. */
+  replaces?: { ca: string; certId: string };
+  signal?: AbortSignal;
+  log?: (message: string, data?: Record<string, unknown>) => void;
+}
+
+/** A certificate fresh from the CA. `keyPem` is secret. */
+export interface IssuedCertificate {
+  domains: string[];
+  keyType: KeyType;
+  keyPem: string;
+  /** Leaf then intermediates, as nginx wants it. */
+  fullChainPem: string;
+  ca: string;
+  caDirectory: string;
+  serial: string;
+  ariCertId: string;
+  notBefore: Date;
+  notAfter: Date;
+  /** Milliseconds spent: order (new order + authorizations), validation, finalize (+ download), total. */
+  timings: { order: number; validation: number; finalize: number; total: number };
+}
+
+/** What issuance needs from the daemon. */
+export interface IssueDeps {
+  config: Config;
+  accounts: AcmeAccounts;
+  /** Bounds concurrent orders across the daemon (acme.concurrency). */
+  pool: Pool;
+  /** For the failed-validation budget. */
+  certificates?: CertificateStore;
+}
+
+async function newKey(type: KeyType): Promise<string> {
+  if (type === 'rsa-2048') return newRsaKeyPem(2048);
+  if (type === 'rsa-4096') return newRsaKeyPem(4096);
+  return newEcdsaKeyPem();
+}
+
+function pemToDer(pem: Buffer | string): Buffer {
+  return Buffer.from(String(pem).replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+}
+
+/** A key and a CSR for the names; made while the CA validates, so they cost no wall time. */
+async function keyAndCsr(domains: string[], keyType: KeyType): Promise<{ keyPem: string; csrDer: Buffer }> {
+  const keyPem = await newKey(keyType);
+  const cn = domains.find((d) => d.length <= 64);
+  const [, csr] = await acme.crypto.createCsr({ altNames: [...domains], ...(cn ? { commonName: cn } : {}) }, keyPem);
+  return { keyPem, csrDer: pemToDer(csr) };
+}
+
+/** One order at one CA, as fast as the CA allows: everything that can run in parallel does. */
+async function orderAt(ready: ReadyCa, req: IssueRequest, material: Promise<{ keyPem: string; csrDer: Buffer }>, deps: IssueDeps): Promise<IssuedCertificate> {
+  const t0 = Date.now();
+  const { client, ca, key } = ready;
+  const deadline = t0 + deps.config.acme.orderTimeoutSeconds * 1000;
+  const replaces = req.replaces?.ca === ca.name && ready.directory.renewalInfo ? req.replaces.certId : undefined;
+  let order: Order = await client.newOrder({ identifiers: req.domains.map((d) => ({ type: 'dns', value: d })), profile: ca.profile, replaces });
+  req.log?.(`order placed at ${ca.name}`, { order: order.url, replaces: replaces ?? null });
+  const authzs: Authorization[] = await Promise.all(order.authorizations.map((u) => client.authorization(u)));
+  const tOrder = Date.now();
+  const pending = authzs.filter((a) => a.status === 'pending');
+  const invalid = authzs.filter((a) => a.status !== 'pending' && a.status !== 'valid');
+  if (invalid.length) throw new ValidationFailed(ca.name, invalid.map((a) => ({ domain: nameOf(a), problem: { detail: `authorization is ${a.status}` } })));
+  const items: (ProofItem & { authz: Authorization; challengeUrl: string })[] = pending.map((a) => {
+    const ch = a.challenges.find((c) => c.type === req.solver.type);
+    if (!ch) throw new AcmeProblem({ type: 'urn:ietf:params:acme:error:rejectedIdentifier', detail: `${ca.name} offers no ${req.solver.type} challenge for ${nameOf(a)}` }, 400);
+    return { domain: nameOf(a), token: ch.token, keyAuthorization: keyAuthorization(key, ch.token), authz: a, challengeUrl: ch.url };
+  });
+  if (items.length) {
+    try {
+      await req.solver.present(items, req.signal);
+      await Promise.all(items.map((i) => client.respond(i.challengeUrl)));
+      const done = await Promise.all(items.map((i) => client.poll<Authorization>(i.authz.url, (a) => a.status !== 'pending', { deadline, signal: req.signal })));
+      const failed = done.filter((a) => a.status !== 'valid');
+      if (failed.length) {
+        const failures = failed.map((a) => ({ domain: nameOf(a), problem: a.challenges.find((c) => c.type === req.solver.type)?.error ?? { detail: `authorization ${a.status}` } }));
+        if (deps.certificates) await Promise.all(failures.map((f) => recordValidationFailure(deps.certificates!, ca.name, f.domain, f.problem.detail ?? '')));
+        throw new ValidationFailed(ca.name, failures);
+      }
+    } finally {
+      await req.solver.cleanup(items);
+    }
+  }
+  req.log?.(`${items.length} name(s) validated by ${ca.name}${authzs.length > items.length ? `, ${authzs.length - items.length} already valid` : ''}`);
+  const tValid = Date.now();
+  if (order.status === 'pending') order = await client.poll<Order>(order.url, (o) => o.status !== 'pending', { deadline, signal: req.signal, initialMs: 10 });
+  if (order.status !== 'ready' && order.status !== 'valid') throw new AcmeProblem(order.error ?? { detail: `order is ${order.status}` }, 400);
+  const { keyPem, csrDer } = await material;
+  if (order.status === 'ready') order = await client.finalize(order, csrDer);
+  if (order.status !== 'valid') order = await client.poll<Order>(order.url, (o) => o.status === 'valid' || o.status === 'invalid', { deadline, signal: req.signal, initialMs: 10 });
+  if (order.status !== 'valid' || !order.certificate) throw new AcmeProblem(order.error ?? { detail: `order is ${order.status}` }, 400);
+  const fullChainPem = await client.certificate(order.certificate);
+  const leaf = new X509Certificate(firstPem(fullChainPem));
+  const end = Date.now();
+  return {
+    domains: req.domains,
+    keyType: req.keyType,
+    keyPem,
+    fullChainPem,
+    ca: ca.name,
+    caDirectory: ca.directoryUrl,
+    serial: leaf.serialNumber.toLowerCase(),
+    ariCertId: ariCertId(fullChainPem),
+    notBefore: new Date(leaf.validFrom),
+    notAfter: new Date(leaf.validTo),
+    timings: { order: tOrder - t0, validation: tValid - tOrder, finalize: end - tValid, total: end - t0 },
+  };
+}
+
+const nameOf = (a: Authorization) => (a.wildcard ? `*.${a.identifier.value}` : a.identifier.value);
+
+/**
+ * Issues one certificate: tries the allowed CAs in order, moving to the next only when
+ * the failure is not the client's (the CA down, rate limits, account trouble). Runs
+ * inside the daemon-wide pool so batches never exceed `acme.concurrency` orders.
+ */
+export async function issueCertificate(deps: IssueDeps, req: IssueRequest): Promise<IssuedCertificate> {
+  const cas = req.cas ?? deps.accounts.cas.map((c) => c.name);
+  if (cas.length === 0) throw certificateError([{ ca: 'none', err: new Error('no certificate authority configured (acme.cas)') }]);
+  return deps.pool.run(async () => {
+    const material = keyAndCsr(req.domains, req.keyType);
+    material.catch(() => undefined);
+    const attempts: { ca: string; err: unknown }[] = [];
+    for (const name of cas) {
+      try {
+        let ready = await deps.accounts.account(name);
+        try {
+          return await orderAt(ready, req, material, deps);
+        } catch (err) {
+          if (!(err instanceof AcmeProblem && err.kind === 'accountDoesNotExist')) throw err;
+          await deps.accounts.forget(name);
+          ready = await deps.accounts.account(name);
+          return await orderAt(ready, req, material, deps);
+        }
+      } catch (err) {
+        if (req.signal?.aborted) throw err;
+        attempts.push({ ca: name, err });
+        req.log?.(`${name} failed${isClientFault(err) ? '' : '; trying the next certificate authority'}`, { error: err instanceof Error ? err.message : String(err) });
+        if (isClientFault(err) || !(err instanceof Error) || err.name === 'OperationError') break;
+      }
+    }
+    const last = attempts[attempts.length - 1]?.err;
+    if (last instanceof Error && last.name === 'OperationError') throw last;
+    throw certificateError(attempts);
+  });
+}

@@ -1,0 +1,281 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { certificateContext } from '../acme/context.js';
+import { findVhost, installCertificate, noVhost, recordVhost, restoreFiles, verifyServed } from '../acme/install.js';
+import { issueCertificate } from '../acme/issue.js';
+import { openKey, sealKey } from '../acme/keys.js';
+import { renewAfterFor, solverFor } from '../acme/renew.js';
+import { diagnose } from '../dns/diagnose.js';
+import { preflightError } from '../dns/report.js';
+import type { ActionContext } from '../engine/action.js';
+import { defineAction } from '../engine/action.js';
+import { OperationError } from '../errors.js';
+import { BACKUP_SUFFIX, type PreviousFile } from '../nginx/apply.js';
+import type { Target } from '../targets/target.js';
+import { certPaths, VHOST_KIND, type VhostData } from '../nginx/site.js';
+import type { CertificateRecord } from '../store/certificates.js';
+
+const challenge = z.enum(['http-01', 'dns-01']).default('http-01');
+const keyType = z.enum(['ecdsa-p256', 'rsa-2048', 'rsa-4096']).default('ecdsa-p256');
+/** A value still unknown at planning time (dry run) renders as ‹steps...›. */
+const isUnknown = (v: unknown) => typeof v === 'string' && v.startsWith('‹');
+
+function webserverConfig(ctx: ActionContext, name: string) {
+  const ws = ctx.services.config.webservers[name];
+  if (!ws) {
+    const known = Object.keys(ctx.services.config.webservers);
+    throw new OperationError(
+      'unknown_webserver',
+      { en: `The web server "${name}" is not configured.`, fr: `Le serveur web « ${name} » n'est pas configuré.` },
+      { en: `Use one of: ${known.join(', ') || '(none)'}.`, fr: `Utilisez l'un de : ${known.join(', ') || '(aucun)'}.` },
+      undefined,
+      400,
+    );
+  }
+  return ws;
+}
+
+/** The site the certificate is for; a client only sees their own. */
+async function siteFor(ctx: ActionContext, domains: string[]): Promise<VhostData> {
+  const vhost = await findVhost(ctx.services, domains);
+  if (!vhost) throw noVhost(domains[0].replace(/^\*\./, ''));
+  if (ctx.tenantId) {
+    const rec = await ctx.services.store.tenants.getResource(VHOST_KIND, vhost.primary);
+    if (rec?.tenantId !== ctx.tenantId) throw noVhost(domains[0].replace(/^\*\./, ''));
+  }
+  return vhost;
+}
+
+async function certificate(ctx: ActionContext, id: string): Promise<CertificateRecord> {
+  const cert = await ctx.services.store.certificates.get(id);
+  if (!cert || (ctx.tenantId && cert.tenantId !== ctx.tenantId)) {
+    throw new OperationError('not_found', { en: `Certificate ${id} was not found.`, fr: `Le certificat ${id} est introuvable.` }, { en: 'Check the identifier.', fr: "Vérifiez l'identifiant." }, undefined, 404);
+  }
+  return cert;
+}
+
+const preflightParams = z.object({ domains: z.array(z.string()).min(1).max(100), challenge, webserver: z.string().optional() });
+
+/**
+ * Preflight of certificate.issue: finds the site, then runs every DNS, CAA, address and
+ * reachability check before anything is asked of the CA. Problems fail the job with
+ * the explanation and the fix; warnings go to the job log.
+ */
+export const certificatePreflight = defineAction({
+  name: 'certificate.preflight',
+  params: preflightParams,
+  async plan() {
+    return [];
+  },
+  async run(ctx, p) {
+    const vhost = await siteFor(ctx, p.domains);
+    const webserver = p.webserver ?? vhost.webserver;
+    if (vhost.webserver !== webserver) throw noVhost(vhost.primary);
+    webserverConfig(ctx, webserver);
+    const d = await diagnose(ctx.services, { domains: p.domains, challenge: p.challenge, webserver });
+    for (const c of d.checks.filter((c) => c.status !== 'ok')) ctx.log(`${c.status}: ${c.message[ctx.language]}${c.fix ? ` → ${c.fix[ctx.language]}` : ''}`, { check: c.id, domain: c.domain });
+    ctx.log(`preflight: ${d.checks.length} checks in ${d.tookMs} ms`);
+    if (!d.ok) throw preflightError(d);
+    return { webserver, site: vhost.primary, domains: d.domains, cas: d.cas, warnings: d.checks.filter((c) => c.status === 'warning').length };
+  },
+});
+
+const orderParams = z.object({
+  domains: z.array(z.string()).min(1).max(100),
+  challenge,
+  keyType,
+  webserver: z.string().min(1),
+  cas: z.array(z.string()).optional(),
+});
+
+/**
+ * Orders the certificate (the CAs in order, fast polling) and keeps it, with its key,
+ * as pending in the store. Undo marks it abandoned: an issued certificate cannot be un-issued.
+ */
+export const certificateOrder = defineAction({
+  name: 'certificate.order',
+  params: orderParams,
+  async plan(ctx, p) {
+    const cas = p.cas && !isUnknown(p.cas) ? p.cas : ctx.services.config.acme.cas.map((c) => c.name);
+    return [{ kind: 'request', summary: `order a ${p.keyType} certificate for ${p.domains.join(', ')} from ${cas.join(', then ') || '(no CA configured)'} with ${p.challenge}` }];
+  },
+  async run(ctx, p) {
+    const cc = certificateContext(ctx.services);
+    const issued = await issueCertificate(
+      { config: ctx.services.config, accounts: cc.accounts, pool: cc.pool, certificates: ctx.services.store.certificates },
+      {
+        domains: p.domains,
+        keyType: p.keyType,
+        solver: solverFor(ctx.services, p.challenge, p.webserver, (m, d) => ctx.log(m, d)),
+        cas: p.cas?.length ? p.cas : undefined,
+        signal: ctx.signal,
+        log: (m, d) => ctx.log(m, d),
+      },
+    );
+    ctx.secrets.add(issued.keyPem);
+    const vhost = await findVhost(ctx.services, p.domains);
+    const name = vhost?.primary ?? p.domains[0].replace(/^\*\./, '');
+    const previous = await ctx.services.store.certificates.active(p.webserver, name);
+    const rec = await ctx.services.store.certificates.addPending({
+      tenantId: ctx.tenantId,
+      webserver: p.webserver,
+      name,
+      domains: p.domains,
+      challenge: p.challenge,
+      keyType: p.keyType,
+      ca: issued.ca,
+      caDirectory: issued.caDirectory,
+      serial: issued.serial,
+      ariCertId: issued.ariCertId,
+      notBefore: issued.notBefore.toISOString(),
+      notAfter: issued.notAfter.toISOString(),
+      certPem: issued.fullChainPem,
+      keyPem: sealKey(ctx.services, issued.keyPem),
+      replacesId: previous?.id ?? null,
+    });
+    await ctx.checkpoint({ certificateId: rec.id });
+    ctx.log(`certificate ${issued.serial} issued by ${issued.ca} in ${issued.timings.total} ms`, { timings: issued.timings });
+    return { certificateId: rec.id, serial: issued.serial, ca: issued.ca, notAfter: rec.notAfter, names: p.domains, ms: issued.timings.total };
+  },
+  async compensate(ctx, _p, checkpoint) {
+    const cp = checkpoint as { certificateId?: string } | undefined;
+    if (cp?.certificateId) await ctx.services.store.certificates.abandon(cp.certificateId);
+  },
+});
+
+const installParams = z.object({ certificateId: z.string().min(1), webserver: z.string().min(1) });
+
+interface InstallCheckpoint { webserver: string; previous?: (PreviousFile & { secretSha256?: string })[]; vhostBefore?: { tenantId: string; data: VhostData } | null }
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** A previous private key, found by its hash among the stored certificates or in the backup safeApplyNginx kept. */
+async function findSecret(ctx: ActionContext, target: Target, path: string, hash: string): Promise<string> {
+  for (const c of await ctx.services.store.certificates.list({ limit: 10_000 })) {
+    const pem = openKey(ctx.services, c.keyPem);
+    if (sha256(pem) === hash) return pem;
+  }
+  const backup = (await target.readFile(path + BACKUP_SUFFIX))?.toString('utf8');
+  if (backup !== undefined && sha256(backup) === hash) return backup;
+  throw new Error(`the previous content of ${path} cannot be found again (not in the store, no matching ${path}${BACKUP_SUFFIX})`);
+}
+
+/**
+ * Installs the certificate on its site: key (0600) and full chain, the vhost's HTTPS
+ * block, nginx -t, reload, probes, and a TLS handshake presenting the new certificate;
+ * otherwise (or on undo) the previous files go back and the previous certificate is served.
+ */
+export const certificateInstall = defineAction({
+  name: 'certificate.install',
+  params: installParams,
+  async plan(ctx, p) {
+    const ws = webserverConfig(ctx, p.webserver);
+    const known = !isUnknown(p.certificateId) ? await ctx.services.store.certificates.get(p.certificateId) : undefined;
+    const name = known?.name ?? '‹site›';
+    const paths = certPaths(ws, name);
+    return [
+      { kind: 'file', target: ws.target, summary: `write the key ${paths.privkey} (mode 0600)` },
+      { kind: 'file', target: ws.target, summary: `write the certificate chain ${paths.fullchain}` },
+      { kind: 'file', target: ws.target, summary: `add the HTTPS server block to the site's configuration` },
+      { kind: 'program', target: ws.target, summary: 'test the whole nginx configuration', argv: [...ws.nginx, '-t'] },
+      { kind: 'program', target: ws.target, summary: 'reload nginx gracefully', argv: ws.reload ?? [...ws.nginx, '-s', 'reload'] },
+      { kind: 'request', summary: `TLS handshake on ${ws.probeAddress}:${ws.httpsPort} must present the new certificate` },
+    ];
+  },
+  async run(ctx, p) {
+    const cert = await certificate(ctx, p.certificateId);
+    const keyPem = ctx.secrets.add(openKey(ctx.services, cert.keyPem));
+    const vhost = await siteFor(ctx, [cert.name, ...cert.domains]);
+    const before = await ctx.services.store.tenants.getResource(VHOST_KIND, vhost.primary);
+    const cp: InstallCheckpoint = { webserver: p.webserver, vhostBefore: before ? { tenantId: before.tenantId, data: before.data as unknown as VhostData } : null };
+    const installed = await installCertificate(ctx.services, {
+      webserver: p.webserver,
+      vhost,
+      domains: cert.domains,
+      fullChainPem: cert.certPem,
+      keyPem,
+      serial: cert.serial,
+      onPrevious: async (previous) => {
+        // The previous key never goes into the job record: only its hash, to find it again.
+        cp.previous = previous.map((f) => (f.mode === 0o600 && f.content !== null ? { path: f.path, mode: f.mode, content: null, secretSha256: sha256(f.content) } : f));
+        await ctx.checkpoint(cp);
+      },
+      log: (m) => ctx.log(m),
+    });
+    await recordVhost(ctx.services, installed.vhost);
+    ctx.log(`the new certificate is served for ${installed.names.join(', ')}`);
+    return { site: vhost.primary, names: installed.names, url: `https://${vhost.primary}/` };
+  },
+  async compensate(ctx, _p, checkpoint) {
+    const cp = checkpoint as InstallCheckpoint | undefined;
+    if (!cp) return;
+    if (cp.previous) {
+      const ws = webserverConfig(ctx, cp.webserver);
+      const target = ctx.services.target(ws.target);
+      const files: PreviousFile[] = [];
+      for (const f of cp.previous) files.push(f.secretSha256 ? { path: f.path, mode: f.mode, content: await findSecret(ctx, target, f.path, f.secretSha256) } : f);
+      let same = true;
+      for (const f of files) if (((await target.readFile(f.path))?.toString('utf8') ?? null) !== f.content) same = false;
+      if (!same) await restoreFiles(ctx.services, cp.webserver, files);
+    }
+    if (cp.vhostBefore) await ctx.services.store.tenants.putResource({ kind: VHOST_KIND, name: cp.vhostBefore.data.primary, tenantId: cp.vhostBefore.tenantId, data: cp.vhostBefore.data as unknown as Record<string, unknown> });
+  },
+});
+
+const certParams = z.object({ certificateId: z.string().min(1) });
+
+/** The last proof before the job succeeds: every covered name presents the new certificate. */
+export const certificateVerify = defineAction({
+  name: 'certificate.verify',
+  params: installParams,
+  async plan(_ctx, p) {
+    return [{ kind: 'request', summary: `check that ${p.webserver} presents the new certificate` }];
+  },
+  async run(ctx, p) {
+    const cert = await certificate(ctx, p.certificateId);
+    const ws = webserverConfig(ctx, p.webserver);
+    const vhost = await siteFor(ctx, [cert.name, ...cert.domains]);
+    const names = [vhost.primary, ...vhost.aliases].filter((n) => cert.domains.includes(n) || cert.domains.some((d) => d.startsWith('*.') && n.endsWith(d.slice(1))));
+    const served = await verifyServed(ws, names.length ? names : [vhost.primary], cert.serial);
+    if (!served.ok) {
+      throw new OperationError(
+        'certificate_not_served',
+        { en: 'The web server does not present the new certificate.', fr: 'Le serveur web ne présente pas le nouveau certificat.' },
+        { en: 'The change was undone; your provider has the details.', fr: 'La modification a été annulée ; votre hébergeur a les détails.' },
+        `expected serial ${cert.serial}, saw ${JSON.stringify(served.seen)}`,
+      );
+    }
+    return { served: served.seen };
+  },
+});
+
+/**
+ * Records the certificate as the one served for its site (the previous one becomes
+ * history) and schedules its renewal. The last step, once everything else passed.
+ */
+export const certificateActivate = defineAction({
+  name: 'certificate.activate',
+  params: certParams,
+  async plan() {
+    return [{ kind: 'record', summary: 'record the certificate and schedule its renewal' }];
+  },
+  async run(ctx, p) {
+    const cert = await certificate(ctx, p.certificateId);
+    const store = ctx.services.store.certificates;
+    const previous = await store.active(cert.webserver, cert.name);
+    await ctx.checkpoint({ certificateId: cert.id, previousId: previous?.id ?? null });
+    const renewAfter = renewAfterFor(new Date(cert.notBefore), new Date(cert.notAfter), ctx.services.config.renewal.jitterMinutes);
+    await store.activate(cert.id, renewAfter);
+    return { certificateId: cert.id, renewAfter: renewAfter.toISOString() };
+  },
+  async compensate(ctx, _p, checkpoint) {
+    const cp = checkpoint as { certificateId: string; previousId: string | null } | undefined;
+    if (!cp) return;
+    const store = ctx.services.store.certificates;
+    await store.setStatus(cp.certificateId, 'abandoned');
+    if (cp.previousId) await store.setStatus(cp.previousId, 'active');
+  },
+});
+
+/** Certificate actions, registered in src/actions/index.ts. */
+export const certificateActions = [certificatePreflight, certificateOrder, certificateInstall, certificateVerify, certificateActivate];

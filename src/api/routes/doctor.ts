@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { defaultWebserver, diagnose } from '../../dns/diagnose.js';
+import { diagnosisJson, formatDiagnosis } from '../../dns/report.js';
+import { notFound } from '../../engine/engine.js';
+import { requireCaller } from '../auth.js';
+import type { ApiContext } from '../context.js';
+import { parseBody } from '../errors.js';
+
+const doctorBody = z
+  .object({
+    domains: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(100)]),
+    challenge: z.enum(['http-01', 'dns-01']).default('http-01'),
+    webserver: z.string().optional(),
+  })
+  .strict();
+
+/**
+ * POST /v1/doctor: the certificate preflight alone, as a diagnosis. One entry per check
+ * (in the caller's language) plus `text`, the same diagnosis written for a person.
+ * Clients may only diagnose their own domains and servers.
+ */
+export async function doctorRoutes(app: FastifyInstance, { engine, store, config }: ApiContext): Promise<void> {
+  app.post('/v1/doctor', { config: { doc: { summary: 'Diagnose domains before a certificate (checks only, no order)', tag: 'certificates', body: doctorBody } } }, async (req) => {
+    const caller = requireCaller(req);
+    const body = parseBody(doctorBody, req.body);
+    const domains = typeof body.domains === 'string' ? body.domains.split(/[\s,]+/).filter(Boolean) : body.domains;
+    if (domains.length > 100) throw notFound({ en: 'More than 100 names', fr: 'Plus de 100 noms' });
+    let webserver = body.webserver;
+    if (caller.kind === 'client') {
+      for (const d of domains) {
+        const host = d.trim().toLowerCase().replace(/^\*\./, '');
+        if ((await store.tenants.domainOwner(host)) !== caller.tenantId) throw notFound({ en: `"${d}"`, fr: `« ${d} »` });
+      }
+      if (webserver && !(await store.tenants.mayUseServer(caller.tenantId!, webserver))) throw notFound({ en: `Server "${webserver}"`, fr: `Le serveur « ${webserver} »` });
+    }
+    if (webserver && !config.webservers[webserver]) throw notFound({ en: `Server "${webserver}"`, fr: `Le serveur « ${webserver} »` });
+    if (!webserver) {
+      const site = await store.tenants.getResource('vhost', domains[0].trim().toLowerCase().replace(/^\*\./, ''));
+      const siteServer = (site?.data as { webserver?: string } | undefined)?.webserver;
+      webserver = site && (caller.kind === 'admin' || site.tenantId === caller.tenantId) && siteServer ? siteServer : defaultWebserver(engine.services);
+    }
+    const d = await diagnose(engine.services, { domains, challenge: body.challenge, webserver });
+    return { ...diagnosisJson(d, req.language), webserver: webserver ?? null, text: formatDiagnosis(d, req.language) };
+  });
+}

@@ -1,0 +1,25 @@
+import { certificateContext } from '../acme/context.js';
+import type { Services } from '../engine/action.js';
+import type { Diagnosis } from './check.js';
+import { runPreflight, type Challenge } from './preflight.js';
+
+/**
+ * Runs the preflight with the daemon's parts: its resolvers, its CAs' CAA identities
+ * and accounts, the failure budget in the store, Cloudflare when configured, and the
+ * web server whose addresses and challenge folder the names must reach.
+ */
+export async function diagnose(services: Services, req: { domains: string[]; challenge: Challenge; webserver?: string }): Promise<Diagnosis> {
+  const ctx = certificateContext(services);
+  const wsConfig = req.webserver ? services.config.webservers[req.webserver] : undefined;
+  const webserver = wsConfig && req.webserver ? { name: req.webserver, config: wsConfig, target: services.target(wsConfig.target) } : undefined;
+  return runPreflight(
+    { domains: req.domains, challenge: req.challenge, webserver },
+    { config: services.config, dns: ctx.dns, cas: await ctx.accounts.identities(), certificates: services.store.certificates, cloudflare: ctx.cloudflare },
+  );
+}
+
+/** The web server to check against when none is named: the only one configured, if there is exactly one. */
+export function defaultWebserver(services: Services): string | undefined {
+  const names = Object.keys(services.config.webservers);
+  return names.length === 1 ? names[0] : undefined;
+}

@@ -1,0 +1,81 @@
+import { OperationError, type Language } from '../errors.js';
+import type { Check, Diagnosis } from './check.js';
+
+const MARK: Record<Check['status'], string> = { ok: '✓', warning: '!', failure: '✗' };
+
+/**
+ * The diagnosis as a colleague would say it: the verdict first, then per name what is
+ * wrong and exactly what to change, then what is fine (only with `verbose`).
+ */
+export function formatDiagnosis(d: Diagnosis, lang: Language = 'en', opts: { verbose?: boolean } = {}): string {
+  const failures = d.checks.filter((c) => c.status === 'failure');
+  const warnings = d.checks.filter((c) => c.status === 'warning');
+  const en = lang === 'en';
+  const lines: string[] = [];
+  const names = d.domains.join(', ');
+  if (failures.length === 0) {
+    lines.push(
+      en
+        ? `Good news: ${names} can get a certificate with ${d.challenge}${warnings.length ? `, though ${warnings.length} thing${warnings.length > 1 ? 's' : ''} deserve${warnings.length > 1 ? '' : 's'} a look` : ''}.`
+        : `Bonne nouvelle : ${names} peut obtenir un certificat avec ${d.challenge}${warnings.length ? `, mais ${warnings.length} point${warnings.length > 1 ? 's méritent' : ' mérite'} un coup d'œil` : ''}.`,
+    );
+  } else {
+    lines.push(
+      en
+        ? `${names} cannot get a certificate yet: ${failures.length} problem${failures.length > 1 ? 's' : ''} to fix first. Nothing was asked of the certificate authority.`
+        : `${names} ne peut pas encore obtenir de certificat : ${failures.length} problème${failures.length > 1 ? 's' : ''} à corriger d'abord. Rien n'a été demandé à l'autorité de certification.`,
+    );
+  }
+  const byDomain = new Map<string, Check[]>();
+  for (const c of d.checks) {
+    if (!opts.verbose && c.status === 'ok') continue;
+    byDomain.set(c.domain, [...(byDomain.get(c.domain) ?? []), c]);
+  }
+  for (const [domain, checks] of byDomain) {
+    lines.push('', `${domain}`);
+    for (const c of checks) {
+      lines.push(`  ${MARK[c.status]} ${c.message[lang]}`);
+      if (c.fix && c.status !== 'ok') lines.push(`    → ${c.fix[lang]}`);
+      if (c.repair && c.status !== 'ok') lines.push(`    ${en ? 'serein can do it for you' : 'serein peut le faire pour vous'} (dns.fix): ${c.repair.summary[lang]}`);
+    }
+  }
+  if (!opts.verbose) {
+    const ok = d.checks.filter((c) => c.status === 'ok').length;
+    if (ok) lines.push('', en ? `${ok} other check${ok > 1 ? 's' : ''} passed.` : `${ok} autre${ok > 1 ? 's' : ''} vérification${ok > 1 ? 's' : ''} réussie${ok > 1 ? 's' : ''}.`);
+  }
+  return lines.join('\n');
+}
+
+/** The error a job fails with when the preflight found problems: every problem and every fix, in both languages. */
+export function preflightError(d: Diagnosis): OperationError {
+  const failures = d.checks.filter((c) => c.status === 'failure');
+  const join = (lang: Language, pick: (c: Check) => string | undefined) => [...new Set(failures.map(pick).filter(Boolean))].join(' ');
+  return new OperationError(
+    'preflight_failed',
+    {
+      en: `Nothing was asked of the certificate authority yet, because: ${join('en', (c) => c.message.en)}`,
+      fr: `Rien n'a encore été demandé à l'autorité de certification, car : ${join('fr', (c) => c.message.fr)}`,
+    },
+    { en: join('en', (c) => c.fix?.en) || 'Fix the problems above, then try again.', fr: join('fr', (c) => c.fix?.fr) || 'Corrigez les problèmes ci-dessus, puis réessayez.' },
+    failures.map((c) => `${c.domain}: ${c.id}${c.detail ? ` ${JSON.stringify(c.detail)}` : ''}`).join('; '),
+  );
+}
+
+/** One entry per check, as the JSON output and the API give them. */
+export function diagnosisJson(d: Diagnosis, lang?: Language) {
+  return {
+    ok: d.ok,
+    challenge: d.challenge,
+    domains: d.domains,
+    cas: d.cas,
+    tookMs: d.tookMs,
+    checks: d.checks.map((c) => ({
+      id: c.id,
+      domain: c.domain,
+      status: c.status,
+      ...(lang ? { title: c.title[lang], message: c.message[lang], ...(c.fix ? { fix: c.fix[lang] } : {}) } : { title: c.title, message: c.message, ...(c.fix ? { fix: c.fix } : {}) }),
+      ...(c.detail ? { detail: c.detail } : {}),
+      ...(c.repair ? { repair: { ...c.repair, summary: lang ? c.repair.summary[lang] : c.repair.summary } } : {}),
+    })),
+  };
+}

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { configSchema, type Config } from '../../src/config/schema.js';
+import type { Action, Services } from '../../src/engine/action.js';
+import { Store } from '../../src/store/store.js';
+import { LocalTarget } from '../../src/targets/local.js';
+import type { LabInfo } from '../lab/client.js';
+
+/** A name no other test uses, under the lab's `.test` suffix (resolves to 127.0.0.1 by default). */
+export const uniqueName = (prefix = 'c') => `${prefix}${randomBytes(4).toString('hex')}.serein.test`;
+
+/** The lab's nginx as a configured web server: sites, logs and certificates under `dir`; addresses 127.0.0.1 and ::1. */
+export function labNginx(lab: LabInfo, dir: string): Record<string, unknown> {
+  const n = lab.nginx!;
+  return {
+    target: 'local',
+    vhostDir: n.vhostDir,
+    nginx: [n.binary, '-p', `${n.prefix}/`, '-c', n.confPath],
+    webRoot: join(dir, 'www'),
+    logDir: join(dir, 'logs'),
+    certDir: join(dir, 'certs'),
+    challengeRoot: n.webRoot,
+    httpPort: n.port,
+    httpsPort: n.tlsPort,
+    listen: ['127.0.0.1', '[::1]'],
+    publicAddresses: ['127.0.0.1', '::1'],
+    probeAddress: '127.0.0.1',
+    batchWindowMs: 20,
+    probeTimeoutMs: 5000,
+    pidFile: n.pidFile,
+  };
+}
+
+/** The certificate parts of a config pointed at the lab: Pebble as the CA, challtestsrv as DNS, the lab's nginx. */
+export function labCertConfig(lab: LabInfo, dir: string, extra: { cloudflare?: { apiToken: string; baseUrl: string }; cas?: unknown[] } = {}): Record<string, unknown> {
+  const dnsServer = `${lab.dns!.host}:${lab.dns!.port}`;
+  return {
+    stateDir: join(dir, 'state'),
+    acme: {
+      email: 'admin@serein.test',
+      cas: extra.cas ?? [{ name: 'pebble', directoryUrl: lab.pebble!.directoryUrl, caBundle: lab.pebble!.caCertPath, caaIdentities: ['pebble.letsencrypt.org'] }],
+      concurrency: 8,
+    },
+    dns: {
+      resolvers: [dnsServer],
+      authoritative: [dnsServer],
+      extraSuffixes: ['test'],
+      timeoutMs: 1500,
+      ...(extra.cloudflare ? { cloudflare: extra.cloudflare } : {}),
+    },
+    webservers: { lab: labNginx(lab, dir) },
+  };
+}
+
+/** POSTs to challtestsrv's management API (add-a, add-aaaa, add-caa, set-txt and their clear- twins). */
+export async function dnsAdmin(lab: LabInfo, path: string, body: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${lab.dns!.managementUrl}/${path}`, { method: 'POST', body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`challtestsrv ${path}: HTTP ${res.status}`);
+}
+
+/** Services without a daemon: for testing the certificate modules on their own. */
+export async function labServices(lab: LabInfo, extra: Parameters<typeof labCertConfig>[2] = {}): Promise<{ services: Services; config: Config; store: Store; dir: string; alerts: unknown[]; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'serein-acme-'));
+  const config = configSchema.parse({ ...labCertConfig(lab, dir, extra), store: { driver: 'sqlite', path: join(dir, 'serein.db') }, log: { level: 'silent' } });
+  const store = await Store.open(config.store);
+  const shared = new Map<string, unknown>();
+  const target = new LocalTarget('local');
+  const alerts: unknown[] = [];
+  const services: Services = {
+    config,
+    store,
+    logger: pino({ level: 'silent' }),
+    target: () => target,
+    alert: async (a) => {
+      alerts.push(a);
+      await store.alerts.add(a);
+    },
+    shared: <T>(key: string, create: () => T): T => {
+      if (!shared.has(key)) shared.set(key, create());
+      return shared.get(key) as T;
+    },
+  };
+  return { services, config, store, dir, alerts, close: () => store.close() };
+}
+
+export type { Action };
