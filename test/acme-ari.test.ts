@@ -4,9 +4,8 @@
  * retry backoff. Pebble has no ARI, so a small scripted CA stands in for it here.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +18,7 @@ import type { ChallengeSolver } from '../src/acme/solvers.js';
 import { configSchema } from '../src/config/schema.js';
 import type { Services } from '../src/engine/action.js';
 import { Store } from '../src/store/store.js';
+import { tempDir } from './helpers/tmp.js';
 
 const DAY = 86_400_000;
 let dir: string;
@@ -31,7 +31,7 @@ function openssl(args: string[]): string {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'serein-ari-'));
+  dir = tempDir('serein-ari-');
   openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '30', '-subj', '/CN=Test CA', '-addext', 'subjectKeyIdentifier=hash']);
   openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=a.example']);
   const ext = join(dir, 'ext.cnf');
@@ -119,7 +119,7 @@ describe('a CA with ARI', () => {
   afterAll(() => server.close());
 
   async function services(): Promise<{ services: Services; store: Store }> {
-    const d = mkdtempSync(join(tmpdir(), 'serein-ari-svc-'));
+    const d = tempDir('serein-ari-svc-');
     const config = configSchema.parse({
       stateDir: join(d, 'state'),
       store: { driver: 'sqlite', path: join(d, 'db.sqlite') },

@@ -4,7 +4,7 @@
  * it; a failing renewal alerts and backs off; a preflight failure never reaches Pebble.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, statSync } from 'node:fs';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await d?.stop();
   hook?.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('certificate.issue through the daemon', () => {

@@ -6,6 +6,7 @@ import { HttpSolver } from '../src/acme/solvers.js';
 import { ariCertId, certIdParts } from '../src/acme/ari.js';
 import { useLab, type LabInfo } from './lab/client.js';
 import { labServices, uniqueName } from './helpers/acme-lab.js';
+import { tempDir } from './helpers/tmp.js';
 
 let lab: LabInfo;
 let env: Awaited<ReturnType<typeof labServices>>;
@@ -53,9 +54,6 @@ describe('issuance against Pebble', () => {
 
 describe('several CAs', () => {
   it('moves to the next CA when one is down, not when the client is at fault', async () => {
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     const down = { name: 'down', directoryUrl: 'http://127.0.0.1:9/dir' };
     const pebble = env.config.acme.cas[0];
     const local = await labServices(lab, { cas: [down, pebble, { ...pebble, name: 'pebble-b' }] });
@@ -73,7 +71,7 @@ describe('several CAs', () => {
       // The proof is put where nginx does not serve it: Pebble gets a 404. That is the
       // client's problem: pebble-b is not tried (its budget is not burned), the failure is counted.
       const name = uniqueName('bad');
-      const nowhere = mkdtempSync(join(tmpdir(), 'serein-nowhere-'));
+      const nowhere = tempDir('serein-nowhere-');
       const err = await issueCertificate(
         { config: local.config, accounts: ctx.accounts, pool: ctx.pool, certificates: local.store.certificates },
         { domains: [name], keyType: 'ecdsa-p256', cas: ['pebble', 'pebble-b'], solver: new HttpSolver(local.services.target('local'), nowhere) },

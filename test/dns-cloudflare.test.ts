@@ -4,9 +4,6 @@
  * real. Also dns.fix: repairs run only on confirmation, are audited, and undone on failure.
  */
 import { randomBytes, X509Certificate } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateContext } from '../src/acme/context.js';
 import { issueCertificate } from '../src/acme/issue.js';
@@ -17,6 +14,7 @@ import { useLab, type LabInfo } from './lab/client.js';
 import { labCertConfig, labServices } from './helpers/acme-lab.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { FakeCloudflare } from './helpers/fake-cloudflare.js';
+import { tempDir } from './helpers/tmp.js';
 
 let lab: LabInfo;
 let cf: FakeCloudflare;
@@ -88,12 +86,13 @@ describe('dns-01 issuance', () => {
   });
 
   it('through the daemon: certificate.issue with dns-01 for a wildcard', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'serein-cf-'));
+    const dir = tempDir('serein-cf-');
     const d = await startTestDaemon({ config: labCertConfig(lab, dir, { cloudflare: { apiToken: token, baseUrl: cf.baseUrl } }) });
     try {
       const t = await d.tenant(`w${randomBytes(3).toString('hex')}`, { domains: [zoneName], servers: ['lab'] });
       const site = `app.${zoneName}`;
-      expect((await d.runJob('vhost.create', { webserver: 'lab', domain: site }, { token: t.token })).status).toBe('succeeded');
+      const vhost = await d.runJob('vhost.create', { webserver: 'lab', domain: site }, { token: t.token });
+      expect(vhost.status, JSON.stringify(vhost.error)).toBe('succeeded');
       const job = await d.runJob('certificate.issue', { domains: [site, `*.${zoneName}`], challenge: 'dns-01' }, { token: t.token });
       expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
       const rec = await d.store.certificates.get(job.result.certificate);
@@ -112,7 +111,7 @@ describe('dns.fix', () => {
     const name = `shop.${zone}`;
     await cf.addRecord(zone, { type: 'AAAA', name, content: '2001:db8::dead' });
     await cf.addRecord(zone, { type: 'CAA', name: zone, content: '0 issue "otherca.example"' });
-    const dir = mkdtempSync(join(tmpdir(), 'serein-fix-'));
+    const dir = tempDir('serein-fix-');
     const d = await startTestDaemon({ config: labCertConfig(lab, dir, { cloudflare: { apiToken: token, baseUrl: cf.baseUrl } }) });
     try {
       const t = await d.tenant(`f${randomBytes(3).toString('hex')}`, { domains: [zone], servers: ['lab'] });

@@ -4,9 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as dgram from 'node:dgram';
-import { mkdtempSync } from 'node:fs';
 import * as http from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +17,7 @@ import { DnsClient } from '../src/dns/resolver.js';
 import { LocalTarget } from '../src/targets/local.js';
 import { useLab, type LabInfo } from './lab/client.js';
 import { dnsAdmin, labServices } from './helpers/acme-lab.js';
+import { tempDir } from './helpers/tmp.js';
 
 let lab: LabInfo;
 let env: Awaited<ReturnType<typeof labServices>>;
@@ -186,7 +185,7 @@ describe('preflight: what needs a special lab', () => {
 
   it('the token is served over IPv4 but not over IPv6', async () => {
     // A web server that serves the challenge folder on 127.0.0.1 only; [::1] answers 404.
-    const root = mkdtempSync(join(tmpdir(), 'serein-v6-'));
+    const root = tempDir('serein-v6-');
     const serve = (family: 4 | 6) =>
       http.createServer(async (req, res) => {
         const token = req.url?.split('/').pop() ?? '';

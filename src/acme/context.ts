@@ -14,15 +14,17 @@ export interface CertificateContext {
   cloudflare: CloudflareDns | null;
 }
 
-/** Builds (once per daemon, through services.shared) what certificate operations need. */
+/** Builds (once per daemon, through services.shared) what certificate operations need; closed with the daemon. */
 export function certificateContext(services: Services): CertificateContext {
-  return services.shared('certificates:context', () => {
-    const c = services.config;
-    return {
+  const c = services.config;
+  return services.shared(
+    'certificates:context',
+    () => ({
       accounts: new AcmeAccounts(c, services.store.certificates, services.logger),
       pool: new Pool(c.acme.concurrency),
       dns: new DnsClient(c.dns.resolvers, c.dns.timeoutMs),
       cloudflare: c.dns.cloudflare ? new CloudflareDns({ apiToken: c.dns.cloudflare.apiToken, baseUrl: c.dns.cloudflare.baseUrl }) : null,
-    };
-  });
+    }),
+    (ctx) => ctx.accounts.close(),
+  );
 }

@@ -14,8 +14,11 @@ export interface Services {
   readonly logger: Logger;
   /** Tells admins about something they must act on (webhook + admin feed). */
   alert(a: { kind: string; tenantId: string | null; subject: string; message: string; detail?: unknown }): Promise<void>;
-  /** Per-daemon singletons that actions share (an ACME client, a lock table...), created on first use. */
-  shared<T>(key: string, create: () => T): T;
+  /**
+   * Per-daemon singletons that actions share (an ACME client, a lock table...), created on
+   * first use; `dispose` runs when the daemon stops (close connections, stop timers).
+   */
+  shared<T>(key: string, create: () => T, dispose?: (value: T) => void | Promise<void>): T;
 }
 
 /** One line of a dry-run plan: what would change, secrets already masked. */

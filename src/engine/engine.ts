@@ -47,7 +47,7 @@ export class Engine {
   readonly events = new EventEmitter().setMaxListeners(0);
   private readonly worker: Worker;
   private readonly runner: JobRunner;
-  private readonly shared = new Map<string, unknown>();
+  private readonly shared = new Map<string, { value: unknown; dispose?: (value: any) => void | Promise<void> }>();
 
   constructor(private readonly o: EngineOptions) {
     this.actions = new Map(o.actions.map((a) => [a.name, a]));
@@ -59,9 +59,9 @@ export class Engine {
       logger: o.logger,
       target: (name) => o.targets.get(name),
       alert: (a) => alerter.raise(a),
-      shared: <T>(key: string, create: () => T): T => {
-        if (!this.shared.has(key)) this.shared.set(key, create());
-        return this.shared.get(key) as T;
+      shared: <T>(key: string, create: () => T, dispose?: (value: T) => void | Promise<void>): T => {
+        if (!this.shared.has(key)) this.shared.set(key, { value: create(), dispose });
+        return this.shared.get(key)!.value as T;
       },
     };
     this.runner = new JobRunner({ services: this.services, actions: this.actions, seal: o.seal, onEvent: (id) => this.events.emit('event', id) });
@@ -86,6 +86,8 @@ export class Engine {
 
   async stop(graceMs = 1000): Promise<void> {
     await this.worker.stop(graceMs);
+    await Promise.allSettled([...this.shared.values()].map(async (s) => s.dispose?.(s.value)));
+    this.shared.clear();
   }
 
   /** The playbooks this caller may run. */

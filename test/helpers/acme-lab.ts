@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -8,30 +8,14 @@ import type { Action, Services } from '../../src/engine/action.js';
 import { Store } from '../../src/store/store.js';
 import { LocalTarget } from '../../src/targets/local.js';
 import type { LabInfo } from '../lab/client.js';
+import { labWebserver } from './vhost-lab.js';
 
 /** A name no other test uses, under the lab's `.test` suffix (resolves to 127.0.0.1 by default). */
 export const uniqueName = (prefix = 'c') => `${prefix}${randomBytes(4).toString('hex')}.serein.test`;
 
-/** The lab's nginx as a configured web server: sites, logs and certificates under `dir`; addresses 127.0.0.1 and ::1. */
+/** The lab's nginx as a configured web server, with 127.0.0.1 and ::1 as the addresses DNS must point to. */
 export function labNginx(lab: LabInfo, dir: string): Record<string, unknown> {
-  const n = lab.nginx!;
-  return {
-    target: 'local',
-    vhostDir: n.vhostDir,
-    nginx: [n.binary, '-p', `${n.prefix}/`, '-c', n.confPath],
-    webRoot: join(dir, 'www'),
-    logDir: join(dir, 'logs'),
-    certDir: join(dir, 'certs'),
-    challengeRoot: n.webRoot,
-    httpPort: n.port,
-    httpsPort: n.tlsPort,
-    listen: ['127.0.0.1', '[::1]'],
-    publicAddresses: ['127.0.0.1', '::1'],
-    probeAddress: '127.0.0.1',
-    batchWindowMs: 20,
-    probeTimeoutMs: 5000,
-    pidFile: n.pidFile,
-  };
+  return labWebserver(lab, dir, 'local', { publicAddresses: ['127.0.0.1', '::1'], batchWindowMs: 20, probeTimeoutMs: 5000 });
 }
 
 /** The certificate parts of a config pointed at the lab: Pebble as the CA, challtestsrv as DNS, the lab's nginx. */
@@ -83,7 +67,17 @@ export async function labServices(lab: LabInfo, extra: Parameters<typeof labCert
       return shared.get(key) as T;
     },
   };
-  return { services, config, store, dir, alerts, close: () => store.close() };
+  return {
+    services,
+    config,
+    store,
+    dir,
+    alerts,
+    close: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export type { Action };

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
 import type { Store } from '../../src/store/store.js';
+import { tempDir } from './tmp.js';
 
 export interface TestDaemon {
   url: string;
@@ -32,7 +32,7 @@ function merge(a: any, b: any): any {
 
 /** A real daemon in this process, on a free port, with its own temporary store and state. */
 export async function startTestDaemon(o: { config?: Record<string, unknown>; playbooksDir?: string; logLevel?: string } = {}): Promise<TestDaemon> {
-  const dir = mkdtempSync(join(tmpdir(), 'serein-test-'));
+  const dir = tempDir('serein-test-');
   const config = configSchema.parse(
     merge(
       {
@@ -91,6 +91,14 @@ export async function startTestDaemon(o: { config?: Record<string, unknown>; pla
       return { token: tok.body.token };
     },
     async stop() {
+      // The lab's nginx is shared: take down every site this daemon published, so no
+      // configuration is left pointing at files that are about to be removed.
+      if (daemon.engine.playbooks.has('vhost.delete')) {
+        for (const site of await daemon.store.tenants.listResources({ kind: 'vhost' })) {
+          const res = await api('POST', '/v1/jobs', { body: { playbook: 'vhost.delete', inputs: { domain: site.name } } });
+          if (res.status === 202) await waitJob(res.body.job.id);
+        }
+      }
       await daemon.stop();
       rmSync(dir, { recursive: true, force: true });
     },
