@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Services } from '../engine/action.js';
 import { SealBox } from '../secrets.js';
+import type { IssuedCertificate } from './issue.js';
 
 const PREFIX = 'sealed:';
 
@@ -33,4 +34,18 @@ export function sealKey(services: Services, pem: string): string {
 /** A stored private key back to PEM (values stored before sealing are returned as they are). */
 export function openKey(services: Services, stored: string): string {
   return stored.startsWith(PREFIX) ? box(services).open(stored.slice(PREFIX.length)) : stored;
+}
+
+/** What the store keeps of a freshly issued certificate, its key sealed. */
+export function issuedRecord(services: Services, issued: IssuedCertificate) {
+  return {
+    ca: issued.ca,
+    caDirectory: issued.caDirectory,
+    serial: issued.serial,
+    ariCertId: issued.ariCertId,
+    notBefore: issued.notBefore.toISOString(),
+    notAfter: issued.notAfter.toISOString(),
+    certPem: issued.fullChainPem,
+    keyPem: sealKey(services, issued.keyPem),
+  };
 }

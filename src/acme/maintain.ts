@@ -115,19 +115,21 @@ export class CertificateMaintenance {
 
   private async renewOne(cert: CertificateRecord, report: MaintenanceReport): Promise<void> {
     const store = this.services.store.certificates;
-    try {
-      const next = await renewCertificate(this.services, cert, { log: (m) => this.services.logger.info({ certificate: cert.id }, m) });
-      report.renewed.push({ id: cert.id, name: cert.name, newId: next.id });
-      await this.services.store.audit.append({
+    const audit = (result: string, detail: unknown) =>
+      this.services.store.audit.append({
         tokenId: null,
         tenantId: cert.tenantId,
         action: 'certificate.renew',
         subject: `certificate:${cert.name}`,
         inputs: { certificate: cert.id, domains: cert.domains },
         plan: undefined,
-        result: 'succeeded',
-        detail: { newCertificate: next.id, serial: next.serial, ca: next.ca, notAfter: next.notAfter },
+        result,
+        detail,
       });
+    try {
+      const next = await renewCertificate(this.services, cert, { log: (m) => this.services.logger.info({ certificate: cert.id }, m) });
+      report.renewed.push({ id: cert.id, name: cert.name, newId: next.id });
+      await audit('succeeded', { newCertificate: next.id, serial: next.serial, ca: next.ca, notAfter: next.notAfter });
     } catch (err) {
       const e = toOperationError(err);
       const now = this.clock();
@@ -142,16 +144,7 @@ export class CertificateMaintenance {
         message: `The certificate for ${cert.domains.join(', ')} (expires ${cert.notAfter}) could not be renewed (attempt ${failures}): ${e.userMessage.en} Next try at ${nextAttemptAt.toISOString()}.`,
         detail: { certificate: cert.id, webserver: cert.webserver, failures, nextAttemptAt: nextAttemptAt.toISOString(), notAfter: cert.notAfter, code: e.code, error: e.detail ?? e.message, fix: e.hint.en },
       });
-      await this.services.store.audit.append({
-        tokenId: null,
-        tenantId: cert.tenantId,
-        action: 'certificate.renew',
-        subject: `certificate:${cert.name}`,
-        inputs: { certificate: cert.id, domains: cert.domains },
-        plan: undefined,
-        result: 'failed',
-        detail: { code: e.code, error: e.detail ?? e.message, failures, nextAttemptAt: nextAttemptAt.toISOString() },
-      });
+      await audit('failed', { code: e.code, error: e.detail ?? e.message, failures, nextAttemptAt: nextAttemptAt.toISOString() });
     }
   }
 }

@@ -7,7 +7,7 @@ import { pickInWindow } from './ari.js';
 import { certificateContext } from './context.js';
 import { findVhost, installCertificate, noVhost, recordVhost } from './install.js';
 import { issueCertificate } from './issue.js';
-import { sealKey } from './keys.js';
+import { issuedRecord } from './keys.js';
 import { CloudflareSolver, HttpSolver, type ChallengeSolver } from './solvers.js';
 
 const DAY = 86_400_000;
@@ -94,14 +94,7 @@ export async function renewCertificate(services: Services, cert: CertificateReco
     domains: cert.domains,
     challenge: cert.challenge,
     keyType: cert.keyType,
-    ca: issued.ca,
-    caDirectory: issued.caDirectory,
-    serial: issued.serial,
-    ariCertId: issued.ariCertId,
-    notBefore: issued.notBefore.toISOString(),
-    notAfter: issued.notAfter.toISOString(),
-    certPem: issued.fullChainPem,
-    keyPem: sealKey(services, issued.keyPem),
+    ...issuedRecord(services, issued),
     replacesId: cert.id,
   });
   try {

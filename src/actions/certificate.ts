@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { certificateContext } from '../acme/context.js';
 import { findVhost, installCertificate, noVhost, recordVhost, restoreFiles, verifyServed } from '../acme/install.js';
 import { issueCertificate } from '../acme/issue.js';
-import { openKey, sealKey } from '../acme/keys.js';
+import { issuedRecord, openKey } from '../acme/keys.js';
 import { renewAfterFor, solverFor } from '../acme/renew.js';
 import { diagnose } from '../dns/diagnose.js';
 import { preflightError } from '../dns/report.js';
@@ -14,26 +14,13 @@ import { BACKUP_SUFFIX, type PreviousFile } from '../nginx/apply.js';
 import type { Target } from '../targets/target.js';
 import { certPaths, VHOST_KIND, type VhostData } from '../nginx/site.js';
 import type { CertificateRecord } from '../store/certificates.js';
+import { webserverConfig } from '../nginx/config.js';
 
 const challenge = z.enum(['http-01', 'dns-01']).default('http-01');
 const keyType = z.enum(['ecdsa-p256', 'rsa-2048', 'rsa-4096']).default('ecdsa-p256');
 /** A value still unknown at planning time (dry run) renders as ‹steps...›. */
 const isUnknown = (v: unknown) => typeof v === 'string' && v.startsWith('‹');
 
-function webserverConfig(ctx: ActionContext, name: string) {
-  const ws = ctx.services.config.webservers[name];
-  if (!ws) {
-    const known = Object.keys(ctx.services.config.webservers);
-    throw new OperationError(
-      'unknown_webserver',
-      { en: `The web server "${name}" is not configured.`, fr: `Le serveur web « ${name} » n'est pas configuré.` },
-      { en: `Use one of: ${known.join(', ') || '(none)'}.`, fr: `Utilisez l'un de : ${known.join(', ') || '(aucun)'}.` },
-      undefined,
-      400,
-    );
-  }
-  return ws;
-}
 
 /** The site the certificate is for; a client only sees their own. */
 async function siteFor(ctx: ActionContext, domains: string[]): Promise<VhostData> {
@@ -71,7 +58,7 @@ export const certificatePreflight = defineAction({
     const vhost = await siteFor(ctx, p.domains);
     const webserver = p.webserver ?? vhost.webserver;
     if (vhost.webserver !== webserver) throw noVhost(vhost.primary);
-    webserverConfig(ctx, webserver);
+    webserverConfig(ctx.services, webserver);
     const d = await diagnose(ctx.services, { domains: p.domains, challenge: p.challenge, webserver });
     for (const c of d.checks.filter((c) => c.status !== 'ok')) ctx.log(`${c.status}: ${c.message[ctx.language]}${c.fix ? ` → ${c.fix[ctx.language]}` : ''}`, { check: c.id, domain: c.domain });
     ctx.log(`preflight: ${d.checks.length} checks in ${d.tookMs} ms`);
@@ -123,14 +110,7 @@ export const certificateOrder = defineAction({
       domains: p.domains,
       challenge: p.challenge,
       keyType: p.keyType,
-      ca: issued.ca,
-      caDirectory: issued.caDirectory,
-      serial: issued.serial,
-      ariCertId: issued.ariCertId,
-      notBefore: issued.notBefore.toISOString(),
-      notAfter: issued.notAfter.toISOString(),
-      certPem: issued.fullChainPem,
-      keyPem: sealKey(ctx.services, issued.keyPem),
+      ...issuedRecord(ctx.services, issued),
       replacesId: previous?.id ?? null,
     });
     await ctx.checkpoint({ certificateId: rec.id });
@@ -169,7 +149,7 @@ export const certificateInstall = defineAction({
   name: 'certificate.install',
   params: installParams,
   async plan(ctx, p) {
-    const ws = webserverConfig(ctx, p.webserver);
+    const ws = webserverConfig(ctx.services, p.webserver);
     const known = !isUnknown(p.certificateId) ? await ctx.services.store.certificates.get(p.certificateId) : undefined;
     const name = known?.name ?? '‹site›';
     const paths = certPaths(ws, name);
@@ -210,7 +190,7 @@ export const certificateInstall = defineAction({
     const cp = checkpoint as InstallCheckpoint | undefined;
     if (!cp) return;
     if (cp.previous) {
-      const ws = webserverConfig(ctx, cp.webserver);
+      const ws = webserverConfig(ctx.services, cp.webserver);
       const target = ctx.services.target(ws.target);
       const files: PreviousFile[] = [];
       for (const f of cp.previous) files.push(f.secretSha256 ? { path: f.path, mode: f.mode, content: await findSecret(ctx, target, f.path, f.secretSha256) } : f);
@@ -233,7 +213,7 @@ export const certificateVerify = defineAction({
   },
   async run(ctx, p) {
     const cert = await certificate(ctx, p.certificateId);
-    const ws = webserverConfig(ctx, p.webserver);
+    const ws = webserverConfig(ctx.services, p.webserver);
     const vhost = await siteFor(ctx, [cert.name, ...cert.domains]);
     const names = [vhost.primary, ...vhost.aliases].filter((n) => cert.domains.includes(n) || cert.domains.some((d) => d.startsWith('*.') && n.endsWith(d.slice(1))));
     const served = await verifyServed(ws, names.length ? names : [vhost.primary], cert.serial);

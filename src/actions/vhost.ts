@@ -11,6 +11,7 @@ import { safeApplyNginx, type PreviousFile } from '../nginx/apply.js';
 import { PROBE_PATH, defaultRoot, newVhostData, renderVhost, vhostFilePath, VHOST_KIND, type VhostData } from '../nginx/site.js';
 import { unsafeNginxValue } from '../nginx/template.js';
 import type { Target } from '../targets/target.js';
+import { webserverConfig } from '../nginx/config.js';
 
 const createParams = z.object({
   webserver: z.string().min(1),
@@ -43,21 +44,6 @@ const nameTaken = (name: string, detail: string) =>
 const badPath = (field: string, value: string, why: { en: string; fr: string }, hint: { en: string; fr: string }) =>
   new OperationError('invalid_input', { en: `${field} "${value}" ${why.en}`, fr: `${field} « ${value} » ${why.fr}` }, hint, undefined, 400);
 
-/** The webserver config, or a clear error. */
-function webserver(ctx: ActionContext, name: string): WebserverConfig {
-  const ws = ctx.services.config.webservers[name];
-  if (!ws) {
-    const known = Object.keys(ctx.services.config.webservers);
-    throw new OperationError(
-      'unknown_webserver',
-      { en: `The web server "${name}" is not configured.`, fr: `Le serveur web « ${name} » n'est pas configuré.` },
-      { en: `Use one of: ${known.join(', ') || '(none)'}.`, fr: `Utilisez l'un de : ${known.join(', ') || '(aucun)'}.` },
-      undefined,
-      400,
-    );
-  }
-  return ws;
-}
 
 const inside = (path: string, dir: string) => path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 
@@ -90,7 +76,7 @@ interface Validated { ws: WebserverConfig; primary: string; aliases: string[]; r
  * other site, root inside the web root and free of symbolic links, no unmanaged file.
  */
 async function validate(ctx: ActionContext, p: CreateParams): Promise<Validated> {
-  const ws = webserver(ctx, p.webserver);
+  const ws = webserverConfig(ctx.services, p.webserver);
   const tenants = ctx.services.store.tenants;
   const primary = parseDomain(p.domain, false);
   const registered = getDomain(primary) === primary;
@@ -269,7 +255,7 @@ export const vhostApply = defineAction({
     }
     if (cp.previous) await restoreFiles(ctx, cp.webserver, cp.previous);
     if (cp.createdRoot) {
-      const target = ctx.services.target(webserver(ctx, cp.webserver).target);
+      const target = ctx.services.target(webserverConfig(ctx.services, cp.webserver).target);
       await target.remove(posix.join(cp.createdRoot, 'index.html'));
       await target.run(['rmdir', '--', cp.createdRoot], { timeoutMs: 15_000 }); // only if nothing else was put there
     }
@@ -278,7 +264,7 @@ export const vhostApply = defineAction({
 
 /** Puts files back through safeApplyNginx, unless they already are as they were (safeApplyNginx restored them itself). */
 async function restoreFiles(ctx: ActionContext, webserverName: string, previous: PreviousFile[]): Promise<void> {
-  const target = ctx.services.target(webserver(ctx, webserverName).target);
+  const target = ctx.services.target(webserverConfig(ctx.services, webserverName).target);
   let same = true;
   for (const f of previous) if (((await target.readFile(f.path))?.toString('utf8') ?? null) !== f.content) same = false;
   if (same) return;
@@ -315,7 +301,7 @@ export const vhostRemove = defineAction({
   params: removeParams,
   async plan(ctx, p) {
     const { data } = await ownVhost(ctx, p.domain);
-    const ws = webserver(ctx, data.webserver);
+    const ws = webserverConfig(ctx.services, data.webserver);
     const before = (await ctx.services.target(ws.target).readFile(data.file))?.toString('utf8');
     return [
       { kind: 'file', target: ws.target, summary: `remove ${data.file}`, diff: unifiedDiff(data.file, before, undefined) },
@@ -327,7 +313,7 @@ export const vhostRemove = defineAction({
   async run(ctx, p) {
     const record = await ownVhost(ctx, p.domain);
     const { data } = record;
-    const ws = webserver(ctx, data.webserver);
+    const ws = webserverConfig(ctx.services, data.webserver);
     const target = ctx.services.target(ws.target);
     const cp: RemoveCheckpoint = { webserver: data.webserver, record };
     await ctx.checkpoint(cp);
