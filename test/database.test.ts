@@ -5,13 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientError, inlineParams, mariadbOptionValue, pgpassLine } from '../src/db/client.js';
 import { checkIdentifier, quoteIdent, sqlLiteral, tenantDatabaseName } from '../src/db/identifiers.js';
 import { creationChanges, generatePassword, PASSWORD_ALPHABET, removalStatements } from '../src/db/provision.js';
-import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
+import { bareActionContext, startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { dbExists, dropByPrefix, mariaRoot, pgRoot, psqlBinary, useAsTenant } from './helpers/db-lab.js';
 import { uniq } from './helpers/vhost-lab.js';
 import { useLab, type LabInfo } from './lab/client.js';
 import { databaseCreate } from '../src/actions/database.js';
 import type { ActionContext } from '../src/engine/action.js';
-import { SecretMasker } from '../src/secrets.js';
 
 const BAD_NAMES = ['a;drop database x', '`x`', "x'--", '../etc', 'X', '1abc', 'a b', 'é', 'a'.repeat(16), ''];
 
@@ -271,16 +270,7 @@ describe('databases on the lab MariaDB and PostgreSQL', () => {
       await c.query(`CREATE ROLE "${database}" LOGIN`);
       await c.query(`CREATE DATABASE "${database}" OWNER "${database}"`);
     });
-    const ctx = {
-      jobId: 'crash',
-      tenantId: tenantA,
-      language: 'en',
-      services: d.daemon.engine.services,
-      secrets: new SecretMasker(),
-      signal: new AbortController().signal,
-      log: () => undefined,
-      checkpoint: async () => undefined,
-    } satisfies ActionContext;
+    const ctx = bareActionContext(d.daemon.engine.services, tenantA);
     const checkpoint = {
       server: 'pg',
       spec: { engine: 'postgres', database, user: database, hosts: [] },

@@ -10,13 +10,12 @@ import { acceptingWorkers } from '../src/nginx/commands.js';
 import { nginxRejected } from '../src/nginx/messages.js';
 import { renderVhostWithTls } from '../src/nginx/site.js';
 import { renderTemplate, TemplateError } from '../src/nginx/template.js';
-import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
+import { bareActionContext, startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { eventually, getWithHost, labNginxTest, labWebserver, playbooksCopy, uniq } from './helpers/vhost-lab.js';
 import { startPrivateNginx, type NginxInfo } from './helpers/vhost-nginx.js';
 import { useLab, type LabInfo } from './lab/client.js';
 import { vhostApply } from '../src/actions/vhost.js';
 import type { ActionContext } from '../src/engine/action.js';
-import { SecretMasker } from '../src/secrets.js';
 
 // A template whose output nginx refuses (an unknown directive), and one serein itself cannot render.
 const BROKEN_NGINX = 'server {\n    listen 127.0.0.1:{{ httpPort }};\n    server_name {{ names }};\n    serein_bogus_directive on;\n}\n';
@@ -370,16 +369,7 @@ describe('vhosts on the lab nginx', () => {
     const name = `crash.${domA}`;
     expect((await d.runJob('vhost.create', { webserver: 'web', domain: name, aliases: [] }, { token: A.token })).status).toBe('succeeded');
     expect(await answers('127.0.0.1', name, `${name} is ready`)).toBe(true);
-    const ctx = {
-      jobId: 'crash',
-      tenantId: tenantA,
-      language: 'en',
-      services: d.daemon.engine.services,
-      secrets: new SecretMasker(),
-      signal: new AbortController().signal,
-      log: () => undefined,
-      checkpoint: async () => undefined,
-    } satisfies ActionContext;
+    const ctx = bareActionContext(d.daemon.engine.services, tenantA);
     // The checkpoint a daemon killed after the reload (before the job finished) would have left.
     const checkpoint = { webserver: 'web', primary: name, createdRoot: join(dir, 'www', name), previous: [{ path: confPath(name), content: null }], record: { before: null } };
     await vhostApply.compensate!(ctx, { webserver: 'web', domain: name }, checkpoint);

@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
+import type { ActionContext, Services } from '../../src/engine/action.js';
+import { SecretMasker } from '../../src/secrets.js';
 import type { Store } from '../../src/store/store.js';
 import { tempDir } from './tmp.js';
 
@@ -102,5 +104,19 @@ export async function startTestDaemon(o: { config?: Record<string, unknown>; pla
       await daemon.stop();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** An action context outside any job, for calling an action's compensate() as a restarted daemon would. */
+export function bareActionContext(services: Services, tenantId: string | null): ActionContext {
+  return {
+    jobId: 'recovery',
+    tenantId,
+    language: 'en',
+    services,
+    secrets: new SecretMasker(),
+    signal: new AbortController().signal,
+    log: () => undefined,
+    checkpoint: async () => undefined,
   };
 }
