@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 import { z } from 'zod';
 
 const name = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'a lower-case name: letters, digits and dashes, starting with a letter');
@@ -105,7 +106,7 @@ export const configSchema = z
         z.object({ driver: z.literal('postgres'), url: z.string().min(1) }).strict(),
       ])
       .default({ driver: 'sqlite', path: 'var/serein.db' }),
-    stateDir: z.string().default('var').describe('admin token file, account keys'),
+    stateDir: z.string().default('var').describe('the seal key and ACME account keys (0600)'),
     log: z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
       .strict()
@@ -156,7 +157,17 @@ export const configSchema = z
       .default({ resolvers: [], authoritative: [], timeoutMs: 2500, propagationTimeoutSeconds: 180, extraSuffixes: [] }),
     renewal: z
       .object({
-        schedule: z.string().default('17 */6 * * *'),
+        schedule: z
+          .string()
+          .default('17 */6 * * *')
+          .refine((p) => {
+            try {
+              new Cron(p, { paused: true }).stop();
+              return true;
+            } catch {
+              return false;
+            }
+          }, 'a cron pattern such as "17 */6 * * *" (minute hour day month weekday)'),
         enabled: z.boolean().default(true),
         jitterMinutes: z.number().int().min(0).max(1440).default(60).describe('random delay added to computed renewal times'),
         retryMinutes: z
