@@ -47,18 +47,20 @@ const badPath = (field: string, value: string, why: { en: string; fr: string }, 
 
 const inside = (path: string, dir: string) => path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 
-/** Resolves symbolic links on the target, in one run; `-m` accepts paths that do not exist yet. */
-async function realPaths(target: Target, paths: string[]): Promise<string[]> {
-  const r = await target.run(['realpath', '-m', '--', ...paths], { timeoutMs: 15_000 });
-  const lines = r.stdout.split('\n').filter(Boolean);
-  if (r.code !== 0 || lines.length !== paths.length) throw new Error(`realpath ${paths.join(' ')}: ${r.stderr.trim() || r.stdout.trim()}`);
-  return lines;
-}
+/**
+ * Prints the first component of "$1""$2" below "$1" that is a symbolic link (nothing when none
+ * is), stopping at the first one missing. Shell builtins only: `realpath -m` is GNU, and a
+ * container (busybox, alpine) often has nothing else.
+ */
+const FIRST_SYMLINK_SCRIPT = 'set -f; cur=$1; IFS=/; for c in $2; do [ -n "$c" ] || continue; cur=$cur/$c; if [ -L "$cur" ]; then printf "%s\\n" "$cur"; exit 0; fi; [ -e "$cur" ] || exit 0; done';
 
 /** A folder serein will create or remove must not be, or pass through, a symbolic link below the web root. */
 async function checkNoSymlink(target: Target, ws: WebserverConfig, path: string): Promise<void> {
-  const [real, realBase] = await realPaths(target, [path, ws.webRoot]);
-  if (real !== realBase + path.slice(ws.webRoot.replace(/\/+$/, '').length)) {
+  const base = ws.webRoot.replace(/\/+$/, '');
+  if (!inside(path, base)) throw new Error(`${path} is not inside the web root ${ws.webRoot}`);
+  const r = await target.run(['sh', '-c', FIRST_SYMLINK_SCRIPT, 'sh', base, path.slice(base.length)], { timeoutMs: 15_000 });
+  if (r.code !== 0) throw new Error(`looking for symbolic links in ${path}: ${r.stderr.trim() || r.stdout.trim() || `exit code ${r.code}`}`);
+  if (r.stdout.trim()) {
     throw badPath(
       'The folder',
       path,

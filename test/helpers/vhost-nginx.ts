@@ -10,7 +10,7 @@ import { getWithHost } from './vhost-lab.js';
 export type NginxInfo = NonNullable<LabInfo['nginx']>;
 
 /** A port free on both 127.0.0.1 and ::1 (the lab's helper lives in the coordinator process). */
-async function freeDualPort(): Promise<number> {
+export async function freeDualPort(): Promise<number> {
   const tryListen = (host: string, port: number) =>
     new Promise<number | null>((resolve) => {
       const srv = net.createServer();
