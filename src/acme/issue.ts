@@ -1,5 +1,4 @@
 import { X509Certificate } from 'node:crypto';
-import acme from 'acme-client';
 import type { Config } from '../config/schema.js';
 import type { CertificateStore } from '../store/certificates.js';
 import type { AcmeAccounts, ReadyCa } from './account.js';
@@ -69,6 +68,7 @@ function pemToDer(pem: Buffer | string): Buffer {
 async function keyAndCsr(domains: string[], keyType: KeyType): Promise<{ keyPem: string; csrDer: Buffer }> {
   const keyPem = await newKey(keyType);
   const cn = domains.find((d) => d.length <= 64);
+  const { default: acme } = await import('acme-client'); // loaded on first order: it is large
   const [, csr] = await acme.crypto.createCsr({ altNames: [...domains], ...(cn ? { commonName: cn } : {}) }, keyPem);
   return { keyPem, csrDer: pemToDer(csr) };
 }

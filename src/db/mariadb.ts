@@ -1,4 +1,3 @@
-import mysql from 'mysql2/promise';
 import type { DatabaseServerConfig } from '../config/schema.js';
 import type { Target } from '../targets/target.js';
 import { inlineParams, MARIADB_SCRIPT, mariadbOptionValue, runClientStatement } from './client.js';
@@ -12,6 +11,7 @@ const text = (v: unknown): string => (v === null || v === undefined ? '' : Buffe
  */
 export async function mariadbDriverSession(cfg: DatabaseServerConfig, password: string | undefined): Promise<SqlSession> {
   const socket = cfg.host.startsWith('/');
+  const { default: mysql } = await import('mysql2/promise'); // loaded on first use
   const conn = await mysql.createConnection({
     ...(socket ? { socketPath: cfg.host } : { host: cfg.host, port: cfg.port ?? 3306 }),
     user: cfg.user,

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import type { DatabaseServerConfig } from '../config/schema.js';
 import type { Target } from '../targets/target.js';
 import { inlineParams, pgpassLine, PSQL_SCRIPT, runClientStatement } from './client.js';
@@ -14,6 +13,7 @@ export function numberedPlaceholders(sql: string): string {
 
 /** A PostgreSQL admin session over node-postgres; parameters are bound by the protocol. */
 export async function postgresDriverSession(cfg: DatabaseServerConfig, password: string | undefined): Promise<SqlSession> {
+  const { default: pg } = await import('pg'); // loaded on first use
   const client = new pg.Client({
     host: cfg.host,
     port: cfg.port ?? 5432,

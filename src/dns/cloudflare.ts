@@ -1,4 +1,4 @@
-import Cloudflare from 'cloudflare';
+import type Cloudflare from 'cloudflare';
 
 /** A DNS record as serein needs it, whatever the provider returns around it. */
 export interface DnsRecord {
@@ -25,9 +25,14 @@ export function parseCaaContent(content: string): { flags: number; tag: string; 
   return { flags: Number(m[1]), tag: m[2].toLowerCase(), value: m[3] };
 }
 
+/** The SDK's APIError, recognised by shape: the SDK itself is only loaded on first use. */
+function isApiError(err: unknown): err is Error & { status?: number; errors?: unknown[] } {
+  return err instanceof Error && 'status' in err && 'errors' in err;
+}
+
 /** A short reason from an SDK error, without headers or tokens. */
 export function cloudflareReason(err: unknown): string {
-  if (err instanceof Cloudflare.APIError) {
+  if (isApiError(err)) {
     const first = err.errors?.[0] as { code?: number; message?: string } | undefined;
     return `HTTP ${err.status ?? '?'}${first ? `: ${first.code ?? ''} ${first.message ?? ''}`.trimEnd() : ''}`;
   }
@@ -39,11 +44,16 @@ export function cloudflareReason(err: unknown): string {
  * changes dns-01 and dns.fix need. `baseUrl` points it at any server speaking the v4 API.
  */
 export class CloudflareDns {
-  private readonly client: Cloudflare;
+  private sdk?: Promise<Cloudflare>;
   private readonly zones = new Map<string, Promise<Zone | null>>();
 
-  constructor(opts: { apiToken: string; baseUrl?: string }) {
-    this.client = new Cloudflare({ apiToken: opts.apiToken, ...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}), maxRetries: 2, timeout: 15_000 });
+  constructor(private readonly opts: { apiToken: string; baseUrl?: string }) {}
+
+  /** The SDK is loaded on first use: it is large, and most daemons never call Cloudflare. */
+  private client(): Promise<Cloudflare> {
+    return (this.sdk ??= import('cloudflare').then(
+      ({ default: Sdk }) => new Sdk({ apiToken: this.opts.apiToken, ...(this.opts.baseUrl ? { baseURL: this.opts.baseUrl } : {}), maxRetries: 2, timeout: 15_000 }),
+    ));
   }
 
   /** The closest zone holding `name` in this account, or null when the token sees none. */
@@ -54,7 +64,7 @@ export class CloudflareDns {
       let found = this.zones.get(candidate);
       if (!found) {
         found = (async () => {
-          for await (const z of this.client.zones.list({ name: candidate })) {
+          for await (const z of (await this.client()).zones.list({ name: candidate })) {
             if (z.name.toLowerCase() === candidate) return { id: z.id, name: z.name.toLowerCase() };
           }
           return null;
@@ -74,7 +84,7 @@ export class CloudflareDns {
     const query: Record<string, unknown> = { zone_id: zoneId, per_page: 100 };
     if (f.type) query.type = f.type;
     if (f.name) query.name = { exact: f.name };
-    for await (const r of this.client.dns.records.list(query as unknown as Cloudflare.DNS.RecordListParams)) {
+    for await (const r of (await this.client()).dns.records.list(query as unknown as Cloudflare.DNS.RecordListParams)) {
       out.push(toRecord(r as unknown as Record<string, unknown>));
     }
     return out;
@@ -85,7 +95,7 @@ export class CloudflareDns {
     if (r.type === 'CAA') body.data = parseCaaContent(r.content);
     else body.content = r.content;
     if (r.type === 'A' || r.type === 'AAAA') body.proxied = false;
-    const created = await this.client.dns.records.create(body as unknown as Cloudflare.DNS.RecordCreateParams);
+    const created = await (await this.client()).dns.records.create(body as unknown as Cloudflare.DNS.RecordCreateParams);
     return toRecord(created as unknown as Record<string, unknown>);
   }
 
@@ -95,16 +105,16 @@ export class CloudflareDns {
     if (r.type === 'CAA') body.data = parseCaaContent(r.content);
     else body.content = r.content;
     if (r.proxied !== undefined) body.proxied = r.proxied;
-    const updated = await this.client.dns.records.update(id, body as unknown as Cloudflare.DNS.RecordUpdateParams);
+    const updated = await (await this.client()).dns.records.update(id, body as unknown as Cloudflare.DNS.RecordUpdateParams);
     return toRecord(updated as unknown as Record<string, unknown>);
   }
 
   /** Deletes a record; one already gone is not an error. */
   async delete(zoneId: string, id: string): Promise<void> {
     try {
-      await this.client.dns.records.delete(id, { zone_id: zoneId });
+      await (await this.client()).dns.records.delete(id, { zone_id: zoneId });
     } catch (err) {
-      if (err instanceof Cloudflare.APIError && err.status === 404) return;
+      if (isApiError(err) && err.status === 404) return;
       throw err;
     }
   }

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
 import type { Config } from '../config/schema.js';
 import { migrations } from './migrations.js';
@@ -23,6 +22,7 @@ export async function openDatabase(store: Config['store']): Promise<{ db: Kysely
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     dialect = 'sqlite';
   } else {
+    const { default: pg } = await import('pg'); // only daemons sharing PostgreSQL load it
     const pool = new pg.Pool({ connectionString: store.url, max: 10 });
     // An idle connection cut by a server restart must not crash the daemon: the pool reconnects on next use.
     pool.on('error', () => {});

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { Writable, type Duplex } from 'node:stream';
-import Docker from 'dockerode';
+import { createRequire } from 'node:module';
+import type Docker from 'dockerode';
 import type { TargetConfig } from '../config/schema.js';
 import {
   KILL_GRACE_MS,
@@ -147,7 +148,9 @@ export class DockerTarget implements Target {
   }
 
   private api(): Docker {
-    return (this.docker ??= new Docker({ socketPath: this.config.socketPath }));
+    // dockerode is loaded on first use, so daemons without container targets start faster.
+    const Dockerode = createRequire(import.meta.url)('dockerode') as typeof Docker;
+    return (this.docker ??= new Dockerode({ socketPath: this.config.socketPath }));
   }
 
   private container(): Docker.Container {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { NodeSSH } from 'node-ssh';
+import { createRequire } from 'node:module';
+import type { NodeSSH } from 'node-ssh';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import type { TargetConfig } from '../config/schema.js';
 import {
@@ -202,7 +203,9 @@ export class SshTarget implements Target {
       );
     }
     let seen: { fingerprint: string; type: string } | undefined;
-    const ssh = new NodeSSH();
+    // node-ssh is loaded on first use, so daemons without SSH targets start faster.
+    const { NodeSSH: Ssh } = createRequire(import.meta.url)('node-ssh') as typeof import('node-ssh');
+    const ssh = new Ssh();
     try {
       await ssh.connect({
         host,
