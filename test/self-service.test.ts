@@ -160,7 +160,7 @@ describe('the self-service page', () => {
     // Data is text, never markup.
     expect(await page.locator('#outcome b, #outcome img').count()).toBe(0);
     // Progress was followed live: every step was reported done.
-    expect(await page.locator('#progress-steps li').allTextContents()).toEqual(expect.arrayContaining(['write — done', 'echo — done', 'check — done']));
+    expect(await page.locator('#progress-steps li').allTextContents()).toEqual(expect.arrayContaining(['Write the file — done', 'echo — done', 'check — done']));
     await expect.poll(() => page.locator('#jobs li.job').count()).toBeGreaterThanOrEqual(2);
     expect(await page.locator('#jobs li.job').first().textContent()).toMatch(/Write a greeting\s*done/);
     expect(await page.locator('#jobs').textContent()).toContain('check only');

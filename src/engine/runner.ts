@@ -106,7 +106,7 @@ export class JobRunner {
           continue;
         }
         await this.jobs.startStep(job.id, fs.idx, fs.step.id, fs.step.action);
-        await this.event(job.id, 'step', `${fs.phase}: ${fs.step.id} started`, { step: fs.step.id, phase: fs.phase, status: 'running' });
+        await this.event(job.id, 'step', `${fs.phase}: ${fs.step.id} started`, { step: fs.step.id, title: fs.step.title, phase: fs.phase, status: 'running' });
         done.push(fs);
         const action = this.action(fs.step.action);
         const params = this.params(action, fs.step.with, this.scope(job, outputs), false, `${fs.phase}.${fs.step.id}`);
@@ -119,7 +119,7 @@ export class JobRunner {
         const out = (await action.run(ctx, params)) ?? {};
         outputs[fs.step.id] = out;
         await this.jobs.endStep(job.id, fs.idx, 'done', { output: masker.maskData(out) });
-        await this.event(job.id, 'step', `${fs.phase}: ${fs.step.id} done`, { step: fs.step.id, phase: fs.phase, status: 'done' });
+        await this.event(job.id, 'step', `${fs.phase}: ${fs.step.id} done`, { step: fs.step.id, title: fs.step.title, phase: fs.phase, status: 'done' });
       }
       if (job.dryRun) {
         await this.jobs.setPlan(job.id, plan);
@@ -212,13 +212,13 @@ export class JobRunner {
           await action.compensate(ctx, params, checkpointOf(fs.idx));
         }
         await this.jobs.setStepStatus(job.id, fs.idx, 'compensated');
-        await this.event(job.id, 'step', `${fs.step.id} undone`, { step: fs.step.id, status: 'compensated' });
+        await this.event(job.id, 'step', `${fs.step.id} undone`, { step: fs.step.id, title: fs.step.title, status: 'compensated' });
       } catch (thrown) {
         clean = false;
         const e = toOperationError(thrown);
         const detail = masker.mask(e.detail ?? e.message);
         await this.jobs.setStepStatus(job.id, fs.idx, 'compensation-failed', detail);
-        await this.event(job.id, 'error', `undoing ${fs.step.id} failed: ${detail}`, { step: fs.step.id, status: 'compensation-failed' });
+        await this.event(job.id, 'error', `undoing ${fs.step.id} failed: ${detail}`, { step: fs.step.id, title: fs.step.title, status: 'compensation-failed' });
       }
     }
     return clean;

@@ -624,7 +624,7 @@ async function follow(id, stepsList) {
         stepsList.append(li);
       }
       li.className = `step st-${s.status}`;
-      li.replaceChildren(h('span', { class: 'mono', text: s.step }), ` — ${t(`step_${s.status}`)}`);
+      li.replaceChildren(s.title?.[state.lang] ? h('span', { text: s.title[state.lang] }) : h('span', { class: 'mono', text: s.step }), ` — ${t(`step_${s.status}`)}`);
     }
   };
   try {
