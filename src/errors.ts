@@ -39,7 +39,17 @@ export function toOperationError(err: unknown): OperationError {
   if (err instanceof OperationError) return err;
   const anyErr = err as { message?: string; hint?: string; code?: string } | undefined;
   if (err instanceof Error && typeof anyErr?.hint === 'string') {
-    return new OperationError(anyErr.code ?? 'failed', both(err.message), both(anyErr.hint), err.message);
+    // A target's error (unreachable server, refused host key...) is for the admin: the
+    // client reads what it means for them, the admin reads the detail and its fix.
+    return new OperationError(
+      anyErr.code ?? 'failed',
+      { en: 'We could not reach or change the server.', fr: "Nous n'avons pas pu joindre ou modifier le serveur." },
+      {
+        en: 'Nothing was left half-done. Your provider has been given the details; try again later.',
+        fr: "Rien n'a été laissé à moitié fait. Votre hébergeur a reçu les détails ; réessayez plus tard.",
+      },
+      `${err.message} (fix: ${anyErr.hint})`,
+    );
   }
   return new OperationError(
     'internal',

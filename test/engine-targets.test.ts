@@ -53,7 +53,9 @@ describe('the same playbook on every kind of target', () => {
   it('refuses an SSH server whose host key is not the pinned one, and runs nothing', async () => {
     const job = await d.runJob('sample.write', { server: 'impostor', dir, name: 'never', message: 'x' });
     expect(job.status).toBe('failed');
-    expect(job.error.detail ?? job.error.message).toMatch(/host key/i);
+    expect(job.error.message).toBe('We could not reach or change the server.');
+    expect(job.error.detail).toMatch(/host key/i);
+    expect(job.error.detail).toContain('ssh-keyscan');
     expect(() => readFileSync(join(dir, 'never.txt'))).toThrow();
   });
 });
