@@ -5,6 +5,7 @@ import type { RunResult } from '../../src/targets/target.js';
 import type { LabInfo } from '../lab/client.js';
 import { getWithHost, labNginxArgv } from './vhost-lab.js';
 import { freeDualPort, type NginxInfo } from './vhost-nginx.js';
+import { nginxConfText } from '../lab/lab.js';
 
 /** An nginx running inside the lab's container, with the facts labWebserver() takes (paths are inside the container). */
 export interface ContainerNginx extends NginxInfo {
@@ -68,32 +69,7 @@ export async function startContainerNginx(podman: NonNullable<LabInfo['podman']>
       'mkdir',
     );
     await target.writeFile(posix.join(webRoot, 'index.html'), defaultBody);
-    await target.writeFile(
-      confPath,
-      `user root;
-worker_processes 1;
-pid ${pidFile};
-error_log ${errorLog} notice;
-events { worker_connections 128; }
-http {
-  default_type application/octet-stream;
-  access_log ${prefix}/logs/access.log;
-  client_body_temp_path ${prefix}/tmp/client_body;
-  proxy_temp_path ${prefix}/tmp/proxy;
-  fastcgi_temp_path ${prefix}/tmp/fastcgi;
-  uwsgi_temp_path ${prefix}/tmp/uwsgi;
-  scgi_temp_path ${prefix}/tmp/scgi;
-  server_names_hash_bucket_size 128;
-  server {
-    listen 127.0.0.1:${port} default_server;
-    listen [::1]:${port} default_server;
-    server_name _;
-    root ${webRoot};
-  }
-  include ${vhostDir}/*.conf;
-}
-`,
-    );
+    await target.writeFile(confPath, nginxConfText({ prefix, pidFile, port, webRoot, vhostDir, errorLog }));
     check(await target.run([...argv, '-t'], { timeoutMs: 30_000 }), 'nginx -t');
 
     running = target.run([...argv, '-e', 'stderr', '-g', 'daemon off;'], { timeoutMs: NGINX_RUN_LIMIT_MS });

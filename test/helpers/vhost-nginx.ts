@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LabInfo } from '../lab/client.js';
 import { getWithHost } from './vhost-lab.js';
+import { nginxConfText } from '../lab/lab.js';
 
 /** The nginx facts the vhost tests use, from the lab or from a private instance. */
 export type NginxInfo = NonNullable<LabInfo['nginx']>;
@@ -42,32 +43,7 @@ export async function startPrivateNginx(binary: string): Promise<NginxInfo & { s
   const tlsPort = await freeDualPort();
   const confPath = join(prefix, 'nginx.conf');
   const pidFile = join(prefix, 'nginx.pid');
-  writeFileSync(
-    confPath,
-    `user root;
-worker_processes 1;
-pid ${pidFile};
-error_log ${prefix}/logs/error.log notice;
-events { worker_connections 128; }
-http {
-  default_type application/octet-stream;
-  access_log ${prefix}/logs/access.log;
-  client_body_temp_path ${prefix}/tmp/client_body;
-  proxy_temp_path ${prefix}/tmp/proxy;
-  fastcgi_temp_path ${prefix}/tmp/fastcgi;
-  uwsgi_temp_path ${prefix}/tmp/uwsgi;
-  scgi_temp_path ${prefix}/tmp/scgi;
-  server_names_hash_bucket_size 128;
-  server {
-    listen 127.0.0.1:${port} default_server;
-    listen [::1]:${port} default_server;
-    server_name _;
-    root ${webRoot};
-  }
-  include ${vhostDir}/*.conf;
-}
-`,
-  );
+  writeFileSync(confPath, nginxConfText({ prefix, pidFile, port, webRoot, vhostDir }));
   const child: ChildProcess = spawn(binary, ['-p', `${prefix}/`, '-c', confPath, '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));

@@ -696,40 +696,7 @@ class LabImpl implements Lab {
     const confPath = path.join(prefix, 'nginx.conf');
     const pidFile = path.join(prefix, 'nginx.pid');
     await fsp.writeFile(path.join(webRoot, 'index.html'), 'serein lab nginx\n');
-    await fsp.writeFile(
-      confPath,
-      `# serein test lab
-user root;
-worker_processes 1;
-master_process on;
-pid ${pidFile};
-error_log ${prefix}/logs/error.log notice;
-events { worker_connections 512; }
-http {
-  default_type application/octet-stream;
-  types { text/html html; text/plain txt; application/json json; }
-  access_log ${prefix}/logs/access.log;
-  client_body_temp_path ${prefix}/tmp/client_body;
-  proxy_temp_path ${prefix}/tmp/proxy;
-  fastcgi_temp_path ${prefix}/tmp/fastcgi;
-  uwsgi_temp_path ${prefix}/tmp/uwsgi;
-  scgi_temp_path ${prefix}/tmp/scgi;
-  server_names_hash_bucket_size 128;
-  server {
-    listen 127.0.0.1:${port} default_server;
-    listen [::1]:${port} default_server;
-    server_name _;
-    root ${webRoot};
-    index index.html;
-    location /.well-known/acme-challenge/ {
-      default_type text/plain;
-      try_files $uri =404;
-    }
-  }
-  include ${vhostDir}/*.conf;
-}
-`,
-    );
+    await fsp.writeFile(confPath, nginxConfText({ prefix, pidFile, port, webRoot, vhostDir }));
     const proc = this.spawnProc('nginx', bin, ['-p', `${prefix}/`, '-c', confPath, '-e', 'stderr', '-g', 'daemon off;']);
     const errorLog = path.join(prefix, 'logs', 'error.log');
     await this.waitUntil(
@@ -1186,4 +1153,44 @@ runroot = "${base}/run"
     for (const p of this.procs) p.killSync(p.name === 'postgres' ? 'SIGQUIT' : 'SIGKILL');
     spawnSync('bash', ['-c', CLEANUP_SCRIPT, 'serein-lab-cleanup', this.dir], { stdio: 'ignore', timeout: 60_000 });
   }
+}
+
+/**
+ * The lab's nginx.conf: a default server answering 200 on 127.0.0.1 and ::1, the ACME
+ * challenge folder, every path inside `prefix`, and `vhostDir/*.conf` included. Shared
+ * with the tests that run a private nginx or one inside a container.
+ */
+export function nginxConfText(o: { prefix: string; pidFile: string; port: number; webRoot: string; vhostDir: string; errorLog?: string }): string {
+  const { prefix, pidFile, port, webRoot, vhostDir } = o;
+  return `# serein test lab
+user root;
+worker_processes 1;
+master_process on;
+pid ${pidFile};
+error_log ${o.errorLog ?? `${prefix}/logs/error.log`} notice;
+events { worker_connections 512; }
+http {
+  default_type application/octet-stream;
+  types { text/html html; text/plain txt; application/json json; }
+  access_log ${prefix}/logs/access.log;
+  client_body_temp_path ${prefix}/tmp/client_body;
+  proxy_temp_path ${prefix}/tmp/proxy;
+  fastcgi_temp_path ${prefix}/tmp/fastcgi;
+  uwsgi_temp_path ${prefix}/tmp/uwsgi;
+  scgi_temp_path ${prefix}/tmp/scgi;
+  server_names_hash_bucket_size 128;
+  server {
+    listen 127.0.0.1:${port} default_server;
+    listen [::1]:${port} default_server;
+    server_name _;
+    root ${webRoot};
+    index index.html;
+    location /.well-known/acme-challenge/ {
+      default_type text/plain;
+      try_files $uri =404;
+    }
+  }
+  include ${vhostDir}/*.conf;
+}
+`;
 }
