@@ -15,6 +15,12 @@ const program = new Command('serein')
   .addOption(new Option('-c, --config <file>', 'configuration file').default(defaultConfigFile, 'config.example.yaml'));
 for (const register of commands) register(program);
 
+// `serein jobs | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
