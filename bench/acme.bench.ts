@@ -77,8 +77,35 @@ export default async function bench() {
     figures[`certificate.issue jobs, batch of ${BATCH} (s per certificate)`] = jobBatch / BATCH;
     await d.stop();
 
-    // 3. The reference clients, when installed.
-    for (const bin of ['certbot', 'lego']) figures[`${bin} (s per certificate)`] = which(bin) ? 'installed: run it by hand against the lab' : 'not installed';
+    // 3. The reference clients, when installed, on the same Pebble through the same nginx
+    // (webroot mode: they put the token where nginx serves it, as serein does).
+    const webroot = lab.nginx!.webRoot;
+    const reference: Record<string, (domain: string, home: string) => { argv: string[]; env: Record<string, string> }> = {
+      certbot: (domain, home) => ({
+        argv: ['certonly', '--non-interactive', '--agree-tos', '-m', 'bench@serein.test', '--server', lab.pebble!.directoryUrl, '--webroot', '-w', webroot, '-d', domain, '--config-dir', home, '--work-dir', home, '--logs-dir', home],
+        env: { REQUESTS_CA_BUNDLE: lab.pebble!.caCertPath },
+      }),
+      lego: (domain, home) => ({
+        argv: ['--accept-tos', '--email', 'bench@serein.test', '--server', lab.pebble!.directoryUrl, '--domains', domain, '--http', '--http.webroot', webroot, '--path', home, 'run'],
+        env: { LEGO_CA_CERTIFICATES: lab.pebble!.caCertPath },
+      }),
+    };
+    for (const [bin, command] of Object.entries(reference)) {
+      if (!which(bin)) {
+        figures[`${bin} (s per certificate)`] = 'not installed (apt-get install certbot lego to compare)';
+        continue;
+      }
+      const times: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const home = mkdtempSync(join(dir, `${bin}-`));
+        const { argv, env } = command(name(), home);
+        const t0 = performance.now();
+        const r = spawnSync(bin, argv, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
+        if (r.status !== 0) throw new Error(`${bin} failed: ${(r.stderr || r.stdout).slice(-800)}`);
+        times.push((performance.now() - t0) / 1000);
+      }
+      figures[`${bin} (s per certificate, median of 3)`] = median(times);
+    }
     return figures;
   } finally {
     rmSync(dir, { recursive: true, force: true });
