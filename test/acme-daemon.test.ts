@@ -63,10 +63,12 @@ describe('certificate.issue through the daemon', () => {
   it('issues, installs, serves (TLS handshake), and records the certificate', async () => {
     const vhost = await d.runJob('vhost.create', { webserver: 'lab', domain: site }, { token: client.token });
     expect(vhost.status, JSON.stringify(vhost.error)).toBe('succeeded');
-    // A dry run diagnoses for real and shows the plan, without asking the CA.
+    // A dry run diagnoses for real and shows the plan, without asking the CA, in the client's language (French).
     const dry = await d.runJob('certificate.issue', { domains: [site] }, { token: client.token, dryRun: true });
     expect(dry.status, JSON.stringify(dry.error)).toBe('succeeded');
-    expect(dry.plan.map((p: any) => p.summary).join('\n')).toMatch(/order a ecdsa-p256 certificate[\s\S]*privkey\.pem \(mode 0600\)[\s\S]*TLS handshake/);
+    expect(dry.plan.map((p: any) => p.summary).join('\n')).toMatch(/commander un certificat ecdsa-p256[\s\S]*privkey\.pem \(mode 0600\)[\s\S]*connexion sécurisée \(TLS\)/);
+    const asAdmin = await d.api('GET', `/v1/jobs/${dry.id}`);
+    expect(asAdmin.body.job.plan.map((p: any) => p.summary).join('\n')).toMatch(/order a ecdsa-p256 certificate[\s\S]*privkey\.pem \(mode 0600\)[\s\S]*TLS handshake/);
     expect(await d.store.certificates.list({ name: site, status: undefined })).toEqual([]);
     const started = Date.now();
     const job = await d.runJob('certificate.issue', { domains: [site] }, { token: client.token });

@@ -204,8 +204,8 @@ describe('databases on the lab MariaDB and PostgreSQL', () => {
   }
 
   for (const [server, engine, step] of [
-    ['marialimited', 'mariadb', /grant/],
-    ['pglimited', 'postgres', /create database/],
+    ['marialimited', 'mariadb', /every right on/],
+    ['pglimited', 'postgres', /create the database/],
   ] as const) {
     it(`${server}: a failure halfway leaves no database and no user behind`, async () => {
       const job = await d.runJob('database.create', { server, name: 'half' }, { token: A.token });

@@ -32,7 +32,24 @@ describe('operations engine on the local target', () => {
     const write = job.plan.find((p: any) => p.kind === 'file');
     expect(write.diff).toContain('+hello planned');
     expect(job.plan.find((p: any) => p.kind === 'program').argv).toEqual(['printf', '%s', 'planned']);
+    expect(job.plan.map((p: any) => p.step)).toEqual(['write', 'echo', 'check']); // `fail` and `secret` are off
     expect(existsSync(join(dir, 'dry.txt'))).toBe(false);
+  });
+
+  it("a dry-run plan reads in the client's language; the store keeps both", async () => {
+    const fr = await d.tenant('planfr', { language: 'fr', servers: ['local'] });
+    const job = await d.runJob('sample.write', { server: 'local', dir, name: 'plan_fr', message: 'bonjour' }, { token: fr.token });
+    expect(job.status).toBe('succeeded');
+    const dry = await d.runJob('sample.write', { server: 'local', dir, name: 'plan_fr', message: 'salut', secret: true }, { token: fr.token, dryRun: true });
+    expect(dry.status).toBe('succeeded');
+    const path = join(dir, 'plan_fr.txt');
+    expect(dry.plan.map((p: any) => p.summary).slice(0, 3)).toEqual([`écrire ${path}`, 'exécuter printf', 'générer un mot de passe (affiché une seule fois dans le résultat)']);
+    expect(dry.result.plan.map((p: any) => p.summary)).toEqual(dry.plan.map((p: any) => p.summary));
+    // Admins read it in theirs; the stored plan holds both languages.
+    const asAdmin = await d.api('GET', `/v1/jobs/${dry.id}`);
+    expect(asAdmin.body.job.plan.map((p: any) => p.summary).slice(0, 2)).toEqual([`write ${path}`, 'run printf']);
+    expect(((await d.store.jobs.get(dry.id))!.plan as any[])[0].summary).toEqual({ en: `write ${path}`, fr: `écrire ${path}` });
+    expect(readFileSync(path, 'utf8')).toBe('hello bonjour\n');
   });
 
   it('a failing step undoes what the job did, and says why', async () => {

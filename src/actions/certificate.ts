@@ -11,6 +11,7 @@ import type { ActionContext } from '../engine/action.js';
 import { defineAction } from '../engine/action.js';
 import { OperationError } from '../errors.js';
 import { BACKUP_SUFFIX, type PreviousFile } from '../nginx/apply.js';
+import { PLAN_RELOAD_NGINX, PLAN_TEST_NGINX } from '../nginx/messages.js';
 import type { Target } from '../targets/target.js';
 import { certPaths, VHOST_KIND, type VhostData } from '../nginx/site.js';
 import type { CertificateRecord } from '../store/certificates.js';
@@ -84,7 +85,16 @@ export const certificateOrder = defineAction({
   params: orderParams,
   async plan(ctx, p) {
     const cas = p.cas && !isUnknown(p.cas) ? p.cas : ctx.services.config.acme.cas.map((c) => c.name);
-    return [{ kind: 'request', summary: `order a ${p.keyType} certificate for ${p.domains.join(', ')} from ${cas.join(', then ') || '(no CA configured)'} with ${p.challenge}` }];
+    const names = p.domains.join(', ');
+    return [
+      {
+        kind: 'request',
+        summary: {
+          en: `order a ${p.keyType} certificate for ${names} from ${cas.join(', then ') || '(no certificate authority configured)'} with ${p.challenge}`,
+          fr: `commander un certificat ${p.keyType} pour ${names} auprès de ${cas.join(', puis ') || '(aucune autorité de certification configurée)'} avec ${p.challenge}`,
+        },
+      },
+    ];
   },
   async run(ctx, p) {
     const cc = certificateContext(ctx.services);
@@ -154,12 +164,18 @@ export const certificateInstall = defineAction({
     const name = known?.name ?? '‹site›';
     const paths = certPaths(ws, name);
     return [
-      { kind: 'file', target: ws.target, summary: `write the key ${paths.privkey} (mode 0600)` },
-      { kind: 'file', target: ws.target, summary: `write the certificate chain ${paths.fullchain}` },
-      { kind: 'file', target: ws.target, summary: `add the HTTPS server block to the site's configuration` },
-      { kind: 'program', target: ws.target, summary: 'test the whole nginx configuration', argv: [...ws.nginx, '-t'] },
-      { kind: 'program', target: ws.target, summary: 'reload nginx gracefully', argv: ws.reload ?? [...ws.nginx, '-s', 'reload'] },
-      { kind: 'request', summary: `TLS handshake on ${ws.probeAddress}:${ws.httpsPort} must present the new certificate` },
+      { kind: 'file', target: ws.target, summary: { en: `write the key ${paths.privkey} (mode 0600)`, fr: `écrire la clé ${paths.privkey} (mode 0600)` } },
+      { kind: 'file', target: ws.target, summary: { en: `write the certificate chain ${paths.fullchain}`, fr: `écrire la chaîne du certificat ${paths.fullchain}` } },
+      { kind: 'file', target: ws.target, summary: { en: "add HTTPS to the site's configuration", fr: 'ajouter le HTTPS à la configuration du site' } },
+      { kind: 'program', target: ws.target, summary: PLAN_TEST_NGINX, argv: [...ws.nginx, '-t'] },
+      { kind: 'program', target: ws.target, summary: PLAN_RELOAD_NGINX, argv: ws.reload ?? [...ws.nginx, '-s', 'reload'] },
+      {
+        kind: 'request',
+        summary: {
+          en: `TLS handshake on ${ws.probeAddress}:${ws.httpsPort} must present the new certificate`,
+          fr: `la connexion sécurisée (TLS) sur ${ws.probeAddress}:${ws.httpsPort} doit présenter le nouveau certificat`,
+        },
+      },
     ];
   },
   async run(ctx, p) {
@@ -209,7 +225,7 @@ export const certificateVerify = defineAction({
   name: 'certificate.verify',
   params: installParams,
   async plan(_ctx, p) {
-    return [{ kind: 'request', summary: `check that ${p.webserver} presents the new certificate` }];
+    return [{ kind: 'request', summary: { en: `check that ${p.webserver} presents the new certificate`, fr: `vérifier que ${p.webserver} présente le nouveau certificat` } }];
   },
   async run(ctx, p) {
     const cert = await certificate(ctx, p.certificateId);
@@ -237,7 +253,7 @@ export const certificateActivate = defineAction({
   name: 'certificate.activate',
   params: certParams,
   async plan() {
-    return [{ kind: 'record', summary: 'record the certificate and schedule its renewal' }];
+    return [{ kind: 'record', summary: { en: 'record the certificate and schedule its renewal', fr: 'enregistrer le certificat et programmer son renouvellement' } }];
   },
   async run(ctx, p) {
     const cert = await certificate(ctx, p.certificateId);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ActionContext, PlanItem } from '../engine/action.js';
 import { defineAction } from '../engine/action.js';
-import { OperationError } from '../errors.js';
+import { OperationError, type Localized } from '../errors.js';
 import { openSession } from '../db/connect.js';
 import { tenantDatabaseName } from '../db/identifiers.js';
 import {
@@ -85,8 +85,8 @@ const taken = (database: string, detail: string) =>
 /** The caller's error when a statement fails: plain words, the server's message for admins (secrets masked). */
 function statementFailed(ctx: ActionContext, server: string, err: unknown, during: 'create' | 'drop' = 'create'): OperationError {
   if (err instanceof OperationError) return err;
-  const e = err as SqlError & { change?: { summary: string } };
-  const what = e.change?.summary ?? 'a statement';
+  const e = err as SqlError & { change?: { summary: Localized } };
+  const what = e.change?.summary ?? { en: 'a statement', fr: 'une instruction' };
   const after =
     during === 'create'
       ? { en: 'everything this operation had created was removed.', fr: 'tout ce que cette opération avait créé a été supprimé.' }
@@ -94,8 +94,8 @@ function statementFailed(ctx: ActionContext, server: string, err: unknown, durin
   return new OperationError(
     'database_statement_failed',
     {
-      en: `The database server "${server}" refused a step (${what}); ${after.en}`,
-      fr: `Le serveur de bases de données « ${server} » a refusé une étape (${what}) ; ${after.fr}`,
+      en: `The database server "${server}" refused a step (${what.en}); ${after.en}`,
+      fr: `Le serveur de bases de données « ${server} » a refusé une étape (${what.fr}) ; ${after.fr}`,
     },
     { en: 'Try again later. If it fails again, your provider has the details.', fr: 'Réessayez plus tard. Si cela échoue encore, votre hébergeur a les détails.' },
     ctx.secrets.mask(`${e.message}${e instanceof SqlError && e.code ? ` (code ${e.code})` : ''}`),
@@ -174,15 +174,18 @@ export const databaseCreate = defineAction({
       const v = await readVersion(ctx, p.server, s);
       const items: PlanItem[] = [];
       if (r.record) {
-        items.push({ kind: 'note', summary: `${r.spec.database} already exists for ${r.tenant}: nothing to create` });
+        items.push({ kind: 'note', summary: { en: `${r.spec.database} already exists for ${r.tenant}: nothing to create`, fr: `${r.spec.database} existe déjà pour ${r.tenant} : rien à créer` } });
         if (p.rotatePassword) {
-          for (const st of rotationStatements(r.spec, v, PLAN_PASSWORD)) items.push({ kind: 'statement', target: p.server, summary: 'set a new password', statement: maskPlanPassword(st) });
+          for (const st of rotationStatements(r.spec, v, PLAN_PASSWORD)) items.push({ kind: 'statement', target: p.server, summary: { en: 'set a new password', fr: 'définir un nouveau mot de passe' }, statement: maskPlanPassword(st) });
         }
         return items;
       }
       const changes = creationChanges(r.spec, v, PLAN_PASSWORD, { adminIsSuperuser: await isSuperuser(s) });
       items.push(...changes.map((c) => ({ kind: 'statement' as const, target: p.server, summary: c.summary, statement: maskPlanPassword(c.sql) })));
-      items.push({ kind: 'record', summary: `record database ${r.key} for ${r.tenant}` }, { kind: 'note', summary: 'a generated password is shown once in the result' });
+      items.push(
+        { kind: 'record', summary: { en: `record the database ${r.key} for ${r.tenant}`, fr: `enregistrer la base de données ${r.key} au nom de ${r.tenant}` } },
+        { kind: 'note', summary: { en: 'a generated password is shown once in the result', fr: 'un mot de passe généré est affiché une seule fois dans le résultat' } },
+      );
       return items;
     });
   },
@@ -276,8 +279,8 @@ export const databaseDrop = defineAction({
     return withSession(ctx, p.server, async (s) => {
       const v = await readVersion(ctx, p.server, s);
       return [
-        ...removalStatements(r.spec, v).map((st) => ({ kind: 'statement' as const, target: p.server, summary: 'drop', statement: st })),
-        { kind: 'record' as const, summary: `forget database ${r.key}` },
+        ...removalStatements(r.spec, v).map((st) => ({ kind: 'statement' as const, target: p.server, summary: { en: 'delete (cannot be undone)', fr: 'supprimer (définitif)' }, statement: st })),
+        { kind: 'record' as const, summary: { en: `forget the database ${r.key}`, fr: `retirer la base de données ${r.key} de vos ressources` } },
       ];
     });
   },

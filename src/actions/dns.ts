@@ -82,8 +82,8 @@ export const dnsRepair = defineAction({
   params,
   async plan(ctx, p) {
     const repairs = await repairsFor(ctx, p);
-    if (!repairs.length) return [{ kind: 'note', summary: `nothing serein can repair for ${p.domain}` }];
-    return repairs.map((r) => ({ kind: 'record' as const, summary: r.summary[ctx.language] }));
+    if (!repairs.length) return [{ kind: 'note', summary: { en: `nothing serein can repair for ${p.domain}`, fr: `rien que serein puisse réparer pour ${p.domain}` } }];
+    return repairs.map((r) => ({ kind: 'record' as const, summary: r.summary }));
   },
   async run(ctx, p) {
     if (!p.confirm) {

@@ -19,7 +19,7 @@ export const fileWrite = defineAction({
   async plan(ctx, p) {
     const before = (await ctx.services.target(p.target).readFile(p.path))?.toString('utf8');
     const diff = unifiedDiff(p.path, before, p.content);
-    return [{ kind: 'file', target: p.target, summary: diff ? `write ${p.path}` : `${p.path} already up to date`, diff }];
+    return [{ kind: 'file', target: p.target, summary: diff ? { en: `write ${p.path}`, fr: `écrire ${p.path}` } : { en: `${p.path} already up to date`, fr: `${p.path} est déjà à jour` }, diff }];
   },
   async run(ctx, p) {
     const target = ctx.services.target(p.target);

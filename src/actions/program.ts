@@ -19,7 +19,7 @@ export const programRun = defineAction({
   name: 'program.run',
   params,
   async plan(_ctx, p) {
-    return [{ kind: 'program', target: p.target, summary: `run ${p.argv[0]}`, argv: p.argv }];
+    return [{ kind: 'program', target: p.target, summary: { en: `run ${p.argv[0]}`, fr: `exécuter ${p.argv[0]}` }, argv: p.argv }];
   },
   async run(ctx, p) {
     const res = await ctx.services.target(p.target).run(p.argv, { stdin: p.stdin, timeoutMs: p.timeoutSeconds * 1000 });

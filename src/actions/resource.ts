@@ -14,7 +14,7 @@ export const resourceRecord = defineAction({
   name: 'resource.record',
   params,
   async plan(ctx, p) {
-    return [{ kind: 'record', summary: `record ${p.kind} ${p.name} for ${ctx.tenantId ?? 'admin'}` }];
+    return [{ kind: 'record', summary: { en: `record ${p.kind} ${p.name} for ${ctx.tenantId ?? 'admin'}`, fr: `enregistrer ${p.kind} ${p.name} au nom de ${ctx.tenantId ?? "l'administrateur"}` } }];
   },
   async run(ctx, p) {
     const tenants = ctx.services.store.tenants;
@@ -36,7 +36,7 @@ export const resourceForget = defineAction({
   name: 'resource.forget',
   params: params.omit({ data: true }),
   async plan(_ctx, p) {
-    return [{ kind: 'record', summary: `forget ${p.kind} ${p.name}` }];
+    return [{ kind: 'record', summary: { en: `forget ${p.kind} ${p.name}`, fr: `retirer ${p.kind} ${p.name} de la liste de vos ressources` } }];
   },
   async run(ctx, p) {
     const tenants = ctx.services.store.tenants;

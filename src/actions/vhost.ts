@@ -8,6 +8,7 @@ import { parseDomain } from '../engine/inputs.js';
 import { unifiedDiff } from '../diff.js';
 import { OperationError } from '../errors.js';
 import { safeApplyNginx, type PreviousFile } from '../nginx/apply.js';
+import { PLAN_RELOAD_NGINX, PLAN_TEST_NGINX } from '../nginx/messages.js';
 import { PROBE_PATH, defaultRoot, newVhostData, renderVhost, vhostFilePath, VHOST_KIND, type VhostData } from '../nginx/site.js';
 import { unsafeNginxValue } from '../nginx/template.js';
 import type { Target } from '../targets/target.js';
@@ -200,13 +201,13 @@ export const vhostApply = defineAction({
     const rendered = renderVhost(ctx.services, data, { tenant: v.tenant });
     const before = (await ctx.services.target(v.ws.target).readFile(data.file))?.toString('utf8');
     const items: PlanItem[] = [];
-    if (v.root) items.push({ kind: 'file', target: v.ws.target, summary: `site folder ${v.root} (created if missing)` });
+    if (v.root) items.push({ kind: 'file', target: v.ws.target, summary: { en: `site folder ${v.root} (created if missing)`, fr: `dossier du site ${v.root} (créé s'il n'existe pas)` } });
     items.push(
-      { kind: 'file', target: v.ws.target, summary: `write ${data.file}`, diff: unifiedDiff(data.file, before, rendered.file.content ?? undefined) },
-      { kind: 'program', target: v.ws.target, summary: 'test the whole nginx configuration', argv: [...v.ws.nginx, '-t'] },
-      { kind: 'program', target: v.ws.target, summary: 'reload nginx gracefully', argv: v.ws.reload ?? [...v.ws.nginx, '-s', 'reload'] },
-      ...rendered.probes.map((pr) => ({ kind: 'request' as const, summary: `probe ${pr.scheme ?? 'http'}://${pr.host}${pr.path ?? '/'}` })),
-      { kind: 'record', summary: `record vhost ${v.primary} for ${v.tenant}` },
+      { kind: 'file', target: v.ws.target, summary: { en: `write ${data.file}`, fr: `écrire ${data.file}` }, diff: unifiedDiff(data.file, before, rendered.file.content ?? undefined) },
+      { kind: 'program', target: v.ws.target, summary: PLAN_TEST_NGINX, argv: [...v.ws.nginx, '-t'] },
+      { kind: 'program', target: v.ws.target, summary: PLAN_RELOAD_NGINX, argv: v.ws.reload ?? [...v.ws.nginx, '-s', 'reload'] },
+      ...rendered.probes.map((pr) => ({ kind: 'request' as const, summary: { en: `check that ${pr.scheme ?? 'http'}://${pr.host}${pr.path ?? '/'} answers`, fr: `vérifier que ${pr.scheme ?? 'http'}://${pr.host}${pr.path ?? '/'} répond` } })),
+      { kind: 'record', summary: { en: `record the site ${v.primary} for ${v.tenant}`, fr: `enregistrer le site ${v.primary} au nom de ${v.tenant}` } },
     );
     return items;
   },
@@ -306,10 +307,16 @@ export const vhostRemove = defineAction({
     const ws = webserverConfig(ctx.services, data.webserver);
     const before = (await ctx.services.target(ws.target).readFile(data.file))?.toString('utf8');
     return [
-      { kind: 'file', target: ws.target, summary: `remove ${data.file}`, diff: unifiedDiff(data.file, before, undefined) },
-      { kind: 'program', target: ws.target, summary: 'test and reload nginx', argv: [...ws.nginx, '-t'] },
-      { kind: 'record', summary: `forget vhost ${data.primary}` },
-      { kind: 'note', summary: p.removeFiles && data.root ? `delete the site files in ${data.root}` : `keep the site files${data.root ? ` in ${data.root}` : ''}` },
+      { kind: 'file', target: ws.target, summary: { en: `remove ${data.file}`, fr: `supprimer ${data.file}` }, diff: unifiedDiff(data.file, before, undefined) },
+      { kind: 'program', target: ws.target, summary: { en: 'test the web server (nginx) configuration, then reload it', fr: 'tester la configuration du serveur web (nginx), puis le recharger' }, argv: [...ws.nginx, '-t'] },
+      { kind: 'record', summary: { en: `forget the site ${data.primary}`, fr: `retirer le site ${data.primary} de vos ressources` } },
+      {
+        kind: 'note',
+        summary:
+          p.removeFiles && data.root
+            ? { en: `delete the site files in ${data.root}`, fr: `supprimer les fichiers du site dans ${data.root}` }
+            : { en: `keep the site files${data.root ? ` in ${data.root}` : ''}`, fr: `conserver les fichiers du site${data.root ? ` dans ${data.root}` : ''}` },
+      },
     ];
   },
   async run(ctx, p) {

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import type { Localized } from '../errors.js';
 import { checkHost, checkIdentifier, mariadbAccount, quoteIdent, sqlLiteral, type Engine } from './identifiers.js';
 import type { SqlSession } from './session.js';
 
@@ -21,7 +22,7 @@ export interface DbSpec {
 export interface ServerVersion { flavor: 'mariadb' | 'mysql' | 'postgres'; major: number; minor: number; text: string }
 
 /** One change of a creation, with the statement that undoes it (none when undoing another change covers it). */
-export interface Change { id: string; summary: string; sql: string; undo?: string }
+export interface Change { id: string; summary: Localized; sql: string; undo?: string }
 
 /** Generated passwords use letters and digits only: they are inlined in CREATE USER and need no escaping anywhere. */
 export const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
@@ -105,16 +106,16 @@ export function creationChanges(spec: DbSpec, v: ServerVersion, password: string
     const db = quoteIdent('mariadb', spec.database);
     const dropUser = atLeast(v, v.flavor === 'mariadb' ? 10 : 5, v.flavor === 'mariadb' ? 1 : 7) ? 'DROP USER IF EXISTS' : 'DROP USER';
     return [
-      { id: 'database', summary: `create database ${spec.database} (utf8mb4)`, sql: `CREATE DATABASE ${db} CHARACTER SET utf8mb4 COLLATE ${mariadbCollation(v)}`, undo: `DROP DATABASE IF EXISTS ${db}` },
+      { id: 'database', summary: { en: `create the database ${spec.database} (utf8mb4)`, fr: `créer la base de données ${spec.database} (utf8mb4)` }, sql: `CREATE DATABASE ${db} CHARACTER SET utf8mb4 COLLATE ${mariadbCollation(v)}`, undo: `DROP DATABASE IF EXISTS ${db}` },
       ...spec.hosts.map((h) => ({
         id: `user@${h}`,
-        summary: `create user ${spec.user}@${h}`,
+        summary: { en: `create the user ${spec.user}@${h}`, fr: `créer l'utilisateur ${spec.user}@${h}` },
         sql: `CREATE USER ${mariadbAccount(spec.user, h)} IDENTIFIED BY ${pw}`,
         undo: `${dropUser} ${mariadbAccount(spec.user, h)}`,
       })),
       ...spec.hosts.map((h) => ({
         id: `grant@${h}`,
-        summary: `grant ${spec.user}@${h} all privileges on ${spec.database} only`,
+        summary: { en: `give ${spec.user}@${h} every right on ${spec.database}, and on nothing else`, fr: `donner à ${spec.user}@${h} tous les droits sur ${spec.database}, et sur rien d'autre` },
         sql: `GRANT ALL PRIVILEGES ON ${db}.* TO ${mariadbAccount(spec.user, h)}`,
       })),
     ];
@@ -122,18 +123,18 @@ export function creationChanges(spec: DbSpec, v: ServerVersion, password: string
   const db = quoteIdent('postgres', spec.database);
   const role = quoteIdent('postgres', spec.user);
   const changes: Change[] = [
-    { id: 'role', summary: `create role ${spec.user} (login)`, sql: `CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD ${pw}`, undo: `DROP ROLE IF EXISTS ${role}` },
+    { id: 'role', summary: { en: `create the user ${spec.user} (can log in)`, fr: `créer l'utilisateur ${spec.user} (peut se connecter)` }, sql: `CREATE ROLE ${role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD ${pw}`, undo: `DROP ROLE IF EXISTS ${role}` },
   ];
   // A non-superuser admin may only give a database to a role it is a member of.
-  if (!o.adminIsSuperuser) changes.push({ id: 'membership', summary: `let the admin account act as ${spec.user}`, sql: `GRANT ${role} TO CURRENT_USER` });
+  if (!o.adminIsSuperuser) changes.push({ id: 'membership', summary: { en: `let the server's admin account act as ${spec.user}`, fr: `permettre au compte d'administration du serveur d'agir en tant que ${spec.user}` }, sql: `GRANT ${role} TO CURRENT_USER` });
   changes.push(
     {
       id: 'database',
-      summary: `create database ${spec.database} owned by ${spec.user} (UTF8)`,
+      summary: { en: `create the database ${spec.database}, owned by ${spec.user} (UTF8)`, fr: `créer la base de données ${spec.database}, appartenant à ${spec.user} (UTF8)` },
       sql: `CREATE DATABASE ${db} OWNER ${role} TEMPLATE template0 ENCODING 'UTF8'`,
       undo: atLeast(v, 13) ? `DROP DATABASE IF EXISTS ${db} WITH (FORCE)` : `DROP DATABASE IF EXISTS ${db}`,
     },
-    { id: 'revoke', summary: `only ${spec.user} may connect to ${spec.database}`, sql: `REVOKE CONNECT, TEMPORARY ON DATABASE ${db} FROM PUBLIC` },
+    { id: 'revoke', summary: { en: `only ${spec.user} may connect to ${spec.database}`, fr: `seul ${spec.user} peut se connecter à ${spec.database}` }, sql: `REVOKE CONNECT, TEMPORARY ON DATABASE ${db} FROM PUBLIC` },
   );
   return changes;
 }
@@ -172,7 +173,7 @@ export async function applyChanges(s: SqlSession, changes: Change[], onProgress:
       throw Object.assign(err as Error, { change: c });
     }
     done.push(c.id);
-    log?.(`${c.summary}: done`);
+    log?.(`${c.summary.en}: done`);
   }
 }
 
@@ -183,7 +184,7 @@ export async function undoChanges(s: SqlSession, changes: Change[], ids: string[
     if (!ids.includes(c.id) || !c.undo) continue;
     try {
       await s.query(c.undo);
-      log?.(`undone: ${c.summary}`);
+      log?.(`undone: ${c.summary.en}`);
     } catch (err) {
       failures.push(`${c.undo}: ${(err as Error).message}`);
     }

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Config } from '../config/schema.js';
-import type { Language } from '../errors.js';
+import type { Language, Localized } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { SecretMasker } from '../secrets.js';
 import type { Store } from '../store/store.js';
@@ -25,7 +25,8 @@ export interface Services {
 export interface PlanItem {
   kind: 'file' | 'program' | 'statement' | 'request' | 'record' | 'note';
   target?: string;
-  summary: string;
+  /** For the client, in both languages (the API shows the caller's); paths, names, SQL stay as they are. */
+  summary: Localized;
   /** Unified diff for files. */
   diff?: string;
   argv?: string[];

@@ -94,6 +94,8 @@ export class JobRunner {
       const plan: (PlanItem & { step: string })[] = [];
       for (const fs of flatten(pb)) {
         if (job.dryRun && fs.phase !== 'preflight') {
+          // A step whose condition is already known to be false is not part of the plan.
+          if (fs.step.when !== undefined && !render(fs.step.when, this.scope(job, outputs), { lenient: true })) continue;
           const action = this.action(fs.step.action);
           const params = this.params(action, fs.step.with, this.scope(job, outputs), true, `${fs.phase}.${fs.step.id}`);
           const items = await action.plan(this.context(job, masker, fs.idx, signal), params);

@@ -181,3 +181,13 @@ export function nginxRejected(output: string, rejectedFiles: string[] = []): Ope
     `nginx -t failed${where ? ` at ${where}` : ''}: ${output.trim()}${kept}`,
   );
 }
+
+/** Dry-run plan lines shared by every action that publishes an nginx change. */
+export const PLAN_TEST_NGINX: Localized = {
+  en: 'test the whole web server (nginx) configuration',
+  fr: 'tester toute la configuration du serveur web (nginx)',
+};
+export const PLAN_RELOAD_NGINX: Localized = {
+  en: 'reload the web server (nginx) without interrupting visitors',
+  fr: 'recharger le serveur web (nginx) sans interrompre les visiteurs',
+};

@@ -4,7 +4,7 @@ import { requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from '../errors.js';
 import { TERMINAL, type Job } from '../../store/jobs.js';
-import type { Language } from '../../errors.js';
+import type { Language, Localized } from '../../errors.js';
 
 const submitBody = z
   .object({
@@ -15,7 +15,21 @@ const submitBody = z
   })
   .strict();
 
-/** The job as the API shows it: the error in the caller's language, admin detail for admins. */
+/**
+ * A dry-run plan as the API shows it: each summary a plain string in the caller's language
+ * (the store keeps both; plans stored before summaries were localized hold a string already).
+ */
+function presentPlan(plan: unknown, language: Language): unknown {
+  if (!Array.isArray(plan)) return plan;
+  return plan.map((item) => {
+    const summary = item && typeof item === 'object' ? (item as { summary?: unknown }).summary : undefined;
+    if (!summary || typeof summary !== 'object') return item;
+    const s = summary as Partial<Localized>;
+    return { ...item, summary: s[language] ?? s.en };
+  });
+}
+
+/** The job as the API shows it: the error and the plan in the caller's language, admin detail for admins. */
 export function presentJob(job: Job, language: Language, admin: boolean) {
   const error = job.error && {
     code: job.error.code,
@@ -32,8 +46,9 @@ export function presentJob(job: Job, language: Language, admin: boolean) {
     inputs: job.inputs,
     resource: job.resource,
     target: job.target,
-    plan: job.plan,
-    result: job.result,
+    plan: presentPlan(job.plan, language),
+    // A dry run's result holds the same plan.
+    result: job.dryRun && job.result?.plan ? { ...job.result, plan: presentPlan(job.result.plan, language) } : job.result,
     error,
     createdAt: job.createdAt,
     startedAt: job.startedAt,
