@@ -70,7 +70,7 @@ export function adminCommands(program: Command): void {
       await withStore(cmd, async (store) => {
         const r = await giveResource(store, id, { kind, name });
         await store.audit.append({ tokenId: null, tenantId: id, action: 'resource.add', subject: `${r.kind}:${r.name}`, inputs: { kind, name, via: 'cli' }, plan: undefined, result: 'succeeded', detail: undefined });
-        process.stdout.write(`${r.kind} ${r.name} now belongs to ${id}\n`);
+        process.stdout.write(r.kind === 'server' ? `${id} may now use server ${r.name}\n` : `${r.kind} ${r.name} now belongs to ${id}\n`);
       });
     });
   tenant
