@@ -16,13 +16,28 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** `serein ARGS...` as a child process, with its output collected. */
+const children = new Set<ChildProcess>();
+
+/** Kills every serein child still running: a failed test must not leave a daemon behind. */
+export function killChildren(): void {
+  for (const child of children) child.kill('SIGKILL');
+  children.clear();
+}
+process.on('exit', killChildren);
+
+/** `serein ARGS...` as a child process, with its output collected; killed after the test file at the latest. */
 export function serein(args: string[], env: Record<string, string> = {}): ChildProcess & { output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [seReinBin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (b) => (out += b));
   child.stderr!.on('data', (b) => (out += b));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  children.add(child);
+  const exited = new Promise<number | null>((r) =>
+    child.once('exit', (code) => {
+      children.delete(child);
+      r(code);
+    }),
+  );
   return Object.assign(child, { output: () => out, exited });
 }
 
