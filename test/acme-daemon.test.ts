@@ -110,10 +110,10 @@ describe('certificate.issue through the daemon', () => {
     const current = (await d.store.certificates.active('lab', site))!;
     const lifetime = new Date(current.notAfter).getTime() - new Date(current.notBefore).getTime();
     // Just before the renewal time, nothing is due; just after, it is renewed.
-    const early = new CertificateMaintenance(d.daemon.engine.services, () => new Date(new Date(current.renewAfter!).getTime() - 60_000));
+    const early = new CertificateMaintenance(d.daemon.engine, () => new Date(new Date(current.renewAfter!).getTime() - 60_000));
     expect((await early.tick()).due).toBe(0);
     expect(new Date(current.renewAfter!).getTime()).toBeLessThanOrEqual(new Date(current.notAfter).getTime() - lifetime / 3);
-    const later = new CertificateMaintenance(d.daemon.engine.services, () => new Date(new Date(current.renewAfter!).getTime() + 1000));
+    const later = new CertificateMaintenance(d.daemon.engine, () => new Date(new Date(current.renewAfter!).getTime() + 1000));
     const started = Date.now();
     const report = await later.tick();
     console.log(`renewal (preflight + order + install + handshake): ${Date.now() - started} ms`);
@@ -127,6 +127,12 @@ describe('certificate.issue through the daemon', () => {
     expect(served.serial).toBe(next.serial);
     const audit = await d.store.audit.list({ action: 'certificate.renew' });
     expect(audit.some((a) => a.result === 'succeeded')).toBe(true);
+    // The renewal ran as a certificate.renew job, under the site's lock, listed like any other job.
+    const jobs = await d.api('GET', '/v1/jobs');
+    const renewal = jobs.body.jobs.find((j: any) => j.playbook === 'certificate.renew' && j.inputs?.certificate === current.id);
+    expect(renewal).toMatchObject({ status: 'succeeded', resource: `vhost:${site}`, inputs: { certificate: current.id, site } });
+    expect(renewal.result).toMatchObject({ certificate: next.id, serial: next.serial });
+    expect((await d.store.jobs.get(renewal.id))?.tokenId).toBe('scheduler');
     await later.stop();
     await early.stop();
   });
@@ -165,7 +171,7 @@ describe('certificate.issue through the daemon', () => {
     try {
       const t0 = new Date(new Date(current.renewAfter!).getTime() + 1000);
       let now = t0;
-      const m = new CertificateMaintenance(d.daemon.engine.services, () => now);
+      const m = new CertificateMaintenance(d.daemon.engine, () => now);
       const before = await pebbleOrders();
       const r1 = await m.tick();
       expect(r1.renewed).toEqual([]);

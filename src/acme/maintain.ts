@@ -1,10 +1,14 @@
+import type { EventEmitter } from 'node:events';
 import { Cron } from 'croner';
 import type { Services } from '../engine/action.js';
-import { toOperationError } from '../errors.js';
+import type { SubmitRequest } from '../engine/engine.js';
+import { toOperationError, type Language } from '../errors.js';
 import type { CertificateRecord } from '../store/certificates.js';
+import { TERMINAL, type Job } from '../store/jobs.js';
+import type { Caller } from '../store/tokens.js';
 import { certificateContext } from './context.js';
 import { mapLimit } from './pool.js';
-import { refreshRenewalInfo, renewCertificate, retryDelayMs } from './renew.js';
+import { refreshRenewalInfo, retryDelayMs } from './renew.js';
 
 /** What one pass did, for logs and tests. */
 export interface MaintenanceReport {
@@ -20,6 +24,22 @@ const FIRST_PASS_MS = 30_000;
 /** How long a daemon keeps a certificate it is renewing before another may take it over. */
 const CLAIM_MS = 30 * 60_000;
 
+/** The playbook each renewal runs as: a job under the site's lock (vhost:<name>), listed and audited like any other. */
+export const RENEW_PLAYBOOK = 'certificate.renew';
+
+/** Who submits renewals: the schedule itself, recognisable in the jobs list and the audit log. */
+export const SCHEDULER: Caller = { tokenId: 'scheduler', kind: 'admin', tenantId: null, label: 'renewal schedule' };
+
+/** What the maintenance needs of the engine: its services, submitting a job, and hearing when one ends. */
+export interface RenewalEngine {
+  readonly services: Services;
+  readonly events: EventEmitter;
+  submit(caller: Caller, req: SubmitRequest, language: Language): Promise<{ job: Job; created: boolean }>;
+}
+
+/** A job's stored error, as the bookkeeping of a failed renewal needs it. */
+type RenewalError = { code: string; message: string; hint: string; detail?: string };
+
 /**
  * Renews certificates on a schedule (renewal.schedule, croner) so nobody has to
  * remember: asks ARI-capable CAs for their window about twice a day, renews what is
@@ -33,16 +53,22 @@ export class CertificateMaintenance {
   private firstTimer?: NodeJS.Timeout;
   private running?: Promise<MaintenanceReport>;
   private stopped = false;
+  /** Aborted by stop(): a pass stops waiting for its jobs (they are durable; the next pass picks up their outcome). */
+  private halt = new AbortController();
+  private readonly services: Services;
 
   constructor(
-    private readonly services: Services,
+    private readonly engine: RenewalEngine,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.services = engine.services;
+  }
 
   start(): void {
     const cfg = this.services.config.renewal;
     if (!cfg.enabled) return;
     this.stopped = false;
+    if (this.halt.signal.aborted) this.halt = new AbortController();
     this.cron = new Cron(cfg.schedule, { protect: true, unref: true, catch: (err) => this.services.logger.error({ err }, 'certificate maintenance failed') }, async () => {
       await this.tick();
     });
@@ -57,6 +83,7 @@ export class CertificateMaintenance {
     this.cron?.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.firstTimer) clearTimeout(this.firstTimer);
+    this.halt.abort();
     await this.running?.catch(() => undefined);
   }
 
@@ -113,6 +140,11 @@ export class CertificateMaintenance {
     });
   }
 
+  /**
+   * Submits the renewal as a certificate.renew job (the site's lock, durable, audited,
+   * listed), waits for its end, then does the bookkeeping: report and audit line on
+   * success; on failure the backoff, the alert (webhook + admin feed) and the audit line.
+   */
   private async renewOne(cert: CertificateRecord, report: MaintenanceReport): Promise<void> {
     const store = this.services.store.certificates;
     const audit = (result: string, detail: unknown) =>
@@ -126,30 +158,85 @@ export class CertificateMaintenance {
         result,
         detail,
       });
+    let job: Job | undefined;
+    let error: RenewalError;
     try {
-      const next = await renewCertificate(this.services, cert, { log: (m) => this.services.logger.info({ certificate: cert.id }, m) });
-      report.renewed.push({ id: cert.id, name: cert.name, newId: next.id });
-      await audit('succeeded', { newCertificate: next.id, serial: next.serial, ca: next.ca, notAfter: next.notAfter });
+      const submitted = await this.engine.submit(
+        SCHEDULER,
+        // One job per certificate and attempt: two daemons sharing the store never submit the same renewal twice.
+        { playbook: RENEW_PLAYBOOK, inputs: { certificate: cert.id, site: cert.name }, idempotencyKey: `renew:${cert.id}:${cert.renewalFailures}` },
+        'en',
+      );
+      this.services.logger.info({ certificate: cert.id, job: submitted.job.id, created: submitted.created }, 'certificate renewal submitted');
+      job = await this.waitForJob(submitted.job);
+      if (!job) return; // stopping: the job is durable, and its outcome is picked up by a later pass
+      if (job.status === 'succeeded') {
+        const newId = String(job.result?.certificate ?? '');
+        const next = await store.get(newId);
+        report.renewed.push({ id: cert.id, name: cert.name, newId });
+        await audit('succeeded', { newCertificate: newId, serial: next?.serial ?? job.result?.serial, ca: next?.ca ?? job.result?.authority, notAfter: next?.notAfter ?? job.result?.expires, jobId: job.id });
+        return;
+      }
+      error = job.error ?? { code: 'renewal_failed', message: `The renewal job ended ${job.status}.`, hint: 'See the job log.' };
     } catch (err) {
       const e = toOperationError(err);
-      const now = this.clock();
-      const failuresBefore = cert.renewalFailures;
-      const nextAttemptAt = new Date(now.getTime() + retryDelayMs(failuresBefore + 1, this.services.config.renewal.retryMinutes));
-      const failures = await store.renewalFailed(cert.id, `${e.userMessage.en}${e.detail ? ` (${e.detail})` : ''}`, nextAttemptAt);
-      report.failed.push({ id: cert.id, name: cert.name, error: e.userMessage.en, failures, nextAttemptAt: nextAttemptAt.toISOString() });
-      await this.services.alert({
-        kind: 'certificate-renewal-failed',
-        tenantId: cert.tenantId,
-        subject: `certificate:${cert.name}`,
-        message: `The certificate for ${cert.domains.join(', ')} (expires ${cert.notAfter}) could not be renewed (attempt ${failures}): ${e.userMessage.en} Next try at ${nextAttemptAt.toISOString()}.`,
-        detail: { certificate: cert.id, webserver: cert.webserver, failures, nextAttemptAt: nextAttemptAt.toISOString(), notAfter: cert.notAfter, code: e.code, error: e.detail ?? e.message, fix: e.hint.en },
-      });
-      await audit('failed', { code: e.code, error: e.detail ?? e.message, failures, nextAttemptAt: nextAttemptAt.toISOString() });
+      error = { code: e.code, message: e.userMessage.en, hint: e.hint.en, detail: e.detail };
     }
+    const now = this.clock();
+    const failuresBefore = cert.renewalFailures;
+    const nextAttemptAt = new Date(now.getTime() + retryDelayMs(failuresBefore + 1, this.services.config.renewal.retryMinutes));
+    const failures = await store.renewalFailed(cert.id, `${error.message}${error.detail ? ` (${error.detail})` : ''}`, nextAttemptAt);
+    report.failed.push({ id: cert.id, name: cert.name, error: error.message, failures, nextAttemptAt: nextAttemptAt.toISOString() });
+    await this.services.alert({
+      kind: 'certificate-renewal-failed',
+      tenantId: cert.tenantId,
+      subject: `certificate:${cert.name}`,
+      message: `The certificate for ${cert.domains.join(', ')} (expires ${cert.notAfter}) could not be renewed (attempt ${failures}): ${error.message} Next try at ${nextAttemptAt.toISOString()}.`,
+      detail: { certificate: cert.id, webserver: cert.webserver, failures, nextAttemptAt: nextAttemptAt.toISOString(), notAfter: cert.notAfter, code: error.code, error: error.detail ?? error.message, fix: error.hint, jobId: job?.id },
+    });
+    await audit('failed', { code: error.code, error: error.detail ?? error.message, failures, nextAttemptAt: nextAttemptAt.toISOString(), jobId: job?.id });
+  }
+
+  /**
+   * The job once it has ended: the engine's 'finished' event when this daemon ran it,
+   * otherwise polling the store with backoff (another daemon sharing the store may run it).
+   * Undefined when the maintenance stops first.
+   */
+  private waitForJob(job: Job): Promise<Job | undefined> {
+    if (TERMINAL.includes(job.status)) return Promise.resolve(job);
+    const signal = this.halt.signal;
+    if (signal.aborted) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      let delay = 250;
+      const settle = (value: Job | undefined) => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        this.engine.events.off('finished', onFinished);
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      };
+      const onFinished = (finished: Job) => {
+        if (finished.id === job.id) settle(finished);
+      };
+      const onAbort = () => settle(undefined);
+      const poll = async () => {
+        const current = await this.services.store.jobs.get(job.id).catch(() => undefined);
+        if (settled) return;
+        if (current && TERMINAL.includes(current.status)) return settle(current);
+        delay = Math.min(delay * 2, 10_000);
+        timer = setTimeout(() => void poll(), delay);
+      };
+      this.engine.events.on('finished', onFinished);
+      signal.addEventListener('abort', onAbort, { once: true });
+      timer = setTimeout(() => void poll(), delay);
+    });
   }
 }
 
 /** The daemon's background service for certificates (add to backgroundServices in src/daemon.ts). */
-export function certificateMaintenance(engine: { services: Services }): CertificateMaintenance {
-  return new CertificateMaintenance(engine.services);
+export function certificateMaintenance(engine: RenewalEngine): CertificateMaintenance {
+  return new CertificateMaintenance(engine);
 }
