@@ -51,7 +51,6 @@ export default async function bench() {
     t = performance.now();
     await issueCertificate(deps, { domains: [name()], keyType: 'rsa-2048', solver });
     figures['ACME only, one RSA-2048 certificate (s)'] = (performance.now() - t) / 1000;
-    ctx.accounts.close();
     await env.close();
 
     // 2. The whole job through the daemon: preflight + order + install + TLS handshake.

@@ -16,7 +16,6 @@ beforeAll(async () => {
   env = await labServices(lab);
 });
 afterAll(async () => {
-  certificateContext(env.services).accounts.close();
   await env.close();
 });
 
@@ -83,7 +82,6 @@ describe('several CAs', () => {
       expect(await local.store.certificates.validationFailures('pebble', name, new Date(Date.now() - 60_000))).toHaveLength(1);
       expect(await local.store.certificates.validationFailures('pebble-b', name, new Date(Date.now() - 60_000))).toHaveLength(0);
     } finally {
-      ctx.accounts.close();
       await local.close();
     }
   });
@@ -100,7 +98,6 @@ describe('several CAs', () => {
       expect(err.userMessage.fr).toMatch(/Ce n'est pas dû à votre domaine/);
       expect(err.detail).toMatch(/down: cannot reach the certificate authority at http:\/\/127\.0\.0\.1:9/);
     } finally {
-      ctx.accounts.close();
       await local.close();
     }
   });

@@ -79,7 +79,6 @@ describe('dns-01 issuance', () => {
       // The proof records were created through the API, then cleaned up.
       expect(cf.requests.some((r) => r.startsWith('POST') && r.includes('/dns_records'))).toBe(true);
       expect(cf.recordsOf(`_acme-challenge.${zoneName}`, 'TXT')).toEqual([]);
-      ctx.accounts.close();
     } finally {
       await env.close();
     }

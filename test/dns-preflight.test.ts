@@ -31,7 +31,6 @@ beforeAll(async () => {
   env = await labServices(lab);
 });
 afterAll(async () => {
-  certificateContext(env.services).accounts.close();
   await env.close();
 });
 

@@ -270,61 +270,57 @@ class NginxApplier {
 
     const reload = await this.reload();
     if (!reload.ok) {
-      await this.restoreOrAlert(written, 'a failed reload');
-      if ((await this.test()).ok) await this.reload();
-      for (const e of written) {
-        e.reject(
-          new OperationError(
-            'nginx_reload_failed',
-            { en: 'The web server could not reload its configuration; the change was undone.', fr: "Le serveur web n'a pas pu recharger sa configuration ; la modification a été annulée." },
-            { en: 'Try again in a few minutes. Your provider has the details.', fr: 'Réessayez dans quelques minutes. Votre hébergeur a les détails.' },
-            `reload of ${this.name} failed: ${reload.output}`,
-          ),
-        );
-      }
+      await this.undo(written, 'a failed reload', () =>
+        new OperationError(
+          'nginx_reload_failed',
+          { en: 'The web server could not reload its configuration; the change was undone.', fr: "Le serveur web n'a pas pu recharger sa configuration ; la modification a été annulée." },
+          { en: 'Try again in a few minutes. Your provider has the details.', fr: 'Réessayez dans quelques minutes. Votre hébergeur a les détails.' },
+          `reload of ${this.name} failed: ${reload.output}`,
+        ),
+      );
       return;
     }
     this.log(written, written.length > 1 ? `nginx tested and reloaded once for ${written.length} changes` : 'nginx tested and reloaded');
 
     const results = await Promise.all(written.map((e) => this.probeAll(e)));
     if (!(await this.alive())) {
-      await this.restoreOrAlert(written, 'nginx stopped answering');
-      if ((await this.test()).ok) await this.reload();
+      await this.undo(written, 'nginx stopped answering', () =>
+        new OperationError(
+          'nginx_down',
+          { en: 'The web server stopped answering after the change, so the change was undone.', fr: 'Le serveur web a cessé de répondre après la modification ; celle-ci a donc été annulée.' },
+          { en: 'Your provider has been alerted. Try again later.', fr: 'Votre hébergeur a été alerté. Réessayez plus tard.' },
+          `no answer from ${this.ws.probeAddress}:${this.ws.httpPort} after reload`,
+        ),
+      );
       await this.services.alert({
         kind: 'nginx-down',
         tenantId: null,
         subject: `webserver:${this.name}`,
         message: `nginx on ${this.name} stopped answering on ${this.ws.probeAddress}:${this.ws.httpPort} after a reload; the changes were undone. Check that it is running.`,
       });
-      for (const e of written) {
-        e.reject(
-          new OperationError(
-            'nginx_down',
-            { en: 'The web server stopped answering after the change, so the change was undone.', fr: 'Le serveur web a cessé de répondre après la modification ; celle-ci a donc été annulée.' },
-            { en: 'Your provider has been alerted. Try again later.', fr: 'Votre hébergeur a été alerté. Réessayez plus tard.' },
-            `no answer from ${this.ws.probeAddress}:${this.ws.httpPort} after reload`,
-          ),
-        );
-      }
       return;
     }
 
     const failed = written.filter((_, i) => !results[i].ok);
     if (failed.length) {
-      await this.restoreOrAlert(failed, 'a failed probe');
-      const again = await this.test();
-      if (again.ok) await this.reload();
-      for (const e of failed) {
+      await this.undo(failed, 'a failed probe', (e) => {
         const r = results[written.indexOf(e)];
         this.log([e], `probe failed (${r.failure}); previous files restored`);
-        e.reject(probeFailed(r.host ?? '?', r.failure ?? ''));
-      }
+        return probeFailed(r.host ?? '?', r.failure ?? '');
+      });
     }
     for (const e of written) {
       if (failed.includes(e)) continue;
       for (const f of e.files) await this.target.remove(f.path + REJECTED_SUFFIX).catch(() => undefined);
       e.resolve({ previous: e.previous, batchSize: written.length });
     }
+  }
+
+  /** Puts the previous files back, reloads nginx on them when they pass the test, and fails each change with its own reason. */
+  private async undo(changes: Entry[], why: string, reason: (e: Entry) => Error): Promise<void> {
+    await this.restoreOrAlert(changes, why);
+    if ((await this.test()).ok) await this.reload();
+    for (const e of changes) e.reject(reason(e));
   }
 }
 

@@ -50,7 +50,7 @@ export async function labServices(lab: LabInfo, extra: Parameters<typeof labCert
   const dir = mkdtempSync(join(tmpdir(), 'serein-acme-'));
   const config = configSchema.parse({ ...labCertConfig(lab, dir, extra), store: { driver: 'sqlite', path: join(dir, 'serein.db') }, log: { level: 'silent' } });
   const store = await Store.open(config.store);
-  const shared = new Map<string, unknown>();
+  const shared = new Map<string, { value: unknown; dispose?: (value: any) => void | Promise<void> }>();
   const target = new LocalTarget('local');
   const alerts: unknown[] = [];
   const services: Services = {
@@ -62,9 +62,9 @@ export async function labServices(lab: LabInfo, extra: Parameters<typeof labCert
       alerts.push(a);
       await store.alerts.add(a);
     },
-    shared: <T>(key: string, create: () => T): T => {
-      if (!shared.has(key)) shared.set(key, create());
-      return shared.get(key) as T;
+    shared: <T>(key: string, create: () => T, dispose?: (value: T) => void | Promise<void>): T => {
+      if (!shared.has(key)) shared.set(key, { value: create(), dispose });
+      return shared.get(key)!.value as T;
     },
   };
   return {
@@ -73,7 +73,9 @@ export async function labServices(lab: LabInfo, extra: Parameters<typeof labCert
     store,
     dir,
     alerts,
+    /** Closes what the daemon would on stop (ACME connections...), then the store and the folder. */
     close: async () => {
+      for (const { value, dispose } of shared.values()) await dispose?.(value);
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
