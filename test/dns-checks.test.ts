@@ -103,7 +103,7 @@ describe('fetching the token like a CA', () => {
   });
 
   const probe = (name: string, extra: Partial<Parameters<typeof probeToken>[0]> = {}) =>
-    probeToken({ name, address: '127.0.0.1', port, allowedPorts: [80, 443, port, plainPort], token, expected: body, timeoutMs: 2000, ...extra });
+    probeToken({ name, address: '127.0.0.1', port, allowedPorts: [80, 443, port, plainPort], token, expected: body, timeoutMs: 2000, ownAddresses: ['127.0.0.1'], ...extra });
 
   it('accepts the exact body (whitespace trimmed)', async () => {
     expect(await probe('ok.example')).toMatchObject({ ok: true, status: 200 });

@@ -59,7 +59,7 @@ export function doctorCommand(program: Command): void {
       let diagnosis: Diagnosis | undefined;
       if (o.local) {
         diagnosis = await localDiagnosis(globals.config, { domains, challenge: o.challenge, webserver: o.webserver });
-        out = diagnosisJson(diagnosis, lang ?? 'en');
+        out = diagnosisJson(diagnosis, lang ?? 'en', { admin: true }); // --local reads the config file: an admin
       } else {
         const client = clientFrom(globals);
         let res: Response;

@@ -34,6 +34,8 @@ export interface Check {
   fix?: Localized;
   /** Technical facts behind the finding (addresses, records, HTTP statuses). */
   detail?: Record<string, unknown>;
+  /** Facts only admins may see (where a refused redirect led): never sent to a client. */
+  adminDetail?: Record<string, unknown>;
   repair?: Repair;
 }
 

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { WebserverConfig } from '../config/schema.js';
 import { includesIp, isCloudflareProxy, reservedRange } from './addresses.js';
 import { check, type Check, type Repair } from './check.js';
-import { probeToken, type ProbeResult } from './http-probe.js';
+import { mayProbe, probeToken, type ProbeResult } from './http-probe.js';
 import * as msg from './messages.js';
 import type { DnsClient } from './resolver.js';
 
@@ -101,11 +101,11 @@ export async function checkHttpTokens(
     facts.map(async (f) => {
       // A reserved address that is not this server is unreachable from the Internet: the
       // reserved-address check already says so, and probing it would only wait for a timeout.
-      const addresses = [...f.aaaa, ...f.a].filter((ip) => includesIp(ws.publicAddresses, ip) || !reservedRange(ip));
+      const addresses = [...f.aaaa, ...f.a].filter((ip) => mayProbe(ip, ws.publicAddresses));
       const results: { ip: string; r: ProbeResult }[] = await Promise.all(
         addresses.map(async (ip) => ({
           ip,
-          r: await probeToken({ name: f.name, address: ip, port: ws.httpPort, allowedPorts, token: token.token, expected: token.body, timeoutMs, dns }),
+          r: await probeToken({ name: f.name, address: ip, port: ws.httpPort, allowedPorts, token: token.token, expected: token.body, timeoutMs, dns, ownAddresses: ws.publicAddresses }),
         })),
       );
       for (const { ip, r } of results) {
@@ -113,7 +113,10 @@ export async function checkHttpTokens(
         const isMine = includesIp(ws.publicAddresses, ip);
         const detail = { address: ip, family: fam, status: r.status ?? null, server: r.server ?? null, redirects: r.hops };
         if (r.ok) checks.push(check('http-token', f.name, 'ok', msg.http.ok(f.name, ip, fam), detail));
-        else checks.push(check('http-token', f.name, 'failure', msg.http.failed(f.name, ip, fam, r.failure, isMine, ws.challengeRoot), { ...detail, failure: r.failure }));
+        else {
+          const c = check('http-token', f.name, 'failure', msg.http.failed(f.name, ip, fam, r.failure, isMine, ws.challengeRoot), { ...detail, failure: r.failure });
+          checks.push(r.redirect ? { ...c, adminDetail: { redirect: r.redirect } } : c);
+        }
       }
       if (results.length > 1) {
         const outcome = (r: ProbeResult) => (r.ok ? `${r.status}${r.server ? ` ${r.server}` : ''}` : r.status ? `${r.status}${r.server ? ` ${r.server}` : ''}` : r.failure.kind);

@@ -1,13 +1,26 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { isIP } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
+import { includesIp, reservedRange } from './addresses.js';
 import type { HttpFailure } from './messages.js';
 import type { DnsClient } from './resolver.js';
+
+/** A redirect the probe refused to follow: for admins only, a client hears just "redirects elsewhere". */
+export interface RefusedRedirect { location: string; addresses: string[]; reason: string }
 
 /** What fetching the token over one address gave. */
 export type ProbeResult =
   | { ok: true; status: number; server?: string; hops: number }
-  | { ok: false; failure: HttpFailure; status?: number; server?: string; hops: number };
+  | { ok: false; failure: HttpFailure; status?: number; server?: string; hops: number; redirect?: RefusedRedirect };
+
+/**
+ * Whether the probe may connect to an address: a public one, or one of this server's
+ * own (a CA reaches those too). Anything else reserved (loopback, private networks,
+ * link-local, cloud metadata) is the provider's inside and is never fetched.
+ */
+export function mayProbe(ip: string, ownAddresses: readonly string[]): boolean {
+  return includesIp(ownAddresses, ip) || !reservedRange(ip);
+}
 
 /** One fetch of the token, as the CA would do it over one address. */
 export interface ProbeRequest {
@@ -23,13 +36,25 @@ export interface ProbeRequest {
   /** The body that must come back, compared after trimming whitespace like the CA does. */
   expected: string;
   timeoutMs: number;
-  /** Used to resolve the host of a redirect to another name. */
+  /** Used to resolve the host of a redirect to another name; without it such redirects are refused. */
   dns?: DnsClient;
+  /** This server's public addresses: the only reserved addresses a redirect may lead to. */
+  ownAddresses?: readonly string[];
 }
 
 const BLOCK_MARKERS = [/testcookie/i, /__test=/, /slowAES/, /aes\.js/, /challenge-platform/, /cf-chl-/, /Attention Required/i];
 
 interface Hop { status: number; headers: http.IncomingHttpHeaders; body: string }
+
+/** A lookup that answers only the address already checked: nothing is resolved a second time. */
+function pinnedLookup(address: string): LookupFunction {
+  const family = isIP(address);
+  return (hostname, options, callback) => {
+    if (hostname !== address) return callback(Object.assign(new Error(`refusing to resolve ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
+    if (options.all) return (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
+    callback(null, address, family);
+  };
+}
 
 function fetchOnce(url: URL, address: string, hostHeader: string, timeoutMs: number): Promise<Hop> {
   return new Promise((resolve, reject) => {
@@ -39,6 +64,7 @@ function fetchOnce(url: URL, address: string, hostHeader: string, timeoutMs: num
       {
         host: address,
         family: isIP(address) || undefined,
+        lookup: pinnedLookup(address),
         port: url.port ? Number(url.port) : secure ? 443 : 80,
         path: `${url.pathname}${url.search}`,
         method: 'GET',
@@ -74,15 +100,42 @@ function classify(err: unknown, url: URL, timeoutMs: number): HttpFailure {
   return { kind: 'error', code };
 }
 
+const bare = (host: string) => host.replace(/^\[|\]$/g, '').toLowerCase();
+
+/**
+ * The address a redirect's host leads to, resolved once: every address it has must be
+ * one the probe may connect to, else the hop is refused (as a CA refuses it).
+ */
+async function hopAddress(host: string, req: ProbeRequest): Promise<{ address: string } | { refused: string; addresses: string[] }> {
+  let addresses: string[];
+  if (isIP(host)) addresses = [host];
+  else if (!req.dns) return { refused: 'no resolver for redirects', addresses: [] };
+  else {
+    try {
+      const { a, aaaa } = await req.dns.addresses(host);
+      addresses = [...aaaa.records, ...a.records];
+      if (!addresses.length) return { refused: `no address (A ${a.code ?? a.status}, AAAA ${aaaa.code ?? aaaa.status})`, addresses };
+    } catch (err) {
+      return { refused: `lookup failed (${(err as Error).message})`, addresses: [] };
+    }
+  }
+  const bad = addresses.filter((ip) => !mayProbe(ip, req.ownAddresses ?? []));
+  if (bad.length) return { refused: `reserved: ${bad.map((ip) => `${ip} in ${reservedRange(ip)?.cidr}`).join(', ')}`, addresses };
+  return { address: addresses[0] };
+}
+
 /**
  * Fetches /.well-known/acme-challenge/<token> over one address exactly as a CA would:
  * Host header set, redirects followed by hand (at most 10, only to http/https and to
- * the allowed ports), the body compared with what was placed.
+ * the allowed ports, never to a reserved address but this server's), the body compared
+ * with what was placed. Each host is resolved once and connected to by that address.
  */
 export async function probeToken(req: ProbeRequest): Promise<ProbeResult> {
   const hostPart = req.port === 80 ? req.name : `${req.name}:${req.port}`;
   let url = new URL(`http://${hostPart}/.well-known/acme-challenge/${req.token}`);
   let address = req.address;
+  // Host → the address checked for it; the name itself was checked by the caller.
+  const pinned = new Map<string, string>([[bare(url.hostname), req.address]]);
   let last: Hop | undefined;
   for (let hops = 0; ; hops++) {
     try {
@@ -102,16 +155,16 @@ export async function probeToken(req: ProbeRequest): Promise<ProbeResult> {
       if (next.protocol !== 'http:' && next.protocol !== 'https:') return { ok: false, failure: { kind: 'redirect-scheme', location: next.toString() }, status: last.status, server, hops };
       const port = next.port ? Number(next.port) : next.protocol === 'https:' ? 443 : 80;
       if (!req.allowedPorts.includes(port)) return { ok: false, failure: { kind: 'redirect-port', location: next.toString() }, status: last.status, server, hops };
-      const nextHost = next.hostname.replace(/^\[|\]$/g, '');
-      if (nextHost !== req.name && nextHost !== url.hostname.replace(/^\[|\]$/g, '')) {
-        if (isIP(nextHost)) address = nextHost;
-        else if (req.dns) {
-          const { a, aaaa } = await req.dns.addresses(nextHost);
-          const first = aaaa.records[0] ?? a.records[0];
-          if (!first) return { ok: false, failure: { kind: 'error', code: `no address for ${nextHost}` }, status: last.status, server, hops };
-          address = first;
-        }
+      const nextHost = bare(next.hostname);
+      let nextAddress = pinned.get(nextHost);
+      if (!nextAddress) {
+        const hop = await hopAddress(nextHost, req);
+        // Nothing about the refused hop (status, server, address) goes in the result a client sees.
+        if ('refused' in hop) return { ok: false, failure: { kind: 'redirect-elsewhere' }, hops, redirect: { location: next.toString(), addresses: hop.addresses, reason: hop.refused } };
+        nextAddress = hop.address;
+        pinned.set(nextHost, nextAddress);
       }
+      address = nextAddress;
       url = next;
       continue;
     }

@@ -303,6 +303,8 @@ export type HttpFailure =
   | { kind: 'redirects'; count: number }
   | { kind: 'redirect-port'; location: string }
   | { kind: 'redirect-scheme'; location: string }
+  /** A redirect to an address the CA cannot reach (the provider's inside): nothing else about it is told. */
+  | { kind: 'redirect-elsewhere' }
   | { kind: 'http-on-https'; location: string }
   | { kind: 'error'; code: string };
 
@@ -332,6 +334,8 @@ function httpWhy(f: HttpFailure): Localized {
       return L(`it was redirected to ${f.location}, a port the certificate authority does not follow (only 80 and 443)`, `elle a été redirigée vers ${f.location}, un port que l'autorité de certification ne suit pas (seulement 80 et 443)`);
     case 'redirect-scheme':
       return L(`it was redirected to ${f.location}, which is not an http or https address`, `elle a été redirigée vers ${f.location}, qui n'est pas une adresse http ou https`);
+    case 'redirect-elsewhere':
+      return L('it was redirected elsewhere, to a place the certificate authority cannot reach', "elle a été redirigée ailleurs, vers un endroit que l'autorité de certification ne peut pas atteindre");
     case 'http-on-https':
       return L(`it was redirected to ${f.location}, but that port speaks plain HTTP, not HTTPS`, `elle a été redirigée vers ${f.location}, mais ce port parle HTTP simple, pas HTTPS`);
     case 'error':
@@ -351,7 +355,12 @@ export const http = {
       `The certificate authority will fetch a proof file from http://${name}/.well-known/acme-challenge/ over ${fam(f).en} at ${ip}. We placed such a file and fetched it the same way: ${httpWhy(why).en}.`,
       `L'autorité de certification ira chercher un fichier de preuve sur http://${name}/.well-known/acme-challenge/ en ${fam(f).fr} à ${ip}. Nous avons déposé un tel fichier et l'avons demandé de la même façon : ${httpWhy(why).fr}.`,
     ),
-    fix: isTarget
+    fix: isTarget && why.kind === 'redirect-elsewhere'
+      ? L(
+          `Let your site ${name} serve the pages under /.well-known/acme-challenge/ itself, without redirecting them elsewhere, then try again.`,
+          `Laissez votre site ${name} servir lui-même les pages sous /.well-known/acme-challenge/, sans les rediriger ailleurs, puis réessayez.`,
+        )
+      : isTarget
       ? L(
           `Make sure the web server answers for ${name} on ${ip}, port 80, and serves /.well-known/acme-challenge/ from ${challengeRoot} without password, redirect to another port, or firewall page.`,
           `Vérifiez que le serveur web répond pour ${name} sur ${ip}, port 80, et sert /.well-known/acme-challenge/ depuis ${challengeRoot} sans mot de passe, redirection vers un autre port, ni page de pare-feu.`,

@@ -57,12 +57,12 @@ export function preflightError(d: Diagnosis): OperationError {
       fr: `Rien n'a encore été demandé à l'autorité de certification, car : ${join('fr', (c) => c.message.fr)}`,
     },
     { en: join('en', (c) => c.fix?.en) || 'Fix the problems above, then try again.', fr: join('fr', (c) => c.fix?.fr) || 'Corrigez les problèmes ci-dessus, puis réessayez.' },
-    failures.map((c) => `${c.domain}: ${c.id}${c.detail ? ` ${JSON.stringify(c.detail)}` : ''}`).join('; '),
+    failures.map((c) => `${c.domain}: ${c.id}${c.detail ? ` ${JSON.stringify(c.detail)}` : ''}${c.adminDetail ? ` ${JSON.stringify(c.adminDetail)}` : ''}`).join('; '),
   );
 }
 
-/** One entry per check, as the JSON output and the API give them. */
-export function diagnosisJson(d: Diagnosis, lang?: Language) {
+/** One entry per check, as the JSON output and the API give them; `admin` adds what only admins may see. */
+export function diagnosisJson(d: Diagnosis, lang?: Language, opts: { admin?: boolean } = {}) {
   return {
     ok: d.ok,
     challenge: d.challenge,
@@ -75,6 +75,7 @@ export function diagnosisJson(d: Diagnosis, lang?: Language) {
       status: c.status,
       ...(lang ? { title: c.title[lang], message: c.message[lang], ...(c.fix ? { fix: c.fix[lang] } : {}) } : { title: c.title, message: c.message, ...(c.fix ? { fix: c.fix } : {}) }),
       ...(c.detail ? { detail: c.detail } : {}),
+      ...(opts.admin && c.adminDetail ? { adminDetail: c.adminDetail } : {}),
       ...(c.repair ? { repair: { ...c.repair, summary: lang ? c.repair.summary[lang] : c.repair.summary } } : {}),
     })),
   };

@@ -41,6 +41,6 @@ export async function doctorRoutes(app: FastifyInstance, { engine, store, config
       webserver = site && (caller.kind === 'admin' || site.tenantId === caller.tenantId) && siteServer ? siteServer : defaultWebserver(engine.services);
     }
     const d = await diagnose(engine.services, { domains, challenge: body.challenge, webserver });
-    return { ...diagnosisJson(d, req.language), webserver: webserver ?? null, text: formatDiagnosis(d, req.language) };
+    return { ...diagnosisJson(d, req.language, { admin: caller.kind === 'admin' }), webserver: webserver ?? null, text: formatDiagnosis(d, req.language) };
   });
 }
