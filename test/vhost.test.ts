@@ -92,7 +92,8 @@ describe('vhosts on the lab nginx', () => {
           labssh: { type: 'ssh', host: s.host, port: s.port, username: s.username, privateKeyPath: s.privateKeyPath, hostKeySha256: s.hostKeySha256 },
         },
         webservers: {
-          web: labWebserver(lab.nginx!, dir),
+          // Clients' upstreams on loopback: the lab's stand-in for a provider's application network.
+          web: labWebserver(lab.nginx!, dir, 'local', { clientUpstreams: { networks: ['127.0.0.0/8'] } }),
           webb: labWebserver(lab.nginx!, dir),
           webssh: labWebserver(lab.nginx!, dir, 'labssh'),
           webtpl: labWebserver(lab.nginx!, dir, 'local', { template: 'broken-syntax.conf.tmpl' }),

@@ -13,6 +13,7 @@ import { PROBE_PATH, defaultRoot, newVhostData, renderVhost, vhostFilePath, VHOS
 import { unsafeNginxValue } from '../nginx/template.js';
 import type { Target } from '../targets/target.js';
 import { webserverConfig } from '../nginx/config.js';
+import { clientUpstream } from '../nginx/upstream-policy.js';
 
 const createParams = z.object({
   webserver: z.string().min(1),
@@ -140,9 +141,10 @@ async function validate(ctx: ActionContext, p: CreateParams): Promise<Validated>
       url = undefined;
     }
     if (!url || !['http:', 'https:'].includes(url.protocol) || unsafeNginxValue(p.upstream)) {
-      throw badPath('The address', p.upstream, { en: 'is not an http(s) address serein can forward to.', fr: "n'est pas une adresse http(s) vers laquelle serein peut transférer." }, { en: 'Use an address like http://127.0.0.1:3000.', fr: 'Utilisez une adresse comme http://127.0.0.1:3000.' });
+      throw badPath('The address', p.upstream, { en: 'is not an http(s) address serein can forward to.', fr: "n'est pas une adresse http(s) vers laquelle serein peut transférer." }, { en: 'Use an address like http://app.example.com:3000.', fr: 'Utilisez une adresse comme http://app.exemple.fr:3000.' });
     }
-    upstream = p.upstream;
+    // A client's upstream must be allowed by the web server's policy; it comes back pinned to the checked address.
+    upstream = ctx.tenantId ? await clientUpstream(ctx.services, ws, p.upstream) : p.upstream;
   } else {
     root = posix.normalize(p.root ?? defaultRoot(ws, primary)).replace(/\/+$/, '');
     const mine = defaultRoot(ws, primary);

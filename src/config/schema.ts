@@ -29,6 +29,27 @@ export const targetSchema = z.discriminatedUnion('type', [
     .strict(),
 ]);
 
+const portRange = z
+  .string()
+  .regex(/^[0-9]{1,5}-[0-9]{1,5}$/, 'a port range such as "1024-65535"')
+  .refine((r) => {
+    const [a, b] = r.split('-').map(Number);
+    return a >= 1 && a <= b && b <= 65535;
+  }, 'a port range from low to high, within 1-65535');
+
+/**
+ * Where a client's site may forward visitors (vhost.create `upstream`); admins are not
+ * limited. Default ports: the web ports and the unprivileged ones, where applications
+ * listen; ports below 1024 are system services (SSH, SMTP, DNS...), never a site's backend.
+ */
+export const clientUpstreamsSchema = z
+  .object({
+    networks: z.array(z.cidrv4().or(z.cidrv6())).default([]).describe('networks clients may forward to, even private ones (e.g. 10.20.0.0/16)'),
+    public: z.boolean().default(true).describe('any public address is allowed too (never loopback, private, link-local or our own web servers)'),
+    ports: z.array(port.or(portRange)).default([80, 443, '1024-65535']).describe('ports clients may forward to'),
+  })
+  .strict();
+
 /** An nginx instance that serein may change, and how to test and reload it. */
 export const webserverSchema = z
   .object({
@@ -53,6 +74,7 @@ export const webserverSchema = z
     siteOwner: z.string().optional().describe("'user' or 'user:group' owning new site folders; default: left as created"),
     batchWindowMs: z.number().int().min(0).max(5000).default(100).describe('changes arriving within this window are tested and reloaded together'),
     probeTimeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('how long a reloaded vhost has to answer its probe'),
+    clientUpstreams: clientUpstreamsSchema.default({ networks: [], public: true, ports: [80, 443, '1024-65535'] }),
     pidFile: z
       .string()
       .startsWith('/', 'an absolute path')
