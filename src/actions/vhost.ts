@@ -11,7 +11,7 @@ import { safeApplyNginx, type PreviousFile } from '../nginx/apply.js';
 import { PLAN_RELOAD_NGINX, PLAN_TEST_NGINX } from '../nginx/messages.js';
 import { PROBE_PATH, defaultRoot, newVhostData, renderVhost, vhostFilePath, VHOST_KIND, type VhostData } from '../nginx/site.js';
 import { unsafeNginxValue } from '../nginx/template.js';
-import type { Target } from '../targets/target.js';
+import { createSiteFolder, removeSiteFolder, siteFolderExists, SymlinkRefused, undoCreateSiteFolder } from '../targets/site-folder.js';
 import { webserverConfig } from '../nginx/config.js';
 import { clientUpstream } from '../nginx/upstream-policy.js';
 
@@ -49,26 +49,22 @@ const badPath = (field: string, value: string, why: { en: string; fr: string }, 
 
 const inside = (path: string, dir: string) => path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 
-/**
- * Prints the first component of "$1""$2" below "$1" that is a symbolic link (nothing when none
- * is), stopping at the first one missing. Shell builtins only: `realpath -m` is GNU, and a
- * container (busybox, alpine) often has nothing else.
- */
-const FIRST_SYMLINK_SCRIPT = 'set -f; cur=$1; IFS=/; for c in $2; do [ -n "$c" ] || continue; cur=$cur/$c; if [ -L "$cur" ]; then printf "%s\\n" "$cur"; exit 0; fi; [ -e "$cur" ] || exit 0; done';
+/** A site folder that is, or goes through, a symbolic link: serein refuses to follow it. */
+const symlinkRefused = (path: string) =>
+  badPath(
+    'The folder',
+    path,
+    { en: 'is, or goes through, a symbolic link (or was moved while we worked on it): serein does not follow links, so nothing was done there.', fr: "est, ou traverse, un lien symbolique (ou a été déplacé pendant l'opération) : serein ne suit pas les liens, rien n'y a donc été fait." },
+    { en: 'Use a real folder inside your site, then try again.', fr: "Utilisez un vrai dossier à l'intérieur de votre site, puis réessayez." },
+  );
 
-/** A folder serein will create or remove must not be, or pass through, a symbolic link below the web root. */
-async function checkNoSymlink(target: Target, ws: WebserverConfig, path: string): Promise<void> {
-  const base = ws.webRoot.replace(/\/+$/, '');
-  if (!inside(path, base)) throw new Error(`${path} is not inside the web root ${ws.webRoot}`);
-  const r = await target.run(['sh', '-c', FIRST_SYMLINK_SCRIPT, 'sh', base, path.slice(base.length)], { timeoutMs: 15_000 });
-  if (r.code !== 0) throw new Error(`looking for symbolic links in ${path}: ${r.stderr.trim() || r.stdout.trim() || `exit code ${r.code}`}`);
-  if (r.stdout.trim()) {
-    throw badPath(
-      'The folder',
-      path,
-      { en: 'is, or goes through, a symbolic link, which serein does not follow.', fr: 'est, ou traverse, un lien symbolique, ce que serein ne suit pas.' },
-      { en: 'Use a real folder under the web root.', fr: 'Utilisez un vrai dossier sous la racine web.' },
-    );
+/** Runs a site-folder operation, turning a refused symbolic link into the client's error. */
+async function folderOp<T>(path: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    if (err instanceof SymlinkRefused) throw Object.assign(symlinkRefused(path), { detail: err.message });
+    throw err;
   }
 }
 
@@ -122,6 +118,7 @@ async function validate(ctx: ActionContext, p: CreateParams): Promise<Validated>
     if (clash) throw nameTaken(clash, `used by vhost ${r.name} of tenant ${r.tenantId}`);
   }
 
+
   if (p.root && p.upstream) {
     throw new OperationError(
       'invalid_input',
@@ -157,7 +154,8 @@ async function validate(ctx: ActionContext, p: CreateParams): Promise<Validated>
         { en: `Use ${mine} or a folder inside it.`, fr: `Utilisez ${mine} ou un dossier à l'intérieur.` },
       );
     }
-    await checkNoSymlink(ctx.services.target(ws.target), ws, root);
+    const folder = root;
+    await folderOp(folder, () => siteFolderExists(ctx.services.target(ws.target), ws.webRoot, folder));
   }
 
   if (!existing && (await ctx.services.target(ws.target).readFile(vhostFilePath(ws, primary))) !== undefined) {
@@ -218,12 +216,12 @@ export const vhostApply = defineAction({
     const target = ctx.services.target(v.ws.target);
     const cp: ApplyCheckpoint = { webserver: p.webserver, primary: v.primary };
     await target.mkdir(v.ws.logDir, { mode: 0o755 });
-    if (v.root && (await target.run(['test', '-e', v.root], { timeoutMs: 15_000 })).code !== 0) {
-      cp.createdRoot = v.root;
+    const root = v.root;
+    if (root && !(await folderOp(root, () => siteFolderExists(target, v.ws.webRoot, root)))) {
+      cp.createdRoot = root;
       await ctx.checkpoint(cp);
-      await target.mkdir(v.root, { mode: 0o755, owner: v.ws.siteOwner });
-      await target.writeFile(posix.join(v.root, 'index.html'), placeholder(v.primary), { mode: 0o644, owner: v.ws.siteOwner });
-      ctx.log(`created ${v.root}`);
+      await folderOp(root, () => createSiteFolder(target, v.ws.webRoot, root, { mode: 0o755, owner: v.ws.siteOwner, page: placeholder(v.primary) }));
+      ctx.log(`created ${root}`);
     }
     const data = newVhostData(v.ws, p.webserver, { primary: v.primary, aliases: v.aliases, root: v.root, upstream: v.upstream, tls: v.existing?.data.tls ?? false });
     const rendered = renderVhost(ctx.services, data, { tenant: v.tenant });
@@ -260,9 +258,9 @@ export const vhostApply = defineAction({
     }
     if (cp.previous) await restoreFiles(ctx, cp.webserver, cp.previous);
     if (cp.createdRoot) {
-      const target = ctx.services.target(webserverConfig(ctx.services, cp.webserver).target);
-      await target.remove(posix.join(cp.createdRoot, 'index.html'));
-      await target.run(['rmdir', '--', cp.createdRoot], { timeoutMs: 15_000 }); // only if nothing else was put there
+      // Only the untouched placeholder page and an empty folder go: anything the client put there stays.
+      const ws = webserverConfig(ctx.services, cp.webserver);
+      await undoCreateSiteFolder(ctx.services.target(ws.target), ws.webRoot, cp.createdRoot, placeholder(cp.primary));
     }
   },
 });
@@ -278,7 +276,16 @@ async function restoreFiles(ctx: ActionContext, webserverName: string, previous:
 
 const removeParams = z.object({ domain: z.string().min(1), removeFiles: z.boolean().default(false) });
 
-interface RemoveCheckpoint { webserver: string; record: { tenantId: string; data: VhostData }; previous?: PreviousFile[]; forgotten?: boolean }
+interface RemoveCheckpoint { webserver: string; record: { tenantId: string; data: VhostData }; previous?: PreviousFile[]; forgotten?: boolean; filesStarted?: boolean }
+
+/** The site is gone but some of its files are not: said as it is, never "nothing was left half-done". */
+const filesPartlyRemoved = (primary: string, detail: string) =>
+  new OperationError(
+    'site_files_left',
+    { en: `The site ${primary} was removed, but some of its files could not be deleted.`, fr: `Le site ${primary} a été supprimé, mais certains de ses fichiers n'ont pas pu être effacés.` },
+    { en: 'Your provider has been alerted and will finish the cleanup; there is nothing for you to do.', fr: "Votre hébergeur a été prévenu et terminera le nettoyage ; vous n'avez rien à faire." },
+    detail,
+  );
 
 /** The recorded vhost of this caller, or "not found" (another tenant's vhost does not exist for a client). */
 async function ownVhost(ctx: ActionContext, domain: string): Promise<{ tenantId: string; data: VhostData }> {
@@ -346,10 +353,12 @@ export const vhostRemove = defineAction({
     if (p.removeFiles && data.root) {
       const webRoot = ws.webRoot.replace(/\/+$/, '');
       if (inside(data.root, webRoot) && data.root !== webRoot) {
-        await checkNoSymlink(target, ws, data.root);
-        await target.remove(data.root, { recursive: true });
-        filesRemoved = true;
-        ctx.log(`deleted ${data.root}`);
+        cp.filesStarted = true;
+        await ctx.checkpoint(cp);
+        filesRemoved = await removeSiteFolder(target, ws.webRoot, data.root).catch((err: Error) => {
+          throw filesPartlyRemoved(data.primary, err.message);
+        });
+        ctx.log(filesRemoved ? `deleted ${data.root}` : `${data.root} was not there`);
       } else {
         ctx.log(`kept ${data.root}: it is not inside the web root ${webRoot}`);
       }
@@ -359,6 +368,8 @@ export const vhostRemove = defineAction({
   async compensate(ctx, _p, checkpoint) {
     const cp = checkpoint as RemoveCheckpoint | undefined;
     if (!cp) return;
+    // Putting the site back over half-deleted files would serve a broken site: an admin finishes instead.
+    if (cp.filesStarted) throw new Error(`the site ${cp.record.data.primary} is removed but its files in ${cp.record.data.root} may be only partly deleted: finish by hand`);
     if (cp.forgotten) {
       await ctx.services.store.tenants.putResource({ kind: VHOST_KIND, name: cp.record.data.primary, tenantId: cp.record.tenantId, data: cp.record.data as unknown as Record<string, unknown> });
     }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Store } from '../store/store.js';
 import { giveResource } from '../tenancy.js';
+import { tenantIdProblem } from '../tenant-id.js';
 import { configOf } from './config.js';
 
 /** Opens the configured store directly: token and tenant commands work even when no admin token is left. */
@@ -56,7 +57,8 @@ export function adminCommands(program: Command): void {
     .requiredOption('--name <name>', 'display name')
     .option('--language <en|fr>', 'language of their messages', 'en')
     .action(async (id: string, o, cmd: Command) => {
-      if (!/^[a-z][a-z0-9]{1,15}$/.test(id)) throw new Error('a tenant id is 2 to 16 lower-case letters and digits, starting with a letter');
+      const problem = tenantIdProblem(id);
+      if (problem) throw new Error(problem);
       if (!['en', 'fr'].includes(o.language)) throw new Error('--language is en or fr');
       await withStore(cmd, async (store) => {
         await store.tenants.create({ id, name: o.name, language: o.language });

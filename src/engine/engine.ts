@@ -36,6 +36,27 @@ export const notFound = (what: { en: string; fr: string }) =>
   );
 
 /**
+ * Where a caller's idempotency keys live: admins apart from every tenant, and each tenant
+ * apart from the others, so no tenant id (not even a reserved word) can reach another's jobs.
+ */
+export function idempotencyNamespace(caller: Caller): string {
+  return caller.kind === 'admin' ? 'admin::' : `client:${caller.tenantId}:`;
+}
+
+/** Inputs only admins may set (such as the tenant a database is for) are refused from clients, before anything is derived from them. */
+function refuseAdminInputs(pb: Playbook, inputs: Record<string, unknown>): void {
+  const given = Object.entries(pb.inputs).filter(([name, spec]) => spec.admin && inputs[name] !== undefined).map(([name]) => name);
+  if (!given.length) return;
+  throw new OperationError(
+    'admin_input',
+    { en: `"${given.join('", "')}" is set by your provider, not in your requests.`, fr: `« ${given.join(' », « ')} » est choisi par votre hébergeur, pas dans vos demandes.` },
+    { en: 'Leave it out: the operation always works on your own account.', fr: "Laissez-le de côté : l'opération s'applique toujours à votre propre compte." },
+    undefined,
+    400,
+  );
+}
+
+/**
  * The operations engine: turns a request into a validated, durable job and runs it.
  * It knows nothing about certificates, nginx or databases: that is in playbooks and actions.
  */
@@ -104,14 +125,18 @@ export class Engine {
   async submit(caller: Caller, req: SubmitRequest, language: Language): Promise<{ job: Job; created: boolean }> {
     const pb = this.playbooks.get(req.playbook);
     if (!pb || !pb.allowed.includes(caller.kind)) throw notFound({ en: `Operation "${req.playbook}"`, fr: `L'opération « ${req.playbook} »` });
-    const idempotencyKey = req.idempotencyKey ? `${caller.tenantId ?? 'admin'}:${req.idempotencyKey}` : null;
+    const idempotencyKey = req.idempotencyKey ? idempotencyNamespace(caller) + req.idempotencyKey : null;
     if (idempotencyKey) {
       const existing = await this.o.store.jobs.byIdempotencyKey(idempotencyKey);
       if (existing) return { job: existing, created: false };
     }
     const inputs = validateInputs(pb.inputs, req.inputs ?? {}, this.world());
-    if (caller.kind === 'client') await this.checkOwnership(caller, pb, inputs);
-    const scope = { inputs, tenant: caller.tenantId ?? 'admin' };
+    if (caller.kind === 'client') {
+      refuseAdminInputs(pb, inputs);
+      await this.checkOwnership(caller, pb, inputs);
+    }
+    // Locks and targets are rendered only from validated values, and a client's from its own tenant.
+    const scope = { inputs, tenant: caller.tenantId ?? '' };
     const resource = pb.resource ? String(render(pb.resource, scope)) : null;
     const target = pb.target ? String(render(pb.target, scope)) : null;
     const masker = new SecretMasker();

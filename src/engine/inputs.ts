@@ -10,6 +10,8 @@ const base = {
   required: z.boolean().optional(),
   /** For clients: the value must name something their tenant owns (a domain, a server...). */
   owned: z.boolean().default(false),
+  /** Only admins may set it (e.g. which tenant a database is for); a client naming it is refused. */
+  admin: z.boolean().default(false),
 };
 
 /** How a playbook declares one input. Every type is strict: what is not allowed is refused. */
@@ -62,6 +64,10 @@ export function parseDomain(raw: string, allowWildcard: boolean): string {
     new OperationError('invalid_domain', { en: `"${raw}" ${en}`, fr: `« ${raw} » ${fr}` }, { en: hintEn, fr: hintFr }, undefined, 400);
   const example = { en: 'Write the name like shop.example.com.', fr: 'Écrivez le nom sous la forme boutique.exemple.fr.' };
   if (!bare) throw problem('is empty.', 'est vide.', example.en, example.fr);
+  // The URL parser silently drops tabs and line breaks: "sh\nop.fr" would become another name.
+  if (/[\u0000-\u001f\u007f]/.test(bare)) {
+    throw problem('contains a control character (a tab, a line break...).', 'contient un caractère de contrôle (tabulation, saut de ligne…).', example.en, example.fr);
+  }
   if (wildcard && !allowWildcard) {
     throw problem(
       'is a wildcard name, which is not allowed here.',
@@ -207,7 +213,8 @@ function validateOne(field: string, spec: InputSpec, value: unknown, world: Inpu
  * refused, missing ones get their default or an error, every value is typed.
  */
 export function validateInputs(specs: Record<string, InputSpec>, raw: Record<string, unknown>, world: InputWorld): Record<string, unknown> {
-  const unknown = Object.keys(raw).filter((k) => !(k in specs));
+  // Own keys only: `in` would take "constructor" or "toString" for declared inputs.
+  const unknown = Object.keys(raw).filter((k) => !Object.hasOwn(specs, k));
   if (unknown.length > 0) {
     throw new OperationError(
       'invalid_input',
@@ -219,7 +226,7 @@ export function validateInputs(specs: Record<string, InputSpec>, raw: Record<str
   }
   const out: Record<string, unknown> = {};
   for (const [field, spec] of Object.entries(specs)) {
-    const value = raw[field] ?? spec.default;
+    const value = (Object.hasOwn(raw, field) ? raw[field] : undefined) ?? spec.default;
     if (value === undefined || value === '') {
       if (spec.required === false) continue;
       const what = spec.description ?? { en: spec.type, fr: spec.type };

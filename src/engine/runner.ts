@@ -26,6 +26,15 @@ export function storedError(err: OperationError) {
   return { ...err.toJSON('en', true), fr: { message: err.userMessage.fr, hint: err.hint.fr } };
 }
 
+/** What a caller reads when an undo failed: the truth, and who finishes the job. */
+const NOT_UNDONE = {
+  message: { en: 'The operation was interrupted and could not be fully undone.', fr: "L'opération a été interrompue et n'a pas pu être entièrement annulée." },
+  hint: {
+    en: 'Part of it could not be undone. Your provider has been alerted and will finish it; there is nothing for you to do.',
+    fr: "Une partie n'a pas pu être annulée. Votre hébergeur a été prévenu et s'en charge ; vous n'avez rien à faire.",
+  },
+};
+
 /**
  * Runs one claimed job to a terminal state: each step is recorded before and after it
  * runs; on any failure, the steps done so far are compensated in reverse order.
@@ -173,7 +182,9 @@ export class JobRunner {
 
   private async conclude(job: Job, clean: boolean, err: OperationError, masker: SecretMasker): Promise<void> {
     const status = clean ? 'failed' : 'needs-attention';
-    const masked = new OperationError(err.code, err.userMessage, err.hint, err.detail && masker.mask(err.detail), err.status);
+    // An undo failed: whatever the error said about "nothing left half-done" is no longer true.
+    const message = clean || err.code !== 'interrupted' ? err.userMessage : NOT_UNDONE.message;
+    const masked = new OperationError(err.code, message, clean ? err.hint : NOT_UNDONE.hint, err.detail && masker.mask(err.detail), err.status);
     await this.jobs.finish(job.id, status, { error: storedError(masked) });
     await this.event(job.id, 'status', status);
     if (!clean) {

@@ -5,10 +5,14 @@ import { notFound } from '../../engine/engine.js';
 import { requireAdmin, requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from '../errors.js';
+import { tenantIdProblem } from '../../tenant-id.js';
 
 const tenantBody = z
   .object({
-    id: z.string().regex(/^[a-z][a-z0-9]{1,15}$/, 'a tenant id: 2 to 16 lower-case letters and digits, starting with a letter (it prefixes database names)'),
+    id: z.string().superRefine((id, c) => {
+      const problem = tenantIdProblem(id);
+      if (problem) c.addIssue({ code: 'custom', message: problem });
+    }),
     name: z.string().min(1).max(200),
     language: z.enum(['en', 'fr']).default('en'),
   })

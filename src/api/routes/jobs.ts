@@ -66,7 +66,9 @@ export async function jobRoutes(app: FastifyInstance, { engine, store }: ApiCont
         title: p.title[req.language],
         description: p.description[req.language],
         inputs: Object.fromEntries(
-          Object.entries(p.inputs).map(([k, v]) => [k, { ...v, description: v.description?.[req.language] }]),
+          Object.entries(p.inputs)
+            .filter(([, v]) => caller.kind === 'admin' || !v.admin) // a client never sees, nor may set, admin-only inputs
+            .map(([k, v]) => [k, { ...v, description: v.description?.[req.language] }]),
         ),
       })),
     };

@@ -1,0 +1,172 @@
+import { posix } from 'node:path';
+import { checkOwner, checkPath, modeString } from './common.js';
+import { TargetError, type Target } from './target.js';
+
+/**
+ * Creating and removing a site's folder below a web root without ever following a
+ * symbolic link, on every kind of target (local, SSH, container) alike.
+ *
+ * A client can write inside its own site folder, so it can swap any folder there for a
+ * symbolic link at any moment: a check ("no symlink here") followed by an operation on
+ * the path is a race it can win, and serein runs as root. So these scripts never act on
+ * a path twice: they enter one folder at a time (`cd -P`), check that the shell really
+ * stands where it meant to (`pwd -P`), and then work only relative to the folder they
+ * stand in, whose identity can no longer change under them. Node has no openat(), and the
+ * SSH and container targets only run programs, so one POSIX sh script (busybox, dash,
+ * bash) serves all three.
+ */
+
+/** Exit code of the scripts when a component is a symbolic link, or changed under them (swapped, moved, appeared). */
+const SYMLINK_EXIT = 3;
+
+/**
+ * Shared prelude: `walk BASE REL [create]` enters BASE, then each component of REL, and
+ * fails with SYMLINK_EXIT when one is a symbolic link or the shell did not land where it
+ * should (a swap between the test and the cd). With `create`, missing folders are made
+ * (mode 0700 until the caller opens them up, so nobody can plant anything inside first)
+ * and `made` lists them. Leaves the shell standing in the last folder, `here` its path.
+ */
+const WALK = `
+set -u
+fail() { printf 'serein: %s\\n' "$2" >&2; exit "$1"; }
+made=
+walk() {
+  # The web root is the admin's: made as any folder when missing, then trusted as the base.
+  if [ ! -d "$1" ]; then
+    [ "\${3:-}" = create ] || return 1
+    mkdir -p -- "$1" || fail 2 "cannot create the web root $1"
+  fi
+  cd -P -- "$1" 2>/dev/null || fail 2 "cannot enter $1"
+  here=$(pwd -P)
+  oldifs=$IFS; IFS=/; set -f
+  for c in $2; do
+    [ -n "$c" ] || continue
+    case $c in .|..) fail 2 "refusing the path component $c";; esac
+    if [ "\${3:-}" = create ] && [ ! -e "$c" ] && [ ! -L "$c" ]; then
+      mkdir -m 0700 -- "$c" 2>/dev/null || fail ${SYMLINK_EXIT} "$here/$c appeared while it was being created"
+      made="$made $c"
+    fi
+    [ -L "$c" ] && fail ${SYMLINK_EXIT} "$here/$c is a symbolic link"
+    [ -d "$c" ] || { [ -e "$c" ] && fail 2 "$here/$c is not a folder"; return 1; }
+    cd -P -- "$c" 2>/dev/null || fail ${SYMLINK_EXIT} "$here/$c changed while serein was entering it"
+    next=\${here%/}/$c
+    [ "$(pwd -P)" = "$next" ] || fail ${SYMLINK_EXIT} "$next was replaced by a symbolic link"
+    here=$next
+  done
+  IFS=$oldifs; set +f
+  return 0
+}
+`;
+
+/** Prints "present" or "missing"; fails on any symbolic link on the way. */
+const CHECK_SCRIPT = `${WALK}
+walk "$1" "$2" && echo present || echo missing`;
+
+/**
+ * Creates the folder (and missing parents), writes the placeholder page from stdin into a
+ * new final folder, then hands each created folder to the owner. Prints "created" or "existed".
+ */
+const CREATE_SCRIPT = `${WALK}
+base=$1 rel=$2 mode=$3 owner=$4
+walk "$base" "$rel" create || fail 2 "could not create $rel"
+last=\${rel##*/}
+case " $made " in
+  *" $last "*)
+    # Still 0700 and root's: nobody else can have put anything here.
+    cat > index.html || fail 2 "cannot write the placeholder page"
+    chmod 0644 index.html
+    [ -z "$owner" ] || chown -h -- "$owner" index.html || fail 2 "cannot give the placeholder page to $owner"
+    status=created ;;
+  *) status=existed ;;
+esac
+# Open up the folders made, deepest first, each through the folder the shell stands in.
+while [ -n "$made" ]; do
+  chmod "$mode" . || fail 2 "cannot set the mode of $here"
+  [ -z "$owner" ] || chown -- "$owner" . || fail 2 "cannot give $here to $owner"
+  made=\${made% *}
+  [ -n "$made" ] || break
+  cd -P .. && here=$(pwd -P)
+done
+echo "$status"`;
+
+/**
+ * Removes the folder's content and then the folder: first it is taken from the client
+ * (root's, mode 0700) so nothing can be swapped inside by path while it is emptied;
+ * `rm -r` itself never follows a link it meets.
+ */
+const REMOVE_SCRIPT = `${WALK}
+walk "$1" "$2" || { echo absent; exit 0; }
+site=$here
+chown 0:0 . && chmod 0700 . || fail 2 "cannot take $site over before emptying it"
+rm -rf -- ./* ./.[!.]* ./..?* || fail 2 "could not empty $site"
+name=\${site##*/}
+cd -P .. || fail 2 "cannot leave $site"
+[ "$(pwd -P)" = "\${site%/*}" ] || [ "$(pwd -P)/" = "\${site%/*}/" ] || fail ${SYMLINK_EXIT} "the folder above $site moved"
+rmdir -- "$name" 2>/dev/null || [ ! -e "$name" ] || fail 2 "could not remove $site"
+echo removed`;
+
+/**
+ * Undoes a creation: removes the placeholder page only if it is still the one serein
+ * wrote (read from stdin), then the folder only if it is empty.
+ */
+const UNDO_CREATE_SCRIPT = `${WALK}
+walk "$1" "$2" || { echo absent; exit 0; }
+if [ -f index.html ] && [ ! -L index.html ] && cmp -s index.html -; then rm -f -- index.html; fi
+name=\${here##*/}
+cd -P .. && rmdir -- "$name" 2>/dev/null
+echo done`;
+
+/** The web root and the site folder below it, checked: both absolute, one inside the other. */
+function split(webRoot: string, folder: string): { base: string; rel: string } {
+  checkPath(webRoot);
+  checkPath(folder);
+  const base = posix.normalize(webRoot).replace(/\/+$/, '') || '/';
+  const path = posix.normalize(folder).replace(/\/+$/, '');
+  const rel = path.startsWith(`${base}/`) ? path.slice(base.length + 1) : '';
+  if (!rel || rel.split('/').some((c) => c === '..' || c === '.')) throw new TypeError(`${folder} is not a folder inside ${webRoot}`);
+  return { base, rel };
+}
+
+/** A symbolic link was met, or a folder changed under serein: said plainly (callers turn it into a client error). */
+export class SymlinkRefused extends TargetError {
+  constructor(message: string) {
+    super(message, 'serein does not follow symbolic links in site folders; replace the link by a real folder', 'symlink_refused');
+    this.name = 'SymlinkRefused';
+  }
+}
+
+async function runScript(target: Target, script: string, args: string[], what: string, stdin?: string): Promise<string> {
+  const r = await target.run(['sh', '-c', script, 'serein-site-folder', ...args], { stdin, timeoutMs: 120_000 });
+  const message = (r.stderr.trim() || r.stdout.trim() || `exit code ${r.code}`).slice(0, 2000);
+  if (r.code === SYMLINK_EXIT) throw new SymlinkRefused(`${target.name}: ${what}: ${message}`);
+  if (r.code !== 0) throw new TargetError(`${target.name}: ${what} failed: ${message}`, 'check the folder, its owner and the free space on the target', 'site_folder_failed');
+  return r.stdout.trim().split('\n').pop() ?? '';
+}
+
+/** Whether the folder exists, refusing any symbolic link on the way to it. */
+export async function siteFolderExists(target: Target, webRoot: string, folder: string): Promise<boolean> {
+  const { base, rel } = split(webRoot, folder);
+  return (await runScript(target, CHECK_SCRIPT, [base, rel], `checking ${folder}`)) === 'present';
+}
+
+/**
+ * Creates the site folder (and missing parents) with `mode` and `owner`, and puts `page`
+ * in it as index.html when the folder is new. Returns whether serein created it.
+ */
+export async function createSiteFolder(target: Target, webRoot: string, folder: string, o: { mode: number; owner?: string; page: string }): Promise<boolean> {
+  const { base, rel } = split(webRoot, folder);
+  checkOwner(o.owner);
+  return (await runScript(target, CREATE_SCRIPT, [base, rel, modeString(o.mode), o.owner ?? ''], `creating ${folder}`, o.page)) === 'created';
+}
+
+/** Deletes the site folder and everything in it, never anything a link inside points to. False when it was not there. */
+export async function removeSiteFolder(target: Target, webRoot: string, folder: string): Promise<boolean> {
+  const { base, rel } = split(webRoot, folder);
+  return (await runScript(target, REMOVE_SCRIPT, [base, rel], `removing ${folder}`)) === 'removed';
+}
+
+/** Undoes createSiteFolder: the placeholder page if unchanged, then the folder if empty. */
+export async function undoCreateSiteFolder(target: Target, webRoot: string, folder: string, page: string): Promise<void> {
+  const { base, rel } = split(webRoot, folder);
+  await runScript(target, UNDO_CREATE_SCRIPT, [base, rel], `undoing the creation of ${folder}`, page);
+}
