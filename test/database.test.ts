@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientError, inlineParams, mariadbOptionValue, pgpassLine } from '../src/db/client.js';
-import { checkIdentifier, quoteIdent, sqlLiteral, tenantDatabaseName } from '../src/db/identifiers.js';
+import { checkIdentifier, mariadbGrantDatabase, quoteIdent, sqlLiteral, tenantDatabaseName } from '../src/db/identifiers.js';
 import { creationChanges, generatePassword, PASSWORD_ALPHABET, removalStatements } from '../src/db/provision.js';
 import { bareActionContext, startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { dbExists, dropByPrefix, mariaRoot, pgRoot, psqlBinary, useAsTenant } from './helpers/db-lab.js';
@@ -18,6 +18,10 @@ describe('identifiers, literals and SQL', () => {
   it('accepts plain names only, and quotes them', () => {
     expect(tenantDatabaseName('acme', 'shop')).toBe('acme_shop');
     for (const bad of BAD_NAMES) expect(() => tenantDatabaseName('acme', bad), JSON.stringify(bad)).toThrow(/cannot be used as a database name/);
+    // A tenant id never holds `_`, so `<tenant>_<name>` has one reading: `ac_e` + `shop` cannot become `ac` + `e_shop`.
+    for (const bad of ['ac_e', 'a', 'Acme', 'a'.repeat(17), '']) expect(() => tenantDatabaseName(bad, 'shop'), bad).toThrow(/not set up for databases/);
+    expect(mariadbGrantDatabase('ac_e_shop')).toBe('`ac\\_e\\_shop`');
+    expect(() => mariadbGrantDatabase('a%b')).toThrow(/cannot be used as a database name/);
     expect(() => checkIdentifier('a'.repeat(33))).toThrow(/longer than 32/);
     expect(quoteIdent('mariadb', 'acme_shop')).toBe('`acme_shop`');
     expect(quoteIdent('postgres', 'acme_shop')).toBe('"acme_shop"');
@@ -37,8 +41,8 @@ describe('identifiers, literals and SQL', () => {
       'CREATE DATABASE `acme_shop` CHARACTER SET utf8mb4 COLLATE utf8mb4_uca1400_ai_ci',
       `CREATE USER 'acme_shop'@'localhost' IDENTIFIED BY '${pw}'`,
       `CREATE USER 'acme_shop'@'127.0.0.1' IDENTIFIED BY '${pw}'`,
-      "GRANT ALL PRIVILEGES ON `acme_shop`.* TO 'acme_shop'@'localhost'",
-      "GRANT ALL PRIVILEGES ON `acme_shop`.* TO 'acme_shop'@'127.0.0.1'",
+      "GRANT ALL PRIVILEGES ON `acme\\_shop`.* TO 'acme_shop'@'localhost'", // `_` is a wildcard in grants: escaped
+      "GRANT ALL PRIVILEGES ON `acme\\_shop`.* TO 'acme_shop'@'127.0.0.1'",
     ]);
     const mysql8 = creationChanges({ engine: 'mariadb', database: 'a_b', user: 'a_b', hosts: ['%'] }, { flavor: 'mysql', major: 8, minor: 0, text: '' }, pw, { adminIsSuperuser: true });
     expect(mysql8[0].sql).toContain('utf8mb4_0900_ai_ci');

@@ -1,4 +1,5 @@
 import { OperationError } from '../errors.js';
+import { TENANT_ID_PATTERN } from '../tenant-id.js';
 
 /**
  * SQL names and literals built from request values. Identifiers go through two locks: a
@@ -41,8 +42,22 @@ export function checkIdentifier(name: string): string {
   return name;
 }
 
-/** The database (and user) name of a tenant's database: `<tenant>_<name>`, checked. */
+/**
+ * The database (and user) name of a tenant's database: `<tenant>_<name>`, checked.
+ * A tenant id never holds `_` (TENANT_ID_PATTERN), so the first `_` ends the tenant part
+ * and no two (tenant, name) pairs give one name (`ac` + `e_shop`, `ac_e` + `shop`). Any
+ * other id is refused, whatever let it into the store.
+ */
 export function tenantDatabaseName(tenantId: string, name: string): string {
+  if (typeof tenantId !== 'string' || !TENANT_ID_PATTERN.test(tenantId)) {
+    throw new OperationError(
+      'invalid_tenant',
+      { en: 'Your account is not set up for databases yet, so nothing was changed.', fr: "Votre compte n'est pas encore prêt pour les bases de données ; rien n'a été modifié." },
+      { en: 'Your provider can set it up; they have the details.', fr: "Votre hébergeur peut s'en charger ; il a les détails." },
+      `tenant id ${JSON.stringify(String(tenantId).slice(0, 40))} does not match ${TENANT_ID_PATTERN.source}: it would make <tenant>_<name> ambiguous`,
+      400,
+    );
+  }
   if (!new RegExp(SHORT_NAME_PATTERN).test(name)) {
     throw badName(name, { en: 'a name is at most 15 characters: lower-case letters, digits and underscores, starting with a letter.', fr: 'un nom fait 15 caractères au plus : minuscules, chiffres et soulignés, en commençant par une lettre.' });
   }
@@ -53,6 +68,17 @@ export function tenantDatabaseName(tenantId: string, name: string): string {
 export function quoteIdent(engine: Engine, name: string): string {
   checkIdentifier(name);
   return engine === 'mariadb' ? `\`${name}\`` : `"${name}"`;
+}
+
+/**
+ * A database name as the object of a MariaDB/MySQL database-level GRANT. There `_` and
+ * `%` are wildcards (`ac_e_shop` also matches `acme_shop`, another tenant's database),
+ * so each is backslash-escaped and the grant covers this one database only. Use it for
+ * every `GRANT/REVOKE ... ON db.*`; everywhere else the name is quoted as it is.
+ */
+export function mariadbGrantDatabase(name: string): string {
+  checkIdentifier(name);
+  return `\`${name.replace(/[_%]/g, (c) => `\\${c}`)}\``;
 }
 
 /**

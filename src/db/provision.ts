@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import type { Localized } from '../errors.js';
-import { checkHost, checkIdentifier, mariadbAccount, quoteIdent, sqlLiteral, type Engine } from './identifiers.js';
+import { checkHost, checkIdentifier, mariadbAccount, mariadbGrantDatabase, quoteIdent, sqlLiteral, type Engine } from './identifiers.js';
 import type { SqlSession } from './session.js';
 
 /**
@@ -116,7 +116,7 @@ export function creationChanges(spec: DbSpec, v: ServerVersion, password: string
       ...spec.hosts.map((h) => ({
         id: `grant@${h}`,
         summary: { en: `give ${spec.user}@${h} every right on ${spec.database}, and on nothing else`, fr: `donner à ${spec.user}@${h} tous les droits sur ${spec.database}, et sur rien d'autre` },
-        sql: `GRANT ALL PRIVILEGES ON ${db}.* TO ${mariadbAccount(spec.user, h)}`,
+        sql: `GRANT ALL PRIVILEGES ON ${mariadbGrantDatabase(spec.database)}.* TO ${mariadbAccount(spec.user, h)}`,
       })),
     ];
   }
