@@ -26,13 +26,32 @@ export class Alerter {
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ source: 'serein', ...alert }),
           signal: AbortSignal.timeout(5000),
+          // A redirect could carry the alert (and the secret in the URL's path) anywhere.
+          redirect: 'manual',
         });
         if (res.ok) return;
-        this.logger.warn({ url, status: res.status }, 'alert webhook refused the alert');
+        if (res.status >= 300 && res.status < 400) {
+          this.logger.warn({ webhook: maskedUrl(url), status: res.status }, 'alert webhook answered with a redirect, which is not followed: configure its final address');
+          return; // asking again would get the same answer
+        }
+        this.logger.warn({ webhook: maskedUrl(url), status: res.status }, 'alert webhook refused the alert');
       } catch (err) {
-        this.logger.warn({ url, err: (err as Error).message }, 'alert webhook unreachable');
+        this.logger.warn({ webhook: maskedUrl(url), err: (err as Error).message }, 'alert webhook unreachable');
       }
-      await new Promise((r) => setTimeout(r, 200 * 4 ** attempt));
+      if (attempt < 2) await new Promise((r) => setTimeout(r, 200 * 4 ** attempt));
     }
+  }
+}
+
+/**
+ * A webhook URL as logs may show it: its origin only. Chat and incident webhooks carry
+ * their secret in the path or the query (…/services/T000/B000/XXXX, ?token=…).
+ */
+export function maskedUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}/…`;
+  } catch {
+    return '(an invalid URL)';
   }
 }

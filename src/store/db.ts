@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
@@ -8,12 +8,28 @@ import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
+/**
+ * The store holds token hashes, sealed secrets and the audit: its file is 0600 and a folder
+ * serein creates for it is 0700, whatever the umask. SQLite gives its -wal and -shm files
+ * the main file's mode, so they follow. An existing folder is the admin's choice (it may be
+ * /var/lib): it is left as it is.
+ */
+function ownerOnly(path: string): void {
+  const dir = dirname(path);
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+  }
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
+}
+
 /** Opens the configured database and brings its schema up to date. */
 export async function openDatabase(store: Config['store']): Promise<{ db: Kysely<Database>; dialect: Dialect }> {
   let db: Kysely<Database>;
   let dialect: Dialect;
   if (store.driver === 'sqlite') {
-    if (store.path !== ':memory:') mkdirSync(dirname(store.path), { recursive: true });
+    if (store.path !== ':memory:') ownerOnly(store.path);
     const sqlite = new SQLite(store.path);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('busy_timeout = 5000');

@@ -138,6 +138,19 @@ export function signalExitCode(signal: string | null | undefined): number {
   return typeof num === 'number' ? 128 + num : 255;
 }
 
+/**
+ * The environment a local program starts with: enough to find programs and speak UTF-8,
+ * nothing of the daemon's own (tokens, database passwords or proxy settings an admin
+ * exported before starting serein must not reach nginx, psql or a template's program).
+ */
+export function programEnvironment(): Record<string, string> {
+  return {
+    PATH: process.env.PATH || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: process.env.HOME || '/',
+    LANG: 'C.UTF-8',
+  };
+}
+
 /** Rejects an argv no program could receive: empty, not strings, or with NUL bytes. */
 export function checkArgv(argv: readonly string[]): void {
   if (!Array.isArray(argv) || argv.length === 0) throw new TypeError('argv must name a program');

@@ -11,6 +11,7 @@ import {
   checkPath,
   checkTimeout,
   modeString,
+  programEnvironment,
   runOrThrow,
   signalExitCode,
   tempPathFor,
@@ -49,7 +50,7 @@ export class LocalTarget implements Target {
         child = spawn(argv[0], argv.slice(1), {
           shell: false,
           detached: true, // own process group, killed as a whole on timeout
-          env: { ...process.env, ...opts.env },
+          env: { ...programEnvironment(), ...opts.env },
           stdio: ['pipe', 'pipe', 'pipe'],
         });
       } catch (err) {

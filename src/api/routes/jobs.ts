@@ -76,6 +76,7 @@ export async function jobRoutes(app: FastifyInstance, { engine, store }: ApiCont
 
   app.post('/v1/jobs', { config: { doc: { summary: 'Run an operation (202 with the job)', tag: 'jobs', body: submitBody } } }, async (req, reply) => {
     const caller = requireCaller(req);
+    await app.limitPerToken('jobs', req, reply); // before anything is validated: a flood of bad requests is a flood too
     const body = parseBody(submitBody, req.body);
     const { job, created } = await engine.submit(caller, body, req.language);
     return reply.status(created ? 202 : 200).send({ job: presentJob(job, req.language, caller.kind === 'admin') });
@@ -92,11 +93,14 @@ export async function jobRoutes(app: FastifyInstance, { engine, store }: ApiCont
     const caller = requireCaller(req);
     const job = await engine.job(caller, req.params.id);
     const shown = presentJob(job, req.language, caller.kind === 'admin');
-    if (TERMINAL.includes(job.status) && job.secretResult) {
+    // The shown-once secret goes to the side that asked for it: an admin reading a client's job leaves it for the client.
+    const requester = job.tenantId ? caller.kind === 'client' && caller.tenantId === job.tenantId : caller.kind === 'admin';
+    if (TERMINAL.includes(job.status) && job.secretResult && requester) {
       const secret = await engine.takeSecretResult(job);
       if (secret) return { job: { ...shown, result: { ...shown.result, ...secret }, secretShownOnce: true } };
     }
-    return { job: shown, steps: caller.kind === 'admin' ? await store.jobs.steps(job.id) : undefined };
+    const secretPending = job.secretResult && !requester ? { secretPending: true } : {};
+    return { job: { ...shown, ...secretPending }, steps: caller.kind === 'admin' ? await store.jobs.steps(job.id) : undefined };
   });
 
   app.get<{ Params: { id: string } }>('/v1/jobs/:id/events', { config: { doc: { summary: 'Live progress (server-sent events)', tag: 'jobs' } } }, async (req, reply) => {
