@@ -1,4 +1,5 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Duplex } from 'node:stream';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { OperationError, toOperationError } from '../errors.js';
 
@@ -17,6 +18,16 @@ export function installErrorHandler(app: FastifyInstance): void {
         undefined,
         400,
       );
+    } else if (!(thrown instanceof OperationError) && isClientStatus((thrown as FastifyError).statusCode)) {
+      // Any other refusal by fastify or a plugin is the caller's to fix, never a 500.
+      const status = (thrown as FastifyError).statusCode!;
+      err = new OperationError(
+        'bad_request',
+        { en: `The request cannot be handled: ${thrown.message}.`, fr: `La requête ne peut pas être traitée : ${thrown.message}.` },
+        { en: 'Check the request against /openapi.json.', fr: 'Vérifiez la requête d’après /openapi.json.' },
+        undefined,
+        status,
+      );
     } else {
       err = toOperationError(thrown);
     }
@@ -29,6 +40,37 @@ export function installErrorHandler(app: FastifyInstance): void {
       error: { code: 'not_found', message: `No such endpoint: ${req.method} ${req.url}`, hint: 'See /openapi.json for the endpoints.' },
     });
   });
+}
+
+const isClientStatus = (status: number | undefined): status is number => typeof status === 'number' && status >= 400 && status < 500;
+
+/** Router refusals (a bad escape in the address, a path part too long) in the API's error shape, not fastify's. */
+export function frameworkErrors(thrown: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const long = thrown.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  void reply.status(long ? 414 : 400).send({
+    error: {
+      code: long ? 'address_too_long' : 'bad_address',
+      message: long ? 'The address is too long. / L’adresse est trop longue.' : 'The address is not valid. / L’adresse n’est pas valide.',
+      hint: 'See /openapi.json for the endpoints. / Voyez /openapi.json pour les points d’accès.',
+    },
+  });
+}
+
+/**
+ * Requests Node refuses before fastify sees them (headers too long, malformed HTTP, too
+ * slow): answered in the API's error shape, in both languages since none is known yet.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, code, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'headers_too_large', 'The address or the headers of the request are too long. / L’adresse ou les en-têtes de la requête sont trop longs.']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'timeout', 'The request took too long to arrive. / La requête a mis trop de temps à arriver.']
+        : [400, 'Bad Request', 'bad_request', 'The request is not valid HTTP. / La requête n’est pas du HTTP valide.'];
+  const body = JSON.stringify({ error: { code, message, hint: 'Send a shorter, well-formed request. / Envoyez une requête plus courte et bien formée.' } });
+  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+  socket.destroy(err);
 }
 
 /** Parses a request part with zod, turning problems into a 400 that names each field. */

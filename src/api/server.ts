@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../log.js';
 import { installAuth } from './auth.js';
 import type { ApiContext } from './context.js';
-import { installErrorHandler } from './errors.js';
+import { clientErrorHandler, frameworkErrors, installErrorHandler } from './errors.js';
 import { installOpenApi } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -18,7 +18,7 @@ export const routePlugins: RoutePlugin[] = [jobRoutes, adminRoutes, doctorRoutes
 
 /** Builds the HTTP API. It does not listen: the daemon (or a test) decides where. */
 export async function buildApi(ctx: ApiContext, logger: Logger, version: string): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 1 << 20, forceCloseConnections: true }) as unknown as FastifyInstance;
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 1 << 20, forceCloseConnections: true, frameworkErrors, clientErrorHandler }) as unknown as FastifyInstance;
   installErrorHandler(app);
   installAuth(app, { store: ctx.store, defaultLanguage: ctx.config.language });
   installOpenApi(app, version);
