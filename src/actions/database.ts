@@ -18,6 +18,7 @@ import {
   type ServerVersion,
 } from '../db/provision.js';
 import { databaseServer, SqlError, type SqlSession } from '../db/session.js';
+import { checkResourceQuota } from '../quotas.js';
 
 /** Resource kind of a database; its name is `<server>:<database>`. */
 export const DATABASE_KIND = 'database';
@@ -153,6 +154,8 @@ export const databaseCheck = defineAction({
         );
       }
     }
+    // The tenant-wide quota, all servers together; admins are not limited by it.
+    if (!r.record && ctx.tenantId) await checkResourceQuota(ctx.services, r.tenant, 'databases', DATABASE_KIND);
     return { database: r.spec.database, user: r.spec.user, tenant: r.tenant, exists: !!r.record };
   },
 });

@@ -13,6 +13,7 @@ import { PROBE_PATH, defaultRoot, newVhostData, renderVhost, vhostFilePath, VHOS
 import { unsafeNginxValue } from '../nginx/template.js';
 import { createSiteFolder, removeSiteFolder, siteFolderExists, SymlinkRefused, undoCreateSiteFolder } from '../targets/site-folder.js';
 import { webserverConfig } from '../nginx/config.js';
+import { checkResourceQuota } from '../quotas.js';
 import { clientUpstream } from '../nginx/upstream-policy.js';
 
 const createParams = z.object({
@@ -118,6 +119,7 @@ async function validate(ctx: ActionContext, p: CreateParams): Promise<Validated>
     if (clash) throw nameTaken(clash, `used by vhost ${r.name} of tenant ${r.tenantId}`);
   }
 
+  if (!existing && ctx.tenantId) await checkResourceQuota(ctx.services, tenant, 'vhosts', VHOST_KIND); // admins are not limited
 
   if (p.root && p.upstream) {
     throw new OperationError(

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OperationError, type Language } from '../errors.js';
 import type { Store } from '../store/store.js';
 import type { Caller } from '../store/tokens.js';
@@ -19,18 +19,32 @@ const unauthorized = () =>
     401,
   );
 
+/**
+ * Limits on failed authentication (src/api/limits.ts): `before` refuses an address already
+ * past its limit without looking at its token, `failed` counts a token that is not valid.
+ * Both throw the 429 to send.
+ */
+export interface AuthGuard {
+  before(req: FastifyRequest, reply: FastifyReply): Promise<void>;
+  failed(req: FastifyRequest, reply: FastifyReply): Promise<void>;
+}
+
 /** Reads the bearer token and the caller's language on every request; routes then call requireCaller/requireAdmin. */
-export function installAuth(app: FastifyInstance, opts: { store: Store; defaultLanguage: Language }): void {
+export function installAuth(app: FastifyInstance, opts: { store: Store; defaultLanguage: Language; guard?: AuthGuard }): void {
   app.decorateRequest('caller', undefined);
   app.decorateRequest('language', 'en');
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
     const header = req.headers.authorization;
     const asked = pickLanguage(req.headers['accept-language']);
     req.language = asked ?? opts.defaultLanguage;
     if (!header) return;
+    await opts.guard?.before(req, reply);
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     const caller = m ? await opts.store.tokens.verify(m[1]) : undefined;
-    if (!caller) throw unauthorized();
+    if (!caller) {
+      await opts.guard?.failed(req, reply);
+      throw unauthorized();
+    }
     req.caller = caller;
     if (caller.tenantId && !asked) {
       const tenant = await opts.store.tenants.get(caller.tenantId);

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { OperationError, toOperationError } from '../errors.js';
+import { bodyError } from './body.js';
 
 /**
  * One error shape for the whole API: `{error: {code, message, hint}}` in the caller's
@@ -10,7 +11,10 @@ import { OperationError, toOperationError } from '../errors.js';
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((thrown: FastifyError | Error, req, reply) => {
     let err: OperationError;
-    if ((thrown as FastifyError).validation || (thrown as FastifyError).statusCode === 400 || (thrown as FastifyError).statusCode === 415) {
+    const body = bodyError(thrown, req);
+    if (body) {
+      err = body; // too large, not JSON, broken JSON: a clear 413/415/400 (src/api/body.ts)
+    } else if ((thrown as FastifyError).validation || (thrown as FastifyError).statusCode === 400 || (thrown as FastifyError).statusCode === 415) {
       err = new OperationError(
         'bad_request',
         { en: `The request is not valid: ${thrown.message}.`, fr: `La requête n'est pas valide : ${thrown.message}.` },

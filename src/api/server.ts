@@ -3,6 +3,8 @@ import type { Logger } from '../log.js';
 import { installAuth } from './auth.js';
 import type { ApiContext } from './context.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from './errors.js';
+import { installBodyRules } from './body.js';
+import { installLimits } from './limits.js';
 import { installOpenApi } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -18,9 +20,11 @@ export const routePlugins: RoutePlugin[] = [jobRoutes, adminRoutes, doctorRoutes
 
 /** Builds the HTTP API. It does not listen: the daemon (or a test) decides where. */
 export async function buildApi(ctx: ApiContext, logger: Logger, version: string): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 1 << 20, forceCloseConnections: true, frameworkErrors, clientErrorHandler }) as unknown as FastifyInstance;
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: ctx.config.limits.bodyBytes, trustProxy: ctx.config.server.trustProxy, forceCloseConnections: true, frameworkErrors, clientErrorHandler }) as unknown as FastifyInstance;
   installErrorHandler(app);
-  installAuth(app, { store: ctx.store, defaultLanguage: ctx.config.language });
+  installBodyRules(app);
+  const guard = await installLimits(app, ctx);
+  installAuth(app, { store: ctx.store, defaultLanguage: ctx.config.language, guard });
   installOpenApi(app, version);
   app.get('/healthz', { config: { doc: { summary: 'Liveness', tag: 'health', auth: 'none' } } }, async () => ({ status: 'ok' }));
   for (const plugin of routePlugins) await plugin(app, ctx);

@@ -116,12 +116,64 @@ export const caSchema = z
   })
   .strict();
 
+/** So many requests per window; past it, 429 with Retry-After. */
+const perWindow = (maxMin: number) => z.object({ max: z.number().int().min(maxMin), windowSeconds: z.number().int().min(1).max(86_400) }).strict();
+
+/** Sane for a provider: a mistyped token is fine, a script guessing tokens is not; a client clicking fast is fine, a flood is not. */
+const DEFAULT_LIMITS = {
+  bodyBytes: 1 << 20,
+  failedAuth: { max: 20, windowSeconds: 60 },
+  jobs: { max: 60, windowSeconds: 60 },
+  doctorNames: { max: 300, windowSeconds: 600 },
+};
+
+/**
+ * Request limits: what one address or one token may ask in a window, and the largest
+ * body. Counted per daemon, in memory.
+ */
+export const limitsSchema = z
+  .object({
+    bodyBytes: z.number().int().min(1024).max(64 << 20).default(DEFAULT_LIMITS.bodyBytes).describe('largest request body; larger ones get 413'),
+    failedAuth: perWindow(1)
+      .default(DEFAULT_LIMITS.failedAuth)
+      .describe('requests with a token that is not valid, per client address; past it the address is refused, audited and admins alerted'),
+    jobs: perWindow(1).default(DEFAULT_LIMITS.jobs).describe('job submissions per client token (admins are not limited)'),
+    doctorNames: perWindow(100).default(DEFAULT_LIMITS.doctorNames).describe('names diagnosed per client token (each name sends DNS and HTTP requests out)'),
+  })
+  .strict();
+
+/** One tenant at a time runs 3 jobs (half the default workers go to others); a plan's sites and databases. */
+const DEFAULT_QUOTAS = { runningJobs: 3, vhosts: 50, databases: 50, tenants: {} };
+
+const quota = {
+  runningJobs: z.number().int().min(1).describe('jobs queued or running at once; more are refused with 429 until one ends'),
+  vhosts: z.number().int().min(0).describe('sites'),
+  databases: z.number().int().min(0).describe('databases, all servers together'),
+};
+
+/** What one tenant may have; admins are not limited. `tenants` overrides it per tenant (their plan). */
+export const quotasSchema = z
+  .object({
+    runningJobs: quota.runningJobs.default(DEFAULT_QUOTAS.runningJobs),
+    vhosts: quota.vhosts.default(DEFAULT_QUOTAS.vhosts),
+    databases: quota.databases.default(DEFAULT_QUOTAS.databases),
+    tenants: z.record(z.string(), z.object(quota).partial().strict()).default({}),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     server: z
-      .object({ host: z.string().default('127.0.0.1'), port: port.or(z.literal(0)).default(8080) })
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: port.or(z.literal(0)).default(8080),
+        trustProxy: z
+          .union([z.boolean(), z.array(z.string().min(1))])
+          .default(false)
+          .describe('reverse proxies whose X-Forwarded-For is believed (addresses or CIDRs): limits per client address need the real one'),
+      })
       .strict()
-      .default({ host: '127.0.0.1', port: 8080 }),
+      .default({ host: '127.0.0.1', port: 8080, trustProxy: false }),
     store: z
       .discriminatedUnion('driver', [
         z.object({ driver: z.literal('sqlite'), path: z.string().min(1) }).strict(),
@@ -205,6 +257,8 @@ export const configSchema = z
       .object({ webhooks: z.array(z.url()).default([]) })
       .strict()
       .default({ webhooks: [] }),
+    limits: limitsSchema.default(DEFAULT_LIMITS),
+    quotas: quotasSchema.default(DEFAULT_QUOTAS),
   })
   .strict();
 

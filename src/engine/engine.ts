@@ -3,6 +3,7 @@ import { Alerter } from '../alerts.js';
 import type { Config } from '../config/schema.js';
 import { OperationError, type Language } from '../errors.js';
 import type { Logger } from '../log.js';
+import { tenantQuota, tooManyJobs } from '../quotas.js';
 import { SecretMasker, type SealBox } from '../secrets.js';
 import type { Job } from '../store/jobs.js';
 import type { Store } from '../store/store.js';
@@ -150,6 +151,8 @@ export class Engine {
       resource: req.dryRun ? null : resource,
       target,
       language,
+      // A client's tenant has at most so many jobs queued or running: its flood cannot fill the queue others wait in.
+      maxActive: caller.kind === 'client' ? { max: tenantQuota(this.o.config, caller.tenantId!).runningJobs, tooMany: tooManyJobs } : undefined,
     });
     if (result.created) {
       await this.o.store.audit.append({

@@ -81,7 +81,12 @@ export class JobStore {
     private readonly dialect: Dialect,
   ) {}
 
-  /** Creates a queued job, or returns the existing one when the idempotency key was seen. */
+  /**
+   * Creates a queued job, or returns the existing one when the idempotency key was seen.
+   * With `maxActive`, the tenant's queued and running jobs are counted and the job inserted
+   * in one transaction (per tenant across daemons on PostgreSQL), so a burst of parallel
+   * requests cannot slip past the quota: `tooMany` is thrown instead.
+   */
   async create(j: {
     playbook: string;
     inputs: Record<string, unknown>;
@@ -92,14 +97,15 @@ export class JobStore {
     resource: string | null;
     target: string | null;
     language: 'en' | 'fr';
+    maxActive?: { max: number; tooMany: (max: number) => Error };
   }): Promise<{ job: Job; created: boolean }> {
     if (j.idempotencyKey) {
       const existing = await this.byIdempotencyKey(j.idempotencyKey);
       if (existing) return { job: existing, created: false };
     }
     const id = randomUUID();
-    try {
-      await this.db
+    const insert = (db: Kysely<Database>) =>
+      db
         .insertInto('jobs')
         .values({
           id,
@@ -124,7 +130,26 @@ export class JobStore {
           finished_at: null,
         })
         .execute();
+    let refused: Error | undefined;
+    try {
+      const quota = j.maxActive;
+      if (!quota || !j.tenantId) await insert(this.db);
+      else {
+        const tenantId = j.tenantId;
+        await this.db.transaction().execute(async (trx) => {
+          if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312002, hashtext(${tenantId}))`.execute(trx);
+          const row = await trx
+            .selectFrom('jobs')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('tenant_id', '=', tenantId)
+            .where('status', 'in', ['queued', 'running'])
+            .executeTakeFirstOrThrow();
+          if (Number(row.n) >= quota.max) throw (refused = quota.tooMany(quota.max));
+          await insert(trx);
+        });
+      }
     } catch (err) {
+      if (refused) throw refused;
       // Two requests with one key at the same moment: the loser returns the winner's job.
       const existing = j.idempotencyKey ? await this.byIdempotencyKey(j.idempotencyKey) : undefined;
       if (existing) return { job: existing, created: false };

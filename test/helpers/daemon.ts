@@ -4,6 +4,7 @@ import pino from 'pino';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
 import type { ActionContext, Services } from '../../src/engine/action.js';
+import type { Logger } from '../../src/log.js';
 import { SecretMasker } from '../../src/secrets.js';
 import type { Store } from '../../src/store/store.js';
 import { tempDir } from './tmp.js';
@@ -33,7 +34,7 @@ function merge(a: any, b: any): any {
 }
 
 /** A real daemon in this process, on a free port, with its own temporary store and state. */
-export async function startTestDaemon(o: { config?: Record<string, unknown>; playbooksDir?: string; logLevel?: string } = {}): Promise<TestDaemon> {
+export async function startTestDaemon(o: { config?: Record<string, unknown>; playbooksDir?: string; logLevel?: string; logger?: Logger } = {}): Promise<TestDaemon> {
   const dir = tempDir('serein-test-');
   const config = configSchema.parse(
     merge(
@@ -47,7 +48,8 @@ export async function startTestDaemon(o: { config?: Record<string, unknown>; pla
       o.config,
     ),
   );
-  const daemon = await startDaemon(config, { logger: pino({ level: o.logLevel ?? 'silent' }) });
+  // `logger`: a test that reads the daemon's log lines passes its own.
+  const daemon = await startDaemon(config, { logger: o.logger ?? pino({ level: o.logLevel ?? 'silent' }) });
   const adminToken = daemon.firstAdminToken ?? (await daemon.store.tokens.create('admin', null, 'test')).token;
   const api: TestDaemon['api'] = async (method, path, opt = {}) => {
     const token = opt.token === undefined ? adminToken : opt.token;

@@ -1,0 +1,139 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { OperationError, type Language, type Localized } from '../errors.js';
+import type { AuthGuard } from './auth.js';
+import type { ApiContext } from './context.js';
+
+/** What a client token is limited on, per window (config `limits`). */
+export type TokenLimit = 'jobs' | 'doctorNames';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Counts `count` uses of `what` against the caller's token (keyed by its id, never the
+     * token itself); past the configured limit, throws a 429 with Retry-After. Admins pass.
+     */
+    limitPerToken(what: TokenLimit, req: FastifyRequest, reply: FastifyReply, count?: number): Promise<void>;
+  }
+}
+
+type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
+
+/** "about 40 seconds", "environ 3 minutes": a wait as a client reads it. */
+function wait(seconds: number, language: Language): string {
+  const minutes = Math.round(seconds / 60);
+  if (seconds < 90) return language === 'fr' ? `environ ${seconds}\u00a0seconde${seconds > 1 ? 's' : ''}` : `about ${seconds} second${seconds === 1 ? '' : 's'}`;
+  return language === 'fr' ? `environ ${minutes}\u00a0minutes` : `about ${minutes} minutes`;
+}
+
+const both = (f: (l: Language) => string): Localized => ({ en: f('en'), fr: f('fr') });
+
+/** Sets Retry-After and builds the 429 the error handler sends. */
+function tooMany(reply: FastifyReply, code: string, seconds: number, message: Localized, hint: (wait: string, l: Language) => string, detail: string): OperationError {
+  const s = Math.max(1, seconds);
+  void reply.header('retry-after', String(s));
+  return new OperationError(code, message, both((l) => hint(wait(s, l), l)), detail, 429);
+}
+
+/**
+ * Request limits, counted by @fastify/rate-limit (in memory, per daemon): requests with a
+ * token that is not valid per client address, and job submissions and diagnosed names per
+ * client token. Returns the guard the authentication hook calls.
+ */
+export async function installLimits(app: FastifyInstance, { config, store, engine }: ApiContext): Promise<AuthGuard> {
+  // No global limit: only the uses below are counted, each by its own key.
+  await app.register(rateLimit, { global: false });
+  const { failedAuth } = config.limits;
+  const authWindowMs = failedAuth.windowSeconds * 1000;
+  // Keyed by client address (an IPv6 /64 counts as one, as the plugin does by default).
+  const failures = app.createRateLimit({ max: failedAuth.max, timeWindow: authWindowMs });
+  // One report per address and window: the first failure past the limit takes this single slot.
+  const reported = app.createRateLimit({ max: 1, timeWindow: authWindowMs });
+
+  const refuseAddress = (reply: FastifyReply, seconds: number, address: string) =>
+    tooMany(
+      reply,
+      'too_many_failed_tokens',
+      seconds,
+      { en: 'Too many requests with a token that is not valid came from your address.', fr: 'Trop de demandes avec un jeton non valable sont venues de votre adresse.' },
+      (w, l) =>
+        l === 'fr'
+          ? `Réessayez dans ${w} avec un jeton valable ; si le vôtre ne marche plus, demandez-en un nouveau à votre hébergeur.`
+          : `Try again in ${w} with a valid token; if yours no longer works, ask your provider for a new one.`,
+      `address ${address}: more than ${failedAuth.max} failed authentications within ${failedAuth.windowSeconds} s`,
+    );
+
+  /** An audit line and an admin alert, once per address and window; never the token that was sent. */
+  const report = async (req: FastifyRequest, retryAfter: number) => {
+    const slot = await reported(req);
+    if (!slot.isAllowed && slot.isExceeded) return;
+    const address = req.ip;
+    const detail = {
+      address,
+      failures: failedAuth.max + 1,
+      windowSeconds: failedAuth.windowSeconds,
+      refusedForSeconds: retryAfter,
+      request: `${req.method} ${req.url.split('?')[0].slice(0, 200)}`,
+      userAgent: String(req.headers['user-agent'] ?? '').slice(0, 200),
+    };
+    try {
+      await store.audit.append({ tokenId: null, tenantId: null, action: 'auth.address_refused', subject: `address:${address}`, inputs: undefined, plan: undefined, result: 'refused', detail });
+    } catch (err) {
+      req.log.error({ err }, 'could not audit a refused address');
+    }
+    // Webhooks may be slow or down: the alert goes out beside the request, never holding it.
+    void engine.services
+      .alert({
+        kind: 'auth_failures',
+        tenantId: null,
+        subject: `address:${address}`,
+        message: `${address} sent more than ${failedAuth.max} requests with a token that is not valid within ${failedAuth.windowSeconds} s; its requests with a token are refused for ${retryAfter} s.`,
+        detail,
+      })
+      .catch((err: unknown) => req.log.error({ err }, 'could not alert about a refused address'));
+  };
+
+  const guard: AuthGuard = {
+    async before(req, reply) {
+      // An address past its limit is refused before its token is even looked at.
+      const r = await failures(req, { increment: false });
+      if (!r.isAllowed && r.isExceeded) throw refuseAddress(reply, r.ttlInSeconds, req.ip);
+    },
+    async failed(req, reply) {
+      const r = await failures(req);
+      if (r.isAllowed || !r.isExceeded) return;
+      await report(req, r.ttlInSeconds);
+      throw refuseAddress(reply, r.ttlInSeconds, req.ip);
+    },
+  };
+
+  const perToken = {} as Record<TokenLimit, { limiter: Limiter; max: number; windowSeconds: number }>;
+  for (const what of ['jobs', 'doctorNames'] as const) {
+    const { max, windowSeconds } = config.limits[what];
+    perToken[what] = { max, windowSeconds, limiter: app.createRateLimit({ max, timeWindow: windowSeconds * 1000, keyGenerator: (req) => req.caller?.tokenId ?? '' }) };
+  }
+  const refuseToken = (reply: FastifyReply, what: TokenLimit, seconds: number) =>
+    tooMany(
+      reply,
+      'rate_limited',
+      seconds,
+      what === 'jobs'
+        ? { en: 'You sent many requests in a short time, so this one was not taken.', fr: "Vous avez envoyé beaucoup de demandes en peu de temps, celle-ci n'a donc pas été prise." }
+        : { en: 'You asked to check many names in a short time, so these were not checked.', fr: "Vous avez demandé à vérifier beaucoup de noms en peu de temps, ceux-ci n'ont donc pas été vérifiés." },
+      (w, l) => (l === 'fr' ? `Réessayez dans ${w}. Rien n'a été lancé.` : `Try again in ${w}. Nothing was started.`),
+      `token limit ${what}: ${perToken[what].max} per ${perToken[what].windowSeconds} s`,
+    );
+
+  app.decorate('limitPerToken', async (what: TokenLimit, req: FastifyRequest, reply: FastifyReply, count = 1) => {
+    if (!req.caller || req.caller.kind === 'admin') return;
+    const { limiter } = perToken[what];
+    const now = await limiter(req, { increment: false });
+    // All or nothing: a request whose names do not all fit is refused without using any.
+    if (!now.isAllowed && now.remaining < count) throw refuseToken(reply, what, now.ttlInSeconds);
+    for (let i = 0; i < count; i++) {
+      const r = await limiter(req);
+      if (!r.isAllowed && r.isExceeded) throw refuseToken(reply, what, r.ttlInSeconds);
+    }
+  });
+  return guard;
+}
