@@ -64,9 +64,18 @@ export function parseDomain(raw: string, allowWildcard: boolean): string {
     new OperationError('invalid_domain', { en: `"${raw}" ${en}`, fr: `« ${raw} » ${fr}` }, { en: hintEn, fr: hintFr }, undefined, 400);
   const example = { en: 'Write the name like shop.example.com.', fr: 'Écrivez le nom sous la forme boutique.exemple.fr.' };
   if (!bare) throw problem('is empty.', 'est vide.', example.en, example.fr);
-  // The URL parser silently drops tabs and line breaks: "sh\nop.fr" would become another name.
-  if (/[\u0000-\u001f\u007f]/.test(bare)) {
-    throw problem('contains a control character (a tab, a line break...).', 'contient un caractère de contrôle (tabulation, saut de ligne…).', example.en, example.fr);
+  // The URL parser behind domainToASCII drops tabs and line breaks and stops at "/", "?", "#"
+  // or "\\": "shop.fr/x.com" would silently become "shop.fr". Only letters, digits, dots and
+  // dashes (and non-ASCII letters, for IDN) may reach it.
+  const odd = /[\u0000-\u002c\u002f\u003a-\u0060\u007b-\u007f]/.exec(bare);
+  if (odd) {
+    const shown = /[\u0000-\u0020\u007f]/.test(odd[0]) ? `U+${odd[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}` : odd[0];
+    throw problem(
+      `contains "${shown}", which is not allowed in a domain name.`,
+      `contient « ${shown} », qui n'est pas permis dans un nom de domaine.`,
+      'Use only letters, digits, dots and dashes, like shop.example.com.',
+      'Utilisez seulement des lettres, chiffres, points et tirets, comme boutique.exemple.fr.',
+    );
   }
   if (wildcard && !allowWildcard) {
     throw problem(
