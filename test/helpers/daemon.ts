@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { keepStoreForScan, notePrivateKeys, noteSecrets, noteSecretsIn, scanLogFile } from './secrets-scan.js';
 import pino from 'pino';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
@@ -49,8 +50,12 @@ export async function startTestDaemon(o: { config?: Record<string, unknown>; pla
     ),
   );
   // `logger`: a test that reads the daemon's log lines passes its own.
-  const daemon = await startDaemon(config, { logger: o.logger ?? pino({ level: o.logLevel ?? 'silent' }) });
+  // Every line is kept for the end-of-run secrets scan (test/helpers/secrets-scan.ts).
+  const logFile = scanLogFile();
+  const logger = o.logger ?? (logFile ? pino({ level: o.logLevel ?? 'info' }, pino.destination({ dest: logFile, sync: true })) : pino({ level: 'silent' }));
+  const daemon = await startDaemon(config, { logger });
   const adminToken = daemon.firstAdminToken ?? (await daemon.store.tokens.create('admin', null, 'test')).token;
+  noteSecrets(adminToken);
   const api: TestDaemon['api'] = async (method, path, opt = {}) => {
     const token = opt.token === undefined ? adminToken : opt.token;
     const res = await fetch(daemon.url + path, {
@@ -63,7 +68,9 @@ export async function startTestDaemon(o: { config?: Record<string, unknown>; pla
       body: opt.body === undefined ? undefined : JSON.stringify(opt.body),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    const body = text ? JSON.parse(text) : undefined;
+    noteSecretsIn(body);
+    return { status: res.status, body };
   };
   const waitJob = async (id: string, token?: string) => {
     for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
@@ -104,6 +111,8 @@ export async function startTestDaemon(o: { config?: Record<string, unknown>; pla
         }
       }
       await daemon.stop();
+      for (const ws of Object.values(config.webservers)) notePrivateKeys(ws.certDir);
+      if (config.store.driver === 'sqlite') keepStoreForScan(config.store.path);
       rmSync(dir, { recursive: true, force: true });
     },
   };

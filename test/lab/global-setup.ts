@@ -6,10 +6,14 @@
  * `GET /info` answers what is started. Test files reach it through `useLab()` (test/lab/client.ts).
  * Teardown stops every process and removes the lab's folder.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import * as http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import type {} from './client.ts'; // ProvidedContext['labUrl']
 import { ALL_COMPONENTS, startLab, type Component, type Lab } from './lab.ts';
+import { scanForSecrets } from '../helpers/secrets-scan.ts';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let lab: Lab | null = null;
@@ -59,8 +63,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const addr = server.address();
   if (!addr || typeof addr !== 'object') throw new Error('lab coordinator: no address');
   project.provide('labUrl', `http://127.0.0.1:${addr.port}`);
+  const scanDir = mkdtempSync(join(tmpdir(), 'serein-secrets-scan-'));
+  project.provide('secretsScanDir', scanDir);
 
   return async () => {
+    // The secrets scan: every secret the tests were given, searched in every log line and store file.
+    const scan = scanForSecrets(scanDir);
+    rmSync(scanDir, { recursive: true, force: true });
+    process.stderr.write(`[secrets scan] ${scan.secrets} secrets searched in ${scan.files} log and store files (${Math.round(scan.bytes / 1024)} KiB): ${scan.hits.length} found\n`);
+    if (scan.hits.length) {
+      process.exitCode = 1;
+      throw new Error(`secrets found where they must never be:\n${scan.hits.join('\n')}`);
+    }
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     if (labPromise) {
