@@ -8,7 +8,7 @@ import { tempDir } from './helpers/tmp.js';
 describe('configuration', () => {
   it('the shipped example is what npm start runs: valid, local, safe', () => {
     const config = loadConfig(defaultConfigFile);
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 8080 });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 8080, trustProxy: false });
     expect(config.store).toMatchObject({ driver: 'sqlite' });
     expect(config.playbooks).toMatch(/\/playbooks$/);
   });
