@@ -4,6 +4,7 @@ import { defineAction } from '../engine/action.js';
 import { OperationError, type Localized } from '../errors.js';
 import { openSession } from '../db/connect.js';
 import { tenantDatabaseName } from '../db/identifiers.js';
+import { tenantIdProblem } from '../tenant-id.js';
 import {
   applyChanges,
   creationChanges,
@@ -26,8 +27,6 @@ export const DATABASE_KIND = 'database';
 /** What serein remembers about a database it created (never its password). */
 export interface DatabaseRecord { server: string; engine: 'mariadb' | 'postgres'; database: string; user: string; hosts: string[] }
 
-const TENANT = /^[a-z][a-z0-9]{1,15}$/;
-
 const base = z.object({
   server: z.string().min(1),
   name: z.string().min(1),
@@ -49,7 +48,7 @@ async function resolveTenant(ctx: ActionContext, requested: string | undefined):
     }
     return ctx.tenantId;
   }
-  if (!requested || !TENANT.test(requested) || !(await ctx.services.store.tenants.get(requested))) {
+  if (!requested || tenantIdProblem(requested) !== undefined || !(await ctx.services.store.tenants.get(requested))) {
     throw new OperationError(
       'tenant_required',
       { en: 'Say which tenant the database is for.', fr: 'Indiquez pour quel client est la base de données.' },
