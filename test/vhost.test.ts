@@ -100,7 +100,6 @@ describe('vhosts on the lab nginx', () => {
           priv: labWebserver(priv, dir),
           webbad: labWebserver(priv, dir, 'local', { template: 'broken-nginx.conf.tmpl' }),
         },
-        quotas: { runningJobs: 8 }, // one test submits four of a client's jobs at once, on purpose
       },
     });
     A = await d.tenant(tenantA, { domains: [domA], servers: ['web', 'webssh', 'webbad', 'webtpl', 'priv'] });

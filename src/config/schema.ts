@@ -143,7 +143,7 @@ export const limitsSchema = z
   .strict();
 
 /** One tenant at a time runs 3 jobs (half the default workers go to others); a plan's sites and databases. */
-const DEFAULT_QUOTAS = { runningJobs: 3, vhosts: 50, databases: 50, tenants: {} };
+const DEFAULT_QUOTAS = { runningJobs: 10, vhosts: 50, databases: 50, tenants: {} };
 
 const quota = {
   runningJobs: z.number().int().min(1).describe('jobs queued or running at once; more are refused with 429 until one ends'),

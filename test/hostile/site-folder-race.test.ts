@@ -107,7 +107,7 @@ describe('vhost.create and vhost.delete as a hostile client', () => {
     lab = await useLab('nginx');
     dir = mkdtempSync(join(tmpdir(), 'serein-race-vhost-'));
     v = victim(dir);
-    d = await startTestDaemon({ playbooksDir: playbooksCopy(), config: { targets: { local: { type: 'local' } }, webservers: { web: labWebserver(lab.nginx!, dir) } } });
+    d = await startTestDaemon({ playbooksDir: playbooksCopy(), config: { targets: { local: { type: 'local' } }, webservers: { web: labWebserver(lab.nginx!, dir) }, limits: { jobs: { max: 1000, windowSeconds: 60 } } } });
     A = await d.tenant(tenant, { domains: [domain], servers: ['web'] });
   });
 
