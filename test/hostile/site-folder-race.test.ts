@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSiteFolder, removeSiteFolder, SymlinkRefused } from '../../src/targets/site-folder.js';
-import { LocalTarget } from '../../src/targets/local.js';
+import { createTarget, LocalTarget, type Target } from '../../src/targets/index.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { labNginxTest, labWebserver, playbooksCopy, uniq } from '../helpers/vhost-lab.js';
 import { useLab, type LabInfo } from '../lab/client.js';
@@ -59,38 +59,51 @@ async function stopSwapper(p: ChildProcess, stopFile: string, folder: string): P
 
 describe('site folders under a racing symlink swapper', () => {
   const dirs: string[] = [];
+  let lab: LabInfo;
+  beforeAll(async () => {
+    lab = await useLab('sshd');
+  });
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-  it('create and remove on the local target never touch a file outside the site', async () => {
+  // The lab's sshd runs on this machine as root: the SSH target works on the same folders.
+  const targets: [string, () => Target][] = [
+    ['local', () => new LocalTarget()],
+    ['SSH', () => createTarget('labssh', { type: 'ssh', ...lab.sshd! })],
+  ];
+  it.each(targets)('create and remove on the %s target never touch a file outside the site', async (_name, make) => {
     const dir = mkdtempSync(join(tmpdir(), 'serein-race-'));
     dirs.push(dir);
     const v = victim(dir);
     const webRoot = join(dir, 'www');
     const site = join(webRoot, 'shop.test');
     const app = join(site, 'app');
-    const target = new LocalTarget();
+    const target = make();
+    const rounds = 30;
     let refused = 0;
     let done = 0;
-    for (let round = 0; round < 40; round++) {
-      mkdirSync(join(app, 'public'), { recursive: true });
-      writeFileSync(join(app, 'public', 'index.php'), 'tenant file');
-      const stop = join(dir, `stop-${round}`);
-      const swapper = startSwapper(app, v.root, stop);
-      try {
-        if (round % 2) await removeSiteFolder(target, webRoot, join(app, 'public'));
-        else await createSiteFolder(target, webRoot, join(app, 'public', 'new'), { mode: 0o755, page: 'placeholder' });
-        done++;
-      } catch (err) {
-        expect(err).toBeInstanceOf(SymlinkRefused);
-        refused++;
-      } finally {
-        await stopSwapper(swapper, stop, app);
+    try {
+      for (let round = 0; round < rounds; round++) {
+        mkdirSync(join(app, 'public'), { recursive: true });
+        writeFileSync(join(app, 'public', 'index.php'), 'tenant file');
+        const stop = join(dir, `stop-${round}`);
+        const swapper = startSwapper(app, v.root, stop);
+        try {
+          if (round % 2) await removeSiteFolder(target, webRoot, join(app, 'public'));
+          else await createSiteFolder(target, webRoot, join(app, 'public', 'new'), { mode: 0o755, page: 'placeholder' });
+          done++;
+        } catch (err) {
+          expect(err).toBeInstanceOf(SymlinkRefused);
+          refused++;
+        } finally {
+          await stopSwapper(swapper, stop, app);
+        }
+        expect(v.intact(), `round ${round}: a file outside the site was touched`).toBe(true);
+        rmSync(site, { recursive: true, force: true });
       }
-      expect(v.intact(), `round ${round}: a file outside the site was touched`).toBe(true);
-      rmSync(site, { recursive: true, force: true });
+    } finally {
+      await target.close();
     }
-    // Both outcomes happen: the race is real, and serein still gets its work done between swaps.
-    expect(refused + done).toBe(40);
+    expect(refused + done).toBe(rounds);
   });
 });
 
