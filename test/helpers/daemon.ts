@@ -55,7 +55,7 @@ export async function startTestDaemon(o: { config?: Record<string, unknown>; pla
   const logger = o.logger ?? (logFile ? pino({ level: o.logLevel ?? 'info' }, pino.destination({ dest: logFile, sync: true })) : pino({ level: 'silent' }));
   const daemon = await startDaemon(config, { logger });
   const adminToken = daemon.firstAdminToken ?? (await daemon.store.tokens.create('admin', null, 'test')).token;
-  noteSecrets(adminToken);
+  noteSecrets('admin token', adminToken);
   const api: TestDaemon['api'] = async (method, path, opt = {}) => {
     const token = opt.token === undefined ? adminToken : opt.token;
     const res = await fetch(daemon.url + path, {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { inject } from 'vitest';
 
 /**
@@ -30,11 +30,11 @@ const dir = (): string | undefined => {
   }
 };
 
-/** Notes secrets the tests were given, so the teardown can look for them. */
-export function noteSecrets(...values: unknown[]): void {
+/** Notes secrets the tests were given, so the teardown can look for them; `source` says where from, for the report. */
+export function noteSecrets(source: string, ...values: unknown[]): void {
   const d = dir();
-  const found = values.filter((v): v is string => typeof v === 'string' && v.length >= MIN_SECRET);
-  if (d && found.length) appendFileSync(join(d, `secrets-${process.pid}.txt`), `${found.join('\n')}\n`);
+  const found = values.filter((v): v is string => typeof v === 'string' && v.length >= MIN_SECRET && !/[\t\n]/.test(v));
+  if (d && found.length) appendFileSync(join(d, `secrets-${process.pid}.txt`), found.map((v) => `${source}\t${v}\n`).join(''));
 }
 
 /** Notes every secret field of an API answer (a new token, a shown-once password...). */
@@ -43,22 +43,29 @@ export function noteSecretsIn(body: unknown): void {
     if (Array.isArray(v)) return v.forEach(walk);
     if (!v || typeof v !== 'object') return;
     for (const [k, x] of Object.entries(v)) {
-      if (isSecretField(k, x)) noteSecrets(x);
+      if (isSecretField(k, x)) noteSecrets(`API field ${k}`, x);
       else walk(x);
     }
   };
   walk(body);
 }
 
-/** Notes the body lines of every private key PEM under `folder` (certificate keys written for nginx). */
+/**
+ * Notes the body lines of every private key PEM under `folder` (certificate keys written
+ * for nginx). A key also holds its public half, which the certificate beside it shows
+ * openly: lines found in a neighbouring certificate are public and not noted.
+ */
 export function notePrivateKeys(folder: string): void {
   if (!existsSync(folder)) return;
-  for (const entry of readdirSync(folder, { recursive: true, encoding: 'utf8' })) {
-    const file = join(folder, entry);
-    if (!file.endsWith('.pem') || !statSync(file).isFile()) continue;
-    const text = readFileSync(file, 'utf8');
+  const pems = readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter((e) => e.endsWith('.pem') && statSync(join(folder, e)).isFile());
+  for (const entry of pems) {
+    const text = readFileSync(join(folder, entry), 'utf8');
     if (!text.includes('PRIVATE KEY')) continue;
-    noteSecrets(...text.split('\n').filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l)));
+    const publicText = pems
+      .filter((e) => dirname(e) === dirname(entry) && e !== entry)
+      .map((e) => readFileSync(join(folder, e), 'utf8').replace(/\s+/g, ''))
+      .join('');
+    noteSecrets(`private key ${entry}`, ...text.split('\n').filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l) && !publicText.includes(l)));
   }
 }
 
@@ -79,15 +86,20 @@ export function keepStoreForScan(storePath: string): void {
 /** The teardown's search: how many secrets and files were looked at, and where secrets were found. */
 export function scanForSecrets(folder: string): { secrets: number; files: number; bytes: number; hits: string[] } {
   const names = readdirSync(folder);
-  const secrets = new Set<string>();
-  for (const n of names.filter((x) => x.startsWith('secrets-'))) for (const s of readFileSync(join(folder, n), 'utf8').split('\n')) if (s.length >= MIN_SECRET) secrets.add(s);
+  const secrets = new Map<string, string>(); // value -> where it came from
+  for (const n of names.filter((x) => x.startsWith('secrets-'))) {
+    for (const line of readFileSync(join(folder, n), 'utf8').split('\n')) {
+      const [source, value] = line.split('\t');
+      if (value) secrets.set(value, source);
+    }
+  }
   const hits: string[] = [];
   let bytes = 0;
   const files = names.filter((x) => !x.startsWith('secrets-'));
   for (const n of files) {
     const content = readFileSync(join(folder, n));
     bytes += content.length;
-    for (const s of secrets) if (content.includes(s)) hits.push(`${n}: a secret starting ${s.slice(0, 4)}…`);
+    for (const [s, source] of secrets) if (content.includes(s)) hits.push(`${n}: a secret (${source}) starting ${s.slice(0, 4)}…`);
   }
   return { secrets: secrets.size, files: files.length, bytes, hits };
 }

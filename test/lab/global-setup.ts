@@ -69,7 +69,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     // The secrets scan: every secret the tests were given, searched in every log line and store file.
     const scan = scanForSecrets(scanDir);
-    rmSync(scanDir, { recursive: true, force: true });
+    if (process.env.SEREIN_KEEP_SCAN) process.stderr.write(`[secrets scan] kept in ${scanDir}\n`);
+    else rmSync(scanDir, { recursive: true, force: true });
     process.stderr.write(`[secrets scan] ${scan.secrets} secrets searched in ${scan.files} log and store files (${Math.round(scan.bytes / 1024)} KiB): ${scan.hits.length} found\n`);
     if (scan.hits.length) {
       process.exitCode = 1;
