@@ -11,7 +11,7 @@ import { SealBox } from './secrets.js';
 import { Store } from './store/store.js';
 import { TargetPool } from './targets/index.js';
 import { strugglingClientWatch } from './watch/struggling.js';
-import { certificateMaintenance } from './acme/maintain.js';
+import { certificateMaintenance } from './certificates/maintain.js';
 
 export const version = '0.1.0';
 

@@ -1,6 +1,6 @@
 import { OperationError } from './errors.js';
 import { notFound } from './engine/engine.js';
-import { parseDomain } from './engine/inputs.js';
+import { parseDomain } from './dns/domain.js';
 import type { Store } from './store/store.js';
 import type { Resource } from './store/tenants.js';
 

@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificateContext } from '../src/acme/context.js';
-import { issueCertificate } from '../src/acme/issue.js';
-import { HttpSolver } from '../src/acme/solvers.js';
+import { certificateContext } from '../src/certificates/context.js';
+import { issueCertificate } from '../src/certificates/issue.js';
+import { HttpSolver } from '../src/certificates/solvers.js';
 import { ariCertId, certIdParts } from '../src/acme/ari.js';
 import { useLab, type LabInfo } from './lab/client.js';
 import { labServices, uniqueName } from './helpers/acme-lab.js';

@@ -5,9 +5,9 @@
  */
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificateContext } from '../src/acme/context.js';
-import { issueCertificate } from '../src/acme/issue.js';
-import { CloudflareSolver } from '../src/acme/solvers.js';
+import { certificateContext } from '../src/certificates/context.js';
+import { issueCertificate } from '../src/certificates/issue.js';
+import { CloudflareSolver } from '../src/certificates/solvers.js';
 import { CloudflareDns } from '../src/dns/cloudflare.js';
 import { DnsClient } from '../src/dns/resolver.js';
 import { useLab, type LabInfo } from './lab/client.js';

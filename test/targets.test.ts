@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../src/config/schema.js';
-import { MAX_OUTPUT_BYTES, PID_MARKER, PidLineStripper, Semaphore } from '../src/targets/common.js';
+import { MAX_OUTPUT_BYTES, PID_MARKER, PidLineStripper } from '../src/targets/common.js';
+import { Semaphore } from '../src/util/concurrency.js';
 import { TargetPool, createTarget, shellQuote, sshCommand, ustarArchive } from '../src/targets/index.js';
 import { TargetError, type Target } from '../src/targets/target.js';
 import { useLab, type Component, type LabInfo } from './lab/client.js';
@@ -343,7 +344,7 @@ describe('Semaphore', () => {
     let peak = 0;
     await Promise.all(
       Array.from({ length: 20 }, () =>
-        sem.use(async () => {
+        sem.run(async () => {
           active++;
           peak = Math.max(peak, active);
           await new Promise((r) => setImmediate(r));

@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { wait } from './pool.js';
+import { wait } from '../util/concurrency.js';
 import { eabJws, signJws, type AccountKey } from './jws.js';
 
 /** The CA's directory (RFC 8555 §7.1.1), with the ARI and profile extensions. */

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { certificateContext } from '../acme/context.js';
-import { findVhost, installCertificate, noVhost, recordVhost, restoreFiles, verifyServed } from '../acme/install.js';
-import { issueCertificate } from '../acme/issue.js';
-import { issuedRecord, openKey } from '../acme/keys.js';
-import { renewAfterFor, solverFor } from '../acme/renew.js';
-import { diagnose } from '../dns/diagnose.js';
+import { certificateContext } from '../certificates/context.js';
+import { findVhost, installCertificate, noVhost, recordVhost, restoreFiles, verifyServed } from '../certificates/install.js';
+import { issueCertificate } from '../certificates/issue.js';
+import { issuedRecord, openKey } from '../certificates/keys.js';
+import { renewAfterFor, solverFor } from '../certificates/renew.js';
+import { diagnose } from '../certificates/diagnose.js';
 import { preflightError } from '../dns/report.js';
 import type { ActionContext } from '../engine/action.js';
 import { defineAction } from '../engine/action.js';

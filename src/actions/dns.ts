@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { certificateContext } from '../acme/context.js';
+import { certificateContext } from '../certificates/context.js';
 import { canonicalIp } from '../dns/addresses.js';
 import { checkCaa } from '../dns/caa.js';
 import type { Repair } from '../dns/check.js';

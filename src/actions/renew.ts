@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { renewCertificate } from '../acme/renew.js';
+import { renewCertificate } from '../certificates/renew.js';
 import { defineAction } from '../engine/action.js';
 import { OperationError } from '../errors.js';
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { WebserverConfig } from '../config/schema.js';
 import type { ActionContext, PlanItem } from '../engine/action.js';
 import { defineAction } from '../engine/action.js';
-import { parseDomain } from '../engine/inputs.js';
+import { parseDomain } from '../dns/domain.js';
 import { unifiedDiff } from '../diff.js';
 import { OperationError } from '../errors.js';
 import { safeApplyNginx, type PreviousFile } from '../nginx/apply.js';

@@ -3,7 +3,7 @@ import pino from 'pino';
 import type { Services } from '../engine/action.js';
 import { loadConfig } from '../config/load.js';
 import type { Diagnosis } from '../dns/check.js';
-import { defaultWebserver, diagnose } from '../dns/diagnose.js';
+import { defaultWebserver, diagnose } from '../certificates/diagnose.js';
 import { diagnosisJson, formatDiagnosis } from '../dns/report.js';
 import type { Language } from '../errors.js';
 import { Store } from '../store/store.js';

@@ -1,5 +1,5 @@
 import { parse } from 'tldts';
-import { parseDomain } from '../engine/inputs.js';
+import { parseDomain } from '../dns/domain.js';
 import { OperationError } from '../errors.js';
 import { check, type Check } from './check.js';
 import * as msg from './messages.js';

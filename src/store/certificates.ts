@@ -41,7 +41,7 @@ export interface CertificateTables {
  */
 export type CertificateStatus = 'pending' | 'active' | 'replaced' | 'abandoned';
 
-/** A certificate as serein remembers it. `keyPem` is the only secret in it, sealed (src/acme/keys.ts): never log or return it. */
+/** A certificate as serein remembers it. `keyPem` is the only secret in it, sealed (src/certificates/keys.ts): never log or return it. */
 export interface CertificateRecord {
   id: string;
   tenantId: string | null;

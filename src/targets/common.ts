@@ -44,31 +44,6 @@ export class OutputBuffer {
 }
 
 /**
- * Limits how many operations run at once on one connection (SSH servers refuse more than
- * about 10 channels per connection; container engines slow down under bursts).
- */
-export class Semaphore {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError('Semaphore limit must be a positive integer');
-  }
-
-  async use<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active < this.limit) this.active++;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await fn();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next(); // the slot passes straight to the next waiter
-      else this.active--;
-    }
-  }
-}
-
-/**
  * Remote programs are started through a tiny POSIX sh prelude that prints the shell's pid
  * on stderr and then `exec`s the program (same pid). On timeout that pid (a process group
  * leader on both sshd and runc) is killed with its group. Neither the Docker API nor sshd

@@ -10,7 +10,6 @@ import {
   OutputBuffer,
   PID_PRELUDE,
   PidLineStripper,
-  Semaphore,
   TIMEOUT_CODE,
   checkArgv,
   checkEnv,
@@ -23,6 +22,7 @@ import {
   runOrThrow,
   tempPathFor,
 } from './common.js';
+import { Semaphore } from '../util/concurrency.js';
 import { TargetError, type RunOptions, type RunResult, type Target, type WriteOptions } from './target.js';
 
 /** The docker entry of targetSchema. */
@@ -93,7 +93,7 @@ export class DockerTarget implements Target {
     checkArgv(argv);
     checkEnv(opts.env);
     const timeoutMs = checkTimeout(opts.timeoutMs);
-    const r = await this.slots.use(() => this.exec(argv, opts.stdin, opts.env, timeoutMs, MAX_OUTPUT_BYTES));
+    const r = await this.slots.run(() => this.exec(argv, opts.stdin, opts.env, timeoutMs, MAX_OUTPUT_BYTES));
     return { code: r.code, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
   }
 
@@ -107,7 +107,7 @@ export class DockerTarget implements Target {
     const tmp = tempPathFor(path);
     await this.checkFolder(dir); // the engine would create a missing folder (Podman does); other targets refuse
     try {
-      await this.slots.use(() => this.container().putArchive(ustarArchive(posix.basename(tmp), data, mode), { path: dir }));
+      await this.slots.run(() => this.container().putArchive(ustarArchive(posix.basename(tmp), data, mode), { path: dir }));
     } catch (err) {
       throw this.apiError(`cannot write ${path}`, err);
     }
@@ -125,7 +125,7 @@ export class DockerTarget implements Target {
   async readFile(path: string): Promise<Buffer | undefined> {
     checkPath(path);
     const script = `[ -e "$1" ] || exit ${ABSENT_CODE}; exec cat -- "$1"`;
-    const r = await this.slots.use(() => this.exec(['sh', '-c', script, 'sh', path], undefined, undefined, 120_000, MAX_READ_BYTES));
+    const r = await this.slots.run(() => this.exec(['sh', '-c', script, 'sh', path], undefined, undefined, 120_000, MAX_READ_BYTES));
     if (r.code === ABSENT_CODE && r.stdout.toBuffer().length === 0) return undefined;
     if (r.code !== 0) {
       throw new TargetError(`${this.name}: cannot read ${path}: ${r.stderr.toString().trim() || `exit code ${r.code}`}`, 'check the path and its permissions inside the container', 'command_failed');

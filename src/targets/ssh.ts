@@ -11,7 +11,6 @@ import {
   OutputBuffer,
   PID_PRELUDE,
   PidLineStripper,
-  Semaphore,
   TIMEOUT_CODE,
   checkArgv,
   checkEnv,
@@ -25,6 +24,7 @@ import {
   signalExitCode,
   tempPathFor,
 } from './common.js';
+import { Semaphore } from '../util/concurrency.js';
 import { TargetError, type RunOptions, type RunResult, type Target, type WriteOptions } from './target.js';
 
 /** The ssh entry of targetSchema (defaults applied). */
@@ -110,7 +110,7 @@ export class SshTarget implements Target {
   async run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
     const command = sshCommand(argv, opts.env);
     const timeoutMs = checkTimeout(opts.timeoutMs);
-    const r = await this.slots.use(() => this.exec(command, opts.stdin, timeoutMs));
+    const r = await this.slots.run(() => this.exec(command, opts.stdin, timeoutMs));
     return { code: r.code, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
   }
 

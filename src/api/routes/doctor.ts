@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { defaultWebserver, diagnose } from '../../dns/diagnose.js';
+import { defaultWebserver, diagnose } from '../../certificates/diagnose.js';
 import { diagnosisJson, formatDiagnosis } from '../../dns/report.js';
 import { notFound } from '../../engine/engine.js';
 import { requireCaller } from '../auth.js';

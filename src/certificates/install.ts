@@ -5,7 +5,7 @@ import type { Services } from '../engine/action.js';
 import { OperationError } from '../errors.js';
 import { safeApplyNginx, type NginxFileChange, type PreviousFile } from '../nginx/apply.js';
 import { certPaths, renderVhostWithTls, VHOST_KIND, type VhostData } from '../nginx/site.js';
-import { wait } from './pool.js';
+import { wait } from '../util/concurrency.js';
 
 /** What the TLS port handed out for a name. */
 export interface ServedCertificate { serial?: string; fingerprint256?: string; subjectAltName?: string; error?: string }

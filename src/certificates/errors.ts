@@ -1,5 +1,5 @@
 import { OperationError } from '../errors.js';
-import { AcmeProblem, AcmeTimeout, AcmeUnreachable, type ProblemDocument } from './client.js';
+import { AcmeProblem, AcmeTimeout, AcmeUnreachable, type ProblemDocument } from '../acme/client.js';
 
 /** The CA looked at the proof for a name and refused it: the client's DNS or web server is at fault. */
 export class ValidationFailed extends Error {

@@ -1,6 +1,6 @@
-import { certificateContext } from '../acme/context.js';
+import { certificateContext } from './context.js';
 import type { Services } from '../engine/action.js';
-import type { Diagnosis } from './check.js';
+import type { Diagnosis } from '../dns/check.js';
 import { runPreflight, type Challenge } from './preflight.js';
 
 /**

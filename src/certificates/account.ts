@@ -5,8 +5,8 @@ import type { CaConfig, Config } from '../config/schema.js';
 import type { CaIdentity } from '../dns/caa.js';
 import type { Logger } from '../log.js';
 import type { CertificateStore } from '../store/certificates.js';
-import { AcmeClient, type AcmeClientOptions, type Directory } from './client.js';
-import { accountKeyFromPem, newEcdsaKeyPem, type AccountKey } from './jws.js';
+import { AcmeClient, type AcmeClientOptions, type Directory } from '../acme/client.js';
+import { accountKeyFromPem, newEcdsaKeyPem, type AccountKey } from '../acme/jws.js';
 
 /** A CA ready to take orders: its client, signed in with serein's one account there. */
 export interface ReadyCa { ca: CaConfig; client: AcmeClient; key: AccountKey; accountUrl: string; directory: Directory }

@@ -2,12 +2,12 @@ import { X509Certificate } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import type { CertificateStore } from '../store/certificates.js';
 import type { AcmeAccounts, ReadyCa } from './account.js';
-import { ariCertId, firstPem } from './ari.js';
+import { ariCertId, firstPem } from '../acme/ari.js';
 import { recordValidationFailure } from './budget.js';
-import { AcmeProblem, type Authorization, type Order } from './client.js';
+import { AcmeProblem, type Authorization, type Order } from '../acme/client.js';
 import { certificateError, isClientFault, ValidationFailed } from './errors.js';
-import { keyAuthorization, newEcdsaKeyPem, newRsaKeyPem } from './jws.js';
-import type { Pool } from './pool.js';
+import { keyAuthorization, newEcdsaKeyPem, newRsaKeyPem } from '../acme/jws.js';
+import type { Semaphore } from '../util/concurrency.js';
 import type { ChallengeSolver, ProofItem } from './solvers.js';
 
 /** ECDSA P-256 by default; RSA when an old client needs it. */
@@ -49,7 +49,7 @@ export interface IssueDeps {
   config: Config;
   accounts: AcmeAccounts;
   /** Bounds concurrent orders across the daemon (acme.concurrency). */
-  pool: Pool;
+  pool: Semaphore;
   /** For the failed-validation budget. */
   certificates?: CertificateStore;
 }

@@ -3,8 +3,8 @@ import { challengeRecordName } from '../dns/checks-dns01.js';
 import { cloudflareReason, type CloudflareDns } from '../dns/cloudflare.js';
 import { authoritativeServers, type DnsClient } from '../dns/resolver.js';
 import type { Target } from '../targets/target.js';
-import { dns01Value } from './jws.js';
-import { wait } from './pool.js';
+import { dns01Value } from '../acme/jws.js';
+import { wait } from '../util/concurrency.js';
 
 /**
  * Where an http-01 token file goes: `challengeRoot` is the root nginx serves

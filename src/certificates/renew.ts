@@ -1,9 +1,9 @@
 import type { Services } from '../engine/action.js';
-import { diagnose } from '../dns/diagnose.js';
+import { diagnose } from './diagnose.js';
 import { preflightError } from '../dns/report.js';
 import { OperationError } from '../errors.js';
 import type { CertificateRecord } from '../store/certificates.js';
-import { pickInWindow } from './ari.js';
+import { pickInWindow } from '../acme/ari.js';
 import { certificateContext } from './context.js';
 import { findVhost, installCertificate, noVhost, recordVhost } from './install.js';
 import { issueCertificate } from './issue.js';

@@ -2,13 +2,13 @@ import type { Services } from '../engine/action.js';
 import { CloudflareDns } from '../dns/cloudflare.js';
 import { DnsClient } from '../dns/resolver.js';
 import { AcmeAccounts } from './account.js';
-import { Pool } from './pool.js';
+import { Semaphore } from '../util/concurrency.js';
 
 /** The per-daemon parts certificate operations share: accounts, the order pool, DNS access. */
 export interface CertificateContext {
   accounts: AcmeAccounts;
   /** At most `acme.concurrency` orders at once, whatever the number of jobs. */
-  pool: Pool;
+  pool: Semaphore;
   dns: DnsClient;
   /** null when no Cloudflare token is configured. */
   cloudflare: CloudflareDns | null;
@@ -21,7 +21,7 @@ export function certificateContext(services: Services): CertificateContext {
     'certificates:context',
     () => ({
       accounts: new AcmeAccounts(c, services.store.certificates, services.logger),
-      pool: new Pool(c.acme.concurrency),
+      pool: new Semaphore(c.acme.concurrency),
       dns: new DnsClient(c.dns.resolvers, c.dns.timeoutMs),
       cloudflare: c.dns.cloudflare ? new CloudflareDns({ apiToken: c.dns.cloudflare.apiToken, baseUrl: c.dns.cloudflare.baseUrl }) : null,
     }),

@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { mapLimit } from '../acme/pool.js';
-import { budgetStatus } from '../acme/budget.js';
-import { challengeFile } from '../acme/solvers.js';
+import { mapLimit } from '../util/concurrency.js';
+import { budgetStatus } from './budget.js';
+import { challengeFile } from './solvers.js';
 import type { Config, WebserverConfig } from '../config/schema.js';
 import type { CertificateStore } from '../store/certificates.js';
 import type { Target } from '../targets/target.js';
-import { checkCaa, type CaIdentity } from './caa.js';
-import { check, severity, type Check, type Diagnosis } from './check.js';
-import { checkAddresses, checkHttpTokens, type AddressFacts } from './checks-addresses.js';
-import { checkDns01 } from './checks-dns01.js';
-import type { CloudflareDns } from './cloudflare.js';
-import * as msg from './messages.js';
-import { checkName, type NameFacts } from './names.js';
-import type { DnsClient } from './resolver.js';
+import { checkCaa, type CaIdentity } from '../dns/caa.js';
+import { check, severity, type Check, type Diagnosis } from '../dns/check.js';
+import { checkAddresses, checkHttpTokens, type AddressFacts } from '../dns/checks-addresses.js';
+import { checkDns01 } from '../dns/checks-dns01.js';
+import type { CloudflareDns } from '../dns/cloudflare.js';
+import * as msg from '../dns/messages.js';
+import { checkName, type NameFacts } from '../dns/names.js';
+import type { DnsClient } from '../dns/resolver.js';
 
 /** How control of the names is proved. */
 export type Challenge = 'http-01' | 'dns-01';

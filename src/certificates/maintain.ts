@@ -7,7 +7,7 @@ import type { CertificateRecord } from '../store/certificates.js';
 import { TERMINAL, type Job } from '../store/jobs.js';
 import type { Caller } from '../store/tokens.js';
 import { certificateContext } from './context.js';
-import { mapLimit } from './pool.js';
+import { mapLimit } from '../util/concurrency.js';
 import { refreshRenewalInfo, retryDelayMs } from './renew.js';
 
 /** What one pass did, for logs and tests. */
