@@ -89,7 +89,7 @@ export async function jobRoutes(app: FastifyInstance, { engine, store }: ApiCont
     return { jobs: jobs.map((j) => presentJob(j, req.language, caller.kind === 'admin')) };
   });
 
-  app.get<{ Params: { id: string } }>('/v1/jobs/:id', { config: { doc: { summary: 'One job; a secret result is shown once', tag: 'jobs' } } }, async (req) => {
+  app.get<{ Params: { id: string } }>('/v1/jobs/:id', { config: { doc: { summary: 'One job; a secret result is shown once, its fields named in secretKeys', tag: 'jobs' } } }, async (req) => {
     const caller = requireCaller(req);
     const job = await engine.job(caller, req.params.id);
     const shown = presentJob(job, req.language, caller.kind === 'admin');
@@ -97,7 +97,8 @@ export async function jobRoutes(app: FastifyInstance, { engine, store }: ApiCont
     const requester = job.tenantId ? caller.kind === 'client' && caller.tenantId === job.tenantId : caller.kind === 'admin';
     if (TERMINAL.includes(job.status) && job.secretResult && requester) {
       const secret = await engine.takeSecretResult(job);
-      if (secret) return { job: { ...shown, result: { ...shown.result, ...secret }, secretShownOnce: true } };
+      // secretKeys names the fields shown this once (["password"]): the caller can set them apart and warn, in one read.
+      if (secret) return { job: { ...shown, result: { ...shown.result, ...secret }, secretShownOnce: true, secretKeys: Object.keys(secret) } };
     }
     const secretPending = job.secretResult && !requester ? { secretPending: true } : {};
     return { job: { ...shown, ...secretPending }, steps: caller.kind === 'admin' ? await store.jobs.steps(job.id) : undefined };

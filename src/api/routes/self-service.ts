@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { extname, join, relative, sep } from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
 
@@ -25,34 +26,70 @@ export const SELF_SERVICE_CSP = [
   "trusted-types 'none'",
 ].join('; ');
 
-const files = {
-  html: readFileSync(join(dir, 'index.html'), 'utf8'),
-  js: readFileSync(join(dir, 'app.js'), 'utf8'),
-  css: readFileSync(join(dir, 'app.css'), 'utf8'),
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
 };
 
-function send(reply: FastifyReply, type: string, body: string) {
-  return reply
-    .headers({
-      'content-type': type,
-      'content-security-policy': SELF_SERVICE_CSP,
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
-      'cache-control': 'no-cache',
-    })
-    .send(body);
+/** What a static file's address may look like: folders and a name of letters, digits and dashes, no dot segment. */
+const SAFE_PATH = /^(?:[a-z0-9][a-z0-9-]*\/)*[a-z0-9][a-z0-9-]*\.(?:js|css)$/i;
+
+interface StaticFile { type: string; body: string; etag: string }
+
+/**
+ * Every file of the page, read once at start, by its path under /self-service/. Only
+ * files listed here can be served: an address naming anything else (../package.json,
+ * encoded or not) finds nothing, whatever the router made of it.
+ */
+function readPage(root: string): Map<string, StaticFile> {
+  const files = new Map<string, StaticFile>();
+  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+    const type = TYPES[extname(entry.name)];
+    if (!entry.isFile() || !type) continue;
+    const path = join(entry.parentPath, entry.name);
+    const body = readFileSync(path, 'utf8');
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+    files.set(relative(root, path).split(sep).join('/'), { type, body, etag });
+  }
+  return files;
+}
+
+const files = readPage(dir);
+
+/**
+ * Sends one file of the page under its Content-Security-Policy. Browsers keep it but ask
+ * again each time (no-cache, answered 304 by its ETag): the page's modules always come
+ * from the same version of the daemon, without a build step to name them by version.
+ */
+function send(req: FastifyRequest, reply: FastifyReply, file: StaticFile) {
+  reply.headers({
+    'content-type': file.type,
+    'content-security-policy': SELF_SERVICE_CSP,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-cache',
+    etag: file.etag,
+  });
+  if (req.headers['if-none-match'] === file.etag) return reply.status(304).send();
+  return reply.send(file.body);
 }
 
 /**
- * The client self-service page: one static page (HTML, script, stylesheet; no build, no
- * framework, nothing from elsewhere) that uses the public API with the client's token.
+ * The client self-service page: one static page (HTML, native ES modules, stylesheet; no
+ * build, no framework, nothing from elsewhere) that uses the public API with the client's token.
  */
 export async function selfServiceRoutes(app: FastifyInstance, { store }: ApiContext): Promise<void> {
-  const page = async (_req: unknown, reply: FastifyReply) => send(reply, 'text/html; charset=utf-8', files.html);
+  const html = files.get('index.html')!;
+  const page = async (req: FastifyRequest, reply: FastifyReply) => send(req, reply, html);
   app.get('/', page);
   app.get('/self-service', page);
-  app.get('/self-service/app.js', async (_req, reply) => send(reply, 'text/javascript; charset=utf-8', files.js));
-  app.get('/self-service/app.css', async (_req, reply) => send(reply, 'text/css; charset=utf-8', files.css));
+  app.get<{ Params: { '*': string } }>('/self-service/*', async (req, reply) => {
+    const path = req.params['*'];
+    const file = SAFE_PATH.test(path) ? files.get(path) : undefined;
+    if (!file) return reply.callNotFound();
+    return send(req, reply, file);
+  });
 
   app.get('/self-service/me', { config: { doc: { summary: 'Who the token belongs to: its kind and tenant (name, language)', tag: 'self-service' } } }, async (req) => {
     const caller = requireCaller(req);

@@ -1,0 +1,69 @@
+// @ts-check
+// The page's languages: one catalog per language, the one in use, and words in it.
+// A further language is one more catalog file, named in CATALOGS below.
+
+import en from './en.js';
+import fr from './fr.js';
+
+/** @typedef {import('./en.js').Catalog} Catalog */
+/** @typedef {import('./en.js').MessageKey} MessageKey */
+
+/** @type {Readonly<Record<string, Catalog>>} */
+export const CATALOGS = Object.freeze({ en, fr });
+
+/** The languages the page speaks, in the order the switch shows them. */
+export const LANGUAGES = Object.freeze(Object.keys(CATALOGS));
+
+let current = 'en';
+
+/** The language the page speaks now, so that requests ask the API for the same one. */
+export function language() {
+  return current;
+}
+
+/** Sets the language every later `t` call uses; an unknown one falls back to English. */
+export function setLanguage(/** @type {string} */ lang) {
+  current = isLanguage(lang) ? lang : 'en';
+}
+
+/** Whether the page has a catalog for this language (a stored choice may be stale). */
+export function isLanguage(/** @type {unknown} */ lang) {
+  return typeof lang === 'string' && Object.hasOwn(CATALOGS, lang);
+}
+
+/**
+ * A catalog's words for a key, with `{name}` placeholders filled in. Keys built from API
+ * values (a status, a result field) may be missing: English, then the key itself, is shown.
+ * @param {MessageKey | string} key
+ * @param {Record<string, unknown>} [vars]
+ */
+export function t(key, vars) {
+  const text = lookup(CATALOGS[current], key) ?? lookup(en, key) ?? key;
+  return vars ? text.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? '')) : text;
+}
+
+/** Whether a catalog names this key, so that callers can fall back to a raw name instead. */
+export function has(/** @type {string} */ key) {
+  return lookup(CATALOGS[current], key) !== undefined || lookup(en, key) !== undefined;
+}
+
+/** @param {Catalog | undefined} catalog @param {string} key @returns {string | undefined} */
+function lookup(catalog, key) {
+  return catalog && Object.hasOwn(catalog, key) ? /** @type {Record<string, string>} */ (catalog)[key] : undefined;
+}
+
+/** The browser's first language the page speaks, for a visitor who has not chosen. */
+export function browserLanguage() {
+  for (const l of navigator.languages ?? [navigator.language]) {
+    const tag = String(l).slice(0, 2).toLowerCase();
+    if (isLanguage(tag)) return tag;
+  }
+  return 'en';
+}
+
+/** A date in words in the page's language ("30 Nov 2026, 01:32"): clients read no ISO timestamps. */
+export function formatDate(/** @type {string | null | undefined} */ iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString(t('locale'), { dateStyle: 'medium', timeStyle: 'short' });
+}

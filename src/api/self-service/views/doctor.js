@@ -1,0 +1,51 @@
+// @ts-check
+// "Check my domain": the certificate preflight, each check with its status in words and its fix.
+
+import { api } from '../api.js';
+import { byId, clear, h } from '../dom.js';
+import { t } from '../i18n/index.js';
+import { problemBox } from './outcome.js';
+
+/** @typedef {import('../types.js').Check} Check */
+
+/** Problems first, then warnings, then what is fine. */
+const RANK = /** @type {Record<string, number>} */ ({ failure: 0, warning: 1, ok: 2 });
+
+/** Checks the names typed in the form and shows what was found, problems first. */
+export async function doctor(/** @type {SubmitEvent} */ event) {
+  event.preventDefault();
+  const box = clear(byId('doctor-result'));
+  const input = /** @type {HTMLInputElement} */ (byId('doctor-domains'));
+  const domains = input.value.split(/[\s,]+/).filter(Boolean);
+  if (!domains.length) {
+    box.append(h('p', { class: 'problem', role: 'alert', text: t('doctorEmpty') }));
+    input.focus();
+    return;
+  }
+  const button = /** @type {HTMLButtonElement} */ (byId('doctor-form').querySelector('button'));
+  button.disabled = true;
+  box.append(h('p', { class: 'status-line', text: t('doctorChecking') }));
+  try {
+    /** @type {import('../types.js').DoctorAnswer} */
+    const d = await api('POST', '/v1/doctor', { domains });
+    clear(box);
+    box.append(h('p', { class: `summary ${d.ok ? 'st-ok' : 'st-failure'}`, text: d.ok ? t('doctorOk') : t('doctorNotOk') }));
+    const checks = [...d.checks].sort((a, b) => (RANK[a.status] ?? 3) - (RANK[b.status] ?? 3));
+    box.append(h('ul', { class: 'checks' }, checks.map(checkItem)));
+  } catch (err) {
+    clear(box).append(problemBox(err));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** One check: its status as a word (not only a colour), its title and name, what it means, the fix. */
+function checkItem(/** @type {Check} */ c) {
+  return h(
+    'li',
+    { class: `check-item st-${c.status}` },
+    h('p', { class: 'check-head' }, h('span', { class: `badge st-${c.status}`, text: t(`check_${c.status}`) }), ' ', h('strong', { text: c.title }), ' ', h('span', { class: 'muted mono', text: c.domain })),
+    c.message ? h('p', { text: c.message }) : null,
+    c.fix && c.status !== 'ok' ? h('p', { class: 'fix-line' }, h('strong', { text: `${t('fix')} ` }), c.fix) : null,
+  );
+}

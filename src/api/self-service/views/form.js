@@ -1,0 +1,80 @@
+// @ts-check
+// An operation's form: one field per typed input, and the values typed into it.
+
+import { byId, capitalize, h } from '../dom.js';
+import { t } from '../i18n/index.js';
+import { choicesFor, suggestedFor } from '../kinds.js';
+import { state } from '../state.js';
+
+/** @typedef {import('../types.js').InputSpec} InputSpec */
+
+/**
+ * One form field for one typed input: a checkbox, a list to choose from (an enum, or the
+ * servers the tenant may use), a number, or text (with the owned names suggested).
+ * @param {string} key
+ * @param {InputSpec} spec
+ * @param {unknown} value what was typed before (the form is redrawn on a language switch)
+ */
+export function field(key, spec, value) {
+  const id = `in-${key}`;
+  const helpId = `${id}-help`;
+  const optional = spec.required === false || spec.default !== undefined;
+  // The description in plain words, with the input's name (error messages name it).
+  const label = h(
+    'label',
+    { for: id },
+    spec.description ? [capitalize(spec.description), ' ', h('span', { class: 'key', text: key })] : h('span', { class: 'mono', text: key }),
+    optional && spec.type !== 'boolean' ? h('span', { class: 'muted', text: ` ${t('optional')}` }) : null,
+  );
+  const initial = value !== undefined ? value : spec.default;
+  const common = { id, name: key, 'data-type': spec.type, 'aria-describedby': spec.type === 'domains' ? helpId : undefined };
+  if (spec.type === 'boolean') {
+    return h('div', { class: 'field check' }, h('input', { ...common, type: 'checkbox', checked: initial === true }), label);
+  }
+  /** @type {HTMLInputElement | HTMLSelectElement} */
+  let input;
+  const choices = choicesFor(spec.type, state.resources);
+  if (spec.type === 'enum' || choices.length) {
+    const values = spec.type === 'enum' ? (spec.values ?? []) : choices;
+    input = h('select', { ...common, required: !optional });
+    if (optional || values.length > 1) input.append(h('option', { value: '', text: t('choose') }));
+    for (const v of values) input.append(h('option', { value: v, text: v }));
+    input.value = initial !== undefined && values.includes(String(initial)) ? String(initial) : values.length === 1 && !optional ? values[0] : '';
+  } else if (spec.type === 'integer') {
+    input = h('input', { ...common, type: 'number', inputmode: 'numeric', step: '1', min: spec.min, max: spec.max, required: !optional });
+    if (initial !== undefined) input.value = String(initial);
+  } else {
+    /** @type {Record<string, unknown>} */
+    const attrs = { ...common, type: 'text', autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', required: !optional };
+    if (suggestedFor(spec.type)) attrs.list = 'owned-domains';
+    if (spec.type === 'url') attrs.inputmode = 'url';
+    if (spec.type === 'string' && spec.maxLength) attrs.maxlength = spec.maxLength;
+    input = h('input', attrs);
+    if (initial !== undefined) input.value = Array.isArray(initial) ? initial.join(' ') : String(initial);
+  }
+  return h('div', { class: 'field' }, label, input, spec.type === 'domains' ? h('p', { id: helpId, class: 'help', text: t('domainsHint') }) : null);
+}
+
+/**
+ * The open form's values, typed as the playbook declares them; empty optional fields are left out.
+ * @returns {{ playbook: string, values: Record<string, unknown> } | null} null when no form is open
+ */
+export function collectValues() {
+  if (!state.current) return null;
+  /** @type {Record<string, unknown>} */
+  const values = {};
+  for (const el of byId('run-fields').querySelectorAll('input[name], select[name]')) {
+    const input = /** @type {HTMLInputElement | HTMLSelectElement} */ (el);
+    const type = input.dataset.type;
+    if (input instanceof HTMLInputElement && type === 'boolean') {
+      values[input.name] = input.checked;
+      continue;
+    }
+    const v = input.value.trim();
+    if (v === '') continue;
+    if (type === 'integer') values[input.name] = /^-?\d+$/.test(v) ? Number(v) : v;
+    else if (type === 'domains') values[input.name] = v.split(/[\s,]+/).filter(Boolean);
+    else values[input.name] = v;
+  }
+  return { playbook: state.current.name, values };
+}

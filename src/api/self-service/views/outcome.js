@@ -1,0 +1,122 @@
+// @ts-check
+// How a finished request reads: the plan of a check, the result of a done one (its
+// shown-once secret first, with the warning), or what went wrong and the fix.
+
+import { explain } from '../api.js';
+import { clear, h } from '../dom.js';
+import { has, t } from '../i18n/index.js';
+
+/** @typedef {import('../types.js').Job} Job */
+/** @typedef {import('../types.js').ApiErrorBody} ApiErrorBody */
+
+/** A result field's label ("Password"); a field the catalogs do not name shows its own name. */
+const keyLabel = (/** @type {string} */ key) => (has(`key_${key}`) ? t(`key_${key}`) : key);
+
+/** A heading followed, when known, by the operation's title ("Done — Write a greeting"). */
+const titled = (/** @type {string} */ text, /** @type {string | null | undefined} */ title) => `${text}${title ? ` — ${title}` : ''}`;
+
+/**
+ * Shows a finished job in a box: the plan of a check, the result of a done one (the
+ * secret fields the API names in `secretKeys` shown apart, once, with the warning), or the failure.
+ * @param {HTMLElement} box
+ * @param {Job} job
+ * @param {string | null} title
+ */
+export function renderOutcome(box, job, title) {
+  clear(box);
+  box.className = `outcome st-${job.status}`;
+  if (job.status !== 'succeeded') {
+    box.append(errorBlock(job.error ?? { code: job.status, message: t('failTitle') }, title));
+    if (job.status === 'needs-attention') box.append(h('p', { class: 'note', text: t('needsAttention') }));
+    return;
+  }
+  if (job.dryRun) {
+    const plan = job.plan ?? job.result?.plan ?? [];
+    box.append(h('h3', { text: titled(t('dryTitle'), title) }));
+    if (!plan.length) box.append(h('p', { text: t('dryEmpty') }));
+    else {
+      box.append(h('p', { text: t('dryIntro') }));
+      box.append(
+        h(
+          'ol',
+          { class: 'plan' },
+          plan.map((item) =>
+            h(
+              'li',
+              {},
+              h('span', { text: item.summary }),
+              item.target ? h('span', { class: 'muted', text: ` (${item.target})` }) : null,
+              item.diff ? h('details', {}, h('summary', { text: t('showChange') }), h('pre', { text: item.diff })) : null,
+            ),
+          ),
+        ),
+      );
+    }
+    box.append(h('p', { class: 'next', text: t('dryNext') }));
+    return;
+  }
+  box.append(h('h3', { text: titled(t('doneTitle'), title) }));
+  const result = job.result ?? {};
+  const secretKeys = (job.secretKeys ?? []).filter((k) => result[k] !== undefined);
+  for (const key of secretKeys) box.append(secretBlock(key, String(result[key])));
+  const rows = Object.entries(result).filter(([k, v]) => !secretKeys.includes(k) && v !== '' && v !== null && v !== undefined);
+  if (rows.length) {
+    box.append(h('dl', { class: 'result' }, rows.map(([k, v]) => [h('dt', { text: keyLabel(k) }), h('dd', { class: 'mono', text: show(v) })])));
+  }
+}
+
+/** A result value as text: lists joined, anything else as JSON. */
+function show(/** @type {unknown} */ v) {
+  if (Array.isArray(v)) return v.join(', ');
+  return v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/** A secret result: shown in full (it wraps on a phone), with a copy button and the warning. */
+function secretBlock(/** @type {string} */ key, /** @type {string} */ value) {
+  const labelId = `secret-${key}-label`;
+  const status = h('p', { class: 'copy-status', role: 'status' });
+  const shown = h('code', { class: 'secret-value', tabindex: '0', 'aria-labelledby': labelId, text: value });
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+      status.textContent = t('copied');
+    } catch {
+      shown.focus();
+      window.getSelection()?.selectAllChildren(shown);
+      status.textContent = t('copyFailed');
+    }
+  };
+  return h(
+    'div',
+    { class: 'secret', role: 'alert' },
+    h('h4', { text: t('secretTitle') }),
+    h('p', { id: labelId, class: 'secret-label', text: keyLabel(key) }),
+    h('div', { class: 'secret-row' }, shown, h('button', { type: 'button', class: 'primary', text: t('copy'), onclick: copy })),
+    status,
+    h('p', { class: 'help', text: t('secretHelp') }),
+  );
+}
+
+/** An error as the API gives it: the message, and the fix (its hint) where the eye goes. */
+export function errorBlock(/** @type {ApiErrorBody} */ error, /** @type {string | null | undefined} */ title) {
+  return h(
+    'div',
+    { class: 'failure', role: 'alert' },
+    h('h3', { text: titled(t('failTitle'), title) }),
+    h('p', { class: 'message', text: error.message }),
+    error.hint ? h('div', { class: 'fix' }, h('h4', { text: t('fixTitle') }), h('p', { text: error.hint })) : null,
+  );
+}
+
+/** Shows in the outcome box why a request could not even be made (refused, unreachable). */
+export function renderProblem(/** @type {HTMLElement} */ box, /** @type {unknown} */ err, /** @type {string | null | undefined} */ title) {
+  clear(box);
+  box.className = 'outcome st-failed';
+  box.append(errorBlock(explain(err), title));
+}
+
+/** A short alert in place of a list the API could not give (resources, operations, requests). */
+export function problemBox(/** @type {unknown} */ err) {
+  const e = explain(err);
+  return h('div', { class: 'problem', role: 'alert' }, h('p', { text: e.message }), e.hint ? h('p', { text: e.hint }) : null);
+}
