@@ -1,6 +1,12 @@
 import type { Logger } from './log.js';
 import type { Alert, AlertStore } from './store/alerts.js';
 
+/** What a part of serein says when a human must act; the feed adds the id and time. */
+export type AlertInput = Omit<Alert, 'id' | 'at' | 'detail'> & { detail?: unknown };
+
+/** How components raise an alert: handed to them by the daemon, so none needs the Alerter itself. */
+export type RaiseAlert = (a: AlertInput) => Promise<void>;
+
 /**
  * Tells admins about what needs a human: a line in the admin feed, and a POST to every
  * configured webhook. A webhook that is down never blocks or fails the job that alerts.
@@ -12,7 +18,7 @@ export class Alerter {
     private readonly logger: Logger,
   ) {}
 
-  async raise(a: Omit<Alert, 'id' | 'at' | 'detail'> & { detail?: unknown }): Promise<void> {
+  async raise(a: AlertInput): Promise<void> {
     const alert = await this.store.add(a);
     this.logger.warn({ alert: { kind: a.kind, subject: a.subject } }, a.message);
     await Promise.all(this.webhooks.map((url) => this.post(url, alert)));

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { builtinActions } from './actions/index.js';
 import { buildApi } from './api/server.js';
+import { buildServices } from './composition.js';
 import type { Config } from './config/schema.js';
 import { Engine } from './engine/engine.js';
 import { createLogger, type Logger } from './log.js';
@@ -42,14 +43,20 @@ function sealKey(stateDir: string): Buffer {
   return readFileSync(file);
 }
 
-/** Starts the whole daemon: store (migrated), engine, background services, API. */
+/**
+ * The composition root: starts the whole daemon, each part built once and handed what it
+ * uses: store (migrated), components (src/composition.ts), engine, background services, API.
+ */
 export async function startDaemon(config: Config, opts: { logger?: Logger; listen?: boolean } = {}): Promise<Daemon> {
   const logger = opts.logger ?? createLogger(config.log.level);
   const store = await Store.open(config.store);
   const targets = new TargetPool(config.targets);
   let engine: Engine;
+  let components: ReturnType<typeof buildServices>;
   try {
-    engine = new Engine({ config, store, logger, targets, actions: builtinActions, seal: new SealBox(sealKey(config.stateDir)) });
+    const seal = new SealBox(sealKey(config.stateDir));
+    components = buildServices({ config, store, logger, target: (name) => targets.get(name), seal });
+    engine = new Engine({ config, store, logger, services: components.services, actions: builtinActions, seal });
   } catch (err) {
     await store.close();
     throw err;
@@ -68,6 +75,7 @@ export async function startDaemon(config: Config, opts: { logger?: Logger; liste
   const stop = () =>
     (stopping ??= (async () => {
       await Promise.allSettled([api.close(), ...background.map((b) => b.stop()), engine.stop(1000)]);
+      await components.close();
       await targets.closeAll();
       await store.close();
     })());

@@ -4,6 +4,7 @@
  * retry backoff. Pebble has no ARI, so a small scripted CA stands in for it here.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
@@ -18,6 +19,8 @@ import { renewAfterFor, retryDelayMs } from '../src/certificates/renew.js';
 import type { ChallengeSolver } from '../src/certificates/solvers.js';
 import { configSchema } from '../src/config/schema.js';
 import type { Services } from '../src/engine/action.js';
+import { buildServices } from '../src/composition.js';
+import { SealBox } from '../src/secrets.js';
 import { Store } from '../src/store/store.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -127,20 +130,17 @@ describe('a CA with ARI', () => {
       acme: { cas: [{ name: 'ari', directoryUrl: `${base}/dir` }] },
     });
     const store = await Store.open(config.store);
-    const shared = new Map<string, unknown>();
-    return {
+    const { services } = buildServices({
+      config,
       store,
-      services: {
-        config,
-        store,
-        logger: pino({ level: 'silent' }),
-        target: () => {
-          throw new Error('no target');
-        },
-        alert: async () => undefined,
-        shared: <T>(k: string, c: () => T) => (shared.has(k) ? (shared.get(k) as T) : (shared.set(k, c()), shared.get(k) as T)),
+      logger: pino({ level: 'silent' }),
+      target: () => {
+        throw new Error('no target');
       },
-    };
+      seal: new SealBox(randomBytes(32)),
+      alert: async () => undefined,
+    });
+    return { store, services };
   }
 
   /** The engine side of the maintenance: nothing is due in these tests, so nothing may be submitted. */

@@ -5,7 +5,7 @@ import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { nginxApplyStats, safeApplyNginx } from '../src/nginx/apply.js';
+import { safeApplyNginx } from '../src/nginx/apply.js';
 import { acceptingWorkers } from '../src/nginx/commands.js';
 import { nginxRejected } from '../src/nginx/messages.js';
 import { renderVhostWithTls } from '../src/nginx/site.js';
@@ -147,7 +147,7 @@ describe('vhosts on the lab nginx', () => {
     expect(existsSync(join(dir, 'logs', `${domA}.access.log`))).toBe(true);
 
     // The certificate engineer's entry point renders the same vhost with its HTTPS block.
-    const tls = await renderVhostWithTls(d.daemon.engine.services, domA);
+    const tls = await renderVhostWithTls(d.daemon.engine.services.nginx, d.daemon.engine.services.store.tenants, domA);
     expect(tls?.file.content).toContain(`ssl_certificate ${join(dir, 'certs', domA, 'fullchain.pem')};`);
     expect(tls?.file.content).toContain(`listen 127.0.0.1:${lab.nginx!.tlsPort} ssl;`);
     expect(tls?.file.content).toMatch(/location \/ \{\s+return 301 https:\/\/\$host:\d+\$request_uri;/);
@@ -276,33 +276,33 @@ describe('vhosts on the lab nginx', () => {
     const names = [1, 2, 3].map((i) => `batch${i}.${domA}`);
     // With the pid file configured, reloads wait for the old workers: check the mechanism sees them at all.
     expect((await acceptingWorkers(services.target('local'), services.config.webservers.priv)).length).toBeGreaterThan(0);
-    const before = { ...nginxApplyStats(services, 'priv') };
-    const results = await Promise.all(names.map((n) => safeApplyNginx(services, 'priv', [ok(n)], [{ host: n, path: '/p', expectBody: `ok ${n}` }])));
-    const after = { ...nginxApplyStats(services, 'priv') };
+    const before = { ...services.nginx.applier('priv').stats };
+    const results = await Promise.all(names.map((n) => safeApplyNginx(services.nginx, 'priv', [ok(n)], [{ host: n, path: '/p', expectBody: `ok ${n}` }])));
+    const after = { ...services.nginx.applier('priv').stats };
     expect(results.map((r) => r.batchSize)).toEqual([3, 3, 3]);
     expect(after.tests - before.tests).toBe(1);
     expect(after.reloads - before.reloads).toBe(1);
 
     const [g1, g2, bad] = [`batch4.${domA}`, `batch5.${domA}`, `batch6.${domA}`];
     const mixed = await Promise.allSettled([
-      safeApplyNginx(services, 'priv', [ok(g1)], [{ host: g1, path: '/p', expectBody: `ok ${g1}` }]),
-      safeApplyNginx(services, 'priv', [vhost(bad, '    serein_bogus on;')], [{ host: bad, path: '/p' }]),
-      safeApplyNginx(services, 'priv', [ok(g2)], [{ host: g2, path: '/p', expectBody: `ok ${g2}` }]),
+      safeApplyNginx(services.nginx, 'priv', [ok(g1)], [{ host: g1, path: '/p', expectBody: `ok ${g1}` }]),
+      safeApplyNginx(services.nginx, 'priv', [vhost(bad, '    serein_bogus on;')], [{ host: bad, path: '/p' }]),
+      safeApplyNginx(services.nginx, 'priv', [ok(g2)], [{ host: g2, path: '/p', expectBody: `ok ${g2}` }]),
     ]);
     expect(mixed.map((m) => m.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((mixed[1] as PromiseRejectedResult).reason.code).toBe('nginx_rejected');
-    expect(nginxApplyStats(services, 'priv').fallbacks - after.fallbacks).toBe(1);
+    expect(services.nginx.applier('priv').stats.fallbacks - after.fallbacks).toBe(1);
     expect(await answers('127.0.0.1', g1, `ok ${g1}`, '/p', priv)).toBe(true);
     expect(await answers('127.0.0.1', g2, `ok ${g2}`, '/p', priv)).toBe(true);
     expect(existsSync(confPath(bad, priv))).toBe(false);
 
     // A probe that fails undoes only its own change.
     const wrong = `batch7.${domA}`;
-    await expect(safeApplyNginx(services, 'priv', [ok(wrong)], [{ host: wrong, path: '/p', expectBody: 'something else' }])).rejects.toMatchObject({ code: 'vhost_probe_failed' });
+    await expect(safeApplyNginx(services.nginx, 'priv', [ok(wrong)], [{ host: wrong, path: '/p', expectBody: 'something else' }])).rejects.toMatchObject({ code: 'vhost_probe_failed' });
     expect(existsSync(confPath(wrong, priv))).toBe(false);
 
     const all = [...names, g1, g2];
-    await Promise.all(all.map((n) => safeApplyNginx(services, 'priv', [{ path: confPath(n, priv), content: null }], [{ host: n, path: '/p', absentBody: `ok ${n}` }])));
+    await Promise.all(all.map((n) => safeApplyNginx(services.nginx, 'priv', [{ path: confPath(n, priv), content: null }], [{ host: n, path: '/p', absentBody: `ok ${n}` }])));
     for (const n of all) expect(existsSync(confPath(n, priv))).toBe(false);
     rmSync(`${confPath(bad, priv)}.rejected`, { force: true });
     for (const f of readdirSync(priv.vhostDir)) if (f.includes('batch') && f.includes(domA)) rmSync(join(priv.vhostDir, f), { force: true });
@@ -329,10 +329,10 @@ describe('vhosts on the lab nginx', () => {
     const certFile = join(dir, 'tls.crt');
     const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`, '-keyout', keyFile, '-out', certFile], { encoding: 'utf8' });
     expect(made.status, made.stderr).toBe(0);
-    const r = await renderVhostWithTls(services, name);
+    const r = await renderVhostWithTls(services.nginx, services.store.tenants, name);
     const certs = join(dir, 'certs', name);
     const applied = await safeApplyNginx(
-      services,
+      services.nginx,
       'web',
       [
         { path: join(certs, 'privkey.pem'), content: readFileSync(keyFile, 'utf8') }, // no mode given: detected as a key, written 0600

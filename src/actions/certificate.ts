@@ -15,7 +15,6 @@ import { PLAN_RELOAD_NGINX, PLAN_TEST_NGINX } from '../nginx/messages.js';
 import type { Target } from '../targets/target.js';
 import { certPaths, VHOST_KIND, type VhostData } from '../nginx/site.js';
 import type { CertificateRecord } from '../store/certificates.js';
-import { webserverConfig } from '../nginx/config.js';
 
 const challenge = z.enum(['http-01', 'dns-01']).default('http-01');
 const keyType = z.enum(['ecdsa-p256', 'rsa-2048', 'rsa-4096']).default('ecdsa-p256');
@@ -59,7 +58,7 @@ export const certificatePreflight = defineAction({
     const vhost = await siteFor(ctx, p.domains);
     const webserver = p.webserver ?? vhost.webserver;
     if (vhost.webserver !== webserver) throw noVhost(vhost.primary);
-    webserverConfig(ctx.services, webserver);
+    ctx.services.nginx.webserver(webserver);
     const d = await diagnose(ctx.services, { domains: p.domains, challenge: p.challenge, webserver });
     for (const c of d.checks.filter((c) => c.status !== 'ok')) ctx.log(`${c.status}: ${c.message[ctx.language]}${c.fix ? ` → ${c.fix[ctx.language]}` : ''}`, { check: c.id, domain: c.domain });
     ctx.log(`preflight: ${d.checks.length} checks in ${d.tookMs} ms`);
@@ -159,7 +158,7 @@ export const certificateInstall = defineAction({
   name: 'certificate.install',
   params: installParams,
   async plan(ctx, p) {
-    const ws = webserverConfig(ctx.services, p.webserver);
+    const ws = ctx.services.nginx.webserver(p.webserver);
     const known = !isUnknown(p.certificateId) ? await ctx.services.store.certificates.get(p.certificateId) : undefined;
     const name = known?.name ?? '‹site›';
     const paths = certPaths(ws, name);
@@ -206,7 +205,7 @@ export const certificateInstall = defineAction({
     const cp = checkpoint as InstallCheckpoint | undefined;
     if (!cp) return;
     if (cp.previous) {
-      const ws = webserverConfig(ctx.services, cp.webserver);
+      const ws = ctx.services.nginx.webserver(cp.webserver);
       const target = ctx.services.target(ws.target);
       const files: PreviousFile[] = [];
       for (const f of cp.previous) files.push(f.secretSha256 ? { path: f.path, mode: f.mode, content: await findSecret(ctx, target, f.path, f.secretSha256) } : f);
@@ -229,7 +228,7 @@ export const certificateVerify = defineAction({
   },
   async run(ctx, p) {
     const cert = await certificate(ctx, p.certificateId);
-    const ws = webserverConfig(ctx.services, p.webserver);
+    const ws = ctx.services.nginx.webserver(p.webserver);
     const vhost = await siteFor(ctx, [cert.name, ...cert.domains]);
     const names = [vhost.primary, ...vhost.aliases].filter((n) => cert.domains.includes(n) || cert.domains.some((d) => d.startsWith('*.') && n.endsWith(d.slice(1))));
     const served = await verifyServed(ws, names.length ? names : [vhost.primary], cert.serial);

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import type { ActionContext, PlanItem } from '../engine/action.js';
 import { defineAction } from '../engine/action.js';
 import { OperationError, type Localized } from '../errors.js';
-import { openSession } from '../db/connect.js';
 import { tenantDatabaseName } from '../db/identifiers.js';
 import { tenantIdProblem } from '../tenant-id.js';
 import {
@@ -18,7 +17,7 @@ import {
   type DbSpec,
   type ServerVersion,
 } from '../db/provision.js';
-import { databaseServer, SqlError, type SqlSession } from '../db/session.js';
+import { SqlError, type SqlSession } from '../db/session.js';
 import { checkResourceQuota } from '../quotas.js';
 
 /** Resource kind of a database; its name is `<server>:<database>`. */
@@ -64,7 +63,7 @@ interface Resolved { tenant: string; spec: DbSpec; key: string; record?: Databas
 
 /** Validates everything that can be validated without the server: names, tenant, ownership, quota. */
 async function resolve(ctx: ActionContext, p: z.output<typeof base>): Promise<Resolved> {
-  const cfg = databaseServer(ctx.services, p.server);
+  const cfg = ctx.services.databases.config(p.server);
   const tenant = await resolveTenant(ctx, p.tenant);
   const database = tenantDatabaseName(tenant, p.name);
   const spec: DbSpec = { engine: cfg.engine, database, user: database, hosts: cfg.engine === 'mariadb' ? cfg.allowedHosts : [] };
@@ -107,7 +106,7 @@ const PLAN_PASSWORD = 'A'.repeat(24);
 const maskPlanPassword = (sql: string) => sql.split(`'${PLAN_PASSWORD}'`).join("'********'");
 
 async function withSession<T>(ctx: ActionContext, server: string, fn: (s: SqlSession) => Promise<T>): Promise<T> {
-  const s = await openSession(ctx.services, server, ctx.secrets);
+  const s = await ctx.services.databases.open(server, ctx.secrets);
   try {
     return await fn(s);
   } finally {
@@ -140,7 +139,7 @@ export const databaseCheck = defineAction({
   async run(ctx, p) {
     const r = await resolve(ctx, p);
     if (r.record && r.recordTenant !== r.tenant) throw taken(r.spec.database, `recorded for tenant ${r.recordTenant}`);
-    const cfg = databaseServer(ctx.services, p.server);
+    const cfg = ctx.services.databases.config(p.server);
     if (!r.record && cfg.maxPerTenant !== undefined) {
       const mine = (await ctx.services.store.tenants.listResources({ tenantId: r.tenant, kind: DATABASE_KIND })).filter((x) => (x.data as Partial<DatabaseRecord>).server === p.server);
       if (mine.length >= cfg.maxPerTenant) {
@@ -194,7 +193,7 @@ export const databaseCreate = defineAction({
   async run(ctx, p) {
     const r = await resolve(ctx, p);
     if (r.record && r.recordTenant !== r.tenant) throw taken(r.spec.database, `recorded for tenant ${r.recordTenant}`);
-    const cfg = databaseServer(ctx.services, p.server);
+    const cfg = ctx.services.databases.config(p.server);
     const out = { database: r.spec.database, user: r.spec.user, server: p.server, engine: cfg.engine, host: cfg.host, port: cfg.port ?? (cfg.engine === 'mariadb' ? 3306 : 5432) };
     return withSession(ctx, p.server, async (s) => {
       const v = await readVersion(ctx, p.server, s);

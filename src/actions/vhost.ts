@@ -12,7 +12,6 @@ import { PLAN_RELOAD_NGINX, PLAN_TEST_NGINX } from '../nginx/messages.js';
 import { PROBE_PATH, defaultRoot, newVhostData, renderVhost, vhostFilePath, VHOST_KIND, type VhostData } from '../nginx/site.js';
 import { unsafeNginxValue } from '../nginx/template.js';
 import { createSiteFolder, removeSiteFolder, siteFolderExists, SymlinkRefused, undoCreateSiteFolder } from '../targets/site-folder.js';
-import { webserverConfig } from '../nginx/config.js';
 import { checkResourceQuota } from '../quotas.js';
 import { clientUpstream } from '../nginx/upstream-policy.js';
 
@@ -77,7 +76,7 @@ interface Validated { ws: WebserverConfig; primary: string; aliases: string[]; r
  * other site, root inside the web root and free of symbolic links, no unmanaged file.
  */
 async function validate(ctx: ActionContext, p: CreateParams): Promise<Validated> {
-  const ws = webserverConfig(ctx.services, p.webserver);
+  const ws = ctx.services.nginx.webserver(p.webserver);
   const tenants = ctx.services.store.tenants;
   const primary = parseDomain(p.domain, false);
   const registered = getDomain(primary) === primary;
@@ -143,7 +142,7 @@ async function validate(ctx: ActionContext, p: CreateParams): Promise<Validated>
       throw badPath('The address', p.upstream, { en: 'is not an http(s) address serein can forward to.', fr: "n'est pas une adresse http(s) vers laquelle serein peut transférer." }, { en: 'Use an address like http://app.example.com:3000.', fr: 'Utilisez une adresse comme http://app.exemple.fr:3000.' });
     }
     // A client's upstream must be allowed by the web server's policy; it comes back pinned to the checked address.
-    upstream = ctx.tenantId ? await clientUpstream(ctx.services, ws, p.upstream) : p.upstream;
+    upstream = ctx.tenantId ? await clientUpstream({ dns: ctx.services.dns, webservers: ctx.services.nginx.all }, ws, p.upstream) : p.upstream;
   } else {
     root = posix.normalize(p.root ?? defaultRoot(ws, primary)).replace(/\/+$/, '');
     const mine = defaultRoot(ws, primary);
@@ -200,7 +199,7 @@ export const vhostApply = defineAction({
   async plan(ctx, p) {
     const v = await validate(ctx, p);
     const data = newVhostData(v.ws, p.webserver, { primary: v.primary, aliases: v.aliases, root: v.root, upstream: v.upstream, tls: v.existing?.data.tls ?? false });
-    const rendered = renderVhost(ctx.services, data, { tenant: v.tenant });
+    const rendered = renderVhost(ctx.services.nginx, data, { tenant: v.tenant });
     const before = (await ctx.services.target(v.ws.target).readFile(data.file))?.toString('utf8');
     const items: PlanItem[] = [];
     if (v.root) items.push({ kind: 'file', target: v.ws.target, summary: { en: `site folder ${v.root} (created if missing)`, fr: `dossier du site ${v.root} (créé s'il n'existe pas)` } });
@@ -226,8 +225,8 @@ export const vhostApply = defineAction({
       ctx.log(`created ${root}`);
     }
     const data = newVhostData(v.ws, p.webserver, { primary: v.primary, aliases: v.aliases, root: v.root, upstream: v.upstream, tls: v.existing?.data.tls ?? false });
-    const rendered = renderVhost(ctx.services, data, { tenant: v.tenant });
-    const applied = await safeApplyNginx(ctx.services, p.webserver, [rendered.file], rendered.probes, {
+    const rendered = renderVhost(ctx.services.nginx, data, { tenant: v.tenant });
+    const applied = await safeApplyNginx(ctx.services.nginx, p.webserver, [rendered.file], rendered.probes, {
       onPrevious: async (previous) => {
         cp.previous = previous;
         await ctx.checkpoint(cp);
@@ -261,7 +260,7 @@ export const vhostApply = defineAction({
     if (cp.previous) await restoreFiles(ctx, cp.webserver, cp.previous);
     if (cp.createdRoot) {
       // Only the untouched placeholder page and an empty folder go: anything the client put there stays.
-      const ws = webserverConfig(ctx.services, cp.webserver);
+      const ws = ctx.services.nginx.webserver(cp.webserver);
       await undoCreateSiteFolder(ctx.services.target(ws.target), ws.webRoot, cp.createdRoot, placeholder(cp.primary));
     }
   },
@@ -269,11 +268,11 @@ export const vhostApply = defineAction({
 
 /** Puts files back through safeApplyNginx, unless they already are as they were (safeApplyNginx restored them itself). */
 async function restoreFiles(ctx: ActionContext, webserverName: string, previous: PreviousFile[]): Promise<void> {
-  const target = ctx.services.target(webserverConfig(ctx.services, webserverName).target);
+  const target = ctx.services.target(ctx.services.nginx.webserver(webserverName).target);
   let same = true;
   for (const f of previous) if (((await target.readFile(f.path))?.toString('utf8') ?? null) !== f.content) same = false;
   if (same) return;
-  await safeApplyNginx(ctx.services, webserverName, previous.map((f) => ({ path: f.path, content: f.content, mode: f.mode })), [], { log: (m) => ctx.log(m) });
+  await safeApplyNginx(ctx.services.nginx, webserverName, previous.map((f) => ({ path: f.path, content: f.content, mode: f.mode })), [], { log: (m) => ctx.log(m) });
 }
 
 const removeParams = z.object({ domain: z.string().min(1), removeFiles: z.boolean().default(false) });
@@ -315,7 +314,7 @@ export const vhostRemove = defineAction({
   params: removeParams,
   async plan(ctx, p) {
     const { data } = await ownVhost(ctx, p.domain);
-    const ws = webserverConfig(ctx.services, data.webserver);
+    const ws = ctx.services.nginx.webserver(data.webserver);
     const before = (await ctx.services.target(ws.target).readFile(data.file))?.toString('utf8');
     return [
       { kind: 'file', target: ws.target, summary: { en: `remove ${data.file}`, fr: `supprimer ${data.file}` }, diff: unifiedDiff(data.file, before, undefined) },
@@ -333,7 +332,7 @@ export const vhostRemove = defineAction({
   async run(ctx, p) {
     const record = await ownVhost(ctx, p.domain);
     const { data } = record;
-    const ws = webserverConfig(ctx.services, data.webserver);
+    const ws = ctx.services.nginx.webserver(data.webserver);
     const target = ctx.services.target(ws.target);
     const cp: RemoveCheckpoint = { webserver: data.webserver, record };
     await ctx.checkpoint(cp);
@@ -341,7 +340,7 @@ export const vhostRemove = defineAction({
     // The live config's probe token: once it no longer answers for any name, the vhost is gone.
     const token = current && /serein-probe-[0-9a-f]{16}/.exec(current)?.[0];
     const probes = token ? [data.primary, ...data.aliases].map((host) => ({ host, path: PROBE_PATH, absentBody: token })) : [];
-    await safeApplyNginx(ctx.services, data.webserver, [{ path: data.file || vhostFilePath(ws, data.primary), content: null }], probes, {
+    await safeApplyNginx(ctx.services.nginx, data.webserver, [{ path: data.file || vhostFilePath(ws, data.primary), content: null }], probes, {
       onPrevious: async (previous) => {
         cp.previous = previous;
         await ctx.checkpoint(cp);

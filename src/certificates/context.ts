@@ -1,10 +1,13 @@
-import type { Services } from '../engine/action.js';
-import { CloudflareDns } from '../dns/cloudflare.js';
-import { DnsClient } from '../dns/resolver.js';
-import { AcmeAccounts } from './account.js';
-import { Semaphore } from '../util/concurrency.js';
+import type { CloudflareDns } from '../dns/cloudflare.js';
+import type { DnsClient } from '../dns/resolver.js';
+import type { SealBox } from '../secrets.js';
+import type { Semaphore } from '../util/concurrency.js';
+import type { AcmeAccounts } from './account.js';
 
-/** The per-daemon parts certificate operations share: accounts, the order pool, DNS access. */
+/**
+ * The per-daemon parts certificate operations share: accounts, the order pool, DNS
+ * access and the box that seals keys. Built once by the composition root (src/composition.ts).
+ */
 export interface CertificateContext {
   accounts: AcmeAccounts;
   /** At most `acme.concurrency` orders at once, whatever the number of jobs. */
@@ -12,19 +15,14 @@ export interface CertificateContext {
   dns: DnsClient;
   /** null when no Cloudflare token is configured. */
   cloudflare: CloudflareDns | null;
+  /**
+   * Seals certificate keys in the store with the daemon's seal key (`<stateDir>/seal.key`,
+   * 0600): a copy of the database alone gives no private key.
+   */
+  seal: SealBox;
 }
 
-/** Builds (once per daemon, through services.shared) what certificate operations need; closed with the daemon. */
-export function certificateContext(services: Services): CertificateContext {
-  const c = services.config;
-  return services.shared(
-    'certificates:context',
-    () => ({
-      accounts: new AcmeAccounts(c, services.store.certificates, services.logger),
-      pool: new Semaphore(c.acme.concurrency),
-      dns: new DnsClient(c.dns.resolvers, c.dns.timeoutMs),
-      cloudflare: c.dns.cloudflare ? new CloudflareDns({ apiToken: c.dns.cloudflare.apiToken, baseUrl: c.dns.cloudflare.baseUrl }) : null,
-    }),
-    (ctx) => ctx.accounts.close(),
-  );
+/** The certificate context of a daemon's services (kept for callers written before the composition root). */
+export function certificateContext(services: { certificates: CertificateContext }): CertificateContext {
+  return services.certificates;
 }

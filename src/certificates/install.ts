@@ -97,7 +97,7 @@ function coveredNames(vhost: VhostData, domains: string[]): string[] {
 export async function installCertificate(services: Services, req: InstallRequest): Promise<{ previous: PreviousFile[]; vhost: VhostData; names: string[] }> {
   const ws = services.config.webservers[req.webserver];
   if (!ws) throw new OperationError('unknown_webserver', { en: `The web server "${req.webserver}" is not configured.`, fr: `Le serveur web « ${req.webserver} » n'est pas configuré.` }, { en: 'Check the web server name.', fr: 'Vérifiez le nom du serveur web.' }, undefined, 400);
-  const rendered = await renderVhostWithTls(services, req.vhost, true);
+  const rendered = await renderVhostWithTls(services.nginx, services.store.tenants, req.vhost, true);
   if (!rendered) throw noVhost(req.vhost.primary);
   const paths = certPaths(ws, req.vhost.primary);
   const files: NginxFileChange[] = [
@@ -106,7 +106,7 @@ export async function installCertificate(services: Services, req: InstallRequest
     rendered.file,
   ];
   await services.target(ws.target).mkdir(paths.dir, { mode: 0o700 });
-  const applied = await safeApplyNginx(services, req.webserver, files, rendered.probes, { onPrevious: req.onPrevious, log: req.log });
+  const applied = await safeApplyNginx(services.nginx, req.webserver, files, rendered.probes, { onPrevious: req.onPrevious, log: req.log });
   const names = coveredNames(req.vhost, req.domains);
   const served = await verifyServed(ws, names, req.serial);
   if (!served.ok) {
@@ -135,7 +135,7 @@ export async function recordVhost(services: Services, data: VhostData): Promise<
 export async function restoreFiles(services: Services, webserver: string, previous: PreviousFile[]): Promise<void> {
   if (!previous.length) return;
   await safeApplyNginx(
-    services,
+    services.nginx,
     webserver,
     previous.map((p) => ({ path: p.path, content: p.content, mode: p.mode })),
     [],

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import pino from 'pino';
-import type { Services } from '../engine/action.js';
+import { randomBytes } from 'node:crypto';
+import { buildServices } from '../composition.js';
+import { SealBox } from '../secrets.js';
 import { loadConfig } from '../config/load.js';
 import type { Diagnosis } from '../dns/check.js';
 import { defaultWebserver, diagnose } from '../certificates/diagnose.js';
@@ -15,21 +17,13 @@ async function localDiagnosis(configFile: string, req: { domains: string[]; chal
   const config = loadConfig(configFile);
   const store = await Store.open(config.store);
   const targets = new TargetPool(config.targets);
-  const shared = new Map<string, unknown>();
-  const services: Services = {
-    config,
-    store,
-    logger: pino({ level: 'silent' }),
-    target: (name) => targets.get(name),
-    alert: async () => undefined,
-    shared: <T>(key: string, create: () => T): T => {
-      if (!shared.has(key)) shared.set(key, create());
-      return shared.get(key) as T;
-    },
-  };
+  // Nothing is sealed by the doctor: a throwaway seal key keeps the daemon's own untouched.
+  const built = buildServices({ config, store, logger: pino({ level: 'silent' }), target: (name) => targets.get(name), seal: new SealBox(randomBytes(32)), alert: async () => undefined });
+  const services = built.services;
   try {
     return await diagnose(services, { ...req, webserver: req.webserver ?? defaultWebserver(services) });
   } finally {
+    await built.close();
     await targets.closeAll();
     await store.close();
   }

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import type { DatabaseServerConfig } from '../config/schema.js';
-import type { Services } from '../engine/action.js';
 import { OperationError } from '../errors.js';
 import type { SecretMasker } from '../secrets.js';
 import type { Engine } from './identifiers.js';
@@ -48,22 +47,6 @@ export async function adminPassword(cfg: DatabaseServerConfig, secrets: SecretMa
     return secrets.add(text.replace(/\r?\n$/, ''));
   }
   return undefined;
-}
-
-/** The configured server, or a clear error naming the known ones. */
-export function databaseServer(services: Services, name: string): DatabaseServerConfig {
-  const cfg = services.config.databases[name];
-  if (!cfg) {
-    const known = Object.keys(services.config.databases);
-    throw new OperationError(
-      'unknown_database_server',
-      { en: `The database server "${name}" is not configured.`, fr: `Le serveur de bases de données « ${name} » n'est pas configuré.` },
-      { en: `Use one of: ${known.join(', ') || '(none)'}.`, fr: `Utilisez l'un de : ${known.join(', ') || '(aucun)'}.` },
-      undefined,
-      400,
-    );
-  }
-  return cfg;
 }
 
 /** The error a caller sees when the admin connection itself fails (nothing was changed). */

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { RaiseAlert } from '../alerts.js';
 import type { Config } from '../config/schema.js';
 import type { Language, Localized } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -6,19 +7,19 @@ import type { SecretMasker } from '../secrets.js';
 import type { Store } from '../store/store.js';
 import type { Target } from '../targets/target.js';
 
-/** What the engine lends every action: the daemon's parts, never its internals. */
+/**
+ * What the engine lends every action: the daemon's parts, never its internals. The
+ * engine declares the parts it knows itself; the composition root (src/composition.ts)
+ * adds the typed feature components (nginx fleet, database servers, certificates, DNS),
+ * built once per daemon.
+ */
 export interface Services {
   readonly config: Config;
   readonly store: Store;
   target(name: string): Target;
   readonly logger: Logger;
   /** Tells admins about something they must act on (webhook + admin feed). */
-  alert(a: { kind: string; tenantId: string | null; subject: string; message: string; detail?: unknown }): Promise<void>;
-  /**
-   * Per-daemon singletons that actions share (an ACME client, a lock table...), created on
-   * first use; `dispose` runs when the daemon stops (close connections, stop timers).
-   */
-  shared<T>(key: string, create: () => T, dispose?: (value: T) => void | Promise<void>): T;
+  alert: RaiseAlert;
 }
 
 /** One line of a dry-run plan: what would change, secrets already masked. */

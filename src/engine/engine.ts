@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { Alerter } from '../alerts.js';
 import type { Config } from '../config/schema.js';
 import { OperationError, type Language } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -20,7 +19,8 @@ export interface EngineOptions {
   config: Config;
   store: Store;
   logger: Logger;
-  targets: { get(name: string): Target; closeAll(): Promise<void> };
+  /** The components actions use, built once by the daemon (src/composition.ts). */
+  services: Services;
   actions: Action[];
   seal: SealBox;
 }
@@ -69,23 +69,11 @@ export class Engine {
   readonly events = new EventEmitter().setMaxListeners(0);
   private readonly worker: Worker;
   private readonly runner: JobRunner;
-  private readonly shared = new Map<string, { value: unknown; dispose?: (value: any) => void | Promise<void> }>();
 
   constructor(private readonly o: EngineOptions) {
     this.actions = new Map(o.actions.map((a) => [a.name, a]));
     this.playbooks = loadPlaybooks(o.config.playbooks, this.actions);
-    const alerter = new Alerter(o.store.alerts, o.config.alerts.webhooks, o.logger);
-    this.services = {
-      config: o.config,
-      store: o.store,
-      logger: o.logger,
-      target: (name) => o.targets.get(name),
-      alert: (a) => alerter.raise(a),
-      shared: <T>(key: string, create: () => T, dispose?: (value: T) => void | Promise<void>): T => {
-        if (!this.shared.has(key)) this.shared.set(key, { value: create(), dispose });
-        return this.shared.get(key)!.value as T;
-      },
-    };
+    this.services = o.services;
     this.runner = new JobRunner({ services: this.services, actions: this.actions, seal: o.seal, onEvent: (id) => this.events.emit('event', id) });
     const targetLimit = (name: string) => {
       const t = o.config.targets[name];
@@ -108,8 +96,6 @@ export class Engine {
 
   async stop(graceMs = 1000): Promise<void> {
     await this.worker.stop(graceMs);
-    await Promise.allSettled([...this.shared.values()].map(async (s) => s.dispose?.(s.value)));
-    this.shared.clear();
   }
 
   /** The playbooks this caller may run. */

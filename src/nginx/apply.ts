@@ -1,10 +1,12 @@
 import { posix } from 'node:path';
 import type { WebserverConfig } from '../config/schema.js';
-import type { Services } from '../engine/action.js';
+import type { RaiseAlert } from '../alerts.js';
+import type { Logger } from '../log.js';
+import { Mutex } from '../util/concurrency.js';
 import { OperationError, toOperationError } from '../errors.js';
 import type { Target } from '../targets/target.js';
 import { acceptingWorkers, nginxReload, nginxTest, waitOldWorkersStopped } from './commands.js';
-import { nginxLock } from './lock.js';
+import type { NginxFleet } from './fleet.js';
 import { nginxRejected } from './messages.js';
 import { tcpAccepts, waitForProbe, type NginxProbe } from './probe.js';
 
@@ -63,20 +65,22 @@ const modeOf = (f: { mode?: number; content: string | null }) => f.mode ?? (isPr
  * probes. If the combined test fails, the changes are retried one by one, so one bad
  * change never fails the others.
  */
-class NginxApplier {
+export class NginxApplier {
   private pending: Entry[] = [];
   private timer: NodeJS.Timeout | undefined;
   private draining = false;
+  /** Held for every change of this nginx's configuration (one per web server, see NginxFleet). */
+  private readonly lock = new Mutex();
   readonly stats: NginxApplyStats = { changes: 0, tests: 0, reloads: 0, batches: 0, largestBatch: 0, fallbacks: 0 };
 
   constructor(
-    private readonly services: Services,
+    private readonly deps: { target: Target; logger: Logger; alert: RaiseAlert },
     private readonly name: string,
     private readonly ws: WebserverConfig,
   ) {}
 
   private get target(): Target {
-    return this.services.target(this.ws.target);
+    return this.deps.target;
   }
 
   submit(e: Entry): void {
@@ -93,7 +97,7 @@ class NginxApplier {
   private async drain(): Promise<void> {
     this.draining = true;
     try {
-      await nginxLock(this.services, this.name).run(async () => {
+      await this.lock.run(async () => {
         while (this.pending.length) {
           const batch = this.takeBatch();
           try {
@@ -128,7 +132,7 @@ class NginxApplier {
 
   private log(entries: Entry[], message: string): void {
     for (const e of entries) e.opts.log?.(message);
-    this.services.logger.info({ webserver: this.name }, message);
+    this.deps.logger.info({ webserver: this.name }, message);
   }
 
   private async process(batch: Entry[]): Promise<void> {
@@ -177,7 +181,7 @@ class NginxApplier {
         await this.restore(e);
       } catch (err) {
         ok = false;
-        await this.services.alert({
+        await this.deps.alert({
           kind: 'nginx-restore-failed',
           tenantId: null,
           subject: `webserver:${this.name}`,
@@ -214,7 +218,7 @@ class NginxApplier {
     const old = await acceptingWorkers(this.target, this.ws);
     const r = await nginxReload(this.target, this.ws);
     if (r.ok && old.length && !(await waitOldWorkersStopped(this.target, old, this.ws.probeTimeoutMs))) {
-      this.services.logger.warn({ webserver: this.name, workers: old }, 'old nginx workers still accept connections after the reload');
+      this.deps.logger.warn({ webserver: this.name, workers: old }, 'old nginx workers still accept connections after the reload');
     }
     return r;
   }
@@ -292,7 +296,7 @@ class NginxApplier {
           `no answer from ${this.ws.probeAddress}:${this.ws.httpPort} after reload`,
         ),
       );
-      await this.services.alert({
+      await this.deps.alert({
         kind: 'nginx-down',
         tenantId: null,
         subject: `webserver:${this.name}`,
@@ -349,25 +353,6 @@ function probeFailed(host: string, failure: string): OperationError {
   );
 }
 
-function applier(services: Services, webserver: string): NginxApplier {
-  const ws = services.config.webservers[webserver];
-  if (!ws) {
-    throw new OperationError(
-      'unknown_webserver',
-      { en: `The web server "${webserver}" is not configured.`, fr: `Le serveur web « ${webserver} » n'est pas configuré.` },
-      { en: `Use one of: ${Object.keys(services.config.webservers).join(', ') || '(none)'}.`, fr: `Utilisez l'un de : ${Object.keys(services.config.webservers).join(', ') || '(aucun)'}.` },
-      undefined,
-      400,
-    );
-  }
-  return services.shared(`nginx-applier:${webserver}`, () => new NginxApplier(services, webserver, ws));
-}
-
-/** Test and reload counters of one webserver since the daemon started. */
-export function nginxApplyStats(services: Services, webserver: string): NginxApplyStats {
-  return applier(services, webserver).stats;
-}
-
 /**
  * Changes files of one nginx safely, the only way serein changes an nginx: under the
  * webserver's lock, the previous version of each file is kept (`<path>.serein-bak`,
@@ -380,14 +365,14 @@ export function nginxApplyStats(services: Services, webserver: string): NginxApp
  * Resolves once this change is live and its own probes passed.
  */
 export function safeApplyNginx(
-  services: Services,
+  fleet: NginxFleet,
   webserverName: string,
   files: NginxFileChange[],
   probes: NginxProbe[],
   opts: SafeApplyOptions = {},
 ): Promise<SafeApplyResult> {
   return new Promise<SafeApplyResult>((resolve, reject) => {
-    const a = applier(services, webserverName);
+    const a = fleet.applier(webserverName);
     if (files.length === 0) throw new TypeError('safeApplyNginx: no file to change');
     const seen = new Set<string>();
     for (const f of files) {

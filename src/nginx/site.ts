@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import type { Config, WebserverConfig } from '../config/schema.js';
-import type { Services } from '../engine/action.js';
+import type { WebserverConfig } from '../config/schema.js';
+import type { TenantStore } from '../store/tenants.js';
 import { OperationError } from '../errors.js';
 import type { NginxFileChange } from './apply.js';
+import type { NginxFleet } from './fleet.js';
 import type { NginxProbe } from './probe.js';
 import { renderTemplate, TemplateError, type TemplateVars } from './template.js';
 
@@ -98,8 +99,8 @@ export function vhostVariables(ws: WebserverConfig, d: VhostData, o: { tls: bool
 }
 
 /** Reads the webserver's vhost template from `<playbooks>/templates/`, where admins adapt it. */
-export function loadVhostTemplate(config: Config, ws: WebserverConfig): { file: string; text: string } {
-  const file = join(config.playbooks, 'templates', ws.template);
+export function loadVhostTemplate(playbooksDir: string, ws: WebserverConfig): { file: string; text: string } {
+  const file = join(playbooksDir, 'templates', ws.template);
   try {
     return { file, text: readFileSync(file, 'utf8') };
   } catch (err) {
@@ -121,8 +122,8 @@ export function vhostProbes(d: VhostData, token: string, tls: boolean): NginxPro
  * Renders a vhost's configuration from its record: template errors become a clear
  * OperationError before anything is written.
  */
-export function renderVhost(services: Services, d: VhostData, o: { tls?: boolean; tenant: string }): RenderedVhost {
-  const ws = services.config.webservers[d.webserver];
+export function renderVhost(fleet: NginxFleet, d: VhostData, o: { tls?: boolean; tenant: string }): RenderedVhost {
+  const ws = fleet.all[d.webserver];
   if (!ws) {
     throw new OperationError(
       'unknown_webserver',
@@ -131,7 +132,7 @@ export function renderVhost(services: Services, d: VhostData, o: { tls?: boolean
     );
   }
   const tls = o.tls ?? d.tls;
-  const { file, text } = loadVhostTemplate(services.config, ws);
+  const { file, text } = loadVhostTemplate(fleet.playbooksDir, ws);
   const probeToken = newProbeToken();
   let content: string;
   try {
@@ -149,23 +150,23 @@ export function renderVhost(services: Services, d: VhostData, o: { tls?: boolean
  * (certificate at `<certDir>/<primary>/fullchain.pem`, key at `privkey.pem`, listening on
  * httpsPort; HTTP then redirects to HTTPS except /.well-known/acme-challenge/).
  *
- * Usage: `const r = await renderVhostWithTls(services, 'shop.example.com');`
- * then `await safeApplyNginx(services, r.webserver, [certFile, keyFile, r.file], r.probes)`
+ * Usage: `const r = await renderVhostWithTls(fleet, tenants, 'shop.example.com');`
+ * then `await safeApplyNginx(fleet, r.webserver, [certFile, keyFile, r.file], r.probes)`
  * and, once it resolved, `store.tenants.putResource({ kind: VHOST_KIND, name: r.data.primary, tenantId, data: r.data })`.
  * Returns undefined when no vhost of that name is recorded.
  */
-export async function renderVhostWithTls(services: Services, vhost: string | VhostData, tls = true): Promise<RenderedVhost | undefined> {
+export async function renderVhostWithTls(fleet: NginxFleet, tenants: TenantStore, vhost: string | VhostData, tls = true): Promise<RenderedVhost | undefined> {
   let data: VhostData;
   let tenant = 'admin';
   if (typeof vhost === 'string') {
-    const rec = await services.store.tenants.getResource(VHOST_KIND, vhost);
+    const rec = await tenants.getResource(VHOST_KIND, vhost);
     if (!rec) return undefined;
     data = rec.data as unknown as VhostData;
     tenant = rec.tenantId;
   } else {
     data = vhost;
-    const rec = await services.store.tenants.getResource(VHOST_KIND, vhost.primary);
+    const rec = await tenants.getResource(VHOST_KIND, vhost.primary);
     if (rec) tenant = rec.tenantId;
   }
-  return renderVhost(services, data, { tls, tenant });
+  return renderVhost(fleet, data, { tls, tenant });
 }

@@ -1,8 +1,7 @@
 import { BlockList, isIP } from 'node:net';
-import type { Config, WebserverConfig } from '../config/schema.js';
-import type { Services } from '../engine/action.js';
+import type { WebserverConfig } from '../config/schema.js';
 import { canonicalIp, includesIp, reservedRange } from '../dns/addresses.js';
-import { DnsClient } from '../dns/resolver.js';
+import type { DnsClient } from '../dns/resolver.js';
 import { OperationError, type Localized } from '../errors.js';
 
 /**
@@ -168,11 +167,8 @@ function parse(raw: string, policy: Policy): Parsed {
   return { scheme, host, port, path };
 }
 
-/** The daemon's DNS resolvers, the ones the certificate preflight asks (the lab's DNS in tests). */
-const dnsOf = (services: Services) => services.shared('upstream-policy:dns', () => new DnsClient(services.config.dns.resolvers, services.config.dns.timeoutMs));
-
-async function resolve(services: Services, name: string, policy: Policy): Promise<string[]> {
-  const { a, aaaa } = await dnsOf(services).addresses(name);
+async function resolve(dns: DnsClient, name: string, policy: Policy): Promise<string[]> {
+  const { a, aaaa } = await dns.addresses(name);
   const addresses = [...a.records, ...aaaa.records];
   if (a.status === 'error' || aaaa.status === 'error') {
     // Part of the answer is unknown: the addresses we cannot see could be internal ones.
@@ -197,16 +193,16 @@ async function resolve(services: Services, name: string, policy: Policy): Promis
 }
 
 /** Our own web servers' public addresses: the host itself seen from outside (its API, other tenants' services). */
-const ownAddresses = (config: Config) => Object.values(config.webservers).flatMap((w) => w.publicAddresses);
+const ownAddresses = (webservers: Readonly<Record<string, WebserverConfig>>) => Object.values(webservers).flatMap((w) => w.publicAddresses);
 
 /** Refuses an address the policy does not allow; `shown` is what the client typed (a name or the address). */
-function checkAddress(config: Config, policy: Policy, ip: string, shown: string): void {
+function checkAddress(webservers: Readonly<Record<string, WebserverConfig>>, policy: Policy, ip: string, shown: string): void {
   const f = familyOf(ip);
   if (lists(policy.networks)[f].check(ip, f)) return; // opened by the admin, even in a reserved range
   const via = shown === ip ? '' : ` (${shown} resolves to it)`;
   const opened = policy.networks.length ? policy.networks.join(', ') : 'none';
   const range = notPublic(ip);
-  if (range || !policy.public || includesIp(ownAddresses(config), ip)) {
+  if (range || !policy.public || includesIp(ownAddresses(webservers), ip)) {
     const reason: Localized = range
       ? plainReason(range.cidr)
       : policy.public
@@ -228,7 +224,7 @@ function checkAddress(config: Config, policy: Policy, ip: string, shown: string)
  * URL to put in the configuration: the checked IP address, never the name (see above).
  * Throws an OperationError in the client's words, with the range for admins.
  */
-export async function clientUpstream(services: Services, ws: WebserverConfig, raw: string): Promise<string> {
+export async function clientUpstream(deps: { dns: DnsClient; webservers: Readonly<Record<string, WebserverConfig>> }, ws: WebserverConfig, raw: string): Promise<string> {
   const policy = ws.clientUpstreams;
   const u = parse(raw, policy);
   const allowedPort = portRanges(policy.ports).some(([a, b]) => u.port >= a && u.port <= b);
@@ -242,8 +238,9 @@ export async function clientUpstream(services: Services, ws: WebserverConfig, ra
       403,
     );
   }
-  const addresses = u.ip ? [u.ip] : await resolve(services, u.host, policy);
-  for (const ip of addresses) checkAddress(services.config, policy, ip, u.ip ? u.ip : u.host);
+  // `deps.dns` asks the daemon's resolvers, the ones the certificate preflight asks (the lab's DNS in tests).
+  const addresses = u.ip ? [u.ip] : await resolve(deps.dns, u.host, policy);
+  for (const ip of addresses) checkAddress(deps.webservers, policy, ip, u.ip ? u.ip : u.host);
   // IPv4 first: a web server with no IPv6 route still reaches it.
   const pinned = addresses.find((ip) => familyOf(ip) === 'ipv4') ?? addresses[0];
   const host = familyOf(pinned) === 'ipv6' ? `[${pinned}]` : pinned;

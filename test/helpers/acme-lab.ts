@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import type { Action, Services } from '../../src/engine/action.js';
+import { buildServices } from '../../src/composition.js';
+import { SealBox } from '../../src/secrets.js';
 import { Store } from '../../src/store/store.js';
 import { LocalTarget } from '../../src/targets/local.js';
 import type { LabInfo } from '../lab/client.js';
@@ -50,23 +52,20 @@ export async function labServices(lab: LabInfo, extra: Parameters<typeof labCert
   const dir = mkdtempSync(join(tmpdir(), 'serein-acme-'));
   const config = configSchema.parse({ ...labCertConfig(lab, dir, extra), store: { driver: 'sqlite', path: join(dir, 'serein.db') }, log: { level: 'silent' } });
   const store = await Store.open(config.store);
-  const shared = new Map<string, { value: unknown; dispose?: (value: any) => void | Promise<void> }>();
   const target = new LocalTarget('local');
   const alerts: unknown[] = [];
-  const services: Services = {
+  const built = buildServices({
     config,
     store,
     logger: pino({ level: 'silent' }),
     target: () => target,
+    seal: new SealBox(randomBytes(32)),
     alert: async (a) => {
       alerts.push(a);
       await store.alerts.add(a);
     },
-    shared: <T>(key: string, create: () => T, dispose?: (value: T) => void | Promise<void>): T => {
-      if (!shared.has(key)) shared.set(key, { value: create(), dispose });
-      return shared.get(key)!.value as T;
-    },
-  };
+  });
+  const services = built.services;
   return {
     services,
     config,
@@ -75,7 +74,7 @@ export async function labServices(lab: LabInfo, extra: Parameters<typeof labCert
     alerts,
     /** Closes what the daemon would on stop (ACME connections...), then the store and the folder. */
     close: async () => {
-      for (const { value, dispose } of shared.values()) await dispose?.(value);
+      await built.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -1,0 +1,64 @@
+import { Alerter } from './alerts.js';
+import { AcmeAccounts } from './certificates/account.js';
+import type { CertificateContext } from './certificates/context.js';
+import type { Config } from './config/schema.js';
+import { DatabaseServers } from './db/servers.js';
+import { CloudflareDns } from './dns/cloudflare.js';
+import { DnsClient } from './dns/resolver.js';
+import type { Services } from './engine/action.js';
+import type { Logger } from './log.js';
+import { NginxFleet } from './nginx/fleet.js';
+import type { SealBox } from './secrets.js';
+import type { Store } from './store/store.js';
+import type { Target } from './targets/target.js';
+import type { RaiseAlert } from './alerts.js';
+import { Semaphore } from './util/concurrency.js';
+
+/**
+ * The composition root's half that the actions see: every component is built here once,
+ * typed, and handed to the engine, which lends it to actions. The engine declares only
+ * the parts it knows (config, store, targets, logger, alerts); this module adds the
+ * feature components to its `Services` type, so the engine imports none of them.
+ */
+declare module './engine/action.js' {
+  interface Services {
+    /** The nginx web servers, each with its one applier and lock. */
+    readonly nginx: NginxFleet;
+    /** The database servers and how to open an admin session on each. */
+    readonly databases: DatabaseServers;
+    /** ACME accounts, the order pool, DNS access and the key seal box. */
+    readonly certificates: CertificateContext;
+    /** The daemon's DNS resolvers, as the CA and the preflight see names. */
+    readonly dns: DnsClient;
+  }
+}
+
+/**
+ * Builds the daemon's components once; `close` releases what they hold (ACME connections).
+ * `alert` defaults to the admin feed and webhooks; the CLI and tests may pass their own.
+ */
+export function buildServices(o: { config: Config; store: Store; logger: Logger; target(name: string): Target; seal: SealBox; alert?: RaiseAlert }): { services: Services; close(): Promise<void> } {
+  const { config, store, logger, target } = o;
+  const alerter = new Alerter(store.alerts, config.alerts.webhooks, logger);
+  const alert: RaiseAlert = o.alert ?? ((a) => alerter.raise(a));
+  const dns = new DnsClient(config.dns.resolvers, config.dns.timeoutMs);
+  const certificates: CertificateContext = {
+    accounts: new AcmeAccounts(config, store.certificates, logger),
+    pool: new Semaphore(config.acme.concurrency),
+    dns,
+    cloudflare: config.dns.cloudflare ? new CloudflareDns({ apiToken: config.dns.cloudflare.apiToken, baseUrl: config.dns.cloudflare.baseUrl }) : null,
+    seal: o.seal,
+  };
+  const services: Services = {
+    config,
+    store,
+    logger,
+    target,
+    alert,
+    nginx: new NginxFleet({ webservers: config.webservers, playbooksDir: config.playbooks, target, logger, alert }),
+    databases: new DatabaseServers({ databases: config.databases, target }),
+    certificates,
+    dns,
+  };
+  return { services, close: async () => certificates.accounts.close() };
+}

@@ -1,0 +1,56 @@
+import type { DatabaseServerConfig } from '../config/schema.js';
+import { OperationError } from '../errors.js';
+import type { SecretMasker } from '../secrets.js';
+import type { Target } from '../targets/target.js';
+import { mariadbClientSession, mariadbDriverSession } from './mariadb.js';
+import { postgresClientSession, postgresDriverSession } from './postgres.js';
+import { adminPassword, unreachable, type SqlSession } from './session.js';
+
+/**
+ * The configured database servers, built once by the daemon: what each one is, and how
+ * to open an admin session on it.
+ */
+export class DatabaseServers {
+  constructor(private readonly o: { databases: Record<string, DatabaseServerConfig>; target(name: string): Target }) {}
+
+  /** A configured server by name, or a clear error naming the known ones. */
+  config(name: string): DatabaseServerConfig {
+    const cfg = this.o.databases[name];
+    if (cfg) return cfg;
+    const known = Object.keys(this.o.databases);
+    throw new OperationError(
+      'unknown_database_server',
+      { en: `The database server "${name}" is not configured.`, fr: `Le serveur de bases de données « ${name} » n'est pas configuré.` },
+      { en: `Use one of: ${known.join(', ') || '(none)'}.`, fr: `Utilisez l'un de : ${known.join(', ') || '(aucun)'}.` },
+      undefined,
+      400,
+    );
+  }
+
+  /**
+   * Opens an admin session the way the server's config says: `via: driver` connects from
+   * the daemon; `via: client` runs mariadb/psql on the server's target. The admin
+   * password is registered as a secret before any use.
+   */
+  async open(server: string, secrets: SecretMasker): Promise<SqlSession> {
+    const cfg = this.config(server);
+    const password = await adminPassword(cfg, secrets);
+    if (cfg.via === 'client') {
+      if (!cfg.target) {
+        throw new OperationError(
+          'db_config',
+          { en: `The database server "${server}" is misconfigured.`, fr: `Le serveur de bases de données « ${server} » est mal configuré.` },
+          { en: 'Your provider must fix the configuration.', fr: 'Votre hébergeur doit corriger la configuration.' },
+          `databases.${server}: via: client needs a target`,
+        );
+      }
+      const target = this.o.target(cfg.target);
+      return cfg.engine === 'mariadb' ? mariadbClientSession(target, cfg, password) : postgresClientSession(target, cfg, password);
+    }
+    try {
+      return cfg.engine === 'mariadb' ? await mariadbDriverSession(cfg, password) : await postgresDriverSession(cfg, password);
+    } catch (err) {
+      throw unreachable(server, secrets.mask(`${cfg.engine} ${cfg.host}:${cfg.port ?? ''} as ${cfg.user}: ${(err as Error).message}`));
+    }
+  }
+}

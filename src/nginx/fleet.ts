@@ -1,0 +1,67 @@
+import type { WebserverConfig } from '../config/schema.js';
+import type { RaiseAlert } from '../alerts.js';
+import { OperationError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Target } from '../targets/target.js';
+import { NginxApplier } from './apply.js';
+
+/** What the fleet is built from, once, by the daemon (src/daemon.ts). */
+export interface NginxFleetOptions {
+  webservers: Record<string, WebserverConfig>;
+  /** Where playbooks and their templates live (a web server's `template` is relative to it). */
+  playbooksDir: string;
+  /** The target a web server's `target` names. */
+  target(name: string): Target;
+  logger: Logger;
+  alert: RaiseAlert;
+}
+
+/**
+ * The configured nginx web servers, each with its one applier (and so its one lock and
+ * batch queue) for the whole daemon. Everything that changes or reads an nginx goes
+ * through here, so no two parts of serein can hold two different locks for one server.
+ */
+export class NginxFleet {
+  private readonly appliers = new Map<string, NginxApplier>();
+
+  constructor(private readonly o: NginxFleetOptions) {}
+
+  /** Every configured web server by name (their public addresses are our own). */
+  get all(): Readonly<Record<string, WebserverConfig>> {
+    return this.o.webservers;
+  }
+
+  get playbooksDir(): string {
+    return this.o.playbooksDir;
+  }
+
+  /** A configured web server by name, or an error that lists the ones that exist. */
+  webserver(name: string): WebserverConfig {
+    const ws = this.o.webservers[name];
+    if (ws) return ws;
+    const known = Object.keys(this.o.webservers);
+    throw new OperationError(
+      'unknown_webserver',
+      { en: `The web server "${name}" is not configured.`, fr: `Le serveur web « ${name} » n'est pas configuré.` },
+      { en: `Use one of: ${known.join(', ') || '(none)'}.`, fr: `Utilisez l'un de : ${known.join(', ') || '(aucun)'}.` },
+      undefined,
+      400,
+    );
+  }
+
+  /** The machine or container a web server runs on. */
+  target(name: string): Target {
+    return this.o.target(this.webserver(name).target);
+  }
+
+  /** The one applier of a web server: its lock, its batches, its counters. */
+  applier(name: string): NginxApplier {
+    let a = this.appliers.get(name);
+    if (!a) {
+      const ws = this.webserver(name);
+      a = new NginxApplier({ target: this.o.target(ws.target), logger: this.o.logger, alert: this.o.alert }, name, ws);
+      this.appliers.set(name, a);
+    }
+    return a;
+  }
+}
