@@ -6,6 +6,7 @@ import { builtinActions } from './actions/index.js';
 import { buildApi } from './api/server.js';
 import { buildServices } from './composition.js';
 import type { Config } from './config/schema.js';
+import type { BackgroundService } from './engine/background.js';
 import { Engine } from './engine/engine.js';
 import { createLogger, type Logger } from './log.js';
 import { SealBox } from './secrets.js';
@@ -16,8 +17,6 @@ import { certificateMaintenance } from './certificates/maintain.js';
 
 export const version = '0.1.0';
 
-/** Work that runs beside the API for the daemon's life (renewals, expiry watch). */
-export interface BackgroundService { start(): void; stop(): Promise<void> }
 export type BackgroundFactory = (engine: Engine) => BackgroundService;
 
 /** Background services started with every daemon. A new one adds its factory here. */

@@ -1,5 +1,5 @@
 import type { Config } from './config/schema.js';
-import type { Services } from './engine/action.js';
+import type { Store } from './store/store.js';
 import { OperationError } from './errors.js';
 
 /** What one tenant may have at once: the config's quotas, with that tenant's own overrides. */
@@ -33,7 +33,7 @@ const WHAT = {
  * Refuses a tenant's new site or database past its quota (409, like the per-server
  * database limit). `kind` is the resource kind the store records them under.
  */
-export async function checkResourceQuota(services: Services, tenantId: string, quota: 'vhosts' | 'databases', kind: string): Promise<void> {
+export async function checkResourceQuota(services: { config: Config; store: Store }, tenantId: string, quota: 'vhosts' | 'databases', kind: string): Promise<void> {
   const max = tenantQuota(services.config, tenantId)[quota];
   const have = (await services.store.tenants.listResources({ tenantId, kind })).length;
   if (have < max) return;

@@ -1,4 +1,4 @@
-import type { BackgroundService } from '../daemon.js';
+import type { BackgroundService } from '../engine/background.js';
 import type { Engine } from '../engine/engine.js';
 import type { Job } from '../store/jobs.js';
 
