@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test lab needs (test/lab/lab.ts). Idempotent: quiet and
-# near-instant when everything is present. Runs as root (no sudo). Run by `npm test` (pretest).
+# Installs the Debian packages the test lab needs (each test/lab/components/*.ts names its own) and
+# the tests' clients. Idempotent: quiet and near-instant when everything is present. Runs as root
+# (no sudo). Run by `npm test` (pretest).
 set -euo pipefail
 
 missing=()
@@ -17,20 +18,21 @@ need() { # need <package> <binary or glob>...
   done
 }
 
-need pebble /usr/bin/pebble /usr/bin/pebble-challtestsrv
-need nginx /usr/sbin/nginx
-need openssh-server /usr/sbin/sshd /usr/bin/ssh-keygen
-need mariadb-server /usr/sbin/mariadbd /usr/bin/mariadb-install-db
+# the components' packages: the `packages` of each test/lab/components/*.ts, one "package file..." line each
+cd "$(dirname "$0")/../.."
+if ! lines=$(node --import tsx --input-type=module -e "import { packageLines } from './test/lab/lab.ts'; for (const l of packageLines()) console.log(l)"); then
+  echo "test/lab/setup.sh: could not read the components' packages (node, and tsx from npm ci, are needed)" >&2
+  exit 1
+fi
+while read -r line; do
+  [ -n "$line" ] || continue
+  # shellcheck disable=SC2086 # word splitting wanted: package, then its files (globs are expanded by need)
+  need $line
+done <<<"$lines"
+# what the tests use besides the lab's servers: the database clients, the browser for page tests
 need mariadb-client /usr/bin/mariadb
-need postgresql '/usr/lib/postgresql/*/bin/initdb'
 need postgresql-client /usr/bin/psql
-need podman /usr/bin/podman /usr/bin/conmon
-need runc /usr/sbin/runc
-need busybox-static /usr/bin/busybox
 need chromium /usr/bin/chromium
-need openssl /usr/bin/openssl
-need tar /usr/bin/tar
-need util-linux /usr/bin/ipcs
 
 # the postgres system user (created by postgresql-common)
 if ! getent passwd postgres >/dev/null 2>&1; then missing+=(postgresql); fi
