@@ -1,6 +1,17 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, randomInt } from 'node:crypto';
 
 const MASK = '********';
+
+/**
+ * Generated passwords use letters and digits only (no 0/O, 1/l/I to misread): they are
+ * inlined in CREATE USER and typed into clients, and need no escaping anywhere.
+ */
+export const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+
+/** A fresh password of `length` characters from PASSWORD_ALPHABET (32: about 186 bits). The caller registers it as a secret at once. */
+export function generatePassword(length = 32): string {
+  return Array.from({ length }, () => PASSWORD_ALPHABET[randomInt(PASSWORD_ALPHABET.length)]).join('');
+}
 
 /**
  * Remembers the secret values a job touches (generated passwords, keys, tokens) and

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { certificateContext } from '../certificates/context.js';
-import { findVhost, installCertificate, noVhost, recordVhost, restoreFiles, verifyServed } from '../certificates/install.js';
+import { findVhost, installCertificate, noVhost, recordVhost, verifyServed } from '../certificates/install.js';
+import { restoreFiles } from '../nginx/apply.js';
 import { issueCertificate } from '../certificates/issue.js';
 import { issuedRecord, openKey } from '../certificates/keys.js';
 import { renewAfterFor, solverFor } from '../certificates/renew.js';
@@ -209,9 +210,7 @@ export const certificateInstall = defineAction({
       const target = ctx.services.target(ws.target);
       const files: PreviousFile[] = [];
       for (const f of cp.previous) files.push(f.secretSha256 ? { path: f.path, mode: f.mode, content: await findSecret(ctx, target, f.path, f.secretSha256) } : f);
-      let same = true;
-      for (const f of files) if (((await target.readFile(f.path))?.toString('utf8') ?? null) !== f.content) same = false;
-      if (!same) await restoreFiles(ctx.services, cp.webserver, files);
+      await restoreFiles(ctx.services.nginx, cp.webserver, files, (m) => ctx.log(m));
     }
     if (cp.vhostBefore) await ctx.services.store.tenants.putResource({ kind: VHOST_KIND, name: cp.vhostBefore.data.primary, tenantId: cp.vhostBefore.tenantId, data: cp.vhostBefore.data as unknown as Record<string, unknown> });
   },

@@ -8,7 +8,6 @@ import {
   applyChanges,
   creationChanges,
   existing,
-  generatePassword,
   isSuperuser,
   removalStatements,
   rotationStatements,
@@ -18,6 +17,7 @@ import {
   type ServerVersion,
 } from '../db/provision.js';
 import { SqlError, type SqlSession } from '../db/session.js';
+import { generatePassword } from '../secrets.js';
 import { checkResourceQuota } from '../quotas.js';
 
 /** Resource kind of a database; its name is `<server>:<database>`. */
@@ -321,6 +321,3 @@ export const databaseDrop = defineAction({
     return { database: r.spec.database, server: p.server, deleted: true };
   },
 });
-
-/** The database actions, for src/actions/index.ts. */
-export const databaseActions = [databaseCheck, databaseCreate, databaseDrop];

@@ -1,9 +1,6 @@
-import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { defineAction } from '../engine/action.js';
-
-// Letters and digits only: a generated password never needs quoting in any client or SQL literal.
-const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+import { generatePassword } from '../secrets.js';
 
 /** Generates a password, registered as a secret before anything can print it. */
 export const secretGenerate = defineAction({
@@ -13,10 +10,6 @@ export const secretGenerate = defineAction({
     return [{ kind: 'note', summary: { en: 'generate a password (shown once in the result)', fr: 'générer un mot de passe (affiché une seule fois dans le résultat)' } }];
   },
   async run(ctx, p) {
-    const value = Array.from({ length: p.length }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
-    return { value: ctx.secrets.add(value) };
+    return { value: ctx.secrets.add(generatePassword(p.length)) };
   },
 });
-
-/** Exposed for tests: the characters a generated password is made of. */
-export const passwordAlphabet = ALPHABET;

@@ -7,7 +7,7 @@ import { defineAction } from '../engine/action.js';
 import { parseDomain } from '../dns/domain.js';
 import { unifiedDiff } from '../diff.js';
 import { OperationError } from '../errors.js';
-import { safeApplyNginx, type PreviousFile } from '../nginx/apply.js';
+import { restoreFiles, safeApplyNginx, type PreviousFile } from '../nginx/apply.js';
 import { PLAN_RELOAD_NGINX, PLAN_TEST_NGINX } from '../nginx/messages.js';
 import { PROBE_PATH, defaultRoot, newVhostData, renderVhost, vhostFilePath, VHOST_KIND, type VhostData } from '../nginx/site.js';
 import { unsafeNginxValue } from '../nginx/template.js';
@@ -257,7 +257,7 @@ export const vhostApply = defineAction({
       if (cp.record.before) await tenants.putResource({ kind: VHOST_KIND, name: cp.primary, tenantId: cp.record.before.tenantId, data: cp.record.before.data as unknown as Record<string, unknown> });
       else await tenants.removeResource(VHOST_KIND, cp.primary);
     }
-    if (cp.previous) await restoreFiles(ctx, cp.webserver, cp.previous);
+    if (cp.previous) await restoreFiles(ctx.services.nginx, cp.webserver, cp.previous, (m) => ctx.log(m));
     if (cp.createdRoot) {
       // Only the untouched placeholder page and an empty folder go: anything the client put there stays.
       const ws = ctx.services.nginx.webserver(cp.webserver);
@@ -265,15 +265,6 @@ export const vhostApply = defineAction({
     }
   },
 });
-
-/** Puts files back through safeApplyNginx, unless they already are as they were (safeApplyNginx restored them itself). */
-async function restoreFiles(ctx: ActionContext, webserverName: string, previous: PreviousFile[]): Promise<void> {
-  const target = ctx.services.target(ctx.services.nginx.webserver(webserverName).target);
-  let same = true;
-  for (const f of previous) if (((await target.readFile(f.path))?.toString('utf8') ?? null) !== f.content) same = false;
-  if (same) return;
-  await safeApplyNginx(ctx.services.nginx, webserverName, previous.map((f) => ({ path: f.path, content: f.content, mode: f.mode })), [], { log: (m) => ctx.log(m) });
-}
 
 const removeParams = z.object({ domain: z.string().min(1), removeFiles: z.boolean().default(false) });
 
@@ -374,9 +365,6 @@ export const vhostRemove = defineAction({
     if (cp.forgotten) {
       await ctx.services.store.tenants.putResource({ kind: VHOST_KIND, name: cp.record.data.primary, tenantId: cp.record.tenantId, data: cp.record.data as unknown as Record<string, unknown> });
     }
-    if (cp.previous) await restoreFiles(ctx, cp.webserver, cp.previous);
+    if (cp.previous) await restoreFiles(ctx.services.nginx, cp.webserver, cp.previous, (m) => ctx.log(m));
   },
 });
-
-/** The vhost actions, for src/actions/index.ts. */
-export const vhostActions = [vhostCheck, vhostApply, vhostRemove];

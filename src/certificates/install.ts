@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import type { WebserverConfig } from '../config/schema.js';
 import type { Services } from '../engine/action.js';
 import { OperationError } from '../errors.js';
-import { safeApplyNginx, type NginxFileChange, type PreviousFile } from '../nginx/apply.js';
+import { restoreFiles, safeApplyNginx, type NginxFileChange, type PreviousFile } from '../nginx/apply.js';
 import { certPaths, renderVhostWithTls, VHOST_KIND, type VhostData } from '../nginx/site.js';
 import { wait } from '../util/concurrency.js';
 
@@ -111,7 +111,7 @@ export async function installCertificate(services: Services, req: InstallRequest
   const served = await verifyServed(ws, names, req.serial);
   if (!served.ok) {
     req.log?.('the new certificate is not the one served; putting back the previous files');
-    await restoreFiles(services, req.webserver, applied.previous);
+    await restoreFiles(services.nginx, req.webserver, applied.previous);
     throw new OperationError(
       'certificate_not_served',
       {
@@ -129,17 +129,6 @@ export async function installCertificate(services: Services, req: InstallRequest
 export async function recordVhost(services: Services, data: VhostData): Promise<void> {
   const rec = await services.store.tenants.getResource(VHOST_KIND, data.primary);
   await services.store.tenants.putResource({ kind: VHOST_KIND, name: data.primary, tenantId: rec?.tenantId ?? 'admin', data: data as unknown as Record<string, unknown> });
-}
-
-/** Puts back files as they were before an install (their previous content, or removes new ones), through safeApplyNginx. */
-export async function restoreFiles(services: Services, webserver: string, previous: PreviousFile[]): Promise<void> {
-  if (!previous.length) return;
-  await safeApplyNginx(
-    services.nginx,
-    webserver,
-    previous.map((p) => ({ path: p.path, content: p.content, mode: p.mode })),
-    [],
-  );
 }
 
 /** The error for a certificate asked for a site serein does not manage. */

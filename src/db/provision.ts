@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { PASSWORD_ALPHABET } from '../secrets.js';
 import type { Localized } from '../errors.js';
 import { checkHost, checkIdentifier, mariadbAccount, mariadbGrantDatabase, quoteIdent, sqlLiteral, type Engine } from './identifiers.js';
 import type { SqlSession } from './session.js';
@@ -23,16 +23,6 @@ export interface ServerVersion { flavor: 'mariadb' | 'mysql' | 'postgres'; major
 
 /** One change of a creation, with the statement that undoes it (none when undoing another change covers it). */
 export interface Change { id: string; summary: Localized; sql: string; undo?: string }
-
-/** Generated passwords use letters and digits only: they are inlined in CREATE USER and need no escaping anywhere. */
-export const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
-/** Length of generated passwords (at least 24 is required; 32 gives about 186 bits). */
-export const PASSWORD_LENGTH = 32;
-
-/** A fresh password (32 characters, about 186 bits). The caller registers it as a secret at once. */
-export function generatePassword(): string {
-  return Array.from({ length: PASSWORD_LENGTH }, () => PASSWORD_ALPHABET[randomInt(PASSWORD_ALPHABET.length)]).join('');
-}
 
 /**
  * A password as an SQL string literal. CREATE USER / CREATE ROLE cannot take the

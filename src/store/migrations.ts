@@ -191,5 +191,11 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
         await db.schema.createIndex('acme_validation_failures_name').on('acme_validation_failures').columns(['name', 'ca', 'at']).execute();
       },
     },
+    '0003-drop-kv': {
+      async up(db: Kysely<any>) {
+        // Made by 0001 for settings that never came: an unused table is one more thing to secure.
+        await db.schema.dropTable('kv').ifExists().execute();
+      },
+    },
   };
 }

@@ -65,5 +65,4 @@ export interface Database {
     detail: string | null;
   };
   alerts: { id: Generated<number>; at: string; kind: string; tenant_id: string | null; subject: string; message: string; detail: string | null };
-  kv: { key: string; value: string; updated_at: string };
 }
