@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateContext } from '../src/certificates/context.js';
 import { findVhost, installCertificate, servedCertificate } from '../src/certificates/install.js';
 import { issueCertificate } from '../src/certificates/issue.js';
-import { solverFor } from '../src/certificates/renew.js';
+import { solverFor } from '../src/actions/certificate.js';
 import { CertificateMaintenance } from '../src/certificates/maintain.js';
 import { useLab, type LabInfo } from './lab/client.js';
 import { dnsAdmin, labCertConfig } from './helpers/acme-lab.js';

@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
+import { readFileSync, writeSync } from 'node:fs';
 import { z } from 'zod';
 import { certificateContext } from '../certificates/context.js';
 import { findVhost, installCertificate, noVhost, recordVhost, verifyServed } from '../certificates/install.js';
 import { restoreFiles } from '../nginx/apply.js';
 import { issueCertificate } from '../certificates/issue.js';
 import { issuedRecord, openKey } from '../certificates/keys.js';
-import { renewAfterFor, solverFor } from '../certificates/renew.js';
+import { renewAfterFor } from '../certificates/renew.js';
+import { CloudflareSolver, HttpSolver, type ChallengeSolver } from '../certificates/solvers.js';
 import { diagnose } from '../certificates/diagnose.js';
 import { preflightError } from '../dns/report.js';
-import type { ActionContext } from '../engine/action.js';
+import type { ActionContext, Services } from '../engine/action.js';
 import { defineAction } from '../engine/action.js';
 import { OperationError } from '../errors.js';
 import { BACKUP_SUFFIX, type PreviousFile } from '../nginx/apply.js';
@@ -22,6 +24,43 @@ const keyType = z.enum(['ecdsa-p256', 'rsa-2048', 'rsa-4096']).default('ecdsa-p2
 /** A value still unknown at planning time (dry run) renders as ‹steps...›. */
 const isUnknown = (v: unknown) => typeof v === 'string' && v.startsWith('‹');
 
+/**
+ * Test hook of test/certificate-renew-crash.test.ts, inert unless SEREIN_TEST_HALT names
+ * a file: when that file holds `point`, the whole daemon freezes right there (nothing
+ * more runs, not even its heartbeat), as if killed at that instruction, and says so on
+ * stderr so that the test can SIGKILL it.
+ */
+function haltPoint(point: string): void {
+  const file = process.env.SEREIN_TEST_HALT;
+  if (!file) return;
+  let wanted = '';
+  try {
+    wanted = readFileSync(file, 'utf8').trim();
+  } catch {
+    return;
+  }
+  if (wanted !== point) return;
+  writeSync(2, `serein test hook: halted at ${point}\n`);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+}
+
+/** The solver for a certificate's challenge on a web server. */
+export function solverFor(services: Services, challenge: 'http-01' | 'dns-01', webserver: string | null, log?: (m: string, d?: Record<string, unknown>) => void): ChallengeSolver {
+  const ctx = certificateContext(services);
+  if (challenge === 'dns-01') {
+    if (!ctx.cloudflare) {
+      throw new OperationError(
+        'dns_provider_missing',
+        { en: 'The dns-01 method needs a DNS provider, and none is configured.', fr: "La méthode dns-01 demande un fournisseur DNS, et aucun n'est configuré." },
+        { en: 'Use http-01, or ask your provider to connect the DNS (Cloudflare).', fr: 'Utilisez http-01, ou demandez à votre hébergeur de connecter le DNS (Cloudflare).' },
+      );
+    }
+    return new CloudflareSolver(ctx.cloudflare, ctx.dns, { authoritative: services.config.dns.authoritative, timeoutMs: services.config.dns.propagationTimeoutSeconds * 1000, log });
+  }
+  const ws = webserver ? services.config.webservers[webserver] : undefined;
+  if (!ws) throw new OperationError('unknown_webserver', { en: `The web server "${webserver}" is not configured.`, fr: `Le serveur web « ${webserver} » n'est pas configuré.` }, { en: 'Check the web server name.', fr: 'Vérifiez le nom du serveur web.' }, undefined, 400);
+  return new HttpSolver(services.target(ws.target), ws.challengeRoot);
+}
 
 /** The site the certificate is for; a client only sees their own. */
 async function siteFor(ctx: ActionContext, domains: string[]): Promise<VhostData> {
@@ -42,12 +81,39 @@ async function certificate(ctx: ActionContext, id: string): Promise<CertificateR
   return cert;
 }
 
-const preflightParams = z.object({ domains: z.array(z.string()).min(1).max(100), challenge, webserver: z.string().optional() });
+/** The certificate a renewal replaces: the active one of that site (the site's lock is the job's). */
+async function renewable(ctx: ActionContext, id: string, site: string | undefined): Promise<CertificateRecord> {
+  const cert = await ctx.services.store.certificates.get(id);
+  if (!cert || (ctx.tenantId && cert.tenantId !== ctx.tenantId) || (site !== undefined && cert.name !== site)) {
+    throw new OperationError('not_found', { en: `Certificate ${id} of ${site ?? 'this site'} was not found.`, fr: `Le certificat ${id} de ${site ?? 'ce site'} est introuvable.` }, { en: 'Check the identifier and the site.', fr: "Vérifiez l'identifiant et le site." }, undefined, 404);
+  }
+  if (cert.status !== 'active') {
+    throw new OperationError(
+      'certificate_not_active',
+      { en: `Certificate ${cert.id} is ${cert.status}, not active: there is nothing to renew.`, fr: `Le certificat ${cert.id} est ${cert.status}, pas actif : il n'y a rien à renouveler.` },
+      { en: 'Renew the active certificate of the site.', fr: 'Renouvelez le certificat actif du site.' },
+      undefined,
+      409,
+    );
+  }
+  return cert;
+}
+
+const preflightParams = z.object({
+  domains: z.array(z.string()).min(1).max(100).optional(),
+  challenge: z.enum(['http-01', 'dns-01']).optional(),
+  webserver: z.string().optional(),
+  /** certificate.renew: the active certificate renewed; its names, challenge, key type and web server are the defaults. */
+  renews: z.string().min(1).optional(),
+  /** With `renews`: the site the job locks, which must be that certificate's. */
+  site: z.string().min(1).optional(),
+});
 
 /**
- * Preflight of certificate.issue: finds the site, then runs every DNS, CAA, address and
- * reachability check before anything is asked of the CA. Problems fail the job with
- * the explanation and the fix; warnings go to the job log.
+ * Preflight of certificate.issue and certificate.renew: finds the site (for a renewal,
+ * from the certificate it renews, which must be the site's active one), then runs every
+ * DNS, CAA, address and reachability check before anything is asked of the CA. Problems
+ * fail the job with the explanation and the fix; warnings go to the job log.
  */
 export const certificatePreflight = defineAction({
   name: 'certificate.preflight',
@@ -56,15 +122,31 @@ export const certificatePreflight = defineAction({
     return [];
   },
   async run(ctx, p) {
-    const vhost = await siteFor(ctx, p.domains);
-    const webserver = p.webserver ?? vhost.webserver;
+    const renewed = p.renews ? await renewable(ctx, p.renews, p.site) : undefined;
+    const domains = p.domains ?? renewed?.domains;
+    if (!domains?.length) {
+      throw new OperationError('invalid_step', { en: 'This operation is misconfigured on our side.', fr: 'Cette opération est mal configurée de notre côté.' }, { en: 'Your provider has been told what to fix.', fr: 'Votre hébergeur sait quoi corriger.' }, 'certificate.preflight needs domains or renews');
+    }
+    const challenge = p.challenge ?? renewed?.challenge ?? 'http-01';
+    const vhost = await siteFor(ctx, renewed ? [renewed.name, ...domains] : domains);
+    const webserver = p.webserver ?? renewed?.webserver ?? vhost.webserver;
     if (vhost.webserver !== webserver) throw noVhost(vhost.primary);
     ctx.services.nginx.webserver(webserver);
-    const d = await diagnose(ctx.services, { domains: p.domains, challenge: p.challenge, webserver });
+    const d = await diagnose(ctx.services, { domains, challenge, webserver });
     for (const c of d.checks.filter((c) => c.status !== 'ok')) ctx.log(`${c.status}: ${c.message[ctx.language]}${c.fix ? ` → ${c.fix[ctx.language]}` : ''}`, { check: c.id, domain: c.domain });
     ctx.log(`preflight: ${d.checks.length} checks in ${d.tookMs} ms`);
     if (!d.ok) throw preflightError(d);
-    return { webserver, site: vhost.primary, domains: d.domains, cas: d.cas, warnings: d.checks.filter((c) => c.status === 'warning').length };
+    haltPoint('preflight-done');
+    return {
+      webserver,
+      site: vhost.primary,
+      domains: d.domains,
+      cas: d.cas,
+      warnings: d.checks.filter((c) => c.status === 'warning').length,
+      challenge,
+      // A renewal orders the same kind of certificate, replacing the one it renews.
+      ...(renewed ? { keyType: renewed.keyType, renews: renewed.id } : {}),
+    };
   },
 });
 
@@ -74,11 +156,17 @@ const orderParams = z.object({
   keyType,
   webserver: z.string().min(1),
   cas: z.array(z.string()).optional(),
+  /** certificate.renew: the certificate this one replaces (named to its CA as `replaces` when that CA has ARI). */
+  replaces: z.string().min(1).optional(),
 });
 
+interface OrderCheckpoint { name: string; serial: string; certificateId?: string }
+
 /**
- * Orders the certificate (the CAs in order, fast polling) and keeps it, with its key,
- * as pending in the store. Undo marks it abandoned: an issued certificate cannot be un-issued.
+ * Orders the certificate (the CAs in order, fast polling; for a renewal, with `replaces`
+ * naming the old one) and keeps it, with its key, as pending in the store. Undo marks it
+ * abandoned: an issued certificate cannot be un-issued. The serial is checkpointed before
+ * the record is written, so a daemon killed in between leaves no pending record behind.
  */
 export const certificateOrder = defineAction({
   name: 'certificate.order',
@@ -86,35 +174,43 @@ export const certificateOrder = defineAction({
   async plan(ctx, p) {
     const cas = p.cas && !isUnknown(p.cas) ? p.cas : ctx.services.config.acme.cas.map((c) => c.name);
     const names = p.domains.join(', ');
+    const replacing = p.replaces && !isUnknown(p.replaces) ? await ctx.services.store.certificates.get(p.replaces) : undefined;
     return [
       {
         kind: 'request',
         summary: {
-          en: `order a ${p.keyType} certificate for ${names} from ${cas.join(', then ') || '(no certificate authority configured)'} with ${p.challenge}`,
-          fr: `commander un certificat ${p.keyType} pour ${names} auprès de ${cas.join(', puis ') || '(aucune autorité de certification configurée)'} avec ${p.challenge}`,
+          en: `order a ${p.keyType} certificate for ${names} from ${cas.join(', then ') || '(no certificate authority configured)'} with ${p.challenge}${replacing ? `, replacing the certificate ${replacing.serial}` : ''}`,
+          fr: `commander un certificat ${p.keyType} pour ${names} auprès de ${cas.join(', puis ') || '(aucune autorité de certification configurée)'} avec ${p.challenge}${replacing ? `, en remplacement du certificat ${replacing.serial}` : ''}`,
         },
       },
     ];
   },
   async run(ctx, p) {
+    const store = ctx.services.store.certificates;
+    const renewing = p.replaces ? await certificate(ctx, p.replaces) : undefined;
     const cc = certificateContext(ctx.services);
     const issued = await issueCertificate(
-      { config: ctx.services.config, accounts: cc.accounts, pool: cc.pool, certificates: ctx.services.store.certificates },
+      { config: ctx.services.config, accounts: cc.accounts, pool: cc.pool, certificates: store },
       {
         domains: p.domains,
         keyType: p.keyType,
         solver: solverFor(ctx.services, p.challenge, p.webserver, (m, d) => ctx.log(m, d)),
         cas: p.cas?.length ? p.cas : undefined,
+        replaces: renewing ? { ca: renewing.ca, certId: renewing.ariCertId } : undefined,
         signal: ctx.signal,
         log: (m, d) => ctx.log(m, d),
       },
     );
     ctx.secrets.add(issued.keyPem);
-    const vhost = await findVhost(ctx.services, p.domains);
-    const name = vhost?.primary ?? p.domains[0].replace(/^\*\./, '');
-    const previous = await ctx.services.store.certificates.active(p.webserver, name);
-    const rec = await ctx.services.store.certificates.addPending({
-      tenantId: ctx.tenantId,
+    const vhost = renewing ? undefined : await findVhost(ctx.services, p.domains);
+    const name = renewing?.name ?? vhost?.primary ?? p.domains[0].replace(/^\*\./, '');
+    const previous = renewing ?? (await store.active(p.webserver, name));
+    const cp: OrderCheckpoint = { name, serial: issued.serial };
+    await ctx.checkpoint(cp);
+    haltPoint('order-issued');
+    const rec = await store.addPending({
+      // A renewal keeps the certificate's tenant, whoever runs it (the schedule is an admin).
+      tenantId: renewing ? renewing.tenantId : ctx.tenantId,
       webserver: p.webserver,
       name,
       domains: p.domains,
@@ -123,13 +219,20 @@ export const certificateOrder = defineAction({
       ...issuedRecord(ctx.services, issued),
       replacesId: previous?.id ?? null,
     });
-    await ctx.checkpoint({ certificateId: rec.id });
-    ctx.log(`certificate ${issued.serial} issued by ${issued.ca} in ${issued.timings.total} ms`, { timings: issued.timings });
+    haltPoint('order-pending');
+    await ctx.checkpoint({ ...cp, certificateId: rec.id });
+    ctx.log(`certificate ${issued.serial} issued by ${issued.ca} in ${issued.timings.total} ms${renewing ? `, replacing ${renewing.serial}` : ''}`, { timings: issued.timings });
+    haltPoint('order-done');
     return { certificateId: rec.id, serial: issued.serial, ca: issued.ca, notAfter: rec.notAfter, names: p.domains, ms: issued.timings.total };
   },
   async compensate(ctx, _p, checkpoint) {
-    const cp = checkpoint as { certificateId?: string } | undefined;
-    if (cp?.certificateId) await ctx.services.store.certificates.abandon(cp.certificateId);
+    const cp = checkpoint as Partial<OrderCheckpoint> | undefined;
+    const store = ctx.services.store.certificates;
+    if (cp?.certificateId) await store.abandon(cp.certificateId);
+    else if (cp?.serial && cp.name) {
+      // Killed between the record and its checkpoint: the pending record is found by its serial.
+      for (const c of await store.list({ name: cp.name, status: 'pending' })) if (c.serial === cp.serial) await store.abandon(c.id);
+    }
   },
 });
 
@@ -195,11 +298,17 @@ export const certificateInstall = defineAction({
         // The previous key never goes into the job record: only its hash, to find it again.
         cp.previous = previous.map((f) => (f.mode === 0o600 && f.content !== null ? { path: f.path, mode: f.mode, content: null, secretSha256: sha256(f.content) } : f));
         await ctx.checkpoint(cp);
+        haltPoint('install-started');
       },
-      log: (m) => ctx.log(m),
+      log: (m) => {
+        ctx.log(m);
+        if (/reloaded/.test(m)) haltPoint('install-reloaded');
+      },
     });
+    haltPoint('install-served');
     await recordVhost(ctx.services, installed.vhost);
     ctx.log(`the new certificate is served for ${installed.names.join(', ')}`);
+    haltPoint('install-done');
     return { site: vhost.primary, names: installed.names, url: `https://${vhost.primary}/` };
   },
   async compensate(ctx, _p, checkpoint) {
@@ -239,6 +348,7 @@ export const certificateVerify = defineAction({
         `expected serial ${cert.serial}, saw ${JSON.stringify(served.seen)}`,
       );
     }
+    haltPoint('verify-done');
     return { served: served.seen };
   },
 });
@@ -258,8 +368,10 @@ export const certificateActivate = defineAction({
     const store = ctx.services.store.certificates;
     const previous = await store.active(cert.webserver, cert.name);
     await ctx.checkpoint({ certificateId: cert.id, previousId: previous?.id ?? null });
+    haltPoint('activate-start');
     const renewAfter = renewAfterFor(new Date(cert.notBefore), new Date(cert.notAfter), ctx.services.config.renewal.jitterMinutes);
     await store.activate(cert.id, renewAfter);
+    haltPoint('activate-done');
     return { certificateId: cert.id, renewAfter: renewAfter.toISOString() };
   },
   async compensate(ctx, _p, checkpoint) {
