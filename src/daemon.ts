@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { builtinActions } from './actions/index.js';
+import { loadPlugins } from './plugins.js';
 import { buildApi } from './api/server.js';
 import { buildServices } from './composition.js';
 import type { Config } from './config/schema.js';
@@ -55,7 +56,7 @@ export async function startDaemon(config: Config, opts: { logger?: Logger; liste
   try {
     const seal = new SealBox(sealKey(config.stateDir));
     components = buildServices({ config, store, logger, target: (name) => targets.get(name), seal });
-    engine = new Engine({ config, store, logger, services: components.services, actions: builtinActions, seal });
+    engine = new Engine({ config, store, logger, services: components.services, actions: [...builtinActions, ...(await loadPlugins(config.plugins))], seal });
   } catch (err) {
     await store.close();
     throw err;

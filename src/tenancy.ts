@@ -1,41 +1,154 @@
+import { z } from 'zod';
 import { OperationError } from './errors.js';
-import { notFound } from './engine/engine.js';
-import { parseDomain } from './dns/domain.js';
+import { kindOf, resourceKinds } from './resources/index.js';
+import { conflict } from './resources/kind.js';
+import { can, type Actor } from './resources/policy.js';
 import type { Store } from './store/store.js';
-import type { Resource } from './store/tenants.js';
+import type { Resource, Tenant } from './store/tenants.js';
+import { tenantIdProblem } from './tenant-id.js';
+
+export { conflict } from './resources/kind.js';
 
 /**
- * Gives a tenant a domain, server or other resource, refusing what would let two
- * tenants share a name: a domain and every name under it belong to one tenant only.
- * Servers are the exception: many tenants are given the same one.
- * The API and the CLI both go through here.
+ * Who asks for an admin change: an admin token through the API, or the machine's own
+ * operator making the first admin token on the local store (`serein token create --admin
+ * --local`), which has no token and is audited as `local`.
  */
-export async function giveResource(store: Store, tenantId: string, r: { kind: string; name: string; data?: Record<string, unknown> }): Promise<Resource> {
-  if (!(await store.tenants.get(tenantId))) throw notFound({ en: `Tenant ${tenantId}`, fr: `Le client ${tenantId}` });
-  if (r.kind === 'server') {
-    // Servers are shared: giving one to a tenant lets them run operations on it.
-    if (!(await store.tenants.grantServer(tenantId, r.name))) throw conflict(`server ${r.name} for ${tenantId}`);
-    return { kind: 'server', name: r.name, tenantId, data: {}, createdAt: new Date().toISOString() };
-  }
-  const name = r.kind === 'domain' ? parseDomain(r.name, false) : r.name;
-  if (r.kind === 'domain') {
-    const owner = await store.tenants.domainOwner(name);
-    const below = (await store.tenants.listResources({ kind: 'domain' })).find((d) => d.name.endsWith(`.${name}`) && d.tenantId !== tenantId);
-    const other = owner && owner !== tenantId ? owner : below?.tenantId;
-    if (other) {
-      throw new OperationError(
-        'conflict',
-        { en: `The domain ${name} already belongs to another tenant.`, fr: `Le domaine ${name} appartient déjà à un autre client.` },
-        { en: 'A domain, and every name under it, belongs to one tenant only.', fr: 'Un domaine, et tous les noms en dessous, appartiennent à un seul client.' },
-        `owned by ${other}`,
-        409,
-      );
-    }
-  }
-  if (await store.tenants.getResource(r.kind, name)) throw conflict(`${r.kind} ${name}`);
-  return store.tenants.addResource({ kind: r.kind, name, tenantId, data: r.data });
+export interface AdminActor extends Actor { tokenId: string | null; via?: 'api' | 'local' }
+
+export const tenantBody = z
+  .object({
+    id: z.string().superRefine((id, c) => {
+      const problem = tenantIdProblem(id);
+      if (problem) c.addIssue({ code: 'custom', message: problem });
+    }),
+    name: z.string().min(1).max(200),
+    language: z.enum(['en', 'fr']).default('en'),
+  })
+  .strict();
+
+/** What an admin gives a tenant; the kinds are the registry's (built-in and plug-ins'). */
+export const resourceBody = () =>
+  z
+    .object({
+      kind: z.enum(resourceKinds().map((k) => k.kind) as [string, ...string[]]),
+      name: z.string().min(1).max(253),
+      data: z.record(z.string(), z.unknown()).optional(),
+    })
+    .strict();
+
+export const tokenBody = z
+  .object({ kind: z.enum(['admin', 'client']), tenantId: z.string().optional(), label: z.string().max(200).default('') })
+  .strict()
+  .refine((t) => (t.kind === 'client') === !!t.tenantId, 'a client token needs tenantId; an admin token takes none');
+
+/** 404 in the one shape every lookup uses (the engine's notFound, without importing the engine). */
+const notFound = (what: { en: string; fr: string }) =>
+  new OperationError(
+    'not_found',
+    { en: `${what.en} was not found.`, fr: `${what.fr} est introuvable.` },
+    { en: 'Check the name or id; you can only see what your account owns.', fr: "Vérifiez le nom ou l'identifiant ; vous ne voyez que ce qui appartient à votre compte." },
+    undefined,
+    404,
+  );
+
+/** A request that does not fit its schema: 400, every problem named (like the API's parseBody). */
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const r = schema.safeParse(value ?? {});
+  if (r.success) return r.data;
+  const list = r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+  throw new OperationError(
+    'bad_request',
+    { en: `The request is not valid: ${list}.`, fr: `La requête n'est pas valide : ${list}.` },
+    { en: 'Fix the fields named above; /openapi.json describes every endpoint.', fr: 'Corrigez les champs nommés ci-dessus ; /openapi.json décrit chaque point d’accès.' },
+    undefined,
+    400,
+  );
 }
 
-/** 409 for a name already taken. */
-export const conflict = (what: string) =>
-  new OperationError('conflict', { en: `${what} already exists.`, fr: `${what} existe déjà.` }, { en: 'Use another name, or remove the existing one first.', fr: "Utilisez un autre nom, ou supprimez d'abord l'existant." }, undefined, 409);
+/**
+ * Admin changes (tenants, what they own, tokens), each validated, authorised by the
+ * tenancy policy and audited, in one place. The API's admin routes call it; so does the
+ * CLI's local bootstrap. Conflicts are told as such (409), never as a database error.
+ */
+export class AdminService {
+  constructor(private readonly store: Store) {}
+
+  private async authorise(actor: AdminActor, kind: string, name: string): Promise<void> {
+    if (!(await can(this.store.tenants, actor, 'manage', { kind, name }))) throw notFound({ en: 'This', fr: 'Ceci' });
+  }
+
+  private audit(actor: AdminActor, e: { tenantId: string | null; action: string; subject: string; inputs?: unknown }): Promise<unknown> {
+    const inputs = actor.via === 'local' ? { ...(e.inputs as object | undefined), via: 'local' } : e.inputs;
+    return this.store.audit.append({ tokenId: actor.tokenId, tenantId: e.tenantId, action: e.action, subject: e.subject, inputs, plan: undefined, result: 'succeeded', detail: undefined });
+  }
+
+  private async tenant(id: string): Promise<Tenant> {
+    const t = await this.store.tenants.get(id);
+    if (!t) throw notFound({ en: `Tenant ${id}`, fr: `Le client ${id}` });
+    return t;
+  }
+
+  async createTenant(actor: AdminActor, raw: unknown): Promise<Tenant> {
+    const body = parse(tenantBody, raw);
+    await this.authorise(actor, 'tenant', body.id);
+    const taken = () => conflict(`Tenant ${body.id}`);
+    if (await this.store.tenants.get(body.id)) throw taken();
+    let tenant: Tenant;
+    try {
+      tenant = await this.store.tenants.create(body);
+    } catch (err) {
+      // Another admin created it between the check and the insert: the same conflict.
+      if (await this.store.tenants.get(body.id)) throw taken();
+      throw err;
+    }
+    await this.audit(actor, { tenantId: tenant.id, action: 'tenant.create', subject: tenant.id, inputs: body });
+    return tenant;
+  }
+
+  /**
+   * Gives a tenant a domain, server or other resource, by the rules of its kind: a domain
+   * and every name under it belong to one tenant only; servers are shared.
+   */
+  async giveResource(actor: AdminActor, tenantId: string, raw: unknown): Promise<Resource> {
+    const body = parse(resourceBody(), raw);
+    await this.authorise(actor, body.kind, body.name);
+    await this.tenant(tenantId);
+    const kind = kindOf(body.kind)!;
+    const key = kind.key(body.name);
+    let resource: Resource;
+    try {
+      resource = await kind.give(this.store.tenants, tenantId, body.name, body.data);
+    } catch (err) {
+      // A concurrent give won the race: say so rather than pass on the store's refusal.
+      if (!(err instanceof OperationError) && key && (await kind.owns(this.store.tenants, tenantId, key))) throw conflict(`${body.kind} ${key}`);
+      throw err;
+    }
+    await this.audit(actor, { tenantId, action: 'resource.add', subject: `${resource.kind}:${resource.name}`, inputs: body });
+    return resource;
+  }
+
+  /** Takes a resource away from a tenant; changes nothing on servers. */
+  async takeResource(actor: AdminActor, tenantId: string, kindName: string, name: string): Promise<void> {
+    await this.authorise(actor, kindName, name);
+    const kind = kindOf(kindName);
+    if (!kind || !(await kind.take(this.store.tenants, tenantId, name))) throw notFound({ en: `${kindName} ${name}`, fr: `${kindName} ${name}` });
+    await this.audit(actor, { tenantId, action: 'resource.remove', subject: `${kind.kind}:${name}` });
+  }
+
+  /** A token, shown once here and stored hashed. */
+  async createToken(actor: AdminActor, raw: unknown): Promise<{ id: string; token: string }> {
+    const body = parse(tokenBody, raw);
+    await this.authorise(actor, 'token', body.label);
+    if (body.tenantId) await this.tenant(body.tenantId);
+    const created = await this.store.tokens.create(body.kind, body.tenantId ?? null, body.label);
+    await this.audit(actor, { tenantId: body.tenantId ?? null, action: 'token.create', subject: created.id, inputs: { kind: body.kind, label: body.label } });
+    return { id: created.id, token: created.token };
+  }
+
+  async revokeToken(actor: AdminActor, id: string): Promise<void> {
+    await this.authorise(actor, 'token', id);
+    if (!(await this.store.tokens.revoke(id))) throw notFound({ en: `Token ${id}`, fr: `Le jeton ${id}` });
+    await this.audit(actor, { tenantId: null, action: 'token.revoke', subject: id });
+  }
+}

@@ -78,6 +78,30 @@ describe('callers: admins and clients', () => {
     expect(resources.body.resources.every((r: any) => r.tenantId === 'alice')).toBe(true);
   });
 
+  it("names the kinds of resources, in the caller's language, from the resource registry", async () => {
+    const en = (await d.api('GET', '/v1/resource-kinds', { token: alice })).body.kinds;
+    expect(en.map((k: any) => k.kind)).toEqual(['domain', 'vhost', 'database', 'certificate', 'server']);
+    expect(en.find((k: any) => k.kind === 'vhost')).toEqual({ kind: 'vhost', label: { one: 'site', many: 'sites', a: 'a site' }, inputTypes: ['domain'], pick: 'suggest', shared: false });
+    expect(en.find((k: any) => k.kind === 'server')).toMatchObject({ inputTypes: ['target', 'webserver', 'database-server'], pick: 'choose', shared: true });
+    const fr = (await d.api('GET', '/v1/resource-kinds', { token: bob })).body.kinds;
+    expect(fr.find((k: any) => k.kind === 'database').label).toEqual({ one: 'base de données', many: 'bases de données', a: 'une base de données' });
+    expect(fr.find((k: any) => k.kind === 'vhost').label.many).toBe('sites');
+    const admin = (await d.api('GET', '/v1/resource-kinds')).body.kinds;
+    expect(admin.find((k: any) => k.kind === 'server').configSections).toEqual(['targets', 'webservers', 'databases']);
+    expect((await d.api('GET', '/v1/resource-kinds', { token: null })).status).toBe(401);
+  });
+
+  it('gives only the kinds the registry knows, and takes them back by their own rule', async () => {
+    const unknown = await d.api('POST', '/v1/tenants/bob/resources', { body: { kind: 'teapot', name: 'x' } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.message).toContain('vhost');
+    expect((await d.api('POST', '/v1/tenants/bob/resources', { body: { kind: 'domain', name: 'Extra.Bob.example.NET' } })).body.resource.name).toBe('extra.bob.example.net');
+    expect((await d.api('DELETE', '/v1/tenants/alice/resources/domain/extra.bob.example.net')).status).toBe(404);
+    expect((await d.api('DELETE', '/v1/tenants/bob/resources/domain/extra.bob.example.net')).status).toBe(204);
+    const audit = (await d.api('GET', '/v1/audit?subject=domain:extra.bob.example.net')).body.entries.map((e: any) => e.action);
+    expect(audit).toEqual(['resource.add', 'resource.remove']);
+  });
+
   it('a domain belongs to one tenant, subdomains included', async () => {
     const res = await d.api('POST', '/v1/tenants/bob/resources', { body: { kind: 'domain', name: 'shop.alice.example.com' } });
     expect(res.status).toBe(409);

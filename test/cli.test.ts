@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Store } from '../src/store/store.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { serein } from './helpers/process.js';
 import { tempDir } from './helpers/tmp.js';
@@ -47,14 +48,59 @@ describe('the serein command', () => {
     expect(jobs.out).toMatch(/succeeded\s+sample\.write/);
   });
 
-  it('creates tenants and tokens on the store directly, for bootstrap and recovery', async () => {
+  it('creates tenants and tokens on the daemon SEREIN_URL names, audited there, never on the local store', async () => {
     const config = join(dir, 'c.yaml');
     writeFileSync(config, `store:\n  driver: sqlite\n  path: cli.db\nstateDir: state\nplaybooks: ${fixtures}\n`);
-    expect((await run(['-c', config, 'tenant', 'create', 'acme', '--name', 'ACME', '--language', 'fr'])).code).toBe(0);
+    const created = await run(['-c', config, 'tenant', 'create', 'acme', '--name', 'ACME', '--language', 'fr']);
+    expect(created.code).toBe(0);
+    expect(created.out).toContain(`tenant acme created on ${d.url}`);
+    expect(await d.store.tenants.get('acme')).toMatchObject({ name: 'ACME', language: 'fr' });
+    expect(existsSync(join(dir, 'cli.db'))).toBe(false);
+    const audit = (await d.api('GET', '/v1/audit?action=tenant.create&subject=acme')).body.entries;
+    expect(audit).toHaveLength(1);
     expect((await run(['-c', config, 'tenant', 'give', 'acme', 'domain', 'acme.fr'])).out).toContain('domain acme.fr now belongs to acme');
     const token = await run(['-c', config, 'token', 'create', '--tenant', 'acme']);
     expect(token.out).toMatch(/token: +srn_c_\S+/);
+    expect((await run(['tenant', 'list'])).out).toMatch(/acme +fr {2}ACME/);
     const clash = await run(['-c', config, 'tenant', 'give', 'acme', 'domain', 'not a domain']);
     expect(clash.code).toBe(1);
+    expect(existsSync(join(dir, 'cli.db'))).toBe(false);
+  });
+
+  it('tells a conflict as such, never as a database error', async () => {
+    const again = await run(['tenant', 'create', 'acme', '--name', 'Someone else']);
+    expect(again.code).toBe(1);
+    expect(again.out).toContain('Tenant acme already exists');
+    expect(again.out).not.toMatch(/sqlite|unique|constraint/i);
+    expect((await run(['tenant', 'create', 'other', '--name', 'Other'])).code).toBe(0);
+    const taken = await run(['tenant', 'give', 'other', 'domain', 'shop.acme.fr']);
+    expect(taken.code).toBe(1);
+    expect(taken.out).toContain('already belongs to another tenant');
+    expect(taken.out).not.toMatch(/sqlite|unique|constraint/i);
+    expect((await d.api('GET', '/v1/audit?action=tenant.create')).body.entries.filter((e: any) => e.subject === 'acme')).toHaveLength(1);
+  });
+
+  it('makes the first admin token on the local store only when asked, with --local', async () => {
+    const config = join(dir, 'bootstrap.yaml');
+    writeFileSync(config, `store:\n  driver: sqlite\n  path: bootstrap.db\nstateDir: state\nplaybooks: ${fixtures}\n`);
+    const offline = { SEREIN_URL: 'http://127.0.0.1:9', SEREIN_TOKEN: '' };
+    const first = serein(['-c', config, 'token', 'create', '--admin', '--local'], offline);
+    expect(await first.exited).toBe(0);
+    const value = /token: +(srn_a_\S+)/.exec(first.output())?.[1];
+    expect(value).toBeDefined();
+    expect(first.output()).toContain('local store');
+    const store = await Store.open({ driver: 'sqlite', path: join(dir, 'bootstrap.db') });
+    try {
+      expect(await store.tokens.verify(value!)).toMatchObject({ kind: 'admin' });
+      expect((await store.audit.list({ action: 'token.create' }))[0].inputs).toMatchObject({ kind: 'admin', via: 'local' });
+    } finally {
+      await store.close();
+    }
+    const client = serein(['-c', config, 'token', 'create', '--tenant', 'acme', '--local'], offline);
+    expect(await client.exited).toBe(1);
+    expect(client.output()).toContain('--local only makes admin tokens');
+    const remote = serein(['-c', config, 'tenant', 'create', 'nowhere', '--name', 'N'], offline);
+    expect(await remote.exited).toBe(1);
+    expect(remote.output()).toContain('Cannot reach serein at http://127.0.0.1:9');
   });
 });

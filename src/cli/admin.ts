@@ -1,20 +1,32 @@
 import type { Command } from 'commander';
 import { Store } from '../store/store.js';
-import { giveResource } from '../tenancy.js';
-import { tenantIdProblem } from '../tenant-id.js';
+import { AdminService } from '../tenancy.js';
+import { clientFrom } from './client.js';
 import { configOf } from './config.js';
 
-/** Opens the configured store directly: token and tenant commands work even when no admin token is left. */
-async function withStore<T>(cmd: Command, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await Store.open(configOf(cmd).store);
+/** The daemon named by --url / SEREIN_URL, with --token / SEREIN_TOKEN: admin commands go through its API like every other command. */
+const api = (cmd: Command) => clientFrom(cmd.optsWithGlobals());
+
+const enc = encodeURIComponent;
+
+/**
+ * Bootstrap only: makes an admin token on this machine's own store (the config file's),
+ * without a daemon or a token, audited as `local`. Everything else goes through the API.
+ */
+async function localAdminToken(cmd: Command, label: string): Promise<{ id: string; token: string; where: string }> {
+  const config = configOf(cmd);
+  const store = await Store.open(config.store);
   try {
-    return await fn(store);
+    const created = await new AdminService(store).createToken({ kind: 'admin', tenantId: null, tokenId: null, via: 'local' }, { kind: 'admin', label: label || 'local bootstrap' });
+    return { ...created, where: config.store.driver === 'sqlite' ? config.store.path : 'the configured PostgreSQL store' };
   } finally {
     await store.close();
   }
 }
 
-/** `serein token ...` and `serein tenant ...`: bootstrap and recovery, run on the daemon's machine. */
+const showToken = (t: { id: string; token: string }) => process.stdout.write(`token id: ${t.id}\ntoken:    ${t.token}\n(shown once: store it now)\n`);
+
+/** `serein token ...` and `serein tenant ...`: admin changes, through the daemon's API (audited there). */
 export function adminCommands(program: Command): void {
   const token = program.command('token').description('API tokens (shown once, stored hashed)');
   token
@@ -23,63 +35,63 @@ export function adminCommands(program: Command): void {
     .option('--admin', 'an admin token')
     .option('--tenant <id>', 'a client token for this tenant')
     .option('--label <text>', 'what it is for', '')
+    .option('--local', "bootstrap: make an admin token on this machine's own store (the config file's), without a daemon")
     .action(async (o, cmd: Command) => {
       if (!!o.admin === !!o.tenant) throw new Error('give exactly one of --admin or --tenant ID');
-      await withStore(cmd, async (store) => {
-        if (o.tenant && !(await store.tenants.get(o.tenant))) throw new Error(`no tenant "${o.tenant}"; create it with: serein tenant create ${o.tenant} --name ...`);
-        const t = await store.tokens.create(o.admin ? 'admin' : 'client', o.tenant ?? null, o.label);
-        await store.audit.append({ tokenId: null, tenantId: o.tenant ?? null, action: 'token.create', subject: t.id, inputs: { kind: o.admin ? 'admin' : 'client', via: 'cli' }, plan: undefined, result: 'succeeded', detail: undefined });
-        process.stdout.write(`token id: ${t.id}\ntoken:    ${t.token}\n(shown once: store it now)\n`);
-      });
+      if (o.local) {
+        if (!o.admin) throw new Error('--local only makes admin tokens, to bootstrap or recover; create client tokens through the daemon (SEREIN_URL, SEREIN_TOKEN)');
+        const t = await localAdminToken(cmd, o.label);
+        showToken(t);
+        process.stdout.write(`(made on the local store ${t.where}, not through a daemon)\n`);
+        return;
+      }
+      const client = api(cmd);
+      showToken(await client.request('POST', '/v1/tokens', o.admin ? { kind: 'admin', label: o.label } : { kind: 'client', tenantId: o.tenant, label: o.label }));
     });
   token
     .command('revoke <id>')
     .description('revoke a token')
     .action(async (id: string, _o, cmd: Command) => {
-      await withStore(cmd, async (store) => {
-        if (!(await store.tokens.revoke(id))) throw new Error(`no active token with id ${id}`);
-        await store.audit.append({ tokenId: null, tenantId: null, action: 'token.revoke', subject: id, inputs: { via: 'cli' }, plan: undefined, result: 'succeeded', detail: undefined });
-        process.stdout.write(`revoked ${id}\n`);
-      });
+      await api(cmd).request('DELETE', `/v1/tokens/${enc(id)}`);
+      process.stdout.write(`revoked ${id}\n`);
     });
   token
     .command('list')
     .description('list tokens (never their values)')
     .action(async (_o, cmd: Command) => {
-      await withStore(cmd, async (store) => {
-        for (const t of await store.tokens.list()) process.stdout.write(`${t.id}  ${t.kind.padEnd(6)} ${(t.tenantId ?? '-').padEnd(16)} ${t.revokedAt ? 'revoked' : 'active '}  ${t.label}\n`);
-      });
+      const { tokens } = await api(cmd).request('GET', '/v1/tokens');
+      for (const t of tokens) process.stdout.write(`${t.id}  ${t.kind.padEnd(6)} ${(t.tenantId ?? '-').padEnd(16)} ${t.revokedAt ? 'revoked' : 'active '}  ${t.label}\n`);
     });
 
   const tenant = program.command('tenant').description('tenants and what they own');
   tenant
     .command('create <id>')
+    .description('register a tenant on the daemon')
     .requiredOption('--name <name>', 'display name')
     .option('--language <en|fr>', 'language of their messages', 'en')
     .action(async (id: string, o, cmd: Command) => {
-      const problem = tenantIdProblem(id);
-      if (problem) throw new Error(problem);
-      if (!['en', 'fr'].includes(o.language)) throw new Error('--language is en or fr');
-      await withStore(cmd, async (store) => {
-        await store.tenants.create({ id, name: o.name, language: o.language });
-        process.stdout.write(`tenant ${id} created\n`);
-      });
+      const client = api(cmd);
+      await client.request('POST', '/v1/tenants', { id, name: o.name, language: o.language });
+      process.stdout.write(`tenant ${id} created on ${client.base}\n`);
     });
   tenant
     .command('give <id> <kind> <name>')
-    .description('give a tenant a domain, server or other resource (kind: domain, server, vhost, database)')
+    .description('give a tenant a domain, server or other resource (GET /v1/resource-kinds lists the kinds)')
     .action(async (id: string, kind: string, name: string, _o, cmd: Command) => {
-      await withStore(cmd, async (store) => {
-        const r = await giveResource(store, id, { kind, name });
-        await store.audit.append({ tokenId: null, tenantId: id, action: 'resource.add', subject: `${r.kind}:${r.name}`, inputs: { kind, name, via: 'cli' }, plan: undefined, result: 'succeeded', detail: undefined });
-        process.stdout.write(r.kind === 'server' ? `${id} may now use server ${r.name}\n` : `${r.kind} ${r.name} now belongs to ${id}\n`);
-      });
+      const { resource: r } = await api(cmd).request('POST', `/v1/tenants/${enc(id)}/resources`, { kind, name });
+      process.stdout.write(r.kind === 'server' ? `${id} may now use server ${r.name}\n` : `${r.kind} ${r.name} now belongs to ${id}\n`);
+    });
+  tenant
+    .command('take <id> <kind> <name>')
+    .description('take a resource away from a tenant (changes nothing on servers)')
+    .action(async (id: string, kind: string, name: string, _o, cmd: Command) => {
+      await api(cmd).request('DELETE', `/v1/tenants/${enc(id)}/resources/${enc(kind)}/${enc(name)}`);
+      process.stdout.write(`${kind} ${name} taken from ${id}\n`);
     });
   tenant
     .command('list')
     .action(async (_o, cmd: Command) => {
-      await withStore(cmd, async (store) => {
-        for (const t of await store.tenants.list()) process.stdout.write(`${t.id.padEnd(16)} ${t.language}  ${t.name}\n`);
-      });
+      const { tenants } = await api(cmd).request('GET', '/v1/tenants');
+      for (const t of tenants) process.stdout.write(`${t.id.padEnd(16)} ${t.language}  ${t.name}\n`);
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { builtinActions } from '../actions/index.js';
 import { loadPlaybooks, playbookJsonSchema } from '../engine/playbook.js';
+import { loadPlugins } from '../plugins.js';
 import { configOf } from './config.js';
 
 /** `serein playbooks`: check a folder of playbooks, or print the JSON Schema editors use. */
@@ -8,9 +9,10 @@ export function playbookCommands(program: Command): void {
   const pb = program.command('playbooks').description('operations declared in playbook files');
   pb.command('check [dir]')
     .description('validate every playbook (default: the configured folder); errors name file, line and field')
-    .action((dir: string | undefined, _o, cmd: Command) => {
-      const folder = dir ?? configOf(cmd).playbooks;
-      const loaded = loadPlaybooks(folder, new Map(builtinActions.map((a) => [a.name, a])));
+    .action(async (dir: string | undefined, _o, cmd: Command) => {
+      const config = configOf(cmd);
+      const actions = [...builtinActions, ...(await loadPlugins(config.plugins))]; // a plug-in's playbooks check like built-in ones
+      const loaded = loadPlaybooks(dir ?? config.playbooks, new Map(actions.map((a) => [a.name, a])));
       for (const p of loaded.values()) process.stdout.write(`ok  ${p.name.padEnd(22)} ${p.title.en}\n`);
     });
   pb.command('schema')

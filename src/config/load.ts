@@ -17,5 +17,6 @@ export function loadConfig(file: string = defaultConfigFile): Config {
   if (config.store.driver === 'sqlite' && config.store.path !== ':memory:') config.store.path = abs(config.store.path);
   config.stateDir = abs(config.stateDir);
   config.playbooks = abs(config.playbooks);
+  config.plugins = config.plugins.map(abs);
   return config;
 }

@@ -187,6 +187,7 @@ export const configSchema = z
       .default({ level: 'info' }),
     language: z.enum(['en', 'fr']).default('en'),
     playbooks: z.string().default('playbooks'),
+    plugins: z.array(z.string().min(1)).default([]).describe('modules adding resource kinds and actions (src/plugins.ts); relative to this file'),
     workers: z
       .object({
         concurrency: z.number().int().min(1).max(256).default(8),

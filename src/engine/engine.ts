@@ -9,6 +9,7 @@ import type { Store } from '../store/store.js';
 import type { Caller } from '../store/tokens.js';
 import type { Target } from '../targets/target.js';
 import type { Action, Services } from './action.js';
+import { can } from '../resources/policy.js';
 import { validateInputs, type InputWorld } from './inputs.js';
 import { loadPlaybooks, type Playbook } from './playbook.js';
 import { JobRunner } from './runner.js';
@@ -104,8 +105,8 @@ export class Engine {
   }
 
   private world(): InputWorld {
-    const c = this.o.config;
-    return { targets: Object.keys(c.targets), webservers: Object.keys(c.webservers), databaseServers: Object.keys(c.databases) };
+    const sections = this.o.config as unknown as Record<string, unknown>;
+    return { names: (section) => Object.keys((sections[section] as Record<string, unknown> | undefined) ?? {}) };
   }
 
   /** Validates, checks ownership, and queues a job. Nothing runs before every check passed. */
@@ -156,22 +157,20 @@ export class Engine {
     return result;
   }
 
+  /** Every input marked `owned` must name something the caller may use, by the tenancy policy (src/resources/policy.ts). */
   private async checkOwnership(caller: Caller, pb: Playbook, inputs: Record<string, unknown>): Promise<void> {
     for (const [field, spec] of Object.entries(pb.inputs)) {
       if (!spec.owned || inputs[field] === undefined) continue;
       const values = Array.isArray(inputs[field]) ? (inputs[field] as string[]) : [String(inputs[field])];
       for (const value of values) {
-        if (!(await this.owns(caller.tenantId!, spec.type, value))) throw notFound({ en: `"${value}"`, fr: `« ${value} »` });
+        if (!(await can(this.o.store.tenants, caller, 'use', { inputType: spec.type, name: value }))) throw notFound({ en: `"${value}"`, fr: `« ${value} »` });
       }
     }
   }
 
-  /** Whether a tenant may name this value: its own domains (and names under them), the servers it was given. */
+  /** Whether a tenant may name this value in an input of this type (its kind's ownership rule). */
   async owns(tenantId: string, type: string, value: string): Promise<boolean> {
-    const tenants = this.o.store.tenants;
-    if (type === 'domain' || type === 'domains') return (await tenants.domainOwner(value)) === tenantId;
-    if (type === 'target' || type === 'webserver' || type === 'database-server') return tenants.mayUseServer(tenantId, value);
-    return (await tenants.getResource(type, value))?.tenantId === tenantId;
+    return can(this.o.store.tenants, { kind: 'client', tenantId }, 'use', { inputType: type, name: value });
   }
 
   /** A job as this caller may see it: another tenant's job does not exist for them. */

@@ -1,7 +1,7 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
-import { parseDomain } from '../dns/domain.js';
-import { OperationError, type Localized } from '../errors.js';
+import { OperationError } from '../errors.js';
+import { inputTypeOf, kindInputTypes, registryVersion } from '../resources/index.js';
+import { configuredName, invalidInput as invalid, text } from '../resources/kind.js';
 
 const localized = z.object({ en: z.string().min(1), fr: z.string().min(1) }).strict();
 
@@ -14,19 +14,8 @@ const base = {
   admin: z.boolean().default(false),
 };
 
-/** How a playbook declares one input. Every type is strict: what is not allowed is refused. */
-export const inputSpecSchema = z.discriminatedUnion('type', [
-  z.object({ ...base, type: z.literal('domain'), wildcard: z.boolean().default(false), default: z.string().optional() }).strict(),
-  z
-    .object({
-      ...base,
-      type: z.literal('domains'),
-      wildcard: z.boolean().default(false),
-      min: z.number().int().min(0).default(1),
-      max: z.number().int().min(1).default(100),
-      default: z.array(z.string()).optional(),
-    })
-    .strict(),
+/** The input types the engine knows itself; the others come from the resource kinds (src/resources). */
+const genericSpecs = [
   z
     .object({
       ...base,
@@ -41,59 +30,46 @@ export const inputSpecSchema = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('string'), pattern: z.string(), maxLength: z.number().int().min(1).default(255), default: z.string().optional() }).strict(),
   z.object({ ...base, type: z.literal('path'), default: z.string().optional() }).strict(),
   z.object({ ...base, type: z.literal('url'), schemes: z.array(z.string()).default(['http', 'https']), default: z.string().optional() }).strict(),
-  z.object({ ...base, type: z.literal('target'), default: z.string().optional() }).strict(),
-  z.object({ ...base, type: z.literal('webserver'), default: z.string().optional() }).strict(),
-  z.object({ ...base, type: z.literal('database-server'), default: z.string().optional() }).strict(),
-]);
-export type InputSpec = z.output<typeof inputSpecSchema>;
+] as const;
+type GenericSpec = z.output<(typeof genericSpecs)[number]>;
+
+/** An input of a type a resource kind declares (domain, webserver, a plug-in's mailbox...): the common fields and the kind's options. */
+export type KindInputSpec = z.output<z.ZodObject<typeof base>> & { type: string; default?: unknown; [option: string]: unknown };
+export type InputSpec = GenericSpec | KindInputSpec;
+
+const GENERIC = new Set<string>(genericSpecs.map((s) => s.shape.type.value));
+const isGeneric = (spec: InputSpec): spec is GenericSpec => GENERIC.has(spec.type);
+
+let built: { version: number; schema: z.ZodType<InputSpec> } | undefined;
+
+/** One strict object per type, generic ones and every registered kind's, rebuilt when a kind is registered. */
+function currentSchema(): z.ZodType<InputSpec> {
+  if (built?.version !== registryVersion()) {
+    const kindSpecs = kindInputTypes().map((t) => z.object({ ...base, type: z.literal(t.type), ...t.options }).strict());
+    const [first, ...rest] = [...kindSpecs, ...genericSpecs];
+    built = { version: registryVersion(), schema: z.discriminatedUnion('type', [first, ...rest]) as unknown as z.ZodType<InputSpec> };
+  }
+  return built.schema;
+}
+
+/** How a playbook declares one input. Every type is strict: what is not allowed is refused. */
+export const inputSpecSchema: z.ZodType<InputSpec> = z.lazy(currentSchema);
 
 /** Names of configured things an input may refer to, so a typo is caught before anything runs. */
-export interface InputWorld { targets: string[]; webservers: string[]; databaseServers: string[] }
-
-function invalid(field: string, en: string, fr: string, hint: Localized): OperationError {
-  return new OperationError('invalid_input', { en: `Input "${field}": ${en}`, fr: `Champ « ${field} » : ${fr}` }, hint, undefined, 400);
+export interface InputWorld {
+  /** The names declared in a config section (targets, webservers, databases...). */
+  names(section: string): string[];
 }
 
 /** Validates one value; values from the CLI or a form arrive as strings and are converted here. */
 function validateOne(field: string, spec: InputSpec, value: unknown, world: InputWorld): unknown {
-  const wrap = (fn: () => unknown) => {
-    try {
-      return fn();
-    } catch (err) {
-      if (err instanceof OperationError && err.code === 'invalid_domain') {
-        throw new OperationError('invalid_input', { en: `Input "${field}": ${err.userMessage.en}`, fr: `Champ « ${field} » : ${err.userMessage.fr}` }, err.hint, undefined, 400);
-      }
-      throw err;
-    }
-  };
-  const str = () => {
-    if (typeof value !== 'string') throw invalid(field, 'must be text.', 'doit être du texte.', { en: 'Send a string.', fr: 'Envoyez du texte.' });
-    return value;
-  };
-  const oneOf = (names: string[], what: Localized) => {
-    const v = str();
-    if (!names.includes(v)) {
-      throw invalid(field, `"${v}" is not a known ${what.en}.`, `« ${v} » n'est pas ${what.fr} connu.`, {
-        en: `Use one of: ${names.join(', ') || '(none configured)'}.`,
-        fr: `Utilisez l'un de : ${names.join(', ') || '(aucun configuré)'}.`,
-      });
-    }
-    return v;
-  };
+  if (!isGeneric(spec)) {
+    const entry = inputTypeOf(spec.type);
+    if (!entry) throw new Error(`input "${field}": no resource kind declares the type "${spec.type}"`);
+    return entry.input.validate(value, spec, { field, names: (section) => world.names(section) });
+  }
+  const str = () => text(value, field);
   switch (spec.type) {
-    case 'domain':
-      return wrap(() => parseDomain(str(), spec.wildcard));
-    case 'domains': {
-      const list = typeof value === 'string' ? value.split(/[\s,]+/).filter(Boolean) : value;
-      if (!Array.isArray(list) || list.some((v) => typeof v !== 'string')) {
-        throw invalid(field, 'must be a list of domain names.', 'doit être une liste de noms de domaine.', { en: 'Send ["a.example.com", "b.example.com"] or "a.example.com,b.example.com".', fr: 'Envoyez ["a.exemple.fr", "b.exemple.fr"] ou "a.exemple.fr,b.exemple.fr".' });
-      }
-      const names = [...new Set(list.map((d) => wrap(() => parseDomain(d as string, spec.wildcard)) as string))];
-      if (names.length < spec.min || names.length > spec.max) {
-        throw invalid(field, `needs between ${spec.min} and ${spec.max} names, got ${names.length}.`, `demande entre ${spec.min} et ${spec.max} noms, reçu ${names.length}.`, { en: 'Split the request or add names.', fr: 'Découpez la demande ou ajoutez des noms.' });
-      }
-      return names;
-    }
     case 'identifier': {
       const v = str();
       if (!new RegExp(spec.pattern).test(v)) {
@@ -105,7 +81,7 @@ function validateOne(field: string, spec: InputSpec, value: unknown, world: Inpu
       return v;
     }
     case 'enum':
-      return oneOf(spec.values, { en: 'choice', fr: 'un choix' });
+      return configuredName(value, { field, names: () => spec.values }, 'values', { en: 'choice', fr: 'un choix' });
     case 'integer': {
       const n = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
       if (typeof n !== 'number' || !Number.isInteger(n) || (spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
@@ -147,12 +123,6 @@ function validateOne(field: string, spec: InputSpec, value: unknown, world: Inpu
       }
       return url.toString().replace(/\/$/, '');
     }
-    case 'target':
-      return oneOf(world.targets, { en: 'server', fr: 'un serveur' });
-    case 'webserver':
-      return oneOf(world.webservers, { en: 'web server', fr: 'un serveur web' });
-    case 'database-server':
-      return oneOf(world.databaseServers, { en: 'database server', fr: 'un serveur de bases de données' });
   }
 }
 

@@ -1,35 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { conflict, giveResource } from '../../tenancy.js';
-import { notFound } from '../../engine/engine.js';
+import { describeKind, resourceKinds } from '../../resources/index.js';
+import { AdminService, resourceBody, tenantBody, tokenBody } from '../../tenancy.js';
 import { requireAdmin, requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from '../errors.js';
-import { tenantIdProblem } from '../../tenant-id.js';
-
-const tenantBody = z
-  .object({
-    id: z.string().superRefine((id, c) => {
-      const problem = tenantIdProblem(id);
-      if (problem) c.addIssue({ code: 'custom', message: problem });
-    }),
-    name: z.string().min(1).max(200),
-    language: z.enum(['en', 'fr']).default('en'),
-  })
-  .strict();
-
-const resourceBody = z
-  .object({
-    kind: z.enum(['domain', 'server', 'vhost', 'database', 'certificate']),
-    name: z.string().min(1).max(253),
-    data: z.record(z.string(), z.unknown()).optional(),
-  })
-  .strict();
-
-const tokenBody = z
-  .object({ kind: z.enum(['admin', 'client']), tenantId: z.string().optional(), label: z.string().max(200).default('') })
-  .strict()
-  .refine((t) => (t.kind === 'client') === !!t.tenantId, 'a client token needs tenantId; an admin token takes none');
 
 const auditQuery = z.object({
   tenantId: z.string().optional(),
@@ -42,14 +17,12 @@ const auditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
 });
 
-/** Tenants, what they own, tokens, the audit trail and the admin feed. */
+/** Tenants, what they own, tokens, the audit trail and the admin feed. Changes go through the admin service (src/tenancy.ts). */
 export async function adminRoutes(app: FastifyInstance, { store }: ApiContext): Promise<void> {
+  const admin = new AdminService(store);
+
   app.post('/v1/tenants', { config: { doc: { summary: 'Register a tenant', tag: 'admin', body: tenantBody, auth: 'admin' } } }, async (req, reply) => {
-    const caller = requireAdmin(req);
-    const body = parseBody(tenantBody, req.body);
-    if (await store.tenants.get(body.id)) throw conflict(`Tenant ${body.id}`);
-    const tenant = await store.tenants.create(body);
-    await store.audit.append({ tokenId: caller.tokenId, tenantId: tenant.id, action: 'tenant.create', subject: tenant.id, inputs: body, plan: undefined, result: 'succeeded', detail: undefined });
+    const tenant = await admin.createTenant(requireAdmin(req), req.body);
     return reply.status(201).send({ tenant });
   });
 
@@ -58,22 +31,13 @@ export async function adminRoutes(app: FastifyInstance, { store }: ApiContext): 
     return { tenants: await store.tenants.list() };
   });
 
-  app.post<{ Params: { id: string } }>('/v1/tenants/:id/resources', { config: { doc: { summary: 'Give a tenant a domain, server or resource', tag: 'admin', body: resourceBody, auth: 'admin' } } }, async (req, reply) => {
-    const caller = requireAdmin(req);
-    const body = parseBody(resourceBody, req.body);
-    const resource = await giveResource(store, req.params.id, body);
-    await store.audit.append({ tokenId: caller.tokenId, tenantId: req.params.id, action: 'resource.add', subject: `${resource.kind}:${resource.name}`, inputs: body, plan: undefined, result: 'succeeded', detail: undefined });
+  app.post<{ Params: { id: string } }>('/v1/tenants/:id/resources', { config: { doc: { summary: 'Give a tenant a domain, server or resource', tag: 'admin', body: resourceBody(), auth: 'admin' } } }, async (req, reply) => {
+    const resource = await admin.giveResource(requireAdmin(req), req.params.id, req.body);
     return reply.status(201).send({ resource });
   });
 
   app.delete<{ Params: { id: string; kind: string; name: string } }>('/v1/tenants/:id/resources/:kind/:name', { config: { doc: { summary: 'Take a resource away from a tenant (changes nothing on servers)', tag: 'admin', auth: 'admin' } } }, async (req, reply) => {
-    const caller = requireAdmin(req);
-    const { id, kind, name } = req.params;
-    const r = kind === 'server' ? (await store.tenants.servers(id)).find((s) => s.name === name) : await store.tenants.getResource(kind, name);
-    if (!r || r.tenantId !== id) throw notFound({ en: `${kind} ${name}`, fr: `${kind} ${name}` });
-    if (kind === 'server') await store.tenants.revokeServer(id, name);
-    else await store.tenants.removeResource(kind, name);
-    await store.audit.append({ tokenId: caller.tokenId, tenantId: r.tenantId, action: 'resource.remove', subject: `${r.kind}:${r.name}`, inputs: undefined, plan: undefined, result: 'succeeded', detail: undefined });
+    await admin.takeResource(requireAdmin(req), req.params.id, req.params.kind, req.params.name);
     return reply.status(204).send();
   });
 
@@ -81,18 +45,21 @@ export async function adminRoutes(app: FastifyInstance, { store }: ApiContext): 
     const caller = requireCaller(req);
     const q = parseBody(z.object({ kind: z.string().optional(), tenantId: z.string().optional() }), req.query, 'query');
     const tenantId = caller.kind === 'client' ? caller.tenantId! : q.tenantId;
-    const owned = q.kind === 'server' ? [] : await store.tenants.listResources({ kind: q.kind, tenantId });
-    const servers = !q.kind || q.kind === 'server' ? await store.tenants.servers(tenantId) : [];
-    return { resources: [...owned, ...servers] };
+    // Records of every kind (plug-ins' included) come from one table; kinds kept elsewhere (shared servers) list their own.
+    const listed = resourceKinds().filter((k) => k.shared && (!q.kind || q.kind === k.kind));
+    const owned = q.kind && listed.length ? [] : await store.tenants.listResources({ kind: q.kind, tenantId });
+    const others = await Promise.all(listed.map((k) => k.list(store.tenants, tenantId)));
+    return { resources: [...owned, ...others.flat()] };
+  });
+
+  app.get('/v1/resource-kinds', { config: { doc: { summary: 'The kinds of resources, with their labels in the caller\'s language', tag: 'jobs' } } }, async (req) => {
+    const caller = requireCaller(req);
+    return { kinds: resourceKinds().map((k) => describeKind(k, req.language, caller.kind === 'admin')) };
   });
 
   app.post('/v1/tokens', { config: { doc: { summary: 'Create a token (shown once)', tag: 'admin', body: tokenBody, auth: 'admin' } } }, async (req, reply) => {
-    const caller = requireAdmin(req);
-    const body = parseBody(tokenBody, req.body);
-    if (body.tenantId && !(await store.tenants.get(body.tenantId))) throw notFound({ en: `Tenant ${body.tenantId}`, fr: `Le client ${body.tenantId}` });
-    const created = await store.tokens.create(body.kind, body.tenantId ?? null, body.label);
-    await store.audit.append({ tokenId: caller.tokenId, tenantId: body.tenantId ?? null, action: 'token.create', subject: created.id, inputs: { kind: body.kind, label: body.label }, plan: undefined, result: 'succeeded', detail: undefined });
-    return reply.status(201).send({ id: created.id, token: created.token, note: 'This token is shown once. Store it now.' });
+    const created = await admin.createToken(requireAdmin(req), req.body);
+    return reply.status(201).send({ ...created, note: 'This token is shown once. Store it now.' });
   });
 
   app.get('/v1/tokens', { config: { doc: { summary: 'List tokens (never their values)', tag: 'admin', auth: 'admin' } } }, async (req) => {
@@ -101,9 +68,7 @@ export async function adminRoutes(app: FastifyInstance, { store }: ApiContext): 
   });
 
   app.delete<{ Params: { id: string } }>('/v1/tokens/:id', { config: { doc: { summary: 'Revoke a token', tag: 'admin', auth: 'admin' } } }, async (req, reply) => {
-    const caller = requireAdmin(req);
-    if (!(await store.tokens.revoke(req.params.id))) throw notFound({ en: `Token ${req.params.id}`, fr: `Le jeton ${req.params.id}` });
-    await store.audit.append({ tokenId: caller.tokenId, tenantId: null, action: 'token.revoke', subject: req.params.id, inputs: undefined, plan: undefined, result: 'succeeded', detail: undefined });
+    await admin.revokeToken(requireAdmin(req), req.params.id);
     return reply.status(204).send();
   });
 

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { defaultWebserver, diagnose } from '../../certificates/diagnose.js';
 import { diagnosisJson, formatDiagnosis } from '../../dns/report.js';
 import { notFound } from '../../engine/engine.js';
+import { domainKey } from '../../resources/domain.js';
+import { can } from '../../resources/policy.js';
 import { requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from '../errors.js';
@@ -28,18 +30,17 @@ export async function doctorRoutes(app: FastifyInstance, { engine, store, config
     if (domains.length > 100) throw notFound({ en: 'More than 100 names', fr: 'Plus de 100 noms' });
     await app.limitPerToken('doctorNames', req, reply, domains.length); // each name sends DNS and HTTP requests out
     let webserver = body.webserver;
-    if (caller.kind === 'client') {
-      for (const d of domains) {
-        const host = d.trim().toLowerCase().replace(/^\*\./, '');
-        if ((await store.tenants.domainOwner(host)) !== caller.tenantId) throw notFound({ en: `"${d}"`, fr: `« ${d} »` });
-      }
-      if (webserver && !(await store.tenants.mayUseServer(caller.tenantId!, webserver))) throw notFound({ en: `Server "${webserver}"`, fr: `Le serveur « ${webserver} »` });
+    // The one tenancy policy (src/resources/policy.ts), with the domain kind's own normalisation.
+    for (const d of domains) {
+      if (!(await can(store.tenants, caller, 'read', { inputType: 'domain', name: d }))) throw notFound({ en: `"${d}"`, fr: `« ${d} »` });
     }
+    if (webserver && !(await can(store.tenants, caller, 'use', { inputType: 'webserver', name: webserver }))) throw notFound({ en: `Server "${webserver}"`, fr: `Le serveur « ${webserver} »` });
     if (webserver && !config.webservers[webserver]) throw notFound({ en: `Server "${webserver}"`, fr: `Le serveur « ${webserver} »` });
     if (!webserver) {
-      const site = await store.tenants.getResource('vhost', domains[0].trim().toLowerCase().replace(/^\*\./, ''));
+      const name = domainKey(domains[0]);
+      const site = name && (await can(store.tenants, caller, 'read', { kind: 'vhost', name })) ? await store.tenants.getResource('vhost', name) : undefined;
       const siteServer = (site?.data as { webserver?: string } | undefined)?.webserver;
-      webserver = site && (caller.kind === 'admin' || site.tenantId === caller.tenantId) && siteServer ? siteServer : defaultWebserver(engine.services);
+      webserver = siteServer || defaultWebserver(engine.services);
     }
     const d = await diagnose(engine.services, { domains, challenge: body.challenge, webserver });
     return { ...diagnosisJson(d, req.language, { admin: caller.kind === 'admin' }), webserver: webserver ?? null, text: formatDiagnosis(d, req.language) };
