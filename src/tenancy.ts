@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { notFound } from './engine/engine.js';
 import { OperationError } from './errors.js';
 import { kindOf, resourceKinds } from './resources/index.js';
 import { conflict } from './resources/kind.js';
@@ -41,16 +42,6 @@ export const tokenBody = z
   .object({ kind: z.enum(['admin', 'client']), tenantId: z.string().optional(), label: z.string().max(200).default('') })
   .strict()
   .refine((t) => (t.kind === 'client') === !!t.tenantId, 'a client token needs tenantId; an admin token takes none');
-
-/** 404 in the one shape every lookup uses (the engine's notFound, without importing the engine). */
-const notFound = (what: { en: string; fr: string }) =>
-  new OperationError(
-    'not_found',
-    { en: `${what.en} was not found.`, fr: `${what.fr} est introuvable.` },
-    { en: 'Check the name or id; you can only see what your account owns.', fr: "Vérifiez le nom ou l'identifiant ; vous ne voyez que ce qui appartient à votre compte." },
-    undefined,
-    404,
-  );
 
 /** A request that does not fit its schema: 400, every problem named (like the API's parseBody). */
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
