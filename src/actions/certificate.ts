@@ -73,6 +73,12 @@ async function siteFor(ctx: ActionContext, domains: string[]): Promise<VhostData
   return vhost;
 }
 
+/** The tenant a site is recorded for; null for an admin's own site (recorded as 'admin') or none. */
+async function siteTenant(ctx: ActionContext, name: string): Promise<string | null> {
+  const rec = await ctx.services.store.tenants.getResource(VHOST_KIND, name);
+  return rec && rec.tenantId !== 'admin' ? rec.tenantId : null;
+}
+
 async function certificate(ctx: ActionContext, id: string): Promise<CertificateRecord> {
   const cert = await ctx.services.store.certificates.get(id);
   if (!cert || (ctx.tenantId && cert.tenantId !== ctx.tenantId)) {
@@ -209,8 +215,9 @@ export const certificateOrder = defineAction({
     await ctx.checkpoint(cp);
     haltPoint('order-issued');
     const rec = await store.addPending({
-      // A renewal keeps the certificate's tenant, whoever runs it (the schedule is an admin).
-      tenantId: renewing ? renewing.tenantId : ctx.tenantId,
+      // A renewal keeps the certificate's tenant, whoever runs it (the schedule is an admin);
+      // an admin's certificate on a client's site is the client's, like the site.
+      tenantId: renewing ? renewing.tenantId : (ctx.tenantId ?? (await siteTenant(ctx, name))),
       webserver: p.webserver,
       name,
       domains: p.domains,

@@ -80,6 +80,7 @@ const sameContent = (type: string, a: string, b: string) =>
 export const dnsRepair = defineAction({
   name: 'dns.repair',
   params,
+  available: (services) => !!services.config.dns.cloudflare,
   async plan(ctx, p) {
     const repairs = await repairsFor(ctx, p);
     if (!repairs.length) return [{ kind: 'note', summary: { en: `nothing serein can repair for ${p.domain}`, fr: `rien que serein puisse réparer pour ${p.domain}` } }];

@@ -62,6 +62,11 @@ export interface Action<P = any> {
   plan(ctx: ActionContext, params: P): Promise<PlanItem[]>;
   /** Does it. The returned values are visible to later steps as steps.<id>.<key>. */
   run(ctx: ActionContext, params: P): Promise<Record<string, unknown> | void>;
+  /**
+   * Whether this daemon can run the action at all (dns.repair needs a DNS provider): a
+   * playbook using an unavailable action is not offered, so a client never sees a button that cannot work.
+   */
+  available?(services: Services): boolean;
   /** Undoes run() from its checkpoint (undefined when it never got that far). Must be idempotent. */
   compensate?(ctx: ActionContext, params: P, checkpoint: unknown): Promise<void>;
 }

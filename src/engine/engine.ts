@@ -9,6 +9,7 @@ import type { Store } from '../store/store.js';
 import type { Caller } from '../store/tokens.js';
 import type { Target } from '../targets/target.js';
 import type { Action, Services } from './action.js';
+import { domainKey } from '../resources/domain.js';
 import { can } from '../resources/policy.js';
 import { validateInputs, type InputWorld } from './inputs.js';
 import { loadPlaybooks, type Playbook } from './playbook.js';
@@ -101,7 +102,12 @@ export class Engine {
 
   /** The playbooks this caller may run. */
   visiblePlaybooks(caller: Caller): Playbook[] {
-    return [...this.playbooks.values()].filter((p) => p.allowed.includes(caller.kind));
+    return [...this.playbooks.values()].filter((p) => p.allowed.includes(caller.kind) && this.available(p));
+  }
+
+  /** Whether every action of a playbook can run on this daemon (no DNS provider: no DNS repair). */
+  private available(pb: Playbook): boolean {
+    return [...pb.preflight, ...pb.steps, ...pb.verify].every((s) => this.actions.get(s.action)?.available?.(this.services) ?? true);
   }
 
   private world(): InputWorld {
@@ -112,7 +118,7 @@ export class Engine {
   /** Validates, checks ownership, and queues a job. Nothing runs before every check passed. */
   async submit(caller: Caller, req: SubmitRequest, language: Language): Promise<{ job: Job; created: boolean }> {
     const pb = this.playbooks.get(req.playbook);
-    if (!pb || !pb.allowed.includes(caller.kind)) throw notFound({ en: `Operation "${req.playbook}"`, fr: `L'opération « ${req.playbook} »` });
+    if (!pb || !pb.allowed.includes(caller.kind) || (caller.kind === 'client' && !this.available(pb))) throw notFound({ en: `Operation "${req.playbook}"`, fr: `L'opération « ${req.playbook} »` });
     const idempotencyKey = req.idempotencyKey ? idempotencyNamespace(caller) + req.idempotencyKey : null;
     if (idempotencyKey) {
       const existing = await this.o.store.jobs.byIdempotencyKey(idempotencyKey);
@@ -133,6 +139,7 @@ export class Engine {
       inputs,
       dryRun: !!req.dryRun,
       tenantId: caller.tenantId,
+      forTenant: caller.kind === 'client' ? caller.tenantId : await this.tenantOwning(pb, inputs),
       tokenId: caller.tokenId,
       idempotencyKey,
       resource: req.dryRun ? null : resource,
@@ -168,6 +175,23 @@ export class Engine {
     }
   }
 
+  /**
+   * The tenant an admin's job works for, from its validated values only: the owner of the
+   * first domain it names (a site, a certificate's names), else the tenant it names (a
+   * database). So a job run by an admin or the schedule on a client's site is the client's too.
+   */
+  private async tenantOwning(pb: Playbook, inputs: Record<string, unknown>): Promise<string | null> {
+    for (const [field, spec] of Object.entries(pb.inputs)) {
+      if ((spec.type !== 'domain' && spec.type !== 'domains') || inputs[field] === undefined) continue;
+      const first = Array.isArray(inputs[field]) ? (inputs[field] as string[])[0] : String(inputs[field]);
+      const key = first && domainKey(first);
+      const owner = key ? await this.o.store.tenants.domainOwner(key) : undefined;
+      if (owner) return owner;
+    }
+    const named = typeof inputs.tenant === 'string' ? await this.o.store.tenants.get(inputs.tenant) : undefined;
+    return named?.id ?? null;
+  }
+
   /** Whether a tenant may name this value in an input of this type (its kind's ownership rule). */
   async owns(tenantId: string, type: string, value: string): Promise<boolean> {
     return can(this.o.store.tenants, { kind: 'client', tenantId }, 'use', { inputType: type, name: value });
@@ -176,7 +200,7 @@ export class Engine {
   /** A job as this caller may see it: another tenant's job does not exist for them. */
   async job(caller: Caller, id: string): Promise<Job> {
     const job = await this.o.store.jobs.get(id);
-    if (!job || (caller.kind === 'client' && job.tenantId !== caller.tenantId)) throw notFound({ en: `Job ${id}`, fr: `La tâche ${id}` });
+    if (!job || (caller.kind === 'client' && job.forTenant !== caller.tenantId)) throw notFound({ en: `Job ${id}`, fr: `La tâche ${id}` });
     return job;
   }
 

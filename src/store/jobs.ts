@@ -12,7 +12,10 @@ export interface Job {
   inputs: Record<string, unknown>;
   dryRun: boolean;
   status: JobStatus;
+  /** The tenant that asked (null: an admin or the schedule): quotas, shown-once secrets and struggling clients follow it. */
   tenantId: string | null;
+  /** The tenant whose resource the job works on, whoever asked: the job shows on that tenant's page and lists. */
+  forTenant: string | null;
   tokenId: string | null;
   idempotencyKey: string | null;
   resource: string | null;
@@ -55,6 +58,7 @@ function toJob(r: Database['jobs']): Job {
     dryRun: !!r.dry_run,
     status: r.status as JobStatus,
     tenantId: r.tenant_id,
+    forTenant: r.for_tenant,
     tokenId: r.token_id,
     idempotencyKey: r.idempotency_key,
     resource: r.resource,
@@ -92,6 +96,7 @@ export class JobStore {
     inputs: Record<string, unknown>;
     dryRun: boolean;
     tenantId: string | null;
+    forTenant?: string | null;
     tokenId: string | null;
     idempotencyKey?: string | null;
     resource: string | null;
@@ -114,6 +119,7 @@ export class JobStore {
           dry_run: j.dryRun ? 1 : 0,
           status: 'queued',
           tenant_id: j.tenantId,
+          for_tenant: j.forTenant ?? j.tenantId,
           token_id: j.tokenId,
           idempotency_key: j.idempotencyKey ?? null,
           resource: j.resource,
@@ -168,9 +174,16 @@ export class JobStore {
     return row && toJob(row);
   }
 
-  async list(f: { tenantId?: string; status?: string; playbook?: string; limit?: number } = {}): Promise<Job[]> {
+  /**
+   * Recent jobs, newest first. `tenantId`: the jobs a tenant asked for; `forTenant`: every
+   * job on that tenant's resources, whoever asked; `dryRun: false` leaves checks out.
+   */
+  async list(f: { tenantId?: string; forTenant?: string; dryRun?: boolean; status?: string; playbook?: string; resource?: string; limit?: number } = {}): Promise<Job[]> {
     let q = this.db.selectFrom('jobs').selectAll();
     if (f.tenantId) q = q.where('tenant_id', '=', f.tenantId);
+    if (f.forTenant) q = q.where('for_tenant', '=', f.forTenant);
+    if (f.dryRun !== undefined) q = q.where('dry_run', '=', f.dryRun ? 1 : 0);
+    if (f.resource) q = q.where('resource', '=', f.resource);
     if (f.status) q = q.where('status', '=', f.status);
     if (f.playbook) q = q.where('playbook', '=', f.playbook);
     return (await q.orderBy('created_at', 'desc').limit(f.limit ?? 100).execute()).map(toJob);

@@ -197,5 +197,13 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
         await db.schema.dropTable('kv').ifExists().execute();
       },
     },
+    '0004-job-tenant': {
+      async up(db: Kysely<any>) {
+        // The tenant a job's resource belongs to, whoever asked: an admin's job on a client's site is the client's too.
+        await db.schema.alterTable('jobs').addColumn('for_tenant', 'text').execute();
+        await sql`UPDATE jobs SET for_tenant = tenant_id`.execute(db);
+        await db.schema.createIndex('jobs_for_tenant').on('jobs').columns(['for_tenant', 'created_at']).execute();
+      },
+    },
   };
 }

@@ -24,6 +24,7 @@ export interface Database {
     dry_run: number;
     status: string;
     tenant_id: string | null;
+    for_tenant: string | null;
     token_id: string | null;
     idempotency_key: string | null;
     resource: string | null;

@@ -8,14 +8,15 @@ const FAILURES = 3;
 /**
  * Notices a client who keeps failing (three failed jobs within an hour) and hands them
  * to an admin with the diagnosis, before they have to complain. One alert per tenant
- * per hour: a struggling client needs a human, not a flood.
+ * per hour: a struggling client needs a human, not a flood. Checks (dry runs) are not
+ * attempts: a check that finds a problem is the check doing its job.
  */
 export function strugglingClientWatch(engine: Engine): BackgroundService {
   const { store } = engine.services;
   const onFinished = async (job: Job) => {
     if (job.status !== 'failed' || !job.tenantId || job.dryRun) return;
     const since = new Date(Date.now() - WINDOW_MS).toISOString();
-    const failed = (await store.jobs.list({ tenantId: job.tenantId, status: 'failed', limit: 20 })).filter((j) => (j.finishedAt ?? '') >= since);
+    const failed = (await store.jobs.list({ tenantId: job.tenantId, status: 'failed', dryRun: false, limit: 20 })).filter((j) => (j.finishedAt ?? '') >= since);
     if (failed.length < FAILURES) return;
     const recent = await store.alerts.list({ kind: 'struggling-client' });
     if (recent.some((a) => a.tenantId === job.tenantId && a.at >= since)) return;

@@ -85,7 +85,8 @@ export async function jobRoutes(app: FastifyInstance, { engine, store }: ApiCont
   app.get('/v1/jobs', { config: { doc: { summary: 'Recent jobs (a client sees its own)', tag: 'jobs' } } }, async (req) => {
     const caller = requireCaller(req);
     const q = parseBody(z.object({ status: z.string().optional(), playbook: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }), req.query, 'query');
-    const jobs = await store.jobs.list({ ...q, tenantId: caller.kind === 'client' ? caller.tenantId! : undefined });
+    // A client sees every job on its resources, whoever ran it (an admin, the renewal schedule).
+    const jobs = await store.jobs.list({ ...q, forTenant: caller.kind === 'client' ? caller.tenantId! : undefined });
     return { jobs: jobs.map((j) => presentJob(j, req.language, caller.kind === 'admin')) };
   });
 
