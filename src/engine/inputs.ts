@@ -73,10 +73,13 @@ function validateOne(field: string, spec: InputSpec, value: unknown, world: Inpu
     case 'identifier': {
       const v = str();
       if (!new RegExp(spec.pattern).test(v)) {
-        throw invalid(field, `"${v}" is not an allowed name.`, `« ${v} » n'est pas un nom autorisé.`, {
-          en: `Use lower-case letters, digits and underscores, starting with a letter (pattern ${spec.pattern}).`,
-          fr: `Utilisez des minuscules, chiffres et soulignés, en commençant par une lettre (motif ${spec.pattern}).`,
+        // A name to copy rather than a pattern: clients do not read regular expressions.
+        const good = suggestIdentifier(v, spec.pattern);
+        const err = invalid(field, `"${v}" is not an allowed name.`, `« ${v} » n'est pas un nom autorisé.`, {
+          en: `Use lower-case letters, digits and underscores, starting with a letter${good ? `, for example "${good}"` : ''}.`,
+          fr: `Utilisez des minuscules, chiffres et soulignés, en commençant par une lettre${good ? `, par exemple « ${good} »` : ''}.`,
         });
+        throw new OperationError(err.code, err.userMessage, err.hint, `pattern ${spec.pattern}`, 400);
       }
       return v;
     }
@@ -99,7 +102,8 @@ function validateOne(field: string, spec: InputSpec, value: unknown, world: Inpu
     case 'string': {
       const v = str();
       if (v.length > spec.maxLength || !new RegExp(spec.pattern).test(v)) {
-        throw invalid(field, 'has a format that is not allowed.', "a un format qui n'est pas autorisé.", { en: `It must match ${spec.pattern}, at most ${spec.maxLength} characters.`, fr: `Il doit respecter ${spec.pattern}, ${spec.maxLength} caractères au plus.` });
+        const err = invalid(field, 'has a format that is not allowed.', "a un format qui n'est pas autorisé.", { en: `Check what you typed (at most ${spec.maxLength} characters), or ask your provider which values it takes.`, fr: `Vérifiez ce que vous avez saisi (${spec.maxLength} caractères au plus), ou demandez à votre hébergeur quelles valeurs il accepte.` });
+        throw new OperationError(err.code, err.userMessage, err.hint, `must match ${spec.pattern}`, 400);
       }
       return v;
     }
@@ -126,20 +130,37 @@ function validateOne(field: string, spec: InputSpec, value: unknown, world: Inpu
   }
 }
 
+/** Several invalid inputs as one 400 listing them all, so a caller fixes everything in one go. */
+function allProblems(problems: OperationError[]): OperationError {
+  if (problems.length === 1) return problems[0];
+  const join = (pick: (e: OperationError) => string) => [...new Set(problems.map(pick))].join(' ');
+  return new OperationError(
+    'invalid_input',
+    { en: join((e) => e.userMessage.en), fr: join((e) => e.userMessage.fr) },
+    { en: join((e) => e.hint.en), fr: join((e) => e.hint.fr) },
+    undefined,
+    400,
+  );
+}
+
 /**
  * Validates request inputs against a playbook's declarations: unknown inputs are
- * refused, missing ones get their default or an error, every value is typed.
+ * refused, missing ones get their default or an error, every value is typed. Every
+ * problem is reported at once, not only the first.
  */
 export function validateInputs(specs: Record<string, InputSpec>, raw: Record<string, unknown>, world: InputWorld): Record<string, unknown> {
+  const problems: OperationError[] = [];
   // Own keys only: `in` would take "constructor" or "toString" for declared inputs.
   const unknown = Object.keys(raw).filter((k) => !Object.hasOwn(specs, k));
   if (unknown.length > 0) {
-    throw new OperationError(
-      'invalid_input',
-      { en: `Unknown input: ${unknown.join(', ')}.`, fr: `Champ inconnu : ${unknown.join(', ')}.` },
-      { en: `This operation accepts: ${Object.keys(specs).join(', ')}.`, fr: `Cette opération accepte : ${Object.keys(specs).join(', ')}.` },
-      undefined,
-      400,
+    problems.push(
+      new OperationError(
+        'invalid_input',
+        { en: `Unknown input: ${unknown.join(', ')}.`, fr: `Champ inconnu : ${unknown.join(', ')}.` },
+        { en: `This operation accepts: ${Object.keys(specs).join(', ')}.`, fr: `Cette opération accepte : ${Object.keys(specs).join(', ')}.` },
+        undefined,
+        400,
+      ),
     );
   }
   const out: Record<string, unknown> = {};
@@ -148,9 +169,16 @@ export function validateInputs(specs: Record<string, InputSpec>, raw: Record<str
     if (value === undefined || value === '') {
       if (spec.required === false) continue;
       const what = spec.description ?? { en: spec.type, fr: spec.type };
-      throw invalid(field, 'is required.', 'est obligatoire.', { en: `Provide ${field} (${what.en}).`, fr: `Indiquez ${field} (${what.fr}).` });
+      problems.push(invalid(field, 'is required.', 'est obligatoire.', { en: `Provide ${field} (${what.en}).`, fr: `Indiquez ${field} (${what.fr}).` }));
+      continue;
     }
-    out[field] = validateOne(field, spec, value, world);
+    try {
+      out[field] = validateOne(field, spec, value, world);
+    } catch (err) {
+      if (!(err instanceof OperationError) || err.code !== 'invalid_input') throw err;
+      problems.push(err);
+    }
   }
+  if (problems.length) throw allProblems(problems);
   return out;
 }

@@ -18,7 +18,7 @@ const auditQuery = z.object({
 });
 
 /** Tenants, what they own, tokens, the audit trail and the admin feed. Changes go through the admin service (src/tenancy.ts). */
-export async function adminRoutes(app: FastifyInstance, { store }: ApiContext): Promise<void> {
+export async function adminRoutes(app: FastifyInstance, { store, config }: ApiContext): Promise<void> {
   const admin = new AdminService(store);
 
   app.post('/v1/tenants', { config: { doc: { summary: 'Register a tenant', tag: 'admin', body: tenantBody, auth: 'admin' } } }, async (req, reply) => {
@@ -49,7 +49,12 @@ export async function adminRoutes(app: FastifyInstance, { store }: ApiContext): 
     const listed = resourceKinds().filter((k) => k.shared && (!q.kind || q.kind === k.kind));
     const owned = q.kind && listed.length ? [] : await store.tenants.listResources({ kind: q.kind, tenantId });
     const others = await Promise.all(listed.map((k) => k.list(store.tenants, tenantId)));
-    return { resources: [...owned, ...others.flat()] };
+    // A shared thing (a server) says which input types it can fill, from the config section naming it:
+    // a form offers a database server where a database server is asked, never the web server.
+    const sections = config as unknown as Record<string, Record<string, unknown> | undefined>;
+    const fills = (k: (typeof listed)[number], name: string) => k.inputTypes.filter((t) => t.configSection && sections[t.configSection]?.[name] !== undefined).map((t) => t.type);
+    const shared = listed.flatMap((k, i) => others[i].map((r) => ({ ...r, data: { ...r.data, inputTypes: fills(k, r.name) } })));
+    return { resources: [...owned, ...shared] };
   });
 
   app.get('/v1/resource-kinds', { config: { doc: { summary: 'The kinds of resources, with their labels in the caller\'s language', tag: 'jobs' } } }, async (req) => {
