@@ -132,6 +132,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // The lab's nginx is shared: take the site down before its certificate folder goes, or
+  // every later `nginx -t` fails on the missing files.
+  if (daemon && daemon.exitCode === null && token) {
+    const id = await submit('vhost.delete', { domain: site }).catch(() => undefined);
+    if (id) await waitJob(id).catch(() => undefined);
+  }
   if (daemon && daemon.exitCode === null) {
     daemon.kill('SIGTERM');
     await daemon.exited;
