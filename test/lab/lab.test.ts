@@ -39,7 +39,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 let lab: LabInfo;
 
 beforeAll(async () => {
-  lab = await useLab('dns', 'pebble', 'nginx', 'sshd', 'mariadb', 'postgres', 'podman');
+  lab = await useLab('dns', 'pebble', 'nginx', 'sshd', 'mariadb', 'postgres', 'podman', 'pebbleBind9', 'pebblePdns');
 });
 
 describe('lab', () => {
@@ -75,6 +75,28 @@ describe('lab', () => {
     // every other name resolves to loopback
     expect(await resolver.resolve4('anything-else.serein.test')).toEqual(['127.0.0.1']);
     await fetch(`${d.managementUrl}/clear-a`, { method: 'POST', body: JSON.stringify({ host: `${host}.` }) });
+  });
+
+  it('bind9 serves its zones (SOA, CAA, A, AAAA) and Pebble asks it', async () => {
+    const b = lab.bind9!;
+    const resolver = new Resolver({ timeout: 2000, tries: 2 });
+    resolver.setServers([`${b.host}:${b.port}`]);
+    expect((await resolver.resolveSoa(b.zone)).hostmaster).toBe(`hostmaster.${b.zone}`);
+    expect(await resolver.resolve6(`www.${b.zone}`)).toEqual(['::1']);
+    expect((await resolver.resolveCaa(b.zone))[0]).toMatchObject({ issue: 'pebble.letsencrypt.org' });
+    expect(await resolver.resolve4(`www.${b.clientZone}`)).toEqual(['127.0.0.1']);
+    expect((await get(lab.pebbleBind9!.directoryUrl, { ca: fs.readFileSync(lab.pebbleBind9!.caCertPath) })).status).toBe(200);
+  });
+
+  it('PowerDNS serves its zone over DNS and its HTTP API, and Pebble asks it', async () => {
+    const p = lab.pdns!;
+    const resolver = new Resolver({ timeout: 2000, tries: 2 });
+    resolver.setServers([`${p.host}:${p.port}`]);
+    expect(await resolver.resolve6(`www.${p.zone}`)).toEqual(['::1']);
+    const zone = await fetch(`${p.apiUrl}/api/v1/servers/localhost/zones/${p.zone}.`, { headers: { 'X-API-Key': p.apiKey } });
+    expect(zone.status).toBe(200);
+    expect((await fetch(`${p.apiUrl}/api/v1/servers/localhost/zones`, { headers: { 'X-API-Key': 'wrong' } })).status).toBe(401);
+    expect((await get(lab.pebblePdns!.directoryUrl, { ca: fs.readFileSync(lab.pebblePdns!.caCertPath) })).status).toBe(200);
   });
 
   it('nginx answers 200 on 127.0.0.1 and [::1]', async () => {

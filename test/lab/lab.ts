@@ -22,10 +22,12 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { cleanupScript, registerLiveLab, runCleanupSync, startWatchdog, unregisterLiveLab } from './cleanup.ts';
+import { bind9 } from './components/bind9.ts';
 import { dns } from './components/dns.ts';
 import { mariadb } from './components/mariadb.ts';
 import { nginx } from './components/nginx.ts';
-import { pebble } from './components/pebble.ts';
+import { pebble, pebbleBind9, pebblePdns } from './components/pebble.ts';
+import { pdns } from './components/pdns.ts';
 import { podman } from './components/podman.ts';
 import { postgres } from './components/postgres.ts';
 import { sshd } from './components/sshd.ts';
@@ -40,7 +42,7 @@ export { nginxConfText } from './components/nginx.ts';
  * Every component, by name, in the order ALL_COMPONENTS lists them. A new component is a file
  * under components/ and one entry here: the types below follow.
  */
-const COMPONENTS = { dns, pebble, nginx, sshd, mariadb, postgres, podman };
+const COMPONENTS = { dns, pebble, nginx, sshd, mariadb, postgres, podman, bind9, pdns, pebbleBind9, pebblePdns };
 
 /** A component's name, as test files ask for it with useLab(). */
 export type Component = keyof typeof COMPONENTS;
