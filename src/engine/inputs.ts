@@ -182,3 +182,20 @@ export function validateInputs(specs: Record<string, InputSpec>, raw: Record<str
   if (problems.length) throw allProblems(problems);
   return out;
 }
+
+/**
+ * A valid name close to a refused one ("Ma Boutique!" → "ma_boutique"), for a client to
+ * copy; undefined when none fits the pattern.
+ */
+function suggestIdentifier(value: string, pattern: string): string | undefined {
+  const base = value
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/_+/g, '_')
+    .replace(/^[^a-z]+|_+$/g, '')
+    .slice(0, 32)
+    .replace(/_+$/, '');
+  return base && new RegExp(pattern).test(base) ? base : undefined;
+}
