@@ -32,7 +32,22 @@ export interface Daemon {
   url: string;
   /** Set on the first start only: the admin token, to show once. */
   firstAdminToken?: string;
+  /** No admin token has ever authenticated: the first one may be lost, so starts say how to make one. */
+  adminNeverUsed: boolean;
   stop(): Promise<void>;
+}
+
+/** The API could not listen (port taken, address not here): nothing was created, the admin can fix and start again. */
+export class ListenError extends Error {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    override readonly cause: NodeJS.ErrnoException,
+  ) {
+    const why = cause.code === 'EADDRINUSE' ? 'something else already listens there' : cause.code === 'EADDRNOTAVAIL' ? 'this machine has no such address' : cause.code === 'EACCES' ? 'this user may not use that port' : cause.message;
+    super(`cannot listen on ${host}:${port}: ${why} (${cause.code ?? 'error'}). Change server.host/server.port in the configuration, or stop the other program.`);
+    this.name = 'ListenError';
+  }
 }
 
 /** The key that seals shown-once secrets; 0600, created on first start. */
@@ -61,16 +76,10 @@ export async function startDaemon(config: Config, opts: { logger?: Logger; liste
     await store.close();
     throw err;
   }
-  let firstAdminToken: string | undefined;
-  if ((await store.tokens.countAdmins()) === 0) firstAdminToken = (await store.tokens.create('admin', null, 'first admin')).token;
   const api = await buildApi({ config, store, engine }, logger, version);
   engine.start();
   const background = backgroundServices.map((f) => f(engine));
   for (const b of background) b.start();
-  let url = '';
-  if (opts.listen !== false) {
-    url = await api.listen({ host: config.server.host, port: config.server.port });
-  }
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
@@ -79,5 +88,18 @@ export async function startDaemon(config: Config, opts: { logger?: Logger; liste
       await targets.closeAll();
       await store.close();
     })());
-  return { config, store, engine, api, url, firstAdminToken, stop };
+  let url = '';
+  if (opts.listen !== false) {
+    // Bound before the first admin token is made: a busy port must not eat the only copy.
+    try {
+      url = await api.listen({ host: config.server.host, port: config.server.port });
+    } catch (err) {
+      await stop();
+      throw new ListenError(config.server.host, config.server.port, err as NodeJS.ErrnoException);
+    }
+  }
+  let firstAdminToken: string | undefined;
+  if ((await store.tokens.countAdmins()) === 0) firstAdminToken = (await store.tokens.create('admin', null, 'first admin')).token;
+  const adminNeverUsed = !(await store.tokens.adminEverUsed());
+  return { config, store, engine, api, url, firstAdminToken, adminNeverUsed, stop };
 }

@@ -46,6 +46,7 @@ export function installAuth(app: FastifyInstance, opts: { store: Store; defaultL
       throw unauthorized();
     }
     req.caller = caller;
+    await opts.store.tokens.markUsed(caller.tokenId);
     if (caller.tenantId && !asked) {
       const tenant = await opts.store.tenants.get(caller.tenantId);
       if (tenant) req.language = tenant.language;

@@ -205,5 +205,11 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
         await db.schema.createIndex('jobs_for_tenant').on('jobs').columns(['for_tenant', 'created_at']).execute();
       },
     },
+    '0005-token-last-used': {
+      async up(db: Kysely<any>) {
+        // When a token last authenticated: until an admin token has, every start says how to make one.
+        await db.schema.alterTable('tokens').addColumn('last_used_at', 'text').execute();
+      },
+    },
   };
 }

@@ -16,6 +16,7 @@ export interface Database {
     label: string;
     created_at: string;
     revoked_at: string | null;
+    last_used_at: string | null;
   };
   jobs: {
     id: string;

@@ -8,6 +8,9 @@ export interface Caller { tokenId: string; kind: 'admin' | 'client'; tenantId: s
 
 /** API tokens: random, shown once, kept only as a SHA-256 hash. */
 export class TokenStore {
+  /** When this process last wrote each token's last_used_at: one write a minute per token, not one per request. */
+  private readonly written = new Map<string, number>();
+
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Creates a token and returns its clear value: the only time anyone sees it. */
@@ -16,7 +19,7 @@ export class TokenStore {
     const token = `srn_${kind === 'admin' ? 'a' : 'c'}_${randomSecret(32)}`;
     await this.db
       .insertInto('tokens')
-      .values({ id, hash: hashToken(token), kind, tenant_id: tenantId, label, created_at: new Date().toISOString(), revoked_at: null })
+      .values({ id, hash: hashToken(token), kind, tenant_id: tenantId, label, created_at: new Date().toISOString(), revoked_at: null, last_used_at: null })
       .execute();
     return { id, token };
   }
@@ -31,6 +34,27 @@ export class TokenStore {
     return row && { tokenId: row.id, kind: row.kind, tenantId: row.tenant_id, label: row.label };
   }
 
+  /**
+   * Records that a token just authenticated (to the minute), so a start can tell whether
+   * the first admin token ever reached anyone.
+   */
+  async markUsed(id: string, now = Date.now()): Promise<void> {
+    if (now - (this.written.get(id) ?? -Infinity) < 60_000) return;
+    this.written.set(id, now);
+    await this.db.updateTable('tokens').set({ last_used_at: new Date(now).toISOString() }).where('id', '=', id).execute();
+  }
+
+  /** Whether any admin token, revoked ones included, has ever authenticated. */
+  async adminEverUsed(): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('tokens')
+      .select('id')
+      .where('kind', '=', 'admin')
+      .where('last_used_at', 'is not', null)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async revoke(id: string): Promise<boolean> {
     const res = await this.db
       .updateTable('tokens')
@@ -41,9 +65,9 @@ export class TokenStore {
     return Number(res.numUpdatedRows) > 0;
   }
 
-  async list(): Promise<{ id: string; kind: string; tenantId: string | null; label: string; createdAt: string; revokedAt: string | null }[]> {
+  async list(): Promise<{ id: string; kind: string; tenantId: string | null; label: string; createdAt: string; revokedAt: string | null; lastUsedAt: string | null }[]> {
     const rows = await this.db.selectFrom('tokens').selectAll().orderBy('created_at').execute();
-    return rows.map((r) => ({ id: r.id, kind: r.kind, tenantId: r.tenant_id, label: r.label, createdAt: r.created_at, revokedAt: r.revoked_at }));
+    return rows.map((r) => ({ id: r.id, kind: r.kind, tenantId: r.tenant_id, label: r.label, createdAt: r.created_at, revokedAt: r.revoked_at, lastUsedAt: r.last_used_at }));
   }
 
   async countAdmins(): Promise<number> {
