@@ -161,6 +161,23 @@ export const quotasSchema = z
   })
   .strict();
 
+const cssColor = z.string().regex(/^#[0-9a-fA-F]{3,8}$/, 'a colour as #rgb or #rrggbb');
+
+/**
+ * The provider's own client page: its name, logo (a PNG or SVG file, sent inline so the
+ * page loads nothing from elsewhere), colours, how to reach support, and where a client
+ * who lost the token goes.
+ */
+const brandingSchema = z
+  .object({
+    name: z.string().min(1).max(80).default('serein'),
+    logo: z.string().min(1).optional().describe("a .png or .svg file (absolute, or relative to the daemon's working folder); at most 64 KiB"),
+    colors: z.object({ accent: cssColor.optional(), accentDark: cssColor.optional(), background: cssColor.optional() }).strict().default({}),
+    support: z.object({ email: z.email().optional(), phone: z.string().max(40).optional(), url: z.url().optional() }).strict().default({}),
+    lostToken: z.string().regex(/^(https:\/\/|mailto:)/, 'an https:// or mailto: address').optional().describe("where a client who lost the access token asks for a new one"),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     server: z
@@ -186,6 +203,7 @@ export const configSchema = z
       .strict()
       .default({ level: 'info' }),
     language: z.enum(['en', 'fr']).default('en'),
+    branding: brandingSchema.default({ name: 'serein', colors: {}, support: {} }).describe("the client page's name, logo, colours and contacts"),
     playbooks: z.string().default('playbooks'),
     plugins: z.array(z.string().min(1)).default([]).describe('modules adding resource kinds and actions (src/plugins.ts); relative to this file'),
     workers: z

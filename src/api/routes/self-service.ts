@@ -4,6 +4,8 @@ import { extname, join, relative, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
+import { me } from '../schemas.js';
+import type { Config } from '../../config/schema.js';
 
 const dir = join(import.meta.dirname, '../self-service');
 
@@ -79,8 +81,11 @@ function send(req: FastifyRequest, reply: FastifyReply, file: StaticFile) {
  * The client self-service page: one static page (HTML, native ES modules, stylesheet; no
  * build, no framework, nothing from elsewhere) that uses the public API with the client's token.
  */
-export async function selfServiceRoutes(app: FastifyInstance, { store }: ApiContext): Promise<void> {
+export async function selfServiceRoutes(app: FastifyInstance, { store, config }: ApiContext): Promise<void> {
   const html = files.get('index.html')!;
+  const brand = pageBrand(config.branding);
+  // Before signing in too: the sign-in screen is the provider's, with its support contact.
+  app.get('/self-service/brand', { config: { doc: { summary: "The provider's name, logo, colours and contacts for the client page", tag: 'self-service', auth: 'none' } } }, async () => brand);
   const page = async (req: FastifyRequest, reply: FastifyReply) => send(req, reply, html);
   app.get('/', page);
   app.get('/self-service', page);
@@ -91,7 +96,7 @@ export async function selfServiceRoutes(app: FastifyInstance, { store }: ApiCont
     return send(req, reply, file);
   });
 
-  app.get('/self-service/me', { config: { doc: { summary: 'Who the token belongs to: its kind and tenant (name, language)', tag: 'self-service' } } }, async (req) => {
+  app.get('/self-service/me', { config: { doc: { summary: 'Who the token belongs to: its kind and tenant (name, language)', tag: 'self-service', response: { 200: me } } } }, async (req) => {
     const caller = requireCaller(req);
     const tenant = caller.tenantId ? await store.tenants.get(caller.tenantId) : undefined;
     return {
@@ -100,4 +105,22 @@ export async function selfServiceRoutes(app: FastifyInstance, { store }: ApiCont
       language: req.language,
     };
   });
+}
+
+/**
+ * What the page shows of the provider: the logo inline as a data: URL (the page loads
+ * nothing from elsewhere), read once at start; a logo that cannot be read is left out.
+ */
+export function pageBrand(b: Config['branding']) {
+  let logo: string | null = null;
+  if (b.logo) {
+    const type = extname(b.logo).toLowerCase() === '.svg' ? 'image/svg+xml' : extname(b.logo).toLowerCase() === '.png' ? 'image/png' : null;
+    try {
+      const bytes = type ? readFileSync(b.logo) : null;
+      if (bytes && bytes.length <= 64 * 1024) logo = `data:${type};base64,${bytes.toString('base64')}`;
+    } catch {
+      logo = null;
+    }
+  }
+  return { name: b.name, logo, colors: b.colors, support: b.support, lostToken: b.lostToken ?? null };
 }

@@ -5,12 +5,12 @@
 
 import { onSessionEnded } from './api.js';
 import { byId } from './dom.js';
+import { loadBrand } from './views/brand.js';
 import { state, TOKEN_KEY } from './state.js';
 import { doctor } from './views/doctor.js';
 import { collectValues } from './views/form.js';
 import { buildLanguageSwitch, pickLanguage, saveChoice, savedChoice } from './views/header.js';
-import { loadAll } from './views/home.js';
-import { loadJobs } from './views/jobs.js';
+import { loadAll, loadHome } from './views/home.js';
 import { closePlaybook, openPlaybook } from './views/operations.js';
 import { run } from './views/run.js';
 import { showSignIn, signIn, signOut, tokenProblem } from './views/session.js';
@@ -29,6 +29,7 @@ function start() {
   state.choice = savedChoice();
   buildLanguageSwitch((lang) => void switchLanguage(lang));
   pickLanguage();
+  void loadBrand();
   onSessionEnded((message) => signOut(message));
   byId('sign-out').addEventListener('click', () => signOut());
   byId('sign-in-form').addEventListener('submit', (event) => {
@@ -50,7 +51,7 @@ function start() {
   });
   byId('run-close').addEventListener('click', closePlaybook);
   byId('doctor-form').addEventListener('submit', (event) => void doctor(/** @type {SubmitEvent} */ (event)));
-  byId('jobs-refresh').addEventListener('click', () => void loadJobs());
+  byId('jobs-refresh').addEventListener('click', () => void loadHome());
   const saved = sessionStorage.getItem(TOKEN_KEY);
   if (saved) void signIn(saved, { remember: false });
   else showSignIn(undefined);

@@ -73,7 +73,9 @@ export function resourceLine(/** @type {Resource} */ r) {
  */
 export function choicesFor(/** @type {string} */ inputType, /** @type {Resource[]} */ resources) {
   const kinds = KINDS.filter((k) => k.pick === 'choose' && k.inputTypes.includes(inputType)).map((k) => k.kind);
-  return [...new Set(resources.filter((r) => kinds.includes(r.kind)).map((r) => r.name))].sort();
+  // A server says which input types it fills (a database server is never offered as a web server).
+  const fills = (/** @type {Resource} */ r) => !Array.isArray(r.data?.inputTypes) || r.data.inputTypes.includes(inputType);
+  return [...new Set(resources.filter((r) => kinds.includes(r.kind) && fills(r)).map((r) => r.name))].sort();
 }
 
 /** Whether an input of this type is offered the owned names as suggestions (domains, sites). */

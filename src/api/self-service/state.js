@@ -11,6 +11,7 @@
  * @property {import('./types.js').Resource[]} resources
  * @property {import('./types.js').Playbook | null} current The operation whose form is open.
  * @property {boolean} busy Whether that operation is being run.
+ * @property {import('./types.js').Brand | null} brand The provider's name, logo, colours and contacts.
  */
 
 /** The page's one state, shared by the views. */
@@ -22,6 +23,7 @@ export const state = /** @type {State} */ ({
   resources: [],
   current: null,
   busy: false,
+  brand: null,
 });
 
 /** Where the token is kept: this tab only, forgotten when it closes. */

@@ -25,11 +25,41 @@
 /** @typedef {{ summary: string, target?: string, diff?: string }} PlanItem One change a dry run would make. */
 
 /**
+ * @typedef {object} Certificate A site's certificate, as /v1/certificates lists it (never its key).
+ * @property {string} id
+ * @property {string} name The site's main name.
+ * @property {string[]} domains
+ * @property {string | null} webserver
+ * @property {string} status
+ * @property {string} challenge
+ * @property {string} keyType
+ * @property {string} ca
+ * @property {string} serial
+ * @property {string} notBefore
+ * @property {string} notAfter
+ * @property {string | null} renewAfter
+ * @property {number} renewalFailures
+ * @property {string | null} nextAttemptAt
+ */
+
+/**
+ * @typedef {object} Brand The provider's own page, from its config: nothing is loaded from elsewhere.
+ * @property {string} name
+ * @property {string | null} logo A data: URL, or null.
+ * @property {Record<string, string>} colors CSS colours by name (accent, accentDark...).
+ * @property {{ email?: string, phone?: string, url?: string }} support
+ * @property {string | null} lostToken Where a client who lost the token goes (a page or a mailto:).
+ */
+
+/**
  * @typedef {object} Job A request and its outcome.
  * @property {string} id
  * @property {string} playbook
  * @property {'queued' | 'running' | 'succeeded' | 'failed' | 'needs-attention'} status
  * @property {boolean} dryRun
+ * @property {Record<string, unknown>} [inputs]
+ * @property {string | null} [resource] What it works on and locks ("vhost:shop.example.com").
+ * @property {string | null} [finishedAt]
  * @property {PlanItem[] | null} [plan]
  * @property {Record<string, unknown> & { plan?: PlanItem[] } | null} [result]
  * @property {ApiErrorBody | null} [error]
@@ -37,7 +67,7 @@
  * @property {string[]} [secretKeys] The result fields shown this once only (a password).
  */
 
-/** @typedef {{ domain: string, status: 'ok' | 'warning' | 'failure', title: string, message?: string, fix?: string }} Check One check of the doctor. */
+/** @typedef {{ domain: string, status: 'ok' | 'warning' | 'failure', title: string, message?: string, fix?: string, repair?: unknown }} Check One check of the doctor. */
 
 /** @typedef {{ ok: boolean, checks: Check[] }} DoctorAnswer What the doctor found. */
 

@@ -61,9 +61,19 @@ export function browserLanguage() {
   return 'en';
 }
 
-/** A date in words in the page's language ("30 Nov 2026, 01:32"): clients read no ISO timestamps. */
+/** A date and time in words in the page's language ("30 November 2026 at 01:32"): clients read no ISO timestamps. */
 export function formatDate(/** @type {string | null | undefined} */ iso) {
   if (!iso) return '';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString(t('locale'), { dateStyle: 'medium', timeStyle: 'short' });
+  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString(t('locale'), { dateStyle: 'long', timeStyle: 'short' });
 }
+
+/** A day in words in the page's language ("3 March 2027", « 3 mars 2027 »): for expiries and renewals, where the hour does not matter. */
+export function formatDay(/** @type {string | null | undefined} */ iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleDateString(t('locale'), { day: 'numeric', month: 'long', year: 'numeric' });
+}
+
+/** Whether a value is an ISO timestamp, which a page shows as a date in words instead. */
+export const isIsoDate = (/** @type {unknown} */ v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v);

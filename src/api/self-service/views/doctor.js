@@ -1,9 +1,10 @@
 // @ts-check
 // "Check my domain": the certificate preflight, each check with its status in words and its fix.
 
-import { api } from '../api.js';
+import { api, explain } from '../api.js';
 import { byId, clear, h } from '../dom.js';
 import { t } from '../i18n/index.js';
+import { state } from '../state.js';
 import { problemBox } from './outcome.js';
 
 /** @typedef {import('../types.js').Check} Check */
@@ -30,9 +31,19 @@ export async function doctor(/** @type {SubmitEvent} */ event) {
     const d = await api('POST', '/v1/doctor', { domains });
     clear(box);
     box.append(h('p', { class: `summary ${d.ok ? 'st-ok' : 'st-failure'}`, text: d.ok ? t('doctorOk') : t('doctorNotOk') }));
+    // Problems first, each with its fix; what passed is folded into one line that opens.
     const checks = [...d.checks].sort((a, b) => (RANK[a.status] ?? 3) - (RANK[b.status] ?? 3));
-    box.append(h('ul', { class: 'checks' }, checks.map(checkItem)));
+    const problems = checks.filter((c) => c.status !== 'ok');
+    const passed = checks.filter((c) => c.status === 'ok');
+    if (problems.length) box.append(h('ul', { class: 'checks' }, problems.map(checkItem)));
+    if (passed.length) box.append(h('details', { class: 'passed' }, h('summary', { text: t('doctorPassed', { count: passed.length }) }), h('ul', { class: 'checks' }, passed.map(checkItem))));
   } catch (err) {
+    const e = explain(err);
+    // A name that is not the client's: say so, and who to ask, rather than "not found".
+    if (e.code === 'not_found' && state.me?.kind === 'client') {
+      clear(box).append(h('div', { class: 'problem', role: 'alert' }, h('p', { text: t('notYours', { name: domains.join(' '), provider: state.brand?.name ?? t('yourProvider') }) })));
+      return;
+    }
     clear(box).append(problemBox(err));
   } finally {
     button.disabled = false;

@@ -20,10 +20,12 @@ export function field(key, spec, value) {
   const helpId = `${id}-help`;
   const optional = spec.required === false || spec.default !== undefined;
   // The description in plain words, with the input's name (error messages name it).
+  // The description in plain words; admins also see the input's name (API errors name it).
+  const admin = state.me?.kind === 'admin';
   const label = h(
     'label',
     { for: id },
-    spec.description ? [capitalize(spec.description), ' ', h('span', { class: 'key', text: key })] : h('span', { class: 'mono', text: key }),
+    spec.description ? [capitalize(spec.description), admin ? [' ', h('span', { class: 'key', text: key })] : null] : h('span', { class: 'mono', text: key }),
     optional && spec.type !== 'boolean' ? h('span', { class: 'muted', text: ` ${t('optional')}` }) : null,
   );
   const initial = value !== undefined ? value : spec.default;
@@ -49,10 +51,36 @@ export function field(key, spec, value) {
     if (suggestedFor(spec.type)) attrs.list = 'owned-domains';
     if (spec.type === 'url') attrs.inputmode = 'url';
     if (spec.type === 'string' && spec.maxLength) attrs.maxlength = spec.maxLength;
+    // A name to type: a valid example made from the account's name, never the pattern.
+    const example = spec.type === 'identifier' ? exampleName(spec) : undefined;
+    if (example) {
+      attrs.placeholder = example;
+      attrs['aria-describedby'] = helpId;
+    }
     input = h('input', attrs);
     if (initial !== undefined) input.value = Array.isArray(initial) ? initial.join(' ') : String(initial);
+    if (example) return h('div', { class: 'field' }, label, input, h('p', { id: helpId, class: 'help', text: t('exampleName', { name: example }) }));
   }
   return h('div', { class: 'field' }, label, input, spec.type === 'domains' ? h('p', { id: helpId, class: 'help', text: t('domainsHint') }) : null);
+}
+
+/** A valid name the client could use, from the account's name ("Ma Boutique" → "ma_boutique"), checked against the input's pattern. */
+function exampleName(/** @type {InputSpec & { pattern?: string }} */ spec) {
+  const from = state.me?.tenant?.name ?? 'my_site';
+  const base = from.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  let re;
+  try {
+    re = new RegExp(spec.pattern ?? '^[a-z][a-z0-9_]*$');
+  } catch {
+    return undefined;
+  }
+  for (const candidate of [base, 'shop', 'site', 'data']) {
+    for (let n = candidate.length; n > 0; n--) {
+      const c = candidate.slice(0, n).replace(/_+$/, '');
+      if (c && re.test(c)) return c;
+    }
+  }
+  return undefined;
 }
 
 /**

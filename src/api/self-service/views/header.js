@@ -5,6 +5,7 @@
 import { byId, h } from '../dom.js';
 import { browserLanguage, CATALOGS, isLanguage, language, LANGUAGES, setLanguage, t } from '../i18n/index.js';
 import { LANG_KEY, state } from '../state.js';
+import { renderBrand } from './brand.js';
 
 /** Adds one switch button per catalog, in its own language; onPick runs with the language chosen. */
 export function buildLanguageSwitch(/** @type {(lang: string) => void} */ onPick) {
@@ -41,6 +42,7 @@ export function pickLanguage() {
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(/** @type {HTMLElement} */ (el).dataset.i18n ?? '');
   for (const b of document.querySelectorAll('[data-lang]')) b.setAttribute('aria-pressed', String(/** @type {HTMLElement} */ (b).dataset.lang === language()));
   renderWho();
+  renderBrand();
 }
 
 /** "Signed in: <tenant>" in the header, hidden when signed out. */

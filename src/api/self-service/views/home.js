@@ -1,11 +1,58 @@
 // @ts-check
-// The signed-in page as a whole.
+// The signed-in page as a whole, answering "is everything fine?" first: one sentence on
+// top, then the sites with their state, the databases, what else can be done, the doctor
+// and the history.
 
-import { loadJobs } from './jobs.js';
+import { api } from '../api.js';
+import { byId, clear, h } from '../dom.js';
+import { t } from '../i18n/index.js';
+import { siteStates } from '../site-state.js';
+import { state } from '../state.js';
+import { renderJobs } from './jobs.js';
 import { loadPlaybooks } from './operations.js';
-import { loadResources } from './resources.js';
+import { problemBox } from './outcome.js';
+import { renderDatabases, renderResources } from './resources.js';
+import { renderSites } from './sites.js';
 
-/** Reads and draws everything the signed-in page shows, at once (after signing in or switching language). */
+/** @typedef {import('../types.js').Job} Job */
+/** @typedef {import('../types.js').Certificate} Certificate */
+
+/** Reads and draws everything the signed-in page shows, at once (after signing in, switching language, or an operation). */
 export async function loadAll() {
-  await Promise.all([loadResources(), loadPlaybooks(), loadJobs()]);
+  await loadPlaybooks();
+  await loadHome();
+}
+
+/** Reads the resources, certificates and requests (every one on the tenant's things, whoever made it), then draws the home. */
+export async function loadHome() {
+  try {
+    /** @type {[{ resources: import('../types.js').Resource[] }, { certificates: Certificate[] }, { jobs: Job[] }]} */
+    const [{ resources }, { certificates }, { jobs }] = await Promise.all([api('GET', '/v1/resources'), api('GET', '/v1/certificates'), api('GET', '/v1/jobs?limit=100')]);
+    state.resources = resources;
+    const sites = siteStates(resources, certificates, jobs);
+    renderSummary(sites);
+    renderSites(sites, loadHome);
+    renderDatabases();
+    renderResources();
+    renderJobs(jobs);
+  } catch (err) {
+    clear(byId('summary')).append(problemBox(err));
+  }
+}
+
+/** The answer to "is everything fine?", in one sentence and a note. */
+function renderSummary(/** @type {import('../site-state.js').SiteState[]} */ sites) {
+  const box = clear(byId('summary'));
+  const problems = sites.filter((s) => s.state === 'problem').length;
+  const notSecure = sites.filter((s) => s.state === 'notSecure').length;
+  const [tone, title, note] = !sites.length
+    ? ['st-none', t('summaryEmpty'), '']
+    : problems
+      ? ['st-problem', t('summaryProblem'), t('summaryProblemNote')]
+      : notSecure
+        ? ['st-notSecure', t('summaryNotSecure', { count: notSecure }), t('summaryNotSecureNote')]
+        : ['st-secure', t('summaryFine'), t('summaryFineNote')];
+  box.className = `summary-box ${tone}`;
+  box.append(h('p', { class: 'summary-title', text: title }));
+  if (note) box.append(h('p', { text: note }));
 }

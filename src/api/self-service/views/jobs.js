@@ -5,29 +5,40 @@ import { api } from '../api.js';
 import { byId, clear, h } from '../dom.js';
 import { readFinished } from '../follow.js';
 import { formatDate, t } from '../i18n/index.js';
+import { siteOf } from '../site-state.js';
 import { state, TERMINAL } from '../state.js';
+import { whatDone } from './sites.js';
 import { problemBox, renderOutcome } from './outcome.js';
 
 /** @typedef {import('../types.js').Job} Job */
 
-/** Reads the tenant's 20 last requests and lists them, newest first. */
-export async function loadJobs() {
-  const box = byId('jobs');
-  /** @type {Job[]} */
-  let jobs;
-  try {
-    ({ jobs } = await api('GET', '/v1/jobs?limit=20'));
-  } catch (err) {
-    clear(box).append(problemBox(err));
-    return;
-  }
-  clear(box);
+/** Lists the tenant's requests, newest first: what was done, not what was only checked. */
+export function renderJobs(/** @type {Job[]} */ all) {
+  const box = clear(byId('jobs'));
+  const jobs = all.filter((j) => !j.dryRun).slice(0, 20);
   if (!jobs.length) {
     box.append(h('p', { class: 'empty', text: t('noJobs') }));
     return;
   }
-  const titles = new Map(state.playbooks.map((p) => [p.name, p.title]));
-  box.append(h('ul', { class: 'jobs' }, jobs.map((job) => jobItem(job, titles.get(job.playbook) ?? job.playbook))));
+  box.append(h('ul', { class: 'jobs' }, jobs.map((job) => jobItem(job, whatFor(job)))));
+}
+
+/** Reads the requests again and lists them (after an operation ends, or "Refresh"). */
+export async function loadJobs() {
+  try {
+    /** @type {{ jobs: Job[] }} */
+    const { jobs } = await api('GET', '/v1/jobs?limit=100');
+    renderJobs(jobs);
+  } catch (err) {
+    clear(byId('jobs')).append(problemBox(err));
+  }
+}
+
+/** The operation's title and the site it was for ("Get a certificate — for shop.example.com"). */
+function whatFor(/** @type {Job} */ job) {
+  const title = state.playbooks.find((p) => p.name === job.playbook)?.title ?? whatDone(job);
+  const site = siteOf(job);
+  return site ? `${title} — ${t('forSite', { name: site })}` : title;
 }
 
 /** One request: title, status in words, "check only", when; Details reads its outcome once opened. */
@@ -55,7 +66,6 @@ function jobItem(/** @type {Job} */ job, /** @type {string} */ title) {
       { class: 'job-row' },
       h('span', { class: 'job-title', text: title }),
       h('span', { class: `badge st-${job.status}`, text: t(`status_${job.status}`) }),
-      job.dryRun ? h('span', { class: 'tag', text: t('dryRunTag') }) : null,
       h('time', { class: 'muted', datetime: job.createdAt, text: formatDate(job.createdAt) }),
       toggle,
     ),

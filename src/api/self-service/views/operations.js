@@ -4,6 +4,7 @@
 import { api } from '../api.js';
 import { byId, clear, h } from '../dom.js';
 import { t } from '../i18n/index.js';
+import { SITE_OPERATIONS } from '../site-state.js';
 import { state } from '../state.js';
 import { field } from './form.js';
 import { problemBox } from './outcome.js';
@@ -20,8 +21,10 @@ export async function loadPlaybooks() {
     return;
   }
   clear(list);
-  if (!state.playbooks.length) list.append(h('li', { class: 'empty', text: t('noOps') }));
-  for (const p of state.playbooks) {
+  // A client runs the site operations with the buttons on each site, where the names are known.
+  const forms = state.playbooks.filter((p) => state.me?.kind === 'admin' || !SITE_OPERATIONS.includes(p.name));
+  if (!forms.length) list.append(h('li', { class: 'empty', text: t('noOps') }));
+  for (const p of forms) {
     const titleId = `op-${p.name}`;
     list.append(
       h(

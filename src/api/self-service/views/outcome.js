@@ -4,7 +4,8 @@
 
 import { explain } from '../api.js';
 import { clear, h } from '../dom.js';
-import { has, t } from '../i18n/index.js';
+import { formatDay, has, isIsoDate, t } from '../i18n/index.js';
+import { state } from '../state.js';
 
 /** @typedef {import('../types.js').Job} Job */
 /** @typedef {import('../types.js').ApiErrorBody} ApiErrorBody */
@@ -35,9 +36,11 @@ export function renderOutcome(box, job, title) {
     box.append(h('h3', { text: titled(t('dryTitle'), title) }));
     if (!plan.length) box.append(h('p', { text: t('dryEmpty') }));
     else {
-      box.append(h('p', { text: t('dryIntro') }));
+      // The plan names files, commands and diffs: technical details, open for admins.
       box.append(
-        h(
+        technical(
+          h('p', { text: t('dryIntro') }),
+          h(
           'ol',
           { class: 'plan' },
           plan.map((item) =>
@@ -48,6 +51,7 @@ export function renderOutcome(box, job, title) {
               item.target ? h('span', { class: 'muted', text: ` (${item.target})` }) : null,
               item.diff ? h('details', {}, h('summary', { text: t('showChange') }), h('pre', { text: item.diff })) : null,
             ),
+          ),
           ),
         ),
       );
@@ -60,15 +64,25 @@ export function renderOutcome(box, job, title) {
   const secretKeys = (job.secretKeys ?? []).filter((k) => result[k] !== undefined);
   for (const key of secretKeys) box.append(secretBlock(key, String(result[key])));
   const rows = Object.entries(result).filter(([k, v]) => !secretKeys.includes(k) && v !== '' && v !== null && v !== undefined);
-  if (rows.length) {
-    box.append(h('dl', { class: 'result' }, rows.map(([k, v]) => [h('dt', { text: keyLabel(k) }), h('dd', { class: 'mono', text: show(v) })])));
-  }
+  // Fields the catalogs name are for everyone; the rest (identifiers, serials) are technical details.
+  const plain = rows.filter(([k]) => has(`key_${k}`));
+  const other = rows.filter(([k]) => !has(`key_${k}`));
+  const list = (/** @type {[string, unknown][]} */ entries) => h('dl', { class: 'result' }, entries.map(([k, v]) => [h('dt', { text: keyLabel(k) }), h('dd', { class: 'mono' }, show(k, v))]));
+  if (plain.length) box.append(list(plain));
+  if (other.length) box.append(technical(list(other)));
 }
 
-/** A result value as text: lists joined, anything else as JSON. */
-function show(/** @type {unknown} */ v) {
+/** A result value: a date in words, an address as a link, lists joined, anything else as text. */
+function show(/** @type {string} */ key, /** @type {unknown} */ v) {
+  if (isIsoDate(v)) return formatDay(String(v));
+  if (key === 'url' && typeof v === 'string' && /^https?:\/\//.test(v)) return h('a', { href: v, target: '_blank', rel: 'noopener noreferrer', text: v });
   if (Array.isArray(v)) return v.join(', ');
   return v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/** A "Technical details" disclosure: folded for clients, open for admins. */
+export function technical(/** @type {import('../dom.js').Child[]} */ ...children) {
+  return h('details', { class: 'tech', open: state.me?.kind === 'admin' }, h('summary', { text: t('technicalDetails') }), children);
 }
 
 /** A secret result: shown in full (it wraps on a phone), with a copy button and the warning. */

@@ -1,43 +1,50 @@
 // @ts-check
-// "Your domains and sites": what the tenant owns or may use, grouped by kind.
+// The tenant's databases (with their server and user) and its domains; sites have their
+// own view (sites.js). Kinds a plug-in adds are listed with the domains.
 
-import { api } from '../api.js';
 import { byId, clear, h } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { kindLabel, resourceLine, sortKinds, suggestions } from '../kinds.js';
 import { state } from '../state.js';
-import { problemBox } from './outcome.js';
 
-/** Reads what the tenant owns and shows it; forms and suggestions use the same list. */
-export async function loadResources() {
-  try {
-    /** @type {{ resources: import('../types.js').Resource[] }} */
-    const { resources } = await api('GET', '/v1/resources');
-    state.resources = resources;
-    renderResources();
-  } catch (err) {
-    clear(byId('resources')).append(problemBox(err));
+/** Kinds drawn elsewhere (sites), or not things a client looks at (certificates are on their site; servers are in forms). */
+const ELSEWHERE = new Set(['vhost', 'database', 'certificate', 'server']);
+
+/** Draws the databases: each with the server it is on and its user. */
+export function renderDatabases() {
+  const box = clear(byId('databases'));
+  const dbs = state.resources.filter((r) => r.kind === 'database').sort((a, b) => a.name.localeCompare(b.name));
+  if (!dbs.length) {
+    box.append(h('p', { class: 'empty', text: t('noDatabases') }));
+    return;
   }
+  box.append(
+    h(
+      'ul',
+      { class: 'plain databases' },
+      dbs.map((r) => {
+        const d = r.data ?? {};
+        return h('li', {}, h('strong', { class: 'mono', text: String(d.database ?? r.name) }), ' ', h('span', { class: 'muted', text: t('dbWhere', { server: String(d.server ?? ''), user: String(d.user ?? '') }) }));
+      }),
+    ),
+  );
 }
 
-/** Draws the owned resources, one group per kind, and the names suggested in domain fields. */
+/** Draws the domains (and any plug-in kind), one group per kind, and the names suggested in domain fields. */
 export function renderResources() {
   const box = clear(byId('resources'));
-  /** @type {Map<string, Map<string, import('../types.js').Resource>>} */
+  /** @type {Map<string, import('../types.js').Resource[]>} */
   const groups = new Map();
   for (const r of state.resources) {
-    let group = groups.get(r.kind);
-    if (!group) groups.set(r.kind, (group = new Map()));
-    group.set(r.name, r);
+    if (ELSEWHERE.has(r.kind)) continue;
+    groups.set(r.kind, [...(groups.get(r.kind) ?? []), r]);
   }
   const kinds = sortKinds([...groups.keys()]);
   if (!kinds.length) box.append(h('p', { class: 'empty', text: t('noResources') }));
-  const grid = h('div', { class: 'groups' });
   for (const kind of kinds) {
-    const items = [...(groups.get(kind)?.values() ?? [])].sort((a, b) => a.name.localeCompare(b.name));
-    grid.append(h('div', { class: 'group' }, h('h3', { text: kindLabel(kind) }), h('ul', { class: 'plain' }, items.map((r) => h('li', {}, line(r))))));
+    const items = [...(groups.get(kind) ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+    box.append(h('div', { class: 'group' }, h('h3', { text: kindLabel(kind) }), h('ul', { class: 'plain' }, items.map((r) => h('li', {}, line(r))))));
   }
-  box.append(grid);
   const list = clear(byId('owned-domains'));
   for (const name of suggestions(state.resources)) list.append(h('option', { value: name }));
 }

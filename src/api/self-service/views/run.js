@@ -7,9 +7,8 @@ import { follow } from '../follow.js';
 import { language, t } from '../i18n/index.js';
 import { state } from '../state.js';
 import { collectValues } from './form.js';
-import { loadJobs } from './jobs.js';
+import { loadHome } from './home.js';
 import { renderOutcome, renderProblem } from './outcome.js';
-import { loadResources } from './resources.js';
 
 /** Runs the open operation (a dry run shows the plan only), follows it live and shows how it ended. */
 export async function run(/** @type {boolean} */ dryRun) {
@@ -45,7 +44,6 @@ export async function run(/** @type {boolean} */ dryRun) {
       },
     });
     renderOutcome(outcome, final, title);
-    if (!dryRun && final.status === 'succeeded') void loadResources();
   } catch (err) {
     renderProblem(outcome, err, state.current?.title);
   } finally {
@@ -54,7 +52,7 @@ export async function run(/** @type {boolean} */ dryRun) {
     outcome.hidden = false;
     outcome.focus();
     setBusy(false);
-    void loadJobs();
+    if (!dryRun) void loadHome();
   }
 }
 

@@ -31,7 +31,7 @@ export function signOut(message) {
   state.me = null;
   state.current = null;
   sessionStorage.removeItem(TOKEN_KEY);
-  for (const id of ['resources', 'ops', 'jobs', 'doctor-result', 'run-fields', 'outcome', 'progress-steps']) clear(byId(id));
+  for (const id of ['summary', 'sites', 'databases', 'resources', 'ops', 'jobs', 'doctor-result', 'run-fields', 'outcome', 'progress-steps']) clear(byId(id));
   byId('run').hidden = true;
   tokenInput().value = '';
   pickLanguage();

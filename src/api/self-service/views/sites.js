@@ -1,0 +1,144 @@
+// @ts-check
+// "Your sites": each site's state in one sentence (secure until..., not secure yet, or the
+// problem and its fix), its one-click buttons, what happened to it lately, and the
+// technical details folded away (open for admins).
+
+import { byId, clear, h } from '../dom.js';
+import { formatDate, formatDay, has, t } from '../i18n/index.js';
+import { dnsRepairable } from '../site-state.js';
+import { state } from '../state.js';
+import { offered, runNow } from './oneclick.js';
+
+/** @typedef {import('../site-state.js').SiteState} SiteState */
+/** @typedef {import('../types.js').Job} Job */
+
+/** What a request did, in words ("Site secured"); an operation the catalogs do not name says its title. */
+export function whatDone(/** @type {Job} */ job) {
+  const key = `what_${job.playbook}`;
+  return has(key) ? t(key) : (state.playbooks.find((p) => p.name === job.playbook)?.title ?? job.playbook);
+}
+
+/** One happening in words: "Site secured on 3 March 2027." */
+export function happening(/** @type {Job} */ job) {
+  return t(`ev_${job.status}`, { what: whatDone(job), date: formatDay(job.finishedAt ?? job.createdAt) });
+}
+
+/**
+ * Draws the sites. `reload` is called once a button's operation has ended, to show the new state.
+ * @param {SiteState[]} sites
+ * @param {() => Promise<void>} reload
+ */
+export function renderSites(sites, reload) {
+  const box = clear(byId('sites'));
+  if (!sites.length) {
+    box.append(h('p', { class: 'empty', text: t('noSites') }));
+    return;
+  }
+  box.append(h('ul', { class: 'sites' }, sites.map((s) => h('li', {}, siteCard(s, reload)))));
+}
+
+/** @param {SiteState} s @param {() => Promise<void>} reload */
+function siteCard(s, reload) {
+  const secure = !!s.certificate;
+  const status = h('p', { class: 'status-line', role: 'status' });
+  const card = h('article', { class: `site st-${s.state}`, 'aria-labelledby': `site-${s.name}` });
+  /** Runs one button's operation; on a repair, the operation that failed is run again. */
+  const press = async (/** @type {string} */ playbook, /** @type {Record<string, unknown>} */ inputs) => {
+    for (const b of card.querySelectorAll('button')) /** @type {HTMLButtonElement} */ (b).disabled = true;
+    card.className = `site st-working`;
+    status.textContent = t('siteWorking');
+    const job = await runNow(playbook, inputs);
+    if (playbook === 'dns.fix' && job.status === 'succeeded' && s.failed) {
+      status.textContent = t('siteFixed');
+      await runNow(s.failed.playbook, retryInputs(s));
+    }
+    await reload();
+  };
+  const buttons = [];
+  if (s.state !== 'working') {
+    if (!secure && offered('certificate.issue')) buttons.push(button(t(s.failed ? 'tryAgain' : 'secureSite'), 'primary', () => press('certificate.issue', { domains: s.names })));
+    if (secure && offered('certificate.renew')) buttons.push(button(t('renewNow'), 'secondary', () => press('certificate.renew', { certificate: s.certificate?.id, site: s.name })));
+    if (s.failed && dnsRepairable(s.failed) && offered('dns.fix')) buttons.unshift(button(t('fixForMe'), 'primary', () => press('dns.fix', { domain: s.name, confirm: true })));
+  }
+  card.append(
+    ...[
+    h(
+      'div',
+      { class: 'site-head' },
+      h('h3', { id: `site-${s.name}` }, h('a', { href: `${secure ? 'https' : 'http'}://${s.name}/`, target: '_blank', rel: 'noopener noreferrer', text: s.name })),
+      h('span', { class: `badge st-${s.state}`, text: t(`tag_${s.state}`) }),
+    ),
+    stateLines(s),
+    buttons.length ? h('div', { class: 'actions' }, buttons) : null,
+    status,
+    s.history.length ? h('div', { class: 'recent' }, h('h4', { text: t('recently') }), h('ul', { class: 'plain' }, s.history.slice(0, 3).map((j) => h('li', { text: happening(j) })))) : null,
+    details(s),
+    ].flat().filter((x) => x !== null),
+  );
+  return card;
+}
+
+/** The sentence of the state, then, for a problem, what it means and what to do. */
+function stateLines(/** @type {SiteState} */ s) {
+  const c = s.certificate;
+  const lines = [];
+  if (s.state === 'working') lines.push(h('p', { class: 'state', text: t('siteWorking') }));
+  if (c && !s.renewalFailing) {
+    lines.push(h('p', { class: 'state' }, t('siteSecure', { date: formatDay(c.notAfter) }), ' ', c.renewAfter && new Date(c.renewAfter) > new Date() ? t('siteRenews', { date: formatDay(c.renewAfter) }) : t('siteRenewsSoon')));
+  } else if (c) {
+    lines.push(h('p', { class: 'state', text: t('siteRenewProblem', { date: formatDay(c.notAfter) }) }));
+  } else if (s.state !== 'working') {
+    lines.push(h('p', { class: 'state', text: s.failed ? t('siteProblem') : t('siteNotSecure') }));
+  }
+  const e = s.failed?.error;
+  if (e && s.state !== 'working') {
+    lines.push(
+      h(
+        'div',
+        { class: 'site-problem', role: 'note' },
+        h('p', { text: e.message }),
+        e.hint ? h('p', { class: 'fix-line' }, h('strong', { text: `${t('whatToDo')} ` }), e.hint) : null,
+        dnsRepairable(s.failed) && offered('dns.fix') ? h('p', { text: t('weCanFix') }) : null,
+      ),
+    );
+  }
+  return lines;
+}
+
+/** The technical side, folded for clients and open for admins: worth forwarding to a technician. */
+function details(/** @type {SiteState} */ s) {
+  const c = s.certificate;
+  /** @type {[string, string][]} */
+  const rows = [];
+  if (c) {
+    rows.push(['tech_names', c.domains.join(', ')], ['tech_ca', c.ca], ['tech_challenge', c.challenge], ['tech_keyType', c.keyType], ['tech_serial', c.serial], ['tech_issued', formatDate(c.notBefore)]);
+    if (c.webserver) rows.push(['tech_webserver', c.webserver]);
+  }
+  if (s.failed) {
+    rows.push(['tech_request', s.failed.id], ['tech_code', s.failed.error?.code ?? s.failed.status]);
+    if (s.failed.error?.detail) rows.push(['tech_code', s.failed.error.detail]);
+  }
+  if (!rows.length) return null;
+  return h(
+    'details',
+    { class: 'tech', open: state.me?.kind === 'admin' },
+    h('summary', { text: t('technicalDetails') }),
+    h('dl', { class: 'result' }, rows.map(([k, v]) => [h('dt', { text: t(k) }), h('dd', { class: 'mono', text: v })])),
+  );
+}
+
+/** The inputs to run a failed operation again with, after a repair. */
+function retryInputs(/** @type {SiteState} */ s) {
+  if (s.failed?.playbook === 'certificate.renew' && s.certificate) return { certificate: s.certificate.id, site: s.name };
+  return { domains: s.names };
+}
+
+/**
+ * A button that runs its operation (every button of the card is disabled meanwhile).
+ * @param {string} text
+ * @param {string} kind
+ * @param {() => Promise<void>} onPress
+ */
+function button(text, kind, onPress) {
+  return h('button', { type: 'button', class: kind, text, onclick: () => void onPress() });
+}
