@@ -3,7 +3,7 @@ import { AcmeAccounts } from './certificates/account.js';
 import type { CertificateContext } from './certificates/context.js';
 import type { Config } from './config/schema.js';
 import { DatabaseServers } from './db/servers.js';
-import { CloudflareDns } from './dns/cloudflare.js';
+import { buildDnsProviders } from './dns/providers.js';
 import { DnsClient } from './dns/resolver.js';
 import type { Services } from './engine/action.js';
 import type { Logger } from './log.js';
@@ -42,11 +42,13 @@ export function buildServices(o: { config: Config; store: Store; logger: Logger;
   const alerter = new Alerter(store.alerts, config.alerts.webhooks, logger);
   const alert: RaiseAlert = o.alert ?? ((a) => alerter.raise(a));
   const dns = new DnsClient(config.dns.resolvers, config.dns.timeoutMs);
+  const dnsHosts = buildDnsProviders(config.dns);
   const certificates: CertificateContext = {
     accounts: new AcmeAccounts(config, store.certificates, logger),
     pool: new Semaphore(config.acme.concurrency),
     dns,
-    cloudflare: config.dns.cloudflare ? new CloudflareDns({ apiToken: config.dns.cloudflare.apiToken, baseUrl: config.dns.cloudflare.baseUrl }) : null,
+    cloudflare: dnsHosts.cloudflare,
+    providers: dnsHosts.providers,
     seal: o.seal,
   };
   const services: Services = {

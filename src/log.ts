@@ -5,7 +5,7 @@ export type { Logger };
 /** Field paths whose values never reach a log line, whatever logs them. */
 const redact = [
   'password', '*.password', '*.*.password', 'token', '*.token', 'apiToken', '*.apiToken',
-  'privateKey', '*.privateKey', 'hmacKey', '*.hmacKey', 'req.headers.authorization', 'headers.authorization',
+  'privateKey', '*.privateKey', 'hmacKey', '*.hmacKey', 'apiKey', '*.apiKey', 'keySecret', '*.keySecret', 'req.headers.authorization', 'headers.authorization',
 ];
 
 /** JSON logs for machines; readable lines when a person watches the terminal. */

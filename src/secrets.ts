@@ -39,7 +39,7 @@ export class SecretMasker {
   }
 }
 
-const SECRET_KEY = /pass(word)?|secret|token|private.?key|hmac|^key$|keyPem/i;
+const SECRET_KEY = /pass(word)?|secret|token|private.?key|api.?key|hmac|^key$|keyPem/i;
 
 function maskDeep(value: unknown, masker: SecretMasker): unknown {
   if (typeof value === 'string') return masker.mask(value);

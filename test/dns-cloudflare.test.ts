@@ -5,9 +5,9 @@
  */
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { solverFor } from '../src/actions/certificate.js';
 import { certificateContext } from '../src/certificates/context.js';
 import { issueCertificate } from '../src/certificates/issue.js';
-import { CloudflareSolver } from '../src/certificates/solvers.js';
 import { CloudflareDns } from '../src/dns/cloudflare.js';
 import { DnsClient } from '../src/dns/resolver.js';
 import { useLab, type LabInfo } from './lab/client.js';
@@ -70,7 +70,7 @@ describe('dns-01 issuance', () => {
       const started = Date.now();
       const cert = await issueCertificate(
         { config: env.config, accounts: ctx.accounts, pool: ctx.pool, certificates: env.store.certificates },
-        { domains: names, keyType: 'ecdsa-p256', solver: new CloudflareSolver(ctx.cloudflare!, ctx.dns, { authoritative: env.config.dns.authoritative, timeoutMs: 20_000 }) },
+        { domains: names, keyType: 'ecdsa-p256', solver: solverFor(env.services, 'dns-01', null) },
       );
       console.log(`dns-01 wildcard issued in ${Date.now() - started} ms`, cert.timings);
       const san = new X509Certificate(cert.fullChainPem).subjectAltName;

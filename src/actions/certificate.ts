@@ -7,7 +7,7 @@ import { restoreFiles } from '../nginx/apply.js';
 import { issueCertificate } from '../certificates/issue.js';
 import { issuedRecord, openKey } from '../certificates/keys.js';
 import { renewAfterFor } from '../certificates/renew.js';
-import { CloudflareSolver, HttpSolver, type ChallengeSolver } from '../certificates/solvers.js';
+import { Dns01Solver, HttpSolver, type ChallengeSolver } from '../certificates/solvers.js';
 import { diagnose } from '../certificates/diagnose.js';
 import { preflightError } from '../dns/report.js';
 import type { ActionContext, Services } from '../engine/action.js';
@@ -48,14 +48,15 @@ function haltPoint(point: string): void {
 export function solverFor(services: Services, challenge: 'http-01' | 'dns-01', webserver: string | null, log?: (m: string, d?: Record<string, unknown>) => void): ChallengeSolver {
   const ctx = certificateContext(services);
   if (challenge === 'dns-01') {
-    if (!ctx.cloudflare) {
+    if (!ctx.providers.configured) {
       throw new OperationError(
         'dns_provider_missing',
         { en: 'The dns-01 method needs a DNS provider, and none is configured.', fr: "La méthode dns-01 demande un fournisseur DNS, et aucun n'est configuré." },
-        { en: 'Use http-01, or ask your provider to connect the DNS (Cloudflare).', fr: 'Utilisez http-01, ou demandez à votre hébergeur de connecter le DNS (Cloudflare).' },
+        { en: 'Use http-01, or ask your provider to connect the DNS.', fr: 'Utilisez http-01, ou demandez à votre hébergeur de connecter le DNS.' },
       );
     }
-    return new CloudflareSolver(ctx.cloudflare, ctx.dns, { authoritative: services.config.dns.authoritative, timeoutMs: services.config.dns.propagationTimeoutSeconds * 1000, log });
+    const dns = services.config.dns;
+    return new Dns01Solver(ctx.providers, ctx.dns, { authoritative: dns.authoritative, delegationZone: dns.delegationZone, extraSuffixes: dns.extraSuffixes, timeoutMs: dns.propagationTimeoutSeconds * 1000, log });
   }
   const ws = webserver ? services.config.webservers[webserver] : undefined;
   if (!ws) throw new OperationError('unknown_webserver', { en: `The web server "${webserver}" is not configured.`, fr: `Le serveur web « ${webserver} » n'est pas configuré.` }, { en: 'Check the web server name.', fr: 'Vérifiez le nom du serveur web.' }, undefined, 400);
@@ -195,6 +196,7 @@ export const certificateOrder = defineAction({
     const store = ctx.services.store.certificates;
     const renewing = p.replaces ? await certificate(ctx, p.replaces) : undefined;
     const cc = certificateContext(ctx.services);
+    for (const secret of cc.providers.secrets) ctx.secrets.add(secret); // a DNS host's error must not print its key
     const issued = await issueCertificate(
       { config: ctx.services.config, accounts: cc.accounts, pool: cc.pool, certificates: store },
       {

@@ -4,7 +4,8 @@ import { canonicalIp } from '../dns/addresses.js';
 import { checkCaa } from '../dns/caa.js';
 import type { Repair } from '../dns/check.js';
 import { checkAddresses } from '../dns/checks-addresses.js';
-import { cloudflareReason, parseCaaContent, type CloudflareDns, type DnsRecord } from '../dns/cloudflare.js';
+import { cloudflareReason, parseCaaContent } from '../dns/cloudflare.js';
+import type { DnsProviders, Located } from '../dns/provider.js';
 import { checkName } from '../dns/names.js';
 import type { ActionContext } from '../engine/action.js';
 import { defineAction } from '../engine/action.js';
@@ -19,8 +20,8 @@ const params = z.object({
 });
 type Params = z.output<typeof params>;
 
-/** One change made, with what undoing it needs. */
-interface Applied { zoneId: string; repair: Repair; created?: string; deleted?: DnsRecord; updated?: { id: string; before: DnsRecord } }
+/** One change made, with what undoing it needs: the record set as it was. */
+interface Applied { zone: string; repair: Repair; before: string[] }
 
 /**
  * The repairs serein can make for a name: the repairable failures of the address and
@@ -47,40 +48,48 @@ async function allRepairs(ctx: ActionContext, p: Params): Promise<Repair[]> {
   return [...addr.checks, caa.check].filter((c) => c.status !== 'ok' && c.repair).map((c) => c.repair!);
 }
 
-function noCloudflare(domain: string, why: string): OperationError {
+function noProvider(domain: string, why: string): OperationError {
   return new OperationError(
     'dns_zone_unavailable',
-    { en: `serein cannot change the DNS of ${domain}: it is not in the Cloudflare account serein manages.`, fr: `serein ne peut pas modifier le DNS de ${domain} : il n'est pas dans le compte Cloudflare que gère serein.` },
+    { en: `serein cannot change the DNS of ${domain}: it is not with a DNS host serein is connected to.`, fr: `serein ne peut pas modifier le DNS de ${domain} : il n'est pas chez un hébergeur DNS auquel serein est relié.` },
     { en: 'Make the change yourself at your DNS host, as the diagnosis explains.', fr: 'Faites la modification vous-même chez votre hébergeur DNS, comme l’explique le diagnostic.' },
     why,
     409,
   );
 }
 
-async function zoneOf(cf: CloudflareDns | null, domain: string): Promise<{ cf: CloudflareDns; zoneId: string }> {
-  if (!cf) throw noCloudflare(domain, 'no Cloudflare token configured');
-  let zone;
+async function locate(providers: DnsProviders, name: string): Promise<Located> {
+  let found: Located | null;
   try {
-    zone = await cf.findZone(domain);
+    found = await providers.locate(name);
   } catch (err) {
-    throw noCloudflare(domain, cloudflareReason(err));
+    throw noProvider(name, cloudflareReason(err));
   }
-  if (!zone) throw noCloudflare(domain, 'no zone found');
-  return { cf, zoneId: zone.id };
+  if (!found) throw noProvider(name, providers.configured ? 'no configured provider holds this name' : 'no DNS provider configured');
+  return found;
 }
 
 const sameContent = (type: string, a: string, b: string) =>
   type === 'A' || type === 'AAAA' ? canonicalIp(a) === canonicalIp(b) : type === 'CAA' ? JSON.stringify(parseCaaContent(a)) === JSON.stringify(parseCaaContent(b)) : a === b;
 
+/** The record set after a repair, or null when it is already as the repair wants. */
+function afterRepair(r: Repair, before: string[]): string[] | null {
+  if (r.op === 'create') return before.some((c) => sameContent(r.type, c, r.to!)) ? null : [...before, r.to!];
+  if (!before.some((c) => sameContent(r.type, c, r.from!))) return null;
+  if (r.op === 'delete') return before.filter((c) => !sameContent(r.type, c, r.from!));
+  const next = before.map((c) => (sameContent(r.type, c, r.from!) ? r.to! : c));
+  return next.filter((c, i) => next.findIndex((x) => sameContent(r.type, x, c)) === i);
+}
+
 /**
- * dns.fix: makes, in the Cloudflare zone, the DNS changes the diagnosis proposes for a
- * name, only when the caller confirmed (a dry run shows them first). Each change is
- * checkpointed before it is made, audited, and undone if a later one fails.
+ * dns.fix: makes, at the DNS provider holding the zone (Cloudflare, RFC 2136, PowerDNS),
+ * the DNS changes the diagnosis proposes for a name, only when the caller confirmed (a
+ * dry run shows them first). Each record set is checkpointed as it was before it is
+ * replaced, audited, and put back if a later change fails.
  */
 export const dnsRepair = defineAction({
   name: 'dns.repair',
   params,
-  available: (services) => !!services.config.dns.cloudflare,
   async plan(ctx, p) {
     const repairs = await repairsFor(ctx, p);
     if (!repairs.length) return [{ kind: 'note', summary: { en: `nothing serein can repair for ${p.domain}`, fr: `rien que serein puisse réparer pour ${p.domain}` } }];
@@ -96,32 +105,19 @@ export const dnsRepair = defineAction({
         400,
       );
     }
+    const providers = certificateContext(ctx.services).providers;
+    for (const secret of providers.secrets) ctx.secrets.add(secret); // a DNS host's error must not print its key
     const repairs = await repairsFor(ctx, p);
     if (!repairs.length) return { applied: [], message: `nothing to repair for ${p.domain}` };
-    const cc = certificateContext(ctx.services);
     const applied: Applied[] = [];
     for (const r of repairs) {
-      const { cf, zoneId } = await zoneOf(cc.cloudflare, r.name);
-      const existing = await cf.records(zoneId, { type: r.type, name: r.name });
-      const entry: Applied = { zoneId, repair: r };
-      if (r.op === 'create') {
-        if (existing.some((e) => sameContent(r.type, e.content, r.to!))) continue;
-        await ctx.checkpoint({ applied: [...applied, entry] });
-        const rec = await cf.create(zoneId, { type: r.type, name: r.name, content: r.to!, ttl: 300 });
-        entry.created = rec.id;
-      } else {
-        const rec = existing.find((e) => sameContent(r.type, e.content, r.from!));
-        if (!rec) continue;
-        if (r.op === 'delete') {
-          entry.deleted = rec;
-          await ctx.checkpoint({ applied: [...applied, entry] });
-          await cf.delete(zoneId, rec.id);
-        } else {
-          entry.updated = { id: rec.id, before: rec };
-          await ctx.checkpoint({ applied: [...applied, entry] });
-          await cf.update(zoneId, rec.id, { type: r.type, name: r.name, content: r.to!, ttl: rec.ttl });
-        }
-      }
+      const { provider, zone } = await locate(providers, r.name);
+      const before = await provider.read(zone, r.name, r.type);
+      const after = afterRepair(r, before);
+      if (!after) continue;
+      const entry: Applied = { zone, repair: r, before };
+      await ctx.checkpoint({ applied: [...applied, entry] });
+      await provider.replace(zone, r.name, r.type, after, 300);
       applied.push(entry);
       await ctx.checkpoint({ applied });
       ctx.log(r.summary.en);
@@ -133,7 +129,7 @@ export const dnsRepair = defineAction({
         inputs: { type: r.type, name: r.name, from: r.from ?? null, to: r.to ?? null },
         plan: undefined,
         result: 'done',
-        detail: { jobId: ctx.jobId, zoneId },
+        detail: { jobId: ctx.jobId, zone, provider: provider.kind, before, after },
       });
     }
     return { applied: applied.map((a) => a.repair.summary[ctx.language]) };
@@ -141,17 +137,10 @@ export const dnsRepair = defineAction({
   async compensate(ctx, _p, checkpoint) {
     const cp = checkpoint as { applied: Applied[] } | undefined;
     if (!cp) return;
-    const cf = certificateContext(ctx.services).cloudflare;
-    if (!cf) return;
+    const providers = certificateContext(ctx.services).providers;
     for (const a of [...cp.applied].reverse()) {
-      if (a.created) await cf.delete(a.zoneId, a.created);
-      else if (a.deleted) {
-        const now = await cf.records(a.zoneId, { type: a.deleted.type, name: a.deleted.name });
-        if (!now.some((r) => sameContent(a.deleted!.type, r.content, a.deleted!.content))) await cf.create(a.zoneId, { type: a.deleted.type as 'A', name: a.deleted.name, content: a.deleted.content, ttl: a.deleted.ttl });
-      } else if (a.updated) {
-        const b = a.updated.before;
-        await cf.update(a.zoneId, a.updated.id, { type: b.type as 'A', name: b.name, content: b.content, ttl: b.ttl });
-      }
+      const { provider, zone } = await locate(providers, a.repair.name);
+      await provider.replace(zone, a.repair.name, a.repair.type, a.before, 300);
       await ctx.services.store.audit.append({
         tokenId: null,
         tenantId: ctx.tenantId,
@@ -160,7 +149,7 @@ export const dnsRepair = defineAction({
         inputs: { type: a.repair.type, name: a.repair.name },
         plan: undefined,
         result: 'done',
-        detail: { jobId: ctx.jobId },
+        detail: { jobId: ctx.jobId, zone, restored: a.before },
       });
     }
   },

@@ -1,4 +1,5 @@
 import type { CloudflareDns } from '../dns/cloudflare.js';
+import type { DnsProviders } from '../dns/provider.js';
 import type { DnsClient } from '../dns/resolver.js';
 import type { SealBox } from '../secrets.js';
 import type { Semaphore } from '../util/concurrency.js';
@@ -13,8 +14,10 @@ export interface CertificateContext {
   /** At most `acme.concurrency` orders at once, whatever the number of jobs. */
   pool: Semaphore;
   dns: DnsClient;
-  /** null when no Cloudflare token is configured. */
+  /** The client of `dns.cloudflare`; null when that key is not configured. */
   cloudflare: CloudflareDns | null;
+  /** Every DNS host serein writes to (dns-01 proofs, dns.fix), chosen per zone. */
+  providers: DnsProviders;
   /**
    * Seals certificate keys in the store with the daemon's seal key (`<stateDir>/seal.key`,
    * 0600): a copy of the database alone gives no private key.

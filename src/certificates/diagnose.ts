@@ -5,7 +5,7 @@ import { runPreflight, type Challenge } from './preflight.js';
 
 /**
  * Runs the preflight with the daemon's parts: its resolvers, its CAs' CAA identities
- * and accounts, the failure budget in the store, Cloudflare when configured, and the
+ * and accounts, the failure budget in the store, the configured DNS providers, and the
  * web server whose addresses and challenge folder the names must reach.
  */
 export async function diagnose(services: Services, req: { domains: string[]; challenge: Challenge; webserver?: string }): Promise<Diagnosis> {
@@ -14,7 +14,7 @@ export async function diagnose(services: Services, req: { domains: string[]; cha
   const webserver = wsConfig && req.webserver ? { name: req.webserver, config: wsConfig, target: services.target(wsConfig.target) } : undefined;
   return runPreflight(
     { domains: req.domains, challenge: req.challenge, webserver },
-    { config: services.config, dns: ctx.dns, cas: await ctx.accounts.identities(), certificates: services.store.certificates, cloudflare: ctx.cloudflare },
+    { config: services.config, dns: ctx.dns, cas: await ctx.accounts.identities(), certificates: services.store.certificates, providers: ctx.providers },
   );
 }
 

@@ -9,7 +9,7 @@ import { checkCaa, type CaIdentity } from '../dns/caa.js';
 import { check, severity, type Check, type Diagnosis } from '../dns/check.js';
 import { checkAddresses, checkHttpTokens, type AddressFacts } from '../dns/checks-addresses.js';
 import { checkDns01 } from '../dns/checks-dns01.js';
-import type { CloudflareDns } from '../dns/cloudflare.js';
+import { DnsProviders } from '../dns/provider.js';
 import * as msg from '../dns/messages.js';
 import { checkName, type NameFacts } from '../dns/names.js';
 import type { DnsClient } from '../dns/resolver.js';
@@ -27,7 +27,7 @@ export interface PreflightRequest {
   webserver?: PreflightWebserver;
 }
 
-/** What the checks use: DNS, the CAs' CAA identities, the budget, Cloudflare. */
+/** What the checks use: DNS, the CAs' CAA identities, the budget, the DNS providers. */
 export interface PreflightDeps {
   config: Config;
   dns: DnsClient;
@@ -35,7 +35,8 @@ export interface PreflightDeps {
   cas: CaIdentity[];
   /** For the failed-validation budget; without it the budget is not checked. */
   certificates?: CertificateStore;
-  cloudflare?: CloudflareDns | null;
+  /** Where dns-01 proofs can be written; none when absent. */
+  providers?: DnsProviders;
   now?: () => Date;
   /** Timeout of each HTTP probe. */
   httpTimeoutMs?: number;
@@ -95,7 +96,7 @@ export async function runPreflight(req: PreflightRequest, deps: PreflightDeps): 
       out.push(...facts.checks);
       if (facts.a.length || facts.aaaa.length) addressFacts.push(facts);
     }
-    if (req.challenge === 'dns-01') out.push(...(await checkDns01(deps.dns, n.ascii, n.registered, deps.cloudflare, deps.config.dns.authoritative)));
+    if (req.challenge === 'dns-01') out.push(...(await checkDns01(deps.dns, n.ascii, n.registered, deps.providers ?? new DnsProviders([]), { authoritative: deps.config.dns.authoritative, delegationZone: deps.config.dns.delegationZone, extraSuffixes: extra })));
     if (deps.certificates) {
       const statuses = await Promise.all(deps.cas.map((ca) => budgetStatus(deps.certificates!, deps.config.acme.failureBudget, ca.name, n.ascii, now)));
       const open = statuses.filter((s) => !s.retryAt);

@@ -1,6 +1,8 @@
 import { OperationError } from '../errors.js';
-import { challengeRecordName } from '../dns/checks-dns01.js';
-import { cloudflareReason, type CloudflareDns } from '../dns/cloudflare.js';
+import { proofLocation, type ProofLocation, type ProofOptions } from '../dns/checks-dns01.js';
+import { cloudflareReason } from '../dns/cloudflare.js';
+import * as msg from '../dns/messages.js';
+import type { DnsProviders, Located } from '../dns/provider.js';
 import { authoritativeServers, type DnsClient } from '../dns/resolver.js';
 import type { Target } from '../targets/target.js';
 import { dns01Value } from '../acme/jws.js';
@@ -48,41 +50,48 @@ export class HttpSolver implements ChallengeSolver {
   }
 }
 
+/** What a dns-01 solver needs from the config. */
+export interface Dns01Options extends ProofOptions {
+  /** Asked when a zone's NS give no address (split horizon, a lab). */
+  authoritative: string[];
+  /** Longest wait for every nameserver to show the proof. */
+  timeoutMs: number;
+  log?: (m: string, d?: Record<string, unknown>) => void;
+}
+
 /**
- * dns-01 through Cloudflare: writes `_acme-challenge` TXT records (following a CNAME
- * delegation), then waits until every authoritative nameserver returns the value,
- * polling with short backoff, before the CA is asked to look.
+ * dns-01 through whichever DNS provider holds the zone (Cloudflare, RFC 2136, PowerDNS):
+ * writes `_acme-challenge` TXT records (following a CNAME delegation), then waits until
+ * every authoritative nameserver returns the value, polling with short backoff, before
+ * the CA is asked to look.
  */
-export class CloudflareSolver implements ChallengeSolver {
+export class Dns01Solver implements ChallengeSolver {
   readonly type = 'dns-01' as const;
-  private readonly created = new Map<string, { zoneId: string; id: string }[]>();
+  private readonly written = new Map<string, { located: Located; name: string; value: string }[]>();
 
   constructor(
-    private readonly cloudflare: CloudflareDns,
+    private readonly providers: DnsProviders,
     private readonly dns: DnsClient,
-    private readonly opts: { authoritative: string[]; timeoutMs: number; log?: (m: string, d?: Record<string, unknown>) => void },
+    private readonly opts: Dns01Options,
   ) {}
 
   async present(items: ProofItem[], signal?: AbortSignal): Promise<void> {
     const expected = new Map<string, Set<string>>();
     await Promise.all(
       items.map(async (i) => {
-        const { at, delegatedTo } = await challengeRecordName(this.dns, i.domain);
-        const name = delegatedTo ?? at;
+        const loc = await proofLocation(this.dns, this.providers, i.domain, this.opts);
+        if (loc.problem || !loc.located) throw zoneError(i.domain, loc);
         const value = dns01Value(i.keyAuthorization);
-        let zone;
         try {
-          zone = await this.cloudflare.findZone(name);
+          await loc.located.provider.addTxt(loc.located.zone, loc.writeAt, value, 60);
         } catch (err) {
-          throw zoneError(i.domain, cloudflareReason(err));
+          throw zoneError(i.domain, { ...loc, error: cloudflareReason(err) });
         }
-        if (!zone) throw zoneError(i.domain, 'no zone found');
-        const rec = await this.cloudflare.create(zone.id, { type: 'TXT', name, content: value, ttl: 60 });
-        const list = this.created.get(i.token) ?? [];
-        list.push({ zoneId: zone.id, id: rec.id });
-        this.created.set(i.token, list);
-        if (!expected.has(name)) expected.set(name, new Set());
-        expected.get(name)!.add(value);
+        const list = this.written.get(i.token) ?? [];
+        list.push({ located: loc.located, name: loc.writeAt, value });
+        this.written.set(i.token, list);
+        if (!expected.has(loc.writeAt)) expected.set(loc.writeAt, new Set());
+        expected.get(loc.writeAt)!.add(value);
       }),
     );
     const deadline = Date.now() + this.opts.timeoutMs;
@@ -125,20 +134,20 @@ export class CloudflareSolver implements ChallengeSolver {
 
   async cleanup(items: ProofItem[]): Promise<void> {
     await Promise.all(
-      items.flatMap((i) => (this.created.get(i.token) ?? []).map((r) => this.cloudflare.delete(r.zoneId, r.id).catch(() => undefined))),
+      items.flatMap((i) => (this.written.get(i.token) ?? []).map((w) => w.located.provider.removeTxt(w.located.zone, w.name, w.value).catch(() => undefined))),
     );
-    for (const i of items) this.created.delete(i.token);
+    for (const i of items) this.written.delete(i.token);
   }
 }
 
-function zoneError(domain: string, why: string): OperationError {
-  return new OperationError(
-    'dns_zone_unavailable',
-    {
-      en: `serein cannot write in the DNS of ${domain}: the Cloudflare account has no zone for it, or the API token may not edit it.`,
-      fr: `serein ne peut pas écrire dans le DNS de ${domain} : le compte Cloudflare n'a pas de zone pour ce nom, ou le jeton d'API n'a pas le droit de la modifier.`,
-    },
-    { en: 'Give the API token "Zone / DNS / Edit" on that zone, or use the http-01 method.', fr: 'Donnez au jeton d’API « Zone / DNS / Modifier » sur cette zone, ou utilisez la méthode http-01.' },
-    why,
-  );
+/** Why the proof of `domain` cannot be written, with the fix; the provider's answer goes to admins only. */
+function zoneError(domain: string, loc: ProofLocation): OperationError {
+  const e =
+    loc.problem === 'no-provider' ? msg.dns01.noProvider(domain)
+    : loc.problem === 'cname-missing' ? msg.dns01.cnameMissing(domain, loc.at, loc.expected!)
+    : loc.problem === 'cname-wrong' ? msg.dns01.cnameWrong(domain, loc.at, loc.writeAt, loc.expected!)
+    : loc.problem === 'cname-elsewhere' ? msg.dns01.cnameElsewhere(domain, loc.at, loc.writeAt, loc.expected)
+    : msg.dns01.zoneMissing(domain);
+  const where = loc.located ? ` (${loc.located.provider.label}, zone ${loc.located.zone})` : '';
+  return new OperationError(loc.problem === 'no-provider' ? 'dns_provider_missing' : 'dns_zone_unavailable', e.message, e.fix ?? e.message, `${loc.writeAt}${where}: ${loc.error ?? loc.problem ?? 'write failed'}`);
 }

@@ -4,8 +4,8 @@ import type { Localized } from '../errors.js';
 export type CheckStatus = 'ok' | 'warning' | 'failure';
 
 /**
- * A DNS change serein can make itself when the zone is on Cloudflare and the caller may
- * manage it; it runs only through the dns.fix playbook, on explicit confirmation.
+ * A DNS change serein can make itself when a configured DNS provider holds the zone and
+ * the caller may manage it; it runs only through the dns.fix playbook, on explicit confirmation.
  */
 export interface Repair {
   /** delete: remove the record; update: change its content; create: add a record. */
@@ -55,6 +55,7 @@ export type CheckId =
   | 'dns01-txt'
   | 'dns01-doubled-label'
   | 'dns01-zone'
+  | 'dns01-delegation'
   | 'dns01-nameservers'
   | 'failure-budget';
 

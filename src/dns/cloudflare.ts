@@ -1,4 +1,5 @@
 import type Cloudflare from 'cloudflare';
+import { assertRecordName, type DnsProvider, type RecordType } from './provider.js';
 
 /** A DNS record as serein needs it, whatever the provider returns around it. */
 export interface DnsRecord {
@@ -131,4 +132,60 @@ function toRecord(r: Record<string, unknown>): DnsRecord {
     ...(typeof r.ttl === 'number' ? { ttl: r.ttl } : {}),
     ...(typeof r.proxied === 'boolean' ? { proxied: r.proxied } : {}),
   };
+}
+
+/**
+ * Cloudflare behind the DNS-provider interface: record sets are read and changed record
+ * by record (Cloudflare has no record-set call), keeping the ids of records that stay.
+ */
+export class CloudflareProvider implements DnsProvider {
+  readonly kind = 'cloudflare' as const;
+  readonly label = 'Cloudflare';
+  readonly secrets: readonly string[];
+
+  constructor(
+    readonly api: CloudflareDns,
+    apiToken: string,
+    readonly zones?: readonly string[],
+  ) {
+    this.secrets = [apiToken];
+  }
+
+  async findZone(name: string): Promise<string | null> {
+    return (await this.api.findZone(name))?.name ?? null;
+  }
+
+  private async zoneId(zone: string): Promise<string> {
+    const z = await this.api.findZone(zone);
+    if (!z || z.name !== zone) throw new Error(`Cloudflare has no zone ${zone} for this token`);
+    return z.id;
+  }
+
+  async read(zone: string, name: string, type: RecordType): Promise<string[]> {
+    assertRecordName(name, zone);
+    return (await this.api.records(await this.zoneId(zone), { type, name })).map((r) => r.content);
+  }
+
+  async replace(zone: string, name: string, type: RecordType, contents: string[], ttl: number): Promise<void> {
+    assertRecordName(name, zone);
+    const id = await this.zoneId(zone);
+    const existing = await this.api.records(id, { type, name });
+    const stale = existing.filter((r) => !contents.includes(r.content));
+    const missing = [...new Set(contents)].filter((c) => !existing.some((r) => r.content === c));
+    // Change records in place first: a record pointed elsewhere keeps its id.
+    while (stale.length && missing.length) await this.api.update(id, stale.shift()!.id, { type, name, content: missing.shift()!, ttl });
+    for (const r of stale) await this.api.delete(id, r.id);
+    for (const content of missing) await this.api.create(id, { type, name, content, ttl });
+  }
+
+  async addTxt(zone: string, name: string, value: string, ttl: number): Promise<void> {
+    assertRecordName(name, zone);
+    await this.api.create(await this.zoneId(zone), { type: 'TXT', name, content: value, ttl });
+  }
+
+  async removeTxt(zone: string, name: string, value: string): Promise<void> {
+    assertRecordName(name, zone);
+    const id = await this.zoneId(zone);
+    for (const r of await this.api.records(id, { type: 'TXT', name })) if (r.content === value) await this.api.delete(id, r.id);
+  }
 }

@@ -380,70 +380,9 @@ export const http = {
   }),
 };
 
-// --- dns-01 ----------------------------------------------------------------------------------
+// --- dns-01: src/dns/messages-dns01.ts ------------------------------------------------------
 
-/** The dns-01 method: the proof record, DNS access, nameservers. */
-export const dns01 = {
-  txtOk: (name: string, at: string): Explanation => ({
-    title: L('DNS proof record', 'Enregistrement DNS de preuve'),
-    message: L(`${at} can be looked up; the proof record for ${name} will be written there.`, `${at} peut être consulté ; l'enregistrement de preuve de ${name} y sera écrit.`),
-  }),
-  txtDelegated: (name: string, from: string, to: string): Explanation => ({
-    title: L('DNS proof record', 'Enregistrement DNS de preuve'),
-    message: L(`${from} is delegated (CNAME) to ${to}; the proof record for ${name} will be written there.`, `${from} est délégué (CNAME) vers ${to} ; l'enregistrement de preuve de ${name} y sera écrit.`),
-  }),
-  txtFailed: (name: string, at: string, code: string): Explanation => ({
-    title: L('DNS proof record', 'Enregistrement DNS de preuve'),
-    message: L(
-      `The DNS did not answer for ${at} (${code}); the certificate authority would not be able to read the proof record either.`,
-      `Le DNS n'a pas répondu pour ${at} (${code}) ; l'autorité de certification ne pourrait pas non plus lire l'enregistrement de preuve.`,
-    ),
-    fix: L('Check that the nameservers of your domain are up and answer, then try again.', 'Vérifiez que les serveurs de noms de votre domaine fonctionnent et répondent, puis réessayez.'),
-  }),
-  doubled: (name: string, wrong: string, right: string): Explanation => ({
-    title: L('Misplaced DNS record', 'Enregistrement DNS mal placé'),
-    message: L(
-      `There is a record at ${wrong}: the domain name was typed twice. DNS panels add the domain themselves, so "${right}" typed in full became ${wrong}.`,
-      `Il existe un enregistrement sur ${wrong} : le nom du domaine a été tapé deux fois. Les interfaces DNS ajoutent le domaine elles-mêmes, donc « ${right} » tapé en entier est devenu ${wrong}.`,
-    ),
-    fix: L(`Delete the record at ${wrong}. When you create a record by hand, type only the part before the domain.`, `Supprimez l'enregistrement sur ${wrong}. Quand vous créez un enregistrement à la main, tapez seulement la partie avant le domaine.`),
-  }),
-  zoneOk: (name: string, zone: string): Explanation => ({
-    title: L('DNS access', 'Accès au DNS'),
-    message: L(`serein can write DNS records in the zone ${zone} (Cloudflare).`, `serein peut écrire des enregistrements DNS dans la zone ${zone} (Cloudflare).`),
-  }),
-  noProvider: (name: string): Explanation => ({
-    title: L('DNS access', 'Accès au DNS'),
-    message: L(
-      `The dns-01 method needs serein to write a record in the DNS of ${name}, and no DNS provider is configured.`,
-      `La méthode dns-01 demande que serein écrive un enregistrement dans le DNS de ${name}, et aucun fournisseur DNS n'est configuré.`,
-    ),
-    fix: L('Use the http-01 method, or ask your provider to connect your DNS (Cloudflare).', 'Utilisez la méthode http-01, ou demandez à votre hébergeur de connecter votre DNS (Cloudflare).'),
-  }),
-  zoneMissing: (name: string, why: string): Explanation => ({
-    title: L('DNS access', 'Accès au DNS'),
-    message: L(
-      `serein cannot write in the DNS of ${name}: the Cloudflare account it uses has no zone for it, or its API token is not allowed to edit it (${why}).`,
-      `serein ne peut pas écrire dans le DNS de ${name} : le compte Cloudflare qu'il utilise n'a pas de zone pour ce nom, ou son jeton d'API n'a pas le droit de la modifier (${why}).`,
-    ),
-    fix: L(
-      'Give the API token the "Zone / DNS / Edit" permission on that zone (Cloudflare dashboard → My Profile → API Tokens), or use the http-01 method.',
-      'Donnez au jeton d’API la permission « Zone / DNS / Modifier » sur cette zone (tableau de bord Cloudflare → Mon profil → Jetons d’API), ou utilisez la méthode http-01.',
-    ),
-  }),
-  nameserversOk: (name: string, servers: string[]): Explanation => ({
-    title: L('Nameservers', 'Serveurs de noms'),
-    message: L(`Every nameserver of ${name} answers (${servers.join(', ')}).`, `Tous les serveurs de noms de ${name} répondent (${servers.join(', ')}).`),
-  }),
-  nameserversDown: (name: string, down: string[]): Explanation => ({
-    title: L('Nameservers', 'Serveurs de noms'),
-    message: L(
-      `Some nameservers of ${name} do not answer (${down.join(', ')}). The certificate authority may ask one of them and not see the proof record.`,
-      `Certains serveurs de noms de ${name} ne répondent pas (${down.join(', ')}). L'autorité de certification peut interroger l'un d'eux et ne pas voir l'enregistrement de preuve.`,
-    ),
-    fix: L('Fix or remove the nameservers that do not answer (at your registrar and in the zone), then try again.', 'Réparez ou retirez les serveurs de noms qui ne répondent pas (chez le registraire et dans la zone), puis réessayez.'),
-  }),
-};
+export { dns01 } from './messages-dns01.js';
 
 // --- failure budget ----------------------------------------------------------------------------
 
