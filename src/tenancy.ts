@@ -7,6 +7,7 @@ import { can, type Actor } from './resources/policy.js';
 import type { Store } from './store/store.js';
 import type { Resource, Tenant } from './store/tenants.js';
 import { tenantIdProblem } from './tenant-id.js';
+import { describeIssues, REPORT_INPUT } from './util/issues.js';
 
 export { conflict } from './resources/kind.js';
 
@@ -41,16 +42,19 @@ export const resourceBody = () =>
 export const tokenBody = z
   .object({ kind: z.enum(['admin', 'client']), tenantId: z.string().optional(), label: z.string().max(200).default('') })
   .strict()
-  .refine((t) => (t.kind === 'client') === !!t.tenantId, 'a client token needs tenantId; an admin token takes none');
+  .refine((t) => (t.kind === 'client') === !!t.tenantId, {
+    message: 'a client token needs tenantId; an admin token takes none',
+    params: { fr: 'un jeton client demande tenantId ; un jeton admin n’en prend pas' },
+  });
 
 /** A request that does not fit its schema: 400, every problem named (like the API's parseBody). */
 function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const r = schema.safeParse(value ?? {});
+  const r = schema.safeParse(value ?? {}, REPORT_INPUT);
   if (r.success) return r.data;
-  const list = r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+  const list = describeIssues(r.error.issues);
   throw new OperationError(
     'bad_request',
-    { en: `The request is not valid: ${list}.`, fr: `La requête n'est pas valide : ${list}.` },
+    { en: `The request is not valid: ${list.en}.`, fr: `La requête n'est pas valide : ${list.fr}.` },
     { en: 'Fix the fields named above; /openapi.json describes every endpoint.', fr: 'Corrigez les champs nommés ci-dessus ; /openapi.json décrit chaque point d’accès.' },
     undefined,
     400,

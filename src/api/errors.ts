@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { z } from 'zod';
 import { OperationError, toOperationError } from '../errors.js';
 import { bodyError } from './body.js';
+import { describeIssues, REPORT_INPUT } from '../util/issues.js';
 
 /**
  * One error shape for the whole API: `{error: {code, message, hint}}` in the caller's
@@ -77,15 +78,18 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Duple
   socket.destroy(err);
 }
 
-/** Parses a request part with zod, turning problems into a 400 that names each field. */
+/**
+ * Parses a request part with zod, turning problems into a 400 that names every field
+ * at once, in the caller's language (src/util/issues.ts), never in zod's English.
+ */
 export function parseBody<S extends z.ZodType>(schema: S, value: unknown, what = 'body'): z.output<S> {
-  const r = schema.safeParse(value ?? {});
+  const r = schema.safeParse(value ?? {}, REPORT_INPUT);
   if (r.success) return r.data;
-  const list = r.error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`).join('; ');
+  const list = describeIssues(r.error.issues, what);
   throw new OperationError(
     'bad_request',
-    { en: `The request is not valid: ${list}.`, fr: `La requête n'est pas valide : ${list}.` },
-    { en: 'Fix the fields named above; /openapi.json describes every endpoint.', fr: 'Corrigez les champs nommés ci-dessus ; /openapi.json décrit chaque point d’accès.' },
+    { en: `The request is not valid: ${list.en}.`, fr: `La requête n'est pas valide : ${list.fr}.` },
+    { en: 'Fix the fields named above; /docs describes every endpoint.', fr: 'Corrigez les champs nommés ci-dessus ; /docs décrit chaque point d’accès.' },
     undefined,
     400,
   );

@@ -5,7 +5,9 @@ import type { ApiContext } from './context.js';
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from './errors.js';
 import { installBodyRules } from './body.js';
 import { installLimits } from './limits.js';
+import { installMetrics } from './metrics.js';
 import { installOpenApi } from './openapi.js';
+import { health } from './schemas.js';
 import { adminRoutes } from './routes/admin.js';
 import { jobRoutes } from './routes/jobs.js';
 import { certificateRoutes } from './routes/certificates.js';
@@ -25,8 +27,9 @@ export async function buildApi(ctx: ApiContext, logger: Logger, version: string)
   installBodyRules(app);
   const guard = await installLimits(app, ctx);
   installAuth(app, { store: ctx.store, defaultLanguage: ctx.config.language, guard });
-  installOpenApi(app, version);
-  app.get('/healthz', { config: { doc: { summary: 'Liveness', tag: 'health', auth: 'none' } } }, async () => ({ status: 'ok' }));
+  await installOpenApi(app, version);
+  await installMetrics(app, ctx);
+  app.get('/healthz', { config: { doc: { summary: 'Liveness', tag: 'health', auth: 'none', response: { 200: health } } } }, async () => ({ status: 'ok' }));
   for (const plugin of routePlugins) await plugin(app, ctx);
   return app;
 }

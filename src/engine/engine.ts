@@ -159,6 +159,7 @@ export class Engine {
         result: 'queued',
         detail: { jobId: result.job.id, dryRun: !!req.dryRun },
       });
+      this.events.emit('submitted', result.job); // counted by /metrics
       this.worker.wake();
     }
     return result;

@@ -20,6 +20,7 @@ const domain: InputType = {
   type: 'domain',
   options: { wildcard: z.boolean().default(false), default: z.string().optional() },
   validate: (value, spec, ctx) => domainInput(ctx.field, text(value, ctx.field), spec.wildcard === true),
+  jsonSchema: (spec) => ({ type: 'string', maxLength: 253, examples: [spec.wildcard ? '*.example.com' : 'shop.example.com'] }),
 };
 
 /** `type: domains`: a list (or "a,b c" text) of host names, without repeats. */
@@ -43,6 +44,13 @@ const domains: InputType = {
     }
     return names;
   },
+  jsonSchema: (spec) => ({
+    oneOf: [
+      { type: 'array', items: { type: 'string', maxLength: 253 }, minItems: spec.min, maxItems: spec.max },
+      { type: 'string', description: 'names separated by commas or spaces' },
+    ],
+    examples: [['example.com', 'www.example.com']],
+  }),
 };
 
 /** The host name a raw value names, wildcard dropped; undefined when it is not one. */

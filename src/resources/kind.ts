@@ -32,6 +32,8 @@ export interface InputType {
   readonly configSection?: string;
   /** Validates one value from a request (strings from the CLI or a form) and returns it normalised; throws invalidInput. */
   validate(value: unknown, spec: Record<string, unknown>, ctx: InputContext): unknown;
+  /** What a value looks like, as JSON Schema, for /openapi.json; text when left out. */
+  jsonSchema?(spec: Record<string, unknown>): Record<string, unknown>;
 }
 
 export interface ResourceKind {

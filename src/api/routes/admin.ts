@@ -5,6 +5,7 @@ import { AdminService, resourceBody, tenantBody, tokenBody } from '../../tenancy
 import { requireAdmin, requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from '../errors.js';
+import { alertList, auditList, idParam, kindList, resourceAnswer, resourceList, tenantAnswer, tenantList, tokenCreated, tokenList } from '../schemas.js';
 
 const auditQuery = z.object({
   tenantId: z.string().optional(),
@@ -16,34 +17,37 @@ const auditQuery = z.object({
   afterId: z.coerce.number().int().optional(),
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
 });
+const resourcesQuery = z.object({ kind: z.string().optional(), tenantId: z.string().optional() });
+const alertsQuery = z.object({ kind: z.string().optional(), afterId: z.coerce.number().int().optional() });
+const resourceParams = z.object({ id: z.string(), kind: z.string(), name: z.string() });
 
 /** Tenants, what they own, tokens, the audit trail and the admin feed. Changes go through the admin service (src/tenancy.ts). */
 export async function adminRoutes(app: FastifyInstance, { store, config }: ApiContext): Promise<void> {
   const admin = new AdminService(store);
 
-  app.post('/v1/tenants', { config: { doc: { summary: 'Register a tenant', tag: 'admin', body: tenantBody, auth: 'admin' } } }, async (req, reply) => {
+  app.post('/v1/tenants', { config: { doc: { summary: 'Register a tenant', tag: 'admin', body: tenantBody, auth: 'admin', response: { 201: tenantAnswer } } } }, async (req, reply) => {
     const tenant = await admin.createTenant(requireAdmin(req), req.body);
     return reply.status(201).send({ tenant });
   });
 
-  app.get('/v1/tenants', { config: { doc: { summary: 'List tenants', tag: 'admin', auth: 'admin' } } }, async (req) => {
+  app.get('/v1/tenants', { config: { doc: { summary: 'List tenants', tag: 'admin', auth: 'admin', response: { 200: tenantList } } } }, async (req) => {
     requireAdmin(req);
     return { tenants: await store.tenants.list() };
   });
 
-  app.post<{ Params: { id: string } }>('/v1/tenants/:id/resources', { config: { doc: { summary: 'Give a tenant a domain, server or resource', tag: 'admin', body: resourceBody(), auth: 'admin' } } }, async (req, reply) => {
+  app.post<{ Params: { id: string } }>('/v1/tenants/:id/resources', { config: { doc: { summary: 'Give a tenant a domain, server or resource', tag: 'admin', body: resourceBody(), params: idParam, auth: 'admin', response: { 201: resourceAnswer } } } }, async (req, reply) => {
     const resource = await admin.giveResource(requireAdmin(req), req.params.id, req.body);
     return reply.status(201).send({ resource });
   });
 
-  app.delete<{ Params: { id: string; kind: string; name: string } }>('/v1/tenants/:id/resources/:kind/:name', { config: { doc: { summary: 'Take a resource away from a tenant (changes nothing on servers)', tag: 'admin', auth: 'admin' } } }, async (req, reply) => {
+  app.delete<{ Params: { id: string; kind: string; name: string } }>('/v1/tenants/:id/resources/:kind/:name', { config: { doc: { summary: 'Take a resource away from a tenant (changes nothing on servers)', tag: 'admin', params: resourceParams, auth: 'admin', response: { 204: null } } } }, async (req, reply) => {
     await admin.takeResource(requireAdmin(req), req.params.id, req.params.kind, req.params.name);
     return reply.status(204).send();
   });
 
-  app.get('/v1/resources', { config: { doc: { summary: "What the caller's tenant owns (admins: everything)", tag: 'jobs' } } }, async (req) => {
+  app.get('/v1/resources', { config: { doc: { summary: "What the caller's tenant owns (admins: everything)", tag: 'jobs', query: resourcesQuery, response: { 200: resourceList } } } }, async (req) => {
     const caller = requireCaller(req);
-    const q = parseBody(z.object({ kind: z.string().optional(), tenantId: z.string().optional() }), req.query, 'query');
+    const q = parseBody(resourcesQuery, req.query, 'query');
     const tenantId = caller.kind === 'client' ? caller.tenantId! : q.tenantId;
     // Records of every kind (plug-ins' included) come from one table; kinds kept elsewhere (shared servers) list their own.
     const listed = resourceKinds().filter((k) => k.shared && (!q.kind || q.kind === k.kind));
@@ -57,35 +61,35 @@ export async function adminRoutes(app: FastifyInstance, { store, config }: ApiCo
     return { resources: [...owned, ...shared] };
   });
 
-  app.get('/v1/resource-kinds', { config: { doc: { summary: 'The kinds of resources, with their labels in the caller\'s language', tag: 'jobs' } } }, async (req) => {
+  app.get('/v1/resource-kinds', { config: { doc: { summary: 'The kinds of resources, with their labels in the caller\'s language', tag: 'jobs', response: { 200: kindList } } } }, async (req) => {
     const caller = requireCaller(req);
     return { kinds: resourceKinds().map((k) => describeKind(k, req.language, caller.kind === 'admin')) };
   });
 
-  app.post('/v1/tokens', { config: { doc: { summary: 'Create a token (shown once)', tag: 'admin', body: tokenBody, auth: 'admin' } } }, async (req, reply) => {
+  app.post('/v1/tokens', { config: { doc: { summary: 'Create a token (shown once)', tag: 'admin', body: tokenBody, auth: 'admin', response: { 201: tokenCreated } } } }, async (req, reply) => {
     const created = await admin.createToken(requireAdmin(req), req.body);
     return reply.status(201).send({ ...created, note: 'This token is shown once. Store it now.' });
   });
 
-  app.get('/v1/tokens', { config: { doc: { summary: 'List tokens (never their values)', tag: 'admin', auth: 'admin' } } }, async (req) => {
+  app.get('/v1/tokens', { config: { doc: { summary: 'List tokens (never their values)', tag: 'admin', auth: 'admin', response: { 200: tokenList } } } }, async (req) => {
     requireAdmin(req);
     return { tokens: await store.tokens.list() };
   });
 
-  app.delete<{ Params: { id: string } }>('/v1/tokens/:id', { config: { doc: { summary: 'Revoke a token', tag: 'admin', auth: 'admin' } } }, async (req, reply) => {
+  app.delete<{ Params: { id: string } }>('/v1/tokens/:id', { config: { doc: { summary: 'Revoke a token', tag: 'admin', params: idParam, auth: 'admin', response: { 204: null } } } }, async (req, reply) => {
     await admin.revokeToken(requireAdmin(req), req.params.id);
     return reply.status(204).send();
   });
 
-  app.get('/v1/audit', { config: { doc: { summary: 'The audit trail, filterable, never truncated (page with afterId)', tag: 'admin', auth: 'admin' } } }, async (req) => {
+  app.get('/v1/audit', { config: { doc: { summary: 'The audit trail, filterable, never truncated (page with afterId)', tag: 'admin', auth: 'admin', query: auditQuery, response: { 200: auditList } } } }, async (req) => {
     requireAdmin(req);
     const q = parseBody(auditQuery, req.query, 'query');
     return { entries: await store.audit.list(q) };
   });
 
-  app.get('/v1/alerts', { config: { doc: { summary: 'The admin feed: what needs a human', tag: 'admin', auth: 'admin' } } }, async (req) => {
+  app.get('/v1/alerts', { config: { doc: { summary: 'The admin feed: what needs a human', tag: 'admin', auth: 'admin', query: alertsQuery, response: { 200: alertList } } } }, async (req) => {
     requireAdmin(req);
-    const q = parseBody(z.object({ kind: z.string().optional(), afterId: z.coerce.number().int().optional() }), req.query, 'query');
+    const q = parseBody(alertsQuery, req.query, 'query');
     return { alerts: await store.alerts.list(q) };
   });
 }

@@ -8,6 +8,7 @@ import { can } from '../../resources/policy.js';
 import { requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from '../errors.js';
+import { diagnosis } from '../schemas.js';
 
 const doctorBody = z
   .object({
@@ -23,7 +24,7 @@ const doctorBody = z
  * Clients may only diagnose their own domains and servers.
  */
 export async function doctorRoutes(app: FastifyInstance, { engine, store, config }: ApiContext): Promise<void> {
-  app.post('/v1/doctor', { config: { doc: { summary: 'Diagnose domains before a certificate (checks only, no order)', tag: 'certificates', body: doctorBody } } }, async (req, reply) => {
+  app.post('/v1/doctor', { config: { doc: { summary: 'Diagnose domains before a certificate (checks only, no order)', tag: 'certificates', body: doctorBody, response: { 200: diagnosis } } } }, async (req, reply) => {
     const caller = requireCaller(req);
     const body = parseBody(doctorBody, req.body);
     const domains = typeof body.domains === 'string' ? body.domains.split(/[\s,]+/).filter(Boolean) : body.domains;

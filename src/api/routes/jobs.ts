@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from '../errors.js';
+import { playbookRequestSchemas } from '../playbook-schemas.js';
+import { idParam, JOB_STATUSES, jobAnswer, jobDetail, jobEvents, jobList, playbookList } from '../schemas.js';
 import { TERMINAL, type Job } from '../../store/jobs.js';
 import type { Language, Localized } from '../../errors.js';
 
@@ -14,6 +16,12 @@ const submitBody = z
     idempotencyKey: z.string().min(1).max(200).optional(),
   })
   .strict();
+
+const listQuery = z.object({
+  status: z.enum(JOB_STATUSES).optional(),
+  playbook: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
 
 /**
  * A dry-run plan as the API shows it: each summary a plain string in the caller's language
@@ -58,7 +66,7 @@ export function presentJob(job: Job, language: Language, admin: boolean) {
 
 /** Jobs and playbooks: submit, follow, read results. */
 export async function jobRoutes(app: FastifyInstance, { engine, store }: ApiContext): Promise<void> {
-  app.get('/v1/playbooks', { config: { doc: { summary: 'Operations the caller may run', tag: 'jobs' } } }, async (req) => {
+  app.get('/v1/playbooks', { config: { doc: { summary: 'Operations the caller may run', tag: 'jobs', response: { 200: playbookList } } } }, async (req) => {
     const caller = requireCaller(req);
     return {
       playbooks: engine.visiblePlaybooks(caller).map((p) => ({
@@ -74,7 +82,18 @@ export async function jobRoutes(app: FastifyInstance, { engine, store }: ApiCont
     };
   });
 
-  app.post('/v1/jobs', { config: { doc: { summary: 'Run an operation (202 with the job)', tag: 'jobs', body: submitBody } } }, async (req, reply) => {
+  app.post('/v1/jobs', {
+    config: {
+      doc: {
+        summary: 'Run an operation (202 with the job; 200 with the first job for a known idempotency key)',
+        description: 'One body schema per playbook (components JobRequest.<playbook>); `dryRun: true` is a check only, listed with `dryRun: true`. Every invalid input is named at once.',
+        tag: 'jobs',
+        body: submitBody,
+        bodyVariants: { property: 'playbook', schemas: () => playbookRequestSchemas(engine) },
+        response: { 200: jobAnswer, 202: jobAnswer },
+      },
+    },
+  }, async (req, reply) => {
     const caller = requireCaller(req);
     await app.limitPerToken('jobs', req, reply); // before anything is validated: a flood of bad requests is a flood too
     const body = parseBody(submitBody, req.body);
@@ -82,15 +101,15 @@ export async function jobRoutes(app: FastifyInstance, { engine, store }: ApiCont
     return reply.status(created ? 202 : 200).send({ job: presentJob(job, req.language, caller.kind === 'admin') });
   });
 
-  app.get('/v1/jobs', { config: { doc: { summary: 'Recent jobs (a client sees its own)', tag: 'jobs' } } }, async (req) => {
+  app.get('/v1/jobs', { config: { doc: { summary: 'Recent jobs (a client sees its own); dryRun marks a check only', tag: 'jobs', query: listQuery, response: { 200: jobList } } } }, async (req) => {
     const caller = requireCaller(req);
-    const q = parseBody(z.object({ status: z.string().optional(), playbook: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }), req.query, 'query');
+    const q = parseBody(listQuery, req.query, 'query');
     // A client sees every job on its resources, whoever ran it (an admin, the renewal schedule).
     const jobs = await store.jobs.list({ ...q, forTenant: caller.kind === 'client' ? caller.tenantId! : undefined });
     return { jobs: jobs.map((j) => presentJob(j, req.language, caller.kind === 'admin')) };
   });
 
-  app.get<{ Params: { id: string } }>('/v1/jobs/:id', { config: { doc: { summary: 'One job; a secret result is shown once, its fields named in secretKeys', tag: 'jobs' } } }, async (req) => {
+  app.get<{ Params: { id: string } }>('/v1/jobs/:id', { config: { doc: { summary: 'One job; a secret result is shown once, its fields named in secretKeys', tag: 'jobs', params: idParam, response: { 200: jobDetail } } } }, async (req) => {
     const caller = requireCaller(req);
     const job = await engine.job(caller, req.params.id);
     const shown = presentJob(job, req.language, caller.kind === 'admin');
@@ -105,7 +124,7 @@ export async function jobRoutes(app: FastifyInstance, { engine, store }: ApiCont
     return { job: { ...shown, ...secretPending }, steps: caller.kind === 'admin' ? await store.jobs.steps(job.id) : undefined };
   });
 
-  app.get<{ Params: { id: string } }>('/v1/jobs/:id/events', { config: { doc: { summary: 'Live progress (server-sent events)', tag: 'jobs' } } }, async (req, reply) => {
+  app.get<{ Params: { id: string } }>('/v1/jobs/:id/events', { config: { doc: { summary: 'Live progress (server-sent events)', tag: 'jobs', params: idParam, response: { 200: jobEvents }, produces: 'text/event-stream' } } }, async (req, reply) => {
     const caller = requireCaller(req);
     const job = await engine.job(caller, req.params.id);
     reply.hijack();

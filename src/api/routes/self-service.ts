@@ -4,7 +4,7 @@ import { extname, join, relative, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
-import { me } from '../schemas.js';
+import { brand as brandSchema, me } from '../schemas.js';
 import type { Config } from '../../config/schema.js';
 
 const dir = join(import.meta.dirname, '../self-service');
@@ -85,7 +85,7 @@ export async function selfServiceRoutes(app: FastifyInstance, { store, config }:
   const html = files.get('index.html')!;
   const brand = pageBrand(config.branding);
   // Before signing in too: the sign-in screen is the provider's, with its support contact.
-  app.get('/self-service/brand', { config: { doc: { summary: "The provider's name, logo, colours and contacts for the client page", tag: 'self-service', auth: 'none' } } }, async () => brand);
+  app.get('/self-service/brand', { config: { doc: { summary: "The provider's name, logo, colours and contacts for the client page", tag: 'self-service', auth: 'none', response: { 200: brandSchema } } } }, async () => brand);
   const page = async (req: FastifyRequest, reply: FastifyReply) => send(req, reply, html);
   app.get('/', page);
   app.get('/self-service', page);

@@ -1,0 +1,94 @@
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { z } from 'zod';
+import type { Job } from '../store/jobs.js';
+import { requireAdmin } from './auth.js';
+import type { ApiContext } from './context.js';
+
+/** The playbook the renewal schedule runs: its outcomes are counted apart as renewals. */
+const RENEW = 'certificate.renew';
+
+/** Seconds between two stored timestamps, undefined when one is missing. */
+const seconds = (from: string | null, to: string | null) => (from && to ? Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000) : undefined);
+
+/**
+ * /metrics for Prometheus, through prom-client: the API (requests by route and status,
+ * latency), jobs (submitted and finished by playbook and status, durations), renewals and
+ * served certificates (expiry, planned renewal, consecutive failures), and the process.
+ * One registry per daemon, so two daemons in one process (tests) never mix their figures.
+ * Admins only, like the rest of the operator's view.
+ */
+export async function installMetrics(app: FastifyInstance, { engine, store }: ApiContext): Promise<Registry> {
+  const registry = new Registry();
+  const registers = [registry];
+  collectDefaultMetrics({ register: registry, prefix: 'serein_' });
+
+  const requests = new Counter({ name: 'serein_http_requests_total', help: 'API requests answered, by route pattern, method and status.', labelNames: ['route', 'method', 'status'] as const, registers });
+  const latency = new Histogram({
+    name: 'serein_http_request_duration_seconds',
+    help: 'Time to answer an API request, by route pattern and method.',
+    labelNames: ['route', 'method'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    // The route's pattern (/v1/jobs/:id), never the address asked: a bounded set of labels whatever is sent.
+    const route = req.routeOptions.url ?? 'unmatched';
+    requests.inc({ route, method: req.method, status: String(reply.statusCode) });
+    latency.observe({ route, method: req.method }, reply.elapsedTime / 1000);
+  });
+
+  const submitted = new Counter({ name: 'serein_jobs_submitted_total', help: 'Jobs queued, by playbook and whether it was a check only (dry run).', labelNames: ['playbook', 'dry_run'] as const, registers });
+  const finished = new Counter({ name: 'serein_jobs_finished_total', help: 'Jobs finished by this daemon, by playbook, status and dry run.', labelNames: ['playbook', 'status', 'dry_run'] as const, registers });
+  const duration = new Histogram({
+    name: 'serein_job_duration_seconds',
+    help: 'Time from a job starting to its end, by playbook and status.',
+    labelNames: ['playbook', 'status'] as const,
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+    registers,
+  });
+  const renewals = new Counter({ name: 'serein_certificate_renewals_total', help: 'Certificate renewals finished by this daemon, by status.', labelNames: ['status'] as const, registers });
+  const onSubmitted = (job: Job) => submitted.inc({ playbook: job.playbook, dry_run: String(job.dryRun) });
+  const onFinished = (job: Job) => {
+    finished.inc({ playbook: job.playbook, status: job.status, dry_run: String(job.dryRun) });
+    const took = seconds(job.startedAt, job.finishedAt);
+    if (took !== undefined) duration.observe({ playbook: job.playbook, status: job.status }, took);
+    if (job.playbook === RENEW && !job.dryRun) renewals.inc({ status: job.status });
+  };
+  engine.events.on('submitted', onSubmitted);
+  engine.events.on('finished', onFinished);
+  app.addHook('onClose', async () => {
+    engine.events.off('submitted', onSubmitted);
+    engine.events.off('finished', onFinished);
+  });
+
+  // Certificates are read from the store when scraped: every daemon sharing a store tells the same.
+  // The first gauge registered loads them for all four, as the registry asks each in turn.
+  const labelNames = ['name', 'webserver', 'tenant', 'ca', 'serial'] as const;
+  const expiry: Gauge<(typeof labelNames)[number]> = new Gauge({
+    name: 'serein_certificate_expiry_timestamp_seconds',
+    help: 'When each served certificate expires (Unix time).',
+    labelNames,
+    registers,
+    async collect() {
+      const active = await store.certificates.list({ status: 'active' });
+      for (const g of [expiry, renewAfter, failures]) g.reset();
+      for (const c of active) {
+        const labels = { name: c.name, webserver: c.webserver ?? '', tenant: c.tenantId ?? '', ca: c.ca ?? '', serial: c.serial ?? '' };
+        expiry.set(labels, Math.floor(Date.parse(c.notAfter) / 1000));
+        if (c.renewAfter) renewAfter.set(labels, Math.floor(Date.parse(c.renewAfter) / 1000));
+        failures.set(labels, c.renewalFailures);
+      }
+      count.set(active.length);
+    },
+  });
+  const renewAfter = new Gauge({ name: 'serein_certificate_renew_after_timestamp_seconds', help: 'When serein plans to renew each served certificate (Unix time).', labelNames, registers });
+  const failures = new Gauge({ name: 'serein_certificate_renewal_failures', help: 'Consecutive failed renewals of each served certificate.', labelNames, registers });
+  const count = new Gauge({ name: 'serein_certificates', help: 'Served certificates.', registers });
+
+  app.get('/metrics', { config: { doc: { summary: 'Prometheus metrics: API, jobs, renewals, certificates, process', tag: 'admin', auth: 'admin', response: { 200: z.string() }, produces: 'text/plain' } } }, async (req, reply) => {
+    requireAdmin(req);
+    return reply.type(registry.contentType).send(await registry.metrics());
+  });
+  return registry;
+}
