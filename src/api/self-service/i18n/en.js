@@ -170,6 +170,9 @@ const en = {
   doctorPassed: '{count} checks passed',
   doctorFixIt: 'Fix it for me',
   yourProvider: 'your provider',
+  'failed_certificate.issue': 'Securing the site did not work on {date}.',
+  'failed_certificate.renew': 'Renewing the secure connection did not work on {date}.',
+  'failed_dns.fix': 'Repairing the domain’s address did not work on {date}.',
 };
 
 /** @typedef {keyof typeof en} MessageKey A key every catalog has. */

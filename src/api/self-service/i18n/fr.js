@@ -168,6 +168,9 @@ const fr = {
   doctorPassed: '{count} vérifications réussies',
   doctorFixIt: 'Le corriger pour moi',
   yourProvider: 'votre hébergeur',
+  'failed_certificate.issue': 'La sécurisation du site n’a pas abouti le {date}.',
+  'failed_certificate.renew': 'Le renouvellement de la connexion sécurisée n’a pas abouti le {date}.',
+  'failed_dns.fix': 'La réparation de l’adresse du domaine n’a pas abouti le {date}.',
 };
 
 export default fr;

@@ -20,7 +20,9 @@ export function whatDone(/** @type {Job} */ job) {
 
 /** One happening in words: "Site secured on 3 March 2027." */
 export function happening(/** @type {Job} */ job) {
-  return t(`ev_${job.status}`, { what: whatDone(job), date: formatDay(job.finishedAt ?? job.createdAt) });
+  const date = formatDay(job.finishedAt ?? job.createdAt);
+  if (job.status === 'failed' && has(`failed_${job.playbook}`)) return t(`failed_${job.playbook}`, { date });
+  return t(`ev_${job.status}`, { what: whatDone(job), date });
 }
 
 /**
