@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar } from 'yaml';
 import type { z } from 'zod';
+import { describeIssues } from './yaml-problems.js';
 
 /** A problem in a YAML file, located so an admin can fix it without guessing. */
 export class YamlFileError extends Error {
@@ -39,6 +40,13 @@ export function parseYaml<S extends z.ZodType>(text: string, file: string, schem
   }
   // Points at the deepest node that exists: a missing key is reported at its parent.
   const locate: Locator = (full) => {
+    // A key's own position: an unknown key's value may start on a later line.
+    const parent = full.length ? doc.getIn(full.slice(0, -1), true) : undefined;
+    const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === full[full.length - 1]) : undefined;
+    if (isNode(pair?.key) && pair.key.range) {
+      const pos = lines.linePos(pair.key.range[0]);
+      return { line: pos.line, column: pos.col };
+    }
     let path = full;
     let node: unknown = doc.getIn(path, true);
     while (!isNode(node) && path.length > 0) {
@@ -48,10 +56,13 @@ export function parseYaml<S extends z.ZodType>(text: string, file: string, schem
     const pos = lines.linePos(isNode(node) && node.range ? node.range[0] : 0);
     return { line: pos.line, column: pos.col };
   };
-  const result = schema.safeParse(doc.toJS() ?? {});
+  const input = doc.toJS() ?? {};
+  const result = schema.safeParse(input);
   if (result.success) return { data: result.data, locate };
   throw new YamlFileError(
     file,
-    result.error.issues.map((issue) => ({ ...locate(issue.path as (string | number)[]), key: issue.path.join('.'), message: issue.message })),
+    describeIssues(result.error.issues, schema, input)
+      .map((p) => ({ ...locate(p.path), key: p.path.join('.'), message: p.message }))
+      .sort((a, b) => a.line - b.line || a.column - b.column),
   );
 }

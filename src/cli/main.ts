@@ -5,9 +5,10 @@ import { jobCommands } from './jobs.js';
 import { adminCommands } from './admin.js';
 import { playbookCommands } from './playbooks.js';
 import { doctorCommand } from './doctor.js';
+import { configCommands } from './config.js';
 
 /** Command modules; a new concern adds its register function here. */
-const commands = [serveCommand, jobCommands, adminCommands, playbookCommands, doctorCommand];
+const commands = [serveCommand, jobCommands, adminCommands, playbookCommands, doctorCommand, configCommands];
 
 const program = new Command('serein')
   .description('Safe one-click hosting operations: certificates, vhosts, databases.')
