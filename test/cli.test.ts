@@ -35,6 +35,7 @@ describe('the serein command', () => {
     const dry = await run(['run', 'sample.write', '-i', 'server=local', '-i', `dir=${dir}`, '-i', 'name=plan', '-i', 'message=m', '--dry-run']);
     expect(dry.code).toBe(0);
     expect(dry.out).toContain('+hello m');
+    expect(dry.out).toMatch(/: succeeded \(check only\)/);
     const failed = await run(['run', 'sample.write', '-i', 'server=local', '-i', `dir=${dir}`, '-i', 'name=f', '-i', 'message=m', '-i', 'fail=true']);
     expect(failed.code).toBe(3);
     expect(failed.out).toContain('→ Nothing was left half-done');
@@ -46,6 +47,9 @@ describe('the serein command', () => {
     expect(bad.out).toMatch(/Input "name".*not an allowed name/);
     const jobs = await run(['jobs']);
     expect(jobs.out).toMatch(/succeeded\s+sample\.write/);
+    // A dry run is listed as a check only, a real run without the mark.
+    expect(jobs.out).toMatch(/succeeded \(check only\)\s+sample\.write/);
+    expect(jobs.out.split('\n').filter((l) => /succeeded\s+sample\.write/.test(l) && !l.includes('check only')).length).toBeGreaterThan(0);
   });
 
   it('creates tenants and tokens on the daemon SEREIN_URL names, audited there, never on the local store', async () => {

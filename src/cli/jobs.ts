@@ -16,12 +16,15 @@ export function parseInputs(pairs: string[]): Record<string, unknown> {
   return out;
 }
 
+/** A job's status, with the mark of a check only (dry run): its "succeeded" changed nothing. */
+const shownStatus = (job: { status: string; dryRun?: boolean }) => (job.dryRun ? `${job.status} (check only)` : job.status);
+
 function printJob(job: any, json: boolean): void {
   if (json) {
     process.stdout.write(`${JSON.stringify(job, null, 2)}\n`);
     return;
   }
-  process.stdout.write(`${job.playbook} ${job.id}: ${job.status}\n`);
+  process.stdout.write(`${job.playbook} ${job.id}: ${shownStatus(job)}\n`);
   if (job.error) process.stdout.write(`  ${job.error.message}\n  → ${job.error.hint}\n${job.error.detail ? `  (${job.error.detail})\n` : ''}`);
   for (const item of job.plan ?? []) {
     process.stdout.write(`  - ${item.summary}${item.argv ? `: ${JSON.stringify(item.argv)}` : ''}\n`);
@@ -65,7 +68,7 @@ export function jobCommands(program: Command): void {
       const q = o.status ? `?status=${encodeURIComponent(o.status)}` : '';
       const { jobs } = await api(cmd).request('GET', `/v1/jobs${q}`);
       if (o.json) return void process.stdout.write(`${JSON.stringify(jobs, null, 2)}\n`);
-      for (const j of jobs) process.stdout.write(`${j.createdAt}  ${j.status.padEnd(15)} ${j.playbook.padEnd(20)} ${j.id}${j.resource ? `  ${j.resource}` : ''}\n`);
+      for (const j of jobs) process.stdout.write(`${j.createdAt}  ${shownStatus(j).padEnd(28)} ${j.playbook.padEnd(20)} ${j.id}${j.resource ? `  ${j.resource}` : ''}\n`);
     });
 
   program
