@@ -109,6 +109,7 @@ const en = {
   summaryFine: 'Everything is fine.',
   summaryFineNote: 'Your sites are secure and renew by themselves. You have nothing to do.',
   summaryNotSecure: 'Your sites work, but {count} of them is not secure yet.',
+  summaryNotSecureMany: 'Your sites work, but {count} of them are not secure yet.',
   summaryNotSecureNote: 'One click on “Secure my site” is enough.',
   summaryProblem: 'Something needs your attention.',
   summaryProblemNote: 'It is explained below, with what to do.',

@@ -107,6 +107,7 @@ const fr = {
   summaryFine: 'Tout va bien.',
   summaryFineNote: 'Vos sites sont sécurisés et se renouvellent tout seuls. Vous n’avez rien à faire.',
   summaryNotSecure: 'Vos sites fonctionnent, mais {count} n’est pas encore sécurisé.',
+  summaryNotSecureMany: 'Vos sites fonctionnent, mais {count} ne sont pas encore sécurisés.',
   summaryNotSecureNote: 'Un clic sur « Sécuriser mon site » suffit.',
   summaryProblem: 'Quelque chose demande votre attention.',
   summaryProblemNote: 'C’est expliqué ci-dessous, avec ce qu’il faut faire.',

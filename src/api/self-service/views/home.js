@@ -50,7 +50,7 @@ function renderSummary(/** @type {import('../site-state.js').SiteState[]} */ sit
     : problems
       ? ['st-problem', t('summaryProblem'), t('summaryProblemNote')]
       : notSecure
-        ? ['st-notSecure', t('summaryNotSecure', { count: notSecure }), t('summaryNotSecureNote')]
+        ? ['st-notSecure', t(notSecure > 1 ? 'summaryNotSecureMany' : 'summaryNotSecure', { count: notSecure }), t('summaryNotSecureNote')]
         : ['st-secure', t('summaryFine'), t('summaryFineNote')];
   box.className = `summary-box ${tone}`;
   box.append(h('p', { class: 'summary-title', text: title }));
