@@ -21,13 +21,19 @@ export function labNginx(lab: LabInfo, dir: string): Record<string, unknown> {
 }
 
 /** The certificate parts of a config pointed at the lab: Pebble as the CA, challtestsrv as DNS, the lab's nginx. */
-export function labCertConfig(lab: LabInfo, dir: string, extra: { cloudflare?: { apiToken: string; baseUrl: string }; cas?: unknown[] } = {}): Record<string, unknown> {
-  const dnsServer = `${lab.dns!.host}:${lab.dns!.port}`;
+export function labCertConfig(
+  lab: LabInfo,
+  dir: string,
+  extra: { cloudflare?: { apiToken: string; baseUrl: string }; cas?: unknown[]; dnsServer?: string; pebble?: NonNullable<LabInfo['pebble']>; dns?: Record<string, unknown> } = {},
+): Record<string, unknown> {
+  // dnsServer/pebble: another DNS server under test (bind9, pdns) and the Pebble that asks it.
+  const dnsServer = extra.dnsServer ?? `${lab.dns!.host}:${lab.dns!.port}`;
+  const pebble = extra.pebble ?? lab.pebble!;
   return {
     stateDir: join(dir, 'state'),
     acme: {
       email: 'admin@serein.test',
-      cas: extra.cas ?? [{ name: 'pebble', directoryUrl: lab.pebble!.directoryUrl, caBundle: lab.pebble!.caCertPath, caaIdentities: ['pebble.letsencrypt.org'] }],
+      cas: extra.cas ?? [{ name: 'pebble', directoryUrl: pebble.directoryUrl, caBundle: pebble.caCertPath, caaIdentities: ['pebble.letsencrypt.org'] }],
       concurrency: 8,
     },
     dns: {
@@ -36,6 +42,7 @@ export function labCertConfig(lab: LabInfo, dir: string, extra: { cloudflare?: {
       extraSuffixes: ['test'],
       timeoutMs: 1500,
       ...(extra.cloudflare ? { cloudflare: extra.cloudflare } : {}),
+      ...extra.dns,
     },
     webservers: { lab: labNginx(lab, dir) },
   };

@@ -5,6 +5,9 @@
  * has no key for (a second key, the "client's" own, changes it: tests add CNAME delegations there).
  * The zone files hold SOA, NS, CAA, A and AAAA. Their NS names do not resolve on purpose: the lab's
  * servers listen on free ports, not 53, so checks fall back to `dns.authoritative`.
+ * It also answers as a recursive resolver would (recursion for 127.0.0.1, over a local root zone so
+ * nothing is ever asked outside): a CNAME from `client.test` into `bind9.test` is followed, as the
+ * CA's resolver follows a client's `_acme-challenge` delegation.
  */
 import { Resolver } from 'node:dns/promises';
 import * as fsp from 'node:fs/promises';
@@ -61,6 +64,7 @@ export const bind9 = defineComponent<Bind9Info>({
     const client = await keygen(lab, findBinary('tsig-keygen'), 'client-host');
     await fsp.writeFile(path.join(dir, `${zone}.zone`), zoneFile(zone));
     await fsp.writeFile(path.join(dir, `${clientZone}.zone`), zoneFile(clientZone));
+    await fsp.writeFile(path.join(dir, 'root.zone'), `$TTL 60\n@ IN SOA ns1.lab.invalid. hostmaster.lab.invalid. ( 1 3600 600 86400 60 )\n@ IN NS ns1.lab.invalid.\n`);
     const conf = path.join(dir, 'named.conf');
     await fsp.writeFile(
       conf,
@@ -71,10 +75,12 @@ options {
   listen-on port ${port} { 127.0.0.1; };
   listen-on-v6 { none; };
   pid-file "${dir}/named.pid";
-  recursion no;
+  recursion yes;
+  allow-recursion { 127.0.0.1; };
   dnssec-validation no;
 };
 controls { };
+zone "." { type primary; file "root.zone"; };
 zone "${zone}" { type primary; file "${zone}.zone"; update-policy { grant ${serein.key.name} zonesub ANY; }; };
 zone "${clientZone}" { type primary; file "${clientZone}.zone"; update-policy { grant ${client.key.name} zonesub ANY; }; };
 `,
