@@ -62,32 +62,27 @@ export async function installMetrics(app: FastifyInstance, { engine, store }: Ap
     engine.events.off('finished', onFinished);
   });
 
-  // Certificates are read from the store when scraped: every daemon sharing a store tells the same.
-  // The first gauge registered loads them for all four, as the registry asks each in turn.
+  // Certificates are read from the store at each scrape: every daemon sharing a store tells the same.
   const labelNames = ['name', 'webserver', 'tenant', 'ca', 'serial'] as const;
-  const expiry: Gauge<(typeof labelNames)[number]> = new Gauge({
-    name: 'serein_certificate_expiry_timestamp_seconds',
-    help: 'When each served certificate expires (Unix time).',
-    labelNames,
-    registers,
-    async collect() {
-      const active = await store.certificates.list({ status: 'active' });
-      for (const g of [expiry, renewAfter, failures]) g.reset();
-      for (const c of active) {
-        const labels = { name: c.name, webserver: c.webserver ?? '', tenant: c.tenantId ?? '', ca: c.ca ?? '', serial: c.serial ?? '' };
-        expiry.set(labels, Math.floor(Date.parse(c.notAfter) / 1000));
-        if (c.renewAfter) renewAfter.set(labels, Math.floor(Date.parse(c.renewAfter) / 1000));
-        failures.set(labels, c.renewalFailures);
-      }
-      count.set(active.length);
-    },
-  });
+  const expiry = new Gauge({ name: 'serein_certificate_expiry_timestamp_seconds', help: 'When each served certificate expires (Unix time).', labelNames, registers });
   const renewAfter = new Gauge({ name: 'serein_certificate_renew_after_timestamp_seconds', help: 'When serein plans to renew each served certificate (Unix time).', labelNames, registers });
   const failures = new Gauge({ name: 'serein_certificate_renewal_failures', help: 'Consecutive failed renewals of each served certificate.', labelNames, registers });
   const count = new Gauge({ name: 'serein_certificates', help: 'Served certificates.', registers });
+  const readCertificates = async () => {
+    const active = await store.certificates.list({ status: 'active' });
+    for (const g of [expiry, renewAfter, failures]) g.reset(); // a replaced certificate leaves no stale series
+    for (const c of active) {
+      const labels = { name: c.name, webserver: c.webserver ?? '', tenant: c.tenantId ?? '', ca: c.ca, serial: c.serial };
+      expiry.set(labels, Math.floor(Date.parse(c.notAfter) / 1000));
+      if (c.renewAfter) renewAfter.set(labels, Math.floor(Date.parse(c.renewAfter) / 1000));
+      failures.set(labels, c.renewalFailures);
+    }
+    count.set(active.length);
+  };
 
   app.get('/metrics', { config: { doc: { summary: 'Prometheus metrics: API, jobs, renewals, certificates, process', tag: 'admin', auth: 'admin', response: { 200: z.string() }, produces: 'text/plain' } } }, async (req, reply) => {
     requireAdmin(req);
+    await readCertificates();
     return reply.type(registry.contentType).send(await registry.metrics());
   });
   return registry;
