@@ -105,7 +105,9 @@ describe('the OpenAPI document', () => {
     expect(job.status).toBe(202);
     jobAnswer.parse(job.body);
     await d.waitJob(job.body.job.id, client);
-    jobList.parse((await d.api('GET', '/v1/jobs', { token: client })).body);
+    const listed = jobList.parse((await d.api('GET', '/v1/jobs', { token: client })).body);
+    // A check only is marked as such in the listing.
+    expect(listed.jobs.find((j) => j.id === job.body.job.id)?.dryRun).toBe(true);
     jobDetail.parse((await d.api('GET', `/v1/jobs/${job.body.job.id}`)).body);
     playbookList.parse((await d.api('GET', '/v1/playbooks', { token: client })).body);
     resourceList.parse((await d.api('GET', '/v1/resources')).body);
@@ -168,6 +170,8 @@ describe('validation', () => {
     const en = await d.api('POST', '/v1/jobs', { token: client, body });
     expect(en.body.error.message).toContain('"playbook" must be text, not a number');
     expect(en.body.error.message).toContain('"dryRun" must be true or false, not text');
+    const lost = await d.api('GET', '/nowhere', { token: clientFr });
+    expect(lost.body.error).toMatchObject({ code: 'not_found', message: 'Ce point d’accès n’existe pas : GET /nowhere' });
     const admin = await d.api('POST', '/v1/tokens', { headers: { 'accept-language': 'fr' }, body: { kind: 'client' } });
     expect(admin.status).toBe(400);
     expect(admin.body.error.message).toContain('un jeton client demande tenantId');
@@ -191,6 +195,10 @@ describe('validation', () => {
     const headers = { authorization: `Bearer ${d.adminToken}` };
     const text = await fetch(`${d.url}/v1/jobs`, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain' }, body: 'playbook=x' });
     expect(text.status).toBe(415);
+    // No Content-Type at all: 415 too, said as such.
+    const bare = await fetch(`${d.url}/v1/jobs`, { method: 'POST', headers: { ...headers, 'accept-language': 'fr' }, body: new Blob(['{"playbook":"x"}']) });
+    expect(bare.status).toBe(415);
+    expect(((await bare.json()) as any).error.message).toBe('La demande doit être envoyée au format JSON.');
     const big = await fetch(`${d.url}/v1/jobs`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ playbook: 'x'.repeat(2 << 20) }) });
     expect(big.status).toBe(413);
   });

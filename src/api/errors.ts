@@ -41,8 +41,14 @@ export function installErrorHandler(app: FastifyInstance): void {
     void reply.status(err.status).send({ error: err.toJSON(req.language ?? 'en', admin) });
   });
   app.setNotFoundHandler((req, reply) => {
+    const where = `${req.method} ${req.url.slice(0, 200)}`;
+    const fr = req.language === 'fr';
     void reply.status(404).send({
-      error: { code: 'not_found', message: `No such endpoint: ${req.method} ${req.url}`, hint: 'See /openapi.json for the endpoints.' },
+      error: {
+        code: 'not_found',
+        message: fr ? `Ce point d’accès n’existe pas : ${where}` : `No such endpoint: ${where}`,
+        hint: fr ? 'Voyez /docs pour les points d’accès.' : 'See /docs for the endpoints.',
+      },
     });
   });
 }
