@@ -57,7 +57,7 @@ export function buildServices(o: { config: Config; store: Store; logger: Logger;
     logger,
     target,
     alert,
-    nginx: new NginxFleet({ webservers: config.webservers, playbooksDir: config.playbooks, target, logger, alert }),
+    nginx: new NginxFleet({ webservers: config.webservers, playbooksDir: config.playbooks, target, logger, alert, sharedLock: store.locks }),
     databases: new DatabaseServers({ databases: config.databases, target }),
     certificates,
     dns,

@@ -2,11 +2,13 @@ import { posix } from 'node:path';
 import type { WebserverConfig } from '../config/schema.js';
 import type { RaiseAlert } from '../alerts.js';
 import type { Logger } from '../log.js';
-import { Mutex } from '../util/concurrency.js';
-import { OperationError, toOperationError } from '../errors.js';
+import type { Mutex } from '../util/concurrency.js';
+import { toOperationError } from '../errors.js';
+import { lockUnavailable, nginxDown, probeFailed, reloadFailed, writeFailed } from './apply-errors.js';
 import type { Target } from '../targets/target.js';
 import { acceptingWorkers, nginxReload, nginxTest, waitOldWorkersStopped } from './commands.js';
 import type { NginxFleet } from './fleet.js';
+import type { SharedConfigLock } from './config-lock.js';
 import { nginxRejected } from './messages.js';
 import { tcpAccepts, waitForProbe, type NginxProbe } from './probe.js';
 
@@ -69,12 +71,15 @@ export class NginxApplier {
   private pending: Entry[] = [];
   private timer: NodeJS.Timeout | undefined;
   private draining = false;
-  /** Held for every change of this nginx's configuration (one per web server, see NginxFleet). */
-  private readonly lock = new Mutex();
   readonly stats: NginxApplyStats = { changes: 0, tests: 0, reloads: 0, batches: 0, largestBatch: 0, fallbacks: 0 };
 
+  /**
+   * `deps.mutex` keeps this daemon's changes of the nginx apart (shared by every web
+   * server entry naming the same nginx, see NginxFleet); `deps.shared`, held for each
+   * batch under `deps.lockKey`, keeps other daemons' changes of the same nginx out.
+   */
   constructor(
-    private readonly deps: { target: Target; logger: Logger; alert: RaiseAlert },
+    private readonly deps: { target: Target; logger: Logger; alert: RaiseAlert; mutex: Mutex; shared: SharedConfigLock; lockKey: string },
     private readonly name: string,
     private readonly ws: WebserverConfig,
   ) {}
@@ -97,14 +102,21 @@ export class NginxApplier {
   private async drain(): Promise<void> {
     this.draining = true;
     try {
-      await this.lock.run(async () => {
+      await this.deps.mutex.run(async () => {
         while (this.pending.length) {
-          const batch = this.takeBatch();
+          let batch: Entry[] | undefined;
           try {
-            await this.process(batch);
+            // The batch is taken once the lock is held: changes that arrived while
+            // another daemon had this nginx join it instead of waiting for one more turn.
+            await this.deps.shared.hold(this.deps.lockKey, async () => {
+              batch = this.takeBatch();
+              await this.process(batch);
+            });
           } catch (err) {
-            // Never leave a caller waiting: anything unexpected fails the batch's open entries.
-            for (const e of batch) e.reject(err);
+            // Never leave a caller waiting: anything unexpected fails the batch's open
+            // entries; the shared lock out of reach fails those waiting (nothing was written).
+            const failed = batch ?? this.takeBatch();
+            for (const e of failed) e.reject(batch ? err : lockUnavailable(this.name, err));
           }
         }
       });
@@ -274,28 +286,14 @@ export class NginxApplier {
 
     const reload = await this.reload();
     if (!reload.ok) {
-      await this.undo(written, 'a failed reload', () =>
-        new OperationError(
-          'nginx_reload_failed',
-          { en: 'The web server could not reload its configuration; the change was undone.', fr: "Le serveur web n'a pas pu recharger sa configuration ; la modification a été annulée." },
-          { en: 'Try again in a few minutes. Your provider has the details.', fr: 'Réessayez dans quelques minutes. Votre hébergeur a les détails.' },
-          `reload of ${this.name} failed: ${reload.output}`,
-        ),
-      );
+      await this.undo(written, 'a failed reload', () => reloadFailed(this.name, reload.output));
       return;
     }
     this.log(written, written.length > 1 ? `nginx tested and reloaded once for ${written.length} changes` : 'nginx tested and reloaded');
 
     const results = await Promise.all(written.map((e) => this.probeAll(e)));
     if (!(await this.alive())) {
-      await this.undo(written, 'nginx stopped answering', () =>
-        new OperationError(
-          'nginx_down',
-          { en: 'The web server stopped answering after the change, so the change was undone.', fr: 'Le serveur web a cessé de répondre après la modification ; celle-ci a donc été annulée.' },
-          { en: 'Your provider has been alerted. Try again later.', fr: 'Votre hébergeur a été alerté. Réessayez plus tard.' },
-          `no answer from ${this.ws.probeAddress}:${this.ws.httpPort} after reload`,
-        ),
-      );
+      await this.undo(written, 'nginx stopped answering', () => nginxDown(`${this.ws.probeAddress}:${this.ws.httpPort}`));
       await this.deps.alert({
         kind: 'nginx-down',
         tenantId: null,
@@ -326,31 +324,6 @@ export class NginxApplier {
     if ((await this.test()).ok) await this.reload();
     for (const e of changes) e.reject(reason(e));
   }
-}
-
-function writeFailed(err: unknown): OperationError {
-  const e = toOperationError(err);
-  return new OperationError(
-    'nginx_write_failed',
-    { en: 'The site configuration could not be written on the web server; nothing was changed.', fr: "La configuration du site n'a pas pu être écrite sur le serveur web ; rien n'a été modifié." },
-    { en: 'Try again in a few minutes. Your provider has the details.', fr: 'Réessayez dans quelques minutes. Votre hébergeur a les détails.' },
-    e.detail ?? e.message,
-  );
-}
-
-function probeFailed(host: string, failure: string): OperationError {
-  return new OperationError(
-    'vhost_probe_failed',
-    {
-      en: `The web server accepted the configuration, but ${host} did not answer as expected afterwards, so the change was undone.`,
-      fr: `Le serveur web a accepté la configuration, mais ${host} n'a pas répondu comme prévu ensuite ; la modification a donc été annulée.`,
-    },
-    {
-      en: 'Another site on this server may already use this name. Try again; if it fails again, your provider has the details.',
-      fr: 'Un autre site de ce serveur utilise peut-être déjà ce nom. Réessayez ; si cela échoue encore, votre hébergeur a les détails.',
-    },
-    `probe ${failure}`,
-  );
 }
 
 /**

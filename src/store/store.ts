@@ -5,6 +5,7 @@ import { AuditStore } from './audit.js';
 import { CertificateStore } from './certificates.js';
 import { openDatabase, type Dialect } from './db.js';
 import { JobStore } from './jobs.js';
+import { LockStore } from './locks.js';
 import type { Database } from './schema.js';
 import { TenantStore } from './tenants.js';
 import { TokenStore } from './tokens.js';
@@ -20,10 +21,13 @@ export class Store {
   readonly audit: AuditStore;
   readonly alerts: AlertStore;
   readonly certificates: CertificateStore;
+  /** Locks held across every daemon sharing this store (one nginx changed by one daemon at a time). */
+  readonly locks: LockStore;
 
   private constructor(
     readonly db: Kysely<Database>,
     readonly dialect: Dialect,
+    config: Config['store'],
   ) {
     this.tenants = new TenantStore(db);
     this.tokens = new TokenStore(db);
@@ -31,11 +35,12 @@ export class Store {
     this.audit = new AuditStore(db);
     this.alerts = new AlertStore(db);
     this.certificates = new CertificateStore(db);
+    this.locks = new LockStore(config);
   }
 
   static async open(config: Config['store']): Promise<Store> {
     const { db, dialect } = await openDatabase(config);
-    return new Store(db, dialect);
+    return new Store(db, dialect, config);
   }
 
   async close(): Promise<void> {
