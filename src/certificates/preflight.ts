@@ -43,17 +43,22 @@ export interface PreflightDeps {
 }
 
 /** Whether the registered domain exists: SOA first; when the DNS will not say, records of the name itself prove it. */
-async function checkExists(dns: DnsClient, name: string, registered: string, cache: Map<string, Promise<Check>>): Promise<Check> {
+async function checkExists(dns: DnsClient, name: string, registered: string, suffix: string, cache: Map<string, Promise<Check>>): Promise<Check> {
   let pending = cache.get(registered);
   if (!pending) {
     pending = (async () => {
       const soa = await dns.soa(registered);
       if (soa.status === 'ok') return check('domain-exists', registered, 'ok', msg.exists.ok(name, registered), { soa: soa.records[0]?.nsname });
-      if (soa.status === 'nxdomain') return check('domain-exists', registered, 'failure', msg.exists.nxdomain(name, registered));
+      if (soa.status === 'nxdomain') {
+        // A resolver that says "no such domain" for everything must not make a client believe
+        // their domain is gone: ask it about the extension itself, which always exists.
+        if (suffix && (await dns.soa(suffix)).status === 'nxdomain') return check('domain-exists', registered, 'failure', msg.exists.resolverUntrusted(name, registered, suffix), { soa: 'NXDOMAIN', suffix: 'NXDOMAIN' });
+        return check('domain-exists', registered, 'failure', msg.exists.nxdomain(name, registered), { soa: 'NXDOMAIN' });
+      }
       // NODATA or an unanswered SOA question: any record under the domain proves it exists.
       const probe = await Promise.all([dns.a(registered), dns.aaaa(registered), dns.a(name.replace(/^\*\./, '')), dns.ns(registered)]);
       if (probe.some((p) => p.status === 'ok' || p.status === 'nodata')) return check('domain-exists', registered, 'ok', msg.exists.ok(name, registered), { soa: soa.code ?? soa.status });
-      if (probe.every((p) => p.status === 'nxdomain')) return check('domain-exists', registered, 'failure', msg.exists.nxdomain(name, registered));
+      if (probe.every((p) => p.status === 'nxdomain')) return check('domain-exists', registered, 'failure', msg.exists.nxdomain(name, registered), { soa: 'NXDOMAIN' });
       return check('domain-exists', registered, 'failure', msg.exists.lookupFailed(name, registered, soa.code ?? 'error'), { soa: soa.code });
     })();
     cache.set(registered, pending);
@@ -86,7 +91,7 @@ export async function runPreflight(req: PreflightRequest, deps: PreflightDeps): 
   const perName = await mapLimit(valid, 16, async (n) => {
     const out: Check[] = [];
     const [exists, caa] = await Promise.all([
-      checkExists(deps.dns, n.ascii, n.registered, existsCache),
+      checkExists(deps.dns, n.ascii, n.registered, n.suffix ?? '', existsCache),
       checkCaa(deps.dns, n.ascii, n.suffix ?? '', req.challenge, deps.cas),
     ]);
     out.push(exists, caa.check);
@@ -165,5 +170,5 @@ export async function runPreflight(req: PreflightRequest, deps: PreflightDeps): 
   checks.sort((a, b) => rank(a) - rank(b) || severity[a.status] - severity[b.status]);
   const domains = names.map((n) => n.ascii ?? n.raw);
   const ok = !checks.some((c) => c.status === 'failure');
-  return { ok, challenge: req.challenge, domains, checks, cas: allowedCas, tookMs: Date.now() - started };
+  return { ok, challenge: req.challenge, domains, checks, cas: allowedCas, resolvers: deps.dns.asked(), tookMs: Date.now() - started };
 }

@@ -72,7 +72,7 @@ export function doctorCommand(program: Command): void {
         if (!o.json) process.stdout.write(`${o.verbose ? verbose(body) : body.text}\n`);
       }
       if (o.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-      else if (diagnosis) process.stdout.write(`${formatDiagnosis(diagnosis, lang ?? 'en', { verbose: !!o.verbose })}\n`);
+      else if (diagnosis) process.stdout.write(`${formatDiagnosis(diagnosis, lang ?? 'en', { verbose: !!o.verbose, admin: true })}\n`);
       if (!out.ok) process.exitCode = 2;
     });
 }

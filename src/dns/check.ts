@@ -75,6 +75,8 @@ export interface Diagnosis {
   checks: Check[];
   /** The configured CAs the CAA records allow for every name, in order of preference. */
   cas: string[];
+  /** The resolvers the checks asked (ip:port), for admins: clients read "our DNS check". */
+  resolvers?: string[];
   /** Milliseconds the preflight took. */
   tookMs: number;
 }

@@ -70,7 +70,7 @@ export async function checkAddresses(dns: DnsClient, name: string, challenge: 'h
     }
     const reserved = reservedRange(ip);
     if (reserved) {
-      checks.push(check('reserved-address', name, bad, msg.addresses.reserved(name, ip, f, reserved.what, mine[f]), { ...detail, range: reserved.cidr }, addressRepair(name, ip, f, same, mine)));
+      checks.push(check('reserved-address', name, bad, msg.addresses.reserved(name, ip, f, reserved.what, known ? mine[f] : null), { ...detail, range: reserved.cidr }, addressRepair(name, ip, f, same, mine)));
       continue;
     }
     if (isCloudflareProxy(ip)) {

@@ -1,5 +1,6 @@
 import type { Localized } from '../errors.js';
 import type { Explanation } from './check.js';
+import { resolverWhy } from './messages-resolver.js';
 
 /**
  * Every sentence the diagnosis speaks, in English and French, written for someone who
@@ -90,37 +91,9 @@ export const wildcard = {
   }),
 };
 
-// --- domain exists -------------------------------------------------------------------------
+// --- domain exists, and what the resolver answered: src/dns/messages-resolver.ts ----------------
 
-/** Whether the registered domain exists in the DNS. */
-export const exists = {
-  ok: (name: string, registered: string): Explanation => ({
-    title: L('Domain registration', 'Enregistrement du domaine'),
-    message: L(`The domain ${registered} exists in the DNS.`, `Le domaine ${registered} existe dans le DNS.`),
-  }),
-  nxdomain: (name: string, registered: string): Explanation => ({
-    title: L('Domain registration', 'Enregistrement du domaine'),
-    message: L(
-      `The domain ${registered} does not exist in the DNS: it is not registered, has expired, or its nameservers are not set at the registrar. Nothing under it, including ${name}, can get a certificate.`,
-      `Le domaine ${registered} n'existe pas dans le DNS : il n'est pas enregistré, a expiré, ou ses serveurs de noms ne sont pas déclarés chez le registraire. Rien en dessous, y compris ${name}, ne peut obtenir de certificat.`,
-    ),
-    fix: L(
-      `Check at your registrar that ${registered} is registered, paid, and that its nameservers are set. Then wait a few minutes and try again.`,
-      `Vérifiez chez votre registraire que ${registered} est enregistré, payé, et que ses serveurs de noms sont déclarés. Attendez quelques minutes puis réessayez.`,
-    ),
-  }),
-  lookupFailed: (name: string, registered: string, code: string): Explanation => ({
-    title: L('Domain registration', 'Enregistrement du domaine'),
-    message: L(
-      `The DNS did not answer for ${registered} (${code}). The certificate authority would meet the same silence and refuse.`,
-      `Le DNS n'a pas répondu pour ${registered} (${code}). L'autorité de certification rencontrerait le même silence et refuserait.`,
-    ),
-    fix: L(
-      `Check that the nameservers of ${registered} are up and answer (your DNS host's status page, or "dig SOA ${registered}"). Try again once they answer.`,
-      `Vérifiez que les serveurs de noms de ${registered} fonctionnent et répondent (page d'état de votre hébergeur DNS, ou « dig SOA ${registered} »). Réessayez quand ils répondent.`,
-    ),
-  }),
-};
+export { exists, resolverWhy } from './messages-resolver.js';
 
 // --- CAA ---------------------------------------------------------------------------------------
 
@@ -204,14 +177,20 @@ export const caa = {
 
 // --- addresses ---------------------------------------------------------------------------------
 
-const pointTo = (targets: string[], f: Family): Localized => {
-  const same = targets;
-  if (same.length === 0) {
+/** The fix for an address that is not this server: the server's real addresses, or who gives them (`targets` null: unknown). */
+const pointTo = (targets: string[] | null, f: Family): Localized => {
+  if (targets === null) {
+    return L(
+      `Delete that ${rec(f)} record, or point it to the address of the server your site is on: your provider gives it (serein was not told this server's public addresses).`,
+      `Supprimez cet enregistrement ${rec(f)}, ou faites-le pointer vers l'adresse du serveur de votre site : votre hébergeur vous la donne (serein ne connaît pas les adresses publiques de ce serveur).`,
+    );
+  }
+  if (targets.length === 0) {
     return f === 'ipv6'
       ? L('Delete that AAAA record: this server has no IPv6 address.', "Supprimez cet enregistrement AAAA : ce serveur n'a pas d'adresse IPv6.")
-      : L('Delete that A record.', 'Supprimez cet enregistrement A.');
+      : L('Delete that A record: this server has no IPv4 address.', "Supprimez cet enregistrement A : ce serveur n'a pas d'adresse IPv4.");
   }
-  return L(`Delete that ${rec(f)} record, or point it to ${list(same, 'en')}.`, `Supprimez cet enregistrement ${rec(f)}, ou faites-le pointer vers ${list(same, 'fr')}.`);
+  return L(`Delete that ${rec(f)} record, or point it to ${list(targets, 'en')}.`, `Supprimez cet enregistrement ${rec(f)}, ou faites-le pointer vers ${list(targets, 'fr')}.`);
 };
 
 /** A and AAAA records: present, reachable, and this server's. */
@@ -234,14 +213,20 @@ export const addresses = {
           `In your DNS, create ${v4.length ? `an A record for ${name} pointing to ${v4[0]}` : ''}${v4.length && v6.length ? ' and ' : ''}${v6.length ? `an AAAA record for ${name} pointing to ${v6[0]}` : ''}.`,
           `Dans votre DNS, créez ${v4.length ? `un enregistrement A pour ${name} pointant vers ${v4[0]}` : ''}${v4.length && v6.length ? ' et ' : ''}${v6.length ? `un enregistrement AAAA pour ${name} pointant vers ${v6[0]}` : ''}.`,
         )
-      : L(`In your DNS, create an A record for ${name} pointing to this server's address.`, `Dans votre DNS, créez un enregistrement A pour ${name} pointant vers l'adresse de ce serveur.`),
+      : L(
+          `In your DNS, create an A record for ${name} pointing to the address of the server your site is on: your provider gives it (serein was not told this server's public addresses).`,
+          `Dans votre DNS, créez un enregistrement A pour ${name} pointant vers l'adresse du serveur de votre site : votre hébergeur vous la donne (serein ne connaît pas les adresses publiques de ce serveur).`,
+        ),
   }),
   lookupFailed: (name: string, code: string): Explanation => ({
     title: L('Addresses', 'Adresses'),
-    message: L(`The DNS did not answer when asked the addresses of ${name} (${code}).`, `Le DNS n'a pas répondu à la demande des adresses de ${name} (${code}).`),
-    fix: L('Check that your DNS host is up, then try again.', 'Vérifiez que votre hébergeur DNS fonctionne, puis réessayez.'),
+    message: L(
+      `The resolver our DNS check asks did not answer when asked the addresses of ${name}: ${resolverWhy(code).en}. This does not say that your domain is wrong.`,
+      `Le résolveur qu'interroge notre vérification DNS n'a pas répondu à la demande des adresses de ${name} : ${resolverWhy(code).fr}. Cela ne veut pas dire que votre domaine est en faute.`,
+    ),
+    fix: L('Try again in a few minutes. If it keeps failing, check that the nameservers of your domain are up.', 'Réessayez dans quelques minutes. Si cela continue, vérifiez que les serveurs de noms de votre domaine fonctionnent.'),
   }),
-  reserved: (name: string, ip: string, f: Family, what: Localized, targets: string[]): Explanation => ({
+  reserved: (name: string, ip: string, f: Family, what: Localized, targets: string[] | null): Explanation => ({
     title: L(`${fam(f).en} address ${ip}`, `Adresse ${fam(f).fr} ${ip}`),
     message: L(
       `Your domain ${name} has an ${fam(f).en} address, ${ip}, which is ${what.en}: nobody on the Internet, including the certificate authority, can reach it.`,
@@ -249,7 +234,7 @@ export const addresses = {
     ),
     fix: pointTo(targets, f),
   }),
-  notTarget: (name: string, ip: string, f: Family, targets: string[]): Explanation => ({
+  notTarget: (name: string, ip: string, f: Family, targets: string[] | null): Explanation => ({
     title: L(`${fam(f).en} address ${ip}`, `Adresse ${fam(f).fr} ${ip}`),
     message: L(
       `Your domain ${name} has an ${fam(f).en} address, ${ip}, that is not this server. The certificate authority may knock at that address${f === 'ipv6' ? ' (it tries IPv6 first)' : ''} and will not find the proof there.`,
@@ -269,7 +254,7 @@ export const addresses = {
     ),
     fix: L('Your provider can list them in "publicAddresses" for this web server.', 'Votre hébergeur peut les indiquer dans « publicAddresses » pour ce serveur web.'),
   }),
-  notNeededForDns: (name: string, ip: string, f: Family, targets: string[]): Explanation => ({
+  notNeededForDns: (name: string, ip: string, f: Family, targets: string[] | null): Explanation => ({
     title: L(`${fam(f).en} address ${ip}`, `Adresse ${fam(f).fr} ${ip}`),
     message: L(
       `Your domain ${name} has an ${fam(f).en} address, ${ip}, that is not this server. The certificate can still be issued through the DNS, but visitors going to ${ip} will not see it.`,

@@ -7,7 +7,7 @@ const MARK: Record<Check['status'], string> = { ok: '✓', warning: '!', failure
  * The diagnosis as a colleague would say it: the verdict first, then per name what is
  * wrong and exactly what to change, then what is fine (only with `verbose`).
  */
-export function formatDiagnosis(d: Diagnosis, lang: Language = 'en', opts: { verbose?: boolean } = {}): string {
+export function formatDiagnosis(d: Diagnosis, lang: Language = 'en', opts: { verbose?: boolean; admin?: boolean } = {}): string {
   const failures = d.checks.filter((c) => c.status === 'failure');
   const warnings = d.checks.filter((c) => c.status === 'warning');
   const en = lang === 'en';
@@ -43,7 +43,19 @@ export function formatDiagnosis(d: Diagnosis, lang: Language = 'en', opts: { ver
     const ok = d.checks.filter((c) => c.status === 'ok').length;
     if (ok) lines.push('', en ? `${ok} other check${ok > 1 ? 's' : ''} passed.` : `${ok} autre${ok > 1 ? 's' : ''} vérification${ok > 1 ? 's' : ''} réussie${ok > 1 ? 's' : ''}.`);
   }
+  lines.push('', askedLine(d, lang, !!opts.admin));
   return lines.join('\n');
+}
+
+/** What the DNS answers came from: the resolvers' addresses for admins, "our DNS check" for clients. */
+function askedLine(d: Diagnosis, lang: Language, admin: boolean): string {
+  const servers = d.resolvers ?? [];
+  if (admin && servers.length) {
+    return lang === 'en'
+      ? `DNS answers came from the resolver${servers.length > 1 ? 's' : ''} ${servers.join(', ')} (dns.resolvers, or the system's when empty).`
+      : `Les réponses DNS viennent du résolveur${servers.length > 1 ? 's' : ''} ${servers.join(', ')} (dns.resolvers, ou ceux du système s'il est vide).`;
+  }
+  return lang === 'en' ? 'DNS answers came from our DNS check.' : 'Les réponses DNS viennent de notre vérification DNS.';
 }
 
 /** The error a job fails with when the preflight found problems: every problem and every fix, in both languages. */
@@ -68,6 +80,7 @@ export function diagnosisJson(d: Diagnosis, lang?: Language, opts: { admin?: boo
     challenge: d.challenge,
     domains: d.domains,
     cas: d.cas,
+    ...(opts.admin && d.resolvers ? { resolvers: d.resolvers } : {}),
     tookMs: d.tookMs,
     checks: d.checks.map((c) => ({
       id: c.id,

@@ -41,6 +41,11 @@ export class DnsClient {
     if (servers.length) this.resolver.setServers(servers.map(serverAddress));
   }
 
+  /** The servers this client asks, as addresses: the configured ones, else the system's (resolv.conf). */
+  asked(): string[] {
+    return this.resolver.getServers();
+  }
+
   /** A client asking these servers instead (e.g. one authoritative nameserver). */
   at(servers: string[]): DnsClient {
     return new DnsClient(servers, this.timeoutMs);

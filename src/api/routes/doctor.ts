@@ -44,6 +44,7 @@ export async function doctorRoutes(app: FastifyInstance, { engine, store, config
       webserver = siteServer || defaultWebserver(engine.services);
     }
     const d = await diagnose(engine.services, { domains, challenge: body.challenge, webserver });
-    return { ...diagnosisJson(d, req.language, { admin: caller.kind === 'admin' }), webserver: webserver ?? null, text: formatDiagnosis(d, req.language) };
+    const admin = caller.kind === 'admin';
+    return { ...diagnosisJson(d, req.language, { admin }), webserver: webserver ?? null, text: formatDiagnosis(d, req.language, { admin }) };
   });
 }
