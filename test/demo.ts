@@ -1,38 +1,62 @@
-// `npm run demo`: the lab (Pebble, DNS, nginx) and a daemon wired to it, then a real site
-// and certificate created through the API, so a newcomer sees serein work in a minute.
+// `npm run demo [-- --port N]`: the first step of the README's tour. Starts the lab (Pebble
+// as the CA, its DNS, nginx, MariaDB) and a daemon wired to it, with the web server `main`
+// and the database server `maria` the tour uses; shows one client's secured site; prints
+// the client page's address with a client token, and the commands to paste.
+// test/tour.test.ts runs every command printed here, so what it prints must keep working.
 // Ctrl-C stops everything and removes every temporary file.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { configSchema } from '../src/config/schema.js';
 import { startDaemon } from '../src/daemon.js';
 import { createLogger } from '../src/log.js';
 import { startLab } from './lab/lab.js';
 import { labCertConfig } from './helpers/acme-lab.js';
-import { freePort } from './helpers/process.js';
+import { labNginxArgv } from './helpers/vhost-lab.js';
+
+const { values: args } = parseArgs({ options: { port: { type: 'string' } } });
+const port = args.port === undefined ? 8080 : Number(args.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  process.stderr.write(`--port: a port number (0 for any free one), not "${args.port}"\n`);
+  process.exit(2);
+}
 
 const say = (text: string) => process.stdout.write(`${text}\n`);
 
-say('Starting the lab: Pebble (a local ACME CA), its DNS server and nginx, on loopback...');
-const lab = await startLab(['pebble']);
+say('Starting the lab on loopback: Pebble (a local ACME CA), its DNS server, nginx and MariaDB...');
+const lab = await startLab(['pebble', 'mariadb']);
 const dir = mkdtempSync(join(tmpdir(), 'serein-demo-'));
-const port = (await fetch('http://127.0.0.1:8080/healthz').then(() => false, () => true)) ? 8080 : await freePort();
+const maria = lab.mariadb!;
+const passwordFile = join(dir, 'maria.password');
+writeFileSync(passwordFile, `${maria.password}\n`, { mode: 0o600 });
+const { webservers, ...certParts } = labCertConfig(lab, dir) as { webservers: Record<string, unknown> };
 const config = configSchema.parse({
-  ...labCertConfig(lab, dir),
+  ...certParts,
   server: { host: '127.0.0.1', port },
   store: { driver: 'sqlite', path: join(dir, 'serein.db') },
   log: { level: 'warn' },
+  // The names the README's tour uses: `-i webserver=main`, `-i server=maria`.
+  webservers: { main: webservers.lab },
+  databases: { maria: { engine: 'mariadb', host: maria.host, port: maria.port, user: maria.user, passwordFile } },
 });
-const daemon = await startDaemon(config, { logger: createLogger('warn') });
-const token = daemon.firstAdminToken!;
 
 let stopping = false;
+const stopLab = async () => {
+  await lab.stop();
+  rmSync(dir, { recursive: true, force: true });
+};
+const daemon = await startDaemon(config, { logger: createLogger('warn') }).catch(async (err: Error) => {
+  process.stderr.write(`serein: ${err.message}\n  → Pick another port: npm run demo -- --port 8081 (0: any free port)\n`);
+  await stopLab();
+  process.exit(1);
+});
+const token = daemon.firstAdminToken!;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
   await daemon.stop();
-  await lab.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await stopLab();
   process.exit(0);
 };
 process.once('SIGINT', () => void stop());
@@ -57,35 +81,41 @@ async function run(playbook: string, inputs: Record<string, unknown>): Promise<a
 }
 
 const site = 'shop.serein.test';
-say('\nRegistering a tenant "demo" who owns serein.test and may use the web server "lab"...');
+say('Registering a client "demo" who owns serein.test and may use the web server "main"...');
 await api('POST', '/v1/tenants', { id: 'demo', name: 'Demo Ltd', language: 'en' });
 await api('POST', '/v1/tenants/demo/resources', { kind: 'domain', name: 'serein.test' });
-await api('POST', '/v1/tenants/demo/resources', { kind: 'server', name: 'lab' });
+await api('POST', '/v1/tenants/demo/resources', { kind: 'server', name: 'main' });
 const client = await api('POST', '/v1/tokens', { kind: 'client', tenantId: 'demo', label: 'demo client' });
-say(`\nCreating the site ${site} on the lab's nginx (vhost.create)...`);
-const vhost = await run('vhost.create', { webserver: 'lab', domain: site, aliases: [] });
-say(`  ${vhost.status}: ${JSON.stringify(vhost.result ?? vhost.error)}`);
-say(`Issuing its certificate from Pebble (certificate.issue)...`);
+say(`Creating its site ${site} on the lab's nginx (vhost.create)...`);
+const vhost = await run('vhost.create', { webserver: 'main', domain: site, aliases: [] });
+say(`  ${vhost.status}${vhost.error ? `: ${vhost.error.message}` : ''}`);
+say(`Securing it with a certificate from Pebble (certificate.issue)...`);
 const started = performance.now();
 const cert = await run('certificate.issue', { domains: [site] });
-say(`  ${cert.status} in ${((performance.now() - started) / 1000).toFixed(2)} s: ${JSON.stringify(cert.result ?? cert.error)}`);
+say(`  ${cert.status} in ${((performance.now() - started) / 1000).toFixed(1)} s${cert.error ? `: ${cert.error.message}` : ''}`);
 
+const n = lab.nginx!;
 say(`
 serein is running at ${daemon.url}, wired to the lab:
   CA       Pebble ${lab.pebble!.directoryUrl}
-  DNS      challtestsrv 127.0.0.1:${lab.dns!.port} (every *.test name points to 127.0.0.1)
-  nginx    http://127.0.0.1:${lab.nginx!.port}  https://127.0.0.1:${lab.nginx!.tlsPort}
+  DNS      challtestsrv 127.0.0.1:${lab.dns!.port} (every name points to 127.0.0.1)
+  nginx    http://127.0.0.1:${n.port}  https://127.0.0.1:${n.tlsPort}  (web server "main")
+  MariaDB  ${maria.host}:${maria.port}  (database server "maria")
 
-Try it (in another terminal):
+The client page: ${daemon.url}/
+  sign in with the client token of "demo": ${client.token}
+
+In another terminal, in this folder, paste:
   export SEREIN_URL=${daemon.url} SEREIN_TOKEN=${token}
-  curl -sk --resolve ${site}:${lab.nginx!.tlsPort}:127.0.0.1 https://${site}:${lab.nginx!.tlsPort}/.well-known/serein-probe -o /dev/null -w '%{http_code}\\n'
-  node bin/serein.js doctor blog.serein.test
-  node bin/serein.js run vhost.create -i webserver=lab -i domain=blog.serein.test --dry-run
-  node bin/serein.js run certificate.issue -i domains=blog.serein.test
-  node bin/serein.js jobs
+then follow the tour in README.md ("A short tour"), or try:
+  npx serein doctor blog.serein.test
+  npx serein run vhost.create -i webserver=main -i domain=blog.serein.test
+  npx serein run certificate.issue -i domains=blog.serein.test
+  curl -sk --resolve ${site}:${n.tlsPort}:127.0.0.1 https://${site}:${n.tlsPort}/.well-known/serein-probe -o /dev/null -w '%{http_code}\\n'
+  ${labNginxArgv(lab).join(' ')} -t
 
 As the client "demo" (sees only its own domains and jobs):
-  SEREIN_TOKEN=${client.token} node bin/serein.js jobs
-  SEREIN_TOKEN=${client.token} node bin/serein.js doctor shop.serein.test
+  SEREIN_TOKEN=${client.token} npx serein jobs
+  SEREIN_TOKEN=${client.token} npx serein doctor ${site}
 
 Ctrl-C stops the daemon and the lab and removes every temporary file.`);

@@ -25,7 +25,7 @@ export function clientFrom(o: ClientOptions) {
           body: body === undefined ? undefined : JSON.stringify(body),
         });
       } catch (err) {
-        throw new Error(`Cannot reach serein at ${base} (${(err as Error).cause ?? (err as Error).message}).\n  → Start it with "serein serve", or set SEREIN_URL.`);
+        throw new Error(`Cannot reach serein at ${base} (${(err as Error).cause ?? (err as Error).message}).\n  → Start it with "npx serein serve", or set SEREIN_URL.`);
       }
       const text = await res.text();
       const json = text ? JSON.parse(text) : {};

@@ -10,7 +10,8 @@ import { configCommands } from './config.js';
 /** Command modules; a new concern adds its register function here. */
 const commands = [serveCommand, jobCommands, adminCommands, playbookCommands, doctorCommand, configCommands];
 
-const program = new Command('serein')
+// Named as it is typed (README, demo, hints): npm does not put `serein` on the PATH.
+const program = new Command('npx serein')
   .description('Safe one-click hosting operations: certificates, vhosts, databases.')
   .showHelpAfterError()
   .addOption(new Option('-c, --config <file>', 'configuration file').default(defaultConfigFile, 'config.example.yaml'));
