@@ -8,6 +8,8 @@ import { DnsClient } from './dns/resolver.js';
 import type { Services } from './engine/action.js';
 import type { Logger } from './log.js';
 import { NginxFleet } from './nginx/fleet.js';
+import { SmtpMailer } from './notify/mailer.js';
+import { ClientNotices } from './notify/notices.js';
 import type { SealBox } from './secrets.js';
 import type { Store } from './store/store.js';
 import type { Target } from './targets/target.js';
@@ -40,7 +42,16 @@ declare module './engine/action.js' {
 export function buildServices(o: { config: Config; store: Store; logger: Logger; target(name: string): Target; seal: SealBox; alert?: RaiseAlert }): { services: Services; close(): Promise<void> } {
   const { config, store, logger, target } = o;
   const alerter = new Alerter(store.alerts, config.alerts.webhooks, logger);
-  const alert: RaiseAlert = o.alert ?? ((a) => alerter.raise(a));
+  const raise: RaiseAlert = o.alert ?? ((a) => alerter.raise(a));
+  // What admins are alerted of on a client's site, the client hears too, by email (config mail), once per event.
+  const mailer = config.mail ? new SmtpMailer(config.mail, logger) : undefined;
+  const notices = mailer && new ClientNotices({ store, config, logger, mailer });
+  const alert: RaiseAlert = notices
+    ? async (a) => {
+        await raise(a);
+        await notices.afterAlert(a);
+      }
+    : raise;
   const dns = new DnsClient(config.dns.resolvers, config.dns.timeoutMs);
   const dnsHosts = buildDnsProviders(config.dns);
   const certificates: CertificateContext = {
@@ -62,5 +73,11 @@ export function buildServices(o: { config: Config; store: Store; logger: Logger;
     certificates,
     dns,
   };
-  return { services, close: async () => certificates.accounts.close() };
+  return {
+    services,
+    close: async () => {
+      await certificates.accounts.close();
+      await mailer?.close();
+    },
+  };
 }

@@ -26,6 +26,7 @@ export const tenantBody = z
     }),
     name: z.string().min(1).max(200),
     language: z.enum(['en', 'fr']).default('en'),
+    email: z.email().max(254).optional().describe('where the client is told, in their language, when something needs them (config mail)'),
   })
   .strict();
 

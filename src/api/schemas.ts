@@ -57,7 +57,7 @@ export const playbookList = z.object({
   ),
 });
 
-const tenant = z.looseObject({ id: z.string(), name: z.string(), language: z.enum(['en', 'fr']), createdAt: when });
+const tenant = z.looseObject({ id: z.string(), name: z.string(), language: z.enum(['en', 'fr']), email: z.string().nullable().optional(), createdAt: when });
 export const tenantAnswer = z.object({ tenant });
 export const tenantList = z.object({ tenants: z.array(tenant) });
 

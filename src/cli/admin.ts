@@ -69,9 +69,10 @@ export function adminCommands(program: Command): void {
     .description('register a tenant on the daemon')
     .requiredOption('--name <name>', 'display name')
     .option('--language <en|fr>', 'language of their messages', 'en')
+    .option('--email <address>', 'where they are emailed when something needs them (config mail)')
     .action(async (id: string, o, cmd: Command) => {
       const client = api(cmd);
-      await client.request('POST', '/v1/tenants', { id, name: o.name, language: o.language });
+      await client.request('POST', '/v1/tenants', { id, name: o.name, language: o.language, ...(o.email ? { email: o.email } : {}) });
       process.stdout.write(`tenant ${id} created on ${client.base}\n`);
     });
   tenant
@@ -92,6 +93,6 @@ export function adminCommands(program: Command): void {
     .command('list')
     .action(async (_o, cmd: Command) => {
       const { tenants } = await api(cmd).request('GET', '/v1/tenants');
-      for (const t of tenants) process.stdout.write(`${t.id.padEnd(16)} ${t.language}  ${t.name}\n`);
+      for (const t of tenants) process.stdout.write(`${t.id.padEnd(16)} ${t.language}  ${t.name}${t.email ? `  <${t.email}>` : ''}\n`);
     });
 }

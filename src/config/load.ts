@@ -18,5 +18,6 @@ export function loadConfig(file: string = defaultConfigFile): Config {
   config.stateDir = abs(config.stateDir);
   config.playbooks = abs(config.playbooks);
   config.plugins = config.plugins.map(abs);
+  if (config.mail?.auth?.passwordFile) config.mail.auth.passwordFile = abs(config.mail.auth.passwordFile);
   return config;
 }

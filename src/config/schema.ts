@@ -212,6 +212,27 @@ const brandingSchema = z
   })
   .strict();
 
+/**
+ * How serein emails clients when something needs them (a renewal their DNS blocks, a
+ * request stuck with the provider): the provider's own SMTP server, and the page the
+ * emails link to. Without it, nobody is emailed; admins still get every alert.
+ */
+export const mailSchema = z
+  .object({
+    host: z.string().min(1).describe('the SMTP server serein sends through'),
+    port: port.default(587),
+    secure: z.boolean().default(false).describe('TLS from the first byte (port 465); false: STARTTLS when the server offers it'),
+    auth: z
+      .object({ user: z.string().min(1), password: z.string().min(1).optional(), passwordFile: z.string().min(1).optional() })
+      .strict()
+      .refine((a) => !(a.password && a.passwordFile), 'either password or passwordFile, not both')
+      .optional(),
+    from: z.string().min(3).describe('the sender clients see, e.g. "Example Hosting <support@example.net>"'),
+    pageUrl: z.url().describe("the client page's public address, linked from every email"),
+    timeoutMs: z.number().int().min(1000).max(120_000).default(15_000).describe('longest wait for the SMTP server'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     server: z
@@ -314,6 +335,7 @@ export const configSchema = z
       .object({ webhooks: z.array(z.url()).default([]) })
       .strict()
       .default({ webhooks: [] }),
+    mail: mailSchema.optional().describe('emails to clients when something needs them; absent: none are sent'),
     limits: limitsSchema.default(DEFAULT_LIMITS),
     quotas: quotasSchema.default(DEFAULT_QUOTAS),
   })
@@ -324,3 +346,4 @@ export type TargetConfig = z.output<typeof targetSchema>;
 export type WebserverConfig = z.output<typeof webserverSchema>;
 export type DatabaseServerConfig = z.output<typeof databaseServerSchema>;
 export type CaConfig = z.output<typeof caSchema>;
+export type MailConfig = z.output<typeof mailSchema>;

@@ -211,5 +211,17 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
         await db.schema.alterTable('tokens').addColumn('last_used_at', 'text').execute();
       },
     },
+    '0006-client-notices': {
+      async up(db: Kysely<any>) {
+        // Where a client is told when something needs them; and when each thing was last told, so one event is one email.
+        await db.schema.alterTable('tenants').addColumn('email', 'text').execute();
+        await db.schema
+          .createTable('client_notices')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('tenant_id', 'text', (c) => c.notNull())
+          .addColumn('sent_at', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }

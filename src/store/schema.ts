@@ -5,7 +5,8 @@ import type { Generated } from 'kysely';
  * so that both back ends store exactly the same thing.
  */
 export interface Database {
-  tenants: { id: string; name: string; language: string; created_at: string };
+  tenants: { id: string; name: string; language: string; email: string | null; created_at: string };
+  client_notices: { key: string; tenant_id: string; sent_at: string };
   server_grants: { server: string; tenant_id: string; created_at: string };
   resources: { kind: string; name: string; tenant_id: string; data: string; created_at: string };
   tokens: {

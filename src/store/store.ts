@@ -6,6 +6,7 @@ import { CertificateStore } from './certificates.js';
 import { openDatabase, type Dialect } from './db.js';
 import { JobStore } from './jobs.js';
 import { LockStore } from './locks.js';
+import { NoticeStore } from './notices.js';
 import type { Database } from './schema.js';
 import { TenantStore } from './tenants.js';
 import { TokenStore } from './tokens.js';
@@ -23,6 +24,8 @@ export class Store {
   readonly certificates: CertificateStore;
   /** Locks held across every daemon sharing this store (one nginx changed by one daemon at a time). */
   readonly locks: LockStore;
+  /** What clients were told, and when (one email per event). */
+  readonly notices: NoticeStore;
 
   private constructor(
     readonly db: Kysely<Database>,
@@ -36,6 +39,7 @@ export class Store {
     this.alerts = new AlertStore(db);
     this.certificates = new CertificateStore(db);
     this.locks = new LockStore(config);
+    this.notices = new NoticeStore(db);
   }
 
   static async open(config: Config['store']): Promise<Store> {

@@ -1,27 +1,29 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
-export interface Tenant { id: string; name: string; language: 'en' | 'fr'; createdAt: string }
+/** A client account; `email` is where serein tells them when something needs them (none: nobody is emailed). */
+export interface Tenant { id: string; name: string; language: 'en' | 'fr'; email: string | null; createdAt: string }
 export interface Resource { kind: string; name: string; tenantId: string; data: Record<string, unknown>; createdAt: string }
 
 /** Tenants and what each owns: domains, servers, vhosts, databases, certificates. */
 export class TenantStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async create(t: { id: string; name: string; language: 'en' | 'fr' }): Promise<Tenant> {
+  async create(t: { id: string; name: string; language: 'en' | 'fr'; email?: string }): Promise<Tenant> {
     const createdAt = new Date().toISOString();
-    await this.db.insertInto('tenants').values({ ...t, created_at: createdAt }).execute();
-    return { ...t, createdAt };
+    const tenant = { id: t.id, name: t.name, language: t.language, email: t.email ?? null };
+    await this.db.insertInto('tenants').values({ ...tenant, created_at: createdAt }).execute();
+    return { ...tenant, createdAt };
   }
 
   async get(id: string): Promise<Tenant | undefined> {
     const row = await this.db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && { id: row.id, name: row.name, language: row.language as Tenant['language'], createdAt: row.created_at };
+    return row && toTenant(row);
   }
 
   async list(): Promise<Tenant[]> {
     const rows = await this.db.selectFrom('tenants').selectAll().orderBy('id').execute();
-    return rows.map((r) => ({ id: r.id, name: r.name, language: r.language as Tenant['language'], createdAt: r.created_at }));
+    return rows.map(toTenant);
   }
 
   /** Records a resource; a second owner for the same kind and name is refused by the key. */
@@ -101,6 +103,10 @@ export class TenantStore {
     rows.sort((a, b) => b.name.length - a.name.length);
     return rows[0]?.tenant_id;
   }
+}
+
+function toTenant(row: Database['tenants']): Tenant {
+  return { id: row.id, name: row.name, language: row.language as Tenant['language'], email: row.email ?? null, createdAt: row.created_at };
 }
 
 function toResource(row: Database['resources']): Resource {
