@@ -112,9 +112,9 @@ const CHECKS: Check[] = [
     ok(r);
     for (const p of ['vhost.create', 'certificate.issue', 'database.create']) expect(r.out).toMatch(new RegExp(`^ok\\s+${p.replace('.', '\\.')}\\s`, 'm'));
   }],
-  [/^npx serein tenant create (\S+) --name "([^"]+)" --language (en|fr)$/, async (r, [, id, name, language], t) => {
+  [/^npx serein tenant create (\S+) --name "([^"]+)" --language (en|fr)(?: --email (\S+))?$/, async (r, [, id, name, language, email], t) => {
     ok(r);
-    expect((await t.api('/v1/tenants')).body.tenants).toContainEqual(expect.objectContaining({ id, name, language }));
+    expect((await t.api('/v1/tenants')).body.tenants).toContainEqual(expect.objectContaining({ id, name, language, ...(email ? { email } : {}) }));
   }],
   [/^npx serein tenant give (\S+) (domain|server) (\S+)$/, async (r, [, id, kind, name], t) => {
     ok(r);
