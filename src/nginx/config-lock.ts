@@ -22,5 +22,5 @@ export const processOnly: SharedConfigLock = { hold: (_key, task) => task() };
  * same nginx share one lock; the same entry in several daemons' configurations too.
  */
 export function nginxLockKey(ws: Pick<WebserverConfig, 'target' | 'nginx'>): string {
-  return `nginx\0${ws.target}\0${ws.nginx.join('\0')}`;
+  return `nginx ${JSON.stringify([ws.target, ...ws.nginx])}`;
 }
