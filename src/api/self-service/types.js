@@ -22,6 +22,14 @@
 
 /** @typedef {{ kind: string, name: string, data?: Record<string, unknown> | null }} Resource Something the tenant owns or may use. */
 
+/**
+ * @typedef {object} KindDescription A kind of resource, as GET /v1/resource-kinds describes it in the caller's language.
+ * @property {string} kind
+ * @property {{ one: string, many: string, a: string }} label
+ * @property {string[]} inputTypes The operation input types that name one of this kind.
+ * @property {'choose' | 'suggest'} [pick] How a form offers the caller's own.
+ */
+
 /** @typedef {{ summary: string, target?: string, diff?: string }} PlanItem One change a dry run would make. */
 
 /**

@@ -1,8 +1,8 @@
 // @ts-check
 // Every English sentence and word the page shows, by key. The keys are the catalogs'
 // contract: fr.js (and any further language) gives each of them, and tsc checks it.
-// Kinds of resources are named `kind_<kind>` (kinds.js lists the kinds), result fields
-// `key_<field>`, job statuses `status_<status>`, step states `step_<state>`.
+// Result fields are named `key_<field>`, job statuses `status_<status>`, step states
+// `step_<state>`; kinds of resources are named by the server (GET /v1/resource-kinds).
 
 const en = {
   languageName: 'English',
@@ -42,11 +42,6 @@ const en = {
   unexpected: 'Something unexpected happened ({status}). Try again in a moment; if it goes on, tell your provider.',
   loading: 'Loading…',
   noResources: 'Nothing here yet.',
-  kind_domain: 'Domains',
-  kind_vhost: 'Sites',
-  kind_database: 'Databases',
-  kind_certificate: 'Certificates',
-  kind_server: 'Servers you may use',
   https: 'HTTPS',
   httpOnly: 'HTTP only',
   noOps: 'There is no operation you can run yourself yet.',

@@ -6,6 +6,7 @@
 import { api } from '../api.js';
 import { byId, clear, h } from '../dom.js';
 import { t } from '../i18n/index.js';
+import { useRegistry } from '../kinds.js';
 import { siteStates } from '../site-state.js';
 import { state } from '../state.js';
 import { renderJobs } from './jobs.js';
@@ -19,8 +20,17 @@ import { renderSites } from './sites.js';
 
 /** Reads and draws everything the signed-in page shows, at once (after signing in, switching language, or an operation). */
 export async function loadAll() {
-  await loadPlaybooks();
+  await Promise.all([loadPlaybooks(), loadKinds()]);
   await loadHome();
+}
+
+/** The kinds' labels in the page's language, from the server's registry; if it cannot be read, lists show kind names. */
+async function loadKinds() {
+  try {
+    useRegistry((await api('GET', '/v1/resource-kinds')).kinds);
+  } catch {
+    // The home still shows; a heading reads "domain" instead of "Domains" until the next load.
+  }
 }
 
 /** Reads the resources, certificates and requests (every one on the tenant's things, whoever made it), then draws the home. */
