@@ -21,6 +21,8 @@ async function switchLanguage(/** @type {string} */ lang) {
   pickLanguage();
   if (!state.token) return;
   const open = collectValues();
+  // A domain check on screen is asked again, so its answer speaks the new language too.
+  if (byId('doctor-result').childElementCount) /** @type {HTMLFormElement} */ (byId('doctor-form')).requestSubmit();
   await loadAll();
   if (open && state.playbooks.some((p) => p.name === open.playbook)) openPlaybook(open.playbook, open.values, false);
 }

@@ -64,9 +64,13 @@ export function field(key, spec, value) {
   return h('div', { class: 'field' }, label, input, spec.type === 'domains' ? h('p', { id: helpId, class: 'help', text: t('domainsHint') }) : null);
 }
 
-/** A valid name the client could use, from the account's name ("Ma Boutique" → "ma_boutique"), checked against the input's pattern. */
+/**
+ * A valid name the client could use, from their first site ("boutique" for
+ * boutique.example.fr; the account's id is put in front by the server, so not from it),
+ * checked against the input's pattern.
+ */
 function exampleName(/** @type {InputSpec & { pattern?: string }} */ spec) {
-  const from = state.me?.tenant?.name ?? 'my_site';
+  const from = state.resources.find((r) => r.kind === 'vhost')?.name.replace(/^www\./, '').split('.')[0] ?? 'shop';
   const base = from.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
   let re;
   try {

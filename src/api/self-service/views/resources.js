@@ -43,7 +43,8 @@ export function renderResources() {
   if (!kinds.length) box.append(h('p', { class: 'empty', text: t('noResources') }));
   for (const kind of kinds) {
     const items = [...(groups.get(kind) ?? [])].sort((a, b) => a.name.localeCompare(b.name));
-    box.append(h('div', { class: 'group' }, h('h3', { text: kindLabel(kind) }), h('ul', { class: 'plain' }, items.map((r) => h('li', {}, line(r))))));
+    // One kind (the domains): the card's title says it already; headings only tell several kinds apart.
+    box.append(h('div', { class: 'group' }, kinds.length > 1 ? h('h3', { text: kindLabel(kind) }) : null, h('ul', { class: 'plain' }, items.map((r) => h('li', {}, line(r))))));
   }
   const list = clear(byId('owned-domains'));
   for (const name of suggestions(state.resources)) list.append(h('option', { value: name }));

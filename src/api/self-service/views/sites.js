@@ -60,7 +60,12 @@ function siteCard(s, reload) {
   if (s.state !== 'working') {
     if (!secure && offered('certificate.issue')) buttons.push(button(t(s.failed ? 'tryAgain' : 'secureSite'), 'primary', () => press('certificate.issue', { domains: s.names })));
     if (secure && offered('certificate.renew')) buttons.push(button(t('renewNow'), 'secondary', () => press('certificate.renew', { certificate: s.certificate?.id, site: s.name })));
-    if (s.failed && dnsRepairable(s.failed) && offered('dns.fix')) buttons.unshift(button(t('fixForMe'), 'primary', () => press('dns.fix', { domain: s.name, confirm: true })));
+    const repairable = !!s.failed && dnsRepairable(s.failed) && offered('dns.fix');
+    // With a repair offered, it is the one thing to press; trying again unchanged would fail the same way.
+    if (repairable) {
+      for (const b of buttons) b.className = 'secondary';
+      buttons.unshift(button(t('fixForMe'), 'primary', () => press('dns.fix', { domain: s.name, confirm: true })));
+    }
   }
   card.append(
     ...[
