@@ -370,7 +370,7 @@ describe('the self-service page', () => {
     await page.getByRole('button', { name: 'Check', exact: true }).click();
     const summary = page.locator('#doctor-result .summary');
     await summary.waitFor();
-    expect(await summary.textContent()).toBe('Something needs fixing before a certificate can be issued.');
+    expect(await summary.textContent()).toBe('Something needs fixing before these names can be secured (HTTPS).');
     const items = page.locator('#doctor-result li.check-item');
     expect(await items.count()).toBeGreaterThanOrEqual(3);
     // Problems first, each with its status in words (not only a colour) and its fix.

@@ -38,8 +38,17 @@ export function isLanguage(/** @type {unknown} */ lang) {
  * @param {Record<string, unknown>} [vars]
  */
 export function t(key, vars) {
-  const text = lookup(CATALOGS[current], key) ?? lookup(en, key) ?? key;
+  const text = typography(lookup(CATALOGS[current], key) ?? lookup(en, key) ?? key);
   return vars ? text.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? '')) : text;
+}
+
+/**
+ * French typography: a non-breaking space before « : ; ? ! » and inside « », so a line
+ * never starts with a colon on a phone. The catalog is written with plain spaces, and
+ * this runs before the placeholders are filled, so names are never touched.
+ */
+function typography(/** @type {string} */ text) {
+  return current === 'fr' ? text.replace(/ ([:;?!»])/g, '\u00a0$1').replace(/« /g, '«\u00a0') : text;
 }
 
 /** Whether a catalog names this key, so that callers can fall back to a raw name instead. */
