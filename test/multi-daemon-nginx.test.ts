@@ -170,6 +170,7 @@ describe('several daemons sharing one nginx', () => {
     // More than one daemon ran the work (else this proves nothing), and ran nginx.
     expect(new Set(jobs.map((j) => j.owner)).size).toBeGreaterThan(1);
     const { pids, sections } = checkNoInterleaving(readFileSync(log, 'utf8').trim().split('\n'));
+    console.log(`36 vhost jobs over 3 daemons: ${sections} test-and-reload sections by ${pids.size} daemons, none interleaved`);
     expect(pids.size).toBeGreaterThan(1);
     expect(sections).toBeGreaterThan(1);
     for (const site of sites) expect(await answers(site), site).toBe(true);
@@ -195,6 +196,7 @@ describe('several daemons sharing one nginx', () => {
     rmSync(join(dir, 'hold'));
     // The killed daemon's job is taken over by a survivor once its lease runs out, and ends.
     const recovered = await waitJob(heldJob);
+    console.log(`the killed daemon's job, taken over: ${recovered.status}`);
     expect(['succeeded', 'failed']).toContain(recovered.status);
     const t = labNginxTest(nginx);
     expect(t.ok, t.output).toBe(true);
