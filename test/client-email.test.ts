@@ -2,7 +2,8 @@
  * Telling the client before they notice: a renewal that cannot succeed because of the
  * client's DNS (a stale IPv6 address) sends one email to the client, in their language,
  * and one alert to admins per failure; the email is received by a real SMTP server
- * (smtp-server, with a login) on loopback and read back with mailparser.
+ * (smtp-server, with a login) on loopback and read back with mailparser. A request left
+ * half-done on their site tells them the provider is finishing it.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -148,6 +149,21 @@ describe('emails to clients', () => {
     expect(received).toHaveLength(before + 1);
     await at(26).afterAlert(alert);
     expect(received).toHaveLength(before + 1);
+  });
+
+  it('a request left half-done on the client\'s site, even an admin\'s, tells the client the provider is finishing it', async () => {
+    const { job } = await d.store.jobs.create({ playbook: 'certificate.issue', inputs: { domains: [site] }, dryRun: false, tenantId: null, forTenant: tenantId, tokenId: null, resource: `vhost:${site}`, target: null, language: 'en' });
+    await d.store.jobs.finish(job.id, 'needs-attention', { error: { code: 'x', message: 'undo failed', hint: '' } });
+    const before = received.length;
+    // The alert as the runner raises it, through the daemon's own alert path.
+    await d.daemon.engine.services.alert({ kind: 'needs-attention', tenantId: null, subject: `vhost:${site}`, message: `Job ${job.id} failed and could not be fully undone`, detail: { jobId: job.id } });
+    expect(received).toHaveLength(before + 1);
+    const mail = received[before];
+    expect(mail.subject).toBe(`${site}\u00a0: nous terminons une modification à la main`);
+    expect(mail.text).toContain(`Nous n'avons pas pu terminer la sécurisation de votre site ${site} le `);
+    expect(mail.text).toContain("Notre équipe est prévenue et la termine\u00a0: vous n'avez rien à faire.");
+    expect(mail.text).not.toContain(job.id);
+    expect((await d.api('GET', '/v1/alerts?kind=needs-attention')).body.alerts.map((a: any) => a.detail.jobId)).toContain(job.id);
   });
 
   it('serein tenant create --email records where the client is told', async () => {
