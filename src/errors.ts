@@ -38,6 +38,8 @@ export const both = (text: string): Localized => ({ en: text, fr: text });
 export function toOperationError(err: unknown): OperationError {
   if (err instanceof OperationError) return err;
   const anyErr = err as { message?: string; hint?: string; code?: string } | undefined;
+  const disk = diskFault(err);
+  if (disk) return disk;
   if (err instanceof Error && typeof anyErr?.hint === 'string') {
     // A target's error (unreachable server, refused host key...) is for the admin: the
     // client reads what it means for them, the admin reads the detail and its fix.
@@ -61,4 +63,25 @@ export function toOperationError(err: unknown): OperationError {
     err instanceof Error ? err.message : String(err),
     500,
   );
+}
+
+/**
+ * A disk full or read-only where the change was written (a target's program or a local
+ * write said so): told as such, not as a server out of reach. Null for anything else.
+ */
+function diskFault(err: unknown): OperationError | null {
+  const e = err as { message?: string; hint?: string; code?: string } | undefined;
+  const text = `${e?.code ?? ''} ${e?.message ?? ''}`;
+  const detail = `${e?.message ?? String(err)}${e?.hint ? ` (fix: ${e.hint})` : ''}`;
+  const hint = {
+    en: 'Nothing was left half-done. Your provider has been given the details; try again once they have fixed the disk.',
+    fr: "Rien n'a été laissé à moitié fait. Votre hébergeur a reçu les détails ; réessayez quand il aura réparé le disque.",
+  };
+  if (/ENOSPC|No space left on device|Disk quota exceeded|EDQUOT/.test(text)) {
+    return new OperationError('disk_full', { en: "The server's disk is full, so the change could not be written.", fr: "Le disque du serveur est plein : la modification n'a pas pu être écrite." }, hint, detail);
+  }
+  if (/EROFS|Read-only file system/.test(text)) {
+    return new OperationError('disk_read_only', { en: "The server's disk is read-only at the moment, so the change could not be written.", fr: "Le disque du serveur est en lecture seule pour l'instant : la modification n'a pas pu être écrite." }, hint, detail);
+  }
+  return null;
 }

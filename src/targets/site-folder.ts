@@ -43,7 +43,13 @@ walk() {
     [ -n "$c" ] || continue
     case $c in .|..) fail 2 "refusing the path component $c";; esac
     if [ "\${3:-}" = create ] && [ ! -e "$c" ] && [ ! -L "$c" ]; then
-      mkdir -m 0700 -- "$c" 2>/dev/null || fail ${SYMLINK_EXIT} "$here/$c appeared while it was being created"
+      if ! err=$(mkdir -m 0700 -- "$c" 2>&1); then
+        # A full or read-only disk is said as such; anything else is something that changed under serein.
+        case $err in
+          *"Read-only file system"*|*"No space left on device"*|*"Disk quota exceeded"*) fail 2 "cannot create $here/$c: \${err##*: }";;
+        esac
+        fail ${SYMLINK_EXIT} "$here/$c appeared while it was being created"
+      fi
       made="$made $c"
     fi
     [ -L "$c" ] && fail ${SYMLINK_EXIT} "$here/$c is a symbolic link"
@@ -70,10 +76,20 @@ const CREATE_SCRIPT = `${WALK}
 base=$1 rel=$2 mode=$3 owner=$4
 walk "$base" "$rel" create || fail 2 "could not create $rel"
 last=\${rel##*/}
+# A disk full or read-only halfway: the page and the folders made go again, deepest first
+# (still 0700 and root's), so nothing is left half-created.
+undo_made() {
+  rm -f -- index.html
+  while [ -n "$made" ]; do
+    gone=\${made##* }
+    cd -P .. && rmdir -- "$gone" 2>/dev/null || return 0
+    made=\${made% *}
+  done
+}
 case " $made " in
   *" $last "*)
     # Still 0700 and root's: nobody else can have put anything here.
-    cat > index.html || fail 2 "cannot write the placeholder page"
+    cat > index.html || { undo_made; fail 2 "cannot write the placeholder page"; }
     chmod 0644 index.html
     [ -z "$owner" ] || chown -h -- "$owner" index.html || fail 2 "cannot give the placeholder page to $owner"
     status=created ;;

@@ -1,0 +1,139 @@
+/**
+ * Faults injected for real around a vhost change, each ending clean: nothing half-created,
+ * `nginx -t` passing, a plain message for the client and the detail for the admin.
+ * - nginx not reloading (its master process gone: `nginx -s reload` fails);
+ * - the site folder's file system full (a 64 KiB tmpfs, filled) or read-only (a read-only
+ *   bind mount).
+ * Faults covered elsewhere are listed in the README's Reliability section.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
+import { getWithHost, labNginxTest, labWebserver, playbooksCopy, uniq } from './helpers/vhost-lab.js';
+import { startPrivateNginx, type NginxInfo } from './helpers/vhost-nginx.js';
+import { tempDir } from './helpers/tmp.js';
+import { useLab } from './lab/client.js';
+
+const mounted: string[] = [];
+function mount(args: string[]): void {
+  execFileSync('mount', args, { stdio: 'pipe' });
+  mounted.push(args[args.length - 1]);
+}
+
+describe('faults around a vhost change', () => {
+  let live: NginxInfo & { stop(): Promise<void> };
+  let stopped: NginxInfo & { stop(): Promise<void> };
+  let d: TestDaemon;
+  let dir: string;
+  let playbooks: string;
+  let A: { token: string };
+  const tenant = uniq('tf');
+  const dom = `${uniq('f')}.test`;
+  const full = () => join(dir, 'full');
+  const ro = () => join(dir, 'ro');
+
+  beforeAll(async () => {
+    const lab = await useLab('nginx');
+    live = await startPrivateNginx(lab.nginx!.binary);
+    stopped = await startPrivateNginx(lab.nginx!.binary);
+    dir = tempDir('serein-faults-');
+    for (const p of [full(), ro()]) mkdirSync(p);
+    // A full file system: a 64 KiB tmpfs with one file taking all of it.
+    mount(['-t', 'tmpfs', '-o', 'size=64k,mode=0755', 'tmpfs', full()]);
+    spawnSync('dd', ['if=/dev/zero', `of=${join(full(), 'filler')}`, 'bs=4k', 'count=64'], { stdio: 'ignore' });
+    // A read-only file system: the folder bound onto itself, then remounted read-only.
+    mount(['--bind', ro(), ro()]);
+    execFileSync('mount', ['-o', 'remount,ro,bind', ro()]);
+    d = await startTestDaemon({
+      playbooksDir: (playbooks = playbooksCopy()),
+      config: {
+        webservers: {
+          live: labWebserver(live, dir),
+          stopped: labWebserver(stopped, dir),
+          full: labWebserver(live, dir, 'local', { webRoot: full() }),
+          ro: labWebserver(live, dir, 'local', { webRoot: ro() }),
+        },
+      },
+    });
+    A = await d.tenant(tenant, { domains: [dom], servers: ['live', 'stopped', 'full', 'ro'] });
+  });
+
+  afterEach(() => {
+    for (const n of [live, stopped]) {
+      const t = labNginxTest(n);
+      expect(t.ok, t.output).toBe(true);
+    }
+  });
+
+  afterAll(async () => {
+    if (d) {
+      for (const r of await d.store.tenants.listResources({ kind: 'vhost' })) await d.runJob('vhost.delete', { domain: r.name, removeFiles: true });
+      await d.stop();
+    }
+    for (const m of mounted.reverse()) spawnSync('umount', [m]);
+    await live?.stop();
+    await stopped?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (playbooks) rmSync(playbooks, { recursive: true, force: true });
+  });
+
+  /** Nothing of `name` left: no configuration file (nor a stray one), no record, no site folder. */
+  async function nothingLeft(name: string, n: NginxInfo, webRoot: string) {
+    expect(readdirSync(n.vhostDir).filter((f) => f.includes(name))).toEqual([]);
+    expect(await d.store.tenants.getResource('vhost', name)).toBeUndefined();
+    expect(existsSync(join(webRoot, name))).toBe(false);
+  }
+
+  it('nginx not reloading (its master gone): the change is undone and the client told plainly, the admin given nginx\'s words', async () => {
+    // The fault: nginx's master is stopped behind serein's back; its configuration still passes -t.
+    process.kill(Number(readPid(stopped.pidFile)), 'SIGTERM');
+    await until(() => !existsSync(stopped.pidFile));
+    const name = `reload.${dom}`;
+    const job = await d.runJob('vhost.create', { webserver: 'stopped', domain: name }, { token: A.token });
+    expect(job.status).toBe('failed');
+    expect(job.error.code).toBe('nginx_reload_failed');
+    expect(job.error.message).toBe('The web server could not reload its configuration; the change was undone.');
+    expect(job.error.detail).toBeUndefined();
+    const admin = (await d.api('GET', `/v1/jobs/${job.id}`)).body.job;
+    expect(admin.error.detail).toMatch(/^reload of stopped failed: .*nginx\.pid/s);
+    await nothingLeft(name, stopped, join(dir, 'www'));
+  });
+
+  it('the site folder on a full file system: nothing is half-created, and the message says the disk is full', async () => {
+    const keep = `keepf.${dom}`;
+    expect((await d.runJob('vhost.create', { webserver: 'live', domain: keep }, { token: A.token })).status).toBe('succeeded');
+    const name = `full.${dom}`;
+    const job = await d.runJob('vhost.create', { webserver: 'full', domain: name }, { token: A.token });
+    expect(job.status).toBe('failed');
+    const admin = (await d.api('GET', `/v1/jobs/${job.id}`)).body.job;
+    expect(job.error).toEqual({
+      code: 'disk_full',
+      message: "The server's disk is full, so the change could not be written.",
+      hint: 'Nothing was left half-done. Your provider has been given the details; try again once they have fixed the disk.',
+    });
+    expect(admin.error.detail).toMatch(/full\.[^ ]+ failed: .*No space left on device/);
+    await nothingLeft(name, live, full());
+    expect((await getWithHost('127.0.0.1', live.port, keep)).body).toContain(`${keep} is ready`); // the others still served
+  });
+
+  it('the site folder on a read-only file system: nothing is created, and the message says it is read-only', async () => {
+    const name = `ro.${dom}`;
+    const job = await d.runJob('vhost.create', { webserver: 'ro', domain: name }, { token: A.token });
+    expect(job.status).toBe('failed');
+    const admin = (await d.api('GET', `/v1/jobs/${job.id}`)).body.job;
+    expect(job.error.code).toBe('disk_read_only'); // not "a symbolic link", as it read before
+    expect(job.error.message).toBe("The server's disk is read-only at the moment, so the change could not be written.");
+    expect(admin.error.detail).toMatch(/cannot create .*ro\.[^ ]+: Read-only file system/);
+    await nothingLeft(name, live, ro());
+  });
+});
+
+function readPid(file: string): string {
+  return execFileSync('cat', [file], { encoding: 'utf8' }).trim();
+}
+
+async function until(fn: () => boolean): Promise<void> {
+  for (let delay = 5; !fn(); delay = Math.min(delay * 2, 200)) await new Promise((r) => setTimeout(r, delay));
+}
