@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import BayesClassifier from 'natural/lib/natural/classifiers/bayes_classifier.js';
+import { parse } from 'yaml';
+import { distance } from 'fastest-levenshtein';
+import { features, fold, words } from './text.js';
+
+/** The operations a request can be understood as, and `human` for what serein cannot do. */
+export const INTENTS = ['certificate.issue', 'vhost.create', 'database.create', 'dns.fix', 'human'] as const;
+/** One of {@link INTENTS}. */
+export type Intent = (typeof INTENTS)[number];
+/** The two languages serein speaks. */
+export type Language = 'en' | 'fr';
+
+/** The corpus file's shape: phrasings per intent and language, and the vocabularies slot filling uses. */
+export interface Corpus {
+  intents: Record<Intent, Record<Language, string[]>>;
+  frustration: string[];
+  apps: string[];
+  aliases: string[][];
+  generic: string[];
+  markers: string[];
+}
+
+/** The corpus kept in the repository (src/requests/corpus/intents.yaml). */
+export function loadCorpus(): Corpus {
+  return parse(readFileSync(new URL('./corpus/intents.yaml', import.meta.url), 'utf8')) as Corpus;
+}
+
+/** What the classifiers make of a text: the intent with a confidence in [0, 1], the runner-up, the language. */
+export interface Classified {
+  intent: Intent;
+  confidence: number;
+  second: { intent: Intent; confidence: number };
+  language: Language;
+  languageConfidence: number;
+}
+
+/**
+ * The trained classifiers: naive Bayes (natural) over stems and character trigrams for
+ * the intent, and over words and trigrams for the language. Training on the corpus takes
+ * a few tens of milliseconds, so it happens on the first request, not at start-up.
+ */
+export class RequestClassifier {
+  private readonly intent = new BayesClassifier();
+  private readonly language = new BayesClassifier();
+  /** Every word of the corpus, to read a misspelt word as the known word it is closest to. */
+  private readonly vocabulary = new Set<string>();
+
+  constructor(readonly corpus: Corpus) {
+    for (const intent of INTENTS) {
+      for (const lang of ['en', 'fr'] as const) {
+        for (const text of corpus.intents[intent][lang]) {
+          for (const w of words(text)) this.vocabulary.add(w);
+          this.intent.addDocument(features(text), intent);
+          this.language.addDocument(languageFeatures(text), lang);
+        }
+      }
+    }
+    this.intent.train();
+    this.language.train();
+  }
+
+  classify(text: string): Classified {
+    const ranked = normalise(this.intent.getClassifications(features(this.spelled(text))));
+    const langs = normalise(this.language.getClassifications(languageFeatures(text)));
+    return {
+      intent: ranked[0].label as Intent,
+      confidence: ranked[0].value,
+      second: { intent: ranked[1].label as Intent, confidence: ranked[1].value },
+      language: langs[0].label as Language,
+      languageConfidence: langs[0].value,
+    };
+  }
+
+  /** The text with each unknown word replaced by the corpus word one or two letters away ("databse", "certifcat"). */
+  spelled(text: string): string {
+    return words(text)
+      .map((w) => {
+        if (w.length < 5 || this.vocabulary.has(w)) return w;
+        let best = w;
+        let bestDistance = w.length >= 8 ? 3 : 2;
+        for (const known of this.vocabulary) {
+          if (Math.abs(known.length - w.length) >= bestDistance) continue;
+          const d = distance(w, known);
+          if (d < bestDistance) [best, bestDistance] = [known, d];
+        }
+        return best;
+      })
+      .join(' ');
+  }
+
+  /** Whether the text shows the client losing patience (the corpus's frustration phrases). */
+  frustrated(text: string): boolean {
+    const folded = ` ${fold(text).replace(/\s+/g, ' ')} `;
+    return this.corpus.frustration.some((p) => folded.includes(fold(p)));
+  }
+}
+
+/** Words as they are written (French and English differ in their small words) and their trigrams. */
+function languageFeatures(text: string): string[] {
+  const out = new Set<string>();
+  for (const w of words(text)) {
+    out.add(`w:${w}`);
+    const padded = `<${w}>`;
+    for (let i = 0; i + 3 <= padded.length; i++) out.add(`c:${padded.slice(i, i + 3)}`);
+  }
+  return [...out];
+}
+
+/** Bayes scores as shares of their sum, so a confidence reads as a probability; all zero reads as no idea. */
+function normalise(scores: { label: string; value: number }[]): { label: string; value: number }[] {
+  const total = scores.reduce((s, c) => s + (Number.isFinite(c.value) ? c.value : 0), 0);
+  return scores.map((c) => ({ label: c.label, value: total > 0 ? c.value / total : 1 / scores.length }));
+}
+
+let trained: RequestClassifier | undefined;
+
+/** The daemon's classifier, trained once on first use. */
+export function requestClassifier(): RequestClassifier {
+  trained ??= new RequestClassifier(loadCorpus());
+  return trained;
+}
