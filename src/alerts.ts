@@ -30,7 +30,7 @@ export class Alerter {
         const res = await fetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ source: 'serein', ...alert }),
+          body: JSON.stringify(webhookBody(alert)),
           signal: AbortSignal.timeout(5000),
           // A redirect could carry the alert (and the secret in the URL's path) anywhere.
           redirect: 'manual',
@@ -47,6 +47,24 @@ export class Alerter {
       if (attempt < 2) await new Promise((r) => setTimeout(r, 200 * 4 ** attempt));
     }
   }
+}
+
+/**
+ * What a webhook receives: the alert's fields, plus `text` and `blocks` so that a Slack
+ * (or Mattermost, Rocket.Chat, Teams workflow) incoming webhook shows it as it is.
+ */
+export function webhookBody(alert: Alert): Record<string, unknown> {
+  const title = `serein: ${alert.kind}${alert.tenantId ? ` (${alert.tenantId})` : ''}`;
+  return {
+    source: 'serein',
+    ...alert,
+    text: `${title}\n${alert.message}`,
+    blocks: [
+      { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
+      { type: 'section', text: { type: 'mrkdwn', text: alert.message.slice(0, 2900) } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `${alert.subject} · ${alert.at}` }] },
+    ],
+  };
 }
 
 /**

@@ -15,6 +15,7 @@ import type { Store } from './store/store.js';
 import type { Target } from './targets/target.js';
 import type { RaiseAlert } from './alerts.js';
 import { Semaphore } from './util/concurrency.js';
+import { Escalations } from './watch/escalations.js';
 
 /**
  * The composition root's half that the actions see: every component is built here once,
@@ -46,12 +47,13 @@ export function buildServices(o: { config: Config; store: Store; logger: Logger;
   // What admins are alerted of on a client's site, the client hears too, by email (config mail), once per event.
   const mailer = config.mail ? new SmtpMailer(config.mail, logger) : undefined;
   const notices = mailer && new ClientNotices({ store, config, logger, mailer });
-  const alert: RaiseAlert = notices
-    ? async (a) => {
-        await raise(a);
-        await notices.afterAlert(a);
-      }
-    : raise;
+  // A stuck client becomes one escalation for admins; a request handed to a human is one of its signals.
+  const escalations = new Escalations({ store, config, logger, raise, mailer, notices });
+  const alert: RaiseAlert = async (a) => {
+    await raise(a);
+    await notices?.afterAlert(a);
+    await escalations.afterAlert(a);
+  };
   const dns = new DnsClient(config.dns.resolvers, config.dns.timeoutMs);
   const dnsHosts = buildDnsProviders(config.dns);
   const certificates: CertificateContext = {
@@ -72,6 +74,7 @@ export function buildServices(o: { config: Config; store: Store; logger: Logger;
     databases: new DatabaseServers({ databases: config.databases, target }),
     certificates,
     dns,
+    escalations,
   };
   return {
     services,

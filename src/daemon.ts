@@ -14,6 +14,7 @@ import { SealBox } from './secrets.js';
 import { Store } from './store/store.js';
 import { TargetPool } from './targets/index.js';
 import { strugglingClientWatch } from './watch/struggling.js';
+import { driftWatch } from './watch/drift.js';
 import { certificateMaintenance } from './certificates/maintain.js';
 
 export const version = '0.1.0';
@@ -21,7 +22,7 @@ export const version = '0.1.0';
 export type BackgroundFactory = (engine: Engine) => BackgroundService;
 
 /** Background services started with every daemon. A new one adds its factory here. */
-export const backgroundServices: BackgroundFactory[] = [strugglingClientWatch, certificateMaintenance];
+export const backgroundServices: BackgroundFactory[] = [strugglingClientWatch, certificateMaintenance, driftWatch];
 
 export interface Daemon {
   config: Config;

@@ -143,15 +143,18 @@ describe('clients in difficulty', () => {
       }
       const alerts = await (async () => {
         for (let delay = 5; ; delay *= 2) {
-          const list = (await d.api('GET', '/v1/alerts?kind=struggling-client')).body.alerts;
+          const list = (await d.api('GET', '/v1/alerts?kind=escalation')).body.alerts;
           if (list.length || delay > 2000) return list;
           await new Promise((r) => setTimeout(r, delay));
         }
       })();
       expect(alerts).toHaveLength(1);
       expect(alerts[0].tenantId).toBe('carol');
-      expect(alerts[0].message).toContain('3 failed operations');
+      expect(alerts[0].message).toContain('sample.write failed 3 times');
       expect(alerts[0].detail.failures[0].code).toBe('program_failed');
+      // The fourth failure joins the one escalation (one per tenant and problem), with every attempt.
+      const [e] = (await d.api('GET', '/v1/escalations')).body.escalations;
+      expect(e.signals.length).toBeGreaterThanOrEqual(3);
     } finally {
       await d.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -233,6 +233,16 @@ export const mailSchema = z
   })
   .strict();
 
+/** Whether a cron pattern is one croner accepts (the drift watch's schedule). */
+function isCron(p: string): boolean {
+  try {
+    new Cron(p, { paused: true }).stop();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const configSchema = z
   .object({
     server: z
@@ -332,9 +342,30 @@ export const configSchema = z
       .strict()
       .default({ schedule: '17 */6 * * *', enabled: true, jitterMinutes: 60, retryMinutes: [1, 10, 100, 1440], ariPollHours: 12 }),
     alerts: z
-      .object({ webhooks: z.array(z.url()).default([]) })
+      .object({
+        webhooks: z.array(z.url()).default([]),
+        emails: z.array(z.email()).default([]).describe("admins' addresses that escalations are emailed to (through the `mail` SMTP server)"),
+      })
       .strict()
-      .default({ webhooks: [] }),
+      .default({ webhooks: [], emails: [] }),
+    escalations: z
+      .object({
+        failures: z.number().int().min(2).max(50).default(3).describe('failed runs of one operation by one tenant that open an escalation'),
+        windowMinutes: z.number().int().min(1).max(10_080).default(60).describe('within how long those failures count'),
+        unresolvedMinutes: z.number().int().min(1).max(43_200).default(240).describe('a failure with no success after it for this long opens an escalation'),
+        sweepMinutes: z.number().int().min(1).max(1440).default(15).describe('how often failures without a later success are looked for'),
+      })
+      .strict()
+      .default({ failures: 3, windowMinutes: 60, unresolvedMinutes: 240, sweepMinutes: 15 }),
+    drift: z
+      .object({
+        enabled: z.boolean().default(true),
+        schedule: z.string().default('41 5 * * *').refine(isCron, 'a cron pattern such as "41 5 * * *" (minute hour day month weekday)'),
+        concurrency: z.number().int().min(1).max(64).default(4).describe('certificates checked at once'),
+        escalateAfterHours: z.number().int().min(1).max(2160).default(72).describe('a problem the client has not fixed after this long opens an escalation'),
+      })
+      .strict()
+      .default({ enabled: true, schedule: '41 5 * * *', concurrency: 4, escalateAfterHours: 72 }),
     mail: mailSchema.optional().describe('emails to clients when something needs them; absent: none are sent'),
     limits: limitsSchema.default(DEFAULT_LIMITS),
     quotas: quotasSchema.default(DEFAULT_QUOTAS),

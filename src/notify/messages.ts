@@ -71,7 +71,7 @@ export function renewalLate(lang: Language, o: { site: string; until: string }):
 }
 
 /** What a request did, as the object of "We could not finish ..." ("creating your site shop.example.com"). */
-function requestInWords(lang: Language, playbook: string, name: string): string {
+export function requestInWords(lang: Language, playbook: string, name: string): string {
   const en: Record<string, string> = {
     'vhost.create': `creating your site ${name}`,
     'vhost.delete': `removing your site ${name}`,

@@ -68,8 +68,11 @@ export class ClientNotices {
     await this.tell(`attention:${job.resource ?? job.id}`, tenantId, false, (lang) => needsAttention(lang, { playbook: job.playbook, name, at: job.createdAt }));
   }
 
-  /** Emails the tenant's contact, unless this key was told less than a day ago (or they have no contact). */
-  private async tell(key: string, tenantId: string, canFix: boolean, write: (lang: Language) => Message): Promise<void> {
+  /**
+   * Emails the tenant's contact, unless this key was told less than a day ago (or they have no contact).
+   * Public for the watches (src/watch): what they tell a client goes out the same way, once per event.
+   */
+  async tell(key: string, tenantId: string, canFix: boolean, write: (lang: Language) => Message): Promise<void> {
     const { store, config, logger, mailer } = this.deps;
     const tenant = await store.tenants.get(tenantId);
     if (!tenant?.email || !config.mail) {

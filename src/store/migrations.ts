@@ -223,5 +223,35 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
           .execute();
       },
     },
+    '0008-escalations': {
+      async up(db: Kysely<any>) {
+        // A stuck client handed to an admin; open_key (tenant|problem, null once resolved) keeps one open escalation per problem.
+        await db.schema
+          .createTable('escalations')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('tenant_id', 'text', (c) => c.notNull())
+          .addColumn('problem', 'text', (c) => c.notNull())
+          .addColumn('open_key', 'text', (c) => c.unique())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('taken_by', 'text')
+          .addColumn('opened_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addColumn('resolved_at', 'text')
+          .addColumn('data', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('escalations_state').on('escalations').columns(['state', 'updated_at']).execute();
+        // What the daily drift watch found on a certificate's names, since when, until it is fixed.
+        await db.schema
+          .createTable('drift_findings')
+          .addColumn('certificate_id', 'text', (c) => c.primaryKey())
+          .addColumn('tenant_id', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('first_seen', 'text', (c) => c.notNull())
+          .addColumn('last_seen', 'text', (c) => c.notNull())
+          .addColumn('escalated', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('data', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }

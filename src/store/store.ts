@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import { AlertStore } from './alerts.js';
 import { AuditStore } from './audit.js';
 import { CertificateStore } from './certificates.js';
+import { DriftStore, EscalationStore } from './escalations.js';
 import { openDatabase, type Dialect } from './db.js';
 import { JobStore } from './jobs.js';
 import { LockStore } from './locks.js';
@@ -26,6 +27,10 @@ export class Store {
   readonly locks: LockStore;
   /** What clients were told, and when (one email per event). */
   readonly notices: NoticeStore;
+  /** Stuck clients handed to admins (src/watch/escalations.ts). */
+  readonly escalations: EscalationStore;
+  /** What the daily drift watch found on certificates' names, until fixed. */
+  readonly drift: DriftStore;
 
   private constructor(
     readonly db: Kysely<Database>,
@@ -40,6 +45,8 @@ export class Store {
     this.certificates = new CertificateStore(db);
     this.locks = new LockStore(config);
     this.notices = new NoticeStore(db);
+    this.escalations = new EscalationStore(db);
+    this.drift = new DriftStore(db);
   }
 
   static async open(config: Config['store']): Promise<Store> {

@@ -1,0 +1,194 @@
+/**
+ * A human when it matters, and watching before it breaks: three failed issuances for one
+ * client open exactly one escalation, delivered to a real webhook receiver (Slack-shaped
+ * body) and to admins through a real SMTP server; a request handed to a human with words
+ * of frustration joins it; "do it for them" runs the suggested operation once the cause is
+ * fixed, as the tenant's job, audited, and the client is told in French (email and page).
+ * Then the drift watch, run directly with an injected clock, finds a stale AAAA added
+ * after issuance and tells the client before the renewal date, then escalates it.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dateInWords } from '../src/notify/messages.js';
+import { DriftWatch } from '../src/watch/drift.js';
+import { useLab, type LabInfo } from './lab/client.js';
+import { dnsAdmin, labCertConfig } from './helpers/acme-lab.js';
+import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
+import { labNginxTest } from './helpers/vhost-lab.js';
+import { tempDir } from './helpers/tmp.js';
+
+let lab: LabInfo;
+let d: TestDaemon;
+let smtp: SMTPServer;
+let hook: Server;
+const mails: ParsedMail[] = [];
+const hooks: any[] = [];
+const reg = `${randomBytes(4).toString('hex')}.test`;
+const site = `boutique.${reg}`;
+const tenantId = `x${randomBytes(3).toString('hex')}`;
+const clientEmail = 'contact@boutique.test';
+const opsEmail = 'ops@hosting.test';
+let client: { token: string };
+
+/** Polls (without a fixed sleep) until `get` returns something truthy; the watch runs after the job's end is reported. */
+async function until<T>(get: () => Promise<T | undefined | false>, what: string): Promise<T> {
+  for (let delay = 5, waited = 0; ; delay = Math.min(delay * 2, 200)) {
+    const v = await get();
+    if (v) return v;
+    if (waited > 20_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, delay));
+    waited += delay;
+  }
+}
+const to = (m: ParsedMail) => (m.to && !Array.isArray(m.to) ? m.to.value.map((a) => a.address) : []);
+const escalationHooks = () => hooks.filter((h) => h.kind === 'escalation');
+
+beforeAll(async () => {
+  lab = await useLab('pebble');
+  const dir = tempDir('serein-esc-');
+  smtp = new SMTPServer({
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, _s, cb) {
+      simpleParser(stream).then((m) => (mails.push(m), cb()), cb);
+    },
+  });
+  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', () => r()));
+  hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      hooks.push(JSON.parse(body));
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
+  d = await startTestDaemon({
+    config: {
+      ...labCertConfig(lab, dir),
+      renewal: { enabled: false },
+      drift: { enabled: false, escalateAfterHours: 72 }, // the test runs the pass itself, with its own clock
+      alerts: { webhooks: [`http://127.0.0.1:${(hook.address() as { port: number }).port}/hooks/T0/B0/secret`], emails: [opsEmail] },
+      mail: { host: '127.0.0.1', port: (smtp.server.address() as { port: number }).port, secure: false, from: 'Hébergement <support@hosting.test>', pageUrl: 'https://panel.hosting.test/' },
+    },
+  });
+  expect((await d.api('POST', '/v1/tenants', { body: { id: tenantId, name: 'La Boutique', language: 'fr', email: clientEmail } })).status).toBe(201);
+  for (const [kind, name] of [['domain', reg], ['server', 'lab']]) expect((await d.api('POST', `/v1/tenants/${tenantId}/resources`, { body: { kind, name } })).status).toBe(201);
+  client = { token: (await d.api('POST', '/v1/tokens', { body: { kind: 'client', tenantId } })).body.token };
+});
+
+afterAll(async () => {
+  await dnsAdmin(lab, 'clear-aaaa', { host: `${site}.` }).catch(() => undefined);
+  await d?.stop();
+  await new Promise<void>((r) => (smtp ? smtp.close(() => r()) : r()));
+  await new Promise<void>((r) => (hook ? hook.close(() => r()) : r()));
+});
+
+describe('escalations', () => {
+  let escalationId: string;
+
+  it('three failed issuances open exactly one escalation, to a webhook and to admins by email', async () => {
+    expect((await d.runJob('vhost.create', { webserver: 'lab', domain: site }, { token: client.token })).status).toBe('succeeded');
+    await dnsAdmin(lab, 'add-aaaa', { host: `${site}.`, addresses: ['2001:db8::dead'] });
+    // A check first: it finds the problem, and is not an attempt.
+    expect((await d.runJob('certificate.issue', { domains: [site] }, { token: client.token, dryRun: true })).status).toBe('failed');
+    for (let i = 0; i < 2; i++) expect((await d.runJob('certificate.issue', { domains: [site] }, { token: client.token })).error.code).toBe('preflight_failed');
+    expect((await d.api('GET', '/v1/escalations')).body.escalations).toEqual([]);
+    const third = await d.runJob('certificate.issue', { domains: [site] }, { token: client.token });
+    expect(third.status).toBe('failed');
+    const [e] = await until<any[]>(async () => { const l = (await d.api('GET', '/v1/escalations')).body.escalations; return l.length > 0 && l; }, 'the escalation');
+    escalationId = e.id;
+    expect(e).toMatchObject({ tenantId, state: 'open', takenBy: null, problem: 'operation:certificate.issue', suggestion: { playbook: 'certificate.issue', inputs: { domains: [site] } } });
+    expect(e.signals).toHaveLength(3);
+    for (const s of e.signals) expect(s).toMatchObject({ kind: 'failures', playbook: 'certificate.issue', diagnosis: { code: 'preflight_failed' } });
+    expect(e.signals.map((s: any) => s.jobId)).toContain(third.id);
+    // A fourth failure is added to it, not a second escalation.
+    await d.runJob('certificate.issue', { domains: [site] }, { token: client.token });
+    await until(async () => (await d.api('GET', `/v1/escalations`)).body.escalations[0].signals.length === 4, 'the fourth signal');
+    expect((await d.api('GET', '/v1/escalations')).body.escalations).toHaveLength(1);
+    // Delivered once: a Slack-compatible webhook body and one email to the admins.
+    const [h] = await until(async () => escalationHooks().length > 0 && escalationHooks(), 'the webhook');
+    expect(h.tenantId).toBe(tenantId);
+    expect(h.text).toContain(`${tenantId} (La Boutique) is stuck`);
+    expect(h.text).toContain(`POST /v1/escalations/${e.id}/do`);
+    expect(h.blocks.map((b: any) => b.type)).toEqual(['header', 'section', 'context']);
+    const ops = await until(async () => mails.some((m) => to(m).includes(opsEmail)) && mails.filter((m) => to(m).includes(opsEmail)), 'the admin email');
+    expect(ops).toHaveLength(1);
+    expect(ops[0].subject).toContain('La Boutique needs a hand');
+    expect(ops[0].text).toContain('certificate.issue failed 3 times');
+    expect(escalationHooks()).toHaveLength(1);
+  });
+
+  it('a request handed to a human with words of frustration joins the same escalation, with the words', async () => {
+    await d.daemon.engine.services.alert({ kind: 'request-handoff', tenantId, subject: `request:${tenantId}`, message: 'A request serein could not understand', detail: { text: 'ça ne marche toujours pas, urgent', language: 'fr', frustrated: true } });
+    const list = (await d.api('GET', '/v1/escalations')).body.escalations;
+    expect(list).toHaveLength(1);
+    expect(list[0].signals.at(-1)).toMatchObject({ kind: 'frustrated', words: { text: 'ça ne marche toujours pas, urgent', language: 'fr' } });
+    expect(escalationHooks()).toHaveLength(1);
+    // Clients never see escalations (admin routes answer "not found" to them).
+    expect((await d.api('GET', '/v1/escalations', { token: client.token })).status).toBe(404);
+  });
+
+  it('"do it for them" runs the suggested operation once the cause is fixed, and the client is told in French', async () => {
+    const taken = await d.api('POST', `/v1/escalations/${escalationId}/take`);
+    expect(taken.body.escalation).toMatchObject({ state: 'taken' });
+    expect(taken.body.escalation.takenBy).toBeTruthy();
+    await dnsAdmin(lab, 'clear-aaaa', { host: `${site}.` });
+    const before = mails.length;
+    const done = await d.api('POST', `/v1/escalations/${escalationId}/do`);
+    expect(done.status, JSON.stringify(done.body)).toBe(202);
+    const job = await d.waitJob(done.body.job.id);
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
+    // The tenant's job: the client sees it on their page.
+    expect((await d.api('GET', `/v1/jobs/${job.id}`, { token: client.token })).status).toBe(200);
+    const e = await until(async () => {
+      const x = (await d.api('GET', '/v1/escalations?state=resolved')).body.escalations[0];
+      return x?.done?.status === 'succeeded' && x;
+    }, 'the escalation resolved');
+    expect(e).toMatchObject({ id: escalationId, state: 'resolved', done: { jobId: job.id } });
+    expect((await d.api('GET', '/v1/escalations')).body.escalations).toEqual([]);
+    const audit = (await d.store.audit.list({ action: 'escalation.do' }))[0];
+    expect(audit).toMatchObject({ tenantId, subject: escalationId, detail: { jobId: job.id, onBehalfOf: tenantId } });
+    const told = await until(async () => mails.slice(before).find((m) => to(m).includes(clientEmail)), "the client's email");
+    expect(told.subject).toBe(`${site}\u00a0: c'est fait`);
+    expect(told.text).toContain(`notre équipe s'est chargée de la sécurisation de votre site ${site} pour vous le`);
+    const page = (await d.api('GET', '/v1/notices', { token: client.token, headers: { 'accept-language': 'fr' } })).body.notices;
+    expect(page).toEqual([expect.objectContaining({ kind: 'done', subject: `${site}\u00a0: c'est fait` })]);
+  });
+
+  it('the drift watch finds a stale AAAA added after issuance and tells the client before the renewal date', async () => {
+    const cert = (await d.store.certificates.active('lab', site))!;
+    const renewAt = new Date(cert.renewAfter!);
+    let now = new Date();
+    const watch = new DriftWatch(d.daemon.engine.services, () => now);
+    expect((await watch.pass()).drifted).toEqual([]);
+    await dnsAdmin(lab, 'add-aaaa', { host: `${site}.`, addresses: ['2001:db8::beef'] });
+    const before = mails.length;
+    const first = await watch.pass();
+    expect(first.drifted).toEqual([site]);
+    expect(first.escalated).toEqual([]);
+    expect(now.getTime()).toBeLessThan(renewAt.getTime());
+    const mail = mails.slice(before).find((m) => to(m).includes(clientEmail))!;
+    expect(mail.subject).toBe(`Votre site ${site}\u00a0: un changement à faire avant le ${dateInWords(renewAt.toISOString(), 'fr')}`);
+    expect(mail.text).toMatch(/Ce que nous avons trouvé\u00a0: Votre domaine \S+ a une adresse IPv6, 2001:db8::beef/);
+    expect(mail.text).toContain('Que faire\u00a0: ');
+    const page = (await d.api('GET', '/v1/notices', { token: client.token, headers: { 'accept-language': 'fr' } })).body.notices;
+    expect(page.filter((n: any) => n.kind === 'drift')).toHaveLength(1);
+    // Not fixed three days later: an admin gets an escalation, once.
+    now = new Date(now.getTime() + 73 * 3_600_000);
+    expect((await watch.pass()).escalated).toEqual([site]);
+    expect((await watch.pass()).escalated).toEqual([]);
+    const open = (await d.api('GET', '/v1/escalations')).body.escalations;
+    expect(open).toHaveLength(1);
+    expect(open[0]).toMatchObject({ tenantId, problem: `drift:${site}`, signals: [expect.objectContaining({ kind: 'drift' })] });
+    expect(escalationHooks()).toHaveLength(2);
+    // Fixed: the notice goes from the page.
+    await dnsAdmin(lab, 'clear-aaaa', { host: `${site}.` });
+    expect((await watch.pass()).fixed).toEqual([site]);
+    expect((await d.api('GET', '/v1/notices', { token: client.token })).body.notices.filter((n: any) => n.kind === 'drift')).toEqual([]);
+    expect(labNginxTest(lab).ok).toBe(true);
+  });
+});
