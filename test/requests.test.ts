@@ -1,0 +1,112 @@
+/**
+ * Requests in the client's own words, through the API against a real daemon, the lab's
+ * Pebble and nginx: "charger un SSL" proposes a certificate for the client's site and,
+ * once confirmed, issues it; "mettre le https" with two sites asks which one; "plus de
+ * mémoire" is handed to a person (an alert of kind request-handoff); another tenant's
+ * name reads exactly like a name that does not exist. Nothing runs before confirmation.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { labCertConfig } from './helpers/acme-lab.js';
+import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
+import { tempDir } from './helpers/tmp.js';
+import { labNginxTest } from './helpers/vhost-lab.js';
+import { useLab, type LabInfo } from './lab/client.js';
+
+let lab: LabInfo;
+let d: TestDaemon;
+const h = randomBytes(3).toString('hex');
+const mine = { id: `r${h}`, domain: `boutique${h}.test` };
+const other = { id: `o${h}`, domain: `secret${h}.test` };
+const tokens: Record<string, string> = {};
+const site = mine.domain;
+const blog = `blog.${mine.domain}`;
+
+beforeAll(async () => {
+  lab = await useLab('pebble');
+  d = await startTestDaemon({ config: labCertConfig(lab, tempDir('serein-requests-')) });
+  tokens.mine = (await d.tenant(mine.id, { language: 'fr', domains: [mine.domain], servers: ['lab'] })).token;
+  tokens.other = (await d.tenant(other.id, { language: 'en', domains: [other.domain], servers: ['lab'] })).token;
+  for (const [domain, token] of [[site, tokens.mine], [`shop.${other.domain}`, tokens.other]]) {
+    const job = await d.runJob('vhost.create', { webserver: 'lab', domain, aliases: [] }, { token });
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
+  }
+});
+
+afterAll(async () => {
+  await d?.stop();
+});
+
+const ask = (text: string, token = tokens.mine, extra: Record<string, unknown> = {}) => d.api('POST', '/v1/requests', { token, body: { text, ...extra } });
+const jobCount = async () => (await d.api('GET', '/v1/jobs?limit=100')).body.jobs.length;
+
+describe('requests in words', () => {
+  it('"je voudrais charger un SSL sur boutique…" proposes a certificate for that site, runs nothing, and issues it once confirmed', async () => {
+    const before = await jobCount();
+    const res = await ask(`je voudrais charger un SSL sur ${site}`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ status: 'proposal', intent: 'certificate.issue', language: 'fr', proposal: { playbook: 'certificate.issue', inputs: { domains: [site] } } });
+    expect(res.body.confidence).toBeGreaterThan(0.45);
+    expect(res.body.sentence).toMatch(new RegExp(`^Je vais sécuriser ${site.replace(/\./g, '\\.')} en HTTPS`));
+    expect(await jobCount()).toBe(before); // understood, not run
+    // A typo in the name still finds the site.
+    const typo = await ask(`securiser ${site.replace('boutique', 'boutqiue')} svp`);
+    expect(typo.body.proposal?.inputs).toEqual({ domains: [site] });
+    // The client's one click: the proposal submitted as it is.
+    const job = await d.runJob(res.body.proposal.playbook, res.body.proposal.inputs, { token: tokens.mine });
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
+    expect(job.result.authority).toBe('pebble');
+    expect(labNginxTest(lab).ok).toBe(true);
+  });
+
+  it('"mettre le https" with two sites asks which one, each choice a proposal to confirm', async () => {
+    const job = await d.runJob('vhost.create', { webserver: 'lab', domain: blog, aliases: [] }, { token: tokens.mine });
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
+    const res = await ask('mettre le https');
+    expect(res.body).toMatchObject({ status: 'question', intent: 'certificate.issue', question: { field: 'site' } });
+    expect(res.body.sentence).toBe(`Quel site\u00a0: ${blog} ou ${site}\u00a0?`);
+    expect(res.body.question.choices.map((c: any) => c.proposal.inputs.domains[0]).sort()).toEqual([blog, site].sort());
+    // Named by a word of it, it is not asked.
+    expect((await ask('le cadenas sur le blog svp')).body.proposal?.inputs).toEqual({ domains: [blog] });
+    expect(labNginxTest(lab).ok).toBe(true);
+  });
+
+  it('"j\'ai besoin de plus de mémoire" is handed to a person, with the words, and frustration is flagged', async () => {
+    const res = await ask("j'ai besoin de plus de mémoire");
+    expect(res.body).toMatchObject({ status: 'handoff', intent: 'human', language: 'fr', frustrated: false });
+    expect(res.body.proposal).toBeUndefined();
+    expect(res.body.sentence).toMatch(/une personne de notre équipe va s'en occuper/);
+    const angry = await ask(`ça ne marche toujours pas sur ${site}, c'est urgent`);
+    expect(angry.body.frustrated).toBe(true);
+    const alerts = (await d.api('GET', '/v1/alerts?kind=request-handoff')).body.alerts;
+    const memory = alerts.find((a: any) => a.detail?.text === "j'ai besoin de plus de mémoire");
+    expect(memory).toMatchObject({ kind: 'request-handoff', tenantId: mine.id, subject: 'request', detail: { language: 'fr', frustrated: false } });
+    expect(alerts.find((a: any) => a.detail?.frustrated === true)).toMatchObject({ tenantId: mine.id, subject: site });
+    // A client does not read the admin feed.
+    expect((await d.api('GET', '/v1/alerts', { token: tokens.mine })).status).toBe(404);
+  });
+
+  it("another tenant's name reads exactly like a name that does not exist", async () => {
+    const theirs = `shop.${other.domain}`;
+    const unknown = `shop.nothing${h}.test`;
+    const a = await ask(`mettre un ssl sur ${theirs}`);
+    const b = await ask(`mettre un ssl sur ${unknown}`);
+    expect(a.status).toBe(200);
+    expect(JSON.stringify(a.body).replaceAll(theirs, 'X')).toBe(JSON.stringify(b.body).replaceAll(unknown, 'X'));
+    // Beyond the name the client wrote, nothing of the other tenant.
+    const rest = JSON.stringify(a.body).replaceAll(theirs, 'X');
+    expect(rest).not.toContain(other.id);
+    expect(rest).not.toContain(other.domain);
+    expect(a.body.question.choices.map((c: any) => c.label).sort()).toEqual([blog, site].sort());
+    // A client cannot ask on another tenant's behalf either.
+    expect((await ask('mettre le https', tokens.mine, { tenant: other.id })).status).toBe(404);
+  });
+
+  it('admins name the tenant, and get proposals with its inputs', async () => {
+    expect((await ask('une base pour wordpress', d.adminToken)).status).toBe(400);
+    const res = await ask('mettre le https sur le blog', d.adminToken, { tenant: mine.id });
+    expect(res.body.proposal).toMatchObject({ playbook: 'certificate.issue', inputs: { domains: [blog] } });
+    const other404 = await ask('https', d.adminToken, { tenant: `n${h}` });
+    expect(other404.status).toBe(404);
+  });
+});
