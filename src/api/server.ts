@@ -13,13 +13,14 @@ import { jobRoutes } from './routes/jobs.js';
 import { certificateRoutes } from './routes/certificates.js';
 import { doctorRoutes } from './routes/doctor.js';
 import { selfServiceRoutes } from './routes/self-service.js';
+import { requestRoutes } from './routes/requests.js';
 import { escalationRoutes } from './routes/escalations.js';
 
 /** A route plugin: one concern, registered with the daemon's parts. */
 export type RoutePlugin = (app: FastifyInstance, ctx: ApiContext) => Promise<void>;
 
 /** Route plugins served by the API. A new concern adds its plugin here. */
-export const routePlugins: RoutePlugin[] = [jobRoutes, adminRoutes, doctorRoutes, certificateRoutes, selfServiceRoutes, escalationRoutes];
+export const routePlugins: RoutePlugin[] = [jobRoutes, adminRoutes, doctorRoutes, certificateRoutes, selfServiceRoutes, escalationRoutes, requestRoutes];
 
 /** Builds the HTTP API. It does not listen: the daemon (or a test) decides where. */
 export async function buildApi(ctx: ApiContext, logger: Logger, version: string): Promise<FastifyInstance> {
