@@ -6,6 +6,7 @@
  * name reads exactly like a name that does not exist. Nothing runs before confirmation.
  */
 import { randomBytes } from 'node:crypto';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labCertConfig } from './helpers/acme-lab.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
@@ -108,5 +109,37 @@ describe('requests in words', () => {
     expect(res.body.proposal).toMatchObject({ playbook: 'certificate.issue', inputs: { domains: [blog] } });
     const other404 = await ask('https', d.adminToken, { tenant: `n${h}` });
     expect(other404.status).toBe(404);
+  });
+});
+
+describe('requests in words, on the client page (Chromium)', () => {
+  it('"mettre le https" asks which site; the choice shows what will be done; one click secures it', async () => {
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+    try {
+      const page = await (await browser.newContext({ locale: 'fr-FR' })).newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (err) => problems.push(err.message));
+      await page.goto(`${d.url}/`);
+      await page.locator('#token').fill(tokens.mine);
+      await page.locator('#token').press('Enter');
+      await page.locator('#ask-text').waitFor();
+      expect(await page.locator('#ask-title').textContent()).toMatch(/^De quoi avez-vous besoin/);
+      await page.locator('#ask-text').fill('mettre le https');
+      await page.locator('#ask-form button[type=submit]').click();
+      await page.locator('#ask-result .ask-choices button').first().waitFor();
+      expect(await page.locator('#ask-result .ask-sentence').textContent()).toMatch(/^Quel site/);
+      const before = (await d.api('GET', '/v1/jobs?limit=100')).body.jobs.length;
+      await page.locator('#ask-result .ask-choices button', { hasText: blog }).click();
+      expect(await page.locator('#ask-result .ask-sentence').textContent()).toMatch(new RegExp(`^Je vais sécuriser ${blog.replace(/\./g, '\\.')}`));
+      expect((await d.api('GET', '/v1/jobs?limit=100')).body.jobs.length).toBe(before); // nothing ran yet
+      await page.getByRole('button', { name: 'Oui, faites-le' }).click();
+      await page.locator('#ask-result .outcome.st-succeeded').waitFor({ timeout: 60_000 });
+      const certs = (await d.api('GET', `/v1/certificates?name=${blog}`, { token: tokens.mine })).body.certificates;
+      expect(certs.map((c: any) => c.status)).toContain('active');
+      expect(problems).toEqual([]);
+      expect(labNginxTest(lab).ok).toBe(true);
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -5,6 +5,7 @@
 
 import { onSessionEnded } from './api.js';
 import { byId } from './dom.js';
+import { ask } from './views/ask.js';
 import { loadBrand } from './views/brand.js';
 import { state, TOKEN_KEY } from './state.js';
 import { doctor } from './views/doctor.js';
@@ -53,6 +54,7 @@ function start() {
   });
   byId('run-close').addEventListener('click', closePlaybook);
   byId('doctor-form').addEventListener('submit', (event) => void doctor(/** @type {SubmitEvent} */ (event)));
+  byId('ask-form').addEventListener('submit', (event) => void ask(/** @type {SubmitEvent} */ (event)));
   byId('jobs-refresh').addEventListener('click', () => void loadHome());
   const saved = sessionStorage.getItem(TOKEN_KEY);
   if (saved) void signIn(saved, { remember: false });
