@@ -4,12 +4,9 @@ import { parse } from 'yaml';
 import { distance } from 'fastest-levenshtein';
 import { features, fold, words } from './text.js';
 
-/** The operations a request can be understood as, and `human` for what serein cannot do. */
-export const INTENTS = ['certificate.issue', 'vhost.create', 'database.create', 'dns.fix', 'human'] as const;
-/** One of {@link INTENTS}. */
-export type Intent = (typeof INTENTS)[number];
-/** The two languages serein speaks. */
-export type Language = 'en' | 'fr';
+import { INTENTS, type Intent, type Language } from './intents.js';
+
+export { INTENTS, type Intent, type Language };
 
 /** The corpus file's shape: phrasings per intent and language, and the vocabularies slot filling uses. */
 export interface Corpus {

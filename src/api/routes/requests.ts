@@ -2,9 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { notFound } from '../../engine/engine.js';
 import { OperationError } from '../../errors.js';
-import { INTENTS, requestClassifier } from '../../requests/classifier.js';
-import { understand, type ClientThings, type Understanding } from '../../requests/understand.js';
-import { hostNames } from '../../requests/text.js';
+import { INTENTS } from '../../requests/intents.js';
+import type { ClientThings, Understanding } from '../../requests/understand.js';
 import type { Store } from '../../store/store.js';
 import type { Config } from '../../config/schema.js';
 import { requireCaller } from '../auth.js';
@@ -50,14 +49,22 @@ export async function requestRoutes(app: FastifyInstance, { store, config, engin
       throw notFound({ en: `Tenant "${body.tenant}"`, fr: `Le client « ${body.tenant} »` });
     }
     const things = await clientThings(store, config, tenantId!, caller.kind === 'admin');
+    // Loaded and trained on the first request, so the daemon's start does not wait for the classifier.
+    const { understand, requestClassifier, hostNames } = await understanding();
     const u = understand(requestClassifier(), body.text, things, { language: req.language, intent: body.intent });
     if (u.status === 'handoff' || u.frustrated) {
       // A handover alerts people: it counts against the client's job budget, so it cannot flood them.
       await app.limitPerToken('jobs', req, reply);
-      await engine.services.alert({ kind: 'request-handoff', tenantId: tenantId!, subject: subjectOf(body.text, things, u), message: `${tenantId} asks in words${u.frustrated ? ' (frustrated)' : ''}: "${oneLine(body.text)}"`, detail: { text: body.text, language: u.language, frustrated: u.frustrated, understood: u.intent, proposal: u.proposal ?? null } });
+      await engine.services.alert({ kind: 'request-handoff', tenantId: tenantId!, subject: subjectOf(hostNames(body.text), things, u), message: `${tenantId} asks in words${u.frustrated ? ' (frustrated)' : ''}: "${oneLine(body.text)}"`, detail: { text: body.text, language: u.language, frustrated: u.frustrated, understood: u.intent, proposal: u.proposal ?? null } });
     }
     return u;
   });
+}
+
+/** The request modules, imported once when first needed. */
+async function understanding() {
+  const [u, c, t] = await Promise.all([import('../../requests/understand.js'), import('../../requests/classifier.js'), import('../../requests/text.js')]);
+  return { understand: u.understand, requestClassifier: c.requestClassifier, hostNames: t.hostNames };
 }
 
 /** The tenant's own sites, domains and servers: the only names a request is matched against. */
@@ -75,10 +82,10 @@ async function clientThings(store: Store, config: Config, tenantId: string, admi
 }
 
 /** What the alert is about: the first of the client's names the request speaks of, else "request". */
-function subjectOf(text: string, things: ClientThings, u: Understanding): string {
+function subjectOf(names: string[], things: ClientThings, u: Understanding): string {
   const inputs = u.proposal?.inputs as { domains?: string[]; domain?: string } | undefined;
   const mine = new Set([...things.sites, ...things.domains]);
-  return inputs?.domains?.[0] ?? inputs?.domain ?? hostNames(text).find((n) => mine.has(n) || [...mine].some((m) => n.endsWith(`.${m}`))) ?? 'request';
+  return inputs?.domains?.[0] ?? inputs?.domain ?? names.find((n) => mine.has(n) || [...mine].some((m) => n.endsWith(`.${m}`))) ?? 'request';
 }
 
 /** The client's words on one line, cut short, for the admin feed's message. */
