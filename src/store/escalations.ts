@@ -130,9 +130,9 @@ export class EscalationStore {
     });
   }
 
-  /** The unresolved escalation whose "do it for them" job this is, if any. */
-  async byDoneJob(tenantId: string, jobId: string): Promise<Escalation | undefined> {
-    return (await this.list({ tenantId })).find((e) => e.done?.jobId === jobId);
+  /** The unresolved escalation whose "do it for them" job this is, if any (any tenant: not every job names the tenant it is for). */
+  async byDoneJob(jobId: string): Promise<Escalation | undefined> {
+    return (await this.list({ limit: 1000 })).find((e) => e.done?.jobId === jobId);
   }
 }
 

@@ -87,10 +87,9 @@ export class Escalations {
 
   /** A "do it for them" job ended: success resolves the escalation and tells the client; failure is one more attempt. */
   async doneJobFinished(job: Job): Promise<boolean> {
-    const tenantId = job.forTenant ?? job.tenantId;
-    if (!tenantId) return false;
-    const e = await this.deps.store.escalations.byDoneJob(tenantId, job.id);
+    const e = await this.deps.store.escalations.byDoneJob(job.id);
     if (!e?.done) return false;
+    const tenantId = e.tenantId;
     const at = this.clock().toISOString();
     await this.deps.store.escalations.setDone(e.id, { ...e.done, status: job.status }, at);
     if (job.status !== 'succeeded') {

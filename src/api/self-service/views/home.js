@@ -13,6 +13,8 @@ import { renderJobs } from './jobs.js';
 import { loadPlaybooks } from './operations.js';
 import { problemBox } from './outcome.js';
 import { renderDatabases, renderResources } from './resources.js';
+import { renderEscalations } from './escalations.js';
+import { renderNotices } from './notices.js';
 import { renderSites } from './sites.js';
 
 /** @typedef {import('../types.js').Job} Job */
@@ -45,6 +47,8 @@ export async function loadHome() {
     renderDatabases();
     renderResources();
     renderJobs(jobs);
+    // What serein told the client, and (admins) the clients who are stuck: each on its own, never failing the home.
+    await Promise.all([renderNotices(), renderEscalations()]);
   } catch (err) {
     clear(byId('summary')).append(problemBox(err));
   }
