@@ -58,12 +58,17 @@ describe('the OpenAPI document', () => {
 
   it('names the query parameters, with the job statuses a listing accepts', () => {
     const query = (path: string) => Object.fromEntries(doc.paths[path].get.parameters.filter((p: any) => p.in === 'query').map((p: any) => [p.name, p.schema]));
-    expect(Object.keys(query('/v1/jobs')).sort()).toEqual(['limit', 'playbook', 'status']);
+    expect(Object.keys(query('/v1/jobs')).sort()).toEqual(['cursor', 'limit', 'playbook', 'status']);
     expect(query('/v1/jobs').status.enum).toEqual(['queued', 'running', 'succeeded', 'failed', 'needs-attention']);
     expect(query('/v1/certificates').status.enum).toContain('active');
     expect(Object.keys(query('/v1/audit'))).toEqual(expect.arrayContaining(['tenantId', 'action', 'since', 'afterId', 'limit']));
-    expect(Object.keys(query('/v1/resources')).sort()).toEqual(['kind', 'tenantId']);
-    expect(Object.keys(query('/v1/alerts')).sort()).toEqual(['afterId', 'kind']);
+    expect(Object.keys(query('/v1/resources')).sort()).toEqual(['cursor', 'kind', 'limit', 'tenantId']);
+    expect(Object.keys(query('/v1/alerts')).sort()).toEqual(['afterId', 'cursor', 'kind', 'limit']);
+    // Every list is paged: its answer names the next page's cursor (issue 12).
+    for (const path of ['/v1/jobs', '/v1/certificates', '/v1/audit', '/v1/alerts', '/v1/resources']) {
+      expect(Object.keys(query(path))).toEqual(expect.arrayContaining(['cursor', 'limit']));
+      expect(JSON.stringify(doc.paths[path].get.responses['200'])).toContain('next');
+    }
   });
 
   it('marks the admin-only operations, and a client token is told they do not exist', async () => {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFileSync, writeSync } from 'node:fs';
 import { z } from 'zod';
 import { certificateContext } from '../certificates/context.js';
@@ -13,9 +12,9 @@ import { preflightError } from '../dns/report.js';
 import type { ActionContext, Services } from '../engine/action.js';
 import { defineAction } from '../engine/action.js';
 import { OperationError } from '../errors.js';
-import { BACKUP_SUFFIX, type PreviousFile } from '../nginx/apply.js';
+import { type PreviousFile } from '../nginx/apply.js';
+import { findSecret, rememberPrevious, type RememberedFile } from './certificate-keys.js';
 import { PLAN_RELOAD_NGINX, PLAN_TEST_NGINX } from '../nginx/messages.js';
-import type { Target } from '../targets/target.js';
 import { certPaths, VHOST_KIND, type VhostData } from '../nginx/site.js';
 import type { CertificateRecord } from '../store/certificates.js';
 
@@ -247,20 +246,7 @@ export const certificateOrder = defineAction({
 
 const installParams = z.object({ certificateId: z.string().min(1), webserver: z.string().min(1) });
 
-interface InstallCheckpoint { webserver: string; previous?: (PreviousFile & { secretSha256?: string })[]; vhostBefore?: { tenantId: string; data: VhostData } | null }
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-/** A previous private key, found by its hash among the stored certificates or in the backup safeApplyNginx kept. */
-async function findSecret(ctx: ActionContext, target: Target, path: string, hash: string): Promise<string> {
-  for (const c of await ctx.services.store.certificates.list({ limit: 10_000 })) {
-    const pem = openKey(ctx.services, c.keyPem);
-    if (sha256(pem) === hash) return pem;
-  }
-  const backup = (await target.readFile(path + BACKUP_SUFFIX))?.toString('utf8');
-  if (backup !== undefined && sha256(backup) === hash) return backup;
-  throw new Error(`the previous content of ${path} cannot be found again (not in the store, no matching ${path}${BACKUP_SUFFIX})`);
-}
+interface InstallCheckpoint { webserver: string; previous?: RememberedFile[]; vhostBefore?: { tenantId: string; data: VhostData } | null }
 
 /**
  * Installs the certificate on its site: key (0600) and full chain, the vhost's HTTPS
@@ -304,8 +290,8 @@ export const certificateInstall = defineAction({
       keyPem,
       serial: cert.serial,
       onPrevious: async (previous) => {
-        // The previous key never goes into the job record: only its hash, to find it again.
-        cp.previous = previous.map((f) => (f.mode === 0o600 && f.content !== null ? { path: f.path, mode: f.mode, content: null, secretSha256: sha256(f.content) } : f));
+        // The previous key never goes into the job record: only its hash and its certificate's id, to find it again.
+        cp.previous = await rememberPrevious(ctx, p.webserver, cert.name, previous);
         await ctx.checkpoint(cp);
         haltPoint('install-started');
       },
@@ -320,14 +306,16 @@ export const certificateInstall = defineAction({
     haltPoint('install-done');
     return { site: vhost.primary, names: installed.names, url: `https://${vhost.primary}/` };
   },
-  async compensate(ctx, _p, checkpoint) {
+  async compensate(ctx, p, checkpoint) {
     const cp = checkpoint as InstallCheckpoint | undefined;
     if (!cp) return;
     if (cp.previous) {
       const ws = ctx.services.nginx.webserver(cp.webserver);
       const target = ctx.services.target(ws.target);
       const files: PreviousFile[] = [];
-      for (const f of cp.previous) files.push(f.secretSha256 ? { path: f.path, mode: f.mode, content: await findSecret(ctx, target, f.path, f.secretSha256) } : f);
+      // The site's name bounds the fallback search to that site's own certificates.
+      const site = (await ctx.services.store.certificates.get(p.certificateId))?.name ?? '';
+      for (const f of cp.previous) files.push(f.secretSha256 ? { path: f.path, mode: f.mode, content: await findSecret(ctx, target, { ...f, secretSha256: f.secretSha256 }, site) } : f);
       await restoreFiles(ctx.services.nginx, cp.webserver, files, (m) => ctx.log(m));
     }
     if (cp.vhostBefore) await ctx.services.store.tenants.putResource({ kind: VHOST_KIND, name: cp.vhostBefore.data.primary, tenantId: cp.vhostBefore.tenantId, data: cp.vhostBefore.data as unknown as Record<string, unknown> });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { JobStatus } from '../store/jobs.js';
+import { nextCursor } from './paging.js';
 
 /**
  * What the API answers, as zod schemas, for /openapi.json: each route names its own in
@@ -35,7 +36,7 @@ export const jobSchema = z.looseObject({
 });
 
 export const jobAnswer = z.object({ job: jobSchema });
-export const jobList = z.object({ jobs: z.array(jobSchema) });
+export const jobList = z.object({ jobs: z.array(jobSchema), next: nextCursor });
 export const jobDetail = z.object({
   job: jobSchema.extend({
     secretShownOnce: z.boolean().optional().describe('The fields named in secretKeys are shown this once'),
@@ -63,7 +64,7 @@ export const tenantList = z.object({ tenants: z.array(tenant) });
 
 const resource = z.looseObject({ kind: z.string(), name: z.string(), tenantId: z.string().nullable(), data: z.record(z.string(), z.unknown()).nullable(), createdAt: when.optional() });
 export const resourceAnswer = z.object({ resource });
-export const resourceList = z.object({ resources: z.array(resource) });
+export const resourceList = z.object({ resources: z.array(resource), next: nextCursor });
 export const kindList = z.object({
   kinds: z.array(z.looseObject({ kind: z.string(), label: z.looseObject({ one: z.string(), many: z.string(), a: z.string() }), inputTypes: z.array(z.string()), pick: z.enum(['choose', 'suggest']).optional(), shared: z.boolean() })),
 });
@@ -75,9 +76,11 @@ export const tokenList = z.object({
 
 export const auditList = z.object({
   entries: z.array(z.looseObject({ id: z.number(), at: when, tokenId: z.string().nullable(), tenantId: z.string().nullable(), action: z.string(), subject: z.string().nullable(), inputs: z.unknown(), plan: z.unknown(), result: z.string(), detail: z.unknown() })),
+  next: nextCursor,
 });
 export const alertList = z.object({
   alerts: z.array(z.looseObject({ id: z.number(), at: when, kind: z.string(), tenantId: z.string().nullable(), subject: z.string(), message: z.string(), detail: z.unknown() })),
+  next: nextCursor,
 });
 
 export const diagnosis = z.looseObject({
@@ -106,7 +109,7 @@ const certificate = z.looseObject({
   renewAfter: maybeWhen,
   renewalFailures: z.number(),
 });
-export const certificateList = z.object({ certificates: z.array(certificate) });
+export const certificateList = z.object({ certificates: z.array(certificate), next: nextCursor });
 export const certificateAnswer = z.object({ certificate: certificate.extend({ certPem: z.string().describe('The chain, PEM (never the key)') }) });
 
 export const me = z.object({

@@ -21,6 +21,9 @@ export interface MaintenanceReport {
 /** The first pass after a start, once the daemon has settled. */
 const FIRST_PASS_MS = 30_000;
 
+/** Certificates read per page by the renewal pass and the ARI refresh: bounded memory at any fleet size. */
+const PAGE = 500;
+
 /** How long a daemon keeps a certificate it is renewing before another may take it over. */
 const CLAIM_MS = 30 * 60_000;
 
@@ -112,12 +115,18 @@ export class CertificateMaintenance {
     const store = this.services.store.certificates;
     const report: MaintenanceReport = { ariChecked: 0, due: 0, renewed: [], failed: [] };
     await this.refreshAri(now, report);
-    const due = await store.due(now);
-    report.due = due.length;
-    await mapLimit(due, this.services.config.acme.concurrency, async (cert) => {
-      if (!(await store.claimRenewal(cert.id, now, new Date(now.getTime() + CLAIM_MS)))) return;
-      await this.renewOne(cert, report);
-    });
+    // The whole fleet, page by page: a page's renewals are claimed (so the next page, read
+    // by keyset, neither skips nor repeats one) and run before the next page is read.
+    let cursor: string | undefined;
+    do {
+      const page = await store.duePage(now, { cursor, limit: PAGE });
+      report.due += page.items.length;
+      await mapLimit(page.items, this.services.config.acme.concurrency, async (cert) => {
+        if (!(await store.claimRenewal(cert.id, now, new Date(now.getTime() + CLAIM_MS)))) return;
+        await this.renewOne(cert, report);
+      });
+      cursor = page.next ?? undefined;
+    } while (cursor && !this.halt.signal.aborted);
     return report;
   }
 
@@ -125,19 +134,30 @@ export class CertificateMaintenance {
   private async refreshAri(now: Date, report: MaintenanceReport): Promise<void> {
     const ctx = certificateContext(this.services);
     const pollMs = this.services.config.renewal.ariPollHours * 3_600_000;
-    const active = await this.services.store.certificates.list({ status: 'active' });
-    const stale = active.filter((c) => !c.ariCheckedAt || now.getTime() - new Date(c.ariCheckedAt).getTime() >= pollMs);
-    await mapLimit(stale, 8, async (cert) => {
+    const cutoff = new Date(now.getTime() - pollMs + 1);
+    // Only the CAs that offer renewalInfo: a fleet at a CA without ARI costs no reading at all.
+    const cas: string[] = [];
+    for (const ca of this.services.config.acme.cas) {
       try {
-        if (!this.services.config.acme.cas.some((c) => c.name === cert.ca)) return;
-        const dir = await ctx.accounts.client(cert.ca).directory();
-        if (!dir.renewalInfo) return;
-        await refreshRenewalInfo(this.services, cert, now);
-        report.ariChecked++;
+        if ((await ctx.accounts.client(ca.name).directory()).renewalInfo) cas.push(ca.name);
       } catch (err) {
-        this.services.logger.warn({ certificate: cert.id, err: (err as Error).message }, 'renewalInfo failed; keeping the previous renewal time');
+        this.services.logger.warn({ ca: ca.name, err: (err as Error).message }, 'the CA directory cannot be read; its renewalInfo waits for the next pass');
       }
-    });
+    }
+    // Every active certificate not checked within ariPollHours, walked by id in pages (no cut-off).
+    let cursor: string | undefined;
+    do {
+      const page = await this.services.store.certificates.ariStale(cutoff, cas, { cursor, limit: PAGE });
+      await mapLimit(page.items, 8, async (cert) => {
+        try {
+          await refreshRenewalInfo(this.services, cert, now);
+          report.ariChecked++;
+        } catch (err) {
+          this.services.logger.warn({ certificate: cert.id, err: (err as Error).message }, 'renewalInfo failed; keeping the previous renewal time');
+        }
+      });
+      cursor = page.next ?? undefined;
+    } while (cursor && !this.halt.signal.aborted);
   }
 
   /**

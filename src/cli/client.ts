@@ -32,5 +32,22 @@ export function clientFrom(o: ClientOptions) {
       if (!res.ok) throw new ApiError(res.status, json);
       return json as T;
     },
+    /**
+     * Every item of a paged list (`field` of each answer), following each page's `next`
+     * cursor until the last page, so nothing is cut at a page size; `max` stops early.
+     */
+    async *pages<T = any>(path: string, field: string, max = Infinity): AsyncGenerator<T> {
+      let shown = 0;
+      let cursor: string | null = null;
+      do {
+        const sep = path.includes('?') ? '&' : '?';
+        const page: Record<string, unknown> = await this.request('GET', cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path);
+        for (const item of (page[field] as T[]) ?? []) {
+          if (shown++ >= max) return;
+          yield item;
+        }
+        cursor = (page.next as string | null | undefined) ?? null;
+      } while (cursor);
+    },
   };
 }

@@ -61,14 +61,19 @@ export function jobCommands(program: Command): void {
 
   program
     .command('jobs')
-    .description('recent jobs')
+    .description('jobs, newest first (every page; --limit to stop early)')
     .option('--status <status>', 'only jobs in this state')
+    .option('--limit <n>', 'show at most this many', (v) => Number.parseInt(v, 10))
     .option('--json', 'machine-readable output')
     .action(async (o, cmd: Command) => {
-      const q = o.status ? `?status=${encodeURIComponent(o.status)}` : '';
-      const { jobs } = await api(cmd).request('GET', `/v1/jobs${q}`);
-      if (o.json) return void process.stdout.write(`${JSON.stringify(jobs, null, 2)}\n`);
-      for (const j of jobs) process.stdout.write(`${j.createdAt}  ${shownStatus(j).padEnd(28)} ${j.playbook.padEnd(20)} ${j.id}${j.resource ? `  ${j.resource}` : ''}\n`);
+      const q = new URLSearchParams({ limit: String(Math.min(o.limit ?? 500, 500)), ...(o.status ? { status: o.status } : {}) });
+      const jobs = api(cmd).pages<any>(`/v1/jobs?${q}`, 'jobs', o.limit ?? Infinity);
+      if (o.json) {
+        const all = [];
+        for await (const j of jobs) all.push(j);
+        return void process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
+      }
+      for await (const j of jobs) process.stdout.write(`${j.createdAt}  ${shownStatus(j).padEnd(28)} ${j.playbook.padEnd(20)} ${j.id}${j.resource ? `  ${j.resource}` : ''}\n`);
     });
 
   program

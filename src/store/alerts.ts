@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from './page.js';
 import type { Database } from './schema.js';
 
 export interface Alert { id: number; at: string; kind: string; tenantId: string | null; subject: string; message: string; detail: unknown }
@@ -18,10 +19,17 @@ export class AlertStore {
   }
 
   async list(f: { kind?: string; afterId?: number; limit?: number } = {}): Promise<Alert[]> {
+    return (await this.page({ ...f, limit: f.limit ?? 200 })).items;
+  }
+
+  /** One page of the feed, oldest first, and the cursor of the next (afterId still works: the cursor is the last id). */
+  async page(f: { kind?: string; afterId?: number } & PageRequest = {}): Promise<Page<Alert>> {
+    const limit = pageSize(f.limit, 200);
+    const afterId = f.cursor ? Number(decodeCursor(f.cursor, 1)[0]) : f.afterId;
     let q = this.db.selectFrom('alerts').selectAll();
     if (f.kind) q = q.where('kind', '=', f.kind);
-    if (f.afterId) q = q.where('id', '>', f.afterId);
-    const rows = await q.orderBy('id').limit(f.limit ?? 200).execute();
-    return rows.map((r) => ({ id: Number(r.id), at: r.at, kind: r.kind, tenantId: r.tenant_id, subject: r.subject, message: r.message, detail: r.detail == null ? null : JSON.parse(r.detail) }));
+    if (afterId) q = q.where('id', '>', afterId);
+    const rows = await q.orderBy('id').limit(limit + 1).execute();
+    return toPage(rows, limit, (r) => [Number(r.id)], (r) => ({ id: Number(r.id), at: r.at, kind: r.kind, tenantId: r.tenant_id, subject: r.subject, message: r.message, detail: r.detail == null ? null : JSON.parse(r.detail) }));
   }
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { decodeCursor, pageSize, toPage, type Page } from './page.js';
 import type { Database } from './schema.js';
 
 export interface AuditEntry {
@@ -14,7 +15,7 @@ export interface AuditEntry {
   detail: unknown;
 }
 
-export interface AuditFilter { tenantId?: string; action?: string; subject?: string; result?: string; since?: string; until?: string; afterId?: number; limit?: number }
+export interface AuditFilter { tenantId?: string; action?: string; subject?: string; result?: string; since?: string; until?: string; afterId?: number; limit?: number; cursor?: string }
 
 /**
  * The append-only trail: triggers in the database refuse UPDATE and DELETE, and nothing
@@ -41,6 +42,13 @@ export class AuditStore {
   }
 
   async list(f: AuditFilter = {}): Promise<AuditEntry[]> {
+    return (await this.page({ ...f, limit: f.limit ?? 500 })).items;
+  }
+
+  /** One page of the trail, oldest first, and the cursor of the next (afterId still works: the cursor is the last id). */
+  async page(f: AuditFilter = {}): Promise<Page<AuditEntry>> {
+    const limit = pageSize(f.limit, 500);
+    const afterId = f.cursor ? Number(decodeCursor(f.cursor, 1)[0]) : f.afterId;
     let q = this.db.selectFrom('audit').selectAll();
     if (f.tenantId) q = q.where('tenant_id', '=', f.tenantId);
     if (f.action) q = q.where('action', '=', f.action);
@@ -48,10 +56,10 @@ export class AuditStore {
     if (f.result) q = q.where('result', '=', f.result);
     if (f.since) q = q.where('at', '>=', f.since);
     if (f.until) q = q.where('at', '<', f.until);
-    if (f.afterId) q = q.where('id', '>', f.afterId);
-    const rows = await q.orderBy('id').limit(f.limit ?? 500).execute();
+    if (afterId) q = q.where('id', '>', afterId);
+    const rows = await q.orderBy('id').limit(limit + 1).execute();
     const parse = (s: string | null) => (s == null ? null : JSON.parse(s));
-    return rows.map((r) => ({
+    return toPage(rows, limit, (r) => [Number(r.id)], (r) => ({
       id: Number(r.id),
       at: r.at,
       tokenId: r.token_id,

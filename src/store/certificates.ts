@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Generated, Kysely } from 'kysely';
+import { decodeCursor, DEFAULT_PAGE, MAX_PAGE, pageSize, toPage, type Page, type PageRequest } from './page.js';
 
 /** The tables of migration 0002-certificates, typed here so the shared schema file stays small. */
 export interface CertificateTables {
@@ -218,28 +219,82 @@ export class CertificateStore {
     await this.db.updateTable('certificates').set({ status: 'abandoned' }).where('id', '=', id).where('status', '=', 'pending').execute();
   }
 
-  /** Lists certificates, newest first; `status` 'current' means active ones only. */
+  /**
+   * A few certificates, newest first, at most `limit` (100): for lookups bounded by
+   * nature (one name's history). Anything that may hold the whole fleet uses page().
+   */
   async list(f: { tenantId?: string; status?: CertificateStatus; name?: string; limit?: number } = {}): Promise<CertificateRecord[]> {
+    return (await this.page({ ...f, limit: f.limit ?? DEFAULT_PAGE })).items;
+  }
+
+  /**
+   * One page of certificates, newest first (created_at, then id), and the cursor of the
+   * next: how the API and the CLI list a fleet of any size without a cut-off.
+   */
+  async page(f: { tenantId?: string; status?: CertificateStatus; name?: string } & PageRequest = {}): Promise<Page<CertificateRecord>> {
+    const limit = pageSize(f.limit);
     let q = this.db.selectFrom('certificates').selectAll();
     if (f.tenantId) q = q.where('tenant_id', '=', f.tenantId);
     if (f.status) q = q.where('status', '=', f.status);
     if (f.name) q = q.where('name', '=', f.name);
-    const rows = await q.orderBy('created_at', 'desc').limit(f.limit ?? 1000).execute();
-    return rows.map((r) => toRecord(r as Row));
+    if (f.cursor) {
+      const [at, id] = decodeCursor(f.cursor, 2).map(String);
+      q = q.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', id)])]));
+    }
+    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    return toPage(rows as Row[], limit, (r) => [r.created_at, r.id], toRecord);
   }
 
-  /** Active certificates whose renewal time has come and whose retry delay (if any) has passed. */
-  async due(now: Date): Promise<CertificateRecord[]> {
+  /**
+   * One page of active certificates of these (ARI-capable) CAs whose renewalInfo was never
+   * asked or is older than `checkedBefore`, by id: the ARI refresh walks the whole fleet with it.
+   */
+  async ariStale(checkedBefore: Date, cas: string[], f: PageRequest = {}): Promise<Page<CertificateRecord>> {
+    const limit = pageSize(f.limit, 500);
+    if (!cas.length) return { items: [], next: null };
+    const before = checkedBefore.toISOString();
+    let q = this.db
+      .selectFrom('certificates')
+      .selectAll()
+      .where('status', '=', 'active')
+      .where('ca', 'in', cas)
+      .where((eb) => eb.or([eb('ari_checked_at', 'is', null), eb('ari_checked_at', '<', before)]));
+    if (f.cursor) q = q.where('id', '>', String(decodeCursor(f.cursor, 1)[0]));
+    const rows = await q.orderBy('id').limit(limit + 1).execute();
+    return toPage(rows as Row[], limit, (r) => [r.id], toRecord);
+  }
+
+  /**
+   * One page of active certificates whose renewal time has come and whose retry delay
+   * (if any) has passed, most urgent first (renew_after, then id).
+   */
+  async duePage(now: Date, f: PageRequest = {}): Promise<Page<CertificateRecord>> {
+    const limit = pageSize(f.limit, 500);
     const at = now.toISOString();
-    const rows = await this.db
+    let q = this.db
       .selectFrom('certificates')
       .selectAll()
       .where('status', '=', 'active')
       .where('renew_after', '<=', at)
-      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', at)]))
-      .orderBy('renew_after')
-      .execute();
-    return rows.map((r) => toRecord(r as Row));
+      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', at)]));
+    if (f.cursor) {
+      const [after, id] = decodeCursor(f.cursor, 2).map(String);
+      q = q.where((eb) => eb.or([eb('renew_after', '>', after), eb.and([eb('renew_after', '=', after), eb('id', '>', id)])]));
+    }
+    const rows = await q.orderBy('renew_after').orderBy('id').limit(limit + 1).execute();
+    return toPage(rows as Row[], limit, (r) => [r.renew_after ?? '', r.id], toRecord);
+  }
+
+  /** Every due certificate, walked page by page (see duePage): for tests and small fleets. */
+  async due(now: Date): Promise<CertificateRecord[]> {
+    const all: CertificateRecord[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.duePage(now, { cursor, limit: MAX_PAGE });
+      all.push(...page.items);
+      cursor = page.next ?? undefined;
+    } while (cursor);
+    return all;
   }
 
   /** Records what the CA's renewalInfo said, and the renewal time chosen from it. */

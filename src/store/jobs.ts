@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from './db.js';
+import { decodeCursor, DEFAULT_PAGE, pageSize, toPage, type Page, type PageRequest } from './page.js';
 import type { Database } from './schema.js';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'needs-attention';
@@ -179,14 +180,25 @@ export class JobStore {
    * job on that tenant's resources, whoever asked; `dryRun: false` leaves checks out.
    */
   async list(f: { tenantId?: string; forTenant?: string; dryRun?: boolean; status?: string; playbook?: string; resource?: string; limit?: number } = {}): Promise<Job[]> {
+    return (await this.page({ ...f, limit: f.limit ?? DEFAULT_PAGE })).items;
+  }
+
+  /** One page of jobs, newest first (created_at, then id), and the cursor of the next: the API's and the CLI's list. */
+  async page(f: { tenantId?: string; forTenant?: string; dryRun?: boolean; status?: string; playbook?: string; resource?: string } & PageRequest = {}): Promise<Page<Job>> {
+    const limit = pageSize(f.limit);
     let q = this.db.selectFrom('jobs').selectAll();
+    if (f.cursor) {
+      const [at, id] = decodeCursor(f.cursor, 2).map(String);
+      q = q.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', id)])]));
+    }
     if (f.tenantId) q = q.where('tenant_id', '=', f.tenantId);
     if (f.forTenant) q = q.where('for_tenant', '=', f.forTenant);
     if (f.dryRun !== undefined) q = q.where('dry_run', '=', f.dryRun ? 1 : 0);
     if (f.resource) q = q.where('resource', '=', f.resource);
     if (f.status) q = q.where('status', '=', f.status);
     if (f.playbook) q = q.where('playbook', '=', f.playbook);
-    return (await q.orderBy('created_at', 'desc').limit(f.limit ?? 100).execute()).map(toJob);
+    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    return toPage(rows, limit, (r) => [r.created_at, r.id], toJob);
   }
 
   /**

@@ -253,5 +253,13 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
           .execute();
       },
     },
+    '0009-page-indexes': {
+      async up(db: Kysely<any>) {
+        // Keyset pagination (src/store/page.ts): each page of a 100,000-row list reads its rows, not the whole table.
+        await db.schema.createIndex('certificates_created').on('certificates').columns(['created_at', 'id']).execute();
+        await db.schema.createIndex('certificates_status_id').on('certificates').columns(['status', 'id']).execute();
+        await db.schema.createIndex('jobs_created').on('jobs').columns(['created_at', 'id']).execute();
+      },
+    },
   };
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from './page.js';
 import type { Database } from './schema.js';
 
 /** A client account; `email` is where serein tells them when something needs them (none: nobody is emailed). */
@@ -56,6 +57,20 @@ export class TenantStore {
     if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
     if (filter.kind) q = q.where('kind', '=', filter.kind);
     return (await q.orderBy('kind').orderBy('name').execute()).map(toResource);
+  }
+
+  /** One page of resources by kind then name, and the cursor of the next: GET /v1/resources at any size. */
+  async resourcesPage(filter: { tenantId?: string; kind?: string } & PageRequest = {}): Promise<Page<Resource>> {
+    const limit = pageSize(filter.limit);
+    let q = this.db.selectFrom('resources').selectAll();
+    if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
+    if (filter.kind) q = q.where('kind', '=', filter.kind);
+    if (filter.cursor) {
+      const [kind, name] = decodeCursor(filter.cursor, 2).map(String);
+      q = q.where((eb) => eb.or([eb('kind', '>', kind), eb.and([eb('kind', '=', kind), eb('name', '>', name)])]));
+    }
+    const rows = await q.orderBy('kind').orderBy('name').limit(limit + 1).execute();
+    return toPage(rows, limit, (r) => [r.kind, r.name], toResource);
   }
 
   async removeResource(kind: string, name: string): Promise<boolean> {

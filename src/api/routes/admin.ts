@@ -5,6 +5,7 @@ import { AdminService, resourceBody, tenantBody, tokenBody } from '../../tenancy
 import { requireAdmin, requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from '../errors.js';
+import { pageQuery, paged } from '../paging.js';
 import { alertList, auditList, idParam, kindList, resourceAnswer, resourceList, tenantAnswer, tenantList, tokenCreated, tokenList } from '../schemas.js';
 
 const auditQuery = z.object({
@@ -15,10 +16,10 @@ const auditQuery = z.object({
   since: z.string().optional(),
   until: z.string().optional(),
   afterId: z.coerce.number().int().optional(),
-  limit: z.coerce.number().int().min(1).max(10_000).optional(),
+  ...pageQuery,
 });
-const resourcesQuery = z.object({ kind: z.string().optional(), tenantId: z.string().optional() });
-const alertsQuery = z.object({ kind: z.string().optional(), afterId: z.coerce.number().int().optional() });
+const resourcesQuery = z.object({ kind: z.string().optional(), tenantId: z.string().optional(), ...pageQuery });
+const alertsQuery = z.object({ kind: z.string().optional(), afterId: z.coerce.number().int().optional(), ...pageQuery });
 const resourceParams = z.object({ id: z.string(), kind: z.string(), name: z.string() });
 
 /** Tenants, what they own, tokens, the audit trail and the admin feed. Changes go through the admin service (src/tenancy.ts). */
@@ -51,14 +52,15 @@ export async function adminRoutes(app: FastifyInstance, { store, config }: ApiCo
     const tenantId = caller.kind === 'client' ? caller.tenantId! : q.tenantId;
     // Records of every kind (plug-ins' included) come from one table; kinds kept elsewhere (shared servers) list their own.
     const listed = resourceKinds().filter((k) => k.shared && (!q.kind || q.kind === k.kind));
-    const owned = q.kind && listed.length ? [] : await store.tenants.listResources({ kind: q.kind, tenantId });
-    const others = await Promise.all(listed.map((k) => k.list(store.tenants, tenantId)));
+    // Records are paged; shared things (a few servers from the config) come whole on the first page.
+    const owned = q.kind && listed.length ? { items: [], next: null } : await paged(() => store.tenants.resourcesPage({ kind: q.kind, tenantId, cursor: q.cursor, limit: q.limit }));
+    const others = q.cursor ? listed.map(() => []) : await Promise.all(listed.map((k) => k.list(store.tenants, tenantId)));
     // A shared thing (a server) says which input types it can fill, from the config section naming it:
     // a form offers a database server where a database server is asked, never the web server.
     const sections = config as unknown as Record<string, Record<string, unknown> | undefined>;
     const fills = (k: (typeof listed)[number], name: string) => k.inputTypes.filter((t) => t.configSection && sections[t.configSection]?.[name] !== undefined).map((t) => t.type);
     const shared = listed.flatMap((k, i) => others[i].map((r) => ({ ...r, data: { ...r.data, inputTypes: fills(k, r.name) } })));
-    return { resources: [...owned, ...shared] };
+    return { resources: [...owned.items, ...shared], next: owned.next };
   });
 
   app.get('/v1/resource-kinds', { config: { doc: { summary: 'The kinds of resources, with their labels in the caller\'s language', tag: 'jobs', response: { 200: kindList } } } }, async (req) => {
@@ -81,15 +83,17 @@ export async function adminRoutes(app: FastifyInstance, { store, config }: ApiCo
     return reply.status(204).send();
   });
 
-  app.get('/v1/audit', { config: { doc: { summary: 'The audit trail, filterable, never truncated (page with afterId)', tag: 'admin', auth: 'admin', query: auditQuery, response: { 200: auditList } } } }, async (req) => {
+  app.get('/v1/audit', { config: { doc: { summary: 'The audit trail, filterable, never truncated (paged: cursor and limit, next in the answer)', tag: 'admin', auth: 'admin', query: auditQuery, response: { 200: auditList } } } }, async (req) => {
     requireAdmin(req);
     const q = parseBody(auditQuery, req.query, 'query');
-    return { entries: await store.audit.list(q) };
+    const page = await paged(() => store.audit.page(q));
+    return { entries: page.items, next: page.next };
   });
 
-  app.get('/v1/alerts', { config: { doc: { summary: 'The admin feed: what needs a human', tag: 'admin', auth: 'admin', query: alertsQuery, response: { 200: alertList } } } }, async (req) => {
+  app.get('/v1/alerts', { config: { doc: { summary: 'The admin feed: what needs a human (paged: cursor and limit, next in the answer)', tag: 'admin', auth: 'admin', query: alertsQuery, response: { 200: alertList } } } }, async (req) => {
     requireAdmin(req);
     const q = parseBody(alertsQuery, req.query, 'query');
-    return { alerts: await store.alerts.list(q) };
+    const page = await paged(() => store.alerts.page(q));
+    return { alerts: page.items, next: page.next };
   });
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from '../errors.js';
+import { pageQuery, paged } from '../paging.js';
 import { playbookRequestSchemas } from '../playbook-schemas.js';
 import { idParam, JOB_STATUSES, jobAnswer, jobDetail, jobEvents, jobList, playbookList } from '../schemas.js';
 import { TERMINAL, type Job } from '../../store/jobs.js';
@@ -20,7 +21,7 @@ const submitBody = z
 const listQuery = z.object({
   status: z.enum(JOB_STATUSES).optional(),
   playbook: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
+  ...pageQuery,
 });
 
 /**
@@ -101,12 +102,12 @@ export async function jobRoutes(app: FastifyInstance, { engine, store }: ApiCont
     return reply.status(created ? 202 : 200).send({ job: presentJob(job, req.language, caller.kind === 'admin') });
   });
 
-  app.get('/v1/jobs', { config: { doc: { summary: 'Recent jobs (a client sees its own); dryRun marks a check only', tag: 'jobs', query: listQuery, response: { 200: jobList } } } }, async (req) => {
+  app.get('/v1/jobs', { config: { doc: { summary: 'Jobs, newest first, paged (cursor and limit; next in the answer); a client sees its own; dryRun marks a check only', tag: 'jobs', query: listQuery, response: { 200: jobList } } } }, async (req) => {
     const caller = requireCaller(req);
     const q = parseBody(listQuery, req.query, 'query');
     // A client sees every job on its resources, whoever ran it (an admin, the renewal schedule).
-    const jobs = await store.jobs.list({ ...q, forTenant: caller.kind === 'client' ? caller.tenantId! : undefined });
-    return { jobs: jobs.map((j) => presentJob(j, req.language, caller.kind === 'admin')) };
+    const page = await paged(() => store.jobs.page({ ...q, forTenant: caller.kind === 'client' ? caller.tenantId! : undefined }));
+    return { jobs: page.items.map((j) => presentJob(j, req.language, caller.kind === 'admin')), next: page.next };
   });
 
   app.get<{ Params: { id: string } }>('/v1/jobs/:id', { config: { doc: { summary: 'One job; a secret result is shown once, its fields named in secretKeys', tag: 'jobs', params: idParam, response: { 200: jobDetail } } } }, async (req) => {

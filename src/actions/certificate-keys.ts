@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import { openKey } from '../certificates/keys.js';
+import type { ActionContext } from '../engine/action.js';
+import { BACKUP_SUFFIX, type PreviousFile } from '../nginx/apply.js';
+import type { Target } from '../targets/target.js';
+
+/** The hash a previous key is remembered by in a job's checkpoint (the key itself never is). */
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** A file replaced by an install, as its checkpoint keeps it: a key only as its hash and the id of the certificate it belongs to. */
+export type RememberedFile = PreviousFile & { secretSha256?: string; secretCertificateId?: string };
+
+/**
+ * What a certificate install checkpoints of the files it replaces: a private key (0600)
+ * becomes its hash plus the id of the certificate served until now when that one holds
+ * it, so an undo reads one row instead of unsealing a fleet's keys to find it.
+ */
+export async function rememberPrevious(ctx: ActionContext, webserver: string, site: string, previous: PreviousFile[]): Promise<RememberedFile[]> {
+  const served = await ctx.services.store.certificates.active(webserver, site);
+  let servedKey: string | undefined;
+  try {
+    servedKey = served ? sha256(openKey(ctx.services, served.keyPem)) : undefined;
+  } catch {
+    servedKey = undefined; // an unreadable stored key: the undo falls back to the site's history and the backup
+  }
+  return previous.map((f) => {
+    if (f.mode !== 0o600 || f.content === null) return f;
+    const hash = sha256(f.content);
+    return { path: f.path, mode: f.mode, content: null, secretSha256: hash, ...(served && servedKey === hash ? { secretCertificateId: served.id } : {}) };
+  });
+}
+
+/**
+ * A previous private key: read by the id of the certificate it belongs to (one row, one
+ * unsealing), else among that site's own history (a checkpoint written before ids were
+ * recorded), else the backup safeApplyNginx kept; always checked against its hash.
+ */
+export async function findSecret(ctx: ActionContext, target: Target, file: { path: string; secretSha256: string; secretCertificateId?: string }, site: string): Promise<string> {
+  const { path, secretSha256: hash } = file;
+  const store = ctx.services.store.certificates;
+  const known = file.secretCertificateId ? await store.get(file.secretCertificateId) : undefined;
+  for (const c of known ? [known] : await store.list({ name: site, limit: 1000 })) {
+    const pem = openKey(ctx.services, c.keyPem);
+    if (sha256(pem) === hash) return pem;
+  }
+  const backup = (await target.readFile(path + BACKUP_SUFFIX))?.toString('utf8');
+  if (backup !== undefined && sha256(backup) === hash) return backup;
+  throw new Error(`the previous content of ${path} cannot be found again (not in the store, no matching ${path}${BACKUP_SUFFIX})`);
+}
