@@ -90,12 +90,19 @@ function statementFailed(ctx: ActionContext, server: string, err: unknown, durin
     during === 'create'
       ? { en: 'everything this operation had created was removed.', fr: 'tout ce que cette opération avait créé a été supprimé.' }
       : { en: 'run the deletion again: it goes on where it stopped.', fr: "relancez la suppression : elle reprendra là où elle s'est arrêtée." };
+  // The server stopped or the connection was cut (not a refusal): said as such.
+  const lost = /^57P0[123]$|ECONNRESET|EPIPE|PROTOCOL_CONNECTION_LOST/.test(String(e.code ?? '')) || /Connection terminated|terminating connection|Connection lost|server closed the connection|ECONNRESET/i.test(e.message ?? '');
   return new OperationError(
     'database_statement_failed',
-    {
-      en: `The database server "${server}" refused a step (${what.en}); ${after.en}`,
-      fr: `Le serveur de bases de données « ${server} » a refusé une étape (${what.fr}) ; ${after.fr}`,
-    },
+    lost
+      ? {
+          en: `The database server "${server}" stopped answering during a step (${what.en}); ${after.en}`,
+          fr: `Le serveur de bases de données « ${server} » a cessé de répondre pendant une étape (${what.fr}) ; ${after.fr}`,
+        }
+      : {
+          en: `The database server "${server}" refused a step (${what.en}); ${after.en}`,
+          fr: `Le serveur de bases de données « ${server} » a refusé une étape (${what.fr}) ; ${after.fr}`,
+        },
     { en: 'Try again later. If it fails again, your provider has the details.', fr: 'Réessayez plus tard. Si cela échoue encore, votre hébergeur a les détails.' },
     ctx.secrets.mask(`${e.message}${e instanceof SqlError && e.code ? ` (code ${e.code})` : ''}`),
   );

@@ -4,6 +4,7 @@ import type { Job, JobStore, StepRecord } from '../store/jobs.js';
 import type { Action, ActionContext, PlanItem, Services } from './action.js';
 import type { Phase, Playbook, PlaybookStep } from './playbook.js';
 import { render, type RenderScope } from './template.js';
+import { wait } from '../util/concurrency.js';
 
 /** What the runner needs from the engine; kept small so the runner stays testable. */
 export interface RunnerDeps {
@@ -24,6 +25,14 @@ const flatten = (pb: Playbook): FlatStep[] => {
 /** A stored error carries both languages so each reader gets their own. */
 export function storedError(err: OperationError) {
   return { ...err.toJSON('en', true), fr: { message: err.userMessage.fr, hint: err.hint.fr } };
+}
+
+/** Waits before an undo that could not reach its server is tried again (then it needs an admin). */
+const UNDO_RETRY_MS = [1000, 4000, 16000];
+
+/** A failure to reach a server (refused, cut, timed out), not a refusal by it: worth another try. */
+function unreachable(e: OperationError): boolean {
+  return /unreachable/.test(e.code) || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|Connection terminated|terminating connection|server closed the connection|Connection lost|connection (?:was )?closed/i.test(`${e.detail ?? ''} ${e.message}`);
 }
 
 /** What a caller reads when an undo failed: the truth, and who finishes the job. */
@@ -212,26 +221,38 @@ export class JobRunner {
     for (const fs of [...done].reverse()) {
       const how = fs.step.compensate;
       if (how === false) continue;
-      try {
-        const ctx = this.context(job, masker, fs.idx, signal);
-        const scope = { ...this.scope(job, outputs), checkpoint: checkpointOf(fs.idx) };
-        if (how) {
-          const action = this.action(how.action);
-          await action.run(ctx, this.params(action, how.with, scope, false, `compensate.${fs.step.id}`));
-        } else {
-          const action = this.action(fs.step.action);
-          if (!action.compensate) continue;
-          const params = this.params(action, fs.step.with, scope, true, `${fs.phase}.${fs.step.id}`);
-          await action.compensate(ctx, params, checkpointOf(fs.idx));
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const ctx = this.context(job, masker, fs.idx, signal);
+          const scope = { ...this.scope(job, outputs), checkpoint: checkpointOf(fs.idx) };
+          if (how) {
+            const action = this.action(how.action);
+            await action.run(ctx, this.params(action, how.with, scope, false, `compensate.${fs.step.id}`));
+          } else {
+            const action = this.action(fs.step.action);
+            if (!action.compensate) break; // nothing to undo for this step
+            const params = this.params(action, fs.step.with, scope, true, `${fs.phase}.${fs.step.id}`);
+            await action.compensate(ctx, params, checkpointOf(fs.idx));
+          }
+          await this.jobs.setStepStatus(job.id, fs.idx, 'compensated');
+          await this.event(job.id, 'step', `${fs.step.id} undone`, { step: fs.step.id, title: fs.step.title, status: 'compensated' });
+          break;
+        } catch (thrown) {
+          const e = toOperationError(thrown);
+          const detail = masker.mask(e.detail ?? e.message);
+          // A server out of reach for a moment (restarting, a connection cut): every undo can run
+          // again (a restarted daemon runs them again too), so it is retried with backoff first.
+          const delay = UNDO_RETRY_MS[attempt];
+          if (delay !== undefined && !signal.aborted && unreachable(e)) {
+            await this.event(job.id, 'error', `undoing ${fs.step.id} failed: ${detail}; trying again in ${delay / 1000} s`, { step: fs.step.id, title: fs.step.title, status: 'running' });
+            const stopped = await wait(delay, signal).then(() => false, () => true);
+            if (!stopped) continue;
+          }
+          clean = false;
+          await this.jobs.setStepStatus(job.id, fs.idx, 'compensation-failed', detail);
+          await this.event(job.id, 'error', `undoing ${fs.step.id} failed: ${detail}`, { step: fs.step.id, title: fs.step.title, status: 'compensation-failed' });
+          break;
         }
-        await this.jobs.setStepStatus(job.id, fs.idx, 'compensated');
-        await this.event(job.id, 'step', `${fs.step.id} undone`, { step: fs.step.id, title: fs.step.title, status: 'compensated' });
-      } catch (thrown) {
-        clean = false;
-        const e = toOperationError(thrown);
-        const detail = masker.mask(e.detail ?? e.message);
-        await this.jobs.setStepStatus(job.id, fs.idx, 'compensation-failed', detail);
-        await this.event(job.id, 'error', `undoing ${fs.step.id} failed: ${detail}`, { step: fs.step.id, title: fs.step.title, status: 'compensation-failed' });
       }
     }
     return clean;

@@ -1,0 +1,86 @@
+/**
+ * The database server stopped in the middle of database.create, for real: a PostgreSQL of
+ * this file's own is shut down (fast, as `pg_ctl stop` does) while serein's CREATE DATABASE
+ * waits on a lock the test holds, after its CREATE ROLE went through. The undo cannot reach
+ * the server either: it is retried with backoff, the server comes back, and the job ends
+ * failed with nothing left behind (no role, no database, no record) and a plain message.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
+import { startPrivatePostgres, type PrivatePostgres } from './helpers/private-postgres.js';
+import { uniq } from './helpers/vhost-lab.js';
+
+const TERMINAL = ['succeeded', 'failed', 'needs-attention'];
+
+describe('the database server stopped mid-run', () => {
+  let server: PrivatePostgres;
+  let d: TestDaemon;
+  let A: { token: string };
+  const tenant = uniq('tdb');
+
+  const admin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
+    const c = new pg.Client({ host: server.host, port: server.port, user: server.user, database: 'postgres' });
+    await c.connect();
+    try {
+      return await fn(c);
+    } finally {
+      await c.end();
+    }
+  };
+
+  beforeAll(async () => {
+    server = await startPrivatePostgres();
+    d = await startTestDaemon({ config: { databases: { pgf: { engine: 'postgres', host: server.host, port: server.port, user: server.user, password: server.password } } } });
+    A = await d.tenant(tenant, { servers: ['pgf'] });
+  });
+  afterAll(async () => {
+    await d?.stop();
+    await server?.remove();
+  });
+
+  it('PostgreSQL shut down between CREATE ROLE and CREATE DATABASE: the undo waits for it with backoff; nothing is left', async () => {
+    // Hold template0 (COMMENT takes a lock CREATE DATABASE ... TEMPLATE template0 waits on).
+    const holder = new pg.Client({ host: server.host, port: server.port, user: server.user, database: 'postgres' });
+    holder.on('error', () => undefined); // its connection is cut by the shutdown
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query("COMMENT ON DATABASE template0 IS 'held by the fault test'");
+
+    const submitted = await d.api('POST', '/v1/jobs', { token: A.token, body: { playbook: 'database.create', inputs: { server: 'pgf', name: 'shop' } } });
+    expect(submitted.status).toBe(202);
+    const id = submitted.body.job.id;
+    const name = `${tenant}_shop`;
+    // Mid-run: the role exists and CREATE DATABASE is waiting on the lock.
+    await until(async () => (await admin((c) => c.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'CREATE DATABASE%'"))).rowCount === 1);
+    expect((await admin((c) => c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name]))).rowCount).toBe(1);
+    await server.stop();
+
+    // The undo (DROP ROLE) cannot connect: it says it will try again; the server comes back.
+    await until(async () => (await d.store.jobs.events(id)).some((e: { message: string }) => /trying again in/.test(e.message)));
+    await server.start();
+    const job = await d.waitJob(id, A.token);
+
+    const events = (await d.store.jobs.events(id)).map((e: { message: string }) => e.message);
+    console.log(`database server stopped mid-run: ${job.status}; ${JSON.stringify(job.error)}; events: ${JSON.stringify(events)}`);
+    expect(job.status).toBe('failed');
+    expect(job.error.message).toBe(`The database server "pgf" stopped answering during a step (create the database ${name}, owned by ${name} (UTF8)); everything this operation had created was removed.`);
+    expect(job.error.detail).toBeUndefined();
+    const asAdmin = (await d.api('GET', `/v1/jobs/${id}`)).body.job;
+    expect(asAdmin.error.detail).toMatch(/terminating connection due to administrator command|Connection terminated/);
+    expect(events.some((m: string) => /^undoing create failed: .*; trying again in 1 s$/.test(m))).toBe(true); // backoff: 1 s, 4 s, 16 s
+    expect((await admin((c) => c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name]))).rowCount).toBe(0);
+    expect((await admin((c) => c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]))).rowCount).toBe(0);
+    expect(await d.store.tenants.listResources({ kind: 'database' })).toEqual([]);
+    expect(TERMINAL).toContain(job.status);
+  });
+});
+
+async function until(fn: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
+    if (await fn().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
