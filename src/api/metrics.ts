@@ -69,7 +69,14 @@ export async function installMetrics(app: FastifyInstance, { engine, store }: Ap
   const failures = new Gauge({ name: 'serein_certificate_renewal_failures', help: 'Consecutive failed renewals of each served certificate.', labelNames, registers });
   const count = new Gauge({ name: 'serein_certificates', help: 'Served certificates.', registers });
   const readCertificates = async () => {
-    const active = await store.certificates.list({ status: 'active' });
+    // Every served certificate, page by page (no cut-off at a page size).
+    const active = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.certificates.page({ status: 'active', cursor, limit: 1000 });
+      active.push(...page.items);
+      cursor = page.next ?? undefined;
+    } while (cursor);
     for (const g of [expiry, renewAfter, failures]) g.reset(); // a replaced certificate leaves no stale series
     for (const c of active) {
       const labels = { name: c.name, webserver: c.webserver ?? '', tenant: c.tenantId ?? '', ca: c.ca, serial: c.serial };
