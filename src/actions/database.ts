@@ -315,10 +315,14 @@ export const databaseDrop = defineAction({
     const spec: DbSpec = { ...r.spec, hosts: r.record.hosts ?? r.spec.hosts };
     await withSession(ctx, p.server, async (s) => {
       const v = await readVersion(ctx, p.server, s);
+      // Checkpointed before the first DROP: a daemon killed in the middle finishes the drop on restart (see compensate).
+      const checkpoint: DropCheckpoint = { server: p.server, spec, version: v, started: true };
+      await ctx.checkpoint(checkpoint);
       for (const st of removalStatements(spec, v)) {
         try {
           await s.query(st);
         } catch (err) {
+          await ctx.checkpoint({ ...checkpoint, failed: true });
           throw statementFailed(ctx, p.server, err, 'drop');
         }
       }
@@ -327,4 +331,21 @@ export const databaseDrop = defineAction({
     ctx.log(`dropped ${r.spec.database} and its user`);
     return { database: r.spec.database, server: p.server, deleted: true };
   },
+  /**
+   * A drop cannot be undone (the data is gone), so a drop interrupted by a daemon stop is
+   * finished instead: the remaining DROP ... IF EXISTS statements, then the record. Without
+   * this a kill between dropping the user and the database left a database the store still
+   * listed, with no user. A drop that failed on a statement is left as it is (the error says which).
+   */
+  async compensate(ctx, _p, checkpoint) {
+    const cp = checkpoint as DropCheckpoint | undefined;
+    if (!cp?.started || cp.failed) return;
+    await withSession(ctx, cp.server, async (s) => {
+      for (const st of removalStatements(cp.spec, cp.version)) await s.query(st);
+    });
+    await ctx.services.store.tenants.removeResource(DATABASE_KIND, `${cp.server}:${cp.spec.database}`);
+    ctx.log(`finished dropping ${cp.spec.database} and its user after the interruption`);
+  },
 });
+
+interface DropCheckpoint { server: string; spec: DbSpec; version: ServerVersion; started: true; failed?: boolean }
