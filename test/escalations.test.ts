@@ -14,6 +14,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dateInWords } from '../src/notify/messages.js';
 import { DriftWatch } from '../src/watch/drift.js';
+import { StrugglingWatch } from '../src/watch/struggling.js';
 import { useLab, type LabInfo } from './lab/client.js';
 import { dnsAdmin, labCertConfig } from './helpers/acme-lab.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
@@ -128,6 +129,14 @@ describe('escalations', () => {
     expect(list).toHaveLength(1);
     expect(list[0].signals.at(-1)).toMatchObject({ kind: 'frustrated', words: { text: 'ça ne marche toujours pas, urgent', language: 'fr' } });
     expect(escalationHooks()).toHaveLength(1);
+    // A request handed over without frustration is its own problem; what serein understood of it is the suggestion.
+    await d.daemon.engine.services.alert({ kind: 'request-handoff', tenantId, subject: `request:${tenantId}`, message: 'asks in words', detail: { text: 'plus de mémoire svp', language: 'fr', frustrated: false, proposal: { playbook: 'vhost.create', inputs: { domain: site }, sentence: '' } } });
+    const both = (await d.api('GET', '/v1/escalations')).body.escalations;
+    expect(both).toHaveLength(2);
+    const request = both.find((x: any) => x.problem === 'request');
+    expect(request).toMatchObject({ suggestion: { playbook: 'vhost.create', inputs: { domain: site } }, signals: [{ kind: 'request-handoff', words: { text: 'plus de mémoire svp' } }] });
+    expect((await d.api('POST', `/v1/escalations/${request.id}/resolve`)).body.escalation.state).toBe('resolved');
+    expect((await d.api('POST', `/v1/escalations/${request.id}/take`)).status).toBe(404);
     // Clients never see escalations (admin routes answer "not found" to them).
     expect((await d.api('GET', '/v1/escalations', { token: client.token })).status).toBe(404);
   });
@@ -164,6 +173,7 @@ describe('escalations', () => {
     const renewAt = new Date(cert.renewAfter!);
     let now = new Date();
     const watch = new DriftWatch(d.daemon.engine.services, () => now);
+    const hooksBefore = escalationHooks().length;
     expect((await watch.pass()).drifted).toEqual([]);
     await dnsAdmin(lab, 'add-aaaa', { host: `${site}.`, addresses: ['2001:db8::beef'] });
     const before = mails.length;
@@ -184,11 +194,29 @@ describe('escalations', () => {
     const open = (await d.api('GET', '/v1/escalations')).body.escalations;
     expect(open).toHaveLength(1);
     expect(open[0]).toMatchObject({ tenantId, problem: `drift:${site}`, signals: [expect.objectContaining({ kind: 'drift' })] });
-    expect(escalationHooks()).toHaveLength(2);
+    expect(escalationHooks()).toHaveLength(hooksBefore + 1);
     // Fixed: the notice goes from the page.
     await dnsAdmin(lab, 'clear-aaaa', { host: `${site}.` });
     expect((await watch.pass()).fixed).toEqual([site]);
     expect((await d.api('GET', '/v1/notices', { token: client.token })).body.notices.filter((n: any) => n.kind === 'drift')).toEqual([]);
     expect(labNginxTest(lab).ok).toBe(true);
+  });
+
+  it('a failure that no success followed within the configured time opens an escalation, once', async () => {
+    const watch = new StrugglingWatch(d.daemon.engine);
+    const unresolved = d.config.escalations.unresolvedMinutes * 60_000;
+    // The issuance done for them earlier counts as a success: nothing to hand over.
+    expect(await watch.sweep(new Date(Date.now() + unresolved + 60_000))).toBe(0);
+    // A site that does not exist yet cannot be secured: a failure, and nothing succeeds after it.
+    const job = await d.runJob('certificate.issue', { domains: [`autre.${reg}`] }, { token: client.token });
+    expect(job.status).toBe('failed');
+    const finished = new Date((await d.store.jobs.get(job.id))!.finishedAt!).getTime();
+    expect(await watch.sweep(new Date(finished + unresolved - 60_000))).toBe(0);
+    expect(await watch.sweep(new Date(finished + unresolved + 60_000))).toBe(1);
+    // The next sweep does not add it again.
+    expect(await watch.sweep(new Date(finished + unresolved + 16 * 60_000))).toBe(0);
+    const e = (await d.api('GET', '/v1/escalations')).body.escalations.find((x: any) => x.problem === 'operation:certificate.issue');
+    expect(e.signals.filter((s: any) => s.kind === 'no-success').map((s: any) => s.jobId)).toEqual([job.id]);
+    expect(e.suggestion).toMatchObject({ playbook: 'certificate.issue', inputs: { domains: [`autre.${reg}`] } });
   });
 });

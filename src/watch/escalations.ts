@@ -66,13 +66,16 @@ export class Escalations {
   async afterAlert(a: AlertInput): Promise<void> {
     if (a.kind !== 'request-handoff' || !a.tenantId) return;
     try {
-      const d = (a.detail ?? {}) as { text?: unknown; language?: unknown; frustrated?: unknown };
+      const d = (a.detail ?? {}) as { text?: unknown; language?: unknown; frustrated?: unknown; proposal?: { playbook?: unknown; inputs?: unknown } | null };
       const text = typeof d.text === 'string' ? d.text : a.message;
       const frustrated = d.frustrated === true;
       // Words of frustration are most likely about what is already open for this client: added there.
       const open = frustrated ? (await this.deps.store.escalations.list({ tenantId: a.tenantId }))[0] : undefined;
       const signal: EscalationSignal = { at: this.clock().toISOString(), kind: frustrated ? 'frustrated' : 'request-handoff', message: a.message, words: { text, language: typeof d.language === 'string' ? d.language : undefined } };
-      await this.signal(a.tenantId, open?.problem ?? 'request', [signal], { summary: open?.summary ?? `${a.tenantId} asked for something serein cannot do alone: "${text}"` });
+      // What serein understood of the words, when it did, is the operation to run for them.
+      const p = d.proposal;
+      const suggestion = p && typeof p.playbook === 'string' && p.inputs && typeof p.inputs === 'object' ? { playbook: p.playbook, inputs: p.inputs as Record<string, unknown> } : undefined;
+      await this.signal(a.tenantId, open?.problem ?? 'request', [signal], { summary: open?.summary ?? `${a.tenantId} asked for something serein cannot do alone: "${text}"`, suggestion });
     } catch (err) {
       this.deps.logger.warn({ alert: { kind: a.kind }, err: (err as Error).message }, 'could not record the escalation signal');
     }

@@ -68,7 +68,8 @@ export class StrugglingWatch implements BackgroundService {
     const failed = (await store.jobs.list({ status: 'failed', dryRun: false, limit: 500 })).filter((j) => j.tenantId && j.finishedAt && j.finishedAt >= from && new Date(j.finishedAt).getTime() <= limit);
     let opened = 0;
     for (const job of failed) {
-      const later = await store.jobs.list({ tenantId: job.tenantId!, playbook: job.playbook, status: 'succeeded', dryRun: false, limit: 1 });
+      // Whoever succeeded since on the client's things counts (an admin who did it for them included).
+      const later = await store.jobs.list({ forTenant: job.forTenant ?? job.tenantId!, playbook: job.playbook, status: 'succeeded', dryRun: false, limit: 1 });
       if (later[0] && later[0].createdAt > job.finishedAt!) continue;
       const after = Math.round((now.getTime() - new Date(job.finishedAt!).getTime()) / 60_000);
       await escalations.signal(job.tenantId!, problemOfJob(job), [attemptOf(job, 'no-success', `${job.playbook} failed and nothing succeeded in the ${after} minutes since: ${job.error?.message ?? ''}`)], {
