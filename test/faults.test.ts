@@ -3,7 +3,9 @@
  * `nginx -t` passing, a plain message for the client and the detail for the admin.
  * - nginx not reloading (its master process gone: `nginx -s reload` fails);
  * - the site folder's file system full (a 64 KiB tmpfs, filled) or read-only (a read-only
- *   bind mount).
+ *   bind mount);
+ * - the SSH connection cut mid-step: the sshd process serving serein's connection is
+ *   SIGKILLed while `nginx -t` runs through it (the lab's sshd itself keeps running).
  * Faults covered elsewhere are listed in the README's Reliability section.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -33,9 +35,10 @@ describe('faults around a vhost change', () => {
   const dom = `${uniq('f')}.test`;
   const full = () => join(dir, 'full');
   const ro = () => join(dir, 'ro');
+  const cutFlag = () => join(dir, 'cut-next-test');
 
   beforeAll(async () => {
-    const lab = await useLab('nginx');
+    const lab = await useLab('nginx', 'sshd');
     live = await startPrivateNginx(lab.nginx!.binary);
     stopped = await startPrivateNginx(lab.nginx!.binary);
     dir = tempDir('serein-faults-');
@@ -46,10 +49,24 @@ describe('faults around a vhost change', () => {
     // A read-only file system: the folder bound onto itself, then remounted read-only.
     mount(['--bind', ro(), ro()]);
     execFileSync('mount', ['-o', 'remount,ro,bind', ro()]);
+    // nginx as the SSH target runs it: `nginx -t` cuts its own SSH connection once when the flag is there
+    // (it SIGKILLs the sshd process serving the connection, its nearest sshd ancestor), then runs for real.
+    const wrapper = join(dir, 'nginx-cut.sh');
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\ncase " $* " in *" -t "*) if rm "${cutFlag()}" 2>/dev/null; then\n  p=$PPID\n  while [ "$p" -gt 1 ]; do\n    if [ "$(cat /proc/$p/comm)" = sshd ]; then kill -KILL "$p"; exit 9; fi\n    p=$(awk '{print $4}' /proc/$p/stat)\n  done\nfi;; esac\nexec "$@"\n`,
+      { mode: 0o755 },
+    );
+    const s = lab.sshd!;
     d = await startTestDaemon({
       playbooksDir: (playbooks = playbooksCopy()),
       config: {
+        targets: {
+          local: { type: 'local' },
+          labssh: { type: 'ssh', host: s.host, port: s.port, username: s.username, privateKeyPath: s.privateKeyPath, hostKeySha256: s.hostKeySha256 },
+        },
         webservers: {
+          cut: labWebserver(live, dir, 'labssh', { nginx: [wrapper, ...labWebserver(live, dir).nginx as string[]] }),
           live: labWebserver(live, dir),
           stopped: labWebserver(stopped, dir),
           full: labWebserver(live, dir, 'local', { webRoot: full() }),
@@ -57,7 +74,7 @@ describe('faults around a vhost change', () => {
         },
       },
     });
-    A = await d.tenant(tenant, { domains: [dom], servers: ['live', 'stopped', 'full', 'ro'] });
+    A = await d.tenant(tenant, { domains: [dom], servers: ['live', 'stopped', 'full', 'ro', 'cut'] });
   });
 
   afterEach(() => {
@@ -81,7 +98,7 @@ describe('faults around a vhost change', () => {
 
   /** Nothing of `name` left: no configuration file (nor a stray one), no record, no site folder. */
   async function nothingLeft(name: string, n: NginxInfo, webRoot: string) {
-    expect(readdirSync(n.vhostDir).filter((f) => f.includes(name))).toEqual([]);
+    expect(readdirSync(n.vhostDir).filter((f) => f.includes(name)), readdirSync(n.vhostDir).join(" ")).toEqual([]);
     expect(await d.store.tenants.getResource('vhost', name)).toBeUndefined();
     expect(existsSync(join(webRoot, name))).toBe(false);
   }
@@ -127,6 +144,24 @@ describe('faults around a vhost change', () => {
     expect(job.error.message).toBe("The server's disk is read-only at the moment, so the change could not be written.");
     expect(admin.error.detail).toMatch(/cannot create .*ro\.[^ ]+: Read-only file system/);
     await nothingLeft(name, live, ro());
+  });
+
+  it('the SSH connection cut while nginx -t runs through it: the change is undone over a new connection, nothing is left', async () => {
+    const keep = `keepc.${dom}`;
+    expect((await d.runJob('vhost.create', { webserver: 'live', domain: keep }, { token: A.token })).status).toBe('succeeded');
+    const name = `cut.${dom}`;
+    writeFileSync(cutFlag(), '');
+    const job = await d.runJob('vhost.create', { webserver: 'cut', domain: name }, { token: A.token });
+    expect(existsSync(cutFlag())).toBe(false); // the connection was cut for real
+    const admin = (await d.api('GET', `/v1/jobs/${job.id}`)).body.job;
+    const events = (await d.store.jobs.events(job.id)).map((e: { message: string }) => e.message);
+    console.log(`ssh cut: ${job.status} ${JSON.stringify(job.error)} / admin: ${admin.error?.detail} / ${JSON.stringify(events)}`);
+    expect(job.status).toBe('failed');
+    expect(job.error.message).toBe('We could not reach or change the server.');
+    expect(job.error.hint).toMatch(/Nothing was left half-done/);
+    expect(admin.error.detail).toMatch(/labssh/);
+    await nothingLeft(name, live, join(dir, 'www'));
+    expect((await getWithHost('127.0.0.1', live.port, keep)).body).toContain(`${keep} is ready`);
   });
 });
 

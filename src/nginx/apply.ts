@@ -267,7 +267,15 @@ export class NginxApplier {
     }
     if (!written.length) return;
 
-    const test = await this.test();
+    // nginx -t or the reload not run at all (the target out of reach, the connection cut):
+    // the written files go back like after any other failure, never left untested.
+    let test: Awaited<ReturnType<typeof this.test>>;
+    try {
+      test = await this.test();
+    } catch (err) {
+      await this.undo(written, 'nginx -t could not be run', () => err as Error);
+      return;
+    }
     if (!test.ok) {
       if (written.length === 1) {
         const e = written[0];
@@ -284,7 +292,13 @@ export class NginxApplier {
       return;
     }
 
-    const reload = await this.reload();
+    let reload: Awaited<ReturnType<typeof this.reload>>;
+    try {
+      reload = await this.reload();
+    } catch (err) {
+      await this.undo(written, 'the reload could not be run', () => err as Error);
+      return;
+    }
     if (!reload.ok) {
       await this.undo(written, 'a failed reload', () => reloadFailed(this.name, reload.output));
       return;
@@ -321,7 +335,11 @@ export class NginxApplier {
   /** Puts the previous files back, reloads nginx on them when they pass the test, and fails each change with its own reason. */
   private async undo(changes: Entry[], why: string, reason: (e: Entry) => Error): Promise<void> {
     await this.restoreOrAlert(changes, why);
-    if ((await this.test()).ok) await this.reload();
+    try {
+      if ((await this.test()).ok) await this.reload();
+    } catch {
+      // The target out of reach again: the previous files are back (or the admins alerted), and nginx reads them at its next reload.
+    }
     for (const e of changes) e.reject(reason(e));
   }
 }
