@@ -219,4 +219,12 @@ describe('escalations', () => {
     expect(e.signals.filter((s: any) => s.kind === 'no-success').map((s: any) => s.jobId)).toEqual([job.id]);
     expect(e.suggestion).toMatchObject({ playbook: 'certificate.issue', inputs: { domains: [`autre.${reg}`] } });
   });
+
+  it('a job left in needs-attention on the client\'s things opens an escalation at once', async () => {
+    const { job } = await d.store.jobs.create({ playbook: 'vhost.delete', inputs: { domain: site }, dryRun: false, tenantId: null, forTenant: tenantId, tokenId: null, resource: `vhost:${site}`, target: null, language: 'en' });
+    await d.store.jobs.finish(job.id, 'needs-attention', { error: { code: 'undo_failed', message: 'the old site could not be put back', hint: 'restore it by hand' } });
+    await new StrugglingWatch(d.daemon.engine).onFinished((await d.store.jobs.get(job.id))!);
+    const e = (await d.api('GET', '/v1/escalations')).body.escalations.find((x: any) => x.problem === 'operation:vhost.delete');
+    expect(e).toMatchObject({ tenantId, suggestion: null, signals: [{ kind: 'needs-attention', jobId: job.id, diagnosis: { code: 'undo_failed', hint: 'restore it by hand' } }] });
+  });
 });
