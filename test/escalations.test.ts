@@ -149,6 +149,9 @@ describe('escalations', () => {
     const before = mails.length;
     const done = await d.api('POST', `/v1/escalations/${escalationId}/do`);
     expect(done.status, JSON.stringify(done.body)).toBe(202);
+    // A second click while it runs does not run it twice.
+    const again = await d.api('POST', `/v1/escalations/${escalationId}/do`);
+    expect([409, 404]).toContain(again.status);
     const job = await d.waitJob(done.body.job.id);
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
     // The tenant's job: the client sees it on their page.

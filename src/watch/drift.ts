@@ -60,6 +60,9 @@ export class DriftWatch implements BackgroundService {
     const { store, config, logger } = this.services;
     const report: DriftReport = { checked: 0, drifted: [], fixed: [], escalated: [] };
     const certs = (await store.certificates.list({ status: 'active', limit: 1000 })).filter((c) => c.tenantId);
+    // A certificate renewed or removed since: what was found on it is no longer anyone's concern.
+    const active = new Set(certs.map((c) => c.id));
+    for (const f of await store.drift.list()) if (!active.has(f.certificateId)) await store.drift.clear(f.certificateId);
     await mapLimit(certs, config.drift.concurrency, async (cert) => {
       try {
         await this.checkOne(cert, report);

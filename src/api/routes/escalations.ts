@@ -79,6 +79,8 @@ export async function escalationRoutes(app: FastifyInstance, { store, engine }: 
     const caller = requireAdmin(req);
     const e = await open(req.params.id);
     if (!e.suggestion) throw new OperationError('no_suggestion', { en: 'This escalation has no operation to run: it needs a person.', fr: "Cette escalade n'a pas d'opération à lancer : il faut une personne." }, { en: 'Take it and contact the client.', fr: 'Prenez-la et contactez le client.' }, undefined, 409);
+    // A second click while the first run is still going would run it twice.
+    if (e.done && !e.done.status) throw new OperationError('already_running', { en: 'It is already being done for them.', fr: 'C’est déjà en cours pour eux.' }, { en: `Follow job ${e.done.jobId}.`, fr: `Suivez la tâche ${e.done.jobId}.` }, undefined, 409);
     const tenant = await store.tenants.get(e.tenantId);
     // The admin's own token runs it (what admins may do), labelled for the tenant; the job belongs to the tenant through what it works on.
     const { job } = await engine.submit({ ...caller, label: `${caller.label} for ${e.tenantId}` }, { playbook: e.suggestion.playbook, inputs: e.suggestion.inputs }, tenant?.language ?? req.language);
