@@ -20,6 +20,9 @@ export interface DriftReport {
 /** Failing checks a renewal cannot get past, but not the failure budget (it empties by itself with time). */
 const blocking = (c: Check) => c.status === 'failure' && c.id !== 'failure-budget';
 
+/** A check that failed because a DNS question went unanswered (timeout, SERVFAIL): it says nothing about the client's domain. */
+const unanswered = (c: Check) => Object.values(c.detail ?? {}).some((v) => typeof v === 'string' && /^E[A-Z]+$/.test(v) && v !== 'ENODATA' && v !== 'ENOTFOUND');
+
 /**
  * The drift watch: every day (drift.schedule, croner), the preflight runs again for the
  * names of every active certificate, DNS and HTTP checks only (no CA traffic), a few at
@@ -79,7 +82,10 @@ export class DriftWatch implements BackgroundService {
     const tenantId = cert.tenantId!;
     const diagnosis = await diagnose(this.services, { domains: cert.domains, challenge: cert.challenge, webserver: cert.webserver ?? undefined });
     report.checked++;
-    const problems = diagnosis.checks.filter(blocking);
+    const failing = diagnosis.checks.filter(blocking);
+    const problems = failing.filter((c) => !unanswered(c));
+    // Only unanswered questions: nothing is known today, what was found before stays as it was.
+    if (failing.length && !problems.length) return;
     if (!problems.length) {
       if (await store.drift.get(cert.id)) {
         await store.drift.clear(cert.id);
