@@ -229,7 +229,7 @@ export class JobStore {
       const startedAt = now();
       await trx
         .updateTable('jobs')
-        .set({ status: 'running', owner, lease_until: new Date(Date.now() + leaseMs).toISOString(), started_at: startedAt })
+        .set({ status: 'running', owner, lease_until: new Date((await this.clock(trx)) + leaseMs).toISOString(), started_at: startedAt })
         .where('id', 'in', picked)
         .where('status', '=', 'queued')
         .execute();
@@ -246,12 +246,25 @@ export class JobStore {
     return this.db.transaction().execute(async (trx) => {
       if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312001)`.execute(trx);
       let q = trx.selectFrom('jobs').select('id').where('status', '=', 'running').where('owner', '!=', owner);
-      if (!everyOtherOwner) q = q.where('lease_until', '<', now());
+      const at = await this.clock(trx);
+      if (!everyOtherOwner) q = q.where('lease_until', '<', new Date(at).toISOString());
       const ids = (await q.execute()).map((r) => r.id);
       if (ids.length === 0) return [];
-      await trx.updateTable('jobs').set({ owner, lease_until: new Date(Date.now() + leaseMs).toISOString() }).where('id', 'in', ids).execute();
+      await trx.updateTable('jobs').set({ owner, lease_until: new Date(at + leaseMs).toISOString() }).where('id', 'in', ids).execute();
       return (await trx.selectFrom('jobs').selectAll().where('id', 'in', ids).execute()).map(toJob);
     });
+  }
+
+  /**
+   * Milliseconds since the epoch by the clock leases are read against: PostgreSQL's, which
+   * every daemon sharing the store reads alike, so a daemon whose clock jumped ahead does not
+   * take the running jobs of the others for orphans (nor one behind keep a dead daemon's jobs).
+   * SQLite: one daemon, its own clock.
+   */
+  private async clock(db: Kysely<Database>): Promise<number> {
+    if (this.dialect !== 'postgres') return Date.now();
+    const r = await sql<{ ms: string }>`SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS ms`.execute(db);
+    return Number(r.rows[0].ms);
   }
 
   /** Keeps this daemon's claim on its running jobs alive. */
@@ -259,7 +272,7 @@ export class JobStore {
     if (ids.length === 0) return;
     await this.db
       .updateTable('jobs')
-      .set({ lease_until: new Date(Date.now() + leaseMs).toISOString() })
+      .set({ lease_until: new Date((await this.clock(this.db)) + leaseMs).toISOString() })
       .where('owner', '=', owner)
       .where('id', 'in', ids)
       .execute();

@@ -33,6 +33,8 @@ done <<<"$lines"
 need mariadb-client /usr/bin/mariadb
 need postgresql-client /usr/bin/psql
 need chromium /usr/bin/chromium
+# libfaketime: a daemon run with its clock jumped ahead (test/faults-clock.test.ts)
+need faketime /usr/bin/faketime
 
 # the postgres system user (created by postgresql-common)
 if ! getent passwd postgres >/dev/null 2>&1; then missing+=(postgresql); fi

@@ -1,0 +1,108 @@
+/**
+ * A clock that jumps, for real: a second daemon runs under libfaketime (`faketime`) two hours
+ * ahead, sharing a PostgreSQL store with a daemon whose clock is right and which is in the
+ * middle of a job. Leases are read against the store's clock, so the daemon whose clock
+ * jumped does not take the running job for an orphan of a dead daemon: the job is neither
+ * undone under the daemon running it nor run twice.
+ * (The renewal schedule's own clock jumps are in test/multi-daemon-renewal.test.ts and
+ * test/acme-daemon.test.ts, through its injected clock.)
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, serein, until } from './helpers/process.js';
+import { tempDir } from './helpers/tmp.js';
+import { useLab } from './lab/client.js';
+
+const fixtures = resolve(import.meta.dirname, 'fixtures/playbooks');
+const TERMINAL = ['succeeded', 'failed', 'needs-attention'];
+
+
+describe('a daemon whose clock jumped two hours ahead', () => {
+  let dir: string;
+  let admin: pg.Client;
+  let url: string;
+  const dbName = `serein_clock_${process.pid}`;
+
+  beforeAll(async () => {
+    const lab = await useLab('postgres');
+    const { host, port, user, password } = lab.postgres!;
+    admin = new pg.Client({ host, port, user, password, database: 'postgres' });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName}`);
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    url = `postgres://${user}:${encodeURIComponent(password)}@${host}:${port}/${dbName}`;
+    dir = tempDir('serein-clock-');
+  });
+  afterAll(async () => {
+    await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin?.end();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function daemon(name: string) {
+    const port = await freePort();
+    const file = join(dir, `${name}.yaml`);
+    // concurrency 1: the daemon busy with the slow job takes nothing else
+    writeFileSync(file, `server:\n  port: ${port}\nstore:\n  driver: postgres\n  url: ${url}\nstateDir: state\nplaybooks: ${fixtures}\nworkers:\n  concurrency: 1\n`);
+    const child = serein(['serve', '--config', file]);
+    return { child, base: `http://127.0.0.1:${port}`, file };
+  }
+
+  it('does not take over, undo or rerun the job the other daemon is running', async () => {
+    const a = await daemon('a');
+    const token = await until('the admin token', async () => /admin token: (srn_a_\S+)/.exec(a.child.output())?.[1]);
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const submit = async (base: string, playbook: string, inputs: Record<string, unknown>) =>
+      ((await (await fetch(`${base}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ playbook, inputs }) })).json()) as any).job.id as string;
+    const job = async (base: string, id: string) => ((await (await fetch(`${base}/v1/jobs/${id}`, { headers })).json()) as any).job;
+
+    const work = join(dir, 'work');
+    mkdirSync(work);
+    const slow = await submit(a.base, 'sample.slow', { dir: work });
+    await until('daemon A to reach the waiting step', async () => existsSync(join(work, 'count.txt')));
+
+    // Daemon B: same store, its clock two hours ahead (libfaketime), started while A's job runs.
+    const port = await freePort();
+    const fileB = join(dir, 'b.yaml');
+    writeFileSync(fileB, readFileSync(a.file, 'utf8').replace(/port: \d+/, `port: ${port}`));
+    const b = spawn('faketime', ['-f', '+2h', process.execPath, resolve(import.meta.dirname, '../bin/serein.js'), 'serve', '--config', fileB], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let outB = '';
+    b.stdout!.on('data', (c) => (outB += c));
+    b.stderr!.on('data', (c) => (outB += c));
+    const bExited = new Promise((r) => b.once('exit', r));
+    try {
+      const baseB = `http://127.0.0.1:${port}`;
+      await until('daemon B', () => fetch(`${baseB}/healthz`).then((r) => r.ok));
+      const skew = Date.parse((await fetch(`${baseB}/healthz`)).headers.get('date')!) - Date.now();
+      expect(skew).toBeGreaterThan(3_500_000); // B's clock really is ahead
+      // B's worker looks for orphans before its first claim: once B has run a job (A, at
+      // concurrency 1, is busy), B has looked at A's running job with its jumped clock.
+      const marker = await submit(baseB, 'sample.append', { file: join(work, 'marker.txt') });
+      const m = await until('the marker job', async () => {
+        const j = await job(baseB, marker);
+        return TERMINAL.includes(j.status) ? j : undefined;
+      });
+      expect(m.status).toBe('succeeded');
+      const during = await job(a.base, slow);
+      expect(during.status).toBe('running'); // not taken for an orphan and compensated under A
+      expect(readFileSync(join(work, 'count.txt'), 'utf8')).toBe('run\n');
+
+      writeFileSync(join(work, 'flag'), ''); // lets A's job finish
+      const done = await until('the slow job', async () => {
+        const j = await job(a.base, slow);
+        return TERMINAL.includes(j.status) ? j : undefined;
+      });
+      expect(done.status).toBe('succeeded');
+      expect(readFileSync(join(work, 'count.txt'), 'utf8')).toBe('run\n'); // run once, never undone
+      expect(outB).not.toMatch(/compensating a job interrupted/);
+    } finally {
+      b.kill('SIGTERM');
+      await bExited;
+      a.child.kill('SIGTERM');
+      await a.child.exited;
+    }
+  });
+});
