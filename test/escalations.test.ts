@@ -19,6 +19,7 @@ import { useLab, type LabInfo } from './lab/client.js';
 import { dnsAdmin, labCertConfig } from './helpers/acme-lab.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { labNginxTest } from './helpers/vhost-lab.js';
+import { serein } from './helpers/process.js';
 import { tempDir } from './helpers/tmp.js';
 
 let lab: LabInfo;
@@ -137,6 +138,12 @@ describe('escalations', () => {
     expect(request).toMatchObject({ suggestion: { playbook: 'vhost.create', inputs: { domain: site } }, signals: [{ kind: 'request-handoff', words: { text: 'plus de mémoire svp' } }] });
     expect((await d.api('POST', `/v1/escalations/${request.id}/resolve`)).body.escalation.state).toBe('resolved');
     expect((await d.api('POST', `/v1/escalations/${request.id}/take`)).status).toBe(404);
+    // The same list from the terminal, with the line that does it for them.
+    const cli = serein(['escalations', '--url', d.url, '--token', d.adminToken]);
+    expect(await cli.exited, cli.output()).toBe(0);
+    expect(cli.output()).toContain(`${tenantId}: certificate.issue failed`);
+    expect(cli.output()).toContain('"ça ne marche toujours pas, urgent"');
+    expect(cli.output()).toContain(`npx serein escalation do ${escalationId}`);
     // Clients never see escalations (admin routes answer "not found" to them).
     expect((await d.api('GET', '/v1/escalations', { token: client.token })).status).toBe(404);
   });

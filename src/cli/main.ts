@@ -7,9 +7,10 @@ import { playbookCommands } from './playbooks.js';
 import { doctorCommand } from './doctor.js';
 import { configCommands } from './config.js';
 import { listCommands } from './lists.js';
+import { escalationCommands } from './escalations.js';
 
 /** Command modules; a new concern adds its register function here. */
-const commands = [serveCommand, jobCommands, adminCommands, playbookCommands, doctorCommand, configCommands, listCommands];
+const commands = [serveCommand, jobCommands, adminCommands, playbookCommands, doctorCommand, configCommands, listCommands, escalationCommands];
 
 // Named as it is typed (README, demo, hints): npm does not put `serein` on the PATH.
 const program = new Command('npx serein')
