@@ -258,6 +258,9 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
         // Keyset pagination (src/store/page.ts): each page of a 100,000-row list reads its rows, not the whole table.
         await db.schema.createIndex('certificates_created').on('certificates').columns(['created_at', 'id']).execute();
         await db.schema.createIndex('certificates_status_id').on('certificates').columns(['status', 'id']).execute();
+        // A list filtered by status (the API's default: active) or by tenant reads its page in order, without sorting the fleet.
+        await db.schema.createIndex('certificates_status_created').on('certificates').columns(['status', 'created_at', 'id']).execute();
+        await db.schema.createIndex('certificates_tenant_created').on('certificates').columns(['tenant_id', 'created_at', 'id']).execute();
         await db.schema.createIndex('jobs_created').on('jobs').columns(['created_at', 'id']).execute();
       },
     },
