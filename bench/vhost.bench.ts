@@ -1,0 +1,85 @@
+// One vhost live, request to probed: a vhost.create job through the API (stage, nginx -t,
+// reload, probe on the site's names) on a private nginx already holding 0 and then 1,000
+// sites, one at a time (p50/p99) and 100 at once; the shell loop a panel would run
+// (write the file, nginx -t, reload, poll until the new name answers) on the same nginx
+// in the same run as the baseline. The private nginx leaves the lab's shared one alone.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestDaemon } from '../test/helpers/daemon.js';
+import { getWithHost, labNginxArgv, labWebserver } from '../test/helpers/vhost-lab.js';
+import { startPrivateNginx } from '../test/helpers/vhost-nginx.js';
+import { percentile, stat, type Figures } from './stats.js';
+
+const SMOKE = !!process.env.BENCH_SMOKE;
+const ONE_BY_ONE = SMOKE ? 2 : 10;
+const AT_ONCE = SMOKE ? 4 : 100;
+const FILLED = SMOKE ? 50 : 1000;
+
+/** Polls the name on 127.0.0.1 until nginx serves it (200), as a panel's probe would. */
+async function until200(port: number, host: string): Promise<void> {
+  for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+    if ((await getWithHost('127.0.0.1', port, host).catch(() => ({ status: 0 }))).status === 200) return;
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+export default async function bench(): Promise<Figures> {
+  const nginx = await startPrivateNginx('/usr/sbin/nginx');
+  const dir = mkdtempSync(join(tmpdir(), 'serein-vhost-bench-'));
+  const d = await startTestDaemon({ config: { targets: { local: { type: 'local' } }, webservers: { web: labWebserver(nginx, dir, 'local', { batchWindowMs: undefined }) } } }); // the default batch window
+  await d.tenant('bench', { domains: ['bench.test'] });
+  const argv = labNginxArgv(nginx);
+  let n = 0;
+  const name = (tag: string) => `${tag}${++n}.bench.test`;
+  // Request to probed, as the daemon timed it: the job's creation (the request) to its end
+  // (its probes passed); the client's polling for the outcome is left out.
+  const viaApi = async (tag: string) => {
+    const job = await d.runJob('vhost.create', { webserver: 'web', domain: name(tag), aliases: [] });
+    if (job.status !== 'succeeded') throw new Error(`vhost.create ${job.status}: ${JSON.stringify(job.error)}`);
+    // BENCH_STEPS=1 prints each job's timeline (ms since its request), to see what bounds it.
+    if (process.env.BENCH_STEPS) process.stderr.write(`${(await d.store.jobs.events(job.id)).map((e) => `${Date.parse(e.at) - Date.parse(job.createdAt)} ${e.message.slice(0, 70)}`).join('\n')}\n\n`);
+    return Date.parse(job.finishedAt) - Date.parse(job.createdAt);
+  };
+  const shellLoop = async (tag: string) => {
+    const host = name(tag);
+    const t = performance.now();
+    writeFileSync(join(nginx.vhostDir, `${host}.conf`), `server {\n  listen 127.0.0.1:${nginx.port};\n  server_name ${host};\n  return 200 "${host}\\n";\n}\n`);
+    execFileSync(argv[0], [...argv.slice(1), '-t'], { stdio: 'ignore' });
+    execFileSync(argv[0], [...argv.slice(1), '-s', 'reload'], { stdio: 'ignore' });
+    await until200(nginx.port, host);
+    return performance.now() - t;
+  };
+  const measure = async (label: string, figures: Figures) => {
+    const api: number[] = [];
+    const shell: number[] = [];
+    for (let i = 0; i < ONE_BY_ONE; i++) {
+      api.push(await viaApi(`a${label}`));
+      shell.push(await shellLoop(`s${label}`));
+    }
+    const t = performance.now();
+    const each = await Promise.all(Array.from({ length: AT_ONCE }, () => viaApi(`m${label}`)));
+    const wall = performance.now() - t;
+    figures[`${label} sites: one vhost live via serein, p50 / p99 of ${ONE_BY_ONE}`] = `${percentile(api, 50).toFixed(0)} / ${percentile(api, 99).toFixed(0)} ms`;
+    figures[`${label} sites: one vhost live via serein`] = stat(api, 'ms');
+    figures[`${label} sites: shell loop (write, nginx -t, reload, probe)`] = stat(shell, 'ms');
+    figures[`${label} sites: serein / shell loop, medians of the same run`] = +(stat(api, 'ms').median / stat(shell, 'ms').median).toFixed(2);
+    figures[`${label} sites: ${AT_ONCE} vhost.create at once, wall`] = +wall.toFixed(0);
+    figures[`${label} sites: ${AT_ONCE} at once, each request to probed p50 / p99`] = `${percentile(each, 50).toFixed(0)} / ${percentile(each, 99).toFixed(0)} ms`;
+  };
+  const figures: Figures = {};
+  try {
+    await measure('0', figures);
+    // A provider's nginx: FILLED other sites, written straight into the vhost folder.
+    for (let i = 0; i < FILLED; i++) writeFileSync(join(nginx.vhostDir, `filler${i}.conf`), `server {\n  listen 127.0.0.1:${nginx.port};\n  server_name filler${i}.bench.test www.filler${i}.bench.test;\n  root ${nginx.webRoot};\n}\n`);
+    execFileSync(argv[0], [...argv.slice(1), '-s', 'reload'], { stdio: 'ignore' });
+    await until200(nginx.port, `filler${FILLED - 1}.bench.test`);
+    await measure(String(FILLED), figures);
+    return figures;
+  } finally {
+    await d.stop().catch(() => undefined);
+    await nginx.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
