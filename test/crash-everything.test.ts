@@ -252,9 +252,9 @@ async function problems(): Promise<string[]> {
   const certDirs = [join(dir, 'certs'), join(dir, 'ssh', 'certs')];
   // (an empty folder is no certificate: an undone install removes the files it wrote and leaves their folder; counted)
   const everyFolder = certDirs.flatMap((d) => localList(d).map((f) => ({ d, f, files: localList(join(d, f)) })));
-  // (a folder holding only `.serein-bak` copies: an issue undone after its install wrote the files; the undo goes through
-  // the nginx change path, which keeps the removed certificate and key as backups. Not fixed here: counted and reported.)
-  const folders = everyFolder.filter((x) => x.files.some((f) => !f.endsWith('.serein-bak')));
+  // (a folder holding only `fullchain.pem.serein-bak`: an issue undone after its install wrote the files keeps the
+  // removed chain as a backup, like every nginx change; never a key: a folder with any key file must be an active one's)
+  const folders = everyFolder.filter((x) => x.files.some((f) => f !== 'fullchain.pem.serein-bak'));
   figures.emptyCertFolders = everyFolder.filter((x) => x.files.length === 0).length;
   figures.backupOnlyCertFolders = everyFolder.filter((x) => x.files.length > 0 && !folders.includes(x)).length;
   const activeNames = m.active.map((c) => c.site).sort();

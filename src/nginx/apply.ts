@@ -167,7 +167,9 @@ export class NginxApplier {
 
   private async write(e: Entry): Promise<void> {
     for (const p of e.previous) {
-      if (p.content !== null) await this.target.writeFile(p.path + BACKUP_SUFFIX, p.content, { mode: isPrivate(p) ? 0o600 : modeOf(p) });
+      // A key this change removes (an undone install) gets no backup: never leave extra copies of keys around.
+      const removed = e.files.some((f) => f.path === p.path && f.content === null);
+      if (p.content !== null && !(removed && isPrivate(p))) await this.target.writeFile(p.path + BACKUP_SUFFIX, p.content, { mode: isPrivate(p) ? 0o600 : modeOf(p) });
     }
     for (const f of e.files) {
       if (f.content === null) await this.target.remove(f.path);
