@@ -32,7 +32,7 @@ const UNDO_RETRY_MS = [1000, 4000, 16000];
 
 /** A failure to reach a server (refused, cut, timed out), not a refusal by it: worth another try. */
 function unreachable(e: OperationError): boolean {
-  return /unreachable/.test(e.code) || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|Connection terminated|terminating connection|server closed the connection|Connection lost|connection (?:was )?closed/i.test(`${e.detail ?? ''} ${e.message}`);
+  return /unreachable|connection_lost/.test(e.code) || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|Connection terminated|terminating connection|server closed the connection|Connection lost|connection (?:was )?closed/i.test(`${e.detail ?? ''} ${e.message}`);
 }
 
 /** What a caller reads when an undo failed: the truth, and who finishes the job. */
