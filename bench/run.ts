@@ -3,7 +3,7 @@
 // machine (cores, memory, load before and after), every figure as min/median/max of its
 // runs, and the ratios each bench computed from figures taken in the same run. Speed is
 // measured here, never asserted in tests. BENCH_SMOKE=1 makes every bench as small as it goes.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { machine, type Figures, type Stat } from './stats.js';
 
@@ -22,17 +22,18 @@ const num = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1
 const show = (v: Stat | number | string) => (isStat(v) ? `${num(v.min)} / ${num(v.median)} / ${num(v.max)} ${v.unit} (${v.runs} runs)` : typeof v === 'number' ? num(v) : v);
 
 const before = machine();
-const results: Record<string, { seconds: number; figures?: Figures; error?: string }> = {};
+const results: Record<string, { seconds: number; at?: string; load?: number[]; figures?: Figures; error?: string }> = {};
 for (const file of files) {
   const name = file.replace('.bench.ts', '');
   const started = performance.now();
+  const load = machine().load; // the machine may be shared: each bench says how loaded it was when it started
   try {
     const mod = (await import(join(dir, file))) as { default: Bench };
     results[name] = { seconds: 0, figures: await mod.default() };
   } catch (err) {
     results[name] = { seconds: 0, error: (err as Error).stack ?? String(err) };
   }
-  results[name].seconds = (performance.now() - started) / 1000;
+  Object.assign(results[name], { seconds: (performance.now() - started) / 1000, at: new Date().toISOString(), load });
   process.stdout.write(`\n${name} (${results[name].seconds.toFixed(1)} s)\n`);
   if (results[name].error) process.stdout.write(`  failed: ${results[name].error!.split('\n')[0]}\n`);
   for (const [k, v] of Object.entries(results[name].figures ?? {})) process.stdout.write(`  ${k.padEnd(60)} ${show(v)}\n`);
@@ -44,7 +45,11 @@ mkdirSync(out, { recursive: true });
 const at = new Date().toISOString();
 // A smoke run (CI) never overwrites a full run's figures.
 const base = process.env.BENCH_SMOKE ? 'smoke' : 'latest';
-writeFileSync(join(out, `${base}.json`), `${JSON.stringify({ at, machine: { before, after }, smoke: !!process.env.BENCH_SMOKE, results }, null, 2)}\n`);
+// A run of some benches only (`npm run bench fleet`) replaces their figures in latest and keeps the others'.
+const file = join(out, `${base}.json`);
+const kept = wanted.length && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')).results as typeof results) : {};
+const all = { ...kept, ...results };
+writeFileSync(file, `${JSON.stringify({ at, machine: { before, after }, smoke: !!process.env.BENCH_SMOKE, results: all }, null, 2)}\n`);
 const md = [
   `# serein benchmarks, ${at}`,
   '',
@@ -54,8 +59,8 @@ const md = [
   process.env.BENCH_SMOKE ? '\n**Smoke run (BENCH_SMOKE=1): sizes cut down, the figures say nothing of speed.**' : '',
   '',
 ];
-for (const [name, r] of Object.entries(results)) {
-  md.push(`## ${name} (${r.seconds.toFixed(1)} s)`, '');
+for (const [name, r] of Object.entries(all)) {
+  md.push(`## ${name} (${r.seconds.toFixed(1)} s, ended ${r.at ?? '?'}, load average ${r.load?.join(' / ') ?? '?'} at its start)`, '');
   if (r.error) md.push('Failed:', '', '```', r.error.split('\n').slice(0, 6).join('\n'), '```', '');
   if (r.figures) {
     md.push('| figure | min / median / max (runs) |', '|---|---|');

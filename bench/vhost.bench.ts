@@ -28,7 +28,9 @@ async function until200(port: number, host: string): Promise<void> {
 export default async function bench(): Promise<Figures> {
   const nginx = await startPrivateNginx('/usr/sbin/nginx');
   const dir = mkdtempSync(join(tmpdir(), 'serein-vhost-bench-'));
-  const d = await startTestDaemon({ config: { targets: { local: { type: 'local' } }, webservers: { web: labWebserver(nginx, dir, 'local', { batchWindowMs: undefined }) } } }); // the default batch window
+  // BENCH_WORKERS='{"concurrency":64,"perTarget":32}' tries other worker counts than the defaults.
+  const workers = process.env.BENCH_WORKERS ? { workers: JSON.parse(process.env.BENCH_WORKERS) } : {};
+  const d = await startTestDaemon({ config: { ...workers, targets: { local: { type: 'local' } }, webservers: { web: labWebserver(nginx, dir, 'local', { batchWindowMs: undefined }) } } }); // the default batch window
   await d.tenant('bench', { domains: ['bench.test'] });
   const argv = labNginxArgv(nginx);
   let n = 0;
