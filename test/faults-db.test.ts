@@ -1,13 +1,16 @@
 /**
  * The database server stopped in the middle of database.create, for real: a PostgreSQL of
  * this file's own is shut down (fast, as `pg_ctl stop` does) while serein's CREATE DATABASE
- * waits on a lock the test holds, after its CREATE ROLE went through. The undo cannot reach
+ * waits on a lock the test holds, after its CREATE ROLE went through; a MariaDB of its own
+ * is shut down (SIGTERM) while CREATE USER waits, after CREATE DATABASE. The undo cannot reach
  * the server either: it is retried with backoff, the server comes back, and the job ends
  * failed with nothing left behind (no role, no database, no record) and a plain message.
  */
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
+import { startPrivateMariadb } from './helpers/private-mariadb.js';
 import { startPrivatePostgres, type PrivatePostgres } from './helpers/private-postgres.js';
 import { uniq } from './helpers/vhost-lab.js';
 
@@ -15,6 +18,7 @@ const TERMINAL = ['succeeded', 'failed', 'needs-attention'];
 
 describe('the database server stopped mid-run', () => {
   let server: PrivatePostgres;
+  let maria: PrivatePostgres;
   let d: TestDaemon;
   let A: { token: string };
   const tenant = uniq('tdb');
@@ -30,13 +34,15 @@ describe('the database server stopped mid-run', () => {
   };
 
   beforeAll(async () => {
-    server = await startPrivatePostgres();
-    d = await startTestDaemon({ config: { databases: { pgf: { engine: 'postgres', host: server.host, port: server.port, user: server.user, password: server.password } } } });
-    A = await d.tenant(tenant, { servers: ['pgf'] });
+    [server, maria] = await Promise.all([startPrivatePostgres(), startPrivateMariadb()]);
+    const mariaf = { engine: 'mariadb', host: maria.host, port: maria.port, user: maria.user, password: maria.password };
+    d = await startTestDaemon({ config: { databases: { pgf: { engine: 'postgres', host: server.host, port: server.port, user: server.user, password: server.password }, mariaf } } });
+    A = await d.tenant(tenant, { servers: ['pgf', 'mariaf'] });
   });
   afterAll(async () => {
     await d?.stop();
     await server?.remove();
+    await maria?.remove();
   });
 
   it('PostgreSQL shut down between CREATE ROLE and CREATE DATABASE: the undo waits for it with backoff; nothing is left', async () => {
@@ -73,6 +79,41 @@ describe('the database server stopped mid-run', () => {
     expect((await admin((c) => c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]))).rowCount).toBe(0);
     expect(await d.store.tenants.listResources({ kind: 'database' })).toEqual([]);
     expect(TERMINAL).toContain(job.status);
+  });
+
+  it('MariaDB shut down between CREATE DATABASE and CREATE USER: the undo waits for it with backoff; nothing is left', async () => {
+    const root = () => mysql.createConnection({ host: maria.host, port: maria.port, user: maria.user, password: maria.password });
+    const ask = async (q: string, v: string[] = []) => {
+      const c = await root();
+      try {
+        return Number(((await c.query(q, v))[0] as { n: number }[])[0].n);
+      } finally {
+        await c.end();
+      }
+    };
+    // Hold mysql.db, which CREATE USER opens with the other grant tables (nothing before it reads it).
+    const holder = await root();
+    holder.on('error', () => undefined); // its connection is cut by the shutdown
+    await holder.query('LOCK TABLES mysql.db WRITE');
+
+    const submitted = await d.api('POST', '/v1/jobs', { token: A.token, body: { playbook: 'database.create', inputs: { server: 'mariaf', name: 'shop' } } });
+    expect(submitted.status).toBe(202);
+    const id = submitted.body.job.id;
+    const name = `${tenant}_shop`;
+    await until(async () => (await ask("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'CREATE USER%'")) === 1);
+    expect(await ask('SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [name])).toBe(1);
+    await maria.stop();
+
+    await until(async () => (await d.store.jobs.events(id)).some((e: { message: string }) => /trying again in/.test(e.message)));
+    await maria.start();
+    const job = await d.waitJob(id, A.token);
+    const events = (await d.store.jobs.events(id)).map((e: { message: string }) => e.message);
+    console.log(`MariaDB stopped mid-run: ${job.status}; ${JSON.stringify(job.error)}; events: ${JSON.stringify(events)}`);
+    expect(job.status).toBe('failed');
+    expect(job.error.message).toBe(`The database server "mariaf" stopped answering during a step (create the user ${name}@localhost); everything this operation had created was removed.`);
+    expect(await ask('SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [name])).toBe(0);
+    expect(await ask('SELECT COUNT(*) AS n FROM mysql.user WHERE User = ?', [name])).toBe(0);
+    expect(await d.store.tenants.listResources({ kind: 'database' })).toEqual([]);
   });
 });
 
