@@ -70,7 +70,7 @@ describe(`load: ${TENANTS} tenants, ${JOBS} jobs`, () => {
     }
 
     const out = join(dir, 'out');
-    const counts = { requests: 0, submits: 0, polls: 0, backpressure: 0, errors: [] as string[] };
+    const counts = { requests: 0, submits: 0, resubmits: 0, polls: 0, backpressure: 0, errors: [] as string[] };
     const jobIdByKey = new Map<string, string>();
     const status = new Map<string, string>();
 
@@ -89,6 +89,13 @@ describe(`load: ${TENANTS} tenants, ${JOBS} jobs`, () => {
             if (jobIdByKey.has(key) && jobIdByKey.get(key) !== job.id) counts.errors.push(`key ${key} answered two jobs`);
             jobIdByKey.set(key, job.id);
             jobs.push(job);
+            if (n % 10 === 0) {
+              // A client whose answer was lost sends the same request again: the same job comes back, none is added.
+              counts.requests++;
+              counts.resubmits++;
+              const again = await call('POST', '/v1/jobs', token, { playbook: 'sample.write', idempotencyKey: key, inputs: { server: 'local', dir: out, name: `j${n}`, message: `t${tenant} c${c} n${n}` } }).catch((e) => ({ status: 0, body: String(e), retryAfter: null }));
+              if (again.status !== 200 || again.body.job.id !== job.id) counts.errors.push(`resubmitted ${key}: ${again.status} ${JSON.stringify(again.body)}`);
+            }
             break;
           }
           if (res.status === 429) {
@@ -176,6 +183,7 @@ describe(`load: ${TENANTS} tenants, ${JOBS} jobs`, () => {
       byStatus,
       requests: counts.requests + probes.healthz.length + probes.read.length + probes.queue.length,
       submits: counts.submits,
+      resubmits: counts.resubmits,
       polls: counts.polls,
       backpressure429: counts.backpressure,
       errors: counts.errors.length,
