@@ -299,8 +299,8 @@ async function problems(): Promise<string[]> {
     if (JSON.stringify(have) !== JSON.stringify(wanted)) out.push(`${what} ${JSON.stringify(have)} but the store has ${JSON.stringify(wanted)}`);
   }
   // no psql password file left: on the host (local and SSH targets) and in the container
-  const hostLeft = localList(tmpdir()).filter((f) => {
-    const p = join(tmpdir(), f);
+  // (mktemp's folder: TMPDIR of the program serein starts, /tmp for the local target's minimal environment and SSH)
+  const hostLeft = [...new Set(['/tmp', tmpdir()])].flatMap((d) => localList(d).map((f) => join(d, f))).filter((p) => {
     try {
       return statSync(p).isFile() && statSync(p).size < 4096 && readFileSync(p, 'utf8').includes(pgAdminPassword);
     } catch {

@@ -1,4 +1,5 @@
 import { readFileSync, writeSync } from 'node:fs';
+import { posix } from 'node:path';
 import { z } from 'zod';
 import { certificateContext } from '../certificates/context.js';
 import { findVhost, installCertificate, noVhost, recordVhost, verifyServed } from '../certificates/install.js';
@@ -317,6 +318,9 @@ export const certificateInstall = defineAction({
       const site = (await ctx.services.store.certificates.get(p.certificateId))?.name ?? '';
       for (const f of cp.previous) files.push(f.secretSha256 ? { path: f.path, mode: f.mode, content: await findSecret(ctx, target, { ...f, secretSha256: f.secretSha256 }, site) } : f);
       await restoreFiles(ctx.services.nginx, cp.webserver, files, (m) => ctx.log(m));
+      // A daemon killed while writing the key or chain leaves that write's temporary file (perhaps a key) in the site's
+      // certificate folder; every job writing there holds the site's lock, so any one found now is a dead write's.
+      if (site) await target.run(['find', posix.dirname(certPaths(ws, site).privkey), '-maxdepth', '1', '-type', 'f', '-name', '.serein-*.tmp', '-delete'], { timeoutMs: 15_000 });
     }
     if (cp.vhostBefore) await ctx.services.store.tenants.putResource({ kind: VHOST_KIND, name: cp.vhostBefore.data.primary, tenantId: cp.vhostBefore.tenantId, data: cp.vhostBefore.data as unknown as Record<string, unknown> });
   },
