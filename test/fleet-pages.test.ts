@@ -23,6 +23,7 @@ import { Store } from '../src/store/store.js';
 import type { Target } from '../src/targets/target.js';
 import { bareActionContext, startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { insertFleet } from './helpers/fleet.js';
+import { serein } from './helpers/process.js';
 import { tempDir } from './helpers/tmp.js';
 
 const FLEET = 1500;
@@ -166,6 +167,11 @@ describe('the API pages every list', () => {
     expect(items[0].name).toBe(`s${FLEET - 1}.fleet.example`);
     expect((await d.api('GET', '/v1/certificates')).body.certificates).toHaveLength(100);
     expect((await d.api('GET', '/v1/certificates?cursor=bogus')).status).toBe(400);
+    // The CLI follows the pages too: every certificate, in one JSON list.
+    const cli = serein(['certificates', '--json'], { SEREIN_URL: d.url, SEREIN_TOKEN: d.adminToken });
+    expect(await cli.exited).toBe(0);
+    const listed = JSON.parse(cli.output()) as { id: string }[];
+    expect(new Set(listed.map((c) => c.id)).size).toBe(FLEET);
   });
 
   it('jobs, audit, alerts and resources: every item through the pages', async () => {
