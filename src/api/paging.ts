@@ -8,7 +8,7 @@ import { BadCursor, DEFAULT_PAGE, MAX_PAGE } from '../store/page.js';
  */
 export const pageQuery = {
   cursor: z.string().min(1).max(2000).optional().describe('the `next` of the previous page; none for the first page'),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE).optional().describe(`page size (default ${DEFAULT_PAGE}, at most ${MAX_PAGE})`),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE).optional().describe(`page size (default ${DEFAULT_PAGE}; certificates and resources ${MAX_PAGE}, as before paging; at most ${MAX_PAGE})`),
 };
 
 /** The `next` field every paged answer carries, documented once for /openapi.json. */

@@ -6,6 +6,7 @@ import { requireAdmin, requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from '../errors.js';
 import { pageQuery, paged } from '../paging.js';
+import { MAX_PAGE } from '../../store/page.js';
 import { alertList, auditList, idParam, kindList, resourceAnswer, resourceList, tenantAnswer, tenantList, tokenCreated, tokenList } from '../schemas.js';
 
 const auditQuery = z.object({
@@ -53,7 +54,7 @@ export async function adminRoutes(app: FastifyInstance, { store, config }: ApiCo
     // Records of every kind (plug-ins' included) come from one table; kinds kept elsewhere (shared servers) list their own.
     const listed = resourceKinds().filter((k) => k.shared && (!q.kind || q.kind === k.kind));
     // Records are paged; shared things (a few servers from the config) come whole on the first page.
-    const owned = q.kind && listed.length ? { items: [], next: null } : await paged(() => store.tenants.resourcesPage({ kind: q.kind, tenantId, cursor: q.cursor, limit: q.limit }));
+    const owned = q.kind && listed.length ? { items: [], next: null } : await paged(() => store.tenants.resourcesPage({ kind: q.kind, tenantId, cursor: q.cursor, limit: q.limit ?? MAX_PAGE }));
     const others = q.cursor ? listed.map(() => []) : await Promise.all(listed.map((k) => k.list(store.tenants, tenantId)));
     // A shared thing (a server) says which input types it can fill, from the config section naming it:
     // a form offers a database server where a database server is asked, never the web server.

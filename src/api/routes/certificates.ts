@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { notFound } from '../../engine/engine.js';
 import { summarize } from '../../store/certificates.js';
+import { MAX_PAGE } from '../../store/page.js';
 import { requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from '../errors.js';
@@ -26,7 +27,7 @@ export async function certificateRoutes(app: FastifyInstance, { store }: ApiCont
         name: q.name,
         tenantId: caller.kind === 'client' ? caller.tenantId! : q.tenantId,
         cursor: q.cursor,
-        limit: q.limit,
+        limit: q.limit ?? MAX_PAGE, // the first page holds what the unpaged list held (1,000), for readers that do not page yet
       }),
     );
     return { certificates: page.items.map(summarize), next: page.next };
