@@ -31,6 +31,7 @@ import { dropByPrefix, mariaRoot, pgRoot, psqlBinary } from './helpers/db-lab.js
 import { freePort, serein, until } from './helpers/process.js';
 import { keepStoreForScan, notePrivateKeys, noteSecrets, noteSecretsIn, scanLogFile } from './helpers/secrets-scan.js';
 import { tempDir } from './helpers/tmp.js';
+import { chooseOps, lastEvent, openJobs, seeded, type Model } from './helpers/crash-ops.js';
 import { startContainerNginx, type ContainerNginx } from './helpers/vhost-container.js';
 import { getWithHost, labNginxTest, labWebserver } from './helpers/vhost-lab.js';
 import { useLab, type LabInfo } from './lab/client.js';
@@ -41,19 +42,7 @@ const SEED = Number(process.env.SEREIN_CRASH_SEED ?? randomBytes(4).readUInt32LE
 const TARGETS = new Set((process.env.SEREIN_CRASH_TARGETS ?? 'local,ssh,docker').split(','));
 const TERMINAL = ['succeeded', 'failed', 'needs-attention'];
 
-/** mulberry32: a small seeded generator, so a failing run can be replayed with its seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = seeded(SEED);
-const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
 
 let lab: LabInfo;
 let cn: ContainerNginx | undefined;
@@ -111,12 +100,6 @@ async function waitJob(id: string, as: string): Promise<any> {
   }, 180_000);
 }
 
-interface Model {
-  sites: { name: string; webserver: string }[];
-  active: { id: string; site: string; serial: string }[];
-  databases: { server: string; name: string; database: string }[];
-}
-
 /** What the store knows: this test's sites, active certificates and databases. */
 async function model(): Promise<Model> {
   const resources = (await api('GET', `/v1/resources?tenantId=${tenant}`)).resources as any[];
@@ -131,67 +114,6 @@ async function model(): Promise<Model> {
   const certs = (await api('GET', `/v1/certificates?status=active&tenantId=${tenant}`)).certificates as any[];
   const active = certs.map((c) => ({ id: c.id as string, site: c.domains[0] as string, serial: c.serial as string }));
   return { sites, active, databases };
-}
-
-let counter = 0;
-interface Op { playbook: string; inputs: Record<string, unknown>; as: string; key: string }
-
-/** A round's operations, chosen from what the store holds now; each names a different site or database. */
-function chooseOps(m: Model, n: number): Op[] {
-  const used = new Set<string>();
-  const ops: Op[] = [];
-  const activeSites = new Set(m.active.map((c) => c.site));
-  for (let tries = 0; ops.length < n && tries < 50; tries++) {
-    const kinds: [string, number][] = [
-      ['vhost.create', m.sites.length < 16 ? 3 : 0],
-      ['vhost.delete', m.sites.length > 2 ? 2 : 0],
-      ['certificate.issue', 3],
-      ['certificate.renew', 2],
-      ['database.create', m.databases.length < 16 ? 3 : 0],
-      ['database.delete', m.databases.length > 2 ? 2 : 0],
-    ];
-    let r = rand() * kinds.reduce((s, [, w]) => s + w, 0);
-    const kind = kinds.find(([, w]) => (r -= w) < 0)?.[0] ?? 'vhost.create';
-    if (kind === 'vhost.create') {
-      const name = `s${++counter}.${reg}`;
-      ops.push({ playbook: kind, inputs: { webserver: pick(webservers), domain: name }, as: client, key: name });
-    } else if (kind === 'vhost.delete') {
-      const s = m.sites.filter((x) => !used.has(x.name));
-      if (!s.length) continue;
-      const site = pick(s);
-      ops.push({ playbook: kind, inputs: { domain: site.name }, as: client, key: site.name });
-    } else if (kind === 'certificate.issue') {
-      const s = m.sites.filter((x) => !used.has(x.name) && certWebservers.has(x.webserver) && !activeSites.has(x.name));
-      if (!s.length) continue;
-      const site = pick(s);
-      ops.push({ playbook: kind, inputs: { domains: [site.name] }, as: client, key: site.name });
-    } else if (kind === 'certificate.renew') {
-      const c = m.active.filter((x) => !used.has(x.site) && m.sites.some((s) => s.name === x.site));
-      if (!c.length) continue;
-      const cert = pick(c);
-      ops.push({ playbook: kind, inputs: { certificate: cert.id, site: cert.site }, as: token, key: cert.site });
-    } else if (kind === 'database.create') {
-      const name = `d${++counter}`;
-      ops.push({ playbook: kind, inputs: { server: pick(dbServers), name }, as: client, key: name });
-    } else {
-      const d = m.databases.filter((x) => !used.has(x.database));
-      if (!d.length) continue;
-      const db = pick(d);
-      ops.push({ playbook: kind, inputs: { server: db.server, name: db.name, confirm: db.database }, as: client, key: db.database });
-    }
-    used.add(ops[ops.length - 1].key);
-  }
-  return ops;
-}
-
-/** The highest job event id in the store (read-only, from this process). */
-function lastEvent(db: Database.Database): number {
-  return Number((db.prepare('SELECT COALESCE(MAX(id), 0) AS n FROM job_events').get() as { n: number }).n);
-}
-
-function openJobs(db: Database.Database, ids: string[]): number {
-  const q = db.prepare('SELECT status FROM jobs WHERE id = ?');
-  return ids.filter((id) => !TERMINAL.includes((q.get(id) as { status: string } | undefined)?.status ?? 'queued')).length;
 }
 
 /** Lists a folder inside the container (empty when it does not exist). */
@@ -404,7 +326,7 @@ describe('SIGKILL at random moments across every operation', () => {
     let eventsPerOp = 6;
     let [eventsSeen, eventsOps] = [0, 0];
     while (figures.operations < OPS) {
-      const ops = chooseOps(await model(), Math.min(BATCH, OPS - figures.operations));
+      const ops = chooseOps({ rand, reg, webservers, certWebservers, dbServers, client, admin: token }, await model(), Math.min(BATCH, OPS - figures.operations));
       const store = new Database(storePath, { readonly: true, fileMustExist: true });
       const base = lastEvent(store);
       const ids: { id: string; as: string; playbook: string }[] = [];

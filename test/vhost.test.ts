@@ -11,7 +11,7 @@ import { nginxRejected } from '../src/nginx/messages.js';
 import { renderVhostWithTls } from '../src/nginx/site.js';
 import { renderTemplate, TemplateError } from '../src/nginx/template.js';
 import { bareActionContext, startTestDaemon, type TestDaemon } from './helpers/daemon.js';
-import { eventually, getWithHost, labNginxTest, labWebserver, playbooksCopy, uniq } from './helpers/vhost-lab.js';
+import { eventually, getWithHost, httpsGet, labNginxTest, labWebserver, playbooksCopy, uniq } from './helpers/vhost-lab.js';
 import { startPrivateNginx, type NginxInfo } from './helpers/vhost-nginx.js';
 import { useLab, type LabInfo } from './lab/client.js';
 import { vhostApply } from '../src/actions/vhost.js';
@@ -20,20 +20,6 @@ import type { ActionContext } from '../src/engine/action.js';
 // A template whose output nginx refuses (an unknown directive), and one serein itself cannot render.
 const BROKEN_NGINX = 'server {\n    listen 127.0.0.1:{{ httpPort }};\n    server_name {{ names }};\n    serein_bogus_directive on;\n}\n';
 const BROKEN_SYNTAX = 'server {\n    server_name {{ names }};\n    root {{ no_such_variable }};\n}\n';
-
-/** GET over HTTPS with SNI, accepting the test's self-signed certificate. */
-function httpsGet(host: string, port: number, address: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request({ hostname: address, port, path: '/', servername: host, headers: { host }, rejectUnauthorized: false, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.setTimeout(3000, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('template format', () => {
   it('inserts values, blocks and lists, and refuses values that could become nginx syntax', () => {

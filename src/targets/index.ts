@@ -6,7 +6,8 @@ import { TargetError, type Target } from './target.js';
 
 export { DockerTarget, ustarArchive, type DockerTargetConfig } from './docker.js';
 export { LocalTarget } from './local.js';
-export { SshTarget, hostKeyFingerprint, shellQuote, sshCommand, type SshTargetConfig } from './ssh.js';
+export { SshTarget, type SshTargetConfig } from './ssh.js';
+export { hostKeyFingerprint, shellQuote, sshCommand } from './ssh-command.js';
 export { TargetError, type RunOptions, type RunResult, type Target, type WriteOptions } from './target.js';
 
 /** The one place that maps a configured target type to its implementation. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { createRequire } from 'node:module';
@@ -9,11 +8,8 @@ import {
   KILL_GRACE_MS,
   KILL_SCRIPT,
   OutputBuffer,
-  PID_PRELUDE,
   PidLineStripper,
   TIMEOUT_CODE,
-  checkArgv,
-  checkEnv,
   checkOwner,
   checkPath,
   checkTimeout,
@@ -25,40 +21,11 @@ import {
   tempPathFor,
 } from './common.js';
 import { Semaphore } from '../util/concurrency.js';
+import { hostKeyFingerprint, shellQuote, sshCommand } from './ssh-command.js';
 import { TargetError, type RunOptions, type RunResult, type Target, type WriteOptions } from './target.js';
 
 /** The ssh entry of targetSchema (defaults applied). */
 export type SshTargetConfig = Extract<TargetConfig, { type: 'ssh' }>;
-
-/**
- * Quotes one argv element for a POSIX shell: the whole string inside single quotes, each
- * `'` written as `'\''` (close quote, escaped quote, reopen). Inside single quotes a POSIX
- * shell gives no character a meaning (no `$`, backquote, backslash, glob or newline
- * handling) and the result has no unquoted blank, so it is always exactly one literal word.
- * SSH carries only a command string: this is the one place serein builds shell syntax.
- */
-export function shellQuote(arg: string): string {
-  if (arg.includes('\0')) throw new TypeError('an argv element cannot contain a NUL byte');
-  return `'${arg.replaceAll("'", `'\\''`)}'`;
-}
-
-/**
- * The command string sent over SSH: exported variables, the pid line used to kill the
- * program on timeout, then `exec` of the quoted argv. Names are checked identifiers and
- * every value is quoted. Needs a POSIX login shell for the user (sh, bash, dash, ksh, zsh).
- */
-export function sshCommand(argv: readonly string[], env?: Record<string, string>): string {
-  checkArgv(argv);
-  checkEnv(env);
-  const vars = Object.entries(env ?? {}).map(([k, v]) => `${k}=${shellQuote(v)}`);
-  const exportPart = vars.length > 0 ? `export ${vars.join(' ')}; ` : '';
-  return `${exportPart}${PID_PRELUDE}; exec ${argv.map(shellQuote).join(' ')}`;
-}
-
-/** The fingerprint of a raw SSH public key blob, exactly as `ssh-keygen -lf` prints it. */
-export function hostKeyFingerprint(keyBlob: Buffer): string {
-  return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
-}
 
 /** The key type named at the start of a key blob (e.g. ssh-ed25519), for error messages. */
 function keyType(keyBlob: Buffer): string {
