@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 const root = resolve(import.meta.dirname, '..');
 const unitFile = resolve(root, 'deploy/serein.service');
 const unit = readFileSync(unitFile, 'utf8');
+// test/lab/setup.sh installs systemd (for systemd-analyze); the guard only keeps a machine without it from failing for the wrong reason.
 const hasSystemd = spawnSync('systemd-analyze', ['--version']).status === 0;
 
 /** Every value of a directive, in order (directives may repeat). */

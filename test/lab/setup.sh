@@ -35,6 +35,8 @@ need postgresql-client /usr/bin/psql
 need chromium /usr/bin/chromium
 # libfaketime: a daemon run with its clock jumped ahead (test/faults-clock.test.ts)
 need faketime /usr/bin/faketime
+# systemd-analyze: the service unit is verified and scored (test/service-unit.test.ts)
+need systemd /usr/bin/systemd-analyze
 
 # the postgres system user (created by postgresql-common)
 if ! getent passwd postgres >/dev/null 2>&1; then missing+=(postgresql); fi
