@@ -10,7 +10,8 @@
  * no pending record may be left, and `nginx -t` must pass.
  */
 import { randomBytes, X509Certificate, createPrivateKey } from 'node:crypto';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servedCertificate } from '../src/certificates/install.js';
@@ -19,7 +20,7 @@ import { labCertConfig } from './helpers/acme-lab.js';
 import { freePort, serein, until } from './helpers/process.js';
 import { keepStoreForScan, notePrivateKeys, noteSecrets, scanLogFile } from './helpers/secrets-scan.js';
 import { tempDir } from './helpers/tmp.js';
-import { labNginxTest } from './helpers/vhost-lab.js';
+import { labNginxArgv, labNginxTest } from './helpers/vhost-lab.js';
 
 /** Where the renewal is killed, in the order the job reaches them (see haltPoint in src/actions/certificate.ts). */
 const POINTS = [
@@ -143,6 +144,11 @@ afterAll(async () => {
     await daemon.exited;
   }
   if (daemon) keepLog(daemon);
+  // Belt and braces: a site file the daemon could not delete must not outlive its folder.
+  if (lab && existsSync(join(lab.nginx!.vhostDir, `${site}.conf`))) {
+    rmSync(join(lab.nginx!.vhostDir, `${site}.conf`), { force: true });
+    spawnSync(labNginxArgv(lab)[0], [...labNginxArgv(lab).slice(1), '-s', 'reload']);
+  }
   if (dir) {
     notePrivateKeys(join(dir, 'certs'));
     keepStoreForScan(join(dir, 'serein.db'));

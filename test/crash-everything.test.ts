@@ -19,8 +19,9 @@
  * round, SEREIN_CRASH_TARGETS (local,ssh,docker). The figures are printed at the end.
  */
 import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
 import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
-import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +34,7 @@ import { keepStoreForScan, notePrivateKeys, noteSecrets, noteSecretsIn, scanLogF
 import { tempDir } from './helpers/tmp.js';
 import { chooseOps, lastEvent, openJobs, seeded, type Model } from './helpers/crash-ops.js';
 import { startContainerNginx, type ContainerNginx } from './helpers/vhost-container.js';
-import { getWithHost, labNginxTest, labWebserver } from './helpers/vhost-lab.js';
+import { getWithHost, labNginxArgv, labNginxTest, labWebserver } from './helpers/vhost-lab.js';
 import { useLab, type LabInfo } from './lab/client.js';
 
 const OPS = Number(process.env.SEREIN_CRASH_OPS ?? 100);
@@ -304,7 +305,14 @@ afterAll(async () => {
     }
     if (daemon) keepLog(daemon);
     if (lab) {
-      for (const f of localList(lab.nginx!.vhostDir)) if (f.includes(reg)) console.warn(`crash test: vhost file left after cleanup: ${f}`);
+      // Whatever is still there (the daemon gone before it could delete a site) must not
+      // outlive this test's folders: every later `nginx -t` on the shared nginx would fail.
+      const left = localList(lab.nginx!.vhostDir).filter((f) => f.includes(reg));
+      for (const f of left) {
+        console.warn(`crash test: vhost file left after cleanup, removed: ${f}`);
+        rmSync(join(lab.nginx!.vhostDir, f), { force: true });
+      }
+      if (left.length) spawnSync(labNginxArgv(lab)[0], [...labNginxArgv(lab).slice(1), '-s', 'reload']);
       await dropByPrefix(lab, [`${tenant}_`]);
       await pgRoot(lab, (c) => c.query(`DROP ROLE IF EXISTS "${pgAdmin}"`)).catch(() => undefined);
     }
