@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { keepStoreForScan, notePrivateKeys, noteSecrets, noteSecretsIn, scanLogFile } from './secrets-scan.js';
 import pino from 'pino';
@@ -111,6 +112,14 @@ export async function startTestDaemon(o: { config?: Record<string, unknown>; pla
         }
       }
       await daemon.stop();
+      // A site a failed delete left behind must not outlive the files it names: every
+      // later `nginx -t` on the shared nginx would fail on them.
+      for (const ws of Object.values(config.webservers)) {
+        if (!existsSync(ws.vhostDir)) continue;
+        const stale = readdirSync(ws.vhostDir).filter((f) => f.endsWith('.conf') && [ws.certDir, ws.webRoot, ws.logDir].some((p) => readFileSync(join(ws.vhostDir, f), 'utf8').includes(p)));
+        for (const f of stale) rmSync(join(ws.vhostDir, f), { force: true });
+        if (stale.length && ws.target === 'local') spawnSync(ws.nginx[0], [...ws.nginx.slice(1), '-s', 'reload']);
+      }
       for (const ws of Object.values(config.webservers)) notePrivateKeys(ws.certDir);
       if (config.store.driver === 'sqlite') keepStoreForScan(config.store.path);
       rmSync(dir, { recursive: true, force: true });
