@@ -92,8 +92,8 @@ export class ClientNotices {
   }
 }
 
-/** The thing a request worked on, as the client names it: the site or domain, or the database. */
-function nameOf(job: Job): string {
+/** The thing a request worked on, as the client names it (the site or domain, or the database): shared with the watches' emails. */
+export function nameOf(job: Job): string {
   const m = /^(?:vhost|dns):(.+)$/.exec(job.resource ?? '');
   if (m) return m[1];
   const i = job.inputs ?? {};
@@ -101,7 +101,8 @@ function nameOf(job: Job): string {
   return typeof name === 'string' ? name : job.playbook;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Text made safe inside HTML, for every email's HTML part (the client's and the admins'). */
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The email's text and HTML: the lead, what was found and what to do, the link to the page. */
 function render(m: Message, tenant: Tenant, pageUrl: string, provider: string, canFix: boolean): { subject: string; text: string; html: string } {

@@ -2,7 +2,7 @@ import type { AlertInput, RaiseAlert } from '../alerts.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { SendMail } from '../notify/mailer.js';
-import type { ClientNotices } from '../notify/notices.js';
+import { escapeHtml, nameOf, type ClientNotices } from '../notify/notices.js';
 import { doneForThem } from '../notify/watch-messages.js';
 import type { Escalation, EscalationSignal, Suggestion } from '../store/escalations.js';
 import type { Job } from '../store/jobs.js';
@@ -136,14 +136,3 @@ export function describe(e: Escalation, tenant: string): string {
   if (e.suggestion) lines.push(`Suggested: ${e.suggestion.playbook} ${JSON.stringify(e.suggestion.inputs)}. "Do it for them": POST /v1/escalations/${e.id}/do`);
   return lines.join('\n');
 }
-
-/** The thing a job worked on, as the client names it. */
-function nameOf(job: Job): string {
-  const m = /^(?:vhost|dns):(.+)$/.exec(job.resource ?? '');
-  if (m) return m[1];
-  const i = job.inputs ?? {};
-  const name = i.name ?? i.domain ?? i.site ?? (Array.isArray(i.domains) ? i.domains[0] : undefined);
-  return typeof name === 'string' ? name : job.playbook;
-}
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
