@@ -72,14 +72,14 @@ export const webserverSchema = z
       .default('vhost.conf.tmpl')
       .describe('vhost template, in <playbooks>/templates/'),
     siteOwner: z.string().optional().describe("'user' or 'user:group' owning new site folders; default: left as created"),
-    batchWindowMs: z.number().int().min(0).max(5000).default(100).describe('changes arriving within this window are tested and reloaded together'),
+    batchWindowMs: z.number().int().min(0).max(5000).default(0).describe('wait this long for more changes before testing and reloading; 0: start at once, changes arriving meanwhile share the next nginx -t and reload'),
     probeTimeoutMs: z.number().int().min(100).max(120_000).default(10_000).describe('how long a reloaded vhost has to answer its probe'),
     clientUpstreams: clientUpstreamsSchema.default({ networks: [], public: true, ports: [80, 443, '1024-65535'] }),
     pidFile: z
       .string()
       .startsWith('/', 'an absolute path')
       .optional()
-      .describe("nginx master's pid file: after a reload, serein waits until the old workers stopped accepting, so nobody is served the old configuration once a job is done"),
+      .describe("nginx master's pid file: after a reload, after a reload that replaces or removes something, serein waits until the old workers stopped accepting, so nobody is served the old configuration once a job is done"),
   })
   .strict();
 

@@ -57,6 +57,8 @@ export interface NginxApplyStats { changes: number; tests: number; reloads: numb
 /** A private key, whatever mode the caller asked for: never written readable by others, never copied for diagnosis. */
 const PRIVATE_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
 const isPrivate = (f: { mode?: number; content: string | null }) => (f.mode !== undefined && (f.mode & 0o077) === 0) || (f.content !== null && PRIVATE_PEM.test(f.content));
+/** A change that removes or rewrites a file nginx was serving from (not a pure addition). */
+const replacesServed = (e: Entry) => e.files.some((f) => f.content === null) || e.previous.some((p) => p.content !== null);
 /** The mode a file is written with: the caller's, else 0600 for private keys and 0644 for the rest. */
 const modeOf = (f: { mode?: number; content: string | null }) => f.mode ?? (isPrivate(f) ? 0o600 : 0o644);
 
@@ -69,7 +71,7 @@ const modeOf = (f: { mode?: number; content: string | null }) => f.mode ?? (isPr
  */
 export class NginxApplier {
   private pending: Entry[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private draining = false;
   readonly stats: NginxApplyStats = { changes: 0, tests: 0, reloads: 0, batches: 0, largestBatch: 0, fallbacks: 0 };
 
@@ -88,15 +90,21 @@ export class NginxApplier {
     return this.deps.target;
   }
 
+  /**
+   * Queues a change. An idle nginx starts at once (group commit: changes arriving while a
+   * batch runs form the next one, so the batch grows with the load without a fixed wait);
+   * a `batchWindowMs` above 0 waits that long for company first.
+   */
   submit(e: Entry): void {
     this.stats.changes++;
     this.pending.push(e);
-    if (!this.draining && !this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        void this.drain();
-      }, this.ws.batchWindowMs);
-    }
+    if (this.draining || this.timer) return;
+    const start = () => {
+      this.timer = undefined;
+      void this.drain();
+    };
+    // setImmediate, not a direct call: changes submitted in the same tick join the first batch.
+    this.timer = this.ws.batchWindowMs > 0 ? setTimeout(start, this.ws.batchWindowMs) : setImmediate(start);
   }
 
   private async drain(): Promise<void> {
@@ -226,10 +234,17 @@ export class NginxApplier {
     return nginxTest(this.target, this.ws);
   }
 
-  /** Reloads, then (with a pidFile) waits until only workers with the new configuration accept connections. */
-  private async reload() {
+  /**
+   * Reloads. With `retire` (and a pidFile), then waits until only workers with the new
+   * configuration accept connections: nginx keeps the old ones accepting for 100 ms after
+   * a reload, and a change that replaces or removes what was served is not done while
+   * anybody can still be served the old version. A pure addition skips that wait: an old
+   * worker only lacks the new site, as before the change, and the probes retry until the
+   * new workers answer for it.
+   */
+  private async reload(retire: boolean) {
     this.stats.reloads++;
-    const old = await acceptingWorkers(this.target, this.ws);
+    const old = retire ? await acceptingWorkers(this.target, this.ws) : [];
     const r = await nginxReload(this.target, this.ws);
     if (r.ok && old.length && !(await waitOldWorkersStopped(this.target, old, this.ws.probeTimeoutMs))) {
       this.deps.logger.warn({ webserver: this.name, workers: old }, 'old nginx workers still accept connections after the reload');
@@ -296,7 +311,7 @@ export class NginxApplier {
 
     let reload: Awaited<ReturnType<typeof this.reload>>;
     try {
-      reload = await this.reload();
+      reload = await this.reload(written.some(replacesServed));
     } catch (err) {
       await this.undo(written, 'the reload could not be run', () => err as Error);
       return;
@@ -338,7 +353,7 @@ export class NginxApplier {
   private async undo(changes: Entry[], why: string, reason: (e: Entry) => Error): Promise<void> {
     await this.restoreOrAlert(changes, why);
     try {
-      if ((await this.test()).ok) await this.reload();
+      if ((await this.test()).ok) await this.reload(true);
     } catch {
       // The target out of reach again: the previous files are back (or the admins alerted), and nginx reads them at its next reload.
     }

@@ -58,6 +58,8 @@ async function isAcceptingWorker(target: Target, pid: number): Promise<boolean> 
  */
 export async function waitOldWorkersStopped(target: Target, old: number[], timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
+  // nginx lets the old workers accept for 100 ms after a reload, then they stop within
+  // milliseconds: a short, flat poll catches that moment instead of overshooting it.
   let delay = 5;
   let left = old;
   for (;;) {
@@ -67,6 +69,6 @@ export async function waitOldWorkersStopped(target: Target, old: number[], timeo
     if (left.length === 0) return true;
     if (Date.now() + delay > deadline) return false;
     await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 200);
+    delay = Math.min(delay * 2, 20);
   }
 }

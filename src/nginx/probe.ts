@@ -106,13 +106,14 @@ export async function waitForProbe(
   const port = p.port ?? (scheme === 'https' ? defaults.httpsPort : defaults.httpPort);
   const url = `${scheme}://${net.isIPv6(address.replace(/^\[|\]$/g, '')) ? `[${address.replace(/^\[|\]$/g, '')}]` : address}:${port}${p.path ?? '/'} (Host: ${p.host})`;
   const deadline = Date.now() + timeoutMs;
-  let delay = 10;
+  // Loopback probes are cheap and new workers come up within milliseconds of a reload: poll tightly.
+  let delay = 5;
   let last = { ok: false, seen: 'not tried' };
   for (;;) {
     const remaining = deadline - Date.now();
     last = judge(p, await httpProbe({ address, port, host: p.host, path: p.path, scheme, timeoutMs: Math.max(200, Math.min(2000, remaining)) }));
     if (last.ok || Date.now() + delay > deadline) return { ...last, url };
     await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 250);
+    delay = Math.min(delay * 2, 50);
   }
 }
