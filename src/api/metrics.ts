@@ -23,14 +23,12 @@ export async function installMetrics(app: FastifyInstance, { engine, store }: Ap
   const registers = [registry];
   collectDefaultMetrics({ register: registry, prefix: 'serein_' });
 
-  const requests = new Counter({ name: 'serein_http_requests_total', help: 'API requests answered, by route pattern, method and status.', labelNames: ['route', 'method', 'status'] as const, registers });
-  const latency = new Histogram({
-    name: 'serein_http_request_duration_seconds',
-    help: 'Time to answer an API request, by route pattern and method.',
-    labelNames: ['route', 'method'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers,
-  });
+  // Every counter and histogram goes to this daemon's registry, with its label names typed.
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Counter({ name, help, labelNames, registers });
+  const histogram = <L extends string>(name: string, help: string, labelNames: readonly L[], buckets: number[]) => new Histogram({ name, help, labelNames, buckets, registers });
+
+  const requests = counter('serein_http_requests_total', 'API requests answered, by route pattern, method and status.', ['route', 'method', 'status']);
+  const latency = histogram('serein_http_request_duration_seconds', 'Time to answer an API request, by route pattern and method.', ['route', 'method'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
   app.addHook('onResponse', async (req, reply) => {
     // The route's pattern (/v1/jobs/:id), never the address asked: a bounded set of labels whatever is sent.
     const route = req.routeOptions.url ?? 'unmatched';
@@ -38,16 +36,10 @@ export async function installMetrics(app: FastifyInstance, { engine, store }: Ap
     latency.observe({ route, method: req.method }, reply.elapsedTime / 1000);
   });
 
-  const submitted = new Counter({ name: 'serein_jobs_submitted_total', help: 'Jobs queued, by playbook and whether it was a check only (dry run).', labelNames: ['playbook', 'dry_run'] as const, registers });
-  const finished = new Counter({ name: 'serein_jobs_finished_total', help: 'Jobs finished by this daemon, by playbook, status and dry run.', labelNames: ['playbook', 'status', 'dry_run'] as const, registers });
-  const duration = new Histogram({
-    name: 'serein_job_duration_seconds',
-    help: 'Time from a job starting to its end, by playbook and status.',
-    labelNames: ['playbook', 'status'] as const,
-    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
-    registers,
-  });
-  const renewals = new Counter({ name: 'serein_certificate_renewals_total', help: 'Certificate renewals finished by this daemon, by status.', labelNames: ['status'] as const, registers });
+  const submitted = counter('serein_jobs_submitted_total', 'Jobs queued, by playbook and whether it was a check only (dry run).', ['playbook', 'dry_run']);
+  const finished = counter('serein_jobs_finished_total', 'Jobs finished by this daemon, by playbook, status and dry run.', ['playbook', 'status', 'dry_run']);
+  const duration = histogram('serein_job_duration_seconds', 'Time from a job starting to its end, by playbook and status.', ['playbook', 'status'], [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600]);
+  const renewals = counter('serein_certificate_renewals_total', 'Certificate renewals finished by this daemon, by status.', ['status']);
   const onSubmitted = (job: Job) => submitted.inc({ playbook: job.playbook, dry_run: String(job.dryRun) });
   const onFinished = (job: Job) => {
     finished.inc({ playbook: job.playbook, status: job.status, dry_run: String(job.dryRun) });
