@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { clientFrom } from './client.js';
 
 /** Prints every item of a paged API list, following its pages (one JSON array with --json). */
@@ -12,46 +12,68 @@ async function printAll(items: AsyncGenerator<any>, json: boolean, line: (item: 
   process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
 }
 
+/** One paged list of the API as a command: what it asks, which filters it passes on, how an item reads on a line. */
+interface PagedList {
+  name: string;
+  description: string;
+  /** The list's address and the field of each page holding its items. */
+  path: string;
+  items: string;
+  /** Options passed on as query parameters of the same name, when given: [flags, help]. */
+  filters: [flags: string, help: string][];
+  line: (item: any) => string;
+}
+
+/** Adds a command that reads a paged list to its end (or --limit), the filters given sent as query parameters. */
+function pagedListCommand(program: Command, list: PagedList): void {
+  const cmd = program.command(list.name).description(list.description);
+  const filters = list.filters.map(([flags, help]) => new Option(flags, help));
+  for (const f of filters) cmd.addOption(f);
+  cmd
+    .option('--limit <n>', 'show at most this many', (v: string) => Number.parseInt(v, 10))
+    .option('--json', 'machine-readable output')
+    .action(async (o, c: Command) => {
+      const given = filters.map((f) => f.attributeName()).filter((k) => o[k]);
+      const q = new URLSearchParams({ limit: '1000', ...Object.fromEntries(given.map((k) => [k, o[k]])) });
+      await printAll(clientFrom(c.optsWithGlobals()).pages(`${list.path}?${q}`, list.items, o.limit ?? Infinity), !!o.json, list.line);
+    });
+}
+
 /**
  * `serein certificates`, `serein audit`, `serein alerts`: the API's paged lists, read to
  * the end by following each page's `next` cursor, so a fleet of any size is listed whole.
  */
 export function listCommands(program: Command): void {
-  const api = (cmd: Command) => clientFrom(cmd.optsWithGlobals());
-  const limitOption = (v: string) => Number.parseInt(v, 10);
+  pagedListCommand(program, {
+    name: 'certificates',
+    description: 'certificates, newest first (every page; never keys)',
+    path: '/v1/certificates',
+    items: 'certificates',
+    filters: [
+      ['--status <status>', 'active (default), replaced, pending, abandoned or all'],
+      ['--name <name>', "one site's certificates"],
+    ],
+    line: (c) => `${c.notAfter}  ${c.status.padEnd(9)} ${c.name.padEnd(32)} ${c.ca.padEnd(12)} ${c.id}`,
+  });
 
-  program
-    .command('certificates')
-    .description('certificates, newest first (every page; never keys)')
-    .option('--status <status>', 'active (default), replaced, pending, abandoned or all')
-    .option('--name <name>', "one site's certificates")
-    .option('--limit <n>', 'show at most this many', limitOption)
-    .option('--json', 'machine-readable output')
-    .action(async (o, cmd: Command) => {
-      const q = new URLSearchParams({ limit: '1000', ...(o.status ? { status: o.status } : {}), ...(o.name ? { name: o.name } : {}) });
-      await printAll(api(cmd).pages(`/v1/certificates?${q}`, 'certificates', o.limit ?? Infinity), !!o.json, (c) => `${c.notAfter}  ${c.status.padEnd(9)} ${c.name.padEnd(32)} ${c.ca.padEnd(12)} ${c.id}`);
-    });
+  pagedListCommand(program, {
+    name: 'audit',
+    description: 'the audit trail, oldest first (every page)',
+    path: '/v1/audit',
+    items: 'entries',
+    filters: [
+      ['--action <action>', 'only this action'],
+      ['--since <time>', 'only entries at or after this ISO time'],
+    ],
+    line: (e) => `${e.at}  ${e.result.padEnd(10)} ${e.action.padEnd(28)} ${e.subject ?? ''}`,
+  });
 
-  program
-    .command('audit')
-    .description('the audit trail, oldest first (every page)')
-    .option('--action <action>', 'only this action')
-    .option('--since <time>', 'only entries at or after this ISO time')
-    .option('--limit <n>', 'show at most this many', limitOption)
-    .option('--json', 'machine-readable output')
-    .action(async (o, cmd: Command) => {
-      const q = new URLSearchParams({ limit: '1000', ...(o.action ? { action: o.action } : {}), ...(o.since ? { since: o.since } : {}) });
-      await printAll(api(cmd).pages(`/v1/audit?${q}`, 'entries', o.limit ?? Infinity), !!o.json, (e) => `${e.at}  ${e.result.padEnd(10)} ${e.action.padEnd(28)} ${e.subject ?? ''}`);
-    });
-
-  program
-    .command('alerts')
-    .description('the admin feed, oldest first (every page)')
-    .option('--kind <kind>', 'only this kind')
-    .option('--limit <n>', 'show at most this many', limitOption)
-    .option('--json', 'machine-readable output')
-    .action(async (o, cmd: Command) => {
-      const q = new URLSearchParams({ limit: '1000', ...(o.kind ? { kind: o.kind } : {}) });
-      await printAll(api(cmd).pages(`/v1/alerts?${q}`, 'alerts', o.limit ?? Infinity), !!o.json, (a) => `${a.at}  ${a.kind.padEnd(28)} ${a.message}`);
-    });
+  pagedListCommand(program, {
+    name: 'alerts',
+    description: 'the admin feed, oldest first (every page)',
+    path: '/v1/alerts',
+    items: 'alerts',
+    filters: [['--kind <kind>', 'only this kind']],
+    line: (a) => `${a.at}  ${a.kind.padEnd(28)} ${a.message}`,
+  });
 }
