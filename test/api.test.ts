@@ -40,6 +40,26 @@ describe('callers: admins and clients', () => {
     expect(run.body.error.code).toBe(missing.body.error.code);
   });
 
+  it('a client reads the plain client texts, an admin the technical ones and what clients read', async () => {
+    const [en, fr, admin] = await Promise.all([
+      d.api('GET', '/v1/playbooks', { token: alice }),
+      d.api('GET', '/v1/playbooks', { token: bob }),
+      d.api('GET', '/v1/playbooks'),
+    ]);
+    const pick = (res: any) => res.body.playbooks.find((p: any) => p.name === 'sample.write');
+    expect(pick(en)).toMatchObject({ description: 'Leaves a friendly note for you.', inputs: { message: { description: 'your note' } } });
+    expect(pick(fr)).toMatchObject({ description: 'Vous laisse un petit mot.', inputs: { message: { description: 'votre mot' } } });
+    for (const res of [en, fr]) {
+      expect(pick(res).client).toBeUndefined();
+      expect(pick(res).inputs.message.client).toBeUndefined();
+    }
+    expect(pick(admin)).toMatchObject({
+      description: 'Writes a greeting file on a server.',
+      client: 'Leaves a friendly note for you.',
+      inputs: { message: { description: 'the text after hello', client: 'your note' } },
+    });
+  });
+
   it('a client runs on its own server, and another tenant cannot see the job', async () => {
     const job = await d.runJob('sample.write', { server: 'local', dir, name: 'alice', message: 'hi' }, { token: alice });
     expect(job.status).toBe('succeeded');

@@ -56,6 +56,29 @@ steps:
     expect(err!.message).toContain('step id "one" is used twice');
   });
 
+  it('every shipped operation a client may run speaks to clients in plain words, in both languages', () => {
+    const jargon = /utf8|<\w+>|vhost|nginx|\bACME\b|\bDNS\b|\bA{1,4} record|\bCAA\b|\bTXT\b|\bCNAME\b|certificate authority|autorité de certification|web root|racine web|\[\]|dry run|essai à blanc|\btrue\b/i;
+    const nbsp = (text: string) => expect(text, text).not.toMatch(/ [:;?!»]|« /); // French: a non-breaking space before : ; ? ! and inside « »
+    for (const pb of loadPlaybooks(join(root, 'playbooks'), actions).values()) {
+      if (!pb.allowed.includes('client')) continue;
+      expect(pb.client, `${pb.name} has a client text`).toBeDefined();
+      for (const text of [pb.client!.en, pb.client!.fr]) expect(text, `${pb.name}: ${text}`).not.toMatch(jargon);
+      nbsp(pb.client!.fr);
+      for (const [key, spec] of Object.entries(pb.inputs)) {
+        if (spec.admin || !spec.client) continue;
+        // The values a client picks from are named as they are (http-01, dns-01); the rest is plain.
+        const values = 'values' in spec ? (spec.values as string[]) : [];
+        for (const text of [spec.client.en, spec.client.fr]) expect(values.reduce((t, v) => t.replaceAll(v, ''), text), `${pb.name}.${key}: ${text}`).not.toMatch(jargon);
+        nbsp(spec.client.fr);
+      }
+    }
+  });
+
+  it('a client text is optional and checked like the others', () => {
+    expect(load('demo.op', valid.replace('allowed:', 'client: { en: Plain., fr: Simple. }\nallowed:'))).toBeUndefined();
+    expect(load('demo.op', valid.replace('allowed:', 'client: { en: Plain. }\nallowed:'))?.message).toContain('client.fr');
+  });
+
   it('ships an up-to-date JSON Schema for editors', () => {
     const shipped = JSON.parse(readFileSync(join(root, 'playbooks/playbook.schema.json'), 'utf8'));
     expect(shipped).toEqual(JSON.parse(JSON.stringify(playbookJsonSchema(builtinActions.map((a) => a.name)))));

@@ -52,8 +52,12 @@ export const playbookList = z.object({
     z.looseObject({
       name: z.string(),
       title: z.string(),
-      description: z.string(),
-      inputs: z.record(z.string(), z.looseObject({ type: z.string(), description: z.string().optional() })),
+      description: z.string().describe('What it does: in plain words for a client, technically for an admin'),
+      client: z.string().optional().describe('admins only: what a client reads as description'),
+      inputs: z.record(
+        z.string(),
+        z.looseObject({ type: z.string(), description: z.string().optional(), client: z.string().optional().describe('admins only: what a client reads as description') }),
+      ),
     }),
   ),
 });

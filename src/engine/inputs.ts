@@ -7,6 +7,8 @@ const localized = z.object({ en: z.string().min(1), fr: z.string().min(1) }).str
 
 const base = {
   description: localized.optional(),
+  /** What a client reads instead of `description` (plain words, no jargon); without it, clients read `description`. */
+  client: localized.optional().describe('What a client reads instead of description: plain words, no jargon. Without it, clients read description.'),
   required: z.boolean().optional(),
   /** For clients: the value must name something their tenant owns (a domain, a server...). */
   owned: z.boolean().default(false),

@@ -28,7 +28,12 @@ export const playbookFileSchema = z
     $schema: z.string().optional(),
     name: z.string().regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/, 'a dotted name like vhost.create'),
     title: localized,
+    /** What it does, technically: what admins read (the API, the CLI, the admin page). */
     description: localized,
+    /** What a client reads instead of `description`: plain words, the benefit, no jargon nor server paths (see client-voice). */
+    client: localized
+      .optional()
+      .describe('What a client reads instead of description: plain words, the benefit, no jargon nor server paths. Without it, clients read description.'),
     allowed: z.array(z.enum(['admin', 'client'])).min(1),
     inputs: z.record(z.string().regex(/^[a-z][a-zA-Z0-9]*$/, 'an input name in camelCase'), inputSpecSchema).default({}),
     /** Lock key: one job at a time per resource (a vhost, a database, a domain). */

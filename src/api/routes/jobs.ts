@@ -65,6 +65,18 @@ export function presentJob(job: Job, language: Language, admin: boolean) {
   };
 }
 
+/**
+ * A playbook's or an input's words for the caller: a client reads the plain `client` text
+ * as its description (the technical one when there is none); an admin reads the technical
+ * description, and what clients read as `client`.
+ */
+function texts<T extends { description?: Localized; client?: Localized }>(of: T, admin: boolean, language: Language): { description?: string; client?: string } {
+  const technical = of.description?.[language];
+  const plain = of.client?.[language];
+  if (!admin) return { description: plain ?? technical, client: undefined };
+  return { description: technical, client: plain };
+}
+
 /** Jobs and playbooks: submit, follow, read results. */
 export async function jobRoutes(app: FastifyInstance, { engine, store }: ApiContext): Promise<void> {
   app.get('/v1/playbooks', { config: { doc: { summary: 'Operations the caller may run', tag: 'jobs', response: { 200: playbookList } } } }, async (req) => {
@@ -73,11 +85,11 @@ export async function jobRoutes(app: FastifyInstance, { engine, store }: ApiCont
       playbooks: engine.visiblePlaybooks(caller).map((p) => ({
         name: p.name,
         title: p.title[req.language],
-        description: p.description[req.language],
+        ...texts(p, caller.kind === 'admin', req.language),
         inputs: Object.fromEntries(
           Object.entries(p.inputs)
             .filter(([, v]) => caller.kind === 'admin' || !v.admin) // a client never sees, nor may set, admin-only inputs
-            .map(([k, v]) => [k, { ...v, description: v.description?.[req.language] }]),
+            .map(([k, v]) => [k, { ...v, ...texts(v, caller.kind === 'admin', req.language) }]),
         ),
       })),
     };
