@@ -11,14 +11,15 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { startPrivateMariadb } from './helpers/private-mariadb.js';
-import { startPrivatePostgres, type PrivatePostgres } from './helpers/private-postgres.js';
+import type { PrivateDatabase } from './helpers/private-database.js';
+import { startPrivatePostgres } from './helpers/private-postgres.js';
 import { uniq } from './helpers/vhost-lab.js';
 
 const TERMINAL = ['succeeded', 'failed', 'needs-attention'];
 
 describe('the database server stopped mid-run', () => {
-  let server: PrivatePostgres;
-  let maria: PrivatePostgres;
+  let server: PrivateDatabase;
+  let maria: PrivateDatabase;
   let d: TestDaemon;
   let A: { token: string };
   const tenant = uniq('tdb');
