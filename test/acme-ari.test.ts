@@ -4,12 +4,10 @@
  * retry backoff. Pebble has no ARI, so a small scripted CA stands in for it here.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ariCertId, certIdFrom, certIdParts, pickInWindow } from '../src/acme/ari.js';
 import { certificateContext } from '../src/certificates/context.js';
@@ -17,11 +15,8 @@ import { issueCertificate } from '../src/certificates/issue.js';
 import { CertificateMaintenance } from '../src/certificates/maintain.js';
 import { renewAfterFor, retryDelayMs } from '../src/certificates/renew.js';
 import type { ChallengeSolver } from '../src/certificates/solvers.js';
-import { configSchema } from '../src/config/schema.js';
 import type { Services } from '../src/engine/action.js';
-import { buildServices } from '../src/composition.js';
-import { SealBox } from '../src/secrets.js';
-import { Store } from '../src/store/store.js';
+import { scriptedCaServices } from './helpers/acme-lab.js';
 import { tempDir } from './helpers/tmp.js';
 
 const DAY = 86_400_000;
@@ -122,26 +117,7 @@ describe('a CA with ARI', () => {
   });
   afterAll(() => server.close());
 
-  async function services(): Promise<{ services: Services; store: Store }> {
-    const d = tempDir('serein-ari-svc-');
-    const config = configSchema.parse({
-      stateDir: join(d, 'state'),
-      store: { driver: 'sqlite', path: join(d, 'db.sqlite') },
-      acme: { cas: [{ name: 'ari', directoryUrl: `${base}/dir` }] },
-    });
-    const store = await Store.open(config.store);
-    const { services } = buildServices({
-      config,
-      store,
-      logger: pino({ level: 'silent' }),
-      target: () => {
-        throw new Error('no target');
-      },
-      seal: new SealBox(randomBytes(32)),
-      alert: async () => undefined,
-    });
-    return { store, services };
-  }
+  const services = () => scriptedCaServices(`${base}/dir`, 'serein-ari-svc-');
 
   /** The engine side of the maintenance: nothing is due in these tests, so nothing may be submitted. */
   const noRenewal = (s: Services) => ({

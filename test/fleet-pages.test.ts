@@ -5,26 +5,19 @@
  * certificate install's undo finds the previous key by its certificate's id, without
  * opening any other stored key.
  */
-import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findSecret, rememberPrevious, sha256 } from '../src/actions/certificate-keys.js';
 import { certificateContext } from '../src/certificates/context.js';
 import { sealKey } from '../src/certificates/keys.js';
 import { CertificateMaintenance, type RenewalEngine } from '../src/certificates/maintain.js';
-import { buildServices } from '../src/composition.js';
-import { configSchema } from '../src/config/schema.js';
 import type { Services } from '../src/engine/action.js';
-import { SealBox } from '../src/secrets.js';
-import { Store } from '../src/store/store.js';
 import type { Target } from '../src/targets/target.js';
+import { scriptedCaServices } from './helpers/acme-lab.js';
 import { bareActionContext, startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { insertFleet } from './helpers/fleet.js';
 import { serein } from './helpers/process.js';
-import { tempDir } from './helpers/tmp.js';
 
 const FLEET = 1500;
 
@@ -55,24 +48,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function services(): Promise<{ services: Services; store: Store }> {
-  const d = tempDir('serein-fleet-');
-  const config = configSchema.parse({
-    stateDir: join(d, 'state'),
-    store: { driver: 'sqlite', path: join(d, 'db.sqlite') },
-    acme: { cas: [{ name: 'ari', directoryUrl: `${base}/dir` }] },
-  });
-  const store = await Store.open(config.store);
-  const { services } = buildServices({
-    config, store, logger: pino({ level: 'silent' }),
-    target: () => {
-      throw new Error('no target');
-    },
-    seal: new SealBox(randomBytes(32)),
-    alert: async () => undefined,
-  });
-  return { store, services };
-}
+const services = () => scriptedCaServices(`${base}/dir`, 'serein-fleet-');
 
 /** The engine side of the maintenance: every renewal "succeeds" at once, no CA reached; the submitted certificates are counted. */
 function stubEngine(s: Services, submitted: string[]): RenewalEngine {

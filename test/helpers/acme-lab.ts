@@ -10,6 +10,7 @@ import { SealBox } from '../../src/secrets.js';
 import { Store } from '../../src/store/store.js';
 import { LocalTarget } from '../../src/targets/local.js';
 import type { LabInfo } from '../lab/client.js';
+import { tempDir } from './tmp.js';
 import { labWebserver } from './vhost-lab.js';
 
 /** A name no other test uses, under the lab's `.test` suffix (resolves to 127.0.0.1 by default). */
@@ -86,6 +87,31 @@ export async function labServices(lab: LabInfo, extra: Parameters<typeof labCert
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Services on a store of their own with one CA and no target (none may be reached), no lab:
+ * for tests whose small scripted CA stands in for one that has renewalInfo (Pebble has none).
+ */
+export async function scriptedCaServices(directoryUrl: string, folderPrefix: string): Promise<{ services: Services; store: Store }> {
+  const d = tempDir(folderPrefix);
+  const config = configSchema.parse({
+    stateDir: join(d, 'state'),
+    store: { driver: 'sqlite', path: join(d, 'db.sqlite') },
+    acme: { cas: [{ name: 'ari', directoryUrl }] },
+  });
+  const store = await Store.open(config.store);
+  const { services } = buildServices({
+    config,
+    store,
+    logger: pino({ level: 'silent' }),
+    target: () => {
+      throw new Error('no target');
+    },
+    seal: new SealBox(randomBytes(32)),
+    alert: async () => undefined,
+  });
+  return { store, services };
 }
 
 export type { Action };
