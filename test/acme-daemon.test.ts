@@ -220,7 +220,7 @@ describe('certificate.issue through the daemon', () => {
       expect(job.error.code).toBe('preflight_failed');
       expect(job.error.message).toContain('2001:db8::dead');
       expect(job.error.message).toMatch(/adresse IPv6/);
-      expect(job.error.hint).toMatch(/Supprimez cet enregistrement AAAA, ou faites-le pointer vers ::1/);
+      expect(job.error.hint).toContain(`supprimez l'adresse IPv6 2001:db8::dead de ${other}, ou remplacez-la par ::1.`);
       expect(await pebbleOrders()).toBe(before);
       const steps = await d.store.jobs.steps(job.id);
       expect(steps.map((s) => s.name)).toEqual(['check']);
@@ -248,7 +248,7 @@ describe('certificate.issue through the daemon', () => {
       const human = serein(['doctor', '--url', d.url, '--token', client.token, '--lang', 'en', other]);
       expect(await human.exited).toBe(2);
       expect(human.output()).toContain(`Your domain ${other} has an IPv6 address, 2001:db8::dead`);
-      expect(human.output()).toContain('→ Delete that AAAA record, or point it to ::1.');
+      expect(human.output()).toContain(`→ At the company that manages your domain (often where you bought it), remove the IPv6 address 2001:db8::dead from ${other}, or replace it with ::1.`);
       const json = serein(['doctor', '--url', d.url, '--token', client.token, '--json', site]);
       expect(await json.exited).toBe(0);
       const out = JSON.parse(json.output());

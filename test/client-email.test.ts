@@ -120,7 +120,7 @@ describe('emails to clients', () => {
     const until = dateInWords(cert.notAfter, 'fr');
     expect(until).toMatch(/^\d{1,2} [a-zéû]+ \d{4}$/);
     expect(text).toContain(`Votre site ${site} est sécurisé jusqu'au ${until}, mais il ne peut pas se renouveler tout seul à cause des réglages de votre domaine (DNS)\u00a0: sans changement d'ici là, vos visiteurs verront un avertissement de sécurité.`);
-    expect(text).toContain('Que faire\u00a0: Supprimez cet enregistrement AAAA, ou faites-le pointer vers ::1.');
+    expect(text).toMatch(/Que faire\u00a0: Chez la société qui gère votre domaine \(souvent là où vous l'avez acheté\), supprimez l'adresse IPv6 2001:db8::dead de \S+, ou remplacez-la par ::1\./);
     expect(text).toMatch(/Ce que nous avons trouvé\u00a0: Votre domaine \S+ a une adresse IPv6, 2001:db8::dead,/);
     expect(text).toContain(pageUrl);
     expect(mail.html || '').toContain(`<a href="${pageUrl}">`);

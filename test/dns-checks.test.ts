@@ -33,7 +33,7 @@ describe('CAA', () => {
     const r = await checkCaa(caaDns({ 'example.com': [{ critical: 128, tag: 'tbs', value: 'x' }, { critical: 0, tag: 'issue', value: 'letsencrypt.org' }] }), 'example.com', 'com', 'http-01', cas);
     expect(r.check.status).toBe('failure');
     expect(r.check.message.en).toMatch(/"tbs" marked critical/);
-    expect(r.check.fix?.en).toMatch(/Delete that CAA record \(tag "tbs"\), or set its flag to 0/);
+    expect(r.check.fix?.en).toMatch(/remove the unknown rule "tbs" from the list of authorities allowed to secure example\.com\. The exact change, to pass on: delete that CAA record \(tag "tbs"\), or set its flag to 0/);
   });
 
   it('issuewild governs wildcard names; ";" allows nobody', async () => {

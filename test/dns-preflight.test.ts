@@ -57,8 +57,10 @@ describe('preflight: every check, ok and failing', () => {
     expect(c.message.en).toBe(
       `Your domain ${name} has an IPv6 address, 2001:db8::dead, which is a documentation (example) address: nobody on the Internet, including the certificate authority, can reach it.`,
     );
-    expect(c.fix?.en).toBe('Delete that AAAA record, or point it to ::1.');
-    expect(c.fix?.fr).toBe('Supprimez cet enregistrement AAAA, ou faites-le pointer vers ::1.');
+    // In words a client can act on or forward; the record itself is in the repair (and the detail).
+    expect(c.fix?.en).toBe(`At the company that manages your domain (often where you bought it), remove the IPv6 address 2001:db8::dead from ${name}, or replace it with ::1.`);
+    expect(c.fix?.fr).toBe(`Chez la société qui gère votre domaine (souvent là où vous l'avez acheté), supprimez l'adresse IPv6 2001:db8::dead de ${name}, ou remplacez-la par ::1.`);
+    expect(`${c.fix?.en} ${c.fix?.fr}`).not.toMatch(/AAAA|record|enregistrement/);
     expect(c.repair).toMatchObject({ op: 'update', type: 'AAAA', name, from: '2001:db8::dead', to: '::1' });
     expect(d.ok).toBe(false);
     expect(formatDiagnosis(d, 'en')).toMatch(/cannot get a certificate yet: 1 problem to fix first/);
@@ -70,7 +72,7 @@ describe('preflight: every check, ok and failing', () => {
     const d = await run([name]);
     const c = d.checks.find((x) => x.id === 'target-address' && x.status === 'failure')!;
     expect(c.message.en).toMatch(/has an IPv4 address, 93\.184\.216\.34, that is not this server/);
-    expect(c.fix?.en).toBe('Delete that A record, or point it to 127.0.0.1.');
+    expect(c.fix?.en).toBe(`At the company that manages your domain (often where you bought it), remove the IPv4 address 93.184.216.34 from ${name}, or replace it with 127.0.0.1.`);
     expect(c.repair).toMatchObject({ op: 'delete', type: 'A', from: '93.184.216.34' });
   });
 
@@ -80,8 +82,11 @@ describe('preflight: every check, ok and failing', () => {
     const d = await run([name]);
     const c = find(d, 'caa', name);
     expect(c.status).toBe('failure');
-    expect(c.message.en).toMatch(/only otherca\.example may issue/);
-    expect(c.fix?.en).toContain(`Add this CAA record at ${name}: 0 issue "pebble.letsencrypt.org"`);
+    expect(c.message.en).toMatch(/list of the authorities allowed to secure it, and only otherca\.example is on it/);
+    expect(c.fix?.en).toBe(
+      `At the company that manages your domain (often where you bought it), add pebble.letsencrypt.org to the list of authorities allowed to secure ${name}, and keep otherca.example if you also use it. The exact line, to pass on: CAA 0 issue "pebble.letsencrypt.org".`,
+    );
+    expect(c.fix?.fr).toContain(`La ligne exacte, à leur transmettre\u00a0: CAA 0 issue "pebble.letsencrypt.org".`);
     expect(c.repair).toMatchObject({ op: 'create', type: 'CAA', name, to: '0 issue "pebble.letsencrypt.org"' });
     expect(d.cas).toEqual([]);
   });
@@ -174,8 +179,8 @@ describe('preflight: what needs a special lab', () => {
       );
       const c = find(d, 'addresses', name);
       expect(c.status).toBe('failure');
-      expect(c.message.en).toBe(`${name} has no address at all (no A record and no AAAA record): browsers and the certificate authority cannot find your site.`);
-      expect(c.fix?.en).toBe(`In your DNS, create an A record for ${name} pointing to 127.0.0.1 and an AAAA record for ${name} pointing to ::1.`);
+      expect(c.message.en).toBe(`${name} has no address at all: browsers and the certificate authority cannot find your site.`);
+      expect(c.fix?.en).toBe(`At the company that manages your domain (often where you bought it), give ${name} the IPv4 address 127.0.0.1 and the IPv6 address ::1.`);
       expect(c.repair).toMatchObject({ op: 'create', type: 'A', to: '127.0.0.1' });
     } finally {
       relay.close();

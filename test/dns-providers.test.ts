@@ -139,8 +139,8 @@ describe('delegation: a client whose DNS host has no API', () => {
       const before = await diagnose(env.services, { domains: [`*.${base}`, base], challenge: 'dns-01' });
       const missing = before.checks.find((c) => c.id === 'dns01-delegation' && c.domain === base)!;
       expect(missing.status).toBe('failure');
-      expect(missing.fix?.en).toBe(`At your domain's DNS host, add this record: name _acme-challenge.${base}, type CNAME, value ${target}. Then try again (it can take a few minutes to be seen).`);
-      expect(missing.fix?.fr).toBe(`Chez l'hébergeur DNS de votre domaine, ajoutez cet enregistrement : nom _acme-challenge.${base}, type CNAME, valeur ${target}. Puis réessayez (il peut falloir quelques minutes pour qu'il soit visible).`);
+      expect(missing.fix?.en).toBe(`At the company that manages your domain (often where you bought it), add this one line to your domain's settings, exactly as written: name _acme-challenge.${base}, type CNAME, value ${target}. Then try again (it can take a few minutes to be seen).`);
+      expect(missing.fix?.fr).toBe(`Chez la société qui gère votre domaine (souvent là où vous l'avez acheté), ajoutez cette ligne aux réglages de votre domaine, exactement ainsi\u00a0: nom _acme-challenge.${base}, type CNAME, valeur ${target}. Puis réessayez (il peut falloir quelques minutes pour qu'elle soit visible).`);
       expect(missing.detail).toEqual({ record: `_acme-challenge.${base}`, type: 'CNAME', value: target });
       await expect(solverFor(env.services, 'dns-01', null).present([{ domain: base, token: 't', keyAuthorization: 't.k' }])).rejects.toMatchObject({ code: 'dns_zone_unavailable' });
 
@@ -172,7 +172,7 @@ describe('delegation: a client whose DNS host has no API', () => {
       const c = d.checks.find((x) => x.id === 'dns01-delegation')!;
       expect(c.status).toBe('failure');
       expect(c.message.en).toContain(`to _acme-challenge.www.${b.zone}, a name serein does not manage`);
-      expect(c.fix?.en).toBe(`At your domain's DNS host, change the CNAME record _acme-challenge.${base} to the value ${base}.acme.${b.zone}.`);
+      expect(c.fix?.en).toBe(`At the company that manages your domain (often where you bought it), change the value of the line named _acme-challenge.${base} in your domain's settings to ${base}.acme.${b.zone} (it is a CNAME record). Then try again.`);
     } finally {
       await env.close();
     }

@@ -121,12 +121,12 @@ describe("the server's real addresses in every fix", () => {
     try {
       const known = await run(name, ['93.184.216.34', '2606:2800:220:1::1']);
       const c = known.checks.find((x) => x.id === 'reserved-address')!;
-      expect(c.fix?.en).toBe('Delete that AAAA record, or point it to 2606:2800:220:1::1.');
-      expect(c.fix?.fr).toBe('Supprimez cet enregistrement AAAA, ou faites-le pointer vers 2606:2800:220:1::1.');
+      expect(c.fix?.en).toBe(`At the company that manages your domain (often where you bought it), remove the IPv6 address fd00::dead from ${name}, or replace it with 2606:2800:220:1::1.`);
+      expect(c.fix?.fr).toBe(`Chez la société qui gère votre domaine (souvent là où vous l'avez acheté), supprimez l'adresse IPv6 fd00::dead de ${name}, ou remplacez-la par 2606:2800:220:1::1.`);
       const unknown = await run(name, null);
       const u = unknown.checks.find((x) => x.id === 'reserved-address')!;
-      expect(u.fix?.en).toMatch(/point it to the address of the server your site is on: your provider gives it/);
-      expect(u.fix?.en).not.toMatch(/this server has no IPv6/);
+      expect(u.fix?.en).toMatch(/or replace it with the address of the server your site is on: your provider can give it to you\./);
+      expect(u.fix?.en).not.toMatch(/has no IPv6 address/);
     } finally {
       await dnsAdmin(lab, 'clear-aaaa', { host: `${name}.` });
     }

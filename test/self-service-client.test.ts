@@ -95,6 +95,8 @@ async function plain(page: Page, name: string): Promise<void> {
   expect(text, name).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
   expect(text, name).not.toMatch(/\b(key|status|step|check|kind|ev|what|tag|tech)_[\w.-]+/);
   expect(text, name).not.toMatch(/\b(site(Secure|Renews|NotSecure|Problem)|summary(Fine|Problem)|secureSite|renewNow|fixForMe)\b/);
+  // No server jargon in the words: operations in plain words, DNS records named only in the folded technical details.
+  expect(text, name).not.toMatch(/utf8mb4|<\w+>_<\w+>|\b(AAAA|CAA|CNAME|TXT) record|enregistrement (AAAA|CAA|CNAME|TXT)/);
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 }
 
@@ -140,7 +142,19 @@ describe('the client page, walked through', () => {
     expect(await problem.textContent()).toMatch(/What to do:/);
     expect(await problem.textContent()).toMatch(/We can fix it for you/);
     expect(await page.locator('#summary').textContent()).toMatch(/needs your attention/);
+    // The fix in words a client can act on or forward; the record itself in the technical details.
+    expect(await problem.textContent()).toMatch(/At the company that manages your domain \(often where you bought it\), remove the IPv6 address 2001:db8::dead from /);
     await plain(page, 'en-desktop-4-problem');
+    await page.locator('#doctor-domains').fill(blog);
+    await page.getByRole('button', { name: 'Check', exact: true }).click();
+    const finding = page.locator('#doctor-result .check-item.st-failure').first();
+    await finding.waitFor({ timeout: 30_000 });
+    expect(await finding.locator('.fix-line').textContent()).toMatch(/remove the IPv6 address 2001:db8::dead/);
+    await plain(page, 'en-desktop-4-doctor');
+    await finding.locator('details.tech summary').click();
+    expect(await finding.locator('details.tech').textContent()).toMatch(/The exact change.*AAAA record/);
+    await finding.screenshot({ path: join(shots, 'en-desktop-4-doctor-details.png') });
+    await finding.locator('details.tech summary').click(); // folded again, as a client leaves it
     await card(page, blog).getByRole('button', { name: 'Fix it for me' }).click();
     await expect.poll(() => card(page, blog).locator('.state').first().textContent(), { timeout: 60_000 }).toMatch(/^Secure until /);
     expect(cf.recordsOf(blog, 'AAAA').map((r) => r.content)).toEqual(['::1']);
@@ -148,7 +162,10 @@ describe('the client page, walked through', () => {
     await plain(page, 'en-desktop-5-fixed');
 
     // A database: a name suggested, a refused name answered with a name to copy, the password once.
-    await page.locator('#ops li', { hasText: 'Create a database' }).getByRole('button', { name: 'Start' }).click();
+    const op = page.locator('#ops li', { hasText: 'Create a database' });
+    expect(await op.locator('.description').textContent()).toMatch(/^Creates a database for your site or application .* shown to you only once/);
+    await op.getByRole('button', { name: 'Start' }).click();
+    expect(await page.locator('#run-fields').textContent()).toMatch(/A short name for the database, e\.g\. shop \(your account's name is added in front\)/);
     expect(await page.locator('#run-fields').textContent()).not.toMatch(/admins|administrat/i); // no admin-only input
     expect(await page.locator('#in-server option').allTextContents()).toEqual(['maria']);
     await page.locator('#in-name').fill('Ma Boutique!');

@@ -8,6 +8,10 @@ import type { Explanation } from './check.js';
  */
 
 const L = (en: string, fr: string): Localized => ({ en, fr });
+/** French typography: a non-breaking space before « : ; ? ! » (in the sentences written with it). */
+const NB = '\u00a0';
+/** Where a client makes a change to their domain, in words they know. */
+const AT_DOMAIN = L('At the company that manages your domain (often where you bought it)', "Chez la société qui gère votre domaine (souvent là où vous l'avez acheté)");
 
 /** A DNS host's kind as a client may read it (never its address). */
 export type ProviderKind = 'cloudflare' | 'rfc2136' | 'powerdns';
@@ -41,7 +45,10 @@ export const dns01 = {
       `There is a record at ${wrong}: the domain name was typed twice. DNS panels add the domain themselves, so "${right}" typed in full became ${wrong}.`,
       `Il existe un enregistrement sur ${wrong} : le nom du domaine a été tapé deux fois. Les interfaces DNS ajoutent le domaine elles-mêmes, donc « ${right} » tapé en entier est devenu ${wrong}.`,
     ),
-    fix: L(`Delete the record at ${wrong}. When you create a record by hand, type only the part before the domain.`, `Supprimez l'enregistrement sur ${wrong}. Quand vous créez un enregistrement à la main, tapez seulement la partie avant le domaine.`),
+    fix: L(
+      `${AT_DOMAIN.en}, delete the line for ${wrong} in your domain's settings. When you add a line by hand, type only the part before the domain.`,
+      `${AT_DOMAIN.fr}, supprimez la ligne de ${wrong} dans les réglages de votre domaine. Quand vous ajoutez une ligne à la main, tapez seulement la partie avant le domaine.`,
+    ),
   }),
   zoneOk: (name: string, zone: string, kind: ProviderKind): Explanation => ({
     title: L('DNS access', 'Accès au DNS'),
@@ -77,8 +84,8 @@ export const dns01 = {
       `Pour prouver par le DNS que ${name} vous appartient, serein a besoin d'un enregistrement dans le DNS de votre domaine, ajouté une seule fois : il écrit ensuite chaque preuve de son côté, sans accès à votre DNS. Cet enregistrement n'existe pas encore.`,
     ),
     fix: L(
-      `At your domain's DNS host, add this record: name ${at}, type CNAME, value ${target}. Then try again (it can take a few minutes to be seen).`,
-      `Chez l'hébergeur DNS de votre domaine, ajoutez cet enregistrement : nom ${at}, type CNAME, valeur ${target}. Puis réessayez (il peut falloir quelques minutes pour qu'il soit visible).`,
+      `${AT_DOMAIN.en}, add this one line to your domain's settings, exactly as written: name ${at}, type CNAME, value ${target}. Then try again (it can take a few minutes to be seen).`,
+      `${AT_DOMAIN.fr}, ajoutez cette ligne aux réglages de votre domaine, exactement ainsi${NB}: nom ${at}, type CNAME, valeur ${target}. Puis réessayez (il peut falloir quelques minutes pour qu'elle soit visible).`,
     ),
   }),
   cnameWrong: (name: string, at: string, found: string, target: string): Explanation => ({
@@ -87,7 +94,10 @@ export const dns01 = {
       `The record ${at} points to ${found}, but the proof for ${name} is written at ${target}: the certificate authority would not find it.`,
       `L'enregistrement ${at} pointe vers ${found}, mais la preuve de ${name} est écrite sur ${target} : l'autorité de certification ne la trouverait pas.`,
     ),
-    fix: L(`At your domain's DNS host, change the CNAME record ${at} to the value ${target}.`, `Chez l'hébergeur DNS de votre domaine, changez la valeur de l'enregistrement CNAME ${at} en ${target}.`),
+    fix: L(
+      `${AT_DOMAIN.en}, change the value of the line named ${at} in your domain's settings to ${target} (it is a CNAME record). Then try again.`,
+      `${AT_DOMAIN.fr}, changez la valeur de la ligne nommée ${at} dans les réglages de votre domaine en ${target} (c'est un enregistrement CNAME). Puis réessayez.`,
+    ),
   }),
   cnameElsewhere: (name: string, at: string, found: string, target: string | undefined): Explanation => ({
     title: L('DNS proof record', 'Enregistrement DNS de preuve'),
@@ -96,8 +106,14 @@ export const dns01 = {
       `L'enregistrement ${at} envoie la preuve de ${name} vers ${found}, un nom que serein ne gère pas : il ne peut pas y écrire la preuve.`,
     ),
     fix: target
-      ? L(`At your domain's DNS host, change the CNAME record ${at} to the value ${target}.`, `Chez l'hébergeur DNS de votre domaine, changez la valeur de l'enregistrement CNAME ${at} en ${target}.`)
-      : L(`At your domain's DNS host, delete the CNAME record ${at}, or use the http-01 method.`, `Chez l'hébergeur DNS de votre domaine, supprimez l'enregistrement CNAME ${at}, ou utilisez la méthode http-01.`),
+      ? L(
+          `${AT_DOMAIN.en}, change the value of the line named ${at} in your domain's settings to ${target} (it is a CNAME record). Then try again.`,
+          `${AT_DOMAIN.fr}, changez la valeur de la ligne nommée ${at} dans les réglages de votre domaine en ${target} (c'est un enregistrement CNAME). Puis réessayez.`,
+        )
+      : L(
+          `${AT_DOMAIN.en}, delete the line named ${at} in your domain's settings (it is a CNAME record), or choose the http-01 method.`,
+          `${AT_DOMAIN.fr}, supprimez la ligne nommée ${at} dans les réglages de votre domaine (c'est un enregistrement CNAME), ou choisissez la méthode http-01.`,
+        ),
   }),
   nameserversOk: (name: string, servers: string[]): Explanation => ({
     title: L('Nameservers', 'Serveurs de noms'),
@@ -109,6 +125,9 @@ export const dns01 = {
       `Some nameservers of ${name} do not answer (${down.join(', ')}). The certificate authority may ask one of them and not see the proof record.`,
       `Certains serveurs de noms de ${name} ne répondent pas (${down.join(', ')}). L'autorité de certification peut interroger l'un d'eux et ne pas voir l'enregistrement de preuve.`,
     ),
-    fix: L('Fix or remove the nameservers that do not answer (at your registrar and in the zone), then try again.', 'Réparez ou retirez les serveurs de noms qui ne répondent pas (chez le registraire et dans la zone), puis réessayez.'),
+    fix: L(
+      'Ask the company that manages your domain (often where you bought it) to repair or remove the servers above that do not answer, then try again. To pass on: fix or remove those nameservers, at the registrar and in the zone.',
+      `Demandez à la société qui gère votre domaine (souvent là où vous l'avez acheté) de réparer ou retirer les serveurs ci-dessus qui ne répondent pas, puis réessayez. À leur transmettre${NB}: réparer ou retirer ces serveurs de noms, chez le registraire et dans la zone.`,
+    ),
   }),
 };

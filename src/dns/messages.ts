@@ -9,9 +9,17 @@ import { resolverWhy } from './messages-resolver.js';
  */
 
 const L = (en: string, fr: string): Localized => ({ en, fr });
+/** French typography: a non-breaking space before « : ; ? ! » (in the sentences written with it). */
+const NB = '\u00a0';
+
+/**
+ * Where a client makes a change to their domain, in words they know (the records themselves
+ * are in each check's detail and repair, for whoever makes the change).
+ */
+const atDomain = L('at the company that manages your domain (often where you bought it)', "chez la société qui gère votre domaine (souvent là où vous l'avez acheté)");
+const AT_DOMAIN = L(`A${atDomain.en.slice(1)}`, `C${atDomain.fr.slice(1)}`);
 
 type Family = 'ipv4' | 'ipv6';
-const rec = (f: Family) => (f === 'ipv6' ? 'AAAA' : 'A');
 const fam = (f: Family): Localized => (f === 'ipv6' ? L('IPv6', 'IPv6') : L('IPv4', 'IPv4'));
 const list = (xs: string[], lang: 'en' | 'fr') => {
   if (xs.length <= 1) return xs.join('');
@@ -112,12 +120,12 @@ export const caa = {
   forbids: (name: string, holder: string, found: string[], caIds: string[], wild: boolean): Explanation => ({
     title: L('Allowed certificate authorities (CAA)', 'Autorités de certification permises (CAA)'),
     message: L(
-      `The domain has CAA records (at ${holder}) saying that only ${found.length ? and(found, 'en') : 'nobody'} may issue ${wild ? 'wildcard ' : ''}certificates for ${name}. Our certificate authority (${list(caIds, 'en')}) is not in that list, so it must refuse.`,
-      `Le domaine a des enregistrements CAA (sur ${holder}) qui disent que seul${found.length ? ` ${and(found, 'fr')}` : ' personne'} peut émettre des certificats${wild ? ' génériques' : ''} pour ${name}. Notre autorité de certification (${list(caIds, 'fr')}) n'en fait pas partie : elle doit refuser.`,
+      `Your domain ${holder} keeps a list of the authorities allowed to secure it${wild ? ` (for names starting with *.)` : ''}, and only ${found.length ? and(found, 'en') : 'nobody'} is on it. Our certificate authority (${list(caIds, 'en')}) is not, so it must refuse to secure ${name}.`,
+      `Votre domaine ${holder} tient une liste des autorités autorisées à le sécuriser${wild ? ` (pour les noms commençant par *.)` : ''}, et seul${found.length ? ` ${and(found, 'fr')}` : ' personne'} y figure. Notre autorité de certification (${list(caIds, 'fr')}) n'y est pas${NB}: elle doit refuser de sécuriser ${name}.`,
     ),
     fix: L(
-      `Add this CAA record at ${holder}: ${caaRecordFor(caIds.slice(0, 1), wild)}. Keep the existing ones if you also use ${found.length ? and(found, 'en') : 'another authority'}, or delete them.`,
-      `Ajoutez cet enregistrement CAA sur ${holder} : ${caaRecordFor(caIds.slice(0, 1), wild)}. Gardez les existants si vous utilisez aussi ${found.length ? and(found, 'fr') : 'une autre autorité'}, ou supprimez-les.`,
+      `${AT_DOMAIN.en}, add ${caIds[0]} to the list of authorities allowed to secure ${holder}${found.length ? `, and keep ${and(found, 'en')} if you also use ${found.length > 1 ? 'them' : 'it'}` : ''}. The exact line, to pass on: CAA ${caaRecordFor(caIds.slice(0, 1), wild)}.`,
+      `${AT_DOMAIN.fr}, ajoutez ${caIds[0]} à la liste des autorités autorisées à sécuriser ${holder}${found.length ? `, et gardez ${and(found, 'fr')} si vous ${found.length > 1 ? 'les ' : "l'"}utilisez aussi` : ''}. La ligne exacte, à leur transmettre${NB}: CAA ${caaRecordFor(caIds.slice(0, 1), wild)}.`,
     ),
   }),
   methodExcluded: (name: string, holder: string, method: string, allowed: string[]): Explanation => ({
@@ -127,8 +135,8 @@ export const caa = {
       `L'enregistrement CAA de ${holder} n'autorise notre autorité de certification qu'avec la méthode ${and(allowed, 'fr')}, pas ${method}.`,
     ),
     fix: L(
-      `Use the ${allowed[0]} method, or add ${method} to "validationmethods=" in that CAA record.`,
-      `Utilisez la méthode ${allowed[0]}, ou ajoutez ${method} à « validationmethods= » dans cet enregistrement CAA.`,
+      `Choose the ${allowed[0]} method, or, ${atDomain.en}, allow ${method} too in the list of authorities allowed to secure ${holder}. The exact change, to pass on: add ${method} to "validationmethods=" in its CAA record.`,
+      `Choisissez la méthode ${allowed[0]}, ou, ${atDomain.fr}, autorisez aussi ${method} dans la liste des autorités autorisées à sécuriser ${holder}. La modification exacte, à leur transmettre${NB}: ajouter ${method} à «${NB}validationmethods=${NB}» dans son enregistrement CAA.`,
     ),
   }),
   accountBound: (name: string, holder: string): Explanation => ({
@@ -137,7 +145,10 @@ export const caa = {
       `The CAA record at ${holder} allows our certificate authority only for another account ("accounturi="), not the one this service uses.`,
       `L'enregistrement CAA de ${holder} n'autorise notre autorité de certification que pour un autre compte (« accounturi= »), pas celui qu'utilise ce service.`,
     ),
-    fix: L('Remove the "accounturi=" part of that CAA record, or ask your provider for the account address to put in it.', "Retirez la partie « accounturi= » de cet enregistrement CAA, ou demandez à votre hébergeur l'adresse du compte à y mettre."),
+    fix: L(
+      `${AT_DOMAIN.en}, allow our certificate authority for any account in the list of authorities allowed to secure ${holder}, or ask your provider for the account to name in it. The exact change, to pass on: remove "accounturi=" from its CAA record, or put our account's address there.`,
+      `${AT_DOMAIN.fr}, autorisez notre autorité de certification pour tout compte dans la liste des autorités autorisées à sécuriser ${holder}, ou demandez à votre hébergeur le compte à y indiquer. La modification exacte, à leur transmettre${NB}: retirer «${NB}accounturi=${NB}» de son enregistrement CAA, ou y mettre l'adresse de notre compte.`,
+    ),
   }),
   criticalUnknown: (name: string, holder: string, tag: string): Explanation => ({
     title: L('Allowed certificate authorities (CAA)', 'Autorités de certification permises (CAA)'),
@@ -145,7 +156,10 @@ export const caa = {
       `The domain has a CAA record at ${holder} with a property "${tag}" marked critical that certificate authorities do not know. The rules say they must then refuse to issue.`,
       `Le domaine a un enregistrement CAA sur ${holder} avec une propriété « ${tag} » marquée critique que les autorités de certification ne connaissent pas. Les règles les obligent alors à refuser.`,
     ),
-    fix: L(`Delete that CAA record (tag "${tag}"), or set its flag to 0.`, `Supprimez cet enregistrement CAA (propriété « ${tag} »), ou mettez son drapeau à 0.`),
+    fix: L(
+      `${AT_DOMAIN.en}, remove the unknown rule "${tag}" from the list of authorities allowed to secure ${holder}. The exact change, to pass on: delete that CAA record (tag "${tag}"), or set its flag to 0.`,
+      `${AT_DOMAIN.fr}, retirez la règle inconnue «${NB}${tag}${NB}» de la liste des autorités autorisées à sécuriser ${holder}. La modification exacte, à leur transmettre${NB}: supprimer cet enregistrement CAA (propriété «${NB}${tag}${NB}»), ou mettre son drapeau à 0.`,
+    ),
   }),
   someExcluded: (name: string, allowed: string[], excluded: string[]): Explanation => ({
     title: L('Allowed certificate authorities (CAA)', 'Autorités de certification permises (CAA)'),
@@ -169,28 +183,37 @@ export const caa = {
       `Le DNS n'a pas répondu à la question CAA pour ${at} (${code}). Les autorités de certification refusent d'émettre quand elles ne peuvent pas lire les enregistrements CAA.`,
     ),
     fix: L(
-      `Your DNS host must answer CAA questions (even with "no record"). Ask them, or move the DNS to a host that supports CAA.`,
-      `Votre hébergeur DNS doit répondre aux questions CAA (même par « aucun enregistrement »). Demandez-le-lui, ou déplacez le DNS chez un hébergeur qui les gère.`,
+      `Ask the company that manages your domain (often where you bought it) to answer when asked which authorities may secure it, even to say "none listed". To pass on: their DNS must answer CAA queries, even with no record.`,
+      `Demandez à la société qui gère votre domaine (souvent là où vous l'avez acheté) de répondre quand on lui demande quelles autorités peuvent le sécuriser, même pour dire «${NB}aucune${NB}». À leur transmettre${NB}: leur DNS doit répondre aux requêtes CAA, même sans enregistrement.`,
     ),
   }),
 };
 
 // --- addresses ---------------------------------------------------------------------------------
 
-/** The fix for an address that is not this server: the server's real addresses, or who gives them (`targets` null: unknown). */
-const pointTo = (targets: string[] | null, f: Family): Localized => {
+/**
+ * The fix for an address that is not this server, in words a client can act on or forward:
+ * remove it, or replace it with the server's real address (`targets` null: unknown, the
+ * provider gives it). The record itself (A or AAAA) is in the check's detail and repair.
+ */
+const pointTo = (name: string, ip: string, targets: string[] | null, f: Family): Localized => {
+  const where = AT_DOMAIN;
   if (targets === null) {
     return L(
-      `Delete that ${rec(f)} record, or point it to the address of the server your site is on: your provider gives it (serein was not told this server's public addresses).`,
-      `Supprimez cet enregistrement ${rec(f)}, ou faites-le pointer vers l'adresse du serveur de votre site : votre hébergeur vous la donne (serein ne connaît pas les adresses publiques de ce serveur).`,
+      `${where.en}, remove the ${fam(f).en} address ${ip} from ${name}, or replace it with the address of the server your site is on: your provider can give it to you.`,
+      `${where.fr}, supprimez l'adresse ${fam(f).fr} ${ip} de ${name}, ou remplacez-la par l'adresse du serveur de votre site${NB}: votre hébergeur peut vous la donner.`,
     );
   }
   if (targets.length === 0) {
-    return f === 'ipv6'
-      ? L('Delete that AAAA record: this server has no IPv6 address.', "Supprimez cet enregistrement AAAA : ce serveur n'a pas d'adresse IPv6.")
-      : L('Delete that A record: this server has no IPv4 address.', "Supprimez cet enregistrement A : ce serveur n'a pas d'adresse IPv4.");
+    return L(
+      `${where.en}, remove the ${fam(f).en} address ${ip} from ${name}: the server your site is on has no ${fam(f).en} address, so this one only sends visitors elsewhere.`,
+      `${where.fr}, supprimez l'adresse ${fam(f).fr} ${ip} de ${name}${NB}: le serveur de votre site n'a pas d'adresse ${fam(f).fr}, celle-ci envoie donc vos visiteurs ailleurs.`,
+    );
   }
-  return L(`Delete that ${rec(f)} record, or point it to ${list(targets, 'en')}.`, `Supprimez cet enregistrement ${rec(f)}, ou faites-le pointer vers ${list(targets, 'fr')}.`);
+  return L(
+    `${where.en}, remove the ${fam(f).en} address ${ip} from ${name}, or replace it with ${list(targets, 'en')}.`,
+    `${where.fr}, supprimez l'adresse ${fam(f).fr} ${ip} de ${name}, ou remplacez-la par ${list(targets, 'fr')}.`,
+  );
 };
 
 /** A and AAAA records: present, reachable, and this server's. */
@@ -205,17 +228,17 @@ export const addresses = {
   none: (name: string, v4: string[], v6: string[]): Explanation => ({
     title: L('Addresses', 'Adresses'),
     message: L(
-      `${name} has no address at all (no A record and no AAAA record): browsers and the certificate authority cannot find your site.`,
-      `${name} n'a aucune adresse (ni enregistrement A ni AAAA) : ni les navigateurs ni l'autorité de certification ne peuvent trouver votre site.`,
+      `${name} has no address at all: browsers and the certificate authority cannot find your site.`,
+      `${name} n'a aucune adresse${NB}: ni les navigateurs ni l'autorité de certification ne peuvent trouver votre site.`,
     ),
     fix: v4.length || v6.length
       ? L(
-          `In your DNS, create ${v4.length ? `an A record for ${name} pointing to ${v4[0]}` : ''}${v4.length && v6.length ? ' and ' : ''}${v6.length ? `an AAAA record for ${name} pointing to ${v6[0]}` : ''}.`,
-          `Dans votre DNS, créez ${v4.length ? `un enregistrement A pour ${name} pointant vers ${v4[0]}` : ''}${v4.length && v6.length ? ' et ' : ''}${v6.length ? `un enregistrement AAAA pour ${name} pointant vers ${v6[0]}` : ''}.`,
+          `${AT_DOMAIN.en}, give ${name} ${v4.length ? `the IPv4 address ${v4[0]}` : ''}${v4.length && v6.length ? ' and ' : ''}${v6.length ? `the IPv6 address ${v6[0]}` : ''}.`,
+          `${AT_DOMAIN.fr}, donnez à ${name} ${v4.length ? `l'adresse IPv4 ${v4[0]}` : ''}${v4.length && v6.length ? ' et ' : ''}${v6.length ? `l'adresse IPv6 ${v6[0]}` : ''}.`,
         )
       : L(
-          `In your DNS, create an A record for ${name} pointing to the address of the server your site is on: your provider gives it (serein was not told this server's public addresses).`,
-          `Dans votre DNS, créez un enregistrement A pour ${name} pointant vers l'adresse du serveur de votre site : votre hébergeur vous la donne (serein ne connaît pas les adresses publiques de ce serveur).`,
+          `${AT_DOMAIN.en}, give ${name} the address of the server your site is on: your provider can give it to you.`,
+          `${AT_DOMAIN.fr}, donnez à ${name} l'adresse du serveur de votre site${NB}: votre hébergeur peut vous la donner.`,
         ),
   }),
   lookupFailed: (name: string, code: string): Explanation => ({
@@ -232,7 +255,7 @@ export const addresses = {
       `Your domain ${name} has an ${fam(f).en} address, ${ip}, which is ${what.en}: nobody on the Internet, including the certificate authority, can reach it.`,
       `Votre domaine ${name} a une adresse ${fam(f).fr}, ${ip}, qui est ${what.fr} : personne sur Internet, y compris l'autorité de certification, ne peut l'atteindre.`,
     ),
-    fix: pointTo(targets, f),
+    fix: pointTo(name, ip, targets, f),
   }),
   notTarget: (name: string, ip: string, f: Family, targets: string[] | null): Explanation => ({
     title: L(`${fam(f).en} address ${ip}`, `Adresse ${fam(f).fr} ${ip}`),
@@ -240,7 +263,7 @@ export const addresses = {
       `Your domain ${name} has an ${fam(f).en} address, ${ip}, that is not this server. The certificate authority may knock at that address${f === 'ipv6' ? ' (it tries IPv6 first)' : ''} and will not find the proof there.`,
       `Votre domaine ${name} a une adresse ${fam(f).fr}, ${ip}, qui n'est pas ce serveur. L'autorité de certification peut frapper à cette adresse${f === 'ipv6' ? ' (elle essaie IPv6 en premier)' : ''} et n'y trouvera pas la preuve.`,
     ),
-    fix: pointTo(targets, f),
+    fix: pointTo(name, ip, targets, f),
   }),
   isTarget: (name: string, ip: string, f: Family): Explanation => ({
     title: L(`${fam(f).en} address ${ip}`, `Adresse ${fam(f).fr} ${ip}`),
@@ -260,7 +283,7 @@ export const addresses = {
       `Your domain ${name} has an ${fam(f).en} address, ${ip}, that is not this server. The certificate can still be issued through the DNS, but visitors going to ${ip} will not see it.`,
       `Votre domaine ${name} a une adresse ${fam(f).fr}, ${ip}, qui n'est pas ce serveur. Le certificat peut tout de même être émis par le DNS, mais les visiteurs envoyés vers ${ip} ne le verront pas.`,
     ),
-    fix: pointTo(targets, f),
+    fix: pointTo(name, ip, targets, f),
   }),
   cloudflareProxy: (name: string, ip: string): Explanation => ({
     title: L('Cloudflare proxy', 'Proxy Cloudflare'),
@@ -351,8 +374,8 @@ export const http = {
           `Vérifiez que le serveur web répond pour ${name} sur ${ip}, port 80, et sert /.well-known/acme-challenge/ depuis ${challengeRoot} sans mot de passe, redirection vers un autre port, ni page de pare-feu.`,
         )
       : L(
-          `${ip} is not this server: fix the ${rec(f)} record of ${name} as explained above, then try again.`,
-          `${ip} n'est pas ce serveur : corrigez l'enregistrement ${rec(f)} de ${name} comme expliqué plus haut, puis réessayez.`,
+          `${ip} is not the server your site is on: correct this ${fam(f).en} address of ${name} as explained above, then try again.`,
+          `${ip} n'est pas le serveur de votre site${NB}: corrigez cette adresse ${fam(f).fr} de ${name} comme expliqué plus haut, puis réessayez.`,
         ),
   }),
   inconsistent: (name: string, outcomes: string[]): Explanation => ({

@@ -75,7 +75,7 @@
  * @property {string[]} [secretKeys] The result fields shown this once only (a password).
  */
 
-/** @typedef {{ domain: string, status: 'ok' | 'warning' | 'failure', title: string, message?: string, fix?: string, repair?: unknown }} Check One check of the doctor. */
+/** @typedef {{ domain: string, status: 'ok' | 'warning' | 'failure', title: string, message?: string, fix?: string, detail?: Record<string, unknown>, repair?: { summary?: string } }} Check One check of the doctor: the words, then the records behind it (detail) and the exact change (repair). */
 
 /** @typedef {{ ok: boolean, checks: Check[] }} DoctorAnswer What the doctor found. */
 

@@ -157,6 +157,7 @@ const en = {
   tech_issued: 'Issued',
   tech_request: 'Request',
   tech_code: 'Code',
+  tech_change: 'The exact change',
   exampleName: 'For example: {name}',
   forSite: 'for {name}',
   supportTitle: 'Help',

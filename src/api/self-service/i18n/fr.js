@@ -155,6 +155,7 @@ const fr = {
   tech_issued: 'Émis',
   tech_request: 'Demande',
   tech_code: 'Code',
+  tech_change: 'La modification exacte',
   exampleName: 'Par exemple : {name}',
   forSite: 'pour {name}',
   supportTitle: 'Aide',

@@ -5,7 +5,7 @@ import { api, explain } from '../api.js';
 import { byId, clear, h } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { state } from '../state.js';
-import { problemBox } from './outcome.js';
+import { problemBox, technical } from './outcome.js';
 
 /** @typedef {import('../types.js').Check} Check */
 
@@ -50,7 +50,7 @@ export async function doctor(/** @type {SubmitEvent} */ event) {
   }
 }
 
-/** One check: its status as a word (not only a colour), its title and name, what it means, the fix. */
+/** One check: its status as a word (not only a colour), its title and name, what it means, the fix, then the records behind it. */
 function checkItem(/** @type {Check} */ c) {
   return h(
     'li',
@@ -58,5 +58,22 @@ function checkItem(/** @type {Check} */ c) {
     h('p', { class: 'check-head' }, h('span', { class: `badge st-${c.status}`, text: t(`check_${c.status}`) }), ' ', h('strong', { text: c.title }), ' ', h('span', { class: 'muted mono', text: c.domain })),
     c.message ? h('p', { text: c.message }) : null,
     c.fix && c.status !== 'ok' ? h('p', { class: 'fix-line' }, h('strong', { text: `${t('fix')} ` }), c.fix) : null,
+    c.status !== 'ok' ? records(c) : null,
   );
+}
+
+/**
+ * The exact records behind a problem, folded away as "Technical details" (open for admins):
+ * the words above are for the client, these are for whoever manages their domain.
+ */
+function records(/** @type {Check} */ c) {
+  /** @type {[string, string][]} */
+  const rows = [];
+  if (c.repair?.summary) rows.push([t('tech_change'), c.repair.summary]);
+  for (const [k, v] of Object.entries(c.detail ?? {})) {
+    if (v === undefined || v === null || (Array.isArray(v) && !v.length)) continue;
+    rows.push([k, typeof v === 'string' ? v : Array.isArray(v) && v.every((x) => typeof x === 'string') ? v.join(', ') : JSON.stringify(v)]);
+  }
+  if (!rows.length) return null;
+  return technical(h('dl', { class: 'result' }, rows.map(([k, v]) => [h('dt', { text: k }), h('dd', { class: 'mono', text: v })])));
 }
