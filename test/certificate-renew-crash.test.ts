@@ -10,17 +10,17 @@
  * no pending record may be left, and `nginx -t` must pass.
  */
 import { randomBytes, X509Certificate, createPrivateKey } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servedCertificate } from '../src/certificates/install.js';
 import { useLab, type LabInfo } from './lab/client.js';
 import { labCertConfig } from './helpers/acme-lab.js';
 import { freePort, serein, until } from './helpers/process.js';
-import { keepStoreForScan, notePrivateKeys, noteSecrets, scanLogFile } from './helpers/secrets-scan.js';
+import { keepStoreForScan, notePrivateKeys, noteSecrets } from './helpers/secrets-scan.js';
+import { keepServeLog, serveApi, serveReady } from './helpers/serve-process.js';
 import { tempDir } from './helpers/tmp.js';
-import { labNginxArgv, labNginxTest } from './helpers/vhost-lab.js';
+import { labNginxTest, removeLeftSiteFiles } from './helpers/vhost-lab.js';
 
 /** Where the renewal is killed, in the order the job reaches them (see haltPoint in src/actions/certificate.ts). */
 const POINTS = [
@@ -46,7 +46,6 @@ let haltFile: string;
 let url: string;
 let token = '';
 let daemon: ReturnType<typeof serein> | undefined;
-const scanLog = scanLogFile();
 const reg = `${randomBytes(4).toString('hex')}.test`;
 const site = `shop.${reg}`;
 const tenant = `t${randomBytes(3).toString('hex')}`;
@@ -54,27 +53,10 @@ const tenant = `t${randomBytes(3).toString('hex')}`;
 /** Starts `serein serve` on the test's configuration and waits until it answers. */
 async function start(): Promise<void> {
   daemon = serein(['serve', '--config', configFile], { SEREIN_TEST_HALT: haltFile });
-  const child = daemon;
-  if (!token) token = await until('the admin token', async () => /admin token: (srn_a_\S+)/.exec(child.output())?.[1], 60_000);
-  noteSecrets('admin token', token);
-  await until('the daemon to answer', async () => (await fetch(`${url}/healthz`)).ok || undefined, 60_000);
+  token = await serveReady(daemon, url, token);
 }
 
-/** Keeps the daemon's log lines for the secrets scan (the first start's banner holds the admin token, shown once by design). */
-function keepLog(child: ReturnType<typeof serein>): void {
-  if (scanLog) appendFileSync(scanLog, child.output().replace(/^.*admin token: .*$/gm, ''));
-}
-
-async function api(method: string, path: string, body?: unknown, as = token): Promise<any> {
-  const res = await fetch(url + path, {
-    method,
-    headers: { authorization: `Bearer ${as}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = (await res.json()) as any;
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const api = (method: string, path: string, body?: unknown, as = token): Promise<any> => serveApi(url, as, method, path, body);
 
 const submit = async (playbook: string, inputs: Record<string, unknown>, as = token): Promise<string> => (await api('POST', '/v1/jobs', { playbook, inputs }, as)).job.id;
 
@@ -143,12 +125,9 @@ afterAll(async () => {
     daemon.kill('SIGTERM');
     await daemon.exited;
   }
-  if (daemon) keepLog(daemon);
+  if (daemon) keepServeLog(daemon);
   // Belt and braces: a site file the daemon could not delete must not outlive its folder.
-  if (lab && existsSync(join(lab.nginx!.vhostDir, `${site}.conf`))) {
-    rmSync(join(lab.nginx!.vhostDir, `${site}.conf`), { force: true });
-    spawnSync(labNginxArgv(lab)[0], [...labNginxArgv(lab).slice(1), '-s', 'reload']);
-  }
+  if (lab) removeLeftSiteFiles(lab, (f) => f === `${site}.conf`);
   if (dir) {
     notePrivateKeys(join(dir, 'certs'));
     keepStoreForScan(join(dir, 'serein.db'));
@@ -179,7 +158,7 @@ describe('certificate.renew killed at each step', () => {
     await until(`the daemon to halt at ${point}`, async () => killed.output().includes(`halted at ${point}\n`) || (killed.exitCode !== null ? Promise.reject(new Error('exited')) : undefined), 60_000);
     killed.kill('SIGKILL');
     await killed.exited;
-    keepLog(killed);
+    keepServeLog(killed);
     writeFileSync(haltFile, '');
     await start();
     const { job, steps } = await waitJob(id);

@@ -19,9 +19,8 @@
  * round, SEREIN_CRASH_TARGETS (local,ssh,docker). The figures are printed at the end.
  */
 import Database from 'better-sqlite3';
-import { spawnSync } from 'node:child_process';
 import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
-import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,11 +29,12 @@ import { generatePassword } from '../src/secrets.js';
 import { labCertConfig, labNginx } from './helpers/acme-lab.js';
 import { dropByPrefix, mariaRoot, pgRoot, psqlBinary } from './helpers/db-lab.js';
 import { freePort, serein, until } from './helpers/process.js';
-import { keepStoreForScan, notePrivateKeys, noteSecrets, noteSecretsIn, scanLogFile } from './helpers/secrets-scan.js';
+import { keepStoreForScan, notePrivateKeys, noteSecrets } from './helpers/secrets-scan.js';
+import { keepServeLog, serveApi, serveReady } from './helpers/serve-process.js';
 import { tempDir } from './helpers/tmp.js';
 import { chooseOps, lastEvent, openJobs, seeded, type Model } from './helpers/crash-ops.js';
 import { startContainerNginx, type ContainerNginx } from './helpers/vhost-container.js';
-import { getWithHost, labNginxArgv, labNginxTest, labWebserver } from './helpers/vhost-lab.js';
+import { getWithHost, labNginxTest, labWebserver, removeLeftSiteFiles } from './helpers/vhost-lab.js';
 import { useLab, type LabInfo } from './lab/client.js';
 
 const OPS = Number(process.env.SEREIN_CRASH_OPS ?? 100);
@@ -54,7 +54,6 @@ let url: string;
 let token = '';
 let client = '';
 let daemon: ReturnType<typeof serein> | undefined;
-const scanLog = scanLogFile();
 const tenant = `k${randomBytes(4).toString('hex')}`;
 const reg = `${randomBytes(4).toString('hex')}.test`;
 /** The PostgreSQL admin serein uses: this test's own role, so a password file holding its password can only be this test's. */
@@ -71,27 +70,10 @@ const figures = { operations: 0, byPlaybook: {} as Record<string, number>, kills
 /** Starts `serein serve` and waits until it answers. */
 async function start(): Promise<void> {
   daemon = serein(['serve', '--config', configFile]);
-  const child = daemon;
-  if (!token) token = await until('the admin token', async () => /admin token: (srn_a_\S+)/.exec(child.output())?.[1], 60_000);
-  noteSecrets('admin token', token);
-  await until('the daemon to answer', async () => (child.exitCode !== null ? Promise.reject(new Error('exited')) : (await fetch(`${url}/healthz`)).ok || undefined), 60_000);
+  token = await serveReady(daemon, url, token);
 }
 
-function keepLog(child: ReturnType<typeof serein>): void {
-  if (scanLog) appendFileSync(scanLog, child.output().replace(/^.*admin token: .*$/gm, ''));
-}
-
-async function api(method: string, path: string, body?: unknown, as = token): Promise<any> {
-  const res = await fetch(url + path, {
-    method,
-    headers: { authorization: `Bearer ${as}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = (await res.json()) as any;
-  noteSecretsIn(json);
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
+const api = (method: string, path: string, body?: unknown, as = token): Promise<any> => serveApi(url, as, method, path, body);
 
 /** Waits for a job to end; the requester reads it (a shown-once password goes to it). */
 async function waitJob(id: string, as: string): Promise<any> {
@@ -303,16 +285,11 @@ afterAll(async () => {
       daemon.kill('SIGTERM');
       await daemon.exited;
     }
-    if (daemon) keepLog(daemon);
+    if (daemon) keepServeLog(daemon);
     if (lab) {
       // Whatever is still there (the daemon gone before it could delete a site) must not
       // outlive this test's folders: every later `nginx -t` on the shared nginx would fail.
-      const left = localList(lab.nginx!.vhostDir).filter((f) => f.includes(reg));
-      for (const f of left) {
-        console.warn(`crash test: vhost file left after cleanup, removed: ${f}`);
-        rmSync(join(lab.nginx!.vhostDir, f), { force: true });
-      }
-      if (left.length) spawnSync(labNginxArgv(lab)[0], [...labNginxArgv(lab).slice(1), '-s', 'reload']);
+      for (const f of removeLeftSiteFiles(lab, (f) => f.includes(reg))) console.warn(`crash test: vhost file left after cleanup, removed: ${f}`);
       await dropByPrefix(lab, [`${tenant}_`]);
       await pgRoot(lab, (c) => c.query(`DROP ROLE IF EXISTS "${pgAdmin}"`)).catch(() => undefined);
     }
@@ -355,7 +332,7 @@ describe('SIGKILL at random moments across every operation', () => {
       figures.kills++;
       if (open > 0) figures.killsMidJob++;
       store.close();
-      keepLog(killed);
+      keepServeLog(killed);
       await start();
       const finished: { id: string; status: string }[] = [];
       for (const j of ids) {

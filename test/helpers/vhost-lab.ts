@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { tmpdir } from 'node:os';
@@ -49,6 +49,19 @@ export function labWebserver(x: LabInfo | NginxInfo, dir: string, target = 'loca
     pidFile: n.pidFile,
     ...extra,
   };
+}
+
+/**
+ * Removes this test's site files still on a lab nginx (its daemon gone before it could delete
+ * them) and reloads it if any were there: a site file must not outlive the folders it names,
+ * or every later `nginx -t` on the shared nginx fails. Returns the files removed.
+ */
+export function removeLeftSiteFiles(x: LabInfo | NginxInfo, ours: (file: string) => boolean): string[] {
+  const n = nginxOf(x);
+  const left = existsSync(n.vhostDir) ? readdirSync(n.vhostDir).filter(ours) : [];
+  for (const f of left) rmSync(join(n.vhostDir, f), { force: true });
+  if (left.length) spawnSync(labNginxArgv(n)[0], [...labNginxArgv(n).slice(1), '-s', 'reload']);
+  return left;
 }
 
 /** `nginx -t` on a lab nginx: whatever a test did, the live configuration must still pass. */
