@@ -1,6 +1,130 @@
 #!/usr/bin/env node
-// serein runs from its TypeScript sources: tsx compiles them on the fly, no build step.
-import { register } from 'tsx/esm/api';
+// serein runs from its TypeScript sources, with no build step to remember. The first start
+// after a change bundles src/ into one JavaScript file (esbuild, the compiler tsx uses:
+// about 0.3 s) kept in node_modules/.cache/serein/, and later starts load that file
+// natively: compiling every module through tsx's loader thread at each start cost twice
+// the CPU of the whole start (issue 12, start under 2 s on 2 busy cores). serein runs
+// through tsx as it always did when the cache cannot be written (a read-only install),
+// when the bundle fails to build, and when the configuration names plug-ins: they import
+// serein's own modules (errors, kinds), which must be the very ones serein runs.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-register();
-await import('../src/cli/main.ts');
+const root = resolve(import.meta.dirname, '..');
+const src = join(root, 'src');
+const cache = join(root, 'node_modules', '.cache', 'serein');
+/** Changed when the way the bundle is made changes, so older bundles are not reused. */
+const RECIPE = 2;
+
+/** Names the bundle after what it is made of: every source file's path, size and change time, Node's version, the recipe. */
+function sourcesKey() {
+  const h = createHash('sha256').update(`${process.version} ${RECIPE}\n`);
+  for (const f of readdirSync(src, { recursive: true }).sort()) {
+    const s = statSync(join(src, f));
+    if (s.isFile()) h.update(`${f} ${s.size} ${s.mtimeMs}\n`);
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+/**
+ * Whether a configuration this command may read names plug-ins: the --config file (or the
+ * default one) and any YAML file named on the command line. Unreadable means "maybe".
+ */
+function namesPlugins(argv) {
+  const files = argv.filter((a) => /\.ya?ml$/.test(a));
+  const i = argv.findIndex((a) => a === '-c' || a === '--config' || a.startsWith('--config=') || /^-c./.test(a));
+  if (i < 0) files.push(join(root, 'config.example.yaml'));
+  else files.push(argv[i].startsWith('--config=') ? argv[i].slice(9) : /^-c./.test(argv[i]) ? argv[i].slice(2) : (argv[i + 1] ?? ''));
+  return files.some((f) => {
+    try {
+      return /^plugins[ \t]*:(?![ \t]*\[[ \t]*\][ \t]*(#.*)?$)/m.test(readFileSync(resolve(f), 'utf8'));
+    } catch (err) {
+      return err.code !== 'ENOENT';
+    }
+  });
+}
+
+/** Writes a file whole or not at all: several serein processes may build the same bundle at once. */
+function writeAtomic(file, contents) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, contents);
+  renameSync(tmp, file);
+}
+
+/**
+ * Packages bundled with serein's own code: pure ESM, reading no file beside them, and many
+ * small modules each (kysely alone is 290 files). Every other package is left to Node
+ * (native modules, files read from their folder, CommonJS).
+ */
+const INLINE = new Set(['kysely', 'zod']);
+
+/** Bundles src/cli/main.ts into `out`. */
+async function build(out) {
+  const esbuild = createRequire(join(root, 'node_modules', 'tsx', 'package.json'))('esbuild');
+  const result = await esbuild.build({
+    entryPoints: [join(src, 'cli', 'main.ts')],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    keepNames: true,
+    sourcemap: 'linked',
+    sourcesContent: false,
+    write: false,
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'packages',
+        setup(b) {
+          b.onResolve({ filter: /^[^./]/ }, ({ path }) => (INLINE.has(path.split('/')[0]) ? undefined : { external: true }));
+        },
+      },
+      {
+        // Modules that find files beside themselves (import.meta.url, .dirname) keep their own place, not the bundle's.
+        name: 'import-meta',
+        setup(b) {
+          b.onLoad({ filter: /\.ts$/ }, ({ path }) => {
+            let contents = readFileSync(path, 'utf8');
+            if (contents.includes('import.meta.')) contents = contents.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(path).href)).replaceAll('import.meta.dirname', JSON.stringify(dirname(path)));
+            return { contents, loader: 'ts' };
+          });
+        },
+      },
+    ],
+  });
+  mkdirSync(cache, { recursive: true });
+  // The map first: the bundle names it, and exists only once both are whole.
+  for (const f of [...result.outputFiles].sort((a) => (a.path.endsWith('.map') ? -1 : 1))) writeAtomic(f.path, f.contents);
+  // Bundles of older sources (kept a while: a start may be about to load one).
+  const old = Date.now() - 3_600_000;
+  for (const f of readdirSync(cache)) {
+    const p = join(cache, f);
+    try {
+      if (!f.startsWith(basename(out)) && statSync(p).mtimeMs < old) unlinkSync(p);
+    } catch {
+      // another start removed it first
+    }
+  }
+}
+
+let bundle;
+try {
+  if (namesPlugins(process.argv.slice(2))) throw new Error('plug-ins: from the sources');
+  bundle = join(cache, `main-${sourcesKey()}.mjs`);
+  if (!existsSync(bundle)) await build(bundle);
+} catch {
+  bundle = undefined;
+}
+if (bundle) {
+  // Stack traces name the TypeScript sources, not the bundle.
+  process.setSourceMapsEnabled(true);
+  await import(pathToFileURL(bundle).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+}
