@@ -112,7 +112,8 @@ describe('several daemons sharing one nginx', () => {
     writeFileSync(recorder, RECORDER(log, nginx.vhostDir, dir));
     chmodSync(recorder, 0o755);
     // A short batch window: many small batches, so daemons contend for the nginx often.
-    const web = labWebserver(nginx, dir, 'local', { nginx: [recorder, ...labNginxArgv(nginx)], batchWindowMs: 5 });
+    // The reload goes through the recorder too (with only a pid file, serein would signal the master directly).
+    const web = labWebserver(nginx, dir, 'local', { nginx: [recorder, ...labNginxArgv(nginx)], reload: [recorder, ...labNginxArgv(nginx), '-s', 'reload'], batchWindowMs: 5 });
     const start = async (i: number): Promise<Daemon> => {
       const httpPort = await freePort();
       const config = {

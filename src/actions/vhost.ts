@@ -75,7 +75,7 @@ interface Validated { ws: WebserverConfig; primary: string; aliases: string[]; r
  * belongs to the tenant, none under another tenant's domain), names not used by any
  * other site, root inside the web root and free of symbolic links, no unmanaged file.
  */
-async function validate(ctx: ActionContext, p: CreateParams): Promise<Validated> {
+async function validate(ctx: ActionContext, p: CreateParams, o: { lookAtFolder: boolean } = { lookAtFolder: true }): Promise<Validated> {
   const ws = ctx.services.nginx.webserver(p.webserver);
   const tenants = ctx.services.store.tenants;
   const primary = parseDomain(p.domain, false);
@@ -106,7 +106,7 @@ async function validate(ctx: ActionContext, p: CreateParams): Promise<Validated>
   }
 
   let existing: Validated['existing'];
-  for (const r of await tenants.listResources({ kind: VHOST_KIND })) {
+  for (const r of await tenants.resourcesNaming(VHOST_KIND, names)) {
     const d = r.data as unknown as VhostData;
     if (r.name === primary) {
       if (r.tenantId !== tenant) throw nameTaken(primary, `vhost recorded for tenant ${r.tenantId}`);
@@ -156,7 +156,7 @@ async function validate(ctx: ActionContext, p: CreateParams): Promise<Validated>
       );
     }
     const folder = root;
-    await folderOp(folder, () => siteFolderExists(ctx.services.target(ws.target), ws.webRoot, folder));
+    if (o.lookAtFolder) await folderOp(folder, () => siteFolderExists(ctx.services.target(ws.target), ws.webRoot, folder));
   }
 
   if (!existing && (await ctx.services.target(ws.target).readFile(vhostFilePath(ws, primary))) !== undefined) {
@@ -213,16 +213,25 @@ export const vhostApply = defineAction({
     return items;
   },
   async run(ctx, p) {
-    const v = await validate(ctx, p);
+    // A new site's folder is looked at once, by the script that creates it (each run of
+    // one costs a process on the target); a live site's folder is looked at first, so
+    // that an undo can never take a folder it serves.
+    const v = await validate(ctx, p, { lookAtFolder: false });
     const target = ctx.services.target(v.ws.target);
     const cp: ApplyCheckpoint = { webserver: p.webserver, primary: v.primary };
     await target.mkdir(v.ws.logDir, { mode: 0o755 });
     const root = v.root;
-    if (root && !(await folderOp(root, () => siteFolderExists(target, v.ws.webRoot, root)))) {
+    if (root && !(v.existing && (await folderOp(root, () => siteFolderExists(target, v.ws.webRoot, root))))) {
+      // Checkpointed before: a crash mid-creation is undone. The undo takes only an
+      // unchanged placeholder page and an empty folder, so a folder found already there
+      // (forgotten below, but a crash may come first) loses nothing of its owner's.
       cp.createdRoot = root;
       await ctx.checkpoint(cp);
-      await folderOp(root, () => createSiteFolder(target, v.ws.webRoot, root, { mode: 0o755, owner: v.ws.siteOwner, page: placeholder(v.primary) }));
-      ctx.log(`created ${root}`);
+      if (await folderOp(root, () => createSiteFolder(target, v.ws.webRoot, root, { mode: 0o755, owner: v.ws.siteOwner, page: placeholder(v.primary) }))) ctx.log(`created ${root}`);
+      else {
+        delete cp.createdRoot;
+        await ctx.checkpoint(cp);
+      }
     }
     const data = newVhostData(v.ws, p.webserver, { primary: v.primary, aliases: v.aliases, root: v.root, upstream: v.upstream, tls: v.existing?.data.tls ?? false });
     const rendered = renderVhost(ctx.services.nginx, data, { tenant: v.tenant });

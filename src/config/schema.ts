@@ -79,7 +79,7 @@ export const webserverSchema = z
       .string()
       .startsWith('/', 'an absolute path')
       .optional()
-      .describe("nginx master's pid file: after a reload, after a reload that replaces or removes something, serein waits until the old workers stopped accepting, so nobody is served the old configuration once a job is done"),
+      .describe("nginx master's pid file: after a reload, serein retires the old workers as soon as the new ones run (rather than after nginx's fixed 100 ms), so nobody is served the old configuration once a job is done"),
   })
   .strict();
 

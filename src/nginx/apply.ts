@@ -6,7 +6,7 @@ import type { Mutex } from '../util/concurrency.js';
 import { toOperationError } from '../errors.js';
 import { lockUnavailable, nginxDown, probeFailed, reloadFailed, writeFailed } from './apply-errors.js';
 import type { Target } from '../targets/target.js';
-import { acceptingWorkers, nginxReload, nginxTest, waitOldWorkersStopped } from './commands.js';
+import { acceptingWorkers, nginxReload, nginxTest, retireOldWorkers } from './commands.js';
 import type { NginxFleet } from './fleet.js';
 import type { SharedConfigLock } from './config-lock.js';
 import { nginxRejected } from './messages.js';
@@ -57,8 +57,6 @@ export interface NginxApplyStats { changes: number; tests: number; reloads: numb
 /** A private key, whatever mode the caller asked for: never written readable by others, never copied for diagnosis. */
 const PRIVATE_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
 const isPrivate = (f: { mode?: number; content: string | null }) => (f.mode !== undefined && (f.mode & 0o077) === 0) || (f.content !== null && PRIVATE_PEM.test(f.content));
-/** A change that removes or rewrites a file nginx was serving from (not a pure addition). */
-const replacesServed = (e: Entry) => e.files.some((f) => f.content === null) || e.previous.some((p) => p.content !== null);
 /** The mode a file is written with: the caller's, else 0600 for private keys and 0644 for the rest. */
 const modeOf = (f: { mode?: number; content: string | null }) => f.mode ?? (isPrivate(f) ? 0o600 : 0o644);
 
@@ -234,19 +232,12 @@ export class NginxApplier {
     return nginxTest(this.target, this.ws);
   }
 
-  /**
-   * Reloads. With `retire` (and a pidFile), then waits until only workers with the new
-   * configuration accept connections: nginx keeps the old ones accepting for 100 ms after
-   * a reload, and a change that replaces or removes what was served is not done while
-   * anybody can still be served the old version. A pure addition skips that wait: an old
-   * worker only lacks the new site, as before the change, and the probes retry until the
-   * new workers answer for it.
-   */
-  private async reload(retire: boolean) {
+  /** Reloads, then (with a pidFile) retires the old workers, so nobody is served the old configuration once a change is done. */
+  private async reload() {
     this.stats.reloads++;
-    const old = retire ? await acceptingWorkers(this.target, this.ws) : [];
+    const old = await acceptingWorkers(this.target, this.ws);
     const r = await nginxReload(this.target, this.ws);
-    if (r.ok && old.length && !(await waitOldWorkersStopped(this.target, old, this.ws.probeTimeoutMs))) {
+    if (r.ok && old.length && !(await retireOldWorkers(this.target, this.ws, old, this.ws.probeTimeoutMs))) {
       this.deps.logger.warn({ webserver: this.name, workers: old }, 'old nginx workers still accept connections after the reload');
     }
     return r;
@@ -311,7 +302,7 @@ export class NginxApplier {
 
     let reload: Awaited<ReturnType<typeof this.reload>>;
     try {
-      reload = await this.reload(written.some(replacesServed));
+      reload = await this.reload();
     } catch (err) {
       await this.undo(written, 'the reload could not be run', () => err as Error);
       return;
@@ -353,7 +344,7 @@ export class NginxApplier {
   private async undo(changes: Entry[], why: string, reason: (e: Entry) => Error): Promise<void> {
     await this.restoreOrAlert(changes, why);
     try {
-      if ((await this.test()).ok) await this.reload(true);
+      if ((await this.test()).ok) await this.reload();
     } catch {
       // The target out of reach again: the previous files are back (or the admins alerted), and nginx reads them at its next reload.
     }

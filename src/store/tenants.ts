@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from './page.js';
 import type { Database } from './schema.js';
 
@@ -57,6 +57,24 @@ export class TenantStore {
     if (filter.tenantId) q = q.where('tenant_id', '=', filter.tenantId);
     if (filter.kind) q = q.where('kind', '=', filter.kind);
     return (await q.orderBy('kind').orderBy('name').execute()).map(toResource);
+  }
+
+  /**
+   * Resources of a kind named one of `names`, or holding one of them as a JSON string in
+   * their data (a vhost's aliases): the candidates for a name clash, found by the database
+   * rather than by reading every site (a provider's nginx carries thousands). The text
+   * match may find too many, never too few: callers check the rows they get.
+   */
+  async resourcesNaming(kind: string, names: string[]): Promise<Resource[]> {
+    if (names.length === 0) return [];
+    const quoted = (n: string) => `%${JSON.stringify(n).replace(/[\\%_]/g, '\\$&')}%`;
+    const rows = await this.db
+      .selectFrom('resources')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where((eb) => eb.or([eb('name', 'in', names), ...names.map((n) => sql<boolean>`data like ${quoted(n)} escape '\\'`)]))
+      .execute();
+    return rows.map(toResource);
   }
 
   /** One page of resources by kind then name, and the cursor of the next: GET /v1/resources at any size. */
