@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { mapLimit } from '../util/concurrency.js';
 import { budgetStatus } from './budget.js';
-import { challengeFile } from './solvers.js';
+import { TokenNotPlaced, withTestToken } from './test-token.js';
 import type { Config, WebserverConfig } from '../config/schema.js';
 import type { CertificateStore } from '../store/certificates.js';
 import type { Target } from '../targets/target.js';
@@ -121,30 +120,23 @@ export async function runPreflight(req: PreflightRequest, deps: PreflightDeps): 
 
   if (req.challenge === 'http-01' && req.webserver && addressFacts.length) {
     const ws = req.webserver;
-    const token = { token: randomBytes(24).toString('base64url'), body: `${randomBytes(24).toString('base64url')}.${randomBytes(32).toString('base64url')}` };
-    const path = challengeFile(ws.config.challengeRoot, token.token);
-    let placed = false;
     try {
-      await ws.target.mkdir(path.slice(0, path.lastIndexOf('/')), { mode: 0o755 });
-      await ws.target.writeFile(path, token.body, { mode: 0o644 });
-      placed = true;
-      checks.push(...(await checkHttpTokens(deps.dns, addressFacts, ws.config, token, deps.httpTimeoutMs ?? 5000)));
-    } catch (err) {
-      if (placed) throw err;
+      checks.push(...(await withTestToken(ws.target, ws.config.challengeRoot, (token) => checkHttpTokens(deps.dns, addressFacts, ws.config, token, deps.httpTimeoutMs ?? 5000))));
+    } catch (thrown) {
+      if (!(thrown instanceof TokenNotPlaced)) throw thrown;
+      const err = thrown.cause as Error;
       for (const f of addressFacts) {
         checks.push(
           check('http-token', f.name, 'failure', {
             title: { en: 'Web check', fr: 'Test web' },
             message: {
-              en: `serein could not place a test file in ${ws.config.challengeRoot} on the server (${(err as Error).message}).`,
-              fr: `serein n'a pas pu déposer de fichier de test dans ${ws.config.challengeRoot} sur le serveur (${(err as Error).message}).`,
+              en: `serein could not place a test file in ${ws.config.challengeRoot} on the server (${err.message}).`,
+              fr: `serein n'a pas pu déposer de fichier de test dans ${ws.config.challengeRoot} sur le serveur (${err.message}).`,
             },
             fix: { en: 'Your provider must make that folder writable by serein.', fr: 'Votre hébergeur doit rendre ce dossier accessible en écriture à serein.' },
           }),
         );
       }
-    } finally {
-      if (placed) await ws.target.remove(path).catch(() => undefined);
     }
   }
 

@@ -41,8 +41,16 @@ export class HttpSolver implements ChallengeSolver {
 
   async present(items: ProofItem[]): Promise<void> {
     if (!items.length) return;
-    await this.target.mkdir(challengeFile(this.challengeRoot, '').replace(/\/$/, ''), { mode: 0o755 });
-    await Promise.all(items.map((i) => this.target.writeFile(challengeFile(this.challengeRoot, i.token), i.keyAuthorization, { mode: 0o644 })));
+    const write = () => Promise.all(items.map((i) => this.target.writeFile(challengeFile(this.challengeRoot, i.token), i.keyAuthorization, { mode: 0o644, durable: false })));
+    try {
+      await write();
+    } catch {
+      // The preflight has just made the folder (mode 0755): made only when missing, since
+      // under load each target operation queues behind the other jobs' writes. A token lives
+      // seconds: written atomically but not flushed, as a crash loses nothing it needs.
+      await this.target.mkdir(challengeFile(this.challengeRoot, '').replace(/\/$/, ''), { mode: 0o755 });
+      await write();
+    }
   }
 
   async cleanup(items: ProofItem[]): Promise<void> {

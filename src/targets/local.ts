@@ -104,7 +104,7 @@ export class LocalTarget implements Target {
       await fh.writeFile(content);
       await fh.chmod(mode); // the umask may have narrowed the mode given to open()
       if (opts.owner) await this.chown(tmp, opts.owner);
-      await fh.sync();
+      if (opts.durable !== false) await fh.sync();
       await fh.close();
       fh = undefined;
       await rename(tmp, path);
@@ -113,7 +113,7 @@ export class LocalTarget implements Target {
       await rm(tmp, { force: true }).catch(() => undefined);
       throw fsError(this.name, `cannot write ${path}`, err);
     }
-    await syncDir(dirname(path));
+    if (opts.durable !== false) await syncDir(dirname(path));
   }
 
   async readFile(path: string): Promise<Buffer | undefined> {

@@ -96,7 +96,7 @@ export class SshTarget implements Target {
       try {
         if (data.length > 0) await call((cb) => sftp.write(handle, data, 0, data.length, 0, cb));
         await call((cb) => sftp.fchmod(handle, mode, cb)); // the server's umask applied to open()
-        await fsync(sftp, handle);
+        if (opts.durable !== false) await fsync(sftp, handle);
       } finally {
         await call((cb) => sftp.close(handle, cb)).catch(() => undefined);
       }

@@ -14,6 +14,11 @@ export interface WriteOptions {
   mode?: number;
   /** 'user' or 'user:group'; left as is when absent. */
   owner?: string;
+  /**
+   * false: still atomic, but not flushed to disk (no fsync), for short-lived files a crash
+   * may lose, such as ACME challenge tokens. Default true.
+   */
+  durable?: boolean;
 }
 
 /**
