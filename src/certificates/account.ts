@@ -19,6 +19,8 @@ export interface ReadyCa { ca: CaConfig; client: AcmeClient; key: AccountKey; ac
 export class AcmeAccounts {
   private readonly clients = new Map<string, AcmeClient>();
   private readonly ready = new Map<string, Promise<ReadyCa>>();
+  /** Account key thumbprints once read: a key file is never replaced, and every preflight asks. */
+  private readonly thumbprints = new Map<string, string>();
 
   constructor(
     private readonly config: Config,
@@ -119,8 +121,12 @@ export class AcmeAccounts {
         }
         let accountUri: string | undefined;
         try {
-          const key = accountKeyFromPem(await readFile(this.keyPath(ca.name)));
-          accountUri = (await this.store.account(ca.directoryUrl, key.thumbprint)) || undefined;
+          let thumbprint = this.thumbprints.get(ca.name);
+          if (!thumbprint) {
+            thumbprint = accountKeyFromPem(await readFile(this.keyPath(ca.name))).thumbprint;
+            this.thumbprints.set(ca.name, thumbprint);
+          }
+          accountUri = (await this.store.account(ca.directoryUrl, thumbprint)) || undefined;
         } catch {
           accountUri = undefined;
         }

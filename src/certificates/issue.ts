@@ -79,7 +79,7 @@ async function orderAt(ready: ReadyCa, req: IssueRequest, material: Promise<{ ke
   const { client, ca, key } = ready;
   const deadline = t0 + deps.config.acme.orderTimeoutSeconds * 1000;
   const replaces = req.replaces?.ca === ca.name && ready.directory.renewalInfo ? req.replaces.certId : undefined;
-  let order: Order = await client.newOrder({ identifiers: req.domains.map((d) => ({ type: 'dns', value: d })), profile: ca.profile, replaces });
+  const order: Order = await client.newOrder({ identifiers: req.domains.map((d) => ({ type: 'dns', value: d })), profile: ca.profile, replaces });
   req.log?.(`order placed at ${ca.name}`, { order: order.url, replaces: replaces ?? null });
   const authzs: Authorization[] = await Promise.all(order.authorizations.map((u) => client.authorization(u)));
   const tOrder = Date.now();
@@ -91,6 +91,9 @@ async function orderAt(ready: ReadyCa, req: IssueRequest, material: Promise<{ ke
     if (!ch) throw new AcmeProblem({ type: 'urn:ietf:params:acme:error:rejectedIdentifier', detail: `${ca.name} offers no ${req.solver.type} challenge for ${nameOf(a)}` }, 400);
     return { domain: nameOf(a), token: ch.token, keyAuthorization: keyAuthorization(key, ch.token), authz: a, challengeUrl: ch.url };
   });
+  // Once every name is valid the proofs are no longer read: they are removed while the
+  // order is finalized (cleanup never throws), and awaited before this order returns.
+  let cleanup: Promise<void> = Promise.resolve();
   if (items.length) {
     try {
       await req.solver.present(items, req.signal);
@@ -102,11 +105,32 @@ async function orderAt(ready: ReadyCa, req: IssueRequest, material: Promise<{ ke
         if (deps.certificates) await Promise.all(failures.map((f) => recordValidationFailure(deps.certificates!, ca.name, f.domain, f.problem.detail ?? '')));
         throw new ValidationFailed(ca.name, failures);
       }
-    } finally {
+    } catch (err) {
       await req.solver.cleanup(items);
+      throw err;
     }
+    cleanup = req.solver.cleanup(items);
   }
-  req.log?.(`${items.length} name(s) validated by ${ca.name}${authzs.length > items.length ? `, ${authzs.length - items.length} already valid` : ''}`);
+  try {
+    return await finishOrder(ready, req, order, material, deadline, { t0, tOrder, validated: items.length, authzs: authzs.length });
+  } finally {
+    await cleanup;
+  }
+}
+
+/** After validation: waits for the order to be ready, finalizes it with the CSR and downloads the chain. */
+async function finishOrder(
+  ready: ReadyCa,
+  req: IssueRequest,
+  placed: Order,
+  material: Promise<{ keyPem: string; csrDer: Buffer }>,
+  deadline: number,
+  t: { t0: number; tOrder: number; validated: number; authzs: number },
+): Promise<IssuedCertificate> {
+  const { client, ca } = ready;
+  const { t0, tOrder } = t;
+  let order = placed;
+  req.log?.(`${t.validated} name(s) validated by ${ca.name}${t.authzs > t.validated ? `, ${t.authzs - t.validated} already valid` : ''}`);
   const tValid = Date.now();
   if (order.status === 'pending') order = await client.poll<Order>(order.url, (o) => o.status !== 'pending', { deadline, signal: req.signal, initialMs: 10 });
   if (order.status !== 'ready' && order.status !== 'valid') throw new AcmeProblem(order.error ?? { detail: `order is ${order.status}` }, 400);
