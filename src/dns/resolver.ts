@@ -51,39 +51,57 @@ export class DnsClient {
     return new DnsClient(servers, this.timeoutMs);
   }
 
-  private async ask<T>(fn: () => Promise<T[]>): Promise<Lookup<T>> {
-    try {
-      const records = await fn();
-      return { status: records.length ? 'ok' : 'nodata', records };
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
-      return { status: STATUS[code] ?? 'error', records: [], code };
+  /**
+   * The same question asked again while it is still out gets that answer, not another
+   * packet: jobs checked at once share their parent domain's SOA, NS and CAA questions,
+   * and a burst of them otherwise loses packets to the resolver (then waits a retry).
+   */
+  private readonly inflight = new Map<string, Promise<Lookup<unknown>>>();
+
+  private async ask<T>(question: string, fn: () => Promise<T[]>): Promise<Lookup<T>> {
+    const key = question.toLowerCase();
+    let pending = this.inflight.get(key) as Promise<Lookup<T>> | undefined;
+    if (!pending) {
+      pending = (async (): Promise<Lookup<T>> => {
+        try {
+          const records = await fn();
+          return { status: records.length ? 'ok' : 'nodata', records };
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
+          return { status: STATUS[code] ?? 'error', records: [], code };
+        } finally {
+          this.inflight.delete(key);
+        }
+      })();
+      this.inflight.set(key, pending);
     }
+    const answer = await pending;
+    return { ...answer, records: [...answer.records] }; // each caller its own list
   }
 
   a(name: string): Promise<Lookup<string>> {
-    return this.ask(() => this.resolver.resolve4(name));
+    return this.ask(`A ${name}`, () => this.resolver.resolve4(name));
   }
 
   aaaa(name: string): Promise<Lookup<string>> {
-    return this.ask(() => this.resolver.resolve6(name));
+    return this.ask(`AAAA ${name}`, () => this.resolver.resolve6(name));
   }
 
   cname(name: string): Promise<Lookup<string>> {
-    return this.ask(() => this.resolver.resolveCname(name));
+    return this.ask(`CNAME ${name}`, () => this.resolver.resolveCname(name));
   }
 
   ns(name: string): Promise<Lookup<string>> {
-    return this.ask(() => this.resolver.resolveNs(name));
+    return this.ask(`NS ${name}`, () => this.resolver.resolveNs(name));
   }
 
   /** TXT values, each record's strings joined as the CA reads them. */
   txt(name: string): Promise<Lookup<string>> {
-    return this.ask(async () => (await this.resolver.resolveTxt(name)).map((chunks) => chunks.join('')));
+    return this.ask(`TXT ${name}`, async () => (await this.resolver.resolveTxt(name)).map((chunks) => chunks.join('')));
   }
 
   soa(name: string): Promise<Lookup<SoaRecord>> {
-    return this.ask(async () => {
+    return this.ask(`SOA ${name}`, async () => {
       const r = await this.resolver.resolveSoa(name);
       return [{ nsname: r.nsname, hostmaster: r.hostmaster, serial: r.serial }];
     });
@@ -91,7 +109,7 @@ export class DnsClient {
 
   /** CAA records as {critical flags, tag, value}; node reports the tag as a property name. */
   caa(name: string): Promise<Lookup<CaaRecord>> {
-    return this.ask(async () =>
+    return this.ask(`CAA ${name}`, async () =>
       (await this.resolver.resolveCaa(name)).map((r) => {
         const { critical, ...rest } = r as unknown as Record<string, unknown> & { critical: number };
         const [tag, value] = Object.entries(rest)[0] ?? ['', ''];
