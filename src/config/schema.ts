@@ -273,14 +273,16 @@ export const configSchema = z
     plugins: z.array(z.string().min(1)).default([]).describe('modules adding resource kinds and actions (src/plugins.ts); relative to this file'),
     // Jobs mostly wait (on nginx's test and reload, a probe, a CA), and one nginx reload
     // carries every change queued for it: at 4 per target, 100 vhosts at once took 22 s;
-    // at 64 per target, 5 s (bench/vhost.bench.ts, README "Performance").
+    // at 64 per target, 5 s (bench/vhost.bench.ts, README "Performance"). Certificate jobs
+    // have no target: at 32 at once, 200 of them waited in line for 9 reloads of ~26
+    // installs (26 s); at 128, 3 reloads (11 s).
     workers: z
       .object({
-        concurrency: z.number().int().min(1).max(256).default(32),
+        concurrency: z.number().int().min(1).max(256).default(128),
         perTarget: z.number().int().min(1).max(64).default(16),
       })
       .strict()
-      .default({ concurrency: 32, perTarget: 16 }),
+      .default({ concurrency: 128, perTarget: 16 }),
     targets: z.record(name, targetSchema).default({ local: { type: 'local' } }),
     webservers: z.record(name, webserverSchema).default({}),
     databases: z.record(name, databaseServerSchema).default({}),
@@ -289,7 +291,8 @@ export const configSchema = z
         email: z.email().optional(),
         cas: z.array(caSchema).default([]),
         keyType: z.enum(['ecdsa-p256', 'rsa-2048', 'rsa-4096']).default('ecdsa-p256'),
-        concurrency: z.number().int().min(1).max(64).default(8),
+        // As many orders at once as the acme-client loop the bench compares with; each is ~0.3 s of waiting on the CA.
+        concurrency: z.number().int().min(1).max(64).default(16),
         failureBudget: z
           .object({ failures: z.number().int().min(1).default(5), windowMinutes: z.number().int().min(1).default(60) })
           .strict()
@@ -298,7 +301,7 @@ export const configSchema = z
         orderTimeoutSeconds: z.number().int().min(5).max(3600).default(180).describe('longest wait for one order'),
       })
       .strict()
-      .default({ cas: [], keyType: 'ecdsa-p256', concurrency: 8, failureBudget: { failures: 5, windowMinutes: 60 }, orderTimeoutSeconds: 180 }),
+      .default({ cas: [], keyType: 'ecdsa-p256', concurrency: 16, failureBudget: { failures: 5, windowMinutes: 60 }, orderTimeoutSeconds: 180 }),
     dns: z
       .object({
         resolvers: z.array(z.string()).default([]).describe('recursive resolvers (ip or ip:port); empty: the system ones'),

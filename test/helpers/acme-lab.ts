@@ -35,7 +35,6 @@ export function labCertConfig(
     acme: {
       email: 'admin@serein.test',
       cas: extra.cas ?? [{ name: 'pebble', directoryUrl: pebble.directoryUrl, caBundle: pebble.caCertPath, caaIdentities: ['pebble.letsencrypt.org'] }],
-      concurrency: 8,
     },
     dns: {
       resolvers: [dnsServer],
