@@ -1,9 +1,10 @@
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import type { CertificateStore } from '../store/certificates.js';
 import type { AcmeAccounts, ReadyCa } from './account.js';
 import { ariCertId, firstPem } from '../acme/ari.js';
 import { recordValidationFailure } from './budget.js';
+import { createCsr } from './csr.js';
 import { AcmeProblem, type Authorization, type Order } from '../acme/client.js';
 import { certificateError, isClientFault, ValidationFailed } from './errors.js';
 import { keyAuthorization, newEcdsaKeyPem, newRsaKeyPem } from '../acme/jws.js';
@@ -60,17 +61,11 @@ async function newKey(type: KeyType): Promise<string> {
   return newEcdsaKeyPem();
 }
 
-function pemToDer(pem: Buffer | string): Buffer {
-  return Buffer.from(String(pem).replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-}
-
 /** A key and a CSR for the names; made while the CA validates, so they cost no wall time. */
 async function keyAndCsr(domains: string[], keyType: KeyType): Promise<{ keyPem: string; csrDer: Buffer }> {
   const keyPem = await newKey(keyType);
   const cn = domains.find((d) => d.length <= 64);
-  const { default: acme } = await import('acme-client'); // loaded on first order: it is large
-  const [, csr] = await acme.crypto.createCsr({ altNames: [...domains], ...(cn ? { commonName: cn } : {}) }, keyPem);
-  return { keyPem, csrDer: pemToDer(csr) };
+  return { keyPem, csrDer: createCsr(createPrivateKey(keyPem), domains, cn) };
 }
 
 /** One order at one CA, as fast as the CA allows: everything that can run in parallel does. */
