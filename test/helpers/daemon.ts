@@ -73,12 +73,31 @@ export async function startTestDaemon(o: { config?: Record<string, unknown>; pla
     noteSecretsIn(body);
     return { status: res.status, body };
   };
+  // Reads the job through the API (what a client sees) when this daemon says it finished,
+  // rather than polling: hundreds of waiters polling would take the CPU the jobs need.
+  // The second check stays for a job another daemon finishes.
+  const finished = (id: string, ms: number) => {
+    let done = () => {};
+    const seen = new Promise<void>((resolve) => {
+      const onFinished = (job: { id: string }) => job.id === id && done();
+      const timer = setTimeout(() => done(), ms);
+      done = () => {
+        clearTimeout(timer);
+        daemon.engine.events.off('finished', onFinished);
+        resolve();
+      };
+      daemon.engine.events.on('finished', onFinished);
+    });
+    return { seen, stop: () => done() };
+  };
   const waitJob = async (id: string, token?: string) => {
-    for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
+    for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+      const wake = finished(id, delay); // listening before the read: a job finishing in between is not missed
       const res = await api('GET', `/v1/jobs/${id}`, { token });
+      if (res.status !== 200 || TERMINAL.includes(res.body.job.status)) wake.stop();
       if (res.status !== 200) throw new Error(`GET job ${id}: ${res.status} ${JSON.stringify(res.body)}`);
       if (TERMINAL.includes(res.body.job.status)) return res.body.job;
-      await new Promise((r) => setTimeout(r, delay));
+      await wake.seen;
     }
   };
   return {
