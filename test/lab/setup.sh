@@ -37,6 +37,9 @@ need chromium /usr/bin/chromium
 need faketime /usr/bin/faketime
 # systemd-analyze: the service unit is verified and scored (test/service-unit.test.ts)
 need systemd /usr/bin/systemd-analyze
+# the ACME clients a panel runs: the benchmark compares serein with them (bench/certs.bench.ts)
+need certbot /usr/bin/certbot
+need lego /usr/bin/lego
 
 # the postgres system user (created by postgresql-common)
 if ! getent passwd postgres >/dev/null 2>&1; then missing+=(postgresql); fi
