@@ -2,6 +2,8 @@
  * Faults injected for real around a vhost change, each ending clean: nothing half-created,
  * `nginx -t` passing, a plain message for the client and the detail for the admin.
  * - nginx not reloading (its master process gone: `nginx -s reload` fails);
+ * - nginx taking the reload signal but keeping its old configuration (its master out of
+ *   file descriptors, set with prlimit: no new worker starts);
  * - the site folder's file system full (a 64 KiB tmpfs, filled) or read-only (a read-only
  *   bind mount);
  * - the SSH connection cut mid-step: the sshd process serving serein's connection is
@@ -27,6 +29,7 @@ function mount(args: string[]): void {
 describe('faults around a vhost change', () => {
   let live: NginxInfo & { stop(): Promise<void> };
   let stopped: NginxInfo & { stop(): Promise<void> };
+  let starved: NginxInfo & { stop(): Promise<void> };
   let d: TestDaemon;
   let dir: string;
   let playbooks: string;
@@ -41,6 +44,7 @@ describe('faults around a vhost change', () => {
     const lab = await useLab('nginx', 'sshd');
     live = await startPrivateNginx(lab.nginx!.binary);
     stopped = await startPrivateNginx(lab.nginx!.binary);
+    starved = await startPrivateNginx(lab.nginx!.binary);
     dir = tempDir('serein-faults-');
     for (const p of [full(), ro()]) mkdirSync(p);
     // A full file system: a 64 KiB tmpfs with one file taking all of it.
@@ -69,16 +73,17 @@ describe('faults around a vhost change', () => {
           cut: labWebserver(live, dir, 'labssh', { nginx: [wrapper, ...labWebserver(live, dir).nginx as string[]] }),
           live: labWebserver(live, dir),
           stopped: labWebserver(stopped, dir),
+          starved: labWebserver(starved, dir),
           full: labWebserver(live, dir, 'local', { webRoot: full() }),
           ro: labWebserver(live, dir, 'local', { webRoot: ro() }),
         },
       },
     });
-    A = await d.tenant(tenant, { domains: [dom], servers: ['live', 'stopped', 'full', 'ro', 'cut'] });
+    A = await d.tenant(tenant, { domains: [dom], servers: ['live', 'stopped', 'starved', 'full', 'ro', 'cut'] });
   });
 
   afterEach(() => {
-    for (const n of [live, stopped]) {
+    for (const n of [live, stopped, starved]) {
       const t = labNginxTest(n);
       expect(t.ok, t.output).toBe(true);
     }
@@ -92,6 +97,7 @@ describe('faults around a vhost change', () => {
     for (const m of mounted.reverse()) spawnSync('umount', [m]);
     await live?.stop();
     await stopped?.stop();
+    await starved?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
     if (playbooks) rmSync(playbooks, { recursive: true, force: true });
   });
@@ -116,6 +122,29 @@ describe('faults around a vhost change', () => {
     const admin = (await d.api('GET', `/v1/jobs/${job.id}`)).body.job;
     expect(admin.error.detail).toMatch(/^reload of stopped failed: .*nginx\.pid/s);
     await nothingLeft(name, stopped, join(dir, 'www'));
+  });
+
+  it('nginx taking the reload signal but keeping its old configuration (its master out of file descriptors): the change is undone, said as a failed reload', async () => {
+    const keep = `keeps.${dom}`;
+    expect((await d.runJob('vhost.create', { webserver: 'starved', domain: keep }, { token: A.token })).status).toBe('succeeded');
+    // The fault: the master may open no more files, so the reload cannot open the new
+    // configuration's logs; nginx accepts the signal, logs the error and keeps the old one.
+    const master = readPid(starved.pidFile);
+    const limit = execFileSync('prlimit', ['--pid', master, '--nofile', '--raw', '--noheadings', '--output', 'SOFT,HARD'], { encoding: 'utf8' }).trim().split(/\s+/);
+    execFileSync('prlimit', ['--pid', master, `--nofile=8:${limit[1]}`]); // the soft limit only: lowering the hard one could not be undone
+    try {
+      const name = `starved.${dom}`;
+      const job = await d.runJob('vhost.create', { webserver: 'starved', domain: name }, { token: A.token });
+      expect(job.status).toBe('failed');
+      expect(job.error.code).toBe('nginx_reload_failed');
+      expect(job.error.message).toBe('The web server could not reload its configuration; the change was undone.');
+      const admin = (await d.api('GET', `/v1/jobs/${job.id}`)).body.job;
+      expect(admin.error.detail).toMatch(/^reload of starved failed: nginx started no worker on the new configuration .* kept the previous one/);
+      await nothingLeft(name, starved, join(dir, 'www'));
+      expect((await getWithHost('127.0.0.1', starved.port, keep)).body).toContain(`${keep} is ready`); // the others still served
+    } finally {
+      execFileSync('prlimit', ['--pid', master, `--nofile=${limit[0]}:${limit[1]}`]);
+    }
   });
 
   it('the site folder on a full file system: nothing is half-created, and the message says the disk is full', async () => {

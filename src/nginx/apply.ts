@@ -232,14 +232,19 @@ export class NginxApplier {
     return nginxTest(this.target, this.ws);
   }
 
-  /** Reloads, then (with a pidFile) retires the old workers, so nobody is served the old configuration once a change is done. */
-  private async reload() {
+  /**
+   * Reloads, then (with a pidFile) retires the old workers, so nobody is served the old
+   * configuration once a change is done. A master that started no worker on the new
+   * configuration counts as a failed reload: nginx accepted the signal but kept the old one.
+   */
+  private async reload(): Promise<{ ok: boolean; output: string }> {
     this.stats.reloads++;
     const old = await acceptingWorkers(this.target, this.ws);
     const r = await nginxReload(this.target, this.ws);
-    if (r.ok && old.length && !(await retireOldWorkers(this.target, this.ws, old, this.ws.probeTimeoutMs))) {
-      this.deps.logger.warn({ webserver: this.name, workers: old }, 'old nginx workers still accept connections after the reload');
-    }
+    if (!r.ok || !old.length) return r;
+    const retired = await retireOldWorkers(this.target, this.ws, old, this.ws.probeTimeoutMs);
+    if (retired === 'not-reloaded') return { ok: false, output: `nginx started no worker on the new configuration within ${this.ws.probeTimeoutMs} ms and kept the previous one; its error log says why (often: too many open files for its number of sites and logs)` };
+    if (retired === 'slow') this.deps.logger.warn({ webserver: this.name, workers: old }, 'old nginx workers still accept connections after the reload');
     return r;
   }
 

@@ -68,24 +68,28 @@ async function isAcceptingWorker(target: Target, pid: number): Promise<boolean> 
  * worker is up (the new configuration's sockets exist by then, so a connection meanwhile
  * waits in their queue), the old ones get the graceful-stop signal nginx documents for workers (QUIT:
  * stop accepting, finish what they serve), exactly what the master sends them 100 ms
- * later. Then waits, short and bounded, until none of them accepts. A reload that
- * started no new worker leaves the old ones alone. Returns false on timeout.
+ * later. Then waits, short and bounded, until none of them accepts.
+ *
+ * 'not-reloaded': no new worker came within `timeoutMs`, so the master kept its previous
+ * configuration (a reload signal is accepted even when the master then fails, e.g. out
+ * of file descriptors); the old workers are left serving. 'slow': the old ones still
+ * accept after `timeoutMs`.
  */
-export async function retireOldWorkers(target: Target, ws: WebserverConfig, old: number[], timeoutMs: number): Promise<boolean> {
+export async function retireOldWorkers(target: Target, ws: WebserverConfig, old: number[], timeoutMs: number): Promise<'retired' | 'not-reloaded' | 'slow'> {
   const deadline = Date.now() + timeoutMs;
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
   let delay = 2;
   for (;;) {
     const fresh = (await acceptingWorkers(target, ws)).filter((pid) => !old.includes(pid));
     if (fresh.length) break;
-    if (Date.now() + delay > deadline) return false;
+    if (Date.now() + delay > deadline) return 'not-reloaded';
     await pause(delay);
     delay = Math.min(delay * 2, 20);
   }
   const still: number[] = [];
   for (const pid of old) if (await isAcceptingWorker(target, pid)) still.push(pid);
   if (still.length) await target.run(['kill', '-QUIT', ...still.map(String)], { timeoutMs: 5000 }).catch(() => undefined); // the master's own signal follows anyway
-  return waitOldWorkersStopped(target, still, Math.max(0, deadline - Date.now()));
+  return (await waitOldWorkersStopped(target, still, Math.max(0, deadline - Date.now()))) ? 'retired' : 'slow';
 }
 
 /**
