@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // serein runs from its TypeScript sources, with no build step to remember. The first start
 // after a change bundles src/ into one JavaScript file (esbuild, the compiler tsx uses:
-// about 0.3 s) kept in node_modules/.cache/serein/ (or systemd's $CACHE_DIRECTORY), and later starts load that file
+// about 0.3 s) kept in node_modules/.cache/serein/, and later starts load that file
 // natively: compiling every module through tsx's loader thread at each start cost twice
 // the CPU of the whole start (issue 12, start under 2 s on 2 busy cores). serein runs
 // through tsx as it always did when the cache cannot be written (a read-only install),
@@ -15,8 +15,7 @@ import { pathToFileURL } from 'node:url';
 
 const root = resolve(import.meta.dirname, '..');
 const src = join(root, 'src');
-// systemd's CacheDirectory= (deploy/serein.service) where the install itself is read-only.
-const cache = process.env.CACHE_DIRECTORY ? join(process.env.CACHE_DIRECTORY.split(':')[0], 'bundle') : join(root, 'node_modules', '.cache', 'serein');
+const cache = join(root, 'node_modules', '.cache', 'serein');
 /** Changed when the way the bundle is made changes, so older bundles are not reused. */
 const RECIPE = 2;
 
