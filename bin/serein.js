@@ -3,7 +3,8 @@
 // after a change bundles src/ into one JavaScript file (esbuild, the compiler tsx uses:
 // about 0.3 s) kept in node_modules/.cache/serein/, and later starts load that file
 // natively: compiling every module through tsx's loader thread at each start cost twice
-// the CPU of the whole start (issue 12, start under 2 s on 2 busy cores). serein runs
+// the CPU of the whole start (issue 12, start under 2 s on 2 busy cores). `npm ci` makes
+// it once (the `prepare` script), so a read-only install starts fast too. serein runs
 // through tsx as it always did when the cache cannot be written (a read-only install),
 // when the bundle fails to build, and when the configuration names plug-ins: they import
 // serein's own modules (errors, kinds), which must be the very ones serein runs.
