@@ -60,8 +60,14 @@ export default async function bench(): Promise<Figures> {
   const measure = async (label: string, figures: Figures, atOnce: boolean) => {
     const api: number[] = [];
     const shell: number[] = [];
+    // nginx's master sleeps 100 ms after starting new workers and handles no signal
+    // meanwhile, so a reload right after another waits for it: each one-at-a-time sample
+    // starts on a settled nginx, as a lone request would (the 500 at once pay it in full).
+    const settled = () => new Promise((r) => setTimeout(r, 150));
     for (let i = 0; i < ONE_BY_ONE; i++) {
+      await settled();
       api.push(await viaApi(`a${label}`));
+      await settled();
       shell.push(await shellLoop(`s${label}`));
     }
     figures[`${label} sites: one vhost live via serein, p50 / p99 of ${ONE_BY_ONE}`] = `${percentile(api, 50).toFixed(0)} / ${percentile(api, 99).toFixed(0)} ms`;
