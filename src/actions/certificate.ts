@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { z } from 'zod';
 import { certificateContext } from '../certificates/context.js';
 import { findVhost, installCertificate, noVhost, recordVhost, verifyServed } from '../certificates/install.js';
-import { restoreFiles } from '../nginx/apply.js';
+import { restoreFiles } from '../nginx/restore.js';
 import { issueCertificate } from '../certificates/issue.js';
 import { issuedRecord, openKey } from '../certificates/keys.js';
 import { renewAfterFor } from '../certificates/renew.js';

@@ -3,7 +3,8 @@ import { isIP } from 'node:net';
 import type { WebserverConfig } from '../config/schema.js';
 import type { Services } from '../engine/action.js';
 import { OperationError } from '../errors.js';
-import { restoreFiles, safeApplyNginx, type NginxFileChange, type PreviousFile } from '../nginx/apply.js';
+import { safeApplyNginx, type NginxFileChange, type PreviousFile } from '../nginx/apply.js';
+import { restoreFiles } from '../nginx/restore.js';
 import { certPaths, renderVhostWithTls, VHOST_KIND, type VhostData } from '../nginx/site.js';
 import { wait } from '../util/concurrency.js';
 

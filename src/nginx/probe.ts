@@ -79,6 +79,16 @@ export function tcpAccepts(address: string, port: number, timeoutMs = 2000): Pro
   });
 }
 
+/** Waits (short backoff, bounded) until something accepts TCP connections on address:port. */
+export async function waitTcpAccepts(address: string, port: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
+    if (await tcpAccepts(address, port)) return true;
+    if (Date.now() + delay > deadline) return false;
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
 /** Whether one answer satisfies the probe, and if not, what was seen instead. */
 export function judge(p: NginxProbe, a: ProbeAnswer): { ok: boolean; seen: string } {
   if (a.error || a.status === undefined) return { ok: false, seen: `no answer (${a.error ?? 'unknown'})` };
