@@ -207,7 +207,7 @@ describe('the self-service page', () => {
     await page.keyboard.type(alice);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Write a greeting' }).waitFor();
-    expect(await page.locator('#ops').textContent()).toContain('Writes a greeting file on a server.');
+    expect(await page.locator('#ops').textContent()).toContain('Leaves a friendly note for you.');
     expect(await page.locator('#ops').textContent()).not.toContain('Admin only');
     expect(await page.locator('#resources').textContent()).toContain('alice.example.com');
     expect(await page.locator('#who').textContent()).toBe('Signed in: Tenant alice');
@@ -236,7 +236,7 @@ describe('the self-service page', () => {
     await page.getByLabel('dir', { exact: true }).fill(dir);
     await page.getByLabel('name', { exact: true }).fill('hello');
     const message = '<b>bold</b> & "quoted" <img src=x>';
-    await page.getByLabel('message', { exact: true }).fill(message);
+    await page.getByLabel('Your note', { exact: true }).fill(message);
 
     await page.getByRole('button', { name: 'Check first' }).click();
     await page.getByRole('heading', { name: 'Checked: nothing was changed — Write a greeting' }).waitFor();
@@ -268,7 +268,7 @@ describe('the self-service page', () => {
     await page.getByRole('button', { name: 'Start' }).click();
     await page.getByLabel('dir', { exact: true }).fill(dir);
     await page.getByLabel('name', { exact: true }).fill('broken');
-    await page.getByLabel('message', { exact: true }).fill('x');
+    await page.getByLabel('Your note', { exact: true }).fill('x');
     await page.getByLabel('fail', { exact: true }).check();
     await page.getByRole('button', { name: 'Do it' }).click();
     const failure = page.locator('#outcome .failure');
@@ -291,7 +291,7 @@ describe('the self-service page', () => {
     await page.getByRole('button', { name: 'Start' }).click();
     await page.getByLabel('dir', { exact: true }).fill(dir);
     await page.getByLabel('name', { exact: true }).fill('secret');
-    await page.getByLabel('message', { exact: true }).fill('keep it');
+    await page.getByLabel('Your note', { exact: true }).fill('keep it');
     await page.getByLabel('secret', { exact: true }).check();
     await page.getByRole('button', { name: 'Do it' }).click();
     const secret = page.locator('#outcome .secret');
@@ -325,7 +325,7 @@ describe('the self-service page', () => {
     // The browser asks for English; the tenant is French and has not chosen: French.
     await page.getByRole('heading', { name: 'Écrire un message' }).waitFor();
     expect(await page.locator('html').getAttribute('lang')).toBe('fr');
-    expect(await page.locator('#ops').textContent()).toContain('Écrit un fichier de message sur un serveur.');
+    expect(await page.locator('#ops').textContent()).toContain('Vous laisse un petit mot.');
     expect(await page.getByRole('button', { name: 'Se déconnecter' }).isVisible()).toBe(true);
     expect(await page.locator('#resources').textContent()).toContain('bob.example.com');
     expect(await page.locator('#jobs').textContent()).toBe('Rien pour l’instant.');
@@ -334,7 +334,7 @@ describe('the self-service page', () => {
     await page.getByRole('button', { name: 'Commencer' }).click();
     await page.getByLabel('dir', { exact: true }).fill(dir);
     await page.getByLabel('name', { exact: true }).fill('bob');
-    await page.getByLabel('message', { exact: true }).fill('x');
+    await page.getByLabel('Votre mot', { exact: true }).fill('x');
     await page.getByLabel('fail', { exact: true }).check();
     await page.getByRole('button', { name: 'Le faire' }).click();
     const failure = page.locator('#outcome .failure');

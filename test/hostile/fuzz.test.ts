@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { dropByPrefix } from '../helpers/db-lab.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { tempDir } from '../helpers/tmp.js';
 import { labNginxTest, labWebserver, uniq } from '../helpers/vhost-lab.js';
+import { startPrivateNginx, type NginxInfo } from '../helpers/vhost-nginx.js';
 import { useLab, type LabInfo } from '../lab/client.js';
 import { closeAgent, jobCase, rawRequest, send, type FuzzWorld, type JobCase, type PlaybookDoc, type RawRequest, type Route } from './fuzz-arbitraries.js';
 
@@ -18,6 +19,8 @@ const ROUTE_RUNS = RUNS - JOB_RUNS;
 const TIMEOUT = Math.max(300_000, RUNS * 200);
 
 let lab: LabInfo;
+/** A private nginx: hostile inputs make files nginx refuses, which on the shared lab nginx would fail other test files' nginx -t while they sit staged. */
+let nginx: NginxInfo & { stop(): Promise<void> };
 let d: TestDaemon;
 let base: URL;
 let world: FuzzWorld;
@@ -96,12 +99,13 @@ async function allJobsEnded(): Promise<void> {
 beforeAll(async () => {
   lab = await useLab('nginx', 'dns', 'mariadb', 'postgres');
   const dir = tempDir('serein-fuzz-');
+  nginx = await startPrivateNginx(lab.nginx!.binary);
   const m = lab.mariadb!;
   const p = lab.postgres!;
   const dnsServer = `${lab.dns!.host}:${lab.dns!.port}`;
   d = await startTestDaemon({
     config: {
-      webservers: { lab: labWebserver(lab, dir) },
+      webservers: { lab: labWebserver(nginx, dir) },
       databases: {
         maria: { engine: 'mariadb', host: m.host, port: m.port, user: m.user, password: m.password },
         pg: { engine: 'postgres', host: p.host, port: p.port, user: p.user, password: p.password },
@@ -140,13 +144,12 @@ afterAll(async () => {
   closeAgent();
   await d?.stop();
   if (lab) await dropByPrefix(lab, [tenantA, tenantB]);
-  // Whatever the run did, the shared nginx still accepts its configuration and serves no site of ours.
-  if (lab) {
-    expect(labNginxTest(lab).ok).toBe(true);
-    const ours = readdirSync(lab.nginx!.vhostDir).filter((f) => f.includes(domA) || f.includes(domB));
+  // Whatever the run did, the nginx still accepts its configuration and serves no site of ours.
+  if (nginx) {
+    expect(labNginxTest(nginx).ok).toBe(true);
+    const ours = readdirSync(nginx.vhostDir).filter((f) => f.includes(domA) || f.includes(domB));
     expect(ours.filter((f) => f.endsWith('.conf'))).toEqual([]);
-    // Backups and refused files are kept by design (for diagnosis): the lab is shared, take ours away.
-    for (const f of ours) rmSync(join(lab.nginx!.vhostDir, f), { force: true });
+    await nginx.stop();
   }
   console.log(`[fuzz] ${stats.cases} answers checked; by status ${JSON.stringify(Object.fromEntries(stats.byStatus))}; ${stats.refused} must-refuse submissions refused, ${stats.queued} jobs queued`);
 }, 180_000);
@@ -215,13 +218,13 @@ describe('hostile inputs, property-based (fast-check)', () => {
     const jobs = await d.store.jobs.list({ limit: 100_000 });
     const internal = jobs.filter((j) => j.status === 'needs-attention' || (j.error as { code?: string } | null)?.code === 'internal');
     expect(internal.map((j) => ({ playbook: j.playbook, inputs: j.inputs, status: j.status, error: j.error }))).toEqual([]);
-    expect(labNginxTest(lab)).toMatchObject({ ok: true });
+    expect(labNginxTest(nginx)).toMatchObject({ ok: true });
     // Every site file is named by a valid host name; ours only by names of the pool.
-    for (const f of readdirSync(lab.nginx!.vhostDir).filter((x) => x.endsWith('.conf'))) {
+    for (const f of readdirSync(nginx.vhostDir).filter((x) => x.endsWith('.conf'))) {
       expect(f).toMatch(/^[a-z0-9*][a-z0-9.-]*\.conf$/);
       if (f.includes(domA) || f.includes(domB)) expect(world.domains.concat(world.foreignDomains).map((n) => `${n}.conf`)).toContain(f);
     }
-    if (process.env.FUZZ_DEBUG) for (const f of readdirSync(lab.nginx!.vhostDir).filter((x) => x.endsWith('.rejected'))) console.log(f, readFileSync(join(lab.nginx!.vhostDir, f), 'utf8'));
+    if (process.env.FUZZ_DEBUG) for (const f of readdirSync(nginx.vhostDir).filter((x) => x.endsWith('.rejected'))) console.log(f, readFileSync(join(nginx.vhostDir, f), 'utf8'));
     if (process.env.FUZZ_DEBUG) for (const j of jobs.filter((x) => x.status === 'failed').slice(0, 30)) console.log(j.playbook, j.dryRun, JSON.stringify(j.inputs), JSON.stringify(j.error).slice(0, 300));
     console.log(`[fuzz] ${jobs.length} jobs: ${JSON.stringify(jobs.reduce<Record<string, number>>((a, j) => ((a[`${j.playbook} ${j.dryRun ? 'dry' : 'real'} ${j.status}`] = (a[`${j.playbook} ${j.dryRun ? 'dry' : 'real'} ${j.status}`] ?? 0) + 1), a), {}))}`);
   }, TIMEOUT);
