@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '../log.js';
 import type { Job, JobStore } from '../store/jobs.js';
 
@@ -31,7 +32,10 @@ export class Worker {
   private loopDone: Promise<void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
 
-  constructor(private readonly o: WorkerOptions) {}
+  constructor(private readonly o: WorkerOptions) {
+    // Every running job (up to workers.concurrency) listens on this one stop signal: not a leak.
+    setMaxListeners(0, this.abort.signal);
+  }
 
   start(): void {
     this.loopDone = this.loop();
