@@ -41,21 +41,37 @@ export default async function bench(): Promise<Figures> {
   const name = (tag: string) => `${tag}${++n}.bench.test`;
   // Request to probed, as the daemon timed it: the job's creation (the request) to its end
   // (its probes passed); the client's polling for the outcome is left out.
-  const viaApi = async (tag: string) => {
+  // A lone job's timeline, from its own events: what bounds it (BENCH_STEPS=1 prints every job's).
+  const phases = { checks: [] as number[], folder: [] as number[], nginx: [] as number[] };
+  const viaApi = async (tag: string, lone = false) => {
     const job = await d.runJob('vhost.create', { webserver: 'web', domain: name(tag), aliases: [] });
     if (job.status !== 'succeeded') throw new Error(`vhost.create ${job.status}: ${JSON.stringify(job.error)}`);
-    // BENCH_STEPS=1 prints each job's timeline (ms since its request), to see what bounds it.
-    if (process.env.BENCH_STEPS) process.stderr.write(`${(await d.store.jobs.events(job.id)).map((e) => `${Date.parse(e.at) - Date.parse(job.createdAt)} ${e.message.slice(0, 70)}`).join('\n')}\n\n`);
+    const events = (await d.store.jobs.events(job.id)).map((e) => ({ ms: Date.parse(e.at) - Date.parse(job.createdAt), message: e.message }));
+    if (process.env.BENCH_STEPS) process.stderr.write(`${events.map((e) => `${e.ms} ${e.message.slice(0, 70)}`).join('\n')}\n\n`);
+    const at = (start: string) => events.find((e) => e.message.startsWith(start))?.ms ?? NaN;
+    if (lone) {
+      phases.checks.push(at('steps: apply started'));
+      phases.folder.push(at('created ') - at('steps: apply started'));
+      phases.nginx.push(at('nginx tested and reloaded') - at('created '));
+    }
     return Date.parse(job.finishedAt) - Date.parse(job.createdAt);
   };
+  // The shell loop's own parts: `nginx -t`, and the reload until the new name answers
+  // (nginx parses everything again), are the floor any tested change of this nginx pays.
+  const parts = { test: [] as number[], reload: [] as number[] };
   const shellLoop = async (tag: string) => {
     const host = name(tag);
     const t = performance.now();
     writeFileSync(join(nginx.vhostDir, `${host}.conf`), `server {\n  listen 127.0.0.1:${nginx.port};\n  server_name ${host};\n  return 200 "${host}\\n";\n}\n`);
+    const t1 = performance.now();
     execFileSync(argv[0], [...argv.slice(1), '-t'], { stdio: 'ignore' });
+    const t2 = performance.now();
     execFileSync(argv[0], [...argv.slice(1), '-s', 'reload'], { stdio: 'ignore' });
     await until200(nginx.port, host);
-    return performance.now() - t;
+    const t3 = performance.now();
+    parts.test.push(t2 - t1);
+    parts.reload.push(t3 - t2);
+    return t3 - t;
   };
   const measure = async (label: string, figures: Figures, atOnce: boolean) => {
     const api: number[] = [];
@@ -66,13 +82,18 @@ export default async function bench(): Promise<Figures> {
     const settled = () => new Promise((r) => setTimeout(r, 150));
     for (let i = 0; i < ONE_BY_ONE; i++) {
       await settled();
-      api.push(await viaApi(`a${label}`));
+      api.push(await viaApi(`a${label}`, true));
       await settled();
       shell.push(await shellLoop(`s${label}`));
     }
     figures[`${label} sites: one vhost live via serein, p50 / p99 of ${ONE_BY_ONE}`] = `${percentile(api, 50).toFixed(0)} / ${percentile(api, 99).toFixed(0)} ms`;
     figures[`${label} sites: one vhost live via serein`] = stat(api, 'ms');
+    figures[`${label} sites: serein's job, request to checks passed`] = stat(phases.checks.splice(0), 'ms');
+    figures[`${label} sites: serein's job, the site folder`] = stat(phases.folder.splice(0), 'ms');
+    figures[`${label} sites: serein's job, nginx -t, reload and old workers retired`] = stat(phases.nginx.splice(0), 'ms');
     figures[`${label} sites: shell loop (write, nginx -t, reload, probe)`] = stat(shell, 'ms');
+    figures[`${label} sites: of which nginx -t`] = stat(parts.test.splice(0), 'ms');
+    figures[`${label} sites: of which the reload until the name answers`] = stat(parts.reload.splice(0), 'ms');
     figures[`${label} sites: serein / shell loop, medians of the same run`] = +(stat(api, 'ms').median / stat(shell, 'ms').median).toFixed(2);
     if (!atOnce) return;
     const t = performance.now();
