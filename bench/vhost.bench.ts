@@ -97,8 +97,12 @@ export default async function bench(): Promise<Figures> {
     figures[`${label} sites: serein / shell loop, medians of the same run`] = +(stat(api, 'ms').median / stat(shell, 'ms').median).toFixed(2);
     if (!atOnce) return;
     const t = performance.now();
+    const loop = performance.eventLoopUtilization();
     const each = await Promise.all(Array.from({ length: AT_ONCE }, () => viaApi(`m${label}`)));
     const wall = performance.now() - t;
+    // How busy the daemon's event loop was (the bench's client shares it, waiting on events):
+    // near 1, the jobs wait for the loop rather than for nginx.
+    figures[`${label} sites: ${AT_ONCE} at once, event loop busy (share of the wall)`] = +performance.eventLoopUtilization(loop).utilization.toFixed(2);
     const { reloads, batches, largestBatch } = services.nginx.applier('web').stats;
     figures[`${label} sites: ${AT_ONCE} vhost.create at once, wall`] = +wall.toFixed(0);
     figures[`${label} sites: ${AT_ONCE} at once, each request to probed p50 / p99`] = `${percentile(each, 50).toFixed(0)} / ${percentile(each, 99).toFixed(0)} ms`;
