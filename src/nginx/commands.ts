@@ -26,9 +26,12 @@ export async function nginxTest(target: Target, ws: WebserverConfig): Promise<Ng
  * file, which on a server with thousands of sites costs as much as `nginx -t` again.
  */
 export async function nginxReload(target: Target, ws: WebserverConfig): Promise<NginxOutcome> {
-  const master = !ws.reload && (await masterPid(target, ws));
-  const argv = ws.reload ?? (master ? ['kill', '-HUP', String(master)] : [...ws.nginx, '-s', 'reload']);
-  return outcome(await target.run(argv, { timeoutMs: 60_000 }));
+  if (ws.reload) return outcome(await target.run(ws.reload, { timeoutMs: 60_000 }));
+  const master = await masterPid(target, ws);
+  const signalled = master && (await target.run(['kill', '-HUP', String(master)], { timeoutMs: 10_000 }));
+  // A target without a kill program (a minimal container: 126 or 127) reloads the usual way.
+  if (signalled && signalled.code !== 126 && signalled.code !== 127) return outcome(signalled);
+  return outcome(await target.run([...ws.nginx, '-s', 'reload'], { timeoutMs: 60_000 }));
 }
 
 /** The nginx master's pid from the webserver's pid file, or undefined (no pidFile, unreadable, not a pid). */
