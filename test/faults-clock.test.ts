@@ -68,7 +68,8 @@ describe('a daemon whose clock jumped two hours ahead', () => {
     const port = await freePort();
     const fileB = join(dir, 'b.yaml');
     writeFileSync(fileB, readFileSync(a.file, 'utf8').replace(/port: \d+/, `port: ${port}`));
-    const b = spawn('faketime', ['-f', '+2h', process.execPath, resolve(import.meta.dirname, '../bin/serein.js'), 'serve', '--config', fileB], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // In its own process group: faketime runs serein as its child and passes no signal on.
+    const b = spawn('faketime', ['-f', '+2h', process.execPath, resolve(import.meta.dirname, '../bin/serein.js'), 'serve', '--config', fileB], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let outB = '';
     b.stdout!.on('data', (c) => (outB += c));
     b.stderr!.on('data', (c) => (outB += c));
@@ -99,8 +100,9 @@ describe('a daemon whose clock jumped two hours ahead', () => {
       expect(readFileSync(join(work, 'count.txt'), 'utf8')).toBe('run\n'); // run once, never undone
       expect(outB).not.toMatch(/compensating a job interrupted/);
     } finally {
-      b.kill('SIGTERM');
+      process.kill(-b.pid!, 'SIGTERM');
       await bExited;
+      await until('daemon B to stop', () => fetch(`http://127.0.0.1:${port}/healthz`).then(() => false, () => true));
       a.child.kill('SIGTERM');
       await a.child.exited;
     }
