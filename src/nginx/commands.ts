@@ -28,7 +28,7 @@ export async function nginxTest(target: Target, ws: WebserverConfig): Promise<Ng
 export async function nginxReload(target: Target, ws: WebserverConfig): Promise<NginxOutcome> {
   if (ws.reload) return outcome(await target.run(ws.reload, { timeoutMs: 60_000 }));
   const master = await masterPid(target, ws);
-  const signalled = master && (await target.run(['kill', '-HUP', String(master)], { timeoutMs: 10_000 }));
+  const signalled = master && (await target.signal([master], 'HUP'));
   // A target without a kill program (a minimal container: 126 or 127) reloads the usual way.
   if (signalled && signalled.code !== 126 && signalled.code !== 127) return outcome(signalled);
   return outcome(await target.run([...ws.nginx, '-s', 'reload'], { timeoutMs: 60_000 }));
@@ -91,7 +91,7 @@ export async function retireOldWorkers(target: Target, ws: WebserverConfig, old:
   }
   const still: number[] = [];
   for (const pid of old) if (await isAcceptingWorker(target, pid)) still.push(pid);
-  if (still.length) await target.run(['kill', '-QUIT', ...still.map(String)], { timeoutMs: 5000 }).catch(() => undefined); // the master's own signal follows anyway
+  if (still.length) await target.signal(still, 'QUIT').catch(() => undefined); // the master's own signal follows anyway
   return (await waitOldWorkersStopped(target, still, Math.max(0, deadline - Date.now()))) ? 'retired' : 'slow';
 }
 

@@ -138,6 +138,10 @@ export class DockerTarget implements Target {
     await removeViaRun(this, path, opts.recursive, 'check the path and its permissions inside the container');
   }
 
+  signal(pids: number[], signal: 'HUP' | 'QUIT'): Promise<RunResult> {
+    return this.run(['kill', `-${signal}`, ...pids.map(String)], { timeoutMs: 10_000 });
+  }
+
   async mkdir(path: string, opts: WriteOptions = {}): Promise<void> {
     await mkdirViaRun(this, path, opts, 'check the path and its permissions inside the container');
   }

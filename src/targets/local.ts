@@ -135,6 +135,15 @@ export class LocalTarget implements Target {
     }
   }
 
+  async signal(pids: number[], signal: 'HUP' | 'QUIT'): Promise<RunResult> {
+    try {
+      for (const pid of pids) process.kill(pid, `SIG${signal}`);
+      return { code: 0, stdout: '', stderr: '' };
+    } catch (err) {
+      return { code: 1, stdout: '', stderr: `kill -${signal}: ${(err as Error).message}` };
+    }
+  }
+
   async mkdir(path: string, opts: WriteOptions = {}): Promise<void> {
     checkPath(path);
     if (opts.mode !== undefined) modeString(opts.mode);

@@ -125,6 +125,10 @@ export class SshTarget implements Target {
     await removeViaRun(this, path, opts.recursive, 'check the path and the permissions of its folder');
   }
 
+  signal(pids: number[], signal: 'HUP' | 'QUIT'): Promise<RunResult> {
+    return this.run(['kill', `-${signal}`, ...pids.map(String)], { timeoutMs: 10_000 });
+  }
+
   async mkdir(path: string, opts: WriteOptions = {}): Promise<void> {
     await mkdirViaRun(this, path, opts, 'check the path and that the SSH user may write there');
   }

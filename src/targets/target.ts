@@ -35,6 +35,11 @@ export interface Target {
   /** Removes a file (or a folder with `recursive`); absent is not an error. */
   remove(path: string, opts?: { recursive?: boolean }): Promise<void>;
   mkdir(path: string, opts?: WriteOptions): Promise<void>;
+  /**
+   * Sends a signal to processes of the target (an nginx master and its workers). The
+   * local target signals in-process: starting a `kill` program costs more than the signal.
+   */
+  signal(pids: number[], signal: 'HUP' | 'QUIT'): Promise<RunResult>;
   /** Releases connections. The target may be used again afterwards (it reconnects). */
   close(): Promise<void>;
 }
