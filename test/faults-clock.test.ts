@@ -8,7 +8,7 @@
  * test/acme-daemon.test.ts, through its injected clock.)
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,8 +68,14 @@ describe('a daemon whose clock jumped two hours ahead', () => {
     const port = await freePort();
     const fileB = join(dir, 'b.yaml');
     writeFileSync(fileB, readFileSync(a.file, 'utf8').replace(/port: \d+/, `port: ${port}`));
-    // In its own process group: faketime runs serein as its child and passes no signal on.
-    const b = spawn('faketime', ['-f', '+2h', process.execPath, resolve(import.meta.dirname, '../bin/serein.js'), 'serve', '--config', fileB], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // libfaketime preloaded into serein itself, as the faketime command does: the child is
+    // serein, so its stop signal reaches it (faketime forks, and passes no signal on).
+    const libfaketime = readdirSync('/usr/lib').map((d) => join('/usr/lib', d, 'faketime', 'libfaketime.so.1')).find((f) => existsSync(f));
+    if (!libfaketime) throw new Error('libfaketime not found: test/lab/setup.sh installs the faketime package');
+    const b = spawn(process.execPath, [resolve(import.meta.dirname, '../bin/serein.js'), 'serve', '--config', fileB], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, LD_PRELOAD: libfaketime, FAKETIME: '+2h' },
+    });
     let outB = '';
     b.stdout!.on('data', (c) => (outB += c));
     b.stderr!.on('data', (c) => (outB += c));
@@ -100,9 +106,8 @@ describe('a daemon whose clock jumped two hours ahead', () => {
       expect(readFileSync(join(work, 'count.txt'), 'utf8')).toBe('run\n'); // run once, never undone
       expect(outB).not.toMatch(/compensating a job interrupted/);
     } finally {
-      process.kill(-b.pid!, 'SIGTERM');
+      b.kill('SIGTERM');
       await bExited;
-      await until('daemon B to stop', () => fetch(`http://127.0.0.1:${port}/healthz`).then(() => false, () => true));
       a.child.kill('SIGTERM');
       await a.child.exited;
     }
