@@ -1,5 +1,6 @@
 import type { Localized } from '../errors.js';
 import type { Explanation } from './check.js';
+import { AT_DOMAIN, L, NB } from './messages-words.js';
 
 /**
  * What the diagnosis says about the dns-01 method (the proof record, where serein writes
@@ -7,11 +8,6 @@ import type { Explanation } from './check.js';
  * what DNS is: the exact record to add, with its values, and where to add it.
  */
 
-const L = (en: string, fr: string): Localized => ({ en, fr });
-/** French typography: a non-breaking space before « : ; ? ! » (in the sentences written with it). */
-const NB = '\u00a0';
-/** Where a client makes a change to their domain, in words they know. */
-const AT_DOMAIN = L('At the company that manages your domain (often where you bought it)', "Chez la société qui gère votre domaine (souvent là où vous l'avez acheté)");
 
 /** A DNS host's kind as a client may read it (never its address). */
 export type ProviderKind = 'cloudflare' | 'rfc2136' | 'powerdns';

@@ -1,5 +1,6 @@
 import type { Localized } from '../errors.js';
 import type { Explanation } from './check.js';
+import { L } from './messages-words.js';
 
 /**
  * What the doctor says about the DNS answers it got: whether the domain exists, and,
@@ -8,7 +9,6 @@ import type { Explanation } from './check.js';
  * "our DNS check"; admins also get the resolver's address (in the diagnosis's resolvers).
  */
 
-const L = (en: string, fr: string): Localized => ({ en, fr });
 
 /** Why a resolver gave no usable answer, in plain words, from node's error code. */
 export function resolverWhy(code: string): Localized {

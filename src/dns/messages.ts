@@ -1,6 +1,7 @@
 import type { Localized } from '../errors.js';
 import type { Explanation } from './check.js';
 import { resolverWhy } from './messages-resolver.js';
+import { AT_DOMAIN, L, NB, atDomain, fam, type Family } from './messages-words.js';
 
 /**
  * Every sentence the diagnosis speaks, in English and French, written for someone who
@@ -8,19 +9,6 @@ import { resolverWhy } from './messages-resolver.js';
  * the real names and addresses in it.
  */
 
-const L = (en: string, fr: string): Localized => ({ en, fr });
-/** French typography: a non-breaking space before « : ; ? ! » (in the sentences written with it). */
-const NB = '\u00a0';
-
-/**
- * Where a client makes a change to their domain, in words they know (the records themselves
- * are in each check's detail and repair, for whoever makes the change).
- */
-const atDomain = L('at the company that manages your domain (often where you bought it)', "chez la société qui gère votre domaine (souvent là où vous l'avez acheté)");
-const AT_DOMAIN = L(`A${atDomain.en.slice(1)}`, `C${atDomain.fr.slice(1)}`);
-
-type Family = 'ipv4' | 'ipv6';
-const fam = (f: Family): Localized => (f === 'ipv6' ? L('IPv6', 'IPv6') : L('IPv4', 'IPv4'));
 const list = (xs: string[], lang: 'en' | 'fr') => {
   if (xs.length <= 1) return xs.join('');
   const last = xs[xs.length - 1];
@@ -298,95 +286,9 @@ export const addresses = {
   }),
 };
 
-// --- HTTP token ----------------------------------------------------------------------------
+// --- HTTP token: src/dns/messages-http.ts ------------------------------------------------
 
-/** Why fetching the test file over one address failed. */
-export type HttpFailure =
-  | { kind: 'timeout'; seconds: number }
-  | { kind: 'refused' }
-  | { kind: 'unreachable'; code: string }
-  | { kind: 'status'; status: number }
-  | { kind: 'body'; status: number; server?: string }
-  | { kind: 'blocked'; status: number }
-  | { kind: 'redirects'; count: number }
-  | { kind: 'redirect-port'; location: string }
-  | { kind: 'redirect-scheme'; location: string }
-  /** A redirect to an address the CA cannot reach (the provider's inside): nothing else about it is told. */
-  | { kind: 'redirect-elsewhere' }
-  | { kind: 'http-on-https'; location: string }
-  | { kind: 'error'; code: string };
-
-function httpWhy(f: HttpFailure): Localized {
-  switch (f.kind) {
-    case 'timeout':
-      return L(`nothing answered within ${f.seconds} seconds`, `rien n'a répondu en ${f.seconds} secondes`);
-    case 'refused':
-      return L('the connection was refused: no web server listens there', "la connexion a été refusée : aucun serveur web n'écoute là");
-    case 'unreachable':
-      return L(`that address cannot be reached from here (${f.code})`, `cette adresse est injoignable d'ici (${f.code})`);
-    case 'status':
-      return L(`the server answered "${f.status}" instead of the file`, `le serveur a répondu « ${f.status} » au lieu du fichier`);
-    case 'body':
-      return L(
-        `a web server answered (status ${f.status}${f.server ? `, "${f.server}"` : ''}) but sent something other than the file we placed: it is not the server that holds your site`,
-        `un serveur web a répondu (statut ${f.status}${f.server ? `, « ${f.server} »` : ''}) mais a envoyé autre chose que le fichier déposé : ce n'est pas le serveur de votre site`,
-      );
-    case 'blocked':
-      return L(
-        `a protection page (anti-bot cookie test or firewall) answered instead of the file; the certificate authority cannot get past it`,
-        `une page de protection (test de cookie anti-robot ou pare-feu) a répondu à la place du fichier ; l'autorité de certification ne peut pas la franchir`,
-      );
-    case 'redirects':
-      return L(`the request was redirected ${f.count} times, more than the 10 the certificate authority follows`, `la demande a été redirigée ${f.count} fois, plus que les 10 que suit l'autorité de certification`);
-    case 'redirect-port':
-      return L(`it was redirected to ${f.location}, a port the certificate authority does not follow (only 80 and 443)`, `elle a été redirigée vers ${f.location}, un port que l'autorité de certification ne suit pas (seulement 80 et 443)`);
-    case 'redirect-scheme':
-      return L(`it was redirected to ${f.location}, which is not an http or https address`, `elle a été redirigée vers ${f.location}, qui n'est pas une adresse http ou https`);
-    case 'redirect-elsewhere':
-      return L('it was redirected elsewhere, to a place the certificate authority cannot reach', "elle a été redirigée ailleurs, vers un endroit que l'autorité de certification ne peut pas atteindre");
-    case 'http-on-https':
-      return L(`it was redirected to ${f.location}, but that port speaks plain HTTP, not HTTPS`, `elle a été redirigée vers ${f.location}, mais ce port parle HTTP simple, pas HTTPS`);
-    case 'error':
-      return L(`the request failed (${f.code})`, `la demande a échoué (${f.code})`);
-  }
-}
-
-/** The token fetched over each address, as the CA will. */
-export const http = {
-  ok: (name: string, ip: string, f: Family): Explanation => ({
-    title: L(`Web check over ${fam(f).en} (${ip})`, `Test web en ${fam(f).fr} (${ip})`),
-    message: L(`A test file placed on this server came back unchanged from ${ip}.`, `Un fichier de test déposé sur ce serveur est revenu intact depuis ${ip}.`),
-  }),
-  failed: (name: string, ip: string, f: Family, why: HttpFailure, isTarget: boolean, challengeRoot: string): Explanation => ({
-    title: L(`Web check over ${fam(f).en} (${ip})`, `Test web en ${fam(f).fr} (${ip})`),
-    message: L(
-      `The certificate authority will fetch a proof file from http://${name}/.well-known/acme-challenge/ over ${fam(f).en} at ${ip}. We placed such a file and fetched it the same way: ${httpWhy(why).en}.`,
-      `L'autorité de certification ira chercher un fichier de preuve sur http://${name}/.well-known/acme-challenge/ en ${fam(f).fr} à ${ip}. Nous avons déposé un tel fichier et l'avons demandé de la même façon : ${httpWhy(why).fr}.`,
-    ),
-    fix: isTarget && why.kind === 'redirect-elsewhere'
-      ? L(
-          `Let your site ${name} serve the pages under /.well-known/acme-challenge/ itself, without redirecting them elsewhere, then try again.`,
-          `Laissez votre site ${name} servir lui-même les pages sous /.well-known/acme-challenge/, sans les rediriger ailleurs, puis réessayez.`,
-        )
-      : isTarget
-      ? L(
-          `Make sure the web server answers for ${name} on ${ip}, port 80, and serves /.well-known/acme-challenge/ from ${challengeRoot} without password, redirect to another port, or firewall page.`,
-          `Vérifiez que le serveur web répond pour ${name} sur ${ip}, port 80, et sert /.well-known/acme-challenge/ depuis ${challengeRoot} sans mot de passe, redirection vers un autre port, ni page de pare-feu.`,
-        )
-      : L(
-          `${ip} is not the server your site is on: correct this ${fam(f).en} address of ${name} as explained above, then try again.`,
-          `${ip} n'est pas le serveur de votre site${NB}: corrigez cette adresse ${fam(f).fr} de ${name} comme expliqué plus haut, puis réessayez.`,
-        ),
-  }),
-  inconsistent: (name: string, outcomes: string[]): Explanation => ({
-    title: L('Addresses agree', 'Cohérence des adresses'),
-    message: L(
-      `The addresses of ${name} do not answer the same way (${outcomes.join('; ')}). The certificate authority may pick any of them.`,
-      `Les adresses de ${name} ne répondent pas de la même façon (${outcomes.join(' ; ')}). L'autorité de certification peut choisir n'importe laquelle.`,
-    ),
-    fix: L('Make every address of the name point to the same web site, or remove the ones that do not.', 'Faites pointer toutes les adresses du nom vers le même site, ou supprimez celles qui ne le font pas.'),
-  }),
-};
+export { http, type HttpFailure } from './messages-http.js';
 
 // --- dns-01: src/dns/messages-dns01.ts ------------------------------------------------------
 
