@@ -10,8 +10,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeDatabase } from './helpers/db-lab.js';
 import { freePort, serein, until } from './helpers/process.js';
 import { tempDir } from './helpers/tmp.js';
 import { useLab } from './lab/client.js';
@@ -22,23 +22,17 @@ const TERMINAL = ['succeeded', 'failed', 'needs-attention'];
 
 describe('a daemon whose clock jumped two hours ahead', () => {
   let dir: string;
-  let admin: pg.Client;
+  let db: { url: string; drop(): Promise<void> } | undefined;
   let url: string;
-  const dbName = `serein_clock_${process.pid}`;
 
   beforeAll(async () => {
     const lab = await useLab('postgres');
-    const { host, port, user, password } = lab.postgres!;
-    admin = new pg.Client({ host, port, user, password, database: 'postgres' });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName}`);
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    url = `postgres://${user}:${encodeURIComponent(password)}@${host}:${port}/${dbName}`;
+    db = await storeDatabase(lab, 'serein_clock');
+    url = db.url;
     dir = tempDir('serein-clock-');
   });
   afterAll(async () => {
-    await admin?.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin?.end();
+    await db?.drop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

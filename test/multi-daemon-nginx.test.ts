@@ -10,8 +10,8 @@
  */
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { storeDatabase } from './helpers/db-lab.js';
 import { configSchema } from '../src/config/schema.js';
 import { Store } from '../src/store/store.js';
 import { freePort, serein, until } from './helpers/process.js';
@@ -69,12 +69,11 @@ function checkNoInterleaving(lines: string[]): { pids: Set<string>; sections: nu
 describe('several daemons sharing one nginx', () => {
   let nginx: NginxInfo & { stop(): Promise<void> };
   let dir: string;
-  let admin: pg.Client;
+  let db: { url: string; drop(): Promise<void> } | undefined;
   let store: Store;
   let token: string;
   let daemons: Daemon[] = [];
   let log: string;
-  const dbName = `serein_multinginx_${process.pid}`;
   const label = uniq('m');
 
   const api = async (d: Daemon, method: string, path: string, body?: unknown) => {
@@ -100,12 +99,8 @@ describe('several daemons sharing one nginx', () => {
   beforeAll(async () => {
     const lab = await useLab('nginx', 'postgres');
     nginx = await startPrivateNginx(lab.nginx!.binary);
-    const { host, port, user, password } = lab.postgres!;
-    admin = new pg.Client({ host, port, user, password, database: 'postgres' });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    const url = `postgres://${user}:${encodeURIComponent(password)}@${host}:${port}/${dbName}`;
+    db = await storeDatabase(lab, 'serein_multinginx');
+    const url = db.url;
     dir = tempDir('serein-multinginx-');
     log = join(dir, 'nginx-commands.log');
     const recorder = join(dir, 'nginx-recorder.sh');
@@ -155,10 +150,7 @@ describe('several daemons sharing one nginx', () => {
     for (const d of alive) d.kill('SIGTERM');
     await Promise.all(daemons.map((d) => d.exited));
     await store?.close();
-    if (admin) {
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
-    }
+    await db?.drop();
     await nginx?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });

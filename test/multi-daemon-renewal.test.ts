@@ -6,8 +6,8 @@
  * (one idempotency key per certificate and attempt) instead of renewing again.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeDatabase } from './helpers/db-lab.js';
 import { certificateContext } from '../src/certificates/context.js';
 import { CertificateMaintenance, RENEW_PLAYBOOK } from '../src/certificates/maintain.js';
 import { labCertConfig } from './helpers/acme-lab.js';
@@ -19,8 +19,7 @@ import { useLab, type LabInfo } from './lab/client.js';
 describe('renewals with two daemons on one PostgreSQL store', () => {
   let lab: LabInfo;
   let daemons: TestDaemon[] = [];
-  let admin: pg.Client;
-  const dbName = `serein_multirenew_${process.pid}`;
+  let db: { url: string; drop(): Promise<void> } | undefined;
   const reg = `${randomBytes(4).toString('hex')}.test`;
   const site = `shop.${reg}`;
 
@@ -29,12 +28,8 @@ describe('renewals with two daemons on one PostgreSQL store', () => {
 
   beforeAll(async () => {
     lab = await useLab('pebble', 'postgres');
-    const { host, port, user, password } = lab.postgres!;
-    admin = new pg.Client({ host, port, user, password, database: 'postgres' });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    const url = `postgres://${user}:${encodeURIComponent(password)}@${host}:${port}/${dbName}`;
+    db = await storeDatabase(lab, 'serein_multirenew');
+    const url = db.url;
     const dir = tempDir('serein-multirenew-');
     // The schedules are driven by the test (a clock past the renewal time), not by cron.
     const config = { ...labCertConfig(lab, dir), store: { driver: 'postgres', url }, renewal: { enabled: false } };
@@ -44,10 +39,7 @@ describe('renewals with two daemons on one PostgreSQL store', () => {
 
   afterAll(async () => {
     for (const d of daemons) await d.stop(); // the first takes the site down from the lab's nginx
-    if (admin) {
-      await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-      await admin.end();
-    }
+    await db?.drop();
     if (lab?.nginx) {
       const t = labNginxTest(lab);
       expect(t.ok, t.output).toBe(true);

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeDatabase } from './helpers/db-lab.js';
 import { useLab } from './lab/client.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 
@@ -11,17 +11,12 @@ const fixtures = resolve(import.meta.dirname, 'fixtures/playbooks');
 describe('several daemons sharing one PostgreSQL store', () => {
   let daemons: TestDaemon[] = [];
   let dir: string;
-  let admin: pg.Client;
-  const dbName = `serein_multi_${process.pid}`;
+  let db: { url: string; drop(): Promise<void> } | undefined;
 
   beforeAll(async () => {
     const lab = await useLab('postgres');
-    const { host, port, user, password } = lab.postgres!;
-    admin = new pg.Client({ host, port, user, password, database: 'postgres' });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName}`);
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    const url = `postgres://${user}:${encodeURIComponent(password)}@${host}:${port}/${dbName}`;
+    db = await storeDatabase(lab, 'serein_multi');
+    const url = db.url;
     dir = mkdtempSync(join(tmpdir(), 'serein-multi-'));
     const config = { store: { driver: 'postgres', url }, stateDir: join(dir, 'state') };
     daemons = await Promise.all([0, 1].map(() => startTestDaemon({ playbooksDir: fixtures, config })));
@@ -29,8 +24,7 @@ describe('several daemons sharing one PostgreSQL store', () => {
 
   afterAll(async () => {
     await Promise.all(daemons.map((d) => d.stop()));
-    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await admin.end();
+    await db?.drop();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -26,6 +26,19 @@ export async function pgRoot<T>(lab: LabInfo, fn: (c: pg.Client) => Promise<T>):
   }
 }
 
+/**
+ * A fresh PostgreSQL database for a store daemons share (`<prefix>_<pid>`): its URL, and
+ * how to drop it (FORCE: a daemon killed mid-test may still hold connections).
+ */
+export async function storeDatabase(lab: LabInfo, prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${process.pid}`;
+  const drop = () => pgRoot(lab, async (c) => void (await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)));
+  await drop();
+  await pgRoot(lab, (c) => c.query(`CREATE DATABASE ${name}`));
+  const p = lab.postgres!;
+  return { url: `postgres://${p.user}:${encodeURIComponent(p.password)}@${p.host}:${p.port}/${name}`, drop };
+}
+
 /** Whether a database and a user of that name exist, as the server's root sees it. */
 export async function dbExists(lab: LabInfo, engine: 'mariadb' | 'postgres', name: string): Promise<{ database: boolean; user: boolean }> {
   if (engine === 'mariadb') {
