@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
 import * as http from 'node:http';
@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { safeApplyNginx } from '../src/nginx/apply.js';
-import { acceptingWorkers } from '../src/nginx/commands.js';
+import { acceptingWorkers, nginxReload } from '../src/nginx/commands.js';
 import { nginxRejected } from '../src/nginx/messages.js';
 import { renderVhostWithTls } from '../src/nginx/site.js';
 import { renderTemplate, TemplateError } from '../src/nginx/template.js';
@@ -292,6 +292,26 @@ describe('vhosts on the lab nginx', () => {
     for (const n of all) expect(existsSync(confPath(n, priv))).toBe(false);
     rmSync(`${confPath(bad, priv)}.rejected`, { force: true });
     for (const f of readdirSync(priv.vhostDir)) if (f.includes('batch') && f.includes(domA)) rmSync(join(priv.vhostDir, f), { force: true });
+  });
+
+  it('signals only an nginx master: a stale pid file naming another process gets it no signal, and nginx reloads the usual way', async () => {
+    const services = d.daemon.engine.services;
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' }); // SIGHUP would end it
+    const ended = new Promise<string | null>((r) => other.once('exit', (_code, signal) => r(signal)));
+    try {
+      const stale = join(dir, 'stale.pid');
+      writeFileSync(stale, `${other.pid}\n`);
+      const ws = { ...services.config.webservers.priv, pidFile: stale };
+      expect(await acceptingWorkers(services.target('local'), ws)).toEqual([]);
+      expect((await nginxReload(services.target('local'), ws)).ok).toBe(true); // nginx -s reload, through nginx's own pid file
+      // Still running a request later: a signal would have ended it at once.
+      expect((await getWithHost('127.0.0.1', priv.port, 'localhost')).status).toBeGreaterThan(0);
+      expect(other.exitCode).toBeNull();
+      expect(other.signalCode).toBeNull();
+    } finally {
+      other.kill('SIGTERM');
+      expect(await ended).toBe('SIGTERM');
+    }
   });
 
   it('vhost jobs submitted together are each confirmed by their own probe', async () => {

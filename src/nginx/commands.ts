@@ -34,12 +34,19 @@ export async function nginxReload(target: Target, ws: WebserverConfig): Promise<
   return outcome(await target.run([...ws.nginx, '-s', 'reload'], { timeoutMs: 60_000 }));
 }
 
-/** The nginx master's pid from the webserver's pid file, or undefined (no pidFile, unreadable, not a pid). */
+/**
+ * The nginx master's pid from the webserver's pid file, or undefined (no pidFile,
+ * unreadable, not a pid). A stale file can name any process by now: the pid counts only
+ * while its process is an nginx master, since serein signals it as root.
+ */
 async function masterPid(target: Target, ws: WebserverConfig): Promise<number | undefined> {
   if (!ws.pidFile) return undefined;
   const pid = Number((await target.readFile(ws.pidFile).catch(() => undefined))?.toString('utf8').trim());
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  return (await cmdline(target, pid)).includes('master process') ? pid : undefined;
 }
+
+const cmdline = async (target: Target, pid: number) => (await target.readFile(`/proc/${pid}/cmdline`).catch(() => undefined))?.toString('utf8').replace(/\0/g, ' ') ?? '';
 
 /**
  * The worker processes still accepting connections (their title is "nginx: worker
@@ -47,21 +54,32 @@ async function masterPid(target: Target, ws: WebserverConfig): Promise<number | 
  * master's pid file. Empty when the webserver has no pidFile or /proc cannot be read.
  */
 export async function acceptingWorkers(target: Target, ws: WebserverConfig): Promise<number[]> {
+  const master = await masterPid(target, ws);
+  return master ? workersOf(target, master) : [];
+}
+
+async function workersOf(target: Target, master: number): Promise<number[]> {
   try {
-    const master = await masterPid(target, ws);
-    if (!master) return [];
     const children = (await target.readFile(`/proc/${master}/task/${master}/children`))?.toString('utf8').trim().split(/\s+/).filter(Boolean).map(Number) ?? [];
     const out: number[] = [];
-    for (const pid of children) if (await isAcceptingWorker(target, pid)) out.push(pid);
+    for (const pid of children) if (await isAcceptingWorker(target, pid, master)) out.push(pid);
     return out;
   } catch {
     return [];
   }
 }
 
-async function isAcceptingWorker(target: Target, pid: number): Promise<boolean> {
-  const cmdline = (await target.readFile(`/proc/${pid}/cmdline`).catch(() => undefined))?.toString('utf8').replace(/\0/g, ' ') ?? '';
-  return cmdline.includes('worker process') && !cmdline.includes('shutting down');
+/**
+ * Whether the pid is still one of the master's workers, accepting. Anyone can title a
+ * process "worker process": the parent is checked too, so a pid reused since the
+ * listing is never taken for a worker (nor signalled).
+ */
+async function isAcceptingWorker(target: Target, pid: number, master: number): Promise<boolean> {
+  const stat = (await target.readFile(`/proc/${pid}/stat`).catch(() => undefined))?.toString('utf8') ?? '';
+  const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  if (parent !== master) return false;
+  const title = await cmdline(target, pid);
+  return title.includes('worker process') && !title.includes('shutting down');
 }
 
 /**
@@ -81,38 +99,26 @@ async function isAcceptingWorker(target: Target, pid: number): Promise<boolean> 
 export async function retireOldWorkers(target: Target, ws: WebserverConfig, old: number[], timeoutMs: number): Promise<'retired' | 'not-reloaded' | 'slow'> {
   const deadline = Date.now() + timeoutMs;
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  let delay = 2;
-  for (;;) {
-    const fresh = (await acceptingWorkers(target, ws)).filter((pid) => !old.includes(pid));
-    if (fresh.length) break;
+  const master = await masterPid(target, ws);
+  if (!master) return 'not-reloaded';
+  for (let delay = 2; ; delay = Math.min(delay * 2, 20)) {
+    if ((await workersOf(target, master)).some((pid) => !old.includes(pid))) break;
     if (Date.now() + delay > deadline) return 'not-reloaded';
     await pause(delay);
-    delay = Math.min(delay * 2, 20);
   }
-  const still: number[] = [];
-  for (const pid of old) if (await isAcceptingWorker(target, pid)) still.push(pid);
+  const still = await stillAccepting(target, old, master);
   if (still.length) await target.signal(still, 'QUIT').catch(() => undefined); // the master's own signal follows anyway
-  return (await waitOldWorkersStopped(target, still, Math.max(0, deadline - Date.now()))) ? 'retired' : 'slow';
+  // Workers told to stop close their sockets within milliseconds: poll tightly.
+  for (let left = still, delay = 2; left.length; delay = Math.min(delay * 2, 20)) {
+    if (Date.now() + delay > deadline) return 'slow';
+    await pause(delay);
+    left = await stillAccepting(target, left, master);
+  }
+  return 'retired';
 }
 
-/**
- * After a reload, waits (short backoff, bounded) until none of the workers that ran the
- * old configuration accepts connections any more. nginx starts the new workers before
- * telling the old ones to stop, so for a moment both answer: a probe that saw the new
- * configuration does not prove the next request will. Returns false on timeout.
- */
-async function waitOldWorkersStopped(target: Target, old: number[], timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  // Workers told to stop close their sockets within milliseconds: poll tightly.
-  let delay = 2;
-  let left = old;
-  for (;;) {
-    const still: number[] = [];
-    for (const pid of left) if (await isAcceptingWorker(target, pid)) still.push(pid);
-    left = still;
-    if (left.length === 0) return true;
-    if (Date.now() + delay > deadline) return false;
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 20);
-  }
+async function stillAccepting(target: Target, pids: number[], master: number): Promise<number[]> {
+  const out: number[] = [];
+  for (const pid of pids) if (await isAcceptingWorker(target, pid, master)) out.push(pid);
+  return out;
 }

@@ -136,12 +136,16 @@ export class LocalTarget implements Target {
   }
 
   async signal(pids: number[], signal: 'HUP' | 'QUIT'): Promise<RunResult> {
-    try {
-      for (const pid of pids) process.kill(pid, `SIG${signal}`);
-      return { code: 0, stdout: '', stderr: '' };
-    } catch (err) {
-      return { code: 1, stdout: '', stderr: `kill -${signal}: ${(err as Error).message}` };
+    // Every pid is tried, as kill(1) does: one already gone does not spare the others.
+    const errors: string[] = [];
+    for (const pid of pids) {
+      try {
+        process.kill(pid, `SIG${signal}`);
+      } catch (err) {
+        errors.push(`kill -${signal} ${pid}: ${(err as Error).message}`);
+      }
     }
+    return { code: errors.length ? 1 : 0, stdout: '', stderr: errors.join('\n') };
   }
 
   async mkdir(path: string, opts: WriteOptions = {}): Promise<void> {
