@@ -39,7 +39,8 @@ export async function findSecret(ctx: ActionContext, target: Target, file: { pat
   const { path, secretSha256: hash } = file;
   const store = ctx.services.store.certificates;
   const known = file.secretCertificateId ? await store.get(file.secretCertificateId) : undefined;
-  for (const c of known ? [known] : await store.list({ name: site, limit: 1000 })) {
+  // No site name (the certificate's row is gone): no history to search, never the whole fleet's.
+  for (const c of known ? [known] : site ? await store.list({ name: site, limit: 1000 }) : []) {
     const pem = openKey(ctx.services, c.keyPem);
     if (sha256(pem) === hash) return pem;
   }

@@ -45,7 +45,7 @@ export class HttpSolver implements ChallengeSolver {
     try {
       await write();
     } catch {
-      // The preflight has just made the folder (mode 0755): made only when missing, since
+      // The folder is made only when missing (the preflight usually made it just before):
       // under load each target operation queues behind the other jobs' writes. A token lives
       // seconds: written atomically but not flushed, as a crash loses nothing it needs.
       await this.target.mkdir(challengeFile(this.challengeRoot, '').replace(/\/$/, ''), { mode: 0o755 });

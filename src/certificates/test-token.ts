@@ -22,7 +22,7 @@ const shared = new WeakMap<Target, Map<string, Shared>>();
  * Runs `use` with a random test token placed in the challenge folder. Preflights that run
  * at the same time on the same folder share one token file: every name is still fetched
  * over each of its own addresses and must return the exact random body, but a burst of
- * jobs costs one durable write and one removal instead of one each (measured under 50
+ * jobs costs one write and one removal instead of one each (measured under 50
  * jobs at once: 139 ms per token write, queued behind each other's fsyncs). The last user
  * removes the file; the next burst places a new token.
  */

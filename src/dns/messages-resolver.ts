@@ -53,8 +53,8 @@ export const exists = {
       `Le résolveur qu'interroge notre vérification DNS dit que ${registered} n'existe pas, mais il dit la même chose de « .${suffix} » lui-même, qui existe : on ne peut pas se fier à ce résolveur, et rien ne peut encore être dit de votre domaine.`,
     ),
     fix: L(
-      'Nothing to change on your side: your provider must point our DNS check at a resolver that answers for the Internet (setting dns.resolvers). Try again afterwards.',
-      "Rien à changer de votre côté : votre hébergeur doit faire interroger par notre vérification DNS un résolveur qui répond pour Internet (réglage dns.resolvers). Réessayez ensuite.",
+      'Nothing to change on your side: your provider must point our DNS check at a resolver that answers for the Internet. Try again afterwards.',
+      "Rien à changer de votre côté : votre hébergeur doit faire interroger par notre vérification DNS un résolveur qui répond pour Internet. Réessayez ensuite.",
     ),
   }),
   lookupFailed: (name: string, registered: string, code: string): Explanation => ({

@@ -182,7 +182,7 @@ export class NginxApplier {
 
   private async write(e: Entry): Promise<void> {
     for (const p of e.previous) {
-      // A key this change removes (an undone install) gets no backup: never leave extra copies of keys around.
+      // A key this change removes (an undone install) gets no new backup copy.
       const removed = e.files.some((f) => f.path === p.path && f.content === null);
       if (p.content !== null && !(removed && isPrivate(p))) await this.target.writeFile(p.path + BACKUP_SUFFIX, p.content, { mode: isPrivate(p) ? 0o600 : modeOf(p) });
     }
