@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import * as dgram from 'node:dgram';
 import * as http from 'node:http';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateContext } from '../src/certificates/context.js';
@@ -187,6 +188,21 @@ describe('preflight: what needs a special lab', () => {
     }
   });
 
+  it('a proof folder serein cannot write in: the client reads who fixes it, the admin where and why', async () => {
+    const blocker = join(tempDir('serein-noroot-'), 'a-file');
+    writeFileSync(blocker, '');
+    const ws = { ...env.config.webservers.lab, challengeRoot: join(blocker, 'www') }; // a folder under a file: never writable
+    const d = await runPreflight(
+      { domains: [`ok.${reg}`], challenge: 'http-01', webserver: { name: 'lab', config: ws, target: new LocalTarget() } },
+      { config: env.config, dns: certificateContext(env.services).dns, cas: [{ name: 'pebble', identities: ['pebble.letsencrypt.org'] }] },
+    );
+    const c = find(d, 'http-token', `ok.${reg}`);
+    expect(c.status).toBe('failure');
+    expect(c.message.en).toBe('serein could not place a test file on the web server.');
+    expect(`${c.message.en} ${c.fix?.en} ${c.message.fr} ${c.fix?.fr}`).not.toContain(blocker);
+    expect(c.adminDetail).toMatchObject({ challengeRoot: join(blocker, 'www'), error: expect.stringContaining('not a directory') });
+  });
+
   it('the token is served over IPv4 but not over IPv6', async () => {
     // A web server that serves the challenge folder on 127.0.0.1 only; [::1] answers 404.
     const root = tempDir('serein-v6-');
@@ -215,7 +231,10 @@ describe('preflight: what needs a special lab', () => {
       const bad = tokens.find((c) => c.detail?.address === '::1')!;
       expect(bad.status).toBe('failure');
       expect(bad.message.en).toMatch(/over IPv6 at ::1\. We placed such a file and fetched it the same way: the server answered "404" instead of the file\./);
-      expect(bad.fix?.en).toMatch(/Make sure the web server answers for .* on ::1, port 80/);
+      // The client reads what is wrong and who fixes it; the admin gets where to look.
+      expect(bad.fix?.en).toMatch(/^::1 is your provider's web server: it must answer for family\..* Your provider can check it; then try again\.$/);
+      expect(bad.fix?.en).not.toContain(root);
+      expect(bad.adminDetail).toEqual({ port, challengeRoot: root });
       expect(bad.message.fr).toMatch(/en IPv6 à ::1/);
       expect(find(d, 'address-consistency', name)?.status).toBe('warning');
       expect(d.ok).toBe(false);

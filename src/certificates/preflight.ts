@@ -126,16 +126,15 @@ export async function runPreflight(req: PreflightRequest, deps: PreflightDeps): 
       if (!(thrown instanceof TokenNotPlaced)) throw thrown;
       const err = thrown.cause as Error;
       for (const f of addressFacts) {
-        checks.push(
-          check('http-token', f.name, 'failure', {
+        // The folder and the system's words are the provider's to read (adminDetail), not the client's.
+        checks.push({
+          ...check('http-token', f.name, 'failure', {
             title: { en: 'Web check', fr: 'Test web' },
-            message: {
-              en: `serein could not place a test file in ${ws.config.challengeRoot} on the server (${err.message}).`,
-              fr: `serein n'a pas pu déposer de fichier de test dans ${ws.config.challengeRoot} sur le serveur (${err.message}).`,
-            },
-            fix: { en: 'Your provider must make that folder writable by serein.', fr: 'Votre hébergeur doit rendre ce dossier accessible en écriture à serein.' },
+            message: { en: 'serein could not place a test file on the web server.', fr: "serein n'a pas pu déposer de fichier de test sur le serveur web." },
+            fix: { en: 'Your provider must let serein write in the web server\'s proof folder; then try again.', fr: "Votre hébergeur doit permettre à serein d'écrire dans le dossier de preuves du serveur web, puis réessayez." },
           }),
-        );
+          adminDetail: { challengeRoot: ws.config.challengeRoot, error: err.message },
+        });
       }
     }
   }

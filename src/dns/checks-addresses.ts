@@ -114,8 +114,10 @@ export async function checkHttpTokens(
         const detail = { address: ip, family: fam, status: r.status ?? null, server: r.server ?? null, redirects: r.hops };
         if (r.ok) checks.push(check('http-token', f.name, 'ok', msg.http.ok(f.name, ip, fam), detail));
         else {
-          const c = check('http-token', f.name, 'failure', msg.http.failed(f.name, ip, fam, r.failure, isMine, ws.challengeRoot), { ...detail, failure: r.failure });
-          checks.push(r.redirect ? { ...c, adminDetail: { redirect: r.redirect } } : c);
+          const c = check('http-token', f.name, 'failure', msg.http.failed(f.name, ip, fam, r.failure, isMine), { ...detail, failure: r.failure });
+          // Where the proof files are served from is the provider's to know, not the client's.
+          const admin = { ...(isMine ? { port: ws.httpPort, challengeRoot: ws.challengeRoot } : {}), ...(r.redirect ? { redirect: r.redirect } : {}) };
+          checks.push(Object.keys(admin).length ? { ...c, adminDetail: admin } : c);
         }
       }
       if (results.length > 1) {

@@ -64,7 +64,7 @@ export const http = {
     title: L(`Web check over ${fam(f).en} (${ip})`, `Test web en ${fam(f).fr} (${ip})`),
     message: L(`A test file placed on this server came back unchanged from ${ip}.`, `Un fichier de test déposé sur ce serveur est revenu intact depuis ${ip}.`),
   }),
-  failed: (name: string, ip: string, f: Family, why: HttpFailure, isTarget: boolean, challengeRoot: string): Explanation => ({
+  failed: (name: string, ip: string, f: Family, why: HttpFailure, isTarget: boolean): Explanation => ({
     title: L(`Web check over ${fam(f).en} (${ip})`, `Test web en ${fam(f).fr} (${ip})`),
     message: L(
       `The certificate authority will fetch a proof file from http://${name}/.well-known/acme-challenge/ over ${fam(f).en} at ${ip}. We placed such a file and fetched it the same way: ${httpWhy(why).en}.`,
@@ -77,8 +77,8 @@ export const http = {
         )
       : isTarget
       ? L(
-          `Make sure the web server answers for ${name} on ${ip}, port 80, and serves /.well-known/acme-challenge/ from ${challengeRoot} without password, redirect to another port, or firewall page.`,
-          `Vérifiez que le serveur web répond pour ${name} sur ${ip}, port 80, et sert /.well-known/acme-challenge/ depuis ${challengeRoot} sans mot de passe, redirection vers un autre port, ni page de pare-feu.`,
+          `${ip} is your provider's web server: it must answer for ${name} and hand back such files without a password, a redirect to another port or a firewall page. Your provider can check it; then try again.`,
+          `${ip} est le serveur web de votre hébergeur${NB}: il doit répondre pour ${name} et rendre de tels fichiers sans mot de passe, redirection vers un autre port ni page de pare-feu. Votre hébergeur peut le vérifier${NB}; réessayez ensuite.`,
         )
       : L(
           `${ip} is not the server your site is on: correct this ${fam(f).en} address of ${name} as explained above, then try again.`,
