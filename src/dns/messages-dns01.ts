@@ -1,5 +1,6 @@
 import type { Localized } from '../errors.js';
 import type { Explanation } from './check.js';
+import type { DnsProvider } from './provider.js';
 import { AT_DOMAIN, L, NB } from './messages-words.js';
 
 /**
@@ -10,7 +11,7 @@ import { AT_DOMAIN, L, NB } from './messages-words.js';
 
 
 /** A DNS host's kind as a client may read it (never its address). */
-export type ProviderKind = 'cloudflare' | 'rfc2136' | 'powerdns';
+export type ProviderKind = DnsProvider['kind'];
 const KIND: Record<ProviderKind, Localized> = {
   cloudflare: L('Cloudflare', 'Cloudflare'),
   powerdns: L('PowerDNS', 'PowerDNS'),

@@ -41,7 +41,7 @@ function u32(n: number): Buffer {
 }
 
 /** A name in wire form, uncompressed and lower case (the canonical form TSIG signs). */
-export function wireName(name: string): Buffer {
+function wireName(name: string): Buffer {
   const labels = name.replace(/\.$/, '').toLowerCase().split('.').filter(Boolean);
   return Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([Buffer.byteLength(l)]), Buffer.from(l, 'ascii')])), Buffer.from([0])]);
 }
@@ -87,7 +87,7 @@ function rr(name: string, type: number, cls: number, ttl: number, data: Buffer):
 }
 
 /** The UPDATE message for `zone` (unsigned), with its id. */
-export function updateMessage(zone: string, ops: UpdateOp[], id = randomInt(0, 65536)): Buffer {
+function updateMessage(zone: string, ops: UpdateOp[], id = randomInt(0, 65536)): Buffer {
   const header = Buffer.concat([u16(id), u16(5 << 11), u16(1), u16(0), u16(ops.length), u16(0)]);
   const zoneSection = Buffer.concat([wireName(zone), u16(6), u16(CLASS_IN)]);
   const updates = ops.map((o) => {
@@ -99,7 +99,7 @@ export function updateMessage(zone: string, ops: UpdateOp[], id = randomInt(0, 6
 }
 
 /** Appends a TSIG record (RFC 8945) signing `message` with `key` at `now` (seconds). */
-export function signTsig(message: Buffer, key: TsigKey, now = Math.floor(Date.now() / 1000)): Buffer {
+function signTsig(message: Buffer, key: TsigKey, now = Math.floor(Date.now() / 1000)): Buffer {
   const keyName = wireName(key.name);
   const alg = wireName(key.algorithm);
   const time = Buffer.alloc(6);
@@ -135,7 +135,7 @@ function exchange(host: string, port: number, message: Buffer, timeoutMs: number
 }
 
 /** Splits "ip", "ip:port" and "[v6]:port" (default port 53). */
-export function hostPort(server: string): { host: string; port: number } {
+function hostPort(server: string): { host: string; port: number } {
   if (isIP(server)) return { host: server, port: 53 };
   const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(server);
   if (!m) throw new Error(`not a server address: ${server}`);

@@ -153,7 +153,7 @@ export class NginxApplier {
    * one after the other, a batch of a hundred certificate installs spent seconds in
    * reads and writes before its single nginx -t.
    */
-  private eachChange(entries: Entry[], fn: (e: Entry) => Promise<void>): Promise<void[]> {
+  private eachChange<R>(entries: Entry[], fn: (e: Entry) => Promise<R>): Promise<R[]> {
     return mapLimit(entries, 16, fn);
   }
 
@@ -165,19 +165,20 @@ export class NginxApplier {
   private async process(batch: Entry[]): Promise<void> {
     this.stats.batches++;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
-    const ready: Entry[] = [];
-    await this.eachChange(batch, async (e) => {
+    const read = await this.eachChange(batch, async (e) => {
       try {
         e.previous = await Promise.all(
           e.files.map(async (f) => ({ path: f.path, mode: f.mode, content: (await this.target.readFile(f.path))?.toString('utf8') ?? null })),
         );
         await e.opts.onPrevious?.(e.previous);
-        ready.push(e);
+        return true;
       } catch (err) {
         e.reject(err);
+        return false;
       }
     });
-    if (ready.length) await this.commit(batch.filter((e) => ready.includes(e)));
+    const ready = batch.filter((_, i) => read[i]);
+    if (ready.length) await this.commit(ready);
   }
 
   private async write(e: Entry): Promise<void> {
@@ -270,18 +271,18 @@ export class NginxApplier {
   }
 
   private async commit(entries: Entry[]): Promise<void> {
-    const written: Entry[] = [];
-    await this.eachChange(entries, async (e) => {
+    const wrote = await this.eachChange(entries, async (e) => {
       try {
         await this.write(e);
-        written.push(e);
+        return true;
       } catch (err) {
         await this.restoreOrAlert([e], 'a failed write');
         e.reject(writeFailed(err));
+        return false;
       }
     });
+    const written = entries.filter((_, i) => wrote[i]);
     if (!written.length) return;
-    written.sort((a, b) => entries.indexOf(a) - entries.indexOf(b));
 
     // nginx -t or the reload not run at all (the target out of reach, the connection cut):
     // the written files go back like after any other failure, never left untested.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Generated, Kysely } from 'kysely';
-import { decodeCursor, DEFAULT_PAGE, MAX_PAGE, pageSize, toPage, type Page, type PageRequest } from './page.js';
+import { decodeCursor, DEFAULT_PAGE, pageSize, toPage, type Page, type PageRequest } from './page.js';
 
 /** The tables of migration 0002-certificates, typed here so the shared schema file stays small. */
 export interface CertificateTables {
@@ -283,18 +283,6 @@ export class CertificateStore {
     }
     const rows = await q.orderBy('renew_after').orderBy('id').limit(limit + 1).execute();
     return toPage(rows as Row[], limit, (r) => [r.renew_after ?? '', r.id], toRecord);
-  }
-
-  /** Every due certificate, walked page by page (see duePage): for tests and small fleets. */
-  async due(now: Date): Promise<CertificateRecord[]> {
-    const all: CertificateRecord[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await this.duePage(now, { cursor, limit: MAX_PAGE });
-      all.push(...page.items);
-      cursor = page.next ?? undefined;
-    } while (cursor);
-    return all;
   }
 
   /** Records what the CA's renewalInfo said, and the renewal time chosen from it. */

@@ -26,8 +26,8 @@ export class LockStore {
     // A connection cut while the task runs must not crash the daemon; the lock is gone
     // with it, which the task cannot undo, so the task is left to finish.
     client.on('error', () => {});
-    await client.connect();
     try {
+      await client.connect(); // inside: a connection that fails half-way is ended too
       await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [SESSION_LOCKS, key]);
       return await task();
     } finally {
