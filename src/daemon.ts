@@ -9,6 +9,7 @@ import { buildServices } from './composition.js';
 import type { Config } from './config/schema.js';
 import type { BackgroundService } from './engine/background.js';
 import { Engine } from './engine/engine.js';
+import type { CheckpointHook } from './engine/runner.js';
 import { createLogger, type Logger } from './log.js';
 import { SealBox } from './secrets.js';
 import { Store } from './store/store.js';
@@ -62,8 +63,10 @@ function sealKey(stateDir: string): Buffer {
 /**
  * The composition root: starts the whole daemon, each part built once and handed what it
  * uses: store (migrated), components (src/composition.ts), engine, background services, API.
+ * `onCheckpoint` is for tests that build the daemon in-process (test/helpers/halting-serve.ts);
+ * `serein serve` never passes it.
  */
-export async function startDaemon(config: Config, opts: { logger?: Logger; listen?: boolean } = {}): Promise<Daemon> {
+export async function startDaemon(config: Config, opts: { logger?: Logger; listen?: boolean; onCheckpoint?: CheckpointHook } = {}): Promise<Daemon> {
   const logger = opts.logger ?? createLogger(config.log.level);
   const store = await Store.open(config.store);
   const targets = new TargetPool(config.targets);
@@ -72,7 +75,7 @@ export async function startDaemon(config: Config, opts: { logger?: Logger; liste
   try {
     const seal = new SealBox(sealKey(config.stateDir));
     components = buildServices({ config, store, logger, target: (name) => targets.get(name), seal });
-    engine = new Engine({ config, store, logger, services: components.services, actions: [...builtinActions, ...(await loadPlugins(config.plugins))], seal });
+    engine = new Engine({ config, store, logger, services: components.services, actions: [...builtinActions, ...(await loadPlugins(config.plugins))], seal, onCheckpoint: opts.onCheckpoint });
   } catch (err) {
     await store.close();
     throw err;

@@ -64,4 +64,15 @@ describe('architecture', () => {
     }
     expect(cycles).toEqual([]);
   });
+
+  it('the daemon reads no environment variable but PATH and HOME for the programs it starts (test hooks are set in-process only)', () => {
+    // The CLI's client reads SEREIN_URL and SEREIN_TOKEN; a variable read anywhere else is a way in for whoever can set one.
+    const allowed: Record<string, string[]> = { 'targets/common.ts': ['HOME', 'PATH'], 'cli/client.ts': ['SEREIN_TOKEN', 'SEREIN_URL'] };
+    const reads = [...graph.keys()].flatMap((m) => {
+      const text = readFileSync(join(SRC, m), 'utf8');
+      const names = [...new Set([...text.matchAll(/process\.env(?:\.(\w+)|\[\s*['"]?([^\]'"]*))?/g)].map((r) => r[1] ?? r[2] ?? '(all)'))].sort();
+      return names.filter((n) => !allowed[m]?.includes(n)).map((n) => `${m}: ${n}`);
+    });
+    expect(reads).toEqual([]);
+  });
 });

@@ -2,9 +2,11 @@
  * certificate.renew survives a crash at any point: a real `serein serve` process issues a
  * certificate against the lab's Pebble and nginx, then renews it and is SIGKILLed at each
  * point of the renewal in turn (after preflight; during and after the order; during and
- * after the install; after verify; before and after activate). A test hook
- * (SEREIN_TEST_HALT, read only by src/actions/certificate.ts) freezes the daemon at the
- * chosen point so the kill lands exactly there, with no sleeps. The restarted daemon
+ * after the install; after verify; before and after activate). The daemon is built by a
+ * test entry (test/helpers/halting-serve.ts) with the runner's checkpoint hook, which freezes
+ * it at the point the actions name (ctx.reached) so the kill lands exactly there, with no
+ * sleeps; `serein serve` itself has no such hook and ignores the SEREIN_TEST_HALT variable
+ * the daemon once read (the last test). The restarted daemon
  * compensates the interrupted job; afterwards nginx must serve the certificate the store
  * records as active (the old one, or the new one once a renewal completes; never a mix),
  * no pending record may be left, and `nginx -t` must pass.
@@ -16,20 +18,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servedCertificate } from '../src/certificates/install.js';
 import { useLab, type LabInfo } from './lab/client.js';
 import { labCertConfig } from './helpers/acme-lab.js';
-import { freePort, serein, until } from './helpers/process.js';
+import { freePort, haltingSerein, serein, until, type SereinChild } from './helpers/process.js';
 import { keepStoreForScan, notePrivateKeys, noteSecrets } from './helpers/secrets-scan.js';
 import { keepServeLog, serveApi, serveReady } from './helpers/serve-process.js';
 import { tempDir } from './helpers/tmp.js';
 import { labNginxTest, removeLeftSiteFiles } from './helpers/vhost-lab.js';
 
-/** Where the renewal is killed, in the order the job reaches them (see haltPoint in src/actions/certificate.ts). */
+/** Where the renewal is killed, in the order the job reaches them (ctx.reached in src/actions/certificate.ts). */
 const POINTS = [
   'preflight-done', // preflight passed, nothing asked of the CA yet
   'order-issued', // the CA issued the new certificate; its serial checkpointed, no record yet
   'order-pending', // the pending record written, its id not yet checkpointed
   'order-done', // the order step finished
   'install-started', // the files being replaced checkpointed, nothing written
-  'install-reloaded', // the new files written, nginx tested and reloaded, no handshake yet
+  'install-reloaded', // the new files written, nginx tested, reloaded and probed, no handshake yet
   'install-served', // the handshake presents the new certificate, the site not yet recorded
   'install-done', // the install step finished
   'verify-done', // the verify step passed
@@ -45,14 +47,14 @@ let configFile: string;
 let haltFile: string;
 let url: string;
 let token = '';
-let daemon: ReturnType<typeof serein> | undefined;
+let daemon: SereinChild | undefined;
 const reg = `${randomBytes(4).toString('hex')}.test`;
 const site = `shop.${reg}`;
 const tenant = `t${randomBytes(3).toString('hex')}`;
 
-/** Starts `serein serve` on the test's configuration and waits until it answers. */
+/** Starts the daemon, halting where haltFile says, on the test's configuration, and waits until it answers. */
 async function start(): Promise<void> {
-  daemon = serein(['serve', '--config', configFile], { SEREIN_TEST_HALT: haltFile });
+  daemon = haltingSerein(configFile, haltFile);
   token = await serveReady(daemon, url, token);
 }
 
@@ -155,7 +157,7 @@ describe('certificate.renew killed at each step', () => {
     writeFileSync(haltFile, point);
     const id = await submit('certificate.renew', { certificate: before.id, site });
     const killed = daemon!;
-    await until(`the daemon to halt at ${point}`, async () => killed.output().includes(`halted at ${point}\n`) || (killed.exitCode !== null ? Promise.reject(new Error('exited')) : undefined), 60_000);
+    await until(`the daemon to halt at ${point}`, async () => killed.output().includes(`halted at ${point} `) || (killed.exitCode !== null ? Promise.reject(new Error('exited')) : undefined), 60_000);
     killed.kill('SIGKILL');
     await killed.exited;
     keepServeLog(killed);
@@ -174,15 +176,30 @@ describe('certificate.renew killed at each step', () => {
     for (const c of await certificates()) if (c.id !== before.id) expect(['abandoned', 'replaced']).toContain(c.status);
   });
 
-  it('an uninterrupted renewal then completes: the new certificate is served and recorded, the old one is history', async () => {
+  it('serein serve ignores SEREIN_TEST_HALT: an uninterrupted renewal completes, the new certificate is served and recorded, and SIGTERM stops it', async () => {
     const before = await expectConsistent();
+    daemon!.kill('SIGTERM');
+    await daemon!.exited;
+    keepServeLog(daemon!);
+    // What the daemon's old test hook read: this file naming the first point the renewal passes.
+    writeFileSync(haltFile, 'preflight-done');
+    const production = serein(['serve', '--config', configFile], { SEREIN_TEST_HALT: haltFile });
+    daemon = production;
+    token = await serveReady(production, url, token);
     const { job } = await waitJob(await submit('certificate.renew', { certificate: before.id, site }));
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
+    expect(production.output()).not.toMatch(/halted/);
     const after = await expectConsistent();
     expect(after.id).toBe(job.result.certificate);
     expect(after.serial).not.toBe(before.serial);
     expect(after.replacesId).toBe(before.id);
     expect(after.tenantId).toBe(tenant); // renewed by an admin (the schedule), still the client's
     expect((await certificates()).find((c) => c.id === before.id)?.status).toBe('replaced');
+    production.kill('SIGTERM');
+    expect(await until('serein serve to stop on SIGTERM', async () => (production.exitCode !== null ? { code: production.exitCode } : undefined), 10_000)).toEqual({ code: 0 });
+    keepServeLog(production);
+    // A daemon again for afterAll to take the site down with.
+    writeFileSync(haltFile, '');
+    await start();
   });
 });

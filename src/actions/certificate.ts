@@ -1,4 +1,3 @@
-import { readFileSync, writeSync } from 'node:fs';
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { certificateContext } from '../certificates/context.js';
@@ -23,26 +22,6 @@ const challenge = z.enum(['http-01', 'dns-01']).default('http-01');
 const keyType = z.enum(['ecdsa-p256', 'rsa-2048', 'rsa-4096']).default('ecdsa-p256');
 /** A value still unknown at planning time (dry run) renders as ‹steps...›. */
 const isUnknown = (v: unknown) => typeof v === 'string' && v.startsWith('‹');
-
-/**
- * Test hook of test/certificate-renew-crash.test.ts, inert unless SEREIN_TEST_HALT names
- * a file: when that file holds `point`, the whole daemon freezes right there (nothing
- * more runs, not even its heartbeat), as if killed at that instruction, and says so on
- * stderr so that the test can SIGKILL it.
- */
-function haltPoint(point: string): void {
-  const file = process.env.SEREIN_TEST_HALT;
-  if (!file) return;
-  let wanted = '';
-  try {
-    wanted = readFileSync(file, 'utf8').trim();
-  } catch {
-    return;
-  }
-  if (wanted !== point) return;
-  writeSync(2, `serein test hook: halted at ${point}\n`);
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
-}
 
 /** The solver for a certificate's challenge on a web server. */
 export function solverFor(services: Services, challenge: 'http-01' | 'dns-01', webserver: string | null, log?: (m: string, d?: Record<string, unknown>) => void): ChallengeSolver {
@@ -143,7 +122,7 @@ export const certificatePreflight = defineAction({
     for (const c of d.checks.filter((c) => c.status !== 'ok')) ctx.log(`${c.status}: ${c.message[ctx.language]}${c.fix ? ` → ${c.fix[ctx.language]}` : ''}`, { check: c.id, domain: c.domain });
     ctx.log(`preflight: ${d.checks.length} checks in ${d.tookMs} ms`);
     if (!d.ok) throw preflightError(d);
-    haltPoint('preflight-done');
+    ctx.reached('preflight-done');
     return {
       webserver,
       site: vhost.primary,
@@ -215,7 +194,7 @@ export const certificateOrder = defineAction({
     const previous = renewing ?? (await store.active(p.webserver, name));
     const cp: OrderCheckpoint = { name, serial: issued.serial };
     await ctx.checkpoint(cp);
-    haltPoint('order-issued');
+    ctx.reached('order-issued');
     const rec = await store.addPending({
       // A renewal keeps the certificate's tenant, whoever runs it (the schedule is an admin);
       // an admin's certificate on a client's site is the client's, like the site.
@@ -228,10 +207,10 @@ export const certificateOrder = defineAction({
       ...issuedRecord(ctx.services, issued),
       replacesId: previous?.id ?? null,
     });
-    haltPoint('order-pending');
+    ctx.reached('order-pending');
     await ctx.checkpoint({ ...cp, certificateId: rec.id });
     ctx.log(`certificate ${issued.serial} issued by ${issued.ca} in ${issued.timings.total} ms${renewing ? `, replacing ${renewing.serial}` : ''}`, { timings: issued.timings });
-    haltPoint('order-done');
+    ctx.reached('order-done');
     return { certificateId: rec.id, serial: issued.serial, ca: issued.ca, notAfter: rec.notAfter, names: p.domains, ms: issued.timings.total };
   },
   async compensate(ctx, _p, checkpoint) {
@@ -294,17 +273,15 @@ export const certificateInstall = defineAction({
         // The previous key never goes into the job record: only its hash and its certificate's id, to find it again.
         cp.previous = await rememberPrevious(ctx, p.webserver, cert.name, previous);
         await ctx.checkpoint(cp);
-        haltPoint('install-started');
+        ctx.reached('install-started');
       },
-      log: (m) => {
-        ctx.log(m);
-        if (/reloaded/.test(m)) haltPoint('install-reloaded');
-      },
+      onApplied: () => ctx.reached('install-reloaded'),
+      log: (m) => ctx.log(m),
     });
-    haltPoint('install-served');
+    ctx.reached('install-served');
     await recordVhost(ctx.services, installed.vhost);
     ctx.log(`the new certificate is served for ${installed.names.join(', ')}`);
-    haltPoint('install-done');
+    ctx.reached('install-done');
     return { site: vhost.primary, names: installed.names, url: `https://${vhost.primary}/` };
   },
   async compensate(ctx, p, checkpoint) {
@@ -349,7 +326,7 @@ export const certificateVerify = defineAction({
         `expected serial ${cert.serial}, saw ${JSON.stringify(served.seen)}`,
       );
     }
-    haltPoint('verify-done');
+    ctx.reached('verify-done');
     return { served: served.seen };
   },
 });
@@ -369,10 +346,10 @@ export const certificateActivate = defineAction({
     const store = ctx.services.store.certificates;
     const previous = await store.active(cert.webserver, cert.name);
     await ctx.checkpoint({ certificateId: cert.id, previousId: previous?.id ?? null });
-    haltPoint('activate-start');
+    ctx.reached('activate-start');
     const renewAfter = renewAfterFor(new Date(cert.notBefore), new Date(cert.notAfter), ctx.services.config.renewal.jitterMinutes);
     await store.activate(cert.id, renewAfter);
-    haltPoint('activate-done');
+    ctx.reached('activate-done');
     return { certificateId: cert.id, renewAfter: renewAfter.toISOString() };
   },
   async compensate(ctx, _p, checkpoint) {

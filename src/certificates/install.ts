@@ -79,6 +79,8 @@ export interface InstallRequest {
   serial: string;
   /** Receives the files being replaced, BEFORE any write (ctx.checkpoint). */
   onPrevious?(previous: PreviousFile[]): Promise<void>;
+  /** Once the files are written and nginx tested, reloaded and probed, before the handshake is checked. */
+  onApplied?(): void;
   log?(message: string): void;
 }
 
@@ -108,6 +110,7 @@ export async function installCertificate(services: Services, req: InstallRequest
   ];
   await services.target(ws.target).mkdir(paths.dir, { mode: 0o700 });
   const applied = await safeApplyNginx(services.nginx, req.webserver, files, rendered.probes, { onPrevious: req.onPrevious, log: req.log });
+  req.onApplied?.();
   const names = coveredNames(req.vhost, req.domains);
   const served = await verifyServed(ws, names, req.serial);
   if (!served.ok) {

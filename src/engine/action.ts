@@ -48,6 +48,12 @@ export interface ActionContext {
    * mid-step, compensate() receives it after restart; without it, nothing had changed.
    */
   checkpoint(data: unknown): Promise<void>;
+  /**
+   * Names a point of the step ('order-issued') for tests that must stop the daemon exactly
+   * there: handed to the runner's checkpoint hook, which only a daemon built in-process by
+   * a test sets. Does nothing in `serein serve`.
+   */
+  reached(point: string): void;
 }
 
 /**

@@ -13,7 +13,7 @@ import { domainKey } from '../resources/domain.js';
 import { can } from '../resources/policy.js';
 import { validateInputs, type InputWorld } from './inputs.js';
 import { loadPlaybooks, type Playbook } from './playbook.js';
-import { JobRunner } from './runner.js';
+import { JobRunner, type CheckpointHook } from './runner.js';
 import { render } from './template.js';
 import { Worker } from './worker.js';
 
@@ -25,6 +25,8 @@ export interface EngineOptions {
   services: Services;
   actions: Action[];
   seal: SealBox;
+  /** Tests only, through startDaemon's options: see CheckpointHook. */
+  onCheckpoint?: CheckpointHook;
 }
 
 export interface SubmitRequest { playbook: string; inputs?: Record<string, unknown>; dryRun?: boolean; idempotencyKey?: string }
@@ -76,7 +78,7 @@ export class Engine {
     this.actions = new Map(o.actions.map((a) => [a.name, a]));
     this.playbooks = loadPlaybooks(o.config.playbooks, this.actions);
     this.services = o.services;
-    this.runner = new JobRunner({ services: this.services, actions: this.actions, seal: o.seal, onEvent: (id) => this.events.emit('event', id) });
+    this.runner = new JobRunner({ services: this.services, actions: this.actions, seal: o.seal, onEvent: (id) => this.events.emit('event', id), onCheckpoint: o.onCheckpoint });
     const targetLimit = (name: string) => {
       const t = o.config.targets[name];
       return (t && 'maxConcurrency' in t && t.maxConcurrency) || o.config.workers.perTarget;

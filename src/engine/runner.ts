@@ -13,7 +13,20 @@ export interface RunnerDeps {
   seal: SealBox;
   /** Called after every event is stored, to wake up streams. */
   onEvent(jobId: string): void;
+  /** Set only by tests that build the daemon in-process (see CheckpointHook). */
+  onCheckpoint?: CheckpointHook;
 }
+
+/** Where a job stands when an action names a point of its step (ActionContext.reached). */
+export interface CheckpointAt { job: Job; step: string; point: string }
+
+/**
+ * Called at each point an action names, before the action goes on: the one way for a test
+ * to stop a daemon exactly there (a crash test freezes it and SIGKILLs it). Only code that
+ * builds the daemon in-process can set it (startDaemon's options); `serein serve` never
+ * does, and nothing reads it from the environment, so no client can reach it.
+ */
+export type CheckpointHook = (at: CheckpointAt) => void;
 
 interface FlatStep { idx: number; phase: Phase; step: PlaybookStep }
 
@@ -59,7 +72,7 @@ export class JobRunner {
     return { inputs: job.inputs, steps, job: { id: job.id, tenant: job.tenantId ?? 'admin' }, tenant: job.tenantId ?? 'admin' };
   }
 
-  private context(job: Job, masker: SecretMasker, idx: number, signal: AbortSignal): ActionContext {
+  private context(job: Job, masker: SecretMasker, idx: number, step: string, signal: AbortSignal): ActionContext {
     return {
       jobId: job.id,
       tenantId: job.tenantId,
@@ -69,6 +82,7 @@ export class JobRunner {
       signal,
       log: (message, data) => void this.event(job.id, 'log', masker.mask(message), data && masker.maskData(data)),
       checkpoint: (data) => this.jobs.checkpointStep(job.id, idx, data),
+      reached: (point) => this.deps.onCheckpoint?.({ job, step, point }),
     };
   }
 
@@ -116,7 +130,7 @@ export class JobRunner {
           if (fs.step.when !== undefined && !render(fs.step.when, this.scope(job, outputs), { lenient: true })) continue;
           const action = this.action(fs.step.action);
           const params = this.params(action, fs.step.with, this.scope(job, outputs), true, `${fs.phase}.${fs.step.id}`);
-          const items = await action.plan(this.context(job, masker, fs.idx, signal), params);
+          const items = await action.plan(this.context(job, masker, fs.idx, fs.step.id, signal), params);
           plan.push(...items.map((i) => ({ ...masker.maskData(i), step: fs.step.id })));
           continue;
         }
@@ -130,7 +144,7 @@ export class JobRunner {
         done.push(fs);
         const action = this.action(fs.step.action);
         const params = this.params(action, fs.step.with, this.scope(job, outputs), false, `${fs.phase}.${fs.step.id}`);
-        const ctx = this.context(job, masker, fs.idx, signal);
+        const ctx = this.context(job, masker, fs.idx, fs.step.id, signal);
         const origCheckpoint = ctx.checkpoint;
         ctx.checkpoint = async (data) => {
           checkpoints.set(fs.idx, data);
@@ -223,7 +237,7 @@ export class JobRunner {
       if (how === false) continue;
       for (let attempt = 0; ; attempt++) {
         try {
-          const ctx = this.context(job, masker, fs.idx, signal);
+          const ctx = this.context(job, masker, fs.idx, fs.step.id, signal);
           const scope = { ...this.scope(job, outputs), checkpoint: checkpointOf(fs.idx) };
           if (how) {
             const action = this.action(how.action);

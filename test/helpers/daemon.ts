@@ -157,5 +157,6 @@ export function bareActionContext(services: Services, tenantId: string | null): 
     signal: new AbortController().signal,
     log: () => undefined,
     checkpoint: async () => undefined,
+    reached: () => undefined,
   };
 }

@@ -25,9 +25,24 @@ export function killChildren(): void {
 }
 process.on('exit', killChildren);
 
+/** A serein child process with its output collected (see serein and haltingSerein). */
+export type SereinChild = ChildProcess & { output: () => string; exited: Promise<number | null> };
+
 /** `serein ARGS...` as a child process, with its output collected; killed after the test file at the latest. */
-export function serein(args: string[], env: Record<string, string> = {}): ChildProcess & { output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [seReinBin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function serein(args: string[], env: Record<string, string> = {}): SereinChild {
+  return nodeChild([seReinBin, ...args], env);
+}
+
+/**
+ * The daemon of `serein serve --config configFile`, built in-process by a test entry with the
+ * runner's checkpoint hook: it freezes at the point haltFile names (see ./halting-serve.ts).
+ */
+export function haltingSerein(configFile: string, haltFile: string): SereinChild {
+  return nodeChild(['--import', 'tsx', resolve(import.meta.dirname, 'halting-serve.ts'), configFile, haltFile]);
+}
+
+function nodeChild(args: string[], env: Record<string, string> = {}): SereinChild {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (b) => (out += b));
   child.stderr!.on('data', (b) => (out += b));
