@@ -9,8 +9,16 @@ const STOP = new Set([...stopwordsEn.words, ...stopwordsFr.words].map(fold));
 /** At most this many words are read: a request is a sentence, and features must not underflow the classifier. */
 const MAX_WORDS = 40;
 
-/** A host name written in a request: labels with a dot, the last one letters (not "8.3"). */
-const HOST = /(?<![\w@.-])[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,}(?![\w.-]*@)(?![\w-])/g;
+/**
+ * A run of the characters a host name is written with, and of those that may not touch one
+ * (`_`): a name starts where a run starts. Each pattern here has one quantifier over one
+ * character class, so reading a request is linear in its length; the former single pattern
+ * (labels within labels, then a lookahead to the run's end at every label) took seconds
+ * on 50 kB (test/hostile/request-text.test.ts checks every pattern of this folder).
+ */
+const RUN = /[\w.-]+/g;
+const LABEL = /^[a-z0-9-]+$/;
+const LAST_LABEL = /^[a-z]{2,}$/;
 
 /** Lower case without accents: clients often type "securise" for "sécurisé". */
 export function fold(text: string): string {
@@ -19,15 +27,42 @@ export function fold(text: string): string {
 
 /** The host names written in a request, in order, without duplicates; e-mail addresses are not names. */
 export function hostNames(text: string): string[] {
-  const cleaned = fold(text).replace(/\S+@\S+/g, ' ');
-  return [...new Set(cleaned.match(HOST) ?? [])].map((h) => h.replace(/\.$/, ''));
+  const found: string[] = [];
+  withoutNames(withoutEmails(fold(text)), (name) => found.push(name));
+  return [...new Set(found)];
 }
 
 /** The words of a request, folded, without host names, e-mail addresses or punctuation. */
 export function words(text: string): string[] {
-  const cleaned = fold(text).replace(/\S+@\S+/g, ' ').replace(HOST, ' ');
+  const cleaned = withoutNames(withoutEmails(fold(text)));
   return cleaned.split(/[^a-z0-9]+/).filter(Boolean).slice(0, MAX_WORDS);
 }
+
+/** The text with every word holding an "@" between two characters (an e-mail address) made a space. */
+function withoutEmails(text: string): string {
+  return text.replace(/\S+/g, (w) => (w.slice(1, -1).includes('@') ? ' ' : w));
+}
+
+/**
+ * The text with each host name made a space, each name handed to `found`. A name is the
+ * start of a run that touches no "@": labels of letters, digits and inner hyphens joined by
+ * dots, as many as there are, the last one letters only ("8.3" is no name), and the run
+ * either ends there or goes on with a dot ("boutique.fr." is boutique.fr).
+ */
+function withoutNames(text: string, found?: (name: string) => void): string {
+  return text.replace(RUN, (run: string, at: number) => {
+    if (text[at - 1] === '@' || text[at + run.length] === '@') return run;
+    const labels = run.split('.');
+    let last = 0;
+    for (let i = 1; i < labels.length && isLabel(labels[i - 1]); i++) if (LAST_LABEL.test(labels[i])) last = i;
+    if (!last) return run;
+    const name = labels.slice(0, last + 1).join('.');
+    found?.(name);
+    return ` ${run.slice(name.length)}`;
+  });
+}
+
+const isLabel = (l: string) => LABEL.test(l) && !l.startsWith('-') && !l.endsWith('-');
 
 /**
  * What the intent classifier learns from: each word's French and English stems, small
