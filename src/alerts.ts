@@ -50,22 +50,39 @@ export class Alerter {
 }
 
 /**
- * What a webhook receives: the alert's fields, plus `text` and `blocks` so that a Slack
- * (or Mattermost, Rocket.Chat, Teams workflow) incoming webhook shows it as it is.
+ * What a webhook receives: the alert's fields as they are, plus `text` and `blocks` so that
+ * a Slack (or Mattermost, Rocket.Chat, Teams workflow) incoming webhook shows it as it is.
+ * Those two are formatted text, and a message quotes clients' words: escaped (slackText),
+ * so a client's `<!channel>` pings no one and `<https://…|…>` shows no disguised link.
  */
 export function webhookBody(alert: Alert): Record<string, unknown> {
   const title = `serein: ${alert.kind}${alert.tenantId ? ` (${alert.tenantId})` : ''}`;
   return {
     source: 'serein',
     ...alert,
-    text: `${title}\n${alert.message}`,
+    text: slackText(`${title}\n${alert.message}`),
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
-      { type: 'section', text: { type: 'mrkdwn', text: alert.message.slice(0, 2900) } },
-      { type: 'context', elements: [{ type: 'mrkdwn', text: `${alert.subject} · ${alert.at}` }] },
+      { type: 'section', text: { type: 'mrkdwn', text: slackText(alert.message, 2900) } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: slackText(`${alert.subject} · ${alert.at}`) }] },
     ],
   };
 }
+
+/**
+ * Text shown as it is in a Slack-formatted field: `&`, `<` and `>` escaped as Slack's
+ * message formatting asks (its mentions and links are written between `<` and `>`), and
+ * cut to `max` characters without leaving half an escape at the end.
+ */
+export function slackText(s: string, max = Infinity): string {
+  const out = s.replace(/[&<>]/g, (c) => SLACK_ESCAPES[c]);
+  if (out.length <= max) return out;
+  const cut = out.slice(0, max);
+  const amp = cut.lastIndexOf('&');
+  return amp >= 0 && !cut.includes(';', amp) ? cut.slice(0, amp) : cut;
+}
+
+const SLACK_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
 /**
  * A webhook URL as logs may show it: its origin only. Chat and incident webhooks carry

@@ -40,7 +40,8 @@ export class SmtpMailer implements SendMail {
     const info = await transport.sendMail({
       from: this.config.from,
       to: mail.to,
-      subject: mail.subject,
+      // A subject quotes clients' words: on one line, so none can start a header of its own.
+      subject: mail.subject.replace(/[\s\p{Cc}]+/gu, ' ').trim(),
       text: mail.text,
       html: mail.html,
       headers: { 'Content-Language': mail.language, 'Auto-Submitted': 'auto-generated' },
