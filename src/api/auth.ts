@@ -20,12 +20,11 @@ const unauthorized = () =>
   );
 
 /**
- * Limits on failed authentication (src/api/limits.ts): `before` refuses an address already
- * past its limit without looking at its token, `failed` counts a token that is not valid.
- * Both throw the 429 to send.
+ * Limits on failed authentication (src/api/limits.ts): `failed` counts a token that is not
+ * valid, and throws the 429 to send once its address is past the limit. A token that
+ * verifies is never counted nor refused here.
  */
 export interface AuthGuard {
-  before(req: FastifyRequest, reply: FastifyReply): Promise<void>;
   failed(req: FastifyRequest, reply: FastifyReply): Promise<void>;
 }
 
@@ -38,7 +37,6 @@ export function installAuth(app: FastifyInstance, opts: { store: Store; defaultL
     const asked = pickLanguage(req.headers['accept-language']);
     req.language = asked ?? opts.defaultLanguage;
     if (!header) return;
-    await opts.guard?.before(req, reply);
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     const caller = m ? await opts.store.tokens.verify(m[1]) : undefined;
     if (!caller) {

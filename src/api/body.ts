@@ -1,10 +1,71 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { OperationError } from '../errors.js';
 
-/** The API reads JSON only: a text body would reach the routes as a string and fail there, unclearly. */
-export function installBodyRules(app: FastifyInstance): void {
+/**
+ * The API reads JSON only: a text body would reach the routes as a string and fail there,
+ * unclearly. Every JSON body's shape is measured before it is parsed (`limits.json`): tens
+ * of thousands of keys, each named back in the 400, or thousands of nested lists cost the
+ * daemon far more than the bytes they take, whichever route they are sent to.
+ */
+export function installBodyRules(app: FastifyInstance, caps: JsonCaps): void {
   app.removeContentTypeParser('text/plain');
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const past = pastCaps(body as string, caps);
+    if (past) return done(past, undefined);
+    parse(req, body as string, done);
+  });
 }
+
+/** The most keys and list items (all levels together), and nesting levels, one JSON body may hold. */
+export interface JsonCaps { keys: number; depth: number }
+
+/**
+ * Which cap a JSON text goes past, read in one pass without building anything (a broken
+ * text is left to the parser). Keys are counted at their colon, list items at their comma.
+ */
+export function pastCaps(text: string, caps: JsonCaps): OperationError | undefined {
+  let depth = 0;
+  let entries = 0;
+  let inString = false;
+  // Whether each open level is a list: only a list's commas separate items to count.
+  const lists: boolean[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > caps.depth) return tooDeep(caps.depth);
+      lists[depth] = c === 0x5b;
+      if (c === 0x5b) entries++;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x3a || (c === 0x2c && lists[depth])) entries++;
+    if (entries > caps.keys) return tooMany(caps.keys);
+  }
+  return undefined;
+}
+
+const tooMany = (keys: number) =>
+  new OperationError(
+    'body_too_many_keys',
+    { en: `The request holds more than ${keys.toLocaleString('en')} keys and list items, the most we accept.`, fr: `La demande contient plus de ${keys.toLocaleString('fr')} clés et éléments de liste, le maximum accepté.` },
+    { en: 'Send less at once, in several requests if needed. Nothing was done.', fr: "Envoyez-en moins à la fois, en plusieurs demandes si besoin. Rien n'a été fait." },
+    `limits.json.keys: ${keys}`,
+    413,
+  );
+
+const tooDeep = (depth: number) =>
+  new OperationError(
+    'body_too_deep',
+    { en: `The request nests lists and objects more than ${depth} levels deep, the most we accept.`, fr: `La demande imbrique des listes et des objets sur plus de ${depth} niveaux, le maximum accepté.` },
+    { en: 'Send a flatter body; /openapi.json shows what each endpoint expects. Nothing was done.', fr: "Envoyez un corps moins imbriqué ; /openapi.json montre ce que chaque point d’accès attend. Rien n'a été fait." },
+    `limits.json.depth: ${depth}`,
+    400,
+  );
 
 /** "1 MB", "512 KB": a size as a person reads it. */
 function size(bytes: number, language: 'en' | 'fr'): string {

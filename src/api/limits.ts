@@ -1,11 +1,11 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OperationError, type Language, type Localized } from '../errors.js';
-import type { AuthGuard } from './auth.js';
+import { requireCaller, type AuthGuard } from './auth.js';
 import type { ApiContext } from './context.js';
 
 /** What a client token is limited on, per window (config `limits`). */
-export type TokenLimit = 'jobs' | 'doctorNames';
+export type TokenLimit = 'jobs' | 'doctorNames' | 'requests';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,6 +14,12 @@ declare module 'fastify' {
      * token itself); past the configured limit, throws a 429 with Retry-After. Admins pass.
      */
     limitPerToken(what: TokenLimit, req: FastifyRequest, reply: FastifyReply, count?: number): Promise<void>;
+    /**
+     * A route's onRequest hook: refuses a request without a valid token (401) and counts one
+     * use of `what`, before the body is read, so a flood of large or broken bodies is
+     * refused as cheaply as any other flood.
+     */
+    limitBeforeBody(what: TokenLimit): (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
   }
 }
 
@@ -28,8 +34,8 @@ function wait(seconds: number, language: Language): string {
 
 const both = (f: (l: Language) => string): Localized => ({ en: f('en'), fr: f('fr') });
 
-/** Sets Retry-After and builds the 429 the error handler sends. */
-function tooMany(reply: FastifyReply, code: string, seconds: number, message: Localized, hint: (wait: string, l: Language) => string, detail: string): OperationError {
+/** Sets Retry-After and builds the 429 the error handler sends (also for the live streams, src/api/streams.ts). */
+export function tooMany(reply: FastifyReply, code: string, seconds: number, message: Localized, hint: (wait: string, l: Language) => string, detail: string): OperationError {
   const s = Math.max(1, seconds);
   void reply.header('retry-after', String(s));
   return new OperationError(code, message, both((l) => hint(wait(s, l), l)), detail, 429);
@@ -37,8 +43,8 @@ function tooMany(reply: FastifyReply, code: string, seconds: number, message: Lo
 
 /**
  * Request limits, counted by @fastify/rate-limit (in memory, per daemon): requests with a
- * token that is not valid per client address, and job submissions and diagnosed names per
- * client token. Returns the guard the authentication hook calls.
+ * token that is not valid per client address, and job submissions, diagnosed names and
+ * requests in words per client token. Returns the guard the authentication hook calls.
  */
 export async function installLimits(app: FastifyInstance, { config, store, engine }: ApiContext): Promise<AuthGuard> {
   // No global limit: only the uses below are counted, each by its own key.
@@ -93,12 +99,11 @@ export async function installLimits(app: FastifyInstance, { config, store, engin
       .catch((err: unknown) => req.log.error({ err }, 'could not alert about a refused address'));
   };
 
+  // Only tokens that do not verify are counted and refused: a valid token is served whatever
+  // others sent from its address (behind a proxy, every client shares one). A valid token
+  // never resets nor lowers the count either, so a client mixing its own token into its
+  // guesses gets no more guesses than anyone.
   const guard: AuthGuard = {
-    async before(req, reply) {
-      // An address past its limit is refused before its token is even looked at.
-      const r = await failures(req, { increment: false });
-      if (!r.isAllowed && r.isExceeded) throw refuseAddress(reply, r.ttlInSeconds, req.ip);
-    },
     async failed(req, reply) {
       const r = await failures(req);
       if (r.isAllowed || !r.isExceeded) return;
@@ -108,7 +113,7 @@ export async function installLimits(app: FastifyInstance, { config, store, engin
   };
 
   const perToken = {} as Record<TokenLimit, { limiter: Limiter; max: number; windowSeconds: number }>;
-  for (const what of ['jobs', 'doctorNames'] as const) {
+  for (const what of ['jobs', 'doctorNames', 'requests'] as const) {
     const { max, windowSeconds } = config.limits[what];
     perToken[what] = { max, windowSeconds, limiter: app.createRateLimit({ max, timeWindow: windowSeconds * 1000, keyGenerator: (req) => req.caller?.tokenId ?? '' }) };
   }
@@ -117,9 +122,9 @@ export async function installLimits(app: FastifyInstance, { config, store, engin
       reply,
       'rate_limited',
       seconds,
-      what === 'jobs'
-        ? { en: 'You sent many requests in a short time, so this one was not taken.', fr: "Vous avez envoyé beaucoup de demandes en peu de temps, celle-ci n'a donc pas été prise." }
-        : { en: 'You asked to check many names in a short time, so these were not checked.', fr: "Vous avez demandé à vérifier beaucoup de noms en peu de temps, ceux-ci n'ont donc pas été vérifiés." },
+      what === 'doctorNames'
+        ? { en: 'You asked to check many names in a short time, so these were not checked.', fr: "Vous avez demandé à vérifier beaucoup de noms en peu de temps, ceux-ci n'ont donc pas été vérifiés." }
+        : { en: 'You sent many requests in a short time, so this one was not taken.', fr: "Vous avez envoyé beaucoup de demandes en peu de temps, celle-ci n'a donc pas été prise." },
       (w, l) => (l === 'fr' ? `Réessayez dans ${w}. Rien n'a été lancé.` : `Try again in ${w}. Nothing was started.`),
       `token limit ${what}: ${perToken[what].max} per ${perToken[what].windowSeconds} s`,
     );
@@ -134,6 +139,10 @@ export async function installLimits(app: FastifyInstance, { config, store, engin
       const r = await limiter(req);
       if (!r.isAllowed && r.isExceeded) throw refuseToken(reply, what, r.ttlInSeconds);
     }
+  });
+  app.decorate('limitBeforeBody', (what: TokenLimit) => async (req: FastifyRequest, reply: FastifyReply) => {
+    requireCaller(req);
+    await app.limitPerToken(what, req, reply);
   });
   return guard;
 }

@@ -26,7 +26,7 @@ export const routePlugins: RoutePlugin[] = [jobRoutes, adminRoutes, doctorRoutes
 export async function buildApi(ctx: ApiContext, logger: Logger, version: string): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: ctx.config.limits.bodyBytes, trustProxy: ctx.config.server.trustProxy, forceCloseConnections: true, frameworkErrors, clientErrorHandler }) as unknown as FastifyInstance;
   installErrorHandler(app);
-  installBodyRules(app);
+  installBodyRules(app, ctx.config.limits.json);
   const guard = await installLimits(app, ctx);
   installAuth(app, { store: ctx.store, defaultLanguage: ctx.config.language, guard });
   await installOpenApi(app, version);

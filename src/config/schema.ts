@@ -125,6 +125,9 @@ const DEFAULT_LIMITS = {
   failedAuth: { max: 20, windowSeconds: 60 },
   jobs: { max: 60, windowSeconds: 60 },
   doctorNames: { max: 300, windowSeconds: 600 },
+  requests: { max: 30, windowSeconds: 60 },
+  streams: { perToken: 10, perAddress: 100 },
+  json: { keys: 1000, depth: 16 },
 };
 
 /**
@@ -138,7 +141,18 @@ export const limitsSchema = z
       .default(DEFAULT_LIMITS.failedAuth)
       .describe('requests with a token that is not valid, per client address; past it the address is refused, audited and admins alerted'),
     jobs: perWindow(1).default(DEFAULT_LIMITS.jobs).describe('job submissions per client token (admins are not limited)'),
-    doctorNames: perWindow(100).default(DEFAULT_LIMITS.doctorNames).describe('names diagnosed per client token (each name sends DNS and HTTP requests out)'),
+    doctorNames: perWindow(100).default(DEFAULT_LIMITS.doctorNames).describe('names diagnosed per client token (each name sends DNS and HTTP requests out; a request counts one before its body is read)'),
+    requests: perWindow(1).default(DEFAULT_LIMITS.requests).describe('requests in words (POST /v1/requests) per client token, counted before the body is read'),
+    streams: z
+      .object({ perToken: z.number().int().min(1), perAddress: z.number().int().min(1) })
+      .strict()
+      .default(DEFAULT_LIMITS.streams)
+      .describe('live job streams (/v1/jobs/:id/events) open at once, per token (admins included) and per client address; one more gets 429'),
+    json: z
+      .object({ keys: z.number().int().min(100).max(1_000_000), depth: z.number().int().min(4).max(1000) })
+      .strict()
+      .default(DEFAULT_LIMITS.json)
+      .describe('every JSON body: most keys and list items (all levels together; more get 413) and most nesting levels (more get 400), checked before it is parsed'),
   })
   .strict();
 

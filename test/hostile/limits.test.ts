@@ -118,13 +118,15 @@ describe('hostile client: limits and quotas', () => {
     expect(refused.body.error.message).toBe('Too many requests with a token that is not valid came from your address.');
     expect(refused.body.error.hint).toMatch(/^Try again in about \d+ minutes with a valid token/);
 
-    // In the caller's language, and still refused: the address's tokens are no longer even looked at.
+    // In the caller's language, and still refused.
     const fr = await send(d.url, { path: '/v1/jobs', from: '127.0.0.2', token: badToken, headers: { 'accept-language': 'fr' } });
     expect(fr.status).toBe(429);
     expect(fr.body.error.message).toBe('Trop de demandes avec un jeton non valable sont venues de votre adresse.');
-    // Refused before the token is checked, so a valid token from that address waits too:
-    // otherwise the limit would tell a guesser which guess was right.
-    expect((await send(d.url, { path: '/v1/jobs', from: '127.0.0.2', token: client.token })).status).toBe(429);
+    // Valid tokens from that address are served: behind a reverse proxy every client has
+    // its address, and one guesser must not lock them all out.
+    expect((await send(d.url, { path: '/v1/jobs', from: '127.0.0.2', token: client.token })).status).toBe(200);
+    expect((await send(d.url, { path: '/v1/audit?limit=1', from: '127.0.0.2', token: d.adminToken })).status).toBe(200);
+    expect((await send(d.url, { path: '/v1/jobs', from: '127.0.0.2', token: badToken })).status).toBe(429);
 
     // Another address is not slowed: a good token works, a bad one gets the plain 401.
     const good = await send(d.url, { path: '/v1/jobs', from: '127.0.0.1', token: client.token });
@@ -147,6 +149,16 @@ describe('hostile client: limits and quotas', () => {
     expect(JSON.stringify(await d.store.audit.list({ limit: 10_000 }))).not.toContain(badToken);
     expect(JSON.stringify(await d.store.alerts.list())).not.toContain(badToken);
     expect(logLines.join('')).not.toContain(badToken);
+  });
+
+  it('gives a guesser holding a valid token no more guesses: its own token neither resets nor lowers the count', async () => {
+    const mine = await d.tenant(uniq('g'));
+    const answers: Answer[] = [];
+    for (let i = 0; i < FAILED_AUTH * 3; i++) {
+      expect((await send(d.url, { path: '/v1/jobs', from: '127.0.0.3', token: mine.token })).status).toBe(200);
+      answers.push(await send(d.url, { path: '/v1/jobs', from: '127.0.0.3', token: `srn_c_${uniq('guess')}${'y'.repeat(30)}` }));
+    }
+    expect(answers.map((a) => a.status)).toEqual([...Array(FAILED_AUTH).fill(401), ...Array(FAILED_AUTH * 2).fill(429)]);
   });
 
   it('limits job submissions per client token, not per admin nor per other client', async () => {

@@ -24,12 +24,13 @@ const doctorBody = z
  * Clients may only diagnose their own domains and servers.
  */
 export async function doctorRoutes(app: FastifyInstance, { engine, store, config }: ApiContext): Promise<void> {
-  app.post('/v1/doctor', { config: { doc: { summary: 'Diagnose domains before a certificate (checks only, no order)', tag: 'certificates', body: doctorBody, response: { 200: diagnosis } } } }, async (req, reply) => {
+  // One name is counted before the body is read (so a flood of large or broken bodies is refused unread), the others once they are known.
+  app.post('/v1/doctor', { onRequest: app.limitBeforeBody('doctorNames'), config: { doc: { summary: 'Diagnose domains before a certificate (checks only, no order)', tag: 'certificates', body: doctorBody, response: { 200: diagnosis } } } }, async (req, reply) => {
     const caller = requireCaller(req);
     const body = parseBody(doctorBody, req.body);
     const domains = typeof body.domains === 'string' ? body.domains.split(/[\s,]+/).filter(Boolean) : body.domains;
     if (domains.length > 100) throw notFound({ en: 'More than 100 names', fr: 'Plus de 100 noms' });
-    await app.limitPerToken('doctorNames', req, reply, domains.length); // each name sends DNS and HTTP requests out
+    await app.limitPerToken('doctorNames', req, reply, domains.length - 1); // each name sends DNS and HTTP requests out
     let webserver = body.webserver;
     // The one tenancy policy (src/resources/policy.ts), with the domain kind's own normalisation.
     for (const d of domains) {

@@ -7,6 +7,9 @@ import { pageQuery, paged } from '../paging.js';
 import { playbookRequestSchemas } from '../playbook-schemas.js';
 import { idParam, JOB_STATUSES, jobAnswer, jobDetail, jobEvents, jobList, playbookList } from '../schemas.js';
 import { TERMINAL, type Job } from '../../store/jobs.js';
+import { clientEvent, clientJob, wholeEvent } from '../client-view.js';
+import { serverWords, type ServerWords } from '../server-words.js';
+import { JobStreams } from '../streams.js';
 import type { Language, Localized } from '../../errors.js';
 
 const submitBody = z
@@ -39,7 +42,7 @@ function presentPlan(plan: unknown, language: Language): unknown {
 }
 
 /** The job as the API shows it: the error and the plan in the caller's language, admin detail for admins. */
-export function presentJob(job: Job, language: Language, admin: boolean) {
+function jobView(job: Job, language: Language, admin: boolean) {
   const error = job.error && {
     code: job.error.code,
     message: language === 'fr' && job.error.fr ? job.error.fr.message : job.error.message,
@@ -65,6 +68,20 @@ export function presentJob(job: Job, language: Language, admin: boolean) {
   };
 }
 
+/** A job as the API shows it (src/api/schemas.ts jobSchema). */
+export type PresentedJob = ReturnType<typeof jobView>;
+
+/**
+ * The job for its caller: whole for an admin; for a client through clientJob, which
+ * needs the daemon's server words, so that no server path reaches it (README "Security").
+ */
+export function presentJob(job: Job, language: Language, admin: true): PresentedJob;
+export function presentJob(job: Job, language: Language, admin: boolean, words: ServerWords): PresentedJob;
+export function presentJob(job: Job, language: Language, admin: boolean, words?: ServerWords): PresentedJob {
+  const shown = jobView(job, language, admin);
+  return admin ? shown : clientJob(shown, words!, language);
+}
+
 /**
  * A playbook's or an input's words for the caller: a client reads the plain `client` text
  * as its description (the technical one when there is none); an admin reads the technical
@@ -78,7 +95,8 @@ function texts<T extends { description?: Localized; client?: Localized }>(of: T,
 }
 
 /** Jobs and playbooks: submit, follow, read results. */
-export async function jobRoutes(app: FastifyInstance, { engine, store }: ApiContext): Promise<void> {
+export async function jobRoutes(app: FastifyInstance, { engine, store, config }: ApiContext): Promise<void> {
+  const words = serverWords(config);
   app.get('/v1/playbooks', { config: { doc: { summary: 'Operations the caller may run', tag: 'jobs', response: { 200: playbookList } } } }, async (req) => {
     const caller = requireCaller(req);
     return {
@@ -96,6 +114,8 @@ export async function jobRoutes(app: FastifyInstance, { engine, store }: ApiCont
   });
 
   app.post('/v1/jobs', {
+    // Counted before the body is read: a flood of bad or oversized requests is a flood too.
+    onRequest: app.limitBeforeBody('jobs'),
     config: {
       doc: {
         summary: 'Run an operation (202 with the job; 200 with the first job for a known idempotency key)',
@@ -108,10 +128,9 @@ export async function jobRoutes(app: FastifyInstance, { engine, store }: ApiCont
     },
   }, async (req, reply) => {
     const caller = requireCaller(req);
-    await app.limitPerToken('jobs', req, reply); // before anything is validated: a flood of bad requests is a flood too
     const body = parseBody(submitBody, req.body);
     const { job, created } = await engine.submit(caller, body, req.language);
-    return reply.status(created ? 202 : 200).send({ job: presentJob(job, req.language, caller.kind === 'admin') });
+    return reply.status(created ? 202 : 200).send({ job: presentJob(job, req.language, caller.kind === 'admin', words) });
   });
 
   app.get('/v1/jobs', { config: { doc: { summary: 'Jobs, newest first, paged (cursor and limit; next in the answer); a client sees its own; dryRun marks a check only', tag: 'jobs', query: listQuery, response: { 200: jobList } } } }, async (req) => {
@@ -119,13 +138,13 @@ export async function jobRoutes(app: FastifyInstance, { engine, store }: ApiCont
     const q = parseBody(listQuery, req.query, 'query');
     // A client sees every job on its resources, whoever ran it (an admin, the renewal schedule).
     const page = await paged(() => store.jobs.page({ ...q, forTenant: caller.kind === 'client' ? caller.tenantId! : undefined }));
-    return { jobs: page.items.map((j) => presentJob(j, req.language, caller.kind === 'admin')), next: page.next };
+    return { jobs: page.items.map((j) => presentJob(j, req.language, caller.kind === 'admin', words)), next: page.next };
   });
 
   app.get<{ Params: { id: string } }>('/v1/jobs/:id', { config: { doc: { summary: 'One job; a secret result is shown once, its fields named in secretKeys', tag: 'jobs', params: idParam, response: { 200: jobDetail } } } }, async (req) => {
     const caller = requireCaller(req);
     const job = await engine.job(caller, req.params.id);
-    const shown = presentJob(job, req.language, caller.kind === 'admin');
+    const shown = presentJob(job, req.language, caller.kind === 'admin', words);
     // The shown-once secret goes to the side that asked for it: an admin reading a client's job leaves it for the client.
     const requester = job.tenantId ? caller.kind === 'client' && caller.tenantId === job.tenantId : caller.kind === 'admin';
     if (TERMINAL.includes(job.status) && job.secretResult && requester) {
@@ -137,44 +156,10 @@ export async function jobRoutes(app: FastifyInstance, { engine, store }: ApiCont
     return { job: { ...shown, ...secretPending }, steps: caller.kind === 'admin' ? await store.jobs.steps(job.id) : undefined };
   });
 
-  app.get<{ Params: { id: string } }>('/v1/jobs/:id/events', { config: { doc: { summary: 'Live progress (server-sent events)', tag: 'jobs', params: idParam, response: { 200: jobEvents }, produces: 'text/event-stream' } } }, async (req, reply) => {
+  const streams = new JobStreams(engine, store, config.limits.streams, app.log);
+  app.addHook('onClose', async () => streams.close());
+  app.get<{ Params: { id: string } }>('/v1/jobs/:id/events', { config: { doc: { summary: 'Live progress (server-sent events); limits.streams open at once per token and per address, then 429', tag: 'jobs', params: idParam, response: { 200: jobEvents }, produces: 'text/event-stream' } } }, async (req, reply) => {
     const caller = requireCaller(req);
-    const job = await engine.job(caller, req.params.id);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    let last = Number(req.headers['last-event-id'] ?? 0) || 0;
-    let closed = false;
-    let pending: Promise<void> = Promise.resolve();
-    const flush = async () => {
-      if (closed) return;
-      for (const e of await store.jobs.events(job.id, last)) {
-        if (closed) return;
-        last = e.id;
-        res.write(`id: ${e.id}\nevent: ${e.kind}\ndata: ${JSON.stringify({ at: e.at, message: e.message, data: e.data })}\n\n`);
-      }
-      const now = await store.jobs.get(job.id);
-      if (now && TERMINAL.includes(now.status) && !closed) {
-        res.write(`event: end\ndata: ${JSON.stringify({ status: now.status })}\n\n`);
-        close();
-      }
-    };
-    const onEvent = (id: string) => {
-      if (id === job.id && !closed) pending = pending.then(flush);
-    };
-    // Jobs run by another daemon emit no local event: look at the store now and then too.
-    const poll = setInterval(() => onEvent(job.id), 1000);
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-    const close = () => {
-      if (closed) return;
-      closed = true;
-      clearInterval(keepAlive);
-      clearInterval(poll);
-      engine.events.off('event', onEvent);
-      res.end();
-    };
-    engine.events.on('event', onEvent);
-    req.raw.on('close', close);
-    pending = pending.then(flush);
+    streams.open(req, reply, await engine.job(caller, req.params.id), caller.kind === 'admin' ? wholeEvent : (e) => clientEvent(e, words, req.language));
   });
 }

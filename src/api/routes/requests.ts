@@ -37,7 +37,8 @@ const understood = z.object({
  * as a job. Only the caller's own names are read, so another tenant's name reads as unknown.
  */
 export async function requestRoutes(app: FastifyInstance, { store, config, engine }: ApiContext): Promise<void> {
-  app.post('/v1/requests', { config: { doc: { summary: "Understand a request in the client's own words (nothing runs until a proposal is confirmed)", tag: 'requests', body: requestBody, response: { 200: understood } } } }, async (req, reply) => {
+  // Counted before the body is read: understanding words costs the daemon, whatever the answer.
+  app.post('/v1/requests', { onRequest: app.limitBeforeBody('requests'), config: { doc: { summary: "Understand a request in the client's own words (nothing runs until a proposal is confirmed)", tag: 'requests', body: requestBody, response: { 200: understood } } } }, async (req, reply) => {
     const caller = requireCaller(req);
     const body = parseBody(requestBody, req.body);
     let tenantId = caller.tenantId;
