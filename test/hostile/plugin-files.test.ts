@@ -10,7 +10,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, realpathSync, symlinkSync,
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPlugins } from '../../src/plugins.js';
-import { serein } from '../helpers/process.js';
+import { serein, until } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** A plug-in module that leaves a mark beside itself when it is run. */
@@ -40,6 +40,9 @@ describe('plug-in files', () => {
       ].join('\n'),
     );
     const child = serein(['serve', '--config', configFile]);
+    // Ready instead of stopped is the failure: said at once, the daemon stopped.
+    await until('serein serve to stop or be ready', async () => child.exitCode !== null || child.output().includes('serein is ready'), 60_000);
+    if (child.exitCode === null) child.kill('SIGTERM');
     expect(await child.exited, child.output()).toBe(1);
     expect(child.output()).toContain(`plug-in ${p.file} can be changed by other users (mode 666)`);
     expect(child.output()).toContain(`Fix: chmod go-w ${p.file}`);
