@@ -160,6 +160,7 @@ describe('hostile client: live job streams', () => {
       jobs.events = read;
     }
     expect(reads).toBeGreaterThan(0);
-    expect(reads).toBeLessThan(streams.length);
+    // A few reads for the job's last events, however many follow it (one per stream would be 30 or more).
+    expect(reads).toBeLessThan(streams.length / 3);
   });
 });
