@@ -115,7 +115,7 @@ describe('escalations', () => {
     const [h] = await until(async () => escalationHooks().length > 0 && escalationHooks(), 'the webhook');
     expect(h.tenantId).toBe(tenantId);
     expect(h.text).toContain(`${tenantId} (La Boutique) is stuck`);
-    expect(h.text).toContain(`POST /v1/escalations/${e.id}/do`);
+    expect(h.text).toContain(`npx serein escalation do ${e.id} --suggestion ${e.suggestion.version}`);
     expect(h.blocks.map((b: any) => b.type)).toEqual(['header', 'section', 'context']);
     const ops = await until(async () => mails.some((m) => to(m).includes(opsEmail)) && mails.filter((m) => to(m).includes(opsEmail)), 'the admin email');
     expect(ops).toHaveLength(1);
@@ -154,10 +154,11 @@ describe('escalations', () => {
     expect(taken.body.escalation.takenBy).toBeTruthy();
     await dnsAdmin(lab, 'clear-aaaa', { host: `${site}.` });
     const before = mails.length;
-    const done = await d.api('POST', `/v1/escalations/${escalationId}/do`);
+    const { version } = taken.body.escalation.suggestion;
+    const done = await d.api('POST', `/v1/escalations/${escalationId}/do`, { body: { suggestion: version } });
     expect(done.status, JSON.stringify(done.body)).toBe(202);
     // A second click while it runs does not run it twice.
-    const again = await d.api('POST', `/v1/escalations/${escalationId}/do`);
+    const again = await d.api('POST', `/v1/escalations/${escalationId}/do`, { body: { suggestion: version } });
     expect([409, 404]).toContain(again.status);
     const job = await d.waitJob(done.body.job.id);
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');

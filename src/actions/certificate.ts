@@ -12,6 +12,7 @@ import { preflightError } from '../dns/report.js';
 import type { ActionContext, Services } from '../engine/action.js';
 import { defineAction } from '../engine/action.js';
 import { OperationError } from '../errors.js';
+import { can } from '../resources/policy.js';
 import { type PreviousFile } from '../nginx/apply.js';
 import { findSecret, rememberPrevious, type RememberedFile } from './certificate-keys.js';
 import { PLAN_RELOAD_NGINX, PLAN_TEST_NGINX } from '../nginx/messages.js';
@@ -67,11 +68,24 @@ async function certificate(ctx: ActionContext, id: string): Promise<CertificateR
   return cert;
 }
 
+const noLongerYours = (name: string) =>
+  new OperationError(
+    'not_your_domain',
+    { en: `${name} is no longer one of your domains, so this secure connection cannot be renewed as it is.`, fr: `${name} ne fait plus partie de vos domaines : cette connexion sécurisée ne peut donc pas être renouvelée telle quelle.` },
+    { en: 'Secure your site again with the names that are still yours; ask your provider if the name should be yours.', fr: 'Sécurisez à nouveau votre site avec les noms qui sont toujours à vous ; demandez à votre hébergeur si ce nom devrait être le vôtre.' },
+    `certificate names ${name}, which the tenant no longer owns`,
+    403,
+  );
+
 /** The certificate a renewal replaces: the active one of that site (the site's lock is the job's). */
 async function renewable(ctx: ActionContext, id: string, site: string | undefined): Promise<CertificateRecord> {
   const cert = await ctx.services.store.certificates.get(id);
   if (!cert || (ctx.tenantId && cert.tenantId !== ctx.tenantId) || (site !== undefined && cert.name !== site)) {
     throw new OperationError('not_found', { en: `Certificate ${id} of ${site ?? 'this site'} was not found.`, fr: `Le certificat ${id} de ${site ?? 'ce site'} est introuvable.` }, { en: 'Check the identifier and the site.', fr: "Vérifiez l'identifiant et le site." }, undefined, 404);
+  }
+  // Renewed for a tenant (by itself or the schedule acting for it): every name must still be the tenant's.
+  for (const name of ctx.tenantId ? cert.domains : []) {
+    if (!(await can(ctx.services.store.tenants, { kind: 'client', tenantId: ctx.tenantId }, 'use', { inputType: 'domain', name }))) throw noLongerYours(name);
   }
   if (cert.status !== 'active') {
     throw new OperationError(

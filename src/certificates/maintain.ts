@@ -5,7 +5,7 @@ import type { SubmitRequest } from '../engine/engine.js';
 import { toOperationError, type Language } from '../errors.js';
 import type { CertificateRecord } from '../store/certificates.js';
 import { TERMINAL, type Job } from '../store/jobs.js';
-import type { Caller } from '../store/tokens.js';
+import { actingFor, type Caller } from '../store/tokens.js';
 import { certificateContext } from './context.js';
 import { mapLimit } from '../util/concurrency.js';
 import { refreshRenewalInfo, retryDelayMs } from './renew.js';
@@ -182,7 +182,9 @@ export class CertificateMaintenance {
     let error: RenewalError;
     try {
       const submitted = await this.engine.submit(
-        SCHEDULER,
+        // A client's certificate is renewed with that client's rights (its names must still be its own);
+        // the schedule's pass is bounded on its own, so the client's running-jobs quota does not count it.
+        cert.tenantId ? actingFor(cert.tenantId, SCHEDULER, { jobQuota: false }) : SCHEDULER,
         // One job per certificate and attempt: two daemons sharing the store never submit the same renewal twice.
         { playbook: RENEW_PLAYBOOK, inputs: { certificate: cert.id, site: cert.name }, idempotencyKey: `renew:${cert.id}:${cert.renewalFailures}` },
         'en',

@@ -25,19 +25,43 @@ export function escalationCommands(program: Command): void {
       for (const e of escalations) {
         process.stdout.write(`${e.id}  ${e.state}${e.takenBy ? ` by ${e.takenBy}` : ''}  ${e.tenantId}: ${e.summary}\n`);
         for (const s of e.signals) process.stdout.write(`  ${s.at}  ${s.message}${s.words ? `  "${s.words.text}"` : ''}\n`);
-        if (e.suggestion) process.stdout.write(`  do it for them: npx serein escalation do ${e.id}   (${e.suggestion.playbook} ${JSON.stringify(e.suggestion.inputs)})\n`);
+        if (e.suggestion) process.stdout.write(`${suggestionLines(e)}\n`);
       }
     });
 
   const one = program.command('escalation').description('take, resolve, or do it for them');
-  for (const verb of ['take', 'resolve', 'do'] as const) {
+  for (const verb of ['take', 'resolve'] as const) {
     one
       .command(`${verb} <id>`)
-      .description(verb === 'do' ? "run the suggested operation on the tenant's behalf" : `${verb} the escalation`)
+      .description(`${verb} the escalation`)
       .action(async (id: string, _o, cmd: Command) => {
-        const answer = await api(cmd).request('POST', `/v1/escalations/${encodeURIComponent(id)}/${verb}`);
-        const e = answer.escalation;
-        process.stdout.write(verb === 'do' ? `started job ${answer.job.id} (${answer.job.playbook}) for ${e.tenantId}\n` : `${e.id}  ${e.state}${e.takenBy ? ` by ${e.takenBy}` : ''}\n`);
+        const { escalation: e } = await api(cmd).request('POST', `/v1/escalations/${encodeURIComponent(id)}/${verb}`);
+        process.stdout.write(`${e.id}  ${e.state}${e.takenBy ? ` by ${e.takenBy}` : ''}\n`);
       });
   }
+  one
+    .command('do <id>')
+    .description("run the suggestion you reviewed with the tenant's rights (without --suggestion: show it, run nothing)")
+    .option('--suggestion <version>', 'the version the escalations list printed: a suggestion changed since is refused')
+    .action(async (id: string, o: { suggestion?: string }, cmd: Command) => {
+      const client = api(cmd);
+      if (!o.suggestion) {
+        // Nothing runs unseen: the suggestion is shown, with the exact command that runs it.
+        const e = (await client.request('GET', '/v1/escalations')).escalations.find((x: { id: string }) => x.id === id);
+        process.stdout.write(e?.suggestion ? `${suggestionLines(e)}\n` : `No open escalation ${id} with an operation to run.\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const answer = await client.request('POST', `/v1/escalations/${encodeURIComponent(id)}/do`, { suggestion: o.suggestion });
+      process.stdout.write(`started job ${answer.job.id} (${answer.job.playbook}) for ${answer.escalation.tenantId}, with their rights\n`);
+    });
+}
+
+interface Shown { id: string; suggestion: { playbook: string; inputs: unknown; version: string; oneClick: boolean } }
+
+/** The suggestion as an admin reviews it, and how to run exactly it (or why it is not one click). */
+function suggestionLines(e: Shown): string {
+  const what = `${e.suggestion.playbook} ${JSON.stringify(e.suggestion.inputs)}`;
+  if (!e.suggestion.oneClick) return `  suggested: ${what}\n  it needs more than the client may do: if it is right, run it yourself, as yourself (npx serein run ${e.suggestion.playbook} -i ...)`;
+  return `  do it for them, with their rights: npx serein escalation do ${e.id} --suggestion ${e.suggestion.version}   (${what})`;
 }

@@ -45,7 +45,8 @@ export const notFound = (what: { en: string; fr: string }) =>
  * apart from the others, so no tenant id (not even a reserved word) can reach another's jobs.
  */
 export function idempotencyNamespace(caller: Caller): string {
-  return caller.kind === 'admin' ? 'admin::' : `client:${caller.tenantId}:`;
+  // serein's own keys when it acts for a tenant (the schedule's renewals): a client could otherwise take one first.
+  return caller.kind === 'admin' || caller.onBehalf ? 'admin::' : `client:${caller.tenantId}:`;
 }
 
 /** Inputs only admins may set (such as the tenant a database is for) are refused from clients, before anything is derived from them. */
@@ -142,13 +143,14 @@ export class Engine {
       dryRun: !!req.dryRun,
       tenantId: caller.tenantId,
       forTenant: caller.kind === 'client' ? caller.tenantId : await this.tenantOwning(pb, inputs),
+      actedBy: caller.onBehalf?.by ?? null,
       tokenId: caller.tokenId,
       idempotencyKey,
       resource: req.dryRun ? null : resource,
       target,
       language,
       // A client's tenant has at most so many jobs queued or running: its flood cannot fill the queue others wait in.
-      maxActive: caller.kind === 'client' ? { max: tenantQuota(this.o.config, caller.tenantId!).runningJobs, tooMany: tooManyJobs } : undefined,
+      maxActive: caller.kind === 'client' && (caller.onBehalf?.jobQuota ?? true) ? { max: tenantQuota(this.o.config, caller.tenantId!).runningJobs, tooMany: tooManyJobs } : undefined,
     });
     if (result.created) {
       await this.o.store.audit.append({
@@ -159,7 +161,7 @@ export class Engine {
         inputs: masker.maskData(inputs),
         plan: undefined,
         result: 'queued',
-        detail: { jobId: result.job.id, dryRun: !!req.dryRun },
+        detail: { jobId: result.job.id, dryRun: !!req.dryRun, ...(caller.onBehalf ? { onBehalfOf: caller.tenantId, by: caller.onBehalf.by } : {}) },
       });
       this.events.emit('submitted', result.job); // counted by /metrics
       this.worker.wake();

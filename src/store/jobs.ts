@@ -17,6 +17,8 @@ export interface Job {
   tenantId: string | null;
   /** The tenant whose resource the job works on, whoever asked: the job shows on that tenant's page and lists. */
   forTenant: string | null;
+  /** Who acted for the tenant (an admin's "do it for them", the renewal schedule), with the tenant's rights; null when the tenant or an admin as themself asked. */
+  actedBy: string | null;
   tokenId: string | null;
   idempotencyKey: string | null;
   resource: string | null;
@@ -60,6 +62,7 @@ function toJob(r: Database['jobs']): Job {
     status: r.status as JobStatus,
     tenantId: r.tenant_id,
     forTenant: r.for_tenant,
+    actedBy: r.acted_by,
     tokenId: r.token_id,
     idempotencyKey: r.idempotency_key,
     resource: r.resource,
@@ -98,6 +101,7 @@ export class JobStore {
     dryRun: boolean;
     tenantId: string | null;
     forTenant?: string | null;
+    actedBy?: string | null;
     tokenId: string | null;
     idempotencyKey?: string | null;
     resource: string | null;
@@ -121,6 +125,7 @@ export class JobStore {
           status: 'queued',
           tenant_id: j.tenantId,
           for_tenant: j.forTenant ?? j.tenantId,
+          acted_by: j.actedBy ?? null,
           token_id: j.tokenId,
           idempotency_key: j.idempotencyKey ?? null,
           resource: j.resource,

@@ -264,5 +264,11 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
         await db.schema.createIndex('jobs_created').on('jobs').columns(['created_at', 'id']).execute();
       },
     },
+    '0010-acted-by': {
+      async up(db: Kysely<any>) {
+        // Who acted for the tenant (an admin's "do it for them", the schedule): a failure there is not the client struggling.
+        await db.schema.alterTable('jobs').addColumn('acted_by', 'text').execute();
+      },
+    },
   };
 }

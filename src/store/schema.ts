@@ -27,6 +27,7 @@ export interface Database {
     status: string;
     tenant_id: string | null;
     for_tenant: string | null;
+    acted_by: string | null;
     token_id: string | null;
     idempotency_key: string | null;
     resource: string | null;

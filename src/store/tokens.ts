@@ -4,7 +4,33 @@ import { hashToken, randomSecret } from '../secrets.js';
 import type { Database } from './schema.js';
 
 /** Who is calling: an admin, or a client acting for exactly one tenant. */
-export interface Caller { tokenId: string; kind: 'admin' | 'client'; tenantId: string | null; label: string }
+export interface Caller {
+  tokenId: string;
+  kind: 'admin' | 'client';
+  tenantId: string | null;
+  label: string;
+  /** Set when serein works for the tenant rather than the tenant itself asking (see actingFor). */
+  onBehalf?: OnBehalf;
+}
+
+/** Who really acts for a tenant: recorded on the job and in the audit log, never the authority. */
+export interface OnBehalf {
+  /** The admin (label and token) or the schedule, as admins read it. */
+  by: string;
+  /** Whether the job counts against the tenant's running-jobs quota: an admin's click does; the schedule's own bounded pass does not. */
+  jobQuota: boolean;
+}
+
+/**
+ * The caller serein uses when it acts for a tenant (an admin's "do it for them", the
+ * renewal schedule): a client of that tenant, so every check the tenant would meet
+ * (ownership, admin-only inputs, the client upstream and folder rules, quotas) applies,
+ * and the actor is kept for the record only. An admin's own authority never reaches a
+ * job whose inputs came from a client.
+ */
+export function actingFor(tenantId: string, actor: { tokenId: string; label: string }, o: { jobQuota: boolean } = { jobQuota: true }): Caller {
+  return { tokenId: actor.tokenId, kind: 'client', tenantId, label: `${actor.label} for ${tenantId}`, onBehalf: { by: actor.label, jobQuota: o.jobQuota } };
+}
 
 /** API tokens: random, shown once, kept only as a SHA-256 hash. */
 export class TokenStore {

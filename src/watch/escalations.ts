@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AlertInput, RaiseAlert } from '../alerts.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
@@ -126,6 +127,17 @@ export class Escalations {
   }
 }
 
+/**
+ * A suggestion's fingerprint: its operation and inputs, keys sorted. "Do it for them" names
+ * the one the admin reviewed, so a suggestion replaced since (by a later failure or
+ * request) is refused rather than run: what the admin clicked is what runs.
+ */
+export function suggestionVersion(s: Suggestion): string {
+  const sorted = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sorted) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sorted(x)])) : v;
+  return createHash('sha256').update(JSON.stringify(sorted({ playbook: s.playbook, inputs: s.inputs }))).digest('hex').slice(0, 16);
+}
+
 /** The escalation in a few lines an admin reads in seconds (webhooks, emails, the admin feed). */
 export function describe(e: Escalation, tenant: string): string {
   const lines = [`${tenant} is stuck: ${e.summary}`];
@@ -133,6 +145,6 @@ export function describe(e: Escalation, tenant: string): string {
     lines.push(`• ${s.at.slice(0, 16).replace('T', ' ')} UTC: ${s.message}${s.diagnosis?.hint ? ` (fix: ${s.diagnosis.hint})` : ''}`);
     if (s.words) lines.push(`  the client wrote: "${s.words.text}"`);
   }
-  if (e.suggestion) lines.push(`Suggested: ${e.suggestion.playbook} ${JSON.stringify(e.suggestion.inputs)}. "Do it for them": POST /v1/escalations/${e.id}/do`);
+  if (e.suggestion) lines.push(`Suggested, with the client's rights: ${e.suggestion.playbook} ${JSON.stringify(e.suggestion.inputs)}. "Do it for them": npx serein escalation do ${e.id} --suggestion ${suggestionVersion(e.suggestion)}`);
   return lines.join('\n');
 }

@@ -1,8 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { OperationError } from '../../errors.js';
+import { OperationError, toOperationError } from '../../errors.js';
 import { doneForThem, driftFound } from '../../notify/watch-messages.js';
-import type { Escalation } from '../../store/escalations.js';
+import type { Escalation, Suggestion } from '../../store/escalations.js';
+import { SecretMasker } from '../../secrets.js';
+import { actingFor } from '../../store/tokens.js';
+import { suggestionVersion } from '../../watch/escalations.js';
 import { requireAdmin, requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from '../errors.js';
@@ -20,12 +23,20 @@ const escalationSchema = z.looseObject({
   resolvedAt: z.string().nullable(),
   summary: z.string(),
   signals: z.array(z.looseObject({ at: z.string(), kind: z.string(), message: z.string() })),
-  suggestion: z.looseObject({ playbook: z.string(), inputs: z.record(z.string(), z.unknown()) }).nullable(),
+  suggestion: z
+    .looseObject({
+      playbook: z.string(),
+      inputs: z.record(z.string(), z.unknown()),
+      version: z.string().describe('what "do it for them" names to run exactly this suggestion: a changed one is refused'),
+      oneClick: z.boolean().describe("false when it needs more than the client may do: then an admin runs it as themself, deliberately"),
+    })
+    .nullable(),
   done: z.looseObject({ jobId: z.string(), by: z.string(), at: z.string() }).nullable(),
 });
 const escalationAnswer = z.object({ escalation: escalationSchema });
 const escalationList = z.object({ escalations: z.array(escalationSchema) });
 const doAnswer = z.object({ escalation: escalationSchema, job: jobSchema });
+const doBody = z.object({ suggestion: z.string().min(1).max(64).describe('suggestion.version of the escalation as the admin reviewed it') });
 const listQuery = z.object({ state: z.enum(['open', 'taken', 'resolved']).optional(), tenantId: z.string().optional() });
 const noticesQuery = z.object({ tenantId: z.string().optional() });
 const noticeList = z.object({
@@ -33,6 +44,43 @@ const noticeList = z.object({
 });
 
 const DONE_SHOWN_MS = 14 * 86_400_000;
+
+const changed = (e: Escalation & { suggestion: Suggestion }) =>
+  new OperationError(
+    'suggestion_changed',
+    { en: 'This changed since you looked at it: nothing was run.', fr: "Ceci a changé depuis que vous l'avez regardé : rien n'a été lancé." },
+    { en: `It now suggests ${e.suggestion.playbook} ${JSON.stringify(e.suggestion.inputs)}. Look at it again, then click once more.`, fr: `Il est maintenant proposé ${e.suggestion.playbook} ${JSON.stringify(e.suggestion.inputs)}. Regardez-le à nouveau, puis cliquez encore une fois.` },
+    undefined,
+    409,
+  );
+
+const notOneClick = (s: Suggestion) =>
+  new OperationError(
+    'not_one_click',
+    { en: 'This needs more than the client may do, so it is not one click: nothing was run.', fr: "Ceci demande plus que ce que le client peut faire, ce n'est donc pas un clic : rien n'a été lancé." },
+    {
+      en: `If it is right, run it yourself, as yourself, with the inputs shown: ${s.playbook} ${JSON.stringify(s.inputs)}.`,
+      fr: `Si c'est justifié, lancez-le vous-même, en votre nom, avec les valeurs affichées : ${s.playbook} ${JSON.stringify(s.inputs)}.`,
+    },
+    undefined,
+    409,
+  );
+
+/** A refusal met with the tenant's rights, told to the admin as such (the client's own words would say "your account"). */
+const refusedForTenant = (err: unknown, tenantId: string) => {
+  const e = toOperationError(err);
+  if (e.status >= 500) return e;
+  return new OperationError(
+    e.code,
+    { en: `Run with ${tenantId}'s rights, this is refused: ${e.userMessage.en}`, fr: `Lancé avec les droits de ${tenantId}, ceci est refusé : ${e.userMessage.fr}` },
+    {
+      en: `${e.hint.en} serein does things for a client only as the client could; if more is needed, run it yourself, as yourself.`,
+      fr: `${e.hint.fr} serein ne fait pour un client que ce que le client pourrait faire ; s'il faut davantage, lancez-le vous-même, en votre nom.`,
+    },
+    e.detail,
+    e.status,
+  );
+};
 
 const gone = (id: string) =>
   new OperationError('not_found', { en: `Escalation ${id} was not found, or is resolved.`, fr: `L'escalade ${id} est introuvable, ou résolue.` }, { en: 'List them with GET /v1/escalations.', fr: 'Listez-les avec GET /v1/escalations.' }, undefined, 404);
@@ -50,11 +98,17 @@ export async function escalationRoutes(app: FastifyInstance, { store, engine }: 
     return e;
   };
   const by = (label: string, tokenId: string) => `${label} (${tokenId})`;
+  /** Whether a suggestion can run with the tenant's rights alone: a playbook clients may run here, no input only admins set. */
+  const oneClick = (tenantId: string, s: Suggestion) => {
+    const pb = engine.visiblePlaybooks(actingFor(tenantId, { tokenId: '', label: '' })).find((p) => p.name === s.playbook);
+    return !!pb && !Object.entries(pb.inputs).some(([name, spec]) => spec.admin && s.inputs[name] !== undefined);
+  };
+  const present = (e: Escalation) => ({ ...e, suggestion: e.suggestion && { ...e.suggestion, version: suggestionVersion(e.suggestion), oneClick: oneClick(e.tenantId, e.suggestion) } });
 
   app.get('/v1/escalations', { config: { doc: { summary: 'Clients who are stuck, with what was tried, each diagnosis, their words and the operation to run for them', tag: 'admin', auth: 'admin', query: listQuery, response: { 200: escalationList } } } }, async (req) => {
     requireAdmin(req);
     const q = parseBody(listQuery, req.query, 'query');
-    return { escalations: await store.escalations.list(q) };
+    return { escalations: (await store.escalations.list(q)).map(present) };
   });
 
   app.post<{ Params: { id: string } }>('/v1/escalations/:id/take', { config: { doc: { summary: 'Take an escalation: the others see who is on it', tag: 'admin', auth: 'admin', params: idParam, response: { 200: escalationAnswer } } } }, async (req) => {
@@ -62,7 +116,7 @@ export async function escalationRoutes(app: FastifyInstance, { store, engine }: 
     const e = await open(req.params.id);
     await store.escalations.take(e.id, by(caller.label, caller.tokenId), new Date().toISOString());
     await store.audit.append({ tokenId: caller.tokenId, tenantId: e.tenantId, action: 'escalation.take', subject: e.id, inputs: undefined, plan: undefined, result: 'ok', detail: undefined });
-    return { escalation: (await store.escalations.get(e.id))! };
+    return { escalation: present((await store.escalations.get(e.id))!) };
   });
 
   app.post<{ Params: { id: string } }>('/v1/escalations/:id/resolve', { config: { doc: { summary: 'Resolve an escalation (a new signal on the same problem opens a new one)', tag: 'admin', auth: 'admin', params: idParam, response: { 200: escalationAnswer } } } }, async (req) => {
@@ -70,23 +124,39 @@ export async function escalationRoutes(app: FastifyInstance, { store, engine }: 
     const e = await open(req.params.id);
     await store.escalations.resolve(e.id, new Date().toISOString());
     await store.audit.append({ tokenId: caller.tokenId, tenantId: e.tenantId, action: 'escalation.resolve', subject: e.id, inputs: undefined, plan: undefined, result: 'ok', detail: undefined });
-    return { escalation: (await store.escalations.get(e.id))! };
+    return { escalation: present((await store.escalations.get(e.id))!) };
   });
 
   app.post<{ Params: { id: string } }>('/v1/escalations/:id/do', {
-    config: { doc: { summary: 'Do it for them: run the suggested operation on the tenant\'s behalf (the job is the tenant\'s; audited as started by this admin for them)', tag: 'admin', auth: 'admin', params: idParam, response: { 202: doAnswer } } },
+    config: {
+      doc: {
+        summary: "Do it for them: run the suggestion the admin reviewed, with the tenant's rights and checks (the job is the tenant's; audited as started by this admin for them)",
+        tag: 'admin',
+        auth: 'admin',
+        params: idParam,
+        body: doBody,
+        response: { 202: doAnswer },
+      },
+    },
   }, async (req, reply) => {
     const caller = requireAdmin(req);
+    const { suggestion: reviewed } = parseBody(doBody, req.body ?? {});
     const e = await open(req.params.id);
-    if (!e.suggestion) throw new OperationError('no_suggestion', { en: 'This escalation has no operation to run: it needs a person.', fr: "Cette escalade n'a pas d'opération à lancer : il faut une personne." }, { en: 'Take it and contact the client.', fr: 'Prenez-la et contactez le client.' }, undefined, 409);
+    const s = e.suggestion;
+    if (!s) throw new OperationError('no_suggestion', { en: 'This escalation has no operation to run: it needs a person.', fr: "Cette escalade n'a pas d'opération à lancer : il faut une personne." }, { en: 'Take it and contact the client.', fr: 'Prenez-la et contactez le client.' }, undefined, 409);
+    // What the admin reviewed is what runs: a suggestion replaced since is refused, never swapped in.
+    if (suggestionVersion(s) !== reviewed) throw changed({ ...e, suggestion: s });
     // A second click while the first run is still going would run it twice.
     if (e.done && !e.done.status) throw new OperationError('already_running', { en: 'It is already being done for them.', fr: 'C’est déjà en cours pour eux.' }, { en: `Follow job ${e.done.jobId}.`, fr: `Suivez la tâche ${e.done.jobId}.` }, undefined, 409);
+    // The inputs came from the client (its failed job, its words): the admin's authority must not reach them.
+    if (!oneClick(e.tenantId, s)) throw notOneClick(s);
     const tenant = await store.tenants.get(e.tenantId);
-    // The admin's own token runs it (what admins may do), labelled for the tenant; the job belongs to the tenant through what it works on.
-    const { job } = await engine.submit({ ...caller, label: `${caller.label} for ${e.tenantId}` }, { playbook: e.suggestion.playbook, inputs: e.suggestion.inputs }, tenant?.language ?? req.language);
+    const { job } = await engine.submit(actingFor(e.tenantId, caller), { playbook: s.playbook, inputs: s.inputs }, tenant?.language ?? req.language).catch((err: unknown) => {
+      throw refusedForTenant(err, e.tenantId);
+    });
     await escalations.started(e, job, by(caller.label, caller.tokenId));
-    await store.audit.append({ tokenId: caller.tokenId, tenantId: e.tenantId, action: 'escalation.do', subject: e.id, inputs: e.suggestion.inputs, plan: undefined, result: 'started', detail: { jobId: job.id, playbook: job.playbook, onBehalfOf: e.tenantId } });
-    return reply.status(202).send({ escalation: (await store.escalations.get(e.id))!, job: presentJob(job, req.language, true) });
+    await store.audit.append({ tokenId: caller.tokenId, tenantId: e.tenantId, action: 'escalation.do', subject: e.id, inputs: new SecretMasker().maskData(s.inputs), plan: undefined, result: 'started', detail: { jobId: job.id, playbook: job.playbook, onBehalfOf: e.tenantId, suggestion: reviewed } });
+    return reply.status(202).send({ escalation: present((await store.escalations.get(e.id))!), job: presentJob(job, req.language, true) });
   });
 
   app.get('/v1/notices', { config: { doc: { summary: "What serein told the client: a renewal their domain will block, a request the provider's team did for them", tag: 'jobs', query: noticesQuery, response: { 200: noticeList } } } }, async (req) => {

@@ -184,6 +184,7 @@ const en = {
   escalationSuggested: 'To do for them:',
   escalationStarted: 'Run for them: {status}',
   escalationTake: 'Take it',
+  escalationNotOneClick: 'This needs more than the client may do, so it is not one click: if it is right, run it yourself, as yourself, with these inputs.',
   escalationDo: 'Do it for them',
   escalationResolve: 'Resolved',
 };

@@ -182,6 +182,7 @@ const fr = {
   escalationSuggested: 'À faire pour eux :',
   escalationStarted: 'Lancé pour eux : {status}',
   escalationTake: 'La prendre',
+  escalationNotOneClick: 'Ceci demande plus que ce que le client peut faire, ce n’est donc pas un clic : si c’est justifié, lancez-le vous-même, en votre nom, avec ces valeurs.',
   escalationDo: 'Le faire pour eux',
   escalationResolve: 'Résolue',
 };

@@ -17,7 +17,7 @@ import { state } from '../state.js';
  * @property {string} openedAt
  * @property {string} summary
  * @property {{ at: string, kind: string, message: string, diagnosis?: { hint?: string }, words?: { text: string } }[]} signals
- * @property {{ playbook: string, inputs: Record<string, unknown> } | null} suggestion
+ * @property {{ playbook: string, inputs: Record<string, unknown>, version: string, oneClick: boolean } | null} suggestion
  * @property {{ jobId: string, status?: string } | null} done
  */
 
@@ -42,10 +42,13 @@ export async function renderEscalations() {
 function item(/** @type {Escalation} */ e) {
   const act = (/** @type {'take' | 'do' | 'resolve'} */ verb) => async () => {
     try {
-      await api('POST', `/v1/escalations/${encodeURIComponent(e.id)}/${verb}`);
+      // "Do it for them" names the suggestion shown here: one changed since is refused, not run.
+      await api('POST', `/v1/escalations/${encodeURIComponent(e.id)}/${verb}`, verb === 'do' ? { suggestion: e.suggestion?.version } : undefined);
       await renderEscalations();
     } catch (err) {
-      byId('escalations').prepend(h('p', { class: 'problem', role: 'alert', text: explain(err).message }));
+      const { code, message, hint } = explain(err);
+      if (code === 'suggestion_changed') await renderEscalations();
+      byId('escalations').prepend(h('p', { class: 'problem', role: 'alert', text: hint ? `${message} ${hint}` : message }));
     }
   };
   const stateLine = e.state === 'taken' ? t('escalationTakenBy', { who: e.takenBy ?? '' }) : t('escalationOpen', { date: formatDate(e.openedAt) });
@@ -60,12 +63,13 @@ function item(/** @type {Escalation} */ e) {
       e.signals.map((s) => h('li', null, h('time', { class: 'muted', datetime: s.at, text: `${formatDate(s.at)} ` }), s.message, s.diagnosis?.hint ? h('span', { class: 'muted', text: ` (${s.diagnosis.hint})` }) : null, s.words ? h('q', { text: s.words.text }) : null)),
     ),
     e.suggestion ? h('p', null, t('escalationSuggested'), ' ', h('code', { text: `${e.suggestion.playbook} ${JSON.stringify(e.suggestion.inputs)}` })) : null,
+    e.suggestion && !e.suggestion.oneClick ? h('p', { class: 'muted', text: t('escalationNotOneClick') }) : null,
     e.done ? h('p', { class: 'muted', text: t('escalationStarted', { status: e.done.status ?? '…' }) }) : null,
     h(
       'div',
       { class: 'actions' },
       e.state === 'open' ? h('button', { type: 'button', class: 'secondary', text: t('escalationTake'), onclick: act('take') }) : null,
-      e.suggestion ? h('button', { type: 'button', class: 'primary', text: t('escalationDo'), onclick: act('do') }) : null,
+      e.suggestion?.oneClick ? h('button', { type: 'button', class: 'primary', text: t('escalationDo'), onclick: act('do') }) : null,
       h('button', { type: 'button', class: 'quiet', text: t('escalationResolve'), onclick: act('resolve') }),
     ),
   );
