@@ -40,8 +40,9 @@ export class SmtpMailer implements SendMail {
     const info = await transport.sendMail({
       from: this.config.from,
       to: mail.to,
-      // A subject quotes clients' words: on one line, so none can start a header of its own.
-      subject: mail.subject.replace(/[\s\p{Cc}]+/gu, ' ').trim(),
+      // A subject quotes clients' words: on one line, so none can start a header of its own
+      // (control characters and line separators only: French spaces stay non-breaking).
+      subject: mail.subject.replace(/[\p{Cc}\u2028\u2029]+/gu, ' '),
       text: mail.text,
       html: mail.html,
       headers: { 'Content-Language': mail.language, 'Auto-Submitted': 'auto-generated' },
