@@ -143,7 +143,13 @@ describe('escalations', () => {
     expect(await cli.exited, cli.output()).toBe(0);
     expect(cli.output()).toContain(`${tenantId}: certificate.issue failed`);
     expect(cli.output()).toContain('"ça ne marche toujours pas, urgent"');
-    expect(cli.output()).toContain(`npx serein escalation do ${escalationId}`);
+    expect(cli.output()).toContain(`npx serein escalation do ${escalationId} --suggestion `);
+    // Without the version the admin reviewed, the command shows what would run and runs nothing.
+    const jobs = (await d.store.jobs.list({ limit: 500 })).length;
+    const show = serein(['escalation', 'do', escalationId, '--url', d.url, '--token', d.adminToken]);
+    expect(await show.exited, show.output()).toBe(2);
+    expect(show.output()).toContain('with their rights: npx serein escalation do');
+    expect((await d.store.jobs.list({ limit: 500 })).length).toBe(jobs);
     // Clients never see escalations (admin routes answer "not found" to them).
     expect((await d.api('GET', '/v1/escalations', { token: client.token })).status).toBe(404);
   });
