@@ -4,10 +4,11 @@
  */
 import * as http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isCloudflareProxy, reservedRange } from '../src/dns/addresses.js';
+import { isCloudflareProxy } from '../src/dns/addresses.js';
 import { checkCaa, parseIssueValue } from '../src/dns/caa.js';
 import { probeToken } from '../src/dns/http-probe.js';
 import type { CaaRecord, DnsClient, Lookup } from '../src/dns/resolver.js';
+import { notPublic } from '../src/net/address-policy.js';
 
 /** A DnsClient answering CAA from a table, "no data" elsewhere. */
 function caaDns(table: Record<string, CaaRecord[]>): DnsClient {
@@ -59,11 +60,11 @@ describe('CAA', () => {
 
 describe('address ranges', () => {
   it('knows reserved ranges per family, and Cloudflare proxies', () => {
-    expect(reservedRange('2001:db8::dead')?.what.en).toBe('a documentation (example) address');
-    expect(reservedRange('192.168.1.10')?.what.en).toBe('a private network address');
-    expect(reservedRange('fd12::1')?.cidr).toBe('fc00::/7');
-    expect(reservedRange('93.184.216.34')).toBeUndefined(); // not matched as IPv4-mapped
-    expect(reservedRange('2a00:1450:4007::1')).toBeUndefined();
+    expect(notPublic('2001:db8::dead')?.what.en).toBe('a documentation (example) address');
+    expect(notPublic('192.168.1.10')?.what.en).toBe('a private network address');
+    expect(notPublic('fd12::1')?.cidr).toBe('fc00::/7');
+    expect(notPublic('93.184.216.34')).toBeUndefined(); // not matched as IPv4-mapped
+    expect(notPublic('2a00:1450:4007::1')).toBeUndefined();
     expect(isCloudflareProxy('104.16.132.229')).toBe(true);
     expect(isCloudflareProxy('2606:4700::6810:84e5')).toBe(true);
     expect(isCloudflareProxy('8.8.8.8')).toBe(false);

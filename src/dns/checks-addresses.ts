@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type { WebserverConfig } from '../config/schema.js';
-import { includesIp, isCloudflareProxy, reservedRange } from './addresses.js';
+import { includesIp, notPublic } from '../net/address-policy.js';
+import { isCloudflareProxy } from './addresses.js';
 import { check, type Check, type Repair } from './check.js';
 import { mayProbe, probeToken, type ProbeResult } from './http-probe.js';
 import * as msg from './messages.js';
@@ -68,7 +69,8 @@ export async function checkAddresses(dns: DnsClient, name: string, challenge: 'h
       checks.push(check('target-address', name, 'ok', msg.addresses.isTarget(name, ip, f), detail));
       continue;
     }
-    const reserved = reservedRange(ip);
+    // The probe's own judgement: an address it will not fetch is said why here (a NAT64 form of loopback too).
+    const reserved = notPublic(ip);
     if (reserved) {
       checks.push(check('reserved-address', name, bad, msg.addresses.reserved(name, ip, f, reserved.what, known ? mine[f] : null), { ...detail, range: reserved.cidr }, addressRepair(name, ip, f, same, mine)));
       continue;

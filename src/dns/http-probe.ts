@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import { includesIp, reservedRange } from './addresses.js';
+import { describeNotPublic, includesIp, notPublic } from '../net/address-policy.js';
 import type { HttpFailure } from './messages.js';
 import type { DnsClient } from './resolver.js';
 
@@ -15,11 +15,13 @@ export type ProbeResult =
 
 /**
  * Whether the probe may connect to an address: a public one, or one of this server's
- * own (a CA reaches those too). Anything else reserved (loopback, private networks,
- * link-local, cloud metadata) is the provider's inside and is never fetched.
+ * own exactly as written (a CA reaches those too). Anything else reserved (loopback,
+ * private networks, link-local, cloud metadata, and the IPv6 forms that carry such an
+ * IPv4 address: NAT64, 6to4...) is the provider's inside and is never fetched. The
+ * judgement is src/net/address-policy.ts's, the one client upstreams get.
  */
 export function mayProbe(ip: string, ownAddresses: readonly string[]): boolean {
-  return includesIp(ownAddresses, ip) || !reservedRange(ip);
+  return includesIp(ownAddresses, ip) || !notPublic(ip);
 }
 
 /** One fetch of the token, as the CA would do it over one address. */
@@ -120,7 +122,7 @@ async function hopAddress(host: string, req: ProbeRequest): Promise<{ address: s
     }
   }
   const bad = addresses.filter((ip) => !mayProbe(ip, req.ownAddresses ?? []));
-  if (bad.length) return { refused: `reserved: ${bad.map((ip) => `${ip} in ${reservedRange(ip)?.cidr}`).join(', ')}`, addresses };
+  if (bad.length) return { refused: `reserved: ${bad.map((ip) => describeNotPublic(ip, notPublic(ip)!)).join(', ')}`, addresses };
   return { address: addresses[0] };
 }
 

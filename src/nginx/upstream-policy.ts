@@ -1,8 +1,8 @@
 import { BlockList, isIP } from 'node:net';
 import type { WebserverConfig } from '../config/schema.js';
-import { canonicalIp, includesIp, reservedRange } from '../dns/addresses.js';
 import type { DnsClient } from '../dns/resolver.js';
 import { OperationError, type Localized } from '../errors.js';
+import { canonicalIp, describeNotPublic, destinations, includesIp, notPublic } from '../net/address-policy.js';
 
 /**
  * Where a client's site may forward visitors (`upstream` of vhost.create). Without this,
@@ -29,13 +29,6 @@ import { OperationError, type Localized } from '../errors.js';
  * vhost.create run again.
  */
 
-/** Ranges refused besides src/dns/addresses.ts's: IPv6 forms that hide an IPv4 address behind a gateway. */
-const HIDDEN_IPV4: { cidr: string; what: Localized }[] = [
-  { cidr: '64:ff9b::/96', what: { en: 'a NAT64 address (an IPv4 address in disguise)', fr: 'une adresse NAT64 (une adresse IPv4 déguisée)' } },
-  { cidr: '64:ff9b:1::/48', what: { en: 'a local NAT64 address', fr: 'une adresse NAT64 locale' } },
-  { cidr: '2002::/16', what: { en: 'a 6to4 address (an IPv4 address in disguise)', fr: 'une adresse 6to4 (une adresse IPv4 déguisée)' } },
-];
-
 type Family = 'ipv4' | 'ipv6';
 const familyOf = (ip: string): Family => (isIP(ip) === 6 ? 'ipv6' : 'ipv4');
 
@@ -48,16 +41,6 @@ function lists(cidrs: string[]): Record<Family, BlockList> {
     out[f].addSubnet(net, bits === undefined ? (f === 'ipv4' ? 32 : 128) : Number(bits), f);
   }
   return out;
-}
-
-const hiddenV4 = HIDDEN_IPV4.map((r) => ({ range: r, list: lists([r.cidr]).ipv6 }));
-
-/** Why an address is not public (a reserved range, or a disguised IPv4), with its range; undefined when public. */
-function notPublic(ip: string): { cidr: string; what: Localized } | undefined {
-  const reserved = reservedRange(ip);
-  if (reserved) return reserved;
-  if (familyOf(ip) === 'ipv6') return hiddenV4.find((h) => h.list.check(ip, 'ipv6'))?.range;
-  return undefined;
 }
 
 /** `80`, `"1024-65535"` → [from, to]. */
@@ -201,14 +184,16 @@ function checkAddress(webservers: Readonly<Record<string, WebserverConfig>>, pol
   if (lists(policy.networks)[f].check(ip, f)) return; // opened by the admin, even in a reserved range
   const via = shown === ip ? '' : ` (${shown} resolves to it)`;
   const opened = policy.networks.length ? policy.networks.join(', ') : 'none';
+  // The judgement the doctor's probe gets too: an IPv6 form carrying an internal IPv4 address is that address.
   const range = notPublic(ip);
-  if (range || !policy.public || includesIp(ownAddresses(webservers), ip)) {
+  const own = ownAddresses(webservers);
+  if (range || !policy.public || destinations(ip).some((d) => includesIp(own, d))) {
     const reason: Localized = range
       ? plainReason(range.cidr)
       : policy.public
         ? { en: 'this address is one of our own web servers', fr: "cette adresse est celle d'un de nos propres serveurs web" }
         : { en: 'this web server only forwards to addresses your provider opened for it', fr: "ce serveur web ne transfère que vers les adresses que votre hébergeur a ouvertes pour lui" };
-    const why = range ? `${range.cidr}, ${range.what.en}` : policy.public ? 'a publicAddresses entry of a configured web server' : 'clientUpstreams.public is false';
+    const why = range ? `${describeNotPublic(ip, range)}, ${range.what.en}` : policy.public ? 'a publicAddresses entry of a configured web server' : 'clientUpstreams.public is false';
     throw refuse(
       'upstream_not_allowed',
       { en: `Your site cannot forward visitors to ${shown}: ${reason.en}, which your site may not use.`, fr: `Votre site ne peut pas transférer les visiteurs vers ${shown} : ${reason.fr}, que votre site ne peut pas utiliser.` },

@@ -100,7 +100,7 @@ describe('a client cannot aim its site at internal services', () => {
     await refused('web', `ten.${dom}`, 'http://10.0.0.5:8080', 'upstream_not_allowed', /private network/);
     await refused('web', `home.${dom}`, 'http://192.168.1.1', 'upstream_not_allowed', /private network/);
     await refused('web', `ula.${dom}`, 'http://[fd00::5]:8080', 'upstream_not_allowed', /private network/);
-    await refused('web', `nat64.${dom}`, 'http://[64:ff9b::a00:5]:8080', 'upstream_not_allowed', /reserved/);
+    await refused('web', `nat64.${dom}`, 'http://[64:ff9b::a00:5]:8080', 'upstream_not_allowed', /private network/);
     // This very web server, seen from outside.
     await refused('web', `own.${dom}`, `http://${OWN_PUBLIC_IP}:8080`, 'upstream_not_allowed', /one of our own web servers/);
   });
