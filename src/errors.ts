@@ -31,6 +31,14 @@ export class OperationError extends Error {
 
 export interface ErrorBody { code: string; message: string; hint: string; detail?: string }
 
+/**
+ * Codes of failures the client caused in its own space (a symbolic link, or a folder moved,
+ * in its site folder): the job fails, is undone and says what to do first, but it is no
+ * admin's problem and no sign that the client is stuck, so it raises no alert and counts
+ * towards no escalation.
+ */
+export const CLIENT_CAUSED = new Set(['site_folder_link']);
+
 /** Same text in both languages, for technical strings that need no translation. */
 export const both = (text: string): Localized => ({ en: text, fr: text });
 

@@ -125,8 +125,8 @@ describe('vhosts through the Docker target (nginx inside the lab container)', ()
       for (const root of [undefined, posix.join(link, 'sub')]) {
         const job = await d.runJob('vhost.create', { webserver: 'webdocker', domain: name, ...(root ? { root } : {}) }, { token: A.token });
         expect(job.status, root).toBe('failed');
-        expect(job.error.code).toBe('invalid_input');
-        expect(job.error.message).toMatch(/is, or goes through, a symbolic link/);
+        expect(job.error.code).toBe('site_folder_link');
+        expect(job.error.message).toMatch(/^Replace the symbolic link in your site's folder with a real folder/);
       }
       expect(await inContainer(posix.join(outside, 'index.html'))).toBeUndefined();
       expect(await inContainer(posix.join(outside, 'sub'))).toBeUndefined();

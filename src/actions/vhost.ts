@@ -14,6 +14,7 @@ import { PROBE_PATH, defaultRoot, newVhostData, renderVhost, vhostFilePath, VHOS
 import { unsafeNginxValue } from '../nginx/template.js';
 import { createSiteFolder, removeSiteFolder, siteFolderExists, SymlinkRefused, undoCreateSiteFolder } from '../targets/site-folder.js';
 import { checkResourceQuota } from '../quotas.js';
+import { deleteRefused, folderOp } from './site-folder-refusal.js';
 import { clientUpstream } from '../nginx/upstream-policy.js';
 
 const createParams = z.object({
@@ -49,25 +50,6 @@ const badPath = (field: string, value: string, why: { en: string; fr: string }, 
 
 
 const inside = (path: string, dir: string) => path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
-
-/** A site folder that is, or goes through, a symbolic link: serein refuses to follow it. */
-const symlinkRefused = (path: string) =>
-  badPath(
-    'The folder',
-    path,
-    { en: 'is, or goes through, a symbolic link (or was moved while we worked on it): serein does not follow links, so nothing was done there.', fr: "est, ou traverse, un lien symbolique (ou a été déplacé pendant l'opération) : serein ne suit pas les liens, rien n'y a donc été fait." },
-    { en: 'Use a real folder inside your site, then try again.', fr: "Utilisez un vrai dossier à l'intérieur de votre site, puis réessayez." },
-  );
-
-/** Runs a site-folder operation, turning a refused symbolic link into the client's error. */
-async function folderOp<T>(path: string, op: () => Promise<T>): Promise<T> {
-  try {
-    return await op();
-  } catch (err) {
-    if (err instanceof SymlinkRefused) throw Object.assign(symlinkRefused(path), { detail: err.message });
-    throw err;
-  }
-}
 
 interface Validated { ws: WebserverConfig; primary: string; aliases: string[]; root?: string; upstream?: string; tenant: string; existing?: { tenantId: string; data: VhostData } }
 
@@ -157,7 +139,7 @@ async function validate(ctx: ActionContext, p: CreateParams, o: { lookAtFolder: 
       );
     }
     const folder = root;
-    if (o.lookAtFolder) await folderOp(folder, () => siteFolderExists(ctx.services.target(ws.target), ws.webRoot, folder));
+    if (o.lookAtFolder) await folderOp(() => siteFolderExists(ctx.services.target(ws.target), ws.webRoot, folder));
   }
 
   if (!existing && (await ctx.services.target(ws.target).readFile(vhostFilePath(ws, primary))) !== undefined) {
@@ -222,13 +204,13 @@ export const vhostApply = defineAction({
     const cp: ApplyCheckpoint = { webserver: p.webserver, primary: v.primary };
     await target.mkdir(v.ws.logDir, { mode: 0o755 });
     const root = v.root;
-    if (root && !(v.existing && (await folderOp(root, () => siteFolderExists(target, v.ws.webRoot, root))))) {
+    if (root && !(v.existing && (await folderOp(() => siteFolderExists(target, v.ws.webRoot, root))))) {
       // Checkpointed before: a crash mid-creation is undone. The undo takes only an
       // unchanged placeholder page and an empty folder, so a folder found already there
       // (forgotten below, but a crash may come first) loses nothing of its owner's.
       cp.createdRoot = root;
       await ctx.checkpoint(cp);
-      if (await folderOp(root, () => createSiteFolder(target, v.ws.webRoot, root, { mode: 0o755, owner: v.ws.siteOwner, page: placeholder(v.primary) }))) ctx.log(`created ${root}`);
+      if (await folderOp(() => createSiteFolder(target, v.ws.webRoot, root, { mode: 0o755, owner: v.ws.siteOwner, page: placeholder(v.primary) }))) ctx.log(`created ${root}`);
       else {
         delete cp.createdRoot;
         await ctx.checkpoint(cp);
@@ -271,7 +253,12 @@ export const vhostApply = defineAction({
     if (cp.createdRoot) {
       // Only the untouched placeholder page and an empty folder go: anything the client put there stays.
       const ws = ctx.services.nginx.webserver(cp.webserver);
-      await undoCreateSiteFolder(ctx.services.target(ws.target), ws.webRoot, cp.createdRoot, placeholder(cp.primary));
+      await undoCreateSiteFolder(ctx.services.target(ws.target), ws.webRoot, cp.createdRoot, placeholder(cp.primary)).catch((err: unknown) => {
+        // The client's own folder changed under the undo: what may stay is serein's page or an empty
+        // folder, inside the client's site and served by no site; not a state that needs an admin.
+        if (!(err instanceof SymlinkRefused)) throw err;
+        ctx.log(`left the new site folder as it is: ${err.message}`);
+      });
     }
   },
 });
@@ -357,10 +344,15 @@ export const vhostRemove = defineAction({
       if (inside(data.root, webRoot) && data.root !== webRoot) {
         cp.filesStarted = true;
         await ctx.checkpoint(cp);
-        filesRemoved = await removeSiteFolder(target, ws.webRoot, data.root).catch((err: Error) => {
-          throw filesPartlyRemoved(data.primary, err.message);
+        const removed = await removeSiteFolder(target, ws.webRoot, data.root).catch(async (err: Error) => {
+          if (!(err instanceof SymlinkRefused)) throw filesPartlyRemoved(data.primary, err.message);
+          // Refused before anything was deleted: the undo puts the site back as it was, and the client is told why.
+          delete cp.filesStarted;
+          await ctx.checkpoint(cp);
+          throw deleteRefused(err);
         });
-        ctx.log(filesRemoved ? `deleted ${data.root}` : `${data.root} was not there`);
+        filesRemoved = removed !== 'absent';
+        ctx.log(removed === 'removed' ? `deleted ${data.root}` : removed === 'emptied' ? `deleted the files in ${data.root}; the empty folder stays, the folder above it having moved` : `${data.root} was not there`);
       } else {
         ctx.log(`kept ${data.root}: it is not inside the web root ${webRoot}`);
       }

@@ -109,7 +109,8 @@ echo "$status"`;
 /**
  * Removes the folder's content and then the folder: first it is taken from the client
  * (root's, mode 0700) so nothing can be swapped inside by path while it is emptied;
- * `rm -r` itself never follows a link it meets.
+ * `rm -r` itself never follows a link it meets. Refused (SYMLINK_EXIT) only before anything
+ * changed; once emptied, a folder above that moved leaves the empty folder ("emptied").
  */
 const REMOVE_SCRIPT = `${WALK}
 walk "$1" "$2" || { echo absent; exit 0; }
@@ -118,7 +119,9 @@ chown 0:0 . && chmod 0700 . || fail 2 "cannot take $site over before emptying it
 rm -rf -- ./* ./.[!.]* ./..?* || fail 2 "could not empty $site"
 name=\${site##*/}
 cd -P .. || fail 2 "cannot leave $site"
-[ "$(pwd -P)" = "\${site%/*}" ] || [ "$(pwd -P)/" = "\${site%/*}/" ] || fail ${SYMLINK_EXIT} "the folder above $site moved"
+if [ "$(pwd -P)" != "\${site%/*}" ] && [ "$(pwd -P)/" != "\${site%/*}/" ]; then
+  echo emptied; exit 0
+fi
 rmdir -- "$name" 2>/dev/null || [ ! -e "$name" ] || fail 2 "could not remove $site"
 echo removed`;
 
@@ -176,10 +179,16 @@ export async function createSiteFolder(target: Target, webRoot: string, folder: 
   return (await runScript(target, CREATE_SCRIPT, [base, rel, modeString(o.mode), o.owner ?? ''], `creating ${folder}`, o.page)) === 'created';
 }
 
-/** Deletes the site folder and everything in it, never anything a link inside points to. False when it was not there. */
-export async function removeSiteFolder(target: Target, webRoot: string, folder: string): Promise<boolean> {
+/**
+ * Deletes the site folder and everything in it, never anything a link inside points to:
+ * 'absent' when it was not there, 'emptied' when its content went but the folder above it
+ * moved (the empty folder, root's, stays where the client put it). A SymlinkRefused means
+ * that nothing was changed: the client's own folder is exactly as it was.
+ */
+export async function removeSiteFolder(target: Target, webRoot: string, folder: string): Promise<'removed' | 'emptied' | 'absent'> {
   const { base, rel } = split(webRoot, folder);
-  return (await runScript(target, REMOVE_SCRIPT, [base, rel], `removing ${folder}`)) === 'removed';
+  const said = await runScript(target, REMOVE_SCRIPT, [base, rel], `removing ${folder}`);
+  return said === 'removed' || said === 'emptied' ? said : 'absent';
 }
 
 /** Undoes createSiteFolder: the placeholder page if unchanged, then the folder if empty. */

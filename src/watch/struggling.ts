@@ -1,5 +1,6 @@
 import type { BackgroundService } from '../engine/background.js';
 import type { Engine } from '../engine/engine.js';
+import { CLIENT_CAUSED } from '../errors.js';
 import type { Job } from '../store/jobs.js';
 import { attemptOf, problemOfJob } from './escalations.js';
 
@@ -41,6 +42,8 @@ export class StrugglingWatch implements BackgroundService {
     const { store, config, escalations } = this.engine.services;
     if (job.dryRun) return;
     if (await escalations.doneJobFinished(job)) return;
+    // A refusal the client caused in its own folder says what to do first: not a client who is stuck.
+    if (job.status === 'failed' && CLIENT_CAUSED.has(job.error?.code ?? '')) return;
     const owner = job.forTenant ?? job.tenantId;
     if (job.status === 'needs-attention' && owner) {
       await escalations.signal(owner, problemOfJob(job), [attemptOf(job, 'needs-attention', `${job.playbook} stopped half-way and could not be fully undone: ${job.error?.message ?? ''}`)], { summary: `${job.playbook} needs someone to finish it by hand`, suggestion: null });
@@ -68,6 +71,7 @@ export class StrugglingWatch implements BackgroundService {
     const failed = (await store.jobs.list({ status: 'failed', dryRun: false, limit: 500 })).filter((j) => j.tenantId && j.finishedAt && j.finishedAt >= from && new Date(j.finishedAt).getTime() <= limit);
     let opened = 0;
     for (const job of failed) {
+      if (CLIENT_CAUSED.has(job.error?.code ?? '')) continue;
       // Whoever succeeded since on the client's things counts (an admin who did it for them included).
       const later = await store.jobs.list({ forTenant: job.forTenant ?? job.tenantId!, playbook: job.playbook, status: 'succeeded', dryRun: false, limit: 1 });
       if (later[0] && later[0].createdAt > job.finishedAt!) continue;

@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSiteFolder, removeSiteFolder, SymlinkRefused } from '../../src/targets/site-folder.js';
 import { createTarget, LocalTarget, type Target } from '../../src/targets/index.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { labNginxTest, labWebserver, playbooksCopy, uniq } from '../helpers/vhost-lab.js';
+import { getWithHost, labNginxTest, labWebserver, playbooksCopy, uniq } from '../helpers/vhost-lab.js';
+import { StrugglingWatch } from '../../src/watch/struggling.js';
 import { useLab, type LabInfo } from '../lab/client.js';
 
 /**
@@ -129,6 +130,19 @@ describe('vhost.create and vhost.delete as a hostile client', () => {
     expect(t.ok, t.output).toBe(true);
   });
 
+  /**
+   * A refusal the client caused in its own folder is that job's plain failure, never a state
+   * for an admin: no job needing attention, no alert (feed, webhook, email), no escalation,
+   * neither from the live watch nor from a later sweep of failures no success followed.
+   */
+  async function expectNoAdminNoise(jobs: { status: string; error?: { code: string } }[]): Promise<void> {
+    expect(jobs.filter((j) => !['succeeded', 'failed'].includes(j.status)).map((j) => j.status)).toEqual([]);
+    for (const j of jobs.filter((j) => j.status === 'failed')) expect(j.error?.code).toBe('site_folder_link');
+    await new StrugglingWatch(d.daemon.engine).sweep(new Date(Date.now() + 86_400_000));
+    expect(await d.store.alerts.list()).toEqual([]);
+    expect(await d.store.escalations.list({ tenantId: tenant })).toEqual([]);
+  }
+
   afterAll(async () => {
     if (d) {
       for (const r of await d.store.tenants.listResources({ kind: 'vhost' })) await d.runJob('vhost.delete', { domain: r.name });
@@ -141,8 +155,10 @@ describe('vhost.create and vhost.delete as a hostile client', () => {
     const app = join(dir, 'www', domain, 'app');
     const root = join(app, 'public');
     // Each round is a fair race (about one in five hit the old code's window between check and delete).
+    const jobs = [];
     for (let round = 0; round < 14; round++) {
       mkdirSync(root, { recursive: true });
+      writeFileSync(join(root, 'index.php'), 'tenant file');
       const made = await d.runJob('vhost.create', { webserver: 'web', domain, root }, { token: A.token });
       expect(made.status, JSON.stringify(made.error)).toBe('succeeded');
       const stop = join(dir, `stop-del-${round}`);
@@ -154,16 +170,55 @@ describe('vhost.create and vhost.delete as a hostile client', () => {
         await stopSwapper(swapper, stop, app);
       }
       expect(v.intact(), `round ${round}: a file outside the site was deleted`).toBe(true);
+      jobs.push(del);
       if (del.status !== 'succeeded') {
-        // Refused or stopped half-way: said as it is, never "nothing was left half-done".
-        expect(JSON.stringify(del.error)).not.toMatch(/half-done/);
-        for (const r of await d.store.tenants.listResources({ kind: 'vhost', tenantId: tenant })) await d.runJob('vhost.delete', { domain: r.name });
+        // Refused before anything was deleted: the site is back as it was, its files with it.
+        expect(del.error.message, JSON.stringify(del.error)).toMatch(/^Remove the symbolic link/);
+        expect(await d.store.tenants.getResource('vhost', domain)).toBeDefined();
+        expect(readFileSync(join(root, 'index.php'), 'utf8')).toBe('tenant file');
+        await d.runJob('vhost.delete', { domain }, { token: A.token });
       }
     }
+    await expectNoAdminNoise(jobs);
+  });
+
+  it('a link the client left in its site folder fails the delete plainly, in English and French: nothing deleted, the site back online', async () => {
+    const app = join(dir, 'www', domain, 'app3');
+    const root = join(app, 'public');
+    mkdirSync(root, { recursive: true });
+    writeFileSync(join(root, 'index.html'), 'the tenant page');
+    const made = await d.runJob('vhost.create', { webserver: 'web', domain, root }, { token: A.token });
+    expect(made.status, JSON.stringify(made.error)).toBe('succeeded');
+    // The client's folder, swapped for a link to a place outside its site.
+    renameSync(app, `${app}.real`);
+    symlinkSync(v.root, app);
+    let del;
+    try {
+      del = await d.runJob('vhost.delete', { domain, removeFiles: true }, { token: A.token });
+    } finally {
+      rmSync(app);
+      renameSync(`${app}.real`, app);
+    }
+    expect(v.intact()).toBe(true);
+    expect(del.status, JSON.stringify(del.error)).toBe('failed');
+    expect(del.error.code).toBe('site_folder_link');
+    expect(del.error.message).toBe("Remove the symbolic link from your site's folder (or put back the folder it replaced), then delete the site again.");
+    expect(del.error.hint).toMatch(/no file was deleted and your site is online as before/);
+    expect(JSON.stringify(del.error)).not.toContain(dir); // no server path for the client
+    const fr = (await d.api('GET', `/v1/jobs/${del.id}`, { token: A.token, headers: { 'accept-language': 'fr' } })).body.job.error;
+    expect(fr.message).toMatch(/^Retirez le lien symbolique du dossier de votre site/);
+    expect(fr.hint).toMatch(/aucun fichier n'a été effacé et votre site est en ligne comme avant/);
+    // Undone: the site answers again, with its files.
+    const page = await getWithHost('127.0.0.1', lab.nginx!.port, domain);
+    expect([page.status, page.body]).toEqual([200, 'the tenant page']);
+    await expectNoAdminNoise([del]);
+    const gone = await d.runJob('vhost.delete', { domain, removeFiles: true }, { token: A.token });
+    expect(gone.status, JSON.stringify(gone.error)).toBe('succeeded');
   });
 
   it('creating a site in a folder being swapped for a link creates nothing outside', async () => {
     const app = join(dir, 'www', domain, 'app2');
+    const jobs = [];
     for (let round = 0; round < 8; round++) {
       mkdirSync(app, { recursive: true });
       const stop = join(dir, `stop-make-${round}`);
@@ -175,8 +230,10 @@ describe('vhost.create and vhost.delete as a hostile client', () => {
         await stopSwapper(swapper, stop, app);
       }
       expect(v.intact(), `round ${round}: something was created or changed outside the site`).toBe(true);
+      jobs.push(made);
       if (made.status === 'succeeded') await d.runJob('vhost.delete', { domain, removeFiles: true }, { token: A.token });
-      else expect(made.error.message).toMatch(/symbolic link|lien symbolique/);
+      else expect(made.error.message, JSON.stringify(made.error)).toMatch(/^Replace the symbolic link in your site's folder with a real folder/);
     }
+    await expectNoAdminNoise(jobs);
   });
 });
