@@ -93,7 +93,7 @@ export async function installLimits(app: FastifyInstance, { config, store, engin
         kind: 'auth_failures',
         tenantId: null,
         subject: `address:${address}`,
-        message: `${address} sent more than ${failedAuth.max} requests with a token that is not valid within ${failedAuth.windowSeconds} s; its requests with a token are refused for ${retryAfter} s.`,
+        message: `${address} sent more than ${failedAuth.max} requests with a token that is not valid within ${failedAuth.windowSeconds} s; its tokens that are not valid get 429 for ${retryAfter} s (valid ones are still served).`,
         detail,
       })
       .catch((err: unknown) => req.log.error({ err }, 'could not alert about a refused address'));
@@ -102,7 +102,8 @@ export async function installLimits(app: FastifyInstance, { config, store, engin
   // Only tokens that do not verify are counted and refused: a valid token is served whatever
   // others sent from its address (behind a proxy, every client shares one). A valid token
   // never resets nor lowers the count either, so a client mixing its own token into its
-  // guesses gets no more guesses than anyone.
+  // guesses gets no more guesses than anyone. (A guess is still looked up once refused:
+  // tokens hold 256 random bits, so what the count buys is noticing and slowing a scanner.)
   const guard: AuthGuard = {
     async failed(req, reply) {
       const r = await failures(req);

@@ -106,7 +106,7 @@ describe('hostile client: limits and quotas', () => {
     if (playbooks) rmSync(playbooks, { recursive: true, force: true });
   });
 
-  it('refuses an address that keeps sending bad tokens: 429 with Retry-After, one audit line, one alert, and good tokens elsewhere still work', async () => {
+  it('refuses an address that keeps sending bad tokens: 429 with Retry-After, one audit line, one alert, and good tokens still work, from that address too', async () => {
     const client = await d.tenant(uniq('t'), { language: 'fr' });
     const badToken = `srn_c_${uniq('guess')}${'x'.repeat(30)}`;
     const burst = await Promise.all(Array.from({ length: 40 }, () => send(d.url, { path: '/v1/jobs', from: '127.0.0.2', token: badToken })));
