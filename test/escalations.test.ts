@@ -138,9 +138,13 @@ describe('escalations', () => {
     expect(request).toMatchObject({ suggestion: { playbook: 'vhost.create', inputs: { domain: site } }, signals: [{ kind: 'request-handoff', words: { text: 'plus de mémoire svp' } }] });
     expect((await d.api('POST', `/v1/escalations/${request.id}/resolve`)).body.escalation.state).toBe('resolved');
     expect((await d.api('POST', `/v1/escalations/${request.id}/take`)).status).toBe(404);
+    // Words with a terminal escape sequence (clear the screen) reach the admin's terminal as plain text.
+    await d.daemon.engine.services.alert({ kind: 'request-handoff', tenantId, subject: `request:${tenantId}`, message: 'A request serein could not understand', detail: { text: 'toujours rien\u001b[2J\u001b]8;;https://evil.example\u0007', language: 'fr', frustrated: true } });
     // The same list from the terminal, with the line that does it for them.
     const cli = serein(['escalations', '--url', d.url, '--token', d.adminToken]);
     expect(await cli.exited, cli.output()).toBe(0);
+    expect(cli.output()).toContain('"toujours rien ');
+    expect(cli.output()).not.toMatch(/[\u001b\u0007]/);
     expect(cli.output()).toContain(`${tenantId}: certificate.issue failed`);
     expect(cli.output()).toContain('"ça ne marche toujours pas, urgent"');
     expect(cli.output()).toContain(`npx serein escalation do ${escalationId} --suggestion `);

@@ -23,8 +23,8 @@ export function escalationCommands(program: Command): void {
       }
       if (!escalations.length) process.stdout.write('No client is stuck.\n');
       for (const e of escalations) {
-        process.stdout.write(`${e.id}  ${e.state}${e.takenBy ? ` by ${e.takenBy}` : ''}  ${e.tenantId}: ${e.summary}\n`);
-        for (const s of e.signals) process.stdout.write(`  ${s.at}  ${s.message}${s.words ? `  "${s.words.text}"` : ''}\n`);
+        process.stdout.write(`${e.id}  ${e.state}${e.takenBy ? ` by ${e.takenBy}` : ''}  ${e.tenantId}: ${printable(e.summary)}\n`);
+        for (const s of e.signals) process.stdout.write(`  ${s.at}  ${printable(s.message)}${s.words ? `  "${printable(s.words.text)}"` : ''}\n`);
         if (e.suggestion) process.stdout.write(`${suggestionLines(e)}\n`);
       }
     });
@@ -57,11 +57,14 @@ export function escalationCommands(program: Command): void {
     });
 }
 
+/** A client's words on the admin's terminal: control characters (escape sequences, links, a cleared screen) shown as spaces. */
+const printable = (text: string) => text.replace(/[\p{Cc}\u2028\u2029]/gu, ' ');
+
 interface Shown { id: string; suggestion: { playbook: string; inputs: unknown; version: string; oneClick: boolean } }
 
 /** The suggestion as an admin reviews it, and how to run exactly it (or why it is not one click). */
 function suggestionLines(e: Shown): string {
-  const what = `${e.suggestion.playbook} ${JSON.stringify(e.suggestion.inputs)}`;
+  const what = printable(`${e.suggestion.playbook} ${JSON.stringify(e.suggestion.inputs)}`);
   if (!e.suggestion.oneClick) return `  suggested: ${what}\n  it needs more than the client may do: if it is right, run it yourself, as yourself (npx serein run ${e.suggestion.playbook} -i ...)`;
   return `  do it for them, with their rights: npx serein escalation do ${e.id} --suggestion ${e.suggestion.version}   (${what})`;
 }
