@@ -103,7 +103,7 @@ export async function installLimits(app: FastifyInstance, { config, store, engin
   // others sent from its address (behind a proxy, every client shares one). A valid token
   // never resets nor lowers the count either, so a client mixing its own token into its
   // guesses gets no more guesses than anyone. (A guess is still looked up once refused:
-  // tokens hold 256 random bits, so what the count buys is noticing and slowing a scanner.)
+  // tokens hold 256 random bits, so the count is for noticing a scanner and telling it to stop.)
   const guard: AuthGuard = {
     async failed(req, reply) {
       const r = await failures(req);
