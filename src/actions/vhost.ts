@@ -185,7 +185,7 @@ export const vhostApply = defineAction({
     const rendered = renderVhost(ctx.services.nginx, data, { tenant: v.tenant });
     const before = (await ctx.services.target(v.ws.target).readFile(data.file))?.toString('utf8');
     const items: PlanItem[] = [];
-    if (v.root) items.push({ kind: 'file', target: v.ws.target, summary: { en: `site folder ${v.root} (created if missing)`, fr: `dossier du site ${v.root} (créé s'il n'existe pas)` } });
+    if (v.root) items.push({ kind: 'file', target: v.ws.target, summary: { en: `site folder: ${v.root} (created if missing)`, fr: `dossier du site : ${v.root} (créé s'il n'existe pas)` } });
     items.push(
       { kind: 'file', target: v.ws.target, summary: { en: `write ${data.file}`, fr: `écrire ${data.file}` }, diff: unifiedDiff(data.file, before, rendered.file.content ?? undefined) },
       { kind: 'program', target: v.ws.target, summary: PLAN_TEST_NGINX, argv: [...v.ws.nginx, '-t'] },

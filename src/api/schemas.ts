@@ -27,8 +27,8 @@ export const jobSchema = z.looseObject({
   inputs: z.record(z.string(), z.unknown()),
   resource: z.string().nullable(),
   target: z.string().nullable(),
-  plan: z.unknown().describe('The steps a dry run would take, each summary in the caller’s language'),
-  result: z.record(z.string(), z.unknown()).nullable(),
+  plan: z.unknown().describe('The steps a dry run would take, each summary in the caller’s language; for a client without commands (argv), and its files named in words (a diff names the site, not the file)'),
+  result: z.record(z.string(), z.unknown()).nullable().describe('What the operation gives back; a client reads no server path: files are left out, folders named in words'),
   error: localizedError.nullable(),
   createdAt: when,
   startedAt: maybeWhen,
@@ -45,7 +45,7 @@ export const jobDetail = z.object({
   }),
   steps: z.array(z.looseObject({ idx: z.number(), name: z.string(), action: z.string(), status: z.string() })).optional().describe('admins only'),
 });
-export const jobEvents = z.string().describe('Server-sent events: one per step change (id, event, data as JSON), then `end` with the final status');
+export const jobEvents = z.string().describe('Server-sent events: one per step change (id, event, data as JSON), then `end` with the final status; a client’s name no server path and carry no admin detail');
 
 export const playbookList = z.object({
   playbooks: z.array(
@@ -66,7 +66,13 @@ const tenant = z.looseObject({ id: z.string(), name: z.string(), language: z.enu
 export const tenantAnswer = z.object({ tenant });
 export const tenantList = z.object({ tenants: z.array(tenant) });
 
-const resource = z.looseObject({ kind: z.string(), name: z.string(), tenantId: z.string().nullable(), data: z.record(z.string(), z.unknown()).nullable(), createdAt: when.optional() });
+const resource = z.looseObject({
+  kind: z.string(),
+  name: z.string(),
+  tenantId: z.string().nullable(),
+  data: z.record(z.string(), z.unknown()).nullable().describe("What serein keeps of it. A client reads no server path: a site's nginx file and logs are left out, its folder is named in words"),
+  createdAt: when.optional(),
+});
 export const resourceAnswer = z.object({ resource });
 export const resourceList = z.object({ resources: z.array(resource), next: nextCursor });
 export const kindList = z.object({

@@ -4,6 +4,8 @@ import { describeKind, resourceKinds } from '../../resources/index.js';
 import { AdminService, resourceBody, tenantBody, tokenBody } from '../../tenancy.js';
 import { requireAdmin, requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
+import { clientResource } from '../client-view.js';
+import { serverWords } from '../server-words.js';
 import { parseBody } from '../errors.js';
 import { pageQuery, paged } from '../paging.js';
 import { MAX_PAGE } from '../../store/page.js';
@@ -26,6 +28,7 @@ const resourceParams = z.object({ id: z.string(), kind: z.string(), name: z.stri
 /** Tenants, what they own, tokens, the audit trail and the admin feed. Changes go through the admin service (src/tenancy.ts). */
 export async function adminRoutes(app: FastifyInstance, { store, config }: ApiContext): Promise<void> {
   const admin = new AdminService(store);
+  const words = serverWords(config);
 
   app.post('/v1/tenants', { config: { doc: { summary: 'Register a tenant', tag: 'admin', body: tenantBody, auth: 'admin', response: { 201: tenantAnswer } } } }, async (req, reply) => {
     const tenant = await admin.createTenant(requireAdmin(req), req.body);
@@ -61,7 +64,9 @@ export async function adminRoutes(app: FastifyInstance, { store, config }: ApiCo
     const sections = config as unknown as Record<string, Record<string, unknown> | undefined>;
     const fills = (k: (typeof listed)[number], name: string) => k.inputTypes.filter((t) => t.configSection && sections[t.configSection]?.[name] !== undefined).map((t) => t.type);
     const shared = listed.flatMap((k, i) => others[i].map((r) => ({ ...r, data: { ...r.data, inputTypes: fills(k, r.name) } })));
-    return { resources: [...owned.items, ...shared], next: owned.next };
+    const resources = [...owned.items, ...shared];
+    // A client reads what it owns, not where the server keeps it (src/api/client-view.ts).
+    return { resources: caller.kind === 'admin' ? resources : resources.map((r) => clientResource(r, words, req.language)), next: owned.next };
   });
 
   app.get('/v1/resource-kinds', { config: { doc: { summary: 'The kinds of resources, with their labels in the caller\'s language', tag: 'jobs', response: { 200: kindList } } } }, async (req) => {
