@@ -49,10 +49,11 @@ export class StrugglingWatch implements BackgroundService {
       await escalations.signal(owner, problemOfJob(job), [attemptOf(job, 'needs-attention', `${job.playbook} stopped half-way and could not be fully undone: ${job.error?.message ?? ''}`)], { summary: `${job.playbook} needs someone to finish it by hand`, suggestion: null });
       return;
     }
-    // A failure counts against the client who asked (an admin's or the schedule's failures have their own alerts).
-    if (job.status !== 'failed' || !job.tenantId) return;
+    // A failure counts against the client who asked (an admin's or the schedule's failures have their own alerts,
+    // even when run with the client's rights).
+    if (job.status !== 'failed' || !job.tenantId || job.actedBy) return;
     const since = new Date(this.clock().getTime() - config.escalations.windowMinutes * 60_000).toISOString();
-    const failed = (await store.jobs.list({ tenantId: job.tenantId, playbook: job.playbook, status: 'failed', dryRun: false, limit: 50 })).filter((j) => (j.finishedAt ?? '') >= since);
+    const failed = (await store.jobs.list({ tenantId: job.tenantId, playbook: job.playbook, status: 'failed', dryRun: false, limit: 50 })).filter((j) => !j.actedBy && (j.finishedAt ?? '') >= since);
     const open = (await store.escalations.list({ tenantId: job.tenantId })).some((e) => e.problem === problemOfJob(job));
     if (failed.length < config.escalations.failures && !open) return;
     const attempts = (open ? [job] : failed.slice().reverse()).map((j) => attemptOf(j, 'failures'));
@@ -68,7 +69,7 @@ export class StrugglingWatch implements BackgroundService {
     const limit = now.getTime() - config.escalations.unresolvedMinutes * 60_000;
     const from = new Date((this.lastSweep?.getTime() ?? now.getTime() - SWEEP_LOOKBACK_MS) - config.escalations.unresolvedMinutes * 60_000).toISOString();
     this.lastSweep = now;
-    const failed = (await store.jobs.list({ status: 'failed', dryRun: false, limit: 500 })).filter((j) => j.tenantId && j.finishedAt && j.finishedAt >= from && new Date(j.finishedAt).getTime() <= limit);
+    const failed = (await store.jobs.list({ status: 'failed', dryRun: false, limit: 500 })).filter((j) => j.tenantId && !j.actedBy && j.finishedAt && j.finishedAt >= from && new Date(j.finishedAt).getTime() <= limit);
     let opened = 0;
     for (const job of failed) {
       if (CLIENT_CAUSED.has(job.error?.code ?? '')) continue;

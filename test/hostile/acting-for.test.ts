@@ -10,6 +10,7 @@ import * as http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateMaintenance } from '../../src/certificates/maintain.js';
+import { StrugglingWatch } from '../../src/watch/struggling.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { until } from '../helpers/process.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -188,5 +189,9 @@ describe('acting for a client never gives the client more rights', () => {
     const [alias] = await renewal('alias');
     expect(alias).toMatchObject({ status: 'failed', error: { code: 'not_your_domain' } });
     expect(alias.error!.message).toContain(`www.${moved} is no longer one of your domains`);
+    // The schedule's failure is the admins' to see (alerted), not a client struggling: no escalation for A.
+    const later = new Date(Date.now() + (d.config.escalations.unresolvedMinutes + 1) * 60_000);
+    await new StrugglingWatch(d.daemon.engine).sweep(later);
+    expect(((await d.api('GET', '/v1/escalations')).body.escalations as any[]).filter((e) => e.tenantId === a.id)).toEqual([]);
   });
 });
