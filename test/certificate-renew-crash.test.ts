@@ -9,7 +9,8 @@
  * the daemon once read (the last test). The restarted daemon
  * compensates the interrupted job; afterwards nginx must serve the certificate the store
  * records as active (the old one, or the new one once a renewal completes; never a mix),
- * no pending record may be left, and `nginx -t` must pass.
+ * no pending record may be left, no private key but the served one may be on disk (no
+ * backup of a replaced key, ever), and `nginx -t` must pass.
  */
 import { randomBytes, X509Certificate, createPrivateKey } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { servedCertificate } from '../src/certificates/install.js';
 import { useLab, type LabInfo } from './lab/client.js';
 import { labCertConfig } from './helpers/acme-lab.js';
 import { freePort, haltingSerein, serein, until, type SereinChild } from './helpers/process.js';
+import { privateKeyFiles } from './helpers/key-files.js';
 import { keepStoreForScan, notePrivateKeys, noteSecrets } from './helpers/secrets-scan.js';
 import { keepServeLog, serveApi, serveReady } from './helpers/serve-process.js';
 import { tempDir } from './helpers/tmp.js';
@@ -87,6 +89,8 @@ async function expectConsistent(): Promise<any> {
   const chain = new X509Certificate(readFileSync(join(files, 'fullchain.pem')));
   expect(sameSerial(chain.serialNumber, active[0].serial), `on disk ${chain.serialNumber}, active ${active[0].serial}`).toBe(true);
   expect(chain.checkPrivateKey(createPrivateKey(readFileSync(join(files, 'privkey.pem'))))).toBe(true);
+  // The served key is the only certificate key on disk: no backup of a replaced one, no temporary file.
+  expect(privateKeyFiles(join(dir, 'certs'))).toEqual([join(files, 'privkey.pem')]);
   for (const address of ['127.0.0.1', '::1']) {
     const served = await servedCertificate({ address, port: lab.nginx!.tlsPort, servername: site });
     expect(sameSerial(served.serial, active[0].serial), `${address} serves ${served.serial ?? served.error}, active ${active[0].serial}`).toBe(true);

@@ -11,6 +11,8 @@
  *   belongs to a site the store knows (and the reverse);
  * - every certificate folder belongs to an active certificate and the reverse; its key
  *   matches its chain, whose serial is the active one, and nginx serves it: no key lost;
+ * - no file holding a private key exists outside an active certificate's folder (no backup
+ *   of a replaced key, no temporary file, nothing left by a deleted site): no key outlives its use;
  * - every database and user of this test's tenant is one the store knows, and the reverse;
  * - no PostgreSQL password file (the psql client's PGPASSFILE) is left on the host or in
  *   the container.
@@ -33,6 +35,7 @@ import { keepStoreForScan, notePrivateKeys, noteSecrets } from './helpers/secret
 import { keepServeLog, serveApi, serveReady } from './helpers/serve-process.js';
 import { tempDir } from './helpers/tmp.js';
 import { chooseOps, lastEvent, openJobs, seeded, type Model } from './helpers/crash-ops.js';
+import { privateKeyFiles, strayKeyFiles } from './helpers/key-files.js';
 import { startContainerNginx, type ContainerNginx } from './helpers/vhost-container.js';
 import { getWithHost, labNginxTest, labWebserver, removeLeftSiteFiles } from './helpers/vhost-lab.js';
 import { useLab, type LabInfo } from './lab/client.js';
@@ -176,13 +179,20 @@ async function problems(): Promise<string[]> {
     } catch (err) {
       out.push(`${c.site}: certificate files unreadable (key lost?): ${String(err)}`);
     }
-    const extra = localList(files).filter((f) => !['fullchain.pem', 'privkey.pem'].includes(f.replace(/\.serein-bak$/, '')));
+    // (the chain's backup is no secret; a key never has one)
+    const extra = localList(files).filter((f) => !['fullchain.pem', 'privkey.pem', 'fullchain.pem.serein-bak'].includes(f));
     if (extra.length) out.push(`${c.site}: stray files ${JSON.stringify(extra)}`);
     if (m.sites.some((s) => s.name === c.site)) {
       const served = await servedCertificate({ address: '127.0.0.1', port: lab.nginx!.tlsPort, servername: c.site });
       if (!sameSerial(served.serial, c.serial)) out.push(`${c.site}: nginx serves ${served.serial ?? served.error}, active ${c.serial}`);
     }
   }
+  // no file holding a private key anywhere under this test's folders (certificates, sites, logs; the vhost folder's
+  // files of this test) but the key of an active certificate, in its folder: no backup, temporary file or leftover
+  const activeKeys = m.active.flatMap((c) => certDirs.map((d) => join(d, c.site, 'privkey.pem')));
+  const vhostTemps = labAll.filter(isTemp).map((f) => join(lab.nginx!.vhostDir, f));
+  const stray = [...strayKeyFiles([join(dir, 'certs'), join(dir, 'ssh'), join(dir, 'www'), join(dir, 'logs')], activeKeys), ...vhostTemps.filter((f) => privateKeyFiles(f).length)];
+  if (stray.length) out.push(`private keys outside an active certificate's folder: ${stray.join(' ')}`);
   // databases and users of this tenant: exactly the store's
   const prefix = `${tenant}_`;
   const known = (engine: string) => m.databases.filter((d) => d.server.startsWith(engine === 'mariadb' ? 'maria' : 'pg')).map((d) => d.database).sort();

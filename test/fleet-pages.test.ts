@@ -13,7 +13,6 @@ import { certificateContext } from '../src/certificates/context.js';
 import { sealKey } from '../src/certificates/keys.js';
 import { CertificateMaintenance, type RenewalEngine } from '../src/certificates/maintain.js';
 import type { Services } from '../src/engine/action.js';
-import type { Target } from '../src/targets/target.js';
 import { scriptedCaServices } from './helpers/acme-lab.js';
 import { bareActionContext, startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { insertFleet } from './helpers/fleet.js';
@@ -102,8 +101,7 @@ describe('a fleet of 1,500 certificates', () => {
     const ctx = bareActionContext(s, null);
     const remembered = await rememberPrevious(ctx, 'main', 'shop.example', [{ path: '/certs/shop.example/privkey.pem', mode: 0o600, content: keyPem }]);
     expect(remembered[0]).toMatchObject({ content: null, secretSha256: sha256(keyPem), secretCertificateId: served });
-    const noBackup = { readFile: async () => undefined } as unknown as Target;
-    const found = await findSecret(ctx, noBackup, remembered[0] as { path: string; secretSha256: string; secretCertificateId?: string }, 'shop.example');
+    const found = await findSecret(ctx, remembered[0] as { path: string; secretSha256: string; secretCertificateId?: string }, 'shop.example');
     expect(found).toBe(keyPem);
     certificateContext(s).accounts.close();
     await store.close();

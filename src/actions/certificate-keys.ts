@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { openKey } from '../certificates/keys.js';
 import type { ActionContext } from '../engine/action.js';
-import { BACKUP_SUFFIX, type PreviousFile } from '../nginx/apply.js';
-import type { Target } from '../targets/target.js';
+import type { PreviousFile } from '../nginx/apply.js';
 
 /** The hash a previous key is remembered by in a job's checkpoint (the key itself never is). */
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -21,7 +20,7 @@ export async function rememberPrevious(ctx: ActionContext, webserver: string, si
   try {
     servedKey = served ? sha256(openKey(ctx.services, served.keyPem)) : undefined;
   } catch {
-    servedKey = undefined; // an unreadable stored key: the undo falls back to the site's history and the backup
+    servedKey = undefined; // an unreadable stored key: the undo falls back to the site's history
   }
   return previous.map((f) => {
     if (f.mode !== 0o600 || f.content === null) return f;
@@ -33,9 +32,10 @@ export async function rememberPrevious(ctx: ActionContext, webserver: string, si
 /**
  * A previous private key: read by the id of the certificate it belongs to (one row, one
  * unsealing), else among that site's own history (a checkpoint written before ids were
- * recorded), else the backup safeApplyNginx kept; always checked against its hash.
+ * recorded); always checked against its hash. The store is the only copy: no backup of a
+ * key is ever written beside it (src/nginx/apply.ts).
  */
-export async function findSecret(ctx: ActionContext, target: Target, file: { path: string; secretSha256: string; secretCertificateId?: string }, site: string): Promise<string> {
+export async function findSecret(ctx: ActionContext, file: { path: string; secretSha256: string; secretCertificateId?: string }, site: string): Promise<string> {
   const { path, secretSha256: hash } = file;
   const store = ctx.services.store.certificates;
   const known = file.secretCertificateId ? await store.get(file.secretCertificateId) : undefined;
@@ -44,7 +44,5 @@ export async function findSecret(ctx: ActionContext, target: Target, file: { pat
     const pem = openKey(ctx.services, c.keyPem);
     if (sha256(pem) === hash) return pem;
   }
-  const backup = (await target.readFile(path + BACKUP_SUFFIX))?.toString('utf8');
-  if (backup !== undefined && sha256(backup) === hash) return backup;
-  throw new Error(`the previous content of ${path} cannot be found again (not in the store, no matching ${path}${BACKUP_SUFFIX})`);
+  throw new Error(`the previous content of ${path} cannot be found again: no certificate of ${site || 'this site'} in the store holds that key`);
 }

@@ -307,7 +307,7 @@ export const certificateInstall = defineAction({
       const files: PreviousFile[] = [];
       // The site's name bounds the fallback search to that site's own certificates.
       const site = (await ctx.services.store.certificates.get(p.certificateId))?.name ?? '';
-      for (const f of cp.previous) files.push(f.secretSha256 ? { path: f.path, mode: f.mode, content: await findSecret(ctx, target, { ...f, secretSha256: f.secretSha256 }, site) } : f);
+      for (const f of cp.previous) files.push(f.secretSha256 ? { path: f.path, mode: f.mode, content: await findSecret(ctx, { ...f, secretSha256: f.secretSha256 }, site) } : f);
       await restoreFiles(ctx.services.nginx, cp.webserver, files, (m) => ctx.log(m));
       // A daemon killed while writing the key or chain leaves that write's temporary file (perhaps a key) in the site's
       // certificate folder; every job writing there holds the site's lock, so any one found now is a dead write's.

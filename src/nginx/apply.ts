@@ -183,9 +183,11 @@ export class NginxApplier {
 
   private async write(e: Entry): Promise<void> {
     for (const p of e.previous) {
-      // A key this change removes (an undone install) gets no new backup copy.
-      const removed = e.files.some((f) => f.path === p.path && f.content === null);
-      if (p.content !== null && !(removed && isPrivate(p))) await this.target.writeFile(p.path + BACKUP_SUFFIX, p.content, { mode: isPrivate(p) ? 0o600 : modeOf(p) });
+      // A private key never gets a backup copy: the undo takes it from the store, where it is
+      // sealed; a copy left by an older serein goes as soon as its key is replaced or removed.
+      if (p.content === null) continue;
+      if (isPrivate(p) || e.files.some((f) => f.path === p.path && isPrivate(f))) await this.target.remove(p.path + BACKUP_SUFFIX);
+      else await this.target.writeFile(p.path + BACKUP_SUFFIX, p.content, { mode: modeOf(p) });
     }
     for (const f of e.files) {
       if (f.content === null) await this.target.remove(f.path);
@@ -365,8 +367,8 @@ export class NginxApplier {
 
 /**
  * Changes files of one nginx safely, the only way serein changes an nginx: under the
- * webserver's lock, the previous version of each file is kept (`<path>.serein-bak`,
- * and handed to `onPrevious` before any write), the new files are written, `nginx -t`
+ * webserver's lock, the previous version of each file is kept (`<path>.serein-bak`, never
+ * for a private key, and handed to `onPrevious` before any write), the new files are written, `nginx -t`
  * must pass, nginx reloads gracefully, and each probe must pass. On any failure the
  * previous files are put back (a refused file is kept as `<path>.rejected`) and the
  * error says, in plain words, what nginx complained about; the running nginx keeps
