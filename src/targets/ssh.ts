@@ -49,6 +49,13 @@ interface RawResult {
   stderr: OutputBuffer;
 }
 
+/**
+ * How long a program whose limit ran out before its pid arrived is waited for: sshd and
+ * the login shell may take seconds to start it on a loaded machine, and it must be killed
+ * then rather than left running once run() has answered.
+ */
+const START_GRACE_MS = 30_000;
+
 /** SFTP status code for a missing file (SSH_FX_NO_SUCH_FILE). */
 const SFTP_NO_SUCH_FILE = 2;
 
@@ -283,7 +290,26 @@ export class SshTarget implements Target {
       let timedOut = false;
       let settled = false;
       let grace: NodeJS.Timeout | undefined;
-      const strip = new PidLineStripper((b) => stderr.push(b), (p) => (pid = p));
+      let expired = false;
+      let killing = false;
+      // Kills the program's group once both are known: its limit ran out and its pid. The pid
+      // may come after the limit (sshd and the shell were slow to start it, a busy machine),
+      // and only then can its group be killed: closing the channel alone stops nothing.
+      const killWhenKnown = (): void => {
+        if (!expired || pid === undefined || killing) return;
+        killing = true;
+        clearTimeout(grace);
+        void this.kill(client, pid).finally(() => {
+          grace = setTimeout(() => {
+            ch.close();
+            settle();
+          }, KILL_GRACE_MS);
+        });
+      };
+      const strip = new PidLineStripper((b) => stderr.push(b), (p) => {
+        pid = p;
+        killWhenKnown();
+      });
 
       const settle = (): void => {
         if (settled) return;
@@ -307,12 +333,14 @@ export class SshTarget implements Target {
 
       const timer = setTimeout(() => {
         if (!exit) timedOut = true; // exited but a child holds its output open: keep the real code
-        void this.kill(client, pid).finally(() => {
-          grace = setTimeout(() => {
-            ch.close();
-            settle();
-          }, KILL_GRACE_MS);
-        });
+        expired = true;
+        // Settled when the channel closes (the group is dead) or, failing that, once the
+        // pid had time to arrive and the kill time to act.
+        grace = setTimeout(() => {
+          ch.close();
+          settle();
+        }, START_GRACE_MS);
+        killWhenKnown();
       }, timeoutMs);
     });
   }
