@@ -24,6 +24,7 @@ import * as path from 'node:path';
 import { cleanupScript, registerLiveLab, runCleanupSync, startWatchdog, unregisterLiveLab } from './cleanup.ts';
 import { bind9 } from './components/bind9.ts';
 import { dns } from './components/dns.ts';
+import { dnssec } from './components/dnssec.ts';
 import { mariadb } from './components/mariadb.ts';
 import { nginx } from './components/nginx.ts';
 import { pebble, pebbleBind9, pebblePdns } from './components/pebble.ts';
@@ -42,7 +43,7 @@ export { nginxConfText } from './components/nginx.ts';
  * Every component, by name, in the order ALL_COMPONENTS lists them. A new component is a file
  * under components/ and one entry here: the types below follow.
  */
-const COMPONENTS = { dns, pebble, nginx, sshd, mariadb, postgres, podman, bind9, pdns, pebbleBind9, pebblePdns };
+const COMPONENTS = { dns, pebble, nginx, sshd, mariadb, postgres, podman, bind9, pdns, pebbleBind9, pebblePdns, dnssec };
 
 /** A component's name, as test files ask for it with useLab(). */
 export type Component = keyof typeof COMPONENTS;
