@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import BayesClassifier from 'natural/lib/natural/classifiers/bayes_classifier.js';
 import { parse } from 'yaml';
 import { distance } from 'fastest-levenshtein';
+import { NaiveBayes } from './bayes.js';
 import { features, fold, words } from './text.js';
 
 import { INTENTS, type Intent, type Language } from './intents.js';
@@ -33,13 +33,13 @@ export interface Classified {
 }
 
 /**
- * The trained classifiers: naive Bayes (natural) over stems and character trigrams for
+ * The trained classifiers: naive Bayes (./bayes.ts) over stems and character trigrams for
  * the intent, and over words and trigrams for the language. Training on the corpus takes
  * a few tens of milliseconds, so it happens on the first request, not at start-up.
  */
 export class RequestClassifier {
-  private readonly intent = new BayesClassifier();
-  private readonly language = new BayesClassifier();
+  private readonly intent = new NaiveBayes();
+  private readonly language = new NaiveBayes();
   /** Every word of the corpus, to read a misspelt word as the known word it is closest to. */
   private readonly vocabulary = new Set<string>();
 

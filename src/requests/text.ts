@@ -1,10 +1,13 @@
-import PorterStemmer from 'natural/lib/natural/stemmers/porter_stemmer.js';
-import PorterStemmerFr from 'natural/lib/natural/stemmers/porter_stemmer_fr.js';
-import stopwordsEn from 'natural/lib/natural/util/stopwords.js';
-import stopwordsFr from 'natural/lib/natural/util/stopwords_fr.js';
+import { stemmer as stemEn } from 'stemmer';
+import { newStemmer } from 'snowball-stemmers';
+import { STOPWORDS_EN, STOPWORDS_FR } from './stopwords.js';
+
+/** Porter's English stemmer and Snowball's French one: the stems natural 8 gave, word for word. */
+const PorterStemmer = { stem: stemEn };
+const PorterStemmerFr = newStemmer('french');
 
 /** Small words of both languages ("je", "the", "pour"): they say nothing of what is asked. */
-const STOP = new Set([...stopwordsEn.words, ...stopwordsFr.words].map(fold));
+const STOP = new Set([...STOPWORDS_EN, ...STOPWORDS_FR].map(fold));
 
 /** At most this many words are read: a request is a sentence, and features must not underflow the classifier. */
 const MAX_WORDS = 40;
