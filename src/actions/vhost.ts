@@ -16,6 +16,7 @@ import { createSiteFolder, removeSiteFolder, siteFolderExists, SymlinkRefused, u
 import { checkResourceQuota } from '../quotas.js';
 import { deleteRefused, folderOp } from './site-folder-refusal.js';
 import { clientUpstream } from '../nginx/upstream-policy.js';
+import { retireSiteCertificate, undoRetire } from './certificate-retire.js';
 
 const createParams = z.object({
   webserver: z.string().min(1),
@@ -265,7 +266,7 @@ export const vhostApply = defineAction({
 
 const removeParams = z.object({ domain: z.string().min(1), removeFiles: z.boolean().default(false) });
 
-interface RemoveCheckpoint { webserver: string; record: { tenantId: string; data: VhostData }; previous?: PreviousFile[]; forgotten?: boolean; filesStarted?: boolean }
+interface RemoveCheckpoint { webserver: string; record: { tenantId: string; data: VhostData }; previous?: PreviousFile[]; forgotten?: boolean; retired?: string; filesStarted?: boolean }
 
 /** The site is gone but some of its files are not: said as it is, never "nothing was left half-done". */
 const filesPartlyRemoved = (primary: string, detail: string) =>
@@ -294,8 +295,8 @@ async function ownVhost(ctx: ActionContext, domain: string): Promise<{ tenantId:
 
 /**
  * Removes a vhost: its configuration goes (through safeApplyNginx, so nginx is tested,
- * reloaded and probed until the name no longer answers), then its record. Site files
- * are kept unless removeFiles is true.
+ * reloaded and probed until the name no longer answers), then its record, and its
+ * certificate is retired (its files removed). Site files are kept unless removeFiles is true.
  */
 export const vhostRemove = defineAction({
   name: 'vhost.remove',
@@ -308,6 +309,7 @@ export const vhostRemove = defineAction({
       { kind: 'file', target: ws.target, summary: { en: `remove ${data.file}`, fr: `supprimer ${data.file}` }, diff: unifiedDiff(data.file, before, undefined) },
       { kind: 'program', target: ws.target, summary: { en: 'test the web server (nginx) configuration, then reload it', fr: 'tester la configuration du serveur web (nginx), puis le recharger' }, argv: [...ws.nginx, '-t'] },
       { kind: 'record', summary: { en: `forget the site ${data.primary}`, fr: `retirer le site ${data.primary} de vos ressources` } },
+      ...(data.tls ? [{ kind: 'file' as const, target: ws.target, summary: { en: "retire the site's certificate and remove its files (it is not renewed any more)", fr: 'retirer le certificat du site et supprimer ses fichiers (il ne sera plus renouvelé)' } }] : []),
       {
         kind: 'note',
         summary:
@@ -338,6 +340,11 @@ export const vhostRemove = defineAction({
     cp.forgotten = true;
     await ctx.checkpoint(cp);
     await ctx.services.store.tenants.removeResource(VHOST_KIND, data.primary);
+    // nginx no longer names the certificate's files: it is retired, its files removed (src/actions/certificate-retire.ts).
+    await retireSiteCertificate(ctx, data, async (id) => {
+      cp.retired = id;
+      await ctx.checkpoint(cp);
+    });
     let filesRemoved = false;
     if (p.removeFiles && data.root) {
       const webRoot = ws.webRoot.replace(/\/+$/, '');
@@ -364,6 +371,7 @@ export const vhostRemove = defineAction({
     if (!cp) return;
     // Putting the site back over half-deleted files would serve a broken site: an admin finishes instead.
     if (cp.filesStarted) throw new Error(`the site ${cp.record.data.primary} is removed but its files in ${cp.record.data.root} may be only partly deleted: finish by hand`);
+    if (cp.retired) await undoRetire(ctx, cp.webserver, cp.retired); // the certificate's files back before the site that names them
     if (cp.forgotten) {
       await ctx.services.store.tenants.putResource({ kind: VHOST_KIND, name: cp.record.data.primary, tenantId: cp.record.tenantId, data: cp.record.data as unknown as Record<string, unknown> });
     }

@@ -111,7 +111,7 @@ const certificate = z.looseObject({
   name: z.string(),
   domains: z.array(z.string()),
   challenge: z.enum(['http-01', 'dns-01']),
-  status: z.enum(['pending', 'active', 'replaced', 'abandoned']),
+  status: z.enum(['pending', 'active', 'replaced', 'abandoned', 'retired']),
   ca: z.string(),
   serial: z.string(),
   notBefore: when,

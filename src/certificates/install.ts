@@ -4,6 +4,7 @@ import type { WebserverConfig } from '../config/schema.js';
 import type { Services } from '../engine/action.js';
 import { OperationError } from '../errors.js';
 import { safeApplyNginx, type NginxFileChange, type PreviousFile } from '../nginx/apply.js';
+import { ensureDefaultTls } from '../nginx/default-tls.js';
 import { restoreFiles } from '../nginx/restore.js';
 import { certPaths, renderVhostWithTls, VHOST_KIND, type VhostData } from '../nginx/site.js';
 import { wait } from '../util/concurrency.js';
@@ -94,6 +95,7 @@ function coveredNames(vhost: VhostData, domains: string[]): string[] {
 /**
  * Installs a certificate on nginx the safe way: key (0600) and full chain written under
  * `<certDir>/<primary>/`, the vhost re-rendered with its HTTPS block, `nginx -t`, reload,
+ * (the address's default TLS server put in place first, see src/nginx/default-tls.ts),
  * probes; then a TLS handshake per name must present the new certificate, otherwise
  * everything is put back as it was and served before.
  */
@@ -109,6 +111,8 @@ export async function installCertificate(services: Services, req: InstallRequest
     rendered.file,
   ];
   await services.target(ws.target).mkdir(paths.dir, { mode: 0o700 });
+  // Before the first certificate on an address: names nginx does not serve are refused there, never given this one.
+  await ensureDefaultTls(services.nginx, req.webserver, { alert: services.alert, log: req.log });
   const applied = await safeApplyNginx(services.nginx, req.webserver, files, rendered.probes, { onPrevious: req.onPrevious, log: req.log });
   req.onApplied?.();
   const names = coveredNames(req.vhost, req.domains);

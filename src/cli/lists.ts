@@ -50,7 +50,7 @@ export function listCommands(program: Command): void {
     path: '/v1/certificates',
     items: 'certificates',
     filters: [
-      ['--status <status>', 'active (default), replaced, pending, abandoned or all'],
+      ['--status <status>', 'active (default), replaced, pending, abandoned, retired or all'],
       ['--name <name>', "one site's certificates"],
     ],
     line: (c) => `${c.notAfter}  ${c.status.padEnd(9)} ${c.name.padEnd(32)} ${c.ca.padEnd(12)} ${c.id}`,

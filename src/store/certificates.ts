@@ -38,9 +38,11 @@ export interface CertificateTables {
 
 /**
  * pending: issued, not yet served; active: the one served for (webserver, name);
- * replaced: an older one, kept as history; abandoned: issued but never served (rolled back).
+ * replaced: an older one, kept as history; abandoned: issued but never served (rolled back);
+ * retired: its site was deleted: never renewed, its files removed, its key kept sealed here
+ * only, so that the same tenant recreating the site gets it back while it is valid.
  */
-export type CertificateStatus = 'pending' | 'active' | 'replaced' | 'abandoned';
+export type CertificateStatus = 'pending' | 'active' | 'replaced' | 'abandoned' | 'retired';
 
 /** A certificate as serein remembers it. `keyPem` is the only secret in it, sealed (src/certificates/keys.ts): never log or return it. */
 export interface CertificateRecord {

@@ -10,7 +10,7 @@ import { pageQuery, paged } from '../paging.js';
 import { certificateAnswer, certificateList, idParam } from '../schemas.js';
 
 const listQuery = z.object({
-  status: z.enum(['active', 'replaced', 'pending', 'abandoned', 'all']).default('active'),
+  status: z.enum(['active', 'replaced', 'pending', 'abandoned', 'retired', 'all']).default('active'),
   name: z.string().optional(),
   tenantId: z.string().optional(),
   ...pageQuery,
