@@ -14,7 +14,7 @@ import { tempDir } from './helpers/tmp.js';
 const dir = tempDir('serein-first-token-');
 const configFile = join(dir, 'config.yaml');
 const storePath = join(dir, 'serein.db');
-const hint = 'npx serein token create --admin --local';
+const hint = 'serein token create --admin --local';
 let blocker: Server | undefined;
 
 afterAll(() => blocker?.close());

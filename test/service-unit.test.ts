@@ -48,8 +48,8 @@ describe('the systemd unit', () => {
     const [start] = values('ExecStart');
     expect(start).toBe('/usr/bin/node /opt/serein/bin/serein.js serve --config /etc/serein/config.yaml');
     expect(existsSync(resolve(root, 'bin/serein.js'))).toBe(true);
-    const [pre] = values('ExecStartPre');
-    expect(pre).toMatch(/ config check \/etc\/serein\/config\.yaml$/);
+    // serve checks the configuration itself; `config check` would print all of it to the journal at every start.
+    expect(values('ExecStartPre').filter((v) => / config check /.test(v))).toEqual([]);
     expect(values('RestartPreventExitStatus')).toEqual(['2']); // what a configuration that is not valid exits with
   });
 

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../log.js';
 import { installAuth } from './auth.js';
 import type { ApiContext } from './context.js';
@@ -22,9 +22,29 @@ export type RoutePlugin = (app: FastifyInstance, ctx: ApiContext) => Promise<voi
 /** Route plugins served by the API. A new concern adds its plugin here. */
 export const routePlugins: RoutePlugin[] = [jobRoutes, adminRoutes, doctorRoutes, certificateRoutes, selfServiceRoutes, escalationRoutes, requestRoutes];
 
+/** Routes polled by machines (liveness probes, Prometheus): at info they would drown the journal. */
+const POLLED = new Set(['/healthz', '/metrics']);
+
+/**
+ * One journal line per request, once it is answered, where fastify writes two (received,
+ * completed): method, address, status and time at info; health checks and metrics scrapes
+ * at debug. The address is cut at its query string, which may carry a cursor or a name.
+ */
+class RequestLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null, req: FastifyRequest, reply: FastifyReply): void {
+    const url = req.url.split('?')[0].slice(0, 200);
+    const line = { method: req.method, url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), ip: req.ip, ...(error ? { err: error } : {}) };
+    if (error) reply.log.error(line, 'request');
+    else if (POLLED.has(url)) reply.log.debug(line, 'request');
+    else reply.log.info(line, 'request');
+  }
+}
+
 /** Builds the HTTP API. It does not listen: the daemon (or a test) decides where. */
 export async function buildApi(ctx: ApiContext, logger: Logger, version: string): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: ctx.config.limits.bodyBytes, trustProxy: ctx.config.server.trustProxy, forceCloseConnections: true, frameworkErrors, clientErrorHandler }) as unknown as FastifyInstance;
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, logController: new RequestLog(), bodyLimit: ctx.config.limits.bodyBytes, trustProxy: ctx.config.server.trustProxy, forceCloseConnections: true, frameworkErrors, clientErrorHandler }) as unknown as FastifyInstance;
   installErrorHandler(app);
   installBodyRules(app, ctx.config.limits.json);
   const guard = await installLimits(app, ctx);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ListenError, startDaemon } from '../daemon.js';
-import { configOf } from './config.js';
+import { checkAtStart } from './check.js';
+import { configOf, maskSecrets } from './config.js';
 
 /**
  * Said on every start until an admin token has been used once: whoever lost the first
@@ -10,7 +11,7 @@ export function bootstrapHint(cmd: Command): string {
   const file: string | undefined = cmd.getOptionValueSourceWithGlobals('config') === 'default' ? undefined : cmd.optsWithGlobals().config;
   return (
     `No admin token has been used yet. If you do not have one, make one on this machine:\n\n` +
-    `  npx serein token create --admin --local${file ? ` --config ${file}` : ''}\n\n`
+    `  serein token create --admin --local${file ? ` --config ${file}` : ''}\n\n`
   );
 }
 
@@ -33,6 +34,11 @@ export function serveCommand(program: Command): void {
         );
       } else if (daemon.adminNeverUsed) process.stdout.write(bootstrapHint(cmd));
       daemon.api.log.info({ url: daemon.url, playbooks: [...daemon.engine.playbooks.keys()] }, 'serein is ready');
+      // The machine, not only the file: each problem is a warning with its fix, and the daemon runs on (a database server down is said, not fatal).
+      const { services } = daemon.engine;
+      void checkAtStart(services, services.logger).catch((err: unknown) => services.logger.warn({ err }, 'the machine check could not run'));
+      // What it runs with, for whoever debugs a start; `serein config check` prints the same on demand.
+      daemon.api.log.debug({ config: maskSecrets(config) }, 'effective configuration');
       const shutdown = (signal: string) => {
         daemon.api.log.info({ signal }, 'stopping');
         const force = setTimeout(() => process.exit(1), 1800).unref();
