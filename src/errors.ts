@@ -18,18 +18,25 @@ export class OperationError extends Error {
     this.name = 'OperationError';
   }
 
-  /** The shape stored with a job and sent by the API: `{code, message, hint, detail?}`. */
+  /**
+   * What a technician needs (codes, addresses fetched), in words the client may read and
+   * forward: shown folded under "Technical details", unlike `detail`, which is admins' only.
+   */
+  technical?: Localized;
+
+  /** The shape stored with a job and sent by the API: `{code, message, hint, technical?, detail?}`. */
   toJSON(language: Language = 'en', admin = true): ErrorBody {
     return {
       code: this.code,
       message: this.userMessage[language],
       hint: this.hint[language],
+      ...(this.technical ? { technical: this.technical[language] } : {}),
       ...(admin && this.detail ? { detail: this.detail } : {}),
     };
   }
 }
 
-export interface ErrorBody { code: string; message: string; hint: string; detail?: string }
+export interface ErrorBody { code: string; message: string; hint: string; technical?: string; detail?: string }
 
 /**
  * Codes of failures the client caused in its own space (a symbolic link, or a folder moved,

@@ -116,12 +116,12 @@ describe('emails to clients', () => {
     expect(mail.headers.get('content-language')).toBe('fr');
     expect(mail.subject).toBe(`Votre site ${site} a besoin d'un changement pour rester sécurisé`);
     const text = mail.text ?? '';
-    // The one sentence: what it means for them, with the date in French words; then what to do.
+    // The first sentence: what to do and by when, the date in French words; then why.
     const until = dateInWords(cert.notAfter, 'fr');
     expect(until).toMatch(/^\d{1,2} [a-zéû]+ \d{4}$/);
-    expect(text).toContain(`Votre site ${site} est sécurisé jusqu'au ${until}, mais il ne peut pas se renouveler tout seul à cause des réglages de votre domaine (DNS)\u00a0: sans changement d'ici là, vos visiteurs verront un avertissement de sécurité.`);
-    expect(text).toMatch(/Que faire\u00a0: Chez la société qui gère votre domaine \(souvent là où vous l'avez acheté\), supprimez l'adresse IPv6 2001:db8::dead de \S+, ou remplacez-la par ::1\./);
-    expect(text).toMatch(/Ce que nous avons trouvé\u00a0: Votre domaine \S+ a une adresse IPv6, 2001:db8::dead,/);
+    expect(text).toContain(`À faire avant le ${until} pour que votre site ${site} reste sécurisé\u00a0: Chez la société qui gère votre domaine (souvent là où vous l'avez acheté), supprimez l'adresse IPv6 2001:db8::dead de ${site}, ou remplacez-la par ::1.`);
+    expect(text).toMatch(/Pourquoi\u00a0: Votre domaine \S+ a une adresse IPv6, 2001:db8::dead,/);
+    expect(text).not.toMatch(/EHOSTUNREACH|acme-challenge|Rien n'a encore été demandé/);
     expect(text).toContain(pageUrl);
     expect(mail.html || '').toContain(`<a href="${pageUrl}">`);
     // Nothing a client cannot act on, and no secret.

@@ -230,12 +230,13 @@ describe('preflight: what needs a special lab', () => {
       expect(tokens.find((c) => c.detail?.address === '127.0.0.1')?.status).toBe('ok');
       const bad = tokens.find((c) => c.detail?.address === '::1')!;
       expect(bad.status).toBe('failure');
-      expect(bad.message.en).toMatch(/over IPv6 at ::1\. We placed such a file and fetched it the same way: the server answered "404" instead of the file\./);
+      expect(bad.message.en).toMatch(/at ::1 \(IPv6\), and the web server did not hand back our test file when we tried the same way\./);
+      expect(bad.technical?.en).toMatch(/fetched over IPv6 at ::1, as the certificate authority will: the server answered "404" instead of the file\./);
       // The client reads what is wrong and who fixes it; the admin gets where to look.
-      expect(bad.fix?.en).toMatch(/^::1 is your provider's web server: it must answer for family\..* Your provider can check it; then try again\.$/);
+      expect(bad.fix?.en).toMatch(/^Nothing to change on your side: ::1 is your provider's web server, and it must answer for family\..* then try again once they have seen to it\.$/);
       expect(bad.fix?.en).not.toContain(root);
       expect(bad.adminDetail).toEqual({ port, challengeRoot: root });
-      expect(bad.message.fr).toMatch(/en IPv6 à ::1/);
+      expect(bad.message.fr).toMatch(/à l'adresse ::1 \(IPv6\)/);
       expect(find(d, 'address-consistency', name)?.status).toBe('warning');
       expect(d.ok).toBe(false);
     } finally {

@@ -77,8 +77,8 @@ describe('DNS failing while a certificate is asked for', () => {
     const job = await d.runJob('certificate.issue', { domains: [site] }, { token: client.token });
     expect(job.status).toBe('failed');
     expect(job.error.code).toBe('preflight_failed');
-    expect(job.error.message).toContain(`did not answer for ${reg}: ${why}`);
-    expect(job.error.message).toContain('This does not say that the domain does not exist');
+    expect(job.error.message).toContain(`Our DNS check got no answer about your domain ${reg}.`);
+    expect(job.error.technical).toContain(`: ${why}). This does not say that the domain does not exist`);
     expect(await orders()).toBe(before); // nothing asked of the CA
     expect(await d.store.certificates.list({ name: site })).toEqual([]);
     expect((await d.store.jobs.steps(job.id)).map((s) => s.name)).toEqual(['check']);

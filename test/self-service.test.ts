@@ -376,7 +376,7 @@ describe('the self-service page', () => {
     // Problems first, each with its status in words (not only a colour) and its fix.
     const first = items.first();
     expect(await first.locator('.badge').textContent()).toBe('Problem');
-    expect(await first.textContent()).toMatch(/did not answer/);
+    expect(await first.textContent()).toMatch(/no answer/);
     expect(await first.locator('.fix-line').textContent()).toMatch(/^Fix: \S/);
     expect(await items.locator('.badge', { hasText: 'OK' }).count()).toBeGreaterThanOrEqual(1);
     expect(await items.filter({ hasText: 'alice.example.com is a valid domain name' }).count()).toBe(1);

@@ -10,7 +10,7 @@ import { nextCursor } from './paging.js';
 
 const when = z.string().describe('ISO 8601 time');
 const maybeWhen = when.nullable();
-const localizedError = z.looseObject({ code: z.string(), message: z.string(), hint: z.string(), detail: z.string().optional().describe('admins only') });
+const localizedError = z.looseObject({ code: z.string(), message: z.string(), hint: z.string(), technical: z.string().optional().describe('for a technician: codes and addresses, shown folded'), detail: z.string().optional().describe('admins only') });
 
 // Every status once: a status added to the store and not here fails type-checking.
 const STATUS_SET: Record<JobStatus, true> = { queued: true, running: true, succeeded: true, failed: true, 'needs-attention': true };
@@ -99,7 +99,7 @@ export const diagnosis = z.looseObject({
   domains: z.array(z.string()),
   cas: z.array(z.unknown()),
   tookMs: z.number(),
-  checks: z.array(z.looseObject({ id: z.string(), domain: z.string().optional(), status: z.string(), title: z.string(), message: z.string(), fix: z.string().optional(), detail: z.unknown().optional(), repair: z.unknown().optional() })),
+  checks: z.array(z.looseObject({ id: z.string(), domain: z.string().optional(), status: z.string(), title: z.string(), message: z.string(), fix: z.string().optional(), technical: z.string().optional(), detail: z.unknown().optional(), repair: z.unknown().optional() })),
   webserver: z.string().nullable(),
   text: z.string().describe('The same diagnosis, written for a person'),
 });

@@ -1,4 +1,5 @@
 import type { Localized } from '../errors.js';
+import { unicodeNames } from './messages-words.js';
 
 /** ok: nothing to do; warning: issuance can go on but something deserves a look; failure: it cannot. */
 export type CheckStatus = 'ok' | 'warning' | 'failure';
@@ -32,6 +33,11 @@ export interface Check {
   title: Localized;
   message: Localized;
   fix?: Localized;
+  /**
+   * The same finding for a technician, in words (the address fetched, the DNS question and
+   * the error code): behind "Technical details", for the client to forward; never the main text.
+   */
+  technical?: Localized;
   /** Technical facts behind the finding (addresses, records, HTTP statuses). */
   detail?: Record<string, unknown>;
   /** Facts only admins may see (where a refused redirect led): never sent to a client. */
@@ -52,6 +58,9 @@ export type CheckId =
   | 'cloudflare-proxy'
   | 'http-token'
   | 'address-consistency'
+  | 'dnssec'
+  | 'nameservers'
+  | 'vantage-points'
   | 'dns01-txt'
   | 'dns01-doubled-label'
   | 'dns01-zone'
@@ -59,12 +68,26 @@ export type CheckId =
   | 'dns01-nameservers'
   | 'failure-budget';
 
-/** Text shaped like an explanation: what was found, and the fix (absent when all is well). */
-export interface Explanation { title: Localized; message: Localized; fix?: Localized }
+/**
+ * Text shaped like an explanation: what was found (at most two plain sentences), the fix
+ * (absent when all is well), and what a technician needs (codes, addresses, paths).
+ */
+export interface Explanation { title: Localized; message: Localized; fix?: Localized; technical?: Localized }
 
-/** Builds a check from an explanation. */
+/** Builds a check from an explanation; names are shown as people write them (bücher.fr, not xn--bcher-kva.fr). */
 export function check(id: CheckId, domain: string, status: CheckStatus, e: Explanation, detail?: Record<string, unknown>, repair?: Repair): Check {
-  return { id, domain, status, title: e.title, message: e.message, ...(e.fix ? { fix: e.fix } : {}), ...(detail ? { detail } : {}), ...(repair ? { repair } : {}) };
+  const u = (l: Localized): Localized => ({ en: unicodeNames(l.en), fr: unicodeNames(l.fr) });
+  return {
+    id,
+    domain,
+    status,
+    title: u(e.title),
+    message: u(e.message),
+    ...(e.fix ? { fix: u(e.fix) } : {}),
+    ...(e.technical ? { technical: e.technical } : {}),
+    ...(detail ? { detail } : {}),
+    ...(repair ? { repair } : {}),
+  };
 }
 
 /** The outcome of a preflight: every check, and whether an order may be placed. */

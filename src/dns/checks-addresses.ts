@@ -51,6 +51,15 @@ export async function checkAddresses(dns: DnsClient, name: string, challenge: 'h
     return { name, a: [], aaaa: [], checks };
   }
   if (a.records.length === 0 && aaaa.records.length === 0) {
+    // An alias to a name that is gone: the fix is the alias (no DNS host takes an address beside it), and no repair is offered.
+    const alias = await dns.cname(name);
+    if (alias.status === 'ok') {
+      const target = alias.records[0].replace(/\.$/, '');
+      const t = await dns.addresses(target);
+      const gone = t.a.status === 'nxdomain' && t.aaaa.status === 'nxdomain';
+      checks.push(check('addresses', name, bad, msg.addresses.danglingAlias(name, target, gone, mine.ipv4, mine.ipv6), { cname: target, target: gone ? 'NXDOMAIN' : 'no address' }));
+      return { name, a: [], aaaa: [], checks };
+    }
     const repair: Repair | undefined = mine.ipv4.length
       ? { op: 'create', type: 'A', name, to: mine.ipv4[0], summary: { en: `Create the A record ${name} → ${mine.ipv4[0]}`, fr: `Créer l'enregistrement A ${name} → ${mine.ipv4[0]}` } }
       : undefined;
@@ -116,7 +125,7 @@ export async function checkHttpTokens(
         const detail = { address: ip, family: fam, status: r.status ?? null, server: r.server ?? null, redirects: r.hops };
         if (r.ok) checks.push(check('http-token', f.name, 'ok', msg.http.ok(f.name, ip, fam), detail));
         else {
-          const c = check('http-token', f.name, 'failure', msg.http.failed(f.name, ip, fam, r.failure, isMine), { ...detail, failure: r.failure });
+          const c = check('http-token', f.name, 'failure', msg.http.failed(f.name, ip, fam, r.failure, isMine, !isMine && isCloudflareProxy(ip)), { ...detail, failure: r.failure });
           // Where the proof files are served from is the provider's to know, not the client's.
           const admin = { ...(isMine ? { port: ws.httpPort, challengeRoot: ws.challengeRoot } : {}), ...(r.redirect ? { redirect: r.redirect } : {}) };
           checks.push(Object.keys(admin).length ? { ...c, adminDetail: admin } : c);

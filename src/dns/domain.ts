@@ -2,14 +2,33 @@ import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { OperationError } from '../errors.js';
 
+const NB = '\u00a0';
+
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
 /**
- * Normalises a host name (lower case, IDN to punycode) or explains why it is not one.
- * Returns the ASCII form.
+ * The name a person meant, from the way people write names: spaces around it, capitals,
+ * the final dot of a fully qualified name ("Exemple.FR."), or a whole web address
+ * ("https://www.Exemple.fr/boutique", "www.exemple.fr/boutique"). Only what surely is the
+ * host part is kept: an address with a user, a port or odd characters before its first
+ * "/" is left as typed, for parseDomain to explain. Every place a name is typed (the
+ * doctor, forms, jobs' domain inputs, requests in words) reads names through parseDomain,
+ * so through this.
+ */
+export function readName(raw: string): string {
+  let text = raw.trim();
+  const address = /^(?:https?:\/\/)?([^\s/?#@:\\]+)(?:[/?#][^\u0000-\u001f\u007f]*)?$/i.exec(text);
+  if (address && (address[1] !== text || /^https?:/i.test(text))) text = address[1];
+  if (text.endsWith('.') && !text.endsWith('..')) text = text.slice(0, -1);
+  return text.toLowerCase();
+}
+
+/**
+ * Normalises a host name (as readName reads it, lower case, IDN to punycode) or explains
+ * why it is not one. Returns the ASCII form.
  */
 export function parseDomain(raw: string, allowWildcard: boolean): string {
-  const text = raw.trim().toLowerCase();
+  const text = readName(raw);
   const wildcard = text.startsWith('*.');
   const bare = wildcard ? text.slice(2) : text;
   const problem = (en: string, fr: string, hintEn: string, hintFr: string) =>
@@ -38,7 +57,9 @@ export function parseDomain(raw: string, allowWildcard: boolean): string {
     );
   }
   if (isIP(bare)) throw problem('is an IP address, not a domain name.', "est une adresse IP, pas un nom de domaine.", example.en, example.fr);
-  if (bare.endsWith('.')) throw problem('ends with a dot.', 'se termine par un point.', 'Remove the final dot.', 'Retirez le point final.');
+  if (bare.endsWith('.') || bare.startsWith('.') || bare.includes('..')) {
+    throw problem('has an empty part between two dots.', 'a une partie vide entre deux points.', example.en, example.fr);
+  }
   const ascii = domainToASCII(bare);
   if (!ascii) {
     throw problem('contains characters or an encoded label (xn--) that are not valid in a domain name.', "contient des caractères ou un label encodé (xn--) non valides dans un nom de domaine.", example.en, example.fr);
@@ -50,6 +71,16 @@ export function parseDomain(raw: string, allowWildcard: boolean): string {
   }
   if (labels.length > 10) throw problem('has more than 10 parts.', 'a plus de 10 parties.', 'Use a shorter name.', 'Utilisez un nom plus court.');
   for (const label of labels) {
+    if (label.length > 63) {
+      // The limit people meet most (a shop's long name in one word), said on its own.
+      const shown = `${label.slice(0, 20)}…`;
+      throw problem(
+        `has a part of ${label.length} characters ("${shown}"): a part between two dots may have at most 63.`,
+        `a une partie de ${label.length} caractères (« ${shown} »)${NB}: une partie entre deux points ne peut pas dépasser 63 caractères.`,
+        `Shorten that part by at least ${label.length - 63} character${label.length - 63 > 1 ? 's' : ''}, or choose a shorter name.`,
+        `Raccourcissez cette partie d'au moins ${label.length - 63} caractère${label.length - 63 > 1 ? 's' : ''}, ou choisissez un nom plus court.`,
+      );
+    }
     if (!LABEL.test(label)) {
       throw problem(
         `has an invalid part "${label}": each part between dots uses only letters, digits and dashes, 1 to 63 characters, not starting or ending with a dash.`,

@@ -31,10 +31,14 @@ export const dns01 = {
   txtFailed: (name: string, at: string, code: string): Explanation => ({
     title: L('DNS proof record', 'Enregistrement DNS de preuve'),
     message: L(
-      `The DNS did not answer for ${at} (${code}); the certificate authority would not be able to read the proof record either.`,
-      `Le DNS n'a pas répondu pour ${at} (${code}) ; l'autorité de certification ne pourrait pas non plus lire l'enregistrement de preuve.`,
+      `The servers of your domain did not answer where the proof for ${name} will be written; the certificate authority would not be able to read it either.`,
+      `Les serveurs de votre domaine n'ont pas répondu là où la preuve de ${name} sera écrite${NB}; l'autorité de certification ne pourrait pas la lire non plus.`,
     ),
-    fix: L('Check that the nameservers of your domain are up and answer, then try again.', 'Vérifiez que les serveurs de noms de votre domaine fonctionnent et répondent, puis réessayez.'),
+    fix: L(
+      'Try again in a few minutes. If it still fails, forward the technical details below to the company that manages your domain (often where you bought it).',
+      "Réessayez dans quelques minutes. Si cela échoue encore, transmettez les détails techniques ci-dessous à la société qui gère votre domaine (souvent là où vous l'avez acheté).",
+    ),
+    technical: L(`The TXT query for ${at} got no answer (${code}). The domain's nameservers must answer for it.`, `La requête TXT pour ${at} est restée sans réponse (${code}). Les serveurs de noms du domaine doivent répondre pour ce nom.`),
   }),
   doubled: (name: string, wrong: string, right: string): Explanation => ({
     title: L('Misplaced DNS record', 'Enregistrement DNS mal placé'),

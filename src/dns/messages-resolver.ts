@@ -60,12 +60,16 @@ export const exists = {
   lookupFailed: (name: string, registered: string, code: string): Explanation => ({
     title: L('Domain registration', 'Enregistrement du domaine'),
     message: L(
-      `The resolver our DNS check asks did not answer for ${registered}: ${resolverWhy(code).en}. This does not say that the domain does not exist; but if the certificate authority met the same silence, it would refuse.`,
-      `Le résolveur qu'interroge notre vérification DNS n'a pas répondu pour ${registered} : ${resolverWhy(code).fr}. Cela ne dit pas que le domaine n'existe pas ; mais si l'autorité de certification rencontrait le même silence, elle refuserait.`,
+      `Our DNS check got no answer about your domain ${registered}. If the certificate authority met the same silence, it would refuse to secure ${name}.`,
+      `Notre vérification DNS n'a obtenu aucune réponse au sujet de votre domaine ${registered}. Si l'autorité de certification rencontrait le même silence, elle refuserait de sécuriser ${name}.`,
     ),
     fix: L(
-      `Try again in a few minutes. If it keeps failing, check that the nameservers of ${registered} are up and answer (your DNS host's status page, or "dig SOA ${registered}").`,
-      `Réessayez dans quelques minutes. Si cela continue, vérifiez que les serveurs de noms de ${registered} fonctionnent et répondent (page d'état de votre hébergeur DNS, ou « dig SOA ${registered} »).`,
+      `Nothing to change yet: try again in a few minutes. If it still fails in an hour, forward the technical details below to the company that manages your domain (often where you bought it): its DNS servers must answer.`,
+      `Rien à changer pour l'instant\u00a0: réessayez dans quelques minutes. Si cela échoue encore dans une heure, transmettez les détails techniques ci-dessous à la société qui gère votre domaine (souvent là où vous l'avez acheté)\u00a0: ses serveurs DNS doivent répondre.`,
+    ),
+    technical: L(
+      `The SOA query for ${registered} got no answer from the resolver our check asks (${code}: ${resolverWhy(code).en}). This does not say that the domain does not exist. Check that its nameservers are up and answer ("dig SOA ${registered}").`,
+      `La requête SOA pour ${registered} est restée sans réponse du résolveur qu'interroge notre vérification (${code}\u00a0: ${resolverWhy(code).fr}). Cela ne dit pas que le domaine n'existe pas. Vérifiez que ses serveurs de noms fonctionnent et répondent (« dig SOA ${registered} »).`,
     ),
   }),
 };

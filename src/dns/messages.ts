@@ -167,12 +167,16 @@ export const caa = {
   lookupFailed: (name: string, at: string, code: string): Explanation => ({
     title: L('Allowed certificate authorities (CAA)', 'Autorités de certification permises (CAA)'),
     message: L(
-      `The DNS did not answer the CAA question for ${at} (${code}). Certificate authorities refuse to issue when they cannot read CAA records.`,
-      `Le DNS n'a pas répondu à la question CAA pour ${at} (${code}). Les autorités de certification refusent d'émettre quand elles ne peuvent pas lire les enregistrements CAA.`,
+      `The servers of your domain did not answer when asked which authorities may secure ${at}. Certificate authorities refuse to secure a domain when they get no answer to that question.`,
+      `Les serveurs de votre domaine n'ont pas répondu quand on leur a demandé quelles autorités peuvent sécuriser ${at}. Les autorités de certification refusent de sécuriser un domaine quand cette question reste sans réponse.`,
     ),
     fix: L(
-      `Ask the company that manages your domain (often where you bought it) to answer when asked which authorities may secure it, even to say "none listed". To pass on: their DNS must answer CAA queries, even with no record.`,
-      `Demandez à la société qui gère votre domaine (souvent là où vous l'avez acheté) de répondre quand on lui demande quelles autorités peuvent le sécuriser, même pour dire «${NB}aucune${NB}». À leur transmettre${NB}: leur DNS doit répondre aux requêtes CAA, même sans enregistrement.`,
+      `Ask the company that manages your domain (often where you bought it) to make its DNS servers answer that question, even to say "none listed"; forward them the technical details below. Then try again.`,
+      `Demandez à la société qui gère votre domaine (souvent là où vous l'avez acheté) que ses serveurs DNS répondent à cette question, même pour dire «${NB}aucune${NB}»${NB}; transmettez-lui les détails techniques ci-dessous. Puis réessayez.`,
+    ),
+    technical: L(
+      `The CAA query for ${at} got no answer (${code}: ${resolverWhy(code).en}). The domain's DNS must answer CAA queries, even with no record (NOERROR, empty answer).`,
+      `La requête CAA pour ${at} est restée sans réponse (${code}${NB}: ${resolverWhy(code).fr}). Le DNS du domaine doit répondre aux requêtes CAA, même sans enregistrement (NOERROR, réponse vide).`,
     ),
   }),
 };
@@ -232,11 +236,46 @@ export const addresses = {
   lookupFailed: (name: string, code: string): Explanation => ({
     title: L('Addresses', 'Adresses'),
     message: L(
-      `The resolver our DNS check asks did not answer when asked the addresses of ${name}: ${resolverWhy(code).en}. This does not say that your domain is wrong.`,
-      `Le résolveur qu'interroge notre vérification DNS n'a pas répondu à la demande des adresses de ${name} : ${resolverWhy(code).fr}. Cela ne veut pas dire que votre domaine est en faute.`,
+      `Our DNS check got no answer when it asked for the address of ${name}. This does not say that your domain is wrong.`,
+      `Notre vérification DNS n'a pas obtenu de réponse en demandant l'adresse de ${name}. Cela ne veut pas dire que votre domaine est en faute.`,
     ),
-    fix: L('Try again in a few minutes. If it keeps failing, check that the nameservers of your domain are up.', 'Réessayez dans quelques minutes. Si cela continue, vérifiez que les serveurs de noms de votre domaine fonctionnent.'),
+    fix: L(
+      'Nothing to change yet: try again in a few minutes. If it still fails in an hour, forward the technical details below to the company that manages your domain (often where you bought it).',
+      "Rien à changer pour l'instant${NB}: réessayez dans quelques minutes. Si cela échoue encore dans une heure, transmettez les détails techniques ci-dessous à la société qui gère votre domaine (souvent là où vous l'avez acheté).",
+    ),
+    technical: L(
+      `The A and AAAA queries for ${name} got no answer from the resolver our check asks (${code}: ${resolverWhy(code).en}). Check that the domain's nameservers are up and answer.`,
+      `Les requêtes A et AAAA pour ${name} sont restées sans réponse du résolveur qu'interroge notre vérification (${code}${NB}: ${resolverWhy(code).fr}). Vérifiez que les serveurs de noms du domaine fonctionnent et répondent.`,
+    ),
   }),
+  /**
+   * The name is an alias (CNAME) of a name that does not exist or has no address. No DNS
+   * host accepts an address beside an alias, so the fix is to change or remove the alias;
+   * serein offers no repair of its own (it changes addresses, not aliases).
+   */
+  danglingAlias: (name: string, target: string, gone: boolean, v4: string[], v6: string[]): Explanation => {
+    const mine = [...v4, ...v6];
+    return {
+      title: L('Addresses', 'Adresses'),
+      message: L(
+        `${name} is set to follow another name, ${target}, which ${gone ? 'does not exist' : 'has no address'}: browsers and the certificate authority cannot find your site.`,
+        `${name} est réglé pour suivre un autre nom, ${target}, qui ${gone ? "n'existe pas" : "n'a pas d'adresse"}${NB}: ni les navigateurs ni l'autorité de certification ne trouvent votre site.`,
+      ),
+      fix: mine.length
+        ? L(
+            `${AT_DOMAIN.en}, change the line for ${name} that points to ${target}: point it to a name that works, or delete that line and give ${name} the address ${list(mine, 'en')} instead.`,
+            `${AT_DOMAIN.fr}, modifiez la ligne de ${name} qui pointe vers ${target}${NB}: faites-la pointer vers un nom qui fonctionne, ou supprimez cette ligne et donnez plutôt à ${name} l'adresse ${list(mine, 'fr')}.`,
+          )
+        : L(
+            `${AT_DOMAIN.en}, change the line for ${name} that points to ${target}: point it to a name that works, or delete that line and give ${name} the address of the server your site is on (your provider can give it to you).`,
+            `${AT_DOMAIN.fr}, modifiez la ligne de ${name} qui pointe vers ${target}${NB}: faites-la pointer vers un nom qui fonctionne, ou supprimez cette ligne et donnez plutôt à ${name} l'adresse du serveur de votre site (votre hébergeur peut vous la donner).`,
+          ),
+      technical: L(
+        `${name} is a CNAME to ${target}, which ${gone ? 'does not exist (NXDOMAIN)' : 'has no A or AAAA record'}. A name with a CNAME can hold no other record: change the CNAME's target, or delete the CNAME and then add ${mine.length ? mine.map((ip) => `${ip.includes(':') ? 'AAAA' : 'A'} ${ip}`).join(', ') : 'the A record of the site\'s server'}.`,
+        `${name} est un CNAME vers ${target}, qui ${gone ? "n'existe pas (NXDOMAIN)" : "n'a aucun enregistrement A ou AAAA"}. Un nom qui a un CNAME ne peut avoir aucun autre enregistrement${NB}: changez la cible du CNAME, ou supprimez le CNAME puis ajoutez ${mine.length ? mine.map((ip) => `${ip.includes(':') ? 'AAAA' : 'A'} ${ip}`).join(', ') : "l'enregistrement A du serveur du site"}.`,
+      ),
+    };
+  },
   reserved: (name: string, ip: string, f: Family, what: Localized, targets: string[] | null): Explanation => ({
     title: L(`${fam(f).en} address ${ip}`, `Adresse ${fam(f).fr} ${ip}`),
     message: L(
@@ -274,15 +313,16 @@ export const addresses = {
     fix: pointTo(name, ip, targets, f),
   }),
   cloudflareProxy: (name: string, ip: string): Explanation => ({
-    title: L('Cloudflare proxy', 'Proxy Cloudflare'),
+    title: L(`Cloudflare's orange cloud`, 'Le nuage orange de Cloudflare'),
     message: L(
-      `${name} points to ${ip}, one of Cloudflare's proxies (the "orange cloud"). The certificate authority will talk to Cloudflare, which must pass /.well-known/acme-challenge/ through to this server unchanged.`,
-      `${name} pointe vers ${ip}, un des proxys de Cloudflare (le « nuage orange »). L'autorité de certification parlera à Cloudflare, qui doit transmettre /.well-known/acme-challenge/ à ce serveur sans le modifier.`,
+      `${name} goes through Cloudflare's proxy (the "orange cloud"), so the certificate authority reaches Cloudflare, not this server. It works only if Cloudflare passes the check through unchanged: the web check below says whether it does.`,
+      `${name} passe par le proxy de Cloudflare (le «${NB}nuage orange${NB}»)${NB}: l'autorité de certification joint donc Cloudflare, pas ce serveur. Cela ne marche que si Cloudflare laisse passer la vérification telle quelle${NB}: le test web ci-dessous dit si c'est le cas.`,
     ),
     fix: L(
-      'If the check below fails, set the record to "DNS only" (grey cloud) in Cloudflare, or use the dns-01 method.',
-      'Si le test ci-dessous échoue, passez l’enregistrement en « DNS uniquement » (nuage gris) dans Cloudflare, ou utilisez la méthode dns-01.',
+      `If the web check fails: in Cloudflare, click the orange cloud next to ${name} so that it turns grey ("DNS only"), or ask for your site to be secured through the DNS instead (the "dns-01" method).`,
+      `Si le test web échoue${NB}: dans Cloudflare, cliquez sur le nuage orange à côté de ${name} pour qu'il devienne gris (« DNS uniquement »), ou demandez que votre site soit sécurisé par le DNS à la place (la méthode «${NB}dns-01${NB}»).`,
     ),
+    technical: L(`${ip} is in Cloudflare's published proxy ranges; the A/AAAA record of ${name} is proxied.`, `${ip} fait partie des plages publiées des proxys de Cloudflare${NB}; l'enregistrement A/AAAA de ${name} passe par le proxy.`),
   }),
 };
 

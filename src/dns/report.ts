@@ -36,6 +36,7 @@ export function formatDiagnosis(d: Diagnosis, lang: Language = 'en', opts: { ver
     for (const c of checks) {
       lines.push(`  ${MARK[c.status]} ${c.message[lang]}`);
       if (c.fix && c.status !== 'ok') lines.push(`    → ${c.fix[lang]}`);
+      if (c.technical && c.status !== 'ok' && (opts.verbose || opts.admin)) lines.push(`    ${c.technical[lang]}`);
       if (c.repair && c.status !== 'ok') lines.push(`    ${en ? 'serein can do it for you' : 'serein peut le faire pour vous'} (dns.fix): ${c.repair.summary[lang]}`);
     }
   }
@@ -58,19 +59,30 @@ function askedLine(d: Diagnosis, lang: Language, admin: boolean): string {
   return lang === 'en' ? 'DNS answers came from our DNS check.' : 'Les réponses DNS viennent de notre vérification DNS.';
 }
 
-/** The error a job fails with when the preflight found problems: every problem and every fix, in both languages. */
+/**
+ * The error a job fails with when the preflight found problems, shaped for someone who
+ * will act on it: the hint says what to do (every fix, once), the message why (each
+ * problem once), the technical text what a technician needs (the checks' codes and
+ * addresses, and that nothing was asked of the CA). A web check that failed over an
+ * address already reported as not this server is the same problem: said once.
+ */
 export function preflightError(d: Diagnosis): OperationError {
   const failures = d.checks.filter((c) => c.status === 'failure');
-  const join = (lang: Language, pick: (c: Check) => string | undefined) => [...new Set(failures.map(pick).filter(Boolean))].join(' ');
-  return new OperationError(
+  const wrong = new Set(failures.filter((c) => c.id === 'target-address' || c.id === 'reserved-address').map((c) => String(c.detail?.address)));
+  const said = failures.filter((c) => !(c.id === 'http-token' && wrong.has(String(c.detail?.address))));
+  const join = (lang: Language, pick: (c: Check) => string | undefined) => [...new Set(said.map(pick).filter(Boolean))].join(' ');
+  const err = new OperationError(
     'preflight_failed',
-    {
-      en: `Nothing was asked of the certificate authority yet, because: ${join('en', (c) => c.message.en)}`,
-      fr: `Rien n'a encore été demandé à l'autorité de certification, car : ${join('fr', (c) => c.message.fr)}`,
-    },
+    { en: join('en', (c) => c.message.en), fr: join('fr', (c) => c.message.fr) },
     { en: join('en', (c) => c.fix?.en) || 'Fix the problems above, then try again.', fr: join('fr', (c) => c.fix?.fr) || 'Corrigez les problèmes ci-dessus, puis réessayez.' },
     failures.map((c) => `${c.domain}: ${c.id}${c.detail ? ` ${JSON.stringify(c.detail)}` : ''}${c.adminDetail ? ` ${JSON.stringify(c.adminDetail)}` : ''}`).join('; '),
   );
+  const tech = (lang: Language) => [...new Set(failures.map((c) => c.technical?.[lang]).filter(Boolean))];
+  err.technical = {
+    en: [...tech('en'), 'Nothing was asked of the certificate authority: these checks run first.'].join(' '),
+    fr: [...tech('fr'), "Rien n'a été demandé à l'autorité de certification\u00a0: ces vérifications passent d'abord."].join(' '),
+  };
+  return err;
 }
 
 /** One entry per check, as the JSON output and the API give them; `admin` adds what only admins may see. */
@@ -86,7 +98,9 @@ export function diagnosisJson(d: Diagnosis, lang?: Language, opts: { admin?: boo
       id: c.id,
       domain: c.domain,
       status: c.status,
-      ...(lang ? { title: c.title[lang], message: c.message[lang], ...(c.fix ? { fix: c.fix[lang] } : {}) } : { title: c.title, message: c.message, ...(c.fix ? { fix: c.fix } : {}) }),
+      ...(lang
+        ? { title: c.title[lang], message: c.message[lang], ...(c.fix ? { fix: c.fix[lang] } : {}), ...(c.technical ? { technical: c.technical[lang] } : {}) }
+        : { title: c.title, message: c.message, ...(c.fix ? { fix: c.fix } : {}), ...(c.technical ? { technical: c.technical } : {}) }),
       ...(c.detail ? { detail: c.detail } : {}),
       ...(opts.admin && c.adminDetail ? { adminDetail: c.adminDetail } : {}),
       ...(c.repair ? { repair: { ...c.repair, summary: lang ? c.repair.summary[lang] : c.repair.summary } } : {}),

@@ -9,7 +9,7 @@ import type { Store } from '../store/store.js';
 import type { Caller } from '../store/tokens.js';
 import type { Target } from '../targets/target.js';
 import type { Action, Services } from './action.js';
-import { domainKey } from '../resources/domain.js';
+import { domainKey, notYours } from '../resources/domain.js';
 import { can } from '../resources/policy.js';
 import { validateInputs, type InputWorld } from './inputs.js';
 import { loadPlaybooks, type Playbook } from './playbook.js';
@@ -175,7 +175,7 @@ export class Engine {
       if (!spec.owned || inputs[field] === undefined) continue;
       const values = Array.isArray(inputs[field]) ? (inputs[field] as string[]) : [String(inputs[field])];
       for (const value of values) {
-        if (!(await can(this.o.store.tenants, caller, 'use', { inputType: spec.type, name: value }))) throw notFound({ en: `"${value}"`, fr: `« ${value} »` });
+        if (!(await can(this.o.store.tenants, caller, 'use', { inputType: spec.type, name: value }))) throw spec.type === 'domain' || spec.type === 'domains' ? notYours(value) : notFound({ en: `"${value}"`, fr: `« ${value} »` });
       }
     }
   }

@@ -37,7 +37,7 @@ const flatten = (pb: Playbook): FlatStep[] => {
 
 /** A stored error carries both languages so each reader gets their own. */
 export function storedError(err: OperationError) {
-  return { ...err.toJSON('en', true), fr: { message: err.userMessage.fr, hint: err.hint.fr } };
+  return { ...err.toJSON('en', true), fr: { message: err.userMessage.fr, hint: err.hint.fr, ...(err.technical ? { technical: err.technical.fr } : {}) } };
 }
 
 /** Waits before an undo that could not reach its server is tried again (then it needs an admin). */
@@ -208,6 +208,7 @@ export class JobRunner {
     // An undo failed: whatever the error said about "nothing left half-done" is no longer true.
     const message = clean || err.code !== 'interrupted' ? err.userMessage : NOT_UNDONE.message;
     const masked = new OperationError(err.code, message, clean ? err.hint : NOT_UNDONE.hint, err.detail && masker.mask(err.detail), err.status);
+    if (err.technical) masked.technical = { en: masker.mask(err.technical.en), fr: masker.mask(err.technical.fr) };
     await this.jobs.finish(job.id, status, { error: storedError(masked) });
     await this.event(job.id, 'status', status);
     if (!clean) {

@@ -26,29 +26,33 @@ export function dateInWords(iso: string, lang: Language): string {
 /** Why a renewal cannot succeed, in the client's words: their DNS, or the authority's check of their domain. */
 export type BlockedBy = 'dns' | 'authority';
 
-/** A renewal that will keep failing until the client (or whoever manages their domain) changes something. */
+/**
+ * A renewal that will keep failing until the client (or whoever manages their domain)
+ * changes something. The first sentence is the change to make and by when; then why, in
+ * what was found; then what happens without it and who can make it.
+ */
 export function renewalBlocked(lang: Language, o: { site: string; until: string; by: BlockedBy; fix: string; found?: string }): Message {
   const until = dateInWords(o.until, lang);
   if (lang === 'fr') {
-    const cause = o.by === 'dns' ? 'à cause des réglages de votre domaine (DNS)' : "car l'autorité qui garantit votre site n'a pas pu vérifier votre domaine";
+    const cause = o.by === 'dns' ? 'les réglages de votre domaine (DNS) empêchent son renouvellement' : "l'autorité qui garantit votre site n'a pas pu vérifier votre domaine";
     return {
       subject: `Votre site ${o.site} a besoin d'un changement pour rester sécurisé`,
-      lead: `Votre site ${o.site} est sécurisé jusqu'au ${until}, mais il ne peut pas se renouveler tout seul ${cause}${NB}: sans changement d'ici là, vos visiteurs verront un avertissement de sécurité.`,
+      lead: `À faire avant le ${until} pour que votre site ${o.site} reste sécurisé${NB}: ${o.fix}`,
       steps: [
-        ...(o.found ? [`Ce que nous avons trouvé${NB}: ${o.found}`] : []),
-        `Que faire${NB}: ${o.fix}`,
-        `Ce changement se fait là où votre domaine est géré (souvent chez votre bureau d'enregistrement)${NB}; vous pouvez transférer ce message à la personne qui s'en occupe. Une fois fait, le renouvellement se fait tout seul${NB}: vous n'avez rien d'autre à faire.`,
+        `Pourquoi${NB}: ${o.found ?? `${cause}.`}`,
+        `Votre site est sécurisé jusqu'au ${until}, mais il ne peut pas se renouveler tout seul${NB}: sans ce changement, vos visiteurs verront ensuite un avertissement de sécurité.`,
+        `Ce changement se fait là où votre domaine est géré (souvent chez votre bureau d'enregistrement)${NB}; vous pouvez transférer ce message à la personne qui s'en occupe. Une fois fait, le renouvellement se fait tout seul et nous vous le confirmons.`,
       ],
     };
   }
-  const cause = o.by === 'dns' ? "because of your domain's settings (DNS)" : 'because the authority that vouches for your site could not check your domain';
+  const cause = o.by === 'dns' ? "your domain's settings (DNS) stop it from renewing" : 'the authority that vouches for your site could not check your domain';
   return {
     subject: `Your site ${o.site} needs a change to stay secure`,
-    lead: `Your site ${o.site} is secure until ${until}, but it cannot renew by itself ${cause}: unless this changes before then, your visitors will see a security warning.`,
+    lead: `To do before ${until} so that your site ${o.site} stays secure: ${o.fix}`,
     steps: [
-      ...(o.found ? [`What we found: ${o.found}`] : []),
-      `What to do: ${o.fix}`,
-      'This change is made where your domain is managed (often at your domain registrar); you may forward this email to whoever looks after it. Once it is made, the renewal happens by itself: you have nothing else to do.',
+      `Why: ${o.found ?? `${cause.charAt(0).toUpperCase()}${cause.slice(1)}.`}`,
+      'Your site is secure until then, but it cannot renew by itself: without this change, your visitors will then see a security warning.',
+      'This change is made where your domain is managed (often at your domain registrar); you may forward this email to whoever looks after it. Once it is made, the renewal happens by itself and we will confirm it to you.',
     ],
   };
 }

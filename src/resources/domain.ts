@@ -1,3 +1,4 @@
+import { domainToUnicode } from 'node:url';
 import { z } from 'zod';
 import { parseDomain } from '../dns/domain.js';
 import { OperationError } from '../errors.js';
@@ -60,6 +61,26 @@ export function domainKey(value: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A name a client typed that is not one of theirs (or cannot be anyone's). Said as what it
+ * is and who can change it, never "not found": the client knows their domain exists. The
+ * same words whether another tenant has it or nobody does, so nothing about others shows.
+ */
+export function notYours(raw: string): OperationError {
+  const key = domainKey(raw);
+  const name = key ? domainToUnicode(key) || key : raw.trim();
+  return new OperationError(
+    'not_yours',
+    { en: `${name} is not one of your domains.`, fr: `${name} ne fait pas partie de vos domaines.` },
+    {
+      en: 'If it is yours, ask your provider to add it to your account; you can then use it here.',
+      fr: "S'il est à vous, demandez à votre hébergeur de l'ajouter à votre compte\u00a0; vous pourrez ensuite l'utiliser ici.",
+    },
+    undefined,
+    404,
+  );
 }
 
 /**

@@ -28,7 +28,7 @@ export interface Job {
   result: Record<string, unknown> | null;
   /** Encrypted secret part of the result, erased once shown. */
   secretResult: string | null;
-  error: { code: string; message: string; hint: string; detail?: string; fr?: { message: string; hint: string } } | null;
+  error: { code: string; message: string; hint: string; technical?: string; detail?: string; fr?: { message: string; hint: string; technical?: string } } | null;
   owner: string | null;
   createdAt: string;
   startedAt: string | null;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defaultWebserver, diagnose } from '../../certificates/diagnose.js';
 import { diagnosisJson, formatDiagnosis } from '../../dns/report.js';
 import { notFound } from '../../engine/engine.js';
-import { domainKey } from '../../resources/domain.js';
+import { domainKey, notYours } from '../../resources/domain.js';
 import { can } from '../../resources/policy.js';
 import { requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
@@ -32,9 +32,10 @@ export async function doctorRoutes(app: FastifyInstance, { engine, store, config
     if (domains.length > 100) throw notFound({ en: 'More than 100 names', fr: 'Plus de 100 noms' });
     await app.limitPerToken('doctorNames', req, reply, domains.length - 1); // each name sends DNS and HTTP requests out
     let webserver = body.webserver;
-    // The one tenancy policy (src/resources/policy.ts), with the domain kind's own normalisation.
+    // The one tenancy policy (src/resources/policy.ts), with the domain kind's own normalisation (names as people write them).
     for (const d of domains) {
-      if (!(await can(store.tenants, caller, 'read', { inputType: 'domain', name: d }))) throw notFound({ en: `"${d}"`, fr: `« ${d} »` });
+      // A name that is no name at all is nobody's: the diagnosis says why (its first check), which tells nothing of others.
+      if (domainKey(d) && !(await can(store.tenants, caller, 'read', { inputType: 'domain', name: d }))) throw notYours(d);
     }
     if (webserver && !(await can(store.tenants, caller, 'use', { inputType: 'webserver', name: webserver }))) throw notFound({ en: `Server "${webserver}"`, fr: `Le serveur « ${webserver} »` });
     if (webserver && !config.webservers[webserver]) throw notFound({ en: `Server "${webserver}"`, fr: `Le serveur « ${webserver} »` });

@@ -47,6 +47,7 @@ function jobView(job: Job, language: Language, admin: boolean) {
     code: job.error.code,
     message: language === 'fr' && job.error.fr ? job.error.fr.message : job.error.message,
     hint: language === 'fr' && job.error.fr ? job.error.fr.hint : job.error.hint,
+    ...(job.error.technical ? { technical: language === 'fr' && job.error.fr?.technical ? job.error.fr.technical : job.error.technical } : {}),
     ...(admin && job.error.detail ? { detail: job.error.detail } : {}),
   };
   return {

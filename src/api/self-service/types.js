@@ -2,7 +2,7 @@
 // The shapes the page reads from the API (see /openapi.json), as JSDoc types only: tsc
 // checks every module against them, and nothing here runs.
 
-/** @typedef {{ code: string, message: string, hint?: string, detail?: string }} ApiErrorBody The API's error: what happened, and the fix. */
+/** @typedef {{ code: string, message: string, hint?: string, technical?: string, detail?: string }} ApiErrorBody The API's error: what happened, the fix, and what a technician needs. */
 
 /** @typedef {{ kind: 'admin' | 'client', tenant: { id: string, name: string, language: string } | null, language: string }} Me Who the token belongs to. */
 
@@ -75,7 +75,7 @@
  * @property {string[]} [secretKeys] The result fields shown this once only (a password).
  */
 
-/** @typedef {{ domain: string, status: 'ok' | 'warning' | 'failure', title: string, message?: string, fix?: string, detail?: Record<string, unknown>, repair?: { summary?: string } }} Check One check of the doctor: the words, then the records behind it (detail) and the exact change (repair). */
+/** @typedef {{ domain: string, status: 'ok' | 'warning' | 'failure', title: string, message?: string, fix?: string, technical?: string, detail?: Record<string, unknown>, repair?: { summary?: string } }} Check One check of the doctor: the words, then the records behind it (detail) and the exact change (repair). */
 
 /** @typedef {{ ok: boolean, checks: Check[] }} DoctorAnswer What the doctor found. */
 

@@ -5,6 +5,7 @@ import { api, explain } from '../api.js';
 import { byId, clear, h } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { state } from '../state.js';
+import { shownName } from '../names.js';
 import { problemBox, technical } from './outcome.js';
 
 /** @typedef {import('../types.js').Check} Check */
@@ -40,8 +41,10 @@ export async function doctor(/** @type {SubmitEvent} */ event) {
   } catch (err) {
     const e = explain(err);
     // A name that is not the client's: say so, and who to ask, rather than "not found".
-    if (e.code === 'not_found' && state.me?.kind === 'client') {
-      clear(box).append(h('div', { class: 'problem', role: 'alert' }, h('p', { text: t('notYours', { name: domains.join(' '), provider: state.brand?.name ?? t('yourProvider') }) })));
+    if ((e.code === 'not_yours' || e.code === 'not_found') && state.me?.kind === 'client') {
+      // The server names the domain as it read it ("https://www.Exemple.fr/boutique" is www.exemple.fr).
+      const said = e.code === 'not_yours' ? e.message : t('notYoursName', { name: domains.join(' ') });
+      clear(box).append(h('div', { class: 'problem', role: 'alert' }, h('p', { text: said }), h('p', { text: t('notYoursAsk', { provider: state.brand?.name ?? t('yourProvider') }) })));
       return;
     }
     clear(box).append(problemBox(err));
@@ -55,7 +58,7 @@ function checkItem(/** @type {Check} */ c) {
   return h(
     'li',
     { class: `check-item st-${c.status}` },
-    h('p', { class: 'check-head' }, h('span', { class: `badge st-${c.status}`, text: t(`check_${c.status}`) }), ' ', h('strong', { text: c.title }), ' ', h('span', { class: 'muted mono', text: c.domain })),
+    h('p', { class: 'check-head' }, h('span', { class: `badge st-${c.status}`, text: t(`check_${c.status}`) }), ' ', h('strong', { text: c.title }), ' ', h('span', { class: 'muted mono', text: shownName(c.domain) })),
     c.message ? h('p', { text: c.message }) : null,
     c.fix && c.status !== 'ok' ? h('p', { class: 'fix-line' }, h('strong', { text: `${t('fix')} ` }), c.fix) : null,
     c.status !== 'ok' ? records(c) : null,
@@ -69,6 +72,7 @@ function checkItem(/** @type {Check} */ c) {
 function records(/** @type {Check} */ c) {
   /** @type {[string, string][]} */
   const rows = [];
+  if (c.technical) rows.push([t('tech_forTechnician'), c.technical]);
   if (c.repair?.summary) rows.push([t('tech_change'), c.repair.summary]);
   for (const [k, v] of Object.entries(c.detail ?? {})) {
     if (v === undefined || v === null || (Array.isArray(v) && !v.length)) continue;

@@ -2,6 +2,7 @@
 // The tenant's databases (with their server and user) and its domains; sites have their
 // own view (sites.js). Kinds a plug-in adds are listed with the domains.
 
+import { shownName } from '../names.js';
 import { byId, clear, h } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { kindLabel, resourceLine, sortKinds, suggestions } from '../kinds.js';
@@ -54,7 +55,7 @@ export function renderResources() {
 function line(r) {
   const { name, tag, notes } = resourceLine(r);
   return [
-    h('span', { class: 'mono', text: name }),
+    h('span', { class: 'mono', text: r.kind === 'domain' || r.kind === 'vhost' ? shownName(name) : name }),
     tag ? [' ', h('span', { class: tag.ok ? 'tag st-ok' : 'tag', text: tag.text })] : null,
     notes.map((note) => h('span', { class: 'muted block', text: note })),
   ];

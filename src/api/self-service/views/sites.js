@@ -5,6 +5,7 @@
 
 import { byId, clear, h } from '../dom.js';
 import { formatDate, formatDay, has, t } from '../i18n/index.js';
+import { shownName } from '../names.js';
 import { dnsRepairable } from '../site-state.js';
 import { state } from '../state.js';
 import { offered, runNow } from './oneclick.js';
@@ -67,16 +68,19 @@ function siteCard(s, reload) {
       buttons.unshift(button(t('fixForMe'), 'primary', () => press('dns.fix', { domain: s.name, confirm: true })));
     }
   }
+  const actions = buttons.length ? h('div', { class: 'actions' }, buttons) : null;
+  const problem = problemLines(s, actions);
   card.append(
     ...[
     h(
       'div',
       { class: 'site-head' },
-      h('h3', { id: `site-${s.name}` }, h('a', { href: `${secure ? 'https' : 'http'}://${s.name}/`, target: '_blank', rel: 'noopener noreferrer', text: s.name })),
+      h('h3', { id: `site-${s.name}` }, h('a', { href: `${secure ? 'https' : 'http'}://${s.name}/`, target: '_blank', rel: 'noopener noreferrer', text: shownName(s.name) })),
       h('span', { class: `badge st-${s.state}`, text: t(`tag_${s.state}`) }),
     ),
     stateLines(s),
-    buttons.length ? h('div', { class: 'actions' }, buttons) : null,
+    // A problem carries its buttons right under what to do (on a phone, in the first screen); otherwise they follow the state.
+    problem ?? actions,
     status,
     s.history.length ? h('div', { class: 'recent' }, h('h4', { text: t('recently') }), h('ul', { class: 'plain' }, s.history.slice(0, 3).map((j) => h('li', { text: happening(j) })))) : null,
     details(s),
@@ -85,7 +89,7 @@ function siteCard(s, reload) {
   return card;
 }
 
-/** The sentence of the state, then, for a problem, what it means and what to do. */
+/** The sentence of the state. */
 function stateLines(/** @type {SiteState} */ s) {
   const c = s.certificate;
   const lines = [];
@@ -97,19 +101,28 @@ function stateLines(/** @type {SiteState} */ s) {
   } else if (s.state !== 'working') {
     lines.push(h('p', { class: 'state', text: s.failed ? t('siteProblem') : t('siteNotSecure') }));
   }
-  const e = s.failed?.error;
-  if (e && s.state !== 'working') {
-    lines.push(
-      h(
-        'div',
-        { class: 'site-problem', role: 'note' },
-        h('p', { text: e.message }),
-        e.hint ? h('p', { class: 'fix-line' }, h('strong', { text: `${t('whatToDo')} ` }), e.hint) : null,
-        dnsRepairable(s.failed) && offered('dns.fix') ? h('p', { text: t('weCanFix') }) : null,
-      ),
-    );
-  }
   return lines;
+}
+
+/**
+ * A problem as a shop owner acts on it: what to do first (and the button that does it
+ * for them, when there is one), then why in a sentence or two; the codes and addresses
+ * behind it are in the technical details. Null when the site has no problem to show.
+ * @param {SiteState} s
+ * @param {HTMLElement | null} actions
+ */
+function problemLines(s, actions) {
+  const e = s.failed?.error;
+  if (!e || s.state === 'working') return null;
+  const repairable = dnsRepairable(s.failed) && offered('dns.fix');
+  return h(
+    'div',
+    { class: 'site-problem', role: 'note' },
+    repairable ? h('p', { class: 'can-fix', text: t('weCanFix') }) : null,
+    e.hint ? h('p', { class: 'fix-line' }, h('strong', { text: `${t(repairable ? 'orYourself' : 'whatToDo')} ` }), e.hint) : null,
+    actions,
+    e.message ? h('p', { class: 'why' }, h('strong', { text: `${t('whyLabel')} ` }), e.message) : null,
+  );
 }
 
 /** The technical side, folded for clients and open for admins: worth forwarding to a technician. */
@@ -126,10 +139,13 @@ function details(/** @type {SiteState} */ s) {
     if (s.failed.error?.detail) rows.push(['tech_code', s.failed.error.detail]);
   }
   if (!rows.length) return null;
+  const forTechnician = s.failed?.error?.technical;
   return h(
     'details',
     { class: 'tech', open: state.me?.kind === 'admin' },
     h('summary', { text: t('technicalDetails') }),
+    // What a technician needs, in words the client may forward as it is.
+    forTechnician ? h('p', { class: 'for-technician', text: forTechnician }) : null,
     h('dl', { class: 'result' }, rows.map(([k, v]) => [h('dt', { text: t(k) }), h('dd', { class: 'mono', text: v })])),
   );
 }
