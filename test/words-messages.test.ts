@@ -33,7 +33,7 @@ describe('the web check', () => {
     const cf = msg.http.failed('blog.exemple.fr', '104.16.0.1', 'ipv4', { kind: 'timeout', seconds: 5 }, false, true);
     expect(cf.fix?.en).toMatch(/^In Cloudflare, .*click the orange cloud next to blog\.exemple\.fr so that it turns grey \("DNS only"\)/);
     expect(cf.fix?.en).toMatch(/through the DNS instead \(the "dns-01" method\)/);
-    expect(cf.fix?.fr).toMatch(/^Dans Cloudflare, .*cliquez sur le nuage orange à côté de blog\.exemple\.fr pour qu'il devienne gris \(« DNS uniquement »\)/);
+    expect(cf.fix?.fr).toMatch(/^Dans Cloudflare, .*cliquez sur le nuage orange à côté de blog\.exemple\.fr pour qu'il devienne gris \(«\u00a0DNS uniquement\u00a0»\)/);
     expect(cf.fix?.fr).toMatch(/par le DNS à la place/);
     for (const lang of langs) expect(cf.message[lang]).not.toMatch(JARGON);
     const proxy = msg.addresses.cloudflareProxy('blog.exemple.fr', '104.16.0.1');
@@ -101,7 +101,7 @@ describe('names as people write them', () => {
       }
     })()!;
     expect(err.userMessage.en).toMatch(/has a part of 64 characters \("a{20}…"\): a part between two dots may have at most 63\.$/);
-    expect(err.userMessage.fr).toMatch(/a une partie de 64 caractères \(« a{20}… »\)\u00a0: une partie entre deux points ne peut pas dépasser 63 caractères\.$/);
+    expect(err.userMessage.fr).toMatch(/a une partie de 64 caractères \(«\u00a0a{20}…\u00a0»\)\u00a0: une partie entre deux points ne peut pas dépasser 63 caractères\.$/);
     expect(err.hint.en).toBe('Shorten that part by at least 1 character, or choose a shorter name.');
     expect(err.hint.fr).toBe("Raccourcissez cette partie d'au moins 1 caractère, ou choisissez un nom plus court.");
   });

@@ -76,7 +76,7 @@ export function parseDomain(raw: string, allowWildcard: boolean): string {
       const shown = `${label.slice(0, 20)}…`;
       throw problem(
         `has a part of ${label.length} characters ("${shown}"): a part between two dots may have at most 63.`,
-        `a une partie de ${label.length} caractères (« ${shown} »)${NB}: une partie entre deux points ne peut pas dépasser 63 caractères.`,
+        `a une partie de ${label.length} caractères («${NB}${shown}${NB}»)${NB}: une partie entre deux points ne peut pas dépasser 63 caractères.`,
         `Shorten that part by at least ${label.length - 63} character${label.length - 63 > 1 ? 's' : ''}, or choose a shorter name.`,
         `Raccourcissez cette partie d'au moins ${label.length - 63} caractère${label.length - 63 > 1 ? 's' : ''}, ou choisissez un nom plus court.`,
       );

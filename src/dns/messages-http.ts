@@ -102,7 +102,7 @@ export const http = {
     fix: cloudflare
       ? L(
           `In Cloudflare, open the DNS settings of your domain and click the orange cloud next to ${name} so that it turns grey ("DNS only"), then try again. Or keep the orange cloud and ask for your site to be secured through the DNS instead (the "dns-01" method).`,
-          `Dans Cloudflare, ouvrez les réglages DNS de votre domaine et cliquez sur le nuage orange à côté de ${name} pour qu'il devienne gris (« DNS uniquement »), puis réessayez. Ou gardez le nuage orange et demandez que votre site soit sécurisé par le DNS à la place (la méthode «${NB}dns-01${NB}»).`,
+          `Dans Cloudflare, ouvrez les réglages DNS de votre domaine et cliquez sur le nuage orange à côté de ${name} pour qu'il devienne gris («${NB}DNS uniquement${NB}»), puis réessayez. Ou gardez le nuage orange et demandez que votre site soit sécurisé par le DNS à la place (la méthode «${NB}dns-01${NB}»).`,
         )
       : isTarget && why.kind === 'redirect-elsewhere'
       ? L(

@@ -320,7 +320,7 @@ export const addresses = {
     ),
     fix: L(
       `If the web check fails: in Cloudflare, click the orange cloud next to ${name} so that it turns grey ("DNS only"), or ask for your site to be secured through the DNS instead (the "dns-01" method).`,
-      `Si le test web échoue${NB}: dans Cloudflare, cliquez sur le nuage orange à côté de ${name} pour qu'il devienne gris (« DNS uniquement »), ou demandez que votre site soit sécurisé par le DNS à la place (la méthode «${NB}dns-01${NB}»).`,
+      `Si le test web échoue${NB}: dans Cloudflare, cliquez sur le nuage orange à côté de ${name} pour qu'il devienne gris («${NB}DNS uniquement${NB}»), ou demandez que votre site soit sécurisé par le DNS à la place (la méthode «${NB}dns-01${NB}»).`,
     ),
     technical: L(`${ip} is in Cloudflare's published proxy ranges; the A/AAAA record of ${name} is proxied.`, `${ip} fait partie des plages publiées des proxys de Cloudflare${NB}; l'enregistrement A/AAAA de ${name} passe par le proxy.`),
   }),
