@@ -18,7 +18,9 @@ import { strugglingClientWatch } from './watch/struggling.js';
 import { driftWatch } from './watch/drift.js';
 import { certificateMaintenance } from './certificates/maintain.js';
 
-export const version = '0.1.0';
+import { version } from './version.js';
+
+export { version };
 
 export type BackgroundFactory = (engine: Engine) => BackgroundService;
 

@@ -3,6 +3,7 @@ import { Store } from '../store/store.js';
 import { AdminService } from '../tenancy.js';
 import { clientFrom } from './client.js';
 import { configOf } from './config.js';
+import { UsageError } from './exit.js';
 
 /** The daemon named by --url / SEREIN_URL, with --token / SEREIN_TOKEN: admin commands go through its API like every other command. */
 const api = (cmd: Command) => clientFrom(cmd.optsWithGlobals());
@@ -37,9 +38,9 @@ export function adminCommands(program: Command): void {
     .option('--label <text>', 'what it is for', '')
     .option('--local', "bootstrap: make an admin token on this machine's own store (the config file's), without a daemon")
     .action(async (o, cmd: Command) => {
-      if (!!o.admin === !!o.tenant) throw new Error('give exactly one of --admin or --tenant ID');
+      if (!!o.admin === !!o.tenant) throw new UsageError('give exactly one of --admin or --tenant ID');
       if (o.local) {
-        if (!o.admin) throw new Error('--local only makes admin tokens, to bootstrap or recover; create client tokens through the daemon (SEREIN_URL, SEREIN_TOKEN)');
+        if (!o.admin) throw new UsageError('--local only makes admin tokens, to bootstrap or recover; create client tokens through the daemon (SEREIN_URL, SEREIN_TOKEN)');
         const t = await localAdminToken(cmd, o.label);
         showToken(t);
         process.stdout.write(`(made on the local store ${t.where}, not through a daemon)\n`);
@@ -60,6 +61,7 @@ export function adminCommands(program: Command): void {
     .description('list tokens (never their values)')
     .action(async (_o, cmd: Command) => {
       const { tokens } = await api(cmd).request('GET', '/v1/tokens');
+      if (!tokens.length) process.stdout.write('No tokens yet: serein token create --admin, or --tenant ID for a client.\n');
       for (const t of tokens) process.stdout.write(`${t.id}  ${t.kind.padEnd(6)} ${(t.tenantId ?? '-').padEnd(16)} ${t.revokedAt ? 'revoked' : 'active '}  ${t.label}\n`);
     });
 
@@ -93,6 +95,7 @@ export function adminCommands(program: Command): void {
     .command('list')
     .action(async (_o, cmd: Command) => {
       const { tenants } = await api(cmd).request('GET', '/v1/tenants');
+      if (!tenants.length) process.stdout.write('No tenants yet: serein tenant create ID --name NAME adds one.\n');
       for (const t of tenants) process.stdout.write(`${t.id.padEnd(16)} ${t.language}  ${t.name}${t.email ? `  <${t.email}>` : ''}\n`);
     });
 }

@@ -1,18 +1,37 @@
+import { CliError, EXIT } from './exit.js';
+
 /** Talks to a running daemon for the CLI: SEREIN_URL and SEREIN_TOKEN, or --url and --token. */
 export interface ClientOptions { url?: string; token?: string }
 
+/** What the CLI says when the daemon refuses its token: the admin's way to get one, not the client page's. */
+const TOKEN_HINT = 'Set SEREIN_TOKEN (or --token) to an admin token. To make one on the daemon\'s machine: serein token create --admin --local';
+
+/** The daemon's refusal or failure, with its message and hint (a token refused gets the admin's hint). */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly body: { error?: { code: string; message: string; hint: string; detail?: string } },
+    token?: string,
   ) {
-    super(body.error ? `${body.error.message}\n  → ${body.error.hint}${body.error.detail ? `\n  (${body.error.detail})` : ''}` : `HTTP ${status}`);
+    const e = body.error;
+    const hint = status === 401 ? (token ? `The token given is not valid (mistyped, cut, or revoked). ${TOKEN_HINT}` : `No token was given. ${TOKEN_HINT}`) : e?.hint;
+    super(e ? `${e.message}\n  → ${hint}${e.detail ? `\n  (${e.detail})` : ''}` : `HTTP ${status}`);
+  }
+}
+
+/** Nobody answered at the daemon's address: nothing was asked, nothing changed. */
+export class UnreachableError extends Error {
+  constructor(base: string, err: Error, hint = 'Start it with "serein serve", or set SEREIN_URL.') {
+    super(`Cannot reach serein at ${base} (${(err.cause as Error | undefined)?.message ?? err.cause ?? err.message}).\n  → ${hint}`);
+    this.name = 'UnreachableError';
   }
 }
 
 export function clientFrom(o: ClientOptions) {
   const base = (o.url ?? process.env.SEREIN_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
   const token = o.token ?? process.env.SEREIN_TOKEN;
+  // A token pasted with a space, a line break or quotes is no token: said before anything is sent.
+  if (token && !/^[\x21-\x7e]+$/.test(token)) throw new CliError(`The token in ${o.token ? '--token' : 'SEREIN_TOKEN'} holds spaces or characters no token has.\n  → ${TOKEN_HINT}`, EXIT.refused);
   return {
     base,
     token,
@@ -25,11 +44,11 @@ export function clientFrom(o: ClientOptions) {
           body: body === undefined ? undefined : JSON.stringify(body),
         });
       } catch (err) {
-        throw new Error(`Cannot reach serein at ${base} (${(err as Error).cause ?? (err as Error).message}).\n  → Start it with "npx serein serve", or set SEREIN_URL.`);
+        throw new UnreachableError(base, err as Error);
       }
       const text = await res.text();
       const json = text ? JSON.parse(text) : {};
-      if (!res.ok) throw new ApiError(res.status, json);
+      if (!res.ok) throw new ApiError(res.status, json, token);
       return json as T;
     },
     /**

@@ -8,9 +8,10 @@ import type { Diagnosis } from '../dns/check.js';
 import { defaultWebserver, diagnose } from '../certificates/diagnose.js';
 import { diagnosisJson, formatDiagnosis } from '../dns/report.js';
 import type { Language } from '../errors.js';
+import { UsageError } from './exit.js';
 import { Store } from '../store/store.js';
 import { TargetPool } from '../targets/index.js';
-import { ApiError, clientFrom } from './client.js';
+import { ApiError, clientFrom, UnreachableError } from './client.js';
 
 /** Runs the preflight in this process, with the config file's resolvers, CAs and web servers (no daemon needed). */
 async function localDiagnosis(configFile: string, req: { domains: string[]; challenge: 'http-01' | 'dns-01'; webserver?: string }): Promise<Diagnosis> {
@@ -46,7 +47,7 @@ export function doctorCommand(program: Command): void {
     .option('--verbose', 'also list the checks that passed')
     .option('--json', 'machine-readable output: one entry per check')
     .action(async (domains: string[], o, cmd: Command) => {
-      if (o.challenge !== 'http-01' && o.challenge !== 'dns-01') throw new Error('--challenge must be http-01 or dns-01');
+      if (o.challenge !== 'http-01' && o.challenge !== 'dns-01') throw new UsageError('--challenge must be http-01 or dns-01');
       const lang: Language | undefined = o.lang === 'fr' || o.lang === 'en' ? o.lang : undefined;
       const globals = cmd.optsWithGlobals() as { config: string; url?: string; token?: string };
       let out: ReturnType<typeof diagnosisJson>;
@@ -64,10 +65,10 @@ export function doctorCommand(program: Command): void {
             body: JSON.stringify({ domains, challenge: o.challenge, ...(o.webserver ? { webserver: o.webserver } : {}) }),
           });
         } catch (err) {
-          throw new Error(`Cannot reach serein at ${client.base} (${(err as Error).message}).\n  → Start it with "serein serve", set SEREIN_URL, or use --local.`);
+          throw new UnreachableError(client.base, err as Error, 'Start it with "serein serve", set SEREIN_URL, or use --local.');
         }
         const body = (await res.json()) as any;
-        if (!res.ok) throw new ApiError(res.status, body);
+        if (!res.ok) throw new ApiError(res.status, body, client.token);
         out = body;
         if (!o.json) process.stdout.write(`${o.verbose ? verbose(body) : body.text}\n`);
       }

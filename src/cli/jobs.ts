@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { clientFrom } from './client.js';
+import { EXIT, UsageError } from './exit.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 const TERMINAL = ['succeeded', 'failed', 'needs-attention'];
@@ -9,7 +10,7 @@ export function parseInputs(pairs: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq < 1) throw new Error(`--input "${pair}" must look like key=value`);
+    if (eq < 1) throw new UsageError(`--input "${pair}" must look like key=value`);
     const [k, v] = [pair.slice(0, eq), pair.slice(eq + 1)];
     out[k] = k in out ? [out[k], v].flat() : v;
   }
@@ -56,7 +57,8 @@ export function jobCommands(program: Command): void {
         current = (await client.request('GET', `/v1/jobs/${job.id}`)).job;
       }
       printJob(current, !!o.json);
-      if (current.status === 'failed' || current.status === 'needs-attention') process.exitCode = 3;
+      if (current.status === 'failed') process.exitCode = EXIT.failed;
+      if (current.status === 'needs-attention') process.exitCode = EXIT.attention;
     });
 
   program
@@ -73,7 +75,12 @@ export function jobCommands(program: Command): void {
         for await (const j of jobs) all.push(j);
         return void process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
       }
-      for await (const j of jobs) process.stdout.write(`${j.createdAt}  ${shownStatus(j).padEnd(28)} ${j.playbook.padEnd(20)} ${j.id}${j.resource ? `  ${j.resource}` : ''}\n`);
+      let shown = 0;
+      for await (const j of jobs) {
+        shown++;
+        process.stdout.write(`${j.createdAt}  ${shownStatus(j).padEnd(28)} ${j.playbook.padEnd(20)} ${j.id}${j.resource ? `  ${j.resource}` : ''}\n`);
+      }
+      if (!shown) process.stdout.write(o.status ? `No ${o.status} jobs.\n` : 'No jobs yet: serein run PLAYBOOK starts one (serein playbooks check lists them).\n');
     });
 
   program

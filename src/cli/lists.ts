@@ -1,10 +1,15 @@
 import { Option, type Command } from 'commander';
 import { clientFrom } from './client.js';
 
-/** Prints every item of a paged API list, following its pages (one JSON array with --json). */
-async function printAll(items: AsyncGenerator<any>, json: boolean, line: (item: any) => string): Promise<void> {
+/** Prints every item of a paged API list, following its pages (one JSON array with --json); `empty` when there is none. */
+async function printAll(items: AsyncGenerator<any>, json: boolean, line: (item: any) => string, empty: string): Promise<void> {
   if (!json) {
-    for await (const item of items) process.stdout.write(`${line(item)}\n`);
+    let shown = 0;
+    for await (const item of items) {
+      shown++;
+      process.stdout.write(`${line(item)}\n`);
+    }
+    if (!shown) process.stdout.write(`${empty}\n`);
     return;
   }
   const all = [];
@@ -22,6 +27,8 @@ interface PagedList {
   /** Options passed on as query parameters of the same name, when given: [flags, help]. */
   filters: [flags: string, help: string][];
   line: (item: any) => string;
+  /** Said when the list is empty: without filters, and with some. */
+  empty: { none: string; filtered: string };
 }
 
 /** Adds a command that reads a paged list to its end (or --limit), the filters given sent as query parameters. */
@@ -35,7 +42,7 @@ function pagedListCommand(program: Command, list: PagedList): void {
     .action(async (o, c: Command) => {
       const given = filters.map((f) => f.attributeName()).filter((k) => o[k]);
       const q = new URLSearchParams({ limit: '1000', ...Object.fromEntries(given.map((k) => [k, o[k]])) });
-      await printAll(clientFrom(c.optsWithGlobals()).pages(`${list.path}?${q}`, list.items, o.limit ?? Infinity), !!o.json, list.line);
+      await printAll(clientFrom(c.optsWithGlobals()).pages(`${list.path}?${q}`, list.items, o.limit ?? Infinity), !!o.json, list.line, given.length ? list.empty.filtered : list.empty.none);
     });
 }
 
@@ -53,6 +60,7 @@ export function listCommands(program: Command): void {
       ['--status <status>', 'active (default), replaced, pending, abandoned, retired or all'],
       ['--name <name>', "one site's certificates"],
     ],
+    empty: { none: 'No active certificates: serein run certificate.issue -i domains=NAME gets one (--status all lists the others).', filtered: 'No certificate matches.' },
     line: (c) => `${c.notAfter}  ${c.status.padEnd(9)} ${c.name.padEnd(32)} ${c.ca.padEnd(12)} ${c.id}`,
   });
 
@@ -65,6 +73,7 @@ export function listCommands(program: Command): void {
       ['--action <action>', 'only this action'],
       ['--since <time>', 'only entries at or after this ISO time'],
     ],
+    empty: { none: 'The audit trail is empty: nothing has been changed yet.', filtered: 'No audit entry matches.' },
     line: (e) => `${e.at}  ${e.result.padEnd(10)} ${e.action.padEnd(28)} ${e.subject ?? ''}`,
   });
 
@@ -74,6 +83,7 @@ export function listCommands(program: Command): void {
     path: '/v1/alerts',
     items: 'alerts',
     filters: [['--kind <kind>', 'only this kind']],
+    empty: { none: 'No alerts: nothing has needed an admin.', filtered: 'No alert of that kind.' },
     line: (a) => `${a.at}  ${a.kind.padEnd(28)} ${a.message}`,
   });
 }
