@@ -18,6 +18,9 @@ export class OperationError extends Error {
     this.name = 'OperationError';
   }
 
+  /** A ready request the caller may send instead, in one click (the names that work now, src/certificates/partial.ts). */
+  offer?: Offer;
+
   /**
    * What a technician needs (codes, addresses fetched), in words the client may read and
    * forward: shown folded under "Technical details", unlike `detail`, which is admins' only.
@@ -30,6 +33,7 @@ export class OperationError extends Error {
       code: this.code,
       message: this.userMessage[language],
       hint: this.hint[language],
+      ...(this.offer ? { offer: this.offer } : {}),
       ...(this.technical ? { technical: this.technical[language] } : {}),
       ...(admin && this.detail ? { detail: this.detail } : {}),
     };
@@ -37,6 +41,18 @@ export class OperationError extends Error {
 }
 
 export interface ErrorBody { code: string; message: string; hint: string; technical?: string; detail?: string }
+
+/** A request offered in place of a failed one: the operation and its inputs, ready to send as they are. */
+export interface Offer {
+  playbook: string;
+  inputs: Record<string, unknown>;
+  /** The names the offered request covers, and those it leaves out (each explained by the error's message). */
+  names: string[];
+  without: string[];
+}
+
+// The offer travels with the error to the job record and the API.
+export interface ErrorBody { offer?: Offer }
 
 /**
  * Codes of failures the client caused in its own space (a symbolic link, or a folder moved,

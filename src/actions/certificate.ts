@@ -8,6 +8,7 @@ import { issuedRecord, openKey } from '../certificates/keys.js';
 import { renewAfterFor } from '../certificates/renew.js';
 import { Dns01Solver, HttpSolver, type ChallengeSolver } from '../certificates/solvers.js';
 import { diagnose } from '../certificates/diagnose.js';
+import { withPartialOffer } from '../certificates/partial.js';
 import { preflightError } from '../dns/report.js';
 import type { ActionContext, Services } from '../engine/action.js';
 import { defineAction } from '../engine/action.js';
@@ -135,7 +136,7 @@ export const certificatePreflight = defineAction({
     const d = await diagnose(ctx.services, { domains, challenge, webserver });
     for (const c of d.checks.filter((c) => c.status !== 'ok')) ctx.log(`${c.status}: ${c.message[ctx.language]}${c.fix ? ` → ${c.fix[ctx.language]}` : ''}`, { check: c.id, domain: c.domain });
     ctx.log(`preflight: ${d.checks.length} checks in ${d.tookMs} ms`);
-    if (!d.ok) throw preflightError(d);
+    if (!d.ok) throw withPartialOffer(preflightError(d), d, { site: vhost.primary, renewing: renewed });
     ctx.reached('preflight-done');
     return {
       webserver,

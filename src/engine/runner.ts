@@ -208,6 +208,7 @@ export class JobRunner {
     // An undo failed: whatever the error said about "nothing left half-done" is no longer true.
     const message = clean || err.code !== 'interrupted' ? err.userMessage : NOT_UNDONE.message;
     const masked = new OperationError(err.code, message, clean ? err.hint : NOT_UNDONE.hint, err.detail && masker.mask(err.detail), err.status);
+    if (clean) masked.offer = err.offer; // nothing was left half-done: the offered request may be sent as it is
     if (err.technical) masked.technical = { en: masker.mask(err.technical.en), fr: masker.mask(err.technical.fr) };
     await this.jobs.finish(job.id, status, { error: storedError(masked) });
     await this.event(job.id, 'status', status);

@@ -10,7 +10,7 @@ import { TERMINAL, type Job } from '../../store/jobs.js';
 import { clientEvent, clientJob, wholeEvent } from '../client-view.js';
 import { serverWords, type ServerWords } from '../server-words.js';
 import { JobStreams } from '../streams.js';
-import type { Language, Localized } from '../../errors.js';
+import type { Language, Localized, Offer } from '../../errors.js';
 
 const submitBody = z
   .object({
@@ -47,6 +47,7 @@ function jobView(job: Job, language: Language, admin: boolean) {
     code: job.error.code,
     message: language === 'fr' && job.error.fr ? job.error.fr.message : job.error.message,
     hint: language === 'fr' && job.error.fr ? job.error.fr.hint : job.error.hint,
+    ...((job.error as { offer?: Offer }).offer ? { offer: (job.error as { offer?: Offer }).offer } : {}),
     ...(job.error.technical ? { technical: language === 'fr' && job.error.fr?.technical ? job.error.fr.technical : job.error.technical } : {}),
     ...(admin && job.error.detail ? { detail: job.error.detail } : {}),
   };

@@ -2,7 +2,9 @@
 // The shapes the page reads from the API (see /openapi.json), as JSDoc types only: tsc
 // checks every module against them, and nothing here runs.
 
-/** @typedef {{ code: string, message: string, hint?: string, technical?: string, detail?: string }} ApiErrorBody The API's error: what happened, the fix, and what a technician needs. */
+/** @typedef {{ code: string, message: string, hint?: string, technical?: string, detail?: string, offer?: Offer }} ApiErrorBody The API's error: what happened, the fix, and what a technician needs. */
+
+/** @typedef {{ playbook: string, inputs: Record<string, unknown>, names: string[], without: string[] }} Offer A ready request offered in place of a failed one (the names that work now). */
 
 /** @typedef {{ kind: 'admin' | 'client', tenant: { id: string, name: string, language: string } | null, language: string }} Me Who the token belongs to. */
 

@@ -6,6 +6,7 @@ import { explain } from '../api.js';
 import { clear, h } from '../dom.js';
 import { formatDay, has, isIsoDate, t } from '../i18n/index.js';
 import { state } from '../state.js';
+import { offered, runNow } from './oneclick.js';
 
 /** @typedef {import('../types.js').Job} Job */
 /** @typedef {import('../types.js').ApiErrorBody} ApiErrorBody */
@@ -29,6 +30,8 @@ export function renderOutcome(box, job, title) {
   if (job.status !== 'succeeded') {
     box.append(errorBlock(job.error ?? { code: job.status, message: t('failTitle') }, title));
     if (job.status === 'needs-attention') box.append(h('p', { class: 'note', text: t('needsAttention') }));
+    const offer = job.status === 'failed' ? job.error?.offer : undefined;
+    if (offer && offered(offer.playbook)) box.append(offerBlock(box, offer, title));
     return;
   }
   if (job.dryRun) {
@@ -120,6 +123,23 @@ export function errorBlock(/** @type {ApiErrorBody} */ error, /** @type {string 
     h('p', { class: 'message', text: error.message }),
     error.hint ? h('div', { class: 'fix' }, h('h4', { text: t('fixTitle') }), h('p', { text: error.hint })) : null,
   );
+}
+
+/**
+ * The request the failure offers instead ("Secure the 2 names that work now"), sent as it
+ * is in one click; what it leaves out is said beside it. Its outcome replaces this one.
+ */
+function offerBlock(/** @type {HTMLElement} */ box, /** @type {import('../types.js').Offer} */ offer, /** @type {string | null} */ title) {
+  const count = offer.names.length;
+  const send = async () => {
+    button.disabled = true;
+    box.setAttribute('aria-busy', 'true');
+    const job = await runNow(offer.playbook, offer.inputs);
+    box.removeAttribute('aria-busy');
+    renderOutcome(box, job, title);
+  };
+  const button = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', class: 'primary', text: count === 1 ? t('offerSecureOne') : t('offerSecure', { count }), onclick: send }));
+  return h('div', { class: 'offer' }, h('p', { class: 'mono', text: offer.names.join(', ') }), button, offer.without.length ? h('p', { class: 'help', text: t('offerLeft', { names: offer.without.join(', ') }) }) : null);
 }
 
 /** Shows in the outcome box why a request could not even be made (refused, unreachable). */
