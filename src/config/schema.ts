@@ -324,6 +324,11 @@ export const configSchema = z
           .default([])
           .describe('servers (ip or ip:port) asked as authoritative when NS lookups give none (split horizon, test labs)'),
         timeoutMs: z.number().int().min(100).max(30000).default(2500),
+        nameserverPort: z.number().int().min(1).max(65535).default(53).describe('the port the nameservers named in NS records are asked on (53; a test lab sets another)'),
+        vantagePoints: z
+          .array(z.object({ name: z.string().min(1).max(64), resolvers: z.array(z.string()).min(1) }).strict())
+          .default([])
+          .describe('other places the preflight looks from, each with its own resolvers (as a CA checks from several networks); see the README for the quorum'),
         propagationTimeoutSeconds: z.number().int().min(5).max(3600).default(180).describe('longest wait for a TXT record to reach every nameserver'),
         extraSuffixes: z
           .array(z.string().regex(/^[a-z0-9.-]+$/))
@@ -336,7 +341,7 @@ export const configSchema = z
           .describe("a name in a zone a provider above updates; clients without a DNS API delegate _acme-challenge.<name> there with a CNAME to <name>.<delegationZone>"),
       })
       .strict()
-      .default({ resolvers: [], authoritative: [], timeoutMs: 2500, propagationTimeoutSeconds: 180, extraSuffixes: [], providers: [] }),
+      .default({ resolvers: [], authoritative: [], timeoutMs: 2500, nameserverPort: 53, vantagePoints: [], propagationTimeoutSeconds: 180, extraSuffixes: [], providers: [] }),
     renewal: z
       .object({
         schedule: z
