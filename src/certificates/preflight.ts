@@ -1,4 +1,4 @@
-import { mapLimit } from '../util/concurrency.js';
+import { mapLimit, Semaphore } from '../util/concurrency.js';
 import { budgetStatus } from './budget.js';
 import { TokenNotPlaced, withTestToken } from './test-token.js';
 import type { Config, WebserverConfig } from '../config/schema.js';
@@ -8,6 +8,10 @@ import { checkCaa, type CaIdentity } from '../dns/caa.js';
 import { check, severity, type Check, type Diagnosis } from '../dns/check.js';
 import { checkAddresses, checkHttpTokens, type AddressFacts } from '../dns/checks-addresses.js';
 import { checkDns01 } from '../dns/checks-dns01.js';
+import { checkDnssec } from '../dns/checks-dnssec.js';
+import { checkNameservers } from '../dns/checks-nameservers.js';
+import { checkVantagePoints, type VantagePoint } from '../dns/checks-vantage.js';
+import type { WireAnswer } from '../dns/wire.js';
 import { DnsProviders } from '../dns/provider.js';
 import * as msg from '../dns/messages.js';
 import { checkName, type NameFacts } from '../dns/names.js';
@@ -86,14 +90,23 @@ export async function runPreflight(req: PreflightRequest, deps: PreflightDeps): 
   }
 
   const existsCache = new Map<string, Promise<Check>>();
+  const dsCache = new Map<string, Promise<WireAnswer | null>>();
   const addressFacts: AddressFacts[] = [];
+  const dnsConf = deps.config.dns;
+  // The questions to every nameserver of every name, bounded so a long list of names does not
+  // flood the DNS hosts (nor lose packets to our own socket buffers) while staying concurrent.
+  const wire = new Semaphore(32);
+  const places: VantagePoint[] = dnsConf.vantagePoints.map((p) => ({ name: p.name, dns: deps.dns.at(p.resolvers) }));
   const perName = await mapLimit(valid, 16, async (n) => {
     const out: Check[] = [];
-    const [exists, caa] = await Promise.all([
+    const [exists, caa, dnssec, nameservers, vantage] = await Promise.all([
       checkExists(deps.dns, n.ascii, n.registered, n.suffix ?? '', existsCache),
       checkCaa(deps.dns, n.ascii, n.suffix ?? '', req.challenge, deps.cas),
+      wire.run(() => checkDnssec(n.ascii, n.registered, { resolver: deps.dns.asked()[0] ?? '127.0.0.1', timeoutMs: dnsConf.timeoutMs, now }, dsCache)),
+      checkNameservers(deps.dns, n.ascii, { fallback: dnsConf.authoritative, port: dnsConf.nameserverPort, timeoutMs: dnsConf.timeoutMs, limit: wire }),
+      checkVantagePoints(deps.dns, 'primary', places, n.ascii),
     ]);
-    out.push(exists, caa.check);
+    out.push(exists, caa.check, dnssec, nameservers, vantage);
     allowedCas = allowedCas.filter((c) => caa.allowed.includes(c));
     if (!n.wildcard) {
       const facts = await checkAddresses(deps.dns, n.ascii, req.challenge, req.webserver?.config);

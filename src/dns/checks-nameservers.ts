@@ -1,0 +1,92 @@
+import { isIP } from 'node:net';
+import type * as packet from 'dns-packet';
+import type { Semaphore } from '../util/concurrency.js';
+import { check, type Check } from './check.js';
+import { nameservers as msg } from './messages-views.js';
+import { authoritativeServers, type DnsClient } from './resolver.js';
+import { ask, hostPort, type WireAnswer } from './wire.js';
+
+/**
+ * Every authoritative nameserver of a name, over each of its addresses (IPv4 and IPv6), asked
+ * the questions the CA will ask (A, AAAA, CAA) without recursion, and its zone's serial. A
+ * resolver, ours or the CA's, picks any of them: one that still serves an old copy of the zone
+ * (a secondary that stopped transferring, a DNS host left half-way) or does not answer for the
+ * zone at all (a lame delegation) fails some orders and not others, which no single lookup shows.
+ */
+
+/** How to reach the nameservers, and the semaphore that bounds the questions of one preflight. */
+export interface NameserverOptions {
+  /** Servers asked when the NS records give none (split horizon, a lab): `dns.authoritative`. */
+  fallback: string[];
+  /** The port nameservers found in NS records answer on: 53 (a lab sets another). */
+  port: number;
+  timeoutMs: number;
+  limit: Semaphore;
+}
+
+const QUESTIONS: packet.RecordType[] = ['A', 'AAAA', 'CAA'];
+
+/** What one server said, as comparable text ("A 192.0.2.1", "CAA 0 issue ..."), or why it did not. */
+interface ServerView { server: string; address: string; family: 'ipv4' | 'ipv6'; serial: number | null; records: string[]; problem?: string }
+
+function shown(r: packet.Answer): string | null {
+  if (r.type === 'A' || r.type === 'AAAA' || r.type === 'CNAME') return `${r.type} ${String(r.data).toLowerCase()}`;
+  if (r.type === 'CAA') return `CAA ${r.data.flags ?? 0} ${r.data.tag} "${r.data.value}"`;
+  return null;
+}
+
+/** A bare address from an NS record, with the nameserver port. */
+const at = (address: string, port: number) => (isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`);
+
+async function viewOf(name: string, zone: string | null, s: { name: string; address: string }, fromNs: boolean, o: NameserverOptions): Promise<ServerView> {
+  const server = fromNs ? at(s.address, o.port) : s.address;
+  const family = isIP(hostPort(server).host) === 6 ? 'ipv6' : 'ipv4';
+  const view: ServerView = { server: s.name, address: server, family, serial: null, records: [] };
+  const q = (n: string, t: packet.RecordType) => o.limit.run(() => ask(server, n, t, { recurse: false, timeoutMs: o.timeoutMs }));
+  let answers: WireAnswer[];
+  try {
+    answers = await Promise.all([...QUESTIONS.map((t) => q(name, t)), q(zone ?? name, 'SOA')]);
+  } catch (err) {
+    return { ...view, problem: (err as NodeJS.ErrnoException).code ?? 'unreachable' };
+  }
+  const soa = answers[3];
+  const serial = [...soa.answers, ...soa.authorities].find((r): r is packet.SoaAnswer => r.type === 'SOA')?.data.serial ?? null;
+  const bad = answers.find((a) => a.rcode !== 'NOERROR' && a.rcode !== 'NXDOMAIN');
+  // Only a server named in the NS records owes an authoritative answer; a configured fallback may be a resolver.
+  if (bad) return { ...view, serial, problem: bad.rcode };
+  if (fromNs && answers.some((a) => !a.aa)) return { ...view, serial, problem: 'not-authoritative' };
+  const records = answers.slice(0, 3).flatMap((a, i) => (a.rcode === 'NXDOMAIN' ? [`${QUESTIONS[i]} NXDOMAIN`] : a.answers.map(shown).filter((x): x is string => !!x)));
+  return { ...view, serial, records: [...new Set(records)].sort() };
+}
+
+/**
+ * Asks every nameserver of `name` (each address) the CA's questions and names the ones that
+ * answer differently from the most recent copy of the zone (the highest serial, then the most
+ * servers), or do not answer for it.
+ */
+export async function checkNameservers(dns: DnsClient, name: string, o: NameserverOptions): Promise<Check> {
+  const base = name.replace(/^\*\./, '');
+  const auth = await authoritativeServers(dns, base, o.fallback);
+  const views = await Promise.all(auth.servers.map((s) => viewOf(base, auth.zone, s, auth.fromNs, o)));
+  if (!views.length) return check('nameservers', name, 'warning', msg.noneAnswer(name, auth.zone ?? base), { zone: auth.zone, servers: [] });
+  const answering = views.filter((v) => !v.problem);
+  const key = (v: ServerView) => v.records.join('\n');
+  const counts = new Map<string, number>();
+  for (const v of answering) counts.set(key(v), (counts.get(key(v)) ?? 0) + 1);
+  const newest = Math.max(...answering.map((v) => v.serial ?? -1));
+  const reference = [...answering].sort((x, y) => Number((y.serial ?? -1) === newest) - Number((x.serial ?? -1) === newest) || counts.get(key(y))! - counts.get(key(x))!)[0];
+  const detail = (v: ServerView) => ({ server: v.server, address: v.address, family: v.family, serial: v.serial, records: v.records, ...(v.problem ? { problem: v.problem } : {}) });
+  const servers = views.map(detail);
+  const differing = reference ? answering.filter((v) => key(v) !== key(reference)) : [];
+  const zone = auth.zone ?? base;
+  if (differing.length) {
+    const old = differing.some((v) => v.serial !== null && reference.serial !== null && v.serial < reference.serial);
+    return check('nameservers', name, 'failure', old ? msg.oldCopy(name, zone, differing.length, views.length, differing, reference) : msg.differ(name, zone, differing.length, views.length, differing, reference), {
+      zone, differing: differing.map(detail), expected: detail(reference), servers, fromNs: auth.fromNs,
+    });
+  }
+  const silent = views.filter((v) => v.problem);
+  if (silent.length && !answering.length) return check('nameservers', name, 'warning', msg.noneAnswer(name, zone), { zone, servers, fromNs: auth.fromNs });
+  if (silent.length) return check('nameservers', name, 'warning', msg.lame(name, zone, silent.length, views.length, silent), { zone, lame: silent.map(detail), servers, fromNs: auth.fromNs });
+  return check('nameservers', name, 'ok', msg.agree(name, views.length, [...new Set(views.map((v) => v.family))]), { zone, servers, fromNs: auth.fromNs });
+}
