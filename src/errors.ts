@@ -18,6 +18,9 @@ export class OperationError extends Error {
     this.name = 'OperationError';
   }
 
+  /** Each invalid field or input by name with what it must be, beside the message listing them all: a form marks each field. */
+  fields?: FieldProblem[];
+
   /** A ready request the caller may send instead, in one click (the names that work now, src/certificates/partial.ts). */
   offer?: Offer;
 
@@ -33,6 +36,7 @@ export class OperationError extends Error {
       code: this.code,
       message: this.userMessage[language],
       hint: this.hint[language],
+      ...(this.fields?.length ? { fields: this.fields.map((f) => ({ name: f.name, message: f.message[language] })) } : {}),
       ...(this.offer ? { offer: this.offer } : {}),
       ...(this.technical ? { technical: this.technical[language] } : {}),
       ...(admin && this.detail ? { detail: this.detail } : {}),
@@ -53,6 +57,12 @@ export interface Offer {
 
 // The offer travels with the error to the job record and the API.
 export interface ErrorBody { offer?: Offer }
+
+/** One invalid field of a request (`inputs.domain`, `email`) and what it must be, without its name. */
+export interface FieldProblem { name: string; message: Localized }
+
+// Invalid requests name each field (src/util/issues.ts, src/engine/inputs.ts).
+export interface ErrorBody { fields?: { name: string; message: string }[] }
 
 /**
  * Codes of failures the client caused in its own space (a symbolic link, or a folder moved,

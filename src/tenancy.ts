@@ -7,7 +7,7 @@ import { can, type Actor } from './resources/policy.js';
 import type { Store } from './store/store.js';
 import type { Resource, Tenant } from './store/tenants.js';
 import { tenantIdProblem } from './tenant-id.js';
-import { describeIssues, REPORT_INPUT } from './util/issues.js';
+import { describeIssues, issueFields, REPORT_INPUT } from './util/issues.js';
 
 export { conflict } from './resources/kind.js';
 
@@ -53,13 +53,15 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const r = schema.safeParse(value ?? {}, REPORT_INPUT);
   if (r.success) return r.data;
   const list = describeIssues(r.error.issues);
-  throw new OperationError(
+  const err = new OperationError(
     'bad_request',
     { en: `The request is not valid: ${list.en}.`, fr: `La requête n'est pas valide : ${list.fr}.` },
     { en: 'Fix the fields named above; /openapi.json describes every endpoint.', fr: 'Corrigez les champs nommés ci-dessus ; /openapi.json décrit chaque point d’accès.' },
     undefined,
     400,
   );
+  err.fields = issueFields(r.error.issues);
+  throw err;
 }
 
 /**

@@ -144,7 +144,7 @@ describe('callers: admins and clients', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/jobs', '/v1/jobs/{id}', '/v1/audit', '/v1/tokens']));
     const bad = await d.api('POST', '/v1/jobs', { body: { playbook: 42 } });
     expect(bad.status).toBe(400);
-    expect(Object.keys(bad.body.error).sort()).toEqual(['code', 'hint', 'message']);
+    expect(Object.keys(bad.body.error).sort()).toEqual(['code', 'fields', 'hint', 'message']); // fields: each invalid one by name
     const lost = await d.api('GET', '/nowhere');
     expect(lost.status).toBe(404);
     expect(lost.body.error.code).toBe('not_found');

@@ -1,4 +1,5 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateList, jobAnswer, jobDetail, jobList, kindList, me, playbookList, resourceList, tenantList, tokenList } from '../src/api/schemas.js';
@@ -105,6 +106,40 @@ describe('the OpenAPI document', () => {
     expect(database.properties.inputs.properties.tenant['x-serein-admin-only']).toBe(true);
   });
 
+  it('names every operation once and gives it examples that fit its own schemas', () => {
+    const ids = operations().map(({ op }) => op.operationId);
+    expect(ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id)), ids.join(' ')).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(doc.paths['/v1/jobs'].post.operationId).toBe('createJob');
+    // Each example checked against the schema beside it, as a generated client would read it.
+    const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
+    const fits = (schema: object, value: unknown, where: string) => {
+      const validate = ajv.compile({ ...schema, components: doc.components });
+      expect(validate(value) ? [] : validate.errors, where).toEqual([]);
+    };
+    for (const { path, method, op } of operations()) {
+      const where = `${method.toUpperCase()} ${path}`;
+      const body = op.requestBody?.content?.['application/json'];
+      if (body) {
+        expect(body.example, `${where}: request example`).toBeDefined();
+        fits(body.schema, body.example, `${where} request`);
+      }
+      const [status, success] = Object.entries<any>(op.responses).find(([s]) => /^2\d\d$/.test(s))!;
+      for (const [type, media] of Object.entries<any>(success.content ?? {})) {
+        expect(media.example, `${where} ${status} ${type}: answer example`).toBeDefined();
+        fits(media.schema, media.example, `${where} ${status}`);
+      }
+    }
+  });
+
+  it('names the events of a job\'s live stream', () => {
+    const op = doc.paths['/v1/jobs/{id}/events'].get;
+    expect(op['x-serein-events']).toEqual(['status', 'step', 'log', 'error', 'end']);
+    for (const name of op['x-serein-events']) expect(op.description).toContain(`\`${name}\``);
+    const example: string = op.responses['200'].content['text/event-stream'].example;
+    for (const [, name] of example.matchAll(/^event: (\S+)$/gm)) expect(op['x-serein-events']).toContain(name);
+  });
+
   it('says what the routes answer: real answers fit the documented schemas', async () => {
     const job = await d.api('POST', '/v1/jobs', { token: client, body: { playbook: 'vhost.create', inputs: { webserver: 'main', domain: 'shop.alice.example.com' }, dryRun: true } });
     expect(job.status).toBe(202);
@@ -182,11 +217,25 @@ describe('validation', () => {
     expect(admin.body.error.message).toContain('un jeton client demande tenantId');
   });
 
-  it('reports every invalid playbook input, not only the first', async () => {
+  it('reports every invalid playbook input, not only the first, and lists each field', async () => {
     const res = await d.api('POST', '/v1/jobs', { token: clientFr, body: { playbook: 'vhost.create', inputs: { webserver: 'nowhere', domain: 'not a domain!', colour: 'blue' } } });
     expect(res.status).toBe(400);
-    const { message } = res.body.error;
+    const { message, fields } = res.body.error;
     for (const named of ['colour', '« webserver »', '« domain »']) expect(message).toContain(named);
+    expect(fields.map((f: any) => f.name).sort()).toEqual(['inputs.colour', 'inputs.domain', 'inputs.webserver']);
+    for (const f of fields) expect(f.message, f.name).toMatch(/\p{L}/u);
+  });
+
+  it('lists each invalid field of a body with what it must be, an example instead of a pattern', async () => {
+    const res = await d.api('POST', '/v1/tenants', { headers: { 'accept-language': 'fr' }, body: { id: 'acme2', name: '', email: 'not an address', extra: 1 } });
+    expect(res.status).toBe(400);
+    const fields = Object.fromEntries(res.body.error.fields.map((f: any) => [f.name, f.message]));
+    expect(Object.keys(fields).sort()).toEqual(['body', 'email', 'name']);
+    expect(fields.email).toBe('doit ressembler à contact@example.com');
+    expect(fields.name).toBe('doit faire au moins 1 caractère');
+    for (const m of [res.body.error.message, ...Object.values<string>(fields)]) expect(m).not.toMatch(/[\^$\\]|\(\?:|\[A-Z/);
+    const en = await d.api('POST', '/v1/jobs', { token: client, body: { playbook: 42 } });
+    expect(en.body.error.fields).toEqual([{ name: 'playbook', message: 'must be text, not a number' }]);
   });
 
   it('refuses an unknown job status, naming the valid ones', async () => {

@@ -3,7 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { z } from 'zod';
 import { OperationError, toOperationError } from '../errors.js';
 import { bodyError } from './body.js';
-import { describeIssues, REPORT_INPUT } from '../util/issues.js';
+import { describeIssues, issueFields, REPORT_INPUT } from '../util/issues.js';
 
 /**
  * One error shape for the whole API: `{error: {code, message, hint}}` in the caller's
@@ -92,11 +92,13 @@ export function parseBody<S extends z.ZodType>(schema: S, value: unknown, what =
   const r = schema.safeParse(value ?? {}, REPORT_INPUT);
   if (r.success) return r.data;
   const list = describeIssues(r.error.issues, what);
-  throw new OperationError(
+  const err = new OperationError(
     'bad_request',
     { en: `The request is not valid: ${list.en}.`, fr: `La requête n'est pas valide : ${list.fr}.` },
     { en: 'Fix the fields named above; /docs describes every endpoint.', fr: 'Corrigez les champs nommés ci-dessus ; /docs décrit chaque point d’accès.' },
     undefined,
     400,
   );
+  err.fields = issueFields(r.error.issues, what);
+  throw err;
 }

@@ -81,7 +81,7 @@ function validateOne(field: string, spec: InputSpec, value: unknown, world: Inpu
           en: `Use lower-case letters, digits and underscores, starting with a letter${good ? `, for example "${good}"` : ''}.`,
           fr: `Utilisez des minuscules, chiffres et soulignés, en commençant par une lettre${good ? `, par exemple « ${good} »` : ''}.`,
         });
-        throw new OperationError(err.code, err.userMessage, err.hint, `pattern ${spec.pattern}`, 400);
+        throw Object.assign(new OperationError(err.code, err.userMessage, err.hint, `pattern ${spec.pattern}`, 400), { fields: err.fields });
       }
       return v;
     }
@@ -105,7 +105,7 @@ function validateOne(field: string, spec: InputSpec, value: unknown, world: Inpu
       const v = str();
       if (v.length > spec.maxLength || !new RegExp(spec.pattern).test(v)) {
         const err = invalid(field, 'has a format that is not allowed.', "a un format qui n'est pas autorisé.", { en: `Check what you typed (at most ${spec.maxLength} characters), or ask your provider which values it takes.`, fr: `Vérifiez ce que vous avez saisi (${spec.maxLength} caractères au plus), ou demandez à votre hébergeur quelles valeurs il accepte.` });
-        throw new OperationError(err.code, err.userMessage, err.hint, `must match ${spec.pattern}`, 400);
+        throw Object.assign(new OperationError(err.code, err.userMessage, err.hint, `must match ${spec.pattern}`, 400), { fields: err.fields });
       }
       return v;
     }
@@ -136,13 +136,15 @@ function validateOne(field: string, spec: InputSpec, value: unknown, world: Inpu
 function allProblems(problems: OperationError[]): OperationError {
   if (problems.length === 1) return problems[0];
   const join = (pick: (e: OperationError) => string) => [...new Set(problems.map(pick))].join(' ');
-  return new OperationError(
+  const err = new OperationError(
     'invalid_input',
     { en: join((e) => e.userMessage.en), fr: join((e) => e.userMessage.fr) },
     { en: join((e) => e.hint.en), fr: join((e) => e.hint.fr) },
     undefined,
     400,
   );
+  err.fields = problems.flatMap((e) => e.fields ?? []);
+  return err;
 }
 
 /**
@@ -155,15 +157,10 @@ export function validateInputs(specs: Record<string, InputSpec>, raw: Record<str
   // Own keys only: `in` would take "constructor" or "toString" for declared inputs.
   const unknown = Object.keys(raw).filter((k) => !Object.hasOwn(specs, k));
   if (unknown.length > 0) {
-    problems.push(
-      new OperationError(
-        'invalid_input',
-        { en: `Unknown input: ${unknown.join(', ')}.`, fr: `Champ inconnu : ${unknown.join(', ')}.` },
-        { en: `This operation accepts: ${Object.keys(specs).join(', ')}.`, fr: `Cette opération accepte : ${Object.keys(specs).join(', ')}.` },
-        undefined,
-        400,
-      ),
-    );
+    const accepts = { en: `This operation accepts: ${Object.keys(specs).join(', ')}.`, fr: `Cette opération accepte : ${Object.keys(specs).join(', ')}.` };
+    const err = new OperationError('invalid_input', { en: `Unknown input: ${unknown.join(', ')}.`, fr: `Champ inconnu : ${unknown.join(', ')}.` }, accepts, undefined, 400);
+    err.fields = unknown.map((name) => ({ name: `inputs.${name}`, message: { en: `is not an input of this operation. ${accepts.en}`, fr: `n’est pas un champ de cette opération. ${accepts.fr}` } }));
+    problems.push(err);
   }
   const out: Record<string, unknown> = {};
   for (const [field, spec] of Object.entries(specs)) {
@@ -178,6 +175,8 @@ export function validateInputs(specs: Record<string, InputSpec>, raw: Record<str
       out[field] = validateOne(field, spec, value, world);
     } catch (err) {
       if (!(err instanceof OperationError) || err.code !== 'invalid_input') throw err;
+      // A plug-in's kind may refuse a value without naming the field for a form: named here.
+      err.fields ??= [{ name: `inputs.${field}`, message: { en: `${err.userMessage.en} ${err.hint.en}`, fr: `${err.userMessage.fr} ${err.hint.fr}` } }];
       problems.push(err);
     }
   }

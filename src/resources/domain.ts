@@ -10,7 +10,7 @@ function domainInput(field: string, raw: string, wildcard: boolean): string {
     return parseDomain(raw, wildcard);
   } catch (err) {
     if (err instanceof OperationError && err.code === 'invalid_domain') {
-      throw new OperationError('invalid_input', { en: `Input "${field}": ${err.userMessage.en}`, fr: `Champ « ${field} » : ${err.userMessage.fr}` }, err.hint, undefined, 400);
+      throw invalidInput(field, err.userMessage.en, err.userMessage.fr, err.hint);
     }
     throw err;
   }

@@ -68,7 +68,10 @@ export const GENERIC_INPUT_TYPES: readonly string[] = ['identifier', 'enum', 'in
 
 /** 400 for one input's value, in both languages. */
 export function invalidInput(field: string, en: string, fr: string, hint: Localized): OperationError {
-  return new OperationError('invalid_input', { en: `Input "${field}": ${en}`, fr: `Champ « ${field} » : ${fr}` }, hint, undefined, 400);
+  const err = new OperationError('invalid_input', { en: `Input "${field}": ${en}`, fr: `Champ « ${field} » : ${fr}` }, hint, undefined, 400);
+  // The request's field is inputs.<name>; its message says what is wrong, then what to send.
+  err.fields = [{ name: `inputs.${field}`, message: { en: `${en} ${hint.en}`, fr: `${fr} ${hint.fr}` } }];
+  return err;
 }
 
 /** The value as text, or a 400 saying it must be. */

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Language, Localized } from '../errors.js';
+import type { FieldProblem, Language, Localized } from '../errors.js';
 
 /**
  * Zod's problems, told in each language serein speaks, from their codes: zod's own text
@@ -46,6 +46,22 @@ function bound(issue: { origin: string; inclusive?: boolean }, n: number | bigin
   }
 }
 
+/** A valid value of each format zod checks, shown instead of the format's pattern. */
+const FORMAT_EXAMPLES: Record<string, string> = {
+  email: 'contact@example.com',
+  url: 'https://www.example.com',
+  uuid: '0b6f2c1e-8a4d-4c3b-9f1e-5d2a7c9e4b10',
+  guid: '0b6f2c1e-8a4d-4c3b-9f1e-5d2a7c9e4b10',
+  datetime: '2026-03-03T10:15:00Z',
+  date: '2026-03-03',
+  time: '10:15:00',
+  ipv4: '203.0.113.7',
+  ipv6: '2001:db8::7',
+  cidrv4: '203.0.113.0/24',
+  cidrv6: '2001:db8::/32',
+  hostname: 'shop.example.com',
+};
+
 /** One problem without its field name. */
 function problem(issue: Issue): Localized {
   switch (issue.code) {
@@ -60,8 +76,12 @@ function problem(issue: Issue): Localized {
     case 'too_small':
       return bound(issue, issue.minimum, false);
     case 'invalid_format': {
-      const pattern = 'pattern' in issue && issue.pattern ? ` ${issue.pattern}` : '';
-      return { en: `must have the ${issue.format} format${pattern}`, fr: `doit avoir le format ${issue.format}${pattern}` };
+      // An example to copy, never the pattern: clients do not read regular expressions.
+      const example = FORMAT_EXAMPLES[issue.format];
+      if (example) return { en: `must look like ${example}`, fr: `doit ressembler à ${example}` };
+      // A schema's own words for its pattern ("a port range such as 1024-65535"), not zod's, which quotes the pattern.
+      if (issue.message && !/^Invalid/.test(issue.message)) return { en: `must be ${issue.message}`, fr: `doit être ${issue.message}` };
+      return { en: 'has a form that is not accepted', fr: 'a une forme qui n’est pas acceptée' };
     }
     case 'not_multiple_of':
       return { en: `must be a multiple of ${String(issue.divisor)}`, fr: `doit être un multiple de ${String(issue.divisor)}` };
@@ -91,6 +111,11 @@ export function issueLines(issues: readonly z.core.$ZodIssue[], language: Langua
     const field = i.path.map(String).join('.') || what;
     return language === 'fr' ? `« ${field} » ${problem(i as Issue).fr}` : `"${field}" ${problem(i as Issue).en}`;
   });
+}
+
+/** Each problem as `{name, message}`: the field's dotted path (or `what`) and what it must be, in every language. */
+export function issueFields(issues: readonly z.core.$ZodIssue[], what = 'body'): FieldProblem[] {
+  return issues.map((i) => ({ name: i.path.map(String).join('.') || what, message: problem(i as Issue) }));
 }
 
 /** Every problem, in every language: "a; b; c". */

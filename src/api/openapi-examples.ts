@@ -1,0 +1,173 @@
+/**
+ * What /openapi.json adds to the routes' schemas so that the document alone is enough to
+ * write a client: a stable operationId per operation (the name a generated client gives
+ * its method), an example of each request body and success answer, and the events of a
+ * job's live stream. test/openapi.test.ts checks every example against its own schema.
+ */
+
+/** "METHOD /path" as the document writes it → operationId. A route missing here gets one made of its method and path. */
+export const OPERATION_IDS: Record<string, string> = {
+  'GET /metrics': 'getMetrics',
+  'GET /healthz': 'getHealth',
+  'GET /v1/playbooks': 'listPlaybooks',
+  'POST /v1/jobs': 'createJob',
+  'GET /v1/jobs': 'listJobs',
+  'GET /v1/jobs/{id}': 'getJob',
+  'GET /v1/jobs/{id}/events': 'streamJobEvents',
+  'POST /v1/tenants': 'createTenant',
+  'GET /v1/tenants': 'listTenants',
+  'POST /v1/tenants/{id}/resources': 'giveResource',
+  'DELETE /v1/tenants/{id}/resources/{kind}/{name}': 'takeResource',
+  'GET /v1/resources': 'listResources',
+  'GET /v1/resource-kinds': 'listResourceKinds',
+  'POST /v1/tokens': 'createToken',
+  'GET /v1/tokens': 'listTokens',
+  'DELETE /v1/tokens/{id}': 'revokeToken',
+  'GET /v1/audit': 'listAudit',
+  'GET /v1/alerts': 'listAlerts',
+  'POST /v1/doctor': 'diagnose',
+  'GET /v1/certificates': 'listCertificates',
+  'GET /v1/certificates/{id}': 'getCertificate',
+  'GET /self-service/brand': 'getBrand',
+  'GET /self-service/me': 'getMe',
+  'GET /v1/escalations': 'listEscalations',
+  'POST /v1/escalations/{id}/take': 'takeEscalation',
+  'POST /v1/escalations/{id}/resolve': 'resolveEscalation',
+  'POST /v1/escalations/{id}/do': 'doEscalation',
+  'GET /v1/notices': 'listNotices',
+  'POST /v1/requests': 'understandRequest',
+};
+
+/** An operationId for a route the table does not name: `get` + `V1JobsIdEvents`. */
+export function derivedOperationId(method: string, path: string): string {
+  const words = path.split(/[^A-Za-z0-9]+/).filter(Boolean);
+  return method.toLowerCase() + words.map((w) => w[0].toUpperCase() + w.slice(1)).join('');
+}
+
+/**
+ * The events of GET /v1/jobs/{id}/events, by the name on each `event:` line. Every `data:`
+ * line is one JSON object: `{id, at, kind, message, data}` for the job's events (`kind`
+ * repeats the event's name), `{status}` for `end`.
+ */
+export const JOB_EVENTS: Record<string, string> = {
+  status: 'The job changed status: message is queued, running, succeeded, failed or needs-attention',
+  step: 'A step started, finished or was undone: data has step, title, phase and status (running, done, compensated)',
+  log: 'A line an action wrote while it ran (secrets masked)',
+  error: 'Something failed: data has code; while undoing, step and status (running while it is tried again, compensation-failed)',
+  end: 'The last event, once the job is over: data is {"status": "succeeded" | "failed" | "needs-attention"}; the stream then closes',
+};
+
+const at = '2026-03-03T10:15:00.000Z';
+const later = '2026-03-03T10:15:04.210Z';
+const jobId = '0b6f2c1e-8a4d-4c3b-9f1e-5d2a7c9e4b10';
+
+const job = {
+  id: jobId,
+  playbook: 'vhost.create',
+  status: 'succeeded',
+  dryRun: false,
+  tenantId: 'acme',
+  inputs: { webserver: 'main', domain: 'shop.acme.fr', aliases: [] },
+  resource: 'vhost:shop.acme.fr',
+  target: 'local',
+  plan: null,
+  result: { url: 'http://shop.acme.fr/' },
+  error: null,
+  createdAt: at,
+  startedAt: at,
+  finishedAt: later,
+};
+const queued = { ...job, status: 'queued', result: null, startedAt: null, finishedAt: null };
+
+const escalation = {
+  id: 'esc_7Qk2',
+  tenantId: 'acme',
+  problem: 'certificate.issue:shop.acme.fr',
+  state: 'taken',
+  takenBy: 'admin token "ops"',
+  openedAt: at,
+  updatedAt: later,
+  resolvedAt: null,
+  summary: 'certificate.issue for shop.acme.fr failed 3 times within an hour',
+  signals: [{ at, kind: 'failures', message: 'Your domain still points to an old server for IPv6 visitors.' }],
+  suggestion: { playbook: 'dns.fix', inputs: { domain: 'shop.acme.fr', confirm: true }, version: 'v3f9a', oneClick: true },
+  done: null,
+};
+
+const certificate = {
+  id: 'cert_5b1e',
+  tenantId: 'acme',
+  webserver: 'main',
+  name: 'shop.acme.fr',
+  domains: ['shop.acme.fr'],
+  challenge: 'http-01',
+  status: 'active',
+  ca: 'letsencrypt',
+  serial: '04a1b2c3d4e5f60718293a4b5c6d7e8f',
+  notBefore: at,
+  notAfter: '2026-06-01T10:15:00.000Z',
+  renewAfter: '2026-05-02T10:15:00.000Z',
+  renewalFailures: 0,
+};
+
+const proposal = { playbook: 'certificate.issue', inputs: { domains: ['boutique.fr'] }, sentence: 'Sécuriser boutique.fr en HTTPS (le cadenas dans le navigateur).' };
+
+/** operationId → an example request body (when it takes one) and the success answer. */
+export const EXAMPLES: Record<string, { request?: unknown; response: unknown }> = {
+  getMetrics: { response: '# HELP serein_jobs_finished_total Jobs finished, by playbook, status and dry run.\n# TYPE serein_jobs_finished_total counter\nserein_jobs_finished_total{playbook="vhost.create",status="succeeded",dry_run="false"} 12\n' },
+  getHealth: { response: { status: 'ok' } },
+  listPlaybooks: {
+    response: {
+      playbooks: [
+        { name: 'vhost.create', title: 'Create a site', description: 'A site on the web server, tested and reloaded', inputs: { webserver: { type: 'webserver' }, domain: { type: 'domain' } } },
+      ],
+    },
+  },
+  createJob: { request: { playbook: 'vhost.create', inputs: { webserver: 'main', domain: 'shop.acme.fr' }, dryRun: false, idempotencyKey: 'order-1042' }, response: { job: queued } },
+  listJobs: { response: { jobs: [job], next: null } },
+  getJob: { response: { job, steps: [{ idx: 0, name: 'folder', action: 'site.folder', status: 'done' }, { idx: 1, name: 'vhost', action: 'nginx.vhost', status: 'done' }] } },
+  streamJobEvents: {
+    response:
+      `id: 41\nevent: status\ndata: {"id":41,"at":"${at}","kind":"status","message":"running","data":null}\n\n` +
+      `id: 42\nevent: step\ndata: {"id":42,"at":"${at}","kind":"step","message":"do: vhost started","data":{"step":"vhost","title":"The site on nginx","phase":"do","status":"running"}}\n\n` +
+      `id: 45\nevent: status\ndata: {"id":45,"at":"${later}","kind":"status","message":"succeeded","data":null}\n\n` +
+      'event: end\ndata: {"status":"succeeded"}\n\n',
+  },
+  createTenant: { request: { id: 'acme', name: 'ACME Ltd', language: 'fr', email: 'contact@acme.fr' }, response: { tenant: { id: 'acme', name: 'ACME Ltd', language: 'fr', email: 'contact@acme.fr', createdAt: at } } },
+  listTenants: { response: { tenants: [{ id: 'acme', name: 'ACME Ltd', language: 'fr', email: 'contact@acme.fr', createdAt: at }] } },
+  giveResource: { request: { kind: 'domain', name: 'acme.fr' }, response: { resource: { kind: 'domain', name: 'acme.fr', tenantId: 'acme', data: null, createdAt: at } } },
+  takeResource: { response: null },
+  listResources: { response: { resources: [{ kind: 'domain', name: 'acme.fr', tenantId: 'acme', data: null, createdAt: at }], next: null } },
+  listResourceKinds: { response: { kinds: [{ kind: 'domain', label: { one: 'domain', many: 'domains', a: 'a domain' }, inputTypes: ['domain'], pick: 'suggest', shared: false }] } },
+  createToken: { request: { kind: 'client', tenantId: 'acme', label: 'ACME self-service' }, response: { id: 'tok_3kd9', token: 'srn_c_8TQ1wYy3b2pXr4VnL0aZ', kind: 'client', tenantId: 'acme', note: 'Shown once: store it now.' } },
+  listTokens: { response: { tokens: [{ id: 'tok_3kd9', kind: 'client', tenantId: 'acme', label: 'ACME self-service', createdAt: at, revokedAt: null, lastUsedAt: later }] } },
+  revokeToken: { response: null },
+  listAudit: { response: { entries: [{ id: 118, at, tokenId: 'tok_1adm', tenantId: 'acme', action: 'tenant.create', subject: 'acme', inputs: { name: 'ACME Ltd' }, plan: null, result: 'ok', detail: null }], next: null } },
+  listAlerts: { response: { alerts: [{ id: 7, at, kind: 'renewal-failed', tenantId: 'acme', subject: 'shop.acme.fr', message: 'The certificate of shop.acme.fr could not be renewed; next try in 10 min.', detail: null }], next: null } },
+  diagnose: {
+    request: { domains: ['shop.acme.fr'], challenge: 'http-01', webserver: 'main' },
+    response: {
+      ok: true,
+      challenge: 'http-01',
+      domains: ['shop.acme.fr'],
+      cas: ['letsencrypt'],
+      tookMs: 412,
+      checks: [{ id: 'address', domain: 'shop.acme.fr', status: 'ok', title: 'Your domain points to this server', message: 'shop.acme.fr reaches this server over IPv4 and IPv6.' }],
+      webserver: 'main',
+      text: 'Good news: shop.acme.fr can get a certificate.',
+    },
+  },
+  listCertificates: { response: { certificates: [certificate], next: null } },
+  getCertificate: { response: { certificate: { ...certificate, certPem: '-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n' } } },
+  getBrand: { response: { name: 'Hébergement Exemple', logo: null, colors: { accent: '#1f6feb' }, support: { email: 'support@hebergement.example' }, lostToken: 'mailto:support@hebergement.example' } },
+  getMe: { response: { kind: 'client', tenant: { id: 'acme', name: 'ACME Ltd', language: 'fr' }, language: 'fr' } },
+  listEscalations: { response: { escalations: [escalation] } },
+  takeEscalation: { response: { escalation } },
+  resolveEscalation: { response: { escalation: { ...escalation, state: 'resolved', resolvedAt: later } } },
+  doEscalation: { request: { suggestion: 'v3f9a' }, response: { escalation: { ...escalation, done: { jobId, by: 'admin token "ops"', at: later } }, job: { ...queued, playbook: 'dns.fix', inputs: { domain: 'shop.acme.fr', confirm: true }, resource: 'domain:shop.acme.fr' } } },
+  listNotices: { response: { notices: [{ kind: 'done', at, subject: 'shop.acme.fr is secure again', lead: 'Our team fixed the address of your domain and secured your site.', steps: [] }] } },
+  understandRequest: {
+    request: { text: 'je voudrais charger un SSL sur boutique.fr' },
+    response: { status: 'proposal', intent: 'certificate.issue', confidence: 0.93, language: 'fr', sentence: 'Sécuriser boutique.fr en HTTPS (le cadenas dans le navigateur).', frustrated: false, proposal },
+  },
+};
