@@ -67,7 +67,12 @@ async function viewOf(name: string, zone: string | null, s: { name: string; addr
 export async function checkNameservers(dns: DnsClient, name: string, o: NameserverOptions): Promise<Check> {
   const base = name.replace(/^\*\./, '');
   const auth = await authoritativeServers(dns, base, o.fallback);
-  const views = await Promise.all(auth.servers.map((s) => viewOf(base, auth.zone, s, auth.fromNs, o)));
+  const asked = await Promise.all(auth.servers.map((s) => viewOf(base, auth.zone, s, auth.fromNs, o)));
+  // Servers from the NS records are the client's DNS host's, public: named. The configured
+  // fallback ones are the provider's own (often its resolvers): their addresses are for admins only.
+  const views = auth.fromNs ? asked : asked.map((v, i) => ({ ...v, server: `configured server ${i + 1}`, address: '' }));
+  const admin = auth.fromNs ? undefined : { servers: asked.map((v, i) => ({ server: `configured server ${i + 1}`, address: v.address })) };
+  const withAdmin = (c: Check): Check => (admin ? { ...c, adminDetail: admin } : c);
   if (!views.length) return check('nameservers', name, 'warning', msg.noneAnswer(name, auth.zone ?? base), { zone: auth.zone, servers: [] });
   const answering = views.filter((v) => !v.problem);
   const key = (v: ServerView) => v.records.join('\n');
@@ -81,12 +86,12 @@ export async function checkNameservers(dns: DnsClient, name: string, o: Nameserv
   const zone = auth.zone ?? base;
   if (differing.length) {
     const old = differing.some((v) => v.serial !== null && reference.serial !== null && v.serial < reference.serial);
-    return check('nameservers', name, 'failure', old ? msg.oldCopy(name, zone, differing.length, views.length, differing, reference) : msg.differ(name, zone, differing.length, views.length, differing, reference), {
+    return withAdmin(check('nameservers', name, 'failure', old ? msg.oldCopy(name, zone, differing.length, views.length, differing, reference) : msg.differ(name, zone, differing.length, views.length, differing, reference), {
       zone, differing: differing.map(detail), expected: detail(reference), servers, fromNs: auth.fromNs,
-    });
+    }));
   }
   const silent = views.filter((v) => v.problem);
-  if (silent.length && !answering.length) return check('nameservers', name, 'warning', msg.noneAnswer(name, zone), { zone, servers, fromNs: auth.fromNs });
-  if (silent.length) return check('nameservers', name, 'warning', msg.lame(name, zone, silent.length, views.length, silent), { zone, lame: silent.map(detail), servers, fromNs: auth.fromNs });
-  return check('nameservers', name, 'ok', msg.agree(name, views.length, [...new Set(views.map((v) => v.family))]), { zone, servers, fromNs: auth.fromNs });
+  if (silent.length && !answering.length) return withAdmin(check('nameservers', name, 'warning', msg.noneAnswer(name, zone), { zone, servers, fromNs: auth.fromNs }));
+  if (silent.length) return withAdmin(check('nameservers', name, 'warning', msg.lame(name, zone, silent.length, views.length, silent), { zone, lame: silent.map(detail), servers, fromNs: auth.fromNs }));
+  return withAdmin(check('nameservers', name, 'ok', msg.agree(name, views.length, [...new Set(views.map((v) => v.family))]), { zone, servers, fromNs: auth.fromNs }));
 }

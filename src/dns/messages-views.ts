@@ -20,7 +20,7 @@ const sometimes = (name: string) =>
 /** One nameserver's answer as a technician reads it. */
 export interface ServerFacts { server: string; address: string; serial: number | null; records: string[]; problem?: string }
 const said = (v: ServerFacts, lang: 'en' | 'fr') =>
-  `${v.server} (${v.address}${v.serial !== null ? `, serial ${v.serial}` : ''}) ${v.problem ? (lang === 'en' ? `answered ${v.problem}` : `a répondu ${v.problem}`) : `${lang === 'en' ? 'answered' : 'a répondu'} ${v.records.join(', ') || (lang === 'en' ? 'nothing' : 'rien')}`}`;
+  `${v.server}${v.address || v.serial !== null ? ` (${[v.address, v.serial !== null ? `serial ${v.serial}` : ''].filter(Boolean).join(', ')})` : ''} ${v.problem ? (lang === 'en' ? `answered ${v.problem}` : `a répondu ${v.problem}`) : `${lang === 'en' ? 'answered' : 'a répondu'} ${v.records.join(', ') || (lang === 'en' ? 'nothing' : 'rien')}`}`;
 const servers = (differing: ServerFacts[], expected: ServerFacts | null) =>
   L(
     `${differing.map((v) => said(v, 'en')).join('; ')}${expected ? `; while ${said(expected, 'en')}` : ''}.`,
