@@ -82,11 +82,24 @@ function siteCard(s, reload) {
     // A problem carries its buttons right under what to do (on a phone, in the first screen); otherwise they follow the state.
     problem ?? actions,
     status,
-    s.history.length ? h('div', { class: 'recent' }, h('h4', { text: t('recently') }), h('ul', { class: 'plain' }, s.history.slice(0, 3).map((j) => h('li', { text: happening(j) })))) : null,
+    s.history.length ? h('div', { class: 'recent' }, h('h4', { text: t('recently') }), h('ul', { class: 'plain' }, recent(s.history).map((line) => h('li', { text: line })))) : null,
     details(s),
     ].flat().filter((x) => x !== null),
   );
   return card;
+}
+
+/** The last three different happenings: the same one again is said once, with how many times ("3 times"). */
+function recent(/** @type {Job[]} */ history) {
+  /** @type {{ text: string, count: number }[]} */
+  const lines = [];
+  for (const j of history) {
+    const text = happening(j);
+    const same = lines.find((l) => l.text === text);
+    if (same) same.count++;
+    else if (lines.length < 3) lines.push({ text, count: 1 });
+  }
+  return lines.map((l) => (l.count > 1 ? `${l.text} ${t('escTimes', { count: l.count })}` : l.text));
 }
 
 /** The sentence of the state. */
@@ -118,9 +131,10 @@ function problemLines(s, actions) {
   return h(
     'div',
     { class: 'site-problem', role: 'note' },
-    repairable ? h('p', { class: 'can-fix', text: t('weCanFix') }) : null,
+    // Where serein can do it, that offer and its button come first; the change to make by hand follows.
+    repairable ? [h('p', { class: 'can-fix', text: t('weCanFix') }), actions] : null,
     e.hint ? h('p', { class: 'fix-line' }, h('strong', { text: `${t(repairable ? 'orYourself' : 'whatToDo')} ` }), e.hint) : null,
-    actions,
+    repairable ? null : actions,
     e.message ? h('p', { class: 'why' }, h('strong', { text: `${t('whyLabel')} ` }), e.message) : null,
   );
 }
