@@ -139,7 +139,7 @@ describe('the client page, walked through', () => {
     const problem = card(page, blog).locator('.site-problem');
     await problem.waitFor({ timeout: 60_000 });
     expect(await problem.textContent()).toMatch(/2001:db8::dead/);
-    expect(await problem.textContent()).toMatch(/What to do:/);
+    expect(await problem.textContent()).toMatch(/We can fix it for you\.Fix it for me.*Or do it yourself: /); // the offer and its button first, the change by hand next
     expect(await problem.textContent()).toMatch(/We can fix it for you/);
     expect(await page.locator('#summary').textContent()).toMatch(/needs your attention/);
     // The fix in words a client can act on or forward; the record itself in the technical details.
