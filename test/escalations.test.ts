@@ -115,7 +115,7 @@ describe('escalations', () => {
     const [h] = await until(async () => escalationHooks().length > 0 && escalationHooks(), 'the webhook');
     expect(h.tenantId).toBe(tenantId);
     expect(h.text).toContain(`${tenantId} (La Boutique) is stuck`);
-    expect(h.text).toContain(`npx serein escalation do ${e.id} --suggestion ${e.suggestion.version}`);
+    expect(h.text).toContain(`serein escalation do ${e.id} --suggestion ${e.suggestion.version}`);
     expect(h.blocks.map((b: any) => b.type)).toEqual(['header', 'section', 'context']);
     const ops = await until(async () => mails.some((m) => to(m).includes(opsEmail)) && mails.filter((m) => to(m).includes(opsEmail)), 'the admin email');
     expect(ops).toHaveLength(1);
@@ -147,12 +147,12 @@ describe('escalations', () => {
     expect(cli.output()).not.toMatch(/[\u001b\u0007]/);
     expect(cli.output()).toContain(`${tenantId}: certificate.issue failed`);
     expect(cli.output()).toContain('"ça ne marche toujours pas, urgent"');
-    expect(cli.output()).toContain(`npx serein escalation do ${escalationId} --suggestion `);
+    expect(cli.output()).toContain(`serein escalation do ${escalationId} --suggestion `);
     // Without the version the admin reviewed, the command shows what would run and runs nothing.
     const jobs = (await d.store.jobs.list({ limit: 500 })).length;
     const show = serein(['escalation', 'do', escalationId, '--url', d.url, '--token', d.adminToken]);
     expect(await show.exited, show.output()).toBe(2);
-    expect(show.output()).toContain('with their rights: npx serein escalation do');
+    expect(show.output()).toContain('with their rights: serein escalation do');
     expect((await d.store.jobs.list({ limit: 500 })).length).toBe(jobs);
     // Clients never see escalations (admin routes answer "not found" to them).
     expect((await d.api('GET', '/v1/escalations', { token: client.token })).status).toBe(404);

@@ -65,6 +65,6 @@ interface Shown { id: string; suggestion: { playbook: string; inputs: unknown; v
 /** The suggestion as an admin reviews it, and how to run exactly it (or why it is not one click). */
 function suggestionLines(e: Shown): string {
   const what = printable(`${e.suggestion.playbook} ${JSON.stringify(e.suggestion.inputs)}`);
-  if (!e.suggestion.oneClick) return `  suggested: ${what}\n  it needs more than the client may do: if it is right, run it yourself, as yourself (npx serein run ${e.suggestion.playbook} -i ...)`;
-  return `  do it for them, with their rights: npx serein escalation do ${e.id} --suggestion ${e.suggestion.version}   (${what})`;
+  if (!e.suggestion.oneClick) return `  suggested: ${what}\n  it needs more than the client may do: if it is right, run it yourself, as yourself (serein run ${e.suggestion.playbook} -i ...)`;
+  return `  do it for them, with their rights: serein escalation do ${e.id} --suggestion ${e.suggestion.version}   (${what})`;
 }

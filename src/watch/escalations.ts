@@ -145,6 +145,6 @@ export function describe(e: Escalation, tenant: string): string {
     lines.push(`• ${s.at.slice(0, 16).replace('T', ' ')} UTC: ${s.message}${s.diagnosis?.hint ? ` (fix: ${s.diagnosis.hint})` : ''}`);
     if (s.words) lines.push(`  the client wrote: "${s.words.text}"`);
   }
-  if (e.suggestion) lines.push(`Suggested, with the client's rights: ${e.suggestion.playbook} ${JSON.stringify(e.suggestion.inputs)}. "Do it for them": npx serein escalation do ${e.id} --suggestion ${suggestionVersion(e.suggestion)}`);
+  if (e.suggestion) lines.push(`Suggested, with the client's rights: ${e.suggestion.playbook} ${JSON.stringify(e.suggestion.inputs)}. "Do it for them": serein escalation do ${e.id} --suggestion ${suggestionVersion(e.suggestion)}`);
   return lines.join('\n');
 }
