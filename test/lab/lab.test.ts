@@ -39,7 +39,7 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 let lab: LabInfo;
 
 beforeAll(async () => {
-  lab = await useLab('dns', 'pebble', 'nginx', 'sshd', 'mariadb', 'postgres', 'podman', 'pebbleBind9', 'pebblePdns');
+  lab = await useLab('dns', 'pebble', 'nginx', 'sshd', 'mariadb', 'postgres', 'podman', 'pebbleBind9', 'pebblePdns', 'dnssec');
 });
 
 describe('lab', () => {
@@ -86,6 +86,19 @@ describe('lab', () => {
     expect((await resolver.resolveCaa(b.zone))[0]).toMatchObject({ issue: 'pebble.letsencrypt.org' });
     expect(await resolver.resolve4(`www.${b.clientZone}`)).toEqual(['127.0.0.1']);
     expect((await get(lab.pebbleBind9!.directoryUrl, { ca: fs.readFileSync(lab.pebbleBind9!.caCertPath) })).status).toBe(200);
+  });
+
+  it('the signed tree: its validating resolvers accept valid.test, refuse expired.test, and see geo.test by place', async () => {
+    const d = lab.dnssec!;
+    const east = new Resolver({ timeout: 2000, tries: 2 });
+    east.setServers([d.resolver]);
+    const west = new Resolver({ timeout: 2000, tries: 2 });
+    west.setServers([d.westResolver]);
+    expect(await east.resolve4('www.valid.test')).toEqual(['127.0.0.1']);
+    await expect(east.resolve4('www.expired.test')).rejects.toMatchObject({ code: 'ESERVFAIL' });
+    await expect(east.resolve4('www.dsonly.test')).rejects.toMatchObject({ code: 'ESERVFAIL' });
+    expect(await east.resolve4('www.geo.test')).toEqual(['127.0.0.1']);
+    expect(await west.resolve4('www.geo.test')).toEqual(['192.0.2.7']);
   });
 
   it('PowerDNS serves its zone over DNS and its HTTP API, and Pebble asks it', async () => {
