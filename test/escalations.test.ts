@@ -103,7 +103,10 @@ describe('escalations', () => {
     expect(third.status).toBe('failed');
     const [e] = await until<any[]>(async () => { const l = (await d.api('GET', '/v1/escalations')).body.escalations; return l.length > 0 && l; }, 'the escalation');
     escalationId = e.id;
-    expect(e).toMatchObject({ tenantId, state: 'open', takenBy: null, problem: 'operation:certificate.issue', suggestion: { playbook: 'certificate.issue', inputs: { domains: [site] } } });
+    // The right rescue: no DNS host serein can change serves the zone, so no "do it for them" of the failing
+    // issuance (it would fail again) and no dns.fix (it would fail at once): the change to send the client.
+    expect(e).toMatchObject({ tenantId, state: 'open', takenBy: null, problem: `site:${site}`, suggestion: null, stage: 'told', struggle: { priority: 'normal' } });
+    expect(e.fixToSend.changes[0].fr).toContain('2001:db8::dead');
     expect(e.signals).toHaveLength(3);
     for (const s of e.signals) expect(s).toMatchObject({ kind: 'failures', playbook: 'certificate.issue', diagnosis: { code: 'preflight_failed' } });
     expect(e.signals.map((s: any) => s.jobId)).toContain(third.id);
@@ -115,7 +118,7 @@ describe('escalations', () => {
     const [h] = await until(async () => escalationHooks().length > 0 && escalationHooks(), 'the webhook');
     expect(h.tenantId).toBe(tenantId);
     expect(h.text).toContain(`${tenantId} (La Boutique) is stuck`);
-    expect(h.text).toContain(`serein escalation do ${e.id} --suggestion ${e.suggestion.version}`);
+    expect(h.text).toContain(`send the client the change to make (POST /v1/escalations/${e.id}/send-fix)`);
     expect(h.blocks.map((b: any) => b.type)).toEqual(['header', 'section', 'context']);
     const ops = await until(async () => mails.some((m) => to(m).includes(opsEmail)) && mails.filter((m) => to(m).includes(opsEmail)), 'the admin email');
     expect(ops).toHaveLength(1);
@@ -147,24 +150,25 @@ describe('escalations', () => {
     expect(cli.output()).not.toMatch(/[\u001b\u0007]/);
     expect(cli.output()).toContain(`${tenantId}: certificate.issue failed`);
     expect(cli.output()).toContain('"ça ne marche toujours pas, urgent"');
-    expect(cli.output()).toContain(`serein escalation do ${escalationId} --suggestion `);
-    // Without the version the admin reviewed, the command shows what would run and runs nothing.
+    // Without a suggestion, the command runs nothing.
     const jobs = (await d.store.jobs.list({ limit: 500 })).length;
     const show = serein(['escalation', 'do', escalationId, '--url', d.url, '--token', d.adminToken]);
     expect(await show.exited, show.output()).toBe(2);
-    expect(show.output()).toContain('with their rights: serein escalation do');
     expect((await d.store.jobs.list({ limit: 500 })).length).toBe(jobs);
     // Clients never see escalations (admin routes answer "not found" to them).
     expect((await d.api('GET', '/v1/escalations', { token: client.token })).status).toBe(404);
   });
 
-  it('"do it for them" runs the suggested operation once the cause is fixed, and the client is told in French', async () => {
+  it('once the client fixed the cause, the failed issuance is what is left: run for them, it ends as fixed by the client', async () => {
     const taken = await d.api('POST', `/v1/escalations/${escalationId}/take`);
-    expect(taken.body.escalation).toMatchObject({ state: 'taken' });
+    expect(taken.body.escalation).toMatchObject({ state: 'taken', stage: 'handling' });
     expect(taken.body.escalation.takenBy).toBeTruthy();
     await dnsAdmin(lab, 'clear-aaaa', { host: `${site}.` });
     const before = mails.length;
-    const { version } = taken.body.escalation.suggestion;
+    // The admin looks again: the cause is gone, so the failing operation is the rescue now.
+    const looked = (await d.api('GET', `/v1/escalations/${escalationId}`)).body.escalation;
+    expect(looked.suggestion).toMatchObject({ playbook: 'certificate.issue', inputs: { domains: [site] }, oneClick: true });
+    const { version } = looked.suggestion;
     const done = await d.api('POST', `/v1/escalations/${escalationId}/do`, { body: { suggestion: version } });
     expect(done.status, JSON.stringify(done.body)).toBe(202);
     // A second click while it runs does not run it twice.
@@ -178,15 +182,18 @@ describe('escalations', () => {
       const x = (await d.api('GET', '/v1/escalations?state=resolved')).body.escalations[0];
       return x?.done?.status === 'succeeded' && x;
     }, 'the escalation resolved');
-    expect(e).toMatchObject({ id: escalationId, state: 'resolved', done: { jobId: job.id } });
+    expect(e).toMatchObject({ id: escalationId, state: 'resolved', done: { jobId: job.id }, resolution: { by: 'client', what: 'issued' } });
     expect((await d.api('GET', '/v1/escalations')).body.escalations).toEqual([]);
     const audit = (await d.store.audit.list({ action: 'escalation.do' }))[0];
     expect(audit).toMatchObject({ tenantId, subject: escalationId, detail: { jobId: job.id, onBehalfOf: tenantId } });
     const told = await until(async () => mails.slice(before).find((m) => to(m).includes(clientEmail)), "the client's email");
-    expect(told.subject).toBe(`${site}\u00a0: c'est fait`);
-    expect(told.text).toContain(`notre équipe s'est chargée de la sécurisation de votre site ${site} pour vous le`);
+    // Fixed by the client, never "done for them".
+    expect(told.subject).toBe(`${site}\u00a0: c'est réglé`);
+    expect(told.text).toContain(`C'est réglé\u00a0: votre site ${site} est sécurisé`);
+    expect(told.text).not.toContain("notre équipe s'est chargée");
     const page = (await d.api('GET', '/v1/notices', { token: client.token, headers: { 'accept-language': 'fr' } })).body.notices;
-    expect(page).toEqual([expect.objectContaining({ kind: 'done', subject: `${site}\u00a0: c'est fait` })]);
+    expect(page.filter((n: any) => n.subject.includes(site))).toEqual([expect.objectContaining({ kind: 'sorted', subject: `${site}\u00a0: c'est réglé` })]);
+    expect(hooks.filter((x) => x.kind === 'escalation-resolved' && x.subject === `escalation:${escalationId}`)).toHaveLength(1);
   });
 
   it('the drift watch finds a stale AAAA added after issuance and tells the client before the renewal date', async () => {
@@ -214,12 +221,17 @@ describe('escalations', () => {
     expect((await watch.pass()).escalated).toEqual([]);
     const open = (await d.api('GET', '/v1/escalations')).body.escalations;
     expect(open).toHaveLength(1);
-    expect(open[0]).toMatchObject({ tenantId, problem: `drift:${site}`, signals: [expect.objectContaining({ kind: 'drift' })] });
+    // The same site's problem, back after it ended: a new conversation that says so.
+    expect(open[0]).toMatchObject({ tenantId, problem: `site:${site}`, cameBack: expect.any(Object), signals: [expect.objectContaining({ kind: 'drift' }), expect.objectContaining({ kind: 'drift' })] });
     expect(escalationHooks()).toHaveLength(hooksBefore + 1);
-    // Fixed: the notice goes from the page.
+    // Fixed: the notice goes from the page, the client gets the all-clear once, admins the recovery.
     await dnsAdmin(lab, 'clear-aaaa', { host: `${site}.` });
+    const beforeFix = mails.length;
     expect((await watch.pass()).fixed).toEqual([site]);
     expect((await d.api('GET', '/v1/notices', { token: client.token })).body.notices.filter((n: any) => n.kind === 'drift')).toEqual([]);
+    const clear = mails.slice(beforeFix).filter((m) => to(m).includes(clientEmail));
+    expect(clear.map((m) => m.subject)).toEqual([`${site}\u00a0: c'est réglé`]);
+    expect(hooks.filter((x) => x.kind === 'escalation-resolved' && x.subject === `escalation:${open[0].id}`)).toHaveLength(1);
     expect(labNginxTest(lab).ok).toBe(true);
   });
 
@@ -236,8 +248,9 @@ describe('escalations', () => {
     expect(await watch.sweep(new Date(finished + unresolved + 60_000))).toBe(1);
     // The next sweep does not add it again.
     expect(await watch.sweep(new Date(finished + unresolved + 16 * 60_000))).toBe(0);
-    const e = (await d.api('GET', '/v1/escalations')).body.escalations.find((x: any) => x.problem === 'operation:certificate.issue');
-    expect(e.signals.filter((s: any) => s.kind === 'no-success').map((s: any) => s.jobId)).toEqual([job.id]);
+    const e = (await d.api('GET', '/v1/escalations')).body.escalations.find((x: any) => x.problem === `site:autre.${reg}`);
+    expect(e.signals.filter((s: any) => s.kind === 'no-success').map((s: any) => s.jobId), JSON.stringify(e.signals)).toEqual([job.id]);
+    // The name's DNS and HTTP checks pass (the cause is not there): the failed issuance is what is left to run.
     expect(e.suggestion).toMatchObject({ playbook: 'certificate.issue', inputs: { domains: [`autre.${reg}`] } });
   });
 

@@ -379,9 +379,18 @@ export const configSchema = z
         windowMinutes: z.number().int().min(1).max(10_080).default(60).describe('within how long those failures count'),
         unresolvedMinutes: z.number().int().min(1).max(43_200).default(240).describe('a failure with no success after it for this long opens an escalation'),
         sweepMinutes: z.number().int().min(1).max(1440).default(15).describe('how often failures without a later success are looked for'),
+        reminders: z
+          .object({
+            enabled: z.boolean().default(true),
+            afterMinutes: z.number().int().min(1).max(10_080).default(60).describe('an escalation nobody took reminds admins after this long'),
+            againMinutes: z.number().int().min(1).max(10_080).default(180).describe('then, this long after the first reminder, through the other channel'),
+            first: z.enum(['webhook', 'email']).default('webhook').describe('the first reminder goes to the webhooks (and the admin feed) or to the admins\' emails; the second to the other'),
+          })
+          .strict()
+          .default({ enabled: true, afterMinutes: 60, againMinutes: 180, first: 'webhook' }),
       })
       .strict()
-      .default({ failures: 3, windowMinutes: 60, unresolvedMinutes: 240, sweepMinutes: 15 }),
+      .default({ failures: 3, windowMinutes: 60, unresolvedMinutes: 240, sweepMinutes: 15, reminders: { enabled: true, afterMinutes: 60, againMinutes: 180, first: 'webhook' } }),
     drift: z
       .object({
         enabled: z.boolean().default(true),

@@ -6,16 +6,10 @@ import type { Job } from '../store/jobs.js';
 import type { Store } from '../store/store.js';
 import type { Tenant } from '../store/tenants.js';
 import type { SendMail } from './mailer.js';
-import { closing, needsAttention, renewalBlocked, renewalLate, type BlockedBy, type Message } from './messages.js';
+import { closing, needsAttention, type Message } from './messages.js';
 
 /** One email per event: a renewal retried after 1 min, 10 min, 100 min is told once, then at most daily. */
 const GAP_MS = 23 * 3_600_000; // a daily retry that runs a little early still gets its daily email
-
-/** A renewal failing on the provider's side is the provider's business until the expiry is this close. */
-const LATE_MS = 7 * 86_400_000;
-
-/** Renewal failures that only a change on the client's side ends. */
-const BLOCKED: Record<string, BlockedBy> = { preflight_failed: 'dns', validation_failed: 'authority', certificate_refused: 'authority' };
 
 /**
  * Tells a client, before they notice, when something on their site needs them or will
@@ -35,29 +29,11 @@ export class ClientNotices {
   async afterAlert(a: AlertInput): Promise<void> {
     try {
       const detail = (a.detail ?? {}) as Record<string, unknown>;
-      if (a.kind === 'certificate-renewal-failed') await this.renewalFailed(detail);
-      else if (a.kind === 'needs-attention') await this.jobNeedsAttention(detail);
+      // A failed renewal is told by the site's conversation (src/watch/renewals.ts): one thread per cause.
+      if (a.kind === 'needs-attention') await this.jobNeedsAttention(detail);
     } catch (err) {
       this.deps.logger.warn({ alert: { kind: a.kind, subject: a.subject }, err: (err as Error).message }, 'could not email the client about an alert');
     }
-  }
-
-  private async renewalFailed(detail: Record<string, unknown>): Promise<void> {
-    const cert = typeof detail.certificate === 'string' ? await this.deps.store.certificates.get(detail.certificate) : undefined;
-    if (!cert?.tenantId) return;
-    const job = typeof detail.jobId === 'string' ? await this.deps.store.jobs.get(detail.jobId) : undefined;
-    const code = job?.error?.code ?? String(detail.code ?? '');
-    const by = BLOCKED[code];
-    const late = new Date(cert.notAfter).getTime() - this.clock().getTime() < LATE_MS;
-    if (!by && !late) return;
-    await this.tell(`renewal:${cert.id}`, cert.tenantId, !!by, (lang) => {
-      if (!by) return renewalLate(lang, { site: cert.name, until: cert.notAfter });
-      const said = job?.error && (lang === 'fr' && job.error.fr ? job.error.fr : job.error);
-      // The authority's own words may quote its check's address (and its token): those stay on the page.
-      const found = by === 'dns' && said ? said.message.replace(/^[^:]*\b(because|car)\s?:\s*/, '') : undefined;
-      const fix = said?.hint ?? (lang === 'fr' ? 'Ouvrez votre page pour voir quoi changer.' : 'Open your page to see what to change.');
-      return renewalBlocked(lang, { site: cert.name, until: cert.notAfter, by, fix, found });
-    });
   }
 
   private async jobNeedsAttention(detail: Record<string, unknown>): Promise<void> {
@@ -72,7 +48,7 @@ export class ClientNotices {
    * Emails the tenant's contact, unless this key was told less than a day ago (or they have no contact).
    * Public for the watches (src/watch): what they tell a client goes out the same way, once per event.
    */
-  async tell(key: string, tenantId: string, canFix: boolean, write: (lang: Language) => Message): Promise<void> {
+  async tell(key: string, tenantId: string, canFix: boolean, write: (lang: Language) => Message, gapMs = GAP_MS): Promise<void> {
     const { store, config, logger, mailer } = this.deps;
     const tenant = await store.tenants.get(tenantId);
     if (!tenant?.email || !config.mail) {
@@ -80,7 +56,7 @@ export class ClientNotices {
       return;
     }
     const now = this.clock();
-    if (!(await store.notices.claim(key, tenant.id, now, GAP_MS))) return;
+    if (!(await store.notices.claim(key, tenant.id, now, gapMs))) return;
     const message = write(tenant.language);
     try {
       await mailer.send({ to: tenant.email, language: tenant.language, ...render(message, tenant, config.mail.pageUrl, config.branding.name, canFix) });

@@ -1,89 +1,133 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import type { ConversationStep, EscalationData, EscalationSignal, Resolution, Suggestion } from './conversation.js';
 
-/** Where an escalation stands: waiting for an admin, taken by one, or over. */
+export * from './conversation.js';
+
+/** Where an escalation stands for admins: waiting for one, taken by one, or over. */
 export type EscalationState = 'open' | 'taken' | 'resolved';
 
-/** One reason the client looks stuck, as it happened: what was tried, when, and what was found. */
-export interface EscalationSignal {
-  at: string;
-  /** failures: the same operation failed repeatedly; needs-attention: an undo failed; no-success: a failure never followed by a success; request-handoff / frustrated: the client's own words; drift: a renewal that will fail, not fixed in time. */
-  kind: 'failures' | 'needs-attention' | 'no-success' | 'request-handoff' | 'frustrated' | 'drift';
-  /** One line for the admin. */
-  message: string;
-  jobId?: string;
-  playbook?: string;
-  /** The diagnosis of that attempt, as the job recorded it. */
-  diagnosis?: { code?: string; message?: string; hint?: string; detail?: unknown };
-  /** The client's words, when the signal came from a request. */
-  words?: { text: string; language?: string };
-}
-
-/** The operation an admin can run for the client with one click, with its inputs. */
-export interface Suggestion { playbook: string; inputs: Record<string, unknown> }
-
-/** An escalation, as admins list it. */
-export interface Escalation {
+/**
+ * An escalation, as admins list it. It is also the conversation the client reads
+ * (src/store/conversation.ts): one row per tenant and problem from the first sighting
+ * to the all-clear; admins see it once `escalatedAt` is set.
+ */
+export interface Escalation extends EscalationData {
   id: string;
   tenantId: string;
+  /** The subject: `site:<name>` (its certificate: blocked renewal, drift, failed issuance), `request:<subject>`, `operation:<playbook>`. */
   problem: string;
   state: EscalationState;
   takenBy: string | null;
   openedAt: string;
   updatedAt: string;
   resolvedAt: string | null;
-  summary: string;
-  signals: EscalationSignal[];
-  suggestion: Suggestion | null;
-  /** "Do it for them": the job an admin started on the tenant's behalf. */
-  done: { jobId: string; by: string; at: string; status?: string } | null;
+  /** When admins were handed it; null while only the client was told (the drift watch's first days). */
+  escalatedAt: string | null;
 }
 
-type Data = Pick<Escalation, 'summary' | 'signals' | 'suggestion' | 'done'>;
 type Row = Database['escalations'];
 
-const toEscalation = (r: Row): Escalation => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  problem: r.problem,
-  state: r.state as EscalationState,
-  takenBy: r.taken_by,
-  openedAt: r.opened_at,
-  updatedAt: r.updated_at,
-  resolvedAt: r.resolved_at,
-  ...(JSON.parse(r.data) as Data),
-});
+const toEscalation = (r: Row): Escalation => {
+  const d = JSON.parse(r.data) as Partial<EscalationData>;
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    problem: r.problem,
+    state: r.state as EscalationState,
+    takenBy: r.taken_by,
+    openedAt: r.opened_at,
+    updatedAt: r.updated_at,
+    resolvedAt: r.resolved_at,
+    escalatedAt: r.escalated_at,
+    summary: d.summary ?? '',
+    signals: d.signals ?? [],
+    suggestion: d.suggestion ?? null,
+    done: d.done ?? null,
+    // Rows written before conversations (migration 0011) read as escalated, never told.
+    steps: d.steps ?? [{ at: r.opened_at, kind: 'noticed' }],
+    ...(d.cause ? { cause: d.cause } : {}),
+    ...(d.cameBack ? { cameBack: d.cameBack } : {}),
+    ...(d.resolution ? { resolution: d.resolution } : {}),
+    ...(d.fixToSend ? { fixToSend: d.fixToSend } : {}),
+    ...(d.adminsAlerted ? { adminsAlerted: d.adminsAlerted } : {}),
+  };
+};
+
+const dataOf = (e: EscalationData): string => {
+  const { summary, signals, suggestion, done, steps, cause, cameBack, resolution, fixToSend, adminsAlerted } = e;
+  return JSON.stringify({ summary, signals, suggestion, done, steps, cause, cameBack, resolution, fixToSend, adminsAlerted });
+};
+
+/** The later of two ISO times: "last updated" never moves backwards when an older signal arrives late. */
+const later = (a: string, b: string) => (a > b ? a : b);
+
+/** What opening or joining a conversation did: `opened` a new one, `escalated` handed it to admins just now. */
+export interface Signalled { escalation: Escalation; opened: boolean; escalated: boolean }
+
+/** How a signal is recorded: the admin summary (kept from the first signal), the suggestion, and whether admins are handed it now. */
+export interface SignalOptions {
+  summary: string;
+  suggestion?: Suggestion | null;
+  /** Hand it to admins now (default); false: the client is told first, admins later (the drift watch). */
+  escalate?: boolean;
+  cause?: EscalationData['cause'];
+  fixToSend?: EscalationData['fixToSend'] | null;
+  /** Admins already heard of it through other alerts (a renewal failure): the end is told to them too. */
+  adminsAlerted?: boolean;
+}
 
 /**
- * Escalations kept across restarts and daemons. One unresolved escalation per tenant and
- * problem is guaranteed by a unique key that is cleared when it is resolved, so two
- * signals arriving at once still make one escalation.
+ * Escalations and conversations kept across restarts and daemons. One unresolved row per
+ * tenant and problem is guaranteed by a unique key that is cleared when it is resolved, so
+ * two signals arriving at once still make one conversation; a problem that comes back
+ * after its end opens a new one that says so (`cameBack`).
  */
 export class EscalationStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Opens the tenant's escalation for this problem, or adds the signals to the one already open; `opened` says which. */
-  async signal(tenantId: string, problem: string, signals: EscalationSignal[], o: { summary: string; suggestion?: Suggestion | null }): Promise<{ escalation: Escalation; opened: boolean }> {
+  /** Opens the tenant's conversation for this problem, or adds the signals to the one already open. */
+  async signal(tenantId: string, problem: string, signals: EscalationSignal[], o: SignalOptions): Promise<Signalled> {
     const openKey = `${tenantId}|${problem}`;
-    const s = signals[signals.length - 1];
-    const data: Data = { summary: o.summary, signals, suggestion: o.suggestion ?? null, done: null };
+    const at = signals.reduce((m, s) => later(m, s.at), signals[0].at);
+    const escalate = o.escalate ?? true;
+    const previous = await this.db.selectFrom('escalations').select(['id', 'resolved_at']).where('tenant_id', '=', tenantId).where('problem', '=', problem).where('state', '=', 'resolved').orderBy('resolved_at', 'desc').limit(1).executeTakeFirst();
+    const steps: ConversationStep[] = [{ at, kind: previous ? 'came-back' : 'noticed' }, ...(escalate ? [{ at, kind: 'handed-over' as const }] : [])];
+    const data: EscalationData = {
+      summary: o.summary,
+      signals: dedupe([], signals),
+      suggestion: o.suggestion ?? null,
+      done: null,
+      steps,
+      cause: o.cause,
+      cameBack: previous ? { from: previous.id, resolvedAt: previous.resolved_at! } : undefined,
+      fixToSend: o.fixToSend ?? undefined,
+      adminsAlerted: o.adminsAlerted || undefined,
+    };
     const inserted = await this.db
       .insertInto('escalations')
-      .values({ id: randomUUID(), tenant_id: tenantId, problem, open_key: openKey, state: 'open', taken_by: null, opened_at: s.at, updated_at: s.at, resolved_at: null, data: JSON.stringify(data) })
+      .values({ id: randomUUID(), tenant_id: tenantId, problem, open_key: openKey, state: 'open', taken_by: null, opened_at: at, updated_at: at, resolved_at: null, escalated_at: escalate ? at : null, data: dataOf(data) })
       .onConflict((oc) => oc.column('open_key').doNothing())
       .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return { escalation: (await this.byKey(openKey))!, opened: true };
-    const escalation = await this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('escalations').selectAll().where('open_key', '=', openKey).executeTakeFirstOrThrow();
-      const e = toEscalation(row);
-      // A signal already recorded (the same job seen twice) is not added again.
-      const fresh = signals.filter((n) => !e.signals.some((o) => o.kind === n.kind && o.at === n.at && o.jobId === n.jobId));
-      const next: Data = { summary: o.summary, signals: [...e.signals, ...fresh].slice(-50), suggestion: o.suggestion ?? e.suggestion, done: e.done };
-      await trx.updateTable('escalations').set({ data: JSON.stringify(next), updated_at: s.at }).where('id', '=', e.id).execute();
-      return { ...e, ...next, updatedAt: s.at };
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return { escalation: (await this.byKey(openKey))!, opened: true, escalated: escalate };
+    return this.db.transaction().execute(async (trx) => {
+      const e = toEscalation(await trx.selectFrom('escalations').selectAll().where('open_key', '=', openKey).executeTakeFirstOrThrow());
+      const escalatedNow = escalate && !e.escalatedAt;
+      // The first summary stays (a sweep's later one would lose "3 times"); every signal is kept once.
+      const next: EscalationData = {
+        ...e,
+        signals: dedupe(e.signals, signals).slice(-50),
+        suggestion: o.suggestion === undefined ? e.suggestion : o.suggestion,
+        cause: o.cause ?? e.cause,
+        fixToSend: o.fixToSend === undefined ? e.fixToSend : (o.fixToSend ?? undefined),
+        adminsAlerted: e.adminsAlerted || o.adminsAlerted || undefined,
+        steps: escalatedNow ? [...e.steps, { at, kind: 'handed-over' }] : e.steps,
+      };
+      const updatedAt = later(e.updatedAt, at);
+      await trx.updateTable('escalations').set({ data: dataOf(next), updated_at: updatedAt, ...(escalatedNow ? { escalated_at: at } : {}) }).where('id', '=', e.id).execute();
+      return { escalation: { ...e, ...next, updatedAt, escalatedAt: e.escalatedAt ?? (escalatedNow ? at : null) }, opened: false, escalated: escalatedNow };
     });
-    return { escalation, opened: false };
   }
 
   private async byKey(openKey: string): Promise<Escalation | undefined> {
@@ -91,104 +135,103 @@ export class EscalationStore {
     return r && toEscalation(r);
   }
 
+  /** The tenant's unresolved conversation about this problem, escalated or not. */
+  async openFor(tenantId: string, problem: string): Promise<Escalation | undefined> {
+    return this.byKey(`${tenantId}|${problem}`);
+  }
+
   async get(id: string): Promise<Escalation | undefined> {
     const r = await this.db.selectFrom('escalations').selectAll().where('id', '=', id).executeTakeFirst();
     return r && toEscalation(r);
   }
 
-  /** Newest first; unresolved ones unless a state is asked. */
+  /** What admins list, newest first: escalated ones, unresolved unless a state is asked. */
   async list(f: { state?: EscalationState; tenantId?: string; limit?: number } = {}): Promise<Escalation[]> {
-    let q = this.db.selectFrom('escalations').selectAll();
+    let q = this.db.selectFrom('escalations').selectAll().where('escalated_at', 'is not', null);
     q = f.state ? q.where('state', '=', f.state) : q.where('state', '!=', 'resolved');
     if (f.tenantId) q = q.where('tenant_id', '=', f.tenantId);
     return (await q.orderBy('updated_at', 'desc').limit(f.limit ?? 200).execute()).map(toEscalation);
   }
 
+  /** A tenant's conversations, escalated or not: the open ones and those resolved since `since`, newest first. */
+  async conversations(tenantId: string, since: string, limit = 50): Promise<Escalation[]> {
+    const rows = await this.db
+      .selectFrom('escalations')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where((eb) => eb.or([eb('state', '!=', 'resolved'), eb('resolved_at', '>=', since)]))
+      .orderBy('updated_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map(toEscalation);
+  }
+
+  /** Unresolved conversations of every tenant (the watch's sweep: reminders, causes gone). */
+  async unresolved(limit = 1000): Promise<Escalation[]> {
+    return (await this.db.selectFrom('escalations').selectAll().where('state', '!=', 'resolved').orderBy('opened_at').limit(limit).execute()).map(toEscalation);
+  }
+
   /** Escalations resolved by a job an admin ran for the tenant, newest first (what the client's page says was done for them). */
   async doneFor(tenantId: string, since: string): Promise<Escalation[]> {
     const rows = await this.db.selectFrom('escalations').selectAll().where('tenant_id', '=', tenantId).where('state', '=', 'resolved').where('resolved_at', '>=', since).orderBy('resolved_at', 'desc').limit(20).execute();
-    return rows.map(toEscalation).filter((e) => e.done?.status === 'succeeded');
+    return rows.map(toEscalation).filter((e) => e.done?.status === 'succeeded' && e.resolution?.by !== 'client');
   }
 
-  async take(id: string, by: string, at: string): Promise<boolean> {
-    const res = await this.db.updateTable('escalations').set({ state: 'taken', taken_by: by, updated_at: at }).where('id', '=', id).where('state', '!=', 'resolved').executeTakeFirst();
-    return Number(res.numUpdatedRows) > 0;
+  /** An admin takes it: `by` as admins read it (label and token), `name` as the client reads it (the label). */
+  async take(id: string, by: string, at: string, name = by): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx.selectFrom('escalations').selectAll().where('id', '=', id).where('state', '!=', 'resolved').executeTakeFirst();
+      if (!r) return false;
+      const e = toEscalation(r);
+      const data = { ...e, steps: [...e.steps, { at, kind: 'taken' as const, by: name }] };
+      await trx.updateTable('escalations').set({ state: 'taken', taken_by: by, updated_at: later(e.updatedAt, at), escalated_at: e.escalatedAt ?? at, data: dataOf(data) }).where('id', '=', id).execute();
+      return true;
+    });
   }
 
-  async resolve(id: string, at: string): Promise<boolean> {
-    const res = await this.db.updateTable('escalations').set({ state: 'resolved', open_key: null, resolved_at: at, updated_at: at }).where('id', '=', id).where('state', '!=', 'resolved').executeTakeFirst();
-    return Number(res.numUpdatedRows) > 0;
+  /** Ends it, with why and who ended the cause; false when it was already over (the first end wins). */
+  async resolve(id: string, at: string, resolution?: Omit<Resolution, 'at'>): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx.selectFrom('escalations').selectAll().where('id', '=', id).where('state', '!=', 'resolved').executeTakeFirst();
+      if (!r) return false;
+      const e = toEscalation(r);
+      const res: Resolution = { at, ...(resolution ?? { by: 'team', what: 'resolved', reason: 'resolved by an admin' }) };
+      const data = { ...e, resolution: res, steps: [...e.steps, { at, kind: 'resolved' as const, by: res.byName }] };
+      const done = await trx.updateTable('escalations').set({ state: 'resolved', open_key: null, resolved_at: at, updated_at: later(e.updatedAt, at), data: dataOf(data) }).where('id', '=', id).where('state', '!=', 'resolved').executeTakeFirst();
+      return Number(done.numUpdatedRows) > 0;
+    });
+  }
+
+  /** Changes what a conversation carries (a step, the suggestion, the job done for them), in one transaction. */
+  async update(id: string, at: string, change: (e: Escalation) => Partial<EscalationData>): Promise<Escalation | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      const r = await trx.selectFrom('escalations').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!r) return undefined;
+      const e = toEscalation(r);
+      const next = { ...e, ...change(e) };
+      const updatedAt = later(e.updatedAt, at);
+      await trx.updateTable('escalations').set({ data: dataOf(next), updated_at: updatedAt }).where('id', '=', id).execute();
+      return { ...next, updatedAt };
+    });
   }
 
   /** Records the job run on the tenant's behalf (and, later, how it ended). */
   async setDone(id: string, done: Escalation['done'], at: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('escalations').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-      const e = toEscalation(row);
-      const data: Data = { summary: e.summary, signals: e.signals, suggestion: e.suggestion, done };
-      await trx.updateTable('escalations').set({ data: JSON.stringify(data), updated_at: at }).where('id', '=', id).execute();
-    });
+    await this.update(id, at, (e) => ({ done, steps: done && !done.status ? [...e.steps, { at, kind: 'doing' as const, by: done.byName ?? done.by }] : e.steps }));
   }
 
   /** The unresolved escalation whose "do it for them" job this is, if any (any tenant: not every job names the tenant it is for). */
   async byDoneJob(jobId: string): Promise<Escalation | undefined> {
-    return (await this.list({ limit: 1000 })).find((e) => e.done?.jobId === jobId);
+    return (await this.unresolved()).find((e) => e.done?.jobId === jobId);
   }
 }
 
-/** What the drift watch found on one active certificate's names, kept until it is fixed. */
-export interface DriftFinding {
-  certificateId: string;
-  tenantId: string;
-  name: string;
-  firstSeen: string;
-  lastSeen: string;
-  escalated: boolean;
-  /** The failing checks, as the preflight said them (both languages, with the fix). */
-  problems: { id: string; domain: string; message: { en: string; fr: string }; fix?: { en: string; fr: string } }[];
-  /** When the certificate will try to renew, and when it stops being valid. */
-  renewAfter: string | null;
-  notAfter: string;
-}
-
-/** The drift watch's findings: one row per certificate with a problem, removed when the problem is gone. */
-export class DriftStore {
-  constructor(private readonly db: Kysely<Database>) {}
-
-  /** Records this pass's finding; the first sighting's time is kept. */
-  async seen(f: Omit<DriftFinding, 'firstSeen' | 'escalated'>, now: string): Promise<DriftFinding> {
-    const { certificateId, tenantId, name, lastSeen: _l, ...rest } = f;
-    const data = JSON.stringify(rest);
-    await this.db
-      .insertInto('drift_findings')
-      .values({ certificate_id: certificateId, tenant_id: tenantId, name, first_seen: now, last_seen: now, escalated: 0, data })
-      .onConflict((oc) => oc.column('certificate_id').doUpdateSet({ last_seen: now, data }))
-      .execute();
-    return (await this.get(certificateId))!;
+/** Signals not already recorded: a job is one line whatever watch saw it (a failure, then the sweep's "no success"). */
+function dedupe(have: EscalationSignal[], fresh: EscalationSignal[]): EscalationSignal[] {
+  const out = [...have];
+  for (const n of fresh) {
+    const seen = out.some((o) => (n.jobId ? o.jobId === n.jobId : o.kind === n.kind && o.at === n.at && o.message === n.message));
+    if (!seen) out.push(n);
   }
-
-  async get(certificateId: string): Promise<DriftFinding | undefined> {
-    const r = await this.db.selectFrom('drift_findings').selectAll().where('certificate_id', '=', certificateId).executeTakeFirst();
-    return r && toFinding(r);
-  }
-
-  async list(tenantId?: string): Promise<DriftFinding[]> {
-    let q = this.db.selectFrom('drift_findings').selectAll();
-    if (tenantId) q = q.where('tenant_id', '=', tenantId);
-    return (await q.orderBy('first_seen').execute()).map(toFinding);
-  }
-
-  async markEscalated(certificateId: string): Promise<void> {
-    await this.db.updateTable('drift_findings').set({ escalated: 1 }).where('certificate_id', '=', certificateId).execute();
-  }
-
-  /** The problem is gone (or the certificate is): forget it. */
-  async clear(certificateId: string): Promise<void> {
-    await this.db.deleteFrom('drift_findings').where('certificate_id', '=', certificateId).execute();
-  }
-}
-
-function toFinding(r: Database['drift_findings']): DriftFinding {
-  const rest = JSON.parse(r.data) as Pick<DriftFinding, 'problems' | 'renewAfter' | 'notAfter'>;
-  return { certificateId: r.certificate_id, tenantId: r.tenant_id, name: r.name, firstSeen: r.first_seen, lastSeen: r.last_seen, escalated: !!r.escalated, ...rest };
+  return out;
 }

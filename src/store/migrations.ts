@@ -270,5 +270,14 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
         await db.schema.alterTable('jobs').addColumn('acted_by', 'text').execute();
       },
     },
+    '0011-conversations': {
+      async up(db: Kysely<any>) {
+        // An escalation is also the client's conversation about a problem from its first sighting: admins see it once handed to them.
+        await db.schema.alterTable('escalations').addColumn('escalated_at', 'text').execute();
+        await sql`UPDATE escalations SET escalated_at = opened_at`.execute(db);
+        // A problem that comes back finds the conversation that ended about it.
+        await db.schema.createIndex('escalations_problem').on('escalations').columns(['tenant_id', 'problem', 'resolved_at']).execute();
+      },
+    },
   };
 }

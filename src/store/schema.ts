@@ -69,6 +69,6 @@ export interface Database {
     detail: string | null;
   };
   alerts: { id: Generated<number>; at: string; kind: string; tenant_id: string | null; subject: string; message: string; detail: string | null };
-  escalations: { id: string; tenant_id: string; problem: string; open_key: string | null; state: string; taken_by: string | null; opened_at: string; updated_at: string; resolved_at: string | null; data: string };
+  escalations: { id: string; tenant_id: string; problem: string; open_key: string | null; state: string; taken_by: string | null; opened_at: string; updated_at: string; resolved_at: string | null; escalated_at: string | null; data: string };
   drift_findings: { certificate_id: string; tenant_id: string; name: string; first_seen: string; last_seen: string; escalated: number; data: string };
 }

@@ -1,11 +1,12 @@
 import { Cron } from 'croner';
 import { diagnose } from '../certificates/diagnose.js';
-import type { Check } from '../dns/check.js';
 import type { BackgroundService } from '../engine/background.js';
 import type { Services } from '../engine/action.js';
 import { driftFound } from '../notify/watch-messages.js';
 import type { CertificateRecord } from '../store/certificates.js';
 import { mapLimit } from '../util/concurrency.js';
+import { problemOfSite } from './describe.js';
+import { blocking, rescueFor, unanswered } from './rescue.js';
 
 /** What one pass found, for logs and tests. */
 export interface DriftReport {
@@ -16,12 +17,6 @@ export interface DriftReport {
   fixed: string[];
   escalated: string[];
 }
-
-/** Failing checks a renewal cannot get past, but not the failure budget (it empties by itself with time). */
-const blocking = (c: Check) => c.status === 'failure' && c.id !== 'failure-budget';
-
-/** A check that failed because a DNS question went unanswered (timeout, SERVFAIL): it says nothing about the client's domain. */
-const unanswered = (c: Check) => Object.values(c.detail ?? {}).some((v) => typeof v === 'string' && /^E[A-Z]+$/.test(v) && v !== 'ENODATA' && v !== 'ENOTFOUND');
 
 /**
  * The drift watch: every day (drift.schedule, croner), the preflight runs again for the
@@ -92,11 +87,16 @@ export class DriftWatch implements BackgroundService {
     const problems = failing.filter((c) => !unanswered(c));
     // Only unanswered questions: nothing is known today, what was found before stays as it was.
     if (failing.length && !problems.length) return;
+    const problem = problemOfSite(cert.name);
+    const open = await escalations.open(tenantId, problem);
     if (!problems.length) {
-      if (await store.drift.get(cert.id)) {
-        await store.drift.clear(cert.id);
-        report.fixed.push(cert.name);
+      const had = await store.drift.get(cert.id);
+      if (had) await store.drift.clear(cert.id);
+      // The domain is right again: the change was made where the client's domain is managed, by them.
+      if (open && (open.cause?.kind === 'drift' || open.cause?.kind === 'renewal-blocked')) {
+        await escalations.close(open, { by: 'client', what: 'dns-fixed', reason: 'the daily check sees the domain fixed' }, { name: cert.name });
       }
+      if (had || open) report.fixed.push(cert.name);
       return;
     }
     report.drifted.push(cert.name);
@@ -115,22 +115,35 @@ export class DriftWatch implements BackgroundService {
     );
     const renewAt = cert.renewAfter ?? cert.notAfter;
     const canFix = problems.some((c) => c.repair);
-    // Told in the client's language, at most once a day while it lasts (src/notify).
-    await escalations.tellClient(`drift:${cert.id}`, tenantId, canFix, (lang) =>
-      driftFound(lang, { site: cert.name, renewAt, until: cert.notAfter, found: problems.map((c) => c.message[lang]), fix: [...new Set(problems.flatMap((c) => (c.fix ? [c.fix[lang]] : [])))] }),
-    );
+    const found = problems.map((c) => c.message);
+    const fix = unique(problems.flatMap((c) => (c.fix ? [c.fix] : [])));
+    // A renewal that already failed for it says so: the drift watch never says "there is time" after that.
+    const cause = open?.cause?.kind === 'renewal-blocked' ? open.cause : { kind: 'drift' as const, site: cert.name, certificateId: cert.id, found, fix, renewAt, until: cert.notAfter };
+    const first = `found on ${cert.name}, to fix before its renewal around ${renewAt.slice(0, 10)}: ${problems.map((c) => c.message.en).join(' ')}`;
+    const e = open ? ((await store.escalations.update(open.id, now.toISOString(), () => ({ cause }))) ?? open) : await escalations.signal(tenantId, problem, [{ at: now.toISOString(), kind: 'drift', message: first }], { summary: `the next renewal of ${cert.name} will fail (${problems.map((c) => c.id).join(', ')})`, escalate: false, cause });
+    // Told in the client's language, at most once a day for the site whatever noticed it (src/watch/escalations.ts).
+    if (cause.kind === 'drift') {
+      await escalations.tell(e, canFix, (lang) => driftFound(lang, { site: cert.name, renewAt, until: cert.notAfter, found: found.map((f) => f[lang]), fix: fix.map((f) => f[lang]) }));
+    }
     const late = now.getTime() - new Date(finding.firstSeen).getTime() >= config.drift.escalateAfterHours * 3_600_000;
     if (!late || finding.escalated) return;
+    const rescue = await rescueFor(this.services, tenantId, { site: cert.name, domains: cert.domains, challenge: cert.challenge, webserver: cert.webserver ?? undefined });
     await escalations.signal(
       tenantId,
-      `drift:${cert.name}`,
+      problem,
       [{ at: now.toISOString(), kind: 'drift', message: `the renewal of ${cert.name} (around ${renewAt.slice(0, 10)}) will fail; the client was told on ${finding.firstSeen.slice(0, 10)} and nothing changed: ${problems.map((c) => c.message.en).join(' ')}`, diagnosis: { code: problems[0].id, message: problems[0].message.en, hint: problems[0].fix?.en, detail: problems.map((c) => c.detail) } }],
-      { summary: `the next renewal of ${cert.name} will fail (${problems.map((c) => c.id).join(', ')})`, suggestion: canFix ? { playbook: 'dns.fix', inputs: { domain: cert.name, challenge: cert.challenge, confirm: true } } : null },
+      {
+        summary: `the next renewal of ${cert.name} will fail (${problems.map((c) => c.id).join(', ')})`,
+        escalate: true,
+        ...(rescue.cause === 'present' ? { suggestion: rescue.suggestion, fixToSend: rescue.fixToSend } : {}),
+      },
     );
     await store.drift.markEscalated(cert.id);
     report.escalated.push(cert.name);
   }
 }
+
+const unique = (w: { en: string; fr: string }[]) => w.filter((x, i) => w.findIndex((y) => y.en === x.en) === i);
 
 /** The watch as the daemon starts it (src/daemon.ts). */
 export function driftWatch(engine: { services: Services }): DriftWatch {

@@ -5,7 +5,11 @@ import { doneForThem, driftFound } from '../../notify/watch-messages.js';
 import type { Escalation, Suggestion } from '../../store/escalations.js';
 import { SecretMasker } from '../../secrets.js';
 import { actingFor } from '../../store/tokens.js';
-import { suggestionVersion } from '../../watch/escalations.js';
+import { suggestionLine, suggestionVersion } from '../../watch/escalations.js';
+import { struggleOf } from '../../watch/priority.js';
+import { recheck } from '../../watch/recheck.js';
+import { stageOf } from '../../store/escalations.js';
+import { conversationRoutes, forClient } from './conversations.js';
 import { requireAdmin, requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from '../errors.js';
@@ -27,20 +31,26 @@ const escalationSchema = z.looseObject({
     .looseObject({
       playbook: z.string(),
       inputs: z.record(z.string(), z.unknown()),
+      then: z.looseObject({ playbook: z.string(), inputs: z.record(z.string(), z.unknown()) }).optional().describe('run right after, with the same rights, once the first removed its cause'),
       version: z.string().describe('what "do it for them" names to run exactly this suggestion: a changed one is refused'),
       oneClick: z.boolean().describe("false when it needs more than the client may do: then an admin runs it as themself, deliberately"),
     })
     .nullable(),
   done: z.looseObject({ jobId: z.string(), by: z.string(), at: z.string() }).nullable(),
+  stage: z.enum(['noticed', 'told', 'handling', 'resolved']).describe('where the conversation stands, as the client reads it too'),
+  struggle: z.looseObject({ score: z.number(), priority: z.enum(['normal', 'high', 'urgent']) }).describe('the struggle score (failures, messages, frustration, time open) and the priority it sets'),
+  steps: z.array(z.looseObject({ at: z.string(), kind: z.string() })),
+  fixToSend: z.looseObject({ changes: z.array(z.looseObject({ en: z.string(), fr: z.string() })) }).optional().describe('no DNS host serein can change serves the zone: the change to send the client (POST …/send-fix)'),
 });
 const escalationAnswer = z.object({ escalation: escalationSchema });
 const escalationList = z.object({ escalations: z.array(escalationSchema) });
 const doAnswer = z.object({ escalation: escalationSchema, job: jobSchema });
+const resolveBody = z.object({ reason: z.string().trim().min(1).max(500).optional().describe('why it is over, for the record and the recovery message') });
 const doBody = z.object({ suggestion: z.string().min(1).max(64).describe('suggestion.version of the escalation as the admin reviewed it') });
 const listQuery = z.object({ state: z.enum(['open', 'taken', 'resolved']).optional(), tenantId: z.string().optional() });
 const noticesQuery = z.object({ tenantId: z.string().optional() });
 const noticeList = z.object({
-  notices: z.array(z.object({ kind: z.enum(['drift', 'done']), at: z.string(), subject: z.string(), lead: z.string(), steps: z.array(z.string()) })),
+  notices: z.array(z.object({ kind: z.enum(['drift', 'done', 'sorted']).describe('sorted: « c’est réglé », a problem that ended (GET /v1/conversations has its whole story)'), at: z.string(), subject: z.string(), lead: z.string(), steps: z.array(z.string()) })),
 });
 
 const DONE_SHOWN_MS = 14 * 86_400_000;
@@ -49,7 +59,7 @@ const changed = (e: Escalation & { suggestion: Suggestion }) =>
   new OperationError(
     'suggestion_changed',
     { en: 'This changed since you looked at it: nothing was run.', fr: "Ceci a changé depuis que vous l'avez regardé : rien n'a été lancé." },
-    { en: `It now suggests ${e.suggestion.playbook} ${JSON.stringify(e.suggestion.inputs)}. Look at it again, then click once more.`, fr: `Il est maintenant proposé ${e.suggestion.playbook} ${JSON.stringify(e.suggestion.inputs)}. Regardez-le à nouveau, puis cliquez encore une fois.` },
+    { en: `It now suggests ${suggestionLine(e.suggestion)}. Look at it again, then click once more.`, fr: `Il est maintenant proposé ${suggestionLine(e.suggestion)}. Regardez-le à nouveau, puis cliquez encore une fois.` },
     undefined,
     409,
   );
@@ -82,6 +92,15 @@ const refusedForTenant = (err: unknown, tenantId: string) => {
   );
 };
 
+const causeGone = (e: Escalation) =>
+  new OperationError(
+    'cause_gone',
+    { en: 'This is sorted already: the cause is gone, so nothing was run.', fr: "C'est déjà réglé : la cause a disparu, rien n'a donc été lancé." },
+    { en: `${e.resolution?.reason ?? 'It ended'}; the client was told.`, fr: `${e.resolution?.reason ?? "C'est terminé"} ; le client a été prévenu.` },
+    undefined,
+    409,
+  );
+
 const gone = (id: string) =>
   new OperationError('not_found', { en: `Escalation ${id} was not found, or is resolved.`, fr: `L'escalade ${id} est introuvable, ou résolue.` }, { en: 'List them with GET /v1/escalations.', fr: 'Listez-les avec GET /v1/escalations.' }, undefined, 404);
 
@@ -103,27 +122,43 @@ export async function escalationRoutes(app: FastifyInstance, { store, engine }: 
     const pb = engine.visiblePlaybooks(actingFor(tenantId, { tokenId: '', label: '' })).find((p) => p.name === s.playbook);
     return !!pb && !Object.entries(pb.inputs).some(([name, spec]) => spec.admin && s.inputs[name] !== undefined);
   };
-  const present = (e: Escalation) => ({ ...e, suggestion: e.suggestion && { ...e.suggestion, version: suggestionVersion(e.suggestion), oneClick: oneClick(e.tenantId, e.suggestion) } });
+  const present = (e: Escalation) => ({
+    ...e,
+    stage: stageOf(e),
+    struggle: struggleOf(e, new Date()),
+    suggestion: e.suggestion && { ...e.suggestion, version: suggestionVersion(e.suggestion), oneClick: oneClick(e.tenantId, e.suggestion) && (!e.suggestion.then || oneClick(e.tenantId, { ...e.suggestion.then })) },
+  });
+  const services = engine.services;
 
   app.get('/v1/escalations', { config: { doc: { summary: 'Clients who are stuck, with what was tried, each diagnosis, their words and the operation to run for them', tag: 'admin', auth: 'admin', query: listQuery, response: { 200: escalationList } } } }, async (req) => {
     requireAdmin(req);
     const q = parseBody(listQuery, req.query, 'query');
-    return { escalations: (await store.escalations.list(q)).map(present) };
+    // The most urgent first: the struggle score rises with time open, messages and failures.
+    const list = (await store.escalations.list(q)).map(present);
+    return { escalations: list.sort((a, b) => b.struggle.score - a.struggle.score || (a.updatedAt < b.updatedAt ? 1 : -1)) };
+  });
+
+  app.get<{ Params: { id: string } }>('/v1/escalations/:id', { config: { doc: { summary: 'One escalation, its cause checked again now: the rescue that removes it, or the all-clear if the client fixed it', tag: 'admin', auth: 'admin', params: idParam, response: { 200: escalationAnswer } } } }, async (req) => {
+    requireAdmin(req);
+    const e = await store.escalations.get(req.params.id);
+    if (!e || !e.escalatedAt) throw gone(req.params.id);
+    return { escalation: present(await recheck(escalations, services, e)) };
   });
 
   app.post<{ Params: { id: string } }>('/v1/escalations/:id/take', { config: { doc: { summary: 'Take an escalation: the others see who is on it', tag: 'admin', auth: 'admin', params: idParam, response: { 200: escalationAnswer } } } }, async (req) => {
     const caller = requireAdmin(req);
     const e = await open(req.params.id);
-    await store.escalations.take(e.id, by(caller.label, caller.tokenId), new Date().toISOString());
+    await escalations.take(e, by(caller.label, caller.tokenId), caller.label);
     await store.audit.append({ tokenId: caller.tokenId, tenantId: e.tenantId, action: 'escalation.take', subject: e.id, inputs: undefined, plan: undefined, result: 'ok', detail: undefined });
     return { escalation: present((await store.escalations.get(e.id))!) };
   });
 
-  app.post<{ Params: { id: string } }>('/v1/escalations/:id/resolve', { config: { doc: { summary: 'Resolve an escalation (a new signal on the same problem opens a new one)', tag: 'admin', auth: 'admin', params: idParam, response: { 200: escalationAnswer } } } }, async (req) => {
+  app.post<{ Params: { id: string } }>('/v1/escalations/:id/resolve', { config: { doc: { summary: 'Resolve an escalation: the client gets the all-clear, the webhooks the recovery (a new signal on the same problem opens a new one)', tag: 'admin', auth: 'admin', params: idParam, body: resolveBody, response: { 200: escalationAnswer } } } }, async (req) => {
     const caller = requireAdmin(req);
+    const { reason } = parseBody(resolveBody, req.body ?? {});
     const e = await open(req.params.id);
-    await store.escalations.resolve(e.id, new Date().toISOString());
-    await store.audit.append({ tokenId: caller.tokenId, tenantId: e.tenantId, action: 'escalation.resolve', subject: e.id, inputs: undefined, plan: undefined, result: 'ok', detail: undefined });
+    await escalations.close(e, { by: 'team', what: 'resolved', reason: reason ?? `resolved by ${caller.label}`, byName: caller.label });
+    await store.audit.append({ tokenId: caller.tokenId, tenantId: e.tenantId, action: 'escalation.resolve', subject: e.id, inputs: undefined, plan: undefined, result: 'ok', detail: reason ? { reason } : undefined });
     return { escalation: present((await store.escalations.get(e.id))!) };
   });
 
@@ -141,23 +176,28 @@ export async function escalationRoutes(app: FastifyInstance, { store, engine }: 
   }, async (req, reply) => {
     const caller = requireAdmin(req);
     const { suggestion: reviewed } = parseBody(doBody, req.body ?? {});
-    const e = await open(req.params.id);
+    const seen = await open(req.params.id);
+    // A second click while the first run is still going would run it twice.
+    if (seen.done && !seen.done.status) throw new OperationError('already_running', { en: 'It is already being done for them.', fr: 'C’est déjà en cours pour eux.' }, { en: `Follow job ${seen.done.jobId}.`, fr: `Suivez la tâche ${seen.done.jobId}.` }, undefined, 409);
+    // The cause is looked at again: gone, there is nothing to do for them; changed, the rescue changed with it.
+    const e = await recheck(escalations, services, seen);
+    if (e.state === 'resolved') throw causeGone(e);
     const s = e.suggestion;
     if (!s) throw new OperationError('no_suggestion', { en: 'This escalation has no operation to run: it needs a person.', fr: "Cette escalade n'a pas d'opération à lancer : il faut une personne." }, { en: 'Take it and contact the client.', fr: 'Prenez-la et contactez le client.' }, undefined, 409);
     // What the admin reviewed is what runs: a suggestion replaced since is refused, never swapped in.
     if (suggestionVersion(s) !== reviewed) throw changed({ ...e, suggestion: s });
-    // A second click while the first run is still going would run it twice.
-    if (e.done && !e.done.status) throw new OperationError('already_running', { en: 'It is already being done for them.', fr: 'C’est déjà en cours pour eux.' }, { en: `Follow job ${e.done.jobId}.`, fr: `Suivez la tâche ${e.done.jobId}.` }, undefined, 409);
     // The inputs came from the client (its failed job, its words): the admin's authority must not reach them.
     if (!oneClick(e.tenantId, s)) throw notOneClick(s);
     const tenant = await store.tenants.get(e.tenantId);
     const { job } = await engine.submit(actingFor(e.tenantId, caller), { playbook: s.playbook, inputs: s.inputs }, tenant?.language ?? req.language).catch((err: unknown) => {
       throw refusedForTenant(err, e.tenantId);
     });
-    await escalations.started(e, job, by(caller.label, caller.tokenId));
+    await escalations.started(e, job, by(caller.label, caller.tokenId), caller.label, caller.tokenId);
     await store.audit.append({ tokenId: caller.tokenId, tenantId: e.tenantId, action: 'escalation.do', subject: e.id, inputs: new SecretMasker().maskData(s.inputs), plan: undefined, result: 'started', detail: { jobId: job.id, playbook: job.playbook, onBehalfOf: e.tenantId, suggestion: reviewed } });
     return reply.status(202).send({ escalation: present((await store.escalations.get(e.id))!), job: presentJob(job, req.language, true) });
   });
+
+  await conversationRoutes(app, { store, engine, present });
 
   app.get('/v1/notices', { config: { doc: { summary: "What serein told the client: a renewal their domain will block, a request the provider's team did for them", tag: 'jobs', query: noticesQuery, response: { 200: noticeList } } } }, async (req) => {
     const caller = requireCaller(req);
@@ -179,6 +219,11 @@ export async function escalationRoutes(app: FastifyInstance, { store, engine }: 
         return { kind: 'done' as const, at: e.resolvedAt!, ...doneForThem(lang, { playbook: e.suggestion?.playbook ?? job?.playbook ?? '', name, at: e.resolvedAt! }) };
       }),
     );
-    return { notices: [...drift, ...done] };
+    // Every other problem told to the client that ended: the all-clear stays on the page, as it was emailed.
+    const doneIds = new Set((await store.escalations.doneFor(tenantId, since)).map((e) => e.id));
+    const sorted = (await store.escalations.conversations(tenantId, since))
+      .filter((e) => e.state === 'resolved' && !doneIds.has(e.id) && e.steps.some((x) => x.kind === 'told' || x.kind === 'handed-over' || x.kind === 'answered' || x.kind === 'fix-sent'))
+      .map((e) => ({ kind: 'sorted' as const, at: e.resolvedAt!, ...forClient(e, lang).allClear! }));
+    return { notices: [...drift, ...done, ...sorted] };
   });
 }

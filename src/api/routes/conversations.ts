@@ -1,0 +1,120 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { OperationError } from '../../errors.js';
+import type { Language } from '../../errors.js';
+import { allClear } from '../../notify/watch-messages.js';
+import { stageOf, type Escalation } from '../../store/escalations.js';
+import { subjectName } from '../../watch/escalations.js';
+import { requireAdmin, requireCaller } from '../auth.js';
+import type { ApiContext } from '../context.js';
+import { parseBody } from '../errors.js';
+import { idParam } from '../schemas.js';
+
+/** How long a conversation that ended stays on the client's page. */
+const ENDED_SHOWN_MS = 14 * 86_400_000;
+
+const conversationQuery = z.object({ tenantId: z.string().optional().describe('admins: whose conversations') });
+const answerBody = z.object({
+  text: z.string().trim().min(1).max(4000).describe('the answer, in words, as the client will read it (on their page and by email)'),
+  resolve: z.boolean().default(true).describe('false to keep it open after answering'),
+});
+const conversationSchema = z.object({
+  id: z.string(),
+  name: z.string().describe('what it is about, as the client names it: the site, or their request'),
+  kind: z.enum(['drift', 'renewal-blocked', 'renewal-late', 'failures', 'request', 'needs-attention']).describe('drift: a change on the domain will block the renewal; renewal-blocked: a renewal failed because of it; failures: an operation kept failing; request: words handed to a person'),
+  stage: z.enum(['noticed', 'told', 'handling', 'resolved']),
+  handledBy: z.string().nullable().describe('the person of the provider’s team on it'),
+  openedAt: z.string(),
+  updatedAt: z.string(),
+  resolvedAt: z.string().nullable(),
+  cameBack: z.boolean().describe('the same problem had ended once, and came back'),
+  found: z.array(z.string()).describe('what was found, in the caller’s language'),
+  fix: z.array(z.string()).describe('what to do, in the caller’s language'),
+  renewAt: z.string().optional(),
+  until: z.string().optional(),
+  words: z.string().optional().describe('request: what the client wrote'),
+  steps: z.array(z.object({ at: z.string(), kind: z.string(), by: z.string().optional(), text: z.string().optional() })).describe('in order: noticed or came-back, told, handed-over, taken (by), doing (by), fix-sent (by, text), answered (by, text: show it as text, never as HTML), resolved'),
+  resolution: z.object({ at: z.string(), by: z.enum(['client', 'team', 'serein']), what: z.string(), byName: z.string().optional() }).nullable(),
+  allClear: z.object({ subject: z.string(), lead: z.string(), steps: z.array(z.string()) }).nullable().describe('once resolved: « c’est réglé », with what changed, in the caller’s language'),
+});
+const conversationList = z.object({ conversations: z.array(conversationSchema) });
+
+/**
+ * A conversation as the client reads it: facts and times, what was found and what to do in
+ * their language, who of the team is on it (a name, never a token), the answers given, and
+ * how it ended. Never the admins' part: signals, diagnoses, suggestions, reminders.
+ */
+export function forClient(e: Escalation, lang: Language): z.infer<typeof conversationSchema> {
+  const c = e.cause;
+  const name = subjectName(e);
+  const taken = [...e.steps].reverse().find((s) => s.kind === 'taken' || s.kind === 'doing' || s.kind === 'answered' || s.kind === 'fix-sent');
+  const r = e.resolution;
+  return {
+    id: e.id,
+    name,
+    kind: c?.kind ?? (e.problem.startsWith('request') ? 'request' : 'failures'),
+    stage: stageOf(e),
+    handledBy: e.state === 'taken' ? (taken?.by ?? null) : null,
+    openedAt: e.openedAt,
+    updatedAt: e.updatedAt,
+    resolvedAt: e.resolvedAt,
+    cameBack: !!e.cameBack,
+    found: (c?.found ?? []).map((f) => f[lang]),
+    fix: (c?.fix ?? []).map((f) => f[lang]),
+    ...(c?.renewAt ? { renewAt: c.renewAt } : {}),
+    ...(c?.until ? { until: c.until } : {}),
+    ...(c?.words ? { words: c.words } : {}),
+    steps: e.steps.filter((s) => s.kind !== 'reminded').map((s) => ({ at: s.at, kind: s.kind, ...(s.by ? { by: s.by } : {}), ...(s.text ? { text: s.text } : {}) })),
+    resolution: r ? { at: r.at, by: r.by, what: r.what, ...(r.byName ? { byName: r.byName } : {}) } : null,
+    allClear: r ? allClear(lang, { name, by: r.by, what: r.what, cameBack: !!e.cameBack, playbook: e.done?.status === 'succeeded' ? e.suggestion?.playbook : undefined }) : null,
+  };
+}
+
+/**
+ * `GET /v1/conversations` (a client: its own only; an admin: a tenant's), and the admin's
+ * words to a client from an escalation: `POST /v1/escalations/:id/answer` and
+ * `POST /v1/escalations/:id/send-fix` (the exact DNS change, when no DNS host serein can
+ * change serves the zone). `present` is how the escalation routes show an escalation.
+ */
+export async function conversationRoutes(app: FastifyInstance, o: Pick<ApiContext, 'store' | 'engine'> & { present: (e: Escalation) => unknown }): Promise<void> {
+  const { store, engine, present } = o;
+  const escalations = engine.services.escalations;
+  const escalationAnswer = z.object({ escalation: z.looseObject({ id: z.string() }) });
+  const open = async (id: string): Promise<Escalation> => {
+    const e = await store.escalations.get(id);
+    if (!e || e.state === 'resolved' || !e.escalatedAt) throw new OperationError('not_found', { en: `Escalation ${id} was not found, or is resolved.`, fr: `L'escalade ${id} est introuvable, ou résolue.` }, { en: 'List them with GET /v1/escalations.', fr: 'Listez-les avec GET /v1/escalations.' }, undefined, 404);
+    return e;
+  };
+  const by = (label: string, tokenId: string) => `${label} (${tokenId})`;
+
+  app.get('/v1/conversations', { config: { doc: { summary: "Every problem told to the client, one conversation each, from the first warning to « c'est réglé »: its stage, who is on it, the answers, how it ended", tag: 'jobs', query: conversationQuery, response: { 200: conversationList } } } }, async (req) => {
+    const caller = requireCaller(req);
+    const q = parseBody(conversationQuery, req.query, 'query');
+    const tenantId = caller.kind === 'client' ? caller.tenantId! : q.tenantId;
+    if (!tenantId) return { conversations: [] };
+    const since = new Date(Date.now() - ENDED_SHOWN_MS).toISOString();
+    // What only admins were handed (noticed, never told, no request of theirs) is not the client's conversation yet.
+    const list = (await store.escalations.conversations(tenantId, since)).filter((e) => stageOf(e) !== 'noticed' || e.resolution?.by === 'client' || e.cause?.kind === 'request' || e.escalatedAt);
+    return { conversations: list.map((e) => forClient(e, req.language)) };
+  });
+
+  app.post<{ Params: { id: string } }>('/v1/escalations/:id/answer', { config: { doc: { summary: 'Answer the client in words: on their page and by email, in the conversation; ends it unless resolve is false', tag: 'admin', auth: 'admin', params: idParam, body: answerBody, response: { 200: escalationAnswer } } } }, async (req) => {
+    const caller = requireAdmin(req);
+    const body = parseBody(answerBody, req.body);
+    const e = await open(req.params.id);
+    const after = await escalations.answer(e, by(caller.label, caller.tokenId), caller.label, body.text, body.resolve);
+    await store.audit.append({ tokenId: caller.tokenId, tenantId: e.tenantId, action: 'escalation.answer', subject: e.id, inputs: undefined, plan: undefined, result: 'ok', detail: { resolve: body.resolve, length: body.text.length } });
+    return { escalation: present(after) };
+  });
+
+  app.post<{ Params: { id: string } }>('/v1/escalations/:id/send-fix', { config: { doc: { summary: 'Send the client the exact DNS change to make, in their language (when no DNS host serein can change serves their domain)', tag: 'admin', auth: 'admin', params: idParam, response: { 200: escalationAnswer } } } }, async (req) => {
+    const caller = requireAdmin(req);
+    const e = await open(req.params.id);
+    if (!e.fixToSend?.changes.length) {
+      throw new OperationError('no_fix_to_send', { en: 'There is no DNS change to send for this escalation.', fr: "Il n'y a pas de modification DNS à envoyer pour cette escalade." }, { en: 'Look at its suggestion, or answer the client in words.', fr: 'Regardez sa suggestion, ou répondez au client avec vos mots.' }, undefined, 409);
+    }
+    const after = await escalations.sendFix(e, by(caller.label, caller.tokenId), caller.label);
+    await store.audit.append({ tokenId: caller.tokenId, tenantId: e.tenantId, action: 'escalation.send-fix', subject: e.id, inputs: undefined, plan: undefined, result: 'sent', detail: { changes: e.fixToSend.changes.map((c) => c.en) } });
+    return { escalation: present(after) };
+  });
+}
