@@ -9,6 +9,7 @@ import { renewAfterFor } from '../certificates/renew.js';
 import { Dns01Solver, HttpSolver, type ChallengeSolver } from '../certificates/solvers.js';
 import { diagnose } from '../certificates/diagnose.js';
 import { withPartialOffer } from '../certificates/partial.js';
+import { assertMachineReady } from '../check/index.js';
 import { preflightError } from '../dns/report.js';
 import type { ActionContext, Services } from '../engine/action.js';
 import { defineAction } from '../engine/action.js';
@@ -174,6 +175,7 @@ export const certificateOrder = defineAction({
   params: orderParams,
   async plan(ctx, p) {
     const cas = p.cas && !isUnknown(p.cas) ? p.cas : ctx.services.config.acme.cas.map((c) => c.name);
+    await assertMachineReady(ctx.services, { cas }); // no CA directory answers: the order could not be placed
     const names = p.domains.join(', ');
     const replacing = p.replaces && !isUnknown(p.replaces) ? await ctx.services.store.certificates.get(p.replaces) : undefined;
     return [
@@ -253,6 +255,7 @@ export const certificateInstall = defineAction({
   params: installParams,
   async plan(ctx, p) {
     const ws = ctx.services.nginx.webserver(p.webserver);
+    await assertMachineReady(ctx.services, { webserver: p.webserver, parts: ['certs', 'vhosts', 'nginx', 'reload'] });
     const known = !isUnknown(p.certificateId) ? await ctx.services.store.certificates.get(p.certificateId) : undefined;
     const name = known?.name ?? '‹site›';
     const paths = certPaths(ws, name);

@@ -16,6 +16,7 @@ import { createSiteFolder, removeSiteFolder, siteFolderExists, SymlinkRefused, u
 import { checkResourceQuota } from '../quotas.js';
 import { deleteRefused, folderOp } from './site-folder-refusal.js';
 import { clientUpstream } from '../nginx/upstream-policy.js';
+import { assertMachineReady } from '../check/index.js';
 import { retireSiteCertificate, undoRetire } from './certificate-retire.js';
 
 const createParams = z.object({
@@ -77,7 +78,8 @@ async function validate(ctx: ActionContext, p: CreateParams, o: { lookAtFolder: 
       throw new OperationError(
         'domain_unregistered',
         { en: `"${primary}" does not belong to any tenant yet.`, fr: `« ${primary} » n'appartient encore à aucun client.` },
-        { en: 'Register the domain to its tenant first (POST /v1/tenants/<id>/resources, kind domain).', fr: "Enregistrez d'abord le domaine pour son client (POST /v1/tenants/<id>/resources, kind domain)." },
+        // Only admins read this (a client's names are checked above): the command, not the API route.
+        { en: `Give the domain to its tenant first: serein tenant give <tenant> domain ${getDomain(primary) ?? primary}`, fr: `Donnez d'abord le domaine à son client : serein tenant give <client> domain ${getDomain(primary) ?? primary}` },
         undefined,
         400,
       );
@@ -182,6 +184,8 @@ export const vhostApply = defineAction({
   params: createParams,
   async plan(ctx, p) {
     const v = await validate(ctx, p);
+    // What the real run would hit on the machine (no site configuration folder, no nginx, a reload that cannot work) fails the check too.
+    await assertMachineReady(ctx.services, { webserver: p.webserver, parts: ['vhosts', 'sites', 'logs', 'nginx', 'reload'] });
     const data = newVhostData(v.ws, p.webserver, { primary: v.primary, aliases: v.aliases, root: v.root, upstream: v.upstream, tls: v.existing?.data.tls ?? false });
     const rendered = renderVhost(ctx.services.nginx, data, { tenant: v.tenant });
     const before = (await ctx.services.target(v.ws.target).readFile(data.file))?.toString('utf8');
@@ -304,6 +308,7 @@ export const vhostRemove = defineAction({
   async plan(ctx, p) {
     const { data } = await ownVhost(ctx, p.domain);
     const ws = ctx.services.nginx.webserver(data.webserver);
+    await assertMachineReady(ctx.services, { webserver: data.webserver, parts: ['vhosts', 'nginx', 'reload'] });
     const before = (await ctx.services.target(ws.target).readFile(data.file))?.toString('utf8');
     return [
       { kind: 'file', target: ws.target, summary: { en: `remove ${data.file}`, fr: `supprimer ${data.file}` }, diff: unifiedDiff(data.file, before, undefined) },
