@@ -16,6 +16,7 @@ import { CertificateMaintenance } from '../src/certificates/maintain.js';
 import { dateInWords } from '../src/notify/messages.js';
 import { SmtpMailer } from '../src/notify/mailer.js';
 import { ClientNotices } from '../src/notify/notices.js';
+import { Escalations } from '../src/watch/escalations.js';
 import { useLab, type LabInfo } from './lab/client.js';
 import { dnsAdmin, labCertConfig } from './helpers/acme-lab.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
@@ -142,7 +143,12 @@ describe('emails to clients', () => {
     const [alert] = (await d.api('GET', '/v1/alerts?kind=certificate-renewal-failed')).body.alerts;
     const config = d.daemon.engine.services.config;
     const before = received.length;
-    const at = (hours: number) => new ClientNotices({ store: d.store, config, logger: pino({ level: 'silent' }), mailer: new SmtpMailer(config.mail!, pino({ level: 'silent' })) }, () => new Date(Date.now() + hours * 3_600_000));
+    // The site's conversation tells it (src/watch/renewals.ts), through the client notices, each with the same clock.
+    const at = (hours: number) => {
+      const clock = () => new Date(Date.now() + hours * 3_600_000);
+      const deps = { store: d.store, config, logger: pino({ level: 'silent' }), mailer: new SmtpMailer(config.mail!, pino({ level: 'silent' })) };
+      return new Escalations({ ...deps, raise: async () => undefined, notices: new ClientNotices(deps, clock) }, clock);
+    };
     await at(12).afterAlert(alert);
     expect(received).toHaveLength(before);
     await at(25).afterAlert(alert);
