@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { notFound } from '../../engine/engine.js';
 import { OperationError } from '../../errors.js';
 import { INTENTS } from '../../requests/intents.js';
+import { maskSecrets, secretWarning } from '../../requests/secrets.js';
 import type { ClientThings, Understanding } from '../../requests/understand.js';
 import type { Store } from '../../store/store.js';
 import type { Config } from '../../config/schema.js';
@@ -26,6 +27,7 @@ const understood = z.object({
   language: z.enum(['en', 'fr']),
   sentence: z.string().describe('what will be done, or the question, in the language the request was written in'),
   frustrated: z.boolean(),
+  warning: z.string().optional().describe('when the words held a password, key or token (hidden before anything kept or passed them on): what the client must do now, in their language; show it first'),
   proposal: proposal.optional(),
   question: z.object({ field: z.string(), choices: z.array(z.object({ label: z.string(), proposal: proposal.optional(), intent: z.string().optional() })) }).optional(),
 });
@@ -40,7 +42,10 @@ export async function requestRoutes(app: FastifyInstance, { store, config, engin
   // Counted before the body is read: understanding words costs the daemon, whatever the answer.
   app.post('/v1/requests', { onRequest: app.limitBeforeBody('requests'), config: { doc: { summary: "Understand a request in the client's own words (nothing runs until a proposal is confirmed)", tag: 'requests', body: requestBody, response: { 200: understood } } } }, async (req, reply) => {
     const caller = requireCaller(req);
-    const body = parseBody(requestBody, req.body);
+    const parsed = parseBody(requestBody, req.body);
+    // Secrets in the words are masked here, before anything reads, stores, logs or sends them.
+    const hidden = maskSecrets(parsed.text);
+    const body = { ...parsed, text: hidden.text };
     let tenantId = caller.tenantId;
     if (caller.kind === 'admin') {
       if (!body.tenant) throw new OperationError('invalid_input', { en: 'Name the tenant the request is for.', fr: 'Indiquez le client concerné par la demande.' }, { en: 'Add "tenant" to the body.', fr: 'Ajoutez « tenant » au corps de la requête.' }, undefined, 400);
@@ -52,11 +57,12 @@ export async function requestRoutes(app: FastifyInstance, { store, config, engin
     const things = await clientThings(store, config, tenantId!, caller.kind === 'admin');
     // Loaded and trained on the first request, so the daemon's start does not wait for the classifier.
     const { understand, requestClassifier, hostNames } = await understanding();
-    const u = understand(requestClassifier(), body.text, things, { language: req.language, intent: body.intent });
+    const u: Understanding & { warning?: string } = understand(requestClassifier(), body.text, things, { language: req.language, intent: body.intent });
+    if (hidden.masked) u.warning = secretWarning(hidden.kinds, u.language);
     if (u.status === 'handoff' || u.frustrated) {
       // A handover alerts people: it counts against the client's job budget, so it cannot flood them.
       await app.limitPerToken('jobs', req, reply);
-      await engine.services.alert({ kind: 'request-handoff', tenantId: tenantId!, subject: subjectOf(hostNames(body.text), things, u), message: `${tenantId} asks in words${u.frustrated ? ' (frustrated)' : ''}: "${oneLine(body.text)}"`, detail: { text: body.text, language: u.language, frustrated: u.frustrated, understood: u.intent, proposal: u.proposal ?? null } });
+      await engine.services.alert({ kind: 'request-handoff', tenantId: tenantId!, subject: subjectOf(hostNames(body.text), things, u), message: `${tenantId} asks in words${u.frustrated ? ' (frustrated)' : ''}: "${oneLine(body.text)}"`, detail: { text: body.text, language: u.language, frustrated: u.frustrated, understood: u.intent, proposal: u.proposal ?? null, ...(hidden.masked ? { secretsMasked: hidden.masked } : {}) } });
     }
     return u;
   });

@@ -12,7 +12,7 @@ import { renderOutcome, renderProblem } from './outcome.js';
 
 /** @typedef {{ playbook: string, inputs: Record<string, unknown>, sentence: string }} Proposal */
 /** @typedef {{ label: string, proposal?: Proposal, intent?: string }} Choice */
-/** @typedef {{ status: 'proposal' | 'question' | 'handoff', sentence: string, proposal?: Proposal, question?: { field: string, choices: Choice[] } }} Understood */
+/** @typedef {{ status: 'proposal' | 'question' | 'handoff', sentence: string, warning?: string, proposal?: Proposal, question?: { field: string, choices: Choice[] } }} Understood */
 
 /**
  * Sends what was typed (and the operation picked, when one was asked) and shows the answer.
@@ -42,6 +42,8 @@ export async function ask(event, intent) {
 /** The answer: a proposal to confirm, a question whose choices lead to one, or a handover. */
 function show(/** @type {HTMLElement} */ box, /** @type {Understood} */ u) {
   clear(box);
+  // A password or key was in the words (hidden before anyone read them): what to do now comes first.
+  if (u.warning) box.append(h('p', { class: 'problem', role: 'alert', text: u.warning }));
   if (u.status === 'proposal' && u.proposal) return proposal(box, u.proposal);
   box.append(h('p', { class: 'ask-sentence', text: u.sentence }));
   if (u.status !== 'question' || !u.question) return;
