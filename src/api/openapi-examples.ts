@@ -34,6 +34,10 @@ export const OPERATION_IDS: Record<string, string> = {
   'POST /v1/escalations/{id}/take': 'takeEscalation',
   'POST /v1/escalations/{id}/resolve': 'resolveEscalation',
   'POST /v1/escalations/{id}/do': 'doEscalation',
+  'GET /v1/escalations/{id}': 'getEscalation',
+  'POST /v1/escalations/{id}/answer': 'answerEscalation',
+  'POST /v1/escalations/{id}/send-fix': 'sendEscalationFix',
+  'GET /v1/conversations': 'listConversations',
   'GET /v1/notices': 'listNotices',
   'POST /v1/requests': 'understandRequest',
 };
@@ -92,6 +96,27 @@ const escalation = {
   signals: [{ at, kind: 'failures', message: 'Your domain still points to an old server for IPv6 visitors.' }],
   suggestion: { playbook: 'dns.fix', inputs: { domain: 'shop.acme.fr', confirm: true }, version: 'v3f9a', oneClick: true },
   done: null,
+  escalatedAt: at,
+  stage: 'handling',
+  struggle: { score: 4, priority: 'normal', failures: 3, messages: 0, frustrated: 0, bursts: 0, hoursOpen: 1 },
+  steps: [{ at, kind: 'noticed' }, { at, kind: 'handed-over' }, { at: later, kind: 'taken', by: 'Marie' }],
+};
+
+const conversation = {
+  id: 'esc_7Qk2',
+  name: 'shop.acme.fr',
+  kind: 'failures',
+  stage: 'resolved',
+  handledBy: null,
+  openedAt: at,
+  updatedAt: later,
+  resolvedAt: later,
+  cameBack: false,
+  found: ['Votre domaine shop.acme.fr a une adresse IPv6, 2001:db8::dead, qui ne mène pas à ce serveur.'],
+  fix: ["Chez la société qui gère votre domaine, supprimez l'adresse IPv6 2001:db8::dead de shop.acme.fr."],
+  steps: [{ at, kind: 'noticed' }, { at, kind: 'handed-over' }, { at: later, kind: 'taken', by: 'Marie' }, { at: later, kind: 'resolved', by: 'Marie' }],
+  resolution: { at: later, by: 'client', what: 'issued' },
+  allClear: { subject: 'shop.acme.fr : c’est réglé', lead: 'C’est réglé : votre site shop.acme.fr est sécurisé.', steps: ['Vous n’avez rien d’autre à faire.'] },
 };
 
 const certificate = {
@@ -163,8 +188,12 @@ export const EXAMPLES: Record<string, { request?: unknown; response: unknown }> 
   getMe: { response: { kind: 'client', tenant: { id: 'acme', name: 'ACME Ltd', language: 'fr' }, language: 'fr' } },
   listEscalations: { response: { escalations: [escalation] } },
   takeEscalation: { response: { escalation } },
-  resolveEscalation: { response: { escalation: { ...escalation, state: 'resolved', resolvedAt: later } } },
+  resolveEscalation: { request: { reason: 'the client moved the site elsewhere' }, response: { escalation: { ...escalation, state: 'resolved', stage: 'resolved', resolvedAt: later } } },
   doEscalation: { request: { suggestion: 'v3f9a' }, response: { escalation: { ...escalation, done: { jobId, by: 'admin token "ops"', at: later } }, job: { ...queued, playbook: 'dns.fix', inputs: { domain: 'shop.acme.fr', confirm: true }, resource: 'domain:shop.acme.fr' } } },
+  getEscalation: { response: { escalation } },
+  answerEscalation: { request: { text: 'Nous avons doublé votre espace : vous avez maintenant 20 Go.', resolve: true }, response: { escalation: { ...escalation, state: 'resolved', stage: 'resolved', resolvedAt: later } } },
+  sendEscalationFix: { response: { escalation } },
+  listConversations: { response: { conversations: [conversation] } },
   listNotices: { response: { notices: [{ kind: 'done', at, subject: 'shop.acme.fr is secure again', lead: 'Our team fixed the address of your domain and secured your site.', steps: [] }] } },
   understandRequest: {
     request: { text: 'je voudrais charger un SSL sur boutique.fr' },
