@@ -123,7 +123,7 @@ describe('serein check', () => {
       targets: { local: { type: 'local' }, ssh: { type: 'ssh', host: s.host, port: s.port, username: s.username, privateKeyPath: s.privateKeyPath, hostKeySha256: s.hostKeySha256 } },
       webservers: { lab: labWebserver(lab, join(dir, 'lab')), overssh: labWebserver(lab, join(dir, 'ssh'), 'ssh') },
       databases: {
-        maria: { engine: 'mariadb', host: m.host, port: m.port, user: m.user, passwordFile },
+        maria: { engine: 'mariadb', host: m.host, port: m.port, user: m.user, passwordFile: 'maria-password' }, // beside the config file, as the daemon reads it
         mariaclient: { engine: 'mariadb', via: 'client', target: 'ssh', host: m.host, port: m.port, user: m.user, password: m.password },
         pg: { engine: 'postgres', host: p.host, port: p.port, user: p.user, password: p.password },
       },

@@ -60,5 +60,6 @@ export function configCommands(program: Command): void {
       const config = configOf(cmd, path);
       process.stdout.write(`# ${path} is valid. What the daemon runs with (defaults filled in, paths made absolute, secrets masked):\n`);
       process.stdout.write(stringify(maskSecrets(config)));
+      process.stdout.write(`# The file only: serein check ${path} looks at the machine (folders, nginx, database servers, DNS keys, CAs).\n`);
     });
 }

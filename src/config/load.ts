@@ -19,5 +19,8 @@ export function loadConfig(file: string = defaultConfigFile): Config {
   config.playbooks = abs(config.playbooks);
   config.plugins = config.plugins.map(abs);
   if (config.mail?.auth?.passwordFile) config.mail.auth.passwordFile = abs(config.mail.auth.passwordFile);
+  // Files read at each use, not at load: taken from the file's folder too, so a check of them looks where the daemon will.
+  for (const db of Object.values(config.databases)) if (db.passwordFile) db.passwordFile = abs(db.passwordFile);
+  for (const ca of config.acme.cas) if (ca.caBundle) ca.caBundle = abs(ca.caBundle);
   return config;
 }
