@@ -9,6 +9,7 @@ import { renewAfterFor } from '../certificates/renew.js';
 import { Dns01Solver, HttpSolver, type ChallengeSolver } from '../certificates/solvers.js';
 import { diagnose } from '../certificates/diagnose.js';
 import { withPartialOffer } from '../certificates/partial.js';
+import { chooseProfile, profileCas } from '../certificates/profiles.js';
 import { assertMachineReady } from '../check/index.js';
 import { preflightError } from '../dns/report.js';
 import type { ActionContext, Services } from '../engine/action.js';
@@ -109,6 +110,8 @@ const preflightParams = z.object({
   renews: z.string().min(1).optional(),
   /** With `renews`: the site the job locks, which must be that certificate's. */
   site: z.string().min(1).optional(),
+  /** certificate.issue: the CA profile asked for (src/certificates/profiles.ts). */
+  profile: z.string().min(1).optional(),
 });
 
 /**
@@ -134,16 +137,22 @@ export const certificatePreflight = defineAction({
     const webserver = p.webserver ?? renewed?.webserver ?? vhost.webserver;
     if (vhost.webserver !== webserver) throw noVhost(vhost.primary);
     ctx.services.nginx.webserver(webserver);
+    // The profile first: a kind of certificate nobody offers is refused before the DNS is even asked.
+    const kept = renewed ? renewed.profile : (await ctx.services.store.certificates.active(webserver, vhost.primary))?.profile;
+    const choice = await chooseProfile(ctx.services, { asked: p.profile, kept, client: ctx.tenantId !== null, cas: ctx.services.config.acme.cas.map((c) => c.name) });
     const d = await diagnose(ctx.services, { domains, challenge, webserver });
     for (const c of d.checks.filter((c) => c.status !== 'ok')) ctx.log(`${c.status}: ${c.message[ctx.language]}${c.fix ? ` → ${c.fix[ctx.language]}` : ''}`, { check: c.id, domain: c.domain });
     ctx.log(`preflight: ${d.checks.length} checks in ${d.tookMs} ms`);
     if (!d.ok) throw withPartialOffer(preflightError(d), d, { site: vhost.primary, renewing: renewed });
+    const { profile, cas, notes } = profileCas(choice, d.cas, p.profile);
+    for (const n of notes) ctx.log(`warning: ${n}`);
     ctx.reached('preflight-done');
     return {
       webserver,
       site: vhost.primary,
       domains: d.domains,
-      cas: d.cas,
+      cas,
+      ...(profile ? { profile } : {}),
       warnings: d.checks.filter((c) => c.status === 'warning').length,
       challenge,
       // A renewal orders the same kind of certificate, replacing the one it renews.
@@ -160,6 +169,8 @@ const orderParams = z.object({
   cas: z.array(z.string()).optional(),
   /** certificate.renew: the certificate this one replaces (named to its CA as `replaces` when that CA has ARI). */
   replaces: z.string().min(1).optional(),
+  /** The site's CA profile, settled by the preflight; recorded so that renewals order it again. */
+  profile: z.string().min(1).optional(),
 });
 
 interface OrderCheckpoint { name: string; serial: string; certificateId?: string }
@@ -200,6 +211,7 @@ export const certificateOrder = defineAction({
         keyType: p.keyType,
         solver: solverFor(ctx.services, p.challenge, p.webserver, (m, d) => ctx.log(m, d)),
         cas: p.cas?.length ? p.cas : undefined,
+        profile: p.profile,
         replaces: renewing ? { ca: renewing.ca, certId: renewing.ariCertId } : undefined,
         signal: ctx.signal,
         log: (m, d) => ctx.log(m, d),
@@ -223,6 +235,7 @@ export const certificateOrder = defineAction({
       keyType: p.keyType,
       ...issuedRecord(ctx.services, issued),
       replacesId: previous?.id ?? null,
+      profile: p.profile ?? null,
     });
     ctx.reached('order-pending');
     await ctx.checkpoint({ ...cp, certificateId: rec.id });

@@ -22,6 +22,8 @@ export interface IssueRequest {
   solver: ChallengeSolver;
   /** CAs to try, in order (the preflight's allowed list); default: every configured CA. */
   cas?: string[];
+  /** The site's CA profile (src/certificates/profiles.ts); without it, each CA's acme.cas[].profile. */
+  profile?: string;
   /** RFC 9773: the certificate this one replaces, sent to the CA that issued it. */
   replaces?: { ca: string; certId: string };
   signal?: AbortSignal;
@@ -39,6 +41,8 @@ export interface IssuedCertificate {
   caDirectory: string;
   serial: string;
   ariCertId: string;
+  /** The profile the order named; undefined: the CA's default. */
+  profile?: string;
   notBefore: Date;
   notAfter: Date;
   /** Milliseconds spent: order (new order + authorizations), validation, finalize (+ download), total. */
@@ -74,8 +78,9 @@ async function orderAt(ready: ReadyCa, req: IssueRequest, material: Promise<{ ke
   const { client, ca, key } = ready;
   const deadline = t0 + deps.config.acme.orderTimeoutSeconds * 1000;
   const replaces = req.replaces?.ca === ca.name && ready.directory.renewalInfo ? req.replaces.certId : undefined;
-  const order: Order = await client.newOrder({ identifiers: req.domains.map((d) => ({ type: 'dns', value: d })), profile: ca.profile, replaces });
-  req.log?.(`order placed at ${ca.name}`, { order: order.url, replaces: replaces ?? null });
+  const profile = profileFor(ready, req);
+  const order: Order = await client.newOrder({ identifiers: req.domains.map((d) => ({ type: 'dns', value: d })), profile, replaces });
+  req.log?.(`order placed at ${ca.name}`, { order: order.url, replaces: replaces ?? null, profile: profile ?? null });
   const authzs: Authorization[] = await Promise.all(order.authorizations.map((u) => client.authorization(u)));
   const tOrder = Date.now();
   const pending = authzs.filter((a) => a.status === 'pending');
@@ -107,10 +112,24 @@ async function orderAt(ready: ReadyCa, req: IssueRequest, material: Promise<{ ke
     cleanup = req.solver.cleanup(items);
   }
   try {
-    return await finishOrder(ready, req, order, material, deadline, { t0, tOrder, validated: items.length, authzs: authzs.length });
+    return { ...(await finishOrder(ready, req, order, material, deadline, { t0, tOrder, validated: items.length, authzs: authzs.length })), profile };
   } finally {
     await cleanup;
   }
+}
+
+/**
+ * The profile to name in the order: the site's, else the CA's configured one. Named only
+ * to a CA that advertises it: one with no profiles (Debian's Pebble, an older CA) or
+ * without that one is sent none and issues its default kind, said in the job log.
+ */
+function profileFor(ready: ReadyCa, req: IssueRequest): string | undefined {
+  const wanted = req.profile ?? ready.ca.profile;
+  if (!wanted) return undefined;
+  const offered = ready.directory.meta?.profiles;
+  if (offered && Object.hasOwn(offered, wanted)) return wanted;
+  req.log?.(`warning: ${ready.ca.name} ${offered ? `offers no profile ${wanted} (only ${Object.keys(offered).join(', ')})` : 'advertises no profiles'}; ordering its default kind of certificate instead of ${wanted}`);
+  return undefined;
 }
 
 /** After validation: waits for the order to be ready, finalizes it with the CSR and downloads the chain. */

@@ -8,7 +8,7 @@ import { TERMINAL, type Job } from '../store/jobs.js';
 import { actingFor, type Caller } from '../store/tokens.js';
 import { certificateContext } from './context.js';
 import { mapLimit } from '../util/concurrency.js';
-import { refreshRenewalInfo, retryDelayMs } from './renew.js';
+import { lifetimeOf, refreshRenewalInfo, retryDelayMs } from './renew.js';
 
 /** What one pass did, for logs and tests. */
 export interface MaintenanceReport {
@@ -46,8 +46,10 @@ type RenewalError = { code: string; message: string; hint: string; detail?: stri
 /**
  * Renews certificates on a schedule (renewal.schedule, croner) so nobody has to
  * remember: asks ARI-capable CAs for their window about twice a day, renews what is
- * due, and retries failures after 1 min, 10 min, 100 min, then daily, waking up for
- * each retry. A failed renewal is never silent: an alert (webhook + admin feed) and an
+ * due, and retries failures after 1 min, 10 min, 100 min, then daily (at most 1/12 of
+ * the lifetime apart). Between scheduled passes it wakes up for each retry and for the
+ * next certificate falling due, so a 6-day certificate is renewed on time whatever the
+ * schedule. A failed renewal is never silent: an alert (webhook + admin feed) and an
  * audit line every time.
  */
 export class CertificateMaintenance {
@@ -99,10 +101,21 @@ export class CertificateMaintenance {
     return this.running;
   }
 
-  /** Wakes up for the earliest retry of a failed renewal (the schedule alone would be too coarse for 1 min). */
+  /**
+   * When the next pass runs: the schedule's next time, or sooner a retry or a certificate
+   * falling due. Undefined when nothing will ever run (renewal disabled).
+   */
+  async nextPass(now = this.clock()): Promise<Date | undefined> {
+    if (!this.services.config.renewal.enabled) return undefined;
+    const scheduled = new Cron(this.services.config.renewal.schedule, { paused: true }).nextRun(now) ?? undefined;
+    const wake = await this.services.store.certificates.nextWake(now);
+    return [scheduled, wake].filter((d): d is Date => !!d).sort((a, b) => a.getTime() - b.getTime())[0];
+  }
+
+  /** Wakes up for the earliest retry or renewal falling due (the schedule alone is too coarse for 1 min, or for a 6-day certificate). */
   private async armRetry(): Promise<void> {
     if (this.stopped || !this.services.config.renewal.enabled) return;
-    const next = await this.services.store.certificates.nextRetry().catch(() => undefined);
+    const next = await this.services.store.certificates.nextWake(this.clock()).catch(() => undefined);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (!next || this.stopped) return;
     const delay = Math.max(1000, Math.min(next.getTime() - this.clock().getTime(), 2 ** 31 - 1));
@@ -206,7 +219,7 @@ export class CertificateMaintenance {
     }
     const now = this.clock();
     const failuresBefore = cert.renewalFailures;
-    const nextAttemptAt = new Date(now.getTime() + retryDelayMs(failuresBefore + 1, this.services.config.renewal.retryMinutes));
+    const nextAttemptAt = new Date(now.getTime() + retryDelayMs(failuresBefore + 1, this.services.config.renewal.retryMinutes, Math.random, lifetimeOf(cert)));
     const failures = await store.renewalFailed(cert.id, `${error.message}${error.detail ? ` (${error.detail})` : ''}`, nextAttemptAt);
     report.failed.push({ id: cert.id, name: cert.name, error: error.message, failures, nextAttemptAt: nextAttemptAt.toISOString() });
     await this.services.alert({

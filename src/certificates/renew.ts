@@ -26,11 +26,16 @@ export function renewAfterFor(notBefore: Date, notAfter: Date, jitterMinutes: nu
 /**
  * How long to wait after the n-th failed renewal in a row: 1 min, 10 min, 100 min, then
  * daily (renewal.retryMinutes), ±10 % so that retries of many certificates spread out.
+ * Never more than 1/12 of the certificate's lifetime (`lifetimeMs`): a 6-day certificate
+ * due at 3 days is tried every 12 hours, about six times before it expires, not thrice.
  */
-export function retryDelayMs(failures: number, retryMinutes: number[], random = Math.random): number {
-  const minutes = retryMinutes[Math.min(Math.max(failures, 1) - 1, retryMinutes.length - 1)];
+export function retryDelayMs(failures: number, retryMinutes: number[], random = Math.random, lifetimeMs = Infinity): number {
+  const minutes = Math.min(retryMinutes[Math.min(Math.max(failures, 1) - 1, retryMinutes.length - 1)], lifetimeMs / 12 / 60_000);
   return Math.round(minutes * 60_000 * (0.9 + 0.2 * random()));
 }
+
+/** A certificate's lifetime, as its renewal timing counts it. */
+export const lifetimeOf = (cert: { notBefore: string; notAfter: string }): number => new Date(cert.notAfter).getTime() - new Date(cert.notBefore).getTime();
 
 /**
  * Asks the CA for its renewal window (RFC 9773) and stores a random moment inside it

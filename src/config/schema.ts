@@ -101,6 +101,9 @@ export const databaseServerSchema = z
   })
   .strict();
 
+/** A CA profile's name as the ACME profiles draft advertises it (classic, tlsserver, shortlived...). */
+export const profileName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a profile name such as shortlived');
+
 /** One certificate authority, tried in the order listed. */
 export const caSchema = z
   .object({
@@ -108,7 +111,9 @@ export const caSchema = z
     directoryUrl: z.url(),
     caBundle: z.string().optional().describe('PEM file trusted for this CA (private CAs, tests)'),
     eab: z.object({ kid: z.string().min(1), hmacKey: z.string().min(1) }).strict().optional(),
-    profile: z.string().optional(),
+    profile: profileName
+      .optional()
+      .describe("the profile ordered at this CA when a site names none (Let's Encrypt: classic, tlsserver, shortlived); a CA that advertises no profiles is sent none, with a warning in the job log"),
     caaIdentities: z
       .array(z.string().min(1))
       .optional()
@@ -313,9 +318,13 @@ export const configSchema = z
           .default({ failures: 5, windowMinutes: 60 })
           .describe("failed validations allowed per name and CA in the window (Let's Encrypt: 5 per hour)"),
         orderTimeoutSeconds: z.number().int().min(5).max(3600).default(180).describe('longest wait for one order'),
+        clientProfiles: z
+          .array(profileName)
+          .default([])
+          .describe("the CA profiles a client may choose for its site (certificate.issue's profile), among those the CA offers; empty: only admins choose, clients get the CA's profile"),
       })
       .strict()
-      .default({ cas: [], keyType: 'ecdsa-p256', concurrency: 16, failureBudget: { failures: 5, windowMinutes: 60 }, orderTimeoutSeconds: 180 }),
+      .default({ cas: [], keyType: 'ecdsa-p256', concurrency: 16, failureBudget: { failures: 5, windowMinutes: 60 }, orderTimeoutSeconds: 180, clientProfiles: [] }),
     dns: z
       .object({
         resolvers: z.array(z.string()).default([]).describe('recursive resolvers (ip or ip:port); empty: the system ones'),

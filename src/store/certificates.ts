@@ -31,6 +31,8 @@ export interface CertificateTables {
     renewal_failures: Generated<number>;
     next_attempt_at: string | null;
     last_error: string | null;
+    /** Migration 0012: the ACME profile asked for (null: the CA's default). */
+    profile: string | null;
   };
   acme_accounts: { directory_url: string; key_thumbprint: string; ca: string; account_url: string; created_at: string };
   acme_validation_failures: { id: Generated<number>; ca: string; name: string; at: string; detail: string | null };
@@ -73,6 +75,8 @@ export interface CertificateRecord {
   renewalFailures: number;
   nextAttemptAt: string | null;
   lastError: string | null;
+  /** The CA profile it was ordered with (draft-aaron-acme-profiles), which its renewals order again; null: the CA's default. */
+  profile: string | null;
 }
 
 /** What the API shows: everything but the key and the PEM bodies. */
@@ -107,6 +111,7 @@ function toRecord(r: Row): CertificateRecord {
     renewalFailures: Number(r.renewal_failures),
     nextAttemptAt: r.next_attempt_at,
     lastError: r.last_error,
+    profile: r.profile ?? null,
   };
 }
 
@@ -145,6 +150,7 @@ export class CertificateStore {
     certPem: string;
     keyPem: string;
     replacesId?: string | null;
+    profile?: string | null;
   }): Promise<CertificateRecord> {
     const id = randomUUID();
     await this.db
@@ -175,6 +181,7 @@ export class CertificateStore {
         ari_checked_at: null,
         next_attempt_at: null,
         last_error: null,
+        profile: c.profile ?? null,
       })
       .execute();
     return (await this.get(id))!;
@@ -317,17 +324,18 @@ export class CertificateStore {
     return Number(res.numUpdatedRows) > 0;
   }
 
-  /** The earliest moment a failed renewal will be tried again, to wake up for it. */
-  async nextRetry(): Promise<Date | undefined> {
-    const row = await this.db
-      .selectFrom('certificates')
-      .select('next_attempt_at')
-      .where('status', '=', 'active')
-      .where('renewal_failures', '>', 0)
-      .where('next_attempt_at', 'is not', null)
-      .orderBy('next_attempt_at')
-      .executeTakeFirst();
-    return row?.next_attempt_at ? new Date(row.next_attempt_at) : undefined;
+  /**
+   * The earliest moment the renewal schedule has work: a failed renewal's next try, or the
+   * next certificate falling due after `now` (a 6-day one must not wait for a sparse schedule).
+   */
+  async nextWake(now: Date): Promise<Date | undefined> {
+    const active = this.db.selectFrom('certificates').where('status', '=', 'active');
+    const [retry, due] = await Promise.all([
+      active.select('next_attempt_at as at').where('renewal_failures', '>', 0).where('next_attempt_at', 'is not', null).orderBy('next_attempt_at').executeTakeFirst(),
+      active.select('renew_after as at').where('renew_after', '>', now.toISOString()).where('next_attempt_at', 'is', null).orderBy('renew_after').executeTakeFirst(),
+    ]);
+    const times = [retry?.at, due?.at].flatMap((t) => (t ? [new Date(t).getTime()] : []));
+    return times.length ? new Date(Math.min(...times)) : undefined;
   }
 
   /** Counts a failed renewal and when to try again. */

@@ -279,5 +279,11 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
         await db.schema.createIndex('escalations_problem').on('escalations').columns(['tenant_id', 'problem', 'resolved_at']).execute();
       },
     },
+    '0012-certificate-profile': {
+      async up(db: Kysely<any>) {
+        // The CA profile a certificate was ordered with, so that its renewals order the same kind (a 6-day one stays 6-day).
+        await db.schema.alterTable('certificates').addColumn('profile', 'text').execute();
+      },
+    },
   };
 }
