@@ -9,14 +9,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { configSchema } from '../src/config/schema.js';
-import { startDaemon } from '../src/daemon.js';
+import { ListenError, startDaemon } from '../src/daemon.js';
 import { createLogger } from '../src/log.js';
 import { startLab } from './lab/lab.js';
 import { labCertConfig } from './helpers/acme-lab.js';
 import { labNginxArgv } from './helpers/vhost-lab.js';
 
 const { values: args } = parseArgs({ options: { port: { type: 'string' } } });
-const port = args.port === undefined ? 8080 : Number(args.port);
+/**
+ * Not `npm start`'s 8080: the demo's daemon is its own (its lab, store and token), so both
+ * run side by side; when 8090 is taken too, any free port (the export line below names it).
+ */
+const DEMO_PORT = 8090;
+const port = args.port === undefined ? DEMO_PORT : Number(args.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.stderr.write(`--port: a port number (0 for any free one), not "${args.port}"\n`);
   process.exit(2);
@@ -46,11 +51,19 @@ const stopLab = async () => {
   await lab.stop();
   rmSync(dir, { recursive: true, force: true });
 };
-const daemon = await startDaemon(config, { logger: createLogger('warn') }).catch(async (err: Error) => {
-  process.stderr.write(`serein: ${err.message}\n  → Pick another port: npm run demo -- --port 8081 (0: any free port)\n`);
-  await stopLab();
-  process.exit(1);
-});
+const start = (port: number) => startDaemon({ ...config, server: { ...config.server, port } }, { logger: createLogger('warn') });
+const daemon = await start(port)
+  .catch((err: Error) => {
+    if (!(err instanceof ListenError) || args.port !== undefined) throw err;
+    say(`Port ${port} is taken (by another serein?): the demo's daemon listens on a free port instead.`);
+    return start(0);
+  })
+  .catch(async (err: Error) => {
+    const why = err instanceof ListenError ? `the demo cannot listen on 127.0.0.1:${err.port} (${err.cause.code ?? err.cause.message})` : err.message;
+    process.stderr.write(`serein demo: ${why}\n  → Pick another port for the demo: npm run demo -- --port 0 (any free port)\n`);
+    await stopLab();
+    process.exit(1);
+  });
 const token = daemon.firstAdminToken!;
 const stop = async () => {
   if (stopping) return;
@@ -108,14 +121,14 @@ The client page: ${daemon.url}/
 In another terminal, in this folder, paste:
   export SEREIN_URL=${daemon.url} SEREIN_TOKEN=${token}
 then follow the tour in README.md ("A short tour"), or try:
-  npx serein doctor blog.serein.test
-  npx serein run vhost.create -i webserver=main -i domain=blog.serein.test
-  npx serein run certificate.issue -i domains=blog.serein.test
+  serein doctor blog.serein.test
+  serein run vhost.create -i webserver=main -i domain=blog.serein.test
+  serein run certificate.issue -i domains=blog.serein.test
   curl -sk --resolve ${site}:${n.tlsPort}:127.0.0.1 https://${site}:${n.tlsPort}/.well-known/serein-probe -o /dev/null -w '%{http_code}\\n'
   ${labNginxArgv(lab).join(' ')} -t
 
 As the client "demo" (sees only its own domains and jobs):
-  SEREIN_TOKEN=${client.token} npx serein jobs
-  SEREIN_TOKEN=${client.token} npx serein doctor ${site}
+  SEREIN_TOKEN=${client.token} serein jobs
+  SEREIN_TOKEN=${client.token} serein doctor ${site}
 
 Ctrl-C stops the daemon and the lab and removes every temporary file.`);

@@ -6,39 +6,61 @@
  * that drifts from what serein does fails here.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { connect, type PeerCertificate } from 'node:tls';
 import { resolve } from 'node:path';
 import mysql from 'mysql2/promise';
+import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { until } from './helpers/process.js';
+import { freePort, until } from './helpers/process.js';
+import { labCertConfig } from './helpers/acme-lab.js';
+import { useLab } from './lab/client.js';
+import { tempDir } from './helpers/tmp.js';
 
 const root = resolve(import.meta.dirname, '..');
+/** The demo's own default port (test/demo.ts): not npm start's 8080, so both run side by side. */
+const DEMO_PORT = 8090;
 
-/** The commands of the README's tour block, without comments; the first is `npm run demo`. */
-function readmeTour(): string[] {
+/** The commands of the first shell block of a README section, without comments. */
+function readmeBlock(heading: string): string[] {
   const readme = readFileSync(resolve(root, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## A short tour'));
+  const section = readme.slice(readme.indexOf(heading));
   const block = /```sh\n([\s\S]*?)```/.exec(section)![1];
   return block.split('\n').map(stripComment).filter(Boolean);
+}
+
+/** The commands of the README's tour block; the first is `npm run demo`. */
+const readmeTour = () => readmeBlock('## A short tour');
+
+/**
+ * `serein` on a PATH of the test's own, put there by the Set up block's install-command
+ * line (given a folder instead of /usr/local/bin): the tour's commands are written `serein`.
+ */
+function installCommand(): string {
+  const line = readmeBlock('## Set up').find((l) => l.startsWith('npm run install-command'))!;
+  const bin = tempDir('serein-tour-bin-');
+  const r = spawnSync('bash', ['-c', `${line} -- ${bin}`], { cwd: root, encoding: 'utf8' });
+  expect(r.status, r.stdout + r.stderr).toBe(0);
+  return `${bin}:${process.env.PATH}`;
 }
 
 /** A shell line without its trailing `# comment` (what bash ignores too). */
 const stripComment = (line: string) => line.replace(/(^|\s+)#\s.*$/, '').trim();
 
-/** The commands the demo prints: its indented lines that a shell runs (exports, npx, curl, nginx, VAR=... prefixes). */
+/** The commands the demo prints: its indented lines that a shell runs (exports, serein, curl, nginx, VAR=... prefixes). */
 function demoCommands(output: string): string[] {
   return output
     .split('\n')
-    .filter((l) => /^ {2}(export |npx |curl |SEREIN_TOKEN=\S+ |\/\S+ )/.test(l))
+    .filter((l) => /^ {2}(export |serein |curl |SEREIN_TOKEN=\S+ |\/\S+ )/.test(l))
     .map(stripComment);
 }
 
 interface Demo { output: () => string; exited: Promise<number | null>; stop: () => void }
 
-/** `npm run demo` with a free port, in its own process group: Ctrl-C reaches all of it, as in a terminal. */
+/** `npm run demo` as written, in its own process group: Ctrl-C reaches all of it, as in a terminal. */
 function startDemo(line: string): Demo {
-  const child = spawn('bash', ['-c', `exec ${line} -- --port 0`], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('bash', ['-c', `exec ${line}`], { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (b) => (out += b));
   child.stderr.on('data', (b) => (out += b));
@@ -108,20 +130,20 @@ const CHECKS: Check[] = [
     Object.assign(t.env, { SEREIN_URL: m[1], SEREIN_TOKEN: m[2] });
     expect((await t.api('/v1/tenants')).status).toBe(200); // an admin token of that daemon
   }],
-  [/^npx serein playbooks check$/, (r) => {
+  [/^serein playbooks check$/, (r) => {
     ok(r);
     for (const p of ['vhost.create', 'certificate.issue', 'database.create']) expect(r.out).toMatch(new RegExp(`^ok\\s+${p.replace('.', '\\.')}\\s`, 'm'));
   }],
-  [/^npx serein tenant create (\S+) --name "([^"]+)" --language (en|fr)(?: --email (\S+))?$/, async (r, [, id, name, language, email], t) => {
+  [/^serein tenant create (\S+) --name "([^"]+)" --language (en|fr)(?: --email (\S+))?$/, async (r, [, id, name, language, email], t) => {
     ok(r);
     expect((await t.api('/v1/tenants')).body.tenants).toContainEqual(expect.objectContaining({ id, name, language, ...(email ? { email } : {}) }));
   }],
-  [/^npx serein tenant give (\S+) (domain|server) (\S+)$/, async (r, [, id, kind, name], t) => {
+  [/^serein tenant give (\S+) (domain|server) (\S+)$/, async (r, [, id, kind, name], t) => {
     ok(r);
     expect(JSON.stringify((await t.api('/v1/resources')).body)).toContain(name);
     expect(r.out).toContain(kind === 'server' ? `${id} may now use server ${name}` : `domain ${name} now belongs to ${id}`);
   }],
-  [/^npx serein token create --tenant (\S+)$/, async (r, [, tenant], t) => {
+  [/^serein token create --tenant (\S+)$/, async (r, [, tenant], t) => {
     ok(r);
     const token = /token:\s+(srn_c_\S+)/.exec(r.out)![1];
     t.clientTokens.set(tenant, token);
@@ -129,23 +151,23 @@ const CHECKS: Check[] = [
     expect(seen.status).toBe(200);
     expect(JSON.stringify(seen.body)).not.toContain('serein.test');
   }],
-  [/^(?:SEREIN_TOKEN=\S+ )?npx serein doctor (\S+)$/, (r, [, name]) => {
+  [/^(?:SEREIN_TOKEN=\S+ )?serein doctor (\S+)$/, (r, [, name]) => {
     ok(r);
     expect(r.out).toContain(`Good news: ${name} can get a certificate`);
   }],
-  [/^npx serein run vhost\.create -i webserver=(\S+) -i domain=(\S+) --dry-run$/, async (r, [, , domain], t) => {
+  [/^serein run vhost\.create -i webserver=(\S+) -i domain=(\S+) --dry-run$/, async (r, [, , domain], t) => {
     ok(r);
     expect(r.out).toContain('succeeded (check only)');
     expect(r.out).toMatch(new RegExp(`^\\s+\\+\\s+server_name ${domain.replace(/\./g, '\\.')};`, 'm')); // the plan, as a diff
     expect(await visit(t, domain)).not.toBe(200); // nothing changed
   }],
-  [/^npx serein run vhost\.create -i webserver=(\S+) -i domain=(\S+)$/, async (r, [, , domain], t) => {
+  [/^serein run vhost\.create -i webserver=(\S+) -i domain=(\S+)$/, async (r, [, , domain], t) => {
     ok(r);
     expect(r.out).toMatch(/^vhost\.create \S+: succeeded$/m);
     t.jobIds.push(jobIdOf(r.out)!);
     expect(await visit(t, domain)).toBe(200); // live on nginx
   }],
-  [/^npx serein run certificate\.issue -i domains=(\S+)$/, async (r, [, domain], t) => {
+  [/^serein run certificate\.issue -i domains=(\S+)$/, async (r, [, domain], t) => {
     ok(r);
     expect(r.out).toMatch(/^certificate\.issue \S+: succeeded$/m);
     t.jobIds.push(jobIdOf(r.out)!);
@@ -153,7 +175,7 @@ const CHECKS: Check[] = [
     expect(cert.subjectaltname).toBe(`DNS:${domain}`);
     expect(cert.issuer.CN).toMatch(/Pebble/);
   }],
-  [/^npx serein run database\.create -i server=(\S+) -i name=(\S+) -i tenant=(\S+)$/, async (r, [, , name, tenant], t) => {
+  [/^serein run database\.create -i server=(\S+) -i name=(\S+) -i tenant=(\S+)$/, async (r, [, , name, tenant], t) => {
     ok(r);
     t.jobIds.push(jobIdOf(r.out)!);
     const password = /^\s+password: (\S+)$/m.exec(r.out)![1]; // shown once
@@ -166,13 +188,13 @@ const CHECKS: Check[] = [
       await c.end();
     }
   }],
-  [/^SEREIN_TOKEN=(\S+) npx serein jobs$/, (r) => {
+  [/^SEREIN_TOKEN=(\S+) serein jobs$/, (r) => {
     ok(r);
     const lines = r.out.trim().split('\n');
     expect(lines.length).toBeGreaterThan(1);
     for (const line of lines) expect(line).toMatch(/vhost:\S+\.serein\.test$/); // its own sites' jobs only
   }],
-  [/^npx serein jobs$/, (r, _m, t) => {
+  [/^serein jobs$/, (r, _m, t) => {
     ok(r);
     for (const id of t.jobIds) expect(r.out).toMatch(new RegExp(`succeeded\\s.*${id}`)); // what ran
   }],
@@ -195,16 +217,22 @@ describe('the README tour', () => {
   it('runs, in order, and each command does what its text says', { timeout: 150_000 }, async () => {
     const tour = readmeTour();
     expect(tour[0]).toBe('npm run demo');
+    // Its own port taken (by another demo, a daemon): it takes a free one and says so.
+    const blocker = createServer();
+    await new Promise<void>((ok) => blocker.once('error', () => ok()).listen(DEMO_PORT, '127.0.0.1', ok));
     demo = startDemo(tour[0]);
     let exited = false;
     void demo.exited.then(() => (exited = true));
     await until('the demo to print its commands', async () => exited || demo!.output().includes('Ctrl-C stops'), 120_000);
     const printed = demo.output();
+    blocker.close();
     expect(exited, printed).toBe(false);
+    expect(printed).toContain(`Port ${DEMO_PORT} is taken`);
+    expect(printed).not.toContain(`127.0.0.1:${DEMO_PORT}`);
 
     const num = (re: RegExp) => Number(re.exec(printed)![1]);
     const maria = /MariaDB\s+(\S+):(\d+)/.exec(printed)!;
-    const env: Record<string, string> = {};
+    const env: Record<string, string> = { PATH: installCommand() };
     const t: Tour = {
       env,
       lab: { nginxPort: num(/nginx\s+http:\/\/127\.0\.0\.1:(\d+)/), tlsPort: num(/nginx\s+\S+\s+https:\/\/127\.0\.0\.1:(\d+)/), mariaHost: maria[1], mariaPort: Number(maria[2]) },
@@ -249,5 +277,106 @@ describe('the README tour', () => {
     await demo.exited;
     await until('the demo to remove its lab folder', async () => !existsSync(labDir), 60_000);
     demo = undefined;
+  });
+});
+
+/** A unit file's directive, the last value when it repeats. */
+const directive = (unit: string, key: string) => [...unit.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1].trim()).at(-1);
+
+describe('the README install', () => {
+  it('installs a clone as written, puts serein on the PATH, checks the machine green, and the unit\'s daemon secures a site', { timeout: 900_000 }, async () => {
+    // A temporary folder stands for /: the block's absolute paths are taken under it.
+    const fsRoot = tempDir('serein-install-');
+    const under = (line: string) => line.replaceAll("<serein's repository>", root).replace(/(^|[\s=:])\/(opt|etc|var\/lib)\//g, `$1${fsRoot}/$2/`);
+    const opt = `${fsRoot}/opt/serein`;
+    const bin = `${fsRoot}/usr/local/bin`;
+    const lab = await useLab('pebble');
+    const port = await freePort();
+    const env: Record<string, string> = { PATH: `${bin}:${process.env.PATH}` };
+    const timings: string[] = [];
+    let daemon: ReturnType<typeof spawn> | undefined;
+    let daemonOutput = '';
+    const site = `install${Date.now().toString(36)}.serein.test`;
+    const run = async (line: string) => {
+      const started = performance.now();
+      const r = await sh(line, env);
+      timings.push(`${((performance.now() - started) / 1000).toFixed(1)} s  ${line.replaceAll(fsRoot, '')}`);
+      return r;
+    };
+    const steps: [RegExp, (line: string) => Promise<void>][] = [
+      [/^git clone .* && cd \/opt\/serein && npm ci --omit=dev$/, async (line) => {
+        const r = await run(`${under(line)} 2>&1`);
+        expect(r.code, r.out).toBe(0);
+        expect(r.out).not.toMatch(/EBADENGINE/); // no engine warning on Node 20
+        expect(existsSync(`${opt}/node_modules/vitest`)).toBe(false); // production dependencies only
+      }],
+      [/^npm run install-command$/, async (line) => {
+        // Given the stand-in for /usr/local/bin, as `npm run install-command -- DIR` allows.
+        const r = await run(`cd ${opt} && ${line} -- ${bin}`);
+        expect(r.code, r.out).toBe(0);
+        const which = await sh('command -v serein && cd / && serein --version', env);
+        expect(which.out.split('\n')[0]).toBe(`${bin}/serein`);
+        expect(which.code, which.out).toBe(0);
+      }],
+      [/^install -d -m 0750 \/etc\/serein && cp config\.example\.yaml \/etc\/serein\/config\.yaml$/, async (line) => {
+        expect((await run(`cd ${opt} && ${under(line)}`)).code).toBe(0);
+        // What the comments below it say to edit: state and store under /var/lib/serein, the
+        // playbooks of the install, then the web server, CA (here the lab's nginx and Pebble).
+        const { webservers, ...cert } = labCertConfig(lab, `${fsRoot}/var/lib/serein`) as { webservers: { lab: unknown } };
+        const config = { ...cert, stateDir: `${fsRoot}/var/lib/serein`, store: { driver: 'sqlite', path: `${fsRoot}/var/lib/serein/serein.db` }, playbooks: `${opt}/playbooks`, server: { host: '127.0.0.1', port }, webservers: { main: webservers.lab } };
+        writeFileSync(`${fsRoot}/etc/serein/config.yaml`, stringify(config));
+      }],
+      [/^serein check \/etc\/serein\/config\.yaml$/, async (line) => {
+        const r = await run(`cd / && ${under(line)}`);
+        expect(r.out).toMatch(/^All \d+ checks ok/m);
+        expect(r.code, r.out).toBe(0);
+      }],
+      [/^cp deploy\/serein\.service \/etc\/systemd\/system\/ && systemctl daemon-reload && systemctl enable --now serein$/, async () => {
+        // No systemd here: the unit's own ExecStart, working folder and environment, as systemd would start it.
+        const unit = readFileSync(`${opt}/deploy/serein.service`, 'utf8');
+        const [program, ...args] = under(` ${directive(unit, 'ExecStart')!}`).trim().split(/\s+/);
+        const [key, value] = directive(unit, 'Environment')!.split('=');
+        const started = performance.now();
+        daemon = spawn(program, args, { cwd: under(` ${directive(unit, 'WorkingDirectory')!}`).trim(), env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', [key]: value }, stdio: ['ignore', 'pipe', 'pipe'] });
+        daemon.stdout!.on('data', (b) => (daemonOutput += b));
+        daemon.stderr!.on('data', (b) => (daemonOutput += b));
+        await until('the unit\'s daemon to be ready', async () => daemonOutput.includes('serein is ready') || daemon!.exitCode !== null, 60_000);
+        expect(daemon.exitCode, daemonOutput).toBe(null);
+        timings.push(`${((performance.now() - started) / 1000).toFixed(1)} s  the unit's ExecStart, to ready`);
+        // The daemon checks the machine at each start, just after it is ready.
+        const checked = await until('the start\'s machine check', async () => /"msg":"machine check: [^"]*"/.exec(daemonOutput)?.[0], 60_000);
+        expect(checked, daemonOutput).toContain('machine check: all ok');
+      }],
+      [/^journalctl -u serein \| grep 'admin token:'$/, async () => {
+        const token = /admin token: (srn_a_\S+)/.exec(daemonOutput)![1];
+        Object.assign(env, { SEREIN_URL: `http://127.0.0.1:${port}`, SEREIN_TOKEN: token });
+      }],
+    ];
+    try {
+      for (const line of readmeBlock('## Install')) {
+        const step = steps.find(([re]) => re.test(line));
+        if (!step) throw new Error(`nothing says what this install command should do; add a step: ${line}`);
+        await step[1](line);
+      }
+      // The installed command, from any folder, to the first certificate: the domain is a tenant's.
+      for (const line of [
+        'serein tenant create lab --name "Lab" --language en',
+        'serein tenant give lab domain serein.test',
+        `serein run vhost.create -i webserver=main -i domain=${site}`,
+        `serein run certificate.issue -i domains=${site}`,
+      ]) {
+        const r = await run(`cd / && ${line}`);
+        expect(r.code, `${line}\n${r.out}`).toBe(0);
+      }
+      const cert = await peerCertificate(lab.nginx!.tlsPort, site);
+      expect(cert.subjectaltname).toBe(`DNS:${site}`);
+      const r = await run(`cd / && serein run vhost.delete -i domain=${site} -i removeFiles=true`);
+      expect(r.code, r.out).toBe(0);
+    } finally {
+      daemon?.kill('SIGTERM');
+      if (daemon && daemon.exitCode === null) await new Promise((ok) => daemon!.once('exit', ok));
+      // The first hour, measured (README, Install): each step and its time.
+      process.stdout.write(`README install, step by step:\n${timings.map((t) => `  ${t}`).join('\n')}\n`);
+    }
   });
 });
