@@ -7,45 +7,28 @@ export type AlertInput = Omit<Alert, 'id' | 'at' | 'detail'> & { detail?: unknow
 /** How components raise an alert: handed to them by the daemon, so none needs the Alerter itself. */
 export type RaiseAlert = (a: AlertInput) => Promise<void>;
 
+/** Where alerts wait to be posted: the outbox (src/notify/outbox.ts), which sends them after the caller has moved on. */
+export interface WebhookOutbox {
+  post(urls: string[], body: Record<string, unknown>): Promise<void>;
+}
+
 /**
  * Tells admins about what needs a human: a line in the admin feed, and a POST to every
- * configured webhook. A webhook that is down never blocks or fails the job that alerts.
+ * configured webhook, queued in the outbox: the job or request that alerts never waits
+ * for a webhook, and one that is down delays nothing (it is tried again from the outbox).
  */
 export class Alerter {
   constructor(
     private readonly store: AlertStore,
     private readonly webhooks: string[],
     private readonly logger: Logger,
+    private readonly outbox: WebhookOutbox,
   ) {}
 
   async raise(a: AlertInput): Promise<void> {
     const alert = await this.store.add(a);
     this.logger.warn({ alert: { kind: a.kind, subject: a.subject } }, a.message);
-    await Promise.all(this.webhooks.map((url) => this.post(url, alert)));
-  }
-
-  private async post(url: string, alert: Alert): Promise<void> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(webhookBody(alert)),
-          signal: AbortSignal.timeout(5000),
-          // A redirect could carry the alert (and the secret in the URL's path) anywhere.
-          redirect: 'manual',
-        });
-        if (res.ok) return;
-        if (res.status >= 300 && res.status < 400) {
-          this.logger.warn({ webhook: maskedUrl(url), status: res.status }, 'alert webhook answered with a redirect, which is not followed: configure its final address');
-          return; // asking again would get the same answer
-        }
-        this.logger.warn({ webhook: maskedUrl(url), status: res.status }, 'alert webhook refused the alert');
-      } catch (err) {
-        this.logger.warn({ webhook: maskedUrl(url), err: (err as Error).message }, 'alert webhook unreachable');
-      }
-      if (attempt < 2) await new Promise((r) => setTimeout(r, 200 * 4 ** attempt));
-    }
+    await this.outbox.post(this.webhooks, webhookBody(alert));
   }
 }
 

@@ -10,6 +10,7 @@ import type { Logger } from './log.js';
 import { NginxFleet } from './nginx/fleet.js';
 import { SmtpMailer } from './notify/mailer.js';
 import { ClientNotices } from './notify/notices.js';
+import { Outbox } from './notify/outbox.js';
 import type { SealBox } from './secrets.js';
 import type { Store } from './store/store.js';
 import type { Target } from './targets/target.js';
@@ -37,15 +38,20 @@ declare module './engine/action.js' {
 }
 
 /**
- * Builds the daemon's components once; `close` releases what they hold (ACME connections).
- * `alert` defaults to the admin feed and webhooks; the CLI and tests may pass their own.
+ * Builds the daemon's components once; `close` releases what they hold (ACME connections,
+ * the outbox's sender). `alert` defaults to the admin feed and webhooks; the CLI and tests
+ * may pass their own. `start` starts the outbox's sender: the daemon calls it, the CLI
+ * does not (its process would send other daemons' messages).
  */
-export function buildServices(o: { config: Config; store: Store; logger: Logger; target(name: string): Target; seal: SealBox; alert?: RaiseAlert }): { services: Services; close(): Promise<void> } {
+export function buildServices(o: { config: Config; store: Store; logger: Logger; target(name: string): Target; seal: SealBox; alert?: RaiseAlert }): { services: Services; start(): void; close(): Promise<void> } {
   const { config, store, logger, target } = o;
-  const alerter = new Alerter(store.alerts, config.alerts.webhooks, logger);
+  // Webhooks and emails leave from the outbox, after the request or job that raised them.
+  const smtp = config.mail ? new SmtpMailer(config.mail, logger) : undefined;
+  const outbox = new Outbox({ store: store.outbox, alerts: store.alerts, webhooks: config.alerts.webhooks, smtp, logger, soleOwner: store.dialect === 'sqlite', mailTimeoutMs: config.mail?.timeoutMs, mailDomain: config.mail && /@([^\s>]+)/.exec(config.mail.from)?.[1] });
+  const alerter = new Alerter(store.alerts, config.alerts.webhooks, logger, outbox);
   const raise: RaiseAlert = o.alert ?? ((a) => alerter.raise(a));
   // What admins are alerted of on a client's site, the client hears too, by email (config mail), once per event.
-  const mailer = config.mail ? new SmtpMailer(config.mail, logger) : undefined;
+  const mailer = smtp && outbox.mailer();
   const notices = mailer && new ClientNotices({ store, config, logger, mailer });
   // A stuck client becomes one escalation for admins; a request handed to a human is one of its signals.
   const escalations = new Escalations({ store, config, logger, raise, mailer, notices });
@@ -78,9 +84,11 @@ export function buildServices(o: { config: Config; store: Store; logger: Logger;
   };
   return {
     services,
+    start: () => outbox.start(),
     close: async () => {
+      await outbox.stop();
       await certificates.accounts.close();
-      await mailer?.close();
+      await smtp?.close();
     },
   };
 }

@@ -84,6 +84,7 @@ export async function startDaemon(config: Config, opts: { logger?: Logger; liste
   }
   const api = await buildApi({ config, store, engine }, logger, version);
   engine.start();
+  components.start();
   const background = backgroundServices.map((f) => f(engine));
   for (const b of background) b.start();
   let stopping: Promise<void> | undefined;

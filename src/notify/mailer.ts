@@ -32,7 +32,8 @@ export class SmtpMailer implements SendMail {
     private readonly logger: Logger,
   ) {}
 
-  async send(mail: Email): Promise<void> {
+  /** `messageId`: the same for every try of one email (the outbox's id), so a copy sent twice is known as one. */
+  async send(mail: Email, o: { messageId?: string } = {}): Promise<void> {
     const transport = await (this.transport ??= this.connect().catch((err) => {
       this.transport = undefined; // a passwordFile fixed later is read on the next email
       throw err;
@@ -46,6 +47,7 @@ export class SmtpMailer implements SendMail {
       text: mail.text,
       html: mail.html,
       headers: { 'Content-Language': mail.language, 'Auto-Submitted': 'auto-generated' },
+      messageId: o.messageId,
     });
     this.logger.info({ mail: { messageId: info.messageId, accepted: info.accepted.length } }, 'client email sent');
   }

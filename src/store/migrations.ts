@@ -285,5 +285,28 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
         await db.schema.alterTable('certificates').addColumn('profile', 'text').execute();
       },
     },
+    '0013-outbox': {
+      async up(db: Kysely<any>) {
+        // Alerts, escalations and emails on their way out: written in the request, sent after it, claimed by one daemon at a time.
+        await db.schema
+          .createTable('outbox')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('channel', 'text', (c) => c.notNull())
+          .addColumn('destination', 'text', (c) => c.notNull())
+          .addColumn('payload', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_at', 'text', (c) => c.notNull())
+          .addColumn('owner', 'text')
+          .addColumn('claim', 'text')
+          .addColumn('lease_until', 'text')
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('sent_at', 'text')
+          .execute();
+        await db.schema.createIndex('outbox_due').on('outbox').columns(['status', 'next_at']).execute();
+        await db.schema.createIndex('outbox_claim').on('outbox').column('claim').execute();
+      },
+    },
   };
 }

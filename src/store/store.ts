@@ -9,6 +9,7 @@ import { openDatabase, type Dialect } from './db.js';
 import { JobStore } from './jobs.js';
 import { LockStore } from './locks.js';
 import { NoticeStore } from './notices.js';
+import { OutboxStore } from './outbox.js';
 import type { Database } from './schema.js';
 import { TenantStore } from './tenants.js';
 import { TokenStore } from './tokens.js';
@@ -32,6 +33,8 @@ export class Store {
   readonly escalations: EscalationStore;
   /** What the daily drift watch found on certificates' names, until fixed. */
   readonly drift: DriftStore;
+  /** Alerts, escalations and emails on their way out (src/notify/outbox.ts). */
+  readonly outbox: OutboxStore;
 
   private constructor(
     readonly db: Kysely<Database>,
@@ -48,6 +51,7 @@ export class Store {
     this.notices = new NoticeStore(db);
     this.escalations = new EscalationStore(db);
     this.drift = new DriftStore(db);
+    this.outbox = new OutboxStore(db, dialect);
   }
 
   static async open(config: Config['store']): Promise<Store> {

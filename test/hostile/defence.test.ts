@@ -7,6 +7,8 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Alerter } from '../../src/alerts.js';
+import { Outbox } from '../../src/notify/outbox.js';
+import { Store } from '../../src/store/store.js';
 import { LocalTarget } from '../../src/targets/local.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { dropByPrefix } from '../helpers/db-lab.js';
@@ -117,10 +119,15 @@ describe('what leaves the daemon', () => {
     const secret = `T0SECRET${uniq()}`;
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
-    const stored: unknown[] = [];
-    const alerter = new Alerter({ add: async (a: object) => (stored.push(a), { ...a, id: 1, at: '' }) } as never, [`http://127.0.0.1:${(hook.address() as AddressInfo).port}/services/${secret}?token=${secret}`], logger);
-    await alerter.raise({ kind: 'test', tenantId: null, subject: 's', message: 'm' });
+    const dir = mkdtempSync(join(tmpdir(), 'serein-hook-'));
+    const store = await Store.open({ driver: 'sqlite', path: join(dir, 'serein.db') });
+    const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/services/${secret}?token=${secret}`;
+    const outbox = new Outbox({ store: store.outbox, alerts: store.alerts, webhooks: [url], logger, soleOwner: true });
+    await new Alerter(store.alerts, [url], logger, outbox).raise({ kind: 'test', tenantId: null, subject: 's', message: 'm' });
+    await outbox.deliverDue(); // the outbox posts it, as the daemon's sender would
     await Promise.all([hook, other].map((s) => new Promise((r) => s.close(r))));
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
     expect(elsewhere).toEqual([]);
     expect(lines.some((l) => /redirect/.test(l))).toBe(true);
     expect(lines.join('\n')).not.toContain(secret);
