@@ -230,7 +230,7 @@ describe('preflight: what needs a special lab', () => {
       expect(tokens.find((c) => c.detail?.address === '127.0.0.1')?.status).toBe('ok');
       const bad = tokens.find((c) => c.detail?.address === '::1')!;
       expect(bad.status).toBe('failure');
-      expect(bad.message.en).toMatch(/at ::1 \(IPv6\), and the web server did not hand back our test file when we tried the same way\./);
+      expect(bad.message.en).toMatch(/at ::1 \(IPv6\) as the certificate authority will, the web server did not hand back our test file\./);
       expect(bad.technical?.en).toMatch(/fetched over IPv6 at ::1, as the certificate authority will: the server answered "404" instead of the file\./);
       // The client reads what is wrong and who fixes it; the admin gets where to look.
       expect(bad.fix?.en).toMatch(/^Nothing to change on your side: ::1 is your provider's web server, and it must answer for family\..* then try again once they have seen to it\.$/);

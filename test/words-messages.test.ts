@@ -82,13 +82,13 @@ describe('names as people write them', () => {
     ['Exemple.FR.', 'exemple.fr'],
     [' exemple.fr ', 'exemple.fr'],
     ['Boutique.Example.FR.', 'boutique.example.fr'],
-    ['www.exemple.fr/boutique?page=2', 'www.exemple.fr'],
+    ['https://www.exemple.fr/boutique?page=2', 'www.exemple.fr'],
     ['HTTP://Bücher.fr/', 'xn--bcher-kva.fr'],
   ])('%j is %s', (typed, meant) => {
     expect(parseDomain(typed, false)).toBe(meant);
   });
   it('keeps refusing what is no name: a user, a port, a control character', () => {
-    for (const bad of ['user@shop.fr', 'shop.fr:8080', 'shop\tfr.fr/x', 'exemple..fr']) expect(() => parseDomain(bad, false), bad).toThrow(OperationError);
+    for (const bad of ['user@shop.fr', 'shop.fr:8080', 'shop\tfr.fr/x', 'exemple..fr', 'shop.fr/x.com', 'shop.fr?x.com']) expect(() => parseDomain(bad, false), bad).toThrow(OperationError);
     expect(readName('shop.fr:8080')).toBe('shop.fr:8080');
   });
   it('a 64-character label gets its own sentence, in both languages', () => {

@@ -17,8 +17,10 @@ const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
  */
 export function readName(raw: string): string {
   let text = raw.trim();
-  const address = /^(?:https?:\/\/)?([^\s/?#@:\\]+)(?:[/?#][^\u0000-\u001f\u007f]*)?$/i.exec(text);
-  if (address && (address[1] !== text || /^https?:/i.test(text))) text = address[1];
+  // Only a web address (with its scheme) loses its path: in "shop.fr/x.com" or "shop.fr?x.com"
+  // the name meant is unclear, so such text is refused by parseDomain rather than guessed.
+  const address = /^https?:\/\/([^\s/?#@:\\]+)(?:[/?#][^\u0000-\u001f\u007f]*)?$/i.exec(text);
+  if (address) text = address[1];
   if (text.endsWith('.') && !text.endsWith('..')) text = text.slice(0, -1);
   return text.toLowerCase();
 }

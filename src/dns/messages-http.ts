@@ -96,8 +96,8 @@ export const http = {
           `Votre site ${name} n'a pas pu être vérifié à travers Cloudflare${NB}: ${plainWhy(why, isTarget).fr}. Le proxy de Cloudflare (le «${NB}nuage orange${NB}») se place entre l'autorité de certification et ce serveur.`,
         )
       : L(
-          `The certificate authority will look for your site ${name} at ${ip} (${fam(f).en}), and ${plainWhy(why, isTarget).en} when we tried the same way.`,
-          `L'autorité de certification cherchera votre site ${name} à l'adresse ${ip} (${fam(f).fr}), et ${plainWhy(why, isTarget).fr} quand nous avons essayé de la même façon.`,
+          `When we visited your site ${name} at ${ip} (${fam(f).en}) as the certificate authority will, ${plainWhy(why, isTarget).en}.`,
+          `Quand nous avons visité votre site ${name} à l'adresse ${ip} (${fam(f).fr}) comme le fera l'autorité de certification, ${plainWhy(why, isTarget).fr}.`,
         ),
     fix: cloudflare
       ? L(

@@ -141,7 +141,7 @@ describe('the doctor never follows a redirect to an internal address', () => {
       const { body, check } = await doctor(name, client);
       expect(check, JSON.stringify(body.checks)).toBeDefined();
       expect(check.status).toBe('failure');
-      expect(check.message).toMatch(/it was redirected elsewhere, to a place the certificate authority cannot reach\./);
+      expect(check.message).toMatch(/your site sent the visit elsewhere, where the certificate authority will not follow\./);
       expect(check.detail?.failure).toEqual({ kind: 'redirect-elsewhere' });
       expectNothingLeaked(body);
       expect(internalHits).toEqual([]);
@@ -151,7 +151,7 @@ describe('the doctor never follows a redirect to an internal address', () => {
   it('tells a French client the same, in French', async () => {
     const { body, check } = await doctor(`literal.${regFr}`, clientFr);
     expect(check.status).toBe('failure');
-    expect(check.message).toMatch(/elle a été redirigée ailleurs, vers un endroit que l'autorité de certification ne peut pas atteindre\./);
+    expect(check.message).toMatch(/votre site a renvoyé la visite ailleurs, là où l'autorité de certification ne suivra pas\./);
     expectNothingLeaked(body);
     expect(internalHits).toEqual([]);
   });
