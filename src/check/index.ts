@@ -12,7 +12,7 @@ export type { WebserverPart } from './webserver.js';
  * What to look at: everything (`serein check`, the daemon's start), or what one
  * operation needs (a dry run): some parts of one web server, some CAs.
  */
-export type CheckScope = { all: true } | { webserver: string; parts: readonly WebserverPart[] } | { cas: readonly string[] };
+export type CheckScope = { all: true; nginxTest?: boolean } | { webserver: string; parts: readonly WebserverPart[] } | { cas: readonly string[] };
 
 /**
  * The checks of the machine for a scope, built from the configuration: `serein check`
@@ -37,7 +37,7 @@ export function machineChecks(deps: MachineDeps, scope: CheckScope, o: { timeout
   return [
     ...localChecks(config),
     ...targets,
-    ...Object.entries(config.webservers).flatMap(([name, ws]) => webserverChecks(deps, probes, name, ws, ALL_WEBSERVER_PARTS)),
+    ...Object.entries(config.webservers).flatMap(([name, ws]) => webserverChecks(deps, probes, name, ws, scope.nginxTest === false ? ALL_WEBSERVER_PARTS.filter((p) => p !== 'test') : ALL_WEBSERVER_PARTS)),
     ...Object.entries(config.databases).flatMap(([name, db]) => databaseChecks(deps, probes, name, db)),
     ...dnsChecks(config),
     ...caChecks(config, undefined, o.timeoutMs),

@@ -20,7 +20,9 @@ export function formatFindings(findings: readonly Finding[]): string {
  * its fix. The daemon starts anyway (a database server down is said, not fatal).
  */
 export async function checkAtStart(deps: MachineDeps, log: Logger): Promise<void> {
-  const findings = await checkMachine(deps, { all: true });
+  // No nginx -t at start: it parses every site (long on a large fleet, beside other daemons'
+  // changes), and the next change runs it anyway; `serein check` does.
+  const findings = await checkMachine(deps, { all: true, nginxTest: false });
   const problems = findings.filter((f) => !f.ok);
   for (const f of problems) log.warn({ check: `${f.subject}: ${f.what}`, fix: f.fix }, `machine check: ${problemLine(f)}`);
   log.info({ ok: findings.length - problems.length, problems: problems.length }, problems.length ? `machine check: ${problems.length} problem(s) to fix (serein check lists them)` : 'machine check: all ok');
