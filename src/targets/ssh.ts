@@ -21,6 +21,7 @@ import {
   tempPathFor,
 } from './common.js';
 import { Semaphore } from '../util/concurrency.js';
+import { call, fsync, SFTP_NO_SUCH_FILE, sftpError } from './sftp.js';
 import { hostKeyFingerprint, shellQuote, sshCommand } from './ssh-command.js';
 import { TargetError, type RunOptions, type RunResult, type Target, type WriteOptions } from './target.js';
 
@@ -55,9 +56,6 @@ interface RawResult {
  * then rather than left running once run() has answered.
  */
 const START_GRACE_MS = 30_000;
-
-/** SFTP status code for a missing file (SSH_FX_NO_SUCH_FILE). */
-const SFTP_NO_SUCH_FILE = 2;
 
 /**
  * A machine reached over SSH with a key. The host key is pinned by its SHA256 fingerprint
@@ -369,34 +367,4 @@ export class SshTarget implements Target {
       }
     });
   }
-}
-
-/** Promise form of an ssh2 callback API. */
-function call<T = void>(fn: (cb: (err: Error | undefined | null, value?: T) => void) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    try {
-      fn((err, value) => (err ? reject(err) : resolve(value as T)));
-    } catch (err) {
-      reject(err);
-    }
-  });
-}
-
-/** Flushes the file to disk when the server offers fsync@openssh.com; a rename alone does not. */
-async function fsync(sftp: SFTPWrapper, handle: Buffer): Promise<void> {
-  try {
-    await call((cb) => sftp.ext_openssh_fsync(handle, cb));
-  } catch (err) {
-    if (!/not supported/i.test((err as Error).message)) throw err;
-  }
-}
-
-function sftpError(target: string, what: string, err: unknown): Error {
-  if (err instanceof TargetError) return err;
-  const code = (err as { code?: unknown }).code;
-  const hint =
-    code === SFTP_NO_SUCH_FILE ? 'create the folder first (mkdir)'
-    : code === 3 ? 'the SSH user lacks the permission; check the owner and mode of the folder'
-    : 'see the error message';
-  return new TargetError(`${target}: ${what}: ${(err as Error).message}`, hint, 'ssh_file_failed');
 }
