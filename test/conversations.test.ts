@@ -38,6 +38,7 @@ describe('one conversation per problem, to the all-clear', () => {
       expect(((await story.renew()) as any).failed).toHaveLength(1);
       expect(((await story.renew()) as any).failed).toHaveLength(1);
       // Two failures, one email: the conversation tells the client once a day at most.
+      await w.d.delivered();
       expect(w.mailsTo(c.email).map((m) => m.subject)).toEqual([`Votre site ${c.site} a besoin d'un changement pour rester sécurisé`]);
       expect(w.hooksOf('certificate-renewal-failed').filter((h) => h.tenantId === c.tenantId)).toHaveLength(2);
       const [told] = await conversations(c.token);
@@ -52,6 +53,7 @@ describe('one conversation per problem, to the all-clear', () => {
       expect(mails[1].text).toContain(`la connexion sécurisée de votre site ${c.site} est renouvelée`);
       expect(mails[1].text).toContain("Merci d'avoir fait la modification");
       expect(mails[1].text).not.toContain("notre équipe s'est chargée");
+      await w.d.delivered();
       const recovered = w.hooksOf('escalation-resolved').filter((h) => h.tenantId === c.tenantId);
       expect(recovered).toHaveLength(1);
       expect(recovered[0].text).toContain('(fixed by the client)');
@@ -79,6 +81,7 @@ describe('one conversation per problem, to the all-clear', () => {
       const sent = await w.d.api('POST', `/v1/escalations/${e.id}/send-fix`);
       expect(sent.status, JSON.stringify(sent.body)).toBe(200);
       expect(sent.body.escalation).toMatchObject({ state: 'taken', stage: 'handling' });
+      await w.d.delivered();
       const [mail] = w.mailsTo(c.email);
       expect(w.mailsTo(c.email)).toHaveLength(1);
       expect(mail.subject).toBe(`Your site ${c.site}: the change to make`);
@@ -93,6 +96,7 @@ describe('one conversation per problem, to the all-clear', () => {
       expect(ended).toMatchObject({ resolution: { by: 'client', what: 'issued' }, allClear: { subject: `${c.site}: it's sorted` } });
       const mails = await until(async () => w.mailsTo(c.email).length === 2 && w.mailsTo(c.email), 'the all-clear');
       expect(mails[1].text).toContain(`It's sorted: your site ${c.site} is secure`);
+      await w.d.delivered();
       expect(w.hooksOf('escalation-resolved').filter((h) => h.subject === `escalation:${e.id}`)).toHaveLength(1);
       expect(w.hooksOf('escalation').filter((h) => h.subject === `escalation:${e.id}`)).toHaveLength(1);
     } finally {
@@ -111,6 +115,7 @@ describe('one conversation per problem, to the all-clear', () => {
     const taken = (await conversations(c.token))[0];
     expect(taken.stage).toBe('handling');
     expect(taken.handledBy).toBeTruthy();
+    await w.d.delivered();
     expect(w.mailsTo(c.email).map((m) => m.subject)).toEqual([expect.stringContaining("s'en occupe")]);
     const text = 'Bonjour, <b>nous avons doublé</b> votre espace : vous avez maintenant 20 Go.';
     const answered = await w.d.api('POST', `/v1/escalations/${e.id}/answer`, { body: { text } });
@@ -120,6 +125,7 @@ describe('one conversation per problem, to the all-clear', () => {
     expect(read).toMatchObject({ stage: 'resolved', resolution: { by: 'team', what: 'answered' } });
     expect(read.steps.find((s: any) => s.kind === 'answered')).toMatchObject({ text, by: taken.handledBy });
     // One email per change of state: taken, then the answer (which ends it); the answer is escaped in HTML.
+    await w.d.delivered();
     const mails = w.mailsTo(c.email);
     expect(mails).toHaveLength(2);
     expect(mails[1].text).toContain(text);
@@ -160,15 +166,18 @@ describe('one conversation per problem, to the all-clear', () => {
     const mine = () => w.hooksOf('escalation-reminder').filter((h) => h.subject === `escalation:${e.id}`);
     const opsMails = () => w.mailsTo('ops@hosting.test').filter((m) => (m.subject ?? '').includes('reminder') && (m.subject ?? '').includes('La Boutique') && (m.text ?? '').includes(`${c.tenantId} (La Boutique)`));
     await remind(esc, config, new Date(at.getTime() + 59 * 60_000));
+    await w.d.delivered();
     expect(mine()).toHaveLength(0);
     await remind(esc, config, new Date(at.getTime() + 61 * 60_000));
     await remind(esc, config, new Date(at.getTime() + 62 * 60_000));
+    await w.d.delivered();
     expect(mine()).toHaveLength(1);
     expect(mine()[0].text).toContain('priority urgent');
     expect(opsMails()).toHaveLength(0);
     await remind(esc, config, new Date(at.getTime() + 242 * 60_000));
     await until(async () => opsMails().length > 0, 'the reminder email');
     await remind(esc, config, new Date(at.getTime() + 300 * 60_000));
+    await w.d.delivered();
     expect(opsMails()).toHaveLength(1);
     expect(mine()).toHaveLength(1);
   });

@@ -124,6 +124,7 @@ describe('escalations', () => {
     expect(ops).toHaveLength(1);
     expect(ops[0].subject).toContain('La Boutique needs a hand');
     expect(ops[0].text).toContain('certificate.issue failed 3 times');
+    await d.delivered();
     expect(escalationHooks()).toHaveLength(1);
   });
 
@@ -132,6 +133,7 @@ describe('escalations', () => {
     const list = (await d.api('GET', '/v1/escalations')).body.escalations;
     expect(list).toHaveLength(1);
     expect(list[0].signals.at(-1)).toMatchObject({ kind: 'frustrated', words: { text: 'ça ne marche toujours pas, urgent', language: 'fr' } });
+    await d.delivered();
     expect(escalationHooks()).toHaveLength(1);
     // A request handed over without frustration is its own problem; what serein understood of it is the suggestion.
     await d.daemon.engine.services.alert({ kind: 'request-handoff', tenantId, subject: `request:${tenantId}`, message: 'asks in words', detail: { text: 'plus de mémoire svp', language: 'fr', frustrated: false, proposal: { playbook: 'vhost.create', inputs: { domain: site }, sentence: '' } } });
@@ -193,6 +195,7 @@ describe('escalations', () => {
     expect(told.text).not.toContain("notre équipe s'est chargée");
     const page = (await d.api('GET', '/v1/notices', { token: client.token, headers: { 'accept-language': 'fr' } })).body.notices;
     expect(page.filter((n: any) => n.subject.includes(site))).toEqual([expect.objectContaining({ kind: 'sorted', subject: `${site}\u00a0: c'est réglé` })]);
+    await d.delivered();
     expect(hooks.filter((x) => x.kind === 'escalation-resolved' && x.subject === `escalation:${escalationId}`)).toHaveLength(1);
   });
 
@@ -209,6 +212,7 @@ describe('escalations', () => {
     expect(first.drifted).toEqual([site]);
     expect(first.escalated).toEqual([]);
     expect(now.getTime()).toBeLessThan(renewAt.getTime());
+    await d.delivered();
     const mail = mails.slice(before).find((m) => to(m).includes(clientEmail))!;
     expect(mail.subject).toBe(`Votre site ${site}\u00a0: un changement à faire avant le ${dateInWords(renewAt.toISOString(), 'fr')}`);
     expect(mail.text).toMatch(/Ce que nous avons trouvé\u00a0: Votre domaine \S+ a une adresse IPv6, 2001:db8::beef/);
@@ -223,12 +227,14 @@ describe('escalations', () => {
     expect(open).toHaveLength(1);
     // The same site's problem, back after it ended: a new conversation that says so.
     expect(open[0]).toMatchObject({ tenantId, problem: `site:${site}`, cameBack: expect.any(Object), signals: [expect.objectContaining({ kind: 'drift' }), expect.objectContaining({ kind: 'drift' })] });
+    await d.delivered();
     expect(escalationHooks()).toHaveLength(hooksBefore + 1);
     // Fixed: the notice goes from the page, the client gets the all-clear once, admins the recovery.
     await dnsAdmin(lab, 'clear-aaaa', { host: `${site}.` });
     const beforeFix = mails.length;
     expect((await watch.pass()).fixed).toEqual([site]);
     expect((await d.api('GET', '/v1/notices', { token: client.token })).body.notices.filter((n: any) => n.kind === 'drift')).toEqual([]);
+    await d.delivered();
     const clear = mails.slice(beforeFix).filter((m) => to(m).includes(clientEmail));
     expect(clear.map((m) => m.subject)).toEqual([`${site}\u00a0: c'est réglé`]);
     expect(hooks.filter((x) => x.kind === 'escalation-resolved' && x.subject === `escalation:${open[0].id}`)).toHaveLength(1);

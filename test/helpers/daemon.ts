@@ -9,6 +9,7 @@ import type { ActionContext, Services } from '../../src/engine/action.js';
 import type { Logger } from '../../src/log.js';
 import { SecretMasker } from '../../src/secrets.js';
 import type { Store } from '../../src/store/store.js';
+import { until } from './process.js';
 import { tempDir } from './tmp.js';
 
 export interface TestDaemon {
@@ -23,6 +24,8 @@ export interface TestDaemon {
   waitJob(id: string, token?: string): Promise<any>;
   /** Creates a tenant with a client token and the given resources. */
   tenant(id: string, o?: { language?: 'en' | 'fr'; domains?: string[]; servers?: string[] }): Promise<{ token: string }>;
+  /** Waits until the outbox has sent everything queued (webhooks and emails leave after the request): what a test reads next has arrived. */
+  delivered(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -120,6 +123,10 @@ export async function startTestDaemon(o: { config?: Record<string, unknown>; pla
       for (const s of opt.servers ?? []) await api('POST', `/v1/tenants/${id}/resources`, { body: { kind: 'server', name: s } });
       const tok = await api('POST', '/v1/tokens', { body: { kind: 'client', tenantId: id } });
       return { token: tok.body.token };
+    },
+    async delivered() {
+      const waiting = async (status: 'pending' | 'sending') => (await daemon.store.outbox.list({ status, limit: 1 })).length;
+      await until('the outbox to send what it holds', async () => (await waiting('pending')) + (await waiting('sending')) === 0);
     },
     async stop() {
       // The lab's nginx is shared: take down every site this daemon published, so no
