@@ -29,7 +29,7 @@ const STATES = new Set([
   'manquant', 'vide', 'empty', 'same', 'meme', 'different', 'nouveau', 'new', 'ancien', 'old', 'inconnu', 'unknown', 'case', 'sensible', 'sensitive',
 ]);
 /** Small words skipped on the way to a value ("is now", "est toujours"); never a secret themselves. */
-const SMALL = new Set([...STOPWORDS_EN, ...STOPWORDS_FR, 'now', 'still', 'toujours', 'bien', 'really', 'vraiment', 'actually', 'actuellement', 'currently'].map(fold));
+const SMALL = new Set([...STOPWORDS_EN, ...STOPWORDS_FR, 'now', 'still', 'toujours', 'bien', 'really', 'vraiment', 'actually', 'actuellement', 'currently', 'bearer', 'basic'].map(fold));
 /** Prefixes of well-known tokens (serein's own, GitHub, GitLab, Slack, Stripe, OpenAI, Google, SendGrid, npm, AWS key ids). */
 const PREFIXES = ['srn_', 'ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_', 'glpat-', 'xoxb-', 'xoxp-', 'xoxa-', 'xoxs-', 'xapp-', 'sk_live_', 'sk_test_', 'rk_live_', 'sk-', 'aiza', 'sg.', 'npm_', 'akia', 'asia'];
 
@@ -74,7 +74,12 @@ export function maskSecrets(text: string): MaskedText {
   const blocks = privateKeyBlocks(text);
   for (const b of blocks) hide(b.start, b.end, 'key');
   const words: Word[] = [];
-  for (const m of text.matchAll(WORD)) if (!blocks.some((b) => m.index < b.end && m.index + m[0].length > b.start)) words.push({ at: m.index, raw: m[0], folded: fold(m[0]) });
+  let b = 0; // blocks and words both come in order: one pointer, not a search per word
+  for (const m of text.matchAll(WORD)) {
+    while (b < blocks.length && blocks[b].end <= m.index) b++;
+    if (b < blocks.length && m.index + m[0].length > blocks[b].start) continue;
+    words.push({ at: m.index, raw: m[0], folded: fold(m[0]) });
+  }
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     const c = core(w.raw);
@@ -203,6 +208,8 @@ function passwordShaped(v: string): boolean {
  */
 function looksLikeToken(v: string): boolean {
   if (v.length < 16 || !TOKEN_CHARS.test(v)) return false;
+  const eq = v.indexOf('=');
+  if (eq >= 0 && v.slice(eq).replaceAll('=', '') !== '') return false; // key=value: only the value is masked (inlineSecrets); base64 pads at the end only
   const f = v.toLowerCase();
   if (PREFIXES.some((p) => f.startsWith(p))) return true;
   if (v.startsWith('eyJ') && v.split('.').length === 3) return true;

@@ -16,6 +16,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maskSecrets } from '../../src/requests/secrets.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { until } from '../helpers/process.js';
 import { noteSecrets } from '../helpers/secrets-scan.js';
@@ -135,5 +136,30 @@ describe('secrets in a request in words', () => {
     expect(plain.body.warning).toBeUndefined();
     const feed = await d.api('GET', '/v1/alerts');
     expect(JSON.stringify(feed.body)).not.toContain('hunter2x');
+  });
+
+  it('masks what looks like a secret, in English and French, and leaves words about one', () => {
+    const masked: [string, string][] = [
+      ['mon mot de passe est Xy7!abc, ça marche pas', 'mon mot de passe est ********, ça marche pas'],
+      ['Mot de passe : soleil', 'Mot de passe : ********'],
+      ['le mdp de mon ftp c’est Toto2024', 'le mdp de mon ftp c’est ********'],
+      ['my password is hunter2 thanks', 'my password is ******** thanks'],
+      ['pwd:hunter2 and api_key=sk_live_4eC39HqLyjWDarjtT1zdp7dc', 'pwd:******** and api_key=********'],
+      ['ma clé API est 9f8e7d6c5b4a39281706f5e4d3c2b1a0 merci', 'ma clé API est ******** merci'],
+      ['Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig-nature_0123', 'Authorization: Bearer ********'],
+      ['AKIAIOSFODNN7EXAMPLE / wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', '******** / ********'],
+      ['sftp://shop:S3cr3t!@ftp.shop.fr/www', 'sftp://shop:********@ftp.shop.fr/www'],
+      ['here: -----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY----- ok?', 'here: ******** ok?'],
+    ];
+    for (const [text, expected] of masked) expect(maskSecrets(text).text, text).toBe(expected);
+    for (const text of [
+      'my password is not working, can you reset it?',
+      "j'ai oublié mon mot de passe, il est expiré",
+      'password reset for shop2.example.com please',
+      'the database wp_boutique_2024_prod is slow',
+      'job 8f14e45f-ceea-467f-a0e6-7a1b2c3d4e5f failed on www.ma-boutique-en-ligne.fr',
+      'mettre le https sur boutique.fr svp',
+    ])
+      expect(maskSecrets(text), text).toEqual({ text, masked: 0, kinds: [] });
   });
 });
