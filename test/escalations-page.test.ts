@@ -76,7 +76,7 @@ describe('escalations on the page', () => {
     const client = await open(carol, 'fr-FR');
     const notice = client.locator('#notices .notice-done');
     await notice.waitFor();
-    expect(await notice.locator('.notice-title').textContent()).toContain("c'est fait");
+    expect(await notice.locator('.notice-title').textContent()).toContain("c'est réglé");
     expect(await client.locator('#escalations-card').isHidden()).toBe(true);
     expect(problems).toEqual([]);
   });

@@ -2,7 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { OperationError } from '../../errors.js';
 import type { Language } from '../../errors.js';
-import { allClear } from '../../notify/watch-messages.js';
+import { renewalBlocked } from '../../notify/messages.js';
+import type { Message } from '../../notify/messages.js';
+import { allClear, doneForThem, driftFound } from '../../notify/watch-messages.js';
+import type { Store } from '../../store/store.js';
 import { stageOf, type Escalation } from '../../store/escalations.js';
 import { subjectName } from '../../watch/escalations.js';
 import { requireAdmin, requireCaller } from '../auth.js';
@@ -46,7 +49,7 @@ const conversationList = z.object({ conversations: z.array(conversationSchema) }
  */
 export function forClient(e: Escalation, lang: Language): z.infer<typeof conversationSchema> {
   const c = e.cause;
-  const name = subjectName(e);
+  const name = clientName(e);
   const taken = [...e.steps].reverse().find((s) => s.kind === 'taken' || s.kind === 'doing' || s.kind === 'answered' || s.kind === 'fix-sent');
   const r = e.resolution;
   return {
@@ -68,6 +71,43 @@ export function forClient(e: Escalation, lang: Language): z.infer<typeof convers
     resolution: r ? { at: r.at, by: r.by, what: r.what, ...(r.byName ? { byName: r.byName } : {}) } : null,
     allClear: r ? allClear(lang, { name, by: r.by, what: r.what, cameBack: !!e.cameBack, playbook: e.done?.status === 'succeeded' ? e.suggestion?.playbook : undefined }) : null,
   };
+}
+
+/** What a conversation is about, as the client names it: an operation's own name (its database, its site), never the operation's. */
+function clientName(e: Escalation): string {
+  const i = e.suggestion?.inputs ?? {};
+  const named = i.domain ?? (Array.isArray(i.domains) ? i.domains[0] : undefined) ?? i.site ?? i.name;
+  return e.problem.startsWith('operation:') && typeof named === 'string' ? named : subjectName(e);
+}
+
+/** One notice of `GET /v1/notices`. */
+type Notice = Message & { kind: 'drift' | 'blocked' | 'done' | 'sorted'; at: string };
+
+/** Whether the client was ever told of it (page or email), so its end is theirs to read. */
+const toldOf = (e: Escalation) => e.steps.some((x) => x.kind === 'told' || x.kind === 'handed-over' || x.kind === 'answered' || x.kind === 'fix-sent');
+
+/**
+ * What `GET /v1/notices` lists: one notice per conversation, as it stands now (never the
+ * drift watch's findings on their own, which would still say "there is time" once a
+ * renewal had failed): an open drift, a renewal its cause blocked, a problem done for
+ * them, or the all-clear of one that ended.
+ */
+export async function noticesFor(store: Store, tenantId: string, lang: Language): Promise<Notice[]> {
+  const since = new Date(Date.now() - ENDED_SHOWN_MS).toISOString();
+  return (await store.escalations.conversations(tenantId, since)).flatMap((e): Notice[] => {
+    const c = e.cause;
+    const words = (w: { en: string; fr: string }[] | undefined) => (w ?? []).map((x) => x[lang]);
+    if (e.state !== 'resolved') {
+      if (c?.kind === 'drift' && c.site && c.until) return [{ kind: 'drift' as const, at: e.openedAt, ...driftFound(lang, { site: c.site, renewAt: c.renewAt ?? c.until, until: c.until, found: words(c.found), fix: words(c.fix) }) }];
+      const [found] = words(c?.found);
+      const fix = words(c?.fix)[0] ?? (lang === 'fr' ? 'Ouvrez votre page pour voir quoi changer.' : 'Open your page to see what to change.');
+      if (c?.kind === 'renewal-blocked' && c.site && c.until) return [{ kind: 'blocked' as const, at: e.openedAt, ...renewalBlocked(lang, { site: c.site, until: c.until, by: found ? 'dns' : 'authority', fix, found }) }];
+      return [];
+    }
+    if (!toldOf(e) && !(e.done?.status === 'succeeded')) return [];
+    if (e.done?.status === 'succeeded' && e.resolution?.by !== 'client') return [{ kind: 'done' as const, at: e.resolvedAt!, ...doneForThem(lang, { playbook: e.suggestion?.playbook ?? '', name: clientName(e), at: e.resolvedAt! }) }];
+    return toldOf(e) ? [{ kind: 'sorted' as const, at: e.resolvedAt!, ...forClient(e, lang).allClear! }] : [];
+  });
 }
 
 /**

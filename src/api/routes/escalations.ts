@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { OperationError, toOperationError } from '../../errors.js';
-import { doneForThem, driftFound } from '../../notify/watch-messages.js';
 import type { Escalation, Suggestion } from '../../store/escalations.js';
 import { SecretMasker } from '../../secrets.js';
 import { actingFor } from '../../store/tokens.js';
@@ -9,7 +8,7 @@ import { suggestionLine, suggestionVersion } from '../../watch/escalations.js';
 import { struggleOf } from '../../watch/priority.js';
 import { recheck } from '../../watch/recheck.js';
 import { stageOf } from '../../store/escalations.js';
-import { conversationRoutes, forClient } from './conversations.js';
+import { conversationRoutes, noticesFor } from './conversations.js';
 import { requireAdmin, requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from '../errors.js';
@@ -50,10 +49,8 @@ const doBody = z.object({ suggestion: z.string().min(1).max(64).describe('sugges
 const listQuery = z.object({ state: z.enum(['open', 'taken', 'resolved']).optional(), tenantId: z.string().optional() });
 const noticesQuery = z.object({ tenantId: z.string().optional() });
 const noticeList = z.object({
-  notices: z.array(z.object({ kind: z.enum(['drift', 'done', 'sorted']).describe('sorted: « c’est réglé », a problem that ended (GET /v1/conversations has its whole story)'), at: z.string(), subject: z.string(), lead: z.string(), steps: z.array(z.string()) })),
+  notices: z.array(z.object({ kind: z.enum(['drift', 'blocked', 'done', 'sorted']).describe('one per conversation: drift (a change to make before the renewal), blocked (a renewal that failed because of it), done (done for them), sorted (« c’est réglé », a problem that ended); GET /v1/conversations has each whole story'), at: z.string(), subject: z.string(), lead: z.string(), steps: z.array(z.string()) })),
 });
-
-const DONE_SHOWN_MS = 14 * 86_400_000;
 
 const changed = (e: Escalation & { suggestion: Suggestion }) =>
   new OperationError(
@@ -204,26 +201,7 @@ export async function escalationRoutes(app: FastifyInstance, { store, engine }: 
     const q = parseBody(noticesQuery, req.query, 'query');
     const tenantId = caller.kind === 'client' ? caller.tenantId! : q.tenantId;
     if (!tenantId) return { notices: [] };
-    const lang = req.language;
-    const drift = (await store.drift.list(tenantId)).map((f) => ({
-      kind: 'drift' as const,
-      at: f.firstSeen,
-      ...driftFound(lang, { site: f.name, renewAt: f.renewAfter ?? f.notAfter, until: f.notAfter, found: f.problems.map((p) => p.message[lang]), fix: [...new Set(f.problems.flatMap((p) => (p.fix ? [p.fix[lang]] : [])))] }),
-    }));
-    const since = new Date(Date.now() - DONE_SHOWN_MS).toISOString();
-    const done = await Promise.all(
-      (await store.escalations.doneFor(tenantId, since)).map(async (e) => {
-        const job = await store.jobs.get(e.done!.jobId);
-        const i = e.suggestion?.inputs ?? {};
-        const name = String(i.domain ?? (Array.isArray(i.domains) ? i.domains[0] : undefined) ?? i.name ?? job?.resource ?? '');
-        return { kind: 'done' as const, at: e.resolvedAt!, ...doneForThem(lang, { playbook: e.suggestion?.playbook ?? job?.playbook ?? '', name, at: e.resolvedAt! }) };
-      }),
-    );
-    // Every other problem told to the client that ended: the all-clear stays on the page, as it was emailed.
-    const doneIds = new Set((await store.escalations.doneFor(tenantId, since)).map((e) => e.id));
-    const sorted = (await store.escalations.conversations(tenantId, since))
-      .filter((e) => e.state === 'resolved' && !doneIds.has(e.id) && e.steps.some((x) => x.kind === 'told' || x.kind === 'handed-over' || x.kind === 'answered' || x.kind === 'fix-sent'))
-      .map((e) => ({ kind: 'sorted' as const, at: e.resolvedAt!, ...forClient(e, lang).allClear! }));
-    return { notices: [...drift, ...done, ...sorted] };
+    // One notice per conversation, as it stands now: a renewal that already failed is never also "there is time".
+    return { notices: await noticesFor(store, tenantId, req.language) };
   });
 }

@@ -86,3 +86,22 @@ export function formatDay(/** @type {string | null | undefined} */ iso) {
 
 /** Whether a value is an ISO timestamp, which a page shows as a date in words instead. */
 export const isIsoDate = (/** @type {unknown} */ v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v);
+
+/**
+ * When something happened, in words the way people say it: « à 14 h 02 », « hier à 9 h 30 »,
+ * « le 3 mars à 14 h 02 » / "at 2:02 pm", "yesterday at 9:30 am", "on 3 March at 2:02 pm".
+ * @param {string | null | undefined} iso
+ * @param {Date} [now]
+ */
+export function formatWhen(iso, now = new Date()) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  const time = current === 'fr' ? `${d.getHours()}\u00a0h\u00a0${String(d.getMinutes()).padStart(2, '0')}` : d.toLocaleTimeString('en-GB', { hour: 'numeric', minute: '2-digit', hour12: true });
+  const yesterday = new Date(now);
+  yesterday.setDate(now.getDate() - 1);
+  if (d.toDateString() === now.toDateString()) return t('atTime', { time });
+  if (d.toDateString() === yesterday.toDateString()) return t('yesterdayAt', { time });
+  const date = d.toLocaleDateString(t('locale'), { day: 'numeric', month: 'long', ...(d.getFullYear() === now.getFullYear() ? {} : { year: 'numeric' }) });
+  return t('onDateAt', { date, time });
+}

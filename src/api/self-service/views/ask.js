@@ -46,6 +46,11 @@ function show(/** @type {HTMLElement} */ box, /** @type {Understood} */ u) {
   if (u.warning) box.append(h('p', { class: 'problem', role: 'alert', text: u.warning }));
   if (u.status === 'proposal' && u.proposal) return proposal(box, u.proposal);
   box.append(h('p', { class: 'ask-sentence', text: u.sentence }));
+  // Handed to a person: the request stays on top of the page, with who takes it and their answer.
+  if (u.status === 'handoff') {
+    box.append(h('p', { class: 'help', text: t('askFollow') }));
+    void loadHome();
+  }
   if (u.status !== 'question' || !u.question) return;
   box.append(
     h('div', { class: 'actions ask-choices' }, u.question.choices.map((c) =>

@@ -8,7 +8,8 @@
 
 import { api, explain } from '../api.js';
 import { byId, clear, h } from '../dom.js';
-import { formatDate, has, t } from '../i18n/index.js';
+import { formatDate, has, language, t } from '../i18n/index.js';
+import { changesToSend, mainActions, standing, wordsForms } from './escalation-actions.js';
 import { shownName } from '../names.js';
 import { state } from '../state.js';
 
@@ -16,7 +17,12 @@ import { state } from '../state.js';
  * @typedef {object} Escalation An escalation, as GET /v1/escalations lists it.
  * @property {string} id
  * @property {string} tenantId
+ * @property {string} problem site:<name>, request, operation:<playbook>
  * @property {'open' | 'taken' | 'resolved'} state
+ * @property {'noticed' | 'told' | 'handling' | 'resolved'} [stage]
+ * @property {{ score: number, priority: 'normal' | 'high' | 'urgent' }} [struggle]
+ * @property {{ at: string, kind: string, by?: string }[]} [steps]
+ * @property {{ changes: { en: string, fr: string }[] }} [fixToSend]
  * @property {string | null} takenBy
  * @property {string} openedAt
  * @property {string} summary
@@ -33,7 +39,9 @@ export async function renderEscalations() {
   const list = byId('escalations');
   try {
     /** @type {Escalation[]} */
-    const escalations = (await api('GET', '/v1/escalations')).escalations;
+    const listed = (await api('GET', '/v1/escalations')).escalations;
+    // A site's cause is looked at again: fixed, it is over (and offers nothing); changed, so is its rescue.
+    const escalations = (await Promise.all(listed.map(lookAgain))).filter((e) => e.state !== 'resolved');
     const names = await tenantNames();
     const drawn = await Promise.all(escalations.map(async (e) => item(e, names.get(e.tenantId) ?? e.tenantId, await diagnoses(e))));
     clear(list);
@@ -41,6 +49,16 @@ export async function renderEscalations() {
     for (const e of drawn) list.append(e);
   } catch (err) {
     clear(list).append(h('p', { class: 'problem', text: explain(err).message }));
+  }
+}
+
+/** A site's escalation as it stands now (GET /v1/escalations/:id checks its cause again); any other as listed. */
+async function lookAgain(/** @type {Escalation} */ e) {
+  if (!e.problem?.startsWith('site:')) return e;
+  try {
+    return /** @type {Escalation} */ ((await api('GET', `/v1/escalations/${encodeURIComponent(e.id)}`)).escalation);
+  } catch {
+    return e;
   }
 }
 
@@ -116,18 +134,6 @@ function signalWords(/** @type {Escalation['signals'][number]} */ s) {
  * @param {Map<string, { message?: string, hint?: string }>} said
  */
 function item(e, tenantName, said) {
-  const act = (/** @type {'take' | 'do' | 'resolve'} */ verb) => async () => {
-    try {
-      // "Do it for them" names the suggestion shown here: one changed since is refused, not run.
-      await api('POST', `/v1/escalations/${encodeURIComponent(e.id)}/${verb}`, verb === 'do' ? { suggestion: e.suggestion?.version } : undefined);
-      await renderEscalations();
-    } catch (err) {
-      const { code, message, hint } = explain(err);
-      if (code === 'suggestion_changed') await renderEscalations();
-      byId('escalations').prepend(h('p', { class: 'problem', role: 'alert', text: hint ? `${message} ${hint}` : message }));
-    }
-  };
-  const stateLine = e.state === 'taken' ? t('escalationTakenBy', { who: e.takenBy ?? '' }) : t('escalationOpen', { date: formatDate(e.openedAt) });
   const groups = grouped(e);
   const first = groups[0]?.last;
   const topic = e.suggestion ? nameIn(e.suggestion.inputs) : '';
@@ -135,7 +141,10 @@ function item(e, tenantName, said) {
     'article',
     { class: 'escalation', 'data-id': e.id },
     h('p', { class: 'escalation-title' }, h('strong', { text: tenantName }), ` — ${first ? signalWords(first) : e.summary}${topic ? ` (${topic})` : ''}`),
-    h('p', { class: 'muted', text: stateLine }),
+    standing(e),
+    e.suggestion ? h('p', null, h('strong', { text: `${t('escalationSuggested')} ` }), `${opWords('do_', e.suggestion.playbook)}${topic ? ` — ${topic}` : ''}`) : null,
+    changesToSend(e, language()),
+    mainActions(e, renderEscalations),
     h(
       'ul',
       null,
@@ -153,16 +162,9 @@ function item(e, tenantName, said) {
         );
       }),
     ),
-    e.suggestion ? h('p', null, h('strong', { text: `${t('escalationSuggested')} ` }), `${opWords('do_', e.suggestion.playbook)}${topic ? ` — ${topic}` : ''}`) : null,
     e.suggestion ? h('details', { class: 'tech' }, h('summary', { text: t('technicalDetails') }), h('code', { text: `${e.suggestion.playbook} ${JSON.stringify(e.suggestion.inputs)}` })) : null,
     e.suggestion && !e.suggestion.oneClick ? h('p', { class: 'muted', text: t('escalationNotOneClick') }) : null,
-    e.done ? h('p', { class: 'muted', text: t('escalationStarted', { status: e.done.status ?? '…' }) }) : null,
-    h(
-      'div',
-      { class: 'actions' },
-      e.state === 'open' ? h('button', { type: 'button', class: 'secondary', text: t('escalationTake'), onclick: act('take') }) : null,
-      e.suggestion?.oneClick ? h('button', { type: 'button', class: 'primary', text: t('escalationDo'), onclick: act('do') }) : null,
-      h('button', { type: 'button', class: 'quiet', text: t('escalationResolve'), onclick: act('resolve') }),
-    ),
+    e.done ? h('p', { class: 'muted', text: t('escalationStarted', { status: e.done.status ? t(`status_${e.done.status}`) : t('status_running') }) }) : null,
+    wordsForms(e, renderEscalations),
   );
 }

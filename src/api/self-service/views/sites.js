@@ -8,10 +8,12 @@ import { formatDate, formatDay, has, t } from '../i18n/index.js';
 import { shownName } from '../names.js';
 import { dnsRepairable } from '../site-state.js';
 import { state } from '../state.js';
+import { conversationInCard, needsClient } from './conversations.js';
 import { offered, runNow } from './oneclick.js';
 
 /** @typedef {import('../site-state.js').SiteState} SiteState */
 /** @typedef {import('../types.js').Job} Job */
+/** @typedef {import('./conversations.js').Conversation} Conversation */
 
 /** What a request did, in words ("Site secured"); an operation the catalogs do not name says its title. */
 export function whatDone(/** @type {Job} */ job) {
@@ -30,18 +32,19 @@ export function happening(/** @type {Job} */ job) {
  * Draws the sites. `reload` is called once a button's operation has ended, to show the new state.
  * @param {SiteState[]} sites
  * @param {() => Promise<void>} reload
+ * @param {Map<string, Conversation>} [talks] each site's conversation, drawn in its card
  */
-export function renderSites(sites, reload) {
+export function renderSites(sites, reload, talks = new Map()) {
   const box = clear(byId('sites'));
   if (!sites.length) {
     box.append(h('p', { class: 'empty', text: t('noSites') }));
     return;
   }
-  box.append(h('ul', { class: 'sites' }, sites.map((s) => h('li', {}, siteCard(s, reload)))));
+  box.append(h('ul', { class: 'sites' }, sites.map((s) => h('li', {}, siteCard(s, reload, talks.get(s.name))))));
 }
 
-/** @param {SiteState} s @param {() => Promise<void>} reload */
-function siteCard(s, reload) {
+/** @param {SiteState} s @param {() => Promise<void>} reload @param {Conversation | undefined} talk */
+function siteCard(s, reload, talk) {
   const secure = !!s.certificate;
   const status = h('p', { class: 'status-line', role: 'status' });
   const card = h('article', { class: `site st-${s.state}`, 'aria-labelledby': `site-${s.name}` });
@@ -60,7 +63,8 @@ function siteCard(s, reload) {
   const buttons = [];
   if (s.state !== 'working') {
     if (!secure && offered('certificate.issue')) buttons.push(button(t(s.failed ? 'tryAgain' : 'secureSite'), 'primary', () => press('certificate.issue', { domains: s.names })));
-    if (secure && offered('certificate.renew')) buttons.push(button(t('renewNow'), 'secondary', () => press('certificate.renew', { certificate: s.certificate?.id, site: s.name })));
+    // A renewal that needs the client's change first would only fail again: no "Renew now" until it is made.
+    if (secure && offered('certificate.renew') && !(talk && needsClient(talk))) buttons.push(button(t('renewNow'), 'secondary', () => press('certificate.renew', { certificate: s.certificate?.id, site: s.name })));
     const repairable = !!s.failed && dnsRepairable(s.failed) && offered('dns.fix');
     // With a repair offered, it is the one thing to press; trying again unchanged would fail the same way.
     if (repairable) {
@@ -70,6 +74,8 @@ function siteCard(s, reload) {
   }
   const actions = buttons.length ? h('div', { class: 'actions' }, buttons) : null;
   const problem = problemLines(s, actions);
+  // Its conversation: what to do first when no failed request says it already, else after the problem (who is on it, the answers, the timeline).
+  const conversation = talk ? conversationInCard(talk, !problem) : null;
   card.append(
     ...[
     h(
@@ -78,9 +84,11 @@ function siteCard(s, reload) {
       h('h3', { id: `site-${s.name}` }, h('a', { href: `${secure ? 'https' : 'http'}://${s.name}/`, target: '_blank', rel: 'noopener noreferrer', text: shownName(s.name) })),
       h('span', { class: `badge st-${s.state}`, text: t(`tag_${s.state}`) }),
     ),
-    stateLines(s),
+    stateLines(s, talk),
+    problem ? null : conversation,
     // A problem carries its buttons right under what to do (on a phone, in the first screen); otherwise they follow the state.
     problem ?? actions,
+    problem ? conversation : null,
     status,
     s.history.length ? h('div', { class: 'recent' }, h('h4', { text: t('recently') }), h('ul', { class: 'plain' }, recent(s.history).map((line) => h('li', { text: line })))) : null,
     details(s),
@@ -102,13 +110,14 @@ function recent(/** @type {Job[]} */ history) {
   return lines.map((l) => (l.count > 1 ? `${l.text} ${t('escTimes', { count: l.count })}` : l.text));
 }
 
-/** The sentence of the state. */
-function stateLines(/** @type {SiteState} */ s) {
+/** The sentence of the state; a renewal that needs the client first is not "renews by itself". */
+function stateLines(/** @type {SiteState} */ s, /** @type {Conversation | undefined} */ talk) {
   const c = s.certificate;
   const lines = [];
   if (s.state === 'working') lines.push(h('p', { class: 'state', text: t('siteWorking') }));
   if (c && !s.renewalFailing) {
-    lines.push(h('p', { class: 'state' }, t('siteSecure', { date: formatDay(c.notAfter) }), ' ', c.renewAfter && new Date(c.renewAfter) > new Date() ? t('siteRenews', { date: formatDay(c.renewAfter) }) : t('siteRenewsSoon')));
+    const renews = talk && needsClient(talk) ? t('convSeeBelow') : c.renewAfter && new Date(c.renewAfter) > new Date() ? t('siteRenews', { date: formatDay(c.renewAfter) }) : t('siteRenewsSoon');
+    lines.push(h('p', { class: 'state' }, t('siteSecure', { date: formatDay(c.notAfter) }), ' ', renews));
   } else if (c) {
     lines.push(h('p', { class: 'state', text: t('siteRenewProblem', { date: formatDay(c.notAfter) }) }));
   } else if (s.state !== 'working') {
