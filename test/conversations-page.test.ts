@@ -152,8 +152,11 @@ describe('conversations on the page, to the all-clear', () => {
       expect(en).not.toMatch(/There is time|renews by itself on/);
       const talk = card(phone, c.site).locator('.conversation');
       expect(plain(await talk.locator('.conv-lead').textContent())).toMatch(/^Your site stays secure until \d+ \w+ \d{4}, but it cannot renew by itself until this change is made/);
-      // The change to make is said once on the card, before the conversation's timeline.
+      // The change to make is said once on the card, before the conversation's timeline; no DNS host serein can change serves
+      // the domain, so no "Fix it for me" that would fail at once, and no "we try again by ourselves" either.
       expect(await card(phone, c.site).locator('.fix-line').count()).toBe(1);
+      expect(await card(phone, c.site).getByRole('button', { name: 'Fix it for me' }).count()).toBe(0);
+      expect(plain(await card(phone, c.site).locator('.state').textContent())).toBe('Its secure connection could not be renewed: a change is needed first.');
       const fr = await look(desk, 'blocked-1-fr-desktop-told');
       expect(fr).not.toContain('Vous avez le temps');
       expect(fr).toContain('Quelque chose demande votre attention.');
@@ -207,6 +210,7 @@ describe('conversations on the page, to the all-clear', () => {
       await until(async () => subjects(c).length === 1, 'the change, emailed');
       expect(subjects(c)).toEqual([`Your site ${c.site}: the change to make`]);
       await look(phone, 'failures-2-en-phone-change-sent');
+      expect(plain(await card(phone, c.site).locator('.conv-who').textContent())).toMatch(/^Marie, from our team, sent you this change by email too/);
       expect(plain(await card(phone, c.site).locator('.timeline').textContent())).toMatch(/Marie sent you the change to make at /);
       expect(await look(desk, 'failures-2-fr-desktop-change-sent')).toMatch(/Marie vous a envoyé la modification à faire à /);
 
@@ -280,7 +284,8 @@ describe('conversations on the page, to the all-clear', () => {
       expect(await ask.locator('blockquote.answer').textContent()).toBe(answer);
       expect(await ask.locator('blockquote.answer b').count()).toBe(0);
       expect(plain(await ask.locator('.answer-by').textContent())).toBe('Marie vous répond :');
-      expect(plain(await ask.locator('.notice-title').textContent())).toMatch(/ : c'est réglé$/);
+      expect(plain(await ask.locator('.notice-title').textContent())).toBe('Votre demande : c’est réglé');
+      expect(plain(await ask.locator('.conv-lead').textContent())).toBe("C'est réglé : notre équipe vous a répondu au sujet de votre demande.");
       expect(plain(await ask.locator('.timeline').textContent())).toMatch(/^Transmis à l’équipe à .* — pris en charge par Marie à .* — Marie a répondu à .* — réglé à \d{1,2} h \d{2}$/);
       const en = await look(desk, 'request-4-en-desktop-answered');
       expect(en).toContain('Marie answers you:');

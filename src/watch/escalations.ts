@@ -242,5 +242,8 @@ export class Escalations {
 export function subjectName(e: Pick<Escalation, 'problem' | 'cause'>): string {
   if (e.cause?.site) return e.cause.site;
   const m = /^(?:site|request|operation):(.+)$/.exec(e.problem);
-  return m && m[1] !== 'request' ? m[1] : `“${(e.cause?.words ?? '…').slice(0, 40)}”`;
+  if (m && m[1] !== 'request') return m[1];
+  // Their words, cut between two words (never "mon sit"), with an ellipsis when cut.
+  const words = e.cause?.words ?? '…';
+  return `“${words.length <= 40 ? words : `${words.slice(0, 41).replace(/\s+\S*$/, '')}…`}”`;
 }

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { certificateContext } from '../../certificates/context.js';
+import type { Services } from '../../engine/action.js';
 import { OperationError } from '../../errors.js';
 import type { Language } from '../../errors.js';
 import { renewalBlocked } from '../../notify/messages.js';
@@ -39,6 +41,7 @@ const conversationSchema = z.object({
   steps: z.array(z.object({ at: z.string(), kind: z.string(), by: z.string().optional(), text: z.string().optional() })).describe('in order: noticed or came-back, told, handed-over, taken (by), doing (by), fix-sent (by, text), answered (by, text: show it as text, never as HTML), resolved'),
   resolution: z.object({ at: z.string(), by: z.enum(['client', 'team', 'serein']), what: z.string(), byName: z.string().optional() }).nullable(),
   allClear: z.object({ subject: z.string(), lead: z.string(), steps: z.array(z.string()) }).nullable().describe('once resolved: « c’est réglé », with what changed, in the caller’s language'),
+  fixForYou: z.boolean().describe('the DNS change can be made by serein (a DNS host it is connected to serves the domain): only then does the page offer "Fix it for me"'),
 });
 const conversationList = z.object({ conversations: z.array(conversationSchema) });
 
@@ -47,9 +50,11 @@ const conversationList = z.object({ conversations: z.array(conversationSchema) }
  * their language, who of the team is on it (a name, never a token), the answers given, and
  * how it ended. Never the admins' part: signals, diagnoses, suggestions, reminders.
  */
-export function forClient(e: Escalation, lang: Language): z.infer<typeof conversationSchema> {
+export function forClient(e: Escalation, lang: Language, fixForYou = false): z.infer<typeof conversationSchema> {
   const c = e.cause;
-  const name = clientName(e);
+  // A request is "your request" in the all-clear (their words are shown beside it, whole).
+  const request = c?.kind === 'request' && !c.site;
+  const name = request ? (lang === 'fr' ? 'votre demande' : 'your request') : clientName(e);
   const taken = [...e.steps].reverse().find((s) => s.kind === 'taken' || s.kind === 'doing' || s.kind === 'answered' || s.kind === 'fix-sent');
   const r = e.resolution;
   return {
@@ -69,15 +74,33 @@ export function forClient(e: Escalation, lang: Language): z.infer<typeof convers
     ...(c?.words ? { words: c.words } : {}),
     steps: e.steps.filter((s) => s.kind !== 'reminded').map((s) => ({ at: s.at, kind: s.kind, ...(s.by ? { by: s.by } : {}), ...(s.text ? { text: s.text } : {}) })),
     resolution: r ? { at: r.at, by: r.by, what: r.what, ...(r.byName ? { byName: r.byName } : {}) } : null,
-    allClear: r ? allClear(lang, { name, by: r.by, what: r.what, cameBack: !!e.cameBack, playbook: e.done?.status === 'succeeded' ? e.suggestion?.playbook : undefined }) : null,
+    fixForYou,
+    allClear: r ? sentence(allClear(lang, { name, by: r.by, what: r.what, cameBack: !!e.cameBack, playbook: e.done?.status === 'succeeded' ? e.suggestion?.playbook : undefined })) : null,
   };
 }
+
+/** A subject that starts a line starts with a capital ("Votre demande : c'est réglé"); a site's name is left as written. */
+const sentence = (m: Message): Message => ({ ...m, subject: /^(votre|your) /.test(m.subject) ? m.subject.charAt(0).toUpperCase() + m.subject.slice(1) : m.subject });
 
 /** What a conversation is about, as the client names it: an operation's own name (its database, its site), never the operation's. */
 function clientName(e: Escalation): string {
   const i = e.suggestion?.inputs ?? {};
   const named = i.domain ?? (Array.isArray(i.domains) ? i.domains[0] : undefined) ?? i.site ?? i.name;
   return e.problem.startsWith('operation:') && typeof named === 'string' ? named : subjectName(e);
+}
+
+/**
+ * Whether serein can make the DNS change of an open site conversation itself: a DNS host it
+ * is connected to serves the site's zone, and the name is the tenant's. Elsewhere a "Fix it
+ * for me" would fail at once: the client is shown the change to make instead.
+ */
+async function fixable(services: Services, e: Escalation): Promise<boolean> {
+  const site = e.cause?.site;
+  if (e.state === 'resolved' || !site || !e.cause?.found?.length) return false;
+  const providers = certificateContext(services).providers;
+  if (!providers.configured) return false;
+  const located = await providers.locate(site).catch(() => null);
+  return !!located && (await services.store.tenants.domainOwner(site)) === e.tenantId;
 }
 
 /** One notice of `GET /v1/notices`. */
@@ -135,7 +158,7 @@ export async function conversationRoutes(app: FastifyInstance, o: Pick<ApiContex
     const since = new Date(Date.now() - ENDED_SHOWN_MS).toISOString();
     // What only admins were handed (noticed, never told, no request of theirs) is not the client's conversation yet.
     const list = (await store.escalations.conversations(tenantId, since)).filter((e) => stageOf(e) !== 'noticed' || e.resolution?.by === 'client' || e.cause?.kind === 'request' || e.escalatedAt);
-    return { conversations: list.map((e) => forClient(e, req.language)) };
+    return { conversations: await Promise.all(list.map(async (e) => forClient(e, req.language, await fixable(engine.services, e)))) };
   });
 
   app.post<{ Params: { id: string } }>('/v1/escalations/:id/answer', { config: { doc: { summary: 'Answer the client in words: on their page and by email, in the conversation; ends it unless resolve is false', tag: 'admin', auth: 'admin', params: idParam, body: answerBody, response: { 200: escalationAnswer } } } }, async (req) => {

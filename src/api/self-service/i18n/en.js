@@ -222,6 +222,9 @@ const en = {
   conv_failuresFix: 'A change to make to secure it',
   conv_failures: 'Our team is looking into it',
   conv_request: 'Your request',
+  conv_requestSorted: 'Your request: it’s sorted',
+  convFixSent: '{who}, from our team, sent you this change by email too: once it is made where your domain is managed, we see it and tell you.',
+  siteRenewBlocked: 'Its secure connection could not be renewed: a change is needed first.',
   'conv_needs-attention': 'Our team is finishing an operation',
   lead_drift: 'Your site stays secure until {until}. Without this change it cannot renew around {renewAt}, and visitors would then see a security warning. There is time: we check again every day and tell you when it is right.',
   'lead_renewal-blocked': 'Your site stays secure until {until}, but it cannot renew by itself until this change is made. Once it is, it renews by itself and we confirm it to you.',
@@ -255,11 +258,11 @@ const en = {
   escalationFixToSend: 'send them the change to make where their domain is managed',
   escalationAnswerLabel: 'Answer the client in your own words',
   escalationAnswerHelp: 'They read it on their page and by email, as you write it.',
-  escalationAnswerResolves: 'This answer sorts it out (the client gets « it’s sorted »)',
+  escalationAnswerResolves: 'This answer sorts it out (the client gets “it’s sorted”)',
   escalationAnswerSend: 'Send the answer',
   escalationAnswerEmpty: 'Write your answer first.',
   escalationReasonLabel: 'Why is it sorted?',
-  escalationReasonHelp: 'For the record and the recovery message to the team; the client reads « it’s sorted ».',
+  escalationReasonHelp: 'For the record and the recovery message to the team; the client reads “it’s sorted”.',
   escalationReasonEmpty: 'Say why it is sorted first.',
 };
 

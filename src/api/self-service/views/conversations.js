@@ -30,6 +30,7 @@ import { state } from '../state.js';
  * @property {{ at: string, kind: string, by?: string, text?: string }[]} steps
  * @property {{ at: string, by: 'client' | 'team' | 'serein', what: string, byName?: string } | null} resolution
  * @property {{ subject: string, lead: string, steps: string[] } | null} allClear
+ * @property {boolean} [fixForYou] serein can make the DNS change itself (a DNS host it is connected to serves the domain)
  */
 
 /** The client's conversations, newest first; none for an admin, or when they cannot be read (the rest of the page still shows). */
@@ -45,12 +46,14 @@ export async function loadConversations() {
 /** Whether it is still going on. */
 export const isOpen = (/** @type {Conversation} */ c) => c.stage !== 'resolved';
 
+/** The team's last act in it: doing the fix for them, or sending them the change to make. */
+const lastAct = (/** @type {Conversation} */ c) => [...c.steps].reverse().find((s) => s.kind === 'doing' || s.kind === 'fix-sent');
+
 /** Whether the next move is the client's (a change where their domain is managed), rather than the team's. */
 export function needsClient(/** @type {Conversation} */ c) {
   if (!isOpen(c)) return false;
   if (c.kind === 'drift' || c.kind === 'renewal-blocked') return true;
-  const last = [...c.steps].reverse().find((s) => s.kind === 'doing' || s.kind === 'fix-sent');
-  return c.kind === 'failures' && c.fix.length > 0 && last?.kind !== 'doing';
+  return c.kind === 'failures' && c.fix.length > 0 && lastAct(c)?.kind !== 'doing';
 }
 
 /** Each site's conversation to show in its card: the open one, else the one that ended last. */
@@ -94,7 +97,7 @@ export function conversationInCard(c, withFix) {
 
 /** What it is about in a few words: what to do, or « c'est réglé ». */
 function title(/** @type {Conversation} */ c, /** @type {boolean} */ named) {
-  if (!isOpen(c)) return c.allClear?.subject ?? '';
+  if (!isOpen(c)) return c.kind === 'request' ? t('conv_requestSorted') : (c.allClear?.subject ?? '');
   const key = c.kind === 'failures' ? (needsClient(c) ? 'conv_failuresFix' : 'conv_failures') : `conv_${c.kind}`;
   const words = t(key, { date: formatDay(c.renewAt ?? c.until) });
   return named && c.kind !== 'request' ? `${shownName(c.name)}${t('nameSep')}${words}` : words;
@@ -110,7 +113,7 @@ function body(/** @type {Conversation} */ c, /** @type {boolean} */ withFix) {
     mine ? c.fix.map((f) => h('p', { class: 'fix-line' }, h('strong', { text: `${t('whatToDo')} ` }), f)) : null,
     mine ? c.found.map((f) => h('p', { class: 'why' }, h('strong', { text: `${t('whyLabel')} ` }), f)) : null,
     open && !(c.handledBy && (c.kind === 'request' || c.kind === 'failures')) ? h('p', { class: 'conv-lead', text: t(lead, { until: formatDay(c.until), renewAt: formatDay(c.renewAt ?? c.until) }) }) : null,
-    open && c.handledBy ? h('p', { class: 'conv-who', text: t('convHandledBy', { who: c.handledBy }) }) : null,
+    open && c.handledBy ? h('p', { class: 'conv-who', text: t(lastAct(c)?.kind === 'fix-sent' ? 'convFixSent' : 'convHandledBy', { who: c.handledBy }) }) : null,
     !open && c.allClear ? [h('p', { class: 'conv-lead', text: c.allClear.lead }), c.allClear.steps.map((s) => h('p', { text: s }))] : null,
     c.steps.filter((s) => s.kind === 'answered' && s.text).map((s) => [h('p', { class: 'answer-by', text: t('convAnswer', { who: s.by ?? '' }) }), h('blockquote', { class: 'answer', text: s.text })]),
     h('p', { class: 'timeline', text: timeline(c) }),

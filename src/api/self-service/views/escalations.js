@@ -136,7 +136,9 @@ function signalWords(/** @type {Escalation['signals'][number]} */ s) {
 function item(e, tenantName, said) {
   const groups = grouped(e);
   const first = groups[0]?.last;
-  const topic = e.suggestion ? nameIn(e.suggestion.inputs) : '';
+  const topic = e.suggestion ? nameIn(e.suggestion.inputs) : e.problem?.startsWith('site:') ? shownName(e.problem.slice(5)) : '';
+  // The change to send is shown once, as the rescue: not again as each failure's "what to do".
+  const toSend = new Set((e.fixToSend?.changes ?? []).map((c) => (language() === 'fr' ? c.fr : c.en)));
   return h(
     'article',
     { class: 'escalation', 'data-id': e.id },
@@ -156,7 +158,7 @@ function item(e, tenantName, said) {
           h('time', { class: 'muted', datetime: s.at, text: `${formatDate(s.at)} ` }),
           signalWords(s),
           count > 1 ? h('strong', { class: 'count', text: ` ${t('escTimes', { count })}` }) : null,
-          d?.hint ? h('p', { class: 'fix-line' }, h('strong', { text: `${t('whatToDo')} ` }), d.hint) : null,
+          d?.hint && !toSend.has(d.hint) ? h('p', { class: 'fix-line' }, h('strong', { text: `${t('whatToDo')} ` }), d.hint) : null,
           d?.message ? h('p', { class: 'muted', text: d.message }) : null,
           s.words ? h('q', { text: s.words.text }) : null,
         );

@@ -65,7 +65,7 @@ function siteCard(s, reload, talk) {
     if (!secure && offered('certificate.issue')) buttons.push(button(t(s.failed ? 'tryAgain' : 'secureSite'), 'primary', () => press('certificate.issue', { domains: s.names })));
     // A renewal that needs the client's change first would only fail again: no "Renew now" until it is made.
     if (secure && offered('certificate.renew') && !(talk && needsClient(talk))) buttons.push(button(t('renewNow'), 'secondary', () => press('certificate.renew', { certificate: s.certificate?.id, site: s.name })));
-    const repairable = !!s.failed && dnsRepairable(s.failed) && offered('dns.fix');
+    const repairable = canRepair(s, talk);
     // With a repair offered, it is the one thing to press; trying again unchanged would fail the same way.
     if (repairable) {
       for (const b of buttons) b.className = 'secondary';
@@ -73,7 +73,7 @@ function siteCard(s, reload, talk) {
     }
   }
   const actions = buttons.length ? h('div', { class: 'actions' }, buttons) : null;
-  const problem = problemLines(s, actions);
+  const problem = problemLines(s, actions, canRepair(s, talk));
   // Its conversation: what to do first when no failed request says it already, else after the problem (who is on it, the answers, the timeline).
   const conversation = talk ? conversationInCard(talk, !problem) : null;
   card.append(
@@ -119,7 +119,8 @@ function stateLines(/** @type {SiteState} */ s, /** @type {Conversation | undefi
     const renews = talk && needsClient(talk) ? t('convSeeBelow') : c.renewAfter && new Date(c.renewAfter) > new Date() ? t('siteRenews', { date: formatDay(c.renewAfter) }) : t('siteRenewsSoon');
     lines.push(h('p', { class: 'state' }, t('siteSecure', { date: formatDay(c.notAfter) }), ' ', renews));
   } else if (c) {
-    lines.push(h('p', { class: 'state', text: t('siteRenewProblem', { date: formatDay(c.notAfter) }) }));
+    // Blocked by a change only the client can make: not "we try again by ourselves" (its conversation says until when it stays secure).
+    lines.push(h('p', { class: 'state', text: talk && needsClient(talk) ? t('siteRenewBlocked') : t('siteRenewProblem', { date: formatDay(c.notAfter) }) }));
   } else if (s.state !== 'working') {
     lines.push(h('p', { class: 'state', text: s.failed ? t('siteProblem') : t('siteNotSecure') }));
   }
@@ -132,11 +133,11 @@ function stateLines(/** @type {SiteState} */ s, /** @type {Conversation | undefi
  * behind it are in the technical details. Null when the site has no problem to show.
  * @param {SiteState} s
  * @param {HTMLElement | null} actions
+ * @param {boolean} repairable
  */
-function problemLines(s, actions) {
+function problemLines(s, actions, repairable) {
   const e = s.failed?.error;
   if (!e || s.state === 'working') return null;
-  const repairable = dnsRepairable(s.failed) && offered('dns.fix');
   return h(
     'div',
     { class: 'site-problem', role: 'note' },
@@ -146,6 +147,17 @@ function problemLines(s, actions) {
     repairable ? null : actions,
     e.message ? h('p', { class: 'why' }, h('strong', { text: `${t('whyLabel')} ` }), e.message) : null,
   );
+}
+
+/**
+ * Whether "Fix it for me" can work: a DNS failure, the repair offered to the client, and,
+ * once the site has a conversation, serein connected to a DNS host that serves its domain
+ * (elsewhere the repair would fail at once: the change to make by hand is shown instead).
+ * @param {SiteState} s
+ * @param {Conversation | undefined} talk
+ */
+function canRepair(s, talk) {
+  return !!s.failed && dnsRepairable(s.failed) && offered('dns.fix') && (!talk || !!talk.fixForYou);
 }
 
 /** The technical side, folded for clients and open for admins: worth forwarding to a technician. */
