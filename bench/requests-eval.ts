@@ -1,66 +1,160 @@
 /**
- * npm run eval:requests: scores how requests in words are understood, on the table in
- * test/fixtures/requests-eval.yaml (phrasings the classifier was not trained on). Prints
- * the accuracy per language and every confusion; exits 1 under the target (90 %).
+ * npm run eval:requests: scores how requests in words are understood, on the tables kept
+ * apart from the corpus: test/fixtures/requests-eval.yaml (the project's) and
+ * test/fixtures/requests-blind.yaml (written by someone who saw only the operations and
+ * the table's header). Each table is read by the daemon's model (logistic regression) and
+ * by the former one (naive Bayes), the same rules and inputs around both. Prints per table
+ * and language: operation and inputs right; removals proposed for requests that remove
+ * nothing; creates proposed for removals; inputs wrong in a proposal made without a
+ * question; and each model's fit on its own corpus. Exits 1 under a target.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { requestClassifier, type Language } from '../src/requests/classifier.js';
-import { understand, type ClientThings, type Understanding } from '../src/requests/understand.js';
+import { RequestClassifier, loadCorpus, type ModelKind } from '../src/requests/classifier.js';
+import { DESTRUCTIVE, type Intent, type Language } from '../src/requests/intents.js';
+import { understand, type ClientThings, type Proposal, type Understanding } from '../src/requests/understand.js';
+import { trainingDocs } from '../src/requests/model.js';
 
-/** One row of the table: a phrasing and what it must be understood as. */
-interface Row { lang: Language; text: string; expect: string; inputs?: Record<string, unknown>; field?: string }
+/** One row: a phrasing and what it must be understood as (an operation, a list of them, `diagnose`, `ask` with `field` and the operation asked about as `op`, or `human` with `topic`). */
+interface Row { lang: Language; text: string; expect: string | string[]; inputs?: Record<string, unknown> | (Record<string, unknown> | null)[]; field?: string; topic?: string; op?: string }
 
-const TARGET = 0.9;
-const table = parse(readFileSync(new URL('../test/fixtures/requests-eval.yaml', import.meta.url), 'utf8')) as { client: ClientThings; rows: Row[] };
+const TARGET = 0.95;
+const tables = ['requests-eval', 'requests-blind']
+  .map((name) => ({ name, file: new URL(`../test/fixtures/${name}.yaml`, import.meta.url) }))
+  .filter((t) => existsSync(t.file))
+  .map((t) => ({ name: t.name, ...(parse(readFileSync(t.file, 'utf8')) as { client: Record<string, unknown>; rows: Row[] }) }));
 
-/** What an answer is, in the table's words: the operation, `ask` or `human`. */
+/** The table's client as the engine reads it: servers may be written with their engine, databases as objects or "name@server". */
+function clientOf(raw: Record<string, unknown>): ClientThings {
+  const engineWord = (e: unknown) => (/postg|pg/i.test(String(e)) ? 'postgres' : 'mariadb') as 'postgres' | 'mariadb';
+  const servers = ((raw.databaseServers ?? []) as unknown[]).map((s) => (typeof s === 'string' ? { name: s } : (s as { name: string; engine?: string })));
+  const engines: Record<string, 'mariadb' | 'postgres'> = {};
+  for (const s of servers) if ('engine' in s && s.engine) engines[s.name] = engineWord(s.engine);
+  for (const [k, v] of Object.entries((raw.databaseEngines ?? {}) as Record<string, string>)) engines[k] = engineWord(v);
+  const databases = ((raw.databases ?? []) as unknown[]).map((d) => {
+    if (typeof d === 'string') {
+      const [name, server] = d.split('@');
+      return { name, server: server ?? servers[0]?.name };
+    }
+    return d as { name: string; server: string };
+  });
+  return { sites: raw.sites as string[], domains: raw.domains as string[], webservers: raw.webservers as string[], databaseServers: servers.map((s) => s.name), databaseEngines: engines, databases, certificates: raw.certificates as Record<string, string> | undefined };
+}
+
+/** Inputs serein fills itself (a certificate's id) or the client types (a removal's confirmation): not counted either way. */
+const FILLED = new Set(['certificate', 'confirm', 'tenant']);
+function sameInputs(want: Record<string, unknown> | null | undefined, got: Record<string, unknown> | undefined): boolean {
+  if (!want) return true;
+  if (!got) return false;
+  // The inputs the row names must be filled so; those it leaves out are not compared.
+  return Object.keys(want).filter((k) => !FILLED.has(k)).every((k) => JSON.stringify(want[k]) === JSON.stringify(got[k]));
+}
+
+/** The answer's inputs for one operation: its proposal's, or the site a diagnosis runs on. */
+function inputsOf(u: Understanding, intent: string): Record<string, unknown> | undefined {
+  if (intent === 'diagnose') return u.diagnose;
+  const all = u.proposals ?? (u.proposal ? [u.proposal] : []);
+  return all.find((p, i) => p.playbook === intent || u.intents[i] === intent)?.inputs;
+}
+
+/** What the answer is, in the table's words. */
 function got(u: Understanding): string {
-  return u.status === 'handoff' ? 'human' : u.status === 'question' ? 'ask' : u.intent!;
+  if (u.status === 'handoff') return u.topic ? `human(${u.topic})` : 'human';
+  if (u.status === 'question') return `ask ${u.question?.field}${u.intent ? ` (${u.intent})` : ''}`;
+  return u.intents.join(' + ');
 }
 
-/** Whether an answer is what the row expects, inputs and the field asked included. */
-export function scoreRow(row: Row, u: Understanding): boolean {
-  if (got(u) !== row.expect) return false;
-  if (row.expect === 'ask') return !row.field || u.question?.field === row.field;
-  if (!row.inputs) return true;
-  return JSON.stringify(sorted(row.inputs)) === JSON.stringify(sorted(u.proposal!.inputs));
-}
-
-function sorted(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
-}
-
-const started = performance.now();
-const classifier = requestClassifier();
-const trainedMs = performance.now() - started;
-const stats: Record<string, { ok: number; all: number }> = { en: { ok: 0, all: 0 }, fr: { ok: 0, all: 0 } };
-const confusions = new Map<string, string[]>();
-let languageRight = 0;
-for (const row of table.rows) {
-  const u = understand(classifier, row.text, table.client, { language: row.lang === 'fr' ? 'en' : 'fr' });
-  if (u.language === row.lang) languageRight++;
-  const ok = scoreRow(row, u);
-  stats[row.lang].all++;
-  if (ok) stats[row.lang].ok++;
-  else {
-    const key = `${row.expect} → ${got(u)}`;
-    const detail = u.proposal ? ` ${JSON.stringify(u.proposal.inputs)}` : u.question ? ` (asks ${u.question.field})` : '';
-    confusions.set(key, [...(confusions.get(key) ?? []), `[${row.lang}] ${row.text}  (confidence ${u.confidence})${detail}`]);
+/** Whether an answer is what the row expects, inputs, the field asked and the topic included. */
+function right(row: Row, u: Understanding): boolean {
+  if (Array.isArray(row.expect)) {
+    if (u.intents.join() !== row.expect.join() || u.status === 'handoff') return false;
+    const inputs = (row.inputs ?? []) as (Record<string, unknown> | null)[];
+    return row.expect.every((op, i) => !inputs[i] || sameInputs(inputs[i], inputsOf(u, op)));
+  }
+  switch (row.expect) {
+    case 'ask':
+      return u.status === 'question' && (!row.field || u.question?.field === row.field);
+    case 'human':
+      return u.status === 'handoff' && (!row.topic || u.topic === row.topic);
+    default: {
+      if (u.intents[0] !== row.expect) return false;
+      if (!row.inputs) return u.status !== 'handoff';
+      return u.status !== 'question' && sameInputs(row.inputs as Record<string, unknown>, inputsOf(u, row.expect));
+    }
   }
 }
-const pct = (s: { ok: number; all: number }) => `${((100 * s.ok) / s.all).toFixed(1)} % (${s.ok}/${s.all})`;
-const all = { ok: stats.en.ok + stats.fr.ok, all: stats.en.all + stats.fr.all };
-console.log(`requests understood, on ${all.all} phrasings not trained on (training took ${trainedMs.toFixed(0)} ms)`);
-console.log(`  English: ${pct(stats.en)}`);
-console.log(`  French:  ${pct(stats.fr)}`);
-console.log(`  all:     ${pct(all)}`);
-console.log(`  language told right (the caller's language set to the other one): ${languageRight}/${all.all}`);
-if (confusions.size) console.log('\nconfusions (expected → understood):');
-for (const [key, rows] of [...confusions].sort((a, b) => b[1].length - a[1].length)) {
-  console.log(`  ${key}: ${rows.length}`);
-  for (const r of rows) console.log(`      ${r}`);
+
+/** Every proposal an answer offers, its choices' included. */
+function offered(u: Understanding): Proposal[] {
+  return [...(u.proposals ?? (u.proposal ? [u.proposal] : [])), ...(u.question?.choices ?? []).flatMap((c) => (c.proposal ? [c.proposal] : []))];
 }
-const below = [stats.en, stats.fr].some((s) => s.ok / s.all < TARGET);
-if (below) console.log(`\nbelow the target of ${TARGET * 100} % in at least one language`);
-process.exitCode = below ? 1 : 0;
+
+const CREATES: Record<string, string> = { 'vhost.delete': 'vhost.create', 'database.delete': 'database.create' };
+const pct = (ok: number, all: number) => (all ? `${((100 * ok) / all).toFixed(1)} % (${ok}/${all})` : '-');
+
+let failed = false;
+const corpus = loadCorpus();
+for (const kind of ['logistic', 'bayes'] as ModelKind[]) {
+  const started = performance.now();
+  const classifier = new RequestClassifier(corpus, kind);
+  const loadedMs = performance.now() - started;
+  const docs = trainingDocs(corpus);
+  const fit = docs.filter((d) => classifier.classify(d.text).intent === d.label).length;
+  console.log(`\n=== model: ${kind === 'logistic' ? 'logistic regression (the daemon\'s)' : 'naive Bayes (the former one, for comparison)'}; loaded or trained in ${loadedMs.toFixed(0)} ms`);
+  console.log(`  training fit (its own corpus): ${pct(fit, docs.length)}`);
+  if (kind === 'logistic' && fit / docs.length < 0.98) failed = true;
+  for (const table of tables) {
+    const client = clientOf(table.client);
+    const stats: Record<Language, { ok: number; all: number }> = { en: { ok: 0, all: 0 }, fr: { ok: 0, all: 0 } };
+    let destructive = 0;
+    let createsForDeletes = 0;
+    let silentWrong = 0;
+    let topics = 0;
+    let topicRows = 0;
+    const confusions = new Map<string, string[]>();
+    for (const row of table.rows) {
+      const u = understand(classifier, row.text, client, { language: row.lang === 'fr' ? 'en' : 'fr' });
+      const ok = right(row, u);
+      stats[row.lang].all++;
+      if (ok) stats[row.lang].ok++;
+      const expected = [...(Array.isArray(row.expect) ? row.expect : [row.expect]), ...(row.op ? [row.op] : [])];
+      const proposals = offered(u);
+      if (!expected.some((e) => DESTRUCTIVE.includes(e as Intent)) && proposals.some((p) => DESTRUCTIVE.includes(p.playbook))) {
+        destructive++;
+        if (kind === 'logistic') console.log(`    ! a removal proposed for [${row.lang}] ${row.text}`);
+      }
+      if (expected.some((e) => CREATES[e] && proposals.some((p) => p.playbook === CREATES[e]))) {
+        createsForDeletes++;
+        if (kind === 'logistic') console.log(`    ! a create proposed for the removal [${row.lang}] ${row.text}`);
+      }
+      if (!ok && u.status === 'proposal' && u.confidence >= 0.45 && expected.join() === u.intents.join()) silentWrong++;
+      if (row.topic) {
+        topicRows++;
+        if (u.topic === row.topic) topics++;
+      }
+      if (!ok) {
+        const key = `${Array.isArray(row.expect) ? row.expect.join(' + ') : row.expect}${row.topic ? `(${row.topic})` : ''} → ${got(u)}`;
+        const detail = proposals.length && u.status === 'proposal' ? ` ${JSON.stringify(proposals.map((p) => p.inputs))}` : u.diagnose ? ` ${JSON.stringify(u.diagnose)}` : '';
+        confusions.set(key, [...(confusions.get(key) ?? []), `[${row.lang}] ${row.text}  (confidence ${u.confidence})${detail}`]);
+      }
+    }
+    const all = table.rows.length;
+    console.log(`\n  table ${table.name} (${all} phrasings, none trained on):`);
+    console.log(`    operation + inputs right, English: ${pct(stats.en.ok, stats.en.all)}`);
+    console.log(`    operation + inputs right, French:  ${pct(stats.fr.ok, stats.fr.all)}`);
+    console.log(`    removals proposed for requests that remove nothing: ${destructive}`);
+    console.log(`    creates proposed for removals: ${createsForDeletes}`);
+    console.log(`    inputs wrong in a proposal made without a question (confidence >= 0.45): ${pct(silentWrong, all)}`);
+    if (topicRows) console.log(`    topic of a handover named right: ${pct(topics, topicRows)}`);
+    if (kind === 'logistic') {
+      if ([stats.en, stats.fr].some((s) => s.all && s.ok / s.all < TARGET) || destructive || createsForDeletes || silentWrong / all >= 0.01) failed = true;
+      if (confusions.size) console.log('\n    confusions (expected → understood):');
+      for (const [key, rows] of [...confusions].sort((a, b) => b[1].length - a[1].length)) {
+        console.log(`      ${key}: ${rows.length}`);
+        for (const r of rows) console.log(`          ${r}`);
+      }
+    }
+  }
+}
+if (failed) console.log(`\nbelow a target (${TARGET * 100} % per language, 0 removals for other requests, 0 creates for removals, < 1 % silent wrong inputs, fit >= 98 %)`);
+process.exitCode = failed ? 1 : 0;

@@ -9,9 +9,6 @@ const PorterStemmerFr = newStemmer('french');
 /** Small words of both languages ("je", "the", "pour"): they say nothing of what is asked. */
 const STOP = new Set([...STOPWORDS_EN, ...STOPWORDS_FR].map(fold));
 
-/** At most this many words are read: a request is a sentence, and features must not underflow the classifier. */
-const MAX_WORDS = 40;
-
 /**
  * A run of the characters a host name is written with, and of those that may not touch one
  * (`_`): a name starts where a run starts. Each pattern here has one quantifier over one
@@ -35,10 +32,28 @@ export function hostNames(text: string): string[] {
   return [...new Set(found)];
 }
 
-/** The words of a request, folded, without host names, e-mail addresses or punctuation. */
+/**
+ * The words of a request, folded, without host names, e-mail addresses or punctuation: all
+ * of them, greetings and signatures included (a polite preamble once hid the request when
+ * only the first 40 words were read).
+ */
 export function words(text: string): string[] {
+  return tokens(text).flatMap((t) => t.split(/[^a-z0-9]+/)).filter(Boolean);
+}
+
+/** The words as names are written: underscores and inner hyphens kept ("test_old", "boutique_wp"), host names and e-mail addresses out. */
+export function tokens(text: string): string[] {
   const cleaned = withoutNames(withoutEmails(fold(text)));
-  return cleaned.split(/[^a-z0-9]+/).filter(Boolean).slice(0, MAX_WORDS);
+  return cleaned.split(/[^a-z0-9_-]+/).map(trimJoins).filter(Boolean);
+}
+
+/** A word without the underscores and hyphens at its ends ("-boutique_" is boutique); a loop, not a pattern anchored at the end. */
+function trimJoins(t: string): string {
+  let a = 0;
+  let b = t.length;
+  while (a < b && (t[a] === '_' || t[a] === '-')) a++;
+  while (b > a && (t[b - 1] === '_' || t[b - 1] === '-')) b--;
+  return t.slice(a, b);
 }
 
 /** The text with every word holding an "@" between two characters (an e-mail address) made a space. */

@@ -1,209 +1,113 @@
-import { distance } from 'fastest-levenshtein';
-import type { Corpus, Intent, Language, RequestClassifier } from './classifier.js';
-import { fold, hostNames, words } from './text.js';
-import { handoffSentence, intentLabel, proposalSentence, questionSentence } from './words.js';
+import type { Intent, Language, RequestClassifier } from './classifier.js';
+import { DESTRUCTIVE, type Topic } from './intents.js';
+import { topicOf } from './lexicon.js';
+import { allowed, anchored, clauses } from './reading.js';
+import { Slots, type Choice, type ClientThings, type Proposal, type Resolved } from './slots.js';
+import { words } from './text.js';
+import { handoffSentence, intentLabel, questionSentence } from './words.js';
 
-/** A client's own things, the only names a request is matched against (another tenant's are never read). */
-export interface ClientThings {
-  sites: string[];
-  domains: string[];
-  webservers: string[];
-  databaseServers: string[];
-  /** Set when an admin asks for a tenant: operations that name their tenant get it as an input. */
-  tenantInput?: string;
-}
+export { closest, type Choice, type ClientThings, type Proposal } from './slots.js';
 
-/** An operation ready to run once the client confirms it: what POST /v1/jobs takes, and the sentence saying it. */
-export interface Proposal { playbook: Intent; inputs: Record<string, unknown>; sentence: string }
-
-/** One answer to a question: a proposal to confirm, or the operation meant (the text is then read again with it). */
-export interface Choice { label: string; proposal?: Proposal; intent?: Intent }
-
-/** What serein understood of a request: a proposal, one question, or a handover to a person. */
+/** What serein understood of a request: proposals, one question, a site to diagnose, or a handover to a person. */
 export interface Understanding {
-  status: 'proposal' | 'question' | 'handoff';
+  status: 'proposal' | 'question' | 'handoff' | 'diagnosis';
+  /** The first operation understood (null: asked which one). */
   intent: Intent | null;
+  /** Every operation understood, in the order the client wrote them. */
+  intents: Intent[];
   confidence: number;
   language: Language;
   sentence: string;
   frustrated: boolean;
+  /** The first proposal; `proposals` has them all when the client asked for more than one thing. */
   proposal?: Proposal;
+  proposals?: Proposal[];
   question?: { field: string; choices: Choice[] };
+  /** The site whose checks the route runs (status `diagnosis`). */
+  diagnose?: { site: string };
+  /** What a handed-over request is about, named in the answer and the handover. */
+  topic?: Topic;
 }
 
 /** Below this, the client is asked which operation they meant rather than served a guess. */
-const SURE = 0.45;
+export const SURE = 0.45;
+/** A piece of a message adds an operation of its own from this confidence, when its words name the kind of thing. */
+const CLAUSE_SURE = 0.55;
 
 /**
- * Reads a request: the classifier gives the operation (or `human`) and the language; the
- * inputs come from the text and the client's own resources, typos included. Never runs
- * anything: the answer is a proposal the client confirms, a question, or a handover.
+ * Reads a request: the model gives the operation (or `human`) and the language, the rules
+ * of ./reading.ts keep it from the opposite (a removal only when asked, never a create for
+ * a removal) and find a second request in the same message; the inputs come from the text
+ * and the client's own things (./slots.ts). Never runs anything.
  */
-export function understand(classifier: RequestClassifier, text: string, things: ClientThings, o: { language: Language; intent?: Intent }): Understanding {
+export function understand(classifier: RequestClassifier, text: string, things: ClientThings, o: { language: Language; intent?: Intent; site?: string }): Understanding {
   const c = classifier.classify(text);
   const language: Language = c.languageConfidence >= 0.75 ? c.language : o.language;
+  const ws = words(text);
   const frustrated = classifier.frustrated(text);
-  const intent = o.intent ?? c.intent;
-  const confidence = o.intent ? 1 : round(c.confidence);
-  const base = { intent, confidence, language, frustrated };
-  const handoff = (): Understanding => ({ ...base, status: 'handoff', sentence: handoffSentence(language) });
-  if (intent === 'human' || (!o.intent && frustrated && c.confidence < 0.6)) return { ...handoff(), intent: 'human' };
-  if (!o.intent && c.confidence < SURE) {
-    const options = [c.intent, c.second.intent].filter((i) => i !== 'human');
+  const own = { databases: (things.databases ?? []).flatMap((d) => [d.name, ...(d.full ? [d.full] : [])]), sites: things.sites.flatMap((s) => s.split('.')) };
+  const whole = o.intent ? { intent: o.intent, confidence: 1 } : allowed(c.ranked, ws, own);
+  const ops = o.intent ? [] : clauseOperations(classifier, text, own);
+  let intents: Intent[];
+  if (o.intent) intents = [o.intent];
+  else if (ops.length >= 2) intents = ops;
+  else if (whole.intent !== 'human' && whole.confidence >= SURE && !(ops.length === 1 && ops[0] !== whole.intent && whole.confidence < 0.6)) intents = [whole.intent];
+  else if (ops.length === 1) intents = ops;
+  else intents = [];
+  const confidence = round(o.intent ? 1 : intents.length ? Math.max(whole.confidence, ...intents.map((i) => c.ranked.find((r) => r.intent === i)?.confidence ?? 0)) : whole.confidence);
+  const base = { confidence, language, frustrated };
+  const handoff = (): Understanding => ({ ...base, status: 'handoff', intent: 'human', intents: ['human'], sentence: handoffSentence(language, topicOf(ws, frustrated)), topic: topicOf(ws, frustrated) });
+  if (!intents.length) {
+    if (whole.intent === 'human' || frustrated || whole.confidence >= SURE) return handoff();
+    const options = c.ranked.map((r) => r.intent).filter((i) => i !== 'human' && !DESTRUCTIVE.includes(i)).slice(0, 2);
     const choices = options.map((i) => ({ label: intentLabel(i, language), intent: i }));
-    return { ...base, intent: null, status: 'question', sentence: questionSentence('intent', choices.map((x) => x.label), language), question: { field: 'intent', choices } };
+    return { ...base, intent: null, intents: [], status: 'question', sentence: questionSentence('intent', choices.map((x) => x.label), language), question: { field: 'intent', choices } };
   }
-  const slots = new Slots(classifier.corpus, text, things, language);
-  return { ...base, ...slots.resolve(intent) } as Understanding;
+  // Frustration with no clear operation is for a person first.
+  if (!o.intent && frustrated && whole.confidence < 0.6 && ops.length === 0) return handoff();
+  const slots = new Slots(classifier.corpus, text, things, language, o.site);
+  const resolved = intents.map((i) => ({ intent: i, r: slots.resolve(i) }));
+  const answer = combine(base, resolved, () => handoff());
+  // A client who is losing patience is not asked a question: a person takes it, with the words.
+  if (!o.intent && frustrated && answer.status === 'question') return { ...handoff(), intents: answer.intents };
+  return answer;
+}
+
+/** The operations the pieces of a message ask for, in order, each anchored in its own words and allowed by the rules. */
+function clauseOperations(classifier: RequestClassifier, text: string, own: { databases: string[]; sites: string[] }): Intent[] {
+  const pieces = clauses(text);
+  if (pieces.length < 2) return [];
+  const out: Intent[] = [];
+  for (const piece of pieces) {
+    const ws = words(piece);
+    const c = classifier.classify(piece);
+    const a = allowed(c.ranked, ws, own);
+    if (a.intent === 'human' || a.confidence < CLAUSE_SURE || !anchored(a.intent, ws)) continue;
+    // One thing asked once: a certificate issued and renewed in the same breath is one operation.
+    const same = (x: Intent) => x === a.intent || (x.startsWith('certificate.') && a.intent.startsWith('certificate.'));
+    if (!out.some(same)) out.push(a.intent);
+  }
+  return out;
+}
+
+/** One answer from the operations resolved: a question first, then a diagnosis, then the proposals in order. */
+function combine(base: Pick<Understanding, 'confidence' | 'language' | 'frustrated'>, resolved: { intent: Intent; r: Resolved }[], handoff: () => Understanding): Understanding {
+  const intents = resolved.map((x) => x.intent);
+  const proposals = resolved.flatMap((x) => (x.r.status === 'proposal' ? [x.r.proposal] : []));
+  const more = proposals.length > 1 ? { proposals } : {};
+  const first = resolved[0];
+  const question = resolved.find((x) => x.r.status === 'question');
+  if (question && question.r.status === 'question') {
+    return { ...base, status: 'question', intent: question.intent, intents, sentence: question.r.sentence, question: question.r.question, ...(proposals.length ? { proposals } : {}) };
+  }
+  const diagnosis = resolved.find((x) => x.r.status === 'diagnosis');
+  if (diagnosis && diagnosis.r.status === 'diagnosis') {
+    return { ...base, status: 'diagnosis', intent: 'diagnose', intents, sentence: '', diagnose: { site: diagnosis.r.site }, ...(proposals.length ? { proposals } : {}) };
+  }
+  if (!proposals.length) return { ...handoff(), intents };
+  return { ...base, status: 'proposal', intent: first.r.status === 'proposal' ? first.intent : intents[0], intents, sentence: proposals.map((p) => p.sentence).join(' '), proposal: proposals[0], ...more };
 }
 
 function round(x: number): number {
   return Math.round(x * 100) / 100;
-}
-
-type Resolved = Pick<Understanding, 'status' | 'sentence' | 'proposal' | 'question'>;
-
-/** Fills an operation's inputs from the text and the client's things, or says what to ask. */
-class Slots {
-  private readonly names: string[];
-  private readonly words: string[];
-
-  constructor(
-    private readonly corpus: Corpus,
-    text: string,
-    private readonly things: ClientThings,
-    private readonly lang: Language,
-  ) {
-    this.names = hostNames(text);
-    this.words = words(text);
-  }
-
-  resolve(intent: Intent): Resolved {
-    switch (intent) {
-      case 'certificate.issue':
-        return this.existing(this.things.sites, (site) => ({ domains: [site] }), intent);
-      case 'dns.fix':
-        return this.existing([...new Set([...this.things.sites, ...this.things.domains])], (domain) => ({ domain, confirm: true }), intent);
-      case 'vhost.create':
-        return this.newSite();
-      default:
-        return this.database();
-    }
-  }
-
-  private propose(intent: Intent, inputs: Record<string, unknown>): Proposal {
-    return { playbook: intent, inputs, sentence: proposalSentence(intent, inputs, this.lang) };
-  }
-
-  private ask(field: string, choices: Choice[], unknown?: string): Resolved {
-    return { status: 'question', sentence: questionSentence(field, choices.map((c) => c.label), this.lang, unknown), question: { field, choices } };
-  }
-
-  private proposal(p: Proposal): Resolved {
-    return { status: 'proposal', sentence: p.sentence, proposal: p };
-  }
-
-  /** An operation on one of the client's sites: named (typos forgiven), hinted at by a word ("the blog"), or the only one. */
-  private existing(targets: string[], inputs: (name: string) => Record<string, unknown>, intent: Intent): Resolved {
-    const choices = () => targets.map((t) => ({ label: t, proposal: this.propose(intent, inputs(t)) }));
-    if (this.names.length) {
-      const found = this.names.map((n) => closest(n, targets)).find(Boolean);
-      // A name that is not the client's reads the same whether it is unknown or another tenant's.
-      return found ? this.proposal(this.propose(intent, inputs(found))) : this.ask('site', choices(), this.names[0]);
-    }
-    const hinted = this.byWord(targets);
-    if (hinted.length === 1) return this.proposal(this.propose(intent, inputs(hinted[0])));
-    if (targets.length === 1) return this.proposal(this.propose(intent, inputs(targets[0])));
-    return this.ask('site', choices());
-  }
-
-  /** Targets one of whose labels the text names, or names through an alias ("shop" for boutique.fr). */
-  private byWord(targets: string[]): string[] {
-    const said = new Set<string>();
-    for (const w of this.words) {
-      if (w.length < 3) continue;
-      said.add(w);
-      for (const group of this.corpus.aliases) if (group.includes(w)) group.forEach((a) => said.add(a));
-    }
-    return targets.filter((t) =>
-      labels(t).some((l) => [...said].some((w) => w === l || (l.length >= 5 && w.length >= 5 && distance(w, l) <= 1))),
-    );
-  }
-
-  /** A new site: a name under one of the client's domains that is not a site yet. */
-  private newSite(): Resolved {
-    const webserver = this.only(this.things.webservers);
-    const free = this.things.domains.filter((d) => !this.things.sites.includes(d));
-    const inputs = (domain: string) => ({ domain, webserver: webserver ?? this.things.webservers[0] });
-    const choices = free.map((d) => ({ label: d, proposal: this.propose('vhost.create', inputs(d)) }));
-    if (!this.things.webservers.length) return { status: 'handoff', sentence: handoffSentence(this.lang) };
-    const name = this.names.find((n) => this.things.domains.some((d) => n === d || n.endsWith(`.${d}`)) && !this.things.sites.includes(n));
-    if (!name) return this.ask('domain', choices, this.names.find((n) => !this.things.sites.includes(n)));
-    if (!webserver) return this.ask('server', this.things.webservers.map((w) => ({ label: w, proposal: this.propose('vhost.create', { domain: name, webserver: w }) })));
-    return this.proposal(this.propose('vhost.create', inputs(name)));
-  }
-
-  /** A database: its name from an application ("pour WordPress"), a word after "nommée"/"for", or one of the client's sites. */
-  private database(): Resolved {
-    const servers = this.things.databaseServers;
-    if (!servers.length) return { status: 'handoff', sentence: handoffSentence(this.lang) };
-    const inputs = (name: string, server: string) => ({ server, name, ...(this.things.tenantInput ? { tenant: this.things.tenantInput } : {}) });
-    const name = this.databaseName();
-    const server = this.only(servers);
-    if (!name) {
-      const suggested = [...new Set(this.things.sites.map((s) => dbName(labels(s)[0])).filter(Boolean))].slice(0, 3) as string[];
-      return this.ask('name', suggested.map((n) => ({ label: n, proposal: this.propose('database.create', inputs(n, server ?? servers[0])) })));
-    }
-    if (!server) return this.ask('server', servers.map((s) => ({ label: s, proposal: this.propose('database.create', inputs(name, s)) })));
-    return this.proposal(this.propose('database.create', inputs(name, server)));
-  }
-
-  private databaseName(): string | undefined {
-    for (const w of this.words) {
-      const app = this.corpus.apps.find((a) => a === w || (w.length >= 6 && distance(a, w) <= 1));
-      if (app) return app;
-    }
-    for (const n of this.names) {
-      const site = closest(n, this.things.sites);
-      if (site) return dbName(labels(site)[0]);
-    }
-    const generic = new Set(this.corpus.generic);
-    const markers = new Set(this.corpus.markers);
-    for (let i = 0; i < this.words.length; i++) {
-      if (!markers.has(this.words[i])) continue;
-      const next = this.words.slice(i + 1).find((w) => !generic.has(w));
-      const name = next && dbName(next);
-      if (name) return name;
-    }
-    return undefined;
-  }
-
-  private only(items: string[]): string | undefined {
-    return items.length === 1 ? items[0] : undefined;
-  }
-}
-
-/** The labels of a name that say what it is: not www, not the public suffix. */
-function labels(name: string): string[] {
-  const parts = name.split('.');
-  return parts.slice(0, -1).filter((l) => l !== 'www');
-}
-
-/** A valid database name (the playbook's pattern) from a word, or nothing. */
-function dbName(word: string | undefined): string | undefined {
-  const w = word && fold(word).replace(/-/g, '_');
-  return w && /^[a-z][a-z0-9_]{0,14}$/.test(w) ? w : undefined;
-}
-
-/** The client's name a written one means: the same, or close enough to be a typo (boutik.fr, boutqiue.fr). */
-export function closest(written: string, names: string[]): string | undefined {
-  if (names.includes(written)) return written;
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const n of names) {
-    const d = distance(written, n);
-    if (d < bestDistance) [best, bestDistance] = [n, d];
-  }
-  // Up to a quarter of the letters wrong, three at most: a typo, not another name.
-  return best && bestDistance <= Math.min(3, Math.floor(best.length / 4)) ? best : undefined;
 }

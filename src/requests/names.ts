@@ -1,0 +1,75 @@
+import { distance } from 'fastest-levenshtein';
+import { engineOf, FILLER, NAMING, NAMING_SKIP } from './lexicon.js';
+import { fold } from './text.js';
+
+/**
+ * Names a client gives: only what they name explicitly ("appelée stock", "named shop",
+ * "name it shop", between quotes) or one of their own things. A word that happens to
+ * follow "for" is no name: databases were once named `merci`, `thanks`, `je` or `name`.
+ */
+
+/** A valid database name (database.create's pattern) from a word, or nothing; filler words are never names. */
+export function dbName(word: string | undefined): string | undefined {
+  const w = word && fold(word).replace(/-/g, '_');
+  return w && !FILLER.has(w) && /^[a-z][a-z0-9_]{0,14}$/.test(w) ? w : undefined;
+}
+
+/** The names written between quotes: "shop", « stock », 'crm', `orders`. */
+export function quoted(text: string): string[] {
+  const out: string[] = [];
+  const open = new Set(['"', '“', '«', '`', "'", '‘']);
+  const close = new Set(['"', '”', '»', '`', "'", '’']);
+  for (let i = 0; i < text.length; i++) {
+    if (!open.has(text[i])) continue;
+    // A single quote opens a name only after a space or at the start: "l'ancienne" is no quote.
+    if ((text[i] === "'" || text[i] === '‘') && i > 0 && !/\s/.test(text[i - 1])) continue;
+    let j = i + 1;
+    while (j < text.length && text[j] === ' ') j++;
+    const start = j;
+    while (j < text.length && j - start <= 40 && /[\p{L}\p{N}_-]/u.test(text[j])) j++;
+    const word = text.slice(start, j);
+    while (j < text.length && text[j] === ' ') j++;
+    if (word && close.has(text[j]) && (text[j] !== "'" || j + 1 >= text.length || !/\p{L}/u.test(text[j + 1]))) out.push(word);
+  }
+  return out;
+}
+
+/** The name after a naming word ("called shop", "name it shop", "nom : shop"), skipping pronouns and articles. */
+export function namedAfterMarker(ws: string[]): string | undefined {
+  for (let i = 0; i < ws.length; i++) {
+    if (!NAMING.has(ws[i])) continue;
+    let j = i + 1;
+    while (j < ws.length && NAMING_SKIP.has(ws[j])) j++;
+    const name = dbName(ws[j]);
+    if (name) return name;
+  }
+  return undefined;
+}
+
+/** The engine the client names (PostgreSQL, Postgres, MySQL, MariaDB), if any. */
+export function engineNamed(ws: string[]): 'postgres' | 'mariadb' | undefined {
+  for (const w of ws) {
+    const e = engineOf(w);
+    if (e) return e;
+  }
+  return undefined;
+}
+
+/** One of the client's databases, with the server it is on and its full name (what the client types to delete it). */
+export interface OwnDatabase { name: string; server: string; full?: string }
+
+/**
+ * The client's databases the words point to: named in full or short (typos of one letter
+ * forgiven from 5 letters), or by all the parts of the name ("the old test database" is
+ * test_old), or by one part that only one database has.
+ */
+export function databasesNamed(ws: string[], named: string[], dbs: OwnDatabase[]): OwnDatabase[] {
+  const said = new Set([...ws, ...named.map((n) => fold(n))]);
+  const exact = dbs.filter((d) => [...said].some((w) => w === d.name || w === d.full || (w.length >= 5 && (distance(w, d.name) <= 1 || (d.full !== undefined && distance(w, d.full) <= 1)))));
+  if (exact.length) return exact;
+  const parts = (d: OwnDatabase) => d.name.split('_').filter((p) => p.length >= 2);
+  const whole = dbs.filter((d) => parts(d).length > 1 && parts(d).every((p) => said.has(p)));
+  if (whole.length) return whole;
+  const some = dbs.filter((d) => parts(d).some((p) => p.length >= 4 && !FILLER.has(p) && said.has(p)));
+  return some;
+}

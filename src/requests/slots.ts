@@ -1,0 +1,256 @@
+import { distance } from 'fastest-levenshtein';
+import type { Corpus } from './classifier.js';
+import type { Intent, Language } from './intents.js';
+import { databasesNamed, dbName, engineNamed, namedAfterMarker, quoted, type OwnDatabase } from './names.js';
+import { hostNames, tokens, words } from './text.js';
+import { handoffSentence, proposalSentence, questionSentence } from './words.js';
+
+/** A client's own things, the only names a request is matched against (another tenant's are never read). */
+export interface ClientThings {
+  sites: string[];
+  domains: string[];
+  webservers: string[];
+  databaseServers: string[];
+  /** Each database server's engine: the engine a client names ("PostgreSQL") chooses the server. */
+  databaseEngines?: Record<string, 'mariadb' | 'postgres'>;
+  /** The client's databases (short name as given at creation, server, full name). */
+  databases?: OwnDatabase[];
+  /** Each site's active certificate id, for a renewal; a site without one gets a first certificate. Unset: not known (the evaluation). */
+  certificates?: Record<string, string>;
+  /** Set when an admin asks for a tenant: operations that name their tenant get it as an input. */
+  tenantInput?: string;
+}
+
+/** An operation ready to run once the client confirms it: what POST /v1/jobs takes, and the sentence saying it. */
+export interface Proposal {
+  playbook: Intent;
+  inputs: Record<string, unknown>;
+  sentence: string;
+  /** The playbook recommends a dry run first (dns.fix): submit it with `dryRun: true`, show the changes, then for real with `confirm: true`. */
+  dryRunFirst?: boolean;
+  /** A removal: the client types `value` to confirm; with `input`, the typed text is submitted as that input and the operation refuses anything else. */
+  typeToConfirm?: { value: string; input?: string };
+}
+
+/** One answer to a question: a proposal to confirm, or the operation meant (the text is then read again with it, and with `site` when one was picked). */
+export interface Choice { label: string; proposal?: Proposal; intent?: Intent; site?: string }
+
+/** What one operation became: a proposal, a question, a site to diagnose, or a handover. */
+export type Resolved =
+  | { status: 'proposal'; sentence: string; proposal: Proposal }
+  | { status: 'question'; sentence: string; question: { field: string; choices: Choice[] } }
+  | { status: 'diagnosis'; sentence: string; site: string }
+  | { status: 'handoff'; sentence: string };
+
+/** Fills an operation's inputs from the text and the client's things, or says what to ask. */
+export class Slots {
+  private readonly names: string[];
+  private readonly words: string[];
+  private readonly tokens: string[];
+  private readonly quoted: string[];
+
+  /** Sites proposed for creation earlier in the same message: "create news.example.com and put https on it". */
+  private readonly created: string[] = [];
+
+  constructor(
+    private readonly corpus: Corpus,
+    text: string,
+    private readonly things: ClientThings,
+    private readonly lang: Language,
+    private readonly picked?: string,
+  ) {
+    this.names = hostNames(text);
+    this.words = words(text);
+    this.tokens = tokens(text);
+    this.quoted = quoted(text);
+  }
+
+  resolve(intent: Intent): Resolved {
+    switch (intent) {
+      case 'certificate.issue':
+        if (this.created.length) return this.proposal(this.propose(intent, { domains: [this.created[0]] }));
+        return this.existing(this.things.sites, intent, (site) => ({ domains: [site] }));
+      case 'certificate.renew':
+        return this.existing(this.things.sites, intent, (site) => this.renewal(site));
+      case 'vhost.delete':
+        return this.existing(this.things.sites, intent, (domain) => ({ domain }));
+      case 'dns.fix':
+        return this.existing([...new Set([...this.things.sites, ...this.things.domains])], intent, (domain) => ({ domain }));
+      case 'diagnose':
+        return this.diagnosed();
+      case 'vhost.create':
+        return this.newSite();
+      case 'database.delete':
+        return this.databaseGone();
+      case 'database.create':
+        return this.database();
+      default:
+        return { status: 'handoff', sentence: handoffSentence(this.lang) };
+    }
+  }
+
+  /** A renewal needs the site's active certificate; a site without one gets its first (certificate.issue). */
+  private renewal(site: string): Record<string, unknown> {
+    if (!this.things.certificates) return { site };
+    const id = this.things.certificates[site];
+    return id ? { site, certificate: id } : { domains: [site] };
+  }
+
+  propose(intent: Intent, inputs: Record<string, unknown>): Proposal {
+    const playbook: Intent = intent === 'certificate.renew' && !inputs.site ? 'certificate.issue' : intent;
+    const p: Proposal = { playbook, inputs, sentence: proposalSentence(playbook, inputs, this.lang) };
+    if (playbook === 'dns.fix') p.dryRunFirst = true;
+    if (playbook === 'vhost.delete') p.typeToConfirm = { value: inputs.domain as string };
+    if (playbook === 'database.delete') {
+      const db = (this.things.databases ?? []).find((d) => d.server === inputs.server && d.name === inputs.name);
+      p.typeToConfirm = { value: db?.full ?? (inputs.name as string), input: 'confirm' };
+    }
+    return p;
+  }
+
+  private ask(field: string, choices: Choice[], unknown?: string): Resolved {
+    return { status: 'question', sentence: questionSentence(field, choices.map((c) => c.label), this.lang, unknown), question: { field, choices } };
+  }
+
+  private proposal(p: Proposal): Resolved {
+    return { status: 'proposal', sentence: p.sentence, proposal: p };
+  }
+
+  /** The site the words point to: named (typos forgiven), hinted at by a word ("the blog"), picked in a former answer, or the only one. */
+  private target(targets: string[]): { found?: string; unknown?: string } {
+    if (this.picked && targets.includes(this.picked)) return { found: this.picked };
+    if (this.names.length) {
+      const found = this.names.map((n) => closest(n, targets)).find(Boolean);
+      // A name that is not the client's reads the same whether it is unknown or another tenant's.
+      return found ? { found } : { unknown: this.names[0] };
+    }
+    const hinted = this.byWord(targets);
+    if (hinted.length === 1) return { found: hinted[0] };
+    if (targets.length === 1) return { found: targets[0] };
+    return {};
+  }
+
+  /** An operation on one of the client's sites. */
+  private existing(targets: string[], intent: Intent, inputs: (name: string) => Record<string, unknown>): Resolved {
+    const t = this.target(targets);
+    if (t.found) return this.proposal(this.propose(intent, inputs(t.found)));
+    return this.ask('site', targets.map((x) => ({ label: x, proposal: this.propose(intent, inputs(x)) })), t.unknown);
+  }
+
+  /** A site to run the checks on: the route runs them and answers with what they found. */
+  private diagnosed(): Resolved {
+    if (!this.things.sites.length) return { status: 'handoff', sentence: handoffSentence(this.lang) };
+    const t = this.target(this.things.sites);
+    if (t.found) return { status: 'diagnosis', sentence: '', site: t.found };
+    return this.ask('site', this.things.sites.map((s) => ({ label: s, intent: 'diagnose' as Intent, site: s })), t.unknown);
+  }
+
+  /** Targets one of whose labels the text names, or names through an alias ("shop" for boutique.fr). */
+  private byWord(targets: string[]): string[] {
+    const said = new Set<string>();
+    for (const w of this.words) {
+      if (w.length < 3) continue;
+      said.add(w);
+      for (const group of this.corpus.aliases) if (group.includes(w)) group.forEach((a) => said.add(a));
+    }
+    return targets.filter((t) =>
+      labels(t).some((l) => [...said].some((w) => w === l || (l.length >= 5 && w.length >= 5 && distance(w, l) <= 1))),
+    );
+  }
+
+  /** A new site: a name under one of the client's domains that is not a site yet. */
+  private newSite(): Resolved {
+    const webserver = this.only(this.things.webservers);
+    const free = this.things.domains.filter((d) => !this.things.sites.includes(d));
+    const inputs = (domain: string) => ({ domain, webserver: webserver ?? this.things.webservers[0] });
+    const choices = free.map((d) => ({ label: d, proposal: this.propose('vhost.create', inputs(d)) }));
+    if (!this.things.webservers.length) return { status: 'handoff', sentence: handoffSentence(this.lang) };
+    const name = this.names.find((n) => this.things.domains.some((d) => n === d || n.endsWith(`.${d}`)) && !this.things.sites.includes(n));
+    if (!name) return this.ask('domain', choices, this.names.find((n) => !this.things.sites.includes(n)));
+    if (!webserver) return this.ask('server', this.things.webservers.map((w) => ({ label: w, proposal: this.propose('vhost.create', { domain: name, webserver: w }) })));
+    this.created.push(name);
+    return this.proposal(this.propose('vhost.create', inputs(name)));
+  }
+
+  /** The servers for a database: those of the engine the client names, else all of theirs. */
+  private servers(): string[] {
+    const all = this.things.databaseServers;
+    const engines = this.things.databaseEngines ?? {};
+    // WordPress, PrestaShop and the like run on MySQL (MariaDB); with no engine named, a web
+    // database is a MariaDB one, as on nearly every hosting offer.
+    const engine = engineNamed(this.words) ?? (this.words.some((w) => MYSQL_APPS.has(w)) ? 'mariadb' : undefined);
+    const matching = all.filter((s) => engines[s] === (engine ?? 'mariadb'));
+    return matching.length ? matching : all;
+  }
+
+  /** A database: its name from explicit naming, quotes, an application ("pour WordPress") or one of the client's sites. */
+  private database(): Resolved {
+    const servers = this.servers();
+    if (!servers.length) return { status: 'handoff', sentence: handoffSentence(this.lang) };
+    const inputs = (name: string, server: string) => ({ server, name, ...(this.things.tenantInput ? { tenant: this.things.tenantInput } : {}) });
+    const name = this.databaseName();
+    const server = this.only(servers);
+    if (!name) {
+      const suggested = [...new Set(this.things.sites.map((s) => dbName(labels(s)[0])).filter(Boolean))].slice(0, 3) as string[];
+      return this.ask('name', suggested.map((n) => ({ label: n, proposal: this.propose('database.create', inputs(n, server ?? servers[0])) })));
+    }
+    if (!server) return this.ask('server', servers.map((s) => ({ label: s, proposal: this.propose('database.create', inputs(name, s)) })));
+    return this.proposal(this.propose('database.create', inputs(name, server)));
+  }
+
+  private databaseName(): string | undefined {
+    const explicit = this.quoted.map(dbName).find(Boolean) ?? namedAfterMarker(this.tokens);
+    if (explicit) return explicit;
+    for (const w of this.words) {
+      const app = this.corpus.apps.find((a) => a === w || (w.length >= 6 && distance(a, w) <= 1));
+      if (app) return app;
+    }
+    for (const n of this.names) {
+      const site = closest(n, this.things.sites);
+      if (site) return dbName(labels(site)[0]);
+    }
+    const hinted = this.byWord(this.things.sites);
+    if (hinted.length === 1) return dbName(labels(hinted[0])[0]);
+    return undefined;
+  }
+
+  /** A database to delete: one of the client's, named; never a name the client does not have. */
+  private databaseGone(): Resolved {
+    const dbs = this.things.databases ?? [];
+    if (!dbs.length) return { status: 'handoff', sentence: handoffSentence(this.lang) };
+    const inputs = (d: OwnDatabase) => ({ server: d.server, name: d.name, ...(this.things.tenantInput ? { tenant: this.things.tenantInput } : {}) });
+    const engine = engineNamed(this.words);
+    const engines = this.things.databaseEngines ?? {};
+    let found = databasesNamed(this.tokens, this.quoted, dbs);
+    if (found.length > 1 && engine) found = found.filter((d) => engines[d.server] === engine);
+    if (found.length === 1) return this.proposal(this.propose('database.delete', inputs(found[0])));
+    const choices = (found.length ? found : dbs).map((d) => ({ label: `${d.full ?? d.name}`, proposal: this.propose('database.delete', inputs(d)) }));
+    return this.ask('database', choices);
+  }
+
+  private only(items: string[]): string | undefined {
+    return items.length === 1 ? items[0] : undefined;
+  }
+}
+
+/** Applications that need MySQL or MariaDB. */
+const MYSQL_APPS = new Set(['wordpress', 'wordpres', 'prestashop', 'joomla', 'magento', 'matomo', 'woocommerce', 'wp']);
+
+/** The labels of a name that say what it is: not www, not the public suffix. */
+function labels(name: string): string[] {
+  const parts = name.split('.');
+  return parts.slice(0, -1).filter((l) => l !== 'www');
+}
+
+/** The client's name a written one means: the same, or close enough to be a typo (boutik.fr, boutqiue.fr). */
+export function closest(written: string, names: string[]): string | undefined {
+  if (names.includes(written)) return written;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const n of names) {
+    const d = distance(written, n);
+    if (d < bestDistance) [best, bestDistance] = [n, d];
+  }
+  // Up to a quarter of the letters wrong, three at most: a typo, not another name.
+  return best && bestDistance <= Math.min(3, Math.floor(best.length / 4)) ? best : undefined;
+}
