@@ -117,6 +117,7 @@ const conversation = {
   steps: [{ at, kind: 'noticed' }, { at, kind: 'handed-over' }, { at: later, kind: 'taken', by: 'Marie' }, { at: later, kind: 'resolved', by: 'Marie' }],
   resolution: { at: later, by: 'client', what: 'issued' },
   allClear: { subject: 'shop.acme.fr : c’est réglé', lead: 'C’est réglé : votre site shop.acme.fr est sécurisé.', steps: ['Vous n’avez rien d’autre à faire.'] },
+  fixForYou: false,
 };
 
 const certificate = {
