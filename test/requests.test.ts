@@ -13,6 +13,8 @@ import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { tempDir } from './helpers/tmp.js';
 import { labNginxTest } from './helpers/vhost-lab.js';
 import { useLab, type LabInfo } from './lab/client.js';
+import { requestClassifier } from '../src/requests/classifier.js';
+import { understand, type ClientThings } from '../src/requests/understand.js';
 
 let lab: LabInfo;
 let d: TestDaemon;
@@ -141,5 +143,52 @@ describe('requests in words, on the client page (Chromium)', () => {
     } finally {
       await browser.close();
     }
+  });
+});
+
+describe('what the words ask, never the opposite (the engine, no daemon)', () => {
+  const client: ClientThings = {
+    sites: ['boutique.fr', 'blog.exemple.fr'],
+    domains: ['boutique.fr', 'exemple.fr'],
+    webservers: ['main'],
+    databaseServers: ['maria', 'pg'],
+    databaseEngines: { maria: 'mariadb', pg: 'postgres' },
+    databases: [{ name: 'boutique_wp', server: 'maria', full: 't1_boutique_wp' }, { name: 'clients', server: 'pg', full: 't1_clients' }, { name: 'test_old', server: 'maria', full: 't1_test_old' }],
+    certificates: { 'boutique.fr': '0c6f2a4e-1b7d-4c3a-9e51-6d2f8a9b0c11' },
+  };
+  const read = (text: string, language: 'en' | 'fr' = 'en') => understand(requestClassifier(), text, client, { language });
+
+  it('a removal is proposed only when asked, a create never for a removal, and a negated removal removes nothing', () => {
+    expect(read('supprimer la base clients').proposal).toMatchObject({ playbook: 'database.delete', inputs: { server: 'pg', name: 'clients' }, typeToConfirm: { input: 'confirm', value: 't1_clients' } });
+    expect(read('drop the old test database please').proposal?.inputs).toEqual({ server: 'maria', name: 'test_old' });
+    const negated = read('ne supprimez pas mon site, renouvelez le certificat de boutique.fr', 'fr');
+    expect(negated.intents).toEqual(['certificate.renew']);
+    expect(negated.proposal?.inputs).toEqual({ site: 'boutique.fr', certificate: '0c6f2a4e-1b7d-4c3a-9e51-6d2f8a9b0c11' });
+    expect(JSON.stringify(read('please do not remove my blog'))).not.toMatch(/vhost\.delete|vhost\.create/);
+    expect(JSON.stringify(read('mon site a été supprimé par erreur', 'fr'))).not.toMatch(/delete|create/);
+    expect(read('remove the site blog.exemple.fr').proposal).toMatchObject({ playbook: 'vhost.delete', inputs: { domain: 'blog.exemple.fr' }, typeToConfirm: { value: 'blog.exemple.fr' } });
+  });
+
+  it('names come from explicit naming or the client\'s things, never a filler word; the engine named chooses the server', () => {
+    expect(read('new db, name it inventory, thanks').proposal?.inputs).toEqual({ server: 'maria', name: 'inventory' });
+    expect(read('a postgres database named orders please').proposal?.inputs).toEqual({ server: 'pg', name: 'orders' });
+    expect(read("create a PostgreSQL db called 'stats'").proposal?.inputs).toEqual({ server: 'pg', name: 'stats' });
+    for (const text of ['I need a database thx', 'il me faut une base mysql, merci', 'je veux une base svp', 'give me a database for it']) {
+      const u = read(text);
+      expect(u.status, text).toBe('question');
+      expect(u.question?.field, text).toBe('name');
+    }
+  });
+
+  it('reads the whole message, two requests in one, a diagnosis and a topic for a person', () => {
+    const polite = `Bonjour, ${'merci encore pour votre aide de la dernière fois, tout va bien chez nous. '.repeat(5)}Pourriez-vous mettre le https sur boutique.fr ? Merci, Claire`;
+    expect(read(polite, 'fr').proposal).toMatchObject({ playbook: 'certificate.issue', inputs: { domains: ['boutique.fr'] } });
+    const two = read('un site pour news.exemple.fr et une base pour wordpress', 'fr');
+    expect(two.intents).toEqual(['vhost.create', 'database.create']);
+    expect(two.proposals?.map((p) => p.inputs)).toEqual([{ domain: 'news.exemple.fr', webserver: 'main' }, { server: 'maria', name: 'wordpress' }]);
+    expect(read('boutique.fr is down')).toMatchObject({ status: 'diagnosis', diagnose: { site: 'boutique.fr' } });
+    expect(read('check my dns for boutique.fr')).toMatchObject({ status: 'diagnosis', diagnose: { site: 'boutique.fr' } });
+    expect(read('why was I billed twice this month')).toMatchObject({ status: 'handoff', topic: 'billing' });
+    expect(read("j'ai besoin de plus de mémoire", 'fr')).toMatchObject({ status: 'handoff', topic: 'storage' });
   });
 });
