@@ -123,8 +123,10 @@ function body(/** @type {Conversation} */ c, /** @type {boolean} */ withFix) {
 /** The steps in words, in order: "Sent to the team at 2:02 pm — taken by Marie at 2:10 pm — sorted at 2:30 pm". */
 export function timeline(/** @type {Conversation} */ c) {
   const told = c.steps.some((s) => s.kind === 'told' || s.kind === 'handed-over');
-  const said = c.steps
-    .filter((s) => s.kind !== 'reminded' && !(s.kind === 'noticed' && (told || c.kind === 'request')))
+  const shown = c.steps.filter((s) => s.kind !== 'reminded' && !(s.kind === 'noticed' && (told || c.kind === 'request')));
+  // One act said once: a repair then the issuance it unblocked are one "started the fix" (answers stay, each their own).
+  const said = shown
+    .filter((s, i) => i === 0 || s.kind === 'answered' || s.kind === 'fix-sent' || s.kind !== shown[i - 1].kind || s.by !== shown[i - 1].by)
     .map((s) => t(`tl_${s.kind}`, { by: s.by ?? '', when: formatWhen(s.at) }));
   return capitalize(said.join(' — '));
 }
