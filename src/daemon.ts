@@ -16,6 +16,8 @@ import { Store } from './store/store.js';
 import { TargetPool } from './targets/index.js';
 import { strugglingClientWatch } from './watch/struggling.js';
 import { driftWatch } from './watch/drift.js';
+import { trashPurge } from './watch/trash-purge.js';
+import { diskUsageWatch } from './watch/disk-usage.js';
 import { certificateMaintenance } from './certificates/maintain.js';
 
 import { version } from './version.js';
@@ -25,7 +27,7 @@ export { version };
 export type BackgroundFactory = (engine: Engine) => BackgroundService;
 
 /** Background services started with every daemon. A new one adds its factory here. */
-export const backgroundServices: BackgroundFactory[] = [strugglingClientWatch, certificateMaintenance, driftWatch];
+export const backgroundServices: BackgroundFactory[] = [strugglingClientWatch, certificateMaintenance, driftWatch, trashPurge, diskUsageWatch];
 
 export interface Daemon {
   config: Config;

@@ -3,7 +3,7 @@ import type { Store } from './store/store.js';
 import { OperationError } from './errors.js';
 
 /** What one tenant may have at once: the config's quotas, with that tenant's own overrides. */
-export interface TenantQuota { runningJobs: number; vhosts: number; databases: number }
+export interface TenantQuota { runningJobs: number; vhosts: number; databases: number; diskBytes?: number }
 
 /** The quota of one tenant (admins have none: callers only ask for clients). */
 export function tenantQuota(config: Config, tenantId: string): TenantQuota {

@@ -201,7 +201,7 @@ describe('databases on the lab MariaDB and PostgreSQL', () => {
       expect(await dbExists(lab, engine, database)).toEqual({ database: false, user: false });
       expect(await d.store.tenants.getResource('database', `${server}:${database}`)).toBeUndefined();
       const frErr = await d.runJob('database.delete', { server: `${server}2`, name: 'shop', confirm: 'wrong' }, { token: B.token });
-      expect(frErr.error.message).toMatch(/efface définitivement toutes ses données/); // tenant B reads French
+      expect(frErr.error.message).toMatch(/une copie reste dans votre corbeille/); // tenant B reads French
       expect(frErr.error.hint).toContain(`exactement ${otherDb}`);
       const delB = await d.runJob('database.delete', { server: `${server}2`, name: 'shop', confirm: otherDb }, { token: B.token });
       expect(delB.status, JSON.stringify(delB.error)).toBe('succeeded');

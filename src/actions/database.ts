@@ -19,6 +19,7 @@ import {
 import { SqlError, type SqlSession } from '../db/session.js';
 import { generatePassword } from '../secrets.js';
 import { checkResourceQuota } from '../quotas.js';
+import { databaseCopyRef, forgetCopy, keepDatabaseCopy, keepPlan, type CopyRef } from './trash-keep.js';
 
 /** Resource kind of a database; its name is `<server>:<database>`. */
 export const DATABASE_KIND = 'database';
@@ -276,8 +277,8 @@ export const databaseCreate = defineAction({
 });
 
 /**
- * Drops a tenant's database and its user. Asks for the database's full name as an
- * explicit confirmation, because nothing can bring the data back.
+ * Drops a tenant's database and its user, after keeping a copy in the trash (restorable
+ * with trash.restore). Asks for the database's full name as an explicit confirmation.
  */
 export const databaseDrop = defineAction({
   name: 'database.drop',
@@ -287,7 +288,8 @@ export const databaseDrop = defineAction({
     return withSession(ctx, p.server, async (s) => {
       const v = await readVersion(ctx, p.server, s);
       return [
-        ...removalStatements(r.spec, v).map((st) => ({ kind: 'statement' as const, target: p.server, summary: { en: 'delete (cannot be undone)', fr: 'supprimer (définitif)' }, statement: st })),
+        keepPlan(ctx.services.config, { en: `the database ${r.spec.database}`, fr: `la base ${r.spec.database}` }),
+        ...removalStatements(r.spec, v).map((st) => ({ kind: 'statement' as const, target: p.server, summary: { en: 'delete', fr: 'supprimer' }, statement: st })),
         { kind: 'record' as const, summary: { en: `forget the database ${r.key}`, fr: `retirer la base de données ${r.key} de vos ressources` } },
       ];
     });
@@ -306,7 +308,7 @@ export const databaseDrop = defineAction({
     if (p.confirm !== r.spec.database) {
       throw new OperationError(
         'confirmation_required',
-        { en: `Deleting "${r.spec.database}" erases all its data for good.`, fr: `Supprimer « ${r.spec.database} » efface définitivement toutes ses données.` },
+        { en: `Deleting "${r.spec.database}" takes it offline with all its data; a copy stays in your trash for ${ctx.services.config.trash.keepDays} days.`, fr: `Supprimer « ${r.spec.database} » met hors service la base et toutes ses données ; une copie reste dans votre corbeille pendant ${ctx.services.config.trash.keepDays} jours.` },
         { en: `To confirm, set "confirm" to exactly ${r.spec.database}.`, fr: `Pour confirmer, renseignez « confirm » avec exactement ${r.spec.database}.` },
         undefined,
         400,
@@ -315,8 +317,12 @@ export const databaseDrop = defineAction({
     const spec: DbSpec = { ...r.spec, hosts: r.record.hosts ?? r.spec.hosts };
     await withSession(ctx, p.server, async (s) => {
       const v = await readVersion(ctx, p.server, s);
+      // A copy in the trash first (src/actions/trash-keep.ts), named in the checkpoint before it is written: an undo removes it.
+      const copy = databaseCopyRef(ctx.services, p.server);
+      await ctx.checkpoint({ server: p.server, spec, version: v, copy });
+      await keepDatabaseCopy(ctx, copy, { server: p.server, spec, short: p.name, tenantId: r.tenant });
       // Checkpointed before the first DROP: a daemon killed in the middle finishes the drop on restart (see compensate).
-      const checkpoint: DropCheckpoint = { server: p.server, spec, version: v, started: true };
+      const checkpoint: DropCheckpoint = { server: p.server, spec, version: v, started: true, copy };
       await ctx.checkpoint(checkpoint);
       for (const st of removalStatements(spec, v)) {
         try {
@@ -339,6 +345,7 @@ export const databaseDrop = defineAction({
    */
   async compensate(ctx, _p, checkpoint) {
     const cp = checkpoint as DropCheckpoint | undefined;
+    if (cp && !cp.started && cp.copy) return forgetCopy(ctx.services, cp.copy); // nothing dropped: the copy goes too
     if (!cp?.started || cp.failed) return;
     await withSession(ctx, cp.server, async (s) => {
       for (const st of removalStatements(cp.spec, cp.version)) await s.query(st);
@@ -348,4 +355,4 @@ export const databaseDrop = defineAction({
   },
 });
 
-interface DropCheckpoint { server: string; spec: DbSpec; version: ServerVersion; started: true; failed?: boolean }
+interface DropCheckpoint { server: string; spec: DbSpec; version: ServerVersion; started?: true; failed?: boolean; copy?: CopyRef }

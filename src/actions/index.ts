@@ -8,6 +8,7 @@ import { vhostApply, vhostCheck, vhostRemove } from './vhost.js';
 import { certificateActions } from './certificate.js';
 import { certificateReuse } from './certificate-retire.js';
 import { dnsActions } from './dns.js';
+import { trashRestore } from './trash.js';
 
 /** Every action playbooks may use. A new operation adds at most one module here. */
-export const builtinActions: Action[] = [fileWrite, programRun, resourceRecord, resourceForget, secretGenerate, vhostCheck, vhostApply, vhostRemove, databaseCheck, databaseCreate, databaseDrop, ...certificateActions, certificateReuse, ...dnsActions];
+export const builtinActions: Action[] = [fileWrite, programRun, resourceRecord, resourceForget, secretGenerate, vhostCheck, vhostApply, vhostRemove, databaseCheck, databaseCreate, databaseDrop, ...certificateActions, certificateReuse, ...dnsActions, trashRestore];

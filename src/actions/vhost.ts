@@ -18,6 +18,7 @@ import { deleteRefused, folderOp } from './site-folder-refusal.js';
 import { clientUpstream } from '../nginx/upstream-policy.js';
 import { assertMachineReady } from '../check/index.js';
 import { retireSiteCertificate, undoRetire } from './certificate-retire.js';
+import { forgetCopy, keepPlan, keepSiteCopy, siteCopyRef, type CopyRef } from './trash-keep.js';
 
 const createParams = z.object({
   webserver: z.string().min(1),
@@ -270,7 +271,7 @@ export const vhostApply = defineAction({
 
 const removeParams = z.object({ domain: z.string().min(1), removeFiles: z.boolean().default(false) });
 
-interface RemoveCheckpoint { webserver: string; record: { tenantId: string; data: VhostData }; previous?: PreviousFile[]; forgotten?: boolean; retired?: string; filesStarted?: boolean }
+interface RemoveCheckpoint { webserver: string; record: { tenantId: string; data: VhostData }; previous?: PreviousFile[]; forgotten?: boolean; retired?: string; filesStarted?: boolean; copy?: CopyRef; kept?: boolean }
 
 /** The site is gone but some of its files are not: said as it is, never "nothing was left half-done". */
 const filesPartlyRemoved = (primary: string, detail: string) =>
@@ -315,6 +316,7 @@ export const vhostRemove = defineAction({
       { kind: 'program', target: ws.target, summary: { en: 'test the web server (nginx) configuration, then reload it', fr: 'tester la configuration du serveur web (nginx), puis le recharger' }, argv: [...ws.nginx, '-t'] },
       { kind: 'record', summary: { en: `forget the site ${data.primary}`, fr: `retirer le site ${data.primary} de vos ressources` } },
       ...(data.tls ? [{ kind: 'file' as const, target: ws.target, summary: { en: "retire the site's certificate and remove its files (it is not renewed any more)", fr: 'retirer le certificat du site et supprimer ses fichiers (il ne sera plus renouvelé)' } }] : []),
+      ...(p.removeFiles && data.root ? [keepPlan(ctx.services.config, { en: `the files of ${data.primary}`, fr: `des fichiers de ${data.primary}` })] : []),
       {
         kind: 'note',
         summary:
@@ -354,6 +356,11 @@ export const vhostRemove = defineAction({
     if (p.removeFiles && data.root) {
       const webRoot = ws.webRoot.replace(/\/+$/, '');
       if (inside(data.root, webRoot) && data.root !== webRoot) {
+        cp.copy = siteCopyRef(ctx.services, ws); // a copy in the trash first (./trash-keep.ts), named before it is written
+        await ctx.checkpoint(cp);
+        cp.kept = !!(await keepSiteCopy(ctx, cp.copy, { ws, webserver: data.webserver, root: data.root, primary: data.primary, tenantId: record.tenantId }).catch((err: Error) => {
+          throw err instanceof SymlinkRefused ? deleteRefused(err) : err;
+        }));
         cp.filesStarted = true;
         await ctx.checkpoint(cp);
         const removed = await removeSiteFolder(target, ws.webRoot, data.root).catch(async (err: Error) => {
@@ -374,6 +381,13 @@ export const vhostRemove = defineAction({
   async compensate(ctx, _p, checkpoint) {
     const cp = checkpoint as RemoveCheckpoint | undefined;
     if (!cp) return;
+    // The files have a copy in the trash: a removal cut short is finished, nothing is lost (the client restores from the trash).
+    if (cp.filesStarted && cp.kept) {
+      const ws = ctx.services.nginx.webserver(cp.webserver);
+      await removeSiteFolder(ctx.services.target(ws.target), ws.webRoot, cp.record.data.root!);
+      return;
+    }
+    if (!cp.filesStarted && cp.copy) await forgetCopy(ctx.services, cp.copy);
     // Putting the site back over half-deleted files would serve a broken site: an admin finishes instead.
     if (cp.filesStarted) throw new Error(`the site ${cp.record.data.primary} is removed but its files in ${cp.record.data.root} may be only partly deleted: finish by hand`);
     if (cp.retired) await undoRetire(ctx, cp.webserver, cp.retired); // the certificate's files back before the site that names them

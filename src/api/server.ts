@@ -15,12 +15,13 @@ import { doctorRoutes } from './routes/doctor.js';
 import { selfServiceRoutes } from './routes/self-service.js';
 import { requestRoutes } from './routes/requests.js';
 import { escalationRoutes } from './routes/escalations.js';
+import { trashRoutes } from './routes/trash.js';
 
 /** A route plugin: one concern, registered with the daemon's parts. */
 export type RoutePlugin = (app: FastifyInstance, ctx: ApiContext) => Promise<void>;
 
 /** Route plugins served by the API. A new concern adds its plugin here. */
-export const routePlugins: RoutePlugin[] = [jobRoutes, adminRoutes, doctorRoutes, certificateRoutes, selfServiceRoutes, escalationRoutes, requestRoutes];
+export const routePlugins: RoutePlugin[] = [jobRoutes, adminRoutes, doctorRoutes, certificateRoutes, selfServiceRoutes, escalationRoutes, requestRoutes, trashRoutes];
 
 /** Routes polled by machines (liveness probes, Prometheus): at info they would drown the journal. */
 const POLLED = new Set(['/healthz', '/metrics']);

@@ -47,6 +47,7 @@ const quota = {
   runningJobs: z.number().int().min(1).describe('jobs queued or running at once; more are refused with 429 until one ends'),
   vhosts: z.number().int().min(0).describe('sites'),
   databases: z.number().int().min(0).describe('databases, all servers together'),
+  diskBytes: z.number().int().min(0).describe("disk space of the tenant's sites and databases together, in bytes; the client is warned by email when near it"),
 };
 
 /** What one tenant may have; admins are not limited. `tenants` overrides it per tenant (their plan). */
@@ -55,6 +56,7 @@ export const quotasSchema = z
     runningJobs: quota.runningJobs.default(DEFAULT_QUOTAS.runningJobs),
     vhosts: quota.vhosts.default(DEFAULT_QUOTAS.vhosts),
     databases: quota.databases.default(DEFAULT_QUOTAS.databases),
+    diskBytes: quota.diskBytes.optional(),
     tenants: z.record(z.string(), z.object(quota).partial().strict()).default({}),
   })
   .strict();

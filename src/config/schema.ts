@@ -4,6 +4,7 @@ import { DEFAULT_LIMITS, DEFAULT_QUOTAS, limitsSchema, quotasSchema } from './li
 
 // Limits and quotas (what one address, token or tenant may ask or have) live in ./limits.ts.
 export { limitsSchema, quotasSchema } from './limits.js';
+import { DEFAULT_TRASH, DEFAULT_USAGE, trashSchema, usageSchema } from './trash.js';
 
 const name = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'a lower-case name: letters, digits and dashes, starting with a letter');
 const port = z.number().int().min(1).max(65535);
@@ -357,6 +358,8 @@ export const configSchema = z
     mail: mailSchema.optional().describe('emails to clients when something needs them; absent: none are sent'),
     limits: limitsSchema.default(DEFAULT_LIMITS),
     quotas: quotasSchema.default(DEFAULT_QUOTAS),
+    trash: trashSchema.default(DEFAULT_TRASH).describe('copies of deleted databases and site files, restorable for keepDays'),
+    usage: usageSchema.default(DEFAULT_USAGE).describe("disk space used by each site and database, measured in the background"),
   })
   .strict();
 

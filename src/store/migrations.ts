@@ -308,5 +308,36 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
         await db.schema.createIndex('outbox_claim').on('outbox').column('claim').execute();
       },
     },
+    '0014-trash': {
+      async up(db: Kysely<any>) {
+        // Copies of deleted databases and site files, restorable until they expire (src/store/trash.ts).
+        await db.schema
+          .createTable('trash')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('tenant_id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('target', 'text', (c) => c.notNull())
+          .addColumn('file', 'text', (c) => c.notNull())
+          .addColumn('bytes', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('data', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text', (c) => c.notNull())
+          .addColumn('restored_at', 'text')
+          .execute();
+        await db.schema.createIndex('trash_tenant').on('trash').columns(['tenant_id', 'created_at']).execute();
+        await db.schema.createIndex('trash_expires').on('trash').column('expires_at').execute();
+        // The last measured size of each site and database (src/watch/disk-usage.ts), never measured inside a request.
+        await db.schema
+          .createTable('disk_usage')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('tenant_id', 'text', (c) => c.notNull())
+          .addColumn('bytes', 'bigint', (c) => c.notNull())
+          .addColumn('measured_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('disk_usage_pk', ['kind', 'name'])
+          .execute();
+      },
+    },
   };
 }

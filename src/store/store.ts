@@ -13,6 +13,8 @@ import { OutboxStore } from './outbox.js';
 import type { Database } from './schema.js';
 import { TenantStore } from './tenants.js';
 import { TokenStore } from './tokens.js';
+import { TrashStore } from './trash.js';
+import { UsageStore } from './usage.js';
 
 /**
  * Everything serein remembers, behind one object. SQLite for one daemon, PostgreSQL
@@ -35,6 +37,10 @@ export class Store {
   readonly drift: DriftStore;
   /** Alerts, escalations and emails on their way out (src/notify/outbox.ts). */
   readonly outbox: OutboxStore;
+  /** Copies of deleted databases and site files, restorable until they expire. */
+  readonly trash: TrashStore;
+  /** Each site's and database's last measured size. */
+  readonly usage: UsageStore;
 
   private constructor(
     readonly db: Kysely<Database>,
@@ -52,6 +58,8 @@ export class Store {
     this.escalations = new EscalationStore(db);
     this.drift = new DriftStore(db);
     this.outbox = new OutboxStore(db, dialect);
+    this.trash = new TrashStore(db);
+    this.usage = new UsageStore(db);
   }
 
   static async open(config: Config['store']): Promise<Store> {

@@ -17,7 +17,7 @@ import { TargetError, type Target } from './target.js';
  */
 
 /** Exit code of the scripts when a component is a symbolic link, or changed under them (swapped, moved, appeared). */
-const SYMLINK_EXIT = 3;
+export const SYMLINK_EXIT = 3;
 
 /**
  * Shared prelude: `walk BASE REL [create]` enters BASE, then each component of REL, and
@@ -26,7 +26,7 @@ const SYMLINK_EXIT = 3;
  * (mode 0700 until the caller opens them up, so nobody can plant anything inside first)
  * and `made` lists them. Leaves the shell standing in the last folder, `here` its path.
  */
-const WALK = `
+export const WALK = `
 set -u
 fail() { printf 'serein: %s\\n' "$2" >&2; exit "$1"; }
 made=
@@ -137,7 +137,7 @@ cd -P .. && rmdir -- "$name" 2>/dev/null
 echo done`;
 
 /** The web root and the site folder below it, checked: both absolute, one inside the other. */
-function split(webRoot: string, folder: string): { base: string; rel: string } {
+export function split(webRoot: string, folder: string): { base: string; rel: string } {
   checkPath(webRoot);
   checkPath(folder);
   const base = posix.normalize(webRoot).replace(/\/+$/, '') || '/';

@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import type { ActionContext, PlanItem } from '../engine/action.js';
+import { defineAction } from '../engine/action.js';
+import { OperationError, type Localized } from '../errors.js';
+import { parseDomain } from '../dns/domain.js';
+import { loadDatabase } from '../db/dump.js';
+import { tenantDatabaseName } from '../db/identifiers.js';
+import { applyChanges, creationChanges, existing, isSuperuser, serverVersion, type DbSpec, type ServerVersion } from '../db/provision.js';
+import { adminPassword } from '../db/session.js';
+import { defaultRoot, VHOST_KIND } from '../nginx/site.js';
+import { checkResourceQuota } from '../quotas.js';
+import { generatePassword } from '../secrets.js';
+import type { DatabaseOrigin, SiteOrigin, TrashItem } from '../store/trash.js';
+import { restoreSiteFolder, undoRestoreSiteFolder } from '../targets/site-archive.js';
+import { SymlinkRefused } from '../targets/site-folder.js';
+import { databaseCreate, DATABASE_KIND, type DatabaseRecord } from './database.js';
+import { folderOp } from './site-folder-refusal.js';
+import { trashTarget } from './trash-keep.js';
+
+/**
+ * trash.restore: puts a copy from the trash back (src/actions/trash-keep.ts made it). A
+ * database comes back as a new database and user (new password, shown once) with the
+ * copy loaded; a site's files come back into a new folder. Nothing is ever restored over
+ * something that exists: that is refused with the choice of another name (`name` for a
+ * database, `site` for files), checked like a new one. A restore asked again after it
+ * succeeded says so; one cut short is undone (the copy stays in the trash).
+ */
+
+const params = z.object({
+  item: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/),
+  server: z.string().optional(),
+  site: z.string().optional(),
+  name: z.string().optional(),
+  tenant: z.string().optional(),
+});
+type Params = z.output<typeof params>;
+
+const notInTrash = () =>
+  new OperationError(
+    'not_found',
+    { en: 'This copy is not in your trash (any more).', fr: "Cette copie n'est pas (ou plus) dans votre corbeille." },
+    { en: 'Open your trash to see what can be restored; copies are kept for a limited time.', fr: 'Ouvrez votre corbeille pour voir ce qui peut être restauré ; les copies sont gardées un temps limité.' },
+    undefined,
+    404,
+  );
+
+const invalid = (message: Localized, hint: Localized) => new OperationError('invalid_input', message, hint, undefined, 400);
+
+/** Refused, nothing changed: the same name is taken; the client chooses another (the input the operation accepts). */
+const taken = (what: 'database' | 'site', name: string, suggestion: string, detail: string) =>
+  new OperationError(
+    'restore_name_taken',
+    what === 'database'
+      ? { en: `Choose another name to restore this database: "${name}" already exists, and we never restore over it.`, fr: `Choisissez un autre nom pour restaurer cette base : « ${name} » existe déjà, et nous ne restaurons jamais par-dessus.` }
+      : { en: `Choose another address to restore these files: the site ${name} already has files, and we never restore over them.`, fr: `Choisissez une autre adresse pour restaurer ces fichiers : le site ${name} a déjà des fichiers, et nous ne restaurons jamais par-dessus.` },
+    what === 'database'
+      ? { en: `Restore it under another name, for example ${suggestion}. Nothing was changed.`, fr: `Restaurez-la sous un autre nom, par exemple ${suggestion}. Rien n'a été modifié.` }
+      : { en: `Restore them under another address of yours, for example ${suggestion}. Nothing was changed.`, fr: `Restaurez-les sous une autre adresse de votre compte, par exemple ${suggestion}. Rien n'a été modifié.` },
+    detail,
+    409,
+  );
+
+/** The copy, if the caller may see it: another tenant's copy does not exist for a client. */
+async function ownItem(ctx: ActionContext, p: Params): Promise<TrashItem> {
+  const item = await ctx.services.store.trash.get(p.item);
+  if (!item || (ctx.tenantId && item.tenantId !== ctx.tenantId) || (!ctx.tenantId && p.tenant && p.tenant !== item.tenantId)) throw notInTrash();
+  return item;
+}
+
+interface DbPlan { origin: DatabaseOrigin; short: string; spec: DbSpec; key: string; server: string }
+
+function databasePlan(ctx: ActionContext, item: TrashItem, p: Params): DbPlan {
+  const origin = item.origin as DatabaseOrigin;
+  if (p.server && p.server !== origin.server) throw invalid({ en: `This copy is of a database on the server ${origin.server}.`, fr: `Cette copie est celle d'une base du serveur ${origin.server}.` }, { en: `Leave the server empty, or choose ${origin.server}.`, fr: `Laissez le serveur vide, ou choisissez ${origin.server}.` });
+  const cfg = ctx.services.databases.config(origin.server);
+  const short = p.name ?? origin.short;
+  const database = tenantDatabaseName(item.tenantId, short);
+  return { origin, short, server: origin.server, key: `${origin.server}:${database}`, spec: { engine: cfg.engine, database, user: database, hosts: cfg.engine === 'mariadb' ? cfg.allowedHosts : [] } };
+}
+
+/** Another valid short name: the client's own with a suffix, within the 15 characters allowed. */
+const otherName = (short: string) => `${short.slice(0, 11)}_old`;
+
+function sitePlan(ctx: ActionContext, item: TrashItem, p: Params): { origin: SiteOrigin; name: string; folder: string } {
+  const origin = item.origin as SiteOrigin;
+  const ws = ctx.services.nginx.webserver(origin.webserver);
+  const name = p.site ? parseDomain(p.site, false) : origin.primary;
+  return { origin, name, folder: name === origin.primary ? origin.root : defaultRoot(ws, name) };
+}
+
+interface DbCheckpoint { kind: 'database'; server: string; spec: DbSpec; version: ServerVersion; adminIsSuperuser: boolean; done: string[]; recorded?: boolean }
+interface SiteCheckpoint { kind: 'site'; webserver: string; folder: string; id: string; nonce: string }
+
+/** Puts a copy from the trash back, under its own name or another one the caller gives. */
+export const trashRestore = defineAction({
+  name: 'trash.restore',
+  params,
+  async plan(ctx, p) {
+    const item = await ownItem(ctx, p);
+    const when = item.createdAt.slice(0, 10);
+    if (item.kind === 'site') {
+      const s = sitePlan(ctx, item, p);
+      return [{ kind: 'file', summary: { en: `put the files of ${item.name} kept on ${when} back as the site ${s.name}'s files (a new folder; refused if it exists)`, fr: `remettre les fichiers de ${item.name} gardés le ${when} comme fichiers du site ${s.name} (un nouveau dossier ; refusé s'il existe)` } }];
+    }
+    const d = databasePlan(ctx, item, p);
+    const items: PlanItem[] = [
+      { kind: 'statement', target: d.server, summary: { en: `create the database ${d.spec.database} and its user again (refused if the name is taken)`, fr: `recréer la base ${d.spec.database} et son utilisateur (refusé si le nom est pris)` } },
+      { kind: 'program', target: d.server, summary: { en: `load the copy of ${item.name} kept on ${when} into it`, fr: `y charger la copie de ${item.name} gardée le ${when}` } },
+      { kind: 'record', summary: { en: `record the database ${d.key}`, fr: `enregistrer la base de données ${d.key}` } },
+      { kind: 'note', summary: { en: 'a new password is shown once in the result', fr: 'un nouveau mot de passe est affiché une seule fois dans le résultat' } },
+    ];
+    return items;
+  },
+  async run(ctx, p) {
+    const item = await ownItem(ctx, p);
+    const { store } = ctx.services;
+    if (item.kind === 'site') {
+      const s = sitePlan(ctx, item, p);
+      const ws = ctx.services.nginx.webserver(s.origin.webserver);
+      if (s.name !== s.origin.primary) {
+        if (!ctx.tenantId && (await store.tenants.domainOwner(s.name)) !== item.tenantId) throw taken('site', s.name, `restored.${s.origin.primary}`, `${s.name} is not a domain of tenant ${item.tenantId}`);
+        const other = (await store.tenants.resourcesNaming(VHOST_KIND, [s.name])).find((r) => r.tenantId !== item.tenantId);
+        if (other) throw taken('site', s.name, `restored.${s.origin.primary}`, `${s.name} is a site of another tenant`);
+      }
+      const cp: SiteCheckpoint = { kind: 'site', webserver: s.origin.webserver, folder: s.folder, id: item.id, nonce: randomBytes(16).toString('hex') };
+      await ctx.checkpoint(cp);
+      const said = await folderOp(() => restoreSiteFolder(ctx.services.target(ws.target), ws.webRoot, s.folder, { file: item.file, id: item.id, nonce: cp.nonce, mode: 0o755, owner: s.origin.owner }));
+      if (said === 'exists') {
+        await ctx.checkpoint(null); // nothing of this run's to undo: the folder was there before
+        if (item.origin.restoredTo === s.folder) return { kind: 'site', restored: item.name, site: s.name, existed: true };
+        throw taken('site', s.name, `restored.${s.origin.primary}`, `${s.folder} exists`);
+      }
+      await store.trash.markRestored(item.id, new Date().toISOString(), s.folder);
+      ctx.log(`put the files of ${item.name} back in ${s.folder}`);
+      return { kind: 'site', restored: item.name, site: s.name, existed: false };
+    }
+
+    const d = databasePlan(ctx, item, p);
+    const cfg = ctx.services.databases.config(d.server);
+    const rec = await store.tenants.getResource(DATABASE_KIND, d.key);
+    const out = { kind: 'database', restored: item.name, database: d.spec.database, user: d.spec.user, server: d.server, host: cfg.host, port: cfg.port ?? (cfg.engine === 'mariadb' ? 3306 : 5432) };
+    if (rec) {
+      if (rec.tenantId === item.tenantId && (rec.data as { restoredFrom?: string }).restoredFrom === item.id) return { ...out, existed: true };
+      throw taken('database', d.spec.database, otherName(d.short), `${d.key} is recorded for tenant ${rec.tenantId}`);
+    }
+    if (ctx.tenantId) await checkResourceQuota(ctx.services, item.tenantId, 'databases', DATABASE_KIND);
+    const s = await ctx.services.databases.open(d.server, ctx.secrets);
+    try {
+      const version = await serverVersion(s);
+      const found = await existing(s, d.spec);
+      if (found.database || found.user) throw taken('database', d.spec.database, otherName(d.short), `on the server: database ${found.database}, user ${found.user}`);
+      const password = ctx.secrets.add(generatePassword());
+      const adminIsSuperuser = await isSuperuser(s);
+      const changes = creationChanges(d.spec, version, password, { adminIsSuperuser });
+      const cp: DbCheckpoint = { kind: 'database', server: d.server, spec: d.spec, version, adminIsSuperuser, done: [] };
+      await applyChanges(s, changes, async (ids) => {
+        cp.done = ids;
+        await ctx.checkpoint(cp);
+      }, (m) => ctx.log(m)).catch((err: Error) => {
+        // Taken in between by another request (CREATE refuses an existing name): still never overwritten.
+        throw taken('database', d.spec.database, otherName(d.short), ctx.secrets.mask(err.message));
+      });
+      ctx.reached('trash-restore-created');
+      await loadDatabase(trashTarget(ctx.services, item.target), cfg, await adminPassword(cfg, ctx.secrets), { database: d.spec.database, owner: d.spec.user, file: item.file }).catch((err: Error) => {
+        throw new OperationError(
+          'trash_restore_failed',
+          { en: `The copy of ${item.name} could not be loaded, so nothing was restored.`, fr: `La copie de ${item.name} n'a pas pu être chargée, donc rien n'a été restauré.` },
+          { en: 'The copy is still in your trash. Try again later; if it fails again, your provider has the details.', fr: 'La copie est toujours dans votre corbeille. Réessayez plus tard ; si cela échoue encore, votre hébergeur a les détails.' },
+          ctx.secrets.mask(err.message),
+        );
+      });
+      cp.recorded = true;
+      await ctx.checkpoint(cp);
+      const data: DatabaseRecord & { restoredFrom: string } = { server: d.server, engine: cfg.engine, database: d.spec.database, user: d.spec.user, hosts: d.spec.hosts, restoredFrom: item.id };
+      await store.tenants.putResource({ kind: DATABASE_KIND, name: d.key, tenantId: item.tenantId, data: data as unknown as Record<string, unknown> });
+      await store.trash.markRestored(item.id, new Date().toISOString(), d.key);
+      ctx.log(`restored ${item.name} as ${d.spec.database}`);
+      return { ...out, existed: false, password };
+    } finally {
+      await s.close();
+    }
+  },
+  async compensate(ctx, p, checkpoint) {
+    const cp = checkpoint as DbCheckpoint | SiteCheckpoint | null | undefined;
+    if (!cp) return;
+    if (cp.kind === 'database') return databaseCreate.compensate!(ctx, { server: cp.server, name: '', rotatePassword: false }, cp);
+    const ws = ctx.services.nginx.webserver(cp.webserver);
+    const said = await undoRestoreSiteFolder(ctx.services.target(ws.target), ws.webRoot, cp.folder, cp).catch((err: unknown) => {
+      // The client's own folder changed under the undo: what stays is inside its site and served by nothing.
+      if (!(err instanceof SymlinkRefused)) throw err;
+      return `left as it is: ${err.message}`;
+    });
+    ctx.log(`undoing the restore into ${cp.folder}: ${said}`);
+  },
+});

@@ -1,0 +1,65 @@
+import { Cron } from 'croner';
+import type { BackgroundService } from '../engine/background.js';
+import type { Services } from '../engine/action.js';
+import { trashTarget } from '../targets/trash-place.js';
+
+/** What one purge pass removed, for logs and tests. */
+export interface PurgeReport { purged: string[]; failed: string[] }
+
+/**
+ * The trash's purge: on `trash.purgeSchedule` (croner), every copy older than
+ * `trash.keepDays` is removed from its target and from the store, each one audited
+ * (`trash.purge`). It tells nobody else: no alert, no email; a copy that cannot be
+ * removed stays recorded and is tried again at the next pass (its failure audited too).
+ */
+export class TrashPurge implements BackgroundService {
+  private cron?: Cron;
+  private running?: Promise<PurgeReport>;
+
+  constructor(
+    private readonly services: Services,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  start(): void {
+    this.cron = new Cron(this.services.config.trash.purgeSchedule, { protect: true, unref: true, catch: (err) => this.services.logger.error({ err }, 'trash purge failed') }, async () => {
+      await this.pass();
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.cron?.stop();
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One pass; concurrent calls share the pass in progress. */
+  pass(): Promise<PurgeReport> {
+    this.running ??= this.run().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async run(): Promise<PurgeReport> {
+    const { store, logger } = this.services;
+    const report: PurgeReport = { purged: [], failed: [] };
+    for (const item of await store.trash.expired(this.clock().toISOString())) {
+      const detail = { id: item.id, kind: item.kind, name: item.name, bytes: item.bytes, deletedAt: item.createdAt, expiresAt: item.expiresAt, target: item.target, file: item.file };
+      try {
+        await trashTarget((n) => this.services.target(n), item.target).remove(item.file);
+        await store.trash.remove(item.id);
+        await store.audit.append({ tokenId: null, tenantId: item.tenantId, action: 'trash.purge', subject: `${item.kind}:${item.name}`, inputs: undefined, plan: undefined, result: 'purged', detail });
+        report.purged.push(item.id);
+      } catch (err) {
+        logger.warn({ trash: item.id, err: (err as Error).message }, 'could not purge a copy from the trash; trying again next pass');
+        await store.audit.append({ tokenId: null, tenantId: item.tenantId, action: 'trash.purge', subject: `${item.kind}:${item.name}`, inputs: undefined, plan: undefined, result: 'failed', detail: { ...detail, error: (err as Error).message } });
+        report.failed.push(item.id);
+      }
+    }
+    if (report.purged.length || report.failed.length) logger.info({ trash: { purged: report.purged.length, failed: report.failed.length } }, 'trash purge pass done');
+    return report;
+  }
+}
+
+/** The purge as the daemon starts it (src/daemon.ts). */
+export function trashPurge(engine: { services: Services }): TrashPurge {
+  return new TrashPurge(engine.services);
+}
