@@ -127,8 +127,8 @@ export const trashRestore = defineAction({
       await ctx.checkpoint(cp);
       const said = await folderOp(() => restoreSiteFolder(ctx.services.target(ws.target), ws.webRoot, s.folder, { file: item.file, id: item.id, nonce: cp.nonce, mode: 0o755, owner: s.origin.owner }));
       if (said === 'exists') {
-        await ctx.checkpoint(null); // nothing of this run's to undo: the folder was there before
-        if (item.origin.restoredTo === s.folder) return { kind: 'site', restored: item.name, site: s.name, existed: true };
+        // Nothing of this run's to undo: the folder was there before (this copy restored already, or anything else).
+        await ctx.checkpoint(null);
         throw taken('site', s.name, `restored.${s.origin.primary}`, `${s.folder} exists`);
       }
       await store.trash.markRestored(item.id, new Date().toISOString(), s.folder);
