@@ -79,7 +79,7 @@ describe('a certificate lives as long as its site', () => {
   });
 
   it('deleting the site retires its certificate: the store says retired, its files are gone, it is not renewed', async () => {
-    const job = await d.runJob('vhost.delete', { domain: site }, { token: client.token });
+    const job = await d.runJob('vhost.delete', { domain: site, confirm: site }, { token: client.token });
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
     const cert = (await d.store.certificates.get(issued.id))!;
     expect(cert.status).toBe('retired');

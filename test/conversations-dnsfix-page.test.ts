@@ -131,7 +131,7 @@ describe('dns.fix as the rescue, on the page', () => {
       expect(w.hooks.filter((x) => x.tenantId === tenantId).map((x) => x.kind).sort()).toEqual(['escalation', 'escalation-resolved']);
     } finally {
       for (const p of [admin, phone, desk]) await p.context().close();
-      await w.d.runJob('vhost.delete', { domain: site }, { token });
+      await w.d.runJob('vhost.delete', { domain: site, confirm: site }, { token });
       nsupdate([`update delete ${site}.`]);
     }
     expect(problems).toEqual([]);

@@ -131,7 +131,7 @@ describe('conversations on the page, to the all-clear', () => {
       await dns.clear();
       await phone.context().close();
       await desk.context().close();
-      await w.d.runJob('vhost.delete', { domain: c.site }, { token: c.token });
+      await w.d.runJob('vhost.delete', { domain: c.site, confirm: c.site }, { token: c.token });
     }
   });
 
@@ -179,7 +179,7 @@ describe('conversations on the page, to the all-clear', () => {
       await staleAaaa(w, c).clear();
       await phone.context().close();
       await desk.context().close();
-      await w.d.runJob('vhost.delete', { domain: c.site }, { token: c.token });
+      await w.d.runJob('vhost.delete', { domain: c.site, confirm: c.site }, { token: c.token });
     }
   });
 
@@ -233,7 +233,7 @@ describe('conversations on the page, to the all-clear', () => {
     } finally {
       await dns.clear();
       for (const p of [admin, phone, desk]) await p.context().close();
-      await w.d.runJob('vhost.delete', { domain: c.site }, { token: c.token });
+      await w.d.runJob('vhost.delete', { domain: c.site, confirm: c.site }, { token: c.token });
     }
   });
 

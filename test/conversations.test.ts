@@ -63,7 +63,7 @@ describe('one conversation per problem, to the all-clear', () => {
     } finally {
       await story.stop();
       await staleAaaa(w, c).clear();
-      await w.d.runJob('vhost.delete', { domain: c.site }, { token: c.token });
+      await w.d.runJob('vhost.delete', { domain: c.site, confirm: c.site }, { token: c.token });
     }
   });
 
@@ -101,7 +101,7 @@ describe('one conversation per problem, to the all-clear', () => {
       expect(w.hooksOf('escalation').filter((h) => h.subject === `escalation:${e.id}`)).toHaveLength(1);
     } finally {
       await dns.clear();
-      await w.d.runJob('vhost.delete', { domain: c.site }, { token: c.token });
+      await w.d.runJob('vhost.delete', { domain: c.site, confirm: c.site }, { token: c.token });
     }
   });
 

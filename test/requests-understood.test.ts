@@ -4,7 +4,8 @@
  * down" on a site whose DNS is broken answers with what the doctor found and dns.fix as a
  * dry run first; "delete the database clients" proposes the removal, which the operation
  * refuses without the typed name; "ne supprimez pas mon site, renouvelez le certificat"
- * proposes the renewal of the site's active certificate, and no removal.
+ * proposes the renewal of the site's active certificate, and no removal; "remove the site"
+ * names the input to type its name in, and a client's removal without it is refused.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +14,7 @@ import { labCertConfig } from './helpers/acme-lab.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { dbExists } from './helpers/db-lab.js';
 import { tempDir } from './helpers/tmp.js';
-import { labNginxTest } from './helpers/vhost-lab.js';
+import { getWithHost, labNginxTest } from './helpers/vhost-lab.js';
 import { useLab, type LabInfo } from './lab/client.js';
 
 let lab: LabInfo;
@@ -66,7 +67,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (d) {
-    for (const domain of [broken, healthy]) await d.runJob('vhost.delete', { domain, removeFiles: true }, { token });
+    for (const domain of [broken, healthy]) await d.runJob('vhost.delete', { domain, confirm: domain, removeFiles: true }, { token });
     await d.stop();
   }
   if (lab) expect(labNginxTest(lab).ok).toBe(true);
@@ -116,6 +117,40 @@ describe('requests in words: diagnose, delete, renew', () => {
     expect(JSON.stringify(res.body)).not.toContain('vhost.delete');
     const renewed = await d.runJob(res.body.proposal.playbook, res.body.proposal.inputs, { token });
     expect(renewed.status, JSON.stringify(renewed.error)).toBe('succeeded');
+    expect(labNginxTest(lab).ok).toBe(true);
+  }, 90_000);
+
+  it('"remove the site X": a client\'s removal without the typed name is refused and nginx still serves the site; typed, it goes; an admin needs no typed name', async () => {
+    const [site, other] = [`old${h}.${lab.bind9!.zone}`, `spare${h}.${lab.bind9!.zone}`];
+    for (const name of [site, other]) {
+      await d.api('POST', `/v1/tenants/${tenant}/resources`, { body: { kind: 'domain', name } });
+      expect((await d.runJob('vhost.create', { webserver: 'lab', domain: name, aliases: [] }, { token })).status).toBe('succeeded');
+    }
+    const served = async (name: string) => (await getWithHost('127.0.0.1', lab.nginx!.port, name)).body.includes(name);
+    expect(await served(site)).toBe(true);
+    const res = await ask(`please remove the site ${site}`);
+    expect(res.body).toMatchObject({ status: 'proposal', intent: 'vhost.delete', proposal: { playbook: 'vhost.delete', inputs: { domain: site }, typeToConfirm: { value: site, input: 'confirm' } } });
+    const submit = (inputs: Record<string, unknown>, o: { token?: string; language?: string } = {}) => d.api('POST', '/v1/jobs', { token: o.token ?? token, body: { playbook: 'vhost.delete', inputs }, headers: o.language ? { 'accept-language': o.language } : {} });
+    // As proposed, without the typed name: refused before anything is queued, in plain words in both languages.
+    const en = await submit(res.body.proposal.inputs);
+    expect(en.status).toBe(400);
+    expect(en.body.error).toMatchObject({ code: 'confirmation_required', message: `To remove it, type its name ${site} to confirm: nothing has been removed yet.` });
+    expect(en.body.error.hint).toContain(`Type ${site} exactly in "the site's address, typed again to confirm"`);
+    const fr = await submit(res.body.proposal.inputs, { language: 'fr' });
+    expect(fr.body.error.message).toBe(`Pour le supprimer, tapez son nom ${site} pour confirmer\u00a0: rien n'a encore été supprimé.`);
+    const wrong = await submit({ ...res.body.proposal.inputs, confirm: other });
+    expect(wrong.body.error.message).toMatch(new RegExp(`^To remove it, type its name ${site.replace(/\./g, '\\.')} exactly: ${other.replace(/\./g, '\\.')} is another name`));
+    // A check of the removal needs no typed name: nothing goes.
+    expect((await d.runJob('vhost.delete', res.body.proposal.inputs, { token, dryRun: true })).status).toBe('succeeded');
+    expect(await served(site)).toBe(true);
+    expect((await d.store.tenants.getResource('vhost', site))?.tenantId).toBe(tenant);
+    // Typed as the page sends it (in the input the proposal names, in capitals as a client may type it): removed.
+    const typed = await d.runJob('vhost.delete', { ...res.body.proposal.inputs, [res.body.proposal.typeToConfirm.input]: site.toUpperCase() }, { token });
+    expect(typed.status, JSON.stringify(typed.error)).toBe('succeeded');
+    expect(await served(site)).toBe(false);
+    // An admin (the API or the CLI) removes without typing it: the name is in the command they wrote.
+    expect((await d.runJob('vhost.delete', { domain: other })).status).toBe('succeeded');
+    expect(await served(other)).toBe(false);
     expect(labNginxTest(lab).ok).toBe(true);
   }, 90_000);
 });

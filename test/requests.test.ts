@@ -166,7 +166,7 @@ describe('what the words ask, never the opposite (the engine, no daemon)', () =>
     expect(negated.proposal?.inputs).toEqual({ site: 'boutique.fr', certificate: '0c6f2a4e-1b7d-4c3a-9e51-6d2f8a9b0c11' });
     expect(JSON.stringify(read('please do not remove my blog'))).not.toMatch(/vhost\.delete|vhost\.create/);
     expect(JSON.stringify(read('mon site a été supprimé par erreur', 'fr'))).not.toMatch(/delete|create/);
-    expect(read('remove the site blog.exemple.fr').proposal).toMatchObject({ playbook: 'vhost.delete', inputs: { domain: 'blog.exemple.fr' }, typeToConfirm: { value: 'blog.exemple.fr' } });
+    expect(read('remove the site blog.exemple.fr').proposal).toMatchObject({ playbook: 'vhost.delete', inputs: { domain: 'blog.exemple.fr' }, typeToConfirm: { value: 'blog.exemple.fr', input: 'confirm' } });
   });
 
   it('names come from explicit naming or the client\'s things, never a filler word; the engine named chooses the server', () => {

@@ -179,7 +179,7 @@ describe("a site's deleted files", () => {
     mkdirSync(join(folderOf(site), 'img'));
     writeFileSync(join(folderOf(site), 'index.html'), '<p>la boutique</p>');
     writeFileSync(join(folderOf(site), 'img', 'logo.svg'), '<svg/>');
-    const del = await d.runJob('vhost.delete', { domain: site, removeFiles: true }, { token: A.token });
+    const del = await d.runJob('vhost.delete', { domain: site, confirm: site, removeFiles: true }, { token: A.token });
     expect(del.status, JSON.stringify(del.error)).toBe('succeeded');
     expect(existsSync(folderOf(site))).toBe(false);
     const item = (await trashOf(A.token)).find((t) => t.name === site && t.kind === 'site')!;
@@ -214,7 +214,7 @@ describe("a site's deleted files", () => {
     const theirs = await d.runJob('trash.restore', { item: item.id, site: `x.${domB}` }, { token: A.token }).catch((e) => e.response);
     expect(theirs.status === 'failed' || theirs.status === 403 || theirs.status === 404).toBe(true);
     expect(existsSync(folderOf(`x.${domB}`))).toBe(false);
-    expect((await d.runJob('vhost.delete', { domain: site, removeFiles: true }, { token: A.token })).status).toBe('succeeded');
+    expect((await d.runJob('vhost.delete', { domain: site, confirm: site, removeFiles: true }, { token: A.token })).status).toBe('succeeded');
   });
 });
 
@@ -222,7 +222,7 @@ describe('the purge and the sizes', () => {
   it('removes expired copies and audits each, telling nobody else', async () => {
     const site = `purge.${domA}`;
     expect((await d.runJob('vhost.create', { webserver: 'web', domain: site }, { token: A.token })).status).toBe('succeeded');
-    expect((await d.runJob('vhost.delete', { domain: site, removeFiles: true }, { token: A.token })).status).toBe('succeeded');
+    expect((await d.runJob('vhost.delete', { domain: site, confirm: site, removeFiles: true }, { token: A.token })).status).toBe('succeeded');
     const items = await d.store.trash.list(tenantA);
     const alertsBefore = (await d.store.alerts.list({})).length;
     expect((await new TrashPurge(d.daemon.engine.services).pass()).purged).toEqual([]); // nothing has expired yet
@@ -253,6 +253,6 @@ describe('the purge and the sizes', () => {
     expect(usage.totalBytes).toBe(usage.usage.reduce((n: number, u: { bytes: number }) => n + u.bytes, 0));
     expect((await d.api('GET', '/v1/usage', { token: B.token })).body.usage).toEqual([]);
     expect((await d.runJob('database.delete', { server: 'pg', name: 'sized', confirm: `${tenantA}_sized` }, { token: A.token })).status).toBe('succeeded');
-    expect((await d.runJob('vhost.delete', { domain: site, removeFiles: true }, { token: A.token })).status).toBe('succeeded');
+    expect((await d.runJob('vhost.delete', { domain: site, confirm: site, removeFiles: true }, { token: A.token })).status).toBe('succeeded');
   });
 });

@@ -84,7 +84,7 @@ describe('vhosts through the Docker target (nginx inside the lab container)', ()
     expect(existsSync(cn.prefix)).toBe(false);
     expect((await d.store.tenants.getResource('vhost', domA))?.data).toMatchObject({ primary: domA, webserver: 'webdocker' });
 
-    const del = await d.runJob('vhost.delete', { domain: domA, removeFiles: true }, { token: A.token });
+    const del = await d.runJob('vhost.delete', { domain: domA, confirm: domA, removeFiles: true }, { token: A.token });
     expect(del.status, JSON.stringify(del.error)).toBe('succeeded');
     expect(del.result.filesRemoved).toBe(true);
     for (const address of ['127.0.0.1', '::1']) {
@@ -108,7 +108,7 @@ describe('vhosts through the Docker target (nginx inside the lab container)', ()
     const after = await acceptingWorkers(services.target('labdocker'), services.config.webservers.webdocker);
     expect(after.length).toBeGreaterThan(0);
     expect(after.filter((p) => workers.includes(p))).toEqual([]);
-    const del = await d.runJob('vhost.delete', { domain: name, removeFiles: true }, { token: A.token });
+    const del = await d.runJob('vhost.delete', { domain: name, confirm: name, removeFiles: true }, { token: A.token });
     expect(del.status, JSON.stringify(del.error)).toBe('succeeded');
     const gone = await eventually(() => getWithHost('::1', cn.port, name), (r) => r.body === cn.defaultBody);
     expect(gone.body).toBe(cn.defaultBody);

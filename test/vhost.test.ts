@@ -140,7 +140,7 @@ describe('vhosts on the lab nginx', () => {
     expect(tls?.file.content).toContain(`root ${lab.nginx!.webRoot};`);
     expect(tls?.probes.some((p) => p.scheme === 'https')).toBe(true);
 
-    const del = await d.runJob('vhost.delete', { domain: domA }, { token: A.token });
+    const del = await d.runJob('vhost.delete', { domain: domA, confirm: domA }, { token: A.token });
     expect(del.status, JSON.stringify(del.error)).toBe('succeeded');
     for (const address of ['127.0.0.1', '::1']) {
       const res = await getWithHost(address, port(), domA);
@@ -170,7 +170,7 @@ describe('vhosts on the lab nginx', () => {
       expect(again.status, JSON.stringify(again.error)).toBe('succeeded');
       expect(await answers('127.0.0.1', `api2.${domA}`, `${name} is ready`)).toBe(true);
 
-      const del = await d.runJob('vhost.delete', { domain: name, removeFiles: true }, { token: A.token });
+      const del = await d.runJob('vhost.delete', { domain: name, confirm: name, removeFiles: true }, { token: A.token });
       expect(del.status, JSON.stringify(del.error)).toBe('succeeded');
       expect(del.result.filesRemoved).toBe(true);
       expect(existsSync(join(dir, 'www', name))).toBe(false);
@@ -323,7 +323,7 @@ describe('vhosts on the lab nginx', () => {
     for (const n of names) expect(await answers('::1', n, `${n} is ready`)).toBe(true);
     const sizes = await Promise.all(jobs.map(async (j) => (await d.store.jobs.steps(j.id)).find((s) => s.name === 'apply')?.output as { batchSize: number }));
     console.log(`[vhost] 4 concurrent vhost.create jobs: ${ms} ms, batch sizes ${sizes.map((s) => s.batchSize).join(',')}`);
-    const dels = await Promise.all(names.map((n) => d.runJob('vhost.delete', { domain: n, removeFiles: true }, { token: A.token })));
+    const dels = await Promise.all(names.map((n) => d.runJob('vhost.delete', { domain: n, confirm: n, removeFiles: true }, { token: A.token })));
     for (const j of dels) expect(j.status, JSON.stringify(j.error)).toBe('succeeded');
   });
 
@@ -367,7 +367,7 @@ describe('vhosts on the lab nginx', () => {
     const again = await d.runJob('vhost.create', { webserver: 'web', domain: name, aliases: [] }, { token: A.token });
     expect(again.status, JSON.stringify(again.error)).toBe('succeeded');
     expect((await httpsGet(name, lab.nginx!.tlsPort, '127.0.0.1')).body).toContain(`${name} is ready`);
-    const del = await d.runJob('vhost.delete', { domain: name, removeFiles: true }, { token: A.token });
+    const del = await d.runJob('vhost.delete', { domain: name, confirm: name, removeFiles: true }, { token: A.token });
     expect(del.status, JSON.stringify(del.error)).toBe('succeeded');
     expect(existsSync(confPath(name))).toBe(false);
   });
@@ -403,7 +403,7 @@ describe('vhosts on the lab nginx', () => {
     expect(await answers('127.0.0.1', name, `${name} is ready`)).toBe(true);
     expect(await answers('::1', name, `${name} is ready`)).toBe(true);
     expect(statSync(join(dir, 'www', name)).isDirectory()).toBe(true);
-    const del = await d.runJob('vhost.delete', { domain: name, removeFiles: true }, { token: A.token });
+    const del = await d.runJob('vhost.delete', { domain: name, confirm: name, removeFiles: true }, { token: A.token });
     expect(del.status, JSON.stringify(del.error)).toBe('succeeded');
     const gone = await eventually(() => getWithHost('127.0.0.1', port(), name), (r) => !r.body.includes('is ready'));
     expect(gone.body).toContain('serein lab nginx');

@@ -11,6 +11,8 @@ export function inputJsonSchema(spec: InputSpec): Record<string, unknown> {
     ...(spec.default !== undefined ? { default: spec.default } : {}),
     ...(spec.owned ? { 'x-serein-owned': true } : {}),
     ...(spec.admin ? { 'x-serein-admin-only': true } : {}),
+    // A client must send here the same value as the input named (the typed name of what a removal takes away).
+    ...(spec.confirms ? { 'x-serein-confirms': spec.confirms } : {}),
   };
   switch (spec.type) {
     case 'identifier':

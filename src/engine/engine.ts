@@ -15,6 +15,7 @@ import { validateInputs, type InputWorld } from './inputs.js';
 import { loadPlaybooks, type Playbook } from './playbook.js';
 import { JobRunner, type CheckpointHook } from './runner.js';
 import { render } from './template.js';
+import { refuseUntyped } from './typed-name.js';
 import { Worker } from './worker.js';
 
 export interface EngineOptions {
@@ -130,6 +131,7 @@ export class Engine {
     const inputs = validateInputs(pb.inputs, req.inputs ?? {}, this.world());
     if (caller.kind === 'client') {
       refuseAdminInputs(pb, inputs);
+      if (!req.dryRun) refuseUntyped(pb, inputs); // a check of a removal needs no typed name: nothing goes
       await this.checkOwnership(caller, pb, inputs);
     }
     // Locks and targets are rendered only from validated values, and a client's from its own tenant.

@@ -14,6 +14,8 @@ const base = {
   owned: z.boolean().default(false),
   /** Only admins may set it (e.g. which tenant a database is for); a client naming it is refused. */
   admin: z.boolean().default(false),
+  /** Clients must type here the value of the input it names (a site's name before removing it): see src/engine/typed-name.ts. */
+  confirms: z.string().optional(),
 };
 
 /** The input types the engine knows itself; the others come from the resource kinds (src/resources). */

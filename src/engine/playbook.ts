@@ -62,6 +62,7 @@ export function loadPlaybooks(dir: string, actions: Map<string, Action>): Map<st
     const problem = (path: (string | number)[], message: string) => problems.push({ ...locate(path), key: path.join('.'), message });
     const expected = basename(entry).replace(/\.ya?ml$/, '');
     if (pb.name !== expected) problem(['name'], `must be "${expected}", like the file name`);
+    for (const [field, spec] of Object.entries(pb.inputs)) if (spec.confirms && !pb.inputs[spec.confirms]) problem(['inputs', field, 'confirms'], `names no input of this playbook: "${spec.confirms}"`);
     const ids = new Set<string>();
     for (const phase of ['preflight', 'steps', 'verify'] as const) {
       pb[phase].forEach((step, i) => {

@@ -100,7 +100,7 @@ export class Slots {
     const playbook: Intent = intent === 'certificate.renew' && !inputs.site ? 'certificate.issue' : intent;
     const p: Proposal = { playbook, inputs, sentence: proposalSentence(playbook, inputs, this.lang) };
     if (playbook === 'dns.fix') p.dryRunFirst = true;
-    if (playbook === 'vhost.delete') p.typeToConfirm = { value: inputs.domain as string };
+    if (playbook === 'vhost.delete') p.typeToConfirm = { value: inputs.domain as string, input: 'confirm' };
     if (playbook === 'database.delete') {
       const db = (this.things.databases ?? []).find((d) => d.server === inputs.server && d.name === inputs.name);
       p.typeToConfirm = { value: db?.full ?? (inputs.name as string), input: 'confirm' };

@@ -56,7 +56,7 @@ export function chooseOps(w: OpWorld, m: Model, n: number): Op[] {
       const s = m.sites.filter((x) => !used.has(x.name));
       if (!s.length) continue;
       const site = pick(s);
-      ops.push({ playbook: kind, inputs: { domain: site.name }, as: client, key: site.name });
+      ops.push({ playbook: kind, inputs: { domain: site.name, confirm: site.name }, as: client, key: site.name });
     } else if (kind === 'certificate.issue') {
       const s = m.sites.filter((x) => !used.has(x.name) && certWebservers.has(x.webserver) && !activeSites.has(x.name));
       if (!s.length) continue;

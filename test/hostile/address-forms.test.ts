@@ -181,7 +181,7 @@ describe('a site cannot forward visitors to an IPv6 form of an internal address'
     const job = await d.runJob('vhost.create', { webserver: 'web', domain: name, upstream: `http://${backend}:8080` }, { token: client });
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
     expect(readFileSync(confPath(name), 'utf8')).toContain(`proxy_pass http://${PUBLIC_IP}:8080;`);
-    const del = await d.runJob('vhost.delete', { domain: name }, { token: client });
+    const del = await d.runJob('vhost.delete', { domain: name, confirm: name }, { token: client });
     expect(del.status, JSON.stringify(del.error)).toBe('succeeded');
   });
 

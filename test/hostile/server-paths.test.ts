@@ -104,7 +104,7 @@ beforeAll(async () => {
   // A check of removing the site; the same in French, for real.
   expect((await run('vhost.delete', { domain: site }, { dryRun: true })).status).toBe('succeeded');
   expect((await run('vhost.create', { webserver: 'lab', domain: siteFr }, { token: clientFr.token })).status).toBe('succeeded');
-  expect((await run('vhost.delete', { domain: siteFr, removeFiles: true }, { token: clientFr.token })).status).toBe('succeeded');
+  expect((await run('vhost.delete', { domain: siteFr, confirm: siteFr, removeFiles: true }, { token: clientFr.token })).status).toBe('succeeded');
 }, 240_000);
 
 afterEach(() => {

@@ -165,7 +165,7 @@ describe('vhost.create and vhost.delete as a hostile client', () => {
       const swapper = startSwapper(app, v.root, stop);
       let del;
       try {
-        del = await d.runJob('vhost.delete', { domain, removeFiles: true }, { token: A.token });
+        del = await d.runJob('vhost.delete', { domain, confirm: domain, removeFiles: true }, { token: A.token });
       } finally {
         await stopSwapper(swapper, stop, app);
       }
@@ -176,7 +176,7 @@ describe('vhost.create and vhost.delete as a hostile client', () => {
         expect(del.error.message, JSON.stringify(del.error)).toMatch(/^Remove the symbolic link/);
         expect(await d.store.tenants.getResource('vhost', domain)).toBeDefined();
         expect(readFileSync(join(root, 'index.php'), 'utf8')).toBe('tenant file');
-        await d.runJob('vhost.delete', { domain }, { token: A.token });
+        await d.runJob('vhost.delete', { domain, confirm: domain }, { token: A.token });
       }
     }
     await expectNoAdminNoise(jobs);
@@ -194,7 +194,7 @@ describe('vhost.create and vhost.delete as a hostile client', () => {
     symlinkSync(v.root, app);
     let del;
     try {
-      del = await d.runJob('vhost.delete', { domain, removeFiles: true }, { token: A.token });
+      del = await d.runJob('vhost.delete', { domain, confirm: domain, removeFiles: true }, { token: A.token });
     } finally {
       rmSync(app);
       renameSync(`${app}.real`, app);
@@ -212,7 +212,7 @@ describe('vhost.create and vhost.delete as a hostile client', () => {
     const page = await getWithHost('127.0.0.1', lab.nginx!.port, domain);
     expect([page.status, page.body]).toEqual([200, 'the tenant page']);
     await expectNoAdminNoise([del]);
-    const gone = await d.runJob('vhost.delete', { domain, removeFiles: true }, { token: A.token });
+    const gone = await d.runJob('vhost.delete', { domain, confirm: domain, removeFiles: true }, { token: A.token });
     expect(gone.status, JSON.stringify(gone.error)).toBe('succeeded');
   });
 
@@ -231,7 +231,7 @@ describe('vhost.create and vhost.delete as a hostile client', () => {
       }
       expect(v.intact(), `round ${round}: something was created or changed outside the site`).toBe(true);
       jobs.push(made);
-      if (made.status === 'succeeded') await d.runJob('vhost.delete', { domain, removeFiles: true }, { token: A.token });
+      if (made.status === 'succeeded') await d.runJob('vhost.delete', { domain, confirm: domain, removeFiles: true }, { token: A.token });
       else expect(made.error.message, JSON.stringify(made.error)).toMatch(/^Replace the symbolic link in your site's folder with a real folder/);
     }
     await expectNoAdminNoise(jobs);
