@@ -97,12 +97,14 @@ describe('emails to clients', () => {
       let now = new Date(new Date(cert.renewAfter!).getTime() + 1000);
       const m = new CertificateMaintenance(d.daemon.engine, () => now);
       expect((await m.tick()).failed).toHaveLength(1);
-      // The alert and the email are both done when the pass ends.
+      // The alert and the email are both queued when the pass ends, and leave from the outbox.
+      await d.delivered();
       expect(await alertsFor()).toHaveLength(1);
       expect(received).toHaveLength(1);
       // The retry a minute later fails again: admins hear of it, the client is not told twice.
       now = new Date((await d.store.certificates.get(cert.id))!.nextAttemptAt!);
       expect((await m.tick()).failed).toHaveLength(1);
+      await d.delivered();
       expect(await alertsFor()).toHaveLength(2);
       expect(received).toHaveLength(1);
       await m.stop();
@@ -163,6 +165,7 @@ describe('emails to clients', () => {
     const before = received.length;
     // The alert as the runner raises it, through the daemon's own alert path.
     await d.daemon.engine.services.alert({ kind: 'needs-attention', tenantId: null, subject: `vhost:${site}`, message: `Job ${job.id} failed and could not be fully undone`, detail: { jobId: job.id } });
+    await d.delivered();
     expect(received).toHaveLength(before + 1);
     const mail = received[before];
     expect(mail.subject).toBe(`${site}\u00a0: nous terminons une modification à la main`);

@@ -107,7 +107,7 @@ export const databaseServerSchema = z
   .strict();
 
 /** A CA profile's name as the ACME profiles draft advertises it (classic, tlsserver, shortlived...). */
-export const profileName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a profile name such as shortlived');
+export const profileName = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a profile name in lower case, such as shortlived');
 
 /** One certificate authority, tried in the order listed. */
 export const caSchema = z
