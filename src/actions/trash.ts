@@ -40,7 +40,7 @@ const notInTrash = () =>
   new OperationError(
     'not_found',
     { en: 'This copy is not in your trash (any more).', fr: "Cette copie n'est pas (ou plus) dans votre corbeille." },
-    { en: 'Open your trash to see what can be restored; copies are kept for a limited time.', fr: 'Ouvrez votre corbeille pour voir ce qui peut être restauré ; les copies sont gardées un temps limité.' },
+    { en: 'Open your trash to see what can be restored; copies are kept for a limited time.', fr: 'Ouvrez votre corbeille pour voir ce qui peut être restauré\u00a0; les copies sont gardées un temps limité.' },
     undefined,
     404,
   );
@@ -52,8 +52,8 @@ const taken = (what: 'database' | 'site', name: string, suggestion: string, deta
   new OperationError(
     'restore_name_taken',
     what === 'database'
-      ? { en: `Choose another name to restore this database: "${name}" already exists, and we never restore over it.`, fr: `Choisissez un autre nom pour restaurer cette base : « ${name} » existe déjà, et nous ne restaurons jamais par-dessus.` }
-      : { en: `Choose another address to restore these files: the site ${name} already has files, and we never restore over them.`, fr: `Choisissez une autre adresse pour restaurer ces fichiers : le site ${name} a déjà des fichiers, et nous ne restaurons jamais par-dessus.` },
+      ? { en: `Choose another name to restore this database: "${name}" already exists, and we never restore over it.`, fr: `Choisissez un autre nom pour restaurer cette base\u00a0: «\u00a0${name}\u00a0» existe déjà, et nous ne restaurons jamais par-dessus.` }
+      : { en: `Choose another address to restore these files: the site ${name} already has files, and we never restore over them.`, fr: `Choisissez une autre adresse pour restaurer ces fichiers\u00a0: le site ${name} a déjà des fichiers, et nous ne restaurons jamais par-dessus.` },
     what === 'database'
       ? { en: `Restore it under another name, for example ${suggestion}. Nothing was changed.`, fr: `Restaurez-la sous un autre nom, par exemple ${suggestion}. Rien n'a été modifié.` }
       : { en: `Restore them under another address of yours, for example ${suggestion}. Nothing was changed.`, fr: `Restaurez-les sous une autre adresse de votre compte, par exemple ${suggestion}. Rien n'a été modifié.` },
@@ -101,7 +101,7 @@ export const trashRestore = defineAction({
     const when = item.createdAt.slice(0, 10);
     if (item.kind === 'site') {
       const s = sitePlan(ctx, item, p);
-      return [{ kind: 'file', summary: { en: `put the files of ${item.name} kept on ${when} back as the site ${s.name}'s files (a new folder; refused if it exists)`, fr: `remettre les fichiers de ${item.name} gardés le ${when} comme fichiers du site ${s.name} (un nouveau dossier ; refusé s'il existe)` } }];
+      return [{ kind: 'file', summary: { en: `put the files of ${item.name} kept on ${when} back as the site ${s.name}'s files (a new folder; refused if it exists)`, fr: `remettre les fichiers de ${item.name} gardés le ${when} comme fichiers du site ${s.name} (un nouveau dossier\u00a0; refusé s'il existe)` } }];
     }
     const d = databasePlan(ctx, item, p);
     const items: PlanItem[] = [
@@ -166,7 +166,7 @@ export const trashRestore = defineAction({
         throw new OperationError(
           'trash_restore_failed',
           { en: `The copy of ${item.name} could not be loaded, so nothing was restored.`, fr: `La copie de ${item.name} n'a pas pu être chargée, donc rien n'a été restauré.` },
-          { en: 'The copy is still in your trash. Try again later; if it fails again, your provider has the details.', fr: 'La copie est toujours dans votre corbeille. Réessayez plus tard ; si cela échoue encore, votre hébergeur a les détails.' },
+          { en: 'The copy is still in your trash. Try again later; if it fails again, your provider has the details.', fr: 'La copie est toujours dans votre corbeille. Réessayez plus tard\u00a0; si cela échoue encore, votre hébergeur a les détails.' },
           ctx.secrets.mask(err.message),
         );
       });

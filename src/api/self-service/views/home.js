@@ -16,6 +16,7 @@ import { renderDatabases, renderResources } from './resources.js';
 import { bySite, isOpen, loadConversations, needsClient, renderConversations } from './conversations.js';
 import { renderEscalations } from './escalations.js';
 import { renderSites } from './sites.js';
+import { renderTrashAndUsage } from './trash.js';
 
 /** @typedef {import('../types.js').Job} Job */
 /** @typedef {import('../types.js').Certificate} Certificate */
@@ -53,6 +54,7 @@ export async function loadHome() {
     renderConversations(conversations, new Set([...talks.values()].map((c) => c.id)));
     renderDatabases();
     renderResources();
+    await renderTrashAndUsage();
     renderJobs(jobs);
     // (Admins) the clients who are stuck: on its own, never failing the home.
     await renderEscalations();
