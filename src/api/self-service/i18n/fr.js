@@ -290,7 +290,7 @@ const fr = {
   trashEmpty: 'Votre corbeille est vide. Ce que vous supprimez reste ici {days} jours, pour qu’une erreur se répare.',
   trashDatabase: 'La base de données {name}, supprimée le {deleted} ({size}), gardée jusqu’au {until}.',
   trashSite: 'Les fichiers de {name}, supprimés le {deleted} ({size}), gardés jusqu’au {until}.',
-  trashRestoredOn: 'Restaurée le {day}.',
+  trashRestoredOn: 'Restauration faite le {day}.',
   trashRestore: 'Restaurer',
   trashRestoreTitle: 'Restauration de {name}',
   trashRestoreAs: 'Restaurer sous ce nom',
