@@ -138,7 +138,11 @@ const certificate = {
   renewalFailures: 0,
 };
 
-const proposal = { playbook: 'certificate.issue', inputs: { domains: ['boutique.fr'] }, sentence: 'Sécuriser boutique.fr en HTTPS (le cadenas dans le navigateur).' };
+// "My site is down" on a site whose domain still has an old IPv6 address: what the checks found, and the fix (a dry run first).
+const STALE_AAAA = "Votre domaine boutique.fr a une adresse IPv6, 2001:db8:1::5, qui n'est pas ce serveur. L'autorité de certification peut frapper à cette adresse (elle essaie IPv6 en premier) et n'y trouvera pas la preuve.";
+const STALE_AAAA_FIX = "Chez la société qui gère votre domaine (souvent là où vous l'avez acheté), supprimez l'adresse IPv6 2001:db8:1::5 de boutique.fr, ou remplacez-la par 203.0.113.10 ou 2001:db8:2::10.";
+const DIAGNOSIS_SENTENCE = `J'ai vérifié boutique.fr\u00a0: v${STALE_AAAA.slice(1)} Nous pouvons le corriger pour vous\u00a0: vous verrez d'abord les modifications.`;
+const dnsFix = { playbook: 'dns.fix', inputs: { domain: 'boutique.fr' }, sentence: "Je vais corriger l'adresse de boutique.fr chez votre fournisseur de noms de domaine, pour qu'elle mène à votre site. Vous verrez d'abord les modifications\u00a0; rien ne change avant votre confirmation.", dryRunFirst: true };
 
 /** operationId → an example request body (when it takes one) and the success answer. */
 export const EXAMPLES: Record<string, { request?: unknown; response: unknown }> = {
@@ -201,7 +205,17 @@ export const EXAMPLES: Record<string, { request?: unknown; response: unknown }> 
   listConversations: { response: { conversations: [conversation] } },
   listNotices: { response: { notices: [{ kind: 'done', at, subject: 'shop.acme.fr is secure again', lead: 'Our team fixed the address of your domain and secured your site.', steps: [] }] } },
   understandRequest: {
-    request: { text: 'je voudrais charger un SSL sur boutique.fr' },
-    response: { status: 'proposal', intent: 'certificate.issue', confidence: 0.93, language: 'fr', sentence: 'Sécuriser boutique.fr en HTTPS (le cadenas dans le navigateur).', frustrated: false, proposal },
+    request: { text: 'mon site boutique.fr ne marche plus' },
+    response: {
+      status: 'diagnosis',
+      intent: 'diagnose',
+      intents: ['diagnose'],
+      confidence: 0.91,
+      language: 'fr',
+      sentence: DIAGNOSIS_SENTENCE,
+      frustrated: false,
+      diagnosis: { site: 'boutique.fr', ok: false, person: false, findings: [{ status: 'failure', message: STALE_AAAA, fix: STALE_AAAA_FIX }] },
+      proposal: dnsFix,
+    },
   },
 };

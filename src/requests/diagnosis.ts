@@ -6,6 +6,9 @@ import { proposalSentence } from './words.js';
 /** French typography: a non-breaking space before : ; ? ! (client-voice.md). */
 const nb = '\u00a0';
 
+/** A check's sentence after a colon: its first word in lower case ("J'ai vérifié x : votre domaine…"), a name or an acronym kept. */
+const afterColon = (s: string) => (/^\p{Lu}\p{Ll}/u.test(s) ? s.charAt(0).toLowerCase() + s.slice(1) : s);
+
 /** What the checks found, for the client: the sentence, each problem with its fix, the one-click fix if there is one, and whether a person takes over. */
 export interface DiagnosisAnswer {
   sentence: string;
@@ -31,8 +34,8 @@ export function diagnosisAnswer(d: Diagnosis, site: string, cert: { id: string; 
     const first = failures.find((c) => c.repair)!;
     return {
       sentence: fr
-        ? `J'ai vérifié ${site}${nb}: ${first.message.fr} Nous pouvons le corriger pour vous${nb}: vous verrez d'abord les modifications.`
-        : `I checked ${site}: ${first.message.en} We can fix it for you: you will see the changes first.`,
+        ? `J'ai vérifié ${site}${nb}: ${afterColon(first.message.fr)} Nous pouvons le corriger pour vous${nb}: vous verrez d'abord les modifications.`
+        : `I checked ${site}: ${afterColon(first.message.en)} We can fix it for you: you will see the changes first.`,
       findings,
       fix: propose('dns.fix', { domain: site }, { dryRunFirst: true }),
       person: false,
@@ -42,8 +45,8 @@ export function diagnosisAnswer(d: Diagnosis, site: string, cert: { id: string; 
     const first = failures[0];
     return {
       sentence: fr
-        ? `J'ai vérifié ${site}${nb}: ${first.message.fr}${first.fix ? ` ${first.fix.fr}` : ''} Une personne de notre équipe a reçu ce diagnostic et vous aide si besoin.`
-        : `I checked ${site}: ${first.message.en}${first.fix ? ` ${first.fix.en}` : ''} A person from our team has this diagnosis and will help if needed.`,
+        ? `J'ai vérifié ${site}${nb}: ${afterColon(first.message.fr)}${first.fix ? ` ${first.fix.fr}` : ''} Une personne de notre équipe a reçu ce diagnostic et vous aide si besoin.`
+        : `I checked ${site}: ${afterColon(first.message.en)}${first.fix ? ` ${first.fix.en}` : ''} A person from our team has this diagnosis and will help if needed.`,
       findings,
       person: true,
     };

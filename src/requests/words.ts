@@ -41,8 +41,8 @@ export function proposalSentence(intent: Intent, inputs: Record<string, unknown>
         : `I will take the site ${inputs.domain as string} offline and remove it; your files are kept. To confirm, type its name: ${inputs.domain as string}.`;
     case 'database.delete':
       return fr
-        ? `Je vais supprimer la base de données ${inputs.name as string}, avec toutes ses données et son utilisateur${nb}: c'est définitif. Pour confirmer, tapez son nom complet, tel qu'il apparaît dans «${nb}Vos bases de données${nb}».`
-        : `I will delete the database ${inputs.name as string} with all its data and its user: this cannot be undone. To confirm, type its full name, as shown under "Your databases".`;
+        ? `Je vais supprimer la base de données ${inputs.name as string}, avec toutes ses données et son utilisateur${nb}; une copie reste dans votre corbeille pendant quelques semaines. Pour confirmer, tapez son nom complet, tel qu'il apparaît dans «${nb}Vos bases de données${nb}».`
+        : `I will delete the database ${inputs.name as string} with all its data and its user; a copy stays in your trash for a few weeks. To confirm, type its full name, as shown under "Your databases".`;
     default:
       return handoffSentence(lang);
   }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { notFound } from '../../engine/engine.js';
 import { OperationError } from '../../errors.js';
-import { INTENTS } from '../../requests/intents.js';
+import { INTENTS, TOPICS } from '../../requests/intents.js';
 import { maskSecrets, secretWarning } from '../../requests/secrets.js';
 import type { ClientThings, Understanding } from '../../requests/understand.js';
 import { diagnosisAnswer, type DiagnosisAnswer } from '../../requests/diagnosis.js';
@@ -23,7 +23,7 @@ const requestBody = z
   .strict();
 
 const proposal = z.object({
-  playbook: z.string(),
+  playbook: z.enum(INTENTS.filter((i) => i !== 'diagnose' && i !== 'human')).describe('the operation to submit to POST /v1/jobs'),
   inputs: z.record(z.string(), z.unknown()),
   sentence: z.string(),
   dryRunFirst: z.boolean().optional().describe('submit it first with dryRun: true and show the changes; then with confirm: true'),
@@ -31,18 +31,18 @@ const proposal = z.object({
 });
 const understood = z.object({
   status: z.enum(['proposal', 'question', 'handoff', 'diagnosis']).describe('proposal: confirm it to run it (POST /v1/jobs); question: pick a choice; handoff: a person takes over; diagnosis: what the checks of a site found, with the fix to confirm if there is one'),
-  intent: z.string().nullable(),
-  intents: z.array(z.string()).describe('every operation understood, in the order asked'),
-  topic: z.string().optional().describe('handoff: what the request is about (billing, mail, storage, human, anger, password, backup, hacked, account, other)'),
+  intent: z.enum(INTENTS).nullable().describe('the first operation understood (diagnose: the checks of a site; human: a person); null when asked which one'),
+  intents: z.array(z.enum(INTENTS)).describe('every operation understood, in the order asked'),
+  topic: z.enum(TOPICS).optional().describe('handoff: what the request is about, to name it to the client'),
   proposals: z.array(proposal).optional().describe('when more than one operation was asked: each proposal, in order'),
-  diagnosis: z.object({ site: z.string(), ok: z.boolean(), findings: z.array(z.object({ status: z.string(), message: z.string(), fix: z.string().optional() })), person: z.boolean() }).optional(),
+  diagnosis: z.object({ site: z.string(), ok: z.boolean().describe('whether every check passed'), findings: z.array(z.object({ status: z.enum(['failure', 'warning']), message: z.string(), fix: z.string().optional() })).describe('what the checks found, failures first, in the client\'s language'), person: z.boolean().describe('a person from the team has it (no one-click fix)') }).optional().describe('status diagnosis: what the checks of the site found; the fix, if any, is `proposal`'),
   confidence: z.number(),
   language: z.enum(['en', 'fr']),
   sentence: z.string().describe('what will be done, or the question, in the language the request was written in'),
   frustrated: z.boolean(),
   warning: z.string().optional().describe('when the words held a password, key or token (hidden before anything kept or passed them on): what the client must do now, in their language; show it first'),
   proposal: proposal.optional(),
-  question: z.object({ field: z.string(), choices: z.array(z.object({ label: z.string(), proposal: proposal.optional(), intent: z.string().optional(), site: z.string().optional() })) }).optional(),
+  question: z.object({ field: z.string(), choices: z.array(z.object({ label: z.string(), proposal: proposal.optional(), intent: z.enum(INTENTS).optional(), site: z.string().optional().describe('send it back as the body\'s `site`') })) }).optional(),
 });
 
 /**
@@ -83,7 +83,9 @@ export async function requestRoutes(app: FastifyInstance, { store, config, engin
       await app.limitPerToken('jobs', req, reply);
       await engine.services.alert({ kind: 'request-handoff', tenantId: tenantId!, subject: subjectOf(hostNames(body.text), things, u), message: `${tenantId} asks in words${u.topic ? ` (${u.topic})` : ''}${u.frustrated ? ' (frustrated)' : ''}: "${oneLine(body.text)}"`, detail: { text: body.text, language: u.language, frustrated: u.frustrated, understood: u.intent, ...(u.topic ? { topic: u.topic } : {}), proposal: u.proposal ?? null, ...(u.diagnosis ? { diagnosis: { site: u.diagnosis.site, findings: u.diagnosis.findings } } : {}), ...(hidden.masked ? { secretsMasked: hidden.masked } : {}) } });
     }
-    return u;
+    // What the route checked is said in `diagnosis`: the engine's own note of the site is not part of the answer.
+    const { diagnose: _checked, ...answer } = u;
+    return answer;
   });
 }
 
