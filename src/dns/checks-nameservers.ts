@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type * as packet from 'dns-packet';
+import { notPublic } from '../net/address-policy.js';
 import type { Semaphore } from '../util/concurrency.js';
 import { check, type Check } from './check.js';
 import { nameservers as msg } from './messages-views.js';
@@ -35,6 +36,21 @@ function shown(r: packet.Answer): string | null {
   return null;
 }
 
+/**
+ * Whether serein may ask an address a client's NS records give. Never what the shared address
+ * policy refuses as not public: the records are the client's to write, and would otherwise make
+ * serein probe the provider's inside on port 53 (the error codes even telling what answered).
+ * One exception keeps the lab working: a loopback address when `dns.nameserverPort` is not 53.
+ * Only a lab moves every nameserver off port 53 (test/lab/components/dnssec.ts runs its whole
+ * tree on 127.0.0.1 and ::1 at one free port); a production daemon asks on 53, where loopback
+ * stays refused, and private, link-local and metadata addresses are refused on any port.
+ */
+function mayAsk(address: string, port: number): boolean {
+  const why = notPublic(address);
+  if (!why) return true;
+  return port !== 53 && !why.embedded && (why.cidr === '127.0.0.0/8' || why.cidr === '::1/128');
+}
+
 /** A bare address from an NS record, with the nameserver port. */
 const at = (address: string, port: number) => (isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`);
 
@@ -66,13 +82,16 @@ async function viewOf(name: string, zone: string | null, s: { name: string; addr
  */
 export async function checkNameservers(dns: DnsClient, name: string, o: NameserverOptions): Promise<Check> {
   const base = name.replace(/^\*\./, '');
-  const auth = await authoritativeServers(dns, base, o.fallback);
+  const auth = await authoritativeServers(dns, base, o.fallback, (address) => mayAsk(address, o.port));
   const asked = await Promise.all(auth.servers.map((s) => viewOf(base, auth.zone, s, auth.fromNs, o)));
+  // Named to the client as they wrote them, with why they were not asked (no packet went there).
+  const refused = auth.refused.map((s) => ({ server: s.name, address: s.address, reason: notPublic(s.address)!.what }));
   // Servers from the NS records are the client's DNS host's, public: named. The configured
   // fallback ones are the provider's own (often its resolvers): their addresses are for admins only.
   const views = auth.fromNs ? asked : asked.map((v, i) => ({ ...v, server: `configured server ${i + 1}`, address: '' }));
   const admin = auth.fromNs ? undefined : { servers: asked.map((v, i) => ({ server: `configured server ${i + 1}`, address: v.address })) };
   const withAdmin = (c: Check): Check => (admin ? { ...c, adminDetail: admin } : c);
+  if (!views.length && refused.length) return check('nameservers', name, 'warning', msg.unreachable(name, auth.zone ?? base, refused.length, refused.length, refused), { zone: auth.zone, servers: [], refused });
   if (!views.length) return check('nameservers', name, 'warning', msg.noneAnswer(name, auth.zone ?? base), { zone: auth.zone, servers: [] });
   const answering = views.filter((v) => !v.problem);
   const key = (v: ServerView) => v.records.join('\n');
@@ -84,14 +103,16 @@ export async function checkNameservers(dns: DnsClient, name: string, o: Nameserv
   const servers = views.map(detail);
   const differing = reference ? answering.filter((v) => key(v) !== key(reference)) : [];
   const zone = auth.zone ?? base;
+  const facts = { zone, servers, fromNs: auth.fromNs, ...(refused.length ? { refused } : {}) };
   if (differing.length) {
     const old = differing.some((v) => v.serial !== null && reference.serial !== null && v.serial < reference.serial);
     return withAdmin(check('nameservers', name, 'failure', old ? msg.oldCopy(name, zone, differing.length, views.length, differing, reference) : msg.differ(name, zone, differing.length, views.length, differing, reference), {
-      zone, differing: differing.map(detail), expected: detail(reference), servers, fromNs: auth.fromNs,
+      ...facts, differing: differing.map(detail), expected: detail(reference),
     }));
   }
   const silent = views.filter((v) => v.problem);
-  if (silent.length && !answering.length) return withAdmin(check('nameservers', name, 'warning', msg.noneAnswer(name, zone), { zone, servers, fromNs: auth.fromNs }));
-  if (silent.length) return withAdmin(check('nameservers', name, 'warning', msg.lame(name, zone, silent.length, views.length, silent), { zone, lame: silent.map(detail), servers, fromNs: auth.fromNs }));
-  return withAdmin(check('nameservers', name, 'ok', msg.agree(name, views.length, [...new Set(views.map((v) => v.family))]), { zone, servers, fromNs: auth.fromNs }));
+  if (silent.length && !answering.length) return withAdmin(check('nameservers', name, 'warning', msg.noneAnswer(name, zone), facts));
+  if (refused.length) return withAdmin(check('nameservers', name, 'warning', msg.unreachable(name, zone, refused.length, refused.length + views.length, refused), { ...facts, ...(silent.length ? { lame: silent.map(detail) } : {}) }));
+  if (silent.length) return withAdmin(check('nameservers', name, 'warning', msg.lame(name, zone, silent.length, views.length, silent), { ...facts, lame: silent.map(detail) }));
+  return withAdmin(check('nameservers', name, 'ok', msg.agree(name, views.length, [...new Set(views.map((v) => v.family))]), facts));
 }

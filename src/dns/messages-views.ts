@@ -37,15 +37,15 @@ export const nameservers = {
     ),
   }),
   oldCopy: (name: string, zone: string, differing: number, count: number, facts: ServerFacts[], expected: ServerFacts): Explanation => ({
-    technical: servers(facts, expected),
+    technical: L(`An old copy of the zone (a lower serial): ${servers(facts, expected).en}`, `Une ancienne copie de la zone (un numéro de série plus bas)${NB}: ${servers(facts, expected).fr}`),
     title: NS_TITLE,
     message: L(
       `${differing > 1 ? `${differing} of the ${count}` : 'One of the'} servers that answer for your domain still give${differing > 1 ? '' : 's'} an old address: ask your DNS host to update ${differing > 1 ? 'them' : 'it'}. ${sometimes(name).en}`,
       `${differing > 1 ? `${differing} des ${count}` : "L'un des"} serveurs qui répondent pour votre domaine donne${differing > 1 ? 'nt' : ''} encore une ancienne adresse${NB}: demandez à votre hébergeur DNS de ${differing > 1 ? 'les' : 'le'} mettre à jour. ${sometimes(name).fr}`,
     ),
     fix: L(
-      `Forward the technical details to the company that hosts the DNS of ${zone}: the server named there serves an old copy of the zone. Then try again.`,
-      `Transmettez les détails techniques à la société qui héberge le DNS de ${zone}${NB}: le serveur qui y est nommé sert une ancienne copie de la zone. Puis réessayez.`,
+      `Forward the technical details to the company that hosts the DNS of ${zone}: the server named there still gives out-of-date answers. Then try again.`,
+      `Transmettez les détails techniques à la société qui héberge le DNS de ${zone}${NB}: le serveur qui y est nommé donne encore des réponses périmées. Puis réessayez.`,
     ),
   }),
   differ: (name: string, zone: string, differing: number, count: number, facts: ServerFacts[], expected: ServerFacts): Explanation => ({
@@ -69,6 +69,29 @@ export const nameservers = {
       `Chez votre registraire, n'indiquez que les serveurs de la société qui héberge le DNS de ${zone} (les détails techniques nomment celui qui ne répond pas).`,
     ),
   }),
+  unreachable: (name: string, zone: string, refused: number, count: number, facts: { server: string; address: string; reason: { en: string; fr: string } }[]): Explanation => {
+    const all = refused === count;
+    return {
+      technical: L(
+        `Not asked (no question sent): ${facts.map((f) => `${f.server} (${f.address}), ${f.reason.en}`).join('; ')}.`,
+        `Non interrogés (aucune question envoyée)${NB}: ${facts.map((f) => `${f.server} (${f.address}), ${f.reason.fr}`).join(`${NB}; `)}.`,
+      ),
+      title: NS_TITLE,
+      message: all
+        ? L(
+            `The servers listed for your domain have addresses that cannot be reached from the Internet: ask your DNS host or registrar to correct the list. Until then, certificate authorities may not be able to read ${name}.`,
+            `Les serveurs indiqués pour votre domaine ont des adresses qu'on ne peut pas joindre depuis Internet${NB}: demandez à votre hébergeur DNS ou à votre registraire de corriger la liste. D'ici là, les autorités de certification risquent de ne pas pouvoir lire ${name}.`,
+          )
+        : L(
+            `${refused > 1 ? `${refused} of the ${count}` : 'One of the'} servers listed for your domain ${refused > 1 ? 'have addresses' : 'has an address'} that cannot be reached from the Internet: ask your DNS host or registrar to correct the list. Certificate authorities then try another server, which slows them down.`,
+            `${refused > 1 ? `${refused} des ${count}` : "L'un des"} serveurs indiqués pour votre domaine ${refused > 1 ? 'ont des adresses' : 'a une adresse'} qu'on ne peut pas joindre depuis Internet${NB}: demandez à votre hébergeur DNS ou à votre registraire de corriger la liste. Les autorités de certification essaient alors un autre serveur, ce qui les ralentit.`,
+          ),
+      fix: L(
+        `At your registrar, list only the servers of the company that hosts the DNS of ${zone}, with the addresses it gives (the technical details name the ones that cannot be reached).`,
+        `Chez votre registraire, n'indiquez que les serveurs de la société qui héberge le DNS de ${zone}, avec les adresses qu'elle donne (les détails techniques nomment celles qu'on ne peut pas joindre).`,
+      ),
+    };
+  },
   noneAnswer: (name: string, zone: string): Explanation => ({
     title: NS_TITLE,
     message: L(

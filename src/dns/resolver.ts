@@ -126,29 +126,65 @@ export class DnsClient {
 }
 
 /**
- * The servers that hold the zone of `name` for real: the NS of the closest enclosing
- * zone, resolved to addresses. When the resolvers give no NS answer (split horizon, a
- * test DNS), the configured `dns.authoritative` servers are used, then the resolvers.
+ * How many of a zone's NS hosts are asked, and how many addresses of each (an IPv4 and an
+ * IPv6 one first): NS records are the client's to write, and without a cap a zone listing
+ * hundreds of hosts, or hosts with hundreds of addresses, would make every preflight send
+ * that many questions (to a victim's addresses, say). A CA's resolver asks one of them.
  */
-export async function authoritativeServers(
-  dns: DnsClient,
-  name: string,
-  fallback: string[],
-): Promise<{ zone: string | null; servers: { name: string; address: string }[]; fromNs: boolean }> {
+export const NS_HOSTS_ASKED = 8;
+/** Addresses asked per NS host: one per family is what "over IPv4 and IPv6" needs (NS_HOSTS_ASKED says why a cap). */
+export const ADDRESSES_PER_HOST = 2;
+
+/** The servers of a zone, and the addresses of its NS hosts that the caller's policy refused (never asked). */
+export interface Authoritative {
+  zone: string | null;
+  servers: { name: string; address: string }[];
+  fromNs: boolean;
+  refused: { name: string; address: string }[];
+}
+
+/** At most ADDRESSES_PER_HOST of a host's addresses, one per family first, in a stable order. */
+function pick(a: string[], aaaa: string[]): string[] {
+  const [v4, v6] = [[...new Set(a)].sort(), [...new Set(aaaa)].sort()];
+  const first = [v4[0], v6[0]].filter((x): x is string => x !== undefined);
+  return [...first, ...v4.slice(1), ...v6.slice(1)].slice(0, ADDRESSES_PER_HOST);
+}
+
+/**
+ * The servers that hold the zone of `name` for real: the NS of the closest enclosing
+ * zone, resolved to addresses (capped: see NS_HOSTS_ASKED). `allowed` judges each address
+ * before it is kept (the preflight refuses what is not public); a zone whose addresses are
+ * all refused is still the zone, with no server to ask. When the resolvers give no NS
+ * answer (split horizon, a test DNS), the configured `dns.authoritative` servers are used,
+ * then the resolvers.
+ */
+export async function authoritativeServers(dns: DnsClient, name: string, fallback: string[], allowed: (address: string) => boolean = () => true): Promise<Authoritative> {
   const labels = name.replace(/^\*\./, '').split('.');
   for (let i = 0; i < labels.length - 1; i++) {
     const zone = labels.slice(i).join('.');
     const ns = await dns.ns(zone);
     if (ns.status !== 'ok') continue;
+    const hosts = [...new Set(ns.records.map((h) => h.toLowerCase()))].sort().slice(0, NS_HOSTS_ASKED);
+    const found = await Promise.all(hosts.map(async (host) => ({ host, ...(await dns.addresses(host)) })));
     const servers: { name: string; address: string }[] = [];
-    await Promise.all(
-      ns.records.map(async (host) => {
-        const { a, aaaa } = await dns.addresses(host);
-        for (const address of [...a.records, ...aaaa.records]) servers.push({ name: host, address });
-      }),
-    );
-    if (servers.length) return { zone, servers: servers.sort((x, y) => x.address.localeCompare(y.address)), fromNs: true };
+    const refused: { name: string; address: string }[] = [];
+    const seen = new Set<string>();
+    for (const { host, a, aaaa } of found) {
+      // One address shared by several hosts is asked once; refused ones are kept (capped) to be named.
+      const keep = (list: string[]) =>
+        list.filter((address) => {
+          if (seen.has(address)) return false;
+          if (allowed(address)) return true;
+          if (refused.length < NS_HOSTS_ASKED * ADDRESSES_PER_HOST && !refused.some((r) => r.address === address)) refused.push({ name: host, address });
+          return false;
+        });
+      for (const address of pick(keep(a.records), keep(aaaa.records))) {
+        seen.add(address);
+        servers.push({ name: host, address });
+      }
+    }
+    if (servers.length || refused.length) return { zone, servers: servers.sort((x, y) => x.address.localeCompare(y.address)), fromNs: true, refused };
   }
   const list = fallback.length ? fallback : dns.servers;
-  return { zone: null, servers: list.map((s) => ({ name: s, address: s })), fromNs: false };
+  return { zone: null, servers: list.map((s) => ({ name: s, address: s })), fromNs: false, refused: [] };
 }

@@ -8,6 +8,7 @@ import * as dgram from 'node:dgram';
 import { randomInt } from 'node:crypto';
 import { isIP, Socket } from 'node:net';
 import * as packet from 'dns-packet';
+import { canonicalIp } from '../net/address-policy.js';
 
 /** What one server answered: its response code, its flags and its records. */
 export interface WireAnswer {
@@ -60,7 +61,10 @@ function overUdp(host: string, port: number, q: packet.Packet, timeoutMs: number
       else resolve(p!);
     };
     sock.on('error', (err) => finish(err));
-    sock.on('message', (buf) => {
+    sock.on('message', (buf, from) => {
+      // Only the server asked answers: a datagram from elsewhere (another address or port
+      // guessing the id) is a forgery, not the answer. Then the id: another question's answer.
+      if (from.port !== port || (isIP(host) && canonicalIp(from.address) !== canonicalIp(host))) return;
       try {
         const p = packet.decode(buf);
         if (p.id === q.id) finish(null, p); // anything else is not ours: keep waiting
