@@ -108,8 +108,7 @@ export async function keepSiteCopy(ctx: ActionContext, ref: CopyRef, o: { ws: We
 export async function forgetCopy(services: Services, ref: CopyRef): Promise<void> {
   await services.store.trash.remove(ref.id);
   const target = trashTarget(services, ref.target);
-  await target.remove(ref.file);
-  await target.remove(`${ref.file}.part`);
+  for (const f of [ref.file, `${ref.file}.part`, `${ref.file}.part.gz`]) await target.remove(f);
 }
 
 /** The plan line of a delete that keeps a copy. */

@@ -45,6 +45,15 @@ const notInTrash = () =>
     404,
   );
 
+/** The copy could not be put back: what this run created is undone, the copy stays (the detail is for admins). */
+const loadFailed = (name: string, detail: string) =>
+  new OperationError(
+    'trash_restore_failed',
+    { en: `The copy of ${name} could not be put back, so nothing was restored.`, fr: `La copie de ${name} n'a pas pu être remise, donc rien n'a été restauré.` },
+    { en: 'The copy is still in your trash. Try again later; if it fails again, your provider has the details.', fr: 'La copie est toujours dans votre corbeille. Réessayez plus tard\u00a0; si cela échoue encore, votre hébergeur a les détails.' },
+    detail,
+  );
+
 const invalid = (message: Localized, hint: Localized) => new OperationError('invalid_input', message, hint, undefined, 400);
 
 /** Refused, nothing changed: the same name is taken; the client chooses another (the input the operation accepts). */
@@ -125,7 +134,9 @@ export const trashRestore = defineAction({
       }
       const cp: SiteCheckpoint = { kind: 'site', webserver: s.origin.webserver, folder: s.folder, id: item.id, nonce: randomBytes(16).toString('hex') };
       await ctx.checkpoint(cp);
-      const said = await folderOp(() => restoreSiteFolder(ctx.services.target(ws.target), ws.webRoot, s.folder, { file: item.file, id: item.id, nonce: cp.nonce, mode: 0o755, owner: s.origin.owner }));
+      const said = await folderOp(() => restoreSiteFolder(ctx.services.target(ws.target), ws.webRoot, s.folder, { file: item.file, id: item.id, nonce: cp.nonce, mode: 0o755, owner: s.origin.owner })).catch((err: Error) => {
+        throw err instanceof OperationError ? err : loadFailed(item.name, err.message);
+      });
       if (said === 'exists') {
         // Nothing of this run's to undo: the folder was there before (this copy restored already, or anything else).
         await ctx.checkpoint(null);
@@ -163,12 +174,7 @@ export const trashRestore = defineAction({
       });
       ctx.reached('trash-restore-created');
       await loadDatabase(trashTarget(ctx.services, item.target), cfg, await adminPassword(cfg, ctx.secrets), { database: d.spec.database, owner: d.spec.user, file: item.file }).catch((err: Error) => {
-        throw new OperationError(
-          'trash_restore_failed',
-          { en: `The copy of ${item.name} could not be loaded, so nothing was restored.`, fr: `La copie de ${item.name} n'a pas pu être chargée, donc rien n'a été restauré.` },
-          { en: 'The copy is still in your trash. Try again later; if it fails again, your provider has the details.', fr: 'La copie est toujours dans votre corbeille. Réessayez plus tard\u00a0; si cela échoue encore, votre hébergeur a les détails.' },
-          ctx.secrets.mask(err.message),
-        );
+        throw loadFailed(item.name, ctx.secrets.mask(err.message));
       });
       cp.recorded = true;
       await ctx.checkpoint(cp);

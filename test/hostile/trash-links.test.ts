@@ -84,7 +84,7 @@ describe('the trash and a hostile tenant', () => {
     mkdirSync(join(folderOf(site), 'sub'));
     symlinkSync('/etc/passwd', join(folderOf(site), 'sub', 'passwd'));
     symlinkSync(join(folderOf(domB), 'secret.txt'), join(folderOf(site), 'sub', 'secret.txt'));
-    const del = await d.runJob('vhost.delete', { domain: site, removeFiles: true }, { token: A.token });
+    const del = await d.runJob('vhost.delete', { domain: site, confirm: site, removeFiles: true }, { token: A.token });
     expect(del.status, JSON.stringify(del.error)).toBe('succeeded');
     const item = (await d.store.trash.list(tenantA)).find((t) => t.name === site)!;
     const list = members(item.file);
@@ -118,7 +118,7 @@ describe('the trash and a hostile tenant', () => {
       const swapper = spawn('sh', ['-c', SWAPPER, 'swapper', inner, folderOf(domB), stop], { stdio: 'ignore', uid: 65534, gid: 65534 });
       let del;
       try {
-        del = await d.runJob('vhost.delete', { domain: site, removeFiles: true }, { token: A.token });
+        del = await d.runJob('vhost.delete', { domain: site, confirm: site, removeFiles: true }, { token: A.token });
       } finally {
         await stopSwapper(swapper, stop, inner);
       }
@@ -128,7 +128,7 @@ describe('the trash and a hostile tenant', () => {
       for (const item of await d.store.trash.list(tenantA)) if (existsSync(item.file)) expect(contents(item.file).includes(secret), `round ${round}`).toBe(false);
       // Succeeded, or refused (the link met on the way: nothing deleted, the site back); never another tenant's file in a copy.
       if (del.status !== 'succeeded') expect(del.error.message, JSON.stringify(del.error)).toMatch(/^Remove the symbolic link/);
-      if (await d.store.tenants.getResource('vhost', site)) await d.runJob('vhost.delete', { domain: site }, { token: A.token });
+      if (await d.store.tenants.getResource('vhost', site)) await d.runJob('vhost.delete', { domain: site, confirm: site }, { token: A.token });
       rmSync(folderOf(site), { recursive: true, force: true });
     }
     expect(outcomes.length).toBe(10);
@@ -146,7 +146,7 @@ describe('the trash and a hostile tenant', () => {
     for (const crafted of ['through-link.tar.gz', 'dotdot.tar.gz']) {
       const site = `craft${crafted.length}.${domA}`;
       expect((await d.runJob('vhost.create', { webserver: 'web', domain: site }, { token: A.token })).status).toBe('succeeded');
-      expect((await d.runJob('vhost.delete', { domain: site, removeFiles: true }, { token: A.token })).status).toBe('succeeded');
+      expect((await d.runJob('vhost.delete', { domain: site, confirm: site, removeFiles: true }, { token: A.token })).status).toBe('succeeded');
       const item = (await d.store.trash.list(tenantA)).find((t) => t.name === site)!;
       // As if the trash could be written by someone else: the copy is replaced.
       writeFileSync(item.file, readFileSync(join(craft, crafted)));
