@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import type { Dialect } from './db.js';
 import type { Database } from './schema.js';
 import type { ConversationStep, EscalationData, EscalationSignal, Resolution, Suggestion } from './conversation.js';
 
@@ -85,7 +86,21 @@ export interface SignalOptions {
  * after its end opens a new one that says so (`cameBack`).
  */
 export class EscalationStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: Dialect = 'sqlite',
+  ) {}
+
+  /**
+   * A row read to be rewritten in the same transaction: on PostgreSQL it stays locked
+   * until the transaction ends, so two daemons changing one conversation at once each
+   * add their part (its data is one JSON text: the second write would otherwise replace
+   * the first's). SQLite lets one writer in at a time already.
+   */
+  private locked(trx: Transaction<Database>, id: string) {
+    const q = trx.selectFrom('escalations').selectAll().where('id', '=', id);
+    return this.dialect === 'postgres' ? q.forUpdate() : q;
+  }
 
   /** Opens the tenant's conversation for this problem, or adds the signals to the one already open. */
   async signal(tenantId: string, problem: string, signals: EscalationSignal[], o: SignalOptions): Promise<Signalled> {
@@ -107,12 +122,13 @@ export class EscalationStore {
     };
     const inserted = await this.db
       .insertInto('escalations')
-      .values({ id: randomUUID(), tenant_id: tenantId, problem, open_key: openKey, state: 'open', taken_by: null, opened_at: at, updated_at: at, resolved_at: null, escalated_at: escalate ? at : null, data: dataOf(data) })
+      .values({ id: randomUUID(), tenant_id: tenantId, problem, open_key: openKey, state: 'open', taken_by: null, opened_at: at, updated_at: at, resolved_at: null, escalated_at: escalate ? at : null, done_job_id: null, data: dataOf(data) })
       .onConflict((oc) => oc.column('open_key').doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return { escalation: (await this.byKey(openKey))!, opened: true, escalated: escalate };
     return this.db.transaction().execute(async (trx) => {
-      const e = toEscalation(await trx.selectFrom('escalations').selectAll().where('open_key', '=', openKey).executeTakeFirstOrThrow());
+      const q = trx.selectFrom('escalations').selectAll().where('open_key', '=', openKey);
+      const e = toEscalation(await (this.dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirstOrThrow());
       const escalatedNow = escalate && !e.escalatedAt;
       // The first summary stays (a sweep's later one would lose "3 times"); every signal is kept once.
       const next: EscalationData = {
@@ -180,8 +196,8 @@ export class EscalationStore {
   /** An admin takes it: `by` as admins read it (label and token), `name` as the client reads it (the label). */
   async take(id: string, by: string, at: string, name = by): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
-      const r = await trx.selectFrom('escalations').selectAll().where('id', '=', id).where('state', '!=', 'resolved').executeTakeFirst();
-      if (!r) return false;
+      const r = await this.locked(trx, id).executeTakeFirst();
+      if (!r || r.state === 'resolved') return false;
       const e = toEscalation(r);
       const data = { ...e, steps: [...e.steps, { at, kind: 'taken' as const, by: name }] };
       await trx.updateTable('escalations').set({ state: 'taken', taken_by: by, updated_at: later(e.updatedAt, at), escalated_at: e.escalatedAt ?? at, data: dataOf(data) }).where('id', '=', id).execute();
@@ -192,8 +208,8 @@ export class EscalationStore {
   /** Ends it, with why and who ended the cause; false when it was already over (the first end wins). */
   async resolve(id: string, at: string, resolution?: Omit<Resolution, 'at'>): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
-      const r = await trx.selectFrom('escalations').selectAll().where('id', '=', id).where('state', '!=', 'resolved').executeTakeFirst();
-      if (!r) return false;
+      const r = await this.locked(trx, id).executeTakeFirst();
+      if (!r || r.state === 'resolved') return false;
       const e = toEscalation(r);
       const res: Resolution = { at, ...(resolution ?? { by: 'team', what: 'resolved', reason: 'resolved by an admin' }) };
       const data = { ...e, resolution: res, steps: [...e.steps, { at, kind: 'resolved' as const, by: res.byName }] };
@@ -202,15 +218,21 @@ export class EscalationStore {
     });
   }
 
-  /** Changes what a conversation carries (a step, the suggestion, the job done for them), in one transaction. */
-  async update(id: string, at: string, change: (e: Escalation) => Partial<EscalationData>): Promise<Escalation | undefined> {
+  /**
+   * Changes what a conversation carries (a step, the suggestion, the job done for them), in
+   * one transaction on the row as it is now; `change` returning null leaves it as it is
+   * (then undefined is returned).
+   */
+  async update(id: string, at: string, change: (e: Escalation) => Partial<EscalationData> | null): Promise<Escalation | undefined> {
     return this.db.transaction().execute(async (trx) => {
-      const r = await trx.selectFrom('escalations').selectAll().where('id', '=', id).executeTakeFirst();
+      const r = await this.locked(trx, id).executeTakeFirst();
       if (!r) return undefined;
       const e = toEscalation(r);
-      const next = { ...e, ...change(e) };
+      const changed = change(e);
+      if (!changed) return undefined;
+      const next = { ...e, ...changed };
       const updatedAt = later(e.updatedAt, at);
-      await trx.updateTable('escalations').set({ data: dataOf(next), updated_at: updatedAt }).where('id', '=', id).execute();
+      await trx.updateTable('escalations').set({ data: dataOf(next), updated_at: updatedAt, done_job_id: next.done?.jobId ?? null }).where('id', '=', id).execute();
       return { ...next, updatedAt };
     });
   }
@@ -220,9 +242,25 @@ export class EscalationStore {
     await this.update(id, at, (e) => ({ done, steps: done && !done.status ? [...e.steps, { at, kind: 'doing' as const, by: done.byName ?? done.by }] : e.steps }));
   }
 
+  /**
+   * Records how the job done for them ended; true only for the one caller that recorded it
+   * (the watch that saw it end, or the click that found it already ended), so what follows
+   * (the operation after it, the all-clear) happens once.
+   */
+  async finishDone(id: string, jobId: string, status: string, at: string): Promise<boolean> {
+    let mine = false;
+    await this.update(id, at, (e) => {
+      if (e.done?.jobId !== jobId || e.done.status) return null;
+      mine = true;
+      return { done: { ...e.done, status } };
+    });
+    return mine;
+  }
+
   /** The unresolved escalation whose "do it for them" job this is, if any (any tenant: not every job names the tenant it is for). */
   async byDoneJob(jobId: string): Promise<Escalation | undefined> {
-    return (await this.unresolved()).find((e) => e.done?.jobId === jobId);
+    const r = await this.db.selectFrom('escalations').selectAll().where('done_job_id', '=', jobId).where('state', '!=', 'resolved').executeTakeFirst();
+    return r && toEscalation(r);
   }
 }
 

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration } from 'kysely';
+import { escalationDoneJob, siteProblems } from './migrations-escalations.js';
 
 /** Schema history. Append new migrations; never edit a released one. */
 export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
@@ -339,5 +340,9 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
           .execute();
       },
     },
+    // The escalation a finished job was done for, in one indexed read (src/store/migrations-escalations.ts).
+    '0015-escalation-done-job': { up: escalationDoneJob },
+    // Drift escalations under their site's key, and no burst of reminders for escalations already open.
+    '0016-site-problems': { up: siteProblems },
   };
 }

@@ -55,7 +55,7 @@ export class Store {
     this.certificates = new CertificateStore(db);
     this.locks = new LockStore(config);
     this.notices = new NoticeStore(db);
-    this.escalations = new EscalationStore(db);
+    this.escalations = new EscalationStore(db, dialect);
     this.drift = new DriftStore(db);
     this.outbox = new OutboxStore(db, dialect);
     this.trash = new TrashStore(db);
