@@ -42,7 +42,7 @@ export type ConversationStage = 'noticed' | 'told' | 'handling' | 'resolved';
  * - noticed / came-back: seen (again, after an earlier conversation about it ended);
  * - told: the client was told (email and page); handed-over: given to the provider's team;
  * - taken: a person is on it; doing: they started the fix for the client;
- * - fix-sent: the exact DNS change was sent for the client to make (`text`: the changes);
+ * - fix-sent: the exact DNS change was sent for the client to make (`changes`, in both languages);
  * - answered: a person answered in words (`text`: the answer, as written: escape it wherever it is shown);
  * - reminded: admins were reminded of it, untaken (admins only);
  * - resolved: over (see `resolution`).
@@ -54,6 +54,8 @@ export interface ConversationStep {
   text?: string;
   /** reminded: which channel (`webhook` or `email`). */
   channel?: string;
+  /** fix-sent: the changes in both languages, so each reader reads them in theirs (`text` is the English, for admins). */
+  changes?: Words[];
 }
 
 /** Two languages of one sentence, as the checks write them. */
@@ -95,8 +97,12 @@ export interface EscalationData {
   summary: string;
   signals: EscalationSignal[];
   suggestion: Suggestion | null;
-  /** "Do it for them": the job an admin started on the tenant's behalf. */
-  done: { jobId: string; by: string; at: string; status?: string; byName?: string; tokenId?: string; fixedCause?: boolean } | null;
+  /**
+   * "Do it for them": the job an admin started on the tenant's behalf; `then` and `version`:
+   * what the admin reviewed and clicked, kept here because the suggestion may be replaced
+   * while the job runs (a new failure, a new check): only what they saw runs after it.
+   */
+  done: { jobId: string; by: string; at: string; status?: string; byName?: string; tokenId?: string; fixedCause?: boolean; then?: { playbook: string; inputs: Record<string, unknown> }; version?: string } | null;
   steps: ConversationStep[];
   cause?: Cause;
   /** This problem had a conversation that ended, and came back. */

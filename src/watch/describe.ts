@@ -2,8 +2,11 @@ import { createHash } from 'node:crypto';
 import type { Escalation, EscalationSignal, Suggestion } from '../store/escalations.js';
 import type { Job } from '../store/jobs.js';
 
+/** The operations that secure a site: the rescue checks their cause, and they are what is left once it is gone. */
+export const CERTIFICATE_OPERATIONS: ReadonlySet<string> = new Set(['certificate.issue', 'certificate.renew']);
+
 /** Operations about one site's secure connection: their failures, the drift watch and a blocked renewal are one problem. */
-const SITE_OPERATIONS = new Set(['certificate.issue', 'certificate.renew', 'dns.fix']);
+const SITE_OPERATIONS = new Set([...CERTIFICATE_OPERATIONS, 'dns.fix']);
 
 /** The site a job works on, when it is about one (its first name). */
 export function siteOfJob(job: Pick<Job, 'playbook' | 'inputs'>): string | undefined {

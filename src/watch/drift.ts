@@ -6,7 +6,7 @@ import { driftFound } from '../notify/watch-messages.js';
 import type { CertificateRecord } from '../store/certificates.js';
 import { mapLimit } from '../util/concurrency.js';
 import { problemOfSite } from './describe.js';
-import { blocking, rescueFor, unanswered } from './rescue.js';
+import { blocking, rescueFor, unanswered, unique } from './rescue.js';
 
 /** What one pass found, for logs and tests. */
 export interface DriftReport {
@@ -142,8 +142,6 @@ export class DriftWatch implements BackgroundService {
     report.escalated.push(cert.name);
   }
 }
-
-const unique = (w: { en: string; fr: string }[]) => w.filter((x, i) => w.findIndex((y) => y.en === x.en) === i);
 
 /** The watch as the daemon starts it (src/daemon.ts). */
 export function driftWatch(engine: { services: Services }): DriftWatch {

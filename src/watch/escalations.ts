@@ -6,11 +6,12 @@ import type { SendMail } from '../notify/mailer.js';
 import type { Message } from '../notify/messages.js';
 import { escapeHtml, nameOf, type ClientNotices } from '../notify/notices.js';
 import { allClear, answered, fixSent, takenCare, type AllClear } from '../notify/watch-messages.js';
-import { stageOf, type Escalation, type EscalationSignal, type Resolution, type SignalOptions } from '../store/escalations.js';
+import { stageOf, type Escalation, type EscalationSignal, type Resolution, type SignalOptions, type Suggestion } from '../store/escalations.js';
 import type { Job } from '../store/jobs.js';
 import type { Store } from '../store/store.js';
 import { attemptOf, describe } from './describe.js';
 import { renewalFailed } from './renewals.js';
+import type { Then } from './then.js';
 
 export { attemptOf, describe, problemOfJob, problemOfSite, siteOfJob, suggestionLine, suggestionVersion } from './describe.js';
 
@@ -33,7 +34,7 @@ export interface EscalationDeps {
 }
 
 /** A claim that is taken once and never again (one email per change of state, one reminder per step). */
-const ONCE_MS = 100 * 365 * 86_400_000;
+export const ONCE_MS = 100 * 365 * 86_400_000;
 
 /**
  * One conversation per tenant and problem, from the first sighting to the all-clear, and
@@ -140,18 +141,24 @@ export class Escalations {
     const changes = e.fixToSend?.changes ?? [];
     const at = this.now();
     if (e.state === 'open') await this.deps.store.escalations.take(e.id, by, at, name);
-    await this.deps.store.escalations.update(e.id, at, (x) => ({ steps: [...x.steps, { at, kind: 'fix-sent', by: name, text: changes.map((c) => c.en).join('\n') }] }));
+    // Both languages: the client reads the changes on their page in theirs, admins in English.
+    await this.deps.store.escalations.update(e.id, at, (x) => ({ steps: [...x.steps, { at, kind: 'fix-sent', by: name, text: changes.map((c) => c.en).join('\n'), changes }] }));
     const site = e.cause?.site ?? subjectName(e);
     const sent = e.steps.filter((s) => s.kind === 'fix-sent').length;
     await this.email(`conv:${e.id}:fix:${sent}`, e.tenantId, false, (lang) => fixSent(lang, { site, by: name, changes: changes.map((c) => c[lang]), found: (e.cause?.found ?? []).map((f) => f[lang]) }));
     return (await this.deps.store.escalations.get(e.id))!;
   }
 
-  /** Records that an admin started the suggested operation for the tenant (the escalation is then taken by them). */
-  async started(e: Escalation, job: Job, by: string, name = by, tokenId?: string): Promise<void> {
+  /**
+   * Records that an admin started the suggestion they reviewed for the tenant (the
+   * escalation is then taken by them): the operation to run after it and the version are
+   * kept with the job, so a suggestion replaced while it runs never changes what follows.
+   */
+  async started(e: Escalation, job: Job, reviewed: Suggestion & { version: string }, by: string, name = by, tokenId?: string): Promise<void> {
     const at = this.now();
     if (e.state === 'open') await this.deps.store.escalations.take(e.id, by, at, name);
-    await this.deps.store.escalations.setDone(e.id, { jobId: job.id, by, at, byName: name, tokenId }, at);
+    const then = reviewed.then ? { then: { playbook: reviewed.then.playbook, inputs: reviewed.then.inputs } } : {};
+    await this.deps.store.escalations.setDone(e.id, { jobId: job.id, by, at, byName: name, tokenId, version: reviewed.version, ...then }, at);
   }
 
   /**
@@ -160,17 +167,19 @@ export class Escalations {
    * actor; otherwise the conversation ends, as done for them, or as fixed by the client when
    * the cause was gone before (the admin only ran what was left). Failure: one more attempt.
    */
-  async doneJobFinished(job: Job, submitThen?: (e: Escalation, then: NonNullable<NonNullable<Escalation['suggestion']>['then']>) => Promise<Job | undefined>): Promise<boolean> {
+  async doneJobFinished(job: Job, submitThen?: (e: Escalation, then: Then) => Promise<Job | undefined>): Promise<boolean> {
     const e = await this.deps.store.escalations.byDoneJob(job.id);
     if (!e?.done) return false;
     const at = this.now();
-    await this.deps.store.escalations.setDone(e.id, { ...e.done, status: job.status }, at);
+    // Whoever records its end first (the watch, or a click that found it ended) goes on; the other stops here.
+    if (!(await this.deps.store.escalations.finishDone(e.id, job.id, job.status, at))) return true;
     if (job.status !== 'succeeded') {
       await this.deps.store.escalations.signal(e.tenantId, e.problem, [attemptOf(job, 'failures', `run for the client by ${e.done.by}: ${job.status}${job.error ? `: ${job.error.message}` : ''}`)], { summary: e.summary });
       return true;
     }
-    const then = e.suggestion?.then;
-    if (then && job.playbook === e.suggestion!.playbook && submitThen) {
+    // Only what the admin reviewed, never the suggestion as it is now.
+    const then = e.done.then;
+    if (then && submitThen) {
       const next = await submitThen(e, then);
       if (next) {
         await this.deps.store.escalations.setDone(e.id, { jobId: next.id, by: e.done.by, at, byName: e.done.byName, tokenId: e.done.tokenId, fixedCause: job.playbook === 'dns.fix' }, at);

@@ -1,9 +1,8 @@
 import type { Services } from '../engine/action.js';
 import type { Escalation, Suggestion } from '../store/escalations.js';
+import { CERTIFICATE_OPERATIONS } from './describe.js';
 import type { Escalations } from './escalations.js';
 import { rescueFor } from './rescue.js';
-
-const CERTIFICATE_OPERATIONS = new Set(['certificate.issue', 'certificate.renew']);
 
 /** The operation that failed in a site's conversation (the latest issuance or renewal attempt), if any. */
 async function failedOperation(services: Services, e: Escalation): Promise<Suggestion | null> {

@@ -1,18 +1,17 @@
 import type { Config } from '../config/schema.js';
 import { stageOf } from '../store/escalations.js';
-import type { Escalations } from './escalations.js';
+import { ONCE_MS, type Escalations } from './escalations.js';
 import { describe } from './describe.js';
 import { struggleOf } from './priority.js';
-
-/** A claim never given back: each reminder of each escalation is sent once, whichever daemon sweeps first. */
-const ONCE_MS = 100 * 365 * 86_400_000;
 
 /**
  * Reminds admins of an escalation nobody took: after `escalations.reminders.afterMinutes`
  * through the first channel (`first`: the webhooks and admin feed, or the admins'
  * emails), then `againMinutes` later through the other one. Each reminder is claimed in
  * the store (one per escalation and step, across daemons) and recorded in the
- * conversation for admins; it carries the struggle score, so its priority shows.
+ * conversation for admins; it carries the struggle score, so its priority shows. Claimed
+ * once (ONCE_MS), whichever daemon sweeps first; escalations open before this version had
+ * theirs claimed by migration 0016, so an upgrade sends no burst of reminders.
  */
 export async function remind(esc: Escalations, config: Config, now: Date): Promise<number> {
   const { store } = esc.services;

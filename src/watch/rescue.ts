@@ -61,4 +61,5 @@ async function repairable(services: Services, tenantId: string, problems: Check[
   return true;
 }
 
-const unique = (w: Words[]) => w.filter((x, i) => w.findIndex((y) => y.en === x.en) === i);
+/** Each sentence once (two checks often give the same fix), in the order found. */
+export const unique = (w: Words[]) => w.filter((x, i) => w.findIndex((y) => y.en === x.en) === i);

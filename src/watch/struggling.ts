@@ -3,11 +3,12 @@ import type { Engine } from '../engine/engine.js';
 import { CLIENT_CAUSED } from '../errors.js';
 import type { SignalOptions } from '../store/escalations.js';
 import type { Job } from '../store/jobs.js';
-import { actingFor } from '../store/tokens.js';
-import { attemptOf, problemOfJob, siteOfJob, type Escalations } from './escalations.js';
+import { CERTIFICATE_OPERATIONS } from './describe.js';
+import { attemptOf, problemOfJob, siteOfJob } from './escalations.js';
 import { remind } from './reminders.js';
 import { jobSucceeded } from './renewals.js';
 import { rescueFor } from './rescue.js';
+import { submitThen } from './then.js';
 
 /** How far back the sweep looks for failures that were never followed by a success. */
 const SWEEP_LOOKBACK_MS = 24 * 3_600_000;
@@ -52,7 +53,7 @@ export class StrugglingWatch implements BackgroundService {
   async onFinished(job: Job): Promise<void> {
     const { store, config, escalations } = this.engine.services;
     if (job.dryRun) return;
-    if (await escalations.doneJobFinished(job, (e, then) => this.runAfter(e, then))) return;
+    if (await escalations.doneJobFinished(job, (e, then) => submitThen(this.engine, e, then))) return;
     if (job.status === 'succeeded') return jobSucceeded(escalations, store, job);
     // A refusal the client caused in its own folder says what to do first: not a client who is stuck.
     if (job.status === 'failed' && CLIENT_CAUSED.has(job.error?.code ?? '')) return;
@@ -84,7 +85,7 @@ export class StrugglingWatch implements BackgroundService {
     const failed = { playbook: job.playbook, inputs: job.inputs };
     const site = siteOfJob(job);
     const cause = known ?? { kind: 'failures' as const, playbook: job.playbook, site };
-    if (!site || !['certificate.issue', 'certificate.renew'].includes(job.playbook)) return { suggestion: failed, cause };
+    if (!site || !CERTIFICATE_OPERATIONS.has(job.playbook)) return { suggestion: failed, cause };
     const i = job.inputs as { domains?: string[]; challenge?: 'http-01' | 'dns-01'; webserver?: string };
     try {
       const r = await rescueFor(this.engine.services, (job.forTenant ?? job.tenantId)!, { site, domains: i.domains, challenge: i.challenge, webserver: i.webserver, failed });
@@ -94,19 +95,6 @@ export class StrugglingWatch implements BackgroundService {
     } catch (err) {
       this.engine.services.logger.warn({ job: job.id, err: (err as Error).message }, 'could not check the cause of a failure');
       return { suggestion: null, cause };
-    }
-  }
-
-  /** The operation a suggestion runs after its first one removed the cause: same tenant rights, same admin on record. */
-  private async runAfter(e: Parameters<Escalations['started']>[0], then: { playbook: string; inputs: Record<string, unknown> }): Promise<Job | undefined> {
-    const { store, logger } = this.engine.services;
-    const tenant = await store.tenants.get(e.tenantId);
-    try {
-      const actor = { tokenId: e.done?.tokenId ?? 'escalation', label: e.done?.byName ?? e.done?.by ?? 'an admin' };
-      return (await this.engine.submit(actingFor(e.tenantId, actor), { playbook: then.playbook, inputs: then.inputs }, tenant?.language ?? 'en')).job;
-    } catch (err) {
-      logger.warn({ escalation: e.id, err: (err as Error).message }, 'could not run the operation after the fix');
-      return undefined;
     }
   }
 
