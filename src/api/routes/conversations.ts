@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { certificateContext } from '../../certificates/context.js';
+import type { DnsProviders } from '../../dns/provider.js';
 import type { Services } from '../../engine/action.js';
 import { OperationError } from '../../errors.js';
 import type { Language } from '../../errors.js';
@@ -14,6 +15,7 @@ import { requireAdmin, requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from '../errors.js';
 import { idParam } from '../schemas.js';
+import { actorOf, openEscalation } from './escalation-open.js';
 
 /** How long a conversation that ended stays on the client's page. */
 const ENDED_SHOWN_MS = 14 * 86_400_000;
@@ -72,7 +74,8 @@ export function forClient(e: Escalation, lang: Language, fixForYou = false): z.i
     ...(c?.renewAt ? { renewAt: c.renewAt } : {}),
     ...(c?.until ? { until: c.until } : {}),
     ...(c?.words ? { words: c.words } : {}),
-    steps: e.steps.filter((s) => s.kind !== 'reminded').map((s) => ({ at: s.at, kind: s.kind, ...(s.by ? { by: s.by } : {}), ...(s.text ? { text: s.text } : {}) })),
+    // A change sent to make is read in the reader's language (stored in both); an answer as the person wrote it.
+    steps: e.steps.filter((s) => s.kind !== 'reminded').map((s) => ({ at: s.at, kind: s.kind, ...(s.by ? { by: s.by } : {}), ...(s.changes ? { text: s.changes.map((c) => c[lang]).join('\n') } : s.text ? { text: s.text } : {}) })),
     resolution: r ? { at: r.at, by: r.by, what: r.what, ...(r.byName ? { byName: r.byName } : {}) } : null,
     fixForYou,
     allClear: r ? sentence(allClear(lang, { name, by: r.by, what: r.what, cameBack: !!e.cameBack, playbook: e.done?.status === 'succeeded' ? e.suggestion?.playbook : undefined })) : null,
@@ -99,8 +102,29 @@ async function fixable(services: Services, e: Escalation): Promise<boolean> {
   if (e.state === 'resolved' || !site || !e.cause?.found?.length) return false;
   const providers = certificateContext(services).providers;
   if (!providers.configured) return false;
-  const located = await providers.locate(site).catch(() => null);
-  return !!located && (await services.store.tenants.domainOwner(site)) === e.tenantId;
+  return (await served(providers, site)) && (await services.store.tenants.domainOwner(site)) === e.tenantId;
+}
+
+/** How long whether a DNS host serves a name is kept: a zone moves between hosts rarely, and a page is read often. */
+const LOCATED_MS = 5 * 60_000;
+const locatedBy = new WeakMap<DnsProviders, Map<string, { until: number; served: Promise<boolean> }>>();
+
+/**
+ * Whether a DNS host serein is connected to serves `name`, asked at most once per name
+ * every few minutes per daemon: each client's GET /v1/conversations would otherwise ask
+ * the DNS host's API (a zone search for Cloudflare) for each of up to 50 conversations.
+ */
+function served(providers: DnsProviders, name: string): Promise<boolean> {
+  const now = Date.now();
+  const seen = locatedBy.get(providers) ?? new Map<string, { until: number; served: Promise<boolean> }>();
+  locatedBy.set(providers, seen);
+  const hit = seen.get(name);
+  if (hit && hit.until > now) return hit.served;
+  // Names come and go with clients: the expired ones leave when the map grows.
+  if (seen.size >= 1000) for (const [k, v] of seen) if (v.until <= now) seen.delete(k);
+  const answer = providers.locate(name).then((l) => !!l, () => false);
+  seen.set(name, { until: now + LOCATED_MS, served: answer });
+  return answer;
 }
 
 /** One notice of `GET /v1/notices`. */
@@ -143,12 +167,7 @@ export async function conversationRoutes(app: FastifyInstance, o: Pick<ApiContex
   const { store, engine, present } = o;
   const escalations = engine.services.escalations;
   const escalationAnswer = z.object({ escalation: z.looseObject({ id: z.string() }) });
-  const open = async (id: string): Promise<Escalation> => {
-    const e = await store.escalations.get(id);
-    if (!e || e.state === 'resolved' || !e.escalatedAt) throw new OperationError('not_found', { en: `Escalation ${id} was not found, or is resolved.`, fr: `L'escalade ${id} est introuvable, ou résolue.` }, { en: 'List them with GET /v1/escalations.', fr: 'Listez-les avec GET /v1/escalations.' }, undefined, 404);
-    return e;
-  };
-  const by = (label: string, tokenId: string) => `${label} (${tokenId})`;
+  const open = (id: string) => openEscalation(store, id);
 
   app.get('/v1/conversations', { config: { doc: { summary: "Every problem told to the client, one conversation each, from the first warning to « c'est réglé »: its stage, who is on it, the answers, how it ended", tag: 'jobs', query: conversationQuery, response: { 200: conversationList } } } }, async (req) => {
     const caller = requireCaller(req);
@@ -165,7 +184,7 @@ export async function conversationRoutes(app: FastifyInstance, o: Pick<ApiContex
     const caller = requireAdmin(req);
     const body = parseBody(answerBody, req.body);
     const e = await open(req.params.id);
-    const after = await escalations.answer(e, by(caller.label, caller.tokenId), caller.label, body.text, body.resolve);
+    const after = await escalations.answer(e, actorOf(caller.label, caller.tokenId), caller.label, body.text, body.resolve);
     await store.audit.append({ tokenId: caller.tokenId, tenantId: e.tenantId, action: 'escalation.answer', subject: e.id, inputs: undefined, plan: undefined, result: 'ok', detail: { resolve: body.resolve, length: body.text.length } });
     return { escalation: present(after) };
   });
@@ -176,7 +195,7 @@ export async function conversationRoutes(app: FastifyInstance, o: Pick<ApiContex
     if (!e.fixToSend?.changes.length) {
       throw new OperationError('no_fix_to_send', { en: 'There is no DNS change to send for this escalation.', fr: "Il n'y a pas de modification DNS à envoyer pour cette escalade." }, { en: 'Look at its suggestion, or answer the client in words.', fr: 'Regardez sa suggestion, ou répondez au client avec vos mots.' }, undefined, 409);
     }
-    const after = await escalations.sendFix(e, by(caller.label, caller.tokenId), caller.label);
+    const after = await escalations.sendFix(e, actorOf(caller.label, caller.tokenId), caller.label);
     await store.audit.append({ tokenId: caller.tokenId, tenantId: e.tenantId, action: 'escalation.send-fix', subject: e.id, inputs: undefined, plan: undefined, result: 'sent', detail: { changes: e.fixToSend.changes.map((c) => c.en) } });
     return { escalation: present(after) };
   });

@@ -1,14 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { InputSpec } from '../../engine/inputs.js';
 import { OperationError, toOperationError } from '../../errors.js';
 import type { Escalation, Suggestion } from '../../store/escalations.js';
+import { TERMINAL } from '../../store/jobs.js';
 import { SecretMasker } from '../../secrets.js';
 import { actingFor } from '../../store/tokens.js';
 import { suggestionLine, suggestionVersion } from '../../watch/escalations.js';
 import { struggleOf } from '../../watch/priority.js';
 import { recheck } from '../../watch/recheck.js';
+import { submitThen } from '../../watch/then.js';
 import { stageOf } from '../../store/escalations.js';
 import { conversationRoutes, noticesFor } from './conversations.js';
+import { actorOf, gone, openEscalation } from './escalation-open.js';
 import { requireAdmin, requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from '../errors.js';
@@ -98,8 +102,8 @@ const causeGone = (e: Escalation) =>
     409,
   );
 
-const gone = (id: string) =>
-  new OperationError('not_found', { en: `Escalation ${id} was not found, or is resolved.`, fr: `L'escalade ${id} est introuvable, ou résolue.` }, { en: 'List them with GET /v1/escalations.', fr: 'Listez-les avec GET /v1/escalations.' }, undefined, 404);
+const alreadyRunning = (jobId: string) =>
+  new OperationError('already_running', { en: 'It is already being done for them.', fr: 'C’est déjà en cours pour eux.' }, { en: `Follow job ${jobId}.`, fr: `Suivez la tâche ${jobId}.` }, undefined, 409);
 
 /**
  * Escalations for admins (list, take, resolve, and "do it for them": the suggested
@@ -108,16 +112,29 @@ const gone = (id: string) =>
  */
 export async function escalationRoutes(app: FastifyInstance, { store, engine }: ApiContext): Promise<void> {
   const escalations = engine.services.escalations;
-  const open = async (id: string): Promise<Escalation> => {
-    const e = await store.escalations.get(id);
-    if (!e || e.state === 'resolved') throw gone(id);
-    return e;
-  };
-  const by = (label: string, tokenId: string) => `${label} (${tokenId})`;
-  /** Whether a suggestion can run with the tenant's rights alone: a playbook clients may run here, no input only admins set. */
+  const open = (id: string) => openEscalation(store, id);
+  /**
+   * Whether a suggestion can run with the tenant's rights alone: a playbook clients may run
+   * here, no input only admins set, and no removal the client has to confirm by typing its
+   * name (src/engine/typed-name.ts) without that name in it: such a click would be refused
+   * in the client's words, so it is shown for the admin to run deliberately instead.
+   */
   const oneClick = (tenantId: string, s: Suggestion) => {
     const pb = engine.visiblePlaybooks(actingFor(tenantId, { tokenId: '', label: '' })).find((p) => p.name === s.playbook);
-    return !!pb && !Object.entries(pb.inputs).some(([name, spec]) => spec.admin && s.inputs[name] !== undefined);
+    const untyped = (name: string, spec: InputSpec) => (spec.confirms ? s.inputs[name] !== s.inputs[spec.confirms] : name === 'confirm' && spec.type !== 'boolean' && s.inputs[name] === undefined);
+    return !!pb && !Object.entries(pb.inputs).some(([name, spec]) => (spec.admin && s.inputs[name] !== undefined) || untyped(name, spec));
+  };
+  /**
+   * The escalation with the job done for them brought up to date: one that ended before
+   * its end could be matched (it ended before the click recorded it, or its daemon stopped)
+   * ends now, as the watch would have ended it, so it never stays "already running".
+   */
+  const settle = async (e: Escalation): Promise<Escalation> => {
+    if (!e.done || e.done.status) return e;
+    const job = await store.jobs.get(e.done.jobId);
+    if (!job || !TERMINAL.includes(job.status)) return e;
+    await escalations.doneJobFinished(job, (x, then) => submitThen(engine, x, then));
+    return (await store.escalations.get(e.id)) ?? e;
   };
   const present = (e: Escalation) => ({
     ...e,
@@ -139,13 +156,13 @@ export async function escalationRoutes(app: FastifyInstance, { store, engine }: 
     requireAdmin(req);
     const e = await store.escalations.get(req.params.id);
     if (!e || !e.escalatedAt) throw gone(req.params.id);
-    return { escalation: present(await recheck(escalations, services, e)) };
+    return { escalation: present(await recheck(escalations, services, await settle(e))) };
   });
 
   app.post<{ Params: { id: string } }>('/v1/escalations/:id/take', { config: { doc: { summary: 'Take an escalation: the others see who is on it', tag: 'admin', auth: 'admin', params: idParam, response: { 200: escalationAnswer } } } }, async (req) => {
     const caller = requireAdmin(req);
     const e = await open(req.params.id);
-    await escalations.take(e, by(caller.label, caller.tokenId), caller.label);
+    await escalations.take(e, actorOf(caller.label, caller.tokenId), caller.label);
     await store.audit.append({ tokenId: caller.tokenId, tenantId: e.tenantId, action: 'escalation.take', subject: e.id, inputs: undefined, plan: undefined, result: 'ok', detail: undefined });
     return { escalation: present((await store.escalations.get(e.id))!) };
   });
@@ -173,9 +190,10 @@ export async function escalationRoutes(app: FastifyInstance, { store, engine }: 
   }, async (req, reply) => {
     const caller = requireAdmin(req);
     const { suggestion: reviewed } = parseBody(doBody, req.body ?? {});
-    const seen = await open(req.params.id);
+    const seen = await settle(await open(req.params.id));
+    if (seen.state === 'resolved') throw causeGone(seen);
     // A second click while the first run is still going would run it twice.
-    if (seen.done && !seen.done.status) throw new OperationError('already_running', { en: 'It is already being done for them.', fr: 'C’est déjà en cours pour eux.' }, { en: `Follow job ${seen.done.jobId}.`, fr: `Suivez la tâche ${seen.done.jobId}.` }, undefined, 409);
+    if (seen.done && !seen.done.status) throw alreadyRunning(seen.done.jobId);
     // The cause is looked at again: gone, there is nothing to do for them; changed, the rescue changed with it.
     const e = await recheck(escalations, services, seen);
     if (e.state === 'resolved') throw causeGone(e);
@@ -186,11 +204,18 @@ export async function escalationRoutes(app: FastifyInstance, { store, engine }: 
     // The inputs came from the client (its failed job, its words): the admin's authority must not reach them.
     if (!oneClick(e.tenantId, s)) throw notOneClick(s);
     const tenant = await store.tenants.get(e.tenantId);
-    const { job } = await engine.submit(actingFor(e.tenantId, caller), { playbook: s.playbook, inputs: s.inputs }, tenant?.language ?? req.language).catch((err: unknown) => {
+    // Two clicks at once (two admins, a double click) start one job: the key names this escalation, this
+    // suggestion and the run it follows (a run that failed can be tried again).
+    const idempotencyKey = `escalation:${e.id}:${reviewed}${seen.done ? `:after:${seen.done.jobId}` : ''}`;
+    const { job, created } = await engine.submit(actingFor(e.tenantId, caller), { playbook: s.playbook, inputs: s.inputs, idempotencyKey }, tenant?.language ?? req.language).catch((err: unknown) => {
       throw refusedForTenant(err, e.tenantId);
     });
-    await escalations.started(e, job, by(caller.label, caller.tokenId), caller.label, caller.tokenId);
-    await store.audit.append({ tokenId: caller.tokenId, tenantId: e.tenantId, action: 'escalation.do', subject: e.id, inputs: new SecretMasker().maskData(s.inputs), plan: undefined, result: 'started', detail: { jobId: job.id, playbook: job.playbook, onBehalfOf: e.tenantId, suggestion: reviewed } });
+    if (created) {
+      await escalations.started(e, job, { ...s, version: reviewed }, actorOf(caller.label, caller.tokenId), caller.label, caller.tokenId);
+      await store.audit.append({ tokenId: caller.tokenId, tenantId: e.tenantId, action: 'escalation.do', subject: e.id, inputs: new SecretMasker().maskData(s.inputs), plan: undefined, result: 'started', detail: { jobId: job.id, playbook: job.playbook, onBehalfOf: e.tenantId, suggestion: reviewed } });
+      // It may have ended before it was recorded, unseen by the watch: its end is taken now.
+      await settle((await store.escalations.get(e.id))!);
+    }
     return reply.status(202).send({ escalation: present((await store.escalations.get(e.id))!), job: presentJob(job, req.language, true) });
   });
 
