@@ -13,7 +13,7 @@ import pino from 'pino';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateMaintenance } from '../src/certificates/maintain.js';
-import { dateInWords } from '../src/notify/messages.js';
+import { dateInWords } from '../src/util/dates.js';
 import { SmtpMailer } from '../src/notify/mailer.js';
 import { ClientNotices } from '../src/notify/notices.js';
 import { Escalations } from '../src/watch/escalations.js';

@@ -57,28 +57,30 @@ describe('DNSSEC, through a validating resolver', () => {
     expect(find(d, 'dnssec').message.en).toBe('The security signatures (DNSSEC) of www.valid.test are valid.');
   });
 
-  it('expired signatures: says to ask the DNS host to re-sign, and which signature ran out when', async () => {
+  it('expired signatures: says to ask the DNS host to renew them, and which signature ran out when', async () => {
     const d = await preflight('www.expired.test');
     const c = find(d, 'dnssec');
     expect(c.status).toBe('failure');
     expect(d.ok).toBe(false);
-    expect(c.message.en).toBe('The security signatures of your domain (DNSSEC) have expired: ask your DNS host to re-sign it. Until then, certificate authorities cannot read www.expired.test and refuse to secure it.');
-    expect(c.message.fr).toMatch(/^Les signatures de sécurité de votre domaine \(DNSSEC\) ont expiré\u00a0: demandez à votre hébergeur DNS de le signer à nouveau\./);
-    expect(c.fix?.en).toMatch(/re-sign the zone \(its signatures ran out on 1 February 2020\)/);
+    expect(c.message.en).toBe('The security signatures of your domain (DNSSEC) have expired: ask your DNS host to renew them. Until then, certificate authorities cannot read www.expired.test and refuse to secure it.');
+    expect(c.message.fr).toMatch(/^Les signatures de sécurité de votre domaine \(DNSSEC\) ont expiré\u00a0: demandez à votre hébergeur DNS de les renouveler\./);
+    expect(c.fix?.en).toMatch(/renew its security signatures \(they ran out on 1 February 2020\)/);
+    expect(c.technical?.en).toMatch(/until the zone is re-signed/);
     expect(c.fix?.fr).toMatch(/1 février 2020/);
     expect(c.detail).toMatchObject({ reason: 'signature-expired', zone: 'expired.test', signer: 'expired.test', expiration: '2020-02-01T00:00:00.000Z' });
     expect(c.technical?.en).toMatch(/^Expired signature: RRSIG www\.expired\.test A by expired\.test \(key tag \d+\), valid 2020-01-01T00:00:00\.000Z to 2020-02-01T00:00:00\.000Z/);
     expect(`${c.message.en} ${c.fix?.en}`).not.toMatch(/RRSIG|SERVFAIL/);
   });
 
-  it('a DS at the parent for a zone nobody signs: says to remove the DS record at the registrar, with its key tag', async () => {
+  it('a DS at the parent for a zone nobody signs: says to turn DNSSEC off at the registrar, the DS record and its key tag in the technical text', async () => {
     const d = await preflight('www.dsonly.test');
     const c = find(d, 'dnssec');
     expect(c.status).toBe('failure');
-    expect(c.message.en).toMatch(/^Your registrar still announces DNSSEC for a DNS host you left: remove the DS record there\. /);
-    expect(c.message.fr).toMatch(/^Votre registraire annonce encore DNSSEC pour un hébergeur DNS que vous avez quitté\u00a0: supprimez-y l'enregistrement DS\. /);
+    expect(c.message.en).toMatch(/^Your registrar still announces DNSSEC for a DNS host you left: turn DNSSEC off there\. /);
+    expect(c.message.fr).toMatch(/^Votre registraire annonce encore DNSSEC pour un hébergeur DNS que vous avez quitté\u00a0: désactivez-y DNSSEC\. /);
     expect(c.detail).toMatchObject({ reason: 'ds-without-signatures', zone: 'dsonly.test', dsKeyTags: [lab.dnssec!.dsOnlyKeyTag] });
     expect(c.technical?.en).toContain(`DS dsonly.test (key tag ${lab.dnssec!.dsOnlyKeyTag})`);
+    expect(c.technical?.en).toContain('Remove the DS record at the registrar.');
   });
 
   it('valid signatures on a CNAME target pass: from an unsigned zone and inside the signed one', async () => {

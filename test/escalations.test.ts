@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:http';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dateInWords } from '../src/notify/messages.js';
+import { dateInWords } from '../src/util/dates.js';
 import { DriftWatch } from '../src/watch/drift.js';
 import { StrugglingWatch } from '../src/watch/struggling.js';
 import { useLab, type LabInfo } from './lab/client.js';

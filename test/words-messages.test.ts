@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { check, type Check, type Diagnosis } from '../src/dns/check.js';
 import { parseDomain, readName } from '../src/dns/domain.js';
 import * as msg from '../src/dns/messages.js';
+import { dnssec } from '../src/dns/messages-dnssec.js';
+import { nameservers } from '../src/dns/messages-views.js';
 import { preflightError } from '../src/dns/report.js';
 import { OperationError } from '../src/errors.js';
 import { notYours } from '../src/resources/domain.js';
@@ -73,6 +75,35 @@ describe('a resolver that cannot answer', () => {
   it('the CAA case says who to ask, in both languages', () => {
     expect(cases.caa.fix?.en).toMatch(/^Ask the company that manages your domain \(often where you bought it\) to make its DNS servers answer that question/);
     expect(cases.caa.fix?.fr).toMatch(/^Demandez à la société qui gère votre domaine \(souvent là où vous l'avez acheté\) que ses serveurs DNS répondent à cette question/);
+  });
+});
+
+describe('DNSSEC and the servers of a domain', () => {
+  /** The trade's words: a DS record, re-signing a zone, a copy of a zone, a signature record, a serial. */
+  const TRADE = /\bDS\b|re-sign|signer à nouveau|\bzone\b|RRSIG|DNSKEY|serial|numéro de série|key tag/i;
+  const sig = { record: 'www.exemple.fr A', signer: 'exemple.fr', keyTag: 12345, inception: new Date('2026-01-01T00:00:00Z'), expiration: new Date('2026-02-01T00:00:00Z') };
+  const server = { server: 'ns2.host.example', address: '[2001:db8::53]:53', serial: 1, records: ['A 192.0.2.1'] };
+  const cases = {
+    expired: dnssec.expired('www.exemple.fr', 'exemple.fr', sig),
+    notYetValid: dnssec.notYetValid('www.exemple.fr', 'exemple.fr', sig),
+    dsWithoutSignatures: dnssec.dsWithoutSignatures('www.exemple.fr', 'exemple.fr', [12345]),
+    keyMismatch: dnssec.keyMismatch('www.exemple.fr', 'exemple.fr', [12345], [54321]),
+    bogus: dnssec.bogus('www.exemple.fr', 'exemple.fr'),
+    oldCopy: nameservers.oldCopy('www.exemple.fr', 'exemple.fr', 1, 2, [server], { ...server, server: 'ns1.host.example', serial: 2, records: ['A 192.0.2.2'] }),
+  };
+  it.each(Object.keys(cases))('%s: the client reads plain words; the technical text keeps the records', (k) => {
+    const e = cases[k as keyof typeof cases];
+    for (const lang of langs) {
+      // "the DNS of exemple.fr" names the domain, not a zone: only the word is jargon.
+      expect(e.message[lang]).not.toMatch(TRADE);
+      expect(e.fix?.[lang]).not.toMatch(TRADE);
+      expect(e.message[lang]).not.toMatch(JARGON);
+      expect(e.technical?.[lang]).toMatch(/DS|RRSIG|SERVFAIL|serial|série/);
+    }
+  });
+  it('an expired signature says when, as a date in words', () => {
+    expect(cases.expired.fix?.en).toContain('1 February 2026');
+    expect(cases.expired.fix?.fr).toContain('1 février 2026');
   });
 });
 

@@ -1,4 +1,5 @@
 import type { Language } from '../errors.js';
+import { dateInWords } from '../util/dates.js';
 
 /**
  * What the emails to clients say, in English and French, by the rules of
@@ -16,11 +17,6 @@ export interface Message {
   lead: string;
   /** What to do, and who does it. */
   steps: string[];
-}
-
-/** A date in words in the client's language: "3 March 2027", « 3 mars 2027 ». */
-export function dateInWords(iso: string, lang: Language): string {
-  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(iso));
 }
 
 /** Why a renewal cannot succeed, in the client's words: their DNS, or the authority's check of their domain. */

@@ -1,5 +1,6 @@
 import type { Language } from '../errors.js';
-import { dateInWords, requestInWords, type Message } from './messages.js';
+import { dateInWords } from '../util/dates.js';
+import { requestInWords, type Message } from './messages.js';
 
 /**
  * What the watches tell a client (src/watch): a change on their domain that will stop
