@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { certificateContext } from '../certificates/context.js';
-import { canonicalIp } from '../dns/addresses.js';
 import { checkCaa } from '../dns/caa.js';
 import type { Repair } from '../dns/check.js';
 import { checkAddresses } from '../dns/checks-addresses.js';
@@ -10,6 +9,7 @@ import { checkName } from '../dns/names.js';
 import type { ActionContext } from '../engine/action.js';
 import { defineAction } from '../engine/action.js';
 import { OperationError } from '../errors.js';
+import { canonicalIp } from '../net/address-policy.js';
 
 const params = z.object({
   domain: z.string().min(1),

@@ -28,6 +28,3 @@ export function isCloudflareProxy(ip: string): boolean {
   const f = family(ip);
   return isIP(ip) > 0 && (f === 'ipv4' ? cloudflareV4 : cloudflareV6).check(ip, f);
 }
-
-// Moved to the shared address policy; still exported here for the modules that compare addresses.
-export { canonicalIp, includesIp } from '../net/address-policy.js';

@@ -1,9 +1,5 @@
-import { stemmer as stemEn } from 'stemmer';
-import { newStemmer } from 'snowball-stemmers';
 import { concepts } from './lexicon.js';
-import { hostNames, words } from './text.js';
-
-const stemFr = newStemmer('french');
+import { hostNames, stems, words } from './text.js';
 
 /** Bumped when the features change, so weights computed for other features are not read (./model.ts). */
 export const FEATURES_VERSION = 3;
@@ -15,7 +11,7 @@ function ofWord(w: string): string[] {
   let fs = seen.get(w);
   if (fs) return fs;
   fs = [`w:${w}`];
-  if (w.length > 3) fs.push(`s:${stemFr.stem(w)}`, `s:${stemEn(w)}`);
+  if (w.length > 3) fs.push(...stems(w).map((stem) => `s:${stem}`));
   const padded = `<${w}>`;
   for (const n of [3, 4]) for (let i = 0; i + n <= padded.length; i++) fs.push(`c:${padded.slice(i, i + n)}`);
   for (const c of concepts(w)) fs.push(`k:${c}`);

@@ -1,5 +1,6 @@
 import type { Language } from './intents.js';
 import { STOPWORDS_EN, STOPWORDS_FR } from './stopwords.js';
+import { fold } from './text.js';
 
 /** What replaces a secret: the same mask as serein's logs (src/secrets.ts), which this folder may not import. */
 const MASK = '********';
@@ -29,7 +30,7 @@ const STATES = new Set([
   'manquant', 'vide', 'empty', 'same', 'meme', 'different', 'nouveau', 'new', 'ancien', 'old', 'inconnu', 'unknown', 'case', 'sensible', 'sensitive',
 ]);
 /** Small words skipped on the way to a value ("is now", "est toujours"); never a secret themselves. */
-const SMALL = new Set([...STOPWORDS_EN, ...STOPWORDS_FR, 'now', 'still', 'toujours', 'bien', 'really', 'vraiment', 'actually', 'actuellement', 'currently', 'bearer', 'basic'].map(fold));
+const SMALL = new Set([...STOPWORDS_EN, ...STOPWORDS_FR, 'now', 'still', 'toujours', 'bien', 'really', 'vraiment', 'actually', 'actuellement', 'currently', 'bearer', 'basic'].map(folded));
 /** Prefixes of well-known tokens (serein's own, GitHub, GitLab, Slack, Stripe, OpenAI, Google, SendGrid, npm, AWS key ids). */
 const PREFIXES = ['srn_', 'ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_', 'glpat-', 'xoxb-', 'xoxp-', 'xoxa-', 'xoxs-', 'xapp-', 'sk_live_', 'sk_test_', 'rk_live_', 'sk-', 'aiza', 'sg.', 'npm_', 'akia', 'asia'];
 
@@ -38,9 +39,9 @@ const WORD = /\S+/g;
 const TOKEN_CHARS = /^[\w+/=~.-]+$/;
 const UUID_CHARS = /^[\da-f-]+$/;
 
-/** Lower case without accents, curly apostrophes made straight: "Clé" and "clé" are "cle". */
-function fold(s: string): string {
-  return s.toLowerCase().normalize('NFD').replace(/\p{Diacritic}/gu, '').replace(/[\u2019\u2018]/g, "'");
+/** Folded as requests are read (lower case, no accents: "Clé" is "cle"), curly apostrophes made straight ("c’est"). */
+function folded(s: string): string {
+  return fold(s).replace(/[\u2019\u2018]/g, "'");
 }
 
 /** A word without the quotes and brackets around it, nor the punctuation that ends a clause after it. */
@@ -78,7 +79,7 @@ export function maskSecrets(text: string): MaskedText {
   for (const m of text.matchAll(WORD)) {
     while (b < blocks.length && blocks[b].end <= m.index) b++;
     if (b < blocks.length && m.index + m[0].length > blocks[b].start) continue;
-    words.push({ at: m.index, raw: m[0], folded: fold(m[0]) });
+    words.push({ at: m.index, raw: m[0], folded: folded(m[0]) });
   }
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
@@ -117,7 +118,7 @@ function secretWord(words: Word[], i: number): SecretKind | undefined {
   const c = core(words[i].raw);
   let end = c.end;
   while (end > c.start && (words[i].raw[end - 1] === ':' || words[i].raw[end - 1] === '=')) end--; // "mdp:" names the secret that follows
-  const w = fold(words[i].raw.slice(c.start, end));
+  const w = folded(words[i].raw.slice(c.start, end));
   if (w === 'passe' && i >= 2 && words[i - 1].folded === 'de' && (words[i - 2].folded === 'mot' || words[i - 2].folded === 'mots')) return 'password';
   const last = w.split(/[_-]/).at(-1) ?? w;
   if (PASSWORD_WORDS.has(w) || PASSWORD_WORDS.has(last)) return 'password';
@@ -139,7 +140,7 @@ function valueAfter(words: Word[], i: number): number | undefined {
   for (let j = i + 1; j < words.length && j <= i + 6; j++) {
     const w = words[j];
     const c = core(w.raw);
-    const f = fold(w.raw.slice(c.start, c.end));
+    const f = folded(w.raw.slice(c.start, c.end));
     if (!joined) {
       if (JOINS.has(f) || JOINS.has(w.folded)) {
         joined = true;
@@ -175,7 +176,7 @@ function inlineSecrets(w: Word, hide: (start: number, end: number, kind: SecretK
     while (keyStart > 0 && !'?&;:,/"\'(='.includes(w.raw[keyStart - 1])) keyStart--;
     let end = eq + 1;
     while (end < w.raw.length && !'&;,"\')'.includes(w.raw[end])) end++;
-    const key = fold(w.raw.slice(keyStart, eq));
+    const key = folded(w.raw.slice(keyStart, eq));
     const last = key.split(/[_-]/).at(-1) ?? key;
     const kind: SecretKind | undefined = PASSWORD_WORDS.has(key) || PASSWORD_WORDS.has(last) ? 'password' : KEY_WORDS.has(key) || KEY_WORDS.has(last) ? 'key' : undefined;
     if (kind) hide(w.at + eq + 1, w.at + end, kind);
@@ -184,7 +185,7 @@ function inlineSecrets(w: Word, hide: (start: number, end: number, kind: SecretK
   const colon = w.raw.indexOf(':');
   if (colon > 0 && colon < w.raw.length - 1 && w.raw[colon + 1] !== '/') {
     const c = core(w.raw);
-    const key = fold(w.raw.slice(c.start, colon));
+    const key = folded(w.raw.slice(c.start, colon));
     const last = key.split(/[_-]/).at(-1) ?? key;
     if (PASSWORD_WORDS.has(key) || PASSWORD_WORDS.has(last)) hide(w.at + colon + 1, w.at + c.end, 'password');
     else if (KEY_WORDS.has(key) || KEY_WORDS.has(last)) hide(w.at + colon + 1, w.at + c.end, 'key');

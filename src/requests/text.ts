@@ -2,9 +2,15 @@ import { stemmer as stemEn } from 'stemmer';
 import { newStemmer } from 'snowball-stemmers';
 import { STOPWORDS_EN, STOPWORDS_FR } from './stopwords.js';
 
-/** Porter's English stemmer and Snowball's French one: the stems natural 8 gave, word for word. */
-const PorterStemmer = { stem: stemEn };
-const PorterStemmerFr = newStemmer('french');
+const snowballFr = newStemmer('french');
+
+/**
+ * A word's French stem (Snowball) and English one (Porter): the stems natural 8 gave, word
+ * for word, set up once for the classifier's features here and the model's (./features.ts).
+ */
+export function stems(w: string): [fr: string, en: string] {
+  return [snowballFr.stem(w), stemEn(w)];
+}
 
 /** Small words of both languages ("je", "the", "pour"): they say nothing of what is asked. */
 const STOP = new Set([...STOPWORDS_EN, ...STOPWORDS_FR].map(fold));
@@ -92,8 +98,7 @@ export function features(text: string): string[] {
   const out = new Set<string>();
   for (const w of words(text)) {
     if (STOP.has(w)) continue;
-    out.add(`w:${PorterStemmerFr.stem(w)}`);
-    out.add(`w:${PorterStemmer.stem(w)}`);
+    for (const stem of stems(w)) out.add(`w:${stem}`);
   }
   return [...out];
 }
