@@ -57,7 +57,7 @@ export function webhookBody(alert: Alert): Record<string, unknown> {
  * message formatting asks (its mentions and links are written between `<` and `>`), and
  * cut to `max` characters without leaving half an escape at the end.
  */
-export function slackText(s: string, max = Infinity): string {
+function slackText(s: string, max = Infinity): string {
   const out = s.replace(/[&<>]/g, (c) => SLACK_ESCAPES[c]);
   if (out.length <= max) return out;
   const cut = out.slice(0, max);

@@ -44,7 +44,18 @@ export class OperationError extends Error {
   }
 }
 
-export interface ErrorBody { code: string; message: string; hint: string; technical?: string; detail?: string }
+/** An error as the API and the job record give it, in the caller's language. */
+export interface ErrorBody {
+  code: string;
+  message: string;
+  hint: string;
+  technical?: string;
+  detail?: string;
+  /** The request offered in place of the failed one, travelling with the error to the job record and the API. */
+  offer?: Offer;
+  /** Each invalid field of a request, named (src/util/issues.ts, src/engine/inputs.ts). */
+  fields?: { name: string; message: string }[];
+}
 
 /** A request offered in place of a failed one: the operation and its inputs, ready to send as they are. */
 export interface Offer {
@@ -55,14 +66,8 @@ export interface Offer {
   without: string[];
 }
 
-// The offer travels with the error to the job record and the API.
-export interface ErrorBody { offer?: Offer }
-
 /** One invalid field of a request (`inputs.domain`, `email`) and what it must be, without its name. */
 export interface FieldProblem { name: string; message: Localized }
-
-// Invalid requests name each field (src/util/issues.ts, src/engine/inputs.ts).
-export interface ErrorBody { fields?: { name: string; message: string }[] }
 
 /**
  * Codes of failures the client caused in its own space (a symbolic link, or a folder moved,

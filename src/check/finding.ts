@@ -11,9 +11,11 @@ export interface MachineDeps {
 /** How one check came out: fine (maybe with a note), or the fix an admin types. */
 export type Outcome = { ok: true; note?: string; skipped?: true } | { ok: false; fix: string };
 
+/** Fine as found; the note says what was seen when an admin would want to know (a version, a count). */
 export const ok = (note?: string): Outcome => ({ ok: true, ...(note ? { note } : {}) });
 /** Not looked at, because a problem already reported stands in the way (said once, not twice). */
 export const skip = (note: string): Outcome => ({ ok: true, note, skipped: true });
+/** Not fine: the text is what an admin types or changes to make it so, since a check that only says "wrong" leaves them guessing. */
 export const fix = (text: string): Outcome => ({ ok: false, fix: text });
 
 /**

@@ -7,6 +7,7 @@ import type { Target } from '../targets/target.js';
  */
 export type ProbeAnswer = 'ok' | 'readonly' | 'notdir' | 'creatable' | 'missing';
 
+/** One thing to look at: a path of a kind (so a file where a folder is expected is told apart), or systemd itself. */
 export type ProbeItem = { kind: 'dir' | 'file' | 'bin'; path: string } | { kind: 'systemd' };
 
 /**

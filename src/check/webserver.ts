@@ -6,6 +6,7 @@ import type { ProbeAnswer, Probes } from './probe.js';
 /** What an operation needs of a web server; `serein check` looks at all of it. */
 export type WebserverPart = 'vhosts' | 'sites' | 'logs' | 'certs' | 'challenges' | 'nginx' | 'reload' | 'pid' | 'test';
 
+/** Every part, for `serein check` (which looks at all of them); an operation passes only the parts it needs. */
 export const ALL_WEBSERVER_PARTS: readonly WebserverPart[] = ['vhosts', 'sites', 'logs', 'certs', 'challenges', 'nginx', 'reload', 'pid', 'test'];
 
 const quoted = (argv: readonly string[]) => argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');

@@ -40,7 +40,7 @@ export const limitsSchema = z
   })
   .strict();
 
-/** One tenant at a time runs 3 jobs (half the default workers go to others); a plan's sites and databases. */
+/** A tenant has at most 10 jobs queued or running at once, so one tenant's burst leaves most of the 128 workers to others; a plan's sites and databases. */
 export const DEFAULT_QUOTAS = { runningJobs: 10, vhosts: 50, databases: 50, tenants: {} };
 
 const quota = {

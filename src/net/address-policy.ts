@@ -108,7 +108,7 @@ function reservedAs(ip: string): Range | undefined {
 export interface Embedded { ipv4: string; form: Range; routed: boolean }
 
 /** The IPv4 address an IPv6 address carries (see FORMS), or undefined. */
-export function embeddedIpv4(ip: string): Embedded | undefined {
+function embeddedIpv4(ip: string): Embedded | undefined {
   if (isIP(ip) !== 6) return undefined;
   const parts = ipaddr.IPv6.parse(ip.replace(/%.*$/, '')).parts;
   if (parts.slice(0, 7).every((p) => p === 0) && parts[7] <= 1) return undefined; // :: and ::1

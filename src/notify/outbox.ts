@@ -22,7 +22,7 @@ const STOP_GRACE_MS = 2000;
 const DAY_MS = 86_400_000;
 
 /** The name a webhook goes by in the store: its URL carries a secret and stays in the configuration. */
-export function webhookKey(url: string): string {
+function webhookKey(url: string): string {
   return createHash('sha256').update(url).digest('hex').slice(0, 16);
 }
 
@@ -34,6 +34,7 @@ export interface MailSender {
   send(mail: Email, o: { messageId?: string }): Promise<void>;
 }
 
+/** What the outbox needs from the daemon, passed in so tests give it a store and receivers of their own. */
 export interface OutboxDeps {
   store: OutboxStore;
   /** The admin feed: a message given up on is written there (and not posted, since posting is what failed). */

@@ -102,7 +102,7 @@ export async function archiveSiteFolder(target: Target, webRoot: string, folder:
 }
 
 /** The marker a restore leaves in its new folder until it is done (named by the trash item, so never a client's value). */
-export const restoreMarker = (id: string) => `.serein-restore-${id.replace(/[^a-z0-9-]/gi, '')}`;
+const restoreMarker = (id: string) => `.serein-restore-${id.replace(/[^a-z0-9-]/gi, '')}`;
 
 /**
  * Unpacks `file` into the folder, which must not exist yet: 'exists' changes nothing.
