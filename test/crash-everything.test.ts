@@ -15,7 +15,9 @@
  *   of a replaced key, no temporary file, nothing left by a deleted site): no key outlives its use;
  * - every database and user of this test's tenant is one the store knows, and the reverse;
  * - no PostgreSQL password file (the psql client's PGPASSFILE) is left on the host or in
- *   the container.
+ *   the container;
+ * - every deleted database has its copy in the trash, and every copy the trash records is
+ *   on its target (deletes with removeFiles and trash.restore are among the operations).
  *
  * SEREIN_CRASH_OPS operations (100 in CI; `npm run soak` runs 1,000), SEREIN_CRASH_BATCH a
  * round, SEREIN_CRASH_TARGETS (local,ssh,docker). The figures are printed at the end.
@@ -34,7 +36,7 @@ import { freePort, serein, until } from './helpers/process.js';
 import { keepStoreForScan, notePrivateKeys, noteSecrets } from './helpers/secrets-scan.js';
 import { keepServeLog, serveApi, serveReady } from './helpers/serve-process.js';
 import { tempDir } from './helpers/tmp.js';
-import { chooseOps, lastEvent, openJobs, seeded, type Model } from './helpers/crash-ops.js';
+import { chooseOps, deletedDatabases, lastEvent, openJobs, seeded, trashCopies, type Model } from './helpers/crash-ops.js';
 import { privateKeyFiles, strayKeyFiles } from './helpers/key-files.js';
 import { startContainerNginx, type ContainerNginx } from './helpers/vhost-container.js';
 import { getWithHost, labNginxTest, labWebserver, removeLeftSiteFiles } from './helpers/vhost-lab.js';
@@ -68,7 +70,7 @@ const webservers = ['web', ...(TARGETS.has('ssh') ? ['webssh'] : []), ...(TARGET
 const certWebservers = new Set(['web', 'webssh']);
 const dbServers = ['maria', 'pg', ...(TARGETS.has('ssh') ? ['mariassh', 'pgssh'] : []), ...(TARGETS.has('docker') ? ['mariadocker', 'pgdocker'] : [])];
 
-const figures = { operations: 0, byPlaybook: {} as Record<string, number>, kills: 0, killsMidJob: 0, interrupted: 0, succeeded: 0, failed: 0, needsAttention: 0, lost: 0, checks: 0, backupsKept: 0, tempFilesLeft: 0, emptyCertFolders: 0, backupOnlyCertFolders: 0, firstError: '' };
+const figures = { operations: 0, byPlaybook: {} as Record<string, number>, kills: 0, killsMidJob: 0, interrupted: 0, succeeded: 0, failed: 0, needsAttention: 0, lost: 0, checks: 0, backupsKept: 0, tempFilesLeft: 0, emptyCertFolders: 0, backupOnlyCertFolders: 0, trashCopies: 0, firstError: '' };
 
 /** Starts `serein serve` and waits until it answers. */
 async function start(): Promise<void> {
@@ -99,7 +101,8 @@ async function model(): Promise<Model> {
     });
   const certs = (await api('GET', `/v1/certificates?status=active&tenantId=${tenant}`)).certificates as any[];
   const active = certs.map((c) => ({ id: c.id as string, site: c.domains[0] as string, serial: c.serial as string }));
-  return { sites, active, databases };
+  const trash = ((await api('GET', `/v1/trash?tenantId=${tenant}`)).trash as any[]).map((t) => ({ id: t.id as string, kind: t.kind as string, name: t.name as string }));
+  return { sites, active, databases, trash };
 }
 
 /** Lists a folder inside the container (empty when it does not exist). */
@@ -213,15 +216,28 @@ async function problems(): Promise<string[]> {
   ] as const) {
     if (JSON.stringify(have) !== JSON.stringify(wanted)) out.push(`${what} ${JSON.stringify(have)} but the store has ${JSON.stringify(wanted)}`);
   }
+  // every copy the trash records is there, complete (a deleted database or site's files is never lost)
+  const store = new Database(storePath, { readonly: true, fileMustExist: true });
+  const copies = trashCopies(store);
+  const deleted = deletedDatabases(store);
+  store.close();
+  for (const name of deleted) if (!copies.some((c) => c.name === name)) out.push(`database ${name} deleted with no copy in the trash`);
+  for (const c of copies) {
+    const there = c.target === 'labdocker' ? (await containerList(posix.dirname(c.file))).includes(posix.basename(c.file)) : existsSync(c.file);
+    if (!there) out.push(`trash copy ${c.id} recorded but missing at ${c.target || 'daemon'}:${c.file}`);
+  }
+  figures.trashCopies = copies.length;
   // no psql password file left: on the host (local and SSH targets) and in the container
   // (mktemp's folder: TMPDIR of the program serein starts, /tmp for the local target's minimal environment and SSH)
-  const hostLeft = [...new Set(['/tmp', tmpdir()])].flatMap((d) => localList(d).map((f) => join(d, f))).filter((p) => {
+  const passwordFiles = () => [...new Set(['/tmp', tmpdir()])].flatMap((d) => localList(d).map((f) => join(d, f))).filter((p) => {
     try {
       return statSync(p).isFile() && statSync(p).size < 4096 && readFileSync(p, 'utf8').includes(pgAdminPassword);
     } catch {
       return false;
     }
   });
+  // (a dump or restore the kill left running keeps its file until pg_dump/pg_restore ends: in use, not left)
+  const hostLeft = await until('password files in use to go', async () => (passwordFiles().length ? undefined : []), 20_000).catch(() => passwordFiles());
   if (hostLeft.length) out.push(`password files left on the host: ${hostLeft.join(' ')}`);
   if (cn) {
     const r = await cn.target.run(['sh', '-c', 'grep -rlF -f /dev/stdin /tmp 2>/dev/null || true'], { stdin: `${pgAdminPassword}\n`, timeoutMs: 15_000 });
@@ -273,6 +289,7 @@ beforeAll(async () => {
     webservers: webs,
     databases: dbs,
     quotas: { runningJobs: 1000, vhosts: 1000, databases: 1000 },
+    trash: { dir: join(dir, 'trash') },
   };
   writeFileSync(configFile, JSON.stringify(config, null, 2)); // JSON is YAML
   await start();

@@ -22,6 +22,8 @@ export interface Model {
   sites: { name: string; webserver: string }[];
   active: { id: string; site: string; serial: string }[];
   databases: { server: string; name: string; database: string }[];
+  /** Copies in the trash (deleted databases and site files), restorable. */
+  trash: { id: string; kind: string; name: string }[];
 }
 
 /** One operation of a round: who asks, and the site or database it names (one op per name in a round). */
@@ -46,6 +48,7 @@ export function chooseOps(w: OpWorld, m: Model, n: number): Op[] {
       ['certificate.renew', 2],
       ['database.create', m.databases.length < 16 ? 3 : 0],
       ['database.delete', m.databases.length > 2 ? 2 : 0],
+      ['trash.restore', m.trash.length ? 2 : 0],
     ];
     let r = rand() * kinds.reduce((s, [, w]) => s + w, 0);
     const kind = kinds.find(([, w]) => (r -= w) < 0)?.[0] ?? 'vhost.create';
@@ -56,7 +59,7 @@ export function chooseOps(w: OpWorld, m: Model, n: number): Op[] {
       const s = m.sites.filter((x) => !used.has(x.name));
       if (!s.length) continue;
       const site = pick(s);
-      ops.push({ playbook: kind, inputs: { domain: site.name, confirm: site.name }, as: client, key: site.name });
+      ops.push({ playbook: kind, inputs: { domain: site.name, confirm: site.name, removeFiles: rand() < 0.5 }, as: client, key: site.name });
     } else if (kind === 'certificate.issue') {
       const s = m.sites.filter((x) => !used.has(x.name) && certWebservers.has(x.webserver) && !activeSites.has(x.name));
       if (!s.length) continue;
@@ -70,6 +73,13 @@ export function chooseOps(w: OpWorld, m: Model, n: number): Op[] {
     } else if (kind === 'database.create') {
       const name = `d${++counter}`;
       ops.push({ playbook: kind, inputs: { server: pick(dbServers), name }, as: client, key: name });
+    } else if (kind === 'trash.restore') {
+      // Under a new name, so it never meets a name taken since (that refusal is tested in test/trash.test.ts).
+      const t = m.trash.filter((x) => !used.has(x.id));
+      if (!t.length) continue;
+      const item = pick(t);
+      const name = `r${++counter}`;
+      ops.push({ playbook: kind, inputs: { item: item.id, ...(item.kind === 'database' ? { name } : { site: `${name}.${reg}` }) }, as: client, key: item.id });
     } else {
       const d = m.databases.filter((x) => !used.has(x.database));
       if (!d.length) continue;
@@ -92,3 +102,14 @@ export function openJobs(db: Database.Database, ids: string[]): number {
   return ids.filter((id) => !['succeeded', 'failed', 'needs-attention'].includes((q.get(id) as { status: string } | undefined)?.status ?? 'queued')).length;
 }
 
+
+/** The trash's copies as the store records them: where each lives, for the check that none is lost. */
+export function trashCopies(db: Database.Database): { id: string; name: string; target: string; file: string }[] {
+  return db.prepare('SELECT id, name, target, file FROM trash').all() as { id: string; name: string; target: string; file: string }[];
+}
+
+/** The databases a succeeded database.delete removed: each must have its copy in the trash. */
+export function deletedDatabases(db: Database.Database): string[] {
+  const rows = db.prepare("SELECT inputs FROM jobs WHERE playbook = 'database.delete' AND status = 'succeeded' AND dry_run = 0").all() as { inputs: string }[];
+  return rows.map((r) => String((JSON.parse(r.inputs) as { confirm?: string }).confirm));
+}
