@@ -89,6 +89,10 @@ describe('one conversation per problem, to the all-clear', () => {
       expect(mail.text).toContain('2001:db8::dead');
       const [seen] = await conversations(c.token, 'en');
       expect(seen).toMatchObject({ stage: 'handling', steps: expect.arrayContaining([expect.objectContaining({ kind: 'fix-sent' })]) });
+      // The change sent is read in the reader's language: the same conversation read in French says it in French.
+      const sentStep = (x: any) => x.steps.find((s: any) => s.kind === 'fix-sent').text;
+      expect(sentStep(seen)).toBe(e.fixToSend.changes.map((x: any) => x.en).join('\n'));
+      expect(sentStep((await conversations(c.token, 'fr'))[0])).toBe(e.fixToSend.changes.map((x: any) => x.fr).join('\n'));
       // The client makes the change and secures the site themself.
       await dns.clear();
       expect((await w.d.runJob('certificate.issue', { domains: [c.site] }, { token: c.token })).status).toBe('succeeded');

@@ -114,8 +114,8 @@ describe('acting for a client never gives the client more rights', () => {
     const done = await doForThem(await escalation(a.id, 'operation:vhost.create'));
     expect(done.job?.status ?? done.status).not.toBe('succeeded');
     expect((await getWithHost('127.0.0.1', lab.nginx!.port, aSite, '/wp-config.php')).body).not.toContain('b-secret');
-    // A's words asking to delete B's site with its files, understood and handed to a person.
-    await handOver(a.id, 'vhost.delete', { domain: bSite, removeFiles: true });
+    // A's words asking to delete B's site with its files (its name typed too, so it is one click), understood and handed to a person.
+    await handOver(a.id, 'vhost.delete', { domain: bSite, removeFiles: true, confirm: bSite });
     const del = await doForThem(await escalation(a.id, 'request'));
     expect(del.job?.status ?? del.status).not.toBe('succeeded');
     expect(existsSync(join(bFolder, 'wp-config.php'))).toBe(true);
@@ -157,6 +157,21 @@ describe('acting for a client never gives the client more rights', () => {
     expect(res.body.error).toMatchObject({ code: 'not_one_click', message: expect.stringMatching(/not one click/) });
     expect(res.body.error.hint).toContain(`"tenant":"${b.id}"`);
     expect((await d.store.jobs.list({ playbook: 'database.create', limit: 10 })).filter((j) => j.forTenant === b.id)).toEqual([]);
+  });
+
+  it('a removal the client must confirm by typing its name is not one click for the admin either', async () => {
+    const a = await tenant('ta');
+    const site = `shop.${a.domain}`;
+    expect((await d.runJob('vhost.create', { webserver: 'web', domain: site }, { token: a.token })).status).toBe('succeeded');
+    // The client's words asked to delete their site; nobody typed its name.
+    await handOver(a.id, 'vhost.delete', { domain: site });
+    const e = await escalation(a.id, 'request');
+    expect(e.suggestion).toMatchObject({ playbook: 'vhost.delete', oneClick: false });
+    const res = await d.api('POST', `/v1/escalations/${e.id}/do`, { body: { suggestion: e.suggestion.version } });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('not_one_click');
+    expect(existsSync(confPath(site))).toBe(true);
+    expect((await d.runJob('vhost.delete', { domain: site, confirm: site }, { token: a.token })).status).toBe('succeeded');
   });
 
   it("the schedule renews a client's certificate with the client's rights: not once a name is another tenant's", async () => {
