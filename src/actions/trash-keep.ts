@@ -10,6 +10,8 @@ import { archiveSiteFolder } from '../targets/site-archive.js';
 import { SymlinkRefused } from '../targets/site-folder.js';
 import type { Target } from '../targets/target.js';
 import type { TrashItem } from '../store/trash.js';
+import { sizeInWords } from '../notify/disk-messages.js';
+import { dateInWords } from '../util/dates.js';
 
 /**
  * Deletes that lose nothing: before database.delete drops a database, and before
@@ -33,6 +35,13 @@ const copyFailed = (what: { en: string; fr: string }, detail: string) =>
   );
 
 const expiry = (config: Config, now: Date) => new Date(now.getTime() + config.trash.keepDays * 86_400_000).toISOString();
+
+/** The job log's line for a copy kept, read by the client: its size and last day in their words. */
+const keptLine = (ctx: ActionContext, what: { en: string; fr: string }, item: TrashItem) => {
+  const size = sizeInWords(item.bytes, ctx.language);
+  const until = dateInWords(item.expiresAt, ctx.language);
+  return ctx.language === 'fr' ? `copie ${what.fr} gardée dans la corbeille (${size}) jusqu'au ${until}` : `kept a copy of ${what.en} in the trash (${size}) until ${until}`;
+};
 
 /** Names the copy of a database (nothing written yet). */
 export function databaseCopyRef(services: Services, server: string): CopyRef {
@@ -65,7 +74,7 @@ export async function keepDatabaseCopy(ctx: ActionContext, ref: CopyRef, o: { se
     restoredAt: null,
   };
   await services.store.trash.add(item);
-  ctx.log(`kept a copy of ${o.spec.database} in the trash (${bytes} bytes) until ${item.expiresAt.slice(0, 10)}`);
+  ctx.log(keptLine(ctx, { en: o.spec.database, fr: `de ${o.spec.database}` }, item));
   return item;
 }
 
@@ -100,7 +109,7 @@ export async function keepSiteCopy(ctx: ActionContext, ref: CopyRef, o: { ws: We
     restoredAt: null,
   };
   await services.store.trash.add(item);
-  ctx.log(`kept a copy of the files of ${o.primary} in the trash (${bytes} bytes) until ${item.expiresAt.slice(0, 10)}`);
+  ctx.log(keptLine(ctx, { en: `the files of ${o.primary}`, fr: `des fichiers de ${o.primary}` }, item));
   return item;
 }
 

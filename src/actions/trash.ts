@@ -7,9 +7,9 @@ import { parseDomain } from '../dns/domain.js';
 import { loadDatabase } from '../db/dump.js';
 import { tenantDatabaseName } from '../db/identifiers.js';
 import { applyChanges, creationChanges, existing, isSuperuser, serverVersion, type DbSpec, type ServerVersion } from '../db/provision.js';
-import { adminPassword } from '../db/session.js';
 import { defaultRoot, VHOST_KIND } from '../nginx/site.js';
 import { checkResourceQuota } from '../quotas.js';
+import { can } from '../resources/policy.js';
 import { generatePassword } from '../secrets.js';
 import type { DatabaseOrigin, SiteOrigin, TrashItem } from '../store/trash.js';
 import { restoreSiteFolder, undoRestoreSiteFolder } from '../targets/site-archive.js';
@@ -17,6 +17,7 @@ import { SymlinkRefused } from '../targets/site-folder.js';
 import { databaseCreate, DATABASE_KIND, type DatabaseRecord } from './database.js';
 import { folderOp } from './site-folder-refusal.js';
 import { trashTarget } from './trash-keep.js';
+import { dateInWords } from '../util/dates.js';
 
 /**
  * trash.restore: puts a copy from the trash back (src/actions/trash-keep.ts made it). A
@@ -70,6 +71,44 @@ const taken = (what: 'database' | 'site', name: string, suggestion: string, deta
     409,
   );
 
+/** Refused, nothing changed: the name the files would come back under is no longer the tenant's. */
+const noLongerYours = (name: string) =>
+  new OperationError(
+    'not_your_domain',
+    { en: `Choose another of your addresses to bring these files back: ${name} is no longer one of yours.`, fr: `Choisissez une autre de vos adresses pour ramener ces fichiers\u00a0: ${name} ne fait plus partie des vôtres.` },
+    { en: `Nothing was changed. Ask your provider if ${name} should still be yours.`, fr: `Rien n'a été modifié. Demandez à votre hébergeur si ${name} devrait encore être à vous.` },
+    `${name} is not a domain of the copy's tenant`,
+    403,
+  );
+
+/** Refused, nothing changed: the server the copy came from was taken from the tenant since. */
+const serverNotYours = (what: 'database' | 'site', server: string) =>
+  new OperationError(
+    'server_not_yours',
+    what === 'database'
+      ? { en: `Ask your provider to restore this database: you can no longer use the server ${server} it was on.`, fr: `Demandez à votre hébergeur de restaurer cette base\u00a0: vous ne pouvez plus utiliser le serveur ${server} où elle était.` }
+      : { en: `Ask your provider to bring these files back: you can no longer use the server ${server} they were on.`, fr: `Demandez à votre hébergeur de ramener ces fichiers\u00a0: vous ne pouvez plus utiliser le serveur ${server} où ils étaient.` },
+    { en: 'Nothing was changed; the copy stays in your trash until it expires.', fr: "Rien n'a été modifié\u00a0; la copie reste dans votre corbeille jusqu'à son expiration." },
+    `the copy's tenant may no longer use the server ${server}`,
+    403,
+  );
+
+/** Whether the copy's tenant (whoever asks, an admin too) may still use this server or name, by the tenancy policy. */
+const tenantMay = (ctx: ActionContext, item: TrashItem, inputType: 'database-server' | 'webserver' | 'domain', name: string) =>
+  can(ctx.services.store.tenants, { kind: 'client', tenantId: item.tenantId }, 'use', { inputType, name });
+
+/**
+ * A site's files come back only where the copy's tenant may still put them, its own name
+ * included (the domain may have been given to another tenant since, whose next site
+ * would serve them), and never under another tenant's site of that name.
+ */
+async function checkSiteRestore(ctx: ActionContext, item: TrashItem, s: { origin: SiteOrigin; name: string }): Promise<void> {
+  if (!(await tenantMay(ctx, item, 'webserver', s.origin.webserver))) throw serverNotYours('site', s.origin.webserver);
+  if (!(await tenantMay(ctx, item, 'domain', s.name))) throw noLongerYours(s.name);
+  const other = (await ctx.services.store.tenants.resourcesNaming(VHOST_KIND, [s.name])).find((r) => r.tenantId !== item.tenantId);
+  if (other) throw taken('site', s.name, `restored.${s.origin.primary}`, `${s.name} is a site of another tenant`);
+}
+
 /** The copy, if the caller may see it: another tenant's copy does not exist for a client. */
 async function ownItem(ctx: ActionContext, p: Params): Promise<TrashItem> {
   const item = await ctx.services.store.trash.get(p.item);
@@ -107,15 +146,17 @@ export const trashRestore = defineAction({
   params,
   async plan(ctx, p) {
     const item = await ownItem(ctx, p);
-    const when = item.createdAt.slice(0, 10);
+    const when = { en: dateInWords(item.createdAt, 'en'), fr: dateInWords(item.createdAt, 'fr') };
     if (item.kind === 'site') {
       const s = sitePlan(ctx, item, p);
-      return [{ kind: 'file', summary: { en: `put the files of ${item.name} kept on ${when} back as the site ${s.name}'s files (a new folder; refused if it exists)`, fr: `remettre les fichiers de ${item.name} gardés le ${when} comme fichiers du site ${s.name} (un nouveau dossier\u00a0; refusé s'il existe)` } }];
+      await checkSiteRestore(ctx, item, s);
+      return [{ kind: 'file', summary: { en: `put the files of ${item.name} kept on ${when.en} back as the site ${s.name}'s files (a new folder; refused if it exists)`, fr: `remettre les fichiers de ${item.name} gardés le ${when.fr} comme fichiers du site ${s.name} (un nouveau dossier\u00a0; refusé s'il existe)` } }];
     }
     const d = databasePlan(ctx, item, p);
+    if (!(await tenantMay(ctx, item, 'database-server', d.server))) throw serverNotYours('database', d.server);
     const items: PlanItem[] = [
       { kind: 'statement', target: d.server, summary: { en: `create the database ${d.spec.database} and its user again (refused if the name is taken)`, fr: `recréer la base ${d.spec.database} et son utilisateur (refusé si le nom est pris)` } },
-      { kind: 'program', target: d.server, summary: { en: `load the copy of ${item.name} kept on ${when} into it`, fr: `y charger la copie de ${item.name} gardée le ${when}` } },
+      { kind: 'program', target: d.server, summary: { en: `load the copy of ${item.name} kept on ${when.en} into it`, fr: `y charger la copie de ${item.name} gardée le ${when.fr}` } },
       { kind: 'record', summary: { en: `record the database ${d.key}`, fr: `enregistrer la base de données ${d.key}` } },
       { kind: 'note', summary: { en: 'a new password is shown once in the result', fr: 'un nouveau mot de passe est affiché une seule fois dans le résultat' } },
     ];
@@ -127,11 +168,7 @@ export const trashRestore = defineAction({
     if (item.kind === 'site') {
       const s = sitePlan(ctx, item, p);
       const ws = ctx.services.nginx.webserver(s.origin.webserver);
-      if (s.name !== s.origin.primary) {
-        if (!ctx.tenantId && (await store.tenants.domainOwner(s.name)) !== item.tenantId) throw taken('site', s.name, `restored.${s.origin.primary}`, `${s.name} is not a domain of tenant ${item.tenantId}`);
-        const other = (await store.tenants.resourcesNaming(VHOST_KIND, [s.name])).find((r) => r.tenantId !== item.tenantId);
-        if (other) throw taken('site', s.name, `restored.${s.origin.primary}`, `${s.name} is a site of another tenant`);
-      }
+      await checkSiteRestore(ctx, item, s);
       const cp: SiteCheckpoint = { kind: 'site', webserver: s.origin.webserver, folder: s.folder, id: item.id, nonce: randomBytes(16).toString('hex') };
       await ctx.checkpoint(cp);
       const said = await folderOp(() => restoreSiteFolder(ctx.services.target(ws.target), ws.webRoot, s.folder, { file: item.file, id: item.id, nonce: cp.nonce, mode: 0o755, owner: s.origin.owner })).catch((err: Error) => {
@@ -148,6 +185,7 @@ export const trashRestore = defineAction({
     }
 
     const d = databasePlan(ctx, item, p);
+    if (!(await tenantMay(ctx, item, 'database-server', d.server))) throw serverNotYours('database', d.server);
     const cfg = ctx.services.databases.config(d.server);
     const rec = await store.tenants.getResource(DATABASE_KIND, d.key);
     const out = { kind: 'database', restored: item.name, database: d.spec.database, user: d.spec.user, server: d.server, host: cfg.host, port: cfg.port ?? (cfg.engine === 'mariadb' ? 3306 : 5432) };
@@ -173,7 +211,8 @@ export const trashRestore = defineAction({
         throw taken('database', d.spec.database, otherName(d.short), ctx.secrets.mask(err.message));
       });
       ctx.reached('trash-restore-created');
-      await loadDatabase(trashTarget(ctx.services, item.target), cfg, await adminPassword(cfg, ctx.secrets), { database: d.spec.database, owner: d.spec.user, file: item.file }).catch((err: Error) => {
+      // As the new user, never the admin: the copy is the tenant's own SQL (src/db/dump.ts).
+      await loadDatabase(trashTarget(ctx.services, item.target), cfg, { database: d.spec.database, user: d.spec.user, password, file: item.file }).catch((err: Error) => {
         throw loadFailed(item.name, ctx.secrets.mask(err.message));
       });
       cp.recorded = true;

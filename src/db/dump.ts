@@ -7,12 +7,19 @@ import { SqlError } from './session.js';
 /**
  * A copy of one database as its server's own tools make it (mariadb-dump, pg_dump), and
  * loading it back (mariadb, pg_restore), run as argv on a target: the server's target for
- * `via: client`, the daemon's machine for a driver connection. The admin password is the
- * first line of standard input, read by fixed sh scripts (as in ./client.ts): no request
- * value is ever part of a script, only of argv, and only after it was checked.
+ * `via: client`, the daemon's machine for a driver connection. The password (the admin's
+ * to dump, the database user's to load) is the first line of standard input, read by
+ * fixed sh scripts (as in ./client.ts): no request value is ever part of a script, only
+ * of argv, and only after it was checked.
  *
  * The copy is written next to its final name and renamed once complete, 0600 in a 0700
  * folder, so a crash never leaves half a dump under the name the trash records.
+ *
+ * A copy holds the tenant's own SQL (names, functions, checks it wrote), so it is loaded
+ * connected as the tenant's new database user, never the admin: whatever it runs has
+ * only the tenant's rights. The MariaDB client reads it with client commands off
+ * (`--binary-mode`, and `--sandbox` where the client has it), so a name carrying
+ * `\! command` into a dump is never a shell command, and dumps carry no comments.
  */
 
 /** Shared head: the password from stdin, the trash folder made private, the secret handed over as in ./client.ts. */
@@ -34,16 +41,29 @@ p=
 gzip -n -- "$file.part" || { rm -f -- "$file.part" "$file.part.gz"; exit 73; }
 mv -f -- "$file.part.gz" "$file" && wc -c < "$file"`;
 
-/** The dump loaded into an existing database by the mariadb client; a damaged copy is refused before anything runs. */
+/**
+ * The dump loaded into an existing database by the mariadb client, as the database's own
+ * user; a damaged copy is refused before anything runs. The DEFINER of a trigger, view or
+ * routine is dropped where the dump writes it (at the start of its DDL lines; data rows
+ * are INSERT lines), so each is defined by the user loading it: the tenant may not name
+ * another account, and its old user may have another name.
+ */
 const MARIADB_LOAD = `IFS= read -r p
 file=$1; prog=$2; shift 2
 gzip -t -- "$file" || exit 74
+sandbox=
+"$prog" --no-defaults --help 2>/dev/null | grep -q -e '--sandbox' && sandbox=--sandbox
+q='\`([^\`]|\`\`)*\`'
 exec 3<<SEREIN_EOF
 [client]
 password="$p"
 SEREIN_EOF
 p=
-gzip -dc -- "$file" | "$prog" --defaults-extra-file=/dev/fd/3 "$@"`;
+gzip -dc -- "$file" | sed -E \
+  -e "s/^(\\/\\*!50003 CREATE\\*\\/ )\\/\\*!50017 DEFINER=$q@$q\\*\\/ /\\1/" \
+  -e "s/^\\/\\*!50013 DEFINER=$q@$q /\\/*!50013 /" \
+  -e "s/^CREATE DEFINER=$q@$q /CREATE /" \
+  | "$prog" --defaults-extra-file=/dev/fd/3 --binary-mode $sandbox "$@"`;
 
 /** PostgreSQL: a private password file for libpq (as PSQL_SCRIPT), pg_dump's own compressed format. */
 const PG_PASS = `f=$(mktemp) || exit 70
@@ -73,12 +93,12 @@ function tool(cfg: DatabaseServerConfig, name: 'mariadb-dump' | 'mariadb' | 'pg_
   return `${m[1] ?? ''}${name}`;
 }
 
-const mariaConn = (cfg: DatabaseServerConfig) => [
+const mariaConn = (cfg: DatabaseServerConfig, user = cfg.user) => [
   ...(cfg.host.startsWith('/') ? ['--protocol=socket', `--socket=${cfg.host}`] : ['--protocol=tcp', `--host=${cfg.host}`, `--port=${cfg.port ?? 3306}`]),
-  `--user=${cfg.user}`,
+  `--user=${user}`,
   '--default-character-set=utf8mb4',
 ];
-const pgConn = (cfg: DatabaseServerConfig) => ['-w', '-h', cfg.host, '-p', String(cfg.port ?? 5432), '-U', cfg.user];
+const pgConn = (cfg: DatabaseServerConfig, user = cfg.user) => ['-w', '-h', cfg.host, '-p', String(cfg.port ?? 5432), '-U', user];
 const PG_ENV = { PGCONNECT_TIMEOUT: '10', PGAPPNAME: 'serein', PGCLIENTENCODING: 'UTF8' };
 
 /** The password line the scripts read first (empty when the server needs none). */
@@ -102,19 +122,20 @@ export async function dumpDatabase(target: Target, cfg: DatabaseServerConfig, pa
   const stdin = `${firstLine(cfg, password)}\n`;
   const said =
     cfg.engine === 'mariadb'
-      ? await run(target, MARIADB_DUMP, [file, tool(cfg, 'mariadb-dump'), ...mariaConn(cfg), '--single-transaction', '--quick', '--routines', '--triggers', '--hex-blob', '--', database], stdin, `dumping ${database}`)
+      ? await run(target, MARIADB_DUMP, [file, tool(cfg, 'mariadb-dump'), ...mariaConn(cfg), '--skip-comments', '--single-transaction', '--quick', '--routines', '--triggers', '--hex-blob', '--', database], stdin, `dumping ${database}`)
       : await run(target, PG_DUMP, [file, tool(cfg, 'pg_dump'), ...pgConn(cfg), '-Fc', '--no-owner', '--no-privileges', '-d', database], stdin, `dumping ${database}`, PG_ENV);
   return Number(said.split('\n').pop()) || 0;
 }
 
 /**
  * Loads a copy made by dumpDatabase into `database`, an empty database serein just
- * created; PostgreSQL objects are made by (so owned by) its `owner` role.
+ * created, connected as its own `user` with the password just made for it (never the
+ * admin: the copy is the tenant's SQL), so every object is made by and owned by it.
  */
-export async function loadDatabase(target: Target, cfg: DatabaseServerConfig, password: string | undefined, o: { database: string; owner: string; file: string }): Promise<void> {
+export async function loadDatabase(target: Target, cfg: DatabaseServerConfig, o: { database: string; user: string; password: string; file: string }): Promise<void> {
   checkIdentifier(o.database);
-  checkIdentifier(o.owner);
-  const stdin = `${firstLine(cfg, password)}\n`;
-  if (cfg.engine === 'mariadb') await run(target, MARIADB_LOAD, [o.file, tool(cfg, 'mariadb'), ...mariaConn(cfg), '--batch', `--database=${o.database}`], stdin, `loading ${o.database}`);
-  else await run(target, PG_LOAD, [o.file, tool(cfg, 'pg_restore'), ...pgConn(cfg), '--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', `--role=${o.owner}`, '-d', o.database], stdin, `loading ${o.database}`, PG_ENV);
+  checkIdentifier(o.user);
+  const stdin = `${firstLine(cfg, o.password)}\n`;
+  if (cfg.engine === 'mariadb') await run(target, MARIADB_LOAD, [o.file, tool(cfg, 'mariadb'), ...mariaConn(cfg, o.user), '--batch', `--database=${o.database}`], stdin, `loading ${o.database}`);
+  else await run(target, PG_LOAD, [o.file, tool(cfg, 'pg_restore'), ...pgConn(cfg, o.user), '--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', '-d', o.database], stdin, `loading ${o.database}`, PG_ENV);
 }
