@@ -1,5 +1,5 @@
 import { checkOwner, modeString } from './common.js';
-import { split, SymlinkRefused, SYMLINK_EXIT, WALK } from './site-folder.js';
+import { OPEN_UP, split, SymlinkRefused, SYMLINK_EXIT, WALK } from './site-folder.js';
 import { TargetError, type Target } from './target.js';
 
 /**
@@ -51,13 +51,7 @@ tar --extract --gzip --file="$file" --no-same-owner --no-overwrite-dir --delay-d
 find . -xdev ! -type l \\( -perm -4000 -o -perm -2000 \\) -exec chmod ug-s -- {} + || fail 2 "cannot clear set-id bits in $here"
 if [ -n "$owner" ]; then find . -mindepth 1 ! -name "$marker" -exec chown -h -- "$owner" {} + || fail 2 "cannot give the files of $here to $owner"; fi
 site=$here
-while [ -n "$made" ]; do
-  chmod "$mode" . || fail 2 "cannot set the mode of $here"
-  [ -z "$owner" ] || chown -- "$owner" . || fail 2 "cannot give $here to $owner"
-  made=\${made% *}
-  [ -n "$made" ] || break
-  cd -P .. && here=$(pwd -P)
-done
+${OPEN_UP}
 cd -P -- "$site" && [ "$(pwd -P)" = "$site" ] && rm -f -- "$marker"
 echo restored`;
 

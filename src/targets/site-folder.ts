@@ -65,6 +65,19 @@ walk() {
 }
 `;
 
+/**
+ * After `walk ... create` and the caller's own work inside: opens up the folders made
+ * (`$mode`, and `$owner` when set), deepest first, each through the folder the shell
+ * stands in, so a folder swapped for a link meanwhile is never what is changed.
+ */
+export const OPEN_UP = `while [ -n "$made" ]; do
+  chmod "$mode" . || fail 2 "cannot set the mode of $here"
+  [ -z "$owner" ] || chown -- "$owner" . || fail 2 "cannot give $here to $owner"
+  made=\${made% *}
+  [ -n "$made" ] || break
+  cd -P .. && here=$(pwd -P)
+done`;
+
 /** Prints "present" or "missing"; fails on any symbolic link on the way. */
 const CHECK_SCRIPT = `${WALK}
 walk "$1" "$2" && echo present || echo missing`;
@@ -96,14 +109,7 @@ case " $made " in
     status=created ;;
   *) status=existed ;;
 esac
-# Open up the folders made, deepest first, each through the folder the shell stands in.
-while [ -n "$made" ]; do
-  chmod "$mode" . || fail 2 "cannot set the mode of $here"
-  [ -z "$owner" ] || chown -- "$owner" . || fail 2 "cannot give $here to $owner"
-  made=\${made% *}
-  [ -n "$made" ] || break
-  cd -P .. && here=$(pwd -P)
-done
+${OPEN_UP}
 echo "$status"`;
 
 /**
