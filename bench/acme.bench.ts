@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { certificateContext } from '../src/certificates/context.js';
 import { issueCertificate } from '../src/certificates/issue.js';
 import { HttpSolver } from '../src/certificates/solvers.js';
 import { startLab } from '../test/lab/lab.js';
@@ -24,7 +23,7 @@ export default async function bench() {
   try {
     // 1. The ACME exchange alone (order, http-01 validation, finalize, download).
     const env = await labServices(lab);
-    const ctx = certificateContext(env.services);
+    const ctx = env.services.certificates;
     const ws = env.config.webservers.lab;
     const solver = new HttpSolver(env.services.target('local'), ws.challengeRoot);
     const deps = { config: env.config, accounts: ctx.accounts, pool: ctx.pool, certificates: env.store.certificates };

@@ -21,7 +21,6 @@ import pg from 'pg';
 import pino from 'pino';
 import { sql } from 'kysely';
 import { CertificateMaintenance, type RenewalEngine } from '../src/certificates/maintain.js';
-import { certificateContext } from '../src/certificates/context.js';
 import { buildServices } from '../src/composition.js';
 import { configSchema, type Config } from '../src/config/schema.js';
 import { SealBox } from '../src/secrets.js';
@@ -116,7 +115,7 @@ async function fleetFigures(label: string, dir: string, storeConfig: Config['sto
     const fresh = await sql<{ n: string | number }>`SELECT count(*) AS n FROM certificates WHERE ari_window_start IS NOT NULL AND ari_checked_at IS NOT NULL`.execute(store.db);
     const refreshed = Number(fresh.rows[0].n);
     const pollS = config.renewal.ariPollHours * 3600;
-    certificateContext(services).accounts.close();
+    services.certificates.accounts.close();
 
     // 3. A daemon on that store: start to /healthz, memory, the whole fleet through the pages.
     const starts: number[] = [];

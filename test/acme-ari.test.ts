@@ -10,7 +10,6 @@ import * as http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ariCertId, certIdFrom, certIdParts, pickInWindow } from '../src/acme/ari.js';
-import { certificateContext } from '../src/certificates/context.js';
 import { issueCertificate } from '../src/certificates/issue.js';
 import { CertificateMaintenance } from '../src/certificates/maintain.js';
 import { renewAfterFor, retryDelayMs } from '../src/certificates/renew.js';
@@ -132,7 +131,7 @@ describe('a CA with ARI', () => {
 
   it('sends replaces (the old certificate ID) only to a CA that has renewalInfo', async () => {
     const { services: s, store } = await services();
-    const ctx = certificateContext(s);
+    const ctx = s.certificates;
     const deps = { config: s.config, accounts: ctx.accounts, pool: ctx.pool };
     const issued = await issueCertificate(deps, { domains: ['a.example'], keyType: 'ecdsa-p256', solver: noChallenge, replaces: { ca: 'ari', certId: 'old.ID' } });
     expect(orders.pop()).toEqual({ identifiers: [{ type: 'dns', value: 'a.example' }], replaces: 'old.ID' });
@@ -162,7 +161,7 @@ describe('a CA with ARI', () => {
     expect((await new CertificateMaintenance(noRenewal(s), () => new Date('2029-12-20T06:00:00Z')).tick()).ariChecked).toBe(0);
     expect((await new CertificateMaintenance(noRenewal(s), () => new Date('2029-12-20T13:00:00Z')).tick()).ariChecked).toBe(1);
     await m.stop();
-    certificateContext(s).accounts.close();
+    s.certificates.accounts.close();
     await store.close();
   });
 });

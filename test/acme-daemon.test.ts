@@ -9,7 +9,6 @@ import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificateContext } from '../src/certificates/context.js';
 import { findVhost, installCertificate, servedCertificate } from '../src/certificates/install.js';
 import { issueCertificate } from '../src/certificates/issue.js';
 import { solverFor } from '../src/actions/certificate.js';
@@ -29,7 +28,7 @@ let client: { token: string };
 
 /** Orders Pebble holds for serein's account: how we know no order was placed. */
 async function pebbleOrders(): Promise<number> {
-  const ready = await certificateContext(d.daemon.engine.services).accounts.account('pebble');
+  const ready = await d.daemon.engine.services.certificates.accounts.account('pebble');
   return (await ready.client.accountOrders()).length;
 }
 
@@ -144,7 +143,7 @@ describe('certificate.issue through the daemon', () => {
     const chainPath = join(dir, 'certs', site, 'fullchain.pem');
     const keyPath = join(dir, 'certs', site, 'privkey.pem');
     const before = [readFileSync(chainPath, 'utf8'), readFileSync(keyPath, 'utf8')];
-    const ctx = certificateContext(services);
+    const ctx = services.certificates;
     const fresh = await issueCertificate(
       { config: services.config, accounts: ctx.accounts, pool: ctx.pool },
       { domains: [site], keyType: 'ecdsa-p256', solver: solverFor(services, 'http-01', 'lab') },

@@ -1,6 +1,5 @@
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificateContext } from '../src/certificates/context.js';
 import { issueCertificate } from '../src/certificates/issue.js';
 import { HttpSolver } from '../src/certificates/solvers.js';
 import { ariCertId, certIdParts } from '../src/acme/ari.js';
@@ -21,7 +20,7 @@ afterAll(async () => {
 
 describe('issuance against Pebble', () => {
   it('issues an ECDSA certificate over http-01, fast', async () => {
-    const ctx = certificateContext(env.services);
+    const ctx = env.services.certificates;
     const ws = env.config.webservers.lab;
     const names = [uniqueName('i'), uniqueName('j')];
     const started = Date.now();
@@ -41,7 +40,7 @@ describe('issuance against Pebble', () => {
   });
 
   it('issues an RSA certificate on request', async () => {
-    const ctx = certificateContext(env.services);
+    const ctx = env.services.certificates;
     const ws = env.config.webservers.lab;
     const cert = await issueCertificate(
       { config: env.config, accounts: ctx.accounts, pool: ctx.pool },
@@ -56,7 +55,7 @@ describe('several CAs', () => {
     const down = { name: 'down', directoryUrl: 'http://127.0.0.1:9/dir' };
     const pebble = env.config.acme.cas[0];
     const local = await labServices(lab, { cas: [down, pebble, { ...pebble, name: 'pebble-b' }] });
-    const ctx = certificateContext(local.services);
+    const ctx = local.services.certificates;
     const ws = local.config.webservers.lab;
     const logs: string[] = [];
     try {
@@ -88,7 +87,7 @@ describe('several CAs', () => {
 
   it('says plainly when no CA can issue (not the client\'s fault)', async () => {
     const local = await labServices(lab, { cas: [{ name: 'down', directoryUrl: 'http://127.0.0.1:9/dir' }] });
-    const ctx = certificateContext(local.services);
+    const ctx = local.services.certificates;
     try {
       const err = await issueCertificate(
         { config: local.config, accounts: ctx.accounts, pool: ctx.pool },

@@ -3,7 +3,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificateContext } from '../src/certificates/context.js';
 import { issueCertificate } from '../src/certificates/issue.js';
 import { challengeFile, HttpSolver, type ProofItem } from '../src/certificates/solvers.js';
 import { TokenNotPlaced, withTestToken, type TestToken } from '../src/certificates/test-token.js';
@@ -88,7 +87,7 @@ describe('an order against Pebble', () => {
   });
 
   it('has removed its proofs when it returns (they are removed while the order is finalized)', async () => {
-    const ctx = certificateContext(env.services);
+    const ctx = env.services.certificates;
     const ws = env.config.webservers.lab;
     const presented: ProofItem[] = [];
     const solver = new (class extends HttpSolver {

@@ -6,7 +6,6 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { solverFor } from '../src/actions/certificate.js';
-import { certificateContext } from '../src/certificates/context.js';
 import { issueCertificate } from '../src/certificates/issue.js';
 import { CloudflareDns } from '../src/dns/cloudflare.js';
 import { DnsClient } from '../src/dns/resolver.js';
@@ -65,7 +64,7 @@ describe('dns-01 issuance', () => {
   it('issues a wildcard certificate: TXT records through the SDK, seen on every nameserver, validated by Pebble', async () => {
     const env = await labServices(lab, { cloudflare: { apiToken: token, baseUrl: cf.baseUrl } });
     try {
-      const ctx = certificateContext(env.services);
+      const ctx = env.services.certificates;
       const names = [`*.${zoneName}`, zoneName];
       const started = Date.now();
       const cert = await issueCertificate(

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificateContext } from '../src/certificates/context.js';
 import type { Check, Diagnosis } from '../src/dns/check.js';
 import { diagnose } from '../src/certificates/diagnose.js';
 import { runPreflight } from '../src/certificates/preflight.js';
@@ -194,7 +193,7 @@ describe('preflight: what needs a special lab', () => {
     const ws = { ...env.config.webservers.lab, challengeRoot: join(blocker, 'www') }; // a folder under a file: never writable
     const d = await runPreflight(
       { domains: [`ok.${reg}`], challenge: 'http-01', webserver: { name: 'lab', config: ws, target: new LocalTarget() } },
-      { config: env.config, dns: certificateContext(env.services).dns, cas: [{ name: 'pebble', identities: ['pebble.letsencrypt.org'] }] },
+      { config: env.config, dns: env.services.certificates.dns, cas: [{ name: 'pebble', identities: ['pebble.letsencrypt.org'] }] },
     );
     const c = find(d, 'http-token', `ok.${reg}`);
     expect(c.status).toBe('failure');
@@ -224,7 +223,7 @@ describe('preflight: what needs a special lab', () => {
       const ws = { ...env.config.webservers.lab, httpPort: port, challengeRoot: root };
       const d = await runPreflight(
         { domains: [name], challenge: 'http-01', webserver: { name: 'lab', config: ws, target: new LocalTarget() } },
-        { config: env.config, dns: certificateContext(env.services).dns, cas: [{ name: 'pebble', identities: ['pebble.letsencrypt.org'] }] },
+        { config: env.config, dns: env.services.certificates.dns, cas: [{ name: 'pebble', identities: ['pebble.letsencrypt.org'] }] },
       );
       const tokens = d.checks.filter((c) => c.id === 'http-token');
       expect(tokens.find((c) => c.detail?.address === '127.0.0.1')?.status).toBe('ok');

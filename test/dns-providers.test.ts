@@ -9,7 +9,6 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { solverFor } from '../src/actions/certificate.js';
-import { certificateContext } from '../src/certificates/context.js';
 import { diagnose } from '../src/certificates/diagnose.js';
 import { issueCertificate } from '../src/certificates/issue.js';
 import { assertRecordName } from '../src/dns/provider.js';
@@ -81,7 +80,7 @@ describe.each(['bind9', 'pdns'] as const)('%s', (kind) => {
       const d = await diagnose(env.services, { domains: [`*.${base}`, base], challenge: 'dns-01' });
       expect(d.checks.filter((c) => c.status === 'failure')).toEqual([]);
       expect(d.checks.find((c) => c.id === 'dns01-zone')?.detail).toEqual({ zone: s.zone() });
-      const ctx = certificateContext(env.services);
+      const ctx = env.services.certificates;
       const cert = await issueCertificate(
         { config: env.config, accounts: ctx.accounts, pool: ctx.pool, certificates: env.store.certificates },
         { domains: [`*.${base}`, base], keyType: 'ecdsa-p256', solver: solverFor(env.services, 'dns-01', null) },
@@ -150,7 +149,7 @@ describe('delegation: a client whose DNS host has no API', () => {
       expect(after.checks.filter((c) => c.status === 'failure')).toEqual([]);
       expect(after.checks.find((c) => c.id === 'dns01-txt' && c.domain === base)?.detail).toEqual({ at: `_acme-challenge.${base}`, delegatedTo: target });
 
-      const ctx = certificateContext(env.services);
+      const ctx = env.services.certificates;
       const cert = await issueCertificate(
         { config: env.config, accounts: ctx.accounts, pool: ctx.pool, certificates: env.store.certificates },
         { domains: [`*.${base}`, base], keyType: 'ecdsa-p256', solver: solverFor(env.services, 'dns-01', null) },

@@ -6,7 +6,6 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificateContext } from '../src/certificates/context.js';
 import { issueCertificate } from '../src/certificates/issue.js';
 import { HttpSolver } from '../src/certificates/solvers.js';
 import { labServices, uniqueName } from './helpers/acme-lab.js';
@@ -29,7 +28,7 @@ afterAll(async () => {
 });
 
 async function issue(domain: string, cas: string[], log?: (m: string) => void) {
-  const ctx = certificateContext(env.services);
+  const ctx = env.services.certificates;
   return issueCertificate(
     { config: env.config, accounts: ctx.accounts, pool: ctx.pool, certificates: env.store.certificates },
     { domains: [domain], keyType: 'ecdsa-p256', cas, solver: new HttpSolver(env.services.target('local'), env.config.webservers.lab.challengeRoot), log },

@@ -10,7 +10,6 @@
 import { createSocket } from 'node:dgram';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificateContext } from '../src/certificates/context.js';
 import { labCertConfig } from './helpers/acme-lab.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { tempDir } from './helpers/tmp.js';
@@ -63,7 +62,7 @@ describe('DNS failing while a certificate is asked for', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const orders = async () => (await (await certificateContext(d.daemon.engine.services).accounts.account('pebble')).client.accountOrders()).length;
+  const orders = async () => (await (await d.daemon.engine.services.certificates.accounts.account('pebble')).client.accountOrders()).length;
 
   it.each([
     ['SERVFAIL', 'servfail', 'it failed to find the answer (SERVFAIL)'],

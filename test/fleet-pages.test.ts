@@ -9,7 +9,6 @@ import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findSecret, rememberPrevious, sha256 } from '../src/actions/certificate-keys.js';
-import { certificateContext } from '../src/certificates/context.js';
 import { sealKey } from '../src/certificates/keys.js';
 import { CertificateMaintenance, type RenewalEngine } from '../src/certificates/maintain.js';
 import type { Services } from '../src/engine/action.js';
@@ -75,7 +74,7 @@ describe('a fleet of 1,500 certificates', () => {
     expect(renewals.due).toBe(0);
     const checked = await (store.db as any).selectFrom('certificates').select((eb: any) => eb.fn.countAll().as('n')).where('ari_checked_at', 'is not', null).executeTakeFirst();
     expect(Number(checked.n)).toBe(FLEET);
-    certificateContext(s).accounts.close();
+    s.certificates.accounts.close();
     await store.close();
   });
 
@@ -88,7 +87,7 @@ describe('a fleet of 1,500 certificates', () => {
     expect(report.due).toBe(FLEET);
     expect(report.renewed).toHaveLength(FLEET);
     expect(new Set(submitted).size).toBe(FLEET);
-    certificateContext(s).accounts.close();
+    s.certificates.accounts.close();
     await store.close();
   });
 
@@ -103,7 +102,7 @@ describe('a fleet of 1,500 certificates', () => {
     expect(remembered[0]).toMatchObject({ content: null, secretSha256: sha256(keyPem), secretCertificateId: served });
     const found = await findSecret(ctx, remembered[0] as { path: string; secretSha256: string; secretCertificateId?: string }, 'shop.example');
     expect(found).toBe(keyPem);
-    certificateContext(s).accounts.close();
+    s.certificates.accounts.close();
     await store.close();
   });
 });

@@ -8,7 +8,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeDatabase } from './helpers/db-lab.js';
-import { certificateContext } from '../src/certificates/context.js';
 import { CertificateMaintenance, RENEW_PLAYBOOK } from '../src/certificates/maintain.js';
 import { labCertConfig } from './helpers/acme-lab.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
@@ -24,7 +23,7 @@ describe('renewals with two daemons on one PostgreSQL store', () => {
   const site = `shop.${reg}`;
 
   /** Orders Pebble holds for the daemons' account (one account: the daemons share the store and the state folder). */
-  const pebbleOrders = async () => (await (await certificateContext(daemons[0].daemon.engine.services).accounts.account('pebble')).client.accountOrders()).length;
+  const pebbleOrders = async () => (await (await daemons[0].daemon.engine.services.certificates.accounts.account('pebble')).client.accountOrders()).length;
 
   beforeAll(async () => {
     lab = await useLab('pebble', 'postgres');

@@ -1,6 +1,5 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
-import { certificateContext } from '../certificates/context.js';
 import { findVhost, installCertificate, noVhost, recordVhost, verifyServed } from '../certificates/install.js';
 import { restoreFiles } from '../nginx/restore.js';
 import { issueCertificate } from '../certificates/issue.js';
@@ -29,7 +28,7 @@ const isUnknown = (v: unknown) => typeof v === 'string' && v.startsWith('‹');
 
 /** The solver for a certificate's challenge on a web server. */
 export function solverFor(services: Services, challenge: 'http-01' | 'dns-01', webserver: string | null, log?: (m: string, d?: Record<string, unknown>) => void): ChallengeSolver {
-  const ctx = certificateContext(services);
+  const ctx = services.certificates;
   if (challenge === 'dns-01') {
     if (!ctx.providers.configured) {
       throw new OperationError(
@@ -202,7 +201,7 @@ export const certificateOrder = defineAction({
   async run(ctx, p) {
     const store = ctx.services.store.certificates;
     const renewing = p.replaces ? await certificate(ctx, p.replaces) : undefined;
-    const cc = certificateContext(ctx.services);
+    const cc = ctx.services.certificates;
     for (const secret of cc.providers.secrets) ctx.secrets.add(secret); // a DNS host's error must not print its key
     const issued = await issueCertificate(
       { config: ctx.services.config, accounts: cc.accounts, pool: cc.pool, certificates: store },

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { certificateContext } from '../certificates/context.js';
 import { checkCaa } from '../dns/caa.js';
 import type { Repair } from '../dns/check.js';
 import { checkAddresses } from '../dns/checks-addresses.js';
@@ -37,7 +36,7 @@ async function repairsFor(ctx: ActionContext, p: Params): Promise<Repair[]> {
 }
 
 async function allRepairs(ctx: ActionContext, p: Params): Promise<Repair[]> {
-  const cc = certificateContext(ctx.services);
+  const cc = ctx.services.certificates;
   const names = checkName(p.domain, ctx.services.config.dns.extraSuffixes);
   if (!names.ascii || !names.registered) return [];
   const ws = p.webserver ? ctx.services.config.webservers[p.webserver] : Object.values(ctx.services.config.webservers).length === 1 ? Object.values(ctx.services.config.webservers)[0] : undefined;
@@ -105,7 +104,7 @@ export const dnsRepair = defineAction({
         400,
       );
     }
-    const providers = certificateContext(ctx.services).providers;
+    const providers = ctx.services.certificates.providers;
     for (const secret of providers.secrets) ctx.secrets.add(secret); // a DNS host's error must not print its key
     const repairs = await repairsFor(ctx, p);
     if (!repairs.length) return { applied: [], message: `nothing to repair for ${p.domain}` };
@@ -137,7 +136,7 @@ export const dnsRepair = defineAction({
   async compensate(ctx, _p, checkpoint) {
     const cp = checkpoint as { applied: Applied[] } | undefined;
     if (!cp) return;
-    const providers = certificateContext(ctx.services).providers;
+    const providers = ctx.services.certificates.providers;
     for (const a of [...cp.applied].reverse()) {
       const { provider, zone } = await locate(providers, a.repair.name);
       await provider.replace(zone, a.repair.name, a.repair.type, a.before, 300);

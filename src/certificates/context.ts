@@ -24,8 +24,3 @@ export interface CertificateContext {
    */
   seal: SealBox;
 }
-
-/** The certificate context of a daemon's services (kept for callers written before the composition root). */
-export function certificateContext(services: { certificates: CertificateContext }): CertificateContext {
-  return services.certificates;
-}

@@ -1,4 +1,3 @@
-import { certificateContext } from './context.js';
 import type { Services } from '../engine/action.js';
 import type { Diagnosis } from '../dns/check.js';
 import { runPreflight, type Challenge } from './preflight.js';
@@ -9,7 +8,7 @@ import { runPreflight, type Challenge } from './preflight.js';
  * web server whose addresses and challenge folder the names must reach.
  */
 export async function diagnose(services: Services, req: { domains: string[]; challenge: Challenge; webserver?: string }): Promise<Diagnosis> {
-  const ctx = certificateContext(services);
+  const ctx = services.certificates;
   const wsConfig = req.webserver ? services.config.webservers[req.webserver] : undefined;
   const webserver = wsConfig && req.webserver ? { name: req.webserver, config: wsConfig, target: services.target(wsConfig.target) } : undefined;
   return runPreflight(

@@ -6,7 +6,6 @@ import { toOperationError, type Language } from '../errors.js';
 import type { CertificateRecord } from '../store/certificates.js';
 import { TERMINAL, type Job } from '../store/jobs.js';
 import { actingFor, type Caller } from '../store/tokens.js';
-import { certificateContext } from './context.js';
 import { mapLimit } from '../util/concurrency.js';
 import { lifetimeOf, refreshRenewalInfo, retryDelayMs } from './renew.js';
 
@@ -145,7 +144,7 @@ export class CertificateMaintenance {
 
   /** renewalInfo for active certificates of ARI-capable CAs, about every ariPollHours. */
   private async refreshAri(now: Date, report: MaintenanceReport): Promise<void> {
-    const ctx = certificateContext(this.services);
+    const ctx = this.services.certificates;
     const pollMs = this.services.config.renewal.ariPollHours * 3_600_000;
     const cutoff = new Date(now.getTime() - pollMs + 1);
     // Only the CAs that offer renewalInfo: a fleet at a CA without ARI costs no reading at all.

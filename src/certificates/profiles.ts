@@ -1,7 +1,6 @@
 import type { Services } from '../engine/action.js';
 import { OperationError } from '../errors.js';
 import { L, NB } from '../dns/messages-words.js';
-import { certificateContext } from './context.js';
 
 /*
  * CA profiles (draft-aaron-acme-profiles): a CA lists the kinds of certificate it issues in
@@ -27,7 +26,7 @@ export interface ProfileChoice {
 
 /** The profiles a CA advertises (name → description); undefined when it advertises none. */
 export async function advertisedProfiles(services: Services, ca: string): Promise<Record<string, string> | undefined> {
-  const profiles = (await certificateContext(services).accounts.client(ca).directory()).meta?.profiles;
+  const profiles = (await services.certificates.accounts.client(ca).directory()).meta?.profiles;
   return profiles && Object.keys(profiles).length ? profiles : undefined;
 }
 

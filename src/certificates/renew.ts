@@ -1,7 +1,6 @@
 import type { Services } from '../engine/action.js';
 import type { CertificateRecord } from '../store/certificates.js';
 import { pickInWindow } from '../acme/ari.js';
-import { certificateContext } from './context.js';
 
 /*
  * When certificates are renewed. The renewal itself is the playbook certificate.renew:
@@ -42,7 +41,7 @@ export const lifetimeOf = (cert: { notBefore: string; notAfter: string }): numbe
  * as the renewal time. Returns undefined when the CA has no renewalInfo.
  */
 export async function refreshRenewalInfo(services: Services, cert: CertificateRecord, now = new Date()): Promise<Date | undefined> {
-  const ctx = certificateContext(services);
+  const ctx = services.certificates;
   if (!services.config.acme.cas.some((c) => c.name === cert.ca)) return undefined;
   const info = await ctx.accounts.client(cert.ca).renewalInfo(cert.ariCertId);
   if (!info) return undefined;

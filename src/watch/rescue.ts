@@ -1,4 +1,3 @@
-import { certificateContext } from '../certificates/context.js';
 import { defaultWebserver, diagnose } from '../certificates/diagnose.js';
 import type { Check } from '../dns/check.js';
 import type { Services } from '../engine/action.js';
@@ -52,7 +51,7 @@ export async function rescueFor(services: Services, tenantId: string, o: { site:
 /** Whether dns.fix would make every change: each has a repair, in a zone a configured host serves, under the tenant's domains. */
 async function repairable(services: Services, tenantId: string, problems: Check[]): Promise<boolean> {
   if (!problems.every((c) => c.repair)) return false;
-  const providers = certificateContext(services).providers;
+  const providers = services.certificates.providers;
   if (!providers.configured) return false;
   for (const { repair } of problems) {
     const located = await providers.locate(repair!.name).catch(() => null);

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { certificateContext } from '../../certificates/context.js';
 import type { DnsProviders } from '../../dns/provider.js';
 import type { Services } from '../../engine/action.js';
 import { OperationError } from '../../errors.js';
@@ -100,7 +99,7 @@ function clientName(e: Escalation): string {
 async function fixable(services: Services, e: Escalation): Promise<boolean> {
   const site = e.cause?.site;
   if (e.state === 'resolved' || !site || !e.cause?.found?.length) return false;
-  const providers = certificateContext(services).providers;
+  const providers = services.certificates.providers;
   if (!providers.configured) return false;
   return (await served(providers, site)) && (await services.store.tenants.domainOwner(site)) === e.tenantId;
 }

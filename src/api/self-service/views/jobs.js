@@ -1,7 +1,6 @@
 // @ts-check
 // "Recent operations": the tenant's last requests, each with its status and, on demand, its outcome.
 
-import { api } from '../api.js';
 import { byId, clear, h } from '../dom.js';
 import { readFinished } from '../follow.js';
 import { formatDate, t } from '../i18n/index.js';
@@ -21,17 +20,6 @@ export function renderJobs(/** @type {Job[]} */ all) {
     return;
   }
   box.append(h('ul', { class: 'jobs' }, jobs.map((job) => jobItem(job, whatFor(job)))));
-}
-
-/** Reads the requests again and lists them (after an operation ends, or "Refresh"). */
-export async function loadJobs() {
-  try {
-    /** @type {{ jobs: Job[] }} */
-    const { jobs } = await api('GET', '/v1/jobs?limit=100');
-    renderJobs(jobs);
-  } catch (err) {
-    clear(byId('jobs')).append(problemBox(err));
-  }
 }
 
 /** The operation's title and the site it was for ("Get a certificate — for shop.example.com"). */
