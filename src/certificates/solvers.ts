@@ -1,5 +1,6 @@
 import { OperationError } from '../errors.js';
 import { proofLocation, type ProofLocation, type ProofOptions } from '../dns/checks-dns01.js';
+import { mayAsk } from '../dns/checks-nameservers.js';
 import { cloudflareReason } from '../dns/cloudflare.js';
 import * as msg from '../dns/messages.js';
 import type { DnsProviders, Located } from '../dns/provider.js';
@@ -108,7 +109,9 @@ export class Dns01Solver implements ChallengeSolver {
 
   /** Polls each authoritative server of `name` until it returns every expected value. */
   private async waitEverywhere(name: string, values: Set<string>, deadline: number, signal?: AbortSignal): Promise<void> {
-    const auth = await authoritativeServers(this.dns, name, this.opts.authoritative);
+    // The zone's NS records are the client's to write: an address the preflight would not ask
+    // (the provider's inside) is not polled either; with none left, the configured resolver is.
+    const auth = await authoritativeServers(this.dns, name, this.opts.authoritative, (address) => mayAsk(address, 53));
     const servers = auth.servers.length ? auth.servers.map((s) => s.address) : [];
     const clients = servers.length ? servers.map((s) => ({ s, c: this.dns.at([s]) })) : [{ s: 'system resolver', c: this.dns }];
     const started = Date.now();

@@ -45,7 +45,7 @@ function shown(r: packet.Answer): string | null {
  * tree on 127.0.0.1 and ::1 at one free port); a production daemon asks on 53, where loopback
  * stays refused, and private, link-local and metadata addresses are refused on any port.
  */
-function mayAsk(address: string, port: number): boolean {
+export function mayAsk(address: string, port: number): boolean {
   const why = notPublic(address);
   if (!why) return true;
   return port !== 53 && !why.embedded && (why.cidr === '127.0.0.0/8' || why.cidr === '::1/128');
