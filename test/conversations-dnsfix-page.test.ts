@@ -8,25 +8,18 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labCertConfig } from './helpers/acme-lab.js';
 import { storyWorld, until, type StoryWorld } from './helpers/conversations.js';
+import { DESKTOP, PHONE, plain, storyPages, type StoryPages } from './helpers/story-pages.js';
 import { tempDir } from './helpers/tmp.js';
 import { labNginxTest } from './helpers/vhost-lab.js';
 import { useLab, type LabInfo } from './lab/client.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
-const PHONE = { width: 360, height: 780 };
-const DESKTOP = { width: 1280, height: 800 };
-const shots = process.env.SEREIN_SCREENSHOTS ?? tempDir('serein-dnsfix-shots-');
-const problems: string[] = [];
 
 let lab: LabInfo;
 let w: StoryWorld;
-let browser: Browser;
+let pages: StoryPages;
 
 beforeAll(async () => {
   lab = await useLab('pebble', 'pebbleBind9');
@@ -35,12 +28,11 @@ beforeAll(async () => {
   // BIND answers every DNS question, its own Pebble is the CA, and serein may change the zone.
   const cfg = labCertConfig(lab, tempDir('serein-dnsfix-cfg-'), { dnsServer: server, pebble: lab.pebbleBind9!, dns: { providers: [{ type: 'rfc2136', zones: [b.zone], server, keyName: b.key.name, keySecret: b.key.secret }] } });
   w = await storyWorld(lab, { acme: cfg.acme, dns: cfg.dns });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  mkdirSync(shots, { recursive: true });
+  pages = await storyPages(() => w.d.url, 'serein-dnsfix-shots-');
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await pages?.close();
   await w?.stop();
   if (lab) expect(labNginxTest(lab).ok).toBe(true);
 });
@@ -51,33 +43,8 @@ function nsupdate(lines: string[]): void {
   execFileSync('nsupdate', ['-y', `${b.key.algorithm}:${b.key.name}:${b.key.secret}`], { input: [`server ${b.host} ${b.port}`, `zone ${b.zone}`, ...lines, 'send', ''].join('\n'), timeout: 10_000 });
 }
 
-const plain = (s: string | null) => (s ?? '').replace(/[\u00a0\u202f]/g, ' ');
-
-async function tab(token: string, lang: 'fr' | 'en', viewport: typeof PHONE): Promise<Page> {
-  const context = await browser.newContext({ locale: lang === 'fr' ? 'fr-FR' : 'en-GB', viewport });
-  await context.addInitScript(`localStorage.setItem('serein.language', ${JSON.stringify(lang)})`);
-  const page = await context.newPage();
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console: ${msg.text()}`);
-  });
-  await page.goto(`${w.d.url}/`);
-  await page.locator('#token').fill(token);
-  await page.locator('#token').press('Enter');
-  await page.locator('#summary .summary-title').waitFor();
-  return page;
-}
-
-/** The page read again, with its first screen and the thing it is about kept as screenshots. */
-async function look(page: Page, name: string): Promise<string> {
-  await page.reload();
-  await page.locator('#summary .summary-title').waitFor();
-  if (await page.locator('#escalations-card').isVisible()) await page.locator('#escalations > *').first().waitFor();
-  await page.screenshot({ path: join(shots, `${name}.png`) });
-  const about = page.locator('#sites article:has(.conversation), .escalation').first();
-  if (await about.count()) await about.screenshot({ path: join(shots, `${name}-about.png`) });
-  return plain(await page.locator('#app').innerText());
-}
+const tab: StoryPages['tab'] = (...a) => pages.tab(...a);
+const look: StoryPages['look'] = (...a) => pages.look(...a);
 
 describe('dns.fix as the rescue, on the page', () => {
   it('three failures on a zone serein can change → "do it for them" repairs the address and secures the site → « c’est réglé »', async () => {
@@ -134,6 +101,6 @@ describe('dns.fix as the rescue, on the page', () => {
       await w.d.runJob('vhost.delete', { domain: site, confirm: site }, { token });
       nsupdate([`update delete ${site}.`]);
     }
-    expect(problems).toEqual([]);
+    expect(pages.problems).toEqual([]);
   }, 120_000);
 });

@@ -8,25 +8,19 @@
  * other, the admin in their own; emails and webhook posts are counted, one per change of
  * state. Screenshots at each step go to SEREIN_SCREENSHOTS (default: a temp folder).
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DriftWatch } from '../src/watch/drift.js';
 import { blockedRenewal, staleAaaa, storyClient, storyWorld, until, type StoryClient, type StoryWorld } from './helpers/conversations.js';
-import { tempDir } from './helpers/tmp.js';
+import { DESKTOP, PHONE, plain, storyPages, type StoryPages } from './helpers/story-pages.js';
 import { labNginxTest } from './helpers/vhost-lab.js';
 import { useLab, type LabInfo } from './lab/client.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
-const PHONE = { width: 360, height: 780 };
-const DESKTOP = { width: 1280, height: 800 };
-const shots = process.env.SEREIN_SCREENSHOTS ?? tempDir('serein-conversation-shots-');
-const problems: string[] = [];
 
 let lab: LabInfo;
 let w: StoryWorld;
-let browser: Browser;
+let pages: StoryPages;
 let marie: string;
 
 beforeAll(async () => {
@@ -34,50 +28,17 @@ beforeAll(async () => {
   w = await storyWorld(lab);
   // The admin as clients read them: a person's name, never a token.
   marie = (await w.d.api('POST', '/v1/tokens', { body: { kind: 'admin', label: 'Marie' } })).body.token;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  mkdirSync(shots, { recursive: true });
+  pages = await storyPages(() => w.d.url, 'serein-conversation-shots-');
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await pages?.close();
   await w?.stop();
   if (lab) expect(labNginxTest(lab).ok).toBe(true);
 });
 
-/** Text as read, French non-breaking spaces as plain ones. */
-const plain = (s: string | null) => (s ?? '').replace(/[\u00a0\u202f]/g, ' ');
-
-/** One signed-in tab: a phone or a desktop, speaking `lang` (chosen with the page's switch, kept for reloads). */
-async function tab(token: string, lang: 'fr' | 'en', viewport: typeof PHONE): Promise<Page> {
-  const context = await browser.newContext({ locale: lang === 'fr' ? 'fr-FR' : 'en-GB', viewport });
-  await context.addInitScript(`localStorage.setItem('serein.language', ${JSON.stringify(lang)})`);
-  const page = await context.newPage();
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console: ${msg.text()}`);
-  });
-  await page.goto(`${w.d.url}/`);
-  await page.locator('#token').fill(token);
-  await page.locator('#token').press('Enter');
-  await page.locator('#summary .summary-title').waitFor();
-  return page;
-}
-
-/**
- * Reads the page again (as a client coming back would), waits for it to be drawn, and keeps
- * screenshots: the first screen (what is seen without scrolling), the whole page, and the
- * conversation or escalation it is about.
- */
-async function look(page: Page, name: string): Promise<string> {
-  await page.reload();
-  await page.locator('#summary .summary-title').waitFor();
-  if (await page.locator('#escalations-card').isVisible()) await page.locator('#escalations > *').first().waitFor();
-  await page.screenshot({ path: join(shots, `${name}.png`) });
-  await page.screenshot({ path: join(shots, `${name}-full.png`), fullPage: true });
-  const about = page.locator('#sites article:has(.conversation), #notices .conversation, .escalation').first();
-  if (await about.count()) await about.screenshot({ path: join(shots, `${name}-about.png`) });
-  return plain(await page.locator('#app').innerText());
-}
+const tab: StoryPages['tab'] = (...a) => pages.tab(...a);
+const look: StoryPages['look'] = (...a) => pages.look(...a);
 
 /** The client's emails' subjects, in order, and the webhook posts about this tenant by kind. */
 const subjects = (c: StoryClient) => w.mailsTo(c.email).map((m) => plain(m.subject ?? ''));
@@ -206,7 +167,7 @@ describe('conversations on the page, to the all-clear', () => {
 
       await esc.getByRole('button', { name: 'Envoyer la modification au client' }).click();
       await esc.getByText('Prise par Marie').waitFor();
-      await admin.screenshot({ path: join(shots, 'failures-2-fr-desktop-admin-sent.png'), fullPage: true });
+      await admin.screenshot({ path: join(pages.shots, 'failures-2-fr-desktop-admin-sent.png'), fullPage: true });
       await until(async () => subjects(c).length === 1, 'the change, emailed');
       expect(subjects(c)).toEqual([`Your site ${c.site}: the change to make`]);
       await look(phone, 'failures-2-en-phone-change-sent');
@@ -275,7 +236,7 @@ describe('conversations on the page, to the all-clear', () => {
       await esc.locator('textarea').fill(answer);
       await esc.getByRole('button', { name: 'Send the answer' }).click();
       await admin.locator(`.escalation[data-id="${e.id}"]`).waitFor({ state: 'detached' });
-      await admin.screenshot({ path: join(shots, 'request-4-en-phone-admin-answered.png'), fullPage: true });
+      await admin.screenshot({ path: join(pages.shots, 'request-4-en-phone-admin-answered.png'), fullPage: true });
       await until(async () => subjects(c).length === 2, 'the answer by email');
       const read = await look(phone, 'request-4-fr-phone-answered');
       // Nothing open any more (this client has no site yet: the welcome, not "our team is on it").
@@ -295,6 +256,6 @@ describe('conversations on the page, to the all-clear', () => {
     } finally {
       for (const p of [admin, phone, desk]) await p.context().close();
     }
-    expect(problems.splice(0)).toEqual([]);
+    expect(pages.problems.splice(0)).toEqual([]);
   });
 });
