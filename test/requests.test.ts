@@ -116,12 +116,18 @@ describe('requests in words', () => {
 
 describe('requests in words, on the client page (Chromium)', () => {
   it('"mettre le https" asks which site; the choice shows what will be done; one click secures it', async () => {
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] });
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'] });
     try {
       const page = await (await browser.newContext({ locale: 'fr-FR' })).newPage();
       const problems: string[] = [];
       page.on('pageerror', (err) => problems.push(err.message));
+      const consoleErrors: string[] = [];
+      page.on('console', (msg) => void (msg.type() === 'error' && consoleErrors.push(msg.text())));
       await page.goto(`${d.url}/`);
+      // The page's modules may take a while on a machine busy with the rest of the suite; a page that never starts says why.
+      await page.locator('#sign-in').waitFor({ state: 'visible', timeout: 90_000 }).catch((err: Error) => {
+        throw new Error(`the sign-in form never showed: ${err.message}; page errors: ${problems.join(' | ')}; console: ${consoleErrors.join(' | ')}`);
+      });
       await page.locator('#token').fill(tokens.mine);
       await page.locator('#token').press('Enter');
       await page.locator('#ask-text').waitFor();
@@ -143,7 +149,7 @@ describe('requests in words, on the client page (Chromium)', () => {
     } finally {
       await browser.close();
     }
-  });
+  }, 150_000);
 });
 
 describe('what the words ask, never the opposite (the engine, no daemon)', () => {
