@@ -16,6 +16,14 @@ import { parseBody } from '../errors.js';
 import { idParam } from '../schemas.js';
 import { actorOf, openEscalation } from './escalation-open.js';
 
+
+/**
+ * What the team did for the client, as the all-clear names it: the follow-up the admin
+ * reviewed when there was one (the issuance after a DNS repair), fixed at the click, not
+ * whatever the escalation suggests by the time the page is read.
+ */
+const donePlaybook = (e: Escalation) => e.done?.then?.playbook ?? e.suggestion?.playbook;
+
 /** How long a conversation that ended stays on the client's page. */
 const ENDED_SHOWN_MS = 14 * 86_400_000;
 
@@ -77,7 +85,7 @@ export function forClient(e: Escalation, lang: Language, fixForYou = false): z.i
     steps: e.steps.filter((s) => s.kind !== 'reminded').map((s) => ({ at: s.at, kind: s.kind, ...(s.by ? { by: s.by } : {}), ...(s.changes ? { text: s.changes.map((c) => c[lang]).join('\n') } : s.text ? { text: s.text } : {}) })),
     resolution: r ? { at: r.at, by: r.by, what: r.what, ...(r.byName ? { byName: r.byName } : {}) } : null,
     fixForYou,
-    allClear: r ? sentence(allClear(lang, { name, by: r.by, what: r.what, cameBack: !!e.cameBack, playbook: e.done?.status === 'succeeded' ? e.suggestion?.playbook : undefined })) : null,
+    allClear: r ? sentence(allClear(lang, { name, by: r.by, what: r.what, cameBack: !!e.cameBack, playbook: e.done?.status === 'succeeded' ? donePlaybook(e) : undefined })) : null,
   };
 }
 
@@ -151,7 +159,7 @@ export async function noticesFor(store: Store, tenantId: string, lang: Language)
       return [];
     }
     if (!toldOf(e) && !(e.done?.status === 'succeeded')) return [];
-    if (e.done?.status === 'succeeded' && e.resolution?.by !== 'client') return [{ kind: 'done' as const, at: e.resolvedAt!, ...doneForThem(lang, { playbook: e.suggestion?.playbook ?? '', name: clientName(e), at: e.resolvedAt! }) }];
+    if (e.done?.status === 'succeeded' && e.resolution?.by !== 'client') return [{ kind: 'done' as const, at: e.resolvedAt!, ...doneForThem(lang, { playbook: donePlaybook(e) ?? '', name: clientName(e), at: e.resolvedAt! }) }];
     return toldOf(e) ? [{ kind: 'sorted' as const, at: e.resolvedAt!, ...forClient(e, lang).allClear! }] : [];
   });
 }
