@@ -355,7 +355,8 @@ describe('the self-service page', () => {
     await page.getByRole('heading', { name: 'Write a greeting' }).first().waitFor();
     expect(await page.getByLabel('name', { exact: true }).inputValue()).toBe('bob');
     expect(await page.getByRole('button', { name: 'English' }).getAttribute('aria-pressed')).toBe('true');
-    expect(await page.locator('#jobs li.job').first().textContent()).toMatch(/Write a greeting\s*not done/);
+    // The list of requests is read again in the new language once the rest is drawn: waited for, not assumed.
+    await expect.poll(() => page.locator('#jobs li.job').first().textContent()).toMatch(/Write a greeting\s*not done/);
     // The domain check on screen is asked again in the new language.
     await expect.poll(() => page.locator('#doctor-result').textContent()).toMatch(/alice\.example\.com is not one of your domains/);
     await page.reload();
