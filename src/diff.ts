@@ -13,7 +13,11 @@ export function unifiedDiff(path: string, before: string | undefined, after: str
   let i = 0;
   let j = 0;
   while (i < n || j < m) {
-    if (i < n && j < m && a[i] === b[j]) (ops.push({ op: ' ', line: a[i] }), i++, j++);
+    if (i < n && j < m && a[i] === b[j]) {
+      ops.push({ op: ' ', line: a[i] });
+      i++;
+      j++;
+    }
     else if (j < m && (i >= n || lcs[i][j + 1] >= lcs[i + 1][j])) ops.push({ op: '+', line: b[j++] });
     else ops.push({ op: '-', line: a[i++] });
   }

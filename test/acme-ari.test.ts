@@ -83,7 +83,7 @@ describe('a CA with ARI', () => {
   let server: http.Server;
   let base = '';
   const orders: any[] = [];
-  let withAri = true;
+  const withAri = true;
   let n = 0;
 
   beforeAll(async () => {

@@ -11,7 +11,6 @@ import { dbExists, dropByPrefix, mariaRoot, pgRoot, psqlBinary, useAsTenant } fr
 import { uniq } from './helpers/vhost-lab.js';
 import { useLab, type LabInfo } from './lab/client.js';
 import { databaseCreate } from '../src/actions/database.js';
-import type { ActionContext } from '../src/engine/action.js';
 
 const BAD_NAMES = ['a;drop database x', '`x`', "x'--", '../etc', 'X', '1abc', 'a b', 'é', 'a'.repeat(16), ''];
 

@@ -11,7 +11,7 @@ import { CloudflareDns } from '../src/dns/cloudflare.js';
 import { DnsClient } from '../src/dns/resolver.js';
 import { useLab, type LabInfo } from './lab/client.js';
 import { labCertConfig, labServices } from './helpers/acme-lab.js';
-import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
+import { startTestDaemon } from './helpers/daemon.js';
 import { FakeCloudflare } from './helpers/fake-cloudflare.js';
 import { tempDir } from './helpers/tmp.js';
 

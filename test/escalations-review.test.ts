@@ -9,7 +9,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StrugglingWatch } from '../src/watch/struggling.js';
 import { labCertConfig } from './helpers/acme-lab.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { FakeCloudflare } from './helpers/fake-cloudflare.js';

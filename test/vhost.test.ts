@@ -1,6 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import * as https from 'node:https';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,6 @@ import { eventually, getWithHost, httpsGet, labNginxTest, labWebserver, playbook
 import { startPrivateNginx, type NginxInfo } from './helpers/vhost-nginx.js';
 import { useLab, type LabInfo } from './lab/client.js';
 import { vhostApply } from '../src/actions/vhost.js';
-import type { ActionContext } from '../src/engine/action.js';
 
 // A template whose output nginx refuses (an unknown directive), and one serein itself cannot render.
 const BROKEN_NGINX = 'server {\n    listen 127.0.0.1:{{ httpPort }};\n    server_name {{ names }};\n    serein_bogus_directive on;\n}\n';

@@ -5,7 +5,7 @@ import { inputTypeOf } from '../resources/index.js';
 
 /** What one input's value looks like, as JSON Schema, from its playbook declaration (the same the engine validates with). */
 export function inputJsonSchema(spec: InputSpec): Record<string, unknown> {
-  const s = spec as InputSpec & Record<string, any>;
+  const s = spec as InputSpec & Record<string, unknown>;
   const base: Record<string, unknown> = {
     ...(spec.description ? { description: spec.description.en } : {}),
     ...(spec.default !== undefined ? { default: spec.default } : {}),

@@ -60,6 +60,7 @@ export interface ActionContext {
  * A typed, reusable unit of change (write a file, run a program, reload nginx...).
  * Playbooks compose actions; a new operation needs at most one new action.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- an action of any parameters fits the registry (unknown would not, by variance)
 export interface Action<P = any> {
   readonly name: string;
   /** Validated when the playbook loads (values containing templates are checked after rendering). */

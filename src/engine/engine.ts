@@ -7,7 +7,6 @@ import { SecretMasker, type SealBox } from '../secrets.js';
 import type { Job } from '../store/jobs.js';
 import type { Store } from '../store/store.js';
 import type { Caller } from '../store/tokens.js';
-import type { Target } from '../targets/target.js';
 import type { Action, Services } from './action.js';
 import { domainKey, notYours } from '../resources/domain.js';
 import { can } from '../resources/policy.js';

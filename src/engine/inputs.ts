@@ -113,7 +113,7 @@ function validateOne(field: string, spec: InputSpec, value: unknown, world: Inpu
     }
     case 'path': {
       const v = str();
-      if (!/^\/[A-Za-z0-9._\/-]*$/.test(v) || v.split('/').some((p) => p === '..' || p === '.') || v.length > 1024) {
+      if (!/^\/[A-Za-z0-9._/-]*$/.test(v) || v.split('/').some((p) => p === '..' || p === '.') || v.length > 1024) {
         throw invalid(field, `"${v}" is not an allowed folder path.`, `« ${v} » n'est pas un chemin de dossier autorisé.`, { en: 'Use an absolute path made of letters, digits, dots, dashes and underscores, without "..".', fr: 'Utilisez un chemin absolu fait de lettres, chiffres, points, tirets et soulignés, sans « .. ».' });
       }
       return v.length > 1 ? v.replace(/\/+$/, '') : v;

@@ -91,7 +91,7 @@ export function loadPlaybooks(dir: string, actions: Map<string, Action>): Map<st
 
 /** JSON Schema for playbook files, so editors complete and check them. */
 export function playbookJsonSchema(actionNames: string[]): unknown {
-  const schema = z.toJSONSchema(playbookFileSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, any>;
+  const schema = z.toJSONSchema(playbookFileSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   schema.title = 'serein playbook';
   const known = { type: 'string', enum: [...actionNames].sort() };
   // Every step and compensation names an action: offer the known ones wherever they appear.

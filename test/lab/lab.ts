@@ -107,8 +107,10 @@ const CLEANUP_SCRIPT = cleanupScript(Object.values(COMPONENTS).map((c: LabCompon
 const def = (c: Component) => COMPONENTS[c] as unknown as LabComponent<object, Record<string, object>>;
 
 // Declaration merging: the components' infos are set as properties when they are ready (Lab extends LabInfo).
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
 interface LabImpl extends LabInfo {}
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 class LabImpl implements Lab, LabContext {
   readonly timings: Partial<Record<Component, number>> = {};
 
