@@ -37,7 +37,9 @@ export default async function bench() {
     }
     figures['ACME only, one certificate (s, median)'] = median(singles);
     let t = performance.now();
-    await Promise.all(Array.from({ length: BATCH }, () => issueCertificate(deps, { domains: [name()], keyType: 'ecdsa-p256', solver })));
+    await Promise.all(
+      Array.from({ length: BATCH }, () => issueCertificate(deps, { domains: [name()], keyType: 'ecdsa-p256', solver })),
+    );
     const batch = (performance.now() - t) / 1000;
     figures[`ACME only, batch of ${BATCH}, pool ${env.config.acme.concurrency} (s total)`] = batch;
     figures[`ACME only, batch of ${BATCH} (s per certificate)`] = batch / BATCH;
@@ -52,7 +54,12 @@ export default async function bench() {
     const tenant = await d.tenant(`b${randomBytes(3).toString('hex')}`, { domains: [reg], servers: ['lab'] });
     const sites = Array.from({ length: SINGLE + BATCH }, (_, i) => `s${i}.${reg}`);
     // The sites first, 10 at a time: a client account runs at most 10 requests at once (quotas).
-    for (let i = 0; i < sites.length; i += 10) await Promise.all(sites.slice(i, i + 10).map((s) => d.runJob('vhost.create', { webserver: 'lab', domain: s }, { token: tenant.token })));
+    for (let i = 0; i < sites.length; i += 10)
+      await Promise.all(
+        sites
+          .slice(i, i + 10)
+          .map((s) => d.runJob('vhost.create', { webserver: 'lab', domain: s }, { token: tenant.token })),
+      );
     const jobTimes: number[] = [];
     for (const s of sites.slice(0, SINGLE)) {
       const t0 = performance.now();

@@ -32,19 +32,52 @@ const run = promisify(execFile);
  * default server (the lab DNS answers 127.0.0.1 for every name), Pebble's CA trusted,
  * every file under `home`, so that nothing outside the lab is read, written or reached.
  */
-function referenceClients(lab: Lab, home: string): Record<string, (name: string) => { argv: string[]; env: Record<string, string> }> {
+function referenceClients(
+  lab: Lab,
+  home: string,
+): Record<string, (name: string) => { argv: string[]; env: Record<string, string> }> {
   const { directoryUrl, caCertPath } = lab.pebble!;
   const webroot = lab.nginx!.webRoot;
   const cb = join(home, 'certbot');
   return {
     certbot: (name) => ({
-      argv: ['certonly', '--non-interactive', '--agree-tos', '--register-unsafely-without-email', '--server', directoryUrl,
-        '--webroot', '-w', webroot, '-d', name, '--config-dir', cb, '--work-dir', cb, '--logs-dir', cb],
+      argv: [
+        'certonly',
+        '--non-interactive',
+        '--agree-tos',
+        '--register-unsafely-without-email',
+        '--server',
+        directoryUrl,
+        '--webroot',
+        '-w',
+        webroot,
+        '-d',
+        name,
+        '--config-dir',
+        cb,
+        '--work-dir',
+        cb,
+        '--logs-dir',
+        cb,
+      ],
       env: { REQUESTS_CA_BUNDLE: caCertPath },
     }),
     lego: (name) => ({
-      argv: ['--accept-tos', '--email', 'bench@serein.test', '--server', directoryUrl, '--domains', name,
-        '--http', '--http.webroot', webroot, '--path', join(home, 'lego'), 'run'],
+      argv: [
+        '--accept-tos',
+        '--email',
+        'bench@serein.test',
+        '--server',
+        directoryUrl,
+        '--domains',
+        name,
+        '--http',
+        '--http.webroot',
+        webroot,
+        '--path',
+        join(home, 'lego'),
+        'run',
+      ],
       env: { LEGO_CA_CERTIFICATES: caCertPath },
     }),
   };
@@ -71,7 +104,10 @@ async function referenceTimes(lab: Lab, home: string): Promise<Record<string, nu
       out[bin] = times;
     } catch (err) {
       const e = err as { code?: string; stderr?: string; message: string };
-      out[bin] = e.code === 'ENOENT' ? 'not installed (test/lab/setup.sh installs it)' : `failed: ${(e.stderr || e.message).slice(-300)}`;
+      out[bin] =
+        e.code === 'ENOENT'
+          ? 'not installed (test/lab/setup.sh installs it)'
+          : `failed: ${(e.stderr || e.message).slice(-300)}`;
     }
   }
   return out;
@@ -91,7 +127,13 @@ export default async function bench(): Promise<Figures> {
     }
     // The bare loop: acme-client's auto(), tokens written where nginx serves them.
     acme.axios.defaults.httpsAgent = new Agent({ ca: readFileSync(lab.pebble!.caCertPath) });
-    const client = new acme.Client({ directoryUrl: lab.pebble!.directoryUrl, accountKey: await acme.crypto.createPrivateEcdsaKey(), backoffMin: 50, backoffMax: 500, backoffAttempts: 30 });
+    const client = new acme.Client({
+      directoryUrl: lab.pebble!.directoryUrl,
+      accountKey: await acme.crypto.createPrivateEcdsaKey(),
+      backoffMin: 50,
+      backoffMax: 500,
+      backoffAttempts: 30,
+    });
     await client.createAccount({ termsOfServiceAgreed: true });
     const challenges = join(lab.nginx!.webRoot, '.well-known', 'acme-challenge');
     mkdirSync(challenges, { recursive: true });
@@ -100,7 +142,10 @@ export default async function bench(): Promise<Figures> {
       await mapLimit(names, 16, async (name) => {
         const [, csr] = await acme.crypto.createCsr({ commonName: name }, await acme.crypto.createPrivateEcdsaKey());
         await client.auto({
-          csr, challengePriority: ['http-01'], skipChallengeVerification: true, termsOfServiceAgreed: true,
+          csr,
+          challengePriority: ['http-01'],
+          skipChallengeVerification: true,
+          termsOfServiceAgreed: true,
           challengeCreateFn: async (_a, c, key) => writeFileSync(join(challenges, c.token), key),
           challengeRemoveFn: async (_a, c) => rmSync(join(challenges, c.token), { force: true }),
         });
@@ -117,7 +162,10 @@ export default async function bench(): Promise<Figures> {
           const reg = `${randomBytes(4).toString('hex')}.test`;
           await d.tenant(`c${randomBytes(3).toString('hex')}`, { domains: [reg], servers: ['lab'] });
           const sites = Array.from({ length: n }, (_, i) => `s${i}.${reg}`);
-          for (let i = 0; i < n; i += 10) await Promise.all(sites.slice(i, i + 10).map((s) => d.runJob('vhost.create', { webserver: 'lab', domain: s })));
+          for (let i = 0; i < n; i += 10)
+            await Promise.all(
+              sites.slice(i, i + 10).map((s) => d.runJob('vhost.create', { webserver: 'lab', domain: s })),
+            );
           bareRuns.push(await bare(Array.from({ length: n }, (_, i) => `b${i}.${reg}`)));
           const t = performance.now();
           const jobs = await Promise.all(sites.map((s) => d.runJob('certificate.issue', { domains: [s] })));
@@ -129,11 +177,17 @@ export default async function bench(): Promise<Figures> {
         const sereinPerCert = sereinRuns.map((ms) => ms / 1000 / n);
         figures[`N = ${n}: bare acme-client loop, concurrency 16 (the limit)`] = stat(bareRuns, 'ms');
         figures[`N = ${n}: certificate.issue jobs through the API, at once`] = stat(sereinRuns, 'ms');
-        figures[`N = ${n}: serein / bare loop, each run's own ratio`] = stat(sereinRuns.map((s, i) => s / bareRuns[i]), '×');
+        figures[`N = ${n}: serein / bare loop, each run's own ratio`] = stat(
+          sereinRuns.map((s, i) => s / bareRuns[i]),
+          '×',
+        );
         figures[`N = ${n}: serein, wall / N (s per certificate)`] = stat(sereinPerCert, 's');
         for (const [bin, their] of Object.entries(perCert)) {
           const target = n === SIZES[SIZES.length - 1] ? ` (target ≥ ${TARGETS[bin]}×)` : '';
-          figures[`N = ${n}: ${bin}'s median s per certificate / serein's, each run${target}`] = stat(sereinPerCert.map((s) => their.median / s), '×');
+          figures[`N = ${n}: ${bin}'s median s per certificate / serein's, each run${target}`] = stat(
+            sereinPerCert.map((s) => their.median / s),
+            '×',
+          );
         }
       }
     } finally {

@@ -12,7 +12,10 @@ export default async function bench() {
   try {
     const port = await freePort();
     const file = join(dir, 'config.yaml');
-    writeFileSync(file, `server:\n  port: ${port}\nstore:\n  driver: sqlite\n  path: bench.db\nstateDir: state\nplaybooks: ${fixtures}\nlog:\n  level: warn\n`);
+    writeFileSync(
+      file,
+      `server:\n  port: ${port}\nstore:\n  driver: sqlite\n  path: bench.db\nstateDir: state\nplaybooks: ${fixtures}\nlog:\n  level: warn\n`,
+    );
     const t0 = performance.now();
     const child = serein(['serve', '--config', file]);
     await until('healthz', () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok));
@@ -26,7 +29,13 @@ export default async function bench() {
     const out = join(dir, 'ran.txt');
     const n = 200;
     const t2 = performance.now();
-    const ids = await Promise.all(Array.from({ length: n }, async () => (await d.api('POST', '/v1/jobs', { body: { playbook: 'sample.append', inputs: { file: out } } })).body.job.id));
+    const ids = await Promise.all(
+      Array.from(
+        { length: n },
+        async () =>
+          (await d.api('POST', '/v1/jobs', { body: { playbook: 'sample.append', inputs: { file: out } } })).body.job.id,
+      ),
+    );
     await Promise.all(ids.map((id) => d.waitJob(id)));
     const seconds = (performance.now() - t2) / 1000;
     await d.stop();

@@ -35,7 +35,8 @@ const FLEET = SMOKE ? 2_000 : 100_000;
 const RUNS = SMOKE ? 1 : 3;
 
 /** Resident memory of a process, from /proc (Linux), in MB. */
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+const rssMb = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 /** A CA with renewalInfo that answers every question at once with the same window; counts them. */
 async function ariCa(): Promise<{ directoryUrl: string; asked: () => number; close: () => void }> {
@@ -44,13 +45,26 @@ async function ariCa(): Promise<{ directoryUrl: string; asked: () => number; clo
   const server = http.createServer((req, res) => {
     req.resume();
     const send = (data: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(200, { 'replay-nonce': randomBytes(8).toString('hex'), 'content-type': 'application/json', ...headers });
+      res.writeHead(200, {
+        'replay-nonce': randomBytes(8).toString('hex'),
+        'content-type': 'application/json',
+        ...headers,
+      });
       res.end(JSON.stringify(data));
     };
-    if (req.url === '/dir') return send({ newNonce: `${base}/nonce`, newAccount: `${base}/acct`, newOrder: `${base}/order`, renewalInfo: `${base}/ari` });
+    if (req.url === '/dir')
+      return send({
+        newNonce: `${base}/nonce`,
+        newAccount: `${base}/acct`,
+        newOrder: `${base}/order`,
+        renewalInfo: `${base}/ari`,
+      });
     if (req.url?.startsWith('/ari/')) {
       asked++;
-      return send({ suggestedWindow: { start: '2030-01-01T00:00:00Z', end: '2030-01-03T00:00:00Z' } }, { 'retry-after': '21600' });
+      return send(
+        { suggestedWindow: { start: '2030-01-01T00:00:00Z', end: '2030-01-03T00:00:00Z' } },
+        { 'retry-after': '21600' },
+      );
     }
     res.writeHead(404).end();
   });
@@ -63,7 +77,10 @@ async function ariCa(): Promise<{ directoryUrl: string; asked: () => number; clo
 async function startServe(dir: string, storeYaml: string) {
   const port = await freePort();
   const file = join(dir, 'config.yaml');
-  writeFileSync(file, `server:\n  port: ${port}\nstore:\n${storeYaml}\nstateDir: ${join(dir, 'state')}\nplaybooks: ${resolve(import.meta.dirname, '../playbooks')}\nrenewal:\n  enabled: false\nlog:\n  level: warn\n`);
+  writeFileSync(
+    file,
+    `server:\n  port: ${port}\nstore:\n${storeYaml}\nstateDir: ${join(dir, 'state')}\nplaybooks: ${resolve(import.meta.dirname, '../playbooks')}\nrenewal:\n  enabled: false\nlog:\n  level: warn\n`,
+  );
   const t = performance.now();
   const child = serein(['serve', '--config', file]);
   await until('healthz', () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), 60_000).catch((err) => {
@@ -73,10 +90,20 @@ async function startServe(dir: string, storeYaml: string) {
 }
 
 /** Every figure of one store; `label` prefixes their names ("SQLite", "PostgreSQL"). */
-async function fleetFigures(label: string, dir: string, storeConfig: Config['store'], storeYaml: string): Promise<Figures> {
+async function fleetFigures(
+  label: string,
+  dir: string,
+  storeConfig: Config['store'],
+  storeYaml: string,
+): Promise<Figures> {
   mkdirSync(dir, { recursive: true });
   const ca = await ariCa();
-  const config = configSchema.parse({ stateDir: join(dir, 'state'), store: storeConfig, renewal: { enabled: false }, acme: { cas: [{ name: 'fleet-ca', directoryUrl: ca.directoryUrl }] } });
+  const config = configSchema.parse({
+    stateDir: join(dir, 'state'),
+    store: storeConfig,
+    renewal: { enabled: false },
+    acme: { cas: [{ name: 'fleet-ca', directoryUrl: ca.directoryUrl }] },
+  });
   const store = await Store.open(config.store);
   try {
     // 0. The baseline: the same start on the empty store (migrated already).
@@ -92,11 +119,23 @@ async function fleetFigures(label: string, dir: string, storeConfig: Config['sto
     const { token } = await store.tokens.create('admin', null, 'bench');
 
     // 1. One renewal pass over the whole fleet, 1 % due, ARI fresh (stub at the engine's edge, see above).
-    const { services } = buildServices({ config, store, logger: pino({ level: 'silent' }), target: () => { throw new Error('no target in this bench'); }, seal: new SealBox(randomBytes(32)), alert: async () => undefined });
+    const { services } = buildServices({
+      config,
+      store,
+      logger: pino({ level: 'silent' }),
+      target: () => {
+        throw new Error('no target in this bench');
+      },
+      seal: new SealBox(randomBytes(32)),
+      alert: async () => undefined,
+    });
     const engine: RenewalEngine = {
       services,
       events: new EventEmitter(),
-      submit: async () => ({ job: { id: randomBytes(8).toString('hex'), status: 'succeeded', result: { certificate: 'stub' } } as never, created: true }),
+      submit: async () => ({
+        job: { id: randomBytes(8).toString('hex'), status: 'succeeded', result: { certificate: 'stub' } } as never,
+        created: true,
+      }),
     };
     let renewed = 0;
     const passes = await repeat(RUNS, async () => {
@@ -108,11 +147,17 @@ async function fleetFigures(label: string, dir: string, storeConfig: Config['sto
     });
 
     // 2. Every window stale: one pass asks the CA for each, and each window must be new after it.
-    await sql`UPDATE certificates SET ari_checked_at = NULL, ari_window_start = NULL, ari_window_end = NULL`.execute(store.db);
+    await sql`UPDATE certificates SET ari_checked_at = NULL, ari_window_start = NULL, ari_window_end = NULL`.execute(
+      store.db,
+    );
     const ta = performance.now();
     const ari = await new CertificateMaintenance(engine).tick();
     const ariS = (performance.now() - ta) / 1000;
-    const fresh = await sql<{ n: string | number }>`SELECT count(*) AS n FROM certificates WHERE ari_window_start IS NOT NULL AND ari_checked_at IS NOT NULL`.execute(store.db);
+    const fresh = await sql<{
+      n: string | number;
+    }>`SELECT count(*) AS n FROM certificates WHERE ari_window_start IS NOT NULL AND ari_checked_at IS NOT NULL`.execute(
+      store.db,
+    );
     const refreshed = Number(fresh.rows[0].n);
     const pollS = config.renewal.ariPollHours * 3600;
     services.certificates.accounts.close();
@@ -133,7 +178,10 @@ async function fleetFigures(label: string, dir: string, storeConfig: Config['sto
       pages = 0;
       listed = 0;
       do {
-        const res = await fetch(`${d.url}/v1/certificates?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers: { authorization: `Bearer ${token}` } });
+        const res = await fetch(
+          `${d.url}/v1/certificates?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+          { headers: { authorization: `Bearer ${token}` } },
+        );
         const body = (await res.json()) as { certificates: unknown[]; next: string | null };
         listed += body.certificates.length;
         cursor = body.next;
@@ -152,7 +200,10 @@ async function fleetFigures(label: string, dir: string, storeConfig: Config['sto
       [`${label}: daemon start to /healthz 200, empty store (baseline)`]: stat(emptyStarts, 'ms'),
       [`${label}: daemon start to /healthz 200, ${FLEET} certificates`]: stat(starts, 'ms'),
       [`${label}: daemon resident memory after start`]: stat(rssStart, 'MB'),
-      [`${label}: every certificate listed through the API, ${pages} pages of 1,000 (${listed} listed)`]: stat(listing, 'ms'),
+      [`${label}: every certificate listed through the API, ${pages} pages of 1,000 (${listed} listed)`]: stat(
+        listing,
+        'ms',
+      ),
       [`${label}: daemon resident memory after the listing`]: stat(rssListed, 'MB'),
     };
   } finally {
@@ -172,10 +223,20 @@ export default async function bench(): Promise<Figures> {
   await admin.connect();
   try {
     const path = join(dir, 'sqlite', 'fleet.db');
-    const sqlite = await fleetFigures('SQLite', join(dir, 'sqlite'), { driver: 'sqlite', path }, `  driver: sqlite\n  path: ${path}`);
+    const sqlite = await fleetFigures(
+      'SQLite',
+      join(dir, 'sqlite'),
+      { driver: 'sqlite', path },
+      `  driver: sqlite\n  path: ${path}`,
+    );
     await admin.query(`CREATE DATABASE ${dbName}`);
     const url = `postgres://${user}:${encodeURIComponent(password)}@${host}:${port}/${dbName}`;
-    const postgres = await fleetFigures('PostgreSQL', join(dir, 'postgres'), { driver: 'postgres', url }, `  driver: postgres\n  url: "${url}"`);
+    const postgres = await fleetFigures(
+      'PostgreSQL',
+      join(dir, 'postgres'),
+      { driver: 'postgres', url },
+      `  driver: postgres\n  url: "${url}"`,
+    );
     return { ...sqlite, ...postgres };
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);

@@ -16,7 +16,14 @@ function once(): Promise<void> {
   return new Promise((resolve) => {
     const t = performance.now();
     const req = request(
-      { agent, host: target.hostname, port: target.port, path: target.pathname + target.search, method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) } },
+      {
+        agent,
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname + target.search,
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      },
       (res) => {
         res.resume();
         res.on('end', () => {
@@ -35,9 +42,13 @@ function once(): Promise<void> {
 }
 
 const started = performance.now();
-await Promise.all(Array.from({ length: Number(connections) }, async () => {
-  while (performance.now() < deadline) await once();
-}));
+await Promise.all(
+  Array.from({ length: Number(connections) }, async () => {
+    while (performance.now() < deadline) await once();
+  }),
+);
 const elapsed = (performance.now() - started) / 1000;
-process.stdout.write(`${JSON.stringify({ requests: latencies.length, perSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ requests: latencies.length, perSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors })}\n`,
+);
 agent.destroy();

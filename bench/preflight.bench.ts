@@ -24,7 +24,12 @@ export default async function bench() {
     const config = configSchema.parse({
       stateDir: join(dir, 'state'),
       acme: { email: 'admin@serein.test', cas: [] },
-      dns: { resolvers: [d.resolver], nameserverPort: d.port, extraSuffixes: ['test'], vantagePoints: [{ name: 'west', resolvers: [d.westResolver] }] },
+      dns: {
+        resolvers: [d.resolver],
+        nameserverPort: d.port,
+        extraSuffixes: ['test'],
+        vantagePoints: [{ name: 'west', resolvers: [d.westResolver] }],
+      },
       webservers: { lab: labNginx(lab.info(), dir) },
       store: { driver: 'sqlite', path: join(dir, 'serein.db') },
       log: { level: 'silent' },
@@ -33,8 +38,14 @@ export default async function bench() {
     const cas = [{ name: 'pebble', identities: ['pebble.letsencrypt.org'] }];
     const once = async (domains: string[]) => {
       const t = performance.now();
-      const diagnosis = await runPreflight({ domains, challenge: 'http-01', webserver }, { config, dns: new DnsClient(config.dns.resolvers, config.dns.timeoutMs), cas });
-      if (!diagnosis.ok) throw new Error(`bench: the preflight of ${domains.join(', ')} failed: ${JSON.stringify(diagnosis.checks.filter((c) => c.status === 'failure'))}`);
+      const diagnosis = await runPreflight(
+        { domains, challenge: 'http-01', webserver },
+        { config, dns: new DnsClient(config.dns.resolvers, config.dns.timeoutMs), cas },
+      );
+      if (!diagnosis.ok)
+        throw new Error(
+          `bench: the preflight of ${domains.join(', ')} failed: ${JSON.stringify(diagnosis.checks.filter((c) => c.status === 'failure'))}`,
+        );
       return performance.now() - t;
     };
     const runs = process.env.BENCH_SMOKE ? 5 : 100;
@@ -47,10 +58,11 @@ export default async function bench() {
       'one name, p50 (ms, target < 300)': percentile(one, 50),
       'one name, p99 (ms)': percentile(one, 99),
       'one name (ms)': stat(one, 'ms'),
-      'one name, the resolver\'s cache empty (ms, one run)': cold,
+      "one name, the resolver's cache empty (ms, one run)": cold,
       'two names in one certificate, p50 (ms)': percentile(two, 50),
       'two names, p99 (ms)': percentile(two, 99),
-      'checks per name': 'DNSSEC (validating resolver), 2 vantage points, every nameserver (A, AAAA, CAA, SOA), CAA, addresses, the token over HTTP',
+      'checks per name':
+        'DNSSEC (validating resolver), 2 vantage points, every nameserver (A, AAAA, CAA, SOA), CAA, addresses, the token over HTTP',
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -16,7 +16,15 @@ import { understand, type ClientThings, type Proposal, type Understanding } from
 import { trainingDocs } from '../src/requests/model.js';
 
 /** One row: a phrasing and what it must be understood as (an operation, a list of them, `diagnose`, `ask` with `field` and the operation asked about as `op`, or `human` with `topic`). */
-interface Row { lang: Language; text: string; expect: string | string[]; inputs?: Record<string, unknown> | (Record<string, unknown> | null)[]; field?: string; topic?: string; op?: string }
+interface Row {
+  lang: Language;
+  text: string;
+  expect: string | string[];
+  inputs?: Record<string, unknown> | (Record<string, unknown> | null)[];
+  field?: string;
+  topic?: string;
+  op?: string;
+}
 
 const TARGET = 0.95;
 /** The client a table without its own is read for: the one the blind table's writer was given (no certificates known). */
@@ -24,21 +32,35 @@ const BLIND_CLIENT: Record<string, unknown> = {
   sites: ['boutique.fr', 'blog.exemple.fr'],
   domains: ['boutique.fr', 'exemple.fr'],
   webservers: ['main'],
-  databaseServers: [{ name: 'maria', engine: 'MariaDB' }, { name: 'pg', engine: 'PostgreSQL' }],
-  databases: [{ name: 'boutique_wp', server: 'maria' }, { name: 'clients', server: 'pg' }, { name: 'test_old', server: 'maria' }],
+  databaseServers: [
+    { name: 'maria', engine: 'MariaDB' },
+    { name: 'pg', engine: 'PostgreSQL' },
+  ],
+  databases: [
+    { name: 'boutique_wp', server: 'maria' },
+    { name: 'clients', server: 'pg' },
+    { name: 'test_old', server: 'maria' },
+  ],
 };
 const tables = ['requests-eval', 'requests-blind']
   .map((name) => ({ name, file: new URL(`../test/fixtures/${name}.yaml`, import.meta.url) }))
   .filter((t) => existsSync(t.file))
-  .map((t) => ({ name: t.name, client: BLIND_CLIENT, ...(parse(readFileSync(t.file, 'utf8')) as { client?: Record<string, unknown>; rows: Row[] }) }));
+  .map((t) => ({
+    name: t.name,
+    client: BLIND_CLIENT,
+    ...(parse(readFileSync(t.file, 'utf8')) as { client?: Record<string, unknown>; rows: Row[] }),
+  }));
 
 /** The table's client as the engine reads it: servers may be written with their engine, databases as objects or "name@server". */
 function clientOf(raw: Record<string, unknown>): ClientThings {
   const engineWord = (e: unknown) => (/postg|pg/i.test(String(e)) ? 'postgres' : 'mariadb') as 'postgres' | 'mariadb';
-  const servers = ((raw.databaseServers ?? []) as unknown[]).map((s) => (typeof s === 'string' ? { name: s } : (s as { name: string; engine?: string })));
+  const servers = ((raw.databaseServers ?? []) as unknown[]).map((s) =>
+    typeof s === 'string' ? { name: s } : (s as { name: string; engine?: string }),
+  );
   const engines: Record<string, 'mariadb' | 'postgres'> = {};
   for (const s of servers) if ('engine' in s && s.engine) engines[s.name] = engineWord(s.engine);
-  for (const [k, v] of Object.entries((raw.databaseEngines ?? {}) as Record<string, string>)) engines[k] = engineWord(v);
+  for (const [k, v] of Object.entries((raw.databaseEngines ?? {}) as Record<string, string>))
+    engines[k] = engineWord(v);
   const databases = ((raw.databases ?? []) as unknown[]).map((d) => {
     if (typeof d === 'string') {
       const [name, server] = d.split('@');
@@ -46,16 +68,29 @@ function clientOf(raw: Record<string, unknown>): ClientThings {
     }
     return d as { name: string; server: string };
   });
-  return { sites: raw.sites as string[], domains: raw.domains as string[], webservers: raw.webservers as string[], databaseServers: servers.map((s) => s.name), databaseEngines: engines, databases, certificates: raw.certificates as Record<string, string> | undefined };
+  return {
+    sites: raw.sites as string[],
+    domains: raw.domains as string[],
+    webservers: raw.webservers as string[],
+    databaseServers: servers.map((s) => s.name),
+    databaseEngines: engines,
+    databases,
+    certificates: raw.certificates as Record<string, string> | undefined,
+  };
 }
 
 /** Inputs serein fills itself (a certificate's id) or the client types (a removal's confirmation): not counted either way. */
 const FILLED = new Set(['certificate', 'confirm', 'tenant']);
-function sameInputs(want: Record<string, unknown> | null | undefined, got: Record<string, unknown> | undefined): boolean {
+function sameInputs(
+  want: Record<string, unknown> | null | undefined,
+  got: Record<string, unknown> | undefined,
+): boolean {
   if (!want) return true;
   if (!got) return false;
   // The inputs the row names must be filled so; those it leaves out are not compared.
-  return Object.keys(want).filter((k) => !FILLED.has(k)).every((k) => JSON.stringify(want[k]) === JSON.stringify(got[k]));
+  return Object.keys(want)
+    .filter((k) => !FILLED.has(k))
+    .every((k) => JSON.stringify(want[k]) === JSON.stringify(got[k]));
 }
 
 /** The answer's inputs for one operation: its proposal's, or the site a diagnosis runs on. */
@@ -100,7 +135,8 @@ function sameTopic(want: string, got: string | undefined): boolean {
 
 /** Every proposal an answer offers; a question's choices too when the row says which operation it is about (`op`), since an unnamed removal's choices are removals. */
 function offered(u: Understanding, row: Row): Proposal[] {
-  const choices = row.expect !== 'ask' || row.op ? (u.question?.choices ?? []).flatMap((c) => (c.proposal ? [c.proposal] : [])) : [];
+  const choices =
+    row.expect !== 'ask' || row.op ? (u.question?.choices ?? []).flatMap((c) => (c.proposal ? [c.proposal] : [])) : [];
   return [...(u.proposals ?? (u.proposal ? [u.proposal] : [])), ...choices];
 }
 
@@ -115,7 +151,9 @@ for (const kind of ['logistic', 'bayes'] as ModelKind[]) {
   const loadedMs = performance.now() - started;
   const docs = trainingDocs(corpus);
   const fit = docs.filter((d) => classifier.classify(d.text).intent === d.label).length;
-  console.log(`\n=== model: ${kind === 'logistic' ? 'logistic regression (the daemon\'s)' : 'naive Bayes (the former one, for comparison)'}; loaded or trained in ${loadedMs.toFixed(0)} ms`);
+  console.log(
+    `\n=== model: ${kind === 'logistic' ? "logistic regression (the daemon's)" : 'naive Bayes (the former one, for comparison)'}; loaded or trained in ${loadedMs.toFixed(0)} ms`,
+  );
   console.log(`  training fit (its own corpus): ${pct(fit, docs.length)}`);
   if (kind === 'logistic' && fit / docs.length < 0.98) failed = true;
   for (const table of tables) {
@@ -134,11 +172,18 @@ for (const kind of ['logistic', 'bayes'] as ModelKind[]) {
       if (ok) stats[row.lang].ok++;
       const expected = [...(Array.isArray(row.expect) ? row.expect : [row.expect]), ...(row.op ? [row.op] : [])];
       const proposals = offered(u, row);
-      if (!expected.some((e) => DESTRUCTIVE.includes(e as Intent)) && proposals.some((p) => DESTRUCTIVE.includes(p.playbook))) {
+      if (
+        !expected.some((e) => DESTRUCTIVE.includes(e as Intent)) &&
+        proposals.some((p) => DESTRUCTIVE.includes(p.playbook))
+      ) {
         destructive++;
         if (kind === 'logistic') console.log(`    ! a removal proposed for [${row.lang}] ${row.text}`);
       }
-      if (expected.some((e) => CREATES[e] && !expected.includes(CREATES[e]) && proposals.some((p) => p.playbook === CREATES[e]))) {
+      if (
+        expected.some(
+          (e) => CREATES[e] && !expected.includes(CREATES[e]) && proposals.some((p) => p.playbook === CREATES[e]),
+        )
+      ) {
         createsForDeletes++;
         if (kind === 'logistic') console.log(`    ! a create proposed for the removal [${row.lang}] ${row.text}`);
       }
@@ -149,8 +194,16 @@ for (const kind of ['logistic', 'bayes'] as ModelKind[]) {
       }
       if (!ok) {
         const key = `${Array.isArray(row.expect) ? row.expect.join(' + ') : row.expect}${row.topic ? `(${row.topic})` : ''} → ${got(u)}`;
-        const detail = proposals.length && u.status === 'proposal' ? ` ${JSON.stringify(proposals.map((p) => p.inputs))}` : u.diagnose ? ` ${JSON.stringify(u.diagnose)}` : '';
-        confusions.set(key, [...(confusions.get(key) ?? []), `[${row.lang}] ${row.text}  (confidence ${u.confidence})${detail}`]);
+        const detail =
+          proposals.length && u.status === 'proposal'
+            ? ` ${JSON.stringify(proposals.map((p) => p.inputs))}`
+            : u.diagnose
+              ? ` ${JSON.stringify(u.diagnose)}`
+              : '';
+        confusions.set(key, [
+          ...(confusions.get(key) ?? []),
+          `[${row.lang}] ${row.text}  (confidence ${u.confidence})${detail}`,
+        ]);
       }
     }
     const all = table.rows.length;
@@ -159,10 +212,18 @@ for (const kind of ['logistic', 'bayes'] as ModelKind[]) {
     console.log(`    operation + inputs right, French:  ${pct(stats.fr.ok, stats.fr.all)}`);
     console.log(`    removals proposed for requests that remove nothing: ${destructive}`);
     console.log(`    creates proposed for removals: ${createsForDeletes}`);
-    console.log(`    inputs wrong in a proposal made without a question (confidence >= 0.45): ${pct(silentWrong, all)}`);
+    console.log(
+      `    inputs wrong in a proposal made without a question (confidence >= 0.45): ${pct(silentWrong, all)}`,
+    );
     if (topicRows) console.log(`    topic of a handover named right: ${pct(topics, topicRows)}`);
     if (kind === 'logistic') {
-      if ([stats.en, stats.fr].some((s) => s.all && s.ok / s.all < TARGET) || destructive || createsForDeletes || silentWrong / all >= 0.01) failed = true;
+      if (
+        [stats.en, stats.fr].some((s) => s.all && s.ok / s.all < TARGET) ||
+        destructive ||
+        createsForDeletes ||
+        silentWrong / all >= 0.01
+      )
+        failed = true;
       if (confusions.size) console.log('\n    confusions (expected → understood):');
       for (const [key, rows] of [...confusions].sort((a, b) => b[1].length - a[1].length)) {
         console.log(`      ${key}: ${rows.length}`);
@@ -171,5 +232,8 @@ for (const kind of ['logistic', 'bayes'] as ModelKind[]) {
     }
   }
 }
-if (failed) console.log(`\nbelow a target (${TARGET * 100} % per language, 0 removals for other requests, 0 creates for removals, < 1 % silent wrong inputs, fit >= 98 %)`);
+if (failed)
+  console.log(
+    `\nbelow a target (${TARGET * 100} % per language, 0 removals for other requests, 0 creates for removals, < 1 % silent wrong inputs, fit >= 98 %)`,
+  );
 process.exitCode = failed ? 1 : 0;

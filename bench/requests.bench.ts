@@ -17,23 +17,57 @@ const RUNS = SMOKE ? 1 : 3;
 const SECONDS = SMOKE ? 1 : 3;
 const CONNECTIONS = 16;
 const run = promisify(execFile);
-const TEXT = 'Bonjour, nos clients nous disent que la boutique affiche un avertissement. Pourriez-vous mettre le https sur boutique.fr et une base pour wordpress ? Merci beaucoup, Claire';
+const TEXT =
+  'Bonjour, nos clients nous disent que la boutique affiche un avertissement. Pourriez-vous mettre le https sur boutique.fr et une base pour wordpress ? Merci beaucoup, Claire';
 
-interface Load { requests: number; perSecond: number; p50: number; p99: number; errors: number }
+interface Load {
+  requests: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
 
 async function load(url: string, token: string, body: unknown, connections = CONNECTIONS): Promise<Load> {
-  const args = ['--import', 'tsx', join(import.meta.dirname, 'load-client.ts'), url, 'POST', token, String(SECONDS), String(connections), JSON.stringify(body)];
+  const args = [
+    '--import',
+    'tsx',
+    join(import.meta.dirname, 'load-client.ts'),
+    url,
+    'POST',
+    token,
+    String(SECONDS),
+    String(connections),
+    JSON.stringify(body),
+  ];
   const { stdout } = await run(process.execPath, args, { cwd: resolve(import.meta.dirname, '..') });
   return JSON.parse(stdout) as Load;
 }
 
 /** One start of the daemon: milliseconds from /healthz answering to the first request answered. */
-async function firstRequest(dir: string, token: string, port: number, file: string): Promise<{ ms: number; child: ReturnType<typeof serein> }> {
+async function firstRequest(
+  dir: string,
+  token: string,
+  port: number,
+  file: string,
+): Promise<{ ms: number; child: ReturnType<typeof serein> }> {
   const child = serein(['serve', '--config', file]);
   const base = `http://127.0.0.1:${port}`;
-  await until('healthz', () => fetch(`${base}/healthz`).then((r) => r.ok, () => false), 60_000);
+  await until(
+    'healthz',
+    () =>
+      fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    60_000,
+  );
   const t = performance.now();
-  const res = await fetch(`${base}/v1/requests`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ text: TEXT, tenant: 'bench' }) });
+  const res = await fetch(`${base}/v1/requests`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ text: TEXT, tenant: 'bench' }),
+  });
   if (!res.ok) throw new Error(`first request: ${res.status} ${await res.text()}`);
   return { ms: performance.now() - t, child };
 }
@@ -44,7 +78,10 @@ export default async function bench(): Promise<Figures> {
     const port = await freePort();
     const dbPath = join(dir, 'requests.db');
     const file = join(dir, 'config.yaml');
-    writeFileSync(file, `server:\n  port: ${port}\nstore:\n  driver: sqlite\n  path: ${dbPath}\nstateDir: ${join(dir, 'state')}\nplaybooks: ${resolve(import.meta.dirname, '../playbooks')}\nrenewal:\n  enabled: false\nlog:\n  level: warn\n`);
+    writeFileSync(
+      file,
+      `server:\n  port: ${port}\nstore:\n  driver: sqlite\n  path: ${dbPath}\nstateDir: ${join(dir, 'state')}\nplaybooks: ${resolve(import.meta.dirname, '../playbooks')}\nrenewal:\n  enabled: false\nlog:\n  level: warn\n`,
+    );
     const store = await Store.open({ driver: 'sqlite', path: dbPath } as never);
     const { token } = await store.tokens.create('admin', null, 'bench');
     await store.tenants.create({ id: 'bench', name: 'Bench', language: 'fr' });
@@ -65,11 +102,23 @@ export default async function bench(): Promise<Figures> {
       const loads = await repeat(RUNS, () => load(url, token, { text: TEXT, tenant: 'bench' }));
       const few = await repeat(RUNS, () => load(url, token, { text: TEXT, tenant: 'bench' }, 2));
       return {
-        'request in words latency p99, 2 connections': stat(few.map((l) => l.p99), 'ms'),
+        'request in words latency p99, 2 connections': stat(
+          few.map((l) => l.p99),
+          'ms',
+        ),
         'first request after start (POST /v1/requests, after /healthz answers)': stat(firsts, 'ms'),
-        'requests in words per second (16 connections)': stat(loads.map((l) => l.perSecond), '/s'),
-        'request in words latency p50': stat(loads.map((l) => l.p50), 'ms'),
-        'request in words latency p99': stat(loads.map((l) => l.p99), 'ms'),
+        'requests in words per second (16 connections)': stat(
+          loads.map((l) => l.perSecond),
+          '/s',
+        ),
+        'request in words latency p50': stat(
+          loads.map((l) => l.p50),
+          'ms',
+        ),
+        'request in words latency p99': stat(
+          loads.map((l) => l.p99),
+          'ms',
+        ),
         'requests in words answered other than 2xx': loads.reduce((n, l) => n + l.errors, 0),
       };
     } finally {

@@ -19,10 +19,16 @@ const files = readdirSync(dir)
 
 const isStat = (v: unknown): v is Stat => typeof v === 'object' && v !== null && 'median' in v;
 const num = (n: number) => (Math.abs(n) >= 100 ? n.toFixed(0) : Math.abs(n) >= 1 ? n.toFixed(2) : n.toPrecision(3));
-const show = (v: Stat | number | string) => (isStat(v) ? `${num(v.min)} / ${num(v.median)} / ${num(v.max)} ${v.unit} (${v.runs} runs)` : typeof v === 'number' ? num(v) : v);
+const show = (v: Stat | number | string) =>
+  isStat(v)
+    ? `${num(v.min)} / ${num(v.median)} / ${num(v.max)} ${v.unit} (${v.runs} runs)`
+    : typeof v === 'number'
+      ? num(v)
+      : v;
 
 const before = machine();
-const results: Record<string, { seconds: number; at?: string; load?: number[]; figures?: Figures; error?: string }> = {};
+const results: Record<string, { seconds: number; at?: string; load?: number[]; figures?: Figures; error?: string }> =
+  {};
 for (const file of files) {
   const name = file.replace('.bench.ts', '');
   const started = performance.now();
@@ -36,7 +42,8 @@ for (const file of files) {
   Object.assign(results[name], { seconds: (performance.now() - started) / 1000, at: new Date().toISOString(), load });
   process.stdout.write(`\n${name} (${results[name].seconds.toFixed(1)} s)\n`);
   if (results[name].error) process.stdout.write(`  failed: ${results[name].error!.split('\n')[0]}\n`);
-  for (const [k, v] of Object.entries(results[name].figures ?? {})) process.stdout.write(`  ${k.padEnd(60)} ${show(v)}\n`);
+  for (const [k, v] of Object.entries(results[name].figures ?? {}))
+    process.stdout.write(`  ${k.padEnd(60)} ${show(v)}\n`);
 }
 const after = machine();
 
@@ -47,9 +54,13 @@ const at = new Date().toISOString();
 const base = process.env.BENCH_SMOKE ? 'smoke' : 'latest';
 // A run of some benches only (`npm run bench fleet`) replaces their figures in latest and keeps the others'.
 const file = join(out, `${base}.json`);
-const kept = wanted.length && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')).results as typeof results) : {};
+const kept =
+  wanted.length && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')).results as typeof results) : {};
 const all = { ...kept, ...results };
-writeFileSync(file, `${JSON.stringify({ at, machine: { before, after }, smoke: !!process.env.BENCH_SMOKE, results: all }, null, 2)}\n`);
+writeFileSync(
+  file,
+  `${JSON.stringify({ at, machine: { before, after }, smoke: !!process.env.BENCH_SMOKE, results: all }, null, 2)}\n`,
+);
 const md = [
   `# serein benchmarks, ${at}`,
   '',
@@ -60,7 +71,10 @@ const md = [
   '',
 ];
 for (const [name, r] of Object.entries(all)) {
-  md.push(`## ${name} (${r.seconds.toFixed(1)} s, ended ${r.at ?? '?'}, load average ${r.load?.join(' / ') ?? '?'} at its start)`, '');
+  md.push(
+    `## ${name} (${r.seconds.toFixed(1)} s, ended ${r.at ?? '?'}, load average ${r.load?.join(' / ') ?? '?'} at its start)`,
+    '',
+  );
   if (r.error) md.push('Failed:', '', '```', r.error.split('\n').slice(0, 6).join('\n'), '```', '');
   if (r.figures) {
     md.push('| figure | min / median / max (runs) |', '|---|---|');

@@ -1,7 +1,13 @@
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 
 /** A figure taken over several runs: the spread matters as much as the middle on a shared machine. */
-export interface Stat { min: number; median: number; max: number; runs: number; unit: string }
+export interface Stat {
+  min: number;
+  median: number;
+  max: number;
+  runs: number;
+  unit: string;
+}
 
 /** min/median/max of the runs' values, with the unit they are in. */
 export function stat(values: number[], unit: string): Stat {

@@ -34,7 +34,13 @@ export default async function bench(): Promise<Figures> {
   const dir = mkdtempSync(join(tmpdir(), 'serein-vhost-bench-'));
   // BENCH_WORKERS='{"concurrency":64,"perTarget":32}' tries other worker counts than the defaults.
   const workers = process.env.BENCH_WORKERS ? { workers: JSON.parse(process.env.BENCH_WORKERS) } : {};
-  const d = await startTestDaemon({ config: { ...workers, targets: { local: { type: 'local' } }, webservers: { web: labWebserver(nginx, dir, 'local', { batchWindowMs: undefined }) } } }); // the default batch window
+  const d = await startTestDaemon({
+    config: {
+      ...workers,
+      targets: { local: { type: 'local' } },
+      webservers: { web: labWebserver(nginx, dir, 'local', { batchWindowMs: undefined }) },
+    },
+  }); // the default batch window
   await d.tenant('bench', { domains: ['bench.test'] });
   const argv = labNginxArgv(nginx);
   let n = 0;
@@ -46,8 +52,12 @@ export default async function bench(): Promise<Figures> {
   const viaApi = async (tag: string, lone = false) => {
     const job = await d.runJob('vhost.create', { webserver: 'web', domain: name(tag), aliases: [] });
     if (job.status !== 'succeeded') throw new Error(`vhost.create ${job.status}: ${JSON.stringify(job.error)}`);
-    const events = (await d.store.jobs.events(job.id)).map((e) => ({ ms: Date.parse(e.at) - Date.parse(job.createdAt), message: e.message }));
-    if (process.env.BENCH_STEPS) process.stderr.write(`${events.map((e) => `${e.ms} ${e.message.slice(0, 70)}`).join('\n')}\n\n`);
+    const events = (await d.store.jobs.events(job.id)).map((e) => ({
+      ms: Date.parse(e.at) - Date.parse(job.createdAt),
+      message: e.message,
+    }));
+    if (process.env.BENCH_STEPS)
+      process.stderr.write(`${events.map((e) => `${e.ms} ${e.message.slice(0, 70)}`).join('\n')}\n\n`);
     const at = (start: string) => events.find((e) => e.message.startsWith(start))?.ms ?? NaN;
     if (lone) {
       phases.checks.push(at('steps: apply started'));
@@ -62,7 +72,10 @@ export default async function bench(): Promise<Figures> {
   const shellLoop = async (tag: string) => {
     const host = name(tag);
     const t = performance.now();
-    writeFileSync(join(nginx.vhostDir, `${host}.conf`), `server {\n  listen 127.0.0.1:${nginx.port};\n  server_name ${host};\n  return 200 "${host}\\n";\n}\n`);
+    writeFileSync(
+      join(nginx.vhostDir, `${host}.conf`),
+      `server {\n  listen 127.0.0.1:${nginx.port};\n  server_name ${host};\n  return 200 "${host}\\n";\n}\n`,
+    );
     const t1 = performance.now();
     execFileSync(argv[0], [...argv.slice(1), '-t'], { stdio: 'ignore' });
     const t2 = performance.now();
@@ -86,15 +99,21 @@ export default async function bench(): Promise<Figures> {
       await settled();
       shell.push(await shellLoop(`s${label}`));
     }
-    figures[`${label} sites: one vhost live via serein, p50 / p99 of ${ONE_BY_ONE}`] = `${percentile(api, 50).toFixed(0)} / ${percentile(api, 99).toFixed(0)} ms`;
+    figures[`${label} sites: one vhost live via serein, p50 / p99 of ${ONE_BY_ONE}`] =
+      `${percentile(api, 50).toFixed(0)} / ${percentile(api, 99).toFixed(0)} ms`;
     figures[`${label} sites: one vhost live via serein`] = stat(api, 'ms');
     figures[`${label} sites: serein's job, request to checks passed`] = stat(phases.checks.splice(0), 'ms');
     figures[`${label} sites: serein's job, the site folder`] = stat(phases.folder.splice(0), 'ms');
-    figures[`${label} sites: serein's job, nginx -t, reload and old workers retired`] = stat(phases.nginx.splice(0), 'ms');
+    figures[`${label} sites: serein's job, nginx -t, reload and old workers retired`] = stat(
+      phases.nginx.splice(0),
+      'ms',
+    );
     figures[`${label} sites: shell loop (write, nginx -t, reload, probe)`] = stat(shell, 'ms');
     figures[`${label} sites: of which nginx -t`] = stat(parts.test.splice(0), 'ms');
     figures[`${label} sites: of which the reload until the name answers`] = stat(parts.reload.splice(0), 'ms');
-    figures[`${label} sites: serein / shell loop, medians of the same run`] = +(stat(api, 'ms').median / stat(shell, 'ms').median).toFixed(2);
+    figures[`${label} sites: serein / shell loop, medians of the same run`] = +(
+      stat(api, 'ms').median / stat(shell, 'ms').median
+    ).toFixed(2);
     if (!atOnce) return;
     const t = performance.now();
     const loop = performance.eventLoopUtilization();
@@ -102,11 +121,15 @@ export default async function bench(): Promise<Figures> {
     const wall = performance.now() - t;
     // How busy the daemon's event loop was (the bench's client shares it, waiting on events):
     // near 1, the jobs wait for the loop rather than for nginx.
-    figures[`${label} sites: ${AT_ONCE} at once, event loop busy (share of the wall)`] = +performance.eventLoopUtilization(loop).utilization.toFixed(2);
+    figures[`${label} sites: ${AT_ONCE} at once, event loop busy (share of the wall)`] = +performance
+      .eventLoopUtilization(loop)
+      .utilization.toFixed(2);
     const { reloads, batches, largestBatch } = services.nginx.applier('web').stats;
     figures[`${label} sites: ${AT_ONCE} vhost.create at once, wall`] = +wall.toFixed(0);
-    figures[`${label} sites: ${AT_ONCE} at once, each request to probed p50 / p99`] = `${percentile(each, 50).toFixed(0)} / ${percentile(each, 99).toFixed(0)} ms`;
-    figures[`${label} sites: nginx reloads so far (batches, largest batch)`] = `${reloads} (${batches}, ${largestBatch})`;
+    figures[`${label} sites: ${AT_ONCE} at once, each request to probed p50 / p99`] =
+      `${percentile(each, 50).toFixed(0)} / ${percentile(each, 99).toFixed(0)} ms`;
+    figures[`${label} sites: nginx reloads so far (batches, largest batch)`] =
+      `${reloads} (${batches}, ${largestBatch})`;
   };
   const figures: Figures = {};
   // The sites a provider's nginx already carries: rendered like serein's own and recorded in its store.
@@ -118,10 +141,19 @@ export default async function bench(): Promise<Figures> {
       // One shared pair of logs for the fillers: with a log pair per site, 5,000 sites hold
       // 10,000 files per configuration and a reload holds two configurations' worth, over
       // this machine's 20,000 open files per process (serein then reports the reload failed).
-      const data = { ...newVhostData(services.nginx.webserver('web'), 'web', { primary, aliases: [`www.${primary}`] }), accessLog: join(dir, 'fillers.access.log'), errorLog: join(dir, 'fillers.error.log') };
+      const data = {
+        ...newVhostData(services.nginx.webserver('web'), 'web', { primary, aliases: [`www.${primary}`] }),
+        accessLog: join(dir, 'fillers.access.log'),
+        errorLog: join(dir, 'fillers.error.log'),
+      };
       const rendered = renderVhost(services.nginx, data, { tenant: 'bench' });
       writeFileSync(rendered.file.path, rendered.file.content!);
-      await services.store.tenants.putResource({ kind: VHOST_KIND, name: primary, tenantId: 'bench', data: rendered.data as unknown as Record<string, unknown> });
+      await services.store.tenants.putResource({
+        kind: VHOST_KIND,
+        name: primary,
+        tenantId: 'bench',
+        data: rendered.data as unknown as Record<string, unknown>,
+      });
     }
     execFileSync(argv[0], [...argv.slice(1), '-s', 'reload'], { stdio: 'ignore' });
     if (upTo) await until200(nginx.port, `filler${upTo - 1}.bench.test`, PROBE_PATH);

@@ -9,7 +9,16 @@
 // when the bundle fails to build, and when the configuration names plug-ins: they import
 // serein's own modules (errors, kinds), which must be the very ones serein runs.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -38,7 +47,14 @@ function namesPlugins(argv) {
   const files = argv.filter((a) => /\.ya?ml$/.test(a));
   const i = argv.findIndex((a) => a === '-c' || a === '--config' || a.startsWith('--config=') || /^-c./.test(a));
   if (i < 0) files.push(join(root, 'config.example.yaml'));
-  else files.push(argv[i].startsWith('--config=') ? argv[i].slice(9) : /^-c./.test(argv[i]) ? argv[i].slice(2) : (argv[i + 1] ?? ''));
+  else
+    files.push(
+      argv[i].startsWith('--config=')
+        ? argv[i].slice(9)
+        : /^-c./.test(argv[i])
+          ? argv[i].slice(2)
+          : (argv[i + 1] ?? ''),
+    );
   return files.some((f) => {
     try {
       return /^plugins[ \t]*:(?![ \t]*\[[ \t]*\][ \t]*(#.*)?$)/m.test(readFileSync(resolve(f), 'utf8'));
@@ -81,7 +97,9 @@ async function build(out) {
       {
         name: 'packages',
         setup(b) {
-          b.onResolve({ filter: /^[^./]/ }, ({ path }) => (INLINE.has(path.split('/')[0]) ? undefined : { external: true }));
+          b.onResolve({ filter: /^[^./]/ }, ({ path }) =>
+            INLINE.has(path.split('/')[0]) ? undefined : { external: true },
+          );
         },
       },
       {
@@ -90,7 +108,10 @@ async function build(out) {
         setup(b) {
           b.onLoad({ filter: /\.ts$/ }, ({ path }) => {
             let contents = readFileSync(path, 'utf8');
-            if (contents.includes('import.meta.')) contents = contents.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(path).href)).replaceAll('import.meta.dirname', JSON.stringify(dirname(path)));
+            if (contents.includes('import.meta.'))
+              contents = contents
+                .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(path).href))
+                .replaceAll('import.meta.dirname', JSON.stringify(dirname(path)));
             return { contents, loader: 'ts' };
           });
         },
@@ -99,7 +120,8 @@ async function build(out) {
   });
   mkdirSync(cache, { recursive: true });
   // The map first: the bundle names it, and exists only once both are whole.
-  for (const f of [...result.outputFiles].sort((a) => (a.path.endsWith('.map') ? -1 : 1))) writeAtomic(f.path, f.contents);
+  for (const f of [...result.outputFiles].sort((a) => (a.path.endsWith('.map') ? -1 : 1)))
+    writeAtomic(f.path, f.contents);
   // Bundles of older sources (kept a while: a start may be about to load one).
   const old = Date.now() - 3_600_000;
   for (const f of readdirSync(cache)) {

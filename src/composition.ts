@@ -43,11 +43,27 @@ declare module './engine/action.js' {
  * may pass their own. `start` starts the outbox's sender: the daemon calls it, the CLI
  * does not (its process would send other daemons' messages).
  */
-export function buildServices(o: { config: Config; store: Store; logger: Logger; target(name: string): Target; seal: SealBox; alert?: RaiseAlert }): { services: Services; start(): void; close(): Promise<void> } {
+export function buildServices(o: {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  target(name: string): Target;
+  seal: SealBox;
+  alert?: RaiseAlert;
+}): { services: Services; start(): void; close(): Promise<void> } {
   const { config, store, logger, target } = o;
   // Webhooks and emails leave from the outbox, after the request or job that raised them.
   const smtp = config.mail ? new SmtpMailer(config.mail, logger) : undefined;
-  const outbox = new Outbox({ store: store.outbox, alerts: store.alerts, webhooks: config.alerts.webhooks, smtp, logger, soleOwner: store.dialect === 'sqlite', mailTimeoutMs: config.mail?.timeoutMs, mailDomain: config.mail && /@([^\s>]+)/.exec(config.mail.from)?.[1] });
+  const outbox = new Outbox({
+    store: store.outbox,
+    alerts: store.alerts,
+    webhooks: config.alerts.webhooks,
+    smtp,
+    logger,
+    soleOwner: store.dialect === 'sqlite',
+    mailTimeoutMs: config.mail?.timeoutMs,
+    mailDomain: config.mail && /@([^\s>]+)/.exec(config.mail.from)?.[1],
+  });
   const alerter = new Alerter(store.alerts, config.alerts.webhooks, logger, outbox);
   const raise: RaiseAlert = o.alert ?? ((a) => alerter.raise(a));
   // What admins are alerted of on a client's site, the client hears too, by email (config mail), once per event.
@@ -76,7 +92,14 @@ export function buildServices(o: { config: Config; store: Store; logger: Logger;
     logger,
     target,
     alert,
-    nginx: new NginxFleet({ webservers: config.webservers, playbooksDir: config.playbooks, target, logger, alert, sharedLock: store.locks }),
+    nginx: new NginxFleet({
+      webservers: config.webservers,
+      playbooksDir: config.playbooks,
+      target,
+      logger,
+      alert,
+      sharedLock: store.locks,
+    }),
     databases: new DatabaseServers({ databases: config.databases, target }),
     certificates,
     dns,

@@ -27,7 +27,13 @@ export { version };
 export type BackgroundFactory = (engine: Engine) => BackgroundService;
 
 /** Background services started with every daemon. A new one adds its factory here. */
-export const backgroundServices: BackgroundFactory[] = [strugglingClientWatch, certificateMaintenance, driftWatch, trashPurge, diskUsageWatch];
+export const backgroundServices: BackgroundFactory[] = [
+  strugglingClientWatch,
+  certificateMaintenance,
+  driftWatch,
+  trashPurge,
+  diskUsageWatch,
+];
 
 export interface Daemon {
   config: Config;
@@ -50,8 +56,17 @@ export class ListenError extends Error {
     readonly port: number,
     override readonly cause: NodeJS.ErrnoException,
   ) {
-    const why = cause.code === 'EADDRINUSE' ? 'something else already listens there' : cause.code === 'EADDRNOTAVAIL' ? 'this machine has no such address' : cause.code === 'EACCES' ? 'this user may not use that port' : cause.message;
-    super(`cannot listen on ${host}:${port}: ${why} (${cause.code ?? 'error'}). Change server.host/server.port in the configuration, or stop the other program.`);
+    const why =
+      cause.code === 'EADDRINUSE'
+        ? 'something else already listens there'
+        : cause.code === 'EADDRNOTAVAIL'
+          ? 'this machine has no such address'
+          : cause.code === 'EACCES'
+            ? 'this user may not use that port'
+            : cause.message;
+    super(
+      `cannot listen on ${host}:${port}: ${why} (${cause.code ?? 'error'}). Change server.host/server.port in the configuration, or stop the other program.`,
+    );
     this.name = 'ListenError';
   }
 }
@@ -70,7 +85,10 @@ function sealKey(stateDir: string): Buffer {
  * `onCheckpoint` is for tests that build the daemon in-process (test/helpers/halting-serve.ts);
  * `serein serve` never passes it.
  */
-export async function startDaemon(config: Config, opts: { logger?: Logger; listen?: boolean; onCheckpoint?: CheckpointHook } = {}): Promise<Daemon> {
+export async function startDaemon(
+  config: Config,
+  opts: { logger?: Logger; listen?: boolean; onCheckpoint?: CheckpointHook } = {},
+): Promise<Daemon> {
   const logger = opts.logger ?? createLogger(config.log.level);
   const store = await Store.open(config.store);
   const targets = new TargetPool(config.targets);
@@ -79,7 +97,15 @@ export async function startDaemon(config: Config, opts: { logger?: Logger; liste
   try {
     const seal = new SealBox(sealKey(config.stateDir));
     components = buildServices({ config, store, logger, target: (name) => targets.get(name), seal });
-    engine = new Engine({ config, store, logger, services: components.services, actions: [...builtinActions, ...(await loadPlugins(config.plugins))], seal, onCheckpoint: opts.onCheckpoint });
+    engine = new Engine({
+      config,
+      store,
+      logger,
+      services: components.services,
+      actions: [...builtinActions, ...(await loadPlugins(config.plugins))],
+      seal,
+      onCheckpoint: opts.onCheckpoint,
+    });
   } catch (err) {
     await store.close();
     throw err;
@@ -108,7 +134,8 @@ export async function startDaemon(config: Config, opts: { logger?: Logger; liste
     }
   }
   let firstAdminToken: string | undefined;
-  if ((await store.tokens.countAdmins()) === 0) firstAdminToken = (await store.tokens.create('admin', null, 'first admin')).token;
+  if ((await store.tokens.countAdmins()) === 0)
+    firstAdminToken = (await store.tokens.create('admin', null, 'first admin')).token;
   const adminNeverUsed = !(await store.tokens.adminEverUsed());
   return { config, store, engine, api, url, firstAdminToken, adminNeverUsed, stop };
 }

@@ -1,5 +1,8 @@
 /** Text in each language serein speaks. Clients read their own; admins read English. */
-export interface Localized { en: string; fr: string }
+export interface Localized {
+  en: string;
+  fr: string;
+}
 export type Language = keyof Localized;
 
 /**
@@ -36,7 +39,9 @@ export class OperationError extends Error {
       code: this.code,
       message: this.userMessage[language],
       hint: this.hint[language],
-      ...(this.fields?.length ? { fields: this.fields.map((f) => ({ name: f.name, message: f.message[language] })) } : {}),
+      ...(this.fields?.length
+        ? { fields: this.fields.map((f) => ({ name: f.name, message: f.message[language] })) }
+        : {}),
       ...(this.offer ? { offer: this.offer } : {}),
       ...(this.technical ? { technical: this.technical[language] } : {}),
       ...(admin && this.detail ? { detail: this.detail } : {}),
@@ -67,7 +72,10 @@ export interface Offer {
 }
 
 /** One invalid field of a request (`inputs.domain`, `email`) and what it must be, without its name. */
-export interface FieldProblem { name: string; message: Localized }
+export interface FieldProblem {
+  name: string;
+  message: Localized;
+}
 
 /**
  * Codes of failures the client caused in its own space (a symbolic link, or a folder moved,
@@ -124,10 +132,26 @@ function diskFault(err: unknown): OperationError | null {
     fr: "Rien n'a été laissé à moitié fait. Votre hébergeur a reçu les détails ; réessayez quand il aura réparé le disque.",
   };
   if (/ENOSPC|No space left on device|Disk quota exceeded|EDQUOT/.test(text)) {
-    return new OperationError('disk_full', { en: "The server's disk is full, so the change could not be written.", fr: "Le disque du serveur est plein : la modification n'a pas pu être écrite." }, hint, detail);
+    return new OperationError(
+      'disk_full',
+      {
+        en: "The server's disk is full, so the change could not be written.",
+        fr: "Le disque du serveur est plein : la modification n'a pas pu être écrite.",
+      },
+      hint,
+      detail,
+    );
   }
   if (/EROFS|Read-only file system/.test(text)) {
-    return new OperationError('disk_read_only', { en: "The server's disk is read-only at the moment, so the change could not be written.", fr: "Le disque du serveur est en lecture seule pour l'instant : la modification n'a pas pu être écrite." }, hint, detail);
+    return new OperationError(
+      'disk_read_only',
+      {
+        en: "The server's disk is read-only at the moment, so the change could not be written.",
+        fr: "Le disque du serveur est en lecture seule pour l'instant : la modification n'a pas pu être écrite.",
+      },
+      hint,
+      detail,
+    );
   }
   return null;
 }

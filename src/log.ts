@@ -4,8 +4,23 @@ export type { Logger };
 
 /** Field paths whose values never reach a log line, whatever logs them. */
 const redact = [
-  'password', '*.password', '*.*.password', 'token', '*.token', 'apiToken', '*.apiToken',
-  'privateKey', '*.privateKey', 'hmacKey', '*.hmacKey', 'apiKey', '*.apiKey', 'keySecret', '*.keySecret', 'req.headers.authorization', 'headers.authorization',
+  'password',
+  '*.password',
+  '*.*.password',
+  'token',
+  '*.token',
+  'apiToken',
+  '*.apiToken',
+  'privateKey',
+  '*.privateKey',
+  'hmacKey',
+  '*.hmacKey',
+  'apiKey',
+  '*.apiKey',
+  'keySecret',
+  '*.keySecret',
+  'req.headers.authorization',
+  'headers.authorization',
 ];
 
 /** JSON logs for machines; readable lines when a person watches the terminal. */
@@ -13,6 +28,8 @@ export function createLogger(level: string, pretty = process.stdout.isTTY): Logg
   return pino({
     level,
     redact: { paths: redact, censor: '********' },
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss' } } } : {}),
+    ...(pretty
+      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss' } } }
+      : {}),
   });
 }

@@ -5,7 +5,10 @@ import type { Action } from './engine/action.js';
 import { registerKind, type ResourceKind } from './resources/index.js';
 
 /** What a plug-in module exports: kinds it adds, actions it adds, or both (named exports, or a default object with them). */
-export interface PluginModule { kinds?: ResourceKind[]; actions?: Action[] }
+export interface PluginModule {
+  kinds?: ResourceKind[];
+  actions?: Action[];
+}
 
 /**
  * Loads the modules the config's `plugins` names (paths to .ts or .js ESM files): each
@@ -52,9 +55,12 @@ export async function trustedFile(path: string): Promise<string> {
     const s = await stat(p);
     const what = p === real ? `plug-in ${real}` : `the folder ${p}, on the path of plug-in ${real},`;
     const why = 'serein runs plug-ins as root and loads none that another user could change';
-    if (s.uid !== 0 && s.uid !== me) throw new Error(`${what} belongs to user ${s.uid}: ${why}. Fix: chown root ${shellWord(p)}`);
+    if (s.uid !== 0 && s.uid !== me)
+      throw new Error(`${what} belongs to user ${s.uid}: ${why}. Fix: chown root ${shellWord(p)}`);
     if (s.mode & 0o022 && !(s.isDirectory() && s.mode & 0o1000)) {
-      throw new Error(`${what} can be changed by other users (mode ${(s.mode & 0o7777).toString(8)}): ${why}. Fix: chmod go-w ${shellWord(p)}`);
+      throw new Error(
+        `${what} can be changed by other users (mode ${(s.mode & 0o7777).toString(8)}): ${why}. Fix: chmod go-w ${shellWord(p)}`,
+      );
     }
     if (dirname(p) === p) return real;
   }

@@ -3,7 +3,12 @@ import type { Store } from './store/store.js';
 import { OperationError } from './errors.js';
 
 /** What one tenant may have at once: the config's quotas, with that tenant's own overrides. */
-export interface TenantQuota { runningJobs: number; vhosts: number; databases: number; diskBytes?: number }
+export interface TenantQuota {
+  runningJobs: number;
+  vhosts: number;
+  databases: number;
+  diskBytes?: number;
+}
 
 /** The quota of one tenant (admins have none: callers only ask for clients). */
 export function tenantQuota(config: Config, tenantId: string): TenantQuota {
@@ -19,21 +24,37 @@ export const tooManyJobs = (max: number) =>
       en: `Your account already has ${max} ${max === 1 ? 'request' : 'requests'} in progress, the most it runs at once.`,
       fr: `Votre compte a déjà ${max} ${max === 1 ? 'demande' : 'demandes'} en cours, le maximum qu'il peut lancer en même temps.`,
     },
-    { en: 'Try again when one of them is done. Nothing was started.', fr: "Réessayez quand l'une d'elles sera terminée. Rien n'a été lancé." },
+    {
+      en: 'Try again when one of them is done. Nothing was started.',
+      fr: "Réessayez quand l'une d'elles sera terminée. Rien n'a été lancé.",
+    },
     `tenant quota runningJobs = ${max}`,
     429,
   );
 
 const WHAT = {
-  vhosts: { one: { en: 'site', fr: 'site' }, many: { en: 'sites', fr: 'sites' }, remove: { en: 'a site', fr: 'un site' } },
-  databases: { one: { en: 'database', fr: 'base de données' }, many: { en: 'databases', fr: 'bases de données' }, remove: { en: 'a database', fr: 'une base' } },
+  vhosts: {
+    one: { en: 'site', fr: 'site' },
+    many: { en: 'sites', fr: 'sites' },
+    remove: { en: 'a site', fr: 'un site' },
+  },
+  databases: {
+    one: { en: 'database', fr: 'base de données' },
+    many: { en: 'databases', fr: 'bases de données' },
+    remove: { en: 'a database', fr: 'une base' },
+  },
 };
 
 /**
  * Refuses a tenant's new site or database past its quota (409, like the per-server
  * database limit). `kind` is the resource kind the store records them under.
  */
-export async function checkResourceQuota(services: { config: Config; store: Store }, tenantId: string, quota: 'vhosts' | 'databases', kind: string): Promise<void> {
+export async function checkResourceQuota(
+  services: { config: Config; store: Store },
+  tenantId: string,
+  quota: 'vhosts' | 'databases',
+  kind: string,
+): Promise<void> {
   const max = tenantQuota(services.config, tenantId)[quota];
   const have = (await services.store.tenants.listResources({ tenantId, kind })).length;
   if (have < max) return;
@@ -41,7 +62,10 @@ export async function checkResourceQuota(services: { config: Config; store: Stor
   const noun = have === 1 ? w.one : w.many;
   throw new OperationError(
     'quota_exceeded',
-    { en: `Your account already has ${have} ${noun.en}, the most your plan allows.`, fr: `Votre compte a déjà ${have} ${noun.fr}, le maximum prévu par votre offre.` },
+    {
+      en: `Your account already has ${have} ${noun.en}, the most your plan allows.`,
+      fr: `Votre compte a déjà ${have} ${noun.fr}, le maximum prévu par votre offre.`,
+    },
     {
       en: `Remove ${w.remove.en} you no longer use, or ask your provider for a larger plan. Nothing was changed.`,
       fr: `Supprimez ${w.remove.fr} dont vous n'avez plus besoin, ou demandez une offre plus grande à votre hébergeur. Rien n'a été modifié.`,

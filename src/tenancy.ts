@@ -16,7 +16,10 @@ export { conflict } from './resources/kind.js';
  * operator making the first admin token on the local store (`serein token create --admin
  * --local`), which has no token and is audited as `local`.
  */
-export interface AdminActor extends Actor { tokenId: string | null; via?: 'api' | 'local' }
+export interface AdminActor extends Actor {
+  tokenId: string | null;
+  via?: 'api' | 'local';
+}
 
 export const tenantBody = z
   .object({
@@ -26,7 +29,11 @@ export const tenantBody = z
     }),
     name: z.string().min(1).max(200),
     language: z.enum(['en', 'fr']).default('en'),
-    email: z.email().max(254).optional().describe('where the client is told, in their language, when something needs them (config mail)'),
+    email: z
+      .email()
+      .max(254)
+      .optional()
+      .describe('where the client is told, in their language, when something needs them (config mail)'),
   })
   .strict();
 
@@ -41,7 +48,11 @@ export const resourceBody = () =>
     .strict();
 
 export const tokenBody = z
-  .object({ kind: z.enum(['admin', 'client']), tenantId: z.string().optional(), label: z.string().max(200).default('') })
+  .object({
+    kind: z.enum(['admin', 'client']),
+    tenantId: z.string().optional(),
+    label: z.string().max(200).default(''),
+  })
   .strict()
   .refine((t) => (t.kind === 'client') === !!t.tenantId, {
     message: 'a client token needs tenantId; an admin token takes none',
@@ -56,7 +67,10 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const err = new OperationError(
     'bad_request',
     { en: `The request is not valid: ${list.en}.`, fr: `La requête n'est pas valide : ${list.fr}.` },
-    { en: 'Fix the fields named above; /openapi.json describes every endpoint.', fr: 'Corrigez les champs nommés ci-dessus ; /openapi.json décrit chaque point d’accès.' },
+    {
+      en: 'Fix the fields named above; /openapi.json describes every endpoint.',
+      fr: 'Corrigez les champs nommés ci-dessus ; /openapi.json décrit chaque point d’accès.',
+    },
     undefined,
     400,
   );
@@ -76,9 +90,21 @@ export class AdminService {
     if (!(await can(this.store.tenants, actor, 'manage', { kind, name }))) throw notFound({ en: 'This', fr: 'Ceci' });
   }
 
-  private audit(actor: AdminActor, e: { tenantId: string | null; action: string; subject: string; inputs?: unknown }): Promise<unknown> {
+  private audit(
+    actor: AdminActor,
+    e: { tenantId: string | null; action: string; subject: string; inputs?: unknown },
+  ): Promise<unknown> {
     const inputs = actor.via === 'local' ? { ...(e.inputs as object | undefined), via: 'local' } : e.inputs;
-    return this.store.audit.append({ tokenId: actor.tokenId, tenantId: e.tenantId, action: e.action, subject: e.subject, inputs, plan: undefined, result: 'succeeded', detail: undefined });
+    return this.store.audit.append({
+      tokenId: actor.tokenId,
+      tenantId: e.tenantId,
+      action: e.action,
+      subject: e.subject,
+      inputs,
+      plan: undefined,
+      result: 'succeeded',
+      detail: undefined,
+    });
   }
 
   private async tenant(id: string): Promise<Tenant> {
@@ -119,10 +145,16 @@ export class AdminService {
       resource = await kind.give(this.store.tenants, tenantId, body.name, body.data);
     } catch (err) {
       // A concurrent give won the race: say so rather than pass on the store's refusal.
-      if (!(err instanceof OperationError) && key && (await kind.owns(this.store.tenants, tenantId, key))) throw conflict(`${body.kind} ${key}`);
+      if (!(err instanceof OperationError) && key && (await kind.owns(this.store.tenants, tenantId, key)))
+        throw conflict(`${body.kind} ${key}`);
       throw err;
     }
-    await this.audit(actor, { tenantId, action: 'resource.add', subject: `${resource.kind}:${resource.name}`, inputs: body });
+    await this.audit(actor, {
+      tenantId,
+      action: 'resource.add',
+      subject: `${resource.kind}:${resource.name}`,
+      inputs: body,
+    });
     return resource;
   }
 
@@ -130,7 +162,8 @@ export class AdminService {
   async takeResource(actor: AdminActor, tenantId: string, kindName: string, name: string): Promise<void> {
     await this.authorise(actor, kindName, name);
     const kind = kindOf(kindName);
-    if (!kind || !(await kind.take(this.store.tenants, tenantId, name))) throw notFound({ en: `${kindName} ${name}`, fr: `${kindName} ${name}` });
+    if (!kind || !(await kind.take(this.store.tenants, tenantId, name)))
+      throw notFound({ en: `${kindName} ${name}`, fr: `${kindName} ${name}` });
     await this.audit(actor, { tenantId, action: 'resource.remove', subject: `${kind.kind}:${name}` });
   }
 
@@ -140,7 +173,12 @@ export class AdminService {
     await this.authorise(actor, 'token', body.label);
     if (body.tenantId) await this.tenant(body.tenantId);
     const created = await this.store.tokens.create(body.kind, body.tenantId ?? null, body.label);
-    await this.audit(actor, { tenantId: body.tenantId ?? null, action: 'token.create', subject: created.id, inputs: { kind: body.kind, label: body.label } });
+    await this.audit(actor, {
+      tenantId: body.tenantId ?? null,
+      action: 'token.create',
+      subject: created.id,
+      inputs: { kind: body.kind, label: body.label },
+    });
     return { id: created.id, token: created.token };
   }
 

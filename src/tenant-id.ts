@@ -10,11 +10,27 @@
 export const TENANT_ID_PATTERN = /^[a-z][a-z0-9]{1,15}$/;
 
 /** Ids no tenant may take. */
-export const RESERVED_TENANT_IDS: ReadonlySet<string> = new Set(['admin', 'admins', 'root', 'system', 'serein', 'client', 'clients', 'tenant', 'tenants', 'public', 'anonymous', 'none', 'null', 'undefined']);
+export const RESERVED_TENANT_IDS: ReadonlySet<string> = new Set([
+  'admin',
+  'admins',
+  'root',
+  'system',
+  'serein',
+  'client',
+  'clients',
+  'tenant',
+  'tenants',
+  'public',
+  'anonymous',
+  'none',
+  'null',
+  'undefined',
+]);
 
 /** Why `id` cannot be a tenant id, in words an admin can act on; undefined when it can. */
 export function tenantIdProblem(id: string): string | undefined {
-  if (!TENANT_ID_PATTERN.test(id)) return 'a tenant id is 2 to 16 lower-case letters and digits, starting with a letter (it prefixes database names)';
+  if (!TENANT_ID_PATTERN.test(id))
+    return 'a tenant id is 2 to 16 lower-case letters and digits, starting with a letter (it prefixes database names)';
   if (RESERVED_TENANT_IDS.has(id)) return `"${id}" is reserved; choose another tenant id`;
   return undefined;
 }

@@ -26,7 +26,11 @@ export function loadYamlFile<S extends z.ZodType>(file: string, schema: S): z.ou
 export type Locator = (path: (string | number)[]) => { line: number; column: number };
 
 /** Parses and validates YAML text; also returns a locator for later, semantic checks. */
-export function parseYaml<S extends z.ZodType>(text: string, file: string, schema: S): { data: z.output<S>; locate: Locator } {
+export function parseYaml<S extends z.ZodType>(
+  text: string,
+  file: string,
+  schema: S,
+): { data: z.output<S>; locate: Locator } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -42,7 +46,9 @@ export function parseYaml<S extends z.ZodType>(text: string, file: string, schem
   const locate: Locator = (full) => {
     // A key's own position: an unknown key's value may start on a later line.
     const parent = full.length ? doc.getIn(full.slice(0, -1), true) : undefined;
-    const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === full[full.length - 1]) : undefined;
+    const pair = isMap(parent)
+      ? parent.items.find((p) => isScalar(p.key) && p.key.value === full[full.length - 1])
+      : undefined;
     if (isNode(pair?.key) && pair.key.range) {
       const pos = lines.linePos(pair.key.range[0]);
       return { line: pos.line, column: pos.col };

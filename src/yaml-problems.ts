@@ -7,14 +7,26 @@ import type { z } from 'zod';
  * type with the type expected and the one found.
  */
 
-type Def = { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; valueType?: z.ZodType; element?: z.ZodType; options?: z.ZodType[]; in?: z.ZodType };
+type Def = {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  innerType?: z.ZodType;
+  valueType?: z.ZodType;
+  element?: z.ZodType;
+  options?: z.ZodType[];
+  in?: z.ZodType;
+};
 const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
 
 /** The schema under wrappers that change nothing about keys (optional, default, nullable, pipes). */
 function unwrap(s: z.ZodType): z.ZodType {
   for (;;) {
     const d = defOf(s);
-    if (d.innerType && ['optional', 'default', 'prefault', 'nullable', 'readonly', 'catch', 'nonoptional'].includes(d.type)) s = d.innerType;
+    if (
+      d.innerType &&
+      ['optional', 'default', 'prefault', 'nullable', 'readonly', 'catch', 'nonoptional'].includes(d.type)
+    )
+      s = d.innerType;
     else if (d.type === 'pipe' && d.in) s = d.in;
     else return s;
   }
@@ -66,7 +78,8 @@ export function keyPaths(schema: z.ZodType, prefix: string[] = []): string[] {
   for (const a of alternatives(schema)) {
     const d = defOf(a);
     if (d.type === 'object') {
-      for (const [key, value] of Object.entries(d.shape ?? {})) out.push([...prefix, key].join('.'), ...keyPaths(value, [...prefix, key]));
+      for (const [key, value] of Object.entries(d.shape ?? {}))
+        out.push([...prefix, key].join('.'), ...keyPaths(value, [...prefix, key]));
     } else if (d.type === 'record' && d.valueType) out.push(...keyPaths(d.valueType, [...prefix, '*']));
     else if (d.type === 'array' && d.element) out.push(...keyPaths(d.element, [...prefix, '[]']));
   }
@@ -118,7 +131,8 @@ function expectation(issues: readonly Issue[]): string | undefined {
 /** A value at a path of plain data (what YAML parsed to). */
 function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   let v = data;
-  for (const step of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[step] : undefined;
+  for (const step of path)
+    v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[step] : undefined;
   return v;
 }
 
@@ -126,14 +140,20 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
  * Zod's issues as located problems: one per unknown key (at that key, with a suggestion),
  * types told as "expected X, found Y"; other issues keep zod's message.
  */
-export function describeIssues(issues: readonly Issue[], schema: z.ZodType, data: unknown): { path: (string | number)[]; message: string }[] {
+export function describeIssues(
+  issues: readonly Issue[],
+  schema: z.ZodType,
+  data: unknown,
+): { path: (string | number)[]; message: string }[] {
   return issues.flatMap((issue) => {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
       const valid = keysAt(schema, path, valueAt(data, path));
       return issue.keys.map((key) => {
         const near = nearestKey(key, valid);
-        const message = near ? `unknown key '${key}': did you mean '${near}'?` : `unknown key '${key}'; valid keys here: ${valid.join(', ')}`;
+        const message = near
+          ? `unknown key '${key}': did you mean '${near}'?`
+          : `unknown key '${key}'; valid keys here: ${valid.join(', ')}`;
         return { path: [...path, key], message };
       });
     }
@@ -144,7 +164,8 @@ export function describeIssues(issues: readonly Issue[], schema: z.ZodType, data
     }
     if (issue.code === 'invalid_union' && !('discriminator' in issue && issue.discriminator)) {
       const wanted = issue.errors.map(expectation);
-      if (wanted.length > 0 && wanted.every(Boolean)) return [{ path, message: `expected ${wanted.join(' or ')}, found ${found}` }];
+      if (wanted.length > 0 && wanted.every(Boolean))
+        return [{ path, message: `expected ${wanted.join(' or ')}, found ${found}` }];
     }
     return [{ path, message: issue.message }];
   });

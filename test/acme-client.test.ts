@@ -9,7 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AcmeClient, AcmeProblem, parseRetryAfter } from '../src/acme/client.js';
 import { accountKeyFromPem, newEcdsaKeyPem } from '../src/acme/jws.js';
 
-interface Seen { method: string; path: string; at: number; protected?: any; payload?: any }
+interface Seen {
+  method: string;
+  path: string;
+  at: number;
+  protected?: any;
+  payload?: any;
+}
 
 let server: http.Server;
 let base = '';
@@ -33,25 +39,59 @@ beforeAll(async () => {
         res.writeHead(status, { ...headers, ...extra });
         res.end(data === undefined ? '' : JSON.stringify(data));
       };
-      if (path === '/dir') return send(200, { newNonce: `${base}/nonce`, newAccount: `${base}/acct`, newOrder: `${base}/order`, renewalInfo: `${base}/ari`, meta: { caaIdentities: ['fake.example'] } });
+      if (path === '/dir')
+        return send(200, {
+          newNonce: `${base}/nonce`,
+          newAccount: `${base}/acct`,
+          newOrder: `${base}/order`,
+          renewalInfo: `${base}/ari`,
+          meta: { caaIdentities: ['fake.example'] },
+        });
       if (path === '/nonce') return send(200, undefined);
-      if (path.startsWith('/ari/')) return send(200, { suggestedWindow: { start: '2030-01-01T00:00:00Z', end: '2030-01-02T00:00:00Z' }, explanationURL: 'https://fake.example/why' }, { 'retry-after': '21600' });
+      if (path.startsWith('/ari/'))
+        return send(
+          200,
+          {
+            suggestedWindow: { start: '2030-01-01T00:00:00Z', end: '2030-01-02T00:00:00Z' },
+            explanationURL: 'https://fake.example/why',
+          },
+          { 'retry-after': '21600' },
+        );
       const jws = JSON.parse(body || '{}');
       entry.protected = b64json(jws.protected);
       entry.payload = b64json(jws.payload);
       // Every signed request carries a signature that verifies with the account key.
       const jwk = entry.protected.jwk ?? accountJwk;
-      const ok = verify('sha256', Buffer.from(`${jws.protected}.${jws.payload}`), { key: createPublicKey({ key: jwk, format: 'jwk' }), dsaEncoding: 'ieee-p1363' }, Buffer.from(jws.signature, 'base64url'));
+      const ok = verify(
+        'sha256',
+        Buffer.from(`${jws.protected}.${jws.payload}`),
+        { key: createPublicKey({ key: jwk, format: 'jwk' }), dsaEncoding: 'ieee-p1363' },
+        Buffer.from(jws.signature, 'base64url'),
+      );
       if (!ok) return send(400, { type: 'urn:ietf:params:acme:error:malformed', detail: 'bad signature' });
       if (!script.badNonceOnce.has(path)) {
         script.badNonceOnce.add(path);
-        return send(400, { type: 'urn:ietf:params:acme:error:badNonce', detail: 'try again' }, { 'content-type': 'application/problem+json' });
+        return send(
+          400,
+          { type: 'urn:ietf:params:acme:error:badNonce', detail: 'try again' },
+          { 'content-type': 'application/problem+json' },
+        );
       }
       if (path === '/acct') {
         accountJwk = entry.protected.jwk;
         return send(201, { status: 'valid' }, { location: `${base}/acct/1` });
       }
-      if (path === '/order') return send(201, { status: 'pending', identifiers: entry.payload.identifiers, authorizations: [`${base}/authz/1`], finalize: `${base}/fin/1` }, { location: `${base}/order/1` });
+      if (path === '/order')
+        return send(
+          201,
+          {
+            status: 'pending',
+            identifiers: entry.payload.identifiers,
+            authorizations: [`${base}/authz/1`],
+            finalize: `${base}/fin/1`,
+          },
+          { location: `${base}/order/1` },
+        );
       if (path === '/busy') {
         if (script.busyOnce) {
           script.busyOnce = false;
@@ -60,10 +100,20 @@ beforeAll(async () => {
         return send(200, { status: 'valid' });
       }
       if (path === '/authz/1') {
-        if (script.pendingPolls-- > 0) return send(200, { status: 'pending', identifier: { type: 'dns', value: 'a.example' }, challenges: [] }, script.retryAfterSeconds ? { 'retry-after': String(script.retryAfterSeconds) } : {});
+        if (script.pendingPolls-- > 0)
+          return send(
+            200,
+            { status: 'pending', identifier: { type: 'dns', value: 'a.example' }, challenges: [] },
+            script.retryAfterSeconds ? { 'retry-after': String(script.retryAfterSeconds) } : {},
+          );
         return send(200, { status: 'valid', identifier: { type: 'dns', value: 'a.example' }, challenges: [] });
       }
-      if (path === '/limited') return send(429, { type: 'urn:ietf:params:acme:error:rateLimited', detail: 'too many' }, { 'retry-after': '3600', 'content-type': 'application/problem+json' });
+      if (path === '/limited')
+        return send(
+          429,
+          { type: 'urn:ietf:params:acme:error:rateLimited', detail: 'too many' },
+          { 'retry-after': '3600', 'content-type': 'application/problem+json' },
+        );
       send(404, { type: 'urn:ietf:params:acme:error:malformed', detail: 'no such path' });
     });
   });
@@ -88,13 +138,25 @@ describe('AcmeClient', () => {
     const eabProt = b64json(eab.protected);
     expect(eabProt).toEqual({ alg: 'HS256', kid: 'kid-1', url: `${base}/acct` });
     expect(b64json(eab.payload)).toEqual(acct[1].protected.jwk);
-    expect(eab.signature).toBe(createHmac('sha256', Buffer.from(eabKey, 'base64url')).update(`${eab.protected}.${eab.payload}`).digest('base64url'));
+    expect(eab.signature).toBe(
+      createHmac('sha256', Buffer.from(eabKey, 'base64url'))
+        .update(`${eab.protected}.${eab.payload}`)
+        .digest('base64url'),
+    );
     expect(JSON.stringify(seen)).not.toContain(eabKey);
 
-    const order = await client.newOrder({ identifiers: [{ type: 'dns', value: 'a.example' }], profile: 'shortlived', replaces: 'aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE' });
+    const order = await client.newOrder({
+      identifiers: [{ type: 'dns', value: 'a.example' }],
+      profile: 'shortlived',
+      replaces: 'aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE',
+    });
     expect(order.url).toBe(`${base}/order/1`);
     const sent = seen.filter((s) => s.path === '/order').pop()!;
-    expect(sent.payload).toEqual({ identifiers: [{ type: 'dns', value: 'a.example' }], profile: 'shortlived', replaces: 'aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE' });
+    expect(sent.payload).toEqual({
+      identifiers: [{ type: 'dns', value: 'a.example' }],
+      profile: 'shortlived',
+      replaces: 'aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE',
+    });
     expect(sent.protected.kid).toBe(`${base}/acct/1`);
     expect(sent.protected.jwk).toBeUndefined();
     expect(seen.filter((s) => s.method === 'HEAD').length).toBeLessThanOrEqual(1); // nonces come from responses
@@ -110,12 +172,16 @@ describe('AcmeClient', () => {
     script.pendingPolls = 3;
     script.retryAfterSeconds = 0;
     let t = Date.now();
-    await client.poll(`${base}/authz/1`, (a: { status: string }) => a.status !== 'pending', { deadline: Date.now() + 10_000 });
+    await client.poll(`${base}/authz/1`, (a: { status: string }) => a.status !== 'pending', {
+      deadline: Date.now() + 10_000,
+    });
     expect(Date.now() - t).toBeLessThan(400); // 25 + 50 + 100 ms
     script.pendingPolls = 1;
     script.retryAfterSeconds = 1;
     t = Date.now();
-    await client.poll(`${base}/authz/1`, (a: { status: string }) => a.status !== 'pending', { deadline: Date.now() + 10_000 });
+    await client.poll(`${base}/authz/1`, (a: { status: string }) => a.status !== 'pending', {
+      deadline: Date.now() + 10_000,
+    });
     expect(Date.now() - t).toBeGreaterThanOrEqual(950);
     client.close();
   });

@@ -66,9 +66,13 @@ describe('certificate.issue through the daemon', () => {
     const dry = await d.runJob('certificate.issue', { domains: [site] }, { token: client.token, dryRun: true });
     expect(dry.status, JSON.stringify(dry.error)).toBe('succeeded');
     // The client's plan names where the key goes in words, not its path on the server.
-    expect(dry.plan.map((p: any) => p.summary).join('\n')).toMatch(/commander un certificat ecdsa-p256[\s\S]*écrire la clé sur le serveur, pour ‹site› \(mode 0600\)[\s\S]*connexion sécurisée \(TLS\)/);
+    expect(dry.plan.map((p: any) => p.summary).join('\n')).toMatch(
+      /commander un certificat ecdsa-p256[\s\S]*écrire la clé sur le serveur, pour ‹site› \(mode 0600\)[\s\S]*connexion sécurisée \(TLS\)/,
+    );
     const asAdmin = await d.api('GET', `/v1/jobs/${dry.id}`);
-    expect(asAdmin.body.job.plan.map((p: any) => p.summary).join('\n')).toMatch(/order a ecdsa-p256 certificate[\s\S]*privkey\.pem \(mode 0600\)[\s\S]*TLS handshake/);
+    expect(asAdmin.body.job.plan.map((p: any) => p.summary).join('\n')).toMatch(
+      /order a ecdsa-p256 certificate[\s\S]*privkey\.pem \(mode 0600\)[\s\S]*TLS handshake/,
+    );
     expect(await d.store.certificates.list({ name: site, status: undefined })).toEqual([]);
     const started = Date.now();
     const job = await d.runJob('certificate.issue', { domains: [site] }, { token: client.token });
@@ -102,18 +106,30 @@ describe('certificate.issue through the daemon', () => {
     expect(list.status).toBe(200);
     expect(list.body.certificates.map((c: any) => c.serial)).toContain(firstSerial);
     expect(JSON.stringify(list.body)).not.toContain('PRIVATE KEY');
-    const metrics = await fetch(`${d.url}/metrics`, { headers: { authorization: `Bearer ${d.adminToken}` } }).then((r) => r.text());
-    expect(metrics).toMatch(new RegExp(`serein_certificate_expiry_timestamp_seconds\\{name="${site.replace(/\./g, '\\.')}".*\\} \\d+`));
+    const metrics = await fetch(`${d.url}/metrics`, { headers: { authorization: `Bearer ${d.adminToken}` } }).then(
+      (r) => r.text(),
+    );
+    expect(metrics).toMatch(
+      new RegExp(`serein_certificate_expiry_timestamp_seconds\\{name="${site.replace(/\./g, '\\.')}".*\\} \\d+`),
+    );
   });
 
   it('renews it when due (1/3 of the lifetime left), and serves the new one', async () => {
     const current = (await d.store.certificates.active('lab', site))!;
     const lifetime = new Date(current.notAfter).getTime() - new Date(current.notBefore).getTime();
     // Just before the renewal time, nothing is due; just after, it is renewed.
-    const early = new CertificateMaintenance(d.daemon.engine, () => new Date(new Date(current.renewAfter!).getTime() - 60_000));
+    const early = new CertificateMaintenance(
+      d.daemon.engine,
+      () => new Date(new Date(current.renewAfter!).getTime() - 60_000),
+    );
     expect((await early.tick()).due).toBe(0);
-    expect(new Date(current.renewAfter!).getTime()).toBeLessThanOrEqual(new Date(current.notAfter).getTime() - lifetime / 3);
-    const later = new CertificateMaintenance(d.daemon.engine, () => new Date(new Date(current.renewAfter!).getTime() + 1000));
+    expect(new Date(current.renewAfter!).getTime()).toBeLessThanOrEqual(
+      new Date(current.notAfter).getTime() - lifetime / 3,
+    );
+    const later = new CertificateMaintenance(
+      d.daemon.engine,
+      () => new Date(new Date(current.renewAfter!).getTime() + 1000),
+    );
     const started = Date.now();
     const report = await later.tick();
     console.log(`renewal (preflight + order + install + handshake): ${Date.now() - started} ms`);
@@ -129,8 +145,14 @@ describe('certificate.issue through the daemon', () => {
     expect(audit.some((a) => a.result === 'succeeded')).toBe(true);
     // The renewal ran as a certificate.renew job, under the site's lock, listed like any other job.
     const jobs = await d.api('GET', '/v1/jobs');
-    const renewal = jobs.body.jobs.find((j: any) => j.playbook === 'certificate.renew' && j.inputs?.certificate === current.id);
-    expect(renewal).toMatchObject({ status: 'succeeded', resource: `vhost:${site}`, inputs: { certificate: current.id, site } });
+    const renewal = jobs.body.jobs.find(
+      (j: any) => j.playbook === 'certificate.renew' && j.inputs?.certificate === current.id,
+    );
+    expect(renewal).toMatchObject({
+      status: 'succeeded',
+      resource: `vhost:${site}`,
+      inputs: { certificate: current.id, site },
+    });
     expect(renewal.result).toMatchObject({ certificate: next.id, serial: next.serial });
     expect((await d.store.jobs.get(renewal.id))?.tokenId).toBe('scheduler');
     await later.stop();
@@ -154,7 +176,14 @@ describe('certificate.issue through the daemon', () => {
     ws.probeTimeoutMs = 500;
     try {
       // nginx is made to serve `fresh`, but the handshake expects another serial: it must roll back.
-      const err = await installCertificate(services, { webserver: 'lab', vhost, domains: [site], fullChainPem: fresh.fullChainPem, keyPem: fresh.keyPem, serial: 'deadbeef' }).catch((e) => e);
+      const err = await installCertificate(services, {
+        webserver: 'lab',
+        vhost,
+        domains: [site],
+        fullChainPem: fresh.fullChainPem,
+        keyPem: fresh.keyPem,
+        serial: 'deadbeef',
+      }).catch((e) => e);
       expect(err.code).toBe('certificate_not_served');
       expect(err.userMessage.en).toMatch(/your site is served as before/);
     } finally {
@@ -162,7 +191,9 @@ describe('certificate.issue through the daemon', () => {
     }
     expect([readFileSync(chainPath, 'utf8'), readFileSync(keyPath, 'utf8')]).toEqual(before);
     expect(statSync(keyPath).mode & 0o777).toBe(0o600);
-    expect((await servedCertificate({ address: '127.0.0.1', port: lab.nginx!.tlsPort, servername: site })).serial).toBe(current.serial);
+    expect((await servedCertificate({ address: '127.0.0.1', port: lab.nginx!.tlsPort, servername: site })).serial).toBe(
+      current.serial,
+    );
   });
 
   it('a failing renewal alerts the admins and retries after 1 min, then 10 min', async () => {
@@ -198,20 +229,26 @@ describe('certificate.issue through the daemon', () => {
       const feed = await d.api('GET', '/v1/alerts?kind=certificate-renewal-failed');
       expect(feed.body.alerts.length).toBeGreaterThanOrEqual(2);
       expect(feed.body.alerts[0].message).toContain(site);
-      await expect.poll(() => hooked.filter((h) => h.kind === 'certificate-renewal-failed').length).toBeGreaterThanOrEqual(2);
+      await expect
+        .poll(() => hooked.filter((h) => h.kind === 'certificate-renewal-failed').length)
+        .toBeGreaterThanOrEqual(2);
       // The preflight stopped it: Pebble got no order.
       expect(await pebbleOrders()).toBe(before);
       // The certificate being renewed is still the one served.
-      expect((await servedCertificate({ address: '127.0.0.1', port: lab.nginx!.tlsPort, servername: site })).serial).toBe(current.serial);
+      expect(
+        (await servedCertificate({ address: '127.0.0.1', port: lab.nginx!.tlsPort, servername: site })).serial,
+      ).toBe(current.serial);
       await m.stop();
     } finally {
       await dnsAdmin(lab, 'clear-aaaa', { host: `${site}.` });
     }
   });
 
-  it('a preflight failure explains itself in the client\'s language and places no order', async () => {
+  it("a preflight failure explains itself in the client's language and places no order", async () => {
     const other = `blog.${reg}`;
-    expect((await d.runJob('vhost.create', { webserver: 'lab', domain: other }, { token: client.token })).status).toBe('succeeded');
+    expect((await d.runJob('vhost.create', { webserver: 'lab', domain: other }, { token: client.token })).status).toBe(
+      'succeeded',
+    );
     await dnsAdmin(lab, 'add-aaaa', { host: `${other}.`, addresses: ['2001:db8::dead'] });
     try {
       const before = await pebbleOrders();
@@ -230,7 +267,11 @@ describe('certificate.issue through the daemon', () => {
   });
 
   it('POST /v1/doctor diagnoses, in words and one JSON entry per check', async () => {
-    const res = await d.api('POST', '/v1/doctor', { token: client.token, body: { domains: [site, `*.${reg}`] }, headers: { 'accept-language': 'en' } });
+    const res = await d.api('POST', '/v1/doctor', {
+      token: client.token,
+      body: { domains: [site, `*.${reg}`] },
+      headers: { 'accept-language': 'en' },
+    });
     expect(res.status).toBe(200);
     expect(res.body.ok).toBe(false);
     const wild = res.body.checks.find((c: any) => c.id === 'wildcard-challenge');
@@ -248,7 +289,9 @@ describe('certificate.issue through the daemon', () => {
       const human = serein(['doctor', '--url', d.url, '--token', client.token, '--lang', 'en', other]);
       expect(await human.exited).toBe(2);
       expect(human.output()).toContain(`Your domain ${other} has an IPv6 address, 2001:db8::dead`);
-      expect(human.output()).toContain(`→ At the company that manages your domain (often where you bought it), remove the IPv6 address 2001:db8::dead from ${other}, or replace it with ::1.`);
+      expect(human.output()).toContain(
+        `→ At the company that manages your domain (often where you bought it), remove the IPv6 address 2001:db8::dead from ${other}, or replace it with ::1.`,
+      );
       const json = serein(['doctor', '--url', d.url, '--token', client.token, '--json', site]);
       expect(await json.exited).toBe(0);
       const out = JSON.parse(json.output());

@@ -44,7 +44,11 @@ describe('issuance against Pebble', () => {
     const ws = env.config.webservers.lab;
     const cert = await issueCertificate(
       { config: env.config, accounts: ctx.accounts, pool: ctx.pool },
-      { domains: [uniqueName('r')], keyType: 'rsa-2048', solver: new HttpSolver(env.services.target('local'), ws.challengeRoot) },
+      {
+        domains: [uniqueName('r')],
+        keyType: 'rsa-2048',
+        solver: new HttpSolver(env.services.target('local'), ws.challengeRoot),
+      },
     );
     expect(new X509Certificate(cert.fullChainPem).publicKey.asymmetricKeyType).toBe('rsa');
   });
@@ -61,7 +65,12 @@ describe('several CAs', () => {
     try {
       const cert = await issueCertificate(
         { config: local.config, accounts: ctx.accounts, pool: ctx.pool, certificates: local.store.certificates },
-        { domains: [uniqueName('f')], keyType: 'ecdsa-p256', solver: new HttpSolver(local.services.target('local'), ws.challengeRoot), log: (m) => logs.push(m) },
+        {
+          domains: [uniqueName('f')],
+          keyType: 'ecdsa-p256',
+          solver: new HttpSolver(local.services.target('local'), ws.challengeRoot),
+          log: (m) => logs.push(m),
+        },
       );
       expect(cert.ca).toBe('pebble');
       expect(logs.some((l) => /down failed; trying the next certificate authority/.test(l))).toBe(true);
@@ -72,26 +81,39 @@ describe('several CAs', () => {
       const nowhere = tempDir('serein-nowhere-');
       const err = await issueCertificate(
         { config: local.config, accounts: ctx.accounts, pool: ctx.pool, certificates: local.store.certificates },
-        { domains: [name], keyType: 'ecdsa-p256', cas: ['pebble', 'pebble-b'], solver: new HttpSolver(local.services.target('local'), nowhere) },
+        {
+          domains: [name],
+          keyType: 'ecdsa-p256',
+          cas: ['pebble', 'pebble-b'],
+          solver: new HttpSolver(local.services.target('local'), nowhere),
+        },
       ).catch((e) => e);
       expect(err.code).toBe('validation_failed');
       expect(err.userMessage.en).toMatch(new RegExp(`could not verify that you control ${name.replace(/\./g, '\\.')}`));
       expect(err.detail).toMatch(/^pebble: /);
       expect(err.detail).not.toMatch(/pebble-b/);
-      expect(await local.store.certificates.validationFailures('pebble', name, new Date(Date.now() - 60_000))).toHaveLength(1);
-      expect(await local.store.certificates.validationFailures('pebble-b', name, new Date(Date.now() - 60_000))).toHaveLength(0);
+      expect(
+        await local.store.certificates.validationFailures('pebble', name, new Date(Date.now() - 60_000)),
+      ).toHaveLength(1);
+      expect(
+        await local.store.certificates.validationFailures('pebble-b', name, new Date(Date.now() - 60_000)),
+      ).toHaveLength(0);
     } finally {
       await local.close();
     }
   });
 
-  it('says plainly when no CA can issue (not the client\'s fault)', async () => {
+  it("says plainly when no CA can issue (not the client's fault)", async () => {
     const local = await labServices(lab, { cas: [{ name: 'down', directoryUrl: 'http://127.0.0.1:9/dir' }] });
     const ctx = local.services.certificates;
     try {
       const err = await issueCertificate(
         { config: local.config, accounts: ctx.accounts, pool: ctx.pool },
-        { domains: [uniqueName('x')], keyType: 'ecdsa-p256', solver: new HttpSolver(local.services.target('local'), local.config.webservers.lab.challengeRoot) },
+        {
+          domains: [uniqueName('x')],
+          keyType: 'ecdsa-p256',
+          solver: new HttpSolver(local.services.target('local'), local.config.webservers.lab.challengeRoot),
+        },
       ).catch((e) => e);
       expect(err.code).toBe('ca_unavailable');
       expect(err.userMessage.fr).toMatch(/Ce n'est pas dû à votre domaine/);

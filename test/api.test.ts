@@ -47,8 +47,14 @@ describe('callers: admins and clients', () => {
       d.api('GET', '/v1/playbooks'),
     ]);
     const pick = (res: any) => res.body.playbooks.find((p: any) => p.name === 'sample.write');
-    expect(pick(en)).toMatchObject({ description: 'Leaves a friendly note for you.', inputs: { message: { description: 'your note' } } });
-    expect(pick(fr)).toMatchObject({ description: 'Vous laisse un petit mot.', inputs: { message: { description: 'votre mot' } } });
+    expect(pick(en)).toMatchObject({
+      description: 'Leaves a friendly note for you.',
+      inputs: { message: { description: 'your note' } },
+    });
+    expect(pick(fr)).toMatchObject({
+      description: 'Vous laisse un petit mot.',
+      inputs: { message: { description: 'votre mot' } },
+    });
     for (const res of [en, fr]) {
       expect(pick(res).client).toBeUndefined();
       expect(pick(res).inputs.message.client).toBeUndefined();
@@ -61,7 +67,11 @@ describe('callers: admins and clients', () => {
   });
 
   it('a client runs on its own server, and another tenant cannot see the job', async () => {
-    const job = await d.runJob('sample.write', { server: 'local', dir, name: 'alice', message: 'hi' }, { token: alice });
+    const job = await d.runJob(
+      'sample.write',
+      { server: 'local', dir, name: 'alice', message: 'hi' },
+      { token: alice },
+    );
     expect(job.status).toBe('succeeded');
     const asBob = await d.api('GET', `/v1/jobs/${job.id}`, { token: bob });
     const nothing = await d.api('GET', '/v1/jobs/00000000-0000-0000-0000-000000000000', { token: bob });
@@ -73,25 +83,46 @@ describe('callers: admins and clients', () => {
   });
 
   it('a client cannot run on a server it does not own, in its own language', async () => {
-    const res = await d.api('POST', '/v1/jobs', { token: bob, body: { playbook: 'sample.write', inputs: { server: 'local', dir, name: 'bob', message: 'x' } } });
+    const res = await d.api('POST', '/v1/jobs', {
+      token: bob,
+      body: { playbook: 'sample.write', inputs: { server: 'local', dir, name: 'bob', message: 'x' } },
+    });
     expect(res.status).toBe(404);
     expect(res.body.error.message).toMatch(/introuvable/);
     expect(res.body.error.detail).toBeUndefined();
   });
 
   it('a server is shared: several tenants may be given it, and it can be taken back', async () => {
-    expect((await d.api('POST', '/v1/tenants/bob/resources', { body: { kind: 'server', name: 'local' } })).status).toBe(201);
-    const job = await d.runJob('sample.write', { server: 'local', dir, name: 'bob', message: 'shared' }, { token: bob });
+    expect((await d.api('POST', '/v1/tenants/bob/resources', { body: { kind: 'server', name: 'local' } })).status).toBe(
+      201,
+    );
+    const job = await d.runJob(
+      'sample.write',
+      { server: 'local', dir, name: 'bob', message: 'shared' },
+      { token: bob },
+    );
     expect(job.status).toBe('succeeded');
     expect((await d.api('DELETE', '/v1/tenants/bob/resources/server/local')).status).toBe(204);
-    const res = await d.api('POST', '/v1/jobs', { token: bob, body: { playbook: 'sample.write', inputs: { server: 'local', dir, name: 'bob2', message: 'x' } } });
+    const res = await d.api('POST', '/v1/jobs', {
+      token: bob,
+      body: { playbook: 'sample.write', inputs: { server: 'local', dir, name: 'bob2', message: 'x' } },
+    });
     expect(res.status).toBe(404);
-    const again = await d.runJob('sample.write', { server: 'local', dir, name: 'alice2', message: 'still mine' }, { token: alice });
+    const again = await d.runJob(
+      'sample.write',
+      { server: 'local', dir, name: 'alice2', message: 'still mine' },
+      { token: alice },
+    );
     expect(again.status).toBe('succeeded');
   });
 
   it('clients cannot reach admin endpoints', async () => {
-    for (const [method, path] of [['GET', '/v1/audit'], ['GET', '/v1/tenants'], ['GET', '/v1/alerts'], ['POST', '/v1/tokens']] as const) {
+    for (const [method, path] of [
+      ['GET', '/v1/audit'],
+      ['GET', '/v1/tenants'],
+      ['GET', '/v1/alerts'],
+      ['POST', '/v1/tokens'],
+    ] as const) {
       expect((await d.api(method, path, { token: alice, body: method === 'POST' ? {} : undefined })).status).toBe(404);
     }
     const resources = await d.api('GET', '/v1/resources', { token: alice });
@@ -101,10 +132,24 @@ describe('callers: admins and clients', () => {
   it("names the kinds of resources, in the caller's language, from the resource registry", async () => {
     const en = (await d.api('GET', '/v1/resource-kinds', { token: alice })).body.kinds;
     expect(en.map((k: any) => k.kind)).toEqual(['domain', 'vhost', 'database', 'certificate', 'server']);
-    expect(en.find((k: any) => k.kind === 'vhost')).toEqual({ kind: 'vhost', label: { one: 'site', many: 'sites', a: 'a site' }, inputTypes: ['domain'], pick: 'suggest', shared: false });
-    expect(en.find((k: any) => k.kind === 'server')).toMatchObject({ inputTypes: ['target', 'webserver', 'database-server'], pick: 'choose', shared: true });
+    expect(en.find((k: any) => k.kind === 'vhost')).toEqual({
+      kind: 'vhost',
+      label: { one: 'site', many: 'sites', a: 'a site' },
+      inputTypes: ['domain'],
+      pick: 'suggest',
+      shared: false,
+    });
+    expect(en.find((k: any) => k.kind === 'server')).toMatchObject({
+      inputTypes: ['target', 'webserver', 'database-server'],
+      pick: 'choose',
+      shared: true,
+    });
     const fr = (await d.api('GET', '/v1/resource-kinds', { token: bob })).body.kinds;
-    expect(fr.find((k: any) => k.kind === 'database').label).toEqual({ one: 'base de données', many: 'bases de données', a: 'une base de données' });
+    expect(fr.find((k: any) => k.kind === 'database').label).toEqual({
+      one: 'base de données',
+      many: 'bases de données',
+      a: 'une base de données',
+    });
     expect(fr.find((k: any) => k.kind === 'vhost').label.many).toBe('sites');
     const admin = (await d.api('GET', '/v1/resource-kinds')).body.kinds;
     expect(admin.find((k: any) => k.kind === 'server').configSections).toEqual(['targets', 'webservers', 'databases']);
@@ -115,15 +160,22 @@ describe('callers: admins and clients', () => {
     const unknown = await d.api('POST', '/v1/tenants/bob/resources', { body: { kind: 'teapot', name: 'x' } });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toContain('vhost');
-    expect((await d.api('POST', '/v1/tenants/bob/resources', { body: { kind: 'domain', name: 'Extra.Bob.example.NET' } })).body.resource.name).toBe('extra.bob.example.net');
+    expect(
+      (await d.api('POST', '/v1/tenants/bob/resources', { body: { kind: 'domain', name: 'Extra.Bob.example.NET' } }))
+        .body.resource.name,
+    ).toBe('extra.bob.example.net');
     expect((await d.api('DELETE', '/v1/tenants/alice/resources/domain/extra.bob.example.net')).status).toBe(404);
     expect((await d.api('DELETE', '/v1/tenants/bob/resources/domain/extra.bob.example.net')).status).toBe(204);
-    const audit = (await d.api('GET', '/v1/audit?subject=domain:extra.bob.example.net')).body.entries.map((e: any) => e.action);
+    const audit = (await d.api('GET', '/v1/audit?subject=domain:extra.bob.example.net')).body.entries.map(
+      (e: any) => e.action,
+    );
     expect(audit).toEqual(['resource.add', 'resource.remove']);
   });
 
   it('a domain belongs to one tenant, subdomains included', async () => {
-    const res = await d.api('POST', '/v1/tenants/bob/resources', { body: { kind: 'domain', name: 'shop.alice.example.com' } });
+    const res = await d.api('POST', '/v1/tenants/bob/resources', {
+      body: { kind: 'domain', name: 'shop.alice.example.com' },
+    });
     expect(res.status).toBe(409);
     expect(res.body.error.message).toContain('another tenant');
   });
@@ -141,7 +193,9 @@ describe('callers: admins and clients', () => {
   it('publishes an OpenAPI document and one error shape', async () => {
     const doc = (await d.api('GET', '/openapi.json', { token: null })).body;
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/jobs', '/v1/jobs/{id}', '/v1/audit', '/v1/tokens']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/jobs', '/v1/jobs/{id}', '/v1/audit', '/v1/tokens']),
+    );
     const bad = await d.api('POST', '/v1/jobs', { body: { playbook: 42 } });
     expect(bad.status).toBe(400);
     expect(Object.keys(bad.body.error).sort()).toEqual(['code', 'fields', 'hint', 'message']); // fields: each invalid one by name
@@ -158,7 +212,11 @@ describe('clients in difficulty', () => {
     try {
       const { token } = await d.tenant('carol', { servers: ['local'] });
       for (let i = 0; i < 4; i++) {
-        const job = await d.runJob('sample.write', { server: 'local', dir, name: `f${i}`, message: 'x', fail: true }, { token });
+        const job = await d.runJob(
+          'sample.write',
+          { server: 'local', dir, name: `f${i}`, message: 'x', fail: true },
+          { token },
+        );
         expect(job.status).toBe('failed');
       }
       const alerts = await (async () => {

@@ -20,7 +20,10 @@ function importGraph(): Map<string, string[]> {
       else if (/\.(ts|js)$/.test(e.name) && !path.includes('self-service')) {
         const text = readFileSync(path, 'utf8');
         const specs = [...text.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]);
-        graph.set(relative(SRC, path), specs.map((s) => relative(SRC, resolve(dirname(path), s)).replace(/\.js$/, '.ts')));
+        graph.set(
+          relative(SRC, path),
+          specs.map((s) => relative(SRC, resolve(dirname(path), s)).replace(/\.js$/, '.ts')),
+        );
       }
     }
   };
@@ -35,18 +38,26 @@ describe('architecture', () => {
   const graph = importGraph();
 
   it('nginx, db, dns, the ACME protocol client and the helpers import nothing from the engine', () => {
-    const offenders = [...graph].filter(([m, deps]) => ['nginx', 'db', 'dns', 'acme', 'util'].includes(folder(m)) && deps.some((d) => folder(d) === 'engine'));
+    const offenders = [...graph].filter(
+      ([m, deps]) =>
+        ['nginx', 'db', 'dns', 'acme', 'util'].includes(folder(m)) && deps.some((d) => folder(d) === 'engine'),
+    );
     expect(offenders.map(([m]) => m)).toEqual([]);
   });
 
   it('the ACME protocol client knows nothing of serein (only its own folder and the helpers)', () => {
-    const offenders = [...graph].filter(([m, deps]) => folder(m) === 'acme' && deps.some((d) => !['acme', 'util'].includes(folder(d))));
+    const offenders = [...graph].filter(
+      ([m, deps]) => folder(m) === 'acme' && deps.some((d) => !['acme', 'util'].includes(folder(d))),
+    );
     expect(offenders.map(([m]) => m)).toEqual([]);
   });
 
   it('no two folders of src/ depend on each other, directly or through others', () => {
     const edges = new Map<string, Set<string>>();
-    for (const [m, deps] of graph) for (const d of deps) if (folder(d) !== folder(m)) (edges.get(folder(m)) ?? edges.set(folder(m), new Set()).get(folder(m))!).add(folder(d));
+    for (const [m, deps] of graph)
+      for (const d of deps)
+        if (folder(d) !== folder(m))
+          (edges.get(folder(m)) ?? edges.set(folder(m), new Set()).get(folder(m))!).add(folder(d));
     const cycles: string[] = [];
     const reach = (from: string, to: string, seen = new Set<string>()): string[] | undefined => {
       for (const next of edges.get(from) ?? []) {
@@ -67,10 +78,17 @@ describe('architecture', () => {
 
   it('the daemon reads no environment variable but PATH and HOME for the programs it starts (test hooks are set in-process only)', () => {
     // The CLI's client reads SEREIN_URL and SEREIN_TOKEN; a variable read anywhere else is a way in for whoever can set one.
-    const allowed: Record<string, string[]> = { 'targets/common.ts': ['HOME', 'PATH'], 'cli/client.ts': ['SEREIN_TOKEN', 'SEREIN_URL'] };
+    const allowed: Record<string, string[]> = {
+      'targets/common.ts': ['HOME', 'PATH'],
+      'cli/client.ts': ['SEREIN_TOKEN', 'SEREIN_URL'],
+    };
     const reads = [...graph.keys()].flatMap((m) => {
       const text = readFileSync(join(SRC, m), 'utf8');
-      const names = [...new Set([...text.matchAll(/process\.env(?:\.(\w+)|\[\s*['"]?([^\]'"]*))?/g)].map((r) => r[1] ?? r[2] ?? '(all)'))].sort();
+      const names = [
+        ...new Set(
+          [...text.matchAll(/process\.env(?:\.(\w+)|\[\s*['"]?([^\]'"]*))?/g)].map((r) => r[1] ?? r[2] ?? '(all)'),
+        ),
+      ].sort();
       return names.filter((n) => !allowed[m]?.includes(n)).map((n) => `${m}: ${n}`);
     });
     expect(reads).toEqual([]);

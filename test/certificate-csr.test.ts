@@ -5,7 +5,8 @@ import * as acme from 'acme-client';
 import { describe, expect, it } from 'vitest';
 import { createCsr } from '../src/certificates/csr.js';
 
-const pem = (der: Buffer) => `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE REQUEST-----\n`;
+const pem = (der: Buffer) =>
+  `-----BEGIN CERTIFICATE REQUEST-----\n${der.toString('base64').replace(/.{64}/g, '$&\n')}\n-----END CERTIFICATE REQUEST-----\n`;
 
 /** openssl's reading of the request, once it found the signature valid for the key inside (it says so on stderr). */
 function openssl(der: Buffer): string {
@@ -25,14 +26,20 @@ describe('createCsr', () => {
     const text = openssl(der);
     expect(text).toContain('ecdsa-with-SHA256');
     expect(text).toContain('DNS:*.shop.example.com');
-    expect(createPublicKey(privateKey).export({ type: 'spki', format: 'der' }).toString('hex')).toBe(createPublicKey(createPrivateKey(privateKey.export({ type: 'pkcs8', format: 'pem' }))).export({ type: 'spki', format: 'der' }).toString('hex'));
+    expect(createPublicKey(privateKey).export({ type: 'spki', format: 'der' }).toString('hex')).toBe(
+      createPublicKey(createPrivateKey(privateKey.export({ type: 'pkcs8', format: 'pem' })))
+        .export({ type: 'spki', format: 'der' })
+        .toString('hex'),
+    );
   });
 
   it('is refused by openssl when a byte of the signature changes (the check above is real)', () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const der = createCsr(privateKey, ['a.example.com'], 'a.example.com');
     der[der.length - 3] ^= 1;
-    expect(spawnSync('openssl', ['req', '-inform', 'DER', '-noout', '-verify'], { input: der }).stderr.toString('utf8')).toMatch(/verify failure/);
+    expect(
+      spawnSync('openssl', ['req', '-inform', 'DER', '-noout', '-verify'], { input: der }).stderr.toString('utf8'),
+    ).toMatch(/verify failure/);
   });
 
   it('signs with RSA, and holds 100 names (long lengths) and addresses', () => {

@@ -26,7 +26,8 @@ let client: { token: string };
 const reg = `${randomBytes(4).toString('hex')}.test`;
 const site = `shop.${reg}`;
 
-const served = (servername: string, address = '127.0.0.1') => servedCertificate({ address, port: lab.nginx!.tlsPort, servername });
+const served = (servername: string, address = '127.0.0.1') =>
+  servedCertificate({ address, port: lab.nginx!.tlsPort, servername });
 
 beforeAll(async () => {
   lab = await useLab('pebble');
@@ -43,22 +44,36 @@ describe('a certificate lives as long as its site', () => {
   let issued: { id: string; serial: string };
 
   it('a TLS request for a name nginx does not serve is refused; a served name gets its own certificate', async () => {
-    expect((await d.runJob('vhost.create', { webserver: 'lab', domain: site }, { token: client.token })).status).toBe('succeeded');
+    expect((await d.runJob('vhost.create', { webserver: 'lab', domain: site }, { token: client.token })).status).toBe(
+      'succeeded',
+    );
     const first = await d.runJob('certificate.issue', { domains: [site] }, { token: client.token });
     expect(first.status, JSON.stringify(first.error)).toBe('succeeded');
     const active = (await d.store.certificates.active('lab', site))!;
     // A real TLS handshake: the site's own name gets its certificate, over IPv4 and IPv6...
     for (const address of ['127.0.0.1', '::1']) expect((await served(site, address)).serial).toBe(active.serial);
     // ...a name nginx does not serve, or no name at all, gets none: the handshake is refused.
-    for (const [name, address] of [[`nobody.${reg}`, '127.0.0.1'], [`nobody.${reg}`, '::1'], ['127.0.0.1', '127.0.0.1']]) {
+    for (const [name, address] of [
+      [`nobody.${reg}`, '127.0.0.1'],
+      [`nobody.${reg}`, '::1'],
+      ['127.0.0.1', '127.0.0.1'],
+    ]) {
       const got = await served(name, address);
       expect(got.serial, `${name} on ${address} was given ${got.serial} (${got.subjectAltName})`).toBeUndefined();
       expect(got.error).toMatch(/unrecognized name|alert|handshake/i);
     }
     // One default server per TLS address serein manages.
-    const defaults = readdirSync(lab.nginx!.vhostDir).filter((f) => f.startsWith('_serein-default-tls-') && f.endsWith(`-${lab.nginx!.tlsPort}.conf`)).sort();
-    expect(defaults).toEqual([`_serein-default-tls-127.0.0.1-${lab.nginx!.tlsPort}.conf`, `_serein-default-tls-::1-${lab.nginx!.tlsPort}.conf`]);
-    for (const f of defaults) expect(readFileSync(join(lab.nginx!.vhostDir, f), 'utf8')).toMatch(/listen \S+ ssl default_server;\n\s+ssl_reject_handshake on;/);
+    const defaults = readdirSync(lab.nginx!.vhostDir)
+      .filter((f) => f.startsWith('_serein-default-tls-') && f.endsWith(`-${lab.nginx!.tlsPort}.conf`))
+      .sort();
+    expect(defaults).toEqual([
+      `_serein-default-tls-127.0.0.1-${lab.nginx!.tlsPort}.conf`,
+      `_serein-default-tls-::1-${lab.nginx!.tlsPort}.conf`,
+    ]);
+    for (const f of defaults)
+      expect(readFileSync(join(lab.nginx!.vhostDir, f), 'utf8')).toMatch(
+        /listen \S+ ssl default_server;\n\s+ssl_reject_handshake on;/,
+      );
     expect(labNginxTest(lab).ok).toBe(true);
   });
 
@@ -73,7 +88,11 @@ describe('a certificate lives as long as its site', () => {
     expect((await served(site)).serial).toBe(active.serial);
     // Three keys were issued; the served one is the only file holding a private key (no .serein-bak of the others).
     expect(privateKeyFiles(join(dir, 'certs'))).toEqual([join(dir, 'certs', site, 'privkey.pem')]);
-    expect(readdirSync(join(dir, 'certs', site)).sort()).toEqual(['fullchain.pem', 'fullchain.pem.serein-bak', 'privkey.pem']);
+    expect(readdirSync(join(dir, 'certs', site)).sort()).toEqual([
+      'fullchain.pem',
+      'fullchain.pem.serein-bak',
+      'privkey.pem',
+    ]);
     const file = join(lab.nginx!.vhostDir, `_serein-default-tls-127.0.0.1-${lab.nginx!.tlsPort}.conf`);
     expect(statSync(file).mtimeMs).toBeLessThan(new Date(active.activatedAt!).getTime());
   });
@@ -87,7 +106,10 @@ describe('a certificate lives as long as its site', () => {
     expect(existsSync(join(dir, 'certs', site))).toBe(false);
     expect(privateKeyFiles(dir)).toEqual(privateKeyFiles(join(dir, 'state'))); // the ACME account's key only
     // Long after its renewal time, the schedule does not renew it.
-    const later = new CertificateMaintenance(d.daemon.engine, () => new Date(new Date(cert.notAfter).getTime() - 60_000));
+    const later = new CertificateMaintenance(
+      d.daemon.engine,
+      () => new Date(new Date(cert.notAfter).getTime() - 60_000),
+    );
     const report = await later.tick();
     await later.stop();
     expect(report.renewed.map((r) => r.id)).not.toContain(issued.id);

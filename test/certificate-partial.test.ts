@@ -22,13 +22,20 @@ const site = `shop.${reg}`;
 const www = `www.shop.${reg}`;
 const BAD = '2001:db8::dead';
 
-const served = async (name: string) => (await servedCertificate({ address: '127.0.0.1', port: lab.nginx!.tlsPort, servername: name })).serial;
+const served = async (name: string) =>
+  (await servedCertificate({ address: '127.0.0.1', port: lab.nginx!.tlsPort, servername: name })).serial;
 
 beforeAll(async () => {
   lab = await useLab('pebble');
-  d = await startTestDaemon({ config: { ...labCertConfig(lab, tempDir('serein-partial-')), renewal: { enabled: false } } });
+  d = await startTestDaemon({
+    config: { ...labCertConfig(lab, tempDir('serein-partial-')), renewal: { enabled: false } },
+  });
   client = await d.tenant(`t${randomBytes(3).toString('hex')}`, { domains: [reg], servers: ['lab'] });
-  const vhost = await d.runJob('vhost.create', { webserver: 'lab', domain: site, aliases: [www] }, { token: client.token });
+  const vhost = await d.runJob(
+    'vhost.create',
+    { webserver: 'lab', domain: site, aliases: [www] },
+    { token: client.token },
+  );
   expect(vhost.status, JSON.stringify(vhost.error)).toBe('succeeded');
 });
 
@@ -47,11 +54,18 @@ describe('partial coverage', () => {
     expect(job.error.message).toContain(www);
     expect(job.error.message).toContain(BAD);
     expect(job.error.hint).toContain(`Or secure now the name that works (${site}), and add ${www} once fixed.`);
-    expect(job.error.offer).toEqual({ playbook: 'certificate.issue', inputs: { domains: [site], challenge: 'http-01' }, names: [site], without: [www] });
+    expect(job.error.offer).toEqual({
+      playbook: 'certificate.issue',
+      inputs: { domains: [site], challenge: 'http-01' },
+      names: [site],
+      without: [www],
+    });
     // In French for a French reader.
     const fr = await d.api('GET', `/v1/jobs/${job.id}`, { token: client.token, headers: { 'accept-language': 'fr' } });
     expect(fr.body.job.error.offer).toEqual(job.error.offer);
-    expect(fr.body.job.error.hint).toContain(`Ou sécurisez dès maintenant le nom qui fonctionne (${site}), et ajoutez ${www} une fois corrigé.`);
+    expect(fr.body.job.error.hint).toContain(
+      `Ou sécurisez dès maintenant le nom qui fonctionne (${site}), et ajoutez ${www} une fois corrigé.`,
+    );
 
     // One click: the offer sent as it is secures the working name.
     const accepted = await d.runJob(job.error.offer.playbook, job.error.offer.inputs, { token: client.token });
@@ -69,7 +83,10 @@ describe('partial coverage', () => {
     expect(current.domains).toEqual([site, www]);
 
     await dnsAdmin(lab, 'add-aaaa', { host: `${www}.`, addresses: [BAD] });
-    const m = new CertificateMaintenance(d.daemon.engine, () => new Date(new Date(current.renewAfter!).getTime() + 1000));
+    const m = new CertificateMaintenance(
+      d.daemon.engine,
+      () => new Date(new Date(current.renewAfter!).getTime() + 1000),
+    );
     const report = await m.tick();
     await m.stop();
     expect(report.renewed).toEqual([]);
@@ -78,14 +95,21 @@ describe('partial coverage', () => {
     expect((await d.store.certificates.active('lab', site))?.id).toBe(current.id);
     expect(await served(site)).toBe(current.serial);
     expect(await served(www)).toBe(current.serial);
-    expect((await d.store.certificates.list({ name: site, status: 'pending' }))).toEqual([]);
+    expect(await d.store.certificates.list({ name: site, status: 'pending' })).toEqual([]);
     const feed = await d.api('GET', '/v1/alerts?kind=certificate-renewal-failed');
     expect(feed.body.alerts.some((a: any) => a.message.includes(site))).toBe(true);
     // The renewal's failure says the coverage is kept, and offers dropping the name only as the client's choice.
     const jobs = (await d.api('GET', '/v1/jobs?playbook=certificate.renew', { token: client.token })).body.jobs;
     const renewal = jobs.find((j: any) => j.inputs?.certificate === current.id);
     expect(renewal.status).toBe('failed');
-    expect(renewal.error.hint).toContain(`Your current certificate keeps covering every name, ${www} included, until it expires; we do not renew it without it unless you ask.`);
-    expect(renewal.error.offer).toEqual({ playbook: 'certificate.issue', inputs: { domains: [site], challenge: 'http-01', keyType: 'ecdsa-p256' }, names: [site], without: [www] });
+    expect(renewal.error.hint).toContain(
+      `Your current certificate keeps covering every name, ${www} included, until it expires; we do not renew it without it unless you ask.`,
+    );
+    expect(renewal.error.offer).toEqual({
+      playbook: 'certificate.issue',
+      inputs: { domains: [site], challenge: 'http-01', keyType: 'ecdsa-p256' },
+      names: [site],
+      without: [www],
+    });
   });
 });

@@ -34,17 +34,30 @@ let client: { token: string };
 const reg = `${randomBytes(4).toString('hex')}.test`;
 const site = `shop.${reg}`;
 
-const served = async (name: string) => (await servedCertificate({ address: '127.0.0.1', port: lab.nginx!.tlsPort, servername: name })).serial;
-const lifetime = (c: { notBefore: string; notAfter: string }) => new Date(c.notAfter).getTime() - new Date(c.notBefore).getTime();
+const served = async (name: string) =>
+  (await servedCertificate({ address: '127.0.0.1', port: lab.nginx!.tlsPort, servername: name })).serial;
+const lifetime = (c: { notBefore: string; notAfter: string }) =>
+  new Date(c.notAfter).getTime() - new Date(c.notBefore).getTime();
 const orderRequests = () => ca.seen.filter((s) => s.path === '/order-plz').length;
 
 beforeAll(async () => {
   lab = await useLab('pebble');
   ca = await startFaultyCa(lab.pebble!, { profiles: PROFILES });
-  const pebble = { directoryUrl: lab.pebble!.directoryUrl, caBundle: lab.pebble!.caCertPath, caaIdentities: ['pebble.letsencrypt.org'] };
-  const config = labCertConfig(lab, tempDir('serein-profiles-'), { cas: [{ ...pebble, name: 'profiled', directoryUrl: ca.directoryUrl }, { ...pebble, name: 'plain' }] });
+  const pebble = {
+    directoryUrl: lab.pebble!.directoryUrl,
+    caBundle: lab.pebble!.caCertPath,
+    caaIdentities: ['pebble.letsencrypt.org'],
+  };
+  const config = labCertConfig(lab, tempDir('serein-profiles-'), {
+    cas: [
+      { ...pebble, name: 'profiled', directoryUrl: ca.directoryUrl },
+      { ...pebble, name: 'plain' },
+    ],
+  });
   // The default renewal schedule ("17 */6 * * *"), as a provider would run it; clients may choose shortlived only.
-  d = await startTestDaemon({ config: { ...config, acme: { ...(config.acme as object), clientProfiles: ['shortlived'] } } });
+  d = await startTestDaemon({
+    config: { ...config, acme: { ...(config.acme as object), clientProfiles: ['shortlived'] } },
+  });
   client = await d.tenant(`t${randomBytes(3).toString('hex')}`, { domains: [reg], servers: ['lab'] });
   const vhost = await d.runJob('vhost.create', { webserver: 'lab', domain: site }, { token: client.token });
   expect(vhost.status, JSON.stringify(vhost.error)).toBe('succeeded');
@@ -58,7 +71,11 @@ afterAll(async () => {
 
 describe('CA profiles', () => {
   it('a client secures its site with shortlived: a 6-day certificate served by nginx, due at half its lifetime, its profile kept', async () => {
-    const job = await d.runJob('certificate.issue', { domains: [site], profile: 'shortlived' }, { token: client.token });
+    const job = await d.runJob(
+      'certificate.issue',
+      { domains: [site], profile: 'shortlived' },
+      { token: client.token },
+    );
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
     expect(ca.orders.at(-1)).toBe('shortlived');
     const active = (await d.store.certificates.active('lab', site))!;
@@ -69,7 +86,9 @@ describe('CA profiles', () => {
     // Renewed once half of its life is gone (Let's Encrypt's advice under 10 days), made earlier by at most the jitter.
     const half = new Date(active.notBefore).getTime() + 3 * DAY;
     expect(new Date(active.renewAfter!).getTime()).toBeLessThanOrEqual(half);
-    expect(new Date(active.renewAfter!).getTime()).toBeGreaterThanOrEqual(half - d.config.renewal.jitterMinutes * 60_000);
+    expect(new Date(active.renewAfter!).getTime()).toBeGreaterThanOrEqual(
+      half - d.config.renewal.jitterMinutes * 60_000,
+    );
   });
 
   it('the default schedule renews it with the same profile before it is 4 days old, though the CA fails the first four tries', async () => {
@@ -92,7 +111,7 @@ describe('CA profiles', () => {
     expect(tries[0].at).toBe(new Date(current.renewAfter!).toISOString());
     // After 1, 10 and 100 minutes, the fourth retry waits 12 hours (±10 %), not a day.
     const renewedAt = new Date(tries[4].at).getTime();
-    expect(renewedAt - new Date(tries[3].at).getTime()).toBeLessThanOrEqual(1.1 * DAY / 2);
+    expect(renewedAt - new Date(tries[3].at).getTime()).toBeLessThanOrEqual((1.1 * DAY) / 2);
     expect(renewedAt - born).toBeLessThan(4 * DAY);
     const renewed = (await d.store.certificates.active('lab', site))!;
     expect(renewed.id).toBe(tries[4].report.renewed[0].newId);
@@ -117,10 +136,14 @@ describe('CA profiles', () => {
     const job = await d.runJob('certificate.issue', { domains: [other], profile: 'sixmonths' });
     expect(job.status).toBe('failed');
     expect(job.error.code).toBe('invalid_profile');
-    expect(job.error.message).toBe('Choose one of these kinds of certificate: classic, tlsserver, shortlived. "sixmonths" cannot be used: the certificate authority does not offer it.');
+    expect(job.error.message).toBe(
+      'Choose one of these kinds of certificate: classic, tlsserver, shortlived. "sixmonths" cannot be used: the certificate authority does not offer it.',
+    );
     expect(job.error.hint).toContain('Nothing was asked of the certificate authority');
     const fr = await d.api('GET', `/v1/jobs/${job.id}`, { headers: { 'accept-language': 'fr' } });
-    expect(fr.body.job.error.message).toBe("Choisissez l'un de ces types de certificat\u00a0: classic, tlsserver, shortlived. «\u00a0sixmonths\u00a0» ne peut pas être utilisé\u00a0: l'autorité de certification ne le propose pas.");
+    expect(fr.body.job.error.message).toBe(
+      "Choisissez l'un de ces types de certificat\u00a0: classic, tlsserver, shortlived. «\u00a0sixmonths\u00a0» ne peut pas être utilisé\u00a0: l'autorité de certification ne le propose pas.",
+    );
     expect(orderRequests()).toBe(before);
     expect(JSON.stringify(await d.store.jobs.events(job.id))).not.toContain('order placed');
     expect(await d.store.certificates.active('lab', other)).toBeUndefined();
@@ -133,7 +156,9 @@ describe('CA profiles', () => {
     const job = await d.runJob('certificate.issue', { domains: [site], profile: 'tlsserver' }, { token: client.token });
     expect(job.status).toBe('failed');
     expect(job.error.code).toBe('profile_not_allowed');
-    expect(job.error.message).toBe('Choose one of these kinds of certificate: shortlived. "tlsserver" cannot be used: your provider does not offer it.');
+    expect(job.error.message).toBe(
+      'Choose one of these kinds of certificate: shortlived. "tlsserver" cannot be used: your provider does not offer it.',
+    );
     expect(orderRequests()).toBe(before);
   });
 
@@ -150,7 +175,9 @@ describe('CA profiles', () => {
     expect(lifetime(active)).toBe(90 * DAY);
     const twoThirds = new Date(active.notBefore).getTime() + 60 * DAY;
     expect(new Date(active.renewAfter!).getTime()).toBeLessThanOrEqual(twoThirds);
-    expect(new Date(active.renewAfter!).getTime()).toBeGreaterThanOrEqual(twoThirds - d.config.renewal.jitterMinutes * 60_000);
+    expect(new Date(active.renewAfter!).getTime()).toBeGreaterThanOrEqual(
+      twoThirds - d.config.renewal.jitterMinutes * 60_000,
+    );
   });
 });
 
@@ -161,8 +188,16 @@ describe('a CA without profiles', () => {
   const name = `plain.${other}`;
 
   beforeAll(async () => {
-    const pebble = { name: 'plain', directoryUrl: lab.pebble!.directoryUrl, caBundle: lab.pebble!.caCertPath, caaIdentities: ['pebble.letsencrypt.org'], profile: 'shortlived' };
-    plain = await startTestDaemon({ config: { ...labCertConfig(lab, tempDir('serein-plain-'), { cas: [pebble] }), renewal: { enabled: false } } });
+    const pebble = {
+      name: 'plain',
+      directoryUrl: lab.pebble!.directoryUrl,
+      caBundle: lab.pebble!.caCertPath,
+      caaIdentities: ['pebble.letsencrypt.org'],
+      profile: 'shortlived',
+    };
+    plain = await startTestDaemon({
+      config: { ...labCertConfig(lab, tempDir('serein-plain-'), { cas: [pebble] }), renewal: { enabled: false } },
+    });
     owner = await plain.tenant(`t${randomBytes(3).toString('hex')}`, { domains: [other], servers: ['lab'] });
     const vhost = await plain.runJob('vhost.create', { webserver: 'lab', domain: name }, { token: owner.token });
     expect(vhost.status, JSON.stringify(vhost.error)).toBe('succeeded');
@@ -178,14 +213,18 @@ describe('a CA without profiles', () => {
     expect(active.profile).toBeNull();
     expect(await served(name)).toBe(active.serial);
     const log = JSON.stringify(await plain.store.jobs.events(job.id));
-    expect(log).toContain('warning: plain advertises no profiles; ordering its default kind of certificate instead of shortlived');
+    expect(log).toContain(
+      'warning: plain advertises no profiles; ordering its default kind of certificate instead of shortlived',
+    );
   });
 
   it('a site naming a profile is refused before any order: the CA offers only one kind', async () => {
     const job = await plain.runJob('certificate.issue', { domains: [name], profile: 'shortlived' });
     expect(job.status).toBe('failed');
     expect(job.error.code).toBe('invalid_profile');
-    expect(job.error.message).toBe('Leave the kind of certificate empty: the certificate authority offers only one kind, so "shortlived" cannot be used.');
+    expect(job.error.message).toBe(
+      'Leave the kind of certificate empty: the certificate authority offers only one kind, so "shortlived" cannot be used.',
+    );
     expect((await plain.store.certificates.active('lab', name))!.profile).toBeNull();
   });
 });

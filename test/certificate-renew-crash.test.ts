@@ -60,20 +60,28 @@ async function start(): Promise<void> {
   token = await serveReady(daemon, url, token);
 }
 
-const api = (method: string, path: string, body?: unknown, as = token): Promise<any> => serveApi(url, as, method, path, body);
+const api = (method: string, path: string, body?: unknown, as = token): Promise<any> =>
+  serveApi(url, as, method, path, body);
 
-const submit = async (playbook: string, inputs: Record<string, unknown>, as = token): Promise<string> => (await api('POST', '/v1/jobs', { playbook, inputs }, as)).job.id;
+const submit = async (playbook: string, inputs: Record<string, unknown>, as = token): Promise<string> =>
+  (await api('POST', '/v1/jobs', { playbook, inputs }, as)).job.id;
 
 async function waitJob(id: string): Promise<{ job: any; steps: any[] }> {
-  return until(`job ${id} to end`, async () => {
-    const res = await api('GET', `/v1/jobs/${id}`);
-    return TERMINAL.includes(res.job.status) ? res : undefined;
-  }, 60_000);
+  return until(
+    `job ${id} to end`,
+    async () => {
+      const res = await api('GET', `/v1/jobs/${id}`);
+      return TERMINAL.includes(res.job.status) ? res : undefined;
+    },
+    60_000,
+  );
 }
 
-const certificates = async (): Promise<any[]> => (await api('GET', `/v1/certificates?status=all&name=${site}`)).certificates;
+const certificates = async (): Promise<any[]> =>
+  (await api('GET', `/v1/certificates?status=all&name=${site}`)).certificates;
 
-const sameSerial = (a: string | undefined, b: string) => a?.replace(/^0+/, '').toLowerCase() === b.replace(/^0+/, '').toLowerCase();
+const sameSerial = (a: string | undefined, b: string) =>
+  a?.replace(/^0+/, '').toLowerCase() === b.replace(/^0+/, '').toLowerCase();
 
 /**
  * The invariant after every crash and recovery: one active certificate; it is the one on
@@ -87,13 +95,19 @@ async function expectConsistent(): Promise<any> {
   expect(all.filter((c) => c.status === 'pending')).toEqual([]);
   const files = join(dir, 'certs', site);
   const chain = new X509Certificate(readFileSync(join(files, 'fullchain.pem')));
-  expect(sameSerial(chain.serialNumber, active[0].serial), `on disk ${chain.serialNumber}, active ${active[0].serial}`).toBe(true);
+  expect(
+    sameSerial(chain.serialNumber, active[0].serial),
+    `on disk ${chain.serialNumber}, active ${active[0].serial}`,
+  ).toBe(true);
   expect(chain.checkPrivateKey(createPrivateKey(readFileSync(join(files, 'privkey.pem'))))).toBe(true);
   // The served key is the only certificate key on disk: no backup of a replaced one, no temporary file.
   expect(privateKeyFiles(join(dir, 'certs'))).toEqual([join(files, 'privkey.pem')]);
   for (const address of ['127.0.0.1', '::1']) {
     const served = await servedCertificate({ address, port: lab.nginx!.tlsPort, servername: site });
-    expect(sameSerial(served.serial, active[0].serial), `${address} serves ${served.serial ?? served.error}, active ${active[0].serial}`).toBe(true);
+    expect(
+      sameSerial(served.serial, active[0].serial),
+      `${address} serves ${served.serial ?? served.error}, active ${active[0].serial}`,
+    ).toBe(true);
   }
   const test = labNginxTest(lab);
   expect(test.ok, test.output).toBe(true);
@@ -156,29 +170,41 @@ describe('certificate.renew killed at each step', () => {
     expect(active.tenantId).toBe(tenant);
   });
 
-  it.each(POINTS)('killed at %s: the restarted daemon undoes the renewal, and the old certificate is served and recorded', async (point) => {
-    const before = await expectConsistent();
-    writeFileSync(haltFile, point);
-    const id = await submit('certificate.renew', { certificate: before.id, site });
-    const killed = daemon!;
-    await until(`the daemon to halt at ${point}`, async () => killed.output().includes(`halted at ${point} `) || (killed.exitCode !== null ? Promise.reject(new Error('exited')) : undefined), 60_000);
-    killed.kill('SIGKILL');
-    await killed.exited;
-    keepServeLog(killed);
-    writeFileSync(haltFile, '');
-    await start();
-    const { job, steps } = await waitJob(id);
-    expect(job.status, JSON.stringify({ error: job.error, steps })).toBe('failed');
-    expect(job.error.code).toBe('interrupted');
-    // Every step with something to undo that had started (order, install, activate) was undone; no undo failed.
-    expect(steps.filter((s) => ['issue', 'install', 'record'].includes(s.name) && s.status !== 'compensated')).toEqual([]);
-    expect(steps.filter((s) => s.status === 'compensation-failed')).toEqual([]);
-    const after = await expectConsistent();
-    expect(after.id).toBe(before.id);
-    expect(after.serial).toBe(before.serial);
-    // A certificate the CA issued for the interrupted renewal is kept as abandoned history, never pending or active.
-    for (const c of await certificates()) if (c.id !== before.id) expect(['abandoned', 'replaced']).toContain(c.status);
-  });
+  it.each(POINTS)(
+    'killed at %s: the restarted daemon undoes the renewal, and the old certificate is served and recorded',
+    async (point) => {
+      const before = await expectConsistent();
+      writeFileSync(haltFile, point);
+      const id = await submit('certificate.renew', { certificate: before.id, site });
+      const killed = daemon!;
+      await until(
+        `the daemon to halt at ${point}`,
+        async () =>
+          killed.output().includes(`halted at ${point} `) ||
+          (killed.exitCode !== null ? Promise.reject(new Error('exited')) : undefined),
+        60_000,
+      );
+      killed.kill('SIGKILL');
+      await killed.exited;
+      keepServeLog(killed);
+      writeFileSync(haltFile, '');
+      await start();
+      const { job, steps } = await waitJob(id);
+      expect(job.status, JSON.stringify({ error: job.error, steps })).toBe('failed');
+      expect(job.error.code).toBe('interrupted');
+      // Every step with something to undo that had started (order, install, activate) was undone; no undo failed.
+      expect(
+        steps.filter((s) => ['issue', 'install', 'record'].includes(s.name) && s.status !== 'compensated'),
+      ).toEqual([]);
+      expect(steps.filter((s) => s.status === 'compensation-failed')).toEqual([]);
+      const after = await expectConsistent();
+      expect(after.id).toBe(before.id);
+      expect(after.serial).toBe(before.serial);
+      // A certificate the CA issued for the interrupted renewal is kept as abandoned history, never pending or active.
+      for (const c of await certificates())
+        if (c.id !== before.id) expect(['abandoned', 'replaced']).toContain(c.status);
+    },
+  );
 
   it('serein serve ignores SEREIN_TEST_HALT: an uninterrupted renewal completes, the new certificate is served and recorded, and SIGTERM stops it', async () => {
     const before = await expectConsistent();
@@ -200,7 +226,13 @@ describe('certificate.renew killed at each step', () => {
     expect(after.tenantId).toBe(tenant); // renewed by an admin (the schedule), still the client's
     expect((await certificates()).find((c) => c.id === before.id)?.status).toBe('replaced');
     production.kill('SIGTERM');
-    expect(await until('serein serve to stop on SIGTERM', async () => (production.exitCode !== null ? { code: production.exitCode } : undefined), 10_000)).toEqual({ code: 0 });
+    expect(
+      await until(
+        'serein serve to stop on SIGTERM',
+        async () => (production.exitCode !== null ? { code: production.exitCode } : undefined),
+        10_000,
+      ),
+    ).toEqual({ code: 0 });
     keepServeLog(production);
     // A daemon again for afterAll to take the site down with.
     writeFileSync(haltFile, '');

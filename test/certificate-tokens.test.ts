@@ -46,7 +46,10 @@ describe('the preflight test token', () => {
   it('tells each preflight that the token could not be placed, and lets a later one try again', async () => {
     const root = join(tempDir('serein-token-'), 'file');
     await target.writeFile(root, 'not a folder'); // the challenge folder cannot be made under a file
-    const both = await Promise.allSettled([withTestToken(target, root, async () => 'used'), withTestToken(target, root, async () => 'used')]);
+    const both = await Promise.allSettled([
+      withTestToken(target, root, async () => 'used'),
+      withTestToken(target, root, async () => 'used'),
+    ]);
     for (const r of both) {
       expect(r.status).toBe('rejected');
       expect((r as PromiseRejectedResult).reason).toBeInstanceOf(TokenNotPlaced);
@@ -57,7 +60,9 @@ describe('the preflight test token', () => {
 
   it('is not left behind when the check itself fails', async () => {
     const root = tempDir('serein-token-');
-    await expect(withTestToken(target, root, async () => Promise.reject(new Error('probe crashed')))).rejects.toThrow('probe crashed');
+    await expect(withTestToken(target, root, async () => Promise.reject(new Error('probe crashed')))).rejects.toThrow(
+      'probe crashed',
+    );
     expect(readdirSync(tokenDir(root))).toEqual([]);
   });
 });
@@ -96,7 +101,10 @@ describe('an order against Pebble', () => {
         await super.present(items);
       }
     })(env.services.target('local'), ws.challengeRoot);
-    await issueCertificate({ config: env.config, accounts: ctx.accounts, pool: ctx.pool, certificates: env.store.certificates }, { domains: [uniqueName('t')], keyType: 'ecdsa-p256', solver });
+    await issueCertificate(
+      { config: env.config, accounts: ctx.accounts, pool: ctx.pool, certificates: env.store.certificates },
+      { domains: [uniqueName('t')], keyType: 'ecdsa-p256', solver },
+    );
     expect(presented).toHaveLength(1);
     expect(existsSync(challengeFile(ws.challengeRoot, presented[0].token))).toBe(false);
   });

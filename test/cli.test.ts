@@ -36,7 +36,9 @@ describe('the serein command', () => {
   it('prints its version, and a mistyped command in two lines with where to read how, not the whole help', async () => {
     const version = await run(['--version']);
     expect(version.code).toBe(0);
-    expect(version.out.trim()).toBe(JSON.parse(readFileSync(resolve(import.meta.dirname, '../package.json'), 'utf8')).version);
+    expect(version.out.trim()).toBe(
+      JSON.parse(readFileSync(resolve(import.meta.dirname, '../package.json'), 'utf8')).version,
+    );
     const typo = await run(['jbos']);
     expect(typo.code).toBe(1);
     expect(typo.out).toBe("error: unknown command 'jbos'\n(Did you mean jobs?)\n(serein --help shows how to use it)\n");
@@ -44,14 +46,21 @@ describe('the serein command', () => {
     expect(option.out).toBe("error: unknown option '--bogus'\n(serein tenant give --help shows how to use it)\n");
     const ours = await run(['token', 'create']);
     expect(ours.code).toBe(1);
-    expect(ours.out).toBe('serein: give exactly one of --admin or --tenant ID\n(serein token create --help shows how to use it)\n');
+    expect(ours.out).toBe(
+      'serein: give exactly one of --admin or --tenant ID\n(serein token create --help shows how to use it)\n',
+    );
     const help = await run(['--help']);
     expect(help.code).toBe(0);
-    expect(help.out).toMatch(/Exit codes:\n {2}0 {2}done[\s\S]* {2}3 {2}the operation failed[\s\S]* {2}4 {2}the operation needs attention[\s\S]* {2}5 {2}the daemon cannot be reached/);
+    expect(help.out).toMatch(
+      /Exit codes:\n {2}0 {2}done[\s\S]* {2}3 {2}the operation failed[\s\S]* {2}4 {2}the operation needs attention[\s\S]* {2}5 {2}the daemon cannot be reached/,
+    );
   });
 
   it("answers a refused token with the admin's way to make one, never the client's", async () => {
-    for (const [token, why] of [['', 'No token was given.'], ['srn_a_0000000000000000000000000000', 'The token given is not valid']]) {
+    for (const [token, why] of [
+      ['', 'No token was given.'],
+      ['srn_a_0000000000000000000000000000', 'The token given is not valid'],
+    ]) {
       const r = await run(['jobs'], token);
       expect(r.code).toBe(2);
       expect(r.out).toContain(why);
@@ -64,7 +73,19 @@ describe('the serein command', () => {
   });
 
   it('runs an operation with --input values and waits for its outcome', async () => {
-    const { code, out } = await run(['run', 'sample.write', '-i', 'server=local', '-i', `dir=${dir}`, '-i', 'name=cli', '-i', 'message=from the cli; $(id)', '--json']);
+    const { code, out } = await run([
+      'run',
+      'sample.write',
+      '-i',
+      'server=local',
+      '-i',
+      `dir=${dir}`,
+      '-i',
+      'name=cli',
+      '-i',
+      'message=from the cli; $(id)',
+      '--json',
+    ]);
     expect(code).toBe(0);
     const job = JSON.parse(out);
     expect(job.status).toBe('succeeded');
@@ -72,11 +93,36 @@ describe('the serein command', () => {
   });
 
   it('shows a dry-run plan with its diff, and a failure with its fix and exit code 3', async () => {
-    const dry = await run(['run', 'sample.write', '-i', 'server=local', '-i', `dir=${dir}`, '-i', 'name=plan', '-i', 'message=m', '--dry-run']);
+    const dry = await run([
+      'run',
+      'sample.write',
+      '-i',
+      'server=local',
+      '-i',
+      `dir=${dir}`,
+      '-i',
+      'name=plan',
+      '-i',
+      'message=m',
+      '--dry-run',
+    ]);
     expect(dry.code).toBe(0);
     expect(dry.out).toContain('+hello m');
     expect(dry.out).toMatch(/: succeeded \(check only\)/);
-    const failed = await run(['run', 'sample.write', '-i', 'server=local', '-i', `dir=${dir}`, '-i', 'name=f', '-i', 'message=m', '-i', 'fail=true']);
+    const failed = await run([
+      'run',
+      'sample.write',
+      '-i',
+      'server=local',
+      '-i',
+      `dir=${dir}`,
+      '-i',
+      'name=f',
+      '-i',
+      'message=m',
+      '-i',
+      'fail=true',
+    ]);
     expect(failed.code).toBe(3);
     expect(failed.out).toContain('→ Nothing was left half-done');
     // An undo that failed too needs an admin: its own exit code.
@@ -84,14 +130,27 @@ describe('the serein command', () => {
   });
 
   it('refuses bad input with the reason, and lists jobs', async () => {
-    const bad = await run(['run', 'sample.write', '-i', 'server=local', '-i', `dir=${dir}`, '-i', 'name=x;y', '-i', 'message=m']);
+    const bad = await run([
+      'run',
+      'sample.write',
+      '-i',
+      'server=local',
+      '-i',
+      `dir=${dir}`,
+      '-i',
+      'name=x;y',
+      '-i',
+      'message=m',
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.out).toMatch(/Input "name".*not an allowed name/);
     const jobs = await run(['jobs']);
     expect(jobs.out).toMatch(/succeeded\s+sample\.write/);
     // A dry run is listed as a check only, a real run without the mark.
     expect(jobs.out).toMatch(/succeeded \(check only\)\s+sample\.write/);
-    expect(jobs.out.split('\n').filter((l) => /succeeded\s+sample\.write/.test(l) && !l.includes('check only')).length).toBeGreaterThan(0);
+    expect(
+      jobs.out.split('\n').filter((l) => /succeeded\s+sample\.write/.test(l) && !l.includes('check only')).length,
+    ).toBeGreaterThan(0);
   });
 
   it('creates tenants and tokens on the daemon SEREIN_URL names, audited there, never on the local store', async () => {
@@ -104,7 +163,9 @@ describe('the serein command', () => {
     expect(existsSync(join(dir, 'cli.db'))).toBe(false);
     const audit = (await d.api('GET', '/v1/audit?action=tenant.create&subject=acme')).body.entries;
     expect(audit).toHaveLength(1);
-    expect((await run(['-c', config, 'tenant', 'give', 'acme', 'domain', 'acme.fr'])).out).toContain('domain acme.fr now belongs to acme');
+    expect((await run(['-c', config, 'tenant', 'give', 'acme', 'domain', 'acme.fr'])).out).toContain(
+      'domain acme.fr now belongs to acme',
+    );
     const token = await run(['-c', config, 'token', 'create', '--tenant', 'acme']);
     expect(token.out).toMatch(/token: +srn_c_\S+/);
     expect((await run(['tenant', 'list'])).out).toMatch(/acme +fr {2}ACME/);
@@ -123,7 +184,9 @@ describe('the serein command', () => {
     expect(taken.code).toBe(2);
     expect(taken.out).toContain('already belongs to another tenant');
     expect(taken.out).not.toMatch(/sqlite|unique|constraint/i);
-    expect((await d.api('GET', '/v1/audit?action=tenant.create')).body.entries.filter((e: any) => e.subject === 'acme')).toHaveLength(1);
+    expect(
+      (await d.api('GET', '/v1/audit?action=tenant.create')).body.entries.filter((e: any) => e.subject === 'acme'),
+    ).toHaveLength(1);
   });
 
   it('makes the first admin token on the local store only when asked, with --local', async () => {
@@ -138,7 +201,10 @@ describe('the serein command', () => {
     const store = await Store.open({ driver: 'sqlite', path: join(dir, 'bootstrap.db') });
     try {
       expect(await store.tokens.verify(value!)).toMatchObject({ kind: 'admin' });
-      expect((await store.audit.list({ action: 'token.create' }))[0].inputs).toMatchObject({ kind: 'admin', via: 'local' });
+      expect((await store.audit.list({ action: 'token.create' }))[0].inputs).toMatchObject({
+        kind: 'admin',
+        via: 'local',
+      });
     } finally {
       await store.close();
     }

@@ -70,13 +70,26 @@ beforeAll(async () => {
       ...labCertConfig(lab, dir),
       renewal: { enabled: false }, // the test drives the maintenance with its own clock
       branding: { name: 'Hébergement Exemple' },
-      mail: { host: '127.0.0.1', port, secure: false, auth: { user: 'serein', passwordFile }, from: 'Hébergement Exemple <support@hosting.test>', pageUrl },
+      mail: {
+        host: '127.0.0.1',
+        port,
+        secure: false,
+        auth: { user: 'serein', passwordFile },
+        from: 'Hébergement Exemple <support@hosting.test>',
+        pageUrl,
+      },
     },
   });
-  const created = await d.api('POST', '/v1/tenants', { body: { id: tenantId, name: 'La Boutique', language: 'fr', email } });
+  const created = await d.api('POST', '/v1/tenants', {
+    body: { id: tenantId, name: 'La Boutique', language: 'fr', email },
+  });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   expect(created.body.tenant.email).toBe(email);
-  for (const [kind, name] of [['domain', reg], ['server', 'lab']]) expect((await d.api('POST', `/v1/tenants/${tenantId}/resources`, { body: { kind, name } })).status).toBe(201);
+  for (const [kind, name] of [
+    ['domain', reg],
+    ['server', 'lab'],
+  ])
+    expect((await d.api('POST', `/v1/tenants/${tenantId}/resources`, { body: { kind, name } })).status).toBe(201);
   client = { token: (await d.api('POST', '/v1/tokens', { body: { kind: 'client', tenantId } })).body.token };
 });
 
@@ -86,13 +99,18 @@ afterAll(async () => {
 });
 
 describe('emails to clients', () => {
-  it('a renewal blocked by the client\'s DNS sends one email to the client and one alert to admins per failure', async () => {
-    expect((await d.runJob('vhost.create', { webserver: 'lab', domain: site }, { token: client.token })).status).toBe('succeeded');
+  it("a renewal blocked by the client's DNS sends one email to the client and one alert to admins per failure", async () => {
+    expect((await d.runJob('vhost.create', { webserver: 'lab', domain: site }, { token: client.token })).status).toBe(
+      'succeeded',
+    );
     const issued = await d.runJob('certificate.issue', { domains: [site] }, { token: client.token });
     expect(issued.status, JSON.stringify(issued.error)).toBe('succeeded');
     const cert = (await d.store.certificates.active('lab', site))!;
     await dnsAdmin(lab, 'add-aaaa', { host: `${site}.`, addresses: ['2001:db8::dead'] });
-    const alertsFor = async () => (await d.api('GET', '/v1/alerts?kind=certificate-renewal-failed')).body.alerts.filter((a: any) => a.subject === `certificate:${site}`);
+    const alertsFor = async () =>
+      (await d.api('GET', '/v1/alerts?kind=certificate-renewal-failed')).body.alerts.filter(
+        (a: any) => a.subject === `certificate:${site}`,
+      );
     try {
       let now = new Date(new Date(cert.renewAfter!).getTime() + 1000);
       const m = new CertificateMaintenance(d.daemon.engine, () => now);
@@ -122,7 +140,9 @@ describe('emails to clients', () => {
     // The first sentence: what to do and by when, the date in French words; then why.
     const until = dateInWords(cert.notAfter, 'fr');
     expect(until).toMatch(/^\d{1,2} [a-zéû]+ \d{4}$/);
-    expect(text).toContain(`À faire avant le ${until} pour que votre site ${site} reste sécurisé\u00a0: Chez la société qui gère votre domaine (souvent là où vous l'avez acheté), supprimez l'adresse IPv6 2001:db8::dead de ${site}, ou remplacez-la par ::1.`);
+    expect(text).toContain(
+      `À faire avant le ${until} pour que votre site ${site} reste sécurisé\u00a0: Chez la société qui gère votre domaine (souvent là où vous l'avez acheté), supprimez l'adresse IPv6 2001:db8::dead de ${site}, ou remplacez-la par ::1.`,
+    );
     expect(text).toMatch(/Pourquoi\u00a0: Votre domaine \S+ a une adresse IPv6, 2001:db8::dead,/);
     expect(text).not.toMatch(/EHOSTUNREACH|acme-challenge|Rien n'a encore été demandé/);
     expect(text).toContain(pageUrl);
@@ -148,7 +168,12 @@ describe('emails to clients', () => {
     // The site's conversation tells it (src/watch/renewals.ts), through the client notices, each with the same clock.
     const at = (hours: number) => {
       const clock = () => new Date(Date.now() + hours * 3_600_000);
-      const deps = { store: d.store, config, logger: pino({ level: 'silent' }), mailer: new SmtpMailer(config.mail!, pino({ level: 'silent' })) };
+      const deps = {
+        store: d.store,
+        config,
+        logger: pino({ level: 'silent' }),
+        mailer: new SmtpMailer(config.mail!, pino({ level: 'silent' })),
+      };
       return new Escalations({ ...deps, raise: async () => undefined, notices: new ClientNotices(deps, clock) }, clock);
     };
     await at(12).afterAlert(alert);
@@ -159,12 +184,28 @@ describe('emails to clients', () => {
     expect(received).toHaveLength(before + 1);
   });
 
-  it('a request left half-done on the client\'s site, even an admin\'s, tells the client the provider is finishing it', async () => {
-    const { job } = await d.store.jobs.create({ playbook: 'certificate.issue', inputs: { domains: [site] }, dryRun: false, tenantId: null, forTenant: tenantId, tokenId: null, resource: `vhost:${site}`, target: null, language: 'en' });
+  it("a request left half-done on the client's site, even an admin's, tells the client the provider is finishing it", async () => {
+    const { job } = await d.store.jobs.create({
+      playbook: 'certificate.issue',
+      inputs: { domains: [site] },
+      dryRun: false,
+      tenantId: null,
+      forTenant: tenantId,
+      tokenId: null,
+      resource: `vhost:${site}`,
+      target: null,
+      language: 'en',
+    });
     await d.store.jobs.finish(job.id, 'needs-attention', { error: { code: 'x', message: 'undo failed', hint: '' } });
     const before = received.length;
     // The alert as the runner raises it, through the daemon's own alert path.
-    await d.daemon.engine.services.alert({ kind: 'needs-attention', tenantId: null, subject: `vhost:${site}`, message: `Job ${job.id} failed and could not be fully undone`, detail: { jobId: job.id } });
+    await d.daemon.engine.services.alert({
+      kind: 'needs-attention',
+      tenantId: null,
+      subject: `vhost:${site}`,
+      message: `Job ${job.id} failed and could not be fully undone`,
+      detail: { jobId: job.id },
+    });
     await d.delivered();
     expect(received).toHaveLength(before + 1);
     const mail = received[before];
@@ -172,15 +213,34 @@ describe('emails to clients', () => {
     expect(mail.text).toContain(`Nous n'avons pas pu terminer la sécurisation de votre site ${site} le `);
     expect(mail.text).toContain("Notre équipe est prévenue et la termine\u00a0: vous n'avez rien à faire.");
     expect(mail.text).not.toContain(job.id);
-    expect((await d.api('GET', '/v1/alerts?kind=needs-attention')).body.alerts.map((a: any) => a.detail.jobId)).toContain(job.id);
+    expect(
+      (await d.api('GET', '/v1/alerts?kind=needs-attention')).body.alerts.map((a: any) => a.detail.jobId),
+    ).toContain(job.id);
   });
 
   it('serein tenant create --email records where the client is told', async () => {
     const id = `e${randomBytes(3).toString('hex')}`;
-    const run = serein(['tenant', 'create', id, '--name', 'Asso', '--language', 'en', '--email', 'bureau@asso.test', '--url', d.url, '--token', d.adminToken]);
+    const run = serein([
+      'tenant',
+      'create',
+      id,
+      '--name',
+      'Asso',
+      '--language',
+      'en',
+      '--email',
+      'bureau@asso.test',
+      '--url',
+      d.url,
+      '--token',
+      d.adminToken,
+    ]);
     expect(await run.exited, run.output()).toBe(0);
     const list = await d.api('GET', '/v1/tenants');
-    expect(list.body.tenants.find((t: any) => t.id === id)).toMatchObject({ language: 'en', email: 'bureau@asso.test' });
+    expect(list.body.tenants.find((t: any) => t.id === id)).toMatchObject({
+      language: 'en',
+      email: 'bureau@asso.test',
+    });
     const bad = await d.api('POST', '/v1/tenants', { body: { id: `${id}x`, name: 'Asso', email: 'not an address' } });
     expect(bad.status).toBe(400);
   });

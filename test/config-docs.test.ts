@@ -14,7 +14,11 @@ import { keyPaths } from '../src/yaml-problems.js';
 import { serein } from './helpers/process.js';
 import { tempDir } from './helpers/tmp.js';
 
-interface Documented { path: string[]; line: number; comment: boolean }
+interface Documented {
+  path: string[];
+  line: number;
+  comment: boolean;
+}
 
 /** Where `#` starts a comment in a line: at the start or after a space, outside quotes. */
 function commentAt(text: string, from = 0): number {
@@ -53,7 +57,8 @@ function documentedKeys(text: string): Documented[] {
     const value = (trailing >= 0 ? rest.slice(0, trailing) : rest).trim();
     let col = m[1].length;
     // A list's "- " may stand at its key's own indentation: that key stays the parent.
-    const popped = (top: { col: number; seg: string }) => top.col > col || (top.col === col && (!m[2] || top.seg === '[]'));
+    const popped = (top: { col: number; seg: string }) =>
+      top.col > col || (top.col === col && (!m[2] || top.seg === '[]'));
     while (stack.length && popped(stack[stack.length - 1])) stack.pop();
     if (m[2]) {
       stack.push({ col, seg: '[]' });
@@ -89,19 +94,27 @@ describe('config.example.yaml', () => {
     const keys = keyPaths(configSchema);
     expect(keys.length).toBeGreaterThan(100);
     const missing = keys.filter((k) => !documented.some((d) => matches(k, d.path)));
-    const unexplained = keys.filter((k) => !missing.includes(k) && !documented.some((d) => d.comment && matches(k, d.path)));
+    const unexplained = keys.filter(
+      (k) => !missing.includes(k) && !documented.some((d) => d.comment && matches(k, d.path)),
+    );
     expect({ missing, unexplained }).toEqual({ missing: [], unexplained: [] });
   });
 
   it('shows no key the schema would refuse', () => {
     const leaves = keyPaths(configSchema);
     const keys = [...new Set(leaves.flatMap((k) => k.split('.').map((_, i, all) => all.slice(0, i + 1).join('.'))))];
-    const unknown = documented.filter((d) => !keys.some((k) => matches(k, d.path))).map((d) => `${d.line}: ${d.path.join('.')}`);
+    const unknown = documented
+      .filter((d) => !keys.some((k) => matches(k, d.path)))
+      .map((d) => `${d.line}: ${d.path.join('.')}`);
     expect(unknown).toEqual([]);
   });
 
   it('declares, commented, the web server and database servers the README tour uses', () => {
-    for (const path of [['webservers', 'main', 'vhostDir'], ['databases', 'maria', 'engine']]) expect(documented.some((d) => d.path.join('.') === path.join('.'))).toBe(true);
+    for (const path of [
+      ['webservers', 'main', 'vhostDir'],
+      ['databases', 'maria', 'engine'],
+    ])
+      expect(documented.some((d) => d.path.join('.') === path.join('.'))).toBe(true);
   });
 });
 
@@ -119,16 +132,37 @@ describe('configuration mistakes', () => {
   };
 
   it('an unknown key names the nearest valid one, at its line', () => {
-    const message = load(['webserver:', '  main: {}', 'workers:', '  concurency: 3', 'targets:', '  web1: { type: docker, socketPath: /s, contaner: shop }', 'frobnicate: 1']);
+    const message = load([
+      'webserver:',
+      '  main: {}',
+      'workers:',
+      '  concurency: 3',
+      'targets:',
+      '  web1: { type: docker, socketPath: /s, contaner: shop }',
+      'frobnicate: 1',
+    ]);
     expect(message).toMatch(/mistake\.yaml:1:\d+: webserver: unknown key 'webserver': did you mean 'webservers'\?/);
-    expect(message).toMatch(/mistake\.yaml:4:\d+: workers\.concurency: unknown key 'concurency': did you mean 'concurrency'\?/);
+    expect(message).toMatch(
+      /mistake\.yaml:4:\d+: workers\.concurency: unknown key 'concurency': did you mean 'concurrency'\?/,
+    );
     // Within a union, the keys of the member the file chose (docker), not the others'.
-    expect(message).toMatch(/mistake\.yaml:6:\d+: targets\.web1\.contaner: unknown key 'contaner': did you mean 'container'\?/);
-    expect(message).toMatch(/mistake\.yaml:7:\d+: frobnicate: unknown key 'frobnicate'; valid keys here: server, store, /);
+    expect(message).toMatch(
+      /mistake\.yaml:6:\d+: targets\.web1\.contaner: unknown key 'contaner': did you mean 'container'\?/,
+    );
+    expect(message).toMatch(
+      /mistake\.yaml:7:\d+: frobnicate: unknown key 'frobnicate'; valid keys here: server, store, /,
+    );
   });
 
   it('a wrong type says what type was expected and what was found', () => {
-    const message = load(['server:', '  port: eighty', 'renewal:', '  enabled: "yes"', 'workers:', '  concurrency: [4]']);
+    const message = load([
+      'server:',
+      '  port: eighty',
+      'renewal:',
+      '  enabled: "yes"',
+      'workers:',
+      '  concurrency: [4]',
+    ]);
     expect(message).toMatch(/mistake\.yaml:2:\d+: server\.port: expected a number or 0, found text/);
     expect(message).toMatch(/mistake\.yaml:4:\d+: renewal\.enabled: expected true or false, found text/);
     expect(message).toMatch(/mistake\.yaml:6:\d+: workers\.concurrency: expected a number, found a list/);
@@ -157,7 +191,13 @@ describe('serein config check', () => {
     const out = check.output();
     for (const s of secrets) expect(out).not.toContain(s);
     const shown = parse(out);
-    expect(shown.databases.maria).toMatchObject({ engine: 'mariadb', user: 'root', password: '********', host: '127.0.0.1', allowedHosts: ['localhost', '127.0.0.1'] });
+    expect(shown.databases.maria).toMatchObject({
+      engine: 'mariadb',
+      user: 'root',
+      password: '********',
+      host: '127.0.0.1',
+      allowedHosts: ['localhost', '127.0.0.1'],
+    });
     expect(shown.store.url).toBe('postgres://serein:********@db.internal/serein');
     expect(shown.alerts.webhooks).toEqual(['https://hooks.example.net/********']);
     expect(shown.stateDir).toBe(join(dir, 'var')); // relative paths made absolute, from the file's folder

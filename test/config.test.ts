@@ -15,7 +15,19 @@ describe('configuration', () => {
 
   it('explains each wrong value with its line and key', () => {
     const file = join(tempDir('serein-config-'), 'bad.yaml');
-    writeFileSync(file, ['renewal:', '  schedule: "every day"', 'targets:', '  web:', '    type: ssh', '    host: web1', '    privateKeyPath: /k', '    hostKeySha256: md5:abc'].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'renewal:',
+        '  schedule: "every day"',
+        'targets:',
+        '  web:',
+        '    type: ssh',
+        '    host: web1',
+        '    privateKeyPath: /k',
+        '    hostKeySha256: md5:abc',
+      ].join('\n'),
+    );
     let err: YamlFileError | undefined;
     try {
       loadConfig(file);

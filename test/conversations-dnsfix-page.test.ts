@@ -16,7 +16,6 @@ import { tempDir } from './helpers/tmp.js';
 import { labNginxTest } from './helpers/vhost-lab.js';
 import { useLab, type LabInfo } from './lab/client.js';
 
-
 let lab: LabInfo;
 let w: StoryWorld;
 let pages: StoryPages;
@@ -26,7 +25,11 @@ beforeAll(async () => {
   const b = lab.bind9!;
   const server = `${b.host}:${b.port}`;
   // BIND answers every DNS question, its own Pebble is the CA, and serein may change the zone.
-  const cfg = labCertConfig(lab, tempDir('serein-dnsfix-cfg-'), { dnsServer: server, pebble: lab.pebbleBind9!, dns: { providers: [{ type: 'rfc2136', zones: [b.zone], server, keyName: b.key.name, keySecret: b.key.secret }] } });
+  const cfg = labCertConfig(lab, tempDir('serein-dnsfix-cfg-'), {
+    dnsServer: server,
+    pebble: lab.pebbleBind9!,
+    dns: { providers: [{ type: 'rfc2136', zones: [b.zone], server, keyName: b.key.name, keySecret: b.key.secret }] },
+  });
   w = await storyWorld(lab, { acme: cfg.acme, dns: cfg.dns });
   pages = await storyPages(() => w.d.url, 'serein-dnsfix-shots-');
 }, 60_000);
@@ -40,7 +43,10 @@ afterAll(async () => {
 /** Records set in BIND with its own tool, as the client's DNS host would have them. */
 function nsupdate(lines: string[]): void {
   const b = lab.bind9!;
-  execFileSync('nsupdate', ['-y', `${b.key.algorithm}:${b.key.name}:${b.key.secret}`], { input: [`server ${b.host} ${b.port}`, `zone ${b.zone}`, ...lines, 'send', ''].join('\n'), timeout: 10_000 });
+  execFileSync('nsupdate', ['-y', `${b.key.algorithm}:${b.key.name}:${b.key.secret}`], {
+    input: [`server ${b.host} ${b.port}`, `zone ${b.zone}`, ...lines, 'send', ''].join('\n'),
+    timeout: 10_000,
+  });
 }
 
 const tab: StoryPages['tab'] = (...a) => pages.tab(...a);
@@ -52,8 +58,15 @@ describe('dns.fix as the rescue, on the page', () => {
     const domain = `${tenantId}.${lab.bind9!.zone}`;
     const site = `boutique.${domain}`;
     const email = `contact@${tenantId}.test`;
-    expect((await w.d.api('POST', '/v1/tenants', { body: { id: tenantId, name: 'Épicerie Fine', language: 'fr', email } })).status).toBe(201);
-    for (const [kind, name] of [['domain', domain], ['server', 'lab']]) await w.d.api('POST', `/v1/tenants/${tenantId}/resources`, { body: { kind, name } });
+    expect(
+      (await w.d.api('POST', '/v1/tenants', { body: { id: tenantId, name: 'Épicerie Fine', language: 'fr', email } }))
+        .status,
+    ).toBe(201);
+    for (const [kind, name] of [
+      ['domain', domain],
+      ['server', 'lab'],
+    ])
+      await w.d.api('POST', `/v1/tenants/${tenantId}/resources`, { body: { kind, name } });
     const token = (await w.d.api('POST', '/v1/tokens', { body: { kind: 'client', tenantId } })).body.token;
     const marie = (await w.d.api('POST', '/v1/tokens', { body: { kind: 'admin', label: 'Marie' } })).body.token;
     nsupdate([`update add ${site}. 60 A 127.0.0.1`, `update add ${site}. 60 AAAA 2001:db8::dead`]);
@@ -61,11 +74,24 @@ describe('dns.fix as the rescue, on the page', () => {
     const desk = await tab(token, 'en', DESKTOP);
     const admin = await tab(marie, 'en', DESKTOP);
     try {
-      expect((await w.d.runJob('vhost.create', { webserver: 'lab', domain: site }, { token })).status).toBe('succeeded');
-      for (let i = 0; i < 3; i++) expect((await w.d.runJob('certificate.issue', { domains: [site] }, { token })).status).toBe('failed');
-      const e = await until(async () => ((await w.d.api('GET', '/v1/escalations')).body.escalations as any[]).find((x) => x.tenantId === tenantId), 'the escalation', 30_000);
+      expect((await w.d.runJob('vhost.create', { webserver: 'lab', domain: site }, { token })).status).toBe(
+        'succeeded',
+      );
+      for (let i = 0; i < 3; i++)
+        expect((await w.d.runJob('certificate.issue', { domains: [site] }, { token })).status).toBe('failed');
+      const e = await until(
+        async () =>
+          ((await w.d.api('GET', '/v1/escalations')).body.escalations as any[]).find((x) => x.tenantId === tenantId),
+        'the escalation',
+        30_000,
+      );
       // The rescue removes the cause first (the address, in the zone serein can change), then runs what failed.
-      expect(e.suggestion).toMatchObject({ playbook: 'dns.fix', inputs: { domain: site, confirm: true }, then: { playbook: 'certificate.issue' }, oneClick: true });
+      expect(e.suggestion).toMatchObject({
+        playbook: 'dns.fix',
+        inputs: { domain: site, confirm: true },
+        then: { playbook: 'certificate.issue' },
+        oneClick: true,
+      });
 
       const client = await look(phone, 'dnsfix-1-fr-phone-blocked');
       expect(client).toContain('Quelque chose demande votre attention.');
@@ -76,13 +102,23 @@ describe('dns.fix as the rescue, on the page', () => {
 
       await look(admin, 'dnsfix-2-en-desktop-admin');
       const esc = admin.locator(`.escalation[data-id="${e.id}"]`);
-      expect(plain(await esc.locator('.escalation-title').textContent())).toBe(`Épicerie Fine — Site secured: could not be done (${site})`);
+      expect(plain(await esc.locator('.escalation-title').textContent())).toBe(
+        `Épicerie Fine — Site secured: could not be done (${site})`,
+      );
       expect(plain(await esc.textContent())).toContain(`To do for them: Repair the domain's address — ${site}`);
       expect(await esc.getByRole('button', { name: 'Send the change to the client' }).count()).toBe(0);
       await esc.getByRole('button', { name: 'Do it for them' }).click();
-      const done = await until(async () => (await w.d.api('GET', `/v1/escalations?state=resolved&tenantId=${tenantId}`)).body.escalations[0], 'done for them', 60_000);
+      const done = await until(
+        async () => (await w.d.api('GET', `/v1/escalations?state=resolved&tenantId=${tenantId}`)).body.escalations[0],
+        'done for them',
+        60_000,
+      );
       expect(done).toMatchObject({ done: { status: 'succeeded' }, resolution: { by: 'team', what: 'done' } });
-      expect(execFileSync('dig', ['+short', '-p', String(lab.bind9!.port), `@${lab.bind9!.host}`, site, 'AAAA']).toString().trim()).toBe('::1');
+      expect(
+        execFileSync('dig', ['+short', '-p', String(lab.bind9!.port), `@${lab.bind9!.host}`, site, 'AAAA'])
+          .toString()
+          .trim(),
+      ).toBe('::1');
       expect(await look(admin, 'dnsfix-3-en-desktop-admin-done')).not.toContain('Épicerie Fine');
 
       await until(async () => w.mailsTo(email).length > 0, 'the all-clear email');
@@ -90,12 +126,21 @@ describe('dns.fix as the rescue, on the page', () => {
       expect(sorted).toContain('Tout va bien.');
       const talk = card.locator('.conversation.conv-sorted');
       // Done by the team this time: said so, with no "thank you for the change".
-      expect(plain(await talk.locator('.conv-lead').textContent())).toMatch(/^C'est réglé : notre équipe s'est chargée de la sécurisation .* pour vous\.$/);
-      expect(plain(await talk.locator('.timeline').textContent())).toMatch(/^Transmis à l’équipe à \d{1,2} h \d{2} — pris en charge par Marie à \d{1,2} h \d{2} — Marie a lancé la correction à \d{1,2} h \d{2} — réglé à \d{1,2} h \d{2}$/);
+      expect(plain(await talk.locator('.conv-lead').textContent())).toMatch(
+        /^C'est réglé : notre équipe s'est chargée de la sécurisation .* pour vous\.$/,
+      );
+      expect(plain(await talk.locator('.timeline').textContent())).toMatch(
+        /^Transmis à l’équipe à \d{1,2} h \d{2} — pris en charge par Marie à \d{1,2} h \d{2} — Marie a lancé la correction à \d{1,2} h \d{2} — réglé à \d{1,2} h \d{2}$/,
+      );
       expect(await look(desk, 'dnsfix-4-en-desktop-sorted')).toContain("It's sorted: our team took care of");
       // One email (the all-clear); admins: the escalation, then the recovery.
       expect(w.mailsTo(email).map((m) => plain(m.subject ?? ''))).toEqual([`${site} : c'est réglé`]);
-      expect(w.hooks.filter((x) => x.tenantId === tenantId).map((x) => x.kind).sort()).toEqual(['escalation', 'escalation-resolved']);
+      expect(
+        w.hooks
+          .filter((x) => x.tenantId === tenantId)
+          .map((x) => x.kind)
+          .sort(),
+      ).toEqual(['escalation', 'escalation-resolved']);
     } finally {
       for (const p of [admin, phone, desk]) await p.context().close();
       await w.d.runJob('vhost.delete', { domain: site, confirm: site }, { token });

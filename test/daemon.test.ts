@@ -16,7 +16,10 @@ describe('the serein daemon as a process', () => {
   async function configFile(name: string, extra = ''): Promise<{ file: string; url: string }> {
     const port = await freePort();
     const file = join(dir, `${name}.yaml`);
-    writeFileSync(file, `server:\n  port: ${port}\nstore:\n  driver: sqlite\n  path: ${name}.db\nstateDir: ${name}-state\nplaybooks: ${fixtures}\n${extra}`);
+    writeFileSync(
+      file,
+      `server:\n  port: ${port}\nstore:\n  driver: sqlite\n  path: ${name}.db\nstateDir: ${name}-state\nplaybooks: ${fixtures}\n${extra}`,
+    );
     return { file, url: `http://127.0.0.1:${port}` };
   }
 
@@ -58,7 +61,13 @@ describe('the serein daemon as a process', () => {
     const first = serein(['serve', '--config', file]);
     const token = await until('the admin token', async () => /admin token: (srn_a_\S+)/.exec(first.output())?.[1]);
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    const submitted = (await (await fetch(`${url}/v1/jobs`, { method: "POST", headers, body: JSON.stringify({ playbook: "sample.slow", inputs: { dir: work } }) })).json()) as any;
+    const submitted = (await (
+      await fetch(`${url}/v1/jobs`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ playbook: 'sample.slow', inputs: { dir: work } }),
+      })
+    ).json()) as any;
     await until('the job to reach its waiting step', async () => existsSync(join(work, 'count.txt')));
     first.kill('SIGKILL');
     await first.exited;

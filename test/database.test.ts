@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientError, inlineParams, mariadbOptionValue, pgpassLine } from '../src/db/client.js';
-import { checkIdentifier, mariadbGrantDatabase, quoteIdent, sqlLiteral, tenantDatabaseName } from '../src/db/identifiers.js';
+import {
+  checkIdentifier,
+  mariadbGrantDatabase,
+  quoteIdent,
+  sqlLiteral,
+  tenantDatabaseName,
+} from '../src/db/identifiers.js';
 import { creationChanges, removalStatements } from '../src/db/provision.js';
 import { generatePassword, PASSWORD_ALPHABET } from '../src/secrets.js';
 import { bareActionContext, startTestDaemon, type TestDaemon } from './helpers/daemon.js';
@@ -17,9 +23,11 @@ const BAD_NAMES = ['a;drop database x', '`x`', "x'--", '../etc', 'X', '1abc', 'a
 describe('identifiers, literals and SQL', () => {
   it('accepts plain names only, and quotes them', () => {
     expect(tenantDatabaseName('acme', 'shop')).toBe('acme_shop');
-    for (const bad of BAD_NAMES) expect(() => tenantDatabaseName('acme', bad), JSON.stringify(bad)).toThrow(/cannot be used as a database name/);
+    for (const bad of BAD_NAMES)
+      expect(() => tenantDatabaseName('acme', bad), JSON.stringify(bad)).toThrow(/cannot be used as a database name/);
     // A tenant id never holds `_`, so `<tenant>_<name>` has one reading: `ac_e` + `shop` cannot become `ac` + `e_shop`.
-    for (const bad of ['ac_e', 'a', 'Acme', 'a'.repeat(17), '']) expect(() => tenantDatabaseName(bad, 'shop'), bad).toThrow(/not set up for databases/);
+    for (const bad of ['ac_e', 'a', 'Acme', 'a'.repeat(17), ''])
+      expect(() => tenantDatabaseName(bad, 'shop'), bad).toThrow(/not set up for databases/);
     expect(mariadbGrantDatabase('ac_e_shop')).toBe('`ac\\_e\\_shop`');
     expect(() => mariadbGrantDatabase('a%b')).toThrow(/cannot be used as a database name/);
     expect(() => checkIdentifier('a'.repeat(33))).toThrow(/longer than 32/);
@@ -29,14 +37,19 @@ describe('identifiers, literals and SQL', () => {
     expect(sqlLiteral('127.0.0.1')).toBe("'127.0.0.1'");
     for (const bad of ["a'b", 'a\\b', 'a b', 'a;b', 'a"b', 'a\nb']) expect(() => sqlLiteral(bad)).toThrow();
     expect(inlineParams('SELECT ? + ?', ['a_b', '1'])).toBe("SELECT 'a_b' + '1'");
-    expect(() => inlineParams("SELECT ?", ["x' OR '1"])).toThrow();
+    expect(() => inlineParams('SELECT ?', ["x' OR '1"])).toThrow();
   });
 
   it('generates long passwords that need no escaping, and builds the version-specific SQL', () => {
     const pw = generatePassword();
     expect(pw).toHaveLength(32);
     expect([...pw].every((c) => PASSWORD_ALPHABET.includes(c))).toBe(true);
-    const maria = creationChanges({ engine: 'mariadb', database: 'acme_shop', user: 'acme_shop', hosts: ['localhost', '127.0.0.1'] }, { flavor: 'mariadb', major: 10, minor: 11, text: '' }, pw, { adminIsSuperuser: true });
+    const maria = creationChanges(
+      { engine: 'mariadb', database: 'acme_shop', user: 'acme_shop', hosts: ['localhost', '127.0.0.1'] },
+      { flavor: 'mariadb', major: 10, minor: 11, text: '' },
+      pw,
+      { adminIsSuperuser: true },
+    );
     expect(maria.map((c) => c.sql)).toEqual([
       'CREATE DATABASE `acme_shop` CHARACTER SET utf8mb4 COLLATE utf8mb4_uca1400_ai_ci',
       `CREATE USER 'acme_shop'@'localhost' IDENTIFIED BY '${pw}'`,
@@ -44,29 +57,52 @@ describe('identifiers, literals and SQL', () => {
       "GRANT ALL PRIVILEGES ON `acme\\_shop`.* TO 'acme_shop'@'localhost'", // `_` is a wildcard in grants: escaped
       "GRANT ALL PRIVILEGES ON `acme\\_shop`.* TO 'acme_shop'@'127.0.0.1'",
     ]);
-    const mysql8 = creationChanges({ engine: 'mariadb', database: 'a_b', user: 'a_b', hosts: ['%'] }, { flavor: 'mysql', major: 8, minor: 0, text: '' }, pw, { adminIsSuperuser: true });
+    const mysql8 = creationChanges(
+      { engine: 'mariadb', database: 'a_b', user: 'a_b', hosts: ['%'] },
+      { flavor: 'mysql', major: 8, minor: 0, text: '' },
+      pw,
+      { adminIsSuperuser: true },
+    );
     expect(mysql8[0].sql).toContain('utf8mb4_0900_ai_ci');
     expect(mysql8.some((c) => /IDENTIFIED BY/.test(c.sql) && /GRANT/.test(c.sql))).toBe(false); // removed in MySQL 8
-    const pg = creationChanges({ engine: 'postgres', database: 'acme_shop', user: 'acme_shop', hosts: [] }, { flavor: 'postgres', major: 15, minor: 4, text: '' }, pw, { adminIsSuperuser: false });
+    const pg = creationChanges(
+      { engine: 'postgres', database: 'acme_shop', user: 'acme_shop', hosts: [] },
+      { flavor: 'postgres', major: 15, minor: 4, text: '' },
+      pw,
+      { adminIsSuperuser: false },
+    );
     expect(pg.map((c) => c.sql)).toEqual([
       `CREATE ROLE "acme_shop" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '${pw}'`,
       'GRANT "acme_shop" TO CURRENT_USER',
       `CREATE DATABASE "acme_shop" OWNER "acme_shop" TEMPLATE template0 ENCODING 'UTF8'`,
       'REVOKE CONNECT, TEMPORARY ON DATABASE "acme_shop" FROM PUBLIC',
     ]);
-    expect(removalStatements({ engine: 'postgres', database: 'acme_shop', user: 'acme_shop', hosts: [] }, { flavor: 'postgres', major: 12, minor: 0, text: '' })).toEqual([
-      'DROP DATABASE IF EXISTS "acme_shop"',
-      'DROP ROLE IF EXISTS "acme_shop"',
-    ]);
-    expect(() => creationChanges({ engine: 'postgres', database: 'a_b', user: 'a_b', hosts: [] }, { flavor: 'postgres', major: 15, minor: 0, text: '' }, "x'; DROP ROLE postgres; --xxxxxxxxxxxxxxx", { adminIsSuperuser: true })).toThrow();
+    expect(
+      removalStatements(
+        { engine: 'postgres', database: 'acme_shop', user: 'acme_shop', hosts: [] },
+        { flavor: 'postgres', major: 12, minor: 0, text: '' },
+      ),
+    ).toEqual(['DROP DATABASE IF EXISTS "acme_shop"', 'DROP ROLE IF EXISTS "acme_shop"']);
+    expect(() =>
+      creationChanges(
+        { engine: 'postgres', database: 'a_b', user: 'a_b', hosts: [] },
+        { flavor: 'postgres', major: 15, minor: 0, text: '' },
+        "x'; DROP ROLE postgres; --xxxxxxxxxxxxxxx",
+        { adminIsSuperuser: true },
+      ),
+    ).toThrow();
   });
 
   it('hands admin passwords to clients in their own syntax, and reads their errors', () => {
     expect(mariadbOptionValue('a"b\\c')).toBe('a\\"b\\\\c');
     expect(pgpassLine('a:b\\c')).toBe('*:*:*:*:a\\:b\\\\c');
     expect(() => pgpassLine('a\nb')).toThrow();
-    expect(clientError("ERROR 1044 (42000) at line 1: Access denied for user 'x'@'localhost' to database 'y'")).toEqual({ code: '1044', message: "Access denied for user 'x'@'localhost' to database 'y'" });
-    expect(clientError('psql:<stdin>:1: ERROR:  permission denied to create database')).toEqual({ message: 'permission denied to create database' });
+    expect(clientError("ERROR 1044 (42000) at line 1: Access denied for user 'x'@'localhost' to database 'y'")).toEqual(
+      { code: '1044', message: "Access denied for user 'x'@'localhost' to database 'y'" },
+    );
+    expect(clientError('psql:<stdin>:1: ERROR:  permission denied to create database')).toEqual({
+      message: 'permission denied to create database',
+    });
   });
 });
 
@@ -97,8 +133,15 @@ describe('databases on the lab MariaDB and PostgreSQL', () => {
     });
     await pgRoot(lab, (c) => c.query(`CREATE ROLE ${limited} LOGIN CREATEROLE PASSWORD '${limitedPassword}'`));
     // Client wrappers that record the argv and environment the clients really receive.
-    for (const [file, real] of [['maria-wrap.sh', '/usr/bin/mariadb'], ['psql-wrap.sh', psqlBinary()]]) {
-      writeFileSync(join(dir, file), `#!/bin/sh\n{ echo "ARGV:"; printf '%s\\n' "$0" "$@"; echo "ENV:"; env; } >> ${join(dir, 'seen.log')}\nexec ${real} "$@"\n`, { mode: 0o755 });
+    for (const [file, real] of [
+      ['maria-wrap.sh', '/usr/bin/mariadb'],
+      ['psql-wrap.sh', psqlBinary()],
+    ]) {
+      writeFileSync(
+        join(dir, file),
+        `#!/bin/sh\n{ echo "ARGV:"; printf '%s\\n' "$0" "$@"; echo "ENV:"; env; } >> ${join(dir, 'seen.log')}\nexec ${real} "$@"\n`,
+        { mode: 0o755 },
+      );
     }
     const maria = { engine: 'mariadb', host: m.host, port: m.port, user: m.user, password: m.password };
     const pgsql = { engine: 'postgres', host: p.host, port: p.port, user: p.user, password: p.password };
@@ -106,7 +149,14 @@ describe('databases on the lab MariaDB and PostgreSQL', () => {
       config: {
         targets: {
           local: { type: 'local' },
-          labssh: { type: 'ssh', host: s.host, port: s.port, username: s.username, privateKeyPath: s.privateKeyPath, hostKeySha256: s.hostKeySha256 },
+          labssh: {
+            type: 'ssh',
+            host: s.host,
+            port: s.port,
+            username: s.username,
+            privateKeyPath: s.privateKeyPath,
+            hostKeySha256: s.hostKeySha256,
+          },
           labdocker: { type: 'docker', socketPath: lab.podman!.socketPath, container: lab.podman!.container },
         },
         databases: {
@@ -125,7 +175,20 @@ describe('databases on the lab MariaDB and PostgreSQL', () => {
         },
       },
     });
-    A = await d.tenant(tenantA, { servers: ['maria', 'mariassh', 'mariadocker', 'marialimited', 'pg', 'pgssh', 'pgdocker', 'pglimited', 'mariawrap', 'pgwrap'] });
+    A = await d.tenant(tenantA, {
+      servers: [
+        'maria',
+        'mariassh',
+        'mariadocker',
+        'marialimited',
+        'pg',
+        'pgssh',
+        'pgdocker',
+        'pglimited',
+        'mariawrap',
+        'pgwrap',
+      ],
+    });
     B = await d.tenant(tenantB, { servers: ['maria2', 'pg2'], language: 'fr' });
   });
 
@@ -145,9 +208,11 @@ describe('databases on the lab MariaDB and PostgreSQL', () => {
     const audit = JSON.stringify(await d.store.audit.list({}));
     const list = JSON.stringify((await d.api('GET', '/v1/jobs')).body);
     const again = JSON.stringify((await d.api('GET', `/v1/jobs/${jobId}`)).body);
-    for (const [what, text] of Object.entries({ events, steps, audit, list, again })) expect(text.includes(password), what).toBe(false);
+    for (const [what, text] of Object.entries({ events, steps, audit, list, again }))
+      expect(text.includes(password), what).toBe(false);
     const dbPath = d.config.store.driver === 'sqlite' ? d.config.store.path : '';
-    for (const f of [dbPath, `${dbPath}-wal`]) if (f && existsSync(f)) expect(readFileSync(f).includes(password), f).toBe(false);
+    for (const f of [dbPath, `${dbPath}-wal`])
+      if (f && existsSync(f)) expect(readFileSync(f).includes(password), f).toBe(false);
   }
 
   for (const [server, engine] of [
@@ -163,7 +228,9 @@ describe('databases on the lab MariaDB and PostgreSQL', () => {
       const password: string = job.result.password;
       expect(password.length).toBeGreaterThanOrEqual(24);
       seenPasswords.push(password);
-      expect(await useAsTenant(lab, engine, { database, user: database, password })).toMatch(engine === 'mariadb' ? /^héllo ✓ utf8mb4$/ : /^héllo ✓ UTF8$/);
+      expect(await useAsTenant(lab, engine, { database, user: database, password })).toMatch(
+        engine === 'mariadb' ? /^héllo ✓ utf8mb4$/ : /^héllo ✓ UTF8$/,
+      );
       await expectNoLeak(job.id, password);
 
       // The same request again is safe: reported as existing, no new password.
@@ -173,21 +240,29 @@ describe('databases on the lab MariaDB and PostgreSQL', () => {
       expect(again.result.password).toBeUndefined();
 
       // An explicit rotation returns a new password; the old one stops working.
-      const rotated = await d.runJob('database.create', { server, name: 'shop', rotatePassword: true }, { token: A.token });
+      const rotated = await d.runJob(
+        'database.create',
+        { server, name: 'shop', rotatePassword: true },
+        { token: A.token },
+      );
       expect(rotated.status, JSON.stringify(rotated.error)).toBe('succeeded');
       expect(rotated.result.password).not.toBe(password);
       await expect(useAsTenant(lab, engine, { database, user: database, password })).rejects.toThrow();
-      expect(await useAsTenant(lab, engine, { database, user: database, password: rotated.result.password })).toMatch(/héllo/);
+      expect(await useAsTenant(lab, engine, { database, user: database, password: rotated.result.password })).toMatch(
+        /héllo/,
+      );
       await expectNoLeak(rotated.id, rotated.result.password);
 
       // Another tenant's user cannot reach it.
       const other = await d.runJob('database.create', { server: `${server}2`, name: 'shop' }, { token: B.token });
       expect(other.status, JSON.stringify(other.error)).toBe('succeeded');
       const otherDb = `${tenantB}_shop`;
-      expect(await useAsTenant(lab, engine, { database: otherDb, user: otherDb, password: other.result.password })).toMatch(/héllo/);
-      await expect(useAsTenant(lab, engine, { database, user: otherDb, password: other.result.password })).rejects.toThrow(
-        engine === 'mariadb' ? /Access denied/ : /permission denied for database|CONNECT privilege/,
-      );
+      expect(
+        await useAsTenant(lab, engine, { database: otherDb, user: otherDb, password: other.result.password }),
+      ).toMatch(/héllo/);
+      await expect(
+        useAsTenant(lab, engine, { database, user: otherDb, password: other.result.password }),
+      ).rejects.toThrow(engine === 'mariadb' ? /Access denied/ : /permission denied for database|CONNECT privilege/);
 
       // Deleting needs the explicit confirmation; then the database and its user are gone.
       const unconfirmed = await d.runJob('database.delete', { server, name: 'shop' }, { token: A.token });
@@ -199,10 +274,18 @@ describe('databases on the lab MariaDB and PostgreSQL', () => {
       expect(del.status, JSON.stringify(del.error)).toBe('succeeded');
       expect(await dbExists(lab, engine, database)).toEqual({ database: false, user: false });
       expect(await d.store.tenants.getResource('database', `${server}:${database}`)).toBeUndefined();
-      const frErr = await d.runJob('database.delete', { server: `${server}2`, name: 'shop', confirm: 'wrong' }, { token: B.token });
+      const frErr = await d.runJob(
+        'database.delete',
+        { server: `${server}2`, name: 'shop', confirm: 'wrong' },
+        { token: B.token },
+      );
       expect(frErr.error.message).toMatch(/une copie reste dans votre corbeille/); // tenant B reads French
       expect(frErr.error.hint).toContain(`exactement ${otherDb}`);
-      const delB = await d.runJob('database.delete', { server: `${server}2`, name: 'shop', confirm: otherDb }, { token: B.token });
+      const delB = await d.runJob(
+        'database.delete',
+        { server: `${server}2`, name: 'shop', confirm: otherDb },
+        { token: B.token },
+      );
       expect(delB.status, JSON.stringify(delB.error)).toBe('succeeded');
     });
   }
@@ -218,7 +301,9 @@ describe('databases on the lab MariaDB and PostgreSQL', () => {
       expect(job.error.message).toMatch(step);
       expect(job.error.message).toMatch(/everything this operation had created was removed/);
       const admin = await d.api('GET', `/v1/jobs/${job.id}`);
-      expect(admin.body.job.error.detail).toMatch(engine === 'mariadb' ? /Access denied/ : /permission denied to create database/);
+      expect(admin.body.job.error.detail).toMatch(
+        engine === 'mariadb' ? /Access denied/ : /permission denied to create database/,
+      );
       expect(admin.body.steps.find((s: { name: string }) => s.name === 'create').status).toBe('compensated');
       expect(await dbExists(lab, engine, `${tenantA}_half`)).toEqual({ database: false, user: false });
       expect(await d.store.tenants.getResource('database', `${server}:${tenantA}_half`)).toBeUndefined();
@@ -232,14 +317,25 @@ describe('databases on the lab MariaDB and PostgreSQL', () => {
   it('names like a;drop database x are rejected with a clear message and nothing runs', async () => {
     const before = (await d.api('GET', '/v1/jobs')).body.jobs.length;
     for (const name of BAD_NAMES) {
-      const res = await d.api('POST', '/v1/jobs', { token: A.token, body: { playbook: 'database.create', inputs: { server: 'maria', name } } });
+      const res = await d.api('POST', '/v1/jobs', {
+        token: A.token,
+        body: { playbook: 'database.create', inputs: { server: 'maria', name } },
+      });
       expect(res.status, name).toBe(400);
       expect(res.body.error.message, name).toMatch(name === '' ? /is required/ : /is not an allowed name/);
-      expect(res.body.error.hint, name).toMatch(name === '' ? /Provide name/ : /lower-case letters, digits and underscores/);
-      const del = await d.api('POST', '/v1/jobs', { token: A.token, body: { playbook: 'database.delete', inputs: { server: 'maria', name, confirm: 'x' } } });
+      expect(res.body.error.hint, name).toMatch(
+        name === '' ? /Provide name/ : /lower-case letters, digits and underscores/,
+      );
+      const del = await d.api('POST', '/v1/jobs', {
+        token: A.token,
+        body: { playbook: 'database.delete', inputs: { server: 'maria', name, confirm: 'x' } },
+      });
       expect(del.status, name).toBe(400);
     }
-    const fr = await d.api('POST', '/v1/jobs', { token: B.token, body: { playbook: 'database.create', inputs: { server: 'maria2', name: "x'--" } } });
+    const fr = await d.api('POST', '/v1/jobs', {
+      token: B.token,
+      body: { playbook: 'database.create', inputs: { server: 'maria2', name: "x'--" } },
+    });
     expect(fr.body.error.message).toMatch(/n'est pas un nom autorisé/);
     expect((await d.api('GET', '/v1/jobs')).body.jobs.length).toBe(before);
     // Defence in depth: the action refuses them too, should a playbook pass them unchecked.
@@ -255,10 +351,15 @@ describe('databases on the lab MariaDB and PostgreSQL', () => {
       const generated: string = job.result.password;
       const log = readFileSync(seen, 'utf8');
       expect(log).toContain(server === 'mariawrap' ? '--defaults-extra-file=/dev/fd/3' : 'PGPASSFILE=');
-      for (const secret of [generated, lab.mariadb!.password, lab.postgres!.password]) expect(log.includes(secret)).toBe(false);
+      for (const secret of [generated, lab.mariadb!.password, lab.postgres!.password])
+        expect(log.includes(secret)).toBe(false);
       await expectNoLeak(job.id, generated);
       await expectNoLeak(job.id, server === 'mariawrap' ? lab.mariadb!.password : lab.postgres!.password);
-      const del = await d.runJob('database.delete', { server, name: 'wrap', confirm: `${tenantA}_wrap` }, { token: A.token });
+      const del = await d.runJob(
+        'database.delete',
+        { server, name: 'wrap', confirm: `${tenantA}_wrap` },
+        { token: A.token },
+      );
       expect(del.status, JSON.stringify(del.error)).toBe('succeeded');
       rmSync(seen);
     }
@@ -291,9 +392,13 @@ describe('databases on the lab MariaDB and PostgreSQL', () => {
   it('dry run lists the statements with the password masked, and creates nothing', async () => {
     const job = await d.runJob('database.create', { server: 'pg', name: 'dry' }, { token: A.token, dryRun: true });
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
-    const statements = job.result.plan.filter((p: { kind: string }) => p.kind === 'statement').map((p: { statement: string }) => p.statement);
+    const statements = job.result.plan
+      .filter((p: { kind: string }) => p.kind === 'statement')
+      .map((p: { statement: string }) => p.statement);
     expect(statements[0]).toMatch(/^CREATE ROLE "\w+_dry" LOGIN .* PASSWORD '\*{8}'$/);
-    expect(statements).toContain(`CREATE DATABASE "${tenantA}_dry" OWNER "${tenantA}_dry" TEMPLATE template0 ENCODING 'UTF8'`);
+    expect(statements).toContain(
+      `CREATE DATABASE "${tenantA}_dry" OWNER "${tenantA}_dry" TEMPLATE template0 ENCODING 'UTF8'`,
+    );
     expect(await dbExists(lab, 'postgres', `${tenantA}_dry`)).toEqual({ database: false, user: false });
   });
 
@@ -311,7 +416,9 @@ describe('databases on the lab MariaDB and PostgreSQL', () => {
       const ms = Date.now() - started;
       expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
       console.log(`[database] create through ${server}: ${ms} ms`);
-      expect(await useAsTenant(lab, engine, { database, user: database, password: job.result.password })).toMatch(/héllo/);
+      expect(await useAsTenant(lab, engine, { database, user: database, password: job.result.password })).toMatch(
+        /héllo/,
+      );
       await expectNoLeak(job.id, job.result.password);
       const again = await d.runJob('database.create', { server, name }, { token: A.token });
       expect(again.result.existed).toBe(true);

@@ -51,7 +51,8 @@ const stopLab = async () => {
   await lab.stop();
   rmSync(dir, { recursive: true, force: true });
 };
-const start = (port: number) => startDaemon({ ...config, server: { ...config.server, port } }, { logger: createLogger('warn') });
+const start = (port: number) =>
+  startDaemon({ ...config, server: { ...config.server, port } }, { logger: createLogger('warn') });
 const daemon = await start(port)
   .catch((err: Error) => {
     if (!(err instanceof ListenError) || args.port !== undefined) throw err;
@@ -59,8 +60,13 @@ const daemon = await start(port)
     return start(0);
   })
   .catch(async (err: Error) => {
-    const why = err instanceof ListenError ? `the demo cannot listen on 127.0.0.1:${err.port} (${err.cause.code ?? err.cause.message})` : err.message;
-    process.stderr.write(`serein demo: ${why}\n  → Pick another port for the demo: npm run demo -- --port 0 (any free port)\n`);
+    const why =
+      err instanceof ListenError
+        ? `the demo cannot listen on 127.0.0.1:${err.port} (${err.cause.code ?? err.cause.message})`
+        : err.message;
+    process.stderr.write(
+      `serein demo: ${why}\n  → Pick another port for the demo: npm run demo -- --port 0 (any free port)\n`,
+    );
     await stopLab();
     process.exit(1);
   });
@@ -105,7 +111,9 @@ say(`  ${vhost.status}${vhost.error ? `: ${vhost.error.message}` : ''}`);
 say(`Securing it with a certificate from Pebble (certificate.issue)...`);
 const started = performance.now();
 const cert = await run('certificate.issue', { domains: [site] });
-say(`  ${cert.status} in ${((performance.now() - started) / 1000).toFixed(1)} s${cert.error ? `: ${cert.error.message}` : ''}`);
+say(
+  `  ${cert.status} in ${((performance.now() - started) / 1000).toFixed(1)} s${cert.error ? `: ${cert.error.message}` : ''}`,
+);
 
 const n = lab.nginx!;
 say(`

@@ -13,7 +13,8 @@ import { notPublic } from '../src/net/address-policy.js';
 /** A DnsClient answering CAA from a table, "no data" elsewhere. */
 function caaDns(table: Record<string, CaaRecord[]>): DnsClient {
   return {
-    caa: async (name: string): Promise<Lookup<CaaRecord>> => (table[name] ? { status: 'ok', records: table[name] } : { status: 'nodata', records: [] }),
+    caa: async (name: string): Promise<Lookup<CaaRecord>> =>
+      table[name] ? { status: 'ok', records: table[name] } : { status: 'nodata', records: [] },
   } as unknown as DnsClient;
 }
 
@@ -24,21 +25,45 @@ const cas = [
 
 describe('CAA', () => {
   it('walks up to the registered domain and finds the closest set', async () => {
-    const r = await checkCaa(caaDns({ 'example.com': [{ critical: 0, tag: 'issue', value: 'letsencrypt.org' }] }), 'a.b.example.com', 'com', 'http-01', cas);
+    const r = await checkCaa(
+      caaDns({ 'example.com': [{ critical: 0, tag: 'issue', value: 'letsencrypt.org' }] }),
+      'a.b.example.com',
+      'com',
+      'http-01',
+      cas,
+    );
     expect(r.check.status).toBe('warning'); // zerossl is not allowed, le is
     expect(r.allowed).toEqual(['le']);
     expect(r.check.detail?.holder).toBe('example.com');
   });
 
   it('an unknown tag marked critical forbids issuance', async () => {
-    const r = await checkCaa(caaDns({ 'example.com': [{ critical: 128, tag: 'tbs', value: 'x' }, { critical: 0, tag: 'issue', value: 'letsencrypt.org' }] }), 'example.com', 'com', 'http-01', cas);
+    const r = await checkCaa(
+      caaDns({
+        'example.com': [
+          { critical: 128, tag: 'tbs', value: 'x' },
+          { critical: 0, tag: 'issue', value: 'letsencrypt.org' },
+        ],
+      }),
+      'example.com',
+      'com',
+      'http-01',
+      cas,
+    );
     expect(r.check.status).toBe('failure');
     expect(r.check.message.en).toMatch(/"tbs" marked critical/);
-    expect(r.check.fix?.en).toMatch(/remove the unknown rule "tbs" from the list of authorities allowed to secure example\.com\. The exact change, to pass on: delete that CAA record \(tag "tbs"\), or set its flag to 0/);
+    expect(r.check.fix?.en).toMatch(
+      /remove the unknown rule "tbs" from the list of authorities allowed to secure example\.com\. The exact change, to pass on: delete that CAA record \(tag "tbs"\), or set its flag to 0/,
+    );
   });
 
   it('issuewild governs wildcard names; ";" allows nobody', async () => {
-    const table = { 'example.com': [{ critical: 0, tag: 'issue', value: 'letsencrypt.org' }, { critical: 0, tag: 'issuewild', value: ';' }] };
+    const table = {
+      'example.com': [
+        { critical: 0, tag: 'issue', value: 'letsencrypt.org' },
+        { critical: 0, tag: 'issuewild', value: ';' },
+      ],
+    };
     expect((await checkCaa(caaDns(table), 'www.example.com', 'com', 'dns-01', cas)).allowed).toEqual(['le']);
     const wild = await checkCaa(caaDns(table), '*.example.com', 'com', 'dns-01', cas);
     expect(wild.check.status).toBe('failure');
@@ -46,15 +71,38 @@ describe('CAA', () => {
   });
 
   it('accounturi must name our account', async () => {
-    const ok = await checkCaa(caaDns({ 'example.com': [{ critical: 0, tag: 'issue', value: 'letsencrypt.org; accounturi=https://acme.example/acct/1' }] }), 'example.com', 'com', 'http-01', cas);
+    const ok = await checkCaa(
+      caaDns({
+        'example.com': [
+          { critical: 0, tag: 'issue', value: 'letsencrypt.org; accounturi=https://acme.example/acct/1' },
+        ],
+      }),
+      'example.com',
+      'com',
+      'http-01',
+      cas,
+    );
     expect(ok.allowed).toEqual(['le']);
-    const other = await checkCaa(caaDns({ 'example.com': [{ critical: 0, tag: 'issue', value: 'letsencrypt.org; accounturi=https://acme.example/acct/999' }] }), 'example.com', 'com', 'http-01', cas.slice(0, 1));
+    const other = await checkCaa(
+      caaDns({
+        'example.com': [
+          { critical: 0, tag: 'issue', value: 'letsencrypt.org; accounturi=https://acme.example/acct/999' },
+        ],
+      }),
+      'example.com',
+      'com',
+      'http-01',
+      cas.slice(0, 1),
+    );
     expect(other.check.status).toBe('failure');
     expect(other.check.message.en).toMatch(/only for another account/);
   });
 
   it('parses issuer values with parameters', () => {
-    expect(parseIssueValue(' LetsEncrypt.org ; validationmethods=dns-01,http-01 ')).toEqual({ domain: 'letsencrypt.org', params: { validationmethods: 'dns-01,http-01' } });
+    expect(parseIssueValue(' LetsEncrypt.org ; validationmethods=dns-01,http-01 ')).toEqual({
+      domain: 'letsencrypt.org',
+      params: { validationmethods: 'dns-01,http-01' },
+    });
   });
 });
 
@@ -90,8 +138,10 @@ describe('fetching the token like a CA', () => {
       if (host.startsWith('loop.')) return res.writeHead(302, { location: `${url}x` }).end();
       if (host.startsWith('port.')) return res.writeHead(301, { location: `http://port.example:8443${url}` }).end();
       if (host.startsWith('ftp.')) return res.writeHead(301, { location: `ftp://ftp.example${url}` }).end();
-      if (host.startsWith('tls.')) return res.writeHead(301, { location: `https://127.0.0.1:${plainPort}${url}` }).end();
-      if (host.startsWith('cookie.')) return res.writeHead(200, { 'set-cookie': '__test=abc' }).end('<script src="/aes.js"></script>');
+      if (host.startsWith('tls.'))
+        return res.writeHead(301, { location: `https://127.0.0.1:${plainPort}${url}` }).end();
+      if (host.startsWith('cookie.'))
+        return res.writeHead(200, { 'set-cookie': '__test=abc' }).end('<script src="/aes.js"></script>');
       if (host.startsWith('other.')) return res.writeHead(200, { server: 'someone-else' }).end('welcome');
       res.writeHead(404).end('nope');
     });
@@ -104,7 +154,17 @@ describe('fetching the token like a CA', () => {
   });
 
   const probe = (name: string, extra: Partial<Parameters<typeof probeToken>[0]> = {}) =>
-    probeToken({ name, address: '127.0.0.1', port, allowedPorts: [80, 443, port, plainPort], token, expected: body, timeoutMs: 2000, ownAddresses: ['127.0.0.1'], ...extra });
+    probeToken({
+      name,
+      address: '127.0.0.1',
+      port,
+      allowedPorts: [80, 443, port, plainPort],
+      token,
+      expected: body,
+      timeoutMs: 2000,
+      ownAddresses: ['127.0.0.1'],
+      ...extra,
+    });
 
   it('accepts the exact body (whitespace trimmed)', async () => {
     expect(await probe('ok.example')).toMatchObject({ ok: true, status: 200 });
@@ -121,8 +181,14 @@ describe('fetching the token like a CA', () => {
   });
   it('recognises a cookie-test or firewall page, another site, a 404, a closed port', async () => {
     expect((await probe('cookie.example')) as any).toMatchObject({ ok: false, failure: { kind: 'blocked' } });
-    expect((await probe('other.example')) as any).toMatchObject({ ok: false, failure: { kind: 'body', server: 'someone-else' } });
-    expect((await probe('missing.example')) as any).toMatchObject({ ok: false, failure: { kind: 'status', status: 404 } });
+    expect((await probe('other.example')) as any).toMatchObject({
+      ok: false,
+      failure: { kind: 'body', server: 'someone-else' },
+    });
+    expect((await probe('missing.example')) as any).toMatchObject({
+      ok: false,
+      failure: { kind: 'status', status: 404 },
+    });
     expect((await probe('ok.example', { port: 9 })) as any).toMatchObject({ ok: false, failure: { kind: 'refused' } });
   });
 });

@@ -22,7 +22,11 @@ const zoneName = `${randomBytes(4).toString('hex')}.test`;
 
 beforeAll(async () => {
   lab = await useLab('pebble');
-  cf = await new FakeCloudflare({ token, scopedTokens: { 'narrow-token': ['other.test'] }, challtestsrv: lab.dns!.managementUrl }).start();
+  cf = await new FakeCloudflare({
+    token,
+    scopedTokens: { 'narrow-token': ['other.test'] },
+    challtestsrv: lab.dns!.managementUrl,
+  }).start();
   cf.addZone(zoneName);
   cf.addZone('other.test');
 });
@@ -35,13 +39,18 @@ describe('the official SDK against the fake v4 API', () => {
     const sdk = new CloudflareDns({ apiToken: token, baseUrl: cf.baseUrl });
     const zone = await sdk.findZone(`a.b.${zoneName}`);
     expect(zone?.name).toBe(zoneName);
-    for (let i = 0; i < 130; i++) await cf.addRecord(zoneName, { type: 'TXT', name: `bulk${i}.${zoneName}`, content: `v${i}` });
+    for (let i = 0; i < 130; i++)
+      await cf.addRecord(zoneName, { type: 'TXT', name: `bulk${i}.${zoneName}`, content: `v${i}` });
     const all = await sdk.records(zone!.id, { type: 'TXT' });
     expect(all.length).toBe(130); // two pages of 100, then an empty one
     expect(cf.requests.filter((r) => r.includes('/dns_records?')).some((r) => r.includes('page=2'))).toBe(true);
     const one = await sdk.records(zone!.id, { type: 'TXT', name: `bulk7.${zoneName}` });
     expect(one.map((r) => r.content)).toEqual(['v7']);
-    const caa = await sdk.create(zone!.id, { type: 'CAA', name: zoneName, content: '0 issue "pebble.letsencrypt.org"' });
+    const caa = await sdk.create(zone!.id, {
+      type: 'CAA',
+      name: zoneName,
+      content: '0 issue "pebble.letsencrypt.org"',
+    });
     expect(caa.content).toBe('0 issue "pebble.letsencrypt.org"');
     const a = await sdk.create(zone!.id, { type: 'A', name: `www.${zoneName}`, content: '192.0.2.10' });
     const dns = new DnsClient([`127.0.0.1:${lab.dns!.port}`]);
@@ -55,8 +64,12 @@ describe('the official SDK against the fake v4 API', () => {
   });
 
   it('a token without access to the zone finds nothing; a wrong token is refused', async () => {
-    expect(await new CloudflareDns({ apiToken: 'narrow-token', baseUrl: cf.baseUrl }).findZone(`x.${zoneName}`)).toBeNull();
-    await expect(new CloudflareDns({ apiToken: 'wrong', baseUrl: cf.baseUrl }).findZone(`x.${zoneName}`)).rejects.toThrow(/Invalid access token/);
+    expect(
+      await new CloudflareDns({ apiToken: 'narrow-token', baseUrl: cf.baseUrl }).findZone(`x.${zoneName}`),
+    ).toBeNull();
+    await expect(
+      new CloudflareDns({ apiToken: 'wrong', baseUrl: cf.baseUrl }).findZone(`x.${zoneName}`),
+    ).rejects.toThrow(/Invalid access token/);
   });
 });
 
@@ -85,13 +98,19 @@ describe('dns-01 issuance', () => {
 
   it('through the daemon: certificate.issue with dns-01 for a wildcard', async () => {
     const dir = tempDir('serein-cf-');
-    const d = await startTestDaemon({ config: labCertConfig(lab, dir, { cloudflare: { apiToken: token, baseUrl: cf.baseUrl } }) });
+    const d = await startTestDaemon({
+      config: labCertConfig(lab, dir, { cloudflare: { apiToken: token, baseUrl: cf.baseUrl } }),
+    });
     try {
       const t = await d.tenant(`w${randomBytes(3).toString('hex')}`, { domains: [zoneName], servers: ['lab'] });
       const site = `app.${zoneName}`;
       const vhost = await d.runJob('vhost.create', { webserver: 'lab', domain: site }, { token: t.token });
       expect(vhost.status, JSON.stringify(vhost.error)).toBe('succeeded');
-      const job = await d.runJob('certificate.issue', { domains: [site, `*.${zoneName}`], challenge: 'dns-01' }, { token: t.token });
+      const job = await d.runJob(
+        'certificate.issue',
+        { domains: [site, `*.${zoneName}`], challenge: 'dns-01' },
+        { token: t.token },
+      );
       expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
       const rec = await d.store.certificates.get(job.result.certificate);
       expect(rec?.challenge).toBe('dns-01');
@@ -110,7 +129,9 @@ describe('dns.fix', () => {
     await cf.addRecord(zone, { type: 'AAAA', name, content: '2001:db8::dead' });
     await cf.addRecord(zone, { type: 'CAA', name: zone, content: '0 issue "otherca.example"' });
     const dir = tempDir('serein-fix-');
-    const d = await startTestDaemon({ config: labCertConfig(lab, dir, { cloudflare: { apiToken: token, baseUrl: cf.baseUrl } }) });
+    const d = await startTestDaemon({
+      config: labCertConfig(lab, dir, { cloudflare: { apiToken: token, baseUrl: cf.baseUrl } }),
+    });
     try {
       const t = await d.tenant(`f${randomBytes(3).toString('hex')}`, { domains: [zone], servers: ['lab'] });
       const doctor = await d.api('POST', '/v1/doctor', { token: t.token, body: { domains: [name], webserver: 'lab' } });
@@ -126,7 +147,9 @@ describe('dns.fix', () => {
       // A dry run shows the changes and makes none.
       const dry = await d.runJob('dns.fix', { domain: name, webserver: 'lab' }, { token: t.token, dryRun: true });
       expect(dry.status).toBe('succeeded');
-      expect(dry.plan.map((p: any) => p.summary)).toEqual(expect.arrayContaining([`Point the AAAA record of ${name} from 2001:db8::dead to ::1`]));
+      expect(dry.plan.map((p: any) => p.summary)).toEqual(
+        expect.arrayContaining([`Point the AAAA record of ${name} from 2001:db8::dead to ::1`]),
+      );
       expect(cf.recordsOf(name, 'AAAA').map((r) => r.content)).toEqual(['2001:db8::dead']);
       // Without confirmation, nothing either.
       const unconfirmed = await d.runJob('dns.fix', { domain: name, webserver: 'lab' }, { token: t.token });
@@ -137,7 +160,9 @@ describe('dns.fix', () => {
       const job = await d.runJob('dns.fix', { domain: name, webserver: 'lab', confirm: true }, { token: t.token });
       expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
       expect(cf.recordsOf(name, 'AAAA').map((r) => r.content)).toEqual(['::1']);
-      expect(cf.recordsOf(zone, 'CAA').map((r) => r.content)).toEqual(expect.arrayContaining(['0 issue "pebble.letsencrypt.org"']));
+      expect(cf.recordsOf(zone, 'CAA').map((r) => r.content)).toEqual(
+        expect.arrayContaining(['0 issue "pebble.letsencrypt.org"']),
+      );
       const audit = await d.api('GET', '/v1/audit?action=dns.update');
       expect(audit.body.entries.some((e: any) => e.subject === `dns:${name}`)).toBe(true);
       // And now the name is ready for a certificate.

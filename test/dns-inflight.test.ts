@@ -34,7 +34,12 @@ describe('DNS questions in flight', () => {
   it('are asked once for callers at the same time, each getting its own answer', async () => {
     const dns = new DnsClient([`127.0.0.1:${port}`], 2000);
     asked.length = 0;
-    const answers = await Promise.all([dns.soa('shared.test'), dns.soa('SHARED.test'), dns.soa('shared.test'), dns.soa('other.test')]);
+    const answers = await Promise.all([
+      dns.soa('shared.test'),
+      dns.soa('SHARED.test'),
+      dns.soa('shared.test'),
+      dns.soa('other.test'),
+    ]);
     expect(answers.map((a) => a.status)).toEqual(['nxdomain', 'nxdomain', 'nxdomain', 'nxdomain']);
     expect(asked.filter((n) => n.toLowerCase() === 'shared.test')).toHaveLength(1);
     expect(asked.filter((n) => n === 'other.test')).toHaveLength(1);

@@ -24,7 +24,8 @@ let env: Awaited<ReturnType<typeof labServices>>;
 const reg = `${randomBytes(4).toString('hex')}.test`;
 
 const failures = (d: Diagnosis) => d.checks.filter((c) => c.status === 'failure');
-const find = (d: Diagnosis, id: string, domain?: string) => d.checks.find((c) => c.id === id && (!domain || c.domain === domain)) as Check;
+const find = (d: Diagnosis, id: string, domain?: string) =>
+  d.checks.find((c) => c.id === id && (!domain || c.domain === domain)) as Check;
 
 beforeAll(async () => {
   lab = await useLab('pebble');
@@ -34,7 +35,8 @@ afterAll(async () => {
   await env.close();
 });
 
-const run = (domains: string[], challenge: 'http-01' | 'dns-01' = 'http-01') => diagnose(env.services, { domains, challenge, webserver: 'lab' });
+const run = (domains: string[], challenge: 'http-01' | 'dns-01' = 'http-01') =>
+  diagnose(env.services, { domains, challenge, webserver: 'lab' });
 
 describe('preflight: every check, ok and failing', () => {
   it('passes a healthy name, each address tested with the real token', async () => {
@@ -44,7 +46,16 @@ describe('preflight: every check, ok and failing', () => {
     expect(d.ok).toBe(true);
     expect(d.cas).toEqual(['pebble']);
     expect(find(d, 'http-token', name)).toMatchObject({ status: 'ok', detail: { address: '127.0.0.1' } });
-    for (const id of ['syntax', 'public-suffix', 'domain-exists', 'caa', 'addresses', 'target-address', 'failure-budget']) expect(find(d, id, name)?.status, id).toBe('ok');
+    for (const id of [
+      'syntax',
+      'public-suffix',
+      'domain-exists',
+      'caa',
+      'addresses',
+      'target-address',
+      'failure-budget',
+    ])
+      expect(find(d, id, name)?.status, id).toBe('ok');
     expect(d.tookMs).toBeLessThan(5000);
   });
 
@@ -58,8 +69,12 @@ describe('preflight: every check, ok and failing', () => {
       `Your domain ${name} has an IPv6 address, 2001:db8::dead, which is a documentation (example) address: nobody on the Internet, including the certificate authority, can reach it.`,
     );
     // In words a client can act on or forward; the record itself is in the repair (and the detail).
-    expect(c.fix?.en).toBe(`At the company that manages your domain (often where you bought it), remove the IPv6 address 2001:db8::dead from ${name}, or replace it with ::1.`);
-    expect(c.fix?.fr).toBe(`Chez la société qui gère votre domaine (souvent là où vous l'avez acheté), supprimez l'adresse IPv6 2001:db8::dead de ${name}, ou remplacez-la par ::1.`);
+    expect(c.fix?.en).toBe(
+      `At the company that manages your domain (often where you bought it), remove the IPv6 address 2001:db8::dead from ${name}, or replace it with ::1.`,
+    );
+    expect(c.fix?.fr).toBe(
+      `Chez la société qui gère votre domaine (souvent là où vous l'avez acheté), supprimez l'adresse IPv6 2001:db8::dead de ${name}, ou remplacez-la par ::1.`,
+    );
     expect(`${c.fix?.en} ${c.fix?.fr}`).not.toMatch(/AAAA|record|enregistrement/);
     expect(c.repair).toMatchObject({ op: 'update', type: 'AAAA', name, from: '2001:db8::dead', to: '::1' });
     expect(d.ok).toBe(false);
@@ -72,7 +87,9 @@ describe('preflight: every check, ok and failing', () => {
     const d = await run([name]);
     const c = d.checks.find((x) => x.id === 'target-address' && x.status === 'failure')!;
     expect(c.message.en).toMatch(/has an IPv4 address, 93\.184\.216\.34, that is not this server/);
-    expect(c.fix?.en).toBe(`At the company that manages your domain (often where you bought it), remove the IPv4 address 93.184.216.34 from ${name}, or replace it with 127.0.0.1.`);
+    expect(c.fix?.en).toBe(
+      `At the company that manages your domain (often where you bought it), remove the IPv4 address 93.184.216.34 from ${name}, or replace it with 127.0.0.1.`,
+    );
     expect(c.repair).toMatchObject({ op: 'delete', type: 'A', from: '93.184.216.34' });
   });
 
@@ -93,7 +110,10 @@ describe('preflight: every check, ok and failing', () => {
 
   it('CAA: validationmethods excluding the method', async () => {
     const m = `method.${reg}`;
-    await dnsAdmin(lab, 'add-caa', { host: `${m}.`, policies: [{ tag: 'issue', value: 'pebble.letsencrypt.org; validationmethods=dns-01' }] });
+    await dnsAdmin(lab, 'add-caa', {
+      host: `${m}.`,
+      policies: [{ tag: 'issue', value: 'pebble.letsencrypt.org; validationmethods=dns-01' }],
+    });
     const d = await run([m]);
     expect(find(d, 'caa', m).message.en).toMatch(/only with the dns-01 method, not http-01/);
   });
@@ -106,14 +126,23 @@ describe('preflight: every check, ok and failing', () => {
   });
 
   it('invalid and international names', async () => {
-    const d = await run(['exa_mple.test', `xn--zz.${reg}`, `ab--cd.${reg}`, `bücher.${reg}`, 'shop.example.invalidtld', 'test']);
+    const d = await run([
+      'exa_mple.test',
+      `xn--zz.${reg}`,
+      `ab--cd.${reg}`,
+      `bücher.${reg}`,
+      'shop.example.invalidtld',
+      'test',
+    ]);
     const syntax = d.checks.filter((c) => c.id === 'syntax');
     expect(syntax.find((c) => c.domain === 'exa_mple.test')?.status).toBe('failure');
     expect(syntax.find((c) => c.domain === `xn--zz.${reg}`)?.status).toBe('failure');
     expect(syntax.find((c) => c.domain === `ab--cd.${reg}`)?.message.en).toMatch(/two dashes in 3rd and 4th position/);
     expect(d.domains).toContain(`xn--bcher-kva.${reg}`);
     expect(find(d, 'syntax', `xn--bcher-kva.${reg}`).status).toBe('ok');
-    expect(find(d, 'public-suffix', 'shop.example.invalidtld').message.en).toMatch(/not a domain extension that exists/);
+    expect(find(d, 'public-suffix', 'shop.example.invalidtld').message.en).toMatch(
+      /not a domain extension that exists/,
+    );
     expect(find(d, 'syntax', 'test').status).toBe('failure'); // a bare suffix has no dot
   });
 
@@ -174,13 +203,25 @@ describe('preflight: what needs a special lab', () => {
     const relay = await relayWithout([name], lab.dns!.port);
     try {
       const d = await runPreflight(
-        { domains: [name], challenge: 'http-01', webserver: { name: 'lab', config: env.config.webservers.lab, target: new LocalTarget() } },
-        { config: env.config, dns: new DnsClient([`127.0.0.1:${relay.port}`], 1500), cas: [{ name: 'pebble', identities: ['pebble.letsencrypt.org'] }] },
+        {
+          domains: [name],
+          challenge: 'http-01',
+          webserver: { name: 'lab', config: env.config.webservers.lab, target: new LocalTarget() },
+        },
+        {
+          config: env.config,
+          dns: new DnsClient([`127.0.0.1:${relay.port}`], 1500),
+          cas: [{ name: 'pebble', identities: ['pebble.letsencrypt.org'] }],
+        },
       );
       const c = find(d, 'addresses', name);
       expect(c.status).toBe('failure');
-      expect(c.message.en).toBe(`${name} has no address at all: browsers and the certificate authority cannot find your site.`);
-      expect(c.fix?.en).toBe(`At the company that manages your domain (often where you bought it), give ${name} the IPv4 address 127.0.0.1 and the IPv6 address ::1.`);
+      expect(c.message.en).toBe(
+        `${name} has no address at all: browsers and the certificate authority cannot find your site.`,
+      );
+      expect(c.fix?.en).toBe(
+        `At the company that manages your domain (often where you bought it), give ${name} the IPv4 address 127.0.0.1 and the IPv6 address ::1.`,
+      );
       expect(c.repair).toMatchObject({ op: 'create', type: 'A', to: '127.0.0.1' });
     } finally {
       relay.close();
@@ -192,14 +233,25 @@ describe('preflight: what needs a special lab', () => {
     writeFileSync(blocker, '');
     const ws = { ...env.config.webservers.lab, challengeRoot: join(blocker, 'www') }; // a folder under a file: never writable
     const d = await runPreflight(
-      { domains: [`ok.${reg}`], challenge: 'http-01', webserver: { name: 'lab', config: ws, target: new LocalTarget() } },
-      { config: env.config, dns: env.services.certificates.dns, cas: [{ name: 'pebble', identities: ['pebble.letsencrypt.org'] }] },
+      {
+        domains: [`ok.${reg}`],
+        challenge: 'http-01',
+        webserver: { name: 'lab', config: ws, target: new LocalTarget() },
+      },
+      {
+        config: env.config,
+        dns: env.services.certificates.dns,
+        cas: [{ name: 'pebble', identities: ['pebble.letsencrypt.org'] }],
+      },
     );
     const c = find(d, 'http-token', `ok.${reg}`);
     expect(c.status).toBe('failure');
     expect(c.message.en).toBe('serein could not place a test file on the web server.');
     expect(`${c.message.en} ${c.fix?.en} ${c.message.fr} ${c.fix?.fr}`).not.toContain(blocker);
-    expect(c.adminDetail).toMatchObject({ challengeRoot: join(blocker, 'www'), error: expect.stringContaining('not a directory') });
+    expect(c.adminDetail).toMatchObject({
+      challengeRoot: join(blocker, 'www'),
+      error: expect.stringContaining('not a directory'),
+    });
   });
 
   it('the token is served over IPv4 but not over IPv6', async () => {
@@ -208,7 +260,10 @@ describe('preflight: what needs a special lab', () => {
     const serve = (family: 4 | 6) =>
       http.createServer(async (req, res) => {
         const token = req.url?.split('/').pop() ?? '';
-        const body = family === 4 ? await readFile(join(root, '.well-known/acme-challenge', token)).catch(() => undefined) : undefined;
+        const body =
+          family === 4
+            ? await readFile(join(root, '.well-known/acme-challenge', token)).catch(() => undefined)
+            : undefined;
         res.writeHead(body ? 200 : 404, { server: family === 4 ? 'good' : 'stale-v6' });
         res.end(body ?? 'not here');
       });
@@ -223,16 +278,26 @@ describe('preflight: what needs a special lab', () => {
       const ws = { ...env.config.webservers.lab, httpPort: port, challengeRoot: root };
       const d = await runPreflight(
         { domains: [name], challenge: 'http-01', webserver: { name: 'lab', config: ws, target: new LocalTarget() } },
-        { config: env.config, dns: env.services.certificates.dns, cas: [{ name: 'pebble', identities: ['pebble.letsencrypt.org'] }] },
+        {
+          config: env.config,
+          dns: env.services.certificates.dns,
+          cas: [{ name: 'pebble', identities: ['pebble.letsencrypt.org'] }],
+        },
       );
       const tokens = d.checks.filter((c) => c.id === 'http-token');
       expect(tokens.find((c) => c.detail?.address === '127.0.0.1')?.status).toBe('ok');
       const bad = tokens.find((c) => c.detail?.address === '::1')!;
       expect(bad.status).toBe('failure');
-      expect(bad.message.en).toMatch(/at ::1 \(IPv6\) as the certificate authority will, the web server did not hand back our test file\./);
-      expect(bad.technical?.en).toMatch(/fetched over IPv6 at ::1, as the certificate authority will: the server answered "404" instead of the file\./);
+      expect(bad.message.en).toMatch(
+        /at ::1 \(IPv6\) as the certificate authority will, the web server did not hand back our test file\./,
+      );
+      expect(bad.technical?.en).toMatch(
+        /fetched over IPv6 at ::1, as the certificate authority will: the server answered "404" instead of the file\./,
+      );
       // The client reads what is wrong and who fixes it; the admin gets where to look.
-      expect(bad.fix?.en).toMatch(/^Nothing to change on your side: ::1 is your provider's web server, and it must answer for family\..* then try again once they have seen to it\.$/);
+      expect(bad.fix?.en).toMatch(
+        /^Nothing to change on your side: ::1 is your provider's web server, and it must answer for family\..* then try again once they have seen to it\.$/,
+      );
       expect(bad.fix?.en).not.toContain(root);
       expect(bad.adminDetail).toEqual({ port, challengeRoot: root });
       expect(bad.message.fr).toMatch(/à l'adresse ::1 \(IPv6\)/);

@@ -44,8 +44,18 @@ const servers = {
     zone: () => lab.bind9!.zone,
     address: () => `${lab.bind9!.host}:${lab.bind9!.port}`,
     pebble: () => lab.pebbleBind9!,
-    provider: () => ({ type: 'rfc2136', zones: [lab.bind9!.zone], server: `${lab.bind9!.host}:${lab.bind9!.port}`, keyName: lab.bind9!.key.name, keySecret: lab.bind9!.key.secret }),
-    setAddresses: async (name: string, a: string, aaaa: string) => nsupdate(lab.bind9!.key, lab.bind9!.zone, [`update add ${name}. 60 A ${a}`, `update add ${name}. 60 AAAA ${aaaa}`]),
+    provider: () => ({
+      type: 'rfc2136',
+      zones: [lab.bind9!.zone],
+      server: `${lab.bind9!.host}:${lab.bind9!.port}`,
+      keyName: lab.bind9!.key.name,
+      keySecret: lab.bind9!.key.secret,
+    }),
+    setAddresses: async (name: string, a: string, aaaa: string) =>
+      nsupdate(lab.bind9!.key, lab.bind9!.zone, [
+        `update add ${name}. 60 A ${a}`,
+        `update add ${name}. 60 AAAA ${aaaa}`,
+      ]),
   },
   pdns: {
     zone: () => lab.pdns!.zone,
@@ -54,7 +64,13 @@ const servers = {
     provider: () => ({ type: 'powerdns', zones: [lab.pdns!.zone], apiUrl: lab.pdns!.apiUrl, apiKey: lab.pdns!.apiKey }),
     setAddresses: async (name: string, a: string, aaaa: string) => {
       const p = lab.pdns!;
-      const rr = (type: string, content: string) => ({ name: `${name}.`, type, ttl: 60, changetype: 'REPLACE', records: [{ content, disabled: false }] });
+      const rr = (type: string, content: string) => ({
+        name: `${name}.`,
+        type,
+        ttl: 60,
+        changetype: 'REPLACE',
+        records: [{ content, disabled: false }],
+      });
       const res = await fetch(`${p.apiUrl}/api/v1/servers/localhost/zones/${p.zone}.`, {
         method: 'PATCH',
         headers: { 'X-API-Key': p.apiKey, 'content-type': 'application/json' },
@@ -68,14 +84,22 @@ const servers = {
 /** The lab config pointed at one server: it answers every DNS question, its Pebble is the CA, its provider writes. */
 function configFor(kind: keyof typeof servers, dir: string, dns: Record<string, unknown> = {}) {
   const s = servers[kind];
-  return labCertConfig(lab, dir, { dnsServer: s.address(), pebble: s.pebble(), dns: { providers: [s.provider()], ...dns } });
+  return labCertConfig(lab, dir, {
+    dnsServer: s.address(),
+    pebble: s.pebble(),
+    dns: { providers: [s.provider()], ...dns },
+  });
 }
 
 describe.each(['bind9', 'pdns'] as const)('%s', (kind) => {
   it('issues a wildcard certificate with dns-01: TXT records written there, seen by Pebble, then removed', async () => {
     const s = servers[kind];
     const base = `w${rand()}.${s.zone()}`;
-    const env = await labServices(lab, { dnsServer: s.address(), pebble: s.pebble(), dns: { providers: [s.provider()] } });
+    const env = await labServices(lab, {
+      dnsServer: s.address(),
+      pebble: s.pebble(),
+      dns: { providers: [s.provider()] },
+    });
     try {
       const d = await diagnose(env.services, { domains: [`*.${base}`, base], challenge: 'dns-01' });
       expect(d.checks.filter((c) => c.status === 'failure')).toEqual([]);
@@ -118,7 +142,11 @@ describe.each(['bind9', 'pdns'] as const)('%s', (kind) => {
       expect((await at.aaaa(name)).records).toEqual(['::1']);
       expect((await at.a(name)).records).toEqual(['127.0.0.1']); // the other record set is untouched
       const audit = await d.api('GET', '/v1/audit?action=dns.update');
-      expect(audit.body.entries.find((e: any) => e.subject === `dns:${name}`)?.detail).toMatchObject({ zone: s.zone(), before: ['2001:db8::dead'], after: ['::1'] });
+      expect(audit.body.entries.find((e: any) => e.subject === `dns:${name}`)?.detail).toMatchObject({
+        zone: s.zone(),
+        before: ['2001:db8::dead'],
+        after: ['::1'],
+      });
       const again = await d.api('POST', '/v1/doctor', { token: t.token, body: { domains: [name], webserver: 'lab' } });
       expect(again.body.checks.filter((c: any) => c.status === 'failure')).toEqual([]);
     } finally {
@@ -133,21 +161,34 @@ describe('delegation: a client whose DNS host has no API', () => {
     const base = `d${rand()}.${b.clientZone}`;
     const delegationZone = `acme.${b.zone}`;
     const target = `${base}.${delegationZone}`;
-    const env = await labServices(lab, { dnsServer: servers.bind9.address(), pebble: lab.pebbleBind9!, dns: { providers: [servers.bind9.provider()], delegationZone } });
+    const env = await labServices(lab, {
+      dnsServer: servers.bind9.address(),
+      pebble: lab.pebbleBind9!,
+      dns: { providers: [servers.bind9.provider()], delegationZone },
+    });
     try {
       const before = await diagnose(env.services, { domains: [`*.${base}`, base], challenge: 'dns-01' });
       const missing = before.checks.find((c) => c.id === 'dns01-delegation' && c.domain === base)!;
       expect(missing.status).toBe('failure');
-      expect(missing.fix?.en).toBe(`At the company that manages your domain (often where you bought it), add this one line to your domain's settings, exactly as written: name _acme-challenge.${base}, type CNAME, value ${target}. Then try again (it can take a few minutes to be seen).`);
-      expect(missing.fix?.fr).toBe(`Chez la société qui gère votre domaine (souvent là où vous l'avez acheté), ajoutez cette ligne aux réglages de votre domaine, exactement ainsi\u00a0: nom _acme-challenge.${base}, type CNAME, valeur ${target}. Puis réessayez (il peut falloir quelques minutes pour qu'elle soit visible).`);
+      expect(missing.fix?.en).toBe(
+        `At the company that manages your domain (often where you bought it), add this one line to your domain's settings, exactly as written: name _acme-challenge.${base}, type CNAME, value ${target}. Then try again (it can take a few minutes to be seen).`,
+      );
+      expect(missing.fix?.fr).toBe(
+        `Chez la société qui gère votre domaine (souvent là où vous l'avez acheté), ajoutez cette ligne aux réglages de votre domaine, exactement ainsi\u00a0: nom _acme-challenge.${base}, type CNAME, valeur ${target}. Puis réessayez (il peut falloir quelques minutes pour qu'elle soit visible).`,
+      );
       expect(missing.detail).toEqual({ record: `_acme-challenge.${base}`, type: 'CNAME', value: target });
-      await expect(solverFor(env.services, 'dns-01', null).present([{ domain: base, token: 't', keyAuthorization: 't.k' }])).rejects.toMatchObject({ code: 'dns_zone_unavailable' });
+      await expect(
+        solverFor(env.services, 'dns-01', null).present([{ domain: base, token: 't', keyAuthorization: 't.k' }]),
+      ).rejects.toMatchObject({ code: 'dns_zone_unavailable' });
 
       // The client adds the CNAME at their DNS host (here: the client zone, with the client's own key).
       nsupdate(b.clientKey, b.clientZone, [`update add _acme-challenge.${base}. 60 CNAME ${target}.`]);
       const after = await diagnose(env.services, { domains: [`*.${base}`, base], challenge: 'dns-01' });
       expect(after.checks.filter((c) => c.status === 'failure')).toEqual([]);
-      expect(after.checks.find((c) => c.id === 'dns01-txt' && c.domain === base)?.detail).toEqual({ at: `_acme-challenge.${base}`, delegatedTo: target });
+      expect(after.checks.find((c) => c.id === 'dns01-txt' && c.domain === base)?.detail).toEqual({
+        at: `_acme-challenge.${base}`,
+        delegatedTo: target,
+      });
 
       const ctx = env.services.certificates;
       const cert = await issueCertificate(
@@ -164,14 +205,22 @@ describe('delegation: a client whose DNS host has no API', () => {
   it('refuses to follow a CNAME into a zone that is neither the delegation name nor the same domain', async () => {
     const b = lab.bind9!;
     const base = `e${rand()}.${b.clientZone}`;
-    nsupdate(b.clientKey, b.clientZone, [`update add _acme-challenge.${base}. 60 CNAME _acme-challenge.www.${b.zone}.`]);
-    const env = await labServices(lab, { dnsServer: servers.bind9.address(), pebble: lab.pebbleBind9!, dns: { providers: [servers.bind9.provider()], delegationZone: `acme.${b.zone}` } });
+    nsupdate(b.clientKey, b.clientZone, [
+      `update add _acme-challenge.${base}. 60 CNAME _acme-challenge.www.${b.zone}.`,
+    ]);
+    const env = await labServices(lab, {
+      dnsServer: servers.bind9.address(),
+      pebble: lab.pebbleBind9!,
+      dns: { providers: [servers.bind9.provider()], delegationZone: `acme.${b.zone}` },
+    });
     try {
       const d = await diagnose(env.services, { domains: [base], challenge: 'dns-01' });
       const c = d.checks.find((x) => x.id === 'dns01-delegation')!;
       expect(c.status).toBe('failure');
       expect(c.message.en).toContain(`to _acme-challenge.www.${b.zone}, a name serein does not manage`);
-      expect(c.fix?.en).toBe(`At the company that manages your domain (often where you bought it), change the value of the line named _acme-challenge.${base} in your domain's settings to ${base}.acme.${b.zone} (it is a CNAME record). Then try again.`);
+      expect(c.fix?.en).toBe(
+        `At the company that manages your domain (often where you bought it), change the value of the line named _acme-challenge.${base} in your domain's settings to ${base}.acme.${b.zone} (it is a CNAME record). Then try again.`,
+      );
     } finally {
       await env.close();
     }
@@ -183,14 +232,22 @@ describe('RFC 2136 client', () => {
     const b = lab.bind9!;
     const secret = randomBytes(32).toString('base64');
     noteSecrets('a wrong TSIG secret', secret);
-    const p = new Rfc2136Provider({ server: `${b.host}:${b.port}`, key: { name: b.key.name, algorithm: 'hmac-sha256', secret }, zones: [b.zone] });
-    const err = await p.addTxt(b.zone, `_acme-challenge.x.${b.zone}`, 'v', 60).then(() => null, (e: Error) => e);
+    const p = new Rfc2136Provider({
+      server: `${b.host}:${b.port}`,
+      key: { name: b.key.name, algorithm: 'hmac-sha256', secret },
+      zones: [b.zone],
+    });
+    const err = await p.addTxt(b.zone, `_acme-challenge.x.${b.zone}`, 'v', 60).then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(err?.message).toMatch(/refused: NOTAUTH/);
     expect(err?.message).not.toContain(secret);
   });
 
   it('names outside the zone, or not plain DNS names, never reach a message', () => {
-    for (const bad of ['x.other.test', 'a b.bind9.test', 'a..bind9.test', 'x\n.bind9.test', 'a.*.bind9.test']) expect(() => assertRecordName(bad, 'bind9.test')).toThrow(/not a DNS name/);
+    for (const bad of ['x.other.test', 'a b.bind9.test', 'a..bind9.test', 'x\n.bind9.test', 'a.*.bind9.test'])
+      expect(() => assertRecordName(bad, 'bind9.test')).toThrow(/not a DNS name/);
     expect(() => assertRecordName('_acme-challenge.shop.bind9.test', 'bind9.test')).not.toThrow();
   });
 });

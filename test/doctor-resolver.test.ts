@@ -50,7 +50,10 @@ describe('what the resolver answered', () => {
   const ask = async (answer: (q: string) => number) => {
     const r = await fakeResolver(answer);
     servers.push(r);
-    const d = await runPreflight({ domains: ['shop.example.fr'], challenge: 'http-01' }, { config, dns: new DnsClient([r.address], 800), cas });
+    const d = await runPreflight(
+      { domains: ['shop.example.fr'], challenge: 'http-01' },
+      { config, dns: new DnsClient([r.address], 800), cas },
+    );
     return { d, address: r.address };
   };
 
@@ -74,7 +77,9 @@ describe('what the resolver answered', () => {
   it('"the domain does not exist" when only the domain is unknown, saying it is what our DNS check was told', async () => {
     const { d } = await ask((q) => (q === 'fr' ? NOERROR : NXDOMAIN));
     const c = find(d, 'domain-exists');
-    expect(c.message.en).toMatch(/^Our DNS check was told that the domain example\.fr does not exist: it is not registered/);
+    expect(c.message.en).toMatch(
+      /^Our DNS check was told that the domain example\.fr does not exist: it is not registered/,
+    );
     expect(c.detail).toEqual({ soa: 'NXDOMAIN' });
   });
 
@@ -86,8 +91,12 @@ describe('what the resolver answered', () => {
     const c = find(d, 'domain-exists');
     expect(c.status).toBe('failure');
     // The client reads what it means; the code and the resolver's answer are technical details.
-    expect(c.message.en).toBe('Our DNS check got no answer about your domain example.fr. If the certificate authority met the same silence, it would refuse to secure shop.example.fr.');
-    expect(c.technical?.en).toContain(`(${_n === 'SERVFAIL' ? 'ESERVFAIL' : 'EREFUSED'}: ${why}). This does not say that the domain does not exist.`);
+    expect(c.message.en).toBe(
+      'Our DNS check got no answer about your domain example.fr. If the certificate authority met the same silence, it would refuse to secure shop.example.fr.',
+    );
+    expect(c.technical?.en).toContain(
+      `(${_n === 'SERVFAIL' ? 'ESERVFAIL' : 'EREFUSED'}: ${why}). This does not say that the domain does not exist.`,
+    );
     expect(c.technical?.fr).toContain("Cela ne dit pas que le domaine n'existe pas");
   });
 
@@ -95,7 +104,10 @@ describe('what the resolver answered', () => {
     const sock = createSocket('udp4');
     await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
     servers.push({ close: () => sock.close() });
-    const d = await runPreflight({ domains: ['shop.example.fr'], challenge: 'http-01' }, { config, dns: new DnsClient([`127.0.0.1:${sock.address().port}`], 300), cas });
+    const d = await runPreflight(
+      { domains: ['shop.example.fr'], challenge: 'http-01' },
+      { config, dns: new DnsClient([`127.0.0.1:${sock.address().port}`], 300), cas },
+    );
     expect(find(d, 'domain-exists').technical?.en).toContain(': no reply came in time).');
   });
 });
@@ -107,25 +119,37 @@ describe("the server's real addresses in every fix", () => {
   });
   const run = async (name: string, publicAddresses: string[] | null) => {
     const cfg: Config = configSchema.parse({ log: { level: 'silent' }, dns: { extraSuffixes: ['test'] } });
-    const paths = Object.fromEntries(['vhostDir', 'webRoot', 'logDir', 'certDir', 'challengeRoot'].map((k) => [k, '/nonexistent']));
+    const paths = Object.fromEntries(
+      ['vhostDir', 'webRoot', 'logDir', 'certDir', 'challengeRoot'].map((k) => [k, '/nonexistent']),
+    );
     const ws = publicAddresses && webserverSchema.parse({ target: 'local', publicAddresses, ...paths });
     return runPreflight(
-      { domains: [name], challenge: 'dns-01', ...(ws ? { webserver: { name: 'w', config: ws, target: new LocalTarget() } } : {}) },
+      {
+        domains: [name],
+        challenge: 'dns-01',
+        ...(ws ? { webserver: { name: 'w', config: ws, target: new LocalTarget() } } : {}),
+      },
       { config: cfg, dns: new DnsClient([`${lab.dns!.host}:${lab.dns!.port}`], 1500), cas },
     );
   };
 
-  it('a stale reserved AAAA: the fix names the web server\'s public IPv6, or says who gives it when serein does not know it', async () => {
+  it("a stale reserved AAAA: the fix names the web server's public IPv6, or says who gives it when serein does not know it", async () => {
     const name = `stale${Date.now()}.serein.test`;
     await dnsAdmin(lab, 'add-aaaa', { host: `${name}.`, addresses: ['fd00::dead'] });
     try {
       const known = await run(name, ['93.184.216.34', '2606:2800:220:1::1']);
       const c = known.checks.find((x) => x.id === 'reserved-address')!;
-      expect(c.fix?.en).toBe(`At the company that manages your domain (often where you bought it), remove the IPv6 address fd00::dead from ${name}, or replace it with 2606:2800:220:1::1.`);
-      expect(c.fix?.fr).toBe(`Chez la société qui gère votre domaine (souvent là où vous l'avez acheté), supprimez l'adresse IPv6 fd00::dead de ${name}, ou remplacez-la par 2606:2800:220:1::1.`);
+      expect(c.fix?.en).toBe(
+        `At the company that manages your domain (often where you bought it), remove the IPv6 address fd00::dead from ${name}, or replace it with 2606:2800:220:1::1.`,
+      );
+      expect(c.fix?.fr).toBe(
+        `Chez la société qui gère votre domaine (souvent là où vous l'avez acheté), supprimez l'adresse IPv6 fd00::dead de ${name}, ou remplacez-la par 2606:2800:220:1::1.`,
+      );
       const unknown = await run(name, null);
       const u = unknown.checks.find((x) => x.id === 'reserved-address')!;
-      expect(u.fix?.en).toMatch(/or replace it with the address of the server your site is on: your provider can give it to you\./);
+      expect(u.fix?.en).toMatch(
+        /or replace it with the address of the server your site is on: your provider can give it to you\./,
+      );
       expect(u.fix?.en).not.toMatch(/has no IPv6 address/);
     } finally {
       await dnsAdmin(lab, 'clear-aaaa', { host: `${name}.` });

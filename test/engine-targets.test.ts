@@ -13,7 +13,13 @@ describe('the same playbook on every kind of target', () => {
   let dir: string;
   beforeAll(async () => {
     lab = await useLab('sshd', 'podman');
-    const ssh = { type: 'ssh', host: lab.sshd!.host, port: lab.sshd!.port, username: lab.sshd!.username, privateKeyPath: lab.sshd!.privateKeyPath };
+    const ssh = {
+      type: 'ssh',
+      host: lab.sshd!.host,
+      port: lab.sshd!.port,
+      username: lab.sshd!.username,
+      privateKeyPath: lab.sshd!.privateKeyPath,
+    };
     d = await startTestDaemon({
       playbooksDir: fixtures,
       config: {
@@ -33,7 +39,7 @@ describe('the same playbook on every kind of target', () => {
   });
 
   it('over SSH: writes the file, runs the program with a literal argument', async () => {
-    const message = 'via ssh; $(id) `id` \'q\'';
+    const message = "via ssh; $(id) `id` 'q'";
     const job = await d.runJob('sample.write', { server: 'web', dir, name: 'ssh', message });
     expect(job.status).toBe('succeeded');
     expect(job.result.echoed).toBe(message);
@@ -41,10 +47,21 @@ describe('the same playbook on every kind of target', () => {
   });
 
   it('inside a container through the Docker API', async () => {
-    const job = await d.runJob('sample.write', { server: 'box', dir: '/tmp', name: 'docker', message: 'via docker; $(id)' });
+    const job = await d.runJob('sample.write', {
+      server: 'box',
+      dir: '/tmp',
+      name: 'docker',
+      message: 'via docker; $(id)',
+    });
     expect(job.status).toBe('succeeded');
     expect(job.result.echoed).toBe('via docker; $(id)');
-    const failed = await d.runJob('sample.write', { server: 'box', dir: '/tmp', name: 'docker2', message: 'x', fail: true });
+    const failed = await d.runJob('sample.write', {
+      server: 'box',
+      dir: '/tmp',
+      name: 'docker2',
+      message: 'x',
+      fail: true,
+    });
     expect(failed.status).toBe('failed');
     const check = await d.daemon.engine.services.target('box').readFile('/tmp/docker2.txt');
     expect(check).toBeUndefined();

@@ -27,7 +27,11 @@ describe('operations engine on the local target', () => {
   });
 
   it('dry-run returns the plan with a diff and changes nothing', async () => {
-    const job = await d.runJob('sample.write', { server: 'local', dir, name: 'dry', message: 'planned' }, { dryRun: true });
+    const job = await d.runJob(
+      'sample.write',
+      { server: 'local', dir, name: 'dry', message: 'planned' },
+      { dryRun: true },
+    );
     expect(job.status).toBe('succeeded');
     const write = job.plan.find((p: any) => p.kind === 'file');
     expect(write.diff).toContain('+hello planned');
@@ -38,17 +42,32 @@ describe('operations engine on the local target', () => {
 
   it("a dry-run plan reads in the client's language; the store keeps both", async () => {
     const fr = await d.tenant('planfr', { language: 'fr', servers: ['local'] });
-    const job = await d.runJob('sample.write', { server: 'local', dir, name: 'plan_fr', message: 'bonjour' }, { token: fr.token });
+    const job = await d.runJob(
+      'sample.write',
+      { server: 'local', dir, name: 'plan_fr', message: 'bonjour' },
+      { token: fr.token },
+    );
     expect(job.status).toBe('succeeded');
-    const dry = await d.runJob('sample.write', { server: 'local', dir, name: 'plan_fr', message: 'salut', secret: true }, { token: fr.token, dryRun: true });
+    const dry = await d.runJob(
+      'sample.write',
+      { server: 'local', dir, name: 'plan_fr', message: 'salut', secret: true },
+      { token: fr.token, dryRun: true },
+    );
     expect(dry.status).toBe('succeeded');
     const path = join(dir, 'plan_fr.txt');
-    expect(dry.plan.map((p: any) => p.summary).slice(0, 3)).toEqual([`écrire ${path}`, 'exécuter printf', 'générer un mot de passe (affiché une seule fois dans le résultat)']);
+    expect(dry.plan.map((p: any) => p.summary).slice(0, 3)).toEqual([
+      `écrire ${path}`,
+      'exécuter printf',
+      'générer un mot de passe (affiché une seule fois dans le résultat)',
+    ]);
     expect(dry.result.plan.map((p: any) => p.summary)).toEqual(dry.plan.map((p: any) => p.summary));
     // Admins read it in theirs; the stored plan holds both languages.
     const asAdmin = await d.api('GET', `/v1/jobs/${dry.id}`);
     expect(asAdmin.body.job.plan.map((p: any) => p.summary).slice(0, 2)).toEqual([`write ${path}`, 'run printf']);
-    expect(((await d.store.jobs.get(dry.id))!.plan as any[])[0].summary).toEqual({ en: `write ${path}`, fr: `écrire ${path}` });
+    expect(((await d.store.jobs.get(dry.id))!.plan as any[])[0].summary).toEqual({
+      en: `write ${path}`,
+      fr: `écrire ${path}`,
+    });
     expect(readFileSync(path, 'utf8')).toBe('hello bonjour\n');
   });
 
@@ -79,20 +98,33 @@ describe('operations engine on the local target', () => {
   });
 
   it('rejects a hostile identifier or path with a clear 400 before anything runs', async () => {
-    for (const [field, value] of [['name', 'x; touch /tmp/pwned'], ['name', '$(id)'], ['dir', '../etc'], ['dir', `${dir}/../../etc`]] as const) {
-      const res = await d.api('POST', '/v1/jobs', { body: { playbook: 'sample.write', inputs: { server: 'local', dir, name: 'ok', message: 'm', [field]: value } } });
+    for (const [field, value] of [
+      ['name', 'x; touch /tmp/pwned'],
+      ['name', '$(id)'],
+      ['dir', '../etc'],
+      ['dir', `${dir}/../../etc`],
+    ] as const) {
+      const res = await d.api('POST', '/v1/jobs', {
+        body: { playbook: 'sample.write', inputs: { server: 'local', dir, name: 'ok', message: 'm', [field]: value } },
+      });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('invalid_input');
       expect(res.body.error.message).toContain(field);
       expect(res.body.error.hint).toBeTruthy();
     }
-    const unknown = await d.api('POST', '/v1/jobs', { body: { playbook: 'sample.write', inputs: { server: 'local', dir, name: 'ok', message: 'm', extra: 1 } } });
+    const unknown = await d.api('POST', '/v1/jobs', {
+      body: { playbook: 'sample.write', inputs: { server: 'local', dir, name: 'ok', message: 'm', extra: 1 } },
+    });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.message).toContain('extra');
   });
 
   it('the same idempotency key returns the same job', async () => {
-    const body = { playbook: 'sample.write', inputs: { server: 'local', dir, name: 'idem', message: 'once' }, idempotencyKey: 'k-1' };
+    const body = {
+      playbook: 'sample.write',
+      inputs: { server: 'local', dir, name: 'idem', message: 'once' },
+      idempotencyKey: 'k-1',
+    };
     const [a, b] = await Promise.all([d.api('POST', '/v1/jobs', { body }), d.api('POST', '/v1/jobs', { body })]);
     expect(a.body.job.id).toBe(b.body.job.id);
     expect([a.status, b.status].sort()).toEqual([200, 202]);
@@ -113,8 +145,12 @@ describe('operations engine on the local target', () => {
   });
 
   it('streams progress as server-sent events until the job ends', async () => {
-    const res = await d.api('POST', '/v1/jobs', { body: { playbook: 'sample.write', inputs: { server: 'local', dir, name: 'sse', message: 'm' } } });
-    const stream = await fetch(`${d.url}/v1/jobs/${res.body.job.id}/events`, { headers: { authorization: `Bearer ${d.adminToken}` } });
+    const res = await d.api('POST', '/v1/jobs', {
+      body: { playbook: 'sample.write', inputs: { server: 'local', dir, name: 'sse', message: 'm' } },
+    });
+    const stream = await fetch(`${d.url}/v1/jobs/${res.body.job.id}/events`, {
+      headers: { authorization: `Bearer ${d.adminToken}` },
+    });
     expect(stream.headers.get('content-type')).toContain('text/event-stream');
     const text = await stream.text();
     expect(text).toContain('event: step');

@@ -11,7 +11,15 @@ import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { tempDir } from './helpers/tmp.js';
 
 const fixtures = resolve(import.meta.dirname, 'fixtures/playbooks');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
 
 let d: TestDaemon;
 let browser: Browser;
@@ -19,7 +27,10 @@ let carol: string;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  d = await startTestDaemon({ playbooksDir: fixtures, config: { dns: { resolvers: ['127.0.0.1:9'], timeoutMs: 500 } } });
+  d = await startTestDaemon({
+    playbooksDir: fixtures,
+    config: { dns: { resolvers: ['127.0.0.1:9'], timeoutMs: 500 } },
+  });
   carol = (await d.tenant('carol', { language: 'fr', servers: ['local'] })).token;
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 });
@@ -34,7 +45,8 @@ async function open(token: string, locale: string): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console: ${msg.text()}`);
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource'))
+      problems.push(`console: ${msg.text()}`);
   });
   await page.goto(`${d.url}/`);
   const field = page.locator('#token');
@@ -50,8 +62,21 @@ describe('escalations on the page', () => {
     const e = await d.daemon.engine.services.escalations.signal(
       'carol',
       'operation:sample.write',
-      [{ at: new Date().toISOString(), kind: 'frustrated', message: 'A request serein could not understand', words: { text: 'ça ne marche toujours pas', language: 'fr' } }],
-      { summary: 'sample.write failed 3 times in 60 minutes', suggestion: { playbook: 'sample.write', inputs: { server: 'local', dir, name: 'greeting', message: 'bonjour' } } },
+      [
+        {
+          at: new Date().toISOString(),
+          kind: 'frustrated',
+          message: 'A request serein could not understand',
+          words: { text: 'ça ne marche toujours pas', language: 'fr' },
+        },
+      ],
+      {
+        summary: 'sample.write failed 3 times in 60 minutes',
+        suggestion: {
+          playbook: 'sample.write',
+          inputs: { server: 'local', dir, name: 'greeting', message: 'bonjour' },
+        },
+      },
     );
     const admin = await open(d.adminToken, 'en-US');
     const card = admin.locator(`.escalation[data-id="${e.id}"]`);
@@ -66,7 +91,9 @@ describe('escalations on the page', () => {
     // The job ends; the escalation is resolved by it, and the client's page says so in French.
     const [done] = await (async () => {
       for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
-        const list = (await d.api('GET', '/v1/escalations?state=resolved')).body.escalations.filter((x: any) => x.done?.status === 'succeeded');
+        const list = (await d.api('GET', '/v1/escalations?state=resolved')).body.escalations.filter(
+          (x: any) => x.done?.status === 'succeeded',
+        );
         if (list.length) return list;
         await new Promise((r) => setTimeout(r, delay));
       }

@@ -25,7 +25,15 @@ beforeAll(async () => {
   lab = await useLab('pebble');
   cf = await new FakeCloudflare({ token: randomBytes(12).toString('hex') }).start();
   // The token serein holds was revoked at Cloudflare: every question to its API is refused.
-  d = await startTestDaemon({ config: { ...labCertConfig(lab, tempDir('serein-review-'), { cloudflare: { apiToken: 'revoked-token', baseUrl: cf.baseUrl } }), renewal: { enabled: false }, drift: { enabled: false } } });
+  d = await startTestDaemon({
+    config: {
+      ...labCertConfig(lab, tempDir('serein-review-'), {
+        cloudflare: { apiToken: 'revoked-token', baseUrl: cf.baseUrl },
+      }),
+      renewal: { enabled: false },
+      drift: { enabled: false },
+    },
+  });
 });
 
 afterAll(async () => {
@@ -46,21 +54,51 @@ const now = () => new Date().toISOString();
  * a job on it waits its turn, as it would in real life. Returns how to end it.
  */
 async function busy(name: string): Promise<() => Promise<void>> {
-  const { job } = await d.store.jobs.create({ playbook: 'vhost.create', inputs: { webserver: 'lab', domain: name }, dryRun: false, tenantId: null, forTenant: null, tokenId: null, resource: `vhost:${name}`, target: null, language: 'en' });
-  await d.store.db.updateTable('jobs').set({ status: 'running', owner: 'elsewhere', lease_until: new Date(Date.now() + 600_000).toISOString(), started_at: now() }).where('id', '=', job.id).execute();
+  const { job } = await d.store.jobs.create({
+    playbook: 'vhost.create',
+    inputs: { webserver: 'lab', domain: name },
+    dryRun: false,
+    tenantId: null,
+    forTenant: null,
+    tokenId: null,
+    resource: `vhost:${name}`,
+    target: null,
+    language: 'en',
+  });
+  await d.store.db
+    .updateTable('jobs')
+    .set({
+      status: 'running',
+      owner: 'elsewhere',
+      lease_until: new Date(Date.now() + 600_000).toISOString(),
+      started_at: now(),
+    })
+    .where('id', '=', job.id)
+    .execute();
   return async () => {
-    if ((await d.store.jobs.get(job.id))?.status === 'running') await d.store.jobs.finish(job.id, 'failed', { error: { code: 'test', message: 'ended by the test' } });
+    if ((await d.store.jobs.get(job.id))?.status === 'running')
+      await d.store.jobs.finish(job.id, 'failed', { error: { code: 'test', message: 'ended by the test' } });
   };
 }
-const listed = async (id: string) => ((await d.api('GET', '/v1/escalations')).body.escalations as any[]).find((x) => x.id === id);
+const listed = async (id: string) =>
+  ((await d.api('GET', '/v1/escalations')).body.escalations as any[]).find((x) => x.id === id);
 
 describe('do it for them, as reviewed', () => {
   it('the operation after the first one is the one the admin reviewed, not a suggestion that replaced it meanwhile', async () => {
     const t = await client('th');
     const esc = d.daemon.engine.services.escalations;
     const site = `reviewed.${t.domain}`;
-    const rescue = (name: string) => ({ playbook: 'vhost.create', inputs: { webserver: 'lab', domain: site }, then: { playbook: 'certificate.issue', inputs: { domains: [name] } } });
-    const e = await esc.signal(t.id, 'operation:vhost.create', [{ at: now(), kind: 'failures', message: 'vhost.create failed' }], { summary: 'vhost.create failed 3 times', suggestion: rescue(site) });
+    const rescue = (name: string) => ({
+      playbook: 'vhost.create',
+      inputs: { webserver: 'lab', domain: site },
+      then: { playbook: 'certificate.issue', inputs: { domains: [name] } },
+    });
+    const e = await esc.signal(
+      t.id,
+      'operation:vhost.create',
+      [{ at: now(), kind: 'failures', message: 'vhost.create failed' }],
+      { summary: 'vhost.create failed 3 times', suggestion: rescue(site) },
+    );
     const seen = await listed(e.id);
     expect(seen.suggestion).toMatchObject({ then: { inputs: { domains: [site] } }, oneClick: true });
     const release = await busy(site);
@@ -68,7 +106,12 @@ describe('do it for them, as reviewed', () => {
       const done = await d.api('POST', `/v1/escalations/${e.id}/do`, { body: { suggestion: seen.suggestion.version } });
       expect(done.status, JSON.stringify(done.body)).toBe(202);
       // While it waits its turn, a new failure of the client replaces the suggestion.
-      await esc.signal(t.id, 'operation:vhost.create', [{ at: now(), kind: 'failures', message: 'vhost.create failed again' }], { summary: 'vhost.create failed', suggestion: rescue(`never-seen.${t.domain}`) });
+      await esc.signal(
+        t.id,
+        'operation:vhost.create',
+        [{ at: now(), kind: 'failures', message: 'vhost.create failed again' }],
+        { summary: 'vhost.create failed', suggestion: rescue(`never-seen.${t.domain}`) },
+      );
       expect((await listed(e.id)).suggestion.then.inputs.domains).toEqual([`never-seen.${t.domain}`]);
       await release();
       expect((await d.waitJob(done.body.job.id)).status).toBe('succeeded');
@@ -90,7 +133,15 @@ describe('do it for them, as reviewed', () => {
     const t = await client('tw');
     const esc = d.daemon.engine.services.escalations;
     const name = `nothing-here.${t.domain}`;
-    const e = await esc.signal(t.id, 'operation:certificate.issue', [{ at: now(), kind: 'failures', message: 'certificate.issue failed' }], { summary: 'certificate.issue failed 3 times', suggestion: { playbook: 'certificate.issue', inputs: { domains: [name] } } });
+    const e = await esc.signal(
+      t.id,
+      'operation:certificate.issue',
+      [{ at: now(), kind: 'failures', message: 'certificate.issue failed' }],
+      {
+        summary: 'certificate.issue failed 3 times',
+        suggestion: { playbook: 'certificate.issue', inputs: { domains: [name] } },
+      },
+    );
     const { version } = (await listed(e.id)).suggestion;
     const release = await busy(name);
     try {
@@ -102,9 +153,18 @@ describe('do it for them, as reviewed', () => {
       expect(second.status, JSON.stringify(second.body)).toBe(202);
       expect(second.body.job.id).toBe(first.body.job.id);
       // And clicks at once: one job whatever answers they get.
-      const clicks = await Promise.all([0, 1, 2].map(() => d.api('POST', `/v1/escalations/${e.id}/do`, { body: { suggestion: version } })));
-      for (const c of clicks) expect(c.status === 202 ? c.body.job.id : c.body.error.code).toBe(c.status === 202 ? first.body.job.id : 'already_running');
-      expect((await d.store.jobs.list({ forTenant: t.id, playbook: 'certificate.issue', limit: 10 })).filter((j) => j.actedBy)).toHaveLength(1);
+      const clicks = await Promise.all(
+        [0, 1, 2].map(() => d.api('POST', `/v1/escalations/${e.id}/do`, { body: { suggestion: version } })),
+      );
+      for (const c of clicks)
+        expect(c.status === 202 ? c.body.job.id : c.body.error.code).toBe(
+          c.status === 202 ? first.body.job.id : 'already_running',
+        );
+      expect(
+        (await d.store.jobs.list({ forTenant: t.id, playbook: 'certificate.issue', limit: 10 })).filter(
+          (j) => j.actedBy,
+        ),
+      ).toHaveLength(1);
       await release();
       await d.waitJob(first.body.job.id);
     } finally {
@@ -116,10 +176,27 @@ describe('do it for them, as reviewed', () => {
     const t = await client('en');
     const esc = d.daemon.engine.services.escalations;
     const inputs = { domains: [`nothing-there.${t.domain}`] };
-    const e = await esc.signal(t.id, 'operation:certificate.issue', [{ at: now(), kind: 'failures', message: 'certificate.issue failed' }], { summary: 'certificate.issue failed 3 times', suggestion: { playbook: 'certificate.issue', inputs } });
+    const e = await esc.signal(
+      t.id,
+      'operation:certificate.issue',
+      [{ at: now(), kind: 'failures', message: 'certificate.issue failed' }],
+      { summary: 'certificate.issue failed 3 times', suggestion: { playbook: 'certificate.issue', inputs } },
+    );
     // The first run ended (failed) before the escalation recorded it: the watch, hearing its end, found nothing to end.
-    const { job } = await d.store.jobs.create({ playbook: 'certificate.issue', inputs, dryRun: false, tenantId: t.id, forTenant: t.id, tokenId: null, resource: null, target: null, language: 'en' });
-    await d.store.jobs.finish(job.id, 'failed', { error: { code: 'preflight_failed', message: 'the name has no address' } });
+    const { job } = await d.store.jobs.create({
+      playbook: 'certificate.issue',
+      inputs,
+      dryRun: false,
+      tenantId: t.id,
+      forTenant: t.id,
+      tokenId: null,
+      resource: null,
+      target: null,
+      language: 'en',
+    });
+    await d.store.jobs.finish(job.id, 'failed', {
+      error: { code: 'preflight_failed', message: 'the name has no address' },
+    });
     await d.store.escalations.setDone(e.id, { jobId: job.id, by: 'Marie (tok)', at: now(), byName: 'Marie' }, now());
     const { version } = (await listed(e.id)).suggestion;
     // Another try is possible: its end is taken now, and a new run starts.
@@ -134,8 +211,18 @@ describe('do it for them, as reviewed', () => {
     const t = await client('nh');
     const esc = d.daemon.engine.services.escalations;
     const site = `shop.${t.domain}`;
-    const e = await esc.signal(t.id, `site:${site}`, [{ at: now(), kind: 'drift', message: 'a stale AAAA' }], { summary: `the next renewal of ${site} will fail`, escalate: false, cause: { kind: 'drift', site }, suggestion: { playbook: 'certificate.issue', inputs: { domains: [site] } } });
-    for (const [path, body] of [['take', undefined], ['resolve', {}], ['do', { suggestion: 'x' }], ['answer', { text: 'hello' }]] as const) {
+    const e = await esc.signal(t.id, `site:${site}`, [{ at: now(), kind: 'drift', message: 'a stale AAAA' }], {
+      summary: `the next renewal of ${site} will fail`,
+      escalate: false,
+      cause: { kind: 'drift', site },
+      suggestion: { playbook: 'certificate.issue', inputs: { domains: [site] } },
+    });
+    for (const [path, body] of [
+      ['take', undefined],
+      ['resolve', {}],
+      ['do', { suggestion: 'x' }],
+      ['answer', { text: 'hello' }],
+    ] as const) {
       const res = await d.api('POST', `/v1/escalations/${e.id}/${path}`, { body });
       expect(res.status, `${path}: ${JSON.stringify(res.body)}`).toBe(404);
     }
@@ -147,8 +234,18 @@ describe("the client's page", () => {
   it('asks a DNS host that refuses whether it serves a name once, not at each reading', async () => {
     const t = await client('cf');
     const site = `shop.${t.domain}`;
-    const found = [{ en: `${site} has an IPv6 address that is not your server`, fr: `${site} a une adresse IPv6 qui n'est pas votre serveur` }];
-    await d.daemon.engine.services.escalations.signal(t.id, `site:${site}`, [{ at: now(), kind: 'renewal', message: 'the renewal failed' }], { summary: `the renewal of ${site} fails`, cause: { kind: 'renewal-blocked', site, found, fix: found } });
+    const found = [
+      {
+        en: `${site} has an IPv6 address that is not your server`,
+        fr: `${site} a une adresse IPv6 qui n'est pas votre serveur`,
+      },
+    ];
+    await d.daemon.engine.services.escalations.signal(
+      t.id,
+      `site:${site}`,
+      [{ at: now(), kind: 'renewal', message: 'the renewal failed' }],
+      { summary: `the renewal of ${site} fails`, cause: { kind: 'renewal-blocked', site, found, fix: found } },
+    );
     const asked = () => cf.requests.filter((r) => r.includes('/zones')).length;
     const read = async () => (await d.api('GET', '/v1/conversations', { token: t.token })).body.conversations as any[];
     const [first] = await read();

@@ -33,7 +33,12 @@ afterAll(async () => {
 });
 
 const at = new Date().toISOString();
-const row = (id: string, tenant: string, problem: string, o: { state?: string; escalatedAt?: string | null; openedAt?: string } = {}) => ({
+const row = (
+  id: string,
+  tenant: string,
+  problem: string,
+  o: { state?: string; escalatedAt?: string | null; openedAt?: string } = {},
+) => ({
   id,
   tenant_id: tenant,
   problem,
@@ -44,7 +49,12 @@ const row = (id: string, tenant: string, problem: string, o: { state?: string; e
   updated_at: o.openedAt ?? at,
   resolved_at: o.state === 'resolved' ? at : null,
   escalated_at: o.escalatedAt === undefined ? (o.openedAt ?? at) : o.escalatedAt,
-  data: JSON.stringify({ summary: `${problem} is stuck`, signals: [{ at: o.openedAt ?? at, kind: 'drift', message: 'old' }], suggestion: null, done: null }),
+  data: JSON.stringify({
+    summary: `${problem} is stuck`,
+    signals: [{ at: o.openedAt ?? at, kind: 'drift', message: 'old' }],
+    suggestion: null,
+    done: null,
+  }),
 });
 
 describe('escalations in the store', () => {
@@ -53,25 +63,50 @@ describe('escalations in the store', () => {
     const db = (pgDb = await storeDatabase(lab, 'serein_esc_lock'));
     const a = await open({ driver: 'postgres', url: db.url });
     const b = await open({ driver: 'postgres', url: db.url });
-    const { escalation: e } = await a.escalations.signal('t1', 'operation:database.create', [{ at, kind: 'failures', message: 'database.create failed' }], { summary: 'database.create failed 3 times' });
+    const { escalation: e } = await a.escalations.signal(
+      't1',
+      'operation:database.create',
+      [{ at, kind: 'failures', message: 'database.create failed' }],
+      { summary: 'database.create failed 3 times' },
+    );
     // Twenty answers and takes at once, from both: every one is in the conversation.
     await Promise.all(
       Array.from({ length: 20 }, (_, i) => {
         const s = i % 2 ? a : b;
-        return i % 5 === 0 ? s.escalations.take(e.id, `admin${i}`, at, `Admin ${i}`) : s.escalations.update(e.id, at, (x) => ({ steps: [...x.steps, { at, kind: 'answered', by: `Admin ${i}`, text: `answer ${i}` }] }));
+        return i % 5 === 0
+          ? s.escalations.take(e.id, `admin${i}`, at, `Admin ${i}`)
+          : s.escalations.update(e.id, at, (x) => ({
+              steps: [...x.steps, { at, kind: 'answered', by: `Admin ${i}`, text: `answer ${i}` }],
+            }));
       }),
     );
     const after = (await a.escalations.get(e.id))!;
-    expect(after.steps.filter((s) => s.kind === 'answered').map((s) => s.text).sort()).toHaveLength(16);
+    expect(
+      after.steps
+        .filter((s) => s.kind === 'answered')
+        .map((s) => s.text)
+        .sort(),
+    ).toHaveLength(16);
     expect(after.steps.filter((s) => s.kind === 'taken')).toHaveLength(4);
   });
 
   it('the end of a job done for them finds its escalation past the first thousand open ones', async () => {
     const s = await open({ driver: 'sqlite', path: join(tempDir('serein-esc-store-'), 'serein.db') });
     const older = new Date(Date.now() - 86_400_000).toISOString();
-    const rows = Array.from({ length: 1000 }, (_, i) => row(`old-${i}`, `t${i}`, 'operation:vhost.create', { openedAt: older }));
-    for (let i = 0; i < rows.length; i += 100) await s.db.insertInto('escalations').values(rows.slice(i, i + 100)).execute();
-    const { escalation: e } = await s.escalations.signal('shop', 'operation:vhost.create', [{ at, kind: 'failures', message: 'vhost.create failed' }], { summary: 'vhost.create failed 3 times' });
+    const rows = Array.from({ length: 1000 }, (_, i) =>
+      row(`old-${i}`, `t${i}`, 'operation:vhost.create', { openedAt: older }),
+    );
+    for (let i = 0; i < rows.length; i += 100)
+      await s.db
+        .insertInto('escalations')
+        .values(rows.slice(i, i + 100))
+        .execute();
+    const { escalation: e } = await s.escalations.signal(
+      'shop',
+      'operation:vhost.create',
+      [{ at, kind: 'failures', message: 'vhost.create failed' }],
+      { summary: 'vhost.create failed 3 times' },
+    );
     await s.escalations.setDone(e.id, { jobId: 'job-1001', by: 'Marie (tok)', at, byName: 'Marie' }, at);
     expect((await s.escalations.byDoneJob('job-1001'))?.id).toBe(e.id);
     expect(await s.escalations.byDoneJob('job-none')).toBeUndefined();
@@ -81,7 +116,10 @@ describe('escalations in the store', () => {
     const path = join(tempDir('serein-esc-upgrade-'), 'serein.db');
     // The store as the version before wrote it.
     const old = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLite(path) }) });
-    const { error } = await new Migrator({ db: old, provider: { getMigrations: async () => migrations('sqlite') } }).migrateTo('0014-trash');
+    const { error } = await new Migrator({
+      db: old,
+      provider: { getMigrations: async () => migrations('sqlite') },
+    }).migrateTo('0014-trash');
     expect(error).toBeUndefined();
     const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000).toISOString();
     await old
@@ -101,18 +139,36 @@ describe('escalations in the store', () => {
     expect(shop).toMatchObject({ id: 'drift-shop', state: 'open', cause: { kind: 'drift', site: 'shop.example.fr' } });
     // The site already had a conversation open: it goes on, the drift escalation ends, pointing to it.
     expect((await s.escalations.openFor('acme', 'site:blog.example.fr'))?.id).toBe('site-blog');
-    expect(await s.escalations.get('drift-blog')).toMatchObject({ state: 'resolved', problem: 'site:blog.example.fr', resolution: { by: 'serein', reason: expect.stringContaining('site-blog') } });
+    expect(await s.escalations.get('drift-blog')).toMatchObject({
+      state: 'resolved',
+      problem: 'site:blog.example.fr',
+      resolution: { by: 'serein', reason: expect.stringContaining('site-blog') },
+    });
     expect((await s.escalations.get('drift-ended'))?.problem).toBe('site:old.example.fr');
     expect((await s.escalations.unresolved()).filter((e) => e.problem.startsWith('drift:'))).toEqual([]);
     // The first sweep after the upgrade: nothing for the escalations open before it, however long untaken.
     const raised: unknown[] = [];
     const config = configSchema.parse({ store: { driver: 'sqlite', path }, log: { level: 'silent' } });
-    const esc = new Escalations({ store: s, config, logger: pino({ level: 'silent' }), raise: async (a) => void raised.push(a) });
+    const esc = new Escalations({
+      store: s,
+      config,
+      logger: pino({ level: 'silent' }),
+      raise: async (a) => void raised.push(a),
+    });
     expect(await remind(esc, config, new Date(Date.now() + 86_400_000))).toBe(0);
     expect(raised).toEqual([]);
     // One handed over after the upgrade is reminded as usual.
-    const { escalation: fresh } = await s.escalations.signal('acme', 'operation:vhost.create', [{ at, kind: 'failures', message: 'vhost.create failed' }], { summary: 'vhost.create failed 3 times' });
-    expect(await remind(esc, config, new Date(Date.now() + (config.escalations.reminders.afterMinutes + 1) * 60_000))).toBe(1);
-    expect(raised).toEqual([expect.objectContaining({ kind: 'escalation-reminder', subject: `escalation:${fresh.id}` })]);
+    const { escalation: fresh } = await s.escalations.signal(
+      'acme',
+      'operation:vhost.create',
+      [{ at, kind: 'failures', message: 'vhost.create failed' }],
+      { summary: 'vhost.create failed 3 times' },
+    );
+    expect(
+      await remind(esc, config, new Date(Date.now() + (config.escalations.reminders.afterMinutes + 1) * 60_000)),
+    ).toBe(1);
+    expect(raised).toEqual([
+      expect.objectContaining({ kind: 'escalation-reminder', subject: `escalation:${fresh.id}` }),
+    ]);
   });
 });

@@ -73,12 +73,31 @@ beforeAll(async () => {
       ...labCertConfig(lab, dir),
       renewal: { enabled: false },
       drift: { enabled: false, escalateAfterHours: 72 }, // the test runs the pass itself, with its own clock
-      alerts: { webhooks: [`http://127.0.0.1:${(hook.address() as { port: number }).port}/hooks/T0/B0/secret`], emails: [opsEmail] },
-      mail: { host: '127.0.0.1', port: (smtp.server.address() as { port: number }).port, secure: false, from: 'Hébergement <support@hosting.test>', pageUrl: 'https://panel.hosting.test/' },
+      alerts: {
+        webhooks: [`http://127.0.0.1:${(hook.address() as { port: number }).port}/hooks/T0/B0/secret`],
+        emails: [opsEmail],
+      },
+      mail: {
+        host: '127.0.0.1',
+        port: (smtp.server.address() as { port: number }).port,
+        secure: false,
+        from: 'Hébergement <support@hosting.test>',
+        pageUrl: 'https://panel.hosting.test/',
+      },
     },
   });
-  expect((await d.api('POST', '/v1/tenants', { body: { id: tenantId, name: 'La Boutique', language: 'fr', email: clientEmail } })).status).toBe(201);
-  for (const [kind, name] of [['domain', reg], ['server', 'lab']]) expect((await d.api('POST', `/v1/tenants/${tenantId}/resources`, { body: { kind, name } })).status).toBe(201);
+  expect(
+    (
+      await d.api('POST', '/v1/tenants', {
+        body: { id: tenantId, name: 'La Boutique', language: 'fr', email: clientEmail },
+      })
+    ).status,
+  ).toBe(201);
+  for (const [kind, name] of [
+    ['domain', reg],
+    ['server', 'lab'],
+  ])
+    expect((await d.api('POST', `/v1/tenants/${tenantId}/resources`, { body: { kind, name } })).status).toBe(201);
   client = { token: (await d.api('POST', '/v1/tokens', { body: { kind: 'client', tenantId } })).body.token };
 });
 
@@ -93,26 +112,52 @@ describe('escalations', () => {
   let escalationId: string;
 
   it('three failed issuances open exactly one escalation, to a webhook and to admins by email', async () => {
-    expect((await d.runJob('vhost.create', { webserver: 'lab', domain: site }, { token: client.token })).status).toBe('succeeded');
+    expect((await d.runJob('vhost.create', { webserver: 'lab', domain: site }, { token: client.token })).status).toBe(
+      'succeeded',
+    );
     await dnsAdmin(lab, 'add-aaaa', { host: `${site}.`, addresses: ['2001:db8::dead'] });
     // A check first: it finds the problem, and is not an attempt.
-    expect((await d.runJob('certificate.issue', { domains: [site] }, { token: client.token, dryRun: true })).status).toBe('failed');
-    for (let i = 0; i < 2; i++) expect((await d.runJob('certificate.issue', { domains: [site] }, { token: client.token })).error.code).toBe('preflight_failed');
+    expect(
+      (await d.runJob('certificate.issue', { domains: [site] }, { token: client.token, dryRun: true })).status,
+    ).toBe('failed');
+    for (let i = 0; i < 2; i++)
+      expect((await d.runJob('certificate.issue', { domains: [site] }, { token: client.token })).error.code).toBe(
+        'preflight_failed',
+      );
     expect((await d.api('GET', '/v1/escalations')).body.escalations).toEqual([]);
     const third = await d.runJob('certificate.issue', { domains: [site] }, { token: client.token });
     expect(third.status).toBe('failed');
-    const [e] = await until<any[]>(async () => { const l = (await d.api('GET', '/v1/escalations')).body.escalations; return l.length > 0 && l; }, 'the escalation');
+    const [e] = await until<any[]>(async () => {
+      const l = (await d.api('GET', '/v1/escalations')).body.escalations;
+      return l.length > 0 && l;
+    }, 'the escalation');
     escalationId = e.id;
     // The right rescue: no DNS host serein can change serves the zone, so no "do it for them" of the failing
     // issuance (it would fail again) and no dns.fix (it would fail at once): the change to send the client.
-    expect(e).toMatchObject({ tenantId, state: 'open', takenBy: null, problem: `site:${site}`, suggestion: null, stage: 'told', struggle: { priority: 'normal' } });
+    expect(e).toMatchObject({
+      tenantId,
+      state: 'open',
+      takenBy: null,
+      problem: `site:${site}`,
+      suggestion: null,
+      stage: 'told',
+      struggle: { priority: 'normal' },
+    });
     expect(e.fixToSend.changes[0].fr).toContain('2001:db8::dead');
     expect(e.signals).toHaveLength(3);
-    for (const s of e.signals) expect(s).toMatchObject({ kind: 'failures', playbook: 'certificate.issue', diagnosis: { code: 'preflight_failed' } });
+    for (const s of e.signals)
+      expect(s).toMatchObject({
+        kind: 'failures',
+        playbook: 'certificate.issue',
+        diagnosis: { code: 'preflight_failed' },
+      });
     expect(e.signals.map((s: any) => s.jobId)).toContain(third.id);
     // A fourth failure is added to it, not a second escalation.
     await d.runJob('certificate.issue', { domains: [site] }, { token: client.token });
-    await until(async () => (await d.api('GET', `/v1/escalations`)).body.escalations[0].signals.length === 4, 'the fourth signal');
+    await until(
+      async () => (await d.api('GET', `/v1/escalations`)).body.escalations[0].signals.length === 4,
+      'the fourth signal',
+    );
     expect((await d.api('GET', '/v1/escalations')).body.escalations).toHaveLength(1);
     // Delivered once: a Slack-compatible webhook body and one email to the admins.
     const [h] = await until(async () => escalationHooks().length > 0 && escalationHooks(), 'the webhook');
@@ -120,7 +165,10 @@ describe('escalations', () => {
     expect(h.text).toContain(`${tenantId} (La Boutique) is stuck`);
     expect(h.text).toContain(`send the client the change to make (POST /v1/escalations/${e.id}/send-fix)`);
     expect(h.blocks.map((b: any) => b.type)).toEqual(['header', 'section', 'context']);
-    const ops = await until(async () => mails.some((m) => to(m).includes(opsEmail)) && mails.filter((m) => to(m).includes(opsEmail)), 'the admin email');
+    const ops = await until(
+      async () => mails.some((m) => to(m).includes(opsEmail)) && mails.filter((m) => to(m).includes(opsEmail)),
+      'the admin email',
+    );
     expect(ops).toHaveLength(1);
     expect(ops[0].subject).toContain('La Boutique needs a hand');
     expect(ops[0].text).toContain('certificate.issue failed 3 times');
@@ -129,22 +177,51 @@ describe('escalations', () => {
   });
 
   it('a request handed to a human with words of frustration joins the same escalation, with the words', async () => {
-    await d.daemon.engine.services.alert({ kind: 'request-handoff', tenantId, subject: `request:${tenantId}`, message: 'A request serein could not understand', detail: { text: 'ça ne marche toujours pas, urgent', language: 'fr', frustrated: true } });
+    await d.daemon.engine.services.alert({
+      kind: 'request-handoff',
+      tenantId,
+      subject: `request:${tenantId}`,
+      message: 'A request serein could not understand',
+      detail: { text: 'ça ne marche toujours pas, urgent', language: 'fr', frustrated: true },
+    });
     const list = (await d.api('GET', '/v1/escalations')).body.escalations;
     expect(list).toHaveLength(1);
-    expect(list[0].signals.at(-1)).toMatchObject({ kind: 'frustrated', words: { text: 'ça ne marche toujours pas, urgent', language: 'fr' } });
+    expect(list[0].signals.at(-1)).toMatchObject({
+      kind: 'frustrated',
+      words: { text: 'ça ne marche toujours pas, urgent', language: 'fr' },
+    });
     await d.delivered();
     expect(escalationHooks()).toHaveLength(1);
     // A request handed over without frustration is its own problem; what serein understood of it is the suggestion.
-    await d.daemon.engine.services.alert({ kind: 'request-handoff', tenantId, subject: `request:${tenantId}`, message: 'asks in words', detail: { text: 'plus de mémoire svp', language: 'fr', frustrated: false, proposal: { playbook: 'vhost.create', inputs: { domain: site }, sentence: '' } } });
+    await d.daemon.engine.services.alert({
+      kind: 'request-handoff',
+      tenantId,
+      subject: `request:${tenantId}`,
+      message: 'asks in words',
+      detail: {
+        text: 'plus de mémoire svp',
+        language: 'fr',
+        frustrated: false,
+        proposal: { playbook: 'vhost.create', inputs: { domain: site }, sentence: '' },
+      },
+    });
     const both = (await d.api('GET', '/v1/escalations')).body.escalations;
     expect(both).toHaveLength(2);
     const request = both.find((x: any) => x.problem === 'request');
-    expect(request).toMatchObject({ suggestion: { playbook: 'vhost.create', inputs: { domain: site } }, signals: [{ kind: 'request-handoff', words: { text: 'plus de mémoire svp' } }] });
+    expect(request).toMatchObject({
+      suggestion: { playbook: 'vhost.create', inputs: { domain: site } },
+      signals: [{ kind: 'request-handoff', words: { text: 'plus de mémoire svp' } }],
+    });
     expect((await d.api('POST', `/v1/escalations/${request.id}/resolve`)).body.escalation.state).toBe('resolved');
     expect((await d.api('POST', `/v1/escalations/${request.id}/take`)).status).toBe(404);
     // Words with a terminal escape sequence (clear the screen) reach the admin's terminal as plain text.
-    await d.daemon.engine.services.alert({ kind: 'request-handoff', tenantId, subject: `request:${tenantId}`, message: 'A request serein could not understand', detail: { text: 'toujours rien\u001b[2J\u001b]8;;https://evil.example\u0007', language: 'fr', frustrated: true } });
+    await d.daemon.engine.services.alert({
+      kind: 'request-handoff',
+      tenantId,
+      subject: `request:${tenantId}`,
+      message: 'A request serein could not understand',
+      detail: { text: 'toujours rien\u001b[2J\u001b]8;;https://evil.example\u0007', language: 'fr', frustrated: true },
+    });
     // The same list from the terminal, with the line that does it for them.
     const cli = serein(['escalations', '--url', d.url, '--token', d.adminToken]);
     expect(await cli.exited, cli.output()).toBe(0);
@@ -169,7 +246,11 @@ describe('escalations', () => {
     const before = mails.length;
     // The admin looks again: the cause is gone, so the failing operation is the rescue now.
     const looked = (await d.api('GET', `/v1/escalations/${escalationId}`)).body.escalation;
-    expect(looked.suggestion).toMatchObject({ playbook: 'certificate.issue', inputs: { domains: [site] }, oneClick: true });
+    expect(looked.suggestion).toMatchObject({
+      playbook: 'certificate.issue',
+      inputs: { domains: [site] },
+      oneClick: true,
+    });
     const { version } = looked.suggestion;
     const done = await d.api('POST', `/v1/escalations/${escalationId}/do`, { body: { suggestion: version } });
     expect(done.status, JSON.stringify(done.body)).toBe(202);
@@ -184,19 +265,32 @@ describe('escalations', () => {
       const x = (await d.api('GET', '/v1/escalations?state=resolved')).body.escalations[0];
       return x?.done?.status === 'succeeded' && x;
     }, 'the escalation resolved');
-    expect(e).toMatchObject({ id: escalationId, state: 'resolved', done: { jobId: job.id }, resolution: { by: 'client', what: 'issued' } });
+    expect(e).toMatchObject({
+      id: escalationId,
+      state: 'resolved',
+      done: { jobId: job.id },
+      resolution: { by: 'client', what: 'issued' },
+    });
     expect((await d.api('GET', '/v1/escalations')).body.escalations).toEqual([]);
     const audit = (await d.store.audit.list({ action: 'escalation.do' }))[0];
     expect(audit).toMatchObject({ tenantId, subject: escalationId, detail: { jobId: job.id, onBehalfOf: tenantId } });
-    const told = await until(async () => mails.slice(before).find((m) => to(m).includes(clientEmail)), "the client's email");
+    const told = await until(
+      async () => mails.slice(before).find((m) => to(m).includes(clientEmail)),
+      "the client's email",
+    );
     // Fixed by the client, never "done for them".
     expect(told.subject).toBe(`${site}\u00a0: c'est réglé`);
     expect(told.text).toContain(`C'est réglé\u00a0: votre site ${site} est sécurisé`);
     expect(told.text).not.toContain("notre équipe s'est chargée");
-    const page = (await d.api('GET', '/v1/notices', { token: client.token, headers: { 'accept-language': 'fr' } })).body.notices;
-    expect(page.filter((n: any) => n.subject.includes(site))).toEqual([expect.objectContaining({ kind: 'sorted', subject: `${site}\u00a0: c'est réglé` })]);
+    const page = (await d.api('GET', '/v1/notices', { token: client.token, headers: { 'accept-language': 'fr' } })).body
+      .notices;
+    expect(page.filter((n: any) => n.subject.includes(site))).toEqual([
+      expect.objectContaining({ kind: 'sorted', subject: `${site}\u00a0: c'est réglé` }),
+    ]);
     await d.delivered();
-    expect(hooks.filter((x) => x.kind === 'escalation-resolved' && x.subject === `escalation:${escalationId}`)).toHaveLength(1);
+    expect(
+      hooks.filter((x) => x.kind === 'escalation-resolved' && x.subject === `escalation:${escalationId}`),
+    ).toHaveLength(1);
   });
 
   it('the drift watch finds a stale AAAA added after issuance and tells the client before the renewal date', async () => {
@@ -214,10 +308,13 @@ describe('escalations', () => {
     expect(now.getTime()).toBeLessThan(renewAt.getTime());
     await d.delivered();
     const mail = mails.slice(before).find((m) => to(m).includes(clientEmail))!;
-    expect(mail.subject).toBe(`Votre site ${site}\u00a0: un changement à faire avant le ${dateInWords(renewAt.toISOString(), 'fr')}`);
+    expect(mail.subject).toBe(
+      `Votre site ${site}\u00a0: un changement à faire avant le ${dateInWords(renewAt.toISOString(), 'fr')}`,
+    );
     expect(mail.text).toMatch(/Ce que nous avons trouvé\u00a0: Votre domaine \S+ a une adresse IPv6, 2001:db8::beef/);
     expect(mail.text).toContain('Que faire\u00a0: ');
-    const page = (await d.api('GET', '/v1/notices', { token: client.token, headers: { 'accept-language': 'fr' } })).body.notices;
+    const page = (await d.api('GET', '/v1/notices', { token: client.token, headers: { 'accept-language': 'fr' } })).body
+      .notices;
     expect(page.filter((n: any) => n.kind === 'drift')).toHaveLength(1);
     // Not fixed three days later: an admin gets an escalation, once.
     now = new Date(now.getTime() + 73 * 3_600_000);
@@ -226,18 +323,27 @@ describe('escalations', () => {
     const open = (await d.api('GET', '/v1/escalations')).body.escalations;
     expect(open).toHaveLength(1);
     // The same site's problem, back after it ended: a new conversation that says so.
-    expect(open[0]).toMatchObject({ tenantId, problem: `site:${site}`, cameBack: expect.any(Object), signals: [expect.objectContaining({ kind: 'drift' }), expect.objectContaining({ kind: 'drift' })] });
+    expect(open[0]).toMatchObject({
+      tenantId,
+      problem: `site:${site}`,
+      cameBack: expect.any(Object),
+      signals: [expect.objectContaining({ kind: 'drift' }), expect.objectContaining({ kind: 'drift' })],
+    });
     await d.delivered();
     expect(escalationHooks()).toHaveLength(hooksBefore + 1);
     // Fixed: the notice goes from the page, the client gets the all-clear once, admins the recovery.
     await dnsAdmin(lab, 'clear-aaaa', { host: `${site}.` });
     const beforeFix = mails.length;
     expect((await watch.pass()).fixed).toEqual([site]);
-    expect((await d.api('GET', '/v1/notices', { token: client.token })).body.notices.filter((n: any) => n.kind === 'drift')).toEqual([]);
+    expect(
+      (await d.api('GET', '/v1/notices', { token: client.token })).body.notices.filter((n: any) => n.kind === 'drift'),
+    ).toEqual([]);
     await d.delivered();
     const clear = mails.slice(beforeFix).filter((m) => to(m).includes(clientEmail));
     expect(clear.map((m) => m.subject)).toEqual([`${site}\u00a0: c'est réglé`]);
-    expect(hooks.filter((x) => x.kind === 'escalation-resolved' && x.subject === `escalation:${open[0].id}`)).toHaveLength(1);
+    expect(
+      hooks.filter((x) => x.kind === 'escalation-resolved' && x.subject === `escalation:${open[0].id}`),
+    ).toHaveLength(1);
     expect(labNginxTest(lab).ok).toBe(true);
   });
 
@@ -254,17 +360,42 @@ describe('escalations', () => {
     expect(await watch.sweep(new Date(finished + unresolved + 60_000))).toBe(1);
     // The next sweep does not add it again.
     expect(await watch.sweep(new Date(finished + unresolved + 16 * 60_000))).toBe(0);
-    const e = (await d.api('GET', '/v1/escalations')).body.escalations.find((x: any) => x.problem === `site:autre.${reg}`);
-    expect(e.signals.filter((s: any) => s.kind === 'no-success').map((s: any) => s.jobId), JSON.stringify(e.signals)).toEqual([job.id]);
+    const e = (await d.api('GET', '/v1/escalations')).body.escalations.find(
+      (x: any) => x.problem === `site:autre.${reg}`,
+    );
+    expect(
+      e.signals.filter((s: any) => s.kind === 'no-success').map((s: any) => s.jobId),
+      JSON.stringify(e.signals),
+    ).toEqual([job.id]);
     // The name's DNS and HTTP checks pass (the cause is not there): the failed issuance is what is left to run.
     expect(e.suggestion).toMatchObject({ playbook: 'certificate.issue', inputs: { domains: [`autre.${reg}`] } });
   });
 
-  it('a job left in needs-attention on the client\'s things opens an escalation at once', async () => {
-    const { job } = await d.store.jobs.create({ playbook: 'vhost.delete', inputs: { domain: site }, dryRun: false, tenantId: null, forTenant: tenantId, tokenId: null, resource: `vhost:${site}`, target: null, language: 'en' });
-    await d.store.jobs.finish(job.id, 'needs-attention', { error: { code: 'undo_failed', message: 'the old site could not be put back', hint: 'restore it by hand' } });
+  it("a job left in needs-attention on the client's things opens an escalation at once", async () => {
+    const { job } = await d.store.jobs.create({
+      playbook: 'vhost.delete',
+      inputs: { domain: site },
+      dryRun: false,
+      tenantId: null,
+      forTenant: tenantId,
+      tokenId: null,
+      resource: `vhost:${site}`,
+      target: null,
+      language: 'en',
+    });
+    await d.store.jobs.finish(job.id, 'needs-attention', {
+      error: { code: 'undo_failed', message: 'the old site could not be put back', hint: 'restore it by hand' },
+    });
     await new StrugglingWatch(d.daemon.engine).onFinished((await d.store.jobs.get(job.id))!);
-    const e = (await d.api('GET', '/v1/escalations')).body.escalations.find((x: any) => x.problem === 'operation:vhost.delete');
-    expect(e).toMatchObject({ tenantId, suggestion: null, signals: [{ kind: 'needs-attention', jobId: job.id, diagnosis: { code: 'undo_failed', hint: 'restore it by hand' } }] });
+    const e = (await d.api('GET', '/v1/escalations')).body.escalations.find(
+      (x: any) => x.problem === 'operation:vhost.delete',
+    );
+    expect(e).toMatchObject({
+      tenantId,
+      suggestion: null,
+      signals: [
+        { kind: 'needs-attention', jobId: job.id, diagnosis: { code: 'undo_failed', hint: 'restore it by hand' } },
+      ],
+    });
   });
 });

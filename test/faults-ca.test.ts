@@ -19,7 +19,12 @@ let env: Awaited<ReturnType<typeof labServices>>;
 beforeAll(async () => {
   lab = await useLab('pebble');
   ca = await startFaultyCa(lab.pebble!);
-  const pebble = { name: 'pebble', directoryUrl: lab.pebble!.directoryUrl, caBundle: lab.pebble!.caCertPath, caaIdentities: ['pebble.letsencrypt.org'] };
+  const pebble = {
+    name: 'pebble',
+    directoryUrl: lab.pebble!.directoryUrl,
+    caBundle: lab.pebble!.caCertPath,
+    caaIdentities: ['pebble.letsencrypt.org'],
+  };
   env = await labServices(lab, { cas: [{ ...pebble, name: 'flaky', directoryUrl: ca.directoryUrl }, pebble] });
 });
 afterAll(async () => {
@@ -31,7 +36,13 @@ async function issue(domain: string, cas: string[], log?: (m: string) => void) {
   const ctx = env.services.certificates;
   return issueCertificate(
     { config: env.config, accounts: ctx.accounts, pool: ctx.pool, certificates: env.store.certificates },
-    { domains: [domain], keyType: 'ecdsa-p256', cas, solver: new HttpSolver(env.services.target('local'), env.config.webservers.lab.challengeRoot), log },
+    {
+      domains: [domain],
+      keyType: 'ecdsa-p256',
+      cas,
+      solver: new HttpSolver(env.services.target('local'), env.config.webservers.lab.challengeRoot),
+      log,
+    },
   );
 }
 
@@ -67,11 +78,17 @@ describe('a CA failing for real', () => {
 
   it('badNonce on every step is retried with a fresh nonce, and the certificate is issued', async () => {
     const from = ca.seen.length;
-    const bad = { kind: 'status', status: 400, type: 'badNonce', detail: 'JWS has an invalid anti-replay nonce' } as const;
+    const bad = {
+      kind: 'status',
+      status: 400,
+      type: 'badNonce',
+      detail: 'JWS has an invalid anti-replay nonce',
+    } as const;
     for (const p of ['/order-plz', '/finalize-order/', '/chalZ/']) ca.inject(p, bad, bad);
     const cert = await issue(uniqueName('bn'), ['flaky']);
     expect(cert.ca).toBe('flaky');
-    for (const p of ['/order-plz', '/finalize-order/', '/chalZ/']) expect(attempts(p, from).did.slice(0, 3)).toEqual([400, 400, 'passed']);
+    for (const p of ['/order-plz', '/finalize-order/', '/chalZ/'])
+      expect(attempts(p, from).did.slice(0, 3)).toEqual([400, 400, 'passed']);
   });
 
   it('a CA answering 500: the next CA issues; with no other CA, a plain message and nothing recorded', async () => {
@@ -88,7 +105,9 @@ describe('a CA failing for real', () => {
     const alone = uniqueName('no');
     const err = await issue(alone, ['flaky']).catch((e) => e);
     expect(err.code).toBe('ca_unavailable');
-    expect(err.userMessage.en).toBe('No certificate authority could issue the certificate right now (flaky tried). This is not caused by your domain.');
+    expect(err.userMessage.en).toBe(
+      'No certificate authority could issue the certificate right now (flaky tried). This is not caused by your domain.',
+    );
     expect(err.hint.en).toMatch(/Nothing was changed on your site/);
     expect(err.detail).toMatch(/flaky: .*database is on fire/);
     expect(attempts('/order-plz', from).did).toEqual([500]); // a 500 is not hammered: the renewal schedule retries later (1 min, then 10 min)

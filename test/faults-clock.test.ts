@@ -19,7 +19,6 @@ import { useLab } from './lab/client.js';
 const fixtures = resolve(import.meta.dirname, 'fixtures/playbooks');
 const TERMINAL = ['succeeded', 'failed', 'needs-attention'];
 
-
 describe('a daemon whose clock jumped two hours ahead', () => {
   let dir: string;
   let db: { url: string; drop(): Promise<void> } | undefined;
@@ -40,7 +39,10 @@ describe('a daemon whose clock jumped two hours ahead', () => {
     const port = await freePort();
     const file = join(dir, `${name}.yaml`);
     // concurrency 1: the daemon busy with the slow job takes nothing else
-    writeFileSync(file, `server:\n  port: ${port}\nstore:\n  driver: postgres\n  url: ${url}\nstateDir: state\nplaybooks: ${fixtures}\nworkers:\n  concurrency: 1\n`);
+    writeFileSync(
+      file,
+      `server:\n  port: ${port}\nstore:\n  driver: postgres\n  url: ${url}\nstateDir: state\nplaybooks: ${fixtures}\nworkers:\n  concurrency: 1\n`,
+    );
     const child = serein(['serve', '--config', file]);
     return { child, base: `http://127.0.0.1:${port}`, file };
   }
@@ -50,8 +52,13 @@ describe('a daemon whose clock jumped two hours ahead', () => {
     const token = await until('the admin token', async () => /admin token: (srn_a_\S+)/.exec(a.child.output())?.[1]);
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const submit = async (base: string, playbook: string, inputs: Record<string, unknown>) =>
-      ((await (await fetch(`${base}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ playbook, inputs }) })).json()) as any).job.id as string;
-    const job = async (base: string, id: string) => ((await (await fetch(`${base}/v1/jobs/${id}`, { headers })).json()) as any).job;
+      (
+        (await (
+          await fetch(`${base}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ playbook, inputs }) })
+        ).json()) as any
+      ).job.id as string;
+    const job = async (base: string, id: string) =>
+      ((await (await fetch(`${base}/v1/jobs/${id}`, { headers })).json()) as any).job;
 
     const work = join(dir, 'work');
     mkdirSync(work);
@@ -64,7 +71,9 @@ describe('a daemon whose clock jumped two hours ahead', () => {
     writeFileSync(fileB, readFileSync(a.file, 'utf8').replace(/port: \d+/, `port: ${port}`));
     // libfaketime preloaded into serein itself, as the faketime command does: the child is
     // serein, so its stop signal reaches it (faketime forks, and passes no signal on).
-    const libfaketime = readdirSync('/usr/lib').map((d) => join('/usr/lib', d, 'faketime', 'libfaketime.so.1')).find((f) => existsSync(f));
+    const libfaketime = readdirSync('/usr/lib')
+      .map((d) => join('/usr/lib', d, 'faketime', 'libfaketime.so.1'))
+      .find((f) => existsSync(f));
     if (!libfaketime) throw new Error('libfaketime not found: test/lab/setup.sh installs the faketime package');
     const b = spawn(process.execPath, [resolve(import.meta.dirname, '../bin/serein.js'), 'serve', '--config', fileB], {
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -36,8 +36,27 @@ describe('the database server stopped mid-run', () => {
 
   beforeAll(async () => {
     [server, maria] = await Promise.all([startPrivatePostgres(), startPrivateMariadb()]);
-    const mariaf = { engine: 'mariadb', host: maria.host, port: maria.port, user: maria.user, password: maria.password };
-    d = await startTestDaemon({ config: { databases: { pgf: { engine: 'postgres', host: server.host, port: server.port, user: server.user, password: server.password }, mariaf } } });
+    const mariaf = {
+      engine: 'mariadb',
+      host: maria.host,
+      port: maria.port,
+      user: maria.user,
+      password: maria.password,
+    };
+    d = await startTestDaemon({
+      config: {
+        databases: {
+          pgf: {
+            engine: 'postgres',
+            host: server.host,
+            port: server.port,
+            user: server.user,
+            password: server.password,
+          },
+          mariaf,
+        },
+      },
+    });
     A = await d.tenant(tenant, { servers: ['pgf', 'mariaf'] });
   });
   afterAll(async () => {
@@ -54,24 +73,40 @@ describe('the database server stopped mid-run', () => {
     await holder.query('BEGIN');
     await holder.query("COMMENT ON DATABASE template0 IS 'held by the fault test'");
 
-    const submitted = await d.api('POST', '/v1/jobs', { token: A.token, body: { playbook: 'database.create', inputs: { server: 'pgf', name: 'shop' } } });
+    const submitted = await d.api('POST', '/v1/jobs', {
+      token: A.token,
+      body: { playbook: 'database.create', inputs: { server: 'pgf', name: 'shop' } },
+    });
     expect(submitted.status).toBe(202);
     const id = submitted.body.job.id;
     const name = `${tenant}_shop`;
     // Mid-run: the role exists and CREATE DATABASE is waiting on the lock.
-    await until(async () => (await admin((c) => c.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'CREATE DATABASE%'"))).rowCount === 1);
+    await until(
+      async () =>
+        (
+          await admin((c) =>
+            c.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'CREATE DATABASE%'"),
+          )
+        ).rowCount === 1,
+    );
     expect((await admin((c) => c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name]))).rowCount).toBe(1);
     await server.stop();
 
     // The undo (DROP ROLE) cannot connect: it says it will try again; the server comes back.
-    await until(async () => (await d.store.jobs.events(id)).some((e: { message: string }) => /trying again in/.test(e.message)));
+    await until(async () =>
+      (await d.store.jobs.events(id)).some((e: { message: string }) => /trying again in/.test(e.message)),
+    );
     await server.start();
     const job = await d.waitJob(id, A.token);
 
     const events = (await d.store.jobs.events(id)).map((e: { message: string }) => e.message);
-    console.log(`database server stopped mid-run: ${job.status}; ${JSON.stringify(job.error)}; events: ${JSON.stringify(events)}`);
+    console.log(
+      `database server stopped mid-run: ${job.status}; ${JSON.stringify(job.error)}; events: ${JSON.stringify(events)}`,
+    );
     expect(job.status).toBe('failed');
-    expect(job.error.message).toBe(`The database server "pgf" stopped answering during a step (create the database ${name}, owned by ${name} (UTF8)); everything this operation had created was removed.`);
+    expect(job.error.message).toBe(
+      `The database server "pgf" stopped answering during a step (create the database ${name}, owned by ${name} (UTF8)); everything this operation had created was removed.`,
+    );
     expect(job.error.detail).toBeUndefined();
     const asAdmin = (await d.api('GET', `/v1/jobs/${id}`)).body.job;
     expect(asAdmin.error.detail).toMatch(/terminating connection due to administrator command|Connection terminated/);
@@ -83,7 +118,8 @@ describe('the database server stopped mid-run', () => {
   });
 
   it('MariaDB shut down between CREATE DATABASE and CREATE USER: the undo waits for it with backoff; nothing is left', async () => {
-    const root = () => mysql.createConnection({ host: maria.host, port: maria.port, user: maria.user, password: maria.password });
+    const root = () =>
+      mysql.createConnection({ host: maria.host, port: maria.port, user: maria.user, password: maria.password });
     const ask = async (q: string, v: string[] = []) => {
       const c = await root();
       try {
@@ -97,21 +133,33 @@ describe('the database server stopped mid-run', () => {
     holder.on('error', () => undefined); // its connection is cut by the shutdown
     await holder.query('LOCK TABLES mysql.db WRITE');
 
-    const submitted = await d.api('POST', '/v1/jobs', { token: A.token, body: { playbook: 'database.create', inputs: { server: 'mariaf', name: 'shop' } } });
+    const submitted = await d.api('POST', '/v1/jobs', {
+      token: A.token,
+      body: { playbook: 'database.create', inputs: { server: 'mariaf', name: 'shop' } },
+    });
     expect(submitted.status).toBe(202);
     const id = submitted.body.job.id;
     const name = `${tenant}_shop`;
-    await until(async () => (await ask("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'CREATE USER%'")) === 1);
+    await until(
+      async () =>
+        (await ask("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'CREATE USER%'")) === 1,
+    );
     expect(await ask('SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [name])).toBe(1);
     await maria.stop();
 
-    await until(async () => (await d.store.jobs.events(id)).some((e: { message: string }) => /trying again in/.test(e.message)));
+    await until(async () =>
+      (await d.store.jobs.events(id)).some((e: { message: string }) => /trying again in/.test(e.message)),
+    );
     await maria.start();
     const job = await d.waitJob(id, A.token);
     const events = (await d.store.jobs.events(id)).map((e: { message: string }) => e.message);
-    console.log(`MariaDB stopped mid-run: ${job.status}; ${JSON.stringify(job.error)}; events: ${JSON.stringify(events)}`);
+    console.log(
+      `MariaDB stopped mid-run: ${job.status}; ${JSON.stringify(job.error)}; events: ${JSON.stringify(events)}`,
+    );
     expect(job.status).toBe('failed');
-    expect(job.error.message).toBe(`The database server "mariaf" stopped answering during a step (create the user ${name}@localhost); everything this operation had created was removed.`);
+    expect(job.error.message).toBe(
+      `The database server "mariaf" stopped answering during a step (create the user ${name}@localhost); everything this operation had created was removed.`,
+    );
     expect(await ask('SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [name])).toBe(0);
     expect(await ask('SELECT COUNT(*) AS n FROM mysql.user WHERE User = ?', [name])).toBe(0);
     expect(await d.store.tenants.listResources({ kind: 'database' })).toEqual([]);

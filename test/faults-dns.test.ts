@@ -38,7 +38,12 @@ async function badResolver() {
     sock.send(Buffer.concat([header, q.subarray(12, i + 5)]), from.port, from.address);
   });
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
-  return { address: `127.0.0.1:${sock.address().port}`, asked, set: (m: typeof mode) => (mode = m), close: () => sock.close() };
+  return {
+    address: `127.0.0.1:${sock.address().port}`,
+    asked,
+    set: (m: typeof mode) => (mode = m),
+    close: () => sock.close(),
+  };
 }
 
 describe('DNS failing while a certificate is asked for', () => {
@@ -62,14 +67,17 @@ describe('DNS failing while a certificate is asked for', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  const orders = async () => (await (await d.daemon.engine.services.certificates.accounts.account('pebble')).client.accountOrders()).length;
+  const orders = async () =>
+    (await (await d.daemon.engine.services.certificates.accounts.account('pebble')).client.accountOrders()).length;
 
   it.each([
     ['SERVFAIL', 'servfail', 'it failed to find the answer (SERVFAIL)'],
     ['no answer at all', 'silent', 'no reply came in time'],
   ] as const)('%s: the job stops before any order, says so plainly, and leaves nothing', async (_n, mode, why) => {
     const site = `${mode}.${reg}`;
-    expect((await d.runJob('vhost.create', { webserver: 'lab', domain: site }, { token: client.token })).status).toBe('succeeded');
+    expect((await d.runJob('vhost.create', { webserver: 'lab', domain: site }, { token: client.token })).status).toBe(
+      'succeeded',
+    );
     resolver.set(mode);
     resolver.asked.clear();
     const before = await orders();

@@ -68,10 +68,17 @@ describe('faults around a vhost change', () => {
       config: {
         targets: {
           local: { type: 'local' },
-          labssh: { type: 'ssh', host: s.host, port: s.port, username: s.username, privateKeyPath: s.privateKeyPath, hostKeySha256: s.hostKeySha256 },
+          labssh: {
+            type: 'ssh',
+            host: s.host,
+            port: s.port,
+            username: s.username,
+            privateKeyPath: s.privateKeyPath,
+            hostKeySha256: s.hostKeySha256,
+          },
         },
         webservers: {
-          cut: labWebserver(live, dir, 'labssh', { nginx: [wrapper, ...labWebserver(live, dir).nginx as string[]] }),
+          cut: labWebserver(live, dir, 'labssh', { nginx: [wrapper, ...(labWebserver(live, dir).nginx as string[])] }),
           live: labWebserver(live, dir),
           stopped: labWebserver(stopped, dir),
           starved: labWebserver(starved, dir),
@@ -92,7 +99,8 @@ describe('faults around a vhost change', () => {
 
   afterAll(async () => {
     if (d) {
-      for (const r of await d.store.tenants.listResources({ kind: 'vhost' })) await d.runJob('vhost.delete', { domain: r.name, removeFiles: true });
+      for (const r of await d.store.tenants.listResources({ kind: 'vhost' }))
+        await d.runJob('vhost.delete', { domain: r.name, removeFiles: true });
       await d.stop();
     }
     for (const m of mounted.reverse()) spawnSync('umount', [m]);
@@ -105,12 +113,15 @@ describe('faults around a vhost change', () => {
 
   /** Nothing of `name` left: no configuration file (nor a stray one), no record, no site folder. */
   async function nothingLeft(name: string, n: NginxInfo, webRoot: string) {
-    expect(readdirSync(n.vhostDir).filter((f) => f.includes(name)), readdirSync(n.vhostDir).join(" ")).toEqual([]);
+    expect(
+      readdirSync(n.vhostDir).filter((f) => f.includes(name)),
+      readdirSync(n.vhostDir).join(' '),
+    ).toEqual([]);
     expect(await d.store.tenants.getResource('vhost', name)).toBeUndefined();
     expect(existsSync(join(webRoot, name))).toBe(false);
   }
 
-  it('nginx not reloading (its master gone): the change is undone and the client told plainly, the admin given nginx\'s words', async () => {
+  it("nginx not reloading (its master gone): the change is undone and the client told plainly, the admin given nginx's words", async () => {
     // The fault: nginx's master is stopped behind serein's back; its configuration still passes -t.
     process.kill(Number(readPid(stopped.pidFile)), 'SIGTERM');
     await until('the stopped nginx to remove its pid file', async () => !existsSync(stopped.pidFile));
@@ -127,11 +138,19 @@ describe('faults around a vhost change', () => {
 
   it('nginx taking the reload signal but keeping its old configuration (its master out of file descriptors): the change is undone, said as a failed reload', async () => {
     const keep = `keeps.${dom}`;
-    expect((await d.runJob('vhost.create', { webserver: 'starved', domain: keep }, { token: A.token })).status).toBe('succeeded');
+    expect((await d.runJob('vhost.create', { webserver: 'starved', domain: keep }, { token: A.token })).status).toBe(
+      'succeeded',
+    );
     // The fault: the master may open no more files, so the reload cannot open the new
     // configuration's logs; nginx accepts the signal, logs the error and keeps the old one.
     const master = readPid(starved.pidFile);
-    const limit = execFileSync('prlimit', ['--pid', master, '--nofile', '--raw', '--noheadings', '--output', 'SOFT,HARD'], { encoding: 'utf8' }).trim().split(/\s+/);
+    const limit = execFileSync(
+      'prlimit',
+      ['--pid', master, '--nofile', '--raw', '--noheadings', '--output', 'SOFT,HARD'],
+      { encoding: 'utf8' },
+    )
+      .trim()
+      .split(/\s+/);
     execFileSync('prlimit', ['--pid', master, `--nofile=8:${limit[1]}`]); // the soft limit only: lowering the hard one could not be undone
     try {
       const name = `starved.${dom}`;
@@ -140,7 +159,9 @@ describe('faults around a vhost change', () => {
       expect(job.error.code).toBe('nginx_reload_failed');
       expect(job.error.message).toBe('The web server could not reload its configuration; the change was undone.');
       const admin = (await d.api('GET', `/v1/jobs/${job.id}`)).body.job;
-      expect(admin.error.detail).toMatch(/^reload of starved failed: nginx started no worker on the new configuration .* kept the previous one/);
+      expect(admin.error.detail).toMatch(
+        /^reload of starved failed: nginx started no worker on the new configuration .* kept the previous one/,
+      );
       await nothingLeft(name, starved, join(dir, 'www'));
       expect((await getWithHost('127.0.0.1', starved.port, keep)).body).toContain(`${keep} is ready`); // the others still served
     } finally {
@@ -150,7 +171,9 @@ describe('faults around a vhost change', () => {
 
   it('the site folder on a full file system: nothing is half-created, and the message says the disk is full', async () => {
     const keep = `keepf.${dom}`;
-    expect((await d.runJob('vhost.create', { webserver: 'live', domain: keep }, { token: A.token })).status).toBe('succeeded');
+    expect((await d.runJob('vhost.create', { webserver: 'live', domain: keep }, { token: A.token })).status).toBe(
+      'succeeded',
+    );
     const name = `full.${dom}`;
     const job = await d.runJob('vhost.create', { webserver: 'full', domain: name }, { token: A.token });
     expect(job.status).toBe('failed');
@@ -178,14 +201,18 @@ describe('faults around a vhost change', () => {
 
   it('the SSH connection cut while nginx -t runs through it: the change is undone over a new connection, nothing is left', async () => {
     const keep = `keepc.${dom}`;
-    expect((await d.runJob('vhost.create', { webserver: 'live', domain: keep }, { token: A.token })).status).toBe('succeeded');
+    expect((await d.runJob('vhost.create', { webserver: 'live', domain: keep }, { token: A.token })).status).toBe(
+      'succeeded',
+    );
     const name = `cut.${dom}`;
     writeFileSync(cutFlag(), '');
     const job = await d.runJob('vhost.create', { webserver: 'cut', domain: name }, { token: A.token });
     expect(existsSync(cutFlag())).toBe(false); // the connection was cut for real
     const admin = (await d.api('GET', `/v1/jobs/${job.id}`)).body.job;
     const events = (await d.store.jobs.events(job.id)).map((e: { message: string }) => e.message);
-    console.log(`ssh cut: ${job.status} ${JSON.stringify(job.error)} / admin: ${admin.error?.detail} / ${JSON.stringify(events)}`);
+    console.log(
+      `ssh cut: ${job.status} ${JSON.stringify(job.error)} / admin: ${admin.error?.detail} / ${JSON.stringify(events)}`,
+    );
     expect(job.status).toBe('failed');
     expect(job.error.message).toBe('We could not reach or change the server.');
     expect(job.error.hint).toMatch(/Nothing was left half-done/);

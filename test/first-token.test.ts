@@ -61,11 +61,15 @@ async function adminTokens(): Promise<number> {
 describe('the first admin token', () => {
   it('is not made when the port is taken, and shown on the next start', async () => {
     blocker = createServer();
-    const port = await new Promise<number>((ok) => blocker!.listen(0, '127.0.0.1', () => ok((blocker!.address() as { port: number }).port)));
+    const port = await new Promise<number>((ok) =>
+      blocker!.listen(0, '127.0.0.1', () => ok((blocker!.address() as { port: number }).port)),
+    );
     writeConfig(port);
     const busy = serein(['serve', '--config', configFile]);
     expect(await busy.exited).toBe(1);
-    expect(busy.output()).toContain(`cannot listen on 127.0.0.1:${port}: something else already listens there (EADDRINUSE)`);
+    expect(busy.output()).toContain(
+      `cannot listen on 127.0.0.1:${port}: something else already listens there (EADDRINUSE)`,
+    );
     expect(busy.output()).not.toContain('srn_a_');
     expect(await adminTokens()).toBe(0);
 

@@ -32,11 +32,21 @@ beforeAll(async () => {
     };
     req.resume();
     req.on('end', () => {
-      if (path === '/dir') return send(200, { newNonce: `${base}/nonce`, newAccount: `${base}/acct`, newOrder: `${base}/order`, renewalInfo: `${base}/ari` });
+      if (path === '/dir')
+        return send(200, {
+          newNonce: `${base}/nonce`,
+          newAccount: `${base}/acct`,
+          newOrder: `${base}/order`,
+          renewalInfo: `${base}/ari`,
+        });
       if (path === '/nonce') return send(200, undefined);
       if (path.startsWith('/ari/')) {
         ariAsked++;
-        return send(200, { suggestedWindow: { start: '2030-01-01T00:00:00Z', end: '2030-01-03T00:00:00Z' } }, { 'retry-after': '3600' });
+        return send(
+          200,
+          { suggestedWindow: { start: '2030-01-01T00:00:00Z', end: '2030-01-03T00:00:00Z' } },
+          { 'retry-after': '3600' },
+        );
       }
       send(404, { type: 'urn:ietf:params:acme:error:malformed' });
     });
@@ -55,7 +65,10 @@ function stubEngine(s: Services, submitted: string[]): RenewalEngine {
     events: new EventEmitter(),
     submit: async (_caller, req) => {
       submitted.push(String(req.inputs?.certificate));
-      return { job: { id: `job-${submitted.length}`, status: 'succeeded', result: { certificate: 'renewed' } } as any, created: true };
+      return {
+        job: { id: `job-${submitted.length}`, status: 'succeeded', result: { certificate: 'renewed' } } as any,
+        created: true,
+      };
     },
   };
 }
@@ -72,7 +85,11 @@ describe('a fleet of 1,500 certificates', () => {
     expect(ariAsked).toBeGreaterThanOrEqual(FLEET);
     // ARI moved every renewal time to the window: nothing is due anymore, every row was asked.
     expect(renewals.due).toBe(0);
-    const checked = await (store.db as any).selectFrom('certificates').select((eb: any) => eb.fn.countAll().as('n')).where('ari_checked_at', 'is not', null).executeTakeFirst();
+    const checked = await (store.db as any)
+      .selectFrom('certificates')
+      .select((eb: any) => eb.fn.countAll().as('n'))
+      .where('ari_checked_at', 'is not', null)
+      .executeTakeFirst();
     expect(Number(checked.n)).toBe(FLEET);
     s.certificates.accounts.close();
     await store.close();
@@ -96,11 +113,22 @@ describe('a fleet of 1,500 certificates', () => {
     // 2,000 stored keys that cannot be opened: a search through them would fail on the first.
     await insertFleet(store, { count: 2000, name: () => 'shop.example' });
     const keyPem = '-----BEGIN PRIVATE KEY-----\nprevious\n-----END PRIVATE KEY-----\n';
-    const [served] = await insertFleet(store, { count: 1, name: () => 'shop.example', keyPem: sealKey(s, keyPem), now: new Date(Date.now() + 86_400_000) });
+    const [served] = await insertFleet(store, {
+      count: 1,
+      name: () => 'shop.example',
+      keyPem: sealKey(s, keyPem),
+      now: new Date(Date.now() + 86_400_000),
+    });
     const ctx = bareActionContext(s, null);
-    const remembered = await rememberPrevious(ctx, 'main', 'shop.example', [{ path: '/certs/shop.example/privkey.pem', mode: 0o600, content: keyPem }]);
+    const remembered = await rememberPrevious(ctx, 'main', 'shop.example', [
+      { path: '/certs/shop.example/privkey.pem', mode: 0o600, content: keyPem },
+    ]);
     expect(remembered[0]).toMatchObject({ content: null, secretSha256: sha256(keyPem), secretCertificateId: served });
-    const found = await findSecret(ctx, remembered[0] as { path: string; secretSha256: string; secretCertificateId?: string }, 'shop.example');
+    const found = await findSecret(
+      ctx,
+      remembered[0] as { path: string; secretSha256: string; secretCertificateId?: string },
+      'shop.example',
+    );
     expect(found).toBe(keyPem);
     s.certificates.accounts.close();
     await store.close();
@@ -148,17 +176,31 @@ describe('the API pages every list', () => {
   });
 
   it('jobs, audit, alerts and resources: every item through the pages', async () => {
-    for (let i = 0; i < 120; i++) await d.store.alerts.add({ kind: 'fleet-test', tenantId: null, subject: `s${i}`, message: 'm' });
+    for (let i = 0; i < 120; i++)
+      await d.store.alerts.add({ kind: 'fleet-test', tenantId: null, subject: `s${i}`, message: 'm' });
     expect((await all('/v1/alerts?kind=fleet-test&limit=50', 'alerts')).items).toHaveLength(120);
     const t = await d.api('POST', '/v1/tenants', { body: { id: 'pager', name: 'Pager', language: 'en' } });
     expect(t.status).toBe(201);
-    for (let i = 0; i < 30; i++) await d.api('POST', '/v1/tenants/pager/resources', { body: { kind: 'domain', name: `d${i}.pager.example` } });
+    for (let i = 0; i < 30; i++)
+      await d.api('POST', '/v1/tenants/pager/resources', { body: { kind: 'domain', name: `d${i}.pager.example` } });
     const resources = (await all('/v1/resources?tenantId=pager&kind=domain&limit=7', 'resources')).items;
-    expect(resources.map((r) => r.name).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `d${i}.pager.example`).sort());
+    expect(resources.map((r) => r.name).sort()).toEqual(
+      Array.from({ length: 30 }, (_, i) => `d${i}.pager.example`).sort(),
+    );
     const audit = (await all('/v1/audit?action=resource.add&tenantId=pager&limit=9', 'entries')).items;
     expect(audit).toHaveLength(30);
     // Straight into the store (a playbook nobody runs): only the listing is under test.
-    for (let i = 0; i < 25; i++) await d.store.jobs.create({ playbook: 'fleet.page', inputs: { i }, dryRun: true, tenantId: null, tokenId: null, resource: null, target: null, language: 'en' });
+    for (let i = 0; i < 25; i++)
+      await d.store.jobs.create({
+        playbook: 'fleet.page',
+        inputs: { i },
+        dryRun: true,
+        tenantId: null,
+        tokenId: null,
+        resource: null,
+        target: null,
+        language: 'en',
+      });
     const jobs = (await all('/v1/jobs?playbook=fleet.page&limit=10', 'jobs')).items;
     expect(new Set(jobs.map((j) => j.inputs.i))).toEqual(new Set(Array.from({ length: 25 }, (_, i) => i)));
   });

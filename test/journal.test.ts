@@ -28,7 +28,11 @@ async function journal(level: string, requests: string[]): Promise<Record<string
     ].join('\n'),
   );
   const child = serein(['serve', '--config', configFile]);
-  await until('the daemon to be ready', async () => child.output().includes('serein is ready') || child.exitCode !== null, 60_000);
+  await until(
+    'the daemon to be ready',
+    async () => child.output().includes('serein is ready') || child.exitCode !== null,
+    60_000,
+  );
   for (const path of requests) await (await fetch(`http://127.0.0.1:${port}${path}`)).arrayBuffer();
   child.kill('SIGTERM');
   expect(await child.exited).toBe(0);
@@ -41,26 +45,34 @@ async function journal(level: string, requests: string[]): Promise<Record<string
 }
 
 describe('the journal of serein serve', () => {
-  it('has one line per request at info, none for health checks and metrics scrapes, and no configuration', { timeout: 90_000 }, async () => {
-    const lines = await journal('info', ['/healthz', '/metrics', '/v1/playbooks', '/healthz', '/v1/jobs']);
-    const requests = lines.filter((l) => l.req || l.res || l.msg === 'request');
-    expect(requests.map((l) => [l.method, l.url, l.status])).toEqual([
-      ['GET', '/v1/playbooks', 401],
-      ['GET', '/v1/jobs', 401],
-    ]);
-    expect(requests.every((l) => l.level === 30 && typeof l.ms === 'number')).toBe(true);
-    expect(lines.some((l) => l.config)).toBe(false);
-    expect(lines.length).toBeLessThan(10); // a start, two requests and a stop: not a page
-  });
+  it(
+    'has one line per request at info, none for health checks and metrics scrapes, and no configuration',
+    { timeout: 90_000 },
+    async () => {
+      const lines = await journal('info', ['/healthz', '/metrics', '/v1/playbooks', '/healthz', '/v1/jobs']);
+      const requests = lines.filter((l) => l.req || l.res || l.msg === 'request');
+      expect(requests.map((l) => [l.method, l.url, l.status])).toEqual([
+        ['GET', '/v1/playbooks', 401],
+        ['GET', '/v1/jobs', 401],
+      ]);
+      expect(requests.every((l) => l.level === 30 && typeof l.ms === 'number')).toBe(true);
+      expect(lines.some((l) => l.config)).toBe(false);
+      expect(lines.length).toBeLessThan(10); // a start, two requests and a stop: not a page
+    },
+  );
 
-  it('at debug, adds health checks, metrics scrapes and the effective configuration, secrets masked', { timeout: 90_000 }, async () => {
-    const lines = await journal('debug', ['/healthz', '/metrics']);
-    expect(lines.filter((l) => l.msg === 'request').map((l) => [l.url, l.level])).toEqual([
-      ['/healthz', 20],
-      ['/metrics', 20],
-    ]);
-    const config = lines.find((l) => l.msg === 'effective configuration');
-    expect(config?.level).toBe(20);
-    expect(config?.config.server.port).toBeGreaterThan(0);
-  });
+  it(
+    'at debug, adds health checks, metrics scrapes and the effective configuration, secrets masked',
+    { timeout: 90_000 },
+    async () => {
+      const lines = await journal('debug', ['/healthz', '/metrics']);
+      expect(lines.filter((l) => l.msg === 'request').map((l) => [l.url, l.level])).toEqual([
+        ['/healthz', 20],
+        ['/metrics', 20],
+      ]);
+      const config = lines.find((l) => l.msg === 'effective configuration');
+      expect(config?.level).toBe(20);
+      expect(config?.config.server.port).toBeGreaterThan(0);
+    },
+  );
 });

@@ -50,13 +50,24 @@ describe('/metrics', () => {
     await d.runJob('sample.write', { ...inputs, name: 'broken', fail: true }, { token: client });
     // A job is counted once its daemon has recorded its end, just after the store shows it: look until then.
     let text = '';
-    while (sample(text, 'serein_job_duration_seconds_count', { playbook: 'sample.write', status: 'failed' }) === undefined) text = (await scrape()).text;
+    while (
+      sample(text, 'serein_job_duration_seconds_count', { playbook: 'sample.write', status: 'failed' }) === undefined
+    )
+      text = (await scrape()).text;
     expect(sample(text, 'serein_jobs_submitted_total', { playbook: 'sample.write', dry_run: 'false' })).toBe(2);
     expect(sample(text, 'serein_jobs_submitted_total', { playbook: 'sample.write', dry_run: 'true' })).toBe(1);
-    expect(sample(text, 'serein_jobs_finished_total', { playbook: 'sample.write', status: 'succeeded', dry_run: 'false' })).toBe(1);
-    expect(sample(text, 'serein_jobs_finished_total', { playbook: 'sample.write', status: 'succeeded', dry_run: 'true' })).toBe(1);
-    expect(sample(text, 'serein_jobs_finished_total', { playbook: 'sample.write', status: 'failed', dry_run: 'false' })).toBe(1);
-    expect(sample(text, 'serein_job_duration_seconds_count', { playbook: 'sample.write', status: 'succeeded' })).toBe(2);
+    expect(
+      sample(text, 'serein_jobs_finished_total', { playbook: 'sample.write', status: 'succeeded', dry_run: 'false' }),
+    ).toBe(1);
+    expect(
+      sample(text, 'serein_jobs_finished_total', { playbook: 'sample.write', status: 'succeeded', dry_run: 'true' }),
+    ).toBe(1);
+    expect(
+      sample(text, 'serein_jobs_finished_total', { playbook: 'sample.write', status: 'failed', dry_run: 'false' }),
+    ).toBe(1);
+    expect(sample(text, 'serein_job_duration_seconds_count', { playbook: 'sample.write', status: 'succeeded' })).toBe(
+      2,
+    );
     expect(sample(text, 'serein_job_duration_seconds_count', { playbook: 'sample.write', status: 'failed' })).toBe(1);
     expect(text).toContain('# TYPE serein_certificate_renewals_total counter');
   });
@@ -97,8 +108,12 @@ describe('/metrics', () => {
     await d.store.certificates.activate(cert.id, renewAfter);
     const { text } = await scrape();
     const labels = { name: 'shop.alice.example.com', webserver: 'main', tenant: 'alice', ca: 'lab', serial: '0a1b' };
-    expect(sample(text, 'serein_certificate_expiry_timestamp_seconds', labels)).toBe(Math.floor(notAfter.getTime() / 1000));
-    expect(sample(text, 'serein_certificate_renew_after_timestamp_seconds', labels)).toBe(Math.floor(renewAfter.getTime() / 1000));
+    expect(sample(text, 'serein_certificate_expiry_timestamp_seconds', labels)).toBe(
+      Math.floor(notAfter.getTime() / 1000),
+    );
+    expect(sample(text, 'serein_certificate_renew_after_timestamp_seconds', labels)).toBe(
+      Math.floor(renewAfter.getTime() / 1000),
+    );
     expect(sample(text, 'serein_certificate_renewal_failures', labels)).toBe(0);
     expect(sample(text, 'serein_certificates')).toBe(1);
   });

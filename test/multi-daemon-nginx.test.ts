@@ -44,10 +44,12 @@ exit $rc
  * followed by its own reload of exactly the files it tested (nobody wrote in between).
  */
 function checkNoInterleaving(lines: string[]): { pids: Set<string>; sections: number } {
-  const events = lines.filter((l) => /^(start|end) /.test(l)).map((l) => {
-    const [kind, pid, op, sum] = l.split(' ');
-    return { kind, pid, op, sum };
-  });
+  const events = lines
+    .filter((l) => /^(start|end) /.test(l))
+    .map((l) => {
+      const [kind, pid, op, sum] = l.split(' ');
+      return { kind, pid, op, sum };
+    });
   const pids = new Set<string>();
   let sections = 0;
   for (let i = 0; i < events.length; i += 2) {
@@ -58,10 +60,16 @@ function checkNoInterleaving(lines: string[]): { pids: Set<string>; sections: nu
     pids.add(start.pid);
     if (start.op === 'test') {
       const reload = events[i + 2];
-      expect(reload, `${where}: a test not followed by its own reload`).toMatchObject({ kind: 'start', pid: start.pid, op: 'reload', sum: start.sum });
+      expect(reload, `${where}: a test not followed by its own reload`).toMatchObject({
+        kind: 'start',
+        pid: start.pid,
+        op: 'reload',
+        sum: start.sum,
+      });
       sections++;
     } else expect(start.op, where).toBe('reload');
-    if (start.op === 'reload') expect(events[i - 2]?.op, `${where}: a reload without its test just before`).toBe('test');
+    if (start.op === 'reload')
+      expect(events[i - 2]?.op, `${where}: a reload without its test just before`).toBe('test');
   }
   return { pids, sections };
 }
@@ -77,7 +85,11 @@ describe('several daemons sharing one nginx', () => {
   const label = uniq('m');
 
   const api = async (d: Daemon, method: string, path: string, body?: unknown) => {
-    const res = await fetch(d.url + path, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+    const res = await fetch(d.url + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
     return { status: res.status, body: (await res.json()) as any };
   };
   const submit = async (d: Daemon, playbook: string, inputs: Record<string, unknown>) => {
@@ -87,10 +99,14 @@ describe('several daemons sharing one nginx', () => {
   };
   /** A job's end, read from the store (any daemon may have run it, a killed one included). */
   const waitJob = (id: string) =>
-    until(`job ${id} to end`, async () => {
-      const j = await store.jobs.get(id);
-      return j && ['succeeded', 'failed', 'needs-attention'].includes(j.status) ? j : undefined;
-    }, 120_000);
+    until(
+      `job ${id} to end`,
+      async () => {
+        const j = await store.jobs.get(id);
+        return j && ['succeeded', 'failed', 'needs-attention'].includes(j.status) ? j : undefined;
+      },
+      120_000,
+    );
   const answers = async (site: string) => {
     const r = await getWithHost('127.0.0.1', nginx.port, site).catch((e: Error) => ({ status: 0, body: e.message }));
     return r.status === 200 && r.body.includes(`${site} is ready`);
@@ -108,7 +124,11 @@ describe('several daemons sharing one nginx', () => {
     chmodSync(recorder, 0o755);
     // A short batch window: many small batches, so daemons contend for the nginx often.
     // The reload goes through the recorder too (with only a pid file, serein would signal the master directly).
-    const web = labWebserver(nginx, dir, 'local', { nginx: [recorder, ...labNginxArgv(nginx)], reload: [recorder, ...labNginxArgv(nginx), '-s', 'reload'], batchWindowMs: 5 });
+    const web = labWebserver(nginx, dir, 'local', {
+      nginx: [recorder, ...labNginxArgv(nginx)],
+      reload: [recorder, ...labNginxArgv(nginx), '-s', 'reload'],
+      batchWindowMs: 5,
+    });
     const start = async (i: number): Promise<Daemon> => {
       const httpPort = await freePort();
       const config = {
@@ -125,7 +145,12 @@ describe('several daemons sharing one nginx', () => {
       const file = join(dir, `daemon${i}.yaml`);
       writeFileSync(file, JSON.stringify(config, null, 2)); // JSON is YAML
       const child = Object.assign(serein(['serve', '--config', file]), { url: `http://127.0.0.1:${httpPort}` });
-      if (i === 0) token = await until('the admin token', async () => /admin token: (srn_a_\S+)/.exec(child.output())?.[1], 60_000);
+      if (i === 0)
+        token = await until(
+          'the admin token',
+          async () => /admin token: (srn_a_\S+)/.exec(child.output())?.[1],
+          60_000,
+        );
       await until(`daemon ${i} to answer`, async () => (await fetch(`${child.url}/healthz`)).ok || undefined, 60_000);
       return child;
     };
@@ -135,8 +160,14 @@ describe('several daemons sharing one nginx', () => {
     store = await Store.open({ driver: 'postgres', url });
     // One tenant owns the domain every site is named under.
     const tenant = uniq('t');
-    expect((await api(daemons[1], 'POST', '/v1/tenants', { id: tenant, name: 'Tenant', language: 'en' })).status).toBe(201);
-    for (const r of [{ kind: 'domain', name: `${label}.test` }, { kind: 'server', name: 'web' }]) expect((await api(daemons[2], 'POST', `/v1/tenants/${tenant}/resources`, r)).status).toBeLessThan(300);
+    expect((await api(daemons[1], 'POST', '/v1/tenants', { id: tenant, name: 'Tenant', language: 'en' })).status).toBe(
+      201,
+    );
+    for (const r of [
+      { kind: 'domain', name: `${label}.test` },
+      { kind: 'server', name: 'web' },
+    ])
+      expect((await api(daemons[2], 'POST', `/v1/tenants/${tenant}/resources`, r)).status).toBeLessThan(300);
   }, 180_000);
 
   afterEach(() => {
@@ -157,13 +188,17 @@ describe('several daemons sharing one nginx', () => {
 
   it('never interleaves two daemons’ nginx -t and reload: 36 sites submitted to three daemons at once', async () => {
     const sites = Array.from({ length: 36 }, (_, i) => `s${i}.${label}.test`);
-    const ids = await Promise.all(sites.map((domain, i) => submit(daemons[i % 3], 'vhost.create', { webserver: 'web', domain, aliases: [] })));
+    const ids = await Promise.all(
+      sites.map((domain, i) => submit(daemons[i % 3], 'vhost.create', { webserver: 'web', domain, aliases: [] })),
+    );
     const jobs = await Promise.all(ids.map(waitJob));
     for (const j of jobs) expect(j.status, JSON.stringify(j.error)).toBe('succeeded');
     // More than one daemon ran the work (else this proves nothing), and ran nginx.
     expect(new Set(jobs.map((j) => j.owner)).size).toBeGreaterThan(1);
     const { pids, sections } = checkNoInterleaving(readFileSync(log, 'utf8').trim().split('\n'));
-    console.log(`36 vhost jobs over 3 daemons: ${sections} test-and-reload sections by ${pids.size} daemons, none interleaved`);
+    console.log(
+      `36 vhost jobs over 3 daemons: ${sections} test-and-reload sections by ${pids.size} daemons, none interleaved`,
+    );
     expect(pids.size).toBeGreaterThan(1);
     expect(sections).toBeGreaterThan(1);
     for (const site of sites) expect(await answers(site), site).toBe(true);
@@ -174,7 +209,11 @@ describe('several daemons sharing one nginx', () => {
     writeFileSync(join(dir, 'hold'), '');
     const first = `held.${label}.test`;
     const heldJob = await submit(daemons[0], 'vhost.create', { webserver: 'web', domain: first, aliases: [] });
-    const holder = await until('a daemon to hold the nginx', async () => /^held (\d+)$/m.exec(readFileSync(log, 'utf8'))?.[1], 60_000);
+    const holder = await until(
+      'a daemon to hold the nginx',
+      async () => /^held (\d+)$/m.exec(readFileSync(log, 'utf8'))?.[1],
+      60_000,
+    );
     const victim = daemons.find((d) => String(d.pid) === holder)!;
     expect(victim, `pid ${holder} is one of the daemons`).toBeDefined();
     victim.kill('SIGKILL');
@@ -194,6 +233,7 @@ describe('several daemons sharing one nginx', () => {
     const t = labNginxTest(nginx);
     expect(t.ok, t.output).toBe(true);
     // Whatever the store says is published answers.
-    for (const r of await store.tenants.listResources({ kind: 'vhost' })) expect(await answers(r.name), r.name).toBe(true);
+    for (const r of await store.tenants.listResources({ kind: 'vhost' }))
+      expect(await answers(r.name), r.name).toBe(true);
   }, 300_000);
 });

@@ -23,7 +23,9 @@ describe('renewals with two daemons on one PostgreSQL store', () => {
   const site = `shop.${reg}`;
 
   /** Orders Pebble holds for the daemons' account (one account: the daemons share the store and the state folder). */
-  const pebbleOrders = async () => (await (await daemons[0].daemon.engine.services.certificates.accounts.account('pebble')).client.accountOrders()).length;
+  const pebbleOrders = async () =>
+    (await (await daemons[0].daemon.engine.services.certificates.accounts.account('pebble')).client.accountOrders())
+      .length;
 
   beforeAll(async () => {
     lab = await useLab('pebble', 'postgres');
@@ -65,14 +67,24 @@ describe('renewals with two daemons on one PostgreSQL store', () => {
     // All three at once: whichever claims first renews; the others find it claimed, joined, or already replaced.
     const reports = await Promise.all(schedules.map((m) => m.tick()));
     await Promise.all(schedules.map((m) => m.stop()));
-    console.log(`renewal schedules: saw it due ${reports.map((r) => r.due).join('/')}, reported it renewed ${reports.map((r) => r.renewed.length).join('/')}`);
+    console.log(
+      `renewal schedules: saw it due ${reports.map((r) => r.due).join('/')}, reported it renewed ${reports.map((r) => r.renewed.length).join('/')}`,
+    );
     expect(reports.flatMap((r) => r.failed)).toEqual([]);
     const renewed = reports.flatMap((r) => r.renewed);
     expect(renewed.length).toBeGreaterThan(0);
-    expect(new Set(renewed.map((r) => `${r.id} -> ${r.newId}`))).toEqual(new Set([`${current.id} -> ${renewed[0].newId}`]));
+    expect(new Set(renewed.map((r) => `${r.id} -> ${r.newId}`))).toEqual(
+      new Set([`${current.id} -> ${renewed[0].newId}`]),
+    );
 
     // One renewal job, one new certificate replacing the old one, one order at the CA.
-    const renewals = (await a.store.db.selectFrom('jobs').select(['id', 'status', 'inputs']).where('playbook', '=', RENEW_PLAYBOOK).execute()).filter((j) => String(j.inputs).includes(current.id));
+    const renewals = (
+      await a.store.db
+        .selectFrom('jobs')
+        .select(['id', 'status', 'inputs'])
+        .where('playbook', '=', RENEW_PLAYBOOK)
+        .execute()
+    ).filter((j) => String(j.inputs).includes(current.id));
     expect(renewals.map((j) => j.status)).toEqual(['succeeded']);
     const all = await a.store.certificates.list({ name: site, status: undefined });
     expect(all.filter((c) => c.replacesId === current.id)).toHaveLength(1);

@@ -2,7 +2,18 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificateList, jobAnswer, jobDetail, jobList, kindList, me, playbookList, resourceList, tenantList, tokenList } from '../src/api/schemas.js';
+import {
+  certificateList,
+  jobAnswer,
+  jobDetail,
+  jobList,
+  kindList,
+  me,
+  playbookList,
+  resourceList,
+  tenantList,
+  tokenList,
+} from '../src/api/schemas.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 
 /**
@@ -12,7 +23,15 @@ import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
  * caller's language, every problem at once.
  */
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
 
 let d: TestDaemon;
 let doc: any;
@@ -20,7 +39,20 @@ let client: string;
 let clientFr: string;
 
 beforeAll(async () => {
-  d = await startTestDaemon({ config: { webservers: { main: { target: 'local', vhostDir: '/nonexistent/sites', webRoot: '/nonexistent/www', logDir: '/nonexistent/log', certDir: '/nonexistent/certs', challengeRoot: '/nonexistent/acme' } } } });
+  d = await startTestDaemon({
+    config: {
+      webservers: {
+        main: {
+          target: 'local',
+          vhostDir: '/nonexistent/sites',
+          webRoot: '/nonexistent/www',
+          logDir: '/nonexistent/log',
+          certDir: '/nonexistent/certs',
+          challengeRoot: '/nonexistent/acme',
+        },
+      },
+    },
+  });
   client = (await d.tenant('alice', { domains: ['alice.example.com'], servers: ['main'] })).token;
   clientFr = (await d.tenant('bruno', { language: 'fr', domains: ['bruno.example.com'], servers: ['main'] })).token;
   doc = (await d.api('GET', '/openapi.json', { token: null })).body;
@@ -29,7 +61,10 @@ afterAll(async () => {
   await d?.stop();
 });
 
-const operations = () => Object.entries<Record<string, any>>(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
+const operations = () =>
+  Object.entries<Record<string, any>>(doc.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => ({ path, method, op })),
+  );
 
 describe('the OpenAPI document', () => {
   it('is OpenAPI 3.1 and validates against its schema', async () => {
@@ -40,7 +75,9 @@ describe('the OpenAPI document', () => {
   });
 
   it('describes every API route; only the pages and their files are left out', () => {
-    expect(d.daemon.api.undocumentedRoutes().filter((r) => !/ \/(docs|self-service)(\/|$)| \/$| \/openapi\.json$/.test(r))).toEqual([]);
+    expect(
+      d.daemon.api.undocumentedRoutes().filter((r) => !/ \/(docs|self-service)(\/|$)| \/$| \/openapi\.json$/.test(r)),
+    ).toEqual([]);
     expect(operations().length).toBeGreaterThanOrEqual(20);
     for (const { path, method, op } of operations()) {
       const where = `${method.toUpperCase()} ${path}`;
@@ -49,20 +86,31 @@ describe('the OpenAPI document', () => {
       // A success answer, with its schema unless it has no body.
       const success = Object.entries<any>(op.responses).filter(([s]) => /^2\d\d$/.test(s));
       expect(success.length, where).toBeGreaterThan(0);
-      for (const [status, answer] of success) if (status !== '204') expect(Object.values<any>(answer.content ?? {})[0]?.schema, `${where} ${status}`).toBeTruthy();
+      for (const [status, answer] of success)
+        if (status !== '204')
+          expect(Object.values<any>(answer.content ?? {})[0]?.schema, `${where} ${status}`).toBeTruthy();
       // Errors in the one shape.
       expect(op.responses.default.content['application/json'].schema.$ref, where).toBe('#/components/schemas/Error');
       // Every path parameter described.
-      for (const [, name] of path.matchAll(/\{(\w+)\}/g)) expect(op.parameters?.some((p: any) => p.in === 'path' && p.name === name && p.required), `${where} ${name}`).toBe(true);
+      for (const [, name] of path.matchAll(/\{(\w+)\}/g))
+        expect(
+          op.parameters?.some((p: any) => p.in === 'path' && p.name === name && p.required),
+          `${where} ${name}`,
+        ).toBe(true);
     }
   });
 
   it('names the query parameters, with the job statuses a listing accepts', () => {
-    const query = (path: string) => Object.fromEntries(doc.paths[path].get.parameters.filter((p: any) => p.in === 'query').map((p: any) => [p.name, p.schema]));
+    const query = (path: string) =>
+      Object.fromEntries(
+        doc.paths[path].get.parameters.filter((p: any) => p.in === 'query').map((p: any) => [p.name, p.schema]),
+      );
     expect(Object.keys(query('/v1/jobs')).sort()).toEqual(['cursor', 'limit', 'playbook', 'status']);
     expect(query('/v1/jobs').status.enum).toEqual(['queued', 'running', 'succeeded', 'failed', 'needs-attention']);
     expect(query('/v1/certificates').status.enum).toContain('active');
-    expect(Object.keys(query('/v1/audit'))).toEqual(expect.arrayContaining(['tenantId', 'action', 'since', 'afterId', 'limit']));
+    expect(Object.keys(query('/v1/audit'))).toEqual(
+      expect.arrayContaining(['tenantId', 'action', 'since', 'afterId', 'limit']),
+    );
     expect(Object.keys(query('/v1/resources')).sort()).toEqual(['cursor', 'kind', 'limit', 'tenantId']);
     expect(Object.keys(query('/v1/alerts')).sort()).toEqual(['afterId', 'cursor', 'kind', 'limit']);
     // Every list is paged: its answer names the next page's cursor (issue 12).
@@ -75,16 +123,26 @@ describe('the OpenAPI document', () => {
   it('marks the admin-only operations, and a client token is told they do not exist', async () => {
     const marked = operations().filter(({ op }) => op['x-serein-admin-only']);
     expect(marked.map(({ path, method }) => `${method.toUpperCase()} ${path}`)).toEqual(
-      expect.arrayContaining(['GET /metrics', 'POST /v1/tenants', 'GET /v1/tenants', 'POST /v1/tokens', 'GET /v1/tokens', 'GET /v1/audit', 'GET /v1/alerts']),
+      expect.arrayContaining([
+        'GET /metrics',
+        'POST /v1/tenants',
+        'GET /v1/tenants',
+        'POST /v1/tokens',
+        'GET /v1/tokens',
+        'GET /v1/audit',
+        'GET /v1/alerts',
+      ]),
     );
     for (const { path, method, op } of marked) {
       expect(op.security, path).toEqual([{ bearer: [] }]);
       if (method !== 'get' || path.includes('{')) continue;
-      const as = (token: string) => fetch(d.url + path, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+      const as = (token: string) =>
+        fetch(d.url + path, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
       expect(await as(client), path).toBe(404);
       expect(await as(d.adminToken), path).toBe(200);
     }
-    for (const { path, op } of operations().filter(({ op }) => !op['x-serein-admin-only'])) expect(op.security === undefined || op.security.length === 0, path).toBe(true);
+    for (const { path, op } of operations().filter(({ op }) => !op['x-serein-admin-only']))
+      expect(op.security === undefined || op.security.length === 0, path).toBe(true);
     expect(doc.paths['/healthz'].get.security).toEqual([]);
   });
 
@@ -100,7 +158,11 @@ describe('the OpenAPI document', () => {
     expect(vhost.properties.playbook.const).toBe('vhost.create');
     expect(vhost.properties.inputs.additionalProperties).toBe(false);
     expect(vhost.properties.inputs.required).toEqual(expect.arrayContaining(['webserver', 'domain']));
-    expect(vhost.properties.inputs.properties.domain).toMatchObject({ type: 'string', 'x-serein-input-type': 'domain', 'x-serein-owned': true });
+    expect(vhost.properties.inputs.properties.domain).toMatchObject({
+      type: 'string',
+      'x-serein-input-type': 'domain',
+      'x-serein-owned': true,
+    });
     expect(vhost.properties.inputs.properties.aliases.oneOf.map((s: any) => s.type)).toEqual(['array', 'string']);
     const database = doc.components.schemas['JobRequest.database.create'];
     expect(database.properties.inputs.properties.tenant['x-serein-admin-only']).toBe(true);
@@ -108,7 +170,10 @@ describe('the OpenAPI document', () => {
 
   it('names every operation once and gives it examples that fit its own schemas', () => {
     const ids = operations().map(({ op }) => op.operationId);
-    expect(ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id)), ids.join(' ')).toBe(true);
+    expect(
+      ids.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id)),
+      ids.join(' '),
+    ).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
     expect(doc.paths['/v1/jobs'].post.operationId).toBe('createJob');
     // Each example checked against the schema beside it, as a generated client would read it.
@@ -132,7 +197,7 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('names the events of a job\'s live stream', () => {
+  it("names the events of a job's live stream", () => {
     const op = doc.paths['/v1/jobs/{id}/events'].get;
     expect(op['x-serein-events']).toEqual(['status', 'step', 'log', 'error', 'end']);
     for (const name of op['x-serein-events']) expect(op.description).toContain(`\`${name}\``);
@@ -141,7 +206,10 @@ describe('the OpenAPI document', () => {
   });
 
   it('says what the routes answer: real answers fit the documented schemas', async () => {
-    const job = await d.api('POST', '/v1/jobs', { token: client, body: { playbook: 'vhost.create', inputs: { webserver: 'main', domain: 'shop.alice.example.com' }, dryRun: true } });
+    const job = await d.api('POST', '/v1/jobs', {
+      token: client,
+      body: { playbook: 'vhost.create', inputs: { webserver: 'main', domain: 'shop.alice.example.com' }, dryRun: true },
+    });
     expect(job.status).toBe(202);
     jobAnswer.parse(job.body);
     await d.waitJob(job.body.job.id, client);
@@ -169,7 +237,8 @@ describe('the reference page at /docs', () => {
     const page0 = await fetch(`${d.url}/docs`);
     expect(page0.status).toBe(200);
     const csp = page0.headers.get('content-security-policy') ?? '';
-    for (const directive of ["default-src 'self'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"]) expect(csp).toContain(directive);
+    for (const directive of ["default-src 'self'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"])
+      expect(csp).toContain(directive);
     const html = await page0.text();
     // Every script and stylesheet the HTML names is the daemon's own.
     const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
@@ -211,14 +280,20 @@ describe('validation', () => {
     expect(en.body.error.message).toContain('"playbook" must be text, not a number');
     expect(en.body.error.message).toContain('"dryRun" must be true or false, not text');
     const lost = await d.api('GET', '/nowhere', { token: clientFr });
-    expect(lost.body.error).toMatchObject({ code: 'not_found', message: 'Ce point d’accès n’existe pas : GET /nowhere' });
+    expect(lost.body.error).toMatchObject({
+      code: 'not_found',
+      message: 'Ce point d’accès n’existe pas : GET /nowhere',
+    });
     const admin = await d.api('POST', '/v1/tokens', { headers: { 'accept-language': 'fr' }, body: { kind: 'client' } });
     expect(admin.status).toBe(400);
     expect(admin.body.error.message).toContain('un jeton client demande tenantId');
   });
 
   it('reports every invalid playbook input, not only the first, and lists each field', async () => {
-    const res = await d.api('POST', '/v1/jobs', { token: clientFr, body: { playbook: 'vhost.create', inputs: { webserver: 'nowhere', domain: 'not a domain!', colour: 'blue' } } });
+    const res = await d.api('POST', '/v1/jobs', {
+      token: clientFr,
+      body: { playbook: 'vhost.create', inputs: { webserver: 'nowhere', domain: 'not a domain!', colour: 'blue' } },
+    });
     expect(res.status).toBe(400);
     const { message, fields } = res.body.error;
     for (const named of ['colour', '« webserver »', '« domain »']) expect(message).toContain(named);
@@ -227,13 +302,17 @@ describe('validation', () => {
   });
 
   it('lists each invalid field of a body with what it must be, an example instead of a pattern', async () => {
-    const res = await d.api('POST', '/v1/tenants', { headers: { 'accept-language': 'fr' }, body: { id: 'acme2', name: '', email: 'not an address', extra: 1 } });
+    const res = await d.api('POST', '/v1/tenants', {
+      headers: { 'accept-language': 'fr' },
+      body: { id: 'acme2', name: '', email: 'not an address', extra: 1 },
+    });
     expect(res.status).toBe(400);
     const fields = Object.fromEntries(res.body.error.fields.map((f: any) => [f.name, f.message]));
     expect(Object.keys(fields).sort()).toEqual(['body', 'email', 'name']);
     expect(fields.email).toBe('doit ressembler à contact@example.com');
     expect(fields.name).toBe('doit faire au moins 1 caractère');
-    for (const m of [res.body.error.message, ...Object.values<string>(fields)]) expect(m).not.toMatch(/[\^$\\]|\(\?:|\[A-Z/);
+    for (const m of [res.body.error.message, ...Object.values<string>(fields)])
+      expect(m).not.toMatch(/[\^$\\]|\(\?:|\[A-Z/);
     const en = await d.api('POST', '/v1/jobs', { token: client, body: { playbook: 42 } });
     expect(en.body.error.fields).toEqual([{ name: 'playbook', message: 'must be text, not a number' }]);
   });
@@ -241,19 +320,33 @@ describe('validation', () => {
   it('refuses an unknown job status, naming the valid ones', async () => {
     const res = await d.api('GET', '/v1/jobs?status=bogus');
     expect(res.status).toBe(400);
-    expect(res.body.error.message).toContain('"status" must be one of "queued", "running", "succeeded", "failed", "needs-attention"');
+    expect(res.body.error.message).toContain(
+      '"status" must be one of "queued", "running", "succeeded", "failed", "needs-attention"',
+    );
     expect((await d.api('GET', '/v1/jobs?status=succeeded')).status).toBe(200);
   });
 
   it('keeps 415 for a body that is not JSON and 413 for one too large', async () => {
     const headers = { authorization: `Bearer ${d.adminToken}` };
-    const text = await fetch(`${d.url}/v1/jobs`, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain' }, body: 'playbook=x' });
+    const text = await fetch(`${d.url}/v1/jobs`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'text/plain' },
+      body: 'playbook=x',
+    });
     expect(text.status).toBe(415);
     // No Content-Type at all: 415 too, said as such.
-    const bare = await fetch(`${d.url}/v1/jobs`, { method: 'POST', headers: { ...headers, 'accept-language': 'fr' }, body: new Blob(['{"playbook":"x"}']) });
+    const bare = await fetch(`${d.url}/v1/jobs`, {
+      method: 'POST',
+      headers: { ...headers, 'accept-language': 'fr' },
+      body: new Blob(['{"playbook":"x"}']),
+    });
     expect(bare.status).toBe(415);
     expect(((await bare.json()) as any).error.message).toBe('La demande doit être envoyée au format JSON.');
-    const big = await fetch(`${d.url}/v1/jobs`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ playbook: 'x'.repeat(2 << 20) }) });
+    const big = await fetch(`${d.url}/v1/jobs`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ playbook: 'x'.repeat(2 << 20) }),
+    });
     expect(big.status).toBe(413);
   });
 });

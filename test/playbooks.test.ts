@@ -45,19 +45,28 @@ steps:
   });
 
   it('names the line of an unknown action and of an unknown parameter', () => {
-    const err = load('demo.op', `${valid}  - id: two\n    action: file.explode\n    with: {}\n  - id: three\n    action: program.run\n    with: { target: local, argv: ["x"], shell: true }\n`);
+    const err = load(
+      'demo.op',
+      `${valid}  - id: two\n    action: file.explode\n    with: {}\n  - id: three\n    action: program.run\n    with: { target: local, argv: ["x"], shell: true }\n`,
+    );
     expect(err!.message).toMatch(/demo\.op\.yaml:10:\d+: steps\.1\.action: unknown action "file\.explode"/);
-    expect(err!.message).toMatch(/demo\.op\.yaml:1[34]:\d+: steps\.2\.with\.shell: "program\.run" has no parameter "shell"/);
+    expect(err!.message).toMatch(
+      /demo\.op\.yaml:1[34]:\d+: steps\.2\.with\.shell: "program\.run" has no parameter "shell"/,
+    );
   });
 
   it('refuses a name that does not match the file and a step id used twice', () => {
-    const err = load('other.op', `${valid}  - id: one\n    action: program.run\n    with: { target: local, argv: ["true"] }\n`);
+    const err = load(
+      'other.op',
+      `${valid}  - id: one\n    action: program.run\n    with: { target: local, argv: ["true"] }\n`,
+    );
     expect(err!.message).toContain('name: must be "other.op"');
     expect(err!.message).toContain('step id "one" is used twice');
   });
 
   it('every shipped operation a client may run speaks to clients in plain words, in both languages', () => {
-    const jargon = /utf8|<\w+>|vhost|nginx|\bACME\b|\bDNS\b|\bA{1,4} record|\bCAA\b|\bTXT\b|\bCNAME\b|certificate authority|autorité de certification|web root|racine web|\[\]|dry run|essai à blanc|\btrue\b/i;
+    const jargon =
+      /utf8|<\w+>|vhost|nginx|\bACME\b|\bDNS\b|\bA{1,4} record|\bCAA\b|\bTXT\b|\bCNAME\b|certificate authority|autorité de certification|web root|racine web|\[\]|dry run|essai à blanc|\btrue\b/i;
     const nbsp = (text: string) => expect(text, text).not.toMatch(/ [:;?!»]|« /); // French: a non-breaking space before : ; ? ! and inside « »
     for (const pb of loadPlaybooks(join(root, 'playbooks'), actions).values()) {
       if (!pb.allowed.includes('client')) continue;
@@ -68,7 +77,11 @@ steps:
         if (spec.admin || !spec.client) continue;
         // The values a client picks from are named as they are (http-01, dns-01); the rest is plain.
         const values = 'values' in spec ? (spec.values as string[]) : [];
-        for (const text of [spec.client.en, spec.client.fr]) expect(values.reduce((t, v) => t.replaceAll(v, ''), text), `${pb.name}.${key}: ${text}`).not.toMatch(jargon);
+        for (const text of [spec.client.en, spec.client.fr])
+          expect(
+            values.reduce((t, v) => t.replaceAll(v, ''), text),
+            `${pb.name}.${key}: ${text}`,
+          ).not.toMatch(jargon);
         nbsp(spec.client.fr);
       }
     }
@@ -76,7 +89,9 @@ steps:
 
   it('a client text is optional and checked like the others', () => {
     expect(load('demo.op', valid.replace('allowed:', 'client: { en: Plain., fr: Simple. }\nallowed:'))).toBeUndefined();
-    expect(load('demo.op', valid.replace('allowed:', 'client: { en: Plain. }\nallowed:'))?.message).toContain('client.fr');
+    expect(load('demo.op', valid.replace('allowed:', 'client: { en: Plain. }\nallowed:'))?.message).toContain(
+      'client.fr',
+    );
   });
 
   it('ships an up-to-date JSON Schema for editors', () => {

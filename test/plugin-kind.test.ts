@@ -17,7 +17,10 @@ describe('a plug-in kind and operation', () => {
   let alice: string;
   let bob: string;
   beforeAll(async () => {
-    d = await startTestDaemon({ playbooksDir: resolve(fixture, 'playbooks'), config: { plugins: [resolve(fixture, 'mailbox.kind.ts'), resolve(fixture, 'mailbox.action.ts')] } });
+    d = await startTestDaemon({
+      playbooksDir: resolve(fixture, 'playbooks'),
+      config: { plugins: [resolve(fixture, 'mailbox.kind.ts'), resolve(fixture, 'mailbox.action.ts')] },
+    });
     alice = (await d.tenant('alice', { domains: ['alice.example.com'] })).token;
     bob = (await d.tenant('bob', { language: 'fr', domains: ['bob.example.com'] })).token;
   });
@@ -29,34 +32,52 @@ describe('a plug-in kind and operation', () => {
     expect(job.result.address).toBe('contact@alice.example.com');
     expect(existsSync(mailboxFile(d.config.stateDir, 'contact@alice.example.com'))).toBe(true);
     const mine = (await d.api('GET', '/v1/resources?kind=mailbox', { token: alice })).body.resources;
-    expect(mine).toEqual([expect.objectContaining({ kind: 'mailbox', name: 'contact@alice.example.com', tenantId: 'alice' })]);
+    expect(mine).toEqual([
+      expect.objectContaining({ kind: 'mailbox', name: 'contact@alice.example.com', tenantId: 'alice' }),
+    ]);
     expect((await d.api('GET', '/v1/resources?kind=mailbox', { token: bob })).body.resources).toEqual([]);
   });
 
   it("is refused on another tenant's resource as if it did not exist, with nothing run", async () => {
     const unknown = await d.api('POST', '/v1/jobs', { token: alice, body: { playbook: 'does.not-exist' } });
-    for (const [token, address] of [[alice, 'contact@bob.example.com'], [alice, 'shop@www.bob.example.com'], [bob, 'contact@alice.example.com'], [bob, 'x@nobody.example.org']]) {
+    for (const [token, address] of [
+      [alice, 'contact@bob.example.com'],
+      [alice, 'shop@www.bob.example.com'],
+      [bob, 'contact@alice.example.com'],
+      [bob, 'x@nobody.example.org'],
+    ]) {
       const res = await d.api('POST', '/v1/jobs', { token, body: { playbook: 'mailbox.create', inputs: { address } } });
       expect(res.status).toBe(404);
       expect(res.body.error.code).toBe(unknown.body.error.code);
     }
     expect(existsSync(mailboxFile(d.config.stateDir, 'contact@bob.example.com'))).toBe(false);
-    const bad = await d.api('POST', '/v1/jobs', { token: bob, body: { playbook: 'mailbox.create', inputs: { address: 'not an address' } } });
+    const bad = await d.api('POST', '/v1/jobs', {
+      token: bob,
+      body: { playbook: 'mailbox.create', inputs: { address: 'not an address' } },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain("n'est pas une adresse de boîte mail");
   });
 
-  it('is a kind like the others: the admin API gives it, /v1/resource-kinds names it in the caller\'s language', async () => {
-    const given = await d.api('POST', '/v1/tenants/bob/resources', { body: { kind: 'mailbox', name: 'Hello@bob.example.com' } });
+  it("is a kind like the others: the admin API gives it, /v1/resource-kinds names it in the caller's language", async () => {
+    const given = await d.api('POST', '/v1/tenants/bob/resources', {
+      body: { kind: 'mailbox', name: 'Hello@bob.example.com' },
+    });
     expect(given.status).toBe(201);
     expect(given.body.resource.name).toBe('hello@bob.example.com');
-    const job = await d.api('POST', '/v1/jobs', { token: alice, body: { playbook: 'mailbox.create', inputs: { address: 'hello@bob.example.com' } } });
+    const job = await d.api('POST', '/v1/jobs', {
+      token: alice,
+      body: { playbook: 'mailbox.create', inputs: { address: 'hello@bob.example.com' } },
+    });
     expect(job.status).toBe(404);
     const unknownKind = await d.api('POST', '/v1/tenants/bob/resources', { body: { kind: 'teapot', name: 'x' } });
     expect(unknownKind.status).toBe(400);
     expect(unknownKind.body.error.message).toContain('mailbox');
     const kinds = (await d.api('GET', '/v1/resource-kinds', { token: bob })).body.kinds;
-    expect(kinds.find((k: any) => k.kind === 'mailbox')).toMatchObject({ label: { one: 'boîte mail', many: 'boîtes mail' }, inputTypes: ['mailbox'] });
+    expect(kinds.find((k: any) => k.kind === 'mailbox')).toMatchObject({
+      label: { one: 'boîte mail', many: 'boîtes mail' },
+      inputTypes: ['mailbox'],
+    });
     expect(kinds.find((k: any) => k.kind === 'vhost').label.many).toBe('sites');
   });
 });

@@ -22,7 +22,15 @@ import { tempDir } from './helpers/tmp.js';
 import { labNginxTest } from './helpers/vhost-lab.js';
 import { useLab, type LabInfo } from './lab/client.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
 const PHONE = { width: 360, height: 780 };
 const DESKTOP = { width: 1280, height: 900 };
 const h = randomBytes(3).toString('hex');
@@ -33,13 +41,23 @@ let lab: LabInfo;
 let d: TestDaemon;
 let browser: Browser;
 /** One client per language, each with a site whose IPv6 address is stale and a domain with no site yet. */
-const clients = { en: { id: `e${h}`, token: '', broken: '', spare: '' }, fr: { id: `f${h}`, token: '', broken: '', spare: '' } };
+const clients = {
+  en: { id: `e${h}`, token: '', broken: '', spare: '' },
+  fr: { id: `f${h}`, token: '', broken: '', spare: '' },
+};
 
 /** Records set in the lab's BIND by hand, as a client's DNS host would. */
 function setAddresses(name: string, a: string, aaaa: string): void {
   const b = lab.bind9!;
   execFileSync('nsupdate', ['-y', `${b.key.algorithm}:${b.key.name}:${b.key.secret}`], {
-    input: [`server ${b.host} ${b.port}`, `zone ${b.zone}`, `update add ${name}. 60 A ${a}`, `update add ${name}. 60 AAAA ${aaaa}`, 'send', ''].join('\n'),
+    input: [
+      `server ${b.host} ${b.port}`,
+      `zone ${b.zone}`,
+      `update add ${name}. 60 A ${a}`,
+      `update add ${name}. 60 AAAA ${aaaa}`,
+      'send',
+      '',
+    ].join('\n'),
     timeout: 10_000,
   });
 }
@@ -58,7 +76,15 @@ beforeAll(async () => {
   const m = lab.mariadb!;
   d = await startTestDaemon({
     config: {
-      ...labCertConfig(lab, tempDir('serein-requests-page-'), { dnsServer: address, pebble: lab.pebbleBind9!, dns: { providers: [{ type: 'rfc2136', zones: [b.zone], server: address, keyName: b.key.name, keySecret: b.key.secret }] } }),
+      ...labCertConfig(lab, tempDir('serein-requests-page-'), {
+        dnsServer: address,
+        pebble: lab.pebbleBind9!,
+        dns: {
+          providers: [
+            { type: 'rfc2136', zones: [b.zone], server: address, keyName: b.key.name, keySecret: b.key.secret },
+          ],
+        },
+      }),
       databases: { maria: { engine: 'mariadb', host: m.host, port: m.port, user: m.user, password: m.password } },
     },
   });
@@ -67,7 +93,9 @@ beforeAll(async () => {
     c.spare = `blog${lang}${h}.${b.zone}`;
     setAddresses(c.broken, '127.0.0.1', '2001:db8::dead'); // an old IPv6 address still points elsewhere
     c.token = (await d.tenant(c.id, { language: lang, domains: [c.broken, c.spare], servers: ['lab', 'maria'] })).token;
-    expect((await d.runJob('vhost.create', { webserver: 'lab', domain: c.broken, aliases: [] }, { token: c.token })).status).toBe('succeeded');
+    expect(
+      (await d.runJob('vhost.create', { webserver: 'lab', domain: c.broken, aliases: [] }, { token: c.token })).status,
+    ).toBe('succeeded');
   }
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   mkdirSync(shots, { recursive: true });
@@ -83,7 +111,8 @@ afterAll(async () => {
 });
 
 /** The text of an element with French non-breaking spaces as plain ones, as the eye reads it. */
-const text = async (l: { textContent(): Promise<string | null> }) => ((await l.textContent()) ?? '').replace(/\u00a0/g, ' ');
+const text = async (l: { textContent(): Promise<string | null> }) =>
+  ((await l.textContent()) ?? '').replace(/\u00a0/g, ' ');
 
 /** The client's page signed in, in their language, on this screen. */
 async function open(lang: 'en' | 'fr', viewport: { width: number; height: number }): Promise<Page> {
@@ -91,7 +120,8 @@ async function open(lang: 'en' | 'fr', viewport: { width: number; height: number
   const page = await context.newPage();
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console: ${msg.text()}`);
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource'))
+      problems.push(`console: ${msg.text()}`);
   });
   await page.goto(`${d.url}/`);
   await page.locator('#token').fill(clients[lang].token);
@@ -110,7 +140,8 @@ async function ask(page: Page, words: string) {
 }
 
 /** A screenshot of the request's card, named for what it shows. */
-const shot = (page: Page, name: string) => page.locator('section[aria-labelledby="ask-title"]').screenshot({ path: join(shots, `${name}.png`) });
+const shot = (page: Page, name: string) =>
+  page.locator('section[aria-labelledby="ask-title"]').screenshot({ path: join(shots, `${name}.png`) });
 
 describe('requests in words on the page', () => {
   for (const [lang, viewport, screen, words] of [
@@ -122,8 +153,16 @@ describe('requests in words on the page', () => {
       const page = await open(lang, viewport);
       const box = await ask(page, words(c.broken));
       const lead = box.locator('h3.ask-lead');
-      expect(await text(lead)).toBe(lang === 'en' ? `Press “Fix it for me”: we found what is wrong with ${c.broken} and can correct it for you.` : `Appuyez sur « Le corriger pour moi » : nous avons trouvé ce qui ne va pas sur ${c.broken} et pouvons le corriger pour vous.`);
-      expect(await text(box.locator('p.ask-sentence'))).toMatch(lang === 'en' ? new RegExp(`^I checked ${c.broken.replace(/\./g, '\\.')}: .*IPv6`) : new RegExp(`^J'ai vérifié ${c.broken.replace(/\./g, '\\.')} : .*IPv6`));
+      expect(await text(lead)).toBe(
+        lang === 'en'
+          ? `Press “Fix it for me”: we found what is wrong with ${c.broken} and can correct it for you.`
+          : `Appuyez sur « Le corriger pour moi » : nous avons trouvé ce qui ne va pas sur ${c.broken} et pouvons le corriger pour vous.`,
+      );
+      expect(await text(box.locator('p.ask-sentence'))).toMatch(
+        lang === 'en'
+          ? new RegExp(`^I checked ${c.broken.replace(/\./g, '\\.')}: .*IPv6`)
+          : new RegExp(`^J'ai vérifié ${c.broken.replace(/\./g, '\\.')} : .*IPv6`),
+      );
       const fix = box.getByRole('button', { name: lang === 'en' ? 'Fix it for me' : 'Le corriger pour moi' });
       await shot(page, `${lang}-${screen}-down-diagnosis`);
       // On a phone, the button is in the first screen of the answer.
@@ -134,16 +173,32 @@ describe('requests in words on the page', () => {
       }
       await fix.click();
       // The check first: what would change, nothing changed yet.
-      await box.getByRole('heading', { name: lang === 'en' ? 'Here is what we will change' : 'Voici ce que nous allons modifier' }).waitFor();
+      await box
+        .getByRole('heading', {
+          name: lang === 'en' ? 'Here is what we will change' : 'Voici ce que nous allons modifier',
+        })
+        .waitFor();
       expect(await ipv6Of(c.broken)).toEqual(['2001:db8::dead']);
-      expect(await text(box.locator('.outcome p').first())).toMatch(lang === 'en' ? /^One change to your domain’s settings\. Nothing has changed yet/ : /^Une modification des réglages de votre domaine\. Rien n’a encore changé/);
+      expect(await text(box.locator('.outcome p').first())).toMatch(
+        lang === 'en'
+          ? /^One change to your domain’s settings\. Nothing has changed yet/
+          : /^Une modification des réglages de votre domaine\. Rien n’a encore changé/,
+      );
       await shot(page, `${lang}-${screen}-down-plan`);
       await box.getByRole('button', { name: lang === 'en' ? 'Correct it now' : 'Corriger maintenant' }).click();
       await box.locator('.outcome.st-succeeded').waitFor({ timeout: 60_000 });
       expect(await ipv6Of(c.broken)).not.toContain('2001:db8::dead'); // pointed at this server instead
       // Done, in words; "nothing has changed yet" is gone with the plan.
-      expect(await text(box.locator('.done-line'))).toMatch(lang === 'en' ? new RegExp(`^Corrected: your domain ${c.broken.replace(/\./g, '\\.')} now leads to your site\\.`) : new RegExp(`^Corrigé : votre domaine ${c.broken.replace(/\./g, '\\.')} mène maintenant à votre site\\.`));
-      expect(await box.getByText(lang === 'en' ? 'Nothing has changed yet' : 'Rien n’a encore changé', { exact: false }).count()).toBe(0);
+      expect(await text(box.locator('.done-line'))).toMatch(
+        lang === 'en'
+          ? new RegExp(`^Corrected: your domain ${c.broken.replace(/\./g, '\\.')} now leads to your site\\.`)
+          : new RegExp(`^Corrigé : votre domaine ${c.broken.replace(/\./g, '\\.')} mène maintenant à votre site\\.`),
+      );
+      expect(
+        await box
+          .getByText(lang === 'en' ? 'Nothing has changed yet' : 'Rien n’a encore changé', { exact: false })
+          .count(),
+      ).toBe(0);
       expect(await box.locator('h3.ask-lead').count()).toBe(0); // "Press Fix it for me" went with its button
       await shot(page, `${lang}-${screen}-down-fixed`);
       const visible = await box.innerText();
@@ -177,7 +232,11 @@ describe('requests in words on the page', () => {
       await button.click();
       await box.locator('.outcome.st-succeeded').waitFor({ timeout: 60_000 });
       expect(await dbExists(lab, 'mariadb', full)).toEqual({ database: false, user: false });
-      expect(await text(box.locator('.done-line'))).toBe(lang === 'en' ? `The database ${full} is deleted. A copy stays in your trash for a few weeks, if you need it back.` : `La base de données ${full} est supprimée. Une copie reste dans votre corbeille pendant quelques semaines, si vous en avez besoin.`);
+      expect(await text(box.locator('.done-line'))).toBe(
+        lang === 'en'
+          ? `The database ${full} is deleted. A copy stays in your trash for a few weeks, if you need it back.`
+          : `La base de données ${full} est supprimée. Une copie reste dans votre corbeille pendant quelques semaines, si vous en avez besoin.`,
+      );
       await shot(page, `${lang}-${screen}-delete-done`);
       await page.context().close();
       expect(problems.splice(0)).toEqual([]);
@@ -192,16 +251,36 @@ describe('requests in words on the page', () => {
       const c = clients[lang];
       const page = await open(lang, viewport);
       const box = await ask(page, words);
-      expect(await text(box.locator('.help').first())).toBe(lang === 'fr' ? 'Une fois le choix fait, vous confirmez les 2 choses demandées, dans l’ordre.' : 'Once it is chosen, you confirm the 2 things you asked for, in order.');
+      expect(await text(box.locator('.help').first())).toBe(
+        lang === 'fr'
+          ? 'Une fois le choix fait, vous confirmez les 2 choses demandées, dans l’ordre.'
+          : 'Once it is chosen, you confirm the 2 things you asked for, in order.',
+      );
       await shot(page, `${lang}-${screen}-two-question`);
       await box.getByRole('button', { name: c.spare }).click();
       const items = box.locator('ol.ask-proposals > li');
       await items.first().waitFor();
       expect(await items.count()).toBe(2);
-      expect(await text(box.locator('p.ask-lead'))).toBe(lang === 'fr' ? 'Vous avez demandé 2 choses : confirmez chacune ci-dessous, dans l’ordre où vous les avez écrites.' : 'You asked for 2 things: confirm each one below, in the order you wrote them.');
-      expect(await text(items.nth(0).locator('.ask-sentence'))).toMatch(lang === 'fr' ? new RegExp(`^Je vais créer le site ${c.spare.replace(/\./g, '\\.')}`) : new RegExp(`^I will create the site ${c.spare.replace(/\./g, '\\.')}`));
-      expect(await text(items.nth(1).locator('.ask-sentence'))).toMatch(lang === 'fr' ? /^Je vais créer la base de données wordpress/ : /^I will create the database wordpress/);
-      for (const i of [0, 1]) expect(await items.nth(i).getByRole('button', { name: lang === 'fr' ? 'Oui, faites-le' : 'Yes, do it' }).isEnabled()).toBe(true);
+      expect(await text(box.locator('p.ask-lead'))).toBe(
+        lang === 'fr'
+          ? 'Vous avez demandé 2 choses : confirmez chacune ci-dessous, dans l’ordre où vous les avez écrites.'
+          : 'You asked for 2 things: confirm each one below, in the order you wrote them.',
+      );
+      expect(await text(items.nth(0).locator('.ask-sentence'))).toMatch(
+        lang === 'fr'
+          ? new RegExp(`^Je vais créer le site ${c.spare.replace(/\./g, '\\.')}`)
+          : new RegExp(`^I will create the site ${c.spare.replace(/\./g, '\\.')}`),
+      );
+      expect(await text(items.nth(1).locator('.ask-sentence'))).toMatch(
+        lang === 'fr' ? /^Je vais créer la base de données wordpress/ : /^I will create the database wordpress/,
+      );
+      for (const i of [0, 1])
+        expect(
+          await items
+            .nth(i)
+            .getByRole('button', { name: lang === 'fr' ? 'Oui, faites-le' : 'Yes, do it' })
+            .isEnabled(),
+        ).toBe(true);
       await shot(page, `${lang}-${screen}-two-proposals`);
       await page.context().close();
       expect(problems.splice(0)).toEqual([]);
@@ -210,12 +289,21 @@ describe('requests in words on the page', () => {
 
   for (const [lang, viewport, screen, words] of [
     ['en', PHONE, 'phone', 'Hello, I have a question about my last invoice, it seems too high. Thanks, Paul'],
-    ['fr', DESKTOP, 'desktop', "Bonjour, j'ai une question sur ma dernière facture, elle me semble trop élevée. Merci, Paul"],
+    [
+      'fr',
+      DESKTOP,
+      'desktop',
+      "Bonjour, j'ai une question sur ma dernière facture, elle me semble trop élevée. Merci, Paul",
+    ],
   ] as const) {
     it(`${lang} ${screen}: a question about an invoice is handed to the team, the topic named`, async () => {
       const page = await open(lang, viewport);
       const box = await ask(page, words);
-      expect(await text(box.locator('h3.ask-lead'))).toBe(lang === 'en' ? 'We passed your question about your invoice to our team.' : 'Nous avons transmis votre question sur votre facture à notre équipe.');
+      expect(await text(box.locator('h3.ask-lead'))).toBe(
+        lang === 'en'
+          ? 'We passed your question about your invoice to our team.'
+          : 'Nous avons transmis votre question sur votre facture à notre équipe.',
+      );
       expect(await box.locator('button').count()).toBe(0);
       await shot(page, `${lang}-${screen}-invoice`);
       await page.screenshot({ path: join(shots, `${lang}-${screen}-invoice-page.png`) });

@@ -29,7 +29,14 @@ let healthy: string;
 function setAddresses(name: string, a: string, aaaa: string): void {
   const b = lab.bind9!;
   execFileSync('nsupdate', ['-y', `${b.key.algorithm}:${b.key.name}:${b.key.secret}`], {
-    input: [`server ${b.host} ${b.port}`, `zone ${b.zone}`, `update add ${name}. 60 A ${a}`, `update add ${name}. 60 AAAA ${aaaa}`, 'send', ''].join('\n'),
+    input: [
+      `server ${b.host} ${b.port}`,
+      `zone ${b.zone}`,
+      `update add ${name}. 60 A ${a}`,
+      `update add ${name}. 60 AAAA ${aaaa}`,
+      'send',
+      '',
+    ].join('\n'),
     timeout: 10_000,
   });
 }
@@ -45,7 +52,9 @@ beforeAll(async () => {
   const config = labCertConfig(lab, tempDir('serein-requests-understood-'), {
     dnsServer: address,
     pebble: lab.pebbleBind9!,
-    dns: { providers: [{ type: 'rfc2136', zones: [b.zone], server: address, keyName: b.key.name, keySecret: b.key.secret }] },
+    dns: {
+      providers: [{ type: 'rfc2136', zones: [b.zone], server: address, keyName: b.key.name, keySecret: b.key.secret }],
+    },
   }) as Record<string, unknown>;
   const m = lab.mariadb!;
   const p = lab.postgres!;
@@ -58,7 +67,8 @@ beforeAll(async () => {
       },
     },
   });
-  token = (await d.tenant(tenant, { language: 'en', domains: [broken, healthy], servers: ['lab', 'maria', 'pg'] })).token;
+  token = (await d.tenant(tenant, { language: 'en', domains: [broken, healthy], servers: ['lab', 'maria', 'pg'] }))
+    .token;
   for (const domain of [broken, healthy]) {
     const job = await d.runJob('vhost.create', { webserver: 'lab', domain, aliases: [] }, { token });
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
@@ -67,7 +77,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (d) {
-    for (const domain of [broken, healthy]) await d.runJob('vhost.delete', { domain, confirm: domain, removeFiles: true }, { token });
+    for (const domain of [broken, healthy])
+      await d.runJob('vhost.delete', { domain, confirm: domain, removeFiles: true }, { token });
     await d.stop();
   }
   if (lab) expect(labNginxTest(lab).ok).toBe(true);
@@ -80,8 +91,14 @@ describe('requests in words: diagnose, delete, renew', () => {
     const before = (await d.api('GET', '/v1/jobs?limit=100')).body.jobs.length;
     const res = await ask(`my site ${broken} is down`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body).toMatchObject({ status: 'diagnosis', intent: 'diagnose', diagnosis: { site: broken, ok: false, person: false } });
-    expect(res.body.sentence).toMatch(new RegExp(`^I checked ${broken.replace(/\./g, '\\.')}: .+ We can fix it for you`));
+    expect(res.body).toMatchObject({
+      status: 'diagnosis',
+      intent: 'diagnose',
+      diagnosis: { site: broken, ok: false, person: false },
+    });
+    expect(res.body.sentence).toMatch(
+      new RegExp(`^I checked ${broken.replace(/\./g, '\\.')}: .+ We can fix it for you`),
+    );
     expect(res.body.diagnosis.findings.some((f: any) => f.status === 'failure')).toBe(true);
     // The fix the playbook recommends: a dry run first, never confirm: true in the proposal.
     expect(res.body.proposal).toMatchObject({ playbook: 'dns.fix', inputs: { domain: broken }, dryRunFirst: true });
@@ -96,7 +113,15 @@ describe('requests in words: diagnose, delete, renew', () => {
     expect(created.status, JSON.stringify(created.error)).toBe('succeeded');
     const full = `${tenant}_clients`;
     const res = await ask('delete the database clients');
-    expect(res.body).toMatchObject({ status: 'proposal', intent: 'database.delete', proposal: { playbook: 'database.delete', inputs: { server: 'pg', name: 'clients' }, typeToConfirm: { input: 'confirm', value: full } } });
+    expect(res.body).toMatchObject({
+      status: 'proposal',
+      intent: 'database.delete',
+      proposal: {
+        playbook: 'database.delete',
+        inputs: { server: 'pg', name: 'clients' },
+        typeToConfirm: { input: 'confirm', value: full },
+      },
+    });
     expect(res.body.sentence).toMatch(/To confirm, type its full name/);
     expect(JSON.stringify(res.body)).not.toContain('database.create');
     // Submitted as proposed, without the typed name: refused, the data is still there.
@@ -104,7 +129,11 @@ describe('requests in words: diagnose, delete, renew', () => {
     expect(unconfirmed.status).toBe('failed');
     expect(unconfirmed.error.code).toBe('confirmation_required');
     expect(await dbExists(lab, 'postgres', full)).toEqual({ database: true, user: true });
-    const typed = await d.runJob('database.delete', { ...res.body.proposal.inputs, [res.body.proposal.typeToConfirm.input]: full }, { token });
+    const typed = await d.runJob(
+      'database.delete',
+      { ...res.body.proposal.inputs, [res.body.proposal.typeToConfirm.input]: full },
+      { token },
+    );
     expect(typed.status, JSON.stringify(typed.error)).toBe('succeeded');
     expect(await dbExists(lab, 'postgres', full)).toEqual({ database: false, user: false });
   }, 60_000);
@@ -113,7 +142,13 @@ describe('requests in words: diagnose, delete, renew', () => {
     const issued = await d.runJob('certificate.issue', { domains: [healthy] }, { token });
     expect(issued.status, JSON.stringify(issued.error)).toBe('succeeded');
     const res = await ask(`ne supprimez pas mon site, renouvelez le certificat de ${healthy}`);
-    expect(res.body).toMatchObject({ status: 'proposal', intent: 'certificate.renew', intents: ['certificate.renew'], language: 'fr', proposal: { playbook: 'certificate.renew', inputs: { site: healthy, certificate: issued.result.certificate } } });
+    expect(res.body).toMatchObject({
+      status: 'proposal',
+      intent: 'certificate.renew',
+      intents: ['certificate.renew'],
+      language: 'fr',
+      proposal: { playbook: 'certificate.renew', inputs: { site: healthy, certificate: issued.result.certificate } },
+    });
     expect(JSON.stringify(res.body)).not.toContain('vhost.delete');
     const renewed = await d.runJob(res.body.proposal.playbook, res.body.proposal.inputs, { token });
     expect(renewed.status, JSON.stringify(renewed.error)).toBe('succeeded');
@@ -124,28 +159,58 @@ describe('requests in words: diagnose, delete, renew', () => {
     const [site, other] = [`old${h}.${lab.bind9!.zone}`, `spare${h}.${lab.bind9!.zone}`];
     for (const name of [site, other]) {
       await d.api('POST', `/v1/tenants/${tenant}/resources`, { body: { kind: 'domain', name } });
-      expect((await d.runJob('vhost.create', { webserver: 'lab', domain: name, aliases: [] }, { token })).status).toBe('succeeded');
+      expect((await d.runJob('vhost.create', { webserver: 'lab', domain: name, aliases: [] }, { token })).status).toBe(
+        'succeeded',
+      );
     }
     const served = async (name: string) => (await getWithHost('127.0.0.1', lab.nginx!.port, name)).body.includes(name);
     expect(await served(site)).toBe(true);
     const res = await ask(`please remove the site ${site}`);
-    expect(res.body).toMatchObject({ status: 'proposal', intent: 'vhost.delete', proposal: { playbook: 'vhost.delete', inputs: { domain: site }, typeToConfirm: { value: site, input: 'confirm' } } });
-    const submit = (inputs: Record<string, unknown>, o: { token?: string; language?: string } = {}) => d.api('POST', '/v1/jobs', { token: o.token ?? token, body: { playbook: 'vhost.delete', inputs }, headers: o.language ? { 'accept-language': o.language } : {} });
+    expect(res.body).toMatchObject({
+      status: 'proposal',
+      intent: 'vhost.delete',
+      proposal: {
+        playbook: 'vhost.delete',
+        inputs: { domain: site },
+        typeToConfirm: { value: site, input: 'confirm' },
+      },
+    });
+    const submit = (inputs: Record<string, unknown>, o: { token?: string; language?: string } = {}) =>
+      d.api('POST', '/v1/jobs', {
+        token: o.token ?? token,
+        body: { playbook: 'vhost.delete', inputs },
+        headers: o.language ? { 'accept-language': o.language } : {},
+      });
     // As proposed, without the typed name: refused before anything is queued, in plain words in both languages.
     const en = await submit(res.body.proposal.inputs);
     expect(en.status).toBe(400);
-    expect(en.body.error).toMatchObject({ code: 'confirmation_required', message: `To remove it, type its name ${site} to confirm: nothing has been removed yet.` });
+    expect(en.body.error).toMatchObject({
+      code: 'confirmation_required',
+      message: `To remove it, type its name ${site} to confirm: nothing has been removed yet.`,
+    });
     expect(en.body.error.hint).toContain(`Type ${site} exactly in "the site's address, typed again to confirm"`);
     const fr = await submit(res.body.proposal.inputs, { language: 'fr' });
-    expect(fr.body.error.message).toBe(`Pour le supprimer, tapez son nom ${site} pour confirmer\u00a0: rien n'a encore été supprimé.`);
+    expect(fr.body.error.message).toBe(
+      `Pour le supprimer, tapez son nom ${site} pour confirmer\u00a0: rien n'a encore été supprimé.`,
+    );
     const wrong = await submit({ ...res.body.proposal.inputs, confirm: other });
-    expect(wrong.body.error.message).toMatch(new RegExp(`^To remove it, type its name ${site.replace(/\./g, '\\.')} exactly: ${other.replace(/\./g, '\\.')} is another name`));
+    expect(wrong.body.error.message).toMatch(
+      new RegExp(
+        `^To remove it, type its name ${site.replace(/\./g, '\\.')} exactly: ${other.replace(/\./g, '\\.')} is another name`,
+      ),
+    );
     // A check of the removal needs no typed name: nothing goes.
-    expect((await d.runJob('vhost.delete', res.body.proposal.inputs, { token, dryRun: true })).status).toBe('succeeded');
+    expect((await d.runJob('vhost.delete', res.body.proposal.inputs, { token, dryRun: true })).status).toBe(
+      'succeeded',
+    );
     expect(await served(site)).toBe(true);
     expect((await d.store.tenants.getResource('vhost', site))?.tenantId).toBe(tenant);
     // Typed as the page sends it (in the input the proposal names, in capitals as a client may type it): removed.
-    const typed = await d.runJob('vhost.delete', { ...res.body.proposal.inputs, [res.body.proposal.typeToConfirm.input]: site.toUpperCase() }, { token });
+    const typed = await d.runJob(
+      'vhost.delete',
+      { ...res.body.proposal.inputs, [res.body.proposal.typeToConfirm.input]: site.toUpperCase() },
+      { token },
+    );
     expect(typed.status, JSON.stringify(typed.error)).toBe('succeeded');
     expect(await served(site)).toBe(false);
     // An admin (the API or the CLI) removes without typing it: the name is in the command they wrote.

@@ -30,7 +30,10 @@ beforeAll(async () => {
   d = await startTestDaemon({ config: labCertConfig(lab, tempDir('serein-requests-')) });
   tokens.mine = (await d.tenant(mine.id, { language: 'fr', domains: [mine.domain], servers: ['lab'] })).token;
   tokens.other = (await d.tenant(other.id, { language: 'en', domains: [other.domain], servers: ['lab'] })).token;
-  for (const [domain, token] of [[site, tokens.mine], [`shop.${other.domain}`, tokens.other]]) {
+  for (const [domain, token] of [
+    [site, tokens.mine],
+    [`shop.${other.domain}`, tokens.other],
+  ]) {
     const job = await d.runJob('vhost.create', { webserver: 'lab', domain, aliases: [] }, { token });
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
   }
@@ -40,7 +43,8 @@ afterAll(async () => {
   await d?.stop();
 });
 
-const ask = (text: string, token = tokens.mine, extra: Record<string, unknown> = {}) => d.api('POST', '/v1/requests', { token, body: { text, ...extra } });
+const ask = (text: string, token = tokens.mine, extra: Record<string, unknown> = {}) =>
+  d.api('POST', '/v1/requests', { token, body: { text, ...extra } });
 const jobCount = async () => (await d.api('GET', '/v1/jobs?limit=100')).body.jobs.length;
 
 describe('requests in words', () => {
@@ -48,7 +52,12 @@ describe('requests in words', () => {
     const before = await jobCount();
     const res = await ask(`je voudrais charger un SSL sur ${site}`);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body).toMatchObject({ status: 'proposal', intent: 'certificate.issue', language: 'fr', proposal: { playbook: 'certificate.issue', inputs: { domains: [site] } } });
+    expect(res.body).toMatchObject({
+      status: 'proposal',
+      intent: 'certificate.issue',
+      language: 'fr',
+      proposal: { playbook: 'certificate.issue', inputs: { domains: [site] } },
+    });
     expect(res.body.confidence).toBeGreaterThan(0.45);
     expect(res.body.sentence).toMatch(new RegExp(`^Je vais sécuriser ${site.replace(/\./g, '\\.')} en HTTPS`));
     expect(await jobCount()).toBe(before); // understood, not run
@@ -83,7 +92,12 @@ describe('requests in words', () => {
     expect(angry.body.frustrated).toBe(true);
     const alerts = (await d.api('GET', '/v1/alerts?kind=request-handoff')).body.alerts;
     const memory = alerts.find((a: any) => a.detail?.text === "j'ai besoin de plus de mémoire");
-    expect(memory).toMatchObject({ kind: 'request-handoff', tenantId: mine.id, subject: 'request', detail: { language: 'fr', frustrated: false } });
+    expect(memory).toMatchObject({
+      kind: 'request-handoff',
+      tenantId: mine.id,
+      subject: 'request',
+      detail: { language: 'fr', frustrated: false },
+    });
     expect(alerts.find((a: any) => a.detail?.frustrated === true)).toMatchObject({ tenantId: mine.id, subject: site });
     // A client does not read the admin feed.
     expect((await d.api('GET', '/v1/alerts', { token: tokens.mine })).status).toBe(404);
@@ -116,7 +130,18 @@ describe('requests in words', () => {
 
 describe('requests in words, on the client page (Chromium)', () => {
   it('"mettre le https" asks which site; the choice shows what will be done; one click secures it', async () => {
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'] });
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+      ],
+    });
     try {
       const page = await (await browser.newContext({ locale: 'fr-FR' })).newPage();
       const problems: string[] = [];
@@ -125,9 +150,14 @@ describe('requests in words, on the client page (Chromium)', () => {
       page.on('console', (msg) => void (msg.type() === 'error' && consoleErrors.push(msg.text())));
       await page.goto(`${d.url}/`);
       // The page's modules may take a while on a machine busy with the rest of the suite; a page that never starts says why.
-      await page.locator('#sign-in').waitFor({ state: 'visible', timeout: 90_000 }).catch((err: Error) => {
-        throw new Error(`the sign-in form never showed: ${err.message}; page errors: ${problems.join(' | ')}; console: ${consoleErrors.join(' | ')}`);
-      });
+      await page
+        .locator('#sign-in')
+        .waitFor({ state: 'visible', timeout: 90_000 })
+        .catch((err: Error) => {
+          throw new Error(
+            `the sign-in form never showed: ${err.message}; page errors: ${problems.join(' | ')}; console: ${consoleErrors.join(' | ')}`,
+          );
+        });
       await page.locator('#token').fill(tokens.mine);
       await page.locator('#token').press('Enter');
       await page.locator('#ask-text').waitFor();
@@ -138,7 +168,9 @@ describe('requests in words, on the client page (Chromium)', () => {
       expect(await page.locator('#ask-result .ask-sentence').textContent()).toMatch(/^Quel site/);
       const before = (await d.api('GET', '/v1/jobs?limit=100')).body.jobs.length;
       await page.locator('#ask-result .ask-choices button', { hasText: blog }).click();
-      expect(await page.locator('#ask-result .ask-sentence').textContent()).toMatch(new RegExp(`^Je vais sécuriser ${blog.replace(/\./g, '\\.')}`));
+      expect(await page.locator('#ask-result .ask-sentence').textContent()).toMatch(
+        new RegExp(`^Je vais sécuriser ${blog.replace(/\./g, '\\.')}`),
+      );
       expect((await d.api('GET', '/v1/jobs?limit=100')).body.jobs.length).toBe(before); // nothing ran yet
       await page.getByRole('button', { name: 'Oui, faites-le' }).click();
       await page.locator('#ask-result .outcome.st-succeeded').waitFor({ timeout: 60_000 });
@@ -159,27 +191,48 @@ describe('what the words ask, never the opposite (the engine, no daemon)', () =>
     webservers: ['main'],
     databaseServers: ['maria', 'pg'],
     databaseEngines: { maria: 'mariadb', pg: 'postgres' },
-    databases: [{ name: 'boutique_wp', server: 'maria', full: 't1_boutique_wp' }, { name: 'clients', server: 'pg', full: 't1_clients' }, { name: 'test_old', server: 'maria', full: 't1_test_old' }],
+    databases: [
+      { name: 'boutique_wp', server: 'maria', full: 't1_boutique_wp' },
+      { name: 'clients', server: 'pg', full: 't1_clients' },
+      { name: 'test_old', server: 'maria', full: 't1_test_old' },
+    ],
     certificates: { 'boutique.fr': '0c6f2a4e-1b7d-4c3a-9e51-6d2f8a9b0c11' },
   };
-  const read = (text: string, language: 'en' | 'fr' = 'en') => understand(requestClassifier(), text, client, { language });
+  const read = (text: string, language: 'en' | 'fr' = 'en') =>
+    understand(requestClassifier(), text, client, { language });
 
   it('a removal is proposed only when asked, a create never for a removal, and a negated removal removes nothing', () => {
-    expect(read('supprimer la base clients').proposal).toMatchObject({ playbook: 'database.delete', inputs: { server: 'pg', name: 'clients' }, typeToConfirm: { input: 'confirm', value: 't1_clients' } });
+    expect(read('supprimer la base clients').proposal).toMatchObject({
+      playbook: 'database.delete',
+      inputs: { server: 'pg', name: 'clients' },
+      typeToConfirm: { input: 'confirm', value: 't1_clients' },
+    });
     expect(read('drop the old test database please').proposal?.inputs).toEqual({ server: 'maria', name: 'test_old' });
     const negated = read('ne supprimez pas mon site, renouvelez le certificat de boutique.fr', 'fr');
     expect(negated.intents).toEqual(['certificate.renew']);
-    expect(negated.proposal?.inputs).toEqual({ site: 'boutique.fr', certificate: '0c6f2a4e-1b7d-4c3a-9e51-6d2f8a9b0c11' });
+    expect(negated.proposal?.inputs).toEqual({
+      site: 'boutique.fr',
+      certificate: '0c6f2a4e-1b7d-4c3a-9e51-6d2f8a9b0c11',
+    });
     expect(JSON.stringify(read('please do not remove my blog'))).not.toMatch(/vhost\.delete|vhost\.create/);
     expect(JSON.stringify(read('mon site a été supprimé par erreur', 'fr'))).not.toMatch(/delete|create/);
-    expect(read('remove the site blog.exemple.fr').proposal).toMatchObject({ playbook: 'vhost.delete', inputs: { domain: 'blog.exemple.fr' }, typeToConfirm: { value: 'blog.exemple.fr', input: 'confirm' } });
+    expect(read('remove the site blog.exemple.fr').proposal).toMatchObject({
+      playbook: 'vhost.delete',
+      inputs: { domain: 'blog.exemple.fr' },
+      typeToConfirm: { value: 'blog.exemple.fr', input: 'confirm' },
+    });
   });
 
-  it('names come from explicit naming or the client\'s things, never a filler word; the engine named chooses the server', () => {
+  it("names come from explicit naming or the client's things, never a filler word; the engine named chooses the server", () => {
     expect(read('new db, name it inventory, thanks').proposal?.inputs).toEqual({ server: 'maria', name: 'inventory' });
     expect(read('a postgres database named orders please').proposal?.inputs).toEqual({ server: 'pg', name: 'orders' });
     expect(read("create a PostgreSQL db called 'stats'").proposal?.inputs).toEqual({ server: 'pg', name: 'stats' });
-    for (const text of ['I need a database thx', 'il me faut une base mysql, merci', 'je veux une base svp', 'give me a database for it']) {
+    for (const text of [
+      'I need a database thx',
+      'il me faut une base mysql, merci',
+      'je veux une base svp',
+      'give me a database for it',
+    ]) {
       const u = read(text);
       expect(u.status, text).toBe('question');
       expect(u.question?.field, text).toBe('name');
@@ -188,12 +241,21 @@ describe('what the words ask, never the opposite (the engine, no daemon)', () =>
 
   it('reads the whole message, two requests in one, a diagnosis and a topic for a person', () => {
     const polite = `Bonjour, ${'merci encore pour votre aide de la dernière fois, tout va bien chez nous. '.repeat(5)}Pourriez-vous mettre le https sur boutique.fr ? Merci, Claire`;
-    expect(read(polite, 'fr').proposal).toMatchObject({ playbook: 'certificate.issue', inputs: { domains: ['boutique.fr'] } });
+    expect(read(polite, 'fr').proposal).toMatchObject({
+      playbook: 'certificate.issue',
+      inputs: { domains: ['boutique.fr'] },
+    });
     const two = read('un site pour news.exemple.fr et une base pour wordpress', 'fr');
     expect(two.intents).toEqual(['vhost.create', 'database.create']);
-    expect(two.proposals?.map((p) => p.inputs)).toEqual([{ domain: 'news.exemple.fr', webserver: 'main' }, { server: 'maria', name: 'wordpress' }]);
+    expect(two.proposals?.map((p) => p.inputs)).toEqual([
+      { domain: 'news.exemple.fr', webserver: 'main' },
+      { server: 'maria', name: 'wordpress' },
+    ]);
     expect(read('boutique.fr is down')).toMatchObject({ status: 'diagnosis', diagnose: { site: 'boutique.fr' } });
-    expect(read('check my dns for boutique.fr')).toMatchObject({ status: 'diagnosis', diagnose: { site: 'boutique.fr' } });
+    expect(read('check my dns for boutique.fr')).toMatchObject({
+      status: 'diagnosis',
+      diagnose: { site: 'boutique.fr' },
+    });
     expect(read('why was I billed twice this month')).toMatchObject({ status: 'handoff', topic: 'billing' });
     expect(read("j'ai besoin de plus de mémoire", 'fr')).toMatchObject({ status: 'handoff', topic: 'storage' });
   });

@@ -20,7 +20,15 @@ import { tempDir } from './helpers/tmp.js';
 import { labNginxTest } from './helpers/vhost-lab.js';
 import { useLab, type LabInfo } from './lab/client.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
 const DESKTOP = { width: 1280, height: 900 };
 const PHONE = { width: 390, height: 844 };
 
@@ -45,12 +53,19 @@ beforeAll(async () => {
     config: {
       ...labCertConfig(lab, dir, { cloudflare: { apiToken: cfToken, baseUrl: cf.baseUrl } }),
       databases: { maria: { engine: 'mariadb', host: m.host, port: m.port, user: m.user, password: m.password } },
-      branding: { name: 'Hébergix', colors: { accent: '#6b2fa3', accentDark: '#4e2178' }, support: { email: 'support@hebergix.test', phone: '+33 1 23 45 67 89' }, lostToken: 'mailto:support@hebergix.test?subject=token' },
+      branding: {
+        name: 'Hébergix',
+        colors: { accent: '#6b2fa3', accentDark: '#4e2178' },
+        support: { email: 'support@hebergix.test', phone: '+33 1 23 45 67 89' },
+        lostToken: 'mailto:support@hebergix.test?subject=token',
+      },
     },
   });
   for (const t of [en, fr]) {
     cf.addZone(t.zone);
-    tokens[t.id] = (await d.tenant(t.id, { language: t === fr ? 'fr' : 'en', domains: [t.zone], servers: ['lab', 'maria'] })).token;
+    tokens[t.id] = (
+      await d.tenant(t.id, { language: t === fr ? 'fr' : 'en', domains: [t.zone], servers: ['lab', 'maria'] })
+    ).token;
   }
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   mkdirSync(shots, { recursive: true });
@@ -74,7 +89,8 @@ async function open(viewport: { width: number; height: number }, token: string):
   const page = await context.newPage();
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console: ${msg.text()}`);
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource'))
+      problems.push(`console: ${msg.text()}`);
   });
   // Nothing is ever loaded from elsewhere.
   page.on('request', (req) => {
@@ -94,9 +110,13 @@ async function plain(page: Page, name: string): Promise<void> {
   expect(text, name).not.toMatch(/\^\[|\[a-z|\\d|\{\d+,\d*\}|\$\)/);
   expect(text, name).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
   expect(text, name).not.toMatch(/\b(key|status|step|check|kind|ev|what|tag|tech)_[\w.-]+/);
-  expect(text, name).not.toMatch(/\b(site(Secure|Renews|NotSecure|Problem)|summary(Fine|Problem)|secureSite|renewNow|fixForMe)\b/);
+  expect(text, name).not.toMatch(
+    /\b(site(Secure|Renews|NotSecure|Problem)|summary(Fine|Problem)|secureSite|renewNow|fixForMe)\b/,
+  );
   // No server jargon in the words: operations in plain words, DNS records named only in the folded technical details.
-  expect(text, name).not.toMatch(/utf8mb4|<\w+>_<\w+>|\b(AAAA|CAA|CNAME|TXT) record|enregistrement (AAAA|CAA|CNAME|TXT)/);
+  expect(text, name).not.toMatch(
+    /utf8mb4|<\w+>_<\w+>|\b(AAAA|CAA|CNAME|TXT) record|enregistrement (AAAA|CAA|CNAME|TXT)/,
+  );
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 }
 
@@ -118,17 +138,27 @@ describe('the client page, walked through', () => {
 
     // Secure my site: nothing asked, and it becomes "secure until <date in words>".
     await card(page, shop).getByRole('button', { name: 'Secure my site' }).click();
-    await expect.poll(() => card(page, shop).locator('.state').first().textContent(), { timeout: 60_000 }).toMatch(/^Secure until \d{1,2} [A-Z][a-z]+ \d{4}\. It renews by itself on \d{1,2} [A-Z][a-z]+ \d{4}\.$/);
-    expect(await card(page, shop).locator('.recent').textContent()).toMatch(/Site secured on \d{1,2} [A-Z][a-z]+ \d{4}/);
+    await expect
+      .poll(() => card(page, shop).locator('.state').first().textContent(), { timeout: 60_000 })
+      .toMatch(/^Secure until \d{1,2} [A-Z][a-z]+ \d{4}\. It renews by itself on \d{1,2} [A-Z][a-z]+ \d{4}\.$/);
+    expect(await card(page, shop).locator('.recent').textContent()).toMatch(
+      /Site secured on \d{1,2} [A-Z][a-z]+ \d{4}/,
+    );
     expect(await card(page, shop).locator('a').first().getAttribute('href')).toBe(`https://${shop}/`);
     expect(await card(page, shop).locator('details.tech').getAttribute('open')).toBeNull();
     await plain(page, 'en-desktop-2-secured');
 
     // Renew now: a new certificate, under the site's lock, listed as the client's.
-    const before = (await d.api('GET', '/v1/certificates', { token: tokens[en.id] })).body.certificates.find((c: any) => c.name === shop);
+    const before = (await d.api('GET', '/v1/certificates', { token: tokens[en.id] })).body.certificates.find(
+      (c: any) => c.name === shop,
+    );
     await card(page, shop).getByRole('button', { name: 'Renew now' }).click();
-    await expect.poll(() => card(page, shop).locator('.recent').textContent(), { timeout: 60_000 }).toMatch(/Secure connection renewed on/);
-    const after = (await d.api('GET', '/v1/certificates', { token: tokens[en.id] })).body.certificates.find((c: any) => c.name === shop);
+    await expect
+      .poll(() => card(page, shop).locator('.recent').textContent(), { timeout: 60_000 })
+      .toMatch(/Secure connection renewed on/);
+    const after = (await d.api('GET', '/v1/certificates', { token: tokens[en.id] })).body.certificates.find(
+      (c: any) => c.name === shop,
+    );
     expect(after.id).not.toBe(before.id);
     const renewal = (await d.api('GET', '/v1/jobs?playbook=certificate.renew', { token: tokens[en.id] })).body.jobs[0];
     expect(renewal.resource).toBe(`vhost:${shop}`);
@@ -143,7 +173,9 @@ describe('the client page, walked through', () => {
     expect(await problem.textContent()).toMatch(/We can fix it for you/);
     expect(await page.locator('#summary').textContent()).toMatch(/needs your attention/);
     // The fix in words a client can act on or forward; the record itself in the technical details.
-    expect(await problem.textContent()).toMatch(/At the company that manages your domain \(often where you bought it\), remove the IPv6 address 2001:db8::dead from /);
+    expect(await problem.textContent()).toMatch(
+      /At the company that manages your domain \(often where you bought it\), remove the IPv6 address 2001:db8::dead from /,
+    );
     await plain(page, 'en-desktop-4-problem');
     await page.locator('#doctor-domains').fill(blog);
     await page.getByRole('button', { name: 'Check', exact: true }).click();
@@ -156,16 +188,24 @@ describe('the client page, walked through', () => {
     await finding.screenshot({ path: join(shots, 'en-desktop-4-doctor-details.png') });
     await finding.locator('details.tech summary').click(); // folded again, as a client leaves it
     await card(page, blog).getByRole('button', { name: 'Fix it for me' }).click();
-    await expect.poll(() => card(page, blog).locator('.state').first().textContent(), { timeout: 60_000 }).toMatch(/^Secure until /);
+    await expect
+      .poll(() => card(page, blog).locator('.state').first().textContent(), { timeout: 60_000 })
+      .toMatch(/^Secure until /);
     expect(cf.recordsOf(blog, 'AAAA').map((r) => r.content)).toEqual(['::1']);
-    expect(await page.locator('#summary').textContent()).toBe('Everything is fine.Your sites are secure and renew by themselves. You have nothing to do.');
+    expect(await page.locator('#summary').textContent()).toBe(
+      'Everything is fine.Your sites are secure and renew by themselves. You have nothing to do.',
+    );
     await plain(page, 'en-desktop-5-fixed');
 
     // A database: a name suggested, a refused name answered with a name to copy, the password once.
     const op = page.locator('#ops li', { hasText: 'Create a database' });
-    expect(await op.locator('.description').textContent()).toMatch(/^Creates a database for your site or application .* shown to you only once/);
+    expect(await op.locator('.description').textContent()).toMatch(
+      /^Creates a database for your site or application .* shown to you only once/,
+    );
     await op.getByRole('button', { name: 'Start' }).click();
-    expect(await page.locator('#run-fields').textContent()).toMatch(/A short name for the database, e\.g\. shop \(your account's name is added in front\)/);
+    expect(await page.locator('#run-fields').textContent()).toMatch(
+      /A short name for the database, e\.g\. shop \(your account's name is added in front\)/,
+    );
     expect(await page.locator('#run-fields').textContent()).not.toMatch(/admins|administrat/i); // no admin-only input
     expect(await page.locator('#in-server option').allTextContents()).toEqual(['maria']);
     await page.locator('#in-name').fill('Ma Boutique!');
@@ -178,7 +218,9 @@ describe('the client page, walked through', () => {
     await secret.waitFor({ timeout: 30_000 });
     const password = (await secret.locator('code').textContent()) ?? '';
     expect(password.length).toBeGreaterThanOrEqual(16);
-    await expect.poll(() => page.locator('#databases').textContent()).toMatch(new RegExp(`${en.id}_ma_boutique.*maria`));
+    await expect
+      .poll(() => page.locator('#databases').textContent())
+      .toMatch(new RegExp(`${en.id}_ma_boutique.*maria`));
     await plain(page, 'en-desktop-7-database');
     await page.reload();
     await page.locator('#sites article').first().waitFor();
@@ -206,12 +248,16 @@ describe('the client page, walked through', () => {
 
     const page = await open(PHONE, tokens[fr.id]);
     expect(await page.locator('html').getAttribute('lang')).toBe('fr');
-    await expect.poll(() => card(page, vitrine).locator('.state').first().textContent()).toMatch(/^Sécurisé jusqu’au \d{1,2} [a-zéû]+ \d{4}\. Il se renouvelle tout seul le \d{1,2} [a-zéû]+ \d{4}\.$/);
+    await expect
+      .poll(() => card(page, vitrine).locator('.state').first().textContent())
+      .toMatch(/^Sécurisé jusqu’au \d{1,2} [a-zéû]+ \d{4}\. Il se renouvelle tout seul le \d{1,2} [a-zéû]+ \d{4}\.$/);
     expect(await card(page, vitrine).locator('.recent').textContent()).toMatch(/Site sécurisé le/);
     await plain(page, 'fr-phone-1-home');
 
     await card(page, boutique).getByRole('button', { name: 'Sécuriser mon site' }).click();
-    await expect.poll(() => card(page, boutique).locator('.state').first().textContent(), { timeout: 60_000 }).toMatch(/^Sécurisé jusqu’au /);
+    await expect
+      .poll(() => card(page, boutique).locator('.state').first().textContent(), { timeout: 60_000 })
+      .toMatch(/^Sécurisé jusqu’au /);
     expect(await page.locator('#summary').textContent()).toMatch(/^Tout va bien\./);
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
     await plain(page, 'fr-phone-2-secured');
@@ -219,12 +265,16 @@ describe('the client page, walked through', () => {
     // The doctor: a domain of someone else's is "not one of your domains: ask the provider".
     await page.locator('#doctor-domains').fill(`shop.${en.zone}`);
     await page.getByRole('button', { name: 'Vérifier', exact: true }).click();
-    await expect.poll(() => page.locator('#doctor-result').textContent()).toMatch(/ne fait pas partie de vos domaines.*Hébergix/);
+    await expect
+      .poll(() => page.locator('#doctor-result').textContent())
+      .toMatch(/ne fait pas partie de vos domaines.*Hébergix/);
     // Its own: what passed is one line that opens.
     await page.locator('#doctor-domains').fill(boutique);
     await page.getByRole('button', { name: 'Vérifier', exact: true }).click();
     await page.locator('#doctor-result details.passed summary').waitFor({ timeout: 30_000 });
-    expect(await page.locator('#doctor-result details.passed summary').textContent()).toMatch(/^\d+ vérifications réussies$/);
+    expect(await page.locator('#doctor-result details.passed summary').textContent()).toMatch(
+      /^\d+ vérifications réussies$/,
+    );
     await plain(page, 'fr-phone-3-doctor');
     // The support contact and the lost-token path come from the config.
     expect(await page.locator('#support').textContent()).toMatch(/Contactez Hébergix[\s\S]*support@hebergix\.test/);
@@ -235,7 +285,9 @@ describe('the client page, walked through', () => {
     await plain(page, 'en-phone-home');
     await page.getByRole('button', { name: 'Français' }).click();
     await page.setViewportSize(DESKTOP);
-    await expect.poll(() => card(page, boutique).locator('.state').first().textContent()).toMatch(/^Sécurisé jusqu’au /);
+    await expect
+      .poll(() => card(page, boutique).locator('.state').first().textContent())
+      .toMatch(/^Sécurisé jusqu’au /);
     await plain(page, 'fr-desktop-home');
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
     await page.locator('#lost-token-link').waitFor();

@@ -12,7 +12,15 @@ import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { tempDir } from './helpers/tmp.js';
 
 const fixtures = resolve(import.meta.dirname, 'fixtures/playbooks');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
 const WIDTH = 360;
 
 let d: TestDaemon;
@@ -25,7 +33,10 @@ const problems: string[] = [];
 
 beforeAll(async () => {
   // DNS answers "refused" at once: the doctor explains failures without waiting for the internet.
-  d = await startTestDaemon({ playbooksDir: fixtures, config: { dns: { resolvers: ['127.0.0.1:9'], timeoutMs: 500 } } });
+  d = await startTestDaemon({
+    playbooksDir: fixtures,
+    config: { dns: { resolvers: ['127.0.0.1:9'], timeoutMs: 500 } },
+  });
   dir = tempDir('serein-self-service-');
   alice = (await d.tenant('alice', { servers: ['local'], domains: ['alice.example.com'] })).token;
   bob = (await d.tenant('bob', { language: 'fr', servers: ['local'], domains: ['bob.example.com'] })).token;
@@ -51,7 +62,8 @@ async function openPage(): Promise<Page> {
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('console', (msg) => {
     // A 401 for a wrong token is expected; anything else (CSP "Refused to...", errors) is not.
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console: ${msg.text()}`);
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource'))
+      problems.push(`console: ${msg.text()}`);
   });
   await page.goto(`${d.url}/`);
   return page;
@@ -65,7 +77,10 @@ async function signIn(page: Page, token: string, label = 'Access token'): Promis
 }
 
 // Evaluated in the page (as text: the tests are not compiled with the DOM types).
-const stored = (page: Page) => page.evaluate<{ session: Record<string, string>; local: Record<string, string> }>('({ session: { ...sessionStorage }, local: { ...localStorage } })');
+const stored = (page: Page) =>
+  page.evaluate<{ session: Record<string, string>; local: Record<string, string> }>(
+    '({ session: { ...sessionStorage }, local: { ...localStorage } })',
+  );
 const noSideScroll = (page: Page) => page.evaluate<number>('document.documentElement.scrollWidth');
 const focusedId = (page: Page) => page.evaluate<string | undefined>('document.activeElement?.id');
 const isFocused = (el: any) => el === el.ownerDocument.activeElement;
@@ -78,7 +93,10 @@ async function shoot(page: Page, name: string): Promise<string[]> {
   const folder = process.env.SEREIN_SCREENSHOTS ?? tempDir('serein-shots-');
   mkdirSync(folder, { recursive: true });
   const paths: string[] = [];
-  for (const [screen, width] of [['phone', WIDTH], ['desktop', 1280]] as const) {
+  for (const [screen, width] of [
+    ['phone', WIDTH],
+    ['desktop', 1280],
+  ] as const) {
     await page.setViewportSize({ width, height: 780 });
     const path = join(folder, `${name}-${screen}.png`);
     await page.screenshot({ path, fullPage: true });
@@ -127,12 +145,23 @@ describe('the self-service page', () => {
       expect(text.startsWith('// @ts-check\n'), path).toBe(true);
       expect(text, path).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/);
       expect(text.split('\n').length, path).toBeLessThan(400);
-      for (const [, spec] of text.matchAll(/^import [^'"]*'([^']+)';$/gm)) queue.push(new URL(spec, d.url + path).pathname);
+      for (const [, spec] of text.matchAll(/^import [^'"]*'([^']+)';$/gm))
+        queue.push(new URL(spec, d.url + path).pathname);
     }
-    expect([...seen.keys()]).toEqual(expect.arrayContaining(['/self-service/api.js', '/self-service/events.js', '/self-service/kinds.js', '/self-service/i18n/en.js', '/self-service/i18n/fr.js']));
+    expect([...seen.keys()]).toEqual(
+      expect.arrayContaining([
+        '/self-service/api.js',
+        '/self-service/events.js',
+        '/self-service/kinds.js',
+        '/self-service/i18n/en.js',
+        '/self-service/i18n/fr.js',
+      ]),
+    );
     // Unchanged files are not sent again.
     const first = await fetch(`${d.url}/self-service/api.js`);
-    const again = await fetch(`${d.url}/self-service/api.js`, { headers: { 'if-none-match': first.headers.get('etag') ?? '' } });
+    const again = await fetch(`${d.url}/self-service/api.js`, {
+      headers: { 'if-none-match': first.headers.get('etag') ?? '' },
+    });
     expect(again.status).toBe(304);
   });
 
@@ -143,16 +172,30 @@ describe('the self-service page', () => {
       new Promise<{ status: number; body: string }>((done, fail) => {
         const req = request(`${d.url}/`, { path, method: 'GET' }, (res) => {
           let body = '';
-          res.setEncoding('utf8').on('data', (c) => (body += c)).on('end', () => done({ status: res.statusCode ?? 0, body }));
+          res
+            .setEncoding('utf8')
+            .on('data', (c) => (body += c))
+            .on('end', () => done({ status: res.statusCode ?? 0, body }));
         });
         req.on('error', fail).end();
       });
     for (const path of [
-      '/../package.json', '/self-service/../package.json', '/self-service/../../../package.json', '/self-service/i18n/../../../../package.json',
-      '/self-service/%2e%2e/%2e%2e/%2e%2e/package.json', '/self-service/..%2f..%2f..%2fpackage.json', '/self-service/%2e%2e%2f%2e%2e%2f%2e%2e%2fpackage.json',
-      '/self-service/%252e%252e%252f%252e%252e%252fpackage.json', '/self-service/..%5c..%5c..%5cpackage.json', '/self-service/./app.js',
-      '/self-service//etc/passwd', '/self-service/%2fetc%2fpasswd', '/self-service/app.js%00.css', '/self-service/index.html/../../../package.json',
-      '/self-service/../routes/jobs.ts', '/self-service/%2e%2e/routes/jobs.ts',
+      '/../package.json',
+      '/self-service/../package.json',
+      '/self-service/../../../package.json',
+      '/self-service/i18n/../../../../package.json',
+      '/self-service/%2e%2e/%2e%2e/%2e%2e/package.json',
+      '/self-service/..%2f..%2f..%2fpackage.json',
+      '/self-service/%2e%2e%2f%2e%2e%2f%2e%2e%2fpackage.json',
+      '/self-service/%252e%252e%252f%252e%252e%252fpackage.json',
+      '/self-service/..%5c..%5c..%5cpackage.json',
+      '/self-service/./app.js',
+      '/self-service//etc/passwd',
+      '/self-service/%2fetc%2fpasswd',
+      '/self-service/app.js%00.css',
+      '/self-service/index.html/../../../package.json',
+      '/self-service/../routes/jobs.ts',
+      '/self-service/%2e%2e/routes/jobs.ts',
     ]) {
       const res = await raw(path);
       expect(res.status, path).toBeGreaterThanOrEqual(400);
@@ -165,7 +208,10 @@ describe('the self-service page', () => {
   });
 
   it('names the shown-once fields in secretKeys, in the one read that has them', async () => {
-    const submitted = await d.api('POST', '/v1/jobs', { token: alice, body: { playbook: 'sample.write', inputs: { server: 'local', dir, name: 'keys', message: 'k', secret: true } } });
+    const submitted = await d.api('POST', '/v1/jobs', {
+      token: alice,
+      body: { playbook: 'sample.write', inputs: { server: 'local', dir, name: 'keys', message: 'k', secret: true } },
+    });
     const id = submitted.body.job.id;
     let job: any;
     for (let i = 0; i < 100; i++) {
@@ -220,7 +266,9 @@ describe('the self-service page', () => {
     await page.locator('#ops-title').focus();
     for (let i = 0; i < 20 && !(await start.evaluate(isFocused)); i++) await page.keyboard.press('Tab');
     expect(await start.evaluate(isFocused)).toBe(true);
-    expect(await start.evaluate((el: any) => el.ownerDocument.defaultView.getComputedStyle(el).outlineStyle)).toBe('solid');
+    expect(await start.evaluate((el: any) => el.ownerDocument.defaultView.getComputedStyle(el).outlineStyle)).toBe(
+      'solid',
+    );
     await page.keyboard.press('Enter');
     expect(await focusedId(page)).toBe('run-title');
     expect(await page.locator('#run-title').textContent()).toBe('Write a greeting');
@@ -252,7 +300,9 @@ describe('the self-service page', () => {
     // Data is text, never markup.
     expect(await page.locator('#outcome b, #outcome img').count()).toBe(0);
     // Progress was followed live: every step was reported done.
-    expect(await page.locator('#progress-steps li').allTextContents()).toEqual(expect.arrayContaining(['Write the file — done', 'echo — done', 'check — done']));
+    expect(await page.locator('#progress-steps li').allTextContents()).toEqual(
+      expect.arrayContaining(['Write the file — done', 'echo — done', 'check — done']),
+    );
     await expect.poll(() => page.locator('#jobs li.job').count()).toBeGreaterThanOrEqual(1);
     expect(await page.locator('#jobs li.job').first().textContent()).toMatch(/Write a greeting\s*done/);
     // A check is not history: only what was done is listed.
@@ -277,7 +327,9 @@ describe('the self-service page', () => {
     expect(await failure.locator('h3').textContent()).toBe('It did not work — Write a greeting');
     expect(await failure.locator('.message').textContent()).toBe('A command on the server failed.');
     expect(await failure.locator('.fix h4').textContent()).toBe('How to fix it');
-    expect(await failure.locator('.fix p').textContent()).toBe('Nothing was left half-done. Your provider can read the details.');
+    expect(await failure.locator('.fix p').textContent()).toBe(
+      'Nothing was left half-done. Your provider can read the details.',
+    );
     // A refused request (a missing input) is explained the same way.
     await page.getByLabel('name', { exact: true }).fill('');
     await page.getByRole('button', { name: 'Do it' }).click();
@@ -316,7 +368,9 @@ describe('the self-service page', () => {
     expect(JSON.stringify(await stored(page))).not.toContain(password);
     const jobs = (await d.api('GET', '/v1/jobs', { token: alice })).body.jobs;
     expect(JSON.stringify(jobs)).not.toContain(password);
-    expect(JSON.stringify((await d.api('GET', `/v1/jobs/${jobs[0].id}`, { token: alice })).body)).not.toContain(password);
+    expect(JSON.stringify((await d.api('GET', `/v1/jobs/${jobs[0].id}`, { token: alice })).body)).not.toContain(
+      password,
+    );
   });
 
   it('speaks French to a French tenant, and never shows another tenant’s data', async () => {
@@ -348,7 +402,9 @@ describe('the self-service page', () => {
     await page.getByLabel('Noms de domaine').fill('alice.example.com');
     await page.getByRole('button', { name: 'Vérifier', exact: true }).click();
     // Refused as if it did not exist, in French, saying whom to ask.
-    await expect.poll(() => page.locator('#doctor-result').textContent()).toMatch(/alice\.example\.com ne fait pas partie de vos domaines.*demandez à serein/);
+    await expect
+      .poll(() => page.locator('#doctor-result').textContent())
+      .toMatch(/alice\.example\.com ne fait pas partie de vos domaines.*demandez à serein/);
 
     // The switch wins over the tenant's language, and is remembered; typed values are kept.
     await page.getByRole('button', { name: 'English' }).click();
@@ -358,7 +414,9 @@ describe('the self-service page', () => {
     // The list of requests is read again in the new language once the rest is drawn: waited for, not assumed.
     await expect.poll(() => page.locator('#jobs li.job').first().textContent()).toMatch(/Write a greeting\s*not done/);
     // The domain check on screen is asked again in the new language.
-    await expect.poll(() => page.locator('#doctor-result').textContent()).toMatch(/alice\.example\.com is not one of your domains/);
+    await expect
+      .poll(() => page.locator('#doctor-result').textContent())
+      .toMatch(/alice\.example\.com is not one of your domains/);
     await page.reload();
     await page.getByRole('heading', { name: 'Write a greeting' }).waitFor();
     expect((await stored(page)).local).toEqual({ 'serein.language': 'en' });

@@ -22,23 +22,44 @@ describe('the systemd unit', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     // A misspelt option is only a warning to systemd: this check must see one.
-    const bad = spawnSync('bash', ['-c', `d=$(mktemp -d); sed 's/^ProtectSystem=/ProtectSytem=/' "$1" > $d/serein.service; systemd-analyze verify $d/serein.service; rm -r $d`, 'typo', unitFile], { encoding: 'utf8' });
+    const bad = spawnSync(
+      'bash',
+      [
+        '-c',
+        `d=$(mktemp -d); sed 's/^ProtectSystem=/ProtectSytem=/' "$1" > $d/serein.service; systemd-analyze verify $d/serein.service; rm -r $d`,
+        'typo',
+        unitFile,
+      ],
+      { encoding: 'utf8' },
+    );
     expect(bad.stderr).toMatch(/Unknown key 'ProtectSytem'/);
   });
 
   // --threshold counts in tenths of the score systemd prints.
   it('keeps systemd\'s exposure score at "OK" (3 or less out of 10)', () => {
-    const r = spawnSync('systemd-analyze', ['security', '--offline=yes', '--threshold=30', unitFile], { encoding: 'utf8' });
+    const r = spawnSync('systemd-analyze', ['security', '--offline=yes', '--threshold=30', unitFile], {
+      encoding: 'utf8',
+    });
     expect(r.stdout).toMatch(/Overall exposure level for serein\.service: [0-3]\.\d OK/);
     expect(r.status).toBe(0);
   });
 
   it('hardens what a root daemon writing nginx and certificate folders can spare', () => {
     for (const [key, value] of Object.entries({
-      ProtectSystem: 'strict', NoNewPrivileges: 'yes', PrivateTmp: 'yes', ProtectHome: 'yes', PrivateDevices: 'yes',
-      RestrictAddressFamilies: 'AF_UNIX AF_INET AF_INET6', RestrictSUIDSGID: 'yes', ProtectKernelTunables: 'yes',
-      ProtectKernelModules: 'yes', ProtectControlGroups: 'yes', SystemCallArchitectures: 'native', UMask: '0077',
-    })) expect(values(key), key).toEqual([value]);
+      ProtectSystem: 'strict',
+      NoNewPrivileges: 'yes',
+      PrivateTmp: 'yes',
+      ProtectHome: 'yes',
+      PrivateDevices: 'yes',
+      RestrictAddressFamilies: 'AF_UNIX AF_INET AF_INET6',
+      RestrictSUIDSGID: 'yes',
+      ProtectKernelTunables: 'yes',
+      ProtectKernelModules: 'yes',
+      ProtectControlGroups: 'yes',
+      SystemCallArchitectures: 'native',
+      UMask: '0077',
+    }))
+      expect(values(key), key).toEqual([value]);
     expect(values('CapabilityBoundingSet')[0].split(' ')).not.toContain('CAP_SYS_ADMIN');
     // Node's JIT writes executable memory: this option would kill the daemon at start.
     expect(values('MemoryDenyWriteExecute')).toEqual([]);
@@ -54,10 +75,20 @@ describe('the systemd unit', () => {
   });
 
   it('lets serein write every folder the example web server names, and no more of /etc', () => {
-    const writable = values('ReadWritePaths').flatMap((v) => v.split(/\s+/)).map((p) => p.replace(/^-/, ''));
+    const writable = values('ReadWritePaths')
+      .flatMap((v) => v.split(/\s+/))
+      .map((p) => p.replace(/^-/, ''));
     const example = readFileSync(resolve(root, 'config.example.yaml'), 'utf8');
-    const named = ['vhostDir', 'webRoot', 'logDir', 'certDir', 'challengeRoot'].map((k) => new RegExp(`#\\s+${k}: (\\S+)`).exec(example)![1]);
-    for (const path of named) expect(writable.some((w) => path === w || path.startsWith(`${w}/`)), path).toBe(true);
-    expect(writable.filter((w) => w.startsWith('/etc/')).every((w) => /^\/etc\/(nginx|serein|ssl)\//.test(w))).toBe(true);
+    const named = ['vhostDir', 'webRoot', 'logDir', 'certDir', 'challengeRoot'].map(
+      (k) => new RegExp(`#\\s+${k}: (\\S+)`).exec(example)![1],
+    );
+    for (const path of named)
+      expect(
+        writable.some((w) => path === w || path.startsWith(`${w}/`)),
+        path,
+      ).toBe(true);
+    expect(writable.filter((w) => w.startsWith('/etc/')).every((w) => /^\/etc\/(nginx|serein|ssl)\//.test(w))).toBe(
+      true,
+    );
   });
 });

@@ -13,7 +13,9 @@ import { useLab } from './lab/client.js';
 
 /** A busy loop, one per core, that ends by itself after 60 s at the latest. */
 function cpuHogs(): ChildProcess[] {
-  return [0, 1].map(() => spawn(process.execPath, ['-e', 'const end = Date.now() + 60_000; while (Date.now() < end);'], { stdio: 'ignore' }));
+  return [0, 1].map(() =>
+    spawn(process.execPath, ['-e', 'const end = Date.now() + 60_000; while (Date.now() < end);'], { stdio: 'ignore' }),
+  );
 }
 
 describe('the SSH target under load', () => {
@@ -43,12 +45,19 @@ describe('the SSH target under load', () => {
   };
 
   for (const timeoutMs of [1, 200]) {
-    it(`kills a program and its background children when its limit of ${timeoutMs} ms runs out`, { timeout: 60_000 }, async () => {
-      const seconds = String(randomInt(7_000_000, 8_000_000)); // unique: finds our sleeps among all processes
-      const r = await target.run(['sh', '-c', 'sleep "$1" & sleep "$1" & sleep "$1"; echo not reached', 'sh', seconds], { timeoutMs });
-      expect(r.code).toBe(124);
-      expect(r.stdout).toBe('');
-      expect(await sleeping(seconds)).toBe(false);
-    });
+    it(
+      `kills a program and its background children when its limit of ${timeoutMs} ms runs out`,
+      { timeout: 60_000 },
+      async () => {
+        const seconds = String(randomInt(7_000_000, 8_000_000)); // unique: finds our sleeps among all processes
+        const r = await target.run(
+          ['sh', '-c', 'sleep "$1" & sleep "$1" & sleep "$1"; echo not reached', 'sh', seconds],
+          { timeoutMs },
+        );
+        expect(r.code).toBe(124);
+        expect(r.stdout).toBe('');
+        expect(await sleeping(seconds)).toBe(false);
+      },
+    );
   }
 });

@@ -23,7 +23,7 @@ function hostileStrings(dir: string): string[] {
     `'\\''; touch ${dir}/pwned-escaped-quote; '\\''`,
     `&& touch ${dir}/pwned-and || touch ${dir}/pwned-or | tee ${dir}/pwned-pipe > ${dir}/pwned-redirect`,
     `$HOME \${PATH} $((1+1)) * ? [a-z] ~ # ! %`,
-    "it's \"quoted\" \\ back\\slash \\' \\\"",
+    'it\'s "quoted" \\ back\\slash \\\' \\"',
     'ünïcødé ✓ 日本語 🙂 \u202e\u200b',
     '',
     ' leading and trailing blanks ',
@@ -57,7 +57,12 @@ const cases: TargetCase[] = [
   {
     kind: 'docker',
     needs: ['podman'],
-    config: (lab) => ({ type: 'docker', socketPath: lab.podman!.socketPath, container: lab.podman!.container, maxConcurrency: 4 }),
+    config: (lab) => ({
+      type: 'docker',
+      socketPath: lab.podman!.socketPath,
+      container: lab.podman!.container,
+      maxConcurrency: 4,
+    }),
   },
 ];
 
@@ -117,7 +122,9 @@ describe.each(cases)('$kind target', ({ kind, needs, config }) => {
   it('kills a program that runs out of time, with everything it started, and returns 124', async () => {
     const seconds = String(randomInt(7_000_000, 8_000_000)); // unique: finds our sleeps among all processes
     const started = Date.now();
-    const r = await target.run(['sh', '-c', 'sleep "$1" & sleep "$1"; echo not reached', 'sh', seconds], { timeoutMs: 500 });
+    const r = await target.run(['sh', '-c', 'sleep "$1" & sleep "$1"; echo not reached', 'sh', seconds], {
+      timeoutMs: 500,
+    });
     expect(r.code).toBe(124);
     expect(r.stdout).toBe('');
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -208,7 +215,11 @@ describe.each(cases)('$kind target', ({ kind, needs, config }) => {
   });
 
   it('runs many programs at once without mixing their output', async () => {
-    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => target.run(['sh', '-c', 'printf "%s" "$1"; printf "%s" "$1" >&2', 'sh', `job-${i}`])));
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        target.run(['sh', '-c', 'printf "%s" "$1"; printf "%s" "$1" >&2', 'sh', `job-${i}`]),
+      ),
+    );
     results.forEach((r, i) => expect(r).toEqual({ code: 0, stdout: `job-${i}`, stderr: `job-${i}` }));
   });
 
@@ -261,7 +272,9 @@ describe('ssh target', () => {
     try {
       expect((await target.run(['true'])).code).toBe(0);
       // kill the sshd process serving this connection: the connection drops mid-command
-      await target.run(['sh', '-c', 'kill -KILL $PPID; sleep 5']).catch((e: unknown) => expect(e).toBeInstanceOf(TargetError));
+      await target
+        .run(['sh', '-c', 'kill -KILL $PPID; sleep 5'])
+        .catch((e: unknown) => expect(e).toBeInstanceOf(TargetError));
       expect((await target.run(['echo', 'back'])).stdout).toBe('back\n');
     } finally {
       await target.close();
@@ -275,7 +288,10 @@ describe('ssh target', () => {
       const gen = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
       expect(gen.status).toBe(0);
       const target = createTarget('unknown-key', { type: 'ssh', ...lab.sshd!, privateKeyPath: key });
-      await expect(target.run(['true'])).rejects.toMatchObject({ code: 'ssh_connect_failed', hint: expect.stringContaining('authorized_keys') });
+      await expect(target.run(['true'])).rejects.toMatchObject({
+        code: 'ssh_connect_failed',
+        hint: expect.stringContaining('authorized_keys'),
+      });
       await target.close();
     } finally {
       rmSync(dirPath, { recursive: true, force: true });
@@ -301,7 +317,9 @@ describe('shellQuote (the one place a shell string is built)', () => {
   });
 
   it('builds the SSH command from quoted words and checked variable names', () => {
-    expect(sshCommand(['printf', '%s', "a'b"], { LANG: 'C' })).toBe(`export LANG='C'; echo "${PID_MARKER}$$" >&2; exec 'printf' '%s' 'a'\\''b'`);
+    expect(sshCommand(['printf', '%s', "a'b"], { LANG: 'C' })).toBe(
+      `export LANG='C'; echo "${PID_MARKER}$$" >&2; exec 'printf' '%s' 'a'\\''b'`,
+    );
     expect(() => sshCommand(['true'], { 'A;B': 'x' })).toThrow(/environment variable name/);
     expect(() => sshCommand([])).toThrow(/argv/);
   });
@@ -309,7 +327,19 @@ describe('shellQuote (the one place a shell string is built)', () => {
 
 /** A random string over every byte value but NUL, plus some multi-byte characters. */
 function randomWord(): string {
-  const alphabet = [...Array.from({ length: 127 }, (_, i) => String.fromCharCode(i + 1)), 'é', '✓', '日', '🙂', "'", "'", '\\', '$', '`', '"'];
+  const alphabet = [
+    ...Array.from({ length: 127 }, (_, i) => String.fromCharCode(i + 1)),
+    'é',
+    '✓',
+    '日',
+    '🙂',
+    "'",
+    "'",
+    '\\',
+    '$',
+    '`',
+    '"',
+  ];
   return Array.from({ length: randomInt(0, 24) }, () => alphabet[randomInt(alphabet.length)]).join('');
 }
 
@@ -319,7 +349,10 @@ describe('PidLineStripper', () => {
     for (let cut = 0; cut <= text.length; cut++) {
       const out: Buffer[] = [];
       let pid: number | undefined;
-      const s = new PidLineStripper((b) => out.push(b), (p) => (pid = p));
+      const s = new PidLineStripper(
+        (b) => out.push(b),
+        (p) => (pid = p),
+      );
       s.push(Buffer.from(text.slice(0, cut)));
       s.push(Buffer.from(text.slice(cut)));
       s.end();
@@ -330,7 +363,10 @@ describe('PidLineStripper', () => {
 
   it('passes stderr through untouched when there is no pid line', () => {
     const out: Buffer[] = [];
-    const s = new PidLineStripper((b) => out.push(b), () => undefined);
+    const s = new PidLineStripper(
+      (b) => out.push(b),
+      () => undefined,
+    );
     s.push(Buffer.from(`sh: not found\nx${PID_MARKER}12\n`));
     s.end();
     expect(Buffer.concat(out).toString()).toBe(`sh: not found\nx${PID_MARKER}12\n`);

@@ -17,7 +17,15 @@ import { useLab, type LabInfo } from './lab/client.js';
  * copy refused over a name that exists, with another name offered and accepted.
  */
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
 const shots = process.env.SEREIN_SCREENSHOTS ?? tempDir('serein-trash-shots-');
 let lab: LabInfo;
 let d: TestDaemon;
@@ -40,7 +48,12 @@ async function row(database: string, password: string): Promise<string> {
 beforeAll(async () => {
   lab = await useLab('mariadb');
   const m = lab.mariadb!;
-  d = await startTestDaemon({ config: { databases: { maria: { engine: 'mariadb', host: m.host, port: m.port, user: m.user, password: m.password } }, quotas: { tenants: { [tenant]: { diskBytes: 2_000_000_000 } } } } });
+  d = await startTestDaemon({
+    config: {
+      databases: { maria: { engine: 'mariadb', host: m.host, port: m.port, user: m.user, password: m.password } },
+      quotas: { tenants: { [tenant]: { diskBytes: 2_000_000_000 } } },
+    },
+  });
   token = (await d.tenant(tenant, { language: 'fr', servers: ['maria'] })).token;
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   mkdirSync(shots, { recursive: true });
@@ -56,7 +69,8 @@ async function open(): Promise<Page> {
   const page = await (await browser.newContext({ locale: 'fr-FR', viewport: { width: 1280, height: 900 } })).newPage();
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console: ${msg.text()}`);
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource'))
+      problems.push(`console: ${msg.text()}`);
   });
   await page.goto(`${d.url}/`);
   await page.locator('#token').fill(token);
@@ -70,18 +84,28 @@ describe('the trash on the page, in French', () => {
     const database = `${tenant}_boutique`;
     const made = await d.runJob('database.create', { server: 'maria', name: 'boutique' }, { token });
     expect(made.status, JSON.stringify(made.error)).toBe('succeeded');
-    const c = await mysql.createConnection({ host: lab.mariadb!.host, port: lab.mariadb!.port, user: database, password: made.result.password, database });
+    const c = await mysql.createConnection({
+      host: lab.mariadb!.host,
+      port: lab.mariadb!.port,
+      user: database,
+      password: made.result.password,
+      database,
+    });
     await c.query('CREATE TABLE kept (id INT PRIMARY KEY, label VARCHAR(40))');
     await c.query("INSERT INTO kept VALUES (7, 'commande 1042 ✓')");
     await c.end();
     await new DiskUsageWatch(d.daemon.engine.services).pass();
-    expect((await d.runJob('database.delete', { server: 'maria', name: 'boutique', confirm: database }, { token })).status).toBe('succeeded');
+    expect(
+      (await d.runJob('database.delete', { server: 'maria', name: 'boutique', confirm: database }, { token })).status,
+    ).toBe('succeeded');
 
     const page = await open();
     expect(await page.locator('#usage').textContent()).toMatch(/Espace utilisé\u00a0: \d+(,\d)?\u00a0(Ko|Mo)/);
     expect(await page.locator('#usage').textContent()).toMatch(/sur les 2\u00a0Go de votre offre/);
     const line = page.locator('#trash li', { hasText: database });
-    expect(await line.textContent()).toMatch(/^La base de données \S+, supprimée le \d{1,2} [a-zéû]+ \d{4} \(\d+(,\d)?\u00a0(o|Ko|Mo)\), gardée jusqu’au \d{1,2} [a-zéû]+ \d{4}\./);
+    expect(await line.textContent()).toMatch(
+      /^La base de données \S+, supprimée le \d{1,2} [a-zéû]+ \d{4} \(\d+(,\d)?\u00a0(o|Ko|Mo)\), gardée jusqu’au \d{1,2} [a-zéû]+ \d{4}\./,
+    );
     await page.screenshot({ path: join(shots, 'fr-1-trash.png'), fullPage: true });
 
     await line.getByRole('button', { name: 'Restaurer' }).click();
@@ -91,19 +115,28 @@ describe('the trash on the page, in French', () => {
     await page.screenshot({ path: join(shots, 'fr-2-restored.png'), fullPage: true });
 
     // Deleted again, the name taken by a new database: the copy is not put over it, another name is offered.
-    expect((await d.runJob('database.delete', { server: 'maria', name: 'boutique', confirm: database }, { token })).status).toBe('succeeded');
-    expect((await d.runJob('database.create', { server: 'maria', name: 'boutique' }, { token })).status).toBe('succeeded');
+    expect(
+      (await d.runJob('database.delete', { server: 'maria', name: 'boutique', confirm: database }, { token })).status,
+    ).toBe('succeeded');
+    expect((await d.runJob('database.create', { server: 'maria', name: 'boutique' }, { token })).status).toBe(
+      'succeeded',
+    );
     await page.reload();
     await page.locator('#trash li, #token:visible').first().waitFor();
     if (await page.locator('#token').isVisible()) {
       await page.locator('#token').fill(token);
       await page.locator('#token').press('Enter');
     }
-    const again = page.locator('#trash li', { hasText: database }).filter({ has: page.getByRole('button', { name: 'Restaurer' }) }).first();
+    const again = page
+      .locator('#trash li', { hasText: database })
+      .filter({ has: page.getByRole('button', { name: 'Restaurer' }) })
+      .first();
     await again.waitFor();
     await again.getByRole('button', { name: 'Restaurer' }).click();
     await again.locator('.other-name').waitFor({ timeout: 60_000 });
-    expect(await again.textContent()).toMatch(/Choisissez un autre nom pour restaurer cette base\u00a0: «\u00a0\S+\u00a0» existe déjà/);
+    expect(await again.textContent()).toMatch(
+      /Choisissez un autre nom pour restaurer cette base\u00a0: «\u00a0\S+\u00a0» existe déjà/,
+    );
     expect(await again.locator('.other-name input').inputValue()).toBe('boutique_old');
     await page.screenshot({ path: join(shots, 'fr-3-name-taken.png'), fullPage: true });
     await again.getByRole('button', { name: 'Restaurer sous ce nom' }).click();

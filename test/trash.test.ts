@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -29,10 +38,19 @@ const domA = `${uniq('a')}.test`;
 const domB = `${uniq('b')}.test`;
 
 /** Logs in as the database's own user and reads the row the tenant wrote before the delete. */
-async function readRow(engine: 'mariadb' | 'postgres', o: { database: string; user: string; password: string }): Promise<string> {
+async function readRow(
+  engine: 'mariadb' | 'postgres',
+  o: { database: string; user: string; password: string },
+): Promise<string> {
   if (engine === 'mariadb') {
     const m = lab.mariadb!;
-    const c = await mysql.createConnection({ host: m.host, port: m.port, user: o.user, password: o.password, database: o.database });
+    const c = await mysql.createConnection({
+      host: m.host,
+      port: m.port,
+      user: o.user,
+      password: o.password,
+      database: o.database,
+    });
     try {
       const [rows] = await c.query('SELECT label FROM kept WHERE id = 7');
       return (rows as { label: string }[])[0]?.label ?? '(none)';
@@ -51,10 +69,20 @@ async function readRow(engine: 'mariadb' | 'postgres', o: { database: string; us
 }
 
 /** The tenant's application writes a row, as its own user. */
-async function writeRow(engine: 'mariadb' | 'postgres', o: { database: string; user: string; password: string }, label: string): Promise<void> {
+async function writeRow(
+  engine: 'mariadb' | 'postgres',
+  o: { database: string; user: string; password: string },
+  label: string,
+): Promise<void> {
   if (engine === 'mariadb') {
     const m = lab.mariadb!;
-    const c = await mysql.createConnection({ host: m.host, port: m.port, user: o.user, password: o.password, database: o.database });
+    const c = await mysql.createConnection({
+      host: m.host,
+      port: m.port,
+      user: o.user,
+      password: o.password,
+      database: o.database,
+    });
     await c.query('CREATE TABLE kept (id INT PRIMARY KEY, label VARCHAR(40))');
     await c.query('INSERT INTO kept VALUES (7, ?)', [label]);
     await c.end();
@@ -69,7 +97,15 @@ async function writeRow(engine: 'mariadb' | 'postgres', o: { database: string; u
 }
 
 const folderOf = (name: string) => join(dir, 'www', name);
-const trashOf = async (token: string) => (await d.api('GET', '/v1/trash', { token })).body.trash as { id: string; kind: string; name: string; server?: string; bytes: number; expiresAt: string }[];
+const trashOf = async (token: string) =>
+  (await d.api('GET', '/v1/trash', { token })).body.trash as {
+    id: string;
+    kind: string;
+    name: string;
+    server?: string;
+    bytes: number;
+    expiresAt: string;
+  }[];
 
 beforeAll(async () => {
   lab = await useLab('mariadb', 'postgres', 'nginx');
@@ -112,9 +148,17 @@ describe('a deleted database', () => {
       expect(made.status, JSON.stringify(made.error)).toBe('succeeded');
       await writeRow(engine, { database, user: database, password: made.result.password }, 'commande 1042 ✓');
 
-      const plan = await d.runJob('database.delete', { server, name: `shop${server}`, confirm: database }, { token: A.token, dryRun: true });
+      const plan = await d.runJob(
+        'database.delete',
+        { server, name: `shop${server}`, confirm: database },
+        { token: A.token, dryRun: true },
+      );
       expect(JSON.stringify(plan.plan)).toContain('trash');
-      const del = await d.runJob('database.delete', { server, name: `shop${server}`, confirm: database }, { token: A.token });
+      const del = await d.runJob(
+        'database.delete',
+        { server, name: `shop${server}`, confirm: database },
+        { token: A.token },
+      );
       expect(del.status, JSON.stringify(del.error)).toBe('succeeded');
       expect(await dbExists(lab, engine, database)).toEqual({ database: false, user: false });
 
@@ -140,7 +184,9 @@ describe('a deleted database', () => {
       const back = await d.runJob('trash.restore', { item: item.id }, { token: A.token });
       expect(back.status, JSON.stringify(back.error)).toBe('succeeded');
       expect(back.result).toMatchObject({ database, user: database, existed: false });
-      expect(await readRow(engine, { database, user: database, password: back.result.password })).toBe('commande 1042 ✓');
+      expect(await readRow(engine, { database, user: database, password: back.result.password })).toBe(
+        'commande 1042 ✓',
+      );
       // Asked again: it is there, said so, no second password.
       const again = await d.runJob('trash.restore', { item: item.id }, { token: A.token });
       expect(again.status, JSON.stringify(again.error)).toBe('succeeded');
@@ -148,7 +194,11 @@ describe('a deleted database', () => {
       expect(again.result.password).toBeUndefined();
 
       // A copy restored onto a name that exists again is refused, and nothing there changes.
-      const del2 = await d.runJob('database.delete', { server, name: `shop${server}`, confirm: database }, { token: A.token });
+      const del2 = await d.runJob(
+        'database.delete',
+        { server, name: `shop${server}`, confirm: database },
+        { token: A.token },
+      );
       expect(del2.status, JSON.stringify(del2.error)).toBe('succeeded');
       const second = (await trashOf(A.token)).find((t) => t.name === database && t.id !== item.id)!;
       const fresh = await d.runJob('database.create', { server, name: `shop${server}` }, { token: A.token });
@@ -158,15 +208,23 @@ describe('a deleted database', () => {
       expect(refused.error.code).toBe('restore_name_taken');
       expect(refused.error.message).toMatch(/^Choose another name/);
       expect(refused.error.hint).toMatch(/for example [a-z0-9_]+_old/);
-      await expect(readRow(engine, { database, user: database, password: fresh.result.password })).rejects.toThrow(/kept|doesn't exist|does not exist/);
+      await expect(readRow(engine, { database, user: database, password: fresh.result.password })).rejects.toThrow(
+        /kept|doesn't exist|does not exist/,
+      );
 
       // Under another name: a new database with the data, its own user and password.
       const renamed = await d.runJob('trash.restore', { item: second.id, name: 'shop_old' }, { token: A.token });
       expect(renamed.status, JSON.stringify(renamed.error)).toBe('succeeded');
       const other = `${tenantA}_shop_old`;
       expect(renamed.result).toMatchObject({ database: other, user: other });
-      expect(await readRow(engine, { database: other, user: other, password: renamed.result.password })).toBe('commande 1042 ✓');
-      for (const n of [`shop${server}`, 'shop_old']) expect((await d.runJob('database.delete', { server, name: n, confirm: `${tenantA}_${n}` }, { token: A.token })).status).toBe('succeeded');
+      expect(await readRow(engine, { database: other, user: other, password: renamed.result.password })).toBe(
+        'commande 1042 ✓',
+      );
+      for (const n of [`shop${server}`, 'shop_old'])
+        expect(
+          (await d.runJob('database.delete', { server, name: n, confirm: `${tenantA}_${n}` }, { token: A.token }))
+            .status,
+        ).toBe('succeeded');
     });
   }
 });
@@ -211,18 +269,26 @@ describe("a site's deleted files", () => {
     expect(renamed.status, JSON.stringify(renamed.error)).toBe('succeeded');
     expect(readFileSync(join(folderOf(`old.${domA}`), 'index.html'), 'utf8')).toBe('<p>la boutique</p>');
     // Never under another tenant's address.
-    const theirs = await d.runJob('trash.restore', { item: item.id, site: `x.${domB}` }, { token: A.token }).catch((e) => e.response);
+    const theirs = await d
+      .runJob('trash.restore', { item: item.id, site: `x.${domB}` }, { token: A.token })
+      .catch((e) => e.response);
     expect(theirs.status === 'failed' || theirs.status === 403 || theirs.status === 404).toBe(true);
     expect(existsSync(folderOf(`x.${domB}`))).toBe(false);
-    expect((await d.runJob('vhost.delete', { domain: site, confirm: site, removeFiles: true }, { token: A.token })).status).toBe('succeeded');
+    expect(
+      (await d.runJob('vhost.delete', { domain: site, confirm: site, removeFiles: true }, { token: A.token })).status,
+    ).toBe('succeeded');
   });
 });
 
 describe('the purge and the sizes', () => {
   it('removes expired copies and audits each, telling nobody else', async () => {
     const site = `purge.${domA}`;
-    expect((await d.runJob('vhost.create', { webserver: 'web', domain: site }, { token: A.token })).status).toBe('succeeded');
-    expect((await d.runJob('vhost.delete', { domain: site, confirm: site, removeFiles: true }, { token: A.token })).status).toBe('succeeded');
+    expect((await d.runJob('vhost.create', { webserver: 'web', domain: site }, { token: A.token })).status).toBe(
+      'succeeded',
+    );
+    expect(
+      (await d.runJob('vhost.delete', { domain: site, confirm: site, removeFiles: true }, { token: A.token })).status,
+    ).toBe('succeeded');
     const items = await d.store.trash.list(tenantA);
     const alertsBefore = (await d.store.alerts.list({})).length;
     expect((await new TrashPurge(d.daemon.engine.services).pass()).purged).toEqual([]); // nothing has expired yet
@@ -238,21 +304,37 @@ describe('the purge and the sizes', () => {
 
   it('measures each site and database in the background and warns a tenant near its quota', async () => {
     const site = `size.${domA}`;
-    expect((await d.runJob('vhost.create', { webserver: 'web', domain: site }, { token: A.token })).status).toBe('succeeded');
+    expect((await d.runJob('vhost.create', { webserver: 'web', domain: site }, { token: A.token })).status).toBe(
+      'succeeded',
+    );
     writeFileSync(join(folderOf(site), 'big.bin'), Buffer.alloc(300_000, 1));
-    expect((await d.runJob('database.create', { server: 'pg', name: 'sized' }, { token: A.token })).status).toBe('succeeded');
+    expect((await d.runJob('database.create', { server: 'pg', name: 'sized' }, { token: A.token })).status).toBe(
+      'succeeded',
+    );
     const report = await new DiskUsageWatch(d.daemon.engine.services).pass();
     expect(report.failed).toEqual([]);
     expect(report.warned).toContain(tenantA);
     const usage = (await d.api('GET', '/v1/usage', { token: A.token })).body;
     const s = usage.usage.find((u: { kind: string; name: string }) => u.kind === 'vhost' && u.name === site);
-    const db = usage.usage.find((u: { kind: string; name: string }) => u.kind === 'database' && u.name === `pg:${tenantA}_sized`);
+    const db = usage.usage.find(
+      (u: { kind: string; name: string }) => u.kind === 'database' && u.name === `pg:${tenantA}_sized`,
+    );
     expect(s.bytes).toBeGreaterThanOrEqual(300_000);
     expect(db.bytes).toBeGreaterThan(1_000_000);
     expect(usage.quotaBytes).toBe(1000);
     expect(usage.totalBytes).toBe(usage.usage.reduce((n: number, u: { bytes: number }) => n + u.bytes, 0));
     expect((await d.api('GET', '/v1/usage', { token: B.token })).body.usage).toEqual([]);
-    expect((await d.runJob('database.delete', { server: 'pg', name: 'sized', confirm: `${tenantA}_sized` }, { token: A.token })).status).toBe('succeeded');
-    expect((await d.runJob('vhost.delete', { domain: site, confirm: site, removeFiles: true }, { token: A.token })).status).toBe('succeeded');
+    expect(
+      (
+        await d.runJob(
+          'database.delete',
+          { server: 'pg', name: 'sized', confirm: `${tenantA}_sized` },
+          { token: A.token },
+        )
+      ).status,
+    ).toBe('succeeded');
+    expect(
+      (await d.runJob('vhost.delete', { domain: site, confirm: site, removeFiles: true }, { token: A.token })).status,
+    ).toBe('succeeded');
   });
 });

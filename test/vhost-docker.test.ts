@@ -8,7 +8,8 @@ import { eventually, getWithHost, labWebserver, playbooksCopy, uniq } from './he
 import { useLab, type LabInfo } from './lab/client.js';
 
 // A template whose output nginx refuses (an unknown directive).
-const BROKEN_NGINX = 'server {\n    listen 127.0.0.1:{{ httpPort }};\n    server_name {{ names }};\n    serein_bogus_directive on;\n}\n';
+const BROKEN_NGINX =
+  'server {\n    listen 127.0.0.1:{{ httpPort }};\n    server_name {{ names }};\n    serein_bogus_directive on;\n}\n';
 
 describe('vhosts through the Docker target (nginx inside the lab container)', () => {
   let lab: LabInfo;
@@ -22,7 +23,8 @@ describe('vhosts through the Docker target (nginx inside the lab container)', ()
   const siteDir = () => posix.join(cn.prefix, 'site');
   const confPath = (name: string) => posix.join(cn.vhostDir, `${name}.conf`);
   const inContainer = async (path: string) => (await cn.target.readFile(path))?.toString('utf8');
-  const answers = async (address: string, host: string, expected: string) => (await getWithHost(address, cn.port, host)).body.includes(expected);
+  const answers = async (address: string, host: string, expected: string) =>
+    (await getWithHost(address, cn.port, host)).body.includes(expected);
 
   beforeAll(async () => {
     lab = await useLab('podman');
@@ -49,7 +51,8 @@ describe('vhosts through the Docker target (nginx inside the lab container)', ()
   afterAll(async () => {
     try {
       if (d) {
-        for (const r of await d.store.tenants.listResources({ kind: 'vhost' })) await d.runJob('vhost.delete', { domain: r.name, removeFiles: true });
+        for (const r of await d.store.tenants.listResources({ kind: 'vhost' }))
+          await d.runJob('vhost.delete', { domain: r.name, removeFiles: true });
         await d.stop();
       }
     } finally {
@@ -82,7 +85,10 @@ describe('vhosts through the Docker target (nginx inside the lab container)', ()
     expect(await inContainer(posix.join(siteDir(), 'www', domA, 'index.html'))).toContain(`${domA} is ready`);
     expect(await inContainer(posix.join(siteDir(), 'logs', `${domA}.access.log`))).toBeDefined();
     expect(existsSync(cn.prefix)).toBe(false);
-    expect((await d.store.tenants.getResource('vhost', domA))?.data).toMatchObject({ primary: domA, webserver: 'webdocker' });
+    expect((await d.store.tenants.getResource('vhost', domA))?.data).toMatchObject({
+      primary: domA,
+      webserver: 'webdocker',
+    });
 
     const del = await d.runJob('vhost.delete', { domain: domA, confirm: domA, removeFiles: true }, { token: A.token });
     expect(del.status, JSON.stringify(del.error)).toBe('succeeded');
@@ -102,7 +108,11 @@ describe('vhosts through the Docker target (nginx inside the lab container)', ()
     const workers = await acceptingWorkers(services.target('labdocker'), services.config.webservers.webdocker);
     expect(workers.length).toBeGreaterThan(0);
     const name = `w.${domA}`;
-    const job = await d.runJob('vhost.create', { webserver: 'webdocker', domain: name, aliases: [] }, { token: A.token });
+    const job = await d.runJob(
+      'vhost.create',
+      { webserver: 'webdocker', domain: name, aliases: [] },
+      { token: A.token },
+    );
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
     // the reload replaced the workers: none of the old ones still accepts connections
     const after = await acceptingWorkers(services.target('labdocker'), services.config.webservers.webdocker);
@@ -110,7 +120,10 @@ describe('vhosts through the Docker target (nginx inside the lab container)', ()
     expect(after.filter((p) => workers.includes(p))).toEqual([]);
     const del = await d.runJob('vhost.delete', { domain: name, confirm: name, removeFiles: true }, { token: A.token });
     expect(del.status, JSON.stringify(del.error)).toBe('succeeded');
-    const gone = await eventually(() => getWithHost('::1', cn.port, name), (r) => r.body === cn.defaultBody);
+    const gone = await eventually(
+      () => getWithHost('::1', cn.port, name),
+      (r) => r.body === cn.defaultBody,
+    );
     expect(gone.body).toBe(cn.defaultBody);
   });
 
@@ -123,7 +136,11 @@ describe('vhosts through the Docker target (nginx inside the lab container)', ()
     expect((await cn.target.run(['ln', '-s', '--', outside, link])).code).toBe(0);
     try {
       for (const root of [undefined, posix.join(link, 'sub')]) {
-        const job = await d.runJob('vhost.create', { webserver: 'webdocker', domain: name, ...(root ? { root } : {}) }, { token: A.token });
+        const job = await d.runJob(
+          'vhost.create',
+          { webserver: 'webdocker', domain: name, ...(root ? { root } : {}) },
+          { token: A.token },
+        );
         expect(job.status, root).toBe('failed');
         expect(job.error.code).toBe('site_folder_link');
         expect(job.error.message).toMatch(/^Replace the symbolic link in your site's folder with a real folder/);
@@ -160,7 +177,11 @@ describe('vhosts through the Docker target (nginx inside the lab container)', ()
 
   it('a template nginx rejects leaves the container nginx unchanged, serving the others, and says why', async () => {
     const keep = `keep2.${domA}`;
-    const kept = await d.runJob('vhost.create', { webserver: 'webdocker', domain: keep, aliases: [] }, { token: A.token });
+    const kept = await d.runJob(
+      'vhost.create',
+      { webserver: 'webdocker', domain: keep, aliases: [] },
+      { token: A.token },
+    );
     expect(kept.status, JSON.stringify(kept.error)).toBe('succeeded');
     const bad = `bad.${domA}`;
     const job = await d.runJob('vhost.create', { webserver: 'webdockerbad', domain: bad }, { token: A.token });

@@ -32,7 +32,13 @@ describe('the preflight against the lab DNS', () => {
     const name = `shop${hex()}.${b.clientZone}`;
     const gone = `gone${hex()}.${b.clientZone}`;
     execFileSync('nsupdate', ['-y', `${b.clientKey.algorithm}:${b.clientKey.name}:${b.clientKey.secret}`], {
-      input: [`server ${b.host} ${b.port}`, `zone ${b.clientZone}`, `update add ${name}. 60 CNAME ${gone}.`, 'send', ''].join('\n'),
+      input: [
+        `server ${b.host} ${b.port}`,
+        `zone ${b.clientZone}`,
+        `update add ${name}. 60 CNAME ${gone}.`,
+        'send',
+        '',
+      ].join('\n'),
     });
     const env = await labServices(lab, { dnsServer: `${b.host}:${b.port}` });
     try {
@@ -40,14 +46,18 @@ describe('the preflight against the lab DNS', () => {
       const c = find(d, 'addresses');
       expect(c.status).toBe('failure');
       expect(c.repair).toBeUndefined(); // no one-click repair that cannot work
-      expect(c.message.en).toBe(`${name} is set to follow another name, ${gone}, which does not exist: browsers and the certificate authority cannot find your site.`);
+      expect(c.message.en).toBe(
+        `${name} is set to follow another name, ${gone}, which does not exist: browsers and the certificate authority cannot find your site.`,
+      );
       expect(c.fix?.en).toBe(
         `At the company that manages your domain (often where you bought it), change the line for ${name} that points to ${gone}: point it to a name that works, or delete that line and give ${name} the address 127.0.0.1 or ::1 instead.`,
       );
       expect(c.fix?.fr).toBe(
         `Chez la société qui gère votre domaine (souvent là où vous l'avez acheté), modifiez la ligne de ${name} qui pointe vers ${gone}\u00a0: faites-la pointer vers un nom qui fonctionne, ou supprimez cette ligne et donnez plutôt à ${name} l'adresse 127.0.0.1 ou ::1.`,
       );
-      expect(c.technical?.en).toMatch(/is a CNAME to .*does not exist \(NXDOMAIN\)\. A name with a CNAME can hold no other record/);
+      expect(c.technical?.en).toMatch(
+        /is a CNAME to .*does not exist \(NXDOMAIN\)\. A name with a CNAME can hold no other record/,
+      );
       const err = preflightError(d).toJSON('fr', false);
       expect(err.hint).toBe(c.fix?.fr);
       expect(err.message).not.toMatch(/CNAME|NXDOMAIN/);
@@ -66,8 +76,14 @@ describe('the preflight against the lab DNS', () => {
       expect(proxy.title).toEqual({ en: "Cloudflare's orange cloud", fr: 'Le nuage orange de Cloudflare' });
       const web = find(d, 'http-token');
       expect(web.status).toBe('failure');
-      expect(web.fix?.en).toMatch(new RegExp(`^In Cloudflare, open the DNS settings of your domain and click the orange cloud next to ${name.replace(/\./g, '\\.')} so that it turns grey \\("DNS only"\\)`));
-      expect(web.fix?.fr).toMatch(/^Dans Cloudflare, .* pour qu'il devienne gris \(«\u00a0DNS uniquement\u00a0»\).*\(la méthode «\u00a0dns-01\u00a0»\)/);
+      expect(web.fix?.en).toMatch(
+        new RegExp(
+          `^In Cloudflare, open the DNS settings of your domain and click the orange cloud next to ${name.replace(/\./g, '\\.')} so that it turns grey \\("DNS only"\\)`,
+        ),
+      );
+      expect(web.fix?.fr).toMatch(
+        /^Dans Cloudflare, .* pour qu'il devienne gris \(«\u00a0DNS uniquement\u00a0»\).*\(la méthode «\u00a0dns-01\u00a0»\)/,
+      );
       expect(web.message.en).not.toMatch(/E[A-Z]{4,}|acme-challenge/);
       expect(web.technical?.en).toMatch(/acme-challenge/);
       expect(preflightError(d).hint.en).toMatch(/orange cloud/);
@@ -106,13 +122,26 @@ describe('names as people write them, through the API as a client', () => {
   });
 
   it('a job and a request in words read the name the same way', async () => {
-    const job = await d.api('POST', '/v1/jobs', { token, body: { playbook: 'certificate.issue', inputs: { domains: [`https://www.${shown(zone)}/boutique`, `${shown(zone)}.`] }, dryRun: true } });
+    const job = await d.api('POST', '/v1/jobs', {
+      token,
+      body: {
+        playbook: 'certificate.issue',
+        inputs: { domains: [`https://www.${shown(zone)}/boutique`, `${shown(zone)}.`] },
+        dryRun: true,
+      },
+    });
     expect(job.status, JSON.stringify(job.body)).toBe(202);
     expect(job.body.job.inputs.domains).toEqual([`www.${zone}`, zone]);
-    const site = await d.api('POST', '/v1/jobs', { token, body: { playbook: 'vhost.create', inputs: { webserver: 'lab', domain: ` Shop.${shown(zone)}. ` }, dryRun: true } });
+    const site = await d.api('POST', '/v1/jobs', {
+      token,
+      body: { playbook: 'vhost.create', inputs: { webserver: 'lab', domain: ` Shop.${shown(zone)}. ` }, dryRun: true },
+    });
     expect(site.status, JSON.stringify(site.body)).toBe(202);
     expect(site.body.job.inputs.domain).toBe(`shop.${zone}`);
-    const words = await d.api('POST', '/v1/requests', { token, body: { text: `je veux mettre le https sur https://Shop.${shown(zone)}/boutique` } });
+    const words = await d.api('POST', '/v1/requests', {
+      token,
+      body: { text: `je veux mettre le https sur https://Shop.${shown(zone)}/boutique` },
+    });
     expect(words.status, JSON.stringify(words.body)).toBe(200);
     expect(JSON.stringify(words.body)).toContain(`shop.${zone}`);
   });
@@ -121,14 +150,21 @@ describe('names as people write them, through the API as a client', () => {
     const other = `https://www.${hex()}-elsewhere.test/page`;
     for (const [t, expected, hint] of [
       [token, /^www\.\w+-elsewhere\.test is not one of your domains\.$/, /ask your provider to add it to your account/],
-      [tokenFr, /^www\.\w+-elsewhere\.test ne fait pas partie de vos domaines\.$/, /demandez à votre hébergeur de l'ajouter à votre compte/],
+      [
+        tokenFr,
+        /^www\.\w+-elsewhere\.test ne fait pas partie de vos domaines\.$/,
+        /demandez à votre hébergeur de l'ajouter à votre compte/,
+      ],
     ] as const) {
       const doctor = await d.api('POST', '/v1/doctor', { token: t, body: { domains: [other] } });
       expect(doctor.status).toBe(404);
       expect(doctor.body.error.code).toBe('not_yours');
       expect(doctor.body.error.message).toMatch(expected);
       expect(doctor.body.error.hint).toMatch(hint);
-      const job = await d.api('POST', '/v1/jobs', { token: t, body: { playbook: 'certificate.issue', inputs: { domains: [other] }, dryRun: true } });
+      const job = await d.api('POST', '/v1/jobs', {
+        token: t,
+        body: { playbook: 'certificate.issue', inputs: { domains: [other] }, dryRun: true },
+      });
       expect(job.status).toBe(404);
       expect(job.body.error.message).toMatch(expected);
       expect(JSON.stringify([doctor.body, job.body])).not.toMatch(/introuvable|not found/i);
@@ -139,10 +175,19 @@ describe('names as people write them, through the API as a client', () => {
     const long = `${'boutique'.repeat(8)}.${zoneFr}`;
     const fr = await d.api('POST', '/v1/doctor', { token: tokenFr, body: { domains: [long] } });
     expect(fr.status, JSON.stringify(fr.body)).toBe(200);
-    expect(fr.body.checks[0].message).toMatch(/a une partie de 64 caractères \(«\u00a0boutiqueboutiquebout…\u00a0»\)\u00a0: une partie entre deux points ne peut pas dépasser 63 caractères\./);
-    expect(fr.body.checks[0].fix).toBe("Raccourcissez cette partie d'au moins 1 caractère, ou choisissez un nom plus court.");
-    const en = await d.api('POST', '/v1/jobs', { token, body: { playbook: 'certificate.issue', inputs: { domains: [`${'boutique'.repeat(8)}.${zone}`] }, dryRun: true } });
+    expect(fr.body.checks[0].message).toMatch(
+      /a une partie de 64 caractères \(«\u00a0boutiqueboutiquebout…\u00a0»\)\u00a0: une partie entre deux points ne peut pas dépasser 63 caractères\./,
+    );
+    expect(fr.body.checks[0].fix).toBe(
+      "Raccourcissez cette partie d'au moins 1 caractère, ou choisissez un nom plus court.",
+    );
+    const en = await d.api('POST', '/v1/jobs', {
+      token,
+      body: { playbook: 'certificate.issue', inputs: { domains: [`${'boutique'.repeat(8)}.${zone}`] }, dryRun: true },
+    });
     expect(en.status).toBe(400);
-    expect(en.body.error.message).toMatch(/has a part of 64 characters \("boutiqueboutiquebout…"\): a part between two dots may have at most 63\./);
+    expect(en.body.error.message).toMatch(
+      /has a part of 64 characters \("boutiqueboutiquebout…"\): a part between two dots may have at most 63\./,
+    );
   });
 });

@@ -1,7 +1,12 @@
 import { X509Certificate } from 'node:crypto';
 
 /** One DER element: tag, where its content starts, and where it ends. */
-interface Tlv { tag: number; start: number; end: number; next: number }
+interface Tlv {
+  tag: number;
+  start: number;
+  end: number;
+  next: number;
+}
 
 function readTlv(der: Buffer, at: number): Tlv {
   const tag = der[at];
@@ -21,7 +26,7 @@ function readTlv(der: Buffer, at: number): Tlv {
 
 function children(der: Buffer, parent: Tlv): Tlv[] {
   const out: Tlv[] = [];
-  for (let at = parent.start; at < parent.end; ) {
+  for (let at = parent.start; at < parent.end;) {
     const t = readTlv(der, at);
     out.push(t);
     at = t.next;

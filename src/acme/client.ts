@@ -21,7 +21,10 @@ export interface Directory {
 }
 
 /** What a certificate is for: a DNS name (or an IP address, with the shortlived profile). */
-export interface Identifier { type: 'dns' | 'ip'; value: string }
+export interface Identifier {
+  type: 'dns' | 'ip';
+  value: string;
+}
 
 /** An ACME order (RFC 8555 §7.1.3), with the URL it lives at. */
 export interface Order {
@@ -37,7 +40,14 @@ export interface Order {
 }
 
 /** One way the CA offers to check control of a name (http-01, dns-01...). */
-export interface Challenge { type: string; url: string; status: string; token: string; error?: ProblemDocument; validated?: string }
+export interface Challenge {
+  type: string;
+  url: string;
+  status: string;
+  token: string;
+  error?: ProblemDocument;
+  validated?: string;
+}
 
 /** The CA's record that control of one name must be (or was) proved. */
 export interface Authorization {
@@ -50,7 +60,13 @@ export interface Authorization {
 }
 
 /** An error as the CA describes it (RFC 7807 with ACME types). */
-export interface ProblemDocument { type?: string; detail?: string; status?: number; subproblems?: ProblemDocument[]; identifier?: Identifier }
+export interface ProblemDocument {
+  type?: string;
+  detail?: string;
+  status?: number;
+  subproblems?: ProblemDocument[];
+  identifier?: Identifier;
+}
 
 const ERR = 'urn:ietf:params:acme:error:';
 
@@ -86,13 +102,20 @@ export class AcmeUnreachable extends Error {
 
 /** A wait that ran out: the CA kept an object pending longer than allowed. */
 export class AcmeTimeout extends Error {
-  constructor(readonly url: string, readonly lastStatus: string) {
+  constructor(
+    readonly url: string,
+    readonly lastStatus: string,
+  ) {
     super(`the certificate authority kept ${url} "${lastStatus}" too long`);
     this.name = 'AcmeTimeout';
   }
 }
 
-interface RawResponse { status: number; headers: http.IncomingHttpHeaders; body: Buffer }
+interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP date. */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
@@ -164,7 +187,13 @@ export class AcmeClient {
         {
           method,
           agent: this.agent,
-          headers: { 'user-agent': 'serein-acme/0.1', ...(body !== undefined ? { 'content-type': 'application/jose+json', 'content-length': Buffer.byteLength(body).toString() } : {}), ...headers },
+          headers: {
+            'user-agent': 'serein-acme/0.1',
+            ...(body !== undefined
+              ? { 'content-type': 'application/jose+json', 'content-length': Buffer.byteLength(body).toString() }
+              : {}),
+            ...headers,
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -177,14 +206,21 @@ export class AcmeClient {
           res.on('error', reject);
         },
       );
-      req.setTimeout(this.opts.requestTimeoutMs ?? 30_000, () => req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })));
+      req.setTimeout(this.opts.requestTimeoutMs ?? 30_000, () =>
+        req.destroy(Object.assign(new Error('request timed out'), { code: 'ETIMEDOUT' })),
+      );
       req.on('error', reject);
       req.end(body);
     });
   }
 
   /** One HTTP exchange with network retries and Retry-After on 429/503. */
-  private async send(method: string, url: string, body?: () => string, headers?: Record<string, string>): Promise<RawResponse> {
+  private async send(
+    method: string,
+    url: string,
+    body?: () => string,
+    headers?: Record<string, string>,
+  ): Promise<RawResponse> {
     let netTry = 0;
     let busyTry = 0;
     for (;;) {
@@ -228,7 +264,8 @@ export class AcmeClient {
       if (n) return n;
       const dir = await this.directory();
       const res = await this.send('HEAD', dir.newNonce); // send() pools the Replay-Nonce
-      if (typeof res.headers['replay-nonce'] !== 'string') throw new AcmeUnreachable(dir.newNonce, `no Replay-Nonce (HTTP ${res.status})`);
+      if (typeof res.headers['replay-nonce'] !== 'string')
+        throw new AcmeUnreachable(dir.newNonce, `no Replay-Nonce (HTTP ${res.status})`);
     }
     throw new AcmeUnreachable(this.opts.directoryUrl, 'could not get a nonce');
   }
@@ -237,26 +274,45 @@ export class AcmeClient {
    * A signed POST (payload null: POST-as-GET). badNonce is retried with a fresh nonce
    * (Pebble rejects 5 % on purpose); any other problem document is thrown.
    */
-  async post<T = unknown>(url: string, payload: unknown | null, opts: { jwk?: boolean; accept?: string } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; data: T; text: string }> {
+  async post<T = unknown>(
+    url: string,
+    payload: unknown | null,
+    opts: { jwk?: boolean; accept?: string } = {},
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; data: T; text: string }> {
     if (!this.key) throw new Error('AcmeClient: no account key');
     for (let attempt = 0; ; attempt++) {
       const nonce = await this.nonce();
       const jws = signJws(this.key, { url, nonce, kid: opts.jwk ? undefined : this.kid }, payload);
-      const res = await this.send('POST', url, () => JSON.stringify(jws), opts.accept ? { accept: opts.accept } : undefined);
+      const res = await this.send(
+        'POST',
+        url,
+        () => JSON.stringify(jws),
+        opts.accept ? { accept: opts.accept } : undefined,
+      );
       const text = res.body.toString('utf8');
       const type = String(res.headers['content-type'] ?? '');
       if (res.status >= 400) {
-        const problem: ProblemDocument = type.includes('json') && text ? safeJson(text) : { detail: text.slice(0, 500), status: res.status };
+        const problem: ProblemDocument =
+          type.includes('json') && text ? safeJson(text) : { detail: text.slice(0, 500), status: res.status };
         const err = new AcmeProblem(problem, res.status, parseRetryAfter(res.headers['retry-after']), url);
         if (err.kind === 'badNonce' && attempt < 10) continue;
         throw err;
       }
-      return { status: res.status, headers: res.headers, data: (type.includes('json') && text ? safeJson(text) : text) as T, text };
+      return {
+        status: res.status,
+        headers: res.headers,
+        data: (type.includes('json') && text ? safeJson(text) : text) as T,
+        text,
+      };
     }
   }
 
   /** Creates the account, or finds the existing one for this key. Returns its URL. */
-  async newAccount(a: { contact?: string[]; eab?: { kid: string; hmacKey: string }; onlyReturnExisting?: boolean }): Promise<string> {
+  async newAccount(a: {
+    contact?: string[];
+    eab?: { kid: string; hmacKey: string };
+    onlyReturnExisting?: boolean;
+  }): Promise<string> {
     const dir = await this.directory();
     const payload: Record<string, unknown> = { termsOfServiceAgreed: true };
     if (a.contact?.length) payload.contact = a.contact;
@@ -303,7 +359,11 @@ export class AcmeClient {
    * Re-reads an object until `done` says so, with short backoff (25 ms doubling, at most
    * 1 s) or exactly the Retry-After the CA asks for. Never a fixed sleep.
    */
-  async poll<T extends { status: string }>(url: string, done: (o: T) => boolean, opts: { deadline: number; signal?: AbortSignal; initialMs?: number }): Promise<T> {
+  async poll<T extends { status: string }>(
+    url: string,
+    done: (o: T) => boolean,
+    opts: { deadline: number; signal?: AbortSignal; initialMs?: number },
+  ): Promise<T> {
     let delay = opts.initialMs ?? 25;
     for (;;) {
       const res = await this.post<T>(url, null);
@@ -317,20 +377,35 @@ export class AcmeClient {
   }
 
   /** RFC 9773 renewalInfo for a certificate ID (unauthenticated GET); undefined when the CA has no ARI. */
-  async renewalInfo(certId: string): Promise<{ window: { start: Date; end: Date }; explanationUrl?: string; retryAfterMs?: number } | undefined> {
+  async renewalInfo(
+    certId: string,
+  ): Promise<{ window: { start: Date; end: Date }; explanationUrl?: string; retryAfterMs?: number } | undefined> {
     const dir = await this.directory();
     if (!dir.renewalInfo) return undefined;
     const url = `${dir.renewalInfo.replace(/\/$/, '')}/${certId}`;
     const res = await this.send('GET', url);
     if (res.status !== 200) {
       const text = res.body.toString('utf8');
-      throw new AcmeProblem(text.startsWith('{') ? safeJson(text) : { detail: text.slice(0, 300) }, res.status, parseRetryAfter(res.headers['retry-after']), url);
+      throw new AcmeProblem(
+        text.startsWith('{') ? safeJson(text) : { detail: text.slice(0, 300) },
+        res.status,
+        parseRetryAfter(res.headers['retry-after']),
+        url,
+      );
     }
-    const body = safeJson(res.body.toString('utf8')) as { suggestedWindow?: { start?: string; end?: string }; explanationURL?: string };
+    const body = safeJson(res.body.toString('utf8')) as {
+      suggestedWindow?: { start?: string; end?: string };
+      explanationURL?: string;
+    };
     const start = new Date(body.suggestedWindow?.start ?? '');
     const end = new Date(body.suggestedWindow?.end ?? '');
-    if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end < start) throw new AcmeProblem({ detail: 'renewalInfo has no valid suggestedWindow' }, res.status, undefined, url);
-    return { window: { start, end }, explanationUrl: body.explanationURL, retryAfterMs: parseRetryAfter(res.headers['retry-after']) };
+    if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end < start)
+      throw new AcmeProblem({ detail: 'renewalInfo has no valid suggestedWindow' }, res.status, undefined, url);
+    return {
+      window: { start, end },
+      explanationUrl: body.explanationURL,
+      retryAfterMs: parseRetryAfter(res.headers['retry-after']),
+    };
   }
 
   /** URLs of this account's orders (RFC 8555 §7.1.2.1), following every page. */

@@ -45,13 +45,21 @@ export async function newRsaKeyPem(bits: 2048 | 4096): Promise<string> {
 }
 
 /** Flattened JWS body (RFC 7515 §7.2.2) as ACME expects it. */
-export interface Jws { protected: string; payload: string; signature: string }
+export interface Jws {
+  protected: string;
+  payload: string;
+  signature: string;
+}
 
 /**
  * Signs an ACME request. `payload` null means POST-as-GET (empty payload); the header
  * carries `kid` once the account exists, the full `jwk` before.
  */
-export function signJws(k: AccountKey, header: { url: string; nonce?: string; kid?: string }, payload: unknown | null): Jws {
+export function signJws(
+  k: AccountKey,
+  header: { url: string; nonce?: string; kid?: string },
+  payload: unknown | null,
+): Jws {
   const prot: Record<string, unknown> = { alg: k.alg, url: header.url };
   if (header.nonce) prot.nonce = header.nonce;
   if (header.kid) prot.kid = header.kid;
@@ -59,7 +67,11 @@ export function signJws(k: AccountKey, header: { url: string; nonce?: string; ki
   const p = b64u(JSON.stringify(prot));
   const body = payload === null ? '' : b64u(JSON.stringify(payload));
   const hash = k.alg === 'ES384' ? 'sha384' : 'sha256';
-  const signature = sign(hash, Buffer.from(`${p}.${body}`), k.alg === 'RS256' ? k.key : { key: k.key, dsaEncoding: 'ieee-p1363' });
+  const signature = sign(
+    hash,
+    Buffer.from(`${p}.${body}`),
+    k.alg === 'RS256' ? k.key : { key: k.key, dsaEncoding: 'ieee-p1363' },
+  );
   return { protected: p, payload: body, signature: b64u(signature) };
 }
 

@@ -14,7 +14,12 @@ export type RememberedFile = PreviousFile & { secretSha256?: string; secretCerti
  * becomes its hash plus the id of the certificate served until now when that one holds
  * it, so an undo reads one row instead of unsealing a fleet's keys to find it.
  */
-export async function rememberPrevious(ctx: ActionContext, webserver: string, site: string, previous: PreviousFile[]): Promise<RememberedFile[]> {
+export async function rememberPrevious(
+  ctx: ActionContext,
+  webserver: string,
+  site: string,
+  previous: PreviousFile[],
+): Promise<RememberedFile[]> {
   const served = await ctx.services.store.certificates.active(webserver, site);
   let servedKey: string | undefined;
   try {
@@ -25,7 +30,13 @@ export async function rememberPrevious(ctx: ActionContext, webserver: string, si
   return previous.map((f) => {
     if (f.mode !== 0o600 || f.content === null) return f;
     const hash = sha256(f.content);
-    return { path: f.path, mode: f.mode, content: null, secretSha256: hash, ...(served && servedKey === hash ? { secretCertificateId: served.id } : {}) };
+    return {
+      path: f.path,
+      mode: f.mode,
+      content: null,
+      secretSha256: hash,
+      ...(served && servedKey === hash ? { secretCertificateId: served.id } : {}),
+    };
   });
 }
 
@@ -35,7 +46,11 @@ export async function rememberPrevious(ctx: ActionContext, webserver: string, si
  * recorded); always checked against its hash. The store is the only copy: no backup of a
  * key is ever written beside it (src/nginx/apply.ts).
  */
-export async function findSecret(ctx: ActionContext, file: { path: string; secretSha256: string; secretCertificateId?: string }, site: string): Promise<string> {
+export async function findSecret(
+  ctx: ActionContext,
+  file: { path: string; secretSha256: string; secretCertificateId?: string },
+  site: string,
+): Promise<string> {
   const { path, secretSha256: hash } = file;
   const store = ctx.services.store.certificates;
   const known = file.secretCertificateId ? await store.get(file.secretCertificateId) : undefined;
@@ -44,5 +59,7 @@ export async function findSecret(ctx: ActionContext, file: { path: string; secre
     const pem = openKey(ctx.services, c.keyPem);
     if (sha256(pem) === hash) return pem;
   }
-  throw new Error(`the previous content of ${path} cannot be found again: no certificate of ${site || 'this site'} in the store holds that key`);
+  throw new Error(
+    `the previous content of ${path} cannot be found again: no certificate of ${site || 'this site'} in the store holds that key`,
+  );
 }

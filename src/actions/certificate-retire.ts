@@ -15,7 +15,11 @@ import { findSecret, rememberPrevious, type RememberedFile } from './certificate
  * goes with its key and chain. Called by vhost.remove once nginx no longer names the files;
  * `save` checkpoints the certificate's id before anything changes. Returns that id, if any.
  */
-export async function retireSiteCertificate(ctx: ActionContext, site: VhostData, save: (certificateId: string) => Promise<void>): Promise<string | undefined> {
+export async function retireSiteCertificate(
+  ctx: ActionContext,
+  site: VhostData,
+  save: (certificateId: string) => Promise<void>,
+): Promise<string | undefined> {
   const store = ctx.services.store.certificates;
   const ws = ctx.services.nginx.webserver(site.webserver);
   const cert = await store.active(site.webserver, site.primary);
@@ -25,7 +29,8 @@ export async function retireSiteCertificate(ctx: ActionContext, site: VhostData,
   }
   // Whatever the folder holds (a leftover of an undone install too) goes: no key outlives its site. Kept only
   // when an HTTPS site has no active certificate to write it back from, should the deletion be undone.
-  if (cert || !site.tls) await ctx.services.target(ws.target).remove(certPaths(ws, site.primary).dir, { recursive: true });
+  if (cert || !site.tls)
+    await ctx.services.target(ws.target).remove(certPaths(ws, site.primary).dir, { recursive: true });
   if (cert) ctx.log(`certificate ${cert.serial} retired: it is not renewed, and its files are removed`);
   return cert?.id;
 }
@@ -45,18 +50,37 @@ export async function undoRetire(ctx: ActionContext, webserver: string, certific
 }
 
 /** Certificates of the site's tenant that may secure it again, best first: an active one left unserved (a site deleted before retiring existed), then the newest retired one. */
-async function reusable(ctx: ActionContext, webserver: string, site: VhostData, tenantId: string): Promise<CertificateRecord | undefined> {
+async function reusable(
+  ctx: ActionContext,
+  webserver: string,
+  site: VhostData,
+  tenantId: string,
+): Promise<CertificateRecord | undefined> {
   const store = ctx.services.store.certificates;
   const owner = tenantId === 'admin' ? null : tenantId;
   const soon = Date.now() + 3_600_000; // still valid for an hour at least: the schedule renews it from there
-  const covers = (c: CertificateRecord) => c.domains.some((d) => d === site.primary || (d.startsWith('*.') && site.primary.endsWith(d.slice(1)) && site.primary.split('.').length === d.split('.').length));
-  const fits = (c: CertificateRecord | undefined) => !!c && c.webserver === webserver && c.tenantId === owner && new Date(c.notAfter).getTime() > soon && covers(c);
+  const covers = (c: CertificateRecord) =>
+    c.domains.some(
+      (d) =>
+        d === site.primary ||
+        (d.startsWith('*.') &&
+          site.primary.endsWith(d.slice(1)) &&
+          site.primary.split('.').length === d.split('.').length),
+    );
+  const fits = (c: CertificateRecord | undefined) =>
+    !!c && c.webserver === webserver && c.tenantId === owner && new Date(c.notAfter).getTime() > soon && covers(c);
   const active = await store.active(webserver, site.primary);
   if (fits(active)) return active;
   return (await store.list({ name: site.primary, status: 'retired', limit: 20 })).find(fits);
 }
 
-interface ReuseCheckpoint { webserver: string; certificateId: string; statusBefore: CertificateRecord['status']; previous?: RememberedFile[]; vhostBefore?: { tenantId: string; data: VhostData } }
+interface ReuseCheckpoint {
+  webserver: string;
+  certificateId: string;
+  statusBefore: CertificateRecord['status'];
+  previous?: RememberedFile[];
+  vhostBefore?: { tenantId: string; data: VhostData };
+}
 
 /**
  * vhost.create's last step: a site created again under a name whose certificate its
@@ -69,7 +93,15 @@ export const certificateReuse = defineAction({
   name: 'certificate.reuse',
   params: z.object({ webserver: z.string().min(1), domain: z.string().min(1) }),
   async plan() {
-    return [{ kind: 'note', summary: { en: 'secure the site again with its certificate, if it still has a valid one', fr: "sécuriser à nouveau le site avec son certificat, s'il en a encore un valide" } }];
+    return [
+      {
+        kind: 'note',
+        summary: {
+          en: 'secure the site again with its certificate, if it still has a valid one',
+          fr: "sécuriser à nouveau le site avec son certificat, s'il en a encore un valide",
+        },
+      },
+    ];
   },
   async run(ctx, p) {
     const rec = await ctx.services.store.tenants.getResource(VHOST_KIND, p.domain);
@@ -83,7 +115,12 @@ export const certificateReuse = defineAction({
       if (stale) await ctx.services.store.certificates.setStatus(stale.id, 'retired');
       return { https: false };
     }
-    const cp: ReuseCheckpoint = { webserver: p.webserver, certificateId: cert.id, statusBefore: cert.status, vhostBefore: { tenantId: rec.tenantId, data: site } };
+    const cp: ReuseCheckpoint = {
+      webserver: p.webserver,
+      certificateId: cert.id,
+      statusBefore: cert.status,
+      vhostBefore: { tenantId: rec.tenantId, data: site },
+    };
     await ctx.checkpoint(cp);
     try {
       const installed = await installCertificate(ctx.services, {
@@ -102,12 +139,18 @@ export const certificateReuse = defineAction({
       await recordVhost(ctx.services, installed.vhost);
     } catch (err) {
       // installCertificate put the site back as it was: it stays on HTTP, the certificate retired.
-      ctx.log(`the previous certificate could not be served again (${toOperationError(err).detail ?? toOperationError(err).message}); the site stays on HTTP`);
+      ctx.log(
+        `the previous certificate could not be served again (${toOperationError(err).detail ?? toOperationError(err).message}); the site stays on HTTP`,
+      );
       delete cp.previous;
       await ctx.checkpoint(cp);
       return { https: false };
     }
-    const renewAfter = renewAfterFor(new Date(cert.notBefore), new Date(cert.notAfter), ctx.services.config.renewal.jitterMinutes);
+    const renewAfter = renewAfterFor(
+      new Date(cert.notBefore),
+      new Date(cert.notAfter),
+      ctx.services.config.renewal.jitterMinutes,
+    );
     await ctx.services.store.certificates.activate(cert.id, renewAfter);
     ctx.log(`secured again with certificate ${cert.serial}, valid until ${cert.notAfter}`);
     return { https: true, certificate: cert.id, url: `https://${site.primary}/` };
@@ -116,14 +159,51 @@ export const certificateReuse = defineAction({
     const cp = checkpoint as ReuseCheckpoint | undefined;
     if (!cp) return;
     const store = ctx.services.store.certificates;
-    if ((await store.get(cp.certificateId))?.status !== cp.statusBefore) await store.setStatus(cp.certificateId, cp.statusBefore);
+    if ((await store.get(cp.certificateId))?.status !== cp.statusBefore)
+      await store.setStatus(cp.certificateId, cp.statusBefore);
     if (cp.previous) {
       const files = [];
-      for (const f of cp.previous) files.push(f.secretSha256 ? { path: f.path, mode: f.mode, content: await findSecret(ctx, { ...f, secretSha256: f.secretSha256 }, cp.vhostBefore?.data.primary ?? '') } : f);
+      for (const f of cp.previous)
+        files.push(
+          f.secretSha256
+            ? {
+                path: f.path,
+                mode: f.mode,
+                content: await findSecret(
+                  ctx,
+                  { ...f, secretSha256: f.secretSha256 },
+                  cp.vhostBefore?.data.primary ?? '',
+                ),
+              }
+            : f,
+        );
       await restoreFiles(ctx.services.nginx, cp.webserver, files, (m) => ctx.log(m));
       const ws = ctx.services.nginx.webserver(cp.webserver);
-      if (cp.vhostBefore) await ctx.services.target(ws.target).run(['find', certPaths(ws, cp.vhostBefore.data.primary).dir, '-maxdepth', '1', '-type', 'f', '-name', '.serein-*.tmp', '-delete'], { timeoutMs: 15_000 }).catch(() => undefined);
+      if (cp.vhostBefore)
+        await ctx.services
+          .target(ws.target)
+          .run(
+            [
+              'find',
+              certPaths(ws, cp.vhostBefore.data.primary).dir,
+              '-maxdepth',
+              '1',
+              '-type',
+              'f',
+              '-name',
+              '.serein-*.tmp',
+              '-delete',
+            ],
+            { timeoutMs: 15_000 },
+          )
+          .catch(() => undefined);
     }
-    if (cp.vhostBefore) await ctx.services.store.tenants.putResource({ kind: VHOST_KIND, name: cp.vhostBefore.data.primary, tenantId: cp.vhostBefore.tenantId, data: cp.vhostBefore.data as unknown as Record<string, unknown> });
+    if (cp.vhostBefore)
+      await ctx.services.store.tenants.putResource({
+        kind: VHOST_KIND,
+        name: cp.vhostBefore.data.primary,
+        tenantId: cp.vhostBefore.tenantId,
+        data: cp.vhostBefore.data as unknown as Record<string, unknown>,
+      });
   },
 });

@@ -27,21 +27,48 @@ const keyType = z.enum(['ecdsa-p256', 'rsa-2048', 'rsa-4096']).default('ecdsa-p2
 const isUnknown = (v: unknown) => typeof v === 'string' && v.startsWith('‹');
 
 /** The solver for a certificate's challenge on a web server. */
-export function solverFor(services: Services, challenge: 'http-01' | 'dns-01', webserver: string | null, log?: (m: string, d?: Record<string, unknown>) => void): ChallengeSolver {
+export function solverFor(
+  services: Services,
+  challenge: 'http-01' | 'dns-01',
+  webserver: string | null,
+  log?: (m: string, d?: Record<string, unknown>) => void,
+): ChallengeSolver {
   const ctx = services.certificates;
   if (challenge === 'dns-01') {
     if (!ctx.providers.configured) {
       throw new OperationError(
         'dns_provider_missing',
-        { en: 'The dns-01 method needs a DNS provider, and none is configured.', fr: "La méthode dns-01 demande un fournisseur DNS, et aucun n'est configuré." },
-        { en: 'Use http-01, or ask your provider to connect the DNS.', fr: 'Utilisez http-01, ou demandez à votre hébergeur de connecter le DNS.' },
+        {
+          en: 'The dns-01 method needs a DNS provider, and none is configured.',
+          fr: "La méthode dns-01 demande un fournisseur DNS, et aucun n'est configuré.",
+        },
+        {
+          en: 'Use http-01, or ask your provider to connect the DNS.',
+          fr: 'Utilisez http-01, ou demandez à votre hébergeur de connecter le DNS.',
+        },
       );
     }
     const dns = services.config.dns;
-    return new Dns01Solver(ctx.providers, ctx.dns, { authoritative: dns.authoritative, delegationZone: dns.delegationZone, extraSuffixes: dns.extraSuffixes, timeoutMs: dns.propagationTimeoutSeconds * 1000, log });
+    return new Dns01Solver(ctx.providers, ctx.dns, {
+      authoritative: dns.authoritative,
+      delegationZone: dns.delegationZone,
+      extraSuffixes: dns.extraSuffixes,
+      timeoutMs: dns.propagationTimeoutSeconds * 1000,
+      log,
+    });
   }
   const ws = webserver ? services.config.webservers[webserver] : undefined;
-  if (!ws) throw new OperationError('unknown_webserver', { en: `The web server "${webserver}" is not configured.`, fr: `Le serveur web « ${webserver} » n'est pas configuré.` }, { en: 'Check the web server name.', fr: 'Vérifiez le nom du serveur web.' }, undefined, 400);
+  if (!ws)
+    throw new OperationError(
+      'unknown_webserver',
+      {
+        en: `The web server "${webserver}" is not configured.`,
+        fr: `Le serveur web « ${webserver} » n'est pas configuré.`,
+      },
+      { en: 'Check the web server name.', fr: 'Vérifiez le nom du serveur web.' },
+      undefined,
+      400,
+    );
   return new HttpSolver(services.target(ws.target), ws.challengeRoot);
 }
 
@@ -65,7 +92,13 @@ async function siteTenant(ctx: ActionContext, name: string): Promise<string | nu
 async function certificate(ctx: ActionContext, id: string): Promise<CertificateRecord> {
   const cert = await ctx.services.store.certificates.get(id);
   if (!cert || (ctx.tenantId && cert.tenantId !== ctx.tenantId)) {
-    throw new OperationError('not_found', { en: `Certificate ${id} was not found.`, fr: `Le certificat ${id} est introuvable.` }, { en: 'Check the identifier.', fr: "Vérifiez l'identifiant." }, undefined, 404);
+    throw new OperationError(
+      'not_found',
+      { en: `Certificate ${id} was not found.`, fr: `Le certificat ${id} est introuvable.` },
+      { en: 'Check the identifier.', fr: "Vérifiez l'identifiant." },
+      undefined,
+      404,
+    );
   }
   return cert;
 }
@@ -73,8 +106,14 @@ async function certificate(ctx: ActionContext, id: string): Promise<CertificateR
 const noLongerYours = (name: string) =>
   new OperationError(
     'not_your_domain',
-    { en: `${name} is no longer one of your domains, so this secure connection cannot be renewed as it is.`, fr: `${name} ne fait plus partie de vos domaines : cette connexion sécurisée ne peut donc pas être renouvelée telle quelle.` },
-    { en: 'Secure your site again with the names that are still yours; ask your provider if the name should be yours.', fr: 'Sécurisez à nouveau votre site avec les noms qui sont toujours à vous ; demandez à votre hébergeur si ce nom devrait être le vôtre.' },
+    {
+      en: `${name} is no longer one of your domains, so this secure connection cannot be renewed as it is.`,
+      fr: `${name} ne fait plus partie de vos domaines : cette connexion sécurisée ne peut donc pas être renouvelée telle quelle.`,
+    },
+    {
+      en: 'Secure your site again with the names that are still yours; ask your provider if the name should be yours.',
+      fr: 'Sécurisez à nouveau votre site avec les noms qui sont toujours à vous ; demandez à votre hébergeur si ce nom devrait être le vôtre.',
+    },
     `certificate names ${name}, which the tenant no longer owns`,
     403,
   );
@@ -83,16 +122,34 @@ const noLongerYours = (name: string) =>
 async function renewable(ctx: ActionContext, id: string, site: string | undefined): Promise<CertificateRecord> {
   const cert = await ctx.services.store.certificates.get(id);
   if (!cert || (ctx.tenantId && cert.tenantId !== ctx.tenantId) || (site !== undefined && cert.name !== site)) {
-    throw new OperationError('not_found', { en: `Certificate ${id} of ${site ?? 'this site'} was not found.`, fr: `Le certificat ${id} de ${site ?? 'ce site'} est introuvable.` }, { en: 'Check the identifier and the site.', fr: "Vérifiez l'identifiant et le site." }, undefined, 404);
+    throw new OperationError(
+      'not_found',
+      {
+        en: `Certificate ${id} of ${site ?? 'this site'} was not found.`,
+        fr: `Le certificat ${id} de ${site ?? 'ce site'} est introuvable.`,
+      },
+      { en: 'Check the identifier and the site.', fr: "Vérifiez l'identifiant et le site." },
+      undefined,
+      404,
+    );
   }
   // Renewed for a tenant (by itself or the schedule acting for it): every name must still be the tenant's.
   for (const name of ctx.tenantId ? cert.domains : []) {
-    if (!(await can(ctx.services.store.tenants, { kind: 'client', tenantId: ctx.tenantId }, 'use', { inputType: 'domain', name }))) throw noLongerYours(name);
+    if (
+      !(await can(ctx.services.store.tenants, { kind: 'client', tenantId: ctx.tenantId }, 'use', {
+        inputType: 'domain',
+        name,
+      }))
+    )
+      throw noLongerYours(name);
   }
   if (cert.status !== 'active') {
     throw new OperationError(
       'certificate_not_active',
-      { en: `Certificate ${cert.id} is ${cert.status}, not active: there is nothing to renew.`, fr: `Le certificat ${cert.id} est ${cert.status}, pas actif : il n'y a rien à renouveler.` },
+      {
+        en: `Certificate ${cert.id} is ${cert.status}, not active: there is nothing to renew.`,
+        fr: `Le certificat ${cert.id} est ${cert.status}, pas actif : il n'y a rien à renouveler.`,
+      },
       { en: 'Renew the active certificate of the site.', fr: 'Renouvelez le certificat actif du site.' },
       undefined,
       409,
@@ -129,7 +186,12 @@ export const certificatePreflight = defineAction({
     const renewed = p.renews ? await renewable(ctx, p.renews, p.site) : undefined;
     const domains = p.domains ?? renewed?.domains;
     if (!domains?.length) {
-      throw new OperationError('invalid_step', { en: 'This operation is misconfigured on our side.', fr: 'Cette opération est mal configurée de notre côté.' }, { en: 'Your provider has been told what to fix.', fr: 'Votre hébergeur sait quoi corriger.' }, 'certificate.preflight needs domains or renews');
+      throw new OperationError(
+        'invalid_step',
+        { en: 'This operation is misconfigured on our side.', fr: 'Cette opération est mal configurée de notre côté.' },
+        { en: 'Your provider has been told what to fix.', fr: 'Votre hébergeur sait quoi corriger.' },
+        'certificate.preflight needs domains or renews',
+      );
     }
     const challenge = p.challenge ?? renewed?.challenge ?? 'http-01';
     const vhost = await siteFor(ctx, renewed ? [renewed.name, ...domains] : domains);
@@ -137,10 +199,21 @@ export const certificatePreflight = defineAction({
     if (vhost.webserver !== webserver) throw noVhost(vhost.primary);
     ctx.services.nginx.webserver(webserver);
     // The profile first: a kind of certificate nobody offers is refused before the DNS is even asked.
-    const kept = renewed ? renewed.profile : (await ctx.services.store.certificates.active(webserver, vhost.primary))?.profile;
-    const choice = await chooseProfile(ctx.services, { asked: p.profile, kept, client: ctx.tenantId !== null, cas: ctx.services.config.acme.cas.map((c) => c.name) });
+    const kept = renewed
+      ? renewed.profile
+      : (await ctx.services.store.certificates.active(webserver, vhost.primary))?.profile;
+    const choice = await chooseProfile(ctx.services, {
+      asked: p.profile,
+      kept,
+      client: ctx.tenantId !== null,
+      cas: ctx.services.config.acme.cas.map((c) => c.name),
+    });
     const d = await diagnose(ctx.services, { domains, challenge, webserver });
-    for (const c of d.checks.filter((c) => c.status !== 'ok')) ctx.log(`${c.status}: ${c.message[ctx.language]}${c.fix ? ` → ${c.fix[ctx.language]}` : ''}`, { check: c.id, domain: c.domain });
+    for (const c of d.checks.filter((c) => c.status !== 'ok'))
+      ctx.log(`${c.status}: ${c.message[ctx.language]}${c.fix ? ` → ${c.fix[ctx.language]}` : ''}`, {
+        check: c.id,
+        domain: c.domain,
+      });
     ctx.log(`preflight: ${d.checks.length} checks in ${d.tookMs} ms`);
     if (!d.ok) throw withPartialOffer(preflightError(d), d, { site: vhost.primary, renewing: renewed });
     const { profile, cas, notes } = profileCas(choice, d.cas, p.profile);
@@ -172,7 +245,11 @@ const orderParams = z.object({
   profile: z.string().min(1).optional(),
 });
 
-interface OrderCheckpoint { name: string; serial: string; certificateId?: string }
+interface OrderCheckpoint {
+  name: string;
+  serial: string;
+  certificateId?: string;
+}
 
 /**
  * Orders the certificate (the CAs in order, fast polling; for a renewal, with `replaces`
@@ -187,7 +264,8 @@ export const certificateOrder = defineAction({
     const cas = p.cas && !isUnknown(p.cas) ? p.cas : ctx.services.config.acme.cas.map((c) => c.name);
     await assertMachineReady(ctx.services, { cas }); // no CA directory answers: the order could not be placed
     const names = p.domains.join(', ');
-    const replacing = p.replaces && !isUnknown(p.replaces) ? await ctx.services.store.certificates.get(p.replaces) : undefined;
+    const replacing =
+      p.replaces && !isUnknown(p.replaces) ? await ctx.services.store.certificates.get(p.replaces) : undefined;
     return [
       {
         kind: 'request',
@@ -238,9 +316,19 @@ export const certificateOrder = defineAction({
     });
     ctx.reached('order-pending');
     await ctx.checkpoint({ ...cp, certificateId: rec.id });
-    ctx.log(`certificate ${issued.serial} issued by ${issued.ca} in ${issued.timings.total} ms${renewing ? `, replacing ${renewing.serial}` : ''}`, { timings: issued.timings });
+    ctx.log(
+      `certificate ${issued.serial} issued by ${issued.ca} in ${issued.timings.total} ms${renewing ? `, replacing ${renewing.serial}` : ''}`,
+      { timings: issued.timings },
+    );
     ctx.reached('order-done');
-    return { certificateId: rec.id, serial: issued.serial, ca: issued.ca, notAfter: rec.notAfter, names: p.domains, ms: issued.timings.total };
+    return {
+      certificateId: rec.id,
+      serial: issued.serial,
+      ca: issued.ca,
+      notAfter: rec.notAfter,
+      names: p.domains,
+      ms: issued.timings.total,
+    };
   },
   async compensate(ctx, _p, checkpoint) {
     const cp = checkpoint as Partial<OrderCheckpoint> | undefined;
@@ -248,14 +336,19 @@ export const certificateOrder = defineAction({
     if (cp?.certificateId) await store.abandon(cp.certificateId);
     else if (cp?.serial && cp.name) {
       // Killed between the record and its checkpoint: the pending record is found by its serial.
-      for (const c of await store.list({ name: cp.name, status: 'pending' })) if (c.serial === cp.serial) await store.abandon(c.id);
+      for (const c of await store.list({ name: cp.name, status: 'pending' }))
+        if (c.serial === cp.serial) await store.abandon(c.id);
     }
   },
 });
 
 const installParams = z.object({ certificateId: z.string().min(1), webserver: z.string().min(1) });
 
-interface InstallCheckpoint { webserver: string; previous?: RememberedFile[]; vhostBefore?: { tenantId: string; data: VhostData } | null }
+interface InstallCheckpoint {
+  webserver: string;
+  previous?: RememberedFile[];
+  vhostBefore?: { tenantId: string; data: VhostData } | null;
+}
 
 /**
  * Installs the certificate on its site: key (0600) and full chain, the vhost's HTTPS
@@ -272,11 +365,31 @@ export const certificateInstall = defineAction({
     const name = known?.name ?? '‹site›';
     const paths = certPaths(ws, name);
     return [
-      { kind: 'file', target: ws.target, summary: { en: `write the key ${paths.privkey} (mode 0600)`, fr: `écrire la clé ${paths.privkey} (mode 0600)` } },
-      { kind: 'file', target: ws.target, summary: { en: `write the certificate chain ${paths.fullchain}`, fr: `écrire la chaîne du certificat ${paths.fullchain}` } },
-      { kind: 'file', target: ws.target, summary: { en: "add HTTPS to the site's configuration", fr: 'ajouter le HTTPS à la configuration du site' } },
+      {
+        kind: 'file',
+        target: ws.target,
+        summary: { en: `write the key ${paths.privkey} (mode 0600)`, fr: `écrire la clé ${paths.privkey} (mode 0600)` },
+      },
+      {
+        kind: 'file',
+        target: ws.target,
+        summary: {
+          en: `write the certificate chain ${paths.fullchain}`,
+          fr: `écrire la chaîne du certificat ${paths.fullchain}`,
+        },
+      },
+      {
+        kind: 'file',
+        target: ws.target,
+        summary: { en: "add HTTPS to the site's configuration", fr: 'ajouter le HTTPS à la configuration du site' },
+      },
       { kind: 'program', target: ws.target, summary: PLAN_TEST_NGINX, argv: [...ws.nginx, '-t'] },
-      { kind: 'program', target: ws.target, summary: PLAN_RELOAD_NGINX, argv: ws.reload ?? [...ws.nginx, '-s', 'reload'] },
+      {
+        kind: 'program',
+        target: ws.target,
+        summary: PLAN_RELOAD_NGINX,
+        argv: ws.reload ?? [...ws.nginx, '-s', 'reload'],
+      },
       {
         kind: 'request',
         summary: {
@@ -291,7 +404,10 @@ export const certificateInstall = defineAction({
     const keyPem = ctx.secrets.add(openKey(ctx.services, cert.keyPem));
     const vhost = await siteFor(ctx, [cert.name, ...cert.domains]);
     const before = await ctx.services.store.tenants.getResource(VHOST_KIND, vhost.primary);
-    const cp: InstallCheckpoint = { webserver: p.webserver, vhostBefore: before ? { tenantId: before.tenantId, data: before.data as unknown as VhostData } : null };
+    const cp: InstallCheckpoint = {
+      webserver: p.webserver,
+      vhostBefore: before ? { tenantId: before.tenantId, data: before.data as unknown as VhostData } : null,
+    };
     const installed = await installCertificate(ctx.services, {
       webserver: p.webserver,
       vhost,
@@ -323,13 +439,42 @@ export const certificateInstall = defineAction({
       const files: PreviousFile[] = [];
       // The site's name bounds the fallback search to that site's own certificates.
       const site = (await ctx.services.store.certificates.get(p.certificateId))?.name ?? '';
-      for (const f of cp.previous) files.push(f.secretSha256 ? { path: f.path, mode: f.mode, content: await findSecret(ctx, { ...f, secretSha256: f.secretSha256 }, site) } : f);
+      for (const f of cp.previous)
+        files.push(
+          f.secretSha256
+            ? {
+                path: f.path,
+                mode: f.mode,
+                content: await findSecret(ctx, { ...f, secretSha256: f.secretSha256 }, site),
+              }
+            : f,
+        );
       await restoreFiles(ctx.services.nginx, cp.webserver, files, (m) => ctx.log(m));
       // A daemon killed while writing the key or chain leaves that write's temporary file (perhaps a key) in the site's
       // certificate folder; every job writing there holds the site's lock, so any one found now is a dead write's.
-      if (site) await target.run(['find', posix.dirname(certPaths(ws, site).privkey), '-maxdepth', '1', '-type', 'f', '-name', '.serein-*.tmp', '-delete'], { timeoutMs: 15_000 });
+      if (site)
+        await target.run(
+          [
+            'find',
+            posix.dirname(certPaths(ws, site).privkey),
+            '-maxdepth',
+            '1',
+            '-type',
+            'f',
+            '-name',
+            '.serein-*.tmp',
+            '-delete',
+          ],
+          { timeoutMs: 15_000 },
+        );
     }
-    if (cp.vhostBefore) await ctx.services.store.tenants.putResource({ kind: VHOST_KIND, name: cp.vhostBefore.data.primary, tenantId: cp.vhostBefore.tenantId, data: cp.vhostBefore.data as unknown as Record<string, unknown> });
+    if (cp.vhostBefore)
+      await ctx.services.store.tenants.putResource({
+        kind: VHOST_KIND,
+        name: cp.vhostBefore.data.primary,
+        tenantId: cp.vhostBefore.tenantId,
+        data: cp.vhostBefore.data as unknown as Record<string, unknown>,
+      });
   },
 });
 
@@ -340,19 +485,35 @@ export const certificateVerify = defineAction({
   name: 'certificate.verify',
   params: installParams,
   async plan(_ctx, p) {
-    return [{ kind: 'request', summary: { en: `check that ${p.webserver} presents the new certificate`, fr: `vérifier que ${p.webserver} présente le nouveau certificat` } }];
+    return [
+      {
+        kind: 'request',
+        summary: {
+          en: `check that ${p.webserver} presents the new certificate`,
+          fr: `vérifier que ${p.webserver} présente le nouveau certificat`,
+        },
+      },
+    ];
   },
   async run(ctx, p) {
     const cert = await certificate(ctx, p.certificateId);
     const ws = ctx.services.nginx.webserver(p.webserver);
     const vhost = await siteFor(ctx, [cert.name, ...cert.domains]);
-    const names = [vhost.primary, ...vhost.aliases].filter((n) => cert.domains.includes(n) || cert.domains.some((d) => d.startsWith('*.') && n.endsWith(d.slice(1))));
+    const names = [vhost.primary, ...vhost.aliases].filter(
+      (n) => cert.domains.includes(n) || cert.domains.some((d) => d.startsWith('*.') && n.endsWith(d.slice(1))),
+    );
     const served = await verifyServed(ws, names.length ? names : [vhost.primary], cert.serial);
     if (!served.ok) {
       throw new OperationError(
         'certificate_not_served',
-        { en: 'The web server does not present the new certificate.', fr: 'Le serveur web ne présente pas le nouveau certificat.' },
-        { en: 'The change was undone; your provider has the details.', fr: 'La modification a été annulée ; votre hébergeur a les détails.' },
+        {
+          en: 'The web server does not present the new certificate.',
+          fr: 'Le serveur web ne présente pas le nouveau certificat.',
+        },
+        {
+          en: 'The change was undone; your provider has the details.',
+          fr: 'La modification a été annulée ; votre hébergeur a les détails.',
+        },
         `expected serial ${cert.serial}, saw ${JSON.stringify(served.seen)}`,
       );
     }
@@ -369,7 +530,15 @@ export const certificateActivate = defineAction({
   name: 'certificate.activate',
   params: certParams,
   async plan() {
-    return [{ kind: 'record', summary: { en: 'record the certificate and schedule its renewal', fr: 'enregistrer le certificat et programmer son renouvellement' } }];
+    return [
+      {
+        kind: 'record',
+        summary: {
+          en: 'record the certificate and schedule its renewal',
+          fr: 'enregistrer le certificat et programmer son renouvellement',
+        },
+      },
+    ];
   },
   async run(ctx, p) {
     const cert = await certificate(ctx, p.certificateId);
@@ -377,7 +546,11 @@ export const certificateActivate = defineAction({
     const previous = await store.active(cert.webserver, cert.name);
     await ctx.checkpoint({ certificateId: cert.id, previousId: previous?.id ?? null });
     ctx.reached('activate-start');
-    const renewAfter = renewAfterFor(new Date(cert.notBefore), new Date(cert.notAfter), ctx.services.config.renewal.jitterMinutes);
+    const renewAfter = renewAfterFor(
+      new Date(cert.notBefore),
+      new Date(cert.notAfter),
+      ctx.services.config.renewal.jitterMinutes,
+    );
     await store.activate(cert.id, renewAfter);
     ctx.reached('activate-done');
     return { certificateId: cert.id, renewAfter: renewAfter.toISOString() };
@@ -392,4 +565,10 @@ export const certificateActivate = defineAction({
 });
 
 /** Certificate actions, registered in src/actions/index.ts. */
-export const certificateActions = [certificatePreflight, certificateOrder, certificateInstall, certificateVerify, certificateActivate];
+export const certificateActions = [
+  certificatePreflight,
+  certificateOrder,
+  certificateInstall,
+  certificateVerify,
+  certificateActivate,
+];

@@ -20,7 +20,11 @@ const params = z.object({
 type Params = z.output<typeof params>;
 
 /** One change made, with what undoing it needs: the record set as it was. */
-interface Applied { zone: string; repair: Repair; before: string[] }
+interface Applied {
+  zone: string;
+  repair: Repair;
+  before: string[];
+}
 
 /**
  * The repairs serein can make for a name: the repairable failures of the address and
@@ -39,7 +43,11 @@ async function allRepairs(ctx: ActionContext, p: Params): Promise<Repair[]> {
   const cc = ctx.services.certificates;
   const names = checkName(p.domain, ctx.services.config.dns.extraSuffixes);
   if (!names.ascii || !names.registered) return [];
-  const ws = p.webserver ? ctx.services.config.webservers[p.webserver] : Object.values(ctx.services.config.webservers).length === 1 ? Object.values(ctx.services.config.webservers)[0] : undefined;
+  const ws = p.webserver
+    ? ctx.services.config.webservers[p.webserver]
+    : Object.values(ctx.services.config.webservers).length === 1
+      ? Object.values(ctx.services.config.webservers)[0]
+      : undefined;
   const [addr, caa] = await Promise.all([
     names.wildcard ? Promise.resolve({ checks: [] }) : checkAddresses(cc.dns, names.ascii, p.challenge, ws),
     checkCaa(cc.dns, names.ascii, names.suffix ?? '', p.challenge, await cc.accounts.identities()),
@@ -50,8 +58,14 @@ async function allRepairs(ctx: ActionContext, p: Params): Promise<Repair[]> {
 function noProvider(domain: string, why: string): OperationError {
   return new OperationError(
     'dns_zone_unavailable',
-    { en: `serein cannot change the DNS of ${domain}: it is not with a DNS host serein is connected to.`, fr: `serein ne peut pas modifier le DNS de ${domain} : il n'est pas chez un hébergeur DNS auquel serein est relié.` },
-    { en: 'Make the change yourself at your DNS host, as the diagnosis explains.', fr: 'Faites la modification vous-même chez votre hébergeur DNS, comme l’explique le diagnostic.' },
+    {
+      en: `serein cannot change the DNS of ${domain}: it is not with a DNS host serein is connected to.`,
+      fr: `serein ne peut pas modifier le DNS de ${domain} : il n'est pas chez un hébergeur DNS auquel serein est relié.`,
+    },
+    {
+      en: 'Make the change yourself at your DNS host, as the diagnosis explains.',
+      fr: 'Faites la modification vous-même chez votre hébergeur DNS, comme l’explique le diagnostic.',
+    },
     why,
     409,
   );
@@ -64,12 +78,20 @@ async function locate(providers: DnsProviders, name: string): Promise<Located> {
   } catch (err) {
     throw noProvider(name, cloudflareReason(err));
   }
-  if (!found) throw noProvider(name, providers.configured ? 'no configured provider holds this name' : 'no DNS provider configured');
+  if (!found)
+    throw noProvider(
+      name,
+      providers.configured ? 'no configured provider holds this name' : 'no DNS provider configured',
+    );
   return found;
 }
 
 const sameContent = (type: string, a: string, b: string) =>
-  type === 'A' || type === 'AAAA' ? canonicalIp(a) === canonicalIp(b) : type === 'CAA' ? JSON.stringify(parseCaaContent(a)) === JSON.stringify(parseCaaContent(b)) : a === b;
+  type === 'A' || type === 'AAAA'
+    ? canonicalIp(a) === canonicalIp(b)
+    : type === 'CAA'
+      ? JSON.stringify(parseCaaContent(a)) === JSON.stringify(parseCaaContent(b))
+      : a === b;
 
 /** The record set after a repair, or null when it is already as the repair wants. */
 function afterRepair(r: Repair, before: string[]): string[] | null {
@@ -91,15 +113,30 @@ export const dnsRepair = defineAction({
   params,
   async plan(ctx, p) {
     const repairs = await repairsFor(ctx, p);
-    if (!repairs.length) return [{ kind: 'note', summary: { en: `nothing serein can repair for ${p.domain}`, fr: `rien que serein puisse réparer pour ${p.domain}` } }];
+    if (!repairs.length)
+      return [
+        {
+          kind: 'note',
+          summary: {
+            en: `nothing serein can repair for ${p.domain}`,
+            fr: `rien que serein puisse réparer pour ${p.domain}`,
+          },
+        },
+      ];
     return repairs.map((r) => ({ kind: 'record' as const, summary: r.summary }));
   },
   async run(ctx, p) {
     if (!p.confirm) {
       throw new OperationError(
         'confirmation_required',
-        { en: 'DNS changes are made only when you confirm them.', fr: 'Les modifications DNS ne sont faites que lorsque vous les confirmez.' },
-        { en: 'Look at the changes with a dry run, then run again with confirm: true.', fr: 'Regardez les modifications avec un essai à blanc, puis relancez avec confirm: true.' },
+        {
+          en: 'DNS changes are made only when you confirm them.',
+          fr: 'Les modifications DNS ne sont faites que lorsque vous les confirmez.',
+        },
+        {
+          en: 'Look at the changes with a dry run, then run again with confirm: true.',
+          fr: 'Regardez les modifications avec un essai à blanc, puis relancez avec confirm: true.',
+        },
         undefined,
         400,
       );

@@ -4,13 +4,26 @@ import { unifiedDiff } from '../diff.js';
 
 const params = z.object({
   target: z.string().min(1),
-  path: z.string().regex(/^\/[^\0]*$/, 'an absolute path').refine((p) => !p.split('/').includes('..'), 'no ".." in paths'),
+  path: z
+    .string()
+    .regex(/^\/[^\0]*$/, 'an absolute path')
+    .refine((p) => !p.split('/').includes('..'), 'no ".." in paths'),
   content: z.string(),
-  mode: z.union([z.number().int(), z.string().regex(/^0?[0-7]{3}$/).transform((s) => parseInt(s, 8))]).default(0o644),
+  mode: z
+    .union([
+      z.number().int(),
+      z
+        .string()
+        .regex(/^0?[0-7]{3}$/)
+        .transform((s) => parseInt(s, 8)),
+    ])
+    .default(0o644),
   owner: z.string().optional(),
 });
 
-interface Checkpoint { previous: string | null }
+interface Checkpoint {
+  previous: string | null;
+}
 
 /** Writes a file atomically; undo puts back what was there before (or removes it). */
 export const fileWrite = defineAction({
@@ -19,7 +32,16 @@ export const fileWrite = defineAction({
   async plan(ctx, p) {
     const before = (await ctx.services.target(p.target).readFile(p.path))?.toString('utf8');
     const diff = unifiedDiff(p.path, before, p.content);
-    return [{ kind: 'file', target: p.target, summary: diff ? { en: `write ${p.path}`, fr: `écrire ${p.path}` } : { en: `${p.path} already up to date`, fr: `${p.path} est déjà à jour` }, diff }];
+    return [
+      {
+        kind: 'file',
+        target: p.target,
+        summary: diff
+          ? { en: `write ${p.path}`, fr: `écrire ${p.path}` }
+          : { en: `${p.path} already up to date`, fr: `${p.path} est déjà à jour` },
+        diff,
+      },
+    ];
   },
   async run(ctx, p) {
     const target = ctx.services.target(p.target);

@@ -11,4 +11,20 @@ import { dnsActions } from './dns.js';
 import { trashRestore } from './trash.js';
 
 /** Every action playbooks may use. A new operation adds at most one module here. */
-export const builtinActions: Action[] = [fileWrite, programRun, resourceRecord, resourceForget, secretGenerate, vhostCheck, vhostApply, vhostRemove, databaseCheck, databaseCreate, databaseDrop, ...certificateActions, certificateReuse, ...dnsActions, trashRestore];
+export const builtinActions: Action[] = [
+  fileWrite,
+  programRun,
+  resourceRecord,
+  resourceForget,
+  secretGenerate,
+  vhostCheck,
+  vhostApply,
+  vhostRemove,
+  databaseCheck,
+  databaseCreate,
+  databaseDrop,
+  ...certificateActions,
+  certificateReuse,
+  ...dnsActions,
+  trashRestore,
+];

@@ -19,16 +19,29 @@ export const programRun = defineAction({
   name: 'program.run',
   params,
   async plan(_ctx, p) {
-    return [{ kind: 'program', target: p.target, summary: { en: `run ${p.argv[0]}`, fr: `exécuter ${p.argv[0]}` }, argv: p.argv }];
+    return [
+      {
+        kind: 'program',
+        target: p.target,
+        summary: { en: `run ${p.argv[0]}`, fr: `exécuter ${p.argv[0]}` },
+        argv: p.argv,
+      },
+    ];
   },
   async run(ctx, p) {
     const res = await ctx.services.target(p.target).run(p.argv, { stdin: p.stdin, timeoutMs: p.timeoutSeconds * 1000 });
-    ctx.log(`${p.argv[0]} exited with ${res.code}`, { stdout: res.stdout.slice(-4000), stderr: res.stderr.slice(-4000) });
+    ctx.log(`${p.argv[0]} exited with ${res.code}`, {
+      stdout: res.stdout.slice(-4000),
+      stderr: res.stderr.slice(-4000),
+    });
     if (!p.okCodes.includes(res.code)) {
       throw new OperationError(
         'program_failed',
         { en: 'A command on the server failed.', fr: 'Une commande sur le serveur a échoué.' },
-        { en: 'Nothing was left half-done. Your provider can read the details.', fr: "Rien n'a été laissé à moitié fait. Votre hébergeur peut lire les détails." },
+        {
+          en: 'Nothing was left half-done. Your provider can read the details.',
+          fr: "Rien n'a été laissé à moitié fait. Votre hébergeur peut lire les détails.",
+        },
         `${p.argv.join(' ')} exited with ${res.code}: ${ctx.secrets.mask(res.stderr.trim().slice(-2000))}`,
       );
     }

@@ -7,7 +7,15 @@ export const secretGenerate = defineAction({
   name: 'secret.generate',
   params: z.object({ length: z.number().int().min(24).max(128).default(32) }),
   async plan() {
-    return [{ kind: 'note', summary: { en: 'generate a password (shown once in the result)', fr: 'générer un mot de passe (affiché une seule fois dans le résultat)' } }];
+    return [
+      {
+        kind: 'note',
+        summary: {
+          en: 'generate a password (shown once in the result)',
+          fr: 'générer un mot de passe (affiché une seule fois dans le résultat)',
+        },
+      },
+    ];
   },
   async run(ctx, p) {
     return { value: ctx.secrets.add(generatePassword(p.length)) };

@@ -12,8 +12,14 @@ const refused = (doing: 'create' | 'delete', detail: string) =>
   new OperationError(
     'site_folder_link',
     doing === 'create'
-      ? { en: "Replace the symbolic link in your site's folder with a real folder, then try again.", fr: `Remplacez le lien symbolique du dossier de votre site par un vrai dossier, puis réessayez.` }
-      : { en: "Remove the symbolic link from your site's folder (or put back the folder it replaced), then delete the site again.", fr: `Retirez le lien symbolique du dossier de votre site (ou remettez le dossier qu'il remplace), puis supprimez à nouveau le site.` },
+      ? {
+          en: "Replace the symbolic link in your site's folder with a real folder, then try again.",
+          fr: `Remplacez le lien symbolique du dossier de votre site par un vrai dossier, puis réessayez.`,
+        }
+      : {
+          en: "Remove the symbolic link from your site's folder (or put back the folder it replaced), then delete the site again.",
+          fr: `Retirez le lien symbolique du dossier de votre site (ou remettez le dossier qu'il remplace), puis supprimez à nouveau le site.`,
+        },
     doing === 'create'
       ? {
           en: 'A folder of your site is a symbolic link (a shortcut to another place), or was moved while we worked in it. So as never to touch anything outside your site, we do not follow such links: nothing was changed.',

@@ -21,37 +21,59 @@ import { dateInWords } from '../util/dates.js';
  */
 
 /** The target that holds a copy: a configured one, or the daemon's own machine (recorded as ''). */
-export const trashTarget = (services: Pick<Services, 'target'>, name: string): Target => placeOf((n) => services.target(n), name);
+export const trashTarget = (services: Pick<Services, 'target'>, name: string): Target =>
+  placeOf((n) => services.target(n), name);
 
 /** A copy about to be made: its id and file, checkpointed before anything is written so an undo can remove it. */
-export interface CopyRef { id: string; target: string; file: string }
+export interface CopyRef {
+  id: string;
+  target: string;
+  file: string;
+}
 
 const copyFailed = (what: { en: string; fr: string }, detail: string) =>
   new OperationError(
     'trash_copy_failed',
-    { en: `A copy of ${what.en} could not be kept, so nothing was deleted.`, fr: `Une copie de ${what.fr} n'a pas pu être gardée, donc rien n'a été supprimé.` },
-    { en: 'Try again later. If it fails again, your provider has the details.', fr: 'Réessayez plus tard. Si cela échoue encore, votre hébergeur a les détails.' },
+    {
+      en: `A copy of ${what.en} could not be kept, so nothing was deleted.`,
+      fr: `Une copie de ${what.fr} n'a pas pu être gardée, donc rien n'a été supprimé.`,
+    },
+    {
+      en: 'Try again later. If it fails again, your provider has the details.',
+      fr: 'Réessayez plus tard. Si cela échoue encore, votre hébergeur a les détails.',
+    },
     detail,
   );
 
-const expiry = (config: Config, now: Date) => new Date(now.getTime() + config.trash.keepDays * 86_400_000).toISOString();
+const expiry = (config: Config, now: Date) =>
+  new Date(now.getTime() + config.trash.keepDays * 86_400_000).toISOString();
 
 /** The job log's line for a copy kept, read by the client: its size and last day in their words. */
 const keptLine = (ctx: ActionContext, what: { en: string; fr: string }, item: TrashItem) => {
   const size = sizeInWords(item.bytes, ctx.language);
   const until = dateInWords(item.expiresAt, ctx.language);
-  return ctx.language === 'fr' ? `copie ${what.fr} gardée dans la corbeille (${size}) jusqu'au ${until}` : `kept a copy of ${what.en} in the trash (${size}) until ${until}`;
+  return ctx.language === 'fr'
+    ? `copie ${what.fr} gardée dans la corbeille (${size}) jusqu'au ${until}`
+    : `kept a copy of ${what.en} in the trash (${size}) until ${until}`;
 };
 
 /** Names the copy of a database (nothing written yet). */
 export function databaseCopyRef(services: Services, server: string): CopyRef {
   const cfg = services.databases.config(server);
   const id = randomUUID();
-  return { id, target: cfg.via === 'client' && cfg.target ? cfg.target : DAEMON, file: `${trashDir(services.config)}/${id}.${cfg.engine === 'mariadb' ? 'sql.gz' : 'pgdump'}` };
+  return {
+    id,
+    target: cfg.via === 'client' && cfg.target ? cfg.target : DAEMON,
+    file: `${trashDir(services.config)}/${id}.${cfg.engine === 'mariadb' ? 'sql.gz' : 'pgdump'}`,
+  };
 }
 
 /** Dumps the database into the trash and records it: the step before its DROP. */
-export async function keepDatabaseCopy(ctx: ActionContext, ref: CopyRef, o: { server: string; spec: DbSpec; short: string; tenantId: string }): Promise<TrashItem> {
+export async function keepDatabaseCopy(
+  ctx: ActionContext,
+  ref: CopyRef,
+  o: { server: string; spec: DbSpec; short: string; tenantId: string },
+): Promise<TrashItem> {
   const { services } = ctx;
   const cfg = services.databases.config(o.server);
   const password = await adminPassword(cfg, ctx.secrets);
@@ -59,7 +81,10 @@ export async function keepDatabaseCopy(ctx: ActionContext, ref: CopyRef, o: { se
   try {
     bytes = await dumpDatabase(trashTarget(services, ref.target), cfg, password, o.spec.database, ref.file);
   } catch (err) {
-    throw copyFailed({ en: `the database ${o.spec.database}`, fr: `la base ${o.spec.database}` }, ctx.secrets.mask((err as Error).message));
+    throw copyFailed(
+      { en: `the database ${o.spec.database}`, fr: `la base ${o.spec.database}` },
+      ctx.secrets.mask((err as Error).message),
+    );
   }
   const now = new Date();
   const item: TrashItem = {
@@ -68,7 +93,15 @@ export async function keepDatabaseCopy(ctx: ActionContext, ref: CopyRef, o: { se
     kind: 'database',
     name: o.spec.database,
     bytes,
-    origin: { kind: 'database', server: o.server, engine: cfg.engine, database: o.spec.database, user: o.spec.user, hosts: o.spec.hosts, short: o.short },
+    origin: {
+      kind: 'database',
+      server: o.server,
+      engine: cfg.engine,
+      database: o.spec.database,
+      user: o.spec.user,
+      hosts: o.spec.hosts,
+      short: o.short,
+    },
     createdAt: now.toISOString(),
     expiresAt: expiry(services.config, now),
     restoredAt: null,
@@ -85,7 +118,11 @@ export function siteCopyRef(services: Services, ws: WebserverConfig): CopyRef {
 }
 
 /** Archives the site's folder into the trash and records it; undefined when the folder is not there (nothing to keep). */
-export async function keepSiteCopy(ctx: ActionContext, ref: CopyRef, o: { ws: WebserverConfig; webserver: string; root: string; primary: string; tenantId: string }): Promise<TrashItem | undefined> {
+export async function keepSiteCopy(
+  ctx: ActionContext,
+  ref: CopyRef,
+  o: { ws: WebserverConfig; webserver: string; root: string; primary: string; tenantId: string },
+): Promise<TrashItem | undefined> {
   const { services } = ctx;
   let bytes: number | undefined;
   try {

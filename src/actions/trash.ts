@@ -6,7 +6,15 @@ import { OperationError, type Localized } from '../errors.js';
 import { parseDomain } from '../dns/domain.js';
 import { loadDatabase } from '../db/dump.js';
 import { tenantDatabaseName } from '../db/identifiers.js';
-import { applyChanges, creationChanges, existing, isSuperuser, serverVersion, type DbSpec, type ServerVersion } from '../db/provision.js';
+import {
+  applyChanges,
+  creationChanges,
+  existing,
+  isSuperuser,
+  serverVersion,
+  type DbSpec,
+  type ServerVersion,
+} from '../db/provision.js';
 import { defaultRoot, VHOST_KIND } from '../nginx/site.js';
 import { checkResourceQuota } from '../quotas.js';
 import { can } from '../resources/policy.js';
@@ -41,7 +49,10 @@ const notInTrash = () =>
   new OperationError(
     'not_found',
     { en: 'This copy is not in your trash (any more).', fr: "Cette copie n'est pas (ou plus) dans votre corbeille." },
-    { en: 'Open your trash to see what can be restored; copies are kept for a limited time.', fr: 'Ouvrez votre corbeille pour voir ce qui peut être restauré\u00a0; les copies sont gardées un temps limité.' },
+    {
+      en: 'Open your trash to see what can be restored; copies are kept for a limited time.',
+      fr: 'Ouvrez votre corbeille pour voir ce qui peut être restauré\u00a0; les copies sont gardées un temps limité.',
+    },
     undefined,
     404,
   );
@@ -50,23 +61,42 @@ const notInTrash = () =>
 const loadFailed = (name: string, detail: string) =>
   new OperationError(
     'trash_restore_failed',
-    { en: `The copy of ${name} could not be put back, so nothing was restored.`, fr: `La copie de ${name} n'a pas pu être remise, donc rien n'a été restauré.` },
-    { en: 'The copy is still in your trash. Try again later; if it fails again, your provider has the details.', fr: 'La copie est toujours dans votre corbeille. Réessayez plus tard\u00a0; si cela échoue encore, votre hébergeur a les détails.' },
+    {
+      en: `The copy of ${name} could not be put back, so nothing was restored.`,
+      fr: `La copie de ${name} n'a pas pu être remise, donc rien n'a été restauré.`,
+    },
+    {
+      en: 'The copy is still in your trash. Try again later; if it fails again, your provider has the details.',
+      fr: 'La copie est toujours dans votre corbeille. Réessayez plus tard\u00a0; si cela échoue encore, votre hébergeur a les détails.',
+    },
     detail,
   );
 
-const invalid = (message: Localized, hint: Localized) => new OperationError('invalid_input', message, hint, undefined, 400);
+const invalid = (message: Localized, hint: Localized) =>
+  new OperationError('invalid_input', message, hint, undefined, 400);
 
 /** Refused, nothing changed: the same name is taken; the client chooses another (the input the operation accepts). */
 const taken = (what: 'database' | 'site', name: string, suggestion: string, detail: string) =>
   new OperationError(
     'restore_name_taken',
     what === 'database'
-      ? { en: `Choose another name to restore this database: "${name}" already exists, and we never restore over it.`, fr: `Choisissez un autre nom pour restaurer cette base\u00a0: «\u00a0${name}\u00a0» existe déjà, et nous ne restaurons jamais par-dessus.` }
-      : { en: `Choose another address to restore these files: the site ${name} already has files, and we never restore over them.`, fr: `Choisissez une autre adresse pour restaurer ces fichiers\u00a0: le site ${name} a déjà des fichiers, et nous ne restaurons jamais par-dessus.` },
+      ? {
+          en: `Choose another name to restore this database: "${name}" already exists, and we never restore over it.`,
+          fr: `Choisissez un autre nom pour restaurer cette base\u00a0: «\u00a0${name}\u00a0» existe déjà, et nous ne restaurons jamais par-dessus.`,
+        }
+      : {
+          en: `Choose another address to restore these files: the site ${name} already has files, and we never restore over them.`,
+          fr: `Choisissez une autre adresse pour restaurer ces fichiers\u00a0: le site ${name} a déjà des fichiers, et nous ne restaurons jamais par-dessus.`,
+        },
     what === 'database'
-      ? { en: `Restore it under another name, for example ${suggestion}. Nothing was changed.`, fr: `Restaurez-la sous un autre nom, par exemple ${suggestion}. Rien n'a été modifié.` }
-      : { en: `Restore them under another address of yours, for example ${suggestion}. Nothing was changed.`, fr: `Restaurez-les sous une autre adresse de votre compte, par exemple ${suggestion}. Rien n'a été modifié.` },
+      ? {
+          en: `Restore it under another name, for example ${suggestion}. Nothing was changed.`,
+          fr: `Restaurez-la sous un autre nom, par exemple ${suggestion}. Rien n'a été modifié.`,
+        }
+      : {
+          en: `Restore them under another address of yours, for example ${suggestion}. Nothing was changed.`,
+          fr: `Restaurez-les sous une autre adresse de votre compte, par exemple ${suggestion}. Rien n'a été modifié.`,
+        },
     detail,
     409,
   );
@@ -75,8 +105,14 @@ const taken = (what: 'database' | 'site', name: string, suggestion: string, deta
 const noLongerYours = (name: string) =>
   new OperationError(
     'not_your_domain',
-    { en: `Choose another of your addresses to bring these files back: ${name} is no longer one of yours.`, fr: `Choisissez une autre de vos adresses pour ramener ces fichiers\u00a0: ${name} ne fait plus partie des vôtres.` },
-    { en: `Nothing was changed. Ask your provider if ${name} should still be yours.`, fr: `Rien n'a été modifié. Demandez à votre hébergeur si ${name} devrait encore être à vous.` },
+    {
+      en: `Choose another of your addresses to bring these files back: ${name} is no longer one of yours.`,
+      fr: `Choisissez une autre de vos adresses pour ramener ces fichiers\u00a0: ${name} ne fait plus partie des vôtres.`,
+    },
+    {
+      en: `Nothing was changed. Ask your provider if ${name} should still be yours.`,
+      fr: `Rien n'a été modifié. Demandez à votre hébergeur si ${name} devrait encore être à vous.`,
+    },
     `${name} is not a domain of the copy's tenant`,
     403,
   );
@@ -86,59 +122,123 @@ const serverNotYours = (what: 'database' | 'site', server: string) =>
   new OperationError(
     'server_not_yours',
     what === 'database'
-      ? { en: `Ask your provider to restore this database: you can no longer use the server ${server} it was on.`, fr: `Demandez à votre hébergeur de restaurer cette base\u00a0: vous ne pouvez plus utiliser le serveur ${server} où elle était.` }
-      : { en: `Ask your provider to bring these files back: you can no longer use the server ${server} they were on.`, fr: `Demandez à votre hébergeur de ramener ces fichiers\u00a0: vous ne pouvez plus utiliser le serveur ${server} où ils étaient.` },
-    { en: 'Nothing was changed; the copy stays in your trash until it expires.', fr: "Rien n'a été modifié\u00a0; la copie reste dans votre corbeille jusqu'à son expiration." },
+      ? {
+          en: `Ask your provider to restore this database: you can no longer use the server ${server} it was on.`,
+          fr: `Demandez à votre hébergeur de restaurer cette base\u00a0: vous ne pouvez plus utiliser le serveur ${server} où elle était.`,
+        }
+      : {
+          en: `Ask your provider to bring these files back: you can no longer use the server ${server} they were on.`,
+          fr: `Demandez à votre hébergeur de ramener ces fichiers\u00a0: vous ne pouvez plus utiliser le serveur ${server} où ils étaient.`,
+        },
+    {
+      en: 'Nothing was changed; the copy stays in your trash until it expires.',
+      fr: "Rien n'a été modifié\u00a0; la copie reste dans votre corbeille jusqu'à son expiration.",
+    },
     `the copy's tenant may no longer use the server ${server}`,
     403,
   );
 
 /** Whether the copy's tenant (whoever asks, an admin too) may still use this server or name, by the tenancy policy. */
-const tenantMay = (ctx: ActionContext, item: TrashItem, inputType: 'database-server' | 'webserver' | 'domain', name: string) =>
-  can(ctx.services.store.tenants, { kind: 'client', tenantId: item.tenantId }, 'use', { inputType, name });
+const tenantMay = (
+  ctx: ActionContext,
+  item: TrashItem,
+  inputType: 'database-server' | 'webserver' | 'domain',
+  name: string,
+) => can(ctx.services.store.tenants, { kind: 'client', tenantId: item.tenantId }, 'use', { inputType, name });
 
 /**
  * A site's files come back only where the copy's tenant may still put them, its own name
  * included (the domain may have been given to another tenant since, whose next site
  * would serve them), and never under another tenant's site of that name.
  */
-async function checkSiteRestore(ctx: ActionContext, item: TrashItem, s: { origin: SiteOrigin; name: string }): Promise<void> {
+async function checkSiteRestore(
+  ctx: ActionContext,
+  item: TrashItem,
+  s: { origin: SiteOrigin; name: string },
+): Promise<void> {
   if (!(await tenantMay(ctx, item, 'webserver', s.origin.webserver))) throw serverNotYours('site', s.origin.webserver);
   if (!(await tenantMay(ctx, item, 'domain', s.name))) throw noLongerYours(s.name);
-  const other = (await ctx.services.store.tenants.resourcesNaming(VHOST_KIND, [s.name])).find((r) => r.tenantId !== item.tenantId);
+  const other = (await ctx.services.store.tenants.resourcesNaming(VHOST_KIND, [s.name])).find(
+    (r) => r.tenantId !== item.tenantId,
+  );
   if (other) throw taken('site', s.name, `restored.${s.origin.primary}`, `${s.name} is a site of another tenant`);
 }
 
 /** The copy, if the caller may see it: another tenant's copy does not exist for a client. */
 async function ownItem(ctx: ActionContext, p: Params): Promise<TrashItem> {
   const item = await ctx.services.store.trash.get(p.item);
-  if (!item || (ctx.tenantId && item.tenantId !== ctx.tenantId) || (!ctx.tenantId && p.tenant && p.tenant !== item.tenantId)) throw notInTrash();
+  if (
+    !item ||
+    (ctx.tenantId && item.tenantId !== ctx.tenantId) ||
+    (!ctx.tenantId && p.tenant && p.tenant !== item.tenantId)
+  )
+    throw notInTrash();
   return item;
 }
 
-interface DbPlan { origin: DatabaseOrigin; short: string; spec: DbSpec; key: string; server: string }
+interface DbPlan {
+  origin: DatabaseOrigin;
+  short: string;
+  spec: DbSpec;
+  key: string;
+  server: string;
+}
 
 function databasePlan(ctx: ActionContext, item: TrashItem, p: Params): DbPlan {
   const origin = item.origin as DatabaseOrigin;
-  if (p.server && p.server !== origin.server) throw invalid({ en: `This copy is of a database on the server ${origin.server}.`, fr: `Cette copie est celle d'une base du serveur ${origin.server}.` }, { en: `Leave the server empty, or choose ${origin.server}.`, fr: `Laissez le serveur vide, ou choisissez ${origin.server}.` });
+  if (p.server && p.server !== origin.server)
+    throw invalid(
+      {
+        en: `This copy is of a database on the server ${origin.server}.`,
+        fr: `Cette copie est celle d'une base du serveur ${origin.server}.`,
+      },
+      {
+        en: `Leave the server empty, or choose ${origin.server}.`,
+        fr: `Laissez le serveur vide, ou choisissez ${origin.server}.`,
+      },
+    );
   const cfg = ctx.services.databases.config(origin.server);
   const short = p.name ?? origin.short;
   const database = tenantDatabaseName(item.tenantId, short);
-  return { origin, short, server: origin.server, key: `${origin.server}:${database}`, spec: { engine: cfg.engine, database, user: database, hosts: cfg.engine === 'mariadb' ? cfg.allowedHosts : [] } };
+  return {
+    origin,
+    short,
+    server: origin.server,
+    key: `${origin.server}:${database}`,
+    spec: { engine: cfg.engine, database, user: database, hosts: cfg.engine === 'mariadb' ? cfg.allowedHosts : [] },
+  };
 }
 
 /** Another valid short name: the client's own with a suffix, within the 15 characters allowed. */
 const otherName = (short: string) => `${short.slice(0, 11)}_old`;
 
-function sitePlan(ctx: ActionContext, item: TrashItem, p: Params): { origin: SiteOrigin; name: string; folder: string } {
+function sitePlan(
+  ctx: ActionContext,
+  item: TrashItem,
+  p: Params,
+): { origin: SiteOrigin; name: string; folder: string } {
   const origin = item.origin as SiteOrigin;
   const ws = ctx.services.nginx.webserver(origin.webserver);
   const name = p.site ? parseDomain(p.site, false) : origin.primary;
   return { origin, name, folder: name === origin.primary ? origin.root : defaultRoot(ws, name) };
 }
 
-interface DbCheckpoint { kind: 'database'; server: string; spec: DbSpec; version: ServerVersion; adminIsSuperuser: boolean; done: string[]; recorded?: boolean }
-interface SiteCheckpoint { kind: 'site'; webserver: string; folder: string; id: string; nonce: string }
+interface DbCheckpoint {
+  kind: 'database';
+  server: string;
+  spec: DbSpec;
+  version: ServerVersion;
+  adminIsSuperuser: boolean;
+  done: string[];
+  recorded?: boolean;
+}
+interface SiteCheckpoint {
+  kind: 'site';
+  webserver: string;
+  folder: string;
+  id: string;
+  nonce: string;
+}
 
 /** Puts a copy from the trash back, under its own name or another one the caller gives. */
 export const trashRestore = defineAction({
@@ -150,15 +250,46 @@ export const trashRestore = defineAction({
     if (item.kind === 'site') {
       const s = sitePlan(ctx, item, p);
       await checkSiteRestore(ctx, item, s);
-      return [{ kind: 'file', summary: { en: `put the files of ${item.name} kept on ${when.en} back as the site ${s.name}'s files (a new folder; refused if it exists)`, fr: `remettre les fichiers de ${item.name} gardés le ${when.fr} comme fichiers du site ${s.name} (un nouveau dossier\u00a0; refusé s'il existe)` } }];
+      return [
+        {
+          kind: 'file',
+          summary: {
+            en: `put the files of ${item.name} kept on ${when.en} back as the site ${s.name}'s files (a new folder; refused if it exists)`,
+            fr: `remettre les fichiers de ${item.name} gardés le ${when.fr} comme fichiers du site ${s.name} (un nouveau dossier\u00a0; refusé s'il existe)`,
+          },
+        },
+      ];
     }
     const d = databasePlan(ctx, item, p);
     if (!(await tenantMay(ctx, item, 'database-server', d.server))) throw serverNotYours('database', d.server);
     const items: PlanItem[] = [
-      { kind: 'statement', target: d.server, summary: { en: `create the database ${d.spec.database} and its user again (refused if the name is taken)`, fr: `recréer la base ${d.spec.database} et son utilisateur (refusé si le nom est pris)` } },
-      { kind: 'program', target: d.server, summary: { en: `load the copy of ${item.name} kept on ${when.en} into it`, fr: `y charger la copie de ${item.name} gardée le ${when.fr}` } },
-      { kind: 'record', summary: { en: `record the database ${d.key}`, fr: `enregistrer la base de données ${d.key}` } },
-      { kind: 'note', summary: { en: 'a new password is shown once in the result', fr: 'un nouveau mot de passe est affiché une seule fois dans le résultat' } },
+      {
+        kind: 'statement',
+        target: d.server,
+        summary: {
+          en: `create the database ${d.spec.database} and its user again (refused if the name is taken)`,
+          fr: `recréer la base ${d.spec.database} et son utilisateur (refusé si le nom est pris)`,
+        },
+      },
+      {
+        kind: 'program',
+        target: d.server,
+        summary: {
+          en: `load the copy of ${item.name} kept on ${when.en} into it`,
+          fr: `y charger la copie de ${item.name} gardée le ${when.fr}`,
+        },
+      },
+      {
+        kind: 'record',
+        summary: { en: `record the database ${d.key}`, fr: `enregistrer la base de données ${d.key}` },
+      },
+      {
+        kind: 'note',
+        summary: {
+          en: 'a new password is shown once in the result',
+          fr: 'un nouveau mot de passe est affiché une seule fois dans le résultat',
+        },
+      },
     ];
     return items;
   },
@@ -169,9 +300,23 @@ export const trashRestore = defineAction({
       const s = sitePlan(ctx, item, p);
       const ws = ctx.services.nginx.webserver(s.origin.webserver);
       await checkSiteRestore(ctx, item, s);
-      const cp: SiteCheckpoint = { kind: 'site', webserver: s.origin.webserver, folder: s.folder, id: item.id, nonce: randomBytes(16).toString('hex') };
+      const cp: SiteCheckpoint = {
+        kind: 'site',
+        webserver: s.origin.webserver,
+        folder: s.folder,
+        id: item.id,
+        nonce: randomBytes(16).toString('hex'),
+      };
       await ctx.checkpoint(cp);
-      const said = await folderOp(() => restoreSiteFolder(ctx.services.target(ws.target), ws.webRoot, s.folder, { file: item.file, id: item.id, nonce: cp.nonce, mode: 0o755, owner: s.origin.owner })).catch((err: Error) => {
+      const said = await folderOp(() =>
+        restoreSiteFolder(ctx.services.target(ws.target), ws.webRoot, s.folder, {
+          file: item.file,
+          id: item.id,
+          nonce: cp.nonce,
+          mode: 0o755,
+          owner: s.origin.owner,
+        }),
+      ).catch((err: Error) => {
         throw err instanceof OperationError ? err : loadFailed(item.name, err.message);
       });
       if (said === 'exists') {
@@ -188,9 +333,18 @@ export const trashRestore = defineAction({
     if (!(await tenantMay(ctx, item, 'database-server', d.server))) throw serverNotYours('database', d.server);
     const cfg = ctx.services.databases.config(d.server);
     const rec = await store.tenants.getResource(DATABASE_KIND, d.key);
-    const out = { kind: 'database', restored: item.name, database: d.spec.database, user: d.spec.user, server: d.server, host: cfg.host, port: cfg.port ?? (cfg.engine === 'mariadb' ? 3306 : 5432) };
+    const out = {
+      kind: 'database',
+      restored: item.name,
+      database: d.spec.database,
+      user: d.spec.user,
+      server: d.server,
+      host: cfg.host,
+      port: cfg.port ?? (cfg.engine === 'mariadb' ? 3306 : 5432),
+    };
     if (rec) {
-      if (rec.tenantId === item.tenantId && (rec.data as { restoredFrom?: string }).restoredFrom === item.id) return { ...out, existed: true };
+      if (rec.tenantId === item.tenantId && (rec.data as { restoredFrom?: string }).restoredFrom === item.id)
+        return { ...out, existed: true };
       throw taken('database', d.spec.database, otherName(d.short), `${d.key} is recorded for tenant ${rec.tenantId}`);
     }
     if (ctx.tenantId) await checkResourceQuota(ctx.services, item.tenantId, 'databases', DATABASE_KIND);
@@ -198,27 +352,62 @@ export const trashRestore = defineAction({
     try {
       const version = await serverVersion(s);
       const found = await existing(s, d.spec);
-      if (found.database || found.user) throw taken('database', d.spec.database, otherName(d.short), `on the server: database ${found.database}, user ${found.user}`);
+      if (found.database || found.user)
+        throw taken(
+          'database',
+          d.spec.database,
+          otherName(d.short),
+          `on the server: database ${found.database}, user ${found.user}`,
+        );
       const password = ctx.secrets.add(generatePassword());
       const adminIsSuperuser = await isSuperuser(s);
       const changes = creationChanges(d.spec, version, password, { adminIsSuperuser });
-      const cp: DbCheckpoint = { kind: 'database', server: d.server, spec: d.spec, version, adminIsSuperuser, done: [] };
-      await applyChanges(s, changes, async (ids) => {
-        cp.done = ids;
-        await ctx.checkpoint(cp);
-      }, (m) => ctx.log(m)).catch((err: Error) => {
+      const cp: DbCheckpoint = {
+        kind: 'database',
+        server: d.server,
+        spec: d.spec,
+        version,
+        adminIsSuperuser,
+        done: [],
+      };
+      await applyChanges(
+        s,
+        changes,
+        async (ids) => {
+          cp.done = ids;
+          await ctx.checkpoint(cp);
+        },
+        (m) => ctx.log(m),
+      ).catch((err: Error) => {
         // Taken in between by another request (CREATE refuses an existing name): still never overwritten.
         throw taken('database', d.spec.database, otherName(d.short), ctx.secrets.mask(err.message));
       });
       ctx.reached('trash-restore-created');
       // As the new user, never the admin: the copy is the tenant's own SQL (src/db/dump.ts).
-      await loadDatabase(trashTarget(ctx.services, item.target), cfg, { database: d.spec.database, user: d.spec.user, password, file: item.file }).catch((err: Error) => {
+      await loadDatabase(trashTarget(ctx.services, item.target), cfg, {
+        database: d.spec.database,
+        user: d.spec.user,
+        password,
+        file: item.file,
+      }).catch((err: Error) => {
         throw loadFailed(item.name, ctx.secrets.mask(err.message));
       });
       cp.recorded = true;
       await ctx.checkpoint(cp);
-      const data: DatabaseRecord & { restoredFrom: string } = { server: d.server, engine: cfg.engine, database: d.spec.database, user: d.spec.user, hosts: d.spec.hosts, restoredFrom: item.id };
-      await store.tenants.putResource({ kind: DATABASE_KIND, name: d.key, tenantId: item.tenantId, data: data as unknown as Record<string, unknown> });
+      const data: DatabaseRecord & { restoredFrom: string } = {
+        server: d.server,
+        engine: cfg.engine,
+        database: d.spec.database,
+        user: d.spec.user,
+        hosts: d.spec.hosts,
+        restoredFrom: item.id,
+      };
+      await store.tenants.putResource({
+        kind: DATABASE_KIND,
+        name: d.key,
+        tenantId: item.tenantId,
+        data: data as unknown as Record<string, unknown>,
+      });
       await store.trash.markRestored(item.id, new Date().toISOString(), d.key);
       ctx.log(`restored ${item.name} as ${d.spec.database}`);
       return { ...out, existed: false, password };
@@ -229,13 +418,16 @@ export const trashRestore = defineAction({
   async compensate(ctx, p, checkpoint) {
     const cp = checkpoint as DbCheckpoint | SiteCheckpoint | null | undefined;
     if (!cp) return;
-    if (cp.kind === 'database') return databaseCreate.compensate!(ctx, { server: cp.server, name: '', rotatePassword: false }, cp);
+    if (cp.kind === 'database')
+      return databaseCreate.compensate!(ctx, { server: cp.server, name: '', rotatePassword: false }, cp);
     const ws = ctx.services.nginx.webserver(cp.webserver);
-    const said = await undoRestoreSiteFolder(ctx.services.target(ws.target), ws.webRoot, cp.folder, cp).catch((err: unknown) => {
-      // The client's own folder changed under the undo: what stays is inside its site and served by nothing.
-      if (!(err instanceof SymlinkRefused)) throw err;
-      return `left as it is: ${err.message}`;
-    });
+    const said = await undoRestoreSiteFolder(ctx.services.target(ws.target), ws.webRoot, cp.folder, cp).catch(
+      (err: unknown) => {
+        // The client's own folder changed under the undo: what stays is inside its site and served by nothing.
+        if (!(err instanceof SymlinkRefused)) throw err;
+        return `left as it is: ${err.message}`;
+      },
+    );
     ctx.log(`undoing the restore into ${cp.folder}: ${said}`);
   },
 });

@@ -10,9 +10,23 @@ import { OperationError } from '../errors.js';
 import { safeApplyNginx, type PreviousFile } from '../nginx/apply.js';
 import { restoreFiles } from '../nginx/restore.js';
 import { PLAN_RELOAD_NGINX, PLAN_TEST_NGINX } from '../nginx/messages.js';
-import { PROBE_PATH, defaultRoot, newVhostData, renderVhost, vhostFilePath, VHOST_KIND, type VhostData } from '../nginx/site.js';
+import {
+  PROBE_PATH,
+  defaultRoot,
+  newVhostData,
+  renderVhost,
+  vhostFilePath,
+  VHOST_KIND,
+  type VhostData,
+} from '../nginx/site.js';
 import { unsafeNginxValue } from '../nginx/template.js';
-import { createSiteFolder, removeSiteFolder, siteFolderExists, SymlinkRefused, undoCreateSiteFolder } from '../targets/site-folder.js';
+import {
+  createSiteFolder,
+  removeSiteFolder,
+  siteFolderExists,
+  SymlinkRefused,
+  undoCreateSiteFolder,
+} from '../targets/site-folder.js';
 import { checkResourceQuota } from '../quotas.js';
 import { deleteRefused, folderOp } from './site-folder-refusal.js';
 import { clientUpstream } from '../nginx/upstream-policy.js';
@@ -33,8 +47,14 @@ type CreateParams = z.output<typeof createParams>;
 const notYours = (name: string) =>
   new OperationError(
     'domain_not_owned',
-    { en: `"${name}" is not one of your account's domains.`, fr: `« ${name} » ne fait pas partie des domaines de votre compte.` },
-    { en: 'Use a name under a domain registered to your account, or ask your provider to add the domain.', fr: 'Utilisez un nom sous un domaine enregistré pour votre compte, ou demandez à votre hébergeur d’ajouter le domaine.' },
+    {
+      en: `"${name}" is not one of your account's domains.`,
+      fr: `« ${name} » ne fait pas partie des domaines de votre compte.`,
+    },
+    {
+      en: 'Use a name under a domain registered to your account, or ask your provider to add the domain.',
+      fr: 'Utilisez un nom sous un domaine enregistré pour votre compte, ou demandez à votre hébergeur d’ajouter le domaine.',
+    },
     undefined,
     403,
   );
@@ -42,31 +62,56 @@ const notYours = (name: string) =>
 const nameTaken = (name: string, detail: string) =>
   new OperationError(
     'vhost_name_taken',
-    { en: `The name "${name}" is already used by another site on this server.`, fr: `Le nom « ${name} » est déjà utilisé par un autre site sur ce serveur.` },
-    { en: 'Choose another name, or remove it from the other site first. Nothing was changed.', fr: "Choisissez un autre nom, ou retirez-le d'abord de l'autre site. Rien n'a été modifié." },
+    {
+      en: `The name "${name}" is already used by another site on this server.`,
+      fr: `Le nom « ${name} » est déjà utilisé par un autre site sur ce serveur.`,
+    },
+    {
+      en: 'Choose another name, or remove it from the other site first. Nothing was changed.',
+      fr: "Choisissez un autre nom, ou retirez-le d'abord de l'autre site. Rien n'a été modifié.",
+    },
     detail,
     409,
   );
 
 const badPath = (field: string, value: string, why: { en: string; fr: string }, hint: { en: string; fr: string }) =>
-  new OperationError('invalid_input', { en: `${field} "${value}" ${why.en}`, fr: `${field} « ${value} » ${why.fr}` }, hint, undefined, 400);
-
+  new OperationError(
+    'invalid_input',
+    { en: `${field} "${value}" ${why.en}`, fr: `${field} « ${value} » ${why.fr}` },
+    hint,
+    undefined,
+    400,
+  );
 
 const inside = (path: string, dir: string) => path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 
-interface Validated { ws: WebserverConfig; primary: string; aliases: string[]; root?: string; upstream?: string; tenant: string; existing?: { tenantId: string; data: VhostData } }
+interface Validated {
+  ws: WebserverConfig;
+  primary: string;
+  aliases: string[];
+  root?: string;
+  upstream?: string;
+  tenant: string;
+  existing?: { tenantId: string; data: VhostData };
+}
 
 /**
  * Everything checked before anything changes: names (IDN, syntax), ownership (every name
  * belongs to the tenant, none under another tenant's domain), names not used by any
  * other site, root inside the web root and free of symbolic links, no unmanaged file.
  */
-async function validate(ctx: ActionContext, p: CreateParams, o: { lookAtFolder: boolean } = { lookAtFolder: true }): Promise<Validated> {
+async function validate(
+  ctx: ActionContext,
+  p: CreateParams,
+  o: { lookAtFolder: boolean } = { lookAtFolder: true },
+): Promise<Validated> {
   const ws = ctx.services.nginx.webserver(p.webserver);
   const tenants = ctx.services.store.tenants;
   const primary = parseDomain(p.domain, false);
   const registered = getDomain(primary) === primary;
-  const aliases = [...new Set((p.aliases ?? (registered ? [`www.${primary}`] : [])).map((a) => parseDomain(a, false)))].filter((a) => a !== primary);
+  const aliases = [
+    ...new Set((p.aliases ?? (registered ? [`www.${primary}`] : [])).map((a) => parseDomain(a, false))),
+  ].filter((a) => a !== primary);
   const names = [primary, ...aliases];
 
   let tenant: string;
@@ -78,9 +123,15 @@ async function validate(ctx: ActionContext, p: CreateParams, o: { lookAtFolder: 
     if (!owner) {
       throw new OperationError(
         'domain_unregistered',
-        { en: `"${primary}" does not belong to any tenant yet.`, fr: `« ${primary} » n'appartient encore à aucun client.` },
+        {
+          en: `"${primary}" does not belong to any tenant yet.`,
+          fr: `« ${primary} » n'appartient encore à aucun client.`,
+        },
         // Only admins read this (a client's names are checked above): the command, not the API route.
-        { en: `Give the domain to its tenant first: serein tenant give <tenant> domain ${getDomain(primary) ?? primary}`, fr: `Donnez d'abord le domaine à son client : serein tenant give <client> domain ${getDomain(primary) ?? primary}` },
+        {
+          en: `Give the domain to its tenant first: serein tenant give <tenant> domain ${getDomain(primary) ?? primary}`,
+          fr: `Donnez d'abord le domaine à son client : serein tenant give <client> domain ${getDomain(primary) ?? primary}`,
+        },
         undefined,
         400,
       );
@@ -88,7 +139,8 @@ async function validate(ctx: ActionContext, p: CreateParams, o: { lookAtFolder: 
     tenant = owner;
     for (const n of aliases) {
       const o = await tenants.domainOwner(n);
-      if (o !== owner) throw nameTaken(n, o ? `owned by tenant ${o}, the site by ${owner}` : `not registered to tenant ${owner}`);
+      if (o !== owner)
+        throw nameTaken(n, o ? `owned by tenant ${o}, the site by ${owner}` : `not registered to tenant ${owner}`);
     }
   }
 
@@ -110,7 +162,10 @@ async function validate(ctx: ActionContext, p: CreateParams, o: { lookAtFolder: 
   if (p.root && p.upstream) {
     throw new OperationError(
       'invalid_input',
-      { en: 'A site either serves a folder (root) or forwards to an application (upstream), not both.', fr: 'Un site sert soit un dossier (root), soit transfère vers une application (upstream), pas les deux.' },
+      {
+        en: 'A site either serves a folder (root) or forwards to an application (upstream), not both.',
+        fr: 'Un site sert soit un dossier (root), soit transfère vers une application (upstream), pas les deux.',
+      },
       { en: 'Give only one of root and upstream.', fr: "Indiquez seulement l'un de root et upstream." },
       undefined,
       400,
@@ -126,15 +181,34 @@ async function validate(ctx: ActionContext, p: CreateParams, o: { lookAtFolder: 
       url = undefined;
     }
     if (!url || !['http:', 'https:'].includes(url.protocol) || unsafeNginxValue(p.upstream)) {
-      throw badPath('The address', p.upstream, { en: 'is not an http(s) address serein can forward to.', fr: "n'est pas une adresse http(s) vers laquelle serein peut transférer." }, { en: 'Use an address like http://app.example.com:3000.', fr: 'Utilisez une adresse comme http://app.exemple.fr:3000.' });
+      throw badPath(
+        'The address',
+        p.upstream,
+        {
+          en: 'is not an http(s) address serein can forward to.',
+          fr: "n'est pas une adresse http(s) vers laquelle serein peut transférer.",
+        },
+        {
+          en: 'Use an address like http://app.example.com:3000.',
+          fr: 'Utilisez une adresse comme http://app.exemple.fr:3000.',
+        },
+      );
     }
     // A client's upstream must be allowed by the web server's policy; it comes back pinned to the checked address.
-    upstream = ctx.tenantId ? await clientUpstream({ dns: ctx.services.dns, webservers: ctx.services.nginx.all }, ws, p.upstream) : p.upstream;
+    upstream = ctx.tenantId
+      ? await clientUpstream({ dns: ctx.services.dns, webservers: ctx.services.nginx.all }, ws, p.upstream)
+      : p.upstream;
   } else {
     root = posix.normalize(p.root ?? defaultRoot(ws, primary)).replace(/\/+$/, '');
     const mine = defaultRoot(ws, primary);
     const allowed = ctx.tenantId ? mine : ws.webRoot.replace(/\/+$/, '');
-    if (!root.startsWith('/') || (p.root ?? '').split('/').includes('..') || !inside(root, allowed) || root === ws.webRoot.replace(/\/+$/, '') || unsafeNginxValue(root)) {
+    if (
+      !root.startsWith('/') ||
+      (p.root ?? '').split('/').includes('..') ||
+      !inside(root, allowed) ||
+      root === ws.webRoot.replace(/\/+$/, '') ||
+      unsafeNginxValue(root)
+    ) {
       throw badPath(
         'The folder',
         p.root ?? root,
@@ -161,7 +235,15 @@ export const vhostCheck = defineAction({
   },
   async run(ctx, p) {
     const v = await validate(ctx, p);
-    return { primary: v.primary, aliases: v.aliases, names: [v.primary, ...v.aliases], root: v.root, upstream: v.upstream, tenant: v.tenant, update: !!v.existing };
+    return {
+      primary: v.primary,
+      aliases: v.aliases,
+      names: [v.primary, ...v.aliases],
+      root: v.root,
+      upstream: v.upstream,
+      tenant: v.tenant,
+      update: !!v.existing,
+    };
   },
 });
 
@@ -186,18 +268,57 @@ export const vhostApply = defineAction({
   async plan(ctx, p) {
     const v = await validate(ctx, p);
     // What the real run would hit on the machine (no site configuration folder, no nginx, a reload that cannot work) fails the check too.
-    await assertMachineReady(ctx.services, { webserver: p.webserver, parts: ['vhosts', 'sites', 'logs', 'nginx', 'reload'] });
-    const data = newVhostData(v.ws, p.webserver, { primary: v.primary, aliases: v.aliases, root: v.root, upstream: v.upstream, tls: v.existing?.data.tls ?? false });
+    await assertMachineReady(ctx.services, {
+      webserver: p.webserver,
+      parts: ['vhosts', 'sites', 'logs', 'nginx', 'reload'],
+    });
+    const data = newVhostData(v.ws, p.webserver, {
+      primary: v.primary,
+      aliases: v.aliases,
+      root: v.root,
+      upstream: v.upstream,
+      tls: v.existing?.data.tls ?? false,
+    });
     const rendered = renderVhost(ctx.services.nginx, data, { tenant: v.tenant });
     const before = (await ctx.services.target(v.ws.target).readFile(data.file))?.toString('utf8');
     const items: PlanItem[] = [];
-    if (v.root) items.push({ kind: 'file', target: v.ws.target, summary: { en: `site folder: ${v.root} (created if missing)`, fr: `dossier du site : ${v.root} (créé s'il n'existe pas)` } });
+    if (v.root)
+      items.push({
+        kind: 'file',
+        target: v.ws.target,
+        summary: {
+          en: `site folder: ${v.root} (created if missing)`,
+          fr: `dossier du site : ${v.root} (créé s'il n'existe pas)`,
+        },
+      });
     items.push(
-      { kind: 'file', target: v.ws.target, summary: { en: `write ${data.file}`, fr: `écrire ${data.file}` }, diff: unifiedDiff(data.file, before, rendered.file.content ?? undefined) },
+      {
+        kind: 'file',
+        target: v.ws.target,
+        summary: { en: `write ${data.file}`, fr: `écrire ${data.file}` },
+        diff: unifiedDiff(data.file, before, rendered.file.content ?? undefined),
+      },
       { kind: 'program', target: v.ws.target, summary: PLAN_TEST_NGINX, argv: [...v.ws.nginx, '-t'] },
-      { kind: 'program', target: v.ws.target, summary: PLAN_RELOAD_NGINX, argv: v.ws.reload ?? [...v.ws.nginx, '-s', 'reload'] },
-      ...rendered.probes.map((pr) => ({ kind: 'request' as const, summary: { en: `check that ${pr.scheme ?? 'http'}://${pr.host}${pr.path ?? '/'} answers`, fr: `vérifier que ${pr.scheme ?? 'http'}://${pr.host}${pr.path ?? '/'} répond` } })),
-      { kind: 'record', summary: { en: `record the site ${v.primary} for ${v.tenant}`, fr: `enregistrer le site ${v.primary} au nom de ${v.tenant}` } },
+      {
+        kind: 'program',
+        target: v.ws.target,
+        summary: PLAN_RELOAD_NGINX,
+        argv: v.ws.reload ?? [...v.ws.nginx, '-s', 'reload'],
+      },
+      ...rendered.probes.map((pr) => ({
+        kind: 'request' as const,
+        summary: {
+          en: `check that ${pr.scheme ?? 'http'}://${pr.host}${pr.path ?? '/'} answers`,
+          fr: `vérifier que ${pr.scheme ?? 'http'}://${pr.host}${pr.path ?? '/'} répond`,
+        },
+      })),
+      {
+        kind: 'record',
+        summary: {
+          en: `record the site ${v.primary} for ${v.tenant}`,
+          fr: `enregistrer le site ${v.primary} au nom de ${v.tenant}`,
+        },
+      },
     );
     return items;
   },
@@ -216,13 +337,28 @@ export const vhostApply = defineAction({
       // (forgotten below, but a crash may come first) loses nothing of its owner's.
       cp.createdRoot = root;
       await ctx.checkpoint(cp);
-      if (await folderOp(() => createSiteFolder(target, v.ws.webRoot, root, { mode: 0o755, owner: v.ws.siteOwner, page: placeholder(v.primary) }))) ctx.log(`created ${root}`);
+      if (
+        await folderOp(() =>
+          createSiteFolder(target, v.ws.webRoot, root, {
+            mode: 0o755,
+            owner: v.ws.siteOwner,
+            page: placeholder(v.primary),
+          }),
+        )
+      )
+        ctx.log(`created ${root}`);
       else {
         delete cp.createdRoot;
         await ctx.checkpoint(cp);
       }
     }
-    const data = newVhostData(v.ws, p.webserver, { primary: v.primary, aliases: v.aliases, root: v.root, upstream: v.upstream, tls: v.existing?.data.tls ?? false });
+    const data = newVhostData(v.ws, p.webserver, {
+      primary: v.primary,
+      aliases: v.aliases,
+      root: v.root,
+      upstream: v.upstream,
+      tls: v.existing?.data.tls ?? false,
+    });
     const rendered = renderVhost(ctx.services.nginx, data, { tenant: v.tenant });
     const applied = await safeApplyNginx(ctx.services.nginx, p.webserver, [rendered.file], rendered.probes, {
       onPrevious: async (previous) => {
@@ -234,7 +370,12 @@ export const vhostApply = defineAction({
     ctx.log(`${v.primary} answers on ${p.webserver}`);
     cp.record = { before: v.existing ?? null };
     await ctx.checkpoint(cp);
-    await ctx.services.store.tenants.putResource({ kind: VHOST_KIND, name: v.primary, tenantId: v.tenant, data: rendered.data as unknown as Record<string, unknown> });
+    await ctx.services.store.tenants.putResource({
+      kind: VHOST_KIND,
+      name: v.primary,
+      tenantId: v.tenant,
+      data: rendered.data as unknown as Record<string, unknown>,
+    });
     return {
       primary: v.primary,
       aliases: v.aliases,
@@ -252,14 +393,25 @@ export const vhostApply = defineAction({
     if (!cp) return;
     const tenants = ctx.services.store.tenants;
     if (cp.record) {
-      if (cp.record.before) await tenants.putResource({ kind: VHOST_KIND, name: cp.primary, tenantId: cp.record.before.tenantId, data: cp.record.before.data as unknown as Record<string, unknown> });
+      if (cp.record.before)
+        await tenants.putResource({
+          kind: VHOST_KIND,
+          name: cp.primary,
+          tenantId: cp.record.before.tenantId,
+          data: cp.record.before.data as unknown as Record<string, unknown>,
+        });
       else await tenants.removeResource(VHOST_KIND, cp.primary);
     }
     if (cp.previous) await restoreFiles(ctx.services.nginx, cp.webserver, cp.previous, (m) => ctx.log(m));
     if (cp.createdRoot) {
       // Only the untouched placeholder page and an empty folder go: anything the client put there stays.
       const ws = ctx.services.nginx.webserver(cp.webserver);
-      await undoCreateSiteFolder(ctx.services.target(ws.target), ws.webRoot, cp.createdRoot, placeholder(cp.primary)).catch((err: unknown) => {
+      await undoCreateSiteFolder(
+        ctx.services.target(ws.target),
+        ws.webRoot,
+        cp.createdRoot,
+        placeholder(cp.primary),
+      ).catch((err: unknown) => {
         // The client's own folder changed under the undo: what may stay is serein's page or an empty
         // folder, inside the client's site and served by no site; not a state that needs an admin.
         if (!(err instanceof SymlinkRefused)) throw err;
@@ -271,14 +423,29 @@ export const vhostApply = defineAction({
 
 const removeParams = z.object({ domain: z.string().min(1), removeFiles: z.boolean().default(false) });
 
-interface RemoveCheckpoint { webserver: string; record: { tenantId: string; data: VhostData }; previous?: PreviousFile[]; forgotten?: boolean; retired?: string; filesStarted?: boolean; copy?: CopyRef; kept?: boolean }
+interface RemoveCheckpoint {
+  webserver: string;
+  record: { tenantId: string; data: VhostData };
+  previous?: PreviousFile[];
+  forgotten?: boolean;
+  retired?: string;
+  filesStarted?: boolean;
+  copy?: CopyRef;
+  kept?: boolean;
+}
 
 /** The site is gone but some of its files are not: said as it is, never "nothing was left half-done". */
 const filesPartlyRemoved = (primary: string, detail: string) =>
   new OperationError(
     'site_files_left',
-    { en: `The site ${primary} was removed, but some of its files could not be deleted.`, fr: `Le site ${primary} a été supprimé, mais certains de ses fichiers n'ont pas pu être effacés.` },
-    { en: 'Your provider has been alerted and will finish the cleanup; there is nothing for you to do.', fr: "Votre hébergeur a été prévenu et terminera le nettoyage ; vous n'avez rien à faire." },
+    {
+      en: `The site ${primary} was removed, but some of its files could not be deleted.`,
+      fr: `Le site ${primary} a été supprimé, mais certains de ses fichiers n'ont pas pu être effacés.`,
+    },
+    {
+      en: 'Your provider has been alerted and will finish the cleanup; there is nothing for you to do.',
+      fr: "Votre hébergeur a été prévenu et terminera le nettoyage ; vous n'avez rien à faire.",
+    },
     detail,
   );
 
@@ -290,7 +457,10 @@ async function ownVhost(ctx: ActionContext, domain: string): Promise<{ tenantId:
     throw new OperationError(
       'not_found',
       { en: `There is no site "${name}" in your account.`, fr: `Il n'y a pas de site « ${name} » dans votre compte.` },
-      { en: 'Check the name; it is the main name the site was created with.', fr: 'Vérifiez le nom ; c’est le nom principal donné à la création du site.' },
+      {
+        en: 'Check the name; it is the main name the site was created with.',
+        fr: 'Vérifiez le nom ; c’est le nom principal donné à la création du site.',
+      },
       undefined,
       404,
     );
@@ -312,17 +482,49 @@ export const vhostRemove = defineAction({
     await assertMachineReady(ctx.services, { webserver: data.webserver, parts: ['vhosts', 'nginx', 'reload'] });
     const before = (await ctx.services.target(ws.target).readFile(data.file))?.toString('utf8');
     return [
-      { kind: 'file', target: ws.target, summary: { en: `remove ${data.file}`, fr: `supprimer ${data.file}` }, diff: unifiedDiff(data.file, before, undefined) },
-      { kind: 'program', target: ws.target, summary: { en: 'test the web server (nginx) configuration, then reload it', fr: 'tester la configuration du serveur web (nginx), puis le recharger' }, argv: [...ws.nginx, '-t'] },
-      { kind: 'record', summary: { en: `forget the site ${data.primary}`, fr: `retirer le site ${data.primary} de vos ressources` } },
-      ...(data.tls ? [{ kind: 'file' as const, target: ws.target, summary: { en: "retire the site's certificate and remove its files (it is not renewed any more)", fr: 'retirer le certificat du site et supprimer ses fichiers (il ne sera plus renouvelé)' } }] : []),
-      ...(p.removeFiles && data.root ? [keepPlan(ctx.services.config, { en: `the files of ${data.primary}`, fr: `des fichiers de ${data.primary}` })] : []),
+      {
+        kind: 'file',
+        target: ws.target,
+        summary: { en: `remove ${data.file}`, fr: `supprimer ${data.file}` },
+        diff: unifiedDiff(data.file, before, undefined),
+      },
+      {
+        kind: 'program',
+        target: ws.target,
+        summary: {
+          en: 'test the web server (nginx) configuration, then reload it',
+          fr: 'tester la configuration du serveur web (nginx), puis le recharger',
+        },
+        argv: [...ws.nginx, '-t'],
+      },
+      {
+        kind: 'record',
+        summary: { en: `forget the site ${data.primary}`, fr: `retirer le site ${data.primary} de vos ressources` },
+      },
+      ...(data.tls
+        ? [
+            {
+              kind: 'file' as const,
+              target: ws.target,
+              summary: {
+                en: "retire the site's certificate and remove its files (it is not renewed any more)",
+                fr: 'retirer le certificat du site et supprimer ses fichiers (il ne sera plus renouvelé)',
+              },
+            },
+          ]
+        : []),
+      ...(p.removeFiles && data.root
+        ? [keepPlan(ctx.services.config, { en: `the files of ${data.primary}`, fr: `des fichiers de ${data.primary}` })]
+        : []),
       {
         kind: 'note',
         summary:
           p.removeFiles && data.root
             ? { en: `delete the site files in ${data.root}`, fr: `supprimer les fichiers du site dans ${data.root}` }
-            : { en: `keep the site files${data.root ? ` in ${data.root}` : ''}`, fr: `conserver les fichiers du site${data.root ? ` dans ${data.root}` : ''}` },
+            : {
+                en: `keep the site files${data.root ? ` in ${data.root}` : ''}`,
+                fr: `conserver les fichiers du site${data.root ? ` dans ${data.root}` : ''}`,
+              },
       },
     ];
   },
@@ -336,14 +538,22 @@ export const vhostRemove = defineAction({
     const current = (await target.readFile(data.file))?.toString('utf8');
     // The live config's probe token: once it no longer answers for any name, the vhost is gone.
     const token = current && /serein-probe-[0-9a-f]{16}/.exec(current)?.[0];
-    const probes = token ? [data.primary, ...data.aliases].map((host) => ({ host, path: PROBE_PATH, absentBody: token })) : [];
-    await safeApplyNginx(ctx.services.nginx, data.webserver, [{ path: data.file || vhostFilePath(ws, data.primary), content: null }], probes, {
-      onPrevious: async (previous) => {
-        cp.previous = previous;
-        await ctx.checkpoint(cp);
+    const probes = token
+      ? [data.primary, ...data.aliases].map((host) => ({ host, path: PROBE_PATH, absentBody: token }))
+      : [];
+    await safeApplyNginx(
+      ctx.services.nginx,
+      data.webserver,
+      [{ path: data.file || vhostFilePath(ws, data.primary), content: null }],
+      probes,
+      {
+        onPrevious: async (previous) => {
+          cp.previous = previous;
+          await ctx.checkpoint(cp);
+        },
+        log: (m) => ctx.log(m),
       },
-      log: (m) => ctx.log(m),
-    });
+    );
     cp.forgotten = true;
     await ctx.checkpoint(cp);
     await ctx.services.store.tenants.removeResource(VHOST_KIND, data.primary);
@@ -358,7 +568,13 @@ export const vhostRemove = defineAction({
       if (inside(data.root, webRoot) && data.root !== webRoot) {
         cp.copy = siteCopyRef(ctx.services, ws); // a copy in the trash first (./trash-keep.ts), named before it is written
         await ctx.checkpoint(cp);
-        cp.kept = !!(await keepSiteCopy(ctx, cp.copy, { ws, webserver: data.webserver, root: data.root, primary: data.primary, tenantId: record.tenantId }).catch((err: Error) => {
+        cp.kept = !!(await keepSiteCopy(ctx, cp.copy, {
+          ws,
+          webserver: data.webserver,
+          root: data.root,
+          primary: data.primary,
+          tenantId: record.tenantId,
+        }).catch((err: Error) => {
           throw err instanceof SymlinkRefused ? deleteRefused(err) : err;
         }));
         cp.filesStarted = true;
@@ -371,7 +587,13 @@ export const vhostRemove = defineAction({
           throw deleteRefused(err);
         });
         filesRemoved = removed !== 'absent';
-        ctx.log(removed === 'removed' ? `deleted ${data.root}` : removed === 'emptied' ? `deleted the files in ${data.root}; the empty folder stays, the folder above it having moved` : `${data.root} was not there`);
+        ctx.log(
+          removed === 'removed'
+            ? `deleted ${data.root}`
+            : removed === 'emptied'
+              ? `deleted the files in ${data.root}; the empty folder stays, the folder above it having moved`
+              : `${data.root} was not there`,
+        );
       } else {
         ctx.log(`kept ${data.root}: it is not inside the web root ${webRoot}`);
       }
@@ -389,10 +611,18 @@ export const vhostRemove = defineAction({
     }
     if (!cp.filesStarted && cp.copy) await forgetCopy(ctx.services, cp.copy);
     // Putting the site back over half-deleted files would serve a broken site: an admin finishes instead.
-    if (cp.filesStarted) throw new Error(`the site ${cp.record.data.primary} is removed but its files in ${cp.record.data.root} may be only partly deleted: finish by hand`);
+    if (cp.filesStarted)
+      throw new Error(
+        `the site ${cp.record.data.primary} is removed but its files in ${cp.record.data.root} may be only partly deleted: finish by hand`,
+      );
     if (cp.retired) await undoRetire(ctx, cp.webserver, cp.retired); // the certificate's files back before the site that names them
     if (cp.forgotten) {
-      await ctx.services.store.tenants.putResource({ kind: VHOST_KIND, name: cp.record.data.primary, tenantId: cp.record.tenantId, data: cp.record.data as unknown as Record<string, unknown> });
+      await ctx.services.store.tenants.putResource({
+        kind: VHOST_KIND,
+        name: cp.record.data.primary,
+        tenantId: cp.record.tenantId,
+        data: cp.record.data as unknown as Record<string, unknown>,
+      });
     }
     if (cp.previous) await restoreFiles(ctx.services.nginx, cp.webserver, cp.previous, (m) => ctx.log(m));
   },

@@ -14,7 +14,10 @@ const unauthorized = () =>
   new OperationError(
     'unauthorized',
     { en: 'A valid API token is required.', fr: "Un jeton d'API valide est nécessaire." },
-    { en: 'Send "Authorization: Bearer <token>". Ask your provider for a token.', fr: 'Envoyez « Authorization: Bearer <jeton> ». Demandez un jeton à votre hébergeur.' },
+    {
+      en: 'Send "Authorization: Bearer <token>". Ask your provider for a token.',
+      fr: 'Envoyez « Authorization: Bearer <jeton> ». Demandez un jeton à votre hébergeur.',
+    },
     undefined,
     401,
   );
@@ -29,7 +32,10 @@ export interface AuthGuard {
 }
 
 /** Reads the bearer token and the caller's language on every request; routes then call requireCaller/requireAdmin. */
-export function installAuth(app: FastifyInstance, opts: { store: Store; defaultLanguage: Language; guard?: AuthGuard }): void {
+export function installAuth(
+  app: FastifyInstance,
+  opts: { store: Store; defaultLanguage: Language; guard?: AuthGuard },
+): void {
   app.decorateRequest('caller', undefined);
   app.decorateRequest('language', 'en');
   app.addHook('onRequest', async (req, reply) => {
@@ -70,7 +76,13 @@ export function requireCaller(req: FastifyRequest): Caller {
 export function requireAdmin(req: FastifyRequest): Caller {
   const caller = requireCaller(req);
   if (caller.kind !== 'admin') {
-    throw new OperationError('not_found', { en: 'Not found.', fr: 'Introuvable.' }, { en: 'Check the address.', fr: "Vérifiez l'adresse." }, undefined, 404);
+    throw new OperationError(
+      'not_found',
+      { en: 'Not found.', fr: 'Introuvable.' },
+      { en: 'Check the address.', fr: "Vérifiez l'adresse." },
+      undefined,
+      404,
+    );
   }
   return caller;
 }

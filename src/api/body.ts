@@ -18,7 +18,10 @@ export function installBodyRules(app: FastifyInstance, caps: JsonCaps): void {
 }
 
 /** The most keys and list items (all levels together), and nesting levels, one JSON body may hold. */
-export interface JsonCaps { keys: number; depth: number }
+export interface JsonCaps {
+  keys: number;
+  depth: number;
+}
 
 /**
  * Which cap a JSON text goes past, read in one pass without building anything (a broken
@@ -52,8 +55,14 @@ export function pastCaps(text: string, caps: JsonCaps): OperationError | undefin
 const tooMany = (keys: number) =>
   new OperationError(
     'body_too_many_keys',
-    { en: `The request holds more than ${keys.toLocaleString('en')} keys and list items, the most we accept.`, fr: `La demande contient plus de ${keys.toLocaleString('fr')} clés et éléments de liste, le maximum accepté.` },
-    { en: 'Send less at once, in several requests if needed. Nothing was done.', fr: "Envoyez-en moins à la fois, en plusieurs demandes si besoin. Rien n'a été fait." },
+    {
+      en: `The request holds more than ${keys.toLocaleString('en')} keys and list items, the most we accept.`,
+      fr: `La demande contient plus de ${keys.toLocaleString('fr')} clés et éléments de liste, le maximum accepté.`,
+    },
+    {
+      en: 'Send less at once, in several requests if needed. Nothing was done.',
+      fr: "Envoyez-en moins à la fois, en plusieurs demandes si besoin. Rien n'a été fait.",
+    },
     `limits.json.keys: ${keys}`,
     413,
   );
@@ -61,15 +70,24 @@ const tooMany = (keys: number) =>
 const tooDeep = (depth: number) =>
   new OperationError(
     'body_too_deep',
-    { en: `The request nests lists and objects more than ${depth} levels deep, the most we accept.`, fr: `La demande imbrique des listes et des objets sur plus de ${depth} niveaux, le maximum accepté.` },
-    { en: 'Send a flatter body; /openapi.json shows what each endpoint expects. Nothing was done.', fr: "Envoyez un corps moins imbriqué ; /openapi.json montre ce que chaque point d’accès attend. Rien n'a été fait." },
+    {
+      en: `The request nests lists and objects more than ${depth} levels deep, the most we accept.`,
+      fr: `La demande imbrique des listes et des objets sur plus de ${depth} niveaux, le maximum accepté.`,
+    },
+    {
+      en: 'Send a flatter body; /openapi.json shows what each endpoint expects. Nothing was done.',
+      fr: "Envoyez un corps moins imbriqué ; /openapi.json montre ce que chaque point d’accès attend. Rien n'a été fait.",
+    },
     `limits.json.depth: ${depth}`,
     400,
   );
 
 /** "1 MB", "512 KB": a size as a person reads it. */
 function size(bytes: number, language: 'en' | 'fr'): string {
-  const [n, unit] = bytes >= 1 << 20 ? [bytes / (1 << 20), language === 'fr' ? 'Mo' : 'MB'] : [bytes / 1024, language === 'fr' ? 'Ko' : 'KB'];
+  const [n, unit] =
+    bytes >= 1 << 20
+      ? [bytes / (1 << 20), language === 'fr' ? 'Mo' : 'MB']
+      : [bytes / 1024, language === 'fr' ? 'Ko' : 'KB'];
   const shown = Number.isInteger(n) ? String(n) : n.toFixed(1);
   return `${language === 'fr' ? shown.replace('.', ',') : shown}\u00a0${unit}`;
 }
@@ -88,8 +106,14 @@ export function bodyError(thrown: FastifyError | Error, req: FastifyRequest): Op
       const limit = req.routeOptions?.bodyLimit ?? req.server.initialConfig.bodyLimit ?? 1 << 20;
       return new OperationError(
         'body_too_large',
-        { en: `The request is larger than the ${size(limit, 'en')} we accept.`, fr: `La demande dépasse la taille maximale acceptée (${size(limit, 'fr')}).` },
-        { en: 'Send less at once, in several requests if needed. Nothing was done.', fr: "Envoyez-en moins à la fois, en plusieurs demandes si besoin. Rien n'a été fait." },
+        {
+          en: `The request is larger than the ${size(limit, 'en')} we accept.`,
+          fr: `La demande dépasse la taille maximale acceptée (${size(limit, 'fr')}).`,
+        },
+        {
+          en: 'Send less at once, in several requests if needed. Nothing was done.',
+          fr: "Envoyez-en moins à la fois, en plusieurs demandes si besoin. Rien n'a été fait.",
+        },
         detail,
         413,
       );
@@ -120,8 +144,14 @@ export function bodyError(thrown: FastifyError | Error, req: FastifyRequest): Op
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new OperationError(
         'empty_body',
-        { en: 'The request says it holds JSON, but its body is empty.', fr: 'La demande annonce du JSON, mais son corps est vide.' },
-        { en: 'Send a JSON body ({} when there is nothing to give), or leave out the Content-Type header.', fr: 'Envoyez un corps JSON ({} s’il n’y a rien à donner), ou retirez l’en-tête Content-Type.' },
+        {
+          en: 'The request says it holds JSON, but its body is empty.',
+          fr: 'La demande annonce du JSON, mais son corps est vide.',
+        },
+        {
+          en: 'Send a JSON body ({} when there is nothing to give), or leave out the Content-Type header.',
+          fr: 'Envoyez un corps JSON ({} s’il n’y a rien à donner), ou retirez l’en-tête Content-Type.',
+        },
         detail,
         400,
       );

@@ -15,7 +15,8 @@ const SERVER_FILE_FIELDS = ['file', 'accessLog', 'errorLog'];
 
 type Fields = Record<string, unknown>;
 
-const without = (o: Fields, keys: readonly string[]): Fields => Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
+const without = (o: Fields, keys: readonly string[]): Fields =>
+  Object.fromEntries(Object.entries(o).filter(([k]) => !keys.includes(k)));
 
 /** One plan item for a client: no command line (the server's programs and files), the diff's file named in words. */
 function clientPlanItem(item: unknown, language: Language): unknown {
@@ -31,26 +32,39 @@ function diffHeaders(diff: string, language: Language): string {
   return diff.replace(/^(---|\+\+\+) \/dev\/null$/gm, `$1 ${nothing}`);
 }
 
-const clientPlan = (plan: unknown, language: Language) => (Array.isArray(plan) ? plan.map((item) => clientPlanItem(item, language)) : plan);
+const clientPlan = (plan: unknown, language: Language) =>
+  Array.isArray(plan) ? plan.map((item) => clientPlanItem(item, language)) : plan;
 
 /**
  * A job as the API shows it (presentJob), as a client reads it: its plan without
  * commands, its result without the server's file fields, and every path left (in the
  * inputs an admin gave, the plan, the result, the error) told in words.
  */
-export function clientJob<J extends { plan?: unknown; result?: Fields | null }>(job: J, words: ServerWords, language: Language): J {
+export function clientJob<J extends { plan?: unknown; result?: Fields | null }>(
+  job: J,
+  words: ServerWords,
+  language: Language,
+): J {
   const result = job.result && without(job.result, SERVER_FILE_FIELDS);
   if (result && 'plan' in result) result.plan = clientPlan(result.plan, language);
   return words.value({ ...job, plan: clientPlan(job.plan, language), result }, language);
 }
 
 /** A resource as a client reads it: a site's record without its nginx file and logs, its folder in words. */
-export function clientResource<R extends { data?: Fields | null }>(resource: R, words: ServerWords, language: Language): R {
+export function clientResource<R extends { data?: Fields | null }>(
+  resource: R,
+  words: ServerWords,
+  language: Language,
+): R {
   return words.value({ ...resource, data: resource.data && without(resource.data, SERVER_FILE_FIELDS) }, language);
 }
 
 /** An event of a job's stream as the API sends it (the SSE `data`). */
-export interface EventPayload { at: string; message: string; data?: unknown }
+export interface EventPayload {
+  at: string;
+  message: string;
+  data?: unknown;
+}
 
 /** How one stream shows a job's events to its caller. */
 export type EventView = (e: JobEvent) => EventPayload;
@@ -68,7 +82,8 @@ export function clientEvent(e: JobEvent, words: ServerWords, language: Language)
   let data = e.data;
   if (e.kind === 'error' && data && typeof data === 'object') {
     const d = without(data as Fields, ['detail']);
-    if (typeof d.step === 'string') message = d.status === 'running' ? `undoing ${d.step} failed; trying again` : `undoing ${d.step} failed`;
+    if (typeof d.step === 'string')
+      message = d.status === 'running' ? `undoing ${d.step} failed; trying again` : `undoing ${d.step} failed`;
     data = d;
   }
   return words.value({ at: e.at, message, data }, language);

@@ -4,7 +4,11 @@ import type { Engine } from '../engine/engine.js';
 import type { Store } from '../store/store.js';
 
 /** What every route plugin receives: the daemon's parts, nothing global. */
-export interface ApiContext { config: Config; store: Store; engine: Engine }
+export interface ApiContext {
+  config: Config;
+  store: Store;
+  engine: Engine;
+}
 
 /**
  * Route documentation, turned into /openapi.json (src/api/openapi.ts). Put it in a
@@ -28,5 +32,7 @@ export interface RouteDoc {
 }
 
 declare module 'fastify' {
-  interface FastifyContextConfig { doc?: RouteDoc }
+  interface FastifyContextConfig {
+    doc?: RouteDoc;
+  }
 }

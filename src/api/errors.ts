@@ -15,11 +15,18 @@ export function installErrorHandler(app: FastifyInstance): void {
     const body = bodyError(thrown, req);
     if (body) {
       err = body; // too large, not JSON, broken JSON: a clear 413/415/400 (src/api/body.ts)
-    } else if ((thrown as FastifyError).validation || (thrown as FastifyError).statusCode === 400 || (thrown as FastifyError).statusCode === 415) {
+    } else if (
+      (thrown as FastifyError).validation ||
+      (thrown as FastifyError).statusCode === 400 ||
+      (thrown as FastifyError).statusCode === 415
+    ) {
       err = new OperationError(
         'bad_request',
         { en: `The request is not valid: ${thrown.message}.`, fr: `La requête n'est pas valide : ${thrown.message}.` },
-        { en: 'Send a JSON body as described in /openapi.json.', fr: 'Envoyez un corps JSON comme décrit dans /openapi.json.' },
+        {
+          en: 'Send a JSON body as described in /openapi.json.',
+          fr: 'Envoyez un corps JSON comme décrit dans /openapi.json.',
+        },
         undefined,
         400,
       );
@@ -28,7 +35,10 @@ export function installErrorHandler(app: FastifyInstance): void {
       const status = (thrown as FastifyError).statusCode!;
       err = new OperationError(
         'bad_request',
-        { en: `The request cannot be handled: ${thrown.message}.`, fr: `La requête ne peut pas être traitée : ${thrown.message}.` },
+        {
+          en: `The request cannot be handled: ${thrown.message}.`,
+          fr: `La requête ne peut pas être traitée : ${thrown.message}.`,
+        },
         { en: 'Check the request against /openapi.json.', fr: 'Vérifiez la requête d’après /openapi.json.' },
         undefined,
         status,
@@ -53,7 +63,8 @@ export function installErrorHandler(app: FastifyInstance): void {
   });
 }
 
-const isClientStatus = (status: number | undefined): status is number => typeof status === 'number' && status >= 400 && status < 500;
+const isClientStatus = (status: number | undefined): status is number =>
+  typeof status === 'number' && status >= 400 && status < 500;
 
 /** Router refusals (a bad escape in the address, a path part too long) in the API's error shape, not fastify's. */
 export function frameworkErrors(thrown: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
@@ -61,7 +72,9 @@ export function frameworkErrors(thrown: FastifyError, _req: FastifyRequest, repl
   void reply.status(long ? 414 : 400).send({
     error: {
       code: long ? 'address_too_long' : 'bad_address',
-      message: long ? 'The address is too long. / L’adresse est trop longue.' : 'The address is not valid. / L’adresse n’est pas valide.',
+      message: long
+        ? 'The address is too long. / L’adresse est trop longue.'
+        : 'The address is not valid. / L’adresse n’est pas valide.',
       hint: 'See /openapi.json for the endpoints. / Voyez /openapi.json pour les points d’accès.',
     },
   });
@@ -75,12 +88,31 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Duple
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, reason, code, message] =
     err.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'Request Header Fields Too Large', 'headers_too_large', 'The address or the headers of the request are too long. / L’adresse ou les en-têtes de la requête sont trop longs.']
+      ? [
+          431,
+          'Request Header Fields Too Large',
+          'headers_too_large',
+          'The address or the headers of the request are too long. / L’adresse ou les en-têtes de la requête sont trop longs.',
+        ]
       : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'Request Timeout', 'timeout', 'The request took too long to arrive. / La requête a mis trop de temps à arriver.']
+        ? [
+            408,
+            'Request Timeout',
+            'timeout',
+            'The request took too long to arrive. / La requête a mis trop de temps à arriver.',
+          ]
         : [400, 'Bad Request', 'bad_request', 'The request is not valid HTTP. / La requête n’est pas du HTTP valide.'];
-  const body = JSON.stringify({ error: { code, message, hint: 'Send a shorter, well-formed request. / Envoyez une requête plus courte et bien formée.' } });
-  if (socket.writable) socket.write(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+  const body = JSON.stringify({
+    error: {
+      code,
+      message,
+      hint: 'Send a shorter, well-formed request. / Envoyez une requête plus courte et bien formée.',
+    },
+  });
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`,
+    );
   socket.destroy(err);
 }
 
@@ -95,7 +127,10 @@ export function parseBody<S extends z.ZodType>(schema: S, value: unknown, what =
   const err = new OperationError(
     'bad_request',
     { en: `The request is not valid: ${list.en}.`, fr: `La requête n'est pas valide : ${list.fr}.` },
-    { en: 'Fix the fields named above; /docs describes every endpoint.', fr: 'Corrigez les champs nommés ci-dessus ; /docs décrit chaque point d’accès.' },
+    {
+      en: 'Fix the fields named above; /docs describes every endpoint.',
+      fr: 'Corrigez les champs nommés ci-dessus ; /docs décrit chaque point d’accès.',
+    },
     undefined,
     400,
   );

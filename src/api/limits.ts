@@ -28,17 +28,33 @@ type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 /** "about 40 seconds", "environ 3 minutes": a wait as a client reads it. */
 function wait(seconds: number, language: Language): string {
   const minutes = Math.round(seconds / 60);
-  if (seconds < 90) return language === 'fr' ? `environ ${seconds}\u00a0seconde${seconds > 1 ? 's' : ''}` : `about ${seconds} second${seconds === 1 ? '' : 's'}`;
+  if (seconds < 90)
+    return language === 'fr'
+      ? `environ ${seconds}\u00a0seconde${seconds > 1 ? 's' : ''}`
+      : `about ${seconds} second${seconds === 1 ? '' : 's'}`;
   return language === 'fr' ? `environ ${minutes}\u00a0minutes` : `about ${minutes} minutes`;
 }
 
 const both = (f: (l: Language) => string): Localized => ({ en: f('en'), fr: f('fr') });
 
 /** Sets Retry-After and builds the 429 the error handler sends (also for the live streams, src/api/streams.ts). */
-export function tooMany(reply: FastifyReply, code: string, seconds: number, message: Localized, hint: (wait: string, l: Language) => string, detail: string): OperationError {
+export function tooMany(
+  reply: FastifyReply,
+  code: string,
+  seconds: number,
+  message: Localized,
+  hint: (wait: string, l: Language) => string,
+  detail: string,
+): OperationError {
   const s = Math.max(1, seconds);
   void reply.header('retry-after', String(s));
-  return new OperationError(code, message, both((l) => hint(wait(s, l), l)), detail, 429);
+  return new OperationError(
+    code,
+    message,
+    both((l) => hint(wait(s, l), l)),
+    detail,
+    429,
+  );
 }
 
 /**
@@ -61,7 +77,10 @@ export async function installLimits(app: FastifyInstance, { config, store, engin
       reply,
       'too_many_failed_tokens',
       seconds,
-      { en: 'Too many requests with a token that is not valid came from your address.', fr: 'Trop de demandes avec un jeton non valable sont venues de votre adresse.' },
+      {
+        en: 'Too many requests with a token that is not valid came from your address.',
+        fr: 'Trop de demandes avec un jeton non valable sont venues de votre adresse.',
+      },
       (w, l) =>
         l === 'fr'
           ? `Réessayez dans ${w} avec un jeton valable ; si le vôtre ne marche plus, demandez-en un nouveau à votre hébergeur.`
@@ -83,7 +102,16 @@ export async function installLimits(app: FastifyInstance, { config, store, engin
       userAgent: String(req.headers['user-agent'] ?? '').slice(0, 200),
     };
     try {
-      await store.audit.append({ tokenId: null, tenantId: null, action: 'auth.address_refused', subject: `address:${address}`, inputs: undefined, plan: undefined, result: 'refused', detail });
+      await store.audit.append({
+        tokenId: null,
+        tenantId: null,
+        action: 'auth.address_refused',
+        subject: `address:${address}`,
+        inputs: undefined,
+        plan: undefined,
+        result: 'refused',
+        detail,
+      });
     } catch (err) {
       req.log.error({ err }, 'could not audit a refused address');
     }
@@ -116,7 +144,15 @@ export async function installLimits(app: FastifyInstance, { config, store, engin
   const perToken = {} as Record<TokenLimit, { limiter: Limiter; max: number; windowSeconds: number }>;
   for (const what of ['jobs', 'doctorNames', 'requests'] as const) {
     const { max, windowSeconds } = config.limits[what];
-    perToken[what] = { max, windowSeconds, limiter: app.createRateLimit({ max, timeWindow: windowSeconds * 1000, keyGenerator: (req) => req.caller?.tokenId ?? '' }) };
+    perToken[what] = {
+      max,
+      windowSeconds,
+      limiter: app.createRateLimit({
+        max,
+        timeWindow: windowSeconds * 1000,
+        keyGenerator: (req) => req.caller?.tokenId ?? '',
+      }),
+    };
   }
   const refuseToken = (reply: FastifyReply, what: TokenLimit, seconds: number) =>
     tooMany(
@@ -124,8 +160,14 @@ export async function installLimits(app: FastifyInstance, { config, store, engin
       'rate_limited',
       seconds,
       what === 'doctorNames'
-        ? { en: 'You asked to check many names in a short time, so these were not checked.', fr: "Vous avez demandé à vérifier beaucoup de noms en peu de temps, ceux-ci n'ont donc pas été vérifiés." }
-        : { en: 'You sent many requests in a short time, so this one was not taken.', fr: "Vous avez envoyé beaucoup de demandes en peu de temps, celle-ci n'a donc pas été prise." },
+        ? {
+            en: 'You asked to check many names in a short time, so these were not checked.',
+            fr: "Vous avez demandé à vérifier beaucoup de noms en peu de temps, ceux-ci n'ont donc pas été vérifiés.",
+          }
+        : {
+            en: 'You sent many requests in a short time, so this one was not taken.',
+            fr: "Vous avez envoyé beaucoup de demandes en peu de temps, celle-ci n'a donc pas été prise.",
+          },
       (w, l) => (l === 'fr' ? `Réessayez dans ${w}. Rien n'a été lancé.` : `Try again in ${w}. Nothing was started.`),
       `token limit ${what}: ${perToken[what].max} per ${perToken[what].windowSeconds} s`,
     );

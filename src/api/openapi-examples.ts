@@ -59,7 +59,8 @@ export const JOB_EVENTS: Record<string, string> = {
   status: 'The job changed status: message is queued, running, succeeded, failed or needs-attention',
   step: 'A step started, finished or was undone: data has step, title, phase and status (running, done, compensated)',
   log: 'A line an action wrote while it ran (secrets masked)',
-  error: 'Something failed: data has code; while undoing, step and status (running while it is tried again, compensation-failed)',
+  error:
+    'Something failed: data has code; while undoing, step and status (running while it is tried again, compensation-failed)',
   end: 'The last event, once the job is over: data is {"status": "succeeded" | "failed" | "needs-attention"}; the stream then closes',
 };
 
@@ -96,12 +97,21 @@ const escalation = {
   resolvedAt: null,
   summary: 'certificate.issue for shop.acme.fr failed 3 times within an hour',
   signals: [{ at, kind: 'failures', message: 'Your domain still points to an old server for IPv6 visitors.' }],
-  suggestion: { playbook: 'dns.fix', inputs: { domain: 'shop.acme.fr', confirm: true }, version: 'v3f9a', oneClick: true },
+  suggestion: {
+    playbook: 'dns.fix',
+    inputs: { domain: 'shop.acme.fr', confirm: true },
+    version: 'v3f9a',
+    oneClick: true,
+  },
   done: null,
   escalatedAt: at,
   stage: 'handling',
   struggle: { score: 4, priority: 'normal', failures: 3, messages: 0, frustrated: 0, bursts: 0, hoursOpen: 1 },
-  steps: [{ at, kind: 'noticed' }, { at, kind: 'handed-over' }, { at: later, kind: 'taken', by: 'Marie' }],
+  steps: [
+    { at, kind: 'noticed' },
+    { at, kind: 'handed-over' },
+    { at: later, kind: 'taken', by: 'Marie' },
+  ],
 };
 
 const conversation = {
@@ -116,9 +126,18 @@ const conversation = {
   cameBack: false,
   found: ['Votre domaine shop.acme.fr a une adresse IPv6, 2001:db8::dead, qui ne mène pas à ce serveur.'],
   fix: ["Chez la société qui gère votre domaine, supprimez l'adresse IPv6 2001:db8::dead de shop.acme.fr."],
-  steps: [{ at, kind: 'noticed' }, { at, kind: 'handed-over' }, { at: later, kind: 'taken', by: 'Marie' }, { at: later, kind: 'resolved', by: 'Marie' }],
+  steps: [
+    { at, kind: 'noticed' },
+    { at, kind: 'handed-over' },
+    { at: later, kind: 'taken', by: 'Marie' },
+    { at: later, kind: 'resolved', by: 'Marie' },
+  ],
   resolution: { at: later, by: 'client', what: 'issued' },
-  allClear: { subject: 'shop.acme.fr : c’est réglé', lead: 'C’est réglé : votre site shop.acme.fr est sécurisé.', steps: ['Vous n’avez rien d’autre à faire.'] },
+  allClear: {
+    subject: 'shop.acme.fr : c’est réglé',
+    lead: 'C’est réglé : votre site shop.acme.fr est sécurisé.',
+    steps: ['Vous n’avez rien d’autre à faire.'],
+  },
   fixForYou: false,
 };
 
@@ -139,25 +158,57 @@ const certificate = {
 };
 
 // "My site is down" on a site whose domain still has an old IPv6 address: what the checks found, and the fix (a dry run first).
-const STALE_AAAA = "Votre domaine boutique.fr a une adresse IPv6, 2001:db8:1::5, qui n'est pas ce serveur. L'autorité de certification peut frapper à cette adresse (elle essaie IPv6 en premier) et n'y trouvera pas la preuve.";
-const STALE_AAAA_FIX = "Chez la société qui gère votre domaine (souvent là où vous l'avez acheté), supprimez l'adresse IPv6 2001:db8:1::5 de boutique.fr, ou remplacez-la par 203.0.113.10 ou 2001:db8:2::10.";
+const STALE_AAAA =
+  "Votre domaine boutique.fr a une adresse IPv6, 2001:db8:1::5, qui n'est pas ce serveur. L'autorité de certification peut frapper à cette adresse (elle essaie IPv6 en premier) et n'y trouvera pas la preuve.";
+const STALE_AAAA_FIX =
+  "Chez la société qui gère votre domaine (souvent là où vous l'avez acheté), supprimez l'adresse IPv6 2001:db8:1::5 de boutique.fr, ou remplacez-la par 203.0.113.10 ou 2001:db8:2::10.";
 const DIAGNOSIS_SENTENCE = `J'ai vérifié boutique.fr\u00a0: v${STALE_AAAA.slice(1)} Nous pouvons le corriger pour vous\u00a0: vous verrez d'abord les modifications.`;
-const dnsFix = { playbook: 'dns.fix', inputs: { domain: 'boutique.fr' }, sentence: "Je vais corriger l'adresse de boutique.fr chez votre fournisseur de noms de domaine, pour qu'elle mène à votre site. Vous verrez d'abord les modifications\u00a0; rien ne change avant votre confirmation.", dryRunFirst: true };
+const dnsFix = {
+  playbook: 'dns.fix',
+  inputs: { domain: 'boutique.fr' },
+  sentence:
+    "Je vais corriger l'adresse de boutique.fr chez votre fournisseur de noms de domaine, pour qu'elle mène à votre site. Vous verrez d'abord les modifications\u00a0; rien ne change avant votre confirmation.",
+  dryRunFirst: true,
+};
 
 /** operationId → an example request body (when it takes one) and the success answer. */
 export const EXAMPLES: Record<string, { request?: unknown; response: unknown }> = {
-  getMetrics: { response: '# HELP serein_jobs_finished_total Jobs finished, by playbook, status and dry run.\n# TYPE serein_jobs_finished_total counter\nserein_jobs_finished_total{playbook="vhost.create",status="succeeded",dry_run="false"} 12\n' },
+  getMetrics: {
+    response:
+      '# HELP serein_jobs_finished_total Jobs finished, by playbook, status and dry run.\n# TYPE serein_jobs_finished_total counter\nserein_jobs_finished_total{playbook="vhost.create",status="succeeded",dry_run="false"} 12\n',
+  },
   getHealth: { response: { status: 'ok' } },
   listPlaybooks: {
     response: {
       playbooks: [
-        { name: 'vhost.create', title: 'Create a site', description: 'A site on the web server, tested and reloaded', inputs: { webserver: { type: 'webserver' }, domain: { type: 'domain' } } },
+        {
+          name: 'vhost.create',
+          title: 'Create a site',
+          description: 'A site on the web server, tested and reloaded',
+          inputs: { webserver: { type: 'webserver' }, domain: { type: 'domain' } },
+        },
       ],
     },
   },
-  createJob: { request: { playbook: 'vhost.create', inputs: { webserver: 'main', domain: 'shop.acme.fr' }, dryRun: false, idempotencyKey: 'order-1042' }, response: { job: queued } },
+  createJob: {
+    request: {
+      playbook: 'vhost.create',
+      inputs: { webserver: 'main', domain: 'shop.acme.fr' },
+      dryRun: false,
+      idempotencyKey: 'order-1042',
+    },
+    response: { job: queued },
+  },
   listJobs: { response: { jobs: [job], next: null } },
-  getJob: { response: { job, steps: [{ idx: 0, name: 'folder', action: 'site.folder', status: 'done' }, { idx: 1, name: 'vhost', action: 'nginx.vhost', status: 'done' }] } },
+  getJob: {
+    response: {
+      job,
+      steps: [
+        { idx: 0, name: 'folder', action: 'site.folder', status: 'done' },
+        { idx: 1, name: 'vhost', action: 'nginx.vhost', status: 'done' },
+      ],
+    },
+  },
   streamJobEvents: {
     response:
       `id: 41\nevent: status\ndata: {"id":41,"at":"${at}","kind":"status","message":"running","data":null}\n\n` +
@@ -165,17 +216,98 @@ export const EXAMPLES: Record<string, { request?: unknown; response: unknown }> 
       `id: 45\nevent: status\ndata: {"id":45,"at":"${later}","kind":"status","message":"succeeded","data":null}\n\n` +
       'event: end\ndata: {"status":"succeeded"}\n\n',
   },
-  createTenant: { request: { id: 'acme', name: 'ACME Ltd', language: 'fr', email: 'contact@acme.fr' }, response: { tenant: { id: 'acme', name: 'ACME Ltd', language: 'fr', email: 'contact@acme.fr', createdAt: at } } },
-  listTenants: { response: { tenants: [{ id: 'acme', name: 'ACME Ltd', language: 'fr', email: 'contact@acme.fr', createdAt: at }] } },
-  giveResource: { request: { kind: 'domain', name: 'acme.fr' }, response: { resource: { kind: 'domain', name: 'acme.fr', tenantId: 'acme', data: null, createdAt: at } } },
+  createTenant: {
+    request: { id: 'acme', name: 'ACME Ltd', language: 'fr', email: 'contact@acme.fr' },
+    response: { tenant: { id: 'acme', name: 'ACME Ltd', language: 'fr', email: 'contact@acme.fr', createdAt: at } },
+  },
+  listTenants: {
+    response: { tenants: [{ id: 'acme', name: 'ACME Ltd', language: 'fr', email: 'contact@acme.fr', createdAt: at }] },
+  },
+  giveResource: {
+    request: { kind: 'domain', name: 'acme.fr' },
+    response: { resource: { kind: 'domain', name: 'acme.fr', tenantId: 'acme', data: null, createdAt: at } },
+  },
   takeResource: { response: null },
-  listResources: { response: { resources: [{ kind: 'domain', name: 'acme.fr', tenantId: 'acme', data: null, createdAt: at }], next: null } },
-  listResourceKinds: { response: { kinds: [{ kind: 'domain', label: { one: 'domain', many: 'domains', a: 'a domain' }, inputTypes: ['domain'], pick: 'suggest', shared: false }] } },
-  createToken: { request: { kind: 'client', tenantId: 'acme', label: 'ACME self-service' }, response: { id: 'tok_3kd9', token: 'srn_c_8TQ1wYy3b2pXr4VnL0aZ', kind: 'client', tenantId: 'acme', note: 'Shown once: store it now.' } },
-  listTokens: { response: { tokens: [{ id: 'tok_3kd9', kind: 'client', tenantId: 'acme', label: 'ACME self-service', createdAt: at, revokedAt: null, lastUsedAt: later }] } },
+  listResources: {
+    response: {
+      resources: [{ kind: 'domain', name: 'acme.fr', tenantId: 'acme', data: null, createdAt: at }],
+      next: null,
+    },
+  },
+  listResourceKinds: {
+    response: {
+      kinds: [
+        {
+          kind: 'domain',
+          label: { one: 'domain', many: 'domains', a: 'a domain' },
+          inputTypes: ['domain'],
+          pick: 'suggest',
+          shared: false,
+        },
+      ],
+    },
+  },
+  createToken: {
+    request: { kind: 'client', tenantId: 'acme', label: 'ACME self-service' },
+    response: {
+      id: 'tok_3kd9',
+      token: 'srn_c_8TQ1wYy3b2pXr4VnL0aZ',
+      kind: 'client',
+      tenantId: 'acme',
+      note: 'Shown once: store it now.',
+    },
+  },
+  listTokens: {
+    response: {
+      tokens: [
+        {
+          id: 'tok_3kd9',
+          kind: 'client',
+          tenantId: 'acme',
+          label: 'ACME self-service',
+          createdAt: at,
+          revokedAt: null,
+          lastUsedAt: later,
+        },
+      ],
+    },
+  },
   revokeToken: { response: null },
-  listAudit: { response: { entries: [{ id: 118, at, tokenId: 'tok_1adm', tenantId: 'acme', action: 'tenant.create', subject: 'acme', inputs: { name: 'ACME Ltd' }, plan: null, result: 'ok', detail: null }], next: null } },
-  listAlerts: { response: { alerts: [{ id: 7, at, kind: 'renewal-failed', tenantId: 'acme', subject: 'shop.acme.fr', message: 'The certificate of shop.acme.fr could not be renewed; next try in 10 min.', detail: null }], next: null } },
+  listAudit: {
+    response: {
+      entries: [
+        {
+          id: 118,
+          at,
+          tokenId: 'tok_1adm',
+          tenantId: 'acme',
+          action: 'tenant.create',
+          subject: 'acme',
+          inputs: { name: 'ACME Ltd' },
+          plan: null,
+          result: 'ok',
+          detail: null,
+        },
+      ],
+      next: null,
+    },
+  },
+  listAlerts: {
+    response: {
+      alerts: [
+        {
+          id: 7,
+          at,
+          kind: 'renewal-failed',
+          tenantId: 'acme',
+          subject: 'shop.acme.fr',
+          message: 'The certificate of shop.acme.fr could not be renewed; next try in 10 min.',
+          detail: null,
+        },
+      ],
+      next: null,
+    },
+  },
   diagnose: {
     request: { domains: ['shop.acme.fr'], challenge: 'http-01', webserver: 'main' },
     response: {
@@ -184,26 +316,100 @@ export const EXAMPLES: Record<string, { request?: unknown; response: unknown }> 
       domains: ['shop.acme.fr'],
       cas: ['letsencrypt'],
       tookMs: 412,
-      checks: [{ id: 'address', domain: 'shop.acme.fr', status: 'ok', title: 'Your domain points to this server', message: 'shop.acme.fr reaches this server over IPv4 and IPv6.' }],
+      checks: [
+        {
+          id: 'address',
+          domain: 'shop.acme.fr',
+          status: 'ok',
+          title: 'Your domain points to this server',
+          message: 'shop.acme.fr reaches this server over IPv4 and IPv6.',
+        },
+      ],
       webserver: 'main',
       text: 'Good news: shop.acme.fr can get a certificate.',
     },
   },
   listCertificates: { response: { certificates: [certificate], next: null } },
-  listTrash: { response: { keepDays: 30, trash: [{ id: '0f8fad5b-d9cb-469f-a165-70867728950e', kind: 'database', name: 'acme_shop', server: 'main', bytes: 48213, deletedAt: at, expiresAt: '2026-04-02T09:30:00.000Z', restoredAt: null }] } },
-  getUsage: { response: { usage: [{ kind: 'vhost', name: 'shop.acme.fr', bytes: 1_200_000_000, measuredAt: at }, { kind: 'database', name: 'main:acme_shop', bytes: 52_428_800, measuredAt: at }], totalBytes: 1_252_428_800, quotaBytes: 5_000_000_000 } },
-  getCertificate: { response: { certificate: { ...certificate, certPem: '-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n' } } },
-  getBrand: { response: { name: 'Hébergement Exemple', logo: null, colors: { accent: '#1f6feb' }, support: { email: 'support@hebergement.example' }, lostToken: 'mailto:support@hebergement.example' } },
+  listTrash: {
+    response: {
+      keepDays: 30,
+      trash: [
+        {
+          id: '0f8fad5b-d9cb-469f-a165-70867728950e',
+          kind: 'database',
+          name: 'acme_shop',
+          server: 'main',
+          bytes: 48213,
+          deletedAt: at,
+          expiresAt: '2026-04-02T09:30:00.000Z',
+          restoredAt: null,
+        },
+      ],
+    },
+  },
+  getUsage: {
+    response: {
+      usage: [
+        { kind: 'vhost', name: 'shop.acme.fr', bytes: 1_200_000_000, measuredAt: at },
+        { kind: 'database', name: 'main:acme_shop', bytes: 52_428_800, measuredAt: at },
+      ],
+      totalBytes: 1_252_428_800,
+      quotaBytes: 5_000_000_000,
+    },
+  },
+  getCertificate: {
+    response: {
+      certificate: { ...certificate, certPem: '-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n' },
+    },
+  },
+  getBrand: {
+    response: {
+      name: 'Hébergement Exemple',
+      logo: null,
+      colors: { accent: '#1f6feb' },
+      support: { email: 'support@hebergement.example' },
+      lostToken: 'mailto:support@hebergement.example',
+    },
+  },
   getMe: { response: { kind: 'client', tenant: { id: 'acme', name: 'ACME Ltd', language: 'fr' }, language: 'fr' } },
   listEscalations: { response: { escalations: [escalation] } },
   takeEscalation: { response: { escalation } },
-  resolveEscalation: { request: { reason: 'the client moved the site elsewhere' }, response: { escalation: { ...escalation, state: 'resolved', stage: 'resolved', resolvedAt: later } } },
-  doEscalation: { request: { suggestion: 'v3f9a' }, response: { escalation: { ...escalation, done: { jobId, by: 'admin token "ops"', at: later } }, job: { ...queued, playbook: 'dns.fix', inputs: { domain: 'shop.acme.fr', confirm: true }, resource: 'domain:shop.acme.fr' } } },
+  resolveEscalation: {
+    request: { reason: 'the client moved the site elsewhere' },
+    response: { escalation: { ...escalation, state: 'resolved', stage: 'resolved', resolvedAt: later } },
+  },
+  doEscalation: {
+    request: { suggestion: 'v3f9a' },
+    response: {
+      escalation: { ...escalation, done: { jobId, by: 'admin token "ops"', at: later } },
+      job: {
+        ...queued,
+        playbook: 'dns.fix',
+        inputs: { domain: 'shop.acme.fr', confirm: true },
+        resource: 'domain:shop.acme.fr',
+      },
+    },
+  },
   getEscalation: { response: { escalation } },
-  answerEscalation: { request: { text: 'Nous avons doublé votre espace : vous avez maintenant 20 Go.', resolve: true }, response: { escalation: { ...escalation, state: 'resolved', stage: 'resolved', resolvedAt: later } } },
+  answerEscalation: {
+    request: { text: 'Nous avons doublé votre espace : vous avez maintenant 20 Go.', resolve: true },
+    response: { escalation: { ...escalation, state: 'resolved', stage: 'resolved', resolvedAt: later } },
+  },
   sendEscalationFix: { response: { escalation } },
   listConversations: { response: { conversations: [conversation] } },
-  listNotices: { response: { notices: [{ kind: 'done', at, subject: 'shop.acme.fr is secure again', lead: 'Our team fixed the address of your domain and secured your site.', steps: [] }] } },
+  listNotices: {
+    response: {
+      notices: [
+        {
+          kind: 'done',
+          at,
+          subject: 'shop.acme.fr is secure again',
+          lead: 'Our team fixed the address of your domain and secured your site.',
+          steps: [],
+        },
+      ],
+    },
+  },
   understandRequest: {
     request: { text: 'mon site boutique.fr ne marche plus' },
     response: {
@@ -214,7 +420,12 @@ export const EXAMPLES: Record<string, { request?: unknown; response: unknown }> 
       language: 'fr',
       sentence: DIAGNOSIS_SENTENCE,
       frustrated: false,
-      diagnosis: { site: 'boutique.fr', ok: false, person: false, findings: [{ status: 'failure', message: STALE_AAAA, fix: STALE_AAAA_FIX }] },
+      diagnosis: {
+        site: 'boutique.fr',
+        ok: false,
+        person: false,
+        findings: [{ status: 'failure', message: STALE_AAAA, fix: STALE_AAAA_FIX }],
+      },
       proposal: dnsFix,
     },
   },

@@ -21,14 +21,22 @@ const errorSchema = {
       type: 'object',
       required: ['code', 'message', 'hint'],
       properties: {
-        code: { type: 'string', description: 'Stable, for programs: not_found, invalid_input, bad_request, rate_limited...' },
+        code: {
+          type: 'string',
+          description: 'Stable, for programs: not_found, invalid_input, bad_request, rate_limited...',
+        },
         message: { type: 'string', description: "What happened, in the caller's language" },
         hint: { type: 'string', description: 'What to do next' },
         detail: { type: 'string', description: 'Technical detail, admins only' },
         fields: {
           type: 'array',
-          description: 'For a request that is not valid: each invalid field by name (`inputs.domain`, `email`) with what it must be, in the caller’s language; the message lists them all',
-          items: { type: 'object', required: ['name', 'message'], properties: { name: { type: 'string' }, message: { type: 'string' } } },
+          description:
+            'For a request that is not valid: each invalid field by name (`inputs.domain`, `email`) with what it must be, in the caller’s language; the message lists them all',
+          items: {
+            type: 'object',
+            required: ['name', 'message'],
+            properties: { name: { type: 'string' }, message: { type: 'string' } },
+          },
         },
       },
     },
@@ -57,7 +65,11 @@ export const DOCS_CSP = [
 
 /** A zod schema as JSON Schema 2020-12 (the dialect of OpenAPI 3.1); what cannot be said (a transform) accepts anything. */
 const json = (schema: z.ZodType, io: 'input' | 'output') => {
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    target: 'draft-2020-12',
+  }) as Record<string, unknown>;
   return rest;
 };
 
@@ -66,7 +78,8 @@ function routeSchema(doc: RouteDoc, url: string): Record<string, unknown> {
   const hasParams = url.includes(':');
   const errors: Record<string, unknown> = {};
   const error = (status: number, description: string) => (errors[status] = { description, ...ERROR_REF });
-  if (doc.body || doc.query || doc.params || hasParams) error(400, 'The request is not valid: every problem is named, in the caller’s language');
+  if (doc.body || doc.query || doc.params || hasParams)
+    error(400, 'The request is not valid: every problem is named, in the caller’s language');
   if (doc.auth !== 'none') error(401, 'No valid token');
   if (doc.auth === 'admin') error(404, 'Not found (a client token is told no more)');
   else if (hasParams) error(404, 'Not found, or not the caller’s');
@@ -77,8 +90,10 @@ function routeSchema(doc: RouteDoc, url: string): Record<string, unknown> {
   error(429, 'Too many requests or failed tokens (Retry-After says when to try again)');
   const success: Record<string, unknown> = {};
   for (const [status, schema] of Object.entries(doc.response ?? { 200: null })) {
-    if (schema === null) success[status] = { type: 'null', description: status === '204' ? 'Done, nothing to return' : 'Done' };
-    else if (doc.produces) success[status] = { description: 'Success', content: { [doc.produces]: { schema: json(schema, 'output') } } };
+    if (schema === null)
+      success[status] = { type: 'null', description: status === '204' ? 'Done, nothing to return' : 'Done' };
+    else if (doc.produces)
+      success[status] = { description: 'Success', content: { [doc.produces]: { schema: json(schema, 'output') } } };
     else success[status] = { description: 'Success', ...json(schema, 'output') };
   }
   return {
@@ -109,7 +124,11 @@ function addVariants(doc: Record<string, any>, routes: Map<string, RouteDoc>): v
       const value = (schema as { properties?: Record<string, { const?: string }> }).properties?.[property]?.const;
       if (value) mapping[value] = `#/components/schemas/${name}`;
     }
-    media.schema = { ...media.schema, oneOf: Object.values(mapping).map(($ref) => ({ $ref })), discriminator: { propertyName: property, mapping } };
+    media.schema = {
+      ...media.schema,
+      oneOf: Object.values(mapping).map(($ref) => ({ $ref })),
+      discriminator: { propertyName: property, mapping },
+    };
   }
 }
 
@@ -130,7 +149,13 @@ function addNamesAndExamples(doc: Record<string, any>): void {
       for (const media of Object.values<any>(success?.content ?? {})) media.example = example.response;
       if (success?.content?.['text/event-stream']) {
         op['x-serein-events'] = Object.keys(JOB_EVENTS);
-        op.description = [op.description, 'Events (the `event:` line), each `data:` one JSON object:', ...Object.entries(JOB_EVENTS).map(([name, what]) => `- \`${name}\`: ${what}`)].filter(Boolean).join('\n');
+        op.description = [
+          op.description,
+          'Events (the `event:` line), each `data:` one JSON object:',
+          ...Object.entries(JOB_EVENTS).map(([name, what]) => `- \`${name}\`: ${what}`),
+        ]
+          .filter(Boolean)
+          .join('\n');
       }
     }
   }
@@ -147,7 +172,8 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
   // Routes registered without a doc, so a test can hold the list to the few meant to be left out.
   const undocumented = new Set<string>();
   app.addHook('onRoute', (route) => {
-    if (!route.config?.doc) for (const m of [route.method].flat()) if (m !== 'HEAD') undocumented.add(`${m} ${route.url}`);
+    if (!route.config?.doc)
+      for (const m of [route.method].flat()) if (m !== 'HEAD') undocumented.add(`${m} ${route.url}`);
   });
   app.decorate('undocumentedRoutes', () => [...undocumented].sort());
   await app.register(swagger, {
@@ -167,7 +193,8 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
     transform: ({ url, route }: { url: string; route: RouteOptions }) => {
       const doc = route.config?.doc as RouteDoc | undefined;
       if (!doc) return { schema: { hide: true }, url };
-      for (const method of [route.method].flat()) documented.set(`${method.toLowerCase()} ${url.replace(/:([A-Za-z]+)/g, '{$1}')}`, doc);
+      for (const method of [route.method].flat())
+        documented.set(`${method.toLowerCase()} ${url.replace(/:([A-Za-z]+)/g, '{$1}')}`, doc);
       return { schema: routeSchema(doc, url), url };
     },
     transformObject: (built) => {

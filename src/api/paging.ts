@@ -8,11 +8,22 @@ import { BadCursor, DEFAULT_PAGE, MAX_PAGE } from '../store/page.js';
  */
 export const pageQuery = {
   cursor: z.string().min(1).max(2000).optional().describe('the `next` of the previous page; none for the first page'),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE).optional().describe(`page size (default ${DEFAULT_PAGE}; certificates and resources ${MAX_PAGE}, as before paging; at most ${MAX_PAGE})`),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE)
+    .optional()
+    .describe(
+      `page size (default ${DEFAULT_PAGE}; certificates and resources ${MAX_PAGE}, as before paging; at most ${MAX_PAGE})`,
+    ),
 };
 
 /** The `next` field every paged answer carries, documented once for /openapi.json. */
-export const nextCursor = z.string().nullable().describe('cursor of the next page (pass it as `cursor`); null on the last page');
+export const nextCursor = z
+  .string()
+  .nullable()
+  .describe('cursor of the next page (pass it as `cursor`); null on the last page');
 
 /** Runs a store read, turning a cursor this server never gave into a 400 that names it. */
 export async function paged<T>(read: () => Promise<T>): Promise<T> {
@@ -22,8 +33,14 @@ export async function paged<T>(read: () => Promise<T>): Promise<T> {
     if (!(err instanceof BadCursor)) throw err;
     throw new OperationError(
       'bad_request',
-      { en: 'The request is not valid: cursor is not one this server gave.', fr: "La requête n'est pas valide : cursor n'a pas été donné par ce serveur." },
-      { en: 'Pass the "next" of the previous page, or no cursor for the first page.', fr: 'Passez le « next » de la page précédente, ou aucun cursor pour la première page.' },
+      {
+        en: 'The request is not valid: cursor is not one this server gave.',
+        fr: "La requête n'est pas valide : cursor n'a pas été donné par ce serveur.",
+      },
+      {
+        en: 'Pass the "next" of the previous page, or no cursor for the first page.',
+        fr: 'Passez le « next » de la page précédente, ou aucun cursor pour la première page.',
+      },
       undefined,
       400,
     );

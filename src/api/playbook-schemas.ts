@@ -21,7 +21,12 @@ export function inputJsonSchema(spec: InputSpec): Record<string, unknown> {
       return { ...base, type: 'string', enum: s.values };
     case 'integer':
       // Text of digits is taken too (the CLI and forms send text).
-      return { ...base, type: ['integer', 'string'], ...(s.min !== undefined ? { minimum: s.min } : {}), ...(s.max !== undefined ? { maximum: s.max } : {}) };
+      return {
+        ...base,
+        type: ['integer', 'string'],
+        ...(s.min !== undefined ? { minimum: s.min } : {}),
+        ...(s.max !== undefined ? { maximum: s.max } : {}),
+      };
     case 'boolean':
       return { ...base, oneOf: [{ type: 'boolean' }, { type: 'string', enum: ['true', 'false', 'yes', 'no'] }] };
     case 'string':
@@ -29,7 +34,12 @@ export function inputJsonSchema(spec: InputSpec): Record<string, unknown> {
     case 'path':
       return { ...base, type: 'string', pattern: '^/[A-Za-z0-9._/-]*$', maxLength: 1024 };
     case 'url':
-      return { ...base, type: 'string', format: 'uri', description: `${spec.description?.en ?? 'An address'} (${(s.schemes as string[]).join(' or ')})` };
+      return {
+        ...base,
+        type: 'string',
+        format: 'uri',
+        description: `${spec.description?.en ?? 'An address'} (${(s.schemes as string[]).join(' or ')})`,
+      };
     default: {
       // A resource kind's type (domain, webserver, a plug-in's mailbox...): the kind says, else text.
       const own = inputTypeOf(spec.type)?.input.jsonSchema?.(s);
@@ -64,5 +74,7 @@ export function playbookRequestSchema(pb: Playbook): Record<string, unknown> {
 
 /** One documented schema per playbook the daemon loaded, named by it (`JobRequest.vhost.create`). */
 export function playbookRequestSchemas(engine: Engine): Record<string, object> {
-  return Object.fromEntries([...engine.playbooks.values()].map((pb) => [`JobRequest.${pb.name}`, playbookRequestSchema(pb)]));
+  return Object.fromEntries(
+    [...engine.playbooks.values()].map((pb) => [`JobRequest.${pb.name}`, playbookRequestSchema(pb)]),
+  );
 }

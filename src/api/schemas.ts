@@ -10,10 +10,22 @@ import { nextCursor } from './paging.js';
 
 const when = z.string().describe('ISO 8601 time');
 const maybeWhen = when.nullable();
-const localizedError = z.looseObject({ code: z.string(), message: z.string(), hint: z.string(), technical: z.string().optional().describe('for a technician: codes and addresses, shown folded'), detail: z.string().optional().describe('admins only') });
+const localizedError = z.looseObject({
+  code: z.string(),
+  message: z.string(),
+  hint: z.string(),
+  technical: z.string().optional().describe('for a technician: codes and addresses, shown folded'),
+  detail: z.string().optional().describe('admins only'),
+});
 
 // Every status once: a status added to the store and not here fails type-checking.
-const STATUS_SET: Record<JobStatus, true> = { queued: true, running: true, succeeded: true, failed: true, 'needs-attention': true };
+const STATUS_SET: Record<JobStatus, true> = {
+  queued: true,
+  running: true,
+  succeeded: true,
+  failed: true,
+  'needs-attention': true,
+};
 /** The job statuses, in the order a job goes through them. */
 export const JOB_STATUSES = Object.keys(STATUS_SET) as [JobStatus, ...JobStatus[]];
 
@@ -27,8 +39,17 @@ export const jobSchema = z.looseObject({
   inputs: z.record(z.string(), z.unknown()),
   resource: z.string().nullable(),
   target: z.string().nullable(),
-  plan: z.unknown().describe('The steps a dry run would take, each summary in the caller’s language; for a client without commands (argv), and its files named in words (a diff names the site, not the file)'),
-  result: z.record(z.string(), z.unknown()).nullable().describe('What the operation gives back; a client reads no server path: files are left out, folders named in words'),
+  plan: z
+    .unknown()
+    .describe(
+      'The steps a dry run would take, each summary in the caller’s language; for a client without commands (argv), and its files named in words (a diff names the site, not the file)',
+    ),
+  result: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe(
+      'What the operation gives back; a client reads no server path: files are left out, folders named in words',
+    ),
   error: localizedError.nullable(),
   createdAt: when,
   startedAt: maybeWhen,
@@ -43,9 +64,16 @@ export const jobDetail = z.object({
     secretKeys: z.array(z.string()).optional(),
     secretPending: z.boolean().optional().describe('A secret result waits for the one who asked'),
   }),
-  steps: z.array(z.looseObject({ idx: z.number(), name: z.string(), action: z.string(), status: z.string() })).optional().describe('admins only'),
+  steps: z
+    .array(z.looseObject({ idx: z.number(), name: z.string(), action: z.string(), status: z.string() }))
+    .optional()
+    .describe('admins only'),
 });
-export const jobEvents = z.string().describe('Server-sent events: one per step change (id, event, data as JSON), then `end` with the final status; a client’s name no server path and carry no admin detail');
+export const jobEvents = z
+  .string()
+  .describe(
+    'Server-sent events: one per step change (id, event, data as JSON), then `end` with the final status; a client’s name no server path and carry no admin detail',
+  );
 
 export const playbookList = z.object({
   playbooks: z.array(
@@ -56,13 +84,23 @@ export const playbookList = z.object({
       client: z.string().optional().describe('admins only: what a client reads as description'),
       inputs: z.record(
         z.string(),
-        z.looseObject({ type: z.string(), description: z.string().optional(), client: z.string().optional().describe('admins only: what a client reads as description') }),
+        z.looseObject({
+          type: z.string(),
+          description: z.string().optional(),
+          client: z.string().optional().describe('admins only: what a client reads as description'),
+        }),
       ),
     }),
   ),
 });
 
-const tenant = z.looseObject({ id: z.string(), name: z.string(), language: z.enum(['en', 'fr']), email: z.string().nullable().optional(), createdAt: when });
+const tenant = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  language: z.enum(['en', 'fr']),
+  email: z.string().nullable().optional(),
+  createdAt: when,
+});
 export const tenantAnswer = z.object({ tenant });
 export const tenantList = z.object({ tenants: z.array(tenant) });
 
@@ -70,26 +108,78 @@ const resource = z.looseObject({
   kind: z.string(),
   name: z.string(),
   tenantId: z.string().nullable(),
-  data: z.record(z.string(), z.unknown()).nullable().describe("What serein keeps of it. A client reads no server path: a site's nginx file and logs are left out, its folder is named in words"),
+  data: z
+    .record(z.string(), z.unknown())
+    .nullable()
+    .describe(
+      "What serein keeps of it. A client reads no server path: a site's nginx file and logs are left out, its folder is named in words",
+    ),
   createdAt: when.optional(),
 });
 export const resourceAnswer = z.object({ resource });
 export const resourceList = z.object({ resources: z.array(resource), next: nextCursor });
 export const kindList = z.object({
-  kinds: z.array(z.looseObject({ kind: z.string(), label: z.looseObject({ one: z.string(), many: z.string(), a: z.string() }), inputTypes: z.array(z.string()), pick: z.enum(['choose', 'suggest']).optional(), shared: z.boolean() })),
+  kinds: z.array(
+    z.looseObject({
+      kind: z.string(),
+      label: z.looseObject({ one: z.string(), many: z.string(), a: z.string() }),
+      inputTypes: z.array(z.string()),
+      pick: z.enum(['choose', 'suggest']).optional(),
+      shared: z.boolean(),
+    }),
+  ),
 });
 
-export const tokenCreated = z.looseObject({ id: z.string(), token: z.string().describe('Shown once'), kind: z.enum(['admin', 'client']), tenantId: z.string().nullable().optional(), note: z.string() });
+export const tokenCreated = z.looseObject({
+  id: z.string(),
+  token: z.string().describe('Shown once'),
+  kind: z.enum(['admin', 'client']),
+  tenantId: z.string().nullable().optional(),
+  note: z.string(),
+});
 export const tokenList = z.object({
-  tokens: z.array(z.looseObject({ id: z.string(), kind: z.string(), tenantId: z.string().nullable(), label: z.string(), createdAt: when, revokedAt: maybeWhen, lastUsedAt: maybeWhen })),
+  tokens: z.array(
+    z.looseObject({
+      id: z.string(),
+      kind: z.string(),
+      tenantId: z.string().nullable(),
+      label: z.string(),
+      createdAt: when,
+      revokedAt: maybeWhen,
+      lastUsedAt: maybeWhen,
+    }),
+  ),
 });
 
 export const auditList = z.object({
-  entries: z.array(z.looseObject({ id: z.number(), at: when, tokenId: z.string().nullable(), tenantId: z.string().nullable(), action: z.string(), subject: z.string().nullable(), inputs: z.unknown(), plan: z.unknown(), result: z.string(), detail: z.unknown() })),
+  entries: z.array(
+    z.looseObject({
+      id: z.number(),
+      at: when,
+      tokenId: z.string().nullable(),
+      tenantId: z.string().nullable(),
+      action: z.string(),
+      subject: z.string().nullable(),
+      inputs: z.unknown(),
+      plan: z.unknown(),
+      result: z.string(),
+      detail: z.unknown(),
+    }),
+  ),
   next: nextCursor,
 });
 export const alertList = z.object({
-  alerts: z.array(z.looseObject({ id: z.number(), at: when, kind: z.string(), tenantId: z.string().nullable(), subject: z.string(), message: z.string(), detail: z.unknown() })),
+  alerts: z.array(
+    z.looseObject({
+      id: z.number(),
+      at: when,
+      kind: z.string(),
+      tenantId: z.string().nullable(),
+      subject: z.string(),
+      message: z.string(),
+      detail: z.unknown(),
+    }),
+  ),
   next: nextCursor,
 });
 
@@ -99,7 +189,19 @@ export const diagnosis = z.looseObject({
   domains: z.array(z.string()),
   cas: z.array(z.unknown()),
   tookMs: z.number(),
-  checks: z.array(z.looseObject({ id: z.string(), domain: z.string().optional(), status: z.string(), title: z.string(), message: z.string(), fix: z.string().optional(), technical: z.string().optional(), detail: z.unknown().optional(), repair: z.unknown().optional() })),
+  checks: z.array(
+    z.looseObject({
+      id: z.string(),
+      domain: z.string().optional(),
+      status: z.string(),
+      title: z.string(),
+      message: z.string(),
+      fix: z.string().optional(),
+      technical: z.string().optional(),
+      detail: z.unknown().optional(),
+      repair: z.unknown().optional(),
+    }),
+  ),
   webserver: z.string().nullable(),
   text: z.string().describe('The same diagnosis, written for a person'),
 });
@@ -120,7 +222,9 @@ const certificate = z.looseObject({
   renewalFailures: z.number(),
 });
 export const certificateList = z.object({ certificates: z.array(certificate), next: nextCursor });
-export const certificateAnswer = z.object({ certificate: certificate.extend({ certPem: z.string().describe('The chain, PEM (never the key)') }) });
+export const certificateAnswer = z.object({
+  certificate: certificate.extend({ certPem: z.string().describe('The chain, PEM (never the key)') }),
+});
 
 export const me = z.object({
   kind: z.enum(['admin', 'client']),

@@ -17,7 +17,12 @@ export class ServerWords {
   constructor(config: Config) {
     const places: Place[] = [];
     for (const ws of Object.values(config.webservers) as WebserverConfig[]) {
-      places.push({ at: trim(ws.vhostDir), words: settingsWords }, { at: trim(ws.certDir), words: keyWords }, { at: trim(ws.logDir), words: logWords }, { at: trim(ws.webRoot), words: folderWords });
+      places.push(
+        { at: trim(ws.vhostDir), words: settingsWords },
+        { at: trim(ws.certDir), words: keyWords },
+        { at: trim(ws.logDir), words: logWords },
+        { at: trim(ws.webRoot), words: folderWords },
+      );
     }
     for (const p of absolutePaths(config)) places.push({ at: trim(p), words: () => SERVER_FILE });
     this.places = places.filter((p) => p.at.length > 1).sort((a, b) => b.at.length - a.at.length);
@@ -46,7 +51,8 @@ export class ServerWords {
   value<T>(value: T, language: Language): T {
     if (typeof value === 'string') return (value.startsWith('-----BEGIN ') ? value : this.text(value, language)) as T;
     if (Array.isArray(value)) return value.map((v) => this.value(v, language)) as T;
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.value(v, language)])) as T;
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.value(v, language)])) as T;
     return value;
   }
 }
@@ -108,7 +114,10 @@ function folderWords(rest: string): Localized {
   if (!site) return { en: 'the folder of the sites', fr: 'le dossier des sites' };
   const inside = rest.slice(site.length + 1).replace(/\/+$/, '');
   if (!inside) return { en: `the folder of ${site}`, fr: `le dossier de ${site}` };
-  return { en: `the folder "${inside}" in the folder of ${site}`, fr: `le dossier « ${inside} » dans le dossier de ${site}` };
+  return {
+    en: `the folder "${inside}" in the folder of ${site}`,
+    fr: `le dossier « ${inside} » dans le dossier de ${site}`,
+  };
 }
 
 /** Every absolute path the configuration names (state, store, keys, sockets, nginx's own files...), wherever it is. */

@@ -53,7 +53,10 @@ export class JobStreams {
     const pollMs = store.dialect === 'sqlite' ? 10_000 : 2_000;
     this.timers = [
       setInterval(() => this.byJob.forEach((_, id) => this.kick(id)), pollMs).unref(),
-      setInterval(() => this.byJob.forEach((streams) => streams.forEach((s) => this.write(s, ': keep-alive\n\n'))), KEEP_ALIVE_MS).unref(),
+      setInterval(
+        () => this.byJob.forEach((streams) => streams.forEach((s) => this.write(s, ': keep-alive\n\n'))),
+        KEEP_ALIVE_MS,
+      ).unref(),
     ];
   }
 
@@ -158,13 +161,21 @@ export class JobStreams {
       'too_many_streams',
       RETRY_SECONDS,
       by === 'token'
-        ? { en: `You already follow ${n} requests live at once, the most we allow.`, fr: `Vous suivez déjà ${n}\u00a0demandes en direct à la fois, le maximum autorisé.` }
-        : { en: `${n} requests are already followed live from your address, the most we allow at once.`, fr: `${n}\u00a0demandes sont déjà suivies en direct depuis votre adresse, le maximum autorisé à la fois.` },
+        ? {
+            en: `You already follow ${n} requests live at once, the most we allow.`,
+            fr: `Vous suivez déjà ${n}\u00a0demandes en direct à la fois, le maximum autorisé.`,
+          }
+        : {
+            en: `${n} requests are already followed live from your address, the most we allow at once.`,
+            fr: `${n}\u00a0demandes sont déjà suivies en direct depuis votre adresse, le maximum autorisé à la fois.`,
+          },
       (w, l) =>
         l === 'fr'
           ? `Fermez une page ou un onglet qui suit une demande, puis réessayez dans ${w}. Les demandes elles-mêmes continuent.`
           : `Close a page or tab that follows a request, then try again in ${w}. The requests themselves go on.`,
-      by === 'token' ? `limits.streams.perToken: ${n}` : `limits.streams.perAddress: ${n} (address ${reply.request.ip})`,
+      by === 'token'
+        ? `limits.streams.perToken: ${n}`
+        : `limits.streams.perAddress: ${n} (address ${reply.request.ip})`,
     );
   }
 }

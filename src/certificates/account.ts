@@ -9,7 +9,13 @@ import { AcmeClient, type AcmeClientOptions, type Directory } from '../acme/clie
 import { accountKeyFromPem, newEcdsaKeyPem, type AccountKey } from '../acme/jws.js';
 
 /** A CA ready to take orders: its client, signed in with serein's one account there. */
-export interface ReadyCa { ca: CaConfig; client: AcmeClient; key: AccountKey; accountUrl: string; directory: Directory }
+export interface ReadyCa {
+  ca: CaConfig;
+  client: AcmeClient;
+  key: AccountKey;
+  accountUrl: string;
+  directory: Directory;
+}
 
 /**
  * One ACME account per CA for every client of the provider: its key lives in
@@ -45,7 +51,11 @@ export class AcmeAccounts {
     let c = this.clients.get(name);
     if (!c) {
       const ca = this.ca(name);
-      c = new AcmeClient({ directoryUrl: ca.directoryUrl, caBundle: ca.caBundle ? readFileSync(ca.caBundle) : undefined, ...this.clientOptions });
+      c = new AcmeClient({
+        directoryUrl: ca.directoryUrl,
+        caBundle: ca.caBundle ? readFileSync(ca.caBundle) : undefined,
+        ...this.clientOptions,
+      });
       this.clients.set(name, c);
     }
     return c;
@@ -85,8 +95,16 @@ export class AcmeAccounts {
         if (accountUrl) client.useAccount(key, accountUrl);
         else {
           client.useAccount(key);
-          accountUrl = await client.newAccount({ contact: this.config.acme.email ? [`mailto:${this.config.acme.email}`] : undefined, eab: ca.eab });
-          await this.store.saveAccount({ directoryUrl: ca.directoryUrl, keyThumbprint: key.thumbprint, ca: name, accountUrl });
+          accountUrl = await client.newAccount({
+            contact: this.config.acme.email ? [`mailto:${this.config.acme.email}`] : undefined,
+            eab: ca.eab,
+          });
+          await this.store.saveAccount({
+            directoryUrl: ca.directoryUrl,
+            keyThumbprint: key.thumbprint,
+            ca: name,
+            accountUrl,
+          });
           this.logger?.info({ ca: name }, 'ACME account registered');
         }
         return { ca, client, key, accountUrl, directory };
@@ -101,7 +119,13 @@ export class AcmeAccounts {
   async forget(name: string): Promise<void> {
     const ready = await this.ready.get(name)?.catch(() => undefined);
     this.ready.delete(name);
-    if (ready) await this.store.saveAccount({ directoryUrl: ready.ca.directoryUrl, keyThumbprint: ready.key.thumbprint, ca: name, accountUrl: '' });
+    if (ready)
+      await this.store.saveAccount({
+        directoryUrl: ready.ca.directoryUrl,
+        keyThumbprint: ready.key.thumbprint,
+        ca: name,
+        accountUrl: '',
+      });
   }
 
   /**

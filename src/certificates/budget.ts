@@ -20,7 +20,13 @@ const authzName = (name: string) => name.replace(/^\*\./, '');
  * name and account). serein refuses to order once a name reaches the limit, so a
  * client's mistakes never get the provider's account blocked.
  */
-export async function budgetStatus(store: CertificateStore, cfg: Config['acme']['failureBudget'], ca: string, name: string, now = new Date()): Promise<BudgetStatus> {
+export async function budgetStatus(
+  store: CertificateStore,
+  cfg: Config['acme']['failureBudget'],
+  ca: string,
+  name: string,
+  now = new Date(),
+): Promise<BudgetStatus> {
   const windowMs = cfg.windowMinutes * 60_000;
   const failures = await store.validationFailures(ca, authzName(name), new Date(now.getTime() - windowMs));
   const used = failures.length;
@@ -29,6 +35,11 @@ export async function budgetStatus(store: CertificateStore, cfg: Config['acme'][
 }
 
 /** Records a failed validation (the CA said the proof was wrong or unreachable). */
-export async function recordValidationFailure(store: CertificateStore, ca: string, name: string, detail: string): Promise<void> {
+export async function recordValidationFailure(
+  store: CertificateStore,
+  ca: string,
+  name: string,
+  detail: string,
+): Promise<void> {
   await store.addValidationFailure(ca, authzName(name), detail);
 }

@@ -7,13 +7,25 @@ import { runPreflight, type Challenge } from './preflight.js';
  * and accounts, the failure budget in the store, the configured DNS providers, and the
  * web server whose addresses and challenge folder the names must reach.
  */
-export async function diagnose(services: Services, req: { domains: string[]; challenge: Challenge; webserver?: string }): Promise<Diagnosis> {
+export async function diagnose(
+  services: Services,
+  req: { domains: string[]; challenge: Challenge; webserver?: string },
+): Promise<Diagnosis> {
   const ctx = services.certificates;
   const wsConfig = req.webserver ? services.config.webservers[req.webserver] : undefined;
-  const webserver = wsConfig && req.webserver ? { name: req.webserver, config: wsConfig, target: services.target(wsConfig.target) } : undefined;
+  const webserver =
+    wsConfig && req.webserver
+      ? { name: req.webserver, config: wsConfig, target: services.target(wsConfig.target) }
+      : undefined;
   return runPreflight(
     { domains: req.domains, challenge: req.challenge, webserver },
-    { config: services.config, dns: ctx.dns, cas: await ctx.accounts.identities(), certificates: services.store.certificates, providers: ctx.providers },
+    {
+      config: services.config,
+      dns: ctx.dns,
+      cas: await ctx.accounts.identities(),
+      certificates: services.store.certificates,
+      providers: ctx.providers,
+    },
   );
 }
 

@@ -7,7 +7,9 @@ export class ValidationFailed extends Error {
     readonly ca: string,
     readonly failures: { domain: string; problem: ProblemDocument }[],
   ) {
-    super(`${ca} could not validate ${failures.map((f) => `${f.domain} (${f.problem.type?.split(':').pop() ?? '?'}: ${f.problem.detail ?? ''})`).join('; ')}`);
+    super(
+      `${ca} could not validate ${failures.map((f) => `${f.domain} (${f.problem.type?.split(':').pop() ?? '?'}: ${f.problem.detail ?? ''})`).join('; ')}`,
+    );
     this.name = 'ValidationFailed';
   }
 }
@@ -33,8 +35,10 @@ const detailOf = (p: ProblemDocument) => `${p.type?.split(':').pop() ?? 'error'}
 
 /** What one CA answered, for the admin detail of the final error. */
 export function describeAttempt(ca: string, err: unknown): string {
-  if (err instanceof ValidationFailed) return `${ca}: ${err.failures.map((f) => `${f.domain}: ${detailOf(f.problem)}`).join('; ')}`;
-  if (err instanceof AcmeProblem) return `${ca}: ${detailOf(err.problem)}${err.retryAfterMs ? ` (retry after ${Math.round(err.retryAfterMs / 1000)} s)` : ''}`;
+  if (err instanceof ValidationFailed)
+    return `${ca}: ${err.failures.map((f) => `${f.domain}: ${detailOf(f.problem)}`).join('; ')}`;
+  if (err instanceof AcmeProblem)
+    return `${ca}: ${detailOf(err.problem)}${err.retryAfterMs ? ` (retry after ${Math.round(err.retryAfterMs / 1000)} s)` : ''}`;
   if (err instanceof AcmeUnreachable || err instanceof AcmeTimeout) return `${ca}: ${err.message}`;
   return `${ca}: ${err instanceof Error ? err.message : String(err)}`;
 }
@@ -63,13 +67,22 @@ export function certificateError(attempts: { ca: string; err: unknown }[]): Oper
     );
   }
   if (last instanceof AcmeProblem && last.kind === 'rateLimited') {
-    const when = last.retryAfterMs ? new Date(Date.now() + last.retryAfterMs).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : undefined;
+    const when = last.retryAfterMs
+      ? new Date(Date.now() + last.retryAfterMs).toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
+      : undefined;
     return new OperationError(
       'rate_limited',
-      { en: 'The certificate authority has had too many requests for these names and asks us to wait.', fr: "L'autorité de certification a reçu trop de demandes pour ces noms et nous demande d'attendre." },
       {
-        en: when ? `Try again after ${when}. Nothing was changed on your site.` : 'Try again later. Nothing was changed on your site.',
-        fr: when ? `Réessayez après ${when}. Rien n’a été modifié sur votre site.` : 'Réessayez plus tard. Rien n’a été modifié sur votre site.',
+        en: 'The certificate authority has had too many requests for these names and asks us to wait.',
+        fr: "L'autorité de certification a reçu trop de demandes pour ces noms et nous demande d'attendre.",
+      },
+      {
+        en: when
+          ? `Try again after ${when}. Nothing was changed on your site.`
+          : 'Try again later. Nothing was changed on your site.',
+        fr: when
+          ? `Réessayez après ${when}. Rien n’a été modifié sur votre site.`
+          : 'Réessayez plus tard. Rien n’a été modifié sur votre site.',
       },
       detail,
       429,
@@ -78,8 +91,14 @@ export function certificateError(attempts: { ca: string; err: unknown }[]): Oper
   if (last instanceof AcmeProblem && isClientFault(last)) {
     return new OperationError(
       'certificate_refused',
-      { en: `The certificate authority refused these names: ${last.problem.detail ?? last.kind}`, fr: `L'autorité de certification a refusé ces noms : ${last.problem.detail ?? last.kind}` },
-      { en: 'Check the names (spelling, that you own them) and run the diagnosis. Nothing was changed on your site.', fr: 'Vérifiez les noms (orthographe, que vous en êtes propriétaire) et lancez le diagnostic. Rien n’a été modifié sur votre site.' },
+      {
+        en: `The certificate authority refused these names: ${last.problem.detail ?? last.kind}`,
+        fr: `L'autorité de certification a refusé ces noms : ${last.problem.detail ?? last.kind}`,
+      },
+      {
+        en: 'Check the names (spelling, that you own them) and run the diagnosis. Nothing was changed on your site.',
+        fr: 'Vérifiez les noms (orthographe, que vous en êtes propriétaire) et lancez le diagnostic. Rien n’a été modifié sur votre site.',
+      },
       detail,
     );
   }
@@ -89,7 +108,10 @@ export function certificateError(attempts: { ca: string; err: unknown }[]): Oper
       en: `No certificate authority could issue the certificate right now (${attempts.map((a) => a.ca).join(', ')} tried). This is not caused by your domain.`,
       fr: `Aucune autorité de certification n'a pu émettre le certificat pour l'instant (${attempts.map((a) => a.ca).join(', ')} essayée(s)). Ce n'est pas dû à votre domaine.`,
     },
-    { en: 'Try again in a few minutes; your provider has been told. Nothing was changed on your site.', fr: 'Réessayez dans quelques minutes ; votre hébergeur est prévenu. Rien n’a été modifié sur votre site.' },
+    {
+      en: 'Try again in a few minutes; your provider has been told. Nothing was changed on your site.',
+      fr: 'Réessayez dans quelques minutes ; votre hébergeur est prévenu. Rien n’a été modifié sur votre site.',
+    },
     detail,
     503,
   );

@@ -10,13 +10,28 @@ import { certPaths, renderVhostWithTls, VHOST_KIND, type VhostData } from '../ng
 import { wait } from '../util/concurrency.js';
 
 /** What the TLS port handed out for a name. */
-export interface ServedCertificate { serial?: string; fingerprint256?: string; subjectAltName?: string; error?: string }
+export interface ServedCertificate {
+  serial?: string;
+  fingerprint256?: string;
+  subjectAltName?: string;
+  error?: string;
+}
 
 /** Opens a TLS connection with SNI `servername` and reads the certificate presented; never throws. */
-export function servedCertificate(o: { address: string; port: number; servername: string; timeoutMs?: number }): Promise<ServedCertificate> {
+export function servedCertificate(o: {
+  address: string;
+  port: number;
+  servername: string;
+  timeoutMs?: number;
+}): Promise<ServedCertificate> {
   return new Promise((resolve) => {
     const host = o.address.replace(/^\[|\]$/g, '');
-    const socket = tls.connect({ host, port: o.port, servername: isIP(o.servername) ? undefined : o.servername, rejectUnauthorized: false });
+    const socket = tls.connect({
+      host,
+      port: o.port,
+      servername: isIP(o.servername) ? undefined : o.servername,
+      rejectUnauthorized: false,
+    });
     const timer = setTimeout(() => done({ error: 'no TLS answer in time' }), o.timeoutMs ?? 3000);
     const done = (r: ServedCertificate) => {
       clearTimeout(timer);
@@ -25,7 +40,11 @@ export function servedCertificate(o: { address: string; port: number; servername
     };
     socket.once('secureConnect', () => {
       const c = socket.getPeerCertificate();
-      done(c && c.serialNumber ? { serial: c.serialNumber.toLowerCase(), fingerprint256: c.fingerprint256, subjectAltName: c.subjectaltname } : { error: 'no certificate presented' });
+      done(
+        c && c.serialNumber
+          ? { serial: c.serialNumber.toLowerCase(), fingerprint256: c.fingerprint256, subjectAltName: c.subjectaltname }
+          : { error: 'no certificate presented' },
+      );
     });
     socket.once('error', (e) => done({ error: e.message }));
   });
@@ -41,14 +60,24 @@ const sniName = (name: string) => (name.startsWith('*.') ? `serein-probe.${name.
  * The proof that counts: a TLS handshake to the vhost, for each name, presents the new
  * certificate. Polls with short backoff while old nginx workers finish.
  */
-export async function verifyServed(ws: WebserverConfig, names: string[], serial: string, timeoutMs = ws.probeTimeoutMs): Promise<{ ok: boolean; seen: Record<string, string> }> {
+export async function verifyServed(
+  ws: WebserverConfig,
+  names: string[],
+  serial: string,
+  timeoutMs = ws.probeTimeoutMs,
+): Promise<{ ok: boolean; seen: Record<string, string> }> {
   const deadline = Date.now() + timeoutMs;
   const seen: Record<string, string> = {};
   const results = await Promise.all(
     names.map(async (name) => {
       let delay = 10;
       for (;;) {
-        const got = await servedCertificate({ address: ws.probeAddress, port: ws.httpsPort, servername: sniName(name), timeoutMs: Math.max(500, Math.min(3000, deadline - Date.now())) });
+        const got = await servedCertificate({
+          address: ws.probeAddress,
+          port: ws.httpsPort,
+          servername: sniName(name),
+          timeoutMs: Math.max(500, Math.min(3000, deadline - Date.now())),
+        });
         seen[name] = got.serial ? `serial ${got.serial}` : (got.error ?? 'nothing');
         if (got.serial && sameSerial(got.serial, serial)) return true;
         if (Date.now() + delay > deadline) return false;
@@ -87,7 +116,10 @@ export interface InstallRequest {
 
 /** The names of the vhost that the certificate covers: those the handshake must prove. */
 function coveredNames(vhost: VhostData, domains: string[]): string[] {
-  const covers = (n: string) => domains.some((d) => d === n || (d.startsWith('*.') && n.endsWith(d.slice(1)) && n.split('.').length === d.split('.').length));
+  const covers = (n: string) =>
+    domains.some(
+      (d) => d === n || (d.startsWith('*.') && n.endsWith(d.slice(1)) && n.split('.').length === d.split('.').length),
+    );
   const names = [vhost.primary, ...vhost.aliases].filter(covers);
   return names.length ? names : [vhost.primary];
 }
@@ -99,9 +131,22 @@ function coveredNames(vhost: VhostData, domains: string[]): string[] {
  * probes; then a TLS handshake per name must present the new certificate, otherwise
  * everything is put back as it was and served before.
  */
-export async function installCertificate(services: Services, req: InstallRequest): Promise<{ previous: PreviousFile[]; vhost: VhostData; names: string[] }> {
+export async function installCertificate(
+  services: Services,
+  req: InstallRequest,
+): Promise<{ previous: PreviousFile[]; vhost: VhostData; names: string[] }> {
   const ws = services.config.webservers[req.webserver];
-  if (!ws) throw new OperationError('unknown_webserver', { en: `The web server "${req.webserver}" is not configured.`, fr: `Le serveur web « ${req.webserver} » n'est pas configuré.` }, { en: 'Check the web server name.', fr: 'Vérifiez le nom du serveur web.' }, undefined, 400);
+  if (!ws)
+    throw new OperationError(
+      'unknown_webserver',
+      {
+        en: `The web server "${req.webserver}" is not configured.`,
+        fr: `Le serveur web « ${req.webserver} » n'est pas configuré.`,
+      },
+      { en: 'Check the web server name.', fr: 'Vérifiez le nom du serveur web.' },
+      undefined,
+      400,
+    );
   const rendered = await renderVhostWithTls(services.nginx, services.store.tenants, req.vhost, true);
   if (!rendered) throw noVhost(req.vhost.primary);
   const paths = certPaths(ws, req.vhost.primary);
@@ -113,7 +158,10 @@ export async function installCertificate(services: Services, req: InstallRequest
   await services.target(ws.target).mkdir(paths.dir, { mode: 0o700 });
   // Before the first certificate on an address: names nginx does not serve are refused there, never given this one.
   await ensureDefaultTls(services.nginx, req.webserver, { alert: services.alert, log: req.log });
-  const applied = await safeApplyNginx(services.nginx, req.webserver, files, rendered.probes, { onPrevious: req.onPrevious, log: req.log });
+  const applied = await safeApplyNginx(services.nginx, req.webserver, files, rendered.probes, {
+    onPrevious: req.onPrevious,
+    log: req.log,
+  });
   req.onApplied?.();
   const names = coveredNames(req.vhost, req.domains);
   const served = await verifyServed(ws, names, req.serial);
@@ -126,7 +174,10 @@ export async function installCertificate(services: Services, req: InstallRequest
         en: 'The certificate was issued, but the web server kept presenting another one, so the change was undone and your site is served as before.',
         fr: "Le certificat a été émis, mais le serveur web continuait d'en présenter un autre ; la modification a donc été annulée et votre site est servi comme avant.",
       },
-      { en: 'Your provider has the details. Try again later.', fr: 'Votre hébergeur a les détails. Réessayez plus tard.' },
+      {
+        en: 'Your provider has the details. Try again later.',
+        fr: 'Votre hébergeur a les détails. Réessayez plus tard.',
+      },
       `TLS handshake on ${ws.probeAddress}:${ws.httpsPort} expected serial ${req.serial}, saw ${JSON.stringify(served.seen)}`,
     );
   }
@@ -136,15 +187,26 @@ export async function installCertificate(services: Services, req: InstallRequest
 /** Records that the vhost now has its HTTPS block, keeping its owner. Call once the certificate is served. */
 export async function recordVhost(services: Services, data: VhostData): Promise<void> {
   const rec = await services.store.tenants.getResource(VHOST_KIND, data.primary);
-  await services.store.tenants.putResource({ kind: VHOST_KIND, name: data.primary, tenantId: rec?.tenantId ?? 'admin', data: data as unknown as Record<string, unknown> });
+  await services.store.tenants.putResource({
+    kind: VHOST_KIND,
+    name: data.primary,
+    tenantId: rec?.tenantId ?? 'admin',
+    data: data as unknown as Record<string, unknown>,
+  });
 }
 
 /** The error for a certificate asked for a site serein does not manage. */
 export function noVhost(name: string): OperationError {
   return new OperationError(
     'no_site',
-    { en: `There is no site named ${name} on this server to install the certificate on.`, fr: `Il n'y a pas de site nommé ${name} sur ce serveur pour y installer le certificat.` },
-    { en: `Create the site ${name} first (operation "Create a website"), then ask for the certificate again.`, fr: `Créez d'abord le site ${name} (opération « Créer un site web »), puis redemandez le certificat.` },
+    {
+      en: `There is no site named ${name} on this server to install the certificate on.`,
+      fr: `Il n'y a pas de site nommé ${name} sur ce serveur pour y installer le certificat.`,
+    },
+    {
+      en: `Create the site ${name} first (operation "Create a website"), then ask for the certificate again.`,
+      fr: `Créez d'abord le site ${name} (opération « Créer un site web »), puis redemandez le certificat.`,
+    },
     undefined,
     404,
   );

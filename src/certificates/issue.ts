@@ -73,23 +73,49 @@ async function keyAndCsr(domains: string[], keyType: KeyType): Promise<{ keyPem:
 }
 
 /** One order at one CA, as fast as the CA allows: everything that can run in parallel does. */
-async function orderAt(ready: ReadyCa, req: IssueRequest, material: Promise<{ keyPem: string; csrDer: Buffer }>, deps: IssueDeps): Promise<IssuedCertificate> {
+async function orderAt(
+  ready: ReadyCa,
+  req: IssueRequest,
+  material: Promise<{ keyPem: string; csrDer: Buffer }>,
+  deps: IssueDeps,
+): Promise<IssuedCertificate> {
   const t0 = Date.now();
   const { client, ca, key } = ready;
   const deadline = t0 + deps.config.acme.orderTimeoutSeconds * 1000;
   const replaces = req.replaces?.ca === ca.name && ready.directory.renewalInfo ? req.replaces.certId : undefined;
   const profile = profileFor(ready, req);
-  const order: Order = await client.newOrder({ identifiers: req.domains.map((d) => ({ type: 'dns', value: d })), profile, replaces });
+  const order: Order = await client.newOrder({
+    identifiers: req.domains.map((d) => ({ type: 'dns', value: d })),
+    profile,
+    replaces,
+  });
   req.log?.(`order placed at ${ca.name}`, { order: order.url, replaces: replaces ?? null, profile: profile ?? null });
   const authzs: Authorization[] = await Promise.all(order.authorizations.map((u) => client.authorization(u)));
   const tOrder = Date.now();
   const pending = authzs.filter((a) => a.status === 'pending');
   const invalid = authzs.filter((a) => a.status !== 'pending' && a.status !== 'valid');
-  if (invalid.length) throw new ValidationFailed(ca.name, invalid.map((a) => ({ domain: nameOf(a), problem: { detail: `authorization is ${a.status}` } })));
+  if (invalid.length)
+    throw new ValidationFailed(
+      ca.name,
+      invalid.map((a) => ({ domain: nameOf(a), problem: { detail: `authorization is ${a.status}` } })),
+    );
   const items: (ProofItem & { authz: Authorization; challengeUrl: string })[] = pending.map((a) => {
     const ch = a.challenges.find((c) => c.type === req.solver.type);
-    if (!ch) throw new AcmeProblem({ type: 'urn:ietf:params:acme:error:rejectedIdentifier', detail: `${ca.name} offers no ${req.solver.type} challenge for ${nameOf(a)}` }, 400);
-    return { domain: nameOf(a), token: ch.token, keyAuthorization: keyAuthorization(key, ch.token), authz: a, challengeUrl: ch.url };
+    if (!ch)
+      throw new AcmeProblem(
+        {
+          type: 'urn:ietf:params:acme:error:rejectedIdentifier',
+          detail: `${ca.name} offers no ${req.solver.type} challenge for ${nameOf(a)}`,
+        },
+        400,
+      );
+    return {
+      domain: nameOf(a),
+      token: ch.token,
+      keyAuthorization: keyAuthorization(key, ch.token),
+      authz: a,
+      challengeUrl: ch.url,
+    };
   });
   // Once every name is valid the proofs are no longer read: they are removed while the
   // order is finalized (cleanup never throws), and awaited before this order returns.
@@ -98,11 +124,23 @@ async function orderAt(ready: ReadyCa, req: IssueRequest, material: Promise<{ ke
     try {
       await req.solver.present(items, req.signal);
       await Promise.all(items.map((i) => client.respond(i.challengeUrl)));
-      const done = await Promise.all(items.map((i) => client.poll<Authorization>(i.authz.url, (a) => a.status !== 'pending', { deadline, signal: req.signal })));
+      const done = await Promise.all(
+        items.map((i) =>
+          client.poll<Authorization>(i.authz.url, (a) => a.status !== 'pending', { deadline, signal: req.signal }),
+        ),
+      );
       const failed = done.filter((a) => a.status !== 'valid');
       if (failed.length) {
-        const failures = failed.map((a) => ({ domain: nameOf(a), problem: a.challenges.find((c) => c.type === req.solver.type)?.error ?? { detail: `authorization ${a.status}` } }));
-        if (deps.certificates) await Promise.all(failures.map((f) => recordValidationFailure(deps.certificates!, ca.name, f.domain, f.problem.detail ?? '')));
+        const failures = failed.map((a) => ({
+          domain: nameOf(a),
+          problem: a.challenges.find((c) => c.type === req.solver.type)?.error ?? {
+            detail: `authorization ${a.status}`,
+          },
+        }));
+        if (deps.certificates)
+          await Promise.all(
+            failures.map((f) => recordValidationFailure(deps.certificates!, ca.name, f.domain, f.problem.detail ?? '')),
+          );
         throw new ValidationFailed(ca.name, failures);
       }
     } catch (err) {
@@ -112,7 +150,15 @@ async function orderAt(ready: ReadyCa, req: IssueRequest, material: Promise<{ ke
     cleanup = req.solver.cleanup(items);
   }
   try {
-    return { ...(await finishOrder(ready, req, order, material, deadline, { t0, tOrder, validated: items.length, authzs: authzs.length })), profile };
+    return {
+      ...(await finishOrder(ready, req, order, material, deadline, {
+        t0,
+        tOrder,
+        validated: items.length,
+        authzs: authzs.length,
+      })),
+      profile,
+    };
   } finally {
     await cleanup;
   }
@@ -128,7 +174,9 @@ function profileFor(ready: ReadyCa, req: IssueRequest): string | undefined {
   if (!wanted) return undefined;
   const offered = ready.directory.meta?.profiles;
   if (offered && Object.hasOwn(offered, wanted)) return wanted;
-  req.log?.(`warning: ${ready.ca.name} ${offered ? `offers no profile ${wanted} (only ${Object.keys(offered).join(', ')})` : 'advertises no profiles'}; ordering its default kind of certificate instead of ${wanted}`);
+  req.log?.(
+    `warning: ${ready.ca.name} ${offered ? `offers no profile ${wanted} (only ${Object.keys(offered).join(', ')})` : 'advertises no profiles'}; ordering its default kind of certificate instead of ${wanted}`,
+  );
   return undefined;
 }
 
@@ -144,14 +192,28 @@ async function finishOrder(
   const { client, ca } = ready;
   const { t0, tOrder } = t;
   let order = placed;
-  req.log?.(`${t.validated} name(s) validated by ${ca.name}${t.authzs > t.validated ? `, ${t.authzs - t.validated} already valid` : ''}`);
+  req.log?.(
+    `${t.validated} name(s) validated by ${ca.name}${t.authzs > t.validated ? `, ${t.authzs - t.validated} already valid` : ''}`,
+  );
   const tValid = Date.now();
-  if (order.status === 'pending') order = await client.poll<Order>(order.url, (o) => o.status !== 'pending', { deadline, signal: req.signal, initialMs: 10 });
-  if (order.status !== 'ready' && order.status !== 'valid') throw new AcmeProblem(order.error ?? { detail: `order is ${order.status}` }, 400);
+  if (order.status === 'pending')
+    order = await client.poll<Order>(order.url, (o) => o.status !== 'pending', {
+      deadline,
+      signal: req.signal,
+      initialMs: 10,
+    });
+  if (order.status !== 'ready' && order.status !== 'valid')
+    throw new AcmeProblem(order.error ?? { detail: `order is ${order.status}` }, 400);
   const { keyPem, csrDer } = await material;
   if (order.status === 'ready') order = await client.finalize(order, csrDer);
-  if (order.status !== 'valid') order = await client.poll<Order>(order.url, (o) => o.status === 'valid' || o.status === 'invalid', { deadline, signal: req.signal, initialMs: 10 });
-  if (order.status !== 'valid' || !order.certificate) throw new AcmeProblem(order.error ?? { detail: `order is ${order.status}` }, 400);
+  if (order.status !== 'valid')
+    order = await client.poll<Order>(order.url, (o) => o.status === 'valid' || o.status === 'invalid', {
+      deadline,
+      signal: req.signal,
+      initialMs: 10,
+    });
+  if (order.status !== 'valid' || !order.certificate)
+    throw new AcmeProblem(order.error ?? { detail: `order is ${order.status}` }, 400);
   const fullChainPem = await client.certificate(order.certificate);
   const leaf = new X509Certificate(firstPem(fullChainPem));
   const end = Date.now();
@@ -179,7 +241,8 @@ const nameOf = (a: Authorization) => (a.wildcard ? `*.${a.identifier.value}` : a
  */
 export async function issueCertificate(deps: IssueDeps, req: IssueRequest): Promise<IssuedCertificate> {
   const cas = req.cas ?? deps.accounts.cas.map((c) => c.name);
-  if (cas.length === 0) throw certificateError([{ ca: 'none', err: new Error('no certificate authority configured (acme.cas)') }]);
+  if (cas.length === 0)
+    throw certificateError([{ ca: 'none', err: new Error('no certificate authority configured (acme.cas)') }]);
   return deps.pool.run(async () => {
     const material = keyAndCsr(req.domains, req.keyType);
     material.catch(() => undefined);
@@ -198,7 +261,9 @@ export async function issueCertificate(deps: IssueDeps, req: IssueRequest): Prom
       } catch (err) {
         if (req.signal?.aborted) throw err;
         attempts.push({ ca: name, err });
-        req.log?.(`${name} failed${isClientFault(err) ? '' : '; trying the next certificate authority'}`, { error: err instanceof Error ? err.message : String(err) });
+        req.log?.(`${name} failed${isClientFault(err) ? '' : '; trying the next certificate authority'}`, {
+          error: err instanceof Error ? err.message : String(err),
+        });
         if (isClientFault(err) || !(err instanceof Error) || err.name === 'OperationError') break;
       }
     }

@@ -73,9 +73,17 @@ export class CertificateMaintenance {
     if (!cfg.enabled) return;
     this.stopped = false;
     if (this.halt.signal.aborted) this.halt = new AbortController();
-    this.cron = new Cron(cfg.schedule, { protect: true, unref: true, catch: (err) => this.services.logger.error({ err }, 'certificate maintenance failed') }, async () => {
-      await this.tick();
-    });
+    this.cron = new Cron(
+      cfg.schedule,
+      {
+        protect: true,
+        unref: true,
+        catch: (err) => this.services.logger.error({ err }, 'certificate maintenance failed'),
+      },
+      async () => {
+        await this.tick();
+      },
+    );
     void this.armRetry();
     // Catch up soon after a start (the daemon may have been down when the schedule fired).
     this.firstTimer = setTimeout(() => void this.tick().catch(() => undefined), FIRST_PASS_MS);
@@ -153,7 +161,10 @@ export class CertificateMaintenance {
       try {
         if ((await ctx.accounts.client(ca.name).directory()).renewalInfo) cas.push(ca.name);
       } catch (err) {
-        this.services.logger.warn({ ca: ca.name, err: (err as Error).message }, 'the CA directory cannot be read; its renewalInfo waits for the next pass');
+        this.services.logger.warn(
+          { ca: ca.name, err: (err as Error).message },
+          'the CA directory cannot be read; its renewalInfo waits for the next pass',
+        );
       }
     }
     // Every active certificate not checked within ariPollHours, walked by id in pages (no cut-off).
@@ -165,7 +176,10 @@ export class CertificateMaintenance {
           await refreshRenewalInfo(this.services, cert, now);
           report.ariChecked++;
         } catch (err) {
-          this.services.logger.warn({ certificate: cert.id, err: (err as Error).message }, 'renewalInfo failed; keeping the previous renewal time');
+          this.services.logger.warn(
+            { certificate: cert.id, err: (err as Error).message },
+            'renewalInfo failed; keeping the previous renewal time',
+          );
         }
       });
       cursor = page.next ?? undefined;
@@ -198,37 +212,83 @@ export class CertificateMaintenance {
         // the schedule's pass is bounded on its own, so the client's running-jobs quota does not count it.
         cert.tenantId ? actingFor(cert.tenantId, SCHEDULER, { jobQuota: false }) : SCHEDULER,
         // One job per certificate and attempt: two daemons sharing the store never submit the same renewal twice.
-        { playbook: RENEW_PLAYBOOK, inputs: { certificate: cert.id, site: cert.name }, idempotencyKey: `renew:${cert.id}:${cert.renewalFailures}` },
+        {
+          playbook: RENEW_PLAYBOOK,
+          inputs: { certificate: cert.id, site: cert.name },
+          idempotencyKey: `renew:${cert.id}:${cert.renewalFailures}`,
+        },
         'en',
       );
-      this.services.logger.info({ certificate: cert.id, job: submitted.job.id, created: submitted.created }, 'certificate renewal submitted');
+      this.services.logger.info(
+        { certificate: cert.id, job: submitted.job.id, created: submitted.created },
+        'certificate renewal submitted',
+      );
       job = await this.waitForJob(submitted.job);
       if (!job) return; // stopping: the job is durable, and its outcome is picked up by a later pass
       if (job.status === 'succeeded') {
         const newId = String(job.result?.certificate ?? '');
         const next = await store.get(newId);
         report.renewed.push({ id: cert.id, name: cert.name, newId });
-        await audit('succeeded', { newCertificate: newId, serial: next?.serial ?? job.result?.serial, ca: next?.ca ?? job.result?.authority, notAfter: next?.notAfter ?? job.result?.expires, jobId: job.id });
+        await audit('succeeded', {
+          newCertificate: newId,
+          serial: next?.serial ?? job.result?.serial,
+          ca: next?.ca ?? job.result?.authority,
+          notAfter: next?.notAfter ?? job.result?.expires,
+          jobId: job.id,
+        });
         return;
       }
-      error = job.error ?? { code: 'renewal_failed', message: `The renewal job ended ${job.status}.`, hint: 'See the job log.' };
+      error = job.error ?? {
+        code: 'renewal_failed',
+        message: `The renewal job ended ${job.status}.`,
+        hint: 'See the job log.',
+      };
     } catch (err) {
       const e = toOperationError(err);
       error = { code: e.code, message: e.userMessage.en, hint: e.hint.en, detail: e.detail };
     }
     const now = this.clock();
     const failuresBefore = cert.renewalFailures;
-    const nextAttemptAt = new Date(now.getTime() + retryDelayMs(failuresBefore + 1, this.services.config.renewal.retryMinutes, Math.random, lifetimeOf(cert)));
-    const failures = await store.renewalFailed(cert.id, `${error.message}${error.detail ? ` (${error.detail})` : ''}`, nextAttemptAt);
-    report.failed.push({ id: cert.id, name: cert.name, error: error.message, failures, nextAttemptAt: nextAttemptAt.toISOString() });
+    const nextAttemptAt = new Date(
+      now.getTime() +
+        retryDelayMs(failuresBefore + 1, this.services.config.renewal.retryMinutes, Math.random, lifetimeOf(cert)),
+    );
+    const failures = await store.renewalFailed(
+      cert.id,
+      `${error.message}${error.detail ? ` (${error.detail})` : ''}`,
+      nextAttemptAt,
+    );
+    report.failed.push({
+      id: cert.id,
+      name: cert.name,
+      error: error.message,
+      failures,
+      nextAttemptAt: nextAttemptAt.toISOString(),
+    });
     await this.services.alert({
       kind: 'certificate-renewal-failed',
       tenantId: cert.tenantId,
       subject: `certificate:${cert.name}`,
       message: `The certificate for ${cert.domains.join(', ')} (expires ${cert.notAfter}) could not be renewed (attempt ${failures}): ${error.message} Next try at ${nextAttemptAt.toISOString()}.`,
-      detail: { certificate: cert.id, webserver: cert.webserver, failures, nextAttemptAt: nextAttemptAt.toISOString(), notAfter: cert.notAfter, code: error.code, error: error.detail ?? error.message, fix: error.hint, jobId: job?.id },
+      detail: {
+        certificate: cert.id,
+        webserver: cert.webserver,
+        failures,
+        nextAttemptAt: nextAttemptAt.toISOString(),
+        notAfter: cert.notAfter,
+        code: error.code,
+        error: error.detail ?? error.message,
+        fix: error.hint,
+        jobId: job?.id,
+      },
     });
-    await audit('failed', { code: error.code, error: error.detail ?? error.message, failures, nextAttemptAt: nextAttemptAt.toISOString(), jobId: job?.id });
+    await audit('failed', {
+      code: error.code,
+      error: error.detail ?? error.message,
+      failures,
+      nextAttemptAt: nextAttemptAt.toISOString(),
+      jobId: job?.id,
+    });
   }
 
   /**

@@ -1,7 +1,8 @@
 import type { Check, Diagnosis } from '../dns/check.js';
 import { OperationError, type Offer } from '../errors.js';
 
-const list = (names: string[], and: string) => (names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} ${and} ${names[names.length - 1]}`);
+const list = (names: string[], and: string) =>
+  names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} ${and} ${names[names.length - 1]}`;
 
 /**
  * The names of a failed preflight that could be secured now: every requested name with no
@@ -26,7 +27,11 @@ export function workingNames(d: Diagnosis, site: string): { working: string[]; f
  * current certificate keeps covering every name, and the same offer is how the client
  * agrees to drop the failing ones.
  */
-export function withPartialOffer(err: OperationError, d: Diagnosis, o: { site: string; renewing?: { keyType: string; notAfter: string } }): OperationError {
+export function withPartialOffer(
+  err: OperationError,
+  d: Diagnosis,
+  o: { site: string; renewing?: { keyType: string; notAfter: string } },
+): OperationError {
   const names = workingNames(d, o.site);
   if (!names) return err;
   const { working, failing } = names;
@@ -45,5 +50,8 @@ export function withPartialOffer(err: OperationError, d: Diagnosis, o: { site: s
   };
   const hint = { en: `${err.hint.en}${en}`, fr: `${err.hint.fr}${fr}` };
   // Everything else the error carries stays as it is.
-  return Object.assign(new OperationError(err.code, err.userMessage, hint, err.detail, err.status), err, { hint, offer });
+  return Object.assign(new OperationError(err.code, err.userMessage, hint, err.detail, err.status), err, {
+    hint,
+    offer,
+  });
 }

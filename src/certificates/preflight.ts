@@ -21,7 +21,11 @@ import type { DnsClient } from '../dns/resolver.js';
 export type Challenge = 'http-01' | 'dns-01';
 
 /** The web server a certificate is for: where the test token is placed and which addresses are "this server". */
-export interface PreflightWebserver { name: string; config: WebserverConfig; target: Target }
+export interface PreflightWebserver {
+  name: string;
+  config: WebserverConfig;
+  target: Target;
+}
 
 /** What to check: the names, the method, and the web server they must reach. */
 export interface PreflightRequest {
@@ -46,23 +50,55 @@ export interface PreflightDeps {
 }
 
 /** Whether the registered domain exists: SOA first; when the DNS will not say, records of the name itself prove it. */
-async function checkExists(dns: DnsClient, name: string, registered: string, suffix: string, cache: Map<string, Promise<Check>>): Promise<Check> {
+async function checkExists(
+  dns: DnsClient,
+  name: string,
+  registered: string,
+  suffix: string,
+  cache: Map<string, Promise<Check>>,
+): Promise<Check> {
   let pending = cache.get(registered);
   if (!pending) {
     pending = (async () => {
       const soa = await dns.soa(registered);
-      if (soa.status === 'ok') return check('domain-exists', registered, 'ok', msg.exists.ok(name, registered), { soa: soa.records[0]?.nsname });
+      if (soa.status === 'ok')
+        return check('domain-exists', registered, 'ok', msg.exists.ok(name, registered), {
+          soa: soa.records[0]?.nsname,
+        });
       if (soa.status === 'nxdomain') {
         // A resolver that says "no such domain" for everything must not make a client believe
         // their domain is gone: ask it about the extension itself, which always exists.
-        if (suffix && (await dns.soa(suffix)).status === 'nxdomain') return check('domain-exists', registered, 'failure', msg.exists.resolverUntrusted(name, registered, suffix), { soa: 'NXDOMAIN', suffix: 'NXDOMAIN' });
-        return check('domain-exists', registered, 'failure', msg.exists.nxdomain(name, registered), { soa: 'NXDOMAIN' });
+        if (suffix && (await dns.soa(suffix)).status === 'nxdomain')
+          return check('domain-exists', registered, 'failure', msg.exists.resolverUntrusted(name, registered, suffix), {
+            soa: 'NXDOMAIN',
+            suffix: 'NXDOMAIN',
+          });
+        return check('domain-exists', registered, 'failure', msg.exists.nxdomain(name, registered), {
+          soa: 'NXDOMAIN',
+        });
       }
       // NODATA or an unanswered SOA question: any record under the domain proves it exists.
-      const probe = await Promise.all([dns.a(registered), dns.aaaa(registered), dns.a(name.replace(/^\*\./, '')), dns.ns(registered)]);
-      if (probe.some((p) => p.status === 'ok' || p.status === 'nodata')) return check('domain-exists', registered, 'ok', msg.exists.ok(name, registered), { soa: soa.code ?? soa.status });
-      if (probe.every((p) => p.status === 'nxdomain')) return check('domain-exists', registered, 'failure', msg.exists.nxdomain(name, registered), { soa: 'NXDOMAIN' });
-      return check('domain-exists', registered, 'failure', msg.exists.lookupFailed(name, registered, soa.code ?? 'error'), { soa: soa.code });
+      const probe = await Promise.all([
+        dns.a(registered),
+        dns.aaaa(registered),
+        dns.a(name.replace(/^\*\./, '')),
+        dns.ns(registered),
+      ]);
+      if (probe.some((p) => p.status === 'ok' || p.status === 'nodata'))
+        return check('domain-exists', registered, 'ok', msg.exists.ok(name, registered), {
+          soa: soa.code ?? soa.status,
+        });
+      if (probe.every((p) => p.status === 'nxdomain'))
+        return check('domain-exists', registered, 'failure', msg.exists.nxdomain(name, registered), {
+          soa: 'NXDOMAIN',
+        });
+      return check(
+        'domain-exists',
+        registered,
+        'failure',
+        msg.exists.lookupFailed(name, registered, soa.code ?? 'error'),
+        { soa: soa.code },
+      );
     })();
     cache.set(registered, pending);
   }
@@ -86,7 +122,8 @@ export async function runPreflight(req: PreflightRequest, deps: PreflightDeps): 
   let allowedCas = deps.cas.map((c) => c.name);
 
   for (const n of valid) {
-    if (n.wildcard && req.challenge === 'http-01') checks.push(check('wildcard-challenge', n.ascii, 'failure', msg.wildcard.needsDns(n.ascii)));
+    if (n.wildcard && req.challenge === 'http-01')
+      checks.push(check('wildcard-challenge', n.ascii, 'failure', msg.wildcard.needsDns(n.ascii)));
   }
 
   const existsCache = new Map<string, Promise<Check>>();
@@ -102,8 +139,20 @@ export async function runPreflight(req: PreflightRequest, deps: PreflightDeps): 
     const [exists, caa, dnssec, nameservers, vantage] = await Promise.all([
       checkExists(deps.dns, n.ascii, n.registered, n.suffix ?? '', existsCache),
       checkCaa(deps.dns, n.ascii, n.suffix ?? '', req.challenge, deps.cas),
-      wire.run(() => checkDnssec(n.ascii, n.registered, { resolver: deps.dns.asked()[0] ?? '127.0.0.1', timeoutMs: dnsConf.timeoutMs, now }, dsCache)),
-      checkNameservers(deps.dns, n.ascii, { fallback: dnsConf.authoritative, port: dnsConf.nameserverPort, timeoutMs: dnsConf.timeoutMs, limit: wire }),
+      wire.run(() =>
+        checkDnssec(
+          n.ascii,
+          n.registered,
+          { resolver: deps.dns.asked()[0] ?? '127.0.0.1', timeoutMs: dnsConf.timeoutMs, now },
+          dsCache,
+        ),
+      ),
+      checkNameservers(deps.dns, n.ascii, {
+        fallback: dnsConf.authoritative,
+        port: dnsConf.nameserverPort,
+        timeoutMs: dnsConf.timeoutMs,
+        limit: wire,
+      }),
       checkVantagePoints(deps.dns, 'primary', places, n.ascii),
     ]);
     out.push(exists, caa.check, dnssec, nameservers, vantage);
@@ -113,16 +162,39 @@ export async function runPreflight(req: PreflightRequest, deps: PreflightDeps): 
       out.push(...facts.checks);
       if (facts.a.length || facts.aaaa.length) addressFacts.push(facts);
     }
-    if (req.challenge === 'dns-01') out.push(...(await checkDns01(deps.dns, n.ascii, n.registered, deps.providers ?? new DnsProviders([]), { authoritative: deps.config.dns.authoritative, delegationZone: deps.config.dns.delegationZone, extraSuffixes: extra })));
+    if (req.challenge === 'dns-01')
+      out.push(
+        ...(await checkDns01(deps.dns, n.ascii, n.registered, deps.providers ?? new DnsProviders([]), {
+          authoritative: deps.config.dns.authoritative,
+          delegationZone: deps.config.dns.delegationZone,
+          extraSuffixes: extra,
+        })),
+      );
     if (deps.certificates) {
-      const statuses = await Promise.all(deps.cas.map((ca) => budgetStatus(deps.certificates!, deps.config.acme.failureBudget, ca.name, n.ascii, now)));
+      const statuses = await Promise.all(
+        deps.cas.map((ca) => budgetStatus(deps.certificates!, deps.config.acme.failureBudget, ca.name, n.ascii, now)),
+      );
       const open = statuses.filter((s) => !s.retryAt);
       if (statuses.length && open.length === 0) {
         const soonest = statuses.reduce((a, b) => (a.retryAt! < b.retryAt! ? a : b));
-        out.push(check('failure-budget', n.ascii, 'failure', msg.budget.exceeded(n.ascii, soonest.ca, soonest.used, soonest.windowMinutes, soonest.retryAt!, now), { ...soonest, retryAt: soonest.retryAt!.toISOString() }));
+        out.push(
+          check(
+            'failure-budget',
+            n.ascii,
+            'failure',
+            msg.budget.exceeded(n.ascii, soonest.ca, soonest.used, soonest.windowMinutes, soonest.retryAt!, now),
+            { ...soonest, retryAt: soonest.retryAt!.toISOString() },
+          ),
+        );
       } else if (statuses.length) {
         const first = open[0];
-        out.push(check('failure-budget', n.ascii, 'ok', msg.budget.ok(n.ascii, first.used, first.max), { ca: first.ca, used: first.used, max: first.max }));
+        out.push(
+          check('failure-budget', n.ascii, 'ok', msg.budget.ok(n.ascii, first.used, first.max), {
+            ca: first.ca,
+            used: first.used,
+            max: first.max,
+          }),
+        );
         const closed = statuses.filter((s) => s.retryAt).map((s) => s.ca);
         allowedCas = allowedCas.filter((c) => !closed.includes(c));
       }
@@ -134,7 +206,11 @@ export async function runPreflight(req: PreflightRequest, deps: PreflightDeps): 
   if (req.challenge === 'http-01' && req.webserver && addressFacts.length) {
     const ws = req.webserver;
     try {
-      checks.push(...(await withTestToken(ws.target, ws.config.challengeRoot, (token) => checkHttpTokens(deps.dns, addressFacts, ws.config, token, deps.httpTimeoutMs ?? 5000))));
+      checks.push(
+        ...(await withTestToken(ws.target, ws.config.challengeRoot, (token) =>
+          checkHttpTokens(deps.dns, addressFacts, ws.config, token, deps.httpTimeoutMs ?? 5000),
+        )),
+      );
     } catch (thrown) {
       if (!(thrown instanceof TokenNotPlaced)) throw thrown;
       const err = thrown.cause as Error;
@@ -143,8 +219,14 @@ export async function runPreflight(req: PreflightRequest, deps: PreflightDeps): 
         checks.push({
           ...check('http-token', f.name, 'failure', {
             title: { en: 'Web check', fr: 'Test web' },
-            message: { en: 'serein could not place a test file on the web server.', fr: "serein n'a pas pu déposer de fichier de test sur le serveur web." },
-            fix: { en: 'Your provider must let serein write in the web server\'s proof folder; then try again.', fr: "Votre hébergeur doit permettre à serein d'écrire dans le dossier de preuves du serveur web, puis réessayez." },
+            message: {
+              en: 'serein could not place a test file on the web server.',
+              fr: "serein n'a pas pu déposer de fichier de test sur le serveur web.",
+            },
+            fix: {
+              en: "Your provider must let serein write in the web server's proof folder; then try again.",
+              fr: "Votre hébergeur doit permettre à serein d'écrire dans le dossier de preuves du serveur web, puis réessayez.",
+            },
           }),
           adminDetail: { challengeRoot: ws.config.challengeRoot, error: err.message },
         });
@@ -160,7 +242,10 @@ export async function runPreflight(req: PreflightRequest, deps: PreflightDeps): 
           en: 'No single certificate authority is allowed, by the CAA records and attempt limits, for all these names together.',
           fr: "Aucune autorité de certification n'est permise, par les enregistrements CAA et les limites de tentatives, pour tous ces noms à la fois.",
         },
-        fix: { en: 'Request the names in separate certificates, or align their CAA records.', fr: 'Demandez les noms dans des certificats séparés, ou harmonisez leurs enregistrements CAA.' },
+        fix: {
+          en: 'Request the names in separate certificates, or align their CAA records.',
+          fr: 'Demandez les noms dans des certificats séparés, ou harmonisez leurs enregistrements CAA.',
+        },
       }),
     );
   }
@@ -174,5 +259,13 @@ export async function runPreflight(req: PreflightRequest, deps: PreflightDeps): 
   checks.sort((a, b) => rank(a) - rank(b) || severity[a.status] - severity[b.status]);
   const domains = names.map((n) => n.ascii ?? n.raw);
   const ok = !checks.some((c) => c.status === 'failure');
-  return { ok, challenge: req.challenge, domains, checks, cas: allowedCas, resolvers: deps.dns.asked(), tookMs: Date.now() - started };
+  return {
+    ok,
+    challenge: req.challenge,
+    domains,
+    checks,
+    cas: allowedCas,
+    resolvers: deps.dns.asked(),
+    tookMs: Date.now() - started,
+  };
 }

@@ -30,10 +30,19 @@ export async function advertisedProfiles(services: Services, ca: string): Promis
   return profiles && Object.keys(profiles).length ? profiles : undefined;
 }
 
-const NOT_ASKED = L('Nothing was asked of the certificate authority and nothing changed on your site.', `Rien n'a été demandé à l'autorité de certification et rien n'a changé sur votre site.`);
+const NOT_ASKED = L(
+  'Nothing was asked of the certificate authority and nothing changed on your site.',
+  `Rien n'a été demandé à l'autorité de certification et rien n'a changé sur votre site.`,
+);
 
 /** A profile nobody can order: the first sentence says what to choose instead (or to leave it empty). */
-function profileRefused(code: string, asked: string, choices: string[], by: 'ca' | 'provider', detail: string): OperationError {
+function profileRefused(
+  code: string,
+  asked: string,
+  choices: string[],
+  by: 'ca' | 'provider',
+  detail: string,
+): OperationError {
   const list = choices.join(', ');
   const whoEn = by === 'ca' ? 'the certificate authority does not offer it' : 'your provider does not offer it';
   const whoFr = by === 'ca' ? "l'autorité de certification ne le propose pas" : 'votre hébergeur ne le propose pas';
@@ -65,10 +74,19 @@ function profileRefused(code: string, asked: string, choices: string[], by: 'ca'
  * offered anywhere is dropped with a note (the site stays secured with the CA's default
  * rather than left to expire).
  */
-export async function chooseProfile(services: Services, req: { asked?: string; kept?: string | null; client: boolean; cas: string[] }): Promise<ProfileChoice> {
+export async function chooseProfile(
+  services: Services,
+  req: { asked?: string; kept?: string | null; client: boolean; cas: string[] },
+): Promise<ProfileChoice> {
   const allowed = services.config.acme.clientProfiles;
   if (req.asked && req.client && !allowed.includes(req.asked)) {
-    throw profileRefused('profile_not_allowed', req.asked, allowed, 'provider', `acme.clientProfiles is [${allowed.join(', ')}]`);
+    throw profileRefused(
+      'profile_not_allowed',
+      req.asked,
+      allowed,
+      'provider',
+      `acme.clientProfiles is [${allowed.join(', ')}]`,
+    );
   }
   const profile = req.asked ?? req.kept ?? undefined;
   if (!profile) return { cas: req.cas, notes: [] };
@@ -77,7 +95,10 @@ export async function chooseProfile(services: Services, req: { asked?: string; k
     req.cas.map(async (ca) => {
       try {
         const profiles = await advertisedProfiles(services, ca);
-        offers.set(ca, { offer: !profiles ? 'no-profiles' : Object.hasOwn(profiles, profile) ? 'offered' : 'other-profiles', profiles });
+        offers.set(ca, {
+          offer: !profiles ? 'no-profiles' : Object.hasOwn(profiles, profile) ? 'offered' : 'other-profiles',
+          profiles,
+        });
       } catch {
         offers.set(ca, { offer: 'unreachable' });
       }
@@ -94,13 +115,18 @@ export async function chooseProfile(services: Services, req: { asked?: string; k
     const choices = req.client ? offered.filter((p) => allowed.includes(p)) : offered;
     throw profileRefused('invalid_profile', req.asked, choices, 'ca', said);
   }
-  return { cas: req.cas, notes: [`profile ${profile} is no longer offered (${said}): ordering the certificate authority's default kind`] };
+  return {
+    cas: req.cas,
+    notes: [`profile ${profile} is no longer offered (${said}): ordering the certificate authority's default kind`],
+  };
 }
 
 function describeOffer(o: { offer: Offer; profiles?: Record<string, string> }): string {
   if (o.offer === 'no-profiles') return 'advertises no profiles';
   if (o.offer === 'unreachable') return 'directory not read';
-  return `offers ${Object.entries(o.profiles ?? {}).map(([name, d]) => `${name} (${d})`).join(', ')}`;
+  return `offers ${Object.entries(o.profiles ?? {})
+    .map(([name, d]) => `${name} (${d})`)
+    .join(', ')}`;
 }
 
 /**

@@ -28,24 +28,41 @@ export function renewAfterFor(notBefore: Date, notAfter: Date, jitterMinutes: nu
  * Never more than 1/12 of the certificate's lifetime (`lifetimeMs`): a 6-day certificate
  * due at 3 days is tried every 12 hours, about six times before it expires, not thrice.
  */
-export function retryDelayMs(failures: number, retryMinutes: number[], random = Math.random, lifetimeMs = Infinity): number {
-  const minutes = Math.min(retryMinutes[Math.min(Math.max(failures, 1) - 1, retryMinutes.length - 1)], lifetimeMs / 12 / 60_000);
+export function retryDelayMs(
+  failures: number,
+  retryMinutes: number[],
+  random = Math.random,
+  lifetimeMs = Infinity,
+): number {
+  const minutes = Math.min(
+    retryMinutes[Math.min(Math.max(failures, 1) - 1, retryMinutes.length - 1)],
+    lifetimeMs / 12 / 60_000,
+  );
   return Math.round(minutes * 60_000 * (0.9 + 0.2 * random()));
 }
 
 /** A certificate's lifetime, as its renewal timing counts it. */
-export const lifetimeOf = (cert: { notBefore: string; notAfter: string }): number => new Date(cert.notAfter).getTime() - new Date(cert.notBefore).getTime();
+export const lifetimeOf = (cert: { notBefore: string; notAfter: string }): number =>
+  new Date(cert.notAfter).getTime() - new Date(cert.notBefore).getTime();
 
 /**
  * Asks the CA for its renewal window (RFC 9773) and stores a random moment inside it
  * as the renewal time. Returns undefined when the CA has no renewalInfo.
  */
-export async function refreshRenewalInfo(services: Services, cert: CertificateRecord, now = new Date()): Promise<Date | undefined> {
+export async function refreshRenewalInfo(
+  services: Services,
+  cert: CertificateRecord,
+  now = new Date(),
+): Promise<Date | undefined> {
   const ctx = services.certificates;
   if (!services.config.acme.cas.some((c) => c.name === cert.ca)) return undefined;
   const info = await ctx.accounts.client(cert.ca).renewalInfo(cert.ariCertId);
   if (!info) return undefined;
   const renewAfter = pickInWindow(info.window, now);
-  await services.store.certificates.setRenewalInfo(cert.id, { window: { start: info.window.start.toISOString(), end: info.window.end.toISOString() }, renewAfter, checkedAt: now });
+  await services.store.certificates.setRenewalInfo(cert.id, {
+    window: { start: info.window.start.toISOString(), end: info.window.end.toISOString() },
+    renewAfter,
+    checkedAt: now,
+  });
   return renewAfter;
 }

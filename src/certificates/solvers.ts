@@ -18,7 +18,11 @@ export function challengeFile(challengeRoot: string, token: string): string {
 }
 
 /** One proof to publish: the name, the CA's token, and the key authorization for it. */
-export interface ProofItem { domain: string; token: string; keyAuthorization: string }
+export interface ProofItem {
+  domain: string;
+  token: string;
+  keyAuthorization: string;
+}
 
 /**
  * Publishes ACME proofs and removes them. `present` resolves only once the CA can see
@@ -42,7 +46,15 @@ export class HttpSolver implements ChallengeSolver {
 
   async present(items: ProofItem[]): Promise<void> {
     if (!items.length) return;
-    const write = () => Promise.all(items.map((i) => this.target.writeFile(challengeFile(this.challengeRoot, i.token), i.keyAuthorization, { mode: 0o644, durable: false })));
+    const write = () =>
+      Promise.all(
+        items.map((i) =>
+          this.target.writeFile(challengeFile(this.challengeRoot, i.token), i.keyAuthorization, {
+            mode: 0o644,
+            durable: false,
+          }),
+        ),
+      );
     try {
       await write();
     } catch {
@@ -55,7 +67,9 @@ export class HttpSolver implements ChallengeSolver {
   }
 
   async cleanup(items: ProofItem[]): Promise<void> {
-    await Promise.all(items.map((i) => this.target.remove(challengeFile(this.challengeRoot, i.token)).catch(() => undefined)));
+    await Promise.all(
+      items.map((i) => this.target.remove(challengeFile(this.challengeRoot, i.token)).catch(() => undefined)),
+    );
   }
 }
 
@@ -108,12 +122,19 @@ export class Dns01Solver implements ChallengeSolver {
   }
 
   /** Polls each authoritative server of `name` until it returns every expected value. */
-  private async waitEverywhere(name: string, values: Set<string>, deadline: number, signal?: AbortSignal): Promise<void> {
+  private async waitEverywhere(
+    name: string,
+    values: Set<string>,
+    deadline: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
     // The zone's NS records are the client's to write: an address the preflight would not ask
     // (the provider's inside) is not polled either; with none left, the configured resolver is.
     const auth = await authoritativeServers(this.dns, name, this.opts.authoritative, (address) => mayAsk(address, 53));
     const servers = auth.servers.length ? auth.servers.map((s) => s.address) : [];
-    const clients = servers.length ? servers.map((s) => ({ s, c: this.dns.at([s]) })) : [{ s: 'system resolver', c: this.dns }];
+    const clients = servers.length
+      ? servers.map((s) => ({ s, c: this.dns.at([s]) }))
+      : [{ s: 'system resolver', c: this.dns }];
     const started = Date.now();
     await Promise.all(
       clients.map(async ({ s, c }) => {
@@ -145,7 +166,11 @@ export class Dns01Solver implements ChallengeSolver {
 
   async cleanup(items: ProofItem[]): Promise<void> {
     await Promise.all(
-      items.flatMap((i) => (this.written.get(i.token) ?? []).map((w) => w.located.provider.removeTxt(w.located.zone, w.name, w.value).catch(() => undefined))),
+      items.flatMap((i) =>
+        (this.written.get(i.token) ?? []).map((w) =>
+          w.located.provider.removeTxt(w.located.zone, w.name, w.value).catch(() => undefined),
+        ),
+      ),
     );
     for (const i of items) this.written.delete(i.token);
   }
@@ -154,11 +179,20 @@ export class Dns01Solver implements ChallengeSolver {
 /** Why the proof of `domain` cannot be written, with the fix; the provider's answer goes to admins only. */
 function zoneError(domain: string, loc: ProofLocation): OperationError {
   const e =
-    loc.problem === 'no-provider' ? msg.dns01.noProvider(domain)
-    : loc.problem === 'cname-missing' ? msg.dns01.cnameMissing(domain, loc.at, loc.expected!)
-    : loc.problem === 'cname-wrong' ? msg.dns01.cnameWrong(domain, loc.at, loc.writeAt, loc.expected!)
-    : loc.problem === 'cname-elsewhere' ? msg.dns01.cnameElsewhere(domain, loc.at, loc.writeAt, loc.expected)
-    : msg.dns01.zoneMissing(domain);
+    loc.problem === 'no-provider'
+      ? msg.dns01.noProvider(domain)
+      : loc.problem === 'cname-missing'
+        ? msg.dns01.cnameMissing(domain, loc.at, loc.expected!)
+        : loc.problem === 'cname-wrong'
+          ? msg.dns01.cnameWrong(domain, loc.at, loc.writeAt, loc.expected!)
+          : loc.problem === 'cname-elsewhere'
+            ? msg.dns01.cnameElsewhere(domain, loc.at, loc.writeAt, loc.expected)
+            : msg.dns01.zoneMissing(domain);
   const where = loc.located ? ` (${loc.located.provider.label}, zone ${loc.located.zone})` : '';
-  return new OperationError(loc.problem === 'no-provider' ? 'dns_provider_missing' : 'dns_zone_unavailable', e.message, e.fix ?? e.message, `${loc.writeAt}${where}: ${loc.error ?? loc.problem ?? 'write failed'}`);
+  return new OperationError(
+    loc.problem === 'no-provider' ? 'dns_provider_missing' : 'dns_zone_unavailable',
+    e.message,
+    e.fix ?? e.message,
+    `${loc.writeAt}${where}: ${loc.error ?? loc.problem ?? 'write failed'}`,
+  );
 }

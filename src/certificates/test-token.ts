@@ -3,7 +3,10 @@ import type { Target } from '../targets/target.js';
 import { challengeFile } from './solvers.js';
 
 /** A preflight's test token: the file name under /.well-known/acme-challenge/ and the exact body it must serve. */
-export interface TestToken { token: string; body: string }
+export interface TestToken {
+  token: string;
+  body: string;
+}
 
 /** The token could not be written into the challenge folder (nothing was placed). */
 export class TokenNotPlaced extends Error {
@@ -13,7 +16,12 @@ export class TokenNotPlaced extends Error {
   }
 }
 
-interface Shared { token: TestToken; path: string; users: number; placed: Promise<void> }
+interface Shared {
+  token: TestToken;
+  path: string;
+  users: number;
+  placed: Promise<void>;
+}
 
 // Per target, per challenge folder: the token the preflights running now share.
 const shared = new WeakMap<Target, Map<string, Shared>>();
@@ -26,12 +34,19 @@ const shared = new WeakMap<Target, Map<string, Shared>>();
  * jobs at once: 139 ms per token write, queued behind each other's fsyncs). The last user
  * removes the file; the next burst places a new token.
  */
-export async function withTestToken<T>(target: Target, challengeRoot: string, use: (token: TestToken) => Promise<T>): Promise<T> {
+export async function withTestToken<T>(
+  target: Target,
+  challengeRoot: string,
+  use: (token: TestToken) => Promise<T>,
+): Promise<T> {
   const folders = shared.get(target) ?? new Map<string, Shared>();
   shared.set(target, folders);
   let s = folders.get(challengeRoot);
   if (!s) {
-    const token = { token: randomBytes(24).toString('base64url'), body: `${randomBytes(24).toString('base64url')}.${randomBytes(32).toString('base64url')}` };
+    const token = {
+      token: randomBytes(24).toString('base64url'),
+      body: `${randomBytes(24).toString('base64url')}.${randomBytes(32).toString('base64url')}`,
+    };
     const path = challengeFile(challengeRoot, token.token);
     const placed = (async () => {
       await target.mkdir(path.slice(0, path.lastIndexOf('/')), { mode: 0o755 });

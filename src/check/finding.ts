@@ -33,10 +33,20 @@ export interface MachineCheck {
 }
 
 /** A check's answer as `serein check`, the daemon's start and dry runs report it. */
-export interface Finding { subject: string; what: string; ok: boolean; fix?: string; note?: string; skipped?: true }
+export interface Finding {
+  subject: string;
+  what: string;
+  ok: boolean;
+  fix?: string;
+  note?: string;
+  skipped?: true;
+}
 
 /** Runs the checks at most `concurrency` at once, each cut after `timeoutMs`: a silent server never holds the others up. */
-export async function runChecks(checks: readonly MachineCheck[], o: { concurrency?: number; timeoutMs?: number } = {}): Promise<Finding[]> {
+export async function runChecks(
+  checks: readonly MachineCheck[],
+  o: { concurrency?: number; timeoutMs?: number } = {},
+): Promise<Finding[]> {
   const timeoutMs = o.timeoutMs ?? 5000;
   return mapLimit(checks, o.concurrency ?? 8, async (c) => {
     let timer: NodeJS.Timeout | undefined;
@@ -66,5 +76,7 @@ export function reason(err: unknown): string {
 
 /** Whether an error is "nothing answers there" rather than a refusal by something that answered. */
 export function unanswered(err: unknown): boolean {
-  return /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|timed? ?out|within \d+ ms|fetch failed/i.test(reason(err));
+  return /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|timed? ?out|within \d+ ms|fetch failed/i.test(
+    reason(err),
+  );
 }

@@ -12,7 +12,10 @@ export type { WebserverPart } from './webserver.js';
  * What to look at: everything (`serein check`, the daemon's start), or what one
  * operation needs (a dry run): some parts of one web server, some CAs.
  */
-export type CheckScope = { all: true; nginxTest?: boolean } | { webserver: string; parts: readonly WebserverPart[] } | { cas: readonly string[] };
+export type CheckScope =
+  | { all: true; nginxTest?: boolean }
+  | { webserver: string; parts: readonly WebserverPart[] }
+  | { cas: readonly string[] };
 
 /**
  * The checks of the machine for a scope, built from the configuration: `serein check`
@@ -28,16 +31,27 @@ export function machineChecks(deps: MachineDeps, scope: CheckScope, o: { timeout
   if ('cas' in scope) return caChecks(config, scope.cas, o.timeoutMs);
   const targets: MachineCheck[] = Object.keys(config.targets).map((name) => ({
     subject: `target ${name}`,
-    what: config.targets[name].type === 'local' ? 'this machine runs programs' : `reachable (${config.targets[name].type})`,
+    what:
+      config.targets[name].type === 'local' ? 'this machine runs programs' : `reachable (${config.targets[name].type})`,
     run: async () => {
       const r = await deps.target(name).run(['true'], { timeoutMs: 10_000 });
-      return r.code === 0 ? { ok: true } : { ok: false, fix: `a program run there exited with ${r.code}: ${r.stderr.trim().split('\n')[0] ?? ''}` };
+      return r.code === 0
+        ? { ok: true }
+        : { ok: false, fix: `a program run there exited with ${r.code}: ${r.stderr.trim().split('\n')[0] ?? ''}` };
     },
   }));
   return [
     ...localChecks(config),
     ...targets,
-    ...Object.entries(config.webservers).flatMap(([name, ws]) => webserverChecks(deps, probes, name, ws, scope.nginxTest === false ? ALL_WEBSERVER_PARTS.filter((p) => p !== 'test') : ALL_WEBSERVER_PARTS)),
+    ...Object.entries(config.webservers).flatMap(([name, ws]) =>
+      webserverChecks(
+        deps,
+        probes,
+        name,
+        ws,
+        scope.nginxTest === false ? ALL_WEBSERVER_PARTS.filter((p) => p !== 'test') : ALL_WEBSERVER_PARTS,
+      ),
+    ),
     ...Object.entries(config.databases).flatMap(([name, db]) => databaseChecks(deps, probes, name, db)),
     ...dnsChecks(config),
     ...caChecks(config, undefined, o.timeoutMs),
@@ -45,7 +59,11 @@ export function machineChecks(deps: MachineDeps, scope: CheckScope, o: { timeout
 }
 
 /** Runs the checks of a scope; the findings come back in the order the checks were built. */
-export function checkMachine(deps: MachineDeps, scope: CheckScope, o: { timeoutMs?: number; concurrency?: number } = {}): Promise<Finding[]> {
+export function checkMachine(
+  deps: MachineDeps,
+  scope: CheckScope,
+  o: { timeoutMs?: number; concurrency?: number } = {},
+): Promise<Finding[]> {
   return runChecks(machineChecks(deps, scope, o), o);
 }
 
@@ -66,8 +84,14 @@ export async function assertMachineReady(deps: MachineDeps, scope: CheckScope): 
   if ('cas' in scope && findings.some((f) => !problems.some((p) => p.subject === f.subject))) return;
   throw new OperationError(
     'server_not_ready',
-    { en: 'The server is not ready for this operation yet; nothing was changed.', fr: "Le serveur n'est pas encore prêt pour cette opération ; rien n'a été modifié." },
-    { en: 'Your provider must finish setting it up first. Try again later.', fr: "Votre hébergeur doit d'abord finir de le configurer. Réessayez plus tard." },
+    {
+      en: 'The server is not ready for this operation yet; nothing was changed.',
+      fr: "Le serveur n'est pas encore prêt pour cette opération ; rien n'a été modifié.",
+    },
+    {
+      en: 'Your provider must finish setting it up first. Try again later.',
+      fr: "Votre hébergeur doit d'abord finir de le configurer. Réessayez plus tard.",
+    },
     problems.map(problemLine).join('; '),
     409,
   );

@@ -12,8 +12,13 @@ export async function readableFile(path: string, key: string, what: string): Pro
     return ok();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return fix(`${path} does not exist: write ${what} in it (install -m 600 /dev/null ${path}, then edit it), or fix ${key}`);
-    return fix(`${path} cannot be read (${code ?? reason(err)}): check its owner and mode (ls -l ${path}), or fix ${key}`);
+    if (code === 'ENOENT')
+      return fix(
+        `${path} does not exist: write ${what} in it (install -m 600 /dev/null ${path}, then edit it), or fix ${key}`,
+      );
+    return fix(
+      `${path} cannot be read (${code ?? reason(err)}): check its owner and mode (ls -l ${path}), or fix ${key}`,
+    );
   }
 }
 
@@ -33,7 +38,9 @@ async function writableFolder(path: string, key: string): Promise<Outcome> {
   try {
     await access(p, constants.W_OK);
   } catch {
-    return fix(`serein cannot write ${p}: add it to ReadWritePaths of the service (systemctl edit serein), or check its owner and mount (ls -ld ${p})`);
+    return fix(
+      `serein cannot write ${p}: add it to ReadWritePaths of the service (systemctl edit serein), or check its owner and mount (ls -ld ${p})`,
+    );
   }
   return p === path ? ok() : ok('missing: serein creates it at start');
 }
@@ -44,10 +51,20 @@ async function writableFolder(path: string, key: string): Promise<Outcome> {
  */
 export function localChecks(config: Config): MachineCheck[] {
   const subject = 'serein';
-  const checks: MachineCheck[] = [{ subject, what: `state folder ${config.stateDir} (stateDir)`, run: () => writableFolder(config.stateDir, 'stateDir') }];
+  const checks: MachineCheck[] = [
+    {
+      subject,
+      what: `state folder ${config.stateDir} (stateDir)`,
+      run: () => writableFolder(config.stateDir, 'stateDir'),
+    },
+  ];
   const store = config.store;
   if (store.driver === 'sqlite' && store.path !== ':memory:') {
-    checks.push({ subject, what: `store ${store.path} (store.path)`, run: () => writableFolder(dirname(store.path), 'store.path') });
+    checks.push({
+      subject,
+      what: `store ${store.path} (store.path)`,
+      run: () => writableFolder(dirname(store.path), 'store.path'),
+    });
   } else if (store.driver === 'postgres') {
     const where = (() => {
       try {
@@ -63,7 +80,11 @@ export function localChecks(config: Config): MachineCheck[] {
       silent: `nothing answered at ${where} in time: check store.url and that PostgreSQL runs there (systemctl status postgresql)`,
       run: async () => {
         const { default: pg } = await import('pg');
-        const client = new pg.Client({ connectionString: store.url, connectionTimeoutMillis: 5000, application_name: 'serein check' });
+        const client = new pg.Client({
+          connectionString: store.url,
+          connectionTimeoutMillis: 5000,
+          application_name: 'serein check',
+        });
         client.on('error', () => undefined);
         try {
           await client.connect();
@@ -71,7 +92,11 @@ export function localChecks(config: Config): MachineCheck[] {
           return ok();
         } catch (err) {
           const why = reason(err).split(store.url).join('store.url');
-          return fix(unanswered(err) ? `nothing answers at ${where} (${why}): start PostgreSQL (systemctl start postgresql), or fix store.url` : `${why}: check the user, password and database in store.url`);
+          return fix(
+            unanswered(err)
+              ? `nothing answers at ${where} (${why}): start PostgreSQL (systemctl start postgresql), or fix store.url`
+              : `${why}: check the user, password and database in store.url`,
+          );
         } finally {
           await client.end().catch(() => undefined);
         }
@@ -81,11 +106,29 @@ export function localChecks(config: Config): MachineCheck[] {
   checks.push({
     subject,
     what: `playbooks folder ${config.playbooks} (playbooks)`,
-    run: async () => ((await stat(config.playbooks).then((s) => s.isDirectory(), () => false)) ? ok() : fix(`${config.playbooks} is not a folder: set playbooks to serein's playbooks folder (e.g. /opt/serein/playbooks)`)),
+    run: async () =>
+      (await stat(config.playbooks).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+        ? ok()
+        : fix(
+            `${config.playbooks} is not a folder: set playbooks to serein's playbooks folder (e.g. /opt/serein/playbooks)`,
+          ),
   });
   const mailPassword = config.mail?.auth?.passwordFile;
-  if (mailPassword) checks.push({ subject: 'mail', what: `SMTP password file ${mailPassword} (mail.auth.passwordFile)`, run: () => readableFile(mailPassword, 'mail.auth.passwordFile', 'the SMTP password') });
+  if (mailPassword)
+    checks.push({
+      subject: 'mail',
+      what: `SMTP password file ${mailPassword} (mail.auth.passwordFile)`,
+      run: () => readableFile(mailPassword, 'mail.auth.passwordFile', 'the SMTP password'),
+    });
   const logo = config.branding.logo;
-  if (logo) checks.push({ subject: 'client page', what: `logo ${logo} (branding.logo)`, run: () => readableFile(logo, 'branding.logo', 'a PNG or SVG logo') });
+  if (logo)
+    checks.push({
+      subject: 'client page',
+      what: `logo ${logo} (branding.logo)`,
+      run: () => readableFile(logo, 'branding.logo', 'a PNG or SVG logo'),
+    });
   return checks;
 }

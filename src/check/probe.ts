@@ -44,7 +44,10 @@ const arg = (i: ProbeItem) => (i.kind === 'systemd' ? 'systemd:' : `${i.kind}:${
  * first check that asks runs one script per target for all of them.
  */
 export class Probes {
-  private readonly items = new Map<string, { target: () => Target; args: string[]; answer?: Promise<Map<string, ProbeAnswer>> }>();
+  private readonly items = new Map<
+    string,
+    { target: () => Target; args: string[]; answer?: Promise<Map<string, ProbeAnswer>> }
+  >();
 
   /** Registers an item on a target; the function returned reads its answer (running the target's script once). */
   ask(targetName: string, target: () => Target, item: ProbeItem): () => Promise<ProbeAnswer> {
@@ -63,6 +66,9 @@ export class Probes {
 async function run(target: Target, args: string[]): Promise<Map<string, ProbeAnswer>> {
   const r = await target.run(['sh', '-c', SCRIPT, 'sh', ...args], { timeoutMs: 15_000 });
   const lines = r.stdout.split('\n').filter(Boolean);
-  if (r.code !== 0 || lines.length !== args.length) throw new Error(`could not look at ${target.name}: ${(r.stderr || r.stdout).trim().split('\n')[0] || `exit code ${r.code}`}`);
+  if (r.code !== 0 || lines.length !== args.length)
+    throw new Error(
+      `could not look at ${target.name}: ${(r.stderr || r.stdout).trim().split('\n')[0] || `exit code ${r.code}`}`,
+    );
   return new Map(args.map((a, i) => [a, lines[i] as ProbeAnswer]));
 }

@@ -16,19 +16,29 @@ import { readableFile } from './local.js';
 const SERVICE = { mariadb: 'mariadb', postgres: 'postgresql' } as const;
 
 /** A refusal of the admin account (wrong user or password), as each engine says it. */
-const AUTH = /access denied|password authentication failed|authentication failed|no pg_hba\.conf entry|role .* does not exist|ER_ACCESS_DENIED|28P01|28000|1045/i;
+const AUTH =
+  /access denied|password authentication failed|authentication failed|no pg_hba\.conf entry|role .* does not exist|ER_ACCESS_DENIED|28P01|28000|1045/i;
 
 /**
  * A database server: its password file, its client program on the target (via: client),
  * then a real admin session (connect, authenticate, ask the version), as a job opens one.
  */
-export function databaseChecks(deps: MachineDeps, probes: Probes, name: string, cfg: DatabaseServerConfig): MachineCheck[] {
+export function databaseChecks(
+  deps: MachineDeps,
+  probes: Probes,
+  name: string,
+  cfg: DatabaseServerConfig,
+): MachineCheck[] {
   const subject = `database server ${name}`;
   const key = (k: string) => `databases.${name}.${k}`;
   const checks: MachineCheck[] = [];
   if (cfg.passwordFile) {
     const file = cfg.passwordFile;
-    checks.push({ subject, what: `admin password file ${file} (${key('passwordFile')})`, run: () => readableFile(file, key('passwordFile'), 'the admin password') });
+    checks.push({
+      subject,
+      what: `admin password file ${file} (${key('passwordFile')})`,
+      run: () => readableFile(file, key('passwordFile'), 'the admin password'),
+    });
   }
   let client: (() => Promise<string>) | undefined;
   const prog = (cfg.client ?? [cfg.engine === 'mariadb' ? 'mariadb' : 'psql'])[0];
@@ -39,17 +49,25 @@ export function databaseChecks(deps: MachineDeps, probes: Probes, name: string, 
     checks.push({
       subject,
       what: `client program ${prog} on ${target} (${key('client')})`,
-      run: async () => ((await found()) === 'ok' ? ok() : fix(`${prog} is not found on ${target}: apt install ${cfg.engine === 'mariadb' ? 'mariadb-client' : 'postgresql-client'}, or set ${key('client')} to its full path`)),
+      run: async () =>
+        (await found()) === 'ok'
+          ? ok()
+          : fix(
+              `${prog} is not found on ${target}: apt install ${cfg.engine === 'mariadb' ? 'mariadb-client' : 'postgresql-client'}, or set ${key('client')} to its full path`,
+            ),
     });
   }
-  const where = cfg.host.startsWith('/') ? cfg.host : `${cfg.host}:${cfg.port ?? (cfg.engine === 'mariadb' ? 3306 : 5432)}`;
+  const where = cfg.host.startsWith('/')
+    ? cfg.host
+    : `${cfg.host}:${cfg.port ?? (cfg.engine === 'mariadb' ? 3306 : 5432)}`;
   checks.push({
     subject,
     what: `connect to ${cfg.engine} at ${where} as ${cfg.user}${cfg.via === 'client' ? ` through ${prog} on ${cfg.target}` : ''}`,
     silent: `nothing answered at ${where} in time: check that ${cfg.engine} runs there (systemctl status ${SERVICE[cfg.engine]}), and ${key('host')} and ${key('port')}`,
     run: async () => {
       if (client && (await client()) !== 'ok') return skip('the client program is missing (said above)');
-      if (cfg.passwordFile && !(await readableFile(cfg.passwordFile, '', '')).ok) return skip('the password file cannot be read (said above)');
+      if (cfg.passwordFile && !(await readableFile(cfg.passwordFile, '', '')).ok)
+        return skip('the password file cannot be read (said above)');
       const secrets = new SecretMasker();
       const servers = new DatabaseServers({ databases: { [name]: cfg }, target: (t) => deps.target(t) });
       try {
@@ -62,9 +80,16 @@ export function databaseChecks(deps: MachineDeps, probes: Probes, name: string, 
         }
       } catch (err) {
         const why = secrets.mask(err instanceof OperationError ? (err.detail ?? err.message) : reason(err));
-        if (err instanceof OperationError && err.code === 'db_admin_password') return fix(`${why}: write the admin password in it, or set ${key('password')}`);
-        if (AUTH.test(why)) return fix(`${where} refused ${cfg.user} (${why.split('\n')[0]}): check ${key('user')} and its password (${cfg.passwordFile ? key('passwordFile') : key('password')})`);
-        if (unanswered(why)) return fix(`nothing answers at ${where} (${why.split('\n')[0]}): start ${cfg.engine} (systemctl start ${SERVICE[cfg.engine]}), or fix ${key('host')} and ${key('port')}`);
+        if (err instanceof OperationError && err.code === 'db_admin_password')
+          return fix(`${why}: write the admin password in it, or set ${key('password')}`);
+        if (AUTH.test(why))
+          return fix(
+            `${where} refused ${cfg.user} (${why.split('\n')[0]}): check ${key('user')} and its password (${cfg.passwordFile ? key('passwordFile') : key('password')})`,
+          );
+        if (unanswered(why))
+          return fix(
+            `nothing answers at ${where} (${why.split('\n')[0]}): start ${cfg.engine} (systemctl start ${SERVICE[cfg.engine]}), or fix ${key('host')} and ${key('port')}`,
+          );
         return fix(`${why.split('\n')[0]}: check ${key('host')}, ${key('user')} and the server's log`);
       }
     },
@@ -75,8 +100,10 @@ export function databaseChecks(deps: MachineDeps, probes: Probes, name: string, 
 /** Where a provider's credential is set in the config, and what fixes a refusal of it. */
 function credentialFix(p: DnsProvider, key: string, why: string): string {
   if (unanswered(why)) return `nothing answers (${why}): check ${key} and that this machine reaches ${p.label}`;
-  if (p.kind === 'rfc2136') return `${why}: check ${key}.keyName and keySecret against the server's key, its update-policy for the zone, and both clocks (TSIG)`;
-  if (p.kind === 'powerdns') return `${why}: check ${key}.apiKey (api-key in pdns.conf), ${key}.serverId and that the zone exists (pdnsutil list-all-zones)`;
+  if (p.kind === 'rfc2136')
+    return `${why}: check ${key}.keyName and keySecret against the server's key, its update-policy for the zone, and both clocks (TSIG)`;
+  if (p.kind === 'powerdns')
+    return `${why}: check ${key}.apiKey (api-key in pdns.conf), ${key}.serverId and that the zone exists (pdnsutil list-all-zones)`;
   return `${why}: check the token (${key}): it must read the zone (Zone:Read) and edit its records (DNS:Edit)`;
 }
 
@@ -120,7 +147,11 @@ export function caChecks(config: Config, names?: readonly string[], timeoutMs = 
       const checks: MachineCheck[] = [];
       if (ca.caBundle) {
         const bundle = ca.caBundle;
-        checks.push({ subject: `CA ${ca.name}`, what: `CA bundle ${bundle} (${key}.caBundle)`, run: () => readableFile(bundle, `${key}.caBundle`, "the CA's PEM certificate") });
+        checks.push({
+          subject: `CA ${ca.name}`,
+          what: `CA bundle ${bundle} (${key}.caBundle)`,
+          run: () => readableFile(bundle, `${key}.caBundle`, "the CA's PEM certificate"),
+        });
       }
       checks.push({
         subject: `CA ${ca.name}`,
@@ -133,10 +164,13 @@ export function caChecks(config: Config, names?: readonly string[], timeoutMs = 
             if (ca.caBundle) bundle = await readFile(ca.caBundle);
             client = new AcmeClient({ directoryUrl: ca.directoryUrl, caBundle: bundle, requestTimeoutMs: timeoutMs });
             const dir = await client.directory();
-            if (!dir.newOrder) return fix(`${ca.directoryUrl} answered, but not with an ACME directory: check ${key}.directoryUrl`);
+            if (!dir.newOrder)
+              return fix(`${ca.directoryUrl} answered, but not with an ACME directory: check ${key}.directoryUrl`);
             return ok();
           } catch (err) {
-            return fix(`${ca.directoryUrl} does not answer (${reason(err)}): check ${key}.directoryUrl, that this machine reaches it (curl -sS ${ca.directoryUrl})${ca.caBundle ? ` and ${key}.caBundle` : ''}`);
+            return fix(
+              `${ca.directoryUrl} does not answer (${reason(err)}): check ${key}.directoryUrl, that this machine reaches it (curl -sS ${ca.directoryUrl})${ca.caBundle ? ` and ${key}.caBundle` : ''}`,
+            );
           } finally {
             client?.close();
           }

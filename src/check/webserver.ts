@@ -7,12 +7,24 @@ import type { ProbeAnswer, Probes } from './probe.js';
 export type WebserverPart = 'vhosts' | 'sites' | 'logs' | 'certs' | 'challenges' | 'nginx' | 'reload' | 'pid' | 'test';
 
 /** Every part, for `serein check` (which looks at all of them); an operation passes only the parts it needs. */
-export const ALL_WEBSERVER_PARTS: readonly WebserverPart[] = ['vhosts', 'sites', 'logs', 'certs', 'challenges', 'nginx', 'reload', 'pid', 'test'];
+export const ALL_WEBSERVER_PARTS: readonly WebserverPart[] = [
+  'vhosts',
+  'sites',
+  'logs',
+  'certs',
+  'challenges',
+  'nginx',
+  'reload',
+  'pid',
+  'test',
+];
 
-const quoted = (argv: readonly string[]) => argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+const quoted = (argv: readonly string[]) =>
+  argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 
 /** Where the service cannot write: the sandbox of deploy/serein.service, or the folder's owner and mount. */
-const readonlyFix = (path: string) => `serein cannot write ${path}: add it to ReadWritePaths of the service (systemctl edit serein), or check its owner and mount (ls -ld ${path}; findmnt -T ${path})`;
+const readonlyFix = (path: string) =>
+  `serein cannot write ${path}: add it to ReadWritePaths of the service (systemctl edit serein), or check its owner and mount (ls -ld ${path}; findmnt -T ${path})`;
 
 /** A folder serein writes into: what each answer of the probe means, with the fix. */
 function folder(path: string, key: string, answer: ProbeAnswer, o: { mustExist?: string } = {}): Outcome {
@@ -24,9 +36,13 @@ function folder(path: string, key: string, answer: ProbeAnswer, o: { mustExist?:
     case 'notdir':
       return fix(`${path} is a file, not a folder: set ${key} to a folder`);
     case 'creatable':
-      return o.mustExist ? fix(`${path} does not exist: ${o.mustExist}`) : ok('missing: serein creates it on first use');
+      return o.mustExist
+        ? fix(`${path} does not exist: ${o.mustExist}`)
+        : ok('missing: serein creates it on first use');
     default:
-      return fix(`${path} does not exist and cannot be created (its nearest parent is missing or read-only): mkdir -p ${path}, or set ${key}`);
+      return fix(
+        `${path} does not exist and cannot be created (its nearest parent is missing or read-only): mkdir -p ${path}, or set ${key}`,
+      );
   }
 }
 
@@ -34,7 +50,13 @@ function folder(path: string, key: string, answer: ProbeAnswer, o: { mustExist?:
  * The checks of one web server on its own target (local, SSH or container alike): its
  * folders, nginx, its reload command, its pid file and, with `test`, `nginx -t`.
  */
-export function webserverChecks(deps: MachineDeps, probes: Probes, name: string, ws: WebserverConfig, parts: readonly WebserverPart[] = ALL_WEBSERVER_PARTS): MachineCheck[] {
+export function webserverChecks(
+  deps: MachineDeps,
+  probes: Probes,
+  name: string,
+  ws: WebserverConfig,
+  parts: readonly WebserverPart[] = ALL_WEBSERVER_PARTS,
+): MachineCheck[] {
   const subject = `web server ${name}`;
   const key = (k: string) => `webservers.${name}.${k}`;
   const target = () => deps.target(ws.target);
@@ -45,10 +67,19 @@ export function webserverChecks(deps: MachineDeps, probes: Probes, name: string,
     if (!parts.includes(part)) return;
     const path = ws[k] as string;
     const answer = ask({ kind: 'dir', path });
-    checks.push({ subject, what: `${label} ${path}${on} (${key(k)})`, run: async () => folder(path, key(k), await answer(), { mustExist }) });
+    checks.push({
+      subject,
+      what: `${label} ${path}${on} (${key(k)})`,
+      run: async () => folder(path, key(k), await answer(), { mustExist }),
+    });
   };
   // nginx reads only the folder it includes: one serein made would be a folder nobody reads.
-  dir('vhosts', 'site configuration folder', 'vhostDir', `create it (mkdir -p ${ws.vhostDir}) and include it in nginx's http block (include ${posix.join(ws.vhostDir, '*.conf')};), or set ${key('vhostDir')} to the folder nginx includes`);
+  dir(
+    'vhosts',
+    'site configuration folder',
+    'vhostDir',
+    `create it (mkdir -p ${ws.vhostDir}) and include it in nginx's http block (include ${posix.join(ws.vhostDir, '*.conf')};), or set ${key('vhostDir')} to the folder nginx includes`,
+  );
   dir('sites', 'web root', 'webRoot');
   dir('logs', 'log folder', 'logDir');
   dir('certs', 'certificate folder', 'certDir');
@@ -60,7 +91,12 @@ export function webserverChecks(deps: MachineDeps, probes: Probes, name: string,
     checks.push({
       subject,
       what: `nginx: ${nginx}${on} (${key('nginx')})`,
-      run: async () => ((await found()) === 'ok' ? ok() : fix(`${nginx} is not found${on}: install nginx (apt install nginx), or set ${key('nginx')} to its full path`)),
+      run: async () =>
+        (await found()) === 'ok'
+          ? ok()
+          : fix(
+              `${nginx} is not found${on}: install nginx (apt install nginx), or set ${key('nginx')} to its full path`,
+            ),
     });
   }
   if (parts.includes('reload')) {
@@ -72,9 +108,14 @@ export function webserverChecks(deps: MachineDeps, probes: Probes, name: string,
       subject,
       what: `reload command: ${quoted(reload)}${on} (${ws.reload ? key('reload') : `default, from ${key('nginx')}`})`,
       run: async () => {
-        if ((await found()) !== 'ok') return fix(`${reload[0]} is not found${on}: ${ws.reload ? `fix ${key('reload')}, or remove it (serein then runs ${quoted([...ws.nginx, '-s', 'reload'])})` : `install nginx, or set ${key('nginx')} to its full path`}`);
+        if ((await found()) !== 'ok')
+          return fix(
+            `${reload[0]} is not found${on}: ${ws.reload ? `fix ${key('reload')}, or remove it (serein then runs ${quoted([...ws.nginx, '-s', 'reload'])})` : `install nginx, or set ${key('nginx')} to its full path`}`,
+          );
         if (systemd && (await systemd()) !== 'ok') {
-          return fix(`${ws.target === 'local' ? 'this machine' : ws.target} does not run systemd, so ${quoted(reload)} cannot work: remove ${key('reload')} (serein then runs ${quoted([...ws.nginx, '-s', 'reload'])}), or set it to the command that reloads nginx there`);
+          return fix(
+            `${ws.target === 'local' ? 'this machine' : ws.target} does not run systemd, so ${quoted(reload)} cannot work: remove ${key('reload')} (serein then runs ${quoted([...ws.nginx, '-s', 'reload'])}), or set it to the command that reloads nginx there`,
+          );
         }
         return ok();
       },
@@ -86,7 +127,12 @@ export function webserverChecks(deps: MachineDeps, probes: Probes, name: string,
     checks.push({
       subject,
       what: `nginx pid file ${pid}${on} (${key('pidFile')})`,
-      run: async () => ((await found()) === 'ok' ? ok() : fix(`${pid} does not exist: start nginx (systemctl start nginx), or set ${key('pidFile')} to the pid directive of nginx.conf`)),
+      run: async () =>
+        (await found()) === 'ok'
+          ? ok()
+          : fix(
+              `${pid} does not exist: start nginx (systemctl start nginx), or set ${key('pidFile')} to the pid directive of nginx.conf`,
+            ),
     });
   }
   if (parts.includes('test')) {
@@ -98,8 +144,14 @@ export function webserverChecks(deps: MachineDeps, probes: Probes, name: string,
         const r = await target().run([...ws.nginx, '-t'], { timeoutMs: 30_000 });
         if (r.code === 0) return ok();
         if (r.code === 127) return skip('nginx is not found (said above)');
-        const why = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter((l) => l && !/test (is successful|failed)/.test(l)).pop();
-        return fix(`${quoted([...ws.nginx, '-t'])} fails now, so every change would be refused: ${why ?? `exit code ${r.code}`}; fix nginx's configuration until it passes`);
+        const why = `${r.stderr}\n${r.stdout}`
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l && !/test (is successful|failed)/.test(l))
+          .pop();
+        return fix(
+          `${quoted([...ws.nginx, '-t'])} fails now, so every change would be refused: ${why ?? `exit code ${r.code}`}; fix nginx's configuration until it passes`,
+        );
       },
     });
   }

@@ -1,10 +1,14 @@
 import { CliError, EXIT } from './exit.js';
 
 /** Talks to a running daemon for the CLI: SEREIN_URL and SEREIN_TOKEN, or --url and --token. */
-export interface ClientOptions { url?: string; token?: string }
+export interface ClientOptions {
+  url?: string;
+  token?: string;
+}
 
 /** What the CLI says when the daemon refuses its token: the admin's way to get one, not the client page's. */
-const TOKEN_HINT = 'Set SEREIN_TOKEN (or --token) to an admin token. To make one on the daemon\'s machine: serein token create --admin --local';
+const TOKEN_HINT =
+  "Set SEREIN_TOKEN (or --token) to an admin token. To make one on the daemon's machine: serein token create --admin --local";
 
 /** The daemon's refusal or failure, with its message and hint (a token refused gets the admin's hint). */
 export class ApiError extends Error {
@@ -14,7 +18,12 @@ export class ApiError extends Error {
     token?: string,
   ) {
     const e = body.error;
-    const hint = status === 401 ? (token ? `The token given is not valid (mistyped, cut, or revoked). ${TOKEN_HINT}` : `No token was given. ${TOKEN_HINT}`) : e?.hint;
+    const hint =
+      status === 401
+        ? token
+          ? `The token given is not valid (mistyped, cut, or revoked). ${TOKEN_HINT}`
+          : `No token was given. ${TOKEN_HINT}`
+        : e?.hint;
     super(e ? `${e.message}\n  → ${hint}${e.detail ? `\n  (${e.detail})` : ''}` : `HTTP ${status}`);
   }
 }
@@ -22,7 +31,9 @@ export class ApiError extends Error {
 /** Nobody answered at the daemon's address: nothing was asked, nothing changed. */
 export class UnreachableError extends Error {
   constructor(base: string, err: Error, hint = 'Start it with "serein serve", or set SEREIN_URL.') {
-    super(`Cannot reach serein at ${base} (${(err.cause as Error | undefined)?.message ?? err.cause ?? err.message}).\n  → ${hint}`);
+    super(
+      `Cannot reach serein at ${base} (${(err.cause as Error | undefined)?.message ?? err.cause ?? err.message}).\n  → ${hint}`,
+    );
     this.name = 'UnreachableError';
   }
 }
@@ -31,7 +42,11 @@ export function clientFrom(o: ClientOptions) {
   const base = (o.url ?? process.env.SEREIN_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
   const token = o.token ?? process.env.SEREIN_TOKEN;
   // A token pasted with a space, a line break or quotes is no token: said before anything is sent.
-  if (token && !/^[\x21-\x7e]+$/.test(token)) throw new CliError(`The token in ${o.token ? '--token' : 'SEREIN_TOKEN'} holds spaces or characters no token has.\n  → ${TOKEN_HINT}`, EXIT.refused);
+  if (token && !/^[\x21-\x7e]+$/.test(token))
+    throw new CliError(
+      `The token in ${o.token ? '--token' : 'SEREIN_TOKEN'} holds spaces or characters no token has.\n  → ${TOKEN_HINT}`,
+      EXIT.refused,
+    );
   return {
     base,
     token,
@@ -40,7 +55,10 @@ export function clientFrom(o: ClientOptions) {
       try {
         res = await fetch(base + path, {
           method,
-          headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+          headers: {
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          },
           body: body === undefined ? undefined : JSON.stringify(body),
         });
       } catch (err) {
@@ -60,7 +78,10 @@ export function clientFrom(o: ClientOptions) {
       let cursor: string | null = null;
       do {
         const sep = path.includes('?') ? '&' : '?';
-        const page: Record<string, unknown> = await this.request('GET', cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path);
+        const page: Record<string, unknown> = await this.request(
+          'GET',
+          cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path,
+        );
         for (const item of (page[field] as T[]) ?? []) {
           if (shown++ >= max) return;
           yield item;

@@ -13,7 +13,9 @@ export function configOf(cmd: Command, file: string = cmd.optsWithGlobals().conf
       process.exit(2);
     }
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      process.stderr.write(`serein: configuration file not found: ${file}\n  → Copy config.example.yaml and pass it with --config.\n`);
+      process.stderr.write(
+        `serein: configuration file not found: ${file}\n  → Copy config.example.yaml and pass it with --config.\n`,
+      );
       process.exit(2);
     }
     throw err;
@@ -54,12 +56,18 @@ export function configCommands(program: Command): void {
     .command('config')
     .description('the configuration file')
     .command('check [file]')
-    .description('validate a configuration file (default: --config) and print the effective configuration, defaults filled in and secrets masked')
+    .description(
+      'validate a configuration file (default: --config) and print the effective configuration, defaults filled in and secrets masked',
+    )
     .action((file: string | undefined, _o, cmd: Command) => {
       const path: string = file ?? cmd.optsWithGlobals().config;
       const config = configOf(cmd, path);
-      process.stdout.write(`# ${path} is valid. What the daemon runs with (defaults filled in, paths made absolute, secrets masked):\n`);
+      process.stdout.write(
+        `# ${path} is valid. What the daemon runs with (defaults filled in, paths made absolute, secrets masked):\n`,
+      );
       process.stdout.write(stringify(maskSecrets(config)));
-      process.stdout.write(`# The file only: serein check ${path} looks at the machine (folders, nginx, database servers, DNS keys, CAs).\n`);
+      process.stdout.write(
+        `# The file only: serein check ${path} looks at the machine (folders, nginx, database servers, DNS keys, CAs).\n`,
+      );
     });
 }

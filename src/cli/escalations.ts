@@ -23,8 +23,13 @@ export function escalationCommands(program: Command): void {
       }
       if (!escalations.length) process.stdout.write('No client is stuck.\n');
       for (const e of escalations) {
-        process.stdout.write(`${e.id}  ${e.state}${e.takenBy ? ` by ${e.takenBy}` : ''}  ${e.tenantId}: ${printable(e.summary)}\n`);
-        for (const s of e.signals) process.stdout.write(`  ${s.at}  ${printable(s.message)}${s.words ? `  "${printable(s.words.text)}"` : ''}\n`);
+        process.stdout.write(
+          `${e.id}  ${e.state}${e.takenBy ? ` by ${e.takenBy}` : ''}  ${e.tenantId}: ${printable(e.summary)}\n`,
+        );
+        for (const s of e.signals)
+          process.stdout.write(
+            `  ${s.at}  ${printable(s.message)}${s.words ? `  "${printable(s.words.text)}"` : ''}\n`,
+          );
         if (e.suggestion) process.stdout.write(`${suggestionLines(e)}\n`);
       }
     });
@@ -41,30 +46,42 @@ export function escalationCommands(program: Command): void {
   }
   one
     .command('do <id>')
-    .description("run the suggestion you reviewed with the tenant's rights (without --suggestion: show it, run nothing)")
+    .description(
+      "run the suggestion you reviewed with the tenant's rights (without --suggestion: show it, run nothing)",
+    )
     .option('--suggestion <version>', 'the version the escalations list printed: a suggestion changed since is refused')
     .action(async (id: string, o: { suggestion?: string }, cmd: Command) => {
       const client = api(cmd);
       if (!o.suggestion) {
         // Nothing runs unseen: the suggestion is shown, with the exact command that runs it.
         const e = (await client.request('GET', '/v1/escalations')).escalations.find((x: { id: string }) => x.id === id);
-        process.stdout.write(e?.suggestion ? `${suggestionLines(e)}\n` : `No open escalation ${id} with an operation to run.\n`);
+        process.stdout.write(
+          e?.suggestion ? `${suggestionLines(e)}\n` : `No open escalation ${id} with an operation to run.\n`,
+        );
         process.exitCode = 2;
         return;
       }
-      const answer = await client.request('POST', `/v1/escalations/${encodeURIComponent(id)}/do`, { suggestion: o.suggestion });
-      process.stdout.write(`started job ${answer.job.id} (${answer.job.playbook}) for ${answer.escalation.tenantId}, with their rights\n`);
+      const answer = await client.request('POST', `/v1/escalations/${encodeURIComponent(id)}/do`, {
+        suggestion: o.suggestion,
+      });
+      process.stdout.write(
+        `started job ${answer.job.id} (${answer.job.playbook}) for ${answer.escalation.tenantId}, with their rights\n`,
+      );
     });
 }
 
 /** A client's words on the admin's terminal: control characters (escape sequences, links, a cleared screen) shown as spaces. */
 const printable = (text: string) => text.replace(/[\p{Cc}\u2028\u2029]/gu, ' ');
 
-interface Shown { id: string; suggestion: { playbook: string; inputs: unknown; version: string; oneClick: boolean } }
+interface Shown {
+  id: string;
+  suggestion: { playbook: string; inputs: unknown; version: string; oneClick: boolean };
+}
 
 /** The suggestion as an admin reviews it, and how to run exactly it (or why it is not one click). */
 function suggestionLines(e: Shown): string {
   const what = printable(`${e.suggestion.playbook} ${JSON.stringify(e.suggestion.inputs)}`);
-  if (!e.suggestion.oneClick) return `  suggested: ${what}\n  it needs more than the client may do: if it is right, run it yourself, as yourself (serein run ${e.suggestion.playbook} -i ...)`;
+  if (!e.suggestion.oneClick)
+    return `  suggested: ${what}\n  it needs more than the client may do: if it is right, run it yourself, as yourself (serein run ${e.suggestion.playbook} -i ...)`;
   return `  do it for them, with their rights: serein escalation do ${e.id} --suggestion ${e.suggestion.version}   (${what})`;
 }

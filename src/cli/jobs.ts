@@ -18,7 +18,8 @@ export function parseInputs(pairs: string[]): Record<string, unknown> {
 }
 
 /** A job's status, with the mark of a check only (dry run): its "succeeded" changed nothing. */
-const shownStatus = (job: { status: string; dryRun?: boolean }) => (job.dryRun ? `${job.status} (check only)` : job.status);
+const shownStatus = (job: { status: string; dryRun?: boolean }) =>
+  job.dryRun ? `${job.status} (check only)` : job.status;
 
 function printJob(job: any, json: boolean): void {
   if (json) {
@@ -26,19 +27,26 @@ function printJob(job: any, json: boolean): void {
     return;
   }
   process.stdout.write(`${job.playbook} ${job.id}: ${shownStatus(job)}\n`);
-  if (job.error) process.stdout.write(`  ${job.error.message}\n  → ${job.error.hint}\n${job.error.detail ? `  (${job.error.detail})\n` : ''}`);
+  if (job.error)
+    process.stdout.write(
+      `  ${job.error.message}\n  → ${job.error.hint}\n${job.error.detail ? `  (${job.error.detail})\n` : ''}`,
+    );
   for (const item of job.plan ?? []) {
     process.stdout.write(`  - ${item.summary}${item.argv ? `: ${JSON.stringify(item.argv)}` : ''}\n`);
     if (item.diff) process.stdout.write(`${item.diff.replace(/^/gm, '      ')}\n`);
     if (item.statement) process.stdout.write(`      ${item.statement}\n`);
   }
-  if (job.result && !job.dryRun) for (const [k, v] of Object.entries(job.result)) process.stdout.write(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}\n`);
+  if (job.result && !job.dryRun)
+    for (const [k, v] of Object.entries(job.result))
+      process.stdout.write(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}\n`);
 }
 
 /** `serein run`, `serein jobs`, `serein job`: operations through the daemon's API. */
 export function jobCommands(program: Command): void {
   const api = (cmd: Command) => clientFrom(cmd.optsWithGlobals());
-  program.option('--url <url>', 'daemon API address (default: $SEREIN_URL or http://127.0.0.1:8080)').option('--token <token>', 'API token (default: $SEREIN_TOKEN)');
+  program
+    .option('--url <url>', 'daemon API address (default: $SEREIN_URL or http://127.0.0.1:8080)')
+    .option('--token <token>', 'API token (default: $SEREIN_TOKEN)');
 
   program
     .command('run <playbook>')
@@ -50,7 +58,12 @@ export function jobCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (playbook: string, o, cmd: Command) => {
       const client = api(cmd);
-      const { job } = await client.request('POST', '/v1/jobs', { playbook, inputs: parseInputs(o.input), dryRun: !!o.dryRun, idempotencyKey: o.idempotencyKey });
+      const { job } = await client.request('POST', '/v1/jobs', {
+        playbook,
+        inputs: parseInputs(o.input),
+        dryRun: !!o.dryRun,
+        idempotencyKey: o.idempotencyKey,
+      });
       let current = job;
       for (let delay = 25; o.wait && !TERMINAL.includes(current.status); delay = Math.min(delay * 2, 500)) {
         await new Promise((r) => setTimeout(r, delay));
@@ -68,7 +81,10 @@ export function jobCommands(program: Command): void {
     .option('--limit <n>', 'show at most this many', (v) => Number.parseInt(v, 10))
     .option('--json', 'machine-readable output')
     .action(async (o, cmd: Command) => {
-      const q = new URLSearchParams({ limit: String(Math.min(o.limit ?? 500, 500)), ...(o.status ? { status: o.status } : {}) });
+      const q = new URLSearchParams({
+        limit: String(Math.min(o.limit ?? 500, 500)),
+        ...(o.status ? { status: o.status } : {}),
+      });
       const jobs = api(cmd).pages<any>(`/v1/jobs?${q}`, 'jobs', o.limit ?? Infinity);
       if (o.json) {
         const all = [];
@@ -78,9 +94,16 @@ export function jobCommands(program: Command): void {
       let shown = 0;
       for await (const j of jobs) {
         shown++;
-        process.stdout.write(`${j.createdAt}  ${shownStatus(j).padEnd(28)} ${j.playbook.padEnd(20)} ${j.id}${j.resource ? `  ${j.resource}` : ''}\n`);
+        process.stdout.write(
+          `${j.createdAt}  ${shownStatus(j).padEnd(28)} ${j.playbook.padEnd(20)} ${j.id}${j.resource ? `  ${j.resource}` : ''}\n`,
+        );
       }
-      if (!shown) process.stdout.write(o.status ? `No ${o.status} jobs.\n` : 'No jobs yet: serein run PLAYBOOK starts one (serein playbooks check lists them).\n');
+      if (!shown)
+        process.stdout.write(
+          o.status
+            ? `No ${o.status} jobs.\n`
+            : 'No jobs yet: serein run PLAYBOOK starts one (serein playbooks check lists them).\n',
+        );
     });
 
   program

@@ -2,7 +2,12 @@ import { Option, type Command } from 'commander';
 import { clientFrom } from './client.js';
 
 /** Prints every item of a paged API list, following its pages (one JSON array with --json); `empty` when there is none. */
-async function printAll(items: AsyncGenerator<any>, json: boolean, line: (item: any) => string, empty: string): Promise<void> {
+async function printAll(
+  items: AsyncGenerator<any>,
+  json: boolean,
+  line: (item: any) => string,
+  empty: string,
+): Promise<void> {
   if (!json) {
     let shown = 0;
     for await (const item of items) {
@@ -42,7 +47,12 @@ function pagedListCommand(program: Command, list: PagedList): void {
     .action(async (o, c: Command) => {
       const given = filters.map((f) => f.attributeName()).filter((k) => o[k]);
       const q = new URLSearchParams({ limit: '1000', ...Object.fromEntries(given.map((k) => [k, o[k]])) });
-      await printAll(clientFrom(c.optsWithGlobals()).pages(`${list.path}?${q}`, list.items, o.limit ?? Infinity), !!o.json, list.line, given.length ? list.empty.filtered : list.empty.none);
+      await printAll(
+        clientFrom(c.optsWithGlobals()).pages(`${list.path}?${q}`, list.items, o.limit ?? Infinity),
+        !!o.json,
+        list.line,
+        given.length ? list.empty.filtered : list.empty.none,
+      );
     });
 }
 
@@ -60,7 +70,10 @@ export function listCommands(program: Command): void {
       ['--status <status>', 'active (default), replaced, pending, abandoned, retired or all'],
       ['--name <name>', "one site's certificates"],
     ],
-    empty: { none: 'No active certificates: serein run certificate.issue -i domains=NAME gets one (--status all lists the others).', filtered: 'No certificate matches.' },
+    empty: {
+      none: 'No active certificates: serein run certificate.issue -i domains=NAME gets one (--status all lists the others).',
+      filtered: 'No certificate matches.',
+    },
     line: (c) => `${c.notAfter}  ${c.status.padEnd(9)} ${c.name.padEnd(32)} ${c.ca.padEnd(12)} ${c.id}`,
   });
 

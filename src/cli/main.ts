@@ -15,7 +15,17 @@ import { listCommands } from './lists.js';
 import { escalationCommands } from './escalations.js';
 
 /** Command modules; a new concern adds its register function here. */
-const commands = [serveCommand, jobCommands, adminCommands, playbookCommands, doctorCommand, configCommands, checkCommand, listCommands, escalationCommands];
+const commands = [
+  serveCommand,
+  jobCommands,
+  adminCommands,
+  playbookCommands,
+  doctorCommand,
+  configCommands,
+  checkCommand,
+  listCommands,
+  escalationCommands,
+];
 
 // Named as it is typed (README, demo, hints): the install puts `serein` on the PATH (README, Install).
 const program = new Command('serein')
@@ -32,7 +42,8 @@ const typed = (cmd: Command): string => (cmd.parent ? `${typed(cmd.parent)} ${cm
 const everyCommand = (cmd: Command): Command[] => [cmd, ...cmd.commands.flatMap(everyCommand)];
 
 // A mistyped command gets its one-line error and where to read how, not the whole help.
-for (const cmd of everyCommand(program)) cmd.showHelpAfterError(`(${typed(cmd)} --help shows how to use it)`).exitOverride();
+for (const cmd of everyCommand(program))
+  cmd.showHelpAfterError(`(${typed(cmd)} --help shows how to use it)`).exitOverride();
 
 /** The command a usage error was made in (the deepest one named on the command line), for its --help pointer. */
 function commandOf(args: string[]): Command {
@@ -56,7 +67,8 @@ try {
   // Commander has printed its own error (or the help, or the version) already.
   if (err instanceof CommanderError) process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.usage);
   process.stderr.write(`serein: ${(err as Error).message}\n`);
-  if (err instanceof UsageError) process.stderr.write(`(${typed(commandOf(process.argv.slice(2)))} --help shows how to use it)\n`);
+  if (err instanceof UsageError)
+    process.stderr.write(`(${typed(commandOf(process.argv.slice(2)))} --help shows how to use it)\n`);
   if (err instanceof YamlFileError) process.exit(EXIT.refused);
   if (err instanceof ApiError) process.exit(err.status >= 500 ? EXIT.usage : EXIT.refused);
   if (err instanceof UnreachableError) process.exit(EXIT.unreachable);

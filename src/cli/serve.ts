@@ -8,7 +8,8 @@ import { configOf, maskSecrets } from './config.js';
  * one (a busy terminal, a journal rotated away) learns how to make another.
  */
 export function bootstrapHint(cmd: Command): string {
-  const file: string | undefined = cmd.getOptionValueSourceWithGlobals('config') === 'default' ? undefined : cmd.optsWithGlobals().config;
+  const file: string | undefined =
+    cmd.getOptionValueSourceWithGlobals('config') === 'default' ? undefined : cmd.optsWithGlobals().config;
   return (
     `No admin token has been used yet. If you do not have one, make one on this machine:\n\n` +
     `  serein token create --admin --local${file ? ` --config ${file}` : ''}\n\n`
@@ -36,7 +37,9 @@ export function serveCommand(program: Command): void {
       daemon.api.log.info({ url: daemon.url, playbooks: [...daemon.engine.playbooks.keys()] }, 'serein is ready');
       // The machine, not only the file: each problem is a warning with its fix, and the daemon runs on (a database server down is said, not fatal).
       const { services } = daemon.engine;
-      void checkAtStart(services, services.logger).catch((err: unknown) => services.logger.warn({ err }, 'the machine check could not run'));
+      void checkAtStart(services, services.logger).catch((err: unknown) =>
+        services.logger.warn({ err }, 'the machine check could not run'),
+      );
       // What it runs with, for whoever debugs a start; `serein config check` prints the same on demand.
       daemon.api.log.debug({ config: maskSecrets(config) }, 'effective configuration');
       const shutdown = (signal: string) => {

@@ -22,9 +22,21 @@ export const DEFAULT_TRASH = { keepDays: 30, purgeSchedule: '23 4 * * *' };
  */
 export const trashSchema = z
   .object({
-    keepDays: z.number().int().min(1).max(3650).default(DEFAULT_TRASH.keepDays).describe('days a deleted database or site files stay restorable'),
-    dir: z.string().startsWith('/', 'an absolute path').optional().describe("where the copies are kept on each target (default: <stateDir>/trash)"),
-    purgeSchedule: cron('23 4 * * *').default(DEFAULT_TRASH.purgeSchedule).describe('when copies older than keepDays are removed (cron)'),
+    keepDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .default(DEFAULT_TRASH.keepDays)
+      .describe('days a deleted database or site files stay restorable'),
+    dir: z
+      .string()
+      .startsWith('/', 'an absolute path')
+      .optional()
+      .describe('where the copies are kept on each target (default: <stateDir>/trash)'),
+    purgeSchedule: cron('23 4 * * *')
+      .default(DEFAULT_TRASH.purgeSchedule)
+      .describe('when copies older than keepDays are removed (cron)'),
   })
   .strict();
 
@@ -35,7 +47,15 @@ export const DEFAULT_USAGE = { enabled: true, schedule: '7 * * * *', warnPercent
 export const usageSchema = z
   .object({
     enabled: z.boolean().default(DEFAULT_USAGE.enabled),
-    schedule: cron('7 * * * *').default(DEFAULT_USAGE.schedule).describe('when sizes are measured (cron); never during a request'),
-    warnPercent: z.number().int().min(1).max(100).default(DEFAULT_USAGE.warnPercent).describe("a tenant past this share of its diskBytes quota gets an email (at most one a day)"),
+    schedule: cron('7 * * * *')
+      .default(DEFAULT_USAGE.schedule)
+      .describe('when sizes are measured (cron); never during a request'),
+    warnPercent: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(DEFAULT_USAGE.warnPercent)
+      .describe('a tenant past this share of its diskBytes quota gets an email (at most one a day)'),
   })
   .strict();

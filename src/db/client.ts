@@ -48,13 +48,15 @@ exit $rc`;
 
 /** A password as a MariaDB option-file value inside double quotes. */
 export function mariadbOptionValue(password: string): string {
-  if (/[\r\n\0]/.test(password)) throw new TypeError('the admin password contains a line break; use a driver connection or change it');
+  if (/[\r\n\0]/.test(password))
+    throw new TypeError('the admin password contains a line break; use a driver connection or change it');
   return password.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 }
 
 /** A .pgpass line matching any server with this password. */
 export function pgpassLine(password: string): string {
-  if (/[\r\n\0]/.test(password)) throw new TypeError('the admin password contains a line break; use a driver connection or change it');
+  if (/[\r\n\0]/.test(password))
+    throw new TypeError('the admin password contains a line break; use a driver connection or change it');
   return `*:*:*:*:${password.replace(/\\/g, '\\\\').replace(/:/g, '\\:')}`;
 }
 
@@ -79,7 +81,10 @@ export function parseRows(stdout: string): string[][] {
 
 /** The server's message from a client's stderr, without the client's prefix. */
 export function clientError(stderr: string): { message: string; code?: string } {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const line = lines.find((l) => /ERROR|FATAL|error:/.test(l)) ?? lines[0] ?? 'the client failed without a message';
   const maria = /^ERROR (\d+) \(([0-9A-Z]+)\)(?: at line \d+)?: (.*)$/.exec(line);
   if (maria) return { code: maria[1], message: maria[3] };
@@ -91,7 +96,14 @@ export function clientError(stderr: string): { message: string; code?: string } 
 /** Runs one statement through a client on a target; the password (if any) and SQL travel on stdin. */
 export async function runClientStatement(
   target: Target,
-  o: { script: string; argv: string[]; firstLine?: string; sql: string; env?: Record<string, string>; timeoutMs?: number },
+  o: {
+    script: string;
+    argv: string[];
+    firstLine?: string;
+    sql: string;
+    env?: Record<string, string>;
+    timeoutMs?: number;
+  },
 ): Promise<string[][]> {
   const sql = o.sql.trimEnd().endsWith(';') ? o.sql : `${o.sql};`;
   const argv = o.firstLine === undefined ? o.argv : ['sh', '-c', o.script, 'serein-db', ...o.argv];

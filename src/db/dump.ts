@@ -94,11 +94,21 @@ function tool(cfg: DatabaseServerConfig, name: 'mariadb-dump' | 'mariadb' | 'pg_
 }
 
 const mariaConn = (cfg: DatabaseServerConfig, user = cfg.user) => [
-  ...(cfg.host.startsWith('/') ? ['--protocol=socket', `--socket=${cfg.host}`] : ['--protocol=tcp', `--host=${cfg.host}`, `--port=${cfg.port ?? 3306}`]),
+  ...(cfg.host.startsWith('/')
+    ? ['--protocol=socket', `--socket=${cfg.host}`]
+    : ['--protocol=tcp', `--host=${cfg.host}`, `--port=${cfg.port ?? 3306}`]),
   `--user=${user}`,
   '--default-character-set=utf8mb4',
 ];
-const pgConn = (cfg: DatabaseServerConfig, user = cfg.user) => ['-w', '-h', cfg.host, '-p', String(cfg.port ?? 5432), '-U', user];
+const pgConn = (cfg: DatabaseServerConfig, user = cfg.user) => [
+  '-w',
+  '-h',
+  cfg.host,
+  '-p',
+  String(cfg.port ?? 5432),
+  '-U',
+  user,
+];
 const PG_ENV = { PGCONNECT_TIMEOUT: '10', PGAPPNAME: 'serein', PGCLIENTENCODING: 'UTF8' };
 
 /** The password line the scripts read first (empty when the server needs none). */
@@ -107,7 +117,14 @@ function firstLine(cfg: DatabaseServerConfig, password: string | undefined): str
   return cfg.engine === 'mariadb' ? mariadbOptionValue(password) : pgpassLine(password);
 }
 
-async function run(target: Target, script: string, args: string[], stdin: string, what: string, env?: Record<string, string>): Promise<string> {
+async function run(
+  target: Target,
+  script: string,
+  args: string[],
+  stdin: string,
+  what: string,
+  env?: Record<string, string>,
+): Promise<string> {
   const r = await target.run(['sh', '-c', script, 'serein-dump', ...args], { stdin, env, timeoutMs: 3_600_000 });
   if (r.code !== 0) {
     const e = clientError(r.stderr || r.stdout || `exit code ${r.code}`);
@@ -117,13 +134,44 @@ async function run(target: Target, script: string, args: string[], stdin: string
 }
 
 /** Writes a complete copy of `database` to `file` on `target`; returns its size in bytes. */
-export async function dumpDatabase(target: Target, cfg: DatabaseServerConfig, password: string | undefined, database: string, file: string): Promise<number> {
+export async function dumpDatabase(
+  target: Target,
+  cfg: DatabaseServerConfig,
+  password: string | undefined,
+  database: string,
+  file: string,
+): Promise<number> {
   checkIdentifier(database);
   const stdin = `${firstLine(cfg, password)}\n`;
   const said =
     cfg.engine === 'mariadb'
-      ? await run(target, MARIADB_DUMP, [file, tool(cfg, 'mariadb-dump'), ...mariaConn(cfg), '--skip-comments', '--single-transaction', '--quick', '--routines', '--triggers', '--hex-blob', '--', database], stdin, `dumping ${database}`)
-      : await run(target, PG_DUMP, [file, tool(cfg, 'pg_dump'), ...pgConn(cfg), '-Fc', '--no-owner', '--no-privileges', '-d', database], stdin, `dumping ${database}`, PG_ENV);
+      ? await run(
+          target,
+          MARIADB_DUMP,
+          [
+            file,
+            tool(cfg, 'mariadb-dump'),
+            ...mariaConn(cfg),
+            '--skip-comments',
+            '--single-transaction',
+            '--quick',
+            '--routines',
+            '--triggers',
+            '--hex-blob',
+            '--',
+            database,
+          ],
+          stdin,
+          `dumping ${database}`,
+        )
+      : await run(
+          target,
+          PG_DUMP,
+          [file, tool(cfg, 'pg_dump'), ...pgConn(cfg), '-Fc', '--no-owner', '--no-privileges', '-d', database],
+          stdin,
+          `dumping ${database}`,
+          PG_ENV,
+        );
   return Number(said.split('\n').pop()) || 0;
 }
 
@@ -132,10 +180,39 @@ export async function dumpDatabase(target: Target, cfg: DatabaseServerConfig, pa
  * created, connected as its own `user` with the password just made for it (never the
  * admin: the copy is the tenant's SQL), so every object is made by and owned by it.
  */
-export async function loadDatabase(target: Target, cfg: DatabaseServerConfig, o: { database: string; user: string; password: string; file: string }): Promise<void> {
+export async function loadDatabase(
+  target: Target,
+  cfg: DatabaseServerConfig,
+  o: { database: string; user: string; password: string; file: string },
+): Promise<void> {
   checkIdentifier(o.database);
   checkIdentifier(o.user);
   const stdin = `${firstLine(cfg, o.password)}\n`;
-  if (cfg.engine === 'mariadb') await run(target, MARIADB_LOAD, [o.file, tool(cfg, 'mariadb'), ...mariaConn(cfg, o.user), '--batch', `--database=${o.database}`], stdin, `loading ${o.database}`);
-  else await run(target, PG_LOAD, [o.file, tool(cfg, 'pg_restore'), ...pgConn(cfg, o.user), '--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', '-d', o.database], stdin, `loading ${o.database}`, PG_ENV);
+  if (cfg.engine === 'mariadb')
+    await run(
+      target,
+      MARIADB_LOAD,
+      [o.file, tool(cfg, 'mariadb'), ...mariaConn(cfg, o.user), '--batch', `--database=${o.database}`],
+      stdin,
+      `loading ${o.database}`,
+    );
+  else
+    await run(
+      target,
+      PG_LOAD,
+      [
+        o.file,
+        tool(cfg, 'pg_restore'),
+        ...pgConn(cfg, o.user),
+        '--no-owner',
+        '--no-privileges',
+        '--exit-on-error',
+        '--single-transaction',
+        '-d',
+        o.database,
+      ],
+      stdin,
+      `loading ${o.database}`,
+      PG_ENV,
+    );
 }

@@ -23,7 +23,10 @@ export const SHORT_NAME_PATTERN = '^[a-z][a-z0-9_]{0,14}$';
 const badName = (name: string, why: { en: string; fr: string }) =>
   new OperationError(
     'invalid_name',
-    { en: `"${name}" cannot be used as a database name: ${why.en}`, fr: `« ${name} » ne peut pas servir de nom de base de données : ${why.fr}` },
+    {
+      en: `"${name}" cannot be used as a database name: ${why.en}`,
+      fr: `« ${name} » ne peut pas servir de nom de base de données : ${why.fr}`,
+    },
     {
       en: `Use lower-case letters, digits and underscores, starting with a letter, at most ${MAX_NAME} characters in all (e.g. shop or blog_2).`,
       fr: `Utilisez des lettres minuscules, chiffres et soulignés, en commençant par une lettre, ${MAX_NAME} caractères au plus en tout (par ex. boutique ou blog_2).`,
@@ -34,10 +37,15 @@ const badName = (name: string, why: { en: string; fr: string }) =>
 
 /** Refuses any name that is not a plain SQL identifier, with a message a client understands. */
 export function checkIdentifier(name: string): string {
-  if (typeof name !== 'string' || name.length === 0) throw badName(String(name), { en: 'it is empty.', fr: 'il est vide.' });
-  if (name.length > MAX_NAME) throw badName(name, { en: `it is longer than ${MAX_NAME} characters.`, fr: `il dépasse ${MAX_NAME} caractères.` });
+  if (typeof name !== 'string' || name.length === 0)
+    throw badName(String(name), { en: 'it is empty.', fr: 'il est vide.' });
+  if (name.length > MAX_NAME)
+    throw badName(name, { en: `it is longer than ${MAX_NAME} characters.`, fr: `il dépasse ${MAX_NAME} caractères.` });
   if (!IDENT.test(name)) {
-    throw badName(name, { en: 'only lower-case letters, digits and underscores are allowed, starting with a letter.', fr: 'seuls les minuscules, chiffres et soulignés sont permis, en commençant par une lettre.' });
+    throw badName(name, {
+      en: 'only lower-case letters, digits and underscores are allowed, starting with a letter.',
+      fr: 'seuls les minuscules, chiffres et soulignés sont permis, en commençant par une lettre.',
+    });
   }
   return name;
 }
@@ -52,14 +60,23 @@ export function tenantDatabaseName(tenantId: string, name: string): string {
   if (typeof tenantId !== 'string' || !TENANT_ID_PATTERN.test(tenantId)) {
     throw new OperationError(
       'invalid_tenant',
-      { en: 'Your account is not set up for databases yet, so nothing was changed.', fr: "Votre compte n'est pas encore prêt pour les bases de données ; rien n'a été modifié." },
-      { en: 'Your provider can set it up; they have the details.', fr: "Votre hébergeur peut s'en charger ; il a les détails." },
+      {
+        en: 'Your account is not set up for databases yet, so nothing was changed.',
+        fr: "Votre compte n'est pas encore prêt pour les bases de données ; rien n'a été modifié.",
+      },
+      {
+        en: 'Your provider can set it up; they have the details.',
+        fr: "Votre hébergeur peut s'en charger ; il a les détails.",
+      },
       `tenant id ${JSON.stringify(String(tenantId).slice(0, 40))} does not match ${TENANT_ID_PATTERN.source}: it would make <tenant>_<name> ambiguous`,
       400,
     );
   }
   if (!new RegExp(SHORT_NAME_PATTERN).test(name)) {
-    throw badName(name, { en: 'a name is at most 15 characters: lower-case letters, digits and underscores, starting with a letter.', fr: 'un nom fait 15 caractères au plus : minuscules, chiffres et soulignés, en commençant par une lettre.' });
+    throw badName(name, {
+      en: 'a name is at most 15 characters: lower-case letters, digits and underscores, starting with a letter.',
+      fr: 'un nom fait 15 caractères au plus : minuscules, chiffres et soulignés, en commençant par une lettre.',
+    });
   }
   return checkIdentifier(`${tenantId}_${name}`);
 }
@@ -87,13 +104,17 @@ export function mariadbGrantDatabase(name: string): string {
  * inside and no escaping rule (backslashes differ between engines and settings) matters.
  */
 export function sqlLiteral(value: string): string {
-  if (!LITERAL.test(value)) throw new TypeError(`refusing to inline ${JSON.stringify(value.slice(0, 3))}... as an SQL literal: characters outside [A-Za-z0-9_.%:-]`);
+  if (!LITERAL.test(value))
+    throw new TypeError(
+      `refusing to inline ${JSON.stringify(value.slice(0, 3))}... as an SQL literal: characters outside [A-Za-z0-9_.%:-]`,
+    );
   return `'${value}'`;
 }
 
 /** MariaDB account host patterns from the config: the same strict alphabet as literals, not empty. */
 export function checkHost(host: string): string {
-  if (!host || !LITERAL.test(host)) throw new TypeError(`allowedHosts: ${JSON.stringify(host)} is not a host name, address or % pattern`);
+  if (!host || !LITERAL.test(host))
+    throw new TypeError(`allowedHosts: ${JSON.stringify(host)} is not a host name, address or % pattern`);
   return host;
 }
 

@@ -12,7 +12,10 @@ export function numberedPlaceholders(sql: string): string {
 }
 
 /** A PostgreSQL admin session over node-postgres; parameters are bound by the protocol. */
-export async function postgresDriverSession(cfg: DatabaseServerConfig, password: string | undefined): Promise<SqlSession> {
+export async function postgresDriverSession(
+  cfg: DatabaseServerConfig,
+  password: string | undefined,
+): Promise<SqlSession> {
   const { default: pg } = await import('pg'); // loaded on first use
   const client = new pg.Client({
     host: cfg.host,
@@ -47,21 +50,42 @@ export async function postgresDriverSession(cfg: DatabaseServerConfig, password:
 export function psqlArgv(cfg: DatabaseServerConfig): string[] {
   const [prog, ...extra] = cfg.client ?? ['psql'];
   return [
-    prog, ...extra,
-    '-X', '-q', '-A', '-t', '-F', '\t', '-v', 'ON_ERROR_STOP=1', '-w',
-    '-h', cfg.host, '-p', String(cfg.port ?? 5432), '-U', cfg.user, '-d', cfg.adminDatabase ?? 'postgres',
+    prog,
+    ...extra,
+    '-X',
+    '-q',
+    '-A',
+    '-t',
+    '-F',
+    '\t',
+    '-v',
+    'ON_ERROR_STOP=1',
+    '-w',
+    '-h',
+    cfg.host,
+    '-p',
+    String(cfg.port ?? 5432),
+    '-U',
+    cfg.user,
+    '-d',
+    cfg.adminDatabase ?? 'postgres',
   ];
 }
 
 /** A PostgreSQL admin session through `psql` on a target (SSH, container). */
-export function postgresClientSession(target: Target, cfg: DatabaseServerConfig, password: string | undefined): SqlSession {
+export function postgresClientSession(
+  target: Target,
+  cfg: DatabaseServerConfig,
+  password: string | undefined,
+): SqlSession {
   const argv = psqlArgv(cfg);
   const firstLine = password === undefined ? undefined : pgpassLine(password);
   const env = { PGCONNECT_TIMEOUT: '10', PGAPPNAME: 'serein', PGCLIENTENCODING: 'UTF8' };
   return {
     engine: 'postgres',
     via: 'client',
-    query: (sql, params) => runClientStatement(target, { script: PSQL_SCRIPT, argv, firstLine, sql: inlineParams(sql, params), env }),
+    query: (sql, params) =>
+      runClientStatement(target, { script: PSQL_SCRIPT, argv, firstLine, sql: inlineParams(sql, params), env }),
     close: async () => undefined,
   };
 }

@@ -20,8 +20,14 @@ export class DatabaseServers {
     const known = Object.keys(this.o.databases);
     throw new OperationError(
       'unknown_database_server',
-      { en: `The database server "${name}" is not configured.`, fr: `Le serveur de bases de données « ${name} » n'est pas configuré.` },
-      { en: `Use one of: ${known.join(', ') || '(none)'}.`, fr: `Utilisez l'un de : ${known.join(', ') || '(aucun)'}.` },
+      {
+        en: `The database server "${name}" is not configured.`,
+        fr: `Le serveur de bases de données « ${name} » n'est pas configuré.`,
+      },
+      {
+        en: `Use one of: ${known.join(', ') || '(none)'}.`,
+        fr: `Utilisez l'un de : ${known.join(', ') || '(aucun)'}.`,
+      },
       undefined,
       400,
     );
@@ -39,18 +45,28 @@ export class DatabaseServers {
       if (!cfg.target) {
         throw new OperationError(
           'db_config',
-          { en: `The database server "${server}" is misconfigured.`, fr: `Le serveur de bases de données « ${server} » est mal configuré.` },
+          {
+            en: `The database server "${server}" is misconfigured.`,
+            fr: `Le serveur de bases de données « ${server} » est mal configuré.`,
+          },
           { en: 'Your provider must fix the configuration.', fr: 'Votre hébergeur doit corriger la configuration.' },
           `databases.${server}: via: client needs a target`,
         );
       }
       const target = this.o.target(cfg.target);
-      return cfg.engine === 'mariadb' ? mariadbClientSession(target, cfg, password) : postgresClientSession(target, cfg, password);
+      return cfg.engine === 'mariadb'
+        ? mariadbClientSession(target, cfg, password)
+        : postgresClientSession(target, cfg, password);
     }
     try {
-      return cfg.engine === 'mariadb' ? await mariadbDriverSession(cfg, password) : await postgresDriverSession(cfg, password);
+      return cfg.engine === 'mariadb'
+        ? await mariadbDriverSession(cfg, password)
+        : await postgresDriverSession(cfg, password);
     } catch (err) {
-      throw unreachable(server, secrets.mask(`${cfg.engine} ${cfg.host}:${cfg.port ?? ''} as ${cfg.user}: ${(err as Error).message}`));
+      throw unreachable(
+        server,
+        secrets.mask(`${cfg.engine} ${cfg.host}:${cfg.port ?? ''} as ${cfg.user}: ${(err as Error).message}`),
+      );
     }
   }
 }

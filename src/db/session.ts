@@ -39,7 +39,10 @@ export async function adminPassword(cfg: DatabaseServerConfig, secrets: SecretMa
     const text = await readFile(cfg.passwordFile, 'utf8').catch((err: Error) => {
       throw new OperationError(
         'db_admin_password',
-        { en: 'The database server is not reachable with the configured admin account.', fr: "Le serveur de bases de données n'est pas joignable avec le compte d'administration configuré." },
+        {
+          en: 'The database server is not reachable with the configured admin account.',
+          fr: "Le serveur de bases de données n'est pas joignable avec le compte d'administration configuré.",
+        },
         { en: 'Your provider must fix the configuration.', fr: 'Votre hébergeur doit corriger la configuration.' },
         `cannot read passwordFile ${cfg.passwordFile}: ${err.message}`,
       );
@@ -53,8 +56,14 @@ export async function adminPassword(cfg: DatabaseServerConfig, secrets: SecretMa
 export function unreachable(server: string, detail: string): OperationError {
   return new OperationError(
     'db_unreachable',
-    { en: `The database server "${server}" could not be reached; nothing was changed.`, fr: `Le serveur de bases de données « ${server} » est injoignable ; rien n'a été modifié.` },
-    { en: 'Try again in a few minutes. If it keeps failing, your provider has the details.', fr: 'Réessayez dans quelques minutes. Si cela persiste, votre hébergeur a les détails.' },
+    {
+      en: `The database server "${server}" could not be reached; nothing was changed.`,
+      fr: `Le serveur de bases de données « ${server} » est injoignable ; rien n'a été modifié.`,
+    },
+    {
+      en: 'Try again in a few minutes. If it keeps failing, your provider has the details.',
+      fr: 'Réessayez dans quelques minutes. Si cela persiste, votre hébergeur a les détails.',
+    },
     detail,
   );
 }

@@ -41,7 +41,9 @@ export async function findCaaSet(
   return { holder: null, records: [] };
 }
 
-type Verdict = { ca: string; allowed: true } | { ca: string; allowed: false; why: 'forbids' | 'method' | 'account' | 'unknown'; methods?: string[] };
+type Verdict =
+  | { ca: string; allowed: true }
+  | { ca: string; allowed: false; why: 'forbids' | 'method' | 'account' | 'unknown'; methods?: string[] };
 
 /** Whether one CA may issue for a name under these records (RFC 8659 and RFC 8657 parameters). */
 export function caaVerdict(records: CaaRecord[], wildcard: boolean, method: string, ca: CaIdentity): Verdict {
@@ -62,7 +64,9 @@ export function caaVerdict(records: CaaRecord[], wildcard: boolean, method: stri
     if (v.params.accounturi && v.params.accounturi !== ca.accountUri) continue;
     return { ca: ca.name, allowed: true };
   }
-  return methods ? { ca: ca.name, allowed: false, why: 'method', methods } : { ca: ca.name, allowed: false, why: 'account' };
+  return methods
+    ? { ca: ca.name, allowed: false, why: 'method', methods }
+    : { ca: ca.name, allowed: false, why: 'account' };
 }
 
 /**
@@ -79,27 +83,61 @@ export async function checkCaa(
   const wildcard = name.startsWith('*.');
   const host = name.replace(/^\*\./, '');
   const set = await findCaaSet(dns, host, suffix);
-  if ('error' in set) return { check: check('caa', name, 'failure', msg.caa.lookupFailed(name, set.at, set.error), { at: set.at, code: set.error }), allowed: [] };
+  if ('error' in set)
+    return {
+      check: check('caa', name, 'failure', msg.caa.lookupFailed(name, set.at, set.error), {
+        at: set.at,
+        code: set.error,
+      }),
+      allowed: [],
+    };
   const all = cas.map((c) => c.name);
   if (!set.holder) return { check: check('caa', name, 'ok', msg.caa.none(name)), allowed: all };
   const detail = { holder: set.holder, records: set.records.map((r) => `${r.critical} ${r.tag} "${r.value}"`) };
   const critical = set.records.find((r) => r.critical & 128 && !KNOWN_TAGS.has(r.tag));
-  if (critical) return { check: check('caa', name, 'failure', msg.caa.criticalUnknown(name, set.holder, critical.tag), detail), allowed: [] };
+  if (critical)
+    return {
+      check: check('caa', name, 'failure', msg.caa.criticalUnknown(name, set.holder, critical.tag), detail),
+      allowed: [],
+    };
   const verdicts = cas.map((ca) => caaVerdict(set.records, wildcard, method, ca));
   const allowed = verdicts.filter((v) => v.allowed).map((v) => v.ca);
   const unknown = verdicts.filter((v) => !v.allowed && v.why === 'unknown').map((v) => v.ca);
-  if (allowed.length === cas.length) return { check: check('caa', name, 'ok', msg.caa.allows(name, set.holder, allowed), detail), allowed };
+  if (allowed.length === cas.length)
+    return { check: check('caa', name, 'ok', msg.caa.allows(name, set.holder, allowed), detail), allowed };
   if (allowed.length > 0) {
     const excluded = all.filter((c) => !allowed.includes(c));
     return { check: check('caa', name, 'warning', msg.caa.someExcluded(name, allowed, excluded), detail), allowed };
   }
-  if (unknown.length > 0) return { check: check('caa', name, 'warning', msg.caa.unknownIdentity(name, set.holder, unknown), detail), allowed: unknown };
+  if (unknown.length > 0)
+    return {
+      check: check('caa', name, 'warning', msg.caa.unknownIdentity(name, set.holder, unknown), detail),
+      allowed: unknown,
+    };
   const first = verdicts[0] as Extract<Verdict, { allowed: false }> | undefined;
   if (!first) return { check: check('caa', name, 'ok', msg.caa.none(name)), allowed: [] };
-  if (first.why === 'method') return { check: check('caa', name, 'failure', msg.caa.methodExcluded(name, set.holder, method, first.methods ?? []), detail), allowed: [] };
-  if (first.why === 'account') return { check: check('caa', name, 'failure', msg.caa.accountBound(name, set.holder), detail), allowed: [] };
+  if (first.why === 'method')
+    return {
+      check: check(
+        'caa',
+        name,
+        'failure',
+        msg.caa.methodExcluded(name, set.holder, method, first.methods ?? []),
+        detail,
+      ),
+      allowed: [],
+    };
+  if (first.why === 'account')
+    return { check: check('caa', name, 'failure', msg.caa.accountBound(name, set.holder), detail), allowed: [] };
   const property = wildcard && set.records.some((r) => r.tag === 'issuewild') ? 'issuewild' : 'issue';
-  const found = [...new Set(set.records.filter((r) => r.tag === property).map((r) => parseIssueValue(r.value).domain).filter(Boolean))];
+  const found = [
+    ...new Set(
+      set.records
+        .filter((r) => r.tag === property)
+        .map((r) => parseIssueValue(r.value).domain)
+        .filter(Boolean),
+    ),
+  ];
   const ids = cas.flatMap((c) => c.identities ?? []);
   const repair: Repair | undefined = ids.length
     ? {
@@ -107,8 +145,21 @@ export async function checkCaa(
         type: 'CAA',
         name: set.holder,
         to: `0 ${property} "${ids[0]}"`,
-        summary: { en: `Add the CAA record 0 ${property} "${ids[0]}" at ${set.holder}`, fr: `Ajouter l'enregistrement CAA 0 ${property} "${ids[0]}" sur ${set.holder}` },
+        summary: {
+          en: `Add the CAA record 0 ${property} "${ids[0]}" at ${set.holder}`,
+          fr: `Ajouter l'enregistrement CAA 0 ${property} "${ids[0]}" sur ${set.holder}`,
+        },
       }
     : undefined;
-  return { check: check('caa', name, 'failure', msg.caa.forbids(name, set.holder, found, ids, property === 'issuewild'), detail, repair), allowed: [] };
+  return {
+    check: check(
+      'caa',
+      name,
+      'failure',
+      msg.caa.forbids(name, set.holder, found, ids, property === 'issuewild'),
+      detail,
+      repair,
+    ),
+    allowed: [],
+  };
 }

@@ -72,10 +72,22 @@ export type CheckId =
  * Text shaped like an explanation: what was found (at most two plain sentences), the fix
  * (absent when all is well), and what a technician needs (codes, addresses, paths).
  */
-export interface Explanation { title: Localized; message: Localized; fix?: Localized; technical?: Localized }
+export interface Explanation {
+  title: Localized;
+  message: Localized;
+  fix?: Localized;
+  technical?: Localized;
+}
 
 /** Builds a check from an explanation; names are shown as people write them (bücher.fr, not xn--bcher-kva.fr). */
-export function check(id: CheckId, domain: string, status: CheckStatus, e: Explanation, detail?: Record<string, unknown>, repair?: Repair): Check {
+export function check(
+  id: CheckId,
+  domain: string,
+  status: CheckStatus,
+  e: Explanation,
+  detail?: Record<string, unknown>,
+  repair?: Repair,
+): Check {
   const u = (l: Localized): Localized => ({ en: unicodeNames(l.en), fr: unicodeNames(l.fr) });
   return {
     id,

@@ -7,7 +7,10 @@ import { normalName, type DnsProviders, type Located } from './provider.js';
 import { authoritativeServers, type DnsClient } from './resolver.js';
 
 /** What the proof's place depends on in the config: the delegation zone and the extra suffixes. */
-export interface ProofOptions { delegationZone?: string; extraSuffixes: readonly string[] }
+export interface ProofOptions {
+  delegationZone?: string;
+  extraSuffixes: readonly string[];
+}
 
 /**
  * The name a client's `_acme-challenge.<host>` must point to (CNAME) when the client's DNS
@@ -39,7 +42,12 @@ export interface ProofLocation {
  * name of the same registered domain: a client's CNAME must not make serein write in
  * anyone else's zone.
  */
-export async function proofLocation(dns: DnsClient, providers: DnsProviders, name: string, opts: ProofOptions): Promise<ProofLocation> {
+export async function proofLocation(
+  dns: DnsClient,
+  providers: DnsProviders,
+  name: string,
+  opts: ProofOptions,
+): Promise<ProofLocation> {
   const host = normalName(name.replace(/^\*\./, ''));
   const at = `_acme-challenge.${host}`;
   const dz = opts.delegationZone ? normalName(opts.delegationZone) : undefined;
@@ -59,7 +67,8 @@ export async function proofLocation(dns: DnsClient, providers: DnsProviders, nam
     const inDelegation = !!dz && (target === dz || target.endsWith(`.${dz}`));
     if (inDelegation && target !== expected) return { ...delegated, problem: 'cname-wrong' };
     const own = registeredDomain(host, opts.extraSuffixes).registered;
-    if (!inDelegation && (!own || registeredDomain(target, opts.extraSuffixes).registered !== own)) return { ...delegated, problem: 'cname-elsewhere' };
+    if (!inDelegation && (!own || registeredDomain(target, opts.extraSuffixes).registered !== own))
+      return { ...delegated, problem: 'cname-elsewhere' };
     if (!providers.configured) return { ...delegated, problem: 'no-provider' };
     const found = await locate(target);
     return { ...delegated, ...found, ...(found.located ? {} : { problem: 'no-zone' }) };
@@ -87,16 +96,44 @@ export async function checkDns01(
   const loc = await proofLocation(dns, providers, name, opts);
   const { at, writeAt, delegatedTo } = loc;
   const [txt, doubled] = await Promise.all([dns.txt(writeAt), dns.txt(`${at}.${registered}`)]);
-  if (txt.status === 'error') checks.push(check('dns01-txt', name, 'failure', msg.dns01.txtFailed(name, writeAt, txt.code ?? 'error'), { at: writeAt, code: txt.code }));
-  else if (delegatedTo && !loc.problem) checks.push(check('dns01-txt', name, 'ok', msg.dns01.txtDelegated(name, at, delegatedTo), { at, delegatedTo }));
+  if (txt.status === 'error')
+    checks.push(
+      check('dns01-txt', name, 'failure', msg.dns01.txtFailed(name, writeAt, txt.code ?? 'error'), {
+        at: writeAt,
+        code: txt.code,
+      }),
+    );
+  else if (delegatedTo && !loc.problem)
+    checks.push(check('dns01-txt', name, 'ok', msg.dns01.txtDelegated(name, at, delegatedTo), { at, delegatedTo }));
   else if (!delegatedTo) checks.push(check('dns01-txt', name, 'ok', msg.dns01.txtOk(name, at), { at }));
   if (doubled.status === 'ok') {
-    checks.push(check('dns01-doubled-label', name, 'warning', msg.dns01.doubled(name, `${at}.${registered}`, at), { found: `${at}.${registered}`, values: doubled.records.length }));
+    checks.push(
+      check('dns01-doubled-label', name, 'warning', msg.dns01.doubled(name, `${at}.${registered}`, at), {
+        found: `${at}.${registered}`,
+        values: doubled.records.length,
+      }),
+    );
   }
-  const admin = (c: Check): Check => (loc.error || loc.located ? { ...c, adminDetail: { ...(loc.located ? { provider: loc.located.provider.label } : {}), ...(loc.error ? { error: loc.error } : {}) } } : c);
+  const admin = (c: Check): Check =>
+    loc.error || loc.located
+      ? {
+          ...c,
+          adminDetail: {
+            ...(loc.located ? { provider: loc.located.provider.label } : {}),
+            ...(loc.error ? { error: loc.error } : {}),
+          },
+        }
+      : c;
   switch (loc.problem) {
     case undefined:
-      checks.push(admin(check('dns01-zone', name, 'ok', msg.dns01.zoneOk(name, loc.located!.zone, loc.located!.provider.kind), { zone: loc.located!.zone, ...(delegatedTo ? { delegatedTo } : {}) })));
+      checks.push(
+        admin(
+          check('dns01-zone', name, 'ok', msg.dns01.zoneOk(name, loc.located!.zone, loc.located!.provider.kind), {
+            zone: loc.located!.zone,
+            ...(delegatedTo ? { delegatedTo } : {}),
+          }),
+        ),
+      );
       break;
     case 'no-provider':
       checks.push(check('dns01-zone', name, 'failure', msg.dns01.noProvider(name)));
@@ -105,22 +142,60 @@ export async function checkDns01(
       checks.push(admin(check('dns01-zone', name, 'failure', msg.dns01.zoneMissing(name), { name: writeAt })));
       break;
     case 'cname-missing':
-      checks.push(check('dns01-delegation', name, 'failure', msg.dns01.cnameMissing(name, at, loc.expected!), { record: at, type: 'CNAME', value: loc.expected }));
+      checks.push(
+        check('dns01-delegation', name, 'failure', msg.dns01.cnameMissing(name, at, loc.expected!), {
+          record: at,
+          type: 'CNAME',
+          value: loc.expected,
+        }),
+      );
       break;
     case 'cname-wrong':
-      checks.push(check('dns01-delegation', name, 'failure', msg.dns01.cnameWrong(name, at, writeAt, loc.expected!), { record: at, type: 'CNAME', found: writeAt, value: loc.expected }));
+      checks.push(
+        check('dns01-delegation', name, 'failure', msg.dns01.cnameWrong(name, at, writeAt, loc.expected!), {
+          record: at,
+          type: 'CNAME',
+          found: writeAt,
+          value: loc.expected,
+        }),
+      );
       break;
     case 'cname-elsewhere':
-      checks.push(check('dns01-delegation', name, 'failure', msg.dns01.cnameElsewhere(name, at, writeAt, loc.expected), { record: at, type: 'CNAME', found: writeAt, ...(loc.expected ? { value: loc.expected } : {}) }));
+      checks.push(
+        check('dns01-delegation', name, 'failure', msg.dns01.cnameElsewhere(name, at, writeAt, loc.expected), {
+          record: at,
+          type: 'CNAME',
+          found: writeAt,
+          ...(loc.expected ? { value: loc.expected } : {}),
+        }),
+      );
       break;
   }
   const auth = await authoritativeServers(dns, delegatedTo ?? name.replace(/^\*\./, ''), opts.authoritative);
   if (auth.servers.length) {
-    const answers = await Promise.all(auth.servers.map(async (s) => ({ s, r: await dns.at([s.address]).txt(writeAt) })));
-    const down = answers.filter(({ r }) => r.status === 'error').map(({ s }) => (s.name === s.address ? s.address : `${s.name} (${s.address})`));
+    const answers = await Promise.all(
+      auth.servers.map(async (s) => ({ s, r: await dns.at([s.address]).txt(writeAt) })),
+    );
+    const down = answers
+      .filter(({ r }) => r.status === 'error')
+      .map(({ s }) => (s.name === s.address ? s.address : `${s.name} (${s.address})`));
     const label = auth.servers.map((s) => (s.name === s.address ? s.address : s.name));
-    if (down.length) checks.push(check('dns01-nameservers', name, 'failure', msg.dns01.nameserversDown(name, down), { zone: auth.zone, servers: auth.servers, fromNs: auth.fromNs }));
-    else checks.push(check('dns01-nameservers', name, 'ok', msg.dns01.nameserversOk(name, [...new Set(label)]), { zone: auth.zone, servers: auth.servers, fromNs: auth.fromNs }));
+    if (down.length)
+      checks.push(
+        check('dns01-nameservers', name, 'failure', msg.dns01.nameserversDown(name, down), {
+          zone: auth.zone,
+          servers: auth.servers,
+          fromNs: auth.fromNs,
+        }),
+      );
+    else
+      checks.push(
+        check('dns01-nameservers', name, 'ok', msg.dns01.nameserversOk(name, [...new Set(label)]), {
+          zone: auth.zone,
+          servers: auth.servers,
+          fromNs: auth.fromNs,
+        }),
+      );
   }
   return checks;
 }

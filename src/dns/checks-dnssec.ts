@@ -25,7 +25,8 @@ export interface DnssecOptions {
 }
 
 type Rrsig = packet.RrsigAnswer;
-const rrsigs = (a: WireAnswer): Rrsig[] => [...a.answers, ...a.authorities].filter((r): r is Rrsig => r.type === 'RRSIG');
+const rrsigs = (a: WireAnswer): Rrsig[] =>
+  [...a.answers, ...a.authorities].filter((r): r is Rrsig => r.type === 'RRSIG');
 const date = (seconds: number) => new Date(seconds * 1000);
 
 /** A signature outside its validity window (RFC 4034: inception ≤ now ≤ expiration), if any. */
@@ -39,10 +40,22 @@ function outOfDate(sigs: Rrsig[], now: Date): { sig: Rrsig; expired: boolean } |
   return null;
 }
 
-const facts = (sig: Rrsig): SigFacts => ({ record: `${sig.name} ${sig.data.typeCovered}`, signer: sig.data.signersName, keyTag: sig.data.keyTag, inception: date(sig.data.inception), expiration: date(sig.data.expiration) });
+const facts = (sig: Rrsig): SigFacts => ({
+  record: `${sig.name} ${sig.data.typeCovered}`,
+  signer: sig.data.signersName,
+  keyTag: sig.data.keyTag,
+  inception: date(sig.data.inception),
+  expiration: date(sig.data.expiration),
+});
 
 function sigDetail(sig: Rrsig) {
-  return { record: `${sig.name} RRSIG ${sig.data.typeCovered}`, signer: sig.data.signersName, keyTag: sig.data.keyTag, inception: date(sig.data.inception).toISOString(), expiration: date(sig.data.expiration).toISOString() };
+  return {
+    record: `${sig.name} RRSIG ${sig.data.typeCovered}`,
+    signer: sig.data.signersName,
+    keyTag: sig.data.keyTag,
+    inception: date(sig.data.inception).toISOString(),
+    expiration: date(sig.data.expiration).toISOString(),
+  };
 }
 
 /** The zone holding `name`: the signer of its signatures, else the owner of the SOA the resolver shows. */
@@ -62,7 +75,11 @@ async function whyBogus(name: string, cd: WireAnswer, o: DnssecOptions): Promise
   if (late) {
     const zone = late.sig.data.signersName;
     const e = late.expired ? msg.expired(name, zone, facts(late.sig)) : msg.notYetValid(name, zone, facts(late.sig));
-    return check('dnssec', name, 'failure', e, { reason: late.expired ? 'signature-expired' : 'signature-not-yet-valid', zone, ...sigDetail(late.sig) });
+    return check('dnssec', name, 'failure', e, {
+      reason: late.expired ? 'signature-expired' : 'signature-not-yet-valid',
+      zone,
+      ...sigDetail(late.sig),
+    });
   }
   for (const zone of zones) {
     const [ds, keys] = await Promise.all([
@@ -71,11 +88,30 @@ async function whyBogus(name: string, cd: WireAnswer, o: DnssecOptions): Promise
     ]);
     const dsTags = ds.answers.filter((r): r is packet.DSAnswer => r.type === 'DS').map((r) => r.data.keyTag);
     if (!dsTags.length) continue;
-    const keyTags = keys.answers.filter((r): r is packet.DnskeyAnswer => r.type === 'DNSKEY').map((r) => keyTag(r.data));
-    if (!keyTags.length) return check('dnssec', name, 'failure', msg.dsWithoutSignatures(name, zone, dsTags), { reason: 'ds-without-signatures', zone, dsKeyTags: dsTags, dnskeys: 'none' });
+    const keyTags = keys.answers
+      .filter((r): r is packet.DnskeyAnswer => r.type === 'DNSKEY')
+      .map((r) => keyTag(r.data));
+    if (!keyTags.length)
+      return check('dnssec', name, 'failure', msg.dsWithoutSignatures(name, zone, dsTags), {
+        reason: 'ds-without-signatures',
+        zone,
+        dsKeyTags: dsTags,
+        dnskeys: 'none',
+      });
     const keyLate = outOfDate(rrsigs(keys), o.now);
-    if (keyLate) return check('dnssec', name, 'failure', msg.expired(name, zone, facts(keyLate.sig)), { reason: 'signature-expired', zone, ...sigDetail(keyLate.sig) });
-    if (!dsTags.some((t) => keyTags.includes(t))) return check('dnssec', name, 'failure', msg.keyMismatch(name, zone, dsTags, keyTags), { reason: 'ds-matches-no-key', zone, dsKeyTags: dsTags, dnskeyTags: keyTags });
+    if (keyLate)
+      return check('dnssec', name, 'failure', msg.expired(name, zone, facts(keyLate.sig)), {
+        reason: 'signature-expired',
+        zone,
+        ...sigDetail(keyLate.sig),
+      });
+    if (!dsTags.some((t) => keyTags.includes(t)))
+      return check('dnssec', name, 'failure', msg.keyMismatch(name, zone, dsTags, keyTags), {
+        reason: 'ds-matches-no-key',
+        zone,
+        dsKeyTags: dsTags,
+        dnskeyTags: keyTags,
+      });
   }
   return check('dnssec', name, 'failure', msg.bogus(name, zones[0] ?? name), { reason: 'bogus', zones });
 }
@@ -86,29 +122,55 @@ async function whyBogus(name: string, cd: WireAnswer, o: DnssecOptions): Promise
  * signed proof of "no such record" when there is none). `dsOf` is asked, once per registered
  * domain, whether the registrar publishes a DS when the answer came unsigned.
  */
-export async function checkDnssec(name: string, registered: string, o: DnssecOptions, dsCache: Map<string, Promise<WireAnswer | null>>): Promise<Check> {
+export async function checkDnssec(
+  name: string,
+  registered: string,
+  o: DnssecOptions,
+  dsCache: Map<string, Promise<WireAnswer | null>>,
+): Promise<Check> {
   const base = name.replace(/^\*\./, '');
-  const asked = (cd: boolean) => ask(o.resolver, base, 'A', { recurse: true, checkingDisabled: cd, timeoutMs: o.timeoutMs }).catch(() => null);
+  const asked = (cd: boolean) =>
+    ask(o.resolver, base, 'A', { recurse: true, checkingDisabled: cd, timeoutMs: o.timeoutMs }).catch(() => null);
   const first = await asked(false);
   if (!first) return check('dnssec', name, 'warning', msg.unknown(name, 'no reply'), { reason: 'no-answer' });
   if (first.rcode === 'SERVFAIL') {
     const cd = await asked(true);
-    if (!cd || cd.rcode === 'SERVFAIL' || cd.rcode === 'REFUSED') return check('dnssec', name, 'warning', msg.unknown(name, cd?.rcode ?? first.rcode), { reason: 'no-answer', rcode: first.rcode });
+    if (!cd || cd.rcode === 'SERVFAIL' || cd.rcode === 'REFUSED')
+      return check('dnssec', name, 'warning', msg.unknown(name, cd?.rcode ?? first.rcode), {
+        reason: 'no-answer',
+        rcode: first.rcode,
+      });
     return whyBogus(base, cd, o);
   }
   if (first.ad) return check('dnssec', name, 'ok', msg.signed(name), { signed: true, validated: true });
   // Not validated: the zone is unsigned, or the resolver does not validate. The dates and the
   // registrar's DS still tell the two usual faults apart from a zone that is simply unsigned.
   const late = outOfDate(rrsigs(first), o.now);
-  if (late?.expired) return check('dnssec', name, 'failure', msg.expired(name, late.sig.data.signersName, facts(late.sig)), { reason: 'signature-expired', zone: late.sig.data.signersName, validated: false, ...sigDetail(late.sig) });
+  if (late?.expired)
+    return check('dnssec', name, 'failure', msg.expired(name, late.sig.data.signersName, facts(late.sig)), {
+      reason: 'signature-expired',
+      zone: late.sig.data.signersName,
+      validated: false,
+      ...sigDetail(late.sig),
+    });
   if (!rrsigs(first).length) {
     let ds = dsCache.get(registered);
     if (!ds) {
-      ds = ask(o.resolver, registered, 'DS', { recurse: true, checkingDisabled: true, timeoutMs: o.timeoutMs }).catch(() => null);
+      ds = ask(o.resolver, registered, 'DS', { recurse: true, checkingDisabled: true, timeoutMs: o.timeoutMs }).catch(
+        () => null,
+      );
       dsCache.set(registered, ds);
     }
-    const tags = ((await ds)?.answers ?? []).filter((r): r is packet.DSAnswer => r.type === 'DS').map((r) => r.data.keyTag);
-    if (tags.length) return check('dnssec', name, 'failure', msg.dsWithoutSignatures(name, registered, tags), { reason: 'ds-without-signatures', zone: registered, dsKeyTags: tags, validated: false });
+    const tags = ((await ds)?.answers ?? [])
+      .filter((r): r is packet.DSAnswer => r.type === 'DS')
+      .map((r) => r.data.keyTag);
+    if (tags.length)
+      return check('dnssec', name, 'failure', msg.dsWithoutSignatures(name, registered, tags), {
+        reason: 'ds-without-signatures',
+        zone: registered,
+        dsKeyTags: tags,
+        validated: false,
+      });
     return check('dnssec', name, 'ok', msg.unsigned(name), { signed: false });
   }
   return check('dnssec', name, 'ok', msg.signed(name), { signed: true, validated: false });

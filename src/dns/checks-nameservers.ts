@@ -28,7 +28,14 @@ export interface NameserverOptions {
 const QUESTIONS: packet.RecordType[] = ['A', 'AAAA', 'CAA'];
 
 /** What one server said, as comparable text ("A 192.0.2.1", "CAA 0 issue ..."), or why it did not. */
-interface ServerView { server: string; address: string; family: 'ipv4' | 'ipv6'; serial: number | null; records: string[]; problem?: string }
+interface ServerView {
+  server: string;
+  address: string;
+  family: 'ipv4' | 'ipv6';
+  serial: number | null;
+  records: string[];
+  problem?: string;
+}
 
 function shown(r: packet.Answer): string | null {
   if (r.type === 'A' || r.type === 'AAAA' || r.type === 'CNAME') return `${r.type} ${String(r.data).toLowerCase()}`;
@@ -54,11 +61,18 @@ export function mayAsk(address: string, port: number): boolean {
 /** A bare address from an NS record, with the nameserver port. */
 const at = (address: string, port: number) => (isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`);
 
-async function viewOf(name: string, zone: string | null, s: { name: string; address: string }, fromNs: boolean, o: NameserverOptions): Promise<ServerView> {
+async function viewOf(
+  name: string,
+  zone: string | null,
+  s: { name: string; address: string },
+  fromNs: boolean,
+  o: NameserverOptions,
+): Promise<ServerView> {
   const server = fromNs ? at(s.address, o.port) : s.address;
   const family = isIP(hostPort(server).host) === 6 ? 'ipv6' : 'ipv4';
   const view: ServerView = { server: s.name, address: server, family, serial: null, records: [] };
-  const q = (n: string, t: packet.RecordType) => o.limit.run(() => ask(server, n, t, { recurse: false, timeoutMs: o.timeoutMs }));
+  const q = (n: string, t: packet.RecordType) =>
+    o.limit.run(() => ask(server, n, t, { recurse: false, timeoutMs: o.timeoutMs }));
   let answers: WireAnswer[];
   try {
     answers = await Promise.all([...QUESTIONS.map((t) => q(name, t)), q(zone ?? name, 'SOA')]);
@@ -66,12 +80,17 @@ async function viewOf(name: string, zone: string | null, s: { name: string; addr
     return { ...view, problem: (err as NodeJS.ErrnoException).code ?? 'unreachable' };
   }
   const soa = answers[3];
-  const serial = [...soa.answers, ...soa.authorities].find((r): r is packet.SoaAnswer => r.type === 'SOA')?.data.serial ?? null;
+  const serial =
+    [...soa.answers, ...soa.authorities].find((r): r is packet.SoaAnswer => r.type === 'SOA')?.data.serial ?? null;
   const bad = answers.find((a) => a.rcode !== 'NOERROR' && a.rcode !== 'NXDOMAIN');
   // Only a server named in the NS records owes an authoritative answer; a configured fallback may be a resolver.
   if (bad) return { ...view, serial, problem: bad.rcode };
   if (fromNs && answers.some((a) => !a.aa)) return { ...view, serial, problem: 'not-authoritative' };
-  const records = answers.slice(0, 3).flatMap((a, i) => (a.rcode === 'NXDOMAIN' ? [`${QUESTIONS[i]} NXDOMAIN`] : a.answers.map(shown).filter((x): x is string => !!x)));
+  const records = answers
+    .slice(0, 3)
+    .flatMap((a, i) =>
+      a.rcode === 'NXDOMAIN' ? [`${QUESTIONS[i]} NXDOMAIN`] : a.answers.map(shown).filter((x): x is string => !!x),
+    );
   return { ...view, serial, records: [...new Set(records)].sort() };
 }
 
@@ -88,31 +107,87 @@ export async function checkNameservers(dns: DnsClient, name: string, o: Nameserv
   const refused = auth.refused.map((s) => ({ server: s.name, address: s.address, reason: notPublic(s.address)!.what }));
   // Servers from the NS records are the client's DNS host's, public: named. The configured
   // fallback ones are the provider's own (often its resolvers): their addresses are for admins only.
-  const views = auth.fromNs ? asked : asked.map((v, i) => ({ ...v, server: `configured server ${i + 1}`, address: '' }));
-  const admin = auth.fromNs ? undefined : { servers: asked.map((v, i) => ({ server: `configured server ${i + 1}`, address: v.address })) };
+  const views = auth.fromNs
+    ? asked
+    : asked.map((v, i) => ({ ...v, server: `configured server ${i + 1}`, address: '' }));
+  const admin = auth.fromNs
+    ? undefined
+    : { servers: asked.map((v, i) => ({ server: `configured server ${i + 1}`, address: v.address })) };
   const withAdmin = (c: Check): Check => (admin ? { ...c, adminDetail: admin } : c);
-  if (!views.length && refused.length) return check('nameservers', name, 'warning', msg.unreachable(name, auth.zone ?? base, refused.length, refused.length, refused), { zone: auth.zone, servers: [], refused });
-  if (!views.length) return check('nameservers', name, 'warning', msg.noneAnswer(name, auth.zone ?? base), { zone: auth.zone, servers: [] });
+  if (!views.length && refused.length)
+    return check(
+      'nameservers',
+      name,
+      'warning',
+      msg.unreachable(name, auth.zone ?? base, refused.length, refused.length, refused),
+      { zone: auth.zone, servers: [], refused },
+    );
+  if (!views.length)
+    return check('nameservers', name, 'warning', msg.noneAnswer(name, auth.zone ?? base), {
+      zone: auth.zone,
+      servers: [],
+    });
   const answering = views.filter((v) => !v.problem);
   const key = (v: ServerView) => v.records.join('\n');
   const counts = new Map<string, number>();
   for (const v of answering) counts.set(key(v), (counts.get(key(v)) ?? 0) + 1);
   const newest = Math.max(...answering.map((v) => v.serial ?? -1));
-  const reference = [...answering].sort((x, y) => Number((y.serial ?? -1) === newest) - Number((x.serial ?? -1) === newest) || counts.get(key(y))! - counts.get(key(x))!)[0];
-  const detail = (v: ServerView) => ({ server: v.server, address: v.address, family: v.family, serial: v.serial, records: v.records, ...(v.problem ? { problem: v.problem } : {}) });
+  const reference = [...answering].sort(
+    (x, y) =>
+      Number((y.serial ?? -1) === newest) - Number((x.serial ?? -1) === newest) ||
+      counts.get(key(y))! - counts.get(key(x))!,
+  )[0];
+  const detail = (v: ServerView) => ({
+    server: v.server,
+    address: v.address,
+    family: v.family,
+    serial: v.serial,
+    records: v.records,
+    ...(v.problem ? { problem: v.problem } : {}),
+  });
   const servers = views.map(detail);
   const differing = reference ? answering.filter((v) => key(v) !== key(reference)) : [];
   const zone = auth.zone ?? base;
   const facts = { zone, servers, fromNs: auth.fromNs, ...(refused.length ? { refused } : {}) };
   if (differing.length) {
     const old = differing.some((v) => v.serial !== null && reference.serial !== null && v.serial < reference.serial);
-    return withAdmin(check('nameservers', name, 'failure', old ? msg.oldCopy(name, zone, differing.length, views.length, differing, reference) : msg.differ(name, zone, differing.length, views.length, differing, reference), {
-      ...facts, differing: differing.map(detail), expected: detail(reference),
-    }));
+    return withAdmin(
+      check(
+        'nameservers',
+        name,
+        'failure',
+        old
+          ? msg.oldCopy(name, zone, differing.length, views.length, differing, reference)
+          : msg.differ(name, zone, differing.length, views.length, differing, reference),
+        {
+          ...facts,
+          differing: differing.map(detail),
+          expected: detail(reference),
+        },
+      ),
+    );
   }
   const silent = views.filter((v) => v.problem);
-  if (silent.length && !answering.length) return withAdmin(check('nameservers', name, 'warning', msg.noneAnswer(name, zone), facts));
-  if (refused.length) return withAdmin(check('nameservers', name, 'warning', msg.unreachable(name, zone, refused.length, refused.length + views.length, refused), { ...facts, ...(silent.length ? { lame: silent.map(detail) } : {}) }));
-  if (silent.length) return withAdmin(check('nameservers', name, 'warning', msg.lame(name, zone, silent.length, views.length, silent), { ...facts, lame: silent.map(detail) }));
-  return withAdmin(check('nameservers', name, 'ok', msg.agree(name, views.length, [...new Set(views.map((v) => v.family))]), facts));
+  if (silent.length && !answering.length)
+    return withAdmin(check('nameservers', name, 'warning', msg.noneAnswer(name, zone), facts));
+  if (refused.length)
+    return withAdmin(
+      check(
+        'nameservers',
+        name,
+        'warning',
+        msg.unreachable(name, zone, refused.length, refused.length + views.length, refused),
+        { ...facts, ...(silent.length ? { lame: silent.map(detail) } : {}) },
+      ),
+    );
+  if (silent.length)
+    return withAdmin(
+      check('nameservers', name, 'warning', msg.lame(name, zone, silent.length, views.length, silent), {
+        ...facts,
+        lame: silent.map(detail),
+      }),
+    );
+  return withAdmin(
+    check('nameservers', name, 'ok', msg.agree(name, views.length, [...new Set(views.map((v) => v.family))]), facts),
+  );
 }

@@ -14,10 +14,18 @@ export interface DnsRecord {
 }
 
 /** A Cloudflare zone: its id for the API, its name for people. */
-export interface Zone { id: string; name: string }
+export interface Zone {
+  id: string;
+  name: string;
+}
 
 /** A record to write: CAA content is `flags tag "value"` and is sent as structured data. */
-export interface NewRecord { type: 'A' | 'AAAA' | 'TXT' | 'CAA'; name: string; content: string; ttl?: number }
+export interface NewRecord {
+  type: 'A' | 'AAAA' | 'TXT' | 'CAA';
+  name: string;
+  content: string;
+  ttl?: number;
+}
 
 /** Parses `0 issue "letsencrypt.org"`. */
 export function parseCaaContent(content: string): { flags: number; tag: string; value: string } {
@@ -53,7 +61,13 @@ export class CloudflareDns {
   /** The SDK is loaded on first use: it is large, and most daemons never call Cloudflare. */
   private client(): Promise<Cloudflare> {
     return (this.sdk ??= import('cloudflare').then(
-      ({ default: Sdk }) => new Sdk({ apiToken: this.opts.apiToken, ...(this.opts.baseUrl ? { baseURL: this.opts.baseUrl } : {}), maxRetries: 2, timeout: 15_000 }),
+      ({ default: Sdk }) =>
+        new Sdk({
+          apiToken: this.opts.apiToken,
+          ...(this.opts.baseUrl ? { baseURL: this.opts.baseUrl } : {}),
+          maxRetries: 2,
+          timeout: 15_000,
+        }),
     ));
   }
 
@@ -96,7 +110,9 @@ export class CloudflareDns {
     if (r.type === 'CAA') body.data = parseCaaContent(r.content);
     else body.content = r.content;
     if (r.type === 'A' || r.type === 'AAAA') body.proxied = false;
-    const created = await (await this.client()).dns.records.create(body as unknown as Cloudflare.DNS.RecordCreateParams);
+    const created = await (
+      await this.client()
+    ).dns.records.create(body as unknown as Cloudflare.DNS.RecordCreateParams);
     return toRecord(created as unknown as Record<string, unknown>);
   }
 
@@ -106,7 +122,9 @@ export class CloudflareDns {
     if (r.type === 'CAA') body.data = parseCaaContent(r.content);
     else body.content = r.content;
     if (r.proxied !== undefined) body.proxied = r.proxied;
-    const updated = await (await this.client()).dns.records.update(id, body as unknown as Cloudflare.DNS.RecordUpdateParams);
+    const updated = await (
+      await this.client()
+    ).dns.records.update(id, body as unknown as Cloudflare.DNS.RecordUpdateParams);
     return toRecord(updated as unknown as Record<string, unknown>);
   }
 
@@ -123,7 +141,8 @@ export class CloudflareDns {
 
 function toRecord(r: Record<string, unknown>): DnsRecord {
   const data = r.data as { flags?: number; tag?: string; value?: string } | undefined;
-  const content = r.type === 'CAA' && data?.tag ? `${data.flags ?? 0} ${data.tag} "${data.value ?? ''}"` : String(r.content ?? '');
+  const content =
+    r.type === 'CAA' && data?.tag ? `${data.flags ?? 0} ${data.tag} "${data.value ?? ''}"` : String(r.content ?? '');
   return {
     id: String(r.id),
     type: String(r.type),
@@ -173,7 +192,8 @@ export class CloudflareProvider implements DnsProvider {
     const stale = existing.filter((r) => !contents.includes(r.content));
     const missing = [...new Set(contents)].filter((c) => !existing.some((r) => r.content === c));
     // Change records in place first: a record pointed elsewhere keeps its id.
-    while (stale.length && missing.length) await this.api.update(id, stale.shift()!.id, { type, name, content: missing.shift()!, ttl });
+    while (stale.length && missing.length)
+      await this.api.update(id, stale.shift()!.id, { type, name, content: missing.shift()!, ttl });
     for (const r of stale) await this.api.delete(id, r.id);
     for (const content of missing) await this.api.create(id, { type, name, content, ttl });
   }
@@ -186,6 +206,7 @@ export class CloudflareProvider implements DnsProvider {
   async removeTxt(zone: string, name: string, value: string): Promise<void> {
     assertRecordName(name, zone);
     const id = await this.zoneId(zone);
-    for (const r of await this.api.records(id, { type: 'TXT', name })) if (r.content === value) await this.api.delete(id, r.id);
+    for (const r of await this.api.records(id, { type: 'TXT', name }))
+      if (r.content === value) await this.api.delete(id, r.id);
   }
 }

@@ -34,15 +34,26 @@ export function parseDomain(raw: string, allowWildcard: boolean): string {
   const wildcard = text.startsWith('*.');
   const bare = wildcard ? text.slice(2) : text;
   const problem = (en: string, fr: string, hintEn: string, hintFr: string) =>
-    new OperationError('invalid_domain', { en: `"${raw}" ${en}`, fr: `« ${raw} » ${fr}` }, { en: hintEn, fr: hintFr }, undefined, 400);
-  const example = { en: 'Write the name like shop.example.com.', fr: 'Écrivez le nom sous la forme boutique.exemple.fr.' };
+    new OperationError(
+      'invalid_domain',
+      { en: `"${raw}" ${en}`, fr: `« ${raw} » ${fr}` },
+      { en: hintEn, fr: hintFr },
+      undefined,
+      400,
+    );
+  const example = {
+    en: 'Write the name like shop.example.com.',
+    fr: 'Écrivez le nom sous la forme boutique.exemple.fr.',
+  };
   if (!bare) throw problem('is empty.', 'est vide.', example.en, example.fr);
   // The URL parser behind domainToASCII drops tabs and line breaks and stops at "/", "?", "#"
   // or "\\": "shop.fr/x.com" would silently become "shop.fr". Only letters, digits, dots and
   // dashes (and non-ASCII letters, for IDN) may reach it.
   const odd = /[\u0000-\u002c\u002f\u003a-\u0060\u007b-\u007f]/.exec(bare);
   if (odd) {
-    const shown = /[\u0000-\u0020\u007f]/.test(odd[0]) ? `U+${odd[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}` : odd[0];
+    const shown = /[\u0000-\u0020\u007f]/.test(odd[0])
+      ? `U+${odd[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`
+      : odd[0];
     throw problem(
       `contains "${shown}", which is not allowed in a domain name.`,
       `contient « ${shown} », qui n'est pas permis dans un nom de domaine.`,
@@ -58,20 +69,53 @@ export function parseDomain(raw: string, allowWildcard: boolean): string {
       'Utilisez un nom complet comme www.exemple.fr.',
     );
   }
-  if (isIP(bare)) throw problem('is an IP address, not a domain name.', "est une adresse IP, pas un nom de domaine.", example.en, example.fr);
+  if (isIP(bare))
+    throw problem(
+      'is an IP address, not a domain name.',
+      'est une adresse IP, pas un nom de domaine.',
+      example.en,
+      example.fr,
+    );
   if (bare.endsWith('.') || bare.startsWith('.') || bare.includes('..')) {
-    throw problem('has an empty part between two dots.', 'a une partie vide entre deux points.', example.en, example.fr);
+    throw problem(
+      'has an empty part between two dots.',
+      'a une partie vide entre deux points.',
+      example.en,
+      example.fr,
+    );
   }
   const ascii = domainToASCII(bare);
   if (!ascii) {
-    throw problem('contains characters or an encoded label (xn--) that are not valid in a domain name.', "contient des caractères ou un label encodé (xn--) non valides dans un nom de domaine.", example.en, example.fr);
+    throw problem(
+      'contains characters or an encoded label (xn--) that are not valid in a domain name.',
+      'contient des caractères ou un label encodé (xn--) non valides dans un nom de domaine.',
+      example.en,
+      example.fr,
+    );
   }
-  if (ascii.length > 253) throw problem('is longer than 253 characters.', 'dépasse 253 caractères.', 'Use a shorter name.', 'Utilisez un nom plus court.');
+  if (ascii.length > 253)
+    throw problem(
+      'is longer than 253 characters.',
+      'dépasse 253 caractères.',
+      'Use a shorter name.',
+      'Utilisez un nom plus court.',
+    );
   const labels = ascii.split('.');
   if (labels.length < 2) {
-    throw problem('is not a full domain name (it has no dot).', "n'est pas un nom de domaine complet (il n'a pas de point).", example.en, example.fr);
+    throw problem(
+      'is not a full domain name (it has no dot).',
+      "n'est pas un nom de domaine complet (il n'a pas de point).",
+      example.en,
+      example.fr,
+    );
   }
-  if (labels.length > 10) throw problem('has more than 10 parts.', 'a plus de 10 parties.', 'Use a shorter name.', 'Utilisez un nom plus court.');
+  if (labels.length > 10)
+    throw problem(
+      'has more than 10 parts.',
+      'a plus de 10 parties.',
+      'Use a shorter name.',
+      'Utilisez un nom plus court.',
+    );
   for (const label of labels) {
     if (label.length > 63) {
       // The limit people meet most (a shop's long name in one word), said on its own.
@@ -92,6 +136,12 @@ export function parseDomain(raw: string, allowWildcard: boolean): string {
       );
     }
   }
-  if (/^[0-9]+$/.test(labels[labels.length - 1])) throw problem('ends with a number, not a domain extension.', 'se termine par un nombre, pas une extension de domaine.', example.en, example.fr);
+  if (/^[0-9]+$/.test(labels[labels.length - 1]))
+    throw problem(
+      'ends with a number, not a domain extension.',
+      'se termine par un nombre, pas une extension de domaine.',
+      example.en,
+      example.fr,
+    );
   return wildcard ? `*.${ascii}` : ascii;
 }

@@ -6,7 +6,11 @@ import type { HttpFailure } from './messages.js';
 import type { DnsClient } from './resolver.js';
 
 /** A redirect the probe refused to follow: for admins only, a client hears just "redirects elsewhere". */
-export interface RefusedRedirect { location: string; addresses: string[]; reason: string }
+export interface RefusedRedirect {
+  location: string;
+  addresses: string[];
+  reason: string;
+}
 
 /** What fetching the token over one address gave. */
 export type ProbeResult =
@@ -44,16 +48,32 @@ export interface ProbeRequest {
   ownAddresses?: readonly string[];
 }
 
-const BLOCK_MARKERS = [/testcookie/i, /__test=/, /slowAES/, /aes\.js/, /challenge-platform/, /cf-chl-/, /Attention Required/i];
+const BLOCK_MARKERS = [
+  /testcookie/i,
+  /__test=/,
+  /slowAES/,
+  /aes\.js/,
+  /challenge-platform/,
+  /cf-chl-/,
+  /Attention Required/i,
+];
 
-interface Hop { status: number; headers: http.IncomingHttpHeaders; body: string }
+interface Hop {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
 
 /** A lookup that answers only the address already checked: nothing is resolved a second time. */
 function pinnedLookup(address: string): LookupFunction {
   const family = isIP(address);
   return (hostname, options, callback) => {
-    if (hostname !== address) return callback(Object.assign(new Error(`refusing to resolve ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
-    if (options.all) return (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
+    if (hostname !== address)
+      return callback(Object.assign(new Error(`refusing to resolve ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
+    if (options.all)
+      return (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [
+        { address, family },
+      ]);
     callback(null, address, family);
   };
 }
@@ -70,8 +90,18 @@ function fetchOnce(url: URL, address: string, hostHeader: string, timeoutMs: num
         port: url.port ? Number(url.port) : secure ? 443 : 80,
         path: `${url.pathname}${url.search}`,
         method: 'GET',
-        headers: { host: hostHeader, 'user-agent': 'serein-preflight (like an ACME validator)', accept: '*/*', connection: 'close' },
-        ...(secure ? { servername: isIP(url.hostname.replace(/^\[|\]$/g, '')) ? undefined : url.hostname, rejectUnauthorized: false } : {}),
+        headers: {
+          host: hostHeader,
+          'user-agent': 'serein-preflight (like an ACME validator)',
+          accept: '*/*',
+          connection: 'close',
+        },
+        ...(secure
+          ? {
+              servername: isIP(url.hostname.replace(/^\[|\]$/g, '')) ? undefined : url.hostname,
+              rejectUnauthorized: false,
+            }
+          : {}),
         agent: false,
       },
       (res) => {
@@ -81,7 +111,9 @@ function fetchOnce(url: URL, address: string, hostHeader: string, timeoutMs: num
           size += c.length;
           if (size <= 65536) chunks.push(c);
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
         res.on('error', reject);
       },
     );
@@ -93,10 +125,16 @@ function fetchOnce(url: URL, address: string, hostHeader: string, timeoutMs: num
 
 function classify(err: unknown, url: URL, timeoutMs: number): HttpFailure {
   const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-  if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') return { kind: 'timeout', seconds: Math.round(timeoutMs / 1000) };
+  if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT')
+    return { kind: 'timeout', seconds: Math.round(timeoutMs / 1000) };
   if (code === 'ECONNREFUSED') return { kind: 'refused' };
-  if (['ENETUNREACH', 'EHOSTUNREACH', 'EADDRNOTAVAIL', 'EAFNOSUPPORT'].includes(code)) return { kind: 'unreachable', code };
-  if (url.protocol === 'https:' && (code === 'EPROTO' || /wrong version number|packet length too long|ERR_SSL/i.test(`${code} ${(err as Error).message}`))) {
+  if (['ENETUNREACH', 'EHOSTUNREACH', 'EADDRNOTAVAIL', 'EAFNOSUPPORT'].includes(code))
+    return { kind: 'unreachable', code };
+  if (
+    url.protocol === 'https:' &&
+    (code === 'EPROTO' ||
+      /wrong version number|packet length too long|ERR_SSL/i.test(`${code} ${(err as Error).message}`))
+  ) {
     return { kind: 'http-on-https', location: url.toString() };
   }
   return { kind: 'error', code };
@@ -108,7 +146,10 @@ const bare = (host: string) => host.replace(/^\[|\]$/g, '').toLowerCase();
  * The address a redirect's host leads to, resolved once: every address it has must be
  * one the probe may connect to, else the hop is refused (as a CA refuses it).
  */
-async function hopAddress(host: string, req: ProbeRequest): Promise<{ address: string } | { refused: string; addresses: string[] }> {
+async function hopAddress(
+  host: string,
+  req: ProbeRequest,
+): Promise<{ address: string } | { refused: string; addresses: string[] }> {
   let addresses: string[];
   if (isIP(host)) addresses = [host];
   else if (!req.dns) return { refused: 'no resolver for redirects', addresses: [] };
@@ -116,13 +157,15 @@ async function hopAddress(host: string, req: ProbeRequest): Promise<{ address: s
     try {
       const { a, aaaa } = await req.dns.addresses(host);
       addresses = [...aaaa.records, ...a.records];
-      if (!addresses.length) return { refused: `no address (A ${a.code ?? a.status}, AAAA ${aaaa.code ?? aaaa.status})`, addresses };
+      if (!addresses.length)
+        return { refused: `no address (A ${a.code ?? a.status}, AAAA ${aaaa.code ?? aaaa.status})`, addresses };
     } catch (err) {
       return { refused: `lookup failed (${(err as Error).message})`, addresses: [] };
     }
   }
   const bad = addresses.filter((ip) => !mayProbe(ip, req.ownAddresses ?? []));
-  if (bad.length) return { refused: `reserved: ${bad.map((ip) => describeNotPublic(ip, notPublic(ip)!)).join(', ')}`, addresses };
+  if (bad.length)
+    return { refused: `reserved: ${bad.map((ip) => describeNotPublic(ip, notPublic(ip)!)).join(', ')}`, addresses };
   return { address: addresses[0] };
 }
 
@@ -147,22 +190,49 @@ export async function probeToken(req: ProbeRequest): Promise<ProbeResult> {
     }
     const server = typeof last.headers.server === 'string' ? last.headers.server : undefined;
     if ([301, 302, 303, 307, 308].includes(last.status) && last.headers.location) {
-      if (hops + 1 > 10) return { ok: false, failure: { kind: 'redirects', count: hops + 1 }, status: last.status, server, hops };
+      if (hops + 1 > 10)
+        return { ok: false, failure: { kind: 'redirects', count: hops + 1 }, status: last.status, server, hops };
       let next: URL;
       try {
         next = new URL(last.headers.location, url);
       } catch {
-        return { ok: false, failure: { kind: 'redirect-scheme', location: String(last.headers.location) }, status: last.status, server, hops };
+        return {
+          ok: false,
+          failure: { kind: 'redirect-scheme', location: String(last.headers.location) },
+          status: last.status,
+          server,
+          hops,
+        };
       }
-      if (next.protocol !== 'http:' && next.protocol !== 'https:') return { ok: false, failure: { kind: 'redirect-scheme', location: next.toString() }, status: last.status, server, hops };
+      if (next.protocol !== 'http:' && next.protocol !== 'https:')
+        return {
+          ok: false,
+          failure: { kind: 'redirect-scheme', location: next.toString() },
+          status: last.status,
+          server,
+          hops,
+        };
       const port = next.port ? Number(next.port) : next.protocol === 'https:' ? 443 : 80;
-      if (!req.allowedPorts.includes(port)) return { ok: false, failure: { kind: 'redirect-port', location: next.toString() }, status: last.status, server, hops };
+      if (!req.allowedPorts.includes(port))
+        return {
+          ok: false,
+          failure: { kind: 'redirect-port', location: next.toString() },
+          status: last.status,
+          server,
+          hops,
+        };
       const nextHost = bare(next.hostname);
       let nextAddress = pinned.get(nextHost);
       if (!nextAddress) {
         const hop = await hopAddress(nextHost, req);
         // Nothing about the refused hop (status, server, address) goes in the result a client sees.
-        if ('refused' in hop) return { ok: false, failure: { kind: 'redirect-elsewhere' }, hops, redirect: { location: next.toString(), addresses: hop.addresses, reason: hop.refused } };
+        if ('refused' in hop)
+          return {
+            ok: false,
+            failure: { kind: 'redirect-elsewhere' },
+            hops,
+            redirect: { location: next.toString(), addresses: hop.addresses, reason: hop.refused },
+          };
         nextAddress = hop.address;
         pinned.set(nextHost, nextAddress);
       }
@@ -171,10 +241,14 @@ export async function probeToken(req: ProbeRequest): Promise<ProbeResult> {
       continue;
     }
     if (last.body.trim() === req.expected) return { ok: true, status: last.status, server, hops };
-    if (BLOCK_MARKERS.some((m) => m.test(last!.body)) || /__test=|testcookie/i.test(String(last.headers['set-cookie'] ?? ''))) {
+    if (
+      BLOCK_MARKERS.some((m) => m.test(last!.body)) ||
+      /__test=|testcookie/i.test(String(last.headers['set-cookie'] ?? ''))
+    ) {
       return { ok: false, failure: { kind: 'blocked', status: last.status }, status: last.status, server, hops };
     }
-    if (last.status !== 200) return { ok: false, failure: { kind: 'status', status: last.status }, status: last.status, server, hops };
+    if (last.status !== 200)
+      return { ok: false, failure: { kind: 'status', status: last.status }, status: last.status, server, hops };
     return { ok: false, failure: { kind: 'body', status: last.status, server }, status: last.status, server, hops };
   }
 }

@@ -9,7 +9,6 @@ import { AT_DOMAIN, L, NB } from './messages-words.js';
  * what DNS is: the exact record to add, with its values, and where to add it.
  */
 
-
 /** A DNS host's kind as a client may read it (never its address). */
 export type ProviderKind = DnsProvider['kind'];
 const KIND: Record<ProviderKind, Localized> = {
@@ -22,11 +21,17 @@ const KIND: Record<ProviderKind, Localized> = {
 export const dns01 = {
   txtOk: (name: string, at: string): Explanation => ({
     title: L('DNS proof record', 'Enregistrement DNS de preuve'),
-    message: L(`${at} can be looked up; the proof record for ${name} will be written there.`, `${at} peut être consulté ; l'enregistrement de preuve de ${name} y sera écrit.`),
+    message: L(
+      `${at} can be looked up; the proof record for ${name} will be written there.`,
+      `${at} peut être consulté ; l'enregistrement de preuve de ${name} y sera écrit.`,
+    ),
   }),
   txtDelegated: (name: string, from: string, to: string): Explanation => ({
     title: L('DNS proof record', 'Enregistrement DNS de preuve'),
-    message: L(`${from} is delegated (CNAME) to ${to}; the proof record for ${name} will be written there.`, `${from} est délégué (CNAME) vers ${to} ; l'enregistrement de preuve de ${name} y sera écrit.`),
+    message: L(
+      `${from} is delegated (CNAME) to ${to}; the proof record for ${name} will be written there.`,
+      `${from} est délégué (CNAME) vers ${to} ; l'enregistrement de preuve de ${name} y sera écrit.`,
+    ),
   }),
   txtFailed: (name: string, at: string, code: string): Explanation => ({
     title: L('DNS proof record', 'Enregistrement DNS de preuve'),
@@ -38,7 +43,10 @@ export const dns01 = {
       'Try again in a few minutes. If it still fails, forward the technical details below to the company that manages your domain (often where you bought it).',
       "Réessayez dans quelques minutes. Si cela échoue encore, transmettez les détails techniques ci-dessous à la société qui gère votre domaine (souvent là où vous l'avez acheté).",
     ),
-    technical: L(`The TXT query for ${at} got no answer (${code}). The domain's nameservers must answer for it.`, `La requête TXT pour ${at} est restée sans réponse (${code}). Les serveurs de noms du domaine doivent répondre pour ce nom.`),
+    technical: L(
+      `The TXT query for ${at} got no answer (${code}). The domain's nameservers must answer for it.`,
+      `La requête TXT pour ${at} est restée sans réponse (${code}). Les serveurs de noms du domaine doivent répondre pour ce nom.`,
+    ),
   }),
   doubled: (name: string, wrong: string, right: string): Explanation => ({
     title: L('Misplaced DNS record', 'Enregistrement DNS mal placé'),
@@ -53,7 +61,10 @@ export const dns01 = {
   }),
   zoneOk: (name: string, zone: string, kind: ProviderKind): Explanation => ({
     title: L('DNS access', 'Accès au DNS'),
-    message: L(`serein can write DNS records in the zone ${zone} (${KIND[kind].en}).`, `serein peut écrire des enregistrements DNS dans la zone ${zone} (${KIND[kind].fr}).`),
+    message: L(
+      `serein can write DNS records in the zone ${zone} (${KIND[kind].en}).`,
+      `serein peut écrire des enregistrements DNS dans la zone ${zone} (${KIND[kind].fr}).`,
+    ),
   }),
   noProvider: (name: string): Explanation => ({
     title: L('DNS access', 'Accès au DNS'),
@@ -118,7 +129,10 @@ export const dns01 = {
   }),
   nameserversOk: (name: string, servers: string[]): Explanation => ({
     title: L('Nameservers', 'Serveurs de noms'),
-    message: L(`Every nameserver of ${name} answers (${servers.join(', ')}).`, `Tous les serveurs de noms de ${name} répondent (${servers.join(', ')}).`),
+    message: L(
+      `Every nameserver of ${name} answers (${servers.join(', ')}).`,
+      `Tous les serveurs de noms de ${name} répondent (${servers.join(', ')}).`,
+    ),
   }),
   nameserversDown: (name: string, down: string[]): Explanation => ({
     title: L('Nameservers', 'Serveurs de noms'),

@@ -14,18 +14,32 @@ import { L, NB } from './messages-words.js';
 const TITLE = L('Security signatures (DNSSEC)', 'Signatures de sécurité (DNSSEC)');
 
 const refused = (name: string) =>
-  L(`Until then, certificate authorities cannot read ${name} and refuse to secure it.`, `D'ici là, les autorités de certification ne peuvent pas lire ${name} et refusent de le sécuriser.`);
+  L(
+    `Until then, certificate authorities cannot read ${name} and refuse to secure it.`,
+    `D'ici là, les autorités de certification ne peuvent pas lire ${name} et refusent de le sécuriser.`,
+  );
 
 /** A signature as a technician names it: the record it signs, its signer and key, its dates. */
-export interface SigFacts { record: string; signer: string; keyTag: number; inception: Date; expiration: Date }
-const sigText = (s: SigFacts) => `RRSIG ${s.record} by ${s.signer} (key tag ${s.keyTag}), valid ${s.inception.toISOString()} to ${s.expiration.toISOString()}`;
-const sigTexte = (s: SigFacts) => `RRSIG ${s.record} par ${s.signer} (key tag ${s.keyTag}), valide du ${s.inception.toISOString()} au ${s.expiration.toISOString()}`;
+export interface SigFacts {
+  record: string;
+  signer: string;
+  keyTag: number;
+  inception: Date;
+  expiration: Date;
+}
+const sigText = (s: SigFacts) =>
+  `RRSIG ${s.record} by ${s.signer} (key tag ${s.keyTag}), valid ${s.inception.toISOString()} to ${s.expiration.toISOString()}`;
+const sigTexte = (s: SigFacts) =>
+  `RRSIG ${s.record} par ${s.signer} (key tag ${s.keyTag}), valide du ${s.inception.toISOString()} au ${s.expiration.toISOString()}`;
 
 /** Each outcome of the DNSSEC check. */
 export const dnssec = {
   signed: (name: string): Explanation => ({
     title: TITLE,
-    message: L(`The security signatures (DNSSEC) of ${name} are valid.`, `Les signatures de sécurité (DNSSEC) de ${name} sont valides.`),
+    message: L(
+      `The security signatures (DNSSEC) of ${name} are valid.`,
+      `Les signatures de sécurité (DNSSEC) de ${name} sont valides.`,
+    ),
   }),
   unsigned: (name: string): Explanation => ({
     title: TITLE,
@@ -62,7 +76,10 @@ export const dnssec = {
       `Ask the company that hosts the DNS of ${zone} to check its clock and renew its security signatures; then try again.`,
       `Demandez à la société qui héberge le DNS de ${zone} de vérifier son horloge et de renouveler ses signatures de sécurité, puis réessayez.`,
     ),
-    technical: L(`Signature not yet valid: ${sigText(sig)}. The zone must be re-signed with a correct clock.`, `Signature pas encore valide${NB}: ${sigTexte(sig)}. La zone doit être signée à nouveau avec une horloge juste.`),
+    technical: L(
+      `Signature not yet valid: ${sigText(sig)}. The zone must be re-signed with a correct clock.`,
+      `Signature pas encore valide${NB}: ${sigTexte(sig)}. La zone doit être signée à nouveau avec une horloge juste.`,
+    ),
   }),
   dsWithoutSignatures: (name: string, zone: string, dsKeyTags: number[]): Explanation => ({
     title: TITLE,
@@ -100,7 +117,10 @@ export const dnssec = {
       `The security signatures of your domain (DNSSEC) do not check out: ask your DNS host to check and renew the signatures of ${zone}. ${refused(name).en}`,
       `Les signatures de sécurité de votre domaine (DNSSEC) ne sont pas valides${NB}: demandez à votre hébergeur DNS de vérifier et de renouveler les signatures de ${zone}. ${refused(name).fr}`,
     ),
-    fix: L(`Forward the technical details to the company that hosts the DNS of ${zone}; then try again.`, `Transmettez les détails techniques à la société qui héberge le DNS de ${zone}, puis réessayez.`),
+    fix: L(
+      `Forward the technical details to the company that hosts the DNS of ${zone}; then try again.`,
+      `Transmettez les détails techniques à la société qui héberge le DNS de ${zone}, puis réessayez.`,
+    ),
     technical: L(
       `A validating resolver answers SERVFAIL for ${name} and the records it gives with checking disabled (CD) have no expired signature and a DS matching a key of ${zone}: a signature itself does not verify.`,
       `Un résolveur validant répond SERVFAIL pour ${name}, et les enregistrements obtenus sans vérification (CD) n'ont pas de signature expirée et ont un DS correspondant à une clé de ${zone}${NB}: une signature elle-même ne se vérifie pas.`,
@@ -112,6 +132,9 @@ export const dnssec = {
       `We could not check the security signatures (DNSSEC) of ${name}, because our DNS check got no answer; the other checks say more.`,
       `Nous n'avons pas pu vérifier les signatures de sécurité (DNSSEC) de ${name}, car notre test DNS n'a pas eu de réponse${NB}; les autres vérifications en disent plus.`,
     ),
-    technical: L(`The A question for ${name} with the DNSSEC OK bit got ${code}, with and without checking disabled.`, `La question A pour ${name} avec le bit DNSSEC OK a obtenu ${code}, avec et sans vérification désactivée.`),
+    technical: L(
+      `The A question for ${name} with the DNSSEC OK bit got ${code}, with and without checking disabled.`,
+      `La question A pour ${name} avec le bit DNSSEC OK a obtenu ${code}, avec et sans vérification désactivée.`,
+    ),
   }),
 };

@@ -9,7 +9,6 @@ import { L } from './messages-words.js';
  * "our DNS check"; admins also get the resolver's address (in the diagnosis's resolvers).
  */
 
-
 /** Why a resolver gave no usable answer, in plain words, from node's error code. */
 export function resolverWhy(code: string): Localized {
   switch (code) {
@@ -54,7 +53,7 @@ export const exists = {
     ),
     fix: L(
       'Nothing to change on your side: your provider must point our DNS check at a resolver that answers for the Internet. Try again afterwards.',
-      "Rien à changer de votre côté : votre hébergeur doit faire interroger par notre vérification DNS un résolveur qui répond pour Internet. Réessayez ensuite.",
+      'Rien à changer de votre côté : votre hébergeur doit faire interroger par notre vérification DNS un résolveur qui répond pour Internet. Réessayez ensuite.',
     ),
   }),
   lookupFailed: (name: string, registered: string, code: string): Explanation => ({

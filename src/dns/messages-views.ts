@@ -18,7 +18,13 @@ const sometimes = (name: string) =>
   );
 
 /** One nameserver's answer as a technician reads it. */
-export interface ServerFacts { server: string; address: string; serial: number | null; records: string[]; problem?: string }
+export interface ServerFacts {
+  server: string;
+  address: string;
+  serial: number | null;
+  records: string[];
+  problem?: string;
+}
 const said = (v: ServerFacts, lang: 'en' | 'fr') =>
   `${v.server}${v.address || v.serial !== null ? ` (${[v.address, v.serial !== null ? `serial ${v.serial}` : ''].filter(Boolean).join(', ')})` : ''} ${v.problem ? (lang === 'en' ? `answered ${v.problem}` : `a répondu ${v.problem}`) : `${lang === 'en' ? 'answered' : 'a répondu'} ${v.records.join(', ') || (lang === 'en' ? 'nothing' : 'rien')}`}`;
 const servers = (differing: ServerFacts[], expected: ServerFacts | null) =>
@@ -36,8 +42,18 @@ export const nameservers = {
       `${count > 1 ? `Les ${count} serveurs` : 'Le serveur'} qui répond${count > 1 ? 'ent' : ''} pour ${name} donne${count > 1 ? 'nt' : ''} les mêmes réponses (${families.map((f) => (f === 'ipv6' ? 'IPv6' : 'IPv4')).join(', ')}).`,
     ),
   }),
-  oldCopy: (name: string, zone: string, differing: number, count: number, facts: ServerFacts[], expected: ServerFacts): Explanation => ({
-    technical: L(`An old copy of the zone (a lower serial): ${servers(facts, expected).en}`, `Une ancienne copie de la zone (un numéro de série plus bas)${NB}: ${servers(facts, expected).fr}`),
+  oldCopy: (
+    name: string,
+    zone: string,
+    differing: number,
+    count: number,
+    facts: ServerFacts[],
+    expected: ServerFacts,
+  ): Explanation => ({
+    technical: L(
+      `An old copy of the zone (a lower serial): ${servers(facts, expected).en}`,
+      `Une ancienne copie de la zone (un numéro de série plus bas)${NB}: ${servers(facts, expected).fr}`,
+    ),
     title: NS_TITLE,
     message: L(
       `${differing > 1 ? `${differing} of the ${count}` : 'One of the'} servers that answer for your domain still give${differing > 1 ? '' : 's'} an old address: ask your DNS host to update ${differing > 1 ? 'them' : 'it'}. ${sometimes(name).en}`,
@@ -48,14 +64,24 @@ export const nameservers = {
       `Transmettez les détails techniques à la société qui héberge le DNS de ${zone}${NB}: le serveur qui y est nommé donne encore des réponses périmées. Puis réessayez.`,
     ),
   }),
-  differ: (name: string, zone: string, differing: number, count: number, facts: ServerFacts[], expected: ServerFacts): Explanation => ({
+  differ: (
+    name: string,
+    zone: string,
+    differing: number,
+    count: number,
+    facts: ServerFacts[],
+    expected: ServerFacts,
+  ): Explanation => ({
     technical: servers(facts, expected),
     title: NS_TITLE,
     message: L(
       `${differing > 1 ? `${differing} of the ${count}` : 'One of the'} servers that answer for your domain give${differing > 1 ? '' : 's'} a different answer from the others: ask your DNS host to make them agree. ${sometimes(name).en}`,
       `${differing > 1 ? `${differing} des ${count}` : "L'un des"} serveurs qui répondent pour votre domaine donne${differing > 1 ? 'nt' : ''} une réponse différente des autres${NB}: demandez à votre hébergeur DNS de les mettre d'accord. ${sometimes(name).fr}`,
     ),
-    fix: L(`Forward the technical details to the company that hosts the DNS of ${zone}; then try again.`, `Transmettez les détails techniques à la société qui héberge le DNS de ${zone}, puis réessayez.`),
+    fix: L(
+      `Forward the technical details to the company that hosts the DNS of ${zone}; then try again.`,
+      `Transmettez les détails techniques à la société qui héberge le DNS de ${zone}, puis réessayez.`,
+    ),
   }),
   lame: (name: string, zone: string, silent: number, count: number, facts: ServerFacts[]): Explanation => ({
     technical: servers(facts, null),
@@ -69,7 +95,13 @@ export const nameservers = {
       `Chez votre registraire, n'indiquez que les serveurs de la société qui héberge le DNS de ${zone} (les détails techniques nomment celui qui ne répond pas).`,
     ),
   }),
-  unreachable: (name: string, zone: string, refused: number, count: number, facts: { server: string; address: string; reason: { en: string; fr: string } }[]): Explanation => {
+  unreachable: (
+    name: string,
+    zone: string,
+    refused: number,
+    count: number,
+    facts: { server: string; address: string; reason: { en: string; fr: string } }[],
+  ): Explanation => {
     const all = refused === count;
     return {
       technical: L(
@@ -112,7 +144,10 @@ export const vantage = {
   }),
   agree: (name: string, places: number): Explanation => ({
     title: VP_TITLE,
-    message: L(`${name} gives the same answers from all ${places} places we looked from.`, `${name} donne les mêmes réponses depuis les ${places} endroits d'où nous avons regardé.`),
+    message: L(
+      `${name} gives the same answers from all ${places} places we looked from.`,
+      `${name} donne les mêmes réponses depuis les ${places} endroits d'où nous avons regardé.`,
+    ),
   }),
   tolerated: (name: string, differing: string[], places: number): Explanation => ({
     title: VP_TITLE,

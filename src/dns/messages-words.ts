@@ -17,7 +17,10 @@ export const fam = (f: Family): Localized => (f === 'ipv6' ? L('IPv6', 'IPv6') :
  * Where a client makes a change to their domain, in words they know (the records themselves
  * are in each check's detail and repair, for whoever makes the change).
  */
-export const atDomain = L('at the company that manages your domain (often where you bought it)', "chez la société qui gère votre domaine (souvent là où vous l'avez acheté)");
+export const atDomain = L(
+  'at the company that manages your domain (often where you bought it)',
+  "chez la société qui gère votre domaine (souvent là où vous l'avez acheté)",
+);
 /** The same, starting a sentence. */
 export const AT_DOMAIN = L(`A${atDomain.en.slice(1)}`, `C${atDomain.fr.slice(1)}`);
 

@@ -22,7 +22,8 @@ const and = (xs: string[], lang: 'en' | 'fr') => {
 /** "in 38 minutes" / "dans 38 minutes", rounded up to the minute. */
 function inTime(ms: number): Localized {
   const minutes = Math.max(1, Math.ceil(ms / 60_000));
-  if (minutes < 120) return L(`in ${minutes} minute${minutes > 1 ? 's' : ''}`, `dans ${minutes} minute${minutes > 1 ? 's' : ''}`);
+  if (minutes < 120)
+    return L(`in ${minutes} minute${minutes > 1 ? 's' : ''}`, `dans ${minutes} minute${minutes > 1 ? 's' : ''}`);
   const hours = Math.ceil(minutes / 60);
   return L(`in about ${hours} hours`, `dans environ ${hours} heures`);
 }
@@ -39,7 +40,10 @@ export const syntax = {
   }),
   invalid: (name: string, why: Localized, fix: Localized): Explanation => ({
     title: L('Name', 'Nom'),
-    message: L(`${why.en} A certificate can only be issued for a valid public domain name.`, `${why.fr} Un certificat ne peut être émis que pour un nom de domaine public valide.`),
+    message: L(
+      `${why.en} A certificate can only be issued for a valid public domain name.`,
+      `${why.fr} Un certificat ne peut être émis que pour un nom de domaine public valide.`,
+    ),
     fix,
   }),
   reservedLabel: (name: string, label: string): Explanation => ({
@@ -48,7 +52,10 @@ export const syntax = {
       `"${name}" has a part, "${label}", with two dashes in 3rd and 4th position. That form is reserved for encoded international names (xn--...), and certificate authorities refuse it.`,
       `« ${name} » a une partie, « ${label} », avec deux tirets en 3e et 4e position. Cette forme est réservée aux noms internationaux encodés (xn--...) et les autorités de certification la refusent.`,
     ),
-    fix: L('Use a name without "--" in that position, or type the international name in its normal letters (e.g. bücher.example).', "Utilisez un nom sans « -- » à cette position, ou tapez le nom international avec ses lettres normales (ex. bücher.exemple)."),
+    fix: L(
+      'Use a name without "--" in that position, or type the international name in its normal letters (e.g. bücher.example).',
+      'Utilisez un nom sans « -- » à cette position, ou tapez le nom international avec ses lettres normales (ex. bücher.exemple).',
+    ),
   }),
   notPublic: (name: string, suffix: string): Explanation => ({
     title: L('Domain extension', 'Extension du domaine'),
@@ -56,7 +63,10 @@ export const syntax = {
       `${name} ends in ".${suffix}", which is not a domain extension that exists on the Internet. No public certificate authority can issue a certificate for it.`,
       `${name} se termine par « .${suffix} », qui n'est pas une extension de domaine existant sur Internet. Aucune autorité de certification publique ne peut émettre de certificat pour ce nom.`,
     ),
-    fix: L('Use a domain you registered with a registrar, such as shop.example.com.', 'Utilisez un domaine enregistré auprès d’un registraire, par exemple boutique.exemple.fr.'),
+    fix: L(
+      'Use a domain you registered with a registrar, such as shop.example.com.',
+      'Utilisez un domaine enregistré auprès d’un registraire, par exemple boutique.exemple.fr.',
+    ),
   }),
   bareSuffix: (name: string): Explanation => ({
     title: L('Domain extension', 'Extension du domaine'),
@@ -93,17 +103,24 @@ export { exists, resolverWhy } from './messages-resolver.js';
 
 // --- CAA ---------------------------------------------------------------------------------------
 
-const caaRecordFor = (ids: string[], wild: boolean) => ids.map((id) => `0 ${wild ? 'issuewild' : 'issue'} "${id}"`).join(', ');
+const caaRecordFor = (ids: string[], wild: boolean) =>
+  ids.map((id) => `0 ${wild ? 'issuewild' : 'issue'} "${id}"`).join(', ');
 
 /** CAA: which certificate authorities the domain allows. */
 export const caa = {
   none: (name: string): Explanation => ({
     title: L('Allowed certificate authorities (CAA)', 'Autorités de certification permises (CAA)'),
-    message: L(`${name} has no CAA record, so any certificate authority may issue for it.`, `${name} n'a pas d'enregistrement CAA : toute autorité de certification peut émettre pour ce nom.`),
+    message: L(
+      `${name} has no CAA record, so any certificate authority may issue for it.`,
+      `${name} n'a pas d'enregistrement CAA : toute autorité de certification peut émettre pour ce nom.`,
+    ),
   }),
   allows: (name: string, holder: string, cas: string[]): Explanation => ({
     title: L('Allowed certificate authorities (CAA)', 'Autorités de certification permises (CAA)'),
-    message: L(`The CAA records at ${holder} allow ${and(cas, 'en')} to issue for ${name}.`, `Les enregistrements CAA de ${holder} autorisent ${and(cas, 'fr')} à émettre pour ${name}.`),
+    message: L(
+      `The CAA records at ${holder} allow ${and(cas, 'en')} to issue for ${name}.`,
+      `Les enregistrements CAA de ${holder} autorisent ${and(cas, 'fr')} à émettre pour ${name}.`,
+    ),
   }),
   forbids: (name: string, holder: string, found: string[], caIds: string[], wild: boolean): Explanation => ({
     title: L('Allowed certificate authorities (CAA)', 'Autorités de certification permises (CAA)'),
@@ -162,7 +179,10 @@ export const caa = {
       `${holder} has CAA records, and serein does not know which name ${and(cas, 'en')} uses in them, so it cannot tell whether they allow it.`,
       `${holder} a des enregistrements CAA, et serein ne sait pas quel nom ${and(cas, 'fr')} y utilise : il ne peut pas dire s'ils l'autorisent.`,
     ),
-    fix: L('Your provider can set "caaIdentities" for that certificate authority in the configuration.', "Votre hébergeur peut renseigner « caaIdentities » pour cette autorité dans la configuration."),
+    fix: L(
+      'Your provider can set "caaIdentities" for that certificate authority in the configuration.',
+      'Votre hébergeur peut renseigner « caaIdentities » pour cette autorité dans la configuration.',
+    ),
   }),
   lookupFailed: (name: string, at: string, code: string): Explanation => ({
     title: L('Allowed certificate authorities (CAA)', 'Autorités de certification permises (CAA)'),
@@ -223,15 +243,16 @@ export const addresses = {
       `${name} has no address at all: browsers and the certificate authority cannot find your site.`,
       `${name} n'a aucune adresse${NB}: ni les navigateurs ni l'autorité de certification ne peuvent trouver votre site.`,
     ),
-    fix: v4.length || v6.length
-      ? L(
-          `${AT_DOMAIN.en}, give ${name} ${v4.length ? `the IPv4 address ${v4[0]}` : ''}${v4.length && v6.length ? ' and ' : ''}${v6.length ? `the IPv6 address ${v6[0]}` : ''}.`,
-          `${AT_DOMAIN.fr}, donnez à ${name} ${v4.length ? `l'adresse IPv4 ${v4[0]}` : ''}${v4.length && v6.length ? ' et ' : ''}${v6.length ? `l'adresse IPv6 ${v6[0]}` : ''}.`,
-        )
-      : L(
-          `${AT_DOMAIN.en}, give ${name} the address of the server your site is on: your provider can give it to you.`,
-          `${AT_DOMAIN.fr}, donnez à ${name} l'adresse du serveur de votre site${NB}: votre hébergeur peut vous la donner.`,
-        ),
+    fix:
+      v4.length || v6.length
+        ? L(
+            `${AT_DOMAIN.en}, give ${name} ${v4.length ? `the IPv4 address ${v4[0]}` : ''}${v4.length && v6.length ? ' and ' : ''}${v6.length ? `the IPv6 address ${v6[0]}` : ''}.`,
+            `${AT_DOMAIN.fr}, donnez à ${name} ${v4.length ? `l'adresse IPv4 ${v4[0]}` : ''}${v4.length && v6.length ? ' et ' : ''}${v6.length ? `l'adresse IPv6 ${v6[0]}` : ''}.`,
+          )
+        : L(
+            `${AT_DOMAIN.en}, give ${name} the address of the server your site is on: your provider can give it to you.`,
+            `${AT_DOMAIN.fr}, donnez à ${name} l'adresse du serveur de votre site${NB}: votre hébergeur peut vous la donner.`,
+          ),
   }),
   lookupFailed: (name: string, code: string): Explanation => ({
     title: L('Addresses', 'Adresses'),
@@ -271,7 +292,7 @@ export const addresses = {
             `${AT_DOMAIN.fr}, modifiez la ligne de ${name} qui pointe vers ${target}${NB}: faites-la pointer vers un nom qui fonctionne, ou supprimez cette ligne et donnez plutôt à ${name} l'adresse du serveur de votre site (votre hébergeur peut vous la donner).`,
           ),
       technical: L(
-        `${name} is a CNAME to ${target}, which ${gone ? 'does not exist (NXDOMAIN)' : 'has no A or AAAA record'}. A name with a CNAME can hold no other record: change the CNAME's target, or delete the CNAME and then add ${mine.length ? mine.map((ip) => `${ip.includes(':') ? 'AAAA' : 'A'} ${ip}`).join(', ') : 'the A record of the site\'s server'}.`,
+        `${name} is a CNAME to ${target}, which ${gone ? 'does not exist (NXDOMAIN)' : 'has no A or AAAA record'}. A name with a CNAME can hold no other record: change the CNAME's target, or delete the CNAME and then add ${mine.length ? mine.map((ip) => `${ip.includes(':') ? 'AAAA' : 'A'} ${ip}`).join(', ') : "the A record of the site's server"}.`,
         `${name} est un CNAME vers ${target}, qui ${gone ? "n'existe pas (NXDOMAIN)" : "n'a aucun enregistrement A ou AAAA"}. Un nom qui a un CNAME ne peut avoir aucun autre enregistrement${NB}: changez la cible du CNAME, ou supprimez le CNAME puis ajoutez ${mine.length ? mine.map((ip) => `${ip.includes(':') ? 'AAAA' : 'A'} ${ip}`).join(', ') : "l'enregistrement A du serveur du site"}.`,
       ),
     };
@@ -302,7 +323,10 @@ export const addresses = {
       `serein does not know this server's public addresses, so it cannot check that ${name} points here.`,
       `serein ne connaît pas les adresses publiques de ce serveur : il ne peut pas vérifier que ${name} pointe ici.`,
     ),
-    fix: L('Your provider can list them in "publicAddresses" for this web server.', 'Votre hébergeur peut les indiquer dans « publicAddresses » pour ce serveur web.'),
+    fix: L(
+      'Your provider can list them in "publicAddresses" for this web server.',
+      'Votre hébergeur peut les indiquer dans « publicAddresses » pour ce serveur web.',
+    ),
   }),
   notNeededForDns: (name: string, ip: string, f: Family, targets: string[] | null): Explanation => ({
     title: L(`${fam(f).en} address ${ip}`, `Adresse ${fam(f).fr} ${ip}`),
@@ -322,7 +346,10 @@ export const addresses = {
       `If the web check fails: in Cloudflare, click the orange cloud next to ${name} so that it turns grey ("DNS only"), or ask for your site to be secured through the DNS instead (the "dns-01" method).`,
       `Si le test web échoue${NB}: dans Cloudflare, cliquez sur le nuage orange à côté de ${name} pour qu'il devienne gris («${NB}DNS uniquement${NB}»), ou demandez que votre site soit sécurisé par le DNS à la place (la méthode «${NB}dns-01${NB}»).`,
     ),
-    technical: L(`${ip} is in Cloudflare's published proxy ranges; the A/AAAA record of ${name} is proxied.`, `${ip} fait partie des plages publiées des proxys de Cloudflare${NB}; l'enregistrement A/AAAA de ${name} passe par le proxy.`),
+    technical: L(
+      `${ip} is in Cloudflare's published proxy ranges; the A/AAAA record of ${name} is proxied.`,
+      `${ip} fait partie des plages publiées des proxys de Cloudflare${NB}; l'enregistrement A/AAAA de ${name} passe par le proxy.`,
+    ),
   }),
 };
 

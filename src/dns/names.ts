@@ -19,7 +19,10 @@ export interface NameFacts {
 }
 
 /** Suffix and registered domain of a name, from the PSL or the configured extra suffixes (the longest wins). */
-export function registeredDomain(name: string, extraSuffixes: readonly string[] = []): { suffix: string; registered: string | null; known: boolean } {
+export function registeredDomain(
+  name: string,
+  extraSuffixes: readonly string[] = [],
+): { suffix: string; registered: string | null; known: boolean } {
   const host = name.replace(/^\*\./, '');
   const p = parse(host, { allowPrivateDomains: true });
   let best = { suffix: p.publicSuffix ?? '', registered: p.domain, known: !!(p.isIcann || p.isPrivate) };
@@ -49,11 +52,16 @@ export function checkName(raw: string, extraSuffixes: readonly string[]): NameFa
     ascii = parseDomain(text, true);
   } catch (err) {
     if (!(err instanceof OperationError)) throw err;
-    return { raw, wildcard, checks: [check('syntax', raw, 'failure', msg.syntax.invalid(raw, err.userMessage, err.hint))] };
+    return {
+      raw,
+      wildcard,
+      checks: [check('syntax', raw, 'failure', msg.syntax.invalid(raw, err.userMessage, err.hint))],
+    };
   }
   const labels = ascii.replace(/^\*\./, '').split('.');
   const reserved = labels.find((l) => /^..--/.test(l) && !l.startsWith('xn--'));
-  if (reserved) return { raw, wildcard, checks: [check('syntax', raw, 'failure', msg.syntax.reservedLabel(raw, reserved))] };
+  if (reserved)
+    return { raw, wildcard, checks: [check('syntax', raw, 'failure', msg.syntax.reservedLabel(raw, reserved))] };
   const checks: Check[] = [check('syntax', ascii, 'ok', msg.syntax.ok(ascii))];
   const rd = registeredDomain(ascii, extraSuffixes);
   if (!rd.known) {
@@ -64,6 +72,11 @@ export function checkName(raw: string, extraSuffixes: readonly string[]): NameFa
     checks.push(check('public-suffix', ascii, 'failure', msg.syntax.bareSuffix(ascii.replace(/^\*\./, ''))));
     return { raw, ascii, wildcard, checks };
   }
-  checks.push(check('public-suffix', ascii, 'ok', msg.syntax.publicOk(ascii, rd.registered), { suffix: rd.suffix, registered: rd.registered }));
+  checks.push(
+    check('public-suffix', ascii, 'ok', msg.syntax.publicOk(ascii, rd.registered), {
+      suffix: rd.suffix,
+      registered: rd.registered,
+    }),
+  );
   return { raw, ascii, registered: rd.registered, suffix: rd.suffix, wildcard, checks };
 }

@@ -2,7 +2,12 @@ import { parseCaaContent } from './cloudflare.js';
 import { assertRecordName, type DnsProvider, type RecordType } from './provider.js';
 import { Mutex } from '../util/concurrency.js';
 
-interface RRset { name: string; type: string; ttl?: number; records: { content: string; disabled?: boolean }[] }
+interface RRset {
+  name: string;
+  type: string;
+  ttl?: number;
+  records: { content: string; disabled?: boolean }[];
+}
 
 /** TXT presentation text ("a" "b") to the value the CA reads (ab). */
 function unquoteTxt(content: string): string {
@@ -35,7 +40,9 @@ export class PowerDnsProvider implements DnsProvider {
   readonly secrets: readonly string[];
   private readonly locks = new Map<string, Mutex>();
 
-  constructor(private readonly opts: { apiUrl: string; apiKey: string; serverId: string; zones: string[]; timeoutMs?: number }) {
+  constructor(
+    private readonly opts: { apiUrl: string; apiKey: string; serverId: string; zones: string[]; timeoutMs?: number },
+  ) {
     this.label = `PowerDNS API at ${new URL(opts.apiUrl).origin}`;
     this.secrets = [opts.apiKey];
   }
@@ -48,7 +55,11 @@ export class PowerDnsProvider implements DnsProvider {
     const url = `${this.opts.apiUrl.replace(/\/+$/, '')}/api/v1/servers/${encodeURIComponent(this.opts.serverId)}/zones/${encodeURIComponent(`${zone}.`)}`;
     const res = await fetch(url, {
       method,
-      headers: { 'X-API-Key': this.opts.apiKey, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        'X-API-Key': this.opts.apiKey,
+        accept: 'application/json',
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
       redirect: 'error',
       signal: AbortSignal.timeout(this.opts.timeoutMs ?? 15_000),
@@ -76,7 +87,13 @@ export class PowerDnsProvider implements DnsProvider {
   async replace(zone: string, name: string, type: RecordType, contents: string[], ttl: number): Promise<void> {
     assertRecordName(name, zone);
     const rrset = contents.length
-      ? { name: `${name}.`, type, ttl, changetype: 'REPLACE', records: [...new Set(contents)].map((c) => ({ content: toApi(type, c), disabled: false })) }
+      ? {
+          name: `${name}.`,
+          type,
+          ttl,
+          changetype: 'REPLACE',
+          records: [...new Set(contents)].map((c) => ({ content: toApi(type, c), disabled: false })),
+        }
       : { name: `${name}.`, type, changetype: 'DELETE' };
     await this.call('PATCH', zone, { rrsets: [rrset] });
   }
@@ -97,7 +114,14 @@ export class PowerDnsProvider implements DnsProvider {
   async removeTxt(zone: string, name: string, value: string): Promise<void> {
     await this.lock(name).run(async () => {
       const now = await this.read(zone, name, 'TXT');
-      if (now.includes(value)) await this.replace(zone, name, 'TXT', now.filter((v) => v !== value), 60);
+      if (now.includes(value))
+        await this.replace(
+          zone,
+          name,
+          'TXT',
+          now.filter((v) => v !== value),
+          60,
+        );
     });
   }
 }

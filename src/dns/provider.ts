@@ -32,7 +32,10 @@ export interface DnsProvider {
 }
 
 /** Where a name is written: the provider and the zone holding it. */
-export interface Located { provider: DnsProvider; zone: string }
+export interface Located {
+  provider: DnsProvider;
+  zone: string;
+}
 
 const LABEL = /^(?:\*|[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)$/;
 
@@ -48,8 +51,14 @@ export function assertRecordName(name: string, zone: string): void {
   if (!ok) {
     throw new OperationError(
       'invalid_record_name',
-      { en: `"${name}" is not a DNS name serein may write.`, fr: `« ${name} » n'est pas un nom DNS que serein peut écrire.` },
-      { en: 'Check the domain name and its DNS records.', fr: 'Vérifiez le nom de domaine et ses enregistrements DNS.' },
+      {
+        en: `"${name}" is not a DNS name serein may write.`,
+        fr: `« ${name} » n'est pas un nom DNS que serein peut écrire.`,
+      },
+      {
+        en: 'Check the domain name and its DNS records.',
+        fr: 'Vérifiez le nom de domaine et ses enregistrements DNS.',
+      },
       `record name ${JSON.stringify(name)} refused for zone ${zone}`,
       400,
     );

@@ -7,7 +7,11 @@ const MARK: Record<Check['status'], string> = { ok: '✓', warning: '!', failure
  * The diagnosis as a colleague would say it: the verdict first, then per name what is
  * wrong and exactly what to change, then what is fine (only with `verbose`).
  */
-export function formatDiagnosis(d: Diagnosis, lang: Language = 'en', opts: { verbose?: boolean; admin?: boolean } = {}): string {
+export function formatDiagnosis(
+  d: Diagnosis,
+  lang: Language = 'en',
+  opts: { verbose?: boolean; admin?: boolean } = {},
+): string {
   const failures = d.checks.filter((c) => c.status === 'failure');
   const warnings = d.checks.filter((c) => c.status === 'warning');
   const en = lang === 'en';
@@ -37,12 +41,21 @@ export function formatDiagnosis(d: Diagnosis, lang: Language = 'en', opts: { ver
       lines.push(`  ${MARK[c.status]} ${c.message[lang]}`);
       if (c.fix && c.status !== 'ok') lines.push(`    → ${c.fix[lang]}`);
       if (c.technical && c.status !== 'ok' && (opts.verbose || opts.admin)) lines.push(`    ${c.technical[lang]}`);
-      if (c.repair && c.status !== 'ok') lines.push(`    ${en ? 'serein can do it for you' : 'serein peut le faire pour vous'} (dns.fix): ${c.repair.summary[lang]}`);
+      if (c.repair && c.status !== 'ok')
+        lines.push(
+          `    ${en ? 'serein can do it for you' : 'serein peut le faire pour vous'} (dns.fix): ${c.repair.summary[lang]}`,
+        );
     }
   }
   if (!opts.verbose) {
     const ok = d.checks.filter((c) => c.status === 'ok').length;
-    if (ok) lines.push('', en ? `${ok} other check${ok > 1 ? 's' : ''} passed.` : `${ok} autre${ok > 1 ? 's' : ''} vérification${ok > 1 ? 's' : ''} réussie${ok > 1 ? 's' : ''}.`);
+    if (ok)
+      lines.push(
+        '',
+        en
+          ? `${ok} other check${ok > 1 ? 's' : ''} passed.`
+          : `${ok} autre${ok > 1 ? 's' : ''} vérification${ok > 1 ? 's' : ''} réussie${ok > 1 ? 's' : ''}.`,
+      );
   }
   lines.push('', askedLine(d, lang, !!opts.admin));
   return lines.join('\n');
@@ -56,7 +69,9 @@ function askedLine(d: Diagnosis, lang: Language, admin: boolean): string {
       ? `DNS answers came from the resolver${servers.length > 1 ? 's' : ''} ${servers.join(', ')} (dns.resolvers, or the system's when empty).`
       : `Les réponses DNS viennent du résolveur${servers.length > 1 ? 's' : ''} ${servers.join(', ')} (dns.resolvers, ou ceux du système s'il est vide).`;
   }
-  return lang === 'en' ? 'DNS answers came from our DNS check.' : 'Les réponses DNS viennent de notre vérification DNS.';
+  return lang === 'en'
+    ? 'DNS answers came from our DNS check.'
+    : 'Les réponses DNS viennent de notre vérification DNS.';
 }
 
 /**
@@ -68,19 +83,35 @@ function askedLine(d: Diagnosis, lang: Language, admin: boolean): string {
  */
 export function preflightError(d: Diagnosis): OperationError {
   const failures = d.checks.filter((c) => c.status === 'failure');
-  const wrong = new Set(failures.filter((c) => c.id === 'target-address' || c.id === 'reserved-address').map((c) => String(c.detail?.address)));
+  const wrong = new Set(
+    failures
+      .filter((c) => c.id === 'target-address' || c.id === 'reserved-address')
+      .map((c) => String(c.detail?.address)),
+  );
   const said = failures.filter((c) => !(c.id === 'http-token' && wrong.has(String(c.detail?.address))));
-  const join = (lang: Language, pick: (c: Check) => string | undefined) => [...new Set(said.map(pick).filter(Boolean))].join(' ');
+  const join = (lang: Language, pick: (c: Check) => string | undefined) =>
+    [...new Set(said.map(pick).filter(Boolean))].join(' ');
   const err = new OperationError(
     'preflight_failed',
     { en: join('en', (c) => c.message.en), fr: join('fr', (c) => c.message.fr) },
-    { en: join('en', (c) => c.fix?.en) || 'Fix the problems above, then try again.', fr: join('fr', (c) => c.fix?.fr) || 'Corrigez les problèmes ci-dessus, puis réessayez.' },
-    failures.map((c) => `${c.domain}: ${c.id}${c.detail ? ` ${JSON.stringify(c.detail)}` : ''}${c.adminDetail ? ` ${JSON.stringify(c.adminDetail)}` : ''}`).join('; '),
+    {
+      en: join('en', (c) => c.fix?.en) || 'Fix the problems above, then try again.',
+      fr: join('fr', (c) => c.fix?.fr) || 'Corrigez les problèmes ci-dessus, puis réessayez.',
+    },
+    failures
+      .map(
+        (c) =>
+          `${c.domain}: ${c.id}${c.detail ? ` ${JSON.stringify(c.detail)}` : ''}${c.adminDetail ? ` ${JSON.stringify(c.adminDetail)}` : ''}`,
+      )
+      .join('; '),
   );
   const tech = (lang: Language) => [...new Set(failures.map((c) => c.technical?.[lang]).filter(Boolean))];
   err.technical = {
     en: [...tech('en'), 'Nothing was asked of the certificate authority: these checks run first.'].join(' '),
-    fr: [...tech('fr'), "Rien n'a été demandé à l'autorité de certification\u00a0: ces vérifications passent d'abord."].join(' '),
+    fr: [
+      ...tech('fr'),
+      "Rien n'a été demandé à l'autorité de certification\u00a0: ces vérifications passent d'abord.",
+    ].join(' '),
   };
   return err;
 }
@@ -99,8 +130,18 @@ export function diagnosisJson(d: Diagnosis, lang?: Language, opts: { admin?: boo
       domain: c.domain,
       status: c.status,
       ...(lang
-        ? { title: c.title[lang], message: c.message[lang], ...(c.fix ? { fix: c.fix[lang] } : {}), ...(c.technical ? { technical: c.technical[lang] } : {}) }
-        : { title: c.title, message: c.message, ...(c.fix ? { fix: c.fix } : {}), ...(c.technical ? { technical: c.technical } : {}) }),
+        ? {
+            title: c.title[lang],
+            message: c.message[lang],
+            ...(c.fix ? { fix: c.fix[lang] } : {}),
+            ...(c.technical ? { technical: c.technical[lang] } : {}),
+          }
+        : {
+            title: c.title,
+            message: c.message,
+            ...(c.fix ? { fix: c.fix } : {}),
+            ...(c.technical ? { technical: c.technical } : {}),
+          }),
       ...(c.detail ? { detail: c.detail } : {}),
       ...(opts.admin && c.adminDetail ? { adminDetail: c.adminDetail } : {}),
       ...(c.repair ? { repair: { ...c.repair, summary: lang ? c.repair.summary[lang] : c.repair.summary } } : {}),

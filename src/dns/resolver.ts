@@ -9,12 +9,24 @@ import { isIP } from 'node:net';
 export type LookupStatus = 'ok' | 'nodata' | 'nxdomain' | 'error';
 
 /** An answer with its status, so callers never confuse "none" with "could not ask". */
-export interface Lookup<T> { status: LookupStatus; records: T[]; code?: string }
+export interface Lookup<T> {
+  status: LookupStatus;
+  records: T[];
+  code?: string;
+}
 
 /** One CAA record: flags (128 = critical), tag, value. */
-export interface CaaRecord { critical: number; tag: string; value: string }
+export interface CaaRecord {
+  critical: number;
+  tag: string;
+  value: string;
+}
 /** The parts of an SOA record the checks read. */
-export interface SoaRecord { nsname: string; hostmaster: string; serial: number }
+export interface SoaRecord {
+  nsname: string;
+  hostmaster: string;
+  serial: number;
+}
 
 const STATUS: Record<string, LookupStatus> = { ENODATA: 'nodata', ENOTFOUND: 'nxdomain' };
 
@@ -158,7 +170,12 @@ function pick(a: string[], aaaa: string[]): string[] {
  * answer (split horizon, a test DNS), the configured `dns.authoritative` servers are used,
  * then the resolvers.
  */
-export async function authoritativeServers(dns: DnsClient, name: string, fallback: string[], allowed: (address: string) => boolean = () => true): Promise<Authoritative> {
+export async function authoritativeServers(
+  dns: DnsClient,
+  name: string,
+  fallback: string[],
+  allowed: (address: string) => boolean = () => true,
+): Promise<Authoritative> {
   const labels = name.replace(/^\*\./, '').split('.');
   for (let i = 0; i < labels.length - 1; i++) {
     const zone = labels.slice(i).join('.');
@@ -175,7 +192,8 @@ export async function authoritativeServers(dns: DnsClient, name: string, fallbac
         list.filter((address) => {
           if (seen.has(address)) return false;
           if (allowed(address)) return true;
-          if (refused.length < NS_HOSTS_ASKED * ADDRESSES_PER_HOST && !refused.some((r) => r.address === address)) refused.push({ name: host, address });
+          if (refused.length < NS_HOSTS_ASKED * ADDRESSES_PER_HOST && !refused.some((r) => r.address === address))
+            refused.push({ name: host, address });
           return false;
         });
       for (const address of pick(keep(a.records), keep(aaaa.records))) {
@@ -183,7 +201,8 @@ export async function authoritativeServers(dns: DnsClient, name: string, fallbac
         servers.push({ name: host, address });
       }
     }
-    if (servers.length || refused.length) return { zone, servers: servers.sort((x, y) => x.address.localeCompare(y.address)), fromNs: true, refused };
+    if (servers.length || refused.length)
+      return { zone, servers: servers.sort((x, y) => x.address.localeCompare(y.address)), fromNs: true, refused };
   }
   const list = fallback.length ? fallback : dns.servers;
   return { zone: null, servers: list.map((s) => ({ name: s, address: s })), fromNs: false, refused: [] };

@@ -12,7 +12,11 @@ import { assertRecordName, type DnsProvider, type RecordType } from './provider.
 import { DnsClient } from './resolver.js';
 
 /** A TSIG key: its name, algorithm and base64 secret, as `tsig-keygen` prints them. */
-export interface TsigKey { name: string; algorithm: 'hmac-sha256' | 'hmac-sha384' | 'hmac-sha512'; secret: string }
+export interface TsigKey {
+  name: string;
+  algorithm: 'hmac-sha256' | 'hmac-sha384' | 'hmac-sha512';
+  secret: string;
+}
 
 /** One change of an update: add a record, delete a record set, or delete one record. */
 export type UpdateOp =
@@ -25,7 +29,16 @@ const CLASS_IN = 1;
 const CLASS_NONE = 254;
 const CLASS_ANY = 255;
 const RCODES: Record<number, string> = {
-  1: 'FORMERR', 2: 'SERVFAIL', 3: 'NXDOMAIN', 4: 'NOTIMP', 5: 'REFUSED', 6: 'YXDOMAIN', 7: 'YXRRSET', 8: 'NXRRSET', 9: 'NOTAUTH', 10: 'NOTZONE',
+  1: 'FORMERR',
+  2: 'SERVFAIL',
+  3: 'NXDOMAIN',
+  4: 'NOTIMP',
+  5: 'REFUSED',
+  6: 'YXDOMAIN',
+  7: 'YXRRSET',
+  8: 'NXRRSET',
+  9: 'NOTAUTH',
+  10: 'NOTZONE',
 };
 
 function u16(n: number): Buffer {
@@ -43,7 +56,10 @@ function u32(n: number): Buffer {
 /** A name in wire form, uncompressed and lower case (the canonical form TSIG signs). */
 function wireName(name: string): Buffer {
   const labels = name.replace(/\.$/, '').toLowerCase().split('.').filter(Boolean);
-  return Buffer.concat([...labels.map((l) => Buffer.concat([Buffer.from([Buffer.byteLength(l)]), Buffer.from(l, 'ascii')])), Buffer.from([0])]);
+  return Buffer.concat([
+    ...labels.map((l) => Buffer.concat([Buffer.from([Buffer.byteLength(l)]), Buffer.from(l, 'ascii')])),
+    Buffer.from([0]),
+  ]);
 }
 
 function ipv6Bytes(ip: string): Buffer {
@@ -106,7 +122,10 @@ function signTsig(message: Buffer, key: TsigKey, now = Math.floor(Date.now() / 1
   time.writeUIntBE(now, 0, 6);
   const fudge = u16(300);
   const variables = Buffer.concat([keyName, u16(CLASS_ANY), u32(0), alg, time, fudge, u16(0), u16(0)]);
-  const mac = createHmac(key.algorithm.slice(5), Buffer.from(key.secret, 'base64')).update(message).update(variables).digest();
+  const mac = createHmac(key.algorithm.slice(5), Buffer.from(key.secret, 'base64'))
+    .update(message)
+    .update(variables)
+    .digest();
   const data = Buffer.concat([alg, time, fudge, u16(mac.length), mac, message.subarray(0, 2), u16(0), u16(0)]);
   const signed = Buffer.concat([message, rr(key.name, 250, CLASS_ANY, 0, data)]);
   signed.writeUInt16BE(message.readUInt16BE(10) + 1, 10);
@@ -127,7 +146,8 @@ function exchange(host: string, port: number, message: Buffer, timeoutMs: number
     sock.once('error', (err) => done(err));
     sock.on('data', (chunk: Buffer) => {
       got = Buffer.concat([got, chunk]);
-      if (got.length >= 2 && got.length >= 2 + got.readUInt16BE(0)) done(null, got.subarray(2, 2 + got.readUInt16BE(0)));
+      if (got.length >= 2 && got.length >= 2 + got.readUInt16BE(0))
+        done(null, got.subarray(2, 2 + got.readUInt16BE(0)));
     });
     sock.once('end', () => done(new Error(`${host}:${port} closed the connection without an answer`)));
     sock.connect(port, host, () => sock.write(Buffer.concat([u16(message.length), message])));
@@ -170,27 +190,45 @@ export class Rfc2136Provider implements DnsProvider {
     for (const o of ops) assertRecordName(o.name, zone);
     const message = signTsig(updateMessage(zone, ops), this.opts.key);
     const answer = await exchange(this.server.host, this.server.port, message, this.opts.timeoutMs ?? 10_000);
-    if (answer.readUInt16BE(0) !== message.readUInt16BE(0)) throw new Error(`RFC 2136 update of ${zone} at ${this.opts.server}: answer to another message`);
+    if (answer.readUInt16BE(0) !== message.readUInt16BE(0))
+      throw new Error(`RFC 2136 update of ${zone} at ${this.opts.server}: answer to another message`);
     const rcode = answer.readUInt16BE(2) & 0xf;
     if (rcode !== 0) {
-      const why = rcode === 9 ? ' (the key is unknown to the server, wrong, or the clock is off)' : rcode === 5 ? ' (the key may not change these names)' : rcode === 10 ? ' (the zone is not on that server)' : '';
-      throw new Error(`RFC 2136 update of ${zone} at ${this.opts.server} refused: ${RCODES[rcode] ?? `rcode ${rcode}`}${why}`);
+      const why =
+        rcode === 9
+          ? ' (the key is unknown to the server, wrong, or the clock is off)'
+          : rcode === 5
+            ? ' (the key may not change these names)'
+            : rcode === 10
+              ? ' (the zone is not on that server)'
+              : '';
+      throw new Error(
+        `RFC 2136 update of ${zone} at ${this.opts.server} refused: ${RCODES[rcode] ?? `rcode ${rcode}`}${why}`,
+      );
     }
   }
 
   async read(zone: string, name: string, type: RecordType): Promise<string[]> {
     assertRecordName(name, zone);
     const r =
-      type === 'A' ? await this.dns.a(name)
-      : type === 'AAAA' ? await this.dns.aaaa(name)
-      : type === 'TXT' ? await this.dns.txt(name)
-      : await this.dns.caa(name).then((c) => ({ ...c, records: c.records.map((x) => `${x.critical} ${x.tag} "${x.value}"`) }));
+      type === 'A'
+        ? await this.dns.a(name)
+        : type === 'AAAA'
+          ? await this.dns.aaaa(name)
+          : type === 'TXT'
+            ? await this.dns.txt(name)
+            : await this.dns
+                .caa(name)
+                .then((c) => ({ ...c, records: c.records.map((x) => `${x.critical} ${x.tag} "${x.value}"`) }));
     if (r.status === 'error') throw new Error(`${this.opts.server} did not answer for ${name} ${type} (${r.code})`);
     return r.records;
   }
 
   replace(zone: string, name: string, type: RecordType, contents: string[], ttl: number): Promise<void> {
-    return this.update(zone, [{ op: 'delete-rrset', name, type }, ...contents.map((content) => ({ op: 'add' as const, name, type, ttl, content }))]);
+    return this.update(zone, [
+      { op: 'delete-rrset', name, type },
+      ...contents.map((content) => ({ op: 'add' as const, name, type, ttl, content })),
+    ]);
   }
 
   addTxt(zone: string, name: string, value: string, ttl: number): Promise<void> {

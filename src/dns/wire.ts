@@ -53,7 +53,10 @@ function query(name: string, type: packet.RecordType, opts: WireOptions): packet
 function overUdp(host: string, port: number, q: packet.Packet, timeoutMs: number): Promise<packet.DecodedPacket> {
   return new Promise((resolve, reject) => {
     const sock = dgram.createSocket(isIP(host) === 6 ? 'udp6' : 'udp4');
-    const timer = setTimeout(() => finish(Object.assign(new Error(`DNS timeout from ${host}`), { code: 'ETIMEOUT' })), timeoutMs);
+    const timer = setTimeout(
+      () => finish(Object.assign(new Error(`DNS timeout from ${host}`), { code: 'ETIMEOUT' })),
+      timeoutMs,
+    );
     const finish = (err: Error | null, p?: packet.DecodedPacket) => {
       clearTimeout(timer);
       sock.close();
@@ -80,7 +83,9 @@ function overTcp(host: string, port: number, q: packet.Packet, timeoutMs: number
   return new Promise((resolve, reject) => {
     const sock = new Socket();
     let data = Buffer.alloc(0);
-    sock.setTimeout(timeoutMs, () => sock.destroy(Object.assign(new Error(`DNS timeout from ${host}`), { code: 'ETIMEOUT' })));
+    sock.setTimeout(timeoutMs, () =>
+      sock.destroy(Object.assign(new Error(`DNS timeout from ${host}`), { code: 'ETIMEOUT' })),
+    );
     sock.on('error', reject);
     sock.on('data', (chunk) => {
       data = Buffer.concat([data, chunk]);
@@ -101,7 +106,13 @@ function overTcp(host: string, port: number, q: packet.Packet, timeoutMs: number
  * Asks `server` one question, once more on a UDP timeout (as node's resolver tries twice),
  * over TCP when the UDP answer is truncated. Rejects when the server cannot be reached.
  */
-export async function ask(server: string, name: string, type: packet.RecordType, opts: WireOptions, defaultPort = 53): Promise<WireAnswer> {
+export async function ask(
+  server: string,
+  name: string,
+  type: packet.RecordType,
+  opts: WireOptions,
+  defaultPort = 53,
+): Promise<WireAnswer> {
   const { host, port } = hostPort(server, defaultPort);
   const q = query(name, type, opts);
   let p: packet.DecodedPacket;

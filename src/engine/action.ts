@@ -79,6 +79,8 @@ export interface Action<P = any> {
 }
 
 /** Declares an action with its parameter types inferred from the schema. */
-export function defineAction<S extends z.ZodType>(a: Omit<Action<z.output<S>>, 'params'> & { params: S }): Action<z.output<S>> {
+export function defineAction<S extends z.ZodType>(
+  a: Omit<Action<z.output<S>>, 'params'> & { params: S },
+): Action<z.output<S>> {
   return a as Action<z.output<S>>;
 }

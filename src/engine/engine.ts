@@ -29,13 +29,21 @@ export interface EngineOptions {
   onCheckpoint?: CheckpointHook;
 }
 
-export interface SubmitRequest { playbook: string; inputs?: Record<string, unknown>; dryRun?: boolean; idempotencyKey?: string }
+export interface SubmitRequest {
+  playbook: string;
+  inputs?: Record<string, unknown>;
+  dryRun?: boolean;
+  idempotencyKey?: string;
+}
 
 export const notFound = (what: { en: string; fr: string }) =>
   new OperationError(
     'not_found',
     { en: `${what.en} was not found.`, fr: `${what.fr} est introuvable.` },
-    { en: 'Check the name or id; you can only see what your account owns.', fr: "Vérifiez le nom ou l'identifiant ; vous ne voyez que ce qui appartient à votre compte." },
+    {
+      en: 'Check the name or id; you can only see what your account owns.',
+      fr: "Vérifiez le nom ou l'identifiant ; vous ne voyez que ce qui appartient à votre compte.",
+    },
     undefined,
     404,
   );
@@ -51,12 +59,20 @@ export function idempotencyNamespace(caller: Caller): string {
 
 /** Inputs only admins may set (such as the tenant a database is for) are refused from clients, before anything is derived from them. */
 function refuseAdminInputs(pb: Playbook, inputs: Record<string, unknown>): void {
-  const given = Object.entries(pb.inputs).filter(([name, spec]) => spec.admin && inputs[name] !== undefined).map(([name]) => name);
+  const given = Object.entries(pb.inputs)
+    .filter(([name, spec]) => spec.admin && inputs[name] !== undefined)
+    .map(([name]) => name);
   if (!given.length) return;
   throw new OperationError(
     'admin_input',
-    { en: `"${given.join('", "')}" is set by your provider, not in your requests.`, fr: `« ${given.join(' », « ')} » est choisi par votre hébergeur, pas dans vos demandes.` },
-    { en: 'Leave it out: the operation always works on your own account.', fr: "Laissez-le de côté : l'opération s'applique toujours à votre propre compte." },
+    {
+      en: `"${given.join('", "')}" is set by your provider, not in your requests.`,
+      fr: `« ${given.join(' », « ')} » est choisi par votre hébergeur, pas dans vos demandes.`,
+    },
+    {
+      en: 'Leave it out: the operation always works on your own account.',
+      fr: "Laissez-le de côté : l'opération s'applique toujours à votre propre compte.",
+    },
     undefined,
     400,
   );
@@ -79,7 +95,13 @@ export class Engine {
     this.actions = new Map(o.actions.map((a) => [a.name, a]));
     this.playbooks = loadPlaybooks(o.config.playbooks, this.actions);
     this.services = o.services;
-    this.runner = new JobRunner({ services: this.services, actions: this.actions, seal: o.seal, onEvent: (id) => this.events.emit('event', id), onCheckpoint: o.onCheckpoint });
+    this.runner = new JobRunner({
+      services: this.services,
+      actions: this.actions,
+      seal: o.seal,
+      onEvent: (id) => this.events.emit('event', id),
+      onCheckpoint: o.onCheckpoint,
+    });
     const targetLimit = (name: string) => {
       const t = o.config.targets[name];
       return (t && 'maxConcurrency' in t && t.maxConcurrency) || o.config.workers.perTarget;
@@ -110,7 +132,9 @@ export class Engine {
 
   /** Whether every action of a playbook can run on this daemon (no DNS provider: no DNS repair). */
   private available(pb: Playbook): boolean {
-    return [...pb.preflight, ...pb.steps, ...pb.verify].every((s) => this.actions.get(s.action)?.available?.(this.services) ?? true);
+    return [...pb.preflight, ...pb.steps, ...pb.verify].every(
+      (s) => this.actions.get(s.action)?.available?.(this.services) ?? true,
+    );
   }
 
   private world(): InputWorld {
@@ -121,7 +145,8 @@ export class Engine {
   /** Validates, checks ownership, and queues a job. Nothing runs before every check passed. */
   async submit(caller: Caller, req: SubmitRequest, language: Language): Promise<{ job: Job; created: boolean }> {
     const pb = this.playbooks.get(req.playbook);
-    if (!pb || !pb.allowed.includes(caller.kind) || (caller.kind === 'client' && !this.available(pb))) throw notFound({ en: `Operation "${req.playbook}"`, fr: `L'opération « ${req.playbook} »` });
+    if (!pb || !pb.allowed.includes(caller.kind) || (caller.kind === 'client' && !this.available(pb)))
+      throw notFound({ en: `Operation "${req.playbook}"`, fr: `L'opération « ${req.playbook} »` });
     const idempotencyKey = req.idempotencyKey ? idempotencyNamespace(caller) + req.idempotencyKey : null;
     if (idempotencyKey) {
       const existing = await this.o.store.jobs.byIdempotencyKey(idempotencyKey);
@@ -151,7 +176,10 @@ export class Engine {
       target,
       language,
       // A client's tenant has at most so many jobs queued or running: its flood cannot fill the queue others wait in.
-      maxActive: caller.kind === 'client' && (caller.onBehalf?.jobQuota ?? true) ? { max: tenantQuota(this.o.config, caller.tenantId!).runningJobs, tooMany: tooManyJobs } : undefined,
+      maxActive:
+        caller.kind === 'client' && (caller.onBehalf?.jobQuota ?? true)
+          ? { max: tenantQuota(this.o.config, caller.tenantId!).runningJobs, tooMany: tooManyJobs }
+          : undefined,
     });
     if (result.created) {
       await this.o.store.audit.append({
@@ -162,7 +190,11 @@ export class Engine {
         inputs: masker.maskData(inputs),
         plan: undefined,
         result: 'queued',
-        detail: { jobId: result.job.id, dryRun: !!req.dryRun, ...(caller.onBehalf ? { onBehalfOf: caller.tenantId, by: caller.onBehalf.by } : {}) },
+        detail: {
+          jobId: result.job.id,
+          dryRun: !!req.dryRun,
+          ...(caller.onBehalf ? { onBehalfOf: caller.tenantId, by: caller.onBehalf.by } : {}),
+        },
       });
       this.events.emit('submitted', result.job); // counted by /metrics
       this.worker.wake();
@@ -176,7 +208,10 @@ export class Engine {
       if (!spec.owned || inputs[field] === undefined) continue;
       const values = Array.isArray(inputs[field]) ? (inputs[field] as string[]) : [String(inputs[field])];
       for (const value of values) {
-        if (!(await can(this.o.store.tenants, caller, 'use', { inputType: spec.type, name: value }))) throw spec.type === 'domain' || spec.type === 'domains' ? notYours(value) : notFound({ en: `"${value}"`, fr: `« ${value} »` });
+        if (!(await can(this.o.store.tenants, caller, 'use', { inputType: spec.type, name: value })))
+          throw spec.type === 'domain' || spec.type === 'domains'
+            ? notYours(value)
+            : notFound({ en: `"${value}"`, fr: `« ${value} »` });
       }
     }
   }
@@ -206,7 +241,8 @@ export class Engine {
   /** A job as this caller may see it: another tenant's job does not exist for them. */
   async job(caller: Caller, id: string): Promise<Job> {
     const job = await this.o.store.jobs.get(id);
-    if (!job || (caller.kind === 'client' && job.forTenant !== caller.tenantId)) throw notFound({ en: `Job ${id}`, fr: `La tâche ${id}` });
+    if (!job || (caller.kind === 'client' && job.forTenant !== caller.tenantId))
+      throw notFound({ en: `Job ${id}`, fr: `La tâche ${id}` });
     return job;
   }
 
@@ -230,9 +266,18 @@ export class Engine {
         action: `job.finish:${job.playbook}`,
         subject: job.resource,
         inputs: new SecretMasker().maskData(job.inputs),
-        plan: (await this.o.store.jobs.steps(job.id)).map((s) => ({ step: s.name, action: s.action, status: s.status })),
+        plan: (await this.o.store.jobs.steps(job.id)).map((s) => ({
+          step: s.name,
+          action: s.action,
+          status: s.status,
+        })),
         result: finished.status,
-        detail: { jobId: job.id, error: finished.error ?? undefined, startedAt: finished.startedAt, finishedAt: finished.finishedAt },
+        detail: {
+          jobId: job.id,
+          error: finished.error ?? undefined,
+          startedAt: finished.startedAt,
+          finishedAt: finished.finishedAt,
+        },
       });
     }
   }

@@ -8,7 +8,11 @@ const localized = z.object({ en: z.string().min(1), fr: z.string().min(1) }).str
 const base = {
   description: localized.optional(),
   /** What a client reads instead of `description` (plain words, no jargon); without it, clients read `description`. */
-  client: localized.optional().describe('What a client reads instead of description: plain words, no jargon. Without it, clients read description.'),
+  client: localized
+    .optional()
+    .describe(
+      'What a client reads instead of description: plain words, no jargon. Without it, clients read description.',
+    ),
   required: z.boolean().optional(),
   /** For clients: the value must name something their tenant owns (a domain, a server...). */
   owned: z.boolean().default(false),
@@ -28,17 +32,46 @@ const genericSpecs = [
       default: z.string().optional(),
     })
     .strict(),
-  z.object({ ...base, type: z.literal('enum'), values: z.array(z.string()).min(1), default: z.string().optional() }).strict(),
-  z.object({ ...base, type: z.literal('integer'), min: z.number().int().optional(), max: z.number().int().optional(), default: z.number().int().optional() }).strict(),
+  z
+    .object({ ...base, type: z.literal('enum'), values: z.array(z.string()).min(1), default: z.string().optional() })
+    .strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('integer'),
+      min: z.number().int().optional(),
+      max: z.number().int().optional(),
+      default: z.number().int().optional(),
+    })
+    .strict(),
   z.object({ ...base, type: z.literal('boolean'), default: z.boolean().optional() }).strict(),
-  z.object({ ...base, type: z.literal('string'), pattern: z.string(), maxLength: z.number().int().min(1).default(255), default: z.string().optional() }).strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('string'),
+      pattern: z.string(),
+      maxLength: z.number().int().min(1).default(255),
+      default: z.string().optional(),
+    })
+    .strict(),
   z.object({ ...base, type: z.literal('path'), default: z.string().optional() }).strict(),
-  z.object({ ...base, type: z.literal('url'), schemes: z.array(z.string()).default(['http', 'https']), default: z.string().optional() }).strict(),
+  z
+    .object({
+      ...base,
+      type: z.literal('url'),
+      schemes: z.array(z.string()).default(['http', 'https']),
+      default: z.string().optional(),
+    })
+    .strict(),
 ] as const;
 type GenericSpec = z.output<(typeof genericSpecs)[number]>;
 
 /** An input of a type a resource kind declares (domain, webserver, a plug-in's mailbox...): the common fields and the kind's options. */
-export type KindInputSpec = z.output<z.ZodObject<typeof base>> & { type: string; default?: unknown; [option: string]: unknown };
+export type KindInputSpec = z.output<z.ZodObject<typeof base>> & {
+  type: string;
+  default?: unknown;
+  [option: string]: unknown;
+};
 export type InputSpec = GenericSpec | KindInputSpec;
 
 const GENERIC = new Set<string>(genericSpecs.map((s) => s.shape.type.value));
@@ -49,9 +82,14 @@ let built: { version: number; schema: z.ZodType<InputSpec> } | undefined;
 /** One strict object per type, generic ones and every registered kind's, rebuilt when a kind is registered. */
 function currentSchema(): z.ZodType<InputSpec> {
   if (built?.version !== registryVersion()) {
-    const kindSpecs = kindInputTypes().map((t) => z.object({ ...base, type: z.literal(t.type), ...t.options }).strict());
+    const kindSpecs = kindInputTypes().map((t) =>
+      z.object({ ...base, type: z.literal(t.type), ...t.options }).strict(),
+    );
     const [first, ...rest] = [...kindSpecs, ...genericSpecs];
-    built = { version: registryVersion(), schema: z.discriminatedUnion('type', [first, ...rest]) as unknown as z.ZodType<InputSpec> };
+    built = {
+      version: registryVersion(),
+      schema: z.discriminatedUnion('type', [first, ...rest]) as unknown as z.ZodType<InputSpec>,
+    };
   }
   return built.schema;
 }
@@ -83,7 +121,9 @@ function validateOne(field: string, spec: InputSpec, value: unknown, world: Inpu
           en: `Use lower-case letters, digits and underscores, starting with a letter${good ? `, for example "${good}"` : ''}.`,
           fr: `Utilisez des minuscules, chiffres et soulignés, en commençant par une lettre${good ? `, par exemple « ${good} »` : ''}.`,
         });
-        throw Object.assign(new OperationError(err.code, err.userMessage, err.hint, `pattern ${spec.pattern}`, 400), { fields: err.fields });
+        throw Object.assign(new OperationError(err.code, err.userMessage, err.hint, `pattern ${spec.pattern}`, 400), {
+          fields: err.fields,
+        });
       }
       return v;
     }
@@ -91,9 +131,17 @@ function validateOne(field: string, spec: InputSpec, value: unknown, world: Inpu
       return configuredName(value, { field, names: () => spec.values }, 'values', { en: 'choice', fr: 'un choix' });
     case 'integer': {
       const n = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
-      if (typeof n !== 'number' || !Number.isInteger(n) || (spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+      if (
+        typeof n !== 'number' ||
+        !Number.isInteger(n) ||
+        (spec.min !== undefined && n < spec.min) ||
+        (spec.max !== undefined && n > spec.max)
+      ) {
         const range = `${spec.min ?? '-∞'}..${spec.max ?? '∞'}`;
-        throw invalid(field, `must be a whole number in ${range}.`, `doit être un nombre entier dans ${range}.`, { en: `Send a number in ${range}.`, fr: `Envoyez un nombre dans ${range}.` });
+        throw invalid(field, `must be a whole number in ${range}.`, `doit être un nombre entier dans ${range}.`, {
+          en: `Send a number in ${range}.`,
+          fr: `Envoyez un nombre dans ${range}.`,
+        });
       }
       return n;
     }
@@ -101,20 +149,37 @@ function validateOne(field: string, spec: InputSpec, value: unknown, world: Inpu
       if (typeof value === 'boolean') return value;
       if (value === 'true' || value === 'yes') return true;
       if (value === 'false' || value === 'no') return false;
-      throw invalid(field, 'must be true or false.', 'doit être true ou false.', { en: 'Send true or false.', fr: 'Envoyez true ou false.' });
+      throw invalid(field, 'must be true or false.', 'doit être true ou false.', {
+        en: 'Send true or false.',
+        fr: 'Envoyez true ou false.',
+      });
     }
     case 'string': {
       const v = str();
       if (v.length > spec.maxLength || !new RegExp(spec.pattern).test(v)) {
-        const err = invalid(field, 'has a format that is not allowed.', "a un format qui n'est pas autorisé.", { en: `Check what you typed (at most ${spec.maxLength} characters), or ask your provider which values it takes.`, fr: `Vérifiez ce que vous avez saisi (${spec.maxLength} caractères au plus), ou demandez à votre hébergeur quelles valeurs il accepte.` });
-        throw Object.assign(new OperationError(err.code, err.userMessage, err.hint, `must match ${spec.pattern}`, 400), { fields: err.fields });
+        const err = invalid(field, 'has a format that is not allowed.', "a un format qui n'est pas autorisé.", {
+          en: `Check what you typed (at most ${spec.maxLength} characters), or ask your provider which values it takes.`,
+          fr: `Vérifiez ce que vous avez saisi (${spec.maxLength} caractères au plus), ou demandez à votre hébergeur quelles valeurs il accepte.`,
+        });
+        throw Object.assign(
+          new OperationError(err.code, err.userMessage, err.hint, `must match ${spec.pattern}`, 400),
+          { fields: err.fields },
+        );
       }
       return v;
     }
     case 'path': {
       const v = str();
       if (!/^\/[A-Za-z0-9._/-]*$/.test(v) || v.split('/').some((p) => p === '..' || p === '.') || v.length > 1024) {
-        throw invalid(field, `"${v}" is not an allowed folder path.`, `« ${v} » n'est pas un chemin de dossier autorisé.`, { en: 'Use an absolute path made of letters, digits, dots, dashes and underscores, without "..".', fr: 'Utilisez un chemin absolu fait de lettres, chiffres, points, tirets et soulignés, sans « .. ».' });
+        throw invalid(
+          field,
+          `"${v}" is not an allowed folder path.`,
+          `« ${v} » n'est pas un chemin de dossier autorisé.`,
+          {
+            en: 'Use an absolute path made of letters, digits, dots, dashes and underscores, without "..".',
+            fr: 'Utilisez un chemin absolu fait de lettres, chiffres, points, tirets et soulignés, sans « .. ».',
+          },
+        );
       }
       return v.length > 1 ? v.replace(/\/+$/, '') : v;
     }
@@ -127,7 +192,10 @@ function validateOne(field: string, spec: InputSpec, value: unknown, world: Inpu
         url = undefined;
       }
       if (!url || !spec.schemes.includes(url.protocol.replace(':', '')) || /[\s;{}'"\\$`]/.test(v)) {
-        throw invalid(field, `"${v}" is not an allowed address.`, `« ${v} » n'est pas une adresse autorisée.`, { en: `Use a ${spec.schemes.join(' or ')} address like http://127.0.0.1:3000.`, fr: `Utilisez une adresse ${spec.schemes.join(' ou ')} comme http://127.0.0.1:3000.` });
+        throw invalid(field, `"${v}" is not an allowed address.`, `« ${v} » n'est pas une adresse autorisée.`, {
+          en: `Use a ${spec.schemes.join(' or ')} address like http://127.0.0.1:3000.`,
+          fr: `Utilisez une adresse ${spec.schemes.join(' ou ')} comme http://127.0.0.1:3000.`,
+        });
       }
       return url.toString().replace(/\/$/, '');
     }
@@ -154,14 +222,33 @@ function allProblems(problems: OperationError[]): OperationError {
  * refused, missing ones get their default or an error, every value is typed. Every
  * problem is reported at once, not only the first.
  */
-export function validateInputs(specs: Record<string, InputSpec>, raw: Record<string, unknown>, world: InputWorld): Record<string, unknown> {
+export function validateInputs(
+  specs: Record<string, InputSpec>,
+  raw: Record<string, unknown>,
+  world: InputWorld,
+): Record<string, unknown> {
   const problems: OperationError[] = [];
   // Own keys only: `in` would take "constructor" or "toString" for declared inputs.
   const unknown = Object.keys(raw).filter((k) => !Object.hasOwn(specs, k));
   if (unknown.length > 0) {
-    const accepts = { en: `This operation accepts: ${Object.keys(specs).join(', ')}.`, fr: `Cette opération accepte : ${Object.keys(specs).join(', ')}.` };
-    const err = new OperationError('invalid_input', { en: `Unknown input: ${unknown.join(', ')}.`, fr: `Champ inconnu : ${unknown.join(', ')}.` }, accepts, undefined, 400);
-    err.fields = unknown.map((name) => ({ name: `inputs.${name}`, message: { en: `is not an input of this operation. ${accepts.en}`, fr: `n’est pas un champ de cette opération. ${accepts.fr}` } }));
+    const accepts = {
+      en: `This operation accepts: ${Object.keys(specs).join(', ')}.`,
+      fr: `Cette opération accepte : ${Object.keys(specs).join(', ')}.`,
+    };
+    const err = new OperationError(
+      'invalid_input',
+      { en: `Unknown input: ${unknown.join(', ')}.`, fr: `Champ inconnu : ${unknown.join(', ')}.` },
+      accepts,
+      undefined,
+      400,
+    );
+    err.fields = unknown.map((name) => ({
+      name: `inputs.${name}`,
+      message: {
+        en: `is not an input of this operation. ${accepts.en}`,
+        fr: `n’est pas un champ de cette opération. ${accepts.fr}`,
+      },
+    }));
     problems.push(err);
   }
   const out: Record<string, unknown> = {};
@@ -170,7 +257,12 @@ export function validateInputs(specs: Record<string, InputSpec>, raw: Record<str
     if (value === undefined || value === '') {
       if (spec.required === false) continue;
       const what = spec.description ?? { en: spec.type, fr: spec.type };
-      problems.push(invalid(field, 'is required.', 'est obligatoire.', { en: `Provide ${field} (${what.en}).`, fr: `Indiquez ${field} (${what.fr}).` }));
+      problems.push(
+        invalid(field, 'is required.', 'est obligatoire.', {
+          en: `Provide ${field} (${what.en}).`,
+          fr: `Indiquez ${field} (${what.fr}).`,
+        }),
+      );
       continue;
     }
     try {
@@ -178,7 +270,12 @@ export function validateInputs(specs: Record<string, InputSpec>, raw: Record<str
     } catch (err) {
       if (!(err instanceof OperationError) || err.code !== 'invalid_input') throw err;
       // A plug-in's kind may refuse a value without naming the field for a form: named here.
-      err.fields ??= [{ name: `inputs.${field}`, message: { en: `${err.userMessage.en} ${err.hint.en}`, fr: `${err.userMessage.fr} ${err.hint.fr}` } }];
+      err.fields ??= [
+        {
+          name: `inputs.${field}`,
+          message: { en: `${err.userMessage.en} ${err.hint.en}`, fr: `${err.userMessage.fr} ${err.hint.fr}` },
+        },
+      ];
       problems.push(err);
     }
   }

@@ -17,7 +17,10 @@ const stepSchema = z
     with: z.record(z.string(), z.unknown()).default({}),
     /** false: nothing to undo. Otherwise an action run to undo this step instead of the action's own. */
     compensate: z
-      .union([z.literal(false), z.object({ action: z.string().min(1), with: z.record(z.string(), z.unknown()).default({}) }).strict()])
+      .union([
+        z.literal(false),
+        z.object({ action: z.string().min(1), with: z.record(z.string(), z.unknown()).default({}) }).strict(),
+      ])
       .optional(),
   })
   .strict();
@@ -33,9 +36,13 @@ export const playbookFileSchema = z
     /** What a client reads instead of `description`: plain words, the benefit, no jargon nor server paths (see client-voice). */
     client: localized
       .optional()
-      .describe('What a client reads instead of description: plain words, the benefit, no jargon nor server paths. Without it, clients read description.'),
+      .describe(
+        'What a client reads instead of description: plain words, the benefit, no jargon nor server paths. Without it, clients read description.',
+      ),
     allowed: z.array(z.enum(['admin', 'client'])).min(1),
-    inputs: z.record(z.string().regex(/^[a-z][a-zA-Z0-9]*$/, 'an input name in camelCase'), inputSpecSchema).default({}),
+    inputs: z
+      .record(z.string().regex(/^[a-z][a-zA-Z0-9]*$/, 'an input name in camelCase'), inputSpecSchema)
+      .default({}),
     /** Lock key: one job at a time per resource (a vhost, a database, a domain). */
     resource: z.string().optional(),
     /** The target this job changes, for the per-target concurrency limit. */
@@ -55,14 +62,19 @@ export type Phase = 'preflight' | 'steps' | 'verify';
 /** Loads every playbook in a folder, checking each step names a known action with known parameters. */
 export function loadPlaybooks(dir: string, actions: Map<string, Action>): Map<string, Playbook> {
   const out = new Map<string, Playbook>();
-  for (const entry of readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort()) {
+  for (const entry of readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .sort()) {
     const file = join(dir, entry);
     const { data: pb, locate } = parseYaml(readFileSync(file, 'utf8'), file, playbookFileSchema);
     const problems: YamlFileError['problems'] = [];
-    const problem = (path: (string | number)[], message: string) => problems.push({ ...locate(path), key: path.join('.'), message });
+    const problem = (path: (string | number)[], message: string) =>
+      problems.push({ ...locate(path), key: path.join('.'), message });
     const expected = basename(entry).replace(/\.ya?ml$/, '');
     if (pb.name !== expected) problem(['name'], `must be "${expected}", like the file name`);
-    for (const [field, spec] of Object.entries(pb.inputs)) if (spec.confirms && !pb.inputs[spec.confirms]) problem(['inputs', field, 'confirms'], `names no input of this playbook: "${spec.confirms}"`);
+    for (const [field, spec] of Object.entries(pb.inputs))
+      if (spec.confirms && !pb.inputs[spec.confirms])
+        problem(['inputs', field, 'confirms'], `names no input of this playbook: "${spec.confirms}"`);
     const ids = new Set<string>();
     for (const phase of ['preflight', 'steps', 'verify'] as const) {
       pb[phase].forEach((step, i) => {
@@ -78,7 +90,11 @@ export function loadPlaybooks(dir: string, actions: Map<string, Action>): Map<st
           }
           const shape = (action.params as unknown as { shape?: Record<string, unknown> }).shape;
           for (const k of Object.keys(params)) {
-            if (shape && !(k in shape)) problem([...at, 'with', k], `"${name}" has no parameter "${k}"; it takes: ${Object.keys(shape).join(', ')}`);
+            if (shape && !(k in shape))
+              problem(
+                [...at, 'with', k],
+                `"${name}" has no parameter "${k}"; it takes: ${Object.keys(shape).join(', ')}`,
+              );
           }
         }
       });

@@ -18,7 +18,11 @@ export interface RunnerDeps {
 }
 
 /** Where a job stands when an action names a point of its step (ActionContext.reached). */
-export interface CheckpointAt { job: Job; step: string; point: string }
+export interface CheckpointAt {
+  job: Job;
+  step: string;
+  point: string;
+}
 
 /**
  * Called at each point an action names, before the action goes on: the one way for a test
@@ -28,16 +32,25 @@ export interface CheckpointAt { job: Job; step: string; point: string }
  */
 export type CheckpointHook = (at: CheckpointAt) => void;
 
-interface FlatStep { idx: number; phase: Phase; step: PlaybookStep }
+interface FlatStep {
+  idx: number;
+  phase: Phase;
+  step: PlaybookStep;
+}
 
 const flatten = (pb: Playbook): FlatStep[] => {
   let idx = 0;
-  return (['preflight', 'steps', 'verify'] as const).flatMap((phase) => pb[phase].map((step) => ({ idx: idx++, phase, step })));
+  return (['preflight', 'steps', 'verify'] as const).flatMap((phase) =>
+    pb[phase].map((step) => ({ idx: idx++, phase, step })),
+  );
 };
 
 /** A stored error carries both languages so each reader gets their own. */
 export function storedError(err: OperationError) {
-  return { ...err.toJSON('en', true), fr: { message: err.userMessage.fr, hint: err.hint.fr, ...(err.technical ? { technical: err.technical.fr } : {}) } };
+  return {
+    ...err.toJSON('en', true),
+    fr: { message: err.userMessage.fr, hint: err.hint.fr, ...(err.technical ? { technical: err.technical.fr } : {}) },
+  };
 }
 
 /** Waits before an undo that could not reach its server is tried again (then it needs an admin). */
@@ -45,12 +58,20 @@ const UNDO_RETRY_MS = [1000, 4000, 16000];
 
 /** A failure to reach a server (refused, cut, timed out), not a refusal by it: worth another try. */
 function unreachable(e: OperationError): boolean {
-  return /unreachable|connection_lost/.test(e.code) || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|Connection terminated|terminating connection|server closed the connection|Connection lost|connection (?:was )?closed/i.test(`${e.detail ?? ''} ${e.message}`);
+  return (
+    /unreachable|connection_lost/.test(e.code) ||
+    /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|Connection terminated|terminating connection|server closed the connection|Connection lost|connection (?:was )?closed/i.test(
+      `${e.detail ?? ''} ${e.message}`,
+    )
+  );
 }
 
 /** What a caller reads when an undo failed: the truth, and who finishes the job. */
 const NOT_UNDONE = {
-  message: { en: 'The operation was interrupted and could not be fully undone.', fr: "L'opération a été interrompue et n'a pas pu être entièrement annulée." },
+  message: {
+    en: 'The operation was interrupted and could not be fully undone.',
+    fr: "L'opération a été interrompue et n'a pas pu être entièrement annulée.",
+  },
   hint: {
     en: 'Part of it could not be undone. Your provider has been alerted and will finish it; there is nothing for you to do.',
     fr: "Une partie n'a pas pu être annulée. Votre hébergeur a été prévenu et s'en charge ; vous n'avez rien à faire.",
@@ -69,7 +90,12 @@ export class JobRunner {
   }
 
   private scope(job: Job, steps: Record<string, unknown>): RenderScope {
-    return { inputs: job.inputs, steps, job: { id: job.id, tenant: job.tenantId ?? 'admin' }, tenant: job.tenantId ?? 'admin' };
+    return {
+      inputs: job.inputs,
+      steps,
+      job: { id: job.id, tenant: job.tenantId ?? 'admin' },
+      tenant: job.tenantId ?? 'admin',
+    };
   }
 
   private context(job: Job, masker: SecretMasker, idx: number, step: string, signal: AbortSignal): ActionContext {
@@ -101,7 +127,13 @@ export class JobRunner {
     return a;
   }
 
-  private params(action: Action, raw: Record<string, unknown>, scope: RenderScope, lenient: boolean, where: string): unknown {
+  private params(
+    action: Action,
+    raw: Record<string, unknown>,
+    scope: RenderScope,
+    lenient: boolean,
+    where: string,
+  ): unknown {
     const parsed = action.params.safeParse(render(raw, scope, { lenient }));
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
@@ -127,7 +159,8 @@ export class JobRunner {
       for (const fs of flatten(pb)) {
         if (job.dryRun && fs.phase !== 'preflight') {
           // A step whose condition is already known to be false is not part of the plan.
-          if (fs.step.when !== undefined && !render(fs.step.when, this.scope(job, outputs), { lenient: true })) continue;
+          if (fs.step.when !== undefined && !render(fs.step.when, this.scope(job, outputs), { lenient: true }))
+            continue;
           const action = this.action(fs.step.action);
           const params = this.params(action, fs.step.with, this.scope(job, outputs), true, `${fs.phase}.${fs.step.id}`);
           const items = await action.plan(this.context(job, masker, fs.idx, fs.step.id, signal), params);
@@ -140,7 +173,12 @@ export class JobRunner {
           continue;
         }
         await this.jobs.startStep(job.id, fs.idx, fs.step.id, fs.step.action);
-        await this.event(job.id, 'step', `${fs.phase}: ${fs.step.id} started`, { step: fs.step.id, title: fs.step.title, phase: fs.phase, status: 'running' });
+        await this.event(job.id, 'step', `${fs.phase}: ${fs.step.id} started`, {
+          step: fs.step.id,
+          title: fs.step.title,
+          phase: fs.phase,
+          status: 'running',
+        });
         done.push(fs);
         const action = this.action(fs.step.action);
         const params = this.params(action, fs.step.with, this.scope(job, outputs), false, `${fs.phase}.${fs.step.id}`);
@@ -153,7 +191,12 @@ export class JobRunner {
         const out = (await action.run(ctx, params)) ?? {};
         outputs[fs.step.id] = out;
         await this.jobs.endStep(job.id, fs.idx, 'done', { output: masker.maskData(out) });
-        await this.event(job.id, 'step', `${fs.phase}: ${fs.step.id} done`, { step: fs.step.id, title: fs.step.title, phase: fs.phase, status: 'done' });
+        await this.event(job.id, 'step', `${fs.phase}: ${fs.step.id} done`, {
+          step: fs.step.id,
+          title: fs.step.title,
+          phase: fs.phase,
+          status: 'done',
+        });
       }
       if (job.dryRun) {
         await this.jobs.setPlan(job.id, plan);
@@ -162,7 +205,9 @@ export class JobRunner {
         return;
       }
       const result = render(pb.result, this.scope(job, outputs)) as Record<string, unknown>;
-      const secret = Object.fromEntries(Object.entries(result).filter(([, v]) => typeof v === 'string' && masker.mask(v) !== v));
+      const secret = Object.fromEntries(
+        Object.entries(result).filter(([, v]) => typeof v === 'string' && masker.mask(v) !== v),
+      );
       const shown = Object.fromEntries(Object.entries(result).filter(([k]) => !(k in secret)));
       await this.jobs.finish(job.id, 'succeeded', {
         result: shown,
@@ -171,8 +216,17 @@ export class JobRunner {
       await this.event(job.id, 'status', 'succeeded');
     } catch (thrown) {
       const err = toOperationError(thrown);
-      if (done.length) await this.jobs.setStepStatus(job.id, done[done.length - 1].idx, 'failed', masker.mask(err.detail ?? err.message));
-      await this.event(job.id, 'error', masker.mask(err.userMessage.en), { code: err.code, detail: err.detail && masker.mask(err.detail) });
+      if (done.length)
+        await this.jobs.setStepStatus(
+          job.id,
+          done[done.length - 1].idx,
+          'failed',
+          masker.mask(err.detail ?? err.message),
+        );
+      await this.event(job.id, 'error', masker.mask(err.userMessage.en), {
+        code: err.code,
+        detail: err.detail && masker.mask(err.detail),
+      });
       const clean = await this.compensate(job, pb, done, (idx) => checkpoints.get(idx), outputs, masker, signal);
       await this.conclude(job, clean, err, masker);
     }
@@ -187,7 +241,10 @@ export class JobRunner {
     const masker = new SecretMasker();
     const err = new OperationError(
       'interrupted',
-      { en: 'The operation was interrupted before it finished; everything it had changed was undone.', fr: "L'opération a été interrompue avant la fin ; tout ce qu'elle avait changé a été annulé." },
+      {
+        en: 'The operation was interrupted before it finished; everything it had changed was undone.',
+        fr: "L'opération a été interrompue avant la fin ; tout ce qu'elle avait changé a été annulé.",
+      },
       { en: 'Run it again.', fr: 'Relancez-la.' },
       'daemon stopped during the job; compensated on restart',
     );
@@ -198,8 +255,18 @@ export class JobRunner {
     }
     const byIdx = new Map<number, StepRecord>(records.map((r) => [r.idx, r]));
     const done = flatten(pb).filter((fs) => ['running', 'done', 'failed'].includes(byIdx.get(fs.idx)?.status ?? ''));
-    const outputs = Object.fromEntries(records.filter((r) => r.output).map((r) => [r.name, r.output as Record<string, unknown>]));
-    const clean = await this.compensate(job, pb, done, (idx) => byIdx.get(idx)?.checkpoint ?? undefined, outputs, masker, new AbortController().signal);
+    const outputs = Object.fromEntries(
+      records.filter((r) => r.output).map((r) => [r.name, r.output as Record<string, unknown>]),
+    );
+    const clean = await this.compensate(
+      job,
+      pb,
+      done,
+      (idx) => byIdx.get(idx)?.checkpoint ?? undefined,
+      outputs,
+      masker,
+      new AbortController().signal,
+    );
     await this.conclude(job, clean, err, masker);
   }
 
@@ -207,7 +274,13 @@ export class JobRunner {
     const status = clean ? 'failed' : 'needs-attention';
     // An undo failed: whatever the error said about "nothing left half-done" is no longer true.
     const message = clean || err.code !== 'interrupted' ? err.userMessage : NOT_UNDONE.message;
-    const masked = new OperationError(err.code, message, clean ? err.hint : NOT_UNDONE.hint, err.detail && masker.mask(err.detail), err.status);
+    const masked = new OperationError(
+      err.code,
+      message,
+      clean ? err.hint : NOT_UNDONE.hint,
+      err.detail && masker.mask(err.detail),
+      err.status,
+    );
     if (clean) masked.offer = err.offer; // nothing was left half-done: the offered request may be sent as it is
     if (err.technical) masked.technical = { en: masker.mask(err.technical.en), fr: masker.mask(err.technical.fr) };
     await this.jobs.finish(job.id, status, { error: storedError(masked) });
@@ -251,7 +324,11 @@ export class JobRunner {
             await action.compensate(ctx, params, checkpointOf(fs.idx));
           }
           await this.jobs.setStepStatus(job.id, fs.idx, 'compensated');
-          await this.event(job.id, 'step', `${fs.step.id} undone`, { step: fs.step.id, title: fs.step.title, status: 'compensated' });
+          await this.event(job.id, 'step', `${fs.step.id} undone`, {
+            step: fs.step.id,
+            title: fs.step.title,
+            status: 'compensated',
+          });
           break;
         } catch (thrown) {
           const e = toOperationError(thrown);
@@ -260,13 +337,25 @@ export class JobRunner {
           // again (a restarted daemon runs them again too), so it is retried with backoff first.
           const delay = UNDO_RETRY_MS[attempt];
           if (delay !== undefined && !signal.aborted && unreachable(e)) {
-            await this.event(job.id, 'error', `undoing ${fs.step.id} failed: ${detail}; trying again in ${delay / 1000} s`, { step: fs.step.id, title: fs.step.title, status: 'running' });
-            const stopped = await wait(delay, signal).then(() => false, () => true);
+            await this.event(
+              job.id,
+              'error',
+              `undoing ${fs.step.id} failed: ${detail}; trying again in ${delay / 1000} s`,
+              { step: fs.step.id, title: fs.step.title, status: 'running' },
+            );
+            const stopped = await wait(delay, signal).then(
+              () => false,
+              () => true,
+            );
             if (!stopped) continue;
           }
           clean = false;
           await this.jobs.setStepStatus(job.id, fs.idx, 'compensation-failed', detail);
-          await this.event(job.id, 'error', `undoing ${fs.step.id} failed: ${detail}`, { step: fs.step.id, title: fs.step.title, status: 'compensation-failed' });
+          await this.event(job.id, 'error', `undoing ${fs.step.id} failed: ${detail}`, {
+            step: fs.step.id,
+            title: fs.step.title,
+            status: 'compensation-failed',
+          });
           break;
         }
       }

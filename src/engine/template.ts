@@ -10,7 +10,9 @@ const WHOLE = /^\{\{\s*([^}]+?)\s*\}\}$/;
 /** Returned for a value that will only be known when the job runs (dry-run plans). */
 export const unknownValue = (path: string) => `‹${path}›`;
 
-export interface RenderScope { [key: string]: unknown }
+export interface RenderScope {
+  [key: string]: unknown;
+}
 
 export function render<T>(value: T, scope: RenderScope, opts: { lenient?: boolean } = {}): T {
   return renderAny(value, scope, opts.lenient ?? false) as T;

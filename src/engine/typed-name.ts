@@ -15,18 +15,34 @@ export function refuseUntyped(pb: Playbook, inputs: Record<string, unknown>): vo
     const expected = spec.confirms ? inputs[spec.confirms] : undefined;
     if (typeof expected !== 'string' || inputs[field] === expected) continue;
     const typed = inputs[field];
-    const label = { en: spec.client?.en ?? spec.description?.en ?? field, fr: spec.client?.fr ?? spec.description?.fr ?? field };
+    const label = {
+      en: spec.client?.en ?? spec.description?.en ?? field,
+      fr: spec.client?.fr ?? spec.description?.fr ?? field,
+    };
     throw Object.assign(
       new OperationError(
         'confirmation_required',
         typed === undefined
-          ? { en: `To remove it, type its name ${expected} to confirm: nothing has been removed yet.`, fr: `Pour le supprimer, tapez son nom ${expected} pour confirmer\u00a0: rien n'a encore été supprimé.` }
-          : { en: `To remove it, type its name ${expected} exactly: ${String(typed)} is another name, so nothing has been removed.`, fr: `Pour le supprimer, tapez exactement son nom ${expected}\u00a0: ${String(typed)} est un autre nom, donc rien n'a été supprimé.` },
-        { en: `Type ${expected} exactly in "${label.en}", then send it again.`, fr: `Tapez exactement ${expected} dans «\u00a0${label.fr}\u00a0», puis envoyez à nouveau.` },
+          ? {
+              en: `To remove it, type its name ${expected} to confirm: nothing has been removed yet.`,
+              fr: `Pour le supprimer, tapez son nom ${expected} pour confirmer\u00a0: rien n'a encore été supprimé.`,
+            }
+          : {
+              en: `To remove it, type its name ${expected} exactly: ${String(typed)} is another name, so nothing has been removed.`,
+              fr: `Pour le supprimer, tapez exactement son nom ${expected}\u00a0: ${String(typed)} est un autre nom, donc rien n'a été supprimé.`,
+            },
+        {
+          en: `Type ${expected} exactly in "${label.en}", then send it again.`,
+          fr: `Tapez exactement ${expected} dans «\u00a0${label.fr}\u00a0», puis envoyez à nouveau.`,
+        },
         `input "${field}" must equal input "${spec.confirms}"`,
         400,
       ),
-      { fields: [{ name: field, message: { en: `type ${expected} to confirm`, fr: `tapez ${expected} pour confirmer` } }] },
+      {
+        fields: [
+          { name: field, message: { en: `type ${expected} to confirm`, fr: `tapez ${expected} pour confirmer` } },
+        ],
+      },
     );
   }
 }

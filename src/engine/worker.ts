@@ -65,7 +65,12 @@ export class Worker {
     while (!this.stopped) {
       let claimed: Job[] = [];
       try {
-        claimed = await this.o.jobs.claim(this.owner, this.o.concurrency - this.active.size, this.o.perTarget, LEASE_MS);
+        claimed = await this.o.jobs.claim(
+          this.owner,
+          this.o.concurrency - this.active.size,
+          this.o.perTarget,
+          LEASE_MS,
+        );
       } catch (err) {
         this.o.logger.error({ err }, 'could not claim jobs');
       }

@@ -14,7 +14,10 @@ import type { Localized } from '../errors.js';
  */
 
 /** A special-purpose range, described for people. */
-export interface Range { cidr: string; what: Localized }
+export interface Range {
+  cidr: string;
+  what: Localized;
+}
 
 const r = (cidr: string, en: string, fr: string): Range => ({ cidr, what: { en, fr } });
 
@@ -73,7 +76,11 @@ const RESERVED: Range[] = [
  *   last 32 bits inverted; relays tunnel to it. Refused (the server's IPv4, bits 32 to 63,
  *   is not where the traffic goes).
  */
-interface Form extends Range { at: number; inverted?: boolean; routed?: boolean }
+interface Form extends Range {
+  at: number;
+  inverted?: boolean;
+  routed?: boolean;
+}
 
 const FORMS: Form[] = [
   { ...r('::ffff:0:0/96', 'an IPv4-mapped address', 'une adresse IPv4 transposée'), at: 6 },
@@ -105,7 +112,11 @@ function reservedAs(ip: string): Range | undefined {
 }
 
 /** An IPv4 address carried by an IPv6 one, with the form that carries it. */
-export interface Embedded { ipv4: string; form: Range; routed: boolean }
+export interface Embedded {
+  ipv4: string;
+  form: Range;
+  routed: boolean;
+}
 
 /** The IPv4 address an IPv6 address carries (see FORMS), or undefined. */
 function embeddedIpv4(ip: string): Embedded | undefined {
@@ -120,7 +131,9 @@ function embeddedIpv4(ip: string): Embedded | undefined {
 }
 
 /** Why an address is not public, with what it hides when it carries an IPv4 address. */
-export interface NotPublic extends Range { embedded?: Embedded }
+export interface NotPublic extends Range {
+  embedded?: Embedded;
+}
 
 /**
  * Why an address may not be reached for a client (a reserved range, or an IPv6 form
@@ -136,7 +149,10 @@ export function notPublic(ip: string): NotPublic | undefined {
     if (inner) {
       return {
         cidr: inner.cidr,
-        what: { en: `${embedded.form.what.en} hiding ${embedded.ipv4}, ${inner.what.en}`, fr: `${embedded.form.what.fr} qui cache ${embedded.ipv4}, ${inner.what.fr}` },
+        what: {
+          en: `${embedded.form.what.en} hiding ${embedded.ipv4}, ${inner.what.en}`,
+          fr: `${embedded.form.what.fr} qui cache ${embedded.ipv4}, ${inner.what.fr}`,
+        },
         embedded,
       };
     }
@@ -147,7 +163,9 @@ export function notPublic(ip: string): NotPublic | undefined {
 
 /** For admins: the address, what it hides, and the range that refuses it. */
 export function describeNotPublic(ip: string, why: NotPublic): string {
-  const hidden = why.embedded ? ` (${why.embedded.form.what.en} ${why.embedded.form.cidr} carrying ${why.embedded.ipv4})` : '';
+  const hidden = why.embedded
+    ? ` (${why.embedded.form.what.en} ${why.embedded.form.cidr} carrying ${why.embedded.ipv4})`
+    : '';
   return `${ip}${hidden} in ${why.cidr}`;
 }
 

@@ -7,8 +7,14 @@ export function writeFailed(err: unknown): OperationError {
   const e = toOperationError(err);
   return new OperationError(
     'nginx_write_failed',
-    { en: 'The site configuration could not be written on the web server; nothing was changed.', fr: "La configuration du site n'a pas pu être écrite sur le serveur web ; rien n'a été modifié." },
-    { en: 'Try again in a few minutes. Your provider has the details.', fr: 'Réessayez dans quelques minutes. Votre hébergeur a les détails.' },
+    {
+      en: 'The site configuration could not be written on the web server; nothing was changed.',
+      fr: "La configuration du site n'a pas pu être écrite sur le serveur web ; rien n'a été modifié.",
+    },
+    {
+      en: 'Try again in a few minutes. Your provider has the details.',
+      fr: 'Réessayez dans quelques minutes. Votre hébergeur a les détails.',
+    },
     e.detail ?? e.message,
   );
 }
@@ -33,8 +39,14 @@ export function probeFailed(host: string, failure: string): OperationError {
 export function reloadFailed(webserver: string, output: string): OperationError {
   return new OperationError(
     'nginx_reload_failed',
-    { en: 'The web server could not reload its configuration; the change was undone.', fr: "Le serveur web n'a pas pu recharger sa configuration ; la modification a été annulée." },
-    { en: 'Try again in a few minutes. Your provider has the details.', fr: 'Réessayez dans quelques minutes. Votre hébergeur a les détails.' },
+    {
+      en: 'The web server could not reload its configuration; the change was undone.',
+      fr: "Le serveur web n'a pas pu recharger sa configuration ; la modification a été annulée.",
+    },
+    {
+      en: 'Try again in a few minutes. Your provider has the details.',
+      fr: 'Réessayez dans quelques minutes. Votre hébergeur a les détails.',
+    },
     `reload of ${webserver} failed: ${output}`,
   );
 }
@@ -43,8 +55,14 @@ export function reloadFailed(webserver: string, output: string): OperationError 
 export function nginxDown(address: string): OperationError {
   return new OperationError(
     'nginx_down',
-    { en: 'The web server stopped answering after the change, so the change was undone.', fr: 'Le serveur web a cessé de répondre après la modification ; celle-ci a donc été annulée.' },
-    { en: 'Your provider has been alerted. Try again later.', fr: 'Votre hébergeur a été alerté. Réessayez plus tard.' },
+    {
+      en: 'The web server stopped answering after the change, so the change was undone.',
+      fr: 'Le serveur web a cessé de répondre après la modification ; celle-ci a donc été annulée.',
+    },
+    {
+      en: 'Your provider has been alerted. Try again later.',
+      fr: 'Votre hébergeur a été alerté. Réessayez plus tard.',
+    },
     `no answer from ${address} after reload`,
   );
 }
@@ -54,8 +72,14 @@ export function lockUnavailable(webserver: string, err: unknown): OperationError
   const e = toOperationError(err);
   return new OperationError(
     'nginx_lock_unavailable',
-    { en: 'The web server could not be reserved for the change; nothing was changed.', fr: "Le serveur web n'a pas pu être réservé pour la modification ; rien n'a été modifié." },
-    { en: 'Try again in a few minutes. Your provider has the details.', fr: 'Réessayez dans quelques minutes. Votre hébergeur a les détails.' },
+    {
+      en: 'The web server could not be reserved for the change; nothing was changed.',
+      fr: "Le serveur web n'a pas pu être réservé pour la modification ; rien n'a été modifié.",
+    },
+    {
+      en: 'Try again in a few minutes. Your provider has the details.',
+      fr: 'Réessayez dans quelques minutes. Votre hébergeur a les détails.',
+    },
     `lock of ${webserver} shared with the other daemons: ${e.detail ?? e.message}`,
   );
 }

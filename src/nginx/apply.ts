@@ -13,10 +13,18 @@ import { nginxRejected } from './messages.js';
 import { waitForProbe, waitTcpAccepts, type NginxProbe } from './probe.js';
 
 /** One file of a change: new content, or null to remove it. */
-export interface NginxFileChange { path: string; content: string | null; mode?: number }
+export interface NginxFileChange {
+  path: string;
+  content: string | null;
+  mode?: number;
+}
 
 /** What a file held before a change (null: it did not exist): enough to put it back. */
-export interface PreviousFile { path: string; content: string | null; mode?: number }
+export interface PreviousFile {
+  path: string;
+  content: string | null;
+  mode?: number;
+}
 
 /** Hooks of one safeApplyNginx call: checkpointing and progress for the calling job. */
 export interface SafeApplyOptions {
@@ -52,11 +60,19 @@ interface Entry {
 }
 
 /** Counters per webserver, for tests and metrics: how often nginx was tested and reloaded. */
-export interface NginxApplyStats { changes: number; tests: number; reloads: number; batches: number; largestBatch: number; fallbacks: number }
+export interface NginxApplyStats {
+  changes: number;
+  tests: number;
+  reloads: number;
+  batches: number;
+  largestBatch: number;
+  fallbacks: number;
+}
 
 /** A private key, whatever mode the caller asked for: never written readable by others, never copied for diagnosis. */
 const PRIVATE_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
-const isPrivate = (f: { mode?: number; content: string | null }) => (f.mode !== undefined && (f.mode & 0o077) === 0) || (f.content !== null && PRIVATE_PEM.test(f.content));
+const isPrivate = (f: { mode?: number; content: string | null }) =>
+  (f.mode !== undefined && (f.mode & 0o077) === 0) || (f.content !== null && PRIVATE_PEM.test(f.content));
 /** The mode a file is written with: the caller's, else 0600 for private keys and 0644 for the rest. */
 const modeOf = (f: { mode?: number; content: string | null }) => f.mode ?? (isPrivate(f) ? 0o600 : 0o644);
 
@@ -79,7 +95,14 @@ export class NginxApplier {
    * batch under `deps.lockKey`, keeps other daemons' changes of the same nginx out.
    */
   constructor(
-    private readonly deps: { target: Target; logger: Logger; alert: RaiseAlert; mutex: Mutex; shared: SharedConfigLock; lockKey: string },
+    private readonly deps: {
+      target: Target;
+      logger: Logger;
+      alert: RaiseAlert;
+      mutex: Mutex;
+      shared: SharedConfigLock;
+      lockKey: string;
+    },
     private readonly name: string,
     private readonly ws: WebserverConfig,
   ) {}
@@ -168,7 +191,11 @@ export class NginxApplier {
     const read = await this.eachChange(batch, async (e) => {
       try {
         e.previous = await Promise.all(
-          e.files.map(async (f) => ({ path: f.path, mode: f.mode, content: (await this.target.readFile(f.path))?.toString('utf8') ?? null })),
+          e.files.map(async (f) => ({
+            path: f.path,
+            mode: f.mode,
+            content: (await this.target.readFile(f.path))?.toString('utf8') ?? null,
+          })),
         );
         await e.opts.onPrevious?.(e.previous);
         return true;
@@ -186,7 +213,8 @@ export class NginxApplier {
       // A private key never gets a backup copy: the undo takes it from the store, where it is
       // sealed; a copy left by an older serein goes as soon as its key is replaced or removed.
       if (p.content === null) continue;
-      if (isPrivate(p) || e.files.some((f) => f.path === p.path && isPrivate(f))) await this.target.remove(p.path + BACKUP_SUFFIX);
+      if (isPrivate(p) || e.files.some((f) => f.path === p.path && isPrivate(f)))
+        await this.target.remove(p.path + BACKUP_SUFFIX);
       else await this.target.writeFile(p.path + BACKUP_SUFFIX, p.content, { mode: modeOf(p) });
     }
     for (const f of e.files) {
@@ -255,14 +283,24 @@ export class NginxApplier {
     const r = await nginxReload(this.target, this.ws);
     if (!r.ok || !old.length) return r;
     const retired = await retireOldWorkers(this.target, this.ws, old, this.ws.probeTimeoutMs);
-    if (retired === 'not-reloaded') return { ok: false, output: `nginx started no worker on the new configuration within ${this.ws.probeTimeoutMs} ms and kept the previous one; its error log says why (often: too many open files for its number of sites and logs)` };
-    if (retired === 'slow') this.deps.logger.warn({ webserver: this.name, workers: old }, 'old nginx workers still accept connections after the reload');
+    if (retired === 'not-reloaded')
+      return {
+        ok: false,
+        output: `nginx started no worker on the new configuration within ${this.ws.probeTimeoutMs} ms and kept the previous one; its error log says why (often: too many open files for its number of sites and logs)`,
+      };
+    if (retired === 'slow')
+      this.deps.logger.warn(
+        { webserver: this.name, workers: old },
+        'old nginx workers still accept connections after the reload',
+      );
     return r;
   }
 
   private async probeAll(e: Entry): Promise<{ ok: boolean; failure?: string; host?: string }> {
     const defaults = { address: this.ws.probeAddress, httpPort: this.ws.httpPort, httpsPort: this.ws.httpsPort };
-    const results = await Promise.all(e.probes.map((p) => waitForProbe(p, defaults, this.ws.probeTimeoutMs).then((r) => ({ ...r, host: p.host }))));
+    const results = await Promise.all(
+      e.probes.map((p) => waitForProbe(p, defaults, this.ws.probeTimeoutMs).then((r) => ({ ...r, host: p.host }))),
+    );
     const bad = results.find((r) => !r.ok);
     return bad ? { ok: false, failure: `${bad.url}: got ${bad.seen}`, host: bad.host } : { ok: true };
   }
@@ -322,11 +360,16 @@ export class NginxApplier {
       await this.undo(written, 'a failed reload', () => reloadFailed(this.name, reload.output));
       return;
     }
-    this.log(written, written.length > 1 ? `nginx tested and reloaded once for ${written.length} changes` : 'nginx tested and reloaded');
+    this.log(
+      written,
+      written.length > 1 ? `nginx tested and reloaded once for ${written.length} changes` : 'nginx tested and reloaded',
+    );
 
     const results = await Promise.all(written.map((e) => this.probeAll(e)));
     if (!(await this.alive())) {
-      await this.undo(written, 'nginx stopped answering', () => nginxDown(`${this.ws.probeAddress}:${this.ws.httpPort}`));
+      await this.undo(written, 'nginx stopped answering', () =>
+        nginxDown(`${this.ws.probeAddress}:${this.ws.httpPort}`),
+      );
       await this.deps.alert({
         kind: 'nginx-down',
         tenantId: null,
@@ -388,7 +431,8 @@ export function safeApplyNginx(
     if (files.length === 0) throw new TypeError('safeApplyNginx: no file to change');
     const seen = new Set<string>();
     for (const f of files) {
-      if (!f.path.startsWith('/') || f.path.split('/').includes('..') || /[\0\n]/.test(f.path)) throw new TypeError(`safeApplyNginx: bad path ${JSON.stringify(f.path)}`);
+      if (!f.path.startsWith('/') || f.path.split('/').includes('..') || /[\0\n]/.test(f.path))
+        throw new TypeError(`safeApplyNginx: bad path ${JSON.stringify(f.path)}`);
       if (seen.has(f.path)) throw new TypeError(`safeApplyNginx: ${f.path} given twice`);
       seen.add(f.path);
     }

@@ -2,7 +2,10 @@ import type { WebserverConfig } from '../config/schema.js';
 import type { Target } from '../targets/target.js';
 
 /** What nginx said when asked to test or reload: ok, and its own words. */
-export interface NginxOutcome { ok: boolean; output: string }
+export interface NginxOutcome {
+  ok: boolean;
+  output: string;
+}
 
 const outcome = (r: { code: number; stdout: string; stderr: string }): NginxOutcome => ({
   ok: r.code === 0,
@@ -46,7 +49,8 @@ async function masterPid(target: Target, ws: WebserverConfig): Promise<number | 
   return (await cmdline(target, pid)).includes('master process') ? pid : undefined;
 }
 
-const cmdline = async (target: Target, pid: number) => (await target.readFile(`/proc/${pid}/cmdline`).catch(() => undefined))?.toString('utf8').replace(/\0/g, ' ') ?? '';
+const cmdline = async (target: Target, pid: number) =>
+  (await target.readFile(`/proc/${pid}/cmdline`).catch(() => undefined))?.toString('utf8').replace(/\0/g, ' ') ?? '';
 
 /**
  * The worker processes still accepting connections (their title is "nginx: worker
@@ -60,7 +64,13 @@ export async function acceptingWorkers(target: Target, ws: WebserverConfig): Pro
 
 async function workersOf(target: Target, master: number): Promise<number[]> {
   try {
-    const children = (await target.readFile(`/proc/${master}/task/${master}/children`))?.toString('utf8').trim().split(/\s+/).filter(Boolean).map(Number) ?? [];
+    const children =
+      (await target.readFile(`/proc/${master}/task/${master}/children`))
+        ?.toString('utf8')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number) ?? [];
     const out: number[] = [];
     for (const pid of children) if (await isAcceptingWorker(target, pid, master)) out.push(pid);
     return out;
@@ -96,7 +106,12 @@ async function isAcceptingWorker(target: Target, pid: number, master: number): P
  * of file descriptors); the old workers are left serving. 'slow': the old ones still
  * accept after `timeoutMs`.
  */
-export async function retireOldWorkers(target: Target, ws: WebserverConfig, old: number[], timeoutMs: number): Promise<'retired' | 'not-reloaded' | 'slow'> {
+export async function retireOldWorkers(
+  target: Target,
+  ws: WebserverConfig,
+  old: number[],
+  timeoutMs: number,
+): Promise<'retired' | 'not-reloaded' | 'slow'> {
   const deadline = Date.now() + timeoutMs;
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const master = await masterPid(target, ws);

@@ -42,7 +42,11 @@ const state = new WeakMap<NginxFleet, { running: Map<string, Promise<void>>; ale
  * admin's own `default_server` on that address, an nginx older than 1.19.4) does not stop
  * the install: the admins are alerted once, and it is tried again at the next install.
  */
-export function ensureDefaultTls(fleet: NginxFleet, webserver: string, o: { alert: RaiseAlert; log?(m: string): void }): Promise<void> {
+export function ensureDefaultTls(
+  fleet: NginxFleet,
+  webserver: string,
+  o: { alert: RaiseAlert; log?(m: string): void },
+): Promise<void> {
   let s = state.get(fleet);
   if (!s) state.set(fleet, (s = { running: new Map(), alerted: new Set() }));
   const shared = s;
@@ -57,10 +61,14 @@ export function ensureDefaultTls(fleet: NginxFleet, webserver: string, o: { aler
     if (!missing.length) return;
     try {
       await safeApplyNginx(fleet, webserver, missing, [], { log: o.log });
-      o.log?.(`default TLS server written for ${ws.listen.map((a) => `${a}:${ws.httpsPort}`).join(', ')}: unknown names are refused`);
+      o.log?.(
+        `default TLS server written for ${ws.listen.map((a) => `${a}:${ws.httpsPort}`).join(', ')}: unknown names are refused`,
+      );
     } catch (err) {
       const e = toOperationError(err);
-      o.log?.(`the default TLS server could not be put in place (${e.userMessage.en}); the certificate is installed all the same`);
+      o.log?.(
+        `the default TLS server could not be put in place (${e.userMessage.en}); the certificate is installed all the same`,
+      );
       if (shared.alerted.has(webserver)) return;
       shared.alerted.add(webserver);
       await o.alert({

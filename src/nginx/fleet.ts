@@ -50,7 +50,10 @@ export class NginxFleet {
     throw new OperationError(
       'unknown_webserver',
       { en: `The web server "${name}" is not configured.`, fr: `Le serveur web « ${name} » n'est pas configuré.` },
-      { en: `Use one of: ${known.join(', ') || '(none)'}.`, fr: `Utilisez l'un de : ${known.join(', ') || '(aucun)'}.` },
+      {
+        en: `Use one of: ${known.join(', ') || '(none)'}.`,
+        fr: `Utilisez l'un de : ${known.join(', ') || '(aucun)'}.`,
+      },
       undefined,
       400,
     );
@@ -69,7 +72,14 @@ export class NginxFleet {
       const lockKey = nginxLockKey(ws);
       let mutex = this.mutexes.get(lockKey);
       if (!mutex) this.mutexes.set(lockKey, (mutex = new Mutex()));
-      const deps = { target: this.o.target(ws.target), logger: this.o.logger, alert: this.o.alert, mutex, shared: this.o.sharedLock ?? processOnly, lockKey };
+      const deps = {
+        target: this.o.target(ws.target),
+        logger: this.o.logger,
+        alert: this.o.alert,
+        mutex,
+        shared: this.o.sharedLock ?? processOnly,
+        lockKey,
+      };
       a = new NginxApplier(deps, name, ws);
       this.appliers.set(name, a);
     }

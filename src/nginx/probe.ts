@@ -25,10 +25,21 @@ export interface NginxProbe {
 }
 
 /** One HTTP answer, or why there was none. */
-export interface ProbeAnswer { status?: number; body?: string; error?: string }
+export interface ProbeAnswer {
+  status?: number;
+  body?: string;
+  error?: string;
+}
 
 /** Sends one request to `address:port` with the given Host header; never throws. */
-export function httpProbe(o: { address: string; port: number; host: string; path?: string; scheme?: 'http' | 'https'; timeoutMs?: number }): Promise<ProbeAnswer> {
+export function httpProbe(o: {
+  address: string;
+  port: number;
+  host: string;
+  path?: string;
+  scheme?: 'http' | 'https';
+  timeoutMs?: number;
+}): Promise<ProbeAnswer> {
   return new Promise((resolve) => {
     const mod = o.scheme === 'https' ? https : http;
     const hostname = o.address.replace(/^\[|\]$/g, '');
@@ -97,7 +108,8 @@ export function judge(p: NginxProbe, a: ProbeAnswer): { ok: boolean; seen: strin
   if (p.expectStatus !== undefined && a.status !== p.expectStatus) return { ok: false, seen };
   if (p.expectBody !== undefined && !body.includes(p.expectBody)) return { ok: false, seen };
   if (p.absentBody !== undefined && body.includes(p.absentBody)) return { ok: false, seen };
-  if (p.expectStatus === undefined && p.expectBody === undefined && p.absentBody === undefined && a.status >= 500) return { ok: false, seen };
+  if (p.expectStatus === undefined && p.expectBody === undefined && p.absentBody === undefined && a.status >= 500)
+    return { ok: false, seen };
   return { ok: true, seen };
 }
 
@@ -121,7 +133,17 @@ export async function waitForProbe(
   let last = { ok: false, seen: 'not tried' };
   for (;;) {
     const remaining = deadline - Date.now();
-    last = judge(p, await httpProbe({ address, port, host: p.host, path: p.path, scheme, timeoutMs: Math.max(200, Math.min(2000, remaining)) }));
+    last = judge(
+      p,
+      await httpProbe({
+        address,
+        port,
+        host: p.host,
+        path: p.path,
+        scheme,
+        timeoutMs: Math.max(200, Math.min(2000, remaining)),
+      }),
+    );
     if (last.ok || Date.now() + delay > deadline) return { ...last, url };
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 2, 50);

@@ -6,11 +6,22 @@ import { safeApplyNginx, type PreviousFile } from './apply.js';
  * ones) through safeApplyNginx, unless they already are (safeApplyNginx restored them
  * itself when the change failed): the undo path of every operation that changed nginx.
  */
-export async function restoreFiles(fleet: NginxFleet, webserver: string, previous: PreviousFile[], log?: (m: string) => void): Promise<void> {
+export async function restoreFiles(
+  fleet: NginxFleet,
+  webserver: string,
+  previous: PreviousFile[],
+  log?: (m: string) => void,
+): Promise<void> {
   if (!previous.length) return;
   const target = fleet.target(webserver);
   let same = true;
   for (const f of previous) if (((await target.readFile(f.path))?.toString('utf8') ?? null) !== f.content) same = false;
   if (same) return;
-  await safeApplyNginx(fleet, webserver, previous.map((f) => ({ path: f.path, content: f.content, mode: f.mode })), [], { log });
+  await safeApplyNginx(
+    fleet,
+    webserver,
+    previous.map((f) => ({ path: f.path, content: f.content, mode: f.mode })),
+    [],
+    { log },
+  );
 }

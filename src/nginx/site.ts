@@ -59,7 +59,11 @@ export function defaultRoot(ws: WebserverConfig, primary: string): string {
 }
 
 /** The record of a new vhost before it is rendered. */
-export function newVhostData(ws: WebserverConfig, webserver: string, v: { primary: string; aliases: string[]; root?: string; upstream?: string; tls?: boolean }): VhostData {
+export function newVhostData(
+  ws: WebserverConfig,
+  webserver: string,
+  v: { primary: string; aliases: string[]; root?: string; upstream?: string; tls?: boolean },
+): VhostData {
   return {
     primary: v.primary,
     aliases: v.aliases,
@@ -73,7 +77,11 @@ export function newVhostData(ws: WebserverConfig, webserver: string, v: { primar
 }
 
 /** The values a vhost template can use; each is checked again when inserted. */
-export function vhostVariables(ws: WebserverConfig, d: VhostData, o: { tls: boolean; probeToken: string; tenant: string }): TemplateVars {
+export function vhostVariables(
+  ws: WebserverConfig,
+  d: VhostData,
+  o: { tls: boolean; probeToken: string; tenant: string },
+): TemplateVars {
   const cert = certPaths(ws, d.primary);
   return {
     primary: d.primary,
@@ -127,7 +135,10 @@ export function renderVhost(fleet: NginxFleet, d: VhostData, o: { tls?: boolean;
   if (!ws) {
     throw new OperationError(
       'unknown_webserver',
-      { en: `The web server "${d.webserver}" is not configured any more.`, fr: `Le serveur web « ${d.webserver} » n'est plus configuré.` },
+      {
+        en: `The web server "${d.webserver}" is not configured any more.`,
+        fr: `Le serveur web « ${d.webserver} » n'est plus configuré.`,
+      },
       { en: 'Your provider must restore its configuration.', fr: 'Votre hébergeur doit rétablir sa configuration.' },
     );
   }
@@ -142,7 +153,12 @@ export function renderVhost(fleet: NginxFleet, d: VhostData, o: { tls?: boolean;
     throw err;
   }
   const data: VhostData = { ...d, tls, file: d.file || vhostFilePath(ws, d.primary) };
-  return { webserver: d.webserver, file: { path: data.file, content, mode: 0o644 }, probes: vhostProbes(data, probeToken, tls), data };
+  return {
+    webserver: d.webserver,
+    file: { path: data.file, content, mode: 0o644 },
+    probes: vhostProbes(data, probeToken, tls),
+    data,
+  };
 }
 
 /**
@@ -155,7 +171,12 @@ export function renderVhost(fleet: NginxFleet, d: VhostData, o: { tls?: boolean;
  * and, once it resolved, `store.tenants.putResource({ kind: VHOST_KIND, name: r.data.primary, tenantId, data: r.data })`.
  * Returns undefined when no vhost of that name is recorded.
  */
-export async function renderVhostWithTls(fleet: NginxFleet, tenants: TenantStore, vhost: string | VhostData, tls = true): Promise<RenderedVhost | undefined> {
+export async function renderVhostWithTls(
+  fleet: NginxFleet,
+  tenants: TenantStore,
+  vhost: string | VhostData,
+  tls = true,
+): Promise<RenderedVhost | undefined> {
   let data: VhostData;
   let tenant = 'admin';
   if (typeof vhost === 'string') {

@@ -75,7 +75,7 @@ export function parseTemplate(text: string, file = 'template'): Node[] {
   // Standalone block tags (only whitespace around them on their line) take their line with them.
   const source = text.replace(/^[ \t]*(\{\{\s*[#/][^}]*\}\})[ \t]*\r?\n/gm, '$1');
   const root: Node[] = [];
-  const stack: { node: Extract<Node, { body: Node[] }>; }[] = [];
+  const stack: { node: Extract<Node, { body: Node[] }> }[] = [];
   const current = () => (stack.length ? stack[stack.length - 1].node.body : root);
   let last = 0;
   const lineAt = (index: number) => source.slice(0, index).split('\n').length;
@@ -89,7 +89,8 @@ export function parseTemplate(text: string, file = 'template'): Node[] {
       const parts = body.split(/\s+/);
       const kind = parts[0];
       if (kind === 'if' || kind === 'unless') {
-        if (parts.length !== 2 || !NAME.test(parts[1])) throw new TemplateError(file, line, `"{{#${body}}}" must be {{#${kind} name}}`);
+        if (parts.length !== 2 || !NAME.test(parts[1]))
+          throw new TemplateError(file, line, `"{{#${body}}}" must be {{#${kind} name}}`);
         const node = { type: kind, name: parts[1], line, body: [] as Node[] } as const;
         current().push(node);
         stack.push({ node });
@@ -106,7 +107,12 @@ export function parseTemplate(text: string, file = 'template'): Node[] {
     } else if (sigil === '/') {
       const open = stack.pop();
       if (!open) throw new TemplateError(file, line, `"{{/${body}}}" closes nothing`);
-      if (open.node.type !== body) throw new TemplateError(file, line, `"{{/${body}}}" closes the {{#${open.node.type}}} opened on line ${open.node.line}`);
+      if (open.node.type !== body)
+        throw new TemplateError(
+          file,
+          line,
+          `"{{/${body}}}" closes the {{#${open.node.type}}} opened on line ${open.node.line}`,
+        );
     } else {
       if (!NAME.test(body)) throw new TemplateError(file, line, `"{{ ${body} }}" is not a variable name`);
       current().push({ type: 'var', name: body, line });
@@ -120,14 +126,16 @@ export function parseTemplate(text: string, file = 'template'): Node[] {
   return root;
 }
 
-const truthy = (v: TemplateValue) => (Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null && v !== false && v !== '');
+const truthy = (v: TemplateValue) =>
+  Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null && v !== false && v !== '';
 
 function insert(file: string, line: number, name: string, value: TemplateValue): string {
   if (value === undefined || value === null) throw new TemplateError(file, line, `unknown variable "${name}"`);
   const items = Array.isArray(value) ? value : [String(value)];
   for (const item of items) {
     const why = unsafeNginxValue(item);
-    if (why) throw new TemplateError(file, line, `the value of "${name}" (${JSON.stringify(item).slice(0, 80)}) ${why}`);
+    if (why)
+      throw new TemplateError(file, line, `the value of "${name}" (${JSON.stringify(item).slice(0, 80)}) ${why}`);
   }
   return items.join(' ');
 }

@@ -77,7 +77,10 @@ function whatMayBeUsed(policy: Policy): Localized {
         en: `the public address of your application (a name such as app.example.com, or its public IP address)${policy.networks.length ? ', or an address your provider opened for this web server' : ''}`,
         fr: `l'adresse publique de votre application (un nom comme app.exemple.fr, ou son adresse IP publique)${policy.networks.length ? ', ou une adresse que votre hébergeur a ouverte pour ce serveur web' : ''}`,
       }
-    : { en: 'an address your provider opened for this web server', fr: 'une adresse que votre hébergeur a ouverte pour ce serveur web' };
+    : {
+        en: 'an address your provider opened for this web server',
+        fr: 'une adresse que votre hébergeur a ouverte pour ce serveur web',
+      };
   return {
     en: `Use ${where.en}, on port ${ports.en}. Nothing was changed.`,
     fr: `Utilisez ${where.fr}, sur le port ${ports.fr}. Rien n'a été modifié.`,
@@ -93,12 +96,19 @@ function plainReason(cidr: string): Localized {
     return { en: 'this address is on a private network', fr: 'cette adresse est sur un réseau privé' };
   }
   if (['169.254.0.0/16', 'fe80::/10'].includes(cidr)) {
-    return { en: "this address is reserved for the servers' internal services", fr: 'cette adresse est réservée aux services internes des serveurs' };
+    return {
+      en: "this address is reserved for the servers' internal services",
+      fr: 'cette adresse est réservée aux services internes des serveurs',
+    };
   }
-  return { en: 'this address is reserved and does not lead to a website', fr: 'cette adresse est réservée et ne mène à aucun site web' };
+  return {
+    en: 'this address is reserved and does not lead to a website',
+    fr: 'cette adresse est réservée et ne mène à aucun site web',
+  };
 }
 
-const refuse = (code: string, message: Localized, hint: Localized, detail: string, status: number) => new OperationError(code, message, hint, detail, status);
+const refuse = (code: string, message: Localized, hint: Localized, detail: string, status: number) =>
+  new OperationError(code, message, hint, detail, status);
 
 /** The address is not of a form serein forwards to; `why` is for admins. The value is not echoed: it may hold a password. */
 const badForm = (policy: Policy, why: string) =>
@@ -121,12 +131,22 @@ const FORM = /^(https?):\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(?::([0-9]{1,5}))
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** A parsed client upstream: what the policy checks and what the template gets. */
-interface Parsed { scheme: 'http' | 'https'; host: string; ip?: string; port: number; path: string }
+interface Parsed {
+  scheme: 'http' | 'https';
+  host: string;
+  ip?: string;
+  port: number;
+  path: string;
+}
 
 function parse(raw: string, policy: Policy): Parsed {
   const m = FORM.exec(raw);
   if (!m) {
-    const why = /@/.test(raw) ? 'user info (user@) in the address' : /[?#]/.test(raw) ? 'a query or fragment' : `not of the form http(s)://host[:port][/path] with plain characters: ${JSON.stringify(raw.replace(/\/\/[^/@]*@/, '//***@'))}`;
+    const why = /@/.test(raw)
+      ? 'user info (user@) in the address'
+      : /[?#]/.test(raw)
+        ? 'a query or fragment'
+        : `not of the form http(s)://host[:port][/path] with plain characters: ${JSON.stringify(raw.replace(/\/\/[^/@]*@/, '//***@'))}`;
     throw badForm(policy, why);
   }
   const scheme = m[1].toLowerCase() as Parsed['scheme'];
@@ -143,7 +163,8 @@ function parse(raw: string, policy: Policy): Parsed {
   if (isIP(host) === 4) return { scheme, host, ip: host, port, path };
   const labels = host.split('.');
   // A bare word is an nginx upstream block's name; a numeric last label is an IPv4 shorthand (127.1, 0x7f.1).
-  if (labels.length < 2) throw badForm(policy, `"${host}" is a bare name (nginx would take it for an upstream block), not a DNS name`);
+  if (labels.length < 2)
+    throw badForm(policy, `"${host}" is a bare name (nginx would take it for an upstream block), not a DNS name`);
   if (host.length > 253 || !labels.every((l) => LABEL.test(l)) || /^[0-9]+$|^0x/.test(labels[labels.length - 1])) {
     throw badForm(policy, `"${host}" is neither an IP address in standard form nor a valid DNS name`);
   }
@@ -157,8 +178,14 @@ async function resolve(dns: DnsClient, name: string, policy: Policy): Promise<st
     // Part of the answer is unknown: the addresses we cannot see could be internal ones.
     throw refuse(
       'upstream_unresolved',
-      { en: `We could not look up the address of ${name} just now.`, fr: `Nous n'avons pas pu trouver l'adresse de ${name} pour le moment.` },
-      { en: 'Nothing was changed. Try again in a few minutes.', fr: "Rien n'a été modifié. Réessayez dans quelques minutes." },
+      {
+        en: `We could not look up the address of ${name} just now.`,
+        fr: `Nous n'avons pas pu trouver l'adresse de ${name} pour le moment.`,
+      },
+      {
+        en: 'Nothing was changed. Try again in a few minutes.',
+        fr: "Rien n'a été modifié. Réessayez dans quelques minutes.",
+      },
       `DNS lookup of ${name} failed: A ${a.status}${a.code ? ` (${a.code})` : ''}, AAAA ${aaaa.status}${aaaa.code ? ` (${aaaa.code})` : ''}`,
       503,
     );
@@ -166,8 +193,14 @@ async function resolve(dns: DnsClient, name: string, policy: Policy): Promise<st
   if (!addresses.length) {
     throw refuse(
       'upstream_unresolved',
-      { en: `The name ${name} does not lead to any address yet, so your site cannot forward visitors to it.`, fr: `Le nom ${name} ne mène encore à aucune adresse ; votre site ne peut donc pas y transférer les visiteurs.` },
-      { en: `Check the name, or give your application's IP address. ${whatMayBeUsed(policy).en}`, fr: `Vérifiez le nom, ou indiquez l'adresse IP de votre application. ${whatMayBeUsed(policy).fr}` },
+      {
+        en: `The name ${name} does not lead to any address yet, so your site cannot forward visitors to it.`,
+        fr: `Le nom ${name} ne mène encore à aucune adresse ; votre site ne peut donc pas y transférer les visiteurs.`,
+      },
+      {
+        en: `Check the name, or give your application's IP address. ${whatMayBeUsed(policy).en}`,
+        fr: `Vérifiez le nom, ou indiquez l'adresse IP de votre application. ${whatMayBeUsed(policy).fr}`,
+      },
       `DNS: A ${a.status}, AAAA ${aaaa.status} for ${name}`,
       400,
     );
@@ -176,10 +209,16 @@ async function resolve(dns: DnsClient, name: string, policy: Policy): Promise<st
 }
 
 /** Our own web servers' public addresses: the host itself seen from outside (its API, other tenants' services). */
-const ownAddresses = (webservers: Readonly<Record<string, WebserverConfig>>) => Object.values(webservers).flatMap((w) => w.publicAddresses);
+const ownAddresses = (webservers: Readonly<Record<string, WebserverConfig>>) =>
+  Object.values(webservers).flatMap((w) => w.publicAddresses);
 
 /** Refuses an address the policy does not allow; `shown` is what the client typed (a name or the address). */
-function checkAddress(webservers: Readonly<Record<string, WebserverConfig>>, policy: Policy, ip: string, shown: string): void {
+function checkAddress(
+  webservers: Readonly<Record<string, WebserverConfig>>,
+  policy: Policy,
+  ip: string,
+  shown: string,
+): void {
   const f = familyOf(ip);
   if (lists(policy.networks)[f].check(ip, f)) return; // opened by the admin, even in a reserved range
   const via = shown === ip ? '' : ` (${shown} resolves to it)`;
@@ -191,12 +230,25 @@ function checkAddress(webservers: Readonly<Record<string, WebserverConfig>>, pol
     const reason: Localized = range
       ? plainReason(range.cidr)
       : policy.public
-        ? { en: 'this address is one of our own web servers', fr: "cette adresse est celle d'un de nos propres serveurs web" }
-        : { en: 'this web server only forwards to addresses your provider opened for it', fr: "ce serveur web ne transfère que vers les adresses que votre hébergeur a ouvertes pour lui" };
-    const why = range ? `${describeNotPublic(ip, range)}, ${range.what.en}` : policy.public ? 'a publicAddresses entry of a configured web server' : 'clientUpstreams.public is false';
+        ? {
+            en: 'this address is one of our own web servers',
+            fr: "cette adresse est celle d'un de nos propres serveurs web",
+          }
+        : {
+            en: 'this web server only forwards to addresses your provider opened for it',
+            fr: 'ce serveur web ne transfère que vers les adresses que votre hébergeur a ouvertes pour lui',
+          };
+    const why = range
+      ? `${describeNotPublic(ip, range)}, ${range.what.en}`
+      : policy.public
+        ? 'a publicAddresses entry of a configured web server'
+        : 'clientUpstreams.public is false';
     throw refuse(
       'upstream_not_allowed',
-      { en: `Your site cannot forward visitors to ${shown}: ${reason.en}, which your site may not use.`, fr: `Votre site ne peut pas transférer les visiteurs vers ${shown} : ${reason.fr}, que votre site ne peut pas utiliser.` },
+      {
+        en: `Your site cannot forward visitors to ${shown}: ${reason.en}, which your site may not use.`,
+        fr: `Votre site ne peut pas transférer les visiteurs vers ${shown} : ${reason.fr}, que votre site ne peut pas utiliser.`,
+      },
       whatMayBeUsed(policy),
       `upstream address ${ip}${via} refused for a client: ${why}; clientUpstreams.networks opened: ${opened}`,
       403,
@@ -209,7 +261,11 @@ function checkAddress(webservers: Readonly<Record<string, WebserverConfig>>, pol
  * URL to put in the configuration: the checked IP address, never the name (see above).
  * Throws an OperationError in the client's words, with the range for admins.
  */
-export async function clientUpstream(deps: { dns: DnsClient; webservers: Readonly<Record<string, WebserverConfig>> }, ws: WebserverConfig, raw: string): Promise<string> {
+export async function clientUpstream(
+  deps: { dns: DnsClient; webservers: Readonly<Record<string, WebserverConfig>> },
+  ws: WebserverConfig,
+  raw: string,
+): Promise<string> {
   const policy = ws.clientUpstreams;
   const u = parse(raw, policy);
   const allowedPort = portRanges(policy.ports).some(([a, b]) => u.port >= a && u.port <= b);
@@ -217,7 +273,10 @@ export async function clientUpstream(deps: { dns: DnsClient; webservers: Readonl
     const ports = describePorts(policy.ports);
     throw refuse(
       'upstream_not_allowed',
-      { en: `Your site cannot forward visitors to port ${u.port}: applications on this web server may use port ${ports.en}.`, fr: `Votre site ne peut pas transférer les visiteurs vers le port ${u.port} : sur ce serveur web, les applications peuvent utiliser le port ${ports.fr}.` },
+      {
+        en: `Your site cannot forward visitors to port ${u.port}: applications on this web server may use port ${ports.en}.`,
+        fr: `Votre site ne peut pas transférer les visiteurs vers le port ${u.port} : sur ce serveur web, les applications peuvent utiliser le port ${ports.fr}.`,
+      },
       whatMayBeUsed(policy),
       `upstream port ${u.port} refused for a client; clientUpstreams.ports: ${policy.ports.join(', ')}`,
       403,

@@ -12,7 +12,9 @@ export function sizeInWords(bytes: number, lang: Language): string {
     v /= 1000;
     i++;
   }
-  const n = new Intl.NumberFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { maximumFractionDigits: i === 0 ? 0 : 1 }).format(v);
+  const n = new Intl.NumberFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { maximumFractionDigits: i === 0 ? 0 : 1 }).format(
+    v,
+  );
   return `${n}${lang === 'fr' ? NB : ' '}${UNITS[lang][i]}`;
 }
 
@@ -34,6 +36,9 @@ export function diskNearQuota(lang: Language, o: { used: number; quota: number }
   return {
     subject: `Your space is almost full (${pct}%)`,
     lead: `Your sites and databases use ${used} of the ${quota} your plan includes: once it is full, your sites cannot save new files.`,
-    steps: ['Delete files or databases you no longer need, or ask your provider for more space.', 'The figures, site by site, are on your page.'],
+    steps: [
+      'Delete files or databases you no longer need, or ask your provider for more space.',
+      'The figures, site by site, are on your page.',
+    ],
   };
 }

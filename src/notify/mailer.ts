@@ -61,7 +61,9 @@ export class SmtpMailer implements SendMail {
     const c = this.config;
     let auth: { user: string; pass: string } | undefined;
     if (c.auth) {
-      const pass = c.auth.password ?? (c.auth.passwordFile ? (await readFile(c.auth.passwordFile, 'utf8')).replace(/\r?\n$/, '') : undefined);
+      const pass =
+        c.auth.password ??
+        (c.auth.passwordFile ? (await readFile(c.auth.passwordFile, 'utf8')).replace(/\r?\n$/, '') : undefined);
       if (pass !== undefined) auth = { user: c.auth.user, pass };
     }
     return createTransport({

@@ -27,10 +27,16 @@ export type BlockedBy = 'dns' | 'authority';
  * changes something. The first sentence is the change to make and by when; then why, in
  * what was found; then what happens without it and who can make it.
  */
-export function renewalBlocked(lang: Language, o: { site: string; until: string; by: BlockedBy; fix: string; found?: string }): Message {
+export function renewalBlocked(
+  lang: Language,
+  o: { site: string; until: string; by: BlockedBy; fix: string; found?: string },
+): Message {
   const until = dateInWords(o.until, lang);
   if (lang === 'fr') {
-    const cause = o.by === 'dns' ? 'les réglages de votre domaine (DNS) empêchent son renouvellement' : "l'autorité qui garantit votre site n'a pas pu vérifier votre domaine";
+    const cause =
+      o.by === 'dns'
+        ? 'les réglages de votre domaine (DNS) empêchent son renouvellement'
+        : "l'autorité qui garantit votre site n'a pas pu vérifier votre domaine";
     return {
       subject: `Votre site ${o.site} a besoin d'un changement pour rester sécurisé`,
       lead: `À faire avant le ${until} pour que votre site ${o.site} reste sécurisé${NB}: ${o.fix}`,
@@ -41,7 +47,10 @@ export function renewalBlocked(lang: Language, o: { site: string; until: string;
       ],
     };
   }
-  const cause = o.by === 'dns' ? "your domain's settings (DNS) stop it from renewing" : 'the authority that vouches for your site could not check your domain';
+  const cause =
+    o.by === 'dns'
+      ? "your domain's settings (DNS) stop it from renewing"
+      : 'the authority that vouches for your site could not check your domain';
   return {
     subject: `Your site ${o.site} needs a change to stay secure`,
     lead: `To do before ${until} so that your site ${o.site} stays secure: ${o.fix}`,
@@ -115,12 +124,16 @@ export function needsAttention(lang: Language, o: { playbook: string; name: stri
 export function closing(lang: Language, o: { provider: string; canFix: boolean }): { link: string; footer: string } {
   if (lang === 'fr') {
     return {
-      link: o.canFix ? `Votre page montre où en sont vos sites, et peut corriger cela pour vous quand nous gérons votre domaine${NB}:` : `Votre page montre où en sont vos sites${NB}:`,
+      link: o.canFix
+        ? `Votre page montre où en sont vos sites, et peut corriger cela pour vous quand nous gérons votre domaine${NB}:`
+        : `Votre page montre où en sont vos sites${NB}:`,
       footer: `${o.provider} — vous recevez ce message au plus une fois par jour tant que cela dure.`,
     };
   }
   return {
-    link: o.canFix ? 'Your page shows where your sites stand, and can fix this for you when we manage your domain:' : 'Your page shows where your sites stand:',
+    link: o.canFix
+      ? 'Your page shows where your sites stand, and can fix this for you when we manage your domain:'
+      : 'Your page shows where your sites stand:',
     footer: `${o.provider} — you get this email at most once a day while this lasts.`,
   };
 }

@@ -32,7 +32,10 @@ export class ClientNotices {
       // A failed renewal is told by the site's conversation (src/watch/renewals.ts): one thread per cause.
       if (a.kind === 'needs-attention') await this.jobNeedsAttention(detail);
     } catch (err) {
-      this.deps.logger.warn({ alert: { kind: a.kind, subject: a.subject }, err: (err as Error).message }, 'could not email the client about an alert');
+      this.deps.logger.warn(
+        { alert: { kind: a.kind, subject: a.subject }, err: (err as Error).message },
+        'could not email the client about an alert',
+      );
     }
   }
 
@@ -41,14 +44,22 @@ export class ClientNotices {
     const tenantId = job?.forTenant ?? job?.tenantId;
     if (!job || !tenantId || job.dryRun) return;
     const name = nameOf(job);
-    await this.tell(`attention:${job.resource ?? job.id}`, tenantId, false, (lang) => needsAttention(lang, { playbook: job.playbook, name, at: job.createdAt }));
+    await this.tell(`attention:${job.resource ?? job.id}`, tenantId, false, (lang) =>
+      needsAttention(lang, { playbook: job.playbook, name, at: job.createdAt }),
+    );
   }
 
   /**
    * Emails the tenant's contact, unless this key was told less than a day ago (or they have no contact).
    * Public for the watches (src/watch): what they tell a client goes out the same way, once per event.
    */
-  async tell(key: string, tenantId: string, canFix: boolean, write: (lang: Language) => Message, gapMs = GAP_MS): Promise<void> {
+  async tell(
+    key: string,
+    tenantId: string,
+    canFix: boolean,
+    write: (lang: Language) => Message,
+    gapMs = GAP_MS,
+  ): Promise<void> {
     const { store, config, logger, mailer } = this.deps;
     const tenant = await store.tenants.get(tenantId);
     if (!tenant?.email || !config.mail) {
@@ -59,12 +70,25 @@ export class ClientNotices {
     if (!(await store.notices.claim(key, tenant.id, now, gapMs))) return;
     const message = write(tenant.language);
     try {
-      await mailer.send({ to: tenant.email, language: tenant.language, ...render(message, tenant, config.mail.pageUrl, config.branding.name, canFix) });
+      await mailer.send({
+        to: tenant.email,
+        language: tenant.language,
+        ...render(message, tenant, config.mail.pageUrl, config.branding.name, canFix),
+      });
     } catch (err) {
       await store.notices.release(key, now);
       throw err;
     }
-    await store.audit.append({ tokenId: null, tenantId: tenant.id, action: 'client.notify', subject: key, inputs: undefined, plan: undefined, result: 'sent', detail: { to: tenant.email, subject: message.subject } });
+    await store.audit.append({
+      tokenId: null,
+      tenantId: tenant.id,
+      action: 'client.notify',
+      subject: key,
+      inputs: undefined,
+      plan: undefined,
+      result: 'sent',
+      detail: { to: tenant.email, subject: message.subject },
+    });
   }
 }
 
@@ -81,7 +105,13 @@ export function nameOf(job: Job): string {
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The email's text and HTML: the lead, what was found and what to do, the link to the page. */
-function render(m: Message, tenant: Tenant, pageUrl: string, provider: string, canFix: boolean): { subject: string; text: string; html: string } {
+function render(
+  m: Message,
+  tenant: Tenant,
+  pageUrl: string,
+  provider: string,
+  canFix: boolean,
+): { subject: string; text: string; html: string } {
   const hello = tenant.language === 'fr' ? 'Bonjour,' : 'Hello,';
   const end = closing(tenant.language, { provider, canFix });
   const paragraphs = [hello, m.lead, ...m.steps];

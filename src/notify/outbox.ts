@@ -78,7 +78,9 @@ export class Outbox implements WebhookOutbox {
   async post(urls: string[], body: Record<string, unknown>): Promise<void> {
     if (!urls.length) return;
     const payload = JSON.stringify(body);
-    await this.deps.store.add(urls.map((url) => ({ channel: 'webhook' as const, destination: webhookKey(url), payload })));
+    await this.deps.store.add(
+      urls.map((url) => ({ channel: 'webhook' as const, destination: webhookKey(url), payload })),
+    );
     this.wake();
   }
 
@@ -108,7 +110,10 @@ export class Outbox implements WebhookOutbox {
     await this.loopDone;
     const flying = [...this.inFlight.values()];
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled(flying.map((f) => f.done)), new Promise((r) => (timer = setTimeout(r, STOP_GRACE_MS)))]);
+    await Promise.race([
+      Promise.allSettled(flying.map((f) => f.done)),
+      new Promise((r) => (timer = setTimeout(r, STOP_GRACE_MS))),
+    ]);
     clearTimeout(timer);
     await Promise.allSettled([...this.inFlight.values()].map((f) => this.deps.store.release(f.message)));
   }
@@ -155,7 +160,8 @@ export class Outbox implements WebhookOutbox {
         }
         await this.prune();
       } catch (err) {
-        if (!this.stopped) this.deps.logger.warn({ err: (err as Error).message }, 'the outbox could not be read; trying again shortly');
+        if (!this.stopped)
+          this.deps.logger.warn({ err: (err as Error).message }, 'the outbox could not be read; trying again shortly');
       }
       await this.sleep(waitMs);
     }
@@ -194,20 +200,32 @@ export class Outbox implements WebhookOutbox {
       const to = this.describe(m);
       if (outcome.retry && attempt < MAX_ATTEMPTS) {
         const waitMs = outcome.waitMs ?? backoff(attempt);
-        logger.warn({ outbox: { id: m.id, channel: m.channel, to, attempt }, err: outcome.error, retryInSeconds: Math.round(waitMs / 100) / 10 }, `could not deliver the ${m.channel === 'email' ? 'email' : 'alert webhook'}; trying again`);
+        logger.warn(
+          {
+            outbox: { id: m.id, channel: m.channel, to, attempt },
+            err: outcome.error,
+            retryInSeconds: Math.round(waitMs / 100) / 10,
+          },
+          `could not deliver the ${m.channel === 'email' ? 'email' : 'alert webhook'}; trying again`,
+        );
         return await store.retry(m, waitMs, outcome.error);
       }
-      logger.error({ outbox: { id: m.id, channel: m.channel, to, attempt }, err: outcome.error }, `gave up delivering the ${m.channel === 'email' ? 'email' : 'alert webhook'}; it is in the admin feed as delivery-failed`);
+      logger.error(
+        { outbox: { id: m.id, channel: m.channel, to, attempt }, err: outcome.error },
+        `gave up delivering the ${m.channel === 'email' ? 'email' : 'alert webhook'}; it is in the admin feed as delivery-failed`,
+      );
       await store.fail(m, outcome.error);
       await this.deps.alerts.add(givenUp(m, to, attempt, outcome.error));
     } catch (err) {
-      if (!this.stopped) logger.warn({ outbox: { id: m.id }, err: (err as Error).message }, 'could not record a delivery in the outbox');
+      if (!this.stopped)
+        logger.warn({ outbox: { id: m.id }, err: (err as Error).message }, 'could not record a delivery in the outbox');
     }
   }
 
   private async webhook(m: OutboxMessage): Promise<Outcome> {
     const url = this.deps.webhooks.find((u) => webhookKey(u) === m.destination);
-    if (!url) return { ok: false, retry: false, error: 'this webhook is no longer in the configuration (alerts.webhooks)' };
+    if (!url)
+      return { ok: false, retry: false, error: 'this webhook is no longer in the configuration (alerts.webhooks)' };
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': m.id },
@@ -218,15 +236,27 @@ export class Outbox implements WebhookOutbox {
     });
     await res.body?.cancel().catch(() => undefined);
     if (res.ok) return { ok: true };
-    if (res.status >= 300 && res.status < 400) return { ok: false, retry: false, error: `answered ${res.status}, a redirect, which is not followed: configure its final address` };
+    if (res.status >= 300 && res.status < 400)
+      return {
+        ok: false,
+        retry: false,
+        error: `answered ${res.status}, a redirect, which is not followed: configure its final address`,
+      };
     const retry = res.status === 408 || res.status === 425 || res.status === 429 || res.status >= 500;
-    return { ok: false, retry, error: `answered ${res.status}${retry ? '' : ', a refusal that asking again would not change'}`, waitMs: retry ? retryAfter(res.headers.get('retry-after')) : undefined };
+    return {
+      ok: false,
+      retry,
+      error: `answered ${res.status}${retry ? '' : ', a refusal that asking again would not change'}`,
+      waitMs: retry ? retryAfter(res.headers.get('retry-after')) : undefined,
+    };
   }
 
   private async mail(m: OutboxMessage): Promise<Outcome> {
     if (!this.deps.smtp) return { ok: false, retry: false, error: 'no SMTP server is configured (mail)' };
     try {
-      await this.deps.smtp.send(JSON.parse(m.payload) as Email, { messageId: `<${m.id}@${this.deps.mailDomain ?? 'serein.invalid'}>` });
+      await this.deps.smtp.send(JSON.parse(m.payload) as Email, {
+        messageId: `<${m.id}@${this.deps.mailDomain ?? 'serein.invalid'}>`,
+      });
       return { ok: true };
     } catch (err) {
       // 5xx: the server refused this email for good (an unknown address); anything else may pass later.
@@ -266,12 +296,20 @@ function givenUp(m: OutboxMessage, to: string, attempts: number, error: string):
   let about = '';
   try {
     const p = JSON.parse(m.payload) as { kind?: string; subject?: string };
-    about = m.channel === 'email' ? ` "${p.subject ?? ''}"` : p.kind ? ` (${p.kind}${p.subject ? `, ${p.subject}` : ''})` : '';
+    about =
+      m.channel === 'email'
+        ? ` "${p.subject ?? ''}"`
+        : p.kind
+          ? ` (${p.kind}${p.subject ? `, ${p.subject}` : ''})`
+          : '';
   } catch {
     // a payload is always JSON; the entry is written whatever it holds
   }
   const what = m.channel === 'email' ? `The email${about} to ${to}` : `The alert${about} for the webhook ${to}`;
-  const fix = m.channel === 'email' ? 'check the mail settings (host, port, auth) and the address' : 'check alerts.webhooks and the receiver';
+  const fix =
+    m.channel === 'email'
+      ? 'check the mail settings (host, port, auth) and the address'
+      : 'check alerts.webhooks and the receiver';
   return {
     kind: 'delivery-failed',
     tenantId: null,

@@ -11,7 +11,10 @@ import { requestInWords, type Message } from './messages.js';
 const NB = '\u00a0';
 
 /** A change in the client's DNS that will make the next renewal fail, told weeks before it. */
-export function driftFound(lang: Language, o: { site: string; renewAt: string; until: string; found: string[]; fix: string[] }): Message {
+export function driftFound(
+  lang: Language,
+  o: { site: string; renewAt: string; until: string; found: string[]; fix: string[] },
+): Message {
   const renew = dateInWords(o.renewAt, lang);
   const until = dateInWords(o.until, lang);
   if (lang === 'fr') {
@@ -88,7 +91,9 @@ export function allClear(lang: Language, o: AllClear): Message {
     return {
       subject: `${o.name}${NB}: c'est réglé`,
       lead: `C'est réglé${NB}: ${what[o.what] ?? what.resolved}.${who}`,
-      steps: [`Vous n'avez rien d'autre à faire.${o.cameBack ? ` Le même souci était déjà revenu une fois${NB}; nous continuons de vérifier chaque jour.` : ''}`],
+      steps: [
+        `Vous n'avez rien d'autre à faire.${o.cameBack ? ` Le même souci était déjà revenu une fois${NB}; nous continuons de vérifier chaque jour.` : ''}`,
+      ],
     };
   }
   const what: Record<string, string> = {
@@ -104,14 +109,25 @@ export function allClear(lang: Language, o: AllClear): Message {
   return {
     subject: `${o.name}: it's sorted`,
     lead: `It's sorted: ${what[o.what] ?? what.resolved}.${who}`,
-    steps: [`You have nothing else to do.${o.cameBack ? ' The same problem had come back once; we keep checking every day.' : ''}`],
+    steps: [
+      `You have nothing else to do.${o.cameBack ? ' The same problem had come back once; we keep checking every day.' : ''}`,
+    ],
   };
 }
 
 /** A person of the provider's team answered the client in words (the answer is quoted as written). */
 export function answered(lang: Language, o: { name: string; by: string; text: string }): Message {
-  if (lang === 'fr') return { subject: `${o.name}${NB}: notre réponse`, lead: `${o.by}, de notre équipe, vous répond${NB}:`, steps: [o.text, `Vous pouvez aussi lire cette réponse sur votre page.`] };
-  return { subject: `${o.name}: our answer`, lead: `${o.by}, from our team, answers you:`, steps: [o.text, 'You can also read this answer on your page.'] };
+  if (lang === 'fr')
+    return {
+      subject: `${o.name}${NB}: notre réponse`,
+      lead: `${o.by}, de notre équipe, vous répond${NB}:`,
+      steps: [o.text, `Vous pouvez aussi lire cette réponse sur votre page.`],
+    };
+  return {
+    subject: `${o.name}: our answer`,
+    lead: `${o.by}, from our team, answers you:`,
+    steps: [o.text, 'You can also read this answer on your page.'],
+  };
 }
 
 /** The exact DNS change for the client to make where their domain is managed, sent by a person of the team. */
@@ -120,18 +136,35 @@ export function fixSent(lang: Language, o: { site: string; by: string; changes: 
     return {
       subject: `Votre site ${o.site}${NB}: la modification à faire`,
       lead: `Faites cette modification là où votre domaine est géré (souvent chez votre bureau d'enregistrement)${NB}: sans elle, votre site ${o.site} ne pourra pas rester sécurisé.`,
-      steps: [...o.changes.map((c) => `À faire${NB}: ${c}`), ...o.found.map((f) => `Pourquoi${NB}: ${f}`), `${o.by}, de notre équipe, vous l'envoie${NB}; vous pouvez transférer ce message à la personne qui gère votre domaine. Dès que c'est fait, nous le voyons et vous le disons.`],
+      steps: [
+        ...o.changes.map((c) => `À faire${NB}: ${c}`),
+        ...o.found.map((f) => `Pourquoi${NB}: ${f}`),
+        `${o.by}, de notre équipe, vous l'envoie${NB}; vous pouvez transférer ce message à la personne qui gère votre domaine. Dès que c'est fait, nous le voyons et vous le disons.`,
+      ],
     };
   }
   return {
     subject: `Your site ${o.site}: the change to make`,
     lead: `Make this change where your domain is managed (often at your domain registrar): without it, your site ${o.site} cannot stay secure.`,
-    steps: [...o.changes.map((c) => `To do: ${c}`), ...o.found.map((f) => `Why: ${f}`), `${o.by}, from our team, sends you this; you may forward this email to whoever manages your domain. As soon as it is done, we see it and tell you.`],
+    steps: [
+      ...o.changes.map((c) => `To do: ${c}`),
+      ...o.found.map((f) => `Why: ${f}`),
+      `${o.by}, from our team, sends you this; you may forward this email to whoever manages your domain. As soon as it is done, we see it and tell you.`,
+    ],
   };
 }
 
 /** A person of the provider's team took the client's problem or request. */
 export function takenCare(lang: Language, o: { name: string; by: string }): Message {
-  if (lang === 'fr') return { subject: `${o.name}${NB}: ${o.by} s'en occupe`, lead: `${o.by}, de notre équipe, s'occupe de ${o.name} pour vous.`, steps: [`Vous n'avez rien à faire${NB}: nous vous écrivons dès que c'est réglé.`] };
-  return { subject: `${o.name}: ${o.by} is on it`, lead: `${o.by}, from our team, is taking care of ${o.name} for you.`, steps: ['You have nothing to do: we write to you as soon as it is sorted.'] };
+  if (lang === 'fr')
+    return {
+      subject: `${o.name}${NB}: ${o.by} s'en occupe`,
+      lead: `${o.by}, de notre équipe, s'occupe de ${o.name} pour vous.`,
+      steps: [`Vous n'avez rien à faire${NB}: nous vous écrivons dès que c'est réglé.`],
+    };
+  return {
+    subject: `${o.name}: ${o.by} is on it`,
+    lead: `${o.by}, from our team, is taking care of ${o.name} for you.`,
+    steps: ['You have nothing to do: we write to you as soon as it is sorted.'],
+  };
 }

@@ -52,7 +52,10 @@ export class RequestClassifier {
   /** Every word of the corpus, to read a misspelt word as the known word it is closest to. */
   private readonly vocabulary = new Set<string>();
 
-  constructor(readonly corpus: Corpus, readonly kind: ModelKind = 'logistic') {
+  constructor(
+    readonly corpus: Corpus,
+    readonly kind: ModelKind = 'logistic',
+  ) {
     if (kind === 'logistic') this.logistic = loadIntentModel(corpus);
     for (const intent of INTENTS) {
       for (const lang of ['en', 'fr'] as const) {
@@ -68,7 +71,9 @@ export class RequestClassifier {
   }
 
   classify(text: string): Classified {
-    const ranked = this.logistic ? predictIntent(this.logistic, text) : normalise(this.intent.getClassifications(features(this.spelled(text))));
+    const ranked = this.logistic
+      ? predictIntent(this.logistic, text)
+      : normalise(this.intent.getClassifications(features(this.spelled(text))));
     const langs = normalise(this.language.getClassifications(languageFeatures(text)));
     return {
       ranked: ranked.map((r) => ({ intent: r.label as Intent, confidence: r.value })),

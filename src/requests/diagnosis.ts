@@ -24,12 +24,28 @@ export interface DiagnosisAnswer {
  * without a valid certificate as certificate.issue or .renew, anything else goes to a
  * person with the findings.
  */
-export function diagnosisAnswer(d: Diagnosis, site: string, cert: { id: string; notAfter: string } | undefined, lang: Language, now = new Date()): DiagnosisAnswer {
+export function diagnosisAnswer(
+  d: Diagnosis,
+  site: string,
+  cert: { id: string; notAfter: string } | undefined,
+  lang: Language,
+  now = new Date(),
+): DiagnosisAnswer {
   const fr = lang === 'fr';
-  const problems = d.checks.filter((c) => c.status !== 'ok').sort((a, b) => (a.status === b.status ? 0 : a.status === 'failure' ? -1 : 1));
-  const findings = problems.map((c) => ({ status: c.status as 'failure' | 'warning', message: c.message[lang], ...(c.fix ? { fix: c.fix[lang] } : {}) }));
+  const problems = d.checks
+    .filter((c) => c.status !== 'ok')
+    .sort((a, b) => (a.status === b.status ? 0 : a.status === 'failure' ? -1 : 1));
+  const findings = problems.map((c) => ({
+    status: c.status as 'failure' | 'warning',
+    message: c.message[lang],
+    ...(c.fix ? { fix: c.fix[lang] } : {}),
+  }));
   const failures = problems.filter((c) => c.status === 'failure');
-  const propose = (playbook: Proposal['playbook'], inputs: Record<string, unknown>, extra: Partial<Proposal> = {}): Proposal => ({ playbook, inputs, sentence: proposalSentence(playbook, inputs, lang), ...extra });
+  const propose = (
+    playbook: Proposal['playbook'],
+    inputs: Record<string, unknown>,
+    extra: Partial<Proposal> = {},
+  ): Proposal => ({ playbook, inputs, sentence: proposalSentence(playbook, inputs, lang), ...extra });
   if (failures.some((c) => c.repair)) {
     const first = failures.find((c) => c.repair)!;
     return {

@@ -41,6 +41,7 @@ export function intentFeatures(text: string): string[] {
   }
   // Two concepts together say more than each: a removal and a database, a site and "down".
   const ks = [...out].filter((f) => f.startsWith('k:')).sort();
-  for (let i = 0; i < ks.length; i++) for (let j = i + 1; j < ks.length; j++) out.add(`kk:${ks[i].slice(2)}+${ks[j].slice(2)}`);
+  for (let i = 0; i < ks.length; i++)
+    for (let j = i + 1; j < ks.length; j++) out.add(`kk:${ks[i].slice(2)}+${ks[j].slice(2)}`);
   return [...out];
 }

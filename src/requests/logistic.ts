@@ -13,7 +13,12 @@ export interface LogisticWeights {
 }
 
 /** Training settings: passes over the data, L2 strength, AdaGrad's step, the shuffling seed. */
-export interface TrainOptions { epochs?: number; l2?: number; rate?: number; seed?: number }
+export interface TrainOptions {
+  epochs?: number;
+  l2?: number;
+  rate?: number;
+  seed?: number;
+}
 
 /** Trains on (features, label) pairs; the same data and options always give the same weights. */
 export function trainLogistic(docs: { features: string[]; label: string }[], o: TrainOptions = {}): LogisticWeights {
@@ -31,7 +36,7 @@ export function trainLogistic(docs: { features: string[]; label: string }[], o: 
   };
   const order = docs.map((_, i) => i);
   let state = seed;
-  const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (let epoch = 0; epoch < epochs; epoch++) {
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
@@ -66,7 +71,12 @@ export function predictLogistic(m: LogisticWeights, features: string[]): { label
   return m.labels.map((label, i) => ({ label, value: p[i] })).sort((a, b) => b.value - a.value);
 }
 
-function probabilities(features: string[], weight: (f: string) => ArrayLike<number> | undefined, bias: ArrayLike<number>, k: number): Float64Array {
+function probabilities(
+  features: string[],
+  weight: (f: string) => ArrayLike<number> | undefined,
+  bias: ArrayLike<number>,
+  k: number,
+): Float64Array {
   const z = Float64Array.from(bias);
   for (const f of features) {
     const r = weight(f);

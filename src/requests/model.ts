@@ -9,8 +9,14 @@ const WEIGHTS = new URL('./generated/intent-weights.json', import.meta.url);
 const CORPUS = new URL('./corpus/intents.yaml', import.meta.url);
 
 /** The corpus's phrasings as training pairs (the corpus shape is ./classifier.ts's Corpus). */
-export function trainingDocs(corpus: { intents: Record<string, Record<string, string[]>> }): { text: string; label: string }[] {
-  return INTENTS.flatMap((intent) => Object.values(corpus.intents[intent] ?? {}).flat().map((text) => ({ text, label: intent })));
+export function trainingDocs(corpus: {
+  intents: Record<string, Record<string, string[]>>;
+}): { text: string; label: string }[] {
+  return INTENTS.flatMap((intent) =>
+    Object.values(corpus.intents[intent] ?? {})
+      .flat()
+      .map((text) => ({ text, label: intent })),
+  );
 }
 
 /** What the weights were computed from: the corpus's bytes and the features' version. */

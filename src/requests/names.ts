@@ -29,7 +29,8 @@ export function quoted(text: string): string[] {
     while (j < text.length && j - start <= 40 && /[\p{L}\p{N}_-]/u.test(text[j])) j++;
     const word = text.slice(start, j);
     while (j < text.length && text[j] === ' ') j++;
-    if (word && close.has(text[j]) && (text[j] !== "'" || j + 1 >= text.length || !/\p{L}/u.test(text[j + 1]))) out.push(word);
+    if (word && close.has(text[j]) && (text[j] !== "'" || j + 1 >= text.length || !/\p{L}/u.test(text[j + 1])))
+      out.push(word);
   }
   return out;
 }
@@ -56,7 +57,11 @@ export function engineNamed(ws: string[]): 'postgres' | 'mariadb' | undefined {
 }
 
 /** One of the client's databases, with the server it is on and its full name (what the client types to delete it). */
-export interface OwnDatabase { name: string; server: string; full?: string }
+export interface OwnDatabase {
+  name: string;
+  server: string;
+  full?: string;
+}
 
 /**
  * The client's databases the words point to: named in full or short (typos of one letter
@@ -65,7 +70,14 @@ export interface OwnDatabase { name: string; server: string; full?: string }
  */
 export function databasesNamed(ws: string[], named: string[], dbs: OwnDatabase[]): OwnDatabase[] {
   const said = new Set([...ws, ...named.map((n) => fold(n))]);
-  const exact = dbs.filter((d) => [...said].some((w) => w === d.name || w === d.full || (w.length >= 5 && (distance(w, d.name) <= 1 || (d.full !== undefined && distance(w, d.full) <= 1)))));
+  const exact = dbs.filter((d) =>
+    [...said].some(
+      (w) =>
+        w === d.name ||
+        w === d.full ||
+        (w.length >= 5 && (distance(w, d.name) <= 1 || (d.full !== undefined && distance(w, d.full) <= 1))),
+    ),
+  );
   if (exact.length) return exact;
   const parts = (d: OwnDatabase) => d.name.split('_').filter((p) => p.length >= 2);
   const whole = dbs.filter((d) => parts(d).length > 1 && parts(d).every((p) => said.has(p)));

@@ -16,23 +16,180 @@ export interface MaskedText {
 }
 
 /** Words after which a client writes a password ("mot de passe" ends with "passe"). */
-const PASSWORD_WORDS = new Set(['password', 'passwords', 'passwd', 'pwd', 'passphrase', 'mdp', 'mdps', 'motdepasse', 'passwort']);
+const PASSWORD_WORDS = new Set([
+  'password',
+  'passwords',
+  'passwd',
+  'pwd',
+  'passphrase',
+  'mdp',
+  'mdps',
+  'motdepasse',
+  'passwort',
+]);
 /** Words after which a client writes a key or a token. */
-const KEY_WORDS = new Set(['token', 'tokens', 'jeton', 'jetons', 'secret', 'secrets', 'key', 'keys', 'cle', 'cles', 'clef', 'apikey', 'bearer', 'authorization']);
+const KEY_WORDS = new Set([
+  'token',
+  'tokens',
+  'jeton',
+  'jetons',
+  'secret',
+  'secrets',
+  'key',
+  'keys',
+  'cle',
+  'cles',
+  'clef',
+  'apikey',
+  'bearer',
+  'authorization',
+]);
 /** Words that join a secret's name to its value: "is", "est", "c'est", ":", "=". */
-const JOINS = new Set([':', '=', '-', '->', '=>', ':=', 'is', 'est', 'was', 'etait', "c'est", 'cest', "it's", 'its', 'are', 'sont', 'be', 'sera', 'vaut']);
+const JOINS = new Set([
+  ':',
+  '=',
+  '-',
+  '->',
+  '=>',
+  ':=',
+  'is',
+  'est',
+  'was',
+  'etait',
+  "c'est",
+  'cest',
+  "it's",
+  'its',
+  'are',
+  'sont',
+  'be',
+  'sera',
+  'vaut',
+]);
 /** Words that say something about a secret rather than being it: the value stops being looked for. */
 const STATES = new Set([
-  'not', 'no', 'never', 'pas', 'plus', 'jamais', 'rien', 'wrong', 'incorrect', 'incorrecte', 'invalid', 'invalide', 'faux', 'fausse', 'mauvais', 'mauvaise', 'bad',
-  'expired', 'expire', 'expiree', 'perime', 'blocked', 'bloque', 'bloquee', 'locked', 'verrouille', 'lost', 'perdu', 'oublie', 'oubliee', 'forgotten', 'forgot',
-  'changed', 'change', 'reset', 'reinitialise', 'refused', 'refuse', 'refusee', 'rejected', 'rejete', 'working', 'marche', 'fonctionne', 'ok', 'correct', 'good',
-  'bon', 'bonne', 'right', 'weak', 'faible', 'court', 'short', 'long', 'trop', 'required', 'requis', 'needed', 'necessaire', 'demande', 'asked', 'missing',
-  'manquant', 'vide', 'empty', 'same', 'meme', 'different', 'nouveau', 'new', 'ancien', 'old', 'inconnu', 'unknown', 'case', 'sensible', 'sensitive',
+  'not',
+  'no',
+  'never',
+  'pas',
+  'plus',
+  'jamais',
+  'rien',
+  'wrong',
+  'incorrect',
+  'incorrecte',
+  'invalid',
+  'invalide',
+  'faux',
+  'fausse',
+  'mauvais',
+  'mauvaise',
+  'bad',
+  'expired',
+  'expire',
+  'expiree',
+  'perime',
+  'blocked',
+  'bloque',
+  'bloquee',
+  'locked',
+  'verrouille',
+  'lost',
+  'perdu',
+  'oublie',
+  'oubliee',
+  'forgotten',
+  'forgot',
+  'changed',
+  'change',
+  'reset',
+  'reinitialise',
+  'refused',
+  'refuse',
+  'refusee',
+  'rejected',
+  'rejete',
+  'working',
+  'marche',
+  'fonctionne',
+  'ok',
+  'correct',
+  'good',
+  'bon',
+  'bonne',
+  'right',
+  'weak',
+  'faible',
+  'court',
+  'short',
+  'long',
+  'trop',
+  'required',
+  'requis',
+  'needed',
+  'necessaire',
+  'demande',
+  'asked',
+  'missing',
+  'manquant',
+  'vide',
+  'empty',
+  'same',
+  'meme',
+  'different',
+  'nouveau',
+  'new',
+  'ancien',
+  'old',
+  'inconnu',
+  'unknown',
+  'case',
+  'sensible',
+  'sensitive',
 ]);
 /** Small words skipped on the way to a value ("is now", "est toujours"); never a secret themselves. */
-const SMALL = new Set([...STOPWORDS_EN, ...STOPWORDS_FR, 'now', 'still', 'toujours', 'bien', 'really', 'vraiment', 'actually', 'actuellement', 'currently', 'bearer', 'basic'].map(folded));
+const SMALL = new Set(
+  [
+    ...STOPWORDS_EN,
+    ...STOPWORDS_FR,
+    'now',
+    'still',
+    'toujours',
+    'bien',
+    'really',
+    'vraiment',
+    'actually',
+    'actuellement',
+    'currently',
+    'bearer',
+    'basic',
+  ].map(folded),
+);
 /** Prefixes of well-known tokens (serein's own, GitHub, GitLab, Slack, Stripe, OpenAI, Google, SendGrid, npm, AWS key ids). */
-const PREFIXES = ['srn_', 'ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_', 'glpat-', 'xoxb-', 'xoxp-', 'xoxa-', 'xoxs-', 'xapp-', 'sk_live_', 'sk_test_', 'rk_live_', 'sk-', 'aiza', 'sg.', 'npm_', 'akia', 'asia'];
+const PREFIXES = [
+  'srn_',
+  'ghp_',
+  'gho_',
+  'ghu_',
+  'ghs_',
+  'ghr_',
+  'github_pat_',
+  'glpat-',
+  'xoxb-',
+  'xoxp-',
+  'xoxa-',
+  'xoxs-',
+  'xapp-',
+  'sk_live_',
+  'sk_test_',
+  'rk_live_',
+  'sk-',
+  'aiza',
+  'sg.',
+  'npm_',
+  'akia',
+  'asia',
+];
 
 /** One class each, one quantifier each: linear in the text's length (test/hostile/request-text.test.ts). */
 const WORD = /\S+/g;
@@ -53,7 +210,11 @@ function core(w: string): { start: number; end: number } {
   return { start, end };
 }
 
-interface Word { at: number; raw: string; folded: string }
+interface Word {
+  at: number;
+  raw: string;
+  folded: string;
+}
 
 /**
  * Masks what looks like a secret in a client's words, before anything stores, logs,
@@ -119,7 +280,13 @@ function secretWord(words: Word[], i: number): SecretKind | undefined {
   let end = c.end;
   while (end > c.start && (words[i].raw[end - 1] === ':' || words[i].raw[end - 1] === '=')) end--; // "mdp:" names the secret that follows
   const w = folded(words[i].raw.slice(c.start, end));
-  if (w === 'passe' && i >= 2 && words[i - 1].folded === 'de' && (words[i - 2].folded === 'mot' || words[i - 2].folded === 'mots')) return 'password';
+  if (
+    w === 'passe' &&
+    i >= 2 &&
+    words[i - 1].folded === 'de' &&
+    (words[i - 2].folded === 'mot' || words[i - 2].folded === 'mots')
+  )
+    return 'password';
   const last = w.split(/[_-]/).at(-1) ?? w;
   if (PASSWORD_WORDS.has(w) || PASSWORD_WORDS.has(last)) return 'password';
   if (KEY_WORDS.has(w) || KEY_WORDS.has(last)) return 'key';
@@ -178,7 +345,12 @@ function inlineSecrets(w: Word, hide: (start: number, end: number, kind: SecretK
     while (end < w.raw.length && !'&;,"\')'.includes(w.raw[end])) end++;
     const key = folded(w.raw.slice(keyStart, eq));
     const last = key.split(/[_-]/).at(-1) ?? key;
-    const kind: SecretKind | undefined = PASSWORD_WORDS.has(key) || PASSWORD_WORDS.has(last) ? 'password' : KEY_WORDS.has(key) || KEY_WORDS.has(last) ? 'key' : undefined;
+    const kind: SecretKind | undefined =
+      PASSWORD_WORDS.has(key) || PASSWORD_WORDS.has(last)
+        ? 'password'
+        : KEY_WORDS.has(key) || KEY_WORDS.has(last)
+          ? 'key'
+          : undefined;
     if (kind) hide(w.at + eq + 1, w.at + end, kind);
     from = end + 1;
   }
@@ -215,7 +387,14 @@ function looksLikeToken(v: string): boolean {
   if (PREFIXES.some((p) => f.startsWith(p))) return true;
   if (v.startsWith('eyJ') && v.split('.').length === 3) return true;
   if (v.length < 20 || v.includes('.')) return false;
-  if (UUID_CHARS.test(f) && f.split('-').map((p) => p.length).join() === '8,4,4,4,12') return false;
+  if (
+    UUID_CHARS.test(f) &&
+    f
+      .split('-')
+      .map((p) => p.length)
+      .join() === '8,4,4,4,12'
+  )
+    return false;
   let digits = 0;
   let switches = 0;
   let upper = 0;
@@ -225,7 +404,8 @@ function looksLikeToken(v: string): boolean {
     if (d) digits++;
     else if (v[k] >= 'A' && v[k] <= 'Z') upper++;
     else if (v[k] >= 'a' && v[k] <= 'z') lower++;
-    if (k > 0 && d !== (v[k - 1] >= '0' && v[k - 1] <= '9') && /[A-Za-z\d]/.test(v[k - 1]) && /[A-Za-z\d]/.test(v[k])) switches++;
+    if (k > 0 && d !== (v[k - 1] >= '0' && v[k - 1] <= '9') && /[A-Za-z\d]/.test(v[k - 1]) && /[A-Za-z\d]/.test(v[k]))
+      switches++;
   }
   if (!digits || upper + lower === 0) return false;
   // Random strings change between letters and digits often, names rarely ("wp_boutique_2024_prod": once).
@@ -240,7 +420,7 @@ function privateKeyBlocks(text: string): { start: number; end: number }[] {
   const out: { start: number; end: number }[] = [];
   const dashes = finder(text, '-----');
   const endMark = finder(text, '-----END');
-  for (let start = text.indexOf('-----BEGIN'); start >= 0; ) {
+  for (let start = text.indexOf('-----BEGIN'); start >= 0;) {
     const head = dashes(start + 10);
     let end = start + 10;
     if (head >= 0 && text.slice(start, head).includes('PRIVATE KEY')) {

@@ -33,7 +33,12 @@ export interface Proposal {
 }
 
 /** One answer to a question: a proposal to confirm, or the operation meant (the text is then read again with it, and with `site` when one was picked). */
-export interface Choice { label: string; proposal?: Proposal; intent?: Intent; site?: string }
+export interface Choice {
+  label: string;
+  proposal?: Proposal;
+  intent?: Intent;
+  site?: string;
+}
 
 /** What one operation became: a proposal, a question, a site to diagnose, or a handover. */
 export type Resolved =
@@ -75,7 +80,9 @@ export class Slots {
       case 'vhost.delete':
         return this.existing(this.things.sites, intent, (domain) => ({ domain }));
       case 'dns.fix':
-        return this.existing([...new Set([...this.things.sites, ...this.things.domains])], intent, (domain) => ({ domain }));
+        return this.existing([...new Set([...this.things.sites, ...this.things.domains])], intent, (domain) => ({
+          domain,
+        }));
       case 'diagnose':
         return this.diagnosed();
       case 'vhost.create':
@@ -109,7 +116,16 @@ export class Slots {
   }
 
   private ask(field: string, choices: Choice[], unknown?: string): Resolved {
-    return { status: 'question', sentence: questionSentence(field, choices.map((c) => c.label), this.lang, unknown), question: { field, choices } };
+    return {
+      status: 'question',
+      sentence: questionSentence(
+        field,
+        choices.map((c) => c.label),
+        this.lang,
+        unknown,
+      ),
+      question: { field, choices },
+    };
   }
 
   private proposal(p: Proposal): Resolved {
@@ -134,7 +150,11 @@ export class Slots {
   private existing(targets: string[], intent: Intent, inputs: (name: string) => Record<string, unknown>): Resolved {
     const t = this.target(targets);
     if (t.found) return this.proposal(this.propose(intent, inputs(t.found)));
-    return this.ask('site', targets.map((x) => ({ label: x, proposal: this.propose(intent, inputs(x)) })), t.unknown);
+    return this.ask(
+      'site',
+      targets.map((x) => ({ label: x, proposal: this.propose(intent, inputs(x)) })),
+      t.unknown,
+    );
   }
 
   /** A site to run the checks on: the route runs them and answers with what they found. */
@@ -142,7 +162,11 @@ export class Slots {
     if (!this.things.sites.length) return { status: 'handoff', sentence: handoffSentence(this.lang) };
     const t = this.target(this.things.sites);
     if (t.found) return { status: 'diagnosis', sentence: '', site: t.found };
-    return this.ask('site', this.things.sites.map((s) => ({ label: s, intent: 'diagnose' as Intent, site: s })), t.unknown);
+    return this.ask(
+      'site',
+      this.things.sites.map((s) => ({ label: s, intent: 'diagnose' as Intent, site: s })),
+      t.unknown,
+    );
   }
 
   /** Targets one of whose labels the text names, or names through an alias ("shop" for boutique.fr). */
@@ -165,9 +189,23 @@ export class Slots {
     const inputs = (domain: string) => ({ domain, webserver: webserver ?? this.things.webservers[0] });
     const choices = free.map((d) => ({ label: d, proposal: this.propose('vhost.create', inputs(d)) }));
     if (!this.things.webservers.length) return { status: 'handoff', sentence: handoffSentence(this.lang) };
-    const name = this.names.find((n) => this.things.domains.some((d) => n === d || n.endsWith(`.${d}`)) && !this.things.sites.includes(n));
-    if (!name) return this.ask('domain', choices, this.names.find((n) => !this.things.sites.includes(n)));
-    if (!webserver) return this.ask('server', this.things.webservers.map((w) => ({ label: w, proposal: this.propose('vhost.create', { domain: name, webserver: w }) })));
+    const name = this.names.find(
+      (n) => this.things.domains.some((d) => n === d || n.endsWith(`.${d}`)) && !this.things.sites.includes(n),
+    );
+    if (!name)
+      return this.ask(
+        'domain',
+        choices,
+        this.names.find((n) => !this.things.sites.includes(n)),
+      );
+    if (!webserver)
+      return this.ask(
+        'server',
+        this.things.webservers.map((w) => ({
+          label: w,
+          proposal: this.propose('vhost.create', { domain: name, webserver: w }),
+        })),
+      );
     this.created.push(name);
     return this.proposal(this.propose('vhost.create', inputs(name)));
   }
@@ -187,14 +225,31 @@ export class Slots {
   private database(): Resolved {
     const servers = this.servers();
     if (!servers.length) return { status: 'handoff', sentence: handoffSentence(this.lang) };
-    const inputs = (name: string, server: string) => ({ server, name, ...(this.things.tenantInput ? { tenant: this.things.tenantInput } : {}) });
+    const inputs = (name: string, server: string) => ({
+      server,
+      name,
+      ...(this.things.tenantInput ? { tenant: this.things.tenantInput } : {}),
+    });
     const name = this.databaseName();
     const server = this.only(servers);
     if (!name) {
-      const suggested = [...new Set(this.things.sites.map((s) => dbName(labels(s)[0])).filter(Boolean))].slice(0, 3) as string[];
-      return this.ask('name', suggested.map((n) => ({ label: n, proposal: this.propose('database.create', inputs(n, server ?? servers[0])) })));
+      const suggested = [...new Set(this.things.sites.map((s) => dbName(labels(s)[0])).filter(Boolean))].slice(
+        0,
+        3,
+      ) as string[];
+      return this.ask(
+        'name',
+        suggested.map((n) => ({
+          label: n,
+          proposal: this.propose('database.create', inputs(n, server ?? servers[0])),
+        })),
+      );
     }
-    if (!server) return this.ask('server', servers.map((s) => ({ label: s, proposal: this.propose('database.create', inputs(name, s)) })));
+    if (!server)
+      return this.ask(
+        'server',
+        servers.map((s) => ({ label: s, proposal: this.propose('database.create', inputs(name, s)) })),
+      );
     return this.proposal(this.propose('database.create', inputs(name, server)));
   }
 
@@ -218,13 +273,20 @@ export class Slots {
   private databaseGone(): Resolved {
     const dbs = this.things.databases ?? [];
     if (!dbs.length) return { status: 'handoff', sentence: handoffSentence(this.lang) };
-    const inputs = (d: OwnDatabase) => ({ server: d.server, name: d.name, ...(this.things.tenantInput ? { tenant: this.things.tenantInput } : {}) });
+    const inputs = (d: OwnDatabase) => ({
+      server: d.server,
+      name: d.name,
+      ...(this.things.tenantInput ? { tenant: this.things.tenantInput } : {}),
+    });
     const engine = engineNamed(this.words);
     const engines = this.things.databaseEngines ?? {};
     let found = databasesNamed(this.tokens, this.quoted, dbs);
     if (found.length > 1 && engine) found = found.filter((d) => engines[d.server] === engine);
     if (found.length === 1) return this.proposal(this.propose('database.delete', inputs(found[0])));
-    const choices = (found.length ? found : dbs).map((d) => ({ label: `${d.full ?? d.name}`, proposal: this.propose('database.delete', inputs(d)) }));
+    const choices = (found.length ? found : dbs).map((d) => ({
+      label: `${d.full ?? d.name}`,
+      proposal: this.propose('database.delete', inputs(d)),
+    }));
     return this.ask('database', choices);
   }
 

@@ -28,7 +28,10 @@ const LAST_LABEL = /^[a-z]{2,}$/;
 
 /** Lower case without accents: clients often type "securise" for "sécurisé". */
 export function fold(text: string): string {
-  return text.toLowerCase().normalize('NFD').replace(/\p{Diacritic}/gu, '');
+  return text
+    .toLowerCase()
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '');
 }
 
 /** The host names written in a request, in order, without duplicates; e-mail addresses are not names. */
@@ -44,13 +47,18 @@ export function hostNames(text: string): string[] {
  * only the first 40 words were read).
  */
 export function words(text: string): string[] {
-  return tokens(text).flatMap((t) => t.split(/[^a-z0-9]+/)).filter(Boolean);
+  return tokens(text)
+    .flatMap((t) => t.split(/[^a-z0-9]+/))
+    .filter(Boolean);
 }
 
 /** The words as names are written: underscores and inner hyphens kept ("test_old", "boutique_wp"), host names and e-mail addresses out. */
 export function tokens(text: string): string[] {
   const cleaned = withoutNames(withoutEmails(fold(text)));
-  return cleaned.split(/[^a-z0-9_-]+/).map(trimJoins).filter(Boolean);
+  return cleaned
+    .split(/[^a-z0-9_-]+/)
+    .map(trimJoins)
+    .filter(Boolean);
 }
 
 /** A word without the underscores and hyphens at its ends ("-boutique_" is boutique); a loop, not a pattern anchored at the end. */

@@ -8,4 +8,6 @@ import { writeIntentModel } from './model.js';
 
 const started = performance.now();
 const model = writeIntentModel(loadCorpus());
-process.stdout.write(`request model: ${Object.keys(model.weights).length} features, ${model.labels.length} intents, trained in ${(performance.now() - started).toFixed(0)} ms\n`);
+process.stdout.write(
+  `request model: ${Object.keys(model.weights).length} features, ${model.labels.length} intents, trained in ${(performance.now() - started).toFixed(0)} ms\n`,
+);

@@ -40,28 +40,68 @@ const CLAUSE_SURE = 0.55;
  * a removal) and find a second request in the same message; the inputs come from the text
  * and the client's own things (./slots.ts). Never runs anything.
  */
-export function understand(classifier: RequestClassifier, text: string, things: ClientThings, o: { language: Language; intent?: Intent; site?: string }): Understanding {
+export function understand(
+  classifier: RequestClassifier,
+  text: string,
+  things: ClientThings,
+  o: { language: Language; intent?: Intent; site?: string },
+): Understanding {
   const c = classifier.classify(text);
   const language: Language = c.languageConfidence >= 0.75 ? c.language : o.language;
   const ws = words(text);
   const frustrated = classifier.frustrated(text);
-  const own = { databases: (things.databases ?? []).flatMap((d) => [d.name, ...(d.full ? [d.full] : [])]), sites: things.sites.flatMap((s) => s.split('.')) };
+  const own = {
+    databases: (things.databases ?? []).flatMap((d) => [d.name, ...(d.full ? [d.full] : [])]),
+    sites: things.sites.flatMap((s) => s.split('.')),
+  };
   const whole = o.intent ? { intent: o.intent, confidence: 1 } : allowed(c.ranked, ws, own);
   const ops = o.intent ? [] : clauseOperations(classifier, text, own);
   let intents: Intent[];
   if (o.intent) intents = [o.intent];
   else if (ops.length >= 2) intents = ops;
-  else if (whole.intent !== 'human' && whole.confidence >= SURE && !(ops.length === 1 && ops[0] !== whole.intent && whole.confidence < 0.6)) intents = [whole.intent];
+  else if (
+    whole.intent !== 'human' &&
+    whole.confidence >= SURE &&
+    !(ops.length === 1 && ops[0] !== whole.intent && whole.confidence < 0.6)
+  )
+    intents = [whole.intent];
   else if (ops.length === 1) intents = ops;
   else intents = [];
-  const confidence = round(o.intent ? 1 : intents.length ? Math.max(whole.confidence, ...intents.map((i) => c.ranked.find((r) => r.intent === i)?.confidence ?? 0)) : whole.confidence);
+  const confidence = round(
+    o.intent
+      ? 1
+      : intents.length
+        ? Math.max(whole.confidence, ...intents.map((i) => c.ranked.find((r) => r.intent === i)?.confidence ?? 0))
+        : whole.confidence,
+  );
   const base = { confidence, language, frustrated };
-  const handoff = (): Understanding => ({ ...base, status: 'handoff', intent: 'human', intents: ['human'], sentence: handoffSentence(language, topicOf(ws, frustrated)), topic: topicOf(ws, frustrated) });
+  const handoff = (): Understanding => ({
+    ...base,
+    status: 'handoff',
+    intent: 'human',
+    intents: ['human'],
+    sentence: handoffSentence(language, topicOf(ws, frustrated)),
+    topic: topicOf(ws, frustrated),
+  });
   if (!intents.length) {
     if (whole.intent === 'human' || frustrated || whole.confidence >= SURE) return handoff();
-    const options = c.ranked.map((r) => r.intent).filter((i) => i !== 'human' && !DESTRUCTIVE.includes(i)).slice(0, 2);
+    const options = c.ranked
+      .map((r) => r.intent)
+      .filter((i) => i !== 'human' && !DESTRUCTIVE.includes(i))
+      .slice(0, 2);
     const choices = options.map((i) => ({ label: intentLabel(i, language), intent: i }));
-    return { ...base, intent: null, intents: [], status: 'question', sentence: questionSentence('intent', choices.map((x) => x.label), language), question: { field: 'intent', choices } };
+    return {
+      ...base,
+      intent: null,
+      intents: [],
+      status: 'question',
+      sentence: questionSentence(
+        'intent',
+        choices.map((x) => x.label),
+        language,
+      ),
+      question: { field: 'intent', choices },
+    };
   }
   // Frustration with no clear operation is for a person first.
   if (!o.intent && frustrated && whole.confidence < 0.6 && ops.length === 0) return handoff();
@@ -74,7 +114,11 @@ export function understand(classifier: RequestClassifier, text: string, things: 
 }
 
 /** The operations the pieces of a message ask for, in order, each anchored in its own words and allowed by the rules. */
-function clauseOperations(classifier: RequestClassifier, text: string, own: { databases: string[]; sites: string[] }): Intent[] {
+function clauseOperations(
+  classifier: RequestClassifier,
+  text: string,
+  own: { databases: string[]; sites: string[] },
+): Intent[] {
   const pieces = clauses(text);
   if (pieces.length < 2) return [];
   const out: Intent[] = [];
@@ -91,21 +135,49 @@ function clauseOperations(classifier: RequestClassifier, text: string, own: { da
 }
 
 /** One answer from the operations resolved: a question first, then a diagnosis, then the proposals in order. */
-function combine(base: Pick<Understanding, 'confidence' | 'language' | 'frustrated'>, resolved: { intent: Intent; r: Resolved }[], handoff: () => Understanding): Understanding {
+function combine(
+  base: Pick<Understanding, 'confidence' | 'language' | 'frustrated'>,
+  resolved: { intent: Intent; r: Resolved }[],
+  handoff: () => Understanding,
+): Understanding {
   const intents = resolved.map((x) => x.intent);
   const proposals = resolved.flatMap((x) => (x.r.status === 'proposal' ? [x.r.proposal] : []));
   const more = proposals.length > 1 ? { proposals } : {};
   const first = resolved[0];
   const question = resolved.find((x) => x.r.status === 'question');
   if (question && question.r.status === 'question') {
-    return { ...base, status: 'question', intent: question.intent, intents, sentence: question.r.sentence, question: question.r.question, ...(proposals.length ? { proposals } : {}) };
+    return {
+      ...base,
+      status: 'question',
+      intent: question.intent,
+      intents,
+      sentence: question.r.sentence,
+      question: question.r.question,
+      ...(proposals.length ? { proposals } : {}),
+    };
   }
   const diagnosis = resolved.find((x) => x.r.status === 'diagnosis');
   if (diagnosis && diagnosis.r.status === 'diagnosis') {
-    return { ...base, status: 'diagnosis', intent: 'diagnose', intents, sentence: '', diagnose: { site: diagnosis.r.site }, ...(proposals.length ? { proposals } : {}) };
+    return {
+      ...base,
+      status: 'diagnosis',
+      intent: 'diagnose',
+      intents,
+      sentence: '',
+      diagnose: { site: diagnosis.r.site },
+      ...(proposals.length ? { proposals } : {}),
+    };
   }
   if (!proposals.length) return { ...handoff(), intents };
-  return { ...base, status: 'proposal', intent: first.r.status === 'proposal' ? first.intent : intents[0], intents, sentence: proposals.map((p) => p.sentence).join(' '), proposal: proposals[0], ...more };
+  return {
+    ...base,
+    status: 'proposal',
+    intent: first.r.status === 'proposal' ? first.intent : intents[0],
+    intents,
+    sentence: proposals.map((p) => p.sentence).join(' '),
+    proposal: proposals[0],
+    ...more,
+  };
 }
 
 function round(x: number): number {

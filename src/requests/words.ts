@@ -90,7 +90,7 @@ export function intentLabel(intent: Intent, lang: Language): string {
     'certificate.renew': ['renew a secure connection (HTTPS)', 'renouveler une connexion sécurisée (HTTPS)'],
     'vhost.delete': ['remove a site', 'supprimer un site'],
     'database.delete': ['delete a database', 'supprimer une base de données'],
-    diagnose: ['check what is wrong with a site', "vérifier ce qui ne va pas sur un site"],
+    diagnose: ['check what is wrong with a site', 'vérifier ce qui ne va pas sur un site'],
     human: ['ask a person from our team', "demander à une personne de l'équipe"],
   };
   return labels[intent][lang === 'fr' ? 1 : 0];
@@ -99,17 +99,40 @@ export function intentLabel(intent: Intent, lang: Language): string {
 /** One short question with its choices. `unknown` is a name the client wrote that is not theirs (or does not exist: the same words). */
 export function questionSentence(field: string, choices: string[], lang: Language, unknown?: string): string {
   const fr = lang === 'fr';
-  const prefix = unknown ? (fr ? `Je ne trouve pas ${unknown} parmi vos sites. ` : `I cannot find ${unknown} among your sites. `) : '';
+  const prefix = unknown
+    ? fr
+      ? `Je ne trouve pas ${unknown} parmi vos sites. `
+      : `I cannot find ${unknown} among your sites. `
+    : '';
   const list = either(choices, lang);
   switch (field) {
     case 'site':
-      if (!choices.length) return prefix + (fr ? `Vous n'avez pas encore de site${nb}: dites-moi d'abord lequel créer.` : 'You have no site yet: tell me first which one to create.');
+      if (!choices.length)
+        return (
+          prefix +
+          (fr
+            ? `Vous n'avez pas encore de site${nb}: dites-moi d'abord lequel créer.`
+            : 'You have no site yet: tell me first which one to create.')
+        );
       return prefix + (fr ? `Quel site${nb}: ${list}${nb}?` : `Which site: ${list}?`);
     case 'domain':
-      if (!choices.length) return prefix + (fr ? `Quel nom pour le nouveau site${nb}? Par exemple boutique.exemple.fr.` : 'What name should the new site have? For example shop.example.com.');
-      return prefix + (fr ? `Quel nom pour le nouveau site${nb}: ${list}${nb}? Vous pouvez aussi écrire un autre nom.` : `What name should the new site have: ${list}? You can also write another name.`);
+      if (!choices.length)
+        return (
+          prefix +
+          (fr
+            ? `Quel nom pour le nouveau site${nb}? Par exemple boutique.exemple.fr.`
+            : 'What name should the new site have? For example shop.example.com.')
+        );
+      return (
+        prefix +
+        (fr
+          ? `Quel nom pour le nouveau site${nb}: ${list}${nb}? Vous pouvez aussi écrire un autre nom.`
+          : `What name should the new site have: ${list}? You can also write another name.`)
+      );
     case 'name':
-      return fr ? `Quel nom pour la base de données${nb}${choices.length ? `: ${list}` : ''}${nb}? Vous pouvez aussi écrire un autre nom, par exemple wordpress.` : `What should the database be called${choices.length ? `: ${list}` : ''}? You can also write another name, for example wordpress.`;
+      return fr
+        ? `Quel nom pour la base de données${nb}${choices.length ? `: ${list}` : ''}${nb}? Vous pouvez aussi écrire un autre nom, par exemple wordpress.`
+        : `What should the database be called${choices.length ? `: ${list}` : ''}? You can also write another name, for example wordpress.`;
     case 'database':
       return fr ? `Quelle base de données${nb}: ${list}${nb}?` : `Which database: ${list}?`;
     case 'server':

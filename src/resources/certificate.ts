@@ -8,7 +8,11 @@ export const certificateKind = recordKind({
   kind: 'certificate',
   labels: {
     en: { one: 'secure connection (HTTPS)', many: 'secure connections (HTTPS)', a: 'a secure connection (HTTPS)' },
-    fr: { one: 'connexion sécurisée (HTTPS)', many: 'connexions sécurisées (HTTPS)', a: 'une connexion sécurisée (HTTPS)' },
+    fr: {
+      one: 'connexion sécurisée (HTTPS)',
+      many: 'connexions sécurisées (HTTPS)',
+      a: 'une connexion sécurisée (HTTPS)',
+    },
   },
   configSections: ['acme'],
 });

@@ -7,6 +7,9 @@ import { recordKind } from './kind.js';
  */
 export const databaseKind = recordKind({
   kind: 'database',
-  labels: { en: { one: 'database', many: 'databases', a: 'a database' }, fr: { one: 'base de données', many: 'bases de données', a: 'une base de données' } },
+  labels: {
+    en: { one: 'database', many: 'databases', a: 'a database' },
+    fr: { one: 'base de données', many: 'bases de données', a: 'une base de données' },
+  },
   configSections: ['databases'],
 });

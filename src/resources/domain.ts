@@ -21,7 +21,11 @@ const domain: InputType = {
   type: 'domain',
   options: { wildcard: z.boolean().default(false), default: z.string().optional() },
   validate: (value, spec, ctx) => domainInput(ctx.field, text(value, ctx.field), spec.wildcard === true),
-  jsonSchema: (spec) => ({ type: 'string', maxLength: 253, examples: [spec.wildcard ? '*.example.com' : 'shop.example.com'] }),
+  jsonSchema: (spec) => ({
+    type: 'string',
+    maxLength: 253,
+    examples: [spec.wildcard ? '*.example.com' : 'shop.example.com'],
+  }),
 };
 
 /** `type: domains`: a list (or "a,b c" text) of host names, without repeats. */
@@ -36,12 +40,20 @@ const domains: InputType = {
   validate(value, spec, { field }) {
     const list = typeof value === 'string' ? value.split(/[\s,]+/).filter(Boolean) : value;
     if (!Array.isArray(list) || list.some((v) => typeof v !== 'string')) {
-      throw invalidInput(field, 'must be a list of domain names.', 'doit être une liste de noms de domaine.', { en: 'Send ["a.example.com", "b.example.com"] or "a.example.com,b.example.com".', fr: 'Envoyez ["a.exemple.fr", "b.exemple.fr"] ou "a.exemple.fr,b.exemple.fr".' });
+      throw invalidInput(field, 'must be a list of domain names.', 'doit être une liste de noms de domaine.', {
+        en: 'Send ["a.example.com", "b.example.com"] or "a.example.com,b.example.com".',
+        fr: 'Envoyez ["a.exemple.fr", "b.exemple.fr"] ou "a.exemple.fr,b.exemple.fr".',
+      });
     }
     const names = [...new Set(list.map((d) => domainInput(field, d as string, spec.wildcard === true)))];
     const [min, max] = [spec.min as number, spec.max as number];
     if (names.length < min || names.length > max) {
-      throw invalidInput(field, `needs between ${min} and ${max} names, got ${names.length}.`, `demande entre ${min} et ${max} noms, reçu ${names.length}.`, { en: 'Split the request or add names.', fr: 'Découpez la demande ou ajoutez des noms.' });
+      throw invalidInput(
+        field,
+        `needs between ${min} and ${max} names, got ${names.length}.`,
+        `demande entre ${min} et ${max} noms, reçu ${names.length}.`,
+        { en: 'Split the request or add names.', fr: 'Découpez la demande ou ajoutez des noms.' },
+      );
     }
     return names;
   },
@@ -90,7 +102,10 @@ export function notYours(raw: string): OperationError {
  */
 export const domainKind: ResourceKind = {
   kind: 'domain',
-  labels: { en: { one: 'domain', many: 'domains', a: 'a domain' }, fr: { one: 'domaine', many: 'domaines', a: 'un domaine' } },
+  labels: {
+    en: { one: 'domain', many: 'domains', a: 'a domain' },
+    fr: { one: 'domaine', many: 'domaines', a: 'un domaine' },
+  },
   configSections: [],
   inputTypes: [domain, domains],
   namedBy: [],
@@ -101,13 +116,21 @@ export const domainKind: ResourceKind = {
   async give(tenants, tenantId, raw, data) {
     const name = parseDomain(raw, false);
     const owner = await tenants.domainOwner(name);
-    const below = (await tenants.listResources({ kind: 'domain' })).find((d) => d.name.endsWith(`.${name}`) && d.tenantId !== tenantId);
+    const below = (await tenants.listResources({ kind: 'domain' })).find(
+      (d) => d.name.endsWith(`.${name}`) && d.tenantId !== tenantId,
+    );
     const other = owner && owner !== tenantId ? owner : below?.tenantId;
     if (other) {
       throw new OperationError(
         'conflict',
-        { en: `The domain ${name} already belongs to another tenant.`, fr: `Le domaine ${name} appartient déjà à un autre client.` },
-        { en: 'A domain, and every name under it, belongs to one tenant only.', fr: 'Un domaine, et tous les noms en dessous, appartiennent à un seul client.' },
+        {
+          en: `The domain ${name} already belongs to another tenant.`,
+          fr: `Le domaine ${name} appartient déjà à un autre client.`,
+        },
+        {
+          en: 'A domain, and every name under it, belongs to one tenant only.',
+          fr: 'Un domaine, et tous les noms en dessous, appartiennent à un seul client.',
+        },
         `owned by ${other}`,
         409,
       );

@@ -27,9 +27,11 @@ export function registerKind(k: ResourceKind): void {
   const existing = kinds.get(k.kind);
   if (existing === k) return;
   if (existing) throw new Error(`resource kind "${k.kind}" is already registered`);
-  if (!/^[a-z][a-z0-9-]*$/.test(k.kind)) throw new Error(`resource kind "${k.kind}": a kind is lower-case letters, digits and dashes`);
+  if (!/^[a-z][a-z0-9-]*$/.test(k.kind))
+    throw new Error(`resource kind "${k.kind}": a kind is lower-case letters, digits and dashes`);
   for (const t of k.inputTypes) {
-    if (GENERIC_INPUT_TYPES.includes(t.type) || inputTypes.has(t.type)) throw new Error(`resource kind "${k.kind}": the input type "${t.type}" is already declared`);
+    if (GENERIC_INPUT_TYPES.includes(t.type) || inputTypes.has(t.type))
+      throw new Error(`resource kind "${k.kind}": the input type "${t.type}" is already declared`);
   }
   kinds.set(k.kind, k);
   for (const t of k.inputTypes) inputTypes.set(t.type, { input: t, kind: k });

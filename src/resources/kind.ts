@@ -13,7 +13,11 @@ import type { Resource, TenantStore } from '../store/tenants.js';
  */
 
 /** How a client says it, singular, plural, and with its article ("a site", « une base de données »). */
-export interface KindLabels { one: string; many: string; a: string }
+export interface KindLabels {
+  one: string;
+  many: string;
+  a: string;
+}
 
 /** What validating an input value may consult. */
 export interface InputContext {
@@ -56,7 +60,12 @@ export interface ResourceKind {
   /** Whether this tenant owns (or, for shared kinds, may use) the thing this key names. */
   owns(tenants: TenantStore, tenantId: string, key: string): Promise<boolean>;
   /** Gives one to a tenant, refusing what would let two tenants share it. */
-  give(tenants: TenantStore, tenantId: string, name: string, data: Record<string, unknown> | undefined): Promise<Resource>;
+  give(
+    tenants: TenantStore,
+    tenantId: string,
+    name: string,
+    data: Record<string, unknown> | undefined,
+  ): Promise<Resource>;
   /** Takes one away from a tenant (changes nothing on servers); false when the tenant does not have it. */
   take(tenants: TenantStore, tenantId: string, name: string): Promise<boolean>;
   /** This tenant's (or, without a tenant, everyone's) things of this kind. */
@@ -64,11 +73,25 @@ export interface ResourceKind {
 }
 
 /** The input types the engine itself knows (src/engine/inputs.ts); no kind may declare one. */
-export const GENERIC_INPUT_TYPES: readonly string[] = ['identifier', 'enum', 'integer', 'boolean', 'string', 'path', 'url'];
+export const GENERIC_INPUT_TYPES: readonly string[] = [
+  'identifier',
+  'enum',
+  'integer',
+  'boolean',
+  'string',
+  'path',
+  'url',
+];
 
 /** 400 for one input's value, in both languages. */
 export function invalidInput(field: string, en: string, fr: string, hint: Localized): OperationError {
-  const err = new OperationError('invalid_input', { en: `Input "${field}": ${en}`, fr: `Champ « ${field} » : ${fr}` }, hint, undefined, 400);
+  const err = new OperationError(
+    'invalid_input',
+    { en: `Input "${field}": ${en}`, fr: `Champ « ${field} » : ${fr}` },
+    hint,
+    undefined,
+    400,
+  );
   // The request's field is inputs.<name>; its message says what is wrong, then what to send.
   err.fields = [{ name: `inputs.${field}`, message: { en: `${en} ${hint.en}`, fr: `${fr} ${hint.fr}` } }];
   return err;
@@ -76,7 +99,11 @@ export function invalidInput(field: string, en: string, fr: string, hint: Locali
 
 /** The value as text, or a 400 saying it must be. */
 export function text(value: unknown, field: string): string {
-  if (typeof value !== 'string') throw invalidInput(field, 'must be text.', 'doit être du texte.', { en: 'Send a string.', fr: 'Envoyez du texte.' });
+  if (typeof value !== 'string')
+    throw invalidInput(field, 'must be text.', 'doit être du texte.', {
+      en: 'Send a string.',
+      fr: 'Envoyez du texte.',
+    });
   return value;
 }
 
@@ -95,7 +122,16 @@ export function configuredName(value: unknown, ctx: InputContext, section: strin
 
 /** 409 for a name already taken. */
 export const conflict = (what: string) =>
-  new OperationError('conflict', { en: `${what} already exists.`, fr: `${what} existe déjà.` }, { en: 'Use another name, or remove the existing one first.', fr: "Utilisez un autre nom, ou supprimez d'abord l'existant." }, undefined, 409);
+  new OperationError(
+    'conflict',
+    { en: `${what} already exists.`, fr: `${what} existe déjà.` },
+    {
+      en: 'Use another name, or remove the existing one first.',
+      fr: "Utilisez un autre nom, ou supprimez d'abord l'existant.",
+    },
+    undefined,
+    409,
+  );
 
 /**
  * A kind whose things are records owned by one tenant (sites, databases, certificates,

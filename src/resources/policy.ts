@@ -26,7 +26,8 @@ export type Actor = Pick<Caller, 'kind' | 'tenantId'>;
 export async function can(tenants: TenantStore, caller: Actor, verb: Verb, subject: Subject): Promise<boolean> {
   if (caller.kind === 'admin') return true;
   if (verb === 'manage' || !caller.tenantId) return false;
-  const kind = 'kind' in subject ? kindOf(subject.kind) : (inputTypeOf(subject.inputType)?.kind ?? kindOf(subject.inputType));
+  const kind =
+    'kind' in subject ? kindOf(subject.kind) : (inputTypeOf(subject.inputType)?.kind ?? kindOf(subject.inputType));
   const key = kind?.key(subject.name);
   if (!kind || !key) return false;
   return kind.owns(tenants, caller.tenantId, key);

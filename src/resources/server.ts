@@ -17,7 +17,10 @@ const serverInput = (type: string, configSection: string, what: Localized): Inpu
  */
 export const serverKind: ResourceKind = {
   kind: 'server',
-  labels: { en: { one: 'server', many: 'servers', a: 'a server' }, fr: { one: 'serveur', many: 'serveurs', a: 'un serveur' } },
+  labels: {
+    en: { one: 'server', many: 'servers', a: 'a server' },
+    fr: { one: 'serveur', many: 'serveurs', a: 'un serveur' },
+  },
   configSections: ['targets', 'webservers', 'databases'],
   inputTypes: [
     serverInput('target', 'targets', { en: 'server', fr: 'un serveur' }),

@@ -15,7 +15,17 @@ export interface AuditEntry {
   detail: unknown;
 }
 
-export interface AuditFilter { tenantId?: string; action?: string; subject?: string; result?: string; since?: string; until?: string; afterId?: number; limit?: number; cursor?: string }
+export interface AuditFilter {
+  tenantId?: string;
+  action?: string;
+  subject?: string;
+  result?: string;
+  since?: string;
+  until?: string;
+  afterId?: number;
+  limit?: number;
+  cursor?: string;
+}
 
 /**
  * The append-only trail: triggers in the database refuse UPDATE and DELETE, and nothing
@@ -57,19 +67,27 @@ export class AuditStore {
     if (f.since) q = q.where('at', '>=', f.since);
     if (f.until) q = q.where('at', '<', f.until);
     if (afterId) q = q.where('id', '>', afterId);
-    const rows = await q.orderBy('id').limit(limit + 1).execute();
+    const rows = await q
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute();
     const parse = (s: string | null) => (s == null ? null : JSON.parse(s));
-    return toPage(rows, limit, (r) => [Number(r.id)], (r) => ({
-      id: Number(r.id),
-      at: r.at,
-      tokenId: r.token_id,
-      tenantId: r.tenant_id,
-      action: r.action,
-      subject: r.subject,
-      inputs: parse(r.inputs),
-      plan: parse(r.plan),
-      result: r.result,
-      detail: parse(r.detail),
-    }));
+    return toPage(
+      rows,
+      limit,
+      (r) => [Number(r.id)],
+      (r) => ({
+        id: Number(r.id),
+        at: r.at,
+        tokenId: r.token_id,
+        tenantId: r.tenant_id,
+        action: r.action,
+        subject: r.subject,
+        inputs: parse(r.inputs),
+        plan: parse(r.plan),
+        result: r.result,
+        detail: parse(r.detail),
+      }),
+    );
   }
 }

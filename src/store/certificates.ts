@@ -207,13 +207,29 @@ export class CertificateStore {
    */
   async activate(id: string, renewAfter: Date): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('certificates').select(['name', 'webserver']).where('id', '=', id).executeTakeFirstOrThrow();
-      let q = trx.updateTable('certificates').set({ status: 'replaced' }).where('name', '=', row.name).where('status', '=', 'active').where('id', '!=', id);
+      const row = await trx
+        .selectFrom('certificates')
+        .select(['name', 'webserver'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      let q = trx
+        .updateTable('certificates')
+        .set({ status: 'replaced' })
+        .where('name', '=', row.name)
+        .where('status', '=', 'active')
+        .where('id', '!=', id);
       q = row.webserver === null ? q.where('webserver', 'is', null) : q.where('webserver', '=', row.webserver);
       await q.execute();
       await trx
         .updateTable('certificates')
-        .set({ status: 'active', activated_at: new Date().toISOString(), renew_after: renewAfter.toISOString(), renewal_failures: 0, next_attempt_at: null, last_error: null })
+        .set({
+          status: 'active',
+          activated_at: new Date().toISOString(),
+          renew_after: renewAfter.toISOString(),
+          renewal_failures: 0,
+          next_attempt_at: null,
+          last_error: null,
+        })
         .where('id', '=', id)
         .execute();
     });
@@ -226,14 +242,21 @@ export class CertificateStore {
 
   /** Marks a pending certificate as never served (its job was rolled back). */
   async abandon(id: string): Promise<void> {
-    await this.db.updateTable('certificates').set({ status: 'abandoned' }).where('id', '=', id).where('status', '=', 'pending').execute();
+    await this.db
+      .updateTable('certificates')
+      .set({ status: 'abandoned' })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .execute();
   }
 
   /**
    * A few certificates, newest first, at most `limit` (100): for lookups bounded by
    * nature (one name's history). Anything that may hold the whole fleet uses page().
    */
-  async list(f: { tenantId?: string; status?: CertificateStatus; name?: string; limit?: number } = {}): Promise<CertificateRecord[]> {
+  async list(
+    f: { tenantId?: string; status?: CertificateStatus; name?: string; limit?: number } = {},
+  ): Promise<CertificateRecord[]> {
     return (await this.page({ ...f, limit: f.limit ?? DEFAULT_PAGE })).items;
   }
 
@@ -241,7 +264,9 @@ export class CertificateStore {
    * One page of certificates, newest first (created_at, then id), and the cursor of the
    * next: how the API and the CLI list a fleet of any size without a cut-off.
    */
-  async page(f: { tenantId?: string; status?: CertificateStatus; name?: string } & PageRequest = {}): Promise<Page<CertificateRecord>> {
+  async page(
+    f: { tenantId?: string; status?: CertificateStatus; name?: string } & PageRequest = {},
+  ): Promise<Page<CertificateRecord>> {
     const limit = pageSize(f.limit);
     let q = this.db.selectFrom('certificates').selectAll();
     if (f.tenantId) q = q.where('tenant_id', '=', f.tenantId);
@@ -251,7 +276,11 @@ export class CertificateStore {
       const [at, id] = decodeCursor(f.cursor, 2).map(String);
       q = q.where((eb) => eb.or([eb('created_at', '<', at), eb.and([eb('created_at', '=', at), eb('id', '<', id)])]));
     }
-    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const rows = await q
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
     return toPage(rows as Row[], limit, (r) => [r.created_at, r.id], toRecord);
   }
 
@@ -270,7 +299,10 @@ export class CertificateStore {
       .where('ca', 'in', cas)
       .where((eb) => eb.or([eb('ari_checked_at', 'is', null), eb('ari_checked_at', '<', before)]));
     if (f.cursor) q = q.where('id', '>', String(decodeCursor(f.cursor, 1)[0]));
-    const rows = await q.orderBy('id').limit(limit + 1).execute();
+    const rows = await q
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute();
     return toPage(rows as Row[], limit, (r) => [r.id], toRecord);
   }
 
@@ -289,14 +321,23 @@ export class CertificateStore {
       .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', at)]));
     if (f.cursor) {
       const [after, id] = decodeCursor(f.cursor, 2).map(String);
-      q = q.where((eb) => eb.or([eb('renew_after', '>', after), eb.and([eb('renew_after', '=', after), eb('id', '>', id)])]));
+      q = q.where((eb) =>
+        eb.or([eb('renew_after', '>', after), eb.and([eb('renew_after', '=', after), eb('id', '>', id)])]),
+      );
     }
-    const rows = await q.orderBy('renew_after').orderBy('id').limit(limit + 1).execute();
+    const rows = await q
+      .orderBy('renew_after')
+      .orderBy('id')
+      .limit(limit + 1)
+      .execute();
     return toPage(rows as Row[], limit, (r) => [r.renew_after ?? '', r.id], toRecord);
   }
 
   /** Records what the CA's renewalInfo said, and the renewal time chosen from it. */
-  async setRenewalInfo(id: string, info: { window: { start: string; end: string } | null; renewAfter: Date; checkedAt: Date }): Promise<void> {
+  async setRenewalInfo(
+    id: string,
+    info: { window: { start: string; end: string } | null; renewAfter: Date; checkedAt: Date },
+  ): Promise<void> {
     await this.db
       .updateTable('certificates')
       .set({
@@ -332,8 +373,18 @@ export class CertificateStore {
   async nextWake(now: Date): Promise<Date | undefined> {
     const active = this.db.selectFrom('certificates').where('status', '=', 'active');
     const [retry, due] = await Promise.all([
-      active.select('next_attempt_at as at').where('renewal_failures', '>', 0).where('next_attempt_at', 'is not', null).orderBy('next_attempt_at').executeTakeFirst(),
-      active.select('renew_after as at').where('renew_after', '>', now.toISOString()).where('next_attempt_at', 'is', null).orderBy('renew_after').executeTakeFirst(),
+      active
+        .select('next_attempt_at as at')
+        .where('renewal_failures', '>', 0)
+        .where('next_attempt_at', 'is not', null)
+        .orderBy('next_attempt_at')
+        .executeTakeFirst(),
+      active
+        .select('renew_after as at')
+        .where('renew_after', '>', now.toISOString())
+        .where('next_attempt_at', 'is', null)
+        .orderBy('renew_after')
+        .executeTakeFirst(),
     ]);
     const times = [retry?.at, due?.at].flatMap((t) => (t ? [new Date(t).getTime()] : []));
     return times.length ? new Date(Math.min(...times)) : undefined;
@@ -341,11 +392,19 @@ export class CertificateStore {
 
   /** Counts a failed renewal and when to try again. */
   async renewalFailed(id: string, error: string, nextAttemptAt: Date): Promise<number> {
-    const row = await this.db.selectFrom('certificates').select('renewal_failures').where('id', '=', id).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('certificates')
+      .select('renewal_failures')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     const failures = Number(row.renewal_failures) + 1;
     await this.db
       .updateTable('certificates')
-      .set({ renewal_failures: failures, last_error: error.slice(0, 2000), next_attempt_at: nextAttemptAt.toISOString() })
+      .set({
+        renewal_failures: failures,
+        last_error: error.slice(0, 2000),
+        next_attempt_at: nextAttemptAt.toISOString(),
+      })
       .where('id', '=', id)
       .execute();
     return failures;
@@ -366,15 +425,26 @@ export class CertificateStore {
   async saveAccount(a: { directoryUrl: string; keyThumbprint: string; ca: string; accountUrl: string }): Promise<void> {
     await this.db
       .insertInto('acme_accounts')
-      .values({ directory_url: a.directoryUrl, key_thumbprint: a.keyThumbprint, ca: a.ca, account_url: a.accountUrl, created_at: new Date().toISOString() })
-      .onConflict((oc) => oc.columns(['directory_url', 'key_thumbprint']).doUpdateSet({ account_url: a.accountUrl, ca: a.ca }))
+      .values({
+        directory_url: a.directoryUrl,
+        key_thumbprint: a.keyThumbprint,
+        ca: a.ca,
+        account_url: a.accountUrl,
+        created_at: new Date().toISOString(),
+      })
+      .onConflict((oc) =>
+        oc.columns(['directory_url', 'key_thumbprint']).doUpdateSet({ account_url: a.accountUrl, ca: a.ca }),
+      )
       .execute();
   }
 
   // --- failed-validation budget ----------------------------------------------------------
 
   async addValidationFailure(ca: string, name: string, detail: string): Promise<void> {
-    await this.db.insertInto('acme_validation_failures').values({ ca, name, at: new Date().toISOString(), detail: detail.slice(0, 1000) }).execute();
+    await this.db
+      .insertInto('acme_validation_failures')
+      .values({ ca, name, at: new Date().toISOString(), detail: detail.slice(0, 1000) })
+      .execute();
   }
 
   /** Times of this name's failed validations at this CA since `since`, oldest first. */

@@ -27,7 +27,11 @@ export interface EscalationSignal {
  * the operation that failed, run right after when the first one removed its cause (a
  * dns.fix, then the issuance it blocked). Both are part of what the admin reviews.
  */
-export interface Suggestion { playbook: string; inputs: Record<string, unknown>; then?: { playbook: string; inputs: Record<string, unknown> } }
+export interface Suggestion {
+  playbook: string;
+  inputs: Record<string, unknown>;
+  then?: { playbook: string; inputs: Record<string, unknown> };
+}
 
 /**
  * Where a conversation stands, as the client and the admin both read it: `noticed` (seen,
@@ -49,7 +53,17 @@ export type ConversationStage = 'noticed' | 'told' | 'handling' | 'resolved';
  */
 export interface ConversationStep {
   at: string;
-  kind: 'noticed' | 'came-back' | 'told' | 'handed-over' | 'taken' | 'doing' | 'fix-sent' | 'answered' | 'reminded' | 'resolved';
+  kind:
+    | 'noticed'
+    | 'came-back'
+    | 'told'
+    | 'handed-over'
+    | 'taken'
+    | 'doing'
+    | 'fix-sent'
+    | 'answered'
+    | 'reminded'
+    | 'resolved';
   by?: string;
   text?: string;
   /** reminded: which channel (`webhook` or `email`). */
@@ -59,7 +73,10 @@ export interface ConversationStep {
 }
 
 /** Two languages of one sentence, as the checks write them. */
-export interface Words { en: string; fr: string }
+export interface Words {
+  en: string;
+  fr: string;
+}
 
 /**
  * What the conversation is about, as the client reads it: the site, what was found and
@@ -89,7 +106,13 @@ export interface Cause {
  * - `serein`: it went away by itself (a renewal that worked on retry, the site removed).
  * `what`: dns-fixed, renewed, issued, site-removed, done, answered, resolved.
  */
-export interface Resolution { at: string; by: 'client' | 'team' | 'serein'; what: string; reason: string; byName?: string }
+export interface Resolution {
+  at: string;
+  by: 'client' | 'team' | 'serein';
+  what: string;
+  reason: string;
+  byName?: string;
+}
 
 /** What a conversation row carries besides its keys (stored as JSON). */
 export interface EscalationData {
@@ -102,7 +125,17 @@ export interface EscalationData {
    * what the admin reviewed and clicked, kept here because the suggestion may be replaced
    * while the job runs (a new failure, a new check): only what they saw runs after it.
    */
-  done: { jobId: string; by: string; at: string; status?: string; byName?: string; tokenId?: string; fixedCause?: boolean; then?: { playbook: string; inputs: Record<string, unknown> }; version?: string } | null;
+  done: {
+    jobId: string;
+    by: string;
+    at: string;
+    status?: string;
+    byName?: string;
+    tokenId?: string;
+    fixedCause?: boolean;
+    then?: { playbook: string; inputs: Record<string, unknown> };
+    version?: string;
+  } | null;
   steps: ConversationStep[];
   cause?: Cause;
   /** This problem had a conversation that ended, and came back. */
@@ -119,5 +152,9 @@ export interface EscalationData {
 export function stageOf(e: { state: string; steps: ConversationStep[] }): ConversationStage {
   if (e.state === 'resolved') return 'resolved';
   if (e.state === 'taken') return 'handling';
-  return e.steps.some((s) => s.kind === 'told' || s.kind === 'handed-over' || s.kind === 'fix-sent' || s.kind === 'answered') ? 'told' : 'noticed';
+  return e.steps.some(
+    (s) => s.kind === 'told' || s.kind === 'handed-over' || s.kind === 'fix-sent' || s.kind === 'answered',
+  )
+    ? 'told'
+    : 'noticed';
 }

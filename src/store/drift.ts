@@ -26,14 +26,26 @@ export class DriftStore {
     const data = JSON.stringify(rest);
     await this.db
       .insertInto('drift_findings')
-      .values({ certificate_id: certificateId, tenant_id: tenantId, name, first_seen: now, last_seen: now, escalated: 0, data })
+      .values({
+        certificate_id: certificateId,
+        tenant_id: tenantId,
+        name,
+        first_seen: now,
+        last_seen: now,
+        escalated: 0,
+        data,
+      })
       .onConflict((oc) => oc.column('certificate_id').doUpdateSet({ last_seen: now, data }))
       .execute();
     return (await this.get(certificateId))!;
   }
 
   async get(certificateId: string): Promise<DriftFinding | undefined> {
-    const r = await this.db.selectFrom('drift_findings').selectAll().where('certificate_id', '=', certificateId).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('drift_findings')
+      .selectAll()
+      .where('certificate_id', '=', certificateId)
+      .executeTakeFirst();
     return r && toFinding(r);
   }
 
@@ -44,7 +56,11 @@ export class DriftStore {
   }
 
   async markEscalated(certificateId: string): Promise<void> {
-    await this.db.updateTable('drift_findings').set({ escalated: 1 }).where('certificate_id', '=', certificateId).execute();
+    await this.db
+      .updateTable('drift_findings')
+      .set({ escalated: 1 })
+      .where('certificate_id', '=', certificateId)
+      .execute();
   }
 
   /** The problem is gone (or the certificate is): forget it. */
@@ -55,5 +71,13 @@ export class DriftStore {
 
 function toFinding(r: Database['drift_findings']): DriftFinding {
   const rest = JSON.parse(r.data) as Pick<DriftFinding, 'problems' | 'renewAfter' | 'notAfter'>;
-  return { certificateId: r.certificate_id, tenantId: r.tenant_id, name: r.name, firstSeen: r.first_seen, lastSeen: r.last_seen, escalated: !!r.escalated, ...rest };
+  return {
+    certificateId: r.certificate_id,
+    tenantId: r.tenant_id,
+    name: r.name,
+    firstSeen: r.first_seen,
+    lastSeen: r.last_seen,
+    escalated: !!r.escalated,
+    ...rest,
+  };
 }

@@ -58,14 +58,29 @@ const toEscalation = (r: Row): Escalation => {
 
 const dataOf = (e: EscalationData): string => {
   const { summary, signals, suggestion, done, steps, cause, cameBack, resolution, fixToSend, adminsAlerted } = e;
-  return JSON.stringify({ summary, signals, suggestion, done, steps, cause, cameBack, resolution, fixToSend, adminsAlerted });
+  return JSON.stringify({
+    summary,
+    signals,
+    suggestion,
+    done,
+    steps,
+    cause,
+    cameBack,
+    resolution,
+    fixToSend,
+    adminsAlerted,
+  });
 };
 
 /** The later of two ISO times: "last updated" never moves backwards when an older signal arrives late. */
 const later = (a: string, b: string) => (a > b ? a : b);
 
 /** What opening or joining a conversation did: `opened` a new one, `escalated` handed it to admins just now. */
-export interface Signalled { escalation: Escalation; opened: boolean; escalated: boolean }
+export interface Signalled {
+  escalation: Escalation;
+  opened: boolean;
+  escalated: boolean;
+}
 
 /** How a signal is recorded: the admin summary (kept from the first signal), the suggestion, and whether admins are handed it now. */
 export interface SignalOptions {
@@ -107,8 +122,19 @@ export class EscalationStore {
     const openKey = `${tenantId}|${problem}`;
     const at = signals.reduce((m, s) => later(m, s.at), signals[0].at);
     const escalate = o.escalate ?? true;
-    const previous = await this.db.selectFrom('escalations').select(['id', 'resolved_at']).where('tenant_id', '=', tenantId).where('problem', '=', problem).where('state', '=', 'resolved').orderBy('resolved_at', 'desc').limit(1).executeTakeFirst();
-    const steps: ConversationStep[] = [{ at, kind: previous ? 'came-back' : 'noticed' }, ...(escalate ? [{ at, kind: 'handed-over' as const }] : [])];
+    const previous = await this.db
+      .selectFrom('escalations')
+      .select(['id', 'resolved_at'])
+      .where('tenant_id', '=', tenantId)
+      .where('problem', '=', problem)
+      .where('state', '=', 'resolved')
+      .orderBy('resolved_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const steps: ConversationStep[] = [
+      { at, kind: previous ? 'came-back' : 'noticed' },
+      ...(escalate ? [{ at, kind: 'handed-over' as const }] : []),
+    ];
     const data: EscalationData = {
       summary: o.summary,
       signals: dedupe([], signals),
@@ -122,10 +148,24 @@ export class EscalationStore {
     };
     const inserted = await this.db
       .insertInto('escalations')
-      .values({ id: randomUUID(), tenant_id: tenantId, problem, open_key: openKey, state: 'open', taken_by: null, opened_at: at, updated_at: at, resolved_at: null, escalated_at: escalate ? at : null, done_job_id: null, data: dataOf(data) })
+      .values({
+        id: randomUUID(),
+        tenant_id: tenantId,
+        problem,
+        open_key: openKey,
+        state: 'open',
+        taken_by: null,
+        opened_at: at,
+        updated_at: at,
+        resolved_at: null,
+        escalated_at: escalate ? at : null,
+        done_job_id: null,
+        data: dataOf(data),
+      })
       .onConflict((oc) => oc.column('open_key').doNothing())
       .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return { escalation: (await this.byKey(openKey))!, opened: true, escalated: escalate };
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0)
+      return { escalation: (await this.byKey(openKey))!, opened: true, escalated: escalate };
     return this.db.transaction().execute(async (trx) => {
       const q = trx.selectFrom('escalations').selectAll().where('open_key', '=', openKey);
       const e = toEscalation(await (this.dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirstOrThrow());
@@ -141,8 +181,16 @@ export class EscalationStore {
         steps: escalatedNow ? [...e.steps, { at, kind: 'handed-over' }] : e.steps,
       };
       const updatedAt = later(e.updatedAt, at);
-      await trx.updateTable('escalations').set({ data: dataOf(next), updated_at: updatedAt, ...(escalatedNow ? { escalated_at: at } : {}) }).where('id', '=', e.id).execute();
-      return { escalation: { ...e, ...next, updatedAt, escalatedAt: e.escalatedAt ?? (escalatedNow ? at : null) }, opened: false, escalated: escalatedNow };
+      await trx
+        .updateTable('escalations')
+        .set({ data: dataOf(next), updated_at: updatedAt, ...(escalatedNow ? { escalated_at: at } : {}) })
+        .where('id', '=', e.id)
+        .execute();
+      return {
+        escalation: { ...e, ...next, updatedAt, escalatedAt: e.escalatedAt ?? (escalatedNow ? at : null) },
+        opened: false,
+        escalated: escalatedNow,
+      };
     });
   }
 
@@ -166,7 +214,12 @@ export class EscalationStore {
     let q = this.db.selectFrom('escalations').selectAll().where('escalated_at', 'is not', null);
     q = f.state ? q.where('state', '=', f.state) : q.where('state', '!=', 'resolved');
     if (f.tenantId) q = q.where('tenant_id', '=', f.tenantId);
-    return (await q.orderBy('updated_at', 'desc').limit(f.limit ?? 200).execute()).map(toEscalation);
+    return (
+      await q
+        .orderBy('updated_at', 'desc')
+        .limit(f.limit ?? 200)
+        .execute()
+    ).map(toEscalation);
   }
 
   /** A tenant's conversations, escalated or not: the open ones and those resolved since `since`, newest first. */
@@ -184,12 +237,28 @@ export class EscalationStore {
 
   /** Unresolved conversations of every tenant (the watch's sweep: reminders, causes gone). */
   async unresolved(limit = 1000): Promise<Escalation[]> {
-    return (await this.db.selectFrom('escalations').selectAll().where('state', '!=', 'resolved').orderBy('opened_at').limit(limit).execute()).map(toEscalation);
+    return (
+      await this.db
+        .selectFrom('escalations')
+        .selectAll()
+        .where('state', '!=', 'resolved')
+        .orderBy('opened_at')
+        .limit(limit)
+        .execute()
+    ).map(toEscalation);
   }
 
   /** Escalations resolved by a job an admin ran for the tenant, newest first (what the client's page says was done for them). */
   async doneFor(tenantId: string, since: string): Promise<Escalation[]> {
-    const rows = await this.db.selectFrom('escalations').selectAll().where('tenant_id', '=', tenantId).where('state', '=', 'resolved').where('resolved_at', '>=', since).orderBy('resolved_at', 'desc').limit(20).execute();
+    const rows = await this.db
+      .selectFrom('escalations')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('state', '=', 'resolved')
+      .where('resolved_at', '>=', since)
+      .orderBy('resolved_at', 'desc')
+      .limit(20)
+      .execute();
     return rows.map(toEscalation).filter((e) => e.done?.status === 'succeeded' && e.resolution?.by !== 'client');
   }
 
@@ -200,7 +269,17 @@ export class EscalationStore {
       if (!r || r.state === 'resolved') return false;
       const e = toEscalation(r);
       const data = { ...e, steps: [...e.steps, { at, kind: 'taken' as const, by: name }] };
-      await trx.updateTable('escalations').set({ state: 'taken', taken_by: by, updated_at: later(e.updatedAt, at), escalated_at: e.escalatedAt ?? at, data: dataOf(data) }).where('id', '=', id).execute();
+      await trx
+        .updateTable('escalations')
+        .set({
+          state: 'taken',
+          taken_by: by,
+          updated_at: later(e.updatedAt, at),
+          escalated_at: e.escalatedAt ?? at,
+          data: dataOf(data),
+        })
+        .where('id', '=', id)
+        .execute();
       return true;
     });
   }
@@ -211,9 +290,23 @@ export class EscalationStore {
       const r = await this.locked(trx, id).executeTakeFirst();
       if (!r || r.state === 'resolved') return false;
       const e = toEscalation(r);
-      const res: Resolution = { at, ...(resolution ?? { by: 'team', what: 'resolved', reason: 'resolved by an admin' }) };
+      const res: Resolution = {
+        at,
+        ...(resolution ?? { by: 'team', what: 'resolved', reason: 'resolved by an admin' }),
+      };
       const data = { ...e, resolution: res, steps: [...e.steps, { at, kind: 'resolved' as const, by: res.byName }] };
-      const done = await trx.updateTable('escalations').set({ state: 'resolved', open_key: null, resolved_at: at, updated_at: later(e.updatedAt, at), data: dataOf(data) }).where('id', '=', id).where('state', '!=', 'resolved').executeTakeFirst();
+      const done = await trx
+        .updateTable('escalations')
+        .set({
+          state: 'resolved',
+          open_key: null,
+          resolved_at: at,
+          updated_at: later(e.updatedAt, at),
+          data: dataOf(data),
+        })
+        .where('id', '=', id)
+        .where('state', '!=', 'resolved')
+        .executeTakeFirst();
       return Number(done.numUpdatedRows) > 0;
     });
   }
@@ -223,7 +316,11 @@ export class EscalationStore {
    * one transaction on the row as it is now; `change` returning null leaves it as it is
    * (then undefined is returned).
    */
-  async update(id: string, at: string, change: (e: Escalation) => Partial<EscalationData> | null): Promise<Escalation | undefined> {
+  async update(
+    id: string,
+    at: string,
+    change: (e: Escalation) => Partial<EscalationData> | null,
+  ): Promise<Escalation | undefined> {
     return this.db.transaction().execute(async (trx) => {
       const r = await this.locked(trx, id).executeTakeFirst();
       if (!r) return undefined;
@@ -232,14 +329,21 @@ export class EscalationStore {
       if (!changed) return undefined;
       const next = { ...e, ...changed };
       const updatedAt = later(e.updatedAt, at);
-      await trx.updateTable('escalations').set({ data: dataOf(next), updated_at: updatedAt, done_job_id: next.done?.jobId ?? null }).where('id', '=', id).execute();
+      await trx
+        .updateTable('escalations')
+        .set({ data: dataOf(next), updated_at: updatedAt, done_job_id: next.done?.jobId ?? null })
+        .where('id', '=', id)
+        .execute();
       return { ...next, updatedAt };
     });
   }
 
   /** Records the job run on the tenant's behalf (and, later, how it ended). */
   async setDone(id: string, done: Escalation['done'], at: string): Promise<void> {
-    await this.update(id, at, (e) => ({ done, steps: done && !done.status ? [...e.steps, { at, kind: 'doing' as const, by: done.byName ?? done.by }] : e.steps }));
+    await this.update(id, at, (e) => ({
+      done,
+      steps: done && !done.status ? [...e.steps, { at, kind: 'doing' as const, by: done.byName ?? done.by }] : e.steps,
+    }));
   }
 
   /**
@@ -259,7 +363,12 @@ export class EscalationStore {
 
   /** The unresolved escalation whose "do it for them" job this is, if any (any tenant: not every job names the tenant it is for). */
   async byDoneJob(jobId: string): Promise<Escalation | undefined> {
-    const r = await this.db.selectFrom('escalations').selectAll().where('done_job_id', '=', jobId).where('state', '!=', 'resolved').executeTakeFirst();
+    const r = await this.db
+      .selectFrom('escalations')
+      .selectAll()
+      .where('done_job_id', '=', jobId)
+      .where('state', '!=', 'resolved')
+      .executeTakeFirst();
     return r && toEscalation(r);
   }
 }
@@ -268,7 +377,9 @@ export class EscalationStore {
 function dedupe(have: EscalationSignal[], fresh: EscalationSignal[]): EscalationSignal[] {
   const out = [...have];
   for (const n of fresh) {
-    const seen = out.some((o) => (n.jobId ? o.jobId === n.jobId : o.kind === n.kind && o.at === n.at && o.message === n.message));
+    const seen = out.some((o) =>
+      n.jobId ? o.jobId === n.jobId : o.kind === n.kind && o.at === n.at && o.message === n.message,
+    );
     if (!seen) out.push(n);
   }
   return out;

@@ -28,7 +28,14 @@ export interface Job {
   result: Record<string, unknown> | null;
   /** Encrypted secret part of the result, erased once shown. */
   secretResult: string | null;
-  error: { code: string; message: string; hint: string; technical?: string; detail?: string; fr?: { message: string; hint: string; technical?: string } } | null;
+  error: {
+    code: string;
+    message: string;
+    hint: string;
+    technical?: string;
+    detail?: string;
+    fr?: { message: string; hint: string; technical?: string };
+  } | null;
   owner: string | null;
   createdAt: string;
   startedAt: string | null;
@@ -47,7 +54,14 @@ export interface StepRecord {
   finishedAt: string | null;
 }
 
-export interface JobEvent { id: number; jobId: string; at: string; kind: string; message: string; data: unknown }
+export interface JobEvent {
+  id: number;
+  jobId: string;
+  at: string;
+  kind: string;
+  message: string;
+  data: unknown;
+}
 
 const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
 const parse = (s: string | null) => (s == null ? null : JSON.parse(s));
@@ -149,7 +163,8 @@ export class JobStore {
       else {
         const tenantId = j.tenantId;
         await this.db.transaction().execute(async (trx) => {
-          if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312002, hashtext(${tenantId}))`.execute(trx);
+          if (this.dialect === 'postgres')
+            await sql`SELECT pg_advisory_xact_lock(7312002, hashtext(${tenantId}))`.execute(trx);
           const row = await trx
             .selectFrom('jobs')
             .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -184,12 +199,31 @@ export class JobStore {
    * Recent jobs, newest first. `tenantId`: the jobs a tenant asked for; `forTenant`: every
    * job on that tenant's resources, whoever asked; `dryRun: false` leaves checks out.
    */
-  async list(f: { tenantId?: string; forTenant?: string; dryRun?: boolean; status?: string; playbook?: string; resource?: string; limit?: number } = {}): Promise<Job[]> {
+  async list(
+    f: {
+      tenantId?: string;
+      forTenant?: string;
+      dryRun?: boolean;
+      status?: string;
+      playbook?: string;
+      resource?: string;
+      limit?: number;
+    } = {},
+  ): Promise<Job[]> {
     return (await this.page({ ...f, limit: f.limit ?? DEFAULT_PAGE })).items;
   }
 
   /** One page of jobs, newest first (created_at, then id), and the cursor of the next: the API's and the CLI's list. */
-  async page(f: { tenantId?: string; forTenant?: string; dryRun?: boolean; status?: string; playbook?: string; resource?: string } & PageRequest = {}): Promise<Page<Job>> {
+  async page(
+    f: {
+      tenantId?: string;
+      forTenant?: string;
+      dryRun?: boolean;
+      status?: string;
+      playbook?: string;
+      resource?: string;
+    } & PageRequest = {},
+  ): Promise<Page<Job>> {
     const limit = pageSize(f.limit);
     let q = this.db.selectFrom('jobs').selectAll();
     if (f.cursor) {
@@ -202,7 +236,11 @@ export class JobStore {
     if (f.resource) q = q.where('resource', '=', f.resource);
     if (f.status) q = q.where('status', '=', f.status);
     if (f.playbook) q = q.where('playbook', '=', f.playbook);
-    const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+    const rows = await q
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
     return toPage(rows, limit, (r) => [r.created_at, r.id], toJob);
   }
 
@@ -216,11 +254,21 @@ export class JobStore {
     if (max <= 0) return [];
     return this.db.transaction().execute(async (trx) => {
       if (this.dialect === 'postgres') await sql`SELECT pg_advisory_xact_lock(7312001)`.execute(trx);
-      const running = await trx.selectFrom('jobs').select(['resource', 'target']).where('status', '=', 'running').execute();
+      const running = await trx
+        .selectFrom('jobs')
+        .select(['resource', 'target'])
+        .where('status', '=', 'running')
+        .execute();
       const busy = new Set(running.map((r) => r.resource).filter(Boolean));
       const perTargetCount = new Map<string, number>();
       for (const r of running) if (r.target) perTargetCount.set(r.target, (perTargetCount.get(r.target) ?? 0) + 1);
-      const queued = await trx.selectFrom('jobs').selectAll().where('status', '=', 'queued').orderBy('created_at').limit(200).execute();
+      const queued = await trx
+        .selectFrom('jobs')
+        .selectAll()
+        .where('status', '=', 'queued')
+        .orderBy('created_at')
+        .limit(200)
+        .execute();
       const picked: string[] = [];
       for (const j of queued) {
         if (picked.length >= max) break;
@@ -234,11 +282,21 @@ export class JobStore {
       const startedAt = now();
       await trx
         .updateTable('jobs')
-        .set({ status: 'running', owner, lease_until: new Date((await this.clock(trx)) + leaseMs).toISOString(), started_at: startedAt })
+        .set({
+          status: 'running',
+          owner,
+          lease_until: new Date((await this.clock(trx)) + leaseMs).toISOString(),
+          started_at: startedAt,
+        })
         .where('id', 'in', picked)
         .where('status', '=', 'queued')
         .execute();
-      const rows = await trx.selectFrom('jobs').selectAll().where('id', 'in', picked).where('owner', '=', owner).execute();
+      const rows = await trx
+        .selectFrom('jobs')
+        .selectAll()
+        .where('id', 'in', picked)
+        .where('owner', '=', owner)
+        .execute();
       return rows.map(toJob);
     });
   }
@@ -255,7 +313,11 @@ export class JobStore {
       if (!everyOtherOwner) q = q.where('lease_until', '<', new Date(at).toISOString());
       const ids = (await q.execute()).map((r) => r.id);
       if (ids.length === 0) return [];
-      await trx.updateTable('jobs').set({ owner, lease_until: new Date(at + leaseMs).toISOString() }).where('id', 'in', ids).execute();
+      await trx
+        .updateTable('jobs')
+        .set({ owner, lease_until: new Date(at + leaseMs).toISOString() })
+        .where('id', 'in', ids)
+        .execute();
       return (await trx.selectFrom('jobs').selectAll().where('id', 'in', ids).execute()).map(toJob);
     });
   }
@@ -268,7 +330,9 @@ export class JobStore {
    */
   private async clock(db: Kysely<Database>): Promise<number> {
     if (this.dialect !== 'postgres') return Date.now();
-    const r = await sql<{ ms: string }>`SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS ms`.execute(db);
+    const r = await sql<{ ms: string }>`SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS ms`.execute(
+      db,
+    );
     return Number(r.rows[0].ms);
   }
 
@@ -284,13 +348,28 @@ export class JobStore {
   }
 
   async setPlan(id: string, plan: unknown): Promise<void> {
-    await this.db.updateTable('jobs').set({ plan: json(plan) }).where('id', '=', id).execute();
-  }
-
-  async finish(id: string, status: JobStatus, f: { result?: unknown; secretResult?: string | null; error?: unknown }): Promise<void> {
     await this.db
       .updateTable('jobs')
-      .set({ status, result: json(f.result), secret_result: f.secretResult ?? null, error: json(f.error), finished_at: now(), lease_until: null })
+      .set({ plan: json(plan) })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async finish(
+    id: string,
+    status: JobStatus,
+    f: { result?: unknown; secretResult?: string | null; error?: unknown },
+  ): Promise<void> {
+    await this.db
+      .updateTable('jobs')
+      .set({
+        status,
+        result: json(f.result),
+        secret_result: f.secretResult ?? null,
+        error: json(f.error),
+        finished_at: now(),
+        lease_until: null,
+      })
       .where('id', '=', id)
       .execute();
   }
@@ -326,16 +405,37 @@ export class JobStore {
   async startStep(jobId: string, idx: number, name: string, action: string): Promise<void> {
     await this.db
       .insertInto('job_steps')
-      .values({ job_id: jobId, idx, name, action, status: 'running', checkpoint: null, output: null, error: null, started_at: now(), finished_at: null })
+      .values({
+        job_id: jobId,
+        idx,
+        name,
+        action,
+        status: 'running',
+        checkpoint: null,
+        output: null,
+        error: null,
+        started_at: now(),
+        finished_at: null,
+      })
       .onConflict((oc) => oc.columns(['job_id', 'idx']).doUpdateSet({ status: 'running', started_at: now() }))
       .execute();
   }
 
   async checkpointStep(jobId: string, idx: number, checkpoint: unknown): Promise<void> {
-    await this.db.updateTable('job_steps').set({ checkpoint: json(checkpoint) }).where('job_id', '=', jobId).where('idx', '=', idx).execute();
+    await this.db
+      .updateTable('job_steps')
+      .set({ checkpoint: json(checkpoint) })
+      .where('job_id', '=', jobId)
+      .where('idx', '=', idx)
+      .execute();
   }
 
-  async endStep(jobId: string, idx: number, status: StepRecord['status'], f: { output?: unknown; error?: string } = {}): Promise<void> {
+  async endStep(
+    jobId: string,
+    idx: number,
+    status: StepRecord['status'],
+    f: { output?: unknown; error?: string } = {},
+  ): Promise<void> {
     await this.db
       .updateTable('job_steps')
       .set({ status, output: json(f.output), error: f.error ?? null, finished_at: now() })
@@ -354,11 +454,27 @@ export class JobStore {
   }
 
   async addEvent(jobId: string, kind: string, message: string, data?: unknown): Promise<void> {
-    await this.db.insertInto('job_events').values({ job_id: jobId, at: now(), kind, message, data: json(data) }).execute();
+    await this.db
+      .insertInto('job_events')
+      .values({ job_id: jobId, at: now(), kind, message, data: json(data) })
+      .execute();
   }
 
   async events(jobId: string, afterId = 0): Promise<JobEvent[]> {
-    const rows = await this.db.selectFrom('job_events').selectAll().where('job_id', '=', jobId).where('id', '>', afterId).orderBy('id').execute();
-    return rows.map((r) => ({ id: Number(r.id), jobId: r.job_id, at: r.at, kind: r.kind, message: r.message, data: parse(r.data) }));
+    const rows = await this.db
+      .selectFrom('job_events')
+      .selectAll()
+      .where('job_id', '=', jobId)
+      .where('id', '>', afterId)
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      jobId: r.job_id,
+      at: r.at,
+      kind: r.kind,
+      message: r.message,
+      data: parse(r.data),
+    }));
   }
 }

@@ -22,7 +22,11 @@ export class LockStore {
   async hold<T>(key: string, task: () => Promise<T>): Promise<T> {
     if (this.store.driver !== 'postgres') return task();
     const { default: pg } = await import('pg');
-    const client = new pg.Client({ connectionString: this.store.url, keepAlive: true, application_name: 'serein lock' });
+    const client = new pg.Client({
+      connectionString: this.store.url,
+      keepAlive: true,
+      application_name: 'serein lock',
+    });
     // A connection cut while the task runs must not crash the daemon; the lock is gone
     // with it, which the task cannot undo, so the task is left to finish.
     client.on('error', () => {});

@@ -19,7 +19,11 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
           `CREATE OR REPLACE FUNCTION serein_append_only() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$ LANGUAGE plpgsql`,
         )
         .execute(db);
-      await sql.raw(`CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION serein_append_only()`).execute(db);
+      await sql
+        .raw(
+          `CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION serein_append_only()`,
+        )
+        .execute(db);
     }
   };
   return {
@@ -170,7 +174,11 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
           .addColumn('next_attempt_at', 'text')
           .addColumn('last_error', 'text')
           .execute();
-        await db.schema.createIndex('certificates_status').on('certificates').columns(['status', 'renew_after']).execute();
+        await db.schema
+          .createIndex('certificates_status')
+          .on('certificates')
+          .columns(['status', 'renew_after'])
+          .execute();
         await db.schema.createIndex('certificates_name').on('certificates').columns(['name', 'webserver']).execute();
         await db.schema
           .createTable('acme_accounts')
@@ -189,7 +197,11 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
           .addColumn('at', 'text', (c) => c.notNull())
           .addColumn('detail', 'text')
           .execute();
-        await db.schema.createIndex('acme_validation_failures_name').on('acme_validation_failures').columns(['name', 'ca', 'at']).execute();
+        await db.schema
+          .createIndex('acme_validation_failures_name')
+          .on('acme_validation_failures')
+          .columns(['name', 'ca', 'at'])
+          .execute();
       },
     },
     '0003-drop-kv': {
@@ -260,8 +272,16 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
         await db.schema.createIndex('certificates_created').on('certificates').columns(['created_at', 'id']).execute();
         await db.schema.createIndex('certificates_status_id').on('certificates').columns(['status', 'id']).execute();
         // A list filtered by status (the API's default: active) or by tenant reads its page in order, without sorting the fleet.
-        await db.schema.createIndex('certificates_status_created').on('certificates').columns(['status', 'created_at', 'id']).execute();
-        await db.schema.createIndex('certificates_tenant_created').on('certificates').columns(['tenant_id', 'created_at', 'id']).execute();
+        await db.schema
+          .createIndex('certificates_status_created')
+          .on('certificates')
+          .columns(['status', 'created_at', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('certificates_tenant_created')
+          .on('certificates')
+          .columns(['tenant_id', 'created_at', 'id'])
+          .execute();
         await db.schema.createIndex('jobs_created').on('jobs').columns(['created_at', 'id']).execute();
       },
     },
@@ -277,7 +297,11 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
         await db.schema.alterTable('escalations').addColumn('escalated_at', 'text').execute();
         await sql`UPDATE escalations SET escalated_at = opened_at`.execute(db);
         // A problem that comes back finds the conversation that ended about it.
-        await db.schema.createIndex('escalations_problem').on('escalations').columns(['tenant_id', 'problem', 'resolved_at']).execute();
+        await db.schema
+          .createIndex('escalations_problem')
+          .on('escalations')
+          .columns(['tenant_id', 'problem', 'resolved_at'])
+          .execute();
       },
     },
     '0012-certificate-profile': {

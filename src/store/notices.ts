@@ -19,13 +19,22 @@ export class NoticeStore {
     const res = await this.db
       .insertInto('client_notices')
       .values({ key, tenant_id: tenantId, sent_at: sentAt })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ sent_at: sentAt, tenant_id: tenantId }).where('client_notices.sent_at', '<=', before))
+      .onConflict((oc) =>
+        oc
+          .column('key')
+          .doUpdateSet({ sent_at: sentAt, tenant_id: tenantId })
+          .where('client_notices.sent_at', '<=', before),
+      )
       .executeTakeFirst();
     return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
   /** Gives the claim back when the email could not be sent, so the next try sends it. */
   async release(key: string, sentAt: Date): Promise<void> {
-    await this.db.deleteFrom('client_notices').where('key', '=', key).where('sent_at', '=', sentAt.toISOString()).execute();
+    await this.db
+      .deleteFrom('client_notices')
+      .where('key', '=', key)
+      .where('sent_at', '=', sentAt.toISOString())
+      .execute();
   }
 }

@@ -59,7 +59,21 @@ export class OutboxStore {
   async add(messages: { channel: OutboxChannel; destination: string; payload: string }[]): Promise<string[]> {
     if (!messages.length) return [];
     const at = new Date(await this.clock(this.db)).toISOString();
-    const rows = messages.map((m) => ({ id: randomUUID(), channel: m.channel, destination: m.destination, payload: m.payload, status: 'pending', attempts: 0, next_at: at, owner: null, claim: null, lease_until: null, last_error: null, created_at: at, sent_at: null }));
+    const rows = messages.map((m) => ({
+      id: randomUUID(),
+      channel: m.channel,
+      destination: m.destination,
+      payload: m.payload,
+      status: 'pending',
+      attempts: 0,
+      next_at: at,
+      owner: null,
+      claim: null,
+      lease_until: null,
+      last_error: null,
+      created_at: at,
+      sent_at: null,
+    }));
     await this.db.insertInto('outbox').values(rows).execute();
     return rows.map((r) => r.id);
   }
@@ -78,12 +92,24 @@ export class OutboxStore {
       const due = (eb: ExpressionBuilder<Database, 'outbox'>) =>
         eb.or([
           eb.and([eb('status', '=', 'pending'), eb('next_at', '<=', now)]),
-          eb.and([eb('status', '=', 'sending'), everyOtherOwner ? eb.or([eb('lease_until', '<', now), eb('owner', '!=', owner)]) : eb('lease_until', '<', now)]),
+          eb.and([
+            eb('status', '=', 'sending'),
+            everyOtherOwner
+              ? eb.or([eb('lease_until', '<', now), eb('owner', '!=', owner)])
+              : eb('lease_until', '<', now),
+          ]),
         ]);
-      const ids = (await trx.selectFrom('outbox').select('id').where(due).orderBy('next_at').limit(max).execute()).map((r) => r.id);
+      const ids = (await trx.selectFrom('outbox').select('id').where(due).orderBy('next_at').limit(max).execute()).map(
+        (r) => r.id,
+      );
       if (!ids.length) return [];
       const claim = randomUUID();
-      await trx.updateTable('outbox').set({ status: 'sending', owner, claim, lease_until: new Date(Date.parse(now) + leaseMs).toISOString() }).where('id', 'in', ids).where(due).execute();
+      await trx
+        .updateTable('outbox')
+        .set({ status: 'sending', owner, claim, lease_until: new Date(Date.parse(now) + leaseMs).toISOString() })
+        .where('id', 'in', ids)
+        .where(due)
+        .execute();
       return (await trx.selectFrom('outbox').selectAll().where('claim', '=', claim).execute()).map(toMessage);
     });
   }
@@ -91,28 +117,75 @@ export class OutboxStore {
   /** The message reached its receiver. */
   async sent(m: OutboxMessage): Promise<void> {
     const at = new Date(await this.clock(this.db)).toISOString();
-    await this.db.updateTable('outbox').set({ status: 'sent', attempts: m.attempts + 1, sent_at: at, owner: null, claim: null, lease_until: null, last_error: null }).where('id', '=', m.id).where('claim', '=', m.claim).execute();
+    await this.db
+      .updateTable('outbox')
+      .set({
+        status: 'sent',
+        attempts: m.attempts + 1,
+        sent_at: at,
+        owner: null,
+        claim: null,
+        lease_until: null,
+        last_error: null,
+      })
+      .where('id', '=', m.id)
+      .where('claim', '=', m.claim)
+      .execute();
   }
 
   /** The try failed: tried again after `waitMs` (by whichever daemon claims it then). */
   async retry(m: OutboxMessage, waitMs: number, error: string): Promise<void> {
     const at = new Date((await this.clock(this.db)) + waitMs).toISOString();
-    await this.db.updateTable('outbox').set({ status: 'pending', attempts: m.attempts + 1, next_at: at, owner: null, claim: null, lease_until: null, last_error: error }).where('id', '=', m.id).where('claim', '=', m.claim).execute();
+    await this.db
+      .updateTable('outbox')
+      .set({
+        status: 'pending',
+        attempts: m.attempts + 1,
+        next_at: at,
+        owner: null,
+        claim: null,
+        lease_until: null,
+        last_error: error,
+      })
+      .where('id', '=', m.id)
+      .where('claim', '=', m.claim)
+      .execute();
   }
 
   /** Given up on: kept for admins to see why, never tried again. */
   async fail(m: OutboxMessage, error: string): Promise<void> {
-    await this.db.updateTable('outbox').set({ status: 'failed', attempts: m.attempts + 1, owner: null, claim: null, lease_until: null, last_error: error }).where('id', '=', m.id).where('claim', '=', m.claim).execute();
+    await this.db
+      .updateTable('outbox')
+      .set({
+        status: 'failed',
+        attempts: m.attempts + 1,
+        owner: null,
+        claim: null,
+        lease_until: null,
+        last_error: error,
+      })
+      .where('id', '=', m.id)
+      .where('claim', '=', m.claim)
+      .execute();
   }
 
   /** The daemon stops while sending: the message is due again at once, the try not counted. */
   async release(m: OutboxMessage): Promise<void> {
-    await this.db.updateTable('outbox').set({ status: 'pending', owner: null, claim: null, lease_until: null }).where('id', '=', m.id).where('claim', '=', m.claim).execute();
+    await this.db
+      .updateTable('outbox')
+      .set({ status: 'pending', owner: null, claim: null, lease_until: null })
+      .where('id', '=', m.id)
+      .where('claim', '=', m.claim)
+      .execute();
   }
 
   /** When the next pending message is due (the sender sleeps until then), if any is. */
   async nextDue(): Promise<Date | undefined> {
-    const row = await this.db.selectFrom('outbox').select((eb) => eb.fn.min('next_at').as('at')).where('status', '=', 'pending').executeTakeFirst();
+    const row = await this.db
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.min('next_at').as('at'))
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
     return row?.at ? new Date(row.at as string) : undefined;
   }
 
@@ -125,19 +198,34 @@ export class OutboxStore {
   async list(f: { status?: OutboxMessage['status']; limit?: number } = {}): Promise<OutboxMessage[]> {
     let q = this.db.selectFrom('outbox').selectAll();
     if (f.status) q = q.where('status', '=', f.status);
-    return (await q.orderBy('created_at').limit(f.limit ?? 200).execute()).map(toMessage);
+    return (
+      await q
+        .orderBy('created_at')
+        .limit(f.limit ?? 200)
+        .execute()
+    ).map(toMessage);
   }
 
   /** Forgets sent messages older than `sentBefore` and failed ones older than `failedBefore`. */
   async prune(sentBefore: Date, failedBefore: Date): Promise<void> {
-    await this.db.deleteFrom('outbox').where('status', '=', 'sent').where('sent_at', '<', sentBefore.toISOString()).execute();
-    await this.db.deleteFrom('outbox').where('status', '=', 'failed').where('created_at', '<', failedBefore.toISOString()).execute();
+    await this.db
+      .deleteFrom('outbox')
+      .where('status', '=', 'sent')
+      .where('sent_at', '<', sentBefore.toISOString())
+      .execute();
+    await this.db
+      .deleteFrom('outbox')
+      .where('status', '=', 'failed')
+      .where('created_at', '<', failedBefore.toISOString())
+      .execute();
   }
 
   /** The clock leases and due times are read against: PostgreSQL's, shared by every daemon (as jobs do); SQLite's one daemon's own. */
   private async clock(db: Kysely<Database>): Promise<number> {
     if (this.dialect !== 'postgres') return Date.now();
-    const r = await sql<{ ms: string }>`SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS ms`.execute(db);
+    const r = await sql<{ ms: string }>`SELECT (extract(epoch from clock_timestamp()) * 1000)::bigint AS ms`.execute(
+      db,
+    );
     return Number(r.rows[0].ms);
   }
 }

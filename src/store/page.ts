@@ -42,7 +42,8 @@ export function decodeCursor(cursor: string, arity: number): (string | number)[]
   } catch {
     throw new BadCursor();
   }
-  if (!Array.isArray(key) || key.length !== arity || !key.every((k) => typeof k === 'string' || typeof k === 'number')) throw new BadCursor();
+  if (!Array.isArray(key) || key.length !== arity || !key.every((k) => typeof k === 'string' || typeof k === 'number'))
+    throw new BadCursor();
   return key;
 }
 
@@ -55,7 +56,12 @@ export function pageSize(limit: number | undefined, fallback = DEFAULT_PAGE): nu
  * Builds a page from rows fetched with `limit + 1` (the extra row only says that a page
  * follows): the items, and the cursor of the last item shown when there is more.
  */
-export function toPage<R, T>(rows: R[], limit: number, keyOf: (row: R) => (string | number)[], map: (row: R) => T): Page<T> {
+export function toPage<R, T>(
+  rows: R[],
+  limit: number,
+  keyOf: (row: R) => (string | number)[],
+  map: (row: R) => T,
+): Page<T> {
   const more = rows.length > limit;
   const shown = more ? rows.slice(0, limit) : rows;
   return { items: shown.map(map), next: more ? encodeCursor(keyOf(shown[shown.length - 1])) : null };

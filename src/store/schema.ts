@@ -68,10 +68,65 @@ export interface Database {
     result: string;
     detail: string | null;
   };
-  alerts: { id: Generated<number>; at: string; kind: string; tenant_id: string | null; subject: string; message: string; detail: string | null };
-  escalations: { id: string; tenant_id: string; problem: string; open_key: string | null; state: string; taken_by: string | null; opened_at: string; updated_at: string; resolved_at: string | null; escalated_at: string | null; done_job_id: string | null; data: string };
-  outbox: { id: string; channel: string; destination: string; payload: string; status: string; attempts: number; next_at: string; owner: string | null; claim: string | null; lease_until: string | null; last_error: string | null; created_at: string; sent_at: string | null };
-  trash: { id: string; tenant_id: string; kind: string; name: string; target: string; file: string; bytes: number | string; data: string; created_at: string; expires_at: string; restored_at: string | null };
+  alerts: {
+    id: Generated<number>;
+    at: string;
+    kind: string;
+    tenant_id: string | null;
+    subject: string;
+    message: string;
+    detail: string | null;
+  };
+  escalations: {
+    id: string;
+    tenant_id: string;
+    problem: string;
+    open_key: string | null;
+    state: string;
+    taken_by: string | null;
+    opened_at: string;
+    updated_at: string;
+    resolved_at: string | null;
+    escalated_at: string | null;
+    done_job_id: string | null;
+    data: string;
+  };
+  outbox: {
+    id: string;
+    channel: string;
+    destination: string;
+    payload: string;
+    status: string;
+    attempts: number;
+    next_at: string;
+    owner: string | null;
+    claim: string | null;
+    lease_until: string | null;
+    last_error: string | null;
+    created_at: string;
+    sent_at: string | null;
+  };
+  trash: {
+    id: string;
+    tenant_id: string;
+    kind: string;
+    name: string;
+    target: string;
+    file: string;
+    bytes: number | string;
+    data: string;
+    created_at: string;
+    expires_at: string;
+    restored_at: string | null;
+  };
   disk_usage: { kind: string; name: string; tenant_id: string; bytes: number | string; measured_at: string };
-  drift_findings: { certificate_id: string; tenant_id: string; name: string; first_seen: string; last_seen: string; escalated: number; data: string };
+  drift_findings: {
+    certificate_id: string;
+    tenant_id: string;
+    name: string;
+    first_seen: string;
+    last_seen: string;
+    escalated: number;
+    data: string;
+  };
 }

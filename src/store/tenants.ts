@@ -3,8 +3,20 @@ import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from './p
 import type { Database } from './schema.js';
 
 /** A client account; `email` is where serein tells them when something needs them (none: nobody is emailed). */
-export interface Tenant { id: string; name: string; language: 'en' | 'fr'; email: string | null; createdAt: string }
-export interface Resource { kind: string; name: string; tenantId: string; data: Record<string, unknown>; createdAt: string }
+export interface Tenant {
+  id: string;
+  name: string;
+  language: 'en' | 'fr';
+  email: string | null;
+  createdAt: string;
+}
+export interface Resource {
+  kind: string;
+  name: string;
+  tenantId: string;
+  data: Record<string, unknown>;
+  createdAt: string;
+}
 
 /** Tenants and what each owns: domains, servers, vhosts, databases, certificates. */
 export class TenantStore {
@@ -13,7 +25,10 @@ export class TenantStore {
   async create(t: { id: string; name: string; language: 'en' | 'fr'; email?: string }): Promise<Tenant> {
     const createdAt = new Date().toISOString();
     const tenant = { id: t.id, name: t.name, language: t.language, email: t.email ?? null };
-    await this.db.insertInto('tenants').values({ ...tenant, created_at: createdAt }).execute();
+    await this.db
+      .insertInto('tenants')
+      .values({ ...tenant, created_at: createdAt })
+      .execute();
     return { ...tenant, createdAt };
   }
 
@@ -28,17 +43,33 @@ export class TenantStore {
   }
 
   /** Records a resource; a second owner for the same kind and name is refused by the key. */
-  async addResource(r: { kind: string; name: string; tenantId: string; data?: Record<string, unknown> }): Promise<Resource> {
+  async addResource(r: {
+    kind: string;
+    name: string;
+    tenantId: string;
+    data?: Record<string, unknown>;
+  }): Promise<Resource> {
     const createdAt = new Date().toISOString();
     await this.db
       .insertInto('resources')
-      .values({ kind: r.kind, name: r.name, tenant_id: r.tenantId, data: JSON.stringify(r.data ?? {}), created_at: createdAt })
+      .values({
+        kind: r.kind,
+        name: r.name,
+        tenant_id: r.tenantId,
+        data: JSON.stringify(r.data ?? {}),
+        created_at: createdAt,
+      })
       .execute();
     return { kind: r.kind, name: r.name, tenantId: r.tenantId, data: r.data ?? {}, createdAt };
   }
 
   /** Creates or replaces a resource of this tenant (used when an operation re-runs). */
-  async putResource(r: { kind: string; name: string; tenantId: string; data?: Record<string, unknown> }): Promise<void> {
+  async putResource(r: {
+    kind: string;
+    name: string;
+    tenantId: string;
+    data?: Record<string, unknown>;
+  }): Promise<void> {
     const data = JSON.stringify(r.data ?? {});
     await this.db
       .insertInto('resources')
@@ -48,7 +79,12 @@ export class TenantStore {
   }
 
   async getResource(kind: string, name: string): Promise<Resource | undefined> {
-    const row = await this.db.selectFrom('resources').selectAll().where('kind', '=', kind).where('name', '=', name).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('resources')
+      .selectAll()
+      .where('kind', '=', kind)
+      .where('name', '=', name)
+      .executeTakeFirst();
     return row && toResource(row);
   }
 
@@ -72,7 +108,9 @@ export class TenantStore {
       .selectFrom('resources')
       .selectAll()
       .where('kind', '=', kind)
-      .where((eb) => eb.or([eb('name', 'in', names), ...names.map((n) => sql<boolean>`data like ${quoted(n)} escape '\\'`)]))
+      .where((eb) =>
+        eb.or([eb('name', 'in', names), ...names.map((n) => sql<boolean>`data like ${quoted(n)} escape '\\'`)]),
+      )
       .execute();
     return rows.map(toResource);
   }
@@ -87,36 +125,62 @@ export class TenantStore {
       const [kind, name] = decodeCursor(filter.cursor, 2).map(String);
       q = q.where((eb) => eb.or([eb('kind', '>', kind), eb.and([eb('kind', '=', kind), eb('name', '>', name)])]));
     }
-    const rows = await q.orderBy('kind').orderBy('name').limit(limit + 1).execute();
+    const rows = await q
+      .orderBy('kind')
+      .orderBy('name')
+      .limit(limit + 1)
+      .execute();
     return toPage(rows, limit, (r) => [r.kind, r.name], toResource);
   }
 
   async removeResource(kind: string, name: string): Promise<boolean> {
-    const res = await this.db.deleteFrom('resources').where('kind', '=', kind).where('name', '=', name).executeTakeFirst();
+    const res = await this.db
+      .deleteFrom('resources')
+      .where('kind', '=', kind)
+      .where('name', '=', name)
+      .executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
   }
 
   /** Lets a tenant run operations on a server; many tenants share one server. */
   async grantServer(tenantId: string, server: string): Promise<boolean> {
     if (await this.mayUseServer(tenantId, server)) return false;
-    await this.db.insertInto('server_grants').values({ server, tenant_id: tenantId, created_at: new Date().toISOString() }).execute();
+    await this.db
+      .insertInto('server_grants')
+      .values({ server, tenant_id: tenantId, created_at: new Date().toISOString() })
+      .execute();
     return true;
   }
 
   async revokeServer(tenantId: string, server: string): Promise<boolean> {
-    const res = await this.db.deleteFrom('server_grants').where('server', '=', server).where('tenant_id', '=', tenantId).executeTakeFirst();
+    const res = await this.db
+      .deleteFrom('server_grants')
+      .where('server', '=', server)
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
   }
 
   async mayUseServer(tenantId: string, server: string): Promise<boolean> {
-    return !!(await this.db.selectFrom('server_grants').select('server').where('server', '=', server).where('tenant_id', '=', tenantId).executeTakeFirst());
+    return !!(await this.db
+      .selectFrom('server_grants')
+      .select('server')
+      .where('server', '=', server)
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst());
   }
 
   async servers(tenantId?: string): Promise<Resource[]> {
     let q = this.db.selectFrom('server_grants').selectAll();
     if (tenantId) q = q.where('tenant_id', '=', tenantId);
     const rows = await q.orderBy('server').execute();
-    return rows.map((r) => ({ kind: 'server', name: r.server, tenantId: r.tenant_id, data: {}, createdAt: r.created_at }));
+    return rows.map((r) => ({
+      kind: 'server',
+      name: r.server,
+      tenantId: r.tenant_id,
+      data: {},
+      createdAt: r.created_at,
+    }));
   }
 
   /**
@@ -139,9 +203,21 @@ export class TenantStore {
 }
 
 function toTenant(row: Database['tenants']): Tenant {
-  return { id: row.id, name: row.name, language: row.language as Tenant['language'], email: row.email ?? null, createdAt: row.created_at };
+  return {
+    id: row.id,
+    name: row.name,
+    language: row.language as Tenant['language'],
+    email: row.email ?? null,
+    createdAt: row.created_at,
+  };
 }
 
 function toResource(row: Database['resources']): Resource {
-  return { kind: row.kind, name: row.name, tenantId: row.tenant_id, data: JSON.parse(row.data), createdAt: row.created_at };
+  return {
+    kind: row.kind,
+    name: row.name,
+    tenantId: row.tenant_id,
+    data: JSON.parse(row.data),
+    createdAt: row.created_at,
+  };
 }

@@ -28,8 +28,18 @@ export interface OnBehalf {
  * and the actor is kept for the record only. An admin's own authority never reaches a
  * job whose inputs came from a client.
  */
-export function actingFor(tenantId: string, actor: { tokenId: string; label: string }, o: { jobQuota: boolean } = { jobQuota: true }): Caller {
-  return { tokenId: actor.tokenId, kind: 'client', tenantId, label: `${actor.label} for ${tenantId}`, onBehalf: { by: actor.label, jobQuota: o.jobQuota } };
+export function actingFor(
+  tenantId: string,
+  actor: { tokenId: string; label: string },
+  o: { jobQuota: boolean } = { jobQuota: true },
+): Caller {
+  return {
+    tokenId: actor.tokenId,
+    kind: 'client',
+    tenantId,
+    label: `${actor.label} for ${tenantId}`,
+    onBehalf: { by: actor.label, jobQuota: o.jobQuota },
+  };
 }
 
 /** API tokens: random, shown once, kept only as a SHA-256 hash. */
@@ -40,12 +50,25 @@ export class TokenStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** Creates a token and returns its clear value: the only time anyone sees it. */
-  async create(kind: 'admin' | 'client', tenantId: string | null, label: string): Promise<{ id: string; token: string }> {
+  async create(
+    kind: 'admin' | 'client',
+    tenantId: string | null,
+    label: string,
+  ): Promise<{ id: string; token: string }> {
     const id = randomUUID();
     const token = `srn_${kind === 'admin' ? 'a' : 'c'}_${randomSecret(32)}`;
     await this.db
       .insertInto('tokens')
-      .values({ id, hash: hashToken(token), kind, tenant_id: tenantId, label, created_at: new Date().toISOString(), revoked_at: null, last_used_at: null })
+      .values({
+        id,
+        hash: hashToken(token),
+        kind,
+        tenant_id: tenantId,
+        label,
+        created_at: new Date().toISOString(),
+        revoked_at: null,
+        last_used_at: null,
+      })
       .execute();
     return { id, token };
   }
@@ -67,7 +90,11 @@ export class TokenStore {
   async markUsed(id: string, now = Date.now()): Promise<void> {
     if (now - (this.written.get(id) ?? -Infinity) < 60_000) return;
     this.written.set(id, now);
-    await this.db.updateTable('tokens').set({ last_used_at: new Date(now).toISOString() }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('tokens')
+      .set({ last_used_at: new Date(now).toISOString() })
+      .where('id', '=', id)
+      .execute();
   }
 
   /** Whether any admin token, revoked ones included, has ever authenticated. */
@@ -91,9 +118,27 @@ export class TokenStore {
     return Number(res.numUpdatedRows) > 0;
   }
 
-  async list(): Promise<{ id: string; kind: string; tenantId: string | null; label: string; createdAt: string; revokedAt: string | null; lastUsedAt: string | null }[]> {
+  async list(): Promise<
+    {
+      id: string;
+      kind: string;
+      tenantId: string | null;
+      label: string;
+      createdAt: string;
+      revokedAt: string | null;
+      lastUsedAt: string | null;
+    }[]
+  > {
     const rows = await this.db.selectFrom('tokens').selectAll().orderBy('created_at').execute();
-    return rows.map((r) => ({ id: r.id, kind: r.kind, tenantId: r.tenant_id, label: r.label, createdAt: r.created_at, revokedAt: r.revoked_at, lastUsedAt: r.last_used_at }));
+    return rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      tenantId: r.tenant_id,
+      label: r.label,
+      createdAt: r.created_at,
+      revokedAt: r.revoked_at,
+      lastUsedAt: r.last_used_at,
+    }));
   }
 
   async countAdmins(): Promise<number> {

@@ -2,10 +2,26 @@ import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 /** Where a deleted database came from: enough to create it again and load its dump. */
-export interface DatabaseOrigin { kind: 'database'; server: string; engine: 'mariadb' | 'postgres'; database: string; user: string; hosts: string[]; short: string; restoredTo?: string }
+export interface DatabaseOrigin {
+  kind: 'database';
+  server: string;
+  engine: 'mariadb' | 'postgres';
+  database: string;
+  user: string;
+  hosts: string[];
+  short: string;
+  restoredTo?: string;
+}
 
 /** Where deleted site files came from: the web server and the folder (the site's main name names it for the client). */
-export interface SiteOrigin { kind: 'site'; webserver: string; root: string; primary: string; owner?: string; restoredTo?: string }
+export interface SiteOrigin {
+  kind: 'site';
+  webserver: string;
+  root: string;
+  primary: string;
+  owner?: string;
+  restoredTo?: string;
+}
 
 /** One copy in the trash. `file` is serein's own path on `target` (never built from a client's value but the id). */
 export interface TrashItem {
@@ -32,7 +48,19 @@ export class TrashStore {
   async add(t: Omit<TrashItem, 'restoredAt'>): Promise<void> {
     await this.db
       .insertInto('trash')
-      .values({ id: t.id, tenant_id: t.tenantId, kind: t.kind, name: t.name, target: t.target, file: t.file, bytes: t.bytes, data: JSON.stringify(t.origin), created_at: t.createdAt, expires_at: t.expiresAt, restored_at: null })
+      .values({
+        id: t.id,
+        tenant_id: t.tenantId,
+        kind: t.kind,
+        name: t.name,
+        target: t.target,
+        file: t.file,
+        bytes: t.bytes,
+        data: JSON.stringify(t.origin),
+        created_at: t.createdAt,
+        expires_at: t.expiresAt,
+        restored_at: null,
+      })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
   }
@@ -51,7 +79,15 @@ export class TrashStore {
 
   /** Copies whose time is up at `now`, oldest first. */
   async expired(now: string, limit = 500): Promise<TrashItem[]> {
-    return (await this.db.selectFrom('trash').selectAll().where('expires_at', '<=', now).orderBy('expires_at').limit(limit).execute()).map(toItem);
+    return (
+      await this.db
+        .selectFrom('trash')
+        .selectAll()
+        .where('expires_at', '<=', now)
+        .orderBy('expires_at')
+        .limit(limit)
+        .execute()
+    ).map(toItem);
   }
 
   /** Notes where the copy was put back (`origin.restoredTo`), so the same restore asked again is recognised. */

@@ -139,8 +139,10 @@ export function checkArgv(argv: readonly string[]): void {
 /** Environment names must be plain identifiers (they become `export NAME=...` on SSH). */
 export function checkEnv(env: Record<string, string> | undefined): void {
   for (const [k, v] of Object.entries(env ?? {})) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new TypeError(`invalid environment variable name: ${JSON.stringify(k)}`);
-    if (typeof v !== 'string' || v.includes('\0')) throw new TypeError(`environment variable ${k} must be a string without NUL bytes`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+      throw new TypeError(`invalid environment variable name: ${JSON.stringify(k)}`);
+    if (typeof v !== 'string' || v.includes('\0'))
+      throw new TypeError(`environment variable ${k} must be a string without NUL bytes`);
   }
 }
 
@@ -153,7 +155,8 @@ export function checkTimeout(timeoutMs: number | undefined): number {
 
 /** Paths are absolute: a relative one would depend on a remote home or working folder. */
 export function checkPath(path: string): void {
-  if (typeof path !== 'string' || !path.startsWith('/')) throw new TypeError(`expected an absolute path, got ${JSON.stringify(path)}`);
+  if (typeof path !== 'string' || !path.startsWith('/'))
+    throw new TypeError(`expected an absolute path, got ${JSON.stringify(path)}`);
   if (path.includes('\0')) throw new TypeError('a path cannot contain a NUL byte');
 }
 
@@ -181,12 +184,21 @@ export async function runOrThrow(target: Target, argv: string[], what: string, h
   const r = await target.run(argv, { timeoutMs: 120_000 });
   if (r.code !== 0) {
     const detail = (r.stderr.trim() || r.stdout.trim() || `exit code ${r.code}`).slice(0, 2000);
-    throw new TargetError(`${target.name}: ${what} failed (${argv[0]} exited ${r.code}): ${detail}`, hint, 'command_failed');
+    throw new TargetError(
+      `${target.name}: ${what} failed (${argv[0]} exited ${r.code}): ${detail}`,
+      hint,
+      'command_failed',
+    );
   }
 }
 
 /** mkdir for targets reached through programs (SSH, containers): `mkdir -p`, then chmod and chown when asked. */
-export async function mkdirViaRun(target: Target, path: string, opts: { mode?: number; owner?: string }, hint: string): Promise<void> {
+export async function mkdirViaRun(
+  target: Target,
+  path: string,
+  opts: { mode?: number; owner?: string },
+  hint: string,
+): Promise<void> {
   checkPath(path);
   const mode = opts.mode === undefined ? undefined : modeString(opts.mode);
   checkOwner(opts.owner);
@@ -196,7 +208,12 @@ export async function mkdirViaRun(target: Target, path: string, opts: { mode?: n
 }
 
 /** remove for targets reached through programs: `rm -f` (or `rm -rf`), absent is fine. */
-export async function removeViaRun(target: Target, path: string, recursive: boolean | undefined, hint: string): Promise<void> {
+export async function removeViaRun(
+  target: Target,
+  path: string,
+  recursive: boolean | undefined,
+  hint: string,
+): Promise<void> {
   checkPath(path);
   await runOrThrow(target, ['rm', recursive ? '-rf' : '-f', '--', path], `remove ${path}`, hint);
 }

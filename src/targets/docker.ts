@@ -41,7 +41,8 @@ const EXEC_SCRIPT = `${PID_PRELUDE}; exec "$@"`;
  */
 export function ustarArchive(name: string, data: Buffer, mode: number, mtime: Date = new Date()): Buffer {
   const nameBytes = Buffer.from(name, 'utf8');
-  if (nameBytes.length === 0 || nameBytes.length > 100 || name.includes('/')) throw new TypeError(`tar entry name must be 1-100 bytes without '/': ${name}`);
+  if (nameBytes.length === 0 || nameBytes.length > 100 || name.includes('/'))
+    throw new TypeError(`tar entry name must be 1-100 bytes without '/': ${name}`);
   modeString(mode);
   const header = Buffer.alloc(512);
   const octal = (offset: number, width: number, value: number): void => {
@@ -107,7 +108,9 @@ export class DockerTarget implements Target {
     const tmp = tempPathFor(path);
     await this.checkFolder(dir); // the engine would create a missing folder (Podman does); other targets refuse
     try {
-      await this.slots.run(() => this.container().putArchive(ustarArchive(posix.basename(tmp), data, mode), { path: dir }));
+      await this.slots.run(() =>
+        this.container().putArchive(ustarArchive(posix.basename(tmp), data, mode), { path: dir }),
+      );
     } catch (err) {
       throw this.apiError(`cannot write ${path}`, err);
     }
@@ -125,12 +128,23 @@ export class DockerTarget implements Target {
   async readFile(path: string): Promise<Buffer | undefined> {
     checkPath(path);
     const script = `[ -e "$1" ] || exit ${ABSENT_CODE}; exec cat -- "$1"`;
-    const r = await this.slots.run(() => this.exec(['sh', '-c', script, 'sh', path], undefined, undefined, 120_000, MAX_READ_BYTES));
+    const r = await this.slots.run(() =>
+      this.exec(['sh', '-c', script, 'sh', path], undefined, undefined, 120_000, MAX_READ_BYTES),
+    );
     if (r.code === ABSENT_CODE && r.stdout.toBuffer().length === 0) return undefined;
     if (r.code !== 0) {
-      throw new TargetError(`${this.name}: cannot read ${path}: ${r.stderr.toString().trim() || `exit code ${r.code}`}`, 'check the path and its permissions inside the container', 'command_failed');
+      throw new TargetError(
+        `${this.name}: cannot read ${path}: ${r.stderr.toString().trim() || `exit code ${r.code}`}`,
+        'check the path and its permissions inside the container',
+        'command_failed',
+      );
     }
-    if (r.stdout.truncated) throw new TargetError(`${this.name}: ${path} is larger than ${MAX_READ_BYTES} bytes`, 'serein reads only small files (configuration, certificates)', 'file_too_large');
+    if (r.stdout.truncated)
+      throw new TargetError(
+        `${this.name}: ${path} is larger than ${MAX_READ_BYTES} bytes`,
+        'serein reads only small files (configuration, certificates)',
+        'file_too_large',
+      );
     return r.stdout.toBuffer();
   }
 
@@ -165,30 +179,49 @@ export class DockerTarget implements Target {
   private async checkFolder(dir: string): Promise<void> {
     let stat: { mode?: number; isDir?: boolean } | undefined;
     try {
-      const res = (await this.container().infoArchive({ path: dir })) as unknown as { headers?: Record<string, string>; resume?: () => void };
+      const res = (await this.container().infoArchive({ path: dir })) as unknown as {
+        headers?: Record<string, string>;
+        resume?: () => void;
+      };
       res.resume?.();
       const header = res.headers?.['x-docker-container-path-stat'];
       if (header) stat = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as typeof stat;
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) {
-        await this.container().inspect().catch((e: unknown) => {
-          throw this.apiError(`cannot write into ${dir}`, e);
-        });
-        throw new TargetError(`${this.name}: cannot write into ${dir}: no such folder in container ${this.config.container}`, 'create the folder first (mkdir)', 'fs_enoent');
+        await this.container()
+          .inspect()
+          .catch((e: unknown) => {
+            throw this.apiError(`cannot write into ${dir}`, e);
+          });
+        throw new TargetError(
+          `${this.name}: cannot write into ${dir}: no such folder in container ${this.config.container}`,
+          'create the folder first (mkdir)',
+          'fs_enoent',
+        );
       }
       throw this.apiError(`cannot write into ${dir}`, err);
     }
     // Go's os.ModeDir is bit 31 of the mode.
     const isDir = stat?.isDir ?? (typeof stat?.mode === 'number' ? Math.floor(stat.mode / 2 ** 31) % 2 === 1 : true);
-    if (!isDir) throw new TargetError(`${this.name}: cannot write into ${dir}: not a folder`, 'check the path', 'fs_enotdir');
+    if (!isDir)
+      throw new TargetError(`${this.name}: cannot write into ${dir}: not a folder`, 'check the path', 'fs_enotdir');
   }
 
   /** One exec with exact output, optional stdin, and a timeout that kills the program's process group. */
-  private async exec(argv: string[], stdin: string | Buffer | undefined, env: Record<string, string> | undefined, timeoutMs: number, maxOutput: number): Promise<RawResult> {
+  private async exec(
+    argv: string[],
+    stdin: string | Buffer | undefined,
+    env: Record<string, string> | undefined,
+    timeoutMs: number,
+    maxOutput: number,
+  ): Promise<RawResult> {
     const stdout = new OutputBuffer(maxOutput);
     const stderr = new OutputBuffer(maxOutput);
     let pid: number | undefined;
-    const strip = new PidLineStripper((b) => stderr.push(b), (p) => (pid = p));
+    const strip = new PidLineStripper(
+      (b) => stderr.push(b),
+      (p) => (pid = p),
+    );
     const hasStdin = stdin !== undefined;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
@@ -211,7 +244,10 @@ export class DockerTarget implements Target {
       });
       if (first === 'timeout') {
         // The engine did not even start the program in time: nothing to kill, drop what comes later.
-        starting.then(({ stream }) => stream.destroy(), () => undefined);
+        starting.then(
+          ({ stream }) => stream.destroy(),
+          () => undefined,
+        );
         return { code: TIMEOUT_CODE, stdout, stderr };
       }
       const { exec, stream } = first;
@@ -220,7 +256,11 @@ export class DockerTarget implements Target {
         stream.on('close', () => resolve('done'));
         stream.on('error', () => resolve('done'));
       });
-      this.api().modem.demuxStream(stream, sink((b) => stdout.push(b)), sink((b) => strip.push(b)));
+      this.api().modem.demuxStream(
+        stream,
+        sink((b) => stdout.push(b)),
+        sink((b) => strip.push(b)),
+      );
       if (hasStdin) stream.end(stdin);
 
       let timedOut = false;
@@ -246,14 +286,21 @@ export class DockerTarget implements Target {
     for (let attempt = 0, wait = 5; ; attempt++, wait *= 2) {
       const info = await exec.inspect();
       if (!info.Running && typeof info.ExitCode === 'number') return info.ExitCode;
-      if (attempt >= 9) throw new TargetError(`${this.name}: the engine did not report the program's exit code`, 'check the container engine', 'docker_exec_failed');
+      if (attempt >= 9)
+        throw new TargetError(
+          `${this.name}: the engine did not report the program's exit code`,
+          'check the container engine',
+          'docker_exec_failed',
+        );
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 
   /** Kills the timed-out program's process group from a second exec (the API has no exec kill). */
   private async kill(pid: number): Promise<void> {
-    await this.exec(['sh', '-c', KILL_SCRIPT, 'sh', String(pid)], undefined, undefined, KILL_GRACE_MS, 64 * 1024).catch(() => undefined);
+    await this.exec(['sh', '-c', KILL_SCRIPT, 'sh', String(pid)], undefined, undefined, KILL_GRACE_MS, 64 * 1024).catch(
+      () => undefined,
+    );
   }
 
   private apiError(what: string, err: unknown): Error {
@@ -262,10 +309,24 @@ export class DockerTarget implements Target {
     const detail = e.json?.message ?? e.message ?? String(err);
     const { container, socketPath } = this.config;
     if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES') {
-      return new TargetError(`${this.name}: ${what}: cannot reach the container engine at ${socketPath}: ${detail}`, 'check that the Docker or Podman API service runs and that serein may open its socket', 'docker_unreachable');
+      return new TargetError(
+        `${this.name}: ${what}: cannot reach the container engine at ${socketPath}: ${detail}`,
+        'check that the Docker or Podman API service runs and that serein may open its socket',
+        'docker_unreachable',
+      );
     }
-    if (e.statusCode === 404) return new TargetError(`${this.name}: ${what}: no container named ${container}: ${detail}`, `check targets.${this.name}.container (docker ps / podman ps)`, 'docker_no_container');
-    if (e.statusCode === 409) return new TargetError(`${this.name}: ${what}: container ${container} is not running: ${detail}`, 'start the container', 'docker_not_running');
+    if (e.statusCode === 404)
+      return new TargetError(
+        `${this.name}: ${what}: no container named ${container}: ${detail}`,
+        `check targets.${this.name}.container (docker ps / podman ps)`,
+        'docker_no_container',
+      );
+    if (e.statusCode === 409)
+      return new TargetError(
+        `${this.name}: ${what}: container ${container} is not running: ${detail}`,
+        'start the container',
+        'docker_not_running',
+      );
     return new TargetError(`${this.name}: ${what}: ${detail}`, 'check the container engine', 'docker_api_failed');
   }
 }

@@ -55,7 +55,9 @@ export class TargetPool {
       const known = this.names();
       throw new TargetError(
         `unknown target ${JSON.stringify(name)}`,
-        known.length > 0 ? `configured targets: ${known.join(', ')}; add it under targets: in the configuration` : 'no target is configured; add one under targets: in the configuration',
+        known.length > 0
+          ? `configured targets: ${known.join(', ')}; add it under targets: in the configuration`
+          : 'no target is configured; add one under targets: in the configuration',
         'unknown_target',
       );
     }

@@ -167,7 +167,12 @@ export class LocalTarget implements Target {
 
   /** chown(1) resolves user and group names exactly as on the remote targets. */
   private chown(path: string, owner: string): Promise<void> {
-    return runOrThrow(this, ['chown', '--', owner, path], `chown ${owner} ${path}`, 'check that the user and group exist and that serein may change owners (it usually runs as root for this)');
+    return runOrThrow(
+      this,
+      ['chown', '--', owner, path],
+      `chown ${owner} ${path}`,
+      'check that the user and group exist and that serein may change owners (it usually runs as root for this)',
+    );
   }
 }
 
@@ -192,9 +197,12 @@ function fsError(target: string, what: string, err: unknown): Error {
   if (err instanceof TargetError) return err;
   const e = err as NodeJS.ErrnoException;
   const hint =
-    e.code === 'ENOENT' ? 'create the folder first (mkdir)'
-    : e.code === 'EACCES' || e.code === 'EPERM' ? 'serein lacks the permission; check the owner and mode of the folder'
-    : e.code === 'EISDIR' || e.code === 'ENOTEMPTY' ? 'the path is a folder'
-    : 'see the error message';
+    e.code === 'ENOENT'
+      ? 'create the folder first (mkdir)'
+      : e.code === 'EACCES' || e.code === 'EPERM'
+        ? 'serein lacks the permission; check the owner and mode of the folder'
+        : e.code === 'EISDIR' || e.code === 'ENOTEMPTY'
+          ? 'the path is a folder'
+          : 'see the error message';
   return new TargetError(`${target}: ${what}: ${e.message}`, hint, e.code ? `fs_${e.code.toLowerCase()}` : 'fs_error');
 }

@@ -29,8 +29,10 @@ export function sftpError(target: string, what: string, err: unknown): Error {
   if (err instanceof TargetError) return err;
   const code = (err as { code?: unknown }).code;
   const hint =
-    code === SFTP_NO_SUCH_FILE ? 'create the folder first (mkdir)'
-    : code === 3 ? 'the SSH user lacks the permission; check the owner and mode of the folder'
-    : 'see the error message';
+    code === SFTP_NO_SUCH_FILE
+      ? 'create the folder first (mkdir)'
+      : code === 3
+        ? 'the SSH user lacks the permission; check the owner and mode of the folder'
+        : 'see the error message';
   return new TargetError(`${target}: ${what}: ${(err as Error).message}`, hint, 'ssh_file_failed');
 }

@@ -74,21 +74,43 @@ const SIZE_SCRIPT = `${WALK}
 walk "$1" "$2" || { echo absent; exit 0; }
 du -s -x -k . | { read -r k _; echo "$k"; }`;
 
-async function runScript(target: Target, script: string, args: string[], what: string, stdin?: string): Promise<string> {
+async function runScript(
+  target: Target,
+  script: string,
+  args: string[],
+  what: string,
+  stdin?: string,
+): Promise<string> {
   const r = await target.run(['sh', '-c', script, 'serein-site-archive', ...args], { stdin, timeoutMs: 3_600_000 });
   const message = (r.stderr.trim() || r.stdout.trim() || `exit code ${r.code}`).slice(0, 2000);
   if (r.code === SYMLINK_EXIT) throw new SymlinkRefused(`${target.name}: ${what}: ${message}`);
-  if (r.code === OUTSIDE_EXIT) throw new TargetError(`${target.name}: ${what}: ${message}`, 'the copy was not made by serein; keep it for a look and restore nothing from it', 'archive_outside');
-  if (r.code !== 0) throw new TargetError(`${target.name}: ${what} failed: ${message}`, 'check the folder, the trash folder and the free space on the target', 'site_archive_failed');
+  if (r.code === OUTSIDE_EXIT)
+    throw new TargetError(
+      `${target.name}: ${what}: ${message}`,
+      'the copy was not made by serein; keep it for a look and restore nothing from it',
+      'archive_outside',
+    );
+  if (r.code !== 0)
+    throw new TargetError(
+      `${target.name}: ${what} failed: ${message}`,
+      'check the folder, the trash folder and the free space on the target',
+      'site_archive_failed',
+    );
   return r.stdout.trim().split('\n').pop() ?? '';
 }
 
 const checkFile = (file: string) => {
-  if (!/^\/[A-Za-z0-9._/-]+$/.test(file) || file.split('/').includes('..')) throw new TypeError(`${file} is not a trash file serein names`);
+  if (!/^\/[A-Za-z0-9._/-]+$/.test(file) || file.split('/').includes('..'))
+    throw new TypeError(`${file} is not a trash file serein names`);
 };
 
 /** Archives the site folder to `file`: its size in bytes, or undefined when the folder is not there. */
-export async function archiveSiteFolder(target: Target, webRoot: string, folder: string, file: string): Promise<number | undefined> {
+export async function archiveSiteFolder(
+  target: Target,
+  webRoot: string,
+  folder: string,
+  file: string,
+): Promise<number | undefined> {
   const { base, rel } = split(webRoot, folder);
   checkFile(file);
   const said = await runScript(target, ARCHIVE_SCRIPT, [base, rel, file], `archiving ${folder}`);
@@ -102,18 +124,40 @@ const restoreMarker = (id: string) => `.serein-restore-${id.replace(/[^a-z0-9-]/
  * Unpacks `file` into the folder, which must not exist yet: 'exists' changes nothing.
  * `nonce` goes into the marker that lets undoRestoreSiteFolder know the folder is this restore's.
  */
-export async function restoreSiteFolder(target: Target, webRoot: string, folder: string, o: { file: string; id: string; nonce: string; mode: number; owner?: string }): Promise<'restored' | 'exists'> {
+export async function restoreSiteFolder(
+  target: Target,
+  webRoot: string,
+  folder: string,
+  o: { file: string; id: string; nonce: string; mode: number; owner?: string },
+): Promise<'restored' | 'exists'> {
   const { base, rel } = split(webRoot, folder);
   checkFile(o.file);
   checkOwner(o.owner);
-  const said = await runScript(target, RESTORE_SCRIPT, [base, rel, o.file, modeString(o.mode), o.owner ?? '', restoreMarker(o.id)], `restoring ${folder}`, o.nonce);
+  const said = await runScript(
+    target,
+    RESTORE_SCRIPT,
+    [base, rel, o.file, modeString(o.mode), o.owner ?? '', restoreMarker(o.id)],
+    `restoring ${folder}`,
+    o.nonce,
+  );
   return said === 'exists' ? 'exists' : 'restored';
 }
 
 /** Removes a folder a restore created and did not finish (its marker and nonce still there); leaves anything else, an empty folder excepted. */
-export async function undoRestoreSiteFolder(target: Target, webRoot: string, folder: string, o: { id: string; nonce: string }): Promise<'removed' | 'kept' | 'absent'> {
+export async function undoRestoreSiteFolder(
+  target: Target,
+  webRoot: string,
+  folder: string,
+  o: { id: string; nonce: string },
+): Promise<'removed' | 'kept' | 'absent'> {
   const { base, rel } = split(webRoot, folder);
-  return (await runScript(target, UNDO_RESTORE_SCRIPT, [base, rel, restoreMarker(o.id)], `undoing the restore of ${folder}`, o.nonce)) as 'removed' | 'kept' | 'absent';
+  return (await runScript(
+    target,
+    UNDO_RESTORE_SCRIPT,
+    [base, rel, restoreMarker(o.id)],
+    `undoing the restore of ${folder}`,
+    o.nonce,
+  )) as 'removed' | 'kept' | 'absent';
 }
 
 /** The folder's size in bytes (du, links not followed), or undefined when it is not there. */

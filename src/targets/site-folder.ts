@@ -149,23 +149,39 @@ export function split(webRoot: string, folder: string): { base: string; rel: str
   const base = posix.normalize(webRoot).replace(/\/+$/, '') || '/';
   const path = posix.normalize(folder).replace(/\/+$/, '');
   const rel = path.startsWith(`${base}/`) ? path.slice(base.length + 1) : '';
-  if (!rel || rel.split('/').some((c) => c === '..' || c === '.')) throw new TypeError(`${folder} is not a folder inside ${webRoot}`);
+  if (!rel || rel.split('/').some((c) => c === '..' || c === '.'))
+    throw new TypeError(`${folder} is not a folder inside ${webRoot}`);
   return { base, rel };
 }
 
 /** A symbolic link was met, or a folder changed under serein: said plainly (callers turn it into a client error). */
 export class SymlinkRefused extends TargetError {
   constructor(message: string) {
-    super(message, 'serein does not follow symbolic links in site folders; replace the link by a real folder', 'symlink_refused');
+    super(
+      message,
+      'serein does not follow symbolic links in site folders; replace the link by a real folder',
+      'symlink_refused',
+    );
     this.name = 'SymlinkRefused';
   }
 }
 
-async function runScript(target: Target, script: string, args: string[], what: string, stdin?: string): Promise<string> {
+async function runScript(
+  target: Target,
+  script: string,
+  args: string[],
+  what: string,
+  stdin?: string,
+): Promise<string> {
   const r = await target.run(['sh', '-c', script, 'serein-site-folder', ...args], { stdin, timeoutMs: 120_000 });
   const message = (r.stderr.trim() || r.stdout.trim() || `exit code ${r.code}`).slice(0, 2000);
   if (r.code === SYMLINK_EXIT) throw new SymlinkRefused(`${target.name}: ${what}: ${message}`);
-  if (r.code !== 0) throw new TargetError(`${target.name}: ${what} failed: ${message}`, 'check the folder, its owner and the free space on the target', 'site_folder_failed');
+  if (r.code !== 0)
+    throw new TargetError(
+      `${target.name}: ${what} failed: ${message}`,
+      'check the folder, its owner and the free space on the target',
+      'site_folder_failed',
+    );
   return r.stdout.trim().split('\n').pop() ?? '';
 }
 
@@ -179,10 +195,23 @@ export async function siteFolderExists(target: Target, webRoot: string, folder: 
  * Creates the site folder (and missing parents) with `mode` and `owner`, and puts `page`
  * in it as index.html when the folder is new. Returns whether serein created it.
  */
-export async function createSiteFolder(target: Target, webRoot: string, folder: string, o: { mode: number; owner?: string; page: string }): Promise<boolean> {
+export async function createSiteFolder(
+  target: Target,
+  webRoot: string,
+  folder: string,
+  o: { mode: number; owner?: string; page: string },
+): Promise<boolean> {
   const { base, rel } = split(webRoot, folder);
   checkOwner(o.owner);
-  return (await runScript(target, CREATE_SCRIPT, [base, rel, modeString(o.mode), o.owner ?? ''], `creating ${folder}`, o.page)) === 'created';
+  return (
+    (await runScript(
+      target,
+      CREATE_SCRIPT,
+      [base, rel, modeString(o.mode), o.owner ?? ''],
+      `creating ${folder}`,
+      o.page,
+    )) === 'created'
+  );
 }
 
 /**
@@ -191,14 +220,23 @@ export async function createSiteFolder(target: Target, webRoot: string, folder: 
  * moved (the empty folder, root's, stays where the client put it). A SymlinkRefused means
  * that nothing was changed: the client's own folder is exactly as it was.
  */
-export async function removeSiteFolder(target: Target, webRoot: string, folder: string): Promise<'removed' | 'emptied' | 'absent'> {
+export async function removeSiteFolder(
+  target: Target,
+  webRoot: string,
+  folder: string,
+): Promise<'removed' | 'emptied' | 'absent'> {
   const { base, rel } = split(webRoot, folder);
   const said = await runScript(target, REMOVE_SCRIPT, [base, rel], `removing ${folder}`);
   return said === 'removed' || said === 'emptied' ? said : 'absent';
 }
 
 /** Undoes createSiteFolder: the placeholder page if unchanged, then the folder if empty. */
-export async function undoCreateSiteFolder(target: Target, webRoot: string, folder: string, page: string): Promise<void> {
+export async function undoCreateSiteFolder(
+  target: Target,
+  webRoot: string,
+  folder: string,
+  page: string,
+): Promise<void> {
   const { base, rel } = split(webRoot, folder);
   await runScript(target, UNDO_CREATE_SCRIPT, [base, rel], `undoing the creation of ${folder}`, page);
 }

@@ -106,7 +106,12 @@ export class SshTarget implements Target {
         await call((cb) => sftp.close(handle, cb)).catch(() => undefined);
       }
       if (opts.owner) {
-        await runOrThrow(this, ['chown', '--', opts.owner, tmp], `chown ${opts.owner} ${path}`, 'check that the user and group exist on the target and that the SSH user may change owners');
+        await runOrThrow(
+          this,
+          ['chown', '--', opts.owner, tmp],
+          `chown ${opts.owner} ${path}`,
+          'check that the user and group exist on the target and that the SSH user may change owners',
+        );
       }
       await this.rename(sftp, tmp, path);
     } catch (err) {
@@ -213,7 +218,12 @@ export class SshTarget implements Target {
       throw new TargetError(`${this.name}: cannot connect to ${this.where}: ${message}`, hint, 'ssh_connect_failed');
     }
     const client = ssh.connection;
-    if (!client) throw new TargetError(`${this.name}: the SSH connection to ${this.where} closed at once`, 'retry; check the server logs', 'ssh_connect_failed');
+    if (!client)
+      throw new TargetError(
+        `${this.name}: the SSH connection to ${this.where} closed at once`,
+        'retry; check the server logs',
+        'ssh_connect_failed',
+      );
     // Without a listener a late socket error would crash the daemon; the 'close' that follows drops the connection.
     client.on('error', () => undefined);
     client.setNoDelay(true); // small request/reply packets: Nagle + delayed ACKs would add ~40 ms to each
@@ -235,7 +245,11 @@ export class SshTarget implements Target {
     try {
       return await c.sftp;
     } catch (err) {
-      throw new TargetError(`${this.name}: cannot start SFTP on ${this.where}: ${(err as Error).message}`, 'enable the sftp Subsystem in sshd_config', 'ssh_sftp_failed');
+      throw new TargetError(
+        `${this.name}: cannot start SFTP on ${this.where}: ${(err as Error).message}`,
+        'enable the sftp Subsystem in sshd_config',
+        'ssh_sftp_failed',
+      );
     }
   }
 
@@ -245,7 +259,12 @@ export class SshTarget implements Target {
       await call((cb) => sftp.ext_openssh_rename(from, to, cb));
     } catch (err) {
       if (!/not supported/i.test((err as Error).message)) throw err;
-      await runOrThrow(this, ['mv', '-f', '-T', '--', from, to], `mv ${posix.basename(from)} ${to}`, 'check the permissions of the folder');
+      await runOrThrow(
+        this,
+        ['mv', '-f', '-T', '--', from, to],
+        `mv ${posix.basename(from)} ${to}`,
+        'check the permissions of the folder',
+      );
     }
   }
 
@@ -268,11 +287,18 @@ export class SshTarget implements Target {
           if (this.conn) {
             const stale = this.conn;
             this.conn = undefined;
-            void stale.then((s) => s.ssh.dispose(), () => undefined);
+            void stale.then(
+              (s) => s.ssh.dispose(),
+              () => undefined,
+            );
           }
           continue;
         }
-        throw new TargetError(`${this.name}: cannot start a program on ${this.where}: ${(err as Error).message}`, 'lower maxConcurrency for this target or raise MaxSessions in sshd_config', 'ssh_channel_failed');
+        throw new TargetError(
+          `${this.name}: cannot start a program on ${this.where}: ${(err as Error).message}`,
+          'lower maxConcurrency for this target or raise MaxSessions in sshd_config',
+          'ssh_channel_failed',
+        );
       }
     }
   }
@@ -304,10 +330,13 @@ export class SshTarget implements Target {
           }, KILL_GRACE_MS);
         });
       };
-      const strip = new PidLineStripper((b) => stderr.push(b), (p) => {
-        pid = p;
-        killWhenKnown();
-      });
+      const strip = new PidLineStripper(
+        (b) => stderr.push(b),
+        (p) => {
+          pid = p;
+          killWhenKnown();
+        },
+      );
 
       const settle = (): void => {
         if (settled) return;
@@ -317,7 +346,14 @@ export class SshTarget implements Target {
         strip.end();
         if (timedOut) resolve({ code: TIMEOUT_CODE, stdout, stderr });
         else if (exit) resolve({ code: exit.code, stdout, stderr });
-        else reject(new TargetError(`${this.name}: the connection to ${this.where} closed before the program finished`, 'the program may or may not have run; check the target and retry', 'ssh_connection_lost'));
+        else
+          reject(
+            new TargetError(
+              `${this.name}: the connection to ${this.where} closed before the program finished`,
+              'the program may or may not have run; check the target and retry',
+              'ssh_connection_lost',
+            ),
+          );
       };
 
       ch.on('data', (d: Buffer) => stdout.push(d));

@@ -1,5 +1,9 @@
 /** What a program run on a target returned. A non-zero exit is a result, not an exception. */
-export interface RunResult { code: number; stdout: string; stderr: string }
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 export interface RunOptions {
   /** Fed to the program's standard input: how secrets reach a program, never argv. */

@@ -7,5 +7,10 @@ import type { Language } from '../errors.js';
  * (a DNSSEC signature's expiry is).
  */
 export function dateInWords(at: Date | string, lang: Language, timeZone?: string): string {
-  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { day: 'numeric', month: 'long', year: 'numeric', ...(timeZone ? { timeZone } : {}) }).format(new Date(at));
+  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', {
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    ...(timeZone ? { timeZone } : {}),
+  }).format(new Date(at));
 }

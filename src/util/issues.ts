@@ -36,13 +36,28 @@ function bound(issue: { origin: string; inclusive?: boolean }, n: number | bigin
   const strict = issue.inclusive === false;
   switch (issue.origin) {
     case 'string':
-      return big ? { en: `must be at most ${count} characters long`, fr: `doit faire au plus ${count} caractères` } : { en: `must be at least ${count} character${count === '1' ? '' : 's'} long`, fr: `doit faire au moins ${count} caractère${count === '1' ? '' : 's'}` };
+      return big
+        ? { en: `must be at most ${count} characters long`, fr: `doit faire au plus ${count} caractères` }
+        : {
+            en: `must be at least ${count} character${count === '1' ? '' : 's'} long`,
+            fr: `doit faire au moins ${count} caractère${count === '1' ? '' : 's'}`,
+          };
     case 'array':
     case 'set':
-      return big ? { en: `must hold at most ${count} items`, fr: `doit contenir au plus ${count} éléments` } : { en: `must hold at least ${count} item${count === '1' ? '' : 's'}`, fr: `doit contenir au moins ${count} élément${count === '1' ? '' : 's'}` };
+      return big
+        ? { en: `must hold at most ${count} items`, fr: `doit contenir au plus ${count} éléments` }
+        : {
+            en: `must hold at least ${count} item${count === '1' ? '' : 's'}`,
+            fr: `doit contenir au moins ${count} élément${count === '1' ? '' : 's'}`,
+          };
     default:
-      if (big) return strict ? { en: `must be less than ${count}`, fr: `doit être inférieur à ${count}` } : { en: `must be ${count} or less`, fr: `doit valoir au plus ${count}` };
-      return strict ? { en: `must be greater than ${count}`, fr: `doit être supérieur à ${count}` } : { en: `must be ${count} or more`, fr: `doit valoir au moins ${count}` };
+      if (big)
+        return strict
+          ? { en: `must be less than ${count}`, fr: `doit être inférieur à ${count}` }
+          : { en: `must be ${count} or less`, fr: `doit valoir au plus ${count}` };
+      return strict
+        ? { en: `must be greater than ${count}`, fr: `doit être supérieur à ${count}` }
+        : { en: `must be ${count} or more`, fr: `doit valoir au moins ${count}` };
   }
 }
 
@@ -80,15 +95,24 @@ function problem(issue: Issue): Localized {
       const example = FORMAT_EXAMPLES[issue.format];
       if (example) return { en: `must look like ${example}`, fr: `doit ressembler à ${example}` };
       // A schema's own words for its pattern ("a port range such as 1024-65535"), not zod's, which quotes the pattern.
-      if (issue.message && !/^Invalid/.test(issue.message)) return { en: `must be ${issue.message}`, fr: `doit être ${issue.message}` };
+      if (issue.message && !/^Invalid/.test(issue.message))
+        return { en: `must be ${issue.message}`, fr: `doit être ${issue.message}` };
       return { en: 'has a form that is not accepted', fr: 'a une forme qui n’est pas acceptée' };
     }
     case 'not_multiple_of':
-      return { en: `must be a multiple of ${String(issue.divisor)}`, fr: `doit être un multiple de ${String(issue.divisor)}` };
+      return {
+        en: `must be a multiple of ${String(issue.divisor)}`,
+        fr: `doit être un multiple de ${String(issue.divisor)}`,
+      };
     case 'unrecognized_keys':
-      return { en: `has fields that are not accepted: ${issue.keys.join(', ')}`, fr: `a des champs qui ne sont pas acceptés : ${issue.keys.join(', ')}` };
+      return {
+        en: `has fields that are not accepted: ${issue.keys.join(', ')}`,
+        fr: `a des champs qui ne sont pas acceptés : ${issue.keys.join(', ')}`,
+      };
     case 'invalid_value':
-      return issue.values.length === 1 ? { en: `must be ${list(issue.values)}`, fr: `doit valoir ${list(issue.values)}` } : { en: `must be one of ${list(issue.values)}`, fr: `doit être l’une des valeurs ${list(issue.values)}` };
+      return issue.values.length === 1
+        ? { en: `must be ${list(issue.values)}`, fr: `doit valoir ${list(issue.values)}` }
+        : { en: `must be one of ${list(issue.values)}`, fr: `doit être l’une des valeurs ${list(issue.values)}` };
     case 'invalid_union':
       return { en: 'does not have any of the accepted forms', fr: 'n’a aucune des formes acceptées' };
     case 'invalid_key':

@@ -48,23 +48,46 @@ export function attemptOf(job: Job, kind: EscalationSignal['kind'], message?: st
  */
 export function suggestionVersion(s: Suggestion): string {
   const sorted = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(sorted) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sorted(x)])) : v;
-  const what = s.then ? { playbook: s.playbook, inputs: s.inputs, then: s.then } : { playbook: s.playbook, inputs: s.inputs };
-  return createHash('sha256').update(JSON.stringify(sorted(what))).digest('hex').slice(0, 16);
+    Array.isArray(v)
+      ? v.map(sorted)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .sort(([a], [b]) => (a < b ? -1 : 1))
+              .map(([k, x]) => [k, sorted(x)]),
+          )
+        : v;
+  const what = s.then
+    ? { playbook: s.playbook, inputs: s.inputs, then: s.then }
+    : { playbook: s.playbook, inputs: s.inputs };
+  return createHash('sha256')
+    .update(JSON.stringify(sorted(what)))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** The suggestion in one line for admins: the operation, its inputs, and the one run after it. */
-export const suggestionLine = (s: Suggestion) => `${s.playbook} ${JSON.stringify(s.inputs)}${s.then ? `, then ${s.then.playbook} ${JSON.stringify(s.then.inputs)}` : ''}`;
+export const suggestionLine = (s: Suggestion) =>
+  `${s.playbook} ${JSON.stringify(s.inputs)}${s.then ? `, then ${s.then.playbook} ${JSON.stringify(s.then.inputs)}` : ''}`;
 
 /** The escalation in a few lines an admin reads in seconds (webhooks, emails, the admin feed). */
 export function describe(e: Escalation, tenant: string): string {
   const lines = [`${tenant} is stuck: ${e.summary}`];
-  if (e.cameBack) lines.push(`It came back: the same problem ended on ${e.cameBack.resolvedAt.slice(0, 16).replace('T', ' ')} UTC.`);
+  if (e.cameBack)
+    lines.push(`It came back: the same problem ended on ${e.cameBack.resolvedAt.slice(0, 16).replace('T', ' ')} UTC.`);
   for (const s of e.signals) {
-    lines.push(`• ${s.at.slice(0, 16).replace('T', ' ')} UTC: ${s.message}${s.diagnosis?.hint ? ` (fix: ${s.diagnosis.hint})` : ''}`);
+    lines.push(
+      `• ${s.at.slice(0, 16).replace('T', ' ')} UTC: ${s.message}${s.diagnosis?.hint ? ` (fix: ${s.diagnosis.hint})` : ''}`,
+    );
     if (s.words) lines.push(`  the client wrote: "${s.words.text}"`);
   }
-  if (e.suggestion) lines.push(`Suggested, with the client's rights: ${suggestionLine(e.suggestion)}. "Do it for them": serein escalation do ${e.id} --suggestion ${suggestionVersion(e.suggestion)}`);
-  else if (e.fixToSend) lines.push(`No DNS host serein can change serves this domain: send the client the change to make (POST /v1/escalations/${e.id}/send-fix): ${e.fixToSend.changes.map((c) => c.en).join(' ')}`);
+  if (e.suggestion)
+    lines.push(
+      `Suggested, with the client's rights: ${suggestionLine(e.suggestion)}. "Do it for them": serein escalation do ${e.id} --suggestion ${suggestionVersion(e.suggestion)}`,
+    );
+  else if (e.fixToSend)
+    lines.push(
+      `No DNS host serein can change serves this domain: send the client the change to make (POST /v1/escalations/${e.id}/send-fix): ${e.fixToSend.changes.map((c) => c.en).join(' ')}`,
+    );
   return lines.join('\n');
 }

@@ -9,7 +9,11 @@ import { SecretMasker } from '../secrets.js';
 import { siteFolderBytes } from '../targets/site-archive.js';
 
 /** What one pass measured, for logs and tests. */
-export interface UsageReport { measured: number; failed: string[]; warned: string[] }
+export interface UsageReport {
+  measured: number;
+  failed: string[];
+  warned: string[];
+}
 
 const DAY_MS = 23 * 3_600_000; // at most one email a day (a pass a little early still counts as the next day)
 
@@ -32,9 +36,13 @@ export class DiskUsageWatch implements BackgroundService {
   start(): void {
     const cfg = this.services.config.usage;
     if (!cfg.enabled) return;
-    this.cron = new Cron(cfg.schedule, { protect: true, unref: true, catch: (err) => this.services.logger.error({ err }, 'disk usage pass failed') }, async () => {
-      await this.pass();
-    });
+    this.cron = new Cron(
+      cfg.schedule,
+      { protect: true, unref: true, catch: (err) => this.services.logger.error({ err }, 'disk usage pass failed') },
+      async () => {
+        await this.pass();
+      },
+    );
   }
 
   async stop(): Promise<void> {
@@ -82,7 +90,10 @@ export class DiskUsageWatch implements BackgroundService {
         const s = await this.services.databases.open(server, new SecretMasker());
         try {
           for (const db of dbs) {
-            const sql = s.engine === 'postgres' ? 'SELECT pg_database_size(CAST(? AS name))' : 'SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.TABLES WHERE table_schema = ?';
+            const sql =
+              s.engine === 'postgres'
+                ? 'SELECT pg_database_size(CAST(? AS name))'
+                : 'SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.TABLES WHERE table_schema = ?';
             const bytes = Number((await s.query(sql, [db.data.database]))[0]?.[0] ?? 0);
             await count('database', db.name, db.tenantId, bytes);
           }
@@ -95,19 +106,37 @@ export class DiskUsageWatch implements BackgroundService {
       }
     }
     // What no longer exists is no longer counted (a failed measure keeps its last figure).
-    for (const f of await store.usage.list()) if (!seen.has(`${f.kind}\n${f.name}`) && !report.failed.includes(f.kind === VHOST_KIND ? f.name : f.name.split(':')[0])) await store.usage.remove(f.kind, f.name);
-    for (const f of await store.usage.list()) if (!seen.has(`${f.kind}\n${f.name}`)) totals.set(f.tenantId, (totals.get(f.tenantId) ?? 0) + f.bytes);
+    for (const f of await store.usage.list())
+      if (
+        !seen.has(`${f.kind}\n${f.name}`) &&
+        !report.failed.includes(f.kind === VHOST_KIND ? f.name : f.name.split(':')[0])
+      )
+        await store.usage.remove(f.kind, f.name);
+    for (const f of await store.usage.list())
+      if (!seen.has(`${f.kind}\n${f.name}`)) totals.set(f.tenantId, (totals.get(f.tenantId) ?? 0) + f.bytes);
     for (const [tenantId, used] of totals) {
       const quota = tenantQuota(config, tenantId).diskBytes;
       if (!quota || used * 100 < quota * config.usage.warnPercent) continue;
       try {
-        await this.services.escalations.tellClient(`disk-quota:${tenantId}`, tenantId, true, (lang) => diskNearQuota(lang, { used, quota }), DAY_MS);
+        await this.services.escalations.tellClient(
+          `disk-quota:${tenantId}`,
+          tenantId,
+          true,
+          (lang) => diskNearQuota(lang, { used, quota }),
+          DAY_MS,
+        );
         report.warned.push(tenantId);
       } catch (err) {
-        logger.warn({ tenant: tenantId, err: (err as Error).message }, 'could not email the client about its disk space');
+        logger.warn(
+          { tenant: tenantId, err: (err as Error).message },
+          'could not email the client about its disk space',
+        );
       }
     }
-    logger.info({ usage: { measured: report.measured, failed: report.failed.length, warned: report.warned.length } }, 'disk usage pass done');
+    logger.info(
+      { usage: { measured: report.measured, failed: report.failed.length, warned: report.warned.length } },
+      'disk usage pass done',
+    );
     return report;
   }
 }

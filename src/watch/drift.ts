@@ -38,9 +38,13 @@ export class DriftWatch implements BackgroundService {
   start(): void {
     const cfg = this.services.config.drift;
     if (!cfg.enabled) return;
-    this.cron = new Cron(cfg.schedule, { protect: true, unref: true, catch: (err) => this.services.logger.error({ err }, 'drift watch failed') }, async () => {
-      await this.pass();
-    });
+    this.cron = new Cron(
+      cfg.schedule,
+      { protect: true, unref: true, catch: (err) => this.services.logger.error({ err }, 'drift watch failed') },
+      async () => {
+        await this.pass();
+      },
+    );
   }
 
   async stop(): Promise<void> {
@@ -63,25 +67,40 @@ export class DriftWatch implements BackgroundService {
     do {
       const page = await store.certificates.page({ status: 'active', limit: 500, cursor });
       for (const c of page.items) active.add(c.id);
-      await mapLimit(page.items.filter((c) => c.tenantId), config.drift.concurrency, async (cert) => {
-        try {
-          await this.checkOne(cert, report);
-        } catch (err) {
-          logger.warn({ certificate: cert.id, err: (err as Error).message }, 'drift watch could not check a certificate');
-        }
-      });
+      await mapLimit(
+        page.items.filter((c) => c.tenantId),
+        config.drift.concurrency,
+        async (cert) => {
+          try {
+            await this.checkOne(cert, report);
+          } catch (err) {
+            logger.warn(
+              { certificate: cert.id, err: (err as Error).message },
+              'drift watch could not check a certificate',
+            );
+          }
+        },
+      );
       cursor = page.next ?? undefined;
     } while (cursor);
     // A certificate renewed or removed since: what was found on it is no longer anyone's concern.
-    for (const f of await store.drift.list()) if (!active.has(f.certificateId)) await store.drift.clear(f.certificateId);
-    logger.info({ drift: { checked: report.checked, drifted: report.drifted.length, escalated: report.escalated.length } }, 'drift watch pass done');
+    for (const f of await store.drift.list())
+      if (!active.has(f.certificateId)) await store.drift.clear(f.certificateId);
+    logger.info(
+      { drift: { checked: report.checked, drifted: report.drifted.length, escalated: report.escalated.length } },
+      'drift watch pass done',
+    );
     return report;
   }
 
   private async checkOne(cert: CertificateRecord, report: DriftReport): Promise<void> {
     const { store, config, escalations } = this.services;
     const tenantId = cert.tenantId!;
-    const diagnosis = await diagnose(this.services, { domains: cert.domains, challenge: cert.challenge, webserver: cert.webserver ?? undefined });
+    const diagnosis = await diagnose(this.services, {
+      domains: cert.domains,
+      challenge: cert.challenge,
+      webserver: cert.webserver ?? undefined,
+    });
     report.checked++;
     const failing = diagnosis.checks.filter(blocking);
     const problems = failing.filter((c) => !unanswered(c));
@@ -94,7 +113,11 @@ export class DriftWatch implements BackgroundService {
       if (had) await store.drift.clear(cert.id);
       // The domain is right again: the change was made where the client's domain is managed, by them.
       if (open && (open.cause?.kind === 'drift' || open.cause?.kind === 'renewal-blocked')) {
-        await escalations.close(open, { by: 'client', what: 'dns-fixed', reason: 'the daily check sees the domain fixed' }, { name: cert.name });
+        await escalations.close(
+          open,
+          { by: 'client', what: 'dns-fixed', reason: 'the daily check sees the domain fixed' },
+          { name: cert.name },
+        );
       }
       if (had || open) report.fixed.push(cert.name);
       return;
@@ -118,20 +141,62 @@ export class DriftWatch implements BackgroundService {
     const found = problems.map((c) => c.message);
     const fix = unique(problems.flatMap((c) => (c.fix ? [c.fix] : [])));
     // A renewal that already failed for it says so: the drift watch never says "there is time" after that.
-    const cause = open?.cause?.kind === 'renewal-blocked' ? open.cause : { kind: 'drift' as const, site: cert.name, certificateId: cert.id, found, fix, renewAt, until: cert.notAfter };
+    const cause =
+      open?.cause?.kind === 'renewal-blocked'
+        ? open.cause
+        : {
+            kind: 'drift' as const,
+            site: cert.name,
+            certificateId: cert.id,
+            found,
+            fix,
+            renewAt,
+            until: cert.notAfter,
+          };
     const first = `found on ${cert.name}, to fix before its renewal around ${renewAt.slice(0, 10)}: ${problems.map((c) => c.message.en).join(' ')}`;
-    const e = open ? ((await store.escalations.update(open.id, now.toISOString(), () => ({ cause }))) ?? open) : await escalations.signal(tenantId, problem, [{ at: now.toISOString(), kind: 'drift', message: first }], { summary: `the next renewal of ${cert.name} will fail (${problems.map((c) => c.id).join(', ')})`, escalate: false, cause });
+    const e = open
+      ? ((await store.escalations.update(open.id, now.toISOString(), () => ({ cause }))) ?? open)
+      : await escalations.signal(tenantId, problem, [{ at: now.toISOString(), kind: 'drift', message: first }], {
+          summary: `the next renewal of ${cert.name} will fail (${problems.map((c) => c.id).join(', ')})`,
+          escalate: false,
+          cause,
+        });
     // Told in the client's language, at most once a day for the site whatever noticed it (src/watch/escalations.ts).
     if (cause.kind === 'drift') {
-      await escalations.tell(e, canFix, (lang) => driftFound(lang, { site: cert.name, renewAt, until: cert.notAfter, found: found.map((f) => f[lang]), fix: fix.map((f) => f[lang]) }));
+      await escalations.tell(e, canFix, (lang) =>
+        driftFound(lang, {
+          site: cert.name,
+          renewAt,
+          until: cert.notAfter,
+          found: found.map((f) => f[lang]),
+          fix: fix.map((f) => f[lang]),
+        }),
+      );
     }
     const late = now.getTime() - new Date(finding.firstSeen).getTime() >= config.drift.escalateAfterHours * 3_600_000;
     if (!late || finding.escalated) return;
-    const rescue = await rescueFor(this.services, tenantId, { site: cert.name, domains: cert.domains, challenge: cert.challenge, webserver: cert.webserver ?? undefined });
+    const rescue = await rescueFor(this.services, tenantId, {
+      site: cert.name,
+      domains: cert.domains,
+      challenge: cert.challenge,
+      webserver: cert.webserver ?? undefined,
+    });
     await escalations.signal(
       tenantId,
       problem,
-      [{ at: now.toISOString(), kind: 'drift', message: `the renewal of ${cert.name} (around ${renewAt.slice(0, 10)}) will fail; the client was told on ${finding.firstSeen.slice(0, 10)} and nothing changed: ${problems.map((c) => c.message.en).join(' ')}`, diagnosis: { code: problems[0].id, message: problems[0].message.en, hint: problems[0].fix?.en, detail: problems.map((c) => c.detail) } }],
+      [
+        {
+          at: now.toISOString(),
+          kind: 'drift',
+          message: `the renewal of ${cert.name} (around ${renewAt.slice(0, 10)}) will fail; the client was told on ${finding.firstSeen.slice(0, 10)} and nothing changed: ${problems.map((c) => c.message.en).join(' ')}`,
+          diagnosis: {
+            code: problems[0].id,
+            message: problems[0].message.en,
+            hint: problems[0].fix?.en,
+            detail: problems.map((c) => c.detail),
+          },
+        },
+      ],
       {
         summary: `the next renewal of ${cert.name} will fail (${problems.map((c) => c.id).join(', ')})`,
         escalate: true,

@@ -6,14 +6,29 @@ import type { SendMail } from '../notify/mailer.js';
 import type { Message } from '../notify/messages.js';
 import { escapeHtml, nameOf, type ClientNotices } from '../notify/notices.js';
 import { allClear, answered, fixSent, takenCare, type AllClear } from '../notify/watch-messages.js';
-import { stageOf, type Escalation, type EscalationSignal, type Resolution, type SignalOptions, type Suggestion } from '../store/escalations.js';
+import {
+  stageOf,
+  type Escalation,
+  type EscalationSignal,
+  type Resolution,
+  type SignalOptions,
+  type Suggestion,
+} from '../store/escalations.js';
 import type { Job } from '../store/jobs.js';
 import type { Store } from '../store/store.js';
 import { attemptOf, describe } from './describe.js';
 import { renewalFailed } from './renewals.js';
 import type { Then } from './then.js';
 
-export { attemptOf, describe, problemOfJob, problemOfSite, siteOfJob, suggestionLine, suggestionVersion } from './describe.js';
+export {
+  attemptOf,
+  describe,
+  problemOfJob,
+  problemOfSite,
+  siteOfJob,
+  suggestionLine,
+  suggestionVersion,
+} from './describe.js';
 
 declare module '../engine/action.js' {
   interface Services {
@@ -71,24 +86,44 @@ export class Escalations {
       if (a.kind === 'request-handoff' && a.tenantId) await this.handoff(a);
       else if (a.kind === 'certificate-renewal-failed') await renewalFailed(this, this.deps.store, a);
     } catch (err) {
-      this.deps.logger.warn({ alert: { kind: a.kind }, err: (err as Error).message }, 'could not record the escalation signal');
+      this.deps.logger.warn(
+        { alert: { kind: a.kind }, err: (err as Error).message },
+        'could not record the escalation signal',
+      );
     }
   }
 
   private async handoff(a: AlertInput): Promise<void> {
     const tenantId = a.tenantId!;
-    const d = (a.detail ?? {}) as { text?: unknown; language?: unknown; frustrated?: unknown; proposal?: { playbook?: unknown; inputs?: unknown } | null };
+    const d = (a.detail ?? {}) as {
+      text?: unknown;
+      language?: unknown;
+      frustrated?: unknown;
+      proposal?: { playbook?: unknown; inputs?: unknown } | null;
+    };
     const text = typeof d.text === 'string' ? d.text : a.message;
     const frustrated = d.frustrated === true;
     // Words of frustration are most likely about what is already open for this client: added there.
     const open = frustrated ? (await this.deps.store.escalations.list({ tenantId }))[0] : undefined;
     const at = this.clock().toISOString();
-    const signal: EscalationSignal = { at, kind: frustrated ? 'frustrated' : 'request-handoff', message: a.message, words: { text, language: typeof d.language === 'string' ? d.language : undefined } };
+    const signal: EscalationSignal = {
+      at,
+      kind: frustrated ? 'frustrated' : 'request-handoff',
+      message: a.message,
+      words: { text, language: typeof d.language === 'string' ? d.language : undefined },
+    };
     // What serein understood of the words, when it did, is the operation to run for them.
     const p = d.proposal;
-    const suggestion = p && typeof p.playbook === 'string' && p.inputs && typeof p.inputs === 'object' ? { playbook: p.playbook, inputs: p.inputs as Record<string, unknown> } : undefined;
+    const suggestion =
+      p && typeof p.playbook === 'string' && p.inputs && typeof p.inputs === 'object'
+        ? { playbook: p.playbook, inputs: p.inputs as Record<string, unknown> }
+        : undefined;
     const subject = a.subject && a.subject !== 'request' && !a.subject.startsWith('request:') ? a.subject : 'request';
-    await this.signal(tenantId, open?.problem ?? (subject === 'request' ? 'request' : `request:${subject}`), [signal], { summary: open?.summary ?? `${tenantId} asked for something serein cannot do alone: "${text}"`, suggestion, cause: open ? undefined : { kind: 'request', site: subject === 'request' ? undefined : subject, words: text } });
+    await this.signal(tenantId, open?.problem ?? (subject === 'request' ? 'request' : `request:${subject}`), [signal], {
+      summary: open?.summary ?? `${tenantId} asked for something serein cannot do alone: "${text}"`,
+      suggestion,
+      cause: open ? undefined : { kind: 'request', site: subject === 'request' ? undefined : subject, words: text },
+    });
   }
 
   /**
@@ -97,7 +132,10 @@ export class Escalations {
    * warning and a failed renewal of the same site never make two emails a day.
    */
   async tell(e: Escalation, canFix: boolean, write: (lang: Language) => Message): Promise<void> {
-    if (!e.steps.some((s) => s.kind === 'told')) await this.deps.store.escalations.update(e.id, this.now(), (x) => ({ steps: [...x.steps, { at: this.now(), kind: 'told' }] }));
+    if (!e.steps.some((s) => s.kind === 'told'))
+      await this.deps.store.escalations.update(e.id, this.now(), (x) => ({
+        steps: [...x.steps, { at: this.now(), kind: 'told' }],
+      }));
     await this.email(`conv:${e.id}`, e.tenantId, canFix, write, 23 * 3_600_000);
   }
 
@@ -105,15 +143,29 @@ export class Escalations {
    * Ends the conversation, once: the client gets the all-clear (email and page) when they
    * had heard of it, admins the recovery when they had; false when it had already ended.
    */
-  async close(e: Escalation, r: Omit<Resolution, 'at'>, clear: Partial<AllClear> = {}, o: { email?: boolean } = {}): Promise<boolean> {
+  async close(
+    e: Escalation,
+    r: Omit<Resolution, 'at'>,
+    clear: Partial<AllClear> = {},
+    o: { email?: boolean } = {},
+  ): Promise<boolean> {
     const at = this.now();
     if (!(await this.deps.store.escalations.resolve(e.id, at, r))) return false;
     const heard = stageOf(e) !== 'noticed' || e.cause?.kind === 'request';
     const name = clear.name ?? e.cause?.site ?? subjectName(e);
-    if (heard && o.email !== false) await this.email(`conv:${e.id}:resolved`, e.tenantId, false, (lang) => allClear(lang, { name, by: r.by, what: r.what, cameBack: !!e.cameBack, ...clear }));
+    if (heard && o.email !== false)
+      await this.email(`conv:${e.id}:resolved`, e.tenantId, false, (lang) =>
+        allClear(lang, { name, by: r.by, what: r.what, cameBack: !!e.cameBack, ...clear }),
+      );
     if (e.escalatedAt || e.adminsAlerted) {
       const tenant = await this.deps.store.tenants.get(e.tenantId);
-      await this.deps.raise({ kind: 'escalation-resolved', tenantId: e.tenantId, subject: `escalation:${e.id}`, message: `${tenant ? `${tenant.id} (${tenant.name})` : e.tenantId} recovered: ${e.summary}. ${r.reason}${r.by === 'client' ? ' (fixed by the client)' : ''}.`, detail: { escalationId: e.id, problem: e.problem, resolution: { ...r, at } } });
+      await this.deps.raise({
+        kind: 'escalation-resolved',
+        tenantId: e.tenantId,
+        subject: `escalation:${e.id}`,
+        message: `${tenant ? `${tenant.id} (${tenant.name})` : e.tenantId} recovered: ${e.summary}. ${r.reason}${r.by === 'client' ? ' (fixed by the client)' : ''}.`,
+        detail: { escalationId: e.id, problem: e.problem, resolution: { ...r, at } },
+      });
     }
     return true;
   }
@@ -121,7 +173,10 @@ export class Escalations {
   /** An admin takes it: `by` as admins read it, `name` as the client does; the client hears who is on it when they knew of it. */
   async take(e: Escalation, by: string, name: string): Promise<void> {
     if (!(await this.deps.store.escalations.take(e.id, by, this.now(), name))) return;
-    if (stageOf(e) === 'told' && (e.cause?.kind === 'request' || e.steps.some((s) => s.kind === 'told'))) await this.email(`conv:${e.id}:taken`, e.tenantId, false, (lang) => takenCare(lang, { name: subjectName(e), by: name }));
+    if (stageOf(e) === 'told' && (e.cause?.kind === 'request' || e.steps.some((s) => s.kind === 'told')))
+      await this.email(`conv:${e.id}:taken`, e.tenantId, false, (lang) =>
+        takenCare(lang, { name: subjectName(e), by: name }),
+      );
   }
 
   /** An admin answers the client in words: on their page and by email (the text escaped in HTML); `resolve` ends it with the answer. */
@@ -129,10 +184,20 @@ export class Escalations {
     const at = this.now();
     if (e.state === 'open') await this.deps.store.escalations.take(e.id, by, at, name);
     const n = e.steps.filter((s) => s.kind === 'answered').length;
-    await this.deps.store.escalations.update(e.id, at, (x) => ({ steps: [...x.steps, { at, kind: 'answered', by: name, text }] }));
-    await this.email(`conv:${e.id}:answer:${n}`, e.tenantId, false, (lang) => answered(lang, { name: subjectName(e), by: name, text }));
+    await this.deps.store.escalations.update(e.id, at, (x) => ({
+      steps: [...x.steps, { at, kind: 'answered', by: name, text }],
+    }));
+    await this.email(`conv:${e.id}:answer:${n}`, e.tenantId, false, (lang) =>
+      answered(lang, { name: subjectName(e), by: name, text }),
+    );
     const now = (await this.deps.store.escalations.get(e.id))!;
-    if (resolve) await this.close(now, { by: 'team', what: 'answered', reason: `answered by ${name}`, byName: name }, {}, { email: false });
+    if (resolve)
+      await this.close(
+        now,
+        { by: 'team', what: 'answered', reason: `answered by ${name}`, byName: name },
+        {},
+        { email: false },
+      );
     return (await this.deps.store.escalations.get(e.id))!;
   }
 
@@ -142,10 +207,19 @@ export class Escalations {
     const at = this.now();
     if (e.state === 'open') await this.deps.store.escalations.take(e.id, by, at, name);
     // Both languages: the client reads the changes on their page in theirs, admins in English.
-    await this.deps.store.escalations.update(e.id, at, (x) => ({ steps: [...x.steps, { at, kind: 'fix-sent', by: name, text: changes.map((c) => c.en).join('\n'), changes }] }));
+    await this.deps.store.escalations.update(e.id, at, (x) => ({
+      steps: [...x.steps, { at, kind: 'fix-sent', by: name, text: changes.map((c) => c.en).join('\n'), changes }],
+    }));
     const site = e.cause?.site ?? subjectName(e);
     const sent = e.steps.filter((s) => s.kind === 'fix-sent').length;
-    await this.email(`conv:${e.id}:fix:${sent}`, e.tenantId, false, (lang) => fixSent(lang, { site, by: name, changes: changes.map((c) => c[lang]), found: (e.cause?.found ?? []).map((f) => f[lang]) }));
+    await this.email(`conv:${e.id}:fix:${sent}`, e.tenantId, false, (lang) =>
+      fixSent(lang, {
+        site,
+        by: name,
+        changes: changes.map((c) => c[lang]),
+        found: (e.cause?.found ?? []).map((f) => f[lang]),
+      }),
+    );
     return (await this.deps.store.escalations.get(e.id))!;
   }
 
@@ -154,11 +228,22 @@ export class Escalations {
    * escalation is then taken by them): the operation to run after it and the version are
    * kept with the job, so a suggestion replaced while it runs never changes what follows.
    */
-  async started(e: Escalation, job: Job, reviewed: Suggestion & { version: string }, by: string, name = by, tokenId?: string): Promise<void> {
+  async started(
+    e: Escalation,
+    job: Job,
+    reviewed: Suggestion & { version: string },
+    by: string,
+    name = by,
+    tokenId?: string,
+  ): Promise<void> {
     const at = this.now();
     if (e.state === 'open') await this.deps.store.escalations.take(e.id, by, at, name);
     const then = reviewed.then ? { then: { playbook: reviewed.then.playbook, inputs: reviewed.then.inputs } } : {};
-    await this.deps.store.escalations.setDone(e.id, { jobId: job.id, by, at, byName: name, tokenId, version: reviewed.version, ...then }, at);
+    await this.deps.store.escalations.setDone(
+      e.id,
+      { jobId: job.id, by, at, byName: name, tokenId, version: reviewed.version, ...then },
+      at,
+    );
   }
 
   /**
@@ -167,14 +252,28 @@ export class Escalations {
    * actor; otherwise the conversation ends, as done for them, or as fixed by the client when
    * the cause was gone before (the admin only ran what was left). Failure: one more attempt.
    */
-  async doneJobFinished(job: Job, submitThen?: (e: Escalation, then: Then) => Promise<Job | undefined>): Promise<boolean> {
+  async doneJobFinished(
+    job: Job,
+    submitThen?: (e: Escalation, then: Then) => Promise<Job | undefined>,
+  ): Promise<boolean> {
     const e = await this.deps.store.escalations.byDoneJob(job.id);
     if (!e?.done) return false;
     const at = this.now();
     // Whoever records its end first (the watch, or a click that found it ended) goes on; the other stops here.
     if (!(await this.deps.store.escalations.finishDone(e.id, job.id, job.status, at))) return true;
     if (job.status !== 'succeeded') {
-      await this.deps.store.escalations.signal(e.tenantId, e.problem, [attemptOf(job, 'failures', `run for the client by ${e.done.by}: ${job.status}${job.error ? `: ${job.error.message}` : ''}`)], { summary: e.summary });
+      await this.deps.store.escalations.signal(
+        e.tenantId,
+        e.problem,
+        [
+          attemptOf(
+            job,
+            'failures',
+            `run for the client by ${e.done.by}: ${job.status}${job.error ? `: ${job.error.message}` : ''}`,
+          ),
+        ],
+        { summary: e.summary },
+      );
       return true;
     }
     // Only what the admin reviewed, never the suggestion as it is now.
@@ -182,7 +281,18 @@ export class Escalations {
     if (then && submitThen) {
       const next = await submitThen(e, then);
       if (next) {
-        await this.deps.store.escalations.setDone(e.id, { jobId: next.id, by: e.done.by, at, byName: e.done.byName, tokenId: e.done.tokenId, fixedCause: job.playbook === 'dns.fix' }, at);
+        await this.deps.store.escalations.setDone(
+          e.id,
+          {
+            jobId: next.id,
+            by: e.done.by,
+            at,
+            byName: e.done.byName,
+            tokenId: e.done.tokenId,
+            fixedCause: job.playbook === 'dns.fix',
+          },
+          at,
+        );
         return true;
       }
     }
@@ -190,10 +300,18 @@ export class Escalations {
     const causeFound = !!e.cause?.found?.length;
     const byClient = causeFound && !teamFixed;
     const name = e.cause?.site ?? nameOf(job);
-    const what = job.playbook === 'certificate.issue' ? 'issued' : job.playbook === 'certificate.renew' ? 'renewed' : 'done';
+    const what =
+      job.playbook === 'certificate.issue' ? 'issued' : job.playbook === 'certificate.renew' ? 'renewed' : 'done';
     await this.close(
       e,
-      { by: byClient ? 'client' : 'team', what: byClient ? what : 'done', reason: byClient ? `the client had fixed the cause; ${job.playbook} then succeeded, run by ${e.done.by}` : `${job.playbook} done for them by ${e.done.by}`, byName: e.done.byName },
+      {
+        by: byClient ? 'client' : 'team',
+        what: byClient ? what : 'done',
+        reason: byClient
+          ? `the client had fixed the cause; ${job.playbook} then succeeded, run by ${e.done.by}`
+          : `${job.playbook} done for them by ${e.done.by}`,
+        byName: e.done.byName,
+      },
       { name, playbook: job.playbook, until: typeof job.result?.expires === 'string' ? job.result.expires : undefined },
     );
     return true;
@@ -215,7 +333,13 @@ export class Escalations {
   }
 
   /** One email per key: `gapMs` apart at most (a problem that lasts), or once (a change of state). */
-  private async email(key: string, tenantId: string, canFix: boolean, write: (lang: Language) => Message, gapMs = ONCE_MS): Promise<void> {
+  private async email(
+    key: string,
+    tenantId: string,
+    canFix: boolean,
+    write: (lang: Language) => Message,
+    gapMs = ONCE_MS,
+  ): Promise<void> {
     try {
       await this.deps.notices?.tell(key, tenantId, canFix, write, gapMs);
     } catch (err) {
@@ -228,7 +352,21 @@ export class Escalations {
     const tenant = await this.deps.store.tenants.get(e.tenantId);
     const text = `${o.reminder ? `${o.reminder}\n` : ''}${describe(e, tenant ? `${tenant.id} (${tenant.name})` : e.tenantId)}`;
     const kind = o.reminder ? 'escalation-reminder' : 'escalation';
-    await this.deps.raise({ kind, tenantId: e.tenantId, subject: `escalation:${e.id}`, message: text, detail: { escalationId: e.id, problem: e.problem, signals: e.signals, suggestion: e.suggestion, failures: e.signals.filter((s) => s.jobId).map((s) => ({ jobId: s.jobId, playbook: s.playbook, ...s.diagnosis })) } });
+    await this.deps.raise({
+      kind,
+      tenantId: e.tenantId,
+      subject: `escalation:${e.id}`,
+      message: text,
+      detail: {
+        escalationId: e.id,
+        problem: e.problem,
+        signals: e.signals,
+        suggestion: e.suggestion,
+        failures: e.signals
+          .filter((s) => s.jobId)
+          .map((s) => ({ jobId: s.jobId, playbook: s.playbook, ...s.diagnosis })),
+      },
+    });
     if (!o.reminder) await this.emailAdmins(e, text, `${tenant?.name ?? e.tenantId} needs a hand: ${e.summary}`);
   }
 
@@ -238,7 +376,11 @@ export class Escalations {
     if (!mailer || !config.alerts.emails.length) return false;
     try {
       const html = `<!doctype html><html><body><pre style="font-family: sans-serif; white-space: pre-wrap">${escapeHtml(text)}</pre></body></html>`;
-      await Promise.all(config.alerts.emails.map((to) => mailer.send({ to, subject: `[serein] ${subject}`.slice(0, 200), text: `${text}\n`, html, language: 'en' })));
+      await Promise.all(
+        config.alerts.emails.map((to) =>
+          mailer.send({ to, subject: `[serein] ${subject}`.slice(0, 200), text: `${text}\n`, html, language: 'en' }),
+        ),
+      );
       return true;
     } catch (err) {
       logger.warn({ escalation: e.id, err: (err as Error).message }, 'could not email the escalation to admins');

@@ -30,13 +30,27 @@ const BURST_MS = 10 * 60_000;
  */
 export function struggleOf(e: Pick<Escalation, 'signals' | 'openedAt' | 'resolvedAt'>, now: Date): Struggle {
   const kinds = e.signals.map((s) => s.kind);
-  const failures = kinds.filter((k) => k === 'failures' || k === 'no-success' || k === 'renewal' || k === 'drift').length;
+  const failures = kinds.filter(
+    (k) => k === 'failures' || k === 'no-success' || k === 'renewal' || k === 'drift',
+  ).length;
   const attention = kinds.filter((k) => k === 'needs-attention').length;
-  const said = e.signals.filter((s) => s.words).map((s) => new Date(s.at).getTime()).sort((a, b) => a - b);
+  const said = e.signals
+    .filter((s) => s.words)
+    .map((s) => new Date(s.at).getTime())
+    .sort((a, b) => a - b);
   const frustrated = kinds.filter((k) => k === 'frustrated').length;
   const bursts = said.filter((t, i) => i > 0 && t - said[i - 1] < BURST_MS).length;
   const end = e.resolvedAt ? new Date(e.resolvedAt).getTime() : now.getTime();
   const hoursOpen = Math.max(0, Math.floor((end - new Date(e.openedAt).getTime()) / 3_600_000));
-  const score = failures + 4 * attention + said.length + 3 * frustrated + 2 * bursts + Math.min(12, Math.floor(hoursOpen / 4));
-  return { score, priority: score >= 10 ? 'urgent' : score >= 5 ? 'high' : 'normal', failures: failures + attention, messages: said.length, frustrated, bursts, hoursOpen };
+  const score =
+    failures + 4 * attention + said.length + 3 * frustrated + 2 * bursts + Math.min(12, Math.floor(hoursOpen / 4));
+  return {
+    score,
+    priority: score >= 10 ? 'urgent' : score >= 5 ? 'high' : 'normal',
+    failures: failures + attention,
+    messages: said.length,
+    frustrated,
+    bursts,
+    hoursOpen,
+  };
 }

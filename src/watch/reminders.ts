@@ -26,7 +26,8 @@ export async function remind(esc: Escalations, config: Config, now: Date): Promi
       { n: 2, due: (r.afterMinutes + r.againMinutes) * 60_000, channel: r.first === 'webhook' ? 'email' : 'webhook' },
     ] as const;
     for (const step of steps) {
-      if (waited < step.due || !(await store.notices.claim(`remind:${e.id}:${step.n}`, e.tenantId, now, ONCE_MS))) continue;
+      if (waited < step.due || !(await store.notices.claim(`remind:${e.id}:${step.n}`, e.tenantId, now, ONCE_MS)))
+        continue;
       const s = struggleOf(e, now);
       const line = `Reminder: nobody has taken this escalation since ${e.escalatedAt.slice(0, 16).replace('T', ' ')} UTC (priority ${s.priority}, struggle score ${s.score}).`;
       let channel: string = step.channel;
@@ -34,7 +35,14 @@ export async function remind(esc: Escalations, config: Config, now: Date): Promi
         const tenant = await store.tenants.get(e.tenantId);
         const text = `${line}\n${describe(e, tenant ? `${tenant.id} (${tenant.name})` : e.tenantId)}`;
         // No admin email configured: the webhook and the feed still carry the reminder.
-        if (!(await esc.emailAdmins(e, text, `reminder: ${tenant?.name ?? e.tenantId} still needs a hand (${s.priority})`))) channel = 'webhook';
+        if (
+          !(await esc.emailAdmins(
+            e,
+            text,
+            `reminder: ${tenant?.name ?? e.tenantId} still needs a hand (${s.priority})`,
+          ))
+        )
+          channel = 'webhook';
       }
       if (channel === 'webhook') await esc.deliver(e, { reminder: line });
       const at = now.toISOString();

@@ -10,7 +10,11 @@ import type { Escalations } from './escalations.js';
 const LATE_MS = 7 * 86_400_000;
 
 /** Renewal failures that only a change on the client's side ends. */
-const BLOCKED: Record<string, BlockedBy> = { preflight_failed: 'dns', validation_failed: 'authority', certificate_refused: 'authority' };
+const BLOCKED: Record<string, BlockedBy> = {
+  preflight_failed: 'dns',
+  validation_failed: 'authority',
+  certificate_refused: 'authority',
+};
 
 /** What the job said was found, in both languages, without the lead-in ("… because: "). */
 function foundIn(job: Job | undefined): { found: Words[]; fix: Words[] } {
@@ -37,18 +41,43 @@ export async function renewalFailed(esc: Escalations, store: Store, a: AlertInpu
   const by = BLOCKED[code];
   const late = new Date(cert.notAfter).getTime() - new Date(esc.now()).getTime() < LATE_MS;
   const { found, fix } = foundIn(by === 'dns' ? job : undefined);
-  const cause: Cause | undefined = by ? { kind: 'renewal-blocked', site: cert.name, certificateId: cert.id, found, fix, until: cert.notAfter } : late ? { kind: 'renewal-late', site: cert.name, certificateId: cert.id, until: cert.notAfter } : undefined;
-  const e = await esc.signal(cert.tenantId, problemOfSite(cert.name), [{ at: esc.now(), kind: 'renewal', message: a.message, jobId: job?.id, playbook: job?.playbook, diagnosis: job?.error ? { code: job.error.code, message: job.error.message, hint: job.error.hint } : undefined }], {
-    summary: `the renewal of ${cert.name} fails`,
-    escalate: false,
-    adminsAlerted: true,
-    ...(cause ? { cause } : {}),
-  });
+  const cause: Cause | undefined = by
+    ? { kind: 'renewal-blocked', site: cert.name, certificateId: cert.id, found, fix, until: cert.notAfter }
+    : late
+      ? { kind: 'renewal-late', site: cert.name, certificateId: cert.id, until: cert.notAfter }
+      : undefined;
+  const e = await esc.signal(
+    cert.tenantId,
+    problemOfSite(cert.name),
+    [
+      {
+        at: esc.now(),
+        kind: 'renewal',
+        message: a.message,
+        jobId: job?.id,
+        playbook: job?.playbook,
+        diagnosis: job?.error ? { code: job.error.code, message: job.error.message, hint: job.error.hint } : undefined,
+      },
+    ],
+    {
+      summary: `the renewal of ${cert.name} fails`,
+      escalate: false,
+      adminsAlerted: true,
+      ...(cause ? { cause } : {}),
+    },
+  );
   if (!cause) return;
   await esc.tell(e, by === 'dns', (lang) => {
     if (!by) return renewalLate(lang, { site: cert.name, until: cert.notAfter });
-    const fallback = lang === 'fr' ? 'Ouvrez votre page pour voir quoi changer.' : 'Open your page to see what to change.';
-    return renewalBlocked(lang, { site: cert.name, until: cert.notAfter, by, fix: fix[0]?.[lang] ?? fallback, found: by === 'dns' ? found[0]?.[lang] : undefined });
+    const fallback =
+      lang === 'fr' ? 'Ouvrez votre page pour voir quoi changer.' : 'Open your page to see what to change.';
+    return renewalBlocked(lang, {
+      site: cert.name,
+      until: cert.notAfter,
+      by,
+      fix: fix[0]?.[lang] ?? fallback,
+      found: by === 'dns' ? found[0]?.[lang] : undefined,
+    });
   });
 }
 
@@ -58,7 +87,14 @@ export async function renewalFailed(esc: Escalations, store: Store, a: AlertInpu
  * réglé » with what changed; a cause the client fixed is theirs, never "done for them".
  */
 export async function jobSucceeded(esc: Escalations, store: Store, job: Job): Promise<void> {
-  const site = typeof job.inputs?.site === 'string' ? job.inputs.site : typeof job.inputs?.domain === 'string' ? job.inputs.domain : Array.isArray(job.inputs?.domains) ? String(job.inputs.domains[0]) : undefined;
+  const site =
+    typeof job.inputs?.site === 'string'
+      ? job.inputs.site
+      : typeof job.inputs?.domain === 'string'
+        ? job.inputs.domain
+        : Array.isArray(job.inputs?.domains)
+          ? String(job.inputs.domains[0])
+          : undefined;
   const tenantId = job.forTenant ?? job.tenantId;
   if (!site || !tenantId || job.status !== 'succeeded' || job.dryRun) return;
   const e = await store.escalations.openFor(tenantId, problemOfSite(site.toLowerCase().replace(/\.$/, '')));
@@ -71,7 +107,15 @@ export async function jobSucceeded(esc: Escalations, store: Store, job: Job): Pr
   if (job.playbook !== 'certificate.renew' && job.playbook !== 'certificate.issue') return;
   const what = job.playbook === 'certificate.renew' ? 'renewed' : 'issued';
   // A DNS cause that is gone now was removed where the client's domain is managed: by them.
-  const byClient = !!e.cause?.found?.length || e.cause?.kind === 'drift' || e.cause?.kind === 'renewal-blocked' || (!!job.tenantId && !job.actedBy);
+  const byClient =
+    !!e.cause?.found?.length ||
+    e.cause?.kind === 'drift' ||
+    e.cause?.kind === 'renewal-blocked' ||
+    (!!job.tenantId && !job.actedBy);
   const who = job.actedBy ?? (job.tenantId ? 'the client' : 'an admin');
-  await esc.close(e, { by: byClient ? 'client' : 'serein', what, reason: `${job.playbook} succeeded (run by ${who})` }, { name: site, until });
+  await esc.close(
+    e,
+    { by: byClient ? 'client' : 'serein', what, reason: `${job.playbook} succeeded (run by ${who})` },
+    { name: site, until },
+  );
 }

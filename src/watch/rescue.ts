@@ -7,7 +7,10 @@ import type { Suggestion, Words } from '../store/escalations.js';
 export const blocking = (c: Check) => c.status === 'failure' && c.id !== 'failure-budget';
 
 /** A check that failed because a DNS question went unanswered (timeout, SERVFAIL): it says nothing about the client's domain. */
-export const unanswered = (c: Check) => Object.values(c.detail ?? {}).some((v) => typeof v === 'string' && /^E[A-Z]+$/.test(v) && v !== 'ENODATA' && v !== 'ENOTFOUND');
+export const unanswered = (c: Check) =>
+  Object.values(c.detail ?? {}).some(
+    (v) => typeof v === 'string' && /^E[A-Z]+$/.test(v) && v !== 'ENODATA' && v !== 'ENOTFOUND',
+  );
 
 /**
  * What removes a site's cause, as found now:
@@ -20,7 +23,14 @@ export const unanswered = (c: Check) => Object.values(c.detail ?? {}).some((v) =
 export type Rescue =
   | { cause: 'unknown' }
   | { cause: 'gone'; suggestion: Suggestion | null }
-  | { cause: 'present'; suggestion: Suggestion | null; fixToSend: { changes: Words[] } | null; found: Words[]; fix: Words[]; problems: string[] };
+  | {
+      cause: 'present';
+      suggestion: Suggestion | null;
+      fixToSend: { changes: Words[] } | null;
+      found: Words[];
+      fix: Words[];
+      problems: string[];
+    };
 
 /**
  * Checks the cause of a site's trouble before a rescue is offered: the certificate
@@ -29,7 +39,17 @@ export type Rescue =
  * the tenant's. dns.fix is never offered where it would fail at once, and the failing
  * operation is offered only once its cause is gone.
  */
-export async function rescueFor(services: Services, tenantId: string, o: { site: string; domains?: string[]; challenge?: 'http-01' | 'dns-01'; webserver?: string; failed?: Suggestion | null }): Promise<Rescue> {
+export async function rescueFor(
+  services: Services,
+  tenantId: string,
+  o: {
+    site: string;
+    domains?: string[];
+    challenge?: 'http-01' | 'dns-01';
+    webserver?: string;
+    failed?: Suggestion | null;
+  },
+): Promise<Rescue> {
   const challenge = o.challenge ?? 'http-01';
   const webserver = o.webserver ?? defaultWebserver(services);
   const diagnosis = await diagnose(services, { domains: o.domains ?? [o.site], challenge, webserver });
@@ -43,7 +63,11 @@ export async function rescueFor(services: Services, tenantId: string, o: { site:
   const present = { cause: 'present' as const, found, fix, problems: problems.map((c) => c.id) };
   if (await repairable(services, tenantId, problems)) {
     const inputs = { domain: o.site, challenge, confirm: true, ...(o.webserver ? { webserver: o.webserver } : {}) };
-    return { ...present, suggestion: { playbook: 'dns.fix', inputs, ...(failed && failed.playbook !== 'dns.fix' ? { then: failed } : {}) }, fixToSend: null };
+    return {
+      ...present,
+      suggestion: { playbook: 'dns.fix', inputs, ...(failed && failed.playbook !== 'dns.fix' ? { then: failed } : {}) },
+      fixToSend: null,
+    };
   }
   return { ...present, suggestion: null, fixToSend: fix.length ? { changes: fix } : null };
 }

@@ -12,13 +12,23 @@ export type Then = NonNullable<NonNullable<Escalation['done']>['then']>;
  * admin on record, and an idempotency key of the first job, so it starts once whichever
  * daemon or path saw the first one end. Undefined when it was refused (logged).
  */
-export async function submitThen(engine: Pick<Engine, 'services' | 'submit'>, e: Escalation, then: Then): Promise<Job | undefined> {
+export async function submitThen(
+  engine: Pick<Engine, 'services' | 'submit'>,
+  e: Escalation,
+  then: Then,
+): Promise<Job | undefined> {
   const { store, logger } = engine.services;
   const tenant = await store.tenants.get(e.tenantId);
   try {
     const actor = { tokenId: e.done?.tokenId ?? 'escalation', label: e.done?.byName ?? e.done?.by ?? 'an admin' };
     const key = `escalation:${e.id}:then:${e.done?.jobId ?? ''}`;
-    return (await engine.submit(actingFor(e.tenantId, actor), { playbook: then.playbook, inputs: then.inputs, idempotencyKey: key }, tenant?.language ?? 'en')).job;
+    return (
+      await engine.submit(
+        actingFor(e.tenantId, actor),
+        { playbook: then.playbook, inputs: then.inputs, idempotencyKey: key },
+        tenant?.language ?? 'en',
+      )
+    ).job;
   } catch (err) {
     logger.warn({ escalation: e.id, err: (err as Error).message }, 'could not run the operation after the fix');
     return undefined;

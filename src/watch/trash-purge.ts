@@ -4,7 +4,10 @@ import type { Services } from '../engine/action.js';
 import { trashTarget } from '../targets/trash-place.js';
 
 /** What one purge pass removed, for logs and tests. */
-export interface PurgeReport { purged: string[]; failed: string[] }
+export interface PurgeReport {
+  purged: string[];
+  failed: string[];
+}
 
 /**
  * The trash's purge: on `trash.purgeSchedule` (croner), every copy older than
@@ -22,9 +25,13 @@ export class TrashPurge implements BackgroundService {
   ) {}
 
   start(): void {
-    this.cron = new Cron(this.services.config.trash.purgeSchedule, { protect: true, unref: true, catch: (err) => this.services.logger.error({ err }, 'trash purge failed') }, async () => {
-      await this.pass();
-    });
+    this.cron = new Cron(
+      this.services.config.trash.purgeSchedule,
+      { protect: true, unref: true, catch: (err) => this.services.logger.error({ err }, 'trash purge failed') },
+      async () => {
+        await this.pass();
+      },
+    );
   }
 
   async stop(): Promise<void> {
@@ -42,19 +49,50 @@ export class TrashPurge implements BackgroundService {
     const { store, logger } = this.services;
     const report: PurgeReport = { purged: [], failed: [] };
     for (const item of await store.trash.expired(this.clock().toISOString())) {
-      const detail = { id: item.id, kind: item.kind, name: item.name, bytes: item.bytes, deletedAt: item.createdAt, expiresAt: item.expiresAt, target: item.target, file: item.file };
+      const detail = {
+        id: item.id,
+        kind: item.kind,
+        name: item.name,
+        bytes: item.bytes,
+        deletedAt: item.createdAt,
+        expiresAt: item.expiresAt,
+        target: item.target,
+        file: item.file,
+      };
       try {
         await trashTarget((n) => this.services.target(n), item.target).remove(item.file);
         await store.trash.remove(item.id);
-        await store.audit.append({ tokenId: null, tenantId: item.tenantId, action: 'trash.purge', subject: `${item.kind}:${item.name}`, inputs: undefined, plan: undefined, result: 'purged', detail });
+        await store.audit.append({
+          tokenId: null,
+          tenantId: item.tenantId,
+          action: 'trash.purge',
+          subject: `${item.kind}:${item.name}`,
+          inputs: undefined,
+          plan: undefined,
+          result: 'purged',
+          detail,
+        });
         report.purged.push(item.id);
       } catch (err) {
-        logger.warn({ trash: item.id, err: (err as Error).message }, 'could not purge a copy from the trash; trying again next pass');
-        await store.audit.append({ tokenId: null, tenantId: item.tenantId, action: 'trash.purge', subject: `${item.kind}:${item.name}`, inputs: undefined, plan: undefined, result: 'failed', detail: { ...detail, error: (err as Error).message } });
+        logger.warn(
+          { trash: item.id, err: (err as Error).message },
+          'could not purge a copy from the trash; trying again next pass',
+        );
+        await store.audit.append({
+          tokenId: null,
+          tenantId: item.tenantId,
+          action: 'trash.purge',
+          subject: `${item.kind}:${item.name}`,
+          inputs: undefined,
+          plan: undefined,
+          result: 'failed',
+          detail: { ...detail, error: (err as Error).message },
+        });
         report.failed.push(item.id);
       }
     }
-    if (report.purged.length || report.failed.length) logger.info({ trash: { purged: report.purged.length, failed: report.failed.length } }, 'trash purge pass done');
+    if (report.purged.length || report.failed.length)
+      logger.info({ trash: { purged: report.purged.length, failed: report.failed.length } }, 'trash purge pass done');
     return report;
   }
 }

@@ -18,14 +18,24 @@ export const uniqueName = (prefix = 'c') => `${prefix}${randomBytes(4).toString(
 
 /** The lab's nginx as a configured web server, with 127.0.0.1 and ::1 as the addresses DNS must point to. */
 export function labNginx(lab: LabInfo, dir: string): Record<string, unknown> {
-  return labWebserver(lab, dir, 'local', { publicAddresses: ['127.0.0.1', '::1'], batchWindowMs: 20, probeTimeoutMs: 5000 });
+  return labWebserver(lab, dir, 'local', {
+    publicAddresses: ['127.0.0.1', '::1'],
+    batchWindowMs: 20,
+    probeTimeoutMs: 5000,
+  });
 }
 
 /** The certificate parts of a config pointed at the lab: Pebble as the CA, challtestsrv as DNS, the lab's nginx. */
 export function labCertConfig(
   lab: LabInfo,
   dir: string,
-  extra: { cloudflare?: { apiToken: string; baseUrl: string }; cas?: unknown[]; dnsServer?: string; pebble?: NonNullable<LabInfo['pebble']>; dns?: Record<string, unknown> } = {},
+  extra: {
+    cloudflare?: { apiToken: string; baseUrl: string };
+    cas?: unknown[];
+    dnsServer?: string;
+    pebble?: NonNullable<LabInfo['pebble']>;
+    dns?: Record<string, unknown>;
+  } = {},
 ): Record<string, unknown> {
   // dnsServer/pebble: another DNS server under test (bind9, pdns) and the Pebble that asks it.
   const dnsServer = extra.dnsServer ?? `${lab.dns!.host}:${lab.dns!.port}`;
@@ -34,7 +44,14 @@ export function labCertConfig(
     stateDir: join(dir, 'state'),
     acme: {
       email: 'admin@serein.test',
-      cas: extra.cas ?? [{ name: 'pebble', directoryUrl: pebble.directoryUrl, caBundle: pebble.caCertPath, caaIdentities: ['pebble.letsencrypt.org'] }],
+      cas: extra.cas ?? [
+        {
+          name: 'pebble',
+          directoryUrl: pebble.directoryUrl,
+          caBundle: pebble.caCertPath,
+          caaIdentities: ['pebble.letsencrypt.org'],
+        },
+      ],
     },
     dns: {
       resolvers: [dnsServer],
@@ -55,9 +72,23 @@ export async function dnsAdmin(lab: LabInfo, path: string, body: Record<string, 
 }
 
 /** Services without a daemon: for testing the certificate modules on their own. */
-export async function labServices(lab: LabInfo, extra: Parameters<typeof labCertConfig>[2] = {}): Promise<{ services: Services; config: Config; store: Store; dir: string; alerts: unknown[]; close(): Promise<void> }> {
+export async function labServices(
+  lab: LabInfo,
+  extra: Parameters<typeof labCertConfig>[2] = {},
+): Promise<{
+  services: Services;
+  config: Config;
+  store: Store;
+  dir: string;
+  alerts: unknown[];
+  close(): Promise<void>;
+}> {
   const dir = mkdtempSync(join(tmpdir(), 'serein-acme-'));
-  const config = configSchema.parse({ ...labCertConfig(lab, dir, extra), store: { driver: 'sqlite', path: join(dir, 'serein.db') }, log: { level: 'silent' } });
+  const config = configSchema.parse({
+    ...labCertConfig(lab, dir, extra),
+    store: { driver: 'sqlite', path: join(dir, 'serein.db') },
+    log: { level: 'silent' },
+  });
   const store = await Store.open(config.store);
   const target = new LocalTarget('local');
   const alerts: unknown[] = [];
@@ -92,7 +123,10 @@ export async function labServices(lab: LabInfo, extra: Parameters<typeof labCert
  * Services on a store of their own with one CA and no target (none may be reached), no lab:
  * for tests whose small scripted CA stands in for one that has renewalInfo (Pebble has none).
  */
-export async function scriptedCaServices(directoryUrl: string, folderPrefix: string): Promise<{ services: Services; store: Store }> {
+export async function scriptedCaServices(
+  directoryUrl: string,
+  folderPrefix: string,
+): Promise<{ services: Services; store: Store }> {
   const d = tempDir(folderPrefix);
   const config = configSchema.parse({
     stateDir: join(d, 'state'),

@@ -29,7 +29,13 @@ export interface StoryWorld {
 }
 
 /** A tenant of the world: its id, domain, site, contact and client token. */
-export interface StoryClient { tenantId: string; reg: string; site: string; email: string; token: string }
+export interface StoryClient {
+  tenantId: string;
+  reg: string;
+  site: string;
+  email: string;
+  token: string;
+}
 
 /** Polls (no fixed sleep) until `get` returns something truthy, or fails after `ms`. */
 export async function until<T>(get: () => Promise<T | undefined | false>, what: string, ms = 20_000): Promise<T> {
@@ -69,8 +75,17 @@ export async function storyWorld(lab: LabInfo, config: Record<string, unknown> =
       ...labCertConfig(lab, dir),
       renewal: { enabled: false },
       drift: { enabled: false, escalateAfterHours: 72 },
-      alerts: { webhooks: [`http://127.0.0.1:${(hook.address() as { port: number }).port}/hooks/T0/B0/secret`], emails: ['ops@hosting.test'] },
-      mail: { host: '127.0.0.1', port: (smtp.server.address() as { port: number }).port, secure: false, from: 'Hébergement <support@hosting.test>', pageUrl: 'https://panel.hosting.test/' },
+      alerts: {
+        webhooks: [`http://127.0.0.1:${(hook.address() as { port: number }).port}/hooks/T0/B0/secret`],
+        emails: ['ops@hosting.test'],
+      },
+      mail: {
+        host: '127.0.0.1',
+        port: (smtp.server.address() as { port: number }).port,
+        secure: false,
+        from: 'Hébergement <support@hosting.test>',
+        pageUrl: 'https://panel.hosting.test/',
+      },
       ...config,
     },
   });
@@ -91,13 +106,22 @@ export async function storyWorld(lab: LabInfo, config: Record<string, unknown> =
 }
 
 /** A new tenant with a domain of its own under the lab's `.test`, the lab's nginx, an email contact and a client token. */
-export async function storyClient(w: StoryWorld, o: { language?: 'en' | 'fr'; name?: string } = {}): Promise<StoryClient> {
+export async function storyClient(
+  w: StoryWorld,
+  o: { language?: 'en' | 'fr'; name?: string } = {},
+): Promise<StoryClient> {
   const tenantId = `s${randomBytes(3).toString('hex')}`;
   const reg = `${randomBytes(4).toString('hex')}.test`;
   const email = `contact@${reg}`;
-  const created = await w.d.api('POST', '/v1/tenants', { body: { id: tenantId, name: o.name ?? 'La Boutique', language: o.language ?? 'fr', email } });
+  const created = await w.d.api('POST', '/v1/tenants', {
+    body: { id: tenantId, name: o.name ?? 'La Boutique', language: o.language ?? 'fr', email },
+  });
   if (created.status !== 201) throw new Error(JSON.stringify(created.body));
-  for (const [kind, name] of [['domain', reg], ['server', 'lab']]) await w.d.api('POST', `/v1/tenants/${tenantId}/resources`, { body: { kind, name } });
+  for (const [kind, name] of [
+    ['domain', reg],
+    ['server', 'lab'],
+  ])
+    await w.d.api('POST', `/v1/tenants/${tenantId}/resources`, { body: { kind, name } });
   const token = (await w.d.api('POST', '/v1/tokens', { body: { kind: 'client', tenantId } })).body.token;
   return { tenantId, reg, site: `boutique.${reg}`, email, token };
 }
@@ -121,7 +145,10 @@ export const staleAaaa = (w: StoryWorld, c: StoryClient) => ({
  * due. `renew()` runs one pass of the schedule at the test's clock (first the due date,
  * then each retry's time), so the test decides when time passes.
  */
-export async function blockedRenewal(w: StoryWorld, c: StoryClient): Promise<{ renew(): Promise<unknown>; fix(): Promise<void>; stop(): Promise<void> }> {
+export async function blockedRenewal(
+  w: StoryWorld,
+  c: StoryClient,
+): Promise<{ renew(): Promise<unknown>; fix(): Promise<void>; stop(): Promise<void> }> {
   await securedSite(w, c);
   const cert = (await w.d.store.certificates.active('lab', c.site))!;
   const dns = staleAaaa(w, c);
@@ -141,8 +168,16 @@ export async function blockedRenewal(w: StoryWorld, c: StoryClient): Promise<{ r
 }
 
 /** The handed-over story: the client asks in words for something serein cannot do; the request goes to a person. */
-export async function handedOver(w: StoryWorld, c: StoryClient, text = 'je voudrais plus de mémoire pour mon site, svp'): Promise<any> {
-  const res = await w.d.api('POST', '/v1/requests', { token: c.token, body: { text }, headers: { 'accept-language': 'fr' } });
+export async function handedOver(
+  w: StoryWorld,
+  c: StoryClient,
+  text = 'je voudrais plus de mémoire pour mon site, svp',
+): Promise<any> {
+  const res = await w.d.api('POST', '/v1/requests', {
+    token: c.token,
+    body: { text },
+    headers: { 'accept-language': 'fr' },
+  });
   if (res.status !== 200) throw new Error(JSON.stringify(res.body));
   return res.body;
 }

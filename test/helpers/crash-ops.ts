@@ -27,10 +27,23 @@ export interface Model {
 }
 
 /** One operation of a round: who asks, and the site or database it names (one op per name in a round). */
-export interface Op { playbook: string; inputs: Record<string, unknown>; as: string; key: string }
+export interface Op {
+  playbook: string;
+  inputs: Record<string, unknown>;
+  as: string;
+  key: string;
+}
 
 /** Where a round's operations may go, and who asks for them. */
-export interface OpWorld { rand: () => number; reg: string; webservers: string[]; certWebservers: Set<string>; dbServers: string[]; client: string; admin: string }
+export interface OpWorld {
+  rand: () => number;
+  reg: string;
+  webservers: string[];
+  certWebservers: Set<string>;
+  dbServers: string[];
+  client: string;
+  admin: string;
+}
 
 let counter = 0;
 /** A round's operations, chosen from what the store holds now; each names a different site or database. */
@@ -59,7 +72,12 @@ export function chooseOps(w: OpWorld, m: Model, n: number): Op[] {
       const s = m.sites.filter((x) => !used.has(x.name));
       if (!s.length) continue;
       const site = pick(s);
-      ops.push({ playbook: kind, inputs: { domain: site.name, confirm: site.name, removeFiles: rand() < 0.5 }, as: client, key: site.name });
+      ops.push({
+        playbook: kind,
+        inputs: { domain: site.name, confirm: site.name, removeFiles: rand() < 0.5 },
+        as: client,
+        key: site.name,
+      });
     } else if (kind === 'certificate.issue') {
       const s = m.sites.filter((x) => !used.has(x.name) && certWebservers.has(x.webserver) && !activeSites.has(x.name));
       if (!s.length) continue;
@@ -79,12 +97,22 @@ export function chooseOps(w: OpWorld, m: Model, n: number): Op[] {
       if (!t.length) continue;
       const item = pick(t);
       const name = `r${++counter}`;
-      ops.push({ playbook: kind, inputs: { item: item.id, ...(item.kind === 'database' ? { name } : { site: `${name}.${reg}` }) }, as: client, key: item.id });
+      ops.push({
+        playbook: kind,
+        inputs: { item: item.id, ...(item.kind === 'database' ? { name } : { site: `${name}.${reg}` }) },
+        as: client,
+        key: item.id,
+      });
     } else {
       const d = m.databases.filter((x) => !used.has(x.database));
       if (!d.length) continue;
       const db = pick(d);
-      ops.push({ playbook: kind, inputs: { server: db.server, name: db.name, confirm: db.database }, as: client, key: db.database });
+      ops.push({
+        playbook: kind,
+        inputs: { server: db.server, name: db.name, confirm: db.database },
+        as: client,
+        key: db.database,
+      });
     }
     used.add(ops[ops.length - 1].key);
   }
@@ -99,17 +127,28 @@ export function lastEvent(db: Database.Database): number {
 /** How many of these jobs have not ended yet. */
 export function openJobs(db: Database.Database, ids: string[]): number {
   const q = db.prepare('SELECT status FROM jobs WHERE id = ?');
-  return ids.filter((id) => !['succeeded', 'failed', 'needs-attention'].includes((q.get(id) as { status: string } | undefined)?.status ?? 'queued')).length;
+  return ids.filter(
+    (id) =>
+      !['succeeded', 'failed', 'needs-attention'].includes(
+        (q.get(id) as { status: string } | undefined)?.status ?? 'queued',
+      ),
+  ).length;
 }
-
 
 /** The trash's copies as the store records them: where each lives, for the check that none is lost. */
 export function trashCopies(db: Database.Database): { id: string; name: string; target: string; file: string }[] {
-  return db.prepare('SELECT id, name, target, file FROM trash').all() as { id: string; name: string; target: string; file: string }[];
+  return db.prepare('SELECT id, name, target, file FROM trash').all() as {
+    id: string;
+    name: string;
+    target: string;
+    file: string;
+  }[];
 }
 
 /** The databases a succeeded database.delete removed: each must have its copy in the trash. */
 export function deletedDatabases(db: Database.Database): string[] {
-  const rows = db.prepare("SELECT inputs FROM jobs WHERE playbook = 'database.delete' AND status = 'succeeded' AND dry_run = 0").all() as { inputs: string }[];
+  const rows = db
+    .prepare("SELECT inputs FROM jobs WHERE playbook = 'database.delete' AND status = 'succeeded' AND dry_run = 0")
+    .all() as { inputs: string }[];
   return rows.map((r) => String((JSON.parse(r.inputs) as { confirm?: string }).confirm));
 }

@@ -18,12 +18,23 @@ export interface TestDaemon {
   config: Config;
   store: Store;
   daemon: Daemon;
-  api(method: string, path: string, o?: { body?: unknown; token?: string | null; headers?: Record<string, string> }): Promise<{ status: number; body: any }>;
+  api(
+    method: string,
+    path: string,
+    o?: { body?: unknown; token?: string | null; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any }>;
   /** Submits a job and waits for its terminal state; returns the job as the API shows it (secrets included, once). */
-  runJob(playbook: string, inputs: Record<string, unknown>, o?: { token?: string; dryRun?: boolean; idempotencyKey?: string }): Promise<any>;
+  runJob(
+    playbook: string,
+    inputs: Record<string, unknown>,
+    o?: { token?: string; dryRun?: boolean; idempotencyKey?: string },
+  ): Promise<any>;
   waitJob(id: string, token?: string): Promise<any>;
   /** Creates a tenant with a client token and the given resources. */
-  tenant(id: string, o?: { language?: 'en' | 'fr'; domains?: string[]; servers?: string[] }): Promise<{ token: string }>;
+  tenant(
+    id: string,
+    o?: { language?: 'en' | 'fr'; domains?: string[]; servers?: string[] },
+  ): Promise<{ token: string }>;
   /** Waits until the outbox has sent everything queued (webhooks and emails leave after the request): what a test reads next has arrived. */
   delivered(): Promise<void>;
   stop(): Promise<void>;
@@ -39,7 +50,9 @@ function merge(a: any, b: any): any {
 }
 
 /** A real daemon in this process, on a free port, with its own temporary store and state. */
-export async function startTestDaemon(o: { config?: Record<string, unknown>; playbooksDir?: string; logLevel?: string; logger?: Logger } = {}): Promise<TestDaemon> {
+export async function startTestDaemon(
+  o: { config?: Record<string, unknown>; playbooksDir?: string; logLevel?: string; logger?: Logger } = {},
+): Promise<TestDaemon> {
   const dir = tempDir('serein-test-');
   const config = configSchema.parse(
     merge(
@@ -56,7 +69,11 @@ export async function startTestDaemon(o: { config?: Record<string, unknown>; pla
   // `logger`: a test that reads the daemon's log lines passes its own.
   // Every line is kept for the end-of-run secrets scan (test/helpers/secrets-scan.ts).
   const logFile = scanLogFile();
-  const logger = o.logger ?? (logFile ? pino({ level: o.logLevel ?? 'info' }, pino.destination({ dest: logFile, sync: true })) : pino({ level: 'silent' }));
+  const logger =
+    o.logger ??
+    (logFile
+      ? pino({ level: o.logLevel ?? 'info' }, pino.destination({ dest: logFile, sync: true }))
+      : pino({ level: 'silent' }));
   const daemon = await startDaemon(config, { logger });
   const adminToken = daemon.firstAdminToken ?? (await daemon.store.tokens.create('admin', null, 'test')).token;
   noteSecrets('admin token', adminToken);
@@ -112,28 +129,42 @@ export async function startTestDaemon(o: { config?: Record<string, unknown>; pla
     api,
     waitJob,
     async runJob(playbook, inputs, opt = {}) {
-      const res = await api('POST', '/v1/jobs', { token: opt.token, body: { playbook, inputs, dryRun: opt.dryRun, idempotencyKey: opt.idempotencyKey } });
-      if (res.status !== 202 && res.status !== 200) throw Object.assign(new Error(`POST /v1/jobs: ${res.status} ${JSON.stringify(res.body)}`), { response: res });
+      const res = await api('POST', '/v1/jobs', {
+        token: opt.token,
+        body: { playbook, inputs, dryRun: opt.dryRun, idempotencyKey: opt.idempotencyKey },
+      });
+      if (res.status !== 202 && res.status !== 200)
+        throw Object.assign(new Error(`POST /v1/jobs: ${res.status} ${JSON.stringify(res.body)}`), { response: res });
       return waitJob(res.body.job.id, opt.token);
     },
     async tenant(id, opt = {}) {
-      const t = await api('POST', '/v1/tenants', { body: { id, name: `Tenant ${id}`, language: opt.language ?? 'en' } });
+      const t = await api('POST', '/v1/tenants', {
+        body: { id, name: `Tenant ${id}`, language: opt.language ?? 'en' },
+      });
       if (t.status !== 201) throw new Error(`tenant ${id}: ${JSON.stringify(t.body)}`);
-      for (const d of opt.domains ?? []) await api('POST', `/v1/tenants/${id}/resources`, { body: { kind: 'domain', name: d } });
-      for (const s of opt.servers ?? []) await api('POST', `/v1/tenants/${id}/resources`, { body: { kind: 'server', name: s } });
+      for (const d of opt.domains ?? [])
+        await api('POST', `/v1/tenants/${id}/resources`, { body: { kind: 'domain', name: d } });
+      for (const s of opt.servers ?? [])
+        await api('POST', `/v1/tenants/${id}/resources`, { body: { kind: 'server', name: s } });
       const tok = await api('POST', '/v1/tokens', { body: { kind: 'client', tenantId: id } });
       return { token: tok.body.token };
     },
     async delivered() {
-      const waiting = async (status: 'pending' | 'sending') => (await daemon.store.outbox.list({ status, limit: 1 })).length;
-      await until('the outbox to send what it holds', async () => (await waiting('pending')) + (await waiting('sending')) === 0);
+      const waiting = async (status: 'pending' | 'sending') =>
+        (await daemon.store.outbox.list({ status, limit: 1 })).length;
+      await until(
+        'the outbox to send what it holds',
+        async () => (await waiting('pending')) + (await waiting('sending')) === 0,
+      );
     },
     async stop() {
       // The lab's nginx is shared: take down every site this daemon published, so no
       // configuration is left pointing at files that are about to be removed.
       if (daemon.engine.playbooks.has('vhost.delete')) {
         for (const site of await daemon.store.tenants.listResources({ kind: 'vhost' })) {
-          const res = await api('POST', '/v1/jobs', { body: { playbook: 'vhost.delete', inputs: { domain: site.name } } });
+          const res = await api('POST', '/v1/jobs', {
+            body: { playbook: 'vhost.delete', inputs: { domain: site.name } },
+          });
           if (res.status === 202) await waitJob(res.body.job.id);
         }
       }
@@ -142,7 +173,11 @@ export async function startTestDaemon(o: { config?: Record<string, unknown>; pla
       // later `nginx -t` on the shared nginx would fail on them.
       for (const ws of Object.values(config.webservers)) {
         if (!existsSync(ws.vhostDir)) continue;
-        const stale = readdirSync(ws.vhostDir).filter((f) => f.endsWith('.conf') && [ws.certDir, ws.webRoot, ws.logDir].some((p) => readFileSync(join(ws.vhostDir, f), 'utf8').includes(p)));
+        const stale = readdirSync(ws.vhostDir).filter(
+          (f) =>
+            f.endsWith('.conf') &&
+            [ws.certDir, ws.webRoot, ws.logDir].some((p) => readFileSync(join(ws.vhostDir, f), 'utf8').includes(p)),
+        );
         for (const f of stale) rmSync(join(ws.vhostDir, f), { force: true });
         if (stale.length && ws.target === 'local') spawnSync(ws.nginx[0], [...ws.nginx.slice(1), '-s', 'reload']);
       }

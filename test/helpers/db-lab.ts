@@ -40,7 +40,11 @@ export async function storeDatabase(lab: LabInfo, prefix: string): Promise<{ url
 }
 
 /** Whether a database and a user of that name exist, as the server's root sees it. */
-export async function dbExists(lab: LabInfo, engine: 'mariadb' | 'postgres', name: string): Promise<{ database: boolean; user: boolean }> {
+export async function dbExists(
+  lab: LabInfo,
+  engine: 'mariadb' | 'postgres',
+  name: string,
+): Promise<{ database: boolean; user: boolean }> {
   if (engine === 'mariadb') {
     return mariaRoot(lab, async (c) => {
       const [d] = await c.query('SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [name]);
@@ -59,10 +63,20 @@ export async function dbExists(lab: LabInfo, engine: 'mariadb' | 'postgres', nam
  * Logs in as a created user and creates, fills and reads a table: what a tenant's
  * application does first. Rejects with the server's message when the login is refused.
  */
-export async function useAsTenant(lab: LabInfo, engine: 'mariadb' | 'postgres', o: { database: string; user: string; password: string }): Promise<string> {
+export async function useAsTenant(
+  lab: LabInfo,
+  engine: 'mariadb' | 'postgres',
+  o: { database: string; user: string; password: string },
+): Promise<string> {
   if (engine === 'mariadb') {
     const m = lab.mariadb!;
-    const c = await mysql.createConnection({ host: m.host, port: m.port, user: o.user, password: o.password, database: o.database });
+    const c = await mysql.createConnection({
+      host: m.host,
+      port: m.port,
+      user: o.user,
+      password: o.password,
+      database: o.database,
+    });
     try {
       await c.query('CREATE TABLE IF NOT EXISTS t (id INT PRIMARY KEY, label VARCHAR(20))');
       await c.query("REPLACE INTO t VALUES (1, 'héllo ✓')");
@@ -80,7 +94,9 @@ export async function useAsTenant(lab: LabInfo, engine: 'mariadb' | 'postgres', 
     await c.query('CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY, label text)');
     await c.query("INSERT INTO t VALUES (1, 'héllo ✓') ON CONFLICT (id) DO NOTHING");
     const r = await c.query('SELECT label FROM t WHERE id = 1');
-    const enc = await c.query('SELECT pg_encoding_to_char(encoding) AS e FROM pg_database WHERE datname = current_database()');
+    const enc = await c.query(
+      'SELECT pg_encoding_to_char(encoding) AS e FROM pg_database WHERE datname = current_database()',
+    );
     return `${r.rows[0].label} ${enc.rows[0].e}`;
   } finally {
     await c.end();
@@ -95,13 +111,16 @@ export async function dropByPrefix(lab: LabInfo, prefixes: string[]): Promise<vo
       const [dbs] = await c.query('SELECT SCHEMA_NAME AS n FROM information_schema.SCHEMATA');
       for (const { n } of dbs as { n: string }[]) if (like(n)) await c.query(`DROP DATABASE IF EXISTS \`${n}\``);
       const [users] = await c.query('SELECT User AS u, Host AS h FROM mysql.user');
-      for (const { u, h } of users as { u: string; h: string }[]) if (like(u)) await c.query('DROP USER IF EXISTS ?@?', [u, h]);
+      for (const { u, h } of users as { u: string; h: string }[])
+        if (like(u)) await c.query('DROP USER IF EXISTS ?@?', [u, h]);
     });
   }
   if (lab.postgres) {
     await pgRoot(lab, async (c) => {
-      for (const { datname } of (await c.query('SELECT datname FROM pg_database')).rows) if (like(datname)) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-      for (const { rolname } of (await c.query('SELECT rolname FROM pg_roles')).rows) if (like(rolname)) await c.query(`DROP ROLE IF EXISTS "${rolname}"`);
+      for (const { datname } of (await c.query('SELECT datname FROM pg_database')).rows)
+        if (like(datname)) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      for (const { rolname } of (await c.query('SELECT rolname FROM pg_roles')).rows)
+        if (like(rolname)) await c.query(`DROP ROLE IF EXISTS "${rolname}"`);
     });
   }
 }

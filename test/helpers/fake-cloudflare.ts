@@ -25,7 +25,11 @@ export interface FakeRecord {
   modified_on: string;
 }
 
-export interface FakeZone { id: string; name: string; status: 'active' }
+export interface FakeZone {
+  id: string;
+  name: string;
+  status: 'active';
+}
 
 export interface FakeCloudflareOptions {
   /** The token accepted for every zone. */
@@ -73,7 +77,10 @@ export class FakeCloudflare {
   }
 
   /** Seeds a record (as if created in the dashboard) and publishes it to the lab DNS. */
-  async addRecord(zoneName: string, r: { type: string; name: string; content: string; ttl?: number }): Promise<FakeRecord> {
+  async addRecord(
+    zoneName: string,
+    r: { type: string; name: string; content: string; ttl?: number },
+  ): Promise<FakeRecord> {
     const zone = [...this.zones.values()].find((z) => z.name === zoneName);
     if (!zone) throw new Error(`no zone ${zoneName}`);
     const rec = this.make(zone, { type: r.type, name: r.name, content: r.content, ttl: r.ttl ?? 300 });
@@ -87,7 +94,9 @@ export class FakeCloudflare {
   }
 
   private make(zone: FakeZone, body: Record<string, any>, existing?: FakeRecord): FakeRecord {
-    let name = String(body.name ?? existing?.name ?? '').toLowerCase().replace(/\.$/, '');
+    let name = String(body.name ?? existing?.name ?? '')
+      .toLowerCase()
+      .replace(/\.$/, '');
     if (name === '@') name = zone.name;
     else if (name !== zone.name && !name.endsWith(`.${zone.name}`)) name = `${name}.${zone.name}`;
     const type = String(body.type ?? existing?.type ?? '').toUpperCase();
@@ -142,7 +151,11 @@ export class FakeCloudflare {
         break;
       case 'CAA':
         await post('clear-caa', { host });
-        if (recs.length) await post('add-caa', { host, policies: recs.map((r) => ({ tag: r.data?.tag ?? r.content.split(' ')[1], value: r.data?.value ?? '' })) });
+        if (recs.length)
+          await post('add-caa', {
+            host,
+            policies: recs.map((r) => ({ tag: r.data?.tag ?? r.content.split(' ')[1], value: r.data?.value ?? '' })),
+          });
         break;
     }
   }
@@ -155,14 +168,20 @@ export class FakeCloudflare {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     this.requests.push(`${req.method} ${url.pathname}${url.search}`);
-    const send = (status: number, result: unknown, extra: Record<string, unknown> = {}, errors: { code: number; message: string }[] = []) => {
+    const send = (
+      status: number,
+      result: unknown,
+      extra: Record<string, unknown> = {},
+      errors: { code: number; message: string }[] = [],
+    ) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ success: errors.length === 0, errors, messages: [], result, ...extra }));
     };
     const fail = (status: number, code: number, message: string) => send(status, null, {}, [{ code, message }]);
     const m = /^Bearer\s+(\S+)$/.exec(String(req.headers.authorization ?? ''));
     const token = m?.[1];
-    if (!token || (token !== this.opts.token && !this.opts.scopedTokens?.[token])) return fail(403, 9109, 'Invalid access token');
+    if (!token || (token !== this.opts.token && !this.opts.scopedTokens?.[token]))
+      return fail(403, 9109, 'Invalid access token');
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     let body: Record<string, any> = {};
@@ -179,12 +198,22 @@ export class FakeCloudflare {
     const paged = <T>(items: T[]) => {
       const start = (page - 1) * perPage;
       const slice = items.slice(start, start + perPage);
-      return send(200, slice, { result_info: { page, per_page: perPage, count: slice.length, total_count: items.length, total_pages: Math.max(1, Math.ceil(items.length / perPage)) } });
+      return send(200, slice, {
+        result_info: {
+          page,
+          per_page: perPage,
+          count: slice.length,
+          total_count: items.length,
+          total_pages: Math.max(1, Math.ceil(items.length / perPage)),
+        },
+      });
     };
 
     if (req.method === 'GET' && path === '/zones') {
       const name = url.searchParams.get('name')?.toLowerCase();
-      const zones = [...this.zones.values()].filter((z) => (!name || z.name === name) && this.allowed(token, z)).sort((a, b) => a.name.localeCompare(b.name));
+      const zones = [...this.zones.values()]
+        .filter((z) => (!name || z.name === name) && this.allowed(token, z))
+        .sort((a, b) => a.name.localeCompare(b.name));
       return paged(zones);
     }
     const zm = /^\/zones\/([^/]+)(\/dns_records(?:\/([^/]+))?)?$/.exec(path);
@@ -197,17 +226,32 @@ export class FakeCloudflare {
 
     if (!recordId && req.method === 'GET') {
       const type = url.searchParams.get('type')?.toUpperCase();
-      const exact = (url.searchParams.get('name.exact') ?? url.searchParams.get('name'))?.toLowerCase().replace(/\.$/, '');
+      const exact = (url.searchParams.get('name.exact') ?? url.searchParams.get('name'))
+        ?.toLowerCase()
+        .replace(/\.$/, '');
       const content = url.searchParams.get('content.exact') ?? url.searchParams.get('content');
       const list = [...this.records.values()]
-        .filter((r) => r.zone_id === zone.id && (!type || r.type === type) && (!exact || r.name === exact) && (!content || r.content === content))
-        .sort((a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type) || a.created_on.localeCompare(b.created_on));
+        .filter(
+          (r) =>
+            r.zone_id === zone.id &&
+            (!type || r.type === type) &&
+            (!exact || r.name === exact) &&
+            (!content || r.content === content),
+        )
+        .sort(
+          (a, b) =>
+            a.name.localeCompare(b.name) || a.type.localeCompare(b.type) || a.created_on.localeCompare(b.created_on),
+        );
       return paged(list);
     }
     if (!recordId && req.method === 'POST') {
-      if (!body.type || !body.name || (body.content === undefined && !body.data)) return fail(400, 9000, 'DNS name, type and content are required.');
+      if (!body.type || !body.name || (body.content === undefined && !body.data))
+        return fail(400, 9000, 'DNS name, type and content are required.');
       const rec = this.make(zone, body);
-      if ([...this.records.values()].some((r) => r.name === rec.name && r.type === rec.type && r.content === rec.content)) return fail(400, 81058, 'An identical record already exists.');
+      if (
+        [...this.records.values()].some((r) => r.name === rec.name && r.type === rec.type && r.content === rec.content)
+      )
+        return fail(400, 81058, 'An identical record already exists.');
       this.records.set(rec.id, rec);
       await this.publish(rec.name, rec.type);
       return send(200, rec);
@@ -221,10 +265,15 @@ export class FakeCloudflare {
       return send(200, { id: existing.id });
     }
     if (req.method === 'PUT' || req.method === 'PATCH') {
-      const updated = this.make(zone, req.method === 'PUT' ? body : { ...existing, ...body, data: body.data ?? existing.data }, existing);
+      const updated = this.make(
+        zone,
+        req.method === 'PUT' ? body : { ...existing, ...body, data: body.data ?? existing.data },
+        existing,
+      );
       this.records.set(existing.id, updated);
       await this.publish(existing.name, existing.type);
-      if (updated.name !== existing.name || updated.type !== existing.type) await this.publish(updated.name, updated.type);
+      if (updated.name !== existing.name || updated.type !== existing.type)
+        await this.publish(updated.name, updated.type);
       return send(200, updated);
     }
     return fail(405, 10000, 'Method not allowed');

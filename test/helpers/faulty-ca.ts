@@ -6,11 +6,13 @@ import { startReissuer } from './reissue.js';
 
 /** What the CA does with one request: pass it to Pebble, answer in its place, or close the connection. */
 export type CaFault =
-  | { kind: 'close' }
-  | { kind: 'status'; status: number; type: string; detail: string; retryAfter?: string };
+  { kind: 'close' } | { kind: 'status'; status: number; type: string; detail: string; retryAfter?: string };
 
 /** One profile of the ACME profiles draft: what the directory says of it, and how long its certificates last. */
-export interface CaProfile { description: string; days: number }
+export interface CaProfile {
+  description: string;
+  days: number;
+}
 
 export interface FaultyCa {
   directoryUrl: string;
@@ -34,7 +36,10 @@ export interface FaultyCa {
  * invalidProfile, an order names its profile (the first one when the client names none),
  * and its certificate lasts that profile's days (re-signed by an issuer of its own).
  */
-export async function startFaultyCa(pebble: { directoryUrl: string; caCertPath: string }, opts: { profiles?: Record<string, CaProfile> } = {}): Promise<FaultyCa> {
+export async function startFaultyCa(
+  pebble: { directoryUrl: string; caCertPath: string },
+  opts: { profiles?: Record<string, CaProfile> } = {},
+): Promise<FaultyCa> {
   const cert = readFileSync(pebble.caCertPath);
   const key = readFileSync(join(dirname(pebble.caCertPath), 'key.pem'));
   const upstream = new URL(pebble.directoryUrl);
@@ -60,19 +65,35 @@ export async function startFaultyCa(pebble: { directoryUrl: string; caCertPath: 
       }
       if (fault?.kind === 'status') {
         seen.push({ path, at: Date.now(), did: fault.status });
-        res.writeHead(fault.status, { 'content-type': 'application/problem+json', ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}) });
-        res.end(JSON.stringify({ type: `urn:ietf:params:acme:error:${fault.type}`, detail: fault.detail, status: fault.status }));
+        res.writeHead(fault.status, {
+          'content-type': 'application/problem+json',
+          ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}),
+        });
+        res.end(
+          JSON.stringify({
+            type: `urn:ietf:params:acme:error:${fault.type}`,
+            detail: fault.detail,
+            status: fault.status,
+          }),
+        );
         return;
       }
       const body = Buffer.concat(chunks);
       let edit: ((status: number, text: string, headers: Record<string, unknown>) => Promise<string>) | undefined;
       if (profiles) {
-        const asked = path === '/order-plz' ? (jwsPayload(body) as { profile?: string } | undefined)?.profile : undefined;
+        const asked =
+          path === '/order-plz' ? (jwsPayload(body) as { profile?: string } | undefined)?.profile : undefined;
         if (path === '/order-plz') orders.push(asked);
         if (asked !== undefined && !Object.hasOwn(profiles, asked)) {
           seen.push({ path, at: Date.now(), did: 400 });
           res.writeHead(400, { 'content-type': 'application/problem+json' });
-          res.end(JSON.stringify({ type: 'urn:ietf:params:acme:error:invalidProfile', detail: `profile "${asked}" is not one of ${Object.keys(profiles).join(', ')}`, status: 400 }));
+          res.end(
+            JSON.stringify({
+              type: 'urn:ietf:params:acme:error:invalidProfile',
+              detail: `profile "${asked}" is not one of ${Object.keys(profiles).join(', ')}`,
+              status: 400,
+            }),
+          );
           return;
         }
         edit = profileEdit(path, asked ?? Object.keys(profiles)[0]);
@@ -94,7 +115,10 @@ export async function startFaultyCa(pebble: { directoryUrl: string; caCertPath: 
             delete headers['transfer-encoding'];
             edit!(up.statusCode ?? 502, Buffer.concat(parts).toString('utf8'), headers).then(
               (text) => {
-                res.writeHead(up.statusCode ?? 502, { ...headers, 'content-length': Buffer.byteLength(text) } as http.OutgoingHttpHeaders);
+                res.writeHead(up.statusCode ?? 502, {
+                  ...headers,
+                  'content-length': Buffer.byteLength(text),
+                } as http.OutgoingHttpHeaders);
                 res.end(text);
               },
               () => req.socket.destroy(),
@@ -108,11 +132,17 @@ export async function startFaultyCa(pebble: { directoryUrl: string; caCertPath: 
   });
 
   /** How the answer to `path` changes to follow the profiles draft; undefined: passed as Pebble wrote it. */
-  function profileEdit(path: string, ordered: string): ((status: number, text: string, headers: Record<string, unknown>) => Promise<string>) | undefined {
+  function profileEdit(
+    path: string,
+    ordered: string,
+  ): ((status: number, text: string, headers: Record<string, unknown>) => Promise<string>) | undefined {
     if (path === upstream.pathname) {
       return async (_s, text) => {
         const dir = JSON.parse(text);
-        dir.meta = { ...dir.meta, profiles: Object.fromEntries(Object.entries(profiles!).map(([n, p]) => [n, p.description])) };
+        dir.meta = {
+          ...dir.meta,
+          profiles: Object.fromEntries(Object.entries(profiles!).map(([n, p]) => [n, p.description])),
+        };
         return JSON.stringify(dir);
       };
     }

@@ -31,7 +31,10 @@ export async function insertFleet(store: Store, o: FleetOptions): Promise<string
   const ids: string[] = [];
   await (store.db as unknown as Kysely<any>).transaction().execute(async (db) => {
     for (let start = 0; start < o.count; start += CHUNK[store.dialect]) {
-      await db.insertInto('certificates').values(fleetRows(o, start, Math.min(o.count, start + CHUNK[store.dialect]), ids)).execute();
+      await db
+        .insertInto('certificates')
+        .values(fleetRows(o, start, Math.min(o.count, start + CHUNK[store.dialect]), ids))
+        .execute();
     }
   });
   return ids;
@@ -48,16 +51,33 @@ function fleetRows(o: FleetOptions, start: number, end: number, ids: string[]): 
     const name = o.name?.(i) ?? `s${i}.fleet.example`;
     const due = i < (o.due ?? 0);
     rows.push({
-      id, tenant_id: null, webserver: 'main', name, domains: JSON.stringify([name]), challenge: 'http-01', key_type: 'ecdsa-p256',
-      ca: o.ca ?? 'fleet-ca', ca_directory: 'https://ca.invalid/dir', serial: (i + 1).toString(16), ari_cert_id: `aki.${i.toString(16)}`,
-      not_before: new Date(now.getTime() - 30 * day).toISOString(), not_after: new Date(now.getTime() + 60 * day).toISOString(),
-      cert_pem: '-----BEGIN CERTIFICATE-----\nfleet\n-----END CERTIFICATE-----\n', key_pem: o.keyPem ?? 'unreadable',
-      status: 'active', replaces_id: null,
+      id,
+      tenant_id: null,
+      webserver: 'main',
+      name,
+      domains: JSON.stringify([name]),
+      challenge: 'http-01',
+      key_type: 'ecdsa-p256',
+      ca: o.ca ?? 'fleet-ca',
+      ca_directory: 'https://ca.invalid/dir',
+      serial: (i + 1).toString(16),
+      ari_cert_id: `aki.${i.toString(16)}`,
+      not_before: new Date(now.getTime() - 30 * day).toISOString(),
+      not_after: new Date(now.getTime() + 60 * day).toISOString(),
+      cert_pem: '-----BEGIN CERTIFICATE-----\nfleet\n-----END CERTIFICATE-----\n',
+      key_pem: o.keyPem ?? 'unreadable',
+      status: 'active',
+      replaces_id: null,
       // Distinct creation times, oldest first, so "newest first" is well defined.
-      created_at: new Date(now.getTime() - 90 * day + i).toISOString(), activated_at: now.toISOString(),
+      created_at: new Date(now.getTime() - 90 * day + i).toISOString(),
+      activated_at: now.toISOString(),
       renew_after: new Date(now.getTime() + (due ? -3_600_000 : 30 * day)).toISOString(),
-      ari_window_start: null, ari_window_end: null, ari_checked_at: o.ariCheckedAt === undefined ? null : o.ariCheckedAt,
-      renewal_failures: 0, next_attempt_at: null, last_error: null,
+      ari_window_start: null,
+      ari_window_end: null,
+      ari_checked_at: o.ariCheckedAt === undefined ? null : o.ariCheckedAt,
+      renewal_failures: 0,
+      next_attempt_at: null,
+      last_error: null,
     });
   }
   return rows;

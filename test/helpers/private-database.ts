@@ -48,7 +48,9 @@ const accepts = (port: number) =>
  * connections (failing with its output if it exits first), and a test process that exits
  * never leaves it running.
  */
-export async function startServerProcess(s: ServerProcess): Promise<Pick<PrivateDatabase, 'running' | 'stop' | 'start' | 'remove'>> {
+export async function startServerProcess(
+  s: ServerProcess,
+): Promise<Pick<PrivateDatabase, 'running' | 'stop' | 'start' | 'remove'>> {
   let proc: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   const onExit = () => proc?.exitCode === null && proc.kill(s.exitSignal);

@@ -21,18 +21,52 @@ export async function startPrivateMariadb(): Promise<PrivateDatabase> {
   const host = hostname().replace(/'/g, "''");
   writeFileSync(
     init,
-    ['FLUSH PRIVILEGES;', ...['localhost', '127.0.0.1', '::1'].map((h) => `ALTER USER 'root'@'${h}' IDENTIFIED BY '${password}';`), host && host !== 'localhost' ? `DROP USER IF EXISTS 'root'@'${host}';` : '', ''].join('\n'),
+    [
+      'FLUSH PRIVILEGES;',
+      ...['localhost', '127.0.0.1', '::1'].map((h) => `ALTER USER 'root'@'${h}' IDENTIFIED BY '${password}';`),
+      host && host !== 'localhost' ? `DROP USER IF EXISTS 'root'@'${host}';` : '',
+      '',
+    ].join('\n'),
     { mode: 0o600 },
   );
-  const opts = [`--tmpdir=${join(dir, 'tmp')}`, '--skip-log-bin', '--skip-name-resolve', '--skip-performance-schema', '--innodb-buffer-pool-size=16M', '--innodb-log-file-size=8M', '--loose-feedback=OFF'];
-  const made = spawnSync('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db', `--extra-file=${init}`, ...opts], { encoding: 'utf8' });
+  const opts = [
+    `--tmpdir=${join(dir, 'tmp')}`,
+    '--skip-log-bin',
+    '--skip-name-resolve',
+    '--skip-performance-schema',
+    '--innodb-buffer-pool-size=16M',
+    '--innodb-log-file-size=8M',
+    '--loose-feedback=OFF',
+  ];
+  const made = spawnSync(
+    'mariadb-install-db',
+    [
+      '--no-defaults',
+      `--datadir=${data}`,
+      '--user=root',
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+      `--extra-file=${init}`,
+      ...opts,
+    ],
+    { encoding: 'utf8' },
+  );
   if (made.status !== 0) throw new Error(`mariadb-install-db: ${made.stderr}`);
   rmSync(init);
   const port = await freePort();
   const server = await startServerProcess({
     name: 'mariadbd',
     command: 'mariadbd',
-    args: ['--no-defaults', `--datadir=${data}`, `--socket=${join(dir, 'mysqld.sock')}`, `--port=${port}`, '--bind-address=127.0.0.1', '--user=root', `--pid-file=${join(dir, 'mariadbd.pid')}`, ...opts],
+    args: [
+      '--no-defaults',
+      `--datadir=${data}`,
+      `--socket=${join(dir, 'mysqld.sock')}`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      '--user=root',
+      `--pid-file=${join(dir, 'mariadbd.pid')}`,
+      ...opts,
+    ],
     port,
     ready: /ready for connections/,
     stopSignal: 'SIGTERM',

@@ -7,13 +7,18 @@ import { tempDir } from './tmp.js';
 
 function binDir(): string {
   const base = '/usr/lib/postgresql';
-  const v = readdirSync(base).sort((a, b) => Number(b) - Number(a)).find((x) => existsSync(join(base, x, 'bin', 'initdb')));
+  const v = readdirSync(base)
+    .sort((a, b) => Number(b) - Number(a))
+    .find((x) => existsSync(join(base, x, 'bin', 'initdb')));
   if (!v) throw new Error('no PostgreSQL found under /usr/lib/postgresql (run bash test/lab/setup.sh)');
   return join(base, v, 'bin');
 }
 
 function postgresUser(): { uid: number; gid: number } {
-  const f = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'))!.split(':');
+  const f = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('postgres:'))!
+    .split(':');
   return { uid: Number(f[2]), gid: Number(f[3]) };
 }
 
@@ -29,8 +34,17 @@ export async function startPrivatePostgres(): Promise<PrivateDatabase> {
   chmodSync(dir, 0o755);
   chownSync(dir, who.uid, who.gid);
   const data = join(dir, 'data');
-  const as = { uid: who.uid, gid: who.gid, cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LC_ALL: 'C.UTF-8' } };
-  const init = spawnSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync', '--no-instructions'], { ...as, encoding: 'utf8' });
+  const as = {
+    uid: who.uid,
+    gid: who.gid,
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, LC_ALL: 'C.UTF-8' },
+  };
+  const init = spawnSync(
+    join(bin, 'initdb'),
+    ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync', '--no-instructions'],
+    { ...as, encoding: 'utf8' },
+  );
   if (init.status !== 0) throw new Error(`initdb: ${init.stderr}`);
   mkdirSync(join(dir, 'sock'));
   chownSync(join(dir, 'sock'), who.uid, who.gid);
@@ -38,7 +52,22 @@ export async function startPrivatePostgres(): Promise<PrivateDatabase> {
   const server = await startServerProcess({
     name: 'postgres',
     command: join(bin, 'postgres'),
-    args: ['-D', data, '-p', String(port), '-k', join(dir, 'sock'), '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'shared_buffers=16MB', '-c', 'dynamic_shared_memory_type=mmap'],
+    args: [
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-k',
+      join(dir, 'sock'),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'shared_buffers=16MB',
+      '-c',
+      'dynamic_shared_memory_type=mmap',
+    ],
     options: as,
     port,
     ready: /ready to accept connections/,

@@ -20,7 +20,8 @@ declare module 'vitest' {
 /** Values shorter than this are not secrets serein generates (tokens, passwords and key lines are longer). */
 const MIN_SECRET = 16;
 /** JSON fields whose values are secrets whenever they appear in an API answer (an ACME challenge "token" is public: API tokens start with srn_). */
-const isSecretField = (k: string, v: unknown) => k === 'password' || k === 'privateKey' || (k === 'token' && typeof v === 'string' && v.startsWith('srn_'));
+const isSecretField = (k: string, v: unknown) =>
+  k === 'password' || k === 'privateKey' || (k === 'token' && typeof v === 'string' && v.startsWith('srn_'));
 
 const dir = (): string | undefined => {
   try {
@@ -34,7 +35,8 @@ const dir = (): string | undefined => {
 export function noteSecrets(source: string, ...values: unknown[]): void {
   const d = dir();
   const found = values.filter((v): v is string => typeof v === 'string' && v.length >= MIN_SECRET && !/[\t\n]/.test(v));
-  if (d && found.length) appendFileSync(join(d, `secrets-${process.pid}.txt`), found.map((v) => `${source}\t${v}\n`).join(''));
+  if (d && found.length)
+    appendFileSync(join(d, `secrets-${process.pid}.txt`), found.map((v) => `${source}\t${v}\n`).join(''));
 }
 
 /** Notes every secret field of an API answer (a new token, a shown-once password...). */
@@ -57,7 +59,9 @@ export function noteSecretsIn(body: unknown): void {
  */
 export function notePrivateKeys(folder: string): void {
   if (!existsSync(folder)) return;
-  const pems = readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter((e) => e.endsWith('.pem') && statSync(join(folder, e)).isFile());
+  const pems = readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter(
+    (e) => e.endsWith('.pem') && statSync(join(folder, e)).isFile(),
+  );
   for (const entry of pems) {
     const text = readFileSync(join(folder, entry), 'utf8');
     if (!text.includes('PRIVATE KEY')) continue;
@@ -65,7 +69,10 @@ export function notePrivateKeys(folder: string): void {
       .filter((e) => dirname(e) === dirname(entry) && e !== entry)
       .map((e) => readFileSync(join(folder, e), 'utf8').replace(/\s+/g, ''))
       .join('');
-    noteSecrets(`private key ${entry}`, ...text.split('\n').filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l) && !publicText.includes(l)));
+    noteSecrets(
+      `private key ${entry}`,
+      ...text.split('\n').filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l) && !publicText.includes(l)),
+    );
   }
 }
 
@@ -80,7 +87,9 @@ export function keepStoreForScan(storePath: string): void {
   const d = dir();
   if (!d) return;
   const id = randomUUID();
-  for (const suffix of ['', '-wal', '-shm']) if (existsSync(storePath + suffix)) copyFileSync(storePath + suffix, join(d, `store-${id}-${basename(storePath)}${suffix}`));
+  for (const suffix of ['', '-wal', '-shm'])
+    if (existsSync(storePath + suffix))
+      copyFileSync(storePath + suffix, join(d, `store-${id}-${basename(storePath)}${suffix}`));
 }
 
 /** The teardown's search: how many secrets and files were looked at, and where secrets were found. */
@@ -99,7 +108,8 @@ export function scanForSecrets(folder: string): { secrets: number; files: number
   for (const n of files) {
     const content = readFileSync(join(folder, n));
     bytes += content.length;
-    for (const [s, source] of secrets) if (content.includes(s)) hits.push(`${n}: a secret (${source}) starting ${s.slice(0, 4)}…`);
+    for (const [s, source] of secrets)
+      if (content.includes(s)) hits.push(`${n}: a secret (${source}) starting ${s.slice(0, 4)}…`);
   }
   return { secrets: secrets.size, files: files.length, bytes, hits };
 }

@@ -17,9 +17,15 @@ let scanLog: string | undefined | null = null;
  * empty (and noted for the secrets scan), and returned for every later start.
  */
 export async function serveReady(child: ServeChild, url: string, token: string): Promise<string> {
-  const admin = token || (await until('the admin token', async () => /admin token: (srn_a_\S+)/.exec(child.output())?.[1], 60_000));
+  const admin =
+    token || (await until('the admin token', async () => /admin token: (srn_a_\S+)/.exec(child.output())?.[1], 60_000));
   noteSecrets('admin token', admin);
-  await until('the daemon to answer', async () => (child.exitCode !== null ? Promise.reject(new Error('exited')) : (await fetch(`${url}/healthz`)).ok || undefined), 60_000);
+  await until(
+    'the daemon to answer',
+    async () =>
+      child.exitCode !== null ? Promise.reject(new Error('exited')) : (await fetch(`${url}/healthz`)).ok || undefined,
+    60_000,
+  );
   return admin;
 }
 

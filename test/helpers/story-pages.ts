@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { tempDir } from './tmp.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
 export const PHONE = { width: 360, height: 780 };
 export const DESKTOP = { width: 1280, height: 800 };
 
@@ -41,7 +49,8 @@ export async function storyPages(url: () => string, prefix: string): Promise<Sto
       const page = await context.newPage();
       page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
       page.on('console', (msg) => {
-        if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) problems.push(`console: ${msg.text()}`);
+        if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource'))
+          problems.push(`console: ${msg.text()}`);
       });
       await page.goto(`${url()}/`);
       await page.locator('#token').fill(token);

@@ -39,8 +39,15 @@ const ms = (n: number) => new Promise((r) => setTimeout(r, n));
  * pid 1 (`sleep infinity`), which never reaps it, so a stopped nginx would stay behind as a
  * zombie. In the foreground its parent is the exec session's conmon, which reaps it.
  */
-export async function startContainerNginx(podman: NonNullable<LabInfo['podman']>, binary = '/usr/sbin/nginx'): Promise<ContainerNginx> {
-  const target = new DockerTarget('nginx-box', { type: 'docker', socketPath: podman.socketPath, container: podman.container });
+export async function startContainerNginx(
+  podman: NonNullable<LabInfo['podman']>,
+  binary = '/usr/sbin/nginx',
+): Promise<ContainerNginx> {
+  const target = new DockerTarget('nginx-box', {
+    type: 'docker',
+    socketPath: podman.socketPath,
+    container: podman.container,
+  });
   const prefix = `/tmp/serein-nginx-${randomBytes(6).toString('hex')}`;
   const vhostDir = posix.join(prefix, 'vhosts');
   const webRoot = posix.join(prefix, 'www');
@@ -49,11 +56,15 @@ export async function startContainerNginx(podman: NonNullable<LabInfo['podman']>
   const errorLog = posix.join(prefix, 'logs', 'error.log');
   const defaultBody = `serein container nginx ${posix.basename(prefix)}\n`;
   const check = (r: RunResult, what: string) => {
-    if (r.code !== 0) throw new Error(`container nginx: ${what} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
+    if (r.code !== 0)
+      throw new Error(`container nginx: ${what} failed (exit ${r.code}): ${(r.stderr || r.stdout).trim()}`);
     return r;
   };
 
-  check(await target.run(['test', '-x', binary], { timeoutMs: 15_000 }), `${binary} is not in container ${podman.container}`);
+  check(
+    await target.run(['test', '-x', binary], { timeoutMs: 15_000 }),
+    `${binary} is not in container ${podman.container}`,
+  );
   const [port, tlsPort] = [await freeDualPort(), await freeDualPort()];
   const info: NginxInfo = { binary, prefix, confPath, vhostDir, port, tlsPort, pidFile, webRoot };
   const argv = labNginxArgv(info);
@@ -65,7 +76,18 @@ export async function startContainerNginx(podman: NonNullable<LabInfo['podman']>
   let exited: RunResult | undefined;
   try {
     check(
-      await target.run(['mkdir', '-p', '--', vhostDir, posix.join(webRoot, '.well-known', 'acme-challenge'), posix.join(prefix, 'logs'), posix.join(prefix, 'tmp')], { timeoutMs: 15_000 }),
+      await target.run(
+        [
+          'mkdir',
+          '-p',
+          '--',
+          vhostDir,
+          posix.join(webRoot, '.well-known', 'acme-challenge'),
+          posix.join(prefix, 'logs'),
+          posix.join(prefix, 'tmp'),
+        ],
+        { timeoutMs: 15_000 },
+      ),
       'mkdir',
     );
     await target.writeFile(posix.join(webRoot, 'index.html'), defaultBody);
@@ -73,12 +95,18 @@ export async function startContainerNginx(podman: NonNullable<LabInfo['podman']>
     check(await target.run([...argv, '-t'], { timeoutMs: 30_000 }), 'nginx -t');
 
     running = target.run([...argv, '-e', 'stderr', '-g', 'daemon off;'], { timeoutMs: NGINX_RUN_LIMIT_MS });
-    void running.then((r) => (exited = r), (err: unknown) => (exited = { code: -1, stdout: '', stderr: String(err) }));
+    void running.then(
+      (r) => (exited = r),
+      (err: unknown) => (exited = { code: -1, stdout: '', stderr: String(err) }),
+    );
 
     // Ready when its default server answers from the host (host network), with short backoff.
     const deadline = Date.now() + 20_000;
     for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
-      const ok = await getWithHost('127.0.0.1', port, 'serein-ready.invalid').then((r) => r.body === defaultBody, () => false);
+      const ok = await getWithHost('127.0.0.1', port, 'serein-ready.invalid').then(
+        (r) => r.body === defaultBody,
+        () => false,
+      );
       if (ok) break;
       if (exited) throw new Error(`container nginx exited at start (code ${exited.code}): ${exited.stderr.trim()}`);
       if (Date.now() > deadline) throw new Error('container nginx did not answer within 20 s');
@@ -118,10 +146,17 @@ export async function startContainerNginx(podman: NonNullable<LabInfo['podman']>
 /** QUIT (graceful) to the master by its pid inside the container; KILL to its process group if it has not exited in 10 s. */
 async function stopNginx(target: DockerTarget, pidFile: string, running: Promise<RunResult>): Promise<void> {
   const pid = (await target.readFile(pidFile).catch(() => undefined))?.toString('utf8').trim();
-  if (pid && /^[1-9][0-9]*$/.test(pid)) await target.run(['sh', '-c', 'kill -QUIT "$1"', 'sh', pid], { timeoutMs: 15_000 });
+  if (pid && /^[1-9][0-9]*$/.test(pid))
+    await target.run(['sh', '-c', 'kill -QUIT "$1"', 'sh', pid], { timeoutMs: 15_000 });
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), 10_000)));
-  const done = await Promise.race([running.then(() => 'done' as const, () => 'done' as const), late]);
+  const done = await Promise.race([
+    running.then(
+      () => 'done' as const,
+      () => 'done' as const,
+    ),
+    late,
+  ]);
   clearTimeout(timer);
   if (done === 'late' && pid) {
     await target.run(['sh', '-c', 'kill -KILL -"$1" 2>/dev/null || kill -KILL "$1"', 'sh', pid], { timeoutMs: 15_000 });

@@ -30,7 +30,12 @@ export function labNginxArgv(x: LabInfo | NginxInfo): string[] {
 }
 
 /** A webserver config entry for a lab nginx, with site folders, logs and certificates under `dir`. */
-export function labWebserver(x: LabInfo | NginxInfo, dir: string, target = 'local', extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function labWebserver(
+  x: LabInfo | NginxInfo,
+  dir: string,
+  target = 'local',
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   const n = nginxOf(x);
   return {
     target,
@@ -82,12 +87,23 @@ export function labNginxTest(x: LabInfo | NginxInfo): { ok: boolean; output: str
 }
 
 /** GET with a Host header on 127.0.0.1 or ::1. */
-export function getWithHost(address: string, port: number, host: string, path = '/'): Promise<{ status: number; body: string; location?: string }> {
+export function getWithHost(
+  address: string,
+  port: number,
+  host: string,
+  path = '/',
+): Promise<{ status: number; body: string; location?: string }> {
   return new Promise((resolvePromise, reject) => {
     const req = http.request({ hostname: address, port, path, headers: { host }, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), location: res.headers.location }));
+      res.on('end', () =>
+        resolvePromise({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString('utf8'),
+          location: res.headers.location,
+        }),
+      );
     });
     req.setTimeout(3000, () => req.destroy(new Error('timeout')));
     req.on('error', reject);
@@ -110,11 +126,22 @@ export async function eventually<T>(fn: () => Promise<T>, check: (v: T) => boole
 /** GET over HTTPS with SNI, accepting the test's self-signed certificate. */
 export function httpsGet(host: string, port: number, address: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = https.request({ hostname: address, port, path: '/', servername: host, headers: { host }, rejectUnauthorized: false, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
+    const req = https.request(
+      {
+        hostname: address,
+        port,
+        path: '/',
+        servername: host,
+        headers: { host },
+        rejectUnauthorized: false,
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
     req.setTimeout(3000, () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end();

@@ -37,14 +37,17 @@ export async function startPrivateNginx(binary: string): Promise<NginxInfo & { s
   const prefix = mkdtempSync(join(tmpdir(), 'serein-vhost-nginx-'));
   const vhostDir = join(prefix, 'vhosts');
   const webRoot = join(prefix, 'www');
-  for (const d of [vhostDir, join(webRoot, '.well-known', 'acme-challenge'), join(prefix, 'logs'), join(prefix, 'tmp')]) mkdirSync(d, { recursive: true });
+  for (const d of [vhostDir, join(webRoot, '.well-known', 'acme-challenge'), join(prefix, 'logs'), join(prefix, 'tmp')])
+    mkdirSync(d, { recursive: true });
   writeFileSync(join(webRoot, 'index.html'), 'private nginx\n');
   const port = await freeDualPort();
   const tlsPort = await freeDualPort();
   const confPath = join(prefix, 'nginx.conf');
   const pidFile = join(prefix, 'nginx.pid');
   writeFileSync(confPath, nginxConfText({ prefix, pidFile, port, webRoot, vhostDir }));
-  const child: ChildProcess = spawn(binary, ['-p', `${prefix}/`, '-c', confPath, '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child: ChildProcess = spawn(binary, ['-p', `${prefix}/`, '-c', confPath, '-e', 'stderr', '-g', 'daemon off;'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -63,7 +66,9 @@ export async function startPrivateNginx(binary: string): Promise<NginxInfo & { s
   };
   const deadline = Date.now() + 20_000;
   for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
-    const ok = await getWithHost('127.0.0.1', port, 'x').then((r) => r.status === 200).catch(() => false);
+    const ok = await getWithHost('127.0.0.1', port, 'x')
+      .then((r) => r.status === 200)
+      .catch(() => false);
     if (ok) break;
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();

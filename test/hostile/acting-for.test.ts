@@ -36,11 +36,21 @@ async function tenant(prefix: string) {
 
 /** The tenant's open escalation for a problem, once the watch has opened it. */
 const escalation = (tenantId: string, problem: string) =>
-  until(`the escalation of ${tenantId}`, async () => ((await d.api('GET', '/v1/escalations')).body.escalations as any[]).find((e) => e.tenantId === tenantId && e.problem === problem));
+  until(`the escalation of ${tenantId}`, async () =>
+    ((await d.api('GET', '/v1/escalations')).body.escalations as any[]).find(
+      (e) => e.tenantId === tenantId && e.problem === problem,
+    ),
+  );
 
 /** A client's request in words handed to a person, with what serein understood of it: the way a proposal becomes a suggestion. */
 const handOver = (tenantId: string, playbook: string, inputs: Record<string, unknown>) =>
-  d.daemon.engine.services.alert({ kind: 'request-handoff', tenantId, subject: `request:${tenantId}`, message: 'asks in words', detail: { text: 'please do it', language: 'en', frustrated: false, proposal: { playbook, inputs, sentence: '' } } });
+  d.daemon.engine.services.alert({
+    kind: 'request-handoff',
+    tenantId,
+    subject: `request:${tenantId}`,
+    message: 'asks in words',
+    detail: { text: 'please do it', language: 'en', frustrated: false, proposal: { playbook, inputs, sentence: '' } },
+  });
 
 /** "Do it for them" on the suggestion as shown; the job it started (if any) once it has ended. */
 async function doForThem(e: any): Promise<{ status: number; body: any; job?: any }> {
@@ -85,7 +95,8 @@ describe('acting for a client never gives the client more rights', () => {
     const a = await tenant('ia');
     const name = `app.${a.domain}`;
     const inputs = { webserver: 'web', domain: name, upstream: `http://127.0.0.1:${canaryPort}/` };
-    for (let i = 0; i < 3; i++) expect((await d.runJob('vhost.create', inputs, { token: a.token })).status).toBe('failed');
+    for (let i = 0; i < 3; i++)
+      expect((await d.runJob('vhost.create', inputs, { token: a.token })).status).toBe('failed');
     const e = await escalation(a.id, 'operation:vhost.create');
     expect(e.suggestion).toMatchObject({ playbook: 'vhost.create', inputs: { domain: name }, oneClick: true });
     const done = await doForThem(e);
@@ -104,13 +115,18 @@ describe('acting for a client never gives the client more rights', () => {
     const a = await tenant('fa');
     const b = await tenant('fb');
     const bSite = `shop.${b.domain}`;
-    expect((await d.runJob('vhost.create', { webserver: 'web', domain: bSite }, { token: b.token })).status).toBe('succeeded');
+    expect((await d.runJob('vhost.create', { webserver: 'web', domain: bSite }, { token: b.token })).status).toBe(
+      'succeeded',
+    );
     const bFolder = join(dir, 'www', bSite);
     mkdirSync(bFolder, { recursive: true });
     writeFileSync(join(bFolder, 'wp-config.php'), "define('DB_PASSWORD', 'b-secret');");
     // A's site serving B's folder: refused to A three times, then "done for them".
     const aSite = `www2.${a.domain}`;
-    for (let i = 0; i < 3; i++) expect((await d.runJob('vhost.create', { webserver: 'web', domain: aSite, root: bFolder }, { token: a.token })).status).toBe('failed');
+    for (let i = 0; i < 3; i++)
+      expect(
+        (await d.runJob('vhost.create', { webserver: 'web', domain: aSite, root: bFolder }, { token: a.token })).status,
+      ).toBe('failed');
     const done = await doForThem(await escalation(a.id, 'operation:vhost.create'));
     expect(done.job?.status ?? done.status).not.toBe('succeeded');
     expect((await getWithHost('127.0.0.1', lab.nginx!.port, aSite, '/wp-config.php')).body).not.toContain('b-secret');
@@ -132,7 +148,10 @@ describe('acting for a client never gives the client more rights', () => {
     // A later failure replaces the suggestion after the admin looked at it.
     const second = { webserver: 'web', domain: `two.${a.domain}`, upstream: `http://127.0.0.1:${canaryPort}/two` };
     await d.runJob('vhost.create', second, { token: a.token });
-    await until('the new suggestion', async () => (await escalation(a.id, 'operation:vhost.create')).suggestion.inputs.domain === second.domain);
+    await until(
+      'the new suggestion',
+      async () => (await escalation(a.id, 'operation:vhost.create')).suggestion.inputs.domain === second.domain,
+    );
     const jobsBefore = (await d.store.jobs.list({ tenantId: a.id, limit: 100 })).length;
     const res = await d.api('POST', `/v1/escalations/${seen.id}/do`, { body: { suggestion: seen.suggestion.version } });
     expect(res.status).toBe(409);
@@ -156,13 +175,17 @@ describe('acting for a client never gives the client more rights', () => {
     expect(res.status).toBe(409);
     expect(res.body.error).toMatchObject({ code: 'not_one_click', message: expect.stringMatching(/not one click/) });
     expect(res.body.error.hint).toContain(`"tenant":"${b.id}"`);
-    expect((await d.store.jobs.list({ playbook: 'database.create', limit: 10 })).filter((j) => j.forTenant === b.id)).toEqual([]);
+    expect(
+      (await d.store.jobs.list({ playbook: 'database.create', limit: 10 })).filter((j) => j.forTenant === b.id),
+    ).toEqual([]);
   });
 
   it('a removal the client must confirm by typing its name is not one click for the admin either', async () => {
     const a = await tenant('ta');
     const site = `shop.${a.domain}`;
-    expect((await d.runJob('vhost.create', { webserver: 'web', domain: site }, { token: a.token })).status).toBe('succeeded');
+    expect((await d.runJob('vhost.create', { webserver: 'web', domain: site }, { token: a.token })).status).toBe(
+      'succeeded',
+    );
     // The client's words asked to delete their site; nobody typed its name.
     await handOver(a.id, 'vhost.delete', { domain: site });
     const e = await escalation(a.id, 'request');
@@ -171,32 +194,55 @@ describe('acting for a client never gives the client more rights', () => {
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('not_one_click');
     expect(existsSync(confPath(site))).toBe(true);
-    expect((await d.runJob('vhost.delete', { domain: site, confirm: site }, { token: a.token })).status).toBe('succeeded');
+    expect((await d.runJob('vhost.delete', { domain: site, confirm: site }, { token: a.token })).status).toBe(
+      'succeeded',
+    );
   });
 
   it("the schedule renews a client's certificate with the client's rights: not once a name is another tenant's", async () => {
     const a = await tenant('ra');
     const b = await tenant('rb');
     const moved = `${uniq('moved')}.test`;
-    expect((await d.api('POST', `/v1/tenants/${a.id}/resources`, { body: { kind: 'domain', name: moved } })).status).toBe(201);
+    expect(
+      (await d.api('POST', `/v1/tenants/${a.id}/resources`, { body: { kind: 'domain', name: moved } })).status,
+    ).toBe(201);
     // One certificate whose names stay A's, one for the moved name, one for A's site with the moved name beside it.
     const names = { kept: [`kept.${a.domain}`], moved: [moved], alias: [`shop.${a.domain}`, `www.${moved}`] };
     const certs: Record<string, string> = {};
     for (const [key, domains] of Object.entries(names)) {
       const c = await d.store.certificates.addPending({
-        tenantId: a.id, webserver: 'web', name: domains[0], domains, challenge: 'http-01', keyType: 'ecdsa-p256', ca: 'none', caDirectory: 'https://ca.invalid/directory',
-        serial: '01', ariCertId: 'x.y', notBefore: new Date().toISOString(), notAfter: new Date(Date.now() + 30 * 86_400_000).toISOString(), certPem: 'unused', keyPem: 'unused',
+        tenantId: a.id,
+        webserver: 'web',
+        name: domains[0],
+        domains,
+        challenge: 'http-01',
+        keyType: 'ecdsa-p256',
+        ca: 'none',
+        caDirectory: 'https://ca.invalid/directory',
+        serial: '01',
+        ariCertId: 'x.y',
+        notBefore: new Date().toISOString(),
+        notAfter: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+        certPem: 'unused',
+        keyPem: 'unused',
       });
       await d.store.certificates.activate(c.id, new Date(Date.now() - 60_000));
       certs[key] = c.id;
     }
     // The admin moves the name to tenant B (taken from A first).
     expect((await d.api('DELETE', `/v1/tenants/${a.id}/resources/domain/${moved}`)).status).toBe(204);
-    expect((await d.api('POST', `/v1/tenants/${b.id}/resources`, { body: { kind: 'domain', name: moved } })).status).toBe(201);
+    expect(
+      (await d.api('POST', `/v1/tenants/${b.id}/resources`, { body: { kind: 'domain', name: moved } })).status,
+    ).toBe(201);
     await new CertificateMaintenance(d.daemon.engine).tick();
-    const renewal = async (key: string) => (await d.store.jobs.list({ playbook: 'certificate.renew', limit: 200 })).filter((j) => j.inputs.certificate === certs[key]);
+    const renewal = async (key: string) =>
+      (await d.store.jobs.list({ playbook: 'certificate.renew', limit: 200 })).filter(
+        (j) => j.inputs.certificate === certs[key],
+      );
     // The names still A's: a renewal job of A's, run by the schedule for it.
-    expect(await renewal('kept')).toEqual([expect.objectContaining({ tenantId: a.id, forTenant: a.id, actedBy: 'renewal schedule' })]);
+    expect(await renewal('kept')).toEqual([
+      expect.objectContaining({ tenantId: a.id, forTenant: a.id, actedBy: 'renewal schedule' }),
+    ]);
     // The site now B's: never renewed for A.
     expect(await renewal('moved')).toEqual([]);
     expect((await d.store.certificates.get(certs.moved))!.renewalFailures).toBe(1);
@@ -207,6 +253,8 @@ describe('acting for a client never gives the client more rights', () => {
     // The schedule's failure is the admins' to see (alerted), not a client struggling: no escalation for A.
     const later = new Date(Date.now() + (d.config.escalations.unresolvedMinutes + 1) * 60_000);
     await new StrugglingWatch(d.daemon.engine).sweep(later);
-    expect(((await d.api('GET', '/v1/escalations')).body.escalations as any[]).filter((e) => e.tenantId === a.id)).toEqual([]);
+    expect(
+      ((await d.api('GET', '/v1/escalations')).body.escalations as any[]).filter((e) => e.tenantId === a.id),
+    ).toEqual([]);
   });
 });

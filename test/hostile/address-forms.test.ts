@@ -30,7 +30,10 @@ const INSIDE: { ip: string; says: RegExp }[] = [
 ];
 
 const hex = (ip: string, invert = false) => {
-  const b = ip.split('.').map(Number).map((x) => (invert ? 255 - x : x));
+  const b = ip
+    .split('.')
+    .map(Number)
+    .map((x) => (invert ? 255 - x : x));
   return [((b[0] << 8) | b[1]).toString(16), ((b[2] << 8) | b[3]).toString(16)];
 };
 /** Each IPv6 form of an IPv4 address; `onLo` when the kernel takes it as an interface address (a mapped one is IPv4 itself). */
@@ -102,7 +105,12 @@ beforeAll(async () => {
   d = await startTestDaemon({
     config: {
       renewal: { enabled: false },
-      dns: { resolvers: [`${lab.dns!.host}:${lab.dns!.port}`], authoritative: [`${lab.dns!.host}:${lab.dns!.port}`], extraSuffixes: ['test'], timeoutMs: 1500 },
+      dns: {
+        resolvers: [`${lab.dns!.host}:${lab.dns!.port}`],
+        authoritative: [`${lab.dns!.host}:${lab.dns!.port}`],
+        extraSuffixes: ['test'],
+        timeoutMs: 1500,
+      },
       webservers: {
         web: labWebserver(lab.nginx!, dir, 'local'),
         probe: {
@@ -154,7 +162,11 @@ describe('a site cannot forward visitors to an IPv6 form of an internal address'
     it(`refuses the ${c.form} form of loopback, a private address and the metadata service, in the client's words`, async () => {
       for (const x of CASES.filter((y) => y.form === c.form)) {
         const name = `u-${x.form}-${x.i}.${dom}`;
-        const job = await d.runJob('vhost.create', { webserver: 'web', domain: name, upstream: `http://[${x.address}]:8080` }, { token: client });
+        const job = await d.runJob(
+          'vhost.create',
+          { webserver: 'web', domain: name, upstream: `http://[${x.address}]:8080` },
+          { token: client },
+        );
         expect(job.status, `${x.address}: ${JSON.stringify(job.error)}`).toBe('failed');
         expect(job.error.code).toBe('upstream_not_allowed');
         expect(job.error.message, x.address).toMatch(x.v4.says);
@@ -168,17 +180,25 @@ describe('a site cannot forward visitors to an IPv6 form of an internal address'
   it('refuses a name whose AAAA is a NAT64 form of loopback, even with a public A', async () => {
     const backend = `nat64-${uniq()}.test`;
     await addRecords(backend, { a: [PUBLIC_IP], aaaa: ['64:ff9b::7f00:1'] });
-    const job = await d.runJob('vhost.create', { webserver: 'web', domain: `un.${dom}`, upstream: `http://${backend}:8080` }, { token: client });
+    const job = await d.runJob(
+      'vhost.create',
+      { webserver: 'web', domain: `un.${dom}`, upstream: `http://${backend}:8080` },
+      { token: client },
+    );
     expect(job.status).toBe('failed');
     expect(job.error.message).toMatch(new RegExp(`to ${backend}: this address is the server itself`));
   });
 
-  it("accepts a name behind a DNS64 resolver (its AAAA the NAT64 form of its public A), pinned to the IPv4 address", async () => {
+  it('accepts a name behind a DNS64 resolver (its AAAA the NAT64 form of its public A), pinned to the IPv4 address', async () => {
     const backend = `dns64-${uniq()}.test`;
     const [h1, h2] = hex(PUBLIC_IP);
     await addRecords(backend, { a: [PUBLIC_IP], aaaa: [`64:ff9b::${h1}:${h2}`] });
     const name = `dns64.${dom}`;
-    const job = await d.runJob('vhost.create', { webserver: 'web', domain: name, upstream: `http://${backend}:8080` }, { token: client });
+    const job = await d.runJob(
+      'vhost.create',
+      { webserver: 'web', domain: name, upstream: `http://${backend}:8080` },
+      { token: client },
+    );
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
     expect(readFileSync(confPath(name), 'utf8')).toContain(`proxy_pass http://${PUBLIC_IP}:8080;`);
     const del = await d.runJob('vhost.delete', { domain: name, confirm: name }, { token: client });
@@ -204,7 +224,7 @@ describe('the doctor never connects to an IPv6 form of an internal address', () 
     return res.body.checks as any[];
   }
 
-  it("a domain whose AAAA is such a form: said to be unreachable, and not fetched", async () => {
+  it('a domain whose AAAA is such a form: said to be unreachable, and not fetched', async () => {
     // The lab's DNS serves no IPv4-mapped AAAA (it answers nothing for one): that form is covered by the redirects.
     const cases = CASES.filter((x) => x.form !== 'mapped');
     const names = cases.map((x) => `a-${x.form}-${x.i}.${dom}`);
@@ -230,8 +250,13 @@ describe('the doctor never connects to an IPv6 form of an internal address', () 
       expect(check?.detail?.failure, `${x.address}: ${JSON.stringify(check)}`).toEqual({ kind: 'redirect-elsewhere' });
       expect(JSON.stringify(check)).not.toContain(x.address);
     }
-    const asAdmin = await doctor([names[CASES.findIndex((x) => x.form === 'nat64' && x.v4.ip === '127.0.0.1')]], d.adminToken);
-    expect(asAdmin.find((c) => c.id === 'http-token').adminDetail.redirect.reason).toMatch(/64:ff9b::7f00:1 \(a NAT64 address 64:ff9b::\/96 carrying 127\.0\.0\.1\) in 127\.0\.0\.0\/8/);
+    const asAdmin = await doctor(
+      [names[CASES.findIndex((x) => x.form === 'nat64' && x.v4.ip === '127.0.0.1')]],
+      d.adminToken,
+    );
+    expect(asAdmin.find((c) => c.id === 'http-token').adminDetail.redirect.reason).toMatch(
+      /64:ff9b::7f00:1 \(a NAT64 address 64:ff9b::\/96 carrying 127\.0\.0\.1\) in 127\.0\.0\.0\/8/,
+    );
     expect(hits).toEqual([]);
   });
 });

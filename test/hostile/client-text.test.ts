@@ -19,7 +19,8 @@ import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { until } from '../helpers/process.js';
 
 const opsEmail = 'ops@hosting.test';
-const words = 'plus de mémoire svp\r\nBcc: victim@evil.test\r\n<!channel> <https://evil.example/login|Your session expired> <b>now</b> <img src=x onerror=alert(1)> & co';
+const words =
+  'plus de mémoire svp\r\nBcc: victim@evil.test\r\n<!channel> <https://evil.example/login|Your session expired> <b>now</b> <img src=x onerror=alert(1)> & co';
 let d: TestDaemon;
 let smtp: SMTPServer;
 let hook: Server;
@@ -47,8 +48,17 @@ beforeAll(async () => {
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
   d = await startTestDaemon({
     config: {
-      alerts: { webhooks: [`http://127.0.0.1:${(hook.address() as { port: number }).port}/hooks/T0/B0/secret`], emails: [opsEmail] },
-      mail: { host: '127.0.0.1', port: (smtp.server.address() as { port: number }).port, secure: false, from: 'serein <serein@hosting.test>', pageUrl: 'https://panel.hosting.test/' },
+      alerts: {
+        webhooks: [`http://127.0.0.1:${(hook.address() as { port: number }).port}/hooks/T0/B0/secret`],
+        emails: [opsEmail],
+      },
+      mail: {
+        host: '127.0.0.1',
+        port: (smtp.server.address() as { port: number }).port,
+        secure: false,
+        from: 'serein <serein@hosting.test>',
+        pageUrl: 'https://panel.hosting.test/',
+      },
     },
   });
 });
@@ -60,7 +70,12 @@ afterAll(async () => {
 });
 
 /** Every piece of a webhook body that a Slack-compatible receiver formats. */
-const formatted = (h: any): string[] => [h.text, ...h.blocks.filter((b: any) => b.type !== 'header').flatMap((b: any) => (b.elements ?? [b]).map((e: any) => e.text.text ?? e.text))];
+const formatted = (h: any): string[] => [
+  h.text,
+  ...h.blocks
+    .filter((b: any) => b.type !== 'header')
+    .flatMap((b: any) => (b.elements ?? [b]).map((e: any) => e.text.text ?? e.text)),
+];
 
 describe("a client's words sent to admins", () => {
   it('reach the webhooks as text: no mention, no disguised link', async () => {
@@ -83,7 +98,9 @@ describe("a client's words sent to admins", () => {
   });
 
   it('reach the admins by email as text, the subject on one line', async () => {
-    const { mail, rcpt } = await until('the escalation email', async () => mails.find((m) => m.rcpt.includes(opsEmail)));
+    const { mail, rcpt } = await until('the escalation email', async () =>
+      mails.find((m) => m.rcpt.includes(opsEmail)),
+    );
     expect(rcpt).toEqual([opsEmail]);
     expect(mail.headers.has('bcc')).toBe(false);
     expect(mail.subject).toContain('plus de mémoire svp Bcc: victim@evil.test <!channel>');
@@ -96,8 +113,14 @@ describe("a client's words sent to admins", () => {
 
   it('are drawn on the page as text only', async () => {
     const page = resolve(import.meta.dirname, '../../src/api/self-service');
-    const scripts = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? scripts(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : []));
-    for (const file of scripts(page)) expect(readFileSync(file, 'utf8'), file).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|createContextualFragment|DOMParser|srcdoc/);
+    const scripts = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? scripts(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : [],
+      );
+    for (const file of scripts(page))
+      expect(readFileSync(file, 'utf8'), file).not.toMatch(
+        /innerHTML|outerHTML|insertAdjacentHTML|document\.write|createContextualFragment|DOMParser|srcdoc/,
+      );
     const res = await fetch(`${d.url}/`);
     expect(res.headers.get('content-security-policy')).toContain("require-trusted-types-for 'script'");
   });

@@ -14,7 +14,10 @@ import { useLab, type LabInfo } from '../lab/client.js';
  * in with the password serein showed it once and tries everything it could do there.
  */
 
-interface Created { database: string; password: string }
+interface Created {
+  database: string;
+  password: string;
+}
 
 describe('hostile tenant: database grants never reach another tenant', () => {
   let lab: LabInfo;
@@ -32,7 +35,16 @@ describe('hostile tenant: database grants never reach another tenant', () => {
     const maria = { engine: 'mariadb', host: m.host, port: m.port, user: m.user, password: m.password };
     d = await startTestDaemon({
       config: {
-        targets: { labssh: { type: 'ssh', host: s.host, port: s.port, username: s.username, privateKeyPath: s.privateKeyPath, hostKeySha256: s.hostKeySha256 } },
+        targets: {
+          labssh: {
+            type: 'ssh',
+            host: s.host,
+            port: s.port,
+            username: s.username,
+            privateKeyPath: s.privateKeyPath,
+            hostKeySha256: s.hostKeySha256,
+          },
+        },
         databases: {
           maria,
           // The same server through the mariadb client over SSH: the escaped grant must survive the client's parsing.
@@ -42,7 +54,10 @@ describe('hostile tenant: database grants never reach another tenant', () => {
       },
     });
     const servers = ['maria', 'mariassh', 'pg'];
-    tokens = { attacker: (await d.tenant(attacker, { servers })).token, victim: (await d.tenant(victim, { servers })).token };
+    tokens = {
+      attacker: (await d.tenant(attacker, { servers })).token,
+      victim: (await d.tenant(victim, { servers })).token,
+    };
   });
 
   afterAll(async () => {
@@ -63,7 +78,11 @@ describe('hostile tenant: database grants never reach another tenant', () => {
   }
 
   /** The rows of the victim's table, as the server's root sees them. */
-  const victimRows = (db: string) => mariaRoot(lab, async (c) => (await c.query(`SELECT secret FROM \`${db}\`.notes ORDER BY id`))[0] as { secret: string }[]);
+  const victimRows = (db: string) =>
+    mariaRoot(
+      lab,
+      async (c) => (await c.query(`SELECT secret FROM \`${db}\`.notes ORDER BY id`))[0] as { secret: string }[],
+    );
 
   for (const server of ['maria', 'mariassh']) {
     it(`${server}: tenant \`ac\` naming a database e_shop cannot see, read or write tenant \`acme\`'s shop`, async () => {
@@ -88,7 +107,9 @@ describe('hostile tenant: database grants never reach another tenant', () => {
           expect(listed).toContain(mine.database);
           expect(listed).not.toContain(shop.database);
           await expect(c.query(`SELECT secret FROM \`${shop.database}\`.notes`)).rejects.toThrow(/denied/);
-          await expect(c.query(`INSERT INTO \`${shop.database}\`.notes VALUES (2, 'planted')`)).rejects.toThrow(/denied/);
+          await expect(c.query(`INSERT INTO \`${shop.database}\`.notes VALUES (2, 'planted')`)).rejects.toThrow(
+            /denied/,
+          );
           await expect(c.query(`CREATE TABLE \`${shop.database}\`.planted (id INT)`)).rejects.toThrow(/denied/);
           await expect(c.query(`USE \`${shop.database}\``)).rejects.toThrow(/denied/);
           const [grants] = await c.query('SHOW GRANTS');
@@ -97,7 +118,9 @@ describe('hostile tenant: database grants never reach another tenant', () => {
           await c.end();
         }
         // Its own database still works in full: create a table, insert, select.
-        expect(await useAsTenant(lab, 'mariadb', { database: mine.database, user: mine.database, password: mine.password })).toMatch(/^héllo ✓ utf8mb4$/);
+        expect(
+          await useAsTenant(lab, 'mariadb', { database: mine.database, user: mine.database, password: mine.password }),
+        ).toMatch(/^héllo ✓ utf8mb4$/);
         expect(await victimRows(shop.database)).toEqual([{ secret: 'victim data' }]);
       } finally {
         // Taken down through the daemon even when an assertion failed, so the next server's run starts clean.
@@ -111,17 +134,31 @@ describe('hostile tenant: database grants never reach another tenant', () => {
     });
   }
 
-  it('pg: tenant `ac` naming a database e_shop cannot connect to tenant `acme`\'s shop, and can use its own', async () => {
+  it("pg: tenant `ac` naming a database e_shop cannot connect to tenant `acme`'s shop, and can use its own", async () => {
     const shop = await create(tokens.victim, 'pg', 'shop');
-    expect(await useAsTenant(lab, 'postgres', { database: shop.database, user: shop.database, password: shop.password })).toMatch(/héllo/);
+    expect(
+      await useAsTenant(lab, 'postgres', { database: shop.database, user: shop.database, password: shop.password }),
+    ).toMatch(/héllo/);
     const mine = await create(tokens.attacker, 'pg', 'e_shop');
     expect(mine.database).toBe(`${attacker}_e_shop`);
     const p = lab.postgres!;
-    const attempt = new pg.Client({ host: p.host, port: p.port, user: mine.database, password: mine.password, database: shop.database });
+    const attempt = new pg.Client({
+      host: p.host,
+      port: p.port,
+      user: mine.database,
+      password: mine.password,
+      database: shop.database,
+    });
     await expect(attempt.connect()).rejects.toThrow(/permission denied for database|CONNECT privilege/);
     await attempt.end().catch(() => undefined);
     // Connected to its own database, it cannot read the victim's objects either (no cross-database queries, no role membership).
-    const c = new pg.Client({ host: p.host, port: p.port, user: mine.database, password: mine.password, database: mine.database });
+    const c = new pg.Client({
+      host: p.host,
+      port: p.port,
+      user: mine.database,
+      password: mine.password,
+      database: mine.database,
+    });
     await c.connect();
     try {
       const member = await c.query('SELECT pg_has_role(current_user, $1, $2) AS m', [shop.database, 'MEMBER']);
@@ -130,14 +167,22 @@ describe('hostile tenant: database grants never reach another tenant', () => {
     } finally {
       await c.end();
     }
-    expect(await useAsTenant(lab, 'postgres', { database: mine.database, user: mine.database, password: mine.password })).toMatch(/^héllo ✓ UTF8$/);
-    const root = new pg.Client({ host: p.host, port: p.port, user: p.user, password: p.password, database: shop.database });
+    expect(
+      await useAsTenant(lab, 'postgres', { database: mine.database, user: mine.database, password: mine.password }),
+    ).toMatch(/^héllo ✓ UTF8$/);
+    const root = new pg.Client({
+      host: p.host,
+      port: p.port,
+      user: p.user,
+      password: p.password,
+      database: shop.database,
+    });
     await root.connect();
     const rows = await root.query('SELECT id FROM t ORDER BY id').finally(() => root.end());
     expect(rows.rows).toEqual([{ id: 1 }]);
   });
 
-  it('a tenant whose id holds `_` (put in the store behind the API\'s back) cannot get a name that belongs to another tenant', async () => {
+  it("a tenant whose id holds `_` (put in the store behind the API's back) cannot get a name that belongs to another tenant", async () => {
     // `<attacker>_e` + `shop` would be `<attacker>_e_shop`, the attacker's own e_shop: refused before any SQL runs.
     const sneaky = `${attacker}_e`;
     await d.store.tenants.create({ id: sneaky, name: 'sneaky', language: 'fr' });

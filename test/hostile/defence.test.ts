@@ -48,7 +48,7 @@ describe('a hostile client against the engine and the API', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('no tenant can be called admin (or another reserved word): its idempotency keys and locks would pass for the admins\'', async () => {
+  it("no tenant can be called admin (or another reserved word): its idempotency keys and locks would pass for the admins'", async () => {
     for (const id of ['admin', 'root', 'system']) {
       const r = await d.api('POST', '/v1/tenants', { body: { id, name: 'Hostile' } });
       expect(r.status, id).toBe(400);
@@ -59,7 +59,10 @@ describe('a hostile client against the engine and the API', () => {
   it('the same idempotency key from an admin and from two tenants gives three different jobs', async () => {
     const key = `k-${uniq()}`;
     const submit = (token: string | undefined, domain: string) =>
-      d.api('POST', '/v1/jobs', { token, body: { playbook: 'vhost.create', inputs: { webserver: 'web', domain }, dryRun: true, idempotencyKey: key } });
+      d.api('POST', '/v1/jobs', {
+        token,
+        body: { playbook: 'vhost.create', inputs: { webserver: 'web', domain }, dryRun: true, idempotencyKey: key },
+      });
     const admin = await submit(undefined, domA);
     const a = await submit(A.token, domA);
     const b = await submit(B.token, domB);
@@ -70,9 +73,12 @@ describe('a hostile client against the engine and the API', () => {
     expect(again.body.job.id).toBe(b.body.job.id);
   });
 
-  it('a client cannot name another tenant in a database job, so it cannot take that tenant\'s database lock', async () => {
+  it("a client cannot name another tenant in a database job, so it cannot take that tenant's database lock", async () => {
     const before = (await d.store.jobs.list({})).length;
-    const r = await d.api('POST', '/v1/jobs', { token: A.token, body: { playbook: 'database.create', inputs: { server: 'maria', name: 'shop', tenant: tb } } });
+    const r = await d.api('POST', '/v1/jobs', {
+      token: A.token,
+      body: { playbook: 'database.create', inputs: { server: 'maria', name: 'shop', tenant: tb } },
+    });
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('admin_input');
     expect(r.body.error.message).not.toMatch(/\^|\$|\{/);
@@ -80,11 +86,16 @@ describe('a hostile client against the engine and the API', () => {
     expect((await d.store.jobs.list({})).some((j) => j.resource?.endsWith(`:${tb}`))).toBe(false);
     // The admin-only input is not even offered to clients.
     const pbs = await d.api('GET', '/v1/playbooks', { token: A.token });
-    expect(Object.keys(pbs.body.playbooks.find((p: { name: string }) => p.name === 'database.create').inputs)).not.toContain('tenant');
+    expect(
+      Object.keys(pbs.body.playbooks.find((p: { name: string }) => p.name === 'database.create').inputs),
+    ).not.toContain('tenant');
   });
 
   it("an admin reading a client's job leaves the shown-once password to the client", async () => {
-    const sub = await d.api('POST', '/v1/jobs', { token: A.token, body: { playbook: 'database.create', inputs: { server: 'maria', name: 'shop' } } });
+    const sub = await d.api('POST', '/v1/jobs', {
+      token: A.token,
+      body: { playbook: 'database.create', inputs: { server: 'maria', name: 'shop' } },
+    });
     expect(sub.status).toBe(202);
     const id = sub.body.job.id;
     let adminView;
@@ -123,7 +134,12 @@ describe('what leaves the daemon', () => {
     const store = await Store.open({ driver: 'sqlite', path: join(dir, 'serein.db') });
     const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/services/${secret}?token=${secret}`;
     const outbox = new Outbox({ store: store.outbox, alerts: store.alerts, webhooks: [url], logger, soleOwner: true });
-    await new Alerter(store.alerts, [url], logger, outbox).raise({ kind: 'test', tenantId: null, subject: 's', message: 'm' });
+    await new Alerter(store.alerts, [url], logger, outbox).raise({
+      kind: 'test',
+      tenantId: null,
+      subject: 's',
+      message: 'm',
+    });
     await outbox.deliverDue(); // the outbox posts it, as the daemon's sender would
     await Promise.all([hook, other].map((s) => new Promise((r) => s.close(r))));
     await store.close();
@@ -133,7 +149,7 @@ describe('what leaves the daemon', () => {
     expect(lines.join('\n')).not.toContain(secret);
   });
 
-  it('programs run on the local target do not inherit the daemon\'s environment', async () => {
+  it("programs run on the local target do not inherit the daemon's environment", async () => {
     process.env.SEREIN_TEST_SECRET = 'do-not-leak';
     try {
       const r = await new LocalTarget().run(['env']);
@@ -152,7 +168,8 @@ describe('what leaves the daemon', () => {
     try {
       d = await startTestDaemon({ config: { store: { driver: 'sqlite', path: join(dir, 'state', 'serein.db') } } });
       await d.api('POST', '/v1/tenants', { body: { id: uniq('u'), name: 'U' } }); // a write, so the WAL exists
-      for (const f of ['serein.db', 'serein.db-wal', 'serein.db-shm']) expect(statSync(join(dir, 'state', f)).mode & 0o777, f).toBe(0o600);
+      for (const f of ['serein.db', 'serein.db-wal', 'serein.db-shm'])
+        expect(statSync(join(dir, 'state', f)).mode & 0o777, f).toBe(0o600);
       expect(statSync(join(dir, 'state')).mode & 0o777).toBe(0o700);
     } finally {
       process.umask(old);

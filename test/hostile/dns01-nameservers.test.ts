@@ -44,7 +44,11 @@ const host: DnsProvider = {
   read: async (_z: string, name: string) => txt.get(name) ?? [],
   replace: async (_z: string, name: string, _t: string, contents: string[]) => void txt.set(name, contents),
   addTxt: async (_z: string, name: string, value: string) => void txt.set(name, [...(txt.get(name) ?? []), value]),
-  removeTxt: async (_z: string, name: string, value: string) => void txt.set(name, (txt.get(name) ?? []).filter((v) => v !== value)),
+  removeTxt: async (_z: string, name: string, value: string) =>
+    void txt.set(
+      name,
+      (txt.get(name) ?? []).filter((v) => v !== value),
+    ),
 } as unknown as DnsProvider;
 
 beforeAll(async () => {
@@ -57,11 +61,24 @@ beforeAll(async () => {
     if (!question) return;
     const name = question.name.toLowerCase();
     const answers: packet.Answer[] = [];
-    if (question.type === 'NS' && name === zone) answers.push({ type: 'NS', name: zone, ttl: 60, data: `ns1.${zone}` }, { type: 'NS', name: zone, ttl: 60, data: `ns2.${zone}` });
-    if (question.type === 'A' && name === `ns1.${zone}`) answers.push({ type: 'A', name, ttl: 60, data: '127.0.88.53' });
-    if (question.type === 'A' && name === `ns2.${zone}`) answers.push({ type: 'A', name, ttl: 60, data: '10.20.30.40' });
-    if (question.type === 'TXT') for (const v of txt.get(name) ?? []) answers.push({ type: 'TXT', name, ttl: 60, data: v });
-    const reply = packet.encode({ type: 'response', id: q.id, flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE, questions: q.questions, answers });
+    if (question.type === 'NS' && name === zone)
+      answers.push(
+        { type: 'NS', name: zone, ttl: 60, data: `ns1.${zone}` },
+        { type: 'NS', name: zone, ttl: 60, data: `ns2.${zone}` },
+      );
+    if (question.type === 'A' && name === `ns1.${zone}`)
+      answers.push({ type: 'A', name, ttl: 60, data: '127.0.88.53' });
+    if (question.type === 'A' && name === `ns2.${zone}`)
+      answers.push({ type: 'A', name, ttl: 60, data: '10.20.30.40' });
+    if (question.type === 'TXT')
+      for (const v of txt.get(name) ?? []) answers.push({ type: 'TXT', name, ttl: 60, data: v });
+    const reply = packet.encode({
+      type: 'response',
+      id: q.id,
+      flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE,
+      questions: q.questions,
+      answers,
+    });
     dns.send(reply, from.port, from.address);
   });
   resolver = `127.0.0.1:${dns.address().port}`;
@@ -73,7 +90,12 @@ afterAll(() => {
 
 it("the dns-01 wait polls none of the internal addresses a client's NS records name, and waits on the configured resolver", async () => {
   const logs: string[] = [];
-  const solver = new Dns01Solver(new DnsProviders([host]), new DnsClient([resolver], 400), { extraSuffixes: ['test'], authoritative: [], timeoutMs: 3000, log: (m) => logs.push(m) });
+  const solver = new Dns01Solver(new DnsProviders([host]), new DnsClient([resolver], 400), {
+    extraSuffixes: ['test'],
+    authoritative: [],
+    timeoutMs: 3000,
+    log: (m) => logs.push(m),
+  });
   const item = { domain: `shop.${zone}`, token: 't1', keyAuthorization: 'key-authorization' };
   await solver.present([item]);
   expect(txt.get(`_acme-challenge.shop.${zone}`)).toEqual([dns01Value(item.keyAuthorization)]);

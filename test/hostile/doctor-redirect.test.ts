@@ -66,7 +66,9 @@ beforeAll(async () => {
       res.writeHead(302, { location, server: 'client-site' });
       return res.end();
     }
-    const body = await readFile(join(challengeRoot, '.well-known/acme-challenge', token), 'utf8').catch(() => undefined);
+    const body = await readFile(join(challengeRoot, '.well-known/acme-challenge', token), 'utf8').catch(
+      () => undefined,
+    );
     res.writeHead(body ? 200 : 404, { server: 'client-site' });
     res.end(body ?? 'not here');
   });
@@ -85,7 +87,12 @@ beforeAll(async () => {
   d = await startTestDaemon({
     config: {
       renewal: { enabled: false },
-      dns: { resolvers: [`${lab.dns!.host}:${lab.dns!.port}`], authoritative: [`${lab.dns!.host}:${lab.dns!.port}`], extraSuffixes: ['test'], timeoutMs: 1500 },
+      dns: {
+        resolvers: [`${lab.dns!.host}:${lab.dns!.port}`],
+        authoritative: [`${lab.dns!.host}:${lab.dns!.port}`],
+        extraSuffixes: ['test'],
+        timeoutMs: 1500,
+      },
       webservers: {
         web: {
           target: 'local',
@@ -110,7 +117,8 @@ afterAll(async () => {
   await close(site);
   await close(internal);
   if (lab) {
-    for (const h of ['internal', 'both']) await dnsAdmin(lab, 'clear-a', { host: `${h}.${reg}.` }).catch(() => undefined);
+    for (const h of ['internal', 'both'])
+      await dnsAdmin(lab, 'clear-a', { host: `${h}.${reg}.` }).catch(() => undefined);
     await dnsAdmin(lab, 'clear-aaaa', { host: `both.${reg}.` }).catch(() => undefined);
   }
 });
@@ -125,7 +133,18 @@ async function doctor(name: string, token: string) {
 /** Nothing about the refused hop may reach the client: its status, Server header, address or URL. */
 function expectNothingLeaked(body: unknown) {
   const all = JSON.stringify(body);
-  for (const secret of [INTERNAL_SERVER, '127.0.0.2', '7f00:2', '2130706434', '169.254', '10.1.2.3', 'meta-data', `internal.${reg}`, `both.${reg}`, 's3cr3t']) {
+  for (const secret of [
+    INTERNAL_SERVER,
+    '127.0.0.2',
+    '7f00:2',
+    '2130706434',
+    '169.254',
+    '10.1.2.3',
+    'meta-data',
+    `internal.${reg}`,
+    `both.${reg}`,
+    's3cr3t',
+  ]) {
     expect(all, `the client's answer mentions ${secret}`).not.toContain(secret);
   }
   for (const c of (body as { checks: any[] }).checks) {
@@ -141,7 +160,9 @@ describe('the doctor never follows a redirect to an internal address', () => {
       const { body, check } = await doctor(name, client);
       expect(check, JSON.stringify(body.checks)).toBeDefined();
       expect(check.status).toBe('failure');
-      expect(check.message).toMatch(/your site sent the visit elsewhere, where the certificate authority will not follow\./);
+      expect(check.message).toMatch(
+        /your site sent the visit elsewhere, where the certificate authority will not follow\./,
+      );
       expect(check.detail?.failure).toEqual({ kind: 'redirect-elsewhere' });
       expectNothingLeaked(body);
       expect(internalHits).toEqual([]);
@@ -151,7 +172,9 @@ describe('the doctor never follows a redirect to an internal address', () => {
   it('tells a French client the same, in French', async () => {
     const { body, check } = await doctor(`literal.${regFr}`, clientFr);
     expect(check.status).toBe('failure');
-    expect(check.message).toMatch(/votre site a renvoyé la visite ailleurs, là où l'autorité de certification ne suivra pas\./);
+    expect(check.message).toMatch(
+      /votre site a renvoyé la visite ailleurs, là où l'autorité de certification ne suivra pas\./,
+    );
     expectNothingLeaked(body);
     expect(internalHits).toEqual([]);
   });
@@ -159,7 +182,10 @@ describe('the doctor never follows a redirect to an internal address', () => {
   it('an admin gets the technical detail of the refused hop', async () => {
     const name = `literal.${reg}`;
     const { check } = await doctor(name, d.adminToken);
-    expect(check.adminDetail?.redirect).toMatchObject({ location: `http://127.0.0.2:${port}/latest/meta-data/iam/`, addresses: ['127.0.0.2'] });
+    expect(check.adminDetail?.redirect).toMatchObject({
+      location: `http://127.0.0.2:${port}/latest/meta-data/iam/`,
+      addresses: ['127.0.0.2'],
+    });
     expect(internalHits).toEqual([]);
   });
 

@@ -28,10 +28,24 @@ steps:
     with: { target: local, timeoutSeconds: 120, argv: [sh, -c, 'while [ ! -e "$1/open" ]; do sleep 0.02; done', sh, "{{ inputs.gate }}"] }
 `;
 
-interface Answer { status: number; headers: http.IncomingHttpHeaders; body: any }
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: any;
+}
 
 /** One request from a chosen loopback address (127.0.0.2 is another client than 127.0.0.1). */
-function send(url: string, o: { method?: string; path: string; from?: string; token?: string; headers?: Record<string, string>; body?: string | Buffer }): Promise<Answer> {
+function send(
+  url: string,
+  o: {
+    method?: string;
+    path: string;
+    from?: string;
+    token?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+  },
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const u = new URL(o.path, url);
     const req = http.request(
@@ -109,7 +123,9 @@ describe('hostile client: limits and quotas', () => {
   it('refuses an address that keeps sending bad tokens: 429 with Retry-After, one audit line, one alert, and good tokens still work, from that address too', async () => {
     const client = await d.tenant(uniq('t'), { language: 'fr' });
     const badToken = `srn_c_${uniq('guess')}${'x'.repeat(30)}`;
-    const burst = await Promise.all(Array.from({ length: 40 }, () => send(d.url, { path: '/v1/jobs', from: '127.0.0.2', token: badToken })));
+    const burst = await Promise.all(
+      Array.from({ length: 40 }, () => send(d.url, { path: '/v1/jobs', from: '127.0.0.2', token: badToken })),
+    );
     expect(count(burst, 401)).toBe(FAILED_AUTH);
     expect(count(burst, 429)).toBe(40 - FAILED_AUTH);
     const refused = burst.find((a) => a.status === 429)!;
@@ -119,7 +135,12 @@ describe('hostile client: limits and quotas', () => {
     expect(refused.body.error.hint).toMatch(/^Try again in about \d+ minutes with a valid token/);
 
     // In the caller's language, and still refused.
-    const fr = await send(d.url, { path: '/v1/jobs', from: '127.0.0.2', token: badToken, headers: { 'accept-language': 'fr' } });
+    const fr = await send(d.url, {
+      path: '/v1/jobs',
+      from: '127.0.0.2',
+      token: badToken,
+      headers: { 'accept-language': 'fr' },
+    });
     expect(fr.status).toBe(429);
     expect(fr.body.error.message).toBe('Trop de demandes avec un jeton non valable sont venues de votre adresse.');
     // Valid tokens from that address are served: behind a reverse proxy every client has
@@ -140,7 +161,10 @@ describe('hostile client: limits and quotas', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0].detail).toMatchObject({ address: '127.0.0.2', windowSeconds: 3600 });
     const alerts = await eventually(
-      async () => (await d.api('GET', '/v1/alerts?kind=auth_failures')).body.alerts.filter((a: any) => a.subject === 'address:127.0.0.2'),
+      async () =>
+        (await d.api('GET', '/v1/alerts?kind=auth_failures')).body.alerts.filter(
+          (a: any) => a.subject === 'address:127.0.0.2',
+        ),
       (a) => a.length > 0,
     );
     expect(alerts).toHaveLength(1);
@@ -156,21 +180,36 @@ describe('hostile client: limits and quotas', () => {
     const answers: Answer[] = [];
     for (let i = 0; i < FAILED_AUTH * 3; i++) {
       expect((await send(d.url, { path: '/v1/jobs', from: '127.0.0.3', token: mine.token })).status).toBe(200);
-      answers.push(await send(d.url, { path: '/v1/jobs', from: '127.0.0.3', token: `srn_c_${uniq('guess')}${'y'.repeat(30)}` }));
+      answers.push(
+        await send(d.url, { path: '/v1/jobs', from: '127.0.0.3', token: `srn_c_${uniq('guess')}${'y'.repeat(30)}` }),
+      );
     }
-    expect(answers.map((a) => a.status)).toEqual([...Array(FAILED_AUTH).fill(401), ...Array(FAILED_AUTH * 2).fill(429)]);
+    expect(answers.map((a) => a.status)).toEqual([
+      ...Array(FAILED_AUTH).fill(401),
+      ...Array(FAILED_AUTH * 2).fill(429),
+    ]);
   });
 
   it('limits job submissions per client token, not per admin nor per other client', async () => {
     const flood = await d.tenant(uniq('f'));
     const other = await d.tenant(uniq('o'));
-    const submit = (token: string) => send(d.url, { method: 'POST', path: '/v1/jobs', token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ playbook: 'no.such.operation' }) });
+    const submit = (token: string) =>
+      send(d.url, {
+        method: 'POST',
+        path: '/v1/jobs',
+        token,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ playbook: 'no.such.operation' }),
+      });
     const answers = await Promise.all(Array.from({ length: JOBS + 10 }, () => submit(flood.token)));
     expect(count(answers, 404)).toBe(JOBS);
     expect(count(answers, 429)).toBe(10);
     const refused = answers.find((a) => a.status === 429)!;
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-    expect(refused.body.error).toMatchObject({ code: 'rate_limited', message: 'You sent many requests in a short time, so this one was not taken.' });
+    expect(refused.body.error).toMatchObject({
+      code: 'rate_limited',
+      message: 'You sent many requests in a short time, so this one was not taken.',
+    });
     expect(refused.body.error.hint).toMatch(/Nothing was started/);
     expect((await submit(other.token)).status).toBe(404);
     const admin = await Promise.all(Array.from({ length: JOBS + 3 }, () => submit(d.adminToken)));
@@ -181,7 +220,13 @@ describe('hostile client: limits and quotas', () => {
     const c = await d.tenant(uniq('n'));
     const names = Array.from({ length: 100 }, (_, i) => `n${i}.not-mine.test`);
     const doctor = (domains: string[]) =>
-      send(d.url, { method: 'POST', path: '/v1/doctor', token: c.token, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ domains }) });
+      send(d.url, {
+        method: 'POST',
+        path: '/v1/doctor',
+        token: c.token,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ domains }),
+      });
     expect((await doctor(names)).status).toBe(404); // counted, then refused as not theirs: nothing was looked up
     const refused = await doctor(['one.not-mine.test']);
     expect(refused.status).toBe(429);
@@ -194,16 +239,28 @@ describe('hostile client: limits and quotas', () => {
     const r = await d.tenant(uniq('r'), { language: 'fr' });
     const g1 = gate();
     const submit = (token: string, g: string, lang = 'en') =>
-      send(d.url, { method: 'POST', path: '/v1/jobs', token, headers: { 'content-type': 'application/json', 'accept-language': lang }, body: JSON.stringify({ playbook: 'limits.gate', inputs: { gate: g } }) });
+      send(d.url, {
+        method: 'POST',
+        path: '/v1/jobs',
+        token,
+        headers: { 'content-type': 'application/json', 'accept-language': lang },
+        body: JSON.stringify({ playbook: 'limits.gate', inputs: { gate: g } }),
+      });
     // Four at once, each on its own lock: the quota (1) is counted and the job queued in one transaction.
     // (Four leave room under the token's limit of five submissions for the last one below.)
     const burst = await Promise.all([g1, gate(), gate(), gate()].map((g) => submit(q.token, g)));
     expect(count(burst, 202)).toBe(1);
     expect(count(burst, 429)).toBe(3);
     const refused = burst.find((a) => a.status === 429)!;
-    expect(refused.body.error).toMatchObject({ code: 'too_many_jobs', message: 'Your account already has 1 request in progress, the most it runs at once.' });
+    expect(refused.body.error).toMatchObject({
+      code: 'too_many_jobs',
+      message: 'Your account already has 1 request in progress, the most it runs at once.',
+    });
     const first = burst.find((a) => a.status === 202)!.body.job;
-    await eventually(async () => (await d.api('GET', `/v1/jobs/${first.id}`)).body.job.status, (s) => s === 'running');
+    await eventually(
+      async () => (await d.api('GET', `/v1/jobs/${first.id}`)).body.job.status,
+      (s) => s === 'running',
+    );
 
     // Another tenant is not starved by q's flood, and admins are not limited.
     const g2 = gate();
@@ -212,10 +269,15 @@ describe('hostile client: limits and quotas', () => {
     const g3 = gate();
     const admin = await submit(d.adminToken, g3);
     expect(admin.status).toBe(202);
-    await eventually(async () => (await d.api('GET', `/v1/jobs/${theirs.body.job.id}`)).body.job.status, (s) => s === 'running');
+    await eventually(
+      async () => (await d.api('GET', `/v1/jobs/${theirs.body.job.id}`)).body.job.status,
+      (s) => s === 'running',
+    );
     const frRefused = await submit(r.token, gate(), 'fr');
     expect(frRefused.status).toBe(429);
-    expect(frRefused.body.error.message).toBe("Votre compte a déjà 1 demande en cours, le maximum qu'il peut lancer en même temps.");
+    expect(frRefused.body.error.message).toBe(
+      "Votre compte a déjà 1 demande en cours, le maximum qu'il peut lancer en même temps.",
+    );
 
     // Once q's job is done, q may run another.
     open(g1);
@@ -233,7 +295,10 @@ describe('hostile client: limits and quotas', () => {
     expect(firstSite.status, JSON.stringify(firstSite.error)).toBe('succeeded');
     const second = await d.runJob('vhost.create', { webserver: 'web', domain: `shop.${domain}` }, { token: c.token });
     expect(second.status).toBe('failed');
-    expect(second.error).toMatchObject({ code: 'quota_exceeded', message: 'Your account already has 1 site, the most your plan allows.' });
+    expect(second.error).toMatchObject({
+      code: 'quota_exceeded',
+      message: 'Your account already has 1 site, the most your plan allows.',
+    });
     expect(second.error.detail).toBeUndefined();
     expect(readdirSync(lab.nginx!.vhostDir).some((f) => f.includes(`shop.${domain}`))).toBe(false);
     // Admins are not limited by tenant quotas.
@@ -245,10 +310,18 @@ describe('hostile client: limits and quotas', () => {
     const t = uniq('b');
     const c = await d.tenant(t, { servers: ['maria'] });
     // What an earlier database.create would have recorded.
-    await d.store.tenants.putResource({ kind: 'database', name: `maria:${t}_old`, tenantId: t, data: { server: 'maria', engine: 'mariadb', database: `${t}_old`, user: `${t}_old`, hosts: [] } });
+    await d.store.tenants.putResource({
+      kind: 'database',
+      name: `maria:${t}_old`,
+      tenantId: t,
+      data: { server: 'maria', engine: 'mariadb', database: `${t}_old`, user: `${t}_old`, hosts: [] },
+    });
     const job = await d.runJob('database.create', { server: 'maria', name: 'shop' }, { token: c.token, dryRun: true });
     expect(job.status).toBe('failed');
-    expect(job.error).toMatchObject({ code: 'quota_exceeded', message: 'Your account already has 1 database, the most your plan allows.' });
+    expect(job.error).toMatchObject({
+      code: 'quota_exceeded',
+      message: 'Your account already has 1 database, the most your plan allows.',
+    });
   });
 
   it('answers a 2 MiB body with a clear 413 and no stack trace; bodies that are not JSON get a clear 415 or 400', async () => {
@@ -259,17 +332,30 @@ describe('hostile client: limits and quotas', () => {
     const json = { 'content-type': 'application/json' };
     const tooLarge = await send(d.url, { method: 'POST', path: '/v1/jobs', token: c.token, headers: json, body });
     expect(tooLarge.status).toBe(413);
-    expect(tooLarge.body.error).toMatchObject({ code: 'body_too_large', message: 'La demande dépasse la taille maximale acceptée (1\u00a0Mo).' });
+    expect(tooLarge.body.error).toMatchObject({
+      code: 'body_too_large',
+      message: 'La demande dépasse la taille maximale acceptée (1\u00a0Mo).',
+    });
     const en = await send(d.url, { method: 'POST', path: '/v1/jobs', token: d.adminToken, headers: json, body });
     expect(en.status).toBe(413);
     expect(en.body.error.message).toBe('The request is larger than the 1\u00a0MB we accept.');
     const logged = logLines.slice(before).map((l) => JSON.parse(l));
     expect(logged.filter((l) => l.level >= 50 || JSON.stringify(l).includes('"stack"'))).toEqual([]);
 
-    const post = (headers: Record<string, string>, b?: string) => send(d.url, { method: 'POST', path: '/v1/jobs', token: c.token, headers: { 'accept-language': 'en', ...headers }, body: b });
+    const post = (headers: Record<string, string>, b?: string) =>
+      send(d.url, {
+        method: 'POST',
+        path: '/v1/jobs',
+        token: c.token,
+        headers: { 'accept-language': 'en', ...headers },
+        body: b,
+      });
     const plain = await post({ 'content-type': 'text/plain' }, 'playbook=vhost.create');
     expect(plain.status).toBe(415);
-    expect(plain.body.error).toMatchObject({ code: 'unsupported_media_type', message: 'The request must be sent as JSON.' });
+    expect(plain.body.error).toMatchObject({
+      code: 'unsupported_media_type',
+      message: 'The request must be sent as JSON.',
+    });
     expect((await post({}, '{"playbook":"vhost.create"}')).status).toBe(415);
     const broken = await post(json, '{"playbook": "vhost.create",');
     expect(broken.status).toBe(400);

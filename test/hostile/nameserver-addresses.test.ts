@@ -52,10 +52,19 @@ async function clientDns(hosts: Record<string, { a?: string[]; aaaa?: string[] }
     if (!question) return;
     const name = question.name.toLowerCase();
     const answers: packet.Answer[] = [];
-    if (question.type === 'NS' && name === zone) for (const h of Object.keys(hosts)) answers.push({ type: 'NS', name: zone, ttl: 60, data: h });
-    for (const a of question.type === 'A' ? (hosts[name]?.a ?? []) : []) answers.push({ type: 'A', name, ttl: 60, data: a });
-    for (const a of question.type === 'AAAA' ? (hosts[name]?.aaaa ?? []) : []) answers.push({ type: 'AAAA', name, ttl: 60, data: a });
-    const reply = packet.encode({ type: 'response', id: q.id, flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE, questions: q.questions, answers });
+    if (question.type === 'NS' && name === zone)
+      for (const h of Object.keys(hosts)) answers.push({ type: 'NS', name: zone, ttl: 60, data: h });
+    for (const a of question.type === 'A' ? (hosts[name]?.a ?? []) : [])
+      answers.push({ type: 'A', name, ttl: 60, data: a });
+    for (const a of question.type === 'AAAA' ? (hosts[name]?.aaaa ?? []) : [])
+      answers.push({ type: 'AAAA', name, ttl: 60, data: a });
+    const reply = packet.encode({
+      type: 'response',
+      id: q.id,
+      flags: packet.RECURSION_DESIRED | packet.RECURSION_AVAILABLE,
+      questions: q.questions,
+      answers,
+    });
     sock.send(reply, from.port, from.address);
   });
   return `127.0.0.1:${sock.address().port}`;
@@ -82,7 +91,14 @@ function config(resolver: string, dns: Record<string, unknown> = {}) {
 
 async function nameservers(resolver: string, dns: Record<string, unknown> = {}): Promise<Check> {
   const c = config(resolver, dns);
-  const d = await runPreflight({ domains: [`www.${zone}`], challenge: 'http-01' }, { config: c, dns: new DnsClient(c.dns.resolvers, c.dns.timeoutMs), cas: [{ name: 'pebble', identities: ['pebble.letsencrypt.org'] }] });
+  const d = await runPreflight(
+    { domains: [`www.${zone}`], challenge: 'http-01' },
+    {
+      config: c,
+      dns: new DnsClient(c.dns.resolvers, c.dns.timeoutMs),
+      cas: [{ name: 'pebble', identities: ['pebble.letsencrypt.org'] }],
+    },
+  );
   return d.checks.find((x) => x.id === 'nameservers')!;
 }
 
@@ -100,10 +116,14 @@ describe('NS records pointing at the inside', () => {
     expect(c.message.en).toBe(
       `The servers listed for your domain have addresses that cannot be reached from the Internet: ask your DNS host or registrar to correct the list. Until then, certificate authorities may not be able to read www.${zone}.`,
     );
-    expect(c.message.fr).toMatch(/^Les serveurs indiqués pour votre domaine ont des adresses qu'on ne peut pas joindre depuis Internet\u00a0: demandez/);
+    expect(c.message.fr).toMatch(
+      /^Les serveurs indiqués pour votre domaine ont des adresses qu'on ne peut pas joindre depuis Internet\u00a0: demandez/,
+    );
     const detail = c.detail as { servers: unknown[]; refused: { server: string; address: string }[] };
     expect(detail.servers).toEqual([]);
-    expect(detail.refused.map((r) => r.address).sort()).toEqual(['10.0.0.1', '127.0.88.53', '169.254.169.254', `::ffff:${CANARY}`, 'fd00::53'].sort());
+    expect(detail.refused.map((r) => r.address).sort()).toEqual(
+      ['10.0.0.1', '127.0.88.53', '169.254.169.254', `::ffff:${CANARY}`, 'fd00::53'].sort(),
+    );
     expect(c.technical?.en).toContain(`b.${zone} (169.254.169.254), a link-local address`);
     expect(`${c.message.en} ${c.fix?.en}`).not.toMatch(/10\.0\.0\.1|169\.254|127\.0|NS record|ETIMEOUT|ECONNREFUSED/);
   });
@@ -114,16 +134,39 @@ describe('NS records pointing at the inside', () => {
     auth.on('message', (buf, from) => {
       asked++;
       const q = packet.decode(buf);
-      const soa: packet.Answer = { type: 'SOA', name: zone, ttl: 60, data: { mname: `good.${zone}`, rname: `admin.${zone}`, serial: 7 } };
-      auth.send(packet.encode({ type: 'response', id: q.id, flags: packet.AUTHORITATIVE_ANSWER, questions: q.questions, ...(q.questions![0].type === 'SOA' ? { answers: [soa] } : { authorities: [soa] }) }), from.port, from.address);
+      const soa: packet.Answer = {
+        type: 'SOA',
+        name: zone,
+        ttl: 60,
+        data: { mname: `good.${zone}`, rname: `admin.${zone}`, serial: 7 },
+      };
+      auth.send(
+        packet.encode({
+          type: 'response',
+          id: q.id,
+          flags: packet.AUTHORITATIVE_ANSWER,
+          questions: q.questions,
+          ...(q.questions![0].type === 'SOA' ? { answers: [soa] } : { authorities: [soa] }),
+        }),
+        from.port,
+        from.address,
+      );
     });
     const port = auth.address().port;
-    const resolver = await clientDns({ [`good.${zone}`]: { a: ['127.0.88.54'] }, [`bad.${zone}`]: { a: ['10.0.0.1'] }, [`meta.${zone}`]: { a: ['169.254.169.254'] } });
+    const resolver = await clientDns({
+      [`good.${zone}`]: { a: ['127.0.88.54'] },
+      [`bad.${zone}`]: { a: ['10.0.0.1'] },
+      [`meta.${zone}`]: { a: ['169.254.169.254'] },
+    });
     const c = await nameservers(resolver, { nameserverPort: port });
     expect(asked).toBe(4);
     expect(c.status).toBe('warning');
-    expect(c.message.en).toMatch(/^2 of the 3 servers listed for your domain have addresses that cannot be reached from the Internet: ask your DNS host or registrar to correct the list\. /);
-    expect(c.message.fr).toMatch(/^2 des 3 serveurs indiqués pour votre domaine ont des adresses qu'on ne peut pas joindre depuis Internet\u00a0: /);
+    expect(c.message.en).toMatch(
+      /^2 of the 3 servers listed for your domain have addresses that cannot be reached from the Internet: ask your DNS host or registrar to correct the list\. /,
+    );
+    expect(c.message.fr).toMatch(
+      /^2 des 3 serveurs indiqués pour votre domaine ont des adresses qu'on ne peut pas joindre depuis Internet\u00a0: /,
+    );
     const detail = c.detail as { servers: { address: string; serial: number }[]; refused: { address: string }[] };
     expect(detail.servers).toEqual([expect.objectContaining({ address: `127.0.88.54:${port}`, serial: 7 })]);
     expect(detail.refused.map((r) => r.address).sort()).toEqual(['10.0.0.1', '169.254.169.254']);
@@ -150,12 +193,20 @@ describe('answers come from the server asked', () => {
     const otherPort = await bound('udp4', '127.0.0.1', 0);
     const otherAddress = await bound('udp4', '127.0.0.2', port);
     const answer = (q: packet.DecodedPacket, ip: string) =>
-      packet.encode({ type: 'response', id: q.id, flags: packet.AUTHORITATIVE_ANSWER, questions: q.questions, answers: [{ type: 'A', name: q.questions![0].name, ttl: 60, data: ip }] });
+      packet.encode({
+        type: 'response',
+        id: q.id,
+        flags: packet.AUTHORITATIVE_ANSWER,
+        questions: q.questions,
+        answers: [{ type: 'A', name: q.questions![0].name, ttl: 60, data: ip }],
+      });
     server.on('message', (buf, from) => {
       const q = packet.decode(buf);
       // The forgeries leave first, so without the check the first one wins.
       otherPort.send(answer(q, '6.6.6.6'), from.port, from.address, () =>
-        otherAddress.send(answer(q, '6.6.6.7'), from.port, from.address, () => server.send(answer(q, '192.0.2.1'), from.port, from.address)),
+        otherAddress.send(answer(q, '6.6.6.7'), from.port, from.address, () =>
+          server.send(answer(q, '192.0.2.1'), from.port, from.address),
+        ),
       );
     });
     const a = await ask(`127.0.0.1:${port}`, `www.${zone}`, 'A', { recurse: false, timeoutMs: 2000 });

@@ -19,7 +19,15 @@ import { tempDir } from '../helpers/tmp.js';
 import { useLab } from '../lab/client.js';
 
 /** One request the receiver got: its idempotency key, its alert, and what became of it. */
-interface Arrival { key: string; kind: string; message: string; at: number; answered?: number; cut?: boolean; res: ServerResponse }
+interface Arrival {
+  key: string;
+  kind: string;
+  message: string;
+  at: number;
+  answered?: number;
+  cut?: boolean;
+  res: ServerResponse;
+}
 
 const opsEmail = 'ops@hosting.test';
 let smtp: SMTPServer;
@@ -48,7 +56,13 @@ beforeAll(async () => {
     req.on('data', (c) => (body += c));
     req.on('end', () => {
       const alert = JSON.parse(body) as { kind: string; message: string };
-      const a: Arrival = { key: String(req.headers['idempotency-key']), kind: alert.kind, message: alert.message, at: Date.now(), res };
+      const a: Arrival = {
+        key: String(req.headers['idempotency-key']),
+        kind: alert.kind,
+        message: alert.message,
+        at: Date.now(),
+        res,
+      };
       arrivals.push(a);
       // The connection ends without an answer: serein gave up waiting (its timeout) or stopped.
       res.on('close', () => {
@@ -79,9 +93,16 @@ const hold = () => undefined;
 const config = (store?: unknown) => ({
   ...(store ? { store } : {}),
   alerts: { webhooks: [hookUrl], emails: [opsEmail] },
-  mail: { host: '127.0.0.1', port: smtpPort, secure: false, from: 'serein <serein@hosting.test>', pageUrl: 'https://panel.hosting.test/' },
+  mail: {
+    host: '127.0.0.1',
+    port: smtpPort,
+    secure: false,
+    from: 'serein <serein@hosting.test>',
+    pageUrl: 'https://panel.hosting.test/',
+  },
 });
-const handOver = (d: TestDaemon, token: string, words: string) => d.api('POST', '/v1/requests', { token, body: { text: words, intent: 'human' } });
+const handOver = (d: TestDaemon, token: string, words: string) =>
+  d.api('POST', '/v1/requests', { token, body: { text: words, intent: 'human' } });
 
 describe('the outbox', () => {
   it('a webhook that never answers does not hold up POST /v1/requests', async () => {
@@ -114,7 +135,9 @@ describe('the outbox', () => {
     await handOver(first, token, 'I need a person please (restart)');
     // The hand-over's alert and the escalation it opens are on their way, held by the receiver.
     const held = await until('both webhooks held', async () => {
-      const mine = arrivals.filter((a) => a.message.includes('(restart)') || (a.kind === 'escalation' && a.message.includes('restart')));
+      const mine = arrivals.filter(
+        (a) => a.message.includes('(restart)') || (a.kind === 'escalation' && a.message.includes('restart')),
+      );
       return mine.length >= 2 ? mine : undefined;
     });
     const keys = [...new Set(held.map((a) => a.key))];
@@ -126,18 +149,24 @@ describe('the outbox', () => {
     answer = ok;
     const second = await startTestDaemon({ config: config(store) });
     try {
-      await until('both webhooks delivered after the restart', async () => keys.every((k) => arrivals.some((a) => a.key === k && a.answered === 200)));
+      await until('both webhooks delivered after the restart', async () =>
+        keys.every((k) => arrivals.some((a) => a.key === k && a.answered === 200)),
+      );
       // One more alert after them, delivered too: anything sent twice would have come by now.
       await handOver(second, token, 'I need a person again (marker)');
       await until('the marker', async () => arrivals.some((a) => a.message.includes('(marker)') && a.answered === 200));
-      for (const k of keys) expect(arrivals.filter((a) => a.key === k && a.answered === 200), k).toHaveLength(1);
+      for (const k of keys)
+        expect(
+          arrivals.filter((a) => a.key === k && a.answered === 200),
+          k,
+        ).toHaveLength(1);
       const sent = await second.store.outbox.list();
       expect(sent.filter((m) => keys.includes(m.id)).map((m) => [m.status, m.attempts])).toEqual([
         ['sent', 1],
         ['sent', 1],
       ]);
       // The admins' email of the escalation went out once, across the stop.
-      await until('the admins\' email', async () => mails.some((m) => (m.subject ?? '').includes('restart')));
+      await until("the admins' email", async () => mails.some((m) => (m.subject ?? '').includes('restart')));
       expect(mails.filter((m) => (m.subject ?? '').includes('restart'))).toHaveLength(1);
     } finally {
       await second.stop();
@@ -173,10 +202,25 @@ describe('the outbox', () => {
     answer = ok;
     const lab = await useLab('postgres');
     const db = await storeDatabase(lab, 'serein_outbox');
-    const daemons = await Promise.all([0, 1].map(() => startTestDaemon({ config: { ...config({ driver: 'postgres', url: db.url }), alerts: { webhooks: [hookUrl], emails: [] } } })));
+    const daemons = await Promise.all(
+      [0, 1].map(() =>
+        startTestDaemon({
+          config: { ...config({ driver: 'postgres', url: db.url }), alerts: { webhooks: [hookUrl], emails: [] } },
+        }),
+      ),
+    );
     try {
       // Both daemons queue, both send: 40 alerts raised on one or the other.
-      await Promise.all(Array.from({ length: 40 }, (_, i) => daemons[i % 2].daemon.engine.services.alert({ kind: 'outbox-test', tenantId: null, subject: `shared-${i}`, message: `shared ${i}` })));
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          daemons[i % 2].daemon.engine.services.alert({
+            kind: 'outbox-test',
+            tenantId: null,
+            subject: `shared-${i}`,
+            message: `shared ${i}`,
+          }),
+        ),
+      );
       const mine = () => arrivals.filter((a) => a.kind === 'outbox-test');
       await until('40 alerts delivered', async () => new Set(mine().map((a) => a.message)).size === 40 || undefined);
       const keys = mine().map((a) => a.key);

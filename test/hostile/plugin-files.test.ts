@@ -17,7 +17,11 @@ import { tempDir } from '../helpers/tmp.js';
 function plugin(dir: string, name = 'plugin.mjs'): { file: string; ran: () => boolean } {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const file = join(realpathSync(dir), name);
-  writeFileSync(file, "import { writeFileSync } from 'node:fs';\nwriteFileSync(new URL('./ran', import.meta.url), 'ran');\nexport const kinds = [];\n", { mode: 0o644 });
+  writeFileSync(
+    file,
+    "import { writeFileSync } from 'node:fs';\nwriteFileSync(new URL('./ran', import.meta.url), 'ran');\nexport const kinds = [];\n",
+    { mode: 0o644 },
+  );
   chmodSync(file, 0o644);
   return { file, ran: () => existsSync(join(dir, 'ran')) };
 }
@@ -41,7 +45,11 @@ describe('plug-in files', () => {
     );
     const child = serein(['serve', '--config', configFile]);
     // Ready instead of stopped is the failure: said at once, the daemon stopped.
-    await until('serein serve to stop or be ready', async () => child.exitCode !== null || child.output().includes('serein is ready'), 60_000);
+    await until(
+      'serein serve to stop or be ready',
+      async () => child.exitCode !== null || child.output().includes('serein is ready'),
+      60_000,
+    );
     if (child.exitCode === null) child.kill('SIGTERM');
     expect(await child.exited, child.output()).toBe(1);
     expect(child.output()).toContain(`plug-in ${p.file} can be changed by other users (mode 666)`);
@@ -54,21 +62,29 @@ describe('plug-in files', () => {
     const dir = realpathSync(tempDir('serein-plugin-'));
     const group = plugin(join(dir, 'group'));
     chmodSync(group.file, 0o664);
-    await expect(loadPlugins([group.file])).rejects.toThrow(`plug-in ${group.file} can be changed by other users (mode 664)`);
+    await expect(loadPlugins([group.file])).rejects.toThrow(
+      `plug-in ${group.file} can be changed by other users (mode 664)`,
+    );
 
     const open = plugin(join(dir, 'open', 'inner'));
     chmodSync(join(dir, 'open'), 0o777);
-    await expect(loadPlugins([open.file])).rejects.toThrow(`the folder ${join(dir, 'open')}, on the path of plug-in ${open.file}, can be changed by other users (mode 777): serein runs plug-ins as root and loads none that another user could change. Fix: chmod go-w ${join(dir, 'open')}`);
+    await expect(loadPlugins([open.file])).rejects.toThrow(
+      `the folder ${join(dir, 'open')}, on the path of plug-in ${open.file}, can be changed by other users (mode 777): serein runs plug-ins as root and loads none that another user could change. Fix: chmod go-w ${join(dir, 'open')}`,
+    );
 
     const owned = plugin(join(dir, 'owned'));
     chownSync(owned.file, 65534, 65534);
-    await expect(loadPlugins([owned.file])).rejects.toThrow(`plug-in ${owned.file} belongs to user 65534: serein runs plug-ins as root and loads none that another user could change. Fix: chown root ${owned.file}`);
+    await expect(loadPlugins([owned.file])).rejects.toThrow(
+      `plug-in ${owned.file} belongs to user 65534: serein runs plug-ins as root and loads none that another user could change. Fix: chown root ${owned.file}`,
+    );
 
     const target = plugin(join(dir, 'target'));
     chmodSync(target.file, 0o646);
     const link = join(dir, 'link.mjs');
     symlinkSync(target.file, link);
-    await expect(loadPlugins([link])).rejects.toThrow(`plug-in ${target.file} can be changed by other users (mode 646)`);
+    await expect(loadPlugins([link])).rejects.toThrow(
+      `plug-in ${target.file} can be changed by other users (mode 646)`,
+    );
 
     for (const p of [group, open, owned, target]) expect(p.ran()).toBe(false);
   });

@@ -59,8 +59,17 @@ beforeAll(async () => {
   d = await startTestDaemon({
     logger,
     config: {
-      alerts: { webhooks: [`http://127.0.0.1:${(hook.address() as { port: number }).port}/hooks/secret-words`], emails: [opsEmail] },
-      mail: { host: '127.0.0.1', port: (smtp.server.address() as { port: number }).port, secure: false, from: 'serein <serein@hosting.test>', pageUrl: 'https://panel.hosting.test/' },
+      alerts: {
+        webhooks: [`http://127.0.0.1:${(hook.address() as { port: number }).port}/hooks/secret-words`],
+        emails: [opsEmail],
+      },
+      mail: {
+        host: '127.0.0.1',
+        port: (smtp.server.address() as { port: number }).port,
+        secure: false,
+        from: 'serein <serein@hosting.test>',
+        pageUrl: 'https://panel.hosting.test/',
+      },
     },
   });
   token = (await d.tenant('secretive', { language: 'fr' })).token;
@@ -78,7 +87,10 @@ function storeRows(path: string): { table: string; text: string }[] {
   const db = new SQLite(path, { readonly: true, fileMustExist: true });
   try {
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[];
-    return tables.map(({ name }) => ({ table: name, text: JSON.stringify(db.prepare(`SELECT * FROM "${name.replace(/"/g, '""')}"`).all()) }));
+    return tables.map(({ name }) => ({
+      table: name,
+      text: JSON.stringify(db.prepare(`SELECT * FROM "${name.replace(/"/g, '""')}"`).all()),
+    }));
   } finally {
     db.close();
   }
@@ -94,8 +106,15 @@ describe('secrets in a request in words', () => {
     expect(JSON.stringify(res.body)).not.toContain(password);
 
     // Everything the hand-over causes: the alert and the escalation posted, the admins' email sent, nothing left to send.
-    await until('the hand-over and escalation webhooks', async () => hooks.some((h) => h.includes('"kind":"request-handoff"')) && hooks.some((h) => h.includes('"kind":"escalation"')));
-    await until('the admins\' email', async () => mails.some((m) => m.mail.to && JSON.stringify(m.mail.to).includes(opsEmail)));
+    await until(
+      'the hand-over and escalation webhooks',
+      async () =>
+        hooks.some((h) => h.includes('"kind":"request-handoff"')) &&
+        hooks.some((h) => h.includes('"kind":"escalation"')),
+    );
+    await until("the admins' email", async () =>
+      mails.some((m) => m.mail.to && JSON.stringify(m.mail.to).includes(opsEmail)),
+    );
     await until('an empty outbox', async () => (await d.store.outbox.list()).every((m) => m.status === 'sent'));
 
     const feed = await d.api('GET', '/v1/alerts');
@@ -111,13 +130,23 @@ describe('secrets in a request in words', () => {
         { where: `email ${i} html`, text: String(m.mail.html) },
       ]),
       ...logLines.map((l, i) => ({ where: `log line ${i}`, text: l })),
-      ...storeRows(d.config.store.driver === 'sqlite' ? d.config.store.path : '').map((t) => ({ where: `store table ${t.table}`, text: t.text })),
+      ...storeRows(d.config.store.driver === 'sqlite' ? d.config.store.path : '').map((t) => ({
+        where: `store table ${t.table}`,
+        text: t.text,
+      })),
     ];
     const path = d.config.store.driver === 'sqlite' ? d.config.store.path : '';
-    for (const f of [path, `${path}-wal`]) if (existsSync(f)) haystacks.push({ where: `the bytes of ${f}`, text: readFileSync(f).toString('latin1') + readFileSync(f).toString('utf8') });
+    for (const f of [path, `${path}-wal`])
+      if (existsSync(f))
+        haystacks.push({
+          where: `the bytes of ${f}`,
+          text: readFileSync(f).toString('latin1') + readFileSync(f).toString('utf8'),
+        });
 
     // The words did get through, masked: the searches look where they should.
-    expect(hooks.some((h) => h.includes('Mon mot de passe est ******** et il ne marche pas, mon token ******** non plus'))).toBe(true);
+    expect(
+      hooks.some((h) => h.includes('Mon mot de passe est ******** et il ne marche pas, mon token ******** non plus')),
+    ).toBe(true);
     expect(mails.some((m) => (m.mail.subject ?? '').includes('********'))).toBe(true);
     expect(logLines.some((l) => l.includes('mot de passe est ********'))).toBe(true);
     expect(haystacks.filter((h) => h.where.startsWith('store table')).length).toBeGreaterThan(10);
@@ -128,10 +157,16 @@ describe('secrets in a request in words', () => {
 
   it('tells an English client first to change the password, and masks nothing in words that only speak of one', async () => {
     const en = (await d.tenant('secretiveen', { language: 'en' })).token;
-    const told = await d.api('POST', '/v1/requests', { token: en, body: { text: 'Hello, my password is hunter2x and it does not work, I need a human' } });
+    const told = await d.api('POST', '/v1/requests', {
+      token: en,
+      body: { text: 'Hello, my password is hunter2x and it does not work, I need a human' },
+    });
     expect(told.status).toBe(200);
     expect(told.body.warning).toMatch(/^Change that password now: /);
-    const plain = await d.api('POST', '/v1/requests', { token: en, body: { text: 'I forgot my password, can you reset it? My password is not working.' } });
+    const plain = await d.api('POST', '/v1/requests', {
+      token: en,
+      body: { text: 'I forgot my password, can you reset it? My password is not working.' },
+    });
     expect(plain.status).toBe(200);
     expect(plain.body.warning).toBeUndefined();
     const feed = await d.api('GET', '/v1/alerts');
@@ -149,7 +184,10 @@ describe('secrets in a request in words', () => {
       ['Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig-nature_0123', 'Authorization: Bearer ********'],
       ['AKIAIOSFODNN7EXAMPLE / wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', '******** / ********'],
       ['sftp://shop:S3cr3t!@ftp.shop.fr/www', 'sftp://shop:********@ftp.shop.fr/www'],
-      ['here: -----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY----- ok?', 'here: ******** ok?'],
+      [
+        'here: -----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk\n-----END OPENSSH PRIVATE KEY----- ok?',
+        'here: ******** ok?',
+      ],
     ];
     for (const [text, expected] of masked) expect(maskSecrets(text).text, text).toBe(expected);
     for (const text of [

@@ -31,7 +31,19 @@ const siteFr = `boutique.${regFr}`;
 
 /** Where a string looks like a path on a server: system folders, the lab's and the test's folders, config, key and log files. */
 function serverPathPattern(): RegExp {
-  const folders = ['/etc/', '/var/', '/run/', '/tmp/', '/usr/', '/srv/', '/root/', '/home/', dir, lab.nginx!.prefix, lab.nginx!.vhostDir].map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const folders = [
+    '/etc/',
+    '/var/',
+    '/run/',
+    '/tmp/',
+    '/usr/',
+    '/srv/',
+    '/root/',
+    '/home/',
+    dir,
+    lab.nginx!.prefix,
+    lab.nginx!.vhostDir,
+  ].map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   return new RegExp(`(?:${folders.join('|')})|[\\w-]\\.(?:conf|pem|log|sock|key)(?![\\w.])`, 'i');
 }
 
@@ -41,7 +53,8 @@ function pathsIn(value: unknown, where = '', found: string[] = [], pattern = ser
     // A certificate's chain is base64: it can hold "/etc/" by chance and names no file.
     if (pattern.test(value) && !value.startsWith('-----BEGIN ')) found.push(`${where}: ${value.slice(0, 300)}`);
   } else if (Array.isArray(value)) value.forEach((v, i) => pathsIn(v, `${where}[${i}]`, found, pattern));
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) pathsIn(v, where ? `${where}.${k}` : k, found, pattern);
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) pathsIn(v, where ? `${where}.${k}` : k, found, pattern);
   return found;
 }
 
@@ -64,12 +77,23 @@ async function everything(token: string, domain = site): Promise<Record<string, 
     return res.body;
   };
   const out: Record<string, unknown> = {};
-  for (const path of ['/v1/resources', '/v1/jobs', '/v1/certificates?status=all', '/v1/notices', '/v1/playbooks', '/v1/resource-kinds', '/self-service/me', '/self-service/brand']) out[path] = await read(path);
+  for (const path of [
+    '/v1/resources',
+    '/v1/jobs',
+    '/v1/certificates?status=all',
+    '/v1/notices',
+    '/v1/playbooks',
+    '/v1/resource-kinds',
+    '/self-service/me',
+    '/self-service/brand',
+  ])
+    out[path] = await read(path);
   for (const { id } of (out['/v1/jobs'] as { jobs: { id: string }[] }).jobs) {
     out[`/v1/jobs/${id}`] = await read(`/v1/jobs/${id}`);
     out[`/v1/jobs/${id}/events`] = await events(id, token);
   }
-  for (const c of (out['/v1/certificates?status=all'] as { certificates: { id: string }[] }).certificates) out[`/v1/certificates/${c.id}`] = await read(`/v1/certificates/${c.id}`);
+  for (const c of (out['/v1/certificates?status=all'] as { certificates: { id: string }[] }).certificates)
+    out[`/v1/certificates/${c.id}`] = await read(`/v1/certificates/${c.id}`);
   const doctor = await d.api('POST', '/v1/doctor', { token, body: { domains: [domain] } });
   expect(doctor.status).toBe(200);
   out['POST /v1/doctor'] = doctor.body;
@@ -77,7 +101,8 @@ async function everything(token: string, domain = site): Promise<Record<string, 
 }
 
 /** Submits a job as a client (a check when dryRun) and waits for its end. */
-const run = (playbook: string, inputs: Record<string, unknown>, o: { token?: string; dryRun?: boolean } = {}) => d.runJob(playbook, inputs, { token: o.token ?? client.token, dryRun: o.dryRun });
+const run = (playbook: string, inputs: Record<string, unknown>, o: { token?: string; dryRun?: boolean } = {}) =>
+  d.runJob(playbook, inputs, { token: o.token ?? client.token, dryRun: o.dryRun });
 
 beforeAll(async () => {
   lab = await useLab('pebble');
@@ -95,16 +120,29 @@ beforeAll(async () => {
   expect(cert.status, JSON.stringify(cert.error)).toBe('succeeded');
   // Failures: a folder outside the client's own (the fix names the folder to use), and a
   // folder the client made a link to the server's system folder, from inside its own.
-  expect((await run('vhost.create', { webserver: 'lab', domain: other, root: '/opt/elsewhere' })).status).toBe('failed');
+  expect((await run('vhost.create', { webserver: 'lab', domain: other, root: '/opt/elsewhere' })).status).toBe(
+    'failed',
+  );
   symlinkSync('/etc', join(dir, 'www', site, 'pub'));
-  expect((await run('vhost.create', { webserver: 'lab', domain: site, root: join(dir, 'www', site, 'pub') })).status).not.toBe('succeeded');
+  expect(
+    (await run('vhost.create', { webserver: 'lab', domain: site, root: join(dir, 'www', site, 'pub') })).status,
+  ).not.toBe('succeeded');
   // An admin's work on the client's site, with a folder the admin chose: the client sees the job.
-  const byAdmin = await d.runJob('vhost.create', { webserver: 'lab', domain: blog, root: join(dir, 'www', blog, 'public') });
+  const byAdmin = await d.runJob('vhost.create', {
+    webserver: 'lab',
+    domain: blog,
+    root: join(dir, 'www', blog, 'public'),
+  });
   expect(byAdmin.status, JSON.stringify(byAdmin.error)).toBe('succeeded');
   // A check of removing the site; the same in French, for real.
   expect((await run('vhost.delete', { domain: site }, { dryRun: true })).status).toBe('succeeded');
-  expect((await run('vhost.create', { webserver: 'lab', domain: siteFr }, { token: clientFr.token })).status).toBe('succeeded');
-  expect((await run('vhost.delete', { domain: siteFr, confirm: siteFr, removeFiles: true }, { token: clientFr.token })).status).toBe('succeeded');
+  expect((await run('vhost.create', { webserver: 'lab', domain: siteFr }, { token: clientFr.token })).status).toBe(
+    'succeeded',
+  );
+  expect(
+    (await run('vhost.delete', { domain: siteFr, confirm: siteFr, removeFiles: true }, { token: clientFr.token }))
+      .status,
+  ).toBe('succeeded');
 }, 240_000);
 
 afterEach(() => {
@@ -129,13 +167,17 @@ describe('server paths are for admins', () => {
     expect(Object.keys(siteRecord.data)).not.toEqual(expect.arrayContaining(['file']));
     expect(siteRecord.data.accessLog ?? siteRecord.data.errorLog).toBeUndefined();
     const list = (await read('/v1/jobs')).jobs;
-    const created = list.find((j: any) => j.playbook === 'vhost.create' && j.status === 'succeeded' && j.inputs.domain === site);
+    const created = list.find(
+      (j: any) => j.playbook === 'vhost.create' && j.status === 'succeeded' && j.inputs.domain === site,
+    );
     expect(created.result.root).toBe(`the folder of ${site}`);
     expect(created.result.file).toBeUndefined();
     const check = list.find((j: any) => j.dryRun && j.playbook === 'vhost.create');
     const write = check.plan.find((i: any) => i.diff);
     expect(write.summary).toBe(`write the web server's settings for ${other}`);
-    expect(write.diff).toMatch(new RegExp(`^--- \\(nothing\\)\n\\+\\+\\+ the web server's settings for ${other.replace(/\./g, '\\.')}\n`));
+    expect(write.diff).toMatch(
+      new RegExp(`^--- \\(nothing\\)\n\\+\\+\\+ the web server's settings for ${other.replace(/\./g, '\\.')}\n`),
+    );
     expect(check.plan.some((i: any) => 'argv' in i)).toBe(false);
     const outside = list.find((j: any) => j.inputs.root === '/opt/elsewhere');
     expect(outside.error.hint).toBe(`Use the folder of ${other} or a folder inside it.`);
@@ -148,13 +190,19 @@ describe('server paths are for admins', () => {
   it('an admin reads the same routes with every path', async () => {
     const api = (path: string) => d.api('GET', path).then((r) => r.body);
     const siteRecord = (await api('/v1/resources')).resources.find((r: any) => r.kind === 'vhost' && r.name === site);
-    expect(siteRecord.data).toMatchObject({ root: join(dir, 'www', site), file: join(lab.nginx!.vhostDir, `${site}.conf`), accessLog: expect.stringContaining(join(dir, 'logs')) });
+    expect(siteRecord.data).toMatchObject({
+      root: join(dir, 'www', site),
+      file: join(lab.nginx!.vhostDir, `${site}.conf`),
+      accessLog: expect.stringContaining(join(dir, 'logs')),
+    });
     const list = (await api('/v1/jobs')).jobs;
     const check = list.find((j: any) => j.dryRun && j.playbook === 'vhost.create');
     expect(check.plan.find((i: any) => i.diff).diff).toContain(`+++ ${join(lab.nginx!.vhostDir, `${other}.conf`)}`);
     expect(check.plan.some((i: any) => Array.isArray(i.argv))).toBe(true);
     expect(list.find((j: any) => j.inputs.root === '/opt/elsewhere').error.hint).toContain(join(dir, 'www', other));
-    const created = list.find((j: any) => j.playbook === 'vhost.create' && j.status === 'succeeded' && j.inputs.domain === site);
+    const created = list.find(
+      (j: any) => j.playbook === 'vhost.create' && j.status === 'succeeded' && j.inputs.domain === site,
+    );
     expect(created.result.root).toBe(join(dir, 'www', site));
     expect(JSON.stringify(await events(created.id, d.adminToken))).toContain(join(dir, 'www', site));
     expect(pathsIn(await everything(d.adminToken)).length).toBeGreaterThan(20);
@@ -162,10 +210,13 @@ describe('server paths are for admins', () => {
 
   it("the page's own words name no server path", async () => {
     const page = resolve(import.meta.dirname, '../../src/api/self-service');
-    const { CATALOGS } = (await import(pathToFileURL(join(page, 'i18n/index.js')).href)) as { CATALOGS: Record<string, Record<string, unknown>> };
+    const { CATALOGS } = (await import(pathToFileURL(join(page, 'i18n/index.js')).href)) as {
+      CATALOGS: Record<string, Record<string, unknown>>;
+    };
     const pattern = serverPathPattern();
     for (const [language, catalog] of Object.entries(CATALOGS)) {
-      for (const [key, text] of Object.entries(catalog)) if (typeof text === 'string') expect(text, `${language} ${key}`).not.toMatch(pattern);
+      for (const [key, text] of Object.entries(catalog))
+        if (typeof text === 'string') expect(text, `${language} ${key}`).not.toMatch(pattern);
     }
     const html = readFileSync(join(page, 'index.html'), 'utf8').replace(/<[^>]*>/g, ' ');
     expect(html).not.toMatch(pattern);

@@ -1,5 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -90,7 +101,8 @@ describe('site folders under a racing symlink swapper', () => {
         const swapper = startSwapper(app, v.root, stop);
         try {
           if (round % 2) await removeSiteFolder(target, webRoot, join(app, 'public'));
-          else await createSiteFolder(target, webRoot, join(app, 'public', 'new'), { mode: 0o755, page: 'placeholder' });
+          else
+            await createSiteFolder(target, webRoot, join(app, 'public', 'new'), { mode: 0o755, page: 'placeholder' });
           done++;
         } catch (err) {
           expect(err).toBeInstanceOf(SymlinkRefused);
@@ -121,7 +133,14 @@ describe('vhost.create and vhost.delete as a hostile client', () => {
     lab = await useLab('nginx');
     dir = mkdtempSync(join(tmpdir(), 'serein-race-vhost-'));
     v = victim(dir);
-    d = await startTestDaemon({ playbooksDir: playbooksCopy(), config: { targets: { local: { type: 'local' } }, webservers: { web: labWebserver(lab.nginx!, dir) }, limits: { jobs: { max: 1000, windowSeconds: 60 } } } });
+    d = await startTestDaemon({
+      playbooksDir: playbooksCopy(),
+      config: {
+        targets: { local: { type: 'local' } },
+        webservers: { web: labWebserver(lab.nginx!, dir) },
+        limits: { jobs: { max: 1000, windowSeconds: 60 } },
+      },
+    });
     A = await d.tenant(tenant, { domains: [domain], servers: ['web'] });
   });
 
@@ -145,7 +164,8 @@ describe('vhost.create and vhost.delete as a hostile client', () => {
 
   afterAll(async () => {
     if (d) {
-      for (const r of await d.store.tenants.listResources({ kind: 'vhost' })) await d.runJob('vhost.delete', { domain: r.name });
+      for (const r of await d.store.tenants.listResources({ kind: 'vhost' }))
+        await d.runJob('vhost.delete', { domain: r.name });
       await d.stop();
     }
     rmSync(dir, { recursive: true, force: true });
@@ -202,10 +222,13 @@ describe('vhost.create and vhost.delete as a hostile client', () => {
     expect(v.intact()).toBe(true);
     expect(del.status, JSON.stringify(del.error)).toBe('failed');
     expect(del.error.code).toBe('site_folder_link');
-    expect(del.error.message).toBe("Remove the symbolic link from your site's folder (or put back the folder it replaced), then delete the site again.");
+    expect(del.error.message).toBe(
+      "Remove the symbolic link from your site's folder (or put back the folder it replaced), then delete the site again.",
+    );
     expect(del.error.hint).toMatch(/no file was deleted and your site is online as before/);
     expect(JSON.stringify(del.error)).not.toContain(dir); // no server path for the client
-    const fr = (await d.api('GET', `/v1/jobs/${del.id}`, { token: A.token, headers: { 'accept-language': 'fr' } })).body.job.error;
+    const fr = (await d.api('GET', `/v1/jobs/${del.id}`, { token: A.token, headers: { 'accept-language': 'fr' } })).body
+      .job.error;
     expect(fr.message).toMatch(/^Retirez le lien symbolique du dossier de votre site/);
     expect(fr.hint).toMatch(/aucun fichier n'a été effacé et votre site est en ligne comme avant/);
     // Undone: the site answers again, with its files.
@@ -225,14 +248,22 @@ describe('vhost.create and vhost.delete as a hostile client', () => {
       const swapper = startSwapper(app, v.root, stop);
       let made;
       try {
-        made = await d.runJob('vhost.create', { webserver: 'web', domain, root: join(app, `public${round}`) }, { token: A.token });
+        made = await d.runJob(
+          'vhost.create',
+          { webserver: 'web', domain, root: join(app, `public${round}`) },
+          { token: A.token },
+        );
       } finally {
         await stopSwapper(swapper, stop, app);
       }
       expect(v.intact(), `round ${round}: something was created or changed outside the site`).toBe(true);
       jobs.push(made);
-      if (made.status === 'succeeded') await d.runJob('vhost.delete', { domain, confirm: domain, removeFiles: true }, { token: A.token });
-      else expect(made.error.message, JSON.stringify(made.error)).toMatch(/^Replace the symbolic link in your site's folder with a real folder/);
+      if (made.status === 'succeeded')
+        await d.runJob('vhost.delete', { domain, confirm: domain, removeFiles: true }, { token: A.token });
+      else
+        expect(made.error.message, JSON.stringify(made.error)).toMatch(
+          /^Replace the symbolic link in your site's folder with a real folder/,
+        );
     }
     await expectNoAdminNoise(jobs);
   });

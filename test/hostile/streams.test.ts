@@ -38,22 +38,44 @@ interface Stream {
 }
 
 /** Opens a job's event stream from a chosen loopback address; resolves once the answer's head is in. */
-function openStream(url: string, id: string, token: string, from = '127.0.0.1', headers: Record<string, string> = {}): Promise<Stream> {
+function openStream(
+  url: string,
+  id: string,
+  token: string,
+  from = '127.0.0.1',
+  headers: Record<string, string> = {},
+): Promise<Stream> {
   return new Promise((resolve, reject) => {
     const u = new URL(`/v1/jobs/${id}/events`, url);
-    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, localAddress: from, agent: false, headers: { authorization: `Bearer ${token}`, ...headers } }, (res) => {
-      let text = '';
-      let ended = false;
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('error', () => undefined);
-      const stream: Stream = { status: res.statusCode ?? 0, headers: res.headers, text: () => text, ended: () => ended, leave: () => req.destroy() };
-      res.on('end', () => {
-        ended = true;
-        if (stream.status !== 200) resolve({ ...stream, body: JSON.parse(text) });
-      });
-      if (stream.status === 200) resolve(stream);
-    });
+    const req = http.request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        localAddress: from,
+        agent: false,
+        headers: { authorization: `Bearer ${token}`, ...headers },
+      },
+      (res) => {
+        let text = '';
+        let ended = false;
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('error', () => undefined);
+        const stream: Stream = {
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          text: () => text,
+          ended: () => ended,
+          leave: () => req.destroy(),
+        };
+        res.on('end', () => {
+          ended = true;
+          if (stream.status !== 200) resolve({ ...stream, body: JSON.parse(text) });
+        });
+        if (stream.status === 200) resolve(stream);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -76,14 +98,21 @@ describe('hostile client: live job streams', () => {
     expect(r.status, JSON.stringify(r.body)).toBe(202);
     return r.body.job.id as string;
   };
-  const running = (id: string) => until(`job ${id} running`, async () => (await d.api('GET', `/v1/jobs/${id}`)).body.job.status === 'running');
+  const running = (id: string) =>
+    until(`job ${id} running`, async () => (await d.api('GET', `/v1/jobs/${id}`)).body.job.status === 'running');
   const endOf = (s: Stream) => until('the stream to end', async () => s.ended() && s.text());
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'serein-streams-'));
     playbooks = playbooksCopy();
     writeFileSync(join(playbooks, 'streams.gate.yaml'), GATE_PLAYBOOK);
-    d = await startTestDaemon({ playbooksDir: playbooks, config: { targets: { local: { type: 'local' } }, limits: { streams: { perToken: PER_TOKEN, perAddress: PER_ADDRESS } } } });
+    d = await startTestDaemon({
+      playbooksDir: playbooks,
+      config: {
+        targets: { local: { type: 'local' } },
+        limits: { streams: { perToken: PER_TOKEN, perAddress: PER_ADDRESS } },
+      },
+    });
   });
 
   afterAll(async () => {
@@ -104,17 +133,26 @@ describe('hostile client: live job streams', () => {
     const refused = await openStream(d.url, job, c.token);
     expect(refused.status).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-    expect(refused.body.error).toMatchObject({ code: 'too_many_streams', message: `You already follow ${PER_TOKEN} requests live at once, the most we allow.` });
-    expect(refused.body.error.hint).toMatch(/^Close a page or tab that follows a request, then try again in about \d+ seconds\. The requests themselves go on\.$/);
+    expect(refused.body.error).toMatchObject({
+      code: 'too_many_streams',
+      message: `You already follow ${PER_TOKEN} requests live at once, the most we allow.`,
+    });
+    expect(refused.body.error.hint).toMatch(
+      /^Close a page or tab that follows a request, then try again in about \d+ seconds\. The requests themselves go on\.$/,
+    );
     const fr = await openStream(d.url, job, c.token, '127.0.0.1', { 'accept-language': 'fr' });
-    expect(fr.body.error.message).toBe(`Vous suivez déjà ${PER_TOKEN}\u00a0demandes en direct à la fois, le maximum autorisé.`);
+    expect(fr.body.error.message).toBe(
+      `Vous suivez déjà ${PER_TOKEN}\u00a0demandes en direct à la fois, le maximum autorisé.`,
+    );
 
     // Per address: other tokens from the same address share its slots; another address has its own.
     const admin = await Promise.all([openStream(d.url, job, d.adminToken), openStream(d.url, job, d.adminToken)]);
     expect(admin.map((s) => s.status)).toEqual([200, 200]);
     const full = await openStream(d.url, job, d.adminToken);
     expect(full.status).toBe(429);
-    expect(full.body.error.message).toBe(`${PER_ADDRESS} requests are already followed live from your address, the most we allow at once.`);
+    expect(full.body.error.message).toBe(
+      `${PER_ADDRESS} requests are already followed live from your address, the most we allow at once.`,
+    );
     const elsewhere = await openStream(d.url, job, d.adminToken, '127.0.0.2');
     expect(elsewhere.status).toBe(200);
 
@@ -127,7 +165,8 @@ describe('hostile client: live job streams', () => {
 
     // The job ends: every stream is told, then closed, and every slot is free again.
     open(g);
-    for (const s of [...mine.slice(1), ...admin, elsewhere, again]) expect(await endOf(s)).toMatch(/event: end\ndata: \{"status":"succeeded"\}\n\n$/);
+    for (const s of [...mine.slice(1), ...admin, elsewhere, again])
+      expect(await endOf(s)).toMatch(/event: end\ndata: \{"status":"succeeded"\}\n\n$/);
     const after = await Promise.all(Array.from({ length: PER_TOKEN }, () => openStream(d.url, job, c.token)));
     expect(after.map((s) => s.status)).toEqual(Array(PER_TOKEN).fill(200));
     for (const s of after) expect(await endOf(s)).toContain('event: end');
@@ -140,8 +179,14 @@ describe('hostile client: live job streams', () => {
     const job = await submit(c.token, g);
     await running(job);
     // 30 streams: ten tokens of the tenant, each from its own address, three each.
-    const tokens = await Promise.all(Array.from({ length: 10 }, (_, i) => d.store.tokens.create('client', t, `streams ${i}`)));
-    const streams = (await Promise.all(tokens.flatMap(({ token }, i) => Array.from({ length: PER_TOKEN }, () => openStream(d.url, job, token, `127.0.1.${i + 1}`))))) as Stream[];
+    const tokens = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => d.store.tokens.create('client', t, `streams ${i}`)),
+    );
+    const streams = (await Promise.all(
+      tokens.flatMap(({ token }, i) =>
+        Array.from({ length: PER_TOKEN }, () => openStream(d.url, job, token, `127.0.1.${i + 1}`)),
+      ),
+    )) as Stream[];
     expect(streams.filter((s) => s.status === 200)).toHaveLength(30);
     await until('every stream has the events so far', async () => streams.every((s) => s.text().includes('id: ')));
 

@@ -1,5 +1,15 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -55,10 +65,19 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'serein-trash-hostile-'));
   chmodSync(dir, 0o755); // the swapper runs as nobody, as a client's own scripts do: it must reach its folder
   // Site folders owned by the client (nobody), as with an SFTP account: it can swap anything in them.
-  d = await startTestDaemon({ config: { webservers: { web: labWebserver(lab.nginx!, dir), mine: labWebserver(lab.nginx!, dir, 'local', { siteOwner: 'nobody' }) } } });
+  d = await startTestDaemon({
+    config: {
+      webservers: {
+        web: labWebserver(lab.nginx!, dir),
+        mine: labWebserver(lab.nginx!, dir, 'local', { siteOwner: 'nobody' }),
+      },
+    },
+  });
   A = await d.tenant(tenantA, { domains: [domA], servers: ['web', 'mine'] });
   B = await d.tenant(tenantB, { domains: [domB], servers: ['web'], language: 'fr' });
-  expect((await d.runJob('vhost.create', { webserver: 'web', domain: domB }, { token: B.token })).status).toBe('succeeded');
+  expect((await d.runJob('vhost.create', { webserver: 'web', domain: domB }, { token: B.token })).status).toBe(
+    'succeeded',
+  );
   writeFileSync(join(folderOf(domB), 'secret.txt'), secret);
 });
 
@@ -73,12 +92,16 @@ afterEach(() => {
   expect(readFileSync(join(folderOf(domB), 'secret.txt'), 'utf8')).toBe(secret);
 });
 
-const bIntact = () => readdirSync(folderOf(domB)).sort().join(',') === 'index.html,secret.txt' && readFileSync(join(folderOf(domB), 'secret.txt'), 'utf8') === secret;
+const bIntact = () =>
+  readdirSync(folderOf(domB)).sort().join(',') === 'index.html,secret.txt' &&
+  readFileSync(join(folderOf(domB), 'secret.txt'), 'utf8') === secret;
 
 describe('the trash and a hostile tenant', () => {
   it("links planted in a site folder to another tenant's folder and to /etc are kept as links, never followed into the copy", async () => {
     const site = `links.${domA}`;
-    expect((await d.runJob('vhost.create', { webserver: 'web', domain: site }, { token: A.token })).status).toBe('succeeded');
+    expect((await d.runJob('vhost.create', { webserver: 'web', domain: site }, { token: A.token })).status).toBe(
+      'succeeded',
+    );
     symlinkSync(folderOf(domB), join(folderOf(site), 'theirs'));
     symlinkSync('/etc', join(folderOf(site), 'etc'));
     mkdirSync(join(folderOf(site), 'sub'));
@@ -88,7 +111,15 @@ describe('the trash and a hostile tenant', () => {
     expect(del.status, JSON.stringify(del.error)).toBe('succeeded');
     const item = (await d.store.trash.list(tenantA)).find((t) => t.name === site)!;
     const list = members(item.file);
-    for (const link of ['./theirs', './etc', './sub/passwd', './sub/secret.txt']) expect(list.find((m) => m.endsWith(` ${link} -> ${link === './theirs' ? folderOf(domB) : link === './etc' ? '/etc' : link === './sub/passwd' ? '/etc/passwd' : join(folderOf(domB), 'secret.txt')}`))?.[0], link).toBe('l');
+    for (const link of ['./theirs', './etc', './sub/passwd', './sub/secret.txt'])
+      expect(
+        list.find((m) =>
+          m.endsWith(
+            ` ${link} -> ${link === './theirs' ? folderOf(domB) : link === './etc' ? '/etc' : link === './sub/passwd' ? '/etc/passwd' : join(folderOf(domB), 'secret.txt')}`,
+          ),
+        )?.[0],
+        link,
+      ).toBe('l');
     expect(list.filter((m) => /\.\/(theirs|etc)\//.test(m))).toEqual([]);
     const bytes = contents(item.file);
     expect(bytes.includes(secret)).toBe(false);
@@ -99,7 +130,9 @@ describe('the trash and a hostile tenant', () => {
     // Back as it was: the links are links again, inside the tenant's folder, and nothing outside changed.
     const back = await d.runJob('trash.restore', { item: item.id }, { token: A.token });
     expect(back.status, JSON.stringify(back.error)).toBe('succeeded');
-    expect(spawnSync('readlink', [join(folderOf(site), 'theirs')], { encoding: 'utf8' }).stdout.trim()).toBe(folderOf(domB));
+    expect(spawnSync('readlink', [join(folderOf(site), 'theirs')], { encoding: 'utf8' }).stdout.trim()).toBe(
+      folderOf(domB),
+    );
     expect(bIntact()).toBe(true);
     rmSync(folderOf(site), { recursive: true });
   });
@@ -109,13 +142,19 @@ describe('the trash and a hostile tenant', () => {
     const inner = join(folderOf(site), 'app');
     const outcomes: string[] = [];
     for (let round = 0; round < 10; round++) {
-      expect((await d.runJob('vhost.create', { webserver: 'mine', domain: site }, { token: A.token })).status).toBe('succeeded');
+      expect((await d.runJob('vhost.create', { webserver: 'mine', domain: site }, { token: A.token })).status).toBe(
+        'succeeded',
+      );
       mkdirSync(join(inner, 'deep'), { recursive: true });
       for (let i = 0; i < 40; i++) writeFileSync(join(inner, 'deep', `f${i}.txt`), 'tenant file '.repeat(50));
       spawnSync('chown', ['-R', 'nobody', inner]);
       const stop = join(dir, `stop-${round}`);
       // The client's own process (nobody), swapping a folder of its site for a link to the other tenant's, as fast as it can.
-      const swapper = spawn('sh', ['-c', SWAPPER, 'swapper', inner, folderOf(domB), stop], { stdio: 'ignore', uid: 65534, gid: 65534 });
+      const swapper = spawn('sh', ['-c', SWAPPER, 'swapper', inner, folderOf(domB), stop], {
+        stdio: 'ignore',
+        uid: 65534,
+        gid: 65534,
+      });
       let del;
       try {
         del = await d.runJob('vhost.delete', { domain: site, confirm: site, removeFiles: true }, { token: A.token });
@@ -125,10 +164,13 @@ describe('the trash and a hostile tenant', () => {
       outcomes.push(del.status);
       expect(del.status, JSON.stringify(del.error)).not.toBe('needs-attention');
       expect(bIntact(), `round ${round}`).toBe(true);
-      for (const item of await d.store.trash.list(tenantA)) if (existsSync(item.file)) expect(contents(item.file).includes(secret), `round ${round}`).toBe(false);
+      for (const item of await d.store.trash.list(tenantA))
+        if (existsSync(item.file)) expect(contents(item.file).includes(secret), `round ${round}`).toBe(false);
       // Succeeded, or refused (the link met on the way: nothing deleted, the site back); never another tenant's file in a copy.
-      if (del.status !== 'succeeded') expect(del.error.message, JSON.stringify(del.error)).toMatch(/^Remove the symbolic link/);
-      if (await d.store.tenants.getResource('vhost', site)) await d.runJob('vhost.delete', { domain: site, confirm: site }, { token: A.token });
+      if (del.status !== 'succeeded')
+        expect(del.error.message, JSON.stringify(del.error)).toMatch(/^Remove the symbolic link/);
+      if (await d.store.tenants.getResource('vhost', site))
+        await d.runJob('vhost.delete', { domain: site, confirm: site }, { token: A.token });
       rmSync(folderOf(site), { recursive: true, force: true });
     }
     expect(outcomes.length).toBe(10);
@@ -140,13 +182,22 @@ describe('the trash and a hostile tenant', () => {
     mkdirSync(outside);
     const craft = join(dir, 'craft');
     mkdirSync(join(craft, 'inner'), { recursive: true });
-    const sh = (script: string) => expect(spawnSync('sh', ['-c', script], { cwd: craft, encoding: 'utf8' }).status, script).toBe(0);
-    sh(`cd inner && ln -s ${outside} evil && tar -cf ../through-link.tar ./evil && rm evil && mkdir evil && echo pwned > evil/pwned && tar -rf ../through-link.tar ./evil/pwned && gzip -n ../through-link.tar`);
-    sh(`cd inner && echo pwned > ../escape.txt && tar -cPf ../dotdot.tar ./ok ../escape.txt 2>/dev/null; echo ok > ok && tar -cPf ../dotdot.tar ./ok ../escape.txt && gzip -n ../dotdot.tar`);
+    const sh = (script: string) =>
+      expect(spawnSync('sh', ['-c', script], { cwd: craft, encoding: 'utf8' }).status, script).toBe(0);
+    sh(
+      `cd inner && ln -s ${outside} evil && tar -cf ../through-link.tar ./evil && rm evil && mkdir evil && echo pwned > evil/pwned && tar -rf ../through-link.tar ./evil/pwned && gzip -n ../through-link.tar`,
+    );
+    sh(
+      `cd inner && echo pwned > ../escape.txt && tar -cPf ../dotdot.tar ./ok ../escape.txt 2>/dev/null; echo ok > ok && tar -cPf ../dotdot.tar ./ok ../escape.txt && gzip -n ../dotdot.tar`,
+    );
     for (const crafted of ['through-link.tar.gz', 'dotdot.tar.gz']) {
       const site = `craft${crafted.length}.${domA}`;
-      expect((await d.runJob('vhost.create', { webserver: 'web', domain: site }, { token: A.token })).status).toBe('succeeded');
-      expect((await d.runJob('vhost.delete', { domain: site, confirm: site, removeFiles: true }, { token: A.token })).status).toBe('succeeded');
+      expect((await d.runJob('vhost.create', { webserver: 'web', domain: site }, { token: A.token })).status).toBe(
+        'succeeded',
+      );
+      expect(
+        (await d.runJob('vhost.delete', { domain: site, confirm: site, removeFiles: true }, { token: A.token })).status,
+      ).toBe('succeeded');
       const item = (await d.store.trash.list(tenantA)).find((t) => t.name === site)!;
       // As if the trash could be written by someone else: the copy is replaced.
       writeFileSync(item.file, readFileSync(join(craft, crafted)));

@@ -33,7 +33,8 @@ const canary = () => {
   return f;
 };
 const folderOf = (name: string) => join(dir, 'www', name);
-const trashOf = async (token: string) => (await d.api('GET', '/v1/trash', { token })).body.trash as { id: string; kind: string; name: string }[];
+const trashOf = async (token: string) =>
+  (await d.api('GET', '/v1/trash', { token })).body.trash as { id: string; kind: string; name: string }[];
 
 beforeAll(async () => {
   lab = await useLab('mariadb', 'postgres', 'nginx');
@@ -75,14 +76,21 @@ async function deleteToTrash(server: string, short: string): Promise<{ id: strin
 }
 
 describe("a tenant's dump is loaded with the tenant's rights only", () => {
-  it('MariaDB: a table named with a newline and a shell command runs nothing; its trigger comes back under another name as the new user\'s', async () => {
+  it("MariaDB: a table named with a newline and a shell command runs nothing; its trigger comes back under another name as the new user's", async () => {
     const m = lab.mariadb!;
     const short = 'evil';
     const database = `${tenantA}_${short}`;
     const made = await d.runJob('database.create', { server: 'maria', name: short }, { token: A.token });
     expect(made.status, JSON.stringify(made.error)).toBe('succeeded');
     const viaName = canary();
-    const c = await mysql.createConnection({ host: m.host, port: m.port, user: database, password: made.result.password, database, multipleStatements: true });
+    const c = await mysql.createConnection({
+      host: m.host,
+      port: m.port,
+      user: database,
+      password: made.result.password,
+      database,
+      multipleStatements: true,
+    });
     // The rest of an old dump's comment line after the command is commented out by the name's last '#'.
     await c.query(`CREATE TABLE \`k\n\\! touch ${viaName}\n#\` (id INT PRIMARY KEY, label VARCHAR(40))`);
     await c.query('CREATE TABLE kept (id INT PRIMARY KEY, label VARCHAR(40))');
@@ -96,18 +104,29 @@ describe("a tenant's dump is loaded with the tenant's rights only", () => {
     expect(back.status, JSON.stringify(back.error)).toBe('succeeded');
     expect(existsSync(viaName)).toBe(false);
     const other = `${tenantA}_evil_old`;
-    const r = await mysql.createConnection({ host: m.host, port: m.port, user: other, password: back.result.password, database: other });
+    const r = await mysql.createConnection({
+      host: m.host,
+      port: m.port,
+      user: other,
+      password: back.result.password,
+      database: other,
+    });
     const [rows] = await r.query('SELECT label FROM kept WHERE id = 7');
     expect((rows as { label: string }[])[0].label).toBe('commande ✓');
     await r.query("INSERT INTO kept VALUES (8, 'encore')");
     const [more] = await r.query('SELECT label FROM kept WHERE id = 8');
     expect((more as { label: string }[])[0].label).toBe('encore ✓');
     await r.end();
-    expect((await d.runJob('database.delete', { server: 'maria', name: 'evil_old', confirm: other }, { token: A.token })).status).toBe('succeeded');
+    expect(
+      (await d.runJob('database.delete', { server: 'maria', name: 'evil_old', confirm: other }, { token: A.token }))
+        .status,
+    ).toBe('succeeded');
   });
 
   it('MariaDB: a copy as an unpatched mariadb-dump writes such a name, with `\\!` and INTO OUTFILE, runs nothing and leaves nothing', async () => {
-    expect((await d.runJob('database.create', { server: 'maria', name: 'evil_one' }, { token: A.token })).status).toBe('succeeded');
+    expect((await d.runJob('database.create', { server: 'maria', name: 'evil_one' }, { token: A.token })).status).toBe(
+      'succeeded',
+    );
     // The comment line is cut by the name's newline; the next statement only the server's admin could run.
     const again = await deleteToTrash('maria', 'evil_one');
     const shell = canary();
@@ -133,7 +152,7 @@ describe("a tenant's dump is loaded with the tenant's rights only", () => {
     expect(await dbExists(lab, 'mariadb', `${tenantA}_evil_two`)).toEqual({ database: false, user: false });
   });
 
-  it('PostgreSQL: a check that resets the role and runs COPY TO PROGRAM while the copy is loaded gets only the tenant\'s rights', async () => {
+  it("PostgreSQL: a check that resets the role and runs COPY TO PROGRAM while the copy is loaded gets only the tenant's rights", async () => {
     const p = lab.postgres!;
     const short = 'evilpg';
     const database = `${tenantA}_${short}`;
@@ -165,9 +184,17 @@ describe("a tenant's dump is loaded with the tenant's rights only", () => {
     await r.connect();
     expect((await r.query('SELECT label FROM public.kept WHERE id = 7')).rows[0].label).toBe('commande 1042');
     // Everything restored is the tenant's own.
-    expect((await r.query("SELECT count(*)::int AS n FROM pg_class WHERE relname = 'kept' AND relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)")).rows[0].n).toBe(0);
+    expect(
+      (
+        await r.query(
+          "SELECT count(*)::int AS n FROM pg_class WHERE relname = 'kept' AND relowner <> (SELECT oid FROM pg_roles WHERE rolname = current_user)",
+        )
+      ).rows[0].n,
+    ).toBe(0);
     await r.end();
-    expect((await d.runJob('database.delete', { server: 'pg', name: short, confirm: database }, { token: A.token })).status).toBe('succeeded');
+    expect(
+      (await d.runJob('database.delete', { server: 'pg', name: short, confirm: database }, { token: A.token })).status,
+    ).toBe('succeeded');
   });
 });
 
@@ -183,10 +210,16 @@ describe('a restore puts nothing where the tenant no longer may', () => {
 
     // The admin gives the domain to tenant B (taken from A, given to B).
     expect((await d.api('DELETE', `/v1/tenants/${tenantA}/resources/domain/${domA}`)).status).toBe(204);
-    expect((await d.api('POST', `/v1/tenants/${tenantB}/resources`, { body: { kind: 'domain', name: domA } })).status).toBe(201);
+    expect(
+      (await d.api('POST', `/v1/tenants/${tenantB}/resources`, { body: { kind: 'domain', name: domA } })).status,
+    ).toBe(201);
 
     for (const token of [A.token, d.adminToken]) {
-      const refused = await d.runJob('trash.restore', { item: item.id, ...(token === d.adminToken ? { tenant: tenantA } : {}) }, { token, idempotencyKey: uniq('k') });
+      const refused = await d.runJob(
+        'trash.restore',
+        { item: item.id, ...(token === d.adminToken ? { tenant: tenantA } : {}) },
+        { token, idempotencyKey: uniq('k') },
+      );
       expect(refused.status).toBe('failed');
       expect(refused.error.code).toBe('not_your_domain');
       expect(refused.error.message).toMatch(/^Choose another of your addresses to bring these files back/);
@@ -196,13 +229,17 @@ describe('a restore puts nothing where the tenant no longer may', () => {
     const theirs = await d.runJob('vhost.create', { webserver: 'web', domain: site }, { token: B.token });
     expect(theirs.status, JSON.stringify(theirs.error)).toBe('succeeded');
     expect(readFileSync(join(folderOf(site), 'index.html'), 'utf8')).not.toContain('<p>A</p>');
-    expect((await d.runJob('vhost.delete', { domain: site, confirm: site }, { token: B.token })).status).toBe('succeeded');
+    expect((await d.runJob('vhost.delete', { domain: site, confirm: site }, { token: B.token })).status).toBe(
+      'succeeded',
+    );
   });
 
   it('a database is not restored onto its old server once the tenant may no longer use it', async () => {
     const short = 'gone';
     const database = `${tenantA}_${short}`;
-    expect((await d.runJob('database.create', { server: 'maria', name: short }, { token: A.token })).status).toBe('succeeded');
+    expect((await d.runJob('database.create', { server: 'maria', name: short }, { token: A.token })).status).toBe(
+      'succeeded',
+    );
     const item = await deleteToTrash('maria', short);
     expect((await d.api('DELETE', `/v1/tenants/${tenantA}/resources/server/maria`)).status).toBe(204);
     try {
@@ -212,7 +249,9 @@ describe('a restore puts nothing where the tenant no longer may', () => {
       expect(refused.error.message).toMatch(/^Ask your provider/);
       expect(await dbExists(lab, 'mariadb', database)).toEqual({ database: false, user: false });
     } finally {
-      expect((await d.api('POST', `/v1/tenants/${tenantA}/resources`, { body: { kind: 'server', name: 'maria' } })).status).toBe(201);
+      expect(
+        (await d.api('POST', `/v1/tenants/${tenantA}/resources`, { body: { kind: 'server', name: 'maria' } })).status,
+      ).toBe(201);
     }
   });
 });

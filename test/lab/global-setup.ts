@@ -71,7 +71,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const scan = scanForSecrets(scanDir);
     if (process.env.SEREIN_KEEP_SCAN) process.stderr.write(`[secrets scan] kept in ${scanDir}\n`);
     else rmSync(scanDir, { recursive: true, force: true });
-    process.stderr.write(`[secrets scan] ${scan.secrets} secrets searched in ${scan.files} log and store files (${Math.round(scan.bytes / 1024)} KiB): ${scan.hits.length} found\n`);
+    process.stderr.write(
+      `[secrets scan] ${scan.secrets} secrets searched in ${scan.files} log and store files (${Math.round(scan.bytes / 1024)} KiB): ${scan.hits.length} found\n`,
+    );
     if (scan.hits.length) {
       process.exitCode = 1;
       throw new Error(`secrets found where they must never be:\n${scan.hits.join('\n')}`);

@@ -39,7 +39,18 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 let lab: LabInfo;
 
 beforeAll(async () => {
-  lab = await useLab('dns', 'pebble', 'nginx', 'sshd', 'mariadb', 'postgres', 'podman', 'pebbleBind9', 'pebblePdns', 'dnssec');
+  lab = await useLab(
+    'dns',
+    'pebble',
+    'nginx',
+    'sshd',
+    'mariadb',
+    'postgres',
+    'podman',
+    'pebbleBind9',
+    'pebblePdns',
+    'dnssec',
+  );
 });
 
 describe('lab', () => {
@@ -85,7 +96,9 @@ describe('lab', () => {
     expect(await resolver.resolve6(`www.${b.zone}`)).toEqual(['::1']);
     expect((await resolver.resolveCaa(b.zone))[0]).toMatchObject({ issue: 'pebble.letsencrypt.org' });
     expect(await resolver.resolve4(`www.${b.clientZone}`)).toEqual(['127.0.0.1']);
-    expect((await get(lab.pebbleBind9!.directoryUrl, { ca: fs.readFileSync(lab.pebbleBind9!.caCertPath) })).status).toBe(200);
+    expect(
+      (await get(lab.pebbleBind9!.directoryUrl, { ca: fs.readFileSync(lab.pebbleBind9!.caCertPath) })).status,
+    ).toBe(200);
   });
 
   it('the signed tree: its validating resolvers accept valid.test, refuse expired.test, and see geo.test by place', async () => {
@@ -106,10 +119,16 @@ describe('lab', () => {
     const resolver = new Resolver({ timeout: 2000, tries: 2 });
     resolver.setServers([`${p.host}:${p.port}`]);
     expect(await resolver.resolve6(`www.${p.zone}`)).toEqual(['::1']);
-    const zone = await fetch(`${p.apiUrl}/api/v1/servers/localhost/zones/${p.zone}.`, { headers: { 'X-API-Key': p.apiKey } });
+    const zone = await fetch(`${p.apiUrl}/api/v1/servers/localhost/zones/${p.zone}.`, {
+      headers: { 'X-API-Key': p.apiKey },
+    });
     expect(zone.status).toBe(200);
-    expect((await fetch(`${p.apiUrl}/api/v1/servers/localhost/zones`, { headers: { 'X-API-Key': 'wrong' } })).status).toBe(401);
-    expect((await get(lab.pebblePdns!.directoryUrl, { ca: fs.readFileSync(lab.pebblePdns!.caCertPath) })).status).toBe(200);
+    expect(
+      (await fetch(`${p.apiUrl}/api/v1/servers/localhost/zones`, { headers: { 'X-API-Key': 'wrong' } })).status,
+    ).toBe(401);
+    expect((await get(lab.pebblePdns!.directoryUrl, { ca: fs.readFileSync(lab.pebblePdns!.caCertPath) })).status).toBe(
+      200,
+    );
   });
 
   it('nginx answers 200 on 127.0.0.1 and [::1]', async () => {
@@ -171,7 +190,13 @@ describe('lab', () => {
 
   it('postgres answers a query over TCP with the password', async () => {
     const p = lab.postgres!;
-    const client = new pg.Client({ host: p.host, port: p.port, user: p.user, password: p.password, database: 'postgres' });
+    const client = new pg.Client({
+      host: p.host,
+      port: p.port,
+      user: p.user,
+      password: p.password,
+      database: 'postgres',
+    });
     await client.connect();
     try {
       const r = await client.query<{ two: number; me: string }>('SELECT 1 + 1 AS two, current_user AS me');

@@ -43,7 +43,20 @@ export { nginxConfText } from './components/nginx.ts';
  * Every component, by name, in the order ALL_COMPONENTS lists them. A new component is a file
  * under components/ and one entry here: the types below follow.
  */
-const COMPONENTS = { dns, pebble, nginx, sshd, mariadb, postgres, podman, bind9, pdns, pebbleBind9, pebblePdns, dnssec };
+const COMPONENTS = {
+  dns,
+  pebble,
+  nginx,
+  sshd,
+  mariadb,
+  postgres,
+  podman,
+  bind9,
+  pdns,
+  pebbleBind9,
+  pebblePdns,
+  dnssec,
+};
 
 /** A component's name, as test files ask for it with useLab(). */
 export type Component = keyof typeof COMPONENTS;
@@ -60,7 +73,9 @@ export type LabInfo = { [K in Component]?: Infos[K] };
 
 // Compile-time check: every component needs only components that exist, and gets the infos it expects.
 type DepsOk<K extends Component> = [keyof DepsOf<(typeof COMPONENTS)[K]>] extends [Component]
-  ? Pick<Infos, keyof DepsOf<(typeof COMPONENTS)[K]> & Component> extends DepsOf<(typeof COMPONENTS)[K]> ? true : false
+  ? Pick<Infos, keyof DepsOf<(typeof COMPONENTS)[K]> & Component> extends DepsOf<(typeof COMPONENTS)[K]>
+    ? true
+    : false
   : false;
 type AssertTrue<T extends true> = T;
 type _DependenciesTypeCheck = AssertTrue<{ [K in Component]: DepsOk<K> }[Component]>;
@@ -70,7 +85,9 @@ type _DependenciesTypeCheck = AssertTrue<{ [K in Component]: DepsOk<K> }[Compone
  * installed; globs allowed): what test/lab/setup.sh checks and installs.
  */
 export function packageLines(): string[] {
-  return ALL_COMPONENTS.flatMap((c) => Object.entries(def(c).packages).map(([pkg, files]) => [pkg, ...files].join(' ')));
+  return ALL_COMPONENTS.flatMap((c) =>
+    Object.entries(def(c).packages).map(([pkg, files]) => [pkg, ...files].join(' ')),
+  );
 }
 
 /** A running lab: the infos of its components as properties, and how to grow and stop it. */
@@ -199,13 +216,16 @@ class LabImpl implements Lab, LabContext {
     this.processes.stopping = true;
     const t0 = performance.now();
     const debug = (what: string) => {
-      if (process.env.SEREIN_LAB_DEBUG) process.stderr.write(`[lab] stop: ${what} at ${Math.round(performance.now() - t0)} ms\n`);
+      if (process.env.SEREIN_LAB_DEBUG)
+        process.stderr.write(`[lab] stop: ${what} at ${Math.round(performance.now() - t0)} ms\n`);
     };
     // the components that were started, even partly (podman: remove the containers first)
     const begun = ALL_COMPONENTS.filter((c) => this.starting.has(c));
     const afterSteps: (() => void)[] = [];
     for (const c of begun) {
-      const after = await def(c).beforeStop?.(this).catch(() => undefined); // a failed hook must not stop the cleanup
+      const after = await def(c)
+        .beforeStop?.(this)
+        .catch(() => undefined); // a failed hook must not stop the cleanup
       if (after) afterSteps.push(after);
     }
     debug('containers removed');

@@ -199,7 +199,12 @@ export class ProcessGroup {
   }
 
   /** Poll `check` with backoff until it returns true; fail early if `proc` dies. */
-  async waitUntil(what: string, check: () => Promise<boolean>, proc: Proc | null, logFiles: string[] = []): Promise<void> {
+  async waitUntil(
+    what: string,
+    check: () => Promise<boolean>,
+    proc: Proc | null,
+    logFiles: string[] = [],
+  ): Promise<void> {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     let delay = 5;
     let lastError = '';

@@ -65,7 +65,12 @@ export interface LabContext {
   /** Spawns a long-running process, stopped by the lab's stop(); cwd defaults to the lab folder. */
   spawn(name: string, command: string, args: string[], opts?: SpawnProcOptions): Proc;
   /** Runs a command to completion (SIGKILL after timeoutMs, default 60 s); rejects with its output on failure. */
-  run(name: string, command: string, args: string[], opts?: SpawnOptions & { timeoutMs?: number; allowWhileStopping?: boolean }): Promise<string>;
+  run(
+    name: string,
+    command: string,
+    args: string[],
+    opts?: SpawnOptions & { timeoutMs?: number; allowWhileStopping?: boolean },
+  ): Promise<string>;
   /** Polls `check` with backoff until it returns true; fails early if `proc` dies, with its output and the tail of `logFiles`. */
   waitUntil(what: string, check: () => Promise<boolean>, proc: Proc | null, logFiles?: string[]): Promise<void>;
 }
@@ -86,7 +91,15 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 /** Absolute path of an executable (PATH plus the sbin folders), or an error telling how to install it. */
 export function findBinary(name: string): string {
-  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+  const dirs = [
+    ...(process.env.PATH ?? '').split(':'),
+    '/usr/local/sbin',
+    '/usr/local/bin',
+    '/usr/sbin',
+    '/usr/bin',
+    '/sbin',
+    '/bin',
+  ];
   for (const d of dirs) {
     if (!d) continue;
     const p = path.join(d, name);
@@ -97,7 +110,9 @@ export function findBinary(name: string): string {
       /* next */
     }
   }
-  throw new Error(`lab: binary "${name}" not found; run "bash test/lab/setup.sh" (or npm test) to install the lab packages`);
+  throw new Error(
+    `lab: binary "${name}" not found; run "bash test/lab/setup.sh" (or npm test) to install the lab packages`,
+  );
 }
 
 const handedOutPorts = new Set<number>();
@@ -185,7 +200,10 @@ export function httpRequest(
         socketPath: opts.socketPath,
         ca: opts.ca,
         agent: false,
-        headers: opts.body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(opts.body) } : {},
+        headers:
+          opts.body !== undefined
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(opts.body) }
+            : {},
       },
       (res) => {
         const chunks: Buffer[] = [];

@@ -15,34 +15,85 @@ import { parseBody } from '../errors.js';
 
 const requestBody = z
   .object({
-    text: z.string().trim().min(1).max(1000).describe("what the client needs, in their own words (English or French)"),
+    text: z.string().trim().min(1).max(1000).describe('what the client needs, in their own words (English or French)'),
     intent: z.enum(INTENTS).optional().describe('the operation the client picked when asked which one they meant'),
-    site: z.string().min(1).max(253).optional().describe('the site the client picked when asked which one (a choice with `site`)'),
+    site: z
+      .string()
+      .min(1)
+      .max(253)
+      .optional()
+      .describe('the site the client picked when asked which one (a choice with `site`)'),
     tenant: z.string().min(1).max(64).optional().describe('admins: the tenant the request is for'),
   })
   .strict();
 
 const proposal = z.object({
-  playbook: z.enum(INTENTS.filter((i) => i !== 'diagnose' && i !== 'human')).describe('the operation to submit to POST /v1/jobs'),
+  playbook: z
+    .enum(INTENTS.filter((i) => i !== 'diagnose' && i !== 'human'))
+    .describe('the operation to submit to POST /v1/jobs'),
   inputs: z.record(z.string(), z.unknown()),
   sentence: z.string(),
-  dryRunFirst: z.boolean().optional().describe('submit it first with dryRun: true and show the changes; then with confirm: true'),
-  typeToConfirm: z.object({ value: z.string(), input: z.string().optional() }).optional().describe('a removal: the client types value to confirm; with input, the typed text is submitted as that input (the operation refuses anything else)'),
+  dryRunFirst: z
+    .boolean()
+    .optional()
+    .describe('submit it first with dryRun: true and show the changes; then with confirm: true'),
+  typeToConfirm: z
+    .object({ value: z.string(), input: z.string().optional() })
+    .optional()
+    .describe(
+      'a removal: the client types value to confirm; with input, the typed text is submitted as that input (the operation refuses anything else)',
+    ),
 });
 const understood = z.object({
-  status: z.enum(['proposal', 'question', 'handoff', 'diagnosis']).describe('proposal: confirm it to run it (POST /v1/jobs); question: pick a choice; handoff: a person takes over; diagnosis: what the checks of a site found, with the fix to confirm if there is one'),
-  intent: z.enum(INTENTS).nullable().describe('the first operation understood (diagnose: the checks of a site; human: a person); null when asked which one'),
+  status: z
+    .enum(['proposal', 'question', 'handoff', 'diagnosis'])
+    .describe(
+      'proposal: confirm it to run it (POST /v1/jobs); question: pick a choice; handoff: a person takes over; diagnosis: what the checks of a site found, with the fix to confirm if there is one',
+    ),
+  intent: z
+    .enum(INTENTS)
+    .nullable()
+    .describe(
+      'the first operation understood (diagnose: the checks of a site; human: a person); null when asked which one',
+    ),
   intents: z.array(z.enum(INTENTS)).describe('every operation understood, in the order asked'),
   topic: z.enum(TOPICS).optional().describe('handoff: what the request is about, to name it to the client'),
   proposals: z.array(proposal).optional().describe('when more than one operation was asked: each proposal, in order'),
-  diagnosis: z.object({ site: z.string(), ok: z.boolean().describe('whether every check passed'), findings: z.array(z.object({ status: z.enum(['failure', 'warning']), message: z.string(), fix: z.string().optional() })).describe('what the checks found, failures first, in the client\'s language'), person: z.boolean().describe('a person from the team has it (no one-click fix)') }).optional().describe('status diagnosis: what the checks of the site found; the fix, if any, is `proposal`'),
+  diagnosis: z
+    .object({
+      site: z.string(),
+      ok: z.boolean().describe('whether every check passed'),
+      findings: z
+        .array(z.object({ status: z.enum(['failure', 'warning']), message: z.string(), fix: z.string().optional() }))
+        .describe("what the checks found, failures first, in the client's language"),
+      person: z.boolean().describe('a person from the team has it (no one-click fix)'),
+    })
+    .optional()
+    .describe('status diagnosis: what the checks of the site found; the fix, if any, is `proposal`'),
   confidence: z.number(),
   language: z.enum(['en', 'fr']),
   sentence: z.string().describe('what will be done, or the question, in the language the request was written in'),
   frustrated: z.boolean(),
-  warning: z.string().optional().describe('when the words held a password, key or token (hidden before anything kept or passed them on): what the client must do now, in their language; show it first'),
+  warning: z
+    .string()
+    .optional()
+    .describe(
+      'when the words held a password, key or token (hidden before anything kept or passed them on): what the client must do now, in their language; show it first',
+    ),
   proposal: proposal.optional(),
-  question: z.object({ field: z.string(), choices: z.array(z.object({ label: z.string(), proposal: proposal.optional(), intent: z.enum(INTENTS).optional(), site: z.string().optional().describe('send it back as the body\'s `site`') })) }).optional(),
+  question: z
+    .object({
+      field: z.string(),
+      choices: z.array(
+        z.object({
+          label: z.string(),
+          proposal: proposal.optional(),
+          intent: z.enum(INTENTS).optional(),
+          site: z.string().optional().describe("send it back as the body's `site`"),
+        }),
+      ),
+    })
+    .optional(),
 });
 
 /**
@@ -55,43 +106,95 @@ export async function requestRoutes(app: FastifyInstance, { store, config, engin
   // The model is loaded in the background once the daemon listens, so no request waits for it
   // (its weights are computed by npm run prepare; trained here only if the corpus changed since).
   app.addHook('onReady', () => {
-    setImmediate(() => void understanding().then((m) => m.requestClassifier()).catch(() => undefined));
+    setImmediate(
+      () =>
+        void understanding()
+          .then((m) => m.requestClassifier())
+          .catch(() => undefined),
+    );
   });
   // Counted before the body is read: understanding words costs the daemon, whatever the answer.
-  app.post('/v1/requests', { onRequest: app.limitBeforeBody('requests'), config: { doc: { summary: "Understand a request in the client's own words (nothing runs until a proposal is confirmed)", tag: 'requests', body: requestBody, response: { 200: understood } } } }, async (req, reply) => {
-    const caller = requireCaller(req);
-    const parsed = parseBody(requestBody, req.body);
-    // Secrets in the words are masked here, before anything reads, stores, logs or sends them.
-    const hidden = maskSecrets(parsed.text);
-    const body = { ...parsed, text: hidden.text };
-    let tenantId = caller.tenantId;
-    if (caller.kind === 'admin') {
-      if (!body.tenant) throw new OperationError('invalid_input', { en: 'Name the tenant the request is for.', fr: 'Indiquez le client concerné par la demande.' }, { en: 'Add "tenant" to the body.', fr: 'Ajoutez « tenant » au corps de la requête.' }, undefined, 400);
-      if (!(await store.tenants.get(body.tenant))) throw notFound({ en: `Tenant "${body.tenant}"`, fr: `Le client « ${body.tenant} »` });
-      tenantId = body.tenant;
-    } else if (body.tenant && body.tenant !== tenantId) {
-      throw notFound({ en: `Tenant "${body.tenant}"`, fr: `Le client « ${body.tenant} »` });
-    }
-    const things = await clientThings(store, config, tenantId!, caller.kind === 'admin');
-    // Loaded and trained on the first request, so the daemon's start does not wait for the classifier.
-    const { understand, requestClassifier, hostNames } = await understanding();
-    const u: Understanding & { warning?: string; diagnosis?: DiagnosisAnswer & { site: string; ok: boolean } } = understand(requestClassifier(), body.text, things, { language: req.language, intent: body.intent, site: body.site });
-    if (hidden.masked) u.warning = secretWarning(hidden.kinds, u.language);
-    if (u.status === 'diagnosis' && u.diagnose) await diagnoseSite(u, u.diagnose.site, { store, config, engine } as ApiContext, tenantId!);
-    if (u.status === 'handoff' || u.frustrated || u.diagnosis?.person) {
-      // A handover alerts people: it counts against the client's job budget, so it cannot flood them.
-      await app.limitPerToken('jobs', req, reply);
-      await engine.services.alert({ kind: 'request-handoff', tenantId: tenantId!, subject: subjectOf(hostNames(body.text), things, u), message: `${tenantId} asks in words${u.topic ? ` (${u.topic})` : ''}${u.frustrated ? ' (frustrated)' : ''}: "${oneLine(body.text)}"`, detail: { text: body.text, language: u.language, frustrated: u.frustrated, understood: u.intent, ...(u.topic ? { topic: u.topic } : {}), proposal: u.proposal ?? null, ...(u.diagnosis ? { diagnosis: { site: u.diagnosis.site, findings: u.diagnosis.findings } } : {}), ...(hidden.masked ? { secretsMasked: hidden.masked } : {}) } });
-    }
-    // What the route checked is said in `diagnosis`: the engine's own note of the site is not part of the answer.
-    const { diagnose: _checked, ...answer } = u;
-    return answer;
-  });
+  app.post(
+    '/v1/requests',
+    {
+      onRequest: app.limitBeforeBody('requests'),
+      config: {
+        doc: {
+          summary: "Understand a request in the client's own words (nothing runs until a proposal is confirmed)",
+          tag: 'requests',
+          body: requestBody,
+          response: { 200: understood },
+        },
+      },
+    },
+    async (req, reply) => {
+      const caller = requireCaller(req);
+      const parsed = parseBody(requestBody, req.body);
+      // Secrets in the words are masked here, before anything reads, stores, logs or sends them.
+      const hidden = maskSecrets(parsed.text);
+      const body = { ...parsed, text: hidden.text };
+      let tenantId = caller.tenantId;
+      if (caller.kind === 'admin') {
+        if (!body.tenant)
+          throw new OperationError(
+            'invalid_input',
+            { en: 'Name the tenant the request is for.', fr: 'Indiquez le client concerné par la demande.' },
+            { en: 'Add "tenant" to the body.', fr: 'Ajoutez « tenant » au corps de la requête.' },
+            undefined,
+            400,
+          );
+        if (!(await store.tenants.get(body.tenant)))
+          throw notFound({ en: `Tenant "${body.tenant}"`, fr: `Le client « ${body.tenant} »` });
+        tenantId = body.tenant;
+      } else if (body.tenant && body.tenant !== tenantId) {
+        throw notFound({ en: `Tenant "${body.tenant}"`, fr: `Le client « ${body.tenant} »` });
+      }
+      const things = await clientThings(store, config, tenantId!, caller.kind === 'admin');
+      // Loaded and trained on the first request, so the daemon's start does not wait for the classifier.
+      const { understand, requestClassifier, hostNames } = await understanding();
+      const u: Understanding & { warning?: string; diagnosis?: DiagnosisAnswer & { site: string; ok: boolean } } =
+        understand(requestClassifier(), body.text, things, {
+          language: req.language,
+          intent: body.intent,
+          site: body.site,
+        });
+      if (hidden.masked) u.warning = secretWarning(hidden.kinds, u.language);
+      if (u.status === 'diagnosis' && u.diagnose)
+        await diagnoseSite(u, u.diagnose.site, { store, config, engine } as ApiContext, tenantId!);
+      if (u.status === 'handoff' || u.frustrated || u.diagnosis?.person) {
+        // A handover alerts people: it counts against the client's job budget, so it cannot flood them.
+        await app.limitPerToken('jobs', req, reply);
+        await engine.services.alert({
+          kind: 'request-handoff',
+          tenantId: tenantId!,
+          subject: subjectOf(hostNames(body.text), things, u),
+          message: `${tenantId} asks in words${u.topic ? ` (${u.topic})` : ''}${u.frustrated ? ' (frustrated)' : ''}: "${oneLine(body.text)}"`,
+          detail: {
+            text: body.text,
+            language: u.language,
+            frustrated: u.frustrated,
+            understood: u.intent,
+            ...(u.topic ? { topic: u.topic } : {}),
+            proposal: u.proposal ?? null,
+            ...(u.diagnosis ? { diagnosis: { site: u.diagnosis.site, findings: u.diagnosis.findings } } : {}),
+            ...(hidden.masked ? { secretsMasked: hidden.masked } : {}),
+          },
+        });
+      }
+      // What the route checked is said in `diagnosis`: the engine's own note of the site is not part of the answer.
+      const { diagnose: _checked, ...answer } = u;
+      return answer;
+    },
+  );
 }
 
 /** The request modules, imported once (in the background at start, see onReady). */
 async function understanding() {
-  const [u, c, t] = await Promise.all([import('../../requests/understand.js'), import('../../requests/classifier.js'), import('../../requests/text.js')]);
+  const [u, c, t] = await Promise.all([
+    import('../../requests/understand.js'),
+    import('../../requests/classifier.js'),
+    import('../../requests/text.js'),
+  ]);
   return { understand: u.understand, requestClassifier: c.requestClassifier, hostNames: t.hostNames };
 }
 
@@ -100,14 +203,29 @@ async function understanding() {
  * the site's HTTP check) and the site's certificate, said in words with the one-click fix
  * if there is one (a proposal), else handed to a person with the findings.
  */
-async function diagnoseSite(u: Understanding & { diagnosis?: DiagnosisAnswer & { site: string; ok: boolean } }, site: string, { store, config, engine }: ApiContext, tenantId: string): Promise<void> {
+async function diagnoseSite(
+  u: Understanding & { diagnosis?: DiagnosisAnswer & { site: string; ok: boolean } },
+  site: string,
+  { store, config, engine }: ApiContext,
+  tenantId: string,
+): Promise<void> {
   const resource = await store.tenants.getResource('vhost', site);
-  const webserver = (resource?.data as { webserver?: string } | undefined)?.webserver || defaultWebserver(engine.services);
+  const webserver =
+    (resource?.data as { webserver?: string } | undefined)?.webserver || defaultWebserver(engine.services);
   const [d, certs] = await Promise.all([
-    diagnose(engine.services, { domains: [site], challenge: 'http-01', webserver: webserver && config.webservers[webserver] ? webserver : undefined }),
+    diagnose(engine.services, {
+      domains: [site],
+      challenge: 'http-01',
+      webserver: webserver && config.webservers[webserver] ? webserver : undefined,
+    }),
     store.certificates.list({ tenantId, status: 'active', name: site }),
   ]);
-  const answer = diagnosisAnswer(d, site, certs[0] ? { id: certs[0].id, notAfter: certs[0].notAfter } : undefined, u.language);
+  const answer = diagnosisAnswer(
+    d,
+    site,
+    certs[0] ? { id: certs[0].id, notAfter: certs[0].notAfter } : undefined,
+    u.language,
+  );
   u.diagnosis = { site, ok: d.ok, ...answer };
   u.sentence = answer.sentence;
   if (answer.fix) {
@@ -118,7 +236,11 @@ async function diagnoseSite(u: Understanding & { diagnosis?: DiagnosisAnswer & {
 
 /** The tenant's own sites, domains, servers (with their engines), databases and active certificates: the only names a request is matched against. */
 async function clientThings(store: Store, config: Config, tenantId: string, admin: boolean): Promise<ClientThings> {
-  const [resources, servers, certificates] = await Promise.all([store.tenants.listResources({ tenantId }), store.tenants.servers(tenantId), store.certificates.list({ tenantId, status: 'active' })]);
+  const [resources, servers, certificates] = await Promise.all([
+    store.tenants.listResources({ tenantId }),
+    store.tenants.servers(tenantId),
+    store.certificates.list({ tenantId, status: 'active' }),
+  ]);
   const named = (kind: string) => resources.filter((r) => r.kind === kind).map((r) => r.name);
   const granted = servers.map((s) => s.name);
   const databaseServers = granted.filter((s) => config.databases[s]);
@@ -143,7 +265,13 @@ async function clientThings(store: Store, config: Config, tenantId: string, admi
 function subjectOf(names: string[], things: ClientThings, u: Understanding): string {
   const inputs = u.proposal?.inputs as { domains?: string[]; domain?: string } | undefined;
   const mine = new Set([...things.sites, ...things.domains]);
-  return inputs?.domains?.[0] ?? inputs?.domain ?? u.diagnose?.site ?? names.find((n) => mine.has(n) || [...mine].some((m) => n.endsWith(`.${m}`))) ?? 'request';
+  return (
+    inputs?.domains?.[0] ??
+    inputs?.domain ??
+    u.diagnose?.site ??
+    names.find((n) => mine.has(n) || [...mine].some((m) => n.endsWith(`.${m}`))) ??
+    'request'
+  );
 }
 
 /** The client's words on one line, cut short, for the admin feed's message. */

@@ -37,7 +37,11 @@ const TYPES: Record<string, string> = {
 /** What a static file's address may look like: folders and a name of letters, digits and dashes, no dot segment. */
 const SAFE_PATH = /^(?:[a-z0-9][a-z0-9-]*\/)*[a-z0-9][a-z0-9-]*\.(?:js|css)$/i;
 
-interface StaticFile { type: string; body: string; etag: string }
+interface StaticFile {
+  type: string;
+  body: string;
+  etag: string;
+}
 
 /**
  * Every file of the page, read once at start, by its path under /self-service/. Only
@@ -85,7 +89,20 @@ export async function selfServiceRoutes(app: FastifyInstance, { store, config }:
   const html = files.get('index.html')!;
   const brand = pageBrand(config.branding);
   // Before signing in too: the sign-in screen is the provider's, with its support contact.
-  app.get('/self-service/brand', { config: { doc: { summary: "The provider's name, logo, colours and contacts for the client page", tag: 'self-service', auth: 'none', response: { 200: brandSchema } } } }, async () => brand);
+  app.get(
+    '/self-service/brand',
+    {
+      config: {
+        doc: {
+          summary: "The provider's name, logo, colours and contacts for the client page",
+          tag: 'self-service',
+          auth: 'none',
+          response: { 200: brandSchema },
+        },
+      },
+    },
+    async () => brand,
+  );
   const page = async (req: FastifyRequest, reply: FastifyReply) => send(req, reply, html);
   app.get('/', page);
   app.get('/self-service', page);
@@ -96,15 +113,27 @@ export async function selfServiceRoutes(app: FastifyInstance, { store, config }:
     return send(req, reply, file);
   });
 
-  app.get('/self-service/me', { config: { doc: { summary: 'Who the token belongs to: its kind and tenant (name, language)', tag: 'self-service', response: { 200: me } } } }, async (req) => {
-    const caller = requireCaller(req);
-    const tenant = caller.tenantId ? await store.tenants.get(caller.tenantId) : undefined;
-    return {
-      kind: caller.kind,
-      tenant: tenant ? { id: tenant.id, name: tenant.name, language: tenant.language } : null,
-      language: req.language,
-    };
-  });
+  app.get(
+    '/self-service/me',
+    {
+      config: {
+        doc: {
+          summary: 'Who the token belongs to: its kind and tenant (name, language)',
+          tag: 'self-service',
+          response: { 200: me },
+        },
+      },
+    },
+    async (req) => {
+      const caller = requireCaller(req);
+      const tenant = caller.tenantId ? await store.tenants.get(caller.tenantId) : undefined;
+      return {
+        kind: caller.kind,
+        tenant: tenant ? { id: tenant.id, name: tenant.name, language: tenant.language } : null,
+        language: req.language,
+      };
+    },
+  );
 }
 
 /**
@@ -114,7 +143,12 @@ export async function selfServiceRoutes(app: FastifyInstance, { store, config }:
 export function pageBrand(b: Config['branding']) {
   let logo: string | null = null;
   if (b.logo) {
-    const type = extname(b.logo).toLowerCase() === '.svg' ? 'image/svg+xml' : extname(b.logo).toLowerCase() === '.png' ? 'image/png' : null;
+    const type =
+      extname(b.logo).toLowerCase() === '.svg'
+        ? 'image/svg+xml'
+        : extname(b.logo).toLowerCase() === '.png'
+          ? 'image/png'
+          : null;
     try {
       const bytes = type ? readFileSync(b.logo) : null;
       if (bytes && bytes.length <= 64 * 1024) logo = `data:${type};base64,${bytes.toString('base64')}`;

@@ -63,7 +63,11 @@ export async function api(method, path, body) {
     sessionEnded(t('sessionEnded'));
     throw new ApiError(401, { code: 'unauthorized', message: t('sessionEnded') });
   }
-  if (!res.ok) throw new ApiError(res.status, data?.error ?? { code: 'unexpected', message: t('unexpected', { status: res.status }) });
+  if (!res.ok)
+    throw new ApiError(
+      res.status,
+      data?.error ?? { code: 'unexpected', message: t('unexpected', { status: res.status }) },
+    );
   return data;
 }
 

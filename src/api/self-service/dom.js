@@ -33,7 +33,8 @@ export function h(tag, attrs, ...children) {
     if (k === 'class') el.className = String(v);
     else if (k === 'text') el.textContent = String(v);
     else if (k.startsWith('on')) el.addEventListener(k.slice(2), /** @type {EventListener} */ (v));
-    else if (k in el && typeof v !== 'string') /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (el))[k] = v;
+    else if (k in el && typeof v !== 'string')
+      /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (el))[k] = v;
     else el.setAttribute(k, v === true ? '' : String(v));
   }
   append(el, children);

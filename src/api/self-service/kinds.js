@@ -31,7 +31,11 @@ export const KINDS = Object.freeze([
     line: (r) => {
       const d = r.data ?? {};
       const aliases = Array.isArray(d.aliases) ? d.aliases.map(String) : [];
-      return { name: r.name, tag: d.tls ? { text: t('https'), ok: true } : { text: t('httpOnly'), ok: false }, notes: aliases.length ? [aliases.join(', ')] : [] };
+      return {
+        name: r.name,
+        tag: d.tls ? { text: t('https'), ok: true } : { text: t('httpOnly'), ok: false },
+        notes: aliases.length ? [aliases.join(', ')] : [],
+      };
     },
   },
   {
@@ -57,7 +61,13 @@ let kinds = /** @type {readonly Kind[]} */ (KINDS);
  */
 export function useRegistry(/** @type {KindDescription[]} */ registry) {
   const own = (/** @type {string} */ kind) => KINDS.find((k) => k.kind === kind);
-  const merged = registry.map((d) => ({ ...own(d.kind), kind: d.kind, label: capitalise(d.label.many), inputTypes: d.inputTypes, pick: d.pick }));
+  const merged = registry.map((d) => ({
+    ...own(d.kind),
+    kind: d.kind,
+    label: capitalise(d.label.many),
+    inputTypes: d.inputTypes,
+    pick: d.pick,
+  }));
   kinds = [...KINDS.map((k) => merged.find((m) => m.kind === k.kind) ?? k), ...merged.filter((m) => !own(m.kind))];
 }
 
@@ -90,7 +100,8 @@ export function resourceLine(/** @type {Resource} */ r) {
 export function choicesFor(/** @type {string} */ inputType, /** @type {Resource[]} */ resources) {
   const chosen = kinds.filter((k) => k.pick === 'choose' && k.inputTypes.includes(inputType)).map((k) => k.kind);
   // A server says which input types it fills (a database server is never offered as a web server).
-  const fills = (/** @type {Resource} */ r) => !Array.isArray(r.data?.inputTypes) || r.data.inputTypes.includes(inputType);
+  const fills = (/** @type {Resource} */ r) =>
+    !Array.isArray(r.data?.inputTypes) || r.data.inputTypes.includes(inputType);
   return [...new Set(resources.filter((r) => chosen.includes(r.kind) && fills(r)).map((r) => r.name))].sort();
 }
 

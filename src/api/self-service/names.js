@@ -35,7 +35,7 @@ function decodeLabel(/** @type {string} */ input) {
   let n = 128;
   let bias = 72;
   let i = 0;
-  for (let at = basic > 0 ? basic + 1 : 0; at < input.length; ) {
+  for (let at = basic > 0 ? basic + 1 : 0; at < input.length;) {
     const old = i;
     for (let w = 1, k = BASE; ; k += BASE) {
       if (at >= input.length) return null;

@@ -49,9 +49,12 @@ export function siteStates(resources, certificates, jobs) {
       const history = real.filter((j) => siteOf(j) === site.name);
       const certificate = certificates.find((c) => c.name === site.name && c.status === 'active');
       const busy = history.some((j) => j.status === 'queued' || j.status === 'running');
-      const latest = history.find((j) => j.status !== 'queued' && j.status !== 'running' && j.playbook !== 'vhost.create');
+      const latest = history.find(
+        (j) => j.status !== 'queued' && j.status !== 'running' && j.playbook !== 'vhost.create',
+      );
       const failed = latest && latest.status !== 'succeeded' ? latest : undefined;
-      const renewalFailing = !!certificate && (certificate.renewalFailures > 0 || failed?.playbook === 'certificate.renew');
+      const renewalFailing =
+        !!certificate && (certificate.renewalFailures > 0 || failed?.playbook === 'certificate.renew');
       /** @type {SiteState['state']} */
       let state = certificate ? 'secure' : 'notSecure';
       if (failed || renewalFailing) state = 'problem';

@@ -43,7 +43,11 @@ www IN A 127.0.0.1
 www IN AAAA ::1
 `;
 
-async function keygen(lab: Parameters<typeof bind9.start>[0], bin: string, name: string): Promise<{ key: TsigKey; conf: string }> {
+async function keygen(
+  lab: Parameters<typeof bind9.start>[0],
+  bin: string,
+  name: string,
+): Promise<{ key: TsigKey; conf: string }> {
   const conf = await lab.run('tsig-keygen', bin, ['-a', 'hmac-sha256', name]);
   const secret = /secret\s+"([^"]+)"/.exec(conf)?.[1];
   if (!secret) throw new Error(`lab: tsig-keygen gave no secret for ${name}`);
@@ -64,7 +68,10 @@ export const bind9 = defineComponent<Bind9Info>({
     const client = await keygen(lab, findBinary('tsig-keygen'), 'client-host');
     await fsp.writeFile(path.join(dir, `${zone}.zone`), zoneFile(zone));
     await fsp.writeFile(path.join(dir, `${clientZone}.zone`), zoneFile(clientZone));
-    await fsp.writeFile(path.join(dir, 'root.zone'), `$TTL 60\n@ IN SOA ns1.lab.invalid. hostmaster.lab.invalid. ( 1 3600 600 86400 60 )\n@ IN NS ns1.lab.invalid.\n`);
+    await fsp.writeFile(
+      path.join(dir, 'root.zone'),
+      `$TTL 60\n@ IN SOA ns1.lab.invalid. hostmaster.lab.invalid. ( 1 3600 600 86400 60 )\n@ IN NS ns1.lab.invalid.\n`,
+    );
     const conf = path.join(dir, 'named.conf');
     await fsp.writeFile(
       conf,
@@ -88,7 +95,11 @@ zone "${clientZone}" { type primary; file "${clientZone}.zone"; update-policy { 
     const proc = lab.spawn('named', named, ['-g', '-u', 'root', '-c', conf], { cwd: dir });
     const resolver = new Resolver({ timeout: 300, tries: 1 });
     resolver.setServers([`127.0.0.1:${port}`]);
-    await lab.waitUntil('named', async () => (await resolver.resolve4(`www.${zone}`).catch((): string[] => [])).includes('127.0.0.1'), proc);
+    await lab.waitUntil(
+      'named',
+      async () => (await resolver.resolve4(`www.${zone}`).catch((): string[] => [])).includes('127.0.0.1'),
+      proc,
+    );
     return { host: '127.0.0.1', port, zone, key: serein.key, clientZone, clientKey: client.key };
   },
 });

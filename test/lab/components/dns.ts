@@ -23,20 +23,40 @@ export const dns = defineComponent<DnsInfo>({
     await lab.mkdir('dns');
     const port = await freePort({ udp: true });
     const mport = await freePort();
-    const proc = lab.spawn('pebble-challtestsrv', bin, [
-      '-dns01', `127.0.0.1:${port}`,
-      '-http01', '',
-      '-https01', '',
-      '-tlsalpn01', '',
-      '-management', `127.0.0.1:${mport}`,
-      '-defaultIPv4', '127.0.0.1',
-      '-defaultIPv6', '',
-    ], { cwd: path.join(lab.dir, 'dns') });
+    const proc = lab.spawn(
+      'pebble-challtestsrv',
+      bin,
+      [
+        '-dns01',
+        `127.0.0.1:${port}`,
+        '-http01',
+        '',
+        '-https01',
+        '',
+        '-tlsalpn01',
+        '',
+        '-management',
+        `127.0.0.1:${mport}`,
+        '-defaultIPv4',
+        '127.0.0.1',
+        '-defaultIPv6',
+        '',
+      ],
+      { cwd: path.join(lab.dir, 'dns') },
+    );
     const managementUrl = `http://127.0.0.1:${mport}`;
-    await lab.waitUntil('pebble-challtestsrv management API', async () => (await httpRequest(`${managementUrl}/`, { timeoutMs: 500 })).status > 0, proc);
+    await lab.waitUntil(
+      'pebble-challtestsrv management API',
+      async () => (await httpRequest(`${managementUrl}/`, { timeoutMs: 500 })).status > 0,
+      proc,
+    );
     const resolver = new Resolver({ timeout: 300, tries: 1 });
     resolver.setServers([`127.0.0.1:${port}`]);
-    await lab.waitUntil('pebble-challtestsrv DNS', async () => (await resolver.resolve4('lab-ready.serein.test')).includes('127.0.0.1'), proc);
+    await lab.waitUntil(
+      'pebble-challtestsrv DNS',
+      async () => (await resolver.resolve4('lab-ready.serein.test')).includes('127.0.0.1'),
+      proc,
+    );
     return { host: '127.0.0.1', port, managementUrl };
   },
 });

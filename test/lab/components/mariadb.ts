@@ -79,7 +79,12 @@ export const mariadb = defineComponent<MariadbInfo>({
       ...serverOpts,
     ]);
     // MySQL protocol: the server speaks first; a greeting means the accept loop is serving.
-    await lab.waitUntil('mariadbd', async () => /ready for connections/.test(proc.output()) && ((await tcpProbe('127.0.0.1', port, true))?.length ?? 0) > 0, proc);
+    await lab.waitUntil(
+      'mariadbd',
+      async () =>
+        /ready for connections/.test(proc.output()) && ((await tcpProbe('127.0.0.1', port, true))?.length ?? 0) > 0,
+      proc,
+    );
     return { host: '127.0.0.1', port, socket, user: 'root', password };
   },
 });

@@ -60,7 +60,14 @@ export const nginx = defineComponent<NginxInfo>({
  * challenge folder, every path inside `prefix`, and `vhostDir/*.conf` included. Shared
  * with the tests that run a private nginx or one inside a container.
  */
-export function nginxConfText(o: { prefix: string; pidFile: string; port: number; webRoot: string; vhostDir: string; errorLog?: string }): string {
+export function nginxConfText(o: {
+  prefix: string;
+  pidFile: string;
+  port: number;
+  webRoot: string;
+  vhostDir: string;
+  errorLog?: string;
+}): string {
   const { prefix, pidFile, port, webRoot, vhostDir } = o;
   return `# serein test lab
 user root;

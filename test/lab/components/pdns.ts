@@ -22,7 +22,11 @@ export interface PdnsInfo {
 
 /** The DNS server the PowerDNS HTTP API provider is tested against, and Pebble's `pebblePdns` asks. */
 export const pdns = defineComponent<PdnsInfo>({
-  packages: { 'pdns-server': ['/usr/sbin/pdns_server'], 'pdns-backend-sqlite3': ['/usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql'], sqlite3: ['/usr/bin/sqlite3'] },
+  packages: {
+    'pdns-server': ['/usr/sbin/pdns_server'],
+    'pdns-backend-sqlite3': ['/usr/share/doc/pdns-backend-sqlite3/schema.sqlite3.sql'],
+    sqlite3: ['/usr/bin/sqlite3'],
+  },
   needs: [],
   async start(lab) {
     const dir = await lab.mkdir('pdns');
@@ -55,9 +59,21 @@ export const pdns = defineComponent<PdnsInfo>({
     const proc = lab.spawn('pdns_server', findBinary('pdns_server'), [`--config-dir=${dir}`], { cwd: dir });
     const apiUrl = `http://127.0.0.1:${webPort}`;
     const headers = { 'X-API-Key': apiKey, 'content-type': 'application/json' };
-    await lab.waitUntil('pdns API', async () => (await fetch(`${apiUrl}/api/v1/servers/localhost`, { headers, signal: AbortSignal.timeout(500) })).status === 200, proc);
+    await lab.waitUntil(
+      'pdns API',
+      async () =>
+        (await fetch(`${apiUrl}/api/v1/servers/localhost`, { headers, signal: AbortSignal.timeout(500) })).status ===
+        200,
+      proc,
+    );
     const zone = 'pdns.test';
-    const rr = (name: string, type: string, content: string) => ({ name, type, ttl: 60, changetype: 'REPLACE', records: [{ content, disabled: false }] });
+    const rr = (name: string, type: string, content: string) => ({
+      name,
+      type,
+      ttl: 60,
+      changetype: 'REPLACE',
+      records: [{ content, disabled: false }],
+    });
     const res = await fetch(`${apiUrl}/api/v1/servers/localhost/zones`, {
       method: 'POST',
       headers,
@@ -78,7 +94,11 @@ export const pdns = defineComponent<PdnsInfo>({
     if (res.status !== 201) throw new Error(`lab: pdns zone creation: HTTP ${res.status} ${await res.text()}`);
     const resolver = new Resolver({ timeout: 300, tries: 1 });
     resolver.setServers([`127.0.0.1:${port}`]);
-    await lab.waitUntil('pdns DNS', async () => (await resolver.resolve4(`www.${zone}`).catch((): string[] => [])).includes('127.0.0.1'), proc);
+    await lab.waitUntil(
+      'pdns DNS',
+      async () => (await resolver.resolve4(`www.${zone}`).catch((): string[] => [])).includes('127.0.0.1'),
+      proc,
+    );
     return { host: '127.0.0.1', port, apiUrl, apiKey, zone };
   },
 });

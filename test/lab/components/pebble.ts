@@ -25,16 +25,35 @@ export interface PebbleInfo {
  * Starts one Pebble in `lab.dir/<folder>` that asks `dnsPort` on 127.0.0.1 for every DNS question
  * (dns-01 TXT records, http-01 addresses) and validates http-01 against the lab's nginx.
  */
-export async function startPebble(lab: LabContext, folder: string, dnsPort: number, nginx: NginxInfo): Promise<PebbleInfo> {
+export async function startPebble(
+  lab: LabContext,
+  folder: string,
+  dnsPort: number,
+  nginx: NginxInfo,
+): Promise<PebbleInfo> {
   const bin = findBinary('pebble');
   const openssl = findBinary('openssl');
   const dir = await lab.mkdir(folder);
   const certPath = path.join(dir, 'cert.pem');
   const keyPath = path.join(dir, 'key.pem');
   await lab.run('openssl', openssl, [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', keyPath, '-out', certPath, '-days', '30', '-subj', '/CN=serein-lab-pebble',
-    '-addext', 'subjectAltName=DNS:localhost,DNS:pebble,IP:127.0.0.1,IP:::1',
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    keyPath,
+    '-out',
+    certPath,
+    '-days',
+    '30',
+    '-subj',
+    '/CN=serein-lab-pebble',
+    '-addext',
+    'subjectAltName=DNS:localhost,DNS:pebble,IP:127.0.0.1,IP:::1',
   ]);
   const port = await freePort();
   const mport = await freePort();
@@ -65,8 +84,16 @@ export async function startPebble(lab: LabContext, folder: string, dnsPort: numb
   const ca = await fsp.readFile(certPath);
   const directoryUrl = `https://127.0.0.1:${port}/dir`;
   const managementUrl = `https://127.0.0.1:${mport}`;
-  await lab.waitUntil(folder, async () => (await httpRequest(directoryUrl, { ca, timeoutMs: 1000 })).status === 200, proc);
-  await lab.waitUntil(`${folder} management API`, async () => (await httpRequest(`${managementUrl}/roots/0`, { ca, timeoutMs: 1000 })).status === 200, proc);
+  await lab.waitUntil(
+    folder,
+    async () => (await httpRequest(directoryUrl, { ca, timeoutMs: 1000 })).status === 200,
+    proc,
+  );
+  await lab.waitUntil(
+    `${folder} management API`,
+    async () => (await httpRequest(`${managementUrl}/roots/0`, { ca, timeoutMs: 1000 })).status === 200,
+    proc,
+  );
   return { directoryUrl, managementUrl, caCertPath: certPath, httpPort: nginx.port };
 }
 

@@ -100,11 +100,33 @@ runroot = "${base}/run"
     const socketPath = path.join(base, 'podman.sock');
 
     // the API service first: it starts while we build the image
-    const service = lab.spawn('podman-service', podmanBin, [...globalArgs, 'system', 'service', '--time=0', `unix://${socketPath}`], { env });
+    const service = lab.spawn(
+      'podman-service',
+      podmanBin,
+      [...globalArgs, 'system', 'service', '--time=0', `unix://${socketPath}`],
+      { env },
+    );
 
     // a tiny image from the host's busybox-static: /usr/bin/busybox + applet links + usr-merge symlinks
     const rootfs = await lab.mkdir('podman', 'rootfs');
-    for (const d of ['usr/bin', 'usr/sbin', 'usr/lib', 'usr/lib64', 'etc', 'root', 'tmp', 'var/tmp', 'var/log', 'var/lib', 'var/cache', 'proc', 'sys', 'dev', 'run', 'home']) {
+    for (const d of [
+      'usr/bin',
+      'usr/sbin',
+      'usr/lib',
+      'usr/lib64',
+      'etc',
+      'root',
+      'tmp',
+      'var/tmp',
+      'var/log',
+      'var/lib',
+      'var/cache',
+      'proc',
+      'sys',
+      'dev',
+      'run',
+      'home',
+    ]) {
       await fsp.mkdir(path.join(rootfs, d), { recursive: true });
     }
     await fsp.chmod(path.join(rootfs, 'tmp'), 0o1777);
@@ -112,23 +134,61 @@ runroot = "${base}/run"
     for (const d of ['bin', 'sbin', 'lib', 'lib64']) await fsp.symlink(`usr/${d}`, path.join(rootfs, d));
     await fsp.copyFile(busybox, path.join(rootfs, 'usr/bin/busybox'));
     await fsp.chmod(path.join(rootfs, 'usr/bin/busybox'), 0o755);
-    const applets = (await lab.run('busybox', busybox, ['--list'])).split('\n').map((s) => s.trim()).filter((s) => /^[\w.[-]+$/.test(s) && s !== 'busybox');
-    await Promise.all(applets.map((a) => fsp.symlink('busybox', path.join(rootfs, 'usr/bin', a)).catch(() => undefined)));
-    await fsp.writeFile(path.join(rootfs, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n');
+    const applets = (await lab.run('busybox', busybox, ['--list']))
+      .split('\n')
+      .map((s) => s.trim())
+      .filter((s) => /^[\w.[-]+$/.test(s) && s !== 'busybox');
+    await Promise.all(
+      applets.map((a) => fsp.symlink('busybox', path.join(rootfs, 'usr/bin', a)).catch(() => undefined)),
+    );
+    await fsp.writeFile(
+      path.join(rootfs, 'etc/passwd'),
+      'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
+    );
     await fsp.writeFile(path.join(rootfs, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
     await fsp.writeFile(path.join(rootfs, 'etc/nsswitch.conf'), 'passwd: files\ngroup: files\nhosts: files dns\n');
     const tarball = path.join(base, 'rootfs.tar');
-    await lab.run('tar', findBinary('tar'), ['--numeric-owner', '--owner=0', '--group=0', '-C', rootfs, '-cf', tarball, '.']);
+    await lab.run('tar', findBinary('tar'), [
+      '--numeric-owner',
+      '--owner=0',
+      '--group=0',
+      '-C',
+      rootfs,
+      '-cf',
+      tarball,
+      '.',
+    ]);
     await fsp.rm(rootfs, { recursive: true, force: true });
-    await lab.run('podman-import', podmanBin, [...globalArgs, 'import', '--change', 'CMD ["/bin/sh"]', tarball, IMAGE], { env });
+    await lab.run(
+      'podman-import',
+      podmanBin,
+      [...globalArgs, 'import', '--change', 'CMD ["/bin/sh"]', tarball, IMAGE],
+      { env },
+    );
     await fsp.rm(tarball, { force: true });
 
     // a long-lived container on the host network, with the host's /usr (nginx, mariadb, psql clients...)
     const container = `serein-lab-${randomBytes(4).toString('hex')}`;
-    await lab.run('podman-run', podmanBin, [
-      ...globalArgs, 'run', '-d', '--name', container, '--network=host', '--label', 'serein-lab=1',
-      '-v', '/usr:/usr:ro', IMAGE, 'sleep', 'infinity',
-    ], { env });
+    await lab.run(
+      'podman-run',
+      podmanBin,
+      [
+        ...globalArgs,
+        'run',
+        '-d',
+        '--name',
+        container,
+        '--network=host',
+        '--label',
+        'serein-lab=1',
+        '-v',
+        '/usr:/usr:ro',
+        IMAGE,
+        'sleep',
+        'infinity',
+      ],
+      { env },
+    );
 
     await lab.waitUntil(
       'podman API service',
@@ -155,14 +215,22 @@ runroot = "${base}/run"
     const initPids: number[] = [];
     for (const id of ids) {
       try {
-        const st = JSON.parse(await fsp.readFile(path.join(ctx.base, 'runc', id, 'state.json'), 'utf8')) as { init_process_pid?: number };
+        const st = JSON.parse(await fsp.readFile(path.join(ctx.base, 'runc', id, 'state.json'), 'utf8')) as {
+          init_process_pid?: number;
+        };
         if (st.init_process_pid) initPids.push(st.init_process_pid);
       } catch {
         /* not running */
       }
     }
     if (ids.length > 0) {
-      await lab.run('podman-rm', podmanBin, [...ctx.globalArgs, 'rm', '-a', '-f', '-t', '0'], { env: ctx.env, timeoutMs: 30_000, allowWhileStopping: true }).catch(() => undefined);
+      await lab
+        .run('podman-rm', podmanBin, [...ctx.globalArgs, 'rm', '-a', '-f', '-t', '0'], {
+          env: ctx.env,
+          timeoutMs: 30_000,
+          allowWhileStopping: true,
+        })
+        .catch(() => undefined);
     }
     for (const pid of initPids) {
       let cg = '';

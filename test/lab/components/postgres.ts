@@ -67,17 +67,25 @@ export const postgres = defineComponent<PostgresInfo>({
       env: { ...process.env, HOME: dir, USER: 'postgres', LOGNAME: 'postgres', LC_ALL: 'C.UTF-8', LANG: 'C.UTF-8' },
     };
     try {
-      await lab.run('initdb', path.join(bin, 'initdb'), [
-        '-D', datadir,
-        '-U', 'postgres',
-        `--pwfile=${pwfile}`,
-        '--auth-local=trust',
-        '--auth-host=scram-sha-256',
-        '-E', 'UTF8',
-        '--locale=C.UTF-8',
-        '--no-sync',
-        '--no-instructions',
-      ], asPostgres);
+      await lab.run(
+        'initdb',
+        path.join(bin, 'initdb'),
+        [
+          '-D',
+          datadir,
+          '-U',
+          'postgres',
+          `--pwfile=${pwfile}`,
+          '--auth-local=trust',
+          '--auth-host=scram-sha-256',
+          '-E',
+          'UTF8',
+          '--locale=C.UTF-8',
+          '--no-sync',
+          '--no-instructions',
+        ],
+        asPostgres,
+      );
     } finally {
       await fsp.rm(pwfile, { force: true });
     }
@@ -86,17 +94,28 @@ export const postgres = defineComponent<PostgresInfo>({
       'postgres',
       path.join(bin, 'postgres'),
       [
-        '-D', datadir,
-        '-p', String(port),
-        '-k', dir,
-        '-c', 'listen_addresses=127.0.0.1',
-        '-c', 'fsync=off',
-        '-c', 'synchronous_commit=off',
-        '-c', 'full_page_writes=off',
-        '-c', 'max_connections=200',
-        '-c', 'shared_buffers=32MB',
-        '-c', 'dynamic_shared_memory_type=mmap',
-        '-c', 'unix_socket_permissions=0777',
+        '-D',
+        datadir,
+        '-p',
+        String(port),
+        '-k',
+        dir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+        '-c',
+        'max_connections=200',
+        '-c',
+        'shared_buffers=32MB',
+        '-c',
+        'dynamic_shared_memory_type=mmap',
+        '-c',
+        'unix_socket_permissions=0777',
       ],
       {
         ...asPostgres,
@@ -104,7 +123,12 @@ export const postgres = defineComponent<PostgresInfo>({
         emergencySignal: 'SIGQUIT', // immediate shutdown, from the synchronous exit handler
       },
     );
-    await lab.waitUntil('postgres', async () => /ready to accept connections/.test(proc.output()) && (await tcpProbe('127.0.0.1', port, false)) !== null, proc);
+    await lab.waitUntil(
+      'postgres',
+      async () =>
+        /ready to accept connections/.test(proc.output()) && (await tcpProbe('127.0.0.1', port, false)) !== null,
+      proc,
+    );
     return { host: '127.0.0.1', port, socketDir: dir, user: 'postgres', password };
   },
 

@@ -62,7 +62,11 @@ LogLevel INFO
 `,
     );
     const proc = lab.spawn('sshd', bin, ['-D', '-e', '-f', cfg, '-p', String(port)]);
-    await lab.waitUntil('sshd', async () => (await tcpProbe('127.0.0.1', port, true))?.toString('latin1').startsWith('SSH-') ?? false, proc);
+    await lab.waitUntil(
+      'sshd',
+      async () => (await tcpProbe('127.0.0.1', port, true))?.toString('latin1').startsWith('SSH-') ?? false,
+      proc,
+    );
     return { host: '127.0.0.1', port, username: 'root', privateKeyPath: clientKey, hostKeySha256 };
   },
 });

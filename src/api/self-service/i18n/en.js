@@ -25,7 +25,8 @@ const en = {
   doIt: 'Do it',
   close: 'Close',
   doctorTitle: 'Check my domain',
-  doctorIntro: 'Finds why your site cannot be secured or reached (your domain’s addresses, an old IPv6 address, the authorities allowed to secure it...), and says how to fix it.',
+  doctorIntro:
+    'Finds why your site cannot be secured or reached (your domain’s addresses, an old IPv6 address, the authorities allowed to secure it...), and says how to fix it.',
   doctorLabel: 'Domain names',
   doctorHelp: 'One or more names, separated by spaces, e.g. example.com www.example.com',
   doctorRun: 'Check',
@@ -34,10 +35,13 @@ const en = {
   signedInAs: 'Signed in: {name}',
   signedInAdmin: 'Signed in as an administrator',
   tokenEmpty: 'Paste your access token first.',
-  tokenMalformed: 'This does not look like an access token: a token is one piece of text, without spaces or line breaks. Copy it again from your provider’s message, all of it.',
-  tokenRejected: 'This access token was not accepted. It may be incomplete, mistyped, or no longer valid. Copy it again from your provider’s message, all of it, or ask them for a new one.',
+  tokenMalformed:
+    'This does not look like an access token: a token is one piece of text, without spaces or line breaks. Copy it again from your provider’s message, all of it.',
+  tokenRejected:
+    'This access token was not accepted. It may be incomplete, mistyped, or no longer valid. Copy it again from your provider’s message, all of it, or ask them for a new one.',
   tokenPrefix: 'A serein token starts with “srn_”.',
-  sessionEnded: 'Your access token is no longer accepted, so you were signed out. Paste it again, or ask your provider for a new one.',
+  sessionEnded:
+    'Your access token is no longer accepted, so you were signed out. Paste it again, or ask your provider for a new one.',
   unreachable: 'The service could not be reached. Check your connection, then try again.',
   unexpected: 'Something unexpected happened ({status}). Try again in a moment; if it goes on, tell your provider.',
   loading: 'Loading…',
@@ -68,9 +72,11 @@ const en = {
   offerSecure: 'Secure the {count} names that work now',
   offerSecureOne: 'Secure the name that works now',
   offerLeft: 'Left out for now: {names}. Add them to your secure connection once they are fixed, as explained above.',
-  needsAttention: 'Part of it could not be undone. Your provider has been alerted and will finish it; you have nothing to do.',
+  needsAttention:
+    'Part of it could not be undone. Your provider has been alerted and will finish it; you have nothing to do.',
   secretTitle: 'Copy it now: it will not be shown again',
-  secretHelp: 'Keep it somewhere safe, such as a password manager. Nobody, not even your provider, can show it to you later.',
+  secretHelp:
+    'Keep it somewhere safe, such as a password manager. Nobody, not even your provider, can show it to you later.',
   copy: 'Copy',
   copied: 'Copied.',
   copyFailed: 'Your browser did not allow copying: select the text and copy it with your keyboard.',
@@ -120,7 +126,8 @@ const en = {
   siteNotSecure: 'Not secure yet: browsers show “Not secure” to your visitors.',
   siteWorking: 'Working on it…',
   siteProblem: 'This site could not be secured yet.',
-  siteRenewProblem: 'Its secure connection could not be renewed yet. It stays secure until {date}; we try again by ourselves.',
+  siteRenewProblem:
+    'Its secure connection could not be renewed yet. It stays secure until {date}; we try again by ourselves.',
   siteFixed: 'Repaired. Securing your site now…',
   orYourself: 'Or do it yourself:',
   whyLabel: 'Why:',
@@ -206,7 +213,8 @@ const en = {
   escalationSuggested: 'To do for them:',
   escalationStarted: 'Run for them: {status}',
   escalationTake: 'Take it',
-  escalationNotOneClick: 'This needs more than the client may do, so it is not one click: if it is right, run it yourself, as yourself, with these inputs.',
+  escalationNotOneClick:
+    'This needs more than the client may do, so it is not one click: if it is right, run it yourself, as yourself, with these inputs.',
   escalationDo: 'Do it for them',
   escalationResolve: 'Mark as sorted',
   // Conversations (views/conversations.js): one per problem, to « it's sorted ».
@@ -223,12 +231,16 @@ const en = {
   conv_failures: 'Our team is looking into it',
   conv_request: 'Your request',
   conv_requestSorted: 'Your request: it’s sorted',
-  convFixSent: '{who}, from our team, sent you this change by email too: once it is made where your domain is managed, we see it and tell you.',
+  convFixSent:
+    '{who}, from our team, sent you this change by email too: once it is made where your domain is managed, we see it and tell you.',
   siteRenewBlocked: 'Its secure connection could not be renewed: a change is needed first.',
   'conv_needs-attention': 'Our team is finishing an operation',
-  lead_drift: 'Your site stays secure until {until}. Without this change it cannot renew around {renewAt}, and visitors would then see a security warning. There is time: we check again every day and tell you when it is right.',
-  'lead_renewal-blocked': 'Your site stays secure until {until}, but it cannot renew by itself until this change is made. Once it is, it renews by itself and we confirm it to you.',
-  'lead_renewal-late': 'Your site stays secure until {until}; renewing it has not worked yet, for a reason on our side. Our team knows: you have nothing to do.',
+  lead_drift:
+    'Your site stays secure until {until}. Without this change it cannot renew around {renewAt}, and visitors would then see a security warning. There is time: we check again every day and tell you when it is right.',
+  'lead_renewal-blocked':
+    'Your site stays secure until {until}, but it cannot renew by itself until this change is made. Once it is, it renews by itself and we confirm it to you.',
+  'lead_renewal-late':
+    'Your site stays secure until {until}; renewing it has not worked yet, for a reason on our side. Our team knows: you have nothing to do.',
   lead_failuresFix: 'Our team has been told as well.',
   lead_failures: 'Our team has been told and is looking at what blocks it: you have nothing to do for now.',
   lead_request: 'It was sent to our team: a person answers you here and by email.',
@@ -245,7 +257,8 @@ const en = {
   askChecking: 'Looking at what would change… nothing is changed yet.',
   askPlanTitle: 'Here is what we will change',
   askPlanOne: 'One change to your domain’s settings. Nothing has changed yet: press “Correct it now” to make it.',
-  askPlanMany: '{count} changes to your domain’s settings. Nothing has changed yet: press “Correct it now” to make them.',
+  askPlanMany:
+    '{count} changes to your domain’s settings. Nothing has changed yet: press “Correct it now” to make them.',
   askMakeChanges: 'Correct it now',
   diagLeadFix: 'Press “Fix it for me”: we found what is wrong with {site} and can correct it for you.',
   diagLeadPerson: 'You have nothing to do: a person from our team is looking at {site}.',
@@ -261,11 +274,13 @@ const en = {
   topic_hacked: 'We passed your worry about your site’s security to our team, first in line.',
   topic_account: 'We passed your question about your account to our team.',
   topic_other: 'We passed your question to our team.',
-  'askDone_database.delete': 'The database {name} is deleted. A copy stays in your trash for a few weeks, if you need it back.',
+  'askDone_database.delete':
+    'The database {name} is deleted. A copy stays in your trash for a few weeks, if you need it back.',
   'askDone_vhost.delete': 'The site {name} is offline and removed; your files are kept.',
-  'askDone_dns.fix': 'Corrected: your domain {name} now leads to your site. Some visitors may still reach the old address for a little while.',
+  'askDone_dns.fix':
+    'Corrected: your domain {name} now leads to your site. Some visitors may still reach the old address for a little while.',
   askThenAll: 'Once it is chosen, you confirm the {count} things you asked for, in order.',
-  'tl_noticed': 'our team was told {when}',
+  tl_noticed: 'our team was told {when}',
   'tl_came-back': 'came back {when}',
   tl_told: 'we told you {when}',
   'tl_handed-over': 'sent to the team {when}',
@@ -307,7 +322,8 @@ const en = {
   usageNone: 'Your sites and databases have not been measured yet; the figures come within the hour.',
   usageTotal: 'Your sites and databases use {used}.',
   usageOfQuota: 'Your sites and databases use {used} of the {quota} your plan includes ({percent}%).',
-  usageNear: 'Your space is almost full: {used} of {quota} ({percent}%). Delete what you no longer need, or ask your provider for more space.',
+  usageNear:
+    'Your space is almost full: {used} of {quota} ({percent}%). Delete what you no longer need, or ask your provider for more space.',
   usageUsed: 'Space used: {size}',
   usageMeasured: 'Measured on {day}.',
   key_restored: 'Restored',

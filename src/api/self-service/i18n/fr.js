@@ -24,7 +24,8 @@ const fr = {
   doIt: 'Le faire',
   close: 'Fermer',
   doctorTitle: 'Vérifier mon domaine',
-  doctorIntro: 'Trouve pourquoi votre site ne peut pas être sécurisé ou n’est pas joignable (les adresses de votre domaine, une ancienne adresse IPv6, les autorités autorisées à le sécuriser...), et dit comment corriger.',
+  doctorIntro:
+    'Trouve pourquoi votre site ne peut pas être sécurisé ou n’est pas joignable (les adresses de votre domaine, une ancienne adresse IPv6, les autorités autorisées à le sécuriser...), et dit comment corriger.',
   doctorLabel: 'Noms de domaine',
   doctorHelp: 'Un ou plusieurs noms, séparés par des espaces, par ex. exemple.fr www.exemple.fr',
   doctorRun: 'Vérifier',
@@ -33,12 +34,16 @@ const fr = {
   signedInAs: 'Connecté : {name}',
   signedInAdmin: 'Connecté en administrateur',
   tokenEmpty: 'Collez d’abord votre jeton d’accès.',
-  tokenMalformed: 'Ceci ne ressemble pas à un jeton d’accès : un jeton est un seul morceau de texte, sans espace ni retour à la ligne. Copiez-le de nouveau depuis le message de votre hébergeur, en entier.',
-  tokenRejected: 'Ce jeton d’accès n’a pas été accepté. Il est peut-être incomplet, mal recopié, ou plus valable. Copiez-le de nouveau depuis le message de votre hébergeur, en entier, ou demandez-lui un nouveau jeton.',
+  tokenMalformed:
+    'Ceci ne ressemble pas à un jeton d’accès : un jeton est un seul morceau de texte, sans espace ni retour à la ligne. Copiez-le de nouveau depuis le message de votre hébergeur, en entier.',
+  tokenRejected:
+    'Ce jeton d’accès n’a pas été accepté. Il est peut-être incomplet, mal recopié, ou plus valable. Copiez-le de nouveau depuis le message de votre hébergeur, en entier, ou demandez-lui un nouveau jeton.',
   tokenPrefix: 'Un jeton serein commence par « srn_ ».',
-  sessionEnded: 'Votre jeton d’accès n’est plus accepté : vous avez été déconnecté. Collez-le de nouveau, ou demandez un nouveau jeton à votre hébergeur.',
+  sessionEnded:
+    'Votre jeton d’accès n’est plus accepté : vous avez été déconnecté. Collez-le de nouveau, ou demandez un nouveau jeton à votre hébergeur.',
   unreachable: 'Le service est injoignable. Vérifiez votre connexion, puis réessayez.',
-  unexpected: 'Un problème inattendu est survenu ({status}). Réessayez dans un instant ; si cela continue, prévenez votre hébergeur.',
+  unexpected:
+    'Un problème inattendu est survenu ({status}). Réessayez dans un instant ; si cela continue, prévenez votre hébergeur.',
   loading: 'Chargement…',
   noResources: 'Rien pour l’instant.',
   https: 'HTTPS',
@@ -66,10 +71,13 @@ const fr = {
   fixTitle: 'Comment corriger',
   offerSecure: 'Sécuriser maintenant les {count} noms qui fonctionnent',
   offerSecureOne: 'Sécuriser maintenant le nom qui fonctionne',
-  offerLeft: 'Laissés de côté pour l’instant : {names}. Ajoutez-les à votre connexion sécurisée une fois corrigés, comme expliqué ci-dessus.',
-  needsAttention: 'Une partie n’a pas pu être annulée. Votre hébergeur a été prévenu et va terminer ; vous n’avez rien à faire.',
+  offerLeft:
+    'Laissés de côté pour l’instant : {names}. Ajoutez-les à votre connexion sécurisée une fois corrigés, comme expliqué ci-dessus.',
+  needsAttention:
+    'Une partie n’a pas pu être annulée. Votre hébergeur a été prévenu et va terminer ; vous n’avez rien à faire.',
   secretTitle: 'Copiez-le maintenant : il ne sera plus montré',
-  secretHelp: 'Gardez-le en lieu sûr, par exemple dans un gestionnaire de mots de passe. Personne, pas même votre hébergeur, ne pourra vous le remontrer.',
+  secretHelp:
+    'Gardez-le en lieu sûr, par exemple dans un gestionnaire de mots de passe. Personne, pas même votre hébergeur, ne pourra vous le remontrer.',
   copy: 'Copier',
   copied: 'Copié.',
   copyFailed: 'Votre navigateur n’a pas permis la copie : sélectionnez le texte et copiez-le au clavier.',
@@ -118,7 +126,8 @@ const fr = {
   siteNotSecure: 'Pas encore sécurisé : les navigateurs affichent « Non sécurisé » à vos visiteurs.',
   siteWorking: 'En cours…',
   siteProblem: 'Ce site n’a pas encore pu être sécurisé.',
-  siteRenewProblem: 'Sa connexion sécurisée n’a pas encore pu être renouvelée. Il reste sécurisé jusqu’au {date} ; nous réessayons tout seuls.',
+  siteRenewProblem:
+    'Sa connexion sécurisée n’a pas encore pu être renouvelée. Il reste sécurisé jusqu’au {date} ; nous réessayons tout seuls.',
   siteFixed: 'Réparé. Sécurisation de votre site en cours…',
   orYourself: 'Ou vous-même :',
   whyLabel: 'Pourquoi :',
@@ -167,14 +176,16 @@ const fr = {
   supportText: 'Besoin d’un coup de main ? Contactez {name} :',
   lostToken: 'Jeton d’accès perdu ?',
   notYoursName: '{name} ne fait pas partie de vos domaines.',
-  notYoursAsk: 'S’il est à vous, demandez à {provider} de l’ajouter à votre compte ; vous pourrez ensuite le vérifier ici.',
+  notYoursAsk:
+    'S’il est à vous, demandez à {provider} de l’ajouter à votre compte ; vous pourrez ensuite le vérifier ici.',
   tech_forTechnician: 'Pour un technicien',
   doctorPassed: '{count} vérifications réussies',
   doctorFixIt: 'Le corriger pour moi',
   yourProvider: 'votre hébergeur',
   askTitle: 'De quoi avez-vous besoin ?',
   askLabel: 'Dites-le avec vos mots',
-  askHelp: 'Par exemple : mettre le cadenas sur mon site, une base pour WordPress. Rien n’est fait avant que vous confirmiez.',
+  askHelp:
+    'Par exemple : mettre le cadenas sur mon site, une base pour WordPress. Rien n’est fait avant que vous confirmiez.',
   askSend: 'Envoyer',
   askEmpty: 'Écrivez d’abord ce dont vous avez besoin.',
   askThinking: 'Lecture de votre demande…',
@@ -204,7 +215,8 @@ const fr = {
   escalationSuggested: 'À faire pour eux :',
   escalationStarted: 'Lancé pour eux : {status}',
   escalationTake: 'La prendre',
-  escalationNotOneClick: 'Ceci demande plus que ce que le client peut faire, ce n’est donc pas un clic : si c’est justifié, lancez-le vous-même, en votre nom, avec ces valeurs.',
+  escalationNotOneClick:
+    'Ceci demande plus que ce que le client peut faire, ce n’est donc pas un clic : si c’est justifié, lancez-le vous-même, en votre nom, avec ces valeurs.',
   escalationDo: 'Le faire pour eux',
   escalationResolve: 'Marquer comme réglée',
   // Conversations (views/conversations.js) : une par problème, jusqu’à « c’est réglé ».
@@ -221,16 +233,21 @@ const fr = {
   conv_failures: 'Notre équipe regarde ce qui bloque',
   conv_request: 'Votre demande',
   conv_requestSorted: 'Votre demande : c’est réglé',
-  convFixSent: '{who}, de notre équipe, vous a aussi envoyé cette modification par e-mail : dès qu’elle est faite là où votre domaine est géré, nous le voyons et vous le disons.',
+  convFixSent:
+    '{who}, de notre équipe, vous a aussi envoyé cette modification par e-mail : dès qu’elle est faite là où votre domaine est géré, nous le voyons et vous le disons.',
   siteRenewBlocked: 'Sa connexion sécurisée n’a pas pu être renouvelée : il faut d’abord un changement.',
   'conv_needs-attention': 'Notre équipe termine une opération',
-  lead_drift: 'Votre site reste sécurisé jusqu’au {until}. Sans ce changement, il ne pourra pas se renouveler vers le {renewAt}, et vos visiteurs verraient ensuite un avertissement de sécurité. Vous avez le temps : nous vérifions chaque jour et vous disons quand c’est bon.',
-  'lead_renewal-blocked': 'Votre site reste sécurisé jusqu’au {until}, mais il ne peut pas se renouveler tout seul tant que ce changement n’est pas fait. Une fois fait, il se renouvelle tout seul et nous vous le confirmons.',
-  'lead_renewal-late': 'Votre site reste sécurisé jusqu’au {until} ; son renouvellement n’a pas encore abouti, pour une raison de notre côté. Notre équipe est prévenue : vous n’avez rien à faire.',
+  lead_drift:
+    'Votre site reste sécurisé jusqu’au {until}. Sans ce changement, il ne pourra pas se renouveler vers le {renewAt}, et vos visiteurs verraient ensuite un avertissement de sécurité. Vous avez le temps : nous vérifions chaque jour et vous disons quand c’est bon.',
+  'lead_renewal-blocked':
+    'Votre site reste sécurisé jusqu’au {until}, mais il ne peut pas se renouveler tout seul tant que ce changement n’est pas fait. Une fois fait, il se renouvelle tout seul et nous vous le confirmons.',
+  'lead_renewal-late':
+    'Votre site reste sécurisé jusqu’au {until} ; son renouvellement n’a pas encore abouti, pour une raison de notre côté. Notre équipe est prévenue : vous n’avez rien à faire.',
   lead_failuresFix: 'Notre équipe est prévenue aussi.',
   lead_failures: 'Notre équipe est prévenue et regarde ce qui bloque : vous n’avez rien à faire pour l’instant.',
   lead_request: 'Elle a été transmise à notre équipe : une personne vous répond ici et par e-mail.',
-  'lead_needs-attention': 'Elle s’est arrêtée en cours de route. Notre équipe est prévenue et la termine : vous n’avez rien à faire.',
+  'lead_needs-attention':
+    'Elle s’est arrêtée en cours de route. Notre équipe est prévenue et la termine : vous n’avez rien à faire.',
   convAsked: 'Vous avez demandé :',
   convHandledBy: '{who}, de notre équipe, s’en occupe.',
   convAnswer: '{who} vous répond :',
@@ -242,10 +259,13 @@ const fr = {
   askTypeHelp: 'Le bouton fonctionne une fois le nom tapé exactement comme indiqué.',
   askChecking: 'Nous regardons ce qui changerait… rien n’est encore modifié.',
   askPlanTitle: 'Voici ce que nous allons modifier',
-  askPlanOne: 'Une modification des réglages de votre domaine. Rien n’a encore changé : appuyez sur « Corriger maintenant » pour la faire.',
-  askPlanMany: '{count} modifications des réglages de votre domaine. Rien n’a encore changé : appuyez sur « Corriger maintenant » pour les faire.',
+  askPlanOne:
+    'Une modification des réglages de votre domaine. Rien n’a encore changé : appuyez sur « Corriger maintenant » pour la faire.',
+  askPlanMany:
+    '{count} modifications des réglages de votre domaine. Rien n’a encore changé : appuyez sur « Corriger maintenant » pour les faire.',
   askMakeChanges: 'Corriger maintenant',
-  diagLeadFix: 'Appuyez sur « Le corriger pour moi » : nous avons trouvé ce qui ne va pas sur {site} et pouvons le corriger pour vous.',
+  diagLeadFix:
+    'Appuyez sur « Le corriger pour moi » : nous avons trouvé ce qui ne va pas sur {site} et pouvons le corriger pour vous.',
   diagLeadPerson: 'Vous n’avez rien à faire : une personne de notre équipe regarde {site}.',
   diagLeadFine: 'Votre site {site} semble en ordre d’ici : une personne de notre équipe regarde ce que vous voyez.',
   diagFound: 'Tout ce que nous avons trouvé ({count})',
@@ -259,11 +279,13 @@ const fr = {
   topic_hacked: 'Nous avons transmis votre inquiétude sur la sécurité de votre site à notre équipe, en priorité.',
   topic_account: 'Nous avons transmis votre question sur votre compte à notre équipe.',
   topic_other: 'Nous avons transmis votre question à notre équipe.',
-  'askDone_database.delete': 'La base de données {name} est supprimée. Une copie reste dans votre corbeille pendant quelques semaines, si vous en avez besoin.',
+  'askDone_database.delete':
+    'La base de données {name} est supprimée. Une copie reste dans votre corbeille pendant quelques semaines, si vous en avez besoin.',
   'askDone_vhost.delete': 'Le site {name} est hors ligne et supprimé ; vos fichiers sont conservés.',
-  'askDone_dns.fix': 'Corrigé : votre domaine {name} mène maintenant à votre site. Certains visiteurs peuvent encore arriver sur l’ancienne adresse pendant quelque temps.',
+  'askDone_dns.fix':
+    'Corrigé : votre domaine {name} mène maintenant à votre site. Certains visiteurs peuvent encore arriver sur l’ancienne adresse pendant quelque temps.',
   askThenAll: 'Une fois le choix fait, vous confirmez les {count} choses demandées, dans l’ordre.',
-  'tl_noticed': 'notre équipe a été prévenue {when}',
+  tl_noticed: 'notre équipe a été prévenue {when}',
   'tl_came-back': 'revenu {when}',
   tl_told: 'nous vous l’avons signalé {when}',
   'tl_handed-over': 'transmis à l’équipe {when}',
@@ -287,7 +309,8 @@ const fr = {
   escalationAnswerSend: 'Envoyer la réponse',
   escalationAnswerEmpty: 'Écrivez d’abord votre réponse.',
   escalationReasonLabel: 'Pourquoi est-ce réglé ?',
-  escalationReasonHelp: 'Pour l’historique et le message de retour à la normale de l’équipe ; le client lit « c’est réglé ».',
+  escalationReasonHelp:
+    'Pour l’historique et le message de retour à la normale de l’équipe ; le client lit « c’est réglé ».',
   escalationReasonEmpty: 'Dites d’abord pourquoi c’est réglé.',
   trashTitle: 'Votre corbeille',
   trashIntro: 'Ce que vous avez supprimé reste ici {days} jours : ramenez-le en un clic.',
@@ -305,7 +328,8 @@ const fr = {
   usageNone: 'Vos sites et bases n’ont pas encore été mesurés ; les chiffres arrivent dans l’heure.',
   usageTotal: 'Vos sites et bases de données utilisent {used}.',
   usageOfQuota: 'Vos sites et bases de données utilisent {used} sur les {quota} de votre offre ({percent} %).',
-  usageNear: 'Votre espace est presque plein : {used} sur {quota} ({percent} %). Supprimez ce dont vous n’avez plus besoin, ou demandez plus d’espace à votre hébergeur.',
+  usageNear:
+    'Votre espace est presque plein : {used} sur {quota} ({percent} %). Supprimez ce dont vous n’avez plus besoin, ou demandez plus d’espace à votre hébergeur.',
   usageUsed: 'Espace utilisé : {size}',
   usageMeasured: 'Mesuré le {day}.',
   key_restored: 'Restauré',

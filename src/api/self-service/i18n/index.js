@@ -74,18 +74,23 @@ export function browserLanguage() {
 export function formatDate(/** @type {string | null | undefined} */ iso) {
   if (!iso) return '';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleString(t('locale'), { dateStyle: 'long', timeStyle: 'short' });
+  return Number.isNaN(d.getTime())
+    ? String(iso)
+    : d.toLocaleString(t('locale'), { dateStyle: 'long', timeStyle: 'short' });
 }
 
 /** A day in words in the page's language ("3 March 2027", « 3 mars 2027 »): for expiries and renewals, where the hour does not matter. */
 export function formatDay(/** @type {string | null | undefined} */ iso) {
   if (!iso) return '';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleDateString(t('locale'), { day: 'numeric', month: 'long', year: 'numeric' });
+  return Number.isNaN(d.getTime())
+    ? String(iso)
+    : d.toLocaleDateString(t('locale'), { day: 'numeric', month: 'long', year: 'numeric' });
 }
 
 /** Whether a value is an ISO timestamp, which a page shows as a date in words instead. */
-export const isIsoDate = (/** @type {unknown} */ v) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v);
+export const isIsoDate = (/** @type {unknown} */ v) =>
+  typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(v);
 
 /**
  * When something happened, in words the way people say it: « à 14 h 02 », « hier à 9 h 30 »,
@@ -97,11 +102,18 @@ export function formatWhen(iso, now = new Date()) {
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
-  const time = current === 'fr' ? `${d.getHours()}\u00a0h\u00a0${String(d.getMinutes()).padStart(2, '0')}` : d.toLocaleTimeString('en-GB', { hour: 'numeric', minute: '2-digit', hour12: true });
+  const time =
+    current === 'fr'
+      ? `${d.getHours()}\u00a0h\u00a0${String(d.getMinutes()).padStart(2, '0')}`
+      : d.toLocaleTimeString('en-GB', { hour: 'numeric', minute: '2-digit', hour12: true });
   const yesterday = new Date(now);
   yesterday.setDate(now.getDate() - 1);
   if (d.toDateString() === now.toDateString()) return t('atTime', { time });
   if (d.toDateString() === yesterday.toDateString()) return t('yesterdayAt', { time });
-  const date = d.toLocaleDateString(t('locale'), { day: 'numeric', month: 'long', ...(d.getFullYear() === now.getFullYear() ? {} : { year: 'numeric' }) });
+  const date = d.toLocaleDateString(t('locale'), {
+    day: 'numeric',
+    month: 'long',
+    ...(d.getFullYear() === now.getFullYear() ? {} : { year: 'numeric' }),
+  });
   return t('onDateAt', { date, time });
 }

@@ -48,7 +48,11 @@ export async function ask(event, picked = {}) {
   box.append(h('p', { class: 'status-line', text: t('askThinking') }));
   try {
     /** @type {Understood} */
-    const u = await api('POST', '/v1/requests', { text, ...(picked.intent ? { intent: picked.intent } : {}), ...(picked.site ? { site: picked.site } : {}) });
+    const u = await api('POST', '/v1/requests', {
+      text,
+      ...(picked.intent ? { intent: picked.intent } : {}),
+      ...(picked.site ? { site: picked.site } : {}),
+    });
     show(box, u);
   } catch (err) {
     renderProblem(clear(box), err, null);
@@ -68,23 +72,32 @@ function show(/** @type {HTMLElement} */ box, /** @type {Understood} */ u) {
   if (u.status !== 'question' || !u.question) return;
   // A choice of site is sent back with the operation already understood, unless the message asked for several.
   const known = u.intents && u.intents.length === 1 && u.intent ? u.intent : undefined;
-  if (u.proposals?.length) box.append(h('p', { class: 'help', text: t('askThenAll', { count: u.proposals.length + 1 }) }));
+  if (u.proposals?.length)
+    box.append(h('p', { class: 'help', text: t('askThenAll', { count: u.proposals.length + 1 }) }));
   box.append(
-    h('div', { class: 'actions ask-choices' }, u.question.choices.map((c) =>
-      h('button', {
-        type: 'button',
-        class: 'secondary',
-        text: c.label,
-        // A choice that completes one request of several: all of them, in the order asked.
-        onclick: () => (c.proposal ? several(clear(box), inOrder([c.proposal, ...(u.proposals ?? [])], u.intents ?? [])) : void ask(null, { intent: c.intent ?? (c.site ? known : undefined), site: c.site })),
-      }),
-    )),
+    h(
+      'div',
+      { class: 'actions ask-choices' },
+      u.question.choices.map((c) =>
+        h('button', {
+          type: 'button',
+          class: 'secondary',
+          text: c.label,
+          // A choice that completes one request of several: all of them, in the order asked.
+          onclick: () =>
+            c.proposal
+              ? several(clear(box), inOrder([c.proposal, ...(u.proposals ?? [])], u.intents ?? []))
+              : void ask(null, { intent: c.intent ?? (c.site ? known : undefined), site: c.site }),
+        }),
+      ),
+    ),
   );
 }
 
 /** Proposals in the order the message asked for them (their operations' order in `intents`). */
 function inOrder(/** @type {Proposal[]} */ proposals, /** @type {string[]} */ intents) {
-  const rank = (/** @type {Proposal} */ p) => (intents.includes(p.playbook) ? intents.indexOf(p.playbook) : intents.length);
+  const rank = (/** @type {Proposal} */ p) =>
+    intents.includes(p.playbook) ? intents.indexOf(p.playbook) : intents.length;
   return [...proposals].sort((a, b) => rank(a) - rank(b));
 }
 
@@ -95,7 +108,11 @@ function several(/** @type {HTMLElement} */ box, /** @type {Proposal[]} */ propo
   } else {
     box.append(
       h('p', { class: 'ask-lead', text: t('askSeveral', { count: proposals.length }) }),
-      h('ol', { class: 'ask-proposals' }, proposals.map((p) => h('li', {}, proposalBlock(p)))),
+      h(
+        'ol',
+        { class: 'ask-proposals' },
+        proposals.map((p) => h('li', {}, proposalBlock(p))),
+      ),
     );
   }
   /** @type {HTMLElement | null} */ (box.querySelector('input, button:not([disabled])'))?.focus();
@@ -107,13 +124,36 @@ function several(/** @type {HTMLElement} */ box, /** @type {Proposal[]} */ propo
  */
 function diagnosis(/** @type {HTMLElement} */ box, /** @type {Understood} */ u, /** @type {Diagnosis} */ d) {
   const fix = d.person ? undefined : u.proposal;
-  const lead = h('h3', { class: 'ask-lead', text: fix ? t('diagLeadFix', { site: d.site }) : d.ok ? t('diagLeadFine', { site: d.site }) : t('diagLeadPerson', { site: d.site }) });
+  const lead = h('h3', {
+    class: 'ask-lead',
+    text: fix
+      ? t('diagLeadFix', { site: d.site })
+      : d.ok
+        ? t('diagLeadFine', { site: d.site })
+        : t('diagLeadPerson', { site: d.site }),
+  });
   box.append(lead, h('p', { class: 'ask-sentence', text: u.sentence }));
   // Once fixed, "press Fix it for me" would point at a button that is gone: what was done says it.
   if (fix) box.append(proposalBlock(fix, { label: t('fixForMe'), sentence: false, done: () => lead.remove() }));
   if (d.findings.length > 1) {
     box.append(
-      h('details', { class: 'findings' }, h('summary', { text: t('diagFound', { count: d.findings.length }) }), h('ul', {}, d.findings.map((f) => h('li', { class: `finding st-${f.status}` }, h('span', { text: f.message }), f.fix ? h('span', { class: 'muted', text: ` ${f.fix}` }) : null)))),
+      h(
+        'details',
+        { class: 'findings' },
+        h('summary', { text: t('diagFound', { count: d.findings.length }) }),
+        h(
+          'ul',
+          {},
+          d.findings.map((f) =>
+            h(
+              'li',
+              { class: `finding st-${f.status}` },
+              h('span', { text: f.message }),
+              f.fix ? h('span', { class: 'muted', text: ` ${f.fix}` }) : null,
+            ),
+          ),
+        ),
+      ),
     );
   }
   if (!fix) followHandover(box);

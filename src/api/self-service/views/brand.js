@@ -9,7 +9,11 @@ import { t } from '../i18n/index.js';
 import { state } from '../state.js';
 
 /** CSS variables the config's colours set. */
-const COLOR_VARS = /** @type {Record<string, string>} */ ({ accent: '--accent', accentDark: '--accent-dark', background: '--bg' });
+const COLOR_VARS = /** @type {Record<string, string>} */ ({
+  accent: '--accent',
+  accentDark: '--accent-dark',
+  background: '--bg',
+});
 
 /** Reads the provider's branding once; without it, the page is serein's own. */
 export async function loadBrand() {
@@ -48,7 +52,8 @@ export function renderBrand() {
   const s = b.support ?? {};
   if (s.email) ways.append(h('li', {}, h('a', { href: `mailto:${s.email}`, text: s.email })));
   if (s.phone) ways.append(h('li', {}, h('a', { href: `tel:${s.phone.replace(/[^+\d]/g, '')}`, text: s.phone })));
-  if (s.url && /^https?:\/\//.test(s.url)) ways.append(h('li', {}, h('a', { href: s.url, rel: 'noopener noreferrer', target: '_blank', text: s.url })));
+  if (s.url && /^https?:\/\//.test(s.url))
+    ways.append(h('li', {}, h('a', { href: s.url, rel: 'noopener noreferrer', target: '_blank', text: s.url })));
   byId('support-text').textContent = t('supportText', { name: b.name });
   byId('support').hidden = !ways.childElementCount;
 }

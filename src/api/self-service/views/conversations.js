@@ -47,7 +47,8 @@ export async function loadConversations() {
 export const isOpen = (/** @type {Conversation} */ c) => c.stage !== 'resolved';
 
 /** The team's last act in it: doing the fix for them, or sending them the change to make. */
-const lastAct = (/** @type {Conversation} */ c) => [...c.steps].reverse().find((s) => s.kind === 'doing' || s.kind === 'fix-sent');
+const lastAct = (/** @type {Conversation} */ c) =>
+  [...c.steps].reverse().find((s) => s.kind === 'doing' || s.kind === 'fix-sent');
 
 /** Whether the next move is the client's (a change where their domain is managed), rather than the team's. */
 export function needsClient(/** @type {Conversation} */ c) {
@@ -74,7 +75,14 @@ export function renderConversations(/** @type {Conversation[]} */ list, /** @typ
   const rest = list.filter((c) => !shownInSites.has(c.id));
   for (const c of [...rest.filter(isOpen), ...rest.filter((c) => !isOpen(c))]) {
     const kind = isOpen(c) ? c.kind : c.resolution?.by === 'team' && c.resolution.what === 'done' ? 'done' : 'sorted';
-    box.append(h('article', { class: `notice notice-${kind} conversation`, role: 'status', 'data-id': c.id }, h('p', { class: 'notice-title', text: title(c, true) }), body(c, true)));
+    box.append(
+      h(
+        'article',
+        { class: `notice notice-${kind} conversation`, role: 'status', 'data-id': c.id },
+        h('p', { class: 'notice-title', text: title(c, true) }),
+        body(c, true),
+      ),
+    );
   }
 }
 
@@ -88,7 +96,11 @@ export function conversationInCard(c, withFix) {
   const open = isOpen(c);
   return h(
     'div',
-    { class: `conversation ${open ? (needsClient(c) ? 'conv-client' : 'conv-team') : 'conv-sorted'}`, role: 'status', 'data-id': c.id },
+    {
+      class: `conversation ${open ? (needsClient(c) ? 'conv-client' : 'conv-team') : 'conv-sorted'}`,
+      role: 'status',
+      'data-id': c.id,
+    },
     // Ended, the all-clear's own first words say it (« C'est réglé : … »): no title above them.
     open && withFix ? h('p', { class: 'conv-title', text: title(c, false) }) : null,
     body(c, withFix),
@@ -112,10 +124,27 @@ function body(/** @type {Conversation} */ c, /** @type {boolean} */ withFix) {
     c.words ? h('p', { class: 'asked' }, h('strong', { text: `${t('convAsked')} ` }), h('q', { text: c.words })) : null,
     mine ? c.fix.map((f) => h('p', { class: 'fix-line' }, h('strong', { text: `${t('whatToDo')} ` }), f)) : null,
     mine ? c.found.map((f) => h('p', { class: 'why' }, h('strong', { text: `${t('whyLabel')} ` }), f)) : null,
-    open && !(c.handledBy && (c.kind === 'request' || c.kind === 'failures')) ? h('p', { class: 'conv-lead', text: t(lead, { until: formatDay(c.until), renewAt: formatDay(c.renewAt ?? c.until) }) }) : null,
-    open && c.handledBy ? h('p', { class: 'conv-who', text: t(lastAct(c)?.kind === 'fix-sent' ? 'convFixSent' : 'convHandledBy', { who: c.handledBy }) }) : null,
-    !open && c.allClear ? [h('p', { class: 'conv-lead', text: c.allClear.lead }), c.allClear.steps.map((s) => h('p', { text: s }))] : null,
-    c.steps.filter((s) => s.kind === 'answered' && s.text).map((s) => [h('p', { class: 'answer-by', text: t('convAnswer', { who: s.by ?? '' }) }), h('blockquote', { class: 'answer', text: s.text })]),
+    open && !(c.handledBy && (c.kind === 'request' || c.kind === 'failures'))
+      ? h('p', {
+          class: 'conv-lead',
+          text: t(lead, { until: formatDay(c.until), renewAt: formatDay(c.renewAt ?? c.until) }),
+        })
+      : null,
+    open && c.handledBy
+      ? h('p', {
+          class: 'conv-who',
+          text: t(lastAct(c)?.kind === 'fix-sent' ? 'convFixSent' : 'convHandledBy', { who: c.handledBy }),
+        })
+      : null,
+    !open && c.allClear
+      ? [h('p', { class: 'conv-lead', text: c.allClear.lead }), c.allClear.steps.map((s) => h('p', { text: s }))]
+      : null,
+    c.steps
+      .filter((s) => s.kind === 'answered' && s.text)
+      .map((s) => [
+        h('p', { class: 'answer-by', text: t('convAnswer', { who: s.by ?? '' }) }),
+        h('blockquote', { class: 'answer', text: s.text }),
+      ]),
     h('p', { class: 'timeline', text: timeline(c) }),
   ];
 }
@@ -123,10 +152,19 @@ function body(/** @type {Conversation} */ c, /** @type {boolean} */ withFix) {
 /** The steps in words, in order: "Sent to the team at 2:02 pm — taken by Marie at 2:10 pm — sorted at 2:30 pm". */
 export function timeline(/** @type {Conversation} */ c) {
   const told = c.steps.some((s) => s.kind === 'told' || s.kind === 'handed-over');
-  const shown = c.steps.filter((s) => s.kind !== 'reminded' && !(s.kind === 'noticed' && (told || c.kind === 'request')));
+  const shown = c.steps.filter(
+    (s) => s.kind !== 'reminded' && !(s.kind === 'noticed' && (told || c.kind === 'request')),
+  );
   // One act said once: a repair then the issuance it unblocked are one "started the fix" (answers stay, each their own).
   const said = shown
-    .filter((s, i) => i === 0 || s.kind === 'answered' || s.kind === 'fix-sent' || s.kind !== shown[i - 1].kind || s.by !== shown[i - 1].by)
+    .filter(
+      (s, i) =>
+        i === 0 ||
+        s.kind === 'answered' ||
+        s.kind === 'fix-sent' ||
+        s.kind !== shown[i - 1].kind ||
+        s.by !== shown[i - 1].by,
+    )
     .map((s) => t(`tl_${s.kind}`, { by: s.by ?? '', when: formatWhen(s.at) }));
   return capitalize(said.join(' — '));
 }

@@ -31,20 +31,37 @@ export async function doctor(/** @type {SubmitEvent} */ event) {
     /** @type {import('../types.js').DoctorAnswer} */
     const d = await api('POST', '/v1/doctor', { domains });
     clear(box);
-    box.append(h('p', { class: `summary ${d.ok ? 'st-ok' : 'st-failure'}`, text: d.ok ? t('doctorOk') : t('doctorNotOk') }));
+    box.append(
+      h('p', { class: `summary ${d.ok ? 'st-ok' : 'st-failure'}`, text: d.ok ? t('doctorOk') : t('doctorNotOk') }),
+    );
     // Problems first, each with its fix; what passed is folded into one line that opens.
     const checks = [...d.checks].sort((a, b) => (RANK[a.status] ?? 3) - (RANK[b.status] ?? 3));
     const problems = checks.filter((c) => c.status !== 'ok');
     const passed = checks.filter((c) => c.status === 'ok');
     if (problems.length) box.append(h('ul', { class: 'checks' }, problems.map(checkItem)));
-    if (passed.length) box.append(h('details', { class: 'passed' }, h('summary', { text: t('doctorPassed', { count: passed.length }) }), h('ul', { class: 'checks' }, passed.map(checkItem))));
+    if (passed.length)
+      box.append(
+        h(
+          'details',
+          { class: 'passed' },
+          h('summary', { text: t('doctorPassed', { count: passed.length }) }),
+          h('ul', { class: 'checks' }, passed.map(checkItem)),
+        ),
+      );
   } catch (err) {
     const e = explain(err);
     // A name that is not the client's: say so, and who to ask, rather than "not found".
     if ((e.code === 'not_yours' || e.code === 'not_found') && state.me?.kind === 'client') {
       // The server names the domain as it read it ("https://www.Exemple.fr/boutique" is www.exemple.fr).
       const said = e.code === 'not_yours' ? e.message : t('notYoursName', { name: domains.join(' ') });
-      clear(box).append(h('div', { class: 'problem', role: 'alert' }, h('p', { text: said }), h('p', { text: t('notYoursAsk', { provider: state.brand?.name ?? t('yourProvider') }) })));
+      clear(box).append(
+        h(
+          'div',
+          { class: 'problem', role: 'alert' },
+          h('p', { text: said }),
+          h('p', { text: t('notYoursAsk', { provider: state.brand?.name ?? t('yourProvider') }) }),
+        ),
+      );
       return;
     }
     clear(box).append(problemBox(err));
@@ -58,7 +75,15 @@ function checkItem(/** @type {Check} */ c) {
   return h(
     'li',
     { class: `check-item st-${c.status}` },
-    h('p', { class: 'check-head' }, h('span', { class: `badge st-${c.status}`, text: t(`check_${c.status}`) }), ' ', h('strong', { text: c.title }), ' ', h('span', { class: 'muted mono', text: shownName(c.domain) })),
+    h(
+      'p',
+      { class: 'check-head' },
+      h('span', { class: `badge st-${c.status}`, text: t(`check_${c.status}`) }),
+      ' ',
+      h('strong', { text: c.title }),
+      ' ',
+      h('span', { class: 'muted mono', text: shownName(c.domain) }),
+    ),
     c.message ? h('p', { text: c.message }) : null,
     c.fix && c.status !== 'ok' ? h('p', { class: 'fix-line' }, h('strong', { text: `${t('fix')} ` }), c.fix) : null,
     c.status !== 'ok' ? records(c) : null,
@@ -76,8 +101,21 @@ function records(/** @type {Check} */ c) {
   if (c.repair?.summary) rows.push([t('tech_change'), c.repair.summary]);
   for (const [k, v] of Object.entries(c.detail ?? {})) {
     if (v === undefined || v === null || (Array.isArray(v) && !v.length)) continue;
-    rows.push([k, typeof v === 'string' ? v : Array.isArray(v) && v.every((x) => typeof x === 'string') ? v.join(', ') : JSON.stringify(v)]);
+    rows.push([
+      k,
+      typeof v === 'string'
+        ? v
+        : Array.isArray(v) && v.every((x) => typeof x === 'string')
+          ? v.join(', ')
+          : JSON.stringify(v),
+    ]);
   }
   if (!rows.length) return null;
-  return technical(h('dl', { class: 'result' }, rows.map(([k, v]) => [h('dt', { text: k }), h('dd', { class: 'mono', text: v })])));
+  return technical(
+    h(
+      'dl',
+      { class: 'result' },
+      rows.map(([k, v]) => [h('dt', { text: k }), h('dd', { class: 'mono', text: v })]),
+    ),
+  );
 }

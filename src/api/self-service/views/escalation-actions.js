@@ -30,9 +30,19 @@ function holder(/** @type {EscalationView} */ e) {
 /** Where it stands: the stage (or who has it), since when, and the priority the struggle score sets. */
 export function standing(/** @type {EscalationView} */ e) {
   const stage = e.state === 'taken' ? 'handling' : (e.stage ?? 'noticed');
-  const words = stage === 'handling' ? t('escalationTakenBy', { who: holder(e) }) : `${t(`stage_${stage}`)} ${t('escalationOpen', { date: formatDate(e.openedAt) })}`;
+  const words =
+    stage === 'handling'
+      ? t('escalationTakenBy', { who: holder(e) })
+      : `${t(`stage_${stage}`)} ${t('escalationOpen', { date: formatDate(e.openedAt) })}`;
   const p = e.struggle?.priority;
-  return h('p', { class: 'muted standing' }, words, p ? h('span', { class: `badge prio prio-${p}`, title: String(e.struggle?.score ?? ''), text: t(`prio_${p}`) }) : null);
+  return h(
+    'p',
+    { class: 'muted standing' },
+    words,
+    p
+      ? h('span', { class: `badge prio prio-${p}`, title: String(e.struggle?.score ?? ''), text: t(`prio_${p}`) })
+      : null,
+  );
 }
 
 /** The DNS change to send the client, in the page's language, when no DNS host serein can change serves their domain. */
@@ -61,18 +71,35 @@ async function act(e, verb, body, redraw) {
   } catch (err) {
     const { code, message, hint } = explain(err);
     if (code === 'suggestion_changed' || code === 'cause_gone' || code === 'not_found') await redraw();
-    byId('escalations').prepend(h('p', { class: 'problem', role: 'alert', text: hint ? `${message} ${hint}` : message }));
+    byId('escalations').prepend(
+      h('p', { class: 'problem', role: 'alert', text: hint ? `${message} ${hint}` : message }),
+    );
   }
 }
 
 /** The one-click actions, right under where it stands (on a phone, in the first screen): take, do it for them, send the change. */
 export function mainActions(/** @type {EscalationView} */ e, /** @type {() => Promise<void>} */ redraw) {
   const button = (/** @type {string} */ text, /** @type {string} */ kind, /** @type {() => Promise<void>} */ run) =>
-    h('button', { type: 'button', class: kind, text, onclick: (/** @type {Event} */ ev) => ((/** @type {HTMLButtonElement} */ (ev.currentTarget).disabled = true), void run()) });
+    h('button', {
+      type: 'button',
+      class: kind,
+      text,
+      onclick: (/** @type {Event} */ ev) => {
+        const button = /** @type {HTMLButtonElement} */ (ev.currentTarget);
+        button.disabled = true;
+        void run();
+      },
+    });
   const buttons = [
     // "Do it for them" names the suggestion shown here: one changed since is refused, not run. Never offered once the cause is gone (the escalation is then resolved).
-    e.suggestion?.oneClick && e.state !== 'resolved' ? button(t('escalationDo'), 'primary', () => act(e, 'do', { suggestion: e.suggestion?.version }, redraw)) : null,
-    e.fixToSend?.changes.length ? button(t('escalationSendFix'), e.suggestion?.oneClick ? 'secondary' : 'primary', () => act(e, 'send-fix', undefined, redraw)) : null,
+    e.suggestion?.oneClick && e.state !== 'resolved'
+      ? button(t('escalationDo'), 'primary', () => act(e, 'do', { suggestion: e.suggestion?.version }, redraw))
+      : null,
+    e.fixToSend?.changes.length
+      ? button(t('escalationSendFix'), e.suggestion?.oneClick ? 'secondary' : 'primary', () =>
+          act(e, 'send-fix', undefined, redraw),
+        )
+      : null,
     e.state === 'open' ? button(t('escalationTake'), 'secondary', () => act(e, 'take', undefined, redraw)) : null,
   ].filter((b) => b !== null);
   return buttons.length ? h('div', { class: 'actions' }, buttons) : null;
@@ -85,29 +112,52 @@ export function wordsForms(/** @type {EscalationView} */ e, /** @type {() => Pro
   const resolves = h('input', { type: 'checkbox', id: id('resolves'), checked: true });
   const reason = h('input', { type: 'text', id: id('reason'), maxlength: 500, 'aria-describedby': id('reason-help') });
   /** Sends a form's words, or says what is missing. */
-  const submit = (/** @type {HTMLInputElement | HTMLTextAreaElement} */ field, /** @type {string} */ empty, /** @type {() => Promise<void>} */ send) => (/** @type {Event} */ ev) => {
-    ev.preventDefault();
-    if (!field.value.trim()) {
-      field.setAttribute('aria-invalid', 'true');
-      field.insertAdjacentElement('afterend', h('p', { class: 'problem', role: 'alert', text: t(empty) }));
-      field.focus();
-      return;
-    }
-    void send();
-  };
+  const submit =
+    (
+      /** @type {HTMLInputElement | HTMLTextAreaElement} */ field,
+      /** @type {string} */ empty,
+      /** @type {() => Promise<void>} */ send,
+    ) =>
+    (/** @type {Event} */ ev) => {
+      ev.preventDefault();
+      if (!field.value.trim()) {
+        field.setAttribute('aria-invalid', 'true');
+        field.insertAdjacentElement('afterend', h('p', { class: 'problem', role: 'alert', text: t(empty) }));
+        field.focus();
+        return;
+      }
+      void send();
+    };
   return [
     h(
       'form',
-      { class: 'answer-form', novalidate: true, onsubmit: submit(text, 'escalationAnswerEmpty', () => act(e, 'answer', { text: text.value.trim(), resolve: resolves.checked }, redraw)) },
+      {
+        class: 'answer-form',
+        novalidate: true,
+        onsubmit: submit(text, 'escalationAnswerEmpty', () =>
+          act(e, 'answer', { text: text.value.trim(), resolve: resolves.checked }, redraw),
+        ),
+      },
       h('label', { for: id('answer'), text: t('escalationAnswerLabel') }),
       text,
       h('p', { id: id('answer-help'), class: 'help', text: t('escalationAnswerHelp') }),
-      h('div', { class: 'check-row' }, resolves, h('label', { for: id('resolves'), text: t('escalationAnswerResolves') })),
+      h(
+        'div',
+        { class: 'check-row' },
+        resolves,
+        h('label', { for: id('resolves'), text: t('escalationAnswerResolves') }),
+      ),
       h('button', { type: 'submit', class: 'secondary', text: t('escalationAnswerSend') }),
     ),
     h(
       'form',
-      { class: 'resolve-form', novalidate: true, onsubmit: submit(reason, 'escalationReasonEmpty', () => act(e, 'resolve', { reason: reason.value.trim() }, redraw)) },
+      {
+        class: 'resolve-form',
+        novalidate: true,
+        onsubmit: submit(reason, 'escalationReasonEmpty', () =>
+          act(e, 'resolve', { reason: reason.value.trim() }, redraw),
+        ),
+      },
       h('label', { for: id('reason'), text: t('escalationReasonLabel') }),
       reason,
       h('p', { id: id('reason-help'), class: 'help', text: t('escalationReasonHelp') }),

@@ -43,7 +43,9 @@ export async function renderEscalations() {
     // A site's cause is looked at again: fixed, it is over (and offers nothing); changed, so is its rescue.
     const escalations = (await Promise.all(listed.map(lookAgain))).filter((e) => e.state !== 'resolved');
     const names = await tenantNames();
-    const drawn = await Promise.all(escalations.map(async (e) => item(e, names.get(e.tenantId) ?? e.tenantId, await diagnoses(e))));
+    const drawn = await Promise.all(
+      escalations.map(async (e) => item(e, names.get(e.tenantId) ?? e.tenantId, await diagnoses(e))),
+    );
     clear(list);
     if (!escalations.length) list.append(h('p', { class: 'muted', text: t('escalationsNone') }));
     for (const e of drawn) list.append(e);
@@ -84,7 +86,13 @@ function grouped(/** @type {Escalation} */ e) {
   /** @type {Map<string, Group>} */
   const groups = new Map();
   for (const s of e.signals) {
-    const key = JSON.stringify([s.kind, s.playbook ?? '', s.diagnosis?.code ?? '', s.diagnosis?.message ?? '', s.words?.text ?? '']);
+    const key = JSON.stringify([
+      s.kind,
+      s.playbook ?? '',
+      s.diagnosis?.code ?? '',
+      s.diagnosis?.message ?? '',
+      s.words?.text ?? '',
+    ]);
     const g = groups.get(key);
     groups.delete(key);
     groups.set(key, { last: s, count: (g?.count ?? 0) + 1 });
@@ -96,7 +104,13 @@ function grouped(/** @type {Escalation} */ e) {
 async function diagnoses(/** @type {Escalation} */ e) {
   /** @type {Map<string, { message?: string, hint?: string }>} */
   const said = new Map();
-  const ids = [...new Set(grouped(e).map((g) => g.last.jobId).filter((id) => typeof id === 'string'))];
+  const ids = [
+    ...new Set(
+      grouped(e)
+        .map((g) => g.last.jobId)
+        .filter((id) => typeof id === 'string'),
+    ),
+  ];
   await Promise.all(
     ids.map(async (id) => {
       try {
@@ -112,7 +126,9 @@ async function diagnoses(/** @type {Escalation} */ e) {
 
 /** An operation in words: what_<playbook> for what happened, do_<playbook> for what to do. */
 const opWords = (/** @type {string} */ prefix, /** @type {string | undefined} */ playbook) =>
-  playbook && has(`${prefix}${playbook}`) ? t(`${prefix}${playbook}`) : (state.playbooks.find((p) => p.name === playbook)?.title ?? playbook ?? '');
+  playbook && has(`${prefix}${playbook}`)
+    ? t(`${prefix}${playbook}`)
+    : (state.playbooks.find((p) => p.name === playbook)?.title ?? playbook ?? '');
 
 /** The name an operation works on, from its inputs (a site, a domain, a database). */
 function nameIn(/** @type {Record<string, unknown>} */ inputs) {
@@ -136,15 +152,31 @@ function signalWords(/** @type {Escalation['signals'][number]} */ s) {
 function item(e, tenantName, said) {
   const groups = grouped(e);
   const first = groups[0]?.last;
-  const topic = e.suggestion ? nameIn(e.suggestion.inputs) : e.problem?.startsWith('site:') ? shownName(e.problem.slice(5)) : '';
+  const topic = e.suggestion
+    ? nameIn(e.suggestion.inputs)
+    : e.problem?.startsWith('site:')
+      ? shownName(e.problem.slice(5))
+      : '';
   // The change to send is shown once, as the rescue: not again as each failure's "what to do".
   const toSend = new Set((e.fixToSend?.changes ?? []).map((c) => (language() === 'fr' ? c.fr : c.en)));
   return h(
     'article',
     { class: 'escalation', 'data-id': e.id },
-    h('p', { class: 'escalation-title' }, h('strong', { text: tenantName }), ` — ${first ? signalWords(first) : e.summary}${topic ? ` (${topic})` : ''}`),
+    h(
+      'p',
+      { class: 'escalation-title' },
+      h('strong', { text: tenantName }),
+      ` — ${first ? signalWords(first) : e.summary}${topic ? ` (${topic})` : ''}`,
+    ),
     standing(e),
-    e.suggestion ? h('p', null, h('strong', { text: `${t('escalationSuggested')} ` }), `${opWords('do_', e.suggestion.playbook)}${topic ? ` — ${topic}` : ''}`) : null,
+    e.suggestion
+      ? h(
+          'p',
+          null,
+          h('strong', { text: `${t('escalationSuggested')} ` }),
+          `${opWords('do_', e.suggestion.playbook)}${topic ? ` — ${topic}` : ''}`,
+        )
+      : null,
     changesToSend(e, language()),
     mainActions(e, renderEscalations),
     h(
@@ -158,15 +190,29 @@ function item(e, tenantName, said) {
           h('time', { class: 'muted', datetime: s.at, text: `${formatDate(s.at)} ` }),
           signalWords(s),
           count > 1 ? h('strong', { class: 'count', text: ` ${t('escTimes', { count })}` }) : null,
-          d?.hint && !toSend.has(d.hint) ? h('p', { class: 'fix-line' }, h('strong', { text: `${t('whatToDo')} ` }), d.hint) : null,
+          d?.hint && !toSend.has(d.hint)
+            ? h('p', { class: 'fix-line' }, h('strong', { text: `${t('whatToDo')} ` }), d.hint)
+            : null,
           d?.message ? h('p', { class: 'muted', text: d.message }) : null,
           s.words ? h('q', { text: s.words.text }) : null,
         );
       }),
     ),
-    e.suggestion ? h('details', { class: 'tech' }, h('summary', { text: t('technicalDetails') }), h('code', { text: `${e.suggestion.playbook} ${JSON.stringify(e.suggestion.inputs)}` })) : null,
+    e.suggestion
+      ? h(
+          'details',
+          { class: 'tech' },
+          h('summary', { text: t('technicalDetails') }),
+          h('code', { text: `${e.suggestion.playbook} ${JSON.stringify(e.suggestion.inputs)}` }),
+        )
+      : null,
     e.suggestion && !e.suggestion.oneClick ? h('p', { class: 'muted', text: t('escalationNotOneClick') }) : null,
-    e.done ? h('p', { class: 'muted', text: t('escalationStarted', { status: e.done.status ? t(`status_${e.done.status}`) : t('status_running') }) }) : null,
+    e.done
+      ? h('p', {
+          class: 'muted',
+          text: t('escalationStarted', { status: e.done.status ? t(`status_${e.done.status}`) : t('status_running') }),
+        })
+      : null,
     wordsForms(e, renderEscalations),
   );
 }

@@ -25,13 +25,25 @@ export function field(key, spec, value) {
   const label = h(
     'label',
     { for: id },
-    spec.description ? [capitalize(spec.description), admin ? [' ', h('span', { class: 'key', text: key })] : null] : h('span', { class: 'mono', text: key }),
+    spec.description
+      ? [capitalize(spec.description), admin ? [' ', h('span', { class: 'key', text: key })] : null]
+      : h('span', { class: 'mono', text: key }),
     optional && spec.type !== 'boolean' ? h('span', { class: 'muted', text: ` ${t('optional')}` }) : null,
   );
   const initial = value !== undefined ? value : spec.default;
-  const common = { id, name: key, 'data-type': spec.type, 'aria-describedby': spec.type === 'domains' ? helpId : undefined };
+  const common = {
+    id,
+    name: key,
+    'data-type': spec.type,
+    'aria-describedby': spec.type === 'domains' ? helpId : undefined,
+  };
   if (spec.type === 'boolean') {
-    return h('div', { class: 'field check' }, h('input', { ...common, type: 'checkbox', checked: initial === true }), label);
+    return h(
+      'div',
+      { class: 'field check' },
+      h('input', { ...common, type: 'checkbox', checked: initial === true }),
+      label,
+    );
   }
   /** @type {HTMLInputElement | HTMLSelectElement} */
   let input;
@@ -41,13 +53,33 @@ export function field(key, spec, value) {
     input = h('select', { ...common, required: !optional });
     if (optional || values.length > 1) input.append(h('option', { value: '', text: t('choose') }));
     for (const v of values) input.append(h('option', { value: v, text: v }));
-    input.value = initial !== undefined && values.includes(String(initial)) ? String(initial) : values.length === 1 && !optional ? values[0] : '';
+    input.value =
+      initial !== undefined && values.includes(String(initial))
+        ? String(initial)
+        : values.length === 1 && !optional
+          ? values[0]
+          : '';
   } else if (spec.type === 'integer') {
-    input = h('input', { ...common, type: 'number', inputmode: 'numeric', step: '1', min: spec.min, max: spec.max, required: !optional });
+    input = h('input', {
+      ...common,
+      type: 'number',
+      inputmode: 'numeric',
+      step: '1',
+      min: spec.min,
+      max: spec.max,
+      required: !optional,
+    });
     if (initial !== undefined) input.value = String(initial);
   } else {
     /** @type {Record<string, unknown>} */
-    const attrs = { ...common, type: 'text', autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', required: !optional };
+    const attrs = {
+      ...common,
+      type: 'text',
+      autocomplete: 'off',
+      autocapitalize: 'off',
+      spellcheck: 'false',
+      required: !optional,
+    };
     if (suggestedFor(spec.type)) attrs.list = 'owned-domains';
     if (spec.type === 'url') attrs.inputmode = 'url';
     if (spec.type === 'string' && spec.maxLength) attrs.maxlength = spec.maxLength;
@@ -59,9 +91,22 @@ export function field(key, spec, value) {
     }
     input = h('input', attrs);
     if (initial !== undefined) input.value = Array.isArray(initial) ? initial.join(' ') : String(initial);
-    if (example) return h('div', { class: 'field' }, label, input, h('p', { id: helpId, class: 'help', text: t('exampleName', { name: example }) }));
+    if (example)
+      return h(
+        'div',
+        { class: 'field' },
+        label,
+        input,
+        h('p', { id: helpId, class: 'help', text: t('exampleName', { name: example }) }),
+      );
   }
-  return h('div', { class: 'field' }, label, input, spec.type === 'domains' ? h('p', { id: helpId, class: 'help', text: t('domainsHint') }) : null);
+  return h(
+    'div',
+    { class: 'field' },
+    label,
+    input,
+    spec.type === 'domains' ? h('p', { id: helpId, class: 'help', text: t('domainsHint') }) : null,
+  );
 }
 
 /**
@@ -70,8 +115,17 @@ export function field(key, spec, value) {
  * checked against the input's pattern.
  */
 function exampleName(/** @type {InputSpec & { pattern?: string }} */ spec) {
-  const from = state.resources.find((r) => r.kind === 'vhost')?.name.replace(/^www\./, '').split('.')[0] ?? 'shop';
-  const base = from.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  const from =
+    state.resources
+      .find((r) => r.kind === 'vhost')
+      ?.name.replace(/^www\./, '')
+      .split('.')[0] ?? 'shop';
+  const base = from
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   let re;
   try {
     re = new RegExp(spec.pattern ?? '^[a-z][a-z0-9_]*$');

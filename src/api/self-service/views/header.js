@@ -11,7 +11,15 @@ import { renderBrand } from './brand.js';
 export function buildLanguageSwitch(/** @type {(lang: string) => void} */ onPick) {
   const group = byId('lang-switch');
   for (const lang of LANGUAGES) {
-    group.append(h('button', { type: 'button', 'data-lang': lang, lang, text: CATALOGS[lang].languageName, onclick: () => onPick(lang) }));
+    group.append(
+      h('button', {
+        type: 'button',
+        'data-lang': lang,
+        lang,
+        text: CATALOGS[lang].languageName,
+        onclick: () => onPick(lang),
+      }),
+    );
   }
 }
 
@@ -39,8 +47,10 @@ export function saveChoice(/** @type {string} */ lang) {
 export function pickLanguage() {
   setLanguage(state.choice ?? state.me?.tenant?.language ?? browserLanguage());
   document.documentElement.lang = language();
-  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(/** @type {HTMLElement} */ (el).dataset.i18n ?? '');
-  for (const b of document.querySelectorAll('[data-lang]')) b.setAttribute('aria-pressed', String(/** @type {HTMLElement} */ (b).dataset.lang === language()));
+  for (const el of document.querySelectorAll('[data-i18n]'))
+    el.textContent = t(/** @type {HTMLElement} */ (el).dataset.i18n ?? '');
+  for (const b of document.querySelectorAll('[data-lang]'))
+    b.setAttribute('aria-pressed', String(/** @type {HTMLElement} */ (b).dataset.lang === language()));
   renderWho();
   renderBrand();
 }

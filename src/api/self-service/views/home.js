@@ -40,10 +40,18 @@ async function loadKinds() {
 export async function loadHome() {
   try {
     /** @type {[{ resources: import('../types.js').Resource[] }, { certificates: Certificate[] }, { jobs: Job[] }, import('./conversations.js').Conversation[]]} */
-    const [{ resources }, { certificates }, { jobs }, conversations] = await Promise.all([api('GET', '/v1/resources'), api('GET', '/v1/certificates'), api('GET', '/v1/jobs?limit=100'), loadConversations()]);
+    const [{ resources }, { certificates }, { jobs }, conversations] = await Promise.all([
+      api('GET', '/v1/resources'),
+      api('GET', '/v1/certificates'),
+      api('GET', '/v1/jobs?limit=100'),
+      loadConversations(),
+    ]);
     state.resources = resources;
     const sites = siteStates(resources, certificates, jobs);
-    const talks = bySite(conversations, sites.map((s) => s.name));
+    const talks = bySite(
+      conversations,
+      sites.map((s) => s.name),
+    );
     // A site whose renewal needs a change from the client is not "secure, nothing to do".
     for (const s of sites) {
       const talk = talks.get(s.name);
@@ -71,17 +79,24 @@ export async function loadHome() {
  */
 function renderSummary(sites, open) {
   const box = clear(byId('summary'));
-  const problems = sites.filter((s) => s.state === 'problem').length + open.filter((c) => needsClient(c) && !sites.some((s) => s.name === c.name)).length;
+  const problems =
+    sites.filter((s) => s.state === 'problem').length +
+    open.filter((c) => needsClient(c) && !sites.some((s) => s.name === c.name)).length;
   const notSecure = sites.filter((s) => s.state === 'notSecure').length;
-  const [tone, title, note] = !sites.length && !open.length
-    ? ['st-none', t('summaryEmpty'), '']
-    : problems
-      ? ['st-problem', t('summaryProblem'), t('summaryProblemNote')]
-      : notSecure
-        ? ['st-notSecure', t(notSecure > 1 ? 'summaryNotSecureMany' : 'summaryNotSecure', { count: notSecure }), t('summaryNotSecureNote')]
-        : open.length
-          ? ['st-working', t('summaryTeam'), t('summaryTeamNote')]
-          : ['st-secure', t('summaryFine'), t('summaryFineNote')];
+  const [tone, title, note] =
+    !sites.length && !open.length
+      ? ['st-none', t('summaryEmpty'), '']
+      : problems
+        ? ['st-problem', t('summaryProblem'), t('summaryProblemNote')]
+        : notSecure
+          ? [
+              'st-notSecure',
+              t(notSecure > 1 ? 'summaryNotSecureMany' : 'summaryNotSecure', { count: notSecure }),
+              t('summaryNotSecureNote'),
+            ]
+          : open.length
+            ? ['st-working', t('summaryTeam'), t('summaryTeamNote')]
+            : ['st-secure', t('summaryFine'), t('summaryFineNote')];
   box.className = `summary-box ${tone}`;
   box.append(h('p', { class: 'summary-title', text: title }));
   if (note) box.append(h('p', { text: note }));

@@ -19,7 +19,13 @@ export function renderJobs(/** @type {Job[]} */ all) {
     box.append(h('p', { class: 'empty', text: t('noJobs') }));
     return;
   }
-  box.append(h('ul', { class: 'jobs' }, jobs.map((job) => jobItem(job, whatFor(job)))));
+  box.append(
+    h(
+      'ul',
+      { class: 'jobs' },
+      jobs.map((job) => jobItem(job, whatFor(job))),
+    ),
+  );
 }
 
 /** The operation's title and the site it was for ("Get a certificate — for shop.example.com"). */
@@ -32,7 +38,13 @@ function whatFor(/** @type {Job} */ job) {
 /** One request: title, status in words, "check only", when; Details reads its outcome once opened. */
 function jobItem(/** @type {Job} */ job, /** @type {string} */ title) {
   const detail = h('div', { class: 'job-detail', id: `job-${job.id}`, hidden: true });
-  const toggle = h('button', { type: 'button', class: 'quiet', 'aria-expanded': 'false', 'aria-controls': `job-${job.id}`, text: t('show') });
+  const toggle = h('button', {
+    type: 'button',
+    class: 'quiet',
+    'aria-expanded': 'false',
+    'aria-controls': `job-${job.id}`,
+    text: t('show'),
+  });
   toggle.addEventListener('click', async () => {
     const open = toggle.getAttribute('aria-expanded') === 'true';
     toggle.setAttribute('aria-expanded', String(!open));

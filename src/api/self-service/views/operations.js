@@ -32,7 +32,13 @@ export async function loadPlaybooks() {
         { class: 'op' },
         h('h3', { id: titleId, text: p.title }),
         h('p', { class: 'description', text: p.description }),
-        h('button', { type: 'button', class: 'secondary', 'aria-describedby': titleId, text: t('open'), onclick: () => openPlaybook(p.name) }),
+        h('button', {
+          type: 'button',
+          class: 'secondary',
+          'aria-describedby': titleId,
+          text: t('open'),
+          onclick: () => openPlaybook(p.name),
+        }),
       ),
     );
   }

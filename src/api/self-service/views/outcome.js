@@ -15,7 +15,8 @@ import { offered, runNow } from './oneclick.js';
 const keyLabel = (/** @type {string} */ key) => (has(`key_${key}`) ? t(`key_${key}`) : key);
 
 /** A heading followed, when known, by the operation's title ("Done — Write a greeting"). */
-const titled = (/** @type {string} */ text, /** @type {string | null | undefined} */ title) => `${text}${title ? ` — ${title}` : ''}`;
+const titled = (/** @type {string} */ text, /** @type {string | null | undefined} */ title) =>
+  `${text}${title ? ` — ${title}` : ''}`;
 
 /**
  * Shows a finished job in a box: the plan of a check, the result of a done one (the
@@ -44,17 +45,19 @@ export function renderOutcome(box, job, title) {
         technical(
           h('p', { text: t('dryIntro') }),
           h(
-          'ol',
-          { class: 'plan' },
-          plan.map((item) =>
-            h(
-              'li',
-              {},
-              h('span', { text: item.summary }),
-              item.target ? h('span', { class: 'muted', text: ` (${item.target})` }) : null,
-              item.diff ? h('details', {}, h('summary', { text: t('showChange') }), h('pre', { text: item.diff })) : null,
+            'ol',
+            { class: 'plan' },
+            plan.map((item) =>
+              h(
+                'li',
+                {},
+                h('span', { text: item.summary }),
+                item.target ? h('span', { class: 'muted', text: ` (${item.target})` }) : null,
+                item.diff
+                  ? h('details', {}, h('summary', { text: t('showChange') }), h('pre', { text: item.diff }))
+                  : null,
+              ),
             ),
-          ),
           ),
         ),
       );
@@ -66,11 +69,18 @@ export function renderOutcome(box, job, title) {
   const result = job.result ?? {};
   const secretKeys = (job.secretKeys ?? []).filter((k) => result[k] !== undefined);
   for (const key of secretKeys) box.append(secretBlock(key, String(result[key])));
-  const rows = Object.entries(result).filter(([k, v]) => !secretKeys.includes(k) && v !== '' && v !== null && v !== undefined);
+  const rows = Object.entries(result).filter(
+    ([k, v]) => !secretKeys.includes(k) && v !== '' && v !== null && v !== undefined,
+  );
   // Fields the catalogs name are for everyone; the rest (identifiers, serials) are technical details.
   const plain = rows.filter(([k]) => has(`key_${k}`));
   const other = rows.filter(([k]) => !has(`key_${k}`));
-  const list = (/** @type {[string, unknown][]} */ entries) => h('dl', { class: 'result' }, entries.map(([k, v]) => [h('dt', { text: keyLabel(k) }), h('dd', { class: 'mono' }, show(k, v))]));
+  const list = (/** @type {[string, unknown][]} */ entries) =>
+    h(
+      'dl',
+      { class: 'result' },
+      entries.map(([k, v]) => [h('dt', { text: keyLabel(k) }), h('dd', { class: 'mono' }, show(k, v))]),
+    );
   if (plain.length) box.append(list(plain));
   if (other.length) box.append(technical(list(other)));
 }
@@ -78,14 +88,20 @@ export function renderOutcome(box, job, title) {
 /** A result value: a date in words, an address as a link, lists joined, anything else as text. */
 function show(/** @type {string} */ key, /** @type {unknown} */ v) {
   if (isIsoDate(v)) return formatDay(String(v));
-  if (key === 'url' && typeof v === 'string' && /^https?:\/\//.test(v)) return h('a', { href: v, target: '_blank', rel: 'noopener noreferrer', text: v });
+  if (key === 'url' && typeof v === 'string' && /^https?:\/\//.test(v))
+    return h('a', { href: v, target: '_blank', rel: 'noopener noreferrer', text: v });
   if (Array.isArray(v)) return v.join(', ');
   return v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
 /** A "Technical details" disclosure: folded for clients, open for admins. */
 export function technical(/** @type {import('../dom.js').Child[]} */ ...children) {
-  return h('details', { class: 'tech', open: state.me?.kind === 'admin' }, h('summary', { text: t('technicalDetails') }), children);
+  return h(
+    'details',
+    { class: 'tech', open: state.me?.kind === 'admin' },
+    h('summary', { text: t('technicalDetails') }),
+    children,
+  );
 }
 
 /** A secret result: shown in full (it wraps on a phone), with a copy button and the warning. */
@@ -108,7 +124,12 @@ function secretBlock(/** @type {string} */ key, /** @type {string} */ value) {
     { class: 'secret', role: 'alert' },
     h('h4', { text: t('secretTitle') }),
     h('p', { id: labelId, class: 'secret-label', text: keyLabel(key) }),
-    h('div', { class: 'secret-row' }, shown, h('button', { type: 'button', class: 'primary', text: t('copy'), onclick: copy })),
+    h(
+      'div',
+      { class: 'secret-row' },
+      shown,
+      h('button', { type: 'button', class: 'primary', text: t('copy'), onclick: copy }),
+    ),
     status,
     h('p', { class: 'help', text: t('secretHelp') }),
   );
@@ -129,7 +150,11 @@ export function errorBlock(/** @type {ApiErrorBody} */ error, /** @type {string 
  * The request the failure offers instead ("Secure the 2 names that work now"), sent as it
  * is in one click; what it leaves out is said beside it. Its outcome replaces this one.
  */
-function offerBlock(/** @type {HTMLElement} */ box, /** @type {import('../types.js').Offer} */ offer, /** @type {string | null} */ title) {
+function offerBlock(
+  /** @type {HTMLElement} */ box,
+  /** @type {import('../types.js').Offer} */ offer,
+  /** @type {string | null} */ title,
+) {
   const count = offer.names.length;
   const send = async () => {
     button.disabled = true;
@@ -138,12 +163,29 @@ function offerBlock(/** @type {HTMLElement} */ box, /** @type {import('../types.
     box.removeAttribute('aria-busy');
     renderOutcome(box, job, title);
   };
-  const button = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', class: 'primary', text: count === 1 ? t('offerSecureOne') : t('offerSecure', { count }), onclick: send }));
-  return h('div', { class: 'offer' }, h('p', { class: 'mono', text: offer.names.join(', ') }), button, offer.without.length ? h('p', { class: 'help', text: t('offerLeft', { names: offer.without.join(', ') }) }) : null);
+  const button = /** @type {HTMLButtonElement} */ (
+    h('button', {
+      type: 'button',
+      class: 'primary',
+      text: count === 1 ? t('offerSecureOne') : t('offerSecure', { count }),
+      onclick: send,
+    })
+  );
+  return h(
+    'div',
+    { class: 'offer' },
+    h('p', { class: 'mono', text: offer.names.join(', ') }),
+    button,
+    offer.without.length ? h('p', { class: 'help', text: t('offerLeft', { names: offer.without.join(', ') }) }) : null,
+  );
 }
 
 /** Shows in the outcome box why a request could not even be made (refused, unreachable). */
-export function renderProblem(/** @type {HTMLElement} */ box, /** @type {unknown} */ err, /** @type {string | null | undefined} */ title) {
+export function renderProblem(
+  /** @type {HTMLElement} */ box,
+  /** @type {unknown} */ err,
+  /** @type {string | null | undefined} */ title,
+) {
   clear(box);
   box.className = 'outcome st-failed';
   box.append(errorBlock(explain(err), title));
@@ -152,5 +194,10 @@ export function renderProblem(/** @type {HTMLElement} */ box, /** @type {unknown
 /** A short alert in place of a list the API could not give (resources, operations, requests). */
 export function problemBox(/** @type {unknown} */ err) {
   const e = explain(err);
-  return h('div', { class: 'problem', role: 'alert' }, h('p', { text: e.message }), e.hint ? h('p', { text: e.hint }) : null);
+  return h(
+    'div',
+    { class: 'problem', role: 'alert' },
+    h('p', { text: e.message }),
+    e.hint ? h('p', { text: e.hint }) : null,
+  );
 }

@@ -31,14 +31,30 @@ const typedForm = (/** @type {string} */ s) => s.trim().toLowerCase();
 export function proposalBlock(p, o = {}) {
   const outcome = h('div', { class: 'outcome', tabindex: '-1', hidden: true });
   const remove = !!p.typeToConfirm;
-  const button = h('button', { type: 'button', class: remove ? 'danger' : 'primary', text: o.label ?? t(remove ? 'askRemove' : 'askConfirm') });
-  const block = h('div', { class: 'proposal' }, o.sentence === false ? null : h('p', { class: 'ask-sentence', text: p.sentence }));
+  const button = h('button', {
+    type: 'button',
+    class: remove ? 'danger' : 'primary',
+    text: o.label ?? t(remove ? 'askRemove' : 'askConfirm'),
+  });
+  const block = h(
+    'div',
+    { class: 'proposal' },
+    o.sentence === false ? null : h('p', { class: 'ask-sentence', text: p.sentence }),
+  );
   /** @type {HTMLInputElement | null} */
   let typed = null;
   if (p.typeToConfirm) {
     const want = p.typeToConfirm.value;
     const id = `type-${Math.random().toString(36).slice(2, 8)}`;
-    typed = h('input', { id, type: 'text', class: 'type-name', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', 'aria-describedby': `${id}-help` });
+    typed = h('input', {
+      id,
+      type: 'text',
+      class: 'type-name',
+      autocomplete: 'off',
+      autocapitalize: 'none',
+      spellcheck: 'false',
+      'aria-describedby': `${id}-help`,
+    });
     const field = typed;
     const sync = () => (button.disabled = typedForm(field.value) !== typedForm(want));
     typed.addEventListener('input', sync);
@@ -49,13 +65,22 @@ export function proposalBlock(p, o = {}) {
       typed,
     );
   }
-  button.addEventListener('click', () => void (p.dryRunFirst ? check(button, outcome, p, o.done) : confirmed(button, outcome, p, typed?.value, o.done)));
+  button.addEventListener(
+    'click',
+    () =>
+      void (p.dryRunFirst ? check(button, outcome, p, o.done) : confirmed(button, outcome, p, typed?.value, o.done)),
+  );
   block.append(h('div', { class: 'actions' }, button), outcome);
   return block;
 }
 
 /** A repair: what it would change first (nothing is changed), then the button that makes the changes. */
-async function check(/** @type {HTMLButtonElement} */ button, /** @type {HTMLElement} */ outcome, /** @type {Proposal} */ p, /** @type {(() => void) | undefined} */ done) {
+async function check(
+  /** @type {HTMLButtonElement} */ button,
+  /** @type {HTMLElement} */ outcome,
+  /** @type {Proposal} */ p,
+  /** @type {(() => void) | undefined} */ done,
+) {
   button.disabled = true;
   outcome.hidden = false;
   outcome.className = 'outcome';
@@ -81,10 +106,24 @@ async function check(/** @type {HTMLButtonElement} */ button, /** @type {HTMLEle
       [...outcome.children].filter((el) => el !== made).forEach((el) => el.remove());
       done?.();
     };
-    go.addEventListener('click', () => void confirmed(go, made, { ...p, inputs: { ...p.inputs, confirm: true } }, undefined, planGone));
+    go.addEventListener(
+      'click',
+      () => void confirmed(go, made, { ...p, inputs: { ...p.inputs, confirm: true } }, undefined, planGone),
+    );
     // The changes themselves (records, addresses) are for a technician: folded under the plain count.
-    outcome.append(h('h3', { text: t('askPlanTitle') }), h('p', { text: plan.length === 1 ? t('askPlanOne') : t('askPlanMany', { count: plan.length }) }));
-    outcome.append(technical(h('ul', {}, plan.map((item) => h('li', { text: item.summary })))));
+    outcome.append(
+      h('h3', { text: t('askPlanTitle') }),
+      h('p', { text: plan.length === 1 ? t('askPlanOne') : t('askPlanMany', { count: plan.length }) }),
+    );
+    outcome.append(
+      technical(
+        h(
+          'ul',
+          {},
+          plan.map((item) => h('li', { text: item.summary })),
+        ),
+      ),
+    );
     outcome.append(h('div', { class: 'actions' }, go), made);
     button.hidden = true;
     go.focus();
@@ -112,7 +151,8 @@ async function confirmed(button, outcome, p, typed, succeeded) {
     renderOutcome(outcome, final, null);
     if (final.status === 'succeeded') {
       const name = p.typeToConfirm?.value ?? p.inputs.domain ?? p.inputs.name;
-      if (has(`askDone_${p.playbook}`)) outcome.querySelector('h3')?.after(h('p', { class: 'done-line', text: t(`askDone_${p.playbook}`, { name }) }));
+      if (has(`askDone_${p.playbook}`))
+        outcome.querySelector('h3')?.after(h('p', { class: 'done-line', text: t(`askDone_${p.playbook}`, { name }) }));
       succeeded?.();
     }
   } catch (err) {

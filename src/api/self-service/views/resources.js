@@ -25,7 +25,16 @@ export function renderDatabases() {
       { class: 'plain databases' },
       dbs.map((r) => {
         const d = r.data ?? {};
-        return h('li', {}, h('strong', { class: 'mono', text: String(d.database ?? r.name) }), ' ', h('span', { class: 'muted', text: t('dbWhere', { server: String(d.server ?? ''), user: String(d.user ?? '') }) }));
+        return h(
+          'li',
+          {},
+          h('strong', { class: 'mono', text: String(d.database ?? r.name) }),
+          ' ',
+          h('span', {
+            class: 'muted',
+            text: t('dbWhere', { server: String(d.server ?? ''), user: String(d.user ?? '') }),
+          }),
+        );
       }),
     ),
   );
@@ -45,7 +54,18 @@ export function renderResources() {
   for (const kind of kinds) {
     const items = [...(groups.get(kind) ?? [])].sort((a, b) => a.name.localeCompare(b.name));
     // One kind (the domains): the card's title says it already; headings only tell several kinds apart.
-    box.append(h('div', { class: 'group' }, kinds.length > 1 ? h('h3', { text: kindLabel(kind) }) : null, h('ul', { class: 'plain' }, items.map((r) => h('li', {}, line(r))))));
+    box.append(
+      h(
+        'div',
+        { class: 'group' },
+        kinds.length > 1 ? h('h3', { text: kindLabel(kind) }) : null,
+        h(
+          'ul',
+          { class: 'plain' },
+          items.map((r) => h('li', {}, line(r))),
+        ),
+      ),
+    );
   }
   const list = clear(byId('owned-domains'));
   for (const name of suggestions(state.resources)) list.append(h('option', { value: name }));

@@ -40,7 +40,10 @@ export async function run(/** @type {boolean} */ dryRun) {
         }
         li.className = `step st-${s.status}`;
         const stepTitle = s.title?.[language()];
-        li.replaceChildren(stepTitle ? h('span', { text: stepTitle }) : h('span', { class: 'mono', text: s.step }), ` — ${t(`step_${s.status}`)}`);
+        li.replaceChildren(
+          stepTitle ? h('span', { text: stepTitle }) : h('span', { class: 'mono', text: s.step }),
+          ` — ${t(`step_${s.status}`)}`,
+        );
       },
     });
     renderOutcome(outcome, final, title);

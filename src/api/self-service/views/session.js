@@ -31,7 +31,19 @@ export function signOut(message) {
   state.me = null;
   state.current = null;
   sessionStorage.removeItem(TOKEN_KEY);
-  for (const id of ['summary', 'sites', 'databases', 'resources', 'ops', 'jobs', 'doctor-result', 'run-fields', 'outcome', 'progress-steps']) clear(byId(id));
+  for (const id of [
+    'summary',
+    'sites',
+    'databases',
+    'resources',
+    'ops',
+    'jobs',
+    'doctor-result',
+    'run-fields',
+    'outcome',
+    'progress-steps',
+  ])
+    clear(byId(id));
   byId('run').hidden = true;
   tokenInput().value = '';
   pickLanguage();
@@ -42,7 +54,8 @@ export function signOut(message) {
 /** A token is one run of visible ASCII characters: anything else cannot be sent, and is a copy mistake. */
 export function tokenProblem(/** @type {string} */ token) {
   if (!token) return t('tokenEmpty');
-  if (!/^[\x21-\x7e]+$/.test(token)) return `${t('tokenMalformed')}${token.startsWith('srn_') ? '' : ` ${t('tokenPrefix')}`}`;
+  if (!/^[\x21-\x7e]+$/.test(token))
+    return `${t('tokenMalformed')}${token.startsWith('srn_') ? '' : ` ${t('tokenPrefix')}`}`;
   return null;
 }
 
@@ -60,11 +73,14 @@ export async function signIn(token, { remember }) {
     if (res.status === 401) {
       state.token = null;
       sessionStorage.removeItem(TOKEN_KEY);
-      showSignIn(remember ? t('tokenRejected') + (token.startsWith('srn_') ? '' : ` ${t('tokenPrefix')}`) : t('sessionEnded'));
+      showSignIn(
+        remember ? t('tokenRejected') + (token.startsWith('srn_') ? '' : ` ${t('tokenPrefix')}`) : t('sessionEnded'),
+      );
       tokenInput().focus();
       return;
     }
-    if (!res.ok) throw new ApiError(res.status, { code: 'unexpected', message: t('unexpected', { status: res.status }) });
+    if (!res.ok)
+      throw new ApiError(res.status, { code: 'unexpected', message: t('unexpected', { status: res.status }) });
     state.me = await res.json();
   } catch (err) {
     state.token = null;

@@ -40,7 +40,13 @@ export function renderSites(sites, reload, talks = new Map()) {
     box.append(h('p', { class: 'empty', text: t('noSites') }));
     return;
   }
-  box.append(h('ul', { class: 'sites' }, sites.map((s) => h('li', {}, siteCard(s, reload, talks.get(s.name))))));
+  box.append(
+    h(
+      'ul',
+      { class: 'sites' },
+      sites.map((s) => h('li', {}, siteCard(s, reload, talks.get(s.name)))),
+    ),
+  );
 }
 
 /** @param {SiteState} s @param {() => Promise<void>} reload @param {Conversation | undefined} talk */
@@ -62,9 +68,19 @@ function siteCard(s, reload, talk) {
   };
   const buttons = [];
   if (s.state !== 'working') {
-    if (!secure && offered('certificate.issue')) buttons.push(button(t(s.failed ? 'tryAgain' : 'secureSite'), 'primary', () => press('certificate.issue', { domains: s.names })));
+    if (!secure && offered('certificate.issue'))
+      buttons.push(
+        button(t(s.failed ? 'tryAgain' : 'secureSite'), 'primary', () =>
+          press('certificate.issue', { domains: s.names }),
+        ),
+      );
     // A renewal that needs the client's change first would only fail again: no "Renew now" until it is made.
-    if (secure && offered('certificate.renew') && !(talk && needsClient(talk))) buttons.push(button(t('renewNow'), 'secondary', () => press('certificate.renew', { certificate: s.certificate?.id, site: s.name })));
+    if (secure && offered('certificate.renew') && !(talk && needsClient(talk)))
+      buttons.push(
+        button(t('renewNow'), 'secondary', () =>
+          press('certificate.renew', { certificate: s.certificate?.id, site: s.name }),
+        ),
+      );
     const repairable = canRepair(s, talk);
     // With a repair offered, it is the one thing to press; trying again unchanged would fail the same way.
     if (repairable) {
@@ -78,21 +94,43 @@ function siteCard(s, reload, talk) {
   const conversation = talk ? conversationInCard(talk, !problem) : null;
   card.append(
     ...[
-    h(
-      'div',
-      { class: 'site-head' },
-      h('h3', { id: `site-${s.name}` }, h('a', { href: `${secure ? 'https' : 'http'}://${s.name}/`, target: '_blank', rel: 'noopener noreferrer', text: shownName(s.name) })),
-      h('span', { class: `badge st-${s.state}`, text: t(`tag_${s.state}`) }),
-    ),
-    stateLines(s, talk),
-    problem ? null : conversation,
-    // A problem carries its buttons right under what to do (on a phone, in the first screen); otherwise they follow the state.
-    problem ?? actions,
-    problem ? conversation : null,
-    status,
-    s.history.length ? h('div', { class: 'recent' }, h('h4', { text: t('recently') }), h('ul', { class: 'plain' }, recent(s.history).map((line) => h('li', { text: line })))) : null,
-    details(s),
-    ].flat().filter((x) => x !== null),
+      h(
+        'div',
+        { class: 'site-head' },
+        h(
+          'h3',
+          { id: `site-${s.name}` },
+          h('a', {
+            href: `${secure ? 'https' : 'http'}://${s.name}/`,
+            target: '_blank',
+            rel: 'noopener noreferrer',
+            text: shownName(s.name),
+          }),
+        ),
+        h('span', { class: `badge st-${s.state}`, text: t(`tag_${s.state}`) }),
+      ),
+      stateLines(s, talk),
+      problem ? null : conversation,
+      // A problem carries its buttons right under what to do (on a phone, in the first screen); otherwise they follow the state.
+      problem ?? actions,
+      problem ? conversation : null,
+      status,
+      s.history.length
+        ? h(
+            'div',
+            { class: 'recent' },
+            h('h4', { text: t('recently') }),
+            h(
+              'ul',
+              { class: 'plain' },
+              recent(s.history).map((line) => h('li', { text: line })),
+            ),
+          )
+        : null,
+      details(s),
+    ]
+      .flat()
+      .filter((x) => x !== null),
   );
   return card;
 }
@@ -116,11 +154,22 @@ function stateLines(/** @type {SiteState} */ s, /** @type {Conversation | undefi
   const lines = [];
   if (s.state === 'working') lines.push(h('p', { class: 'state', text: t('siteWorking') }));
   if (c && !s.renewalFailing) {
-    const renews = talk && needsClient(talk) ? t('convSeeBelow') : c.renewAfter && new Date(c.renewAfter) > new Date() ? t('siteRenews', { date: formatDay(c.renewAfter) }) : t('siteRenewsSoon');
+    const renews =
+      talk && needsClient(talk)
+        ? t('convSeeBelow')
+        : c.renewAfter && new Date(c.renewAfter) > new Date()
+          ? t('siteRenews', { date: formatDay(c.renewAfter) })
+          : t('siteRenewsSoon');
     lines.push(h('p', { class: 'state' }, t('siteSecure', { date: formatDay(c.notAfter) }), ' ', renews));
   } else if (c) {
     // Blocked by a change only the client can make: not "we try again by ourselves" (its conversation says until when it stays secure).
-    lines.push(h('p', { class: 'state', text: talk && needsClient(talk) ? t('siteRenewBlocked') : t('siteRenewProblem', { date: formatDay(c.notAfter) }) }));
+    lines.push(
+      h('p', {
+        class: 'state',
+        text:
+          talk && needsClient(talk) ? t('siteRenewBlocked') : t('siteRenewProblem', { date: formatDay(c.notAfter) }),
+      }),
+    );
   } else if (s.state !== 'working') {
     lines.push(h('p', { class: 'state', text: s.failed ? t('siteProblem') : t('siteNotSecure') }));
   }
@@ -143,7 +192,9 @@ function problemLines(s, actions, repairable) {
     { class: 'site-problem', role: 'note' },
     // Where serein can do it, that offer and its button come first; the change to make by hand follows.
     repairable ? [h('p', { class: 'can-fix', text: t('weCanFix') }), actions] : null,
-    e.hint ? h('p', { class: 'fix-line' }, h('strong', { text: `${t(repairable ? 'orYourself' : 'whatToDo')} ` }), e.hint) : null,
+    e.hint
+      ? h('p', { class: 'fix-line' }, h('strong', { text: `${t(repairable ? 'orYourself' : 'whatToDo')} ` }), e.hint)
+      : null,
     repairable ? null : actions,
     e.message ? h('p', { class: 'why' }, h('strong', { text: `${t('whyLabel')} ` }), e.message) : null,
   );
@@ -166,7 +217,14 @@ function details(/** @type {SiteState} */ s) {
   /** @type {[string, string][]} */
   const rows = [];
   if (c) {
-    rows.push(['tech_names', c.domains.join(', ')], ['tech_ca', c.ca], ['tech_challenge', c.challenge], ['tech_keyType', c.keyType], ['tech_serial', c.serial], ['tech_issued', formatDate(c.notBefore)]);
+    rows.push(
+      ['tech_names', c.domains.join(', ')],
+      ['tech_ca', c.ca],
+      ['tech_challenge', c.challenge],
+      ['tech_keyType', c.keyType],
+      ['tech_serial', c.serial],
+      ['tech_issued', formatDate(c.notBefore)],
+    );
     if (c.webserver) rows.push(['tech_webserver', c.webserver]);
   }
   if (s.failed) {
@@ -181,13 +239,18 @@ function details(/** @type {SiteState} */ s) {
     h('summary', { text: t('technicalDetails') }),
     // What a technician needs, in words the client may forward as it is.
     forTechnician ? h('p', { class: 'for-technician', text: forTechnician }) : null,
-    h('dl', { class: 'result' }, rows.map(([k, v]) => [h('dt', { text: t(k) }), h('dd', { class: 'mono', text: v })])),
+    h(
+      'dl',
+      { class: 'result' },
+      rows.map(([k, v]) => [h('dt', { text: t(k) }), h('dd', { class: 'mono', text: v })]),
+    ),
   );
 }
 
 /** The inputs to run a failed operation again with, after a repair. */
 function retryInputs(/** @type {SiteState} */ s) {
-  if (s.failed?.playbook === 'certificate.renew' && s.certificate) return { certificate: s.certificate.id, site: s.name };
+  if (s.failed?.playbook === 'certificate.renew' && s.certificate)
+    return { certificate: s.certificate.id, site: s.name };
   return { domains: s.names };
 }
 

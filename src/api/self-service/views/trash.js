@@ -51,10 +51,19 @@ async function renderTrash() {
 /** One copy: what it is, when it was deleted and until when it is kept, and its button. */
 function line(/** @type {TrashEntry} */ item) {
   const out = h('div', { 'aria-live': 'polite' });
-  const words = t(item.kind === 'database' ? 'trashDatabase' : 'trashSite', { name: item.name, deleted: formatDay(item.deletedAt), until: formatDay(item.expiresAt), size: size(item.bytes) });
-  const button = offered('trash.restore') ? h('button', { type: 'button', class: 'secondary', text: t('trashRestore') }) : null;
+  const words = t(item.kind === 'database' ? 'trashDatabase' : 'trashSite', {
+    name: item.name,
+    deleted: formatDay(item.deletedAt),
+    until: formatDay(item.expiresAt),
+    size: size(item.bytes),
+  });
+  const button = offered('trash.restore')
+    ? h('button', { type: 'button', class: 'secondary', text: t('trashRestore') })
+    : null;
   button?.addEventListener('click', () => void restore(item, {}, out, /** @type {HTMLButtonElement} */ (button)));
-  const restored = item.restoredAt ? h('span', { class: 'muted', text: ` ${t('trashRestoredOn', { day: formatDay(item.restoredAt) })}` }) : null;
+  const restored = item.restoredAt
+    ? h('span', { class: 'muted', text: ` ${t('trashRestoredOn', { day: formatDay(item.restoredAt) })}` })
+    : null;
   return h('li', {}, h('span', { text: words }), restored, ' ', button, out);
 }
 
@@ -78,13 +87,26 @@ async function restore(item, extra, out, button) {
 function otherName(/** @type {TrashEntry} */ item, /** @type {HTMLElement} */ out) {
   const db = item.kind === 'database';
   const short = item.name.slice(item.name.indexOf('_') + 1);
-  const input = /** @type {HTMLInputElement} */ (h('input', { type: 'text', required: true, value: db ? `${short.slice(0, 11)}_old` : `old.${item.name}`, ...(db ? { pattern: '^[a-z][a-z0-9_]{0,14}$', maxlength: 15 } : {}) }));
+  const input = /** @type {HTMLInputElement} */ (
+    h('input', {
+      type: 'text',
+      required: true,
+      value: db ? `${short.slice(0, 11)}_old` : `old.${item.name}`,
+      ...(db ? { pattern: '^[a-z][a-z0-9_]{0,14}$', maxlength: 15 } : {}),
+    })
+  );
   const go = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', text: t('trashRestoreAs') }));
   go.addEventListener('click', () => {
     const value = input.value.trim();
     if (value) void restore(item, db ? { name: value } : { site: value }, out, go);
   });
-  return h('p', { class: 'other-name' }, h('label', {}, t(db ? 'trashOtherName' : 'trashOtherSite'), ' ', input), ' ', go);
+  return h(
+    'p',
+    { class: 'other-name' },
+    h('label', {}, t(db ? 'trashOtherName' : 'trashOtherSite'), ' ', input),
+    ' ',
+    go,
+  );
 }
 
 async function renderUsage() {
@@ -104,15 +126,35 @@ async function renderUsage() {
   const q = data.quotaBytes;
   const near = q ? data.totalBytes >= q * 0.9 : false;
   box.append(
-    h('p', { class: near ? 'summary-title st-problem' : 'summary-title', text: q ? t(near ? 'usageNear' : 'usageOfQuota', { used: size(data.totalBytes), quota: size(q), percent: Math.round((data.totalBytes / q) * 100) }) : t('usageTotal', { used: size(data.totalBytes) }) }),
+    h('p', {
+      class: near ? 'summary-title st-problem' : 'summary-title',
+      text: q
+        ? t(near ? 'usageNear' : 'usageOfQuota', {
+            used: size(data.totalBytes),
+            quota: size(q),
+            percent: Math.round((data.totalBytes / q) * 100),
+          })
+        : t('usageTotal', { used: size(data.totalBytes) }),
+    }),
   );
   box.append(
     h(
       'ul',
       { class: 'plain usage' },
-      data.usage.map((u) => h('li', {}, h('strong', { class: 'mono', text: u.kind === 'database' ? u.name.slice(u.name.indexOf(':') + 1) : u.name }), ' ', h('span', { text: t('usageUsed', { size: size(u.bytes) }) }))),
+      data.usage.map((u) =>
+        h(
+          'li',
+          {},
+          h('strong', { class: 'mono', text: u.kind === 'database' ? u.name.slice(u.name.indexOf(':') + 1) : u.name }),
+          ' ',
+          h('span', { text: t('usageUsed', { size: size(u.bytes) }) }),
+        ),
+      ),
     ),
   );
-  const last = data.usage.map((u) => u.measuredAt).sort().pop();
+  const last = data.usage
+    .map((u) => u.measuredAt)
+    .sort()
+    .pop();
   box.append(h('p', { class: 'muted', text: t('usageMeasured', { day: formatDay(last) }) }));
 }
