@@ -3,7 +3,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { z } from 'zod';
 import type { RouteDoc } from './context.js';
-import { derivedOperationId, EXAMPLES, JOB_EVENTS, OPERATION_IDS } from './openapi-examples.js';
+import { EXAMPLES } from './openapi-examples.js';
+import { derivedOperationId, JOB_EVENTS, OPERATION_IDS } from './openapi-operations.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
