@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { DnsProviders } from '../../dns/provider.js';
 import type { Services } from '../../engine/action.js';
-import { OperationError } from '../../errors.js';
 import type { Language } from '../../errors.js';
 import { renewalBlocked } from '../../notify/messages.js';
 import type { Message } from '../../notify/messages.js';
@@ -15,6 +14,7 @@ import type { ApiContext } from '../context.js';
 import { parseBody } from '../errors.js';
 import { idParam } from '../schemas.js';
 import { actorOf, openEscalation } from './escalation-open.js';
+import { noFixToSend } from './escalation-errors.js';
 
 /**
  * What the team did for the client, as the all-clear names it: the follow-up the admin
@@ -350,19 +350,7 @@ export async function conversationRoutes(
       const caller = requireAdmin(req);
       const e = await open(req.params.id);
       if (!e.fixToSend?.changes.length) {
-        throw new OperationError(
-          'no_fix_to_send',
-          {
-            en: 'There is no DNS change to send for this escalation.',
-            fr: "Il n'y a pas de modification DNS à envoyer pour cette escalade.",
-          },
-          {
-            en: 'Look at its suggestion, or answer the client in words.',
-            fr: 'Regardez sa suggestion, ou répondez au client avec vos mots.',
-          },
-          undefined,
-          409,
-        );
+        throw noFixToSend();
       }
       const after = await escalations.sendFix(e, actorOf(caller.label, caller.tokenId), caller.label);
       await store.audit.append({

@@ -1,16 +1,6 @@
-import { OperationError } from '../../errors.js';
+import { gone } from './escalation-errors.js';
 import type { Escalation } from '../../store/escalations.js';
 import type { Store } from '../../store/store.js';
-
-/** The answer for an escalation admins cannot act on: unknown, over, or not handed to them yet. */
-export const gone = (id: string) =>
-  new OperationError(
-    'not_found',
-    { en: `Escalation ${id} was not found, or is resolved.`, fr: `L'escalade ${id} est introuvable, ou résolue.` },
-    { en: 'List them with GET /v1/escalations.', fr: 'Listez-les avec GET /v1/escalations.' },
-    undefined,
-    404,
-  );
 
 /**
  * The escalation an admin acts on (take, resolve, do it for them, answer, send the fix):

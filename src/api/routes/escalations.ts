@@ -1,172 +1,40 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import type { InputSpec } from '../../engine/inputs.js';
-import { OperationError, toOperationError } from '../../errors.js';
 import type { Escalation, Suggestion } from '../../store/escalations.js';
 import { TERMINAL } from '../../store/jobs.js';
 import { SecretMasker } from '../../secrets.js';
 import { actingFor } from '../../store/tokens.js';
-import { suggestionLine, suggestionVersion } from '../../watch/escalations.js';
+import { suggestionVersion } from '../../watch/escalations.js';
 import { struggleOf } from '../../watch/priority.js';
 import { recheck } from '../../watch/recheck.js';
 import { submitThen } from '../../watch/then.js';
 import { stageOf } from '../../store/escalations.js';
 import { conversationRoutes, noticesFor } from './conversations.js';
-import { actorOf, gone, openEscalation } from './escalation-open.js';
+import { actorOf, openEscalation } from './escalation-open.js';
+import {
+  alreadyRunning,
+  causeGone,
+  changed,
+  gone,
+  noSuggestion,
+  notOneClick,
+  refusedForTenant,
+} from './escalation-errors.js';
+import {
+  doAnswer,
+  doBody,
+  escalationAnswer,
+  escalationList,
+  listQuery,
+  noticeList,
+  noticesQuery,
+  resolveBody,
+} from './escalation-schemas.js';
 import { requireAdmin, requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from '../errors.js';
-import { idParam, jobSchema } from '../schemas.js';
+import { idParam } from '../schemas.js';
 import { presentJob } from './jobs.js';
-
-const escalationSchema = z.looseObject({
-  id: z.string(),
-  tenantId: z.string(),
-  problem: z.string(),
-  state: z.enum(['open', 'taken', 'resolved']),
-  takenBy: z.string().nullable(),
-  openedAt: z.string(),
-  updatedAt: z.string(),
-  resolvedAt: z.string().nullable(),
-  summary: z.string(),
-  signals: z.array(z.looseObject({ at: z.string(), kind: z.string(), message: z.string() })),
-  suggestion: z
-    .looseObject({
-      playbook: z.string(),
-      inputs: z.record(z.string(), z.unknown()),
-      then: z
-        .looseObject({ playbook: z.string(), inputs: z.record(z.string(), z.unknown()) })
-        .optional()
-        .describe('run right after, with the same rights, once the first removed its cause'),
-      version: z
-        .string()
-        .describe('what "do it for them" names to run exactly this suggestion: a changed one is refused'),
-      oneClick: z
-        .boolean()
-        .describe('false when it needs more than the client may do: then an admin runs it as themself, deliberately'),
-    })
-    .nullable(),
-  done: z.looseObject({ jobId: z.string(), by: z.string(), at: z.string() }).nullable(),
-  stage: z
-    .enum(['noticed', 'told', 'handling', 'resolved'])
-    .describe('where the conversation stands, as the client reads it too'),
-  struggle: z
-    .looseObject({ score: z.number(), priority: z.enum(['normal', 'high', 'urgent']) })
-    .describe('the struggle score (failures, messages, frustration, time open) and the priority it sets'),
-  steps: z.array(z.looseObject({ at: z.string(), kind: z.string() })),
-  fixToSend: z
-    .looseObject({ changes: z.array(z.looseObject({ en: z.string(), fr: z.string() })) })
-    .optional()
-    .describe('no DNS host serein can change serves the zone: the change to send the client (POST …/send-fix)'),
-});
-const escalationAnswer = z.object({ escalation: escalationSchema });
-const escalationList = z.object({ escalations: z.array(escalationSchema) });
-const doAnswer = z.object({ escalation: escalationSchema, job: jobSchema });
-const resolveBody = z.object({
-  reason: z
-    .string()
-    .trim()
-    .min(1)
-    .max(500)
-    .optional()
-    .describe('why it is over, for the record and the recovery message'),
-});
-const doBody = z.object({
-  suggestion: z.string().min(1).max(64).describe('suggestion.version of the escalation as the admin reviewed it'),
-});
-const listQuery = z.object({
-  state: z.enum(['open', 'taken', 'resolved']).optional(),
-  tenantId: z.string().optional(),
-});
-const noticesQuery = z.object({ tenantId: z.string().optional() });
-const noticeList = z.object({
-  notices: z.array(
-    z.object({
-      kind: z
-        .enum(['drift', 'blocked', 'done', 'sorted'])
-        .describe(
-          'one per conversation: drift (a change to make before the renewal), blocked (a renewal that failed because of it), done (done for them), sorted (« c’est réglé », a problem that ended); GET /v1/conversations has each whole story',
-        ),
-      at: z.string(),
-      subject: z.string(),
-      lead: z.string(),
-      steps: z.array(z.string()),
-    }),
-  ),
-});
-
-const changed = (e: Escalation & { suggestion: Suggestion }) =>
-  new OperationError(
-    'suggestion_changed',
-    {
-      en: 'This changed since you looked at it: nothing was run.',
-      fr: "Ceci a changé depuis que vous l'avez regardé : rien n'a été lancé.",
-    },
-    {
-      en: `It now suggests ${suggestionLine(e.suggestion)}. Look at it again, then click once more.`,
-      fr: `Il est maintenant proposé ${suggestionLine(e.suggestion)}. Regardez-le à nouveau, puis cliquez encore une fois.`,
-    },
-    undefined,
-    409,
-  );
-
-const notOneClick = (s: Suggestion) =>
-  new OperationError(
-    'not_one_click',
-    {
-      en: 'This needs more than the client may do, so it is not one click: nothing was run.',
-      fr: "Ceci demande plus que ce que le client peut faire, ce n'est donc pas un clic : rien n'a été lancé.",
-    },
-    {
-      en: `If it is right, run it yourself, as yourself, with the inputs shown: ${s.playbook} ${JSON.stringify(s.inputs)}.`,
-      fr: `Si c'est justifié, lancez-le vous-même, en votre nom, avec les valeurs affichées : ${s.playbook} ${JSON.stringify(s.inputs)}.`,
-    },
-    undefined,
-    409,
-  );
-
-/** A refusal met with the tenant's rights, told to the admin as such (the client's own words would say "your account"). */
-const refusedForTenant = (err: unknown, tenantId: string) => {
-  const e = toOperationError(err);
-  if (e.status >= 500) return e;
-  return new OperationError(
-    e.code,
-    {
-      en: `Run with ${tenantId}'s rights, this is refused: ${e.userMessage.en}`,
-      fr: `Lancé avec les droits de ${tenantId}, ceci est refusé : ${e.userMessage.fr}`,
-    },
-    {
-      en: `${e.hint.en} serein does things for a client only as the client could; if more is needed, run it yourself, as yourself.`,
-      fr: `${e.hint.fr} serein ne fait pour un client que ce que le client pourrait faire ; s'il faut davantage, lancez-le vous-même, en votre nom.`,
-    },
-    e.detail,
-    e.status,
-  );
-};
-
-const causeGone = (e: Escalation) =>
-  new OperationError(
-    'cause_gone',
-    {
-      en: 'This is sorted already: the cause is gone, so nothing was run.',
-      fr: "C'est déjà réglé : la cause a disparu, rien n'a donc été lancé.",
-    },
-    {
-      en: `${e.resolution?.reason ?? 'It ended'}; the client was told.`,
-      fr: `${e.resolution?.reason ?? "C'est terminé"} ; le client a été prévenu.`,
-    },
-    undefined,
-    409,
-  );
-
-const alreadyRunning = (jobId: string) =>
-  new OperationError(
-    'already_running',
-    { en: 'It is already being done for them.', fr: 'C’est déjà en cours pour eux.' },
-    { en: `Follow job ${jobId}.`, fr: `Suivez la tâche ${jobId}.` },
-    undefined,
-    409,
-  );
 
 /**
  * Escalations for admins (list, take, resolve, and "do it for them": the suggested
@@ -365,17 +233,7 @@ export async function escalationRoutes(app: FastifyInstance, { store, engine }: 
       const e = await recheck(escalations, services, seen);
       if (e.state === 'resolved') throw causeGone(e);
       const s = e.suggestion;
-      if (!s)
-        throw new OperationError(
-          'no_suggestion',
-          {
-            en: 'This escalation has no operation to run: it needs a person.',
-            fr: "Cette escalade n'a pas d'opération à lancer : il faut une personne.",
-          },
-          { en: 'Take it and contact the client.', fr: 'Prenez-la et contactez le client.' },
-          undefined,
-          409,
-        );
+      if (!s) throw noSuggestion();
       // What the admin reviewed is what runs: a suggestion replaced since is refused, never swapped in.
       if (suggestionVersion(s) !== reviewed) throw changed({ ...e, suggestion: s });
       // The inputs came from the client (its failed job, its words): the admin's authority must not reach them.
