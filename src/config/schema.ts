@@ -1,15 +1,14 @@
-import { Cron } from 'croner';
 import { z } from 'zod';
 import { DEFAULT_LIMITS, DEFAULT_QUOTAS, limitsSchema, quotasSchema } from './limits.js';
 
 // Limits and quotas (what one address, token or tenant may ask or have) live in ./limits.ts.
 export { limitsSchema, quotasSchema } from './limits.js';
 import { DEFAULT_TRASH, DEFAULT_USAGE, trashSchema, usageSchema } from './trash.js';
+import { acmeSchema } from './acme.js';
+import { dnsSchema } from './dns.js';
+import { configName as name, port } from './fields.js';
+import { alertsSchema, driftSchema, escalationsSchema, mailSchema, renewalSchema } from './watch.js';
 
-const name = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'a lower-case name: letters, digits and dashes, starting with a letter');
-const port = z.number().int().min(1).max(65535);
 const sha256Fingerprint = z
   .string()
   .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, "an SSH host key fingerprint as 'ssh-keygen -lf' prints it, e.g. SHA256:abc...");
@@ -148,76 +147,6 @@ export const databaseServerSchema = z
   })
   .strict();
 
-/** A CA profile's name as the ACME profiles draft advertises it (classic, tlsserver, shortlived...). */
-export const profileName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a profile name in lower case, such as shortlived');
-
-/** One certificate authority, tried in the order listed. */
-export const caSchema = z
-  .object({
-    name,
-    directoryUrl: z.url(),
-    caBundle: z.string().optional().describe('PEM file trusted for this CA (private CAs, tests)'),
-    eab: z
-      .object({ kid: z.string().min(1), hmacKey: z.string().min(1) })
-      .strict()
-      .optional(),
-    profile: profileName
-      .optional()
-      .describe(
-        "the profile ordered at this CA when a site names none (Let's Encrypt: classic, tlsserver, shortlived); a CA that advertises no profiles is sent none, with a warning in the job log",
-      ),
-    caaIdentities: z
-      .array(z.string().min(1))
-      .optional()
-      .describe('domains this CA accepts in CAA "issue" records; default: the directory meta caaIdentities'),
-  })
-  .strict();
-
-/** A DNS zone name as the config writes it: lower case, no final dot. */
-const zoneName = z
-  .string()
-  .regex(/^(?!-)[a-z0-9_-]{1,63}(\.[a-z0-9_-]{1,63})+$/, 'a zone name such as example.com (lower case, no final dot)');
-
-/** One DNS host serein may write to, and the zones it holds there. */
-const dnsProvider = z.discriminatedUnion('type', [
-  z
-    .object({
-      type: z.literal('rfc2136'),
-      zones: z.array(zoneName).min(1).describe('zones this server takes updates for'),
-      server: z.string().min(1).describe('the primary server: ip or ip:port ([v6]:port)'),
-      keyName: z.string().min(1).describe('the TSIG key name, as in the server config'),
-      keyAlgorithm: z.enum(['hmac-sha256', 'hmac-sha384', 'hmac-sha512']).default('hmac-sha256'),
-      keySecret: z.base64().min(1).describe('the TSIG secret (base64, as tsig-keygen prints it)'),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('powerdns'),
-      zones: z.array(zoneName).min(1).describe('zones on this PowerDNS'),
-      apiUrl: z.url().describe('the PowerDNS webserver, e.g. http://127.0.0.1:8081'),
-      apiKey: z.string().min(1),
-      serverId: z
-        .string()
-        .regex(/^[A-Za-z0-9._-]+$/)
-        .default('localhost'),
-    })
-    .strict(),
-  z
-    .object({
-      type: z.literal('cloudflare'),
-      zones: z
-        .array(zoneName)
-        .min(1)
-        .optional()
-        .describe('zones to use Cloudflare for; absent: any zone the token sees'),
-      apiToken: z.string().min(1),
-      baseUrl: z.url().optional(),
-    })
-    .strict(),
-]);
-
 const cssColor = z.string().regex(/^#[0-9a-fA-F]{3,8}$/, 'a colour as #rgb or #rrggbb');
 
 /**
@@ -249,44 +178,7 @@ const brandingSchema = z
   })
   .strict();
 
-/**
- * How serein emails clients when something needs them (a renewal their DNS blocks, a
- * request stuck with the provider): the provider's own SMTP server, and the page the
- * emails link to. Without it, nobody is emailed; admins still get every alert.
- */
-export const mailSchema = z
-  .object({
-    host: z.string().min(1).describe('the SMTP server serein sends through'),
-    port: port.default(587),
-    secure: z
-      .boolean()
-      .default(false)
-      .describe('TLS from the first byte (port 465); false: STARTTLS when the server offers it'),
-    auth: z
-      .object({
-        user: z.string().min(1),
-        password: z.string().min(1).optional(),
-        passwordFile: z.string().min(1).optional(),
-      })
-      .strict()
-      .refine((a) => !(a.password && a.passwordFile), 'either password or passwordFile, not both')
-      .optional(),
-    from: z.string().min(3).describe('the sender clients see, e.g. "Example Hosting <support@example.net>"'),
-    pageUrl: z.url().describe("the client page's public address, linked from every email"),
-    timeoutMs: z.number().int().min(1000).max(120_000).default(15_000).describe('longest wait for the SMTP server'),
-  })
-  .strict();
-
-/** Whether a cron pattern is one croner accepts (the drift watch's schedule). */
-function isCron(p: string): boolean {
-  try {
-    new Cron(p, { paused: true }).stop();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
+/** The whole configuration file; each section's own schema says what it is for. */
 export const configSchema = z
   .object({
     server: z
@@ -337,220 +229,12 @@ export const configSchema = z
     targets: z.record(name, targetSchema).default({ local: { type: 'local' } }),
     webservers: z.record(name, webserverSchema).default({}),
     databases: z.record(name, databaseServerSchema).default({}),
-    acme: z
-      .object({
-        email: z.email().optional(),
-        cas: z.array(caSchema).default([]),
-        keyType: z.enum(['ecdsa-p256', 'rsa-2048', 'rsa-4096']).default('ecdsa-p256'),
-        // As many orders at once as the acme-client loop the bench compares with; each is ~0.3 s of waiting on the CA.
-        concurrency: z.number().int().min(1).max(64).default(16),
-        failureBudget: z
-          .object({ failures: z.number().int().min(1).default(5), windowMinutes: z.number().int().min(1).default(60) })
-          .strict()
-          .default({ failures: 5, windowMinutes: 60 })
-          .describe("failed validations allowed per name and CA in the window (Let's Encrypt: 5 per hour)"),
-        orderTimeoutSeconds: z.number().int().min(5).max(3600).default(180).describe('longest wait for one order'),
-        clientProfiles: z
-          .array(profileName)
-          .default([])
-          .describe(
-            "the CA profiles a client may choose for its site (certificate.issue's profile), among those the CA offers; empty: only admins choose, clients get the CA's profile",
-          ),
-      })
-      .strict()
-      .default({
-        cas: [],
-        keyType: 'ecdsa-p256',
-        concurrency: 16,
-        failureBudget: { failures: 5, windowMinutes: 60 },
-        orderTimeoutSeconds: 180,
-        clientProfiles: [],
-      }),
-    dns: z
-      .object({
-        resolvers: z
-          .array(z.string())
-          .default([])
-          .describe('recursive resolvers (ip or ip:port); empty: the system ones'),
-        authoritative: z
-          .array(z.string())
-          .default([])
-          .describe(
-            'servers (ip or ip:port) asked as authoritative when NS lookups give none (split horizon, test labs)',
-          ),
-        timeoutMs: z.number().int().min(100).max(30000).default(2500),
-        nameserverPort: z
-          .number()
-          .int()
-          .min(1)
-          .max(65535)
-          .default(53)
-          .describe('the port the nameservers named in NS records are asked on (53; a test lab sets another)'),
-        vantagePoints: z
-          .array(z.object({ name: z.string().min(1).max(64), resolvers: z.array(z.string()).min(1) }).strict())
-          .default([])
-          .describe(
-            'other places the preflight looks from, each with its own resolvers (as a CA checks from several networks); see the README for the quorum',
-          ),
-        propagationTimeoutSeconds: z
-          .number()
-          .int()
-          .min(5)
-          .max(3600)
-          .default(180)
-          .describe('longest wait for a TXT record to reach every nameserver'),
-        extraSuffixes: z
-          .array(z.string().regex(/^[a-z0-9.-]+$/))
-          .default([])
-          .describe('suffixes accepted as public suffixes besides the PSL (e.g. "test" for a lab); default none'),
-        cloudflare: z
-          .object({ apiToken: z.string().min(1), baseUrl: z.url().optional() })
-          .strict()
-          .optional(),
-        providers: z
-          .array(dnsProvider)
-          .default([])
-          .describe('DNS hosts serein writes to (dns-01 proofs, dns.fix), chosen per zone'),
-        delegationZone: zoneName
-          .optional()
-          .describe(
-            'a name in a zone a provider above updates; clients without a DNS API delegate _acme-challenge.<name> there with a CNAME to <name>.<delegationZone>',
-          ),
-      })
-      .strict()
-      .default({
-        resolvers: [],
-        authoritative: [],
-        timeoutMs: 2500,
-        nameserverPort: 53,
-        vantagePoints: [],
-        propagationTimeoutSeconds: 180,
-        extraSuffixes: [],
-        providers: [],
-      }),
-    renewal: z
-      .object({
-        schedule: z
-          .string()
-          .default('17 */6 * * *')
-          .refine((p) => {
-            try {
-              new Cron(p, { paused: true }).stop();
-              return true;
-            } catch {
-              return false;
-            }
-          }, 'a cron pattern such as "17 */6 * * *" (minute hour day month weekday)'),
-        enabled: z.boolean().default(true),
-        jitterMinutes: z
-          .number()
-          .int()
-          .min(0)
-          .max(1440)
-          .default(60)
-          .describe('random delay added to computed renewal times'),
-        retryMinutes: z
-          .array(z.number().int().min(1))
-          .min(1)
-          .default([1, 10, 100, 1440])
-          .describe('wait after the 1st, 2nd, 3rd... failed renewal; the last value repeats'),
-        ariPollHours: z.number().min(1).max(48).default(12).describe('how often renewalInfo is asked again'),
-      })
-      .strict()
-      .default({
-        schedule: '17 */6 * * *',
-        enabled: true,
-        jitterMinutes: 60,
-        retryMinutes: [1, 10, 100, 1440],
-        ariPollHours: 12,
-      }),
-    alerts: z
-      .object({
-        webhooks: z.array(z.url()).default([]),
-        emails: z
-          .array(z.email())
-          .default([])
-          .describe("admins' addresses that escalations are emailed to (through the `mail` SMTP server)"),
-      })
-      .strict()
-      .default({ webhooks: [], emails: [] }),
-    escalations: z
-      .object({
-        failures: z
-          .number()
-          .int()
-          .min(2)
-          .max(50)
-          .default(3)
-          .describe('failed runs of one operation by one tenant that open an escalation'),
-        windowMinutes: z.number().int().min(1).max(10_080).default(60).describe('within how long those failures count'),
-        unresolvedMinutes: z
-          .number()
-          .int()
-          .min(1)
-          .max(43_200)
-          .default(240)
-          .describe('a failure with no success after it for this long opens an escalation'),
-        sweepMinutes: z
-          .number()
-          .int()
-          .min(1)
-          .max(1440)
-          .default(15)
-          .describe('how often failures without a later success are looked for'),
-        reminders: z
-          .object({
-            enabled: z.boolean().default(true),
-            afterMinutes: z
-              .number()
-              .int()
-              .min(1)
-              .max(10_080)
-              .default(60)
-              .describe('an escalation nobody took reminds admins after this long'),
-            againMinutes: z
-              .number()
-              .int()
-              .min(1)
-              .max(10_080)
-              .default(180)
-              .describe('then, this long after the first reminder, through the other channel'),
-            first: z
-              .enum(['webhook', 'email'])
-              .default('webhook')
-              .describe(
-                "the first reminder goes to the webhooks (and the admin feed) or to the admins' emails; the second to the other",
-              ),
-          })
-          .strict()
-          .default({ enabled: true, afterMinutes: 60, againMinutes: 180, first: 'webhook' }),
-      })
-      .strict()
-      .default({
-        failures: 3,
-        windowMinutes: 60,
-        unresolvedMinutes: 240,
-        sweepMinutes: 15,
-        reminders: { enabled: true, afterMinutes: 60, againMinutes: 180, first: 'webhook' },
-      }),
-    drift: z
-      .object({
-        enabled: z.boolean().default(true),
-        schedule: z
-          .string()
-          .default('41 5 * * *')
-          .refine(isCron, 'a cron pattern such as "41 5 * * *" (minute hour day month weekday)'),
-        concurrency: z.number().int().min(1).max(64).default(4).describe('certificates checked at once'),
-        escalateAfterHours: z
-          .number()
-          .int()
-          .min(1)
-          .max(2160)
-          .default(72)
-          .describe('a problem the client has not fixed after this long opens an escalation'),
-      })
-      .strict()
-      .default({ enabled: true, schedule: '41 5 * * *', concurrency: 4, escalateAfterHours: 72 }),
+    acme: acmeSchema,
+    dns: dnsSchema,
+    renewal: renewalSchema,
+    alerts: alertsSchema,
+    escalations: escalationsSchema,
+    drift: driftSchema,
     mail: mailSchema.optional().describe('emails to clients when something needs them; absent: none are sent'),
     limits: limitsSchema.default(DEFAULT_LIMITS),
     quotas: quotasSchema.default(DEFAULT_QUOTAS),
@@ -567,5 +251,5 @@ export type Config = z.output<typeof configSchema>;
 export type TargetConfig = z.output<typeof targetSchema>;
 export type WebserverConfig = z.output<typeof webserverSchema>;
 export type DatabaseServerConfig = z.output<typeof databaseServerSchema>;
-export type CaConfig = z.output<typeof caSchema>;
-export type MailConfig = z.output<typeof mailSchema>;
+export type { CaConfig } from './acme.js';
+export type { MailConfig } from './watch.js';
