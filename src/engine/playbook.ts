@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
+import { isWordsFile, loadOperationWords, type OperationWords } from '../operation-words.js';
 import { parseYaml, YamlFileError } from '../yaml-file.js';
 import type { Action } from './action.js';
 import { inputSpecSchema } from './inputs.js';
@@ -55,7 +56,8 @@ export const playbookFileSchema = z
   })
   .strict();
 
-export type Playbook = z.output<typeof playbookFileSchema> & { file: string; dir: string };
+/** A playbook as loaded: its file, and its words from the words file beside it (src/operation-words.ts), if any. */
+export type Playbook = z.output<typeof playbookFileSchema> & { file: string; dir: string; words?: OperationWords };
 export type PlaybookStep = z.output<typeof stepSchema>;
 export type Phase = 'preflight' | 'steps' | 'verify';
 
@@ -63,7 +65,7 @@ export type Phase = 'preflight' | 'steps' | 'verify';
 export function loadPlaybooks(dir: string, actions: Map<string, Action>): Map<string, Playbook> {
   const out = new Map<string, Playbook>();
   for (const entry of readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .filter((f) => (f.endsWith('.yaml') || f.endsWith('.yml')) && !isWordsFile(f))
     .sort()) {
     const file = join(dir, entry);
     const { data: pb, locate } = parseYaml(readFileSync(file, 'utf8'), file, playbookFileSchema);
@@ -100,8 +102,15 @@ export function loadPlaybooks(dir: string, actions: Map<string, Action>): Map<st
       });
     }
     if (problems.length) throw new YamlFileError(file, problems);
-    out.set(pb.name, { ...pb, file, dir });
+    const words = loadOperationWords(dir, pb.name, Object.keys(pb.inputs));
+    out.set(pb.name, { ...pb, file, dir, ...(words ? { words } : {}) });
   }
+  // Words for no playbook are a misspelt file name: said now rather than silently unused.
+  for (const entry of readdirSync(dir).filter(isWordsFile))
+    if (!out.has(entry.replace(/\.words\.ya?ml$/, '')))
+      throw new YamlFileError(join(dir, entry), [
+        { line: 1, column: 1, key: '', message: 'words for no playbook: name it <playbook name>.words.yaml' },
+      ]);
   return out;
 }
 
