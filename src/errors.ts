@@ -33,6 +33,24 @@ export class OperationError extends Error {
    */
   technical?: Localized;
 
+  /**
+   * The same failure with some of its parts changed (a secret masked out of the detail, a
+   * message for an undo that failed): a copy keeps its code, so it stays the catalog's.
+   */
+  with(changes: { message?: Localized; hint?: Localized; detail?: string }): OperationError {
+    const copy = new OperationError(
+      this.code,
+      changes.message ?? this.userMessage,
+      changes.hint ?? this.hint,
+      'detail' in changes ? changes.detail : this.detail,
+      this.status,
+    );
+    copy.fields = this.fields;
+    copy.offer = this.offer;
+    copy.technical = this.technical;
+    return copy;
+  }
+
   /** The shape stored with a job and sent by the API: `{code, message, hint, technical?, detail?}`. */
   toJSON(language: Language = 'en', admin = true): ErrorBody {
     return {
@@ -154,4 +172,81 @@ function diskFault(err: unknown): OperationError | null {
     );
   }
   return null;
+}
+
+// The codes several modules share (a name not found, an invalid input, a name taken...):
+// each is defined here once, with the words that fit every use; a module's own failures
+// live in its own catalog (`errors.ts` or `<concern>-errors.ts` beside it, see docs/errors.md).
+
+const CHECK_NAME: Localized = {
+  en: 'Check the name or id; you can only see what your account owns.',
+  fr: "Vérifiez le nom ou l'identifiant ; vous ne voyez que ce qui appartient à votre compte.",
+};
+
+/**
+ * 404 for something asked for by name or id that is not there or not the caller's (the two
+ * read the same, so a tenant learns nothing of another's). `message` replaces "X was not found."
+ * where the thing has a plainer sentence ("There is no site X in your account.").
+ */
+export function notFound(what: Localized, words: { message?: Localized; hint?: Localized } = {}): OperationError {
+  return new OperationError(
+    'not_found',
+    words.message ?? { en: `${what.en} was not found.`, fr: `${what.fr} est introuvable.` },
+    words.hint ?? CHECK_NAME,
+    undefined,
+    404,
+  );
+}
+
+/**
+ * 400 for inputs that cannot be used as they are: the message says which and why, the hint
+ * what to send instead; `fields` lets a form mark each one.
+ */
+export function invalidInput(
+  message: Localized,
+  hint: Localized,
+  fields?: FieldProblem[],
+  detail?: string,
+): OperationError {
+  const err = new OperationError('invalid_input', message, hint, detail, 400);
+  if (fields) err.fields = fields;
+  return err;
+}
+
+/** 400 for a request that is not one the API can read (its shape, its encoding, a cursor it never gave). */
+export function badRequest(message: Localized, hint: Localized, detail?: string): OperationError {
+  return new OperationError('bad_request', message, hint, detail, 400);
+}
+
+/** 409 for a name already taken: the message names it, the hint says what to do instead. */
+export function conflict(message: Localized, hint: Localized, detail?: string): OperationError {
+  return new OperationError('conflict', message, hint, detail, 409);
+}
+
+/** 409 when an account already has the most of something its plan allows: nothing was changed. */
+export function quotaExceeded(message: Localized, hint: Localized, detail?: string): OperationError {
+  return new OperationError('quota_exceeded', message, hint, detail, 409);
+}
+
+/**
+ * 400 for a change that takes something away and waits for the caller to confirm it (a
+ * name typed, `confirm: true`): nothing was changed yet.
+ */
+export function confirmationRequired(
+  message: Localized,
+  hint: Localized,
+  detail?: string,
+  fields?: FieldProblem[],
+): OperationError {
+  const err = new OperationError('confirmation_required', message, hint, detail, 400);
+  if (fields) err.fields = fields;
+  return err;
+}
+
+/**
+ * 403 for a name that was the tenant's when its thing was made and is no longer (a renewal,
+ * a restore): the message says what cannot be done with it, the hint what can.
+ */
+export function notYourDomain(message: Localized, hint: Localized, detail?: string): OperationError {
+  return new OperationError('not_your_domain', message, hint, detail, 403);
 }

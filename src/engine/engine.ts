@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Config } from '../config/schema.js';
-import { OperationError, type Language } from '../errors.js';
+import { notFound, type Language } from '../errors.js';
 import type { Logger } from '../log.js';
 import { tenantQuota, tooManyJobs } from '../quotas.js';
 import { SecretMasker, type SealBox } from '../secrets.js';
@@ -10,6 +10,7 @@ import type { Caller } from '../store/tokens.js';
 import type { Action, Services } from './action.js';
 import { domainKey, notYours } from '../resources/domain.js';
 import { can } from '../resources/policy.js';
+import { adminInput } from './errors.js';
 import { validateInputs, type InputWorld } from './inputs.js';
 import { loadPlaybooks, type Playbook } from './playbook.js';
 import { JobRunner, type CheckpointHook } from './runner.js';
@@ -36,17 +37,8 @@ export interface SubmitRequest {
   idempotencyKey?: string;
 }
 
-export const notFound = (what: { en: string; fr: string }) =>
-  new OperationError(
-    'not_found',
-    { en: `${what.en} was not found.`, fr: `${what.fr} est introuvable.` },
-    {
-      en: 'Check the name or id; you can only see what your account owns.',
-      fr: "Vérifiez le nom ou l'identifiant ; vous ne voyez que ce qui appartient à votre compte.",
-    },
-    undefined,
-    404,
-  );
+/** The shared 404 (src/errors.ts), still reachable here for the API routes that import it from the engine. */
+export { notFound };
 
 /**
  * Where a caller's idempotency keys live: admins apart from every tenant, and each tenant
@@ -63,19 +55,7 @@ function refuseAdminInputs(pb: Playbook, inputs: Record<string, unknown>): void 
     .filter(([name, spec]) => spec.admin && inputs[name] !== undefined)
     .map(([name]) => name);
   if (!given.length) return;
-  throw new OperationError(
-    'admin_input',
-    {
-      en: `"${given.join('", "')}" is set by your provider, not in your requests.`,
-      fr: `« ${given.join(' », « ')} » est choisi par votre hébergeur, pas dans vos demandes.`,
-    },
-    {
-      en: 'Leave it out: the operation always works on your own account.',
-      fr: "Laissez-le de côté : l'opération s'applique toujours à votre propre compte.",
-    },
-    undefined,
-    400,
-  );
+  throw adminInput(given);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OperationError } from '../errors.js';
+import { invalidInput, OperationError } from '../errors.js';
 import { inputTypeOf, kindInputTypes, registryVersion } from '../resources/index.js';
 import { configuredName, invalidInput as invalid, text } from '../resources/kind.js';
 
@@ -121,9 +121,7 @@ function validateOne(field: string, spec: InputSpec, value: unknown, world: Inpu
           en: `Use lower-case letters, digits and underscores, starting with a letter${good ? `, for example "${good}"` : ''}.`,
           fr: `Utilisez des minuscules, chiffres et soulignés, en commençant par une lettre${good ? `, par exemple « ${good} »` : ''}.`,
         });
-        throw Object.assign(new OperationError(err.code, err.userMessage, err.hint, `pattern ${spec.pattern}`, 400), {
-          fields: err.fields,
-        });
+        throw err.with({ detail: `pattern ${spec.pattern}` });
       }
       return v;
     }
@@ -161,10 +159,7 @@ function validateOne(field: string, spec: InputSpec, value: unknown, world: Inpu
           en: `Check what you typed (at most ${spec.maxLength} characters), or ask your provider which values it takes.`,
           fr: `Vérifiez ce que vous avez saisi (${spec.maxLength} caractères au plus), ou demandez à votre hébergeur quelles valeurs il accepte.`,
         });
-        throw Object.assign(
-          new OperationError(err.code, err.userMessage, err.hint, `must match ${spec.pattern}`, 400),
-          { fields: err.fields },
-        );
+        throw err.with({ detail: `must match ${spec.pattern}` });
       }
       return v;
     }
@@ -206,15 +201,11 @@ function validateOne(field: string, spec: InputSpec, value: unknown, world: Inpu
 function allProblems(problems: OperationError[]): OperationError {
   if (problems.length === 1) return problems[0];
   const join = (pick: (e: OperationError) => string) => [...new Set(problems.map(pick))].join(' ');
-  const err = new OperationError(
-    'invalid_input',
+  return invalidInput(
     { en: join((e) => e.userMessage.en), fr: join((e) => e.userMessage.fr) },
     { en: join((e) => e.hint.en), fr: join((e) => e.hint.fr) },
-    undefined,
-    400,
+    problems.flatMap((e) => e.fields ?? []),
   );
-  err.fields = problems.flatMap((e) => e.fields ?? []);
-  return err;
 }
 
 /**
@@ -235,21 +226,19 @@ export function validateInputs(
       en: `This operation accepts: ${Object.keys(specs).join(', ')}.`,
       fr: `Cette opération accepte : ${Object.keys(specs).join(', ')}.`,
     };
-    const err = new OperationError(
-      'invalid_input',
-      { en: `Unknown input: ${unknown.join(', ')}.`, fr: `Champ inconnu : ${unknown.join(', ')}.` },
-      accepts,
-      undefined,
-      400,
+    problems.push(
+      invalidInput(
+        { en: `Unknown input: ${unknown.join(', ')}.`, fr: `Champ inconnu : ${unknown.join(', ')}.` },
+        accepts,
+        unknown.map((name) => ({
+          name: `inputs.${name}`,
+          message: {
+            en: `is not an input of this operation. ${accepts.en}`,
+            fr: `n’est pas un champ de cette opération. ${accepts.fr}`,
+          },
+        })),
+      ),
     );
-    err.fields = unknown.map((name) => ({
-      name: `inputs.${name}`,
-      message: {
-        en: `is not an input of this operation. ${accepts.en}`,
-        fr: `n’est pas un champ de cette opération. ${accepts.fr}`,
-      },
-    }));
-    problems.push(err);
   }
   const out: Record<string, unknown> = {};
   for (const [field, spec] of Object.entries(specs)) {

@@ -1,7 +1,8 @@
-import { both, OperationError, toOperationError, type Language } from '../errors.js';
+import { OperationError, toOperationError, type Language } from '../errors.js';
 import { SecretMasker, type SealBox } from '../secrets.js';
 import type { Job, JobStore, StepRecord } from '../store/jobs.js';
 import type { Action, ActionContext, PlanItem, Services } from './action.js';
+import { interrupted, invalidStep, unknownAction } from './errors.js';
 import type { Phase, Playbook, PlaybookStep } from './playbook.js';
 import { render, type RenderScope } from './template.js';
 import { wait } from '../util/concurrency.js';
@@ -123,7 +124,7 @@ export class JobRunner {
 
   private action(name: string): Action {
     const a = this.deps.actions.get(name);
-    if (!a) throw new OperationError('unknown_action', both(`Unknown action ${name}`), both('Fix the playbook.'));
+    if (!a) throw unknownAction(name);
     return a;
   }
 
@@ -137,12 +138,7 @@ export class JobRunner {
     const parsed = action.params.safeParse(render(raw, scope, { lenient }));
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      throw new OperationError(
-        'invalid_step',
-        { en: 'This operation is misconfigured on our side.', fr: 'Cette opération est mal configurée de notre côté.' },
-        { en: 'Your provider has been told what to fix.', fr: 'Votre hébergeur sait quoi corriger.' },
-        `${where} (${action.name}): ${detail}`,
-      );
+      throw invalidStep(`${where} (${action.name})`, detail);
     }
     return parsed.data;
   }
@@ -239,15 +235,7 @@ export class JobRunner {
   async recover(job: Job, pb: Playbook | undefined): Promise<void> {
     const records = await this.jobs.steps(job.id);
     const masker = new SecretMasker();
-    const err = new OperationError(
-      'interrupted',
-      {
-        en: 'The operation was interrupted before it finished; everything it had changed was undone.',
-        fr: "L'opération a été interrompue avant la fin ; tout ce qu'elle avait changé a été annulé.",
-      },
-      { en: 'Run it again.', fr: 'Relancez-la.' },
-      'daemon stopped during the job; compensated on restart',
-    );
+    const err = interrupted();
     await this.event(job.id, 'error', err.userMessage.en, { code: err.code });
     if (!pb) {
       await this.conclude(job, false, err, masker);
@@ -274,15 +262,15 @@ export class JobRunner {
     const status = clean ? 'failed' : 'needs-attention';
     // An undo failed: whatever the error said about "nothing left half-done" is no longer true.
     const message = clean || err.code !== 'interrupted' ? err.userMessage : NOT_UNDONE.message;
-    const masked = new OperationError(
-      err.code,
+    const masked = err.with({
       message,
-      clean ? err.hint : NOT_UNDONE.hint,
-      err.detail && masker.mask(err.detail),
-      err.status,
-    );
-    if (clean) masked.offer = err.offer; // nothing was left half-done: the offered request may be sent as it is
-    if (err.technical) masked.technical = { en: masker.mask(err.technical.en), fr: masker.mask(err.technical.fr) };
+      hint: clean ? err.hint : NOT_UNDONE.hint,
+      detail: err.detail && masker.mask(err.detail),
+    });
+    masked.fields = undefined;
+    // Nothing was left half-done: the offered request may be sent as it is.
+    masked.offer = clean ? err.offer : undefined;
+    masked.technical = err.technical && { en: masker.mask(err.technical.en), fr: masker.mask(err.technical.fr) };
     await this.jobs.finish(job.id, status, { error: storedError(masked) });
     await this.event(job.id, 'status', status);
     if (!clean) {

@@ -1,4 +1,4 @@
-import { OperationError } from '../errors.js';
+import { confirmationRequired } from '../errors.js';
 import type { Playbook } from './playbook.js';
 
 /**
@@ -19,30 +19,22 @@ export function refuseUntyped(pb: Playbook, inputs: Record<string, unknown>): vo
       en: spec.client?.en ?? spec.description?.en ?? field,
       fr: spec.client?.fr ?? spec.description?.fr ?? field,
     };
-    throw Object.assign(
-      new OperationError(
-        'confirmation_required',
-        typed === undefined
-          ? {
-              en: `To remove it, type its name ${expected} to confirm: nothing has been removed yet.`,
-              fr: `Pour le supprimer, tapez son nom ${expected} pour confirmer\u00a0: rien n'a encore été supprimé.`,
-            }
-          : {
-              en: `To remove it, type its name ${expected} exactly: ${String(typed)} is another name, so nothing has been removed.`,
-              fr: `Pour le supprimer, tapez exactement son nom ${expected}\u00a0: ${String(typed)} est un autre nom, donc rien n'a été supprimé.`,
-            },
-        {
-          en: `Type ${expected} exactly in "${label.en}", then send it again.`,
-          fr: `Tapez exactement ${expected} dans «\u00a0${label.fr}\u00a0», puis envoyez à nouveau.`,
-        },
-        `input "${field}" must equal input "${spec.confirms}"`,
-        400,
-      ),
+    throw confirmationRequired(
+      typed === undefined
+        ? {
+            en: `To remove it, type its name ${expected} to confirm: nothing has been removed yet.`,
+            fr: `Pour le supprimer, tapez son nom ${expected} pour confirmer\u00a0: rien n'a encore été supprimé.`,
+          }
+        : {
+            en: `To remove it, type its name ${expected} exactly: ${String(typed)} is another name, so nothing has been removed.`,
+            fr: `Pour le supprimer, tapez exactement son nom ${expected}\u00a0: ${String(typed)} est un autre nom, donc rien n'a été supprimé.`,
+          },
       {
-        fields: [
-          { name: field, message: { en: `type ${expected} to confirm`, fr: `tapez ${expected} pour confirmer` } },
-        ],
+        en: `Type ${expected} exactly in "${label.en}", then send it again.`,
+        fr: `Tapez exactement ${expected} dans «\u00a0${label.fr}\u00a0», puis envoyez à nouveau.`,
       },
+      `input "${field}" must equal input "${spec.confirms}"`,
+      [{ name: field, message: { en: `type ${expected} to confirm`, fr: `tapez ${expected} pour confirmer` } }],
     );
   }
 }
