@@ -1,4 +1,4 @@
-import { OperationError } from '../errors.js';
+import { invalidInput, notFound, OperationError } from '../errors.js';
 
 // The errors of a site's creation and removal (vhost.create, vhost.delete), in plain words for the caller.
 
@@ -56,26 +56,16 @@ export const badPath = (
   value: string,
   why: { en: string; fr: string },
   hint: { en: string; fr: string },
-) =>
-  new OperationError(
-    'invalid_input',
-    { en: `${field} "${value}" ${why.en}`, fr: `${field} « ${value} » ${why.fr}` },
-    hint,
-    undefined,
-    400,
-  );
+) => invalidInput({ en: `${field} "${value}" ${why.en}`, fr: `${field} « ${value} » ${why.fr}` }, hint);
 
 /** A site serves files or forwards to an application: never both. */
 export const rootAndUpstream = () =>
-  new OperationError(
-    'invalid_input',
+  invalidInput(
     {
       en: 'A site either serves a folder (root) or forwards to an application (upstream), not both.',
       fr: 'Un site sert soit un dossier (root), soit transfère vers une application (upstream), pas les deux.',
     },
     { en: 'Give only one of root and upstream.', fr: "Indiquez seulement l'un de root et upstream." },
-    undefined,
-    400,
   );
 
 /** The site is gone but some of its files are not: said as it is, never "nothing was left half-done". */
@@ -95,13 +85,16 @@ export const filesPartlyRemoved = (primary: string, detail: string) =>
 
 /** Another tenant's site does not exist for a client: the same answer as no site at all. */
 export const noSuchSite = (name: string) =>
-  new OperationError(
-    'not_found',
-    { en: `There is no site "${name}" in your account.`, fr: `Il n'y a pas de site « ${name} » dans votre compte.` },
+  notFound(
+    { en: `The site "${name}"`, fr: `Le site « ${name} »` },
     {
-      en: 'Check the name; it is the main name the site was created with.',
-      fr: 'Vérifiez le nom ; c’est le nom principal donné à la création du site.',
+      message: {
+        en: `There is no site "${name}" in your account.`,
+        fr: `Il n'y a pas de site « ${name} » dans votre compte.`,
+      },
+      hint: {
+        en: 'Check the name; it is the main name the site was created with.',
+        fr: 'Vérifiez le nom ; c’est le nom principal donné à la création du site.',
+      },
     },
-    undefined,
-    404,
   );
