@@ -1,5 +1,5 @@
-import { OperationError } from '../errors.js';
 import { TENANT_ID_PATTERN } from '../tenant-id.js';
+import { invalidDatabaseName, invalidTenant } from './errors.js';
 
 /**
  * SQL names and literals built from request values. Identifiers go through two locks: a
@@ -20,20 +20,7 @@ const LITERAL = /^[A-Za-z0-9_.%:-]*$/;
 /** The short name a tenant asks for: the database is then `<tenant>_<name>`. */
 export const SHORT_NAME_PATTERN = '^[a-z][a-z0-9_]{0,14}$';
 
-const badName = (name: string, why: { en: string; fr: string }) =>
-  new OperationError(
-    'invalid_name',
-    {
-      en: `"${name}" cannot be used as a database name: ${why.en}`,
-      fr: `« ${name} » ne peut pas servir de nom de base de données : ${why.fr}`,
-    },
-    {
-      en: `Use lower-case letters, digits and underscores, starting with a letter, at most ${MAX_NAME} characters in all (e.g. shop or blog_2).`,
-      fr: `Utilisez des lettres minuscules, chiffres et soulignés, en commençant par une lettre, ${MAX_NAME} caractères au plus en tout (par ex. boutique ou blog_2).`,
-    },
-    undefined,
-    400,
-  );
+const badName = (name: string, why: { en: string; fr: string }) => invalidDatabaseName(name, why, MAX_NAME);
 
 /** Refuses any name that is not a plain SQL identifier, with a message a client understands. */
 export function checkIdentifier(name: string): string {
@@ -58,19 +45,7 @@ export function checkIdentifier(name: string): string {
  */
 export function tenantDatabaseName(tenantId: string, name: string): string {
   if (typeof tenantId !== 'string' || !TENANT_ID_PATTERN.test(tenantId)) {
-    throw new OperationError(
-      'invalid_tenant',
-      {
-        en: 'Your account is not set up for databases yet, so nothing was changed.',
-        fr: "Votre compte n'est pas encore prêt pour les bases de données ; rien n'a été modifié.",
-      },
-      {
-        en: 'Your provider can set it up; they have the details.',
-        fr: "Votre hébergeur peut s'en charger ; il a les détails.",
-      },
-      `tenant id ${JSON.stringify(String(tenantId).slice(0, 40))} does not match ${TENANT_ID_PATTERN.source}: it would make <tenant>_<name> ambiguous`,
-      400,
-    );
+    throw invalidTenant(tenantId);
   }
   if (!new RegExp(SHORT_NAME_PATTERN).test(name)) {
     throw badName(name, {

@@ -1,10 +1,10 @@
 import type { DatabaseServerConfig } from '../config/schema.js';
-import { OperationError } from '../errors.js';
 import type { SecretMasker } from '../secrets.js';
 import type { Target } from '../targets/target.js';
 import { mariadbClientSession, mariadbDriverSession } from './mariadb.js';
 import { postgresClientSession, postgresDriverSession } from './postgres.js';
-import { adminPassword, unreachable, type SqlSession } from './session.js';
+import { databaseMisconfigured, unknownDatabaseServer, unreachable } from './errors.js';
+import { adminPassword, type SqlSession } from './session.js';
 
 /**
  * The configured database servers, built once by the daemon: what each one is, and how
@@ -18,19 +18,7 @@ export class DatabaseServers {
     const cfg = this.o.databases[name];
     if (cfg) return cfg;
     const known = Object.keys(this.o.databases);
-    throw new OperationError(
-      'unknown_database_server',
-      {
-        en: `The database server "${name}" is not configured.`,
-        fr: `Le serveur de bases de données « ${name} » n'est pas configuré.`,
-      },
-      {
-        en: `Use one of: ${known.join(', ') || '(none)'}.`,
-        fr: `Utilisez l'un de : ${known.join(', ') || '(aucun)'}.`,
-      },
-      undefined,
-      400,
-    );
+    throw unknownDatabaseServer(name, known);
   }
 
   /**
@@ -43,15 +31,7 @@ export class DatabaseServers {
     const password = await adminPassword(cfg, secrets);
     if (cfg.via === 'client') {
       if (!cfg.target) {
-        throw new OperationError(
-          'db_config',
-          {
-            en: `The database server "${server}" is misconfigured.`,
-            fr: `Le serveur de bases de données « ${server} » est mal configuré.`,
-          },
-          { en: 'Your provider must fix the configuration.', fr: 'Votre hébergeur doit corriger la configuration.' },
-          `databases.${server}: via: client needs a target`,
-        );
+        throw databaseMisconfigured(server, `databases.${server}: via: client needs a target`);
       }
       const target = this.o.target(cfg.target);
       return cfg.engine === 'mariadb'

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { DatabaseServerConfig } from '../config/schema.js';
-import { OperationError } from '../errors.js';
 import type { SecretMasker } from '../secrets.js';
+import { adminPasswordUnreadable } from './errors.js';
 import type { Engine } from './identifiers.js';
 
 /**
@@ -37,33 +37,9 @@ export async function adminPassword(cfg: DatabaseServerConfig, secrets: SecretMa
   if (cfg.password !== undefined) return secrets.add(cfg.password);
   if (cfg.passwordFile) {
     const text = await readFile(cfg.passwordFile, 'utf8').catch((err: Error) => {
-      throw new OperationError(
-        'db_admin_password',
-        {
-          en: 'The database server is not reachable with the configured admin account.',
-          fr: "Le serveur de bases de données n'est pas joignable avec le compte d'administration configuré.",
-        },
-        { en: 'Your provider must fix the configuration.', fr: 'Votre hébergeur doit corriger la configuration.' },
-        `cannot read passwordFile ${cfg.passwordFile}: ${err.message}`,
-      );
+      throw adminPasswordUnreadable(cfg.passwordFile!, err);
     });
     return secrets.add(text.replace(/\r?\n$/, ''));
   }
   return undefined;
-}
-
-/** The error a caller sees when the admin connection itself fails (nothing was changed). */
-export function unreachable(server: string, detail: string): OperationError {
-  return new OperationError(
-    'db_unreachable',
-    {
-      en: `The database server "${server}" could not be reached; nothing was changed.`,
-      fr: `Le serveur de bases de données « ${server} » est injoignable ; rien n'a été modifié.`,
-    },
-    {
-      en: 'Try again in a few minutes. If it keeps failing, your provider has the details.',
-      fr: 'Réessayez dans quelques minutes. Si cela persiste, votre hébergeur a les détails.',
-    },
-    detail,
-  );
 }

@@ -1,4 +1,4 @@
-import { OperationError, toOperationError } from '../../errors.js';
+import { notFound, OperationError, toOperationError } from '../../errors.js';
 import type { Escalation, Suggestion } from '../../store/escalations.js';
 import { suggestionLine } from '../../watch/escalations.js';
 
@@ -6,12 +6,15 @@ import { suggestionLine } from '../../watch/escalations.js';
 
 /** The answer for an escalation admins cannot act on: unknown, over, or not handed to them yet. */
 export const gone = (id: string) =>
-  new OperationError(
-    'not_found',
-    { en: `Escalation ${id} was not found, or is resolved.`, fr: `L'escalade ${id} est introuvable, ou résolue.` },
-    { en: 'List them with GET /v1/escalations.', fr: 'Listez-les avec GET /v1/escalations.' },
-    undefined,
-    404,
+  notFound(
+    { en: `Escalation ${id}`, fr: `L'escalade ${id}` },
+    {
+      message: {
+        en: `Escalation ${id} was not found, or is resolved.`,
+        fr: `L'escalade ${id} est introuvable, ou résolue.`,
+      },
+      hint: { en: 'List them with GET /v1/escalations.', fr: 'Listez-les avec GET /v1/escalations.' },
+    },
   );
 
 /** The suggestion changed since the admin reviewed it: nothing run, the new one named. */
