@@ -19,21 +19,32 @@ import { Semaphore } from './util/concurrency.js';
 import { Escalations } from './watch/escalations.js';
 
 /**
- * The composition root's half that the actions see: every component is built here once,
- * typed, and handed to the engine, which lends it to actions. The engine declares only
- * the parts it knows (config, store, targets, logger, alerts); this module adds the
- * feature components to its `Services` type, so the engine imports none of them.
+ * Everything the engine lends to actions and background services, in one list: each part
+ * is built once below (buildServices) and handed to the engine. Declared here rather than
+ * in the engine so that the engine imports none of the feature components. A component
+ * takes only the parts it uses (`Pick<Services, 'store' | 'nginx'>`, or its own deps such
+ * as PreflightDeps), so what it can reach is read from its signature.
  */
 declare module './engine/action.js' {
   interface Services {
+    readonly config: Config;
+    /** Jobs, tenants, tokens, certificates, escalations...: SQLite or PostgreSQL. */
+    readonly store: Store;
+    /** The machine or container a configured target name stands for. */
+    target(name: string): Target;
+    readonly logger: Logger;
+    /** Tells admins about something they must act on (webhook + admin feed), and the client of the site by email. */
+    readonly alert: RaiseAlert;
     /** The nginx web servers, each with its one applier and lock. */
     readonly nginx: NginxFleet;
     /** The database servers and how to open an admin session on each. */
     readonly databases: DatabaseServers;
-    /** ACME accounts, the order pool, DNS access and the key seal box. */
+    /** ACME accounts, the order pool, the DNS hosts serein writes to and the key seal box. */
     readonly certificates: CertificateContext;
-    /** The daemon's DNS resolvers, as the CA and the preflight see names. */
+    /** The daemon's DNS resolvers, as the CA and the preflight see names (the one client: certificates use it too). */
     readonly dns: DnsClient;
+    /** Stuck clients handed to a human, and every problem's conversation with the client: signals in, one per tenant and problem out. */
+    readonly escalations: Escalations;
   }
 }
 
@@ -81,7 +92,6 @@ export function buildServices(o: {
   const certificates: CertificateContext = {
     accounts: new AcmeAccounts(config, store.certificates, logger),
     pool: new Semaphore(config.acme.concurrency),
-    dns,
     cloudflare: dnsHosts.cloudflare,
     providers: dnsHosts.providers,
     seal: o.seal,

@@ -240,7 +240,7 @@ describe('preflight: what needs a special lab', () => {
       },
       {
         config: env.config,
-        dns: env.services.certificates.dns,
+        dns: env.services.dns,
         cas: [{ name: 'pebble', identities: ['pebble.letsencrypt.org'] }],
       },
     );
@@ -280,7 +280,7 @@ describe('preflight: what needs a special lab', () => {
         { domains: [name], challenge: 'http-01', webserver: { name: 'lab', config: ws, target: new LocalTarget() } },
         {
           config: env.config,
-          dns: env.services.certificates.dns,
+          dns: env.services.dns,
           cas: [{ name: 'pebble', identities: ['pebble.letsencrypt.org'] }],
         },
       );

@@ -49,7 +49,7 @@ export function solverFor(
       );
     }
     const dns = services.config.dns;
-    return new Dns01Solver(ctx.providers, ctx.dns, {
+    return new Dns01Solver(ctx.providers, services.dns, {
       authoritative: dns.authoritative,
       delegationZone: dns.delegationZone,
       extraSuffixes: dns.extraSuffixes,
@@ -57,18 +57,8 @@ export function solverFor(
       log,
     });
   }
-  const ws = webserver ? services.config.webservers[webserver] : undefined;
-  if (!ws)
-    throw new OperationError(
-      'unknown_webserver',
-      {
-        en: `The web server "${webserver}" is not configured.`,
-        fr: `Le serveur web « ${webserver} » n'est pas configuré.`,
-      },
-      { en: 'Check the web server name.', fr: 'Vérifiez le nom du serveur web.' },
-      undefined,
-      400,
-    );
+  // The fleet's answer for a name it does not know: the same words whichever operation asked.
+  const ws = services.nginx.webserver(webserver ?? '');
   return new HttpSolver(services.target(ws.target), ws.challengeRoot);
 }
 

@@ -43,14 +43,12 @@ async function allRepairs(ctx: ActionContext, p: Params): Promise<Repair[]> {
   const cc = ctx.services.certificates;
   const names = checkName(p.domain, ctx.services.config.dns.extraSuffixes);
   if (!names.ascii || !names.registered) return [];
-  const ws = p.webserver
-    ? ctx.services.config.webservers[p.webserver]
-    : Object.values(ctx.services.config.webservers).length === 1
-      ? Object.values(ctx.services.config.webservers)[0]
-      : undefined;
+  const webservers = Object.values(ctx.services.nginx.all);
+  const ws = p.webserver ? ctx.services.nginx.all[p.webserver] : webservers.length === 1 ? webservers[0] : undefined;
+  const dns = ctx.services.dns;
   const [addr, caa] = await Promise.all([
-    names.wildcard ? Promise.resolve({ checks: [] }) : checkAddresses(cc.dns, names.ascii, p.challenge, ws),
-    checkCaa(cc.dns, names.ascii, names.suffix ?? '', p.challenge, await cc.accounts.identities()),
+    names.wildcard ? Promise.resolve({ checks: [] }) : checkAddresses(dns, names.ascii, p.challenge, ws),
+    checkCaa(dns, names.ascii, names.suffix ?? '', p.challenge, await cc.accounts.identities()),
   ]);
   return [...addr.checks, caa.check].filter((c) => c.status !== 'ok' && c.repair).map((c) => c.repair!);
 }

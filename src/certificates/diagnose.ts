@@ -12,7 +12,7 @@ export async function diagnose(
   req: { domains: string[]; challenge: Challenge; webserver?: string },
 ): Promise<Diagnosis> {
   const ctx = services.certificates;
-  const wsConfig = req.webserver ? services.config.webservers[req.webserver] : undefined;
+  const wsConfig = req.webserver ? services.nginx.all[req.webserver] : undefined;
   const webserver =
     wsConfig && req.webserver
       ? { name: req.webserver, config: wsConfig, target: services.target(wsConfig.target) }
@@ -21,7 +21,7 @@ export async function diagnose(
     { domains: req.domains, challenge: req.challenge, webserver },
     {
       config: services.config,
-      dns: ctx.dns,
+      dns: services.dns,
       cas: await ctx.accounts.identities(),
       certificates: services.store.certificates,
       providers: ctx.providers,
@@ -31,6 +31,6 @@ export async function diagnose(
 
 /** The web server to check against when none is named: the only one configured, if there is exactly one. */
 export function defaultWebserver(services: Services): string | undefined {
-  const names = Object.keys(services.config.webservers);
+  const names = Object.keys(services.nginx.all);
   return names.length === 1 ? names[0] : undefined;
 }

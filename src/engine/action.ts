@@ -1,26 +1,15 @@
 import type { z } from 'zod';
-import type { RaiseAlert } from '../alerts.js';
-import type { Config } from '../config/schema.js';
 import type { Language, Localized } from '../errors.js';
-import type { Logger } from '../log.js';
 import type { SecretMasker } from '../secrets.js';
-import type { Store } from '../store/store.js';
-import type { Target } from '../targets/target.js';
 
 /**
- * What the engine lends every action: the daemon's parts, never its internals. The
- * engine declares the parts it knows itself; the composition root (src/composition.ts)
- * adds the typed feature components (nginx fleet, database servers, certificates, DNS),
- * built once per daemon.
+ * What the engine lends every action and background service: the daemon's parts, never
+ * its internals. Spelled out member by member in one place, src/composition.ts, which
+ * builds it once per daemon: the engine names none of the feature components (nginx,
+ * databases, certificates), so it declares only the name the engine and actions share.
  */
-export interface Services {
-  readonly config: Config;
-  readonly store: Store;
-  target(name: string): Target;
-  readonly logger: Logger;
-  /** Tells admins about something they must act on (webhook + admin feed). */
-  alert: RaiseAlert;
-}
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- every member is declared in src/composition.ts
+export interface Services {}
 
 /** One line of a dry-run plan: what would change, secrets already masked. */
 export interface PlanItem {

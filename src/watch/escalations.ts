@@ -30,13 +30,6 @@ export {
   suggestionVersion,
 } from './describe.js';
 
-declare module '../engine/action.js' {
-  interface Services {
-    /** Stuck clients handed to a human, and every problem's conversation with the client: signals in, one per tenant and problem out. */
-    readonly escalations: Escalations;
-  }
-}
-
 /** What an escalation needs: the store, the config, how admins are alerted and emailed, how clients are told. */
 export interface EscalationDeps {
   store: Store;
