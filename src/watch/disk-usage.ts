@@ -17,6 +17,12 @@ export interface UsageReport {
 
 const DAY_MS = 23 * 3_600_000; // at most one email a day (a pass a little early still counts as the next day)
 
+/** The daemon's parts the usage pass reads sizes through, and the escalations it tells a client with. */
+export type DiskUsageParts = Pick<
+  Services,
+  'config' | 'logger' | 'store' | 'nginx' | 'target' | 'databases' | 'escalations'
+>;
+
 /**
  * The disk usage pass: on `usage.schedule` (croner), each site's folder is measured by `du`
  * through its web server's target (entered as site folders are, links never followed) and
@@ -29,7 +35,7 @@ export class DiskUsageWatch implements BackgroundService {
   private running?: Promise<UsageReport>;
 
   constructor(
-    private readonly services: Services,
+    private readonly services: DiskUsageParts,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -142,6 +148,6 @@ export class DiskUsageWatch implements BackgroundService {
 }
 
 /** The pass as the daemon starts it (src/daemon.ts). */
-export function diskUsageWatch(engine: { services: Services }): DiskUsageWatch {
+export function diskUsageWatch(engine: { services: DiskUsageParts }): DiskUsageWatch {
   return new DiskUsageWatch(engine.services);
 }

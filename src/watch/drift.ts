@@ -1,5 +1,5 @@
 import { Cron } from 'croner';
-import { diagnose } from '../certificates/diagnose.js';
+import { diagnose, type DiagnoseParts } from '../certificates/diagnose.js';
 import type { BackgroundService } from '../engine/background.js';
 import type { Services } from '../engine/action.js';
 import { driftFound } from '../notify/watch-messages.js';
@@ -18,6 +18,9 @@ export interface DriftReport {
   escalated: string[];
 }
 
+/** The daemon's parts the drift watch uses: the preflight's, its logger and the escalations it opens. */
+export type DriftParts = DiagnoseParts & Pick<Services, 'logger' | 'escalations'>;
+
 /**
  * The drift watch: every day (drift.schedule, croner), the preflight runs again for the
  * names of every active certificate, DNS and HTTP checks only (no CA traffic), a few at
@@ -31,7 +34,7 @@ export class DriftWatch implements BackgroundService {
   private running?: Promise<DriftReport>;
 
   constructor(
-    private readonly services: Services,
+    private readonly services: DriftParts,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -209,6 +212,6 @@ export class DriftWatch implements BackgroundService {
 }
 
 /** The watch as the daemon starts it (src/daemon.ts). */
-export function driftWatch(engine: { services: Services }): DriftWatch {
+export function driftWatch(engine: { services: DriftParts }): DriftWatch {
   return new DriftWatch(engine.services);
 }

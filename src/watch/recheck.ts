@@ -1,11 +1,11 @@
-import type { Services } from '../engine/action.js';
+import type { DiagnoseParts } from '../certificates/diagnose.js';
 import type { Escalation, Suggestion } from '../store/escalations.js';
 import { CERTIFICATE_OPERATIONS } from './describe.js';
 import type { Escalations } from './escalations.js';
 import { rescueFor } from './rescue.js';
 
 /** The operation that failed in a site's conversation (the latest issuance or renewal attempt), if any. */
-async function failedOperation(services: Services, e: Escalation): Promise<Suggestion | null> {
+async function failedOperation(services: DiagnoseParts, e: Escalation): Promise<Suggestion | null> {
   if (e.suggestion?.then) return e.suggestion.then;
   if (e.suggestion && CERTIFICATE_OPERATIONS.has(e.suggestion.playbook))
     return { playbook: e.suggestion.playbook, inputs: e.suggestion.inputs };
@@ -21,7 +21,7 @@ async function failedOperation(services: Services, e: Escalation): Promise<Sugge
  * after failed issuances, the failed operation is what is left; still there, the rescue
  * is what removes it now. Anything else is returned as it was.
  */
-export async function recheck(esc: Escalations, services: Services, e: Escalation): Promise<Escalation> {
+export async function recheck(esc: Escalations, services: DiagnoseParts, e: Escalation): Promise<Escalation> {
   if (e.state === 'resolved' || !e.problem.startsWith('site:')) return e;
   const site = e.problem.slice('site:'.length);
   const failed = await failedOperation(services, e);

@@ -1,6 +1,5 @@
-import { defaultWebserver, diagnose } from '../certificates/diagnose.js';
+import { defaultWebserver, diagnose, type DiagnoseParts } from '../certificates/diagnose.js';
 import type { Check } from '../dns/check.js';
-import type { Services } from '../engine/action.js';
 import type { Suggestion, Words } from '../store/escalations.js';
 
 /** Failing checks a renewal or an issuance cannot get past, but not the failure budget (it empties by itself with time). */
@@ -40,7 +39,7 @@ export type Rescue =
  * operation is offered only once its cause is gone.
  */
 export async function rescueFor(
-  services: Services,
+  services: DiagnoseParts,
   tenantId: string,
   o: {
     site: string;
@@ -73,7 +72,7 @@ export async function rescueFor(
 }
 
 /** Whether dns.fix would make every change: each has a repair, in a zone a configured host serves, under the tenant's domains. */
-async function repairable(services: Services, tenantId: string, problems: Check[]): Promise<boolean> {
+async function repairable(services: DiagnoseParts, tenantId: string, problems: Check[]): Promise<boolean> {
   if (!problems.every((c) => c.repair)) return false;
   const providers = services.certificates.providers;
   if (!providers.configured) return false;

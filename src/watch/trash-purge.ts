@@ -9,6 +9,9 @@ export interface PurgeReport {
   failed: string[];
 }
 
+/** The daemon's parts the purge uses: the trash's records, its schedule, and the targets the copies sit on. */
+export type TrashPurgeParts = Pick<Services, 'config' | 'logger' | 'store' | 'target'>;
+
 /**
  * The trash's purge: on `trash.purgeSchedule` (croner), every copy older than
  * `trash.keepDays` is removed from its target and from the store, each one audited
@@ -20,7 +23,7 @@ export class TrashPurge implements BackgroundService {
   private running?: Promise<PurgeReport>;
 
   constructor(
-    private readonly services: Services,
+    private readonly services: TrashPurgeParts,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -98,6 +101,6 @@ export class TrashPurge implements BackgroundService {
 }
 
 /** The purge as the daemon starts it (src/daemon.ts). */
-export function trashPurge(engine: { services: Services }): TrashPurge {
+export function trashPurge(engine: { services: TrashPurgeParts }): TrashPurge {
   return new TrashPurge(engine.services);
 }
