@@ -1,8 +1,6 @@
-import type Database from 'better-sqlite3';
-
 /**
- * The crash test's operation chooser and store readers (test/crash-everything.test.ts):
- * the random but replayable side of the test, apart from its checks.
+ * The crash tests' operation chooser (test/crash-everything.test.ts, test/crash-multi-daemon.test.ts):
+ * the random but replayable side of the tests, apart from their checks (crash-checks.ts).
  */
 
 /** mulberry32: a small seeded generator, so a failing run can be replayed with its seed. */
@@ -117,38 +115,4 @@ export function chooseOps(w: OpWorld, m: Model, n: number): Op[] {
     used.add(ops[ops.length - 1].key);
   }
   return ops;
-}
-
-/** The highest job event id in the store (read-only, from this process). */
-export function lastEvent(db: Database.Database): number {
-  return Number((db.prepare('SELECT COALESCE(MAX(id), 0) AS n FROM job_events').get() as { n: number }).n);
-}
-
-/** How many of these jobs have not ended yet. */
-export function openJobs(db: Database.Database, ids: string[]): number {
-  const q = db.prepare('SELECT status FROM jobs WHERE id = ?');
-  return ids.filter(
-    (id) =>
-      !['succeeded', 'failed', 'needs-attention'].includes(
-        (q.get(id) as { status: string } | undefined)?.status ?? 'queued',
-      ),
-  ).length;
-}
-
-/** The trash's copies as the store records them: where each lives, for the check that none is lost. */
-export function trashCopies(db: Database.Database): { id: string; name: string; target: string; file: string }[] {
-  return db.prepare('SELECT id, name, target, file FROM trash').all() as {
-    id: string;
-    name: string;
-    target: string;
-    file: string;
-  }[];
-}
-
-/** The databases a succeeded database.delete removed: each must have its copy in the trash. */
-export function deletedDatabases(db: Database.Database): string[] {
-  const rows = db
-    .prepare("SELECT inputs FROM jobs WHERE playbook = 'database.delete' AND status = 'succeeded' AND dry_run = 0")
-    .all() as { inputs: string }[];
-  return rows.map((r) => String((JSON.parse(r.inputs) as { confirm?: string }).confirm));
 }
