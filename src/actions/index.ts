@@ -10,6 +10,7 @@ import { certificateActions } from './certificate.js';
 import { certificateReuse } from './certificate-retire.js';
 import { dnsActions } from './dns.js';
 import { trashRestore } from './trash.js';
+import { sftpActions } from './sftp.js';
 
 /** Every action playbooks may use. A new operation adds at most one module here. */
 export const builtinActions: Action[] = [
@@ -28,4 +29,5 @@ export const builtinActions: Action[] = [
   certificateReuse,
   ...dnsActions,
   trashRestore,
+  ...sftpActions,
 ];

@@ -64,6 +64,35 @@ export const clientUpstreamsSchema = z
   })
   .strict();
 
+/**
+ * SFTP access to a web server's sites through its OpenSSH: serein writes one drop-in per
+ * account (a Match User block chrooting it to its site), tests sshd and reloads it.
+ */
+export const sftpSchema = z
+  .object({
+    host: z.string().min(1).describe('the address clients connect to with their SFTP program'),
+    port: port.default(22),
+    dropInDir: z
+      .string()
+      .startsWith('/', 'an absolute path')
+      .default('/etc/ssh/sshd_config.d')
+      .describe('a folder sshd_config includes (Include <dir>/*.conf) before its own settings'),
+    keysDir: z
+      .string()
+      .startsWith('/', 'an absolute path')
+      .default('/etc/ssh/serein-keys')
+      .describe("clients' public keys, one root-owned file per account"),
+    sshd: z.array(z.string()).min(1).default(['/usr/sbin/sshd']).describe('argv that runs sshd; -t is appended'),
+    reload: z.array(z.string()).min(1).default(['systemctl', 'reload', 'ssh']).describe('argv that reloads sshd'),
+    pidFile: z
+      .string()
+      .startsWith('/', 'an absolute path')
+      .optional()
+      .describe("sshd's pid file: SIGHUP instead of reload"),
+    passwordAuthentication: z.boolean().default(true).describe('accounts may log in with a password (else keys only)'),
+  })
+  .strict();
+
 /** An nginx instance that serein may change, and how to test and reload it. */
 export const webserverSchema = z
   .object({
@@ -109,6 +138,7 @@ export const webserverSchema = z
       .default(10_000)
       .describe('how long a reloaded vhost has to answer its probe'),
     clientUpstreams: clientUpstreamsSchema.default({ networks: [], public: true, ports: [80, 443, '1024-65535'] }),
+    sftp: sftpSchema.optional().describe("SFTP access to this server's sites (sftp.create)"),
     pidFile: z
       .string()
       .startsWith('/', 'an absolute path')
@@ -250,6 +280,7 @@ export const configSchema = z
 export type Config = z.output<typeof configSchema>;
 export type TargetConfig = z.output<typeof targetSchema>;
 export type WebserverConfig = z.output<typeof webserverSchema>;
+export type SftpConfig = z.output<typeof sftpSchema>;
 export type DatabaseServerConfig = z.output<typeof databaseServerSchema>;
 export type { CaConfig } from './acme.js';
 export type { MailConfig } from './watch.js';

@@ -31,7 +31,7 @@ import { pebble, pebbleBind9, pebblePdns } from './components/pebble.ts';
 import { pdns } from './components/pdns.ts';
 import { podman } from './components/podman.ts';
 import { postgres } from './components/postgres.ts';
-import { sshd } from './components/sshd.ts';
+import { sftp, sshd } from './components/sshd.ts';
 import { killPids, pidsReferencing, ProcessGroup } from './processes.ts';
 import type { LabComponent, LabContext } from './shared.ts';
 
@@ -48,6 +48,7 @@ const COMPONENTS = {
   pebble,
   nginx,
   sshd,
+  sftp,
   mariadb,
   postgres,
   podman,

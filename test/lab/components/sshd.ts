@@ -70,3 +70,77 @@ LogLevel INFO
     return { host: '127.0.0.1', port, username: 'root', privateKeyPath: clientKey, hostKeySha256 };
   },
 });
+
+/** LabInfo['sftp']: an sshd of its own for SFTP accounts, and the folders serein writes its accounts' settings in. */
+export interface SftpSshdInfo {
+  host: string;
+  port: number;
+  /** argv that runs this sshd (with its config): serein's `sftp.sshd`; -t or -T get appended. */
+  sshd: string[];
+  pidFile: string;
+  /** Included first by its sshd_config, as Debian's includes /etc/ssh/sshd_config.d/*.conf. */
+  dropInDir: string;
+  keysDir: string;
+  hostKeySha256: string;
+}
+
+/**
+ * An sshd for SFTP accounts: the same program as `sshd`, but its own instance, because
+ * serein reloads it (SIGHUP makes sshd re-execute itself and listen again) and the SSH
+ * target's connections must not see that. Its config includes a drop-in folder first,
+ * takes no password but what a Match block allows, and runs internal-sftp.
+ */
+export const sftp = defineComponent<SftpSshdInfo>({
+  packages: { 'openssh-server': ['/usr/sbin/sshd', '/usr/bin/ssh-keygen'] },
+  needs: [],
+  async start(lab) {
+    const bin = '/usr/sbin/sshd';
+    if (!fs.existsSync(bin)) throw new Error(`lab: ${bin} not found; run "bash test/lab/setup.sh"`);
+    const keygen = findBinary('ssh-keygen');
+    await fsp.mkdir('/run/sshd', { recursive: true, mode: 0o755 });
+    const dir = await lab.mkdir('sftp');
+    const dropInDir = path.join(dir, 'sshd_config.d');
+    const keysDir = path.join(dir, 'keys');
+    await fsp.mkdir(dropInDir, { mode: 0o755 });
+    await fsp.mkdir(keysDir, { mode: 0o755 });
+    const hostKey = path.join(dir, 'host_ed25519');
+    await lab.run('ssh-keygen', keygen, ['-q', '-t', 'ed25519', '-N', '', '-C', 'serein-lab-sftp', '-f', hostKey]);
+    const fp = await lab.run('ssh-keygen', keygen, ['-lf', `${hostKey}.pub`]);
+    const hostKeySha256 = fp.split(/\s+/)[1] ?? '';
+    const port = await freePort();
+    const cfg = path.join(dir, 'sshd_config');
+    const pidFile = path.join(dir, 'sshd.pid');
+    // StrictModes no: the lab's folder is under /tmp (sticky, world-writable), which key checks would refuse.
+    await fsp.writeFile(
+      cfg,
+      `# serein test lab: SFTP accounts
+Include ${dropInDir}/*.conf
+ListenAddress 127.0.0.1
+Port ${port}
+HostKey ${hostKey}
+AuthorizedKeysFile none
+PidFile ${pidFile}
+StrictModes no
+UsePAM no
+PermitRootLogin no
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UseDNS no
+PrintMotd no
+PrintLastLog no
+MaxStartups 100:30:200
+Subsystem sftp internal-sftp
+LogLevel VERBOSE
+`,
+    );
+    // Started by its absolute path with -f only: a reload (SIGHUP) re-executes the same argv.
+    const proc = lab.spawn('sftp-sshd', bin, ['-D', '-e', '-f', cfg]);
+    await lab.waitUntil(
+      'sftp sshd',
+      async () => (await tcpProbe('127.0.0.1', port, true))?.toString('latin1').startsWith('SSH-') ?? false,
+      proc,
+    );
+    return { host: '127.0.0.1', port, sshd: [bin, '-f', cfg], pidFile, dropInDir, keysDir, hostKeySha256 };
+  },
+});
