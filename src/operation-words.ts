@@ -23,7 +23,7 @@ const bilingual = z.object({ en: z.string().trim().min(1), fr: z.string().trim()
  * code. `site`: one of the client's sites, into `input` (a list input gets a list of one);
  * `domain`: one of their sites or domains; `new-site`: a name under one of their domains
  * that is no site yet; `renewal`: a site and its certificate (a first one when it has
- * none); `new-database` and `database`: a database named in the words, to create or one of
+ * none: `otherwise`); `new-database` and `database`: a database named in the words, to create or one of
  * theirs; `written`: a name written in the words on one of their domains (contact@their.domain).
  */
 export const FILLS = ['site', 'domain', 'new-site', 'renewal', 'new-database', 'database', 'written'] as const;
@@ -59,6 +59,8 @@ export const operationWordsSchema = z
         input: z.string().optional(),
         /** The question when the name could not be read (`written`): "Which address?". */
         question: bilingual.optional(),
+        /** `renewal`: the operation proposed instead for a site with nothing to renew yet (certificate.issue). */
+        otherwise: z.string().optional(),
         /** A removal: proposed only when the words ask to remove, confirmed by typing its name. */
         removes: z.boolean().default(false),
         /** Checked first: the client sees what would change before confirming (dns.fix). */

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { distance } from 'fastest-levenshtein';
 import { NaiveBayes } from './bayes.js';
@@ -6,13 +7,19 @@ import { loadIntentModel, predictIntent } from './model.js';
 import type { LogisticWeights } from './logistic.js';
 import { features, fold, words } from './text.js';
 
-import { INTENTS, type Intent, type Language } from './intents.js';
+import { loadAllOperationWords, type OperationWords } from '../operation-words.js';
+import { requestable, type Intent, type Language, type Operations } from './intents.js';
 
-export { INTENTS, type Intent, type Language };
+export { type Intent, type Language };
 
-/** The corpus file's shape: phrasings per intent and language, and the vocabularies slot filling uses. */
+/** The corpus: phrasings per intent and language, the operations' words, and the vocabularies slot filling uses. */
 export interface Corpus {
+  /** Every intent's phrasings: the operations' from their words files, `diagnose` and `human` from ./corpus/intents.yaml. */
   intents: Record<Intent, Record<Language, string[]>>;
+  /** The operations a request may ask for, with their words (proposal sentences, how inputs are filled). */
+  operations: Operations;
+  /** `repository`: the phrasings of serein's own playbooks, whose weights `npm run prepare` computes and keeps. */
+  source: 'repository' | 'playbooks';
   frustration: string[];
   apps: string[];
   aliases: string[][];
@@ -20,9 +27,29 @@ export interface Corpus {
   markers: string[];
 }
 
-/** The corpus kept in the repository (src/requests/corpus/intents.yaml). */
-export function loadCorpus(): Corpus {
-  return parse(readFileSync(new URL('./corpus/intents.yaml', import.meta.url), 'utf8')) as Corpus;
+/** serein's own playbooks, whose words `npm run prepare` trains on. */
+const PLAYBOOKS = new URL('../../playbooks/', import.meta.url);
+
+/**
+ * The corpus for a set of playbooks' words (the daemon's: the engine loaded them with its
+ * playbooks), or, without, for serein's own playbooks folder (training, the evaluation).
+ * The intents the model learns are the operations that declare phrasings, then `diagnose`
+ * and `human`, whose phrasings are kept in ./corpus/intents.yaml with the vocabularies.
+ */
+export function loadCorpus(words?: Iterable<[string, OperationWords | undefined]>): Corpus {
+  const own = parse(readFileSync(new URL('./corpus/intents.yaml', import.meta.url), 'utf8')) as Omit<
+    Corpus,
+    'operations' | 'source'
+  >;
+  const operations = requestable(words ?? loadAllOperationWords(fileURLToPath(PLAYBOOKS)));
+  const intents: Corpus['intents'] = {};
+  for (const [name, w] of operations) intents[name] = w.request.phrasings;
+  return {
+    ...own,
+    intents: { ...intents, ...own.intents },
+    operations,
+    source: words ? 'playbooks' : 'repository',
+  };
 }
 
 /** What the classifiers make of a text: the intent with a confidence in [0, 1], the runner-up, the language. */
@@ -57,7 +84,7 @@ export class RequestClassifier {
     readonly kind: ModelKind = 'logistic',
   ) {
     if (kind === 'logistic') this.logistic = loadIntentModel(corpus);
-    for (const intent of INTENTS) {
+    for (const intent of Object.keys(corpus.intents)) {
       for (const lang of ['en', 'fr'] as const) {
         for (const text of corpus.intents[intent]?.[lang] ?? []) {
           for (const w of words(text)) this.vocabulary.add(w);
@@ -126,10 +153,13 @@ function normalise(scores: { label: string; value: number }[]): { label: string;
   return scores.map((c) => ({ label: c.label, value: total > 0 ? c.value / total : 1 / scores.length }));
 }
 
-let trained: RequestClassifier | undefined;
+let trained: { classifier: RequestClassifier; words?: unknown } | undefined;
 
-/** The daemon's classifier, loaded once (the route loads it in the background at start). */
-export function requestClassifier(): RequestClassifier {
-  trained ??= new RequestClassifier(loadCorpus());
-  return trained;
+/**
+ * The daemon's classifier, loaded once for its playbooks' words (the route loads it in the
+ * background at start); without words, for serein's own playbooks.
+ */
+export function requestClassifier(words?: Iterable<[string, OperationWords | undefined]>): RequestClassifier {
+  if (!trained || trained.words !== words) trained = { classifier: new RequestClassifier(loadCorpus(words)), words };
+  return trained.classifier;
 }

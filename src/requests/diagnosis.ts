@@ -1,5 +1,5 @@
 import type { Diagnosis } from '../dns/check.js';
-import type { Language } from './intents.js';
+import type { Language, Operations } from './intents.js';
 import type { Proposal } from './slots.js';
 import { proposalSentence } from './words.js';
 
@@ -29,6 +29,7 @@ export function diagnosisAnswer(
   site: string,
   cert: { id: string; notAfter: string } | undefined,
   lang: Language,
+  operations: Operations,
   now = new Date(),
 ): DiagnosisAnswer {
   const fr = lang === 'fr';
@@ -45,7 +46,7 @@ export function diagnosisAnswer(
     playbook: Proposal['playbook'],
     inputs: Record<string, unknown>,
     extra: Partial<Proposal> = {},
-  ): Proposal => ({ playbook, inputs, sentence: proposalSentence(playbook, inputs, lang), ...extra });
+  ): Proposal => ({ playbook, inputs, sentence: proposalSentence(operations, playbook, inputs, lang), ...extra });
   if (failures.some((c) => c.repair)) {
     const first = failures.find((c) => c.repair)!;
     return {

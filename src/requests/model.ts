@@ -1,18 +1,21 @@
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { FEATURES_VERSION, intentFeatures } from './features.js';
-import { INTENTS } from './intents.js';
-import { predictLogistic, trainLogistic, type LogisticWeights } from './logistic.js';
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { FEATURES_VERSION, intentFeatures } from "./features.js";
+import {
+  predictLogistic,
+  trainLogistic,
+  type LogisticWeights,
+} from "./logistic.js";
 
 /** Where `npm run prepare` (node src/requests/train.ts) writes the weights: generated, gitignored, rebuilt when the corpus changes. */
-const WEIGHTS = new URL('./generated/intent-weights.json', import.meta.url);
-const CORPUS = new URL('./corpus/intents.yaml', import.meta.url);
+const WEIGHTS = new URL("./generated/intent-weights.json", import.meta.url);
+const CORPUS = new URL("./corpus/intents.yaml", import.meta.url);
 
 /** The corpus's phrasings as training pairs (the corpus shape is ./classifier.ts's Corpus). */
 export function trainingDocs(corpus: {
   intents: Record<string, Record<string, string[]>>;
 }): { text: string; label: string }[] {
-  return INTENTS.flatMap((intent) =>
+  return Object.keys(corpus.intents).flatMap((intent) =>
     Object.values(corpus.intents[intent] ?? {})
       .flat()
       .map((text) => ({ text, label: intent })),
@@ -20,20 +23,38 @@ export function trainingDocs(corpus: {
 }
 
 /** What the weights were computed from: the corpus's bytes and the features' version. */
-function fingerprint(): string {
-  return createHash('sha256').update(readFileSync(CORPUS)).update(`features ${FEATURES_VERSION}`).digest('hex');
+function fingerprint(corpus: {
+  intents: Record<string, Record<string, string[]>>;
+}): string {
+  return createHash("sha256")
+    .update(readFileSync(CORPUS))
+    .update(JSON.stringify(corpus.intents))
+    .update(`features ${FEATURES_VERSION}`)
+    .digest("hex");
 }
 
 /** Trains the intent model on the corpus (a few hundred milliseconds). */
-export function trainIntentModel(corpus: { intents: Record<string, Record<string, string[]>> }): LogisticWeights {
-  return trainLogistic(trainingDocs(corpus).map((d) => ({ features: intentFeatures(d.text), label: d.label })));
+export function trainIntentModel(corpus: {
+  intents: Record<string, Record<string, string[]>>;
+}): LogisticWeights {
+  return trainLogistic(
+    trainingDocs(corpus).map((d) => ({
+      features: intentFeatures(d.text),
+      label: d.label,
+    })),
+  );
 }
 
 /** Computes and writes the weights for the corpus as it is: run by `npm run prepare`. */
-export function writeIntentModel(corpus: { intents: Record<string, Record<string, string[]>> }): LogisticWeights {
+export function writeIntentModel(corpus: {
+  intents: Record<string, Record<string, string[]>>;
+}): LogisticWeights {
   const model = trainIntentModel(corpus);
-  mkdirSync(new URL('./generated/', import.meta.url), { recursive: true });
-  writeFileSync(WEIGHTS, JSON.stringify({ fingerprint: fingerprint(), model }));
+  mkdirSync(new URL("./generated/", import.meta.url), { recursive: true });
+  writeFileSync(
+    WEIGHTS,
+    JSON.stringify({ fingerprint: fingerprint(corpus), model }),
+  );
   return model;
 }
 
@@ -42,15 +63,23 @@ export function writeIntentModel(corpus: { intents: Record<string, Record<string
  * trained now and written for the next start (a checkout whose corpus changed since
  * `npm run prepare`). The daemon loads it in the background at start (src/api/routes/requests.ts).
  */
-export function loadIntentModel(corpus: { intents: Record<string, Record<string, string[]>> }): LogisticWeights {
+export function loadIntentModel(corpus: {
+  intents: Record<string, Record<string, string[]>>;
+  source?: "repository" | "playbooks";
+}): LogisticWeights {
   if (existsSync(WEIGHTS)) {
     try {
-      const saved = JSON.parse(readFileSync(WEIGHTS, 'utf8')) as { fingerprint: string; model: LogisticWeights };
-      if (saved.fingerprint === fingerprint()) return saved.model;
+      const saved = JSON.parse(readFileSync(WEIGHTS, "utf8")) as {
+        fingerprint: string;
+        model: LogisticWeights;
+      };
+      if (saved.fingerprint === fingerprint(corpus)) return saved.model;
     } catch {
       // An unreadable file is computed again below.
     }
   }
+  // A provider's own playbooks (another folder, its own operations) are trained in memory: the file is serein's own.
+  if (corpus.source === "playbooks") return trainIntentModel(corpus);
   try {
     return writeIntentModel(corpus);
   } catch {
@@ -59,6 +88,9 @@ export function loadIntentModel(corpus: { intents: Record<string, Record<string,
 }
 
 /** Each intent's probability for a text, best first. */
-export function predictIntent(model: LogisticWeights, text: string): { label: string; value: number }[] {
+export function predictIntent(
+  model: LogisticWeights,
+  text: string,
+): { label: string; value: number }[] {
   return predictLogistic(model, intentFeatures(text));
 }

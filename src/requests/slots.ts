@@ -53,6 +53,8 @@ export class Slots {
   private readonly words: string[];
   private readonly tokens: string[];
   private readonly quoted: string[];
+  /** The text as written, for a name written on one of the client's domains (`written`). */
+  private readonly raw: string;
 
   /** Sites proposed for creation earlier in the same message: "create news.example.com and put https on it". */
   private readonly created: string[] = [];
@@ -64,54 +66,77 @@ export class Slots {
     private readonly lang: Language,
     private readonly picked?: string,
   ) {
+    this.raw = text;
     this.names = hostNames(text);
     this.words = words(text);
     this.tokens = tokens(text);
     this.quoted = quoted(text);
   }
 
+  /**
+   * An operation's inputs, read the way its words say (`request.fill`); `diagnose` names a
+   * site to check. `human`, or an operation this daemon has no words for, is a person's.
+   */
   resolve(intent: Intent): Resolved {
-    switch (intent) {
-      case 'certificate.issue':
-        if (this.created.length) return this.proposal(this.propose(intent, { domains: [this.created[0]] }));
-        return this.existing(this.things.sites, intent, (site) => ({ domains: [site] }));
-      case 'certificate.renew':
+    if (intent === 'diagnose') return this.diagnosed();
+    const how = this.corpus.operations.get(intent)?.request;
+    if (!how) return { status: 'handoff', sentence: handoffSentence(this.lang) };
+    const into = (name: string) => ({ [how.input!]: how.input === 'domains' ? [name] : name });
+    switch (how.fill) {
+      case 'site':
+        // A site proposed for creation earlier in the same message: "create news.example.com and secure it".
+        if (this.created.length && !how.removes) return this.proposal(this.propose(intent, into(this.created[0])));
+        return this.existing(this.things.sites, intent, into);
+      case 'domain':
+        return this.existing([...new Set([...this.things.sites, ...this.things.domains])], intent, into);
+      case 'renewal':
         return this.existing(this.things.sites, intent, (site) => this.renewal(site));
-      case 'vhost.delete':
-        return this.existing(this.things.sites, intent, (domain) => ({ domain }));
-      case 'dns.fix':
-        return this.existing([...new Set([...this.things.sites, ...this.things.domains])], intent, (domain) => ({
-          domain,
-        }));
-      case 'diagnose':
-        return this.diagnosed();
-      case 'vhost.create':
-        return this.newSite();
-      case 'database.delete':
-        return this.databaseGone();
-      case 'database.create':
-        return this.database();
+      case 'new-site':
+        return this.newSite(intent);
+      case 'new-database':
+        return this.database(intent);
+      case 'database':
+        return this.databaseGone(intent);
+      case 'written':
+        return this.written(intent, how.input!, how.question!);
       default:
-        return { status: 'handoff', sentence: handoffSentence(this.lang) };
+        return unhandled(how.fill);
     }
   }
 
-  /** A renewal needs the site's active certificate; a site without one gets its first (certificate.issue). */
+  /** A renewal needs the site's active certificate; a site without one gets its first (the words' `otherwise`). */
   private renewal(site: string): Record<string, unknown> {
     if (!this.things.certificates) return { site };
     const id = this.things.certificates[site];
     return id ? { site, certificate: id } : { domains: [site] };
   }
 
+  /** A name written in the words on one of the client's domains (contact@their.domain, shop.their.domain), else the words' question. */
+  private written(intent: Intent, input: string, question: { en: string; fr: string }): Resolved {
+    const own = [...new Set([...this.things.domains, ...this.things.sites])];
+    const found = this.raw
+      .toLowerCase()
+      .split(/[\s,;!?()<>"']+/)
+      .map((w) => w.replace(/[.:]+$/, ''))
+      .find((w) => own.some((d) => w !== d && (w.endsWith(`@${d}`) || w.endsWith(`.${d}`))));
+    if (found) return this.proposal(this.propose(intent, { [input]: found }));
+    return { status: 'question', sentence: question[this.lang], question: { field: input, choices: [] } };
+  }
+
   propose(intent: Intent, inputs: Record<string, unknown>): Proposal {
-    const playbook: Intent = intent === 'certificate.renew' && !inputs.site ? 'certificate.issue' : intent;
-    const p: Proposal = { playbook, inputs, sentence: proposalSentence(playbook, inputs, this.lang) };
-    if (playbook === 'dns.fix') p.dryRunFirst = true;
-    if (playbook === 'vhost.delete') p.typeToConfirm = { value: inputs.domain as string, input: 'confirm' };
-    if (playbook === 'database.delete') {
+    const how = this.corpus.operations.get(intent)?.request;
+    const playbook: Intent = how?.fill === 'renewal' && !inputs.site && how.otherwise ? how.otherwise : intent;
+    const p: Proposal = {
+      playbook,
+      inputs,
+      sentence: proposalSentence(this.corpus.operations, playbook, inputs, this.lang),
+    };
+    const its = this.corpus.operations.get(playbook)?.request;
+    if (its?.dryRunFirst) p.dryRunFirst = true;
+    if (its?.removes && its.fill === 'database') {
       const db = (this.things.databases ?? []).find((d) => d.server === inputs.server && d.name === inputs.name);
       p.typeToConfirm = { value: db?.full ?? (inputs.name as string), input: 'confirm' };
-    }
+    } else if (its?.removes) p.typeToConfirm = { value: String(inputs[its.input ?? 'name']), input: 'confirm' };
     return p;
   }
 
@@ -183,11 +208,11 @@ export class Slots {
   }
 
   /** A new site: a name under one of the client's domains that is not a site yet. */
-  private newSite(): Resolved {
+  private newSite(intent: Intent): Resolved {
     const webserver = this.only(this.things.webservers);
     const free = this.things.domains.filter((d) => !this.things.sites.includes(d));
     const inputs = (domain: string) => ({ domain, webserver: webserver ?? this.things.webservers[0] });
-    const choices = free.map((d) => ({ label: d, proposal: this.propose('vhost.create', inputs(d)) }));
+    const choices = free.map((d) => ({ label: d, proposal: this.propose(intent, inputs(d)) }));
     if (!this.things.webservers.length) return { status: 'handoff', sentence: handoffSentence(this.lang) };
     const name = this.names.find(
       (n) => this.things.domains.some((d) => n === d || n.endsWith(`.${d}`)) && !this.things.sites.includes(n),
@@ -203,11 +228,11 @@ export class Slots {
         'server',
         this.things.webservers.map((w) => ({
           label: w,
-          proposal: this.propose('vhost.create', { domain: name, webserver: w }),
+          proposal: this.propose(intent, { domain: name, webserver: w }),
         })),
       );
     this.created.push(name);
-    return this.proposal(this.propose('vhost.create', inputs(name)));
+    return this.proposal(this.propose(intent, inputs(name)));
   }
 
   /** The servers for a database: those of the engine the client names, else all of theirs. */
@@ -222,7 +247,7 @@ export class Slots {
   }
 
   /** A database: its name from explicit naming, quotes, an application ("pour WordPress") or one of the client's sites. */
-  private database(): Resolved {
+  private database(intent: Intent): Resolved {
     const servers = this.servers();
     if (!servers.length) return { status: 'handoff', sentence: handoffSentence(this.lang) };
     const inputs = (name: string, server: string) => ({
@@ -241,16 +266,16 @@ export class Slots {
         'name',
         suggested.map((n) => ({
           label: n,
-          proposal: this.propose('database.create', inputs(n, server ?? servers[0])),
+          proposal: this.propose(intent, inputs(n, server ?? servers[0])),
         })),
       );
     }
     if (!server)
       return this.ask(
         'server',
-        servers.map((s) => ({ label: s, proposal: this.propose('database.create', inputs(name, s)) })),
+        servers.map((s) => ({ label: s, proposal: this.propose(intent, inputs(name, s)) })),
       );
-    return this.proposal(this.propose('database.create', inputs(name, server)));
+    return this.proposal(this.propose(intent, inputs(name, server)));
   }
 
   private databaseName(): string | undefined {
@@ -270,7 +295,7 @@ export class Slots {
   }
 
   /** A database to delete: one of the client's, named; never a name the client does not have. */
-  private databaseGone(): Resolved {
+  private databaseGone(intent: Intent): Resolved {
     const dbs = this.things.databases ?? [];
     if (!dbs.length) return { status: 'handoff', sentence: handoffSentence(this.lang) };
     const inputs = (d: OwnDatabase) => ({
@@ -282,10 +307,10 @@ export class Slots {
     const engines = this.things.databaseEngines ?? {};
     let found = databasesNamed(this.tokens, this.quoted, dbs);
     if (found.length > 1 && engine) found = found.filter((d) => engines[d.server] === engine);
-    if (found.length === 1) return this.proposal(this.propose('database.delete', inputs(found[0])));
+    if (found.length === 1) return this.proposal(this.propose(intent, inputs(found[0])));
     const choices = (found.length ? found : dbs).map((d) => ({
       label: `${d.full ?? d.name}`,
-      proposal: this.propose('database.delete', inputs(d)),
+      proposal: this.propose(intent, inputs(d)),
     }));
     return this.ask('database', choices);
   }
@@ -293,6 +318,11 @@ export class Slots {
   private only(items: string[]): string | undefined {
     return items.length === 1 ? items[0] : undefined;
   }
+}
+
+/** A way of filling inputs nobody handled: a compile error while its `case` is missing (the words' schema lets no other through). */
+function unhandled(fill: never): Resolved {
+  throw new Error(`no way to read the inputs of "${String(fill)}" from words`);
 }
 
 /** Applications that need MySQL or MariaDB. */

@@ -1,6 +1,6 @@
 /**
  * `npm run prepare` (node --import tsx src/requests/train.ts): computes the request
- * model's weights from src/requests/corpus/intents.yaml into src/requests/generated/
+ * model's weights from the playbooks' phrasings (playbooks/*.words.yaml) and src/requests/corpus/intents.yaml into src/requests/generated/
  * (gitignored), so the daemon never trains while a client waits.
  */
 import { loadCorpus } from './classifier.js';

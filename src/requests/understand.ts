@@ -1,5 +1,5 @@
 import type { Intent, Language, RequestClassifier } from './classifier.js';
-import { DESTRUCTIVE, type Topic } from './intents.js';
+import { removes, type Topic } from './intents.js';
 import { topicOf } from './lexicon.js';
 import { allowed, anchored, clauses } from './reading.js';
 import { Slots, type Choice, type ClientThings, type Proposal, type Resolved } from './slots.js';
@@ -87,9 +87,12 @@ export function understand(
     if (whole.intent === 'human' || frustrated || whole.confidence >= SURE) return handoff();
     const options = c.ranked
       .map((r) => r.intent)
-      .filter((i) => i !== 'human' && !DESTRUCTIVE.includes(i))
+      // Only what this daemon can do, and never a removal the words did not ask for.
+      .filter(
+        (i) => (i === 'diagnose' || classifier.corpus.operations.has(i)) && !removes(classifier.corpus.operations, i),
+      )
       .slice(0, 2);
-    const choices = options.map((i) => ({ label: intentLabel(i, language), intent: i }));
+    const choices = options.map((i) => ({ label: intentLabel(classifier.corpus.operations, i, language), intent: i }));
     return {
       ...base,
       intent: null,

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { notFound } from '../../engine/engine.js';
 import { OperationError } from '../../errors.js';
-import { INTENTS, TOPICS } from '../../requests/intents.js';
+import { requestable, TOPICS } from '../../requests/intents.js';
 import { maskSecrets, secretWarning } from '../../requests/secrets.js';
 import type { ClientThings, Understanding } from '../../requests/understand.js';
 import { diagnosisAnswer, type DiagnosisAnswer } from '../../requests/diagnosis.js';
@@ -13,10 +13,13 @@ import { requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from '../errors.js';
 
+/** An operation's name (a playbook whose words declare phrasings), `diagnose` or `human`: not a closed list, since a provider adds operations. */
+const intentName = z.string().regex(/^[a-z][a-z0-9.-]{0,63}$/);
+
 const requestBody = z
   .object({
     text: z.string().trim().min(1).max(1000).describe('what the client needs, in their own words (English or French)'),
-    intent: z.enum(INTENTS).optional().describe('the operation the client picked when asked which one they meant'),
+    intent: intentName.optional().describe('the operation the client picked when asked which one they meant'),
     site: z
       .string()
       .min(1)
@@ -28,9 +31,7 @@ const requestBody = z
   .strict();
 
 const proposal = z.object({
-  playbook: z
-    .enum(INTENTS.filter((i) => i !== 'diagnose' && i !== 'human'))
-    .describe('the operation to submit to POST /v1/jobs'),
+  playbook: z.string().describe('the operation to submit to POST /v1/jobs'),
   inputs: z.record(z.string(), z.unknown()),
   sentence: z.string(),
   dryRunFirst: z
@@ -50,13 +51,12 @@ const understood = z.object({
     .describe(
       'proposal: confirm it to run it (POST /v1/jobs); question: pick a choice; handoff: a person takes over; diagnosis: what the checks of a site found, with the fix to confirm if there is one',
     ),
-  intent: z
-    .enum(INTENTS)
+  intent: intentName
     .nullable()
     .describe(
       'the first operation understood (diagnose: the checks of a site; human: a person); null when asked which one',
     ),
-  intents: z.array(z.enum(INTENTS)).describe('every operation understood, in the order asked'),
+  intents: z.array(intentName).describe('every operation understood, in the order asked'),
   topic: z.enum(TOPICS).optional().describe('handoff: what the request is about, to name it to the client'),
   proposals: z.array(proposal).optional().describe('when more than one operation was asked: each proposal, in order'),
   diagnosis: z
@@ -88,7 +88,7 @@ const understood = z.object({
         z.object({
           label: z.string(),
           proposal: proposal.optional(),
-          intent: z.enum(INTENTS).optional(),
+          intent: intentName.optional(),
           site: z.string().optional().describe("send it back as the body's `site`"),
         }),
       ),
@@ -103,13 +103,15 @@ const understood = z.object({
  * as a job. Only the caller's own names are read, so another tenant's name reads as unknown.
  */
 export async function requestRoutes(app: FastifyInstance, { store, config, engine }: ApiContext): Promise<void> {
+  // The model learns the daemon's own playbooks' phrasings (a provider's operations included).
+  const words = [...engine.playbooks].map(([name, p]) => [name, p.words] as [string, typeof p.words]);
   // The model is loaded in the background once the daemon listens, so no request waits for it
   // (its weights are computed by npm run prepare; trained here only if the corpus changed since).
   app.addHook('onReady', () => {
     setImmediate(
       () =>
         void understanding()
-          .then((m) => m.requestClassifier())
+          .then((m) => m.requestClassifier(words))
           .catch(() => undefined),
     );
   });
@@ -153,7 +155,7 @@ export async function requestRoutes(app: FastifyInstance, { store, config, engin
       // Loaded and trained on the first request, so the daemon's start does not wait for the classifier.
       const { understand, requestClassifier, hostNames } = await understanding();
       const u: Understanding & { warning?: string; diagnosis?: DiagnosisAnswer & { site: string; ok: boolean } } =
-        understand(requestClassifier(), body.text, things, {
+        understand(requestClassifier(words), body.text, things, {
           language: req.language,
           intent: body.intent,
           site: body.site,
@@ -225,6 +227,7 @@ async function diagnoseSite(
     site,
     certs[0] ? { id: certs[0].id, notAfter: certs[0].notAfter } : undefined,
     u.language,
+    requestable([...engine.playbooks].map(([name, p]) => [name, p.words])),
   );
   u.diagnosis = { site, ok: d.ok, ...answer };
   u.sentence = answer.sentence;
