@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Config, WebserverConfig } from '../config/schema.js';
 import type { ActionContext, Services } from '../engine/action.js';
-import { OperationError } from '../errors.js';
 import { dumpDatabase } from '../db/dump.js';
 import { adminPassword } from '../db/session.js';
 import type { DbSpec } from '../db/provision.js';
@@ -12,6 +11,7 @@ import type { Target } from '../targets/target.js';
 import type { TrashItem } from '../store/trash.js';
 import { sizeInWords } from '../notify/disk-messages.js';
 import { dateInWords } from '../util/dates.js';
+import { copyFailed } from './trash-errors.js';
 
 /**
  * Deletes that lose nothing: before database.delete drops a database, and before
@@ -30,20 +30,6 @@ export interface CopyRef {
   target: string;
   file: string;
 }
-
-const copyFailed = (what: { en: string; fr: string }, detail: string) =>
-  new OperationError(
-    'trash_copy_failed',
-    {
-      en: `A copy of ${what.en} could not be kept, so nothing was deleted.`,
-      fr: `Une copie de ${what.fr} n'a pas pu être gardée, donc rien n'a été supprimé.`,
-    },
-    {
-      en: 'Try again later. If it fails again, your provider has the details.',
-      fr: 'Réessayez plus tard. Si cela échoue encore, votre hébergeur a les détails.',
-    },
-    detail,
-  );
 
 const expiry = (config: Config, now: Date) =>
   new Date(now.getTime() + config.trash.keepDays * 86_400_000).toISOString();

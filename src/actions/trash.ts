@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { ActionContext, PlanItem } from '../engine/action.js';
 import { defineAction } from '../engine/action.js';
-import { OperationError, type Localized } from '../errors.js';
+import { OperationError } from '../errors.js';
 import { parseDomain } from '../dns/domain.js';
 import { loadDatabase } from '../db/dump.js';
 import { tenantDatabaseName } from '../db/identifiers.js';
@@ -25,6 +25,14 @@ import { SymlinkRefused } from '../targets/site-folder.js';
 import { databaseCreate, DATABASE_KIND, type DatabaseRecord } from './database.js';
 import { folderOp } from './site-folder-refusal.js';
 import { trashTarget } from './trash-keep.js';
+import {
+  loadFailed,
+  noLongerYours,
+  notInTrash,
+  notThisServer,
+  restoreNameTaken,
+  serverNotYours,
+} from './trash-errors.js';
 import { dateInWords } from '../util/dates.js';
 
 /**
@@ -44,99 +52,6 @@ const params = z.object({
   tenant: z.string().optional(),
 });
 type Params = z.output<typeof params>;
-
-const notInTrash = () =>
-  new OperationError(
-    'not_found',
-    { en: 'This copy is not in your trash (any more).', fr: "Cette copie n'est pas (ou plus) dans votre corbeille." },
-    {
-      en: 'Open your trash to see what can be restored; copies are kept for a limited time.',
-      fr: 'Ouvrez votre corbeille pour voir ce qui peut être restauré\u00a0; les copies sont gardées un temps limité.',
-    },
-    undefined,
-    404,
-  );
-
-/** The copy could not be put back: what this run created is undone, the copy stays (the detail is for admins). */
-const loadFailed = (name: string, detail: string) =>
-  new OperationError(
-    'trash_restore_failed',
-    {
-      en: `The copy of ${name} could not be put back, so nothing was restored.`,
-      fr: `La copie de ${name} n'a pas pu être remise, donc rien n'a été restauré.`,
-    },
-    {
-      en: 'The copy is still in your trash. Try again later; if it fails again, your provider has the details.',
-      fr: 'La copie est toujours dans votre corbeille. Réessayez plus tard\u00a0; si cela échoue encore, votre hébergeur a les détails.',
-    },
-    detail,
-  );
-
-const invalid = (message: Localized, hint: Localized) =>
-  new OperationError('invalid_input', message, hint, undefined, 400);
-
-/** Refused, nothing changed: the same name is taken; the client chooses another (the input the operation accepts). */
-const taken = (what: 'database' | 'site', name: string, suggestion: string, detail: string) =>
-  new OperationError(
-    'restore_name_taken',
-    what === 'database'
-      ? {
-          en: `Choose another name to restore this database: "${name}" already exists, and we never restore over it.`,
-          fr: `Choisissez un autre nom pour restaurer cette base\u00a0: «\u00a0${name}\u00a0» existe déjà, et nous ne restaurons jamais par-dessus.`,
-        }
-      : {
-          en: `Choose another address to restore these files: the site ${name} already has files, and we never restore over them.`,
-          fr: `Choisissez une autre adresse pour restaurer ces fichiers\u00a0: le site ${name} a déjà des fichiers, et nous ne restaurons jamais par-dessus.`,
-        },
-    what === 'database'
-      ? {
-          en: `Restore it under another name, for example ${suggestion}. Nothing was changed.`,
-          fr: `Restaurez-la sous un autre nom, par exemple ${suggestion}. Rien n'a été modifié.`,
-        }
-      : {
-          en: `Restore them under another address of yours, for example ${suggestion}. Nothing was changed.`,
-          fr: `Restaurez-les sous une autre adresse de votre compte, par exemple ${suggestion}. Rien n'a été modifié.`,
-        },
-    detail,
-    409,
-  );
-
-/** Refused, nothing changed: the name the files would come back under is no longer the tenant's. */
-const noLongerYours = (name: string) =>
-  new OperationError(
-    'not_your_domain',
-    {
-      en: `Choose another of your addresses to bring these files back: ${name} is no longer one of yours.`,
-      fr: `Choisissez une autre de vos adresses pour ramener ces fichiers\u00a0: ${name} ne fait plus partie des vôtres.`,
-    },
-    {
-      en: `Nothing was changed. Ask your provider if ${name} should still be yours.`,
-      fr: `Rien n'a été modifié. Demandez à votre hébergeur si ${name} devrait encore être à vous.`,
-    },
-    `${name} is not a domain of the copy's tenant`,
-    403,
-  );
-
-/** Refused, nothing changed: the server the copy came from was taken from the tenant since. */
-const serverNotYours = (what: 'database' | 'site', server: string) =>
-  new OperationError(
-    'server_not_yours',
-    what === 'database'
-      ? {
-          en: `Ask your provider to restore this database: you can no longer use the server ${server} it was on.`,
-          fr: `Demandez à votre hébergeur de restaurer cette base\u00a0: vous ne pouvez plus utiliser le serveur ${server} où elle était.`,
-        }
-      : {
-          en: `Ask your provider to bring these files back: you can no longer use the server ${server} they were on.`,
-          fr: `Demandez à votre hébergeur de ramener ces fichiers\u00a0: vous ne pouvez plus utiliser le serveur ${server} où ils étaient.`,
-        },
-    {
-      en: 'Nothing was changed; the copy stays in your trash until it expires.',
-      fr: "Rien n'a été modifié\u00a0; la copie reste dans votre corbeille jusqu'à son expiration.",
-    },
-    `the copy's tenant may no longer use the server ${server}`,
-    403,
-  );
 
 /** Whether the copy's tenant (whoever asks, an admin too) may still use this server or name, by the tenancy policy. */
 const tenantMay = (
@@ -161,7 +76,8 @@ async function checkSiteRestore(
   const other = (await ctx.services.store.tenants.resourcesNaming(VHOST_KIND, [s.name])).find(
     (r) => r.tenantId !== item.tenantId,
   );
-  if (other) throw taken('site', s.name, `restored.${s.origin.primary}`, `${s.name} is a site of another tenant`);
+  if (other)
+    throw restoreNameTaken('site', s.name, `restored.${s.origin.primary}`, `${s.name} is a site of another tenant`);
 }
 
 /** The copy, if the caller may see it: another tenant's copy does not exist for a client. */
@@ -186,17 +102,7 @@ interface DbPlan {
 
 function databasePlan(ctx: ActionContext, item: TrashItem, p: Params): DbPlan {
   const origin = item.origin as DatabaseOrigin;
-  if (p.server && p.server !== origin.server)
-    throw invalid(
-      {
-        en: `This copy is of a database on the server ${origin.server}.`,
-        fr: `Cette copie est celle d'une base du serveur ${origin.server}.`,
-      },
-      {
-        en: `Leave the server empty, or choose ${origin.server}.`,
-        fr: `Laissez le serveur vide, ou choisissez ${origin.server}.`,
-      },
-    );
+  if (p.server && p.server !== origin.server) throw notThisServer(origin.server);
   const cfg = ctx.services.databases.config(origin.server);
   const short = p.name ?? origin.short;
   const database = tenantDatabaseName(item.tenantId, short);
@@ -322,7 +228,7 @@ export const trashRestore = defineAction({
       if (said === 'exists') {
         // Nothing of this run's to undo: the folder was there before (this copy restored already, or anything else).
         await ctx.checkpoint(null);
-        throw taken('site', s.name, `restored.${s.origin.primary}`, `${s.folder} exists`);
+        throw restoreNameTaken('site', s.name, `restored.${s.origin.primary}`, `${s.folder} exists`);
       }
       await store.trash.markRestored(item.id, new Date().toISOString(), s.folder);
       ctx.log(`put the files of ${item.name} back in ${s.folder}`);
@@ -345,7 +251,12 @@ export const trashRestore = defineAction({
     if (rec) {
       if (rec.tenantId === item.tenantId && (rec.data as { restoredFrom?: string }).restoredFrom === item.id)
         return { ...out, existed: true };
-      throw taken('database', d.spec.database, otherName(d.short), `${d.key} is recorded for tenant ${rec.tenantId}`);
+      throw restoreNameTaken(
+        'database',
+        d.spec.database,
+        otherName(d.short),
+        `${d.key} is recorded for tenant ${rec.tenantId}`,
+      );
     }
     if (ctx.tenantId) await checkResourceQuota(ctx.services, item.tenantId, 'databases', DATABASE_KIND);
     const s = await ctx.services.databases.open(d.server, ctx.secrets);
@@ -353,7 +264,7 @@ export const trashRestore = defineAction({
       const version = await serverVersion(s);
       const found = await existing(s, d.spec);
       if (found.database || found.user)
-        throw taken(
+        throw restoreNameTaken(
           'database',
           d.spec.database,
           otherName(d.short),
@@ -380,7 +291,7 @@ export const trashRestore = defineAction({
         (m) => ctx.log(m),
       ).catch((err: Error) => {
         // Taken in between by another request (CREATE refuses an existing name): still never overwritten.
-        throw taken('database', d.spec.database, otherName(d.short), ctx.secrets.mask(err.message));
+        throw restoreNameTaken('database', d.spec.database, otherName(d.short), ctx.secrets.mask(err.message));
       });
       ctx.reached('trash-restore-created');
       // As the new user, never the admin: the copy is the tenant's own SQL (src/db/dump.ts).
