@@ -1,15 +1,11 @@
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { FEATURES_VERSION, intentFeatures } from "./features.js";
-import {
-  predictLogistic,
-  trainLogistic,
-  type LogisticWeights,
-} from "./logistic.js";
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { FEATURES_VERSION, intentFeatures } from './features.js';
+import { predictLogistic, trainLogistic, type LogisticWeights } from './logistic.js';
 
 /** Where `npm run prepare` (node src/requests/train.ts) writes the weights: generated, gitignored, rebuilt when the corpus changes. */
-const WEIGHTS = new URL("./generated/intent-weights.json", import.meta.url);
-const CORPUS = new URL("./corpus/intents.yaml", import.meta.url);
+const WEIGHTS = new URL('./generated/intent-weights.json', import.meta.url);
+const CORPUS = new URL('./corpus/intents.yaml', import.meta.url);
 
 /** The corpus's phrasings as training pairs (the corpus shape is ./classifier.ts's Corpus). */
 export function trainingDocs(corpus: {
@@ -23,20 +19,16 @@ export function trainingDocs(corpus: {
 }
 
 /** What the weights were computed from: the corpus's bytes and the features' version. */
-function fingerprint(corpus: {
-  intents: Record<string, Record<string, string[]>>;
-}): string {
-  return createHash("sha256")
+function fingerprint(corpus: { intents: Record<string, Record<string, string[]>> }): string {
+  return createHash('sha256')
     .update(readFileSync(CORPUS))
     .update(JSON.stringify(corpus.intents))
     .update(`features ${FEATURES_VERSION}`)
-    .digest("hex");
+    .digest('hex');
 }
 
 /** Trains the intent model on the corpus (a few hundred milliseconds). */
-export function trainIntentModel(corpus: {
-  intents: Record<string, Record<string, string[]>>;
-}): LogisticWeights {
+export function trainIntentModel(corpus: { intents: Record<string, Record<string, string[]>> }): LogisticWeights {
   return trainLogistic(
     trainingDocs(corpus).map((d) => ({
       features: intentFeatures(d.text),
@@ -46,15 +38,10 @@ export function trainIntentModel(corpus: {
 }
 
 /** Computes and writes the weights for the corpus as it is: run by `npm run prepare`. */
-export function writeIntentModel(corpus: {
-  intents: Record<string, Record<string, string[]>>;
-}): LogisticWeights {
+export function writeIntentModel(corpus: { intents: Record<string, Record<string, string[]>> }): LogisticWeights {
   const model = trainIntentModel(corpus);
-  mkdirSync(new URL("./generated/", import.meta.url), { recursive: true });
-  writeFileSync(
-    WEIGHTS,
-    JSON.stringify({ fingerprint: fingerprint(corpus), model }),
-  );
+  mkdirSync(new URL('./generated/', import.meta.url), { recursive: true });
+  writeFileSync(WEIGHTS, JSON.stringify({ fingerprint: fingerprint(corpus), model }));
   return model;
 }
 
@@ -65,11 +52,11 @@ export function writeIntentModel(corpus: {
  */
 export function loadIntentModel(corpus: {
   intents: Record<string, Record<string, string[]>>;
-  source?: "repository" | "playbooks";
+  source?: 'repository' | 'playbooks';
 }): LogisticWeights {
   if (existsSync(WEIGHTS)) {
     try {
-      const saved = JSON.parse(readFileSync(WEIGHTS, "utf8")) as {
+      const saved = JSON.parse(readFileSync(WEIGHTS, 'utf8')) as {
         fingerprint: string;
         model: LogisticWeights;
       };
@@ -79,7 +66,7 @@ export function loadIntentModel(corpus: {
     }
   }
   // A provider's own playbooks (another folder, its own operations) are trained in memory: the file is serein's own.
-  if (corpus.source === "playbooks") return trainIntentModel(corpus);
+  if (corpus.source === 'playbooks') return trainIntentModel(corpus);
   try {
     return writeIntentModel(corpus);
   } catch {
@@ -88,9 +75,6 @@ export function loadIntentModel(corpus: {
 }
 
 /** Each intent's probability for a text, best first. */
-export function predictIntent(
-  model: LogisticWeights,
-  text: string,
-): { label: string; value: number }[] {
+export function predictIntent(model: LogisticWeights, text: string): { label: string; value: number }[] {
   return predictLogistic(model, intentFeatures(text));
 }
