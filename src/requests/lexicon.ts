@@ -550,6 +550,15 @@ export const FILLER = new Set([
   'nos',
   'what',
   'quoi',
+  'whatever',
+  'anything',
+  'any',
+  'importe',
+  'quelconque',
+  'want',
+  'like',
+  'veux',
+  'voulez',
 ]);
 
 /** Words after which a client writes the name they want ("appelée stock", "named shop", "name it shop", "nom : shop"). */

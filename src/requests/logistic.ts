@@ -44,15 +44,18 @@ export function trainLogistic(docs: { features: string[]; label: string }[], o: 
     }
     for (const idx of order) {
       const { features, label } = docs[idx];
-      const p = probabilities(features, (f) => w.get(f), bias, k);
+      // Each feature's rows looked up once per phrasing, not once per label.
+      const ws = features.map((f) => row(w, f));
+      const gs = features.map((f) => row(g2, f, 1e-8));
+      const p = probabilities(features, (_, i) => ws[i], bias, k);
       const y = labels.indexOf(label);
       for (let c = 0; c < k; c++) {
         const grad = p[c] - (c === y ? 1 : 0);
         biasG2[c] += grad * grad;
         bias[c] -= (rate * grad) / Math.sqrt(biasG2[c]);
-        for (const f of features) {
-          const wr = row(w, f);
-          const gr = row(g2, f, 1e-8);
+        for (let i = 0; i < ws.length; i++) {
+          const wr = ws[i];
+          const gr = gs[i];
           const gf = grad + l2 * wr[c];
           gr[c] += gf * gf;
           wr[c] -= (rate * gf) / Math.sqrt(gr[c]);
@@ -73,13 +76,13 @@ export function predictLogistic(m: LogisticWeights, features: string[]): { label
 
 function probabilities(
   features: string[],
-  weight: (f: string) => ArrayLike<number> | undefined,
+  weight: (f: string, i: number) => ArrayLike<number> | undefined,
   bias: ArrayLike<number>,
   k: number,
 ): Float64Array {
   const z = Float64Array.from(bias);
-  for (const f of features) {
-    const r = weight(f);
+  for (let i = 0; i < features.length; i++) {
+    const r = weight(features[i], i);
     if (r) for (let c = 0; c < k; c++) z[c] += r[c];
   }
   const max = Math.max(...z);

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { FEATURES_VERSION, intentFeatures } from './features.js';
+import { GENERATOR_FILES, generatedDocs, TABLES, tableLines } from './generator/index.js';
 import { predictLogistic, trainLogistic, type LogisticWeights } from './logistic.js';
 
 /** Where `npm run prepare` (node src/requests/train.ts) writes the weights: generated, gitignored, rebuilt when the corpus changes. */
 const WEIGHTS = new URL('./generated/intent-weights.json', import.meta.url);
 const CORPUS = new URL('./corpus/intents.yaml', import.meta.url);
 
-/** The corpus's phrasings as training pairs (the corpus shape is ./classifier.ts's Corpus). */
-export function trainingDocs(corpus: {
+/** The hand corpus's phrasings as training pairs (the corpus shape is ./classifier.ts's Corpus). */
+export function handDocs(corpus: {
   intents: Record<string, Record<string, string[]>>;
 }): { text: string; label: string }[] {
   return Object.keys(corpus.intents).flatMap((intent) =>
@@ -18,23 +19,27 @@ export function trainingDocs(corpus: {
   );
 }
 
-/** What the weights were computed from: the corpus's bytes and the features' version. */
-function fingerprint(corpus: { intents: Record<string, Record<string, string[]>> }): string {
-  return createHash('sha256')
-    .update(readFileSync(CORPUS))
-    .update(JSON.stringify(corpus.intents))
-    .update(`features ${FEATURES_VERSION}`)
-    .digest('hex');
+/** What the model learns from: the hand corpus's phrasings and the generated ones (./generator/). */
+export function trainingDocs(corpus: {
+  intents: Record<string, Record<string, string[]>>;
+}): { text: string; label: string }[] {
+  return [
+    ...handDocs(corpus),
+    ...generatedDocs(Object.keys(corpus.intents)).map(({ text, label }) => ({ text, label })),
+  ];
 }
 
-/** Trains the intent model on the corpus (a few hundred milliseconds). */
+/** What the weights were computed from: the corpus's bytes, the generator's, the tables it keeps away from, the features' version. */
+function fingerprint(corpus: { intents: Record<string, Record<string, string[]>> }): string {
+  const hash = createHash('sha256').update(readFileSync(CORPUS)).update(JSON.stringify(corpus.intents));
+  for (const file of GENERATOR_FILES) hash.update(readFileSync(file));
+  if (existsSync(TABLES)) hash.update(tableLines().join('\n'));
+  return hash.update(`features ${FEATURES_VERSION}`).digest('hex');
+}
+
+/** Trains the intent model on the corpus (a few seconds: run by `npm run prepare`, not while a client waits). */
 export function trainIntentModel(corpus: { intents: Record<string, Record<string, string[]>> }): LogisticWeights {
-  return trainLogistic(
-    trainingDocs(corpus).map((d) => ({
-      features: intentFeatures(d.text),
-      label: d.label,
-    })),
-  );
+  return trainLogistic(trainingDocs(corpus).map((d) => ({ features: intentFeatures(d.text), label: d.label })));
 }
 
 /** Computes and writes the weights for the corpus as it is: run by `npm run prepare`. */
@@ -56,10 +61,7 @@ export function loadIntentModel(corpus: {
 }): LogisticWeights {
   if (existsSync(WEIGHTS)) {
     try {
-      const saved = JSON.parse(readFileSync(WEIGHTS, 'utf8')) as {
-        fingerprint: string;
-        model: LogisticWeights;
-      };
+      const saved = JSON.parse(readFileSync(WEIGHTS, 'utf8')) as { fingerprint: string; model: LogisticWeights };
       if (saved.fingerprint === fingerprint(corpus)) return saved.model;
     } catch {
       // An unreadable file is computed again below.

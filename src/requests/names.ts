@@ -36,7 +36,9 @@ export function quoted(text: string): string[] {
 }
 
 /** The name after a naming word ("called shop", "name it shop", "nom : shop"), skipping pronouns and articles. */
-export function namedAfterMarker(ws: string[]): string | undefined {
+export function namedAfterMarker(tokens: string[]): string | undefined {
+  // "appelle-la compta": a naming word joined to its pronoun is read as two words.
+  const ws = tokens.flatMap((t) => (t.includes('-') && NAMING.has(t.split('-')[0]) ? t.split('-') : [t]));
   for (let i = 0; i < ws.length; i++) {
     if (!NAMING.has(ws[i])) continue;
     let j = i + 1;
@@ -84,4 +86,25 @@ export function databasesNamed(ws: string[], named: string[], dbs: OwnDatabase[]
   if (whole.length) return whole;
   const some = dbs.filter((d) => parts(d).some((p) => p.length >= 4 && !FILLER.has(p) && said.has(p)));
   return some;
+}
+
+/** Common words that follow or precede the word "database" without naming one ("la base de test", "a database server"). */
+const NOT_A_NAME = new Set(
+  'de des du la le les pour for on sur with avec server serveur please svp stp merci thanks name nom named called appelee nommee et and to a an the my mon ma une un new nouvelle nouveau vide empty propre clean quickly vite also aussi again encore too'.split(
+    ' ',
+  ),
+);
+
+/** The name written right after the word "database" ("une base agenda", "database stock"), or, in English, right before it ("a clients database"). */
+export function besideDatabaseWord(tokens: string[]): string | undefined {
+  const kind = new Set(['base', 'bdd', 'bd', 'db', 'database']);
+  for (let i = 0; i < tokens.length; i++) {
+    if (!kind.has(tokens[i])) continue;
+    for (const w of [tokens[i + 1], tokens[i - 1]]) {
+      if (!w || NOT_A_NAME.has(w) || engineOf(w) || w.length < 3) continue;
+      const name = dbName(w);
+      if (name && (w === tokens[i + 1] || tokens[i] !== 'base')) return name;
+    }
+  }
+  return undefined;
 }

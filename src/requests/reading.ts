@@ -1,94 +1,13 @@
 import { DESTRUCTIVE, type Intent } from './intents.js';
-import { is, NEGATORS_AFTER, NEGATORS_BEFORE, NO_LONGER, PAST } from './lexicon.js';
-import { fold, tokens } from './text.js';
+import { is } from './lexicon.js';
+import { noLongerNeeded, readTokens, removal, type Removal } from './removal.js';
+import { fold, tokens, words } from './text.js';
 
 /**
- * The rules read beside the model, for what a model must never get wrong: whether the
- * words ask to remove something (a create was once proposed for a delete request at 0.99
- * confidence), what it is, and where a message holds more than one request.
+ * The rules read beside the model, for what a model must never get wrong: a removal only
+ * when the words ask for it (./removal.ts), never a create for a removal, and where a
+ * message holds more than one request.
  */
-
-/** Starts of the verbs that ask to remove, in both languages (folded): "ferme", "close" are not among them (a shop closes, a site stays). */
-const REMOVAL = [
-  'supprim',
-  'effac',
-  'delet',
-  'remov',
-  'drop$',
-  'dropp',
-  'eras',
-  'destroy',
-  'detrui',
-  'retir',
-  'enlev',
-  'wipe',
-  'purge',
-  'trash',
-  'nuke',
-  'virer$',
-  'virez$',
-  'vire$',
-  'degag',
-  'rid$',
-  'desinstall',
-  'uninstall',
-  'annul',
-];
-/** Verbs of wanting, which a negation before them turns against what follows: "I don't want you to delete". */
-const WANT = ['want', 'wish', 'veu', 'voudr', 'souhait', 'aimer', 'like'];
-
-/** What a clause says of removing: asked (a removal verb, not negated, not in the past), negated, or nothing; and of what. */
-export interface Removal {
-  asked: boolean;
-  negated: boolean;
-  past: boolean;
-  kind?: 'site' | 'database' | 'dns' | 'other';
-}
-
-/** Whether a word begins with one of the starts; a start ending in `$` is the whole word. */
-const startsWithAny = (w: string, starts: string[]) =>
-  starts.some((s) => (s.endsWith('$') ? w === s.slice(0, -1) : w.startsWith(s)));
-
-/** Reads whether the words ask to remove something, with negation ("ne supprimez pas", "don't delete") and tense ("a été supprimé") read. */
-export function removal(ws: string[], ownDatabases: string[] = [], ownSites: string[] = []): Removal {
-  let asked = false;
-  let negated = false;
-  let past = false;
-  for (let i = 0; i < ws.length; i++) {
-    if (!startsWithAny(ws[i], REMOVAL)) continue;
-    const before = ws.slice(Math.max(0, i - 3), i);
-    const after = ws.slice(i + 1, i + 3);
-    const wantedNot = ws
-      .slice(0, i)
-      .some(
-        (w, j, all) => startsWithAny(w, WANT) && all.slice(Math.max(0, j - 3), j).some((x) => NEGATORS_BEFORE.has(x)),
-      );
-    if (before.some((w) => NEGATORS_BEFORE.has(w)) || after.some((w) => NEGATORS_AFTER.has(w)) || wantedNot)
-      negated = true;
-    else if (ws.slice(Math.max(0, i - 2), i).some((w) => PAST.has(w))) past = true;
-    else asked = true;
-  }
-  return {
-    asked,
-    negated: negated && !asked,
-    past: past && !asked,
-    kind: asked || noLongerNeeded(ws) ? kindOf(ws, ownDatabases, ownSites) : undefined,
-  };
-}
-
-/** Whether the words say the thing is no longer needed, without a removal verb ("plus besoin de la base test_old"). */
-export function noLongerNeeded(ws: string[]): boolean {
-  return NO_LONGER.some((seq) => ws.some((_, i) => seq.every((s, k) => ws[i + k] === s)));
-}
-
-/** What a removal is about: a DNS record, a database, a site, or another thing (an account, a mailbox). */
-function kindOf(ws: string[], ownDatabases: string[], ownSites: string[]): Removal['kind'] {
-  if (ws.some((w) => is(w, 'dns'))) return 'dns';
-  if (ws.some((w) => is(w, 'db') || ownDatabases.includes(w))) return 'database';
-  if (ws.some((w) => is(w, 'mail') || is(w, 'account') || is(w, 'backup') || is(w, 'billing'))) return 'other';
-  if (ws.some((w) => is(w, 'site') || ownSites.includes(w))) return 'site';
-  return undefined;
-}
 
 /** The words that anchor each operation in a clause: without one, a clause adds no second operation ("je suis la gérante de la boutique"). */
 const DOWN = [
@@ -145,67 +64,95 @@ const DOWN = [
 ];
 /** The words that name a site itself (not "page", "domain" or "web" alone). */
 const SITE = ['site', 'website', 'ftp', 'sftp', 'vhost', 'heberg', 'hosting', 'espace'];
-/** Whether a clause's words name the kind of thing the operation is about. */
-export function anchored(intent: Intent, ws: string[]): boolean {
+/** What a request is read against: the client's database names and the words naming their sites (labels and aliases). */
+export interface Own {
+  databases: string[];
+  sites: string[];
+}
+
+/** HTTP error codes a client reports by number alone ("502 on my shop", "erreur 500"). */
+const CODE = /^[45]0[0-9]$/;
+
+/** Whether a clause's words name the kind of thing the operation is about (a host name, one of the client's things, a word of its kind). */
+export function anchored(intent: Intent, text: string, own: Own = { databases: [], sites: [] }): boolean {
+  const { ts, hosts } = readTokens(text);
+  const ws = words(text);
   const any = (c: string) => ws.some((w) => is(w, c));
   switch (intent) {
     case 'certificate.issue':
     case 'certificate.renew':
       return any('cert') || any('renew');
     case 'vhost.create':
+      return hosts.length > 0 || ws.some((w) => SITE.some((d) => w.startsWith(d)));
     case 'vhost.delete':
-      return ws.some((w) => SITE.some((d) => w.startsWith(d)));
+      return hosts.length > 0 || ws.some((w) => SITE.some((d) => w.startsWith(d)) || own.sites.includes(w));
     case 'database.create':
     case 'database.delete':
-      return any('db');
+      return any('db') || ts.some((t) => own.databases.includes(t));
     case 'dns.fix':
       return any('dns');
     case 'diagnose':
-      return ws.some((w) => DOWN.some((d) => (d.length <= 3 ? w === d : w.startsWith(d))));
+      return ws.some((w) => CODE.test(w) || DOWN.some((d) => (d.length <= 3 ? w === d : w.startsWith(d))));
     default:
       return false;
   }
 }
 
+/** Starts of the verbs that ask for a renewal: a certificate asked for with one of them is renewed, not issued. */
+const RENEW = ['renouvel', 'renew', 'prolong', 'reconduire', 'reconduis'];
+const CREATES: readonly Intent[] = ['vhost.create', 'database.create'];
+
 /**
  * The intent the words allow, from the model's ranking: a removal is proposed only when
  * asked (or the thing is said to be no longer needed and the model reads a removal too),
- * a create is never proposed where a removal is asked (it becomes the removal of the thing
- * named), and a negated removal asks nothing of serein (a person reads it).
+ * and then of the thing named after its verb whatever the model read ("kill the blog"); a
+ * create is never proposed where a removal is asked; a removal of a certificate, a warning
+ * or a mailbox is no removal of a site; a negated removal asks nothing of serein.
  */
 export function allowed(
   ranked: { intent: Intent; confidence: number }[],
-  ws: string[],
-  own: { databases: string[]; sites: string[] },
+  text: string,
+  own: Own,
 ): { intent: Intent; confidence: number } {
-  const r = removal(ws, own.databases, own.sites);
+  const chosen = allowedIntent(ranked, text, own);
+  if (chosen.intent === 'certificate.issue' && words(text).some((w) => RENEW.some((r) => w.startsWith(r))))
+    return { intent: 'certificate.renew', confidence: chosen.confidence };
+  return chosen;
+}
+
+function allowedIntent(
+  ranked: { intent: Intent; confidence: number }[],
+  text: string,
+  own: Own,
+): { intent: Intent; confidence: number } {
+  const r = removal(text, own.databases, own.sites);
+  const ws = words(text);
   const top = ranked[0];
   const deleteOf = (kind: Removal['kind'], fallback: Intent): Intent =>
     kind === 'database' ? 'database.delete' : kind === 'site' ? 'vhost.delete' : fallback;
+  if (r.asked) {
+    // The verb and its object say it: "kill the blog", "wipe boutique_wp", whatever the model read.
+    if (r.kind === 'site' || r.kind === 'database')
+      return { intent: deleteOf(r.kind, 'human'), confidence: Math.max(top.confidence, 0.6) };
+    if (r.kind && (DESTRUCTIVE.includes(top.intent) || CREATES.includes(top.intent)))
+      return { intent: 'human', confidence: top.confidence };
+    if (DESTRUCTIVE.includes(top.intent)) return top;
+    if (CREATES.includes(top.intent))
+      return {
+        intent: top.intent === 'database.create' ? 'database.delete' : 'vhost.delete',
+        confidence: top.confidence,
+      };
+    return top;
+  }
   if (DESTRUCTIVE.includes(top.intent)) {
-    if (r.asked || (noLongerNeeded(ws) && !r.negated))
-      return { intent: deleteOf(r.kind, top.intent), confidence: top.confidence };
+    if (noLongerNeeded(ws) && !r.negated) return { intent: deleteOf(r.kind, top.intent), confidence: top.confidence };
     if (r.negated || r.past) return { intent: 'human', confidence: top.confidence };
-    const next = ranked.find(
-      (x) => !DESTRUCTIVE.includes(x.intent) && x.intent !== 'vhost.create' && x.intent !== 'database.create',
-    );
+    const next = ranked.find((x) => !DESTRUCTIVE.includes(x.intent) && !CREATES.includes(x.intent));
     return next ?? { intent: 'human', confidence: 0 };
   }
-  if (r.asked && (top.intent === 'vhost.create' || top.intent === 'database.create')) {
-    const kind = r.kind ?? (top.intent === 'database.create' ? 'database' : 'site');
-    return { intent: deleteOf(kind, 'human'), confidence: top.confidence };
-  }
-  // "Delete my blog" read as something else: the removal of the client's own thing is what is asked.
-  if (r.asked && (r.kind === 'site' || r.kind === 'database') && (top.intent === 'human' || top.intent === 'diagnose'))
-    return { intent: deleteOf(r.kind, 'human'), confidence: top.confidence };
   // "Mon site a été supprimé": something happened to it, a person looks at it.
-  if (r.past && !r.asked && (r.kind === 'site' || r.kind === 'database' || top.intent !== 'dns.fix'))
-    return { intent: 'human', confidence: top.confidence };
-  if (
-    r.negated &&
-    (top.intent === 'vhost.create' || top.intent === 'database.create') &&
-    !ws.some((w) => is(w, 'create'))
-  )
+  if (r.past && top.intent !== 'dns.fix') return { intent: 'human', confidence: top.confidence };
+  if (r.negated && CREATES.includes(top.intent) && !ws.some((w) => is(w, 'create')))
     return { intent: 'human', confidence: top.confidence };
   return top;
 }
@@ -222,6 +169,12 @@ export function clauses(text: string): string[] {
         continue;
       }
       const w = fold(part);
+      // "Un site avec une base": "with" joins a second thing asked, when a thing follows it.
+      if (['avec', 'with'].includes(w) && acc.trim() && thingFollows(sentence, part)) {
+        out.push(acc.trim());
+        acc = '';
+        continue;
+      }
       if (
         ['et', 'and', 'puis', 'then', 'ensuite', 'also', 'aussi', '&', 'but', 'mais', 'ainsi'].includes(w) &&
         acc.trim()
@@ -235,4 +188,11 @@ export function clauses(text: string): string[] {
     if (acc.trim()) out.push(acc.trim());
   }
   return out.filter((c) => tokens(c).length > 0);
+}
+
+/** Whether a database or a certificate is named within the two words after `joiner` in the sentence. */
+function thingFollows(sentence: string, joiner: string): boolean {
+  const ws = words(sentence);
+  const at = ws.indexOf(fold(joiner));
+  return ws.slice(at + 1, at + 4).some((w) => is(w, 'db') || is(w, 'cert'));
 }

@@ -1,7 +1,16 @@
 import { distance } from 'fastest-levenshtein';
 import type { Corpus } from './classifier.js';
 import type { Intent, Language } from './intents.js';
-import { databasesNamed, dbName, engineNamed, namedAfterMarker, quoted, type OwnDatabase } from './names.js';
+import {
+  besideDatabaseWord,
+  databasesNamed,
+  dbName,
+  engineNamed,
+  namedAfterMarker,
+  quoted,
+  type OwnDatabase,
+} from './names.js';
+import { removal } from './removal.js';
 import { hostNames, tokens, words } from './text.js';
 import { handoffSentence, proposalSentence, questionSentence } from './words.js';
 
@@ -185,7 +194,8 @@ export class Slots {
   /** A site to run the checks on: the route runs them and answers with what they found. */
   private diagnosed(): Resolved {
     if (!this.things.sites.length) return { status: 'handoff', sentence: handoffSentence(this.lang) };
-    const t = this.target(this.things.sites);
+    // A domain that is not a site is checked too ("check my DNS for exemple.fr").
+    const t = this.target([...new Set([...this.things.sites, ...this.things.domains])]);
     if (t.found) return { status: 'diagnosis', sentence: '', site: t.found };
     return this.ask(
       'site',
@@ -214,9 +224,11 @@ export class Slots {
     const inputs = (domain: string) => ({ domain, webserver: webserver ?? this.things.webservers[0] });
     const choices = free.map((d) => ({ label: d, proposal: this.propose(intent, inputs(d)) }));
     if (!this.things.webservers.length) return { status: 'handoff', sentence: handoffSentence(this.lang) };
-    const name = this.names.find(
+    const candidates = this.names.filter(
       (n) => this.things.domains.some((d) => n === d || n.endsWith(`.${d}`)) && !this.things.sites.includes(n),
     );
+    // "I already have exemple.fr with you... create recipes.exemple.fr": a new name over the domain it is under.
+    const name = candidates.find((n) => !this.things.domains.includes(n)) ?? candidates[0];
     if (!name)
       return this.ask(
         'domain',
@@ -258,7 +270,13 @@ export class Slots {
     const name = this.databaseName();
     const server = this.only(servers);
     if (!name) {
-      const suggested = [...new Set(this.things.sites.map((s) => dbName(labels(s)[0])).filter(Boolean))].slice(
+      // The site the words point to first ("une base pour la boutique"): a suggestion, never a name chosen silently.
+      const sites = [
+        ...this.names.map((n) => closest(n, this.things.sites)),
+        ...this.byWord(this.things.sites),
+        ...this.things.sites,
+      ];
+      const suggested = [...new Set(sites.map((s) => s && dbName(labels(s)[0])).filter(Boolean))].slice(
         0,
         3,
       ) as string[];
@@ -285,13 +303,8 @@ export class Slots {
       const app = this.corpus.apps.find((a) => a === w || (w.length >= 6 && distance(a, w) <= 1));
       if (app) return app;
     }
-    for (const n of this.names) {
-      const site = closest(n, this.things.sites);
-      if (site) return dbName(labels(site)[0]);
-    }
-    const hinted = this.byWord(this.things.sites);
-    if (hinted.length === 1) return dbName(labels(hinted[0])[0]);
-    return undefined;
+    // "Une base agenda", "a clients database": the word beside the kind of thing, when it is no common word.
+    return besideDatabaseWord(this.tokens);
   }
 
   /** A database to delete: one of the client's, named; never a name the client does not have. */
@@ -306,6 +319,10 @@ export class Slots {
     const engine = engineNamed(this.words);
     const engines = this.things.databaseEngines ?? {};
     let found = databasesNamed(this.tokens, this.quoted, dbs);
+    // "Don't touch clients, delete test_old": the one the removal verb is about.
+    const object = removal(this.raw, [...dbs.map((d) => d.name)]).object;
+    const named = found.filter((d) => databasesNamed(object, [], [d]).length);
+    if (found.length > 1 && named.length) found = named;
     if (found.length > 1 && engine) found = found.filter((d) => engines[d.server] === engine);
     if (found.length === 1) return this.proposal(this.propose(intent, inputs(found[0])));
     const choices = (found.length ? found : dbs).map((d) => ({
@@ -334,15 +351,38 @@ function labels(name: string): string[] {
   return parts.slice(0, -1).filter((l) => l !== 'www');
 }
 
-/** The client's name a written one means: the same, or close enough to be a typo (boutik.fr, boutqiue.fr). */
+/**
+ * The client's name a written one means: the same (a leading "www." aside), close enough
+ * to be a typo (boutqiue.fr), or written as it sounds (boutik.fr); one name only, never
+ * a guess between two.
+ */
 export function closest(written: string, names: string[]): string | undefined {
+  const bare = written.replace(/^www\./, '');
   if (names.includes(written)) return written;
+  if (names.includes(bare)) return bare;
   let best: string | undefined;
   let bestDistance = Infinity;
+  let tie = false;
   for (const n of names) {
-    const d = distance(written, n);
-    if (d < bestDistance) [best, bestDistance] = [n, d];
+    const d = Math.min(distance(bare, n), distance(sound(bare), sound(n)));
+    if (d < bestDistance) [best, bestDistance, tie] = [n, d, false];
+    else if (d === bestDistance) tie = true;
   }
   // Up to a quarter of the letters wrong, three at most: a typo, not another name.
-  return best && bestDistance <= Math.min(3, Math.floor(best.length / 4)) ? best : undefined;
+  return best && !tie && bestDistance <= Math.min(3, Math.floor(best.length / 4)) ? best : undefined;
+}
+
+/** A name as it sounds in French or English: "qu", "ck" and a hard "c" as k, "ph" as f, "y" as i, doubled letters once, no final "e" of a label. */
+function sound(name: string): string {
+  return name
+    .split('.')
+    .map((l) =>
+      l
+        .replace(/qu|ck|c(?=[aou])/g, 'k')
+        .replace(/ph/g, 'f')
+        .replace(/y/g, 'i')
+        .replace(/(.)\1+/g, '$1')
+        .replace(/(.)e$/, '$1'),
+    )
+    .join('.');
 }

@@ -1,7 +1,8 @@
 import type { Intent, Language, RequestClassifier } from './classifier.js';
-import { removes, type Topic } from './intents.js';
-import { topicOf } from './lexicon.js';
-import { allowed, anchored, clauses } from './reading.js';
+import { DESTRUCTIVE, removes, type Topic } from './intents.js';
+import { is, topicOf } from './lexicon.js';
+import { allowed, anchored, clauses, type Own } from './reading.js';
+import { readTokens, removal } from './removal.js';
 import { Slots, type Choice, type ClientThings, type Proposal, type Resolved } from './slots.js';
 import { words } from './text.js';
 import { handoffSentence, intentLabel, questionSentence } from './words.js';
@@ -50,12 +51,10 @@ export function understand(
   const language: Language = c.languageConfidence >= 0.75 ? c.language : o.language;
   const ws = words(text);
   const frustrated = classifier.frustrated(text);
-  const own = {
-    databases: (things.databases ?? []).flatMap((d) => [d.name, ...(d.full ? [d.full] : [])]),
-    sites: things.sites.flatMap((s) => s.split('.')),
-  };
-  const whole = o.intent ? { intent: o.intent, confidence: 1 } : allowed(c.ranked, ws, own);
-  const ops = o.intent ? [] : clauseOperations(classifier, text, own);
+  const own = ownWords(classifier, things);
+  const whole = o.intent ? { intent: o.intent, confidence: 1 } : notNegated(classifier, text, own, c.ranked);
+  const pieces = o.intent ? [] : clauseOperations(classifier, text, own);
+  const ops = pieces.map((p) => p.intent);
   let intents: Intent[];
   if (o.intent) intents = [o.intent];
   else if (ops.length >= 2) intents = ops;
@@ -109,32 +108,144 @@ export function understand(
   // Frustration with no clear operation is for a person first.
   if (!o.intent && frustrated && whole.confidence < 0.6 && ops.length === 0) return handoff();
   const slots = new Slots(classifier.corpus, text, things, language, o.site);
-  const resolved = intents.map((i) => ({ intent: i, r: slots.resolve(i) }));
+  const resolved = intents.map((i) => ({
+    intent: i,
+    r: ownPiece(classifier, things, language, o.site, pieces, i, own) ?? slots.resolve(i),
+  }));
   const answer = combine(base, resolved, () => handoff());
   // A client who is losing patience is not asked a question: a person takes it, with the words.
   if (!o.intent && frustrated && answer.status === 'question') return { ...handoff(), intents: answer.intents };
   return answer;
 }
 
-/** The operations the pieces of a message ask for, in order, each anchored in its own words and allowed by the rules. */
-function clauseOperations(
+/** The words that name the client's things: database names, their sites' labels and the aliases of those ("shop" for boutique.fr). */
+function ownWords(classifier: RequestClassifier, things: ClientThings): Own {
+  const labels = things.sites.flatMap((s) => s.split('.'));
+  const aliases = classifier.corpus.aliases.filter((g) => g.some((a) => labels.includes(a))).flat();
+  return {
+    databases: (things.databases ?? []).flatMap((d) => [d.name, ...(d.full ? [d.full] : [])]),
+    sites: [...new Set([...labels, ...aliases])],
+  };
+}
+
+/**
+ * The intent the words allow; when they protect something ("ne supprimez pas le blog,
+ * mettez juste le https"), the rest of the message read without that piece: what it asks
+ * is the request, a person when it asks nothing anchored.
+ */
+function notNegated(
   classifier: RequestClassifier,
   text: string,
-  own: { databases: string[]; sites: string[] },
-): Intent[] {
+  own: Own,
+  ranked: { intent: Intent; confidence: number }[],
+): { intent: Intent; confidence: number } {
+  const whole = allowed(ranked, text, own);
+  const r = removal(text, own.databases, own.sites);
+  if (!r.negated) return whole;
+  const rest = clauses(text)
+    .filter((p) => !removal(p, own.databases, own.sites).negated)
+    .join('. ');
+  if (!rest.trim()) return whole;
+  const again = allowed(classifier.classify(rest).ranked, rest, own);
+  return again.intent !== 'human' && again.confidence >= SURE && anchored(again.intent, rest, own)
+    ? again
+    : { intent: 'human', confidence: whole.confidence };
+}
+
+/** The operations the pieces of a message ask for, in order, each anchored in its own words and allowed by the rules. */
+function clauseOperations(classifier: RequestClassifier, text: string, own: Own): { intent: Intent; piece: string }[] {
   const pieces = clauses(text);
   if (pieces.length < 2) return [];
-  const out: Intent[] = [];
+  const out: { intent: Intent; piece: string }[] = [];
+  let removing = false;
   for (const piece of pieces) {
-    const ws = words(piece);
     const c = classifier.classify(piece);
-    const a = allowed(c.ranked, ws, own);
-    if (a.intent === 'human' || a.confidence < CLAUSE_SURE || !anchored(a.intent, ws)) continue;
+    let a = allowed(c.ranked, piece, own);
+    // "Virez le blog et la base test_old": the second thing is removed too, its verb left unsaid.
+    const r = removal(piece, own.databases, own.sites);
+    if (removing && !r.asked && !r.negated && !words(piece).some((w) => is(w, 'create'))) {
+      const kind = removal(`delete ${piece}`, own.databases, own.sites).kind;
+      if (kind === 'site' || kind === 'database')
+        a = { intent: kind === 'site' ? 'vhost.delete' : 'database.delete', confidence: 0.6 };
+    }
+    removing = r.asked || (removing && DESTRUCTIVE.includes(a.intent));
+    if (a.intent === 'human' || a.confidence < CLAUSE_SURE || !anchored(a.intent, piece, own)) continue;
+    // A story told before the request ("I deleted old posts, everything I created...") asks nothing.
+    if (!asks(piece)) continue;
     // One thing asked once: a certificate issued and renewed in the same breath is one operation.
     const same = (x: Intent) => x === a.intent || (x.startsWith('certificate.') && a.intent.startsWith('certificate.'));
-    if (!out.some(same)) out.push(a.intent);
+    if (!out.some((x) => same(x.intent))) out.push({ intent: a.intent, piece });
   }
   return out;
+}
+
+/** Words that make a piece of a message a request: a wish or a question anywhere in it. */
+const ASKING = new Set(
+  'can could would please pls plz want wanna need like let pouvez pourriez peux pourrais veux voudrais voudrai aimerais souhaite souhaiterais faut besoin merci svp stp demande jveux jvoudrais'.split(
+    ' ',
+  ),
+);
+/** Starts of verbs that make a piece a request when it begins with them (an order: "créez le site", "drop test_old"). */
+const ORDERS = [
+  'creat',
+  'cree',
+  'make',
+  'add',
+  'ajout',
+  'mett',
+  'mets',
+  'install',
+  'activ',
+  'enable',
+  'set',
+  'put',
+  'fix',
+  'repar',
+  'corrig',
+  'check',
+  'verif',
+  'regard',
+  'renew',
+  'renouvel',
+  'secur',
+  'open',
+  'ouvr',
+  'host',
+  'heberg',
+  'fai',
+  'donn',
+  'give',
+  'get',
+];
+
+/** Whether a piece of a message asks for something: a wish, an order, a removal asked, a name, or a symptom reported with a name. */
+function asks(piece: string): boolean {
+  const { ts, hosts } = readTokens(piece);
+  if (hosts.length || removal(piece).asked) return true;
+  if (ts.some((t) => ASKING.has(t))) return true;
+  return ts.slice(0, 3).some((t) => ORDERS.some((o) => t.startsWith(o)) || is(t, 'remove'));
+}
+
+/**
+ * An operation's inputs read from its own piece of the message when that piece names the
+ * thing ("renew the cert on boutique.fr and fix the DNS of exemple.fr"): the piece's
+ * proposal, else nothing (the whole message is read).
+ */
+function ownPiece(
+  classifier: RequestClassifier,
+  things: ClientThings,
+  language: Language,
+  site: string | undefined,
+  pieces: { intent: Intent; piece: string }[],
+  intent: Intent,
+  own: Own,
+): Resolved | undefined {
+  const piece = pieces.find((p) => p.intent === intent)?.piece;
+  if (!piece || pieces.length < 2) return undefined;
+  const { ts, hosts } = readTokens(piece);
+  if (!hosts.length && !ts.some((t) => own.databases.includes(t))) return undefined;
+  const r = new Slots(classifier.corpus, piece, things, language, site).resolve(intent);
+  return r.status === 'proposal' ? r : undefined;
 }
 
 /** One answer from the operations resolved: a question first, then a diagnosis, then the proposals in order. */

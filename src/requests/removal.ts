@@ -1,0 +1,199 @@
+import { is, NEGATORS_AFTER, NEGATORS_BEFORE, NO_LONGER, PAST } from './lexicon.js';
+import { fold, hostNames, tokens } from './text.js';
+
+/**
+ * Whether the words ask to remove something, and what: the rule read beside the model for
+ * what it must never get wrong (a create was once proposed for a delete request at 0.99
+ * confidence, a site was once proposed for removal when the words were about a warning).
+ */
+
+/** Starts of the verbs that ask to remove, in both languages (folded); a start ending in `$` is the whole word. */
+const REMOVAL = [
+  'supprim',
+  'suprim',
+  'effac',
+  'delet',
+  'remov',
+  'drop$',
+  'dropp',
+  'eras',
+  'destroy',
+  'detrui',
+  'retir',
+  'enlev',
+  'wipe',
+  'purge',
+  'trash',
+  'nuke',
+  'kill',
+  'scrap',
+  'ditch',
+  'zapp',
+  'bazard',
+  'virer$',
+  'virez$',
+  'vire$',
+  'degag',
+  'rid$',
+  'desinstall',
+  'uninstall',
+  'terminat',
+  'poubelle',
+];
+/** Verbs that remove only with the word that follows ("take down", "close down", "fermer définitivement", "shut down for good"). */
+const WITH_FOLLOWER: [starts: string[], followers: string[]][] = [
+  [
+    ['take', 'took', 'taking'],
+    ['down', 'offline'],
+  ],
+  [
+    ['close', 'closing'],
+    ['down', 'permanently', 'good', 'definitivement'],
+  ],
+  [['shut'], ['permanently', 'good', 'definitivement']],
+  [['ferm'], ['definitivement', 'toujours']],
+];
+/** Verbs of wanting, which a negation before them turns against what follows ("I don't want you to delete"), and which make an English participle a request ("I want it deleted"). */
+const WANT = [
+  'want',
+  'wish',
+  'veu',
+  'voudr',
+  'souhait',
+  'aimer',
+  'like',
+  'need',
+  'get',
+  'have',
+  'please',
+  'can',
+  'could',
+];
+/** Words a removal's object does not reach past: the next request of the message. */
+const JOINS = new Set([
+  'and',
+  'et',
+  'but',
+  'mais',
+  'puis',
+  'then',
+  'because',
+  'car',
+  'parce',
+  'since',
+  'also',
+  'aussi',
+]);
+/** The token a host name is read as. */
+const HOST = 'zzhost';
+
+/** What a text says of removing: asked (a removal verb, not negated, not in the past), negated, or nothing; and of what. */
+export interface Removal {
+  asked: boolean;
+  negated: boolean;
+  past: boolean;
+  kind?: 'site' | 'database' | 'dns' | 'other';
+  /** The words the removal is about (after its verb, or before it: "the blog, delete it"), host names as written. */
+  object: string[];
+}
+
+const startsWithAny = (w: string, starts: string[]) =>
+  starts.some((s) => (s.endsWith('$') ? w === s.slice(0, -1) : w.startsWith(s)));
+
+/** The text's tokens with each host name kept as one token (`zzhost`), and the names in order. */
+export function readTokens(text: string): { ts: string[]; hosts: string[] } {
+  const hosts = hostNames(text);
+  let folded = fold(text);
+  for (const h of [...hosts].sort((a, b) => b.length - a.length)) folded = folded.split(h).join(` ${HOST} `);
+  return { ts: tokens(folded), hosts };
+}
+
+/** Whether the token at `i` is a removal verb (with its follower when it needs one). */
+function isRemovalVerb(ts: string[], i: number): boolean {
+  const w = ts[i];
+  if (startsWithAny(w, REMOVAL)) return !(w.startsWith('rid') && ts[i - 1] !== 'get' && ts[i - 1] !== 'got');
+  return WITH_FOLLOWER.some(
+    ([starts, followers]) =>
+      starts.some((s) => w.startsWith(s)) && ts.slice(i + 1, i + 6).some((x) => followers.includes(x)),
+  );
+}
+
+/** An English participle ("deleted", "removed") says what happened unless a wish comes before it ("I want it deleted"). */
+function pastParticiple(ts: string[], i: number): boolean {
+  if (!/ed$/.test(ts[i])) return false;
+  return !ts.slice(Math.max(0, i - 4), i).some((w) => startsWithAny(w, WANT));
+}
+
+/** Reads whether the words ask to remove something, with negation ("ne supprimez pas", "don't delete") and tense ("a été supprimé") read. */
+export function removal(text: string, ownDatabases: string[] = [], ownSites: string[] = []): Removal {
+  const { ts, hosts } = readTokens(text);
+  let asked = false;
+  let negated = false;
+  let past = false;
+  let object: string[] = [];
+  let kind: Removal['kind'];
+  for (let i = 0; i < ts.length; i++) {
+    if (!isRemovalVerb(ts, i)) continue;
+    const before = ts.slice(Math.max(0, i - 3), i);
+    const after = ts.slice(i + 1, i + 3);
+    const wantedNot = ts
+      .slice(0, i)
+      .some(
+        (w, j, all) => startsWithAny(w, WANT) && all.slice(Math.max(0, j - 3), j).some((x) => NEGATORS_BEFORE.has(x)),
+      );
+    if (before.some((w) => NEGATORS_BEFORE.has(w)) || after.some((w) => NEGATORS_AFTER.has(w)) || wantedNot)
+      negated = true;
+    else if (ts.slice(Math.max(0, i - 2), i).some((w) => PAST.has(w)) || pastParticiple(ts, i)) past = true;
+    else {
+      const found = objectOf(ts, i, ownDatabases, ownSites);
+      // The first removal asked about a thing says what is removed; a later one only if the first named none.
+      if (!asked || !kind) [kind, object] = [found.kind, found.words];
+      asked = true;
+    }
+  }
+  if (!asked && noLongerNeeded(ts)) kind = kindOfAll(ts, ownDatabases, ownSites);
+  let h = 0;
+  const named = object.map((w) => (w === HOST ? (hosts[h++] ?? w) : w));
+  return { asked, negated: negated && !asked, past: past && !asked, kind, object: named };
+}
+
+/** Whether the words say the thing is no longer needed, without a removal verb ("plus besoin de la base test_old"). */
+export function noLongerNeeded(ws: string[]): boolean {
+  return NO_LONGER.some((seq) => ws.some((_, i) => seq.every((s, k) => ws[i + k] === s)));
+}
+
+/** What one token names: a DNS record, a database, another thing (mail, a certificate, a warning), or a site. */
+function thingOf(w: string, ownDatabases: string[], ownSites: string[]): Removal['kind'] {
+  if (is(w, 'dns')) return 'dns';
+  if (is(w, 'db') || ownDatabases.includes(w)) return 'database';
+  if (['mail', 'account', 'backup', 'billing', 'cert', 'password'].some((c) => is(w, c))) return 'other';
+  if (is(w, 'down') && !is(w, 'site')) return 'other';
+  if (w === HOST || is(w, 'site') || ownSites.includes(w)) return 'site';
+  return undefined;
+}
+
+/** The thing a removal verb is about: the first named after it (up to the next request), else the nearest before it. */
+function objectOf(
+  ts: string[],
+  i: number,
+  ownDatabases: string[],
+  ownSites: string[],
+): { kind: Removal['kind']; words: string[] } {
+  const after: string[] = [];
+  for (let j = i + 1; j < ts.length && j <= i + 6 && !JOINS.has(ts[j]); j++) after.push(ts[j]);
+  const first = after.map((w) => thingOf(w, ownDatabases, ownSites)).find(Boolean);
+  if (first) return { kind: first, words: after };
+  const before = ts.slice(Math.max(0, i - 5), i);
+  for (let j = before.length - 1; j >= 0; j--) {
+    if (JOINS.has(before[j])) break;
+    const k = thingOf(before[j], ownDatabases, ownSites);
+    if (k) return { kind: k, words: before.slice(j) };
+  }
+  return { kind: undefined, words: after };
+}
+
+/** What the whole text is about, for "no longer needed" without a verb: a DNS record, a database, another thing, a site. */
+function kindOfAll(ts: string[], ownDatabases: string[], ownSites: string[]): Removal['kind'] {
+  const kinds = ts.map((w) => thingOf(w, ownDatabases, ownSites));
+  return (['dns', 'database', 'other', 'site'] as const).find((k) => kinds.includes(k));
+}
