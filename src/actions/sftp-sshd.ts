@@ -1,7 +1,7 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { Socket } from 'node:net';
 import { posix } from 'node:path';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import type { SftpConfig } from '../config/schema.js';
 import type { ActionContext } from '../engine/action.js';
 import { toOperationError } from '../errors.js';
@@ -94,7 +94,7 @@ export function checkPublicKey(raw: string): { line: string; fingerprint: string
   const [type, blob] = text.split(/\s+/);
   if (!type || !KEY_TYPES.has(type)) throw badPublicKey(`unknown key type "${(type ?? '').slice(0, 40)}"`);
   if (!blob || !/^[A-Za-z0-9+/]+={0,2}$/.test(blob)) throw badPublicKey('the key itself is not readable');
-  const parsed = utils.parseKey(`${type} ${blob}`);
+  const parsed = ssh2.utils.parseKey(`${type} ${blob}`);
   if (parsed instanceof Error || Array.isArray(parsed) || parsed.isPrivateKey())
     throw badPublicKey('the key itself is not readable');
   const bytes = Buffer.from(blob, 'base64');
@@ -138,8 +138,16 @@ async function answers(host: string, port: number, ms: number): Promise<boolean>
 }
 
 async function reload(target: Target, sftp: SftpConfig): Promise<string | undefined> {
+  // A SIGHUP while sshd is still executing itself again (a reload just before) would stop it: it must answer first.
+  if (!(await answers(sftp.host, sftp.port, 10_000)))
+    return `sshd did not answer on ${sftp.host}:${sftp.port} before the reload`;
   if (sftp.pidFile) {
-    const pid = Number((await target.readFile(sftp.pidFile))?.toString('utf8').trim());
+    // sshd writes its pid file again right after it listens: a read in between finds it empty.
+    let pid = NaN;
+    for (let i = 0; i < 20 && !(pid > 1); i++) {
+      if (i) await wait(100);
+      pid = Number((await target.readFile(sftp.pidFile))?.toString('utf8').trim());
+    }
     if (!Number.isInteger(pid) || pid < 2) return `no sshd pid in ${sftp.pidFile}`;
     const r = await target.signal([pid], 'HUP');
     return r.code === 0 ? undefined : `kill -HUP ${pid}: ${r.stderr.trim()}`;
@@ -186,17 +194,20 @@ export async function applySshd(
     for (const c of changes)
       previous.push({ path: c.path, content: (await target.readFile(c.path))?.toString('utf8') });
     await o.onPrevious(previous);
+    let reloaded = false;
+    // Before the reload sshd still runs the previous settings: the files go back, nothing more.
     const undo = async (why: string) => {
       await putBack(target, previous);
+      if (!reloaded) return;
       const again = await run(target, [...sftp.sshd, '-t']);
       const failed = again.code === 0 ? await reload(target, sftp) : `sshd -t: ${again.stderr.trim()}`;
-      if (failed)
+      if (failed || !(await answers(sftp.host, sftp.port, 10_000)))
         await ctx.services.alert({
           kind: 'sshd-restore-failed',
           tenantId: null,
           subject: `sshd:${target.name}`,
           message: `sshd on ${target.name} could not take back its previous settings after ${why}. Check it by hand.`,
-          detail: { error: failed },
+          detail: { error: failed ?? 'sshd does not answer' },
         });
     };
     try {
@@ -220,6 +231,7 @@ export async function applySshd(
               `does sshd_config include ${sftp.dropInDir}/*.conf before its other settings?`,
           );
       }
+      reloaded = true;
       const failed = await reload(target, sftp);
       if (failed) throw sshdReloadFailed(failed);
       ctx.reached('sshd-reloaded');
@@ -234,6 +246,9 @@ export async function applySshd(
 
 /** Puts back what applySshd changed (an undo after a crash or a later step's failure). */
 export async function undoSshd(ctx: ActionContext, target: Target, sftp: SftpConfig, previous: PreviousFile[]) {
+  let same = true;
+  for (const f of previous) same &&= (await target.readFile(f.path))?.toString('utf8') === f.content;
+  if (same) return; // already as before (the change was refused, or this undo ran once)
   await applySshd(
     ctx,
     target,
