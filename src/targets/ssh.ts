@@ -1,7 +1,4 @@
-import { readFile } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { createRequire } from 'node:module';
-import type { NodeSSH } from 'node-ssh';
 import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import type { TargetConfig } from '../config/schema.js';
 import {
@@ -22,27 +19,12 @@ import {
 } from './common.js';
 import { Semaphore } from '../util/concurrency.js';
 import { call, fsync, SFTP_NO_SUCH_FILE, sftpError } from './sftp.js';
-import { hostKeyFingerprint, shellQuote, sshCommand } from './ssh-command.js';
+import { openSsh, type Connection } from './ssh-connect.js';
+import { shellQuote, sshCommand } from './ssh-command.js';
 import { TargetError, type RunOptions, type RunResult, type Target, type WriteOptions } from './target.js';
 
 /** The ssh entry of targetSchema (defaults applied). */
 export type SshTargetConfig = Extract<TargetConfig, { type: 'ssh' }>;
-
-/** The key type named at the start of a key blob (e.g. ssh-ed25519), for error messages. */
-function keyType(keyBlob: Buffer): string {
-  try {
-    const len = keyBlob.readUInt32BE(0);
-    return keyBlob.subarray(4, 4 + len).toString('latin1');
-  } catch {
-    return 'unknown';
-  }
-}
-
-interface Connection {
-  ssh: NodeSSH;
-  client: Client;
-  sftp?: Promise<SFTPWrapper>;
-}
 
 interface RawResult {
   code: number;
@@ -153,7 +135,7 @@ export class SshTarget implements Target {
   /** The shared connection, opened on first use and again after it dropped. */
   private connection(): Promise<Connection> {
     if (!this.conn) {
-      const p = this.open();
+      const p = openSsh(this.name, this.config);
       this.conn = p;
       p.then(
         (c) => {
@@ -169,65 +151,6 @@ export class SshTarget implements Target {
       );
     }
     return this.conn;
-  }
-
-  private async open(): Promise<Connection> {
-    const { host, port, username, privateKeyPath, hostKeySha256 } = this.config;
-    let privateKey: string;
-    try {
-      privateKey = await readFile(privateKeyPath, 'utf8');
-    } catch (err) {
-      throw new TargetError(
-        `${this.name}: cannot read the SSH private key ${privateKeyPath}: ${(err as Error).message}`,
-        `check targets.${this.name}.privateKeyPath and that serein may read the file`,
-        'ssh_key_unreadable',
-      );
-    }
-    let seen: { fingerprint: string; type: string } | undefined;
-    // node-ssh is loaded on first use, so daemons without SSH targets start faster.
-    const { NodeSSH: Ssh } = createRequire(import.meta.url)('node-ssh') as typeof import('node-ssh');
-    const ssh = new Ssh();
-    try {
-      await ssh.connect({
-        host,
-        port,
-        username,
-        privateKey,
-        readyTimeout: 20_000,
-        keepaliveInterval: 15_000,
-        keepaliveCountMax: 3,
-        hostVerifier: (key: Buffer) => {
-          seen = { fingerprint: hostKeyFingerprint(key), type: keyType(key) };
-          return seen.fingerprint === hostKeySha256;
-        },
-      });
-    } catch (err) {
-      ssh.dispose();
-      if (seen && seen.fingerprint !== hostKeySha256) {
-        throw new TargetError(
-          `${this.name}: refused ${host}:${port}: its host key is ${seen.type} ${seen.fingerprint}, expected ${hostKeySha256}`,
-          `if the server's key really changed, check it on a trusted path with \`ssh-keyscan -p ${port} ${host} | ssh-keygen -lf -\` ` +
-            `(use the ${seen.type.replace(/^ssh-/, '').toUpperCase()} line) and set targets.${this.name}.hostKeySha256 to it; otherwise someone may be intercepting the connection`,
-          'ssh_host_key_mismatch',
-        );
-      }
-      const message = (err as Error).message;
-      const hint = /authentication/i.test(message)
-        ? `add the public key of ${privateKeyPath} to ~${username}/.ssh/authorized_keys on ${host}`
-        : `check that sshd runs on ${host} port ${port} and is reachable from here`;
-      throw new TargetError(`${this.name}: cannot connect to ${this.where}: ${message}`, hint, 'ssh_connect_failed');
-    }
-    const client = ssh.connection;
-    if (!client)
-      throw new TargetError(
-        `${this.name}: the SSH connection to ${this.where} closed at once`,
-        'retry; check the server logs',
-        'ssh_connect_failed',
-      );
-    // Without a listener a late socket error would crash the daemon; the 'close' that follows drops the connection.
-    client.on('error', () => undefined);
-    client.setNoDelay(true); // small request/reply packets: Nagle + delayed ACKs would add ~40 ms to each
-    return { ssh, client };
   }
 
   private async sftp(): Promise<SFTPWrapper> {
