@@ -1,45 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TargetConfig } from '../src/config/schema.js';
-import { MAX_OUTPUT_BYTES, PID_MARKER, PidLineStripper } from '../src/targets/common.js';
-import { Semaphore } from '../src/util/concurrency.js';
-import { TargetPool, createTarget, shellQuote, sshCommand, ustarArchive } from '../src/targets/index.js';
+import { MAX_OUTPUT_BYTES } from '../src/targets/common.js';
+import { createTarget } from '../src/targets/index.js';
 import { TargetError, type Target } from '../src/targets/target.js';
+import { hostileStrings, splitNul } from './helpers/hostile-strings.js';
 import { useLab, type Component, type LabInfo } from './lab/client.js';
-
-/** Strings that would run `touch` (or worse) if any layer let a shell interpret them. */
-function hostileStrings(dir: string): string[] {
-  return [
-    `x; touch ${dir}/pwned-semicolon`,
-    `$(touch ${dir}/pwned-dollar)`,
-    `\`touch ${dir}/pwned-backtick\``,
-    `a\nb; touch ${dir}/pwned-newline`,
-    `'; touch ${dir}/pwned-quote; '`,
-    `"; touch ${dir}/pwned-dquote; "`,
-    `'\\''; touch ${dir}/pwned-escaped-quote; '\\''`,
-    `&& touch ${dir}/pwned-and || touch ${dir}/pwned-or | tee ${dir}/pwned-pipe > ${dir}/pwned-redirect`,
-    `$HOME \${PATH} $((1+1)) * ? [a-z] ~ # ! %`,
-    'it\'s "quoted" \\ back\\slash \\\' \\"',
-    'ünïcødé ✓ 日本語 🙂 \u202e\u200b',
-    '',
-    ' leading and trailing blanks ',
-    '-n',
-    '--',
-    '\t\r\n',
-    "'",
-    "''",
-  ];
-}
-
-/** argv elements as the program received them: printf prints each followed by a NUL. */
-function splitNul(stdout: string): string[] {
-  expect(stdout.endsWith('\0')).toBe(true);
-  return stdout.slice(0, -1).split('\0');
-}
 
 interface TargetCase {
   kind: 'local' | 'ssh' | 'docker';
@@ -296,139 +266,5 @@ describe('ssh target', () => {
     } finally {
       rmSync(dirPath, { recursive: true, force: true });
     }
-  });
-});
-
-describe('shellQuote (the one place a shell string is built)', () => {
-  it('quotes with POSIX single quotes only', () => {
-    expect(shellQuote('')).toBe("''");
-    expect(shellQuote('abc')).toBe("'abc'");
-    expect(shellQuote("it's")).toBe("'it'\\''s'");
-    expect(() => shellQuote('a\0b')).toThrow(/NUL/);
-  });
-
-  it('round-trips hostile and random strings through real shells as one literal word each', () => {
-    const words = [...hostileStrings('/nonexistent'), ...Array.from({ length: 300 }, () => randomWord())];
-    for (const shell of ['/bin/sh', '/bin/bash']) {
-      const r = spawnSync(shell, ['-c', `printf '%s\\0' ${words.map(shellQuote).join(' ')}`], { encoding: 'utf8' });
-      expect(r.status, r.stderr).toBe(0);
-      expect(splitNul(r.stdout)).toEqual(words);
-    }
-  });
-
-  it('builds the SSH command from quoted words and checked variable names', () => {
-    expect(sshCommand(['printf', '%s', "a'b"], { LANG: 'C' })).toBe(
-      `export LANG='C'; echo "${PID_MARKER}$$" >&2; exec 'printf' '%s' 'a'\\''b'`,
-    );
-    expect(() => sshCommand(['true'], { 'A;B': 'x' })).toThrow(/environment variable name/);
-    expect(() => sshCommand([])).toThrow(/argv/);
-  });
-});
-
-/** A random string over every byte value but NUL, plus some multi-byte characters. */
-function randomWord(): string {
-  const alphabet = [
-    ...Array.from({ length: 127 }, (_, i) => String.fromCharCode(i + 1)),
-    'é',
-    '✓',
-    '日',
-    '🙂',
-    "'",
-    "'",
-    '\\',
-    '$',
-    '`',
-    '"',
-  ];
-  return Array.from({ length: randomInt(0, 24) }, () => alphabet[randomInt(alphabet.length)]).join('');
-}
-
-describe('PidLineStripper', () => {
-  it('removes the pid line wherever chunks split it, and keeps everything else', () => {
-    const text = `login noise\n${PID_MARKER}4242\nreal stderr\n`;
-    for (let cut = 0; cut <= text.length; cut++) {
-      const out: Buffer[] = [];
-      let pid: number | undefined;
-      const s = new PidLineStripper(
-        (b) => out.push(b),
-        (p) => (pid = p),
-      );
-      s.push(Buffer.from(text.slice(0, cut)));
-      s.push(Buffer.from(text.slice(cut)));
-      s.end();
-      expect(pid).toBe(4242);
-      expect(Buffer.concat(out).toString()).toBe('login noise\nreal stderr\n');
-    }
-  });
-
-  it('passes stderr through untouched when there is no pid line', () => {
-    const out: Buffer[] = [];
-    const s = new PidLineStripper(
-      (b) => out.push(b),
-      () => undefined,
-    );
-    s.push(Buffer.from(`sh: not found\nx${PID_MARKER}12\n`));
-    s.end();
-    expect(Buffer.concat(out).toString()).toBe(`sh: not found\nx${PID_MARKER}12\n`);
-  });
-});
-
-describe('Semaphore', () => {
-  it('never runs more than its limit at once', async () => {
-    const sem = new Semaphore(3);
-    let active = 0;
-    let peak = 0;
-    await Promise.all(
-      Array.from({ length: 20 }, () =>
-        sem.run(async () => {
-          active++;
-          peak = Math.max(peak, active);
-          await new Promise((r) => setImmediate(r));
-          active--;
-        }),
-      ),
-    );
-    expect(peak).toBe(3);
-  });
-});
-
-describe('ustarArchive', () => {
-  it('is read back by tar with its name, mode and content', () => {
-    const folder = mkdtempSync(join(tmpdir(), 'serein-tar-'));
-    try {
-      const data = Buffer.from(Array.from({ length: 1500 }, (_, i) => i % 256));
-      writeFileSync(join(folder, 'a.tar'), ustarArchive('.serein-x.tmp', data, 0o600));
-      const list = spawnSync('tar', ['-tvf', join(folder, 'a.tar')], { encoding: 'utf8' });
-      expect(list.status, list.stderr).toBe(0);
-      expect(list.stdout).toMatch(/^-rw------- 0\/0 +1500 .* \.serein-x\.tmp\n$/);
-      const out = spawnSync('tar', ['-xOf', join(folder, 'a.tar')]);
-      expect(out.stdout).toEqual(data);
-    } finally {
-      rmSync(folder, { recursive: true, force: true });
-    }
-  });
-});
-
-describe('TargetPool', () => {
-  it('creates each target once, on first use, and refuses unknown names clearly', async () => {
-    const made: string[] = [];
-    const closed: string[] = [];
-    const pool = new TargetPool({ web: { type: 'local' }, db: { type: 'local' } }, (name, cfg) => {
-      made.push(name);
-      const t = createTarget(name, cfg);
-      return Object.assign(Object.create(t) as Target, { name, close: async () => void closed.push(name) });
-    });
-    expect(made).toEqual([]);
-    expect(pool.get('web')).toBe(pool.get('web'));
-    expect(made).toEqual(['web']);
-    expect(() => pool.get('mail')).toThrow(TargetError);
-    expect(() => pool.get('mail')).toThrow(/unknown target "mail"/);
-    try {
-      pool.get('mail');
-    } catch (e) {
-      expect((e as TargetError).hint).toContain('db, web');
-    }
-    await pool.closeAll();
-    expect(closed).toEqual(['web']);
   });
 });
