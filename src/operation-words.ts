@@ -10,8 +10,8 @@ import { parseYaml, YamlFileError } from './yaml-file.js';
  * languages of them); every other sentence is here, so adding an operation is its
  * playbook, at most one action module and this file. The engine loads them with the
  * playbooks; the page (through /v1/playbooks), the emails and the requests understanding
- * read them from there. `{input}` in a sentence is the value of that input of the job
- * (the first one of a list); `{name}` is the name the job works on; `{date}` a day.
+ * read them from there. `{input}` in a proposal is the value of that input (the first one
+ * of a list); `{name}` in an email or a result is the name the job works on; `{date}` a day.
  */
 
 /** One sentence in both languages: a word missing in either is refused when the playbooks load. */
@@ -105,22 +105,41 @@ export function loadOperationWords(dir: string, operation: string, inputs?: stri
   if (!existsSync(file)) return undefined;
   const { data, locate } = parseYaml(readFileSync(file, 'utf8'), file, operationWordsSchema);
   if (inputs) {
-    const known = new Set([...inputs, 'name', 'date']);
+    // What each sentence is filled with where it is said: a proposal its inputs, an email the name, the page a day.
+    const filled: Record<'proposal' | 'doing' | 'result' | 'failed', string[]> = {
+      proposal: inputs,
+      doing: ['name'],
+      result: ['name'],
+      failed: ['date'],
+    };
     const problems: YamlFileError['problems'] = [];
-    for (const key of ['proposal', 'doing', 'result', 'failed'] as const)
+    for (const [key, known] of Object.entries(filled) as [keyof typeof filled, string[]][])
       for (const lang of ['en', 'fr'] as const)
         for (const [, p] of (data[key]?.[lang] ?? '').matchAll(/\{(\w+)\}/g))
-          if (!known.has(p))
+          if (!known.includes(p))
             problems.push({
               ...locate([key, lang]),
               key: `${key}.${lang}`,
-              message: `{${p}} is no input of ${operation}; known: ${[...known].join(', ')}`,
+              message: `{${p}} is not filled in here; it may say ${known.map((k) => `{${k}}`).join(', ')}`,
             });
     if (data.request?.input && !inputs.includes(data.request.input))
       problems.push({ ...locate(['request', 'input']), key: 'request.input', message: `is no input of ${operation}` });
     if (problems.length) throw new YamlFileError(file, problems);
   }
+  known.set(operation, data);
   return data;
+}
+
+/** The words of every operation loaded in this process, by name. */
+const known = new Map<string, OperationWords>();
+
+/**
+ * An operation's words once its playbook was loaded, for the parts that name an operation
+ * without the engine at hand (the emails, the watches' messages); undefined for one with
+ * no words file, which they then name in general terms.
+ */
+export function wordsOf(operation: string): OperationWords | undefined {
+  return known.get(operation);
 }
 
 /** Every operation's words in a playbooks folder (the requests understanding's training reads them without the engine). */

@@ -1,4 +1,5 @@
 import type { Language } from '../errors.js';
+import { fillWords, wordsOf } from '../operation-words.js';
 import { dateInWords } from '../util/dates.js';
 
 /**
@@ -79,27 +80,15 @@ export function renewalLate(lang: Language, o: { site: string; until: string }):
   };
 }
 
-/** What a request did, as the object of "We could not finish ..." ("creating your site shop.example.com"). */
+/**
+ * What a request did, as the object of "We could not finish ..." ("creating your site
+ * shop.example.com"): the operation's `doing` words (playbooks/<operation>.words.yaml);
+ * an operation without words is "a change to" the name.
+ */
 export function requestInWords(lang: Language, playbook: string, name: string): string {
-  const en: Record<string, string> = {
-    'vhost.create': `creating your site ${name}`,
-    'vhost.delete': `removing your site ${name}`,
-    'certificate.issue': `securing your site ${name}`,
-    'certificate.renew': `renewing the secure connection of your site ${name}`,
-    'database.create': `creating your database ${name}`,
-    'database.delete': `removing your database ${name}`,
-    'dns.fix': `repairing the address of your domain ${name}`,
-  };
-  const fr: Record<string, string> = {
-    'vhost.create': `la création de votre site ${name}`,
-    'vhost.delete': `la suppression de votre site ${name}`,
-    'certificate.issue': `la sécurisation de votre site ${name}`,
-    'certificate.renew': `le renouvellement de la connexion sécurisée de votre site ${name}`,
-    'database.create': `la création de votre base de données ${name}`,
-    'database.delete': `la suppression de votre base de données ${name}`,
-    'dns.fix': `la réparation de l'adresse de votre domaine ${name}`,
-  };
-  return (lang === 'fr' ? fr : en)[playbook] ?? (lang === 'fr' ? `une modification de ${name}` : `a change to ${name}`);
+  const doing = wordsOf(playbook)?.doing[lang];
+  if (doing) return fillWords(doing, { name });
+  return lang === 'fr' ? `une modification de ${name}` : `a change to ${name}`;
 }
 
 /** A request on the client's things that stopped half-way and that the provider finishes by hand. */

@@ -98,7 +98,10 @@ export function nameOf(job: Job): string {
   if (m) return m[1];
   const i = job.inputs ?? {};
   const name = i.name ?? i.domain ?? i.site ?? (Array.isArray(i.domains) ? i.domains[0] : undefined);
-  return typeof name === 'string' ? name : job.playbook;
+  if (typeof name === 'string') return name;
+  // Another operation's (a provider's mailbox address): its first input written as text.
+  const first = Object.values(i).find((v) => typeof v === 'string' && v.length > 0);
+  return typeof first === 'string' ? first : job.playbook;
 }
 
 /** Text made safe inside HTML, for every email's HTML part (the client's and the admins'). */
