@@ -82,6 +82,12 @@ export const playbookList = z.object({
       title: z.string(),
       description: z.string().describe('What it does: in plain words for a client, technically for an admin'),
       client: z.string().optional().describe('admins only: what a client reads as description'),
+      words: z
+        .record(z.string(), z.string())
+        .optional()
+        .describe(
+          "its words in the caller's language (playbooks/<operation>.words.yaml): label, button, done, doing, failed ({date}), result ({name})",
+        ),
       inputs: z.record(
         z.string(),
         z.looseObject({

@@ -11,6 +11,7 @@ import { clientEvent, clientJob, wholeEvent } from '../client-view.js';
 import { serverWords, type ServerWords } from '../server-words.js';
 import { JobStreams } from '../streams.js';
 import type { Language, Localized, Offer } from '../../errors.js';
+import type { OperationWords } from '../../operation-words.js';
 
 const submitBody = z
   .object({
@@ -103,6 +104,12 @@ function texts<T extends { description?: Localized; client?: Localized }>(
   return { description: technical, client: plain };
 }
 
+/** An operation's words the page shows (its words file, in one language): what it says of jobs and buttons. */
+function pageWords(words: OperationWords, lang: Language): Record<string, string> {
+  const keys = ['label', 'button', 'done', 'doing', 'failed', 'result'] as const;
+  return Object.fromEntries(keys.flatMap((k) => (words[k] ? [[k, words[k][lang]]] : [])));
+}
+
 /** Jobs and playbooks: submit, follow, read results. */
 export async function jobRoutes(app: FastifyInstance, { engine, store, config }: ApiContext): Promise<void> {
   const words = serverWords(config);
@@ -116,6 +123,7 @@ export async function jobRoutes(app: FastifyInstance, { engine, store, config }:
           name: p.name,
           title: p.title[req.language],
           ...texts(p, caller.kind === 'admin', req.language),
+          ...(p.words ? { words: pageWords(p.words, req.language) } : {}),
           inputs: Object.fromEntries(
             Object.entries(p.inputs)
               .filter(([, v]) => caller.kind === 'admin' || !v.admin) // a client never sees, nor may set, admin-only inputs

@@ -20,7 +20,9 @@
  * @property {number} [maxLength]
  */
 
-/** @typedef {{ name: string, title: string, description: string, inputs: Record<string, InputSpec> }} Playbook An operation the caller may run. */
+/** @typedef {{ label?: string, button?: string, done?: string, doing?: string, failed?: string, result?: string }} OperationWords An operation's words in the page's language (playbooks/<operation>.words.yaml). */
+
+/** @typedef {{ name: string, title: string, description: string, words?: OperationWords, inputs: Record<string, InputSpec> }} Playbook An operation the caller may run. */
 
 /** @typedef {{ kind: string, name: string, data?: Record<string, unknown> | null }} Resource Something the tenant owns or may use. */
 

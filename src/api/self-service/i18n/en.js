@@ -2,7 +2,10 @@
 // Every English sentence and word the page shows, by key. The keys are the catalogs'
 // contract: fr.js (and any further language) gives each of them, and tsc checks it.
 // Result fields are named `key_<field>`, job statuses `status_<status>`, step states
-// `step_<state>`; kinds of resources are named by the server (GET /v1/resource-kinds).
+// `step_<state>`; kinds of resources are named by the server (GET /v1/resource-kinds), and
+// an operation's words (what it did, its button, its failure, its result) come with it from
+// playbooks/<operation>.words.yaml (GET /v1/playbooks, see ../op-words.js): only the page's
+// own words are here.
 
 const en = {
   languageName: 'English',
@@ -149,13 +152,6 @@ const en = {
   'ev_needs-attention': '{what}: with your provider since {date}.',
   ev_running: '{what}: in progress.',
   ev_queued: '{what}: waiting for its turn.',
-  'what_certificate.issue': 'Site secured',
-  'what_certificate.renew': 'Secure connection renewed',
-  'what_dns.fix': 'Domain address repaired',
-  'what_vhost.create': 'Site created',
-  'what_vhost.delete': 'Site removed',
-  'what_database.create': 'Database created',
-  'what_database.delete': 'Database removed',
   databasesTitle: 'Your databases',
   noDatabases: 'You have no database yet.',
   dbWhere: 'On {server}; its user is {user}.',
@@ -188,9 +184,6 @@ const en = {
   askEmpty: 'Write what you need first.',
   askThinking: 'Reading your request…',
   askConfirm: 'Yes, do it',
-  'failed_certificate.issue': 'Securing the site did not work on {date}.',
-  'failed_certificate.renew': 'Renewing the secure connection did not work on {date}.',
-  'failed_dns.fix': 'Repairing the domain’s address did not work on {date}.',
   escTimes: '({count} times)',
   esc_failures: '{what}: could not be done',
   'esc_needs-attention': '{what}: stopped half-way, to finish by hand',
@@ -199,13 +192,6 @@ const en = {
   esc_frustrated: 'Wrote in words that sound stuck or annoyed',
   esc_drift: 'A change on their domain will stop the next renewal',
   esc_renewal: 'The renewal could not be done',
-  'do_certificate.issue': 'Secure the site',
-  'do_certificate.renew': 'Renew the secure connection',
-  'do_dns.fix': "Repair the domain's address",
-  'do_vhost.create': 'Create the site',
-  'do_vhost.delete': 'Remove the site',
-  'do_database.create': 'Create the database',
-  'do_database.delete': 'Remove the database',
   escalationsTitle: 'Clients who need a hand',
   escalationsNone: 'No client is stuck right now.',
   escalationOpen: 'Open since {date}',
@@ -274,11 +260,6 @@ const en = {
   topic_hacked: 'We passed your worry about your site’s security to our team, first in line.',
   topic_account: 'We passed your question about your account to our team.',
   topic_other: 'We passed your question to our team.',
-  'askDone_database.delete':
-    'The database {name} is deleted. A copy stays in your trash for a few weeks, if you need it back.',
-  'askDone_vhost.delete': 'The site {name} is offline and removed; your files are kept.',
-  'askDone_dns.fix':
-    'Corrected: your domain {name} now leads to your site. Some visitors may still reach the old address for a little while.',
   askThenAll: 'Once it is chosen, you confirm the {count} things you asked for, in order.',
   tl_noticed: 'our team was told {when}',
   'tl_came-back': 'came back {when}',

@@ -43,6 +43,17 @@ export function t(key, vars) {
 }
 
 /**
+ * Words the server gave in the page's language (an operation's, from GET /v1/playbooks),
+ * set as the catalogs' are: French typography, then `{name}` placeholders filled in.
+ * @param {string} text
+ * @param {Record<string, unknown>} [vars]
+ */
+export function typeset(text, vars) {
+  const set = typography(text);
+  return vars ? set.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? '')) : set;
+}
+
+/**
  * French typography: a non-breaking space before « : ; ? ! » and inside « », so a line
  * never starts with a colon on a phone. The catalog is written with plain spaces, and
  * this runs before the placeholders are filled, so names are never touched.

@@ -11,6 +11,7 @@ import { byId, clear, h } from '../dom.js';
 import { formatDate, has, language, t } from '../i18n/index.js';
 import { changesToSend, mainActions, standing, wordsForms } from './escalation-actions.js';
 import { shownName } from '../names.js';
+import { opTitle, opWord } from '../op-words.js';
 import { state } from '../state.js';
 
 /**
@@ -124,11 +125,9 @@ async function diagnoses(/** @type {Escalation} */ e) {
   return said;
 }
 
-/** An operation in words: what_<playbook> for what happened, do_<playbook> for what to do. */
-const opWords = (/** @type {string} */ prefix, /** @type {string | undefined} */ playbook) =>
-  playbook && has(`${prefix}${playbook}`)
-    ? t(`${prefix}${playbook}`)
-    : (state.playbooks.find((p) => p.name === playbook)?.title ?? playbook ?? '');
+/** An operation in its words: `done` for what happened, `button` for what to do; else its title. */
+const opWords = (/** @type {'done' | 'button'} */ key, /** @type {string | undefined} */ playbook) =>
+  opWord(playbook, key) ?? opTitle(playbook);
 
 /** The name an operation works on, from its inputs (a site, a domain, a database). */
 function nameIn(/** @type {Record<string, unknown>} */ inputs) {
@@ -139,7 +138,7 @@ function nameIn(/** @type {Record<string, unknown>} */ inputs) {
 /** What one signal says, in the page's language. */
 function signalWords(/** @type {Escalation['signals'][number]} */ s) {
   const key = `esc_${s.kind}`;
-  return has(key) ? t(key, { what: opWords('what_', s.playbook) }) : s.message;
+  return has(key) ? t(key, { what: opWords('done', s.playbook) }) : s.message;
 }
 
 /**
@@ -174,7 +173,7 @@ function item(e, tenantName, said) {
           'p',
           null,
           h('strong', { text: `${t('escalationSuggested')} ` }),
-          `${opWords('do_', e.suggestion.playbook)}${topic ? ` — ${topic}` : ''}`,
+          `${opWords('button', e.suggestion.playbook)}${topic ? ` — ${topic}` : ''}`,
         )
       : null,
     changesToSend(e, language()),

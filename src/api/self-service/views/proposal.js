@@ -6,7 +6,8 @@
 import { api } from '../api.js';
 import { clear, h } from '../dom.js';
 import { follow } from '../follow.js';
-import { has, t } from '../i18n/index.js';
+import { t } from '../i18n/index.js';
+import { opWord } from '../op-words.js';
 import { loadHome } from './home.js';
 import { renderOutcome, renderProblem, technical } from './outcome.js';
 
@@ -151,8 +152,8 @@ async function confirmed(button, outcome, p, typed, succeeded) {
     renderOutcome(outcome, final, null);
     if (final.status === 'succeeded') {
       const name = p.typeToConfirm?.value ?? p.inputs.domain ?? p.inputs.name;
-      if (has(`askDone_${p.playbook}`))
-        outcome.querySelector('h3')?.after(h('p', { class: 'done-line', text: t(`askDone_${p.playbook}`, { name }) }));
+      const said = opWord(p.playbook, 'result', { name });
+      if (said) outcome.querySelector('h3')?.after(h('p', { class: 'done-line', text: said }));
       succeeded?.();
     }
   } catch (err) {

@@ -4,8 +4,9 @@
 // technical details folded away (open for admins).
 
 import { byId, clear, h } from '../dom.js';
-import { formatDate, formatDay, has, t } from '../i18n/index.js';
+import { formatDate, formatDay, t } from '../i18n/index.js';
 import { shownName } from '../names.js';
+import { opTitle, opWord } from '../op-words.js';
 import { dnsRepairable } from '../site-state.js';
 import { state } from '../state.js';
 import { conversationInCard, needsClient } from './conversations.js';
@@ -15,16 +16,16 @@ import { offered, runNow } from './oneclick.js';
 /** @typedef {import('../types.js').Job} Job */
 /** @typedef {import('./conversations.js').Conversation} Conversation */
 
-/** What a request did, in words ("Site secured"); an operation the catalogs do not name says its title. */
+/** What a request did, in its operation's words ("Site secured"); one without words says its title. */
 export function whatDone(/** @type {Job} */ job) {
-  const key = `what_${job.playbook}`;
-  return has(key) ? t(key) : (state.playbooks.find((p) => p.name === job.playbook)?.title ?? job.playbook);
+  return opWord(job.playbook, 'done') ?? opTitle(job.playbook);
 }
 
 /** One happening in words: "Site secured on 3 March 2027." */
 export function happening(/** @type {Job} */ job) {
   const date = formatDay(job.finishedAt ?? job.createdAt);
-  if (job.status === 'failed' && has(`failed_${job.playbook}`)) return t(`failed_${job.playbook}`, { date });
+  const failed = job.status === 'failed' ? opWord(job.playbook, 'failed', { date }) : undefined;
+  if (failed) return failed;
   return t(`ev_${job.status}`, { what: whatDone(job), date });
 }
 
