@@ -147,6 +147,7 @@ export const sftpCreate = defineAction({
       password = ctx.secrets.add(generatePassword(24));
       await setPassword(s.target, s.account.user, { password }, (t) => ctx.secrets.mask(t));
     }
+    ctx.reached('sftp-credentials-set');
     cp.recorded = true;
     await ctx.checkpoint(cp);
     const record: SftpRecord = {
