@@ -9,17 +9,8 @@ import { tempDir } from '../helpers/tmp.js';
 import { labNginxTest, labWebserver, uniq } from '../helpers/vhost-lab.js';
 import { startPrivateNginx, type NginxInfo } from '../helpers/vhost-nginx.js';
 import { useLab, type LabInfo } from '../lab/client.js';
-import {
-  closeAgent,
-  jobCase,
-  rawRequest,
-  send,
-  type FuzzWorld,
-  type JobCase,
-  type PlaybookDoc,
-  type RawRequest,
-  type Route,
-} from './fuzz-arbitraries.js';
+import { jobCase, type FuzzWorld, type JobCase, type PlaybookDoc } from './fuzz-jobs.js';
+import { closeAgent, rawRequest, send, type RawRequest, type Route } from './fuzz-requests.js';
 
 // The whole run is FUZZ_RUNS cases (default 2,000 for CI; `npm run fuzz` sets 20,000),
 // split between raw requests to every route and job submissions of every playbook.
