@@ -16,7 +16,7 @@ import { parse } from 'yaml';
 import { RequestClassifier, loadCorpus, type ModelKind } from '../src/requests/classifier.js';
 import { DESTRUCTIVE, type Intent, type Language } from '../src/requests/intents.js';
 import { understand, type ClientThings, type Proposal, type Understanding } from '../src/requests/understand.js';
-import { trainingDocs } from '../src/requests/model.js';
+import { handDocs, trainingDocs } from '../src/requests/model.js';
 
 /** One row: a phrasing and what it must be understood as (an operation, a list of them, `diagnose`, `ask` with `field` and the operation asked about as `op`, or `human` with `topic`). */
 interface Row {
@@ -125,7 +125,7 @@ function got(u: Understanding): string {
 }
 
 /** Whether an answer is what the row expects, inputs, the field asked and the topic included. */
-function right(row: Row, u: Understanding): boolean {
+function right(row: Row, u: Understanding, angerKnown: boolean): boolean {
   if (Array.isArray(row.expect)) {
     if (u.intents.join() !== row.expect.join() || u.status === 'handoff') return false;
     const inputs = (row.inputs ?? []) as (Record<string, unknown> | null)[];
@@ -139,7 +139,7 @@ function right(row: Row, u: Understanding): boolean {
         (!row.op || u.intent === row.op)
       );
     case 'human':
-      return u.status === 'handoff' && (!row.topic || sameTopic(row.topic, u.topic));
+      return u.status === 'handoff' && (!row.topic || sameTopic(row.topic, u.topic, angerKnown));
     default: {
       if (u.intents[0] !== row.expect) return false;
       if (!row.inputs) return u.status !== 'handoff';
@@ -148,9 +148,12 @@ function right(row: Row, u: Understanding): boolean {
   }
 }
 
-/** The dev table names "a person" `person`, the engine `human`: the same topic. */
-function sameTopic(want: string, got: string | undefined): boolean {
-  return want === got || (want === 'person' && got === 'human');
+/**
+ * The dev table names "a person" `person`, the engine `human`: the same topic. A table
+ * whose writer had no `anger` topic (none of its rows uses it) files anger under `other`.
+ */
+function sameTopic(want: string, got: string | undefined, angerKnown = true): boolean {
+  return want === got || (want === 'person' && got === 'human') || (!angerKnown && want === 'other' && got === 'anger');
 }
 
 /** Every proposal an answer offers; a question's choices too when the row says which operation it is about (`op`), since an unnamed removal's choices are removals. */
@@ -169,12 +172,17 @@ for (const kind of ['logistic', 'bayes'] as ModelKind[]) {
   const started = performance.now();
   const classifier = new RequestClassifier(corpus, kind);
   const loadedMs = performance.now() - started;
-  const docs = trainingDocs(corpus);
+  // The logistic model learns from the hand corpus and the generated one; naive Bayes from the hand corpus only.
+  const hand = handDocs(corpus);
+  const docs = kind === 'logistic' ? trainingDocs(corpus) : hand;
   const fit = docs.filter((d) => classifier.classify(d.text).intent === d.label).length;
+  const handFit = hand.filter((d) => classifier.classify(d.text).intent === d.label).length;
   console.log(
     `\n=== model: ${kind === 'logistic' ? "logistic regression (the daemon's)" : 'naive Bayes (the former one, for comparison)'}; loaded or trained in ${loadedMs.toFixed(0)} ms`,
   );
-  console.log(`  training fit (its own corpus): ${pct(fit, docs.length)}`);
+  console.log(
+    `  training fit (its own corpus): ${pct(fit, docs.length)}; on the hand-written phrasings: ${pct(handFit, hand.length)}`,
+  );
   if (kind === 'logistic' && fit / docs.length < 0.98) failed = true;
   for (const table of tables) {
     const client = clientOf(table.client);
@@ -185,9 +193,10 @@ for (const kind of ['logistic', 'bayes'] as ModelKind[]) {
     let topics = 0;
     let topicRows = 0;
     const confusions = new Map<string, string[]>();
+    const angerKnown = table.rows.some((r) => r.topic === 'anger');
     for (const row of table.rows) {
       const u = understand(classifier, row.text, client, { language: row.lang === 'fr' ? 'en' : 'fr' });
-      const ok = right(row, u);
+      const ok = right(row, u, angerKnown);
       stats[row.lang].all++;
       if (ok) stats[row.lang].ok++;
       const expected = [...(Array.isArray(row.expect) ? row.expect : [row.expect]), ...(row.op ? [row.op] : [])];
@@ -211,7 +220,7 @@ for (const kind of ['logistic', 'bayes'] as ModelKind[]) {
       if (!ok && u.status === 'proposal' && u.confidence >= 0.45 && expected.join() === u.intents.join()) silentWrong++;
       if (row.topic) {
         topicRows++;
-        if (sameTopic(row.topic, u.topic)) topics++;
+        if (sameTopic(row.topic, u.topic, angerKnown)) topics++;
       }
       if (!ok) {
         const key = `${Array.isArray(row.expect) ? row.expect.join(' + ') : row.expect}${row.topic ? `(${row.topic})` : ''} → ${got(u)}`;

@@ -98,6 +98,12 @@ export function anchored(intent: Intent, text: string, own: Own = { databases: [
   }
 }
 
+/** Whether the text names one of the client's sites or any host name. */
+function anchoredOnSite(text: string, own: Own): boolean {
+  const { hosts } = readTokens(text);
+  return hosts.length > 0 || words(text).some((w) => own.sites.includes(w));
+}
+
 /** Starts of the verbs that ask for a renewal: a certificate asked for with one of them is renewed, not issued. */
 const RENEW = ['renouvel', 'renew', 'prolong', 'reconduire', 'reconduis'];
 const CREATES: readonly Intent[] = ['vhost.create', 'database.create'];
@@ -127,7 +133,15 @@ function allowedIntent(
 ): { intent: Intent; confidence: number } {
   const r = removal(text, own.databases, own.sites);
   const ws = words(text);
-  const top = ranked[0];
+  const first = ranked[0];
+  // "502 on my shop", "erreur 500": an error code reported is a site to check, whatever else the model doubted.
+  const top =
+    first.confidence < 0.45 && !r.asked && ws.some((w) => CODE.test(w))
+      ? { intent: 'diagnose', confidence: 0.6 }
+      : // "My mail stopped working" names no site: a person, with the topic, not a site to check.
+        first.intent === 'diagnose' && ws.some((w) => is(w, 'mail')) && !anchoredOnSite(text, own)
+        ? { intent: 'human', confidence: first.confidence }
+        : first;
   const deleteOf = (kind: Removal['kind'], fallback: Intent): Intent =>
     kind === 'database' ? 'database.delete' : kind === 'site' ? 'vhost.delete' : fallback;
   if (r.asked) {

@@ -162,12 +162,19 @@ export function noLongerNeeded(ws: string[]): boolean {
   return NO_LONGER.some((seq) => ws.some((_, i) => seq.every((s, k) => ws[i + k] === s)));
 }
 
-/** What one token names: a DNS record, a database, another thing (mail, a certificate, a warning), or a site. */
+/** Things inside a site that a client may ask to remove without removing the site: a warning, a page, a file. */
+const INSIDE = new Set(
+  'erreur error errors warning warnings avertissement alerte alert message bug virus malware cache file files fichier fichiers page pages plugin plugins extension theme post posts article articles image images photo photos user users utilisateur comment comments commentaire commentaires redirect redirection'.split(
+    ' ',
+  ),
+);
+
+/** What one token names: a DNS record, a database, another thing (mail, a certificate, a warning, a page), or a site. */
 function thingOf(w: string, ownDatabases: string[], ownSites: string[]): Removal['kind'] {
   if (is(w, 'dns')) return 'dns';
   if (is(w, 'db') || ownDatabases.includes(w)) return 'database';
-  if (['mail', 'account', 'backup', 'billing', 'cert', 'password'].some((c) => is(w, c))) return 'other';
-  if (is(w, 'down') && !is(w, 'site')) return 'other';
+  if (['mail', 'account', 'backup', 'billing', 'cert', 'password'].some((c) => is(w, c)) || INSIDE.has(w))
+    return 'other';
   if (w === HOST || is(w, 'site') || ownSites.includes(w)) return 'site';
   return undefined;
 }

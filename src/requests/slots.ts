@@ -304,7 +304,16 @@ export class Slots {
       if (app) return app;
     }
     // "Une base agenda", "a clients database": the word beside the kind of thing, when it is no common word.
-    return besideDatabaseWord(this.tokens);
+    const beside = besideDatabaseWord(this.tokens);
+    if (beside) return beside;
+    // "A database for the blog": named after the client's own site.
+    for (const n of this.names) {
+      const site = closest(n, this.things.sites);
+      if (site) return dbName(labels(site)[0]);
+    }
+    const hinted = this.byWord(this.things.sites);
+    if (hinted.length === 1) return dbName(labels(hinted[0])[0]);
+    return undefined;
   }
 
   /** A database to delete: one of the client's, named; never a name the client does not have. */

@@ -83,7 +83,9 @@ export function understand(
     topic: topicOf(ws, frustrated),
   });
   if (!intents.length) {
-    if (whole.intent === 'human' || frustrated || whole.confidence >= SURE) return handoff();
+    // Anger with no operation ("you are useless") is for a person, not a question.
+    if (whole.intent === 'human' || frustrated || whole.confidence >= SURE || ws.some((w) => is(w, 'anger')))
+      return handoff();
     const options = c.ranked
       .map((r) => r.intent)
       // Only what this daemon can do, and never a removal the words did not ask for.
@@ -110,7 +112,7 @@ export function understand(
   const slots = new Slots(classifier.corpus, text, things, language, o.site);
   const resolved = intents.map((i) => ({
     intent: i,
-    r: ownPiece(classifier, things, language, o.site, pieces, i, own) ?? slots.resolve(i),
+    r: ((whole) => ownPiece(classifier, things, language, o.site, pieces, i, own) ?? whole)(slots.resolve(i)),
   }));
   const answer = combine(base, resolved, () => handoff());
   // A client who is losing patience is not asked a question: a person takes it, with the words.
@@ -170,8 +172,10 @@ function clauseOperations(classifier: RequestClassifier, text: string, own: Own)
     }
     removing = r.asked || (removing && DESTRUCTIVE.includes(a.intent));
     if (a.intent === 'human' || a.confidence < CLAUSE_SURE || !anchored(a.intent, piece, own)) continue;
-    // A story told before the request ("I deleted old posts, everything I created...") asks nothing.
-    if (!asks(piece)) continue;
+    // A story told before the request ("I deleted old posts, everything I created...") asks
+    // nothing; a short message, or a thing added to the request before it, does ("a site and a database").
+    const short = words(text).length <= 15 || (out.length > 0 && words(piece).length <= 8);
+    if (!short && !asks(piece)) continue;
     // One thing asked once: a certificate issued and renewed in the same breath is one operation.
     const same = (x: Intent) => x === a.intent || (x.startsWith('certificate.') && a.intent.startsWith('certificate.'));
     if (!out.some((x) => same(x.intent))) out.push({ intent: a.intent, piece });

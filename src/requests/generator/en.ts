@@ -125,6 +125,7 @@ export const SLOTS_EN: Slots = {
     'returns a 503',
     'shows a 404',
     'is just a white page',
+    'shows only a white screen',
     'shows a blank page',
     'is not working',
     'is broken',
@@ -208,6 +209,8 @@ export const TEMPLATES_EN: Record<Intent, string[]> = {
     '{want} a {engine} database called {dbname}',
     '{can} set up a {db} for my app, call it {dbname}',
     'database {dbname} on {engine} {pls}',
+    '{want} a {db} for {site}',
+    '{can} {createVerb} a {dbname} {db} for {site}',
   ],
   'database.delete': [
     '{removeVerb} the {db} {dbname} {pls}',

@@ -150,6 +150,7 @@ export const SLOTS_FR: Slots = {
     'affiche erreur 502',
     'donne une 503',
     'affiche une page blanche',
+    'affiche un écran blanc',
     'ne s’affiche plus',
     'est inaccessible',
     'plante',
@@ -230,6 +231,8 @@ export const TEMPLATES_FR: Record<Intent, string[]> = {
     '{veux} une base {engine} appelée {dbname}',
     '{peux} préparer une {base} pour mon appli, nom : {dbname}',
     'base {dbname} sur {engine} {svp}',
+    '{veux} une {base} pour {site}',
+    '{creez} une base {dbname} pour {site} {svp}',
   ],
   'database.delete': [
     '{supprimez} la {base} {dbname} {svp}',
