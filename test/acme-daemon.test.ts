@@ -17,6 +17,7 @@ import { useLab, type LabInfo } from './lab/client.js';
 import { dnsAdmin, labCertConfig } from './helpers/acme-lab.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { serein } from './helpers/process.js';
+import { sitePair } from './helpers/key-files.js';
 
 let lab: LabInfo;
 let d: TestDaemon;
@@ -71,7 +72,7 @@ describe('certificate.issue through the daemon', () => {
     );
     const asAdmin = await d.api('GET', `/v1/jobs/${dry.id}`);
     expect(asAdmin.body.job.plan.map((p: any) => p.summary).join('\n')).toMatch(
-      /order a ecdsa-p256 certificate[\s\S]*privkey\.pem \(mode 0600\)[\s\S]*TLS handshake/,
+      /order a ecdsa-p256 certificate[\s\S]*‹version›\.key \(mode 0600\)[\s\S]*TLS handshake/,
     );
     expect(await d.store.certificates.list({ name: site, status: undefined })).toEqual([]);
     const started = Date.now();
@@ -85,7 +86,7 @@ describe('certificate.issue through the daemon', () => {
     expect(served.serial).toBe(firstSerial);
     const served6 = await servedCertificate({ address: '::1', port: lab.nginx!.tlsPort, servername: site });
     expect(served6.serial).toBe(firstSerial);
-    const key = join(dir, 'certs', site, 'privkey.pem');
+    const key = sitePair(join(dir, 'certs', site)).key;
     expect(statSync(key).mode & 0o777).toBe(0o600);
     const rec = await d.store.certificates.active('lab', site);
     expect(rec?.serial).toBe(firstSerial);
@@ -162,8 +163,7 @@ describe('certificate.issue through the daemon', () => {
   it('puts back what was served before when the new certificate is not the one presented', async () => {
     const services = d.daemon.engine.services;
     const current = (await d.store.certificates.active('lab', site))!;
-    const chainPath = join(dir, 'certs', site, 'fullchain.pem');
-    const keyPath = join(dir, 'certs', site, 'privkey.pem');
+    const { chain: chainPath, key: keyPath } = sitePair(join(dir, 'certs', site));
     const before = [readFileSync(chainPath, 'utf8'), readFileSync(keyPath, 'utf8')];
     const ctx = services.certificates;
     const fresh = await issueCertificate(
@@ -191,6 +191,8 @@ describe('certificate.issue through the daemon', () => {
     }
     expect([readFileSync(chainPath, 'utf8'), readFileSync(keyPath, 'utf8')]).toEqual(before);
     expect(statSync(keyPath).mode & 0o777).toBe(0o600);
+    // The refused pair went with the undo: the served pair is the only one left.
+    expect(sitePair(join(dir, 'certs', site))).toEqual({ chain: chainPath, key: keyPath });
     expect((await servedCertificate({ address: '127.0.0.1', port: lab.nginx!.tlsPort, servername: site })).serial).toBe(
       current.serial,
     );

@@ -12,10 +12,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servedCertificate } from '../src/certificates/install.js';
 import { CertificateMaintenance } from '../src/certificates/maintain.js';
+import { certVersion } from '../src/nginx/site.js';
 import { useLab, type LabInfo } from './lab/client.js';
 import { labCertConfig } from './helpers/acme-lab.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
-import { privateKeyFiles } from './helpers/key-files.js';
+import { privateKeyFiles, sitePair } from './helpers/key-files.js';
 import { tempDir } from './helpers/tmp.js';
 import { labNginxTest } from './helpers/vhost-lab.js';
 
@@ -86,13 +87,13 @@ describe('a certificate lives as long as its site', () => {
     const active = (await d.store.certificates.active('lab', site))!;
     issued = { id: active.id, serial: active.serial };
     expect((await served(site)).serial).toBe(active.serial);
-    // Three keys were issued; the served one is the only file holding a private key (no .serein-bak of the others).
-    expect(privateKeyFiles(join(dir, 'certs'))).toEqual([join(dir, 'certs', site, 'privkey.pem')]);
-    expect(readdirSync(join(dir, 'certs', site)).sort()).toEqual([
-      'fullchain.pem',
-      'fullchain.pem.serein-bak',
-      'privkey.pem',
-    ]);
+    // Three keys were issued; the served one is the only file holding a private key (no .serein-bak of the others),
+    // and the folder holds the served pair alone, under its version.
+    const pair = sitePair(join(dir, 'certs', site));
+    expect(privateKeyFiles(join(dir, 'certs'))).toEqual([pair.key]);
+    expect(readdirSync(join(dir, 'certs', site)).sort()).toEqual(
+      [`${site}.${certVersion(active.certPem)}.crt`, `${site}.${certVersion(active.certPem)}.key`].sort(),
+    );
     const file = join(lab.nginx!.vhostDir, `_serein-default-tls-127.0.0.1-${lab.nginx!.tlsPort}.conf`);
     expect(statSync(file).mtimeMs).toBeLessThan(new Date(active.activatedAt!).getTime());
   });
@@ -126,7 +127,7 @@ describe('a certificate lives as long as its site', () => {
     expect((await d.store.certificates.active('lab', site))?.id).toBe(issued.id);
     expect((await d.store.tenants.getResource('vhost', site))?.data).toMatchObject({ tls: true });
     for (const address of ['127.0.0.1', '::1']) expect((await served(site, address)).serial).toBe(issued.serial);
-    expect(privateKeyFiles(join(dir, 'certs'))).toEqual([join(dir, 'certs', site, 'privkey.pem')]);
+    expect(privateKeyFiles(join(dir, 'certs'))).toEqual([sitePair(join(dir, 'certs', site)).key]);
     expect(labNginxTest(lab).ok).toBe(true);
   });
 });

@@ -20,7 +20,7 @@ import { servedCertificate } from '../src/certificates/install.js';
 import { useLab, type LabInfo } from './lab/client.js';
 import { labCertConfig } from './helpers/acme-lab.js';
 import { freePort, haltingSerein, serein, until, type SereinChild } from './helpers/process.js';
-import { privateKeyFiles } from './helpers/key-files.js';
+import { privateKeyFiles, sitePair } from './helpers/key-files.js';
 import { keepStoreForScan, notePrivateKeys, noteSecrets } from './helpers/secrets-scan.js';
 import { keepServeLog, serveApi, serveReady } from './helpers/serve-process.js';
 import { tempDir } from './helpers/tmp.js';
@@ -93,15 +93,15 @@ async function expectConsistent(): Promise<any> {
   const active = all.filter((c) => c.status === 'active');
   expect(active, JSON.stringify(all.map((c) => [c.serial, c.status]))).toHaveLength(1);
   expect(all.filter((c) => c.status === 'pending')).toEqual([]);
-  const files = join(dir, 'certs', site);
-  const chain = new X509Certificate(readFileSync(join(files, 'fullchain.pem')));
+  const pair = sitePair(join(dir, 'certs', site));
+  const chain = new X509Certificate(readFileSync(pair.chain));
   expect(
     sameSerial(chain.serialNumber, active[0].serial),
     `on disk ${chain.serialNumber}, active ${active[0].serial}`,
   ).toBe(true);
-  expect(chain.checkPrivateKey(createPrivateKey(readFileSync(join(files, 'privkey.pem'))))).toBe(true);
-  // The served key is the only certificate key on disk: no backup of a replaced one, no temporary file.
-  expect(privateKeyFiles(join(dir, 'certs'))).toEqual([join(files, 'privkey.pem')]);
+  expect(chain.checkPrivateKey(createPrivateKey(readFileSync(pair.key)))).toBe(true);
+  // The served key is the only certificate key on disk: no backup of a replaced one, no temporary file, no other pair.
+  expect(privateKeyFiles(join(dir, 'certs'))).toEqual([pair.key]);
   for (const address of ['127.0.0.1', '::1']) {
     const served = await servedCertificate({ address, port: lab.nginx!.tlsPort, servername: site });
     expect(

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { openKey } from '../certificates/keys.js';
 import type { ActionContext } from '../engine/action.js';
 import type { PreviousFile } from '../nginx/apply.js';
+import { restoreFiles } from '../nginx/restore.js';
+import { certPaths } from '../nginx/site.js';
 
 /** The hash a previous key is remembered by in a job's checkpoint (the key itself never is). */
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -62,4 +64,35 @@ export async function findSecret(
   throw new Error(
     `the previous content of ${path} cannot be found again: no certificate of ${site || 'this site'} in the store holds that key`,
   );
+}
+
+/**
+ * The undo of an install, by a job's compensation: the files it replaced put back in the
+ * order they were remembered (src/certificates/pair.ts undoOrder: the old pair, then the
+ * configuration naming it, then the new pair removed), each previous key read again from
+ * the store, through safeApplyNginx. A daemon killed while writing a key or chain leaves
+ * that write's temporary file (perhaps a key) in the site's certificate folder; every job
+ * writing there holds the site's lock, so any one found now is a dead write's and goes.
+ */
+export async function putBackFiles(
+  ctx: ActionContext,
+  webserver: string,
+  previous: RememberedFile[],
+  site: string,
+): Promise<void> {
+  const files: PreviousFile[] = [];
+  for (const f of previous)
+    files.push(
+      f.secretSha256
+        ? { path: f.path, mode: f.mode, content: await findSecret(ctx, { ...f, secretSha256: f.secretSha256 }, site) }
+        : f,
+    );
+  await restoreFiles(ctx.services.nginx, webserver, files, (m) => ctx.log(m));
+  if (!site) return;
+  const ws = ctx.services.nginx.webserver(webserver);
+  await ctx.services
+    .target(ws.target)
+    .run(['find', certPaths(ws, site).dir, '-maxdepth', '1', '-type', 'f', '-name', '.serein-*.tmp', '-delete'], {
+      timeoutMs: 15_000,
+    });
 }

@@ -5,10 +5,9 @@ import { renewAfterFor } from '../certificates/renew.js';
 import type { ActionContext } from '../engine/action.js';
 import { defineAction } from '../engine/action.js';
 import { toOperationError } from '../errors.js';
-import { restoreFiles } from '../nginx/restore.js';
-import { certPaths, VHOST_KIND, type VhostData } from '../nginx/site.js';
+import { certPaths, certVersion, VHOST_KIND, type VhostData } from '../nginx/site.js';
 import type { CertificateRecord } from '../store/certificates.js';
-import { findSecret, rememberPrevious, type RememberedFile } from './certificate-keys.js';
+import { putBackFiles, rememberPrevious, type RememberedFile } from './certificate-keys.js';
 
 /**
  * A deleted site's certificate is retired: the store says so (no renewal), and its folder
@@ -35,14 +34,24 @@ export async function retireSiteCertificate(
   return cert?.id;
 }
 
-/** Undoes retireSiteCertificate: the files written again from the store, the certificate active again. */
-export async function undoRetire(ctx: ActionContext, webserver: string, certificateId: string): Promise<void> {
+/**
+ * Undoes retireSiteCertificate: the files written again from the store where the deleted
+ * site's configuration reads them (`site`: its record; without it, the pair's versioned
+ * names), the certificate active again. Written before the configuration comes back, so
+ * nothing names the pair while its two files are written.
+ */
+export async function undoRetire(
+  ctx: ActionContext,
+  webserver: string,
+  certificateId: string,
+  site?: VhostData,
+): Promise<void> {
   const store = ctx.services.store.certificates;
   const cert = await store.get(certificateId);
   if (!cert) return;
   const ws = ctx.services.nginx.webserver(webserver);
   const target = ctx.services.target(ws.target);
-  const paths = certPaths(ws, cert.name);
+  const paths = certPaths(ws, cert.name, site ? site.certVersion : certVersion(cert.certPem));
   await target.mkdir(paths.dir, { mode: 0o700 });
   await target.writeFile(paths.privkey, ctx.secrets.add(openKey(ctx.services, cert.keyPem)), { mode: 0o600 });
   await target.writeFile(paths.fullchain, cert.certPem, { mode: 0o644 });
@@ -161,43 +170,7 @@ export const certificateReuse = defineAction({
     const store = ctx.services.store.certificates;
     if ((await store.get(cp.certificateId))?.status !== cp.statusBefore)
       await store.setStatus(cp.certificateId, cp.statusBefore);
-    if (cp.previous) {
-      const files = [];
-      for (const f of cp.previous)
-        files.push(
-          f.secretSha256
-            ? {
-                path: f.path,
-                mode: f.mode,
-                content: await findSecret(
-                  ctx,
-                  { ...f, secretSha256: f.secretSha256 },
-                  cp.vhostBefore?.data.primary ?? '',
-                ),
-              }
-            : f,
-        );
-      await restoreFiles(ctx.services.nginx, cp.webserver, files, (m) => ctx.log(m));
-      const ws = ctx.services.nginx.webserver(cp.webserver);
-      if (cp.vhostBefore)
-        await ctx.services
-          .target(ws.target)
-          .run(
-            [
-              'find',
-              certPaths(ws, cp.vhostBefore.data.primary).dir,
-              '-maxdepth',
-              '1',
-              '-type',
-              'f',
-              '-name',
-              '.serein-*.tmp',
-              '-delete',
-            ],
-            { timeoutMs: 15_000 },
-          )
-          .catch(() => undefined);
-    }
+    if (cp.previous) await putBackFiles(ctx, cp.webserver, cp.previous, cp.vhostBefore?.data.primary ?? '');
     if (cp.vhostBefore)
       await ctx.services.store.tenants.putResource({
         kind: VHOST_KIND,

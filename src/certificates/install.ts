@@ -2,12 +2,15 @@ import * as tls from 'node:tls';
 import { isIP } from 'node:net';
 import type { WebserverConfig } from '../config/schema.js';
 import type { Services } from '../engine/action.js';
-import { OperationError } from '../errors.js';
 import { safeApplyNginx, type NginxFileChange, type PreviousFile } from '../nginx/apply.js';
 import { ensureDefaultTls } from '../nginx/default-tls.js';
 import { restoreFiles } from '../nginx/restore.js';
-import { certPaths, renderVhostWithTls, VHOST_KIND, type VhostData } from '../nginx/site.js';
+import { certPaths, certVersion, renderVhostWithTls, VHOST_KIND, type VhostData } from '../nginx/site.js';
 import { wait } from '../util/concurrency.js';
+import { certificateNotServed, noVhost } from './install-errors.js';
+import { removePair, servedPair, undoOrder } from './pair.js';
+
+export { noVhost } from './install-errors.js';
 
 /** What the TLS port handed out for a name. */
 export interface ServedCertificate {
@@ -125,41 +128,45 @@ function coveredNames(vhost: VhostData, domains: string[]): string[] {
 }
 
 /**
- * Installs a certificate on nginx the safe way: key (0600) and full chain written under
- * `<certDir>/<primary>/`, the vhost re-rendered with its HTTPS block, `nginx -t`, reload,
- * (the address's default TLS server put in place first, see src/nginx/default-tls.ts),
- * probes; then a TLS handshake per name must present the new certificate, otherwise
- * everything is put back as it was and served before.
+ * Installs a certificate on nginx the safe way: the new pair written under its own version
+ * (key 0600, see certPaths) beside the one served, then the vhost re-rendered to read it, as
+ * one change through safeApplyNginx (nginx -t, reload, probes; the address's default TLS
+ * server put in place first, see src/nginx/default-tls.ts); then a TLS handshake per name
+ * must present the new certificate, otherwise everything is put back as it was and served
+ * before. The pair served until then is removed only once the new one is served. The
+ * previous files are handed to `onPrevious` (and returned) in the order that puts them
+ * back safely: the old pair, the configuration naming it, then the new pair (absent before).
  */
 export async function installCertificate(
   services: Services,
   req: InstallRequest,
 ): Promise<{ previous: PreviousFile[]; vhost: VhostData; names: string[] }> {
-  const ws = services.config.webservers[req.webserver];
-  if (!ws)
-    throw new OperationError(
-      'unknown_webserver',
-      {
-        en: `The web server "${req.webserver}" is not configured.`,
-        fr: `Le serveur web « ${req.webserver} » n'est pas configuré.`,
-      },
-      { en: 'Check the web server name.', fr: 'Vérifiez le nom du serveur web.' },
-      undefined,
-      400,
-    );
-  const rendered = await renderVhostWithTls(services.nginx, services.store.tenants, req.vhost, true);
+  const ws = services.nginx.webserver(req.webserver);
+  const target = services.target(ws.target);
+  const version = certVersion(req.fullChainPem);
+  const rendered = await renderVhostWithTls(services.nginx, services.store.tenants, {
+    ...req.vhost,
+    certVersion: version,
+  });
   if (!rendered) throw noVhost(req.vhost.primary);
-  const paths = certPaths(ws, req.vhost.primary);
+  const pair = certPaths(ws, req.vhost.primary, version);
   const files: NginxFileChange[] = [
-    { path: paths.privkey, content: req.keyPem, mode: 0o600 },
-    { path: paths.fullchain, content: req.fullChainPem, mode: 0o644 },
+    { path: pair.privkey, content: req.keyPem, mode: 0o600 },
+    { path: pair.fullchain, content: req.fullChainPem, mode: 0o644 },
     rendered.file,
   ];
-  await services.target(ws.target).mkdir(paths.dir, { mode: 0o700 });
+  await target.mkdir(pair.dir, { mode: 0o700 });
   // Before the first certificate on an address: names nginx does not serve are refused there, never given this one.
   await ensureDefaultTls(services.nginx, req.webserver, { alert: services.alert, log: req.log });
-  const applied = await safeApplyNginx(services.nginx, req.webserver, files, rendered.probes, {
-    onPrevious: req.onPrevious,
+  let previous: PreviousFile[] = [];
+  let old: PreviousFile[] = [];
+  await safeApplyNginx(services.nginx, req.webserver, files, rendered.probes, {
+    onPrevious: async (changed) => {
+      // Read under the web server's lock, before anything is written: the pair nginx reads now.
+      old = await servedPair(target, pair, changed.find((f) => f.path === rendered.file.path)?.content ?? null);
+      previous = undoOrder(old, changed, rendered.file.path);
+      await req.onPrevious?.(previous);
+    },
     log: req.log,
   });
   req.onApplied?.();
@@ -167,21 +174,11 @@ export async function installCertificate(
   const served = await verifyServed(ws, names, req.serial);
   if (!served.ok) {
     req.log?.('the new certificate is not the one served; putting back the previous files');
-    await restoreFiles(services.nginx, req.webserver, applied.previous);
-    throw new OperationError(
-      'certificate_not_served',
-      {
-        en: 'The certificate was issued, but the web server kept presenting another one, so the change was undone and your site is served as before.',
-        fr: "Le certificat a été émis, mais le serveur web continuait d'en présenter un autre ; la modification a donc été annulée et votre site est servi comme avant.",
-      },
-      {
-        en: 'Your provider has the details. Try again later.',
-        fr: 'Votre hébergeur a les détails. Réessayez plus tard.',
-      },
-      `TLS handshake on ${ws.probeAddress}:${ws.httpsPort} expected serial ${req.serial}, saw ${JSON.stringify(served.seen)}`,
-    );
+    await restoreFiles(services.nginx, req.webserver, previous);
+    throw certificateNotServed(`${ws.probeAddress}:${ws.httpsPort}`, req.serial, served.seen);
   }
-  return { previous: applied.previous, vhost: rendered.data, names };
+  await removePair(target, old);
+  return { previous, vhost: rendered.data, names };
 }
 
 /** Records that the vhost now has its HTTPS block, keeping its owner. Call once the certificate is served. */
@@ -193,21 +190,4 @@ export async function recordVhost(services: Services, data: VhostData): Promise<
     tenantId: rec?.tenantId ?? 'admin',
     data: data as unknown as Record<string, unknown>,
   });
-}
-
-/** The error for a certificate asked for a site serein does not manage. */
-export function noVhost(name: string): OperationError {
-  return new OperationError(
-    'no_site',
-    {
-      en: `There is no site named ${name} on this server to install the certificate on.`,
-      fr: `Il n'y a pas de site nommé ${name} sur ce serveur pour y installer le certificat.`,
-    },
-    {
-      en: `Create the site ${name} first (operation "Create a website"), then ask for the certificate again.`,
-      fr: `Créez d'abord le site ${name} (opération « Créer un site web »), puis redemandez le certificat.`,
-    },
-    undefined,
-    404,
-  );
 }

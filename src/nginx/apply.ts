@@ -226,8 +226,13 @@ export class NginxApplier {
     }
   }
 
+  /**
+   * Puts back in the reverse order of the writes: a file naming others (a site's configuration
+   * after its new certificate pair) goes back before they are removed, so nginx never names a
+   * file that is gone.
+   */
   private async restore(e: Entry): Promise<void> {
-    for (const p of e.previous) {
+    for (const p of [...e.previous].reverse()) {
       if (p.content === null) await this.target.remove(p.path);
       else await this.target.writeFile(p.path, p.content, { mode: modeOf(p) });
     }

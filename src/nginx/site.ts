@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { WebserverConfig } from '../config/schema.js';
@@ -25,6 +25,11 @@ export interface VhostData {
   upstream?: string;
   /** HTTPS server block enabled (a certificate is installed under certDir/<primary>/). */
   tls: boolean;
+  /**
+   * The version of the certificate pair the HTTPS block reads (see certPaths); absent for a
+   * site secured before pairs were versioned, whose block reads the fixed names.
+   */
+  certVersion?: string;
   file: string;
   accessLog: string;
   errorLog: string;
@@ -47,11 +52,35 @@ export function vhostFilePath(ws: WebserverConfig, primary: string): string {
   return posix.join(ws.vhostDir, `${primary}.conf`);
 }
 
-/** Where the certificate engineer installs a vhost's certificate, and where the TLS block reads it. */
-export function certPaths(ws: WebserverConfig, primary: string): { dir: string; fullchain: string; privkey: string } {
+/**
+ * Where a site's certificate pair lives, and where its HTTPS block reads it. A pair is
+ * written once under its own version (`<certDir>/<primary>/<primary>.<version>.crt` and
+ * `.key`) and never overwritten: a new certificate is a new pair, and the site's
+ * configuration switching to it is the one change nginx sees, so no `nginx -t` or reload,
+ * ours or anyone's, can read a certificate with another one's key. Without a version: the
+ * fixed names (`fullchain.pem`, `privkey.pem`) sites secured by an older serein still read.
+ */
+export function certPaths(
+  ws: WebserverConfig,
+  primary: string,
+  version?: string,
+): { dir: string; fullchain: string; privkey: string } {
   const dir = posix.join(ws.certDir, primary);
-  return { dir, fullchain: posix.join(dir, 'fullchain.pem'), privkey: posix.join(dir, 'privkey.pem') };
+  if (!version) return { dir, fullchain: posix.join(dir, 'fullchain.pem'), privkey: posix.join(dir, 'privkey.pem') };
+  return {
+    dir,
+    fullchain: posix.join(dir, `${primary}.${version}.crt`),
+    privkey: posix.join(dir, `${primary}.${version}.key`),
+  };
 }
+
+/**
+ * The version of a certificate pair: named after its (public) chain, which holds the public
+ * key, so one version is one pair whatever installs it, and the same certificate installed
+ * again finds its files already there with the same content.
+ */
+export const certVersion = (fullChainPem: string): string =>
+  createHash('sha256').update(fullChainPem).digest('hex').slice(0, 16);
 
 /** Default document root of a new vhost. */
 export function defaultRoot(ws: WebserverConfig, primary: string): string {
@@ -62,9 +91,10 @@ export function defaultRoot(ws: WebserverConfig, primary: string): string {
 export function newVhostData(
   ws: WebserverConfig,
   webserver: string,
-  v: { primary: string; aliases: string[]; root?: string; upstream?: string; tls?: boolean },
+  v: { primary: string; aliases: string[]; root?: string; upstream?: string; tls?: boolean; certVersion?: string },
 ): VhostData {
   return {
+    ...(v.certVersion ? { certVersion: v.certVersion } : {}),
     primary: v.primary,
     aliases: v.aliases,
     webserver,
@@ -82,7 +112,7 @@ export function vhostVariables(
   d: VhostData,
   o: { tls: boolean; probeToken: string; tenant: string },
 ): TemplateVars {
-  const cert = certPaths(ws, d.primary);
+  const cert = certPaths(ws, d.primary, d.certVersion);
   return {
     primary: d.primary,
     aliases: d.aliases,
@@ -163,11 +193,12 @@ export function renderVhost(fleet: NginxFleet, d: VhostData, o: { tls?: boolean;
 
 /**
  * For the certificate operations: the vhost re-rendered WITH its HTTPS server block
- * (certificate at `<certDir>/<primary>/fullchain.pem`, key at `privkey.pem`, listening on
+ * (certificate and key where certPaths says for the record's certVersion, listening on
  * httpsPort; HTTP then redirects to HTTPS except /.well-known/acme-challenge/).
  *
- * Usage: `const r = await renderVhostWithTls(fleet, tenants, 'shop.example.com');`
- * then `await safeApplyNginx(fleet, r.webserver, [certFile, keyFile, r.file], r.probes)`
+ * Usage (as installCertificate does): `const r = await renderVhostWithTls(fleet, tenants, data)`
+ * with `data.certVersion` set, then `await safeApplyNginx(fleet, r.webserver, [keyFile, certFile, r.file], r.probes)`
+ * (the new pair before the file that names it)
  * and, once it resolved, `store.tenants.putResource({ kind: VHOST_KIND, name: r.data.primary, tenantId, data: r.data })`.
  * Returns undefined when no vhost of that name is recorded.
  */

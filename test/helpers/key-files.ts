@@ -25,3 +25,17 @@ export function strayKeyFiles(roots: string[], allowed: string[]): string[] {
   const ok = new Set(allowed);
   return privateKeyFiles(...roots).filter((f) => !ok.has(f));
 }
+
+/**
+ * The certificate pair in a site's certificate folder: `<site>.<version>.crt` and `.key`
+ * (src/nginx/site.ts certPaths), or the fixed names an older serein wrote. Exactly one pair
+ * is expected there once an install is done: the one served.
+ */
+export function sitePair(siteDir: string): { chain: string; key: string } {
+  const files = readdirSync(siteDir);
+  const chains = files.filter((f) => f.endsWith('.crt') || f === 'fullchain.pem');
+  const keys = files.filter((f) => f.endsWith('.key') || f === 'privkey.pem');
+  if (chains.length !== 1 || keys.length !== 1)
+    throw new Error(`expected one certificate pair in ${siteDir}, found ${JSON.stringify(files.sort())}`);
+  return { chain: join(siteDir, chains[0]), key: join(siteDir, keys[0]) };
+}
