@@ -1,6 +1,6 @@
 import type { Config } from './config/schema.js';
 import type { Store } from './store/store.js';
-import { OperationError } from './errors.js';
+import { quotaExceeded } from './errors.js';
 
 /** What one tenant may have at once: the config's quotas, with that tenant's own overrides. */
 export interface TenantQuota {
@@ -16,21 +16,8 @@ export function tenantQuota(config: Config, tenantId: string): TenantQuota {
   return { ...base, ...tenants[tenantId] };
 }
 
-/** Refused when a tenant already has its most jobs queued or running: 429, as it passes once one ends. */
-export const tooManyJobs = (max: number) =>
-  new OperationError(
-    'too_many_jobs',
-    {
-      en: `Your account already has ${max} ${max === 1 ? 'request' : 'requests'} in progress, the most it runs at once.`,
-      fr: `Votre compte a déjà ${max} ${max === 1 ? 'demande' : 'demandes'} en cours, le maximum qu'il peut lancer en même temps.`,
-    },
-    {
-      en: 'Try again when one of them is done. Nothing was started.',
-      fr: "Réessayez quand l'une d'elles sera terminée. Rien n'a été lancé.",
-    },
-    `tenant quota runningJobs = ${max}`,
-    429,
-  );
+// tooManyJobs lives in the quota catalog; callers keep importing it from here.
+export { tooManyJobs } from './quota-errors.js';
 
 const WHAT = {
   vhosts: {
@@ -60,8 +47,7 @@ export async function checkResourceQuota(
   if (have < max) return;
   const w = WHAT[quota];
   const noun = have === 1 ? w.one : w.many;
-  throw new OperationError(
-    'quota_exceeded',
+  throw quotaExceeded(
     {
       en: `Your account already has ${have} ${noun.en}, the most your plan allows.`,
       fr: `Votre compte a déjà ${have} ${noun.fr}, le maximum prévu par votre offre.`,
@@ -71,6 +57,5 @@ export async function checkResourceQuota(
       fr: `Supprimez ${w.remove.fr} dont vous n'avez plus besoin, ou demandez une offre plus grande à votre hébergeur. Rien n'a été modifié.`,
     },
     `tenant ${tenantId}: ${have} ${kind} resources, quota ${quota} = ${max}`,
-    409,
   );
 }

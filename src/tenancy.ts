@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { notFound } from './engine/engine.js';
-import { OperationError } from './errors.js';
+import { badRequest, notFound, OperationError } from './errors.js';
 import { kindOf, resourceKinds } from './resources/index.js';
 import { conflict } from './resources/kind.js';
 import { can, type Actor } from './resources/policy.js';
@@ -64,15 +63,12 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const r = schema.safeParse(value ?? {}, REPORT_INPUT);
   if (r.success) return r.data;
   const list = describeIssues(r.error.issues);
-  const err = new OperationError(
-    'bad_request',
+  const err = badRequest(
     { en: `The request is not valid: ${list.en}.`, fr: `La requête n'est pas valide : ${list.fr}.` },
     {
       en: 'Fix the fields named above; /openapi.json describes every endpoint.',
       fr: 'Corrigez les champs nommés ci-dessus ; /openapi.json décrit chaque point d’accès.',
     },
-    undefined,
-    400,
   );
   err.fields = issueFields(r.error.issues);
   throw err;

@@ -7,7 +7,8 @@ import type { DnsProviders, Located } from '../dns/provider.js';
 import { checkName } from '../dns/names.js';
 import type { ActionContext } from '../engine/action.js';
 import { defineAction } from '../engine/action.js';
-import { OperationError } from '../errors.js';
+import { dnsZoneUnavailable } from '../certificates/errors.js';
+import { confirmationRequired } from '../errors.js';
 import { canonicalIp } from '../net/address-policy.js';
 
 const params = z.object({
@@ -53,21 +54,7 @@ async function allRepairs(ctx: ActionContext, p: Params): Promise<Repair[]> {
   return [...addr.checks, caa.check].filter((c) => c.status !== 'ok' && c.repair).map((c) => c.repair!);
 }
 
-function noProvider(domain: string, why: string): OperationError {
-  return new OperationError(
-    'dns_zone_unavailable',
-    {
-      en: `serein cannot change the DNS of ${domain}: it is not with a DNS host serein is connected to.`,
-      fr: `serein ne peut pas modifier le DNS de ${domain} : il n'est pas chez un hébergeur DNS auquel serein est relié.`,
-    },
-    {
-      en: 'Make the change yourself at your DNS host, as the diagnosis explains.',
-      fr: 'Faites la modification vous-même chez votre hébergeur DNS, comme l’explique le diagnostic.',
-    },
-    why,
-    409,
-  );
-}
+const noProvider = (domain: string, why: string) => dnsZoneUnavailable(domain, why);
 
 async function locate(providers: DnsProviders, name: string): Promise<Located> {
   let found: Located | null;
@@ -125,8 +112,7 @@ export const dnsRepair = defineAction({
   },
   async run(ctx, p) {
     if (!p.confirm) {
-      throw new OperationError(
-        'confirmation_required',
+      throw confirmationRequired(
         {
           en: 'DNS changes are made only when you confirm them.',
           fr: 'Les modifications DNS ne sont faites que lorsque vous les confirmez.',
@@ -135,8 +121,6 @@ export const dnsRepair = defineAction({
           en: 'Look at the changes with a dry run, then run again with confirm: true.',
           fr: 'Regardez les modifications avec un essai à blanc, puis relancez avec confirm: true.',
         },
-        undefined,
-        400,
       );
     }
     const providers = ctx.services.certificates.providers;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OperationError } from '../errors.js';
+import { programFailed } from './program-errors.js';
 import { defineAction } from '../engine/action.js';
 
 const params = z.object({
@@ -35,13 +35,7 @@ export const programRun = defineAction({
       stderr: res.stderr.slice(-4000),
     });
     if (!p.okCodes.includes(res.code)) {
-      throw new OperationError(
-        'program_failed',
-        { en: 'A command on the server failed.', fr: 'Une commande sur le serveur a échoué.' },
-        {
-          en: 'Nothing was left half-done. Your provider can read the details.',
-          fr: "Rien n'a été laissé à moitié fait. Votre hébergeur peut lire les détails.",
-        },
+      throw programFailed(
         `${p.argv.join(' ')} exited with ${res.code}: ${ctx.secrets.mask(res.stderr.trim().slice(-2000))}`,
       );
     }

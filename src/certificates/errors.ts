@@ -1,4 +1,4 @@
-import { OperationError } from '../errors.js';
+import { OperationError, type Localized } from '../errors.js';
 import { AcmeProblem, AcmeTimeout, AcmeUnreachable, type ProblemDocument } from '../acme/client.js';
 
 /** The CA looked at the proof for a name and refused it: the client's DNS or web server is at fault. */
@@ -114,5 +114,64 @@ export function certificateError(attempts: { ca: string; err: unknown }[]): Oper
     },
     detail,
     503,
+  );
+}
+
+/** Words of a failure written elsewhere (src/dns/messages-dns01.ts): what is wrong, and the fix. */
+type Words = { message: Localized; hint: Localized };
+
+/**
+ * The dns-01 method (or a DNS repair) needs a DNS host serein is connected to, and none is
+ * configured (or none holds this name's zone, in the preflight's words).
+ */
+export function dnsProviderMissing(
+  words: Words = {
+    message: {
+      en: 'The dns-01 method needs a DNS provider, and none is configured.',
+      fr: "La méthode dns-01 demande un fournisseur DNS, et aucun n'est configuré.",
+    },
+    hint: {
+      en: 'Use http-01, or ask your provider to connect the DNS.',
+      fr: 'Utilisez http-01, ou demandez à votre hébergeur de connecter le DNS.',
+    },
+  },
+  detail?: string,
+): OperationError {
+  return new OperationError('dns_provider_missing', words.message, words.hint, detail);
+}
+
+/**
+ * A record serein must write is in a zone no connected DNS host holds (or a CNAME points it
+ * elsewhere): the change is for the client to make, as the diagnosis says; nothing was written.
+ */
+export function dnsZoneUnavailable(domain: string, detail: string, words?: Words): OperationError {
+  return new OperationError(
+    'dns_zone_unavailable',
+    words?.message ?? {
+      en: `serein cannot change the DNS of ${domain}: it is not with a DNS host serein is connected to.`,
+      fr: `serein ne peut pas modifier le DNS de ${domain} : il n'est pas chez un hébergeur DNS auquel serein est relié.`,
+    },
+    words?.hint ?? {
+      en: 'Make the change yourself at your DNS host, as the diagnosis explains.',
+      fr: 'Faites la modification vous-même chez votre hébergeur DNS, comme l’explique le diagnostic.',
+    },
+    detail,
+    409,
+  );
+}
+
+/** A dns-01 proof written at the DNS host did not reach one of the domain's nameservers before the deadline. */
+export function dnsPropagation(name: string, server: string, detail: string): OperationError {
+  return new OperationError(
+    'dns_propagation',
+    {
+      en: `The DNS proof record ${name} did not appear on the nameserver ${server} in time.`,
+      fr: `L'enregistrement DNS de preuve ${name} n'est pas apparu à temps sur le serveur de noms ${server}.`,
+    },
+    {
+      en: 'Check that every nameserver of the domain is up to date (same zone everywhere), then try again.',
+      fr: 'Vérifiez que tous les serveurs de noms du domaine sont à jour (même zone partout), puis réessayez.',
+    },
+    detail,
   );
 }

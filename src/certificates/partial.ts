@@ -50,8 +50,7 @@ export function withPartialOffer(
   };
   const hint = { en: `${err.hint.en}${en}`, fr: `${err.hint.fr}${fr}` };
   // Everything else the error carries stays as it is.
-  return Object.assign(new OperationError(err.code, err.userMessage, hint, err.detail, err.status), err, {
-    hint,
-    offer,
-  });
+  const partial = err.with({ hint });
+  partial.offer = offer;
+  return partial;
 }

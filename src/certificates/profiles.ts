@@ -1,6 +1,5 @@
 import type { Services } from '../engine/action.js';
-import { OperationError } from '../errors.js';
-import { L, NB } from '../dns/messages-words.js';
+import { invalidProfile, profileNotAllowed } from './profile-errors.js';
 
 /*
  * CA profiles (draft-aaron-acme-profiles): a CA lists the kinds of certificate it issues in
@@ -30,39 +29,6 @@ export async function advertisedProfiles(services: Services, ca: string): Promis
   return profiles && Object.keys(profiles).length ? profiles : undefined;
 }
 
-const NOT_ASKED = L(
-  'Nothing was asked of the certificate authority and nothing changed on your site.',
-  `Rien n'a été demandé à l'autorité de certification et rien n'a changé sur votre site.`,
-);
-
-/** A profile nobody can order: the first sentence says what to choose instead (or to leave it empty). */
-function profileRefused(
-  code: string,
-  asked: string,
-  choices: string[],
-  by: 'ca' | 'provider',
-  detail: string,
-): OperationError {
-  const list = choices.join(', ');
-  const whoEn = by === 'ca' ? 'the certificate authority does not offer it' : 'your provider does not offer it';
-  const whoFr = by === 'ca' ? "l'autorité de certification ne le propose pas" : 'votre hébergeur ne le propose pas';
-  return new OperationError(
-    code,
-    choices.length
-      ? L(
-          `Choose one of these kinds of certificate: ${list}. "${asked}" cannot be used: ${whoEn}.`,
-          `Choisissez l'un de ces types de certificat${NB}: ${list}. «${NB}${asked}${NB}» ne peut pas être utilisé${NB}: ${whoFr}.`,
-        )
-      : L(
-          `Leave the kind of certificate empty: ${by === 'ca' ? 'the certificate authority offers only one kind' : 'your provider chooses it for you'}, so "${asked}" cannot be used.`,
-          `Laissez le type de certificat vide${NB}: ${by === 'ca' ? "l'autorité de certification n'en propose qu'un" : 'votre hébergeur le choisit pour vous'}, donc «${NB}${asked}${NB}» ne peut pas être utilisé.`,
-        ),
-    NOT_ASKED,
-    detail,
-    400,
-  );
-}
-
 /**
  * Settles the profile of an order before anything is asked of a CA. `asked` is the one the
  * request names; `kept` the one the site's certificate was ordered with (a renewal, or a
@@ -80,13 +46,7 @@ export async function chooseProfile(
 ): Promise<ProfileChoice> {
   const allowed = services.config.acme.clientProfiles;
   if (req.asked && req.client && !allowed.includes(req.asked)) {
-    throw profileRefused(
-      'profile_not_allowed',
-      req.asked,
-      allowed,
-      'provider',
-      `acme.clientProfiles is [${allowed.join(', ')}]`,
-    );
+    throw profileNotAllowed(req.asked, allowed, `acme.clientProfiles is [${allowed.join(', ')}]`);
   }
   const profile = req.asked ?? req.kept ?? undefined;
   if (!profile) return { cas: req.cas, notes: [] };
@@ -113,7 +73,7 @@ export async function chooseProfile(
   if (req.asked) {
     const offered = [...new Set(req.cas.flatMap((ca) => Object.keys(offers.get(ca)!.profiles ?? {})))];
     const choices = req.client ? offered.filter((p) => allowed.includes(p)) : offered;
-    throw profileRefused('invalid_profile', req.asked, choices, 'ca', said);
+    throw invalidProfile(req.asked, said, choices);
   }
   return {
     cas: req.cas,
@@ -140,16 +100,7 @@ export function profileCas(choice: ProfileChoice, allowed: string[], asked?: str
   if (cas.length || !allowed.length) return { ...choice, cas };
   const detail = `profile ${choice.profile} at ${choice.cas.join(', ') || 'no CA'}; the domain's CAA and the failure budget allow ${allowed.join(', ')}`;
   if (asked) {
-    throw new OperationError(
-      'invalid_profile',
-      L(
-        `Leave the kind of certificate empty, or choose another one: the certificate authorities your domain allows do not offer "${asked}".`,
-        `Laissez le type de certificat vide, ou choisissez-en un autre${NB}: les autorités de certification que votre domaine autorise ne proposent pas «${NB}${asked}${NB}».`,
-      ),
-      NOT_ASKED,
-      detail,
-      400,
-    );
+    throw invalidProfile(asked, detail);
   }
   return { cas: allowed, notes: [...choice.notes, `${detail}: ordering the certificate authority's default kind`] };
 }

@@ -1,4 +1,5 @@
-import { OperationError } from '../errors.js';
+import type { OperationError } from '../errors.js';
+import { dnsPropagation, dnsProviderMissing, dnsZoneUnavailable } from './errors.js';
 import { proofLocation, type ProofLocation, type ProofOptions } from '../dns/checks-dns01.js';
 import { mayAsk } from '../dns/checks-nameservers.js';
 import { cloudflareReason } from '../dns/cloudflare.js';
@@ -143,16 +144,9 @@ export class Dns01Solver implements ChallengeSolver {
           const r = await c.txt(name);
           if ([...values].every((v) => r.records.includes(v))) return;
           if (Date.now() + delay > deadline) {
-            throw new OperationError(
-              'dns_propagation',
-              {
-                en: `The DNS proof record ${name} did not appear on the nameserver ${s} in time.`,
-                fr: `L'enregistrement DNS de preuve ${name} n'est pas apparu à temps sur le serveur de noms ${s}.`,
-              },
-              {
-                en: 'Check that every nameserver of the domain is up to date (same zone everywhere), then try again.',
-                fr: 'Vérifiez que tous les serveurs de noms du domaine sont à jour (même zone partout), puis réessayez.',
-              },
+            throw dnsPropagation(
+              name,
+              s,
               `${name} not visible on ${s} (${r.status}) after ${Math.round((Date.now() - started) / 1000)} s`,
             );
           }
@@ -189,10 +183,7 @@ function zoneError(domain: string, loc: ProofLocation): OperationError {
             ? msg.dns01.cnameElsewhere(domain, loc.at, loc.writeAt, loc.expected)
             : msg.dns01.zoneMissing(domain);
   const where = loc.located ? ` (${loc.located.provider.label}, zone ${loc.located.zone})` : '';
-  return new OperationError(
-    loc.problem === 'no-provider' ? 'dns_provider_missing' : 'dns_zone_unavailable',
-    e.message,
-    e.fix ?? e.message,
-    `${loc.writeAt}${where}: ${loc.error ?? loc.problem ?? 'write failed'}`,
-  );
+  const words = { message: e.message, hint: e.fix ?? e.message };
+  const detail = `${loc.writeAt}${where}: ${loc.error ?? loc.problem ?? 'write failed'}`;
+  return loc.problem === 'no-provider' ? dnsProviderMissing(words, detail) : dnsZoneUnavailable(domain, detail, words);
 }

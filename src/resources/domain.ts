@@ -1,7 +1,8 @@
 import { domainToUnicode } from 'node:url';
 import { z } from 'zod';
 import { parseDomain } from '../dns/domain.js';
-import { OperationError } from '../errors.js';
+import { conflict as sharedConflict, OperationError } from '../errors.js';
+import { notYourName } from './errors.js';
 import { conflict, invalidInput, text, type InputType, type ResourceKind } from './kind.js';
 
 /** A parseDomain refusal, told as this input's. */
@@ -83,16 +84,7 @@ export function domainKey(value: string): string | undefined {
 export function notYours(raw: string): OperationError {
   const key = domainKey(raw);
   const name = key ? domainToUnicode(key) || key : raw.trim();
-  return new OperationError(
-    'not_yours',
-    { en: `${name} is not one of your domains.`, fr: `${name} ne fait pas partie de vos domaines.` },
-    {
-      en: 'If it is yours, ask your provider to add it to your account; you can then use it here.',
-      fr: "S'il est à vous, demandez à votre hébergeur de l'ajouter à votre compte\u00a0; vous pourrez ensuite l'utiliser ici.",
-    },
-    undefined,
-    404,
-  );
+  return notYourName(name);
 }
 
 /**
@@ -121,8 +113,7 @@ export const domainKind: ResourceKind = {
     );
     const other = owner && owner !== tenantId ? owner : below?.tenantId;
     if (other) {
-      throw new OperationError(
-        'conflict',
+      throw sharedConflict(
         {
           en: `The domain ${name} already belongs to another tenant.`,
           fr: `Le domaine ${name} appartient déjà à un autre client.`,
@@ -132,7 +123,6 @@ export const domainKind: ResourceKind = {
           fr: 'Un domaine, et tous les noms en dessous, appartiennent à un seul client.',
         },
         `owned by ${other}`,
-        409,
       );
     }
     if (await tenants.getResource('domain', name)) throw conflict(`domain ${name}`);

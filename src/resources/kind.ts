@@ -1,5 +1,11 @@
 import type { z } from 'zod';
-import { OperationError, type Language, type Localized } from '../errors.js';
+import {
+  conflict as sharedConflict,
+  invalidInput as sharedInvalidInput,
+  type Language,
+  type Localized,
+  type OperationError,
+} from '../errors.js';
 import type { Resource, TenantStore } from '../store/tenants.js';
 
 /**
@@ -85,16 +91,10 @@ export const GENERIC_INPUT_TYPES: readonly string[] = [
 
 /** 400 for one input's value, in both languages. */
 export function invalidInput(field: string, en: string, fr: string, hint: Localized): OperationError {
-  const err = new OperationError(
-    'invalid_input',
-    { en: `Input "${field}": ${en}`, fr: `Champ « ${field} » : ${fr}` },
-    hint,
-    undefined,
-    400,
-  );
   // The request's field is inputs.<name>; its message says what is wrong, then what to send.
-  err.fields = [{ name: `inputs.${field}`, message: { en: `${en} ${hint.en}`, fr: `${fr} ${hint.fr}` } }];
-  return err;
+  return sharedInvalidInput({ en: `Input "${field}": ${en}`, fr: `Champ « ${field} » : ${fr}` }, hint, [
+    { name: `inputs.${field}`, message: { en: `${en} ${hint.en}`, fr: `${fr} ${hint.fr}` } },
+  ]);
 }
 
 /** The value as text, or a 400 saying it must be. */
@@ -122,15 +122,12 @@ export function configuredName(value: unknown, ctx: InputContext, section: strin
 
 /** 409 for a name already taken. */
 export const conflict = (what: string) =>
-  new OperationError(
-    'conflict',
+  sharedConflict(
     { en: `${what} already exists.`, fr: `${what} existe déjà.` },
     {
       en: 'Use another name, or remove the existing one first.',
       fr: "Utilisez un autre nom, ou supprimez d'abord l'existant.",
     },
-    undefined,
-    409,
   );
 
 /**
