@@ -224,6 +224,18 @@ describe('SFTP access to a site', () => {
     expect(existsSync(dropIn(sites[domB].user))).toBe(false);
   });
 
+  it('closes an account whose site and user went first', async () => {
+    const user = sites[domKey].user;
+    expect(existsSync(dropIn(user))).toBe(true); // opened by the key test above
+    await d.store.tenants.removeResource('vhost', domKey);
+    execFileSync('userdel', [user]);
+    const del = await d.runJob('sftp.delete', { domain: domKey }, { token: B.token });
+    expect(del.status, JSON.stringify(del.error)).toBe('succeeded');
+    expect(existsSync(dropIn(user))).toBe(false);
+    expect(existsSync(join(s().keysDir, user))).toBe(false);
+    expect(await d.store.tenants.getResource('sftp', domKey)).toBeUndefined();
+  });
+
   it('refuses a legacy site with what to do, and writes nothing', async () => {
     const job = await d.runJob('sftp.create', { domain: domOld }, { token: A.token });
     expect(job.status).toBe('failed');

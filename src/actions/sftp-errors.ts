@@ -1,5 +1,8 @@
 import { conflict, invalidInput, notFound, OperationError } from '../errors.js';
 
+/** French typography: a non-breaking space before : ; ? ! and inside « ». */
+const NB = '\u00a0';
+
 // The errors of SFTP access (./sftp.ts), in plain words for the client; the admin detail names paths and commands.
 
 /** The site is not the caller's (another tenant's site does not exist for a client). */
@@ -9,11 +12,11 @@ export function siteNotFound(domain: string): OperationError {
     {
       message: {
         en: `There is no site "${domain}" in your account.`,
-        fr: `Il n'y a pas de site « ${domain} » dans votre compte.`,
+        fr: `Il n'y a pas de site «${NB}${domain}${NB}» dans votre compte.`,
       },
       hint: {
         en: 'Check the name; it is the main name the site was created with.',
-        fr: 'Vérifiez le nom ; c’est le nom principal donné à la création du site.',
+        fr: 'Vérifiez le nom\u00a0; c’est le nom principal donné à la création du site.',
       },
     },
   );
@@ -29,7 +32,7 @@ export function sftpNotOffered(domain: string, webserver: string): OperationErro
     },
     {
       en: 'Ask your provider to offer it; nothing was changed.',
-      fr: "Demandez à votre hébergeur de le proposer ; rien n'a été modifié.",
+      fr: "Demandez à votre hébergeur de le proposer\u00a0; rien n'a été modifié.",
     },
     `webservers.${webserver}.sftp is not configured`,
     409,
@@ -42,14 +45,14 @@ export function legacySite(domain: string, why: string): OperationError {
     'sftp_legacy_site',
     {
       en: `Ask your provider to move ${domain} to a folder of its own first: the site was created before file access (SFTP) existed.`,
-      fr: `Demandez d'abord à votre hébergeur de passer ${domain} dans un dossier à lui : le site a été créé avant que l'accès aux fichiers (SFTP) n'existe.`,
+      fr: `Demandez d'abord à votre hébergeur de passer ${domain} dans un dossier à lui\u00a0: le site a été créé avant que l'accès aux fichiers (SFTP) n'existe.`,
     },
     {
       en: 'Your files stay as they are; once the site is moved, ask again. Nothing was changed.',
-      fr: 'Vos fichiers restent tels quels ; une fois le site déplacé, redemandez. Rien n’a été modifié.',
+      fr: 'Vos fichiers restent tels quels\u00a0; une fois le site déplacé, redemandez. Rien n’a été modifié.',
     },
-    `${why}: the site needs its own system user and the new layout (<web root>/<domain>/ owned by root, 0755, ` +
-      'with its files in public/ owned by the site user); create the site again with vhost.create once its files are saved',
+    `${why}: SFTP needs the site-user layout (its own system user, <web root>/<domain>/ root's 0755 as the chroot, ` +
+      'its files in public/ owned by that user), which vhost.create gives new sites on a web server with siteUsers: true',
     409,
   );
 }
@@ -60,7 +63,7 @@ export function noFolder(domain: string): OperationError {
     'sftp_no_folder',
     {
       en: `${domain} shows an application and has no folder of files, so there is nothing to reach with SFTP.`,
-      fr: `${domain} affiche une application et n'a pas de dossier de fichiers : il n'y a rien à atteindre en SFTP.`,
+      fr: `${domain} affiche une application et n'a pas de dossier de fichiers\u00a0: il n'y a rien à atteindre en SFTP.`,
     },
     {
       en: 'Ask for file access on a site that serves files. Nothing was changed.',
@@ -77,11 +80,11 @@ export function chrootUnsafe(domain: string, detail: string): OperationError {
     'sftp_chroot_unsafe',
     {
       en: `File access (SFTP) cannot be set up for ${domain} yet: its folders are not arranged safely on the server.`,
-      fr: `L'accès aux fichiers (SFTP) ne peut pas encore être mis en place pour ${domain} : ses dossiers ne sont pas disposés de façon sûre sur le serveur.`,
+      fr: `L'accès aux fichiers (SFTP) ne peut pas encore être mis en place pour ${domain}\u00a0: ses dossiers ne sont pas disposés de façon sûre sur le serveur.`,
     },
     {
       en: 'Your provider can fix it; nothing was changed.',
-      fr: "Votre hébergeur peut le corriger ; rien n'a été modifié.",
+      fr: "Votre hébergeur peut le corriger\u00a0; rien n'a été modifié.",
     },
     detail,
     409,
@@ -94,7 +97,7 @@ export function accountExists(domain: string): OperationError {
     { en: `${domain} already has SFTP access.`, fr: `${domain} a déjà un accès SFTP.` },
     {
       en: 'To get a new password, reset it; to change the key, remove the access and create it again. Nothing was changed.',
-      fr: 'Pour un nouveau mot de passe, réinitialisez-le ; pour changer de clé, supprimez l’accès puis recréez-le. Rien n’a été modifié.',
+      fr: 'Pour un nouveau mot de passe, réinitialisez-le\u00a0; pour changer de clé, supprimez l’accès puis recréez-le. Rien n’a été modifié.',
     },
   );
 }
@@ -115,7 +118,7 @@ export function keysOnly(domain: string): OperationError {
   return invalidInput(
     {
       en: `Give your public key: the server of ${domain} accepts keys only, no passwords.`,
-      fr: `Donnez votre clé publique : le serveur de ${domain} n'accepte que des clés, pas de mot de passe.`,
+      fr: `Donnez votre clé publique${NB}: le serveur de ${domain} n'accepte que des clés, pas de mot de passe.`,
     },
     {
       en: 'Paste the line of your .pub file (it starts with ssh-ed25519 or ecdsa-sha2-…).',
@@ -129,11 +132,11 @@ export function badPublicKey(why: string): OperationError {
   return invalidInput(
     {
       en: `Paste your public key as one line, as in your .pub file: this one cannot be used (${why}).`,
-      fr: `Collez votre clé publique sur une ligne, comme dans votre fichier .pub : celle-ci ne peut pas être utilisée (${why}).`,
+      fr: `Collez votre clé publique sur une ligne, comme dans votre fichier .pub\u00a0: celle-ci ne peut pas être utilisée (${why}).`,
     },
     {
       en: 'Keys of type ssh-ed25519, ecdsa-sha2-nistp256/384/521, or ssh-rsa of 3072 bits or more are accepted; never paste a private key.',
-      fr: 'Les clés ssh-ed25519, ecdsa-sha2-nistp256/384/521, ou ssh-rsa de 3072 bits ou plus sont acceptées ; ne collez jamais une clé privée.',
+      fr: 'Les clés ssh-ed25519, ecdsa-sha2-nistp256/384/521, ou ssh-rsa de 3072 bits ou plus sont acceptées\u00a0; ne collez jamais une clé privée.',
     },
   );
 }
@@ -144,7 +147,7 @@ export function sshdRejected(output: string): OperationError {
     'sshd_rejected',
     {
       en: 'The file access server refused the new settings, so nothing was changed.',
-      fr: "Le serveur d'accès aux fichiers a refusé les nouveaux réglages ; rien n'a donc été modifié.",
+      fr: "Le serveur d'accès aux fichiers a refusé les nouveaux réglages\u00a0; rien n'a donc été modifié.",
     },
     {
       en: 'Try again in a few minutes. Your provider has the details.',
@@ -160,7 +163,7 @@ export function sshdReloadFailed(detail: string): OperationError {
     'sshd_reload_failed',
     {
       en: 'The file access server could not take the new settings, so the change was undone.',
-      fr: "Le serveur d'accès aux fichiers n'a pas pu prendre les nouveaux réglages ; la modification a donc été annulée.",
+      fr: "Le serveur d'accès aux fichiers n'a pas pu prendre les nouveaux réglages\u00a0; la modification a donc été annulée.",
     },
     {
       en: 'Try again in a few minutes. Your provider has the details.',
@@ -176,7 +179,7 @@ export function accountCommandFailed(detail: string): OperationError {
     'sftp_account_failed',
     {
       en: 'The SFTP account could not be changed on the server; nothing was left half-done.',
-      fr: "Le compte SFTP n'a pas pu être modifié sur le serveur ; rien n'a été laissé à moitié fait.",
+      fr: "Le compte SFTP n'a pas pu être modifié sur le serveur\u00a0; rien n'a été laissé à moitié fait.",
     },
     {
       en: 'Try again in a few minutes. Your provider has the details.',

@@ -4,7 +4,7 @@ import type { ActionContext } from '../engine/action.js';
 import { parseDomain } from '../dns/domain.js';
 import type { Target } from '../targets/target.js';
 import { VHOST_KIND } from '../nginx/site.js';
-import { chrootUnsafe, legacySite, noFolder, sftpNotOffered, siteNotFound } from './sftp-errors.js';
+import { chrootUnsafe, legacySite, noAccount, noFolder, sftpNotOffered, siteNotFound } from './sftp-errors.js';
 import { layoutProblems, userId, USER_NAME, type SftpAccount } from './sftp-sshd.js';
 
 // A site as SFTP access sees it (./sftp.ts): the caller's, with its own user and its folders.
@@ -85,4 +85,25 @@ export function access(s: Site, password?: string, fingerprint?: string) {
     password: password ?? '',
     keyFingerprint: fingerprint ?? '',
   };
+}
+
+/** An account to close: read from its own record, so it can be closed even once its site is gone. */
+export interface Account {
+  domain: string;
+  tenantId: string;
+  record: SftpRecord;
+  ws: WebserverConfig;
+  sftp: SftpConfig;
+  target: Target;
+}
+
+/** The caller's account for this site, or "not found" (another tenant's does not exist for a client). */
+export async function accountOf(ctx: ActionContext, domainInput: string): Promise<Account> {
+  const domain = parseDomain(domainInput, false);
+  const rec = await ctx.services.store.tenants.getResource(SFTP_KIND, domain);
+  if (!rec || (ctx.tenantId && rec.tenantId !== ctx.tenantId)) throw noAccount(domain);
+  const record = rec.data as unknown as SftpRecord;
+  const ws = ctx.services.nginx.webserver(record.webserver);
+  if (!ws.sftp) throw sftpNotOffered(domain, record.webserver);
+  return { domain, tenantId: rec.tenantId, record, ws, sftp: ws.sftp, target: ctx.services.target(ws.target) };
 }

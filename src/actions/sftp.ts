@@ -13,9 +13,10 @@ import {
   renderDropIn,
   setPassword,
   undoSshd,
+  userId,
   type PreviousFile,
 } from './sftp-sshd.js';
-import { access, opened, sealed, SFTP_KIND, siteOf, type SftpRecord } from './sftp-site.js';
+import { access, accountOf, opened, sealed, SFTP_KIND, siteOf, type SftpRecord } from './sftp-site.js';
 
 // SFTP access to a site (playbooks sftp.create, sftp.reset, sftp.delete).
 //
@@ -240,7 +241,8 @@ interface DeleteCheckpoint {
   domain: string;
   tenantId: string;
   record: SftpRecord;
-  hash: string;
+  /** Absent when the site's user was already gone (its site deleted): nothing to lock. */
+  hash?: string;
   key: PreviousFile;
   dropIn?: PreviousFile[];
   forgotten?: boolean;
@@ -249,14 +251,13 @@ interface DeleteCheckpoint {
 /**
  * Closes SFTP access: the password is locked and the key removed first (nobody can log in
  * from then on), then the account's sshd block goes, then the record. The site and its
- * files stay as they are.
+ * files stay as they are; an account whose site (and user) went first is closed all the same.
  */
 export const sftpDelete = defineAction({
   name: 'sftp.delete',
   params: accountParams,
   async plan(ctx, p) {
-    const s = await siteOf(ctx, p.domain, { lookAtDisk: false });
-    if (!s.record) throw noAccount(s.domain);
+    const s = await accountOf(ctx, p.domain);
     const file = dropInPath(s.sftp, s.record.user);
     const before = (await s.target.readFile(file))?.toString('utf8');
     return [
@@ -289,19 +290,19 @@ export const sftpDelete = defineAction({
     ];
   },
   async run(ctx, p) {
-    const s = await siteOf(ctx, p.domain, { lookAtDisk: false });
-    if (!s.record) throw noAccount(s.domain);
+    const s = await accountOf(ctx, p.domain);
     const user = s.record.user;
     const keyFile = keyFilePath(s.sftp, user);
+    const exists = (await userId(s.target, user)) !== undefined;
     const cp: DeleteCheckpoint = {
       domain: s.domain,
       tenantId: s.tenantId,
       record: s.record,
-      hash: sealed(ctx, await readHash(s.target, user)),
+      hash: exists ? sealed(ctx, await readHash(s.target, user)) : undefined,
       key: { path: keyFile, content: (await s.target.readFile(keyFile))?.toString('utf8') },
     };
     await ctx.checkpoint(cp);
-    await setPassword(s.target, user, { hash: '!' }, (t) => ctx.secrets.mask(t));
+    if (exists) await setPassword(s.target, user, { hash: '!' }, (t) => ctx.secrets.mask(t));
     await s.target.remove(keyFile);
     ctx.log(`${user} can no longer log in`);
     ctx.reached('sftp-locked');
@@ -332,7 +333,7 @@ export const sftpDelete = defineAction({
     if (cp.dropIn && ws.sftp) await undoSshd(ctx, target, ws.sftp, cp.dropIn);
     if (cp.key.content !== undefined)
       await target.writeFile(cp.key.path, cp.key.content, { mode: 0o644, owner: 'root:root' });
-    await setPassword(target, cp.record.user, { hash: opened(ctx, cp.hash) }, (t) => ctx.secrets.mask(t));
+    if (cp.hash) await setPassword(target, cp.record.user, { hash: opened(ctx, cp.hash) }, (t) => ctx.secrets.mask(t));
   },
 });
 
