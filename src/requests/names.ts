@@ -1,5 +1,5 @@
 import { distance } from 'fastest-levenshtein';
-import { engineOf, FILLER, NAMING, NAMING_SKIP } from './lexicon.js';
+import { engineOf, FILLER, NAMING, NAMING_SKIP } from './naming-words.js';
 import { fold } from './text.js';
 
 /**
