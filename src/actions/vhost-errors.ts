@@ -98,3 +98,106 @@ export const noSuchSite = (name: string) =>
       },
     },
   );
+
+/** The site's user name is another account's (not one serein made for this site): nothing was changed. */
+export const siteUserTaken = (domain: string, detail: string) =>
+  new OperationError(
+    'site_user_taken',
+    {
+      en: `The site ${domain} could not get a system account of its own: the name it needs is already used on the server.`,
+      fr: `Le site ${domain} n'a pas pu recevoir son propre compte système : le nom qu'il lui faut est déjà pris sur le serveur.`,
+    },
+    {
+      en: 'Your provider has the details and can free the name; nothing was changed.',
+      fr: "Votre hébergeur a les détails et peut libérer ce nom ; rien n'a été modifié.",
+    },
+    detail,
+    409,
+  );
+
+/** useradd, userdel or the folders' script failed on the server: undone, the admin reads why. */
+export const siteUserFailed = (detail: string) =>
+  new OperationError(
+    'site_user_failed',
+    {
+      en: "The site's own account or folders could not be set up on the server; nothing was left half-done.",
+      fr: "Le compte ou les dossiers propres au site n'ont pas pu être préparés sur le serveur ; rien n'a été laissé à moitié fait.",
+    },
+    {
+      en: 'Try again in a few minutes. Your provider has the details.',
+      fr: 'Réessayez dans quelques minutes. Votre hébergeur a les détails.',
+    },
+    detail,
+  );
+
+/** Folders of an earlier site are where the new site's go: kept as they are, never taken over. */
+export const siteFolderInUse = (domain: string, detail: string) =>
+  new OperationError(
+    'site_folder_in_use',
+    {
+      en: `Ask your provider to move the files an earlier site left under the name ${domain}, then create the site again.`,
+      fr: `Demandez à votre hébergeur de déplacer les fichiers qu'un ancien site a laissés sous le nom ${domain}, puis créez à nouveau le site.`,
+    },
+    {
+      en: 'Files of an earlier site with this name are still on the server; so as never to hand them to someone else, nothing was changed.',
+      fr: "Des fichiers d'un ancien site de ce nom sont encore sur le serveur ; pour ne jamais les confier à quelqu'un d'autre, rien n'a été modifié.",
+    },
+    detail,
+    409,
+  );
+
+/** PHP asked on a server with no php-fpm configured. */
+export const phpNotOffered = (webserver: string) =>
+  invalidInput(
+    {
+      en: `Choose a server that offers PHP: ${webserver} serves files and applications, not PHP.`,
+      fr: `Choisissez un serveur qui propose PHP : ${webserver} sert des fichiers et des applications, pas PHP.`,
+    },
+    { en: 'Or create the site without PHP.', fr: 'Ou créez le site sans PHP.' },
+  );
+
+/** PHP needs the site's own user: a site made before ("legacy", its folder shared with the web server) does not get it. */
+export const phpNeedsOwnUser = (domain: string) =>
+  new OperationError(
+    'php_legacy_site',
+    {
+      en: `Ask your provider to move ${domain} to a folder of its own before turning PHP on.`,
+      fr: `Demandez à votre hébergeur de passer ${domain} dans un espace qui lui est propre avant d'activer PHP.`,
+    },
+    {
+      en: 'This site was created before each site had its own account on the server, and PHP runs only under a site’s own account, so that no site can read another. Nothing was changed.',
+      fr: 'Ce site a été créé avant que chaque site ait son propre compte sur le serveur, et PHP ne tourne que sous le compte propre d’un site, pour qu’aucun site ne puisse lire les autres. Rien n’a été modifié.',
+    },
+    undefined,
+    409,
+  );
+
+/** php-fpm refused the new pool (`php-fpm -t`): the previous pools stay as they were. */
+export const phpRejected = (output: string) =>
+  new OperationError(
+    'php_rejected',
+    {
+      en: "PHP could not be set up for the site: the server's PHP refused the new settings, so nothing was changed.",
+      fr: "PHP n'a pas pu être préparé pour le site : le PHP du serveur a refusé les nouveaux réglages ; rien n'a donc été modifié.",
+    },
+    {
+      en: 'Your provider has the details; try again once they have looked.',
+      fr: 'Votre hébergeur a les détails ; réessayez une fois qu’il aura regardé.',
+    },
+    output,
+  );
+
+/** php-fpm did not reload: the pool's change was undone. */
+export const phpReloadFailed = (output: string) =>
+  new OperationError(
+    'php_reload_failed',
+    {
+      en: "The server's PHP could not reload its settings; the change was undone.",
+      fr: "Le PHP du serveur n'a pas pu recharger ses réglages ; la modification a été annulée.",
+    },
+    {
+      en: 'Try again in a few minutes. Your provider has the details.',
+      fr: 'Réessayez dans quelques minutes. Votre hébergeur a les détails.',
+    },
+    output,
+  );

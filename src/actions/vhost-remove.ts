@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { z } from 'zod';
 import type { ActionContext } from '../engine/action.js';
 import { defineAction } from '../engine/action.js';
@@ -13,6 +14,12 @@ import { retireSiteCertificate, undoRetire } from './certificate-retire.js';
 import { forgetCopy, keepPlan, keepSiteCopy, siteCopyRef, type CopyRef } from './trash-keep.js';
 import { inside } from './vhost-validate.js';
 import { filesPartlyRemoved, noSuchSite } from './vhost-errors.js';
+import { restorePool, type PreviousPool } from './php-pool.js';
+import { removeSiteUser } from './site-user.js';
+import { dropPool } from './vhost-site.js';
+
+/** The folder a delete removes: the site's home in the site-user layout (public inside it), else its document root. */
+const folderOf = (d: VhostData): string => (d.user ? posix.dirname(d.root!) : d.root!);
 
 const removeParams = z.object({ domain: z.string().min(1), removeFiles: z.boolean().default(false) });
 
@@ -25,6 +32,8 @@ interface RemoveCheckpoint {
   filesStarted?: boolean;
   copy?: CopyRef;
   kept?: boolean;
+  /** The site's pool as it was before this run removed it. */
+  poolRemoved?: PreviousPool;
 }
 
 /** The recorded vhost of this caller, or "not found" (another tenant's vhost does not exist for a client). */
@@ -123,6 +132,12 @@ export const vhostRemove = defineAction({
         log: (m) => ctx.log(m),
       },
     );
+    // nginx no longer passes anything to the site's PHP: its pool goes (put back by the undo).
+    if (data.user && data.phpSocket)
+      await dropPool(ctx, ws, data.user, async (previous) => {
+        cp.poolRemoved = previous;
+        await ctx.checkpoint(cp);
+      });
     cp.forgotten = true;
     await ctx.checkpoint(cp);
     await ctx.services.store.tenants.removeResource(VHOST_KIND, data.primary);
@@ -148,7 +163,7 @@ export const vhostRemove = defineAction({
         }));
         cp.filesStarted = true;
         await ctx.checkpoint(cp);
-        const removed = await removeSiteFolder(target, ws.webRoot, data.root).catch(async (err: Error) => {
+        const removed = await removeSiteFolder(target, ws.webRoot, folderOf(data)).catch(async (err: Error) => {
           if (!(err instanceof SymlinkRefused)) throw filesPartlyRemoved(data.primary, err.message);
           // Refused before anything was deleted: the undo puts the site back as it was, and the client is told why.
           delete cp.filesStarted;
@@ -167,6 +182,12 @@ export const vhostRemove = defineAction({
         ctx.log(`kept ${data.root}: it is not inside the web root ${webRoot}`);
       }
     }
+    // The user goes with its files, never before: a file whose owner was removed would belong to the next site given its number.
+    if (data.user && (filesRemoved || !p.removeFiles)) {
+      if (p.removeFiles && (await removeSiteUser(target, data.user, data.primary)) === 'removed')
+        ctx.log(`removed the user ${data.user} and its group`);
+      else if (!p.removeFiles) ctx.log(`kept the user ${data.user}: its files are kept`);
+    }
     return { primary: data.primary, removed: true, filesRemoved, root: data.root };
   },
   async compensate(ctx, _p, checkpoint) {
@@ -175,7 +196,9 @@ export const vhostRemove = defineAction({
     // The files have a copy in the trash: a removal cut short is finished, nothing is lost (the client restores from the trash).
     if (cp.filesStarted && cp.kept) {
       const ws = ctx.services.nginx.webserver(cp.webserver);
-      await removeSiteFolder(ctx.services.target(ws.target), ws.webRoot, cp.record.data.root!);
+      const target = ctx.services.target(ws.target);
+      await removeSiteFolder(target, ws.webRoot, folderOf(cp.record.data));
+      if (cp.record.data.user) await removeSiteUser(target, cp.record.data.user, cp.record.data.primary);
       return;
     }
     if (!cp.filesStarted && cp.copy) await forgetCopy(ctx.services, cp.copy);
@@ -192,6 +215,10 @@ export const vhostRemove = defineAction({
         tenantId: cp.record.tenantId,
         data: cp.record.data as unknown as Record<string, unknown>,
       });
+    }
+    if (cp.poolRemoved) {
+      const ws = ctx.services.nginx.webserver(cp.webserver);
+      if (ws.php) await restorePool(ctx.services.target(ws.target), ws.php, cp.poolRemoved);
     }
     if (cp.previous) await restoreFiles(ctx.services.nginx, cp.webserver, cp.previous, (m) => ctx.log(m));
   },

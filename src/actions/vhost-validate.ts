@@ -10,7 +10,16 @@ import { siteFolderExists } from '../targets/site-folder.js';
 import { checkResourceQuota } from '../quotas.js';
 import { clientUpstream } from '../nginx/upstream-policy.js';
 import { folderOp } from './site-folder-refusal.js';
-import { badPath, domainUnregistered, nameTaken, notYours, rootAndUpstream } from './vhost-errors.js';
+import {
+  badPath,
+  domainUnregistered,
+  nameTaken,
+  notYours,
+  phpNeedsOwnUser,
+  phpNotOffered,
+  rootAndUpstream,
+} from './vhost-errors.js';
+import { siteLayout, siteUserName } from './site-user.js';
 
 /** The inputs of vhost.check and vhost.apply (the playbook's, as its steps pass them). */
 export const createParams = z.object({
@@ -20,6 +29,8 @@ export const createParams = z.object({
   aliases: z.array(z.string()).optional(),
   root: z.string().optional(),
   upstream: z.string().optional(),
+  /** The site runs PHP as its own user; absent: as it was (none for a new site). */
+  php: z.boolean().optional(),
 });
 /** vhost.create's inputs after parsing. */
 export type CreateParams = z.output<typeof createParams>;
@@ -37,6 +48,13 @@ export interface Validated {
   upstream?: string;
   tenant: string;
   existing?: { tenantId: string; data: VhostData };
+  /** The site's own system user (the site-user layout); absent for a proxy or a legacy site. */
+  user?: string;
+  /** The site's home in the site-user layout: root's, its SFTP chroot, the document root inside. */
+  home?: string;
+  /** A site with files made before its server gave each site a user: kept as it is, told to admins. */
+  legacy: boolean;
+  php: boolean;
 }
 
 /**
@@ -95,6 +113,8 @@ export async function validate(
   }
   let root: string | undefined;
   let upstream: string | undefined;
+  let user: string | undefined;
+  let home: string | undefined;
   if (p.upstream) {
     let url: URL | undefined;
     try {
@@ -120,6 +140,23 @@ export async function validate(
     upstream = ctx.tenantId
       ? await clientUpstream({ dns: ctx.services.dns, webservers: ctx.services.nginx.all }, ws, p.upstream)
       : p.upstream;
+  } else if (ownLayout(ws, existing?.data)) {
+    // The site-user layout: the document root is <web root>/<domain>/public, nothing else.
+    const layout = siteLayout(ws.webRoot, primary);
+    if (p.root && posix.normalize(p.root).replace(/\/+$/, '') !== layout.root)
+      throw badPath(
+        'The folder',
+        p.root,
+        { en: `is not allowed as the site's folder.`, fr: "n'est pas permis comme dossier du site." },
+        {
+          en: `Leave the folder empty: the site's files go in ${layout.root}.`,
+          fr: `Laissez le dossier vide : les fichiers du site vont dans ${layout.root}.`,
+        },
+      );
+    root = layout.root;
+    home = layout.home;
+    user = existing?.data.user ?? siteUserName(primary);
+    if (o.lookAtFolder) await folderOp(() => siteFolderExists(ctx.services.target(ws.target), ws.webRoot, layout.root));
   } else {
     root = posix.normalize(p.root ?? defaultRoot(ws, primary)).replace(/\/+$/, '');
     const mine = defaultRoot(ws, primary);
@@ -145,5 +182,18 @@ export async function validate(
   if (!existing && (await ctx.services.target(ws.target).readFile(vhostFilePath(ws, primary))) !== undefined) {
     throw nameTaken(primary, `${vhostFilePath(ws, primary)} exists but serein has no record of it`);
   }
-  return { ws, primary, aliases, root, upstream, tenant, existing };
+  const legacy = !!root && !user;
+  const php = !upstream && (p.php ?? !!existing?.data.phpSocket);
+  if (php && !ws.php) throw phpNotOffered(p.webserver);
+  if (php && legacy) throw phpNeedsOwnUser(primary);
+  return { ws, primary, aliases, root, upstream, tenant, existing, user, home, legacy, php };
+}
+
+/**
+ * Whether a site serving files gets the site-user layout: on a server that gives each site
+ * its user, for a new site and for one made so; a site made before keeps its folder ("legacy").
+ */
+function ownLayout(ws: WebserverConfig, existing: VhostData | undefined): boolean {
+  if (!ws.siteUsers) return !!existing?.user;
+  return !existing?.root || !!existing.user;
 }

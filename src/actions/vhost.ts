@@ -9,6 +9,7 @@ import { createSiteFolder, siteFolderExists, SymlinkRefused, undoCreateSiteFolde
 import { folderOp } from './site-folder-refusal.js';
 import { assertMachineReady } from '../check/index.js';
 import { createParams, validate } from './vhost-validate.js';
+import { dropPool, prepareSite, sitePlan, undoSite, type SiteCheckpoint } from './vhost-site.js';
 
 export { vhostRemove } from './vhost-remove.js';
 
@@ -29,11 +30,14 @@ export const vhostCheck = defineAction({
       upstream: v.upstream,
       tenant: v.tenant,
       update: !!v.existing,
+      user: v.user,
+      php: v.php,
+      layout: v.legacy ? 'legacy' : v.user ? 'own' : 'none',
     };
   },
 });
 
-interface ApplyCheckpoint {
+interface ApplyCheckpoint extends SiteCheckpoint {
   webserver: string;
   primary: string;
   createdRoot?: string;
@@ -68,8 +72,8 @@ export const vhostApply = defineAction({
     });
     const rendered = renderVhost(ctx.services.nginx, data, { tenant: v.tenant });
     const before = (await ctx.services.target(v.ws.target).readFile(data.file))?.toString('utf8');
-    const items: PlanItem[] = [];
-    if (v.root)
+    const items: PlanItem[] = sitePlan(v);
+    if (v.root && !v.user)
       items.push({
         kind: 'file',
         target: v.ws.target,
@@ -118,7 +122,8 @@ export const vhostApply = defineAction({
     const cp: ApplyCheckpoint = { webserver: p.webserver, primary: v.primary };
     await target.mkdir(v.ws.logDir, { mode: 0o755 });
     const root = v.root;
-    if (root && !(v.existing && (await folderOp(() => siteFolderExists(target, v.ws.webRoot, root))))) {
+    const site = await prepareSite(ctx, v, cp, () => ctx.checkpoint(cp), placeholder(v.primary));
+    if (root && !v.user && !(v.existing && (await folderOp(() => siteFolderExists(target, v.ws.webRoot, root))))) {
       // Checkpointed before: a crash mid-creation is undone. The undo takes only an
       // unchanged placeholder page and an empty folder, so a folder found already there
       // (forgotten below, but a crash may come first) loses nothing of its owner's.
@@ -146,16 +151,25 @@ export const vhostApply = defineAction({
       upstream: v.upstream,
       tls: v.existing?.data.tls ?? false,
       certVersion: v.existing?.data.certVersion,
+      user: v.user,
+      phpSocket: site.phpSocket,
     });
     const rendered = renderVhost(ctx.services.nginx, data, { tenant: v.tenant });
-    const applied = await safeApplyNginx(ctx.services.nginx, p.webserver, [rendered.file], rendered.probes, {
+    const probes = [...rendered.probes, ...site.probes];
+    const applied = await safeApplyNginx(ctx.services.nginx, p.webserver, [rendered.file], probes, {
       onPrevious: async (previous) => {
         cp.previous = previous;
         await ctx.checkpoint(cp);
       },
       log: (m) => ctx.log(m),
     });
-    ctx.log(`${v.primary} answers on ${p.webserver}`);
+    ctx.log(`${v.primary} answers on ${p.webserver}${site.phpSocket ? ', PHP too' : ''}`);
+    // PHP turned off: nginx no longer passes anything to the pool, which can go.
+    if (!v.php && v.user && v.existing?.data.phpSocket)
+      await dropPool(ctx, v.ws, v.user, async (previous) => {
+        cp.poolRemoved = previous;
+        await ctx.checkpoint(cp);
+      });
     cp.record = { before: v.existing ?? null };
     await ctx.checkpoint(cp);
     await ctx.services.store.tenants.putResource({
@@ -173,6 +187,9 @@ export const vhostApply = defineAction({
       file: data.file,
       url: `http://${v.primary}/`,
       updated: !!v.existing,
+      user: v.user ?? '',
+      php: !!site.phpSocket,
+      layout: v.legacy ? 'legacy' : v.user ? 'own' : 'none',
       batchSize: applied.batchSize,
     };
   },
@@ -191,6 +208,7 @@ export const vhostApply = defineAction({
       else await tenants.removeResource(VHOST_KIND, cp.primary);
     }
     if (cp.previous) await restoreFiles(ctx.services.nginx, cp.webserver, cp.previous, (m) => ctx.log(m));
+    await undoSite(ctx, ctx.services.nginx.webserver(cp.webserver), cp, placeholder(cp.primary));
     if (cp.createdRoot) {
       // Only the untouched placeholder page and an empty folder go: anything the client put there stays.
       const ws = ctx.services.nginx.webserver(cp.webserver);

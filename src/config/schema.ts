@@ -5,6 +5,7 @@ import { DEFAULT_LIMITS, DEFAULT_QUOTAS, limitsSchema, quotasSchema } from './li
 export { limitsSchema, quotasSchema } from './limits.js';
 import { DEFAULT_TRASH, DEFAULT_USAGE, trashSchema, usageSchema } from './trash.js';
 import { acmeSchema } from './acme.js';
+import { siteUserFields } from './sites.js';
 import { dnsSchema } from './dns.js';
 import { configName as name, port } from './fields.js';
 import { alertsSchema, driftSchema, escalationsSchema, mailSchema, renewalSchema } from './watch.js';
@@ -139,6 +140,7 @@ export const webserverSchema = z
       .describe('how long a reloaded vhost has to answer its probe'),
     clientUpstreams: clientUpstreamsSchema.default({ networks: [], public: true, ports: [80, 443, '1024-65535'] }),
     sftp: sftpSchema.optional().describe("SFTP access to this server's sites (sftp.create)"),
+    ...siteUserFields,
     pidFile: z
       .string()
       .startsWith('/', 'an absolute path')

@@ -23,6 +23,10 @@ export interface VhostData {
   /** Document root; absent when the vhost proxies to `upstream`. */
   root?: string;
   upstream?: string;
+  /** The site's own system user (src/actions/site-user.ts); absent: a "legacy" site, its folder the web server's. */
+  user?: string;
+  /** The pool's socket when the site runs PHP as its user (src/actions/php-pool.ts). */
+  phpSocket?: string;
   /** HTTPS server block enabled (a certificate is installed under certDir/<primary>/). */
   tls: boolean;
   /**
@@ -91,9 +95,20 @@ export function defaultRoot(ws: WebserverConfig, primary: string): string {
 export function newVhostData(
   ws: WebserverConfig,
   webserver: string,
-  v: { primary: string; aliases: string[]; root?: string; upstream?: string; tls?: boolean; certVersion?: string },
+  v: {
+    primary: string;
+    aliases: string[];
+    root?: string;
+    upstream?: string;
+    tls?: boolean;
+    certVersion?: string;
+    user?: string;
+    phpSocket?: string;
+  },
 ): VhostData {
   return {
+    ...(v.user ? { user: v.user } : {}),
+    ...(v.phpSocket && !v.upstream ? { phpSocket: v.phpSocket } : {}),
     ...(v.certVersion ? { certVersion: v.certVersion } : {}),
     primary: v.primary,
     aliases: v.aliases,
@@ -121,6 +136,10 @@ export function vhostVariables(
     root: d.root,
     upstream: d.upstream,
     proxy: !!d.upstream,
+    ownUser: !!d.user && !d.upstream,
+    php: !!d.phpSocket && !d.upstream,
+    phpSocket: d.phpSocket ?? '',
+    phpPingPath: '/.well-known/serein-php-ping',
     tls: o.tls,
     listen: ws.listen,
     httpPort: ws.httpPort,

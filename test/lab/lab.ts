@@ -29,6 +29,7 @@ import { mariadb } from './components/mariadb.ts';
 import { nginx } from './components/nginx.ts';
 import { pebble, pebbleBind9, pebblePdns } from './components/pebble.ts';
 import { pdns } from './components/pdns.ts';
+import { phpFpm } from './components/php-fpm.ts';
 import { podman } from './components/podman.ts';
 import { postgres } from './components/postgres.ts';
 import { sftp, sshd } from './components/sshd.ts';
@@ -57,6 +58,7 @@ const COMPONENTS = {
   pebbleBind9,
   pebblePdns,
   dnssec,
+  phpFpm,
 };
 
 /** A component's name, as test files ask for it with useLab(). */

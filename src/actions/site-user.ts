@@ -1,0 +1,166 @@
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { SYMLINK_EXIT, SymlinkRefused, WALK } from '../targets/site-folder.js';
+import type { Target } from '../targets/target.js';
+import { Mutex, wait } from '../util/concurrency.js';
+import { siteFolderInUse, siteUserFailed, siteUserTaken } from './vhost-errors.js';
+
+// A site of its own: each site's system user and group, and its folders
+// (<web root>/<domain>/ root's, the SFTP chroot; <web root>/<domain>/public/ the user's).
+
+/** A system user name as useradd accepts it (as src/actions/sftp-sshd.ts reads it back). */
+export const SITE_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+
+/** The site's writable folder, one level inside its root-owned home: what nginx serves. */
+export const PUBLIC_FOLDER = 'public';
+
+/**
+ * The user of a site, from its name alone: `w-` (never a system account's name), the
+ * domain's letters and digits (at most 20, dashes for the rest) and 6 hex digits of the
+ * domain's SHA-256, so two domains whose first 20 letters agree still get two users; at
+ * most 29 characters. A clash left (another account of that name) is refused by
+ * ensureSiteUser, which knows a site's user by its comment.
+ */
+export function siteUserName(domain: string): string {
+  const words = domain
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 20)
+    .replace(/^-+|-+$/g, '');
+  const name = `w-${words}-${createHash('sha256').update(domain).digest('hex').slice(0, 6)}`;
+  if (!SITE_USER.test(name)) throw new TypeError(`cannot derive a user name from ${JSON.stringify(domain)}`);
+  return name;
+}
+
+/** The comment (GECOS) serein gives a site's user: how it knows the account is that site's and may be removed. */
+export const userComment = (domain: string) => `serein site ${domain}`;
+
+/** The site's home (root's, its SFTP chroot) and document root in the site-user layout. */
+export function siteLayout(webRoot: string, domain: string): { home: string; root: string } {
+  const home = posix.join(posix.normalize(webRoot).replace(/\/+$/, ''), domain);
+  return { home, root: posix.join(home, PUBLIC_FOLDER) };
+}
+
+// useradd and userdel lock /etc/passwd: jobs of one daemon take turns per target; another
+// daemon's lock is waited for by retrying (exit 1 or 10: "cannot lock").
+const accounts = new Map<string, Mutex>();
+const turn = <T>(target: Target, fn: () => Promise<T>) => {
+  let m = accounts.get(target.name);
+  if (!m) accounts.set(target.name, (m = new Mutex()));
+  return m.run(fn);
+};
+
+async function runAccount(target: Target, argv: string[], retryCodes: number[]): Promise<void> {
+  for (let attempt = 0, delay = 50; ; attempt++, delay = Math.min(delay * 2, 1000)) {
+    const r = await target.run(argv, { timeoutMs: 30_000 });
+    if (r.code === 0) return;
+    if (!retryCodes.includes(r.code) || attempt >= 12)
+      throw siteUserFailed(`${target.name}: ${argv.join(' ')}: exit ${r.code}: ${(r.stderr || r.stdout).trim()}`);
+    await wait(delay);
+  }
+}
+
+/** The account's comment, or undefined when no such user exists. */
+export async function userCommentOf(target: Target, user: string): Promise<string | undefined> {
+  if (!SITE_USER.test(user)) throw new TypeError(`invalid user name ${JSON.stringify(user)}`);
+  const r = await target.run(['getent', 'passwd', user]);
+  if (r.code === 2) return undefined;
+  if (r.code !== 0) throw siteUserFailed(`${target.name}: getent passwd ${user}: exit ${r.code} ${r.stderr.trim()}`);
+  return r.stdout.trim().split(':')[4] ?? '';
+}
+
+/**
+ * Makes the site's system user and its group of the same name (no home made, no login
+ * shell): 'created', or 'existed' when the site's own user is already there (files kept
+ * from an earlier site of that name). Another account of that name is refused.
+ */
+export async function ensureSiteUser(
+  target: Target,
+  user: string,
+  domain: string,
+  home: string,
+): Promise<'created' | 'existed'> {
+  return turn(target, async () => {
+    const comment = await userCommentOf(target, user);
+    if (comment !== undefined) {
+      if (comment !== userComment(domain)) throw siteUserTaken(domain, `${user} exists with comment "${comment}"`);
+      return 'existed';
+    }
+    await runAccount(
+      target,
+      ['useradd', '-M', '-r', '-U', '-s', '/usr/sbin/nologin', '-d', home, '-c', userComment(domain), '--', user],
+      [1, 10],
+    );
+    return 'created';
+  });
+}
+
+/**
+ * Removes the site's user and its group, only when the account is this site's (its
+ * comment says so); absent is done. A pool's last worker may still run as the user for
+ * a moment after php-fpm reloaded: userdel is asked again (exit 8, "user in use").
+ */
+export async function removeSiteUser(target: Target, user: string, domain: string): Promise<'removed' | 'absent'> {
+  return turn(target, async () => {
+    const comment = await userCommentOf(target, user);
+    if (comment === undefined) return 'absent';
+    if (comment !== userComment(domain)) throw siteUserTaken(domain, `${user} has comment "${comment}": not removed`);
+    await runAccount(target, ['userdel', '--', user], [1, 8, 10]);
+    // userdel takes the user's own group along unless something else uses it; never leave it to a new user.
+    if ((await target.run(['getent', 'group', user])).code === 0)
+      await runAccount(target, ['groupdel', '--', user], [1, 10]);
+    return 'removed';
+  });
+}
+
+/** Exit code of the layout script when a folder is already there and not as the layout needs it. */
+const IN_USE_EXIT = 4;
+
+/**
+ * The site-user layout, made without following links (see src/targets/site-folder.ts):
+ * the home <base>/<domain> made root's 0755 (or found so: nobody else may write there,
+ * as sshd requires of a chroot), then public inside, the user's and nginx's group's,
+ * 2750 (setgid: what the site adds stays readable by nginx and nobody else), with the
+ * placeholder page when new. Prints "<home> <public>", each "created" or "existed".
+ */
+const LAYOUT_SCRIPT = `${WALK}
+base=$1 dom=$2 pub=$3 user=$4 group=$5
+walk "$base" "$dom" create || fail 2 "could not create $dom"
+case " $made " in
+  *" $dom "*) chown 0:0 . && chmod 0755 . || fail 2 "cannot open up $here"; home=created ;;
+  *) set -- $(stat -c '%u %a' .)
+     [ "$1" = 0 ] || fail ${IN_USE_EXIT} "$here is not root's (uid $1): a folder of an earlier site"
+     [ $(( 0$2 & 022 )) -eq 0 ] || fail ${IN_USE_EXIT} "$here is writable by group or others (mode $2)"
+     home=existed ;;
+esac
+made=
+walk "$here" "$pub" create || fail 2 "could not create $pub"
+case " $made " in
+  *" $pub "*)
+    cat > index.html || fail 2 "cannot write the placeholder page"
+    chmod 0644 index.html && chown -h -- "$user:$group" index.html || fail 2 "cannot give the page to $user"
+    chown -- "$user:$group" . && chmod 2750 . || fail 2 "cannot give $here to $user"
+    echo "$home created" ;;
+  *) [ "$(stat -c %U .)" = "$user" ] || fail ${IN_USE_EXIT} "$here belongs to $(stat -c %U .), not $user"
+     echo "$home existed" ;;
+esac`;
+
+/** Makes (or finds, as it must be) the site's home and public folder; says what it made. */
+export async function createSiteLayout(
+  target: Target,
+  o: { webRoot: string; domain: string; user: string; group: string; page: string },
+): Promise<{ home: boolean; root: boolean }> {
+  const base = posix.normalize(o.webRoot).replace(/\/+$/, '');
+  for (const n of [o.user, o.group]) if (!SITE_USER.test(n)) throw new TypeError(`invalid name ${n}`);
+  if (!/^[a-z0-9.-]+$/.test(o.domain) || o.domain.startsWith('.')) throw new TypeError(`invalid domain ${o.domain}`);
+  const r = await target.run(
+    ['sh', '-c', LAYOUT_SCRIPT, 'serein-site-layout', base, o.domain, PUBLIC_FOLDER, o.user, o.group],
+    { stdin: o.page, timeoutMs: 120_000 },
+  );
+  const said = (r.stderr.trim() || r.stdout.trim() || `exit code ${r.code}`).slice(0, 2000);
+  if (r.code === SYMLINK_EXIT) throw new SymlinkRefused(`${target.name}: making the folders of ${o.domain}: ${said}`);
+  if (r.code === IN_USE_EXIT) throw siteFolderInUse(o.domain, said);
+  if (r.code !== 0) throw siteUserFailed(`${target.name}: making the folders of ${o.domain}: ${said}`);
+  const [home, root] = r.stdout.trim().split('\n').pop()!.split(' ');
+  return { home: home === 'created', root: root === 'created' };
+}
