@@ -40,6 +40,8 @@ const sameSerial = (a: string | undefined, b: string) =>
   a?.replace(/^0+/, '').toLowerCase() === b?.replace(/^0+/, '').toLowerCase();
 // `<file>.serein-bak`: the previous version nginx changes keep by design, never included by nginx: counted, not a site
 const isBackup = (f: string) => f.endsWith('.conf.serein-bak');
+// a chain's backup (`<site>.<version>.crt.serein-bak`, or `fullchain.pem.serein-bak` of older seriens): public, no key
+const isChainBackup = (f: string) => f === 'fullchain.pem.serein-bak' || f.endsWith('.crt.serein-bak');
 // `.serein-<random>.tmp`: a write cut by a kill between its temporary file and the rename; inert, never included
 // by nginx, and left: removing them safely needs to know no other writer is using them. Counted and reported.
 const isTemp = (f: string) => /^\.serein-[0-9a-f]+\.tmp$/.test(f);
@@ -118,9 +120,9 @@ export async function crashProblems(s: CrashScene, figures: CrashFigures): Promi
   // certificate folders are exactly the active certificates
   // (an empty folder is no certificate: an undone install removes the files it wrote and leaves their folder; counted)
   const everyFolder = s.certDirs.flatMap((d) => localList(d).map((f) => ({ d, f, files: localList(join(d, f)) })));
-  // (a folder holding only `fullchain.pem.serein-bak`: an issue undone after its install wrote the files keeps the
+  // (a folder holding only a chain's backup: an issue undone after its install wrote the files keeps the
   // removed chain as a backup, like every nginx change; never a key: a folder with any key file must be an active one's)
-  const folders = everyFolder.filter((x) => x.files.some((f) => f !== 'fullchain.pem.serein-bak'));
+  const folders = everyFolder.filter((x) => x.files.some((f) => !isChainBackup(f)));
   figures.emptyCertFolders = everyFolder.filter((x) => x.files.length === 0).length;
   figures.backupOnlyCertFolders = everyFolder.filter((x) => x.files.length > 0 && !folders.includes(x)).length;
   const activeNames = m.active.map((c) => c.site).sort();
@@ -195,7 +197,7 @@ async function certificateProblems(
       out.push(`${c.site}: the key ${keyFile} beside ${chainFile} unreadable (key lost?): ${String(err)}`);
     }
     // (the chain's backup is no secret; a key never has one)
-    const extra = at.files.filter((f) => ![chainFile, keyFile, 'fullchain.pem.serein-bak'].includes(f));
+    const extra = at.files.filter((f) => ![chainFile, keyFile].includes(f) && !isChainBackup(f));
     if (extra.length) out.push(`${c.site}: stray files ${JSON.stringify(extra)}`);
     if (m.sites.some((x) => x.name === c.site)) {
       const served = await servedCertificate({ address: '127.0.0.1', port: s.lab.nginx!.tlsPort, servername: c.site });
