@@ -76,6 +76,19 @@ describe('architecture', () => {
     expect(cycles).toEqual([]);
   });
 
+  it('what the engine lends to actions is spelled out in one file, and web servers are asked of the nginx fleet', () => {
+    // Services is declared member by member in src/composition.ts only, which builds it; a part added
+    // elsewhere (a second `declare module`) would be one more place a newcomer must find.
+    const text = (m: string) => readFileSync(join(SRC, m), 'utf8');
+    const declaring = [...graph.keys()].filter((m) => /declare module ['"][./]*engine\/action\.js['"]/.test(text(m)));
+    expect(declaring).toEqual(['composition.ts']);
+    // The fleet answers for a web server (and says the same thing for an unknown one) wherever an operation asks.
+    const reading = [...graph.keys()].filter(
+      (m) => ['actions', 'certificates', 'watch'].includes(folder(m)) && /config\.webservers\[/.test(text(m)),
+    );
+    expect(reading).toEqual([]);
+  });
+
   it('the daemon reads no environment variable but PATH and HOME for the programs it starts (test hooks are set in-process only)', () => {
     // The CLI's client reads SEREIN_URL and SEREIN_TOKEN; a variable read anywhere else is a way in for whoever can set one.
     const allowed: Record<string, string[]> = {
