@@ -1,6 +1,7 @@
 /**
  * Health of the lab: every component answers for real.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
 import * as fs from 'node:fs';
@@ -44,6 +45,7 @@ beforeAll(async () => {
     'pebble',
     'nginx',
     'sshd',
+    'sftp',
     'mariadb',
     'postgres',
     'podman',
@@ -172,6 +174,17 @@ describe('lab', () => {
     } finally {
       ssh.dispose();
     }
+  });
+
+  it('the SFTP sshd takes its drop-in folder first and no password or key of its own', async () => {
+    const s = lab.sftp!;
+    const [bin, ...args] = s.sshd;
+    expect(spawnSync(bin, [...args, '-t']).status).toBe(0);
+    const eff = spawnSync(bin, [...args, '-T', '-C', 'user=root,host=localhost,addr=127.0.0.1'], { encoding: 'utf8' });
+    expect(eff.stdout).toMatch(/^passwordauthentication no$/m);
+    expect(eff.stdout).toMatch(/^permitrootlogin no$/m);
+    expect(fs.readFileSync(s.sshd[2], 'utf8').split('\n')[1]).toBe(`Include ${s.dropInDir}/*.conf`);
+    expect(fs.readFileSync(s.pidFile, 'utf8').trim()).toMatch(/^\d+$/);
   });
 
   it('mariadb answers a query over TCP with the root password', async () => {
