@@ -24,7 +24,10 @@ export interface ProfileChoice {
 }
 
 /** The profiles a CA advertises (name → description); undefined when it advertises none. */
-export async function advertisedProfiles(services: Services, ca: string): Promise<Record<string, string> | undefined> {
+export async function advertisedProfiles(
+  services: Pick<Services, 'certificates'>,
+  ca: string,
+): Promise<Record<string, string> | undefined> {
   const profiles = (await services.certificates.accounts.client(ca).directory()).meta?.profiles;
   return profiles && Object.keys(profiles).length ? profiles : undefined;
 }
@@ -41,7 +44,7 @@ export async function advertisedProfiles(services: Services, ca: string): Promis
  * rather than left to expire).
  */
 export async function chooseProfile(
-  services: Services,
+  services: Pick<Services, 'config' | 'certificates'>,
   req: { asked?: string; kept?: string | null; client: boolean; cas: string[] },
 ): Promise<ProfileChoice> {
   const allowed = services.config.acme.clientProfiles;

@@ -50,7 +50,7 @@ export const lifetimeOf = (cert: { notBefore: string; notAfter: string }): numbe
  * as the renewal time. Returns undefined when the CA has no renewalInfo.
  */
 export async function refreshRenewalInfo(
-  services: Services,
+  services: Pick<Services, 'config' | 'store' | 'certificates'>,
   cert: CertificateRecord,
   now = new Date(),
 ): Promise<Date | undefined> {
