@@ -213,9 +213,12 @@ export function invalidInput(
   return err;
 }
 
-/** 400 for a request that is not one the API can read (its shape, its encoding, a cursor it never gave). */
-export function badRequest(message: Localized, hint: Localized, detail?: string): OperationError {
-  return new OperationError('bad_request', message, hint, detail, 400);
+/**
+ * 400 for a request that is not one the API can read (its shape, its encoding, a cursor it
+ * never gave); `status` is another 4xx where the web framework refused it with one.
+ */
+export function badRequest(message: Localized, hint: Localized, detail?: string, status = 400): OperationError {
+  return new OperationError('bad_request', message, hint, detail, status);
 }
 
 /** 409 for a name already taken: the message names it, the hint says what to do instead. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { OperationError, type Language } from '../errors.js';
+import type { Language } from '../errors.js';
+import { adminOnly, unauthorized } from './errors.js';
 import type { Store } from '../store/store.js';
 import type { Caller } from '../store/tokens.js';
 
@@ -9,18 +10,6 @@ declare module 'fastify' {
     language: Language;
   }
 }
-
-const unauthorized = () =>
-  new OperationError(
-    'unauthorized',
-    { en: 'A valid API token is required.', fr: "Un jeton d'API valide est nécessaire." },
-    {
-      en: 'Send "Authorization: Bearer <token>". Ask your provider for a token.',
-      fr: 'Envoyez « Authorization: Bearer <jeton> ». Demandez un jeton à votre hébergeur.',
-    },
-    undefined,
-    401,
-  );
 
 /**
  * Limits on failed authentication (src/api/limits.ts): `failed` counts a token that is not
@@ -76,13 +65,7 @@ export function requireCaller(req: FastifyRequest): Caller {
 export function requireAdmin(req: FastifyRequest): Caller {
   const caller = requireCaller(req);
   if (caller.kind !== 'admin') {
-    throw new OperationError(
-      'not_found',
-      { en: 'Not found.', fr: 'Introuvable.' },
-      { en: 'Check the address.', fr: "Vérifiez l'adresse." },
-      undefined,
-      404,
-    );
+    throw adminOnly();
   }
   return caller;
 }

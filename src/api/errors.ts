@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { OperationError, toOperationError } from '../errors.js';
+import { badRequest, notFound, OperationError, toOperationError } from '../errors.js';
 import { bodyError } from './body.js';
 import { describeIssues, issueFields, REPORT_INPUT } from '../util/issues.js';
 
@@ -20,28 +20,23 @@ export function installErrorHandler(app: FastifyInstance): void {
       (thrown as FastifyError).statusCode === 400 ||
       (thrown as FastifyError).statusCode === 415
     ) {
-      err = new OperationError(
-        'bad_request',
+      err = badRequest(
         { en: `The request is not valid: ${thrown.message}.`, fr: `La requête n'est pas valide : ${thrown.message}.` },
         {
           en: 'Send a JSON body as described in /openapi.json.',
           fr: 'Envoyez un corps JSON comme décrit dans /openapi.json.',
         },
-        undefined,
-        400,
       );
     } else if (!(thrown instanceof OperationError) && isClientStatus((thrown as FastifyError).statusCode)) {
       // Any other refusal by fastify or a plugin is the caller's to fix, never a 500.
-      const status = (thrown as FastifyError).statusCode!;
-      err = new OperationError(
-        'bad_request',
+      err = badRequest(
         {
           en: `The request cannot be handled: ${thrown.message}.`,
           fr: `La requête ne peut pas être traitée : ${thrown.message}.`,
         },
         { en: 'Check the request against /openapi.json.', fr: 'Vérifiez la requête d’après /openapi.json.' },
         undefined,
-        status,
+        (thrown as FastifyError).statusCode!,
       );
     } else {
       err = toOperationError(thrown);
@@ -124,16 +119,52 @@ export function parseBody<S extends z.ZodType>(schema: S, value: unknown, what =
   const r = schema.safeParse(value ?? {}, REPORT_INPUT);
   if (r.success) return r.data;
   const list = describeIssues(r.error.issues, what);
-  const err = new OperationError(
-    'bad_request',
+  const err = badRequest(
     { en: `The request is not valid: ${list.en}.`, fr: `La requête n'est pas valide : ${list.fr}.` },
     {
       en: 'Fix the fields named above; /docs describes every endpoint.',
       fr: 'Corrigez les champs nommés ci-dessus ; /docs décrit chaque point d’accès.',
     },
-    undefined,
-    400,
   );
   err.fields = issueFields(r.error.issues, what);
   throw err;
+}
+
+/** A request without a valid API token: the caller learns how to send one. */
+export function unauthorized(): OperationError {
+  return new OperationError(
+    'unauthorized',
+    { en: 'A valid API token is required.', fr: "Un jeton d'API valide est nécessaire." },
+    {
+      en: 'Send "Authorization: Bearer <token>". Ask your provider for a token.',
+      fr: 'Envoyez « Authorization: Bearer <jeton> ». Demandez un jeton à votre hébergeur.',
+    },
+    undefined,
+    401,
+  );
+}
+
+/** An admin-only endpoint asked by a client: answered as not found, so clients do not learn what exists. */
+export function adminOnly(): OperationError {
+  return notFound(
+    { en: 'This', fr: 'Ceci' },
+    {
+      message: { en: 'Not found.', fr: 'Introuvable.' },
+      hint: { en: 'Check the address.', fr: "Vérifiez l'adresse." },
+    },
+  );
+}
+
+/** A page cursor this server never gave (forged, or from another list): the first page needs none. */
+export function badCursor(): OperationError {
+  return badRequest(
+    {
+      en: 'The request is not valid: cursor is not one this server gave.',
+      fr: "La requête n'est pas valide : cursor n'a pas été donné par ce serveur.",
+    },
+    {
+      en: 'Pass the "next" of the previous page, or no cursor for the first page.',
+      fr: 'Passez le « next » de la page précédente, ou aucun cursor pour la première page.',
+    },
+  );
 }

@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { OperationError, type Language, type Localized } from '../errors.js';
+import type { OperationError } from '../errors.js';
+import { rateLimited, tooManyFailedTokens } from './limit-errors.js';
 import { requireCaller, type AuthGuard } from './auth.js';
 import type { ApiContext } from './context.js';
 
@@ -25,36 +26,15 @@ declare module 'fastify' {
 
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 
-/** "about 40 seconds", "environ 3 minutes": a wait as a client reads it. */
-function wait(seconds: number, language: Language): string {
-  const minutes = Math.round(seconds / 60);
-  if (seconds < 90)
-    return language === 'fr'
-      ? `environ ${seconds}\u00a0seconde${seconds > 1 ? 's' : ''}`
-      : `about ${seconds} second${seconds === 1 ? '' : 's'}`;
-  return language === 'fr' ? `environ ${minutes}\u00a0minutes` : `about ${minutes} minutes`;
-}
-
-const both = (f: (l: Language) => string): Localized => ({ en: f('en'), fr: f('fr') });
-
-/** Sets Retry-After and builds the 429 the error handler sends (also for the live streams, src/api/streams.ts). */
+/** Sets Retry-After (a second at least) and returns the 429 `refusal` builds for that wait (also for the live streams, src/api/streams.ts). */
 export function tooMany(
   reply: FastifyReply,
-  code: string,
   seconds: number,
-  message: Localized,
-  hint: (wait: string, l: Language) => string,
-  detail: string,
+  refusal: (seconds: number) => OperationError,
 ): OperationError {
   const s = Math.max(1, seconds);
   void reply.header('retry-after', String(s));
-  return new OperationError(
-    code,
-    message,
-    both((l) => hint(wait(s, l), l)),
-    detail,
-    429,
-  );
+  return refusal(s);
 }
 
 /**
@@ -73,19 +53,11 @@ export async function installLimits(app: FastifyInstance, { config, store, engin
   const reported = app.createRateLimit({ max: 1, timeWindow: authWindowMs });
 
   const refuseAddress = (reply: FastifyReply, seconds: number, address: string) =>
-    tooMany(
-      reply,
-      'too_many_failed_tokens',
-      seconds,
-      {
-        en: 'Too many requests with a token that is not valid came from your address.',
-        fr: 'Trop de demandes avec un jeton non valable sont venues de votre adresse.',
-      },
-      (w, l) =>
-        l === 'fr'
-          ? `Réessayez dans ${w} avec un jeton valable ; si le vôtre ne marche plus, demandez-en un nouveau à votre hébergeur.`
-          : `Try again in ${w} with a valid token; if yours no longer works, ask your provider for a new one.`,
-      `address ${address}: more than ${failedAuth.max} failed authentications within ${failedAuth.windowSeconds} s`,
+    tooMany(reply, seconds, (s) =>
+      tooManyFailedTokens(
+        s,
+        `address ${address}: more than ${failedAuth.max} failed authentications within ${failedAuth.windowSeconds} s`,
+      ),
     );
 
   /** An audit line and an admin alert, once per address and window; never the token that was sent. */
@@ -155,21 +127,12 @@ export async function installLimits(app: FastifyInstance, { config, store, engin
     };
   }
   const refuseToken = (reply: FastifyReply, what: TokenLimit, seconds: number) =>
-    tooMany(
-      reply,
-      'rate_limited',
-      seconds,
-      what === 'doctorNames'
-        ? {
-            en: 'You asked to check many names in a short time, so these were not checked.',
-            fr: "Vous avez demandé à vérifier beaucoup de noms en peu de temps, ceux-ci n'ont donc pas été vérifiés.",
-          }
-        : {
-            en: 'You sent many requests in a short time, so this one was not taken.',
-            fr: "Vous avez envoyé beaucoup de demandes en peu de temps, celle-ci n'a donc pas été prise.",
-          },
-      (w, l) => (l === 'fr' ? `Réessayez dans ${w}. Rien n'a été lancé.` : `Try again in ${w}. Nothing was started.`),
-      `token limit ${what}: ${perToken[what].max} per ${perToken[what].windowSeconds} s`,
+    tooMany(reply, seconds, (s) =>
+      rateLimited(
+        what === 'doctorNames',
+        s,
+        `token limit ${what}: ${perToken[what].max} per ${perToken[what].windowSeconds} s`,
+      ),
     );
 
   app.decorate('limitPerToken', async (what: TokenLimit, req: FastifyRequest, reply: FastifyReply, count = 1) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OperationError } from '../errors.js';
+import { badCursor } from './errors.js';
 import { BadCursor, DEFAULT_PAGE, MAX_PAGE } from '../store/page.js';
 
 /**
@@ -31,18 +31,6 @@ export async function paged<T>(read: () => Promise<T>): Promise<T> {
     return await read();
   } catch (err) {
     if (!(err instanceof BadCursor)) throw err;
-    throw new OperationError(
-      'bad_request',
-      {
-        en: 'The request is not valid: cursor is not one this server gave.',
-        fr: "La requête n'est pas valide : cursor n'a pas été donné par ce serveur.",
-      },
-      {
-        en: 'Pass the "next" of the previous page, or no cursor for the first page.',
-        fr: 'Passez le « next » de la page précédente, ou aucun cursor pour la première page.',
-      },
-      undefined,
-      400,
-    );
+    throw badCursor();
   }
 }

@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { Engine } from '../engine/engine.js';
 import { TERMINAL, type Job, type JobStatus } from '../store/jobs.js';
 import type { Store } from '../store/store.js';
+import { tooManyStreams } from './limit-errors.js';
 import { tooMany } from './limits.js';
 import { wholeEvent, type EventView } from './client-view.js';
 
@@ -156,26 +157,15 @@ export class JobStreams {
 
   private refuse(reply: FastifyReply, by: 'token' | 'address') {
     const n = by === 'token' ? this.caps.perToken : this.caps.perAddress;
-    return tooMany(
-      reply,
-      'too_many_streams',
-      RETRY_SECONDS,
-      by === 'token'
-        ? {
-            en: `You already follow ${n} requests live at once, the most we allow.`,
-            fr: `Vous suivez déjà ${n}\u00a0demandes en direct à la fois, le maximum autorisé.`,
-          }
-        : {
-            en: `${n} requests are already followed live from your address, the most we allow at once.`,
-            fr: `${n}\u00a0demandes sont déjà suivies en direct depuis votre adresse, le maximum autorisé à la fois.`,
-          },
-      (w, l) =>
-        l === 'fr'
-          ? `Fermez une page ou un onglet qui suit une demande, puis réessayez dans ${w}. Les demandes elles-mêmes continuent.`
-          : `Close a page or tab that follows a request, then try again in ${w}. The requests themselves go on.`,
-      by === 'token'
-        ? `limits.streams.perToken: ${n}`
-        : `limits.streams.perAddress: ${n} (address ${reply.request.ip})`,
+    return tooMany(reply, RETRY_SECONDS, (s) =>
+      tooManyStreams(
+        by,
+        n,
+        s,
+        by === 'token'
+          ? `limits.streams.perToken: ${n}`
+          : `limits.streams.perAddress: ${n} (address ${reply.request.ip})`,
+      ),
     );
   }
 }

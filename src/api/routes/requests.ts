@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { notFound } from '../../engine/engine.js';
-import { OperationError } from '../../errors.js';
+import { invalidInput } from '../../errors.js';
 import { requestable, TOPICS } from '../../requests/intents.js';
 import { maskSecrets, secretWarning } from '../../requests/secrets.js';
 import type { ClientThings, Understanding } from '../../requests/understand.js';
@@ -138,12 +138,9 @@ export async function requestRoutes(app: FastifyInstance, { store, config, engin
       let tenantId = caller.tenantId;
       if (caller.kind === 'admin') {
         if (!body.tenant)
-          throw new OperationError(
-            'invalid_input',
+          throw invalidInput(
             { en: 'Name the tenant the request is for.', fr: 'Indiquez le client concerné par la demande.' },
             { en: 'Add "tenant" to the body.', fr: 'Ajoutez « tenant » au corps de la requête.' },
-            undefined,
-            400,
           );
         if (!(await store.tenants.get(body.tenant)))
           throw notFound({ en: `Tenant "${body.tenant}"`, fr: `Le client « ${body.tenant} »` });
