@@ -35,11 +35,11 @@ const FLEET = SMOKE ? 2_000 : 100_000;
 const RUNS = SMOKE ? 1 : 3;
 
 /** Resident memory of a process, from /proc (Linux), in MB. */
-const rssMb = (pid: number) =>
+export const rssMb = (pid: number) =>
   Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 
 /** A CA with renewalInfo that answers every question at once with the same window; counts them. */
-async function ariCa(): Promise<{ directoryUrl: string; asked: () => number; close: () => void }> {
+export async function ariCa(): Promise<{ directoryUrl: string; asked: () => number; close: () => void }> {
   let asked = 0;
   let base = '';
   const server = http.createServer((req, res) => {

@@ -1,0 +1,155 @@
+// A million certificates across three daemons (issue 25): N certificates inserted in bulk
+// into one PostgreSQL store (issuing them would take weeks), N = BENCH_MILLION_N (100,000 by
+// default so `npm run bench` stays in minutes; 1,000,000 is the issue's size; 2,000 in a
+// smoke run), then:
+// - three `serein serve` processes started at once on it (renewal schedule off): each one's
+//   start to /healthz and its resident memory;
+// - one renewal pass with 1 % due, run by three daemons' schedules at once: three engines in
+//   this process, each on its own connection pool to the store as three daemons are, their
+//   renewals stubbed at the engine's edge as in fleet.bench.ts (the pass does serein's own
+//   work: pages, claims, audit lines). Every due certificate must be submitted exactly once
+//   across the three, and no other;
+// - the ARI refresh of the whole fleet (every window stale) by the three at once, against
+//   the CA stub of fleet.bench.ts: every window refreshed within the polling interval, and
+//   how many questions the CA got for N windows.
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { sql } from 'kysely';
+import pg from 'pg';
+import pino from 'pino';
+import { CertificateMaintenance, type RenewalEngine } from '../src/certificates/maintain.js';
+import { buildServices } from '../src/composition.js';
+import { configSchema } from '../src/config/schema.js';
+import { SealBox } from '../src/secrets.js';
+import { Store } from '../src/store/store.js';
+import { insertFleet } from '../test/helpers/fleet.js';
+import { freePort, serein, until } from '../test/helpers/process.js';
+import { startLab } from '../test/lab/lab.js';
+import { ariCa, rssMb } from './fleet.bench.js';
+import { stat, type Figures } from './stats.js';
+
+const SMOKE = !!process.env.BENCH_SMOKE;
+const N = SMOKE ? 2_000 : Number(process.env.BENCH_MILLION_N ?? 100_000);
+const DAEMONS = 3;
+
+/** Starts `serein serve` number i on the store; resolves when /healthz answers, with the time it took. */
+async function startServe(dir: string, i: number, url: string) {
+  const port = await freePort();
+  const file = join(dir, `daemon${i}.yaml`);
+  writeFileSync(
+    file,
+    `server:\n  port: ${port}\nstore:\n  driver: postgres\n  url: "${url}"\nstateDir: ${join(dir, 'state')}\nplaybooks: ${resolve(import.meta.dirname, '../playbooks')}\nrenewal:\n  enabled: false\nlog:\n  level: warn\n`,
+  );
+  const t = performance.now();
+  const child = serein(['serve', '--config', file]);
+  await until('healthz', () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), 120_000).catch((err) => {
+    throw new Error(`${(err as Error).message}: ${child.output().slice(-2000)}`);
+  });
+  return { ms: performance.now() - t, child };
+}
+
+export default async function bench(): Promise<Figures> {
+  await serein(['--help']).exited; // bin/serein.js bundles the sources on the first start after a change
+  const dir = mkdtempSync(join(tmpdir(), 'serein-million-bench-'));
+  const lab = await startLab(['postgres']);
+  const { host, port, user, password } = lab.postgres!;
+  const dbName = `serein_million_bench_${process.pid}`;
+  const admin = new pg.Client({ host, port, user, password, database: 'postgres' });
+  await admin.connect();
+  const ca = await ariCa();
+  const stores: Store[] = [];
+  try {
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    const url = `postgres://${user}:${encodeURIComponent(password)}@${host}:${port}/${dbName}`;
+    const config = configSchema.parse({
+      stateDir: join(dir, 'state'),
+      store: { driver: 'postgres', url },
+      renewal: { enabled: false },
+      acme: { cas: [{ name: 'fleet-ca', directoryUrl: ca.directoryUrl }] },
+    });
+    for (let i = 0; i < DAEMONS; i++) stores.push(await Store.open(config.store));
+    const due = Math.max(1, Math.floor(N / 100));
+    const t0 = performance.now();
+    const ids = await insertFleet(stores[0], { count: N, due, ariCheckedAt: new Date().toISOString() });
+    const insertS = (performance.now() - t0) / 1000;
+    await sql`ANALYZE certificates`.execute(stores[0].db);
+
+    // 1. Three daemons started at once on the fleet (the first start made the schema above: none migrates here).
+    const daemons = await Promise.all(Array.from({ length: DAEMONS }, (_, i) => startServe(dir, i, url)));
+    const starts = daemons.map((d) => d.ms);
+    const rss = daemons.map((d) => rssMb(d.child.pid!));
+    for (const d of daemons) d.child.kill('SIGTERM');
+    await Promise.all(daemons.map((d) => d.child.exited));
+
+    // 2. The three schedules' passes at once, each on its own store connection; submissions counted per certificate.
+    const submitted = new Map<string, number>();
+    const schedules = stores.map((store) => {
+      const { services } = buildServices({
+        config,
+        store,
+        logger: pino({ level: 'silent' }),
+        target: () => {
+          throw new Error('no target in this bench');
+        },
+        seal: new SealBox(randomBytes(32)),
+        alert: async () => undefined,
+      });
+      const engine: RenewalEngine = {
+        services,
+        events: new EventEmitter(),
+        submit: async (_caller, req) => {
+          const id = String(req.inputs?.certificate);
+          submitted.set(id, (submitted.get(id) ?? 0) + 1);
+          return {
+            job: { id: randomBytes(8).toString('hex'), status: 'succeeded', result: { certificate: 'stub' } } as never,
+            created: true,
+          };
+        },
+      };
+      return { services, maintenance: new CertificateMaintenance(engine) };
+    });
+    const tp = performance.now();
+    const reports = await Promise.all(schedules.map((s) => s.maintenance.tick()));
+    const passMs = performance.now() - tp;
+    const dueIds = new Set(ids.slice(0, due));
+    const once = [...dueIds].filter((id) => submitted.get(id) === 1).length;
+    const twice = [...submitted.values()].filter((n) => n > 1).length;
+    const notDue = [...submitted.keys()].filter((id) => !dueIds.has(id)).length;
+
+    // 3. Every window stale: the three passes at once ask the CA; each window must be new after them.
+    await sql`UPDATE certificates SET ari_checked_at = NULL, ari_window_start = NULL, ari_window_end = NULL`.execute(
+      stores[0].db,
+    );
+    const asked0 = ca.asked();
+    const ta = performance.now();
+    const ari = await Promise.all(schedules.map((s) => s.maintenance.tick()));
+    const ariS = (performance.now() - ta) / 1000;
+    const fresh = await sql<{
+      n: string | number;
+    }>`SELECT count(*) AS n FROM certificates WHERE ari_window_start IS NOT NULL AND ari_checked_at IS NOT NULL`.execute(
+      stores[0].db,
+    );
+    const refreshed = Number(fresh.rows[0].n);
+    const pollS = config.renewal.ariPollHours * 3600;
+    for (const s of schedules) s.services.certificates.accounts.close();
+    return {
+      [`certificates in the PostgreSQL store (inserted in bulk in ${insertS.toFixed(1)} s)`]: N,
+      [`${DAEMONS} daemons started at once: start to /healthz 200, each`]: stat(starts, 'ms'),
+      [`${DAEMONS} daemons: resident memory after start, each`]: stat(rss, 'MB'),
+      [`renewal pass, 1 % due (${due}), ${DAEMONS} schedules at once, renewals stubbed at the engine (serein time)`]:
+        stat([passMs], 'ms'),
+      [`renewal pass: due certificates submitted exactly once across the ${DAEMONS}`]: `${once} of ${due}; ${twice} submitted more than once; ${notDue} not due submitted; reported renewed ${reports.map((r) => r.renewed.length).join(' + ')}`,
+      [`ARI refresh of the whole fleet, ${DAEMONS} passes at once, CA stub answering at once (1 run)`]: `${ariS.toFixed(1)} s, ${ca.asked() - asked0} renewalInfo questions for ${N} windows (${ari.map((r) => r.ariChecked).join(' + ')} answered); ${refreshed} of ${N} windows refreshed; polling interval ${pollS} s: ${refreshed === N && ariS < pollS ? 'met' : 'MISSED'}`,
+    };
+  } finally {
+    await Promise.all(stores.map((s) => s.close()));
+    ca.close();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+    await lab.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
