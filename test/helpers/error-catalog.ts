@@ -128,6 +128,39 @@ export function readCatalogs(): CatalogEntry[] {
 
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 
+/**
+ * The codes a target's failure carries (`new TargetError(message, fix, code)`): a client reads
+ * "We could not reach or change the server." with that code (src/errors.ts, toOperationError),
+ * the admin the message and its fix. Code, file and the fix as written.
+ */
+export function targetCodes(): { code: string; file: string; fix: string }[] {
+  const out: { code: string; file: string; fix: string }[] = [];
+  for (const file of sourceFiles().filter((f) => f.startsWith('targets/'))) {
+    const sf = ts.createSourceFile(file, readFileSync(join(SRC, file), 'utf8'), ts.ScriptTarget.ES2022, true);
+    const visit = (node: ts.Node): void => {
+      if (ts.isNewExpression(node) && node.expression.getText(sf) === 'TargetError') {
+        const [, fix, code] = node.arguments ?? [];
+        const text = (e?: ts.Expression): string =>
+          !e || ts.isIdentifier(e)
+            ? '(depends on the failure)'
+            : ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)
+              ? e.text
+              : ts.isTemplateExpression(e)
+                ? oneLine(e.getText(sf).slice(1, -1))
+                : oneLine(e.getText(sf));
+        out.push({
+          code: code && ts.isStringLiteral(code) ? code.text : 'target_error',
+          file: `src/${file}`,
+          fix: text(fix),
+        });
+      }
+      ts.forEachChild(node, visit);
+    };
+    visit(sf);
+  }
+  return out.sort((a, b) => a.code.localeCompare(b.code) || a.file.localeCompare(b.file));
+}
+
 /** docs/errors.md as the catalogs make it today. */
 export function errorsMarkdown(entries = readCatalogs()): string {
   const named = entries.filter((e) => e.code !== null).sort((a, b) => a.code!.localeCompare(b.code!));
@@ -150,6 +183,16 @@ export function errorsMarkdown(entries = readCatalogs()): string {
       (e) =>
         `| \`${e.code}\` | ${Number.isNaN(e.status) ? 'varies' : e.status} | ${cell(e.message)} | \`${e.builder}\` in \`${e.file}\`${e.when ? `: ${cell(e.when)}` : ''} |`,
     ),
+    '',
+    '## Codes from the targets',
+    '',
+    'A failure on a server (a program that could not start, SSH refused, a file that could not be written)',
+    'reaches the client as "We could not reach or change the server." with one of these codes; the admin reads',
+    'the message and the fix below (`detail`). A full or read-only disk is told as `disk_full` or `disk_read_only`.',
+    '',
+    '| code | fix for the admin | thrown in |',
+    '|---|---|---|',
+    ...targetCodes().map((t) => `| \`${t.code}\` | ${cell(t.fix)} | \`${t.file}\` |`),
     '',
   ];
   return lines.join('\n');
