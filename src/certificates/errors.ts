@@ -70,8 +70,9 @@ export function certificateError(attempts: { ca: string; err: unknown }[]): Oper
     const when = last.retryAfterMs
       ? new Date(Date.now() + last.retryAfterMs).toISOString().slice(0, 16).replace('T', ' ') + ' UTC'
       : undefined;
+    // Not the API's rate_limited (src/api/limit-errors.ts): here the CA asks to wait, not serein.
     return new OperationError(
-      'rate_limited',
+      'ca_rate_limited',
       {
         en: 'The certificate authority has had too many requests for these names and asks us to wait.',
         fr: "L'autorité de certification a reçu trop de demandes pour ces noms et nous demande d'attendre.",
