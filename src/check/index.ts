@@ -1,4 +1,4 @@
-import { OperationError } from '../errors.js';
+import { serverNotReady } from './errors.js';
 import { runChecks, type Finding, type MachineCheck, type MachineDeps } from './finding.js';
 import { localChecks } from './local.js';
 import { Probes } from './probe.js';
@@ -82,17 +82,5 @@ export async function assertMachineReady(deps: MachineDeps, scope: CheckScope): 
   if (!problems.length) return;
   // An order falls back from one CA to the next: one CA that answers is enough.
   if ('cas' in scope && findings.some((f) => !problems.some((p) => p.subject === f.subject))) return;
-  throw new OperationError(
-    'server_not_ready',
-    {
-      en: 'The server is not ready for this operation yet; nothing was changed.',
-      fr: "Le serveur n'est pas encore prêt pour cette opération ; rien n'a été modifié.",
-    },
-    {
-      en: 'Your provider must finish setting it up first. Try again later.',
-      fr: "Votre hébergeur doit d'abord finir de le configurer. Réessayez plus tard.",
-    },
-    problems.map(problemLine).join('; '),
-    409,
-  );
+  throw serverNotReady(problems.map(problemLine).join('; '));
 }

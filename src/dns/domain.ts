@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
-import { OperationError } from '../errors.js';
+import { invalidDomain } from './errors.js';
 
 const NB = '\u00a0';
 
@@ -34,13 +34,7 @@ export function parseDomain(raw: string, allowWildcard: boolean): string {
   const wildcard = text.startsWith('*.');
   const bare = wildcard ? text.slice(2) : text;
   const problem = (en: string, fr: string, hintEn: string, hintFr: string) =>
-    new OperationError(
-      'invalid_domain',
-      { en: `"${raw}" ${en}`, fr: `« ${raw} » ${fr}` },
-      { en: hintEn, fr: hintFr },
-      undefined,
-      400,
-    );
+    invalidDomain(raw, { en, fr }, { en: hintEn, fr: hintFr });
   const example = {
     en: 'Write the name like shop.example.com.',
     fr: 'Écrivez le nom sous la forme boutique.exemple.fr.',

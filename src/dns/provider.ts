@@ -1,4 +1,4 @@
-import { OperationError } from '../errors.js';
+import { invalidRecordName } from './errors.js';
 
 /** The record types serein writes: TXT for dns-01 proofs, A/AAAA/CAA for dns.fix. */
 export type RecordType = 'A' | 'AAAA' | 'CAA' | 'TXT';
@@ -49,19 +49,7 @@ export function assertRecordName(name: string, zone: string): void {
     (name === zone || name.endsWith(`.${zone}`)) &&
     name.split('.').every((l, i) => LABEL.test(l) && (l !== '*' || i === 0));
   if (!ok) {
-    throw new OperationError(
-      'invalid_record_name',
-      {
-        en: `"${name}" is not a DNS name serein may write.`,
-        fr: `« ${name} » n'est pas un nom DNS que serein peut écrire.`,
-      },
-      {
-        en: 'Check the domain name and its DNS records.',
-        fr: 'Vérifiez le nom de domaine et ses enregistrements DNS.',
-      },
-      `record name ${JSON.stringify(name)} refused for zone ${zone}`,
-      400,
-    );
+    throw invalidRecordName(name, zone);
   }
 }
 

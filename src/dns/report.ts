@@ -1,4 +1,5 @@
-import { OperationError, type Language } from '../errors.js';
+import type { Language, OperationError } from '../errors.js';
+import { preflightFailed } from './errors.js';
 import type { Check, Diagnosis } from './check.js';
 
 const MARK: Record<Check['status'], string> = { ok: '✓', warning: '!', failure: '✗' };
@@ -91,13 +92,9 @@ export function preflightError(d: Diagnosis): OperationError {
   const said = failures.filter((c) => !(c.id === 'http-token' && wrong.has(String(c.detail?.address))));
   const join = (lang: Language, pick: (c: Check) => string | undefined) =>
     [...new Set(said.map(pick).filter(Boolean))].join(' ');
-  const err = new OperationError(
-    'preflight_failed',
+  const err = preflightFailed(
     { en: join('en', (c) => c.message.en), fr: join('fr', (c) => c.message.fr) },
-    {
-      en: join('en', (c) => c.fix?.en) || 'Fix the problems above, then try again.',
-      fr: join('fr', (c) => c.fix?.fr) || 'Corrigez les problèmes ci-dessus, puis réessayez.',
-    },
+    { en: join('en', (c) => c.fix?.en), fr: join('fr', (c) => c.fix?.fr) },
     failures
       .map(
         (c) =>
