@@ -37,9 +37,6 @@ export interface SubmitRequest {
   idempotencyKey?: string;
 }
 
-/** The shared 404 (src/errors.ts), still reachable here for the API routes that import it from the engine. */
-export { notFound };
-
 /**
  * Where a caller's idempotency keys live: admins apart from every tenant, and each tenant
  * apart from the others, so no tenant id (not even a reserved word) can reach another's jobs.

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { notFound } from '../../engine/engine.js';
+import { notFound } from '../../errors.js';
 import { summarize } from '../../store/certificates.js';
 import { MAX_PAGE } from '../../store/page.js';
 import { requireCaller } from '../auth.js';

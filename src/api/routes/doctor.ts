@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { defaultWebserver, diagnose } from '../../certificates/diagnose.js';
 import { diagnosisJson, formatDiagnosis } from '../../dns/report.js';
-import { notFound } from '../../engine/engine.js';
+import { notFound } from '../../errors.js';
 import { domainKey, notYours } from '../../resources/domain.js';
 import { can } from '../../resources/policy.js';
 import { requireCaller } from '../auth.js';

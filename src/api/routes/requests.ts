@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { notFound } from '../../engine/engine.js';
+import { notFound } from '../../errors.js';
 import { invalidInput } from '../../errors.js';
 import { requestable, TOPICS } from '../../requests/intents.js';
 import { maskSecrets, secretWarning } from '../../requests/secrets.js';
