@@ -7,8 +7,8 @@
  */
 export interface LogisticWeights {
   labels: string[];
-  /** feature → one weight per label. */
-  weights: Record<string, number[]>;
+  /** feature → one weight per label (an array when trained, a view of one float32 array when read from the prepared file). */
+  weights: Record<string, ArrayLike<number>>;
   bias: number[];
 }
 
@@ -22,7 +22,7 @@ export interface TrainOptions {
 
 /** Trains on (features, label) pairs; the same data and options always give the same weights. */
 export function trainLogistic(docs: { features: string[]; label: string }[], o: TrainOptions = {}): LogisticWeights {
-  const { epochs = 30, l2 = 1e-2, rate = 0.3, seed = 20 } = o;
+  const { epochs = 20, l2 = 1e-2, rate = 0.3, seed = 20 } = o;
   const labels = [...new Set(docs.map((d) => d.label))].sort();
   const k = labels.length;
   const w = new Map<string, Float64Array>();

@@ -34,11 +34,34 @@ export function fold(text: string): string {
     .replace(/\p{Diacritic}/gu, '');
 }
 
+/**
+ * A text's host names and tokens, kept for the last texts read: one request is read many
+ * times (whole, by piece, by each rule), and reading it was most of a request's time.
+ * Bounded, so a flood of different texts cannot grow it. Callers never change the arrays.
+ */
+const read = new Map<string, { names: string[]; tokens: string[]; words: string[] }>();
+function reading(text: string): { names: string[]; tokens: string[]; words: string[] } {
+  let r = read.get(text);
+  if (r) return r;
+  const found: string[] = [];
+  const cleaned = withoutNames(withoutEmails(fold(text)), (name) => found.push(name));
+  const ts = cleaned
+    .split(/[^a-z0-9_-]+/)
+    .map(trimJoins)
+    .filter(Boolean);
+  r = {
+    names: [...new Set(found)],
+    tokens: ts,
+    words: ts.flatMap((t) => t.split(/[^a-z0-9]+/)).filter(Boolean),
+  };
+  if (read.size >= 256) read.clear();
+  read.set(text, r);
+  return r;
+}
+
 /** The host names written in a request, in order, without duplicates; e-mail addresses are not names. */
 export function hostNames(text: string): string[] {
-  const found: string[] = [];
-  withoutNames(withoutEmails(fold(text)), (name) => found.push(name));
-  return [...new Set(found)];
+  return reading(text).names;
 }
 
 /**
@@ -47,18 +70,12 @@ export function hostNames(text: string): string[] {
  * only the first 40 words were read).
  */
 export function words(text: string): string[] {
-  return tokens(text)
-    .flatMap((t) => t.split(/[^a-z0-9]+/))
-    .filter(Boolean);
+  return reading(text).words;
 }
 
 /** The words as names are written: underscores and inner hyphens kept ("test_old", "boutique_wp"), host names and e-mail addresses out. */
 export function tokens(text: string): string[] {
-  const cleaned = withoutNames(withoutEmails(fold(text)));
-  return cleaned
-    .split(/[^a-z0-9_-]+/)
-    .map(trimJoins)
-    .filter(Boolean);
+  return reading(text).tokens;
 }
 
 /** A word without the underscores and hyphens at its ends ("-boutique_" is boutique); a loop, not a pattern anchored at the end. */
