@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { certificateOrder } from '../src/actions/certificate.js';
 import { bareActionContext, startTestDaemon, type TestDaemon } from './helpers/daemon.js';
-import { freePort, serein, until } from './helpers/process.js';
+import { freePort, serein } from './helpers/process.js';
+import { until } from './helpers/until.js';
 import { tempDir } from './helpers/tmp.js';
 import { labNginxTest, labWebserver, uniq } from './helpers/vhost-lab.js';
 import { useLab, type LabInfo } from './lab/client.js';
@@ -264,9 +265,9 @@ describe('serein check', () => {
           .filter((l) => l.startsWith('{'))
           .map((l) => JSON.parse(l) as { level: number; msg: string; url?: string; check?: string; fix?: string });
       const summary = await until(
-        'the machine check at start',
         async () => lines().find((l) => l.msg.startsWith('machine check: ') && l.level === 30),
         60_000,
+        'the machine check at start',
       );
       expect(summary.msg).toMatch(/problem\(s\) to fix \(serein check lists them\)/);
       const warned = lines().filter((l) => l.level === 40 && l.check);

@@ -10,7 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labCertConfig } from './helpers/acme-lab.js';
-import { storyWorld, until, type StoryWorld } from './helpers/conversations.js';
+import { storyWorld, type StoryWorld } from './helpers/conversations.js';
+import { until } from './helpers/until.js';
 import { DESKTOP, PHONE, plain, storyPages, type StoryPages } from './helpers/story-pages.js';
 import { tempDir } from './helpers/tmp.js';
 import { labNginxTest } from './helpers/vhost-lab.js';
@@ -82,8 +83,8 @@ describe('dns.fix as the rescue, on the page', () => {
       const e = await until(
         async () =>
           ((await w.d.api('GET', '/v1/escalations')).body.escalations as any[]).find((x) => x.tenantId === tenantId),
-        'the escalation',
         30_000,
+        'the escalation',
       );
       // The rescue removes the cause first (the address, in the zone serein can change), then runs what failed.
       expect(e.suggestion).toMatchObject({
@@ -110,8 +111,8 @@ describe('dns.fix as the rescue, on the page', () => {
       await esc.getByRole('button', { name: 'Do it for them' }).click();
       const done = await until(
         async () => (await w.d.api('GET', `/v1/escalations?state=resolved&tenantId=${tenantId}`)).body.escalations[0],
-        'done for them',
         60_000,
+        'done for them',
       );
       expect(done).toMatchObject({ done: { status: 'succeeded' }, resolution: { by: 'team', what: 'done' } });
       expect(
@@ -121,7 +122,7 @@ describe('dns.fix as the rescue, on the page', () => {
       ).toBe('::1');
       expect(await look(admin, 'dnsfix-3-en-desktop-admin-done')).not.toContain('Épicerie Fine');
 
-      await until(async () => w.mailsTo(email).length > 0, 'the all-clear email');
+      await until(async () => w.mailsTo(email).length > 0, 20_000, 'the all-clear email');
       const sorted = await look(phone, 'dnsfix-4-fr-phone-sorted');
       expect(sorted).toContain('Tout va bien.');
       const talk = card.locator('.conversation.conv-sorted');

@@ -17,10 +17,10 @@ import {
   staleAaaa,
   storyClient,
   storyWorld,
-  until,
   type StoryClient,
   type StoryWorld,
 } from './helpers/conversations.js';
+import { until } from './helpers/until.js';
 import { DESKTOP, PHONE, plain, storyPages, type StoryPages } from './helpers/story-pages.js';
 import { labNginxTest } from './helpers/vhost-lab.js';
 import { useLab, type LabInfo } from './lab/client.js';
@@ -108,7 +108,7 @@ describe('conversations on the page, to the all-clear', () => {
       expect(await look(desk, 'drift-3-en-desktop-sorted')).toContain(
         "It's sorted: your domain's settings are right now",
       );
-      await until(async () => subjects(c).length === 2, 'the all-clear email');
+      await until(async () => subjects(c).length === 2, 20_000, 'the all-clear email');
       expect(subjects(c)[1]).toBe(`${c.site} : c'est réglé`);
       // Only the client heard of it: no admin alert, so no recovery either.
       expect(posts(c)).toEqual([]);
@@ -154,7 +154,7 @@ describe('conversations on the page, to the all-clear', () => {
 
       await story.fix();
       expect(((await story.renew()) as any).renewed).toHaveLength(1);
-      await until(async () => subjects(c).length === 2, 'the all-clear email');
+      await until(async () => subjects(c).length === 2, 20_000, 'the all-clear email');
       const sorted = await look(phone, 'blocked-2-en-phone-sorted');
       expect(sorted).toContain('Everything is fine.');
       const done = card(phone, c.site).locator('.conversation.conv-sorted');
@@ -197,6 +197,7 @@ describe('conversations on the page, to the all-clear', () => {
       const e = await until(
         async () =>
           ((await w.d.api('GET', '/v1/escalations')).body.escalations as any[]).find((x) => x.tenantId === c.tenantId),
+        20_000,
         'the escalation',
       );
       await look(admin, 'failures-1-fr-desktop-admin');
@@ -218,7 +219,7 @@ describe('conversations on the page, to the all-clear', () => {
       await esc.getByRole('button', { name: 'Envoyer la modification au client' }).click();
       await esc.getByText('Prise par Marie').waitFor();
       await admin.screenshot({ path: join(pages.shots, 'failures-2-fr-desktop-admin-sent.png'), fullPage: true });
-      await until(async () => subjects(c).length === 1, 'the change, emailed');
+      await until(async () => subjects(c).length === 1, 20_000, 'the change, emailed');
       expect(subjects(c)).toEqual([`Your site ${c.site}: the change to make`]);
       await look(phone, 'failures-2-en-phone-change-sent');
       expect(plain(await card(phone, c.site).locator('.conv-who').textContent())).toMatch(
@@ -239,10 +240,11 @@ describe('conversations on the page, to the all-clear', () => {
         async () =>
           (await w.d.api('GET', `/v1/escalations?state=resolved&tenantId=${c.tenantId}`)).body.escalations[0]?.done
             ?.status === 'succeeded',
+        20_000,
         'done for them',
       );
       expect(await look(admin, 'failures-4-fr-desktop-admin-done')).not.toContain('Corner Café');
-      await until(async () => subjects(c).length === 2, 'the all-clear email');
+      await until(async () => subjects(c).length === 2, 20_000, 'the all-clear email');
       const sorted = await look(phone, 'failures-4-en-phone-sorted');
       expect(sorted).toContain('Everything is fine.');
       const done = card(phone, c.site).locator('.conversation.conv-sorted');
@@ -296,7 +298,7 @@ describe('conversations on the page, to the all-clear', () => {
       expect((await take.boundingBox())!.y).toBeLessThan(PHONE.height);
       await take.click();
       await esc.getByText('Taken by Marie').waitFor();
-      await until(async () => subjects(c).length === 1, 'the "on it" email');
+      await until(async () => subjects(c).length === 1, 20_000, 'the "on it" email');
       await look(phone, 'request-3-fr-phone-taken');
       expect(plain(await ask.locator('.conv-who').textContent())).toBe('Marie, de notre équipe, s’en occupe.');
       expect(plain(await ask.locator('.timeline').textContent())).toMatch(
@@ -308,7 +310,7 @@ describe('conversations on the page, to the all-clear', () => {
       await esc.getByRole('button', { name: 'Send the answer' }).click();
       await admin.locator(`.escalation[data-id="${e.id}"]`).waitFor({ state: 'detached' });
       await admin.screenshot({ path: join(pages.shots, 'request-4-en-phone-admin-answered.png'), fullPage: true });
-      await until(async () => subjects(c).length === 2, 'the answer by email');
+      await until(async () => subjects(c).length === 2, 20_000, 'the answer by email');
       const read = await look(phone, 'request-4-fr-phone-answered');
       // Nothing open any more (this client has no site yet: the welcome, not "our team is on it").
       expect(read).not.toContain('Notre équipe s’en occupe.');

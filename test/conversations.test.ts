@@ -18,9 +18,9 @@ import {
   staleAaaa,
   storyClient,
   storyWorld,
-  until,
   type StoryWorld,
 } from './helpers/conversations.js';
+import { until } from './helpers/until.js';
 import { labNginxTest } from './helpers/vhost-lab.js';
 
 let lab: LabInfo;
@@ -64,10 +64,14 @@ describe('one conversation per problem, to the all-clear', () => {
       expect(told.found.join(' ')).toContain('2001:db8::dead');
       await story.fix();
       expect(((await story.renew()) as any).renewed).toHaveLength(1);
-      const [ended] = await until(async () => {
-        const l = await conversations(c.token);
-        return l[0]?.stage === 'resolved' && l;
-      }, 'the all-clear');
+      const [ended] = await until(
+        async () => {
+          const l = await conversations(c.token);
+          return l[0]?.stage === 'resolved' && l;
+        },
+        20_000,
+        'the all-clear',
+      );
       expect(ended).toMatchObject({
         id: told.id,
         resolution: { by: 'client', what: 'renewed' },
@@ -75,6 +79,7 @@ describe('one conversation per problem, to the all-clear', () => {
       });
       const mails = await until(
         async () => w.mailsTo(c.email).length === 2 && w.mailsTo(c.email),
+        20_000,
         'the all-clear email',
       );
       expect(mails[1].subject).toBe(`${c.site}\u00a0: c'est réglé`);
@@ -113,6 +118,7 @@ describe('one conversation per problem, to the all-clear', () => {
       const e = await until(
         async () =>
           ((await w.d.api('GET', '/v1/escalations')).body.escalations as any[]).find((x) => x.tenantId === c.tenantId),
+        20_000,
         'the escalation',
       );
       // Not the failing issuance again, not a dns.fix that would fail at once: the change for the client to make.
@@ -147,15 +153,23 @@ describe('one conversation per problem, to the all-clear', () => {
       expect((await w.d.runJob('certificate.issue', { domains: [c.site] }, { token: c.token })).status).toBe(
         'succeeded',
       );
-      const ended = await until(async () => {
-        const x = (await conversations(c.token, 'en'))[0];
-        return x.stage === 'resolved' && x;
-      }, 'the end');
+      const ended = await until(
+        async () => {
+          const x = (await conversations(c.token, 'en'))[0];
+          return x.stage === 'resolved' && x;
+        },
+        20_000,
+        'the end',
+      );
       expect(ended).toMatchObject({
         resolution: { by: 'client', what: 'issued' },
         allClear: { subject: `${c.site}: it's sorted` },
       });
-      const mails = await until(async () => w.mailsTo(c.email).length === 2 && w.mailsTo(c.email), 'the all-clear');
+      const mails = await until(
+        async () => w.mailsTo(c.email).length === 2 && w.mailsTo(c.email),
+        20_000,
+        'the all-clear',
+      );
       expect(mails[1].text).toContain(`It's sorted: your site ${c.site} is secure`);
       await w.d.delivered();
       expect(w.hooksOf('escalation-resolved').filter((h) => h.subject === `escalation:${e.id}`)).toHaveLength(1);
@@ -272,7 +286,7 @@ describe('one conversation per problem, to the all-clear', () => {
     expect(mine()[0].text).toContain('priority urgent');
     expect(opsMails()).toHaveLength(0);
     await remind(esc, config, new Date(at.getTime() + 242 * 60_000));
-    await until(async () => opsMails().length > 0, 'the reminder email');
+    await until(async () => opsMails().length > 0, 20_000, 'the reminder email');
     await remind(esc, config, new Date(at.getTime() + 300 * 60_000));
     await w.d.delivered();
     expect(opsMails()).toHaveLength(1);

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, serein, until } from './helpers/process.js';
+import { freePort, serein } from './helpers/process.js';
+import { until } from './helpers/until.js';
 
 const fixtures = resolve(import.meta.dirname, 'fixtures/playbooks');
 
@@ -26,13 +27,17 @@ describe('the serein daemon as a process', () => {
   it('starts, prints the first admin token once, answers /healthz, and stops cleanly on SIGTERM', async () => {
     const { file, url } = await configFile('start');
     const first = serein(['serve', '--config', file]);
-    const token = await until('the admin token', async () => /admin token: (srn_a_\S+)/.exec(first.output())?.[1]);
-    expect((await until('healthz', () => fetch(`${url}/healthz`))).status).toBe(200);
+    const token = await until(
+      async () => /admin token: (srn_a_\S+)/.exec(first.output())?.[1],
+      30_000,
+      'the admin token',
+    );
+    expect((await until(() => fetch(`${url}/healthz`), 30_000, 'healthz')).status).toBe(200);
     expect((await fetch(`${url}/v1/playbooks`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     first.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     const second = serein(['serve', '--config', file]);
-    await until('healthz again', () => fetch(`${url}/healthz`));
+    await until(() => fetch(`${url}/healthz`), 30_000, 'healthz again');
     second.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     expect(second.output()).not.toContain('admin token:');
@@ -59,7 +64,11 @@ describe('the serein daemon as a process', () => {
     const work = join(dir, 'work');
     mkdirSync(work);
     const first = serein(['serve', '--config', file]);
-    const token = await until('the admin token', async () => /admin token: (srn_a_\S+)/.exec(first.output())?.[1]);
+    const token = await until(
+      async () => /admin token: (srn_a_\S+)/.exec(first.output())?.[1],
+      30_000,
+      'the admin token',
+    );
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const submitted = (await (
       await fetch(`${url}/v1/jobs`, {
@@ -68,16 +77,20 @@ describe('the serein daemon as a process', () => {
         body: JSON.stringify({ playbook: 'sample.slow', inputs: { dir: work } }),
       })
     ).json()) as any;
-    await until('the job to reach its waiting step', async () => existsSync(join(work, 'count.txt')));
+    await until(async () => existsSync(join(work, 'count.txt')), 30_000, 'the job to reach its waiting step');
     first.kill('SIGKILL');
     await first.exited;
     writeFileSync(join(work, 'flag'), ''); // lets the orphaned program of the killed daemon end
     expect(existsSync(join(work, 'created.txt'))).toBe(true);
     const second = serein(['serve', '--config', file]);
-    const job = await until('the job to end', async () => {
-      const res = (await (await fetch(`${url}/v1/jobs/${submitted.job.id}`, { headers })).json()) as any;
-      return ['failed', 'needs-attention', 'succeeded'].includes(res.job.status) ? res.job : undefined;
-    });
+    const job = await until(
+      async () => {
+        const res = (await (await fetch(`${url}/v1/jobs/${submitted.job.id}`, { headers })).json()) as any;
+        return ['failed', 'needs-attention', 'succeeded'].includes(res.job.status) ? res.job : undefined;
+      },
+      30_000,
+      'the job to end',
+    );
     second.kill('SIGTERM');
     await second.exited;
     expect(job.status).toBe('failed');

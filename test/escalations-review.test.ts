@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labCertConfig } from './helpers/acme-lab.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { FakeCloudflare } from './helpers/fake-cloudflare.js';
-import { until } from './helpers/process.js';
+import { until } from './helpers/until.js';
 import { tempDir } from './helpers/tmp.js';
 import { labNginxTest } from './helpers/vhost-lab.js';
 import { useLab, type LabInfo } from './lab/client.js';
@@ -116,10 +116,14 @@ describe('do it for them, as reviewed', () => {
       await release();
       expect((await d.waitJob(done.body.job.id)).status).toBe('succeeded');
       // What runs after it is what the admin saw.
-      const after = await until('the operation after it', async () => {
-        const l = await d.store.jobs.list({ forTenant: t.id, playbook: 'certificate.issue', limit: 10 });
-        return l.length > 0 ? l : undefined;
-      });
+      const after = await until(
+        async () => {
+          const l = await d.store.jobs.list({ forTenant: t.id, playbook: 'certificate.issue', limit: 10 });
+          return l.length > 0 ? l : undefined;
+        },
+        30_000,
+        'the operation after it',
+      );
       expect(after.map((j) => j.inputs.domains)).toEqual([[site]]);
       expect(after[0]).toMatchObject({ tenantId: t.id, actedBy: expect.any(String) });
       await d.waitJob(after[0].id);

@@ -12,7 +12,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storeDatabase } from './helpers/db-lab.js';
-import { freePort, serein, until } from './helpers/process.js';
+import { freePort, serein } from './helpers/process.js';
+import { until } from './helpers/until.js';
 import { tempDir } from './helpers/tmp.js';
 import { useLab } from './lab/client.js';
 
@@ -49,7 +50,11 @@ describe('a daemon whose clock jumped two hours ahead', () => {
 
   it('does not take over, undo or rerun the job the other daemon is running', async () => {
     const a = await daemon('a');
-    const token = await until('the admin token', async () => /admin token: (srn_a_\S+)/.exec(a.child.output())?.[1]);
+    const token = await until(
+      async () => /admin token: (srn_a_\S+)/.exec(a.child.output())?.[1],
+      30_000,
+      'the admin token',
+    );
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const submit = async (base: string, playbook: string, inputs: Record<string, unknown>) =>
       (
@@ -63,7 +68,7 @@ describe('a daemon whose clock jumped two hours ahead', () => {
     const work = join(dir, 'work');
     mkdirSync(work);
     const slow = await submit(a.base, 'sample.slow', { dir: work });
-    await until('daemon A to reach the waiting step', async () => existsSync(join(work, 'count.txt')));
+    await until(async () => existsSync(join(work, 'count.txt')), 30_000, 'daemon A to reach the waiting step');
 
     // Daemon B: same store, its clock two hours ahead (libfaketime), started while A's job runs.
     const port = await freePort();
@@ -85,26 +90,34 @@ describe('a daemon whose clock jumped two hours ahead', () => {
     const bExited = new Promise((r) => b.once('exit', r));
     try {
       const baseB = `http://127.0.0.1:${port}`;
-      await until('daemon B', () => fetch(`${baseB}/healthz`).then((r) => r.ok));
+      await until(() => fetch(`${baseB}/healthz`).then((r) => r.ok), 30_000, 'daemon B');
       const skew = Date.parse((await fetch(`${baseB}/healthz`)).headers.get('date')!) - Date.now();
       expect(skew).toBeGreaterThan(3_500_000); // B's clock really is ahead
       // B's worker looks for orphans before its first claim: once B has run a job (A, at
       // concurrency 1, is busy), B has looked at A's running job with its jumped clock.
       const marker = await submit(baseB, 'sample.append', { file: join(work, 'marker.txt') });
-      const m = await until('the marker job', async () => {
-        const j = await job(baseB, marker);
-        return TERMINAL.includes(j.status) ? j : undefined;
-      });
+      const m = await until(
+        async () => {
+          const j = await job(baseB, marker);
+          return TERMINAL.includes(j.status) ? j : undefined;
+        },
+        30_000,
+        'the marker job',
+      );
       expect(m.status).toBe('succeeded');
       const during = await job(a.base, slow);
       expect(during.status).toBe('running'); // not taken for an orphan and compensated under A
       expect(readFileSync(join(work, 'count.txt'), 'utf8')).toBe('run\n');
 
       writeFileSync(join(work, 'flag'), ''); // lets A's job finish
-      const done = await until('the slow job', async () => {
-        const j = await job(a.base, slow);
-        return TERMINAL.includes(j.status) ? j : undefined;
-      });
+      const done = await until(
+        async () => {
+          const j = await job(a.base, slow);
+          return TERMINAL.includes(j.status) ? j : undefined;
+        },
+        30_000,
+        'the slow job',
+      );
       expect(done.status).toBe('succeeded');
       expect(readFileSync(join(work, 'count.txt'), 'utf8')).toBe('run\n'); // run once, never undone
       expect(outB).not.toMatch(/compensating a job interrupted/);

@@ -17,7 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { getWithHost, labNginxTest, labWebserver, playbooksCopy, uniq } from './helpers/vhost-lab.js';
 import { startPrivateNginx, type NginxInfo } from './helpers/vhost-nginx.js';
-import { until } from './helpers/process.js';
+import { until } from './helpers/until.js';
 import { tempDir } from './helpers/tmp.js';
 import { useLab } from './lab/client.js';
 
@@ -124,7 +124,7 @@ describe('faults around a vhost change', () => {
   it("nginx not reloading (its master gone): the change is undone and the client told plainly, the admin given nginx's words", async () => {
     // The fault: nginx's master is stopped behind serein's back; its configuration still passes -t.
     process.kill(Number(readPid(stopped.pidFile)), 'SIGTERM');
-    await until('the stopped nginx to remove its pid file', async () => !existsSync(stopped.pidFile));
+    await until(async () => !existsSync(stopped.pidFile), 30_000, 'the stopped nginx to remove its pid file');
     const name = `reload.${dom}`;
     const job = await d.runJob('vhost.create', { webserver: 'stopped', domain: name }, { token: A.token });
     expect(job.status).toBe('failed');

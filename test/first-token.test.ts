@@ -8,7 +8,8 @@ import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Store } from '../src/store/store.js';
-import { freePort, serein, until } from './helpers/process.js';
+import { freePort, serein } from './helpers/process.js';
+import { until } from './helpers/until.js';
 import { tempDir } from './helpers/tmp.js';
 
 const dir = tempDir('serein-first-token-');
@@ -38,7 +39,7 @@ async function start(): Promise<{ output: string; stop: () => Promise<void> }> {
   const child = serein(['serve', '--config', configFile]);
   let exited = false;
   void child.exited.then(() => (exited = true));
-  await until('the daemon to be ready', async () => child.output().includes('serein is ready') || exited, 60_000);
+  await until(async () => child.output().includes('serein is ready') || exited, 60_000, 'the daemon to be ready');
   if (exited) throw new Error(`serein serve stopped:\n${child.output()}`);
   return {
     output: child.output(),

@@ -7,7 +7,8 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, serein, until } from './helpers/process.js';
+import { freePort, serein } from './helpers/process.js';
+import { until } from './helpers/until.js';
 import { keepServeLog } from './helpers/serve-process.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -29,9 +30,9 @@ async function journal(level: string, requests: string[]): Promise<Record<string
   );
   const child = serein(['serve', '--config', configFile]);
   await until(
-    'the daemon to be ready',
     async () => child.output().includes('serein is ready') || child.exitCode !== null,
     60_000,
+    'the daemon to be ready',
   );
   for (const path of requests) await (await fetch(`http://127.0.0.1:${port}${path}`)).arrayBuffer();
   child.kill('SIGTERM');

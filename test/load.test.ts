@@ -1,7 +1,8 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, serein, until } from './helpers/process.js';
+import { freePort, serein } from './helpers/process.js';
+import { until } from './helpers/until.js';
 import { tempDir } from './helpers/tmp.js';
 
 /**
@@ -42,7 +43,7 @@ describe(`load: ${TENANTS} tenants, ${JOBS} jobs`, () => {
     );
     url = `http://127.0.0.1:${port}`;
     daemon = serein(['serve', '--config', join(dir, 'config.yaml')]);
-    admin = await until('the admin token', async () => /admin token: (srn_a_\S+)/.exec(daemon.output())?.[1]);
+    admin = await until(async () => /admin token: (srn_a_\S+)/.exec(daemon.output())?.[1], 30_000, 'the admin token');
   });
   afterAll(async () => {
     daemon?.kill('SIGTERM');

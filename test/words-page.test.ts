@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dnsAdmin, labCertConfig } from './helpers/acme-lab.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { tempDir } from './helpers/tmp.js';
-import { until } from './helpers/process.js';
+import { until } from './helpers/until.js';
 import { labNginxTest } from './helpers/vhost-lab.js';
 import { useLab, type LabInfo } from './lab/client.js';
 
@@ -84,8 +84,10 @@ describe('the words on the page', () => {
     // Three tries by the client, the way a stuck client tries: the third opens an escalation.
     for (let i = 0; i < 3; i++)
       expect((await d.runJob('certificate.issue', { domains: [site] }, { token })).status).toBe('failed');
-    await until('the escalation of three failures', async () =>
-      (await d.api('GET', '/v1/escalations')).body.escalations.some((e: any) => e.tenantId === tenantId),
+    await until(
+      async () => (await d.api('GET', '/v1/escalations')).body.escalations.some((e: any) => e.tenantId === tenantId),
+      30_000,
+      'the escalation of three failures',
     );
 
     const client = await open(token, 'fr-FR');

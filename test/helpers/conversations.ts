@@ -37,17 +37,6 @@ export interface StoryClient {
   token: string;
 }
 
-/** Polls (no fixed sleep) until `get` returns something truthy, or fails after `ms`. */
-export async function until<T>(get: () => Promise<T | undefined | false>, what: string, ms = 20_000): Promise<T> {
-  for (let delay = 5, waited = 0; ; delay = Math.min(delay * 2, 200)) {
-    const v = await get();
-    if (v) return v;
-    if (waited > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, delay));
-    waited += delay;
-  }
-}
-
 /** Starts the SMTP server, the webhook receiver and a daemon on the lab (renewals and drift driven by the test's clock). */
 export async function storyWorld(lab: LabInfo, config: Record<string, unknown> = {}): Promise<StoryWorld> {
   const mails: ParsedMail[] = [];

@@ -9,7 +9,7 @@ import type { ActionContext, Services } from '../../src/engine/action.js';
 import type { Logger } from '../../src/log.js';
 import { SecretMasker } from '../../src/secrets.js';
 import type { Store } from '../../src/store/store.js';
-import { until } from './process.js';
+import { until } from './until.js';
 import { tempDir } from './tmp.js';
 
 export interface TestDaemon {
@@ -153,8 +153,9 @@ export async function startTestDaemon(
       const waiting = async (status: 'pending' | 'sending') =>
         (await daemon.store.outbox.list({ status, limit: 1 })).length;
       await until(
-        'the outbox to send what it holds',
         async () => (await waiting('pending')) + (await waiting('sending')) === 0,
+        30_000,
+        'the outbox to send what it holds',
       );
     },
     async stop() {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { until as waitUntil } from './until.js';
 
 export const seReinBin = resolve(import.meta.dirname, '../../bin/serein.js');
 
@@ -56,17 +57,10 @@ function nodeChild(args: string[], env: Record<string, string> = {}): SereinChil
   return Object.assign(child, { output: () => out, exited });
 }
 
-/** Polls until fn returns a value, with short backoff; fails with `what` after the deadline. */
-export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== null && v !== false) return v;
-    } catch {
-      // not ready yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, delay));
-  }
+/**
+ * @deprecated The older argument order, kept for the test files other work is changing at
+ * the moment; write `until(condition, deadline, what)` from ./until.ts instead.
+ */
+export function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  return waitUntil(fn, timeoutMs, what) as Promise<T>;
 }

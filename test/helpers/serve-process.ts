@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
-import { until, type serein } from './process.js';
+import { type serein } from './process.js';
+import { until } from './until.js';
 import { noteSecrets, noteSecretsIn, scanLogFile } from './secrets-scan.js';
 
 /** One run of `serein serve` as a child process (see serein in ./process.ts). */
@@ -18,13 +19,13 @@ let scanLog: string | undefined | null = null;
  */
 export async function serveReady(child: ServeChild, url: string, token: string): Promise<string> {
   const admin =
-    token || (await until('the admin token', async () => /admin token: (srn_a_\S+)/.exec(child.output())?.[1], 60_000));
+    token || (await until(async () => /admin token: (srn_a_\S+)/.exec(child.output())?.[1], 60_000, 'the admin token'));
   noteSecrets('admin token', admin);
   await until(
-    'the daemon to answer',
     async () =>
       child.exitCode !== null ? Promise.reject(new Error('exited')) : (await fetch(`${url}/healthz`)).ok || undefined,
     60_000,
+    'the daemon to answer',
   );
   return admin;
 }

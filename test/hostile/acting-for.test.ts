@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateMaintenance } from '../../src/certificates/maintain.js';
 import { StrugglingWatch } from '../../src/watch/struggling.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { until } from '../helpers/process.js';
+import { until } from '../helpers/until.js';
 import { tempDir } from '../helpers/tmp.js';
 import { getWithHost, labNginxTest, labWebserver, uniq } from '../helpers/vhost-lab.js';
 import { useLab, type LabInfo } from '../lab/client.js';
@@ -36,10 +36,13 @@ async function tenant(prefix: string) {
 
 /** The tenant's open escalation for a problem, once the watch has opened it. */
 const escalation = (tenantId: string, problem: string) =>
-  until(`the escalation of ${tenantId}`, async () =>
-    ((await d.api('GET', '/v1/escalations')).body.escalations as any[]).find(
-      (e) => e.tenantId === tenantId && e.problem === problem,
-    ),
+  until(
+    async () =>
+      ((await d.api('GET', '/v1/escalations')).body.escalations as any[]).find(
+        (e) => e.tenantId === tenantId && e.problem === problem,
+      ),
+    30_000,
+    `the escalation of ${tenantId}`,
   );
 
 /** A client's request in words handed to a person, with what serein understood of it: the way a proposal becomes a suggestion. */
@@ -149,8 +152,9 @@ describe('acting for a client never gives the client more rights', () => {
     const second = { webserver: 'web', domain: `two.${a.domain}`, upstream: `http://127.0.0.1:${canaryPort}/two` };
     await d.runJob('vhost.create', second, { token: a.token });
     await until(
-      'the new suggestion',
       async () => (await escalation(a.id, 'operation:vhost.create')).suggestion.inputs.domain === second.domain,
+      30_000,
+      'the new suggestion',
     );
     const jobsBefore = (await d.store.jobs.list({ tenantId: a.id, limit: 100 })).length;
     const res = await d.api('POST', `/v1/escalations/${seen.id}/do`, { body: { suggestion: seen.suggestion.version } });

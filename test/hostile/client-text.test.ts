@@ -16,7 +16,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { until } from '../helpers/process.js';
+import { until } from '../helpers/until.js';
 
 const opsEmail = 'ops@hosting.test';
 const words =
@@ -83,8 +83,16 @@ describe("a client's words sent to admins", () => {
     const res = await d.api('POST', '/v1/requests', { token, body: { text: words } });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.status === 'handoff' || res.body.frustrated).toBe(true);
-    const handoff = await until('the hand-over alert', async () => hooks.find((h) => h.kind === 'request-handoff'));
-    const escalation = await until('the escalation alert', async () => hooks.find((h) => h.kind === 'escalation'));
+    const handoff = await until(
+      async () => hooks.find((h) => h.kind === 'request-handoff'),
+      30_000,
+      'the hand-over alert',
+    );
+    const escalation = await until(
+      async () => hooks.find((h) => h.kind === 'escalation'),
+      30_000,
+      'the escalation alert',
+    );
     for (const h of [handoff, escalation]) {
       const texts = formatted(h);
       expect(texts).toHaveLength(3);
@@ -98,8 +106,10 @@ describe("a client's words sent to admins", () => {
   });
 
   it('reach the admins by email as text, the subject on one line', async () => {
-    const { mail, rcpt } = await until('the escalation email', async () =>
-      mails.find((m) => m.rcpt.includes(opsEmail)),
+    const { mail, rcpt } = await until(
+      async () => mails.find((m) => m.rcpt.includes(opsEmail)),
+      30_000,
+      'the escalation email',
     );
     expect(rcpt).toEqual([opsEmail]);
     expect(mail.headers.has('bcc')).toBe(false);

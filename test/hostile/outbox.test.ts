@@ -14,7 +14,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { storeDatabase } from '../helpers/db-lab.js';
-import { until } from '../helpers/process.js';
+import { until } from '../helpers/until.js';
 import { tempDir } from '../helpers/tmp.js';
 import { useLab } from '../lab/client.js';
 
@@ -115,7 +115,11 @@ describe('the outbox', () => {
       expect(res.status, JSON.stringify(res.body)).toBe(200);
       expect(res.body.status).toBe('handoff');
       // The webhook arrives and is held open by the receiver...
-      const held = await until('the held webhook', async () => arrivals.find((a) => a.message.includes('(hangs)')));
+      const held = await until(
+        async () => arrivals.find((a) => a.message.includes('(hangs)')),
+        30_000,
+        'the held webhook',
+      );
       expect(held.answered).toBeUndefined();
       // ...and the API had answered before any webhook connection ended (the old inline post waited for its timeout, 3 times).
       const cut = events.findIndex((e) => e.endsWith(' cut'));
@@ -134,12 +138,16 @@ describe('the outbox', () => {
     const { token } = await first.tenant('restart');
     await handOver(first, token, 'I need a person please (restart)');
     // The hand-over's alert and the escalation it opens are on their way, held by the receiver.
-    const held = await until('both webhooks held', async () => {
-      const mine = arrivals.filter(
-        (a) => a.message.includes('(restart)') || (a.kind === 'escalation' && a.message.includes('restart')),
-      );
-      return mine.length >= 2 ? mine : undefined;
-    });
+    const held = await until(
+      async () => {
+        const mine = arrivals.filter(
+          (a) => a.message.includes('(restart)') || (a.kind === 'escalation' && a.message.includes('restart')),
+        );
+        return mine.length >= 2 ? mine : undefined;
+      },
+      30_000,
+      'both webhooks held',
+    );
     const keys = [...new Set(held.map((a) => a.key))];
     expect(keys).toHaveLength(2);
     await first.stop();
@@ -149,12 +157,18 @@ describe('the outbox', () => {
     answer = ok;
     const second = await startTestDaemon({ config: config(store) });
     try {
-      await until('both webhooks delivered after the restart', async () =>
-        keys.every((k) => arrivals.some((a) => a.key === k && a.answered === 200)),
+      await until(
+        async () => keys.every((k) => arrivals.some((a) => a.key === k && a.answered === 200)),
+        30_000,
+        'both webhooks delivered after the restart',
       );
       // One more alert after them, delivered too: anything sent twice would have come by now.
       await handOver(second, token, 'I need a person again (marker)');
-      await until('the marker', async () => arrivals.some((a) => a.message.includes('(marker)') && a.answered === 200));
+      await until(
+        async () => arrivals.some((a) => a.message.includes('(marker)') && a.answered === 200),
+        30_000,
+        'the marker',
+      );
       for (const k of keys)
         expect(
           arrivals.filter((a) => a.key === k && a.answered === 200),
@@ -166,7 +180,7 @@ describe('the outbox', () => {
         ['sent', 1],
       ]);
       // The admins' email of the escalation went out once, across the stop.
-      await until("the admins' email", async () => mails.some((m) => (m.subject ?? '').includes('restart')));
+      await until(async () => mails.some((m) => (m.subject ?? '').includes('restart')), 30_000, "the admins' email");
       expect(mails.filter((m) => (m.subject ?? '').includes('restart'))).toHaveLength(1);
     } finally {
       await second.stop();
@@ -186,10 +200,14 @@ describe('the outbox', () => {
     try {
       const { token } = await d.tenant('throttled');
       await handOver(d, token, 'I need a person (slow down)');
-      const tries = await until('the second try', async () => {
-        const mine = arrivals.filter((a) => a.kind === 'request-handoff' && a.message.includes('(slow down)'));
-        return mine.some((a) => a.answered === 200) ? mine : undefined;
-      });
+      const tries = await until(
+        async () => {
+          const mine = arrivals.filter((a) => a.kind === 'request-handoff' && a.message.includes('(slow down)'));
+          return mine.some((a) => a.answered === 200) ? mine : undefined;
+        },
+        30_000,
+        'the second try',
+      );
       expect(tries.map((a) => a.answered)).toEqual([429, 200]);
       expect(tries[1].key).toBe(tries[0].key);
       expect(tries[1].at - refusedAt).toBeGreaterThanOrEqual(1000);
@@ -222,7 +240,11 @@ describe('the outbox', () => {
         ),
       );
       const mine = () => arrivals.filter((a) => a.kind === 'outbox-test');
-      await until('40 alerts delivered', async () => new Set(mine().map((a) => a.message)).size === 40 || undefined);
+      await until(
+        async () => new Set(mine().map((a) => a.message)).size === 40 || undefined,
+        30_000,
+        '40 alerts delivered',
+      );
       const keys = mine().map((a) => a.key);
       expect(new Set(keys).size).toBe(40);
       expect(keys).toHaveLength(40);

@@ -10,7 +10,8 @@ import { chmodSync, chownSync, existsSync, mkdirSync, realpathSync, symlinkSync,
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadPlugins } from '../../src/plugins.js';
-import { serein, until } from '../helpers/process.js';
+import { serein } from '../helpers/process.js';
+import { until } from '../helpers/until.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** A plug-in module that leaves a mark beside itself when it is run. */
@@ -46,9 +47,9 @@ describe('plug-in files', () => {
     const child = serein(['serve', '--config', configFile]);
     // Ready instead of stopped is the failure: said at once, the daemon stopped.
     await until(
-      'serein serve to stop or be ready',
       async () => child.exitCode !== null || child.output().includes('serein is ready'),
       60_000,
+      'serein serve to stop or be ready',
     );
     if (child.exitCode === null) child.kill('SIGTERM');
     expect(await child.exited, child.output()).toBe(1);

@@ -18,7 +18,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskSecrets } from '../../src/requests/secrets.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { until } from '../helpers/process.js';
+import { until } from '../helpers/until.js';
 import { noteSecrets } from '../helpers/secrets-scan.js';
 
 const opsEmail = 'ops@hosting.test';
@@ -107,15 +107,18 @@ describe('secrets in a request in words', () => {
 
     // Everything the hand-over causes: the alert and the escalation posted, the admins' email sent, nothing left to send.
     await until(
-      'the hand-over and escalation webhooks',
       async () =>
         hooks.some((h) => h.includes('"kind":"request-handoff"')) &&
         hooks.some((h) => h.includes('"kind":"escalation"')),
+      30_000,
+      'the hand-over and escalation webhooks',
     );
-    await until("the admins' email", async () =>
-      mails.some((m) => m.mail.to && JSON.stringify(m.mail.to).includes(opsEmail)),
+    await until(
+      async () => mails.some((m) => m.mail.to && JSON.stringify(m.mail.to).includes(opsEmail)),
+      30_000,
+      "the admins' email",
     );
-    await until('an empty outbox', async () => (await d.store.outbox.list()).every((m) => m.status === 'sent'));
+    await until(async () => (await d.store.outbox.list()).every((m) => m.status === 'sent'), 30_000, 'an empty outbox');
 
     const feed = await d.api('GET', '/v1/alerts');
     const escalations = await d.api('GET', '/v1/escalations');

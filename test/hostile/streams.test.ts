@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { until } from '../helpers/process.js';
+import { until } from '../helpers/until.js';
 import { playbooksCopy, uniq } from '../helpers/vhost-lab.js';
 
 // A hostile client opening live job streams by the thousand (issue 18: 5,326 held open, a
@@ -99,8 +99,12 @@ describe('hostile client: live job streams', () => {
     return r.body.job.id as string;
   };
   const running = (id: string) =>
-    until(`job ${id} running`, async () => (await d.api('GET', `/v1/jobs/${id}`)).body.job.status === 'running');
-  const endOf = (s: Stream) => until('the stream to end', async () => s.ended() && s.text());
+    until(
+      async () => (await d.api('GET', `/v1/jobs/${id}`)).body.job.status === 'running',
+      30_000,
+      `job ${id} running`,
+    );
+  const endOf = (s: Stream) => until(async () => s.ended() && s.text(), 30_000, 'the stream to end');
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'serein-streams-'));
@@ -158,10 +162,14 @@ describe('hostile client: live job streams', () => {
 
     // A client that goes away gives its slot back.
     mine[0].leave();
-    const again = await until('a slot freed by the client leaving', async () => {
-      const s = await openStream(d.url, job, c.token);
-      return s.status === 200 ? s : undefined;
-    });
+    const again = await until(
+      async () => {
+        const s = await openStream(d.url, job, c.token);
+        return s.status === 200 ? s : undefined;
+      },
+      30_000,
+      'a slot freed by the client leaving',
+    );
 
     // The job ends: every stream is told, then closed, and every slot is free again.
     open(g);
@@ -188,7 +196,11 @@ describe('hostile client: live job streams', () => {
       ),
     )) as Stream[];
     expect(streams.filter((s) => s.status === 200)).toHaveLength(30);
-    await until('every stream has the events so far', async () => streams.every((s) => s.text().includes('id: ')));
+    await until(
+      async () => streams.every((s) => s.text().includes('id: ')),
+      30_000,
+      'every stream has the events so far',
+    );
 
     // Counted on the daemon's own store: only the streams read a job's events.
     const jobs = d.store.jobs;
