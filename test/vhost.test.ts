@@ -19,6 +19,7 @@ import {
 import { type NginxInfo } from './helpers/vhost-nginx.js';
 import { useLab, type LabInfo } from './lab/client.js';
 import { vhostApply } from '../src/actions/vhost.js';
+import { siteUserName } from '../src/actions/site-user.js';
 
 // nginx's refusals are in test/vhost-refusals.test.ts, the template format in test/vhost-template.test.ts.
 describe('vhosts on the lab nginx', () => {
@@ -93,6 +94,8 @@ describe('vhosts on the lab nginx', () => {
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
     expect(job.result.names).toEqual([domA, `www.${domA}`]);
     expect(job.result.url).toBe(`http://${domA}/`);
+    // A local target gives each new site its own system user (siteUsers left to its default).
+    expect(job.result).toMatchObject({ layout: 'own', user: siteUserName(domA) });
     for (const address of ['127.0.0.1', '::1']) {
       for (const host of [domA, `www.${domA}`]) {
         const res = await getWithHost(address, port(), host);
@@ -123,8 +126,11 @@ describe('vhosts on the lab nginx', () => {
     }
     expect(existsSync(confPath(domA))).toBe(false);
     expect(await d.store.tenants.getResource('vhost', domA)).toBeUndefined();
-    expect(existsSync(join(dir, 'www', domA, 'index.html'))).toBe(true); // site files kept unless asked
+    // Site files kept unless asked, and their user with them (a file is never left to a uid a later site may get).
+    expect(existsSync(join(dir, 'www', domA, 'public', 'index.html'))).toBe(true);
+    expect(spawnSync('getent', ['passwd', siteUserName(domA)]).status).toBe(0);
     rmSync(join(dir, 'www', domA), { recursive: true, force: true });
+    spawnSync('userdel', [siteUserName(domA)]);
   });
 
   it('proxies to an upstream, updates on a re-run, and deletes the site files when asked', async () => {
@@ -314,7 +320,8 @@ describe('vhosts on the lab nginx', () => {
     const checkpoint = {
       webserver: 'web',
       primary: name,
-      createdRoot: join(dir, 'www', name),
+      user: { name: siteUserName(name), domain: name, existed: false },
+      home: join(dir, 'www', name),
       previous: [{ path: confPath(name), content: null }],
       record: { before: null },
     };
@@ -322,6 +329,7 @@ describe('vhosts on the lab nginx', () => {
     expect(existsSync(confPath(name))).toBe(false);
     expect(await d.store.tenants.getResource('vhost', name)).toBeUndefined();
     expect(existsSync(join(dir, 'www', name))).toBe(false);
+    expect(spawnSync('getent', ['passwd', siteUserName(name)]).status).toBe(2); // the user this run made goes too
     expect((await getWithHost('::1', port(), name)).body).toContain('serein lab nginx');
   });
 
@@ -341,6 +349,7 @@ describe('vhosts on the lab nginx', () => {
     const name = `ssh.${domA}`;
     const job = await d.runJob('vhost.create', { webserver: 'webssh', domain: name }, { token: A.token });
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
+    expect(job.result.layout).toBe('own'); // an SSH target makes site users too
     expect(await answers('127.0.0.1', name, `${name} is ready`)).toBe(true);
     expect(await answers('::1', name, `${name} is ready`)).toBe(true);
     expect(statSync(join(dir, 'www', name)).isDirectory()).toBe(true);

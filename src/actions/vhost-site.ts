@@ -43,6 +43,14 @@ export function sitePlan(v: Validated): PlanItem[] {
         fr: `site ancien : son dossier ${v.root} reste tel quel, sans compte système propre`,
       },
     });
+  if (v.layout === 'shared')
+    items.push({
+      kind: 'note',
+      summary: {
+        en: `no system user of its own: this server gives sites none (a container target has no useradd, or siteUsers is off); its folder ${v.root} is the web server's`,
+        fr: `sans compte système propre : ce serveur n'en donne pas aux sites (une cible conteneur n'a pas useradd, ou siteUsers est désactivé) ; son dossier ${v.root} est celui du serveur web`,
+      },
+    });
   if (!v.user || !v.home) return items;
   items.push(
     {

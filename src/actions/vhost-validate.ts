@@ -20,6 +20,7 @@ import {
   rootAndUpstream,
 } from './vhost-errors.js';
 import { siteLayout, siteUserName } from './site-user.js';
+import { siteUsersOn } from '../config/sites.js';
 
 /** The inputs of vhost.check and vhost.apply (the playbook's, as its steps pass them). */
 export const createParams = z.object({
@@ -55,6 +56,12 @@ export interface Validated {
   /** A site with files made before its server gave each site a user: kept as it is, told to admins. */
   legacy: boolean;
   php: boolean;
+  /**
+   * How the site's files are kept, as admins read it: 'own' (its user), 'legacy' (made before,
+   * the web server's), 'shared' (a server that gives sites no user: a container target, or
+   * siteUsers off), 'none' (a proxy, no files).
+   */
+  layout: 'own' | 'legacy' | 'shared' | 'none';
 }
 
 /**
@@ -113,6 +120,7 @@ export async function validate(
   }
   let root: string | undefined;
   let upstream: string | undefined;
+  const usersHere = siteUsersOn(ws, ctx.services.config.targets);
   let user: string | undefined;
   let home: string | undefined;
   if (p.upstream) {
@@ -140,7 +148,7 @@ export async function validate(
     upstream = ctx.tenantId
       ? await clientUpstream({ dns: ctx.services.dns, webservers: ctx.services.nginx.all }, ws, p.upstream)
       : p.upstream;
-  } else if (ownLayout(ws, existing?.data)) {
+  } else if (ownLayout(usersHere, existing?.data)) {
     // The site-user layout: the document root is <web root>/<domain>/public, nothing else.
     const layout = siteLayout(ws.webRoot, primary);
     if (p.root && posix.normalize(p.root).replace(/\/+$/, '') !== layout.root)
@@ -182,18 +190,20 @@ export async function validate(
   if (!existing && (await ctx.services.target(ws.target).readFile(vhostFilePath(ws, primary))) !== undefined) {
     throw nameTaken(primary, `${vhostFilePath(ws, primary)} exists but serein has no record of it`);
   }
-  const legacy = !!root && !user;
+  const legacy = !!root && !user && usersHere;
+  const layout = user ? 'own' : !root ? 'none' : legacy ? 'legacy' : 'shared';
   const php = !upstream && (p.php ?? !!existing?.data.phpSocket);
-  if (php && !ws.php) throw phpNotOffered(p.webserver);
+  // PHP runs only as a site's own user: a server giving sites none does not offer it.
+  if (php && (!ws.php || layout === 'shared')) throw phpNotOffered(p.webserver);
   if (php && legacy) throw phpNeedsOwnUser(primary);
-  return { ws, primary, aliases, root, upstream, tenant, existing, user, home, legacy, php };
+  return { ws, primary, aliases, root, upstream, tenant, existing, user, home, legacy, php, layout };
 }
 
 /**
  * Whether a site serving files gets the site-user layout: on a server that gives each site
  * its user, for a new site and for one made so; a site made before keeps its folder ("legacy").
  */
-function ownLayout(ws: WebserverConfig, existing: VhostData | undefined): boolean {
-  if (!ws.siteUsers) return !!existing?.user;
+function ownLayout(siteUsers: boolean, existing: VhostData | undefined): boolean {
+  if (!siteUsers) return !!existing?.user;
   return !existing?.root || !!existing.user;
 }

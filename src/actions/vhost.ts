@@ -32,7 +32,7 @@ export const vhostCheck = defineAction({
       update: !!v.existing,
       user: v.user,
       php: v.php,
-      layout: v.legacy ? 'legacy' : v.user ? 'own' : 'none',
+      layout: v.layout,
     };
   },
 });
@@ -189,7 +189,7 @@ export const vhostApply = defineAction({
       updated: !!v.existing,
       user: v.user ?? '',
       php: !!site.phpSocket,
-      layout: v.legacy ? 'legacy' : v.user ? 'own' : 'none',
+      layout: v.layout,
       batchSize: applied.batchSize,
     };
   },

@@ -50,9 +50,9 @@ export type PhpConfig = z.output<typeof phpSchema>;
 export const siteUserFields = {
   siteUsers: z
     .boolean()
-    .default(false)
+    .optional()
     .describe(
-      "each new site gets its own system user and group, <web root>/<domain>/ root's (its SFTP chroot) and its files in <web root>/<domain>/public/, the user's; sites created before keep their folder (shown as 'legacy')",
+      "each new site gets its own system user and group, <web root>/<domain>/ root's (its SFTP chroot) and its files in <web root>/<domain>/public/, the user's; sites created before keep their folder (shown as 'legacy'); default: on where the target can make users (local, ssh), off on a docker target",
     ),
   nginxGroup: unixName
     .default('www-data')
@@ -61,3 +61,15 @@ export const siteUserFields = {
     ),
   php: phpSchema.optional().describe("PHP for this server's sites (vhost.create with php: true), one pool per site"),
 };
+
+/**
+ * Whether a web server gives each new site its own system user: as configured, else where
+ * its target can make one (a local or SSH machine). A container target has no useradd, and
+ * its sites share the web server's user: shown to admins as such ("shared"), never silently.
+ */
+export function siteUsersOn(
+  ws: { siteUsers?: boolean; target: string },
+  targets: Readonly<Record<string, { type: string }>>,
+): boolean {
+  return ws.siteUsers ?? (targets[ws.target] !== undefined && targets[ws.target].type !== 'docker');
+}

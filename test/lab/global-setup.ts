@@ -14,6 +14,7 @@ import type { TestProject } from 'vitest/node';
 import type {} from './client.ts'; // ProvidedContext['labUrl']
 import { ALL_COMPONENTS, startLab, type Component, type Lab } from './lab.ts';
 import { scanForSecrets } from '../helpers/secrets-scan.ts';
+import { removeLeftSiteUsers } from './site-users.ts';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let lab: Lab | null = null;
@@ -84,5 +85,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
       const l = await labPromise.catch(() => null);
       await l?.stop();
     }
+    removeLeftSiteUsers();
   };
 }
