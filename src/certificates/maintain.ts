@@ -170,18 +170,32 @@ export class CertificateMaintenance {
     // Every active certificate not checked within ariPollHours, walked by id in pages (no cut-off).
     let cursor: string | undefined;
     do {
-      const page = await this.services.store.certificates.ariStale(cutoff, cas, { cursor, limit: PAGE });
-      await mapLimit(page.items, 8, async (cert) => {
-        try {
-          await refreshRenewalInfo(this.services, cert, now);
-          report.ariChecked++;
-        } catch (err) {
-          this.services.logger.warn(
-            { certificate: cert.id, err: (err as Error).message },
-            'renewalInfo failed; keeping the previous renewal time',
-          );
-        }
-      });
+      const store = this.services.store.certificates;
+      const page = await store.ariStale(cutoff, cas, { cursor, limit: PAGE });
+      // The page's questions are claimed first: another daemon sharing the store asks the rest, never the same ones.
+      const mine = await store.claimAriCheck(
+        page.items.map((c) => c.id),
+        cutoff,
+        now,
+      );
+      await mapLimit(
+        page.items.filter((c) => mine.has(c.id)),
+        8,
+        async (cert) => {
+          try {
+            // No answer for it: given back, so the next pass asks again as it did before the claim.
+            if (!(await refreshRenewalInfo(this.services, cert, now)))
+              await store.releaseAriCheck(cert.id, cert.ariCheckedAt);
+            report.ariChecked++;
+          } catch (err) {
+            await store.releaseAriCheck(cert.id, cert.ariCheckedAt).catch(() => undefined);
+            this.services.logger.warn(
+              { certificate: cert.id, err: (err as Error).message },
+              'renewalInfo failed; keeping the previous renewal time',
+            );
+          }
+        },
+      );
       cursor = page.next ?? undefined;
     } while (cursor && !this.halt.signal.aborted);
   }
