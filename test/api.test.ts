@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
+import { until } from './helpers/until.js';
 
 const fixtures = resolve(import.meta.dirname, 'fixtures/playbooks');
 
@@ -219,13 +220,14 @@ describe('clients in difficulty', () => {
         );
         expect(job.status).toBe('failed');
       }
-      const alerts = await (async () => {
-        for (let delay = 5; ; delay *= 2) {
+      const alerts = await until(
+        async () => {
           const list = (await d.api('GET', '/v1/alerts?kind=escalation')).body.alerts;
-          if (list.length || delay > 2000) return list;
-          await new Promise((r) => setTimeout(r, delay));
-        }
-      })();
+          return list.length ? list : undefined;
+        },
+        30_000,
+        'the escalation alert',
+      );
       expect(alerts).toHaveLength(1);
       expect(alerts[0].tenantId).toBe('carol');
       expect(alerts[0].message).toContain('sample.write failed 3 times');

@@ -10,6 +10,7 @@ import { LocalTarget } from '../src/targets/local.js';
 import { useLab, type LabInfo } from './lab/client.js';
 import { labServices, uniqueName } from './helpers/acme-lab.js';
 import { tempDir } from './helpers/tmp.js';
+import { until } from './helpers/until.js';
 
 const target = new LocalTarget('local');
 const tokenDir = (root: string) => join(root, '.well-known', 'acme-challenge');
@@ -32,7 +33,7 @@ describe('the preflight test token', () => {
       }),
     );
     // Wait until all five hold the token, then let them finish.
-    while (seen.length < 5) await new Promise((r) => setImmediate(r));
+    await until(() => seen.length >= 5, 30_000, 'all five users holding the token');
     release();
     const tokens = await Promise.all(runs);
     expect(new Set(tokens).size).toBe(1);

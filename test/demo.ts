@@ -14,6 +14,7 @@ import { createLogger } from '../src/log.js';
 import { startLab } from './lab/lab.js';
 import { labCertConfig } from './helpers/acme-lab.js';
 import { labNginxArgv } from './helpers/vhost-lab.js';
+import { until } from './helpers/until.js';
 
 const { values: args } = parseArgs({ options: { port: { type: 'string' } } });
 /**
@@ -92,11 +93,14 @@ async function api(method: string, path: string, body?: unknown): Promise<any> {
 
 async function run(playbook: string, inputs: Record<string, unknown>): Promise<any> {
   const { job } = await api('POST', '/v1/jobs', { playbook, inputs });
-  for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
-    const now = (await api('GET', `/v1/jobs/${job.id}`)).job;
-    if (['succeeded', 'failed', 'needs-attention'].includes(now.status)) return now;
-    await new Promise((r) => setTimeout(r, delay));
-  }
+  return until(
+    async () => {
+      const now = (await api('GET', `/v1/jobs/${job.id}`)).job;
+      return ['succeeded', 'failed', 'needs-attention'].includes(now.status) && now;
+    },
+    300_000,
+    `${playbook} to end`,
+  );
 }
 
 const site = 'shop.serein.test';

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { tempDir } from './helpers/tmp.js';
+import { until } from './helpers/until.js';
 
 const fixtures = resolve(import.meta.dirname, 'fixtures/playbooks');
 const CHROMIUM_ARGS = [
@@ -89,15 +90,16 @@ describe('escalations on the page', () => {
     await card.getByRole('button', { name: 'Do it for them' }).click();
     await card.getByText('Run for them').waitFor();
     // The job ends; the escalation is resolved by it, and the client's page says so in French.
-    const [done] = await (async () => {
-      for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
+    const [done] = await until(
+      async () => {
         const list = (await d.api('GET', '/v1/escalations?state=resolved')).body.escalations.filter(
           (x: any) => x.done?.status === 'succeeded',
         );
-        if (list.length) return list;
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    })();
+        return list.length ? list : undefined;
+      },
+      60_000,
+      'the escalation resolved by the job done for them',
+    );
     expect(done.id).toBe(e.id);
     // A client page has no escalations card.
     const client = await open(carol, 'fr-FR');

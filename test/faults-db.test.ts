@@ -13,6 +13,7 @@ import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { startPrivateMariadb } from './helpers/private-mariadb.js';
 import type { PrivateDatabase } from './helpers/private-database.js';
 import { startPrivatePostgres } from './helpers/private-postgres.js';
+import { until } from './helpers/until.js';
 import { uniq } from './helpers/vhost-lab.js';
 
 const TERMINAL = ['succeeded', 'failed', 'needs-attention'];
@@ -88,13 +89,17 @@ describe('the database server stopped mid-run', () => {
             c.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'CREATE DATABASE%'"),
           )
         ).rowCount === 1,
+      60_000,
+      'CREATE DATABASE waiting on the lock',
     );
     expect((await admin((c) => c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name]))).rowCount).toBe(1);
     await server.stop();
 
     // The undo (DROP ROLE) cannot connect: it says it will try again; the server comes back.
-    await until(async () =>
-      (await d.store.jobs.events(id)).some((e: { message: string }) => /trying again in/.test(e.message)),
+    await until(
+      async () => (await d.store.jobs.events(id)).some((e: { message: string }) => /trying again in/.test(e.message)),
+      60_000,
+      'the undo saying it will try again',
     );
     await server.start();
     const job = await d.waitJob(id, A.token);
@@ -143,12 +148,16 @@ describe('the database server stopped mid-run', () => {
     await until(
       async () =>
         (await ask("SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE 'CREATE USER%'")) === 1,
+      60_000,
+      'CREATE USER running',
     );
     expect(await ask('SELECT COUNT(*) AS n FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [name])).toBe(1);
     await maria.stop();
 
-    await until(async () =>
-      (await d.store.jobs.events(id)).some((e: { message: string }) => /trying again in/.test(e.message)),
+    await until(
+      async () => (await d.store.jobs.events(id)).some((e: { message: string }) => /trying again in/.test(e.message)),
+      60_000,
+      'the undo saying it will try again',
     );
     await maria.start();
     const job = await d.waitJob(id, A.token);
@@ -165,12 +174,3 @@ describe('the database server stopped mid-run', () => {
     expect(await d.store.tenants.listResources({ kind: 'database' })).toEqual([]);
   });
 });
-
-async function until(fn: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 10; ; delay = Math.min(delay * 2, 200)) {
-    if (await fn().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, delay));
-  }
-}

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { tempDir } from './helpers/tmp.js';
+import { until } from './helpers/until.js';
 
 /** /metrics (prom-client) of a real daemon: API, jobs, renewals, certificates; admins only. */
 
@@ -49,11 +50,17 @@ describe('/metrics', () => {
     await d.runJob('sample.write', { ...inputs, name: 'checked' }, { token: client, dryRun: true });
     await d.runJob('sample.write', { ...inputs, name: 'broken', fail: true }, { token: client });
     // A job is counted once its daemon has recorded its end, just after the store shows it: look until then.
-    let text = '';
-    while (
-      sample(text, 'serein_job_duration_seconds_count', { playbook: 'sample.write', status: 'failed' }) === undefined
-    )
-      text = (await scrape()).text;
+    const text = await until(
+      async () => {
+        const t = (await scrape()).text;
+        return sample(t, 'serein_job_duration_seconds_count', { playbook: 'sample.write', status: 'failed' }) !==
+          undefined
+          ? t
+          : undefined;
+      },
+      30_000,
+      'the failed job counted in /metrics',
+    );
     expect(sample(text, 'serein_jobs_submitted_total', { playbook: 'sample.write', dry_run: 'false' })).toBe(2);
     expect(sample(text, 'serein_jobs_submitted_total', { playbook: 'sample.write', dry_run: 'true' })).toBe(1);
     expect(

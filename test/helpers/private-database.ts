@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import * as net from 'node:net';
+import { until } from './until.js';
 
 /**
  * A database server of a test file's own (the shared lab's must never be stopped), reached
@@ -62,10 +63,12 @@ export async function startServerProcess(
     proc.stderr!.on('data', (b) => (out += b));
     const p = proc;
     exited = new Promise((r) => p.once('exit', () => r()));
-    for (let delay = 10; !(s.ready.test(out) && (await accepts(s.port))); delay = Math.min(delay * 2, 200)) {
-      if (p.exitCode !== null) throw new Error(`${s.name} did not start: ${out}`);
-      await new Promise((r) => setTimeout(r, delay));
-    }
+    const state = await until(
+      async () => (p.exitCode !== null ? 'exited' : s.ready.test(out) && (await accepts(s.port)) && 'ready'),
+      120_000,
+      `${s.name} to start`,
+    );
+    if (state === 'exited') throw new Error(`${s.name} did not start: ${out}`);
   };
   const stop = async () => {
     if (proc?.exitCode === null) {

@@ -13,6 +13,7 @@ import { LocalTarget } from '../../src/targets/local.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { dropByPrefix } from '../helpers/db-lab.js';
 import { labWebserver, uniq } from '../helpers/vhost-lab.js';
+import { until } from '../helpers/until.js';
 import { useLab, type LabInfo } from '../lab/client.js';
 
 /** Holes 5 and 6 of the isolation review, and the smaller defences around them, played as a hostile client. */
@@ -98,12 +99,14 @@ describe('a hostile client against the engine and the API', () => {
     });
     expect(sub.status).toBe(202);
     const id = sub.body.job.id;
-    let adminView;
-    for (let delay = 20; ; delay = Math.min(delay * 2, 200)) {
-      adminView = await d.api('GET', `/v1/jobs/${id}`);
-      if (['succeeded', 'failed', 'needs-attention'].includes(adminView.body.job.status)) break;
-      await new Promise((r) => setTimeout(r, delay));
-    }
+    const adminView = await until(
+      async () => {
+        const view = await d.api('GET', `/v1/jobs/${id}`);
+        return ['succeeded', 'failed', 'needs-attention'].includes(view.body.job.status) && view;
+      },
+      60_000,
+      `job ${id} to end`,
+    );
     expect(adminView.body.job.status).toBe('succeeded');
     expect(adminView.body.job.result.password).toBeUndefined();
     expect(adminView.body.job.secretPending).toBe(true);
