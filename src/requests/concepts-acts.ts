@@ -133,6 +133,7 @@ export const ACTS: Record<string, string[]> = {
   ],
   down: [
     'panne',
+    'hs',
     'down',
     'lent',
     'slow',

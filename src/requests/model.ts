@@ -7,6 +7,10 @@ import { predictLogistic, trainLogistic, type LogisticWeights } from './logistic
 /** Where `npm run prepare` (node src/requests/train.ts) writes the weights: generated, gitignored, rebuilt when the corpus changes. */
 const WEIGHTS = new URL('./generated/intent-weights.json', import.meta.url);
 const CORPUS = new URL('./corpus/intents.yaml', import.meta.url);
+/** The files a phrasing's features are made by: a word added to the lexicon changes the weights. */
+const FEATURE_FILES = ['features.ts', 'concepts-acts.ts', 'concepts-topics.ts', 'text.ts'].map(
+  (f) => new URL(`./${f}`, import.meta.url),
+);
 
 /** The hand corpus's phrasings as training pairs (the corpus shape is ./classifier.ts's Corpus). */
 export function handDocs(corpus: {
@@ -32,7 +36,7 @@ export function trainingDocs(corpus: {
 /** What the weights were computed from: the corpus's bytes, the generator's, the tables it keeps away from, the features' version. */
 function fingerprint(corpus: { intents: Record<string, Record<string, string[]>> }): string {
   const hash = createHash('sha256').update(readFileSync(CORPUS)).update(JSON.stringify(corpus.intents));
-  for (const file of GENERATOR_FILES) hash.update(readFileSync(file));
+  for (const file of [...GENERATOR_FILES, ...FEATURE_FILES]) hash.update(readFileSync(file));
   // The tables' bytes, not their lines: parsing them cost a start a tenth of a second.
   if (existsSync(TABLES))
     for (const f of readdirSync(TABLES)

@@ -1,4 +1,5 @@
 import { distance } from 'fastest-levenshtein';
+import { concepts } from './lexicon.js';
 import { engineOf, FILLER, NAMING, NAMING_SKIP } from './naming-words.js';
 import { fold } from './text.js';
 
@@ -101,7 +102,7 @@ export function besideDatabaseWord(tokens: string[]): string | undefined {
   for (let i = 0; i < tokens.length; i++) {
     if (!kind.has(tokens[i])) continue;
     for (const w of [tokens[i + 1], tokens[i - 1]]) {
-      if (!w || NOT_A_NAME.has(w) || engineOf(w) || w.length < 3) continue;
+      if (!w || NOT_A_NAME.has(w) || engineOf(w) || w.length < 3 || concepts(w).length) continue;
       const name = dbName(w);
       if (name && (w === tokens[i + 1] || tokens[i] !== 'base')) return name;
     }

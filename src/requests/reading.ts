@@ -121,7 +121,15 @@ export function allowed(
   own: Own,
 ): { intent: Intent; confidence: number } {
   const chosen = allowedIntent(ranked, text, own);
-  if (chosen.intent === 'certificate.issue' && words(text).some((w) => RENEW.some((r) => w.startsWith(r))))
+  const ws = words(text);
+  // "Renouvelez le ssl", "update the certificate", "mettre à jour le certificat": a renewal, not a first certificate nor DNS.
+  const renewing =
+    ws.some((w) => RENEW.some((r) => w.startsWith(r))) ||
+    (ws.some((w) => is(w, 'cert')) && ws.some((w, i) => w === 'update' || (w === 'jour' && ws[i - 1] === 'a')));
+  if (
+    renewing &&
+    (chosen.intent === 'certificate.issue' || (chosen.intent === 'dns.fix' && !ws.some((w) => is(w, 'dns'))))
+  )
     return { intent: 'certificate.renew', confidence: chosen.confidence };
   return chosen;
 }
