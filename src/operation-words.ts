@@ -126,8 +126,22 @@ export function loadOperationWords(dir: string, operation: string, inputs?: stri
       problems.push({ ...locate(['request', 'input']), key: 'request.input', message: `is no input of ${operation}` });
     if (problems.length) throw new YamlFileError(file, problems);
   }
-  known.set(operation, data);
-  return data;
+  const set = frenchTypography(data);
+  known.set(operation, set);
+  return set;
+}
+
+/**
+ * French typography (client-voice.md): a non-breaking space before « : ; ? ! » and inside
+ * « », so a words file is written with plain spaces and no line starts with a colon.
+ */
+function frenchTypography(words: OperationWords): OperationWords {
+  const typeset = (node: unknown, fr: boolean): unknown => {
+    if (typeof node === 'string') return fr ? node.replace(/ ([:;?!»])/g, '\u00a0$1').replace(/« /g, '«\u00a0') : node;
+    if (Array.isArray(node) || !node || typeof node !== 'object') return node; // phrasings are learnt as written
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, typeset(v, fr || k === 'fr')]));
+  };
+  return typeset(words, false) as OperationWords;
 }
 
 /** The words of every operation loaded in this process, by name. */

@@ -44,9 +44,18 @@ export function loadCorpus(words?: Iterable<[string, OperationWords | undefined]
   const operations = requestable(words ?? loadAllOperationWords(fileURLToPath(PLAYBOOKS)));
   const intents: Corpus['intents'] = {};
   for (const [name, w] of operations) intents[name] = w.request.phrasings;
+  // A phrasing an operation declares is that operation's: a provider's mailbox.create takes
+  // "create a mailbox" from `human`, where it waited for a person while serein could not do it.
+  const declared = new Set(Object.values(intents).flatMap((p) => [...p.en, ...p.fr].map(fold)));
+  const rest = Object.fromEntries(
+    Object.entries(own.intents).map(([intent, byLang]) => [
+      intent,
+      { en: byLang.en.filter((p) => !declared.has(fold(p))), fr: byLang.fr.filter((p) => !declared.has(fold(p))) },
+    ]),
+  );
   return {
     ...own,
-    intents: { ...intents, ...own.intents },
+    intents: { ...intents, ...rest },
     operations,
     source: words ? 'playbooks' : 'repository',
   };

@@ -151,7 +151,12 @@ async function confirmed(button, outcome, p, typed, succeeded) {
     const final = await follow(job.id);
     renderOutcome(outcome, final, null);
     if (final.status === 'succeeded') {
-      const name = p.typeToConfirm?.value ?? p.inputs.domain ?? p.inputs.name;
+      // The name it worked on; a provider's operation (a mailbox's address): its first input written as text.
+      const name =
+        p.typeToConfirm?.value ??
+        p.inputs.domain ??
+        p.inputs.name ??
+        Object.values(p.inputs).find((v) => typeof v === 'string');
       const said = opWord(p.playbook, 'result', { name });
       if (said) outcome.querySelector('h3')?.after(h('p', { class: 'done-line', text: said }));
       succeeded?.();
