@@ -73,9 +73,6 @@ export const PAST = new Set([
   'avait',
   'accidentally',
   'accidentellement',
-  'par',
-  'erreur',
-  'mistake',
   'deja',
   'already',
 ]);

@@ -197,11 +197,9 @@ export function clauses(text: string): string[] {
         acc = '';
         continue;
       }
-      if (
-        ['et', 'and', 'puis', 'then', 'ensuite', 'also', 'aussi', '&', 'but', 'mais', 'ainsi'].includes(w) &&
-        acc.trim()
-      ) {
-        out.push(acc.trim());
+      // A joining word ends a piece; a second one in a row ("et puis", "and then") starts nothing.
+      if (['et', 'and', 'puis', 'then', 'ensuite', 'also', 'aussi', '&', 'but', 'mais', 'ainsi'].includes(w)) {
+        if (acc.trim()) out.push(acc.trim());
         acc = '';
         continue;
       }

@@ -46,8 +46,8 @@ function phrasing(lang: Language, intent: Intent, random: Random): string {
   return text;
 }
 
-/** A line's words for comparison: folded, host names as one word `h`, names with an underscore as `d`. */
-function shape(text: string): Set<string> {
+/** A line's words for comparison with {@link nearTableLine}: folded, host names as one word `h`, names with an underscore as `zzdb`. */
+export function shape(text: string): Set<string> {
   const out = new Set(words(text.replace(/\b\w+_\w+\b/g, ' zzdb ')));
   if (hostNames(fold(text)).length) out.add('h');
   return out;
