@@ -141,6 +141,12 @@ export const webserverSchema = z
     clientUpstreams: clientUpstreamsSchema.default({ networks: [], public: true, ports: [80, 443, '1024-65535'] }),
     sftp: sftpSchema.optional().describe("SFTP access to this server's sites (sftp.create)"),
     ...siteUserFields,
+    quickCheck: z
+      .boolean()
+      .default(true)
+      .describe(
+        'before a reload, nginx -t parses the changed sites alone in the main configuration (with its shared settings), not every site: the reload, which nginx refuses as a whole while serving the previous configuration, is the one full parse (needs pidFile to see that; false: a full nginx -t first)',
+      ),
     pidFile: z
       .string()
       .startsWith('/', 'an absolute path')

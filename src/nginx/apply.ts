@@ -1,4 +1,3 @@
-import { posix } from 'node:path';
 import type { WebserverConfig } from '../config/schema.js';
 import type { RaiseAlert } from '../alerts.js';
 import type { Logger } from '../log.js';
@@ -6,49 +5,34 @@ import { mapLimit, type Mutex } from '../util/concurrency.js';
 import { toOperationError } from '../errors.js';
 import { lockUnavailable, nginxDown, probeFailed, reloadFailed, writeFailed } from './apply-errors.js';
 import type { Target } from '../targets/target.js';
-import { acceptingWorkers, nginxReload, nginxTest, retireOldWorkers } from './commands.js';
-import type { NginxFleet } from './fleet.js';
+import { acceptingWorkers, nginxReload, nginxTest, retireOldWorkers, type NginxOutcome } from './commands.js';
+import { quickCheck } from './quick-check.js';
 import type { SharedConfigLock } from './config-lock.js';
 import { nginxRejected } from './messages.js';
+import {
+  keepRejected,
+  REJECTED_SUFFIX,
+  restoreChange,
+  writeChange,
+  type NginxFileChange,
+  type PreviousFile,
+  type SafeApplyOptions,
+  type SafeApplyResult,
+} from './apply-files.js';
+
+export { safeApplyNginx } from './safe-apply.js';
+export {
+  BACKUP_SUFFIX,
+  REJECTED_SUFFIX,
+  type NginxFileChange,
+  type PreviousFile,
+  type SafeApplyOptions,
+  type SafeApplyResult,
+} from './apply-files.js';
 import { waitForProbe, waitTcpAccepts, type NginxProbe } from './probe.js';
 
-/** One file of a change: new content, or null to remove it. */
-export interface NginxFileChange {
-  path: string;
-  content: string | null;
-  mode?: number;
-}
-
-/** What a file held before a change (null: it did not exist): enough to put it back. */
-export interface PreviousFile {
-  path: string;
-  content: string | null;
-  mode?: number;
-}
-
-/** Hooks of one safeApplyNginx call: checkpointing and progress for the calling job. */
-export interface SafeApplyOptions {
-  /**
-   * Receives the previous version of every file BEFORE anything is written. Actions
-   * pass ctx.checkpoint here, so a daemon that dies mid-change can put them back.
-   */
-  onPrevious?(previous: PreviousFile[]): Promise<void>;
-  /** Progress lines for the job log. */
-  log?(message: string): void;
-}
-
-/** How a change went live. */
-export interface SafeApplyResult {
-  /** The versions replaced: pass them back to safeApplyNginx to undo the change. */
-  previous: PreviousFile[];
-  /** How many changes shared the nginx -t and reload that published this one. */
-  batchSize: number;
-}
-
-/** Suffix of the copy of a file's previous version (outside an `*.conf` include glob). */
-export const BACKUP_SUFFIX = '.serein-bak';
-/** Suffix of a file nginx refused, kept for diagnosis (outside an `*.conf` include glob). */
-export const REJECTED_SUFFIX = '.rejected';
+/** The check before a reload: nginx's answer, and whether it parsed the whole configuration. */
+type Checked = NginxOutcome & { full: boolean };
 
 interface Entry {
   files: NginxFileChange[];
@@ -62,19 +46,15 @@ interface Entry {
 /** Counters per webserver, for tests and metrics: how often nginx was tested and reloaded. */
 export interface NginxApplyStats {
   changes: number;
+  /** Full `nginx -t` runs. */
   tests: number;
+  /** Cheap checks of the changed sites alone that decided (see quickCheck). */
+  quickChecks: number;
   reloads: number;
   batches: number;
   largestBatch: number;
   fallbacks: number;
 }
-
-/** A private key, whatever mode the caller asked for: never written readable by others, never copied for diagnosis. */
-const PRIVATE_PEM = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/;
-const isPrivate = (f: { mode?: number; content: string | null }) =>
-  (f.mode !== undefined && (f.mode & 0o077) === 0) || (f.content !== null && PRIVATE_PEM.test(f.content));
-/** The mode a file is written with: the caller's, else 0600 for private keys and 0644 for the rest. */
-const modeOf = (f: { mode?: number; content: string | null }) => f.mode ?? (isPrivate(f) ? 0o600 : 0o644);
 
 /**
  * Serialises and batches the changes of one nginx. Changes that arrive within the
@@ -87,7 +67,15 @@ export class NginxApplier {
   private pending: Entry[] = [];
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private draining = false;
-  readonly stats: NginxApplyStats = { changes: 0, tests: 0, reloads: 0, batches: 0, largestBatch: 0, fallbacks: 0 };
+  readonly stats: NginxApplyStats = {
+    changes: 0,
+    tests: 0,
+    quickChecks: 0,
+    reloads: 0,
+    batches: 0,
+    largestBatch: 0,
+    fallbacks: 0,
+  };
 
   /**
    * `deps.mutex` keeps this daemon's changes of the nginx apart (shared by every web
@@ -208,42 +196,12 @@ export class NginxApplier {
     if (ready.length) await this.commit(ready);
   }
 
-  private async write(e: Entry): Promise<void> {
-    for (const p of e.previous) {
-      // A private key never gets a backup copy: the undo takes it from the store, where it is
-      // sealed; a copy left by an older serein goes as soon as its key is replaced or removed.
-      if (p.content === null) continue;
-      if (isPrivate(p) || e.files.some((f) => f.path === p.path && isPrivate(f)))
-        await this.target.remove(p.path + BACKUP_SUFFIX);
-      else await this.target.writeFile(p.path + BACKUP_SUFFIX, p.content, { mode: modeOf(p) });
-    }
-    for (const f of e.files) {
-      if (f.content === null) await this.target.remove(f.path);
-      else {
-        await this.target.mkdir(posix.dirname(f.path));
-        await this.target.writeFile(f.path, f.content, { mode: modeOf(f) });
-      }
-    }
-  }
-
-  /**
-   * Puts back in the reverse order of the writes: a file naming others (a site's configuration
-   * after its new certificate pair) goes back before they are removed, so nginx never names a
-   * file that is gone.
-   */
-  private async restore(e: Entry): Promise<void> {
-    for (const p of [...e.previous].reverse()) {
-      if (p.content === null) await this.target.remove(p.path);
-      else await this.target.writeFile(p.path, p.content, { mode: modeOf(p) });
-    }
-  }
-
   /** Restores, and if even that fails, tells the admins: the configuration is then not what serein believes. */
   private async restoreOrAlert(entries: Entry[], why: string): Promise<boolean> {
     let ok = true;
     for (const e of entries) {
       try {
-        await this.restore(e);
+        await restoreChange(this.target, e.previous);
       } catch (err) {
         ok = false;
         await this.deps.alert({
@@ -258,23 +216,31 @@ export class NginxApplier {
     return ok;
   }
 
-  private async keepRejected(e: Entry): Promise<string[]> {
-    const kept: string[] = [];
-    for (const f of e.files) {
-      if (f.content === null || isPrivate(f)) continue; // never leave extra copies of keys around
-      try {
-        await this.target.writeFile(f.path + REJECTED_SUFFIX, f.content, { mode: 0o600 });
-        kept.push(f.path + REJECTED_SUFFIX);
-      } catch {
-        /* diagnosis only */
-      }
-    }
-    return kept;
-  }
-
   private async test() {
     this.stats.tests++;
     return nginxTest(this.target, this.ws);
+  }
+
+  /**
+   * The one parse before the reload: the changed sites alone in the main configuration
+   * (quickCheck), when the reload's outcome can be seen (the workers known) and the change
+   * touches only sites and their certificates; otherwise, or when it cannot decide, the
+   * full `nginx -t`. The reload is then the whole configuration's parse, which nginx refuses
+   * as a whole, keeping the previous one served.
+   */
+  private async check(entries: Entry[], verifiable: boolean): Promise<Checked> {
+    if (verifiable && this.ws.quickCheck) {
+      const quick = await quickCheck(
+        this.target,
+        this.ws,
+        entries.flatMap((e) => e.files),
+      );
+      if (quick) {
+        this.stats.quickChecks++;
+        return { ...quick, full: false };
+      }
+    }
+    return { ...(await this.test()), full: true };
   }
 
   /**
@@ -282,9 +248,9 @@ export class NginxApplier {
    * configuration once a change is done. A master that started no worker on the new
    * configuration counts as a failed reload: nginx accepted the signal but kept the old one.
    */
-  private async reload(): Promise<{ ok: boolean; output: string }> {
+  private async reload(old?: number[]): Promise<NginxOutcome> {
     this.stats.reloads++;
-    const old = await acceptingWorkers(this.target, this.ws);
+    old ??= await acceptingWorkers(this.target, this.ws);
     const r = await nginxReload(this.target, this.ws);
     if (!r.ok || !old.length) return r;
     const retired = await retireOldWorkers(this.target, this.ws, old, this.ws.probeTimeoutMs);
@@ -318,7 +284,7 @@ export class NginxApplier {
   private async commit(entries: Entry[]): Promise<void> {
     const wrote = await this.eachChange(entries, async (e) => {
       try {
-        await this.write(e);
+        await writeChange(this.target, e.files, e.previous);
         return true;
       } catch (err) {
         await this.restoreOrAlert([e], 'a failed write');
@@ -331,44 +297,47 @@ export class NginxApplier {
 
     // nginx -t or the reload not run at all (the target out of reach, the connection cut):
     // the written files go back like after any other failure, never left untested.
-    let test: Awaited<ReturnType<typeof this.test>>;
+    let test: Checked;
+    let reload: NginxOutcome | undefined;
     try {
-      test = await this.test();
+      // The workers running now: with them known, a reload nginx does not take is seen (see reload()).
+      const old = await acceptingWorkers(this.target, this.ws);
+      test = await this.check(written, old.length > 0);
+      if (test.ok) {
+        reload = await this.reload(old);
+        // Refused at the reload after the cheap check passed (a clash with another site, the
+        // open files): nginx kept the previous configuration, and its own test says why.
+        if (!reload.ok && !test.full) {
+          const full = await this.test();
+          if (!full.ok) test = { ...full, full: true };
+        }
+      }
     } catch (err) {
-      await this.undo(written, 'nginx -t could not be run', () => err as Error);
+      await this.undo(written, 'nginx -t or the reload could not be run', () => err as Error);
       return;
     }
-    if (!test.ok) {
+    if (!test.ok || !reload) {
       if (written.length === 1) {
         const e = written[0];
-        const kept = await this.keepRejected(e);
+        const kept = await keepRejected(this.target, e.files);
         await this.restoreOrAlert([e], 'nginx -t failed');
-        this.log([e], `nginx -t refused the change; previous files restored`);
+        this.log([e], `nginx refused the change; previous files restored`);
         e.reject(nginxRejected(test.output, kept));
         return;
       }
       this.stats.fallbacks++;
-      this.log(written, `nginx -t refused ${written.length} changes tested together; trying them one by one`);
+      this.log(written, `nginx refused ${written.length} changes checked together; trying them one by one`);
       await this.restoreOrAlert(written, 'a combined nginx -t failure');
       for (const e of written) await this.commit([e]);
       return;
     }
-
-    let reload: Awaited<ReturnType<typeof this.reload>>;
-    try {
-      reload = await this.reload();
-    } catch (err) {
-      await this.undo(written, 'the reload could not be run', () => err as Error);
-      return;
-    }
     if (!reload.ok) {
-      await this.undo(written, 'a failed reload', () => reloadFailed(this.name, reload.output));
+      const output = reload.output;
+      await this.undo(written, 'a failed reload', () => reloadFailed(this.name, output));
       return;
     }
-    this.log(
-      written,
-      written.length > 1 ? `nginx tested and reloaded once for ${written.length} changes` : 'nginx tested and reloaded',
-    );
+    const how = test.full ? 'tested and reloaded' : 'checked the changed sites and reloaded';
+    this.log(written, written.length > 1 ? `nginx ${how} once for ${written.length} changes` : `nginx ${how}`);
 
     const results = await Promise.all(written.map((e) => this.probeAll(e)));
     if (!(await this.alive())) {
@@ -411,36 +380,4 @@ export class NginxApplier {
     }
     for (const e of changes) e.reject(reason(e));
   }
-}
-
-/**
- * Changes files of one nginx safely, the only way serein changes an nginx: under the
- * webserver's lock, the previous version of each file is kept (`<path>.serein-bak`, never
- * for a private key, and handed to `onPrevious` before any write), the new files are written, `nginx -t`
- * must pass, nginx reloads gracefully, and each probe must pass. On any failure the
- * previous files are put back (a refused file is kept as `<path>.rejected`) and the
- * error says, in plain words, what nginx complained about; the running nginx keeps
- * serving the other sites. Concurrent calls are batched (see NginxApplier).
- *
- * Resolves once this change is live and its own probes passed.
- */
-export function safeApplyNginx(
-  fleet: NginxFleet,
-  webserverName: string,
-  files: NginxFileChange[],
-  probes: NginxProbe[],
-  opts: SafeApplyOptions = {},
-): Promise<SafeApplyResult> {
-  return new Promise<SafeApplyResult>((resolve, reject) => {
-    const a = fleet.applier(webserverName);
-    if (files.length === 0) throw new TypeError('safeApplyNginx: no file to change');
-    const seen = new Set<string>();
-    for (const f of files) {
-      if (!f.path.startsWith('/') || f.path.split('/').includes('..') || /[\0\n]/.test(f.path))
-        throw new TypeError(`safeApplyNginx: bad path ${JSON.stringify(f.path)}`);
-      if (seen.has(f.path)) throw new TypeError(`safeApplyNginx: ${f.path} given twice`);
-      seen.add(f.path);
-    }
-    a.submit({ files, probes, opts, previous: [], resolve, reject });
-  });
 }
