@@ -14,7 +14,7 @@ import {
   chrootableDir,
   labSftp,
   op,
-  plantSite,
+  siteAccount,
   refused,
   removeLeftAccounts,
   removeUsers,
@@ -38,44 +38,42 @@ describe('SFTP access to a site', () => {
   const domKey = `key.${domB}`;
   const domOld = `old.${domA}`;
   const domOff = `off.${domA}`;
-  const users: string[] = [];
-  const sites: Record<string, ReturnType<typeof plantSite>> = {};
+  const sites: Record<string, { user: string; uid: number; writable: string }> = {};
   const s = () => lab.sftp!;
   const dropIn = (user: string) => join(s().dropInDir, `serein-sftp-${user}.conf`);
 
   beforeAll(async () => {
     lab = await useLab('nginx', 'sftp');
     base = chrootableDir();
+    const own = { siteUsers: true, nginxGroup: 'nogroup' };
     d = await startTestDaemon({
       config: {
         webservers: {
-          web: labWebserver(lab.nginx!, base, 'local', { sftp: labSftp(s()) }),
+          web: labWebserver(lab.nginx!, base, 'local', { ...own, sftp: labSftp(s()) }),
           // sshd_config does not include this folder: a block written there would not apply.
-          off: labWebserver(lab.nginx!, base, 'local', { sftp: labSftp(s(), { dropInDir: join(base, 'elsewhere') }) }),
+          off: labWebserver(lab.nginx!, base, 'local', {
+            ...own,
+            sftp: labSftp(s(), { dropInDir: join(base, 'elsewhere') }),
+          }),
+          // Sites without a user of their own (made before site users, or with them off): their folder is the web server's.
+          old: labWebserver(lab.nginx!, base, 'local', { siteUsers: false, sftp: labSftp(s()) }),
         },
       },
     });
-    A = await d.tenant(tenantA, { domains: [domA], servers: ['web', 'off'] });
+    A = await d.tenant(tenantA, { domains: [domA], servers: ['web', 'off', 'old'] });
     B = await d.tenant(tenantB, { domains: [domB], servers: ['web'], language: 'fr' });
-    const webRoot = join(base, 'www');
-    // Sites in the new layout (their own user; the chroot root's, public/ the user's), as vhost.create makes them.
-    for (const [dom, tenant, ws] of [
-      [domA, tenantA, 'web'],
-      [domB, tenantB, 'web'],
-      [domKey, tenantB, 'web'],
-      [domOff, tenantA, 'off'],
+    // The sites, made by vhost.create: their own user, <web root>/<domain>/ root's, public/ the user's.
+    for (const [dom, who, ws] of [
+      [domA, A, 'web'],
+      [domB, B, 'web'],
+      [domKey, B, 'web'],
+      [domOff, A, 'off'],
+      [domOld, A, 'old'],
     ] as const) {
-      sites[dom] = plantSite(webRoot, dom, ws);
-      users.push(sites[dom].user);
-      await d.store.tenants.putResource({ kind: 'vhost', name: dom, tenantId: tenant, data: sites[dom].data });
+      const job = await d.runJob('vhost.create', { webserver: ws, domain: dom }, { token: who.token });
+      expect(job.status, `${dom}: ${JSON.stringify(job.error)}`).toBe('succeeded');
+      if (ws !== 'old') sites[dom] = siteAccount(join(base, 'www'), dom);
     }
-    // A site of the old layout: its files in <web root>/<domain>, root's, no user of its own.
-    await d.store.tenants.putResource({
-      kind: 'vhost',
-      name: domOld,
-      tenantId: tenantA,
-      data: { ...sites[domA].data, primary: domOld, root: join(webRoot, domOld), user: undefined },
-    });
     writeFileSync(join(sites[domB].writable, 'secret.txt'), 'tenant B only');
   });
 
@@ -91,9 +89,10 @@ describe('SFTP access to a site', () => {
       for (const r of await d.store.tenants.listResources({ kind: 'sftp' }))
         await d.runJob('sftp.delete', { domain: r.name });
       for (const r of await d.store.tenants.listResources({ kind: 'vhost' }))
-        await d.store.tenants.removeResource('vhost', r.name);
+        await d.runJob('vhost.delete', { domain: r.name, removeFiles: true });
       await d.stop();
     }
+    const users = Object.values(sites).map((x) => x.user);
     if (lab?.sftp) removeLeftAccounts(lab.sftp, users);
     removeUsers(users);
     if (base) rmSync(base, { recursive: true, force: true });
@@ -108,7 +107,7 @@ describe('SFTP access to a site', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(404);
     expect(res.body.error.code).toBe('not_yours');
     expect(existsSync(dropIn(sites[domA].user))).toBe(false);
-    expect(await d.store.jobs.list({ limit: 10 })).toHaveLength(0);
+    expect(await d.store.jobs.list({ playbook: 'sftp.create' })).toHaveLength(0);
   });
 
   it('shows the plan and the diff of a dry run, and changes nothing', async () => {
@@ -228,8 +227,13 @@ describe('SFTP access to a site', () => {
   it('closes an account whose site and user went first', async () => {
     const user = sites[domKey].user;
     expect(existsSync(dropIn(user))).toBe(true); // opened by the key test above
-    await d.store.tenants.removeResource('vhost', domKey);
-    execFileSync('userdel', [user]);
+    const gone = await d.runJob(
+      'vhost.delete',
+      { domain: domKey, confirm: domKey, removeFiles: true },
+      { token: B.token },
+    );
+    expect(gone.status, JSON.stringify(gone.error)).toBe('succeeded');
+    expect(spawnSync('id', ['-u', user]).status).not.toBe(0); // the site's user went with its files
     const del = await d.runJob('sftp.delete', { domain: domKey }, { token: B.token });
     expect(del.status, JSON.stringify(del.error)).toBe('succeeded');
     expect(existsSync(dropIn(user))).toBe(false);

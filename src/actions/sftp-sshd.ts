@@ -141,6 +141,20 @@ async function reload(target: Target, sftp: SftpConfig): Promise<string | undefi
   // A SIGHUP while sshd is still executing itself again (a reload just before) would stop it: it must answer first.
   if (!(await answers(sftp.host, sftp.port, 10_000)))
     return `sshd did not answer on ${sftp.host}:${sftp.port} before the reload`;
+  const stamp = async () =>
+    sftp.pidFile ? (await run(target, ['stat', '-c', '%y', '--', sftp.pidFile])).stdout.trim() : undefined;
+  const before = await stamp();
+  const failed = await signalOrRun(target, sftp);
+  if (failed) return failed;
+  // For a moment after the signal, the old listener still answers: sshd has restarted once it
+  // wrote its pid file again (after it listens), so nobody connects in the gap between the two.
+  if (before === undefined) return undefined;
+  for (const deadline = Date.now() + 10_000; (await stamp()) === before; await wait(50))
+    if (Date.now() > deadline) return `sshd did not restart within 10 s: ${sftp.pidFile} was not written again`;
+  return undefined;
+}
+
+async function signalOrRun(target: Target, sftp: SftpConfig): Promise<string | undefined> {
   if (sftp.pidFile) {
     // sshd writes its pid file again right after it listens: a read in between finds it empty.
     let pid = NaN;

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, type SFTPWrapper } from 'ssh2';
+import { siteUserName } from '../../src/actions/site-user.js';
 import type { LabInfo } from '../lab/client.js';
 import { uniq } from './vhost-lab.js';
 
@@ -65,9 +66,16 @@ export function plantSite(
   };
 }
 
-/** Removes users planted by plantSite. */
+/** A site vhost.create made in the site-user layout: its user (by siteUserName), its uid and its writable folder. */
+export function siteAccount(webRoot: string, domain: string): { user: string; uid: number; writable: string } {
+  const user = siteUserName(domain);
+  const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
+  return { user, uid, writable: join(webRoot, domain, 'public') };
+}
+
+/** Removes these users (planted by plantSite, or left by a site a failed test did not delete). */
 export function removeUsers(users: string[]): void {
-  for (const u of users) spawnSync('userdel', [u]);
+  for (const u of users) if (spawnSync('id', ['-u', u]).status === 0) spawnSync('userdel', [u]);
 }
 
 /** Removes drop-ins and key files a failed test left for these users on the lab's SFTP sshd, and reloads it. */
