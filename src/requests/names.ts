@@ -36,6 +36,13 @@ export function quoted(text: string): string[] {
   return out;
 }
 
+/** The text with each name written between quotes made one neutral letter: a name says nothing of what is asked ("une base 'facturation'" is no invoice). */
+export function unquoted(text: string): string {
+  let out = text;
+  for (const name of quoted(text)) out = out.split(name).join('x');
+  return out;
+}
+
 /** The name after a naming word ("called shop", "name it shop", "nom : shop"), skipping pronouns and articles. */
 export function namedAfterMarker(tokens: string[]): string | undefined {
   // "appelle-la compta": a naming word joined to its pronoun is read as two words.

@@ -68,6 +68,15 @@ const SITE = ['site', 'website', 'ftp', 'sftp', 'vhost', 'heberg', 'hosting', 'e
 export interface Own {
   databases: string[];
   sites: string[];
+  /** The client's sites and domains by their full names: a name written under a domain that is no site yet is a new site. */
+  siteNames?: string[];
+  domains?: string[];
+}
+
+/** Whether a host name written is a new one: under one of the client's domains (a "www." aside), not one of their sites. */
+function isNewHost(h: string, own: Own): boolean {
+  const bare = h.replace(/^www\./, '');
+  return !(own.siteNames ?? []).includes(bare) && (own.domains ?? []).some((d) => bare === d || bare.endsWith(`.${d}`));
 }
 
 /** HTTP error codes a client reports by number alone ("502 on my shop", "erreur 500"). */
@@ -152,6 +161,16 @@ function allowedIntent(
         : first;
   const deleteOf = (kind: Removal['kind'], fallback: Intent): Intent =>
     kind === 'database' ? 'database.delete' : kind === 'site' ? 'vhost.delete' : fallback;
+  // "Create shop.exemple.fr", "I just need another website: wiki.exemple.fr": a new name under the client's domain, asked for.
+  const { hosts } = readTokens(text);
+  if (
+    !r.asked &&
+    hosts.length &&
+    hosts.every((h) => isNewHost(h, own)) &&
+    ws.some((w) => is(w, 'create')) &&
+    !['cert', 'db', 'dns'].some((c) => ws.some((w) => is(w, c)))
+  )
+    return { intent: 'vhost.create', confidence: Math.max(top.confidence, 0.6) };
   if (r.asked) {
     // The verb and its object say it: "kill the blog", "wipe boutique_wp", whatever the model read.
     if (r.kind === 'site' || r.kind === 'database')

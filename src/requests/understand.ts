@@ -2,6 +2,7 @@ import type { Intent, Language, RequestClassifier } from './classifier.js';
 import { DESTRUCTIVE, removes, type Topic } from './intents.js';
 import { is, topicOf } from './lexicon.js';
 import { allowed, anchored, clauses, type Own } from './reading.js';
+import { unquoted } from './names.js';
 import { readTokens, removal } from './removal.js';
 import { Slots, type Choice, type ClientThings, type Proposal, type Resolved } from './slots.js';
 import { words } from './text.js';
@@ -47,7 +48,7 @@ export function understand(
   things: ClientThings,
   o: { language: Language; intent?: Intent; site?: string },
 ): Understanding {
-  const c = classifier.classify(text);
+  const c = classifier.classify(unquoted(text));
   const language: Language = c.languageConfidence >= 0.75 ? c.language : o.language;
   const ws = words(text);
   const frustrated = classifier.frustrated(text);
@@ -127,6 +128,8 @@ function ownWords(classifier: RequestClassifier, things: ClientThings): Own {
   return {
     databases: (things.databases ?? []).flatMap((d) => [d.name, ...(d.full ? [d.full] : [])]),
     sites: [...new Set([...labels, ...aliases])],
+    siteNames: things.sites,
+    domains: things.domains,
   };
 }
 
@@ -161,7 +164,7 @@ function clauseOperations(classifier: RequestClassifier, text: string, own: Own)
   const out: { intent: Intent; piece: string }[] = [];
   let removing = false;
   for (const piece of pieces) {
-    const c = classifier.classify(piece);
+    const c = classifier.classify(unquoted(piece));
     let a = allowed(c.ranked, piece, own);
     // "Virez le blog et la base test_old": the second thing is removed too, its verb left unsaid.
     const r = removal(piece, own.databases, own.sites);
@@ -176,6 +179,8 @@ function clauseOperations(classifier: RequestClassifier, text: string, own: Own)
     // nothing; a short message, or a thing added to the request before it, does ("a site and a database").
     const short = words(text).length <= 15 || (out.length > 0 && words(piece).length <= 8);
     if (!short && !asks(piece)) continue;
+    // A symptom that names no site ("nothing is broken, I need a new site") is no site to check.
+    if (a.intent === 'diagnose' && !anchored('vhost.delete', piece, own)) continue;
     // One thing asked once: a certificate issued and renewed in the same breath is one operation.
     const same = (x: Intent) => x === a.intent || (x.startsWith('certificate.') && a.intent.startsWith('certificate.'));
     if (!out.some((x) => same(x.intent))) out.push({ intent: a.intent, piece });
@@ -216,8 +221,6 @@ const ORDERS = [
   'ouvr',
   'host',
   'heberg',
-  'fai',
-  'donn',
   'give',
   'get',
 ];

@@ -35,7 +35,9 @@ const LANGS: Record<
 function phrasing(lang: Language, intent: Intent, random: Random): string {
   const { slots, templates } = LANGS[lang];
   let text = expand(random.pick(templates[intent] ?? []), slots, random);
-  if (random.chance(0.15)) text = `${expand('{filler}', slots, random)} ${text}`;
+  // A story before the request, of one to three sentences, in a fifth of the phrasings: the model learns it asks nothing.
+  if (random.chance(0.2)) text = `${expand('{filler}', slots, random)} ${text}`;
+  if (random.chance(0.08)) text = `${expand('{filler} {filler}', slots, random)} ${text}`;
   if (random.chance(0.35)) text = `${expand('{hi}', slots, random)}${random.chance(0.5) ? ',' : ''} ${text}`;
   if (random.chance(0.35)) text = `${text}${random.chance(0.5) ? ',' : ''} ${expand('{bye}', slots, random)}`;
   if (random.chance(0.25)) text = sms(text, LANGS[lang].sms, random);
