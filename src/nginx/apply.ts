@@ -5,7 +5,15 @@ import { mapLimit, type Mutex } from '../util/concurrency.js';
 import { toOperationError } from '../errors.js';
 import { lockUnavailable, nginxDown, probeFailed, reloadFailed, writeFailed } from './apply-errors.js';
 import type { Target } from '../targets/target.js';
-import { acceptingWorkers, nginxReload, nginxTest, retireOldWorkers, type NginxOutcome } from './commands.js';
+import {
+  acceptingWorkers,
+  masterPid,
+  nginxReload,
+  nginxTest,
+  retireOldWorkers,
+  type NginxOutcome,
+} from './commands.js';
+import { warnOpenFiles } from './open-files.js';
 import { quickCheck } from './quick-check.js';
 import type { SharedConfigLock } from './config-lock.js';
 import { nginxRejected } from './messages.js';
@@ -304,6 +312,8 @@ export class NginxApplier {
       const old = await acceptingWorkers(this.target, this.ws);
       test = await this.check(written, old.length > 0);
       if (test.ok) {
+        const master = old.length ? await masterPid(this.target, this.ws) : undefined;
+        await warnOpenFiles(this.target, { webserver: this.name, master, workers: old, alert: this.deps.alert });
         reload = await this.reload(old);
         // Refused at the reload after the cheap check passed (a clash with another site, the
         // open files): nginx kept the previous configuration, and its own test says why.

@@ -42,7 +42,7 @@ export async function nginxReload(target: Target, ws: WebserverConfig): Promise<
  * unreadable, not a pid). A stale file can name any process by now: the pid counts only
  * while its process is an nginx master, since serein signals it as root.
  */
-async function masterPid(target: Target, ws: WebserverConfig): Promise<number | undefined> {
+export async function masterPid(target: Target, ws: WebserverConfig): Promise<number | undefined> {
   if (!ws.pidFile) return undefined;
   const pid = Number((await target.readFile(ws.pidFile).catch(() => undefined))?.toString('utf8').trim());
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
