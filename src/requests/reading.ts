@@ -129,8 +129,21 @@ export function allowed(
   text: string,
   own: Own,
 ): { intent: Intent; confidence: number } {
-  const chosen = allowedIntent(ranked, text, own);
   const ws = words(text);
+  let chosen = allowedIntent(ranked, text, own);
+  // The model unsure, the words name one thing it ranks near the top ("https boutique.fr"): that one.
+  if (chosen.confidence < 0.45) {
+    const near = ranked
+      .slice(0, 3)
+      .find(
+        (x) =>
+          ['certificate.issue', 'certificate.renew', 'dns.fix', 'diagnose'].includes(x.intent) &&
+          x.confidence >= 0.15 &&
+          anchored(x.intent, text, own) &&
+          anchoredOnSite(text, own),
+      );
+    if (near && !removal(text, own.databases, own.sites).asked) chosen = { intent: near.intent, confidence: 0.45 };
+  }
   // "Renouvelez le ssl", "update the certificate", "mettre à jour le certificat": a renewal, not a first certificate nor DNS.
   const renewing =
     ws.some((w) => RENEW.some((r) => w.startsWith(r))) ||
