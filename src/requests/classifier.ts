@@ -162,13 +162,25 @@ function normalise(scores: { label: string; value: number }[]): { label: string;
   return scores.map((c) => ({ label: c.label, value: total > 0 ? c.value / total : 1 / scores.length }));
 }
 
-let trained: { classifier: RequestClassifier; words?: unknown } | undefined;
+/** The classifier of serein's own playbooks, and those of each set of playbooks' words asked for. */
+let own: RequestClassifier | undefined;
+const byWords = new WeakMap<object, RequestClassifier>();
+/** By the words themselves: daemons of one process with the same playbooks share one model. */
+const byContent = new Map<string, RequestClassifier>();
 
 /**
- * The daemon's classifier, loaded once for its playbooks' words (the route loads it in the
+ * The daemon's classifier for its playbooks' words, built once (the route loads it in the
  * background at start); without words, for serein's own playbooks.
  */
-export function requestClassifier(words?: Iterable<[string, OperationWords | undefined]>): RequestClassifier {
-  if (!trained || trained.words !== words) trained = { classifier: new RequestClassifier(loadCorpus(words)), words };
-  return trained.classifier;
+export function requestClassifier(words?: readonly [string, OperationWords | undefined][]): RequestClassifier {
+  if (!words) return (own ??= new RequestClassifier(loadCorpus()));
+  let classifier = byWords.get(words);
+  if (!classifier) {
+    const corpus = loadCorpus(words);
+    const key = JSON.stringify([...corpus.operations]);
+    classifier = byContent.get(key) ?? new RequestClassifier(corpus);
+    byContent.set(key, classifier);
+    byWords.set(words, classifier);
+  }
+  return classifier;
 }
