@@ -310,6 +310,12 @@ export const TEMPLATES_EN: Record<Intent, string[]> = {
     'is there a phone number I can call',
     '{can} change the php version',
     'buy a new domain name for me',
+    '{can} pause {site} for a few weeks',
+    '{want} to stop {site} for a while, not delete it',
+    '{can} add a cron job on {site}',
+    '{want} ssh access to my hosting',
+    '{can} enable the imagick extension for {site}',
+    'how do I upload my files',
   ],
 };
 

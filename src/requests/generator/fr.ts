@@ -326,6 +326,12 @@ export const TEMPLATES_FR: Record<Intent, string[]> = {
     'vous avez un numéro de téléphone ?',
     '{peux} changer la version de php',
     'achetez-moi un nouveau nom de domaine',
+    '{peux} mettre {site} en pause quelques semaines',
+    'je voudrais suspendre {site} un moment, sans le supprimer',
+    '{peux} ajouter une tâche cron sur {site}',
+    '{veux} un accès ssh à mon hébergement',
+    "{peux} activer l'extension imagick pour {site}",
+    'comment je mets mes fichiers en ligne ?',
   ],
 };
 
