@@ -129,9 +129,11 @@ async function diagnoses(/** @type {Escalation} */ e) {
 const opWords = (/** @type {'done' | 'button'} */ key, /** @type {string | undefined} */ playbook) =>
   opWord(playbook, key) ?? opTitle(playbook);
 
-/** The name an operation works on, from its inputs (a site, a domain, a database). */
+/** The name an operation works on, from its inputs (a site, a domain, a database; a provider's: its first written input). */
 function nameIn(/** @type {Record<string, unknown>} */ inputs) {
-  const v = Array.isArray(inputs.domains) ? inputs.domains[0] : (inputs.domain ?? inputs.site ?? inputs.name);
+  const v = Array.isArray(inputs.domains)
+    ? inputs.domains[0]
+    : (inputs.domain ?? inputs.site ?? inputs.name ?? Object.values(inputs).find((x) => typeof x === 'string'));
   return typeof v === 'string' ? shownName(v) : '';
 }
 
