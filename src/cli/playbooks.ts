@@ -13,7 +13,10 @@ export function playbookCommands(program: Command): void {
       const config = configOf(cmd);
       const actions = [...builtinActions, ...(await loadPlugins(config.plugins))]; // a plug-in's playbooks check like built-in ones
       const loaded = loadPlaybooks(dir ?? config.playbooks, new Map(actions.map((a) => [a.name, a])));
-      for (const p of loaded.values()) process.stdout.write(`ok  ${p.name.padEnd(22)} ${p.title.en}\n`);
+      // A playbook without words still runs: say what it misses (playbooks/<name>.words.yaml).
+      const bare = '  (no words file: named by its title, never asked for in words)';
+      for (const p of loaded.values())
+        process.stdout.write(`ok  ${p.name.padEnd(22)} ${p.title.en}${p.words ? '' : bare}\n`);
     });
   pb.command('schema')
     .description('print the JSON Schema of playbook files (kept as playbooks/playbook.schema.json)')
