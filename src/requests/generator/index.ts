@@ -74,6 +74,8 @@ export function tableLines(): string[] {
 export function nearTableLine(text: string, lines: Set<string>[]): boolean {
   const s = shape(text);
   return lines.some((l) => {
+    // Sizes too far apart cannot reach 0.6: most pairs end here.
+    if (Math.min(s.size, l.size) < 0.6 * Math.max(s.size, l.size)) return false;
     let common = 0;
     for (const w of s) if (l.has(w)) common++;
     return common / (s.size + l.size - common) >= 0.6;
