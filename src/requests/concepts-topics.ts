@@ -50,6 +50,7 @@ export const TOPIC_WORDS: Record<string, string[]> = {
     'payment',
     'pay',
     'prix',
+    'combien',
     'price',
     'tarif',
     'cost',
@@ -128,8 +129,8 @@ export const TOPIC_WORDS: Record<string, string[]> = {
     'chef',
     'superviseur',
     'supervisor',
-    'vrai',
-    'real',
+    'vrai$',
+    'real$',
   ],
   anger: [
     'inadmissible',
