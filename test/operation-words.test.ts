@@ -15,6 +15,7 @@ import { kinds as mailboxKinds } from './fixtures/plugin-kind/mailbox.kind.js';
 import { registerKind } from '../src/resources/index.js';
 import { isWordsFile, loadOperationWords, operationWordsSchema } from '../src/operation-words.js';
 import { tempDir } from './helpers/tmp.js';
+import { DESTRUCTIVE } from '../src/requests/intents.js';
 
 const FOLDERS = [
   resolve(import.meta.dirname, '../playbooks'),
@@ -64,6 +65,11 @@ describe("an operation's words", () => {
     writeFileSync(file, good);
     writeFileSync(join(dir, 'mailbox.creat.words.yaml'), good);
     expect(() => loadPlaybooks(dir, actions)).toThrow(/mailbox\.creat\.words\.yaml.*words for no playbook/);
+  });
+
+  it('the removals the reading rules name are removals by their own words', () => {
+    for (const name of DESTRUCTIVE)
+      expect(loadOperationWords(FOLDERS[0], name)?.request?.removes, `${name} says removes: true`).toBe(true);
   });
 
   it('the schema asks both languages of every sentence', () => {
