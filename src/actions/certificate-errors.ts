@@ -3,21 +3,6 @@ import { notFound, notYourDomain, OperationError } from '../errors.js';
 // The errors of the certificate operations (src/actions/certificate*.ts); an install's own
 // failures are in src/certificates/install-errors.ts.
 
-/** dns-01 asked while no DNS provider is configured to publish its record. */
-export function dnsProviderMissing(): OperationError {
-  return new OperationError(
-    'dns_provider_missing',
-    {
-      en: 'The dns-01 method needs a DNS provider, and none is configured.',
-      fr: "La méthode dns-01 demande un fournisseur DNS, et aucun n'est configuré.",
-    },
-    {
-      en: 'Use http-01, or ask your provider to connect the DNS.',
-      fr: 'Utilisez http-01, ou demandez à votre hébergeur de connecter le DNS.',
-    },
-  );
-}
-
 /**
  * A certificate asked for by id that is not there or not the caller's; with `site`, one
  * that is not that site's (null: the site the renewal names, unnamed).

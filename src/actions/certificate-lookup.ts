@@ -4,7 +4,8 @@ import { Dns01Solver, HttpSolver, type ChallengeSolver } from '../certificates/s
 import { VHOST_KIND, type VhostData } from '../nginx/site.js';
 import { can } from '../resources/policy.js';
 import type { CertificateRecord } from '../store/certificates.js';
-import { certificateNotActive, certificateNotFound, dnsProviderMissing, noLongerYours } from './certificate-errors.js';
+import { dnsProviderMissing } from '../certificates/errors.js';
+import { certificateNotActive, certificateNotFound, noLongerYours } from './certificate-errors.js';
 
 // What the certificate operations look up before they act: the solver, the site, the certificate.
 

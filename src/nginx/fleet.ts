@@ -1,6 +1,6 @@
 import type { WebserverConfig } from '../config/schema.js';
 import type { RaiseAlert } from '../alerts.js';
-import { OperationError } from '../errors.js';
+import { unknownWebserver } from './errors.js';
 import type { Logger } from '../log.js';
 import type { Target } from '../targets/target.js';
 import { Mutex } from '../util/concurrency.js';
@@ -46,17 +46,7 @@ export class NginxFleet {
   webserver(name: string): WebserverConfig {
     const ws = this.o.webservers[name];
     if (ws) return ws;
-    const known = Object.keys(this.o.webservers);
-    throw new OperationError(
-      'unknown_webserver',
-      { en: `The web server "${name}" is not configured.`, fr: `Le serveur web « ${name} » n'est pas configuré.` },
-      {
-        en: `Use one of: ${known.join(', ') || '(none)'}.`,
-        fr: `Utilisez l'un de : ${known.join(', ') || '(aucun)'}.`,
-      },
-      undefined,
-      400,
-    );
+    throw unknownWebserver(name, Object.keys(this.o.webservers));
   }
 
   /** The machine or container a web server runs on. */

@@ -1,4 +1,5 @@
-import { OperationError, type Localized } from '../errors.js';
+import type { Localized, OperationError } from '../errors.js';
+import { nginxRejectedError } from './errors.js';
 
 /**
  * Turns what `nginx -t` prints into plain words for the person who asked for the change,
@@ -225,12 +226,8 @@ export function nginxRejected(output: string, rejectedFiles: string[] = []): Ope
   const what = said?.what ?? { en: `nginx reported: ${line}`, fr: `nginx a signalé : ${line}` };
   const where = location(line);
   const kept = rejectedFiles.length ? ` Rejected file kept for diagnosis: ${rejectedFiles.join(', ')}.` : '';
-  return new OperationError(
-    'nginx_rejected',
-    {
-      en: `The web server refused the new configuration: ${what.en}`,
-      fr: `Le serveur web a refusé la nouvelle configuration : ${what.fr}`,
-    },
+  return nginxRejectedError(
+    what,
     said?.fix ?? PROVIDER_FIX,
     `nginx -t failed${where ? ` at ${where}` : ''}: ${output.trim()}${kept}`,
   );

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { WebserverConfig } from '../config/schema.js';
 import type { TenantStore } from '../store/tenants.js';
-import { OperationError } from '../errors.js';
+import { unknownWebserver } from './errors.js';
 import type { NginxFileChange } from './apply.js';
 import type { NginxFleet } from './fleet.js';
 import type { NginxProbe } from './probe.js';
@@ -181,16 +181,7 @@ export function vhostProbes(d: VhostData, token: string, tls: boolean): NginxPro
  */
 export function renderVhost(fleet: NginxFleet, d: VhostData, o: { tls?: boolean; tenant: string }): RenderedVhost {
   const ws = fleet.all[d.webserver];
-  if (!ws) {
-    throw new OperationError(
-      'unknown_webserver',
-      {
-        en: `The web server "${d.webserver}" is not configured any more.`,
-        fr: `Le serveur web « ${d.webserver} » n'est plus configuré.`,
-      },
-      { en: 'Your provider must restore its configuration.', fr: 'Votre hébergeur doit rétablir sa configuration.' },
-    );
-  }
+  if (!ws) throw unknownWebserver(d.webserver);
   const tls = o.tls ?? d.tls;
   const { file, text } = loadVhostTemplate(fleet.playbooksDir, ws);
   const probeToken = newProbeToken();

@@ -1,4 +1,5 @@
-import { OperationError } from '../errors.js';
+import type { OperationError } from '../errors.js';
+import { templateError } from './errors.js';
 
 /**
  * A deliberately tiny template format for nginx configuration files, so an admin can
@@ -37,18 +38,7 @@ export class TemplateError extends Error {
 
   /** The client reads that the site template is broken on the provider's side; admins get file and line. */
   toOperationError(): OperationError {
-    return new OperationError(
-      'template_error',
-      {
-        en: 'The site configuration could not be prepared: the web server template has an error.',
-        fr: "La configuration du site n'a pas pu être préparée : le modèle du serveur web contient une erreur.",
-      },
-      {
-        en: 'Nothing was changed on the server. Your provider must fix the template; try again afterwards.',
-        fr: "Rien n'a été modifié sur le serveur. Votre hébergeur doit corriger le modèle ; réessayez ensuite.",
-      },
-      this.message,
-    );
+    return templateError(this.message);
   }
 }
 

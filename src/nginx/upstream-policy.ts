@@ -1,7 +1,8 @@
 import { BlockList, isIP } from 'node:net';
 import type { WebserverConfig } from '../config/schema.js';
 import type { DnsClient } from '../dns/resolver.js';
-import { OperationError, type Localized } from '../errors.js';
+import type { Localized } from '../errors.js';
+import { upstreamInvalid, upstreamNotAllowed, upstreamUnresolved } from './errors.js';
 import { canonicalIp, describeNotPublic, destinations, includesIp, notPublic } from '../net/address-policy.js';
 
 /**
@@ -107,13 +108,9 @@ function plainReason(cidr: string): Localized {
   };
 }
 
-const refuse = (code: string, message: Localized, hint: Localized, detail: string, status: number) =>
-  new OperationError(code, message, hint, detail, status);
-
 /** The address is not of a form serein forwards to; `why` is for admins. The value is not echoed: it may hold a password. */
 const badForm = (policy: Policy, why: string) =>
-  refuse(
-    'upstream_invalid',
+  upstreamInvalid(
     {
       en: 'Your site cannot forward visitors to this address: it is not the address of a web application.',
       fr: "Votre site ne peut pas transférer les visiteurs vers cette adresse : ce n'est pas l'adresse d'une application web.",
@@ -176,8 +173,7 @@ async function resolve(dns: DnsClient, name: string, policy: Policy): Promise<st
   const addresses = [...a.records, ...aaaa.records];
   if (a.status === 'error' || aaaa.status === 'error') {
     // Part of the answer is unknown: the addresses we cannot see could be internal ones.
-    throw refuse(
-      'upstream_unresolved',
+    throw upstreamUnresolved(
       {
         en: `We could not look up the address of ${name} just now.`,
         fr: `Nous n'avons pas pu trouver l'adresse de ${name} pour le moment.`,
@@ -191,8 +187,7 @@ async function resolve(dns: DnsClient, name: string, policy: Policy): Promise<st
     );
   }
   if (!addresses.length) {
-    throw refuse(
-      'upstream_unresolved',
+    throw upstreamUnresolved(
       {
         en: `The name ${name} does not lead to any address yet, so your site cannot forward visitors to it.`,
         fr: `Le nom ${name} ne mène encore à aucune adresse ; votre site ne peut donc pas y transférer les visiteurs.`,
@@ -243,8 +238,7 @@ function checkAddress(
       : policy.public
         ? 'a publicAddresses entry of a configured web server'
         : 'clientUpstreams.public is false';
-    throw refuse(
-      'upstream_not_allowed',
+    throw upstreamNotAllowed(
       {
         en: `Your site cannot forward visitors to ${shown}: ${reason.en}, which your site may not use.`,
         fr: `Votre site ne peut pas transférer les visiteurs vers ${shown} : ${reason.fr}, que votre site ne peut pas utiliser.`,
@@ -271,8 +265,7 @@ export async function clientUpstream(
   const allowedPort = portRanges(policy.ports).some(([a, b]) => u.port >= a && u.port <= b);
   if (!allowedPort) {
     const ports = describePorts(policy.ports);
-    throw refuse(
-      'upstream_not_allowed',
+    throw upstreamNotAllowed(
       {
         en: `Your site cannot forward visitors to port ${u.port}: applications on this web server may use port ${ports.en}.`,
         fr: `Votre site ne peut pas transférer les visiteurs vers le port ${u.port} : sur ce serveur web, les applications peuvent utiliser le port ${ports.fr}.`,
