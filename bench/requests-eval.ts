@@ -110,10 +110,12 @@ function sameInputs(
 const SAME_FIELD: Record<string, string> = { site: 'domain', domain: 'site' };
 
 /** The answer's inputs for one operation: its proposal's, or the site a diagnosis runs on. */
-function inputsOf(u: Understanding, intent: string): Record<string, unknown> | undefined {
+function inputsOf(u: Understanding, intent: string, at?: number): Record<string, unknown> | undefined {
   // The site checked, whichever word the table gives it (the dev table says `domain`).
   if (intent === 'diagnose') return u.diagnose && { site: u.diagnose.site, domain: u.diagnose.site };
   const all = u.proposals ?? (u.proposal ? [u.proposal] : []);
+  // The same operation twice ("delete test_old and clients"): the row's k-th is the answer's k-th.
+  if (at !== undefined && all.length === u.intents.length && all[at]?.playbook === intent) return all[at].inputs;
   return all.find((p, i) => p.playbook === intent || u.intents[i] === intent)?.inputs;
 }
 
@@ -129,7 +131,7 @@ function right(row: Row, u: Understanding, angerKnown: boolean): boolean {
   if (Array.isArray(row.expect)) {
     if (u.intents.join() !== row.expect.join() || u.status === 'handoff') return false;
     const inputs = (row.inputs ?? []) as (Record<string, unknown> | null)[];
-    return row.expect.every((op, i) => !inputs[i] || sameInputs(inputs[i], inputsOf(u, op)));
+    return row.expect.every((op, i) => !inputs[i] || sameInputs(inputs[i], inputsOf(u, op, i)));
   }
   switch (row.expect) {
     case 'ask':

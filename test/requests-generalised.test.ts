@@ -91,12 +91,18 @@ describe('words nobody here wrote for the engine', () => {
     });
   });
 
-  it('each request of a message gets the name written in its own piece, a removal verb said once removes both', () => {
-    const two = read('fix the dns of exemple.fr, then renew the ssl of boutique.fr');
-    expect(two.intents).toEqual(['dns.fix', 'certificate.renew']);
-    expect(two.proposals?.map((p) => p.inputs)).toEqual([
+  it('each request of a message gets the name written in its own piece, a removal verb said once removes both, two things removed are two removals', () => {
+    const order = read('fix the dns of exemple.fr, then renew the ssl of boutique.fr');
+    expect(order.intents).toEqual(['dns.fix', 'certificate.renew']);
+    expect(order.proposals?.map((p) => p.inputs)).toEqual([
       { domain: 'exemple.fr' },
       { site: 'boutique.fr', certificate: '0c6f2a4e-1b7d-4c3a-9e51-6d2f8a9b0c11' },
+    ]);
+    const two = read('please remove test_old and clients');
+    expect(two.intents).toEqual(['database.delete', 'database.delete']);
+    expect(two.proposals?.map((p) => p.inputs)).toEqual([
+      { server: 'maria', name: 'test_old' },
+      { server: 'pg', name: 'clients' },
     ]);
     const both = read('supprimez blog.exemple.fr et puis la base boutique_wp', 'fr');
     expect(both.intents).toEqual(['vhost.delete', 'database.delete']);

@@ -111,9 +111,14 @@ export function understand(
   // Frustration with no clear operation is for a person first.
   if (!o.intent && frustrated && whole.confidence < 0.6 && ops.length === 0) return handoff();
   const slots = new Slots(classifier.corpus, text, things, language, o.site);
-  const resolved = intents.map((i) => ({
+  // The k-th operation read from the k-th piece when the pieces gave them; else from the first piece that asks it.
+  const pieceOf = (i: Intent, k: number) =>
+    intents === ops ? pieces[k]?.piece : pieces.find((p) => p.intent === i)?.piece;
+  const resolved = intents.map((i, k) => ({
     intent: i,
-    r: ((whole) => ownPiece(classifier, things, language, o.site, pieces, i, own) ?? whole)(slots.resolve(i)),
+    r: ((whole) => ownPiece(classifier, things, language, o.site, pieces.length, pieceOf(i, k), i, own) ?? whole)(
+      slots.resolve(i),
+    ),
   }));
   const answer = combine(base, resolved, () => handoff());
   // A client who is losing patience is not asked a question: a person takes it, with the words.
@@ -183,7 +188,12 @@ function clauseOperations(classifier: RequestClassifier, text: string, own: Own)
     if (a.intent === 'diagnose' && !anchored('vhost.delete', piece, own)) continue;
     // One thing asked once: a certificate issued and renewed in the same breath is one operation.
     const same = (x: Intent) => x === a.intent || (x.startsWith('certificate.') && a.intent.startsWith('certificate.'));
-    if (!out.some((x) => same(x.intent))) out.push({ intent: a.intent, piece });
+    // "Delete test_old and clients": two removals, each of the thing its piece names.
+    const another =
+      DESTRUCTIVE.includes(a.intent) &&
+      names(piece, own) &&
+      !out.some((x) => x.intent === a.intent && named(x.piece, own) === named(piece, own));
+    if (another || !out.some((x) => same(x.intent))) out.push({ intent: a.intent, piece });
   }
   return out;
 }
@@ -233,6 +243,17 @@ function asks(piece: string): boolean {
   return ts.slice(0, 3).some((t) => ORDERS.some((o) => t.startsWith(o)) || is(t, 'remove'));
 }
 
+/** Whether a piece names a host or one of the client's databases. */
+function names(piece: string, own: Own): boolean {
+  return named(piece, own) !== '';
+}
+
+/** The hosts and the client's databases a piece names, as one key. */
+function named(piece: string, own: Own): string {
+  const { ts, hosts } = readTokens(piece);
+  return [...hosts, ...ts.filter((t) => own.databases.includes(t))].join(' ');
+}
+
 /**
  * An operation's inputs read from its own piece of the message when that piece names the
  * thing ("renew the cert on boutique.fr and fix the DNS of exemple.fr"): the piece's
@@ -243,14 +264,12 @@ function ownPiece(
   things: ClientThings,
   language: Language,
   site: string | undefined,
-  pieces: { intent: Intent; piece: string }[],
+  count: number,
+  piece: string | undefined,
   intent: Intent,
   own: Own,
 ): Resolved | undefined {
-  const piece = pieces.find((p) => p.intent === intent)?.piece;
-  if (!piece || pieces.length < 2) return undefined;
-  const { ts, hosts } = readTokens(piece);
-  if (!hosts.length && !ts.some((t) => own.databases.includes(t))) return undefined;
+  if (!piece || count < 2 || !names(piece, own)) return undefined;
   const r = new Slots(classifier.corpus, piece, things, language, site).resolve(intent);
   return r.status === 'proposal' ? r : undefined;
 }
