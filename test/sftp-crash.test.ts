@@ -15,14 +15,14 @@ import { keepServeLog, serveApi, serveReady } from './helpers/serve-process.js';
 import {
   chrootableDir,
   labSftp,
-  plantSite,
+  siteAccount,
   refused,
   removeLeftAccounts,
   removeUsers,
   sftpLogin,
 } from './helpers/sftp-lab.js';
 import { tempDir } from './helpers/tmp.js';
-import { labWebserver, uniq } from './helpers/vhost-lab.js';
+import { labWebserver, removeLeftSiteFiles, uniq } from './helpers/vhost-lab.js';
 import { useLab, type LabInfo } from './lab/client.js';
 
 const TERMINAL = ['succeeded', 'failed', 'needs-attention'];
@@ -39,7 +39,7 @@ let client = '';
 let daemon: SereinChild | undefined;
 const tenant = uniq('t');
 const domain = `${uniq('c')}.test`;
-let site: ReturnType<typeof plantSite>;
+let site: ReturnType<typeof siteAccount>;
 let storeConfig: { driver: 'sqlite'; path: string };
 /** Whether the store records the account (read as the daemon left it). */
 async function recorded(): Promise<boolean> {
@@ -71,18 +71,27 @@ async function waitJob(id: string, as = token): Promise<{ job: any; steps: any[]
   );
 }
 
+/** How a job ended without halting (a failure of the test, said with its error rather than waited on until the deadline). */
+async function endedWith(id: string): Promise<string | undefined> {
+  const r = await api('GET', `/v1/jobs/${id}`);
+  return TERMINAL.includes(r.job.status) ? `job ended ${r.job.status}: ${JSON.stringify(r.job.error)}` : undefined;
+}
+
 /** Runs the operation as the client, the daemon halting at `point`; SIGKILLs it there and starts it again. */
 async function killedAt(playbook: string, point: string): Promise<{ job: any; steps: any[] }> {
   writeFileSync(haltFile, point);
   const id = (await api('POST', '/v1/jobs', { playbook, inputs: { domain } }, client)).job.id;
   const killed = daemon!;
+  let ended: string | undefined;
   await until(
     `the daemon to halt at ${point}`,
     async () =>
       killed.output().includes(`halted at ${point} `) ||
-      (killed.exitCode !== null ? Promise.reject(new Error('exited')) : undefined),
+      (killed.exitCode !== null ? Promise.reject(new Error('exited')) : undefined) ||
+      (ended = await endedWith(id)) !== undefined,
     60_000,
   );
+  if (ended) throw new Error(ended);
   killed.kill('SIGKILL');
   await killed.exited;
   keepServeLog(killed);
@@ -92,7 +101,12 @@ async function killedAt(playbook: string, point: string): Promise<{ job: any; st
 }
 
 const expectUndone = ({ job, steps }: { job: any; steps: any[] }) => {
-  expect(job.status, JSON.stringify({ error: job.error, steps })).toBe('failed');
+  // On a failure, whether sshd still listens says whether the undo or sshd itself is at fault.
+  const listening = () => execFileSync('ss', ['-ltn', `sport = :${lab.sftp!.port}`], { encoding: 'utf8' });
+  expect(
+    job.status,
+    JSON.stringify({ error: job.error, steps, listening: job.status === 'failed' || listening() }),
+  ).toBe('failed');
   expect(job.error.code).toBe('interrupted');
   expect(steps.filter((s) => s.status === 'compensation-failed')).toEqual([]);
 };
@@ -112,7 +126,13 @@ beforeAll(async () => {
     stateDir: join(dir, 'state'),
     playbooks: resolve(import.meta.dirname, '../playbooks'),
     log: { level: 'info' },
-    webservers: { web: labWebserver(lab.nginx!, base, 'local', { sftp: labSftp(lab.sftp!) }) },
+    webservers: {
+      web: labWebserver(lab.nginx!, base, 'local', {
+        siteUsers: true,
+        nginxGroup: 'nogroup',
+        sftp: labSftp(lab.sftp!),
+      }),
+    },
   };
   writeFileSync(configFile, JSON.stringify(config, null, 2)); // JSON is YAML
   await start();
@@ -121,23 +141,31 @@ beforeAll(async () => {
   await api('POST', `/v1/tenants/${tenant}/resources`, { kind: 'server', name: 'web' });
   client = (await api('POST', '/v1/tokens', { kind: 'client', tenantId: tenant })).token;
   noteSecrets('client token', client);
-  // A site in the layout SFTP needs, recorded as vhost.create records it.
-  site = plantSite(join(base, 'www'), domain, 'web');
-  const store = await Store.open(storeConfig);
-  await store.tenants.putResource({ kind: 'vhost', name: domain, tenantId: tenant, data: site.data });
-  await store.close();
+  // The site, made by vhost.create in the site-user layout.
+  const made = await waitJob(
+    (await api('POST', '/v1/jobs', { playbook: 'vhost.create', inputs: { webserver: 'web', domain } }, client)).job.id,
+  );
+  expect(made.job.status, JSON.stringify(made.job.error)).toBe('succeeded');
+  site = siteAccount(join(base, 'www'), domain);
 });
 
 afterAll(async () => {
   if (daemon && daemon.exitCode === null) {
     writeFileSync(haltFile, '');
-    const id = await api('POST', '/v1/jobs', { playbook: 'sftp.delete', inputs: { domain } }).catch(() => undefined);
-    if (id) await waitJob(id.job.id).catch(() => undefined);
+    for (const [playbook, inputs] of [
+      ['sftp.delete', { domain }],
+      ['vhost.delete', { domain, removeFiles: true }],
+    ] as const) {
+      const id = await api('POST', '/v1/jobs', { playbook, inputs }).catch(() => undefined);
+      if (id) await waitJob(id.job.id).catch(() => undefined);
+    }
     daemon.kill('SIGTERM');
     await daemon.exited;
   }
   if (daemon) keepServeLog(daemon);
   if (lab?.sftp && site) removeLeftAccounts(lab.sftp, [site.user]);
+  // A site file a failed delete left must not outlive its folder: later nginx -t would fail on it.
+  if (lab?.nginx) removeLeftSiteFiles(lab, (f) => f.includes(domain));
   if (site) removeUsers([site.user]);
   if (dir) keepStoreForScan(join(dir, 'serein.db'));
   if (base) execFileSync('rm', ['-rf', '--', base]);

@@ -149,7 +149,8 @@ async function reload(target: Target, sftp: SftpConfig): Promise<string | undefi
   // For a moment after the signal, the old listener still answers: sshd has restarted once it
   // wrote its pid file again (after it listens), so nobody connects in the gap between the two.
   if (before === undefined) return undefined;
-  for (const deadline = Date.now() + 10_000; (await stamp()) === before; await wait(50))
+  // sshd removes its pid file as it restarts, then writes it again: an empty stamp is the gap between.
+  for (const deadline = Date.now() + 10_000; [before, ''].includes((await stamp()) ?? ''); await wait(50))
     if (Date.now() > deadline) return `sshd did not restart within 10 s: ${sftp.pidFile} was not written again`;
   return undefined;
 }
