@@ -116,6 +116,9 @@ async function run(target: Target, argv: string[], stdin?: string) {
   return target.run(argv, { stdin, timeoutMs: 30_000 });
 }
 
+/** How long sshd has to restart and answer after a reload: a busy machine makes it slow, a failure says so only then. */
+const SSHD_WAIT_MS = 30_000;
+
 /** Whether sshd answers with its banner within `ms`: after a reload, it re-executes itself and listens again. */
 async function answers(host: string, port: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -126,7 +129,7 @@ async function answers(host: string, port: number, ms: number): Promise<boolean>
         s.destroy();
         resolve(v);
       };
-      s.setTimeout(2000, () => done(false));
+      s.setTimeout(5000, () => done(false));
       s.once('data', (d: Buffer) => done(d.toString('latin1').startsWith('SSH-')));
       s.once('error', () => done(false));
       s.connect(port, host);
@@ -139,7 +142,7 @@ async function answers(host: string, port: number, ms: number): Promise<boolean>
 
 async function reload(target: Target, sftp: SftpConfig): Promise<string | undefined> {
   // A SIGHUP while sshd is still executing itself again (a reload just before) would stop it: it must answer first.
-  if (!(await answers(sftp.host, sftp.port, 10_000)))
+  if (!(await answers(sftp.host, sftp.port, SSHD_WAIT_MS)))
     return `sshd did not answer on ${sftp.host}:${sftp.port} before the reload`;
   const stamp = async () =>
     sftp.pidFile ? (await run(target, ['stat', '-c', '%y', '--', sftp.pidFile])).stdout.trim() : undefined;
@@ -150,8 +153,9 @@ async function reload(target: Target, sftp: SftpConfig): Promise<string | undefi
   // wrote its pid file again (after it listens), so nobody connects in the gap between the two.
   if (before === undefined) return undefined;
   // sshd removes its pid file as it restarts, then writes it again: an empty stamp is the gap between.
-  for (const deadline = Date.now() + 10_000; [before, ''].includes((await stamp()) ?? ''); await wait(50))
-    if (Date.now() > deadline) return `sshd did not restart within 10 s: ${sftp.pidFile} was not written again`;
+  for (const deadline = Date.now() + SSHD_WAIT_MS; [before, ''].includes((await stamp()) ?? ''); await wait(50))
+    if (Date.now() > deadline)
+      return `sshd did not restart within ${SSHD_WAIT_MS / 1000} s: ${sftp.pidFile} was not written again`;
   return undefined;
 }
 
@@ -216,7 +220,7 @@ export async function applySshd(
       if (!reloaded) return;
       const again = await run(target, [...sftp.sshd, '-t']);
       const failed = again.code === 0 ? await reload(target, sftp) : `sshd -t: ${again.stderr.trim()}`;
-      if (failed || !(await answers(sftp.host, sftp.port, 10_000)))
+      if (failed || !(await answers(sftp.host, sftp.port, SSHD_WAIT_MS)))
         await ctx.services.alert({
           kind: 'sshd-restore-failed',
           tenantId: null,
@@ -250,8 +254,10 @@ export async function applySshd(
       const failed = await reload(target, sftp);
       if (failed) throw sshdReloadFailed(failed);
       ctx.reached('sshd-reloaded');
-      if (!(await answers(sftp.host, sftp.port, 10_000)))
-        throw sshdReloadFailed(`sshd did not answer on ${sftp.host}:${sftp.port} within 10 s of the reload`);
+      if (!(await answers(sftp.host, sftp.port, SSHD_WAIT_MS)))
+        throw sshdReloadFailed(
+          `sshd did not answer on ${sftp.host}:${sftp.port} within ${SSHD_WAIT_MS / 1000} s of the reload`,
+        );
     } catch (err) {
       await undo(toOperationError(err).detail ?? String(err));
       throw err;
