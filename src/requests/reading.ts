@@ -113,6 +113,38 @@ function anchoredOnSite(text: string, own: Own): boolean {
   return hosts.length > 0 || words(text).some((w) => own.sites.includes(w));
 }
 
+/** Verbs that ask for a thing to be put on a site ("obtain a certificate", "mettre le https"). */
+const GETTING = [
+  'obtain',
+  'obten',
+  'install',
+  'add',
+  'ajout',
+  'mettre',
+  'mettez',
+  'mets',
+  'activ',
+  'enable',
+  'get',
+  'put',
+  'avoir',
+  'want',
+  'veux',
+  'voudr',
+  'need',
+  'besoin',
+];
+
+/** Whether a certificate word follows, within three words, a verb asking for it. */
+function certAsked(ws: string[]): boolean {
+  return ws.some(
+    (w, i) =>
+      is(w, 'cert') &&
+      !is(w, 'down') &&
+      ws.slice(Math.max(0, i - 3), i).some((v) => GETTING.some((g) => v.startsWith(g))),
+  );
+}
+
 /** Starts of the verbs that ask for a renewal: a certificate asked for with one of them is renewed, not issued. */
 const RENEW = ['renouvel', 'renew', 'prolong', 'reconduire', 'reconduis'];
 const CREATES: readonly Intent[] = ['vhost.create', 'database.create'];
@@ -180,10 +212,15 @@ function allowedIntent(
     !r.asked &&
     hosts.length &&
     hosts.every((h) => isNewHost(h, own)) &&
-    ws.some((w) => is(w, 'create')) &&
+    (ws.some((w) => is(w, 'create')) || ranked.slice(0, 2).some((x) => x.intent === 'vhost.create')) &&
     !['cert', 'db', 'dns'].some((c) => ws.some((w) => is(w, c)))
   )
     return { intent: 'vhost.create', confidence: Math.max(top.confidence, 0.6) };
+  // "Possible to obtain a secure certificate... customers see a warning": a certificate asked for, the warning its reason.
+  if (top.intent === 'diagnose' && !r.asked && certAsked(ws)) {
+    const cert = ranked.find((x) => x.intent === 'certificate.issue');
+    if (cert) return { intent: 'certificate.issue', confidence: Math.max(cert.confidence, top.confidence) };
+  }
   if (r.asked) {
     // The verb and its object say it: "kill the blog", "wipe boutique_wp", whatever the model read.
     if (r.kind === 'site' || r.kind === 'database')

@@ -31,6 +31,18 @@ export interface Understanding {
   topic?: Topic;
 }
 
+/** The operations whose words ./reading.ts knows how to anchor; another operation (a provider's) is taken as the model reads it. */
+const KNOWN: readonly Intent[] = [
+  'certificate.issue',
+  'certificate.renew',
+  'vhost.create',
+  'vhost.delete',
+  'database.create',
+  'database.delete',
+  'dns.fix',
+  'diagnose',
+];
+
 /** Below this, the client is asked which operation they meant rather than served a guess. */
 export const SURE = 0.45;
 /** A piece of a message adds an operation of its own from this confidence, when its words name the kind of thing. */
@@ -62,7 +74,9 @@ export function understand(
   else if (
     whole.intent !== 'human' &&
     whole.confidence >= SURE &&
-    !(ops.length === 1 && ops[0] !== whole.intent && whole.confidence < 0.6)
+    !(ops.length === 1 && ops[0] !== whole.intent && whole.confidence < 0.6) &&
+    // "ok", "non merci": no word of the operation's kind, no question about it.
+    (!KNOWN.includes(whole.intent) || anchored(whole.intent, text, own) || whole.confidence >= 0.8)
   )
     intents = [whole.intent];
   else if (ops.length === 1) intents = ops;
