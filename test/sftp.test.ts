@@ -110,6 +110,18 @@ describe('SFTP access to a site', () => {
     expect(await d.store.jobs.list({ playbook: 'sftp.create' })).toHaveLength(0);
   });
 
+  it("understands a client's words asking for it (« un ftp pour … »), for its own site", async () => {
+    for (const [text, intent] of [
+      [`un ftp pour ${domA}`, 'sftp.create'],
+      [`I need sftp access to ${domA}`, 'sftp.create'],
+      [`j'ai perdu mon mot de passe ftp pour ${domA}`, 'sftp.reset'],
+    ]) {
+      const r = await d.api('POST', '/v1/requests', { token: A.token, body: { text } });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.proposal, text).toMatchObject({ playbook: intent, inputs: { domain: domA } });
+    }
+  });
+
   it('shows the plan and the diff of a dry run, and changes nothing', async () => {
     const job = await d.runJob('sftp.create', { domain: domA }, { dryRun: true });
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
