@@ -126,7 +126,7 @@ export class Slots {
     const found = this.raw
       .toLowerCase()
       .split(/[\s,;!?()<>"']+/)
-      .map((w) => w.replace(/[.:]+$/, ''))
+      .map(withoutTrailingDots)
       .find((w) => own.some((d) => w !== d && (w.endsWith(`@${d}`) || w.endsWith(`.${d}`))));
     if (found) return this.proposal(this.propose(intent, { [input]: found }));
     return { status: 'question', sentence: question[this.lang], question: { field: input, choices: [] } };
@@ -351,6 +351,13 @@ function unhandled(fill: never): Resolved {
   throw new Error(`no way to read the inputs of "${String(fill)}" from words`);
 }
 
+/** A word without the dots and colons ending it ("shop.exemple.fr."); a loop, not a pattern anchored at the end (test/hostile/request-text.test.ts). */
+function withoutTrailingDots(w: string): string {
+  let end = w.length;
+  while (end > 0 && (w[end - 1] === '.' || w[end - 1] === ':')) end--;
+  return w.slice(0, end);
+}
+
 /** Applications that need MySQL or MariaDB. */
 const MYSQL_APPS = new Set(['wordpress', 'wordpres', 'prestashop', 'joomla', 'magento', 'matomo', 'woocommerce', 'wp']);
 
@@ -390,7 +397,9 @@ function sound(name: string): string {
         .replace(/qu|ck|c(?=[aou])/g, 'k')
         .replace(/ph/g, 'f')
         .replace(/y/g, 'i')
-        .replace(/(.)\1+/g, '$1')
+        .split('')
+        .filter((ch, i, all) => ch !== all[i - 1])
+        .join('')
         .replace(/(.)e$/, '$1'),
     )
     .join('.');

@@ -35,7 +35,7 @@ export function expand(template: string, slots: Slots, random: Random): string {
   }
   return text
     .replace(/\s+/g, ' ')
-    .replace(/\s+([,.?!])/g, '$1')
+    .replace(/ ([,.?!])/g, '$1')
     .trim();
 }
 
