@@ -125,20 +125,19 @@ type Words = { message: Localized; hint: Localized };
  * The dns-01 method (or a DNS repair) needs a DNS host serein is connected to, and none is
  * configured (or none holds this name's zone, in the preflight's words).
  */
-export function dnsProviderMissing(
-  words: Words = {
-    message: {
+export function dnsProviderMissing(words?: Words, detail?: string): OperationError {
+  return new OperationError(
+    'dns_provider_missing',
+    words?.message ?? {
       en: 'The dns-01 method needs a DNS provider, and none is configured.',
       fr: "La méthode dns-01 demande un fournisseur DNS, et aucun n'est configuré.",
     },
-    hint: {
+    words?.hint ?? {
       en: 'Use http-01, or ask your provider to connect the DNS.',
       fr: 'Utilisez http-01, ou demandez à votre hébergeur de connecter le DNS.',
     },
-  },
-  detail?: string,
-): OperationError {
-  return new OperationError('dns_provider_missing', words.message, words.hint, detail);
+    detail,
+  );
 }
 
 /**

@@ -75,12 +75,14 @@ function english(arg: ts.Expression | undefined, sf: ts.SourceFile): string {
   if (ts.isBinaryExpression(arg) && arg.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken)
     return `${english(arg.right, sf)} (or the caller's own)`;
   if (ts.isConditionalExpression(arg)) return `${english(arg.whenTrue, sf)} / ${english(arg.whenFalse, sf)}`;
-  if (ts.isCallExpression(arg) && arg.expression.getText(sf) === 'both') {
+  // both(text) and L(en, fr) (src/dns/messages-words.ts) hold the English first.
+  if (ts.isCallExpression(arg) && ['both', 'L'].includes(arg.expression.getText(sf))) {
     const v = arg.arguments[0];
     return v && (ts.isStringLiteral(v) || ts.isNoSubstitutionTemplateLiteral(v))
       ? v.text
       : oneLine(v?.getText(sf).replace(/^`|`$/g, '') ?? '');
   }
+  if (ts.isCallExpression(arg)) return `(worded by ${arg.expression.getText(sf)}())`;
   return `(the caller's ${oneLine(arg.getText(sf))})`;
 }
 
