@@ -236,7 +236,7 @@ describe('SFTP access to a site', () => {
     expect(existsSync(dropIn(sites[domB].user))).toBe(false);
   });
 
-  it('closes an account whose site and user went first', async () => {
+  it('closes the access with its site, before its user goes', async () => {
     const user = sites[domKey].user;
     expect(existsSync(dropIn(user))).toBe(true); // opened by the key test above
     const gone = await d.runJob(
@@ -246,8 +246,7 @@ describe('SFTP access to a site', () => {
     );
     expect(gone.status, JSON.stringify(gone.error)).toBe('succeeded');
     expect(spawnSync('id', ['-u', user]).status).not.toBe(0); // the site's user went with its files
-    const del = await d.runJob('sftp.delete', { domain: domKey }, { token: B.token });
-    expect(del.status, JSON.stringify(del.error)).toBe('succeeded');
+    // Nothing is left that would let the key in again once the same name is a site again (its user has the same name).
     expect(existsSync(dropIn(user))).toBe(false);
     expect(existsSync(join(s().keysDir, user))).toBe(false);
     expect(await d.store.tenants.getResource('sftp', domKey)).toBeUndefined();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { PlanItem } from '../engine/action.js';
+import type { ActionContext, PlanItem } from '../engine/action.js';
+import { parseDomain } from '../dns/domain.js';
 import { defineAction } from '../engine/action.js';
 import { unifiedDiff } from '../diff.js';
 import { generatePassword } from '../secrets.js';
@@ -237,6 +238,10 @@ export const sftpReset = defineAction({
   },
 });
 
+/** Whether this site has SFTP access recorded (whoever's: accountOf then says whether it is the caller's). */
+const open = async (ctx: ActionContext, domain: string) =>
+  !!(await ctx.services.store.tenants.getResource(SFTP_KIND, parseDomain(domain, false)));
+
 interface DeleteCheckpoint {
   domain: string;
   tenantId: string;
@@ -255,8 +260,16 @@ interface DeleteCheckpoint {
  */
 export const sftpDelete = defineAction({
   name: 'sftp.delete',
-  params: accountParams,
+  params: accountParams.extend({
+    /**
+     * vhost.delete's first step: close the site's access if it has one, nothing otherwise. A
+     * site's user is named after its domain, so an account left behind would let its key in
+     * again the day the same name is a site again, perhaps another tenant's.
+     */
+    ifOpen: z.boolean().default(false),
+  }),
   async plan(ctx, p) {
+    if (p.ifOpen && !(await open(ctx, p.domain))) return [];
     const s = await accountOf(ctx, p.domain);
     const file = dropInPath(s.sftp, s.record.user);
     const before = (await s.target.readFile(file))?.toString('utf8');
@@ -290,6 +303,7 @@ export const sftpDelete = defineAction({
     ];
   },
   async run(ctx, p) {
+    if (p.ifOpen && !(await open(ctx, p.domain))) return { domain: p.domain, removed: false };
     const s = await accountOf(ctx, p.domain);
     const user = s.record.user;
     const keyFile = keyFilePath(s.sftp, user);
