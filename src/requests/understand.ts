@@ -8,7 +8,8 @@ import { Slots, type Choice, type ClientThings, type Proposal, type Resolved } f
 import { words } from './text.js';
 import { handoffSentence, intentLabel, questionSentence } from './words.js';
 
-export { closest, type Choice, type ClientThings, type Proposal } from './slots.js';
+export { type Choice, type ClientThings, type Proposal } from './slots.js';
+export { closest } from './site-names.js';
 
 /** What serein understood of a request: proposals, one question, a site to diagnose, or a handover to a person. */
 export interface Understanding {
