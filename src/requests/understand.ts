@@ -194,10 +194,12 @@ function clauseOperations(classifier: RequestClassifier, text: string, own: Own)
         a = { intent: kind === 'site' ? 'vhost.delete' : 'database.delete', confidence: 0.6 };
     }
     removing = r.asked || (removing && DESTRUCTIVE.includes(a.intent));
-    if (a.intent === 'human' || a.confidence < CLAUSE_SURE || !anchored(a.intent, piece, own)) continue;
+    // A short message's pieces are each a request ("un site et une base"): a thing named is enough at a lower confidence.
+    const short = words(text).length <= 15 || (out.length > 0 && words(piece).length <= 8);
+    const sure = short && words(piece).length <= 4 ? 0.4 : CLAUSE_SURE;
+    if (a.intent === 'human' || a.confidence < sure || !anchored(a.intent, piece, own)) continue;
     // A story told before the request ("I deleted old posts, everything I created...") asks
     // nothing; a short message, or a thing added to the request before it, does ("a site and a database").
-    const short = words(text).length <= 15 || (out.length > 0 && words(piece).length <= 8);
     if (!short && !asks(piece)) continue;
     // A symptom that names no site ("nothing is broken, I need a new site") is no site to check.
     if (a.intent === 'diagnose' && !anchored('vhost.delete', piece, own)) continue;
