@@ -174,6 +174,8 @@ describe('the outbox', () => {
           arrivals.filter((a) => a.key === k && a.answered === 200),
           k,
         ).toHaveLength(1);
+      // The receiver sees its own 200 before the daemon records it: the record is read once the outbox is idle.
+      await second.delivered();
       const sent = await second.store.outbox.list();
       expect(sent.filter((m) => keys.includes(m.id)).map((m) => [m.status, m.attempts])).toEqual([
         ['sent', 1],
