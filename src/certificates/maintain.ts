@@ -32,9 +32,12 @@ export const RENEW_PLAYBOOK = 'certificate.renew';
 /** Who submits renewals: the schedule itself, recognisable in the jobs list and the audit log. */
 export const SCHEDULER: Caller = { tokenId: 'scheduler', kind: 'admin', tenantId: null, label: 'renewal schedule' };
 
+/** The daemon's parts the maintenance reads: the schedule and CAs, the certificates' records, the ACME accounts, the log and the alerts. */
+export type MaintenanceParts = Pick<Services, 'config' | 'store' | 'certificates' | 'logger' | 'alert'>;
+
 /** What the maintenance needs of the engine: its services, submitting a job, and hearing when one ends. */
 export interface RenewalEngine {
-  readonly services: Services;
+  readonly services: MaintenanceParts;
   readonly events: EventEmitter;
   submit(caller: Caller, req: SubmitRequest, language: Language): Promise<{ job: Job; created: boolean }>;
 }
@@ -59,7 +62,7 @@ export class CertificateMaintenance {
   private stopped = false;
   /** Aborted by stop(): a pass stops waiting for its jobs (they are durable; the next pass picks up their outcome). */
   private halt = new AbortController();
-  private readonly services: Services;
+  private readonly services: MaintenanceParts;
 
   constructor(
     private readonly engine: RenewalEngine,
