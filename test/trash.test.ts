@@ -8,6 +8,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -15,6 +16,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DiskUsageWatch } from '../src/watch/disk-usage.js';
 import { TrashPurge } from '../src/watch/trash-purge.js';
+import { siteUserName } from '../src/actions/site-user.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { dbExists, dropByPrefix } from './helpers/db-lab.js';
 import { labNginxTest, labWebserver, uniq } from './helpers/vhost-lab.js';
@@ -96,7 +98,10 @@ async function writeRow(
   await c.end();
 }
 
-const folderOf = (name: string) => join(dir, 'www', name);
+// A site's files: its public folder, inside its home (the site-user layout a local target gets).
+const folderOf = (name: string) => join(dir, 'www', name, 'public');
+const idOf = (db: 'passwd' | 'group', name: string) =>
+  Number(spawnSync('getent', [db, name], { encoding: 'utf8' }).stdout.split(':')[2]);
 const trashOf = async (token: string) =>
   (await d.api('GET', '/v1/trash', { token })).body.trash as {
     id: string;
@@ -250,6 +255,12 @@ describe("a site's deleted files", () => {
     expect(readFileSync(join(folderOf(site), 'index.html'), 'utf8')).toBe('<p>la boutique</p>');
     expect(readFileSync(join(folderOf(site), 'img', 'logo.svg'), 'utf8')).toBe('<svg/>');
     expect(readdirSync(folderOf(site)).filter((f) => f.startsWith('.serein'))).toEqual([]);
+    // The site's own user's again (made anew: its old one went with the files), read by nginx's group only.
+    const owner = idOf('passwd', siteUserName(site));
+    for (const f of ['index.html', 'img', 'img/logo.svg']) expect(statSync(join(folderOf(site), f)).uid, f).toBe(owner);
+    const pub = statSync(folderOf(site));
+    expect([pub.uid, pub.gid, pub.mode & 0o7777]).toEqual([owner, idOf('group', 'www-data'), 0o2750]);
+    expect(statSync(join(dir, 'www', site)).uid).toBe(0); // its home stays root's (the SFTP chroot)
     // Asked again: refused, nothing changed (the files are there).
     const twice = await d.runJob('trash.restore', { item: item.id }, { token: A.token });
     expect(twice.error?.code).toBe('restore_name_taken');

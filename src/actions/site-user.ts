@@ -50,12 +50,18 @@ const turn = <T>(target: Target, fn: () => Promise<T>) => {
   return m.run(fn);
 };
 
-async function runAccount(target: Target, argv: string[], retryCodes: number[]): Promise<void> {
+async function runAccount(
+  target: Target,
+  argv: string[],
+  retryCodes: number[],
+  beforeRetry?: (code: number, attempt: number) => Promise<unknown>,
+): Promise<void> {
   for (let attempt = 0, delay = 50; ; attempt++, delay = Math.min(delay * 2, 1000)) {
     const r = await target.run(argv, { timeoutMs: 30_000 });
     if (r.code === 0) return;
     if (!retryCodes.includes(r.code) || attempt >= 12)
       throw siteUserFailed(`${target.name}: ${argv.join(' ')}: exit ${r.code}: ${(r.stderr || r.stdout).trim()}`);
+    await beforeRetry?.(r.code, attempt);
     await wait(delay);
   }
 }
@@ -98,14 +104,19 @@ export async function ensureSiteUser(
 /**
  * Removes the site's user and its group, only when the account is this site's (its
  * comment says so); absent is done. A pool's last worker may still run as the user for
- * a moment after php-fpm reloaded: userdel is asked again (exit 8, "user in use").
+ * a moment after php-fpm reloaded: userdel is asked again (exit 8, "user in use"), and
+ * the user's processes are ended if it stays in use.
  */
 export async function removeSiteUser(target: Target, user: string, domain: string): Promise<'removed' | 'absent'> {
   return turn(target, async () => {
     const comment = await userCommentOf(target, user);
     if (comment === undefined) return 'absent';
     if (comment !== userComment(domain)) throw siteUserTaken(domain, `${user} has comment "${comment}": not removed`);
-    await runAccount(target, ['userdel', '--', user], [1, 8, 10]);
+    // Still used after a moment (exit 8): an SFTP session, a script the client left running. Its site and files
+    // are gone, so its processes end too: one left running as a removed uid would reach the next site given it.
+    await runAccount(target, ['userdel', '--', user], [1, 8, 10], (code, attempt) =>
+      code === 8 && attempt >= 2 ? target.run(['pkill', '-KILL', '-U', user]) : Promise.resolve(),
+    );
     // userdel takes the user's own group along unless something else uses it; never leave it to a new user.
     if ((await target.run(['getent', 'group', user])).code === 0)
       await runAccount(target, ['groupdel', '--', user], [1, 10]);
@@ -133,11 +144,13 @@ case " $made " in
      [ $(( 0$2 & 022 )) -eq 0 ] || fail ${IN_USE_EXIT} "$here is writable by group or others (mode $2)"
      home=existed ;;
 esac
+[ -n "$pub" ] || { echo "$home none"; exit 0; }
 made=
 walk "$here" "$pub" create || fail 2 "could not create $pub"
 case " $made " in
   *" $pub "*)
-    cat > index.html || fail 2 "cannot write the placeholder page"
+    # A disk full or read-only halfway: the page and the folder go again (still 0700 and root's), nothing half-made.
+    cat > index.html || { rm -f -- index.html; cd -P .. && rmdir -- "$pub"; fail 2 "cannot write the placeholder page"; }
     chmod 0644 index.html && chown -h -- "$user:$group" index.html || fail 2 "cannot give the page to $user"
     chown -- "$user:$group" . && chmod 2750 . || fail 2 "cannot give $here to $user"
     echo "$home created" ;;
@@ -145,22 +158,40 @@ case " $made " in
      echo "$home existed" ;;
 esac`;
 
-/** Makes (or finds, as it must be) the site's home and public folder; says what it made. */
+/**
+ * Makes (or finds, as it must be) the site's home and public folder; says what it made.
+ * `page: null` makes the home only (a restore then unpacks the public folder itself).
+ */
 export async function createSiteLayout(
   target: Target,
-  o: { webRoot: string; domain: string; user: string; group: string; page: string },
+  o: { webRoot: string; domain: string; user: string; group: string; page: string | null },
 ): Promise<{ home: boolean; root: boolean }> {
   const base = posix.normalize(o.webRoot).replace(/\/+$/, '');
   for (const n of [o.user, o.group]) if (!SITE_USER.test(n)) throw new TypeError(`invalid name ${n}`);
   if (!/^[a-z0-9.-]+$/.test(o.domain) || o.domain.startsWith('.')) throw new TypeError(`invalid domain ${o.domain}`);
   const r = await target.run(
-    ['sh', '-c', LAYOUT_SCRIPT, 'serein-site-layout', base, o.domain, PUBLIC_FOLDER, o.user, o.group],
-    { stdin: o.page, timeoutMs: 120_000 },
+    [
+      'sh',
+      '-c',
+      LAYOUT_SCRIPT,
+      'serein-site-layout',
+      base,
+      o.domain,
+      o.page === null ? '' : PUBLIC_FOLDER,
+      o.user,
+      o.group,
+    ],
+    { stdin: o.page ?? '', timeoutMs: 120_000 },
   );
   const said = (r.stderr.trim() || r.stdout.trim() || `exit code ${r.code}`).slice(0, 2000);
   if (r.code === SYMLINK_EXIT) throw new SymlinkRefused(`${target.name}: making the folders of ${o.domain}: ${said}`);
   if (r.code === IN_USE_EXIT) throw siteFolderInUse(o.domain, said);
-  if (r.code !== 0) throw siteUserFailed(`${target.name}: making the folders of ${o.domain}: ${said}`);
+  if (r.code !== 0) {
+    const what = `${target.name}: making the folders of ${o.domain} failed: ${said}`;
+    // A disk full or read-only is told as such (src/errors.ts reads it from the text), not as the account's failure.
+    if (/No space left on device|Disk quota exceeded|Read-only file system/.test(said)) throw new Error(what);
+    throw siteUserFailed(what);
+  }
   const [home, root] = r.stdout.trim().split('\n').pop()!.split(' ');
   return { home: home === 'created', root: root === 'created' };
 }

@@ -15,7 +15,7 @@ import {
   type DbSpec,
   type ServerVersion,
 } from '../db/provision.js';
-import { defaultRoot, VHOST_KIND } from '../nginx/site.js';
+import { VHOST_KIND } from '../nginx/site.js';
 import { checkResourceQuota } from '../quotas.js';
 import { can } from '../resources/policy.js';
 import { generatePassword } from '../secrets.js';
@@ -25,6 +25,8 @@ import { SymlinkRefused } from '../targets/site-folder.js';
 import { databaseCreate, DATABASE_KIND, type DatabaseRecord } from './database.js';
 import { folderOp } from './site-folder-refusal.js';
 import { trashTarget } from './trash-keep.js';
+import { prepareRestorePlace, restorePlace, undoRestorePlace } from './vhost-files-restore.js';
+import type { SiteCheckpoint as SiteUserCheckpoint } from './vhost-site.js';
 import {
   loadFailed,
   noLongerYours,
@@ -118,15 +120,10 @@ function databasePlan(ctx: ActionContext, item: TrashItem, p: Params): DbPlan {
 /** Another valid short name: the client's own with a suffix, within the 15 characters allowed. */
 const otherName = (short: string) => `${short.slice(0, 11)}_old`;
 
-function sitePlan(
-  ctx: ActionContext,
-  item: TrashItem,
-  p: Params,
-): { origin: SiteOrigin; name: string; folder: string } {
+/** The copy's site and the name its files come back as (where: ./vhost-files-restore.ts). */
+function sitePlan(_ctx: ActionContext, item: TrashItem, p: Params): { origin: SiteOrigin; name: string } {
   const origin = item.origin as SiteOrigin;
-  const ws = ctx.services.nginx.webserver(origin.webserver);
-  const name = p.site ? parseDomain(p.site, false) : origin.primary;
-  return { origin, name, folder: name === origin.primary ? origin.root : defaultRoot(ws, name) };
+  return { origin, name: p.site ? parseDomain(p.site, false) : origin.primary };
 }
 
 interface DbCheckpoint {
@@ -138,7 +135,7 @@ interface DbCheckpoint {
   done: string[];
   recorded?: boolean;
 }
-interface SiteCheckpoint {
+interface SiteCheckpoint extends SiteUserCheckpoint {
   kind: 'site';
   webserver: string;
   folder: string;
@@ -156,12 +153,13 @@ export const trashRestore = defineAction({
     if (item.kind === 'site') {
       const s = sitePlan(ctx, item, p);
       await checkSiteRestore(ctx, item, s);
+      const user = (await restorePlace(ctx, ctx.services.nginx.webserver(s.origin.webserver), s)).user?.name;
       return [
         {
           kind: 'file',
           summary: {
-            en: `put the files of ${item.name} kept on ${when.en} back as the site ${s.name}'s files (a new folder; refused if it exists)`,
-            fr: `remettre les fichiers de ${item.name} gardés le ${when.fr} comme fichiers du site ${s.name} (un nouveau dossier\u00a0; refusé s'il existe)`,
+            en: `put the files of ${item.name} kept on ${when.en} back as the site ${s.name}'s files (a new folder; refused if it exists)${user ? `, owned by its own user ${user}` : ''}`,
+            fr: `remettre les fichiers de ${item.name} gardés le ${when.fr} comme fichiers du site ${s.name} (un nouveau dossier\u00a0; refusé s'il existe)${user ? `, appartenant à son propre compte ${user}` : ''}`,
           },
         },
       ];
@@ -206,21 +204,27 @@ export const trashRestore = defineAction({
       const s = sitePlan(ctx, item, p);
       const ws = ctx.services.nginx.webserver(s.origin.webserver);
       await checkSiteRestore(ctx, item, s);
+      const place = await restorePlace(ctx, ws, s);
       const cp: SiteCheckpoint = {
         kind: 'site',
         webserver: s.origin.webserver,
-        folder: s.folder,
+        folder: place.folder,
         id: item.id,
         nonce: randomBytes(16).toString('hex'),
       };
       await ctx.checkpoint(cp);
+      // In the site-user layout the site's user and home come first; its public folder is the restore's.
+      if (!(await prepareRestorePlace(ctx, ws, place, cp, () => ctx.checkpoint(cp)))) {
+        await ctx.checkpoint(null);
+        throw restoreNameTaken('site', s.name, `restored.${s.origin.primary}`, `${place.folder} exists`);
+      }
       const said = await folderOp(() =>
-        restoreSiteFolder(ctx.services.target(ws.target), ws.webRoot, s.folder, {
+        restoreSiteFolder(ctx.services.target(ws.target), ws.webRoot, place.folder, {
           file: item.file,
           id: item.id,
           nonce: cp.nonce,
-          mode: 0o755,
-          owner: s.origin.owner,
+          mode: place.mode,
+          owner: place.owner,
         }),
       ).catch((err: Error) => {
         throw err instanceof OperationError ? err : loadFailed(item.name, err.message);
@@ -228,10 +232,10 @@ export const trashRestore = defineAction({
       if (said === 'exists') {
         // Nothing of this run's to undo: the folder was there before (this copy restored already, or anything else).
         await ctx.checkpoint(null);
-        throw restoreNameTaken('site', s.name, `restored.${s.origin.primary}`, `${s.folder} exists`);
+        throw restoreNameTaken('site', s.name, `restored.${s.origin.primary}`, `${place.folder} exists`);
       }
-      await store.trash.markRestored(item.id, new Date().toISOString(), s.folder);
-      ctx.log(`put the files of ${item.name} back in ${s.folder}`);
+      await store.trash.markRestored(item.id, new Date().toISOString(), place.folder);
+      ctx.log(`put the files of ${item.name} back in ${place.folder}`);
       return { kind: 'site', restored: item.name, site: s.name, existed: false };
     }
 
@@ -340,5 +344,6 @@ export const trashRestore = defineAction({
       },
     );
     ctx.log(`undoing the restore into ${cp.folder}: ${said}`);
+    await undoRestorePlace(ctx, ws, cp);
   },
 });
