@@ -19,6 +19,7 @@ import { getWithHost, labNginxTest, labWebserver, playbooksCopy, uniq } from './
 import { startPrivateNginx, type NginxInfo } from './helpers/vhost-nginx.js';
 import { until } from './helpers/until.js';
 import { tempDir } from './helpers/tmp.js';
+import { siteUserName } from '../src/actions/site-user.js';
 import { useLab } from './lab/client.js';
 
 const mounted: string[] = [];
@@ -119,6 +120,7 @@ describe('faults around a vhost change', () => {
     ).toEqual([]);
     expect(await d.store.tenants.getResource('vhost', name)).toBeUndefined();
     expect(existsSync(join(webRoot, name))).toBe(false);
+    expect(spawnSync('getent', ['passwd', siteUserName(name)]).status).toBe(2); // nor the site's own user
   }
 
   it("nginx not reloading (its master gone): the change is undone and the client told plainly, the admin given nginx's words", async () => {

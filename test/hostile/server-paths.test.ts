@@ -163,14 +163,19 @@ describe('server paths are for admins', () => {
   it('a client reads words instead: its site, its folder, the settings of its site', async () => {
     const read = async (path: string, token = client.token) => (await d.api('GET', path, { token })).body;
     const siteRecord = (await read('/v1/resources')).resources.find((r: any) => r.kind === 'vhost' && r.name === site);
-    expect(siteRecord.data).toMatchObject({ primary: site, root: `the folder of ${site}`, tls: true });
+    // The site's files are in the folder "public" of its own (what its SFTP account shows).
+    expect(siteRecord.data).toMatchObject({
+      primary: site,
+      root: `the folder "public" in the folder of ${site}`,
+      tls: true,
+    });
     expect(Object.keys(siteRecord.data)).not.toEqual(expect.arrayContaining(['file']));
     expect(siteRecord.data.accessLog ?? siteRecord.data.errorLog).toBeUndefined();
     const list = (await read('/v1/jobs')).jobs;
     const created = list.find(
       (j: any) => j.playbook === 'vhost.create' && j.status === 'succeeded' && j.inputs.domain === site,
     );
-    expect(created.result.root).toBe(`the folder of ${site}`);
+    expect(created.result.root).toBe(`the folder "public" in the folder of ${site}`);
     expect(created.result.file).toBeUndefined();
     const check = list.find((j: any) => j.dryRun && j.playbook === 'vhost.create');
     const write = check.plan.find((i: any) => i.diff);
@@ -180,18 +185,22 @@ describe('server paths are for admins', () => {
     );
     expect(check.plan.some((i: any) => 'argv' in i)).toBe(false);
     const outside = list.find((j: any) => j.inputs.root === '/opt/elsewhere');
-    expect(outside.error.hint).toBe(`Use the folder of ${other} or a folder inside it.`);
+    expect(outside.error.hint).toBe(
+      `Leave the folder empty: the site's files go in the folder "public" in the folder of ${other}.`,
+    );
     const admins = list.find((j: any) => j.inputs.domain === blog);
     expect(admins.inputs.root).toBe(`the folder "public" in the folder of ${blog}`);
     const fr = (await read('/v1/jobs', clientFr.token)).jobs;
-    expect(fr.find((j: any) => j.playbook === 'vhost.create').result.root).toBe(`le dossier de ${siteFr}`);
+    expect(fr.find((j: any) => j.playbook === 'vhost.create').result.root).toBe(
+      `le dossier « public » dans le dossier de ${siteFr}`,
+    );
   });
 
   it('an admin reads the same routes with every path', async () => {
     const api = (path: string) => d.api('GET', path).then((r) => r.body);
     const siteRecord = (await api('/v1/resources')).resources.find((r: any) => r.kind === 'vhost' && r.name === site);
     expect(siteRecord.data).toMatchObject({
-      root: join(dir, 'www', site),
+      root: join(dir, 'www', site, 'public'),
       file: join(lab.nginx!.vhostDir, `${site}.conf`),
       accessLog: expect.stringContaining(join(dir, 'logs')),
     });
@@ -203,7 +212,7 @@ describe('server paths are for admins', () => {
     const created = list.find(
       (j: any) => j.playbook === 'vhost.create' && j.status === 'succeeded' && j.inputs.domain === site,
     );
-    expect(created.result.root).toBe(join(dir, 'www', site));
+    expect(created.result.root).toBe(join(dir, 'www', site, 'public'));
     expect(JSON.stringify(await events(created.id, d.adminToken))).toContain(join(dir, 'www', site));
     expect(pathsIn(await everything(d.adminToken)).length).toBeGreaterThan(20);
   });

@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -19,6 +20,7 @@ import { createTarget, LocalTarget, type Target } from '../../src/targets/index.
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { getWithHost, labNginxTest, labWebserver, playbooksCopy, uniq } from '../helpers/vhost-lab.js';
 import { StrugglingWatch } from '../../src/watch/struggling.js';
+import { siteUserName } from '../../src/actions/site-user.js';
 import { useLab, type LabInfo } from '../lab/client.js';
 
 /**
@@ -58,13 +60,26 @@ function victim(dir: string): { root: string; intact(): boolean } {
   };
 }
 
-function startSwapper(folder: string, linkTo: string, stopFile: string): ChildProcess {
-  return spawn('sh', ['-c', SWAPPER, 'swapper', folder, linkTo, stopFile], { stdio: 'ignore' });
+function startSwapper(
+  folder: string,
+  linkTo: string,
+  stopFile: string,
+  as: { uid?: number; gid?: number } = {},
+): ChildProcess {
+  return spawn('sh', ['-c', SWAPPER, 'swapper', folder, linkTo, stopFile], { stdio: 'ignore', ...as });
 }
+
+/** A site's own user, as the client's processes run (its SFTP session, its PHP, what it starts). */
+const siteUser = (domain: string) => {
+  const id = (db: string) =>
+    Number(spawnSync('getent', [db, siteUserName(domain)], { encoding: 'utf8' }).stdout.split(':')[2]);
+  return { uid: id('passwd'), gid: id('group') };
+};
 
 async function stopSwapper(p: ChildProcess, stopFile: string, folder: string): Promise<void> {
   writeFileSync(stopFile, '');
-  if (p.exitCode === null) await new Promise((r) => p.once('exit', r));
+  // Killed by a signal (the site's user removed with its processes), it has no exit code but has exited.
+  if (p.exitCode === null && p.signalCode === null) await new Promise((r) => p.once('exit', r));
   // Leave the folder real, whatever state the last swap left it in.
   if (!existsSync(folder) && existsSync(`${folder}.real`)) rmSync(`${folder}.real`, { recursive: true, force: true });
 }
@@ -132,16 +147,22 @@ describe('vhost.create and vhost.delete as a hostile client', () => {
   beforeAll(async () => {
     lab = await useLab('nginx');
     dir = mkdtempSync(join(tmpdir(), 'serein-race-vhost-'));
+    chmodSync(dir, 0o755); // the client's processes run as its site's user: they reach their folder
     v = victim(dir);
     d = await startTestDaemon({
       playbooksDir: playbooksCopy(),
       config: {
         targets: { local: { type: 'local' } },
-        webservers: { web: labWebserver(lab.nginx!, dir) },
+        webservers: {
+          web: labWebserver(lab.nginx!, dir),
+          // Where sites share the web server's user (siteUsers off, as on a container target), a client chooses
+          // its site's folder inside its own: the folders above the site's files are the client's to swap.
+          shared: labWebserver(lab.nginx!, dir, 'local', { siteUsers: false }),
+        },
         limits: { jobs: { max: 1000, windowSeconds: 60 } },
       },
     });
-    A = await d.tenant(tenant, { domains: [domain], servers: ['web'] });
+    A = await d.tenant(tenant, { domains: [domain], servers: ['web', 'shared'] });
   });
 
   afterEach(() => {
@@ -171,43 +192,49 @@ describe('vhost.create and vhost.delete as a hostile client', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('deleting a site with its files while a folder inside is swapped for a link deletes nothing outside', async () => {
-    const app = join(dir, 'www', domain, 'app');
-    const root = join(app, 'public');
-    // Each round is a fair race (about one in five hit the old code's window between check and delete).
-    const jobs = [];
-    for (let round = 0; round < 14; round++) {
-      mkdirSync(root, { recursive: true });
-      writeFileSync(join(root, 'index.php'), 'tenant file');
-      const made = await d.runJob('vhost.create', { webserver: 'web', domain, root }, { token: A.token });
-      expect(made.status, JSON.stringify(made.error)).toBe('succeeded');
-      const stop = join(dir, `stop-del-${round}`);
-      const swapper = startSwapper(app, v.root, stop);
-      let del;
-      try {
-        del = await d.runJob('vhost.delete', { domain, confirm: domain, removeFiles: true }, { token: A.token });
-      } finally {
-        await stopSwapper(swapper, stop, app);
+  // A site user's account made and removed each round: longer than the default under a loaded machine.
+  it(
+    'deleting a site with its files while a folder inside is swapped for a link deletes nothing outside',
+    { timeout: 240_000 },
+    async () => {
+      // The site's own folder (its user's): the client swaps a folder it made inside.
+      const app = join(dir, 'www', domain, 'public', 'app');
+      // Each round is a fair race (about one in five hit the old code's window between check and delete).
+      const jobs = [];
+      for (let round = 0; round < 14; round++) {
+        const made = await d.runJob('vhost.create', { webserver: 'web', domain }, { token: A.token });
+        expect(made.status, JSON.stringify(made.error)).toBe('succeeded');
+        mkdirSync(app, { recursive: true });
+        writeFileSync(join(app, 'index.php'), 'tenant file');
+        spawnSync('chown', ['-R', `${siteUserName(domain)}:`, app]);
+        const stop = join(dir, `stop-del-${round}`);
+        const swapper = startSwapper(app, v.root, stop, siteUser(domain));
+        let del;
+        try {
+          del = await d.runJob('vhost.delete', { domain, confirm: domain, removeFiles: true }, { token: A.token });
+        } finally {
+          await stopSwapper(swapper, stop, app);
+        }
+        expect(v.intact(), `round ${round}: a file outside the site was deleted`).toBe(true);
+        jobs.push(del);
+        if (del.status !== 'succeeded') {
+          // Refused before anything was deleted: the site is back as it was, its files with it.
+          expect(del.error.message, JSON.stringify(del.error)).toMatch(/^Remove the symbolic link/);
+          expect(await d.store.tenants.getResource('vhost', domain)).toBeDefined();
+          expect(readFileSync(join(app, 'index.php'), 'utf8')).toBe('tenant file');
+          await d.runJob('vhost.delete', { domain, confirm: domain }, { token: A.token });
+        }
       }
-      expect(v.intact(), `round ${round}: a file outside the site was deleted`).toBe(true);
-      jobs.push(del);
-      if (del.status !== 'succeeded') {
-        // Refused before anything was deleted: the site is back as it was, its files with it.
-        expect(del.error.message, JSON.stringify(del.error)).toMatch(/^Remove the symbolic link/);
-        expect(await d.store.tenants.getResource('vhost', domain)).toBeDefined();
-        expect(readFileSync(join(root, 'index.php'), 'utf8')).toBe('tenant file');
-        await d.runJob('vhost.delete', { domain, confirm: domain }, { token: A.token });
-      }
-    }
-    await expectNoAdminNoise(jobs);
-  });
+      await expectNoAdminNoise(jobs);
+    },
+  );
 
   it('a link the client left in its site folder fails the delete plainly, in English and French: nothing deleted, the site back online', async () => {
     const app = join(dir, 'www', domain, 'app3');
     const root = join(app, 'public');
     mkdirSync(root, { recursive: true });
     writeFileSync(join(root, 'index.html'), 'the tenant page');
-    const made = await d.runJob('vhost.create', { webserver: 'web', domain, root }, { token: A.token });
+    const made = await d.runJob('vhost.create', { webserver: 'shared', domain, root }, { token: A.token });
     expect(made.status, JSON.stringify(made.error)).toBe('succeeded');
     // The client's folder, swapped for a link to a place outside its site.
     renameSync(app, `${app}.real`);
@@ -250,7 +277,7 @@ describe('vhost.create and vhost.delete as a hostile client', () => {
       try {
         made = await d.runJob(
           'vhost.create',
-          { webserver: 'web', domain, root: join(app, `public${round}`) },
+          { webserver: 'shared', domain, root: join(app, `public${round}`) },
           { token: A.token },
         );
       } finally {

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { siteUserName } from '../../src/actions/site-user.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { labNginxTest, labWebserver, uniq } from '../helpers/vhost-lab.js';
 import { useLab, type LabInfo } from '../lab/client.js';
@@ -36,7 +37,10 @@ const tenantB = uniq('tb');
 const domA = `${uniq('a')}.test`;
 const domB = `${uniq('b')}.test`;
 const secret = `B-SECRET-${uniq('s')}`;
-const folderOf = (name: string) => join(dir, 'www', name);
+// A site's files: its public folder, its own system user's (the layout a local target gives each site).
+const folderOf = (name: string) => join(dir, 'www', name, 'public');
+const idOf = (db: 'passwd' | 'group', name: string) =>
+  Number(spawnSync('getent', [db, name], { encoding: 'utf8' }).stdout.split(':')[2]);
 
 /** Every member of a copy, as `tar -tv` lists it (type letter first). */
 const members = (file: string) => spawnSync('tar', ['-tzvf', file], { encoding: 'utf8' }).stdout.trim().split('\n');
@@ -56,20 +60,21 @@ done`;
 
 async function stopSwapper(p: ChildProcess, stopFile: string, folder: string): Promise<void> {
   writeFileSync(stopFile, '');
-  if (p.exitCode === null) await new Promise((r) => p.once('exit', r));
+  // Killed by a signal (the site's user removed with its processes), it has no exit code but has exited.
+  if (p.exitCode === null && p.signalCode === null) await new Promise((r) => p.once('exit', r));
   if (!existsSync(folder) && existsSync(`${folder}.real`)) rmSync(`${folder}.real`, { recursive: true, force: true });
 }
 
 beforeAll(async () => {
   lab = await useLab('nginx');
   dir = mkdtempSync(join(tmpdir(), 'serein-trash-hostile-'));
-  chmodSync(dir, 0o755); // the swapper runs as nobody, as a client's own scripts do: it must reach its folder
-  // Site folders owned by the client (nobody), as with an SFTP account: it can swap anything in them.
+  chmodSync(dir, 0o755); // the swapper runs as the site's own user, as a client's own scripts do: it must reach its folder
+  // Site folders owned by the site's own user, as with an SFTP account: its processes can swap anything in them.
   d = await startTestDaemon({
     config: {
       webservers: {
         web: labWebserver(lab.nginx!, dir),
-        mine: labWebserver(lab.nginx!, dir, 'local', { siteOwner: 'nobody' }),
+        mine: labWebserver(lab.nginx!, dir),
       },
     },
   });
@@ -147,13 +152,14 @@ describe('the trash and a hostile tenant', () => {
       );
       mkdirSync(join(inner, 'deep'), { recursive: true });
       for (let i = 0; i < 40; i++) writeFileSync(join(inner, 'deep', `f${i}.txt`), 'tenant file '.repeat(50));
-      spawnSync('chown', ['-R', 'nobody', inner]);
+      const user = siteUserName(site);
+      spawnSync('chown', ['-R', `${user}:${user}`, inner]);
       const stop = join(dir, `stop-${round}`);
-      // The client's own process (nobody), swapping a folder of its site for a link to the other tenant's, as fast as it can.
+      // The client's own process (its site's user), swapping a folder of its site for a link to the other tenant's, as fast as it can.
       const swapper = spawn('sh', ['-c', SWAPPER, 'swapper', inner, folderOf(domB), stop], {
         stdio: 'ignore',
-        uid: 65534,
-        gid: 65534,
+        uid: idOf('passwd', user),
+        gid: idOf('group', user),
       });
       let del;
       try {

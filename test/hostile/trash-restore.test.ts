@@ -32,7 +32,7 @@ const canary = () => {
   canaries.push(f);
   return f;
 };
-const folderOf = (name: string) => join(dir, 'www', name);
+const folderOf = (name: string) => join(dir, 'www', name, 'public'); // a site's files, in its own user's folder
 const trashOf = async (token: string) =>
   (await d.api('GET', '/v1/trash', { token })).body.trash as { id: string; kind: string; name: string }[];
 
