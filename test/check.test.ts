@@ -90,6 +90,7 @@ function brokenConfig(): Record<string, unknown> {
         nginx: [join(dir, 'no-nginx')],
         reload: [join(dir, 'no-reload'), 'nginx'],
         pidFile: undefined,
+        php: { fpm: [join(dir, 'no-php-fpm')] },
       }),
       // In a container: checked there, not here; it runs no systemd, so systemctl cannot reload anything.
       boxed: {
@@ -156,6 +157,12 @@ describe('serein check', () => {
     expect(fix('web server here', 'reload command')).toMatch(
       /no-reload is not found: fix webservers\.here\.reload, or remove it/,
     );
+    expect(fix('web server here', 'PHP for the sites')).toMatch(
+      /no-php-fpm is not found: install php-fpm \(apt install php8\.2-fpm\), or set webservers\.here\.php\.fpm/,
+    );
+    // Sites get their own user on this machine (useradd is here); a container target gives none, so nothing is asked of it.
+    expect(about(findings, 'web server here', "each new site's own system user").ok).toBe(true);
+    expect(findings.some((f) => f.subject === 'web server boxed' && f.what.includes('own system user'))).toBe(false);
     // /etc/nginx/sites-enabled is looked for in the container, where there is none.
     expect(fix('web server boxed', 'site configuration folder /etc/nginx/sites-enabled on box')).toContain(
       'mkdir -p /etc/nginx/sites-enabled',
@@ -245,6 +252,7 @@ describe('serein check', () => {
     for (const [subject, what] of [
       ['web server overssh', 'nginx -t passes on ssh'],
       ['web server lab', 'reload command'],
+      ['web server overssh', "each new site's own system user (webservers.overssh.siteUsers): useradd on ssh"],
       ['database server maria', 'connect'],
       ['database server mariaclient', 'through mariadb on ssh'],
       ['database server pg', 'connect'],

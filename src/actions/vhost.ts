@@ -60,7 +60,15 @@ export const vhostApply = defineAction({
     // What the real run would hit on the machine (no site configuration folder, no nginx, a reload that cannot work) fails the check too.
     await assertMachineReady(ctx.services, {
       webserver: p.webserver,
-      parts: ['vhosts', 'sites', 'logs', 'nginx', 'reload'],
+      parts: [
+        'vhosts',
+        'sites',
+        'logs',
+        'nginx',
+        'reload',
+        ...(v.user ? ['users' as const] : []),
+        ...(v.php ? ['php' as const] : []),
+      ],
     });
     const data = newVhostData(v.ws, p.webserver, {
       primary: v.primary,

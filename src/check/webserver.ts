@@ -1,10 +1,12 @@
 import { posix } from 'node:path';
 import type { WebserverConfig } from '../config/schema.js';
+import { siteUsersOn } from '../config/sites.js';
 import { fix, ok, skip, type MachineCheck, type MachineDeps, type Outcome } from './finding.js';
 import type { ProbeAnswer, Probes } from './probe.js';
 
 /** What an operation needs of a web server; `serein check` looks at all of it. */
-export type WebserverPart = 'vhosts' | 'sites' | 'logs' | 'certs' | 'challenges' | 'nginx' | 'reload' | 'pid' | 'test';
+export type WebserverPart =
+  'vhosts' | 'sites' | 'logs' | 'certs' | 'challenges' | 'nginx' | 'reload' | 'pid' | 'users' | 'php' | 'test';
 
 /** Every part, for `serein check` (which looks at all of them); an operation passes only the parts it needs. */
 export const ALL_WEBSERVER_PARTS: readonly WebserverPart[] = [
@@ -16,6 +18,8 @@ export const ALL_WEBSERVER_PARTS: readonly WebserverPart[] = [
   'nginx',
   'reload',
   'pid',
+  'users',
+  'php',
   'test',
 ];
 
@@ -135,6 +139,31 @@ export function webserverChecks(
             ),
     });
   }
+  // Each new site's own user (src/actions/site-user.ts) and its PHP pool need these programs on the target.
+  const program = (part: WebserverPart, bin: string, what: string, fixIt: string) => {
+    if (!parts.includes(part)) return;
+    const found = ask({ kind: 'bin', path: bin });
+    checks.push({
+      subject,
+      what: `${what}: ${bin}${on}`,
+      run: async () => ((await found()) === 'ok' ? ok() : fix(`${bin} is not found${on}: ${fixIt}`)),
+    });
+  };
+  if (siteUsersOn(ws, deps.config.targets))
+    for (const bin of ['useradd', 'userdel', 'groupdel', 'pkill'])
+      program(
+        'users',
+        bin,
+        `each new site's own system user (${key('siteUsers')})`,
+        `install ${bin === 'pkill' ? 'procps (apt install procps)' : 'the passwd package (apt install passwd)'}, or set ${key('siteUsers')}: false (new sites then share the web server's user)`,
+      );
+  if (ws.php)
+    program(
+      'php',
+      ws.php.fpm[0],
+      `PHP for the sites, one pool per site (${key('php.fpm')})`,
+      `install php-fpm (apt install php8.2-fpm), or set ${key('php.fpm')} to its full path`,
+    );
   if (parts.includes('test')) {
     checks.push({
       subject,
