@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,8 +33,13 @@ export async function freeDualPort(): Promise<number> {
  * configuration nginx refuses into the include folder for a moment: on the shared lab
  * nginx, another test file's `nginx -t` running at that instant would fail because of it.
  */
-export async function startPrivateNginx(binary: string): Promise<NginxInfo & { stop(): Promise<void> }> {
+export async function startPrivateNginx(
+  binary: string,
+  o: { user?: string } = {},
+): Promise<NginxInfo & { stop(): Promise<void> }> {
   const prefix = mkdtempSync(join(tmpdir(), 'serein-vhost-nginx-'));
+  // Workers as `o.user` ("user group"), not root: they must walk to the default page.
+  if (o.user) chmodSync(prefix, 0o755);
   const vhostDir = join(prefix, 'vhosts');
   const webRoot = join(prefix, 'www');
   for (const d of [vhostDir, join(webRoot, '.well-known', 'acme-challenge'), join(prefix, 'logs'), join(prefix, 'tmp')])
@@ -44,7 +49,8 @@ export async function startPrivateNginx(binary: string): Promise<NginxInfo & { s
   const tlsPort = await freeDualPort();
   const confPath = join(prefix, 'nginx.conf');
   const pidFile = join(prefix, 'nginx.pid');
-  writeFileSync(confPath, nginxConfText({ prefix, pidFile, port, webRoot, vhostDir }));
+  const conf = nginxConfText({ prefix, pidFile, port, webRoot, vhostDir });
+  writeFileSync(confPath, o.user ? conf.replace(/^user root;$/m, `user ${o.user};`) : conf);
   const child: ChildProcess = spawn(binary, ['-p', `${prefix}/`, '-c', confPath, '-e', 'stderr', '-g', 'daemon off;'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
