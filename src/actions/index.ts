@@ -11,6 +11,7 @@ import { certificateReuse } from './certificate-retire.js';
 import { dnsActions } from './dns.js';
 import { trashRestore } from './trash.js';
 import { sftpActions } from './sftp.js';
+import { environmentActions } from './site-environment.js';
 
 /** Every action playbooks may use. A new operation adds at most one module here. */
 export const builtinActions: Action[] = [
@@ -30,4 +31,5 @@ export const builtinActions: Action[] = [
   ...dnsActions,
   trashRestore,
   ...sftpActions,
+  ...environmentActions,
 ];
