@@ -131,6 +131,11 @@ describe('SFTP access to a site', () => {
     expect(diff).toContain('+\tAllowTcpForwarding no');
     expect(existsSync(dropIn(sites[domA].user))).toBe(false);
     expect(shadowHash(sites[domA].user)).toBe('!');
+    // The client reads the same plan with the server's places in words, never their paths.
+    const mine = await d.runJob('sftp.create', { domain: domA }, { dryRun: true, token: A.token });
+    expect(mine.status, JSON.stringify(mine.error)).toBe('succeeded');
+    const text = JSON.stringify(mine.result);
+    for (const path of [base, s().dropInDir, s().keysDir, '/usr/sbin/sshd']) expect(text).not.toContain(path);
   });
 
   it('lets the client write in its site as the site user, and nowhere else', async () => {
