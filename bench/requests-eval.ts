@@ -46,7 +46,7 @@ const BLIND_CLIENT: Record<string, unknown> = {
   ],
 };
 const tables = [
-  ...['requests-eval', 'requests-dev'].map((name) => ({
+  ...['requests-eval', 'requests-dev', 'requests-dev2'].map((name) => ({
     name,
     file: new URL(`../test/fixtures/${name}.yaml`, import.meta.url),
   })),
