@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { RequestClassifier, loadCorpus, type ModelKind } from '../src/requests/classifier.js';
-import { DESTRUCTIVE, type Intent, type Language } from '../src/requests/intents.js';
+import { removes, type Intent, type Language } from '../src/requests/intents.js';
 import { understand, type ClientThings, type Proposal, type Understanding } from '../src/requests/understand.js';
 import { handDocs, trainingDocs } from '../src/requests/model.js';
 
@@ -204,8 +204,8 @@ for (const kind of ['logistic', 'bayes'] as ModelKind[]) {
       const expected = [...(Array.isArray(row.expect) ? row.expect : [row.expect]), ...(row.op ? [row.op] : [])];
       const proposals = offered(u, row);
       if (
-        !expected.some((e) => DESTRUCTIVE.includes(e as Intent)) &&
-        proposals.some((p) => DESTRUCTIVE.includes(p.playbook))
+        !expected.some((e) => removes(corpus.operations, e as Intent)) &&
+        proposals.some((p) => removes(corpus.operations, p.playbook))
       ) {
         destructive++;
         if (kind === 'logistic' && !table.blind) console.log(`    ! a removal proposed for [${row.lang}] ${row.text}`);

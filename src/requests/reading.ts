@@ -1,4 +1,5 @@
-import { DESTRUCTIVE, type Intent } from './intents.js';
+import { anchored, CODE, type OperationKinds } from './anchors.js';
+import type { Intent } from './intents.js';
 import { is } from './lexicon.js';
 import { noLongerNeeded, readTokens, removal, type Removal } from './removal.js';
 import { fold, tokens, words } from './text.js';
@@ -9,61 +10,6 @@ import { fold, tokens, words } from './text.js';
  * message holds more than one request.
  */
 
-/** The words that anchor each operation in a clause: without one, a clause adds no second operation ("je suis la gérante de la boutique"). */
-const DOWN = [
-  'panne',
-  'down',
-  'lent',
-  'slow',
-  'erreur',
-  'error',
-  'plant',
-  'offline',
-  'inaccessible',
-  'unreachable',
-  'crash',
-  'broken',
-  'cass',
-  'blanc',
-  'blank',
-  'timeout',
-  'rame',
-  'check',
-  'verif',
-  'diagnos',
-  'test',
-  'probleme',
-  'problem',
-  'marche',
-  'work',
-  'fonctionn',
-  'charg',
-  'load',
-  'securis',
-  'secure',
-  'cadenas',
-  'padlock',
-  'dangereu',
-  'unsafe',
-  'warning',
-  'avertis',
-  'privee',
-  'private',
-  '500',
-  '502',
-  '503',
-  '504',
-  '404',
-  '403',
-  'regard',
-  'look',
-  'repond',
-  'respond',
-  'acce',
-  'reach',
-];
-/** The words that name a site itself (not "page", "domain" or "web" alone). */
-const SITE = ['site', 'website', 'ftp', 'sftp', 'vhost', 'heberg', 'hosting', 'espace'];
 /** What a request is read against: the client's database names and the words naming their sites (labels and aliases). */
 export interface Own {
   databases: string[];
@@ -71,40 +17,14 @@ export interface Own {
   /** The client's sites and domains by their full names: a name written under a domain that is no site yet is a new site. */
   siteNames?: string[];
   domains?: string[];
+  /** What the operations are (removals, creates), read from their words. */
+  kinds: OperationKinds;
 }
 
 /** Whether a host name written is a new one: under one of the client's domains (a "www." aside), not one of their sites. */
 function isNewHost(h: string, own: Own): boolean {
   const bare = h.replace(/^www\./, '');
   return !(own.siteNames ?? []).includes(bare) && (own.domains ?? []).some((d) => bare === d || bare.endsWith(`.${d}`));
-}
-
-/** HTTP error codes a client reports by number alone ("502 on my shop", "erreur 500"). */
-const CODE = /^[45]0[0-9]$/;
-
-/** Whether a clause's words name the kind of thing the operation is about (a host name, one of the client's things, a word of its kind). */
-export function anchored(intent: Intent, text: string, own: Own = { databases: [], sites: [] }): boolean {
-  const { ts, hosts } = readTokens(text);
-  const ws = words(text);
-  const any = (c: string) => ws.some((w) => is(w, c));
-  switch (intent) {
-    case 'certificate.issue':
-    case 'certificate.renew':
-      return any('cert') || any('renew');
-    case 'vhost.create':
-      return hosts.length > 0 || ws.some((w) => SITE.some((d) => w.startsWith(d)));
-    case 'vhost.delete':
-      return hosts.length > 0 || ws.some((w) => SITE.some((d) => w.startsWith(d)) || own.sites.includes(w));
-    case 'database.create':
-    case 'database.delete':
-      return any('db') || ts.some((t) => own.databases.includes(t));
-    case 'dns.fix':
-      return any('dns');
-    case 'diagnose':
-      return ws.some((w) => CODE.test(w) || DOWN.some((d) => (d.length <= 3 ? w === d : w.startsWith(d))));
-    default:
-      return false;
-  }
 }
 
 /** Whether the text names one of the client's sites or any host name. */
@@ -147,7 +67,6 @@ function certAsked(ws: string[]): boolean {
 
 /** Starts of the verbs that ask for a renewal: a certificate asked for with one of them is renewed, not issued. */
 const RENEW = ['renouvel', 'renew', 'prolong', 'reconduire', 'reconduis'];
-const CREATES: readonly Intent[] = ['vhost.create', 'database.create'];
 
 /**
  * The intent the words allow, from the model's ranking: a removal is proposed only when
@@ -205,7 +124,7 @@ function allowedIntent(
         ? { intent: 'human', confidence: first.confidence }
         : first;
   const deleteOf = (kind: Removal['kind'], fallback: Intent): Intent =>
-    kind === 'database' ? 'database.delete' : kind === 'site' ? 'vhost.delete' : fallback;
+    ((kind === 'database' || kind === 'site') && own.kinds.removalOf(kind)) || fallback;
   // "Create shop.exemple.fr", "I just need another website: wiki.exemple.fr": a new name under the client's domain, asked for.
   const { hosts } = readTokens(text);
   if (
@@ -225,25 +144,28 @@ function allowedIntent(
     // The verb and its object say it: "kill the blog", "wipe boutique_wp", whatever the model read.
     if (r.kind === 'site' || r.kind === 'database')
       return { intent: deleteOf(r.kind, 'human'), confidence: Math.max(top.confidence, 0.6) };
-    if (r.kind && (DESTRUCTIVE.includes(top.intent) || CREATES.includes(top.intent)))
+    // Another thing removed (a mailbox): a removal of its own kind (a provider's) is that; a site's or a database's is not.
+    const ofSiteOrDb = [own.kinds.removalOf('site'), own.kinds.removalOf('database')].includes(top.intent);
+    if (r.kind === 'other' && own.kinds.removes(top.intent) && !ofSiteOrDb) return top;
+    if (r.kind && (own.kinds.removes(top.intent) || own.kinds.creates(top.intent)))
       return { intent: 'human', confidence: top.confidence };
-    if (DESTRUCTIVE.includes(top.intent)) return top;
-    if (CREATES.includes(top.intent))
+    if (own.kinds.removes(top.intent)) return top;
+    if (own.kinds.creates(top.intent))
       return {
-        intent: top.intent === 'database.create' ? 'database.delete' : 'vhost.delete',
+        intent: deleteOf(own.kinds.made(top.intent), 'human'),
         confidence: top.confidence,
       };
     return top;
   }
-  if (DESTRUCTIVE.includes(top.intent)) {
+  if (own.kinds.removes(top.intent)) {
     if (noLongerNeeded(ws) && !r.negated) return { intent: deleteOf(r.kind, top.intent), confidence: top.confidence };
     if (r.negated || r.past) return { intent: 'human', confidence: top.confidence };
-    const next = ranked.find((x) => !DESTRUCTIVE.includes(x.intent) && !CREATES.includes(x.intent));
+    const next = ranked.find((x) => !own.kinds.removes(x.intent) && !own.kinds.creates(x.intent));
     return next ?? { intent: 'human', confidence: 0 };
   }
   // "Mon site a été supprimé": something happened to it, a person looks at it.
   if (r.past && top.intent !== 'dns.fix') return { intent: 'human', confidence: top.confidence };
-  if (r.negated && CREATES.includes(top.intent) && !ws.some((w) => is(w, 'create')))
+  if (r.negated && own.kinds.creates(top.intent) && !ws.some((w) => is(w, 'create')))
     return { intent: 'human', confidence: top.confidence };
   return top;
 }

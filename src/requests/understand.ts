@@ -1,7 +1,8 @@
 import type { Intent, Language, RequestClassifier } from './classifier.js';
-import { DESTRUCTIVE, removes, type Topic } from './intents.js';
+import { removes, type Topic } from './intents.js';
+import { anchored, operationKinds } from './anchors.js';
 import { is, topicOf } from './lexicon.js';
-import { allowed, anchored, clauses, type Own } from './reading.js';
+import { allowed, clauses, type Own } from './reading.js';
 import { unquoted } from './names.js';
 import { readTokens, removal } from './removal.js';
 import { Slots, type Choice, type ClientThings, type Proposal, type Resolved } from './slots.js';
@@ -31,18 +32,6 @@ export interface Understanding {
   /** What a handed-over request is about, named in the answer and the handover. */
   topic?: Topic;
 }
-
-/** The operations whose words ./reading.ts knows how to anchor; another operation (a provider's) is taken as the model reads it. */
-const KNOWN: readonly Intent[] = [
-  'certificate.issue',
-  'certificate.renew',
-  'vhost.create',
-  'vhost.delete',
-  'database.create',
-  'database.delete',
-  'dns.fix',
-  'diagnose',
-];
 
 /** Below this, the client is asked which operation they meant rather than served a guess. */
 export const SURE = 0.45;
@@ -77,7 +66,7 @@ export function understand(
     whole.confidence >= SURE &&
     !(ops.length === 1 && ops[0] !== whole.intent && whole.confidence < 0.6) &&
     // "ok", "non merci": no word of the operation's kind, no question about it.
-    (!KNOWN.includes(whole.intent) || anchored(whole.intent, text, own) || whole.confidence >= 0.8)
+    (anchored(whole.intent, text, own) || whole.confidence >= 0.8)
   )
     intents = [whole.intent];
   else if (ops.length === 1) intents = ops;
@@ -150,6 +139,7 @@ function ownWords(classifier: RequestClassifier, things: ClientThings): Own {
     sites: [...new Set([...labels, ...aliases])],
     siteNames: things.sites,
     domains: things.domains,
+    kinds: operationKinds(classifier.corpus.operations),
   };
 }
 
@@ -190,10 +180,10 @@ function clauseOperations(classifier: RequestClassifier, text: string, own: Own)
     const r = removal(piece, own.databases, own.sites);
     if (removing && !r.asked && !r.negated && !words(piece).some((w) => is(w, 'create'))) {
       const kind = removal(`delete ${piece}`, own.databases, own.sites).kind;
-      if (kind === 'site' || kind === 'database')
-        a = { intent: kind === 'site' ? 'vhost.delete' : 'database.delete', confidence: 0.6 };
+      const thenRemoved = (kind === 'site' || kind === 'database') && own.kinds.removalOf(kind);
+      if (thenRemoved) a = { intent: thenRemoved, confidence: 0.6 };
     }
-    removing = r.asked || (removing && DESTRUCTIVE.includes(a.intent));
+    removing = r.asked || (removing && own.kinds.removes(a.intent));
     // A short message's pieces are each a request ("un site et une base"): a thing named is enough at a lower confidence.
     const short = words(text).length <= 15 || (out.length > 0 && words(piece).length <= 8);
     const sure = short && words(piece).length <= 4 ? 0.4 : CLAUSE_SURE;
@@ -207,7 +197,7 @@ function clauseOperations(classifier: RequestClassifier, text: string, own: Own)
     const same = (x: Intent) => x === a.intent || (x.startsWith('certificate.') && a.intent.startsWith('certificate.'));
     // "Delete test_old and clients": two removals, each of the thing its piece names.
     const another =
-      DESTRUCTIVE.includes(a.intent) &&
+      own.kinds.removes(a.intent) &&
       names(piece, own) &&
       !out.some((x) => x.intent === a.intent && named(x.piece, own) === named(piece, own));
     if (another || !out.some((x) => same(x.intent))) out.push({ intent: a.intent, piece });
