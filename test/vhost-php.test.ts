@@ -116,6 +116,8 @@ describe('sites with a user and PHP of their own', () => {
     expect([home.uid, home.mode & 0o7777]).toEqual([0, 0o755]); // the SFTP chroot: root's, nobody else writes
     const pub = statSync(publicOf(domA));
     expect([pub.uid, pub.mode & 0o7777]).toEqual([uidOf(userA), 0o2750]);
+    // Numbered apart from the ~900 system ids, which a server of a thousand sites would run out of.
+    expect(uidOf(userA)).toBeGreaterThanOrEqual(200000);
     expect((await get(domA, '/')).body).toContain(`${domA} is ready`); // nginx still reads the static page
 
     put(domA, userA, 'whoami.php', '<?php echo "user=", posix_getpwuid(posix_geteuid())["name"];');

@@ -66,6 +66,38 @@ async function runAccount(
   }
 }
 
+/**
+ * The ids site users and groups are numbered from: not the system range (`useradd -r`, about
+ * 900 ids, which a server of a thousand sites exhausts), and above the ids people's own
+ * accounts take, so a site's files never belong to a person; room for 100,000 sites.
+ */
+export const SITE_ID_RANGE = [
+  '-K',
+  'UID_MIN=200000',
+  '-K',
+  'UID_MAX=299999',
+  '-K',
+  'GID_MIN=200000',
+  '-K',
+  'GID_MAX=299999',
+];
+
+/** The account command for a site's user, the same in the plan a dry run shows and in the run. */
+export const useraddArgv = (user: string, domain: string, home: string): string[] => [
+  'useradd',
+  '-M',
+  '-U',
+  ...SITE_ID_RANGE,
+  '-s',
+  '/usr/sbin/nologin',
+  '-d',
+  home,
+  '-c',
+  userComment(domain),
+  '--',
+  user,
+];
+
 /** The account's comment, or undefined when no such user exists. */
 export async function userCommentOf(target: Target, user: string): Promise<string | undefined> {
   if (!SITE_USER.test(user)) throw new TypeError(`invalid user name ${JSON.stringify(user)}`);
@@ -92,11 +124,7 @@ export async function ensureSiteUser(
       if (comment !== userComment(domain)) throw siteUserTaken(domain, `${user} exists with comment "${comment}"`);
       return 'existed';
     }
-    await runAccount(
-      target,
-      ['useradd', '-M', '-r', '-U', '-s', '/usr/sbin/nologin', '-d', home, '-c', userComment(domain), '--', user],
-      [1, 10],
-    );
+    await runAccount(target, useraddArgv(user, domain, home), [1, 10]);
     return 'created';
   });
 }

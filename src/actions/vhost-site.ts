@@ -12,7 +12,14 @@ import {
   restorePool,
   type PreviousPool,
 } from './php-pool.js';
-import { createSiteLayout, ensureSiteUser, removeSiteUser, userCommentOf, userComment } from './site-user.js';
+import {
+  createSiteLayout,
+  ensureSiteUser,
+  removeSiteUser,
+  userCommentOf,
+  userComment,
+  useraddArgv,
+} from './site-user.js';
 import { siteUserTaken } from './vhost-errors.js';
 import type { Validated } from './vhost-validate.js';
 
@@ -60,20 +67,7 @@ export function sitePlan(v: Validated): PlanItem[] {
         en: `the site's own system user and group ${v.user} (no login; made if missing)`,
         fr: `le compte système et le groupe propres au site, ${v.user} (sans connexion ; créés s'ils manquent)`,
       },
-      argv: [
-        'useradd',
-        '-M',
-        '-r',
-        '-U',
-        '-s',
-        '/usr/sbin/nologin',
-        '-d',
-        v.home,
-        '-c',
-        userComment(v.primary),
-        '--',
-        v.user,
-      ],
+      argv: useraddArgv(v.user, v.primary, v.home),
     },
     {
       kind: 'file',
