@@ -64,8 +64,14 @@ beforeAll(async () => {
     await d.api('POST', `/v1/tenants/${t.id}/resources`, { body: { kind: 'domain', name: t.domain } });
     tokens[t.id] = (await d.api('POST', '/v1/tokens', { body: { kind: 'client', tenantId: t.id } })).body.token;
   }
-  // The model learns the mailbox's phrasings when first asked (in memory: this folder is not serein's own): done here, not in a page's wait.
-  await d.api('POST', '/v1/requests', { token: tokens[alice.id], body: { text: 'hello' } });
+  // The model learns the mailbox's phrasings in the background at start (this folder is not serein's own; serein's model answers meanwhile): waited for here, not in a page's wait.
+  await until(
+    "the model of the provider's words",
+    async () =>
+      (await d.api('POST', '/v1/requests', { token: tokens[alice.id], body: { text: 'create a mailbox' } })).body
+        .intent === 'mailbox.create' || undefined,
+    180_000,
+  );
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   mkdirSync(shots, { recursive: true });
 });

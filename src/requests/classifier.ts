@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { distance } from 'fastest-levenshtein';
 import { NaiveBayes } from './bayes.js';
-import { loadIntentModel, predictIntent } from './model.js';
+import { cachedIntentModel, loadIntentModel, predictIntent, preparedIntentModel } from './model.js';
 import type { LogisticWeights } from './logistic.js';
 import { features, fold, words } from './text.js';
 
@@ -91,8 +91,9 @@ export class RequestClassifier {
   constructor(
     readonly corpus: Corpus,
     readonly kind: ModelKind = 'logistic',
+    weights?: LogisticWeights,
   ) {
-    if (kind === 'logistic') this.logistic = loadIntentModel(corpus);
+    if (kind === 'logistic') this.logistic = weights ?? loadIntentModel(corpus);
     for (const intent of Object.keys(corpus.intents)) {
       for (const lang of ['en', 'fr'] as const) {
         for (const text of corpus.intents[intent]?.[lang] ?? []) {
@@ -183,4 +184,68 @@ export function requestClassifier(words?: readonly [string, OperationWords | und
     byWords.set(words, classifier);
   }
   return classifier;
+}
+
+/** The models being loaded or trained, by their words: two daemons with the same words wait for one training. */
+const loading = new Map<string, Promise<{ classifier: RequestClassifier; trained: boolean }>>();
+
+/**
+ * The daemon's classifier for its playbooks' words, loaded at start without blocking: the
+ * repository's prepared weights when the words are serein's own, else the weights kept in
+ * the state folder for these words, else trained in turns and kept there (the first start
+ * after the words changed). `trained` says whether this call trained.
+ */
+export async function loadRequestClassifier(
+  words: readonly [string, OperationWords | undefined][],
+  stateDir: string,
+): Promise<{ classifier: RequestClassifier; trained: boolean }> {
+  const corpus = loadCorpus(words);
+  const key = JSON.stringify([...corpus.operations]);
+  const known = byContent.get(key);
+  if (known) {
+    byWords.set(words, known);
+    return { classifier: known, trained: false };
+  }
+  let pending = loading.get(key);
+  if (!pending) {
+    pending = (async () => {
+      const prepared = preparedIntentModel(corpus);
+      const { model, trained } = prepared
+        ? { model: prepared, trained: false }
+        : await cachedIntentModel(corpus, stateDir);
+      const classifier = new RequestClassifier(corpus, 'logistic', model);
+      byContent.set(key, classifier);
+      return { classifier, trained };
+    })().finally(() => loading.delete(key));
+    loading.set(key, pending);
+  }
+  const done = await pending;
+  byWords.set(words, done.classifier);
+  return done;
+}
+
+/** The classifier for these words if it is loaded (see {@link loadRequestClassifier}), else nothing. */
+export function readyClassifier(words: readonly [string, OperationWords | undefined][]): RequestClassifier | undefined {
+  return byWords.get(words);
+}
+
+/**
+ * serein's own classifier when its prepared weights match its playbooks (nothing to
+ * train): what a daemon whose words differ answers with while its own model trains.
+ */
+export function preparedClassifier(): RequestClassifier | undefined {
+  if (own || ownUnprepared) return own;
+  const corpus = loadCorpus();
+  const weights = preparedIntentModel(corpus);
+  ownUnprepared = !weights;
+  return weights ? (own = new RequestClassifier(corpus, 'logistic', weights)) : undefined;
+}
+/** serein's own weights were not prepared for its words (a checkout changed since npm run prepare): not looked for again. */
+let ownUnprepared = false;
+
+/** Forgets the classifiers kept in memory: a test starts a daemon again in the same process as a new process would. */
+export function forgetClassifiers(): void {
+  own = undefined;
+  ownUnprepared = false;
+  byContent.clear();
 }

@@ -22,6 +22,34 @@ export interface TrainOptions {
 
 /** Trains on (features, label) pairs; the same data and options always give the same weights. */
 export function trainLogistic(docs: { features: string[]; label: string }[], o: TrainOptions = {}): LogisticWeights {
+  const steps = training(docs, o);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * The same training, giving the event loop back every few hundred phrasings: a daemon
+ * training a provider's model at start keeps answering meanwhile.
+ */
+export async function trainLogisticInTurns(
+  docs: { features: string[]; label: string }[],
+  o: TrainOptions = {},
+): Promise<LogisticWeights> {
+  const steps = training(docs, o);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The training as steps: it yields after every 200 phrasings and returns the weights. */
+function* training(
+  docs: { features: string[]; label: string }[],
+  o: TrainOptions,
+): Generator<void, LogisticWeights, void> {
   const { epochs = 20, l2 = 1e-2, rate = 0.3, seed = 20 } = o;
   const labels = [...new Set(docs.map((d) => d.label))].sort();
   const k = labels.length;
@@ -42,8 +70,9 @@ export function trainLogistic(docs: { features: string[]; label: string }[], o: 
       const j = Math.floor(random() * (i + 1));
       [order[i], order[j]] = [order[j], order[i]];
     }
-    for (const idx of order) {
-      const { features, label } = docs[idx];
+    for (let n = 0; n < order.length; n++) {
+      if (n % 200 === 199) yield;
+      const { features, label } = docs[order[n]];
       // Each feature's rows looked up once per phrasing, not once per label.
       const ws = features.map((f) => row(w, f));
       const gs = features.map((f) => row(g2, f, 1e-8));

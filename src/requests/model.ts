@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { FEATURES_VERSION, intentFeatures } from './features.js';
 import { GENERATOR_FILES, generatedDocs, TABLES } from './generator/index.js';
-import { predictLogistic, trainLogistic, type LogisticWeights } from './logistic.js';
+import { predictLogistic, trainLogistic, trainLogisticInTurns, type LogisticWeights } from './logistic.js';
 
 /** Where `npm run prepare` (node src/requests/train.ts) writes the weights: generated, gitignored, rebuilt when the corpus changes. */
 const WEIGHTS = new URL('./generated/intent-weights.json', import.meta.url);
@@ -113,6 +114,61 @@ export function loadIntentModel(corpus: {
   } catch {
     return trainIntentModel(corpus); // a read-only install: trained in memory only
   }
+}
+
+/** The prepared weights (`npm run prepare`) when they were computed from this very corpus; else nothing, and nothing trained. */
+export function preparedIntentModel(corpus: {
+  intents: Record<string, Record<string, string[]>>;
+}): LogisticWeights | undefined {
+  return readWeights(WEIGHTS, fingerprint(corpus));
+}
+
+function readWeights(file: URL | string, wanted: string): LogisticWeights | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Packed & { fingerprint: string };
+    // Weights computed from other words are never used: another corpus, other operations.
+    return saved.fingerprint === wanted ? unpacked(saved) : undefined;
+  } catch {
+    return undefined; // unreadable: trained again
+  }
+}
+
+/** The file in a daemon's state folder that keeps the weights of its own playbooks' words. */
+export function cachedModelFile(stateDir: string): string {
+  return join(stateDir, 'requests', 'intent-weights.json');
+}
+
+/**
+ * A daemon's model for its own playbooks' words (a provider's): the weights kept in its
+ * state folder when their fingerprint is this corpus's, else trained in turns (the daemon
+ * keeps answering) and written atomically for the next start, so only the first start
+ * after a change of words trains. `trained` says which it was.
+ */
+export async function cachedIntentModel(
+  corpus: { intents: Record<string, Record<string, string[]>> },
+  stateDir: string,
+): Promise<{ model: LogisticWeights; trained: boolean }> {
+  const file = cachedModelFile(stateDir);
+  const print = fingerprint(corpus);
+  const kept = readWeights(file, print);
+  if (kept) return { model: kept, trained: false };
+  const docs: { features: string[]; label: string }[] = [];
+  for (const [i, d] of trainingDocs(corpus).entries()) {
+    if (i % 500 === 499) await new Promise((resolve) => setImmediate(resolve));
+    docs.push({ features: intentFeatures(d.text), label: d.label });
+  }
+  const model = await trainLogisticInTurns(docs);
+  try {
+    mkdirSync(join(stateDir, 'requests'), { recursive: true, mode: 0o700 });
+    // A file half written by a crash is never read: written beside, then renamed over.
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ fingerprint: print, ...packed(model) }), { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch {
+    // A state folder that cannot be written: trained again at the next start.
+  }
+  return { model, trained: true };
 }
 
 /** Each intent's probability for a text, best first. */

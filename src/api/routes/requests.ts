@@ -5,6 +5,7 @@ import { invalidInput } from '../../errors.js';
 import { requestable, TOPICS } from '../../requests/intents.js';
 import { maskSecrets, secretWarning } from '../../requests/secrets.js';
 import type { ClientThings, Understanding } from '../../requests/understand.js';
+import type { RequestClassifier } from '../../requests/classifier.js';
 import { diagnosisAnswer, type DiagnosisAnswer } from '../../requests/diagnosis.js';
 import { defaultWebserver, diagnose } from '../../certificates/diagnose.js';
 import type { Store } from '../../store/store.js';
@@ -105,15 +106,21 @@ const understood = z.object({
 export async function requestRoutes(app: FastifyInstance, { store, config, engine }: ApiContext): Promise<void> {
   // The model learns the daemon's own playbooks' phrasings (a provider's operations included).
   const words = [...engine.playbooks].map(([name, p]) => [name, p.words] as [string, typeof p.words]);
-  // The model is loaded in the background once the daemon listens, so no request waits for it
-  // (its weights are computed by npm run prepare; trained here only if the corpus changed since).
+  // The model is loaded in the background once the daemon listens, so no request waits for it:
+  // serein's own words use the weights npm run prepare computed; other words (a provider's) the
+  // weights kept in the state folder for them, trained in turns on the first start after they
+  // changed. Meanwhile requests are read by serein's own model (its operations, not yet a
+  // provider's own), or wait for the training when that model was not prepared either.
+  let loading: Promise<RequestClassifier> | undefined;
+  const load = () =>
+    (loading ??= understanding().then(async (m) => {
+      const { classifier, trained } = await m.loadRequestClassifier(words, config.stateDir);
+      if (trained)
+        app.log.info("requests: the model of these playbooks' words was trained and kept for the next start");
+      return classifier;
+    }));
   app.addHook('onReady', () => {
-    setImmediate(
-      () =>
-        void understanding()
-          .then((m) => m.requestClassifier(words))
-          .catch(() => undefined),
-    );
+    setImmediate(() => void load().catch(() => undefined));
   });
   // Counted before the body is read: understanding words costs the daemon, whatever the answer.
   app.post(
@@ -150,9 +157,10 @@ export async function requestRoutes(app: FastifyInstance, { store, config, engin
       }
       const things = await clientThings(store, config, tenantId!, caller.kind === 'admin');
       // Loaded and trained on the first request, so the daemon's start does not wait for the classifier.
-      const { understand, requestClassifier, hostNames } = await understanding();
+      const { understand, readyClassifier, preparedClassifier, hostNames } = await understanding();
+      const classifier = readyClassifier(words) ?? preparedClassifier() ?? (await load());
       const u: Understanding & { warning?: string; diagnosis?: DiagnosisAnswer & { site: string; ok: boolean } } =
-        understand(requestClassifier(words), body.text, things, {
+        understand(classifier, body.text, things, {
           language: req.language,
           intent: body.intent,
           site: body.site,
@@ -194,7 +202,13 @@ async function understanding() {
     import('../../requests/classifier.js'),
     import('../../requests/text.js'),
   ]);
-  return { understand: u.understand, requestClassifier: c.requestClassifier, hostNames: t.hostNames };
+  return {
+    understand: u.understand,
+    loadRequestClassifier: c.loadRequestClassifier,
+    readyClassifier: c.readyClassifier,
+    preparedClassifier: c.preparedClassifier,
+    hostNames: t.hostNames,
+  };
 }
 
 /**
