@@ -1,6 +1,6 @@
 /**
  * Crashes across every operation (issue 13): a real `serein serve` process runs mixed
- * operations (vhost create and delete, certificate issue and renew, database create and
+ * operations (vhost create, with PHP or not, and delete, certificate issue and renew, database create and
  * delete on MariaDB and PostgreSQL) through the local, SSH and Docker targets, and is
  * SIGKILLed once per round at a random moment: after a random number of job events (read
  * from its store), chosen by a seeded generator (SEREIN_CRASH_SEED replays a run). The
@@ -18,12 +18,14 @@
  *   the container;
  * - every deleted database has its copy in the trash, and every copy the trash records is
  *   on its target (deletes with removeFiles and trash.restore are among the operations).
+ * - every PHP pool of this test belongs to a site the store knows (half the sites made on
+ *   the lab's nginx run PHP in their own pool, as their own user).
  *
  * SEREIN_CRASH_OPS operations (100 in CI; `npm run soak` runs 1,000), SEREIN_CRASH_BATCH a
  * round, SEREIN_CRASH_TARGETS (local,ssh,docker). The figures are printed at the end.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatePassword } from '../src/secrets.js';
@@ -85,9 +87,30 @@ async function start(): Promise<void> {
 const api = (method: string, path: string, body?: unknown, as = token): Promise<any> =>
   serveApi(url, as, method, path, body);
 
-/** Every promise of the issue, checked against the lab (see crashProblems). */
-const problems = () =>
-  crashProblems(
+/** This test's PHP pools (their header names the tenant and the site), as file name and site. */
+function ourPools(): { file: string; site: string }[] {
+  const poolDir = lab.phpFpm?.poolDir;
+  if (!poolDir) return [];
+  const header = new RegExp(`^; Managed by serein for ${tenant}: (\\S+)\\. `, 'm');
+  return readdirSync(poolDir)
+    .filter((f) => f.endsWith('.conf'))
+    .flatMap((f) => {
+      const site = header.exec(readFileSync(join(poolDir, f), 'utf8'))?.[1];
+      return site ? [{ file: join(poolDir, f), site }] : [];
+    });
+}
+
+/** Every PHP pool of this test belongs to a site the store knows: none outlives its site or an undone create. */
+async function poolProblems(): Promise<string[]> {
+  const sites = new Set((await readModel(api, tenant)).sites.map((s) => s.name));
+  return ourPools()
+    .filter((p) => !sites.has(p.site))
+    .map((p) => `php-fpm pool ${p.file} left for ${p.site}, a site the store does not know`);
+}
+
+/** Every promise of the issue, checked against the lab (see crashProblems), and the PHP pools. */
+const problems = async () => [
+  ...(await crashProblems(
     {
       lab,
       cn,
@@ -101,13 +124,16 @@ const problems = () =>
       api,
     },
     figures,
-  );
+  )),
+  ...(await poolProblems()),
+];
 
 beforeAll(async () => {
   lab = await useLab(
     'pebble',
     'mariadb',
     'postgres',
+    'phpFpm',
     ...(TARGETS.has('ssh') ? (['sshd'] as const) : []),
     ...(TARGETS.has('docker') ? (['podman'] as const) : []),
   );
@@ -123,7 +149,10 @@ beforeAll(async () => {
   const maria = { engine: 'mariadb', host: m.host, port: m.port, user: m.user, password: m.password };
   const pgsql = { engine: 'postgres', host: p.host, port: p.port, user: pgAdmin, password: pgAdminPassword };
   const targets: Record<string, unknown> = { local: { type: 'local' } };
-  const webs: Record<string, unknown> = { web: labNginx(lab, dir) };
+  const f = lab.phpFpm!;
+  // PHP on the lab's nginx: vhost.create with php: true makes the site's pool (tested, reloaded, probed) among the operations.
+  const php = { fpm: f.fpm, poolDir: f.poolDir, socketDir: f.socketDir, pidFile: f.pidFile };
+  const webs: Record<string, unknown> = { web: { ...labNginx(lab, dir), php } };
   const dbs: Record<string, unknown> = { maria, pg: pgsql };
   if (TARGETS.has('ssh')) {
     const s = lab.sshd!;
@@ -197,6 +226,10 @@ afterAll(async () => {
       for (const f of removeLeftSiteFiles(lab, (f) => f.includes(reg)))
         console.warn(`crash test: vhost file left after cleanup, removed: ${f}`);
       await dropByPrefix(lab, [`${tenant}_`]);
+      // Pools of sites the daemon could not delete: php-fpm must not keep running them once their users go.
+      const left = ourPools();
+      for (const p of left) rmSync(p.file, { force: true });
+      if (left.length && lab.phpFpm) process.kill(Number(readFileSync(lab.phpFpm.pidFile, 'utf8').trim()), 'SIGUSR2');
       await pgRoot(lab, (c) => c.query(`DROP ROLE IF EXISTS "${pgAdmin}"`)).catch(() => undefined);
     }
     if (dir) {
@@ -217,7 +250,16 @@ describe('SIGKILL at random moments across every operation', () => {
         `crash test: seed ${SEED} (SEREIN_CRASH_SEED=${SEED} replays it), ${OPS} operations, targets ${[...TARGETS].join(',')}`,
       );
       expect(await problems(), 'before any kill').toEqual([]);
-      const world = { rand, reg, webservers, certWebservers, dbServers, client, admin: token };
+      const world = {
+        rand,
+        reg,
+        webservers,
+        certWebservers,
+        dbServers,
+        client,
+        admin: token,
+        phpWebservers: new Set(['web']),
+      };
       await crashRounds(
         {
           world,

@@ -41,6 +41,8 @@ export interface OpWorld {
   dbServers: string[];
   client: string;
   admin: string;
+  /** Web servers offering PHP: half the sites made there run it, in their own pool (issue 23). */
+  phpWebservers?: Set<string>;
 }
 
 let counter = 0;
@@ -65,7 +67,9 @@ export function chooseOps(w: OpWorld, m: Model, n: number): Op[] {
     const kind = kinds.find(([, w]) => (r -= w) < 0)?.[0] ?? 'vhost.create';
     if (kind === 'vhost.create') {
       const name = `s${++counter}.${reg}`;
-      ops.push({ playbook: kind, inputs: { webserver: pick(webservers), domain: name }, as: client, key: name });
+      const webserver = pick(webservers);
+      const php = w.phpWebservers?.has(webserver) && rand() < 0.5 ? { php: true } : {};
+      ops.push({ playbook: kind, inputs: { webserver, domain: name, ...php }, as: client, key: name });
     } else if (kind === 'vhost.delete') {
       const s = m.sites.filter((x) => !used.has(x.name));
       if (!s.length) continue;
