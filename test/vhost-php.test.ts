@@ -5,6 +5,7 @@ import {
   existsSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -118,6 +119,9 @@ describe('sites with a user and PHP of their own', () => {
     expect([pub.uid, pub.mode & 0o7777]).toEqual([uidOf(userA), 0o2750]);
     // Numbered apart from the ~900 system ids, which a server of a thousand sites would run out of.
     expect(uidOf(userA)).toBeGreaterThanOrEqual(200000);
+    // ...and without subordinate ids, whose range would cover other sites' uids.
+    for (const file of ['/etc/subuid', '/etc/subgid'])
+      if (existsSync(file)) expect(readFileSync(file, 'utf8')).not.toMatch(new RegExp(`^${userA}:`, 'm'));
     expect((await get(domA, '/')).body).toContain(`${domA} is ready`); // nginx still reads the static page
 
     put(domA, userA, 'whoami.php', '<?php echo "user=", posix_getpwuid(posix_geteuid())["name"];');

@@ -80,6 +80,12 @@ export const SITE_ID_RANGE = [
   'GID_MIN=200000',
   '-K',
   'GID_MAX=299999',
+  // No subordinate ids: a user's sub-uid range (65,536 from 100,000 by default) would cover other
+  // sites' uids, which newuidmap would then let this site's code become in a user namespace.
+  '-K',
+  'SUB_UID_COUNT=0',
+  '-K',
+  'SUB_GID_COUNT=0',
 ];
 
 /** The account command for a site's user, the same in the plan a dry run shows and in the run. */
