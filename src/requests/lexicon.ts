@@ -87,9 +87,35 @@ export const NO_LONGER = [
   ['anymore'],
 ];
 
+/** Two words that name a topic together, counted twice: "back up", "broke into", "compte client" (the account, not the mail in it). */
+const TOPIC_PAIRS: Record<string, [string, string][]> = {
+  backup: [
+    ['back', 'up'],
+    ['backed', 'up'],
+    ['backing', 'up'],
+  ],
+  hacked: [
+    ['broke', 'into'],
+    ['break', 'into'],
+    ['broken', 'into'],
+    ['broke', 'in'],
+  ],
+  account: [
+    ['compte', 'client'],
+    ['espace', 'client'],
+    ['customer', 'account'],
+    ['client', 'area'],
+    ['customer', 'area'],
+  ],
+};
+
 /** The topic of a request serein cannot act on, from its words; `other` when none is named. */
 export function topicOf(ws: string[], frustrated: boolean): Topic {
-  const count = (c: string) => ws.filter((w) => is(w, c)).length;
+  // "Pouvez-vous me conseiller un thème": to advise, not an adviser asked for.
+  const count = (c: string) =>
+    ws.filter((w, i) => is(w, c) && !(c === 'human' && w === 'conseiller' && ['me', 'nous', 'm'].includes(ws[i - 1])))
+      .length +
+    (TOPIC_PAIRS[c] ?? []).filter(([a, b]) => ws.some((w, i) => w === a && ws[i + 1] === b)).length * 2;
   const order: [Topic, string][] = [
     ['hacked', 'hacked'],
     ['billing', 'billing'],

@@ -59,12 +59,16 @@ export function namedAfterMarker(tokens: string[]): string | undefined {
 
 /** The engine the client names (PostgreSQL, Postgres, MySQL, MariaDB), if any. */
 export function engineNamed(ws: string[]): 'postgres' | 'mariadb' | undefined {
-  for (const w of ws) {
+  for (const [i, w] of ws.entries()) {
     const e = engineOf(w);
-    if (e) return e;
+    // "Pas en postgres, en MariaDB", "not postgres but mysql": the engine refused is not the one chosen.
+    if (e && !ws.slice(Math.max(0, i - 2), i).some((x) => REFUSING.has(x))) return e;
   }
   return undefined;
 }
+
+/** Words that, just before an engine's name, refuse it. */
+const REFUSING = new Set(['pas', 'not', 'no', 'sans', 'without', 'non']);
 
 /** One of the client's databases, with the server it is on and its full name (what the client types to delete it). */
 export interface OwnDatabase {

@@ -39,6 +39,11 @@ const REMOVAL = [
   'uninstall',
   'terminat',
   'poubelle',
+  'suppr$',
+  'jeter$',
+  'jetez$',
+  'jette$',
+  'jetons$',
 ];
 /** Verbs that remove only with the word that follows ("take down", "close down", "fermer définitivement", "shut down for good"). */
 const WITH_FOLLOWER: [starts: string[], followers: string[]][] = [
@@ -52,6 +57,11 @@ const WITH_FOLLOWER: [starts: string[], followers: string[]][] = [
   ],
   [['shut'], ['permanently', 'good', 'definitivement']],
   [['ferm'], ['definitivement', 'toujours']],
+  // "That old database can go in the bin", "put it in the trash".
+  [
+    ['go$', 'goes', 'put$'],
+    ['bin', 'trash', 'garbage'],
+  ],
 ];
 /** Verbs of wanting, which a negation before them turns against what follows ("I don't want you to delete"), and which make an English participle a request ("I want it deleted"). */
 const WANT = [
@@ -113,8 +123,7 @@ function isRemovalVerb(ts: string[], i: number): boolean {
   const w = ts[i];
   if (startsWithAny(w, REMOVAL)) return !(w.startsWith('rid') && ts[i - 1] !== 'get' && ts[i - 1] !== 'got');
   return WITH_FOLLOWER.some(
-    ([starts, followers]) =>
-      starts.some((s) => w.startsWith(s)) && ts.slice(i + 1, i + 6).some((x) => followers.includes(x)),
+    ([starts, followers]) => startsWithAny(w, starts) && ts.slice(i + 1, i + 6).some((x) => followers.includes(x)),
   );
 }
 

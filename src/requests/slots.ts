@@ -10,6 +10,7 @@ import {
   quoted,
   type OwnDatabase,
 } from './names.js';
+import { NEGATORS_BEFORE } from './lexicon.js';
 import { removal } from './removal.js';
 import { closest } from './site-names.js';
 import { hostNames, tokens, words } from './text.js';
@@ -96,6 +97,9 @@ export class Slots {
       case 'site':
         // A site proposed for creation earlier in the same message: "create news.example.com and secure it".
         if (this.created.length && !how.removes) return this.proposal(this.propose(intent, into(this.created[0])));
+        // A certificate for several sites ("boutique.fr et blog.exemple.fr", "the shop and the blog"): all of them.
+        if (how.input === 'domains' && this.several(this.things.sites).length > 1)
+          return this.proposal(this.propose(intent, { domains: this.several(this.things.sites) }));
         return this.existing(this.things.sites, intent, into);
       case 'domain':
         return this.existing([...new Set([...this.things.sites, ...this.things.domains])], intent, into);
@@ -179,6 +183,13 @@ export class Slots {
     if (hinted.length === 1) return { found: hinted[0] };
     if (targets.length === 1) return { found: targets[0] };
     return {};
+  }
+
+  /** Every site the words name (typos forgiven) or hint at ("the shop and the blog"); hints only where nothing is protected ("don't touch the shop"). */
+  private several(targets: string[]): string[] {
+    const named = this.names.map((n) => closest(n, targets)).filter((x): x is string => !!x);
+    const protecting = this.words.some((w) => NEGATORS_BEFORE.has(w));
+    return [...new Set([...named, ...(protecting ? [] : this.byWord(targets))])];
   }
 
   /** An operation on one of the client's sites. */

@@ -120,7 +120,11 @@ export function understand(
     intents === ops ? pieces[k]?.piece : pieces.find((p) => p.intent === i)?.piece;
   const resolved = intents.map((i, k) => ({
     intent: i,
-    r: ((whole) => ownPiece(classifier, things, language, o.site, pieces.length, pieceOf(i, k), i, own) ?? whole)(
+    r: ((whole) =>
+      // One operation on a list of sites ("un certificat pour boutique.fr et blog.exemple.fr") reads them all.
+      (intents.length === 1 && classifier.corpus.operations.get(i)?.request.input === 'domains'
+        ? undefined
+        : ownPiece(classifier, things, language, o.site, pieces.length, pieceOf(i, k), i, own)) ?? whole)(
       slots.resolve(i),
     ),
   }));
