@@ -1,7 +1,7 @@
 /**
  * 10,000 sites on one nginx: before a reload can fail on its open files (every site's two
  * log files, held twice while a reload opens the new configuration), the admins are warned
- * with the figure and the fix (worker_rlimit_nofile, LimitNOFILE, fewer log files). Shown
+ * with the figure and the fix (worker_rlimit_nofile, LimitNOFILE, or serein's sharedLogs). Shown
  * on a private nginx started with a low limit of open files (256) holding 56 sites.
  */
 import { spawnSync } from 'node:child_process';
@@ -77,5 +77,6 @@ describe('open files before a reload', () => {
     expect(alerts[0].message).toMatch(/may open 256/);
     expect(alerts[0].message).toMatch(/worker_rlimit_nofile/);
     expect(alerts[0].message).toMatch(/LimitNOFILE/);
+    expect(alerts[0].message).toMatch(/sharedLogs: true for \S+ in serein's configuration/);
   });
 });

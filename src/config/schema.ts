@@ -147,6 +147,12 @@ export const webserverSchema = z
       .describe(
         'before a reload, nginx -t parses the changed sites alone in the main configuration (with its shared settings), not every site: the reload, which nginx refuses as a whole while serving the previous configuration, is the one full parse (needs pidFile to see that; false: a full nginx -t first)',
       ),
+    sharedLogs: z
+      .boolean()
+      .default(false)
+      .describe(
+        "every site logs to one shared access log and one shared error log in logDir (the site's name first in each access line) instead of two files per site: for thousands of sites, whose two log files each would hold more files open than nginx may during a reload; sites change over as they are next applied",
+      ),
     pidFile: z
       .string()
       .startsWith('/', 'an absolute path')

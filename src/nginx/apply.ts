@@ -15,6 +15,7 @@ import {
 } from './commands.js';
 import { warnOpenFiles } from './open-files.js';
 import { quickCheck } from './quick-check.js';
+import { ensureSharedLogsSnippet } from './shared-logs.js';
 import type { SharedConfigLock } from './config-lock.js';
 import { nginxRejected } from './messages.js';
 import {
@@ -201,7 +202,10 @@ export class NginxApplier {
       }
     });
     const ready = batch.filter((_, i) => read[i]);
-    if (ready.length) await this.commit(ready);
+    // A site naming the shared logs' format is never checked or loaded without it.
+    const refused = this.ws.sharedLogs && (await ensureSharedLogsSnippet(this.target, this.ws, () => this.test()));
+    if (refused) for (const e of ready) e.reject(nginxRejected(refused.output));
+    else if (ready.length) await this.commit(ready);
   }
 
   /** Restores, and if even that fails, tells the admins: the configuration is then not what serein believes. */

@@ -47,7 +47,7 @@ export async function openFilesAtRisk(
   return over ? figure : undefined;
 }
 
-/** What the admins read: the figure, and the three ways out. */
+/** What the admins read: the figure, and the ways out (the limits, or serein's shared logs). */
 export function openFilesMessage(webserver: string, f: OpenFilesFigure): string {
   const worker = f.workerLimit !== undefined ? `, each worker ${f.workerLimit}` : '';
   return (
@@ -55,7 +55,9 @@ export function openFilesMessage(webserver: string, f: OpenFilesFigure): string 
     `configuration's files before it lets the old ones go, about ${f.duringReload}, and its master may open ` +
     `${f.masterLimit}${worker}: a few more sites and reloads fail (nginx then keeps the previous configuration). ` +
     `Raise the limits (worker_rlimit_nofile in nginx.conf, LimitNOFILE= in nginx's systemd unit, both above ` +
-    `${Math.ceil(f.duringReload * 1.5)}), or have the sites log to fewer files (one shared access log).`
+    `${Math.ceil(f.duringReload * 1.5)}), or set sharedLogs: true for ${webserver} in serein's configuration: every ` +
+    `site then logs to one shared access log (its name in each line) and one shared error log, each site changing ` +
+    `over at its next change.`
   );
 }
 

@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import type { WebserverConfig } from '../config/schema.js';
 import type { Target } from '../targets/target.js';
 import type { NginxOutcome } from './commands.js';
+import { sharedLogsSnippet } from './shared-logs.js';
 
 /** One changed file of a batch, as the applier knows it: its path, and null content when it goes. */
 interface Changed {
@@ -42,7 +43,7 @@ const within = (dir: string, path: string) => path.startsWith(dir.replace(/\/?$/
  * whole when it cannot load it (and keeps serving the previous one; the applier sees that).
  *
  * Returns undefined when it cannot decide, and the caller runs the full `nginx -t`: a
- * changed file outside the sites' and certificates' folders (a shared file), a main
+ * changed file outside the sites' and certificates' folders or the shared logs' format (a shared file), a main
  * configuration it cannot read, or one that does not include the sites' folder exactly once.
  */
 export async function quickCheck(
@@ -51,8 +52,10 @@ export async function quickCheck(
   changed: Changed[],
 ): Promise<NginxOutcome | undefined> {
   const sites: string[] = [];
+  const snippet = sharedLogsSnippet(ws).path;
   for (const f of changed) {
-    const site = posix.dirname(f.path) === posix.normalize(ws.vhostDir) && f.path.endsWith('.conf');
+    const site =
+      posix.dirname(f.path) === posix.normalize(ws.vhostDir) && f.path.endsWith('.conf') && f.path !== snippet;
     if (site) {
       if (f.content !== null) sites.push(f.path);
     } else if (!within(ws.certDir, f.path)) return undefined;
@@ -64,7 +67,8 @@ export async function quickCheck(
   const glob = posix.join(ws.vhostDir, '*.conf');
   const includes = [...text.matchAll(INCLUDE)].filter((m) => posix.resolve(posix.dirname(main), m[1]) === glob);
   if (includes.length !== 1) return undefined;
-  const only = sites.map((p) => `include ${p};`).join('\n');
+  // The shared logs' format first, as in the sites' folder (its name sorts before every site's).
+  const only = [...(ws.sharedLogs ? [snippet] : []), ...sites].map((p) => `include ${p};`).join('\n');
   const copy = text.replace(includes[0][0], only);
   // Beside the main file, so its relative includes mean the same; a name no include glob matches.
   const file = posix.join(posix.dirname(main), `.serein-check-${randomBytes(6).toString('hex')}`);

@@ -8,6 +8,7 @@ import type { NginxFileChange } from './apply.js';
 import type { NginxFleet } from './fleet.js';
 import type { NginxProbe } from './probe.js';
 import { renderTemplate, TemplateError, type TemplateVars } from './template.js';
+import { SHARED_LOG_FORMAT, siteLogPaths } from './shared-logs.js';
 
 /** Resource kind under which vhosts are recorded (name: the primary name). */
 export const VHOST_KIND = 'vhost';
@@ -116,8 +117,7 @@ export function newVhostData(
     ...(v.upstream ? { upstream: v.upstream } : { root: v.root ?? defaultRoot(ws, v.primary) }),
     tls: v.tls ?? false,
     file: vhostFilePath(ws, v.primary),
-    accessLog: posix.join(ws.logDir, `${v.primary}.access.log`),
-    errorLog: posix.join(ws.logDir, `${v.primary}.error.log`),
+    ...siteLogPaths(ws, { primary: v.primary }),
   };
 }
 
@@ -146,6 +146,8 @@ export function vhostVariables(
     httpsPort: ws.httpsPort,
     httpsPortSuffix: ws.httpsPort === 443 ? '' : `:${ws.httpsPort}`,
     accessLog: d.accessLog,
+    // The shared access log says whose each line is; a site's own log needs no name in it.
+    accessLogFormat: ws.sharedLogs ? SHARED_LOG_FORMAT : 'combined',
     errorLog: d.errorLog,
     challengeRoot: ws.challengeRoot,
     certificate: cert.fullchain,
@@ -183,6 +185,8 @@ export function renderVhost(fleet: NginxFleet, d: VhostData, o: { tls?: boolean;
   const ws = fleet.all[d.webserver];
   if (!ws) throw unknownWebserver(d.webserver);
   const tls = o.tls ?? d.tls;
+  // The logs follow the web server's sharedLogs as it is now, whatever the record says.
+  d = { ...d, ...siteLogPaths(ws, d) };
   const { file, text } = loadVhostTemplate(fleet.playbooksDir, ws);
   const probeToken = newProbeToken();
   let content: string;
