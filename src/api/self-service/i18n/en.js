@@ -315,6 +315,26 @@ const en = {
     'Your space is almost full: {used} of {quota} ({percent}%). Delete what you no longer need, or ask your provider for more space.',
   usageUsed: 'Space used: {size}',
   usageMeasured: 'Measured on {day}.',
+  // A site's file access (views/sftp.js); its buttons are the operations' own words.
+  sftpTitle: 'File access (SFTP)',
+  sftpNone:
+    'Put files on your site from your computer with a program such as FileZilla, WinSCP or Cyberduck: get a file access, it reaches this site’s files only.',
+  sftpIsOpen: 'Your file access is open: log in with an SFTP program (FileZilla, WinSCP, Cyberduck).',
+  sftpLegacy:
+    'This site was made before file access existed, so it cannot have one yet: ask your provider to move {name} to a folder of its own, then come back here.',
+  sftpReady: 'Your file access to {name} is ready. In your SFTP program, enter:',
+  sftpRenewed:
+    'Your file access to {name} has a new password; the old one no longer works. In your SFTP program, enter:',
+  sftpLogin: 'Login',
+  sftpServer: 'Server',
+  sftpPort: 'Port',
+  sftpPassword: 'Password',
+  sftpOnce:
+    'This password will not be shown again, not even to your provider. If you lose it, press “New password” on this site: you get a new one and the old one stops working.',
+  sftpKept: 'I have kept it',
+  sftpCloseSure:
+    'Nobody will be able to log in with this file access any more. Your site and its files stay as they are.',
+  sftpKeepOpen: 'Keep it open',
   key_restored: 'Restored',
 };
 

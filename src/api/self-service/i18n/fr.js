@@ -318,6 +318,27 @@ const fr = {
     'Votre espace est presque plein : {used} sur {quota} ({percent} %). Supprimez ce dont vous n’avez plus besoin, ou demandez plus d’espace à votre hébergeur.',
   usageUsed: 'Espace utilisé : {size}',
   usageMeasured: 'Mesuré le {day}.',
+  // L'accès aux fichiers d'un site (views/sftp.js) ; ses boutons sont les mots des opérations.
+  sftpTitle: 'Accès aux fichiers (SFTP)',
+  sftpNone:
+    'Déposez des fichiers sur votre site depuis votre ordinateur avec un logiciel comme FileZilla, WinSCP ou Cyberduck : obtenez un accès aux fichiers, il n’atteint que les fichiers de ce site.',
+  sftpIsOpen:
+    'Votre accès aux fichiers est ouvert : connectez-vous avec un logiciel SFTP (FileZilla, WinSCP, Cyberduck).',
+  sftpLegacy:
+    'Ce site a été créé avant que l’accès aux fichiers existe, il ne peut donc pas encore en avoir : demandez à votre hébergeur de passer {name} dans un dossier à lui, puis revenez ici.',
+  sftpReady: 'Votre accès aux fichiers de {name} est prêt. Dans votre logiciel SFTP, indiquez :',
+  sftpRenewed:
+    'Votre accès aux fichiers de {name} a un nouveau mot de passe ; l’ancien ne fonctionne plus. Dans votre logiciel SFTP, indiquez :',
+  sftpLogin: 'Identifiant',
+  sftpServer: 'Serveur',
+  sftpPort: 'Port',
+  sftpPassword: 'Mot de passe',
+  sftpOnce:
+    'Ce mot de passe ne sera plus affiché, même pas à votre hébergeur. Si vous le perdez, appuyez sur « Nouveau mot de passe » sur ce site : vous en recevez un nouveau et l’ancien ne fonctionne plus.',
+  sftpKept: 'Je l’ai gardé',
+  sftpCloseSure:
+    'Plus personne ne pourra se connecter avec cet accès aux fichiers. Votre site et ses fichiers restent tels quels.',
+  sftpKeepOpen: 'Le garder ouvert',
   key_restored: 'Restauré',
 };
 

@@ -107,6 +107,23 @@ export function technical(/** @type {import('../dom.js').Child[]} */ ...children
 /** A secret result: shown in full (it wraps on a phone), with a copy button and the warning. */
 function secretBlock(/** @type {string} */ key, /** @type {string} */ value) {
   const labelId = `secret-${key}-label`;
+  return h(
+    'div',
+    { class: 'secret', role: 'alert' },
+    h('h4', { text: t('secretTitle') }),
+    h('p', { id: labelId, class: 'secret-label', text: keyLabel(key) }),
+    copyRow(value, labelId),
+    h('p', { class: 'help', text: t('secretHelp') }),
+  );
+}
+
+/**
+ * A value to copy (a password, a login): shown in full, selectable, with its copy button and
+ * what the copy did; where the browser refuses, the text is selected for the keyboard.
+ * @param {string} value
+ * @param {string} labelId the element that names it
+ */
+export function copyRow(value, labelId) {
   const status = h('p', { class: 'copy-status', role: 'status' });
   const shown = h('code', { class: 'secret-value', tabindex: '0', 'aria-labelledby': labelId, text: value });
   const copy = async () => {
@@ -119,20 +136,15 @@ function secretBlock(/** @type {string} */ key, /** @type {string} */ value) {
       status.textContent = t('copyFailed');
     }
   };
-  return h(
-    'div',
-    { class: 'secret', role: 'alert' },
-    h('h4', { text: t('secretTitle') }),
-    h('p', { id: labelId, class: 'secret-label', text: keyLabel(key) }),
+  return [
     h(
       'div',
       { class: 'secret-row' },
       shown,
-      h('button', { type: 'button', class: 'primary', text: t('copy'), onclick: copy }),
+      h('button', { type: 'button', class: 'primary', text: t('copy'), 'aria-describedby': labelId, onclick: copy }),
     ),
     status,
-    h('p', { class: 'help', text: t('secretHelp') }),
-  );
+  ];
 }
 
 /** An error as the API gives it: the message, and the fix (its hint) where the eye goes. */

@@ -8,8 +8,8 @@ import { t } from '../i18n/index.js';
 import { kindLabel, resourceLine, sortKinds, suggestions } from '../kinds.js';
 import { state } from '../state.js';
 
-/** Kinds drawn elsewhere (sites), or not things a client looks at (certificates are on their site; servers are in forms). */
-const ELSEWHERE = new Set(['vhost', 'database', 'certificate', 'server']);
+/** Kinds drawn elsewhere (sites, their file access), or not things a client looks at (certificates are on their site; servers are in forms). */
+const ELSEWHERE = new Set(['vhost', 'sftp', 'database', 'certificate', 'server']);
 
 /** Draws the databases: each with the server it is on and its user. */
 export function renderDatabases() {

@@ -8,6 +8,7 @@ import { t } from '../i18n/index.js';
 import { state, TOKEN_KEY } from '../state.js';
 import { pickLanguage, renderWho } from './header.js';
 import { loadAll } from './home.js';
+import { forgetShownAccess } from './sftp.js';
 
 const tokenInput = () => /** @type {HTMLInputElement} */ (byId('token'));
 
@@ -30,6 +31,7 @@ export function signOut(message) {
   state.token = null;
   state.me = null;
   state.current = null;
+  forgetShownAccess();
   sessionStorage.removeItem(TOKEN_KEY);
   for (const id of [
     'summary',

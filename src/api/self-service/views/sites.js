@@ -1,7 +1,7 @@
 // @ts-check
 // "Your sites": each site's state in one sentence (secure until..., not secure yet, or the
-// problem and its fix), its one-click buttons, what happened to it lately, and the
-// technical details folded away (open for admins).
+// problem and its fix), its one-click buttons, its file access (views/sftp.js), what
+// happened to it lately, and the technical details folded away (open for admins).
 
 import { byId, clear, h } from '../dom.js';
 import { formatDate, formatDay, t } from '../i18n/index.js';
@@ -11,6 +11,7 @@ import { dnsRepairable } from '../site-state.js';
 import { state } from '../state.js';
 import { conversationInCard, needsClient } from './conversations.js';
 import { offered, runNow } from './oneclick.js';
+import { sftpPart } from './sftp.js';
 
 /** @typedef {import('../site-state.js').SiteState} SiteState */
 /** @typedef {import('../types.js').Job} Job */
@@ -116,6 +117,7 @@ function siteCard(s, reload, talk) {
       problem ?? actions,
       problem ? conversation : null,
       status,
+      s.state === 'working' ? null : sftpPart(s, reload),
       s.history.length
         ? h(
             'div',
