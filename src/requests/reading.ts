@@ -2,7 +2,7 @@ import { anchored, CODE, type OperationKinds } from './anchors.js';
 import type { Intent } from './intents.js';
 import { is } from './lexicon.js';
 import { noLongerNeeded, readTokens, removal, type Removal } from './removal.js';
-import { fold, tokens, words } from './text.js';
+import { fold, hostNames, tokens, words } from './text.js';
 
 /**
  * The rules read beside the model, for what a model must never get wrong: a removal only
@@ -65,6 +65,9 @@ function certAsked(ws: string[]): boolean {
   );
 }
 
+/** Words that say a thing the site had is gone: its certificate is to be checked, not asked for. */
+const LOST = ['gone', 'disappear', 'disparu', 'missing', 'manqu', 'lost', 'perdu', 'vanish'];
+
 /** Starts of the verbs that ask for a renewal: a certificate asked for with one of them is renewed, not issued. */
 const RENEW = ['renouvel', 'renew', 'prolong', 'reconduire', 'reconduis'];
 
@@ -104,6 +107,20 @@ export function allowed(
     (chosen.intent === 'certificate.issue' || (chosen.intent === 'dns.fix' && !ws.some((w) => is(w, 'dns'))))
   )
     return { intent: 'certificate.renew', confidence: chosen.confidence };
+  // "Issue ssl for blog", "installer un certificat": nothing says renew (nor that one expires), so a first certificate.
+  if (chosen.intent === 'certificate.renew' && !renewing && !ws.some((w) => is(w, 'renew'))) {
+    const issue = ranked.find((x) => x.intent === 'certificate.issue');
+    if (issue) return { intent: 'certificate.issue', confidence: chosen.confidence };
+  }
+  // "The padlock is gone", "le cadenas a disparu": something happened to the certificate, the site is checked.
+  if (
+    chosen.intent.startsWith('certificate.') &&
+    ws.some((w) => LOST.some((l) => w.startsWith(l))) &&
+    !certAsked(ws) &&
+    !renewing &&
+    ranked.some((x) => x.intent === 'diagnose')
+  )
+    return { intent: 'diagnose', confidence: Math.max(chosen.confidence, 0.5) };
   return chosen;
 }
 
@@ -198,7 +215,13 @@ export function clauses(text: string): string[] {
     }
     if (acc.trim()) out.push(acc.trim());
   }
-  return out.filter((c) => tokens(c).length > 0);
+  // A name alone after a colon ("un site en plus : soldes.exemple.fr") is the object of the piece before it.
+  const kept: string[] = [];
+  for (const c of out) {
+    if (tokens(c).length > 0) kept.push(c);
+    else if (kept.length && hostNames(c).length) kept[kept.length - 1] += `: ${c}`;
+  }
+  return kept;
 }
 
 /** Whether a database or a certificate is named within the two words after `joiner` in the sentence. */

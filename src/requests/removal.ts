@@ -96,6 +96,8 @@ const JOINS = new Set([
 ]);
 /** The token a host name is read as. */
 const HOST = 'zzhost';
+/** The token a punctuation mark between two pieces of a sentence is read as, inside {@link removal}. */
+const CUT = 'zzcut';
 
 /** What a text says of removing: asked (a removal verb, not negated, not in the past), negated, or nothing; and of what. */
 export interface Removal {
@@ -135,7 +137,23 @@ function pastParticiple(ts: string[], i: number): boolean {
 
 /** Reads whether the words ask to remove something, with negation ("ne supprimez pas", "don't delete") and tense ("a été supprimé") read. */
 export function removal(text: string, ownDatabases: string[] = [], ownSites: string[] = []): Removal {
-  const { ts, hosts } = readTokens(text);
+  // A negation or a tense reaches no further than its own piece of the sentence: "ne touchez pas à boutique_wp, supprimez test_old".
+  const { ts: marked, hosts } = readTokens(text.replace(/[,;:!?()]|\.(?=\s|$)/g, ` ${CUT} `));
+  const ts: string[] = [];
+  const pieceStart: number[] = [];
+  let start = 0;
+  for (const t of marked) {
+    if (t === CUT) start = ts.length;
+    else {
+      pieceStart.push(start);
+      ts.push(t);
+    }
+  }
+  const pieceEnd = (i: number) => {
+    let j = i;
+    while (j + 1 < ts.length && pieceStart[j + 1] === pieceStart[i]) j++;
+    return j + 1;
+  };
   let asked = false;
   let negated = false;
   let past = false;
@@ -143,16 +161,17 @@ export function removal(text: string, ownDatabases: string[] = [], ownSites: str
   let kind: Removal['kind'];
   for (let i = 0; i < ts.length; i++) {
     if (!isRemovalVerb(ts, i)) continue;
-    const before = ts.slice(Math.max(0, i - 3), i);
-    const after = ts.slice(i + 1, i + 3);
+    const from = pieceStart[i];
+    const before = ts.slice(Math.max(from, i - 3), i);
+    const after = ts.slice(i + 1, Math.min(i + 3, pieceEnd(i)));
     const wantedNot = ts
-      .slice(0, i)
+      .slice(from, i)
       .some(
         (w, j, all) => startsWithAny(w, WANT) && all.slice(Math.max(0, j - 3), j).some((x) => NEGATORS_BEFORE.has(x)),
       );
     if (before.some((w) => NEGATORS_BEFORE.has(w)) || after.some((w) => NEGATORS_AFTER.has(w)) || wantedNot)
       negated = true;
-    else if (ts.slice(Math.max(0, i - 2), i).some((w) => PAST.has(w)) || pastParticiple(ts, i)) past = true;
+    else if (ts.slice(Math.max(from, i - 2), i).some((w) => PAST.has(w)) || pastParticiple(ts, i)) past = true;
     else {
       const found = objectOf(ts, i, ownDatabases, ownSites);
       // The first removal asked about a thing says what is removed; a later one only if the first named none.
@@ -161,6 +180,8 @@ export function removal(text: string, ownDatabases: string[] = [], ownSites: str
     }
   }
   if (!asked && noLongerNeeded(ts)) kind = kindOfAll(ts, ownDatabases, ownSites);
+  // "Le blog (blog.exemple.fr) n'a plus lieu d'être, merci de le supprimer": the thing the message names.
+  if (asked && !kind) kind = kindOfAll(ts, ownDatabases, ownSites);
   let h = 0;
   const named = object.map((w) => (w === HOST ? (hosts[h++] ?? w) : w));
   return { asked, negated: negated && !asked, past: past && !asked, kind, object: named };

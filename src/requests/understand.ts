@@ -1,7 +1,7 @@
 import type { Intent, Language, RequestClassifier } from './classifier.js';
 import { removes, type Topic } from './intents.js';
 import { anchored, operationKinds } from './anchors.js';
-import { is, topicOf } from './lexicon.js';
+import { is, NEGATORS_BEFORE, topicOf } from './lexicon.js';
 import { allowed, clauses, type Own } from './reading.js';
 import { unquoted } from './names.js';
 import { readTokens, removal } from './removal.js';
@@ -124,7 +124,7 @@ export function understand(
       // One operation on a list of sites ("un certificat pour boutique.fr et blog.exemple.fr") reads them all.
       (intents.length === 1 && classifier.corpus.operations.get(i)?.request.input === 'domains'
         ? undefined
-        : ownPiece(classifier, things, language, o.site, pieces.length, pieceOf(i, k), i, own)) ?? whole)(
+        : ownPiece(classifier, things, language, o.site, clauses(text).length, pieceOf(i, k), i, own)) ?? whole)(
       slots.resolve(i),
     ),
   }));
@@ -160,15 +160,40 @@ function notNegated(
 ): { intent: Intent; confidence: number } {
   const whole = allowed(ranked, text, own);
   const r = removal(text, own.databases, own.sites);
-  if (!r.negated) return whole;
-  const rest = clauses(text)
-    .filter((p) => !removal(p, own.databases, own.sites).negated)
-    .join('. ');
+  const pieces = clauses(text);
+  const guarded = (p: string) => removal(p, own.databases, own.sites).negated || protects(p);
+  if (!r.negated && !(whole.intent === 'human' && pieces.some(guarded))) return whole;
+  const rest = pieces.filter((p) => !guarded(p)).join('. ');
   if (!rest.trim()) return whole;
   const again = allowed(classifier.classify(rest).ranked, rest, own);
-  return again.intent !== 'human' && again.confidence >= SURE && anchored(again.intent, rest, own)
-    ? again
-    : { intent: 'human', confidence: whole.confidence };
+  if (again.intent !== 'human' && again.confidence >= SURE && anchored(again.intent, rest, own)) return again;
+  // "Don't remove the shop's certificate, just renew it": the rest is too short to read alone, the whole's reading names it.
+  const next = ranked.find(
+    (x) =>
+      x.intent !== 'human' &&
+      x.confidence >= 0.1 &&
+      !own.kinds.removes(x.intent) &&
+      (!own.kinds.creates(x.intent) || words(rest).some((w) => is(w, 'create'))) &&
+      anchored(x.intent, rest, own),
+  );
+  return next ? { intent: next.intent, confidence: SURE } : { intent: 'human', confidence: whole.confidence };
+}
+
+/** Verbs a client protects a thing with: "ne touchez pas à la boutique", "don't touch the shop", "keep the blog", "laissez le blog". */
+const PROTECTING = ['touch', 'keep', 'gard', 'conserv', 'laiss', 'leave'];
+
+/** Whether a piece of a message protects a thing rather than asking for something ("ne touchez pas à la boutique", "keep the shop"). */
+function protects(piece: string): boolean {
+  const ws = words(piece);
+  return ws.some(
+    (w, i) =>
+      PROTECTING.some((p) => w.startsWith(p)) &&
+      (w.startsWith('keep') ||
+        w.startsWith('gard') ||
+        w.startsWith('conserv') ||
+        ws.slice(Math.max(0, i - 3), i).some((x) => NEGATORS_BEFORE.has(x)) ||
+        ws.slice(i + 1, i + 3).includes('pas')),
+  );
 }
 
 /** The operations the pieces of a message ask for, in order, each anchored in its own words and allowed by the rules. */
@@ -178,6 +203,11 @@ function clauseOperations(classifier: RequestClassifier, text: string, own: Own)
   const out: { intent: Intent; piece: string }[] = [];
   let removing = false;
   for (const piece of pieces) {
+    // "Remove the blog but keep the shop": a thing protected is asked nothing of, and no removal carries over to it.
+    if (protects(piece)) {
+      removing = false;
+      continue;
+    }
     const c = classifier.classify(unquoted(piece));
     let a = allowed(c.ranked, piece, own);
     // "Virez le blog et la base test_old": the second thing is removed too, its verb left unsaid.
@@ -262,7 +292,7 @@ function names(piece: string, own: Own): boolean {
 /** The hosts and the client's databases a piece names, as one key. */
 function named(piece: string, own: Own): string {
   const { ts, hosts } = readTokens(piece);
-  return [...hosts, ...ts.filter((t) => own.databases.includes(t))].join(' ');
+  return [...hosts, ...ts.filter((t) => own.databases.includes(t) || own.sites.includes(t))].join(' ');
 }
 
 /**
