@@ -35,7 +35,8 @@ describe('vhosts through the Docker target (nginx inside the lab container)', ()
       config: {
         targets: { local: { type: 'local' }, labdocker: dockerTarget },
         webservers: {
-          webdocker: labWebserver(cn, siteDir(), 'labdocker'),
+          // PHP configured, yet not offered: a container target gives sites no user of their own to run it as.
+          webdocker: labWebserver(cn, siteDir(), 'labdocker', { php: {} }),
           webdockerbad: labWebserver(cn, siteDir(), 'labdocker', { template: 'broken-nginx.conf.tmpl' }),
         },
       },
@@ -70,8 +71,15 @@ describe('vhosts through the Docker target (nginx inside the lab container)', ()
   });
 
   it('vhost.create answers its names on IPv4 and IPv6 from the host; vhost.delete makes it stop answering', async () => {
+    // A container target has no useradd: its sites share the web server's user, and admins read so before and after.
+    const dry = await d.runJob('vhost.create', { webserver: 'webdocker', domain: domA }, { dryRun: true });
+    expect(dry.status, JSON.stringify(dry.error)).toBe('succeeded');
+    expect(JSON.stringify(dry.result.plan)).toContain('no system user of its own: this server gives sites none');
+    const php = await d.runJob('vhost.create', { webserver: 'webdocker', domain: domA, php: true }, { token: A.token });
+    expect(php.error?.code).toBe('invalid_input'); // PHP runs only as a site's own user
     const job = await d.runJob('vhost.create', { webserver: 'webdocker', domain: domA }, { token: A.token });
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
+    expect(job.result.layout).toBe('shared');
     expect(job.result.names).toEqual([domA, `www.${domA}`]);
     for (const address of ['127.0.0.1', '::1']) {
       for (const host of [domA, `www.${domA}`]) {
