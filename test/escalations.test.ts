@@ -6,106 +6,40 @@
  * fixed, as the tenant's job, audited, and the client is told in French (email and page).
  * Then the drift watch, run directly with an injected clock, finds a stale AAAA added
  * after issuance and tells the client before the renewal date, then escalates it.
+ * (Failures nothing followed and jobs left needing attention: escalations-struggling.test.ts.)
  */
-import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dateInWords } from '../src/util/dates.js';
 import { DriftWatch } from '../src/watch/drift.js';
-import { StrugglingWatch } from '../src/watch/struggling.js';
-import { useLab, type LabInfo } from './lab/client.js';
-import { dnsAdmin, labCertConfig } from './helpers/acme-lab.js';
-import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
+import type { LabInfo } from './lab/client.js';
+import { dnsAdmin } from './helpers/acme-lab.js';
+import type { TestDaemon } from './helpers/daemon.js';
+import { escalationLab, to, type EscalationLab } from './helpers/escalation-lab.js';
 import { labNginxTest } from './helpers/vhost-lab.js';
 import { serein } from './helpers/process.js';
-import { tempDir } from './helpers/tmp.js';
+import { until } from './helpers/until.js';
 
+let world: EscalationLab;
 let lab: LabInfo;
 let d: TestDaemon;
-let smtp: SMTPServer;
-let hook: Server;
-const mails: ParsedMail[] = [];
-const hooks: any[] = [];
-const reg = `${randomBytes(4).toString('hex')}.test`;
-const site = `boutique.${reg}`;
-const tenantId = `x${randomBytes(3).toString('hex')}`;
-const clientEmail = 'contact@boutique.test';
-const opsEmail = 'ops@hosting.test';
+let mails: EscalationLab['mails'];
+let hooks: EscalationLab['hooks'];
+let site: string;
+let tenantId: string;
+let clientEmail: string;
+let opsEmail: string;
 let client: { token: string };
-
-/** Polls (without a fixed sleep) until `get` returns something truthy; the watch runs after the job's end is reported. */
-async function until<T>(get: () => Promise<T | undefined | false>, what: string): Promise<T> {
-  for (let delay = 5, waited = 0; ; delay = Math.min(delay * 2, 200)) {
-    const v = await get();
-    if (v) return v;
-    if (waited > 20_000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, delay));
-    waited += delay;
-  }
-}
-const to = (m: ParsedMail) => (m.to && !Array.isArray(m.to) ? m.to.value.map((a) => a.address) : []);
+/** How long a delivery may take: the watch runs after the job's end is reported, then sends. */
+const WAIT = 20_000;
 const escalationHooks = () => hooks.filter((h) => h.kind === 'escalation');
 
 beforeAll(async () => {
-  lab = await useLab('pebble');
-  const dir = tempDir('serein-esc-');
-  smtp = new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _s, cb) {
-      simpleParser(stream).then((m) => (mails.push(m), cb()), cb);
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', () => r()));
-  hook = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      hooks.push(JSON.parse(body));
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
-  d = await startTestDaemon({
-    config: {
-      ...labCertConfig(lab, dir),
-      renewal: { enabled: false },
-      drift: { enabled: false, escalateAfterHours: 72 }, // the test runs the pass itself, with its own clock
-      alerts: {
-        webhooks: [`http://127.0.0.1:${(hook.address() as { port: number }).port}/hooks/T0/B0/secret`],
-        emails: [opsEmail],
-      },
-      mail: {
-        host: '127.0.0.1',
-        port: (smtp.server.address() as { port: number }).port,
-        secure: false,
-        from: 'Hébergement <support@hosting.test>',
-        pageUrl: 'https://panel.hosting.test/',
-      },
-    },
-  });
-  expect(
-    (
-      await d.api('POST', '/v1/tenants', {
-        body: { id: tenantId, name: 'La Boutique', language: 'fr', email: clientEmail },
-      })
-    ).status,
-  ).toBe(201);
-  for (const [kind, name] of [
-    ['domain', reg],
-    ['server', 'lab'],
-  ])
-    expect((await d.api('POST', `/v1/tenants/${tenantId}/resources`, { body: { kind, name } })).status).toBe(201);
-  client = { token: (await d.api('POST', '/v1/tokens', { body: { kind: 'client', tenantId } })).body.token };
+  world = await escalationLab('serein-esc-');
+  ({ lab, d, mails, hooks, site, tenantId, clientEmail, opsEmail, client } = world);
 });
 
 afterAll(async () => {
-  await dnsAdmin(lab, 'clear-aaaa', { host: `${site}.` }).catch(() => undefined);
-  await d?.stop();
-  await new Promise<void>((r) => (smtp ? smtp.close(() => r()) : r()));
-  await new Promise<void>((r) => (hook ? hook.close(() => r()) : r()));
+  await world?.stop();
 });
 
 describe('escalations', () => {
@@ -127,10 +61,14 @@ describe('escalations', () => {
     expect((await d.api('GET', '/v1/escalations')).body.escalations).toEqual([]);
     const third = await d.runJob('certificate.issue', { domains: [site] }, { token: client.token });
     expect(third.status).toBe('failed');
-    const [e] = await until<any[]>(async () => {
-      const l = (await d.api('GET', '/v1/escalations')).body.escalations;
-      return l.length > 0 && l;
-    }, 'the escalation');
+    const [e] = await until<any[]>(
+      async () => {
+        const l = (await d.api('GET', '/v1/escalations')).body.escalations;
+        return l.length > 0 && l;
+      },
+      WAIT,
+      'the escalation',
+    );
     escalationId = e.id;
     // The right rescue: no DNS host serein can change serves the zone, so no "do it for them" of the failing
     // issuance (it would fail again) and no dns.fix (it would fail at once): the change to send the client.
@@ -156,17 +94,19 @@ describe('escalations', () => {
     await d.runJob('certificate.issue', { domains: [site] }, { token: client.token });
     await until(
       async () => (await d.api('GET', `/v1/escalations`)).body.escalations[0].signals.length === 4,
+      WAIT,
       'the fourth signal',
     );
     expect((await d.api('GET', '/v1/escalations')).body.escalations).toHaveLength(1);
     // Delivered once: a Slack-compatible webhook body and one email to the admins.
-    const [h] = await until(async () => escalationHooks().length > 0 && escalationHooks(), 'the webhook');
+    const [h] = await until(async () => escalationHooks().length > 0 && escalationHooks(), WAIT, 'the webhook');
     expect(h.tenantId).toBe(tenantId);
     expect(h.text).toContain(`${tenantId} (La Boutique) is stuck`);
     expect(h.text).toContain(`send the client the change to make (POST /v1/escalations/${e.id}/send-fix)`);
     expect(h.blocks.map((b: any) => b.type)).toEqual(['header', 'section', 'context']);
     const ops = await until(
       async () => mails.some((m) => to(m).includes(opsEmail)) && mails.filter((m) => to(m).includes(opsEmail)),
+      WAIT,
       'the admin email',
     );
     expect(ops).toHaveLength(1);
@@ -261,10 +201,14 @@ describe('escalations', () => {
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
     // The tenant's job: the client sees it on their page.
     expect((await d.api('GET', `/v1/jobs/${job.id}`, { token: client.token })).status).toBe(200);
-    const e = await until(async () => {
-      const x = (await d.api('GET', '/v1/escalations?state=resolved')).body.escalations[0];
-      return x?.done?.status === 'succeeded' && x;
-    }, 'the escalation resolved');
+    const e = await until(
+      async () => {
+        const x = (await d.api('GET', '/v1/escalations?state=resolved')).body.escalations[0];
+        return x?.done?.status === 'succeeded' && x;
+      },
+      WAIT,
+      'the escalation resolved',
+    );
     expect(e).toMatchObject({
       id: escalationId,
       state: 'resolved',
@@ -276,6 +220,7 @@ describe('escalations', () => {
     expect(audit).toMatchObject({ tenantId, subject: escalationId, detail: { jobId: job.id, onBehalfOf: tenantId } });
     const told = await until(
       async () => mails.slice(before).find((m) => to(m).includes(clientEmail)),
+      WAIT,
       "the client's email",
     );
     // Fixed by the client, never "done for them".
@@ -345,57 +290,5 @@ describe('escalations', () => {
       hooks.filter((x) => x.kind === 'escalation-resolved' && x.subject === `escalation:${open[0].id}`),
     ).toHaveLength(1);
     expect(labNginxTest(lab).ok).toBe(true);
-  });
-
-  it('a failure that no success followed within the configured time opens an escalation, once', async () => {
-    const watch = new StrugglingWatch(d.daemon.engine);
-    const unresolved = d.config.escalations.unresolvedMinutes * 60_000;
-    // The issuance done for them earlier counts as a success: nothing to hand over.
-    expect(await watch.sweep(new Date(Date.now() + unresolved + 60_000))).toBe(0);
-    // A site that does not exist yet cannot be secured: a failure, and nothing succeeds after it.
-    const job = await d.runJob('certificate.issue', { domains: [`autre.${reg}`] }, { token: client.token });
-    expect(job.status).toBe('failed');
-    const finished = new Date((await d.store.jobs.get(job.id))!.finishedAt!).getTime();
-    expect(await watch.sweep(new Date(finished + unresolved - 60_000))).toBe(0);
-    expect(await watch.sweep(new Date(finished + unresolved + 60_000))).toBe(1);
-    // The next sweep does not add it again.
-    expect(await watch.sweep(new Date(finished + unresolved + 16 * 60_000))).toBe(0);
-    const e = (await d.api('GET', '/v1/escalations')).body.escalations.find(
-      (x: any) => x.problem === `site:autre.${reg}`,
-    );
-    expect(
-      e.signals.filter((s: any) => s.kind === 'no-success').map((s: any) => s.jobId),
-      JSON.stringify(e.signals),
-    ).toEqual([job.id]);
-    // The name's DNS and HTTP checks pass (the cause is not there): the failed issuance is what is left to run.
-    expect(e.suggestion).toMatchObject({ playbook: 'certificate.issue', inputs: { domains: [`autre.${reg}`] } });
-  });
-
-  it("a job left in needs-attention on the client's things opens an escalation at once", async () => {
-    const { job } = await d.store.jobs.create({
-      playbook: 'vhost.delete',
-      inputs: { domain: site },
-      dryRun: false,
-      tenantId: null,
-      forTenant: tenantId,
-      tokenId: null,
-      resource: `vhost:${site}`,
-      target: null,
-      language: 'en',
-    });
-    await d.store.jobs.finish(job.id, 'needs-attention', {
-      error: { code: 'undo_failed', message: 'the old site could not be put back', hint: 'restore it by hand' },
-    });
-    await new StrugglingWatch(d.daemon.engine).onFinished((await d.store.jobs.get(job.id))!);
-    const e = (await d.api('GET', '/v1/escalations')).body.escalations.find(
-      (x: any) => x.problem === 'operation:vhost.delete',
-    );
-    expect(e).toMatchObject({
-      tenantId,
-      suggestion: null,
-      signals: [
-        { kind: 'needs-attention', jobId: job.id, diagnosis: { code: 'undo_failed', hint: 'restore it by hand' } },
-      ],
-    });
   });
 });
