@@ -212,7 +212,9 @@ function clauseOperations(classifier: RequestClassifier, text: string, own: Own)
     let a = allowed(c.ranked, piece, own);
     // "Virez le blog et la base test_old": the second thing is removed too, its verb left unsaid.
     const r = removal(piece, own.databases, own.sites);
-    if (removing && !r.asked && !r.negated && !words(piece).some((w) => is(w, 'create'))) {
+    // Only a thing named without a verb of its own: "and renew the shop's cert" asks a renewal, not a removal.
+    const ownAsk = words(piece).some((w) => ['create', 'renew', 'cert', 'dns'].some((k) => is(w, k)));
+    if (removing && !r.asked && !r.negated && !ownAsk && !startsWithOrder(piece)) {
       const kind = removal(`delete ${piece}`, own.databases, own.sites).kind;
       const thenRemoved = (kind === 'site' || kind === 'database') && own.kinds.removalOf(kind);
       if (thenRemoved) a = { intent: thenRemoved, confidence: 0.6 };
@@ -275,6 +277,13 @@ const ORDERS = [
   'give',
   'get',
 ];
+
+/** Whether a piece of a message begins with an order of its own ("renew...", "mettez le https"). */
+function startsWithOrder(piece: string): boolean {
+  return readTokens(piece)
+    .ts.slice(0, 2)
+    .some((t) => ORDERS.some((o) => t.startsWith(o)));
+}
 
 /** Whether a piece of a message asks for something: a wish, an order, a removal asked, a name, or a symptom reported with a name. */
 function asks(piece: string): boolean {
