@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { SYMLINK_EXIT, SymlinkRefused, WALK } from '../targets/site-folder.js';
 import type { Target } from '../targets/target.js';
+import { TENANT_ID_PATTERN } from '../tenant-id.js';
 import { Mutex, wait } from '../util/concurrency.js';
-import { siteFolderInUse, siteUserFailed, siteUserTaken } from './vhost-errors.js';
+import { denyScheduling, endSiteUserAccess, forgetDenied } from './site-user-access.js';
+import { siteFolderInUse, siteKeptForAnother, siteUserFailed, siteUserTaken } from './vhost-errors.js';
 
 // A site of its own: each site's system user and group, and its folders
 // (<web root>/<domain>/ root's, the SFTP chroot; <web root>/<domain>/public/ the user's).
@@ -32,8 +34,44 @@ export function siteUserName(domain: string): string {
   return name;
 }
 
-/** The comment (GECOS) serein gives a site's user: how it knows the account is that site's and may be removed. */
-export const userComment = (domain: string) => `serein site ${domain}`;
+/**
+ * The comment (GECOS) serein gives a site's user: how it knows the account is that site's and
+ * may be removed, and whose it is. A user (and the files it owns) kept after its site was
+ * deleted must never pass to another tenant given the domain later (see claimSiteUser).
+ */
+export const userComment = (domain: string, tenant: string) => `serein site ${domain} ${tenant}`;
+
+/**
+ * Who a site user belongs to, from its comment: undefined when the account is not that
+ * site's at all; null for a site user made before the comment named its tenant.
+ */
+export function commentTenant(comment: string, domain: string): string | null | undefined {
+  const prefix = `serein site ${domain}`;
+  if (comment === prefix) return null;
+  if (!comment.startsWith(`${prefix} `)) return undefined;
+  const tenant = comment.slice(prefix.length + 1);
+  return TENANT_ID_PATTERN.test(tenant) ? tenant : undefined;
+}
+
+/**
+ * Whether a site's run may take the existing account `user` (comment as getent read it) for
+ * `tenant`: a site user of this domain that is this tenant's, or any of this domain's when the
+ * site is already recorded as the tenant's (an update, or one made before the comment named
+ * its tenant). Throws the refusal otherwise: another tenant's kept user and files, or an
+ * unknown account of that name.
+ */
+export function claimSiteUser(
+  comment: string,
+  o: { user: string; domain: string; tenant: string; recorded: boolean },
+): void {
+  const owner = commentTenant(comment, o.domain);
+  if (owner === undefined) throw siteUserTaken(o.domain, `${o.user} exists with comment "${comment}"`);
+  if (owner === o.tenant || o.recorded) return;
+  throw siteKeptForAnother(
+    o.domain,
+    `the user ${o.user} (comment "${comment}") and the files it owns were kept when ${owner === null ? 'an earlier site of that name (made before site users named their tenant)' : `tenant ${owner}'s site`} was deleted; ${o.tenant} may not have them. An admin deletes them (give the domain back, create the site again, delete it with its files) or restores them for their owner first`,
+  );
+}
 
 /** The site's home (root's, its SFTP chroot) and document root in the site-user layout. */
 export function siteLayout(webRoot: string, domain: string): { home: string; root: string } {
@@ -89,7 +127,7 @@ export const SITE_ID_RANGE = [
 ];
 
 /** The account command for a site's user, the same in the plan a dry run shows and in the run. */
-export const useraddArgv = (user: string, domain: string, home: string): string[] => [
+export const useraddArgv = (user: string, domain: string, home: string, tenant: string): string[] => [
   'useradd',
   '-M',
   '-U',
@@ -99,7 +137,7 @@ export const useraddArgv = (user: string, domain: string, home: string): string[
   '-d',
   home,
   '-c',
-  userComment(domain),
+  userComment(domain, tenant),
   '--',
   user,
 ];
@@ -116,22 +154,20 @@ export async function userCommentOf(target: Target, user: string): Promise<strin
 /**
  * Makes the site's system user and its group of the same name (no home made, no login
  * shell): 'created', or 'existed' when the site's own user is already there (files kept
- * from an earlier site of that name). Another account of that name is refused.
+ * from an earlier site of that name, the tenant's own: see claimSiteUser). Another
+ * account of that name, or another tenant's kept user, is refused.
  */
 export async function ensureSiteUser(
   target: Target,
-  user: string,
-  domain: string,
-  home: string,
+  o: { user: string; domain: string; home: string; tenant: string; recorded: boolean },
 ): Promise<'created' | 'existed'> {
   return turn(target, async () => {
-    const comment = await userCommentOf(target, user);
-    if (comment !== undefined) {
-      if (comment !== userComment(domain)) throw siteUserTaken(domain, `${user} exists with comment "${comment}"`);
-      return 'existed';
-    }
-    await runAccount(target, useraddArgv(user, domain, home), [1, 10]);
-    return 'created';
+    const comment = await userCommentOf(target, o.user);
+    if (comment !== undefined) claimSiteUser(comment, o);
+    else await runAccount(target, useraddArgv(o.user, o.domain, o.home, o.tenant), [1, 10]);
+    // Before the site's code can run: a job it left in cron or at would outlive its site.
+    await denyScheduling(target, o.user);
+    return comment === undefined ? 'created' : 'existed';
   });
 }
 
@@ -145,7 +181,10 @@ export async function removeSiteUser(target: Target, user: string, domain: strin
   return turn(target, async () => {
     const comment = await userCommentOf(target, user);
     if (comment === undefined) return 'absent';
-    if (comment !== userComment(domain)) throw siteUserTaken(domain, `${user} has comment "${comment}": not removed`);
+    if (commentTenant(comment, domain) === undefined)
+      throw siteUserTaken(domain, `${user} has comment "${comment}": not removed`);
+    // Nothing of the site's may outlive it: its processes, SFTP sessions, crontab and at jobs.
+    await endSiteUserAccess(target, user);
     // Still used after a moment (exit 8): an SFTP session, a script the client left running. Its site and files
     // are gone, so its processes end too: one left running as a removed uid would reach the next site given it.
     await runAccount(target, ['userdel', '--', user], [1, 8, 10], (code, attempt) =>
@@ -154,6 +193,7 @@ export async function removeSiteUser(target: Target, user: string, domain: strin
     // userdel takes the user's own group along unless something else uses it; never leave it to a new user.
     if ((await target.run(['getent', 'group', user])).code === 0)
       await runAccount(target, ['groupdel', '--', user], [1, 10]);
+    await forgetDenied(target, user);
     return 'removed';
   });
 }

@@ -153,7 +153,8 @@ export const trashRestore = defineAction({
     if (item.kind === 'site') {
       const s = sitePlan(ctx, item, p);
       await checkSiteRestore(ctx, item, s);
-      const user = (await restorePlace(ctx, ctx.services.nginx.webserver(s.origin.webserver), s)).user?.name;
+      const ws = ctx.services.nginx.webserver(s.origin.webserver);
+      const user = (await restorePlace(ctx, ws, { ...s, tenantId: item.tenantId })).user?.name;
       return [
         {
           kind: 'file',
@@ -204,7 +205,7 @@ export const trashRestore = defineAction({
       const s = sitePlan(ctx, item, p);
       const ws = ctx.services.nginx.webserver(s.origin.webserver);
       await checkSiteRestore(ctx, item, s);
-      const place = await restorePlace(ctx, ws, s);
+      const place = await restorePlace(ctx, ws, { ...s, tenantId: item.tenantId });
       const cp: SiteCheckpoint = {
         kind: 'site',
         webserver: s.origin.webserver,

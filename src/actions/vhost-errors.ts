@@ -130,6 +130,22 @@ export const siteUserFailed = (detail: string) =>
     detail,
   );
 
+/** A user and files kept from a deleted site of the name, another tenant's (or of no known tenant). */
+export const siteKeptForAnother = (domain: string, detail: string) =>
+  new OperationError(
+    'site_kept_for_another',
+    {
+      en: `Ask your provider to clear what an earlier site left under the name ${domain}, then create the site again.`,
+      fr: `Demandez à votre hébergeur d'effacer ce qu'un ancien site a laissé sous le nom ${domain}, puis créez à nouveau le site.`,
+    },
+    {
+      en: 'The files and account of an earlier site with this name were kept when it was deleted, and are not yours; so as never to hand them to someone else, nothing was changed.',
+      fr: "Les fichiers et le compte d'un ancien site de ce nom ont été gardés à sa suppression et ne sont pas les vôtres ; pour ne jamais les confier à quelqu'un d'autre, rien n'a été modifié.",
+    },
+    detail,
+    409,
+  );
+
 /** Folders of an earlier site are where the new site's go: kept as they are, never taken over. */
 export const siteFolderInUse = (domain: string, detail: string) =>
   new OperationError(

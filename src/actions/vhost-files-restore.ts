@@ -6,8 +6,14 @@ import { defaultRoot, VHOST_KIND, type VhostData } from '../nginx/site.js';
 import type { SiteOrigin } from '../store/trash.js';
 import { siteFolderExists } from '../targets/site-folder.js';
 import { folderOp } from './site-folder-refusal.js';
-import { createSiteLayout, ensureSiteUser, siteLayout, siteUserName, userComment, userCommentOf } from './site-user.js';
-import { siteUserTaken } from './vhost-errors.js';
+import {
+  claimSiteUser,
+  createSiteLayout,
+  ensureSiteUser,
+  siteLayout,
+  siteUserName,
+  userCommentOf,
+} from './site-user.js';
 import { undoSite, type SiteCheckpoint } from './vhost-site.js';
 
 // Where trash.restore puts a site's files back (src/actions/trash.ts), and as whose: in the
@@ -19,8 +25,11 @@ export interface RestorePlace {
   folder: string;
   mode: number;
   owner?: string;
-  /** The site's own user and home (root's, made first): the public folder is unpacked inside. */
-  user?: { name: string; domain: string; home: string };
+  /**
+   * The site's own user and home (root's, made first): the public folder is unpacked inside;
+   * the copy's tenant, and whether the site is recorded as its (see claimSiteUser).
+   */
+  user?: { name: string; domain: string; home: string; tenant: string; recorded: boolean };
 }
 
 /**
@@ -31,7 +40,7 @@ export interface RestorePlace {
 export async function restorePlace(
   ctx: ActionContext,
   ws: WebserverConfig,
-  s: { origin: SiteOrigin; name: string },
+  s: { origin: SiteOrigin; name: string; tenantId: string },
 ): Promise<RestorePlace> {
   const record = await ctx.services.store.tenants.getResource(VHOST_KIND, s.name);
   const site = record?.data as unknown as VhostData | undefined;
@@ -39,7 +48,7 @@ export async function restorePlace(
     folder: root,
     mode: 0o2750,
     owner: `${user}:${ws.nginxGroup}`,
-    user: { name: user, domain: s.name, home: posix.dirname(root) },
+    user: { name: user, domain: s.name, home: posix.dirname(root), tenant: s.tenantId, recorded: !!site },
   });
   if (site?.user && site.root) return own(site.user, site.root);
   if (!site && siteUsersOn(ws, ctx.services.config.targets))
@@ -63,13 +72,14 @@ export async function prepareRestorePlace(
   const target = ctx.services.target(ws.target);
   if (!place.user) return true;
   if (await folderOp(() => siteFolderExists(target, ws.webRoot, place.folder))) return false;
-  const { name, domain, home } = place.user;
+  const { name, domain, home, tenant, recorded } = place.user;
+  // Another tenant's user kept from a deleted site of the name is not given this tenant's files.
+  const claim = { user: name, domain, home, tenant, recorded };
   const comment = await userCommentOf(target, name);
-  if (comment !== undefined && comment !== userComment(domain))
-    throw siteUserTaken(domain, `${name} exists with comment "${comment}"`);
+  if (comment !== undefined) claimSiteUser(comment, claim);
   cp.user = { name, domain, existed: comment !== undefined };
   await save();
-  if ((await ensureSiteUser(target, name, domain, home)) === 'created') ctx.log(`created the user ${name}`);
+  if ((await ensureSiteUser(target, claim)) === 'created') ctx.log(`created the user ${name}`);
   cp.home = home;
   await save();
   await folderOp(() =>

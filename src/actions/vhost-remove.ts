@@ -16,6 +16,7 @@ import { inside } from './vhost-validate.js';
 import { filesPartlyRemoved, noSuchSite } from './vhost-errors.js';
 import { restorePool, type PreviousPool } from './php-pool.js';
 import { removeSiteUser } from './site-user.js';
+import { endSiteUserAccess } from './site-user-access.js';
 import { dropPool } from './vhost-site.js';
 
 /** The folder a delete removes: the site's home in the site-user layout (public inside it), else its document root. */
@@ -186,7 +187,11 @@ export const vhostRemove = defineAction({
     if (data.user && (filesRemoved || !p.removeFiles)) {
       if (p.removeFiles && (await removeSiteUser(target, data.user, data.primary)) === 'removed')
         ctx.log(`removed the user ${data.user} and its group`);
-      else if (!p.removeFiles) ctx.log(`kept the user ${data.user}: its files are kept`);
+      else if (!p.removeFiles) {
+        // Its files are kept, its access is not: no process, crontab or at job of the deleted site runs on.
+        await endSiteUserAccess(target, data.user);
+        ctx.log(`kept the user ${data.user}: its files are kept; its processes and scheduled jobs were ended`);
+      }
     }
     return { primary: data.primary, removed: true, filesRemoved, root: data.root };
   },

@@ -13,14 +13,13 @@ import {
   type PreviousPool,
 } from './php-pool.js';
 import {
+  claimSiteUser,
   createSiteLayout,
   ensureSiteUser,
   removeSiteUser,
   userCommentOf,
-  userComment,
   useraddArgv,
 } from './site-user.js';
-import { siteUserTaken } from './vhost-errors.js';
 import type { Validated } from './vhost-validate.js';
 
 // The parts of vhost.create that give a site its own user, folders and PHP pool, with the
@@ -67,7 +66,7 @@ export function sitePlan(v: Validated): PlanItem[] {
         en: `the site's own system user and group ${v.user} (no login; made if missing)`,
         fr: `le compte système et le groupe propres au site, ${v.user} (sans connexion ; créés s'ils manquent)`,
       },
-      argv: useraddArgv(v.user, v.primary, v.home),
+      argv: useraddArgv(v.user, v.primary, v.home, v.tenant),
     },
     {
       kind: 'file',
@@ -113,12 +112,13 @@ export async function prepareSite(
 ): Promise<{ phpSocket?: string; probes: NginxProbe[] }> {
   if (!v.user || !v.home) return { probes: [] };
   const target = ctx.services.target(v.ws.target);
+  // A user kept from a deleted site of the name is taken only by its own tenant (or for the site already recorded).
+  const claim = { user: v.user, domain: v.primary, home: v.home, tenant: v.tenant, recorded: !!v.existing };
   const comment = await userCommentOf(target, v.user);
-  if (comment !== undefined && comment !== userComment(v.primary))
-    throw siteUserTaken(v.primary, `${v.user} exists with comment "${comment}"`);
+  if (comment !== undefined) claimSiteUser(comment, claim);
   cp.user = { name: v.user, domain: v.primary, existed: comment !== undefined };
   await save();
-  if ((await ensureSiteUser(target, v.user, v.primary, v.home)) === 'created') ctx.log(`created the user ${v.user}`);
+  if ((await ensureSiteUser(target, claim)) === 'created') ctx.log(`created the user ${v.user}`);
   cp.home = v.home;
   await save();
   const made = await folderOp(() =>

@@ -3,10 +3,22 @@ import type { WebserverConfig } from '../config/schema.js';
 import { siteUsersOn } from '../config/sites.js';
 import { fix, ok, skip, type MachineCheck, type MachineDeps, type Outcome } from './finding.js';
 import type { ProbeAnswer, Probes } from './probe.js';
+import { notDenied, SCHEDULER_DENY_FILES } from '../actions/site-user-access.js';
 
 /** What an operation needs of a web server; `serein check` looks at all of it. */
 export type WebserverPart =
-  'vhosts' | 'sites' | 'logs' | 'certs' | 'challenges' | 'nginx' | 'reload' | 'pid' | 'users' | 'php' | 'test';
+  | 'vhosts'
+  | 'sites'
+  | 'logs'
+  | 'certs'
+  | 'challenges'
+  | 'nginx'
+  | 'reload'
+  | 'pid'
+  | 'users'
+  | 'scheduling'
+  | 'php'
+  | 'test';
 
 /** Every part, for `serein check` (which looks at all of them); an operation passes only the parts it needs. */
 export const ALL_WEBSERVER_PARTS: readonly WebserverPart[] = [
@@ -19,6 +31,7 @@ export const ALL_WEBSERVER_PARTS: readonly WebserverPart[] = [
   'reload',
   'pid',
   'users',
+  'scheduling',
   'php',
   'test',
 ];
@@ -157,6 +170,27 @@ export function webserverChecks(
         `each new site's own system user (${key('siteUsers')})`,
         `install ${bin === 'pkill' ? 'procps (apt install procps)' : 'the passwd package (apt install passwd)'}, or set ${key('siteUsers')}: false (new sites then share the web server's user)`,
       );
+  // serein check only (no operation asks for it): a site user its code could schedule jobs as, which outlive its site.
+  if (siteUsersOn(ws, deps.config.targets) && parts.includes('scheduling'))
+    checks.push({
+      subject,
+      what: `site users denied cron and at${on}`,
+      run: async () => {
+        const r = await target().run(['getent', 'passwd']);
+        if (r.code !== 0) return skip('the accounts could not be listed');
+        const users = r.stdout
+          .split('\n')
+          .map((l) => l.split(':'))
+          .filter((f) => (f[4] ?? '').startsWith('serein site '))
+          .map((f) => f[0]);
+        const left = await notDenied(target(), users);
+        return left.length === 0
+          ? ok()
+          : fix(
+              `${left.length} site user(s) may use cron or at${on} (${left.slice(0, 5).join(', ')}${left.length > 5 ? ', …' : ''}): add each, one a line, to ${SCHEDULER_DENY_FILES.join(' and ')}`,
+            );
+      },
+    });
   if (ws.php)
     program(
       'php',

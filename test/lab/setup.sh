@@ -37,6 +37,9 @@ need chromium /usr/bin/chromium
 need faketime /usr/bin/faketime
 # systemd-analyze: the service unit is verified and scored (test/service-unit.test.ts)
 need systemd /usr/bin/systemd-analyze
+# cron and at: a site's user is denied both, and a deleted site's crontab and at jobs go (test/hostile/site-user-leftovers.test.ts)
+need cron /usr/bin/crontab
+need at /usr/bin/at
 # the ACME clients a panel runs: the benchmark compares serein with them (bench/certs.bench.ts)
 need certbot /usr/bin/certbot
 need lego /usr/bin/lego

@@ -1,0 +1,160 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { siteUserName } from '../../src/actions/site-user.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { until } from '../helpers/until.js';
+import { getWithHost, labNginxTest, labWebserver, uniq } from '../helpers/vhost-lab.js';
+import { useLab, type LabInfo } from '../lab/client.js';
+
+// What a deleted site's user leaves behind (isolation review of issue 23): its files and
+// account kept for the domain must not pass to the next tenant given that domain, and
+// nothing it scheduled or left running may outlive its site.
+
+const getent = (db: 'passwd' | 'group', name: string) => spawnSync('getent', [db, name], { encoding: 'utf8' });
+const idOf = (db: 'passwd' | 'group', name: string) => Number(getent(db, name).stdout.split(':')[2]);
+const asUser = (user: string, argv: string[], input?: string) =>
+  spawnSync('/usr/sbin/runuser', ['-u', user, '--', ...argv], {
+    encoding: 'utf8',
+    input,
+    env: { PATH: '/usr/bin:/bin' },
+  });
+const crontabOf = (user: string) => `/var/spool/cron/crontabs/${user}`;
+
+describe("a deleted site's user", () => {
+  let lab: LabInfo;
+  let d: TestDaemon;
+  let dir: string;
+  let A: { token: string };
+  let B: { token: string };
+  const tenantA = uniq('ta');
+  const tenantB = uniq('tb');
+  const domMoved = `${uniq('mv')}.test`;
+  const domOld = `${uniq('od')}.test`;
+  const domCron = `${uniq('cr')}.test`;
+  const users = [domMoved, domOld, domCron].map(siteUserName);
+  const publicOf = (dom: string) => join(dir, 'www', dom, 'public');
+
+  beforeAll(async () => {
+    lab = await useLab('nginx');
+    dir = mkdtempSync(join(tmpdir(), 'serein-site-leftovers-'));
+    chmodSync(dir, 0o755);
+    d = await startTestDaemon({
+      config: {
+        targets: { local: { type: 'local' } },
+        webservers: { web: labWebserver(lab.nginx!, dir, 'local', { siteUsers: true, nginxGroup: 'nogroup' }) },
+      },
+    });
+    A = await d.tenant(tenantA, { domains: [domMoved, domOld, domCron], servers: ['web'] });
+    B = await d.tenant(tenantB, { servers: ['web'], language: 'fr' });
+  });
+
+  afterEach(() => {
+    const t = labNginxTest(lab.nginx!);
+    expect(t.ok, t.output).toBe(true);
+  });
+
+  afterAll(async () => {
+    if (d) {
+      for (const r of await d.store.tenants.listResources({ kind: 'vhost' }))
+        await d.runJob('vhost.delete', { domain: r.name, removeFiles: true });
+      await d.stop();
+    }
+    for (const u of users) {
+      spawnSync('pkill', ['-KILL', '-U', u]);
+      rmSync(crontabOf(u), { force: true });
+      if (getent('passwd', u).status === 0) spawnSync('userdel', [u]);
+      if (getent('group', u).status === 0) spawnSync('groupdel', [u]);
+      for (const f of ['/etc/cron.deny', '/etc/at.deny']) spawnSync('sed', ['-i', `/^${u}$/d`, f]);
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is not handed to the next tenant given the domain, with the files it kept', async () => {
+    const made = await d.runJob('vhost.create', { webserver: 'web', domain: domMoved }, { token: A.token });
+    expect(made.status, JSON.stringify(made.error)).toBe('succeeded');
+    writeFileSync(join(publicOf(domMoved), 'secret.txt'), 'tenant A only');
+    const user = siteUserName(domMoved);
+    chownSync(join(publicOf(domMoved), 'secret.txt'), idOf('passwd', user), idOf('group', 'nogroup'));
+    // Deleted with its files kept (the default), then the domain moved to tenant B by an admin.
+    expect((await d.runJob('vhost.delete', { domain: domMoved, confirm: domMoved }, { token: A.token })).status).toBe(
+      'succeeded',
+    );
+    expect(getent('passwd', user).status).toBe(0);
+    const take = await d.api('DELETE', `/v1/tenants/${tenantA}/resources/domain/${domMoved}`);
+    expect(take.status, JSON.stringify(take.body)).toBe(204);
+    const give = await d.api('POST', `/v1/tenants/${tenantB}/resources`, { body: { kind: 'domain', name: domMoved } });
+    expect(give.status, JSON.stringify(give.body)).toBe(201);
+
+    // B's site is refused: A's user and files stay A's, served under no site of B's.
+    const job = await d.runJob('vhost.create', { webserver: 'web', domain: domMoved }, { token: B.token });
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatchObject({ code: 'site_kept_for_another' });
+    expect(job.error.message).toMatch(/hébergeur/);
+    const asAdmin = await d.api('GET', `/v1/jobs/${job.id}`);
+    expect(JSON.stringify(asAdmin.body.job.error)).toContain(tenantA);
+    expect(await d.store.tenants.getResource('vhost', domMoved)).toBeFalsy();
+    const served = await getWithHost('127.0.0.1', lab.nginx!.port, domMoved, '/secret.txt');
+    expect(served.body).not.toContain('tenant A only');
+    expect(getent('passwd', user).stdout).toContain(`serein site ${domMoved} ${tenantA}`);
+
+    // Given back to A, its own kept files are its site again, then deleted with them.
+    await d.api('DELETE', `/v1/tenants/${tenantB}/resources/domain/${domMoved}`);
+    await d.api('POST', `/v1/tenants/${tenantA}/resources`, { body: { kind: 'domain', name: domMoved } });
+    const again = await d.runJob('vhost.create', { webserver: 'web', domain: domMoved }, { token: A.token });
+    expect(again.status, JSON.stringify(again.error)).toBe('succeeded');
+    expect((await getWithHost('127.0.0.1', lab.nginx!.port, domMoved, '/secret.txt')).body).toBe('tenant A only');
+    const gone = await d.runJob(
+      'vhost.delete',
+      { domain: domMoved, removeFiles: true, confirm: domMoved },
+      { token: A.token },
+    );
+    expect(gone.status, JSON.stringify(gone.error)).toBe('succeeded');
+    expect(getent('passwd', user).status).not.toBe(0);
+  });
+
+  it('kept from a site made before users named their tenant, belongs to no tenant', async () => {
+    const user = siteUserName(domOld);
+    const made = spawnSync('useradd', [
+      '-M',
+      '-U',
+      '-s',
+      '/usr/sbin/nologin',
+      '-c',
+      `serein site ${domOld}`,
+      '--',
+      user,
+    ]);
+    expect(made.status).toBe(0);
+    const job = await d.runJob('vhost.create', { webserver: 'web', domain: domOld }, { token: A.token });
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatchObject({ code: 'site_kept_for_another' });
+    expect(existsSync(join(dir, 'www', domOld))).toBe(false);
+  });
+
+  it('schedules nothing, and what it left running or scheduled ends with its site', async () => {
+    const job = await d.runJob('vhost.create', { webserver: 'web', domain: domCron }, { token: A.token });
+    expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
+    const user = siteUserName(domCron);
+    // The site's code (its PHP, a shell it reaches) cannot use cron or at.
+    expect(asUser(user, ['crontab', '-'], '* * * * * id\n').status).not.toBe(0);
+    expect(asUser(user, ['at', 'now', '+', '1', 'hour'], 'id\n').status).not.toBe(0);
+    // A crontab it has all the same (left from before), and a process it left running.
+    const tab = crontabOf(user);
+    writeFileSync(tab, '* * * * * id\n', { mode: 0o600 });
+    chownSync(tab, idOf('passwd', user), idOf('group', 'crontab'));
+    const sleeper = spawn('/usr/sbin/runuser', ['-u', user, '--', 'sleep', '600'], { stdio: 'ignore' });
+    const running = () => spawnSync('pgrep', ['-U', user, '-x', 'sleep']).status === 0;
+    await until(running, 10_000, 'the site user to run its process');
+
+    // Deleted with its files kept: its user stays (it owns them), nothing of it runs or is scheduled.
+    const del = await d.runJob('vhost.delete', { domain: domCron, confirm: domCron }, { token: A.token });
+    expect(del.status, JSON.stringify(del.error)).toBe('succeeded');
+    expect(getent('passwd', user).status).toBe(0);
+    expect(existsSync(tab)).toBe(false);
+    await until(() => !running(), 10_000, 'the site user to run nothing');
+    expect(sleeper.exitCode ?? sleeper.signalCode).not.toBeNull();
+  });
+});
