@@ -72,7 +72,7 @@ export interface Validated {
 export async function validate(
   ctx: ActionContext,
   p: CreateParams,
-  o: { lookAtFolder: boolean } = { lookAtFolder: true },
+  o: { lookAtFolder: boolean | 'live' } = { lookAtFolder: true },
 ): Promise<Validated> {
   const ws = ctx.services.nginx.webserver(p.webserver);
   const tenants = ctx.services.store.tenants;
@@ -112,6 +112,9 @@ export async function validate(
     const clash = [d.primary, ...(d.aliases ?? [])].find((n) => names.includes(n));
     if (clash) throw nameTaken(clash, `used by vhost ${r.name} of tenant ${r.tenantId}`);
   }
+
+  // 'live': a new site's folder is looked at by the script that creates it (one program on the target per site, not two).
+  const look = o.lookAtFolder === 'live' ? !!existing : o.lookAtFolder;
 
   if (!existing && ctx.tenantId) await checkResourceQuota(ctx.services, tenant, 'vhosts', VHOST_KIND); // admins are not limited
 
@@ -164,7 +167,7 @@ export async function validate(
     root = layout.root;
     home = layout.home;
     user = existing?.data.user ?? siteUserName(primary);
-    if (o.lookAtFolder) await folderOp(() => siteFolderExists(ctx.services.target(ws.target), ws.webRoot, layout.root));
+    if (look) await folderOp(() => siteFolderExists(ctx.services.target(ws.target), ws.webRoot, layout.root));
   } else {
     root = posix.normalize(p.root ?? defaultRoot(ws, primary)).replace(/\/+$/, '');
     const mine = defaultRoot(ws, primary);
@@ -184,7 +187,7 @@ export async function validate(
       );
     }
     const folder = root;
-    if (o.lookAtFolder) await folderOp(() => siteFolderExists(ctx.services.target(ws.target), ws.webRoot, folder));
+    if (look) await folderOp(() => siteFolderExists(ctx.services.target(ws.target), ws.webRoot, folder));
   }
 
   if (!existing && (await ctx.services.target(ws.target).readFile(vhostFilePath(ws, primary))) !== undefined) {

@@ -21,7 +21,8 @@ export const vhostCheck = defineAction({
     return [];
   },
   async run(ctx, p) {
-    const v = await validate(ctx, p);
+    // A new site's folder is looked at by vhost.apply's script, which refuses a link as this look would.
+    const v = await validate(ctx, p, { lookAtFolder: 'live' });
     return {
       primary: v.primary,
       aliases: v.aliases,

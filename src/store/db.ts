@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider, type SqliteDatabase } from 'kysely';
 import type { Config } from '../config/schema.js';
 import { migrations } from './migrations.js';
 import type { Database } from './schema.js';
@@ -24,6 +24,33 @@ function ownerOnly(path: string): void {
   for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
 }
 
+/** How many prepared statements a SQLite store keeps (queries with `in (?, ...)` lists vary in length). */
+const STATEMENTS_KEPT = 500;
+
+/**
+ * Kysely prepares every query again before running it, which under many jobs at once costs
+ * more than running it: each distinct SQL text is prepared once and reused (better-sqlite3
+ * runs one statement at a time on the store's single connection, so a reused statement is
+ * never busy; SQLite prepares it again by itself after a schema change).
+ */
+function preparedOnce(sqlite: SQLite.Database): SqliteDatabase {
+  const kept = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      let stmt = kept.get(text);
+      if (stmt) {
+        kept.delete(text); // most recently used last: the oldest goes first when full
+      } else {
+        stmt = sqlite.prepare(text);
+        if (kept.size >= STATEMENTS_KEPT) kept.delete(kept.keys().next().value!);
+      }
+      kept.set(text, stmt);
+      return stmt;
+    },
+  };
+}
+
 /** Opens the configured database and brings its schema up to date. */
 export async function openDatabase(store: Config['store']): Promise<{ db: Kysely<Database>; dialect: Dialect }> {
   let db: Kysely<Database>;
@@ -35,7 +62,7 @@ export async function openDatabase(store: Config['store']): Promise<{ db: Kysely
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('synchronous = NORMAL');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: preparedOnce(sqlite) }) });
     dialect = 'sqlite';
   } else {
     const { default: pg } = await import('pg'); // only daemons sharing PostgreSQL load it

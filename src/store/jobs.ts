@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from './db.js';
+import { GroupCommit, stepWrites } from './group-commit.js';
 import { decodeCursor, DEFAULT_PAGE, pageSize, toPage, type Page, type PageRequest } from './page.js';
 import type { Database } from './schema.js';
 import { json, parse, toJob, type Job, type JobEvent, type JobStatus, type StepRecord } from './job-records.js';
@@ -16,10 +17,15 @@ const now = () => new Date().toISOString();
  * killed at any moment leaves enough behind for the next one to finish the job.
  */
 export class JobStore {
+  /** The running jobs' events and step records, one transaction per turn of the loop (see GroupCommit). */
+  private readonly writes: GroupCommit;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
-  ) {}
+  ) {
+    this.writes = new GroupCommit(db);
+  }
 
   /**
    * Creates a queued job, or returns the existing one when the idempotency key was seen.
@@ -321,31 +327,11 @@ export class JobStore {
   }
 
   async startStep(jobId: string, idx: number, name: string, action: string): Promise<void> {
-    await this.db
-      .insertInto('job_steps')
-      .values({
-        job_id: jobId,
-        idx,
-        name,
-        action,
-        status: 'running',
-        checkpoint: null,
-        output: null,
-        error: null,
-        started_at: now(),
-        finished_at: null,
-      })
-      .onConflict((oc) => oc.columns(['job_id', 'idx']).doUpdateSet({ status: 'running', started_at: now() }))
-      .execute();
+    await this.writes.write((db) => stepWrites.start(db, jobId, idx, name, action));
   }
 
   async checkpointStep(jobId: string, idx: number, checkpoint: unknown): Promise<void> {
-    await this.db
-      .updateTable('job_steps')
-      .set({ checkpoint: json(checkpoint) })
-      .where('job_id', '=', jobId)
-      .where('idx', '=', idx)
-      .execute();
+    await this.writes.write((db) => stepWrites.update(db, jobId, idx, { checkpoint: json(checkpoint) }));
   }
 
   async endStep(
@@ -354,28 +340,16 @@ export class JobStore {
     status: StepRecord['status'],
     f: { output?: unknown; error?: string } = {},
   ): Promise<void> {
-    await this.db
-      .updateTable('job_steps')
-      .set({ status, output: json(f.output), error: f.error ?? null, finished_at: now() })
-      .where('job_id', '=', jobId)
-      .where('idx', '=', idx)
-      .execute();
+    const set = { status, output: json(f.output), error: f.error ?? null, finished_at: now() };
+    await this.writes.write((db) => stepWrites.update(db, jobId, idx, set));
   }
 
   async setStepStatus(jobId: string, idx: number, status: StepRecord['status'], error?: string): Promise<void> {
-    await this.db
-      .updateTable('job_steps')
-      .set({ status, ...(error ? { error } : {}) })
-      .where('job_id', '=', jobId)
-      .where('idx', '=', idx)
-      .execute();
+    await this.writes.write((db) => stepWrites.update(db, jobId, idx, { status, ...(error ? { error } : {}) }));
   }
 
   async addEvent(jobId: string, kind: string, message: string, data?: unknown): Promise<void> {
-    await this.db
-      .insertInto('job_events')
-      .values({ job_id: jobId, at: now(), kind, message, data: json(data) })
-      .execute();
+    await this.writes.event({ job_id: jobId, at: now(), kind, message, data: json(data) });
   }
 
   async events(jobId: string, afterId = 0): Promise<JobEvent[]> {

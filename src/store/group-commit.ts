@@ -1,0 +1,112 @@
+import type { Insertable, Kysely, Updateable } from 'kysely';
+import type { Database } from './schema.js';
+
+/** A write the job store queues: a row of the job log, or any other statement. */
+type Write =
+  | { event: Insertable<Database['job_events']>; done: (err?: unknown) => void }
+  | { run: (db: Kysely<Database>) => Promise<unknown>; done: (err?: unknown) => void };
+
+/** Rows of the job log put in one INSERT (5 values each, well under every driver's limit). */
+const EVENTS_PER_INSERT = 200;
+
+/**
+ * Group commit of the job store's writes: the events and step records that every running
+ * job writes in one turn of the event loop go to the store in one transaction (the events
+ * in one INSERT), instead of one transaction each. Each caller's promise settles only once
+ * its transaction has committed, so whatever a caller does after awaiting a write (a
+ * checkpoint before the change it guards, above all) still comes after the write is in the
+ * store: the crash guarantees are those of one transaction per write. Batches are written
+ * one after the other, so the job log keeps the order its lines were written in.
+ */
+export class GroupCommit {
+  private queue: Write[] = [];
+  private scheduled = false;
+  private last: Promise<void> = Promise.resolve();
+
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Adds one line to a job's log; settles once it is stored. */
+  event(row: Insertable<Database['job_events']>): Promise<void> {
+    return new Promise((resolve, reject) => this.push({ event: row, done: (e) => (e ? reject(e) : resolve()) }));
+  }
+
+  /** Runs one write in the next batch; settles once it is stored. */
+  write(run: (db: Kysely<Database>) => Promise<unknown>): Promise<void> {
+    return new Promise((resolve, reject) => this.push({ run, done: (e) => (e ? reject(e) : resolve()) }));
+  }
+
+  private push(w: Write): void {
+    this.queue.push(w);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // setImmediate: every job that runs in this turn of the loop adds its writes first.
+    setImmediate(() => {
+      this.last = this.last.then(() => this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.queue;
+    this.queue = [];
+    this.scheduled = false;
+    try {
+      if (batch.length === 1) await apply(this.db, batch);
+      else await this.db.transaction().execute((trx) => apply(trx, batch));
+    } catch (err) {
+      if (batch.length === 1) return batch[0].done(err);
+      // One write refused (a job gone, a constraint): the transaction stored nothing, so each
+      // write is tried alone and only the one at fault fails.
+      for (const w of batch) await apply(this.db, [w]).then(() => w.done(), w.done);
+      return;
+    }
+    for (const w of batch) w.done();
+  }
+}
+
+/** The batch's writes in the order they were asked for, runs of log lines as one INSERT each. */
+async function apply(db: Kysely<Database>, batch: Write[]): Promise<void> {
+  let rows: Insertable<Database['job_events']>[] = [];
+  const insertRows = async () => {
+    for (let i = 0; i < rows.length; i += EVENTS_PER_INSERT)
+      await db
+        .insertInto('job_events')
+        .values(rows.slice(i, i + EVENTS_PER_INSERT))
+        .execute();
+    rows = [];
+  };
+  for (const w of batch) {
+    if ('event' in w) rows.push(w.event);
+    else {
+      await insertRows();
+      await w.run(db);
+    }
+  }
+  await insertRows();
+}
+
+/** The statements of a job's step records, run by the job store through its GroupCommit. */
+export const stepWrites = {
+  /** A step begins (again, after a restart: the same row). */
+  start: (db: Kysely<Database>, jobId: string, idx: number, name: string, action: string) => {
+    const at = new Date().toISOString();
+    return db
+      .insertInto('job_steps')
+      .values({
+        job_id: jobId,
+        idx,
+        name,
+        action,
+        status: 'running',
+        checkpoint: null,
+        output: null,
+        error: null,
+        started_at: at,
+        finished_at: null,
+      })
+      .onConflict((oc) => oc.columns(['job_id', 'idx']).doUpdateSet({ status: 'running', started_at: at }))
+      .execute();
+  },
+  /** A step's checkpoint, status, output or error. */
+  update: (db: Kysely<Database>, jobId: string, idx: number, set: Updateable<Database['job_steps']>) =>
+    db.updateTable('job_steps').set(set).where('job_id', '=', jobId).where('idx', '=', idx).execute(),
+};
