@@ -6,7 +6,7 @@
 // answers) on the same nginx in the same run as the baseline. The private nginx leaves the
 // lab's shared one alone.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestDaemon } from '../test/helpers/daemon.js';
@@ -161,6 +161,7 @@ export default async function bench(): Promise<Figures> {
     // The shared logs' format, as serein's first change would put it (the fillers are written directly).
     const snippet = sharedLogsSnippet(services.nginx.webserver('web'));
     if (SHARED_LOGS) writeFileSync(snippet.path, snippet.content!);
+    mkdirSync(services.nginx.webserver('web').logDir, { recursive: true }); // made by serein's first vhost.create otherwise
     for (; filled < upTo; filled++) {
       const primary = `filler${filled}.bench.test`;
       // One shared pair of logs for the fillers: with a log pair per site, 5,000 sites hold
