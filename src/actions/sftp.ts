@@ -17,6 +17,7 @@ import {
   userId,
   type PreviousFile,
 } from './sftp-sshd.js';
+import { endSftpSessions } from './site-user-access.js';
 import { access, accountOf, opened, sealed, SFTP_KIND, siteOf, type SftpRecord } from './sftp-site.js';
 
 // SFTP access to a site (playbooks sftp.create, sftp.reset, sftp.delete).
@@ -221,6 +222,8 @@ export const sftpReset = defineAction({
     await ctx.checkpoint(cp);
     const password = ctx.secrets.add(generatePassword(24));
     await setPassword(s.target, s.record.user, { password }, (t) => ctx.secrets.mask(t));
+    // A session opened with the old password stays open through the change: it is ended too.
+    if (await endSftpSessions(s.target, s.record.user)) ctx.log(`closed the open SFTP sessions of ${s.record.user}`);
     ctx.reached('sftp-password-set');
     await ctx.services.store.tenants.putResource({
       kind: SFTP_KIND,
@@ -318,6 +321,8 @@ export const sftpDelete = defineAction({
     await ctx.checkpoint(cp);
     if (exists) await setPassword(s.target, user, { hash: '!' }, (t) => ctx.secrets.mask(t));
     await s.target.remove(keyFile);
+    // Locked, it cannot log in again; a session already open is ended (its PHP, if any, runs on).
+    if (exists && (await endSftpSessions(s.target, user))) ctx.log(`closed the open SFTP sessions of ${user}`);
     ctx.log(`${user} can no longer log in`);
     ctx.reached('sftp-locked');
     await applySshd(ctx, s.target, s.sftp, [{ path: dropInPath(s.sftp, user), content: null }], {
