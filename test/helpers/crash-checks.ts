@@ -268,11 +268,22 @@ async function passwordFileProblems(s: CrashScene): Promise<string[]> {
   ).catch(() => passwordFiles());
   if (hostLeft.length) out.push(`password files left on the host: ${hostLeft.join(' ')}`);
   if (s.cn) {
-    const r = await s.cn.target.run(['sh', '-c', 'grep -rlF -f /dev/stdin /tmp 2>/dev/null || true'], {
-      stdin: `${s.pgAdminPassword}\n`,
-      timeoutMs: 15_000,
-    });
-    const left = r.stdout.split('\n').filter(Boolean);
+    const cn = s.cn;
+    const containerFiles = async () =>
+      (
+        await cn.target.run(['sh', '-c', 'grep -rlF -f /dev/stdin /tmp 2>/dev/null || true'], {
+          stdin: `${s.pgAdminPassword}\n`,
+          timeoutMs: 15_000,
+        })
+      ).stdout
+        .split('\n')
+        .filter(Boolean);
+    // The same in the container: a dump the kill left running there keeps its file until it ends.
+    const left = await until(
+      'password files in use in the container to go',
+      async () => ((await containerFiles()).length ? undefined : []),
+      20_000,
+    ).catch(() => containerFiles());
     if (left.length) out.push(`password files left in the container: ${left.join(' ')}`);
   }
   return out;
