@@ -5,7 +5,8 @@
  * with a real SFTP client kept logged in across each.
  */
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { siteUserName } from '../src/actions/site-user.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
@@ -84,6 +85,9 @@ describe('an open SFTP session', () => {
     const user = siteUserName(domA);
     const made = await d.runJob('sftp.create', { domain: domA }, { token: A.token });
     expect(made.status, JSON.stringify(made.error)).toBe('succeeded');
+    // sshd's drop-in names the account and its site: read by sshd (root) only.
+    const dropIn = join(lab.sftp!.dropInDir, `serein-sftp-${user}.conf`);
+    expect(statSync(dropIn).mode & 0o777).toBe(0o600);
     const first = await session(user, made.result.password);
 
     const reset = await d.runJob('sftp.reset', { domain: domA }, { token: A.token });

@@ -105,7 +105,7 @@ export async function applyPool(
     await put(target, change.path, change.content);
     const test = await target.run([...php.fpm, '-t']);
     if (test.code !== 0) {
-      if (change.content !== null) await target.writeFile(`${change.path}.rejected`, change.content, { mode: 0o644 });
+      if (change.content !== null) await target.writeFile(`${change.path}.rejected`, change.content, { mode: 0o640 });
       await put(target, change.path, before ?? null);
       throw phpRejected(`${[...php.fpm, '-t'].join(' ')}: ${said(test)}`);
     }
@@ -122,7 +122,8 @@ export async function applyPool(
 
 async function put(target: Target, path: string, content: string | null): Promise<void> {
   if (content === null) await target.remove(path);
-  else await target.writeFile(path, content, { mode: 0o644 });
+  // Read by php-fpm's master (root) only: a site's user has no business reading whose sites share the server.
+  else await target.writeFile(path, content, { mode: 0o640 });
 }
 
 /** Undo of applyPool: the previous file back, php-fpm reloaded when something changed. */

@@ -178,7 +178,7 @@ async function signalOrRun(target: Target, sftp: SftpConfig): Promise<string | u
 async function putBack(target: Target, previous: PreviousFile[]): Promise<void> {
   for (const f of previous) {
     if (f.content === undefined) await target.remove(f.path);
-    else await target.writeFile(f.path, f.content, { mode: 0o644 });
+    else await target.writeFile(f.path, f.content, { mode: 0o600 });
   }
 }
 
@@ -233,7 +233,7 @@ export async function applySshd(
       await target.mkdir(sftp.dropInDir, { mode: 0o755 });
       for (const c of changes) {
         if (c.content === null) await target.remove(c.path);
-        else await target.writeFile(c.path, c.content, { mode: 0o644 });
+        else await target.writeFile(c.path, c.content, { mode: 0o600 }); // sshd reads it as root; it names every account
       }
       const t = await run(target, [...sftp.sshd, '-t']);
       if (t.code !== 0) throw sshdRejected(`${t.stderr}${t.stdout}`.trim().slice(-2000));

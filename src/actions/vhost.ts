@@ -129,7 +129,8 @@ export const vhostApply = defineAction({
     const v = await validate(ctx, p, { lookAtFolder: false });
     const target = ctx.services.target(v.ws.target);
     const cp: ApplyCheckpoint = { webserver: p.webserver, primary: v.primary };
-    await target.mkdir(v.ws.logDir, { mode: 0o755 });
+    // nginx's master opens the logs as root: no site's user (nor nginx's workers) has to read another site's.
+    await target.mkdir(v.ws.logDir, { mode: 0o750 });
     const root = v.root;
     const site = await prepareSite(ctx, v, cp, () => ctx.checkpoint(cp), placeholder(v.primary));
     if (root && !v.user && !(v.existing && (await folderOp(() => siteFolderExists(target, v.ws.webRoot, root))))) {

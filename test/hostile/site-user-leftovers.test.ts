@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -34,21 +34,30 @@ describe("a deleted site's user", () => {
   const domMoved = `${uniq('mv')}.test`;
   const domOld = `${uniq('od')}.test`;
   const domCron = `${uniq('cr')}.test`;
-  const users = [domMoved, domOld, domCron].map(siteUserName);
+  const domLogA = `${uniq('la')}.test`;
+  const domLogB = `${uniq('lb')}.test`;
+  const users = [domMoved, domOld, domCron, domLogA, domLogB].map(siteUserName);
   const publicOf = (dom: string) => join(dir, 'www', dom, 'public');
 
   beforeAll(async () => {
-    lab = await useLab('nginx');
+    lab = await useLab('nginx', 'phpFpm');
+    const f = lab.phpFpm!;
     dir = mkdtempSync(join(tmpdir(), 'serein-site-leftovers-'));
     chmodSync(dir, 0o755);
     d = await startTestDaemon({
       config: {
         targets: { local: { type: 'local' } },
-        webservers: { web: labWebserver(lab.nginx!, dir, 'local', { siteUsers: true, nginxGroup: 'nogroup' }) },
+        webservers: {
+          web: labWebserver(lab.nginx!, dir, 'local', {
+            siteUsers: true,
+            nginxGroup: 'nogroup',
+            php: { fpm: f.fpm, poolDir: f.poolDir, socketDir: f.socketDir, pidFile: f.pidFile, listenOwner: 'nobody' },
+          }),
+        },
       },
     });
-    A = await d.tenant(tenantA, { domains: [domMoved, domOld, domCron], servers: ['web'] });
-    B = await d.tenant(tenantB, { servers: ['web'], language: 'fr' });
+    A = await d.tenant(tenantA, { domains: [domMoved, domOld, domCron, domLogA], servers: ['web'] });
+    B = await d.tenant(tenantB, { domains: [domLogB], servers: ['web'], language: 'fr' });
   });
 
   afterEach(() => {
@@ -69,6 +78,9 @@ describe("a deleted site's user", () => {
       if (getent('group', u).status === 0) spawnSync('groupdel', [u]);
       for (const f of ['/etc/cron.deny', '/etc/at.deny']) spawnSync('sed', ['-i', `/^${u}$/d`, f]);
     }
+    if (lab?.phpFpm)
+      for (const f of readdirSync(lab.phpFpm.poolDir))
+        if (users.some((u) => f.includes(u))) rmSync(join(lab.phpFpm.poolDir, f), { force: true });
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -156,5 +168,30 @@ describe("a deleted site's user", () => {
     expect(existsSync(tab)).toBe(false);
     await until(() => !running(), 10_000, 'the site user to run nothing');
     expect(sleeper.exitCode ?? sleeper.signalCode).not.toBeNull();
+  });
+
+  it("reads neither another site's logs nor the PHP pools' files", async () => {
+    for (const [dom, who] of [
+      [domLogA, A],
+      [domLogB, B],
+    ] as const) {
+      const job = await d.runJob('vhost.create', { webserver: 'web', domain: dom, php: true }, { token: who.token });
+      expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
+    }
+    expect((await getWithHost('127.0.0.1', lab.nginx!.port, domLogB, '/')).status).toBe(200); // a line in B's log
+    const logB = join(dir, 'logs', `${domLogB}.access.log`);
+    await until(() => existsSync(logB), 10_000, "B's access log");
+    const userA = siteUserName(domLogA);
+    // As A's code would, through its shell: B's log (and who B's visitors are) is not A's to read.
+    const read = asUser(userA, ['cat', logB]);
+    expect(read.status).not.toBe(0);
+    expect(read.stdout).not.toContain(domLogB);
+    expect(asUser(userA, ['ls', join(dir, 'logs')]).status).not.toBe(0);
+    // The pool files name every site and tenant: php-fpm's master (root) reads them, nobody else.
+    for (const dom of [domLogA, domLogB]) {
+      const pool = join(lab.phpFpm!.poolDir, `serein-${siteUserName(dom)}.conf`);
+      expect(statSync(pool).mode & 0o777).toBe(0o640);
+      expect(statSync(pool).uid).toBe(0);
+    }
   });
 });
