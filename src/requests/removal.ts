@@ -1,4 +1,5 @@
 import { is, NEGATORS_AFTER, NEGATORS_BEFORE, NO_LONGER, PAST } from './lexicon.js';
+import { negatedInClause } from './negation.js';
 import { fold, hostNames, tokens } from './text.js';
 
 /**
@@ -169,7 +170,13 @@ export function removal(text: string, ownDatabases: string[] = [], ownSites: str
       .some(
         (w, j, all) => startsWithAny(w, WANT) && all.slice(Math.max(0, j - 3), j).some((x) => NEGATORS_BEFORE.has(x)),
       );
-    if (before.some((w) => NEGATORS_BEFORE.has(w)) || after.some((w) => NEGATORS_AFTER.has(w)) || wantedNot)
+    const isThing = (w: string) => thingOf(w, ownDatabases, ownSites) !== undefined;
+    if (
+      before.some((w) => NEGATORS_BEFORE.has(w)) ||
+      after.some((w) => NEGATORS_AFTER.has(w)) ||
+      wantedNot ||
+      negatedInClause(ts, from, i, pieceEnd(i), { isThing })
+    )
       negated = true;
     else if (ts.slice(Math.max(from, i - 2), i).some((w) => PAST.has(w)) || pastParticiple(ts, i)) past = true;
     else {

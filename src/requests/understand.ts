@@ -201,6 +201,8 @@ function clauseOperations(classifier: RequestClassifier, text: string, own: Own)
   const pieces = clauses(text);
   if (pieces.length < 2) return [];
   const out: { intent: Intent; piece: string }[] = [];
+  // A removal the whole message negates ("what I don't want, is that you delete the site") is asked by none of its pieces.
+  const negatedWhole = removal(text, own.databases, own.sites).negated;
   let removing = false;
   for (const piece of pieces) {
     // "Remove the blog but keep the shop": a thing protected is asked nothing of, and no removal carries over to it.
@@ -224,6 +226,7 @@ function clauseOperations(classifier: RequestClassifier, text: string, own: Own)
     const short = words(text).length <= 15 || (out.length > 0 && words(piece).length <= 8);
     const sure = short && words(piece).length <= 4 ? 0.4 : CLAUSE_SURE;
     if (a.intent === 'human' || a.confidence < sure || !anchored(a.intent, piece, own)) continue;
+    if (negatedWhole && own.kinds.removes(a.intent)) continue;
     // A story told before the request ("I deleted old posts, everything I created...") asks
     // nothing; a short message, or a thing added to the request before it, does ("a site and a database").
     if (!short && !asks(piece)) continue;
