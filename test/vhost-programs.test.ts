@@ -1,7 +1,10 @@
 // How many programs a new site costs on its target: at hundreds of sites at once, each one
-// started is a fork of the daemon on its event loop (issue 25, "500 at once"). A new site
-// on a server without site users gets its folder from one script, which refuses a link as
-// the preflight's look did; a site already there is still looked at before anything changes.
+// started is a fork of the daemon on its event loop (issue 25, "500 at once"). On a server
+// without site users, a new site's default folder on the daemon's own machine is made with
+// none; a folder the client chose deeper, by one script, which refuses a link as the
+// preflight's look did; a site already there is still looked at before anything changes.
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalTarget } from '../src/targets/local.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
@@ -13,16 +16,19 @@ import { useLab } from './lab/client.js';
 let d: TestDaemon;
 let nginx: NginxInfo & { stop(): Promise<void> };
 let client: { token: string };
+let webRoot: string;
 const dom = `${uniq('pg')}.test`;
 
 beforeAll(async () => {
   const lab = await useLab('nginx');
   nginx = await startPrivateNginx(lab.nginx!.binary);
+  const dir = tempDir('serein-programs-');
+  webRoot = join(dir, 'www');
   d = await startTestDaemon({
     config: {
       targets: { local: { type: 'local' } },
       webservers: {
-        web: labWebserver(nginx, tempDir('serein-programs-'), 'local', { batchWindowMs: 0, siteUsers: false }),
+        web: labWebserver(nginx, dir, 'local', { batchWindowMs: 0, siteUsers: false }),
       },
     },
   });
@@ -37,14 +43,29 @@ afterAll(async () => {
 });
 
 describe('programs started on the target per site', () => {
-  it('a new site: its folder is made by one script; updating it looks at the folder first, then writes', async () => {
+  it('a new site: its default folder costs no program, a folder chosen inside it one script; an update looks first', async () => {
     const run = vi.spyOn(LocalTarget.prototype, 'run');
-    const scripts = () => run.mock.calls.filter(([argv]) => argv[0] === 'sh').map(([argv]) => argv[3]);
+    // The scripts a site's folder takes (nginx's own phase, one check and reload per batch of sites, is not counted).
+    const programs = () => run.mock.calls.filter(([argv]) => argv[0] === 'sh').map(([argv]) => argv[3]);
     try {
       const name = `one.${dom}`;
       const job = await d.runJob('vhost.create', { webserver: 'web', domain: name }, { token: client.token });
       expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
-      expect(scripts()).toEqual(['serein-site-folder']);
+      expect(programs()).toEqual([]);
+      // Made as the script makes it: the placeholder page, the folder opened up once it holds it.
+      expect(statSync(join(webRoot, name)).mode & 0o7777).toBe(0o755);
+      expect(statSync(join(webRoot, name, 'index.html')).mode & 0o7777).toBe(0o644);
+      expect(readFileSync(join(webRoot, name, 'index.html'), 'utf8')).toContain(`${name} is ready`);
+      run.mockClear();
+      const deeper = `two.${dom}`;
+      const root = join(webRoot, deeper, 'site');
+      const chosen = await d.runJob(
+        'vhost.create',
+        { webserver: 'web', domain: deeper, root },
+        { token: client.token },
+      );
+      expect(chosen.status, JSON.stringify(chosen.error)).toBe('succeeded');
+      expect(programs()).toEqual(['serein-site-folder']);
       run.mockClear();
       const again = await d.runJob(
         'vhost.create',
@@ -53,7 +74,7 @@ describe('programs started on the target per site', () => {
       );
       expect(again.status, JSON.stringify(again.error)).toBe('succeeded');
       // The preflight's look at a live site's folder, and the apply's before it decides what an undo may take.
-      expect(scripts()).toEqual(['serein-site-folder', 'serein-site-folder']);
+      expect(programs()).toEqual(['serein-site-folder', 'serein-site-folder']);
     } finally {
       run.mockRestore();
     }

@@ -1,5 +1,7 @@
+import { chmod, mkdir, open, rm, rmdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { checkOwner, checkPath, modeString } from './common.js';
+import { LocalTarget } from './local.js';
 import { TargetError, type Target } from './target.js';
 
 /**
@@ -203,6 +205,8 @@ export async function createSiteFolder(
 ): Promise<boolean> {
   const { base, rel } = split(webRoot, folder);
   checkOwner(o.owner);
+  if (target instanceof LocalTarget && !rel.includes('/') && !o.owner && (await newChildFolder(base, rel, o)))
+    return true;
   return (
     (await runScript(
       target,
@@ -212,6 +216,40 @@ export async function createSiteFolder(
       o.page,
     )) === 'created'
   );
+}
+
+/**
+ * A site's default folder, right inside the web root of the machine serein runs on, made
+ * without starting a program (at hundreds of sites at once each one is a fork of the daemon):
+ * only root writes in the web root, so nothing can be swapped there, and mkdir fails on
+ * anything already at that name, a link included. False, with nothing left behind, for
+ * anything but a new folder made whole (one there already, a full or read-only disk): the
+ * script then decides and words the outcome as always.
+ */
+async function newChildFolder(base: string, name: string, o: { mode: number; page: string }): Promise<boolean> {
+  const dir = `${base}/${name}`;
+  try {
+    // The web root is the admin's: made as any folder when missing, as the script does.
+    await mkdir(base, { recursive: true });
+    await mkdir(dir, { mode: 0o700 }); // root's and closed until it holds its page, as the script does
+  } catch {
+    return false;
+  }
+  try {
+    const page = await open(`${dir}/index.html`, 'wx', 0o644);
+    try {
+      await page.writeFile(o.page);
+      await page.chmod(0o644);
+    } finally {
+      await page.close();
+    }
+    await chmod(dir, o.mode);
+    return true;
+  } catch {
+    await rm(`${dir}/index.html`, { force: true }).catch(() => undefined);
+    await rmdir(dir).catch(() => undefined);
+    return false;
+  }
 }
 
 /**
