@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { siteUserName } from '../../src/actions/site-user.js';
+import { checkMachine } from '../../src/check/index.js';
+import { LocalTarget } from '../../src/targets/local.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { until } from '../helpers/until.js';
 import { getWithHost, labNginxTest, labWebserver, uniq } from '../helpers/vhost-lab.js';
@@ -153,6 +155,16 @@ describe("a deleted site's user", () => {
     // The site's code (its PHP, a shell it reaches) cannot use cron or at.
     expect(asUser(user, ['crontab', '-'], '* * * * * id\n').status).not.toBe(0);
     expect(asUser(user, ['at', 'now', '+', '1', 'hour'], 'id\n').status).not.toBe(0);
+    // serein check warns of a site user left out (one made before), not of this one.
+    const warned = async () => {
+      const deps = { config: d.daemon.config, target: () => new LocalTarget('local') };
+      const [f] = await checkMachine(deps, { webserver: 'web', parts: ['scheduling'] });
+      return f.note ?? '';
+    };
+    expect(await warned()).not.toContain(user);
+    expect(spawnSync('sed', ['-i', `/^${user}$/d`, '/etc/at.deny']).status).toBe(0);
+    expect(await warned()).toContain(user);
+    expect(spawnSync('sh', ['-c', 'echo "$1" >> /etc/at.deny', 'sh', user]).status).toBe(0);
     // A crontab it has all the same (left from before), and a process it left running.
     const tab = crontabOf(user);
     writeFileSync(tab, '* * * * * id\n', { mode: 0o600 });
