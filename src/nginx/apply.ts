@@ -7,7 +7,6 @@ import { lockUnavailable, nginxDown, probeFailed, reloadFailed, writeFailed } fr
 import type { Target } from '../targets/target.js';
 import {
   acceptingWorkers,
-  masterChildren,
   masterPid,
   nginxReload,
   nginxTest,
@@ -264,11 +263,9 @@ export class NginxApplier {
   private async reload(old?: number[]): Promise<NginxOutcome> {
     this.stats.reloads++;
     old ??= await acceptingWorkers(this.target, this.ws);
-    const master = old.length ? await masterPid(this.target, this.ws) : undefined;
-    const before = master ? await masterChildren(this.target, master) : [];
     const r = await nginxReload(this.target, this.ws);
     if (!r.ok || !old.length) return r;
-    const retired = await retireOldWorkers(this.target, this.ws, old, this.ws.probeTimeoutMs, before);
+    const retired = await retireOldWorkers(this.target, this.ws, old, this.ws.probeTimeoutMs);
     if (retired === 'not-reloaded')
       return {
         ok: false,

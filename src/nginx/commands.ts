@@ -62,15 +62,15 @@ export async function acceptingWorkers(target: Target, ws: WebserverConfig): Pro
   return master ? workersOf(target, master) : [];
 }
 
-/** Every process the master has started (workers, accepting or shutting down); empty when /proc cannot be read. */
-export async function masterChildren(target: Target, master: number): Promise<number[]> {
-  const listed = await target.readFile(`/proc/${master}/task/${master}/children`).catch(() => undefined);
-  return listed?.toString('utf8').trim().split(/\s+/).filter(Boolean).map(Number) ?? [];
-}
-
 async function workersOf(target: Target, master: number): Promise<number[]> {
   try {
-    const children = await masterChildren(target, master);
+    const children =
+      (await target.readFile(`/proc/${master}/task/${master}/children`))
+        ?.toString('utf8')
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number) ?? [];
     const out: number[] = [];
     for (const pid of children) if (await isAcceptingWorker(target, pid, master)) out.push(pid);
     return out;
@@ -101,7 +101,6 @@ async function isAcceptingWorker(target: Target, pid: number, master: number): P
  * stop accepting, finish what they serve), exactly what the master sends them 100 ms
  * later. Then waits, short and bounded, until none of them accepts.
  *
- * `before`: every child of the master just before the reload signal (masterChildren).
  * 'not-reloaded': no new worker came within `timeoutMs`, so the master kept its previous
  * configuration (a reload signal is accepted even when the master then fails, e.g. out
  * of file descriptors); the old workers are left serving. 'slow': the old ones still
@@ -112,17 +111,13 @@ export async function retireOldWorkers(
   ws: WebserverConfig,
   old: number[],
   timeoutMs: number,
-  before: number[] = [],
 ): Promise<'retired' | 'not-reloaded' | 'slow'> {
   const deadline = Date.now() + timeoutMs;
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const master = await masterPid(target, ws);
   if (!master) return 'not-reloaded';
-  // New: started after the reload signal. A worker of the previous configuration missing from
-  // `old` (listed before it took its title) is not one: taken for it, the old workers were
-  // retired while the master still parsed, and the probes met the old configuration for seconds.
   for (let delay = 2; ; delay = Math.min(delay * 2, 20)) {
-    if ((await workersOf(target, master)).some((pid) => !old.includes(pid) && !before.includes(pid))) break;
+    if ((await workersOf(target, master)).some((pid) => !old.includes(pid))) break;
     if (Date.now() + delay > deadline) return 'not-reloaded';
     await pause(delay);
   }
