@@ -18,18 +18,20 @@ export const PUBLIC_FOLDER = 'public';
 
 /**
  * The user of a site, from its name alone: `w-` (never a system account's name), the
- * domain's letters and digits (at most 20, dashes for the rest) and 6 hex digits of the
- * domain's SHA-256, so two domains whose first 20 letters agree still get two users; at
- * most 29 characters. A clash left (another account of that name) is refused by
- * ensureSiteUser, which knows a site's user by its comment.
+ * domain's letters and digits (at most 18, dashes for the rest) and 10 hex digits (40 bits)
+ * of the domain's SHA-256, so two domains whose first letters agree still get two users and
+ * a tenant cannot find, by trying names, a domain of its own whose user is a victim's future
+ * site's (24 bits took minutes); at most 31 characters. A clash left (another account of that
+ * name) is refused by ensureSiteUser, which knows a site's user by its comment. A recorded
+ * site keeps the name its record holds (sites made with the shorter hash included).
  */
 export function siteUserName(domain: string): string {
   const words = domain
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
-    .slice(0, 20)
+    .slice(0, 18)
     .replace(/^-+|-+$/g, '');
-  const name = `w-${words}-${createHash('sha256').update(domain).digest('hex').slice(0, 6)}`;
+  const name = `w-${words}-${createHash('sha256').update(domain).digest('hex').slice(0, 10)}`;
   if (!SITE_USER.test(name)) throw new TypeError(`cannot derive a user name from ${JSON.stringify(domain)}`);
   return name;
 }

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +39,12 @@ describe("a deleted site's user", () => {
   const domCron = `${uniq('cr')}.test`;
   const domLogA = `${uniq('la')}.test`;
   const domLogB = `${uniq('lb')}.test`;
-  const users = [domMoved, domOld, domCron, domLogA, domLogB].map(siteUserName);
+  const domShort = `${uniq('sh')}.test`;
+  // The name a site got before its user's name had 40 bits of hash (20 letters, 6 hex digits).
+  const shortName = `w-${domShort.replace(/[^a-z0-9]+/g, '-').slice(0, 20)}-${createHash('sha256').update(domShort).digest('hex').slice(0, 6)}`;
+  const users = [domMoved, domOld, domCron, domLogA, domLogB, domShort, shortName].map((x) =>
+    x.startsWith('w-') ? x : siteUserName(x),
+  );
   const publicOf = (dom: string) => join(dir, 'www', dom, 'public');
 
   beforeAll(async () => {
@@ -58,7 +64,7 @@ describe("a deleted site's user", () => {
         },
       },
     });
-    A = await d.tenant(tenantA, { domains: [domMoved, domOld, domCron, domLogA], servers: ['web'] });
+    A = await d.tenant(tenantA, { domains: [domMoved, domOld, domCron, domLogA, domShort], servers: ['web'] });
     B = await d.tenant(tenantB, { domains: [domLogB], servers: ['web'], language: 'fr' });
   });
 
@@ -205,5 +211,38 @@ describe("a deleted site's user", () => {
       expect(statSync(pool).mode & 0o777).toBe(0o640);
       expect(statSync(pool).uid).toBe(0);
     }
+  });
+
+  it("is named with 40 bits of its domain's hash: a colliding domain is not found by trying names", () => {
+    for (const dom of ['a.test', `${'victim-shop-'.repeat(6)}example.fr`, 'xn--caf-dma.example']) {
+      const name = siteUserName(dom);
+      expect(name).toMatch(/^w-[a-z0-9-]{0,18}-[0-9a-f]{10}$/);
+      expect(name.length).toBeLessThanOrEqual(32);
+    }
+    // Two domains sharing their first letters still get two users.
+    expect(siteUserName(`${'x'.repeat(30)}.a.test`)).not.toBe(siteUserName(`${'x'.repeat(30)}.b.test`));
+  });
+
+  it('keeps the name its record holds, one made with the shorter hash too', async () => {
+    const made = await d.runJob('vhost.create', { webserver: 'web', domain: domShort }, { token: A.token });
+    expect(made.status, JSON.stringify(made.error)).toBe('succeeded');
+    // As a site made before: its user (same uid, same files) and its record under the former name.
+    const now = siteUserName(domShort);
+    expect(spawnSync('usermod', ['-l', shortName, '--', now]).status).toBe(0);
+    expect(spawnSync('groupmod', ['-n', shortName, '--', now]).status).toBe(0);
+    const rec = (await d.store.tenants.getResource('vhost', domShort))!;
+    await d.store.tenants.putResource({ ...rec, data: { ...rec.data, user: shortName } });
+    // Updated with PHP: the same user runs it, no second user is made.
+    const again = await d.runJob('vhost.create', { webserver: 'web', domain: domShort, php: true }, { token: A.token });
+    expect(again.status, JSON.stringify(again.error)).toBe('succeeded');
+    expect(again.result.user).toBe(shortName);
+    expect(getent('passwd', now).status).not.toBe(0);
+    const gone = await d.runJob(
+      'vhost.delete',
+      { domain: domShort, removeFiles: true, confirm: domShort },
+      { token: A.token },
+    );
+    expect(gone.status, JSON.stringify(gone.error)).toBe('succeeded');
+    expect(getent('passwd', shortName).status).not.toBe(0);
   });
 });
