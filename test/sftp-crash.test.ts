@@ -9,7 +9,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../src/store/store.js';
-import { haltingSerein, freePort, until, type SereinChild } from './helpers/process.js';
+import { haltingSerein, freePort, type SereinChild } from './helpers/process.js';
+import { until } from './helpers/until.js';
 import { keepStoreForScan, noteSecrets } from './helpers/secrets-scan.js';
 import { keepServeLog, serveApi, serveReady } from './helpers/serve-process.js';
 import {
@@ -62,12 +63,12 @@ const api = (method: string, path: string, body?: unknown, as = token): Promise<
 
 async function waitJob(id: string, as = token): Promise<{ job: any; steps: any[] }> {
   return until(
-    `job ${id} to end`,
     async () => {
       const r = await api('GET', `/v1/jobs/${id}`, undefined, as);
       return TERMINAL.includes(r.job.status) ? r : undefined;
     },
     60_000,
+    `job ${id} to end`,
   );
 }
 
@@ -84,12 +85,12 @@ async function killedAt(playbook: string, point: string): Promise<{ job: any; st
   const killed = daemon!;
   let ended: string | undefined;
   await until(
-    `the daemon to halt at ${point}`,
     async () =>
       killed.output().includes(`halted at ${point} `) ||
       (killed.exitCode !== null ? Promise.reject(new Error('exited')) : undefined) ||
       (ended = await endedWith(id)) !== undefined,
     60_000,
+    `the daemon to halt at ${point}`,
   );
   if (ended) throw new Error(ended);
   killed.kill('SIGKILL');
@@ -182,6 +183,7 @@ describe('SFTP operations killed half-way', () => {
     },
   );
 
+  // Three daemon starts and kills, and SFTP logins: on a loaded machine more than the default minute.
   it('sftp.reset and sftp.delete killed half-way leave the account as it was', async () => {
     const created = await waitJob(
       (await api('POST', '/v1/jobs', { playbook: 'sftp.create', inputs: { domain } }, client)).job.id,
@@ -210,5 +212,5 @@ describe('SFTP operations killed half-way', () => {
     );
     expect(del.job.status).toBe('succeeded');
     expect(await refused(lab.sftp!, site.user, { password })).toBe(true);
-  });
+  }, 240_000);
 });
