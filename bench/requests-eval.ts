@@ -5,7 +5,12 @@
  * someone who saw only the operations and the table's header, then read to find the kinds
  * of failure, so no longer blind), and any table whose path is given (a blind one kept
  * outside the repository, whose lines nobody here reads). Each table is read by the daemon's model (logistic regression) and
- * by the former one (naive Bayes), the same rules and inputs around both. Prints per table
+ * by the former one (naive Bayes), the same rules and inputs around both. A row expecting a
+ * new site (vhost.create or site.environment) on a domain outside the table client's domains
+ * is right when handed to a person with the topic `account` carrying that operation on that
+ * domain: serein cannot create a site on a domain the client does not have (isolation), a
+ * person adds the domain and runs it (the tables' writers were not told this rule); a row
+ * asking "which domain?" for such a site, written under the former rule, is right so too. Prints per table
  * and language: operation and inputs right; removals proposed for requests that remove
  * nothing; creates proposed for removals; inputs wrong in a proposal made without a
  * question; and each model's fit on its own corpus. Exits 1 under a target.
@@ -127,7 +132,7 @@ function got(u: Understanding): string {
 }
 
 /** Whether an answer is what the row expects, inputs, the field asked and the topic included. */
-function right(row: Row, u: Understanding, angerKnown: boolean): boolean {
+function right(row: Row, u: Understanding, angerKnown: boolean, domains: string[]): boolean {
   if (Array.isArray(row.expect)) {
     if (u.intents.join() !== row.expect.join() || u.status === 'handoff') return false;
     const inputs = (row.inputs ?? []) as (Record<string, unknown> | null)[];
@@ -135,6 +140,9 @@ function right(row: Row, u: Understanding, angerKnown: boolean): boolean {
   }
   switch (row.expect) {
     case 'ask':
+      // "Create a site for mybakery.com", written when serein asked which domain: now a person adds it.
+      if (row.field === 'domain' && u.status === 'handoff' && u.topic === 'account')
+        return onDomainNotOwned({ ...row, expect: u.proposal?.playbook ?? '' }, u, domains);
       return (
         u.status === 'question' &&
         (!row.field || u.question?.field === row.field || u.question?.field === SAME_FIELD[row.field]) &&
@@ -144,10 +152,25 @@ function right(row: Row, u: Understanding, angerKnown: boolean): boolean {
       return u.status === 'handoff' && (!row.topic || sameTopic(row.topic, u.topic, angerKnown));
     default: {
       if (u.intents[0] !== row.expect) return false;
+      if (u.status === 'handoff' && u.topic === 'account') return onDomainNotOwned(row, u, domains);
       if (!row.inputs) return u.status !== 'handoff';
       return u.status !== 'question' && sameInputs(row.inputs as Record<string, unknown>, inputsOf(u, row.expect));
     }
   }
+}
+
+/**
+ * A new site (or environment) on a domain outside the table client's domains: serein cannot
+ * create it (a tenant's sites are on its own domains), so the right answer is a person with
+ * the topic `account`, carrying the operation asked on that domain for the admin to run once
+ * the domain is added. The blind tables' writers were told new domains were fine, not this rule.
+ */
+function onDomainNotOwned(row: Row, u: Understanding, domains: string[]): boolean {
+  if (!['vhost.create', 'site.environment'].includes(String(row.expect)) || u.proposal?.playbook !== row.expect)
+    return false;
+  const wanted = String((row.inputs as Record<string, unknown> | undefined)?.domain ?? u.proposal.inputs.domain);
+  const outside = !domains.some((d) => wanted === d || wanted.endsWith(`.${d}`));
+  return outside && u.proposal.inputs.domain === wanted;
 }
 
 /**
@@ -198,7 +221,7 @@ for (const kind of ['logistic', 'bayes'] as ModelKind[]) {
     const angerKnown = table.rows.some((r) => r.topic === 'anger');
     for (const row of table.rows) {
       const u = understand(classifier, row.text, client, { language: row.lang === 'fr' ? 'en' : 'fr' });
-      const ok = right(row, u, angerKnown);
+      const ok = right(row, u, angerKnown, client.domains);
       stats[row.lang].all++;
       if (ok) stats[row.lang].ok++;
       const expected = [...(Array.isArray(row.expect) ? row.expect : [row.expect]), ...(row.op ? [row.op] : [])];

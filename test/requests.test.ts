@@ -103,6 +103,31 @@ describe('requests in words', () => {
     expect((await d.api('GET', '/v1/alerts', { token: tokens.mine })).status).toBe(404);
   });
 
+  it("a site on a domain not on the account yet goes to a person (account) who gets the site to create; another tenant's domain reads the same", async () => {
+    const wanted = `nouveau${h}.test`;
+    const res = await ask(`Bonjour, pouvez-vous me créer un site pour ${wanted} ? Merci`);
+    expect(res.body).toMatchObject({ status: 'handoff', topic: 'account', intents: ['vhost.create'] });
+    expect(res.body.sentence).toMatch(
+      new RegExp(`^${wanted.replaceAll('.', '\\.')} n'est pas encore sur votre compte`),
+    );
+    expect(res.body.sentence).not.toMatch(/quel domaine/i);
+    // The escalation carries what the client wanted: the admin adds the domain, then runs it in one click.
+    const alerts = (await d.api('GET', '/v1/alerts?kind=request-handoff')).body.alerts;
+    const alert = alerts.find((a: any) => String(a.detail?.text).includes(wanted));
+    expect(alert).toMatchObject({
+      tenantId: mine.id,
+      detail: { topic: 'account', proposal: { playbook: 'vhost.create', inputs: { domain: wanted } } },
+    });
+    const escalations = (await d.api('GET', `/v1/escalations?tenant=${mine.id}`)).body.escalations;
+    const e = escalations.find((x: any) => JSON.stringify(x).includes(wanted));
+    expect(e?.suggestion).toMatchObject({ playbook: 'vhost.create', inputs: { domain: wanted } });
+    // Another tenant's domain is answered exactly as one nobody has: nothing of theirs shows.
+    const theirs = await ask(`Bonjour, pouvez-vous me créer un site pour ${other.domain} ? Merci`);
+    expect(JSON.stringify(theirs.body).replaceAll(other.domain, 'X')).toBe(
+      JSON.stringify(res.body).replaceAll(wanted, 'X'),
+    );
+  });
+
   it("another tenant's name reads exactly like a name that does not exist", async () => {
     const theirs = `shop.${other.domain}`;
     const unknown = `shop.nothing${h}.test`;

@@ -1,6 +1,6 @@
 import { distance } from 'fastest-levenshtein';
 import type { Corpus } from './classifier.js';
-import type { Intent, Language } from './intents.js';
+import type { Intent, Language, Topic } from './intents.js';
 import {
   besideDatabaseWord,
   databasesNamed,
@@ -11,6 +11,7 @@ import {
   type OwnDatabase,
 } from './names.js';
 import { NEGATORS_BEFORE } from './lexicon.js';
+import { domainNotOwned, notOwnedSentence } from './not-owned.js';
 import { removal } from './removal.js';
 import { closest } from './site-names.js';
 import { hostNames, tokens, words } from './text.js';
@@ -56,7 +57,7 @@ export type Resolved =
   | { status: 'proposal'; sentence: string; proposal: Proposal }
   | { status: 'question'; sentence: string; question: { field: string; choices: Choice[] } }
   | { status: 'diagnosis'; sentence: string; site: string }
-  | { status: 'handoff'; sentence: string };
+  | { status: 'handoff'; sentence: string; topic?: Topic; wanted?: Proposal };
 
 /** Fills an operation's inputs from the text and the client's things, or says what to ask. */
 export class Slots {
@@ -241,6 +242,12 @@ export class Slots {
     );
     // "I already have exemple.fr with you... create recipes.exemple.fr": a new name over the domain it is under.
     const name = candidates.find((n) => !this.things.domains.includes(n)) ?? candidates[0];
+    // "Un site pour nouveau.fr", a domain not on the account yet: a person adds it, then runs what was asked.
+    const notOwned = name ? undefined : domainNotOwned(this.names, this.things.domains, this.things.sites);
+    if (notOwned) {
+      const sentence = notOwnedSentence(this.corpus.operations, intent, notOwned, this.lang);
+      return { status: 'handoff', sentence, topic: 'account', wanted: this.propose(intent, inputs(notOwned)) };
+    }
     if (!name)
       return this.ask(
         'domain',

@@ -33,6 +33,10 @@ export interface Understanding {
   topic?: Topic;
 }
 
+/** The operation that makes a site with its database and file access, and what it makes, so asking both is asking it once. */
+const ENVIRONMENT = 'site.environment';
+const ENVIRONMENT_MAKES = ['vhost.create', 'database.create'];
+
 /** Below this, the client is asked which operation they meant rather than served a guess. */
 export const SURE = 0.45;
 /** A piece of a message adds an operation of its own from this confidence, when its words name the kind of thing. */
@@ -71,6 +75,8 @@ export function understand(
     intents = [whole.intent];
   else if (ops.length === 1) intents = ops;
   else intents = [];
+  // "A complete WordPress site with its database": the environment makes its own site and database, asked once.
+  if (intents.includes(ENVIRONMENT)) intents = intents.filter((i) => !ENVIRONMENT_MAKES.includes(i));
   const confidence = round(
     o.intent
       ? 1
@@ -334,6 +340,12 @@ function combine(
   handoff: () => Understanding,
 ): Understanding {
   const intents = resolved.map((x) => x.intent);
+  // A site on a domain not on the account yet: a person adds the domain and runs what was asked (carried as the proposal).
+  const account = resolved.find((x) => x.r.status === 'handoff' && x.r.topic);
+  if (account && account.r.status === 'handoff') {
+    const wanted = account.r.wanted ? { proposal: account.r.wanted } : {};
+    return { ...handoff(), intents, sentence: account.r.sentence, topic: account.r.topic, ...wanted };
+  }
   const proposals = resolved.flatMap((x) => (x.r.status === 'proposal' ? [x.r.proposal] : []));
   const more = proposals.length > 1 ? { proposals } : {};
   const first = resolved[0];
