@@ -147,6 +147,14 @@ interface SiteCheckpoint extends SiteUserCheckpoint {
 export const trashRestore = defineAction({
   name: 'trash.restore',
   params,
+  // A site's files come back under the site's lock, as vhost.create and vhost.delete of that name take it
+  // (the playbook's own, trash:<item>, stays for a database, and for an item the caller cannot see).
+  async lockOf(services, inputs, tenantId) {
+    const item = typeof inputs.item === 'string' ? await services.store.trash.get(inputs.item) : undefined;
+    if (item?.kind !== 'site' || (tenantId && item.tenantId !== tenantId)) return undefined;
+    const site = typeof inputs.site === 'string' && inputs.site ? parseDomain(inputs.site, false) : undefined;
+    return `vhost:${site ?? (item.origin as SiteOrigin).primary}`;
+  },
   async plan(ctx, p) {
     const item = await ownItem(ctx, p);
     const when = { en: dateInWords(item.createdAt, 'en'), fr: dateInWords(item.createdAt, 'fr') };

@@ -63,6 +63,12 @@ export interface Action<P = any> {
    * playbook using an unavailable action is not offered, so a client never sees a button that cannot work.
    */
   available?(services: Services): boolean;
+  /**
+   * The lock a job takes when this action is its playbook's first step and the right one
+   * depends on what is stored, not on the inputs alone (a trash item's site): used instead
+   * of the playbook's `resource` when it answers; undefined keeps the playbook's.
+   */
+  lockOf?(services: Services, inputs: Record<string, unknown>, tenantId: string | null): Promise<string | undefined>;
   /** Undoes run() from its checkpoint (undefined when it never got that far). Must be idempotent. */
   compensate?(ctx: ActionContext, params: P, checkpoint: unknown): Promise<void>;
 }

@@ -137,7 +137,10 @@ export class Engine {
     }
     // Locks and targets are rendered only from validated values, and a client's from its own tenant.
     const scope = { inputs, tenant: caller.tenantId ?? '' };
-    const resource = pb.resource ? String(render(pb.resource, scope)) : null;
+    const first = pb.steps[0] && this.actions.get(pb.steps[0].action);
+    const resource =
+      (!req.dryRun && (await first?.lockOf?.(this.services, inputs, caller.tenantId ?? null))) ||
+      (pb.resource ? String(render(pb.resource, scope)) : null);
     const target = pb.target ? String(render(pb.target, scope)) : null;
     const masker = new SecretMasker();
     const result = await this.o.store.jobs.create({

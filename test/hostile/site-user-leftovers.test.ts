@@ -40,9 +40,10 @@ describe("a deleted site's user", () => {
   const domLogA = `${uniq('la')}.test`;
   const domLogB = `${uniq('lb')}.test`;
   const domShort = `${uniq('sh')}.test`;
+  const domTrash = `${uniq('tr')}.test`;
   // The name a site got before its user's name had 40 bits of hash (20 letters, 6 hex digits).
   const shortName = `w-${domShort.replace(/[^a-z0-9]+/g, '-').slice(0, 20)}-${createHash('sha256').update(domShort).digest('hex').slice(0, 6)}`;
-  const users = [domMoved, domOld, domCron, domLogA, domLogB, domShort, shortName].map((x) =>
+  const users = [domMoved, domOld, domCron, domLogA, domLogB, domShort, domTrash, shortName].map((x) =>
     x.startsWith('w-') ? x : siteUserName(x),
   );
   const publicOf = (dom: string) => join(dir, 'www', dom, 'public');
@@ -64,7 +65,10 @@ describe("a deleted site's user", () => {
         },
       },
     });
-    A = await d.tenant(tenantA, { domains: [domMoved, domOld, domCron, domLogA, domShort], servers: ['web'] });
+    A = await d.tenant(tenantA, {
+      domains: [domMoved, domOld, domCron, domLogA, domShort, domTrash],
+      servers: ['web'],
+    });
     B = await d.tenant(tenantB, { domains: [domLogB], servers: ['web'], language: 'fr' });
   });
 
@@ -244,5 +248,27 @@ describe("a deleted site's user", () => {
     );
     expect(gone.status, JSON.stringify(gone.error)).toBe('succeeded');
     expect(getent('passwd', shortName).status).not.toBe(0);
+  });
+
+  it("restores a site's files under the site's own lock, as its create and delete take it", async () => {
+    const made = await d.runJob('vhost.create', { webserver: 'web', domain: domTrash }, { token: A.token });
+    expect(made.status, JSON.stringify(made.error)).toBe('succeeded');
+    const del = await d.runJob(
+      'vhost.delete',
+      { domain: domTrash, removeFiles: true, confirm: domTrash },
+      { token: A.token },
+    );
+    expect(del.status, JSON.stringify(del.error)).toBe('succeeded');
+    const trash = (await d.api('GET', '/v1/trash', { token: A.token })).body.trash as { id: string; name: string }[];
+    const item = trash.find((t) => t.name === domTrash)!;
+    const res = await d.api('POST', '/v1/jobs', {
+      token: A.token,
+      body: { playbook: 'trash.restore', inputs: { item: item.id } },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    // Queued under vhost:<site>: a vhost.create or vhost.delete of that name waits for it, and it for them.
+    expect((await d.store.jobs.get(res.body.job.id))!.resource).toBe(`vhost:${domTrash}`);
+    const done = await d.waitJob(res.body.job.id, A.token);
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
   });
 });
