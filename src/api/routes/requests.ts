@@ -13,6 +13,7 @@ import type { Config } from '../../config/schema.js';
 import { requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
 import { parseBody } from '../errors.js';
+import { storageAnswer, storageFigures } from './request-storage.js';
 
 /** An operation's name (a playbook whose words declare phrasings), `diagnose` or `human`: not a closed list, since a provider adds operations. */
 const intentName = z.string().regex(/^[a-z][a-z0-9.-]{0,63}$/);
@@ -82,6 +83,7 @@ const understood = z.object({
       'when the words held a password, key or token (hidden before anything kept or passed them on): what the client must do now, in their language; show it first',
     ),
   proposal: proposal.optional(),
+  usage: storageAnswer.optional(),
   question: z
     .object({
       field: z.string(),
@@ -168,6 +170,11 @@ export async function requestRoutes(app: FastifyInstance, { store, config, engin
       if (hidden.masked) u.warning = secretWarning(hidden.kinds, u.language);
       if (u.status === 'diagnosis' && u.diagnose)
         await diagnoseSite(u, u.diagnose.site, { store, config, engine } as ApiContext, tenantId!);
+      const storage =
+        u.status === 'handoff' && u.topic === 'storage'
+          ? await storageFigures(store, config, tenantId!, u.language)
+          : undefined;
+      if (storage) u.sentence = `${u.sentence} ${storage.sentence}`;
       if (u.status === 'handoff' || u.frustrated || u.diagnosis?.person) {
         // A handover alerts people: it counts against the client's job budget, so it cannot flood them.
         await app.limitPerToken('jobs', req, reply);
@@ -175,7 +182,7 @@ export async function requestRoutes(app: FastifyInstance, { store, config, engin
           kind: 'request-handoff',
           tenantId: tenantId!,
           subject: subjectOf(hostNames(body.text), things, u),
-          message: `${tenantId} asks in words${u.topic ? ` (${u.topic})` : ''}${u.frustrated ? ' (frustrated)' : ''}: "${oneLine(body.text)}"`,
+          message: `${tenantId} asks in words${u.topic ? ` (${u.topic}${storage ? `: uses ${storage.admin}` : ''})` : ''}${u.frustrated ? ' (frustrated)' : ''}: "${oneLine(body.text)}"`,
           detail: {
             text: body.text,
             language: u.language,
@@ -185,12 +192,13 @@ export async function requestRoutes(app: FastifyInstance, { store, config, engin
             proposal: u.proposal ?? null,
             ...(u.diagnosis ? { diagnosis: { site: u.diagnosis.site, findings: u.diagnosis.findings } } : {}),
             ...(hidden.masked ? { secretsMasked: hidden.masked } : {}),
+            ...(storage ? { usage: storage.usage } : {}),
           },
         });
       }
       // What the route checked is said in `diagnosis`: the engine's own note of the site is not part of the answer.
       const { diagnose: _checked, ...answer } = u;
-      return answer;
+      return storage ? { ...answer, usage: storage.usage } : answer;
     },
   );
 }
