@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Store } from '../src/store/store.js';
-import { freePort, serein, until } from '../test/helpers/process.js';
+import { freePort, serein } from '../test/helpers/process.js';
+import { until } from '../test/helpers/until.js';
 import { repeat, stat, type Figures } from './stats.js';
 
 const SMOKE = !!process.env.BENCH_SMOKE;
@@ -58,7 +59,7 @@ export default async function bench(): Promise<Figures> {
     const child = serein(['serve', '--config', file]);
     try {
       const base = `http://127.0.0.1:${port}`;
-      await until('healthz', () => fetch(`${base}/healthz`).then((r) => r.ok), 60_000);
+      await until(() => fetch(`${base}/healthz`).then((r) => r.ok), 60_000, 'healthz');
       const out = join(dir, 'ran.txt');
       const submit = { playbook: 'sample.append', inputs: { file: out } };
       const first = (await (

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, serein, until } from '../test/helpers/process.js';
+import { freePort, serein } from '../test/helpers/process.js';
+import { until } from '../test/helpers/until.js';
 import { startTestDaemon } from '../test/helpers/daemon.js';
 
 const fixtures = resolve(import.meta.dirname, '../test/fixtures/playbooks');
@@ -18,7 +19,7 @@ export default async function bench() {
     );
     const t0 = performance.now();
     const child = serein(['serve', '--config', file]);
-    await until('healthz', () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok));
+    await until(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), 30_000, 'healthz');
     const startup = (performance.now() - t0) / 1000;
     const t1 = performance.now();
     child.kill('SIGTERM');

@@ -27,7 +27,8 @@ import { SealBox } from '../src/secrets.js';
 import { Store } from '../src/store/store.js';
 import { startLab } from '../test/lab/lab.js';
 import { insertFleet } from '../test/helpers/fleet.js';
-import { freePort, serein, until } from '../test/helpers/process.js';
+import { freePort, serein } from '../test/helpers/process.js';
+import { until } from '../test/helpers/until.js';
 import { repeat, stat, type Figures } from './stats.js';
 
 const SMOKE = !!process.env.BENCH_SMOKE;
@@ -83,7 +84,7 @@ async function startServe(dir: string, storeYaml: string) {
   );
   const t = performance.now();
   const child = serein(['serve', '--config', file]);
-  await until('healthz', () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), 60_000).catch((err) => {
+  await until(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), 60_000, 'healthz').catch((err) => {
     throw new Error(`${(err as Error).message}: ${child.output().slice(-2000)}`);
   });
   return { ms: performance.now() - t, child, url: `http://127.0.0.1:${port}` };

@@ -26,7 +26,8 @@ import { configSchema } from '../src/config/schema.js';
 import { SealBox } from '../src/secrets.js';
 import { Store } from '../src/store/store.js';
 import { insertFleet } from '../test/helpers/fleet.js';
-import { freePort, serein, until } from '../test/helpers/process.js';
+import { freePort, serein } from '../test/helpers/process.js';
+import { until } from '../test/helpers/until.js';
 import { startLab } from '../test/lab/lab.js';
 import { ariCa, rssMb } from './fleet.bench.js';
 import { stat, type Figures } from './stats.js';
@@ -45,7 +46,7 @@ async function startServe(dir: string, i: number, url: string) {
   );
   const t = performance.now();
   const child = serein(['serve', '--config', file]);
-  await until('healthz', () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), 120_000).catch((err) => {
+  await until(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), 120_000, 'healthz').catch((err) => {
     throw new Error(`${(err as Error).message}: ${child.output().slice(-2000)}`);
   });
   return { ms: performance.now() - t, child };

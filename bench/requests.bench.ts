@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Store } from '../src/store/store.js';
-import { freePort, serein, until } from '../test/helpers/process.js';
+import { freePort, serein } from '../test/helpers/process.js';
+import { until } from '../test/helpers/until.js';
 import { repeat, stat, type Figures } from './stats.js';
 
 const SMOKE = !!process.env.BENCH_SMOKE;
@@ -54,13 +55,13 @@ async function firstRequest(
   const child = serein(['serve', '--config', file]);
   const base = `http://127.0.0.1:${port}`;
   await until(
-    'healthz',
     () =>
       fetch(`${base}/healthz`).then(
         (r) => r.ok,
         () => false,
       ),
     60_000,
+    'healthz',
   );
   const t = performance.now();
   const res = await fetch(`${base}/v1/requests`, {

@@ -19,7 +19,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servedCertificate } from '../src/certificates/install.js';
 import { useLab, type LabInfo } from './lab/client.js';
 import { labCertConfig } from './helpers/acme-lab.js';
-import { freePort, haltingSerein, serein, until, type SereinChild } from './helpers/process.js';
+import { freePort, haltingSerein, serein, type SereinChild } from './helpers/process.js';
+import { until } from './helpers/until.js';
 import { privateKeyFiles, sitePair } from './helpers/key-files.js';
 import { keepStoreForScan, notePrivateKeys, noteSecrets } from './helpers/secrets-scan.js';
 import { keepServeLog, serveApi, serveReady } from './helpers/serve-process.js';
@@ -68,12 +69,12 @@ const submit = async (playbook: string, inputs: Record<string, unknown>, as = to
 
 async function waitJob(id: string): Promise<{ job: any; steps: any[] }> {
   return until(
-    `job ${id} to end`,
     async () => {
       const res = await api('GET', `/v1/jobs/${id}`);
       return TERMINAL.includes(res.job.status) ? res : undefined;
     },
     60_000,
+    `job ${id} to end`,
   );
 }
 
@@ -178,11 +179,11 @@ describe('certificate.renew killed at each step', () => {
       const id = await submit('certificate.renew', { certificate: before.id, site });
       const killed = daemon!;
       await until(
-        `the daemon to halt at ${point}`,
         async () =>
           killed.output().includes(`halted at ${point} `) ||
           (killed.exitCode !== null ? Promise.reject(new Error('exited')) : undefined),
         60_000,
+        `the daemon to halt at ${point}`,
       );
       killed.kill('SIGKILL');
       await killed.exited;
@@ -228,9 +229,9 @@ describe('certificate.renew killed at each step', () => {
     production.kill('SIGTERM');
     expect(
       await until(
-        'serein serve to stop on SIGTERM',
         async () => (production.exitCode !== null ? { code: production.exitCode } : undefined),
         10_000,
+        'serein serve to stop on SIGTERM',
       ),
     ).toEqual({ code: 0 });
     keepServeLog(production);

@@ -14,7 +14,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { storeDatabase } from './helpers/db-lab.js';
 import { configSchema } from '../src/config/schema.js';
 import { Store } from '../src/store/store.js';
-import { freePort, serein, until } from './helpers/process.js';
+import { freePort, serein } from './helpers/process.js';
+import { until } from './helpers/until.js';
 import { noteSecrets } from './helpers/secrets-scan.js';
 import { tempDir } from './helpers/tmp.js';
 import { getWithHost, labNginxArgv, labNginxTest, labWebserver, uniq } from './helpers/vhost-lab.js';
@@ -100,12 +101,12 @@ describe('several daemons sharing one nginx', () => {
   /** A job's end, read from the store (any daemon may have run it, a killed one included). */
   const waitJob = (id: string) =>
     until(
-      `job ${id} to end`,
       async () => {
         const j = await store.jobs.get(id);
         return j && ['succeeded', 'failed', 'needs-attention'].includes(j.status) ? j : undefined;
       },
       120_000,
+      `job ${id} to end`,
     );
   const answers = async (site: string) => {
     const r = await getWithHost('127.0.0.1', nginx.port, site).catch((e: Error) => ({ status: 0, body: e.message }));
@@ -147,11 +148,11 @@ describe('several daemons sharing one nginx', () => {
       const child = Object.assign(serein(['serve', '--config', file]), { url: `http://127.0.0.1:${httpPort}` });
       if (i === 0)
         token = await until(
-          'the admin token',
           async () => /admin token: (srn_a_\S+)/.exec(child.output())?.[1],
           60_000,
+          'the admin token',
         );
-      await until(`daemon ${i} to answer`, async () => (await fetch(`${child.url}/healthz`)).ok || undefined, 60_000);
+      await until(async () => (await fetch(`${child.url}/healthz`)).ok || undefined, 60_000, `daemon ${i} to answer`);
       return child;
     };
     daemons = [await start(0)]; // the first creates the schema and the seal key
@@ -210,9 +211,9 @@ describe('several daemons sharing one nginx', () => {
     const first = `held.${label}.test`;
     const heldJob = await submit(daemons[0], 'vhost.create', { webserver: 'web', domain: first, aliases: [] });
     const holder = await until(
-      'a daemon to hold the nginx',
       async () => /^held (\d+)$/m.exec(readFileSync(log, 'utf8'))?.[1],
       60_000,
+      'a daemon to hold the nginx',
     );
     const victim = daemons.find((d) => String(d.pid) === holder)!;
     expect(victim, `pid ${holder} is one of the daemons`).toBeDefined();

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { safeApplyNginx } from '../src/nginx/apply.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
-import { until } from './helpers/process.js';
+import { until } from './helpers/until.js';
 import { labNginxArgv, labWebserver } from './helpers/vhost-lab.js';
 import { startPrivateNginx, type NginxInfo } from './helpers/vhost-nginx.js';
 import { useLab } from './lab/client.js';
@@ -49,8 +49,10 @@ beforeAll(async () => {
   const [bin, ...args] = labNginxArgv(priv);
   expect(spawnSync(bin, [...args, '-s', 'reload']).status).toBe(0);
   const master = Number(spawnSync('cat', [priv.pidFile], { encoding: 'utf8' }).stdout.trim());
-  await until('nginx to hold the sites’ logs', async () =>
-    readdirSync(`/proc/${master}/fd`).length > 2 * SITES ? true : undefined,
+  await until(
+    async () => (readdirSync(`/proc/${master}/fd`).length > 2 * SITES ? true : undefined),
+    30_000,
+    'nginx to hold the sites’ logs',
   );
 });
 

@@ -13,7 +13,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
-import { until } from './helpers/process.js';
+import { until } from './helpers/until.js';
 import { tempDir } from './helpers/tmp.js';
 import { mailboxFile } from './fixtures/plugin-kind/mailbox.action.js';
 
@@ -66,11 +66,11 @@ beforeAll(async () => {
   }
   // The model learns the mailbox's phrasings in the background at start (this folder is not serein's own; serein's model answers meanwhile): waited for here, not in a page's wait.
   await until(
-    "the model of the provider's words",
     async () =>
       (await d.api('POST', '/v1/requests', { token: tokens[alice.id], body: { text: 'create a mailbox' } })).body
         .intent === 'mailbox.create' || undefined,
     180_000,
+    "the model of the provider's words",
   );
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   mkdirSync(shots, { recursive: true });
@@ -183,8 +183,11 @@ describe("a provider's operation, from its playbook, action and words file", () 
     ] as const) {
       const job = await d.runJob('mailbox.create', { address: `stuck@${who.domain}` }, { token: tokens[who.id] });
       expect(job.status).toBe('needs-attention');
-      const mail = await until(`the email to ${who.email}`, async () =>
-        received.find((m) => m.to && JSON.stringify(m.to).includes(who.email) && plain(m.subject) === subject),
+      const mail = await until(
+        async () =>
+          received.find((m) => m.to && JSON.stringify(m.to).includes(who.email) && plain(m.subject) === subject),
+        30_000,
+        `the email to ${who.email}`,
       );
       expect(plain(mail.text)).toContain(lead);
     }

@@ -8,7 +8,7 @@ import type { CrashFigures } from './crash-rounds.js';
 import { deletedDatabases, readModel, trashCopies, type CrashApi, type StoreReader } from './crash-store.js';
 import { mariaRoot, pgRoot } from './db-lab.js';
 import { privateKeyFiles, strayKeyFiles } from './key-files.js';
-import { until } from './process.js';
+import { until } from './until.js';
 import type { ContainerNginx } from './vhost-container.js';
 import { getWithHost, labNginxTest } from './vhost-lab.js';
 
@@ -262,9 +262,9 @@ async function passwordFileProblems(s: CrashScene): Promise<string[]> {
       });
   // (a dump or restore the kill left running keeps its file until pg_dump/pg_restore ends: in use, not left)
   const hostLeft = await until(
-    'password files in use to go',
     async () => (passwordFiles().length ? undefined : []),
     20_000,
+    'password files in use to go',
   ).catch(() => passwordFiles());
   if (hostLeft.length) out.push(`password files left on the host: ${hostLeft.join(' ')}`);
   if (s.cn) {
@@ -280,9 +280,9 @@ async function passwordFileProblems(s: CrashScene): Promise<string[]> {
         .filter(Boolean);
     // The same in the container: a dump the kill left running there keeps its file until it ends.
     const left = await until(
-      'password files in use in the container to go',
       async () => ((await containerFiles()).length ? undefined : []),
       20_000,
+      'password files in use in the container to go',
     ).catch(() => containerFiles());
     if (left.length) out.push(`password files left in the container: ${left.join(' ')}`);
   }

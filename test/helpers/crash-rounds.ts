@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { chooseOps, type Op, type OpWorld } from './crash-ops.js';
 import { eventsOf, lastEvent, openJobs, readModel, type CrashApi, type StoreReader } from './crash-store.js';
-import { until } from './process.js';
+import { until } from './until.js';
 
 const TERMINAL = ['succeeded', 'failed', 'needs-attention'];
 
@@ -54,12 +54,12 @@ export interface CrashRig {
 /** Waits for a job to end; the requester reads it (a shown-once password goes to it). */
 export function waitJob(api: CrashApi, id: string, as: string): Promise<any> {
   return until(
-    `job ${id} to end`,
     async () => {
       const res = await api('GET', `/v1/jobs/${id}`, undefined, as);
       return TERMINAL.includes(res.job.status) ? res.job : undefined;
     },
     180_000,
+    `job ${id} to end`,
   );
 }
 
@@ -92,9 +92,9 @@ export async function crashRounds(
     const target = base + Math.floor(rand() * 1.25 * eventsPerOp * ops.length);
     const roundIds = ids.map((j) => j.id);
     await until(
-      'the kill moment',
       async () => (await lastEvent(rig.reader)) >= target || (await openJobs(rig.reader, roundIds)) === 0 || undefined,
       180_000,
+      'the kill moment',
     );
     const open = await openJobs(rig.reader, roundIds);
     const victim = await rig.killOne();

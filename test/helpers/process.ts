@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { until as waitUntil } from './until.js';
 
 export const seReinBin = resolve(import.meta.dirname, '../../bin/serein.js');
 
@@ -55,12 +54,4 @@ function nodeChild(args: string[], env: Record<string, string> = {}): SereinChil
     }),
   );
   return Object.assign(child, { output: () => out, exited });
-}
-
-/**
- * @deprecated The older argument order, kept for the test files other work is changing at
- * the moment; write `until(condition, deadline, what)` from ./until.ts instead.
- */
-export function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  return waitUntil(fn, timeoutMs, what) as Promise<T>;
 }
