@@ -4,13 +4,15 @@
  * desktop: "Get a file access (SFTP)" in the site's card → login, server, port and password
  * shown once with copy buttons → the SFTP login works with them → the page read again no
  * longer shows the password → "New password": the old one is refused, the new one works →
- * "Close the access" with the site's name typed: nobody logs in any more. A site made before
+ * "Close the access" with the site's name typed: nobody logs in any more → opened again with
+ * the client's public key instead of a password, and that key lets them in. A site made before
  * sites had their own user says in one sentence why it cannot have one and what to ask.
  * Each state is photographed at both sizes (the page resized, the password still shown).
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { utils } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteUserName } from '../src/actions/site-user.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
@@ -28,6 +30,8 @@ const words = {
     close: "Fermer l'accès",
     kept: 'Je l’ai gardé',
     keepOpen: 'Le garder ouvert',
+    keyLabel: 'Votre clé publique',
+    keyUse: 'L’ouvrir avec cette clé',
     once: 'Ce mot de passe ne sera plus affiché',
     isOpen: 'Votre accès aux fichiers est ouvert',
     legacy: (name: string) =>
@@ -39,6 +43,8 @@ const words = {
     close: 'Close the access',
     kept: 'I have kept it',
     keepOpen: 'Keep it open',
+    keyLabel: 'Your public key',
+    keyUse: 'Open it with this key',
     once: 'This password will not be shown again',
     isOpen: 'Your file access is open',
     legacy: (name: string) =>
@@ -216,6 +222,16 @@ describe('file access (SFTP) in a site’s card', () => {
       await shots(page, lang, '6-closed-again');
       expect(await refused(lab.sftp!, second.login, { password: second.password })).toBe(true);
       expect(await d.store.tenants.getResource('sftp', name)).toBeFalsy();
+
+      // Opened again with the client's own key, folded under the button: no password to show, the key lets them in.
+      const keys = utils.generateKeyPairSync('ed25519');
+      await part.locator('.sftp-key summary').click();
+      await part.getByLabel(w.keyLabel).fill(`${keys.public} laptop`);
+      await shots(page, lang, '7-key');
+      await part.getByRole('button', { name: w.keyUse }).click();
+      await part.getByRole('button', { name: w.reset }).waitFor({ timeout: 60_000 });
+      expect(await part.locator('.sftp-access').count()).toBe(0);
+      (await sftpLogin(lab.sftp!, second.login, { privateKey: keys.private })).end();
       await page.context().close();
       expect(pages.problems.splice(0)).toEqual([]);
     }, 180_000);

@@ -334,6 +334,9 @@ const en = {
   sftpKept: 'I have kept it',
   sftpCloseSure:
     'Nobody will be able to log in with this file access any more. Your site and its files stay as they are.',
+  sftpKeyInstead: 'I would rather log in with my SSH key',
+  sftpKeyLabel: 'Your public key: the one line of your .pub file (never the private key)',
+  sftpKeyUse: 'Open it with this key',
   sftpKeepOpen: 'Keep it open',
   key_restored: 'Restored',
 };

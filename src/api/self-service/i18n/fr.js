@@ -338,6 +338,9 @@ const fr = {
   sftpKept: 'Je l’ai gardé',
   sftpCloseSure:
     'Plus personne ne pourra se connecter avec cet accès aux fichiers. Votre site et ses fichiers restent tels quels.',
+  sftpKeyInstead: 'Je préfère me connecter avec ma clé SSH',
+  sftpKeyLabel: 'Votre clé publique : la ligne de votre fichier .pub (jamais la clé privée)',
+  sftpKeyUse: 'L’ouvrir avec cette clé',
   sftpKeepOpen: 'Le garder ouvert',
   key_restored: 'Restauré',
 };

@@ -43,11 +43,13 @@ export function sftpPart(s, reload) {
     return part;
   }
   const status = h('p', { class: 'status-line', role: 'status' });
+  const failure = h('div');
   /** Runs sftp.create or sftp.reset; a password it gives is kept to be shown, then the home is drawn again. */
-  const press = async (/** @type {string} */ playbook) => {
+  const press = async (/** @type {string} */ playbook, /** @type {Record<string, unknown>} */ more = {}) => {
     for (const b of part.querySelectorAll('button')) /** @type {HTMLButtonElement} */ (b).disabled = true;
     status.textContent = t('siteWorking');
-    const job = await runNow(playbook, { domain: s.name });
+    clear(failure);
+    const job = await runNow(playbook, { domain: s.name, ...more });
     const r = job.result ?? {};
     if (job.status === 'succeeded' && typeof r.password === 'string' && r.password) {
       shownOnce.set(s.name, {
@@ -62,7 +64,7 @@ export function sftpPart(s, reload) {
     }
     status.textContent = '';
     if (job.status === 'succeeded') await reload();
-    else part.append(errorBlock(job.error ?? { code: job.status, message: t('failTitle') }, null));
+    else failure.append(errorBlock(job.error ?? { code: job.status, message: t('failTitle') }, null));
     for (const b of part.querySelectorAll('button')) /** @type {HTMLButtonElement} */ (b).disabled = false;
   };
   const access = shownOnce.get(s.name);
@@ -78,7 +80,9 @@ export function sftpPart(s, reload) {
         { class: 'actions' },
         button(opWord('sftp.create', 'button'), 'secondary', () => press('sftp.create')),
       ),
+      withKey(s, (publicKey) => press('sftp.create', { publicKey })),
       status,
+      failure,
     );
     return part;
   }
@@ -131,8 +135,33 @@ export function sftpPart(s, reload) {
     ),
     closing,
     status,
+    failure,
   );
   return part;
+}
+
+/**
+ * A public key instead of a password, folded: for those who use one, a line pasted from
+ * their .pub file (the API refuses anything else, a private key included).
+ * @param {SiteState} s @param {(publicKey: string) => unknown} use
+ */
+function withKey(s, use) {
+  const id = `sftp-key-${s.name}`;
+  const key = /** @type {HTMLTextAreaElement} */ (
+    h('textarea', { id, class: 'mono', rows: 3, autocomplete: 'off', spellcheck: 'false' })
+  );
+  return h(
+    'details',
+    { class: 'sftp-key' },
+    h('summary', { text: t('sftpKeyInstead') }),
+    h('label', { for: id, text: t('sftpKeyLabel') }),
+    key,
+    h(
+      'div',
+      { class: 'actions' },
+      button(t('sftpKeyUse'), 'secondary', () => (key.value.trim() ? use(key.value.trim()) : key.focus())),
+    ),
+  );
 }
 
 /**
