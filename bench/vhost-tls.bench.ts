@@ -5,29 +5,22 @@
 // serein's store; then vhost.create jobs through the API one at a time, against `nginx -t`
 // of the same configuration in the same run (one parse of it): the ratio is the target
 // (≤ 1.1×). The private nginx leaves the lab's shared one alone.
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { startTestDaemon } from '../test/helpers/daemon.js';
-import { getWithHost, labNginxArgv, labWebserver } from '../test/helpers/vhost-lab.js';
+import { labNginxArgv, labWebserver } from '../test/helpers/vhost-lab.js';
+import { selfSigned } from '../test/helpers/self-signed.js';
 import { startPrivateNginx } from '../test/helpers/vhost-nginx.js';
 import { certPaths, certVersion, newVhostData, PROBE_PATH, renderVhost, VHOST_KIND } from '../src/nginx/site.js';
 import { mapLimit } from '../src/util/concurrency.js';
 import { stat, type Figures } from './stats.js';
+import { until200 } from './until-served.js';
 
 const SMOKE = !!process.env.BENCH_SMOKE;
 const SITES = Number(process.env.BENCH_TLS_SITES ?? (SMOKE ? 20 : 1000));
 const RUNS = SMOKE ? 3 : 10;
-const run = promisify(execFile);
-
-async function until200(port: number, host: string, path = '/'): Promise<void> {
-  for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
-    if ((await getWithHost('127.0.0.1', port, host, path).catch(() => ({ status: 0 }))).status === 200) return;
-    await new Promise((r) => setTimeout(r, delay));
-  }
-}
 
 export default async function bench(): Promise<Figures> {
   const nginx = await startPrivateNginx('/usr/sbin/nginx');
@@ -50,32 +43,12 @@ export default async function bench(): Promise<Figures> {
     const made = performance.now();
     await mapLimit([...Array(SITES).keys()], 4, async (i) => {
       const primary = `tls${i}.bench.test`;
-      const tmp = join(dir, `pair${i}`);
-      mkdirSync(tmp);
-      await run('openssl', [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        `/CN=${primary}`,
-        '-keyout',
-        join(tmp, 'key'),
-        '-out',
-        join(tmp, 'crt'),
-      ]);
-      const crt = readFileSync(join(tmp, 'crt'), 'utf8');
-      const version = certVersion(crt);
+      const { certPem, keyPem } = await selfSigned(primary, dir);
+      const version = certVersion(certPem);
       const pair = certPaths(ws, primary, version);
       mkdirSync(pair.dir, { recursive: true, mode: 0o700 });
-      writeFileSync(pair.fullchain, crt);
-      writeFileSync(pair.privkey, readFileSync(join(tmp, 'key')), { mode: 0o600 });
-      rmSync(tmp, { recursive: true });
+      writeFileSync(pair.fullchain, certPem);
+      writeFileSync(pair.privkey, keyPem, { mode: 0o600 });
       const data = {
         ...newVhostData(ws, 'web', { primary, aliases: [], tls: true, certVersion: version }),
         // One shared pair of logs for the fillers (see vhost.bench.ts: open files).

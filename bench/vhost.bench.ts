@@ -10,11 +10,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestDaemon } from '../test/helpers/daemon.js';
-import { getWithHost, labNginxArgv, labWebserver } from '../test/helpers/vhost-lab.js';
+import { labNginxArgv, labWebserver } from '../test/helpers/vhost-lab.js';
 import { startPrivateNginx } from '../test/helpers/vhost-nginx.js';
 import { newVhostData, PROBE_PATH, renderVhost, VHOST_KIND } from '../src/nginx/site.js';
 import { sharedLogsSnippet } from '../src/nginx/shared-logs.js';
 import { percentile, stat, type Figures } from './stats.js';
+import { until200 } from './until-served.js';
 
 const SMOKE = !!process.env.BENCH_SMOKE;
 const ONE_BY_ONE = SMOKE ? 2 : 10;
@@ -31,14 +32,6 @@ const STAGES = CHOSEN ?? (SMOKE ? [0, 50] : [0, 1000, 5000]);
  * sites have their own, so that 10,000 sites stay under this machine's open files.
  */
 const SHARED_LOGS = !!process.env.BENCH_SHARED_LOGS;
-
-/** Polls the name on 127.0.0.1 until nginx serves it (200), as a panel's probe would. */
-async function until200(port: number, host: string, path = '/'): Promise<void> {
-  for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
-    if ((await getWithHost('127.0.0.1', port, host, path).catch(() => ({ status: 0 }))).status === 200) return;
-    await new Promise((r) => setTimeout(r, delay));
-  }
-}
 
 export default async function bench(): Promise<Figures> {
   const nginx = await startPrivateNginx('/usr/sbin/nginx');

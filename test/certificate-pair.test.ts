@@ -8,7 +8,7 @@
  * serein (the fixed names `fullchain.pem` and `privkey.pem`) keeps working, and its next
  * install moves it to a versioned pair.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { safeApplyNginx } from '../src/nginx/apply.js';
 import { renderVhostWithTls } from '../src/nginx/site.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { privateKeyFiles, sitePair } from './helpers/key-files.js';
+import { selfSigned } from './helpers/self-signed.js';
 import { tempDir } from './helpers/tmp.js';
 import { labNginxArgv, labNginxTest, labWebserver, uniq } from './helpers/vhost-lab.js';
 import { startPrivateNginx, type NginxInfo } from './helpers/vhost-nginx.js';
@@ -29,36 +30,10 @@ let dir: string;
 const site = `${uniq('pair')}.test`;
 const legacy = `${uniq('old')}.test`;
 
-/** A self-signed certificate and its key for `name`, made by openssl. */
-function selfSigned(name: string, i: number): { certPem: string; keyPem: string; serial: string } {
-  const keyFile = join(dir, `${name}.${i}.key`);
-  const certFile = join(dir, `${name}.${i}.crt`);
-  const made = spawnSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${name}`,
-      '-addext',
-      `subjectAltName=DNS:${name}`,
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ],
-    { encoding: 'utf8' },
-  );
-  if (made.status !== 0) throw new Error(made.stderr);
-  const certPem = readFileSync(certFile, 'utf8');
-  return { certPem, keyPem: readFileSync(keyFile, 'utf8'), serial: new X509Certificate(certPem).serialNumber };
+/** A self-signed pair for `name` (test/helpers/self-signed.ts), with the serial a served certificate is matched by. */
+async function pairFor(name: string): Promise<{ certPem: string; keyPem: string; serial: string }> {
+  const pair = await selfSigned(name, dir);
+  return { ...pair, serial: new X509Certificate(pair.certPem).serialNumber };
 }
 
 /** One `nginx -t` of the private nginx, as an admin would run it, without blocking the daemon in this process. */
@@ -121,7 +96,7 @@ afterAll(async () => {
 
 describe('the certificate and key pair of a site', () => {
   it('an nginx -t run from outside during many installs never sees a certificate with another key', async () => {
-    const certs = Array.from({ length: 20 }, (_, i) => selfSigned(site, i));
+    const certs = await Promise.all(Array.from({ length: 20 }, () => pairFor(site)));
     let done = false;
     const seen = { runs: 0, failures: [] as string[] };
     const loop = async () => {
@@ -157,7 +132,7 @@ describe('the certificate and key pair of a site', () => {
     const timeout = ws.probeTimeoutMs;
     ws.probeTimeoutMs = 300;
     try {
-      const err = await install(site, { ...selfSigned(site, 99), serial: 'deadbeef' }).catch((e) => e);
+      const err = await install(site, { ...(await pairFor(site)), serial: 'deadbeef' }).catch((e) => e);
       expect(err?.code).toBe('certificate_not_served');
     } finally {
       ws.probeTimeoutMs = timeout;
@@ -169,7 +144,7 @@ describe('the certificate and key pair of a site', () => {
 
   it('a site secured under the fixed names of an older serein keeps being served, and its next install moves it to a versioned pair', async () => {
     const services = d.daemon.engine.services;
-    const first = selfSigned(legacy, 0);
+    const first = await pairFor(legacy);
     // What an older serein did: the key and chain under fixed names, the site's configuration naming them.
     const r = (await renderVhostWithTls(services.nginx, services.store.tenants, legacy))!;
     const folder = join(dir, 'certs', legacy);
@@ -187,7 +162,7 @@ describe('the certificate and key pair of a site', () => {
     await recordVhost(services, r.data);
     expect(sameSerial(await served(legacy), first.serial)).toBe(true);
 
-    const next = selfSigned(legacy, 1);
+    const next = await pairFor(legacy);
     await install(legacy, next);
     expect(sameSerial(await served(legacy), next.serial)).toBe(true);
     const files = readdirSync(folder).sort();

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,7 @@ import {
   uniq,
 } from './helpers/vhost-lab.js';
 import { type NginxInfo } from './helpers/vhost-nginx.js';
+import { selfSigned } from './helpers/self-signed.js';
 import { useLab, type LabInfo } from './lab/client.js';
 import { vhostApply } from '../src/actions/vhost.js';
 import { siteUserName } from '../src/actions/site-user.js';
@@ -241,40 +242,15 @@ describe('vhosts on the lab nginx', () => {
     expect((await d.runJob('vhost.create', { webserver: 'web', domain: name }, { token: A.token })).status).toBe(
       'succeeded',
     );
-    const keyFile = join(dir, 'tls.key');
-    const certFile = join(dir, 'tls.crt');
-    const made = spawnSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        `/CN=${name}`,
-        '-addext',
-        `subjectAltName=DNS:${name}`,
-        '-keyout',
-        keyFile,
-        '-out',
-        certFile,
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(made.status, made.stderr).toBe(0);
+    const pair = await selfSigned(name, dir);
     const r = await renderVhostWithTls(services.nginx, services.store.tenants, name);
     const certs = join(dir, 'certs', name);
     const applied = await safeApplyNginx(
       services.nginx,
       'web',
       [
-        { path: join(certs, 'privkey.pem'), content: readFileSync(keyFile, 'utf8') }, // no mode given: detected as a key, written 0600
-        { path: join(certs, 'fullchain.pem'), content: readFileSync(certFile, 'utf8') },
+        { path: join(certs, 'privkey.pem'), content: pair.keyPem }, // no mode given: detected as a key, written 0600
+        { path: join(certs, 'fullchain.pem'), content: pair.certPem },
         r!.file,
       ],
       r!.probes,
