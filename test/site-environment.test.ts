@@ -260,7 +260,8 @@ echo "shell=", var_export(shell_exec("cat ${file} 2>&1"), true);`,
     const s = await sftpLogin(lab.sftp!, r.sftpUser, { password: r.sftpPassword });
     try {
       await op.write(s.sftp, '/public/hello.txt', 'bonjour');
-      expect(await op.list(s.sftp, '/')).toEqual(['database.php', 'public']);
+      // PHP's temporary files and sessions are the site's own too (src/actions/php-pool.ts PHP_FOLDERS).
+      expect(await op.list(s.sftp, '/')).toEqual(['database.php', 'public', 'sessions', 'tmp']);
     } finally {
       s.end();
     }

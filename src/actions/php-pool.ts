@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import type { PhpConfig } from '../config/sites.js';
 import type { Target } from '../targets/target.js';
 import { Mutex } from '../util/concurrency.js';
-import { phpRejected, phpReloadFailed } from './vhost-errors.js';
+import { phpRejected, phpReloadFailed, siteUserFailed } from './vhost-errors.js';
 import { SITE_USER } from './site-user.js';
 
 // A site's PHP: one php-fpm pool per site, running as the site's own user, confined by
@@ -49,9 +49,40 @@ export function renderPool(
     'security.limit_extensions = .php',
     // The site's own folder only: its scripts cannot open another site's files, even one left readable.
     `php_admin_value[open_basedir] = ${o.home}/`,
+    // Its temporary files and sessions in its own folders (./php-pool.ts PHP_FOLDERS), inside open_basedir:
+    // never in the shared /tmp, where they would outlive the site's user and be seen by others.
+    `php_admin_value[upload_tmp_dir] = ${o.home}/tmp`,
+    `php_admin_value[sys_temp_dir] = ${o.home}/tmp`,
+    `php_admin_value[session.save_path] = ${o.home}/sessions`,
+    `env[TMPDIR] = ${o.home}/tmp`,
     'php_admin_flag[allow_url_include] = off',
     '',
   ].join('\n');
+}
+
+/** The site's folders for PHP's temporary files and its sessions, in its home: the user's, 0700, never served. */
+export const PHP_FOLDERS = ['tmp', 'sessions'];
+
+// In the home (root's 0755: the site's user cannot put a link there), each folder made or found as it must be;
+// prints those it made.
+const PHP_FOLDERS_SCRIPT = `home=$1 user=$2
+shift 2
+cd -P -- "$home" || exit 2
+for d; do
+  if [ -L "$d" ] || { [ -e "$d" ] && [ ! -d "$d" ]; }; then echo "$home/$d is not a folder" >&2; exit 2; fi
+  if [ ! -d "$d" ]; then mkdir -m 0700 -- "$d" || exit 2; echo "$d"; fi
+  chown -h -- "$user:$user" "$d" && chmod 0700 "$d" || exit 2
+done`;
+
+/** Makes (or finds) the site's PHP_FOLDERS; returns the paths of those it made, for the undo. */
+export async function ensurePhpFolders(target: Target, home: string, user: string): Promise<string[]> {
+  if (!SITE_USER.test(user) || !SAFE_VALUE.test(home)) throw new TypeError(`invalid site ${user} ${home}`);
+  const r = await target.run(['sh', '-c', PHP_FOLDERS_SCRIPT, 'serein-php-folders', home, user, ...PHP_FOLDERS]);
+  if (r.code !== 0) throw siteUserFailed(`${target.name}: the PHP folders of ${user} in ${home}: ${said(r)}`);
+  return r.stdout
+    .split('\n')
+    .filter((d) => PHP_FOLDERS.includes(d))
+    .map((d) => posix.join(home, d));
 }
 
 /** A pool file as it was before a change (content undefined: there was none), for the undo. */

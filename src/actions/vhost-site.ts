@@ -5,7 +5,9 @@ import { SymlinkRefused, undoCreateSiteFolder } from '../targets/site-folder.js'
 import { folderOp } from './site-folder-refusal.js';
 import {
   applyPool,
+  ensurePhpFolders,
   newPingToken,
+  PHP_FOLDERS,
   PHP_PING_PATH,
   poolPaths,
   renderPool,
@@ -31,6 +33,8 @@ export interface SiteCheckpoint {
   user?: { name: string; domain: string; existed: boolean };
   /** Folders this run may have made: the undo takes the placeholder page and empty folders only. */
   home?: string;
+  /** PHP's folders (tmp, sessions) this run made in the home: the undo removes them when empty. */
+  phpFolders?: string[];
   /** The pool file as it was before this run wrote it. */
   pool?: PreviousPool;
   /** A pool this run removed (PHP turned off), put back by the undo. */
@@ -128,6 +132,8 @@ export async function prepareSite(
   if (!v.php || !v.ws.php) return { probes: [] };
   const php = v.ws.php;
   const { file, socket } = poolPaths(php, v.user);
+  cp.phpFolders = await ensurePhpFolders(target, v.home, v.user);
+  await save();
   const token = newPingToken();
   await applyPool(
     target,
@@ -176,6 +182,9 @@ export async function undoSite(
   const target = ctx.services.target(ws.target);
   for (const p of [cp.poolRemoved, cp.pool]) if (p && ws.php) await restorePool(target, ws.php, p);
   let emptied = true;
+  // PHP's folders go when empty: those this run made, and a new site's (a crash may have come before its checkpoint).
+  const phpFolders = cp.user && !cp.user.existed && cp.home ? PHP_FOLDERS.map((d) => `${cp.home}/${d}`) : cp.phpFolders;
+  if (phpFolders?.length) await target.run(['rmdir', '--ignore-fail-on-non-empty', '--', ...phpFolders]);
   if (cp.home) {
     for (const folder of [`${cp.home}/public`, cp.home])
       await undoCreateSiteFolder(target, ws.webRoot, folder, page).catch((err: unknown) => {

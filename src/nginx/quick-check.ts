@@ -31,6 +31,10 @@ async function mainFile(target: Target, ws: WebserverConfig): Promise<string | u
   return known.catch(() => undefined);
 }
 
+/** Main files whose folder this process has swept of copies left by a kill. */
+const swept = new Set<string>();
+const SWEEP = '-maxdepth 1 -type f -name .serein-check-* -mmin +10 -delete'.split(' ');
+
 const INCLUDE = /^[ \t]*include[ \t]+["']?([^;"'\s]+)["']?[ \t]*;[ \t]*$/gm;
 const within = (dir: string, path: string) => path.startsWith(dir.replace(/\/?$/, '/'));
 
@@ -70,6 +74,12 @@ export async function quickCheck(
   // The shared logs' format first, as in the sites' folder (its name sorts before every site's).
   const only = [...(ws.sharedLogs ? [snippet] : []), ...sites].map((p) => `include ${p};`).join('\n');
   const copy = text.replace(includes[0][0], only);
+  // A copy a kill left (the finally below never ran) goes at this process's first check there; another
+  // daemon's live one is younger than ten minutes (its nginx -t is cut after one).
+  if (!swept.has(`${target.name}\0${main}`)) {
+    swept.add(`${target.name}\0${main}`);
+    await target.run(['find', posix.dirname(main), ...SWEEP]);
+  }
   // Beside the main file, so its relative includes mean the same; a name no include glob matches.
   const file = posix.join(posix.dirname(main), `.serein-check-${randomBytes(6).toString('hex')}`);
   await target.writeFile(file, copy, { mode: 0o600, durable: false });

@@ -41,9 +41,10 @@ describe("a deleted site's user", () => {
   const domLogB = `${uniq('lb')}.test`;
   const domShort = `${uniq('sh')}.test`;
   const domTrash = `${uniq('tr')}.test`;
+  const domPhp = `${uniq('ph')}.test`;
   // The name a site got before its user's name had 40 bits of hash (20 letters, 6 hex digits).
   const shortName = `w-${domShort.replace(/[^a-z0-9]+/g, '-').slice(0, 20)}-${createHash('sha256').update(domShort).digest('hex').slice(0, 6)}`;
-  const users = [domMoved, domOld, domCron, domLogA, domLogB, domShort, domTrash, shortName].map((x) =>
+  const users = [domMoved, domOld, domCron, domLogA, domLogB, domShort, domTrash, domPhp, shortName].map((x) =>
     x.startsWith('w-') ? x : siteUserName(x),
   );
   const publicOf = (dom: string) => join(dir, 'www', dom, 'public');
@@ -66,7 +67,7 @@ describe("a deleted site's user", () => {
       },
     });
     A = await d.tenant(tenantA, {
-      domains: [domMoved, domOld, domCron, domLogA, domShort, domTrash],
+      domains: [domMoved, domOld, domCron, domLogA, domShort, domTrash, domPhp],
       servers: ['web'],
     });
     B = await d.tenant(tenantB, { domains: [domLogB], servers: ['web'], language: 'fr' });
@@ -270,5 +271,31 @@ describe("a deleted site's user", () => {
     expect((await d.store.jobs.get(res.body.job.id))!.resource).toBe(`vhost:${domTrash}`);
     const done = await d.waitJob(res.body.job.id, A.token);
     expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+  });
+
+  it("keeps its PHP's temporary files and sessions in its own folders, not in the shared /tmp", async () => {
+    const made = await d.runJob('vhost.create', { webserver: 'web', domain: domPhp, php: true }, { token: A.token });
+    expect(made.status, JSON.stringify(made.error)).toBe('succeeded');
+    const user = siteUserName(domPhp);
+    const home = join(dir, 'www', domPhp);
+    for (const f of ['tmp', 'sessions']) {
+      const st = statSync(join(home, f));
+      expect([st.uid, st.mode & 0o7777]).toEqual([idOf('passwd', user), 0o700]);
+    }
+    const script = join(publicOf(domPhp), 'state.php');
+    writeFileSync(
+      script,
+      '<?php session_start(); $_SESSION["n"] = 1; $t = tempnam(sys_get_temp_dir(), "up");' +
+        ' echo sys_get_temp_dir(), "|", session_save_path(), "|", session_id(), "|", $t;',
+    );
+    chownSync(script, idOf('passwd', user), idOf('group', 'nogroup'));
+    const r = await getWithHost('127.0.0.1', lab.nginx!.port, domPhp, '/state.php');
+    expect(r.status, r.body).toBe(200);
+    const [tmp, saved, id, temp] = r.body.split('|');
+    expect([tmp, saved]).toEqual([join(home, 'tmp'), join(home, 'sessions')]);
+    // PHP writes the session when the script ends: its file is in the site's folder, not in /tmp.
+    await until(() => existsSync(join(home, 'sessions', `sess_${id}`)), 10_000, 'the session file');
+    expect(existsSync(join('/tmp', `sess_${id}`))).toBe(false);
+    expect(temp.startsWith(join(home, 'tmp') + '/')).toBe(true);
   });
 });
