@@ -1,14 +1,12 @@
 import type { Target } from '../targets/target.js';
 import { siteUserFailed } from './vhost-errors.js';
 import { SITE_USER } from './site-user.js';
+import { SCHEDULER_DENY_FILES } from '../check/scheduling.js';
 
 // What a site's user may still do on the server besides serving its site, and how it ends:
 // cron and at are denied to it from the start (its code would otherwise leave jobs that run
 // after the site is deleted), and a delete ends its jobs and processes; closing SFTP ends
 // its open sessions (locking a password or reloading sshd leaves an established one alone).
-
-/** The deny files of cron and at: a user named in them cannot use `crontab` or `at` (root neither, for it). */
-export const SCHEDULER_DENY_FILES = ['/etc/cron.deny', '/etc/at.deny'];
 
 /** Debian cron's spool: a denied user's crontab cannot be removed with `crontab -r -u`, only here. */
 const CRONTAB_SPOOL = '/var/spool/cron/crontabs';
@@ -52,14 +50,6 @@ export async function forgetDenied(target: Target, user: string): Promise<void> 
     const r = await target.run(['sh', '-c', UNDENY_SCRIPT, 'serein-undeny', file, checked(user)]);
     if (r.code !== 0) throw siteUserFailed(`${target.name}: taking ${user} out of ${file}: ${said(r)}`);
   }
-}
-
-/** The site users among `users` that a deny file does not name (for `serein check`). */
-export async function notDenied(target: Target, users: string[]): Promise<string[]> {
-  const named = await Promise.all(
-    SCHEDULER_DENY_FILES.map(async (f) => new Set(((await target.readFile(f))?.toString('utf8') ?? '').split('\n'))),
-  );
-  return users.filter((u) => named.some((s) => !s.has(u)));
 }
 
 /** Ends every process of the user: absent or none running is fine. */

@@ -3,7 +3,7 @@ import type { WebserverConfig } from '../config/schema.js';
 import { siteUsersOn } from '../config/sites.js';
 import { fix, ok, skip, type MachineCheck, type MachineDeps, type Outcome } from './finding.js';
 import type { ProbeAnswer, Probes } from './probe.js';
-import { notDenied, SCHEDULER_DENY_FILES } from '../actions/site-user-access.js';
+import { notDenied, SCHEDULER_DENY_FILES } from './scheduling.js';
 
 /** What an operation needs of a web server; `serein check` looks at all of it. */
 export type WebserverPart =
