@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { defineComponent, findBinary, freePort, tcpProbe } from '../shared.ts';
+import { defineComponent, findBinary, freePort, tcpProbe, type LabContext } from '../shared.ts';
 
 /** LabInfo['sshd']: where to connect, with which key, and the host key to expect. */
 export interface SshdInfo {
@@ -16,28 +16,49 @@ export interface SshdInfo {
   hostKeySha256: string;
 }
 
+const SSHD = '/usr/sbin/sshd';
+
+/**
+ * What both sshds start from: the program, its privilege separation folder, a folder of the
+ * lab's, an ed25519 host key (`comment` tells whose) with its fingerprint, and a free port.
+ */
+async function sshdBase(lab: LabContext, folder: string, comment: string) {
+  if (!fs.existsSync(SSHD)) throw new Error(`lab: ${SSHD} not found; run "bash test/lab/setup.sh"`);
+  const keygen = findBinary('ssh-keygen');
+  await fsp.mkdir('/run/sshd', { recursive: true, mode: 0o755 }); // privilege separation directory
+  const dir = await lab.mkdir(folder);
+  const hostKey = path.join(dir, 'host_ed25519');
+  await lab.run('ssh-keygen', keygen, ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', hostKey]);
+  const fp = await lab.run('ssh-keygen', keygen, ['-lf', `${hostKey}.pub`]);
+  const hostKeySha256 = fp.split(/\s+/)[1] ?? '';
+  if (!hostKeySha256.startsWith('SHA256:')) throw new Error(`lab: unexpected ssh-keygen -lf output: ${fp}`);
+  return { keygen, dir, hostKey, hostKeySha256, port: await freePort() };
+}
+
+/** Resolves once the sshd on `port` greets with its SSH banner; fails early if `proc` dies. */
+function sshdListening(
+  lab: LabContext,
+  what: string,
+  port: number,
+  proc: ReturnType<LabContext['spawn']>,
+): Promise<void> {
+  return lab.waitUntil(
+    what,
+    async () => (await tcpProbe('127.0.0.1', port, true))?.toString('latin1').startsWith('SSH-') ?? false,
+    proc,
+  );
+}
+
 /** The SSH target remote operations run on. */
 export const sshd = defineComponent<SshdInfo>({
   packages: { 'openssh-server': ['/usr/sbin/sshd', '/usr/bin/ssh-keygen'] },
   needs: [],
   async start(lab) {
-    const bin = '/usr/sbin/sshd';
-    if (!fs.existsSync(bin)) throw new Error(`lab: ${bin} not found; run "bash test/lab/setup.sh"`);
-    const keygen = findBinary('ssh-keygen');
-    await fsp.mkdir('/run/sshd', { recursive: true, mode: 0o755 }); // privilege separation directory
-    const dir = await lab.mkdir('sshd');
-    const hostKey = path.join(dir, 'host_ed25519');
+    const { keygen, dir, hostKey, hostKeySha256, port } = await sshdBase(lab, 'sshd', 'serein-lab-host');
     const clientKey = path.join(dir, 'client_ed25519');
-    await Promise.all([
-      lab.run('ssh-keygen', keygen, ['-q', '-t', 'ed25519', '-N', '', '-C', 'serein-lab-host', '-f', hostKey]),
-      lab.run('ssh-keygen', keygen, ['-q', '-t', 'ed25519', '-N', '', '-C', 'serein-lab-client', '-f', clientKey]),
-    ]);
+    await lab.run('ssh-keygen', keygen, ['-q', '-t', 'ed25519', '-N', '', '-C', 'serein-lab-client', '-f', clientKey]);
     const authorizedKeys = path.join(dir, 'authorized_keys');
     await fsp.copyFile(`${clientKey}.pub`, authorizedKeys);
-    const fp = await lab.run('ssh-keygen', keygen, ['-lf', `${hostKey}.pub`]);
-    const hostKeySha256 = fp.split(/\s+/)[1] ?? '';
-    if (!hostKeySha256.startsWith('SHA256:')) throw new Error(`lab: unexpected ssh-keygen -lf output: ${fp}`);
-    const port = await freePort();
     const cfg = path.join(dir, 'sshd_config');
     await fsp.writeFile(
       cfg,
@@ -61,12 +82,7 @@ Subsystem sftp internal-sftp
 LogLevel INFO
 `,
     );
-    const proc = lab.spawn('sshd', bin, ['-D', '-e', '-f', cfg, '-p', String(port)]);
-    await lab.waitUntil(
-      'sshd',
-      async () => (await tcpProbe('127.0.0.1', port, true))?.toString('latin1').startsWith('SSH-') ?? false,
-      proc,
-    );
+    await sshdListening(lab, 'sshd', port, lab.spawn('sshd', SSHD, ['-D', '-e', '-f', cfg, '-p', String(port)]));
     return { host: '127.0.0.1', port, username: 'root', privateKeyPath: clientKey, hostKeySha256 };
   },
 });
@@ -94,20 +110,11 @@ export const sftp = defineComponent<SftpSshdInfo>({
   packages: { 'openssh-server': ['/usr/sbin/sshd', '/usr/bin/ssh-keygen'] },
   needs: [],
   async start(lab) {
-    const bin = '/usr/sbin/sshd';
-    if (!fs.existsSync(bin)) throw new Error(`lab: ${bin} not found; run "bash test/lab/setup.sh"`);
-    const keygen = findBinary('ssh-keygen');
-    await fsp.mkdir('/run/sshd', { recursive: true, mode: 0o755 });
-    const dir = await lab.mkdir('sftp');
+    const { dir, hostKey, hostKeySha256, port } = await sshdBase(lab, 'sftp', 'serein-lab-sftp');
     const dropInDir = path.join(dir, 'sshd_config.d');
     const keysDir = path.join(dir, 'keys');
     await fsp.mkdir(dropInDir, { mode: 0o755 });
     await fsp.mkdir(keysDir, { mode: 0o755 });
-    const hostKey = path.join(dir, 'host_ed25519');
-    await lab.run('ssh-keygen', keygen, ['-q', '-t', 'ed25519', '-N', '', '-C', 'serein-lab-sftp', '-f', hostKey]);
-    const fp = await lab.run('ssh-keygen', keygen, ['-lf', `${hostKey}.pub`]);
-    const hostKeySha256 = fp.split(/\s+/)[1] ?? '';
-    const port = await freePort();
     const cfg = path.join(dir, 'sshd_config');
     const pidFile = path.join(dir, 'sshd.pid');
     // StrictModes no: the lab's folder is under /tmp (sticky, world-writable), which key checks would refuse.
@@ -135,12 +142,7 @@ LogLevel VERBOSE
 `,
     );
     // Started by its absolute path with -f only: a reload (SIGHUP) re-executes the same argv.
-    const proc = lab.spawn('sftp-sshd', bin, ['-D', '-e', '-f', cfg]);
-    await lab.waitUntil(
-      'sftp sshd',
-      async () => (await tcpProbe('127.0.0.1', port, true))?.toString('latin1').startsWith('SSH-') ?? false,
-      proc,
-    );
-    return { host: '127.0.0.1', port, sshd: [bin, '-f', cfg], pidFile, dropInDir, keysDir, hostKeySha256 };
+    await sshdListening(lab, 'sftp sshd', port, lab.spawn('sftp-sshd', SSHD, ['-D', '-e', '-f', cfg]));
+    return { host: '127.0.0.1', port, sshd: [SSHD, '-f', cfg], pidFile, dropInDir, keysDir, hostKeySha256 };
   },
 });
