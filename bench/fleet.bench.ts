@@ -12,21 +12,17 @@
 //   window must be refreshed within the polling interval (renewal.ariPollHours);
 // - every certificate listed through the API's pages.
 import { randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
-import pino from 'pino';
 import { sql } from 'kysely';
-import { CertificateMaintenance, type RenewalEngine } from '../src/certificates/maintain.js';
-import { buildServices } from '../src/composition.js';
+import { CertificateMaintenance } from '../src/certificates/maintain.js';
 import { configSchema, type Config } from '../src/config/schema.js';
-import { SealBox } from '../src/secrets.js';
 import { Store } from '../src/store/store.js';
 import { startLab } from '../test/lab/lab.js';
-import { insertFleet } from '../test/helpers/fleet.js';
+import { insertFleet, renewedAtOnce, scheduleEngine } from '../test/helpers/fleet.js';
 import { freePort, serein } from '../test/helpers/process.js';
 import { until } from '../test/helpers/until.js';
 import { repeat, stat, type Figures } from './stats.js';
@@ -74,17 +70,21 @@ export async function ariCa(): Promise<{ directoryUrl: string; asked: () => numb
   return { directoryUrl: `${base}/dir`, asked: () => asked, close: () => server.close() };
 }
 
-/** A `serein serve` on that store until /healthz answers: how long, and the process. */
-async function startServe(dir: string, storeYaml: string) {
+/**
+ * A `serein serve` on that store (renewal schedule off) until /healthz answers: how long, and the
+ * process. `name` names its configuration file, so that several can start at once (million.bench.ts).
+ */
+export async function startServe(dir: string, storeYaml: string, name = 'config') {
   const port = await freePort();
-  const file = join(dir, 'config.yaml');
+  const file = join(dir, `${name}.yaml`);
   writeFileSync(
     file,
     `server:\n  port: ${port}\nstore:\n${storeYaml}\nstateDir: ${join(dir, 'state')}\nplaybooks: ${resolve(import.meta.dirname, '../playbooks')}\nrenewal:\n  enabled: false\nlog:\n  level: warn\n`,
   );
   const t = performance.now();
   const child = serein(['serve', '--config', file]);
-  await until(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), 60_000, 'healthz').catch((err) => {
+  // A deadline only: three daemons starting at once on a million certificates take more than a minute.
+  await until(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), 120_000, 'healthz').catch((err) => {
     throw new Error(`${(err as Error).message}: ${child.output().slice(-2000)}`);
   });
   return { ms: performance.now() - t, child, url: `http://127.0.0.1:${port}` };
@@ -120,24 +120,8 @@ async function fleetFigures(
     const { token } = await store.tokens.create('admin', null, 'bench');
 
     // 1. One renewal pass over the whole fleet, 1 % due, ARI fresh (stub at the engine's edge, see above).
-    const { services } = buildServices({
-      config,
-      store,
-      logger: pino({ level: 'silent' }),
-      target: () => {
-        throw new Error('no target in this bench');
-      },
-      seal: new SealBox(randomBytes(32)),
-      alert: async () => undefined,
-    });
-    const engine: RenewalEngine = {
-      services,
-      events: new EventEmitter(),
-      submit: async () => ({
-        job: { id: randomBytes(8).toString('hex'), status: 'succeeded', result: { certificate: 'stub' } } as never,
-        created: true,
-      }),
-    };
+    const engine = scheduleEngine(config, store, async () => renewedAtOnce());
+    const { services } = engine;
     let renewed = 0;
     const passes = await repeat(RUNS, async () => {
       await sql`UPDATE certificates SET next_attempt_at = NULL`.execute(store.db); // each run finds the same 1 % due

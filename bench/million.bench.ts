@@ -12,45 +12,23 @@
 // - the ARI refresh of the whole fleet (every window stale) by the three at once, against
 //   the CA stub of fleet.bench.ts: every window refreshed within the polling interval, and
 //   how many questions the CA got for N windows.
-import { randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
-import pino from 'pino';
-import { CertificateMaintenance, type RenewalEngine } from '../src/certificates/maintain.js';
-import { buildServices } from '../src/composition.js';
+import { CertificateMaintenance } from '../src/certificates/maintain.js';
 import { configSchema } from '../src/config/schema.js';
-import { SealBox } from '../src/secrets.js';
 import { Store } from '../src/store/store.js';
-import { insertFleet } from '../test/helpers/fleet.js';
-import { freePort, serein } from '../test/helpers/process.js';
-import { until } from '../test/helpers/until.js';
+import { insertFleet, renewedAtOnce, scheduleEngine } from '../test/helpers/fleet.js';
+import { serein } from '../test/helpers/process.js';
 import { startLab } from '../test/lab/lab.js';
-import { ariCa, rssMb } from './fleet.bench.js';
+import { ariCa, rssMb, startServe } from './fleet.bench.js';
 import { stat, type Figures } from './stats.js';
 
 const SMOKE = !!process.env.BENCH_SMOKE;
 const N = SMOKE ? 2_000 : Number(process.env.BENCH_MILLION_N ?? 100_000);
 const DAEMONS = 3;
-
-/** Starts `serein serve` number i on the store; resolves when /healthz answers, with the time it took. */
-async function startServe(dir: string, i: number, url: string) {
-  const port = await freePort();
-  const file = join(dir, `daemon${i}.yaml`);
-  writeFileSync(
-    file,
-    `server:\n  port: ${port}\nstore:\n  driver: postgres\n  url: "${url}"\nstateDir: ${join(dir, 'state')}\nplaybooks: ${resolve(import.meta.dirname, '../playbooks')}\nrenewal:\n  enabled: false\nlog:\n  level: warn\n`,
-  );
-  const t = performance.now();
-  const child = serein(['serve', '--config', file]);
-  await until(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), 120_000, 'healthz').catch((err) => {
-    throw new Error(`${(err as Error).message}: ${child.output().slice(-2000)}`);
-  });
-  return { ms: performance.now() - t, child };
-}
 
 export default async function bench(): Promise<Figures> {
   await serein(['--help']).exited; // bin/serein.js bundles the sources on the first start after a change
@@ -79,7 +57,9 @@ export default async function bench(): Promise<Figures> {
     await sql`ANALYZE certificates`.execute(stores[0].db);
 
     // 1. Three daemons started at once on the fleet (the first start made the schema above: none migrates here).
-    const daemons = await Promise.all(Array.from({ length: DAEMONS }, (_, i) => startServe(dir, i, url)));
+    const daemons = await Promise.all(
+      Array.from({ length: DAEMONS }, (_, i) => startServe(dir, `  driver: postgres\n  url: "${url}"`, `daemon${i}`)),
+    );
     const starts = daemons.map((d) => d.ms);
     const rss = daemons.map((d) => rssMb(d.child.pid!));
     for (const d of daemons) d.child.kill('SIGTERM');
@@ -88,29 +68,12 @@ export default async function bench(): Promise<Figures> {
     // 2. The three schedules' passes at once, each on its own store connection; submissions counted per certificate.
     const submitted = new Map<string, number>();
     const schedules = stores.map((store) => {
-      const { services } = buildServices({
-        config,
-        store,
-        logger: pino({ level: 'silent' }),
-        target: () => {
-          throw new Error('no target in this bench');
-        },
-        seal: new SealBox(randomBytes(32)),
-        alert: async () => undefined,
+      const engine = scheduleEngine(config, store, async (_caller, req) => {
+        const id = String(req.inputs?.certificate);
+        submitted.set(id, (submitted.get(id) ?? 0) + 1);
+        return renewedAtOnce();
       });
-      const engine: RenewalEngine = {
-        services,
-        events: new EventEmitter(),
-        submit: async (_caller, req) => {
-          const id = String(req.inputs?.certificate);
-          submitted.set(id, (submitted.get(id) ?? 0) + 1);
-          return {
-            job: { id: randomBytes(8).toString('hex'), status: 'succeeded', result: { certificate: 'stub' } } as never,
-            created: true,
-          };
-        },
-      };
-      return { services, maintenance: new CertificateMaintenance(engine) };
+      return { services: engine.services, maintenance: new CertificateMaintenance(engine) };
     });
     const tp = performance.now();
     const reports = await Promise.all(schedules.map((s) => s.maintenance.tick()));

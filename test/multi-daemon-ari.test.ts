@@ -6,19 +6,15 @@
  * daemons do; the CA is a small renewalInfo server in this process that counts questions.
  */
 import { randomBytes } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateMaintenance } from '../src/certificates/maintain.js';
-import { buildServices } from '../src/composition.js';
 import { configSchema, type Config } from '../src/config/schema.js';
-import { SealBox } from '../src/secrets.js';
 import { Store } from '../src/store/store.js';
 import { storeDatabase } from './helpers/db-lab.js';
-import { insertFleet } from './helpers/fleet.js';
+import { insertFleet, scheduleEngine } from './helpers/fleet.js';
 import { tempDir } from './helpers/tmp.js';
 import { useLab } from './lab/client.js';
 
@@ -69,24 +65,10 @@ describe('renewalInfo with three daemons on one PostgreSQL store', () => {
       acme: { cas: [{ name: 'fleet-ca', directoryUrl: caUrl() }] },
     });
     const schedules = stores.map((store) => {
-      const { services } = buildServices({
-        config,
-        store,
-        logger: pino({ level: 'silent' }),
-        target: () => {
-          throw new Error('no target in this test');
-        },
-        seal: new SealBox(randomBytes(32)),
-        alert: async () => undefined,
+      const engine = scheduleEngine(config, store, async () => {
+        throw new Error('nothing is due in this test');
       });
-      const engine = {
-        services,
-        events: new EventEmitter(),
-        submit: async () => {
-          throw new Error('nothing is due in this test');
-        },
-      };
-      return { services, maintenance: new CertificateMaintenance(engine) };
+      return { services: engine.services, maintenance: new CertificateMaintenance(engine) };
     });
     const reports = await Promise.all(schedules.map((s) => s.maintenance.tick()));
     for (const s of schedules) s.services.certificates.accounts.close();

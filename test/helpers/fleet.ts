@@ -1,5 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { Kysely } from 'kysely';
+import pino from 'pino';
+import type { RenewalEngine } from '../../src/certificates/maintain.js';
+import { buildServices } from '../../src/composition.js';
+import type { Config } from '../../src/config/schema.js';
+import type { Services } from '../../src/engine/action.js';
+import { SealBox } from '../../src/secrets.js';
 import type { Store } from '../../src/store/store.js';
 
 /** What a bulk-inserted fleet looks like: how many, how many due at `now`, which CA. */
@@ -82,3 +89,34 @@ function fleetRows(o: FleetOptions, start: number, end: number, ids: string[]): 
   }
   return rows;
 }
+
+/**
+ * What the renewal schedule (CertificateMaintenance) runs on, without a daemon: the services a
+ * daemon builds on `store`, and `submit` in place of the job queue (the engine's edge). A bench
+ * or a test thus times or checks serein's own work of a pass (pages, claims, audit lines, ARI
+ * questions), and runs several schedules on one store, each on its own store, as daemons do.
+ * Close `services.certificates.accounts` after.
+ */
+export function scheduleEngine(
+  config: Config,
+  store: Store,
+  submit: RenewalEngine['submit'],
+): RenewalEngine & { services: Services } {
+  const { services } = buildServices({
+    config,
+    store,
+    logger: pino({ level: 'silent' }),
+    target: () => {
+      throw new Error('no target where the schedule runs without a daemon');
+    },
+    seal: new SealBox(randomBytes(32)),
+    alert: async () => undefined,
+  });
+  return { services, events: new EventEmitter(), submit };
+}
+
+/** A renewal submission answered "succeeded" at once, without a job or a CA: the stub behind scheduleEngine's `submit`. */
+export const renewedAtOnce = (): Awaited<ReturnType<RenewalEngine['submit']>> => ({
+  job: { id: randomBytes(8).toString('hex'), status: 'succeeded', result: { certificate: 'stub' } } as never,
+  created: true,
+});
