@@ -126,6 +126,9 @@ export function topicOf(ws: string[], frustrated: boolean): Topic {
     ['account', 'account'],
     ['human', 'human'],
   ];
+  // A break-in is the topic whatever else is said ("hacked, I want a human"); a lost password is, over the account it opens.
+  if (count('hacked')) return 'hacked';
+  if (count('password') && !count('billing') && !count('mail')) return 'password';
   let best: Topic | undefined;
   let most = 0;
   for (const [topic, concept] of order) {

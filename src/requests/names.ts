@@ -111,11 +111,13 @@ const NOT_A_NAME = new Set(
 export function besideDatabaseWord(tokens: string[]): string | undefined {
   const kind = new Set(['base', 'bdd', 'bd', 'db', 'database']);
   for (let i = 0; i < tokens.length; i++) {
+    // "Une base de données inventaire": the name follows the whole phrase.
+    const phrase = tokens[i] === 'base' && tokens[i + 1] === 'de' && tokens[i + 2] === 'donnees' ? 2 : 0;
     if (!kind.has(tokens[i])) continue;
-    for (const w of [tokens[i + 1], tokens[i - 1]]) {
+    for (const w of [tokens[i + 1 + phrase], tokens[i - 1]]) {
       if (!w || NOT_A_NAME.has(w) || engineOf(w) || w.length < 3 || concepts(w).length) continue;
       const name = dbName(w);
-      if (name && (w === tokens[i + 1] || tokens[i] !== 'base')) return name;
+      if (name && (w === tokens[i + 1 + phrase] || tokens[i] !== 'base')) return name;
     }
   }
   return undefined;

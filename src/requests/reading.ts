@@ -65,6 +65,13 @@ function certAsked(ws: string[]): boolean {
   );
 }
 
+/** Starts of verbs that make a thing, beside the lexicon's `create` ("créez-moi", "set up", "prépar"). */
+const CREATING = ['cree', 'creat', 'prepar', 'set', 'monte', 'mont'];
+/** Starts of verbs that ask for a repair ("fix", "sort out", « réparez », « corrigez », « arrangez »). */
+const FIXING = ['fix', 'repair', 'repar', 'corrig', 'correct', 'sort', 'regl', 'arrang', 'resol', 'solve', 'configur'];
+/** Starts of verbs that ask for a look, not a repair ("check", « vérifiez », "have a look"). */
+const CHECKING = ['check', 'verif', 'regard', 'look', 'test', 'control', 'diagnos', 'inspect', 'examin'];
+
 /** Words that say a thing the site had is gone: its certificate is to be checked, not asked for. */
 const LOST = ['gone', 'disappear', 'disparu', 'missing', 'manqu', 'lost', 'perdu', 'vanish'];
 
@@ -97,7 +104,26 @@ export function allowed(
           anchoredOnSite(text, own),
       );
     if (near && !removal(text, own.databases, own.sites).asked) chosen = { intent: near.intent, confidence: 0.45 };
+    // "Créez-moi la base inventaire": a create verb and a database word, the model unsure between them.
+    const db = ranked.slice(0, 3).find((x) => x.intent === 'database.create' && x.confidence >= 0.2);
+    if (
+      !near &&
+      db &&
+      ws.some((w) => is(w, 'db')) &&
+      ws.some((w) => is(w, 'create') || CREATING.some((c) => w.startsWith(c))) &&
+      !removal(text, own.databases, own.sites).asked
+    )
+      chosen = { intent: 'database.create', confidence: 0.45 };
   }
+  // "Fix the DNS of boutique.fr, visitors cannot find it": a repair of the DNS asked, not a check.
+  if (
+    chosen.intent === 'diagnose' &&
+    ws.some((w) => is(w, 'dns')) &&
+    ws.some((w) => FIXING.some((f) => w.startsWith(f))) &&
+    !ws.some((w) => CHECKING.some((c) => w.startsWith(c))) &&
+    ranked.some((x) => x.intent === 'dns.fix')
+  )
+    return { intent: 'dns.fix', confidence: Math.max(chosen.confidence, 0.5) };
   // "Renouvelez le ssl", "update the certificate", "mettre à jour le certificat": a renewal, not a first certificate nor DNS.
   const renewing =
     ws.some((w) => RENEW.some((r) => w.startsWith(r))) ||
@@ -200,13 +226,13 @@ export function clauses(text: string): string[] {
       }
       const w = fold(part);
       // "Un site avec une base": "with" joins a second thing asked, when a thing follows it.
-      if (['avec', 'with'].includes(w) && acc.trim() && thingFollows(sentence, part)) {
+      if (['avec', 'with', 'plus'].includes(w) && acc.trim() && thingFollows(sentence, part)) {
         out.push(acc.trim());
         acc = '';
         continue;
       }
       // A joining word ends a piece; a second one in a row ("et puis", "and then") starts nothing.
-      if (['et', 'and', 'puis', 'then', 'ensuite', 'also', 'aussi', '&', 'but', 'mais', 'ainsi'].includes(w)) {
+      if (['et', 'and', 'puis', 'then', 'ensuite', 'also', 'aussi', '&', '+', 'but', 'mais', 'ainsi'].includes(w)) {
         if (acc.trim()) out.push(acc.trim());
         acc = '';
         continue;

@@ -225,9 +225,12 @@ export class Slots {
       said.add(w);
       for (const group of this.corpus.aliases) if (group.includes(w)) group.forEach((a) => said.add(a));
     }
-    return targets.filter((t) =>
-      labels(t).some((l) => [...said].some((w) => w === l || (l.length >= 5 && w.length >= 5 && distance(w, l) <= 1))),
-    );
+    const matched = (t: string) =>
+      labels(t).filter((l) => [...said].some((w) => w === l || (l.length >= 5 && w.length >= 5 && distance(w, l) <= 1)))
+        .length;
+    // "The exemple blog": blog.exemple.fr answers both words, exemple.fr one.
+    const most = Math.max(0, ...targets.map(matched));
+    return most ? targets.filter((t) => matched(t) === most) : [];
   }
 
   /** A new site: a name under one of the client's domains that is not a site yet. */
@@ -325,13 +328,7 @@ export class Slots {
     // "Une base agenda", "a clients database": the word beside the kind of thing, when it is no common word.
     const beside = besideDatabaseWord(this.tokens);
     if (beside) return beside;
-    // "A database for the blog": named after the client's own site.
-    for (const n of this.names) {
-      const site = closest(n, this.things.sites);
-      if (site) return dbName(labels(site)[0]);
-    }
-    const hinted = this.byWord(this.things.sites);
-    if (hinted.length === 1) return dbName(labels(hinted[0])[0]);
+    // "A database for the blog" names no database: the site's name is offered as a choice, never chosen silently.
     return undefined;
   }
 

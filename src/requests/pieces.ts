@@ -1,0 +1,170 @@
+import { anchored } from './anchors.js';
+import type { Intent, RequestClassifier } from './classifier.js';
+import { concepts, is, NEGATORS_BEFORE } from './lexicon.js';
+import { unquoted } from './names.js';
+import { allowed, clauses, type Own } from './reading.js';
+import { readTokens, removal } from './removal.js';
+import { words } from './text.js';
+
+/**
+ * A message read piece by piece (./reading.ts cuts it): the operation each piece asks, a
+ * thing the client protects set aside, a removal carried to the next thing named, a site
+ * named alone beside a database made with it. ./understand.ts reads the whole beside them.
+ */
+
+/** A piece of a message adds an operation of its own from this confidence, when its words name the kind of thing. */
+const CLAUSE_SURE = 0.55;
+
+/** Verbs a client protects a thing with: "ne touchez pas à la boutique", "don't touch the shop", "keep the blog", "laissez le blog". */
+const PROTECTING = ['touch', 'keep', 'gard', 'conserv', 'laiss', 'leave'];
+
+/** Whether a piece of a message protects a thing rather than asking for something ("ne touchez pas à la boutique", "keep the shop"). */
+export function protects(piece: string): boolean {
+  const ws = words(piece);
+  return ws.some(
+    (w, i) =>
+      PROTECTING.some((p) => w.startsWith(p)) &&
+      (w.startsWith('keep') ||
+        w.startsWith('gard') ||
+        w.startsWith('conserv') ||
+        ws.slice(Math.max(0, i - 3), i).some((x) => NEGATORS_BEFORE.has(x)) ||
+        ws.slice(i + 1, i + 3).includes('pas')),
+  );
+}
+
+/** The operations the pieces of a message ask for, in order, each anchored in its own words and allowed by the rules. */
+export function clauseOperations(
+  classifier: RequestClassifier,
+  text: string,
+  own: Own,
+): { intent: Intent; piece: string }[] {
+  const pieces = clauses(text);
+  if (pieces.length < 2) return [];
+  const out: { intent: Intent; piece: string }[] = [];
+  // A removal the whole message negates ("what I don't want, is that you delete the site") is asked by none of its pieces.
+  const negatedWhole = removal(text, own.databases, own.sites).negated;
+  let removing = false;
+  for (const piece of pieces) {
+    // "Remove the blog but keep the shop": a thing protected is asked nothing of, and no removal carries over to it.
+    if (protects(piece)) {
+      removing = false;
+      continue;
+    }
+    const c = classifier.classify(unquoted(piece));
+    let a = allowed(c.ranked, piece, own);
+    // "Virez le blog et la base test_old": the second thing is removed too, its verb left unsaid.
+    const r = removal(piece, own.databases, own.sites);
+    // Only a thing named without a verb of its own: "and renew the shop's cert" asks a renewal, not a removal.
+    const ownAsk = words(piece).some((w) => ['create', 'renew', 'cert', 'dns'].some((k) => is(w, k)));
+    if (removing && !r.asked && !r.negated && !ownAsk && !startsWithOrder(piece)) {
+      const kind = removal(`delete ${piece}`, own.databases, own.sites).kind;
+      const thenRemoved = (kind === 'site' || kind === 'database') && own.kinds.removalOf(kind);
+      if (thenRemoved) a = { intent: thenRemoved, confidence: 0.6 };
+    }
+    removing = r.asked || (removing && own.kinds.removes(a.intent));
+    // "A site plus a MySQL database", "site + bdd pour X": a site named alone beside another thing asked is a new one.
+    const alone = !removing && !r.negated && newSiteAlone(piece, text);
+    if (alone) a = { intent: 'vhost.create', confidence: 0.6 };
+    // A short message's pieces are each a request ("un site et une base"): a thing named is enough at a lower confidence.
+    const short = words(text).length <= 15 || (out.length > 0 && words(piece).length <= 8);
+    const sure = short && words(piece).length <= 4 ? 0.4 : CLAUSE_SURE;
+    if (a.intent === 'human' || a.confidence < sure || !(alone || anchored(a.intent, piece, own))) continue;
+    if (negatedWhole && own.kinds.removes(a.intent)) continue;
+    // A story told before the request ("I deleted old posts, everything I created...") asks
+    // nothing; a short message, or a thing added to the request before it, does ("a site and a database").
+    if (!short && !asks(piece)) continue;
+    // A symptom that names no site ("nothing is broken, I need a new site") is no site to check.
+    if (a.intent === 'diagnose' && !anchored('vhost.delete', piece, own)) continue;
+    // One thing asked once: a certificate issued and renewed in the same breath is one operation.
+    const same = (x: Intent) => x === a.intent || (x.startsWith('certificate.') && a.intent.startsWith('certificate.'));
+    // "Delete test_old and clients": two removals, each of the thing its piece names.
+    const another =
+      own.kinds.removes(a.intent) &&
+      names(piece, own) &&
+      !out.some((x) => x.intent === a.intent && named(x.piece, own) === named(piece, own));
+    if (another || !out.some((x) => same(x.intent))) out.push({ intent: a.intent, piece });
+  }
+  return out;
+}
+
+/** Words around a thing asked for that say nothing else: articles, wishes, "new". */
+const AROUND_A_THING = new Set(
+  'a an un une another autre new nouveau nouvel nouvelle i je j can could may get need want veux voudrais aimerais faut il me moi please svp pls also aussi'.split(
+    ' ',
+  ),
+);
+const NEW_THING = new Set(['a', 'an', 'un', 'une', 'another', 'autre', 'new', 'nouveau', 'nouvel', 'nouvelle']);
+
+/** Whether a piece only names a site, as a new one ("a site", "un nouveau site"), or bare in a message that names nothing but sites and databases to make ("site + bdd"). */
+function newSiteAlone(piece: string, text: string): boolean {
+  const ws = words(piece);
+  if (!ws.some((w) => is(w, 'site')) || !ws.every((w) => is(w, 'site') || AROUND_A_THING.has(w))) return false;
+  if (ws.some((w) => NEW_THING.has(w))) return true;
+  const others = words(text)
+    .flatMap((w) => concepts(w))
+    .filter((c) => !['site', 'db', 'create'].includes(c));
+  return ws.length === 1 && others.length === 0;
+}
+
+/** Words that make a piece of a message a request: a wish or a question anywhere in it. */
+const ASKING = new Set(
+  'can could would please pls plz want wanna need like let pouvez pourriez peux pourrais veux voudrais voudrai aimerais souhaite souhaiterais faut besoin merci svp stp demande jveux jvoudrais'.split(
+    ' ',
+  ),
+);
+/** Starts of verbs that make a piece a request when it begins with them (an order: "créez le site", "drop test_old"). */
+const ORDERS = [
+  'creat',
+  'cree',
+  'make',
+  'add',
+  'ajout',
+  'mett',
+  'mets',
+  'install',
+  'activ',
+  'enable',
+  'set',
+  'put',
+  'fix',
+  'repar',
+  'corrig',
+  'check',
+  'verif',
+  'regard',
+  'renew',
+  'renouvel',
+  'secur',
+  'open',
+  'ouvr',
+  'host',
+  'heberg',
+  'give',
+  'get',
+];
+
+/** Whether a piece of a message begins with an order of its own ("renew...", "mettez le https"). */
+function startsWithOrder(piece: string): boolean {
+  return readTokens(piece)
+    .ts.slice(0, 2)
+    .some((t) => ORDERS.some((o) => t.startsWith(o)));
+}
+
+/** Whether a piece of a message asks for something: a wish, an order, a removal asked, a name, or a symptom reported with a name. */
+function asks(piece: string): boolean {
+  const { ts, hosts } = readTokens(piece);
+  if (hosts.length || removal(piece).asked) return true;
+  if (ts.some((t) => ASKING.has(t))) return true;
+  return ts.slice(0, 3).some((t) => ORDERS.some((o) => t.startsWith(o)) || is(t, 'remove'));
+}
+
+/** Whether a piece names a host or one of the client's databases. */
+export function names(piece: string, own: Own): boolean {
+  return named(piece, own) !== '';
+}
+
+/** The hosts and the client's databases a piece names, as one key. */
+function named(piece: string, own: Own): string {
+  const { ts, hosts } = readTokens(piece);
+  return [...hosts, ...ts.filter((t) => own.databases.includes(t) || own.sites.includes(t))].join(' ');
+}
