@@ -15,7 +15,7 @@ function insertCounter(): { plugin: KyselyPlugin; inserts: Map<string, number> }
     inserts,
     plugin: {
       transformQuery({ node }) {
-        if (InsertQueryNode.is(node) && TableNode.is(node.into)) {
+        if (InsertQueryNode.is(node) && node.into && TableNode.is(node.into)) {
           const table = node.into.table.identifier.name;
           inserts.set(table, (inserts.get(table) ?? 0) + 1);
         }
