@@ -37,8 +37,18 @@ export interface StoryClient {
   token: string;
 }
 
-/** Starts the SMTP server, the webhook receiver and a daemon on the lab (renewals and drift driven by the test's clock). */
-export async function storyWorld(lab: LabInfo, config: Record<string, unknown> = {}): Promise<StoryWorld> {
+/** Who a mail was sent to. */
+export const to = (m: ParsedMail) => (m.to && !Array.isArray(m.to) ? m.to.value.map((a) => a.address) : []);
+
+/**
+ * Starts the SMTP server, the webhook receiver and a daemon on the lab (renewals and drift driven by the test's clock);
+ * `prefix` names the daemon's temporary folder.
+ */
+export async function storyWorld(
+  lab: LabInfo,
+  config: Record<string, unknown> = {},
+  prefix = 'serein-story-',
+): Promise<StoryWorld> {
   const mails: ParsedMail[] = [];
   const hooks: any[] = [];
   const smtp = new SMTPServer({
@@ -58,7 +68,7 @@ export async function storyWorld(lab: LabInfo, config: Record<string, unknown> =
     });
   });
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
-  const dir = tempDir('serein-story-');
+  const dir = tempDir(prefix);
   const d = await startTestDaemon({
     config: {
       ...labCertConfig(lab, dir),
@@ -78,7 +88,6 @@ export async function storyWorld(lab: LabInfo, config: Record<string, unknown> =
       ...config,
     },
   });
-  const to = (m: ParsedMail) => (m.to && !Array.isArray(m.to) ? m.to.value.map((a) => a.address) : []);
   return {
     d,
     lab,

@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import type { ParsedMail } from 'mailparser';
 import { expect } from 'vitest';
 import { useLab, type LabInfo } from '../lab/client.js';
-import { dnsAdmin, labCertConfig } from './acme-lab.js';
-import { startTestDaemon, type TestDaemon } from './daemon.js';
-import { tempDir } from './tmp.js';
+import { dnsAdmin } from './acme-lab.js';
+import { storyWorld, to } from './conversations.js';
+import type { TestDaemon } from './daemon.js';
 
 /**
  * What the escalation tests watch from outside: a daemon on the lab's Pebble whose alerts
@@ -31,7 +29,7 @@ export interface EscalationLab {
 }
 
 /** Who a mail was sent to. */
-export const to = (m: ParsedMail) => (m.to && !Array.isArray(m.to) ? m.to.value.map((a) => a.address) : []);
+export { to };
 
 /** Starts the escalation tests' world (see EscalationLab); `prefix` names its temporary folder. */
 export async function escalationLab(prefix: string): Promise<EscalationLab> {
@@ -40,44 +38,9 @@ export async function escalationLab(prefix: string): Promise<EscalationLab> {
   const site = `boutique.${reg}`;
   const tenantId = `x${randomBytes(3).toString('hex')}`;
   const clientEmail = 'contact@boutique.test';
-  const opsEmail = 'ops@hosting.test';
-  const mails: ParsedMail[] = [];
-  const hooks: any[] = [];
-  const smtp = new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, _s, cb) {
-      simpleParser(stream).then((m) => (mails.push(m), cb()), cb);
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', () => r()));
-  const hook: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      hooks.push(JSON.parse(body));
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
-  const d = await startTestDaemon({
-    config: {
-      ...labCertConfig(lab, tempDir(prefix)),
-      renewal: { enabled: false },
-      drift: { enabled: false, escalateAfterHours: 72 }, // the tests run the pass themselves, with their own clock
-      alerts: {
-        webhooks: [`http://127.0.0.1:${(hook.address() as { port: number }).port}/hooks/T0/B0/secret`],
-        emails: [opsEmail],
-      },
-      mail: {
-        host: '127.0.0.1',
-        port: (smtp.server.address() as { port: number }).port,
-        secure: false,
-        from: 'Hébergement <support@hosting.test>',
-        pageUrl: 'https://panel.hosting.test/',
-      },
-    },
-  });
+  const opsEmail = 'ops@hosting.test'; // where storyWorld sends admins' alerts
+  const world = await storyWorld(lab, {}, prefix);
+  const { d, mails, hooks } = world;
   expect(
     (
       await d.api('POST', '/v1/tenants', {
@@ -104,9 +67,7 @@ export async function escalationLab(prefix: string): Promise<EscalationLab> {
     client,
     async stop() {
       await dnsAdmin(lab, 'clear-aaaa', { host: `${site}.` }).catch(() => undefined);
-      await d.stop();
-      await new Promise<void>((r) => smtp.close(() => r()));
-      await new Promise<void>((r) => hook.close(() => r()));
+      await world.stop();
     },
   };
 }
