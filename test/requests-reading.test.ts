@@ -74,6 +74,18 @@ describe('reading what the client said', () => {
       expect(read(text).intents, text).toEqual(['vhost.create', 'database.create']);
   });
 
+  it('all my sites are all of them; a symptom is no creation; whether the site is secure is a check', () => {
+    for (const text of ['padlock on all my websites please', 'le https sur tous mes sites svp'])
+      expect(read(text).proposal?.inputs, text).toEqual({ domains: ['boutique.fr', 'blog.exemple.fr'] });
+    for (const text of [
+      'my wordpress site shows a database connection error',
+      'ma base wordpress est en panne depuis ce matin',
+    ])
+      expect(read(text).intents, text).toEqual(['diagnose']);
+    expect(read('is the blog secure?').intents).toEqual(['diagnose']);
+    expect(read('Is it possible to get a padlock on the blog?').intents).toEqual(['certificate.issue']);
+  });
+
   it('an impatient client is asked which site in one click; one who says it is not the first time gets a person', () => {
     expect(read('I want a padlock on my site NOW!!!')).toMatchObject({ status: 'question', frustrated: true });
     expect(read('still no padlock on my site, third time I ask!!!').status).toBe('handoff');

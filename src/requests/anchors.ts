@@ -68,7 +68,7 @@ const DOWN = [
   ...['crash', 'broken', 'cass', 'blanc', 'blank', 'white', 'timeout', 'rame', 'check', 'verif', 'diagnos', 'test'],
   ...['probleme', 'problem', 'marche', 'work', 'fonctionn', 'charg', 'load', 'securis', 'secure', 'cadenas'],
   ...['padlock', 'dangereu', 'unsafe', 'warning', 'avertis', 'privee', 'private', 'regard', 'look', 'repond'],
-  ...['respond', 'acce', 'reach', 'crawl', 'disparu', 'gone', 'vide', 'empty'],
+  ...['respond', 'acce', 'reach', 'crawl', 'disparu', 'gone', 'vide', 'empty', 'open', 'ouvr', 'affich', 'display'],
 ];
 /** The words that name a site itself (not "page", "domain" or "web" alone). */
 export const SITE = ['site', 'website', 'ftp', 'sftp', 'vhost', 'heberg', 'hosting', 'espace'];

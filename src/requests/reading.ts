@@ -65,6 +65,29 @@ function certAsked(ws: string[]): boolean {
   );
 }
 
+/** Words of a symptom a site shows (not "load" or "work", which a request for a thing may say). */
+const SYMPTOMS = [
+  ...['erreur', 'error', 'panne', 'down', 'crash', 'broken', 'cass', 'plant', 'blank', 'blanc', 'timeout'],
+  ...['inaccessible', 'unreachable', 'offline', 'bug', 'lent', 'slow'],
+];
+
+/** Whether the text is a yes-or-no question about how things are ("is my site secure?", « est-ce que mon site est sécurisé ? »). */
+function askedWhether(text: string): boolean {
+  if (!text.includes('?')) return false;
+  const ts = tokens(fold(text));
+  // "Is it possible to get a certificate?", "is there a way to…": a request put as a question.
+  if (ts.some((t) => ['possible', 'way', 'moyen', 'can', 'could', 'pouvez', 'peux', 'pourriez'].includes(t)))
+    return false;
+  const first = ts.findIndex((t) => !['hi', 'hello', 'bonjour', 'salut', 'hey'].includes(t));
+  const w = ts[first] ?? '';
+  return (
+    ['is', 'are', 'est', 'isn', 'aren'].includes(w) ||
+    (w === 'est' && ts[first + 1] === 'ce') ||
+    ts.includes('est-il') ||
+    ts.some((t, i) => t === 'est' && ts[i + 1] === 'il')
+  );
+}
+
 /** Starts of verbs that make a thing, beside the lexicon's `create` ("créez-moi", "set up", "prépar"). */
 const CREATING = ['cree', 'creat', 'prepar', 'set', 'monte', 'mont'];
 /** Starts of verbs that ask for a repair ("fix", "sort out", « réparez », « corrigez », « arrangez »). */
@@ -115,6 +138,15 @@ export function allowed(
     )
       chosen = { intent: 'database.create', confidence: 0.45 };
   }
+  // "My wordpress site shows a database connection error": a symptom reported, nothing to make.
+  if (
+    own.kinds.creates(chosen.intent) &&
+    ws.some((w) => SYMPTOMS.some((s) => w.startsWith(s)) || CODE.test(w)) &&
+    !ws.some((w) => is(w, 'create') || CREATING.some((c) => w.startsWith(c))) &&
+    !readTokens(text).hosts.some((h) => isNewHost(h, own)) &&
+    ranked.some((x) => x.intent === 'diagnose')
+  )
+    return { intent: 'diagnose', confidence: Math.max(chosen.confidence, 0.5) };
   // "Fix the DNS of boutique.fr, visitors cannot find it": a repair of the DNS asked, not a check.
   if (
     chosen.intent === 'diagnose' &&
@@ -133,6 +165,9 @@ export function allowed(
     (chosen.intent === 'certificate.issue' || (chosen.intent === 'dns.fix' && !ws.some((w) => is(w, 'dns'))))
   )
     return { intent: 'certificate.renew', confidence: chosen.confidence };
+  // "Is my site secure?", « mon site est-il sécurisé ? »: a question about the padlock is a check, not a request for one.
+  if (chosen.intent === 'certificate.issue' && askedWhether(text) && !certAsked(ws) && !renewing)
+    return { intent: 'diagnose', confidence: Math.max(chosen.confidence, 0.5) };
   // "Issue ssl for blog", "installer un certificat": nothing says renew (nor that one expires), so a first certificate.
   if (chosen.intent === 'certificate.renew' && !renewing && !ws.some((w) => is(w, 'renew'))) {
     const issue = ranked.find((x) => x.intent === 'certificate.issue');

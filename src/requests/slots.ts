@@ -59,6 +59,9 @@ export type Resolved =
   | { status: 'diagnosis'; sentence: string; site: string }
   | { status: 'handoff'; sentence: string; topic?: Topic; wanted?: Proposal };
 
+/** Words that take every one of the things named after them: "all my sites", « tous mes sites ». */
+const EVERY = new Set(['all', 'every', 'each', 'tous', 'toutes', 'chaque', 'chacun']);
+
 /** Fills an operation's inputs from the text and the client's things, or says what to ask. */
 export class Slots {
   private readonly names: string[];
@@ -188,6 +191,13 @@ export class Slots {
 
   /** Every site the words name (typos forgiven) or hint at ("the shop and the blog"); hints only where nothing is protected ("don't touch the shop"). */
   private several(targets: string[]): string[] {
+    // "Https for all my sites", « tous mes sites »: every one of them.
+    if (
+      this.words.some(
+        (w, i) => EVERY.has(w) && this.words.slice(i + 1, i + 3).some((x) => /^(sites?|websites?)$/.test(x)),
+      )
+    )
+      return targets;
     const named = this.names.map((n) => closest(n, targets)).filter((x): x is string => !!x);
     const protecting = this.words.some((w) => NEGATORS_BEFORE.has(w));
     return [...new Set([...named, ...(protecting ? [] : this.byWord(targets))])];
