@@ -13,9 +13,10 @@ import { startTestDaemon } from '../test/helpers/daemon.js';
 import { labNginxArgv, labWebserver } from '../test/helpers/vhost-lab.js';
 import { selfSigned } from '../test/helpers/self-signed.js';
 import { startPrivateNginx } from '../test/helpers/vhost-nginx.js';
-import { certPaths, certVersion, newVhostData, PROBE_PATH, renderVhost, VHOST_KIND } from '../src/nginx/site.js';
+import { certPaths, certVersion, newVhostData, PROBE_PATH } from '../src/nginx/site.js';
 import { mapLimit } from '../src/util/concurrency.js';
 import { stat, type Figures } from './stats.js';
+import { addFillerSite } from './filler-site.js';
 import { until200 } from './until-served.js';
 
 const SMOKE = !!process.env.BENCH_SMOKE;
@@ -55,14 +56,7 @@ export default async function bench(): Promise<Figures> {
         accessLog: join(dir, 'fillers.access.log'),
         errorLog: join(dir, 'fillers.error.log'),
       };
-      const rendered = renderVhost(services.nginx, data, { tenant: 'bench' });
-      writeFileSync(rendered.file.path, rendered.file.content!);
-      await services.store.tenants.putResource({
-        kind: VHOST_KIND,
-        name: primary,
-        tenantId: 'bench',
-        data: rendered.data as unknown as Record<string, unknown>,
-      });
+      await addFillerSite(services, data);
     });
     figures[`${SITES} sites with certificates: made (openssl, 4 at once)`] = +(
       (performance.now() - made) /

@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import { startTestDaemon } from '../test/helpers/daemon.js';
 import { labNginxArgv, labWebserver } from '../test/helpers/vhost-lab.js';
 import { startPrivateNginx } from '../test/helpers/vhost-nginx.js';
-import { newVhostData, PROBE_PATH, renderVhost, VHOST_KIND } from '../src/nginx/site.js';
+import { newVhostData, PROBE_PATH } from '../src/nginx/site.js';
 import { sharedLogsSnippet } from '../src/nginx/shared-logs.js';
 import { percentile, stat, type Figures } from './stats.js';
+import { addFillerSite } from './filler-site.js';
 import { until200 } from './until-served.js';
 
 const SMOKE = !!process.env.BENCH_SMOKE;
@@ -164,14 +165,7 @@ export default async function bench(): Promise<Figures> {
       const data = SHARED_LOGS
         ? own
         : { ...own, accessLog: join(dir, 'fillers.access.log'), errorLog: join(dir, 'fillers.error.log') };
-      const rendered = renderVhost(services.nginx, data, { tenant: 'bench' });
-      writeFileSync(rendered.file.path, rendered.file.content!);
-      await services.store.tenants.putResource({
-        kind: VHOST_KIND,
-        name: primary,
-        tenantId: 'bench',
-        data: rendered.data as unknown as Record<string, unknown>,
-      });
+      await addFillerSite(services, data);
     }
     execFileSync(argv[0], [...argv.slice(1), '-s', 'reload'], { stdio: 'ignore' });
     if (upTo) await until200(nginx.port, `filler${upTo - 1}.bench.test`, PROBE_PATH);

@@ -15,7 +15,8 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
-import { getWithHost, labNginxTest, labWebserver, playbooksCopy, uniq } from './helpers/vhost-lab.js';
+import { getWithHost, labWebserver, playbooksCopy, uniq } from './helpers/vhost-lab.js';
+import { deleteSitesAndStop, expectNginxTestPasses } from './helpers/vhost-teardown.js';
 import { startPrivateNginx, type NginxInfo } from './helpers/vhost-nginx.js';
 import { until } from './helpers/until.js';
 import { tempDir } from './helpers/tmp.js';
@@ -91,19 +92,10 @@ describe('faults around a vhost change', () => {
     A = await d.tenant(tenant, { domains: [dom], servers: ['live', 'stopped', 'starved', 'full', 'ro', 'cut'] });
   });
 
-  afterEach(() => {
-    for (const n of [live, stopped, starved]) {
-      const t = labNginxTest(n);
-      expect(t.ok, t.output).toBe(true);
-    }
-  });
+  afterEach(() => expectNginxTestPasses(live, stopped, starved));
 
   afterAll(async () => {
-    if (d) {
-      for (const r of await d.store.tenants.listResources({ kind: 'vhost' }))
-        await d.runJob('vhost.delete', { domain: r.name, removeFiles: true });
-      await d.stop();
-    }
+    await deleteSitesAndStop(d);
     for (const m of mounted.reverse()) spawnSync('umount', [m]);
     await live?.stop();
     await stopped?.stop();

@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { siteUserName } from '../src/actions/site-user.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
-import { getWithHost, labNginxTest, labWebserver, playbooksCopy, uniq } from './helpers/vhost-lab.js';
+import { getWithHost, labWebserver, playbooksCopy, uniq } from './helpers/vhost-lab.js';
+import { deleteSitesAndStop, expectNginxTestPasses } from './helpers/vhost-teardown.js';
 import { useLab, type LabInfo } from './lab/client.js';
 
 // A site of its own (issue 23): each site its system user, its folders, its PHP pool; one
@@ -68,17 +69,10 @@ describe('sites with a user and PHP of their own', () => {
     B = await d.tenant(uniq('tb'), { domains: [domB], servers: ['web'], language: 'fr' });
   });
 
-  afterEach(() => {
-    const t = labNginxTest(lab.nginx!);
-    expect(t.ok, t.output).toBe(true);
-  });
+  afterEach(() => expectNginxTestPasses(lab.nginx!));
 
   afterAll(async () => {
-    if (d) {
-      for (const r of await d.store.tenants.listResources({ kind: 'vhost' }))
-        await d.runJob('vhost.delete', { domain: r.name, removeFiles: true });
-      await d.stop();
-    }
+    await deleteSitesAndStop(d);
     for (const u of [userA, userB]) if (getent('passwd', u).status === 0) spawnSync('userdel', [u]);
     for (const f of readdirSync(lab.nginx!.vhostDir))
       if (f.includes(domA) || f.includes(domB)) rmSync(join(lab.nginx!.vhostDir, f), { force: true });

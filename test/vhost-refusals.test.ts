@@ -7,6 +7,7 @@ import { safeApplyNginx } from '../src/nginx/apply.js';
 import { acceptingWorkers, nginxReload } from '../src/nginx/commands.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { getWithHost, labNginxTest, labWebserver, playbooksCopy, uniq } from './helpers/vhost-lab.js';
+import { deleteSitesAndStop, expectNginxTestPasses } from './helpers/vhost-teardown.js';
 import { startPrivateNginx, type NginxInfo } from './helpers/vhost-nginx.js';
 import { useLab, type LabInfo } from './lab/client.js';
 
@@ -54,19 +55,10 @@ describe('vhost changes nginx refuses, on the lab nginx and a private one', () =
     A = await d.tenant(tenantA, { domains: [domA], servers: ['webbad', 'webtpl', 'priv'] });
   });
 
-  afterEach(() => {
-    for (const n of [lab.nginx!, priv]) {
-      const t = labNginxTest(n);
-      expect(t.ok, t.output).toBe(true);
-    }
-  });
+  afterEach(() => expectNginxTestPasses(lab.nginx!, priv));
 
   afterAll(async () => {
-    if (d) {
-      for (const r of await d.store.tenants.listResources({ kind: 'vhost' }))
-        await d.runJob('vhost.delete', { domain: r.name, removeFiles: true });
-      await d.stop();
-    }
+    await deleteSitesAndStop(d);
     // files a failed test may have left (only ours: their names carry this file's random labels)
     for (const n of [lab?.nginx, priv]) {
       if (!n) continue;

@@ -16,6 +16,7 @@ import {
   playbooksCopy,
   uniq,
 } from './helpers/vhost-lab.js';
+import { deleteSitesAndStop, expectNginxTestPasses } from './helpers/vhost-teardown.js';
 import { type NginxInfo } from './helpers/vhost-nginx.js';
 import { selfSigned } from './helpers/self-signed.js';
 import { useLab, type LabInfo } from './lab/client.js';
@@ -69,17 +70,10 @@ describe('vhosts on the lab nginx', () => {
     B = await d.tenant(tenantB, { domains: [domB], servers: ['webb'], language: 'fr' });
   });
 
-  afterEach(() => {
-    const t = labNginxTest(lab.nginx!);
-    expect(t.ok, t.output).toBe(true);
-  });
+  afterEach(() => expectNginxTestPasses(lab.nginx!));
 
   afterAll(async () => {
-    if (d) {
-      for (const r of await d.store.tenants.listResources({ kind: 'vhost' }))
-        await d.runJob('vhost.delete', { domain: r.name, removeFiles: true });
-      await d.stop();
-    }
+    await deleteSitesAndStop(d);
     // files a failed test may have left (only ours: their names carry this file's random labels)
     if (lab?.nginx) {
       for (const f of readdirSync(lab.nginx.vhostDir))
