@@ -15,8 +15,9 @@ function insertCounter(): { plugin: KyselyPlugin; inserts: Map<string, number> }
     inserts,
     plugin: {
       transformQuery({ node }) {
-        if (InsertQueryNode.is(node) && node.into && TableNode.is(node.into)) {
-          const table = node.into.table.identifier.name;
+        const into = InsertQueryNode.is(node) ? node.into : undefined;
+        if (into && TableNode.is(into)) {
+          const table = into.table.identifier.name;
           inserts.set(table, (inserts.get(table) ?? 0) + 1);
         }
         return node;
