@@ -105,6 +105,9 @@ describe('a desire negated never makes a removal', () => {
       ['Aucune suppression svp, le blog est en panne', 'fr'],
       ['N’effacez aucune base, le site boutique.fr affiche une erreur', 'fr'],
       ['I’d rather nothing got deleted, boutique.fr is blank', 'en'],
+      ['nobody can delete the blog, right?', 'en'],
+      ['je ne veux pas que le blog puisse être supprimé par erreur', 'fr'],
+      ['I don’t think the blog can be deleted', 'en'],
     ] as const)
       expect(removals(text, lang), text).toEqual([]);
   });
@@ -116,6 +119,9 @@ describe('a desire negated never makes a removal', () => {
       ['je n’ai plus besoin de test_old supprimez la', 'database.delete'],
       ['nothing works on boutique.fr, please delete test_old', 'database.delete'],
       ['I want the blog deleted', 'vhost.delete'],
+      ['je n’utilise plus le blog vous pouvez le supprimer', 'vhost.delete'],
+      ['le blog ne sert plus à rien supprimez-le', 'vhost.delete'],
+      ['je ne veux plus du blog supprimez le', 'vhost.delete'],
     ] as const)
       expect(offered(text), text).toContain(op);
   });

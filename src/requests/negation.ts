@@ -97,8 +97,9 @@ export interface Named {
 }
 
 /** Whether the verb at `i` is an order given in its own right (delete, supprimez, vire-la), not a participle, infinitive or noun a negation can govern. */
-function isOrder(ts: string[], i: number): boolean {
-  const w = ts[i];
+export function isOrder(ts: string[], i: number): boolean {
+  // "supprimez-le": the verb before its joined pronoun.
+  const w = ts[i].split('-')[0];
   const prev = ts[i - 1] ?? '';
   if (['to', 'be', 'been', 'being', 'get', 'got', 'soit', 'soient', 'etre', 'sera', 'de', 'd', 'a'].includes(prev))
     return false;
@@ -127,6 +128,19 @@ function wishNegatedBefore(ts: string[], from: number): boolean {
   );
 }
 
+/** Modal verbs a client asks with: "you can delete it", « vous pouvez le supprimer ». */
+const MODALS = new Set(['can', 'could', 'may', 'pouvez', 'pourriez', 'peux', 'pourrais', 'pouvons']);
+
+/** Whether the verb follows a modal ("you can", « vous pouvez le ») that follows a thing named after the negation. */
+function modalAfterThing(ts: string[], from: number, i: number, named: Named): boolean {
+  if (/(ed|e|es|ee|ees|ion|ions)$/.test(ts[i]) && !/er$/.test(ts[i])) return false;
+  const near = ts.slice(Math.max(from, i - 3), i);
+  const m = near.findIndex((w) => MODALS.has(w));
+  if (m < 0 || !near.slice(m + 1).every((w) => ['le', 'la', 'les', 'l', 'it', 'them', 'just', 'now'].includes(w)))
+    return false;
+  return ts.slice(from, i - near.length + m).some(named.isThing);
+}
+
 /** The idioms that negate without a negating word: "the last thing I want", « hors de question », "out of the question". */
 function idiom(ts: string[], from: number, end: number): boolean {
   for (let k = from; k < end; k++) {
@@ -147,6 +161,11 @@ export function negatedInClause(ts: string[], from: number, i: number, end: numb
   if (wishNegatedBefore(ts, from)) return true;
   if (ts.slice(i + 1, Math.min(end, i + 4)).some((w) => NEGATING_AFTER.has(w))) return true;
   if (idiom(ts, from, end)) return true;
+  // An order starts its own clause ("le blog ne sert plus à rien supprimez-le"): only the words next to it
+  // (./removal.ts) or a wish negated before it ("I don't want the blog... delete") govern it.
+  if (isOrder(ts, i)) return false;
+  // "Je n'utilise plus le blog vous pouvez le supprimer": a thing, then "you can" and the verb, is a request of its own.
+  if (modalAfterThing(ts, from, i, named)) return false;
   for (let k = i - 1; k >= from; k--) {
     if (!NEGATING.has(ts[k])) continue;
     const between = ts.slice(k + 1, i);

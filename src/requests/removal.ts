@@ -1,5 +1,5 @@
 import { is, NEGATORS_AFTER, NEGATORS_BEFORE, NO_LONGER, PAST } from './lexicon.js';
-import { negatedInClause } from './negation.js';
+import { isOrder, negatedInClause } from './negation.js';
 import { fold, hostNames, tokens } from './text.js';
 
 /**
@@ -130,6 +130,15 @@ function isRemovalVerb(ts: string[], i: number): boolean {
   );
 }
 
+/** Whether the removal at `i` is an order given after a thing named (and no "que", "that", "to" joining it to the wish). */
+function orderAfterThing(between: string[], ts: string[], i: number, isThing: (w: string) => boolean): boolean {
+  return (
+    isOrder(ts, i) &&
+    between.some(isThing) &&
+    !between.some((w) => ['que', 'qu', 'that', 'to', 'de', 'd'].includes(w) || w.startsWith('soi'))
+  );
+}
+
 /** An English participle ("deleted", "removed") says what happened unless a wish comes before it ("I want it deleted"). */
 function pastParticiple(ts: string[], i: number): boolean {
   if (!/ed$/.test(ts[i])) return false;
@@ -165,12 +174,14 @@ export function removal(text: string, ownDatabases: string[] = [], ownSites: str
     const from = pieceStart[i];
     const before = ts.slice(Math.max(from, i - 3), i);
     const after = ts.slice(i + 1, Math.min(i + 3, pieceEnd(i)));
-    const wantedNot = ts
-      .slice(from, i)
-      .some(
-        (w, j, all) => startsWithAny(w, WANT) && all.slice(Math.max(0, j - 3), j).some((x) => NEGATORS_BEFORE.has(x)),
-      );
     const isThing = (w: string) => thingOf(w, ownDatabases, ownSites) !== undefined;
+    const wantedNot = ts.slice(from, i).some(
+      (w, j, all) =>
+        startsWithAny(w, WANT) &&
+        all.slice(Math.max(0, j - 3), j).some((x) => NEGATORS_BEFORE.has(x)) &&
+        // "I don't want the blog anymore delete it": the wish was about the thing, the order after it asks.
+        !orderAfterThing(all.slice(j + 1), ts, i, isThing),
+    );
     if (
       before.some((w) => NEGATORS_BEFORE.has(w)) ||
       after.some((w) => NEGATORS_AFTER.has(w)) ||
