@@ -111,14 +111,20 @@ export class RequestClassifier {
     const ranked = this.logistic
       ? predictIntent(this.logistic, text)
       : normalise(this.intent.getClassifications(features(this.spelled(text))));
-    const langs = normalise(this.language.getClassifications(languageFeatures(text)));
+    // The language is read only when asked: a message's pieces are classified for their operation alone.
+    let langs: { label: string; value: number }[] | undefined;
+    const language = () => (langs ??= normalise(this.language.getClassifications(languageFeatures(text))));
     return {
       ranked: ranked.map((r) => ({ intent: r.label as Intent, confidence: r.value })),
       intent: ranked[0].label as Intent,
       confidence: ranked[0].value,
       second: { intent: ranked[1].label as Intent, confidence: ranked[1].value },
-      language: langs[0].label as Language,
-      languageConfidence: langs[0].value,
+      get language() {
+        return language()[0].label as Language;
+      },
+      get languageConfidence() {
+        return language()[0].value;
+      },
     };
   }
 
@@ -142,8 +148,14 @@ export class RequestClassifier {
   /** Whether the text shows the client losing patience (the corpus's frustration phrases). */
   frustrated(text: string): boolean {
     const folded = ` ${fold(text).replace(/\s+/g, ' ')} `;
-    return this.corpus.frustration.some((p) => folded.includes(fold(p)));
+    return this.frustration.some((p) => folded.includes(p));
   }
+
+  /** The corpus's frustrated phrases, folded once. */
+  private get frustration(): string[] {
+    return (this.foldedFrustration ??= this.corpus.frustration.map(fold));
+  }
+  private foldedFrustration?: string[];
 }
 
 /** Words as they are written (French and English differ in their small words) and their trigrams. */
