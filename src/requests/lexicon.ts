@@ -71,6 +71,12 @@ export const PAST = new Set([
   'etait',
   'avez',
   'avait',
+  // French perfect tense: « nous avons retiré WordPress » tells what was done (never `a`, which « à » folds to).
+  'avons',
+  'ont',
+  'ai',
+  'avions',
+  'avaient',
   'accidentally',
   'accidentellement',
   'deja',

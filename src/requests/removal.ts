@@ -95,6 +95,8 @@ const JOINS = new Set([
   'also',
   'aussi',
 ]);
+/** The words after « jeter » that make it "to take a look". */
+const LOOK = new Set(['oeil', 'oeuil', 'coup', 'yeux']);
 /** The token a host name is read as. */
 const HOST = 'zzhost';
 /** The token a punctuation mark between two pieces of a sentence is read as, inside {@link removal}. */
@@ -124,6 +126,8 @@ export function readTokens(text: string): { ts: string[]; hosts: string[] } {
 /** Whether the token at `i` is a removal verb (with its follower when it needs one). */
 function isRemovalVerb(ts: string[], i: number): boolean {
   const w = ts[i];
+  // « Jeter un œil », « jetez un coup d'œil »: to take a look, the opposite of throwing away.
+  if (w.startsWith('jet') && ts.slice(i + 1, i + 4).some((x) => LOOK.has(x))) return false;
   if (startsWithAny(w, REMOVAL)) return !(w.startsWith('rid') && ts[i - 1] !== 'get' && ts[i - 1] !== 'got');
   return WITH_FOLLOWER.some(
     ([starts, followers]) => startsWithAny(w, starts) && ts.slice(i + 1, i + 6).some((x) => followers.includes(x)),

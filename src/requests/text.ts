@@ -28,10 +28,15 @@ const LAST_LABEL = /^[a-z]{2,}$/;
 
 /** Lower case without accents: clients often type "securise" for "sécurisé". */
 export function fold(text: string): string {
-  return text
-    .toLowerCase()
-    .normalize('NFD')
-    .replace(/\p{Diacritic}/gu, '');
+  return (
+    text
+      .toLowerCase()
+      // Ligatures are letters NFD keeps whole: « œil » would lose its œ and read as « il ».
+      .replace(/œ/g, 'oe')
+      .replace(/æ/g, 'ae')
+      .normalize('NFD')
+      .replace(/\p{Diacritic}/gu, '')
+  );
 }
 
 /**
