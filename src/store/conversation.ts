@@ -135,6 +135,8 @@ export interface EscalationData {
     fixedCause?: boolean;
     then?: { playbook: string; inputs: Record<string, unknown> };
     version?: string;
+    /** The operation this job runs (the follow-up's, once it started): what the all-clear names, whatever is suggested by then. */
+    ran?: string;
   } | null;
   steps: ConversationStep[];
   cause?: Cause;

@@ -234,7 +234,7 @@ export class Escalations {
     const then = reviewed.then ? { then: { playbook: reviewed.then.playbook, inputs: reviewed.then.inputs } } : {};
     await this.deps.store.escalations.setDone(
       e.id,
-      { jobId: job.id, by, at, byName: name, tokenId, version: reviewed.version, ...then },
+      { jobId: job.id, by, at, byName: name, tokenId, version: reviewed.version, ran: job.playbook, ...then },
       at,
     );
   }
@@ -283,6 +283,7 @@ export class Escalations {
             byName: e.done.byName,
             tokenId: e.done.tokenId,
             fixedCause: job.playbook === 'dns.fix',
+            ran: then.playbook,
           },
           at,
         );

@@ -21,7 +21,7 @@ import { noFixToSend } from './escalation-errors.js';
  * reviewed when there was one (the issuance after a DNS repair), fixed at the click, not
  * whatever the escalation suggests by the time the page is read.
  */
-const donePlaybook = (e: Escalation) => e.done?.then?.playbook ?? e.suggestion?.playbook;
+const donePlaybook = (e: Escalation) => e.done?.then?.playbook ?? e.done?.ran ?? e.suggestion?.playbook;
 
 /** How long a conversation that ended stays on the client's page. */
 const ENDED_SHOWN_MS = 14 * 86_400_000;
