@@ -10,7 +10,7 @@ need() { # need <package> <binary or glob>...
   shift
   for f in "$@"; do
     found=
-    for g in $f; do [ -x "$g" ] && found=1 && break; done
+    for g in $f; do [ -e "$g" ] && found=1 && break; done
     if [ -z "$found" ] && ! command -v "$f" >/dev/null 2>&1; then
       missing+=("$pkg")
       return
