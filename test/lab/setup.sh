@@ -5,7 +5,7 @@
 set -euo pipefail
 
 missing=()
-need() { # need <package> <binary or glob>...
+need() { # need <package> <file or glob>... (any file the package installs proves it; a bare name is looked for on PATH)
   local pkg=$1 f found
   shift
   for f in "$@"; do
