@@ -22,11 +22,16 @@ const SMOKE = !!process.env.BENCH_SMOKE;
 const ONE_BY_ONE = SMOKE ? 2 : 10;
 const AT_ONCE = SMOKE ? 4 : 500;
 /**
+ * BENCH_AT_ONCE_ONLY=1000: only the 500 at once, on that many sites (no one-at-a-time samples), so a change to
+ * the burst can be measured alone, old and new code in turn, in minutes.
+ */
+const BURST_ONLY = process.env.BENCH_AT_ONCE_ONLY ? Number(process.env.BENCH_AT_ONCE_ONLY) : undefined;
+/**
  * The sites already on the nginx at each stage; "at once" runs at the first two only (at 5,000 it would mostly
  * time nginx's own reloads). BENCH_VHOST_SITES=10000 (a comma-separated list) runs other stages, one vhost at a time.
  */
 const CHOSEN = process.env.BENCH_VHOST_SITES?.split(',').map(Number);
-const STAGES = CHOSEN ?? (SMOKE ? [0, 50] : [0, 1000, 5000]);
+const STAGES = BURST_ONLY !== undefined ? [BURST_ONLY] : (CHOSEN ?? (SMOKE ? [0, 50] : [0, 1000, 5000]));
 /**
  * BENCH_SHARED_LOGS=1: every site (the fillers too) logs through the web server's shared logs (sharedLogs),
  * as a provider with 10,000 sites would; otherwise the fillers share one plain pair of logs and the bench's own
@@ -109,27 +114,29 @@ export default async function bench(): Promise<Figures> {
     // meanwhile, so a reload right after another waits for it: each one-at-a-time sample
     // starts on a settled nginx, as a lone request would (the 500 at once pay it in full).
     const settled = () => new Promise((r) => setTimeout(r, 150));
-    for (let i = 0; i < ONE_BY_ONE; i++) {
+    for (let i = 0; i < (BURST_ONLY === undefined ? ONE_BY_ONE : 0); i++) {
       await settled();
       api.push(await viaApi(`a${label}`, true));
       await settled();
       shell.push(await shellLoop(`s${label}`));
     }
-    figures[`${label} sites: one vhost live via serein, p50 / p99 of ${ONE_BY_ONE}`] =
-      `${percentile(api, 50).toFixed(0)} / ${percentile(api, 99).toFixed(0)} ms`;
-    figures[`${label} sites: one vhost live via serein`] = stat(api, 'ms');
-    figures[`${label} sites: serein's job, request to checks passed`] = stat(phases.checks.splice(0), 'ms');
-    figures[`${label} sites: serein's job, the site folder`] = stat(phases.folder.splice(0), 'ms');
-    figures[`${label} sites: serein's job, the check, reload and old workers retired`] = stat(
-      phases.nginx.splice(0),
-      'ms',
-    );
-    figures[`${label} sites: shell loop (write, nginx -t, reload, probe)`] = stat(shell, 'ms');
-    figures[`${label} sites: of which nginx -t`] = stat(parts.test.splice(0), 'ms');
-    figures[`${label} sites: of which the reload until the name answers`] = stat(parts.reload.splice(0), 'ms');
-    figures[`${label} sites: serein / shell loop, medians of the same run`] = +(
-      stat(api, 'ms').median / stat(shell, 'ms').median
-    ).toFixed(2);
+    if (BURST_ONLY === undefined) {
+      figures[`${label} sites: one vhost live via serein, p50 / p99 of ${ONE_BY_ONE}`] =
+        `${percentile(api, 50).toFixed(0)} / ${percentile(api, 99).toFixed(0)} ms`;
+      figures[`${label} sites: one vhost live via serein`] = stat(api, 'ms');
+      figures[`${label} sites: serein's job, request to checks passed`] = stat(phases.checks.splice(0), 'ms');
+      figures[`${label} sites: serein's job, the site folder`] = stat(phases.folder.splice(0), 'ms');
+      figures[`${label} sites: serein's job, the check, reload and old workers retired`] = stat(
+        phases.nginx.splice(0),
+        'ms',
+      );
+      figures[`${label} sites: shell loop (write, nginx -t, reload, probe)`] = stat(shell, 'ms');
+      figures[`${label} sites: of which nginx -t`] = stat(parts.test.splice(0), 'ms');
+      figures[`${label} sites: of which the reload until the name answers`] = stat(parts.reload.splice(0), 'ms');
+      figures[`${label} sites: serein / shell loop, medians of the same run`] = +(
+        stat(api, 'ms').median / stat(shell, 'ms').median
+      ).toFixed(2);
+    }
     if (!atOnce) return;
     const t = performance.now();
     const loop = performance.eventLoopUtilization();
@@ -173,7 +180,7 @@ export default async function bench(): Promise<Figures> {
   try {
     for (const [i, stage] of STAGES.entries()) {
       await fill(stage);
-      await measure(String(stage), figures, !CHOSEN && i < 2);
+      await measure(String(stage), figures, BURST_ONLY !== undefined || (!CHOSEN && i < 2));
     }
     return figures;
   } finally {

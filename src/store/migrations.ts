@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { escalationDoneJob, siteProblems } from './migrations-escalations.js';
+import { resourceNames } from './migrations-resource-names.js';
 
 /** Schema history. Append new migrations; never edit a released one. */
 export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
@@ -368,5 +369,7 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
     '0015-escalation-done-job': { up: escalationDoneJob },
     // Drift escalations under their site's key, and no burst of reminders for escalations already open.
     '0016-site-problems': { up: siteProblems },
+    // Every name a resource answers to, indexed: a new site's name clash check without reading every site.
+    '0017-resource-names': { up: (db) => resourceNames(db, dialect) },
   };
 }

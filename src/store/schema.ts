@@ -9,6 +9,8 @@ export interface Database {
   client_notices: { key: string; tenant_id: string; sent_at: string };
   server_grants: { server: string; tenant_id: string; created_at: string };
   resources: { kind: string; name: string; tenant_id: string; data: string; created_at: string };
+  /** The names each resource answers to (its name, its data's primary and aliases), kept by triggers on resources. */
+  resource_names: { kind: string; name: string; resource: string };
   tokens: {
     id: string;
     hash: string;

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from './page.js';
 import type { Database } from './schema.js';
 
@@ -96,20 +96,19 @@ export class TenantStore {
   }
 
   /**
-   * Resources of a kind named one of `names`, or holding one of them as a JSON string in
-   * their data (a vhost's aliases): the candidates for a name clash, found by the database
-   * rather than by reading every site (a provider's nginx carries thousands). The text
-   * match may find too many, never too few: callers check the rows they get.
+   * Resources of a kind that answer to one of `names`: named so, or holding one of them as
+   * their data's `primary` or in its `aliases` (a vhost's names). The candidates for a name
+   * clash, read from the index the store keeps of every resource's names
+   * (`resource_names`), not by reading every site (a provider's nginx carries thousands).
    */
   async resourcesNaming(kind: string, names: string[]): Promise<Resource[]> {
     if (names.length === 0) return [];
-    const quoted = (n: string) => `%${JSON.stringify(n).replace(/[\\%_]/g, '\\$&')}%`;
     const rows = await this.db
       .selectFrom('resources')
       .selectAll()
       .where('kind', '=', kind)
-      .where((eb) =>
-        eb.or([eb('name', 'in', names), ...names.map((n) => sql<boolean>`data like ${quoted(n)} escape '\\'`)]),
+      .where('name', 'in', (eb) =>
+        eb.selectFrom('resource_names').select('resource').where('kind', '=', kind).where('name', 'in', names),
       )
       .execute();
     return rows.map(toResource);
