@@ -186,9 +186,10 @@ export class JobStore {
       const busy = new Set(running.map((r) => r.resource).filter(Boolean));
       const perTargetCount = new Map<string, number>();
       for (const r of running) if (r.target) perTargetCount.set(r.target, (perTargetCount.get(r.target) ?? 0) + 1);
+      // Only what picking reads: a burst claims again as each job ends, and every queued row's inputs read each time cost the loop more than the claim.
       const queued = await trx
         .selectFrom('jobs')
-        .selectAll()
+        .select(['id', 'resource', 'target'])
         .where('status', '=', 'queued')
         .orderBy('created_at')
         .limit(200)
