@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 import { escalationDoneJob, siteProblems } from './migrations-escalations.js';
 import { resourceNames } from './migrations-resource-names.js';
+import { resourcesByTenant } from './migrations-by-tenant.js';
 
 /** Schema history. Append new migrations; never edit a released one. */
 export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
@@ -371,5 +372,7 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
     '0016-site-problems': { up: siteProblems },
     // Every name a resource answers to, indexed: a new site's name clash check without reading every site.
     '0017-resource-names': { up: (db) => resourceNames(db, dialect) },
+    // A tenant's resources and server grants read by the tenant: a request in words read every site of the provider.
+    '0018-resources-by-tenant': { up: resourcesByTenant },
   };
 }

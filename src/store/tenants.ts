@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from './page.js';
 import type { Database } from './schema.js';
 
@@ -16,6 +16,16 @@ export interface Resource {
   tenantId: string;
   data: Record<string, unknown>;
   createdAt: string;
+}
+
+/** A tenant's things by name only: what a request in words is matched against. */
+export interface TenantNames {
+  /** Each resource's kind and name (vhost, domain, database...), by kind then name. */
+  resources: { kind: string; name: string }[];
+  /** The servers the tenant was granted, by name. */
+  servers: string[];
+  /** The active certificates' names and ids, oldest first (a newer one of the same name comes later). */
+  certificates: { name: string; id: string }[];
 }
 
 /** Tenants and what each owns: domains, servers, vhosts, databases, certificates. */
@@ -180,6 +190,33 @@ export class TenantStore {
       data: {},
       createdAt: r.created_at,
     }));
+  }
+
+  /**
+   * A tenant's resources, server grants and active certificates by name, in one read of
+   * the store by the tenant's indexes, or undefined when there is no such tenant: what
+   * every request in words is matched against. It took four reads, one of which walked
+   * every site of the provider, and the certificates' read stopped at its first hundred.
+   * Nothing is kept between calls, so a site added by any daemon sharing the store is
+   * known at the next request.
+   */
+  async names(tenantId: string): Promise<TenantNames | undefined> {
+    const { rows } = await sql<{ source: string; kind: string; name: string; id: string | null }>`
+      select 'tenant' as source, '' as kind, id as name, null as id, created_at as at from tenants where id = ${tenantId}
+      union all
+      select 'resource', kind, name, null, created_at from resources where tenant_id = ${tenantId}
+      union all
+      select 'server', '', server, null, created_at from server_grants where tenant_id = ${tenantId}
+      union all
+      select 'certificate', '', name, id, created_at from certificates where tenant_id = ${tenantId} and status = 'active'
+      order by source, kind, name, at, id`.execute(this.db);
+    if (!rows.some((r) => r.source === 'tenant')) return undefined;
+    const of = (source: string) => rows.filter((r) => r.source === source);
+    return {
+      resources: of('resource').map((r) => ({ kind: r.kind, name: r.name })),
+      servers: of('server').map((r) => r.name),
+      certificates: of('certificate').map((r) => ({ name: r.name, id: r.id! })),
+    };
   }
 
   /**

@@ -8,7 +8,7 @@ import type { ClientThings, Understanding } from '../../requests/understand.js';
 import type { RequestClassifier } from '../../requests/classifier.js';
 import { diagnosisAnswer, type DiagnosisAnswer } from '../../requests/diagnosis.js';
 import { defaultWebserver, diagnose } from '../../certificates/diagnose.js';
-import type { Store } from '../../store/store.js';
+import type { TenantNames } from '../../store/tenants.js';
 import type { Config } from '../../config/schema.js';
 import { requireCaller } from '../auth.js';
 import type { ApiContext } from '../context.js';
@@ -151,13 +151,17 @@ export async function requestRoutes(app: FastifyInstance, { store, config, engin
             { en: 'Name the tenant the request is for.', fr: 'Indiquez le client concerné par la demande.' },
             { en: 'Add "tenant" to the body.', fr: 'Ajoutez « tenant » au corps de la requête.' },
           );
-        if (!(await store.tenants.get(body.tenant)))
-          throw notFound({ en: `Tenant "${body.tenant}"`, fr: `Le client « ${body.tenant} »` });
         tenantId = body.tenant;
       } else if (body.tenant && body.tenant !== tenantId) {
         throw notFound({ en: `Tenant "${body.tenant}"`, fr: `Le client « ${body.tenant} »` });
       }
-      const things = await clientThings(store, config, tenantId!, caller.kind === 'admin');
+      // One read of the store for the tenant and all its names, by its indexes: not kept, so a new site is known at once.
+      const names = await store.tenants.names(tenantId!);
+      if (!names && caller.kind === 'admin')
+        throw notFound({ en: `Tenant "${body.tenant}"`, fr: `Le client « ${body.tenant} »` });
+      const things = clientThings(names ?? { resources: [], servers: [], certificates: [] }, config, tenantId!, {
+        admin: caller.kind === 'admin',
+      });
       // Loaded and trained on the first request, so the daemon's start does not wait for the classifier.
       const { understand, readyClassifier, preparedClassifier, hostNames } = await understanding();
       const classifier = readyClassifier(words) ?? preparedClassifier() ?? (await load());
@@ -203,21 +207,29 @@ export async function requestRoutes(app: FastifyInstance, { store, config, engin
   );
 }
 
-/** The request modules, imported once (in the background at start, see onReady). */
-async function understanding() {
-  const [u, c, t] = await Promise.all([
+/** The request modules, imported once (in the background at start, see onReady) and kept: a request does not resolve them again. */
+function understanding() {
+  return (modules ??= Promise.all([
     import('../../requests/understand.js'),
     import('../../requests/classifier.js'),
     import('../../requests/text.js'),
-  ]);
-  return {
+  ]).then(([u, c, t]) => ({
     understand: u.understand,
     loadRequestClassifier: c.loadRequestClassifier,
     readyClassifier: c.readyClassifier,
     preparedClassifier: c.preparedClassifier,
     hostNames: t.hostNames,
-  };
+  })));
 }
+let modules:
+  | Promise<{
+      understand: typeof import('../../requests/understand.js').understand;
+      loadRequestClassifier: typeof import('../../requests/classifier.js').loadRequestClassifier;
+      readyClassifier: typeof import('../../requests/classifier.js').readyClassifier;
+      preparedClassifier: typeof import('../../requests/classifier.js').preparedClassifier;
+      hostNames: typeof import('../../requests/text.js').hostNames;
+    }>
+  | undefined;
 
 /**
  * "My site is down": the doctor's checks (those of POST /v1/doctor: DNS, addresses, CAA,
@@ -257,14 +269,9 @@ async function diagnoseSite(
 }
 
 /** The tenant's own sites, domains, servers (with their engines), databases and active certificates: the only names a request is matched against. */
-async function clientThings(store: Store, config: Config, tenantId: string, admin: boolean): Promise<ClientThings> {
-  const [resources, servers, certificates] = await Promise.all([
-    store.tenants.listResources({ tenantId }),
-    store.tenants.servers(tenantId),
-    store.certificates.list({ tenantId, status: 'active' }),
-  ]);
-  const named = (kind: string) => resources.filter((r) => r.kind === kind).map((r) => r.name);
-  const granted = servers.map((s) => s.name);
+function clientThings(names: TenantNames, config: Config, tenantId: string, o: { admin: boolean }): ClientThings {
+  const named = (kind: string) => names.resources.filter((r) => r.kind === kind).map((r) => r.name);
+  const granted = names.servers;
   const databaseServers = granted.filter((s) => config.databases[s]);
   // A database's resource is <server>:<tenant>_<name>: the client knows it by the name it gave, and types the full one to delete it.
   const databases = named('database').flatMap((key) => {
@@ -278,8 +285,9 @@ async function clientThings(store: Store, config: Config, tenantId: string, admi
     databaseServers,
     databaseEngines: Object.fromEntries(databaseServers.map((s) => [s, config.databases[s].engine])),
     databases,
-    certificates: Object.fromEntries(certificates.map((c) => [c.name, c.id])),
-    tenantInput: admin ? tenantId : undefined,
+    // Oldest first: a newer active certificate of the same name is the one kept.
+    certificates: Object.fromEntries(names.certificates.map((c) => [c.name, c.id])),
+    tenantInput: o.admin ? tenantId : undefined,
   };
 }
 
