@@ -1,10 +1,17 @@
 // Requests in words (POST /v1/requests) on a `serein serve` process: how long after the
 // daemon answers /healthz the first request is answered (the model loads in the
 // background at start, its weights computed by npm run prepare), then the latency under
-// load from a second process (bench/load-client.ts), 16 connections, several runs. The
-// words are a polite French request with a greeting and a signature, read whole.
+// load from a second process (bench/load-client.ts), several runs, at two concurrencies
+// that answer different questions: 1 connection (one request at a time: what a client
+// waits) and 16 (16 at once on one daemon's event loop: each waits for the ones before it,
+// so p50 is about 16 times the daemon's time for one, a figure of throughput, not of
+// a client's wait). The daemon's CPU time per request (from /proc) says what one costs
+// whatever else the shared machine runs. The words are a polite French request with a
+// greeting and a signature, read whole; the tenant owns a few sites, domains and
+// certificates, and the provider holds 20,000 sites of 2,000 other tenants, as a
+// provider's store does (a read of the tenant's things must not walk them).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,6 +24,9 @@ const SMOKE = !!process.env.BENCH_SMOKE;
 const RUNS = SMOKE ? 1 : 3;
 const SECONDS = SMOKE ? 1 : 3;
 const CONNECTIONS = 16;
+/** Other tenants and their sites in the store: the provider around the client who asks (BENCH_REQUESTS_OTHER_TENANTS=0: the client alone). */
+const OTHER_TENANTS = Number(process.env.BENCH_REQUESTS_OTHER_TENANTS ?? (SMOKE ? 20 : 2000));
+const SITES_EACH = 10;
 const run = promisify(execFile);
 const TEXT =
   'Bonjour, nos clients nous disent que la boutique affiche un avertissement. Pourriez-vous mettre le https sur boutique.fr et une base pour wordpress ? Merci beaucoup, Claire';
@@ -43,6 +53,42 @@ async function load(url: string, token: string, body: unknown, connections = CON
   ];
   const { stdout } = await run(process.execPath, args, { cwd: resolve(import.meta.dirname, '..') });
   return JSON.parse(stdout) as Load;
+}
+
+/** A process's CPU time so far (user and system), in ms, from /proc; undefined where there is none. */
+function cpuMs(pid: number | undefined): number | undefined {
+  const file = `/proc/${pid}/stat`;
+  if (pid === undefined || !existsSync(file)) return undefined;
+  // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th, in clock ticks (100 a second).
+  const f = readFileSync(file, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+}
+
+/** What the tenant owns and the provider around it: written before the daemon starts, as a store that has lived. */
+async function fill(store: Store): Promise<void> {
+  await store.tenants.create({ id: 'bench', name: 'Bench', language: 'fr' });
+  await store.tenants.addResource({ kind: 'domain', name: 'boutique.fr', tenantId: 'bench' });
+  for (const site of ['www.atelier-claire.fr', 'blog.atelier-claire.fr', 'atelier-claire.fr'])
+    await store.tenants.addResource({ kind: 'vhost', name: site, tenantId: 'bench', data: {} });
+  const at = new Date().toISOString();
+  await store.db.transaction().execute(async (trx) => {
+    for (let t = 0; t < OTHER_TENANTS; t++) {
+      const id = `other${t}`;
+      await trx.insertInto('tenants').values({ id, name: id, language: 'en', email: null, created_at: at }).execute();
+      await trx
+        .insertInto('resources')
+        .values(
+          Array.from({ length: SITES_EACH }, (_, i) => ({
+            kind: 'vhost',
+            name: `site${i}.${id}.example`,
+            tenant_id: id,
+            data: '{}',
+            created_at: at,
+          })),
+        )
+        .execute();
+    }
+  });
 }
 
 /** One start of the daemon: milliseconds from /healthz answering to the first request answered. */
@@ -85,8 +131,7 @@ export default async function bench(): Promise<Figures> {
     );
     const store = await Store.open({ driver: 'sqlite', path: dbPath } as never);
     const { token } = await store.tokens.create('admin', null, 'bench');
-    await store.tenants.create({ id: 'bench', name: 'Bench', language: 'fr' });
-    await store.tenants.addResource({ kind: 'domain', name: 'boutique.fr', tenantId: 'bench' });
+    await fill(store);
     await store.close();
     const firsts: number[] = [];
     let last: ReturnType<typeof serein> | undefined;
@@ -100,27 +145,55 @@ export default async function bench(): Promise<Figures> {
     }
     try {
       const url = `http://127.0.0.1:${port}/v1/requests`;
-      const loads = await repeat(RUNS, () => load(url, token, { text: TEXT, tenant: 'bench' }));
-      const few = await repeat(RUNS, () => load(url, token, { text: TEXT, tenant: 'bench' }, 2));
+      const body = { text: TEXT, tenant: 'bench' };
+      // Each run at 1 connection then at 16, so both concurrencies meet the same machine.
+      const runs = await repeat(RUNS, async () => {
+        const before = cpuMs(last?.pid);
+        const one = await load(url, token, body, 1);
+        const mid = cpuMs(last?.pid);
+        const many = await load(url, token, body, CONNECTIONS);
+        const after = cpuMs(last?.pid);
+        const perRequest = (a?: number, b?: number, n = 0) => (a === undefined || b === undefined ? NaN : (b - a) / n);
+        return {
+          one,
+          many,
+          cpuOne: perRequest(before, mid, one.requests),
+          cpuMany: perRequest(mid, after, many.requests),
+        };
+      });
       return {
-        'request in words latency p99, 2 connections': stat(
-          few.map((l) => l.p99),
+        'first request after start (POST /v1/requests, after /healthz answers)': stat(firsts, 'ms'),
+        'latency p50, 1 connection (one request at a time)': stat(
+          runs.map((r) => r.one.p50),
           'ms',
         ),
-        'first request after start (POST /v1/requests, after /healthz answers)': stat(firsts, 'ms'),
-        'requests in words per second (16 connections)': stat(
-          loads.map((l) => l.perSecond),
+        'latency p99, 1 connection (one request at a time)': stat(
+          runs.map((r) => r.one.p99),
+          'ms',
+        ),
+        [`latency p50, ${CONNECTIONS} connections (${CONNECTIONS} at once: queueing, about ${CONNECTIONS} x one request's time)`]:
+          stat(
+            runs.map((r) => r.many.p50),
+            'ms',
+          ),
+        [`latency p99, ${CONNECTIONS} connections (${CONNECTIONS} at once)`]: stat(
+          runs.map((r) => r.many.p99),
+          'ms',
+        ),
+        [`requests in words per second (${CONNECTIONS} connections)`]: stat(
+          runs.map((r) => r.many.perSecond),
           '/s',
         ),
-        'request in words latency p50': stat(
-          loads.map((l) => l.p50),
+        "daemon's CPU time per request (1 connection; /proc)": stat(
+          runs.map((r) => r.cpuOne),
           'ms',
         ),
-        'request in words latency p99': stat(
-          loads.map((l) => l.p99),
+        [`daemon's CPU time per request (${CONNECTIONS} connections; /proc)`]: stat(
+          runs.map((r) => r.cpuMany),
           'ms',
         ),
-        'requests in words answered other than 2xx': loads.reduce((n, l) => n + l.errors, 0),
+        'requests in words answered other than 2xx': runs.reduce((n, r) => n + r.one.errors + r.many.errors, 0),
+        store: `the tenant: 1 domain, 3 sites; the provider: ${OTHER_TENANTS * SITES_EACH} sites of ${OTHER_TENANTS} other tenants`,
       };
     } finally {
       last?.kill('SIGTERM');
