@@ -5,14 +5,8 @@ import { mapLimit, type Mutex } from '../util/concurrency.js';
 import { toOperationError } from '../errors.js';
 import { lockUnavailable, nginxDown, probeFailed, reloadFailed, writeFailed } from './apply-errors.js';
 import type { Target } from '../targets/target.js';
-import {
-  acceptingWorkers,
-  masterPid,
-  nginxReload,
-  nginxTest,
-  retireOldWorkers,
-  type NginxOutcome,
-} from './commands.js';
+import { acceptingWorkers, masterPid, nginxTest, type NginxOutcome } from './commands.js';
+import { reloadVerified, retireEarlierConfigurations } from './reload.js';
 import { warnOpenFiles } from './open-files.js';
 import { quickCheck } from './quick-check.js';
 import { ensureSharedLogsSnippet } from './shared-logs.js';
@@ -255,28 +249,13 @@ export class NginxApplier {
     return { ...(await this.test()), full: true };
   }
 
-  /**
-   * Reloads, then (with a pidFile) retires the old workers, so nobody is served the old
-   * configuration once a change is done. A master that started no worker on the new
-   * configuration counts as a failed reload: nginx accepted the signal but kept the old one.
-   */
-  private async reload(old?: number[]): Promise<NginxOutcome> {
+  private reload(old?: number[]): Promise<NginxOutcome> {
     this.stats.reloads++;
-    old ??= await acceptingWorkers(this.target, this.ws);
-    const r = await nginxReload(this.target, this.ws);
-    if (!r.ok || !old.length) return r;
-    const retired = await retireOldWorkers(this.target, this.ws, old, this.ws.probeTimeoutMs);
-    if (retired === 'not-reloaded')
-      return {
-        ok: false,
-        output: `nginx started no worker on the new configuration within ${this.ws.probeTimeoutMs} ms and kept the previous one; its error log says why (often: too many open files for its number of sites and logs)`,
-      };
-    if (retired === 'slow')
-      this.deps.logger.warn(
-        { webserver: this.name, workers: old },
-        'old nginx workers still accept connections after the reload',
-      );
-    return r;
+    return reloadVerified(this.reloading, old);
+  }
+
+  private get reloading() {
+    return { target: this.target, ws: this.ws, name: this.name, logger: this.deps.logger };
   }
 
   private async probeAll(e: Entry): Promise<{ ok: boolean; failure?: string; host?: string }> {
@@ -311,9 +290,10 @@ export class NginxApplier {
     // the written files go back like after any other failure, never left untested.
     let test: Checked;
     let reload: NginxOutcome | undefined;
+    let old: number[] = [];
     try {
       // The workers running now: with them known, a reload nginx does not take is seen (see reload()).
-      const old = await acceptingWorkers(this.target, this.ws);
+      old = await acceptingWorkers(this.target, this.ws);
       test = await this.check(written, old.length > 0);
       if (test.ok) {
         const master = old.length ? await masterPid(this.target, this.ws) : undefined;
@@ -376,6 +356,7 @@ export class NginxApplier {
       });
     }
     const live = written.filter((e) => !failed.includes(e));
+    if (live.length && old.length) await retireEarlierConfigurations(this.reloading);
     for (const e of live) e.resolve({ previous: e.previous, batchSize: written.length });
     // A copy an earlier refusal kept for diagnosis is stale once the change is live; tidied
     // after the callers have their answer (nginx never reads these files).

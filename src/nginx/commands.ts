@@ -62,15 +62,15 @@ export async function acceptingWorkers(target: Target, ws: WebserverConfig): Pro
   return master ? workersOf(target, master) : [];
 }
 
+/** Every process the master started (workers accepting or shutting down); empty when /proc cannot be read. */
+async function masterChildren(target: Target, master: number): Promise<number[]> {
+  const listed = await target.readFile(`/proc/${master}/task/${master}/children`).catch(() => undefined);
+  return listed?.toString('utf8').trim().split(/\s+/).filter(Boolean).map(Number) ?? [];
+}
+
 async function workersOf(target: Target, master: number): Promise<number[]> {
   try {
-    const children =
-      (await target.readFile(`/proc/${master}/task/${master}/children`))
-        ?.toString('utf8')
-        .trim()
-        .split(/\s+/)
-        .filter(Boolean)
-        .map(Number) ?? [];
+    const children = await masterChildren(target, master);
     const out: number[] = [];
     for (const pid of children) if (await isAcceptingWorker(target, pid, master)) out.push(pid);
     return out;
@@ -85,11 +85,17 @@ async function workersOf(target: Target, master: number): Promise<number[]> {
  * listing is never taken for a worker (nor signalled).
  */
 async function isAcceptingWorker(target: Target, pid: number, master: number): Promise<boolean> {
+  return (await acceptingSince(target, pid, master)) !== undefined;
+}
+
+/** When an accepting worker of the master started (clock ticks since boot, /proc's starttime), else undefined. */
+async function acceptingSince(target: Target, pid: number, master: number): Promise<number | undefined> {
   const stat = (await target.readFile(`/proc/${pid}/stat`).catch(() => undefined))?.toString('utf8') ?? '';
-  const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  if (parent !== master) return false;
+  // After the command's closing parenthesis: state, ppid, ... and starttime, the 22nd field of the line.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (Number(fields[1]) !== master) return undefined;
   const title = await cmdline(target, pid);
-  return title.includes('worker process') && !title.includes('shutting down');
+  return title.includes('worker process') && !title.includes('shutting down') ? Number(fields[19]) : undefined;
 }
 
 /**
@@ -136,4 +142,48 @@ async function stillAccepting(target: Target, pids: number[], master: number): P
   const out: number[] = [];
   for (const pid of pids) if (await isAcceptingWorker(target, pid, master)) out.push(pid);
   return out;
+}
+
+/**
+ * Two generations of workers start at least 100 ms apart: nginx's master sleeps that long after
+ * starting one before it handles the next reload. Workers of one generation are forked in a
+ * row, well within 50 ms (5 ticks of /proc's 10 ms clock).
+ */
+const GENERATION_GAP_TICKS = 5;
+
+/**
+ * Once a change's probes passed (some worker answers with the new configuration): stops every
+ * worker of an older generation that still accepts, and waits, bounded, until none does, so
+ * the change is never called live while a worker of a previous configuration may still answer
+ * its name with a 404. retireOldWorkers cannot promise that alone: a reload already under way
+ * when serein signalled (an admin's, a panel's) starts its workers after the signal, without
+ * the change, and they are taken for the new ones; the master retires them only 100 ms after
+ * the next generation starts, and until then they keep accepting. The newest generation holds
+ * the change: it was parsed after the one that answered the probes.
+ */
+export async function retireOlderGenerations(
+  target: Target,
+  ws: WebserverConfig,
+  timeoutMs: number,
+): Promise<'retired' | 'slow'> {
+  const deadline = Date.now() + timeoutMs;
+  const master = await masterPid(target, ws);
+  if (!master) return 'retired';
+  const older = async (): Promise<number[]> => {
+    const started = new Map<number, number>();
+    for (const pid of await masterChildren(target, master)) {
+      const since = await acceptingSince(target, pid, master);
+      if (since !== undefined) started.set(pid, since);
+    }
+    const newest = Math.max(...started.values());
+    return [...started].filter(([, since]) => since < newest - GENERATION_GAP_TICKS).map(([pid]) => pid);
+  };
+  let left = await older();
+  if (left.length) await target.signal(left, 'QUIT').catch(() => undefined);
+  for (let delay = 2; left.length; delay = Math.min(delay * 2, 20)) {
+    if (Date.now() + delay > deadline) return 'slow';
+    await new Promise((r) => setTimeout(r, delay));
+    left = await stillAccepting(target, left, master);
+  }
+  return 'retired';
 }
