@@ -3,6 +3,7 @@ import { Cron } from 'croner';
 import type { Services } from '../engine/action.js';
 import type { SubmitRequest } from '../engine/engine.js';
 import { toOperationError, type Language } from '../errors.js';
+import { AuditBatch } from '../store/audit-batch.js';
 import type { CertificateRecord } from '../store/certificates.js';
 import { TERMINAL, type Job } from '../store/jobs.js';
 import { actingFor, type Caller } from '../store/tokens.js';
@@ -25,6 +26,13 @@ const PAGE = 500;
 
 /** How long a daemon keeps a certificate it is renewing before another may take it over. */
 const CLAIM_MS = 30 * 60_000;
+
+/**
+ * Due certificates claimed at once, per renewal run at once (acme.concurrency): enough that a
+ * claim is one statement for many renewals, few enough that daemons sharing the store share a
+ * batch of renewals and one daemon's page is done long before its claim lapses.
+ */
+const CLAIM_PAGE = 8;
 
 /** The playbook each renewal runs as: a job under the site's lock (vhost:<name>), listed and audited like any other. */
 export const RENEW_PLAYBOOK = 'certificate.renew';
@@ -63,12 +71,15 @@ export class CertificateMaintenance {
   /** Aborted by stop(): a pass stops waiting for its jobs (they are durable; the next pass picks up their outcome). */
   private halt = new AbortController();
   private readonly services: MaintenanceParts;
+  /** The pass's audit lines, those of renewals ending in the same turn in one INSERT. */
+  private readonly audits: AuditBatch;
 
   constructor(
     private readonly engine: RenewalEngine,
     private readonly clock: () => Date = () => new Date(),
   ) {
     this.services = engine.services;
+    this.audits = new AuditBatch(engine.services.store.audit);
   }
 
   start(): void {
@@ -138,18 +149,24 @@ export class CertificateMaintenance {
     const store = this.services.store.certificates;
     const report: MaintenanceReport = { ariChecked: 0, due: 0, renewed: [], failed: [] };
     await this.refreshAri(now, report);
-    // The whole fleet, page by page: a page's renewals are claimed (so the next page, read
-    // by keyset, neither skips nor repeats one) and run before the next page is read.
-    let cursor: string | undefined;
-    do {
-      const page = await store.duePage(now, { cursor, limit: PAGE });
-      report.due += page.items.length;
-      await mapLimit(page.items, this.services.config.acme.concurrency, async (cert) => {
-        if (!(await store.claimRenewal(cert.id, now, new Date(now.getTime() + CLAIM_MS)))) return;
+    // The due certificates, a page at a time, each page claimed in one statement (daemons sharing
+    // the store take other pages) and renewed before the next is claimed: what this daemon took
+    // is no longer due to anyone until `until`, so the loop ends when nothing due is left.
+    const until = new Date(now.getTime() + CLAIM_MS);
+    const concurrency = this.services.config.acme.concurrency;
+    while (!this.halt.signal.aborted) {
+      const page = await store.claimDue(now, until, Math.min(PAGE, concurrency * CLAIM_PAGE));
+      if (!page.length) break;
+      report.due += page.length;
+      const unstarted = new Set(page.map((c) => c.id));
+      await mapLimit(page, concurrency, async (cert) => {
+        if (this.halt.signal.aborted) return;
+        unstarted.delete(cert.id);
         await this.renewOne(cert, report);
       });
-      cursor = page.next ?? undefined;
-    } while (cursor && !this.halt.signal.aborted);
+      // Stopping: what this daemon took and never started is due again at once for the others.
+      await store.releaseRenewals([...unstarted], until, now);
+    }
     return report;
   }
 
@@ -211,7 +228,7 @@ export class CertificateMaintenance {
   private async renewOne(cert: CertificateRecord, report: MaintenanceReport): Promise<void> {
     const store = this.services.store.certificates;
     const audit = (result: string, detail: unknown) =>
-      this.services.store.audit.append({
+      this.audits.append({
         tokenId: null,
         tenantId: cert.tenantId,
         action: 'certificate.renew',
@@ -243,14 +260,14 @@ export class CertificateMaintenance {
       job = await this.waitForJob(submitted.job);
       if (!job) return; // stopping: the job is durable, and its outcome is picked up by a later pass
       if (job.status === 'succeeded') {
+        // The job's result names what it stored (certificate.renew.yaml): no read of it per renewal.
         const newId = String(job.result?.certificate ?? '');
-        const next = await store.get(newId);
         report.renewed.push({ id: cert.id, name: cert.name, newId });
         await audit('succeeded', {
           newCertificate: newId,
-          serial: next?.serial ?? job.result?.serial,
-          ca: next?.ca ?? job.result?.authority,
-          notAfter: next?.notAfter ?? job.result?.expires,
+          serial: job.result?.serial,
+          ca: job.result?.authority,
+          notAfter: job.result?.expires,
           jobId: job.id,
         });
         return;

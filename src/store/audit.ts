@@ -35,19 +35,29 @@ export class AuditStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async append(e: Omit<AuditEntry, 'id' | 'at'>): Promise<void> {
+    await this.appendMany([e]);
+  }
+
+  /** Several lines in one INSERT (the renewal schedule's lines of one turn: src/store/audit-batch.ts). */
+  async appendMany(entries: Omit<AuditEntry, 'id' | 'at'>[]): Promise<void> {
+    if (!entries.length) return;
+    const at = new Date().toISOString();
+    const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
     await this.db
       .insertInto('audit')
-      .values({
-        at: new Date().toISOString(),
-        token_id: e.tokenId,
-        tenant_id: e.tenantId,
-        action: e.action,
-        subject: e.subject,
-        inputs: e.inputs === undefined ? null : JSON.stringify(e.inputs),
-        plan: e.plan === undefined ? null : JSON.stringify(e.plan),
-        result: e.result,
-        detail: e.detail === undefined ? null : JSON.stringify(e.detail),
-      })
+      .values(
+        entries.map((e) => ({
+          at,
+          token_id: e.tokenId,
+          tenant_id: e.tenantId,
+          action: e.action,
+          subject: e.subject,
+          inputs: json(e.inputs),
+          plan: json(e.plan),
+          result: e.result,
+          detail: json(e.detail),
+        })),
+      )
       .execute();
   }
 

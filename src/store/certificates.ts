@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { Dialect } from './db.js';
 import {
   toRecord,
   type CertificateRecord,
@@ -22,8 +23,12 @@ import { decodeCursor, DEFAULT_PAGE, pageSize, toPage, type Page, type PageReque
 export class CertificateStore {
   private readonly db: Kysely<CertificateTables>;
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the store's whole database, of which these tables are part
-  constructor(db: Kysely<any>) {
+  constructor(
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the store's whole database, of which these tables are part
+    db: Kysely<any>,
+    /** PostgreSQL's due pages skip the rows another daemon is claiming (SQLite has no row locks to skip). */
+    private readonly dialect: Dialect = 'sqlite',
+  ) {
     this.db = db as Kysely<CertificateTables>;
   }
 
@@ -200,30 +205,56 @@ export class CertificateStore {
   }
 
   /**
-   * One page of active certificates whose renewal time has come and whose retry delay
-   * (if any) has passed, most urgent first (renew_after, then id).
+   * Takes the next due certificates for renewal until `until`, at most `limit`, most urgent
+   * first (renew_after, then id), in one statement read by the certificates_due index: the
+   * active ones whose renewal time has come and whose retry delay (or a lapsed claim) has
+   * passed. Daemons sharing the store each get other certificates (PostgreSQL skips the rows
+   * another daemon is taking; SQLite writes one statement at a time), and what one took is
+   * no longer due to the others until `until`.
    */
-  async duePage(now: Date, f: PageRequest = {}): Promise<Page<CertificateRecord>> {
-    const limit = pageSize(f.limit, 500);
+  async claimDue(now: Date, until: Date, limit: number): Promise<CertificateRecord[]> {
     const at = now.toISOString();
-    let q = this.db
+    let page = this.db
       .selectFrom('certificates')
-      .selectAll()
+      .select('id')
       .where('status', '=', 'active')
       .where('renew_after', '<=', at)
-      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', at)]));
-    if (f.cursor) {
-      const [after, id] = decodeCursor(f.cursor, 2).map(String);
-      q = q.where((eb) =>
-        eb.or([eb('renew_after', '>', after), eb.and([eb('renew_after', '=', after), eb('id', '>', id)])]),
-      );
-    }
-    const rows = await q
+      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', at)]))
       .orderBy('renew_after')
       .orderBy('id')
-      .limit(limit + 1)
+      .limit(Math.max(1, Math.floor(limit)));
+    if (this.dialect === 'postgres') page = page.forUpdate().skipLocked();
+    const rows = await this.db
+      .updateTable('certificates')
+      .set({ next_attempt_at: until.toISOString() })
+      .where('id', 'in', page)
+      // Checked again on the row taken: PostgreSQL reads a row changed meanwhile in its new version.
+      .where('status', '=', 'active')
+      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', at)]))
+      .returningAll()
       .execute();
-    return toPage(rows as Row[], limit, (r) => [r.renew_after ?? '', r.id], toRecord);
+    const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+    // RETURNING keeps no order: the page is sorted back by urgency.
+    return (rows as Row[])
+      .sort((a, b) => order(a.renew_after ?? '', b.renew_after ?? '') || order(a.id, b.id))
+      .map(toRecord);
+  }
+
+  /**
+   * Gives back claimed certificates whose renewal never started (the daemon is stopping):
+   * due again at once for any daemon, instead of after the claim's 30 minutes. Only the
+   * rows still holding this claim (`until`) are touched; a failed one keeps its retry due now.
+   */
+  async releaseRenewals(ids: string[], until: Date, now: Date): Promise<void> {
+    if (!ids.length) return;
+    await this.db
+      .updateTable('certificates')
+      .set((eb) => ({
+        next_attempt_at: eb.case().when('renewal_failures', '>', 0).then(now.toISOString()).else(null).end(),
+      }))
+      .where('id', 'in', ids)
+      .where('next_attempt_at', '=', until.toISOString())
+      .execute();
   }
 
   /** Records what the CA's renewalInfo said, and the renewal time chosen from it. */
@@ -268,22 +299,6 @@ export class CertificateStore {
   }
 
   /**
-   * Takes a due certificate for renewal until `until`, atomically: false when another
-   * daemon sharing the database already took it.
-   */
-  async claimRenewal(id: string, now: Date, until: Date): Promise<boolean> {
-    const at = now.toISOString();
-    const res = await this.db
-      .updateTable('certificates')
-      .set({ next_attempt_at: until.toISOString() })
-      .where('id', '=', id)
-      .where('status', '=', 'active')
-      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', at)]))
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) > 0;
-  }
-
-  /**
    * The earliest moment the renewal schedule has work: a failed renewal's next try, or the
    * next certificate falling due after `now` (a 6-day one must not wait for a sparse schedule).
    */
@@ -307,24 +322,19 @@ export class CertificateStore {
     return times.length ? new Date(Math.min(...times)) : undefined;
   }
 
-  /** Counts a failed renewal and when to try again. */
+  /** Counts a failed renewal and when to try again, in one statement; the count after it. */
   async renewalFailed(id: string, error: string, nextAttemptAt: Date): Promise<number> {
     const row = await this.db
-      .selectFrom('certificates')
-      .select('renewal_failures')
-      .where('id', '=', id)
-      .executeTakeFirstOrThrow();
-    const failures = Number(row.renewal_failures) + 1;
-    await this.db
       .updateTable('certificates')
-      .set({
-        renewal_failures: failures,
+      .set((eb) => ({
+        renewal_failures: eb('renewal_failures', '+', 1),
         last_error: error.slice(0, 2000),
         next_attempt_at: nextAttemptAt.toISOString(),
-      })
+      }))
       .where('id', '=', id)
-      .execute();
-    return failures;
+      .returning('renewal_failures')
+      .executeTakeFirstOrThrow();
+    return Number(row.renewal_failures);
   }
 
   // --- ACME accounts -------------------------------------------------------------------

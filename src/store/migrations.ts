@@ -2,6 +2,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import { escalationDoneJob, siteProblems } from './migrations-escalations.js';
 import { resourceNames } from './migrations-resource-names.js';
 import { resourcesByTenant } from './migrations-by-tenant.js';
+import { renewalIndexes } from './migrations-renewals.js';
 
 /** Schema history. Append new migrations; never edit a released one. */
 export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
@@ -374,5 +375,7 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
     '0017-resource-names': { up: (db) => resourceNames(db, dialect) },
     // A tenant's resources and server grants read by the tenant: a request in words read every site of the provider.
     '0018-resources-by-tenant': { up: resourcesByTenant },
+    // The renewal schedule's due pages and next retry read by index (a million certificates across daemons).
+    '0019-renewal-indexes': { up: renewalIndexes },
   };
 }

@@ -52,7 +52,7 @@ export class Store {
     this.jobs = new JobStore(db, dialect);
     this.audit = new AuditStore(db);
     this.alerts = new AlertStore(db);
-    this.certificates = new CertificateStore(db);
+    this.certificates = new CertificateStore(db, dialect);
     this.locks = new LockStore(config);
     this.notices = new NoticeStore(db);
     this.escalations = new EscalationStore(db, dialect);
