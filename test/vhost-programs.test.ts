@@ -3,9 +3,14 @@
 // without site users, a new site's default folder on the daemon's own machine is made with
 // none; a folder the client chose deeper, by one script, which refuses a link as the
 // preflight's look did; a site already there is still looked at before anything changes.
+// With a system user per site, the account is one useradd, the only program that waits for
+// the other sites' accounts, and cron and at are denied to it in one script.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { siteUserName } from '../src/actions/site-user.js';
+import { SCHEDULER_DENY_FILES } from '../src/check/scheduling.js';
 import { LocalTarget } from '../src/targets/local.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { tempDir } from './helpers/tmp.js';
@@ -79,4 +84,53 @@ describe('programs started on the target per site', () => {
       run.mockRestore();
     }
   });
+});
+
+describe('programs started on the target per site with its own user', () => {
+  let du: TestDaemon | undefined;
+  let own: (NginxInfo & { stop(): Promise<void> }) | undefined;
+  const domain = `${uniq('pu')}.test`;
+  const user = siteUserName(domain);
+  afterAll(async () => {
+    await du?.stop();
+    if (spawnSync('getent', ['passwd', user]).status === 0) spawnSync('userdel', ['--', user]);
+    if (own) {
+      const t = labNginxTest(own);
+      await own.stop();
+      expect(t.ok, t.output).toBe(true);
+    }
+  });
+
+  it('a new site’s account: one useradd, cron and at denied in one script, the account read once', async () => {
+    const lab = await useLab('nginx');
+    own = await startPrivateNginx(lab.nginx!.binary);
+    const dir = tempDir('serein-programs-users-');
+    du = await startTestDaemon({
+      config: {
+        targets: { local: { type: 'local' } },
+        // siteUsers left to its default: on, for a local target.
+        webservers: { web: labWebserver(own, dir, 'local', { batchWindowMs: 0 }) },
+      },
+    });
+    const owner = await du.tenant(uniq('tu'), { domains: [domain], servers: ['web'] });
+    const run = vi.spyOn(LocalTarget.prototype, 'run');
+    // The site's account and folders (nginx's own phase is not counted): a script by its name, a program by its own.
+    const programs = () =>
+      run.mock.calls
+        .map(([argv]) => (argv[0] === 'sh' ? argv[3] : argv[0]))
+        .filter((p) => ['getent', 'useradd', 'serein-deny', 'serein-site-layout'].includes(p));
+    try {
+      const job = await du.runJob('vhost.create', { webserver: 'web', domain, aliases: [] }, { token: owner.token });
+      expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
+      expect(programs()).toEqual(['getent', 'useradd', 'serein-deny', 'serein-site-layout']);
+    } finally {
+      run.mockRestore();
+    }
+    expect(spawnSync('getent', ['passwd', user], { encoding: 'utf8' }).stdout).toContain(`serein site ${domain}`);
+    for (const f of SCHEDULER_DENY_FILES) expect(readFileSync(f, 'utf8').split('\n')).toContain(user);
+    const gone = await du.runJob('vhost.delete', { domain, removeFiles: true });
+    expect(gone.status, JSON.stringify(gone.error)).toBe('succeeded');
+    expect(spawnSync('getent', ['passwd', user]).status).toBe(2);
+    for (const f of SCHEDULER_DENY_FILES) expect(readFileSync(f, 'utf8').split('\n')).not.toContain(user);
+  }, 60_000);
 });

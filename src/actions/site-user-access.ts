@@ -11,13 +11,16 @@ import { SCHEDULER_DENY_FILES } from '../check/scheduling.js';
 /** Debian cron's spool: a denied user's crontab cannot be removed with `crontab -r -u`, only here. */
 const CRONTAB_SPOOL = '/var/spool/cron/crontabs';
 
-// Adds each name once, under flock of the file itself (other daemons and an admin's tools alike);
-// a file made here is 0644 as cron's and at's own programs need to read it.
-const DENY_SCRIPT = `f=$1; shift
+// Adds the name once to each file, under flock of that file (other daemons and an admin's tools alike), in one
+// program for both files; a file made here is 0644 as cron's and at's own programs need to read it.
+const DENY_SCRIPT = `u=$1; shift
 umask 022
-exec 9>>"$f" || exit 2
-flock 9 || exit 2
-for u; do grep -qxF -- "$u" "$f" || printf '%s\\n' "$u" >&9 || exit 2; done`;
+for f; do
+  exec 9>>"$f" || exit 2
+  flock 9 || exit 2
+  grep -qxF -- "$u" "$f" || printf '%s\\n' "$u" >&9 || exit 2
+  exec 9>&-
+done`;
 
 const checked = (user: string) => {
   if (!SITE_USER.test(user)) throw new TypeError(`invalid user name ${JSON.stringify(user)}`);
@@ -29,10 +32,9 @@ const said = (r: { code: number; stdout: string; stderr: string }) =>
 
 /** Names the site's user in cron's and at's deny files, so that its code can schedule nothing. */
 export async function denyScheduling(target: Target, user: string): Promise<void> {
-  for (const file of SCHEDULER_DENY_FILES) {
-    const r = await target.run(['sh', '-c', DENY_SCRIPT, 'serein-deny', file, checked(user)]);
-    if (r.code !== 0) throw siteUserFailed(`${target.name}: denying ${user} in ${file}: ${said(r)}`);
-  }
+  const r = await target.run(['sh', '-c', DENY_SCRIPT, 'serein-deny', checked(user), ...SCHEDULER_DENY_FILES]);
+  if (r.code !== 0)
+    throw siteUserFailed(`${target.name}: denying ${user} in ${SCHEDULER_DENY_FILES.join(' and ')}: ${said(r)}`);
 }
 
 // Takes a name out again (the user is gone), under the same lock; the file keeps its owner and mode.

@@ -90,15 +90,17 @@ const turn = <T>(target: Target, fn: () => Promise<T>) => {
   return m.run(fn);
 };
 
+/** Runs an account command, again while another holds the accounts' lock; returns its exit code, 0 or one of `accepted`. */
 async function runAccount(
   target: Target,
   argv: string[],
   retryCodes: number[],
   beforeRetry?: (code: number, attempt: number) => Promise<unknown>,
-): Promise<void> {
+  accepted: number[] = [],
+): Promise<number> {
   for (let attempt = 0, delay = 50; ; attempt++, delay = Math.min(delay * 2, 1000)) {
     const r = await target.run(argv, { timeoutMs: 30_000 });
-    if (r.code === 0) return;
+    if (r.code === 0 || accepted.includes(r.code)) return r.code;
     if (!retryCodes.includes(r.code) || attempt >= 12)
       throw siteUserFailed(`${target.name}: ${argv.join(' ')}: exit ${r.code}: ${(r.stderr || r.stdout).trim()}`);
     await beforeRetry?.(r.code, attempt);
@@ -153,24 +155,34 @@ export async function userCommentOf(target: Target, user: string): Promise<strin
   return r.stdout.trim().split(':')[4] ?? '';
 }
 
+/** useradd's exit code for a name already in use, a user's or (with -U) a group's: nothing was changed. */
+const NAME_IN_USE = 9;
+
 /**
  * Makes the site's system user and its group of the same name (no home made, no login
  * shell): 'created', or 'existed' when the site's own user is already there (files kept
  * from an earlier site of that name, the tenant's own: see claimSiteUser). Another
- * account of that name, or another tenant's kept user, is refused.
+ * account of that name, or another tenant's kept user, is refused. Only useradd takes the
+ * accounts' turn on the target (one program, not a look first: useradd refuses a name in
+ * use and changes nothing, and the account is read then); a burst of new sites waits on
+ * the accounts' lock for as short as it can.
  */
 export async function ensureSiteUser(
   target: Target,
   o: { user: string; domain: string; home: string; tenant: string; recorded: boolean },
 ): Promise<'created' | 'existed'> {
-  return turn(target, async () => {
+  const code = await turn(target, () =>
+    runAccount(target, useraddArgv(o.user, o.domain, o.home, o.tenant), [1, 10], undefined, [NAME_IN_USE]),
+  );
+  if (code === NAME_IN_USE) {
     const comment = await userCommentOf(target, o.user);
-    if (comment !== undefined) claimSiteUser(comment, o);
-    else await runAccount(target, useraddArgv(o.user, o.domain, o.home, o.tenant), [1, 10]);
-    // Before the site's code can run: a job it left in cron or at would outlive its site.
-    await denyScheduling(target, o.user);
-    return comment === undefined ? 'created' : 'existed';
-  });
+    if (comment === undefined)
+      throw siteUserFailed(`${target.name}: useradd ${o.user}: a group of that name exists without its user`);
+    claimSiteUser(comment, o);
+  }
+  // Before the site's code can run: a job it left in cron or at would outlive its site. Under each file's own lock.
+  await denyScheduling(target, o.user);
+  return code === NAME_IN_USE ? 'existed' : 'created';
 }
 
 /**
