@@ -151,12 +151,13 @@ export class CertificateMaintenance {
     await this.refreshAri(now, report);
     // The due certificates, a page at a time, each page claimed in one statement (daemons sharing
     // the store take other pages) and renewed before the next is claimed: what this daemon took
-    // is no longer due to anyone until `until`, so the loop ends when nothing due is left.
+    // is no longer due to anyone until `until`. A page shorter than asked took every certificate
+    // left due; the pass ends there, so the certificates its own renewals made wait for the next.
     const until = new Date(now.getTime() + CLAIM_MS);
     const concurrency = this.services.config.acme.concurrency;
+    const size = Math.min(PAGE, concurrency * CLAIM_PAGE);
     while (!this.halt.signal.aborted) {
-      const page = await store.claimDue(now, until, Math.min(PAGE, concurrency * CLAIM_PAGE));
-      if (!page.length) break;
+      const page = await store.claimDue(now, until, size);
       report.due += page.length;
       const unstarted = new Set(page.map((c) => c.id));
       await mapLimit(page, concurrency, async (cert) => {
@@ -166,6 +167,7 @@ export class CertificateMaintenance {
       });
       // Stopping: what this daemon took and never started is due again at once for the others.
       await store.releaseRenewals([...unstarted], until, now);
+      if (page.length < size) break;
     }
     return report;
   }
