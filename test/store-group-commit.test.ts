@@ -71,6 +71,25 @@ describe('the job store writes running jobs’ events and steps together', () =>
     }
   });
 
+  it('a turn’s log lines are one INSERT even when the jobs write their steps between them', async () => {
+    const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => newJob(200 + i)));
+    counter.inserts.clear();
+    await Promise.all(
+      ids.map(async (id) => {
+        // Each job: a line, its step, another line, in one turn with the 19 others.
+        const first = jobs.addEvent(id, 'step', 'apply started');
+        const step = jobs.startStep(id, 0, 'apply', 'x.apply');
+        const second = jobs.addEvent(id, 'log', 'working');
+        await Promise.all([first, step, second]);
+      }),
+    );
+    expect(counter.inserts.get('job_events')).toBe(1);
+    for (const id of ids) {
+      expect((await store.jobs.events(id)).map((e) => e.message)).toEqual(['apply started', 'working']);
+      expect((await store.jobs.steps(id))[0]).toMatchObject({ name: 'apply', status: 'running' });
+    }
+  });
+
   it('a checkpoint is stored before its caller goes on, and a refused write fails alone', async () => {
     const id = await newJob(100);
     const lines = Array.from({ length: 30 }, (_, i) => `line ${i}`);

@@ -63,25 +63,24 @@ export class GroupCommit {
   }
 }
 
-/** The batch's writes in the order they were asked for, runs of log lines as one INSERT each. */
+/**
+ * The batch's writes: the other statements in the order they were asked for, then every log
+ * line in one INSERT per EVENTS_PER_INSERT, in the order they were written. A job's lines
+ * keep their order, and as the batch is one transaction nobody reads a line before the step
+ * records written beside it; with many jobs, steps and lines come interleaved, and one
+ * INSERT per run of lines between two step records was one statement per line.
+ */
 async function apply(db: Kysely<Database>, batch: Write[]): Promise<void> {
-  let rows: Insertable<Database['job_events']>[] = [];
-  const insertRows = async () => {
-    for (let i = 0; i < rows.length; i += EVENTS_PER_INSERT)
-      await db
-        .insertInto('job_events')
-        .values(rows.slice(i, i + EVENTS_PER_INSERT))
-        .execute();
-    rows = [];
-  };
+  const rows: Insertable<Database['job_events']>[] = [];
   for (const w of batch) {
     if ('event' in w) rows.push(w.event);
-    else {
-      await insertRows();
-      await w.run(db);
-    }
+    else await w.run(db);
   }
-  await insertRows();
+  for (let i = 0; i < rows.length; i += EVENTS_PER_INSERT)
+    await db
+      .insertInto('job_events')
+      .values(rows.slice(i, i + EVENTS_PER_INSERT))
+      .execute();
 }
 
 /** The statements of a job's step records, run by the job store through its GroupCommit. */
