@@ -36,6 +36,8 @@ const read = (path: string) => {
     return '';
   }
 };
+const site = (name: string) =>
+  `server {\n    listen 127.0.0.1:${priv.port};\n    server_name ${name};\n    location = /p { return 200 "live ${tag}"; }\n}\n`;
 const master = () => Number(read(priv.pidFile).trim());
 
 /** The master's workers still accepting, with when each started (/proc's starttime, in clock ticks). */
@@ -62,7 +64,11 @@ beforeAll(async () => {
   d = await startTestDaemon({
     config: {
       targets: { local: { type: 'local' } },
-      webservers: { priv: labWebserver(priv, dir, 'local', { batchWindowMs: 0, probeTimeoutMs: 20_000 }) },
+      webservers: {
+        priv: labWebserver(priv, dir, 'local', { batchWindowMs: 0, probeTimeoutMs: 20_000 }),
+        // The same nginx, a short wait for its probes: a parse can outlast it.
+        brief: labWebserver(priv, dir, 'local', { batchWindowMs: 0, probeTimeoutMs: 1000 }),
+      },
     },
   });
 });
@@ -113,7 +119,7 @@ describe('a reload under way when serein reloads', () => {
     const releaseFirst = await first();
     // serein's reload will be held too, so the other reload's workers can be caught in between.
     const second = await holdNextParse('second');
-    const content = `server {\n    listen 127.0.0.1:${priv.port};\n    server_name ${host};\n    location = /p { return 200 "live ${tag}"; }\n}\n`;
+    const content = site(host);
     // What accepts at the instant serein calls the change live (read synchronously as it resolves).
     let atLive: { pid: number; started: number }[] | undefined;
     const applied = safeApplyNginx(
@@ -159,6 +165,30 @@ describe('a reload under way when serein reloads', () => {
     expect(atLive!.filter((w) => w.started < newest - 5)).toEqual([]);
     expect(atLive!.some((w) => others.some((o) => o.pid === w.pid))).toBe(false);
     expect((await getWithHost('127.0.0.1', priv.port, host, '/p')).body).toBe(`live ${tag}`);
+    expect(labNginxTest(priv).ok).toBe(true);
+  });
+
+  it("a reload whose parse outlasts the probes' wait is waited for, not taken for one nginx refused", async () => {
+    const slow = `b.u${tag}.test`;
+    const hold = await holdNextParse('slow');
+    let settled = false;
+    const applied = safeApplyNginx(
+      d.daemon.engine.services.nginx,
+      'brief',
+      [{ path: join(priv.vhostDir, `${slow}.conf`), content: site(slow) }],
+      [{ host: slow, path: '/p', expectBody: `live ${tag}` }],
+    );
+    applied.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    const release = await hold(); // serein's own reload, held in its parse
+    const heldAt = Date.now();
+    // Held past the web server's probeTimeoutMs (1 s): a wait of that long alone is over by then.
+    await until(() => settled || Date.now() - heldAt > 2000, 30_000, 'the change settled, or 2 s in the parse');
+    release();
+    expect((await applied).previous).toEqual([{ path: join(priv.vhostDir, `${slow}.conf`), content: null }]);
+    expect((await getWithHost('127.0.0.1', priv.port, slow, '/p')).body).toBe(`live ${tag}`);
     expect(labNginxTest(priv).ok).toBe(true);
   });
 });

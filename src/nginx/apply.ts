@@ -294,10 +294,15 @@ export class NginxApplier {
     try {
       // The workers running now: with them known, a reload nginx does not take is seen (see reload()).
       old = await acceptingWorkers(this.target, this.ws);
+      // The open files looked at while nginx checks the change (it lists a folder: a program on the target).
+      const workers = old;
+      const looked = (async () => {
+        const master = workers.length ? await masterPid(this.target, this.ws) : undefined;
+        await warnOpenFiles(this.target, { webserver: this.name, master, workers, alert: this.deps.alert });
+      })().catch(() => undefined);
       test = await this.check(written, old.length > 0);
+      await looked;
       if (test.ok) {
-        const master = old.length ? await masterPid(this.target, this.ws) : undefined;
-        await warnOpenFiles(this.target, { webserver: this.name, master, workers: old, alert: this.deps.alert });
         reload = await this.reload(old);
         // Refused at the reload after the cheap check passed (a clash with another site, the
         // open files): nginx kept the previous configuration, and its own test says why.

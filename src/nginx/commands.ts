@@ -98,6 +98,35 @@ async function acceptingSince(target: Target, pid: number, master: number): Prom
   return title.includes('worker process') && !title.includes('shutting down') ? Number(fields[19]) : undefined;
 }
 
+/** The longest a reload's parse is waited for (a master stuck reading a file must not hold a change for ever). */
+const PARSE_CAP_MS = 120_000;
+
+/**
+ * Whether the master is still at a reload: the signal not yet taken (pending), or the master
+ * running or asleep anywhere but in its wait for signals (sigsuspend, the kernel's name in
+ * /proc's wchan: reading a slow file, for one). Where /proc says nothing of it, false: the
+ * caller's deadline decides, as before.
+ */
+async function masterBusy(target: Target, master: number): Promise<boolean> {
+  const read = async (f: string) =>
+    (await target.readFile(`/proc/${master}/${f}`).catch(() => undefined))?.toString('utf8') ?? '';
+  const pending = /^ShdPnd:\s*([0-9a-f]+)/m.exec(await read('status'))?.[1];
+  if (pending && (BigInt(`0x${pending}`) & 1n) === 1n) return true; // SIGHUP, signal 1
+  const stat = await read('stat');
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  if (state === 'R' || state === 'D') return true;
+  const wchan = (await read('wchan')).trim();
+  return wchan !== '' && wchan !== '0' && !wchan.startsWith('sigsuspend');
+}
+
+/**
+ * The pause before the next look for new workers: a few milliseconds while the master's parse
+ * may be short (up to 20 ms of a 100 ms parse went to the pause), then at most a twentieth of
+ * the time waited so far, so a parse of seconds is not polled a thousand times meanwhile.
+ */
+const nextPause = (delay: number, started: number) =>
+  Math.min(20, Math.max(Math.min(delay * 2, 4), (Date.now() - started) / 20));
+
 /**
  * Retires the workers that ran the old configuration as soon as the new ones run: nginx's
  * master lets old workers accept for a fixed 100 ms after a reload before it tells them
@@ -107,7 +136,8 @@ async function acceptingSince(target: Target, pid: number, master: number): Prom
  * stop accepting, finish what they serve), exactly what the master sends them 100 ms
  * later. Then waits, short and bounded, until none of them accepts.
  *
- * 'not-reloaded': no new worker came within `timeoutMs`, so the master kept its previous
+ * 'not-reloaded': no new worker came within `timeoutMs` and the master is back waiting for
+ * signals (while it still parses, it is waited for, up to two minutes), so it kept its previous
  * configuration (a reload signal is accepted even when the master then fails, e.g. out
  * of file descriptors); the old workers are left serving. 'slow': the old ones still
  * accept after `timeoutMs`.
@@ -122,15 +152,21 @@ export async function retireOldWorkers(
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const master = await masterPid(target, ws);
   if (!master) return 'not-reloaded';
-  for (let delay = 2; ; delay = Math.min(delay * 2, 20)) {
+  const started = Date.now();
+  const cap = started + Math.max(timeoutMs, PARSE_CAP_MS);
+  for (let delay = 2; ; delay = nextPause(delay, started)) {
     if ((await workersOf(target, master)).some((pid) => !old.includes(pid))) break;
-    if (Date.now() + delay > deadline) return 'not-reloaded';
+    // Past the deadline, a master still at the reload (a parse of 10,000 sites or 1,000 certificates
+    // on a busy machine takes longer than a probe) is waited for; one back in its wait for signals
+    // with no new worker refused the configuration.
+    if (Date.now() + delay > deadline && (Date.now() > cap || !(await masterBusy(target, master))))
+      return 'not-reloaded';
     await pause(delay);
   }
   const still = await stillAccepting(target, old, master);
   if (still.length) await target.signal(still, 'QUIT').catch(() => undefined); // the master's own signal follows anyway
   // Workers told to stop close their sockets within milliseconds: poll tightly.
-  for (let left = still, delay = 2; left.length; delay = Math.min(delay * 2, 20)) {
+  for (let left = still, delay = 2; left.length; delay = Math.min(delay * 2, 5)) {
     if (Date.now() + delay > deadline) return 'slow';
     await pause(delay);
     left = await stillAccepting(target, left, master);
@@ -180,7 +216,7 @@ export async function retireOlderGenerations(
   };
   let left = await older();
   if (left.length) await target.signal(left, 'QUIT').catch(() => undefined);
-  for (let delay = 2; left.length; delay = Math.min(delay * 2, 20)) {
+  for (let delay = 2; left.length; delay = Math.min(delay * 2, 5)) {
     if (Date.now() + delay > deadline) return 'slow';
     await new Promise((r) => setTimeout(r, delay));
     left = await stillAccepting(target, left, master);
