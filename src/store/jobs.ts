@@ -51,35 +51,31 @@ export class JobStore {
       const existing = await this.byIdempotencyKey(j.idempotencyKey);
       if (existing) return { job: existing, created: false };
     }
-    const id = randomUUID();
-    const insert = (db: Kysely<Database>) =>
-      db
-        .insertInto('jobs')
-        .values({
-          id,
-          playbook: j.playbook,
-          inputs: JSON.stringify(j.inputs),
-          dry_run: j.dryRun ? 1 : 0,
-          status: 'queued',
-          tenant_id: j.tenantId,
-          for_tenant: j.forTenant ?? j.tenantId,
-          acted_by: j.actedBy ?? null,
-          token_id: j.tokenId,
-          idempotency_key: j.idempotencyKey ?? null,
-          resource: j.resource,
-          target: j.target,
-          language: j.language,
-          plan: null,
-          result: null,
-          secret_result: null,
-          error: null,
-          owner: null,
-          lease_until: null,
-          created_at: now(),
-          started_at: null,
-          finished_at: null,
-        })
-        .execute();
+    const row: Database['jobs'] = {
+      id: randomUUID(),
+      playbook: j.playbook,
+      inputs: JSON.stringify(j.inputs),
+      dry_run: j.dryRun ? 1 : 0,
+      status: 'queued',
+      tenant_id: j.tenantId,
+      for_tenant: j.forTenant ?? j.tenantId,
+      acted_by: j.actedBy ?? null,
+      token_id: j.tokenId,
+      idempotency_key: j.idempotencyKey ?? null,
+      resource: j.resource,
+      target: j.target,
+      language: j.language,
+      plan: null,
+      result: null,
+      secret_result: null,
+      error: null,
+      owner: null,
+      lease_until: null,
+      created_at: now(),
+      started_at: null,
+      finished_at: null,
+    };
+    const insert = (db: Kysely<Database>) => db.insertInto('jobs').values(row).execute();
     let refused: Error | undefined;
     try {
       const quota = j.maxActive;
@@ -106,7 +102,8 @@ export class JobStore {
       if (existing) return { job: existing, created: false };
       throw err;
     }
-    return { job: (await this.get(id))!, created: true };
+    // The row as inserted: reading it back cost a query per job submitted.
+    return { job: toJob(row), created: true };
   }
 
   async byIdempotencyKey(key: string): Promise<Job | undefined> {
