@@ -5,7 +5,7 @@
  * stale IPv6 address answers with what was found and "Fix it for me", which shows the
  * change first and makes it on the second click (the record leaves BIND); "delete the
  * database clients" keeps its button disabled until the full name is typed, then deletes
- * it; "un site et une base pour wordpress" shows both proposals in order, each with its
+ * it; "un site et une base appelée agenda" shows both proposals in order, each with its
  * button; a question about an invoice names the topic. Screenshots go to SEREIN_SCREENSHOTS.
  */
 import { execFileSync } from 'node:child_process';
@@ -244,8 +244,8 @@ describe('requests in words on the page', () => {
   }
 
   for (const [lang, viewport, screen, words] of [
-    ['fr', PHONE, 'phone', 'un site et une base pour wordpress'],
-    ['en', DESKTOP, 'desktop', 'I need a website and a database for wordpress'],
+    ['fr', PHONE, 'phone', 'un site et une base appelée agenda'],
+    ['en', DESKTOP, 'desktop', 'I need a website and a database named agenda'],
   ] as const) {
     it(`${lang} ${screen}: "${words}" asks the site's name, then shows both proposals in order, each with its button`, async () => {
       const c = clients[lang];
@@ -272,7 +272,7 @@ describe('requests in words on the page', () => {
           : new RegExp(`^I will create the site ${c.spare.replace(/\./g, '\\.')}`),
       );
       expect(await text(items.nth(1).locator('.ask-sentence'))).toMatch(
-        lang === 'fr' ? /^Je vais créer la base de données wordpress/ : /^I will create the database wordpress/,
+        lang === 'fr' ? /^Je vais créer la base de données agenda/ : /^I will create the database agenda/,
       );
       for (const i of [0, 1])
         expect(

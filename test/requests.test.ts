@@ -270,12 +270,16 @@ describe('what the words ask, never the opposite (the engine, no daemon)', () =>
       playbook: 'certificate.issue',
       inputs: { domains: ['boutique.fr'] },
     });
-    const two = read('un site pour news.exemple.fr et une base pour wordpress', 'fr');
+    const two = read('un site pour news.exemple.fr et une base appelée agenda', 'fr');
     expect(two.intents).toEqual(['vhost.create', 'database.create']);
     expect(two.proposals?.map((p) => p.inputs)).toEqual([
       { domain: 'news.exemple.fr', webserver: 'main' },
-      { server: 'maria', name: 'wordpress' },
+      { server: 'maria', name: 'agenda' },
     ]);
+    // A site and a database for an application: the environment that makes both, asked once.
+    const wordpress = read('un site pour news.exemple.fr et une base pour wordpress', 'fr');
+    expect(wordpress.intents).toEqual(['site.environment']);
+    expect(wordpress.proposal).toMatchObject({ playbook: 'site.environment', inputs: { domain: 'news.exemple.fr' } });
     expect(read('boutique.fr is down')).toMatchObject({ status: 'diagnosis', diagnose: { site: 'boutique.fr' } });
     expect(read('check my dns for boutique.fr')).toMatchObject({
       status: 'diagnosis',

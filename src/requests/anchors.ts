@@ -1,4 +1,5 @@
 import type { Fill } from '../operation-words.js';
+import { APPS } from './access-reading.js';
 import type { Intent, Operations } from './intents.js';
 import { is } from './lexicon.js';
 import { readTokens } from './removal.js';
@@ -69,6 +70,8 @@ const DOWN = [
   ...['probleme', 'problem', 'marche', 'work', 'fonctionn', 'charg', 'load', 'securis', 'secure', 'cadenas'],
   ...['padlock', 'dangereu', 'unsafe', 'warning', 'avertis', 'privee', 'private', 'regard', 'look', 'repond'],
   ...['respond', 'acce', 'reach', 'crawl', 'disparu', 'gone', 'vide', 'empty', 'open', 'ouvr', 'affich', 'display'],
+  // Errors pasted from a browser: NET::ERR_CERT_DATE_INVALID, DNS_PROBE_FINISHED_NXDOMAIN.
+  ...['err', 'invalid', 'nxdomain'],
 ];
 /** The words that name a site itself (not "page", "domain" or "web" alone). */
 export const SITE = ['site', 'website', 'ftp', 'sftp', 'vhost', 'heberg', 'hosting', 'espace'];
@@ -92,8 +95,7 @@ const ANCHORS: Record<string, (c: AnchorContext) => boolean> = {
   'certificate.issue': (c) => c.any('cert') || c.any('renew'),
   'certificate.renew': (c) => c.any('cert') || c.any('renew'),
   'vhost.create': (c) => c.hosts.length > 0 || c.ws.some((w) => SITE.some((d) => w.startsWith(d))),
-  'site.environment': (c) =>
-    c.hosts.length > 0 || c.ws.some((w) => SITE.some((d) => w.startsWith(d)) || w.startsWith('wordpress')),
+  'site.environment': (c) => c.hosts.length > 0 || c.ws.some((w) => SITE.some((d) => w.startsWith(d)) || APPS.has(w)),
   'vhost.delete': (c) =>
     c.hosts.length > 0 || c.ws.some((w) => SITE.some((d) => w.startsWith(d)) || c.sites.includes(w)),
   'database.create': (c) => c.any('db') || c.ts.some((t) => c.databases.includes(t)),

@@ -115,12 +115,18 @@ const TOPIC_PAIRS: Record<string, [string, string][]> = {
   ],
 };
 
+/** "Pouvez-vous me conseiller un thème" is to advise, « personne ne répond » is nobody: no person asked for. */
+function notAPerson(ws: string[], i: number): boolean {
+  return (
+    (ws[i] === 'conseiller' && ['me', 'nous', 'm'].includes(ws[i - 1])) ||
+    (ws[i] === 'personne' && ['ne', 'n'].includes(ws[i + 1]))
+  );
+}
+
 /** The topic of a request serein cannot act on, from its words; `other` when none is named. */
 export function topicOf(ws: string[], frustrated: boolean): Topic {
-  // "Pouvez-vous me conseiller un thème": to advise, not an adviser asked for.
   const count = (c: string) =>
-    ws.filter((w, i) => is(w, c) && !(c === 'human' && w === 'conseiller' && ['me', 'nous', 'm'].includes(ws[i - 1])))
-      .length +
+    ws.filter((w, i) => is(w, c) && !(c === 'human' && notAPerson(ws, i))).length +
     (TOPIC_PAIRS[c] ?? []).filter(([a, b]) => ws.some((w, i) => w === a && ws[i + 1] === b)).length * 2;
   const order: [Topic, string][] = [
     ['hacked', 'hacked'],

@@ -15,6 +15,12 @@ export function dbName(word: string | undefined): string | undefined {
   return w && !FILLER.has(w) && /^[a-z][a-z0-9_]{0,14}$/.test(w) ? w : undefined;
 }
 
+/** A name the client put between quotes: theirs, even a word that is filler elsewhere (« une base 'merci' »). */
+export function quotedName(word: string | undefined): string | undefined {
+  const w = word && fold(word).replace(/-/g, '_');
+  return w && /^[a-z][a-z0-9_]{0,14}$/.test(w) ? w : undefined;
+}
+
 /** The names written between quotes: "shop", « stock », 'crm', `orders`. */
 export function quoted(text: string): string[] {
   const out: string[] = [];
@@ -112,10 +118,13 @@ export function besideDatabaseWord(tokens: string[]): string | undefined {
   const kind = new Set(['base', 'bdd', 'bd', 'db', 'database']);
   for (let i = 0; i < tokens.length; i++) {
     // "Une base de données inventaire": the name follows the whole phrase.
-    const phrase = tokens[i] === 'base' && tokens[i + 1] === 'de' && tokens[i + 2] === 'donnees' ? 2 : 0;
+    let phrase = tokens[i] === 'base' && tokens[i + 1] === 'de' && tokens[i + 2] === 'donnees' ? 2 : 0;
+    // "Nouvelle base postgres : logs_app", "a mysql database crm": the engine between the kind and the name.
+    if (engineOf(tokens[i + 1 + phrase] ?? '')) phrase++;
     if (!kind.has(tokens[i])) continue;
     for (const w of [tokens[i + 1 + phrase], tokens[i - 1]]) {
-      if (!w || NOT_A_NAME.has(w) || engineOf(w) || w.length < 3 || concepts(w).length) continue;
+      // A word with an underscore is a name ("test_new"), whatever a part of it means.
+      if (!w || NOT_A_NAME.has(w) || engineOf(w) || w.length < 3 || (!w.includes('_') && concepts(w).length)) continue;
       const name = dbName(w);
       if (name && (w === tokens[i + 1 + phrase] || tokens[i] !== 'base')) return name;
     }

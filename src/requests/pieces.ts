@@ -1,3 +1,4 @@
+import { fileAccess } from './access-reading.js';
 import { anchored } from './anchors.js';
 import type { Intent, RequestClassifier } from './classifier.js';
 import { concepts, is, NEGATORS_BEFORE } from './lexicon.js';
@@ -55,8 +56,11 @@ export function clauseOperations(
     // "Virez le blog et la base test_old": the second thing is removed too, its verb left unsaid.
     const r = removal(piece, own.databases, own.sites);
     // Only a thing named without a verb of its own: "and renew the shop's cert" asks a renewal, not a removal.
-    const ownAsk = words(piece).some((w) => ['create', 'renew', 'cert', 'dns'].some((k) => is(w, k)));
-    if (removing && !r.asked && !r.negated && !ownAsk && !startsWithOrder(piece)) {
+    const ownAsk =
+      words(piece).some((w) => ['create', 'renew', 'cert', 'dns'].some((k) => is(w, k))) || fileAccess(words(piece));
+    // A list's item ("- un nouveau mot de passe FTP") is a request of its own: the removal before it does not carry over.
+    const item = /^\s*([-*•·–]|\d+[.)])\s/.test(piece);
+    if (removing && !r.asked && !r.negated && !ownAsk && !item && !startsWithOrder(piece)) {
       const kind = removal(`delete ${piece}`, own.databases, own.sites).kind;
       const thenRemoved = (kind === 'site' || kind === 'database') && own.kinds.removalOf(kind);
       if (thenRemoved) a = { intent: thenRemoved, confidence: 0.6 };
@@ -72,7 +76,7 @@ export function clauseOperations(
     if (negatedWhole && own.kinds.removes(a.intent)) continue;
     // A story told before the request ("I deleted old posts, everything I created...") asks
     // nothing; a short message, or a thing added to the request before it, does ("a site and a database").
-    if (!short && !asks(piece)) continue;
+    if (!short && !asks(piece) && !item) continue;
     // A symptom that names no site ("nothing is broken, I need a new site") is no site to check.
     if (a.intent === 'diagnose' && !anchored('vhost.delete', piece, own)) continue;
     // One thing asked once: a certificate issued and renewed in the same breath is one operation.

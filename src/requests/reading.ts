@@ -1,3 +1,4 @@
+import { accessReading } from './access-reading.js';
 import { anchored, CODE, type OperationKinds } from './anchors.js';
 import type { Intent } from './intents.js';
 import { is } from './lexicon.js';
@@ -109,6 +110,14 @@ const RENEW = ['renouvel', 'renew', 'prolong', 'reconduire', 'reconduis'];
  * or a mailbox is no removal of a site; a negated removal asks nothing of serein.
  */
 export function allowed(
+  ranked: { intent: Intent; confidence: number }[],
+  text: string,
+  own: Own,
+): { intent: Intent; confidence: number } {
+  return accessReading(allowedByRules(ranked, text, own), ranked, text, own, certAsked(words(text)));
+}
+
+function allowedByRules(
   ranked: { intent: Intent; confidence: number }[],
   text: string,
   own: Own,

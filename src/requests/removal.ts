@@ -41,6 +41,8 @@ const REMOVAL = [
   'terminat',
   'poubelle',
   'suppr$',
+  // « Suppression du vhost X demandée »: the noun asks it as the verb does ("deletion", "removal" start as their verbs).
+  'suppression$',
   'jeter$',
   'jetez$',
   'jette$',
@@ -143,6 +145,13 @@ function orderAfterThing(between: string[], ts: string[], i: number, isThing: (w
   );
 }
 
+/** A removal's noun and what was done with it: « suppression faite par erreur », "the deletion happened last night". */
+const NOUNS = new Set(['suppression', 'deletion', 'removal', 'effacement']);
+const DONE = ['faite', 'fait', 'effectu', 'realis', 'done', 'made', 'happen', 'occur', 'erreur', 'mistake', 'accident'];
+function nounDone(ts: string[], i: number, end: number): boolean {
+  return NOUNS.has(ts[i]) && ts.slice(i + 1, end).some((w) => DONE.some((d) => w.startsWith(d)));
+}
+
 /** An English participle ("deleted", "removed") says what happened unless a wish comes before it ("I want it deleted"). */
 function pastParticiple(ts: string[], i: number): boolean {
   if (!/ed$/.test(ts[i])) return false;
@@ -193,7 +202,12 @@ export function removal(text: string, ownDatabases: string[] = [], ownSites: str
       negatedInClause(ts, from, i, pieceEnd(i), { isThing })
     )
       negated = true;
-    else if (ts.slice(Math.max(from, i - 2), i).some((w) => PAST.has(w)) || pastParticiple(ts, i)) past = true;
+    else if (
+      ts.slice(Math.max(from, i - 2), i).some((w) => PAST.has(w)) ||
+      pastParticiple(ts, i) ||
+      nounDone(ts, i, pieceEnd(i))
+    )
+      past = true;
     else {
       const found = objectOf(ts, i, ownDatabases, ownSites);
       // The first removal asked about a thing says what is removed; a later one only if the first named none.

@@ -8,6 +8,7 @@ import {
   engineNamed,
   namedAfterMarker,
   quoted,
+  quotedName,
   type OwnDatabase,
 } from './names.js';
 import { NEGATORS_BEFORE } from './lexicon.js';
@@ -329,7 +330,7 @@ export class Slots {
   }
 
   private databaseName(): string | undefined {
-    const explicit = this.quoted.map(dbName).find(Boolean) ?? namedAfterMarker(this.tokens);
+    const explicit = this.quoted.map(quotedName).find(Boolean) ?? namedAfterMarker(this.tokens);
     if (explicit) return explicit;
     for (const w of this.words) {
       const app = this.corpus.apps.find((a) => a === w || (w.length >= 6 && distance(a, w) <= 1));

@@ -1,11 +1,13 @@
 import type { Intent, Language, RequestClassifier } from './classifier.js';
 import { removes, type Topic } from './intents.js';
+import { environmentAsked } from './access-reading.js';
 import { anchored, operationKinds } from './anchors.js';
 import { is, topicOf } from './lexicon.js';
 import { allowed, clauses, type Own } from './reading.js';
 import { unquoted } from './names.js';
 import { clauseOperations, names, protects } from './pieces.js';
 import { readTokens, removal } from './removal.js';
+import { lastMind, replyOf } from './reply.js';
 import { Slots, type Choice, type ClientThings, type Proposal, type Resolved } from './slots.js';
 import { words } from './text.js';
 import { handoffSentence, intentLabel, questionSentence } from './words.js';
@@ -72,17 +74,21 @@ export const SURE = 0.45;
  */
 export function understand(
   classifier: RequestClassifier,
-  text: string,
+  message: string,
   things: ClientThings,
   o: { language: Language; intent?: Intent; site?: string },
 ): Understanding {
+  // "A new site… actually no, just the certificate": what is asked is what follows the change of mind.
+  const text = lastMind(message);
   const c = classifier.classify(unquoted(text));
   const language: Language = c.languageConfidence >= 0.75 ? c.language : o.language;
-  const ws = words(text);
+  // The model reads the whole message (a quote says what "the same" is); names, pieces and topic come from the reply.
+  const said = replyOf(text);
+  const ws = words(said);
   const frustrated = classifier.frustrated(text);
   const own = ownWords(classifier, things);
   const whole = o.intent ? { intent: o.intent, confidence: 1 } : notNegated(classifier, text, own, c.ranked);
-  const pieces = o.intent ? [] : clauseOperations(classifier, text, own);
+  const pieces = o.intent ? [] : clauseOperations(classifier, said, own);
   const ops = pieces.map((p) => p.intent);
   let intents: Intent[];
   if (o.intent) intents = [o.intent];
@@ -99,6 +105,8 @@ export function understand(
   else intents = [];
   // "A complete WordPress site with its database": the environment makes its own site and database, asked once.
   if (intents.includes(ENVIRONMENT)) intents = intents.filter((i) => !ENVIRONMENT_MAKES.includes(i));
+  // "A WordPress site on news.exemple.fr", "un site et une base pour mon appli": the environment, asked once.
+  else if (!o.intent) intents = environmentAsked(intents, text, own, (i) => classifier.corpus.operations.has(i));
   // "My site is down, can you fix the DNS?": the symptom is the reason of the repair asked on the same site, not a second request.
   if (intents.includes('diagnose') && intents.some((i) => REPAIRS.includes(i)) && sitesNamed(text, own) <= 1)
     intents = intents.filter((i) => i !== 'diagnose');
@@ -145,7 +153,7 @@ export function understand(
   }
   // Frustration with no clear operation is for a person first.
   if (!o.intent && frustrated && whole.confidence < 0.6 && ops.length === 0) return handoff();
-  const slots = new Slots(classifier.corpus, text, things, language, o.site);
+  const slots = new Slots(classifier.corpus, said, things, language, o.site);
   // The k-th operation read from the k-th piece when the pieces gave them; else from the first piece that asks it.
   const pieceOf = (i: Intent, k: number) =>
     intents === ops ? pieces[k]?.piece : pieces.find((p) => p.intent === i)?.piece;
@@ -155,7 +163,7 @@ export function understand(
       // One operation on a list of sites ("un certificat pour boutique.fr et blog.exemple.fr") reads them all.
       (intents.length === 1 && classifier.corpus.operations.get(i)?.request.input === 'domains'
         ? undefined
-        : ownPiece(classifier, things, language, o.site, clauses(text).length, pieceOf(i, k), i, own)) ?? whole)(
+        : ownPiece(classifier, things, language, o.site, clauses(said).length, pieceOf(i, k), i, own)) ?? whole)(
       slots.resolve(i),
     ),
   }));
@@ -235,6 +243,13 @@ function ownPiece(
 ): Resolved | undefined {
   if (!piece || count < 2 || !names(piece, own)) return undefined;
   const r = new Slots(classifier.corpus, piece, things, language, site).resolve(intent);
+  // "Since I already have exemple.fr… create recipes.exemple.fr": a new site is never the domain it goes under.
+  if (
+    r.status === 'proposal' &&
+    own.kinds.made(intent) === 'site' &&
+    things.domains.includes(String(r.proposal.inputs.domain))
+  )
+    return undefined;
   return r.status === 'proposal' ? r : undefined;
 }
 

@@ -315,7 +315,6 @@ export const TEMPLATES_EN: Record<Intent, string[]> = {
     '{can} add a cron job on {site}',
     '{want} ssh access to my hosting',
     '{can} enable the imagick extension for {site}',
-    'how do I upload my files',
   ],
 };
 

@@ -331,7 +331,6 @@ export const TEMPLATES_FR: Record<Intent, string[]> = {
     '{peux} ajouter une tâche cron sur {site}',
     '{veux} un accès ssh à mon hébergement',
     "{peux} activer l'extension imagick pour {site}",
-    'comment je mets mes fichiers en ligne ?',
   ],
 };
 

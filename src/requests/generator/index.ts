@@ -5,6 +5,7 @@ import { fold, hostNames, words } from '../text.js';
 import { expand, Random, sms, stripAccents, typo, type Slots } from './expand.js';
 import { SLOTS_EN, SMS_EN, TEMPLATES_EN } from './en.js';
 import { SLOTS_FR, SMS_FR, TEMPLATES_FR } from './fr.js';
+import { ACCESS_SLOTS_EN, ACCESS_SLOTS_FR, ACCESS_TEMPLATES_EN, ACCESS_TEMPLATES_FR } from './access.js';
 
 /**
  * The generated part of the training corpus: the hand-written phrasings
@@ -17,7 +18,7 @@ import { SLOTS_FR, SMS_FR, TEMPLATES_FR } from './fr.js';
 /** How many phrasings each operation gets per language. */
 const PER_INTENT = 260;
 /** The files the generated corpus is made from: the weights are computed again when one changes (./model.ts). */
-export const GENERATOR_FILES = ['expand.ts', 'en.ts', 'fr.ts', 'index.ts'].map(
+export const GENERATOR_FILES = ['expand.ts', 'en.ts', 'fr.ts', 'access.ts', 'index.ts'].map(
   (f) => new URL(`./${f}`, import.meta.url),
 );
 /** The evaluation tables, whose lines the generated corpus must not come near (see {@link nearTableLine}). */
@@ -27,8 +28,16 @@ const LANGS: Record<
   Language,
   { slots: Slots; templates: Record<Intent, string[] | undefined>; sms: [RegExp, string][] }
 > = {
-  en: { slots: SLOTS_EN, templates: TEMPLATES_EN, sms: SMS_EN },
-  fr: { slots: SLOTS_FR, templates: TEMPLATES_FR, sms: SMS_FR },
+  en: {
+    slots: { ...SLOTS_EN, ...ACCESS_SLOTS_EN },
+    templates: { ...TEMPLATES_EN, ...ACCESS_TEMPLATES_EN },
+    sms: SMS_EN,
+  },
+  fr: {
+    slots: { ...SLOTS_FR, ...ACCESS_SLOTS_FR },
+    templates: { ...TEMPLATES_FR, ...ACCESS_TEMPLATES_FR },
+    sms: SMS_FR,
+  },
 };
 
 /** One phrasing as a client could write it, from one of the operation's templates. */
@@ -94,7 +103,7 @@ export function generatedDocs(
   for (const intent of intents) {
     for (const lang of ['en', 'fr'] as const) {
       if (!LANGS[lang].templates[intent]) continue;
-      for (let i = 0; i < PER_INTENT; i++) {
+      for (let i = 0; i < (ACCESS_TEMPLATES_EN[intent] ? PER_INTENT / 2 : PER_INTENT); i++) {
         const text = phrasing(lang, intent, random);
         if (seen.has(text)) continue;
         seen.add(text);

@@ -1,0 +1,168 @@
+import type { Intent } from './intents.js';
+import { is } from './lexicon.js';
+import { besideDatabaseWord, namedAfterMarker, quoted } from './names.js';
+import type { Own } from './reading.js';
+import { readTokens } from './removal.js';
+import { fold, hostNames, tokens, words } from './text.js';
+
+/**
+ * Reading rules for the newer site operations and for errors pasted from a browser, read
+ * after the model's choice (./reading.ts's `allowed` and ./understand.ts): file access
+ * (sftp.create, sftp.reset) is asked only with a word of file access, and on a site the
+ * client has is file access, not a new site; an application installed on a new site is
+ * the whole environment (site.environment), not a bare site; a certificate's error
+ * reported (pasted or told) is a site to check, not a certificate asked for.
+ */
+
+/** Starts of the words of file access. */
+const FILE_ACCESS = ['ftp', 'sftp', 'filezilla', 'winscp', 'cyberduck', 'rsync', 'scp'];
+/** The applications a complete site is made for (a site, its database and file access): they anchor site.environment (./anchors.ts). */
+export const APPS = new Set([
+  ...['wordpress', 'wordpres', 'worpress', 'wp', 'prestashop', 'joomla', 'drupal', 'magento', 'woocommerce'],
+  ...['matomo', 'nextcloud', 'dolibarr', 'cms', 'laravel', 'symfony', 'moodle'],
+]);
+/** Starts of words that ask for a whole environment rather than a bare site. */
+const COMPLETE = ['complet', 'everything', 'environ', 'stack'];
+/** Starts of words that name a site to be made (a new one, its hosting). */
+const SITE_WORDS = ['site', 'website', 'vhost', 'heberg', 'hosting', 'blog', 'boutique', 'shop'];
+/** Words that say a thing is new, or made: file access "for a new site" is the site's. */
+const NEW = new Set(['new', 'nouveau', 'nouvel', 'nouvelle', 'another', 'autre', 'second', 'deuxieme']);
+/** Starts of words that say a password or a login is lost or to change: file access already had, its password renewed. */
+const RESETTING = [
+  ...['lost', 'forgot', 'forget', 'misplac', 'reset', 'perdu', 'oubli', 'egar', 'paum', 'reinit', 'chang', 'regener'],
+  ...['generat', 'genere', 'leak', 'fuit', 'compromi', 'wrong', 'incorrect', 'refus', 'denied', 'failed', 'echou'],
+];
+const SECRET = ['password', 'passe', 'mdp', 'pwd', 'passwd', 'credential', 'identifiant', 'login', 'code', 'acces'];
+
+/** Whether the words name file access (FTP, SFTP, FileZilla...). */
+export function fileAccess(ws: string[]): boolean {
+  return ws.some((w) => FILE_ACCESS.some((f) => w.startsWith(f)));
+}
+
+/** Whether a host name is the client's own site (a "www." aside). */
+function ownSite(h: string, own: Own): boolean {
+  return (own.siteNames ?? []).includes(h.replace(/^www\./, ''));
+}
+
+/** Whether the text names one of the client's sites (by its name or a word for it: "the shop") and no new one. */
+function onOwnSite(text: string, own: Own): boolean {
+  const { hosts } = readTokens(text);
+  if (hosts.length) return hosts.every((h) => ownSite(h, own));
+  return words(text).some((w) => own.sites.includes(w));
+}
+
+/** Whether a pasted error or a told one says a certificate is wrong: "NET::ERR_CERT_DATE_INVALID", "certificate warning", « certificat n'est pas valide ». */
+function certificateTrouble(text: string, ws: string[]): boolean {
+  if (/certificate (has )?expired|cert(ificate)? (warning|error)/i.test(text)) return true;
+  return ws.some(
+    (w, i) =>
+      is(w, 'cert') &&
+      ws
+        .slice(i + 1, i + 6)
+        .some((x) => ['invalid', 'invalide', 'warning', 'error', 'erreur', 'avertissement', 'alerte'].includes(x)),
+  );
+}
+
+/** Errors pasted from a browser or a server that report a site in trouble: a site to check. */
+const PASTED =
+  /dns_probe|nxdomain|err_connection|err_name_not_resolved|err_too_many_redirects|bad gateway|gateway time-?out|service unavailable|establishing a database connection|connexion a la base de donnees/i;
+
+/**
+ * The intent after the model's choice, for file access and pasted errors: file access is
+ * never asked without its word, is asked on a site the client has when a new site was
+ * read, and its password is renewed when lost; an error pasted or a certificate's warning
+ * told is a site to check unless a certificate is plainly asked for.
+ */
+export function accessReading(
+  chosen: { intent: Intent; confidence: number },
+  ranked: { intent: Intent; confidence: number }[],
+  text: string,
+  own: Own,
+  certAsked: boolean,
+): { intent: Intent; confidence: number } {
+  const ws = words(text);
+  const access = fileAccess(ws);
+  const has = (i: Intent) => ranked.some((x) => x.intent === i);
+  // "Réinitialiser le mot de passe de la base": no file access named, no SFTP operation.
+  if (chosen.intent.startsWith('sftp.') && !access) {
+    const next = ranked.find((x) => !x.intent.startsWith('sftp.') && !own.kinds.removes(x.intent));
+    return next && next.intent !== 'human' && next.confidence >= 0.2
+      ? next
+      : { intent: 'human', confidence: chosen.confidence };
+  }
+  const secret = (w: string) => SECRET.some((x) => w.startsWith(x));
+  // "Lost my FTP login", « un nouveau mot de passe FTP »: the access had, its password renewed.
+  const resetting =
+    (ws.some((w) => RESETTING.some((r) => w.startsWith(r))) && ws.some(secret)) ||
+    ws.some((w, i) => NEW.has(w) && ws.slice(i + 1, i + 4).some(secret));
+  // "A new site", « un nouveau site », "another domain": a site to make, not one the client has.
+  const newSite =
+    ws.some(
+      (w, i) =>
+        NEW.has(w) &&
+        ws.slice(i + 1, i + 3).some((x) => SITE_WORDS.some((s) => x.startsWith(s)) || x.startsWith('domain')),
+    ) || readTokens(text).hosts.some((h) => !ownSite(h, own));
+  // "Un accès FTP pour un nouveau site": file access for a site to make is the new site (its own access comes with it).
+  if (access && chosen.intent.startsWith('sftp.') && !resetting && newSite)
+    if (has('vhost.create')) return { intent: 'vhost.create', confidence: Math.max(chosen.confidence, 0.6) };
+  const loose = ['vhost.create', 'sftp.create', 'human', 'diagnose', 'site.environment'];
+  if (access && (loose.includes(chosen.intent) || (chosen.confidence < 0.45 && !own.kinds.removes(chosen.intent)))) {
+    // "J'ai perdu mes identifiants FTP", "filezilla says the password is wrong": a new password for the access had.
+    if (resetting && chosen.intent !== 'vhost.create' && has('sftp.reset'))
+      return { intent: 'sftp.reset', confidence: Math.max(chosen.confidence, 0.6) };
+    // "FTP on boutique.fr", « un ftp pour mon blog »: file access to a site the client has, not a new site.
+    if (chosen.intent !== 'sftp.create' && !newSite && onOwnSite(text, own) && has('sftp.create'))
+      return { intent: resetting ? 'sftp.reset' : 'sftp.create', confidence: Math.max(chosen.confidence, 0.6) };
+  }
+  if (chosen.intent === 'site.environment') {
+    const app = ws.some((w) => APPS.has(w));
+    const db = ws.some((w) => is(w, 'db'));
+    // "Another subdomain with its own site": no application, no database, nothing complete: a site.
+    if (!app && !db && !ws.some((w) => w === 'env' || COMPLETE.some((c) => w.startsWith(c))) && has('vhost.create'))
+      return { intent: 'vhost.create', confidence: chosen.confidence };
+    // "My WordPress install asks for a database": a database for a site that exists, no site named new.
+    const site = ws.some((w) => SITE_WORDS.some((x) => w.startsWith(x)));
+    if (db && !site && !readTokens(text).hosts.some((h) => !ownSite(h, own)) && has('database.create'))
+      return { intent: 'database.create', confidence: chosen.confidence };
+  }
+  // A pasted error or a certificate's warning told: the site is checked, and the check says what to do.
+  if (
+    ['certificate.issue', 'human', 'dns.fix'].includes(chosen.intent) &&
+    !certAsked &&
+    (PASTED.test(fold(text)) ||
+      /err_cert|err_ssl|ssl_error|sec_error/i.test(text) ||
+      (chosen.intent === 'certificate.issue' && certificateTrouble(text, ws))) &&
+    !(chosen.intent === 'dns.fix' && ws.some((w) => /^(fix|repar|corrig)/.test(w)))
+  )
+    return { intent: 'diagnose', confidence: Math.max(chosen.confidence, 0.5) };
+  return chosen;
+}
+
+/**
+ * The operations asked, with a new site for an application made the whole environment:
+ * "a WordPress site on news.exemple.fr", "un site et une base pour wordpress" (the
+ * environment makes the site, its database and file access). A site and a database with
+ * no application stay two operations, and so does a database the client names ("and a
+ * database called club"): the environment names its own.
+ */
+export function environmentAsked(intents: Intent[], text: string, own: Own, has: (i: Intent) => boolean): Intent[] {
+  const site = intents.indexOf('vhost.create');
+  const db = intents.indexOf('database.create');
+  if ((site < 0 && db < 0) || !has('site.environment')) return intents;
+  const named = quoted(text).length > 0 || !!namedAfterMarker(tokens(text)) || !!besideDatabaseWord(tokens(text));
+  const environment = (): Intent[] => {
+    const first = Math.min(...[site, db].filter((i) => i >= 0));
+    return intents.flatMap((x, i) =>
+      i === first ? ['site.environment'] : x === 'vhost.create' || x === 'database.create' ? [] : [x],
+    );
+  };
+  // "A site and a database called club": the client names the database, the environment would name its own.
+  if (db >= 0 && named) return intents;
+  // The application in the sentence that names the new site (or in the message when it names none).
+  const fresh = hostNames(text).filter((h) => !ownSite(h, own) && !(own.domains ?? []).includes(h));
+  const sentences = text.split(/[.!?\n]+(?=\s|$)/);
+  const around = fresh.length ? sentences.filter((s) => fresh.some((h) => fold(s).includes(h))) : [text];
+  const app = around.some((s) => words(s).some((w) => APPS.has(w)));
+  if (!app || (site < 0 && !fresh.length)) return intents;
+  return environment();
+}
