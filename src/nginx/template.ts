@@ -157,7 +157,17 @@ function walk(nodes: Node[], vars: TemplateVars, file: string): string {
   return out;
 }
 
+// The trees of the templates last rendered, by their text (a web server has one or two): every site rendered
+// parsed its template again, a burst of 500 new sites 500 times. A template that does not parse is not kept.
+const parsed = new Map<string, Node[]>();
+
 /** Renders a template text with values; throws TemplateError naming the line on any problem. */
 export function renderTemplate(text: string, vars: TemplateVars, file = 'template'): string {
-  return walk(parseTemplate(text, file), vars, file);
+  let nodes = parsed.get(text);
+  if (!nodes) {
+    nodes = parseTemplate(text, file);
+    if (parsed.size >= 16) parsed.delete(parsed.keys().next().value!);
+    parsed.set(text, nodes);
+  }
+  return walk(nodes, vars, file);
 }
