@@ -146,8 +146,14 @@ export default async function bench(): Promise<Figures> {
     if (!atOnce) return;
     const t = performance.now();
     const loop = performance.eventLoopUtilization();
+    const cpu = process.cpuUsage();
     const each = await Promise.all(Array.from({ length: AT_ONCE }, () => viaApi(`m${label}`)));
     const wall = performance.now() - t;
+    // The CPU time the daemon (and the bench's client in it) used: what a change of serein's own work moves, little
+    // changed by other programs on the machine, which stretch the wall instead.
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000;
+    figures[`${label} sites: ${AT_ONCE} at once, CPU time of the daemon's process (user + system)`] = +cpuMs.toFixed(0);
     // How busy the daemon's event loop was (the bench's client shares it, waiting on events):
     // near 1, the jobs wait for the loop rather than for nginx.
     figures[`${label} sites: ${AT_ONCE} at once, event loop busy (share of the wall)`] = +performance
