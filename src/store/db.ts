@@ -1,7 +1,15 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationProvider, type SqliteDatabase } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  sql,
+  SqliteDialect,
+  type MigrationProvider,
+  type SqliteDatabase,
+} from 'kysely';
 import type { Config } from '../config/schema.js';
 import { migrations } from './migrations.js';
 import type { Database } from './schema.js';
@@ -51,6 +59,23 @@ function preparedOnce(sqlite: SQLite.Database): SqliteDatabase {
   };
 }
 
+/**
+ * Whether the store has run exactly these migrations: then a start has nothing to migrate and
+ * skips the migrator, which reads the whole catalogue twice and takes a lock every daemon
+ * sharing the store waits on (three daemons starting at once on a busy machine queued behind
+ * each other's slowest). Anything else (a new store, a migration to run, one this version does
+ * not know) goes through the migrator as before.
+ */
+async function upToDate(db: Kysely<Database>, names: string[]): Promise<boolean> {
+  try {
+    const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration`.execute(db);
+    const done = new Set(rows.map((r) => r.name));
+    return done.size === names.length && names.every((n) => done.has(n));
+  } catch {
+    return false; // no migration table yet: a new store
+  }
+}
+
 /** Opens the configured database and brings its schema up to date. */
 export async function openDatabase(store: Config['store']): Promise<{ db: Kysely<Database>; dialect: Dialect }> {
   let db: Kysely<Database>;
@@ -72,7 +97,9 @@ export async function openDatabase(store: Config['store']): Promise<{ db: Kysely
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     dialect = 'postgres';
   }
-  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
+  const known = migrations(dialect);
+  if (await upToDate(db, Object.keys(known))) return { db, dialect };
+  const provider: MigrationProvider = { getMigrations: async () => known };
   const { error } = await new Migrator({ db, provider }).migrateToLatest();
   if (error) {
     await db.destroy();
