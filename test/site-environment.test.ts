@@ -6,7 +6,7 @@
  * refused with nothing run; a certificate refused late, or SFTP failing last, undoes all of it.
  */
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -15,11 +15,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { siteUserName } from '../src/actions/site-user.js';
 import { dnsAdmin, labCertConfig } from './helpers/acme-lab.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
-import { dbExists, dropByPrefix } from './helpers/db-lab.js';
+import { dropByPrefix } from './helpers/db-lab.js';
 import { noteSecrets } from './helpers/secrets-scan.js';
-import { chrootableDir, labSftp, op, removeLeftAccounts, removeUsers, sftpLogin } from './helpers/sftp-lab.js';
+import { chrootableDir, op, removeLeftAccounts, removeUsers, sftpLogin } from './helpers/sftp-lab.js';
+import { environmentWebserver, labMariadbServer, nothingLeft, siteLeftovers } from './helpers/environment-lab.js';
 import { tempDir } from './helpers/tmp.js';
-import { getWithHost, labNginxTest, labWebserver, uniq } from './helpers/vhost-lab.js';
+import { getWithHost, labNginxTest, uniq } from './helpers/vhost-lab.js';
 import { useLab, type LabInfo } from './lab/client.js';
 
 const getent = (db: 'passwd' | 'group', name: string) => spawnSync('getent', [db, name], { encoding: 'utf8' });
@@ -65,37 +66,12 @@ describe('a whole environment in one operation', () => {
   };
 
   /** What the lab holds of a site made by this operation: none of it may outlive a failed run. */
-  async function leftOf(dom: string, database: string) {
-    const user = siteUserName(dom);
-    return {
-      record: !!(await d.store.tenants.getResource('vhost', dom)),
-      // The live configuration nginx includes (*.conf); the undo's own copy of it (.serein-bak) is not read.
-      vhostFile:
-        readdirSync(lab.nginx!.vhostDir)
-          .filter((f) => f.includes(dom) && f.endsWith('.conf'))
-          .join(' ') || false,
-      folder: existsSync(home(dom)),
-      user: getent('passwd', user).status === 0,
-      group: getent('group', user).status === 0,
-      pool: readdirSync(lab.phpFpm!.poolDir).some((f) => f.includes(user)),
-      sshd: readdirSync(lab.sftp!.dropInDir).some((f) => f.includes(user)),
-      databases: (await d.store.tenants.listResources({ kind: 'database', tenantId: tenantA })).map((r) => r.name),
-      onServer: await dbExists(lab, 'mariadb', database),
-      certificates: (await d.store.certificates.list({ name: dom })).filter((c) => c.status !== 'abandoned').length,
-    };
-  }
-  const nothing = (database: string) => ({
-    record: false,
-    vhostFile: false,
-    folder: false,
-    user: false,
-    group: false,
-    pool: false,
-    sshd: false,
-    databases: expect.not.arrayContaining([expect.stringContaining(database)]),
-    onServer: { database: false, user: false },
-    certificates: 0,
-  });
+  const leftOf = (dom: string, database: string) =>
+    siteLeftovers(
+      { lab, store: d.store, webRoot: webRoot(), certDir: join(base, 'certs'), tenant: tenantA },
+      dom,
+      database,
+    );
 
   /** A job's steps and their errors, for the message of a failed expectation. */
   const why = async (job: { id: string; error?: unknown }) =>
@@ -106,28 +82,17 @@ describe('a whole environment in one operation', () => {
     base = chrootableDir();
     const dir = tempDir('serein-environment-');
     logFile = join(dir, 'daemon.log');
-    const m = lab.mariadb!;
-    const f = lab.phpFpm!;
-    const own = {
-      siteUsers: true,
-      nginxGroup: 'nogroup',
-      publicAddresses: ['127.0.0.1', '::1'],
-      php: { fpm: f.fpm, poolDir: f.poolDir, socketDir: f.socketDir, pidFile: f.pidFile, listenOwner: 'nobody' },
-    };
     d = await startTestDaemon({
       // Every line the daemon logs, debug included, is read for the passwords below.
       logger: pino({ level: 'debug' }, pino.destination({ dest: logFile, sync: true })),
       config: {
         ...labCertConfig(lab, dir),
         webservers: {
-          web: labWebserver(lab.nginx!, base, 'local', { ...own, sftp: labSftp(lab.sftp!) }),
+          web: environmentWebserver(lab, base),
           // sshd_config does not include this folder: SFTP, the last step, fails after all the rest is done.
-          off: labWebserver(lab.nginx!, base, 'local', {
-            ...own,
-            sftp: labSftp(lab.sftp!, { dropInDir: join(base, 'elsewhere') }),
-          }),
+          off: environmentWebserver(lab, base, { dropInDir: join(base, 'elsewhere') }),
         },
-        databases: { maria: { engine: 'mariadb', host: m.host, port: m.port, user: m.user, password: m.password } },
+        databases: { maria: labMariadbServer(lab) },
       },
     });
     // Pebble's issuing root: the HTTPS checks below verify the chain the site serves, as a browser would.
@@ -191,7 +156,7 @@ describe('a whole environment in one operation', () => {
     expect(plan).toMatch(/issue: commander un certificat ecdsa-p256 pour photos\./);
     expect(plan).toMatch(/install: .*clé/);
     expect(plan).toMatch(/sftp: accès SFTP pour w-/);
-    expect(await leftOf(site, `${tenantA}_photos`)).toEqual(nothing(`${tenantA}_photos`));
+    expect(await leftOf(site, `${tenantA}_photos`)).toEqual(nothingLeft(`${tenantA}_photos`));
   });
 
   it('makes the site, its PHP, database, certificate and SFTP in one job; every password shown once, found nowhere else', async () => {
@@ -294,7 +259,7 @@ echo "shell=", var_export(shell_exec("cat ${file} 2>&1"), true);`,
     const state = Object.fromEntries(steps.map((s) => [s.name, s.status]));
     expect(state).toMatchObject({ apply: 'compensated', create: 'compensated', credentials: 'compensated' });
     expect(state.dns).toBe('failed');
-    expect(await leftOf(late, `${tenantA}_late`)).toEqual(nothing(`${tenantA}_late`));
+    expect(await leftOf(late, `${tenantA}_late`)).toEqual(nothingLeft(`${tenantA}_late`));
   });
 
   it('SFTP failing last, after the certificate is served, undoes all of it', async () => {
@@ -311,9 +276,6 @@ echo "shell=", var_export(shell_exec("cat ${file} 2>&1"), true);`,
       sftp: 'compensated',
     });
     expect(job.error.message).toMatch(/SFTP|fichiers/);
-    expect(await leftOf(last, `${tenantA}_last`)).toEqual(nothing(`${tenantA}_last`));
-    // No key nor certificate in use left; the undo keeps the public chain's copy (.serein-bak), as any undone first install does.
-    const certs = join(base, 'certs', last);
-    expect((existsSync(certs) ? readdirSync(certs) : []).filter((f) => !f.endsWith('.crt.serein-bak'))).toEqual([]);
+    expect(await leftOf(last, `${tenantA}_last`)).toEqual(nothingLeft(`${tenantA}_last`));
   });
 });
