@@ -4,6 +4,7 @@ import { notFound, type Language } from '../errors.js';
 import type { Logger } from '../log.js';
 import { tenantQuota, tooManyJobs } from '../quotas.js';
 import { SecretMasker, type SealBox } from '../secrets.js';
+import { AuditBatch } from '../store/audit-batch.js';
 import type { Job } from '../store/jobs.js';
 import type { Store } from '../store/store.js';
 import type { Caller } from '../store/tokens.js';
@@ -67,11 +68,14 @@ export class Engine {
   readonly events = new EventEmitter().setMaxListeners(0);
   private readonly worker: Worker;
   private readonly runner: JobRunner;
+  /** The jobs' audit lines (submitted, finished) of one turn in one INSERT: a burst of jobs wrote one statement and commit each. */
+  private readonly audits: AuditBatch;
 
   constructor(private readonly o: EngineOptions) {
     this.actions = new Map(o.actions.map((a) => [a.name, a]));
     this.playbooks = loadPlaybooks(o.config.playbooks, this.actions);
     this.services = o.services;
+    this.audits = new AuditBatch(o.store.audit);
     this.runner = new JobRunner({
       services: this.services,
       actions: this.actions,
@@ -162,7 +166,7 @@ export class Engine {
           : undefined,
     });
     if (result.created) {
-      await this.o.store.audit.append({
+      await this.audits.append({
         tokenId: caller.tokenId,
         tenantId: caller.tenantId,
         action: `job.submit:${pb.name}`,
@@ -240,7 +244,7 @@ export class Engine {
     const finished = await this.o.store.jobs.get(job.id);
     if (finished) this.events.emit('finished', finished);
     if (finished && !job.dryRun) {
-      await this.o.store.audit.append({
+      await this.audits.append({
         tokenId: job.tokenId,
         tenantId: job.tenantId,
         action: `job.finish:${job.playbook}`,
