@@ -117,63 +117,49 @@ export class OutboxStore {
   /** The message reached its receiver. */
   async sent(m: OutboxMessage): Promise<void> {
     const at = new Date(await this.clock(this.db)).toISOString();
-    await this.db
-      .updateTable('outbox')
-      .set({
-        status: 'sent',
-        attempts: m.attempts + 1,
-        sent_at: at,
-        owner: null,
-        claim: null,
-        lease_until: null,
-        last_error: null,
-      })
-      .where('id', '=', m.id)
-      .where('claim', '=', m.claim)
-      .execute();
+    await this.settle(m, { status: 'sent', sent_at: at, last_error: null });
   }
 
   /** The try failed: tried again after `waitMs` (by whichever daemon claims it then). */
   async retry(m: OutboxMessage, waitMs: number, error: string): Promise<void> {
     const at = new Date((await this.clock(this.db)) + waitMs).toISOString();
-    await this.db
-      .updateTable('outbox')
-      .set({
-        status: 'pending',
-        attempts: m.attempts + 1,
-        next_at: at,
-        owner: null,
-        claim: null,
-        lease_until: null,
-        last_error: error,
-      })
-      .where('id', '=', m.id)
-      .where('claim', '=', m.claim)
-      .execute();
+    await this.settle(m, { status: 'pending', next_at: at, last_error: error });
   }
 
   /** Given up on: kept for admins to see why, never tried again. */
   async fail(m: OutboxMessage, error: string): Promise<void> {
-    await this.db
-      .updateTable('outbox')
-      .set({
-        status: 'failed',
-        attempts: m.attempts + 1,
-        owner: null,
-        claim: null,
-        lease_until: null,
-        last_error: error,
-      })
-      .where('id', '=', m.id)
-      .where('claim', '=', m.claim)
-      .execute();
+    await this.settle(m, { status: 'failed', last_error: error });
   }
 
   /** The daemon stops while sending: the message is due again at once, the try not counted. */
   async release(m: OutboxMessage): Promise<void> {
+    await this.settle(m, { status: 'pending' }, false);
+  }
+
+  /**
+   * Ends a claim with what its try came to (`counted`: whether it was a try). Written only under
+   * the claim the message was sent with: a sender whose lease ended and whose message another
+   * daemon took since records nothing over that daemon's outcome.
+   */
+  private async settle(
+    m: OutboxMessage,
+    outcome: {
+      status: Exclude<OutboxMessage['status'], 'sending'>;
+      next_at?: string;
+      sent_at?: string;
+      last_error?: string | null;
+    },
+    counted = true,
+  ): Promise<void> {
     await this.db
       .updateTable('outbox')
-      .set({ status: 'pending', owner: null, claim: null, lease_until: null })
+      .set({
+        ...outcome,
+        ...(counted ? { attempts: m.attempts + 1 } : {}),
+        owner: null,
+        claim: null,
+        lease_until: null,
+      })
       .where('id', '=', m.id)
       .where('claim', '=', m.claim)
       .execute();
