@@ -4,9 +4,10 @@
  * every due certificate is submitted once across the three (a retry whose delay has passed
  * too, a retry still waiting not at all), with its audit line; a stopped pass gives back
  * what it took and never started. The claim reads its page by the certificates_due index
- * and the next retry by certificates_retry, on PostgreSQL and SQLite alike (EXPLAIN of the
- * very statements the store runs): at a million certificates, the retry's read went through
- * the whole table at every start and after every pass.
+ * and the next retry by certificates_retry, on PostgreSQL and SQLite alike, and PostgreSQL
+ * finds the few renewalInfo questions due by certificates_ari (EXPLAIN of the very statements
+ * the store runs): at a million certificates, the retry's and the renewalInfo's reads went
+ * through the whole table at every start and every pass.
  */
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
@@ -139,7 +140,7 @@ describe('renewal pages with three daemons on one PostgreSQL store', () => {
   it('claims a page by the certificates_due index and finds the next retry by certificates_retry (PostgreSQL and SQLite)', async () => {
     // A fleet large enough that PostgreSQL's planner weighs a whole-table read against the index.
     await sql`DELETE FROM certificates`.execute(stores[0].db);
-    await insertFleet(stores[0], { count: 20_000, due: 200 });
+    await insertFleet(stores[0], { count: 20_000, due: 200, ariCheckedAt: new Date().toISOString() });
     await sql`ANALYZE certificates`.execute(stores[0].db);
     const now = new Date();
     const until = new Date(now.getTime() + 60_000);
@@ -157,7 +158,10 @@ describe('renewal pages with three daemons on one PostgreSQL store', () => {
       logged.length = 0;
       await certificates.nextWake(now);
       const retry = logged.find((q) => /renewal_failures/.test(q.sql))!;
-      return { claim: await explain(claim), retry: await explain(retry) };
+      logged.length = 0;
+      await certificates.ariStale(new Date(now.getTime() - 12 * 3_600_000), ['fleet-ca'], { limit: 10 });
+      const [ari] = logged;
+      return { claim: await explain(claim), retry: await explain(retry), ari: await explain(ari) };
     };
 
     const pgLogged: CompiledQuery[] = [];
@@ -172,7 +176,8 @@ describe('renewal pages with three daemons on one PostgreSQL store', () => {
       );
       expect(onPostgres.claim).toContain('certificates_due');
       expect(onPostgres.retry).toContain('certificates_retry');
-      expect(`${onPostgres.claim}\n${onPostgres.retry}`).not.toContain('Seq Scan');
+      expect(onPostgres.ari).toContain('certificates_ari');
+      expect(`${onPostgres.claim}\n${onPostgres.retry}\n${onPostgres.ari}`).not.toContain('Seq Scan');
     } finally {
       await onPg.destroy();
     }
@@ -180,7 +185,7 @@ describe('renewal pages with three daemons on one PostgreSQL store', () => {
     // SQLite: a store migrated as serein opens it, read through its own connection.
     const file = join(tempDir('serein-renewpages-sqlite-'), 'store.db');
     const migrated = await Store.open({ driver: 'sqlite', path: file });
-    await insertFleet(migrated, { count: 2000, due: 20 });
+    await insertFleet(migrated, { count: 2000, due: 20, ariCheckedAt: new Date().toISOString() });
     await migrated.close();
     const sqlite = new SQLite(file);
     const liteLogged: CompiledQuery[] = [];
