@@ -25,6 +25,7 @@ export function solverFor(
     const dns = services.config.dns;
     return new Dns01Solver(ctx.providers, services.dns, {
       authoritative: dns.authoritative,
+      nameserverPort: dns.nameserverPort,
       delegationZone: dns.delegationZone,
       extraSuffixes: dns.extraSuffixes,
       timeoutMs: dns.propagationTimeoutSeconds * 1000,

@@ -166,6 +166,7 @@ export async function runPreflight(req: PreflightRequest, deps: PreflightDeps): 
       out.push(
         ...(await checkDns01(deps.dns, n.ascii, n.registered, deps.providers ?? new DnsProviders([]), {
           authoritative: deps.config.dns.authoritative,
+          nameserverPort: dnsConf.nameserverPort,
           delegationZone: deps.config.dns.delegationZone,
           extraSuffixes: extra,
         })),

@@ -78,6 +78,8 @@ export class HttpSolver implements ChallengeSolver {
 export interface Dns01Options extends ProofOptions {
   /** Asked when a zone's NS give no address (split horizon, a lab). */
   authoritative: string[];
+  /** The port the zone's nameservers answer on (`dns.nameserverPort`). */
+  nameserverPort: number;
   /** Longest wait for every nameserver to show the proof. */
   timeoutMs: number;
   log?: (m: string, d?: Record<string, unknown>) => void;
@@ -131,8 +133,13 @@ export class Dns01Solver implements ChallengeSolver {
   ): Promise<void> {
     // The zone's NS records are the client's to write: an address the preflight would not ask
     // (the provider's inside) is not polled either; with none left, the configured resolver is.
-    const auth = await authoritativeServers(this.dns, name, this.opts.authoritative, (address) => mayAsk(address, 53));
-    const servers = auth.servers.length ? auth.servers.map((s) => s.address) : [];
+    const port = this.opts.nameserverPort;
+    const auth = await authoritativeServers(this.dns, name, {
+      fallback: this.opts.authoritative,
+      port,
+      allowed: (address) => mayAsk(address, port),
+    });
+    const servers = auth.servers.map((s) => s.at);
     const clients = servers.length
       ? servers.map((s) => ({ s, c: this.dns.at([s]) }))
       : [{ s: 'system resolver', c: this.dns }];

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { check, type Check } from './check.js';
+import { mayAsk } from './checks-nameservers.js';
 import { cloudflareReason } from './cloudflare.js';
 import * as msg from './messages.js';
 import { registeredDomain } from './names.js';
@@ -90,7 +91,7 @@ export async function checkDns01(
   name: string,
   registered: string,
   providers: DnsProviders,
-  opts: ProofOptions & { authoritative: string[] },
+  opts: ProofOptions & { authoritative: string[]; nameserverPort: number },
 ): Promise<Check[]> {
   const checks: Check[] = [];
   const loc = await proofLocation(dns, providers, name, opts);
@@ -171,11 +172,14 @@ export async function checkDns01(
       );
       break;
   }
-  const auth = await authoritativeServers(dns, delegatedTo ?? name.replace(/^\*\./, ''), opts.authoritative);
+  // Asked as the nameserver checks ask them: on the nameserver port, never an address that is not public.
+  const auth = await authoritativeServers(dns, delegatedTo ?? name.replace(/^\*\./, ''), {
+    fallback: opts.authoritative,
+    port: opts.nameserverPort,
+    allowed: (address) => mayAsk(address, opts.nameserverPort),
+  });
   if (auth.servers.length) {
-    const answers = await Promise.all(
-      auth.servers.map(async (s) => ({ s, r: await dns.at([s.address]).txt(writeAt) })),
-    );
+    const answers = await Promise.all(auth.servers.map(async (s) => ({ s, r: await dns.at([s.at]).txt(writeAt) })));
     const down = answers
       .filter(({ r }) => r.status === 'error')
       .map(({ s }) => (s.name === s.address ? s.address : `${s.name} (${s.address})`));

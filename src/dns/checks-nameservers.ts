@@ -4,7 +4,7 @@ import { notPublic } from '../net/address-policy.js';
 import type { Semaphore } from '../util/concurrency.js';
 import { check, type Check } from './check.js';
 import { nameservers as msg } from './messages-views.js';
-import { authoritativeServers, type DnsClient } from './resolver.js';
+import { authoritativeServers, type Authoritative, type DnsClient } from './resolver.js';
 import { ask, hostPort, type WireAnswer } from './wire.js';
 
 /**
@@ -58,17 +58,14 @@ export function mayAsk(address: string, port: number): boolean {
   return port !== 53 && !why.embedded && (why.cidr === '127.0.0.0/8' || why.cidr === '::1/128');
 }
 
-/** A bare address from an NS record, with the nameserver port. */
-const at = (address: string, port: number) => (isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`);
-
 async function viewOf(
   name: string,
   zone: string | null,
-  s: { name: string; address: string },
+  s: Authoritative['servers'][number],
   fromNs: boolean,
   o: NameserverOptions,
 ): Promise<ServerView> {
-  const server = fromNs ? at(s.address, o.port) : s.address;
+  const server = s.at;
   const family = isIP(hostPort(server).host) === 6 ? 'ipv6' : 'ipv4';
   const view: ServerView = { server: s.name, address: server, family, serial: null, records: [] };
   const q = (n: string, t: packet.RecordType) =>
@@ -101,7 +98,11 @@ async function viewOf(
  */
 export async function checkNameservers(dns: DnsClient, name: string, o: NameserverOptions): Promise<Check> {
   const base = name.replace(/^\*\./, '');
-  const auth = await authoritativeServers(dns, base, o.fallback, (address) => mayAsk(address, o.port));
+  const auth = await authoritativeServers(dns, base, {
+    fallback: o.fallback,
+    port: o.port,
+    allowed: (address) => mayAsk(address, o.port),
+  });
   const asked = await Promise.all(auth.servers.map((s) => viewOf(base, auth.zone, s, auth.fromNs, o)));
   // Named to the client as they wrote them, with why they were not asked (no packet went there).
   const refused = auth.refused.map((s) => ({ server: s.name, address: s.address, reason: notPublic(s.address)!.what }));

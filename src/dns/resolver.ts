@@ -147,13 +147,30 @@ export const NS_HOSTS_ASKED = 8;
 /** Addresses asked per NS host: one per family is what "over IPv4 and IPv6" needs (NS_HOSTS_ASKED says why a cap). */
 export const ADDRESSES_PER_HOST = 2;
 
-/** The servers of a zone, and the addresses of its NS hosts that the caller's policy refused (never asked). */
+/**
+ * The servers of a zone, and the addresses of its NS hosts that the caller's policy refused (never asked).
+ * Each server's `at` is what to ask: its address on the nameserver port, or a configured fallback as written.
+ */
 export interface Authoritative {
   zone: string | null;
-  servers: { name: string; address: string }[];
+  servers: { name: string; address: string; at: string }[];
   fromNs: boolean;
   refused: { name: string; address: string }[];
 }
+
+/** How the servers of a zone are reached: the nameserver port, the fallback, and which addresses may be asked. */
+export interface AuthoritativeOptions {
+  /** Asked when the resolvers give no NS answer: `dns.authoritative` (`ip` or `ip:port`), else the resolvers. */
+  fallback: string[];
+  /** The port the hosts named in NS records answer on: `dns.nameserverPort` (53; a lab runs its DNS elsewhere). */
+  port: number;
+  /** Judges each address before it is kept (the preflight refuses what is not public). */
+  allowed?: (address: string) => boolean;
+}
+
+/** A bare address from an NS record, with the nameserver port, as the resolvers and `ask` take it. */
+export const nameserverAt = (address: string, port: number) =>
+  isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
 
 /** At most ADDRESSES_PER_HOST of a host's addresses, one per family first, in a stable order. */
 function pick(a: string[], aaaa: string[]): string[] {
@@ -164,17 +181,16 @@ function pick(a: string[], aaaa: string[]): string[] {
 
 /**
  * The servers that hold the zone of `name` for real: the NS of the closest enclosing
- * zone, resolved to addresses (capped: see NS_HOSTS_ASKED). `allowed` judges each address
- * before it is kept (the preflight refuses what is not public); a zone whose addresses are
- * all refused is still the zone, with no server to ask. When the resolvers give no NS
+ * zone, resolved to addresses (capped: see NS_HOSTS_ASKED), each to be asked on the
+ * nameserver port. `allowed` judges each address before it is kept; a zone whose addresses
+ * are all refused is still the zone, with no server to ask. When the resolvers give no NS
  * answer (split horizon, a test DNS), the configured `dns.authoritative` servers are used,
  * then the resolvers.
  */
 export async function authoritativeServers(
   dns: DnsClient,
   name: string,
-  fallback: string[],
-  allowed: (address: string) => boolean = () => true,
+  { fallback, port, allowed = () => true }: AuthoritativeOptions,
 ): Promise<Authoritative> {
   const labels = name.replace(/^\*\./, '').split('.');
   for (let i = 0; i < labels.length - 1; i++) {
@@ -183,7 +199,7 @@ export async function authoritativeServers(
     if (ns.status !== 'ok') continue;
     const hosts = [...new Set(ns.records.map((h) => h.toLowerCase()))].sort().slice(0, NS_HOSTS_ASKED);
     const found = await Promise.all(hosts.map(async (host) => ({ host, ...(await dns.addresses(host)) })));
-    const servers: { name: string; address: string }[] = [];
+    const servers: Authoritative['servers'] = [];
     const refused: { name: string; address: string }[] = [];
     const seen = new Set<string>();
     for (const { host, a, aaaa } of found) {
@@ -198,12 +214,12 @@ export async function authoritativeServers(
         });
       for (const address of pick(keep(a.records), keep(aaaa.records))) {
         seen.add(address);
-        servers.push({ name: host, address });
+        servers.push({ name: host, address, at: nameserverAt(address, port) });
       }
     }
     if (servers.length || refused.length)
       return { zone, servers: servers.sort((x, y) => x.address.localeCompare(y.address)), fromNs: true, refused };
   }
   const list = fallback.length ? fallback : dns.servers;
-  return { zone: null, servers: list.map((s) => ({ name: s, address: s })), fromNs: false, refused: [] };
+  return { zone: null, servers: list.map((s) => ({ name: s, address: s, at: s })), fromNs: false, refused: [] };
 }

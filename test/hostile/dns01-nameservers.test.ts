@@ -93,6 +93,7 @@ it("the dns-01 wait polls none of the internal addresses a client's NS records n
   const solver = new Dns01Solver(new DnsProviders([host]), new DnsClient([resolver], 400), {
     extraSuffixes: ['test'],
     authoritative: [],
+    nameserverPort: 53,
     timeoutMs: 3000,
     log: (m) => logs.push(m),
   });
