@@ -10,8 +10,7 @@ import { labSftp } from './sftp-lab.js';
 import { labWebserver } from './vhost-lab.js';
 
 const getent = (db: 'passwd' | 'group', name: string) => spawnSync('getent', [db, name], { encoding: 'utf8' });
-// The undo's copies (.serein-bak) of what it removed are not read: nginx never includes them.
-const list = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []).filter((f) => !f.endsWith('.serein-bak'));
+const list = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
 
 /**
  * A web server on the lab's nginx in the layout site.environment needs: each site its own
@@ -48,7 +47,8 @@ export interface SiteScene {
 /**
  * What the lab still holds of a site (and of its database, named `database`): each entry
  * `nothingLeft` expects, so a failed expectation names what outlived the undo. Every file of
- * the site in nginx's folder and in its certificate folder counts.
+ * the site in nginx's folder and in its certificate folder counts, the undo's copies
+ * (`.serein-bak`) of what it removed included.
  */
 export async function siteLeftovers(s: SiteScene, site: string, database: string) {
   const user = siteUserName(site);
