@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Client, type SFTPWrapper } from 'ssh2';
 import { siteUserName } from '../../src/actions/site-user.js';
 import type { LabInfo } from '../lab/client.js';
+import { srvTestDir } from '../lab/site-users.js';
 import { uniq } from './vhost-lab.js';
 
 type SftpLab = NonNullable<LabInfo['sftp']>;
@@ -26,9 +27,8 @@ export function labSftp(s: SftpLab, extra: Record<string, unknown> = {}): Record
  * 0755 all the way up (a folder under /tmp never is: /tmp is writable by everyone).
  */
 export function chrootableDir(): string {
-  const dir = join('/srv', uniq('serein-sftp-'));
-  mkdirSync(dir, { mode: 0o755 });
-  return dir;
+  // Named after this test process: the lab's teardown removes it once the process is gone (test/lab/site-users.ts).
+  return srvTestDir();
 }
 
 /**
