@@ -19,10 +19,28 @@ const FILE_ACCESS = ['ftp', 'sftp', 'filezilla', 'winscp', 'cyberduck', 'rsync',
 /** The applications a complete site is made for (a site, its database and file access): they anchor site.environment (./anchors.ts). */
 export const APPS = new Set([
   ...['wordpress', 'wordpres', 'worpress', 'wp', 'prestashop', 'joomla', 'drupal', 'magento', 'woocommerce'],
-  ...['matomo', 'nextcloud', 'dolibarr', 'cms', 'laravel', 'symfony', 'moodle'],
+  ...['matomo', 'nextcloud', 'dolibarr', 'laravel', 'symfony', 'moodle'],
 ]);
 /** Starts of words that ask for a whole environment rather than a bare site. */
 const COMPLETE = ['complet', 'everything', 'environ', 'stack'];
+/** Starts of verbs that make or install a thing, beside the lexicon's `create`. */
+const MAKING = [
+  'install',
+  'set',
+  'prepar',
+  'spin',
+  'launch',
+  'lanc',
+  'mont',
+  'host',
+  'heberg',
+  'need',
+  'besoin',
+  'want',
+  'veux',
+  'voudr',
+  'souhait',
+];
 /** Starts of words that name a site to be made (a new one, its hosting). */
 const SITE_WORDS = ['site', 'website', 'vhost', 'heberg', 'hosting', 'blog', 'boutique', 'shop'];
 /** Words that say a thing is new, or made: file access "for a new site" is the site's. */
@@ -33,6 +51,15 @@ const RESETTING = [
   ...['generat', 'genere', 'leak', 'fuit', 'compromi', 'wrong', 'incorrect', 'refus', 'denied', 'failed', 'echou'],
 ];
 const SECRET = ['password', 'passe', 'mdp', 'pwd', 'passwd', 'credential', 'identifiant', 'login', 'code', 'acces'];
+
+/** A thing the client says they do not need: "no database needed", « pas besoin de base », "without ftp", « sans bdd ». */
+const REFUSED =
+  /\b(no|without|sans|pas de|pas d'une?|pas besoin d'une?|pas besoin de|aucune?|don't need an?|do not need an?|no need for an?)\s+(\p{L}+\s+)?(database|db|base|bdd|ftp|sftp)\b/iu;
+
+/** Whether a piece of a message refuses a database or file access rather than asking for it. */
+export function refusesThing(piece: string): boolean {
+  return REFUSED.test(fold(piece));
+}
 
 /** Whether the words name file access (FTP, SFTP, FileZilla...). */
 export function fileAccess(ws: string[]): boolean {
@@ -51,16 +78,12 @@ function onOwnSite(text: string, own: Own): boolean {
   return words(text).some((w) => own.sites.includes(w));
 }
 
-/** Whether a pasted error or a told one says a certificate is wrong: "NET::ERR_CERT_DATE_INVALID", "certificate warning", « certificat n'est pas valide ». */
-function certificateTrouble(text: string, ws: string[]): boolean {
-  if (/certificate (has )?expired|cert(ificate)? (warning|error)/i.test(text)) return true;
-  return ws.some(
-    (w, i) =>
-      is(w, 'cert') &&
-      ws
-        .slice(i + 1, i + 6)
-        .some((x) => ['invalid', 'invalide', 'warning', 'error', 'erreur', 'avertissement', 'alerte'].includes(x)),
-  );
+/** Words that tell a certificate or a connection is wrong. */
+const TROUBLE = ['invalid', 'invalide', 'warning', 'error', 'erreur', 'avertissement', 'alerte', 'valide', 'valid'];
+
+/** Whether a told error says a certificate is wrong: "certificate warning", « le certificat n'est pas valide ». */
+function certificateTrouble(ws: string[]): boolean {
+  return ws.some((w, i) => is(w, 'cert') && ws.slice(i + 1, i + 6).some((x) => TROUBLE.includes(x)));
 }
 
 /** Errors pasted from a browser or a server that report a site in trouble: a site to check. */
@@ -116,7 +139,7 @@ export function accessReading(
   }
   if (chosen.intent === 'site.environment') {
     const app = ws.some((w) => APPS.has(w));
-    const db = ws.some((w) => is(w, 'db'));
+    const db = ws.some((w) => is(w, 'db')) && !refusesThing(text);
     // "Another subdomain with its own site": no application, no database, nothing complete: a site.
     if (!app && !db && !ws.some((w) => w === 'env' || COMPLETE.some((c) => w.startsWith(c))) && has('vhost.create'))
       return { intent: 'vhost.create', confidence: chosen.confidence };
@@ -124,17 +147,27 @@ export function accessReading(
     const site = ws.some((w) => SITE_WORDS.some((x) => w.startsWith(x)));
     if (db && !site && !readTokens(text).hosts.some((h) => !ownSite(h, own)) && has('database.create'))
       return { intent: 'database.create', confidence: chosen.confidence };
+    // "Can you recommend a WordPress theme?": no site, no name, nothing to make: not an environment.
+    const making = ws.some((w) => is(w, 'create') || MAKING.some((m) => w.startsWith(m)));
+    if (!site && !making && !readTokens(text).hosts.length) {
+      const next = ranked.find((x) => x.intent !== 'site.environment' && !own.kinds.removes(x.intent));
+      return next && next.confidence >= 0.3 ? next : { intent: 'human', confidence: chosen.confidence };
+    }
   }
+  // "Get a certificate warning": the certificate word names the trouble, not a thing asked for.
+  const pastedCert = /err_cert|err_ssl|ssl_error|sec_error/i.test(text);
+  const asked = certAsked && !pastedCert && !ws.some((w, i) => is(w, 'cert') && TROUBLE.includes(ws[i + 1] ?? ''));
   // A pasted error or a certificate's warning told: the site is checked, and the check says what to do.
   if (
     ['certificate.issue', 'human', 'dns.fix'].includes(chosen.intent) &&
-    !certAsked &&
-    (PASTED.test(fold(text)) ||
-      /err_cert|err_ssl|ssl_error|sec_error/i.test(text) ||
-      (chosen.intent === 'certificate.issue' && certificateTrouble(text, ws))) &&
+    !asked &&
+    (PASTED.test(fold(text)) || pastedCert || (chosen.intent === 'certificate.issue' && certificateTrouble(ws))) &&
     !(chosen.intent === 'dns.fix' && ws.some((w) => /^(fix|repar|corrig)/.test(w)))
   )
     return { intent: 'diagnose', confidence: Math.max(chosen.confidence, 0.5) };
+  // "On s'est fait pirater", "we've been hacked": a break-in is for a person, whatever the site shows.
+  if (chosen.intent === 'diagnose' && ws.some((w) => is(w, 'hacked')))
+    return { intent: 'human', confidence: chosen.confidence };
   return chosen;
 }
 

@@ -78,7 +78,7 @@ export const SITE = ['site', 'website', 'ftp', 'sftp', 'vhost', 'heberg', 'hosti
 /** Words of file access: they anchor the SFTP operations. */
 const FILE_ACCESS = ['ftp', 'sftp', 'filezilla', 'ssh', 'winscp', 'cyberduck', 'upload', 'identifiant', 'login'];
 /** HTTP error codes a client reports by number alone ("502 on my shop", "erreur 500"). */
-export const CODE = /^[45]0[0-9]$/;
+export const CODE = /^[45]0[0-9]s?$/;
 
 /** What a clause is read with to anchor an operation. */
 export interface AnchorContext {

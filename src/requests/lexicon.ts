@@ -105,6 +105,8 @@ const TOPIC_PAIRS: Record<string, [string, string][]> = {
     ['break', 'into'],
     ['broken', 'into'],
     ['broke', 'in'],
+    ['got', 'into'],
+    ['gotten', 'into'],
   ],
   account: [
     ['compte', 'client'],

@@ -8,6 +8,13 @@
  * itself. A database once got named `merci`, `thanks`, `je`, `thx` or `name`.
  */
 export const FILLER = new Set([
+  // A subject line's word and "the name later" are no names: « Objet : base », « je vous redonne le nom plus tard ».
+  'subject',
+  'objet',
+  'sujet',
+  'plus',
+  'later',
+  'tard',
   'merci',
   'thanks',
   'thank',

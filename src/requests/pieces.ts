@@ -1,4 +1,4 @@
-import { fileAccess } from './access-reading.js';
+import { fileAccess, refusesThing } from './access-reading.js';
 import { anchored } from './anchors.js';
 import type { Intent, RequestClassifier } from './classifier.js';
 import { concepts, is, NEGATORS_BEFORE } from './lexicon.js';
@@ -73,10 +73,14 @@ export function clauseOperations(
     const short = words(text).length <= 15 || (out.length > 0 && words(piece).length <= 8);
     const sure = short && words(piece).length <= 4 ? 0.4 : CLAUSE_SURE;
     if (a.intent === 'human' || a.confidence < sure || !(alone || anchored(a.intent, piece, own))) continue;
+    // "No database needed", « pas besoin de base »: a thing refused is not asked.
+    if (refusesThing(piece) && own.kinds.creates(a.intent)) continue;
     if (negatedWhole && own.kinds.removes(a.intent)) continue;
     // A story told before the request ("I deleted old posts, everything I created...") asks
     // nothing; a short message, or a thing added to the request before it, does ("a site and a database").
-    if (!short && !asks(piece) && !item) continue;
+    // "…create the site club.exemple.fr and a MySQL database called club": a thing added after a request is asked too.
+    const added = out.length > 0 && NEW_THING.has(words(piece)[0] ?? '');
+    if (!short && !asks(piece) && !item && !added) continue;
     // A symptom that names no site ("nothing is broken, I need a new site") is no site to check.
     if (a.intent === 'diagnose' && !anchored('vhost.delete', piece, own)) continue;
     // One thing asked once: a certificate issued and renewed in the same breath is one operation.

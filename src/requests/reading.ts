@@ -72,6 +72,11 @@ const SYMPTOMS = [
   ...['inaccessible', 'unreachable', 'offline', 'bug', 'lent', 'slow'],
 ];
 
+/** Starts of words that ask for a person themselves ("I want to talk to a human", « rappelez-moi »). */
+const PERSON = ['human', 'humain', 'parler', 'speak', 'talk', 'rappel', 'manager', 'responsable', 'boss', 'technici'];
+/** Topics a person takes whatever the site shows: a break-in, a bill, mail, a password, a backup. */
+const OTHER_TOPICS = ['hacked', 'billing', 'mail', 'password', 'backup', 'storage', 'account'];
+
 /** Whether the text is a yes-or-no question about how things are ("is my site secure?", « est-ce que mon site est sécurisé ? »). */
 function askedWhether(text: string): boolean {
   if (!text.includes('?')) return false;
@@ -154,6 +159,15 @@ function allowedByRules(
     !ws.some((w) => is(w, 'create') || CREATING.some((c) => w.startsWith(c))) &&
     !readTokens(text).hosts.some((h) => isNewHost(h, own)) &&
     ranked.some((x) => x.intent === 'diagnose')
+  )
+    return { intent: 'diagnose', confidence: Math.max(chosen.confidence, 0.5) };
+  // "Ma boutique a disparu !!!", "boutique.fr affiche une erreur": a symptom of a site named is a check, a person only when asked for.
+  if (
+    chosen.intent === 'human' &&
+    ws.some((w) => [...SYMPTOMS, 'disparu', 'vanish', 'rade'].some((s) => w.startsWith(s)) || CODE.test(w)) &&
+    anchoredOnSite(text, own) &&
+    !ws.some((w) => PERSON.some((p) => w.startsWith(p)) || OTHER_TOPICS.some((t) => is(w, t))) &&
+    (ranked.find((x) => x.intent === 'diagnose')?.confidence ?? 0) >= 0.15
   )
     return { intent: 'diagnose', confidence: Math.max(chosen.confidence, 0.5) };
   // "Fix the DNS of boutique.fr, visitors cannot find it": a repair of the DNS asked, not a check.

@@ -155,7 +155,7 @@ function nounDone(ts: string[], i: number, end: number): boolean {
 /** An English participle ("deleted", "removed") says what happened unless a wish comes before it ("I want it deleted"). */
 function pastParticiple(ts: string[], i: number): boolean {
   if (!/ed$/.test(ts[i])) return false;
-  return !ts.slice(Math.max(0, i - 4), i).some((w) => startsWithAny(w, WANT));
+  return !ts.slice(Math.max(0, i - 6), i).some((w) => startsWithAny(w, WANT));
 }
 
 /** Reads whether the words ask to remove something, with negation ("ne supprimez pas", "don't delete") and tense ("a été supprimé") read. */
@@ -230,7 +230,7 @@ export function noLongerNeeded(ws: string[]): boolean {
 
 /** Things inside a site that a client may ask to remove without removing the site: a warning, a page, a file. */
 const INSIDE = new Set(
-  'erreur error errors warning warnings avertissement alerte alert message bug virus malware cache file files fichier fichiers page pages plugin plugins extension theme post posts article articles image images photo photos user users utilisateur comment comments commentaire commentaires redirect redirection'.split(
+  'erreur error errors warning warnings avertissement alerte alert message bug virus malware cache file files fichier fichiers page pages plugin plugins extension theme post posts article articles image images photo photos picture pictures document documents video videos user users utilisateur comment comments commentaire commentaires redirect redirection'.split(
     ' ',
   ),
 );

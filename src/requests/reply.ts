@@ -32,3 +32,16 @@ export function lastMind(text: string): string {
   const rest = text.slice(end);
   return /\p{L}{3}/u.test(rest) ? rest : text;
 }
+
+/** Top-level domains a name said aloud ends with ("soldes point exemple point fr"). */
+const SPOKEN_TLD = 'fr|com|net|org|be|ch|ca|eu|io|de|uk|lu|info|biz|co';
+const SPOKEN = new RegExp(
+  `\\b([\\p{L}\\d-]+(?:\\s+(?:point|dot)\\s+[\\p{L}\\d-]+)*\\s+(?:point|dot)\\s+(?:${SPOKEN_TLD}))\\b`,
+  'giu',
+);
+
+/** A name dictated or spelled out ("nouveau site soldes point exemple point fr", "sale dot exemple dot fr") written as a name. */
+export function spokenDots(text: string): string {
+  if (!/\s(point|dot)\s/i.test(text)) return text;
+  return text.replace(SPOKEN, (whole) => whole.replace(/\s+(?:point|dot)\s+/gi, '.'));
+}

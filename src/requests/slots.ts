@@ -14,7 +14,7 @@ import {
 import { NEGATORS_BEFORE } from './lexicon.js';
 import { domainNotOwned, notOwnedSentence } from './not-owned.js';
 import { removal } from './removal.js';
-import { closest } from './site-names.js';
+import { closest, notUnder } from './site-names.js';
 import { hostNames, tokens, words } from './text.js';
 import { handoffSentence, proposalSentence, questionSentence } from './words.js';
 
@@ -61,7 +61,7 @@ export type Resolved =
   | { status: 'handoff'; sentence: string; topic?: Topic; wanted?: Proposal };
 
 /** Words that take every one of the things named after them: "all my sites", « tous mes sites ». */
-const EVERY = new Set(['all', 'every', 'each', 'tous', 'toutes', 'chaque', 'chacun']);
+const EVERY = new Set(['all', 'every', 'each', 'tous', 'toutes', 'chaque', 'chacun', 'both', 'deux', 'two']);
 
 /** Fills an operation's inputs from the text and the client's things, or says what to ask. */
 export class Slots {
@@ -255,7 +255,7 @@ export class Slots {
       (n) => this.things.domains.some((d) => n === d || n.endsWith(`.${d}`)) && !this.things.sites.includes(n),
     );
     // "I already have exemple.fr with you... create recipes.exemple.fr": a new name over the domain it is under.
-    const name = candidates.find((n) => !this.things.domains.includes(n)) ?? candidates[0];
+    const name = candidates.find((n) => !this.things.domains.includes(n)) ?? notUnder(this.raw, candidates[0]);
     // "Un site pour nouveau.fr", a domain not on the account yet: a person adds it, then runs what was asked.
     const notOwned = name ? undefined : domainNotOwned(this.names, this.things.domains, this.things.sites);
     if (notOwned) {

@@ -7,7 +7,7 @@ import { allowed, clauses, type Own } from './reading.js';
 import { unquoted } from './names.js';
 import { clauseOperations, names, protects } from './pieces.js';
 import { readTokens, removal } from './removal.js';
-import { lastMind, replyOf } from './reply.js';
+import { lastMind, replyOf, spokenDots } from './reply.js';
 import { Slots, type Choice, type ClientThings, type Proposal, type Resolved } from './slots.js';
 import { words } from './text.js';
 import { handoffSentence, intentLabel, questionSentence } from './words.js';
@@ -79,7 +79,7 @@ export function understand(
   o: { language: Language; intent?: Intent; site?: string },
 ): Understanding {
   // "A new site… actually no, just the certificate": what is asked is what follows the change of mind.
-  const text = lastMind(message);
+  const text = spokenDots(lastMind(message));
   const c = classifier.classify(unquoted(text));
   const language: Language = c.languageConfidence >= 0.75 ? c.language : o.language;
   // The model reads the whole message (a quote says what "the same" is); names, pieces and topic come from the reply.
@@ -97,8 +97,8 @@ export function understand(
     whole.intent !== 'human' &&
     whole.confidence >= SURE &&
     !(ops.length === 1 && ops[0] !== whole.intent && whole.confidence < 0.6) &&
-    // "ok", "non merci": no word of the operation's kind, no question about it.
-    (anchored(whole.intent, text, own) || whole.confidence >= 0.8)
+    // "ok", "non merci": no word of the operation's kind, no question about it; a certificate always needs its word ("switch to php 8.3").
+    (anchored(whole.intent, text, own) || (whole.confidence >= 0.8 && !whole.intent.startsWith('certificate.')))
   )
     intents = [whole.intent];
   else if (ops.length === 1) intents = ops;
@@ -107,6 +107,8 @@ export function understand(
   if (intents.includes(ENVIRONMENT)) intents = intents.filter((i) => !ENVIRONMENT_MAKES.includes(i));
   // "A WordPress site on news.exemple.fr", "un site et une base pour mon appli": the environment, asked once.
   else if (!o.intent) intents = environmentAsked(intents, text, own, (i) => classifier.corpus.operations.has(i));
+  // "Des pubs de casino sur boutique.fr, on a été piratés": a break-in is for a person, not a check of what it shows.
+  if (intents.length && intents.every((i) => i === 'diagnose') && ws.some((w) => is(w, 'hacked'))) intents = [];
   // "My site is down, can you fix the DNS?": the symptom is the reason of the repair asked on the same site, not a second request.
   if (intents.includes('diagnose') && intents.some((i) => REPAIRS.includes(i)) && sitesNamed(text, own) <= 1)
     intents = intents.filter((i) => i !== 'diagnose');
@@ -128,7 +130,14 @@ export function understand(
   });
   if (!intents.length) {
     // Anger with no operation ("you are useless") is for a person, not a question.
-    if (whole.intent === 'human' || frustrated || whole.confidence >= SURE || ws.some((w) => is(w, 'anger')))
+    if (
+      whole.intent === 'human' ||
+      frustrated ||
+      whole.confidence >= SURE ||
+      ws.some((w) => is(w, 'anger')) ||
+      // "Could you put me in touch with a technician?": a person, a bill or mail named, with no operation.
+      ['human', 'billing', 'mail', 'hacked', 'password', 'storage', 'backup'].includes(topicOf(ws, frustrated))
+    )
       return handoff();
     const options = c.ranked
       .map((r) => r.intent)
@@ -164,7 +173,7 @@ export function understand(
       (intents.length === 1 && classifier.corpus.operations.get(i)?.request.input === 'domains'
         ? undefined
         : ownPiece(classifier, things, language, o.site, clauses(said).length, pieceOf(i, k), i, own)) ?? whole)(
-      slots.resolve(i),
+      fromQuote(slots.resolve(i), () => new Slots(classifier.corpus, message, things, language, o.site).resolve(i)),
     ),
   }));
   const answer = combine(base, resolved, () => handoff());
@@ -250,7 +259,15 @@ function ownPiece(
     things.domains.includes(String(r.proposal.inputs.domain))
   )
     return undefined;
-  return r.status === 'proposal' ? r : undefined;
+  // "…and check why the blog throws 502s": the check of the site its own piece names.
+  return r.status === 'proposal' || (r.status === 'diagnosis' && intent === 'diagnose') ? r : undefined;
+}
+
+/** "Yes, renew it" under a quoted notice, "delete the blog… no wait, just put https on it": the words kept name nothing, the rest of the message says which. */
+function fromQuote(reply: Resolved, whole: () => Resolved): Resolved {
+  if (reply.status !== 'question') return reply;
+  const w = whole();
+  return w.status === 'proposal' || w.status === 'diagnosis' ? w : reply;
 }
 
 /** One answer from the operations resolved: a question first, then a diagnosis, then the proposals in order. */

@@ -48,7 +48,7 @@ export const ACCESS_SLOTS_EN: Slots = {
     'my nephew',
     'our contractor',
   ],
-  app: ['wordpress', 'WordPress', 'wp', 'a wordpress', 'joomla', 'prestashop', 'drupal', 'a php app', 'a cms'],
+  app: ['wordpress', 'WordPress', 'wp', 'a wordpress', 'joomla', 'prestashop', 'drupal', 'woocommerce', 'nextcloud'],
   full: [
     'with its database',
     'with a database',
@@ -87,7 +87,7 @@ export const ACCESS_SLOTS_FR: Slots = {
   ],
   perdu: ['perdu', 'oublié', 'égaré', 'paumé', 'effacé le mail avec', 'plus'],
   qui: ['mon développeur', 'notre agence web', 'le graphiste', 'mon webmaster', 'un prestataire', 'mon neveu'],
-  app: ['wordpress', 'WordPress', 'wp', 'un wordpress', 'joomla', 'prestashop', 'drupal', 'une appli php', 'un cms'],
+  app: ['wordpress', 'WordPress', 'wp', 'un wordpress', 'joomla', 'prestashop', 'drupal', 'woocommerce', 'nextcloud'],
   complet: [
     'avec sa base de données',
     'avec une base',
