@@ -10,7 +10,8 @@
 // greeting and a signature, read whole, sent with the client's own token; the tenant owns
 // a domain, three sites and their certificates, and the provider holds 20,000 sites of
 // 2,000 other tenants, as a provider's store does (a read of the tenant's things must
-// not walk them).
+// not walk them). A reseller's tenant of 1,000 sites asks the same words one at a time:
+// every one of its names is a name the words may mean.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,8 @@ const CONNECTIONS = 16;
 /** Other tenants and their sites in the store: the provider around the client who asks (BENCH_REQUESTS_OTHER_TENANTS=0: the client alone). */
 const OTHER_TENANTS = Number(process.env.BENCH_REQUESTS_OTHER_TENANTS ?? (SMOKE ? 20 : 2000));
 const SITES_EACH = 10;
+/** The sites of the one tenant that owns many (an agency, a reseller). */
+const RESELLER_SITES = SMOKE ? 50 : 1000;
 const run = promisify(execFile);
 const TEXT =
   'Bonjour, nos clients nous disent que la boutique affiche un avertissement. Pourriez-vous mettre le https sur boutique.fr et une base pour wordpress ? Merci beaucoup, Claire';
@@ -65,27 +68,32 @@ function cpuMs(pid: number | undefined): number | undefined {
   return (Number(f[11]) + Number(f[12])) * 10;
 }
 
-/** What the tenant owns and the provider around it: written before the daemon starts, as a store that has lived. */
-async function fill(store: Store): Promise<void> {
-  await store.tenants.create({ id: 'bench', name: 'Bench', language: 'fr' });
-  await store.tenants.addResource({ kind: 'domain', name: 'boutique.fr', tenantId: 'bench' });
-  for (const site of ['www.atelier-claire.fr', 'blog.atelier-claire.fr', 'atelier-claire.fr']) {
-    await store.tenants.addResource({ kind: 'vhost', name: site, tenantId: 'bench', data: {} });
-    const days = (n: number) => new Date(Date.now() + n * 86_400_000);
+/** Sites of a tenant, each with its active certificate, as issuances leave them. */
+async function ownSites(store: Store, tenantId: string, sites: string[]): Promise<void> {
+  const days = (n: number) => new Date(Date.now() + n * 86_400_000);
+  for (const site of sites) {
+    await store.tenants.addResource({ kind: 'vhost', name: site, tenantId, data: {} });
     const c = await store.certificates.addPending({
-      ...{
-        tenantId: 'bench',
-        webserver: null,
-        name: site,
-        domains: [site],
-        challenge: 'http-01',
-        keyType: 'ecdsa-p256',
-      },
+      ...{ tenantId, webserver: null, name: site, domains: [site], challenge: 'http-01', keyType: 'ecdsa-p256' },
       ...{ ca: 'bench', caDirectory: 'https://ca.invalid/directory', serial: site, ariCertId: '' },
       ...{ notBefore: days(0).toISOString(), notAfter: days(90).toISOString(), certPem: '-', keyPem: '-' },
     });
     await store.certificates.activate(c.id, days(60));
   }
+}
+
+/** What the tenant owns and the provider around it: written before the daemon starts, as a store that has lived. */
+async function fill(store: Store): Promise<void> {
+  await store.tenants.create({ id: 'bench', name: 'Bench', language: 'fr' });
+  await store.tenants.addResource({ kind: 'domain', name: 'boutique.fr', tenantId: 'bench' });
+  await ownSites(store, 'bench', ['www.atelier-claire.fr', 'blog.atelier-claire.fr', 'atelier-claire.fr']);
+  // A reseller: one tenant with many sites of its own, every one a name its words are matched against.
+  await store.tenants.create({ id: 'reseller', name: 'Reseller', language: 'fr' });
+  await ownSites(
+    store,
+    'reseller',
+    Array.from({ length: RESELLER_SITES }, (_, i) => `client${i}.revendeur.fr`),
+  );
   const at = new Date().toISOString();
   await store.db.transaction().execute(async (trx) => {
     for (let t = 0; t < OTHER_TENANTS; t++) {
@@ -150,6 +158,7 @@ export default async function bench(): Promise<Figures> {
     // daemon's limit is raised so that counting costs what it costs and refuses nothing.
     await fill(store);
     const { token } = await store.tokens.create('client', 'bench', 'bench');
+    const reseller = (await store.tokens.create('client', 'reseller', 'bench')).token;
     await store.close();
     const firsts: number[] = [];
     let last: ReturnType<typeof serein> | undefined;
@@ -171,12 +180,16 @@ export default async function bench(): Promise<Figures> {
         const mid = cpuMs(last?.pid);
         const many = await load(url, token, body, CONNECTIONS);
         const after = cpuMs(last?.pid);
+        const big = await load(url, reseller, body, 1);
+        const end = cpuMs(last?.pid);
         const perRequest = (a?: number, b?: number, n = 0) => (a === undefined || b === undefined ? NaN : (b - a) / n);
         return {
           one,
           many,
           cpuOne: perRequest(before, mid, one.requests),
           cpuMany: perRequest(mid, after, many.requests),
+          big,
+          cpuBig: perRequest(after, end, big.requests),
         };
       });
       return {
@@ -210,7 +223,22 @@ export default async function bench(): Promise<Figures> {
           runs.map((r) => r.cpuMany),
           'ms',
         ),
-        'requests in words answered other than 2xx': runs.reduce((n, r) => n + r.one.errors + r.many.errors, 0),
+        [`a tenant of ${RESELLER_SITES} sites: latency p50, 1 connection`]: stat(
+          runs.map((r) => r.big.p50),
+          'ms',
+        ),
+        [`a tenant of ${RESELLER_SITES} sites: latency p99, 1 connection`]: stat(
+          runs.map((r) => r.big.p99),
+          'ms',
+        ),
+        [`a tenant of ${RESELLER_SITES} sites: daemon's CPU time per request`]: stat(
+          runs.map((r) => r.cpuBig),
+          'ms',
+        ),
+        'requests in words answered other than 2xx': runs.reduce(
+          (n, r) => n + r.one.errors + r.many.errors + r.big.errors,
+          0,
+        ),
         store: `the tenant: 1 domain, 3 sites with their certificates, asked with its client token; the provider: ${OTHER_TENANTS * SITES_EACH} sites of ${OTHER_TENANTS} other tenants`,
       };
     } finally {
