@@ -70,10 +70,7 @@ async function masterChildren(target: Target, master: number): Promise<number[]>
 
 async function workersOf(target: Target, master: number): Promise<number[]> {
   try {
-    const children = await masterChildren(target, master);
-    const out: number[] = [];
-    for (const pid of children) if (await isAcceptingWorker(target, pid, master)) out.push(pid);
-    return out;
+    return await stillAccepting(target, await masterChildren(target, master), master);
   } catch {
     return [];
   }
@@ -174,10 +171,10 @@ export async function retireOldWorkers(
   return 'retired';
 }
 
+/** The pids still accepting, looked at together: on a busy machine, one after the other took 12 ms. */
 async function stillAccepting(target: Target, pids: number[], master: number): Promise<number[]> {
-  const out: number[] = [];
-  for (const pid of pids) if (await isAcceptingWorker(target, pid, master)) out.push(pid);
-  return out;
+  const accepting = await Promise.all(pids.map((pid) => isAcceptingWorker(target, pid, master)));
+  return pids.filter((_, i) => accepting[i]);
 }
 
 /**
@@ -206,11 +203,10 @@ export async function retireOlderGenerations(
   const master = await masterPid(target, ws);
   if (!master) return 'retired';
   const older = async (): Promise<number[]> => {
+    const children = await masterChildren(target, master);
+    const since = await Promise.all(children.map((pid) => acceptingSince(target, pid, master)));
     const started = new Map<number, number>();
-    for (const pid of await masterChildren(target, master)) {
-      const since = await acceptingSince(target, pid, master);
-      if (since !== undefined) started.set(pid, since);
-    }
+    children.forEach((pid, i) => since[i] !== undefined && started.set(pid, since[i]));
     const newest = Math.max(...started.values());
     return [...started].filter(([, since]) => since < newest - GENERATION_GAP_TICKS).map(([pid]) => pid);
   };
