@@ -10,8 +10,17 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { siteUserName } from '../src/actions/site-user.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
-import { chrootableDir, labSftp, op, removeLeftAccounts, removeUsers, sftpLogin } from './helpers/sftp-lab.js';
-import { labNginxTest, labWebserver, uniq } from './helpers/vhost-lab.js';
+import {
+  chrootableDir,
+  deleteAccountsAndStop,
+  labSftp,
+  op,
+  removeLeftAccounts,
+  removeUsers,
+  sftpLogin,
+} from './helpers/sftp-lab.js';
+import { labWebserver, uniq } from './helpers/vhost-lab.js';
+import { expectNginxTestPasses } from './helpers/vhost-teardown.js';
 import { useLab, type LabInfo } from './lab/client.js';
 
 describe('an open SFTP session', () => {
@@ -62,19 +71,10 @@ describe('an open SFTP session', () => {
     }
   });
 
-  afterEach(() => {
-    const t = labNginxTest(lab.nginx!);
-    expect(t.ok, t.output).toBe(true);
-  });
+  afterEach(() => expectNginxTestPasses(lab.nginx!));
 
   afterAll(async () => {
-    if (d) {
-      for (const r of await d.store.tenants.listResources({ kind: 'sftp' }))
-        await d.runJob('sftp.delete', { domain: r.name });
-      for (const r of await d.store.tenants.listResources({ kind: 'vhost' }))
-        await d.runJob('vhost.delete', { domain: r.name, removeFiles: true });
-      await d.stop();
-    }
+    await deleteAccountsAndStop(d);
     for (const u of users) spawnSync('pkill', ['-KILL', '-U', u]);
     if (lab?.sftp) removeLeftAccounts(lab.sftp, users);
     removeUsers(users);

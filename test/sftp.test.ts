@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import {
   chrootableDir,
+  deleteAccountsAndStop,
   labSftp,
   op,
   siteAccount,
@@ -85,13 +86,7 @@ describe('SFTP access to a site', () => {
   });
 
   afterAll(async () => {
-    if (d) {
-      for (const r of await d.store.tenants.listResources({ kind: 'sftp' }))
-        await d.runJob('sftp.delete', { domain: r.name });
-      for (const r of await d.store.tenants.listResources({ kind: 'vhost' }))
-        await d.runJob('vhost.delete', { domain: r.name, removeFiles: true });
-      await d.stop();
-    }
+    await deleteAccountsAndStop(d);
     const users = Object.values(sites).map((x) => x.user);
     if (lab?.sftp) removeLeftAccounts(lab.sftp, users);
     removeUsers(users);

@@ -17,10 +17,18 @@ import { dnsAdmin, labCertConfig } from './helpers/acme-lab.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { dropByPrefix } from './helpers/db-lab.js';
 import { noteSecrets } from './helpers/secrets-scan.js';
-import { chrootableDir, op, removeLeftAccounts, removeUsers, sftpLogin } from './helpers/sftp-lab.js';
+import {
+  chrootableDir,
+  deleteAccountsAndStop,
+  op,
+  removeLeftAccounts,
+  removeUsers,
+  sftpLogin,
+} from './helpers/sftp-lab.js';
 import { environmentWebserver, labMariadbServer, nothingLeft, siteLeftovers } from './helpers/environment-lab.js';
 import { tempDir } from './helpers/tmp.js';
-import { getWithHost, labNginxTest, uniq } from './helpers/vhost-lab.js';
+import { getWithHost, uniq } from './helpers/vhost-lab.js';
+import { expectNginxTestPasses } from './helpers/vhost-teardown.js';
 import { useLab, type LabInfo } from './lab/client.js';
 
 const getent = (db: 'passwd' | 'group', name: string) => spawnSync('getent', [db, name], { encoding: 'utf8' });
@@ -109,19 +117,10 @@ describe('a whole environment in one operation', () => {
     B = await d.tenant(tenantB, { domains: [domB], servers: ['web', 'maria'] });
   }, 120_000);
 
-  afterEach(() => {
-    const t = labNginxTest(lab.nginx!);
-    expect(t.ok, t.output).toBe(true);
-  });
+  afterEach(() => expectNginxTestPasses(lab.nginx!));
 
   afterAll(async () => {
-    if (d) {
-      for (const r of await d.store.tenants.listResources({ kind: 'sftp' }))
-        await d.runJob('sftp.delete', { domain: r.name });
-      for (const r of await d.store.tenants.listResources({ kind: 'vhost' }))
-        await d.runJob('vhost.delete', { domain: r.name, removeFiles: true });
-      await d.stop();
-    }
+    await deleteAccountsAndStop(d);
     if (lab?.sftp) removeLeftAccounts(lab.sftp, users);
     removeUsers(users);
     if (lab) await dropByPrefix(lab, [`${tenantA}_`, `${tenantB}_`]);

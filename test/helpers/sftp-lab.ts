@@ -5,6 +5,8 @@ import { Client, type SFTPWrapper } from 'ssh2';
 import { siteUserName } from '../../src/actions/site-user.js';
 import type { LabInfo } from '../lab/client.js';
 import { srvTestDir } from '../lab/site-users.js';
+import type { TestDaemon } from './daemon.js';
+import { deleteSitesAndStop } from './vhost-teardown.js';
 import { uniq } from './vhost-lab.js';
 
 type SftpLab = NonNullable<LabInfo['sftp']>;
@@ -76,6 +78,14 @@ export function siteAccount(webRoot: string, domain: string): { user: string; ui
 /** Removes these users (planted by plantSite, or left by a site a failed test did not delete). */
 export function removeUsers(users: string[]): void {
   for (const u of users) if (spawnSync('id', ['-u', u]).status === 0) spawnSync('userdel', [u]);
+}
+
+/** Deletes every SFTP account, then every site (files too), the daemon recorded, and stops it: an SFTP test file's teardown. */
+export async function deleteAccountsAndStop(d: TestDaemon | undefined): Promise<void> {
+  if (!d) return;
+  for (const r of await d.store.tenants.listResources({ kind: 'sftp' }))
+    await d.runJob('sftp.delete', { domain: r.name });
+  await deleteSitesAndStop(d);
 }
 
 /** Removes drop-ins and key files a failed test left for these users on the lab's SFTP sshd, and reloads it. */
