@@ -236,12 +236,15 @@ export class Slots {
       said.add(w);
       for (const group of this.corpus.aliases) if (group.includes(w)) group.forEach((a) => said.add(a));
     }
-    const matched = (t: string) =>
-      labels(t).filter((l) => [...said].some((w) => w === l || (l.length >= 5 && w.length >= 5 && distance(w, l) <= 1)))
-        .length;
+    // Each label read once per request (a reseller's 1,000 sites share theirs), each target counted once.
+    const words = [...said];
+    const seen = new Map<string, boolean>();
+    const near = (l: string) => l.length >= 5 && words.some((w) => w.length >= 5 && distance(w, l) <= 1);
+    const hit = (l: string) => seen.get(l) ?? (seen.set(l, said.has(l) || near(l)).get(l) as boolean);
+    const counts = targets.map((t) => labels(t).filter(hit).length);
     // "The exemple blog": blog.exemple.fr answers both words, exemple.fr one.
-    const most = Math.max(0, ...targets.map(matched));
-    return most ? targets.filter((t) => matched(t) === most) : [];
+    const most = Math.max(0, ...counts);
+    return most ? targets.filter((_, i) => counts[i] === most) : [];
   }
 
   /** A new site: a name under one of the client's domains that is not a site yet. */
