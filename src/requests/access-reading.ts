@@ -101,9 +101,9 @@ export function accessReading(
   ranked: { intent: Intent; confidence: number }[],
   text: string,
   own: Own,
-  certAsked: boolean,
+  ws: string[],
+  certAsked: () => boolean,
 ): { intent: Intent; confidence: number } {
-  const ws = words(text);
   const access = fileAccess(ws);
   const has = (i: Intent) => ranked.some((x) => x.intent === i);
   // "Réinitialiser le mot de passe de la base": no file access named, no SFTP operation.
@@ -113,6 +113,38 @@ export function accessReading(
       ? next
       : { intent: 'human', confidence: chosen.confidence };
   }
+  if (access) {
+    const read = fileAccessReading(chosen, text, own, ws, has);
+    if (read) return read;
+  }
+  if (chosen.intent === 'site.environment') return environmentReading(chosen, ranked, text, own, ws, has);
+  if (['certificate.issue', 'human', 'dns.fix'].includes(chosen.intent)) {
+    // "Get a certificate warning": the certificate word names the trouble, not a thing asked for.
+    const pastedCert = /err_cert|err_ssl|ssl_error|sec_error/i.test(text);
+    const asked = () =>
+      certAsked() && !pastedCert && !ws.some((w, i) => is(w, 'cert') && TROUBLE.includes(ws[i + 1] ?? ''));
+    // A pasted error or a certificate's warning told: the site is checked, and the check says what to do.
+    if (
+      (pastedCert || (chosen.intent === 'certificate.issue' && certificateTrouble(ws)) || PASTED.test(fold(text))) &&
+      !asked() &&
+      !(chosen.intent === 'dns.fix' && ws.some((w) => /^(fix|repar|corrig)/.test(w)))
+    )
+      return { intent: 'diagnose', confidence: Math.max(chosen.confidence, 0.5) };
+  }
+  // "On s'est fait pirater", "we've been hacked": a break-in is for a person, whatever the site shows.
+  if (chosen.intent === 'diagnose' && ws.some((w) => is(w, 'hacked')))
+    return { intent: 'human', confidence: chosen.confidence };
+  return chosen;
+}
+
+/** File access named: a new site's, a new password for the access had, or an account on a site the client has. */
+function fileAccessReading(
+  chosen: { intent: Intent; confidence: number },
+  text: string,
+  own: Own,
+  ws: string[],
+  has: (i: Intent) => boolean,
+): { intent: Intent; confidence: number } | undefined {
   const secret = (w: string) => SECRET.some((x) => w.startsWith(x));
   // "Lost my FTP login", « un nouveau mot de passe FTP »: the access had, its password renewed.
   const resetting =
@@ -126,48 +158,45 @@ export function accessReading(
         ws.slice(i + 1, i + 3).some((x) => SITE_WORDS.some((s) => x.startsWith(s)) || x.startsWith('domain')),
     ) || readTokens(text).hosts.some((h) => !ownSite(h, own));
   // "Un accès FTP pour un nouveau site": file access for a site to make is the new site (its own access comes with it).
-  if (access && chosen.intent.startsWith('sftp.') && !resetting && newSite)
-    if (has('vhost.create')) return { intent: 'vhost.create', confidence: Math.max(chosen.confidence, 0.6) };
+  if (chosen.intent.startsWith('sftp.') && !resetting && newSite)
+    return has('vhost.create') ? { intent: 'vhost.create', confidence: Math.max(chosen.confidence, 0.6) } : undefined;
   const loose = ['vhost.create', 'sftp.create', 'human', 'diagnose', 'site.environment'];
-  if (access && (loose.includes(chosen.intent) || (chosen.confidence < 0.45 && !own.kinds.removes(chosen.intent)))) {
-    // "J'ai perdu mes identifiants FTP", "filezilla says the password is wrong": a new password for the access had.
-    if (resetting && chosen.intent !== 'vhost.create' && has('sftp.reset'))
-      return { intent: 'sftp.reset', confidence: Math.max(chosen.confidence, 0.6) };
-    // "FTP on boutique.fr", « un ftp pour mon blog »: file access to a site the client has, not a new site.
-    if (chosen.intent !== 'sftp.create' && !newSite && onOwnSite(text, own) && has('sftp.create'))
-      return { intent: resetting ? 'sftp.reset' : 'sftp.create', confidence: Math.max(chosen.confidence, 0.6) };
+  if (!loose.includes(chosen.intent) && (chosen.confidence >= 0.45 || own.kinds.removes(chosen.intent)))
+    return undefined;
+  // "J'ai perdu mes identifiants FTP", "filezilla says the password is wrong": a new password for the access had.
+  if (resetting && chosen.intent !== 'vhost.create' && has('sftp.reset'))
+    return { intent: 'sftp.reset', confidence: Math.max(chosen.confidence, 0.6) };
+  // "FTP on boutique.fr", « un ftp pour mon blog »: file access to a site the client has, not a new site.
+  if (chosen.intent !== 'sftp.create' && !newSite && onOwnSite(text, own) && has('sftp.create'))
+    return { intent: resetting ? 'sftp.reset' : 'sftp.create', confidence: Math.max(chosen.confidence, 0.6) };
+  return undefined;
+}
+
+/** An environment read: a bare site when nothing asks for more, a database when no site is to be made, nothing when nothing is to be made. */
+function environmentReading(
+  chosen: { intent: Intent; confidence: number },
+  ranked: { intent: Intent; confidence: number }[],
+  text: string,
+  own: Own,
+  ws: string[],
+  has: (i: Intent) => boolean,
+): { intent: Intent; confidence: number } {
+  const app = ws.some((w) => APPS.has(w));
+  const db = ws.some((w) => is(w, 'db')) && !refusesThing(text);
+  // "Another subdomain with its own site": no application, no database, nothing complete: a site.
+  if (!app && !db && !ws.some((w) => w === 'env' || COMPLETE.some((c) => w.startsWith(c))) && has('vhost.create'))
+    return { intent: 'vhost.create', confidence: chosen.confidence };
+  const hosts = readTokens(text).hosts;
+  // "My WordPress install asks for a database": a database for a site that exists, no site named new.
+  const site = ws.some((w) => SITE_WORDS.some((x) => w.startsWith(x)));
+  if (db && !site && !hosts.some((h) => !ownSite(h, own)) && has('database.create'))
+    return { intent: 'database.create', confidence: chosen.confidence };
+  // "Can you recommend a WordPress theme?": no site, no name, nothing to make: not an environment.
+  const making = ws.some((w) => is(w, 'create') || MAKING.some((m) => w.startsWith(m)));
+  if (!site && !making && !hosts.length) {
+    const next = ranked.find((x) => x.intent !== 'site.environment' && !own.kinds.removes(x.intent));
+    return next && next.confidence >= 0.3 ? next : { intent: 'human', confidence: chosen.confidence };
   }
-  if (chosen.intent === 'site.environment') {
-    const app = ws.some((w) => APPS.has(w));
-    const db = ws.some((w) => is(w, 'db')) && !refusesThing(text);
-    // "Another subdomain with its own site": no application, no database, nothing complete: a site.
-    if (!app && !db && !ws.some((w) => w === 'env' || COMPLETE.some((c) => w.startsWith(c))) && has('vhost.create'))
-      return { intent: 'vhost.create', confidence: chosen.confidence };
-    // "My WordPress install asks for a database": a database for a site that exists, no site named new.
-    const site = ws.some((w) => SITE_WORDS.some((x) => w.startsWith(x)));
-    if (db && !site && !readTokens(text).hosts.some((h) => !ownSite(h, own)) && has('database.create'))
-      return { intent: 'database.create', confidence: chosen.confidence };
-    // "Can you recommend a WordPress theme?": no site, no name, nothing to make: not an environment.
-    const making = ws.some((w) => is(w, 'create') || MAKING.some((m) => w.startsWith(m)));
-    if (!site && !making && !readTokens(text).hosts.length) {
-      const next = ranked.find((x) => x.intent !== 'site.environment' && !own.kinds.removes(x.intent));
-      return next && next.confidence >= 0.3 ? next : { intent: 'human', confidence: chosen.confidence };
-    }
-  }
-  // "Get a certificate warning": the certificate word names the trouble, not a thing asked for.
-  const pastedCert = /err_cert|err_ssl|ssl_error|sec_error/i.test(text);
-  const asked = certAsked && !pastedCert && !ws.some((w, i) => is(w, 'cert') && TROUBLE.includes(ws[i + 1] ?? ''));
-  // A pasted error or a certificate's warning told: the site is checked, and the check says what to do.
-  if (
-    ['certificate.issue', 'human', 'dns.fix'].includes(chosen.intent) &&
-    !asked &&
-    (PASTED.test(fold(text)) || pastedCert || (chosen.intent === 'certificate.issue' && certificateTrouble(ws))) &&
-    !(chosen.intent === 'dns.fix' && ws.some((w) => /^(fix|repar|corrig)/.test(w)))
-  )
-    return { intent: 'diagnose', confidence: Math.max(chosen.confidence, 0.5) };
-  // "On s'est fait pirater", "we've been hacked": a break-in is for a person, whatever the site shows.
-  if (chosen.intent === 'diagnose' && ws.some((w) => is(w, 'hacked')))
-    return { intent: 'human', confidence: chosen.confidence };
   return chosen;
 }
 
@@ -178,11 +207,18 @@ export function accessReading(
  * no application stay two operations, and so does a database the client names ("and a
  * database called club"): the environment names its own.
  */
-export function environmentAsked(intents: Intent[], text: string, own: Own, has: (i: Intent) => boolean): Intent[] {
+export function environmentAsked(
+  intents: Intent[],
+  text: string,
+  ws: string[],
+  own: Own,
+  has: (i: Intent) => boolean,
+): Intent[] {
   const site = intents.indexOf('vhost.create');
   const db = intents.indexOf('database.create');
-  if ((site < 0 && db < 0) || !has('site.environment')) return intents;
-  const named = quoted(text).length > 0 || !!namedAfterMarker(tokens(text)) || !!besideDatabaseWord(tokens(text));
+  if ((site < 0 && db < 0) || !has('site.environment') || !ws.some((w) => APPS.has(w))) return intents;
+  const ts = tokens(text);
+  const named = quoted(text).length > 0 || !!namedAfterMarker(ts) || !!besideDatabaseWord(ts);
   const environment = (): Intent[] => {
     const first = Math.min(...[site, db].filter((i) => i >= 0));
     return intents.flatMap((x, i) =>

@@ -119,15 +119,16 @@ export function allowed(
   text: string,
   own: Own,
 ): { intent: Intent; confidence: number } {
-  return accessReading(allowedByRules(ranked, text, own), ranked, text, own, certAsked(words(text)));
+  const ws = words(text);
+  return accessReading(allowedByRules(ranked, text, own, ws), ranked, text, own, ws, () => certAsked(ws));
 }
 
 function allowedByRules(
   ranked: { intent: Intent; confidence: number }[],
   text: string,
   own: Own,
+  ws: string[],
 ): { intent: Intent; confidence: number } {
-  const ws = words(text);
   let chosen = allowedIntent(ranked, text, own);
   // The model unsure, the words name one thing it ranks near the top ("https boutique.fr"): that one.
   if (chosen.confidence < 0.45) {

@@ -106,7 +106,8 @@ export function understand(
   // "A complete WordPress site with its database": the environment makes its own site and database, asked once.
   if (intents.includes(ENVIRONMENT)) intents = intents.filter((i) => !ENVIRONMENT_MAKES.includes(i));
   // "A WordPress site on news.exemple.fr", "un site et une base pour mon appli": the environment, asked once.
-  else if (!o.intent) intents = environmentAsked(intents, text, own, (i) => classifier.corpus.operations.has(i));
+  else if (!o.intent)
+    intents = environmentAsked(intents, text, words(text), own, (i) => classifier.corpus.operations.has(i));
   // "Des pubs de casino sur boutique.fr, on a été piratés": a break-in is for a person, not a check of what it shows.
   if (intents.length && intents.every((i) => i === 'diagnose') && ws.some((w) => is(w, 'hacked'))) intents = [];
   // "My site is down, can you fix the DNS?": the symptom is the reason of the repair asked on the same site, not a second request.
