@@ -17,7 +17,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteUserName } from '../src/actions/site-user.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { noteSecrets } from './helpers/secrets-scan.js';
-import { chrootableDir, labSftp, op, refused, removeLeftAccounts, removeUsers, sftpLogin } from './helpers/sftp-lab.js';
+import {
+  chrootableDir,
+  deleteAccountsAndStop,
+  labSftp,
+  op,
+  refused,
+  removeLeftAccounts,
+  removeUsers,
+  sftpLogin,
+} from './helpers/sftp-lab.js';
 import { DESKTOP, PHONE, plain, storyPages, type StoryPages } from './helpers/story-pages.js';
 import { until } from './helpers/until.js';
 import { labNginxTest, labWebserver, uniq } from './helpers/vhost-lab.js';
@@ -93,13 +102,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await pages?.close();
-  if (d) {
-    for (const r of await d.store.tenants.listResources({ kind: 'sftp' }))
-      await d.runJob('sftp.delete', { domain: r.name });
-    for (const r of await d.store.tenants.listResources({ kind: 'vhost' }))
-      await d.runJob('vhost.delete', { domain: r.name, removeFiles: true });
-    await d.stop();
-  }
+  await deleteAccountsAndStop(d);
   const users = (['fr', 'en'] as const).map((l) => siteUserName(site(l)));
   if (lab?.sftp) removeLeftAccounts(lab.sftp, users);
   removeUsers(users);

@@ -9,7 +9,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,10 +17,18 @@ import { labCertConfig } from './helpers/acme-lab.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { dbExists, dropByPrefix } from './helpers/db-lab.js';
 import { noteSecrets } from './helpers/secrets-scan.js';
-import { chrootableDir, labSftp, op, removeLeftAccounts, removeUsers, sftpLogin } from './helpers/sftp-lab.js';
+import { environmentWebserver, getTls, labMariadbServer, pebbleRoot } from './helpers/environment-lab.js';
+import {
+  chrootableDir,
+  deleteAccountsAndStop,
+  op,
+  removeLeftAccounts,
+  removeUsers,
+  sftpLogin,
+} from './helpers/sftp-lab.js';
 import { DESKTOP, PHONE, plain } from './helpers/story-pages.js';
 import { tempDir } from './helpers/tmp.js';
-import { labNginxTest, labWebserver } from './helpers/vhost-lab.js';
+import { labNginxTest } from './helpers/vhost-lab.js';
 import { useLab, type LabInfo } from './lab/client.js';
 
 const CHROMIUM_ARGS = [
@@ -47,41 +54,14 @@ let d: TestDaemon;
 let base: string;
 let browser: Browser;
 
-/** A GET over HTTPS with SNI, its chain checked against the CA the daemon's certificates come from. */
-function getTls(host: string, ca: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      { hostname: '127.0.0.1', port: lab.nginx!.tlsPort, path: '/', servername: host, headers: { host }, ca },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 beforeAll(async () => {
   lab = await useLab('pebble', 'mariadb', 'phpFpm', 'sftp');
   base = chrootableDir();
-  const m = lab.mariadb!;
-  const f = lab.phpFpm!;
   d = await startTestDaemon({
     config: {
       ...labCertConfig(lab, tempDir('serein-environment-page-')),
-      webservers: {
-        web: labWebserver(lab.nginx!, base, 'local', {
-          siteUsers: true,
-          nginxGroup: 'nogroup',
-          publicAddresses: ['127.0.0.1', '::1'],
-          php: { fpm: f.fpm, poolDir: f.poolDir, socketDir: f.socketDir, pidFile: f.pidFile, listenOwner: 'nobody' },
-          sftp: labSftp(lab.sftp!),
-        }),
-      },
-      databases: { maria: { engine: 'mariadb', host: m.host, port: m.port, user: m.user, password: m.password } },
+      webservers: { web: environmentWebserver(lab, base) },
+      databases: { maria: labMariadbServer(lab) },
     },
   });
   for (const [lang, c] of Object.entries(clients) as ['fr' | 'en', (typeof clients)['fr']][])
@@ -92,13 +72,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (d) {
-    for (const r of await d.store.tenants.listResources({ kind: 'sftp' }))
-      await d.runJob('sftp.delete', { domain: r.name });
-    for (const r of await d.store.tenants.listResources({ kind: 'vhost' }))
-      await d.runJob('vhost.delete', { domain: r.name, removeFiles: true });
-    await d.stop();
-  }
+  await deleteAccountsAndStop(d);
   const users = sites.map(siteUserName);
   if (lab?.sftp) removeLeftAccounts(lab.sftp, users);
   removeUsers(users);
@@ -176,8 +150,8 @@ describe('a WordPress site asked for in words, on the page', () => {
       // The site answers over HTTPS with what was uploaded, its certificate checked up to the CA's root.
       const root = await d.store.certificates.list({ name: site });
       expect(root.filter((x) => x.status === 'active')).toHaveLength(1);
-      const ca = await pebbleRoot();
-      expect(await getTls(site, ca)).toEqual({ status: 200, body: `<h1>${site}</h1>` });
+      const ca = await pebbleRoot(lab);
+      expect(await getTls(lab, site, '/', ca)).toEqual({ status: 200, body: `<h1>${site}</h1>` });
 
       // Shown once: the page read again shows no password.
       await page.reload();
@@ -213,17 +187,3 @@ describe('a WordPress site asked for in words, on the page', () => {
     expect(problems.splice(0)).toEqual([]);
   }, 120_000);
 });
-
-/** Pebble's issuing root, from its management port (over its own HTTPS certificate). */
-async function pebbleRoot(): Promise<string> {
-  const { readFileSync } = await import('node:fs');
-  return new Promise<string>((resolve, reject) =>
-    httpsRequest(`${lab.pebble!.managementUrl}/roots/0`, { ca: readFileSync(lab.pebble!.caCertPath) }, (res) => {
-      let body = '';
-      res.on('data', (x: Buffer) => (body += x.toString('utf8')));
-      res.on('end', () => resolve(body));
-    })
-      .on('error', reject)
-      .end(),
-  );
-}

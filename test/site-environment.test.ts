@@ -7,7 +7,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import pino from 'pino';
@@ -25,7 +24,14 @@ import {
   removeUsers,
   sftpLogin,
 } from './helpers/sftp-lab.js';
-import { environmentWebserver, labMariadbServer, nothingLeft, siteLeftovers } from './helpers/environment-lab.js';
+import {
+  environmentWebserver,
+  getTls as getHttps,
+  labMariadbServer,
+  nothingLeft,
+  pebbleRoot,
+  siteLeftovers,
+} from './helpers/environment-lab.js';
 import { tempDir } from './helpers/tmp.js';
 import { getWithHost, uniq } from './helpers/vhost-lab.js';
 import { expectNginxTestPasses } from './helpers/vhost-teardown.js';
@@ -51,21 +57,8 @@ describe('a whole environment in one operation', () => {
   const home = (dom: string) => join(webRoot(), dom);
   const get = (host: string, path: string) => getWithHost('127.0.0.1', lab.nginx!.port, host, path);
   /** A GET over HTTPS with SNI (a site with its certificate redirects HTTP there). */
-  const getTls = (host: string, path: string) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = httpsRequest(
-        { hostname: '127.0.0.1', port: lab.nginx!.tlsPort, path, servername: host, headers: { host }, ca: pebbleRoot },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        },
-      );
-      req.setTimeout(5000, () => req.destroy(new Error('timeout')));
-      req.on('error', reject);
-      req.end();
-    });
-  let pebbleRoot = '';
+  const getTls = (host: string, path: string) => getHttps(lab, host, path, pebbleCa);
+  let pebbleCa = '';
   // A file the site's own user writes (as its SFTP account would).
   const put = (dom: string, name: string, content: string) => {
     const f = join(home(dom), 'public', name);
@@ -104,15 +97,7 @@ describe('a whole environment in one operation', () => {
       },
     });
     // Pebble's issuing root: the HTTPS checks below verify the chain the site serves, as a browser would.
-    pebbleRoot = await new Promise<string>((resolve, reject) =>
-      httpsRequest(`${lab.pebble!.managementUrl}/roots/0`, { ca: readFileSync(lab.pebble!.caCertPath) }, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString('utf8')));
-        res.on('end', () => resolve(body));
-      })
-        .on('error', reject)
-        .end(),
-    );
+    pebbleCa = await pebbleRoot(lab);
     A = await d.tenant(tenantA, { language: 'fr', domains: [domA], servers: ['web', 'off', 'maria'] });
     B = await d.tenant(tenantB, { domains: [domB], servers: ['web', 'maria'] });
   }, 120_000);

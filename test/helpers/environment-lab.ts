@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { siteUserName } from '../../src/actions/site-user.js';
@@ -31,6 +32,41 @@ export function environmentWebserver(lab: LabInfo, base: string, sftp: Record<st
 export function labMariadbServer(lab: LabInfo) {
   const m = lab.mariadb!;
   return { engine: 'mariadb', host: m.host, port: m.port, user: m.user, password: m.password };
+}
+
+/** Pebble's issuing root, from its management port (over its own HTTPS certificate): what a site's chain is checked up to. */
+export function pebbleRoot(lab: LabInfo): Promise<string> {
+  return new Promise<string>((resolve, reject) =>
+    httpsRequest(`${lab.pebble!.managementUrl}/roots/0`, { ca: readFileSync(lab.pebble!.caCertPath) }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      res.on('end', () => resolve(body));
+    })
+      .on('error', reject)
+      .end(),
+  );
+}
+
+/** A GET over HTTPS with SNI to the lab's nginx, as a browser would: the chain checked up to `ca`. */
+export function getTls(
+  lab: LabInfo,
+  host: string,
+  path: string,
+  ca: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      { hostname: '127.0.0.1', port: lab.nginx!.tlsPort, path, servername: host, headers: { host }, ca },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
+    req.setTimeout(5000, () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** Where a site made by site.environment (or vhost.create) lives, to look for what it left. */
