@@ -42,6 +42,21 @@ function soundOf(name: string): string {
   return s;
 }
 
+/** The labels of a name that say what it is: not www, not the public suffix. Kept, as soundOf is (read-only: shared). */
+export function labels(name: string): readonly string[] {
+  let kept = labelsOf.get(name);
+  if (kept === undefined) {
+    if (labelsOf.size >= 100_000) labelsOf.clear();
+    kept = name
+      .split('.')
+      .slice(0, -1)
+      .filter((l) => l !== 'www');
+    labelsOf.set(name, kept);
+  }
+  return kept;
+}
+const labelsOf = new Map<string, readonly string[]>();
+
 /** A name as it sounds in French or English: "qu", "ck" and a hard "c" as k, "ph" as f, "y" as i, doubled letters once, no final "e" of a label. */
 function sound(name: string): string {
   return name

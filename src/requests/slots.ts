@@ -14,7 +14,7 @@ import {
 import { NEGATORS_BEFORE } from './lexicon.js';
 import { domainNotOwned, notOwnedSentence } from './not-owned.js';
 import { removal } from './removal.js';
-import { closest, notUnder } from './site-names.js';
+import { closest, labels, notUnder } from './site-names.js';
 import { hostNames, tokens, words } from './text.js';
 import { handoffSentence, proposalSentence, questionSentence } from './words.js';
 
@@ -390,9 +390,3 @@ function withoutTrailingDots(w: string): string {
 
 /** Applications that need MySQL or MariaDB. */
 const MYSQL_APPS = new Set(['wordpress', 'wordpres', 'prestashop', 'joomla', 'magento', 'matomo', 'woocommerce', 'wp']);
-
-/** The labels of a name that say what it is: not www, not the public suffix. */
-function labels(name: string): string[] {
-  const parts = name.split('.');
-  return parts.slice(0, -1).filter((l) => l !== 'www');
-}
