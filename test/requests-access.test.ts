@@ -71,6 +71,15 @@ describe('the newer operations and the ways clients write', () => {
     proposes('please delete the blog... no wait, just put https on it', 'certificate.issue', {
       domains: ['blog.exemple.fr'],
     });
+    // A removal taken back is never proposed.
+    for (const text of [
+      'Please delete the shop. Oh wait, no, sorry, I meant only renew its certificate.',
+      'Supprimez la boutique. Ah non pardon, je voulais dire : renouvelez juste son certificat.',
+    ])
+      expect(read(text, text.startsWith('S') ? 'fr' : 'en'), text).toMatchObject({
+        intents: ['certificate.renew'],
+        proposal: { playbook: 'certificate.renew', inputs: { site: 'boutique.fr' } },
+      });
     const two = read(
       'Bonjour, deux choses :\n- effacez la base test_old\n- un nouveau mot de passe sftp pour boutique.fr',
       'fr',

@@ -50,7 +50,19 @@ const RESETTING = [
   ...['lost', 'forgot', 'forget', 'misplac', 'reset', 'perdu', 'oubli', 'egar', 'paum', 'reinit', 'chang', 'regener'],
   ...['generat', 'genere', 'leak', 'fuit', 'compromi', 'wrong', 'incorrect', 'refus', 'denied', 'failed', 'echou'],
 ];
-const SECRET = ['password', 'passe', 'mdp', 'pwd', 'passwd', 'credential', 'identifiant', 'login', 'code', 'acces'];
+const SECRET = [
+  'password',
+  'passe',
+  'mdp',
+  'pwd',
+  'passwd',
+  'credential',
+  'identifiant',
+  'login',
+  'code',
+  'acces',
+  'authenti',
+];
 
 /** A thing the client says they do not need: "no database needed", « pas besoin de base », "without ftp", « sans bdd ». */
 const REFUSED =
@@ -84,6 +96,11 @@ const TROUBLE = ['invalid', 'invalide', 'warning', 'error', 'erreur', 'avertisse
 /** Whether a told error says a certificate is wrong: "certificate warning", « le certificat n'est pas valide ». */
 function certificateTrouble(ws: string[]): boolean {
   return ws.some((w, i) => is(w, 'cert') && ws.slice(i + 1, i + 6).some((x) => TROUBLE.includes(x)));
+}
+
+/** Whether the text holds an error code pasted from a browser ("NET::ERR_CERT_COMMON_NAME_INVALID"): its page's words ("attackers might be trying…") are the browser's, not the client's. */
+export function pastedBrowserError(text: string): boolean {
+  return /err_[a-z_]{4,}|dns_probe|ssl_error|sec_error/i.test(text);
 }
 
 /** Errors pasted from a browser or a server that report a site in trouble: a site to check. */
@@ -132,7 +149,7 @@ export function accessReading(
       return { intent: 'diagnose', confidence: Math.max(chosen.confidence, 0.5) };
   }
   // "On s'est fait pirater", "we've been hacked": a break-in is for a person, whatever the site shows.
-  if (chosen.intent === 'diagnose' && ws.some((w) => is(w, 'hacked')))
+  if (chosen.intent === 'diagnose' && ws.some((w) => is(w, 'hacked')) && !pastedBrowserError(text))
     return { intent: 'human', confidence: chosen.confidence };
   return chosen;
 }

@@ -21,8 +21,31 @@ export function replyOf(text: string): string {
 }
 
 /** Words with which a client takes back what they just asked: "actually no", « en fait non », "scratch that". */
-const TAKEN_BACK =
-  /\b(actually,? no|no,? wait|scratch that|forget (that|it)|never ?mind|en fait,? non|finalement,? non|non,? (en fait|finalement)|laissez tomber|laisse tomber|oubliez (ça|ca)|oublie (ça|ca))\b[\s,.;:!…-]*/gi;
+const TAKEN_BACK = new RegExp(
+  `(?:${[
+    ...['actually,? no', 'no,? wait', 'wait,? no', 'oh wait', 'scratch that', 'forget (that|it)', 'never ?mind'],
+    ...['sorry,? i meant', 'i meant', 'my bad', 'oops', 'correction ?:'],
+    ...[
+      'en fait,? non',
+      'finalement,? non',
+      'non,? (en fait|finalement|pardon)',
+      'ah non',
+      'oh non',
+      'pardon,? je voulais dire',
+    ],
+    ...[
+      'je voulais dire',
+      'laisse[zr]? tomber',
+      'oubliez (ça|ca)',
+      'oublie (ça|ca)',
+      'je me suis tromp(é|e)',
+      'erreur de ma part',
+    ],
+  ]
+    .map((m) => `\\b(?:${m})(?!\\w)`)
+    .join('|')})[\\s,.;:!…-]*`,
+  'gi',
+);
 
 /** What the client asks after changing their mind inside the message ("a new site… actually no, just the certificate"): the words after the last taking back. */
 export function lastMind(text: string): string {

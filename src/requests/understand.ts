@@ -1,6 +1,6 @@
 import type { Intent, Language, RequestClassifier } from './classifier.js';
 import { removes, type Topic } from './intents.js';
-import { environmentAsked } from './access-reading.js';
+import { environmentAsked, pastedBrowserError } from './access-reading.js';
 import { anchored, operationKinds } from './anchors.js';
 import { is, topicOf } from './lexicon.js';
 import { allowed, clauses, type Own } from './reading.js';
@@ -47,6 +47,11 @@ const REPAIRS = ['dns.fix', 'certificate.issue', 'certificate.renew'];
 function sitesNamed(text: string, own: Own): number {
   const { ts, hosts } = readTokens(text);
   return new Set([...hosts, ...ts.filter((t) => own.sites.includes(t))]).size;
+}
+
+/** Two readings of one thing where the whole message saw more ("filezilla" alone reads an account, the message a lost password): never a removal. */
+function sameKind(a: Intent, b: Intent): boolean {
+  return ['sftp.create', 'sftp.reset'].includes(a) && ['sftp.create', 'sftp.reset'].includes(b);
 }
 
 /** Words that say a request is not the first: "still", « toujours », "third time". */
@@ -96,7 +101,7 @@ export function understand(
   else if (
     whole.intent !== 'human' &&
     whole.confidence >= SURE &&
-    !(ops.length === 1 && ops[0] !== whole.intent && whole.confidence < 0.6) &&
+    !(ops.length === 1 && ops[0] !== whole.intent && !sameKind(ops[0], whole.intent) && whole.confidence < 0.6) &&
     // "ok", "non merci": no word of the operation's kind, no question about it; a certificate always needs its word ("switch to php 8.3").
     (anchored(whole.intent, text, own) || (whole.confidence >= 0.8 && !whole.intent.startsWith('certificate.')))
   )
@@ -109,7 +114,13 @@ export function understand(
   else if (!o.intent)
     intents = environmentAsked(intents, text, words(text), own, (i) => classifier.corpus.operations.has(i));
   // "Des pubs de casino sur boutique.fr, on a été piratés": a break-in is for a person, not a check of what it shows.
-  if (intents.length && intents.every((i) => i === 'diagnose') && ws.some((w) => is(w, 'hacked'))) intents = [];
+  if (
+    intents.length &&
+    intents.every((i) => i === 'diagnose') &&
+    ws.some((w) => is(w, 'hacked')) &&
+    !pastedBrowserError(text)
+  )
+    intents = [];
   // "My site is down, can you fix the DNS?": the symptom is the reason of the repair asked on the same site, not a second request.
   if (intents.includes('diagnose') && intents.some((i) => REPAIRS.includes(i)) && sitesNamed(text, own) <= 1)
     intents = intents.filter((i) => i !== 'diagnose');
