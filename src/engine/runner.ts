@@ -163,18 +163,24 @@ export class JobRunner {
           plan.push(...items.map((i) => ({ ...masker.maskData(i), step: fs.step.id })));
           continue;
         }
+        // A step's record and its log line are asked for together, so they share one turn of the store's
+        // writes (one transaction) instead of waiting for one each; both are stored before the job goes on.
         if (fs.step.when !== undefined && !render(fs.step.when, this.scope(job, outputs))) {
-          await this.jobs.startStep(job.id, fs.idx, fs.step.id, fs.step.action);
-          await this.jobs.endStep(job.id, fs.idx, 'skipped');
+          await Promise.all([
+            this.jobs.startStep(job.id, fs.idx, fs.step.id, fs.step.action),
+            this.jobs.endStep(job.id, fs.idx, 'skipped'), // after the record, in the same transaction
+          ]);
           continue;
         }
-        await this.jobs.startStep(job.id, fs.idx, fs.step.id, fs.step.action);
-        await this.event(job.id, 'step', `${fs.phase}: ${fs.step.id} started`, {
-          step: fs.step.id,
-          title: fs.step.title,
-          phase: fs.phase,
-          status: 'running',
-        });
+        await Promise.all([
+          this.jobs.startStep(job.id, fs.idx, fs.step.id, fs.step.action),
+          this.event(job.id, 'step', `${fs.phase}: ${fs.step.id} started`, {
+            step: fs.step.id,
+            title: fs.step.title,
+            phase: fs.phase,
+            status: 'running',
+          }),
+        ]);
         done.push(fs);
         const action = this.action(fs.step.action);
         const params = this.params(action, fs.step.with, this.scope(job, outputs), false, `${fs.phase}.${fs.step.id}`);
@@ -186,13 +192,15 @@ export class JobRunner {
         };
         const out = (await action.run(ctx, params)) ?? {};
         outputs[fs.step.id] = out;
-        await this.jobs.endStep(job.id, fs.idx, 'done', { output: masker.maskData(out) });
-        await this.event(job.id, 'step', `${fs.phase}: ${fs.step.id} done`, {
-          step: fs.step.id,
-          title: fs.step.title,
-          phase: fs.phase,
-          status: 'done',
-        });
+        await Promise.all([
+          this.jobs.endStep(job.id, fs.idx, 'done', { output: masker.maskData(out) }),
+          this.event(job.id, 'step', `${fs.phase}: ${fs.step.id} done`, {
+            step: fs.step.id,
+            title: fs.step.title,
+            phase: fs.phase,
+            status: 'done',
+          }),
+        ]);
       }
       if (job.dryRun) {
         await this.jobs.setPlan(job.id, plan);
