@@ -148,6 +148,15 @@ export function accessReading(
     )
       return { intent: 'diagnose', confidence: Math.max(chosen.confidence, 0.5) };
   }
+  // "Il manque un CNAME, pouvez-vous l'ajouter ?": a record to add or fix is a repair of the DNS, no certificate named.
+  if (
+    (chosen.intent === 'diagnose' || chosen.intent.startsWith('certificate.')) &&
+    ws.some((w) => is(w, 'dns')) &&
+    !ws.some((w) => is(w, 'cert')) &&
+    ws.some((w) => /^(fix|repar|corrig|ajout|add|rectif)/.test(w)) &&
+    has('dns.fix')
+  )
+    return { intent: 'dns.fix', confidence: Math.max(chosen.confidence, 0.5) };
   // "On s'est fait pirater", "we've been hacked": a break-in is for a person, whatever the site shows.
   if (chosen.intent === 'diagnose' && ws.some((w) => is(w, 'hacked')) && !pastedBrowserError(text))
     return { intent: 'human', confidence: chosen.confidence };

@@ -97,7 +97,11 @@ function askedWhether(text: string): boolean {
 /** Starts of verbs that make a thing, beside the lexicon's `create` ("créez-moi", "set up", "prépar"). */
 const CREATING = ['cree', 'creat', 'prepar', 'set', 'monte', 'mont'];
 /** Starts of verbs that ask for a repair ("fix", "sort out", « réparez », « corrigez », « arrangez »). */
-const FIXING = ['fix', 'repair', 'repar', 'corrig', 'correct', 'sort', 'regl', 'arrang', 'resol', 'solve', 'configur'];
+const FIXING = [
+  ...['fix', 'repair', 'repar', 'corrig', 'correct', 'sort', 'regl', 'arrang', 'resol', 'solve', 'configur'],
+  // "Il manque un CNAME, pouvez-vous l'ajouter ?": a record added is a repair of the DNS.
+  ...['ajout', 'add'],
+];
 /** Starts of verbs that ask for a look, not a repair ("check", « vérifiez », "have a look"). */
 const CHECKING = ['check', 'verif', 'regard', 'look', 'test', 'control', 'diagnos', 'inspect', 'examin'];
 
@@ -168,7 +172,7 @@ function allowedByRules(
     ws.some((w) => [...SYMPTOMS, 'disparu', 'vanish', 'rade'].some((s) => w.startsWith(s)) || CODE.test(w)) &&
     anchoredOnSite(text, own) &&
     !ws.some((w) => PERSON.some((p) => w.startsWith(p)) || OTHER_TOPICS.some((t) => is(w, t))) &&
-    (ranked.find((x) => x.intent === 'diagnose')?.confidence ?? 0) >= 0.15
+    (ranked.find((x) => x.intent === 'diagnose')?.confidence ?? 0) >= 0.1
   )
     return { intent: 'diagnose', confidence: Math.max(chosen.confidence, 0.5) };
   // "Fix the DNS of boutique.fr, visitors cannot find it": a repair of the DNS asked, not a check.

@@ -172,8 +172,9 @@ export function understand(
       question: { field: 'intent', choices },
     };
   }
-  // Frustration with no clear operation is for a person first.
-  if (!o.intent && frustrated && whole.confidence < 0.6 && ops.length === 0) return handoff();
+  // Frustration with no clear operation is for a person first; "the shop is STILL down" is a check of the shop (the route alerts a person too).
+  const checkNamed = whole.intent === 'diagnose' && whole.confidence >= SURE && sitesNamed(said, own) === 1;
+  if (!o.intent && frustrated && whole.confidence < 0.6 && ops.length === 0 && !checkNamed) return handoff();
   const slots = new Slots(classifier.corpus, said, things, language, o.site);
   // The k-th operation read from the k-th piece when the pieces gave them; else from the first piece that asks it.
   const pieceOf = (i: Intent, k: number) =>
