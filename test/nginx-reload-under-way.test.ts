@@ -191,4 +191,33 @@ describe('a reload under way when serein reloads', () => {
     expect((await getWithHost('127.0.0.1', priv.port, slow, '/p')).body).toBe(`live ${tag}`);
     expect(labNginxTest(priv).ok).toBe(true);
   });
+
+  it('a change with no probe to prove it is done only once the workers run a configuration parsed after its signal', async () => {
+    const quiet = `c.u${tag}.test`;
+    const first = await holdNextParse('third');
+    process.kill(master(), 'SIGHUP'); // someone else's reload
+    const releaseFirst = await first();
+    const second = await holdNextParse('fourth');
+    let atLive: { pid: number; started: number }[] | undefined;
+    const applied = safeApplyNginx(
+      d.daemon.engine.services.nginx,
+      'priv',
+      [{ path: join(priv.vhostDir, `${quiet}.conf`), content: site(quiet) }],
+      [],
+    ).then((r) => {
+      atLive = acceptingWorkers();
+      return r;
+    });
+    await until(() => pending(master(), SIGHUP), 20_000, "serein's reload signal waiting in nginx's master");
+    releaseFirst();
+    const releaseSecond = await second();
+    // /proc's clock (ticks since boot) when serein's reload may go on: its workers start after.
+    const releasedAt = Math.floor(Number(read('/proc/uptime').split(' ')[0]) * 100);
+    releaseSecond();
+    await applied;
+    expect(atLive!.length).toBeGreaterThan(0);
+    expect(atLive!.filter((w) => w.started < releasedAt)).toEqual([]);
+    expect((await getWithHost('127.0.0.1', priv.port, quiet, '/p')).body).toBe(`live ${tag}`);
+    expect(labNginxTest(priv).ok).toBe(true);
+  });
 });

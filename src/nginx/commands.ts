@@ -99,21 +99,26 @@ async function acceptingSince(target: Target, pid: number, master: number): Prom
 const PARSE_CAP_MS = 120_000;
 
 /**
- * Whether the master is still at a reload: the signal not yet taken (pending), or the master
- * running or asleep anywhere but in its wait for signals (sigsuspend, the kernel's name in
- * /proc's wchan: reading a slow file, for one). Where /proc says nothing of it, false: the
- * caller's deadline decides, as before.
+ * Where the master is with reloads: 'idle' in its wait for signals (sigsuspend, the kernel's
+ * name in /proc's wchan) with none pending; 'pausing' in the 100 ms pause after starting
+ * workers (a nanosleep), none pending either: the workers it started come from the last
+ * signal it took; 'busy' otherwise: a signal pending, or the master running or asleep anywhere
+ * else (reading a slow file, for one). wchan is read before and after the state and must agree
+ * (a running task's is 0); 'unknown' when it says nothing of a sleeping master (hidden there).
  */
-async function masterBusy(target: Target, master: number): Promise<boolean> {
+async function masterState(target: Target, master: number): Promise<'idle' | 'pausing' | 'busy' | 'unknown'> {
   const read = async (f: string) =>
-    (await target.readFile(`/proc/${master}/${f}`).catch(() => undefined))?.toString('utf8') ?? '';
-  const pending = /^ShdPnd:\s*([0-9a-f]+)/m.exec(await read('status'))?.[1];
-  if (pending && (BigInt(`0x${pending}`) & 1n) === 1n) return true; // SIGHUP, signal 1
-  const stat = await read('stat');
+    (await target.readFile(`/proc/${master}/${f}`).catch(() => undefined))?.toString('utf8').trim() ?? '';
+  const before = await read('wchan');
+  const [status, stat] = await Promise.all([read('status'), read('stat')]);
+  const after = await read('wchan');
+  const pending = /^ShdPnd:\s*([0-9a-f]+)/m.exec(status)?.[1];
+  if (pending && (BigInt(`0x${pending}`) & 1n) === 1n) return 'busy'; // SIGHUP, signal 1
   const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  if (state === 'R' || state === 'D') return true;
-  const wchan = (await read('wchan')).trim();
-  return wchan !== '' && wchan !== '0' && !wchan.startsWith('sigsuspend');
+  if (state === 'R' || state === 'D' || before !== after) return 'busy';
+  if (after.includes('nanosleep')) return 'pausing';
+  if (after.startsWith('sigsuspend')) return 'idle';
+  return after === '' || after === '0' ? 'unknown' : 'busy';
 }
 
 /**
@@ -128,8 +133,9 @@ const nextPause = (delay: number, started: number) =>
  * Retires the workers that ran the old configuration as soon as the new ones run: nginx's
  * master lets old workers accept for a fixed 100 ms after a reload before it tells them
  * to stop, and until then a request may still get the old configuration. Once a new
- * worker is up (the new configuration's sockets exist by then, so a connection meanwhile
- * waits in their queue), the old ones get the graceful-stop signal nginx documents for workers (QUIT:
+ * worker is up and the master has no reload left to do (the new configuration's sockets
+ * exist by then, so a connection meanwhile waits in their queue), the workers of every
+ * earlier generation get the graceful-stop signal nginx documents for workers (QUIT:
  * stop accepting, finish what they serve), exactly what the master sends them 100 ms
  * later. Then waits, short and bounded, until none of them accepts.
  *
@@ -151,16 +157,30 @@ export async function retireOldWorkers(
   if (!master) return 'not-reloaded';
   const started = Date.now();
   const cap = started + Math.max(timeoutMs, PARSE_CAP_MS);
+  let unknownBefore = false;
   for (let delay = 2; ; delay = nextPause(delay, started)) {
-    if ((await workersOf(target, master)).some((pid) => !old.includes(pid))) break;
+    const [workers, state] = await Promise.all([workersOf(target, master), masterState(target, master)]);
+    const fresh = workers.some((pid) => !old.includes(pid));
+    // Where /proc hides it, a master seen settled twice in a row: once could be a moment between two reads.
+    const busy = state === 'busy' || (state === 'unknown' && unknownBefore === false);
+    unknownBefore = state === 'unknown';
+    // New workers and no reload left to do: the newest generation was parsed after the signal was
+    // taken. New workers while the master is still at a reload are another one's, under way when
+    // serein signalled (an admin's): they lack the change, and the master parses again.
+    if (fresh && !busy) break;
     // Past the deadline, a master still at the reload (a parse of 10,000 sites or 1,000 certificates
     // on a busy machine takes longer than a probe) is waited for; one back in its wait for signals
     // with no new worker refused the configuration.
-    if (Date.now() + delay > deadline && (Date.now() > cap || !(await masterBusy(target, master))))
+    const late = Date.now() + delay > deadline;
+    if (late && Date.now() > cap) {
+      if (fresh) break;
       return 'not-reloaded';
+    }
+    // Pausing, it has just started workers: one may not have taken its title yet.
+    if (late && !fresh && (state === 'idle' || state === 'unknown')) return 'not-reloaded';
     await pause(delay);
   }
-  const still = await stillAccepting(target, old, master);
+  const still = await olderGenerations(target, master);
   if (still.length) await target.signal(still, 'QUIT').catch(() => undefined); // the master's own signal follows anyway
   // Workers told to stop close their sockets within milliseconds: poll tightly.
   for (let left = still, delay = 2; left.length; delay = Math.min(delay * 2, 5)) {
@@ -184,6 +204,16 @@ async function stillAccepting(target: Target, pids: number[], master: number): P
  */
 const GENERATION_GAP_TICKS = 5;
 
+/** The accepting workers started before the newest generation of the master's workers. */
+async function olderGenerations(target: Target, master: number): Promise<number[]> {
+  const children = await masterChildren(target, master);
+  const since = await Promise.all(children.map((pid) => acceptingSince(target, pid, master)));
+  const started = new Map<number, number>();
+  children.forEach((pid, i) => since[i] !== undefined && started.set(pid, since[i]));
+  const newest = Math.max(...started.values());
+  return [...started].filter(([, s]) => s < newest - GENERATION_GAP_TICKS).map(([pid]) => pid);
+}
+
 /**
  * Once a change's probes passed (some worker answers with the new configuration): stops every
  * worker of an older generation that still accepts, and waits, bounded, until none does, so
@@ -202,15 +232,7 @@ export async function retireOlderGenerations(
   const deadline = Date.now() + timeoutMs;
   const master = await masterPid(target, ws);
   if (!master) return 'retired';
-  const older = async (): Promise<number[]> => {
-    const children = await masterChildren(target, master);
-    const since = await Promise.all(children.map((pid) => acceptingSince(target, pid, master)));
-    const started = new Map<number, number>();
-    children.forEach((pid, i) => since[i] !== undefined && started.set(pid, since[i]));
-    const newest = Math.max(...started.values());
-    return [...started].filter(([, since]) => since < newest - GENERATION_GAP_TICKS).map(([pid]) => pid);
-  };
-  let left = await older();
+  let left = await olderGenerations(target, master);
   if (left.length) await target.signal(left, 'QUIT').catch(() => undefined);
   for (let delay = 2; left.length; delay = Math.min(delay * 2, 5)) {
     if (Date.now() + delay > deadline) return 'slow';
