@@ -104,6 +104,18 @@ describe('the newer operations and the ways clients write', () => {
     });
   });
 
+  it('closing file access never removes the site: no operation closes it by words, so a person does', () => {
+    for (const text of [
+      'please remove the ftp access of the blog, the freelancer is gone',
+      "supprimez l'accès sftp de boutique.fr svp",
+      'close the sftp account on boutique.fr',
+    ]) {
+      const u = read(text);
+      expect(u.intents, text).not.toContain('vhost.delete');
+      expect(u.status, text).toBe('handoff');
+    }
+  });
+
   it('a removal asked by its noun is the removal; one told as done, or dropping files on a site, removes nothing', () => {
     const asked = read(
       'Suppression du site blog.exemple.fr demandée par notre direction, merci de faire le nécessaire',

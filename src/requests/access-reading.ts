@@ -2,7 +2,7 @@ import type { Intent } from './intents.js';
 import { is } from './lexicon.js';
 import { besideDatabaseWord, namedAfterMarker, quoted } from './names.js';
 import type { Own } from './reading.js';
-import { readTokens } from './removal.js';
+import { readTokens, removal } from './removal.js';
 import { fold, hostNames, tokens, words } from './text.js';
 
 /**
@@ -23,6 +23,8 @@ export const APPS = new Set([
 ]);
 /** Starts of words that ask for a whole environment rather than a bare site. */
 const COMPLETE = ['complet', 'everything', 'environ', 'stack'];
+/** Starts of verbs that close file access without the removal verbs ("close", « révoquer », "disable"). */
+const CLOSING = ['close', 'ferm', 'revok', 'revoq', 'disabl', 'desactiv', 'deactivat'];
 /** Starts of verbs that make or install a thing, beside the lexicon's `create`. */
 const MAKING = [
   'install',
@@ -71,6 +73,14 @@ const REFUSED =
 /** Whether a piece of a message refuses a database or file access rather than asking for it. */
 export function refusesThing(piece: string): boolean {
   return REFUSED.test(fold(piece));
+}
+
+/** Whether the words close file access ("remove his FTP access", « fermez l'accès sftp »): a removal or a closing verb whose object is the access. */
+export function closesAccess(text: string, own: Own, ws: string[]): boolean {
+  const r = removal(text, own.databases, own.sites);
+  const access = (w: string) => fileAccess([w]) || w.startsWith('acce') || w === 'user' || w === 'login';
+  if (r.asked && r.object.some(access)) return true;
+  return ws.some((w, i) => CLOSING.some((c) => w.startsWith(c)) && ws.slice(i + 1, i + 5).some(access));
 }
 
 /** Whether the words name file access (FTP, SFTP, FileZilla...). */
@@ -171,6 +181,11 @@ function fileAccessReading(
   ws: string[],
   has: (i: Intent) => boolean,
 ): { intent: Intent; confidence: number } | undefined {
+  // "Supprimez l'accès SFTP du blog", "close the sftp account": file access closed, never the site; a person when no operation closes it.
+  if (closesAccess(text, own, ws))
+    return has('sftp.delete')
+      ? { intent: 'sftp.delete', confidence: chosen.confidence }
+      : { intent: 'human', confidence: chosen.confidence };
   const secret = (w: string) => SECRET.some((x) => w.startsWith(x));
   // "Lost my FTP login", « un nouveau mot de passe FTP »: the access had, its password renewed.
   const resetting =

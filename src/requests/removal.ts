@@ -239,7 +239,12 @@ const INSIDE = new Set(
 function thingOf(w: string, ownDatabases: string[], ownSites: string[]): Removal['kind'] {
   if (is(w, 'dns')) return 'dns';
   if (is(w, 'db') || ownDatabases.includes(w)) return 'database';
-  if (['mail', 'account', 'backup', 'billing', 'cert', 'password'].some((c) => is(w, c)) || INSIDE.has(w))
+  // "Remove the FTP access of the blog", "remove his access": access is no site, whatever word the site is named with.
+  if (
+    ['mail', 'account', 'backup', 'billing', 'cert', 'password'].some((c) => is(w, c)) ||
+    INSIDE.has(w) ||
+    /^(s?ftp|filezilla|winscp|acce)/.test(w)
+  )
     return 'other';
   if (w === HOST || is(w, 'site') || ownSites.includes(w)) return 'site';
   return undefined;

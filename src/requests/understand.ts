@@ -1,6 +1,6 @@
 import type { Intent, Language, RequestClassifier } from './classifier.js';
 import { removes, type Topic } from './intents.js';
-import { environmentAsked, pastedBrowserError } from './access-reading.js';
+import { closesAccess, environmentAsked, fileAccess, pastedBrowserError } from './access-reading.js';
 import { anchored, operationKinds } from './anchors.js';
 import { is, topicOf } from './lexicon.js';
 import { allowed, clauses, type Own } from './reading.js';
@@ -113,6 +113,9 @@ export function understand(
   // "A WordPress site on news.exemple.fr", "un site et une base pour mon appli": the environment, asked once.
   else if (!o.intent)
     intents = environmentAsked(intents, text, words(text), own, (i) => classifier.corpus.operations.has(i));
+  // "He still has FTP on boutique.fr, remove his access": file access closed is never opened nor renewed.
+  if (fileAccess(ws) && closesAccess(said, own, ws))
+    intents = intents.filter((i) => i !== 'sftp.create' && i !== 'sftp.reset');
   // "Des pubs de casino sur boutique.fr, on a été piratés": a break-in is for a person, not a check of what it shows.
   if (
     intents.length &&
