@@ -68,11 +68,11 @@ const SECRET = [
 
 /** A thing the client says they do not need: "no database needed", « pas besoin de base », "without ftp", « sans bdd ». */
 const REFUSED =
-  /\b(no|without|sans|pas de|pas d'une?|pas besoin d'une?|pas besoin de|aucune?|don't need an?|do not need an?|no need for an?)\s+(\p{L}+\s+)?(database|db|base|bdd|ftp|sftp)\b/iu;
+  /\b(no|without|sans|pas de|pas d['’]une?|pas besoin d['’]une?|pas besoin de|aucune?|don['’]t need an?|do not need an?|no need for an?)\s+(\p{L}+\s+)?(database|db|base|bdd|ftp|sftp)\b/iu;
 
 /** Whether a piece of a message refuses a database or file access rather than asking for it. */
 export function refusesThing(piece: string): boolean {
-  return REFUSED.test(fold(piece));
+  return REFUSED.test(piece);
 }
 
 /** Whether the words close file access ("remove his FTP access", « fermez l'accès sftp »): a removal or a closing verb whose object is the access. */
@@ -105,6 +105,8 @@ const TROUBLE = ['invalid', 'invalide', 'warning', 'error', 'erreur', 'avertisse
 
 /** Whether a told error says a certificate is wrong: "certificate warning", « le certificat n'est pas valide ». */
 function certificateTrouble(ws: string[]): boolean {
+  // The trouble word first: it is rare, and the lexicon's lookup of every word is not.
+  if (!ws.some((x) => TROUBLE.includes(x))) return false;
   return ws.some((w, i) => is(w, 'cert') && ws.slice(i + 1, i + 6).some((x) => TROUBLE.includes(x)));
 }
 
@@ -115,7 +117,7 @@ export function pastedBrowserError(text: string): boolean {
 
 /** Errors pasted from a browser or a server that report a site in trouble: a site to check. */
 const PASTED =
-  /dns_probe|nxdomain|err_connection|err_name_not_resolved|err_too_many_redirects|bad gateway|gateway time-?out|service unavailable|establishing a database connection|connexion a la base de donnees/i;
+  /dns_probe|nxdomain|err_connection|err_name_not_resolved|err_too_many_redirects|bad gateway|gateway time-?out|service unavailable|establishing a database connection|connexion [aà] la base de donn[ée]es/i;
 
 /**
  * The intent after the model's choice, for file access and pasted errors: file access is
@@ -152,7 +154,7 @@ export function accessReading(
       certAsked() && !pastedCert && !ws.some((w, i) => is(w, 'cert') && TROUBLE.includes(ws[i + 1] ?? ''));
     // A pasted error or a certificate's warning told: the site is checked, and the check says what to do.
     if (
-      (pastedCert || (chosen.intent === 'certificate.issue' && certificateTrouble(ws)) || PASTED.test(fold(text))) &&
+      (pastedCert || (chosen.intent === 'certificate.issue' && certificateTrouble(ws)) || PASTED.test(text)) &&
       !asked() &&
       !(chosen.intent === 'dns.fix' && ws.some((w) => /^(fix|repar|corrig)/.test(w)))
     )
