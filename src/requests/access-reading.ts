@@ -234,9 +234,11 @@ function environmentReading(
   const site = ws.some((w) => SITE_WORDS.some((x) => w.startsWith(x)));
   if (db && !site && !hosts.some((h) => !ownSite(h, own)) && has('database.create'))
     return { intent: 'database.create', confidence: chosen.confidence };
-  // "Can you recommend a WordPress theme?": no site, no name, nothing to make: not an environment.
+  // "Can you recommend a WordPress theme?": no site, no name, nothing to make; "install the WooCommerce plugin
+  // on the shop": a site the client has, no new one: not an environment.
   const making = ws.some((w) => is(w, 'create') || MAKING.some((m) => w.startsWith(m)));
-  if (!site && !making && !hosts.length) {
+  const onOwn = onOwnSite(text, own) && !ws.some((w) => NEW.has(w));
+  if ((!site && !making && !hosts.length) || onOwn) {
     const next = ranked.find((x) => x.intent !== 'site.environment' && !own.kinds.removes(x.intent));
     return next && next.confidence >= 0.3 ? next : { intent: 'human', confidence: chosen.confidence };
   }
