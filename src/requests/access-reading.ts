@@ -66,13 +66,36 @@ const SECRET = [
   'authenti',
 ];
 
-/** A thing the client says they do not need: "no database needed", « pas besoin de base », "without ftp", « sans bdd ». */
-const REFUSED =
-  /\b(no|without|sans|pas de|pas d['’]une?|pas besoin d['’]une?|pas besoin de|aucune?|don['’]t need an?|do not need an?|no need for an?)\s+(\p{L}+\s+)?(database|db|base|bdd|ftp|sftp)\b/iu;
+/** Words that say a thing is not needed; matched on words, since one regular expression of them all is too large for recheck to prove linear. */
+const NOT_NEEDED = [
+  'no',
+  'without',
+  'sans',
+  'pas de',
+  'pas d',
+  'pas besoin de',
+  'pas besoin d',
+  'aucun',
+  'aucune',
+  'don t need',
+  'dont need',
+  'do not need',
+  'no need for',
+].map((n) => n.split(' '));
+const ARTICLES = new Set(['a', 'an', 'un', 'une']);
+const THINGS = new Set(['database', 'db', 'base', 'bdd', 'ftp', 'sftp']);
 
-/** Whether a piece of a message refuses a database or file access rather than asking for it. */
+/** Whether a piece of a message refuses a database or file access rather than asking for it: "no database needed", « pas besoin de base », "without ftp", « sans bdd », "we don't need a new database". */
 export function refusesThing(piece: string): boolean {
-  return REFUSED.test(piece);
+  const w = piece.toLowerCase().split(/[^\p{L}\d]+/u);
+  for (let i = 0; i < w.length; i++)
+    for (const n of NOT_NEEDED) {
+      if (!n.every((x, k) => w[i + k] === x)) continue;
+      let j = i + n.length;
+      if (ARTICLES.has(w[j])) j++;
+      if (THINGS.has(w[j]) || (w[j] && THINGS.has(w[j + 1]))) return true;
+    }
+  return false;
 }
 
 /** Whether the words close file access ("remove his FTP access", « fermez l'accès sftp »): a removal or a closing verb whose object is the access. */
@@ -274,7 +297,8 @@ export function environmentAsked(
   if (db >= 0 && named) return intents;
   // The application in the sentence that names the new site (or in the message when it names none).
   const fresh = hostNames(text).filter((h) => !ownSite(h, own) && !(own.domains ?? []).includes(h));
-  const sentences = text.split(/[.!?\n]+(?=\s|$)/);
+  // A line or a stop before a space ends a sentence (not the dot of a name); no lookahead, which recheck cannot prove linear.
+  const sentences = text.split(/\n|[.!?]\s/);
   const around = fresh.length ? sentences.filter((s) => fresh.some((h) => fold(s).includes(h))) : [text];
   const app = around.some((s) => words(s).some((w) => APPS.has(w)));
   if (!app || (site < 0 && !fresh.length)) return intents;

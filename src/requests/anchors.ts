@@ -90,10 +90,15 @@ export interface AnchorContext {
   any(concept: string): boolean;
 }
 
+/** Words of lapsing, not of renewing: "your session expired", « le domaine est périmé » name no certificate on their own. */
+const LAPSED = ['expir', 'perime', 'echeance'];
+/** A renewal asked in so many words (renew, prolonger, refresh), beyond a thing said to have lapsed. */
+const renewAsked = (c: AnchorContext) => c.ws.some((w) => is(w, 'renew') && !LAPSED.some((l) => w.startsWith(l)));
+
 /** The rules' own anchors, by operation; every other operation is anchored by the words only its phrasings use. */
 const ANCHORS: Record<string, (c: AnchorContext) => boolean> = {
-  'certificate.issue': (c) => c.any('cert') || c.any('renew'),
-  'certificate.renew': (c) => c.any('cert') || c.any('renew'),
+  'certificate.issue': (c) => c.any('cert') || renewAsked(c),
+  'certificate.renew': (c) => c.any('cert') || renewAsked(c),
   'vhost.create': (c) => c.hosts.length > 0 || c.ws.some((w) => SITE.some((d) => w.startsWith(d))),
   'site.environment': (c) => c.hosts.length > 0 || c.ws.some((w) => SITE.some((d) => w.startsWith(d)) || APPS.has(w)),
   'vhost.delete': (c) =>
@@ -115,7 +120,8 @@ export function anchored(
   own: { databases: string[]; sites: string[]; kinds?: OperationKinds },
 ): boolean {
   const { ts, hosts } = readTokens(text);
-  const ws = words(text);
+  // A pasted address's scheme (https://…) names no certificate: only the client's own words anchor one.
+  const ws = words(text.replace(/\bhttps?:\/\//gi, ' '));
   const c: AnchorContext = {
     ws,
     ts,

@@ -7,64 +7,99 @@
  * the model what the reply is about ("do the same for the shop").
  */
 
-/** A line that introduces a quoted message. */
-const HEADER =
-  /^\s*>*\s*(on .{3,80}wrote\s*:?|le .{3,80}a (é|e)crit\s*:?|-{2,}\s*(original message|message d'origine)\s*-{2,})\s*$/i;
+/** Whether a line introduces a quoted message ("On Mar 2, Support wrote:", « Le 2 mars, Support a écrit : », "-- Original Message --"); read as words, not one regular expression, which recheck could not prove linear. */
+function isQuoteHeader(line: string): boolean {
+  let l = line.trim();
+  while (l.startsWith('>')) l = l.slice(1).trimStart();
+  while (l.endsWith(':')) l = l.slice(0, -1).trimEnd();
+  l = l.toLowerCase();
+  const between = (a: string, b: string) =>
+    l.startsWith(a) && l.endsWith(b) && l.length - a.length - b.length >= 3 && l.length - a.length - b.length <= 80;
+  if (between('on ', 'wrote') || between('le ', 'a écrit') || between('le ', 'a ecrit')) return true;
+  const dashes = l.startsWith('--') && l.endsWith('--');
+  while (l.startsWith('-')) l = l.slice(1);
+  while (l.endsWith('-')) l = l.slice(0, -1);
+  return dashes && ['original message', "message d'origine"].includes(l.trim());
+}
 
 /** The client's own words: the message without the lines it quotes (the whole message when it is nothing but a quote). */
 export function replyOf(text: string): string {
   if (!text.includes('>') && !/wrote|a (é|e)crit|original message|message d'origine/i.test(text)) return text;
   const lines = text.split('\n');
-  const own = lines.filter((l) => !/^\s*>/.test(l) && !HEADER.test(l));
+  const own = lines.filter((l) => !/^\s*>/.test(l) && !isQuoteHeader(l));
   const reply = own.join('\n').trim();
   return /\p{L}/u.test(reply) ? reply : text;
 }
 
-/** Words with which a client takes back what they just asked: "actually no", « en fait non », "scratch that". */
-const TAKEN_BACK = new RegExp(
-  `(?:${[
-    ...['actually,? no', 'no,? wait', 'wait,? no', 'oh wait', 'scratch that', 'forget (that|it)', 'never ?mind'],
-    ...['sorry,? i meant', 'i meant', 'my bad', 'oops', 'correction ?:'],
-    ...[
-      'en fait,? non',
-      'finalement,? non',
-      'non,? (en fait|finalement|pardon)',
-      'ah non',
-      'oh non',
-      'pardon,? je voulais dire',
-    ],
-    ...[
-      'je voulais dire',
-      'laisse[zr]? tomber',
-      'oubliez (ça|ca)',
-      'oublie (ça|ca)',
-      'je me suis tromp(é|e)',
-      'erreur de ma part',
-    ],
-  ]
-    .map((m) => `\\b(?:${m})(?!\\w)`)
-    .join('|')})[\\s,.;:!…-]*`,
-  'gi',
-);
+/** Words with which a client takes back what they just asked: "actually no", « en fait non », "scratch that" (each way of writing it, lower case). */
+const TAKEN_BACK = [
+  ...['actually, no', 'actually no', 'no, wait', 'no wait', 'wait, no', 'wait no', 'oh wait', 'scratch that'],
+  ...['forget that', 'forget it', 'never mind', 'nevermind', 'sorry, i meant', 'sorry i meant', 'i meant', 'my bad'],
+  ...['oops', 'correction:', 'correction :', 'en fait, non', 'en fait non', 'finalement, non', 'finalement non'],
+  ...['non, en fait', 'non en fait', 'non, finalement', 'non finalement', 'non, pardon', 'non pardon', 'ah non'],
+  ...['oh non', 'pardon, je voulais dire', 'pardon je voulais dire', 'je voulais dire', 'laisse tomber'],
+  ...['laissez tomber', 'laisser tomber', 'oubliez ça', 'oubliez ca', 'oublie ça', 'oublie ca'],
+  ...['je me suis trompé', 'je me suis trompe', 'erreur de ma part'],
+];
+/** What may follow a taking back before the request it leads to. */
+const AFTER_TAKEN_BACK = ' \t\r\n,.;:!…-';
+const wordChar = (ch: string | undefined) => !!ch && /\w/.test(ch);
 
-/** What the client asks after changing their mind inside the message ("a new site… actually no, just the certificate"): the words after the last taking back. */
+/**
+ * What the client asks after changing their mind inside the message ("a new site… actually
+ * no, just the certificate"): the words after the last taking back. Found by searching each
+ * way of writing one, since one regular expression of them all could not be proved linear.
+ */
 export function lastMind(text: string): string {
+  const low = text.toLowerCase();
+  // A lower case of another length (rare letters) cannot be cut at the same places: read whole.
+  if (low.length !== text.length) return text;
   let end = -1;
-  for (const m of text.matchAll(TAKEN_BACK)) end = m.index + m[0].length;
+  for (const m of TAKEN_BACK)
+    for (let i = low.indexOf(m); i >= 0; i = low.indexOf(m, i + 1))
+      if (!wordChar(low[i - 1]) && !wordChar(low[i + m.length])) end = Math.max(end, i + m.length);
   if (end < 0) return text;
+  while (end < text.length && AFTER_TAKEN_BACK.includes(text[end])) end++;
   const rest = text.slice(end);
   return /\p{L}{3}/u.test(rest) ? rest : text;
 }
 
 /** Top-level domains a name said aloud ends with ("soldes point exemple point fr"). */
 const SPOKEN_TLD = 'fr|com|net|org|be|ch|ca|eu|io|de|uk|lu|info|biz|co';
-const SPOKEN = new RegExp(
-  `\\b([\\p{L}\\d-]+(?:\\s+(?:point|dot)\\s+[\\p{L}\\d-]+)*\\s+(?:point|dot)\\s+(?:${SPOKEN_TLD}))\\b`,
-  'giu',
-);
+const TLDS = new Set(SPOKEN_TLD.split('|'));
+const SAID_DOT = new Set(['point', 'dot']);
+const spokenWord = (t: string | undefined) => !!t && /^[\p{L}\d-]+$/u.test(t);
 
 /** A name dictated or spelled out ("nouveau site soldes point exemple point fr", "sale dot exemple dot fr") written as a name. */
 export function spokenDots(text: string): string {
   if (!/\s(point|dot)\s/i.test(text)) return text;
-  return text.replace(SPOKEN, (whole) => whole.replace(/\s+(?:point|dot)\s+/gi, '.'));
+  // Words and the spaces between them, kept so the rest of the message is unchanged.
+  const parts = text.split(/(\s+)/);
+  const word = (k: number) => parts[k]?.toLowerCase();
+  for (let i = 0; i < parts.length; i += 2) {
+    if (!spokenWord(parts[i]) || SAID_DOT.has(word(i) ?? '')) continue;
+    // The longest run "w point w point … tld", ending at its last top-level domain.
+    let last = -1;
+    for (let j = i; SAID_DOT.has(word(j + 2) ?? ''); j += 4) {
+      const next = parts[j + 4];
+      const bare = trailing(next);
+      if (!spokenWord(bare)) break;
+      if (TLDS.has(bare.toLowerCase())) last = j + 4;
+      // "exemple, point fr": a stop ends the name.
+      if (bare !== next) break;
+    }
+    if (last < 0) continue;
+    const names = [];
+    for (let k = i; k <= last; k += 4) names.push(parts[k]);
+    parts.splice(i, last - i + 1, names.join('.'));
+  }
+  return parts.join('');
+}
+
+/** A word without the punctuation that may close a sentence after it ("fr." in "… point fr."). */
+function trailing(t: string | undefined): string {
+  if (!t) return '';
+  let end = t.length;
+  while (end > 0 && '.,;:!?)'.includes(t[end - 1])) end--;
+  return t.slice(0, end);
 }

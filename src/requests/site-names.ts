@@ -74,16 +74,26 @@ function sound(name: string): string {
     .join('.');
 }
 
+/** Words that put a new name under a domain (« sous exemple.fr », "a subdomain of exemple.fr"), searched as words rather than a pattern built from the domain. */
+const UNDER = ['sous', 'under', 'subdomain of', 'sub-domain of', 'sous-domaine de', 'sous domaine de'];
+const UNDER_ARTICLES = ['le domaine ', 'the domain ', 'my ', 'mon '];
+
 /**
  * The domain itself as the new site's name, unless the words put the site under it: "a
  * second site under exemple.fr, the name isn't decided" names no site yet (asked).
  */
 export function notUnder(text: string, domain: string | undefined): string | undefined {
   if (!domain) return undefined;
-  const d = domain.replace(/\./g, '\\.');
-  const under = new RegExp(
-    `\\b(sous|under|subdomain of|sub-domain of|sous-domaine de|sous domaine de)\\s+(le domaine |the domain |my |mon )?${d}`,
-    'i',
-  );
-  return under.test(text) ? undefined : domain;
+  const low = text.toLowerCase();
+  for (const m of UNDER)
+    for (let i = low.indexOf(m); i >= 0; i = low.indexOf(m, i + 1)) {
+      if (/\w/.test(low[i - 1] ?? '')) continue;
+      let j = i + m.length;
+      if (!/\s/.test(low[j] ?? '')) continue;
+      while (/\s/.test(low[j] ?? '')) j++;
+      const rest = low.slice(j);
+      const article = UNDER_ARTICLES.find((a) => rest.startsWith(a)) ?? '';
+      if (rest.startsWith(domain, article.length)) return undefined;
+    }
+  return domain;
 }
