@@ -125,4 +125,31 @@ describe('a desire negated never makes a removal', () => {
     ] as const)
       expect(offered(text), text).toContain(op);
   });
+
+  it('a removal taken back is not proposed, and a thing let go of is removed, never made', () => {
+    for (const [text, lang, op] of [
+      [
+        'I meant to have the blog deleted but I’ll keep it after all. Could you renew the shop’s certificate?',
+        'en',
+        'certificate.renew',
+      ],
+      [
+        'Je voulais supprimer test_old, mais je la garde. Il me faudrait plutôt une base appelée stats',
+        'fr',
+        'database.create',
+      ],
+      ['We thought of removing the blog; we keep it. A new site compta.exemple.fr please', 'en', 'vhost.create'],
+    ] as const) {
+      expect(removals(text, lang), text).toEqual([]);
+      expect(offered(text, lang), text).toContain(op);
+    }
+    for (const [text, lang, op] of [
+      ['Our data moved elsewhere, so the PostgreSQL database clients can go', 'en', 'database.delete'],
+      ['la base test_old peut sauter, plus personne ne s’en sert', 'fr', 'database.delete'],
+    ] as const) {
+      expect(offered(text, lang), text).toEqual([op]);
+    }
+    // "Can go live", « peut partir en production »: nothing let go of.
+    expect(removals('Can the blog go live with its new theme tomorrow?', 'en')).toEqual([]);
+  });
 });

@@ -16,6 +16,36 @@ import { words } from './text.js';
 /** A piece of a message adds an operation of its own from this confidence, when its words name the kind of thing. */
 const CLAUSE_SURE = 0.55;
 
+/**
+ * Whether a piece keeps the thing just named by its pronoun alone: "I'll keep it", « je le
+ * garde ». Not when it names a thing ("le nom de domaine, on le garde") nor when the keeping
+ * is negated ("I don't want to keep it").
+ */
+function keepsIt(piece: string): boolean {
+  const ws = words(piece);
+  if (ws.some((w) => NEGATORS_BEFORE.has(w) || ['site', 'db', 'cert'].some((k) => is(w, k)))) return false;
+  return ws.some(
+    (w, i) =>
+      PROTECTING.some((p) => w.startsWith(p)) &&
+      (['it', 'them'].includes(ws[i + 1]) || ['le', 'la', 'les', 'l'].includes(ws[i - 1])),
+  );
+}
+
+/**
+ * The pieces of a removal taken back and of the words right after it that take it back: "I
+ * was going to delete the blog, but actually I'll keep it", « je pensais supprimer test_old,
+ * mais je la garde » (« …boutique.fr ? Le nom de domaine, on le garde »: another thing kept).
+ */
+export function takenBack(pieces: string[], own: Own): Set<number> {
+  const taken = new Set<number>();
+  let asked = -1;
+  pieces.forEach((piece, k) => {
+    if (removal(piece, own.databases, own.sites).asked) asked = k;
+    else if (asked === k - 1 && protects(piece) && !named(piece, own) && keepsIt(piece)) taken.add(asked).add(k);
+  });
+  return taken;
+}
+
 /** Verbs a client protects a thing with: "ne touchez pas à la boutique", "don't touch the shop", "keep the blog", "laissez le blog". */
 const PROTECTING = ['touch', 'keep', 'gard', 'conserv', 'laiss', 'leave'];
 
@@ -45,9 +75,10 @@ export function clauseOperations(
   // A removal the whole message negates ("what I don't want, is that you delete the site") is asked by none of its pieces.
   const negatedWhole = removal(text, own.databases, own.sites).negated;
   let removing = false;
-  for (const piece of pieces) {
+  const taken = takenBack(pieces, own);
+  for (const [k, piece] of pieces.entries()) {
     // "Remove the blog but keep the shop": a thing protected is asked nothing of, and no removal carries over to it.
-    if (protects(piece)) {
+    if (protects(piece) || taken.has(k)) {
       removing = false;
       continue;
     }

@@ -66,6 +66,12 @@ const WITH_FOLLOWER: [starts: string[], followers: string[]][] = [
     ['bin', 'trash', 'garbage'],
   ],
 ];
+/** Verbs that remove after "can" (« peut »), and the words after them that make them something else ("can go live", « peut partir en vacances »). */
+const LET_GO = new Set(['go', 'partir', 'sauter', 'disparaitre']);
+const CAN = new Set(['can', 'could', 'may', 'peut', 'peuvent', 'pourrait', 'pourraient']);
+const GO_ON = new Set(
+  'live ahead on back to through for with online en au aux dans into there up faster vite sur avec a'.split(' '),
+);
 /** Verbs of wanting, which a negation before them turns against what follows ("I don't want you to delete"), and which make an English participle a request ("I want it deleted"). */
 const WANT = [
   'want',
@@ -131,6 +137,8 @@ function isRemovalVerb(ts: string[], i: number): boolean {
   // « Jeter un œil », « jetez un coup d'œil »: to take a look, the opposite of throwing away.
   if (w.startsWith('jet') && ts.slice(i + 1, i + 4).some((x) => LOOK.has(x))) return false;
   if (startsWithAny(w, REMOVAL)) return !(w.startsWith('rid') && ts[i - 1] !== 'get' && ts[i - 1] !== 'got');
+  // "So the database clients can go", « la base test_old peut sauter »: a thing let go of is removed ("can go live" is not).
+  if (LET_GO.has(w) && CAN.has(ts[i - 1] ?? '') && !GO_ON.has(ts[i + 1] ?? '')) return true;
   return WITH_FOLLOWER.some(
     ([starts, followers]) => startsWithAny(w, starts) && ts.slice(i + 1, i + 6).some((x) => followers.includes(x)),
   );

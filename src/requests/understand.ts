@@ -5,7 +5,7 @@ import { anchored, operationKinds } from './anchors.js';
 import { is, topicOf } from './lexicon.js';
 import { allowed, clauses, type Own } from './reading.js';
 import { unquoted } from './names.js';
-import { clauseOperations, names, protects } from './pieces.js';
+import { clauseOperations, names, protects, takenBack } from './pieces.js';
 import { readTokens, removal } from './removal.js';
 import { lastMind, replyOf, spokenDots } from './reply.js';
 import { Slots, type Choice, type ClientThings, type Proposal, type Resolved } from './slots.js';
@@ -234,8 +234,10 @@ function notNegated(
   const r = removal(text, own.databases, own.sites);
   const pieces = clauses(text);
   const guarded = (p: string) => removal(p, own.databases, own.sites).negated || protects(p);
-  if (!r.negated && !(whole.intent === 'human' && pieces.some(guarded))) return whole;
-  const rest = pieces.filter((p) => !guarded(p)).join('. ');
+  // "I was going to delete the blog, but I'll keep it": a removal taken back is read as a negated one.
+  const taken = own.kinds.removes(whole.intent) ? takenBack(pieces, own) : new Set<number>();
+  if (!r.negated && !taken.size && !(whole.intent === 'human' && pieces.some(guarded))) return whole;
+  const rest = pieces.filter((p, k) => !guarded(p) && !taken.has(k)).join('. ');
   if (!rest.trim()) return whole;
   const again = allowed(classifier.classify(rest).ranked, rest, own);
   if (again.intent !== 'human' && again.confidence >= SURE && anchored(again.intent, rest, own)) return again;
