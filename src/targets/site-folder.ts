@@ -57,7 +57,7 @@ walk() {
     [ -L "$c" ] && fail ${SYMLINK_EXIT} "$here/$c is a symbolic link"
     # Missing while creating means it vanished between two looks: a swap, not an absence; a link
     # or a folder seen right after "not a folder" is a swap too (only a file is "not a folder").
-    [ -d "$c" ] || { { [ -L "$c" ] || [ -d "$c" ]; } && fail \${SYMLINK_EXIT} "$here/$c changed while serein was looking at it"; [ -e "$c" ] && fail 2 "$here/$c is not a folder"; [ "\${3:-}" = create ] && fail ${SYMLINK_EXIT} "$here/$c disappeared while serein was working in it"; return 1; }
+    [ -d "$c" ] || { { [ -L "$c" ] || [ -d "$c" ]; } && fail ${SYMLINK_EXIT} "$here/$c changed while serein was looking at it"; [ -e "$c" ] && fail 2 "$here/$c is not a folder"; [ "\${3:-}" = create ] && fail ${SYMLINK_EXIT} "$here/$c disappeared while serein was working in it"; return 1; }
     cd -P -- "$c" 2>/dev/null || fail ${SYMLINK_EXIT} "$here/$c changed while serein was entering it"
     next=\${here%/}/$c
     [ "$(pwd -P)" = "$next" ] || fail ${SYMLINK_EXIT} "$next was replaced by a symbolic link"

@@ -15,7 +15,13 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSiteFolder, removeSiteFolder, SymlinkRefused } from '../../src/targets/site-folder.js';
+import {
+  createSiteFolder,
+  removeSiteFolder,
+  SymlinkRefused,
+  SYMLINK_EXIT,
+  WALK,
+} from '../../src/targets/site-folder.js';
 import { createTarget, LocalTarget, type Target } from '../../src/targets/index.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { getWithHost, labNginxTest, labWebserver, playbooksCopy, uniq } from '../helpers/vhost-lab.js';
@@ -85,6 +91,13 @@ async function stopSwapper(p: ChildProcess, stopFile: string, folder: string): P
 }
 
 describe('site folders under a racing symlink swapper', () => {
+  it('the walk refuses every swap with the link exit code (no name left for the shell to fill)', () => {
+    // A "\${…}" left in the script is an unset variable under set -u: the shell would stop with
+    // another code and a swap would be reported as a broken folder.
+    expect(WALK).not.toMatch(/\$\{SYMLINK_EXIT\}/);
+    expect(WALK.match(new RegExp(`fail ${SYMLINK_EXIT} `, 'g'))?.length).toBeGreaterThanOrEqual(5);
+  });
+
   const dirs: string[] = [];
   let lab: LabInfo;
   beforeAll(async () => {
