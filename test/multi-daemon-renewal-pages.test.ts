@@ -137,6 +137,30 @@ describe('renewal pages with three daemons on one PostgreSQL store', () => {
     expect(taken.renewed).toHaveLength(300 - started);
   }, 120_000);
 
+  it('starts no renewal once its claim nears its end: another daemon takes the rest of the page, each renewed once', async () => {
+    await sql`DELETE FROM certificates`.execute(stores[0].db);
+    const start = new Date();
+    await insertFleet(stores[0], { count: 300, due: 300, ariCheckedAt: start.toISOString() });
+    // The first renewal takes 25 minutes (a slow dns-01 wait): the page's 30-minute claim is then too near its end.
+    let clock = start;
+    let started = 0;
+    const slow = scheduleEngine(config, stores[0], async () => {
+      if (started++ === 0) clock = new Date(start.getTime() + 25 * 60_000);
+      return renewedAtOnce();
+    });
+    const report = await new CertificateMaintenance(slow, () => clock).tick();
+    slow.services.certificates.accounts.close();
+    expect(started).toBeGreaterThan(0);
+    expect(started).toBeLessThan(report.due);
+    const others = schedules(
+      async () => renewedAtOnce(),
+      () => clock,
+    );
+    const taken = await others[1].maintenance.tick();
+    for (const s of others) s.services.certificates.accounts.close();
+    expect(taken.renewed).toHaveLength(300 - started);
+  }, 120_000);
+
   it('claims a page by the certificates_due index and finds the next retry by certificates_retry (PostgreSQL and SQLite)', async () => {
     // A fleet large enough that PostgreSQL's planner weighs a whole-table read against the index.
     await sql`DELETE FROM certificates`.execute(stores[0].db);

@@ -26,6 +26,8 @@ const PAGE = 500;
 
 /** How long a daemon keeps a certificate it is renewing before another may take it over. */
 const CLAIM_MS = 30 * 60_000;
+/** A renewal is not started this close to its claim's end: it may take minutes (dns-01's wait). */
+const CLAIM_MARGIN_MS = 10 * 60_000;
 
 /**
  * Due certificates claimed at once, per renewal run at once (acme.concurrency): enough that a
@@ -153,19 +155,21 @@ export class CertificateMaintenance {
     // the store take other pages) and renewed before the next is claimed: what this daemon took
     // is no longer due to anyone until `until`. A page shorter than asked took every certificate
     // left due; the pass ends there, so the certificates its own renewals made wait for the next.
-    const until = new Date(now.getTime() + CLAIM_MS);
     const concurrency = this.services.config.acme.concurrency;
     const size = Math.min(PAGE, concurrency * CLAIM_PAGE);
     while (!this.halt.signal.aborted) {
+      // Each page's claim runs from when it is taken, and a renewal is not started past its
+      // end less a margin: another daemon may take it then, and one renewal is done by one.
+      const until = new Date(this.clock().getTime() + CLAIM_MS);
       const page = await store.claimDue(now, until, size);
       report.due += page.length;
       const unstarted = new Set(page.map((c) => c.id));
       await mapLimit(page, concurrency, async (cert) => {
-        if (this.halt.signal.aborted) return;
+        if (this.halt.signal.aborted || this.clock().getTime() > until.getTime() - CLAIM_MARGIN_MS) return;
         unstarted.delete(cert.id);
         await this.renewOne(cert, report);
       });
-      // Stopping: what this daemon took and never started is due again at once for the others.
+      // Stopping, or the claim running out: what this daemon took and never started is due again at once for the others.
       await store.releaseRenewals([...unstarted], until, now);
       if (page.length < size) break;
     }
