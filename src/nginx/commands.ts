@@ -117,7 +117,7 @@ async function masterState(target: Target, master: number): Promise<'idle' | 'pa
   const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
   if (state === 'R' || state === 'D' || before !== after) return 'busy';
   if (after.includes('nanosleep')) return 'pausing';
-  if (after.startsWith('sigsuspend')) return 'idle';
+  if (after.includes('sigsuspend')) return 'idle'; // sigsuspend, or a kernel's __x64_sys_rt_sigsuspend
   return after === '' || after === '0' ? 'unknown' : 'busy';
 }
 
@@ -200,7 +200,7 @@ async function stillAccepting(target: Target, pids: number[], master: number): P
 /**
  * Two generations of workers start at least 100 ms apart: nginx's master sleeps that long after
  * starting one before it handles the next reload. Workers of one generation are forked in a
- * row, well within 50 ms (5 ticks of /proc's 10 ms clock).
+ * row, each within 50 ms (5 ticks of /proc's 10 ms clock) of the one before.
  */
 const GENERATION_GAP_TICKS = 5;
 
@@ -210,8 +210,15 @@ async function olderGenerations(target: Target, master: number): Promise<number[
   const since = await Promise.all(children.map((pid) => acceptingSince(target, pid, master)));
   const started = new Map<number, number>();
   children.forEach((pid, i) => since[i] !== undefined && started.set(pid, since[i]));
-  const newest = Math.max(...started.values());
-  return [...started].filter(([, s]) => s < newest - GENERATION_GAP_TICKS).map(([pid]) => pid);
+  // The newest generation is the run of start times, from the newest back, each within the gap
+  // of the one after it (a big host forks one generation's workers over more than the gap).
+  const times = [...new Set(started.values())].sort((a, b) => b - a);
+  let oldest = times[0];
+  for (const t of times.slice(1)) {
+    if (oldest - t > GENERATION_GAP_TICKS) break;
+    oldest = t;
+  }
+  return [...started].filter(([, s]) => s < oldest).map(([pid]) => pid);
 }
 
 /**
