@@ -5,7 +5,7 @@
 // index has its sites' names indexed by the upgrade.
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect, type CompiledQuery } from 'kysely';
+import { Kysely, Migrator, sql, SqliteDialect, type CompiledQuery } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrations } from '../src/store/migrations.js';
 import type { Database } from '../src/store/schema.js';
@@ -108,7 +108,7 @@ describe('the names resources answer to', () => {
     await logged.destroy();
   });
 
-  it('a store written before the index has its sites found by their aliases after the upgrade', async () => {
+  it('a store written before the index has its sites found by their aliases after the upgrade, even one stopped half-way through it', async () => {
     const path = join(tempDir('serein-names-upgrade-'), 'store.db');
     const old = new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLite(path) }) });
     const provider = { getMigrations: async () => migrations('sqlite') };
@@ -121,6 +121,12 @@ describe('the names resources answer to', () => {
       .insertInto('resources')
       .values({ kind: 'vhost', name: row.name, tenant_id: 'a', data: JSON.stringify(row.data), created_at: at })
       .execute();
+    // A daemon killed half-way through 0017 on SQLite (no transaction around its DDL): the table, its index and one trigger made, 0017 not recorded.
+    await sql`CREATE TABLE resource_names (kind text not null, name text not null, resource text not null, constraint resource_names_pk primary key (kind, name, resource))`.execute(
+      old,
+    );
+    await sql`CREATE INDEX resource_names_resource ON resource_names (kind, resource)`.execute(old);
+    await sql`CREATE TRIGGER resources_names_delete AFTER DELETE ON resources BEGIN SELECT 1; END`.execute(old);
     await old.destroy();
     const s = await Store.open({ driver: 'sqlite', path });
     opened.push(s);

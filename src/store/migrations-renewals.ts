@@ -12,12 +12,23 @@ import type { Kysely } from 'kysely';
  * ari_checked_at, those few are found at once (0.06 ms).
  */
 export async function renewalIndexes(db: Kysely<any>): Promise<void> {
-  await db.schema.createIndex('certificates_due').on('certificates').columns(['status', 'renew_after', 'id']).execute();
-  await db.schema.dropIndex('certificates_status').execute();
+  await db.schema
+    .createIndex('certificates_due')
+    .ifNotExists()
+    .on('certificates')
+    .columns(['status', 'renew_after', 'id'])
+    .execute();
+  await db.schema.dropIndex('certificates_status').ifExists().execute();
   await db.schema
     .createIndex('certificates_retry')
+    .ifNotExists()
     .on('certificates')
     .columns(['status', 'renewal_failures', 'next_attempt_at'])
     .execute();
-  await db.schema.createIndex('certificates_ari').on('certificates').columns(['status', 'ari_checked_at']).execute();
+  await db.schema
+    .createIndex('certificates_ari')
+    .ifNotExists()
+    .on('certificates')
+    .columns(['status', 'ari_checked_at'])
+    .execute();
 }

@@ -5,7 +5,8 @@ import { sql, type Kysely } from 'kysely';
 const SQLITE_REMEMBER = `INSERT OR IGNORE INTO resource_names (kind, name, resource)
   SELECT NEW.kind, NEW.name, NEW.name
   UNION SELECT NEW.kind, json_extract(NEW.data, '$.primary'), NEW.name WHERE json_type(NEW.data, '$.primary') = 'text'
-  UNION SELECT NEW.kind, value, NEW.name FROM json_each(NEW.data, '$.aliases') WHERE type = 'text';`;
+  UNION SELECT NEW.kind, value, NEW.name FROM json_each(NEW.data, '$.aliases')
+    WHERE type = 'text' AND json_type(NEW.data, '$.aliases') = 'array';`;
 
 /**
  * 0017: every name a resource answers to in an indexed table (`resource_names`), kept by
@@ -17,19 +18,26 @@ const SQLITE_REMEMBER = `INSERT OR IGNORE INTO resource_names (kind, name, resou
 export async function resourceNames(db: Kysely<any>, dialect: 'sqlite' | 'postgres'): Promise<void> {
   await db.schema
     .createTable('resource_names')
+    // SQLite runs a migration outside a transaction: one stopped half-way is run again whole.
+    .ifNotExists()
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('resource', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('resource_names_pk', ['kind', 'name', 'resource'])
     .execute();
   // The triggers forget a resource's names by its own name.
-  await db.schema.createIndex('resource_names_resource').on('resource_names').columns(['kind', 'resource']).execute();
+  await db.schema
+    .createIndex('resource_names_resource')
+    .ifNotExists()
+    .on('resource_names')
+    .columns(['kind', 'resource'])
+    .execute();
   const forget = (row: 'OLD') => `DELETE FROM resource_names WHERE kind = ${row}.kind AND resource = ${row}.name;`;
   if (dialect === 'sqlite') {
     const triggers = [
-      `CREATE TRIGGER resources_names_insert AFTER INSERT ON resources BEGIN ${SQLITE_REMEMBER} END`,
-      `CREATE TRIGGER resources_names_update AFTER UPDATE ON resources BEGIN ${forget('OLD')} ${SQLITE_REMEMBER} END`,
-      `CREATE TRIGGER resources_names_delete AFTER DELETE ON resources BEGIN ${forget('OLD')} END`,
+      `CREATE TRIGGER IF NOT EXISTS resources_names_insert AFTER INSERT ON resources BEGIN ${SQLITE_REMEMBER} END`,
+      `CREATE TRIGGER IF NOT EXISTS resources_names_update AFTER UPDATE ON resources BEGIN ${forget('OLD')} ${SQLITE_REMEMBER} END`,
+      `CREATE TRIGGER IF NOT EXISTS resources_names_delete AFTER DELETE ON resources BEGIN ${forget('OLD')} END`,
     ];
     for (const t of triggers) await sql.raw(t).execute(db);
   } else {
