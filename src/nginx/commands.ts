@@ -180,12 +180,22 @@ export async function retireOldWorkers(
     if (late && !fresh && (state === 'idle' || state === 'unknown')) return 'not-reloaded';
     await pause(delay);
   }
-  const still = await olderGenerations(target, master);
-  if (still.length) await target.signal(still, 'QUIT').catch(() => undefined); // the master's own signal follows anyway
+  // The master's own signal to them follows anyway.
+  return quitUntilGone(target, await olderGenerations(target, master), master, deadline);
+}
+
+/** Tells the workers to stop and waits, until the deadline, until none of them accepts. */
+async function quitUntilGone(
+  target: Target,
+  pids: number[],
+  master: number,
+  deadline: number,
+): Promise<'retired' | 'slow'> {
+  if (pids.length) await target.signal(pids, 'QUIT').catch(() => undefined);
   // Workers told to stop close their sockets within milliseconds: poll tightly.
-  for (let left = still, delay = 2; left.length; delay = Math.min(delay * 2, 5)) {
+  for (let left = pids, delay = 2; left.length; delay = Math.min(delay * 2, 5)) {
     if (Date.now() + delay > deadline) return 'slow';
-    await pause(delay);
+    await new Promise((r) => setTimeout(r, delay));
     left = await stillAccepting(target, left, master);
   }
   return 'retired';
@@ -239,12 +249,5 @@ export async function retireOlderGenerations(
   const deadline = Date.now() + timeoutMs;
   const master = await masterPid(target, ws);
   if (!master) return 'retired';
-  let left = await olderGenerations(target, master);
-  if (left.length) await target.signal(left, 'QUIT').catch(() => undefined);
-  for (let delay = 2; left.length; delay = Math.min(delay * 2, 5)) {
-    if (Date.now() + delay > deadline) return 'slow';
-    await new Promise((r) => setTimeout(r, delay));
-    left = await stillAccepting(target, left, master);
-  }
-  return 'retired';
+  return quitUntilGone(target, await olderGenerations(target, master), master, deadline);
 }
