@@ -149,6 +149,15 @@ describe('a desire negated never makes a removal', () => {
     ] as const) {
       expect(offered(text, lang), text).toEqual([op]);
     }
+    // After a change of mind, a removal's thing is never read from the words taken back: which one is asked.
+    for (const text of [
+      'Renew the certificate of boutique.fr. Actually no, delete the site',
+      'Supprimez la base boutique_wp. Ah non, je voulais dire supprimez le site',
+    ])
+      expect(read(text, text.startsWith('Renew') ? 'en' : 'fr'), text).toMatchObject({
+        status: 'question',
+        question: { field: 'site' },
+      });
     // "Can go live", « peut partir en production »: nothing let go of.
     expect(removals('Can the blog go live with its new theme tomorrow?', 'en')).toEqual([]);
   });

@@ -189,7 +189,12 @@ export function understand(
       (intents.length === 1 && classifier.corpus.operations.get(i)?.request.input === 'domains'
         ? undefined
         : ownPiece(classifier, things, language, o.site, clauses(said).length, pieceOf(i, k), i, own)) ?? whole)(
-      fromQuote(slots.resolve(i), () => new Slots(classifier.corpus, message, things, language, o.site).resolve(i)),
+      fromQuote(slots.resolve(i), () =>
+        // A removal's thing is never taken from words the client took back ("delete boutique_wp… no, I meant the site"): asked.
+        text !== message && own.kinds.removes(i)
+          ? slots.resolve(i)
+          : new Slots(classifier.corpus, message, things, language, o.site).resolve(i),
+      ),
     ),
   }));
   const answer = combine(base, resolved, () => handoff());
