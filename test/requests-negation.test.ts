@@ -146,6 +146,7 @@ describe('a desire negated never makes a removal', () => {
     for (const [text, lang, op] of [
       ['Our data moved elsewhere, so the PostgreSQL database clients can go', 'en', 'database.delete'],
       ['la base test_old peut sauter, plus personne ne s’en sert', 'fr', 'database.delete'],
+      ['Please delete the database test_old, we saved it with mysqldump already', 'en', 'database.delete'],
     ] as const) {
       expect(offered(text, lang), text).toEqual([op]);
     }

@@ -46,6 +46,9 @@ export function takenBack(pieces: string[], own: Own): Set<number> {
   return taken;
 }
 
+/** Words that tell a thing is done already, not asked. */
+const DONE = new Set(['already', 'deja']);
+
 /** Verbs a client protects a thing with: "ne touchez pas à la boutique", "don't touch the shop", "keep the blog", "laissez le blog". */
 const PROTECTING = ['touch', 'keep', 'gard', 'conserv', 'laiss', 'leave'];
 
@@ -82,6 +85,7 @@ export function clauseOperations(
       removing = false;
       continue;
     }
+    const afterRemoval = out.some((x) => own.kinds.removes(x.intent));
     const c = classifier.classify(unquoted(piece));
     let a = allowed(c.ranked, piece, own);
     // "Virez le blog et la base test_old": the second thing is removed too, its verb left unsaid.
@@ -106,6 +110,8 @@ export function clauseOperations(
     if (a.intent === 'human' || a.confidence < sure || !(alone || anchored(a.intent, piece, own))) continue;
     // "No database needed", « pas besoin de base »: a thing refused is not asked.
     if (refusesThing(piece) && own.kinds.creates(a.intent)) continue;
+    // "Remove the database clients, we exported it with pg_dump already": after a removal, a thing said done is not made.
+    if (afterRemoval && own.kinds.creates(a.intent) && !asks(piece) && words(piece).some((w) => DONE.has(w))) continue;
     if (negatedWhole && own.kinds.removes(a.intent)) continue;
     // A story told before the request ("I deleted old posts, everything I created...") asks
     // nothing; a short message, or a thing added to the request before it, does ("a site and a database").
