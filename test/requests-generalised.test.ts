@@ -23,8 +23,8 @@ const client: ClientThings = {
 };
 const read = (text: string, language: 'en' | 'fr' = 'en') =>
   understand(requestClassifier(), text, client, { language });
-const offered = (text: string) => {
-  const u = read(text);
+const offered = (text: string, language: 'en' | 'fr' = 'en') => {
+  const u = read(text, language);
   return [...(u.proposals ?? (u.proposal ? [u.proposal] : [])), ...(u.question?.choices ?? []).map((c) => c.proposal)]
     .filter(Boolean)
     .map((p) => p!.playbook);
@@ -126,6 +126,41 @@ describe('words nobody here wrote for the engine', () => {
     const u = read('create database');
     expect(u.status).toBe('question');
     expect(u.question?.field).toBe('name');
+  });
+
+  it('a removal refused for one thing and kept "only" for another removes that other thing, and "only" before a verb removes nothing', () => {
+    for (const [text, lang] of [
+      ["Please don't remove the blog, only its old database test_old.", 'en'],
+      ['Ne supprimez surtout pas boutique.fr, uniquement la base test_old', 'fr'],
+    ] as const)
+      expect(read(text, lang).proposal, text).toMatchObject({
+        playbook: 'database.delete',
+        inputs: { server: 'maria', name: 'test_old' },
+      });
+    for (const [text, lang] of [
+      ["Don't delete anything, only check the database test_old", 'en'],
+      ['ne supprimez rien, juste vérifier la base clients', 'fr'],
+    ] as const)
+      expect(
+        offered(text, lang).filter((p) => p.endsWith('.delete')),
+        text,
+      ).toEqual([]);
+  });
+
+  it('a word saying how the database comes ("its own", "included", « prête ») never names it: a site with its database for an application is the environment', () => {
+    for (const [text, lang] of [
+      ['Drupal site for club.exemple.fr, database included', 'en'],
+      ['il faut un Drupal sur club.exemple.fr avec une base prête', 'fr'],
+    ] as const)
+      expect(read(text, lang).proposal, text).toMatchObject({
+        playbook: 'site.environment',
+        inputs: { domain: 'club.exemple.fr' },
+      });
+    for (const [text, lang] of [
+      ['a database quick please', 'en'],
+      ['une base simple svp', 'fr'],
+    ] as const)
+      expect(read(text, lang).question?.field, text).toBe('name');
   });
 
   it('the generated corpus has every operation in both languages, none of its lines near an evaluation line', () => {

@@ -108,7 +108,7 @@ export function databasesNamed(ws: string[], named: string[], dbs: OwnDatabase[]
 
 /** Common words that follow or precede the word "database" without naming one ("la base de test", "a database server"). */
 const NOT_A_NAME = new Set(
-  'de des du la le les pour for on sur with avec server serveur please svp stp merci thanks name nom named called appelee nommee et and to a an the my mon ma une un new nouvelle nouveau vide empty propre clean quickly vite also aussi again encore too'.split(
+  'de des du la le les pour for on sur with avec server serveur please svp stp merci thanks name nom named called appelee nommee et and to a an the my mon ma une un new nouvelle nouveau vide empty propre clean quickly vite also aussi again encore too own ready pret prete included inclus incluse compris comprise quick simple separate dedicated dediee'.split(
     ' ',
   ),
 );

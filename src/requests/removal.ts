@@ -208,9 +208,12 @@ export function removal(text: string, ownDatabases: string[] = [], ownSites: str
       after.some((w) => NEGATORS_AFTER.has(w)) ||
       wantedNot ||
       negatedInClause(ts, from, i, pieceEnd(i), { isThing })
-    )
+    ) {
       negated = true;
-    else if (
+      // "Don't delete the site, only the test_old database": the removal, taken away from one thing, is given to the next.
+      const only = onlyThing(ts, pieceEnd(i), pieceEnd, ownDatabases, ownSites);
+      if (only && !asked) [kind, object, asked] = [only.kind, only.words, true];
+    } else if (
       ts.slice(Math.max(from, i - 2), i).some((w) => PAST.has(w)) ||
       pastParticiple(ts, i) ||
       nounDone(ts, i, pieceEnd(i))
@@ -229,6 +232,32 @@ export function removal(text: string, ownDatabases: string[] = [], ownSites: str
   let h = 0;
   const named = object.map((w) => (w === HOST ? (hosts[h++] ?? w) : w));
   return { asked, negated: negated && !asked, past: past && !asked, kind, object: named };
+}
+
+/** Words that keep a removal for one thing only: "only the database", « seulement sa base ». */
+const ONLY = new Set(['only', 'seulement', 'uniquement', 'juste', 'just']);
+/** Words that may stand between "only" and its thing: an article or a possessive, never a verb. */
+const DETERMINERS = new Set(
+  'the its their my our your this that le la les l sa son ses ma mon mes notre nos votre vos leur cette ce'.split(' '),
+);
+
+/**
+ * The thing a short piece starting with "only" names right after a negated removal ("only the
+ * test_old database", « Seulement sa vieille base test_old »), when no verb comes between:
+ * "only check the database" asks no removal.
+ */
+function onlyThing(
+  ts: string[],
+  k: number,
+  pieceEnd: (i: number) => number,
+  ownDatabases: string[],
+  ownSites: string[],
+): { kind: Removal['kind']; words: string[] } | undefined {
+  if (k >= ts.length || !ONLY.has(ts[k]) || pieceEnd(k) - k > 7) return undefined;
+  const next = ts[k + 1] ?? '';
+  if (!DETERMINERS.has(next) && thingOf(next, ownDatabases, ownSites) === undefined) return undefined;
+  const found = objectOf(ts, k, ownDatabases, ownSites);
+  return found.kind ? found : undefined;
 }
 
 /** Whether the words say the thing is no longer needed, without a removal verb ("plus besoin de la base test_old"). */
