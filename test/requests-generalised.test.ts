@@ -163,6 +163,17 @@ describe('words nobody here wrote for the engine', () => {
       expect(read(text, lang).question?.field, text).toBe('name');
   });
 
+  it('a thing said no longer needed, then "you can take it down", is removed; an application such as Ghost makes the environment', () => {
+    expect(read('We no longer need the blog. You can take it down please').proposal).toMatchObject({
+      playbook: 'vhost.delete',
+      inputs: { domain: 'blog.exemple.fr' },
+    });
+    expect(read('a site for Ghost on notes.exemple.fr with its database').proposal).toMatchObject({
+      playbook: 'site.environment',
+      inputs: { domain: 'notes.exemple.fr' },
+    });
+  });
+
   it('the generated corpus has every operation in both languages, none of its lines near an evaluation line', () => {
     const docs = generatedDocs(['certificate.issue', 'vhost.delete', 'database.delete', 'diagnose', 'human']);
     for (const label of ['certificate.issue', 'vhost.delete', 'database.delete', 'diagnose', 'human'])

@@ -20,6 +20,7 @@ const FILE_ACCESS = ['ftp', 'sftp', 'filezilla', 'winscp', 'cyberduck', 'rsync',
 export const APPS = new Set([
   ...['wordpress', 'wordpres', 'worpress', 'wp', 'prestashop', 'joomla', 'drupal', 'magento', 'woocommerce'],
   ...['matomo', 'nextcloud', 'dolibarr', 'laravel', 'symfony', 'moodle'],
+  ...['ghost', 'spip', 'typo3', 'mediawiki', 'opencart', 'phpbb'],
 ]);
 /** Starts of words that ask for a whole environment rather than a bare site. */
 const COMPLETE = ['complet', 'everything', 'environ', 'stack'];

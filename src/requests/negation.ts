@@ -122,6 +122,8 @@ function wishNegatedBefore(ts: string[], from: number): boolean {
   const at = tail.findIndex((w) => PASSING.some((p) => w.startsWith(p)));
   if (at < 0) return false;
   const wish = from - tail.length + at;
+  // "On n'a plus besoin du blog. Vous pouvez le retirer": a thing no longer needed is a reason to remove it, not a refusal.
+  if (['plus', 'longer'].includes(ts[wish - 1] ?? '')) return false;
   return (
     ts.slice(Math.max(0, wish - 3), wish).some((w) => NEGATING.has(w)) ||
     tail.slice(at + 1).some((w) => NEGATING.has(w))

@@ -220,7 +220,7 @@ export function removal(text: string, ownDatabases: string[] = [], ownSites: str
     )
       past = true;
     else {
-      const found = objectOf(ts, i, ownDatabases, ownSites);
+      const found = objectOf(ts, i, ownDatabases, ownSites, PASSIVE.has(ts[i - 1] ?? ''));
       // The first removal asked about a thing says what is removed; a later one only if the first named none.
       if (!asked || !kind) [kind, object] = [found.kind, found.words];
       asked = true;
@@ -234,6 +234,8 @@ export function removal(text: string, ownDatabases: string[] = [], ownSites: str
   return { asked, negated: negated && !asked, past: past && !asked, kind, object: named };
 }
 
+/** The auxiliary before a passive removal ("can be deleted", « peut être supprimée »): its thing comes before it. */
+const PASSIVE = new Set(['be', 'been', 'being', 'etre', 'ete']);
 /** Words that keep a removal for one thing only: "only the database", « seulement sa base ». */
 const ONLY = new Set(['only', 'seulement', 'uniquement', 'juste', 'just']);
 /** Words that may stand between "only" and its thing: an article or a possessive, never a verb. */
@@ -293,18 +295,25 @@ function objectOf(
   i: number,
   ownDatabases: string[],
   ownSites: string[],
+  passive = false,
 ): { kind: Removal['kind']; words: string[] } {
   const after: string[] = [];
   for (let j = i + 1; j < ts.length && j <= i + 6 && !JOINS.has(ts[j]); j++) after.push(ts[j]);
   const first = after.map((w) => thingOf(w, ownDatabases, ownSites)).find(Boolean);
+  const before = (): { kind: Removal['kind']; words: string[] } | undefined => {
+    const near = ts.slice(Math.max(0, i - 5), i);
+    for (let j = near.length - 1; j >= 0; j--) {
+      if (JOINS.has(near[j])) break;
+      const k = thingOf(near[j], ownDatabases, ownSites);
+      if (k) return { kind: k, words: near.slice(j) };
+    }
+    return undefined;
+  };
+  // "La base boutique_wp peut être supprimée, le nouveau site…": a passive verb's thing is its subject, before it.
+  const subject = passive ? before() : undefined;
+  if (subject) return subject;
   if (first) return { kind: first, words: after };
-  const before = ts.slice(Math.max(0, i - 5), i);
-  for (let j = before.length - 1; j >= 0; j--) {
-    if (JOINS.has(before[j])) break;
-    const k = thingOf(before[j], ownDatabases, ownSites);
-    if (k) return { kind: k, words: before.slice(j) };
-  }
-  return { kind: undefined, words: after };
+  return before() ?? { kind: undefined, words: after };
 }
 
 /** What the whole text is about, for "no longer needed" without a verb: a DNS record, a database, another thing, a site. */
