@@ -174,6 +174,21 @@ describe('words nobody here wrote for the engine', () => {
     });
   });
 
+  it('an application "with its database" and no site named asks which site for the environment; a database for an application stays a database', () => {
+    for (const [text, lang] of [
+      ["un Joomla prêt à l'emploi avec sa base svp", 'fr'],
+      ['could I get a Drupal with its own db?', 'en'],
+    ] as const) {
+      const u = read(text, lang);
+      expect(u.intents, text).toEqual(['site.environment']);
+      expect(u.question?.field, text).toBe('domain');
+    }
+    expect(read('une base pour wordpress svp', 'fr').proposal).toMatchObject({
+      playbook: 'database.create',
+      inputs: { name: 'wordpress' },
+    });
+  });
+
   it('the generated corpus has every operation in both languages, none of its lines near an evaluation line', () => {
     const docs = generatedDocs(['certificate.issue', 'vhost.delete', 'database.delete', 'diagnose', 'human']);
     for (const label of ['certificate.issue', 'vhost.delete', 'database.delete', 'diagnose', 'human'])

@@ -302,6 +302,17 @@ export function environmentAsked(
   const sentences = text.split(/\n|[.!?]\s/);
   const around = fresh.length ? sentences.filter((s) => fresh.some((h) => fold(s).includes(h))) : [text];
   const app = around.some((s) => words(s).some((w) => APPS.has(w)));
-  if (!app || (site < 0 && !fresh.length)) return intents;
+  if (!app || (site < 0 && !fresh.length && !ownDatabaseOf(ts))) return intents;
   return environment();
+}
+
+/** Words for a database, and the possessives that give it to something else (the application's site). */
+const DATABASE_WORDS = new Set(['base', 'bdd', 'bd', 'db', 'database']);
+const ITS = new Set(['sa', 'son', 'its', 'their', 'leur']);
+
+/** Whether the database is written as belonging to the application ("un WordPress avec sa base", "with its db"): a site is asked with it. */
+function ownDatabaseOf(ts: string[]): boolean {
+  return ts.some(
+    (w, i) => DATABASE_WORDS.has(w) && (ITS.has(ts[i - 1] ?? '') || (ts[i - 1] === 'own' && ITS.has(ts[i - 2] ?? ''))),
+  );
 }
