@@ -147,6 +147,9 @@ describe('a desire negated never makes a removal', () => {
       ['Our data moved elsewhere, so the PostgreSQL database clients can go', 'en', 'database.delete'],
       ['la base test_old peut sauter, plus personne ne s’en sert', 'fr', 'database.delete'],
       ['Please delete the database test_old, we saved it with mysqldump already', 'en', 'database.delete'],
+      // What the client tells they did beside the removal is neither removed nor made.
+      ['delete test_old please, we rebuilt the shop on another database', 'en', 'database.delete'],
+      ['Effacez la base clients, nous avons refait le blog avec une autre base', 'fr', 'database.delete'],
     ] as const) {
       expect(offered(text, lang), text).toEqual([op]);
     }

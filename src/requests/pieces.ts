@@ -48,6 +48,21 @@ export function takenBack(pieces: string[], own: Own): Set<number> {
 
 /** Words that tell a thing is done already, not asked. */
 const DONE = new Set(['already', 'deja']);
+/** Who tells what they did ("we moved", « on a refait », « nous avons migré »), and the auxiliaries of a thing done. */
+const TELLERS = new Set(['we', 'i', 'on', 'nous', 'j']);
+/** Subjects: a piece with one has a verb of its own, so a removal before it does not carry over to the things it names. */
+const SUBJECTS = new Set([...TELLERS, 'they', 'he', 'she', 'ils', 'elles', 'il', 'elle']);
+const DID = new Set(['a', 'ai', 'avons', 'have', 've', 'had']);
+
+/** Whether a piece tells what is done rather than asks: "already", or a teller followed by a thing done ("we rebuilt…" is read by its -ed form only). */
+function tellsDone(piece: string): boolean {
+  const ws = words(piece);
+  return ws.some(
+    (w, i) =>
+      DONE.has(w) ||
+      (TELLERS.has(w) && (DID.has(ws[i + 1] ?? '') || (ws[i + 1]?.length > 4 && ws[i + 1].endsWith('ed')))),
+  );
+}
 
 /** Verbs a client protects a thing with: "ne touchez pas à la boutique", "don't touch the shop", "keep the blog", "laissez le blog". */
 const PROTECTING = ['touch', 'keep', 'gard', 'conserv', 'laiss', 'leave'];
@@ -79,6 +94,7 @@ export function clauseOperations(
   const negatedWhole = removal(text, own.databases, own.sites).negated;
   let removing = false;
   const taken = takenBack(pieces, own);
+  let story = false;
   for (const [k, piece] of pieces.entries()) {
     // "Remove the blog but keep the shop": a thing protected is asked nothing of, and no removal carries over to it.
     if (protects(piece) || taken.has(k)) {
@@ -86,6 +102,11 @@ export function clauseOperations(
       continue;
     }
     const afterRemoval = out.some((x) => own.kinds.removes(x.intent));
+    // "We rebuilt the shop", « on a refait la boutique | avec une autre base »: a piece with a subject and no
+    // wish tells something, and the piece after it goes on telling it.
+    const subject = words(piece).some((w) => SUBJECTS.has(w));
+    const told: boolean = !asks(piece) && (tellsDone(piece) || subject || story);
+    story = told;
     const c = classifier.classify(unquoted(piece));
     let a = allowed(c.ranked, piece, own);
     // "Virez le blog et la base test_old": the second thing is removed too, its verb left unsaid.
@@ -95,7 +116,8 @@ export function clauseOperations(
       words(piece).some((w) => ['create', 'renew', 'cert', 'dns'].some((k) => is(w, k))) || fileAccess(words(piece));
     // A list's item ("- un nouveau mot de passe FTP") is a request of its own: the removal before it does not carry over.
     const item = /^\s*([-*•·–]|\d+[.)])\s/.test(piece);
-    if (removing && !r.asked && !r.negated && !ownAsk && !item && !startsWithOrder(piece)) {
+    // "Delete test_old, we rebuilt the shop": a piece with a subject of its own tells or asks its own thing.
+    if (removing && !r.asked && !r.negated && !ownAsk && !item && !subject && !startsWithOrder(piece)) {
       const kind = removal(`delete ${piece}`, own.databases, own.sites).kind;
       const thenRemoved = (kind === 'site' || kind === 'database') && own.kinds.removalOf(kind);
       if (thenRemoved) a = { intent: thenRemoved, confidence: 0.6 };
@@ -110,8 +132,8 @@ export function clauseOperations(
     if (a.intent === 'human' || a.confidence < sure || !(alone || anchored(a.intent, piece, own))) continue;
     // "No database needed", « pas besoin de base »: a thing refused is not asked.
     if (refusesThing(piece) && own.kinds.creates(a.intent)) continue;
-    // "Remove the database clients, we exported it with pg_dump already": after a removal, a thing said done is not made.
-    if (afterRemoval && own.kinds.creates(a.intent) && !asks(piece) && words(piece).some((w) => DONE.has(w))) continue;
+    // "Remove the database clients, we exported it with pg_dump already", « …on a refait la boutique avec une autre base »: after a removal, a thing said done is not made.
+    if (afterRemoval && own.kinds.creates(a.intent) && told) continue;
     if (negatedWhole && own.kinds.removes(a.intent)) continue;
     // A story told before the request ("I deleted old posts, everything I created...") asks
     // nothing; a short message, or a thing added to the request before it, does ("a site and a database").
