@@ -46,23 +46,10 @@ export function takenBack(pieces: string[], own: Own): Set<number> {
   return taken;
 }
 
-/** Words that tell a thing is done already, not asked. */
+/** Words that tell a thing is done already, not asked ("we exported it with pg_dump already"). */
 const DONE = new Set(['already', 'deja']);
-/** Who tells what they did ("we moved", « on a refait », « nous avons migré »), and the auxiliaries of a thing done. */
-const TELLERS = new Set(['we', 'i', 'on', 'nous', 'j']);
-/** Subjects: a piece with one has a verb of its own, so a removal before it does not carry over to the things it names. */
-const SUBJECTS = new Set([...TELLERS, 'they', 'he', 'she', 'ils', 'elles', 'il', 'elle']);
-const DID = new Set(['a', 'ai', 'avons', 'have', 've', 'had']);
-
-/** Whether a piece tells what is done rather than asks: "already", or a teller followed by a thing done ("we rebuilt…" is read by its -ed form only). */
-function tellsDone(piece: string): boolean {
-  const ws = words(piece);
-  return ws.some(
-    (w, i) =>
-      DONE.has(w) ||
-      (TELLERS.has(w) && (DID.has(ws[i + 1] ?? '') || (ws[i + 1]?.length > 4 && ws[i + 1].endsWith('ed')))),
-  );
-}
+/** Subjects: a piece with one has a verb of its own ("we moved", « on a refait »), so it tells or asks its own thing. */
+const SUBJECTS = new Set(['we', 'i', 'on', 'nous', 'j', 'they', 'he', 'she', 'ils', 'elles', 'il', 'elle']);
 
 /** Verbs a client protects a thing with: "ne touchez pas à la boutique", "don't touch the shop", "keep the blog", "laissez le blog". */
 const PROTECTING = ['touch', 'keep', 'gard', 'conserv', 'laiss', 'leave'];
@@ -105,7 +92,7 @@ export function clauseOperations(
     // "We rebuilt the shop", « on a refait la boutique | avec une autre base »: a piece with a subject and no
     // wish tells something, and the piece after it goes on telling it.
     const subject = words(piece).some((w) => SUBJECTS.has(w));
-    const told: boolean = !asks(piece) && (tellsDone(piece) || subject || story);
+    const told: boolean = !asks(piece) && (subject || story || words(piece).some((w) => DONE.has(w)));
     story = told;
     const c = classifier.classify(unquoted(piece));
     let a = allowed(c.ranked, piece, own);
