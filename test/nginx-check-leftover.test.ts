@@ -5,42 +5,27 @@
  * fresh one (another daemon's check in progress) alone.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { safeApplyNginx } from '../src/nginx/apply.js';
-import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
-import { labWebserver } from './helpers/vhost-lab.js';
-import { startPrivateNginx, type NginxInfo } from './helpers/vhost-nginx.js';
-import { useLab } from './lab/client.js';
+import type { TestDaemon } from './helpers/daemon.js';
+import { privateNginxDaemon, type PrivateNginxDaemon } from './helpers/private-nginx-daemon.js';
+import type { NginxInfo } from './helpers/vhost-nginx.js';
 
 let priv: NginxInfo & { stop(): Promise<void> };
 let d: TestDaemon;
-let dir: string;
 const tag = randomBytes(4).toString('hex');
 const host = `left.p${tag}.test`;
 
+let lab: PrivateNginxDaemon;
+
 beforeAll(async () => {
-  const lab = await useLab('nginx');
-  priv = await startPrivateNginx(lab.nginx!.binary);
-  dir = mkdtempSync(join(tmpdir(), 'serein-check-leftover-'));
-  d = await startTestDaemon({
-    config: {
-      targets: { local: { type: 'local' } },
-      webservers: { priv: labWebserver(priv, dir, 'local', { batchWindowMs: 0, probeTimeoutMs: 1500 }) },
-    },
-  });
+  lab = await privateNginxDaemon('serein-check-leftover-');
+  ({ priv, d } = lab);
 });
 
-afterAll(async () => {
-  await d?.stop();
-  if (priv) {
-    rmSync(join(priv.vhostDir, `${host}.conf`), { force: true });
-    await priv.stop();
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => lab?.stop(tag));
 
 it("removes a check's copy a kill left beside nginx.conf, not a fresh one", async () => {
   const old = join(priv.prefix, '.serein-check-0123456789ab');

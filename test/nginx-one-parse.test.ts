@@ -9,15 +9,14 @@
  * sites' and certificates' folders) gets the full nginx -t.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { safeApplyNginx } from '../src/nginx/apply.js';
-import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
-import { getWithHost, labNginxTest, labWebserver } from './helpers/vhost-lab.js';
-import { startPrivateNginx, type NginxInfo } from './helpers/vhost-nginx.js';
-import { useLab } from './lab/client.js';
+import type { TestDaemon } from './helpers/daemon.js';
+import { getWithHost, labNginxTest } from './helpers/vhost-lab.js';
+import { privateNginxDaemon, type PrivateNginxDaemon } from './helpers/private-nginx-daemon.js';
+import type { NginxInfo } from './helpers/vhost-nginx.js';
 
 let priv: NginxInfo & { stop(): Promise<void> };
 let d: TestDaemon;
@@ -33,26 +32,14 @@ const stats = () => ({ ...d.daemon.engine.services.nginx.applier('priv').stats }
 const apply = (files: { path: string; content: string | null }[], n: string) =>
   safeApplyNginx(d.daemon.engine.services.nginx, 'priv', files, [{ host: name(n), path: '/p', expectBody: `ok ${n}` }]);
 
+let lab: PrivateNginxDaemon;
+
 beforeAll(async () => {
-  const lab = await useLab('nginx');
-  priv = await startPrivateNginx(lab.nginx!.binary);
-  dir = mkdtempSync(join(tmpdir(), 'serein-one-parse-'));
-  d = await startTestDaemon({
-    config: {
-      targets: { local: { type: 'local' } },
-      webservers: { priv: labWebserver(priv, dir, 'local', { batchWindowMs: 0, probeTimeoutMs: 1500 }) },
-    },
-  });
+  lab = await privateNginxDaemon('serein-one-parse-');
+  ({ priv, d, dir } = lab);
 });
 
-afterAll(async () => {
-  await d?.stop();
-  if (priv) {
-    for (const f of readdirSync(priv.vhostDir)) if (f.includes(tag)) rmSync(join(priv.vhostDir, f), { force: true });
-    await priv.stop();
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => lab?.stop(tag));
 
 describe('one nginx parse per change', () => {
   it('a site change is checked alone, then reloaded once: no full nginx -t', async () => {

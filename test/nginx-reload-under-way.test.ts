@@ -12,16 +12,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, constants, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { safeApplyNginx } from '../src/nginx/apply.js';
-import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
+import type { TestDaemon } from './helpers/daemon.js';
 import { until } from './helpers/until.js';
 import { getWithHost, labNginxTest, labWebserver } from './helpers/vhost-lab.js';
-import { startPrivateNginx, type NginxInfo } from './helpers/vhost-nginx.js';
-import { useLab } from './lab/client.js';
+import { privateNginxDaemon, type PrivateNginxDaemon } from './helpers/private-nginx-daemon.js';
+import type { NginxInfo } from './helpers/vhost-nginx.js';
 
 let priv: NginxInfo & { stop(): Promise<void> };
 let d: TestDaemon;
@@ -57,30 +56,17 @@ function acceptingWorkers(): { pid: number; started: number }[] {
 /** Whether the master waits in the FIFO's opening (the kernel's name for that wait): parsing the held configuration. */
 const held = () => read(`/proc/${master()}/wchan`).trim() === 'wait_for_partner';
 
+let lab: PrivateNginxDaemon;
+
 beforeAll(async () => {
-  const lab = await useLab('nginx');
-  priv = await startPrivateNginx(lab.nginx!.binary);
-  dir = mkdtempSync(join(tmpdir(), 'serein-reload-under-way-'));
-  d = await startTestDaemon({
-    config: {
-      targets: { local: { type: 'local' } },
-      webservers: {
-        priv: labWebserver(priv, dir, 'local', { batchWindowMs: 0, probeTimeoutMs: 20_000 }),
-        // The same nginx, a short wait for its probes: a parse can outlast it.
-        brief: labWebserver(priv, dir, 'local', { batchWindowMs: 0, probeTimeoutMs: 1000 }),
-      },
-    },
+  lab = await privateNginxDaemon('serein-reload-under-way-', {
+    probeTimeoutMs: 20_000, // The same nginx, a short wait for its probes: a parse can outlast it.
+    extra: (p, dir) => ({ brief: labWebserver(p, dir, 'local', { batchWindowMs: 0, probeTimeoutMs: 1000 }) }),
   });
+  ({ priv, d, dir } = lab);
 });
 
-afterAll(async () => {
-  await d?.stop();
-  if (priv) {
-    for (const f of readdirSync(priv.vhostDir)) if (f.includes(tag)) rmSync(join(priv.vhostDir, f), { force: true });
-    await priv.stop();
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => lab?.stop(tag));
 
 /**
  * Makes nginx's master's next parse wait: a site file including a FIFO, whose opening waits for a
