@@ -22,9 +22,21 @@ const submitBody = z
   })
   .strict();
 
+/** The most job ids one list request may name: a client waiting on more asks in several pages of ids. */
+const MAX_IDS = 100;
+
 const listQuery = z.object({
   status: z.enum(JOB_STATUSES).optional(),
   playbook: z.string().optional(),
+  ids: z
+    .string()
+    .max(MAX_IDS * 37)
+    .transform((s) => s.split(',').filter(Boolean))
+    .pipe(z.array(z.uuid()).max(MAX_IDS))
+    .optional()
+    .describe(
+      `only these jobs, comma-separated (at most ${MAX_IDS}): a client waiting on many jobs reads them in one request, not one each`,
+    ),
   ...pageQuery,
 });
 
