@@ -7,6 +7,7 @@
 // lab's shared one alone.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestDaemon } from '../test/helpers/daemon.js';
@@ -14,6 +15,7 @@ import { labNginxArgv, labWebserver } from '../test/helpers/vhost-lab.js';
 import { startPrivateNginx } from '../test/helpers/vhost-nginx.js';
 import { newVhostData, PROBE_PATH } from '../src/nginx/site.js';
 import { sharedLogsSnippet } from '../src/nginx/shared-logs.js';
+import { loadRequestClassifier } from '../src/requests/classifier.js';
 import { percentile, stat, type Figures } from './stats.js';
 import { addFillerSite } from './filler-site.js';
 import { until200 } from './until-served.js';
@@ -58,6 +60,27 @@ function burstClient(url: string, token: string, bodies: unknown[]): Promise<Bur
     );
     child.stdin!.end(JSON.stringify(bodies));
   });
+}
+
+/**
+ * BENCH_CPU_PROF=<file>: the daemon's CPU profile during the burst alone (not the fill), for Chrome's DevTools or
+ * speedscope; the profiler's own cost is in the figures of that run.
+ */
+async function profiler(): Promise<{ stop(): Promise<void> }> {
+  const file = process.env.BENCH_CPU_PROF;
+  if (!file) return { stop: async () => undefined };
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 1000 });
+  await session.post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
 
 export default async function bench(): Promise<Figures> {
@@ -165,6 +188,10 @@ export default async function bench(): Promise<Figures> {
       ).toFixed(2);
     }
     if (!atOnce) return;
+    // A daemon whose words differ from the prepared weights' (a checkout since `npm run prepare`) trains its request
+    // model in the background after its start, seconds of CPU: the burst waits for it, as a daemon that ran a while.
+    const words = [...d.daemon.engine.playbooks].map(([n, p]) => [n, p.words] as [string, typeof p.words]);
+    await loadRequestClassifier(words, d.config.stateDir);
     const loop = performance.eventLoopUtilization();
     const cpu = process.cpuUsage();
     // The clients are another process (bench/burst-client.ts), as a panel would be: this process is the daemon.
@@ -172,11 +199,17 @@ export default async function bench(): Promise<Figures> {
       playbook: 'vhost.create',
       inputs: { webserver: 'web', domain: name(`m${label}`), aliases: [] },
     }));
+    const profile = await profiler();
     const burst = await burstClient(d.url, d.adminToken, bodies);
+    await profile.stop();
     // The CPU time the daemon used: what a change of serein's own work moves, little changed by other programs on
     // the machine, which stretch the wall instead.
     const used = process.cpuUsage(cpu);
     const cpuMs = (used.user + used.system) / 1000;
+    if (process.env.BENCH_BURST_DUMP) {
+      const steps = await Promise.all(burst.jobs.map(async (j) => ({ ...j, steps: await d.store.jobs.steps(j.id) })));
+      writeFileSync(process.env.BENCH_BURST_DUMP, JSON.stringify({ ...burst, jobs: steps }));
+    }
     const failed = burst.jobs.filter((j) => j.status !== 'succeeded');
     if (failed.length) throw new Error(`${failed.length} vhost.create not succeeded: ${JSON.stringify(failed[0])}`);
     const each = burst.jobs.map((j) => Date.parse(j.finishedAt!) - Date.parse(j.createdAt));
