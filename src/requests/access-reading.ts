@@ -1,8 +1,9 @@
 import type { Intent } from './intents.js';
-import { is } from './lexicon.js';
+import { is, NEGATORS_BEFORE } from './lexicon.js';
 import { besideDatabaseWord, namedAfterMarker, quoted } from './names.js';
 import type { Own } from './reading.js';
 import { readTokens, removal } from './removal.js';
+import { mistypedSite } from './site-names.js';
 import { fold, hostNames, tokens, words } from './text.js';
 
 /**
@@ -85,16 +86,25 @@ const NOT_NEEDED = [
 ].map((n) => n.split(' '));
 const ARTICLES = new Set(['a', 'an', 'un', 'une']);
 const THINGS = new Set(['database', 'db', 'base', 'bdd', 'ftp', 'sftp']);
+/** A site refused ("not a new site, just access", « je ne veux pas de nouveau site »): only where a piece is read alone. */
+const SITE_THINGS = new Set([...THINGS, 'site', 'website', 'vhost']);
+/** "Not a new site", « pas un nouveau site »: a refusal of a site, read by {@link refusesThing} with `sites`. */
+const NOT_SITE = [['not'], ['pas', 'un'], ['pas', 'de'], ['pas', 'd']];
 
-/** Whether a piece of a message refuses a database or file access rather than asking for it: "no database needed", « pas besoin de base », "without ftp", « sans bdd », "we don't need a new database". */
-export function refusesThing(piece: string): boolean {
+/**
+ * Whether a piece of a message refuses a database or file access rather than asking for it: "no database needed",
+ * « pas besoin de base », "without ftp", « sans bdd », "we don't need a new database"; with `sites`, a site too
+ * ("not a new site", « pas de nouveau site »).
+ */
+export function refusesThing(piece: string, sites = false): boolean {
   const w = piece.toLowerCase().split(/[^\p{L}\d]+/u);
+  const things = sites ? SITE_THINGS : THINGS;
   for (let i = 0; i < w.length; i++)
-    for (const n of NOT_NEEDED) {
+    for (const n of sites ? [...NOT_NEEDED, ...NOT_SITE] : NOT_NEEDED) {
       if (!n.every((x, k) => w[i + k] === x)) continue;
       let j = i + n.length;
       if (ARTICLES.has(w[j])) j++;
-      if (THINGS.has(w[j]) || (w[j] && THINGS.has(w[j + 1]))) return true;
+      if (things.has(w[j]) || (w[j] && things.has(w[j + 1]))) return true;
     }
   return false;
 }
@@ -120,7 +130,7 @@ function ownSite(h: string, own: Own): boolean {
 /** Whether the text names one of the client's sites (by its name or a word for it: "the shop") and no new one. */
 function onOwnSite(text: string, own: Own): boolean {
   const { hosts } = readTokens(text);
-  if (hosts.length) return hosts.every((h) => ownSite(h, own));
+  if (hosts.length) return hosts.every((h) => ownSite(h, own) || mistypedSite(h, own.siteNames ?? []));
   return words(text).some((w) => own.sites.includes(w));
 }
 
@@ -216,14 +226,20 @@ function fileAccessReading(
   // "Lost my FTP login", « un nouveau mot de passe FTP »: the access had, its password renewed.
   const resetting =
     (ws.some((w) => RESETTING.some((r) => w.startsWith(r))) && ws.some(secret)) ||
-    ws.some((w, i) => NEW.has(w) && ws.slice(i + 1, i + 4).some(secret));
+    // ("not a new site, just access": the new thing is the site, not the access's password).
+    ws.some(
+      (w, i) =>
+        NEW.has(w) && !SITE_WORDS.some((s) => (ws[i + 1] ?? '').startsWith(s)) && ws.slice(i + 1, i + 4).some(secret),
+    );
   // "A new site", « un nouveau site », "another domain": a site to make, not one the client has.
   const newSite =
     ws.some(
       (w, i) =>
         NEW.has(w) &&
+        // "Not a new site, just access", « je ne veux pas de nouveau site »: the new site is refused.
+        !ws.slice(Math.max(0, i - 3), i).some((x) => NEGATORS_BEFORE.has(x)) &&
         ws.slice(i + 1, i + 3).some((x) => SITE_WORDS.some((s) => x.startsWith(s)) || x.startsWith('domain')),
-    ) || readTokens(text).hosts.some((h) => !ownSite(h, own));
+    ) || readTokens(text).hosts.some((h) => !ownSite(h, own) && !mistypedSite(h, own.siteNames ?? []));
   // "Un accès FTP pour un nouveau site": file access for a site to make is the new site (its own access comes with it).
   if (chosen.intent.startsWith('sftp.') && !resetting && newSite)
     return has('vhost.create') ? { intent: 'vhost.create', confidence: Math.max(chosen.confidence, 0.6) } : undefined;

@@ -45,8 +45,14 @@ export function quoted(text: string): string[] {
 /** The text with each name written between quotes made one neutral letter: a name says nothing of what is asked ("une base 'facturation'" is no invoice). */
 export function unquoted(text: string): string {
   let out = text;
-  for (const name of quoted(text)) out = out.split(name).join('x');
+  for (const name of quoted(text)) if (!jargon(name)) out = out.split(name).join('x');
   return out;
+}
+
+/** Jargon a client quotes because it is not theirs ("our web man said we need an 'SSL'", « un 'certif' »): the thing asked, not a name. */
+const JARGON = new Set(['cert', 'dns']);
+function jargon(name: string): boolean {
+  return concepts(fold(name)).some((c) => JARGON.has(c));
 }
 
 /** The name after a naming word ("called shop", "name it shop", "nom : shop"), skipping pronouns and articles. */

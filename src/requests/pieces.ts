@@ -117,8 +117,19 @@ export function clauseOperations(
     const short = words(text).length <= 15 || (out.length > 0 && words(piece).length <= 8);
     const sure = short && words(piece).length <= 4 ? 0.4 : CLAUSE_SURE;
     if (a.intent === 'human' || a.confidence < sure || !(alone || anchored(a.intent, piece, own))) continue;
+    // "…and another one for blog.exemple.fr" after a certificate: a site the client has is never made again.
+    const { hosts } = readTokens(piece);
+    if (own.kinds.made(a.intent) === 'site' && hosts.length && hosts.every((h) => own.siteNames?.includes(h))) continue;
+    // « Plus de place sur l'hébergement », "out of space on the hosting": the storage, a person's topic, nothing made.
+    if (
+      own.kinds.creates(a.intent) &&
+      !hosts.length &&
+      words(piece).some((w) => is(w, 'storage')) &&
+      !asksToMake(piece)
+    )
+      continue;
     // "No database needed", « pas besoin de base »: a thing refused is not asked.
-    if (refusesThing(piece) && own.kinds.creates(a.intent)) continue;
+    if (refusesThing(piece, true) && own.kinds.creates(a.intent)) continue;
     // "Remove the database clients, we exported it with pg_dump already", « …on a refait la boutique avec une autre base »: after a removal, a thing said done is not made.
     if (afterRemoval && own.kinds.creates(a.intent) && told) continue;
     if (negatedWhole && own.kinds.removes(a.intent)) continue;
@@ -162,7 +173,7 @@ function newSiteAlone(piece: string, text: string): boolean {
 
 /** Words that make a piece of a message a request: a wish or a question anywhere in it. */
 const ASKING = new Set(
-  'can could would please pls plz want wanna need like let pouvez pourriez peux pourrais veux voudrais voudrai aimerais souhaite souhaiterais faut besoin merci svp stp demande jveux jvoudrais'.split(
+  'can could would please pls plz want wanna need like let pouvez pourriez peux pourrais veux voudrais voudrai aimerais souhaite souhaiterais faut faudrait faudra besoin merci svp stp demande jveux jvoudrais voudrions aimerions souhaitons souhaiterions'.split(
     ' ',
   ),
 );
@@ -195,7 +206,18 @@ const ORDERS = [
   'heberg',
   'give',
   'get',
+  // « me donner un nouveau mot de passe », « envoyez-moi les accès », "send me a new password".
+  'donn',
+  'envoi',
+  'envoy',
+  'send',
 ];
+
+/** Whether a piece asks to make a thing in so many words ("create", « créez », "set up", "a new…"). */
+function asksToMake(piece: string): boolean {
+  return words(piece).some((w) => MAKING.some((m) => w.startsWith(m)));
+}
+const MAKING = ['cree', 'creat', 'prepar', 'setup', 'monte', 'nouveau', 'nouvel', 'new'];
 
 /** Whether a piece of a message begins with an order of its own ("renew...", "mettez le https"). */
 function startsWithOrder(piece: string): boolean {

@@ -3,6 +3,7 @@ import { anchored, CODE, type OperationKinds } from './anchors.js';
 import type { Intent } from './intents.js';
 import { is } from './lexicon.js';
 import { noLongerNeeded, readTokens, removal, type Removal } from './removal.js';
+import { mistypedSite } from './site-names.js';
 import { fold, hostNames, tokens, words } from './text.js';
 
 /**
@@ -94,6 +95,13 @@ function askedWhether(text: string): boolean {
   );
 }
 
+/** Whether the words name what a person takes (the account, a bill, the storage, mail): no site is made of them alone. */
+export function personTopic(ws: string[]): boolean {
+  return ws.some((w) => ['account', 'billing', 'storage', 'mail'].some((t) => is(w, t)));
+}
+
+/** Words that say a thing is new. */
+const NEW_WORDS = new Set(['new', 'nouveau', 'nouvel', 'nouvelle']);
 /** Starts of verbs that make a thing, beside the lexicon's `create` ("créez-moi", "set up", "prépar"). */
 const CREATING = ['cree', 'creat', 'prepar', 'set', 'monte', 'mont'];
 /** Starts of verbs that ask for a repair ("fix", "sort out", « réparez », « corrigez », « arrangez »). */
@@ -237,7 +245,18 @@ function allowedIntent(
     !r.asked &&
     hosts.length &&
     hosts.every((h) => isNewHost(h, own)) &&
-    (ws.some((w) => is(w, 'create')) || ranked.slice(0, 2).some((x) => x.intent === 'vhost.create')) &&
+    // "An FTP login on blg.exemple.fr", "blg.exemple.fr needs it": a site of the client's mistyped is no new one
+    // unless made in so many words ("create blog2.exemple.fr" is a longer name, never mistyped).
+    (hosts.some((h) => mistypedSite(h, own.siteNames ?? []))
+      ? ws.some((w) => CREATING.some((c) => w.startsWith(c)) || NEW_WORDS.has(w))
+      : ws.some((w) => is(w, 'create')) || ranked.slice(0, 2).some((x) => x.intent === 'vhost.create')) &&
+    // "Transfer exemple.fr to our new agency's account": a domain itself with the account's words is the account's
+    // business, unless a site is made in so many words.
+    !(
+      personTopic(ws) &&
+      hosts.every((h) => (own.domains ?? []).includes(h.replace(/^www\./, ''))) &&
+      !ws.some((w) => CREATING.some((c) => w.startsWith(c)))
+    ) &&
     !['cert', 'db', 'dns'].some((c) => ws.some((w) => is(w, c)))
   )
     return { intent: 'vhost.create', confidence: Math.max(top.confidence, 0.6) };
