@@ -21,7 +21,7 @@ import { until200 } from './until-served.js';
 
 const SMOKE = !!process.env.BENCH_SMOKE;
 const SITES = Number(process.env.BENCH_TLS_SITES ?? (SMOKE ? 20 : 1000));
-const RUNS = SMOKE ? 3 : 10;
+const RUNS = Number(process.env.BENCH_TLS_RUNS ?? (SMOKE ? 3 : 10));
 
 export default async function bench(): Promise<Figures> {
   const nginx = await startPrivateNginx('/usr/sbin/nginx');
@@ -67,6 +67,10 @@ export default async function bench(): Promise<Figures> {
 
     const parse: number[] = [];
     const live: number[] = [];
+    // The job's reload step (the signal until nginx's new workers run, the old ones stopped): nginx's parse.
+    const reload: number[] = [];
+    const own: number[] = [];
+    const step: Record<string, number[]> = {};
     let n = 0;
     for (let i = 0; i < RUNS; i++) {
       // Alternated, on a settled nginx (its master waits 100 ms after a reload), as in vhost.bench.ts.
@@ -78,6 +82,10 @@ export default async function bench(): Promise<Figures> {
       const job = await d.runJob('vhost.create', { webserver: 'web', domain: `new${++n}.bench.test`, aliases: [] });
       if (job.status !== 'succeeded') throw new Error(`vhost.create ${job.status}: ${JSON.stringify(job.error)}`);
       live.push(Date.parse(job.finishedAt) - Date.parse(job.createdAt));
+      const steps = services.nginx.applier('web').stats.lastSteps!;
+      reload.push(steps.reload);
+      own.push(live.at(-1)! - steps.reload);
+      for (const k of Object.keys(steps) as (keyof typeof steps)[]) (step[k] ??= []).push(steps[k]);
     }
     const stats = services.nginx.applier('web').stats;
     figures[`${SITES} sites with certificates: one nginx parse (nginx -t)`] = stat(parse, 'ms');
@@ -85,6 +93,16 @@ export default async function bench(): Promise<Figures> {
     figures[`${SITES} sites with certificates: serein / one nginx parse, medians of the same run`] = +(
       stat(live, 'ms').median / stat(parse, 'ms').median
     ).toFixed(2);
+    figures[`${SITES} sites with certificates: the reload in it (signal to new workers, old ones stopped)`] = stat(
+      reload,
+      'ms',
+    );
+    figures[`${SITES} sites with certificates: reload / one nginx parse, medians of the same run`] = +(
+      stat(reload, 'ms').median / stat(parse, 'ms').median
+    ).toFixed(2);
+    figures[`${SITES} sites with certificates: serein's own (the job less its reload)`] = stat(own, 'ms');
+    for (const [k, v] of Object.entries(step))
+      if (k !== 'reload') figures[`${SITES} sites with certificates: step ${k}`] = stat(v, 'ms');
     figures[`${SITES} sites with certificates: serein's full nginx -t, cheap checks, reloads`] =
       `${stats.tests}, ${stats.quickChecks}, ${stats.reloads}`;
     return figures;

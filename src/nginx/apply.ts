@@ -57,6 +57,11 @@ export interface NginxApplyStats {
   batches: number;
   largestBatch: number;
   fallbacks: number;
+  /**
+   * The last batch's steps in ms: files written, check, reload (signal to new workers running and old
+   * ones stopped), probes with earlier workers retired. What the benchmarks set beside nginx's parse.
+   */
+  lastSteps?: { write: number; check: number; reload: number; probe: number };
 }
 
 /**
@@ -273,6 +278,12 @@ export class NginxApplier {
   }
 
   private async commit(entries: Entry[]): Promise<void> {
+    const steps = { write: 0, check: 0, reload: 0, probe: 0 };
+    let at = performance.now();
+    const lap = (step: keyof typeof steps) => {
+      steps[step] = performance.now() - at;
+      at = performance.now();
+    };
     const wrote = await this.eachChange(entries, async (e) => {
       try {
         await writeChange(this.target, e.files, e.previous);
@@ -285,6 +296,7 @@ export class NginxApplier {
     });
     const written = entries.filter((_, i) => wrote[i]);
     if (!written.length) return;
+    lap('write');
 
     // nginx -t or the reload not run at all (the target out of reach, the connection cut):
     // the written files go back like after any other failure, never left untested.
@@ -302,8 +314,10 @@ export class NginxApplier {
       })().catch(() => undefined);
       test = await this.check(written, old.length > 0);
       await looked;
+      lap('check');
       if (test.ok) {
         reload = await this.reload(old);
+        lap('reload');
         // Refused at the reload after the cheap check passed (a clash with another site, the
         // open files): nginx kept the previous configuration, and its own test says why.
         if (!reload.ok && !test.full) {
@@ -338,8 +352,9 @@ export class NginxApplier {
     const how = test.full ? 'tested and reloaded' : 'checked the changed sites and reloaded';
     this.log(written, written.length > 1 ? `nginx ${how} once for ${written.length} changes` : `nginx ${how}`);
 
-    const results = await Promise.all(written.map((e) => this.probeAll(e)));
-    if (!(await this.alive())) {
+    // nginx still accepting is looked at while the probes run: most often both answer at once.
+    const [results, up] = await Promise.all([Promise.all(written.map((e) => this.probeAll(e))), this.alive()]);
+    if (!up) {
       await this.undo(written, 'nginx stopped answering', () =>
         nginxDown(`${this.ws.probeAddress}:${this.ws.httpPort}`),
       );
@@ -362,6 +377,8 @@ export class NginxApplier {
     }
     const live = written.filter((e) => !failed.includes(e));
     if (live.length && old.length) await retireEarlierConfigurations(this.reloading);
+    lap('probe');
+    this.stats.lastSteps = steps;
     for (const e of live) e.resolve({ previous: e.previous, batchSize: written.length });
     // A copy an earlier refusal kept for diagnosis is stale once the change is live; tidied
     // after the callers have their answer (nginx never reads these files).

@@ -122,12 +122,26 @@ async function masterState(target: Target, master: number): Promise<'idle' | 'pa
 }
 
 /**
+ * How long the last reload of each master took from its signal to its new workers (per target and
+ * master pid): the next one of the same configuration, one site more or less, takes about as long.
+ */
+const lastParse = new Map<string, number>();
+
+/**
  * The pause before the next look for new workers: a few milliseconds while the master's parse
  * may be short (up to 20 ms of a 100 ms parse went to the pause), then at most a twentieth of
- * the time waited so far, so a parse of seconds is not polled a thousand times meanwhile.
+ * the time waited so far, so a parse of seconds is not polled a thousand times meanwhile; but
+ * short steps again once the wait nears what the last parse of this master took (a 20 ms step
+ * at the end of a parse of 1,000 certificates was up to 20 ms of every change).
  */
-const nextPause = (delay: number, started: number) =>
-  Math.min(20, Math.max(Math.min(delay * 2, 4), (Date.now() - started) / 20));
+const nextPause = (delay: number, started: number, expected: number | undefined) => {
+  const waited = Date.now() - started;
+  const coarse = Math.min(20, Math.max(Math.min(delay * 2, 4), waited / 20));
+  if (expected === undefined || waited > expected * 1.5) return coarse;
+  // Coarse up to a step short of 80 % of the last parse, then a look every 3 ms.
+  const window = expected * 0.8 - waited;
+  return window > 3 ? Math.min(coarse, window) : 3;
+};
 
 /**
  * Retires the workers that ran the old configuration as soon as the new ones run: nginx's
@@ -157,8 +171,10 @@ export async function retireOldWorkers(
   if (!master) return 'not-reloaded';
   const started = Date.now();
   const cap = started + Math.max(timeoutMs, PARSE_CAP_MS);
+  const key = `${target.name}\0${master}`;
+  const expected = lastParse.get(key);
   let unknownBefore = false;
-  for (let delay = 2; ; delay = nextPause(delay, started)) {
+  for (let delay = 2; ; delay = nextPause(delay, started, expected)) {
     const [workers, state] = await Promise.all([workersOf(target, master), masterState(target, master)]);
     const fresh = workers.some((pid) => !old.includes(pid));
     // Where /proc hides it, a master seen settled twice in a row: once could be a moment between two reads.
@@ -167,7 +183,10 @@ export async function retireOldWorkers(
     // New workers and no reload left to do: the newest generation was parsed after the signal was
     // taken. New workers while the master is still at a reload are another one's, under way when
     // serein signalled (an admin's): they lack the change, and the master parses again.
-    if (fresh && !busy) break;
+    if (fresh && !busy) {
+      lastParse.set(key, Date.now() - started);
+      break;
+    }
     // Past the deadline, a master still at the reload (a parse of 10,000 sites or 1,000 certificates
     // on a busy machine takes longer than a probe) is waited for; one back in its wait for signals
     // with no new worker refused the configuration.
@@ -192,10 +211,11 @@ async function quitUntilGone(
   deadline: number,
 ): Promise<'retired' | 'slow'> {
   if (pids.length) await target.signal(pids, 'QUIT').catch(() => undefined);
-  // Workers told to stop close their sockets within milliseconds: poll tightly.
-  for (let left = pids, delay = 2; left.length; delay = Math.min(delay * 2, 5)) {
-    if (Date.now() + delay > deadline) return 'slow';
-    await new Promise((r) => setTimeout(r, delay));
+  // Workers told to stop close their sockets within milliseconds: poll tightly (a look is two reads
+  // per worker; steps of 2, 4 then 5 ms made it 6 to 13 ms after each reload of 1,000 TLS sites).
+  for (let left = pids; left.length;) {
+    if (Date.now() + 2 > deadline) return 'slow';
+    await new Promise((r) => setTimeout(r, 2));
     left = await stillAccepting(target, left, master);
   }
   return 'retired';
