@@ -262,14 +262,16 @@ export const configSchema = z
     // carries every change queued for it: at 4 per target, 100 vhosts at once took 22 s;
     // at 64 per target, 5 s (bench/vhost.bench.ts, README "Performance"). Certificate jobs
     // have no target: at 32 at once, 200 of them waited in line for 9 reloads of ~26
-    // installs (26 s); at 128, 3 reloads (11 s).
+    // installs (26 s); at 128, 3 reloads (11 s). 500 vhost.create at once at 128 went in 8
+    // reloads of alternating small and full batches (the slots a batch frees refill the next
+    // but one); at 512, in 2 (a lone first change, then the rest).
     workers: z
       .object({
-        concurrency: z.number().int().min(1).max(256).default(128),
+        concurrency: z.number().int().min(1).max(1024).default(512),
         perTarget: z.number().int().min(1).max(64).default(16),
       })
       .strict()
-      .default({ concurrency: 128, perTarget: 16 }),
+      .default({ concurrency: 512, perTarget: 16 }),
     targets: z.record(name, targetSchema).default({ local: { type: 'local' } }),
     webservers: z.record(name, webserverSchema).default({}),
     databases: z.record(name, databaseServerSchema).default({}),
