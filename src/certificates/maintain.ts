@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { Cron } from 'croner';
 import type { Services } from '../engine/action.js';
@@ -5,10 +6,11 @@ import type { SubmitRequest } from '../engine/engine.js';
 import { toOperationError, type Language } from '../errors.js';
 import { AuditBatch } from '../store/audit-batch.js';
 import type { CertificateRecord } from '../store/certificates.js';
-import { TERMINAL, type Job } from '../store/jobs.js';
+import type { Job } from '../store/jobs.js';
 import { actingFor, type Caller } from '../store/tokens.js';
 import { mapLimit } from '../util/concurrency.js';
 import { lifetimeOf, refreshRenewalInfo, retryDelayMs } from './renew.js';
+import { waitForJob } from './wait-job.js';
 
 /** What one pass did, for logs and tests. */
 export interface MaintenanceReport {
@@ -28,6 +30,14 @@ const PAGE = 500;
 const CLAIM_MS = 30 * 60_000;
 /** A renewal is not started this close to its claim's end: it may take minutes (dns-01's wait). */
 const CLAIM_MARGIN_MS = 10 * 60_000;
+/**
+ * How often an idle daemon sharing a PostgreSQL store looks for renewals another left: a
+ * page given back by a stopping daemon, or claimed by one that died (its pass's lease is
+ * gone). Between passes nothing else would wake it before the schedule's next time.
+ */
+const STRAY_CHECK_MS = 60_000;
+/** The lease a renewal pass holds while it runs (src/store/locks.ts); its claims name the pass. */
+const passLease = (holder: string) => `renewal pass ${holder}`;
 
 /**
  * Due certificates claimed at once, per renewal run at once (acme.concurrency): enough that a
@@ -68,6 +78,7 @@ export class CertificateMaintenance {
   private cron?: Cron;
   private retryTimer?: NodeJS.Timeout;
   private firstTimer?: NodeJS.Timeout;
+  private strayTimer?: NodeJS.Timeout;
   private running?: Promise<MaintenanceReport>;
   private stopped = false;
   /** Aborted by stop(): a pass stops waiting for its jobs (they are durable; the next pass picks up their outcome). */
@@ -79,6 +90,8 @@ export class CertificateMaintenance {
   constructor(
     private readonly engine: RenewalEngine,
     private readonly clock: () => Date = () => new Date(),
+    /** How often an idle daemon looks for renewals another daemon left (STRAY_CHECK_MS; shorter in tests). */
+    private readonly strayCheckMs = STRAY_CHECK_MS,
   ) {
     this.services = engine.services;
     this.audits = new AuditBatch(engine.services.store.audit);
@@ -104,6 +117,11 @@ export class CertificateMaintenance {
     // Catch up soon after a start (the daemon may have been down when the schedule fired).
     this.firstTimer = setTimeout(() => void this.tick().catch(() => undefined), FIRST_PASS_MS);
     this.firstTimer.unref();
+    // One daemon per SQLite store: what a dead one left is taken by this one's first pass.
+    if (this.services.store.dialect === 'postgres') {
+      this.strayTimer = setInterval(() => void this.checkStrays().catch(() => undefined), this.strayCheckMs);
+      this.strayTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
@@ -111,6 +129,7 @@ export class CertificateMaintenance {
     this.cron?.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.firstTimer) clearTimeout(this.firstTimer);
+    if (this.strayTimer) clearInterval(this.strayTimer);
     this.halt.abort();
     await this.running?.catch(() => undefined);
   }
@@ -146,7 +165,34 @@ export class CertificateMaintenance {
     this.retryTimer.unref();
   }
 
-  private async pass(): Promise<MaintenanceReport> {
+  /** Runs a pass when another daemon left renewals behind: given back unstarted, or claimed by a pass that died. */
+  private async checkStrays(): Promise<void> {
+    if (this.running || this.stopped) return;
+    const store = this.services.store.certificates;
+    const now = this.clock();
+    if ((await store.unclaimedDue(now)) || (await this.deadHolders(await store.claimHolders(now))).length)
+      await this.tick();
+  }
+
+  /** Of these claims' holders, those whose pass's lease ended: the daemon died, or its pass stopped mid-renewal. */
+  private async deadHolders(holders: string[], self?: string): Promise<string[]> {
+    const others = holders.filter((h) => h !== self);
+    const alive = await this.services.store.locks.held(others.map(passLease));
+    return others.filter((h) => !alive.has(passLease(h)));
+  }
+
+  /**
+   * The pass holds a lease for as long as it runs (a lock that dies with its daemon), and its
+   * claims name it: the other daemons take what it claimed as soon as the lease is gone,
+   * not when the claim's 30 minutes end. A renewal it had started is then joined, not done
+   * again: its job is found by its idempotency key.
+   */
+  private pass(): Promise<MaintenanceReport> {
+    const holder = randomUUID();
+    return this.services.store.locks.hold(passLease(holder), () => this.claimAndRenew(holder));
+  }
+
+  private async claimAndRenew(holder: string): Promise<MaintenanceReport> {
     const now = this.clock();
     const store = this.services.store.certificates;
     const report: MaintenanceReport = { ariChecked: 0, due: 0, renewed: [], failed: [] };
@@ -161,16 +207,20 @@ export class CertificateMaintenance {
       // Each page's claim runs from when it is taken, and a renewal is not started past its
       // end less a margin: another daemon may take it then, and one renewal is done by one.
       const until = new Date(this.clock().getTime() + CLAIM_MS);
-      const page = await store.claimDue(now, until, size);
+      const takeFrom = await this.deadHolders(await store.claimHolders(now), holder);
+      const page = await store.claimDue(now, until, size, { holder, takeFrom });
       report.due += page.length;
       const unstarted = new Set(page.map((c) => c.id));
+      const ended: string[] = [];
       await mapLimit(page, concurrency, async (cert) => {
         if (this.halt.signal.aborted || this.clock().getTime() > until.getTime() - CLAIM_MARGIN_MS) return;
         unstarted.delete(cert.id);
-        await this.renewOne(cert, report);
+        if (await this.renewOne(cert, report)) ended.push(cert.id);
       });
       // Stopping, or the claim running out: what this daemon took and never started is due again at once for the others.
       await store.releaseRenewals([...unstarted], until, now);
+      // A renewal still running when the pass stopped keeps its claim: the others join its job once this lease is gone.
+      await store.endClaims(ended, holder);
       if (page.length < size) break;
     }
     return report;
@@ -230,8 +280,9 @@ export class CertificateMaintenance {
    * Submits the renewal as a certificate.renew job (the site's lock, durable, audited,
    * listed), waits for its end, then does the bookkeeping: report and audit line on
    * success; on failure the backoff, the alert (webhook + admin feed) and the audit line.
+   * False when the pass stopped before its job ended (its claim stays for another to join).
    */
-  private async renewOne(cert: CertificateRecord, report: MaintenanceReport): Promise<void> {
+  private async renewOne(cert: CertificateRecord, report: MaintenanceReport): Promise<boolean> {
     const store = this.services.store.certificates;
     const audit = (result: string, detail: unknown) =>
       this.audits.append({
@@ -263,8 +314,8 @@ export class CertificateMaintenance {
         { certificate: cert.id, job: submitted.job.id, created: submitted.created },
         'certificate renewal submitted',
       );
-      job = await this.waitForJob(submitted.job);
-      if (!job) return; // stopping: the job is durable, and its outcome is picked up by a later pass
+      job = await waitForJob(this.engine, submitted.job, this.halt.signal);
+      if (!job) return false; // stopping: the job is durable, and its outcome is picked up by a later pass
       if (job.status === 'succeeded') {
         // The job's result names what it stored (certificate.renew.yaml): no read of it per renewal.
         const newId = String(job.result?.certificate ?? '');
@@ -276,7 +327,7 @@ export class CertificateMaintenance {
           notAfter: job.result?.expires,
           jobId: job.id,
         });
-        return;
+        return true;
       }
       error = job.error ?? {
         code: 'renewal_failed',
@@ -329,44 +380,7 @@ export class CertificateMaintenance {
       nextAttemptAt: nextAttemptAt.toISOString(),
       jobId: job?.id,
     });
-  }
-
-  /**
-   * The job once it has ended: the engine's 'finished' event when this daemon ran it,
-   * otherwise polling the store with backoff (another daemon sharing the store may run it).
-   * Undefined when the maintenance stops first.
-   */
-  private waitForJob(job: Job): Promise<Job | undefined> {
-    if (TERMINAL.includes(job.status)) return Promise.resolve(job);
-    const signal = this.halt.signal;
-    if (signal.aborted) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      let settled = false;
-      let timer: NodeJS.Timeout | undefined;
-      let delay = 250;
-      const settle = (value: Job | undefined) => {
-        if (settled) return;
-        settled = true;
-        if (timer) clearTimeout(timer);
-        this.engine.events.off('finished', onFinished);
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      };
-      const onFinished = (finished: Job) => {
-        if (finished.id === job.id) settle(finished);
-      };
-      const onAbort = () => settle(undefined);
-      const poll = async () => {
-        const current = await this.services.store.jobs.get(job.id).catch(() => undefined);
-        if (settled) return;
-        if (current && TERMINAL.includes(current.status)) return settle(current);
-        delay = Math.min(delay * 2, 10_000);
-        timer = setTimeout(() => void poll(), delay);
-      };
-      this.engine.events.on('finished', onFinished);
-      signal.addEventListener('abort', onAbort, { once: true });
-      timer = setTimeout(() => void poll(), delay);
-    });
+    return true;
   }
 }
 

@@ -34,6 +34,8 @@ export interface CertificateTables {
     last_error: string | null;
     /** Migration 0012: the ACME profile asked for (null: the CA's default). */
     profile: string | null;
+    /** Migration 0020: the renewal pass holding this certificate's claim (its lease tells whether it lives). */
+    claimed_by: string | null;
   };
   acme_accounts: { directory_url: string; key_thumbprint: string; ca: string; account_url: string; created_at: string };
   acme_validation_failures: { id: Generated<number>; ca: string; name: string; at: string; detail: string | null };

@@ -13,6 +13,14 @@ import {
 // The shapes live in certificate-records.ts; callers keep importing them from the certificate store.
 export { summarize } from './certificate-records.js';
 export type { CertificateRecord, CertificateStatus, CertificateSummary, CertificateTables };
+import {
+  claimDue,
+  claimHolders,
+  endClaims,
+  releaseRenewals,
+  unclaimedDue,
+  type ClaimBy,
+} from './certificate-claims.js';
 import { decodeCursor, DEFAULT_PAGE, pageSize, toPage, type Page, type PageRequest } from './page.js';
 
 /**
@@ -112,7 +120,8 @@ export class CertificateStore {
         .executeTakeFirstOrThrow();
       let q = trx
         .updateTable('certificates')
-        .set({ status: 'replaced' })
+        // A renewal's claim ends with it: the claims index keeps only running ones.
+        .set({ status: 'replaced', claimed_by: null })
         .where('name', '=', row.name)
         .where('status', '=', 'active')
         .where('id', '!=', id);
@@ -126,6 +135,7 @@ export class CertificateStore {
           renew_after: renewAfter.toISOString(),
           renewal_failures: 0,
           next_attempt_at: null,
+          claimed_by: null,
           last_error: null,
         })
         .where('id', '=', id)
@@ -204,57 +214,29 @@ export class CertificateStore {
     return toPage(rows as Row[], limit, (r) => [r.id], toRecord);
   }
 
-  /**
-   * Takes the next due certificates for renewal until `until`, at most `limit`, most urgent
-   * first (renew_after, then id), in one statement read by the certificates_due index: the
-   * active ones whose renewal time has come and whose retry delay (or a lapsed claim) has
-   * passed. Daemons sharing the store each get other certificates (PostgreSQL skips the rows
-   * another daemon is taking; SQLite writes one statement at a time), and what one took is
-   * no longer due to the others until `until`.
-   */
-  async claimDue(now: Date, until: Date, limit: number): Promise<CertificateRecord[]> {
-    const at = now.toISOString();
-    let page = this.db
-      .selectFrom('certificates')
-      .select('id')
-      .where('status', '=', 'active')
-      .where('renew_after', '<=', at)
-      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', at)]))
-      .orderBy('renew_after')
-      .orderBy('id')
-      .limit(Math.max(1, Math.floor(limit)));
-    if (this.dialect === 'postgres') page = page.forUpdate().skipLocked();
-    const rows = await this.db
-      .updateTable('certificates')
-      .set({ next_attempt_at: until.toISOString() })
-      .where('id', 'in', page)
-      // Checked again on the row taken: PostgreSQL reads a row changed meanwhile in its new version.
-      .where('status', '=', 'active')
-      .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', at)]))
-      .returningAll()
-      .execute();
-    const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-    // RETURNING keeps no order: the page is sorted back by urgency.
-    return (rows as Row[])
-      .sort((a, b) => order(a.renew_after ?? '', b.renew_after ?? '') || order(a.id, b.id))
-      .map(toRecord);
+  /** Takes the next due certificates for renewal until `until`, at most `limit` (see certificate-claims.ts). */
+  claimDue(now: Date, until: Date, limit: number, by: ClaimBy = {}): Promise<CertificateRecord[]> {
+    return claimDue(this.db, this.dialect, now, until, limit, by);
   }
 
-  /**
-   * Gives back claimed certificates whose renewal never started (the daemon is stopping):
-   * due again at once for any daemon, instead of after the claim's 30 minutes. Only the
-   * rows still holding this claim (`until`) are touched; a failed one keeps its retry due now.
-   */
-  async releaseRenewals(ids: string[], until: Date, now: Date): Promise<void> {
-    if (!ids.length) return;
-    await this.db
-      .updateTable('certificates')
-      .set((eb) => ({
-        next_attempt_at: eb.case().when('renewal_failures', '>', 0).then(now.toISOString()).else(null).end(),
-      }))
-      .where('id', 'in', ids)
-      .where('next_attempt_at', '=', until.toISOString())
-      .execute();
+  /** Gives back claimed certificates whose renewal never started: due again at once for any daemon. */
+  releaseRenewals(ids: string[], until: Date, now: Date): Promise<void> {
+    return releaseRenewals(this.db, ids, until, now);
+  }
+
+  /** Ends this holder's claims on certificates whose renewal ended (see certificate-claims.ts). */
+  endClaims(ids: string[], holder: string): Promise<void> {
+    return endClaims(this.db, ids, holder);
+  }
+
+  /** The holders of running renewal claims (see certificate-claims.ts). */
+  claimHolders(now: Date): Promise<string[]> {
+    return claimHolders(this.db, now);
+  }
+
+  /** Whether a due certificate is claimed by no one (given back, or just fallen due). */
+  unclaimedDue(now: Date): Promise<boolean> {
+    return unclaimedDue(this.db, now);
   }
 
   /** Records what the CA's renewalInfo said, and the renewal time chosen from it. */
@@ -330,6 +312,8 @@ export class CertificateStore {
         renewal_failures: eb('renewal_failures', '+', 1),
         last_error: error.slice(0, 2000),
         next_attempt_at: nextAttemptAt.toISOString(),
+        // No longer a claim: a retry any daemon takes when its time comes.
+        claimed_by: null,
       }))
       .where('id', '=', id)
       .returning('renewal_failures')

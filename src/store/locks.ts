@@ -1,7 +1,11 @@
+import { sql, type Kysely } from 'kysely';
 import type { Config } from '../config/schema.js';
 
 /** The first key of serein's session-level advisory locks (jobs use 7312001 and 7312002 for transaction locks). */
 const SESSION_LOCKS = 7312003;
+
+/** The keys this process holds now, whatever store opened them: on SQLite, the only daemon's, so every other holder is dead. */
+const mine = new Map<string, number>();
 
 /**
  * Locks held across daemons sharing the store, for work that must never run in two
@@ -13,13 +17,46 @@ const SESSION_LOCKS = 7312003;
  * the connection releases it whatever went wrong, so no pooled connection ever keeps it.
  * The connection is not taken from the store's pool, so daemons waiting in line for a
  * busy nginx never starve job claims. On SQLite there is only one daemon: the caller's
- * in-process lock suffices, and this runs the task directly.
+ * in-process lock suffices, and this runs the task directly. A held key also says that its
+ * holder lives (`held`): work claimed under it is taken over once it is not.
  */
 export class LockStore {
-  constructor(private readonly store: Config['store']) {}
+  constructor(
+    private readonly store: Config['store'],
+    /** The store's own connections, to read which keys are held (PostgreSQL's pg_locks). */
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- only a system view is read
+    private readonly db?: Kysely<any>,
+  ) {}
 
   /** Runs `task` while holding `key` against every daemon of the store; waits in line for it (PostgreSQL grants waiters in order). */
   async hold<T>(key: string, task: () => Promise<T>): Promise<T> {
+    mine.set(key, (mine.get(key) ?? 0) + 1);
+    try {
+      return await this.holdShared(key, task);
+    } finally {
+      const n = mine.get(key)! - 1;
+      if (n) mine.set(key, n);
+      else mine.delete(key);
+    }
+  }
+
+  /**
+   * Which of these keys a living daemon holds now: a holder whose key is not held is dead
+   * (killed, or its task ended), since the lock dies with its connection. Work a daemon
+   * claimed under such a key (a renewal page) can then be taken over at once. On SQLite the
+   * one daemon is this process: only its own keys are held.
+   */
+  async held(keys: string[]): Promise<Set<string>> {
+    if (this.store.driver !== 'postgres' || !this.db || !keys.length) return new Set(keys.filter((k) => mine.has(k)));
+    // A two-integer advisory key shows in pg_locks as classid, objid with objsubid 2 (PostgreSQL's manual, pg_locks).
+    const { rows } = await sql<{ key: string }>`SELECT k AS key FROM unnest(${keys}::text[]) AS k
+      WHERE EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        AND l.classid = ${SESSION_LOCKS}::int::oid AND l.objid = hashtext(k)::oid)`.execute(this.db);
+    return new Set(rows.map((r) => r.key));
+  }
+
+  private async holdShared<T>(key: string, task: () => Promise<T>): Promise<T> {
     if (this.store.driver !== 'postgres') return task();
     const { default: pg } = await import('pg');
     const client = new pg.Client({

@@ -2,6 +2,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
 import { escalationDoneJob, siteProblems } from './migrations-escalations.js';
 import { resourceNames } from './migrations-resource-names.js';
 import { resourcesByTenant } from './migrations-by-tenant.js';
+import { renewalClaims } from './migrations-claims.js';
 import { renewalIndexes } from './migrations-renewals.js';
 
 /** Schema history. Append new migrations; never edit a released one. */
@@ -377,5 +378,7 @@ export function migrations(dialect: 'sqlite' | 'postgres'): Record<string, Migra
     '0018-resources-by-tenant': { up: resourcesByTenant },
     // The renewal schedule's due pages and next retry read by index (a million certificates across daemons).
     '0019-renewal-indexes': { up: renewalIndexes },
+    // Renewal claims name their holder, so a dead daemon's are taken over at once (src/store/migrations-claims.ts).
+    '0020-renewal-claims': { up: renewalClaims },
   };
 }

@@ -53,7 +53,7 @@ export class Store {
     this.audit = new AuditStore(db);
     this.alerts = new AlertStore(db);
     this.certificates = new CertificateStore(db, dialect);
-    this.locks = new LockStore(config);
+    this.locks = new LockStore(config, db);
     this.notices = new NoticeStore(db);
     this.escalations = new EscalationStore(db, dialect);
     this.drift = new DriftStore(db);

@@ -41,6 +41,11 @@ export function haltingSerein(configFile: string, haltFile: string): SereinChild
   return nodeChild(['--import', 'tsx', resolve(import.meta.dirname, 'halting-serve.ts'), configFile, haltFile]);
 }
 
+/** A TypeScript entry of the tests (`node --import tsx file args...`) as a child process, with its output collected. */
+export function tsxChild(file: string, args: string[] = []): SereinChild {
+  return nodeChild(['--import', 'tsx', file, ...args]);
+}
+
 function nodeChild(args: string[], env: Record<string, string> = {}): SereinChild {
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
