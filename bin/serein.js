@@ -19,15 +19,15 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, SourceMap } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(import.meta.dirname, '..');
 const src = join(root, 'src');
 const cache = join(root, 'node_modules', '.cache', 'serein');
 /** Changed when the way the bundle is made changes, so older bundles are not reused. */
-const RECIPE = 2;
+const RECIPE = 3;
 
 /** Names the bundle after what it is made of: every source file's path, size and change time, Node's version, the recipe. */
 function sourcesKey() {
@@ -78,6 +78,27 @@ function writeAtomic(file, contents) {
  */
 const INLINE = new Set(['kysely', 'zod']);
 
+/**
+ * Whether a package is one CommonJS file whether imported or required: the bundle then requires
+ * it. Node imports CommonJS by reading it first for its export names (a lexer, 60 ms for
+ * snowball-stemmers' 0.9 MB alone), about 0.2 s of every start for serein's packages (issue 25).
+ * Packages with an ES module of their own (tldts, yaml, croner) are imported, as in the sources.
+ */
+function commonJs(spec) {
+  try {
+    const file = createRequire(join(root, 'package.json')).resolve(spec);
+    if (fileURLToPath(import.meta.resolve(spec)) !== file) return false;
+    if (file.endsWith('.cjs')) return true;
+    if (!file.endsWith('.js')) return false;
+    for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir))
+      if (existsSync(join(dir, 'package.json')))
+        return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).type !== 'module';
+    return true;
+  } catch {
+    return false; // not for require (an ES module only): imported
+  }
+}
+
 /** Bundles src/cli/main.ts into `out`. */
 async function build(out) {
   const esbuild = createRequire(join(root, 'node_modules', 'tsx', 'package.json'))('esbuild');
@@ -90,6 +111,10 @@ async function build(out) {
     target: 'node20',
     keepNames: true,
     sourcemap: 'linked',
+    // What the CommonJS packages are required with (see commonJs): from node_modules, as an import would find them.
+    banner: {
+      js: "import { createRequire as __sereinCreateRequire } from 'node:module';\nconst __sereinRequire = __sereinCreateRequire(import.meta.url);",
+    },
     sourcesContent: false,
     write: false,
     logLevel: 'silent',
@@ -97,9 +122,17 @@ async function build(out) {
       {
         name: 'packages',
         setup(b) {
-          b.onResolve({ filter: /^[^./]/ }, ({ path }) =>
-            INLINE.has(path.split('/')[0]) ? undefined : { external: true },
+          b.onResolve({ filter: /^[^./]/ }, ({ path, kind }) =>
+            INLINE.has(path.split('/')[0])
+              ? undefined
+              : kind === 'import-statement' && commonJs(path)
+                ? { path, namespace: 'required' }
+                : { external: true },
           );
+          b.onLoad({ filter: /.*/, namespace: 'required' }, ({ path }) => ({
+            contents: `module.exports = __sereinRequire(${JSON.stringify(path)});`,
+            loader: 'js',
+          }));
         },
       },
       {
@@ -127,11 +160,68 @@ async function build(out) {
   for (const f of readdirSync(cache)) {
     const p = join(cache, f);
     try {
-      if (!f.startsWith(basename(out)) && statSync(p).mtimeMs < old) unlinkSync(p);
+      if (f.endsWith('.mjs') || f.endsWith('.map') || f.endsWith('.tmp'))
+        if (!f.startsWith(basename(out)) && statSync(p).mtimeMs < old) unlinkSync(p);
     } catch {
       // another start removed it first
     }
   }
+  // Parsed YAML (src/yaml-file.ts) of files changed since: a week old at most, what is still read is kept again.
+  const yaml = join(cache, 'yaml');
+  for (const f of existsSync(yaml) ? readdirSync(yaml) : []) {
+    try {
+      if (statSync(join(yaml, f)).mtimeMs < Date.now() - 7 * 86_400_000) unlinkSync(join(yaml, f));
+    } catch {
+      // another start removed it first
+    }
+  }
+}
+
+/**
+ * Stack traces name the TypeScript sources, not the bundle, and the bundle's 1.6 MB map is read
+ * only when a stack is first written out: Node's own source maps (--enable-source-maps,
+ * setSourceMapsEnabled) read and measure it as the bundle loads, 0.1 s of every start.
+ * Frames are written as Node writes them with its source maps on.
+ */
+function mapStacks(file) {
+  const url = pathToFileURL(file).href;
+  let map;
+  const original = (frame) => {
+    if (frame.getFileName() !== url) return undefined;
+    if (map === undefined) {
+      try {
+        const payload = JSON.parse(readFileSync(`${file}.map`, 'utf8'));
+        payload.sources = payload.sources.map((s) => fileURLToPath(new URL(s, pathToFileURL(`${file}.map`))));
+        map = new SourceMap(payload);
+      } catch {
+        map = null; // no map: the bundle's own positions
+      }
+    }
+    const entry = map?.findEntry(frame.getLineNumber() - 1, frame.getColumnNumber() - 1);
+    return entry?.originalSource ? entry : undefined;
+  };
+  Error.prepareStackTrace = (error, frames) => {
+    let header;
+    try {
+      header = Error.prototype.toString.call(error);
+    } catch {
+      header = '<error>';
+    }
+    const lines = frames.map((frame) => {
+      try {
+        const at = original(frame);
+        if (!at) return `${frame}`;
+        const type = frame.getTypeName();
+        const fn = frame.getFunctionName() ?? frame.getMethodName();
+        const name = `${type !== null && type !== 'global' ? `${type}.` : ''}${fn || '<anonymous>'}`;
+        const how = frame.isAsync() ? 'async ' : frame.isConstructor() ? 'new ' : '';
+        return `${how}${name} (${at.originalSource}:${at.originalLine + 1}:${at.originalColumn + 1})`;
+      } catch {
+        return `${frame}`;
+      }
+    });
+    return [header, ...lines].join('\n    at ');
+  };
 }
 
 let bundle;
@@ -143,8 +233,7 @@ try {
   bundle = undefined;
 }
 if (bundle) {
-  // Stack traces name the TypeScript sources, not the bundle.
-  process.setSourceMapsEnabled(true);
+  mapStacks(bundle);
   await import(pathToFileURL(bundle).href);
 } else {
   const { register } = await import('tsx/esm/api');

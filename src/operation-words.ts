@@ -103,7 +103,7 @@ export const isWordsFile = (name: string) => /\.words\.ya?ml$/.test(name);
 export function loadOperationWords(dir: string, operation: string, inputs?: string[]): OperationWords | undefined {
   const file = wordsFile(dir, operation);
   if (!existsSync(file)) return undefined;
-  const { data, locate } = parseYaml(readFileSync(file, 'utf8'), file, operationWordsSchema);
+  const { data, locate } = parseYaml(readFileSync(file, 'utf8'), file, operationWordsSchema, { keep: true });
   if (inputs) {
     // What each sentence is filled with where it is said: a proposal its inputs, an email the name, the page a day.
     const filled: Record<'proposal' | 'doing' | 'result' | 'failed', string[]> = {

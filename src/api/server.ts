@@ -5,6 +5,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
+import { createRequire } from 'node:module';
 import type { Logger } from '../log.js';
 import { installAuth } from './auth.js';
 import type { ApiContext } from './context.js';
@@ -65,6 +66,24 @@ class RequestLog extends LogController {
   }
 }
 
+/** Fastify's own packages, found beside it. */
+const fastifyRequire = createRequire(createRequire(import.meta.url).resolve('fastify'));
+type CompilerFactory = (...args: unknown[]) => unknown;
+let validators: CompilerFactory | undefined;
+let serializers: CompilerFactory | undefined;
+
+/**
+ * Fastify's schema compilers (ajv, fast-json-stringify), the very ones it would take, loaded
+ * when a route first declares a schema: serein's routes check what they receive with zod and
+ * declare none, and Fastify requiring both at every start was 0.1 s of it (issue 25).
+ */
+const lazyCompilers = {
+  buildValidator: (...args: unknown[]) =>
+    (validators ??= (fastifyRequire('@fastify/ajv-compiler') as () => CompilerFactory)())(...args),
+  buildSerializer: (...args: unknown[]) =>
+    (serializers ??= (fastifyRequire('@fastify/fast-json-stringify-compiler') as () => CompilerFactory)())(...args),
+};
+
 /** Builds the HTTP API. It does not listen: the daemon (or a test) decides where. */
 export async function buildApi(ctx: ApiContext, logger: Logger, version: string): Promise<FastifyInstance> {
   const app = Fastify({
@@ -75,6 +94,7 @@ export async function buildApi(ctx: ApiContext, logger: Logger, version: string)
     forceCloseConnections: true,
     frameworkErrors,
     clientErrorHandler,
+    schemaController: { compilersFactory: lazyCompilers as never },
   }) as unknown as FastifyInstance;
   installErrorHandler(app);
   installBodyRules(app, ctx.config.limits.json);

@@ -68,7 +68,7 @@ export function loadPlaybooks(dir: string, actions: Map<string, Action>): Map<st
     .filter((f) => (f.endsWith('.yaml') || f.endsWith('.yml')) && !isWordsFile(f))
     .sort()) {
     const file = join(dir, entry);
-    const { data: pb, locate } = parseYaml(readFileSync(file, 'utf8'), file, playbookFileSchema);
+    const { data: pb, locate } = parseYaml(readFileSync(file, 'utf8'), file, playbookFileSchema, { keep: true });
     const problems: YamlFileError['problems'] = [];
     const problem = (path: (string | number)[], message: string) =>
       problems.push({ ...locate(path), key: path.join('.'), message });

@@ -121,7 +121,7 @@ export async function requestRoutes(app: FastifyInstance, { store, config, engin
         app.log.info("requests: the model of these playbooks' words was trained and kept for the next start");
       return classifier;
     }));
-  app.addHook('onReady', () => {
+  app.addHook('onListen', () => {
     setImmediate(() => void load().catch(() => undefined));
   });
   // Counted before the body is read: understanding words costs the daemon, whatever the answer.
