@@ -4,7 +4,10 @@
 // (self-signed, made by openssl, written where serein's template reads them), recorded in
 // serein's store; then vhost.create jobs through the API one at a time, against `nginx -t`
 // of the same configuration in the same run (one parse of it): the ratio is the target
-// (≤ 1.1×). The private nginx leaves the lab's shared one alone.
+// (≤ 1.1×). Beside it, each job's steps as the applier timed them (files written, the check,
+// the reload from its signal until the new workers run and the old ones stopped, the probes)
+// and serein's own time: the job less its reload, which is nginx's parse. BENCH_TLS_RUNS sets
+// the repetitions. The private nginx leaves the lab's shared one alone.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
