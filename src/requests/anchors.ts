@@ -70,6 +70,8 @@ const DOWN = [
   ...['probleme', 'problem', 'marche', 'work', 'fonctionn', 'charg', 'load', 'securis', 'secure', 'cadenas'],
   ...['padlock', 'dangereu', 'unsafe', 'warning', 'avertis', 'privee', 'private', 'regard', 'look', 'repond'],
   ...['respond', 'acce', 'reach', 'crawl', 'disparu', 'gone', 'vide', 'empty', 'open', 'ouvr', 'affich', 'display'],
+  // « En rade », « en carafe », "Service Unavailable", « indispo », "sluggish", "the site is dead".
+  ...['rade', 'carafe', 'unavailable', 'indisponible', 'indispo', 'sluggish', 'mort', 'dead'],
   // Errors pasted from a browser: NET::ERR_CERT_DATE_INVALID, DNS_PROBE_FINISHED_NXDOMAIN.
   ...['err', 'invalid', 'nxdomain'],
 ];

@@ -173,6 +173,13 @@ export const ACTS: Record<string, string[]> = {
     'bloqu',
     'mort',
     'dead',
+    // « En rade », « en carafe », "Service Unavailable", « indispo », "sluggish".
+    'rade',
+    'carafe',
+    'unavailable',
+    'indisponible',
+    'indispo',
+    'sluggish',
     'gateway',
     'introuvable',
     'found',

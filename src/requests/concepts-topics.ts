@@ -180,7 +180,19 @@ export const TOPIC_WORDS: Record<string, string[]> = {
     'immediat',
   ],
   password: ['password', 'passe$', 'mdp', 'passwd', 'identifiant', 'login', 'credential'],
-  backup: ['sauvegard', 'backup', 'restaur', 'restore', 'recuper', 'recover', 'snapshot', 'archive'],
+  // Restoring, never a restaurant: « restaurer », « restaurez », « restauration », "restore".
+  backup: [
+    'sauvegard',
+    'backup',
+    'restaure',
+    'restaurez',
+    'restaurat',
+    'restore',
+    'recuper',
+    'recover',
+    'snapshot',
+    'archive',
+  ],
   hacked: ['pirat', 'hack', 'virus', 'malware', 'infect', 'compromi', 'phishing', 'hameconn', 'attaque', 'attack'],
   account: ['compte', 'account', 'profil', 'profile', 'contrat', 'contract'],
   greet: [

@@ -177,6 +177,8 @@ const ASKING = new Set(
     ' ',
   ),
 );
+/** Verbs before "like" that tell how a thing seems rather than ask for one. */
+const SEEMING = new Set(['feel', 'feels', 'look', 'looks', 'seem', 'seems', 'sound', 'sounds', 'smell', 'smells']);
 /** Starts of verbs that make a piece a request when it begins with them (an order: "créez le site", "drop test_old"). */
 const ORDERS = [
   'creat',
@@ -230,7 +232,8 @@ function startsWithOrder(piece: string): boolean {
 function asks(piece: string): boolean {
   const { ts, hosts } = readTokens(piece);
   if (hosts.length || removal(piece).asked) return true;
-  if (ts.some((t) => ASKING.has(t))) return true;
+  // "I feel like it's not pointing right", "looks like": a feeling told, not a wish ("I'd like").
+  if (ts.some((t, i) => ASKING.has(t) && !(t === 'like' && SEEMING.has(ts[i - 1] ?? '')))) return true;
   return ts.slice(0, 3).some((t) => ORDERS.some((o) => t.startsWith(o)) || is(t, 'remove'));
 }
 

@@ -71,7 +71,25 @@ function certAsked(ws: string[]): boolean {
 const SYMPTOMS = [
   ...['erreur', 'error', 'panne', 'down', 'crash', 'broken', 'cass', 'plant', 'blank', 'blanc', 'timeout'],
   ...['inaccessible', 'unreachable', 'offline', 'bug', 'lent', 'slow'],
+  // « En rade », « en carafe », "Service Unavailable", « indispo », "sluggish".
+  ...['rade', 'carafe', 'unavailable', 'indisponible', 'indispo', 'sluggish'],
 ];
+
+/**
+ * Where the words say a site does not open ("won't open", "can't open it", « ne s'ouvre pas », « ne s'ouvre plus »):
+ * a symptom, not a site to open.
+ */
+function notOpening(ws: string[]): Set<number> {
+  const out = new Set<number>();
+  ws.forEach((w, i) => {
+    if (!OPENING.some((o) => w.startsWith(o))) return;
+    const before = ws.slice(Math.max(0, i - 3), i);
+    if (before.some((x) => NOT_OPEN.has(x)) || ['pas', 'plus', 'jamais'].includes(ws[i + 1] ?? '')) out.add(i);
+  });
+  return out;
+}
+const OPENING = ['open', 'ouvr', 'ouvre'];
+const NOT_OPEN = new Set(['won', 'wont', 'doesn', 'don', 'didn', 'can', 'cant', 'cannot', 'not', 'never', 'ne', 'n']);
 
 /** Starts of words that ask for a person themselves ("I want to talk to a human", « rappelez-moi »). */
 const PERSON = ['human', 'humain', 'parler', 'speak', 'talk', 'rappel', 'manager', 'responsable', 'boss', 'technici'];
@@ -165,11 +183,12 @@ function allowedByRules(
     )
       chosen = { intent: 'database.create', confidence: 0.45 };
   }
-  // "My wordpress site shows a database connection error": a symptom reported, nothing to make.
+  // "My wordpress site shows a database connection error", "boutique.fr won't open": a symptom reported, nothing to make.
+  const shut = notOpening(ws);
   if (
     own.kinds.creates(chosen.intent) &&
-    ws.some((w) => SYMPTOMS.some((s) => w.startsWith(s)) || CODE.test(w)) &&
-    !ws.some((w) => is(w, 'create') || CREATING.some((c) => w.startsWith(c))) &&
+    (shut.size > 0 || ws.some((w) => SYMPTOMS.some((s) => w.startsWith(s)) || CODE.test(w))) &&
+    !ws.some((w, i) => !shut.has(i) && (is(w, 'create') || CREATING.some((c) => w.startsWith(c)))) &&
     !readTokens(text).hosts.some((h) => isNewHost(h, own)) &&
     ranked.some((x) => x.intent === 'diagnose')
   )
@@ -192,6 +211,14 @@ function allowedByRules(
     ranked.some((x) => x.intent === 'dns.fix')
   )
     return { intent: 'dns.fix', confidence: Math.max(chosen.confidence, 0.5) };
+  // "Can you check the DNS of the blog?", « vérifiez-moi le DNS »: a look asked, not a repair: the doctor runs first.
+  if (
+    chosen.intent === 'dns.fix' &&
+    ws.some((w) => CHECKING.some((c) => w.startsWith(c))) &&
+    !ws.some((w) => FIXING.some((f) => w.startsWith(f))) &&
+    ranked.some((x) => x.intent === 'diagnose')
+  )
+    return { intent: 'diagnose', confidence: Math.max(chosen.confidence, 0.5) };
   // "Renouvelez le ssl", "update the certificate", "mettre à jour le certificat": a renewal, not a first certificate nor DNS.
   const renewing =
     ws.some((w) => RENEW.some((r) => w.startsWith(r))) ||

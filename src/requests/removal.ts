@@ -139,8 +139,18 @@ function isRemovalVerb(ts: string[], i: number): boolean {
   if (startsWithAny(w, REMOVAL)) return !(w.startsWith('rid') && ts[i - 1] !== 'get' && ts[i - 1] !== 'got');
   // "So the database clients can go", « la base test_old peut sauter »: a thing let go of is removed ("can go live" is not).
   if (LET_GO.has(w) && CAN.has(ts[i - 1] ?? '') && !GO_ON.has(ts[i + 1] ?? '')) return true;
+  if (['take', 'took', 'taking'].includes(w) && offTheHosting(ts.slice(i + 1, i + 9))) return true;
   return WITH_FOLLOWER.some(
     ([starts, followers]) => startsWithAny(w, starts) && ts.slice(i + 1, i + 6).some((x) => followers.includes(x)),
+  );
+}
+
+/** "Take the site off the hosting", "take boutique.fr off your servers": off the hosting itself, not off a page ("take the logo off the shop"). */
+const HOSTING = new Set(['hosting', 'host', 'server', 'servers', 'internet', 'web', 'net', 'plan', 'account']);
+const OWNERS = new Set(['the', 'your', 'our', 'my', 'this']);
+function offTheHosting(ws: string[]): boolean {
+  return ws.some(
+    (x, k) => x === 'off' && HOSTING.has(OWNERS.has(ws[k + 1] ?? '') ? (ws[k + 2] ?? '') : (ws[k + 1] ?? '')),
   );
 }
 
@@ -299,7 +309,12 @@ function objectOf(
 ): { kind: Removal['kind']; words: string[] } {
   const after: string[] = [];
   for (let j = i + 1; j < ts.length && j <= i + 6 && !JOINS.has(ts[j]); j++) after.push(ts[j]);
-  const first = after.map((w) => thingOf(w, ownDatabases, ownSites)).find(Boolean);
+  // "Take https://blog.exemple.fr/ off": a pasted address's scheme is the address, not a certificate.
+  const first = after
+    .map((w, k) =>
+      (w === 'https' || w === 'http') && after[k + 1] === HOST ? undefined : thingOf(w, ownDatabases, ownSites),
+    )
+    .find(Boolean);
   const before = (): { kind: Removal['kind']; words: string[] } | undefined => {
     const near = ts.slice(Math.max(0, i - 5), i);
     for (let j = near.length - 1; j >= 0; j--) {

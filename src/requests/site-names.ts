@@ -1,4 +1,5 @@
 import { distance } from 'fastest-levenshtein';
+import { words } from './text.js';
 
 /**
  * The client's name a written one means: the same (a leading "www." aside), close enough
@@ -116,4 +117,12 @@ export function mistypedSite(host: string, sites: string[]): string | undefined 
     return a.length <= b.length && (distance(a, b) <= 1 || (b.length >= 4 && sound(a) === sound(b)));
   });
   return found.length === 1 ? found[0] : undefined;
+}
+
+/** The pieces of a message that say a thing is there already ("the blog already has a certificate", « le blog a déjà son certificat »). */
+export function saidDone(text: string): string[] {
+  return text
+    .split(/[,;!?\n]|\.\s/)
+    .flatMap((sentence) => sentence.split(/\s(?:but|mais|however|par contre)\s/i))
+    .filter((piece) => words(piece).some((w) => w === 'already' || w === 'deja'));
 }

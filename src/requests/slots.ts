@@ -14,7 +14,7 @@ import {
 import { NEGATORS_BEFORE } from './lexicon.js';
 import { domainNotOwned, notOwnedSentence } from './not-owned.js';
 import { removal } from './removal.js';
-import { closest, labels, notUnder } from './site-names.js';
+import { closest, labels, notUnder, saidDone } from './site-names.js';
 import { hostNames, tokens, words } from './text.js';
 import { handoffSentence, proposalSentence, questionSentence } from './words.js';
 
@@ -103,7 +103,8 @@ export class Slots {
         // A site proposed for creation earlier in the same message: "create news.example.com and secure it".
         if (this.created.length && !how.removes) return this.proposal(this.propose(intent, into(this.created[0])));
         // A certificate for several sites ("boutique.fr et blog.exemple.fr", "the shop and the blog"): all of them.
-        if (how.input === 'domains' && this.several(this.things.sites).length > 1)
+        // One left beside a site said to have it already ("the blog has one, the shop not yet"): that one.
+        if (how.input === 'domains' && this.several(this.things.sites).length > (saidDone(this.raw).length ? 0 : 1))
           return this.proposal(this.propose(intent, { domains: this.several(this.things.sites) }));
         return this.existing(this.things.sites, intent, into);
       case 'domain':
@@ -201,7 +202,14 @@ export class Slots {
       return targets;
     const named = this.names.map((n) => closest(n, targets)).filter((x): x is string => !!x);
     const protecting = this.words.some((w) => NEGATORS_BEFORE.has(w));
-    return [...new Set([...named, ...(protecting ? [] : this.byWord(targets))])];
+    const all = [...new Set([...named, ...(protecting ? [] : this.byWord(targets))])];
+    // "The blog already has one, the shop still doesn't": a site said to have it already is not asked for.
+    const had = saidDone(this.raw).flatMap((p) => [
+      ...hostNames(p).map((n) => closest(n, targets)),
+      ...this.byWord(targets, words(p)),
+    ]);
+    const left = all.filter((t) => !had.includes(t));
+    return left.length ? left : all;
   }
 
   /** An operation on one of the client's sites. */
@@ -229,9 +237,9 @@ export class Slots {
   }
 
   /** Targets one of whose labels the text names, or names through an alias ("shop" for boutique.fr). */
-  private byWord(targets: string[]): string[] {
+  private byWord(targets: string[], ws = this.words): string[] {
     const said = new Set<string>();
-    for (const w of this.words) {
+    for (const w of ws) {
       if (w.length < 3) continue;
       said.add(w);
       for (const group of this.corpus.aliases) if (group.includes(w)) group.forEach((a) => said.add(a));
