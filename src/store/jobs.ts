@@ -328,11 +328,11 @@ export class JobStore {
   }
 
   async startStep(jobId: string, idx: number, name: string, action: string): Promise<void> {
-    await this.writes.write((db) => stepWrites.start(db, jobId, idx, name, action));
+    await this.writes.write((db, s) => stepWrites.start(db, s, jobId, idx, name, action));
   }
 
   async checkpointStep(jobId: string, idx: number, checkpoint: unknown): Promise<void> {
-    await this.writes.write((db) => stepWrites.update(db, jobId, idx, { checkpoint: json(checkpoint) }));
+    await this.writes.write((db, s) => stepWrites.update(db, s, jobId, idx, { checkpoint: json(checkpoint) }));
   }
 
   async endStep(
@@ -342,11 +342,11 @@ export class JobStore {
     f: { output?: unknown; error?: string } = {},
   ): Promise<void> {
     const set = { status, output: json(f.output), error: f.error ?? null, finished_at: now() };
-    await this.writes.write((db) => stepWrites.update(db, jobId, idx, set));
+    await this.writes.write((db, s) => stepWrites.update(db, s, jobId, idx, set));
   }
 
   async setStepStatus(jobId: string, idx: number, status: StepRecord['status'], error?: string): Promise<void> {
-    await this.writes.write((db) => stepWrites.update(db, jobId, idx, { status, ...(error ? { error } : {}) }));
+    await this.writes.write((db, s) => stepWrites.update(db, s, jobId, idx, { status, ...(error ? { error } : {}) }));
   }
 
   async addEvent(jobId: string, kind: string, message: string, data?: unknown): Promise<void> {
