@@ -52,14 +52,16 @@ export function environmentNoDatabaseServer(tenant: string): OperationError {
   );
 }
 
-/** No free database name could be made from the site's name (all its variants are taken). */
-export function environmentNoDatabaseName(domain: string, tried: string[]): OperationError {
+/** No free database name could be made from the site's name (all its variants are taken); `undone`: found while creating. */
+export function environmentNoDatabaseName(domain: string, tried: string[], undone = false): OperationError {
   return conflict(
     {
       en: `Create the database on its own with a name you choose: the names made from ${domain} are all taken.`,
       fr: `Créez la base séparément avec un nom de votre choix${NB}: les noms tirés de ${domain} sont tous pris.`,
     },
-    { en: 'Nothing was changed.', fr: 'Rien n’a été modifié.' },
+    undone
+      ? { en: 'Everything was undone.', fr: 'Tout a été annulé.' }
+      : { en: 'Nothing was changed.', fr: 'Rien n’a été modifié.' },
     `taken: ${tried.join(', ')}`,
   );
 }

@@ -5,6 +5,7 @@ import { tenantDatabaseName } from '../db/identifiers.js';
 import { parseDomain } from '../dns/domain.js';
 import { VHOST_KIND } from '../nginx/site.js';
 import { DATABASE_KIND } from './database.js';
+import { databaseNamesFor, environmentDatabase } from './site-environment-database.js';
 import { sftpCreate } from './sftp.js';
 import { siteUserName } from './site-user.js';
 import {
@@ -34,16 +35,6 @@ const checkParams = z.object({
   tenant: z.string().min(1),
 });
 
-/** A database's short name from the site's first label: letters and digits, starting with a letter, 12 at most (room for a digit). */
-export function databaseNameFor(domain: string): string {
-  const label = domain
-    .split('.')[0]
-    .toLowerCase()
-    .replace(/[^a-z0-9]/g, '');
-  const name = /^[a-z]/.test(label) ? label : `site${label}`;
-  return name.slice(0, 12) || 'site';
-}
-
 async function databaseServer(ctx: ActionContext, tenant: string, asked?: string): Promise<string> {
   if (asked) return asked;
   const dbs = ctx.services.config.databases;
@@ -71,9 +62,9 @@ export const environmentCheck = defineAction({
     const ws = ctx.services.nginx.webserver(p.webserver);
     if (!ws.php) throw environmentNoPhp(p.webserver);
     const server = await databaseServer(ctx, p.tenant, p.server);
-    const base = databaseNameFor(domain);
     const tried: string[] = [];
-    for (const name of [base, ...[2, 3, 4, 5, 6, 7, 8, 9].map((n) => `${base}${n}`)]) {
+    // The likely name, for the plan and database.check; environment.database takes the one free when it creates.
+    for (const name of databaseNamesFor(domain)) {
       tried.push(name);
       const key = `${server}:${tenantDatabaseName(p.tenant, name)}`;
       if (!(await ctx.services.store.tenants.getResource(DATABASE_KIND, key)))
@@ -203,4 +194,4 @@ export const environmentSftp = defineAction({
 });
 
 /** The actions of site.environment, registered in src/actions/index.ts. */
-export const environmentActions = [environmentCheck, environmentCredentials, environmentSftp];
+export const environmentActions = [environmentCheck, environmentDatabase, environmentCredentials, environmentSftp];
