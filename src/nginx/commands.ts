@@ -122,8 +122,8 @@ async function masterState(target: Target, master: number): Promise<'idle' | 'pa
 }
 
 /**
- * How long the last reload of each master took from its signal to its new workers (per target and
- * master pid): the next one of the same configuration, one site more or less, takes about as long.
+ * How long the last reload of each nginx took from its signal to its new workers (per target and
+ * pid file): the next one of the same configuration, one site more or less, takes about as long.
  */
 const lastParse = new Map<string, number>();
 
@@ -171,7 +171,7 @@ export async function retireOldWorkers(
   if (!master) return 'not-reloaded';
   const started = Date.now();
   const cap = started + Math.max(timeoutMs, PARSE_CAP_MS);
-  const key = `${target.name}\0${master}`;
+  const key = `${target.name}\0${ws.pidFile}`;
   const expected = lastParse.get(key);
   let unknownBefore = false;
   for (let delay = 2; ; delay = nextPause(delay, started, expected)) {
