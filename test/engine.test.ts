@@ -163,6 +163,10 @@ describe('operations engine on the local target', () => {
     expect(audit.length).toBeGreaterThan(0);
     expect(audit[0]).toMatchObject({ action: 'job.finish:sample.write', tenantId: null });
     expect(audit[0].tokenId).toBeTruthy();
+    // Its plan: each step of the job, in order, with how it ended.
+    const steps = await d.store.jobs.steps(audit[0].detail.jobId);
+    expect(audit[0].plan).toEqual(steps.map((s) => ({ step: s.name, action: s.action, status: s.status })));
+    expect(audit[0].plan.map((s: { step: string }) => s.step)).toContain('write');
     await expect(d.store.db.deleteFrom('audit').execute()).rejects.toThrow(/append-only/);
     await expect(d.store.db.updateTable('audit').set({ result: 'x' }).execute()).rejects.toThrow(/append-only/);
   });

@@ -250,7 +250,7 @@ export class Engine {
         action: `job.finish:${job.playbook}`,
         subject: job.resource,
         inputs: new SecretMasker().maskData(job.inputs),
-        plan: (await this.o.store.jobs.steps(job.id)).map((s) => ({
+        plan: (await this.o.store.jobs.stepStatuses(job.id)).map((s) => ({
           step: s.name,
           action: s.action,
           status: s.status,

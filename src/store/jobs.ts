@@ -327,6 +327,17 @@ export class JobStore {
     }));
   }
 
+  /** Each step's name, action and status, in order: what a job's audit line lists, without its checkpoint and output to parse. */
+  async stepStatuses(jobId: string): Promise<Pick<StepRecord, 'name' | 'action' | 'status'>[]> {
+    const rows = await this.db
+      .selectFrom('job_steps')
+      .select(['name', 'action', 'status'])
+      .where('job_id', '=', jobId)
+      .orderBy('idx')
+      .execute();
+    return rows.map((r) => ({ name: r.name, action: r.action, status: r.status as StepRecord['status'] }));
+  }
+
   async startStep(jobId: string, idx: number, name: string, action: string): Promise<void> {
     await this.writes.write((db, s) => stepWrites.start(db, s, jobId, idx, name, action));
   }
