@@ -1,5 +1,3 @@
-import { Cron } from 'croner';
-import type { BackgroundService } from '../engine/background.js';
 import type { Services } from '../engine/action.js';
 import type { DatabaseRecord } from '../actions/database.js';
 import { VHOST_KIND, type VhostData } from '../nginx/site.js';
@@ -7,6 +5,7 @@ import { diskNearQuota } from '../notify/disk-messages.js';
 import { tenantQuota } from '../quotas.js';
 import { SecretMasker } from '../secrets.js';
 import { siteFolderBytes } from '../targets/site-archive.js';
+import { ScheduledPass } from './scheduled-pass.js';
 
 /** What one pass measured, for logs and tests. */
 export interface UsageReport {
@@ -30,39 +29,21 @@ export type DiskUsageParts = Pick<
  * read them, so no request ever measures. A tenant past `usage.warnPercent` of its
  * `diskBytes` quota gets an email through the client notices, at most one a day.
  */
-export class DiskUsageWatch implements BackgroundService {
-  private cron?: Cron;
-  private running?: Promise<UsageReport>;
-
+export class DiskUsageWatch extends ScheduledPass<UsageReport> {
   constructor(
     private readonly services: DiskUsageParts,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    super('disk usage pass', services.logger);
+  }
 
-  start(): void {
+  protected schedule(): string | undefined {
     const cfg = this.services.config.usage;
-    if (!cfg.enabled) return;
-    this.cron = new Cron(
-      cfg.schedule,
-      { protect: true, unref: true, catch: (err) => this.services.logger.error({ err }, 'disk usage pass failed') },
-      async () => {
-        await this.pass();
-      },
-    );
+    return cfg.enabled ? cfg.schedule : undefined;
   }
 
-  async stop(): Promise<void> {
-    this.cron?.stop();
-    await this.running?.catch(() => undefined);
-  }
-
-  /** One pass over every site and database; concurrent calls share the pass in progress. */
-  pass(): Promise<UsageReport> {
-    this.running ??= this.run().finally(() => (this.running = undefined));
-    return this.running;
-  }
-
-  private async run(): Promise<UsageReport> {
+  /** One pass over every site and database. */
+  protected async run(): Promise<UsageReport> {
     const { store, logger, config } = this.services;
     const report: UsageReport = { measured: 0, failed: [], warned: [] };
     const at = this.clock().toISOString();

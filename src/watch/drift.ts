@@ -1,12 +1,11 @@
-import { Cron } from 'croner';
 import { diagnose, type DiagnoseParts } from '../certificates/diagnose.js';
-import type { BackgroundService } from '../engine/background.js';
 import type { Services } from '../engine/action.js';
 import { driftFound } from '../notify/watch-messages.js';
 import type { CertificateRecord } from '../store/certificates.js';
 import { mapLimit } from '../util/concurrency.js';
 import { problemOfSite } from './describe.js';
 import { blocking, rescueFor, unanswered, unique } from './rescue.js';
+import { ScheduledPass } from './scheduled-pass.js';
 
 /** What one pass found, for logs and tests. */
 export interface DriftReport {
@@ -29,39 +28,21 @@ export type DriftParts = DiagnoseParts & Pick<Services, 'logger' | 'escalations'
  * client in words, with the fix, while there are still weeks before the renewal; when the
  * client has not fixed it after drift.escalateAfterHours, an admin gets an escalation.
  */
-export class DriftWatch implements BackgroundService {
-  private cron?: Cron;
-  private running?: Promise<DriftReport>;
-
+export class DriftWatch extends ScheduledPass<DriftReport> {
   constructor(
     private readonly services: DriftParts,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    super('drift watch', services.logger);
+  }
 
-  start(): void {
+  protected schedule(): string | undefined {
     const cfg = this.services.config.drift;
-    if (!cfg.enabled) return;
-    this.cron = new Cron(
-      cfg.schedule,
-      { protect: true, unref: true, catch: (err) => this.services.logger.error({ err }, 'drift watch failed') },
-      async () => {
-        await this.pass();
-      },
-    );
+    return cfg.enabled ? cfg.schedule : undefined;
   }
 
-  async stop(): Promise<void> {
-    this.cron?.stop();
-    await this.running?.catch(() => undefined);
-  }
-
-  /** One pass over every active certificate; concurrent calls share the pass in progress. */
-  pass(): Promise<DriftReport> {
-    this.running ??= this.run().finally(() => (this.running = undefined));
-    return this.running;
-  }
-
-  private async run(): Promise<DriftReport> {
+  /** One pass over every active certificate. */
+  protected async run(): Promise<DriftReport> {
     const { store, config, logger } = this.services;
     const report: DriftReport = { checked: 0, drifted: [], fixed: [], escalated: [] };
     // The whole fleet, a page at a time: no cut-off, and memory bounded by the page.

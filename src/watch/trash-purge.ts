@@ -1,7 +1,6 @@
-import { Cron } from 'croner';
-import type { BackgroundService } from '../engine/background.js';
 import type { Services } from '../engine/action.js';
 import { trashTarget } from '../targets/trash-place.js';
+import { ScheduledPass } from './scheduled-pass.js';
 
 /** What one purge pass removed, for logs and tests. */
 export interface PurgeReport {
@@ -18,37 +17,19 @@ export type TrashPurgeParts = Pick<Services, 'config' | 'logger' | 'store' | 'ta
  * (`trash.purge`). It tells nobody else: no alert, no email; a copy that cannot be
  * removed stays recorded and is tried again at the next pass (its failure audited too).
  */
-export class TrashPurge implements BackgroundService {
-  private cron?: Cron;
-  private running?: Promise<PurgeReport>;
-
+export class TrashPurge extends ScheduledPass<PurgeReport> {
   constructor(
     private readonly services: TrashPurgeParts,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
-
-  start(): void {
-    this.cron = new Cron(
-      this.services.config.trash.purgeSchedule,
-      { protect: true, unref: true, catch: (err) => this.services.logger.error({ err }, 'trash purge failed') },
-      async () => {
-        await this.pass();
-      },
-    );
+  ) {
+    super('trash purge', services.logger);
   }
 
-  async stop(): Promise<void> {
-    this.cron?.stop();
-    await this.running?.catch(() => undefined);
+  protected schedule(): string {
+    return this.services.config.trash.purgeSchedule;
   }
 
-  /** One pass; concurrent calls share the pass in progress. */
-  pass(): Promise<PurgeReport> {
-    this.running ??= this.run().finally(() => (this.running = undefined));
-    return this.running;
-  }
-
-  private async run(): Promise<PurgeReport> {
+  protected async run(): Promise<PurgeReport> {
     const { store, logger } = this.services;
     const report: PurgeReport = { purged: [], failed: [] };
     for (const item of await store.trash.expired(this.clock().toISOString())) {
@@ -62,35 +43,28 @@ export class TrashPurge implements BackgroundService {
         target: item.target,
         file: item.file,
       };
-      try {
-        await trashTarget((n) => this.services.target(n), item.target).remove(item.file);
-        await store.trash.remove(item.id);
-        await store.audit.append({
+      const audit = (result: 'purged' | 'failed', more: Record<string, unknown> = {}) =>
+        store.audit.append({
           tokenId: null,
           tenantId: item.tenantId,
           action: 'trash.purge',
           subject: `${item.kind}:${item.name}`,
           inputs: undefined,
           plan: undefined,
-          result: 'purged',
-          detail,
+          result,
+          detail: { ...detail, ...more },
         });
+      try {
+        await trashTarget((n) => this.services.target(n), item.target).remove(item.file);
+        await store.trash.remove(item.id);
+        await audit('purged');
         report.purged.push(item.id);
       } catch (err) {
         logger.warn(
           { trash: item.id, err: (err as Error).message },
           'could not purge a copy from the trash; trying again next pass',
         );
-        await store.audit.append({
-          tokenId: null,
-          tenantId: item.tenantId,
-          action: 'trash.purge',
-          subject: `${item.kind}:${item.name}`,
-          inputs: undefined,
-          plan: undefined,
-          result: 'failed',
-          detail: { ...detail, error: (err as Error).message },
-        });
+        await audit('failed', { error: (err as Error).message });
         report.failed.push(item.id);
       }
     }
