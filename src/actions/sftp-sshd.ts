@@ -1,7 +1,7 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { Socket } from 'node:net';
+import { createRequire } from 'node:module';
 import { posix } from 'node:path';
-import ssh2 from 'ssh2';
 import type { SftpConfig } from '../config/schema.js';
 import type { ActionContext } from '../engine/action.js';
 import { toOperationError } from '../errors.js';
@@ -94,7 +94,9 @@ export function checkPublicKey(raw: string): { line: string; fingerprint: string
   const [type, blob] = text.split(/\s+/);
   if (!type || !KEY_TYPES.has(type)) throw badPublicKey(`unknown key type "${(type ?? '').slice(0, 40)}"`);
   if (!blob || !/^[A-Za-z0-9+/]+={0,2}$/.test(blob)) throw badPublicKey('the key itself is not readable');
-  const parsed = ssh2.utils.parseKey(`${type} ${blob}`);
+  // ssh2 is required when a key is first read, not at every daemon start (0.7 MB: issue 25).
+  const { utils } = createRequire(import.meta.url)('ssh2') as typeof import('ssh2');
+  const parsed = utils.parseKey(`${type} ${blob}`);
   if (parsed instanceof Error || Array.isArray(parsed) || parsed.isPrivateKey())
     throw badPublicKey('the key itself is not readable');
   const bytes = Buffer.from(blob, 'base64');
