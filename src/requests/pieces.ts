@@ -51,6 +51,20 @@ const DONE = new Set(['already', 'deja']);
 /** Subjects: a piece with one has a verb of its own ("we moved", « on a refait »), so it tells or asks its own thing. */
 const SUBJECTS = new Set(['we', 'i', 'on', 'nous', 'j', 'they', 'he', 'she', 'ils', 'elles', 'il', 'elle']);
 
+/**
+ * Whether a piece says its thing is not what the message is about: « rien à voir avec le SSL », "nothing to do with
+ * SSL", "not SSL actually", « pas le SSL en fait » (a ticket filed under the wrong category).
+ */
+function denies(piece: string): boolean {
+  const ws = words(piece);
+  const run = (seq: string[]) => ws.some((_, i) => seq.every((x, k) => ws[i + k] === x));
+  return (
+    run(['rien', 'a', 'voir']) ||
+    run(['nothing', 'to', 'do']) ||
+    (['not', 'pas'].includes(ws[0] ?? '') && ws.length <= 5 && ws.some((w) => ['actually', 'fait'].includes(w)))
+  );
+}
+
 /** Verbs a client protects a thing with: "ne touchez pas à la boutique", "don't touch the shop", "keep the blog", "laissez le blog". */
 const PROTECTING = ['touch', 'keep', 'gard', 'conserv', 'laiss', 'leave'];
 
@@ -84,7 +98,7 @@ export function clauseOperations(
   let story = false;
   for (const [k, piece] of pieces.entries()) {
     // "Remove the blog but keep the shop": a thing protected is asked nothing of, and no removal carries over to it.
-    if (protects(piece) || taken.has(k)) {
+    if (protects(piece) || taken.has(k) || denies(piece)) {
       removing = false;
       continue;
     }
@@ -132,11 +146,15 @@ export function clauseOperations(
     if (refusesThing(piece, true) && own.kinds.creates(a.intent)) continue;
     // "Remove the database clients, we exported it with pg_dump already", « …on a refait la boutique avec une autre base »: after a removal, a thing said done is not made.
     if (afterRemoval && own.kinds.creates(a.intent) && told) continue;
+    // « …peut être supprimée, le nouveau site utilise une autre base »: after a removal, a thing made must be asked
+    // (a few words that finish the piece before, « en MariaDB », are that piece's).
+    const added = out.length > 0 && NEW_THING.has(words(piece)[0] ?? '');
+    if (afterRemoval && own.kinds.creates(a.intent) && !asks(piece) && !item && !added && words(piece).length > 3)
+      continue;
     if (negatedWhole && own.kinds.removes(a.intent)) continue;
     // A story told before the request ("I deleted old posts, everything I created...") asks
     // nothing; a short message, or a thing added to the request before it, does ("a site and a database").
     // "…create the site club.exemple.fr and a MySQL database called club": a thing added after a request is asked too.
-    const added = out.length > 0 && NEW_THING.has(words(piece)[0] ?? '');
     if (!short && !asks(piece) && !item && !added) continue;
     // A symptom that names no site ("nothing is broken, I need a new site") is no site to check.
     if (a.intent === 'diagnose' && !anchored('vhost.delete', piece, own)) continue;
@@ -231,6 +249,12 @@ function startsWithOrder(piece: string): boolean {
 /** Whether a piece of a message asks for something: a wish, an order, a removal asked, a name, or a symptom reported with a name. */
 function asks(piece: string): boolean {
   const { ts, hosts } = readTokens(piece);
+  // "Thanks for fixing the DNS last week", « merci d'avoir corrigé »: a thing done, thanked (« merci de corriger » asks).
+  if (
+    ['thanks', 'thank', 'thx'].includes(ts[0]) ||
+    (ts[0] === 'merci' && ['pour', 'd', 'davoir'].includes(ts[1] ?? ''))
+  )
+    return false;
   if (hosts.length || removal(piece).asked) return true;
   // "I feel like it's not pointing right", "looks like": a feeling told, not a wish ("I'd like").
   if (ts.some((t, i) => ASKING.has(t) && !(t === 'like' && SEEMING.has(ts[i - 1] ?? '')))) return true;

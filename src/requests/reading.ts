@@ -1,9 +1,10 @@
-import { accessReading } from './access-reading.js';
+import { accessReading, refusesThing } from './access-reading.js';
 import { anchored, CODE, type OperationKinds } from './anchors.js';
 import type { Intent } from './intents.js';
 import { is } from './lexicon.js';
 import { noLongerNeeded, readTokens, removal, type Removal } from './removal.js';
 import { mistypedSite } from './site-names.js';
+import { asksWhatWeOffer, notOpening, personTopic } from './telling.js';
 import { fold, hostNames, tokens, words } from './text.js';
 
 /**
@@ -75,22 +76,6 @@ const SYMPTOMS = [
   ...['rade', 'carafe', 'unavailable', 'indisponible', 'indispo', 'sluggish'],
 ];
 
-/**
- * Where the words say a site does not open ("won't open", "can't open it", « ne s'ouvre pas », « ne s'ouvre plus »):
- * a symptom, not a site to open.
- */
-function notOpening(ws: string[]): Set<number> {
-  const out = new Set<number>();
-  ws.forEach((w, i) => {
-    if (!OPENING.some((o) => w.startsWith(o))) return;
-    const before = ws.slice(Math.max(0, i - 3), i);
-    if (before.some((x) => NOT_OPEN.has(x)) || ['pas', 'plus', 'jamais'].includes(ws[i + 1] ?? '')) out.add(i);
-  });
-  return out;
-}
-const OPENING = ['open', 'ouvr', 'ouvre'];
-const NOT_OPEN = new Set(['won', 'wont', 'doesn', 'don', 'didn', 'can', 'cant', 'cannot', 'not', 'never', 'ne', 'n']);
-
 /** Starts of words that ask for a person themselves ("I want to talk to a human", « rappelez-moi »). */
 const PERSON = ['human', 'humain', 'parler', 'speak', 'talk', 'rappel', 'manager', 'responsable', 'boss', 'technici'];
 /** Topics a person takes whatever the site shows: a break-in, a bill, mail, a password, a backup. */
@@ -113,10 +98,8 @@ function askedWhether(text: string): boolean {
   );
 }
 
-/** Whether the words name what a person takes (the account, a bill, the storage, mail): no site is made of them alone. */
-export function personTopic(ws: string[]): boolean {
-  return ws.some((w) => ['account', 'billing', 'storage', 'mail'].some((t) => is(w, t)));
-}
+/** The confidence a rule gives the operation it reads from the words when the model ranked it lower. */
+const SURE_ENOUGH = 0.45;
 
 /** Words that say a thing is new. */
 const NEW_WORDS = new Set(['new', 'nouveau', 'nouvel', 'nouvelle']);
@@ -130,6 +113,18 @@ const FIXING = [
 ];
 /** Starts of verbs that ask for a look, not a repair ("check", « vérifiez », "have a look"). */
 const CHECKING = ['check', 'verif', 'regard', 'look', 'test', 'control', 'diagnos', 'inspect', 'examin'];
+
+/** Whether the words ask for a repair or a renewal in so many words ("fix", « corrigez », "renew"), not only a look. */
+export function asksRepair(ws: string[]): boolean {
+  return (
+    ws.some((w) => RENEW.some((r) => w.startsWith(r)) || FIXING.some((f) => w.startsWith(f))) ||
+    certAsked(ws) ||
+    // "Please set up a certificate", « créez le certificat ».
+    ws.some(
+      (w, i) => is(w, 'cert') && ws.slice(Math.max(0, i - 3), i).some((v) => CREATING.some((c) => v.startsWith(c))),
+    )
+  );
+}
 
 /** Words that say a thing the site had is gone: its certificate is to be checked, not asked for. */
 const LOST = ['gone', 'disappear', 'disparu', 'missing', 'manqu', 'lost', 'perdu', 'vanish'];
@@ -219,6 +214,17 @@ function allowedByRules(
     ranked.some((x) => x.intent === 'diagnose')
   )
     return { intent: 'diagnose', confidence: Math.max(chosen.confidence, 0.5) };
+  // "Create the site shop.exemple.fr. No db needed for now": the database refused is not the thing asked.
+  if (own.kinds.made(chosen.intent) === 'database' && refusesThing(text)) {
+    const next = ranked.find(
+      (x) =>
+        x.intent !== chosen.intent &&
+        x.intent !== 'human' &&
+        !own.kinds.removes(x.intent) &&
+        anchored(x.intent, text, own),
+    );
+    if (next) return { intent: next.intent, confidence: Math.max(next.confidence, SURE_ENOUGH) };
+  }
   // "Renouvelez le ssl", "update the certificate", "mettre à jour le certificat": a renewal, not a first certificate nor DNS.
   const renewing =
     ws.some((w) => RENEW.some((r) => w.startsWith(r))) ||
@@ -266,8 +272,11 @@ function allowedIntent(
         : first;
   const deleteOf = (kind: Removal['kind'], fallback: Intent): Intent =>
     ((kind === 'database' || kind === 'site') && own.kinds.removalOf(kind)) || fallback;
-  // "Create shop.exemple.fr", "I just need another website: wiki.exemple.fr": a new name under the client's domain, asked for.
+  // "Do you also host Minecraft servers?": what we offer, asked of a person, when no name of the client's is given.
   const { hosts } = readTokens(text);
+  if (own.kinds.creates(top.intent) && !hosts.length && asksWhatWeOffer(ws) && !ws.some((w) => own.sites.includes(w)))
+    return { intent: 'human', confidence: top.confidence };
+  // "Create shop.exemple.fr", "I just need another website: wiki.exemple.fr": a new name under the client's domain, asked for.
   if (
     !r.asked &&
     hosts.length &&
@@ -335,7 +344,9 @@ export function clauses(text: string): string[] {
       }
       const w = fold(part);
       // "Un site avec une base": "with" joins a second thing asked, when a thing follows it.
-      if (['avec', 'with', 'plus'].includes(w) && acc.trim() && thingFollows(sentence, part)) {
+      // (« rien à voir avec le SSL », "nothing to do with SSL": one piece, the thing denied.)
+      const denied = /(voir|do)\s*$/i.test(acc);
+      if (['avec', 'with', 'plus'].includes(w) && acc.trim() && !denied && thingFollows(sentence, part)) {
         out.push(acc.trim());
         acc = '';
         continue;

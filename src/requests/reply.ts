@@ -22,6 +22,30 @@ function isQuoteHeader(line: string): boolean {
   return dashes && ['original message', "message d'origine"].includes(l.trim());
 }
 
+/** A ticket's form fields, filled by the ticket system or picked from a list ("Category: SSL", « Catégorie : Noms de domaine »): never the request. */
+const FORM_FIELDS = new Set([
+  'category',
+  'categorie',
+  'catégorie',
+  'priority',
+  'priorite',
+  'priorité',
+  'department',
+  'departement',
+  'département',
+]);
+
+/** The message without its ticket's form field lines: "Category: SSL" above "I want the site deleted" asks no certificate. */
+export function withoutFields(text: string): string {
+  if (!text.includes(':')) return text;
+  const lines = text.split('\n');
+  const kept = lines.filter((l) => {
+    const at = l.indexOf(':');
+    return at < 0 || !FORM_FIELDS.has(l.slice(0, at).trim().toLowerCase());
+  });
+  return kept.length && kept.some((l) => /\p{L}/u.test(l)) ? kept.join('\n') : text;
+}
+
 /** The client's own words: the message without the lines it quotes (the whole message when it is nothing but a quote). */
 export function replyOf(text: string): string {
   if (!text.includes('>') && !/wrote|a (é|e)crit|original message|message d'origine/i.test(text)) return text;

@@ -3,11 +3,11 @@ import { removes, type Topic } from './intents.js';
 import { closesAccess, environmentAsked, fileAccess, pastedBrowserError } from './access-reading.js';
 import { anchored, operationKinds } from './anchors.js';
 import { is, topicOf } from './lexicon.js';
-import { allowed, clauses, type Own } from './reading.js';
-import { unquoted } from './names.js';
+import { allowed, asksRepair, clauses, type Own } from './reading.js';
+import { engineNamed, unquoted } from './names.js';
 import { clauseOperations, names, protects, takenBack } from './pieces.js';
 import { readTokens, removal } from './removal.js';
-import { lastMind, replyOf, spokenDots } from './reply.js';
+import { lastMind, replyOf, spokenDots, withoutFields } from './reply.js';
 import { Slots, type Choice, type ClientThings, type Proposal, type Resolved } from './slots.js';
 import { words } from './text.js';
 import { handoffSentence, intentLabel, questionSentence } from './words.js';
@@ -84,7 +84,7 @@ export function understand(
   o: { language: Language; intent?: Intent; site?: string },
 ): Understanding {
   // "A new site… actually no, just the certificate": what is asked is what follows the change of mind.
-  const text = spokenDots(lastMind(message));
+  const text = spokenDots(lastMind(withoutFields(message)));
   const c = classifier.classify(unquoted(text));
   const language: Language = c.languageConfidence >= 0.75 ? c.language : o.language;
   // The model reads the whole message (a quote says what "the same" is); names, pieces and topic come from the reply.
@@ -102,6 +102,8 @@ export function understand(
     whole.intent !== 'human' &&
     whole.confidence >= SURE &&
     !(ops.length === 1 && ops[0] !== whole.intent && !sameKind(ops[0], whole.intent) && whole.confidence < 0.6) &&
+    // "certbot keeps failing on boutique.fr, can you just renew the cert?": the repair asked, the failure its reason.
+    !(whole.intent === 'diagnose' && ops.length === 1 && REPAIRS.includes(ops[0]) && asksRepair(words(text))) &&
     // "ok", "non merci": no word of the operation's kind, no question about it; a certificate always needs its word ("switch to php 8.3").
     (anchored(whole.intent, text, own) || (whole.confidence >= 0.8 && !whole.intent.startsWith('certificate.')))
   )
@@ -273,7 +275,8 @@ function ownPiece(
   intent: Intent,
   own: Own,
 ): Resolved | undefined {
-  if (!piece || count < 2 || !names(piece, own)) return undefined;
+  // "2) create a new MySQL database called crm_new" after "drop clients on postgres": the engine its own piece names.
+  if (!piece || count < 2 || !(names(piece, own) || engineNamed(words(piece)))) return undefined;
   const r = new Slots(classifier.corpus, piece, things, language, site).resolve(intent);
   // "Since I already have exemple.fr… create recipes.exemple.fr": a new site is never the domain it goes under.
   if (
