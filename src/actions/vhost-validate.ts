@@ -1,9 +1,9 @@
 import { posix } from 'node:path';
-import { getDomain } from 'tldts';
 import { z } from 'zod';
 import type { WebserverConfig } from '../config/schema.js';
 import type { ActionContext } from '../engine/action.js';
 import { parseDomain } from '../dns/domain.js';
+import { tldts } from '../dns/names.js';
 import { defaultRoot, vhostFilePath, VHOST_KIND, type VhostData } from '../nginx/site.js';
 import { unsafeNginxValue } from '../nginx/template.js';
 import { siteFolderExists } from '../targets/site-folder.js';
@@ -77,7 +77,7 @@ export async function validate(
   const ws = ctx.services.nginx.webserver(p.webserver);
   const tenants = ctx.services.store.tenants;
   const primary = parseDomain(p.domain, false);
-  const registered = getDomain(primary) === primary;
+  const registered = tldts().getDomain(primary) === primary;
   const aliases = [
     ...new Set((p.aliases ?? (registered ? [`www.${primary}`] : [])).map((a) => parseDomain(a, false))),
   ].filter((a) => a !== primary);
@@ -90,7 +90,7 @@ export async function validate(
   } else {
     const owner = await tenants.domainOwner(primary);
     if (!owner) {
-      throw domainUnregistered(primary, getDomain(primary) ?? primary);
+      throw domainUnregistered(primary, tldts().getDomain(primary) ?? primary);
     }
     tenant = owner;
     for (const n of aliases) {

@@ -1,8 +1,12 @@
-import { parse } from 'tldts';
+import { createRequire } from 'node:module';
 import { parseDomain } from '../dns/domain.js';
 import { OperationError } from '../errors.js';
 import { check, type Check } from './check.js';
 import * as msg from './messages.js';
+
+/** The public suffix list (tldts), loaded when a name is first read rather than at every daemon start (issue 25). */
+let suffixes: typeof import('tldts') | undefined;
+export const tldts = () => (suffixes ??= createRequire(import.meta.url)('tldts') as typeof import('tldts'));
 
 /** What the name checks learned: the ASCII name and its registered domain, when valid. */
 export interface NameFacts {
@@ -24,7 +28,7 @@ export function registeredDomain(
   extraSuffixes: readonly string[] = [],
 ): { suffix: string; registered: string | null; known: boolean } {
   const host = name.replace(/^\*\./, '');
-  const p = parse(host, { allowPrivateDomains: true });
+  const p = tldts().parse(host, { allowPrivateDomains: true });
   let best = { suffix: p.publicSuffix ?? '', registered: p.domain, known: !!(p.isIcann || p.isPrivate) };
   if (!best.known) best = { suffix: '', registered: null, known: false };
   for (const extra of extraSuffixes) {
