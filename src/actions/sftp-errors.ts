@@ -91,6 +91,27 @@ export function chrootUnsafe(domain: string, detail: string): OperationError {
   );
 }
 
+/**
+ * The admin's sshd lets in only the users or groups it names (AllowUsers, AllowGroups), and
+ * not this site's user: an account made anyway could never log in. The client reads that
+ * their provider must allow it; the admin reads in the detail which setting and how.
+ */
+export function loginNotAllowed(domain: string, detail: string): OperationError {
+  return new OperationError(
+    'sftp_login_not_allowed',
+    {
+      en: `Ask your provider to allow file access (SFTP) for ${domain}: the server only lets in the accounts it names, and this site's is not one of them.`,
+      fr: `Demandez à votre hébergeur d'autoriser l'accès aux fichiers (SFTP) pour ${domain}\u00a0: le serveur ne laisse entrer que les comptes qu'il nomme, et celui de ce site n'en fait pas partie.`,
+    },
+    {
+      en: 'Once it is allowed, ask again. Nothing was changed.',
+      fr: "Une fois l'accès autorisé, redemandez. Rien n'a été modifié.",
+    },
+    detail,
+    409,
+  );
+}
+
 /** The site already has an account: create again would silently replace the way in. */
 export function accountExists(domain: string): OperationError {
   return conflict(

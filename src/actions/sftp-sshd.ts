@@ -7,7 +7,7 @@ import type { ActionContext } from '../engine/action.js';
 import { toOperationError } from '../errors.js';
 import type { Target } from '../targets/target.js';
 import { Mutex, wait } from '../util/concurrency.js';
-import { accountCommandFailed, badPublicKey, sshdReloadFailed, sshdRejected } from './sftp-errors.js';
+import { accountCommandFailed, badPublicKey, loginNotAllowed, sshdReloadFailed, sshdRejected } from './sftp-errors.js';
 
 // How SFTP access is made on the server: the sshd drop-in of one account, its safe apply
 // (sshd -t, then the effective settings of that user read back, reload, sshd answering
@@ -184,15 +184,55 @@ async function putBack(target: Target, previous: PreviousFile[]): Promise<void> 
   }
 }
 
+/** sshd -T -C for this user: every setting line, `<keyword> <value>` (a list's keyword once per entry). */
+async function settingLines(target: Target, sftp: SftpConfig, user: string): Promise<[string, string][]> {
+  const r = await run(target, [...sftp.sshd, '-T', '-C', `user=${user},host=localhost,addr=127.0.0.1`]);
+  return r.stdout.split('\n').flatMap((line): [string, string][] => {
+    const i = line.indexOf(' ');
+    return i > 0 ? [[line.slice(0, i).toLowerCase(), line.slice(i + 1).trim()]] : [];
+  });
+}
+
 /** The effective settings sshd gives this user (sshd -T -C): what a login of the account would get. */
 async function effective(target: Target, sftp: SftpConfig, user: string): Promise<Map<string, string>> {
-  const r = await run(target, [...sftp.sshd, '-T', '-C', `user=${user},host=localhost,addr=127.0.0.1`]);
-  const out = new Map<string, string>();
-  for (const line of r.stdout.split('\n')) {
-    const i = line.indexOf(' ');
-    if (i > 0) out.set(line.slice(0, i).toLowerCase(), line.slice(i + 1).trim());
-  }
-  return out;
+  return new Map(await settingLines(target, sftp, user));
+}
+
+/** An sshd pattern (`*`, `?`; PATTERNS in ssh_config(5)) as a whole-name test. */
+const sshPattern = (p: string) =>
+  new RegExp(
+    `^${p
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  );
+
+/**
+ * Refuses the account before anything is written when the admin's sshd lets in only the
+ * users (AllowUsers) or groups (AllowGroups) it names, and names neither this site's user nor
+ * one of its groups: the account would exist and could never log in. Read with sshd -T for
+ * that user, so a Match block of the admin's counts too. A `user@host` entry is not taken as
+ * allowing it (the client logs in from anywhere); a negated one (`!name`) allows nobody.
+ */
+export async function checkLoginAllowed(target: Target, sftp: SftpConfig, user: string, domain: string) {
+  const lines = await settingLines(target, sftp, user);
+  const listed = (k: string) => lines.filter(([key]) => key === k).map(([, v]) => v);
+  const users = listed('allowusers');
+  const groups = listed('allowgroups');
+  if (!users.length && !groups.length) return;
+  const matches = (patterns: string[], names: string[]) =>
+    patterns.some((p) => !p.startsWith('!') && !p.includes('@') && names.some((n) => sshPattern(p).test(n)));
+  const own = groups.length ? (await run(target, ['id', '-Gn', '--', user])).stdout.trim().split(/\s+/) : [];
+  const refusedBy = [
+    ...(users.length && !matches(users, [user]) ? [`AllowUsers ${users.join(' ')}`] : []),
+    ...(groups.length && !matches(groups, own) ? [`AllowGroups ${groups.join(' ')}`] : []),
+  ];
+  if (refusedBy.length)
+    throw loginNotAllowed(
+      domain,
+      `sshd -T for ${user} has ${refusedBy.join(' and ')}, which let${refusedBy.length > 1 ? '' : 's'} in neither ${user} nor its groups (${own.join(' ') || 'not read'}): ` +
+        `sshd would refuse its every login. Add the site users to it (e.g. AllowUsers w-* beside your own entries), or remove it; nothing was written.`,
+    );
 }
 
 /**

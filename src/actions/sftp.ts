@@ -8,6 +8,7 @@ import { accountExists, keysOnly, noAccount } from './sftp-errors.js';
 import {
   applySshd,
   checkPublicKey,
+  checkLoginAllowed,
   dropInPath,
   keyFilePath,
   readHash,
@@ -59,6 +60,7 @@ export const sftpCheck = defineAction({
     if (s.record) throw accountExists(s.domain);
     const key = keyOnlyLine(p);
     if (!key && !s.sftp.passwordAuthentication) throw keysOnly(s.domain);
+    await checkLoginAllowed(s.target, s.sftp, s.account.user, s.domain);
     return { domain: s.domain, username: s.account.user, key: !!key };
   },
 });
@@ -119,6 +121,8 @@ export const sftpCreate = defineAction({
     if (s.record) throw accountExists(s.domain);
     const key = keyOnlyLine(p);
     if (!key && !s.sftp.passwordAuthentication) throw keysOnly(s.domain);
+    // Again here: site.environment runs this without sftp.check, and an admin may have changed sshd since.
+    await checkLoginAllowed(s.target, s.sftp, s.account.user, s.domain);
     const cp: CreateCheckpoint = { domain: s.domain, webserver: s.webserver, user: s.account.user };
     await applySshd(
       ctx,
