@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { builtinActions } from './actions/index.js';
@@ -71,11 +71,28 @@ export class ListenError extends Error {
   }
 }
 
-/** The key that seals shown-once secrets; 0600, created on first start. */
+/**
+ * The key that seals shown-once secrets; 0600, created on first start. Daemons sharing a state
+ * folder may start at once for the first time (three on one PostgreSQL store): the key is written
+ * whole beside its place and linked there by the first only, so none reads it half-written or
+ * fails on another's; the others read that one.
+ */
 function sealKey(stateDir: string): Buffer {
   const file = join(stateDir, 'seal.key');
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  if (!existsSync(file)) writeFileSync(file, randomBytes(32), { mode: 0o600, flag: 'wx' });
+  if (!existsSync(file)) {
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, randomBytes(32), { mode: 0o600 });
+    try {
+      linkSync(tmp, file);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // A file system without hard links: written in place, as before.
+      if (code !== 'EEXIST') writeFileSync(file, readFileSync(tmp), { mode: 0o600, flag: 'wx' });
+    } finally {
+      unlinkSync(tmp);
+    }
+  }
   return readFileSync(file);
 }
 
