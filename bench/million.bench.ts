@@ -29,7 +29,7 @@ import { stat, type Figures } from './stats.js';
 const SMOKE = !!process.env.BENCH_SMOKE;
 
 /** Processor time a process has used (user + system), from /proc (Linux), in ms. */
-const cpuMs = (pid: number) => {
+export const cpuMs = (pid: number) => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (100 a second)
 };
