@@ -5,8 +5,10 @@
  * SFTP sshd, read through private copies of its configuration with those settings added:
  * the account is refused before anything is written (no block, no record, sshd as it was),
  * the client reads plain words in its language and the admin which setting and how to fix
- * it; a setting that names the site users (AllowUsers w-*) lets the account be made.
+ * it; a whole environment is refused in its preflight, before its site exists; a setting that
+ * names the site users (AllowUsers w-*) lets the account be made.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +16,7 @@ import { loginNotAllowed } from '../src/actions/sftp-errors.js';
 import { siteUserName } from '../src/actions/site-user.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { chrootableDir, deleteAccountsAndStop, labSftp, removeLeftAccounts, removeUsers } from './helpers/sftp-lab.js';
+import { environmentWebserver } from './helpers/environment-lab.js';
 import { tempDir } from './helpers/tmp.js';
 import { labWebserver, uniq } from './helpers/vhost-lab.js';
 import { expectNginxTestPasses } from './helpers/vhost-teardown.js';
@@ -33,10 +36,10 @@ describe('SFTP access where sshd names who may log in', () => {
     named: 'AllowUsers serein-admin w-*',
   };
   const site = (ws: string) => `${ws}.${dom}`;
-  const users = Object.keys(only).map((ws) => siteUserName(site(ws)));
+  const users = [...Object.keys(only), 'env'].map((ws) => siteUserName(site(ws)));
 
   beforeAll(async () => {
-    lab = await useLab('nginx', 'sftp');
+    lab = await useLab('nginx', 'sftp', 'phpFpm');
     base = chrootableDir();
     const dir = tempDir('serein-sftp-allowed-');
     const labConfig = readFileSync(lab.sftp!.sshd[2], 'utf8');
@@ -48,8 +51,10 @@ describe('SFTP access where sshd names who may log in', () => {
       const sftp = labSftp(lab.sftp!, { sshd: [lab.sftp!.sshd[0], '-f', cfg] });
       webservers[ws] = labWebserver(lab.nginx!, base, 'local', { siteUsers: true, nginxGroup: 'nogroup', sftp });
     }
+    // A whole environment on the server whose sshd names only its admin: refused in its preflight.
+    webservers.env = environmentWebserver(lab, base, (webservers.users as { sftp: Record<string, unknown> }).sftp);
     d = await startTestDaemon({ config: { webservers } });
-    A = await d.tenant(tenant, { domains: [dom], servers: Object.keys(only), language: 'fr' });
+    A = await d.tenant(tenant, { domains: [dom], servers: [...Object.keys(only), 'env'], language: 'fr' });
     for (const ws of Object.keys(only)) {
       const job = await d.runJob('vhost.create', { webserver: ws, domain: site(ws) }, { token: A.token });
       expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
@@ -83,6 +88,14 @@ describe('SFTP access where sshd names who may log in', () => {
     // Nothing written: no block for sshd, no account recorded.
     expect(existsSync(join(lab.sftp!.dropInDir, `serein-sftp-${user}.conf`))).toBe(false);
     expect(await d.store.tenants.getResource('sftp', site(ws))).toBeUndefined();
+  });
+
+  it('refuses a whole environment (site.environment) in its preflight, with nothing made', async () => {
+    const job = await d.runJob('site.environment', { webserver: 'env', domain: site('env') }, { token: A.token });
+    expect(job.status).toBe('failed');
+    expect(job.error.code).toBe('sftp_login_not_allowed');
+    expect(await d.store.tenants.getResource('vhost', site('env'))).toBeUndefined();
+    expect(spawnSync('getent', ['passwd', siteUserName(site('env'))]).status).not.toBe(0);
   });
 
   it('says the same in English, with the fix for the admin', () => {

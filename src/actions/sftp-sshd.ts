@@ -222,7 +222,9 @@ export async function checkLoginAllowed(target: Target, sftp: SftpConfig, user: 
   if (!users.length && !groups.length) return;
   const matches = (patterns: string[], names: string[]) =>
     patterns.some((p) => !p.startsWith('!') && !p.includes('@') && names.some((n) => sshPattern(p).test(n)));
-  const own = groups.length ? (await run(target, ['id', '-Gn', '--', user])).stdout.trim().split(/\s+/) : [];
+  // A site's user not made yet (site.environment's preflight) will have its own group only, named after it.
+  const id = groups.length ? await run(target, ['id', '-Gn', '--', user]) : undefined;
+  const own = !id ? [] : id.code === 0 ? id.stdout.trim().split(/\s+/) : [user];
   const refusedBy = [
     ...(users.length && !matches(users, [user]) ? [`AllowUsers ${users.join(' ')}`] : []),
     ...(groups.length && !matches(groups, own) ? [`AllowGroups ${groups.join(' ')}`] : []),

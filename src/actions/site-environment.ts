@@ -7,6 +7,7 @@ import { VHOST_KIND } from '../nginx/site.js';
 import { DATABASE_KIND } from './database.js';
 import { databaseNamesFor, environmentDatabase } from './site-environment-database.js';
 import { sftpCreate } from './sftp.js';
+import { checkLoginAllowed } from './sftp-sshd.js';
 import { siteUserName } from './site-user.js';
 import {
   environmentFileExists,
@@ -61,6 +62,9 @@ export const environmentCheck = defineAction({
     if (await ctx.services.store.tenants.getResource(VHOST_KIND, domain)) throw environmentSiteExists(domain);
     const ws = ctx.services.nginx.webserver(p.webserver);
     if (!ws.php) throw environmentNoPhp(p.webserver);
+    // An sshd that would refuse the site's user at login refuses the environment now, before anything is made.
+    if (ws.sftp?.passwordAuthentication)
+      await checkLoginAllowed(ctx.services.target(ws.target), ws.sftp, siteUserName(domain), domain);
     const server = await databaseServer(ctx, p.tenant, p.server);
     const tried: string[] = [];
     // The likely name, for the plan and database.check; environment.database takes the one free when it creates.
