@@ -230,6 +230,15 @@ export default async function bench(): Promise<Figures> {
       `${percentile(each, 50).toFixed(0)} / ${percentile(each, 99).toFixed(0)} ms`;
     figures[`${label} sites: nginx reloads so far (batches, largest batch)`] =
       `${reloads} (${batches}, ${largestBatch})`;
+    // Where the wall goes: the submissions' spread, and the last (largest) batch's own steps in nginx's applier.
+    const created = burst.jobs.map((j) => Date.parse(j.createdAt) - burst.started);
+    figures[`${label} sites: ${AT_ONCE} at once, the client's submissions (until the last job was created)`] = Math.max(
+      ...created,
+    );
+    const last = services.nginx.applier('web').stats.lastSteps;
+    if (last)
+      figures[`${label} sites: ${AT_ONCE} at once, the last batch's write / check / reload / probe`] =
+        `${[last.write, last.check, last.reload, last.probe].map((ms) => ms.toFixed(0)).join(' / ')} ms`;
   };
   const figures: Figures = {};
   // The sites a provider's nginx already carries: rendered like serein's own and recorded in its store.
