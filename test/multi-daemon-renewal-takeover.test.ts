@@ -90,6 +90,25 @@ describe('renewal claims of a daemon that is gone, on one PostgreSQL store', () 
     await db?.drop();
   });
 
+  it("reads another daemon's lease as held while it runs, and as gone once it ends", async () => {
+    let release = () => {};
+    const holding = new Promise<void>((r) => (release = r));
+    let inside = () => {};
+    const entered = new Promise<void>((r) => (inside = r));
+    const held = stores[1].locks.hold('renewal pass test-lease', async () => {
+      inside();
+      await holding;
+    });
+    await entered;
+    // Read through the other store's connections, as another daemon reads it.
+    expect([...(await stores[0].locks.held(['renewal pass test-lease', 'renewal pass nobody']))]).toEqual([
+      'renewal pass test-lease',
+    ]);
+    release();
+    await held;
+    expect([...(await stores[0].locks.held(['renewal pass test-lease']))]).toEqual([]);
+  });
+
   it('takes over at once the claims of a daemon killed mid-pass, joining the renewals it had started', async () => {
     submitted.clear();
     clock = new Date();
