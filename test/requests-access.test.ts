@@ -104,15 +104,15 @@ describe('the newer operations and the ways clients write', () => {
     });
   });
 
-  it('closing file access never removes the site: no operation closes it by words, so a person does', () => {
-    for (const text of [
-      'please remove the ftp access of the blog, the freelancer is gone',
-      "supprimez l'accès sftp de boutique.fr svp",
-      'close the sftp account on boutique.fr',
+  it('closing file access never removes the site: sftp.delete closes the access of the site named', () => {
+    for (const [text, domain] of [
+      ['please remove the ftp access of the blog, the freelancer is gone', 'blog.exemple.fr'],
+      ["supprimez l'accès sftp de boutique.fr svp", 'boutique.fr'],
+      ['close the sftp account on boutique.fr', 'boutique.fr'],
     ]) {
       const u = read(text);
       expect(u.intents, text).not.toContain('vhost.delete');
-      expect(u.status, text).toBe('handoff');
+      expect(u, text).toMatchObject({ status: 'proposal', proposal: { playbook: 'sftp.delete', inputs: { domain } } });
     }
   });
 

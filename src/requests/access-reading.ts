@@ -220,7 +220,7 @@ function fileAccessReading(
   // "Supprimez l'accès SFTP du blog", "close the sftp account": file access closed, never the site; a person when no operation closes it.
   if (closesAccess(text, own, ws))
     return has('sftp.delete')
-      ? { intent: 'sftp.delete', confidence: chosen.confidence }
+      ? { intent: 'sftp.delete', confidence: Math.max(chosen.confidence, 0.6) }
       : { intent: 'human', confidence: chosen.confidence };
   const secret = (w: string) => SECRET.some((x) => w.startsWith(x));
   // "Lost my FTP login", « un nouveau mot de passe FTP »: the access had, its password renewed.
@@ -277,7 +277,10 @@ function environmentReading(
   // "Can you recommend a WordPress theme?": no site, no name, nothing to make; "install the WooCommerce plugin
   // on the shop": a site the client has, no new one: not an environment.
   const making = ws.some((w) => is(w, 'create') || MAKING.some((m) => w.startsWith(m)));
-  const onOwn = onOwnSite(text, own) && !ws.some((w) => NEW.has(w));
+  // ("the new PrestaShop theme" on the shop is no new site: only "new" before a site's word is.)
+  const onOwn =
+    onOwnSite(text, own) &&
+    !ws.some((w, i) => NEW.has(w) && ws.slice(i + 1, i + 3).some((x) => SITE_WORDS.some((s) => x.startsWith(s))));
   if ((!site && !making && !hosts.length) || onOwn) {
     const next = ranked.find((x) => x.intent !== 'site.environment' && !own.kinds.removes(x.intent));
     return next && next.confidence >= 0.3 ? next : { intent: 'human', confidence: chosen.confidence };

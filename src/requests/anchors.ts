@@ -1,6 +1,6 @@
 import type { Fill } from '../operation-words.js';
 import { APPS } from './access-reading.js';
-import type { Intent, Operations } from './intents.js';
+import type { Intent, Operations, RequestableWords } from './intents.js';
 import { is } from './lexicon.js';
 import { readTokens } from './removal.js';
 import { STOPWORDS_EN, STOPWORDS_FR } from './stopwords.js';
@@ -48,7 +48,16 @@ export function operationKinds(operations: Operations): OperationKinds {
   const own = new Map<Intent, Set<string>>();
   for (const [name, set] of byOp)
     own.set(name, new Set([...set].filter((x) => ![...byOp].some(([other, s]) => other !== name && s.has(x)))));
-  const removing = (fill: Fill) => [...operations].find(([, w]) => w.request.removes && w.request.fill === fill)?.[0];
+  // A removal whose every phrasing names file access (sftp.delete) closes the access, never the site: the site's
+  // removal is the one whose words do not all name it, whatever order the playbooks load in.
+  const accessOnly = (w: RequestableWords) =>
+    [...w.request.phrasings.en, ...w.request.phrasings.fr].every((p) =>
+      words(p).some((x) => FILE_ACCESS.some((f) => x.startsWith(f))),
+    );
+  const removing = (fill: Fill) => {
+    const all = [...operations].filter(([, w]) => w.request.removes && w.request.fill === fill);
+    return (all.find(([, w]) => !accessOnly(w)) ?? all[0])?.[0];
+  };
   const kinds: OperationKinds = {
     removes: (i) => operations.get(i)?.request.removes === true,
     creates: (i) => CREATE_FILLS.includes(operations.get(i)?.request.fill as Fill),

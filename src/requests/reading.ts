@@ -364,11 +364,17 @@ export function clauses(text: string): string[] {
   // A name alone after a colon ("un site en plus : soldes.exemple.fr") is the object of the piece before it.
   const kept: string[] = [];
   for (const c of out) {
-    if (tokens(c).length > 0) kept.push(c);
+    // "…créez-en une nouvelle appelée test_new, en MariaDB": a few words saying where finish the piece before them.
+    const ts = tokens(c);
+    if (kept.length && ts.length <= 3 && WHERE.has(ts[0]) && !hostNames(c).length) kept[kept.length - 1] += `, ${c}`;
+    else if (ts.length > 0) kept.push(c);
     else if (kept.length && hostNames(c).length) kept[kept.length - 1] += `: ${c}`;
   }
   return kept;
 }
+
+/** Words that start a piece saying where the piece before it goes ("en MariaDB", "on postgres"). */
+const WHERE = new Set(['en', 'in', 'on', 'sur']);
 
 /** Whether a database or a certificate is named within the two words after `joiner` in the sentence. */
 function thingFollows(sentence: string, joiner: string): boolean {

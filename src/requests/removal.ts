@@ -136,6 +136,8 @@ function isRemovalVerb(ts: string[], i: number): boolean {
   const w = ts[i];
   // « Jeter un œil », « jetez un coup d'œil »: to take a look, the opposite of throwing away.
   if (w.startsWith('jet') && ts.slice(i + 1, i + 4).some((x) => LOOK.has(x))) return false;
+  // "Remove and recreate my password", « supprimer et recréer »: made again, a reset, not a removal.
+  if (['and', 'et'].includes(ts[i + 1] ?? '') && startsWithAny(ts[i + 2] ?? '', MADE_AGAIN)) return false;
   if (startsWithAny(w, REMOVAL)) return !(w.startsWith('rid') && ts[i - 1] !== 'get' && ts[i - 1] !== 'got');
   // "So the database clients can go", « la base test_old peut sauter »: a thing let go of is removed ("can go live" is not).
   if (LET_GO.has(w) && CAN.has(ts[i - 1] ?? '') && !GO_ON.has(ts[i + 1] ?? '')) return true;
@@ -144,6 +146,9 @@ function isRemovalVerb(ts: string[], i: number): boolean {
     ([starts, followers]) => startsWithAny(w, starts) && ts.slice(i + 1, i + 6).some((x) => followers.includes(x)),
   );
 }
+
+/** Verbs that make a thing again right after its removal: "delete and recreate", « supprimer et recréer ». */
+const MADE_AGAIN = ['recreat', 'recree', 'refai', 'remak', 'redo', 'reinstal', 'reinit', 'regener', 'reset'];
 
 /** "Take the site off the hosting", "take boutique.fr off your servers": off the hosting itself, not off a page ("take the logo off the shop"). */
 const HOSTING = new Set(['hosting', 'host', 'server', 'servers', 'internet', 'web', 'net', 'plan', 'account']);
