@@ -26,7 +26,7 @@ export const APPS = new Set([
 /** Starts of words that ask for a whole environment rather than a bare site. */
 const COMPLETE = ['complet', 'everything', 'environ', 'stack'];
 /** Starts of verbs that close file access without the removal verbs ("close", « révoquer », "disable"). */
-const CLOSING = ['close', 'ferm', 'revok', 'revoq', 'disabl', 'desactiv', 'deactivat'];
+const CLOSING = ['close', 'ferm', 'revok', 'revoq', 'disabl', 'desactiv', 'deactivat', 'cut', 'coupe'];
 /** Starts of verbs that make or install a thing, beside the lexicon's `create`. */
 const MAKING = [
   'install',

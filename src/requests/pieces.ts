@@ -142,6 +142,8 @@ export function clauseOperations(
       !asksToMake(piece)
     )
       continue;
+    // "I feel like it points to the wrong server", « j'ai l'impression que… »: a suspicion told, the reason of the request.
+    if (out.length > 0 && suspects(piece)) continue;
     // "No database needed", « pas besoin de base »: a thing refused is not asked.
     if (refusesThing(piece, true) && own.kinds.creates(a.intent)) continue;
     // "Remove the database clients, we exported it with pg_dump already", « …on a refait la boutique avec une autre base »: after a removal, a thing said done is not made.
@@ -195,6 +197,17 @@ const ASKING = new Set(
     ' ',
   ),
 );
+/** Words of a suspicion ("I feel", "I think", « j'ai l'impression », « je crois »): what follows is told, not asked. */
+const SUSPECTING = new Set(['feel', 'think', 'seems', 'impression', 'crois', 'pense', 'semble', 'suspect', 'guess']);
+function suspects(piece: string): boolean {
+  const { ts } = readTokens(piece);
+  return (
+    ts.some((t) => SUSPECTING.has(t)) &&
+    !ts.some((t, i) => ASKING.has(t) && !(t === 'like' && SEEMING.has(ts[i - 1] ?? ''))) &&
+    !startsWithOrder(piece)
+  );
+}
+
 /** Verbs before "like" that tell how a thing seems rather than ask for one. */
 const SEEMING = new Set(['feel', 'feels', 'look', 'looks', 'seem', 'seems', 'sound', 'sounds', 'smell', 'smells']);
 /** Starts of verbs that make a piece a request when it begins with them (an order: "créez le site", "drop test_old"). */

@@ -155,6 +155,9 @@ function allowedByRules(
   ws: string[],
 ): { intent: Intent; confidence: number } {
   let chosen = allowedIntent(ranked, text, own);
+  // The model unsure, a site named that won't open ("boutique.fr won't open on my laptop"): a check.
+  if (chosen.confidence < 0.45 && notOpening(ws).size && anchoredOnSite(text, own) && !removal(text).asked)
+    return { intent: 'diagnose', confidence: SURE_ENOUGH };
   // The model unsure, the words name one thing it ranks near the top ("https boutique.fr"): that one.
   if (chosen.confidence < 0.45) {
     const near = ranked

@@ -201,10 +201,10 @@ export class Slots {
     )
       return targets;
     const named = this.names.map((n) => closest(n, targets)).filter((x): x is string => !!x);
-    const protecting = this.words.some((w) => NEGATORS_BEFORE.has(w));
-    const all = [...new Set([...named, ...(protecting ? [] : this.byWord(targets))])];
     // "The blog already has one, the shop still doesn't": a site said to have it already is not asked for.
-    const had = saidDone(this.raw).flatMap((p) => [
+    const [done, protecting] = [saidDone(this.raw), this.words.some((w) => NEGATORS_BEFORE.has(w))];
+    const all = [...new Set([...named, ...(protecting && !done.length ? [] : this.byWord(targets))])];
+    const had = done.flatMap((p) => [
       ...hostNames(p).map((n) => closest(n, targets)),
       ...this.byWord(targets, words(p)),
     ]);
