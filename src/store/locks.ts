@@ -30,9 +30,24 @@ export class LockStore {
 
   /** Runs `task` while holding `key` against every daemon of the store; waits in line for it (PostgreSQL grants waiters in order). */
   async hold<T>(key: string, task: () => Promise<T>): Promise<T> {
+    return (await this.holding(key, task, true))!.value;
+  }
+
+  /**
+   * Runs `task` holding `key` unless a daemon of the store (this one included) holds it now:
+   * undefined when it did not run. For work that one daemon does for all, whichever comes
+   * first (a scheduled pass over the whole store), where waiting in line would do it twice.
+   */
+  async tryHold<T>(key: string, task: () => Promise<T>): Promise<{ value: T } | undefined> {
+    // SQLite's one daemon is this process; PostgreSQL answers for every daemon, this one too (another session).
+    if (this.store.driver !== 'postgres' && mine.has(key)) return undefined;
+    return this.holding(key, task, false);
+  }
+
+  private async holding<T>(key: string, task: () => Promise<T>, wait: boolean): Promise<{ value: T } | undefined> {
     mine.set(key, (mine.get(key) ?? 0) + 1);
     try {
-      return await this.holdShared(key, task);
+      return await this.holdShared(key, task, wait);
     } finally {
       const n = mine.get(key)! - 1;
       if (n) mine.set(key, n);
@@ -56,8 +71,8 @@ export class LockStore {
     return new Set(rows.map((r) => r.key));
   }
 
-  private async holdShared<T>(key: string, task: () => Promise<T>): Promise<T> {
-    if (this.store.driver !== 'postgres') return task();
+  private async holdShared<T>(key: string, task: () => Promise<T>, wait: boolean): Promise<{ value: T } | undefined> {
+    if (this.store.driver !== 'postgres') return { value: await task() };
     const { default: pg } = await import('pg');
     const client = new pg.Client({
       connectionString: this.store.url,
@@ -69,8 +84,11 @@ export class LockStore {
     client.on('error', () => {});
     try {
       await client.connect(); // inside: a connection that fails half-way is ended too
-      await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [SESSION_LOCKS, key]);
-      return await task();
+      if (!wait) {
+        const got = await client.query('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [SESSION_LOCKS, key]);
+        if (!got.rows[0]?.ok) return undefined;
+      } else await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [SESSION_LOCKS, key]);
+      return { value: await task() };
     } finally {
       await client.end().catch(() => undefined);
     }

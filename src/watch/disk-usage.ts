@@ -34,7 +34,11 @@ export class DiskUsageWatch extends ScheduledPass<UsageReport> {
     private readonly services: DiskUsageParts,
     private readonly clock: () => Date = () => new Date(),
   ) {
-    super('disk usage pass', services.logger);
+    super('disk usage pass', services.logger, services.store.locks);
+  }
+
+  protected nothing() {
+    return { measured: 0, failed: [], warned: [] };
   }
 
   protected schedule(): string | undefined {

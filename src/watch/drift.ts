@@ -33,7 +33,11 @@ export class DriftWatch extends ScheduledPass<DriftReport> {
     private readonly services: DriftParts,
     private readonly clock: () => Date = () => new Date(),
   ) {
-    super('drift watch', services.logger);
+    super('drift watch', services.logger, services.store.locks);
+  }
+
+  protected nothing() {
+    return { checked: 0, drifted: [], fixed: [], escalated: [] };
   }
 
   protected schedule(): string | undefined {

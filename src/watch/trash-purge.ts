@@ -22,7 +22,11 @@ export class TrashPurge extends ScheduledPass<PurgeReport> {
     private readonly services: TrashPurgeParts,
     private readonly clock: () => Date = () => new Date(),
   ) {
-    super('trash purge', services.logger);
+    super('trash purge', services.logger, services.store.locks);
+  }
+
+  protected nothing() {
+    return { purged: [], failed: [] };
   }
 
   protected schedule(): string {
