@@ -213,11 +213,14 @@ export class JobRunner {
         Object.entries(result).filter(([, v]) => typeof v === 'string' && masker.mask(v) !== v),
       );
       const shown = Object.fromEntries(Object.entries(result).filter(([k]) => !(k in secret)));
-      await this.jobs.finish(job.id, 'succeeded', {
-        result: shown,
-        secretResult: Object.keys(secret).length ? this.deps.seal.seal(JSON.stringify(secret)) : null,
-      });
-      await this.event(job.id, 'status', 'succeeded');
+      // The job's end and its last log line share one turn of the store's writes (one transaction), the end first.
+      await Promise.all([
+        this.jobs.finish(job.id, 'succeeded', {
+          result: shown,
+          secretResult: Object.keys(secret).length ? this.deps.seal.seal(JSON.stringify(secret)) : null,
+        }),
+        this.event(job.id, 'status', 'succeeded'),
+      ]);
     } catch (thrown) {
       const err = toOperationError(thrown);
       if (done.length)
@@ -279,8 +282,10 @@ export class JobRunner {
     // Nothing was left half-done: the offered request may be sent as it is.
     masked.offer = clean ? err.offer : undefined;
     masked.technical = err.technical && { en: masker.mask(err.technical.en), fr: masker.mask(err.technical.fr) };
-    await this.jobs.finish(job.id, status, { error: storedError(masked) });
-    await this.event(job.id, 'status', status);
+    await Promise.all([
+      this.jobs.finish(job.id, status, { error: storedError(masked) }),
+      this.event(job.id, 'status', status),
+    ]);
     if (!clean) {
       await this.deps.services.alert({
         kind: 'needs-attention',

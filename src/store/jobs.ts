@@ -79,7 +79,8 @@ export class JobStore {
     let refused: Error | undefined;
     try {
       const quota = j.maxActive;
-      if (!quota || !j.tenantId) await insert(this.db);
+      // With the turn's other writes, in one transaction: a burst's submissions were one commit each.
+      if (!quota || !j.tenantId) await this.writes.write(insert);
       else {
         const tenantId = j.tenantId;
         await this.db.transaction().execute(async (trx) => {
@@ -285,18 +286,21 @@ export class JobStore {
     status: JobStatus,
     f: { result?: unknown; secretResult?: string | null; error?: unknown },
   ): Promise<void> {
-    await this.db
-      .updateTable('jobs')
-      .set({
-        status,
-        result: json(f.result),
-        secret_result: f.secretResult ?? null,
-        error: json(f.error),
-        finished_at: now(),
-        lease_until: null,
-      })
-      .where('id', '=', id)
-      .execute();
+    // Stored with the turn's other writes (one commit for the jobs ending together), before the caller goes on.
+    await this.writes.write((db) =>
+      db
+        .updateTable('jobs')
+        .set({
+          status,
+          result: json(f.result),
+          secret_result: f.secretResult ?? null,
+          error: json(f.error),
+          finished_at: now(),
+          lease_until: null,
+        })
+        .where('id', '=', id)
+        .execute(),
+    );
   }
 
   /** Erases the secret part of a result once it has been shown: it is never shown twice. */
