@@ -1,6 +1,7 @@
 // What a daemon's start no longer does each time (issue 25: three daemons starting at once on 2
-// cores): parse its playbooks' YAML again when their text has not changed, and load Fastify's
-// schema compilers when no route declares a schema. What they were for still holds.
+// cores): parse its playbooks' YAML again when their text has not changed, make the API reference
+// before anyone asks for it, and load Fastify's schema compilers when no route declares a schema.
+// What they were for still holds.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -67,6 +68,27 @@ steps:
     expect(problem(sub)).toEqual(first);
     writeFileSync(keptFile(text), '{"name": "demo.op", "tit'); // cut short
     expect(problem(sub)).toEqual(first);
+  });
+
+  it('makes the API reference (/openapi.json, /docs) on its first request, not at every start', async () => {
+    const loaded = () =>
+      Object.keys(createRequire(import.meta.url).cache).filter((f) =>
+        /[/\\]@fastify[/\\](swagger|swagger-ui|static)[/\\]index\.js$/.test(f),
+      );
+    const d = await startTestDaemon();
+    try {
+      expect(loaded()).toEqual([]);
+      const doc = await d.api('GET', '/openapi.json', { token: null });
+      expect(doc.body.paths['/v1/jobs']).toBeDefined();
+      expect(loaded().length).toBe(3);
+      const page = await fetch(`${d.url}/docs/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+      // A file the page does not have is the daemon's own 404.
+      expect((await d.api('GET', '/docs/static/nothing.js', { token: null })).body.error.code).toBe('not_found');
+    } finally {
+      await d.stop();
+    }
   });
 
   it("loads Fastify's schema compilers only for a route that declares a schema", async () => {

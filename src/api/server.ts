@@ -5,7 +5,6 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import { createRequire } from 'node:module';
 import type { Logger } from '../log.js';
 import { installAuth } from './auth.js';
 import type { ApiContext } from './context.js';
@@ -14,6 +13,7 @@ import { installBodyRules } from './body.js';
 import { installLimits } from './limits.js';
 import { installMetrics } from './metrics.js';
 import { installOpenApi } from './openapi.js';
+import { lazyCompilers } from './lazy-compilers.js';
 import { health } from './schemas.js';
 import { adminRoutes } from './routes/admin.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -65,24 +65,6 @@ class RequestLog extends LogController {
     else reply.log.info(line, 'request');
   }
 }
-
-/** Fastify's own packages, found beside it. */
-const fastifyRequire = createRequire(createRequire(import.meta.url).resolve('fastify'));
-type CompilerFactory = (...args: unknown[]) => unknown;
-let validators: CompilerFactory | undefined;
-let serializers: CompilerFactory | undefined;
-
-/**
- * Fastify's schema compilers (ajv, fast-json-stringify), the very ones it would take, loaded
- * when a route first declares a schema: serein's routes check what they receive with zod and
- * declare none, and Fastify requiring both at every start was 0.1 s of it (issue 25).
- */
-const lazyCompilers = {
-  buildValidator: (...args: unknown[]) =>
-    (validators ??= (fastifyRequire('@fastify/ajv-compiler') as () => CompilerFactory)())(...args),
-  buildSerializer: (...args: unknown[]) =>
-    (serializers ??= (fastifyRequire('@fastify/fast-json-stringify-compiler') as () => CompilerFactory)())(...args),
-};
 
 /** Builds the HTTP API. It does not listen: the daemon (or a test) decides where. */
 export async function buildApi(ctx: ApiContext, logger: Logger, version: string): Promise<FastifyInstance> {
