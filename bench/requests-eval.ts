@@ -146,6 +146,10 @@ function right(row: Row, u: Understanding, angerKnown: boolean, domains: string[
       // "Create a site for mybakery.com", written when serein asked which domain: now a person adds it.
       if (row.field === 'domain' && u.status === 'handoff' && u.topic === 'account')
         return onDomainNotOwned({ ...row, expect: u.proposal?.playbook ?? '' }, u, domains);
+      // "SSL on unknown-domain.com", written when serein asked which site: now a person adds the domain first (the
+      // same rule as a new site's, for an operation on a site: the certificate carried on that domain).
+      if (row.field === 'site' && u.status === 'handoff' && u.topic === 'account' && u.proposal)
+        return outside(u.proposal.inputs, domains);
       return (
         u.status === 'question' &&
         (!row.field || u.question?.field === row.field || u.question?.field === SAME_FIELD[row.field]) &&
@@ -174,6 +178,14 @@ function onDomainNotOwned(row: Row, u: Understanding, domains: string[]): boolea
   const wanted = String((row.inputs as Record<string, unknown> | undefined)?.domain ?? u.proposal.inputs.domain);
   const outside = !domains.some((d) => wanted === d || wanted.endsWith(`.${d}`));
   return outside && u.proposal.inputs.domain === wanted;
+}
+
+/** Whether a carried proposal's domain (or every one of its domains) is outside the table client's domains. */
+function outside(inputs: Record<string, unknown>, domains: string[]): boolean {
+  const names = [inputs.domain, ...((inputs.domains as unknown[] | undefined) ?? [])].filter(
+    (n) => typeof n === 'string',
+  );
+  return names.length > 0 && names.every((n) => !domains.some((d) => n === d || n.endsWith(`.${d}`)));
 }
 
 /**

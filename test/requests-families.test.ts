@@ -137,6 +137,21 @@ describe('kinds of phrasing read as a support agent would', () => {
     expect(read('Do you also host game servers, like Minecraft?')).toMatchObject({ status: 'handoff' });
   });
 
+  it('a certificate for a domain not on the account goes to a person who adds it, the certificate carried', () => {
+    for (const [text, domain] of [
+      [
+        'please secure our second domain candles-shop.com with https, we bought it at another registrar',
+        'candles-shop.com',
+      ],
+      ['un certificat SSL pour notre autre domaine atelier-bois.be svp', 'atelier-bois.be'],
+    ])
+      expect(read(text, text.includes('svp') ? 'fr' : 'en'), text).toMatchObject({
+        status: 'handoff',
+        topic: 'account',
+        proposal: { playbook: 'certificate.issue', inputs: { domains: [domain] } },
+      });
+  });
+
   it('closing file access by words proposes sftp.delete for the site named, never the site removed', () => {
     for (const [text, domain] of [
       ['revoke the sftp login of boutique.fr, the agency is gone', 'boutique.fr'],

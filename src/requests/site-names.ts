@@ -100,21 +100,21 @@ export function notUnder(text: string, domain: string | undefined): string | und
 }
 
 /**
- * The client's site a host written not quite right stands for, when only one label differs and by a letter
+ * The client's site a host written not quite right stands for, when only its first label differs and by a letter
  * missed or mistyped, or as it sounds ("blg.exemple.fr", "boutik.fr"): never a longer label ("blog2.exemple.fr"
  * is a new name), never a guess between two. Read where nothing asks for a new site (an FTP login, a certificate).
+ * Only the sites ending as the host does are compared: a tenant of 1,000 sites pays a string test each.
  */
 export function mistypedSite(host: string, sites: string[]): string | undefined {
   const bare = host.replace(/^www\./, '');
-  if (sites.includes(bare)) return undefined;
-  const written = bare.split('.');
+  const dot = bare.indexOf('.');
+  if (dot < 0 || sites.includes(bare)) return undefined;
+  const [first, rest] = [bare.slice(0, dot), bare.slice(dot)];
   const found = sites.filter((s) => {
-    const ls = s.split('.');
-    if (ls.length !== written.length) return false;
-    const differ = ls.flatMap((l, k) => (l === written[k] ? [] : [k]));
-    if (differ.length !== 1) return false;
-    const [a, b] = [written[differ[0]], ls[differ[0]]];
-    return a.length <= b.length && (distance(a, b) <= 1 || (b.length >= 4 && sound(a) === sound(b)));
+    if (!s.endsWith(rest) || s.length - rest.length < first.length) return false;
+    const label = s.slice(0, s.length - rest.length);
+    if (label.includes('.')) return false;
+    return distance(first, label) <= 1 || (label.length >= 4 && sound(first) === soundOf(label));
   });
   return found.length === 1 ? found[0] : undefined;
 }

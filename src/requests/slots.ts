@@ -1,6 +1,6 @@
 import { distance } from 'fastest-levenshtein';
 import type { Corpus } from './classifier.js';
-import type { Intent, Language, Topic } from './intents.js';
+import type { Intent, Language } from './intents.js';
 import {
   besideDatabaseWord,
   databasesNamed,
@@ -17,48 +17,9 @@ import { removal } from './removal.js';
 import { closest, labels, notUnder, saidDone } from './site-names.js';
 import { hostNames, tokens, words } from './text.js';
 import { handoffSentence, proposalSentence, questionSentence } from './words.js';
+import type { ClientThings, Proposal, Choice, Resolved } from './slot-types.js';
 
-/** A client's own things, the only names a request is matched against (another tenant's are never read). */
-export interface ClientThings {
-  sites: string[];
-  domains: string[];
-  webservers: string[];
-  databaseServers: string[];
-  /** Each database server's engine: the engine a client names ("PostgreSQL") chooses the server. */
-  databaseEngines?: Record<string, 'mariadb' | 'postgres'>;
-  /** The client's databases (short name as given at creation, server, full name). */
-  databases?: OwnDatabase[];
-  /** Each site's active certificate id, for a renewal; a site without one gets a first certificate. Unset: not known (the evaluation). */
-  certificates?: Record<string, string>;
-  /** Set when an admin asks for a tenant: operations that name their tenant get it as an input. */
-  tenantInput?: string;
-}
-
-/** An operation ready to run once the client confirms it: what POST /v1/jobs takes, and the sentence saying it. */
-export interface Proposal {
-  playbook: Intent;
-  inputs: Record<string, unknown>;
-  sentence: string;
-  /** The playbook recommends a dry run first (dns.fix): submit it with `dryRun: true`, show the changes, then for real with `confirm: true`. */
-  dryRunFirst?: boolean;
-  /** A removal: the client types `value` to confirm; with `input`, the typed text is submitted as that input and the operation refuses anything else. */
-  typeToConfirm?: { value: string; input?: string };
-}
-
-/** One answer to a question: a proposal to confirm, or the operation meant (the text is then read again with it, and with `site` when one was picked). */
-export interface Choice {
-  label: string;
-  proposal?: Proposal;
-  intent?: Intent;
-  site?: string;
-}
-
-/** What one operation became: a proposal, a question, a site to diagnose, or a handover. */
-export type Resolved =
-  | { status: 'proposal'; sentence: string; proposal: Proposal }
-  | { status: 'question'; sentence: string; question: { field: string; choices: Choice[] } }
-  | { status: 'diagnosis'; sentence: string; site: string }
-  | { status: 'handoff'; sentence: string; topic?: Topic; wanted?: Proposal };
+export type { ClientThings, Proposal, Choice, Resolved } from './slot-types.js';
 
 /** Words that take every one of the things named after them: "all my sites", « tous mes sites ». */
 const EVERY = new Set(['all', 'every', 'each', 'tous', 'toutes', 'chaque', 'chacun', 'both', 'deux', 'two']);
@@ -216,6 +177,9 @@ export class Slots {
   private existing(targets: string[], intent: Intent, inputs: (name: string) => Record<string, unknown>): Resolved {
     const t = this.target(targets);
     if (t.found) return this.proposal(this.propose(intent, inputs(t.found)));
+    // "A certificate for mycandles.com, bought elsewhere": a domain not on the account yet, a person adds it first.
+    const away = this.corpus.operations.get(intent)?.request.removes ? undefined : this.notOwned();
+    if (away) return { ...this.notOwnedHandoff(intent, away), wanted: this.propose(intent, inputs(away)) };
     return this.ask(
       'site',
       targets.map((x) => ({ label: x, proposal: this.propose(intent, inputs(x)) })),
@@ -255,6 +219,15 @@ export class Slots {
     return most ? targets.filter((_, i) => counts[i] === most) : [];
   }
 
+  /** The first name written on none of the client's domains, and what a person is handed for it. */
+  private notOwned = () => domainNotOwned(this.names, this.things.domains, this.things.sites);
+  private notOwnedHandoff = (intent: Intent, domain: string) =>
+    ({
+      status: 'handoff',
+      topic: 'account',
+      sentence: notOwnedSentence(this.corpus.operations, intent, domain, this.lang),
+    }) as const;
+
   /** A new site: a name under one of the client's domains that is not a site yet. */
   private newSite(intent: Intent): Resolved {
     const webserver = this.only(this.things.webservers);
@@ -268,11 +241,8 @@ export class Slots {
     // "I already have exemple.fr with you... create recipes.exemple.fr": a new name over the domain it is under.
     const name = candidates.find((n) => !this.things.domains.includes(n)) ?? notUnder(this.raw, candidates[0]);
     // "Un site pour nouveau.fr", a domain not on the account yet: a person adds it, then runs what was asked.
-    const notOwned = name ? undefined : domainNotOwned(this.names, this.things.domains, this.things.sites);
-    if (notOwned) {
-      const sentence = notOwnedSentence(this.corpus.operations, intent, notOwned, this.lang);
-      return { status: 'handoff', sentence, topic: 'account', wanted: this.propose(intent, inputs(notOwned)) };
-    }
+    const notOwned = name ? undefined : this.notOwned();
+    if (notOwned) return { ...this.notOwnedHandoff(intent, notOwned), wanted: this.propose(intent, inputs(notOwned)) };
     if (!name)
       return this.ask(
         'domain',
