@@ -152,6 +152,17 @@ describe('kinds of phrasing read as a support agent would', () => {
       });
   });
 
+  it('a new site with the padlock on it once made is both, in order; a padlock refused is not asked', () => {
+    const u = read(
+      "We'd like a new site events.exemple.fr, and the padlock on it as soon as it exists. Thanks, the Studio",
+    );
+    expect(u.intents).toEqual(['vhost.create', 'certificate.issue']);
+    expect(u.proposals?.[1]?.inputs).toMatchObject({ domains: ['events.exemple.fr'] });
+    expect(read("un nouveau site vitrine.exemple.fr, sans https pour l'instant", 'fr').intents).toEqual([
+      'vhost.create',
+    ]);
+  });
+
   it('closing file access by words proposes sftp.delete for the site named, never the site removed', () => {
     for (const [text, domain] of [
       ['revoke the sftp login of boutique.fr, the agency is gone', 'boutique.fr'],

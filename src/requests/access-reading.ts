@@ -87,7 +87,17 @@ const NOT_NEEDED = [
 const ARTICLES = new Set(['a', 'an', 'un', 'une']);
 const THINGS = new Set(['database', 'db', 'base', 'bdd', 'ftp', 'sftp']);
 /** A site refused ("not a new site, just access", « je ne veux pas de nouveau site »): only where a piece is read alone. */
-const SITE_THINGS = new Set([...THINGS, 'site', 'website', 'vhost']);
+const SITE_THINGS = new Set([
+  ...THINGS,
+  'site',
+  'website',
+  'vhost',
+  'https',
+  'ssl',
+  'certificat',
+  'certificate',
+  'cert',
+]);
 /** "Not a new site", « pas un nouveau site »: a refusal of a site, read by {@link refusesThing} with `sites`. */
 const NOT_SITE = [['not'], ['pas', 'un'], ['pas', 'de'], ['pas', 'd']];
 

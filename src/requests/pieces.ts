@@ -127,6 +127,15 @@ export function clauseOperations(
     // "A site plus a MySQL database", "site + bdd pour X": a site named alone beside another thing asked is a new one.
     const alone = !removing && !r.negated && newSiteAlone(piece, text);
     if (alone) a = { intent: 'vhost.create', confidence: 0.6 };
+    // "A new site promo.exemple.fr, and also the https on it once made": the padlock of the site just asked for.
+    const ws = words(piece);
+    const padlockOfNew =
+      out.some((x) => own.kinds.made(x.intent) === 'site') &&
+      ws.some((w) => is(w, 'cert')) &&
+      !readTokens(piece).ts.some((w) => NEGATORS_BEFORE.has(w) || is(w, 'remove')) &&
+      classifier.corpus.operations.has('certificate.issue') &&
+      !own.kinds.removes(a.intent);
+    if (padlockOfNew) a = { intent: 'certificate.issue', confidence: Math.max(a.confidence, CLAUSE_SURE) };
     // A short message's pieces are each a request ("un site et une base"): a thing named is enough at a lower confidence.
     const short = words(text).length <= 15 || (out.length > 0 && words(piece).length <= 8);
     const sure = short && words(piece).length <= 4 ? 0.4 : CLAUSE_SURE;
@@ -145,7 +154,7 @@ export function clauseOperations(
     // "I feel like it points to the wrong server", « j'ai l'impression que… »: a suspicion told, the reason of the request.
     if (out.length > 0 && suspects(piece)) continue;
     // "No database needed", « pas besoin de base »: a thing refused is not asked.
-    if (refusesThing(piece, true) && own.kinds.creates(a.intent)) continue;
+    if (refusesThing(piece, true) && !own.kinds.removes(a.intent)) continue;
     // "Remove the database clients, we exported it with pg_dump already", « …on a refait la boutique avec une autre base »: after a removal, a thing said done is not made.
     if (afterRemoval && own.kinds.creates(a.intent) && told) continue;
     // « …peut être supprimée, le nouveau site utilise une autre base »: after a removal, a thing made must be asked
@@ -157,7 +166,7 @@ export function clauseOperations(
     // A story told before the request ("I deleted old posts, everything I created...") asks
     // nothing; a short message, or a thing added to the request before it, does ("a site and a database").
     // "…create the site club.exemple.fr and a MySQL database called club": a thing added after a request is asked too.
-    if (!short && !asks(piece) && !item && !added) continue;
+    if (!short && !asks(piece) && !item && !added && !padlockOfNew) continue;
     // A symptom that names no site ("nothing is broken, I need a new site") is no site to check.
     if (a.intent === 'diagnose' && !anchored('vhost.delete', piece, own)) continue;
     // One thing asked once: a certificate issued and renewed in the same breath is one operation.
