@@ -118,17 +118,26 @@ export function isOrder(ts: string[], i: number): boolean {
 function wishNegatedBefore(ts: string[], from: number): boolean {
   // "…is no longer needed. Please delete it": the piece begins a request of its own.
   if (SCOPE_ENDS.has(ts[from] ?? '') || ['longer', 'plus'].includes(ts[from - 2] ?? '')) return false;
+  // "The blog we don't need anymore. Can you remove it?": a piece that opens by asking is a request of its own.
+  if (ts.slice(from, from + 2).some((w) => MODALS.has(w) || ASKING.has(w))) return false;
   const tail = ts.slice(Math.max(0, from - 3), from);
   const at = tail.findIndex((w) => PASSING.some((p) => w.startsWith(p)));
   if (at < 0) return false;
   const wish = from - tail.length + at;
   // "On n'a plus besoin du blog. Vous pouvez le retirer": a thing no longer needed is a reason to remove it, not a refusal.
   if (['plus', 'longer'].includes(ts[wish - 1] ?? '')) return false;
+  // "…we don't need anymore", « on en a pu besoin » (Québec): no longer needed, said after the wish.
+  if (ts.slice(wish + 1, from).some((w) => NO_MORE.has(w))) return false;
   return (
     ts.slice(Math.max(0, wish - 3), wish).some((w) => NEGATING.has(w)) ||
     tail.slice(at + 1).some((w) => NEGATING.has(w))
   );
 }
+
+/** Words that open a piece by asking: "please delete it", « merci de le supprimer ». */
+const ASKING = new Set(['please', 'pls', 'plz', 'merci', 'svp', 'would']);
+/** Words after a wish that make it "no longer": "need anymore", « besoin pu » (Québec). */
+const NO_MORE = new Set(['anymore', 'pu', 'plus', 'longer']);
 
 /** Modal verbs a client asks with: "you can delete it", « vous pouvez le supprimer ». */
 const MODALS = new Set(['can', 'could', 'may', 'pouvez', 'pourriez', 'peux', 'pourrais', 'pouvons']);

@@ -23,7 +23,8 @@ const CLAUSE_SURE = 0.55;
  */
 function keepsIt(piece: string): boolean {
   const ws = words(piece);
-  if (ws.some((w) => NEGATORS_BEFORE.has(w) || ['site', 'db', 'cert'].some((k) => is(w, k)))) return false;
+  if (ws.some((w) => NEGATORS_BEFORE.has(w) || NO_LONGER_KEPT.has(w) || ['site', 'db', 'cert'].some((k) => is(w, k))))
+    return false;
   return ws.some(
     (w, i) =>
       PROTECTING.some((p) => w.startsWith(p)) &&
@@ -65,6 +66,9 @@ function denies(piece: string): boolean {
   );
 }
 
+/** Words after a keeping verb that say the thing is kept no longer: « on le garde pu » (Québec), "we keep it no more". */
+const NO_LONGER_KEPT = new Set(['pas', 'plus', 'pu', 'anymore', 'longer', 'more']);
+
 /** Verbs a client protects a thing with: "ne touchez pas à la boutique", "don't touch the shop", "keep the blog", "laissez le blog". */
 const PROTECTING = ['touch', 'keep', 'gard', 'conserv', 'laiss', 'leave'];
 
@@ -74,9 +78,8 @@ export function protects(piece: string): boolean {
   return ws.some(
     (w, i) =>
       PROTECTING.some((p) => w.startsWith(p)) &&
-      (w.startsWith('keep') ||
-        w.startsWith('gard') ||
-        w.startsWith('conserv') ||
+      (((w.startsWith('keep') || w.startsWith('gard') || w.startsWith('conserv')) &&
+        !ws.slice(i + 1, i + 4).some((x) => NO_LONGER_KEPT.has(x))) ||
         ws.slice(Math.max(0, i - 3), i).some((x) => NEGATORS_BEFORE.has(x)) ||
         ws.slice(i + 1, i + 3).includes('pas')),
   );

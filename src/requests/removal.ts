@@ -47,6 +47,9 @@ const REMOVAL = [
   'jetez$',
   'jette$',
   'jetons$',
+  // "Please decommission the website", "I want to eliminate the database" (« éliminer »): said by IT managers and non-native writers.
+  'decommission',
+  'elimin',
 ];
 /** Verbs that remove only with the word that follows ("take down", "close down", "fermer définitivement", "shut down for good"). */
 const WITH_FOLLOWER: [starts: string[], followers: string[]][] = [
@@ -109,6 +112,8 @@ const LOOK = new Set(['oeil', 'oeuil', 'coup', 'yeux']);
 const HOST = 'zzhost';
 /** The token a punctuation mark between two pieces of a sentence is read as, inside {@link removal}. */
 const CUT = 'zzcut';
+/** The token the end of a sentence is read as, inside {@link removal}. */
+const END = 'zzend';
 
 /** What a text says of removing: asked (a removal verb, not negated, not in the past), negated, or nothing; and of what. */
 export interface Removal {
@@ -139,12 +144,42 @@ function isRemovalVerb(ts: string[], i: number): boolean {
   // "Remove and recreate my password", « supprimer et recréer »: made again, a reset, not a removal.
   if (['and', 'et'].includes(ts[i + 1] ?? '') && startsWithAny(ts[i + 2] ?? '', MADE_AGAIN)) return false;
   if (startsWithAny(w, REMOVAL)) return !(w.startsWith('rid') && ts[i - 1] !== 'get' && ts[i - 1] !== 'got');
+  // "Please cancel the database test_old" (Italian « cancellare », Spanish « cancelar »): to cancel a thing of ours is to
+  // remove it; to cancel an account, a plan or an order is the account's business.
+  if (CANCEL.some((c) => w.startsWith(c))) return cancelsThing(ts, i);
   // "So the database clients can go", « la base test_old peut sauter »: a thing let go of is removed ("can go live" is not).
   if (LET_GO.has(w) && CAN.has(ts[i - 1] ?? '') && !GO_ON.has(ts[i + 1] ?? '')) return true;
   if (['take', 'took', 'taking'].includes(w) && offTheHosting(ts.slice(i + 1, i + 9))) return true;
   return WITH_FOLLOWER.some(
     ([starts, followers]) => startsWithAny(w, starts) && ts.slice(i + 1, i + 6).some((x) => followers.includes(x)),
   );
+}
+
+/** Starts of "cancel" in both languages: a removal only when a site or a database is what is cancelled. */
+const CANCEL = ['cancel', 'annul'];
+/** Whether the "cancel" at `i` takes a site or a database (after an article at most) and no account's word follows. */
+function cancelsThing(ts: string[], i: number): boolean {
+  const next = DETERMINERS.has(ts[i + 1] ?? '') ? i + 2 : i + 1;
+  const w = ts[next] ?? '';
+  const kind = is(w, 'db') || w === HOST || is(w, 'site') ? 'thing' : undefined;
+  const rest = ts.slice(i + 1, i + 8);
+  return kind !== undefined && !rest.some((x) => ['billing', 'account'].some((c) => is(x, c)));
+}
+
+/** Verbs that call a removal off ("forget the deletion", « on oublie la suppression », « annulez la suppression »). */
+const CALL_OFF = ['oubli', 'forget', 'forgot', 'annul', 'cancel', 'abandon', 'skip', 'ignor', 'stop'];
+/** Whether the removal at `i` is a noun (or an English gerund) a verb before it calls off, within its piece: "forget the deletion", "forget about deleting". */
+function calledOff(ts: string[], i: number, from: number): boolean {
+  if (!/(ion|al|ment|ing)$/.test(ts[i])) return false;
+  // "Don't forget the deletion", « n'oubliez pas la suppression »: a reminder asks it.
+  return ts
+    .slice(Math.max(from, i - 3), i)
+    .some(
+      (w, k, near) =>
+        CALL_OFF.some((c) => w.startsWith(c)) &&
+        !ts.slice(Math.max(from, i - 3 + k - 2), i - 3 + k).some((x) => NEGATORS_BEFORE.has(x)) &&
+        near[k + 1] !== 'pas',
+    );
 }
 
 /** Verbs that make a thing again right after its removal: "delete and recreate", « supprimer et recréer ». */
@@ -184,17 +219,23 @@ function pastParticiple(ts: string[], i: number): boolean {
 /** Reads whether the words ask to remove something, with negation ("ne supprimez pas", "don't delete") and tense ("a été supprimé") read. */
 export function removal(text: string, ownDatabases: string[] = [], ownSites: string[] = []): Removal {
   // A negation or a tense reaches no further than its own piece of the sentence: "ne touchez pas à boutique_wp, supprimez test_old".
-  const { ts: marked, hosts } = readTokens(text.replace(/[,;:!?()]|\.(?=\s|$)/g, ` ${CUT} `));
+  // A sentence's end also ends what a removal is about: "…le supprimer. Avec nos salutations" removes no greeting.
+  const cutText = text.replace(/[!?\n]|\.(?=\s|$)/g, ` ${END} `).replace(/[,;:()]/g, ` ${CUT} `);
+  const { ts: marked, hosts } = readTokens(cutText);
   const ts: string[] = [];
   const pieceStart: number[] = [];
+  const sentenceEnds: number[] = [];
   let start = 0;
   for (const t of marked) {
-    if (t === CUT) start = ts.length;
-    else {
+    if (t === CUT || t === END) {
+      start = ts.length;
+      if (t === END) sentenceEnds.push(ts.length);
+    } else {
       pieceStart.push(start);
       ts.push(t);
     }
   }
+  const sentenceEnd = (i: number) => sentenceEnds.find((e) => e > i) ?? ts.length;
   const pieceEnd = (i: number) => {
     let j = i;
     while (j + 1 < ts.length && pieceStart[j + 1] === pieceStart[i]) j++;
@@ -222,6 +263,7 @@ export function removal(text: string, ownDatabases: string[] = [], ownSites: str
       before.some((w) => NEGATORS_BEFORE.has(w)) ||
       after.some((w) => NEGATORS_AFTER.has(w)) ||
       wantedNot ||
+      calledOff(ts, i, from) ||
       negatedInClause(ts, from, i, pieceEnd(i), { isThing })
     ) {
       negated = true;
@@ -235,7 +277,7 @@ export function removal(text: string, ownDatabases: string[] = [], ownSites: str
     )
       past = true;
     else {
-      const found = objectOf(ts, i, ownDatabases, ownSites, PASSIVE.has(ts[i - 1] ?? ''));
+      const found = objectOf(ts, i, ownDatabases, ownSites, PASSIVE.has(ts[i - 1] ?? ''), sentenceEnd(i));
       // The first removal asked about a thing says what is removed; a later one only if the first named none.
       if (!asked || !kind) [kind, object] = [found.kind, found.words];
       asked = true;
@@ -311,9 +353,10 @@ function objectOf(
   ownDatabases: string[],
   ownSites: string[],
   passive = false,
+  stop = ts.length,
 ): { kind: Removal['kind']; words: string[] } {
   const after: string[] = [];
-  for (let j = i + 1; j < ts.length && j <= i + 6 && !JOINS.has(ts[j]); j++) after.push(ts[j]);
+  for (let j = i + 1; j < stop && j <= i + 6 && !JOINS.has(ts[j]); j++) after.push(ts[j]);
   // "Take https://blog.exemple.fr/ off": a pasted address's scheme is the address, not a certificate.
   const first = after
     .map((w, k) =>
@@ -333,7 +376,19 @@ function objectOf(
   const subject = passive ? before() : undefined;
   if (subject) return subject;
   if (first) return { kind: first, words: after };
-  return before() ?? { kind: undefined, words: after };
+  return before() ?? told(ts, i, after, ownDatabases, ownSites) ?? { kind: undefined, words: after };
+}
+
+/** Pronouns a removal's thing is named by when told in an earlier sentence: "Can you remove it?", « le supprimer ». */
+const PRONOUNS = new Set(['it', 'them', 'le', 'la', 'les', 'l']);
+/** The thing a pronoun stands for: the last one named in the twenty words before the verb ("the blog… remove it"). */
+function told(ts: string[], i: number, after: string[], ownDatabases: string[], ownSites: string[]) {
+  if (!PRONOUNS.has(after[0] ?? '') && !PRONOUNS.has(ts[i - 1] ?? '')) return undefined;
+  for (let j = i - 1; j >= Math.max(0, i - 20); j--) {
+    const k = thingOf(ts[j], ownDatabases, ownSites);
+    if (k) return { kind: k, words: ts.slice(j, j + 1) };
+  }
+  return undefined;
 }
 
 /** What the whole text is about, for "no longer needed" without a verb: a DNS record, a database, another thing, a site. */

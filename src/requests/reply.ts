@@ -65,6 +65,37 @@ const TAKEN_BACK = [
   ...['laissez tomber', 'laisser tomber', 'oubliez ça', 'oubliez ca', 'oublie ça', 'oublie ca'],
   ...['je me suis trompé', 'je me suis trompe', 'erreur de ma part'],
 ];
+/** Words that start the thing a taking back is about: "never mind the deletion", « laissez tomber la suppression ». */
+const TAKEN_BACK_THING = new Set([
+  'the',
+  'this',
+  'that',
+  'about',
+  'my',
+  'our',
+  'la',
+  'le',
+  'les',
+  'ma',
+  'mon',
+  'ce',
+  'cette',
+]);
+/**
+ * Where the request after a taking back starts: "never mind the deletion from last week, keep everything" takes
+ * back its object (up to the next mark), not the words before it.
+ */
+function pastWhatIsTakenBack(text: string, end: number): number {
+  if (text[end] !== ' ') return end;
+  const next = text
+    .slice(end + 1, end + 12)
+    .split(/[\s']/)[0]
+    .toLowerCase();
+  if (!TAKEN_BACK_THING.has(next)) return end;
+  let k = end;
+  while (k < text.length && !',.;:!?\n'.includes(text[k])) k++;
+  return k;
+}
 /** What may follow a taking back before the request it leads to. */
 const AFTER_TAKEN_BACK = ' \t\r\n,.;:!…-';
 const wordChar = (ch: string | undefined) => !!ch && /\w/.test(ch);
@@ -83,6 +114,7 @@ export function lastMind(text: string): string {
     for (let i = low.indexOf(m); i >= 0; i = low.indexOf(m, i + 1))
       if (!wordChar(low[i - 1]) && !wordChar(low[i + m.length])) end = Math.max(end, i + m.length);
   if (end < 0) return text;
+  end = pastWhatIsTakenBack(text, end);
   while (end < text.length && AFTER_TAKEN_BACK.includes(text[end])) end++;
   const rest = text.slice(end);
   return /\p{L}{3}/u.test(rest) ? rest : text;

@@ -1,0 +1,97 @@
+// Families of phrasing the eighth blind table's misses belong to (issue 20, round 7), each written
+// here in our own words (none is a line of a table): a removal called off ("never mind the
+// deletion", « on annule la suppression »), the removal verbs of IT managers and non-native writers
+// (decommission, eliminate, cancel a thing of ours), a removal asked by a pronoun in a later
+// sentence ("…the shop. Could you delete it?"), and Québec's « pu » (no longer). The engine alone.
+import { describe, expect, it } from 'vitest';
+import { requestClassifier } from '../src/requests/classifier.js';
+import { understand, type ClientThings } from '../src/requests/understand.js';
+
+const client: ClientThings = {
+  sites: ['boutique.fr', 'blog.exemple.fr'],
+  domains: ['boutique.fr', 'exemple.fr'],
+  webservers: ['main'],
+  databaseServers: ['maria', 'pg'],
+  databaseEngines: { maria: 'mariadb', pg: 'postgres' },
+  databases: [
+    { name: 'boutique_wp', server: 'maria' },
+    { name: 'clients', server: 'pg' },
+    { name: 'test_old', server: 'maria' },
+  ],
+};
+const read = (text: string, language: 'en' | 'fr' = 'en') =>
+  understand(requestClassifier(), text, client, { language });
+const proposes = (text: string, playbook: string, inputs: Record<string, unknown>, language: 'en' | 'fr' = 'en') =>
+  expect(read(text, language), text).toMatchObject({ status: 'proposal', proposal: { playbook, inputs } });
+const REMOVALS = ['vhost.delete', 'database.delete', 'sftp.delete'];
+const removesNothing = (text: string, language: 'en' | 'fr' = 'en') => {
+  const u = read(text, language);
+  const asked = [u.intent, ...(u.intents ?? []), ...(u.proposals ?? []).map((p) => p.playbook)];
+  for (const i of asked) expect(REMOVALS, text).not.toContain(i);
+  return u;
+};
+
+describe('kinds of phrasing read as a support agent would (round 7)', () => {
+  it('a removal called off is not asked, and the request after it is', () => {
+    expect(
+      removesNothing(
+        'Never mind the deletion from last week, keep everything. Instead please create the site wiki.exemple.fr',
+      ),
+    ).toMatchObject({
+      status: 'proposal',
+      proposal: { playbook: 'vhost.create', inputs: { domain: 'wiki.exemple.fr' } },
+    });
+    expect(
+      removesNothing('Finalement on annule la suppression, ajoutez plutôt le site wiki.exemple.fr svp', 'fr'),
+    ).toMatchObject({
+      status: 'proposal',
+      proposal: { playbook: 'vhost.create', inputs: { domain: 'wiki.exemple.fr' } },
+    });
+    removesNothing('forget about deleting test_old, we still need it');
+    removesNothing('oubliez la suppression de test_old, on en a besoin', 'fr');
+  });
+
+  it('decommission, eliminate and cancel a site or a database remove it; cancelling an account does not', () => {
+    proposes('Kindly decommission the MariaDB database test_old, the project ended.', 'database.delete', {
+      name: 'test_old',
+    });
+    proposes('I would like to eliminate the site boutique.fr, thank you', 'vhost.delete', { domain: 'boutique.fr' });
+    proposes('Je voudrais éliminer la base test_old svp', 'database.delete', { name: 'test_old' }, 'fr');
+    proposes('please cancel the site blog.exemple.fr, we closed the blog', 'vhost.delete', {
+      domain: 'blog.exemple.fr',
+    });
+    removesNothing('please cancel my account at the end of the month');
+    removesNothing('annulez mon abonnement svp', 'fr');
+  });
+
+  it('a removal asked by a pronoun in a later sentence removes the thing told before, not the greeting after', () => {
+    proposes(
+      'We stopped using the shop last year. Could you delete it? Keep the databases. Best, Tom',
+      'vhost.delete',
+      {
+        domain: 'boutique.fr',
+      },
+    );
+    proposes(
+      "Notre blogue ne sert plus depuis l'été. Merci de bien vouloir le supprimer. Bien à vous",
+      'vhost.delete',
+      { domain: 'blog.exemple.fr' },
+      'fr',
+    );
+  });
+
+  it('« pu » after keeping (Québec) keeps it no longer', () => {
+    proposes(
+      'Vous pouvez effacer le blogue, on le garde pu, merci',
+      'vhost.delete',
+      { domain: 'blog.exemple.fr' },
+      'fr',
+    );
+    proposes(
+      "J'aimerais que vous supprimiez la boutique, on la garde pu. Bonne journée",
+      'vhost.delete',
+      { domain: 'boutique.fr' },
+      'fr',
+    );
+  });
+});
