@@ -105,7 +105,7 @@ describe('the OpenAPI document', () => {
       Object.fromEntries(
         doc.paths[path].get.parameters.filter((p: any) => p.in === 'query').map((p: any) => [p.name, p.schema]),
       );
-    expect(Object.keys(query('/v1/jobs')).sort()).toEqual(['cursor', 'limit', 'playbook', 'status']);
+    expect(Object.keys(query('/v1/jobs')).sort()).toEqual(['cursor', 'ids', 'limit', 'playbook', 'status']);
     expect(query('/v1/jobs').status.enum).toEqual(['queued', 'running', 'succeeded', 'failed', 'needs-attention']);
     expect(query('/v1/certificates').status.enum).toContain('active');
     expect(Object.keys(query('/v1/audit'))).toEqual(
