@@ -94,4 +94,43 @@ describe('kinds of phrasing read as a support agent would (round 7)', () => {
       'fr',
     );
   });
+
+  it('a relative pronoun or a word of speed never names a database; a conditional naming does', () => {
+    proposes(
+      "je voudrais une base postgres qui s'appellerait stock",
+      'database.create',
+      { server: 'pg', name: 'stock' },
+      'fr',
+    );
+    const u = read('créez une base MySQL rapidement svp', 'fr');
+    expect(u.status, 'no name given, so asked').toBe('question');
+  });
+
+  it('"renovate the certificate" (a non-native renewal) renews it; "pw" is a password', () => {
+    proposes('please renovate the ssl of blog.exemple.fr, it ends soon', 'certificate.renew', {
+      site: 'blog.exemple.fr',
+    });
+    proposes('lost the sftp pw of the shop, need a new one', 'sftp.reset', { domain: 'boutique.fr' });
+  });
+
+  it('anger at the service with no site of theirs named goes to a person, not "which site?"', () => {
+    expect(read('Worst support ever, nobody replies, nothing works!!')).toMatchObject({ status: 'handoff' });
+  });
+
+  it('a password reported lost is a request, and « pis » (Québec) starts the next one', () => {
+    const u = read("J'ai oublié le mot de passe FTP du blogue. Pis mettez un certificat sur la boutique svp", 'fr');
+    expect(u.status).toBe('proposal');
+    expect(u.proposals?.map((p) => [p.playbook, p.inputs])).toEqual([
+      ['sftp.reset', { domain: 'blog.exemple.fr' }],
+      ['certificate.issue', { domains: ['boutique.fr'] }],
+    ]);
+    proposes('tant pis pour le blog, supprimez-le', 'vhost.delete', { domain: 'blog.exemple.fr' }, 'fr');
+  });
+
+  it('a site written as it sounds ("le blogg", "la boutik") is that site', () => {
+    expect(read('le blogg est super lent, vous pouvez regarder ?', 'fr')).toMatchObject({
+      status: 'diagnosis',
+      intent: 'diagnose',
+    });
+  });
 });

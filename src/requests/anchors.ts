@@ -81,6 +81,8 @@ const DOWN = [
   ...['respond', 'acce', 'reach', 'crawl', 'disparu', 'gone', 'vide', 'empty', 'open', 'ouvr', 'affich', 'display'],
   // « En rade », « en carafe », "Service Unavailable", « indispo », "sluggish", "the site is dead".
   ...['rade', 'carafe', 'unavailable', 'indisponible', 'indispo', 'sluggish', 'mort', 'dead'],
+  // « Le site tombe », « le site est tombé », « tout est figé », "the shop freezes", « ça bug ».
+  ...['tomb', 'fige', 'freez', 'bug'],
   // Errors pasted from a browser: NET::ERR_CERT_DATE_INVALID, DNS_PROBE_FINISHED_NXDOMAIN.
   ...['err', 'invalid', 'nxdomain'],
 ];

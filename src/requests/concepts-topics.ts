@@ -174,12 +174,17 @@ export const TOPIC_WORDS: Record<string, string[]> = {
     'foutez',
     'moquez',
     'catastroph',
+    // Québec: « vos niaiseries », « chu tanné », « écœuré »; "unbelievable" said of the service.
+    'niais',
+    'tanne$',
+    'ecoeur',
+    'unbelievable',
     'urgent',
     'urgence',
     'asap',
     'immediat',
   ],
-  password: ['password', 'passe$', 'mdp', 'passwd', 'identifiant', 'login', 'credential'],
+  password: ['password', 'passe$', 'mdp', 'passwd', 'pw', 'pwd', 'identifiant', 'login', 'credential'],
   // Restoring, never a restaurant: « restaurer », « restaurez », « restauration », "restore".
   backup: [
     'sauvegard',

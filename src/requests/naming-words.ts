@@ -158,6 +158,24 @@ export const FILLER = new Set([
   'like',
   'veux',
   'voulez',
+  // Relative pronouns ("une base mysql qui s'appellerait X") and words of when and how fast ("une base MariaDB rapidement").
+  'qui',
+  'que',
+  'which',
+  'who',
+  'rapidement',
+  'rapide',
+  'fast',
+  'quick',
+  'soon',
+  'bientot',
+  'today',
+  'tomorrow',
+  'demain',
+  'immediately',
+  'immediatement',
+  'urgently',
+  'urgemment',
 ]);
 
 /** Words after which a client writes the name they want ("appelée stock", "named shop", "name it shop", "nom : shop"). */
@@ -184,6 +202,10 @@ export const NAMING = new Set([
   'nommerai',
   'nommerons',
   'nommons',
+  // "une base qui s'appellerait photos": the name given in the conditional.
+  'appellerait',
+  'appelerait',
+  'nommerait',
   'baptisee',
   'baptiser',
   'baptisez',

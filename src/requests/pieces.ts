@@ -147,12 +147,7 @@ export function clauseOperations(
     const { hosts } = readTokens(piece);
     if (own.kinds.made(a.intent) === 'site' && hosts.length && hosts.every((h) => own.siteNames?.includes(h))) continue;
     // « Plus de place sur l'hébergement », "out of space on the hosting": the storage, a person's topic, nothing made.
-    if (
-      own.kinds.creates(a.intent) &&
-      !hosts.length &&
-      words(piece).some((w) => is(w, 'storage')) &&
-      !asksToMake(piece)
-    )
+    if (own.kinds.creates(a.intent) && !hosts.length && words(text).some((w) => is(w, 'storage')) && !asksToMake(piece))
       continue;
     // "I feel like it points to the wrong server", « j'ai l'impression que… »: a suspicion told, the reason of the request.
     if (out.length > 0 && suspects(piece)) continue;
@@ -169,7 +164,7 @@ export function clauseOperations(
     // A story told before the request ("I deleted old posts, everything I created...") asks
     // nothing; a short message, or a thing added to the request before it, does ("a site and a database").
     // "…create the site club.exemple.fr and a MySQL database called club": a thing added after a request is asked too.
-    if (!short && !asks(piece) && !item && !added && !padlockOfNew) continue;
+    if (!short && !asks(piece) && !item && !added && !padlockOfNew && !lostPassword(piece)) continue;
     // A symptom that names no site ("nothing is broken, I need a new site") is no site to check.
     if (a.intent === 'diagnose' && !anchored('vhost.delete', piece, own)) continue;
     // One thing asked once: a certificate issued and renewed in the same breath is one operation.
@@ -263,6 +258,13 @@ function asksToMake(piece: string): boolean {
   return words(piece).some((w) => MAKING.some((m) => w.startsWith(m)));
 }
 const MAKING = ['cree', 'creat', 'prepar', 'setup', 'monte', 'nouveau', 'nouvel', 'new'];
+
+/** Whether a piece reports a password lost or forgotten (« j'ai perdu le mot de passe FTP », "forgot my pw"): a new one asked. */
+function lostPassword(piece: string): boolean {
+  const ws = words(piece);
+  return ws.some((w) => is(w, 'password')) && ws.some((w) => LOSING.some((l) => w.startsWith(l)));
+}
+const LOSING = ['perdu', 'oubli', 'forgot', 'lost', 'egare'];
 
 /** Whether a piece of a message begins with an order of its own ("renew...", "mettez le https"). */
 function startsWithOrder(piece: string): boolean {

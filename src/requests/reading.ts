@@ -5,7 +5,9 @@ import { is } from './lexicon.js';
 import { noLongerNeeded, readTokens, removal, type Removal } from './removal.js';
 import { mistypedSite } from './site-names.js';
 import { asksWhatWeOffer, notOpening, personTopic } from './telling.js';
-import { fold, hostNames, tokens, words } from './text.js';
+import { fold, tokens, words } from './text.js';
+
+export { clauses } from './clauses.js';
 
 /**
  * The rules read beside the model, for what a model must never get wrong: a removal only
@@ -56,6 +58,10 @@ const GETTING = [
   'voudr',
   'need',
   'besoin',
+  // « Il faut un certificat SSL sur la boutique », « il faudrait le https », "requires an SSL certificate".
+  'faut',
+  'faudr',
+  'requir',
 ];
 
 /** Whether a certificate word follows, within three words, a verb asking for it. */
@@ -112,6 +118,8 @@ const FIXING = [
   ...['ajout', 'add'],
 ];
 /** Starts of verbs that ask for a look, not a repair ("check", « vérifiez », "have a look"). */
+/** A tool that checked, not a look asked: "an online checker says…". */
+const TOOLS = new Set(['checker', 'checkers', 'tester', 'testers', 'validator']);
 const CHECKING = ['check', 'verif', 'regard', 'look', 'test', 'control', 'diagnos', 'inspect', 'examin'];
 
 /** Whether the words ask for a repair or a renewal in so many words ("fix", « corrigez », "renew"), not only a look. */
@@ -130,7 +138,8 @@ export function asksRepair(ws: string[]): boolean {
 const LOST = ['gone', 'disappear', 'disparu', 'missing', 'manqu', 'lost', 'perdu', 'vanish'];
 
 /** Starts of the verbs that ask for a renewal: a certificate asked for with one of them is renewed, not issued. */
-const RENEW = ['renouvel', 'renew', 'prolong', 'reconduire', 'reconduis'];
+// "Renovate the certificate" (Spanish « renovar », Italian « rinnovare »): a non-native writer's renewal.
+const RENEW = ['renouvel', 'renew', 'prolong', 'reconduire', 'reconduis', 'renova'];
 
 /**
  * The intent the words allow, from the model's ranking: a removal is proposed only when
@@ -191,28 +200,39 @@ function allowedByRules(
     ranked.some((x) => x.intent === 'diagnose')
   )
     return { intent: 'diagnose', confidence: Math.max(chosen.confidence, 0.5) };
-  // "Ma boutique a disparu !!!", "boutique.fr affiche une erreur": a symptom of a site named is a check, a person only when asked for.
+  // "Ma boutique a disparu !!!", "boutique.fr affiche une erreur", "won't load on phones": a symptom of a site named
+  // is a check, a person only when asked for.
   if (
     chosen.intent === 'human' &&
-    ws.some((w) => [...SYMPTOMS, 'disparu', 'vanish', 'rade'].some((s) => w.startsWith(s)) || CODE.test(w)) &&
+    (shut.size > 0 ||
+      ws.some((w) => [...SYMPTOMS, 'disparu', 'vanish', 'rade'].some((s) => w.startsWith(s)) || CODE.test(w))) &&
     anchoredOnSite(text, own) &&
     !ws.some((w) => PERSON.some((p) => w.startsWith(p)) || OTHER_TOPICS.some((t) => is(w, t))) &&
     (ranked.find((x) => x.intent === 'diagnose')?.confidence ?? 0) >= 0.1
   )
     return { intent: 'diagnose', confidence: Math.max(chosen.confidence, 0.5) };
-  // "Fix the DNS of boutique.fr, visitors cannot find it": a repair of the DNS asked, not a check.
+  // "Out of space on the hosting, can we bump the quota?": the storage is a person's topic, nothing is made.
+  if (
+    own.kinds.creates(chosen.intent) &&
+    ws.some((w) => is(w, 'storage')) &&
+    !readTokens(text).hosts.length &&
+    !ws.some((w) => is(w, 'create') || NEW_WORDS.has(w) || CREATING.some((c) => w.startsWith(c)))
+  )
+    return { intent: 'human', confidence: chosen.confidence };
+  // "Fix the DNS of boutique.fr, visitors cannot find it": a repair of the DNS asked, not a check ("an online
+  // checker says…" is the tool that found it).
   if (
     chosen.intent === 'diagnose' &&
     ws.some((w) => is(w, 'dns')) &&
     ws.some((w) => FIXING.some((f) => w.startsWith(f))) &&
-    !ws.some((w) => CHECKING.some((c) => w.startsWith(c))) &&
+    !ws.some((w) => CHECKING.some((c) => w.startsWith(c)) && !TOOLS.has(w)) &&
     ranked.some((x) => x.intent === 'dns.fix')
   )
     return { intent: 'dns.fix', confidence: Math.max(chosen.confidence, 0.5) };
   // "Can you check the DNS of the blog?", « vérifiez-moi le DNS »: a look asked, not a repair: the doctor runs first.
   if (
     chosen.intent === 'dns.fix' &&
-    ws.some((w) => CHECKING.some((c) => w.startsWith(c))) &&
+    ws.some((w) => CHECKING.some((c) => w.startsWith(c)) && !TOOLS.has(w)) &&
     !ws.some((w) => FIXING.some((f) => w.startsWith(f))) &&
     ranked.some((x) => x.intent === 'diagnose')
   )
@@ -332,56 +352,4 @@ function allowedIntent(
   if (r.negated && own.kinds.creates(top.intent) && !ws.some((w) => is(w, 'create')))
     return { intent: 'human', confidence: top.confidence };
   return top;
-}
-
-/** A message cut into its requests: sentences, then "et", "and", "puis", "then", "also"; each piece with its text as written. */
-export function clauses(text: string): string[] {
-  const out: string[] = [];
-  for (const sentence of text.split(/[;!?\n]|[.,:](?=\s)/)) {
-    const parts = sentence.split(/(\s+)/);
-    let acc = '';
-    for (const part of parts) {
-      if (/^\s+$/.test(part)) {
-        acc += part;
-        continue;
-      }
-      const w = fold(part);
-      // "Un site avec une base": "with" joins a second thing asked, when a thing follows it.
-      // (« rien à voir avec le SSL », "nothing to do with SSL": one piece, the thing denied.)
-      const denied = /(voir|do)\s*$/i.test(acc);
-      if (['avec', 'with', 'plus'].includes(w) && acc.trim() && !denied && thingFollows(sentence, part)) {
-        out.push(acc.trim());
-        acc = '';
-        continue;
-      }
-      // A joining word ends a piece; a second one in a row ("et puis", "and then") starts nothing.
-      if (['et', 'and', 'puis', 'then', 'ensuite', 'also', 'aussi', '&', '+', 'but', 'mais', 'ainsi'].includes(w)) {
-        if (acc.trim()) out.push(acc.trim());
-        acc = '';
-        continue;
-      }
-      acc += part;
-    }
-    if (acc.trim()) out.push(acc.trim());
-  }
-  // A name alone after a colon ("un site en plus : soldes.exemple.fr") is the object of the piece before it.
-  const kept: string[] = [];
-  for (const c of out) {
-    // "…créez-en une nouvelle appelée test_new, en MariaDB": a few words saying where finish the piece before them.
-    const ts = tokens(c);
-    if (kept.length && ts.length <= 3 && WHERE.has(ts[0]) && !hostNames(c).length) kept[kept.length - 1] += `, ${c}`;
-    else if (ts.length > 0) kept.push(c);
-    else if (kept.length && hostNames(c).length) kept[kept.length - 1] += `: ${c}`;
-  }
-  return kept;
-}
-
-/** Words that start a piece saying where the piece before it goes ("en MariaDB", "on postgres"). */
-const WHERE = new Set(['en', 'in', 'on', 'sur']);
-
-/** Whether a database or a certificate is named within the two words after `joiner` in the sentence. */
-function thingFollows(sentence: string, joiner: string): boolean {
-  const ws = words(sentence);
-  const at = ws.indexOf(fold(joiner));
-  return ws.slice(at + 1, at + 4).some((w) => is(w, 'db') || is(w, 'cert'));
 }

@@ -46,6 +46,47 @@ export function withoutFields(text: string): string {
   return kept.length && kept.some((l) => /\p{L}/u.test(l)) ? kept.join('\n') : text;
 }
 
+/** Words that open a message by greeting: "Hello support,", « Bonjour l'équipe, ». */
+const GREETINGS = new Set([
+  'hello',
+  'hi',
+  'hey',
+  'dear',
+  'bonjour',
+  'salut',
+  'bonsoir',
+  'allo',
+  'cher',
+  'chere',
+  'chers',
+]);
+/** Words that name the team greeted, never a person asked for: "Hello support team", « Bonjour au support technique ». */
+const ADDRESSEE = new Set(
+  'support team equipe technical technique tech customer service services client clients helpdesk staff help desk the le la l au aux du de of all tous'.split(
+    ' ',
+  ),
+);
+/**
+ * The message without the team its greeting names ("Hello support, photographer here…" → "Hello, …"): the
+ * support greeted is no request for a person.
+ */
+export function withoutAddressee(text: string): string {
+  let cut = 0;
+  while (cut < text.length && cut < 60 && !',\n!.:'.includes(text[cut])) cut++;
+  if (cut >= text.length || cut >= 60) return text;
+  const head = text.slice(0, cut).trim().split(/\s+/);
+  const folded = head.map((w) =>
+    w
+      .toLowerCase()
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, ''),
+  );
+  const k = GREETINGS.has(folded[0]) ? 1 : folded[0] === 'good' ? 2 : 0;
+  const rest = folded.slice(k).flatMap((w) => w.split("'"));
+  if (!k || !rest.length || !rest.every((w) => ADDRESSEE.has(w))) return text;
+  return head.slice(0, k).join(' ') + text.slice(cut);
+}
+
 /** The client's own words: the message without the lines it quotes (the whole message when it is nothing but a quote). */
 export function replyOf(text: string): string {
   if (!text.includes('>') && !/wrote|a (é|e)crit|original message|message d'origine/i.test(text)) return text;

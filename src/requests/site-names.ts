@@ -43,6 +43,11 @@ function soundOf(name: string): string {
   return s;
 }
 
+/** How a word sounds ("boutik" as boutique, "blogue" as blog), for words of four letters or more: a client's own spelling of their site. */
+export function heardAs(word: string): string | undefined {
+  return word.length >= 4 ? soundOf(word) : undefined;
+}
+
 /** The labels of a name that say what it is: not www, not the public suffix. Kept, as soundOf is (read-only: shared). */
 export function labels(name: string): readonly string[] {
   let kept = labelsOf.get(name);

@@ -14,7 +14,7 @@ import {
 import { NEGATORS_BEFORE } from './lexicon.js';
 import { domainNotOwned, notOwnedSentence } from './not-owned.js';
 import { removal } from './removal.js';
-import { closest, labels, notUnder, saidDone } from './site-names.js';
+import { closest, heardAs, labels, notUnder, saidDone } from './site-names.js';
 import { hostNames, tokens, words } from './text.js';
 import { handoffSentence, proposalSentence, questionSentence } from './words.js';
 import type { ClientThings, Proposal, Choice, Resolved } from './slot-types.js';
@@ -211,7 +211,11 @@ export class Slots {
     // Each label read once per request (a reseller's 1,000 sites share theirs), each target counted once.
     const words = [...said];
     const seen = new Map<string, boolean>();
-    const near = (l: string) => l.length >= 5 && words.some((w) => w.length >= 5 && distance(w, l) <= 1);
+    // "la boutik", "le blogue": a label written as it sounds, each word heard once whatever the number of sites.
+    const heard = new Set(words.map(heardAs).filter(Boolean));
+    const near = (l: string) =>
+      (l.length >= 5 && words.some((w) => w.length >= 5 && distance(w, l) <= 1)) ||
+      (heard.size > 0 && heard.has(heardAs(l)));
     const hit = (l: string) => seen.get(l) ?? (seen.set(l, said.has(l) || near(l)).get(l) as boolean);
     const counts = targets.map((t) => labels(t).filter(hit).length);
     // "The exemple blog": blog.exemple.fr answers both words, exemple.fr one.

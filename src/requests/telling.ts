@@ -18,7 +18,8 @@ export function notOpening(ws: string[]): Set<number> {
   });
   return out;
 }
-const OPENING = ['open', 'ouvr', 'ouvre'];
+// "Won't load on phones", « ne se charge plus », « ne s'affiche pas »: not opening, whatever the verb.
+const OPENING = ['open', 'ouvr', 'ouvre', 'load', 'charg', 'affich'];
 const NOT_OPEN = new Set(['won', 'wont', 'doesn', 'don', 'didn', 'can', 'cant', 'cannot', 'not', 'never', 'ne', 'n']);
 
 /** Whether the words name what a person takes (the account, a bill, the storage, mail): no site is made of them alone. */

@@ -7,7 +7,7 @@ import { allowed, asksRepair, clauses, type Own } from './reading.js';
 import { engineNamed, unquoted } from './names.js';
 import { clauseOperations, names, protects, takenBack } from './pieces.js';
 import { readTokens, removal } from './removal.js';
-import { lastMind, replyOf, spokenDots, withoutFields } from './reply.js';
+import { lastMind, replyOf, spokenDots, withoutAddressee, withoutFields } from './reply.js';
 import { Slots, type Choice, type ClientThings, type Proposal, type Resolved } from './slots.js';
 import { words } from './text.js';
 import { handoffSentence, intentLabel, questionSentence } from './words.js';
@@ -54,6 +54,9 @@ function sameKind(a: Intent, b: Intent): boolean {
   return ['sftp.create', 'sftp.reset'].includes(a) && ['sftp.create', 'sftp.reset'].includes(b);
 }
 
+/** Words after "hosting" that make it the provider, not a site: "the worst hosting company". */
+const COMPANY = new Set(['company', 'provider', 'service', 'firm', 'compagnie', 'entreprise', 'societe']);
+
 /** Words that say a request is not the first: "still", « toujours », "third time". */
 const AGAIN = new Set([
   'still',
@@ -84,7 +87,7 @@ export function understand(
   o: { language: Language; intent?: Intent; site?: string },
 ): Understanding {
   // "A new site… actually no, just the certificate": what is asked is what follows the change of mind.
-  const text = spokenDots(lastMind(withoutFields(message)));
+  const text = spokenDots(lastMind(withoutAddressee(withoutFields(message))));
   const c = classifier.classify(unquoted(text));
   const language: Language = c.languageConfidence >= 0.75 ? c.language : o.language;
   // The model reads the whole message (a quote says what "the same" is); names, pieces and topic come from the reply.
@@ -101,7 +104,14 @@ export function understand(
   else if (
     whole.intent !== 'human' &&
     whole.confidence >= SURE &&
-    !(ops.length === 1 && ops[0] !== whole.intent && !sameKind(ops[0], whole.intent) && whole.confidence < 0.6) &&
+    !(
+      ops.length === 1 &&
+      ops[0] !== whole.intent &&
+      !sameKind(ops[0], whole.intent) &&
+      whole.confidence < 0.6 &&
+      // "A checker says the DNS has errors. Please repair it": the repair the whole asks, the symptom its reason.
+      !(ops[0] === 'diagnose' && REPAIRS.includes(whole.intent) && asksRepair(words(text)))
+    ) &&
     // "certbot keeps failing on boutique.fr, can you just renew the cert?": the repair asked, the failure its reason.
     !(whole.intent === 'diagnose' && ops.length === 1 && REPAIRS.includes(ops[0]) && asksRepair(words(text))) &&
     // "ok", "non merci": no word of the operation's kind, no question about it; a certificate always needs its word ("switch to php 8.3").
@@ -180,6 +190,16 @@ export function understand(
   // Frustration with no clear operation is for a person first; "the shop is STILL down" is a check of the shop (the route alerts a person too).
   const checkNamed = whole.intent === 'diagnose' && whole.confidence >= SURE && sitesNamed(said, own) === 1;
   if (!o.intent && frustrated && whole.confidence < 0.6 && ops.length === 0 && !checkNamed) return handoff();
+  // "The worst hosting company ever, nobody answers, nothing works": anger at the service, no site of theirs named, is for a person.
+  if (
+    !o.intent &&
+    frustrated &&
+    ws.some((w) => is(w, 'anger')) &&
+    intents.every((i) => i === 'diagnose') &&
+    sitesNamed(said, own) === 0 &&
+    !ws.some((w, i) => is(w, 'site') && !COMPANY.has(ws[i + 1] ?? '') && !w.startsWith('hebergeur'))
+  )
+    return handoff();
   const slots = new Slots(classifier.corpus, said, things, language, o.site);
   // The k-th operation read from the k-th piece when the pieces gave them; else from the first piece that asks it.
   const pieceOf = (i: Intent, k: number) =>
