@@ -133,4 +133,26 @@ describe('kinds of phrasing read as a support agent would (round 7)', () => {
       intent: 'diagnose',
     });
   });
+
+  it('a certificate written as it sounds (« sertificat », "sertificat") is a certificate', () => {
+    proposes('hello i need a sertificat for the shop please', 'certificate.issue', { domains: ['boutique.fr'] });
+    proposes(
+      'bonjour il me faudrait un sertificat pour le blog merci',
+      'certificate.issue',
+      { domains: ['blog.exemple.fr'] },
+      'fr',
+    );
+  });
+
+  it('the writer introducing themselves ("office manager here", « ici Paul ») is no request and names nothing', () => {
+    proposes(
+      'Hello, office manager here, our booking tool needs its own database, call it bookings',
+      'database.create',
+      { name: 'bookings' },
+    );
+    proposes('Good morning, shop manager here. Please add https to the blog.', 'certificate.issue', {
+      domains: ['blog.exemple.fr'],
+    });
+    expect(read('Bonjour, ici boutique.fr ne marche plus', 'fr')).toMatchObject({ intent: 'diagnose' });
+  });
 });

@@ -13,6 +13,8 @@ export const ACTS: Record<string, string[]> = {
     'padlock',
     'lock',
     'certif',
+    // Written as it sounds: « sertificat », "sertificate", "sertif".
+    'sertif',
     'cert',
     'letsencrypt',
     'crypt',

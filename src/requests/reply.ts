@@ -87,6 +87,33 @@ export function withoutAddressee(text: string): string {
   return head.slice(0, k).join(' ') + text.slice(cut);
 }
 
+/**
+ * The message without the writer introducing themselves ("photographer here,", "IT manager here.", « ici Julie de
+ * la boulangerie, »): who writes is no request, and "manager" or "support" in it is no person asked for.
+ */
+export function withoutIntroduction(text: string): string {
+  let out = '';
+  let start = 0;
+  for (let i = 0; i <= text.length; i++) {
+    // A dot inside a name (blog.exemple.fr) ends nothing.
+    const dotInName = text[i] === '.' && i + 1 < text.length && !/\s/.test(text[i + 1]);
+    if (i < text.length && (!',.;!\n'.includes(text[i]) || dotInName)) continue;
+    const piece = text.slice(start, i);
+    const said = piece.trim().split(/\s+/);
+    const ws = said.map((w) => w.toLowerCase());
+    // « ici Julie… » names the writer (a capital); « ici boutique.fr ne marche plus » is about the site.
+    const intro =
+      ws.length >= 2 &&
+      ws.length <= 5 &&
+      !piece.includes('.') &&
+      (ws[ws.length - 1] === 'here' || (ws[0] === 'ici' && /^\p{Lu}/u.test(said[1])));
+    out += intro ? '' : text.slice(start, i + 1);
+    if (intro && i < text.length) out += text[i] === '\n' ? '\n' : '';
+    start = i + 1;
+  }
+  return /\p{L}/u.test(out) ? out : text;
+}
+
 /** The client's own words: the message without the lines it quotes (the whole message when it is nothing but a quote). */
 export function replyOf(text: string): string {
   if (!text.includes('>') && !/wrote|a (é|e)crit|original message|message d'origine/i.test(text)) return text;

@@ -7,7 +7,7 @@ import { allowed, asksRepair, clauses, type Own } from './reading.js';
 import { engineNamed, unquoted } from './names.js';
 import { clauseOperations, names, protects, takenBack } from './pieces.js';
 import { readTokens, removal } from './removal.js';
-import { lastMind, replyOf, spokenDots, withoutAddressee, withoutFields } from './reply.js';
+import { lastMind, replyOf, spokenDots, withoutAddressee, withoutFields, withoutIntroduction } from './reply.js';
 import { Slots, type Choice, type ClientThings, type Proposal, type Resolved } from './slots.js';
 import { words } from './text.js';
 import { handoffSentence, intentLabel, questionSentence } from './words.js';
@@ -87,7 +87,7 @@ export function understand(
   o: { language: Language; intent?: Intent; site?: string },
 ): Understanding {
   // "A new site… actually no, just the certificate": what is asked is what follows the change of mind.
-  const text = spokenDots(lastMind(withoutAddressee(withoutFields(message))));
+  const text = spokenDots(lastMind(withoutIntroduction(withoutAddressee(withoutFields(message)))));
   const c = classifier.classify(unquoted(text));
   const language: Language = c.languageConfidence >= 0.75 ? c.language : o.language;
   // The model reads the whole message (a quote says what "the same" is); names, pieces and topic come from the reply.
