@@ -155,4 +155,9 @@ describe('kinds of phrasing read as a support agent would (round 7)', () => {
     });
     expect(read('Bonjour, ici boutique.fr ne marche plus', 'fr')).toMatchObject({ intent: 'diagnose' });
   });
+
+  it('"control the DNS" (a non-native "check"), « contrôler le DNS » is a look at the site named', () => {
+    expect(read('i would like to control the dns of boutique.fr')).toMatchObject({ intent: 'diagnose' });
+    expect(read('je voudrais contrôler le DNS du blog', 'fr')).toMatchObject({ intent: 'diagnose' });
+  });
 });

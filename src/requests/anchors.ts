@@ -83,6 +83,8 @@ const DOWN = [
   ...['rade', 'carafe', 'unavailable', 'indisponible', 'indispo', 'sluggish', 'mort', 'dead'],
   // « Le site tombe », « le site est tombé », « tout est figé », "the shop freezes", « ça bug ».
   ...['tomb', 'fige', 'freez', 'bug'],
+  // "Control the DNS" (a non-native "check"), « contrôler », "inspect", « examiner »: a look asked.
+  ...['control', 'inspect', 'examin'],
   // Errors pasted from a browser: NET::ERR_CERT_DATE_INVALID, DNS_PROBE_FINISHED_NXDOMAIN.
   ...['err', 'invalid', 'nxdomain'],
 ];
