@@ -149,7 +149,7 @@ function right(row: Row, u: Understanding, angerKnown: boolean, domains: string[
       // "SSL on unknown-domain.com", written when serein asked which site: now a person adds the domain first (the
       // same rule as a new site's, for an operation on a site: the certificate carried on that domain).
       if (row.field === 'site' && u.status === 'handoff' && u.topic === 'account' && u.proposal)
-        return outside(u.proposal.inputs, domains);
+        return (!row.op || u.proposal.playbook === row.op) && outside(u.proposal.inputs, domains);
       return (
         u.status === 'question' &&
         (!row.field || u.question?.field === row.field || u.question?.field === SAME_FIELD[row.field]) &&

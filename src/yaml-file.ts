@@ -98,9 +98,10 @@ function yamlData(text: string, file: string, keep: boolean): { input: unknown; 
   const input = parsed.doc.toJS() ?? {};
   if (kept && jsonFaithful(input)) {
     try {
-      mkdirSync(PARSED, { recursive: true });
+      // The admin's own playbook folder may be private: its copies are readable by serein's user only.
+      mkdirSync(PARSED, { recursive: true, mode: 0o700 });
       const tmp = `${kept}.${process.pid}.tmp`; // whole or not at all: daemons starting at once write the same entry
-      writeFileSync(tmp, JSON.stringify(input));
+      writeFileSync(tmp, JSON.stringify(input), { mode: 0o600 });
       renameSync(tmp, kept);
     } catch {
       // a read-only install: parsed each time

@@ -3,7 +3,7 @@
 // before anyone asks for it, and load Fastify's schema compilers when no route declares a schema.
 // What they were for still holds.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -55,6 +55,8 @@ steps:
     const { sub, text } = playbook(valid);
     const first = loadPlaybooks(sub, actions).get('demo.op');
     expect(existsSync(keptFile(text))).toBe(true);
+    // An admin's private playbook folder stays private in its parsed copy.
+    expect(statSync(keptFile(text)).mode & 0o777).toBe(0o600);
     const second = loadPlaybooks(sub, actions).get('demo.op');
     expect(second).toEqual(first);
     expect(second?.steps[0]).toMatchObject({ id: 'one', action: 'program.run', with: { argv: ['true'] } });
