@@ -34,6 +34,7 @@ describe('SFTP access where sshd names who may log in', () => {
     users: 'AllowUsers serein-admin deploy@10.0.0.1',
     groups: 'AllowGroups wheel',
     named: 'AllowUsers serein-admin w-*',
+    anyhost: 'AllowUsers serein-admin w-*@*',
   };
   const site = (ws: string) => `${ws}.${dom}`;
   const users = [...Object.keys(only), 'env'].map((ws) => siteUserName(site(ws)));
@@ -105,9 +106,12 @@ describe('SFTP access where sshd names who may log in', () => {
     expect(e.hint.fr).toMatch(/Rien n'a été modifié\.$/);
   });
 
-  it('makes the account when the setting names the site users (AllowUsers w-*)', async () => {
-    const job = await d.runJob('sftp.create', { domain: site('named') }, { token: A.token });
+  it.each([
+    ['named', 'AllowUsers w-*'],
+    ['anyhost', 'AllowUsers w-*@*, from any host'],
+  ])('makes the account when the setting names the site users (%s: %s)', async (ws) => {
+    const job = await d.runJob('sftp.create', { domain: site(ws) }, { token: A.token });
     expect(job.status, JSON.stringify(job.error)).toBe('succeeded');
-    expect(existsSync(join(lab.sftp!.dropInDir, `serein-sftp-${siteUserName(site('named'))}.conf`))).toBe(true);
+    expect(existsSync(join(lab.sftp!.dropInDir, `serein-sftp-${siteUserName(site(ws))}.conf`))).toBe(true);
   });
 });

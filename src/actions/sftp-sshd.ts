@@ -212,7 +212,8 @@ const sshPattern = (p: string) =>
  * users (AllowUsers) or groups (AllowGroups) it names, and names neither this site's user nor
  * one of its groups: the account would exist and could never log in. Read with sshd -T for
  * that user, so a Match block of the admin's counts too. A `user@host` entry is not taken as
- * allowing it (the client logs in from anywhere); a negated one (`!name`) allows nobody.
+ * allowing it (the client logs in from anywhere) unless its host is `*`; a negated one (`!name`)
+ * allows nobody.
  */
 export async function checkLoginAllowed(target: Target, sftp: SftpConfig, user: string, domain: string) {
   const lines = await settingLines(target, sftp, user);
@@ -220,8 +221,11 @@ export async function checkLoginAllowed(target: Target, sftp: SftpConfig, user: 
   const users = listed('allowusers');
   const groups = listed('allowgroups');
   if (!users.length && !groups.length) return;
+  const fromAnyHost = (p: string) => (p.endsWith('@*') ? p.slice(0, -2) : p);
   const matches = (patterns: string[], names: string[]) =>
-    patterns.some((p) => !p.startsWith('!') && !p.includes('@') && names.some((n) => sshPattern(p).test(n)));
+    patterns
+      .map(fromAnyHost)
+      .some((p) => !p.startsWith('!') && !p.includes('@') && names.some((n) => sshPattern(p).test(n)));
   // A site's user not made yet (site.environment's preflight) will have its own group only, named after it.
   const id = groups.length ? await run(target, ['id', '-Gn', '--', user]) : undefined;
   const own = !id ? [] : id.code === 0 ? id.stdout.trim().split(/\s+/) : [user];
