@@ -188,6 +188,15 @@ export const databaseServerSchema = z
       .describe("argv of the server's client on the target (via: client); default mariadb or psql"),
     adminDatabase: z.string().optional().describe('PostgreSQL database the admin connects to (default postgres)'),
     maxPerTenant: z.number().int().min(0).optional().describe('most databases one tenant may have on this server'),
+    // A burst of jobs (500 at once) would otherwise open as many admin connections and use up the
+    // customer's own limit (MariaDB 151, PostgreSQL 100 by default), failing its sites too.
+    maxConnections: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe("serein's admin sessions open at once on this server; the others wait (default 8)"),
   })
   .strict();
 

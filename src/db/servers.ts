@@ -5,12 +5,19 @@ import { mariadbClientSession, mariadbDriverSession } from './mariadb.js';
 import { postgresClientSession, postgresDriverSession } from './postgres.js';
 import { databaseMisconfigured, unknownDatabaseServer, unreachable } from './errors.js';
 import { adminPassword, type SqlSession } from './session.js';
+import { Slots } from './slots.js';
+
+/** Admin sessions open at once on one server when its config does not say (`maxConnections`). */
+export const DEFAULT_MAX_CONNECTIONS = 8;
 
 /**
  * The configured database servers, built once by the daemon: what each one is, and how
  * to open an admin session on it.
  */
 export class DatabaseServers {
+  /** Per configured server: a burst of jobs must not use up a customer's server (MariaDB allows 151 by default). */
+  private readonly slots = new Map<string, Slots>();
+
   constructor(private readonly o: { databases: Record<string, DatabaseServerConfig>; target(name: string): Target }) {}
 
   /** A configured server by name, or a clear error naming the known ones. */
@@ -24,10 +31,30 @@ export class DatabaseServers {
   /**
    * Opens an admin session the way the server's config says: `via: driver` connects from
    * the daemon; `via: client` runs mariadb/psql on the server's target. The admin
-   * password is registered as a secret before any use.
+   * password is registered as a secret before any use. At most `maxConnections` sessions
+   * are open at once on one server; the others wait their turn, and closing gives it back.
    */
   async open(server: string, secrets: SecretMasker): Promise<SqlSession> {
     const cfg = this.config(server);
+    let slots = this.slots.get(server);
+    if (!slots) this.slots.set(server, (slots = new Slots(cfg.maxConnections ?? DEFAULT_MAX_CONNECTIONS)));
+    const release = await slots.acquire();
+    let s: SqlSession;
+    try {
+      s = await this.connect(server, cfg, secrets);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return {
+      engine: s.engine,
+      via: s.via,
+      query: (sql, params) => s.query(sql, params),
+      close: () => s.close().finally(release),
+    };
+  }
+
+  private async connect(server: string, cfg: DatabaseServerConfig, secrets: SecretMasker): Promise<SqlSession> {
     const password = await adminPassword(cfg, secrets);
     if (cfg.via === 'client') {
       if (!cfg.target) {
