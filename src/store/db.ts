@@ -76,11 +76,20 @@ class QueuedSqliteDriver extends SqliteDriver {
   override async acquireConnection(): Promise<DatabaseConnection> {
     if (this.held) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.held = true;
-    return super.acquireConnection(); // never waits: only the holder gets here
+    try {
+      return await super.acquireConnection(); // never waits: only the holder gets here
+    } catch (err) {
+      this.handOver(); // the caller never gets the connection, so never releases it: the queue would wait forever
+      throw err;
+    }
   }
 
   override async releaseConnection(): Promise<void> {
     await super.releaseConnection();
+    this.handOver();
+  }
+
+  private handOver(): void {
     const next = this.waiting.shift();
     if (next)
       next(); // handed over: still held
