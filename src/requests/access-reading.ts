@@ -1,4 +1,5 @@
 import type { Intent } from './intents.js';
+import { accessIsObject, closingNegated } from './closing.js';
 import { is, NEGATORS_BEFORE } from './lexicon.js';
 import { besideDatabaseWord, namedAfterMarker, quoted } from './names.js';
 import type { Own } from './reading.js';
@@ -123,8 +124,11 @@ export function refusesThing(piece: string, sites = false): boolean {
 export function closesAccess(text: string, own: Own, ws: string[]): boolean {
   const r = removal(text, own.databases, own.sites);
   const access = (w: string) => fileAccess([w]) || w.startsWith('acce') || w === 'user' || w === 'login';
-  if (r.asked && r.object.some(access)) return true;
-  return ws.some((w, i) => CLOSING.some((c) => w.startsWith(c)) && ws.slice(i + 1, i + 5).some(access));
+  if (r.asked && accessIsObject(r.object, access)) return true;
+  return ws.some(
+    (w, i) =>
+      CLOSING.some((c) => w.startsWith(c)) && accessIsObject(ws.slice(i + 1, i + 5), access) && !closingNegated(ws, i),
+  );
 }
 
 /** Whether the words name file access (FTP, SFTP, FileZilla...). */

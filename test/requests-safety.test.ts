@@ -1,0 +1,56 @@
+// Removals nobody asked (issue 20's first rule), found by a review: closing file access said
+// negated or about files sent over FTP, "cancel"/« éliminer »/"decommission" of an event or a
+// server. The engine alone, no daemon: its rules and model, as the route calls them.
+import { describe, expect, it } from 'vitest';
+import { requestClassifier } from '../src/requests/classifier.js';
+import { removes } from '../src/requests/intents.js';
+import { understand, type ClientThings } from '../src/requests/understand.js';
+
+const client: ClientThings = {
+  sites: ['boutique.fr', 'blog.exemple.fr'],
+  domains: ['boutique.fr', 'exemple.fr'],
+  webservers: ['main'],
+  databaseServers: ['maria', 'pg'],
+  databaseEngines: { maria: 'mariadb', pg: 'postgres' },
+  databases: [
+    { name: 'boutique_wp', server: 'maria', full: 't1_boutique_wp' },
+    { name: 'clients', server: 'pg', full: 't1_clients' },
+    { name: 'test_old', server: 'maria', full: 't1_test_old' },
+  ],
+};
+/** Every operation an answer offers, its question's choices included. */
+const offered = (text: string, language: 'en' | 'fr' = 'en') => {
+  const u = understand(requestClassifier(), text, client, { language });
+  return [...(u.proposals ?? (u.proposal ? [u.proposal] : [])), ...(u.question?.choices ?? []).map((c) => c.proposal)]
+    .filter(Boolean)
+    .map((p) => p!.playbook);
+};
+const removals = (text: string, language: 'en' | 'fr' = 'en') =>
+  offered(text, language).filter((op) => removes(requestClassifier().corpus.operations, op));
+
+describe('file access is closed only when asked', () => {
+  it('a closing negated closes nothing', () => {
+    for (const t of [
+      'please never revoke the sftp login of boutique.fr',
+      'do not cut the ftp access of blog.exemple.fr, our designer uses it',
+      "we don't want the sftp account on boutique.fr disabled",
+    ])
+      expect(removals(t), t).toEqual([]);
+    for (const t of ['surtout ne fermez pas le compte sftp de boutique.fr', 'ne désactivez pas l’accès ftp du blog'])
+      expect(removals(t, 'fr'), t).toEqual([]);
+  });
+  it('removing files over FTP is no closing of the access', () => {
+    for (const t of [
+      'I am unable to remove old images through FTP on boutique.fr',
+      'how can I erase a folder using sftp on blog.exemple.fr?',
+      'deleting files with filezilla on boutique.fr fails',
+    ])
+      expect(removals(t), t).toEqual([]);
+    for (const t of ['comment effacer des fichiers par ftp sur boutique.fr ?', 'je veux supprimer des photos du sftp'])
+      expect(removals(t, 'fr'), t).toEqual([]);
+  });
+  it('a closing asked still closes the access', () => {
+    expect(offered('please close the sftp access of boutique.fr')).toContain('sftp.delete');
+    expect(offered('fermez l’accès ftp de boutique.fr', 'fr')).toContain('sftp.delete');
+  });
+});
