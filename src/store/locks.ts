@@ -28,8 +28,12 @@ export class LockStore {
     private readonly db?: Kysely<any>,
   ) {}
 
-  /** Runs `task` while holding `key` against every daemon of the store; waits in line for it (PostgreSQL grants waiters in order). */
-  async hold<T>(key: string, task: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `task` while holding `key` against every daemon of the store; waits in line for it
+   * (PostgreSQL grants waiters in order). `lost` aborts if the lock's connection errors or
+   * ends while the task runs: the lock is gone, and a task that can should stop.
+   */
+  async hold<T>(key: string, task: (lost: AbortSignal) => Promise<T>): Promise<T> {
     return (await this.holding(key, task, true))!.value;
   }
 
@@ -38,13 +42,17 @@ export class LockStore {
    * undefined when it did not run. For work that one daemon does for all, whichever comes
    * first (a scheduled pass over the whole store), where waiting in line would do it twice.
    */
-  async tryHold<T>(key: string, task: () => Promise<T>): Promise<{ value: T } | undefined> {
+  async tryHold<T>(key: string, task: (lost: AbortSignal) => Promise<T>): Promise<{ value: T } | undefined> {
     // SQLite's one daemon is this process; PostgreSQL answers for every daemon, this one too (another session).
     if (this.store.driver !== 'postgres' && mine.has(key)) return undefined;
     return this.holding(key, task, false);
   }
 
-  private async holding<T>(key: string, task: () => Promise<T>, wait: boolean): Promise<{ value: T } | undefined> {
+  private async holding<T>(
+    key: string,
+    task: (lost: AbortSignal) => Promise<T>,
+    wait: boolean,
+  ): Promise<{ value: T } | undefined> {
     mine.set(key, (mine.get(key) ?? 0) + 1);
     try {
       return await this.holdShared(key, task, wait);
@@ -71,8 +79,13 @@ export class LockStore {
     return new Set(rows.map((r) => r.key));
   }
 
-  private async holdShared<T>(key: string, task: () => Promise<T>, wait: boolean): Promise<{ value: T } | undefined> {
-    if (this.store.driver !== 'postgres') return { value: await task() };
+  private async holdShared<T>(
+    key: string,
+    task: (lost: AbortSignal) => Promise<T>,
+    wait: boolean,
+  ): Promise<{ value: T } | undefined> {
+    const lost = new AbortController(); // SQLite: the lock is this process's, never lost
+    if (this.store.driver !== 'postgres') return { value: await task(lost.signal) };
     const { default: pg } = await import('pg');
     const client = new pg.Client({
       connectionString: this.store.url,
@@ -80,15 +93,16 @@ export class LockStore {
       application_name: 'serein lock',
     });
     // A connection cut while the task runs must not crash the daemon; the lock is gone
-    // with it, which the task cannot undo, so the task is left to finish.
-    client.on('error', () => {});
+    // with it, which the task cannot undo: it is told (`lost`) and left to finish or stop.
+    client.on('error', (err) => lost.abort(err));
+    client.on('end', () => lost.abort(new Error(`the connection holding the lock ${key} ended`)));
     try {
       await client.connect(); // inside: a connection that fails half-way is ended too
       if (!wait) {
         const got = await client.query('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [SESSION_LOCKS, key]);
         if (!got.rows[0]?.ok) return undefined;
       } else await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [SESSION_LOCKS, key]);
-      return { value: await task() };
+      return { value: await task(lost.signal) };
     } finally {
       await client.end().catch(() => undefined);
     }
