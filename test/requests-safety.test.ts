@@ -54,3 +54,40 @@ describe('file access is closed only when asked', () => {
     expect(offered('fermez l’accès ftp de boutique.fr', 'fr')).toContain('sftp.delete');
   });
 });
+
+describe('"cancel", « éliminer » and "decommission" remove only a site or a database', () => {
+  it('an order, an upgrade, a migration or a job cancelled removes nothing', () => {
+    for (const t of [
+      'please cancel the site boutique.fr renewal order, we keep it',
+      'cancel the website migration of blog.exemple.fr please',
+      'cancel the database import for test_old, I will do it myself',
+      'can you cancel the database restore request on clients?',
+    ])
+      expect(removals(t), t).toEqual([]);
+    for (const t of [
+      'annulez la commande du site boutique.fr, on garde le site',
+      'annulez la migration de la base clients',
+      'annulez le site blog.exemple.fr du transfert prévu',
+    ])
+      expect(removals(t, 'fr'), t).toEqual([]);
+  });
+  it('errors, bugs or a server eliminated or decommissioned remove nothing of the client', () => {
+    for (const t of [
+      'we must eliminate the 404 errors on boutique.fr',
+      'we are decommissioning our old servers, please move blog.exemple.fr to the new one',
+      'decommission the old VPS and host boutique.fr on your side',
+    ])
+      expect(removals(t), t).toEqual([]);
+    for (const t of [
+      'il faut éliminer les bugs du site boutique.fr',
+      'comment éliminer les erreurs 502 de blog.exemple.fr ?',
+    ])
+      expect(removals(t, 'fr'), t).toEqual([]);
+  });
+  it('a site or a database cancelled, eliminated or decommissioned is still removed', () => {
+    expect(offered('please cancel the database test_old')).toContain('database.delete');
+    expect(offered('annulez la base test_old', 'fr')).toContain('database.delete');
+    expect(offered('éliminez la base test_old', 'fr')).toContain('database.delete');
+    expect(offered('please decommission the site boutique.fr')).toContain('vhost.delete');
+  });
+});

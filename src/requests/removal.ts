@@ -1,3 +1,4 @@
+import { namedOnlyVerb, removesNamedThing } from './cancelling.js';
 import { is, NEGATORS_AFTER, NEGATORS_BEFORE, NO_LONGER, PAST } from './lexicon.js';
 import { isOrder, negatedInClause } from './negation.js';
 import { fold, hostNames, tokens } from './text.js';
@@ -47,9 +48,6 @@ const REMOVAL = [
   'jetez$',
   'jette$',
   'jetons$',
-  // "Please decommission the website", "I want to eliminate the database" (« éliminer »): said by IT managers and non-native writers.
-  'decommission',
-  'elimin',
 ];
 /** Verbs that remove only with the word that follows ("take down", "close down", "fermer définitivement", "shut down for good"). */
 const WITH_FOLLOWER: [starts: string[], followers: string[]][] = [
@@ -144,26 +142,14 @@ function isRemovalVerb(ts: string[], i: number): boolean {
   // "Remove and recreate my password", « supprimer et recréer »: made again, a reset, not a removal.
   if (['and', 'et'].includes(ts[i + 1] ?? '') && startsWithAny(ts[i + 2] ?? '', MADE_AGAIN)) return false;
   if (startsWithAny(w, REMOVAL)) return !(w.startsWith('rid') && ts[i - 1] !== 'get' && ts[i - 1] !== 'got');
-  // "Please cancel the database test_old" (Italian « cancellare », Spanish « cancelar »): to cancel a thing of ours is to
-  // remove it; to cancel an account, a plan or an order is the account's business.
-  if (CANCEL.some((c) => w.startsWith(c))) return cancelsThing(ts, i);
+  // "Please cancel the database test_old", "decommission the website", « éliminer la base »: a site or a database only (./cancelling.ts).
+  if (namedOnlyVerb(w)) return removesNamedThing(ts, i, HOST);
   // "So the database clients can go", « la base test_old peut sauter »: a thing let go of is removed ("can go live" is not).
   if (LET_GO.has(w) && CAN.has(ts[i - 1] ?? '') && !GO_ON.has(ts[i + 1] ?? '')) return true;
   if (['take', 'took', 'taking'].includes(w) && offTheHosting(ts.slice(i + 1, i + 9))) return true;
   return WITH_FOLLOWER.some(
     ([starts, followers]) => startsWithAny(w, starts) && ts.slice(i + 1, i + 6).some((x) => followers.includes(x)),
   );
-}
-
-/** Starts of "cancel" in both languages: a removal only when a site or a database is what is cancelled. */
-const CANCEL = ['cancel', 'annul'];
-/** Whether the "cancel" at `i` takes a site or a database (after an article at most) and no account's word follows. */
-function cancelsThing(ts: string[], i: number): boolean {
-  const next = DETERMINERS.has(ts[i + 1] ?? '') ? i + 2 : i + 1;
-  const w = ts[next] ?? '';
-  const kind = is(w, 'db') || w === HOST || is(w, 'site') ? 'thing' : undefined;
-  const rest = ts.slice(i + 1, i + 8);
-  return kind !== undefined && !rest.some((x) => ['billing', 'account'].some((c) => is(x, c)));
 }
 
 /** Verbs that call a removal off ("forget the deletion", « on oublie la suppression », « annulez la suppression »). */
