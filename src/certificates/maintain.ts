@@ -189,10 +189,10 @@ export class CertificateMaintenance {
    */
   private pass(): Promise<MaintenanceReport> {
     const holder = randomUUID();
-    return this.services.store.locks.hold(passLease(holder), () => this.claimAndRenew(holder));
+    return this.services.store.locks.hold(passLease(holder), (lost) => this.claimAndRenew(holder, lost));
   }
 
-  private async claimAndRenew(holder: string): Promise<MaintenanceReport> {
+  private async claimAndRenew(holder: string, lost: AbortSignal): Promise<MaintenanceReport> {
     const now = this.clock();
     const store = this.services.store.certificates;
     const report: MaintenanceReport = { ariChecked: 0, due: 0, renewed: [], failed: [] };
@@ -203,7 +203,9 @@ export class CertificateMaintenance {
     // left due; the pass ends there, so the certificates its own renewals made wait for the next.
     const concurrency = this.services.config.acme.concurrency;
     const size = Math.min(PAGE, concurrency * CLAIM_PAGE);
-    while (!this.halt.signal.aborted) {
+    // A lease lost (its PostgreSQL connection gone) is one the others may already have taken over:
+    // this pass claims and starts nothing more, and leaves its renewals' outcomes to them.
+    while (!this.halt.signal.aborted && !lost.aborted) {
       // Each page's claim runs from when it is taken, and a renewal is not started past its
       // end less a margin: another daemon may take it then, and one renewal is done by one.
       const until = new Date(this.clock().getTime() + CLAIM_MS);
@@ -213,9 +215,10 @@ export class CertificateMaintenance {
       const unstarted = new Set(page.map((c) => c.id));
       const ended: string[] = [];
       await mapLimit(page, concurrency, async (cert) => {
-        if (this.halt.signal.aborted || this.clock().getTime() > until.getTime() - CLAIM_MARGIN_MS) return;
+        if (this.halt.signal.aborted || lost.aborted || this.clock().getTime() > until.getTime() - CLAIM_MARGIN_MS)
+          return;
         unstarted.delete(cert.id);
-        if (await this.renewOne(cert, report)) ended.push(cert.id);
+        if (await this.renewOne(cert, report, lost)) ended.push(cert.id);
       });
       // Stopping, or the claim running out: what this daemon took and never started is due again at once for the others.
       await store.releaseRenewals([...unstarted], until, now);
@@ -282,7 +285,7 @@ export class CertificateMaintenance {
    * success; on failure the backoff, the alert (webhook + admin feed) and the audit line.
    * False when the pass stopped before its job ended (its claim stays for another to join).
    */
-  private async renewOne(cert: CertificateRecord, report: MaintenanceReport): Promise<boolean> {
+  private async renewOne(cert: CertificateRecord, report: MaintenanceReport, lost: AbortSignal): Promise<boolean> {
     const store = this.services.store.certificates;
     const audit = (result: string, detail: unknown) =>
       this.audits.append({
@@ -316,6 +319,8 @@ export class CertificateMaintenance {
       );
       job = await waitForJob(this.engine, submitted.job, this.halt.signal);
       if (!job) return false; // stopping: the job is durable, and its outcome is picked up by a later pass
+      // The lease lost: the daemon that took this claim over joins the same job and records its outcome once.
+      if (lost.aborted) return false;
       if (job.status === 'succeeded') {
         // The job's result names what it stored (certificate.renew.yaml): no read of it per renewal.
         const newId = String(job.result?.certificate ?? '');
