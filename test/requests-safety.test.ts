@@ -91,3 +91,22 @@ describe('"cancel", « éliminer » and "decommission" remove only a site or a d
     expect(offered('please decommission the site boutique.fr')).toContain('vhost.delete');
   });
 });
+
+describe('a removal targets only a site the text names exactly', () => {
+  const proposed = (text: string, language: 'en' | 'fr' = 'en') =>
+    understand(requestClassifier(), text, client, { language }).proposal;
+  it('a name that is not quite one of the sites asks which, never removes another', () => {
+    for (const [t, l] of [
+      ['please delete shop.exemple.fr', 'en'],
+      ['remove the site blogs.exemple.fr for good', 'en'],
+      ['supprimez le site boutiques.fr', 'fr'],
+      ['retirez news.exemple.fr de l’hébergement', 'fr'],
+    ] as const)
+      expect(proposed(t, l)?.playbook, t).toBeUndefined();
+  });
+  it('a site written exactly, or its name mistyped by a letter, is still removed', () => {
+    expect(proposed('delete the site boutque.fr')?.inputs).toEqual({ domain: 'boutique.fr' });
+    expect(proposed('please delete the site boutique.fr')?.inputs).toEqual({ domain: 'boutique.fr' });
+    expect(proposed('supprimez le site www.blog.exemple.fr', 'fr')?.inputs).toEqual({ domain: 'blog.exemple.fr' });
+  });
+});

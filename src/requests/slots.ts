@@ -14,7 +14,7 @@ import {
 import { NEGATORS_BEFORE } from './lexicon.js';
 import { domainNotOwned, notOwnedSentence } from './not-owned.js';
 import { removal } from './removal.js';
-import { closest, heardAs, labels, notUnder, saidDone } from './site-names.js';
+import { closest, heardAs, labels, mistypedSite, notUnder, saidDone } from './site-names.js';
 import { hostNames, tokens, words } from './text.js';
 import { handoffSentence, proposalSentence, questionSentence } from './words.js';
 import type { ClientThings, Proposal, Choice, Resolved } from './slot-types.js';
@@ -139,10 +139,11 @@ export class Slots {
   }
 
   /** The site the words point to: named (typos forgiven), hinted at by a word ("the blog"), picked in a former answer, or the only one. */
-  private target(targets: string[]): { found?: string; unknown?: string } {
+  private target(targets: string[], exact = false): { found?: string; unknown?: string } {
     if (this.picked && targets.includes(this.picked)) return { found: this.picked };
     if (this.names.length) {
-      const found = this.names.map((n) => closest(n, targets)).find(Boolean);
+      // A removal takes only a site written as it is or mistyped ("remove shop.exemple.fr" is never blog.exemple.fr's removal): else it asks.
+      const found = this.names.map((n) => (exact ? sameSite(n, targets) : closest(n, targets))).find(Boolean);
       // A name that is not the client's reads the same whether it is unknown or another tenant's.
       return found ? { found } : { unknown: this.names[0] };
     }
@@ -175,7 +176,7 @@ export class Slots {
 
   /** An operation on one of the client's sites. */
   private existing(targets: string[], intent: Intent, inputs: (name: string) => Record<string, unknown>): Resolved {
-    const t = this.target(targets);
+    const t = this.target(targets, this.corpus.operations.get(intent)?.request.removes);
     if (t.found) return this.proposal(this.propose(intent, inputs(t.found)));
     // "A certificate for mycandles.com, bought elsewhere": a domain not on the account yet, a person adds it first.
     const away = this.corpus.operations.get(intent)?.request.removes ? undefined : this.notOwned();
@@ -372,3 +373,13 @@ function withoutTrailingDots(w: string): string {
 
 /** Applications that need MySQL or MariaDB. */
 const MYSQL_APPS = new Set(['wordpress', 'wordpres', 'prestashop', 'joomla', 'magento', 'matomo', 'woocommerce', 'wp']);
+
+/**
+ * The client's name written exactly (a leading "www." aside) or its first label mistyped by a letter or as it sounds
+ * (./site-names.ts's `mistypedSite`): what a removal may target. Never another name near it ("shop.exemple.fr" for
+ * blog.exemple.fr, "boutiques.fr" for boutique.fr), as `closest` forgives elsewhere.
+ */
+function sameSite(written: string, names: string[]): string | undefined {
+  const bare = written.replace(/^www\./, '');
+  return names.includes(written) ? written : names.includes(bare) ? bare : mistypedSite(bare, names);
+}
