@@ -110,3 +110,24 @@ describe('a removal targets only a site the text names exactly', () => {
     expect(proposed('supprimez le site www.blog.exemple.fr', 'fr')?.inputs).toEqual({ domain: 'blog.exemple.fr' });
   });
 });
+
+describe('a removal called off is none', () => {
+  it('a request to remove, cancelled or withdrawn, removes nothing', () => {
+    for (const t of [
+      'please cancel my request to delete the database test_old',
+      'I withdraw my request to remove blog.exemple.fr',
+      'forget my earlier request to drop clients',
+    ])
+      expect(removals(t), t).toEqual([]);
+    for (const t of [
+      'annulez ma demande de suppression de la base test_old',
+      'oubliez ma demande de supprimer boutique.fr',
+    ])
+      expect(removals(t, 'fr'), t).toEqual([]);
+  });
+  it('a removal asked after a request called off is still asked', () => {
+    expect(offered('cancel my ticket about the certificate, and delete the database test_old')).toContain(
+      'database.delete',
+    );
+  });
+});

@@ -43,3 +43,19 @@ export function removesNamedThing(ts: string[], i: number, host: string): boolea
   if (!(is(w, 'db') || w === host || is(w, 'site'))) return false;
   return !rest.some((x) => startsAny(x, EVENTS));
 }
+
+/** Starts of verbs that call a request off ("cancel my request", « annulez ma demande », "withdraw the ticket"). */
+const CALL_OFF = ['cancel', 'annul', 'withdraw', 'retract', 'forget', 'oubli', 'abandon', 'revok', 'revoq'];
+/** Starts of words for a request made earlier. */
+const REQUESTS = ['request', 'demand', 'ticket', 'order', 'command', 'instruction', 'consigne'];
+
+/**
+ * Whether the removal at `i` is what a request called off asked ("cancel my request to delete test_old",
+ * « annulez ma demande de suppression de test_old »): a removal cancelled is none. Only within its piece (`from`).
+ */
+export function requestCalledOff(ts: string[], i: number, from: number): boolean {
+  const near = ts.slice(Math.max(from, i - 5), i);
+  const r = near.findIndex((w) => REQUESTS.some((s) => w.startsWith(s)));
+  if (r < 0) return false;
+  return near.slice(Math.max(0, r - 3), r).some((w) => CALL_OFF.some((c) => w.startsWith(c)));
+}
