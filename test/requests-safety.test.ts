@@ -131,3 +131,19 @@ describe('a removal called off is none', () => {
     );
   });
 });
+
+describe('a make refused beside a removal is none', () => {
+  it('only the removal is proposed', () => {
+    for (const [t, l] of [
+      ['drop the database clients, we will not need a new database', 'en'],
+      ['please delete test_old; no need for another database', 'en'],
+      ['delete the site blog.exemple.fr, we do not need a new site', 'en'],
+      ['supprimez la base clients, pas besoin d’une nouvelle base', 'fr'],
+      ['supprimez la base test_old, on n’a pas besoin de nouvelle base', 'fr'],
+    ] as const)
+      expect(
+        offered(t, l).filter((op) => op.endsWith('.create')),
+        t,
+      ).toEqual([]);
+  });
+});

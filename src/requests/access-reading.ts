@@ -84,6 +84,10 @@ const NOT_NEEDED = [
   'dont need',
   'do not need',
   'no need for',
+  // "We will not need a new database", "won't need another site": said beside a removal (./understand.ts).
+  'not need',
+  'won t need',
+  'wont need',
 ].map((n) => n.split(' '));
 const ARTICLES = new Set(['a', 'an', 'un', 'une']);
 const THINGS = new Set(['database', 'db', 'base', 'bdd', 'ftp', 'sftp']);

@@ -1,6 +1,6 @@
 import type { Intent, Language, RequestClassifier } from './classifier.js';
 import { removes, type Topic } from './intents.js';
-import { closesAccess, environmentAsked, fileAccess, pastedBrowserError } from './access-reading.js';
+import { closesAccess, environmentAsked, fileAccess, pastedBrowserError, refusesThing } from './access-reading.js';
 import { anchored, operationKinds } from './anchors.js';
 import { is, topicOf } from './lexicon.js';
 import { allowed, asksRepair, clauses, type Own } from './reading.js';
@@ -96,7 +96,12 @@ export function understand(
   const frustrated = classifier.frustrated(text);
   const own = ownWords(classifier, things);
   const whole = o.intent ? { intent: o.intent, confidence: 1 } : notNegated(classifier, text, own, c.ranked);
-  const pieces = o.intent ? [] : clauseOperations(classifier, said, own);
+  const read = o.intent ? [] : clauseOperations(classifier, said, own);
+  // "Drop clients, we will not need a new database": beside another request, a make its own piece refuses is none.
+  const pieces =
+    read.length >= 2
+      ? read.filter((p) => !(own.kinds.made(p.intent) && refusesThing(p.piece, own.kinds.made(p.intent) === 'site')))
+      : read;
   const ops = pieces.map((p) => p.intent);
   let intents: Intent[];
   if (o.intent) intents = [o.intent];
