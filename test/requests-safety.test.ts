@@ -147,3 +147,15 @@ describe('a make refused beside a removal is none', () => {
       ).toEqual([]);
   });
 });
+
+describe('a password removed is no removal of a site', () => {
+  it('removing an old password proposes no removal', () => {
+    for (const t of [
+      'I forgot my FTP password for boutique.fr, please remove the old one',
+      'lost the sftp password of blog.exemple.fr, delete the old password and send a new one',
+    ])
+      expect(removals(t), t).toEqual([]);
+    for (const t of ['j’ai perdu mon mot de passe ftp de boutique.fr, supprimez l’ancien'])
+      expect(removals(t, 'fr'), t).toEqual([]);
+  });
+});

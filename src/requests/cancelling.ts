@@ -59,3 +59,18 @@ export function requestCalledOff(ts: string[], i: number, from: number): boolean
   if (r < 0) return false;
   return near.slice(Math.max(0, r - 3), r).some((w) => CALL_OFF.some((c) => w.startsWith(c)));
 }
+
+/** Starts of words for a password: removing "the old one" after one is named is replacing it, not removing a site. */
+const SECRETS = ['password', 'passwd', 'pwd', 'mdp', 'passe', 'passphrase'];
+/** Words a removal's object may be that stand for the thing named before ("the old one", « l'ancien »). */
+const STAND_INS = new Set(['one', 'it', 'ancien', 'ancienne', 'vieux', 'vieille', 'old', 'password', 'passwd', 'mdp']);
+
+/** Whether the removal at `i` takes a password, named or stood for ("forgot my FTP password, remove the old one"): a reset, never a removal. */
+export function passwordRemoved(ts: string[], i: number): boolean {
+  const object = ts.slice(i + 1, i + 4);
+  if (!object.some((w) => STAND_INS.has(w) || SECRETS.some((s) => w.startsWith(s)))) return false;
+  return (
+    object.some((w) => SECRETS.some((s) => w.startsWith(s))) ||
+    ts.slice(Math.max(0, i - 8), i).some((w) => SECRETS.some((s) => w.startsWith(s)))
+  );
+}

@@ -1,4 +1,4 @@
-import { namedOnlyVerb, removesNamedThing, requestCalledOff } from './cancelling.js';
+import { namedOnlyVerb, passwordRemoved, removesNamedThing, requestCalledOff } from './cancelling.js';
 import { is, NEGATORS_AFTER, NEGATORS_BEFORE, NO_LONGER, PAST } from './lexicon.js';
 import { isOrder, negatedInClause } from './negation.js';
 import { fold, hostNames, tokens } from './text.js';
@@ -251,6 +251,7 @@ export function removal(text: string, ownDatabases: string[] = [], ownSites: str
       wantedNot ||
       calledOff(ts, i, from) ||
       requestCalledOff(ts, i, from) ||
+      passwordRemoved(ts, i) ||
       negatedInClause(ts, from, i, pieceEnd(i), { isThing })
     ) {
       negated = true;
