@@ -159,3 +159,25 @@ describe('a password removed is no removal of a site', () => {
       expect(removals(t, 'fr'), t).toEqual([]);
   });
 });
+
+describe('a pronoun stands for the thing, not for where it is', () => {
+  it('a user, a file or an image in a database or on a site removes neither', () => {
+    for (const t of [
+      'There is a fake account in the database clients. Could you remove it please?',
+      'I put an old pdf document on boutique.fr by mistake, can you delete it?',
+      'someone posted a spam comment on blog.exemple.fr, please get rid of it',
+    ])
+      expect(removals(t), t).toEqual([]);
+    for (const t of [
+      'Il y a un utilisateur en trop dans la base test_old, pouvez-vous le supprimer ?',
+      "j'ai mis une mauvaise photo sur boutique.fr, vous pouvez l'enlever ?",
+    ])
+      expect(removals(t, 'fr'), t).toEqual([]);
+  });
+  it('the site or the database itself named before its pronoun is still removed', () => {
+    expect(offered('The blog is of no use any more. Can you delete it?')).toContain('vhost.delete');
+    expect(offered('Nous n’utilisons plus la base test_old, merci de la supprimer.', 'fr')).toContain(
+      'database.delete',
+    );
+  });
+});

@@ -1,7 +1,8 @@
 import { namedOnlyVerb, passwordRemoved, removesNamedThing, requestCalledOff } from './cancelling.js';
-import { is, NEGATORS_AFTER, NEGATORS_BEFORE, NO_LONGER, PAST } from './lexicon.js';
+import { NEGATORS_AFTER, NEGATORS_BEFORE, NO_LONGER, PAST } from './lexicon.js';
 import { isOrder, negatedInClause } from './negation.js';
 import { fold, hostNames, tokens } from './text.js';
+import { containerOfAnother, HOST, thingOf, told } from './removal-things.js';
 
 /**
  * Whether the words ask to remove something, and what: the rule read beside the model for
@@ -106,8 +107,6 @@ const JOINS = new Set([
 ]);
 /** The words after « jeter » that make it "to take a look". */
 const LOOK = new Set(['oeil', 'oeuil', 'coup', 'yeux']);
-/** The token a host name is read as. */
-const HOST = 'zzhost';
 /** The token a punctuation mark between two pieces of a sentence is read as, inside {@link removal}. */
 const CUT = 'zzcut';
 /** The token the end of a sentence is read as, inside {@link removal}. */
@@ -312,28 +311,6 @@ export function noLongerNeeded(ws: string[]): boolean {
   return NO_LONGER.some((seq) => ws.some((_, i) => seq.every((s, k) => ws[i + k] === s)));
 }
 
-/** Things inside a site that a client may ask to remove without removing the site: a warning, a page, a file. */
-const INSIDE = new Set(
-  'erreur error errors warning warnings avertissement alerte alert message bug virus malware cache file files fichier fichiers page pages plugin plugins extension theme post posts article articles image images photo photos picture pictures document documents video videos user users utilisateur comment comments commentaire commentaires redirect redirection'.split(
-    ' ',
-  ),
-);
-
-/** What one token names: a DNS record, a database, another thing (mail, a certificate, a warning, a page), or a site. */
-function thingOf(w: string, ownDatabases: string[], ownSites: string[]): Removal['kind'] {
-  if (is(w, 'dns')) return 'dns';
-  if (is(w, 'db') || ownDatabases.includes(w)) return 'database';
-  // "Remove the FTP access of the blog", "remove his access": access is no site, whatever word the site is named with.
-  if (
-    ['mail', 'account', 'backup', 'billing', 'cert', 'password'].some((c) => is(w, c)) ||
-    INSIDE.has(w) ||
-    /^(s?ftp|filezilla|winscp|acce)/.test(w)
-  )
-    return 'other';
-  if (w === HOST || is(w, 'site') || ownSites.includes(w)) return 'site';
-  return undefined;
-}
-
 /** The thing a removal verb is about: the first named after it (up to the next request), else the nearest before it. */
 function objectOf(
   ts: string[],
@@ -352,11 +329,12 @@ function objectOf(
     )
     .find(Boolean);
   const before = (): { kind: Removal['kind']; words: string[] } | undefined => {
-    const near = ts.slice(Math.max(0, i - 5), i);
+    const from = Math.max(0, i - 5);
+    const near = ts.slice(from, i);
     for (let j = near.length - 1; j >= 0; j--) {
       if (JOINS.has(near[j])) break;
       const k = thingOf(near[j], ownDatabases, ownSites);
-      if (k) return { kind: k, words: near.slice(j) };
+      if (k) return containerOfAnother(ts, from + j, ownDatabases, ownSites) ?? { kind: k, words: near.slice(j) };
     }
     return undefined;
   };
@@ -365,18 +343,6 @@ function objectOf(
   if (subject) return subject;
   if (first) return { kind: first, words: after };
   return before() ?? told(ts, i, after, ownDatabases, ownSites) ?? { kind: undefined, words: after };
-}
-
-/** Pronouns a removal's thing is named by when told in an earlier sentence: "Can you remove it?", « le supprimer ». */
-const PRONOUNS = new Set(['it', 'them', 'le', 'la', 'les', 'l']);
-/** The thing a pronoun stands for: the last one named in the twenty words before the verb ("the blog… remove it"). */
-function told(ts: string[], i: number, after: string[], ownDatabases: string[], ownSites: string[]) {
-  if (!PRONOUNS.has(after[0] ?? '') && !PRONOUNS.has(ts[i - 1] ?? '')) return undefined;
-  for (let j = i - 1; j >= Math.max(0, i - 20); j--) {
-    const k = thingOf(ts[j], ownDatabases, ownSites);
-    if (k) return { kind: k, words: ts.slice(j, j + 1) };
-  }
-  return undefined;
 }
 
 /** What the whole text is about, for "no longer needed" without a verb: a DNS record, a database, another thing, a site. */
