@@ -4,23 +4,7 @@
 // of mind, a list of two requests, errors pasted from a browser, a removal asked by its
 // noun, a name said aloud and a name put between quotes. The engine alone, no daemon.
 import { describe, expect, it } from 'vitest';
-import { requestClassifier } from '../src/requests/classifier.js';
-import { understand, type ClientThings } from '../src/requests/understand.js';
-
-const client: ClientThings = {
-  sites: ['boutique.fr', 'blog.exemple.fr'],
-  domains: ['boutique.fr', 'exemple.fr'],
-  webservers: ['main'],
-  databaseServers: ['maria', 'pg'],
-  databaseEngines: { maria: 'mariadb', pg: 'postgres' },
-  databases: [
-    { name: 'boutique_wp', server: 'maria' },
-    { name: 'clients', server: 'pg' },
-    { name: 'test_old', server: 'maria' },
-  ],
-};
-const read = (text: string, language: 'en' | 'fr' = 'en') =>
-  understand(requestClassifier(), text, client, { language });
+import { readForTableClient as read } from './helpers/table-client.js';
 const proposes = (text: string, playbook: string, inputs: Record<string, unknown>) =>
   expect(read(text, /[éèàç]|\b(une?|le|la|les|pour|sur)\b/.test(text) ? 'fr' : 'en'), text).toMatchObject({
     status: 'proposal',

@@ -4,23 +4,7 @@
 // the DNS, a site that won't open, a site taken off the hosting, a ticket's form fields, a
 // database refused, a question about what we host, and closing file access. The engine alone.
 import { describe, expect, it } from 'vitest';
-import { requestClassifier } from '../src/requests/classifier.js';
-import { understand, type ClientThings } from '../src/requests/understand.js';
-
-const client: ClientThings = {
-  sites: ['boutique.fr', 'blog.exemple.fr'],
-  domains: ['boutique.fr', 'exemple.fr'],
-  webservers: ['main'],
-  databaseServers: ['maria', 'pg'],
-  databaseEngines: { maria: 'mariadb', pg: 'postgres' },
-  databases: [
-    { name: 'boutique_wp', server: 'maria' },
-    { name: 'clients', server: 'pg' },
-    { name: 'test_old', server: 'maria' },
-  ],
-};
-const read = (text: string, language: 'en' | 'fr' = 'en') =>
-  understand(requestClassifier(), text, client, { language });
+import { readForTableClient as read } from './helpers/table-client.js';
 const proposes = (text: string, playbook: string, inputs: Record<string, unknown>, language: 'en' | 'fr' = 'en') =>
   expect(read(text, language), text).toMatchObject({ status: 'proposal', proposal: { playbook, inputs } });
 const removesNothing = (text: string) => {

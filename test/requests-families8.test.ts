@@ -4,23 +4,7 @@
 // (decommission, eliminate, cancel a thing of ours), a removal asked by a pronoun in a later
 // sentence ("…the shop. Could you delete it?"), and Québec's « pu » (no longer). The engine alone.
 import { describe, expect, it } from 'vitest';
-import { requestClassifier } from '../src/requests/classifier.js';
-import { understand, type ClientThings } from '../src/requests/understand.js';
-
-const client: ClientThings = {
-  sites: ['boutique.fr', 'blog.exemple.fr'],
-  domains: ['boutique.fr', 'exemple.fr'],
-  webservers: ['main'],
-  databaseServers: ['maria', 'pg'],
-  databaseEngines: { maria: 'mariadb', pg: 'postgres' },
-  databases: [
-    { name: 'boutique_wp', server: 'maria' },
-    { name: 'clients', server: 'pg' },
-    { name: 'test_old', server: 'maria' },
-  ],
-};
-const read = (text: string, language: 'en' | 'fr' = 'en') =>
-  understand(requestClassifier(), text, client, { language });
+import { readForTableClient as read } from './helpers/table-client.js';
 const proposes = (text: string, playbook: string, inputs: Record<string, unknown>, language: 'en' | 'fr' = 'en') =>
   expect(read(text, language), text).toMatchObject({ status: 'proposal', proposal: { playbook, inputs } });
 const REMOVALS = ['vhost.delete', 'database.delete', 'sftp.delete'];
