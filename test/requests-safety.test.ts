@@ -181,3 +181,23 @@ describe('a pronoun stands for the thing, not for where it is', () => {
     );
   });
 });
+
+describe('file access kept or used to remove files asks for no account', () => {
+  const answer = (text: string, language: 'en' | 'fr' = 'en') =>
+    understand(requestClassifier(), text, client, { language });
+  it('a closing refused or files removed through FTP goes to a person', () => {
+    for (const [t, language] of [
+      ['please never disable the sftp login of boutique.fr, our designer needs it', 'en'],
+      ['I am unable to erase old pictures over sftp on blog.exemple.fr', 'en'],
+      ['surtout ne fermez pas l’accès ftp de la boutique', 'fr'],
+      ['je n’arrive pas à supprimer des fichiers par ftp sur le blog', 'fr'],
+    ] as const)
+      expect(answer(t, language), t).toMatchObject({ status: 'handoff' });
+  });
+  it('file access asked beside a removal refused is still the account', () => {
+    expect(answer("don't remove anything, just an FTP login for boutique.fr please")).toMatchObject({
+      status: 'proposal',
+      proposal: { playbook: 'sftp.create', inputs: { domain: 'boutique.fr' } },
+    });
+  });
+});

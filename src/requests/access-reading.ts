@@ -127,13 +127,33 @@ export function refusesThing(piece: string, sites = false): boolean {
 /** Whether the words close file access ("remove his FTP access", « fermez l'accès sftp »): a removal or a closing verb whose object is the access. */
 export function closesAccess(text: string, own: Own, ws: string[]): boolean {
   const r = removal(text, own.databases, own.sites);
-  const access = (w: string) => fileAccess([w]) || w.startsWith('acce') || w === 'user' || w === 'login';
-  if (r.asked && accessIsObject(r.object, access)) return true;
+  if (r.asked && accessIsObject(r.object, accessWord)) return true;
   return ws.some(
     (w, i) =>
-      CLOSING.some((c) => w.startsWith(c)) && accessIsObject(ws.slice(i + 1, i + 5), access) && !closingNegated(ws, i),
+      CLOSING.some((c) => w.startsWith(c)) &&
+      accessIsObject(ws.slice(i + 1, i + 5), accessWord) &&
+      !closingNegated(ws, i),
   );
 }
+
+const accessWord = (w: string) => fileAccess([w]) || w.startsWith('acce') || w === 'user' || w === 'login';
+
+/**
+ * Whether the words close or remove something around file access without asking for an account:
+ * the access's closing refused ("do not close the sftp access", « ne coupez pas l'accès ftp »), or
+ * files removed through it ("I can't delete files over FTP"). A person reads it: proposing a new
+ * account there answers something nobody asked.
+ */
+function removingAroundAccess(ws: string[]): boolean {
+  return ws.some(
+    (w, i) =>
+      (CLOSING.some((c) => w.startsWith(c)) || REMOVING.some((c) => w.startsWith(c))) &&
+      (closingNegated(ws, i) || !accessIsObject(ws.slice(i + 1, i + 5), accessWord)) &&
+      ws.slice(i + 1, i + 8).some(accessWord),
+  );
+}
+/** Starts of removal verbs, as removing files through the access is told. */
+const REMOVING = ['delet', 'remov', 'supprim', 'effac', 'eras', 'enlev', 'vir'];
 
 /** Whether the words name file access (FTP, SFTP, FileZilla...). */
 export function fileAccess(ws: string[]): boolean {
@@ -267,8 +287,12 @@ function fileAccessReading(
   // "J'ai perdu mes identifiants FTP", "filezilla says the password is wrong": a new password for the access had.
   if (resetting && chosen.intent !== 'vhost.create' && has('sftp.reset'))
     return { intent: 'sftp.reset', confidence: Math.max(chosen.confidence, 0.6) };
+  const onOwn = !newSite && onOwnSite(text, own);
+  // "Do not close the sftp access of the shop", "I can't delete files over FTP": no account asked.
+  if ((chosen.intent === 'sftp.create' || onOwn) && removingAroundAccess(ws))
+    return { intent: 'human', confidence: chosen.confidence };
   // "FTP on boutique.fr", « un ftp pour mon blog »: file access to a site the client has, not a new site.
-  if (chosen.intent !== 'sftp.create' && !newSite && onOwnSite(text, own) && has('sftp.create'))
+  if (chosen.intent !== 'sftp.create' && onOwn && has('sftp.create'))
     return { intent: resetting ? 'sftp.reset' : 'sftp.create', confidence: Math.max(chosen.confidence, 0.6) };
   return undefined;
 }
