@@ -12,12 +12,12 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { utils } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { siteUserName } from '../src/actions/site-user.js';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import { noteSecrets } from './helpers/secrets-scan.js';
 import {
+  clientKeyPair,
   chrootableDir,
   deleteAccountsAndStop,
   labSftp,
@@ -227,7 +227,7 @@ describe('file access (SFTP) in a site’s card', () => {
       expect(await d.store.tenants.getResource('sftp', name)).toBeFalsy();
 
       // Opened again with the client's own key, folded under the button: no password to show, the key lets them in.
-      const keys = utils.generateKeyPairSync('ed25519');
+      const keys = clientKeyPair();
       await part.locator('.sftp-key summary').click();
       await part.getByLabel(w.keyLabel).fill(`${keys.public} laptop`);
       await shots(page, lang, '7-key');

@@ -11,6 +11,7 @@ import { utils } from 'ssh2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from './helpers/daemon.js';
 import {
+  clientKeyPair,
   chrootableDir,
   deleteAccountsAndStop,
   labSftp,
@@ -210,7 +211,7 @@ describe('SFTP access to a site', () => {
   });
 
   it("logs in with the client's public key, and refuses keys that are not one", async () => {
-    const keys = utils.generateKeyPairSync('ed25519');
+    const keys = clientKeyPair();
     const job = await d.runJob(
       'sftp.create',
       { domain: domKey, publicKey: `${keys.public} laptop` },
@@ -224,7 +225,7 @@ describe('SFTP access to a site', () => {
     c.end();
     expect(await refused(s(), sites[domKey].user, { password: '*' })).toBe(true);
     // Another key is not let in.
-    const other = utils.generateKeyPairSync('ed25519');
+    const other = clientKeyPair();
     expect(await refused(s(), sites[domKey].user, { privateKey: other.private })).toBe(true);
 
     const rsa = utils.generateKeyPairSync('rsa', { bits: 2048 });

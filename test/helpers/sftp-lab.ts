@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client, type SFTPWrapper } from 'ssh2';
+import { Client, utils, type SFTPWrapper } from 'ssh2';
 import { siteUserName } from '../../src/actions/site-user.js';
 import type { LabInfo } from '../lab/client.js';
 import { srvTestDir } from '../lab/site-users.js';
@@ -101,6 +101,18 @@ export function removeLeftAccounts(s: SftpLab, users: string[]): void {
 }
 
 /** Auth for an SFTP login: a password or a private key (PEM or OpenSSH). */
+/**
+ * A client's ed25519 key pair, as a client's own tool would make it. ssh2's generator writes about
+ * 3 private keys in 1,000 that its own parser then refuses ("Malformed OpenSSH private key"): a
+ * login test failed on one in CI. Such a pair is made again; the product only reads public keys.
+ */
+export function clientKeyPair(): { public: string; private: string } {
+  for (;;) {
+    const keys = utils.generateKeyPairSync('ed25519');
+    if (!(utils.parseKey(keys.private) instanceof Error)) return keys;
+  }
+}
+
 export type Login = { password: string } | { privateKey: string };
 
 /** Logs in with SFTP as a client would from outside; rejects when the server refuses the login. */
