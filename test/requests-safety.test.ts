@@ -4,23 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { requestClassifier } from '../src/requests/classifier.js';
 import { removes } from '../src/requests/intents.js';
-import { understand, type ClientThings } from '../src/requests/understand.js';
+import { readForTableClient as read } from './helpers/table-client.js';
 
-const client: ClientThings = {
-  sites: ['boutique.fr', 'blog.exemple.fr'],
-  domains: ['boutique.fr', 'exemple.fr'],
-  webservers: ['main'],
-  databaseServers: ['maria', 'pg'],
-  databaseEngines: { maria: 'mariadb', pg: 'postgres' },
-  databases: [
-    { name: 'boutique_wp', server: 'maria', full: 't1_boutique_wp' },
-    { name: 'clients', server: 'pg', full: 't1_clients' },
-    { name: 'test_old', server: 'maria', full: 't1_test_old' },
-  ],
-};
 /** Every operation an answer offers, its question's choices included. */
 const offered = (text: string, language: 'en' | 'fr' = 'en') => {
-  const u = understand(requestClassifier(), text, client, { language });
+  const u = read(text, language);
   return [...(u.proposals ?? (u.proposal ? [u.proposal] : [])), ...(u.question?.choices ?? []).map((c) => c.proposal)]
     .filter(Boolean)
     .map((p) => p!.playbook);
@@ -93,8 +81,7 @@ describe('"cancel", « éliminer » and "decommission" remove only a site or a d
 });
 
 describe('a removal targets only a site the text names exactly', () => {
-  const proposed = (text: string, language: 'en' | 'fr' = 'en') =>
-    understand(requestClassifier(), text, client, { language }).proposal;
+  const proposed = (text: string, language: 'en' | 'fr' = 'en') => read(text, language).proposal;
   it('a name that is not quite one of the sites asks which, never removes another', () => {
     for (const [t, l] of [
       ['please delete shop.exemple.fr', 'en'],
@@ -183,8 +170,7 @@ describe('a pronoun stands for the thing, not for where it is', () => {
 });
 
 describe('file access kept or used to remove files asks for no account', () => {
-  const answer = (text: string, language: 'en' | 'fr' = 'en') =>
-    understand(requestClassifier(), text, client, { language });
+  const answer = (text: string, language: 'en' | 'fr' = 'en') => read(text, language);
   it('a closing refused or files removed through FTP goes to a person', () => {
     for (const [t, language] of [
       ['please never disable the sftp login of boutique.fr, our designer needs it', 'en'],
